@@ -1,0 +1,6 @@
+/**
+ * Erlangen: Geometric Deep Learning in TypeScript.
+ * This entry point runs in Node.js and in browsers; Node-only helpers (files, CLI) are in `erlangen/node`.
+ */
+export * from "./tensor/index.js";
+export { getKernelBackend, setKernelBackend, type KernelBackend } from "./kernels/index.js";

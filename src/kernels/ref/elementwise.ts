@@ -1,0 +1,134 @@
+/** Reference elementwise and reduction kernels. */
+import type { FloatArray } from "./linalg.js";
+
+export type BinaryOpName = "add" | "sub" | "mul" | "div" | "max" | "min" | "pow";
+
+const binaryFns: Record<BinaryOpName, (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  max: (x, y) => (x > y || Number.isNaN(x) ? x : y),
+  min: (x, y) => (x < y || Number.isNaN(x) ? x : y),
+  pow: (x, y) => x ** y,
+};
+
+/**
+ * out[i] = a[ia(i)] op b[ib(i)] over `outShape`, where ia/ib follow `aStrides`/`bStrides`
+ * (0 on broadcast axes). Same-shape inputs pass their row-major strides.
+ */
+export function binaryRef(
+  op: BinaryOpName,
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  outShape: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+): void {
+  const f = binaryFns[op];
+  const nd = outShape.length;
+  const size = out.length;
+  const idx = new Array<number>(nd).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let i = 0; i < size; i++) {
+    out[i] = f(a[ia]!, b[ib]!);
+    for (let k = nd - 1; k >= 0; k--) {
+      idx[k]!++;
+      ia += aStrides[k]!;
+      ib += bStrides[k]!;
+      if (idx[k]! < outShape[k]!) break;
+      ia -= aStrides[k]! * outShape[k]!;
+      ib -= bStrides[k]! * outShape[k]!;
+      idx[k] = 0;
+    }
+  }
+}
+
+export type UnaryOpName =
+  | "neg"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "sqrt"
+  | "rsqrt"
+  | "abs"
+  | "sign"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "leakyRelu"
+  | "elu"
+  | "gelu"
+  | "silu"
+  | "softplus";
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** The scalar function of each unary op; `p` is the op's parameter (slope, alpha, beta). */
+export const unaryFns: Record<UnaryOpName, (x: number, p: number) => number> = {
+  neg: (x) => -x,
+  exp: (x) => Math.exp(x),
+  log: (x) => Math.log(x),
+  log1p: (x) => Math.log1p(x),
+  sqrt: (x) => Math.sqrt(x),
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  abs: (x) => Math.abs(x),
+  sign: (x) => Math.sign(x),
+  sin: (x) => Math.sin(x),
+  cos: (x) => Math.cos(x),
+  tanh: (x) => Math.tanh(x),
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  relu: (x) => (x > 0 ? x : 0),
+  leakyRelu: (x, p) => (x > 0 ? x : p * x),
+  elu: (x, p) => (x > 0 ? x : p * (Math.exp(x) - 1)),
+  gelu: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
+  silu: (x) => x / (1 + Math.exp(-x)),
+  softplus: (x, p) => (p * x > 20 ? x : Math.log1p(Math.exp(p * x)) / p),
+};
+
+/** out[i] = f(a[i]). */
+export function unaryRef(op: UnaryOpName, a: FloatArray, out: FloatArray, param = 0): void {
+  const f = unaryFns[op];
+  for (let i = 0; i < a.length; i++) out[i] = f(a[i]!, param);
+}
+
+export type ReduceOpName = "sum" | "max" | "min" | "prod";
+
+/** Reduces the middle axis of a row-major [outer, n, inner] array into out[outer, inner]. */
+export function reduceAxisRef(op: ReduceOpName, a: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * n * inner + j;
+      let acc = op === "sum" ? 0 : op === "prod" ? 1 : a[base]!;
+      for (let k = op === "sum" || op === "prod" ? 0 : 1; k < n; k++) {
+        const v = a[base + k * inner]!;
+        if (op === "sum") acc += v;
+        else if (op === "prod") acc *= v;
+        else if (op === "max") acc = v > acc || Number.isNaN(v) ? v : acc;
+        else acc = v < acc || Number.isNaN(v) ? v : acc;
+      }
+      out[o * inner + j] = n === 0 && (op === "max" || op === "min") ? Number.NaN : acc;
+    }
+  }
+}
+
+/** Row-wise softmax (or log-softmax) of a [rows, cols] array. */
+export function softmaxRowsRef(a: FloatArray, rows: number, cols: number, out: FloatArray, log = false): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let m = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < cols; c++) m = Math.max(m, a[o + c]!);
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += Math.exp(a[o + c]! - m);
+    if (log) {
+      const ls = Math.log(s) + m;
+      for (let c = 0; c < cols; c++) out[o + c] = a[o + c]! - ls;
+    } else {
+      for (let c = 0; c < cols; c++) out[o + c] = Math.exp(a[o + c]! - m) / s;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/** Reference sparse and indexing kernels (rows of width F). Indices are assumed in range: callers check. */
+import type { FloatArray } from "./linalg.js";
+
+/** out[r×F] = A·X for CSR A (rows r), X[cols×F]. `values` null means all ones. */
+export function spmmCsrRef(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  X: FloatArray,
+  F: number,
+  out: FloatArray,
+): void {
+  out.fill(0, 0, rows * F);
+  for (let r = 0; r < rows; r++) {
+    const o = r * F;
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      const c = indices[p]! * F;
+      const v = values === null ? 1 : values[p]!;
+      for (let f = 0; f < F; f++) out[o + f]! += v * X[c + f]!;
+    }
+  }
+}
+
+/** out[cols×F] = Aᵀ·X for CSR A with `rows` rows, X[rows×F]. */
+export function spmmCsrTRef(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  cols: number,
+  X: FloatArray,
+  F: number,
+  out: FloatArray,
+): void {
+  out.fill(0, 0, cols * F);
+  for (let r = 0; r < rows; r++) {
+    const x = r * F;
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      const o = indices[p]! * F;
+      const v = values === null ? 1 : values[p]!;
+      for (let f = 0; f < F; f++) out[o + f]! += v * X[x + f]!;
+    }
+  }
+}
+
+/** out[i] = src[index[i]] row-wise (rows of width F). */
+export function gatherRowsRef(src: FloatArray | Int32Array, index: Int32Array, F: number, out: FloatArray | Int32Array): void {
+  for (let i = 0; i < index.length; i++) {
+    const s = index[i]! * F;
+    const o = i * F;
+    for (let f = 0; f < F; f++) out[o + f] = src[s + f]!;
+  }
+}
+
+/** out[index[i]] += src[i] row-wise. `out` is not cleared. */
+export function scatterAddRowsRef(src: FloatArray, index: Int32Array, F: number, out: FloatArray): void {
+  for (let i = 0; i < index.length; i++) {
+    const s = i * F;
+    const o = index[i]! * F;
+    for (let f = 0; f < F; f++) out[o + f]! += src[s + f]!;
+  }
+}
+
+/**
+ * out[index[i]] = max(out, src[i]) row-wise; `arg` receives, per output entry, the source row that won
+ * (−1 where no row arrived; those outputs are set to 0). `out` must be filled with −Infinity
+ * by the caller (or `mode` "min" with +Infinity).
+ */
+export function scatterMaxRowsRef(
+  src: FloatArray,
+  index: Int32Array,
+  F: number,
+  out: FloatArray,
+  arg: Int32Array,
+  mode: "max" | "min" = "max",
+): void {
+  arg.fill(-1);
+  const sign = mode === "max" ? 1 : -1;
+  for (let i = 0; i < index.length; i++) {
+    const s = i * F;
+    const o = index[i]! * F;
+    for (let f = 0; f < F; f++) {
+      const v = src[s + f]!;
+      if (arg[o + f] === -1 || sign * v > sign * out[o + f]!) {
+        out[o + f] = v;
+        arg[o + f] = i;
+      }
+    }
+  }
+  for (let j = 0; j < arg.length; j++) if (arg[j] === -1) out[j] = 0;
+}
+
+/** out[s] = Σ src[ptr[s]..ptr[s+1]) row-wise (segments given by CSR pointers). */
+export function segmentSumCsrRef(src: FloatArray, ptr: Int32Array, F: number, out: FloatArray): void {
+  const S = ptr.length - 1;
+  out.fill(0, 0, S * F);
+  for (let s = 0; s < S; s++) {
+    const o = s * F;
+    for (let r = ptr[s]!; r < ptr[s + 1]!; r++) {
+      const x = r * F;
+      for (let f = 0; f < F; f++) out[o + f]! += src[x + f]!;
+    }
+  }
+}

@@ -1,0 +1,9 @@
+/** Tensors, autograd and ops. Importing this module attaches every op as a Tensor method. */
+export * from "./dtype.js";
+export * from "./errors.js";
+export * from "./rng.js";
+export * from "./tensor.js";
+export * from "./autograd.js";
+export * from "./creation.js";
+export * from "./gradcheck.js";
+// op families (each attaches its methods to Tensor.prototype):
