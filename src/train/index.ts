@@ -1,0 +1,5 @@
+/** Training: the Trainer and tasks, metrics, progress display and SVG training curves. */
+export * from "./metrics.js";
+export * from "./trainer.js";
+export * from "./progress.js";
+export * from "./plot.js";

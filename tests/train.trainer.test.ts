@@ -1,0 +1,285 @@
+import { describe, expect, it } from "vitest";
+import { manualSeed, randn, record, Tensor, tensor, zeros } from "../src/tensor/index.js";
+import { type EpochRecord, ProgressBar, type Task, Trainer, trainingCurvesSvg } from "../src/train/index.js";
+
+/** A linear model y ≈ X·w, with a hand-written differentiable MSE op so the test needs no op files. */
+class LinReg {
+  w: Tensor;
+  training = true;
+  constructor(d: number) {
+    this.w = zeros([d], { dtype: "float64" }).requiresGrad_();
+  }
+  train(mode = true) {
+    this.training = mode;
+  }
+  eval() {
+    this.training = false;
+  }
+  parameters() {
+    return [this.w];
+  }
+  stateDict(): Record<string, Tensor> {
+    return { w: this.w };
+  }
+  loadStateDict(sd: Record<string, Tensor> | Map<string, Tensor>) {
+    const w = sd instanceof Map ? sd.get("w")! : sd.w!;
+    this.w.copy_(w);
+  }
+  predict(X: Tensor): Float64Array {
+    const [n, d] = X.shape as [number, number];
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[i]! += X.data[i * d + j]! * this.w.data[j]!;
+    return out;
+  }
+  /** mean((X·w − y)²) as a recorded op. */
+  loss(X: Tensor, y: Tensor): Tensor {
+    const [n, d] = X.shape as [number, number];
+    const r = this.predict(X);
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      r[i] = r[i]! - y.data[i]!;
+      s += r[i]! * r[i]!;
+    }
+    const out = tensor([s / n], { dtype: "float64" }).reshape([]);
+    return record("linRegMse", [this.w], out, (g) => {
+      const gw = new Float64Array(d);
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) gw[j]! += (2 / n) * r[i]! * X.data[i * d + j]! * g.data[0]!;
+      return [new Tensor(gw, [d])];
+    });
+  }
+}
+
+class SGD {
+  lr: number;
+  constructor(
+    private params: Tensor[],
+    lr: number,
+  ) {
+    this.lr = lr;
+  }
+  zeroGrad() {
+    for (const p of this.params) p.grad = null;
+  }
+  step() {
+    for (const p of this.params) {
+      if (p.grad === null) continue;
+      for (let i = 0; i < p.size; i++) p.data[i]! -= this.lr * p.grad.data[i]!;
+      p.version++;
+    }
+  }
+}
+
+function problem() {
+  manualSeed(1);
+  const d = 3;
+  const wTrue = [1.5, -2, 0.5];
+  const make = (n: number) => {
+    const X = randn([n, d], { dtype: "float64" });
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) y[i]! += X.data[i * d + j]! * wTrue[j]!;
+    return { X, y: new Tensor(y, [n]) };
+  };
+  return { d, train: make(32), val: make(16), test: make(16) };
+}
+
+function regressionTask(p: ReturnType<typeof problem>): Task<LinReg> {
+  return {
+    metric: "mse",
+    mode: "min",
+    trainStep(ctx) {
+      const loss = ctx.model.loss(p.train.X, p.train.y);
+      return { loss: ctx.backwardStep(loss) };
+    },
+    evaluate(split, ctx) {
+      const s = p[split];
+      return { mse: ctx.model.loss(s.X, s.y).item() };
+    },
+  };
+}
+
+describe("Trainer", () => {
+  it("decreases the loss on a tiny regression problem and records history", async () => {
+    const p = problem();
+    const model = new LinReg(p.d);
+    const opt = new SGD(model.parameters(), 0.1);
+    const trainer = new Trainer(model, regressionTask(p), { optimizer: opt, epochs: 30, seed: 0 });
+    const h = await trainer.fit();
+    expect(h.epochs).toHaveLength(30);
+    expect(h.epochs[29]!.loss).toBeLessThan(h.epochs[0]!.loss * 0.01);
+    expect(h.epochs[0]!.val.mse).toBeGreaterThan(h.epochs[29]!.val.mse!);
+    expect(h.epochs[0]!.lr).toBe(0.1);
+    expect(h.epochs.every((e) => e.ms >= 0 && e.evalMs >= 0)).toBe(true);
+    expect(h.stoppedEpoch).toBeNull();
+    const test = await trainer.test();
+    expect(test.mse).toBeLessThan(0.05);
+    expect(trainer.lastTestMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("stops early and restores the best checkpoint", async () => {
+    const p = problem();
+    const model = new LinReg(p.d);
+    const opt = new SGD(model.parameters(), 0.05);
+    // scripted validation curve: improves until epoch 4, then gets worse
+    const curve = [5, 4, 3, 2, 2.5, 2.6, 2.7, 2.8, 2.9, 3, 3.1, 3.2];
+    const task: Task<LinReg> = {
+      metric: "err",
+      mode: "min",
+      trainStep(ctx) {
+        return { loss: ctx.backwardStep(ctx.model.loss(p.train.X, p.train.y)) };
+      },
+      evaluate(_split, ctx) {
+        return { err: curve[ctx.epoch]! };
+      },
+    };
+    const snapshots: number[][] = [];
+    const trainer = new Trainer(model, task, {
+      optimizer: opt,
+      epochs: 12,
+      earlyStopping: { patience: 3 },
+      callbacks: [{ onEpochEnd: () => void snapshots.push(Array.from(model.w.data)) }],
+    });
+    const h = await trainer.fit();
+    expect(h.bestEpoch).toBe(4);
+    expect(h.bestValue).toBe(2);
+    expect(h.stoppedEpoch).toBe(7);
+    expect(h.epochs).toHaveLength(7);
+    expect(h.restoredBest).toBe(true);
+    expect(Array.from(model.w.data)).toEqual(snapshots[3]);
+    expect(snapshots[6]).not.toEqual(snapshots[3]);
+  });
+
+  it("feeds the validation metric to a plateau scheduler and steps others without arguments", async () => {
+    const p = problem();
+    class ReduceLROnPlateau {
+      seen: (number | undefined)[] = [];
+      step(metric?: number) {
+        this.seen.push(metric);
+      }
+    }
+    class StepLR {
+      seen: number[] = [];
+      step(...args: unknown[]) {
+        this.seen.push(args.length);
+      }
+    }
+    const plateau = new ReduceLROnPlateau();
+    const m1 = new LinReg(p.d);
+    await new Trainer(m1, regressionTask(p), { optimizer: new SGD(m1.parameters(), 0.1), epochs: 3, scheduler: plateau }).fit();
+    expect(plateau.seen).toHaveLength(3);
+    expect(plateau.seen.every((v) => typeof v === "number")).toBe(true);
+    const stepLr = new StepLR();
+    const m2 = new LinReg(p.d);
+    await new Trainer(m2, regressionTask(p), { optimizer: new SGD(m2.parameters(), 0.1), epochs: 3, scheduler: stepLr }).fit();
+    expect(stepLr.seen).toEqual([0, 0, 0]);
+  });
+
+  it("callbacks can stop training; options are validated", async () => {
+    const p = problem();
+    const model = new LinReg(p.d);
+    const trainer = new Trainer(model, regressionTask(p), {
+      optimizer: new SGD(model.parameters(), 0.1),
+      epochs: 10,
+      callbacks: [{ onEpochEnd: (r: EpochRecord) => r.epoch < 2 }],
+    });
+    const h = await trainer.fit();
+    expect(h.epochs).toHaveLength(2);
+    expect(h.stoppedEpoch).toBe(2);
+    expect(() => new Trainer(model, regressionTask(p), { optimizer: new SGD([], 1), epochs: -1 })).toThrow(/Trainer: argument 'options.epochs'/);
+    expect(() => new Trainer(model, regressionTask(p), { optimizer: new SGD([], 1), earlyStopping: { patience: 0 } })).toThrow(/patience/);
+    const bad = new Trainer(model, { ...regressionTask(p), evaluate: () => ({ other: 1 }) }, { optimizer: new SGD([], 1), epochs: 1 });
+    await expect(bad.fit()).rejects.toThrow(/monitored metric 'mse'/);
+  });
+
+  it("clips the gradient norm when asked", async () => {
+    const p = problem();
+    const model = new LinReg(p.d);
+    let norm = 0;
+    const opt = {
+      zeroGrad: () => void (model.w.grad = null),
+      step: () => {
+        const g = model.w.grad!.data;
+        norm = Math.hypot(...Array.from(g));
+      },
+    };
+    await new Trainer(model, regressionTask(p), { optimizer: opt, epochs: 1, clipGradNorm: 0.01 }).fit();
+    expect(norm).toBeLessThanOrEqual(0.01 + 1e-9);
+  });
+});
+
+describe("ProgressBar", () => {
+  function sink(isTTY: boolean) {
+    const chunks: string[] = [];
+    return { chunks, write: (s: string) => void chunks.push(s), isTTY };
+  }
+  it("prints plain lines when not a TTY and nothing when quiet", async () => {
+    const p = problem();
+    const s = sink(false);
+    const model = new LinReg(p.d);
+    await new Trainer(model, regressionTask(p), {
+      optimizer: new SGD(model.parameters(), 0.1),
+      epochs: 20,
+      callbacks: [new ProgressBar({ epochs: 20, sink: s, label: "seed 1/1" })],
+    }).fit();
+    const text = s.chunks.join("");
+    expect(text).not.toContain("\r");
+    const lines = text.trim().split("\n");
+    expect(lines.length).toBe(11); // epoch 1, every 2nd, last
+    expect(lines[0]).toMatch(/^seed 1\/1 {2}epoch {2}1\/20 {2}loss \d+\.\d{4} {2}val mse \d+\.\d{4} {2}[\d.]+ ms\/epoch$/);
+    const q = sink(false);
+    const m2 = new LinReg(p.d);
+    await new Trainer(m2, regressionTask(p), {
+      optimizer: new SGD(m2.parameters(), 0.1),
+      epochs: 5,
+      callbacks: [new ProgressBar({ epochs: 5, sink: q, mode: "quiet" })],
+    }).fit();
+    expect(q.chunks).toEqual([]);
+  });
+  it("redraws one line with \\r on a TTY", async () => {
+    const p = problem();
+    const s = sink(true);
+    const model = new LinReg(p.d);
+    await new Trainer(model, regressionTask(p), {
+      optimizer: new SGD(model.parameters(), 0.1),
+      epochs: 5,
+      callbacks: [new ProgressBar({ epochs: 5, sink: s, throttleMs: 0 })],
+    }).fit();
+    const text = s.chunks.join("");
+    expect(text.startsWith("\r[")).toBe(true);
+    expect(text.endsWith("\n")).toBe(true);
+    expect(text.split("\n")).toHaveLength(2);
+    expect(text).toContain("[####################] epoch 5/5");
+  });
+});
+
+describe("trainingCurvesSvg", () => {
+  it("produces a well-formed standalone SVG", async () => {
+    const p = problem();
+    const hs = [];
+    for (let r = 0; r < 2; r++) {
+      const model = new LinReg(p.d);
+      hs.push(await new Trainer(model, regressionTask(p), { optimizer: new SGD(model.parameters(), 0.05 * (r + 1)), epochs: 15 }).fit());
+    }
+    const svg = trainingCurvesSvg(hs, { title: "cora <gcn> & co" });
+    expect(svg.startsWith("<?xml")).toBe(true);
+    expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svg).toContain("cora &lt;gcn&gt; &amp; co");
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    expect(svg).not.toMatch(/<script|href=/);
+    expect((svg.match(/<polyline/g) ?? []).length).toBe(4); // 2 loss + 2 val curves
+    // tag balance: every opened non-self-closing tag is closed, in order
+    const stack: string[] = [];
+    for (const m of svg.replace(/<\?xml[^>]*\?>/, "").matchAll(/<(\/?)([a-zA-Z]+)([^>]*?)(\/?)>/g)) {
+      const [, close, name, , self] = m;
+      if (self) continue;
+      if (close) expect(stack.pop()).toBe(name);
+      else stack.push(name!);
+    }
+    expect(stack).toEqual([]);
+    // attributes are quoted
+    expect(svg).not.toMatch(/=\s*[^"\s>]/);
+  });
+  it("handles an empty history", () => {
+    const svg = trainingCurvesSvg({ epochs: [], metric: "accuracy", mode: "max", monitor: "accuracy", bestEpoch: 0, bestValue: 0, stoppedEpoch: null, restoredBest: false });
+    expect(svg).toContain("no data");
+  });
+});
