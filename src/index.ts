@@ -4,3 +4,4 @@
  */
 export * from "./tensor/index.js";
 export { getKernelBackend, setKernelBackend, type KernelBackend } from "./kernels/index.js";
+export * from "./symmetry/index.js";

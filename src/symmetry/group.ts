@@ -26,5 +26,5 @@ export interface Group<E> {
 
 /** True when `g` enumerates its elements. */
 export function isFiniteGroup<E>(g: Group<E>): g is Group<E> & { elements(): E[] } {
-  return Number.isFiniteGroup(g.order) && typeof g.elements === "function";
+  return Number.isFinite(g.order) && typeof g.elements === "function";
 }
