@@ -7,3 +7,6 @@ export * from "./autograd.js";
 export * from "./creation.js";
 export * from "./gradcheck.js";
 // op families (each attaches its methods to Tensor.prototype):
+export * from "./ops/elementwise.js";
+export * from "./ops/reduce.js";
+export * from "./ops/random.js";
