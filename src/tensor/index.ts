@@ -10,3 +10,5 @@ export * from "./gradcheck.js";
 export * from "./ops/elementwise.js";
 export * from "./ops/reduce.js";
 export * from "./ops/random.js";
+export * from "./ops/shape.js";
+export * from "./ops/linalg.js";
