@@ -140,6 +140,11 @@ describe("einsum", () => {
     ["ij,ij->ij", [[2, 3], [2, 3]]],
     ["iij,j->i", [[3, 3, 2], [2]]],
     ["ab,cd->", [[2, 3], [4, 2]]],
+    ["ij,ij,ij->i", [[2, 3], [2, 3], [2, 3]]],
+    ["ab,ba->", [[2, 3], [3, 2]]],
+    ["i...j->...", [[2, 3, 4, 2]]],
+    ["bhqd,bhkd->bhqk", [[2, 2, 3, 4], [2, 2, 5, 4]]],
+    ["ijk,jil->kl", [[2, 3, 4], [3, 2, 2]]],
   ];
 
   it("matches explicit sums on known cases", () => {
@@ -205,6 +210,15 @@ describe("einsum", () => {
     expect(einsum("...i,...i->...", randn([2, 1, 3]), randn([5, 3])).shape).toEqual([2, 5]);
   });
 
+  it("empty axes", () => {
+    expect(matmul(randn([0, 3]), randn([3, 2])).shape).toEqual([0, 2]);
+    expect(matmul(randn([2, 0]), randn([0, 2])).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(einsum("ij,jk->ik", randn([2, 0]), randn([0, 3])).shape).toEqual([2, 3]);
+  });
+
   it("int operands give int32", () => {
     const a = arange(6).reshape(2, 3);
     const r = einsum("ij->i", a);
@@ -219,6 +233,46 @@ describe("einsum", () => {
     expect(() => einsum("ij->ii", randn([2, 2]))).toThrow(/einsum: argument 'equation'/);
     expect(() => einsum("ij->k", randn([2, 2]))).toThrow(/einsum: argument 'equation'/);
     expect(() => einsum("i1->i", randn([2, 2]))).toThrow(/einsum: argument 'equation'/);
+  });
+
+  /** Brute-force einsum over explicit letter subscripts (no ellipsis). */
+  function bruteEinsum(eq: string, xs: Tensor[]): number[] {
+    const [lhs, rhs0] = eq.split("->");
+    const terms = lhs!.split(",");
+    const count = new Map<string, number>();
+    for (const t of terms) for (const c of t) count.set(c, (count.get(c) ?? 0) + 1);
+    const rhs = rhs0 ?? [...count.keys()].filter((c) => count.get(c) === 1).sort().join("");
+    const size = new Map<string, number>();
+    terms.forEach((t, k) => [...t].forEach((c, p) => size.set(c, xs[k]!.shape[p]!)));
+    const labels = [...size.keys()];
+    const outShape = [...rhs].map((c) => size.get(c)!);
+    const out = new Array<number>(outShape.reduce((a, b) => a * b, 1)).fill(0);
+    const val = new Map<string, number>();
+    const offset = (sub: string, shape: readonly number[]) => [...sub].reduce((o, c, p) => o * shape[p]! + val.get(c)!, 0);
+    const rec = (i: number): void => {
+      if (i === labels.length) {
+        let prod = 1;
+        terms.forEach((t, k) => {
+          prod *= xs[k]!.data[offset(t, xs[k]!.shape)]!;
+        });
+        out[offset(rhs, outShape)]! += prod;
+        return;
+      }
+      for (let v = 0; v < size.get(labels[i]!)!; v++) {
+        val.set(labels[i]!, v);
+        rec(i + 1);
+      }
+    };
+    rec(0);
+    return out;
+  }
+
+  it("forward matches a brute-force evaluation on every case", () => {
+    for (const [eq, shapes] of cases) {
+      if (eq.includes("...")) continue;
+      const xs = shapes.map((sh) => randn(sh, { dtype: "float64" }));
+      close(einsum(eq, ...xs), bruteEinsum(eq, xs), 1e-10);
+    }
   });
 
   for (const [eq, shapes] of cases) {

@@ -12,6 +12,7 @@ import { record } from "../autograd.js";
 import { allocate, promoteTypes, type DType, type TypedArray } from "../dtype.js";
 import { check, fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
+import { sumToShape } from "./reduce.js";
 
 // ---------------------------------------------------------------------------------------------
 // internal primitives
@@ -278,9 +279,13 @@ function expandShape(op: string, a: Tensor, shape: readonly number[]): number[] 
 
 function expandTo(op: string, a: Tensor, outShape: number[]): Tensor {
   const off = outShape.length - a.ndim;
-  const maps = outShape.map((n, i) => (i < off || a.shape[i - off] === 1 ? new Int32Array(n) : identityMap(n)));
-  const view = off > 0 ? a.reshape([...new Array<number>(off).fill(1), ...a.shape]) : a;
-  return mapGather(op, view, maps);
+  const st = a.strides;
+  const srcStrides = outShape.map((_, i) => (i < off || a.shape[i - off] === 1 ? 0 : st[i - off]!));
+  const out = allocate(a.dtype, shapeSize(outShape));
+  stridedCopy(a.data, 0, srcStrides, outShape, out);
+  const res = new Tensor(out, outShape, a.dtype);
+  const inShape = a.shape;
+  return record(op, [a], res, (g) => [sumToShape(g, inShape)]);
 }
 
 /**
