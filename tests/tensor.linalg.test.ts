@@ -243,7 +243,11 @@ describe("einsum", () => {
     for (const t of terms) for (const c of t) count.set(c, (count.get(c) ?? 0) + 1);
     const rhs = rhs0 ?? [...count.keys()].filter((c) => count.get(c) === 1).sort().join("");
     const size = new Map<string, number>();
-    terms.forEach((t, k) => [...t].forEach((c, p) => size.set(c, xs[k]!.shape[p]!)));
+    terms.forEach((t, k) => {
+      [...t].forEach((c, p) => {
+        size.set(c, xs[k]!.shape[p]!);
+      });
+    });
     const labels = [...size.keys()];
     const outShape = [...rhs].map((c) => size.get(c)!);
     const out = new Array<number>(outShape.reduce((a, b) => a * b, 1)).fill(0);
