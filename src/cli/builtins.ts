@@ -1,0 +1,1 @@
+/** The dataset and model families the CLI ships with (each file registers itself). */

@@ -1,0 +1,146 @@
+/**
+ * Registries of datasets and models for `erlangen train`. A dataset family (graphs today; grids,
+ * point clouds or molecules later) registers its datasets with {@link registerDataset} and its models
+ * with {@link registerModel}; the train command only talks to these interfaces.
+ */
+import type { Module } from "../nn/module.js";
+import type { Task } from "../train/trainer.js";
+import { UsageError } from "./command.js";
+
+/**
+ * The kind of learning problem. A model lists the kinds it supports; the dataset's loaded runs
+ * build tasks that call the model with that kind's forward convention:
+ * - `node-classification`: `model.call(x, edgeIndex)` → logits [numNodes, numClasses]
+ * - `graph-classification`: `model.call(x, edgeIndex, batch)` → logits [numGraphs, numClasses]
+ * - `graph-regression`: `model.call(x, edgeIndex, batch)` → predictions [numGraphs, numTargets]
+ */
+export type ProblemKind = "node-classification" | "graph-classification" | "graph-regression" | (string & {});
+
+/** Hyperparameters resolved from the command line and the model's published defaults. */
+export interface Hyper {
+  epochs: number;
+  lr: number;
+  weightDecay: number;
+  hidden: number;
+  layers: number;
+  dropout: number;
+  heads: number;
+  batchSize: number;
+  /** Propagation steps (SGC, APPNP). */
+  k: number;
+  /** Teleport probability (APPNP). */
+  alpha: number;
+  /** Multiply the learning rate by `lrGamma` every `lrStep` epochs (0: constant). */
+  lrStep: number;
+  lrGamma: number;
+  /** Early-stopping patience on the validation metric (0: off). */
+  patience: number;
+}
+
+/** Sizes a model needs from the dataset. */
+export interface DataInfo {
+  kind: ProblemKind;
+  numFeatures: number;
+  numClasses: number;
+  /** Regression targets (graph-regression). */
+  numTargets?: number;
+}
+
+/** One train/val/test run of a protocol (a seed on a fixed split, or a cross-validation fold). */
+export interface RunSpec {
+  /** Label shown in progress, e.g. `seed 3/10` or `fold 2/10`. */
+  label: string;
+  /** Seed for model initialisation, dropout and shuffling. */
+  seed: number;
+  /** The task for a freshly built model (train/val/test data of this run). */
+  task(model: Module, hp: Hyper): Task<Module>;
+}
+
+/** A loaded dataset ready to be run. */
+export interface LoadedDataset {
+  info: DataInfo;
+  /** Human-readable size, e.g. `2708 nodes, 10556 edges, 1433 features, 7 classes`. */
+  summary: string;
+  /** Name of the evaluation protocol, e.g. `public split` or `10-fold CV (Errica et al.)`. */
+  protocol(req: ProtocolRequest): string;
+  /** The runs of the protocol. */
+  runs(req: ProtocolRequest): RunSpec[];
+}
+
+/** What the user asked for: seeds and folds. */
+export interface ProtocolRequest {
+  /** Number of seeds (repetitions). */
+  seeds: number;
+  /** Number of cross-validation folds (0: the dataset's default protocol). */
+  folds: number;
+  /** First seed. */
+  seed: number;
+}
+
+/** A dataset the CLI can train on. */
+export interface DatasetSpec {
+  name: string;
+  description: string;
+  kind: ProblemKind;
+  /** Main metric (key of the task's evaluate results) and whether higher is better. */
+  metric: string;
+  mode: "max" | "min";
+  /** Default number of seeds and folds when the user gives none. */
+  defaultSeeds?: number;
+  defaultFolds?: number;
+  /** Loads the data (`root` overrides the shipped datasets folder). */
+  load(opts: { root?: string }): Promise<LoadedDataset>;
+}
+
+/** A model the CLI can build. */
+export interface ModelSpec {
+  name: string;
+  description: string;
+  kinds: readonly ProblemKind[];
+  /** Published defaults for a kind (and dataset); the user's flags override them. */
+  defaults(kind: ProblemKind, dataset: string): Partial<Hyper>;
+  /** Hyperparameters this model uses (shown in the run header; default: epochs, lr, weight decay, hidden, layers, dropout). */
+  hyperKeys?: readonly (keyof Hyper)[];
+  build(info: DataInfo, hp: Hyper): Module;
+}
+
+const datasets = new Map<string, DatasetSpec>();
+const models = new Map<string, ModelSpec>();
+
+/** Adds a dataset (names are case-insensitive). */
+export function registerDataset(spec: DatasetSpec): void {
+  datasets.set(spec.name.toLowerCase(), spec);
+}
+
+/** Adds a model (names are case-insensitive). */
+export function registerModel(spec: ModelSpec): void {
+  models.set(spec.name.toLowerCase(), spec);
+}
+
+/** All datasets, in registration order. */
+export function listDatasets(): DatasetSpec[] {
+  return [...datasets.values()];
+}
+
+/** All models, in registration order. */
+export function listModels(): ModelSpec[] {
+  return [...models.values()];
+}
+
+/** The dataset named `name`; a usage error listing the valid names otherwise. */
+export function getDataset(name: string): DatasetSpec {
+  const d = datasets.get(name.toLowerCase());
+  if (d === undefined) {
+    throw new UsageError(`unknown dataset '${name}' (valid: ${listDatasets().map((x) => x.name).join(", ") || "none registered"})`, "train");
+  }
+  return d;
+}
+
+/** The model named `name`; a usage error listing the valid names otherwise. */
+export function getModel(name: string): ModelSpec {
+  const m = models.get(name.toLowerCase());
+  if (m === undefined) {
+    throw new UsageError(`unknown model '${name}' (valid: ${listModels().map((x) => x.name).join(", ") || "none registered"})`, "train");
+  }
+  return m;
+}

@@ -1,0 +1,178 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type CliIO, main } from "../src/cli/main.js";
+import { type DataInfo, type Hyper, registerDataset, registerModel } from "../src/cli/registry.js";
+import { Module, Parameter } from "../src/nn/module.js";
+import { randn, record, Tensor, zeros } from "../src/tensor/index.js";
+import type { Task } from "../src/train/trainer.js";
+
+/** Captures stdout/stderr lines. */
+function captureIO(): CliIO & { stdout: string[]; stderr: string[]; progressText: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const progressText: string[] = [];
+  return {
+    stdout,
+    stderr,
+    progressText,
+    out: (l) => void stdout.push(l),
+    err: (l) => void stderr.push(l),
+    progress: { write: (s: string) => void progressText.push(s), isTTY: false },
+  };
+}
+
+/** A toy linear regression model (no op files needed: a hand-written recorded MSE). */
+class ToyLinear extends Module<[Tensor, Tensor], Tensor> {
+  w: Parameter;
+  constructor(d: number) {
+    super();
+    this.w = new Parameter(zeros([d], { dtype: "float64" }));
+  }
+  forward(X: Tensor, y: Tensor): Tensor {
+    const [n, d] = X.shape as [number, number];
+    const r = new Float64Array(n);
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) r[i]! += X.data[i * d + j]! * this.w.data[j]!;
+      r[i]! -= y.data[i]!;
+      s += r[i]! * r[i]!;
+    }
+    const out = new Tensor(Float64Array.of(s / n), [], "float64");
+    return record("toyMse", [this.w], out, (g) => {
+      const gw = new Float64Array(d);
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) gw[j]! += ((2 * r[i]!) / n) * X.data[i * d + j]! * g.data[0]!;
+      return [new Tensor(gw, [d], "float64")];
+    });
+  }
+}
+
+function toyData(n: number, seed: number) {
+  const X = randn([n, 3], { dtype: "float64", generator: undefined });
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) y[i] = X.data[i * 3]! - 2 * X.data[i * 3 + 1]! + 0.1 * seed;
+  return { X, y: new Tensor(y, [n], "float64") };
+}
+
+registerDataset({
+  name: "toy",
+  description: "toy linear regression (tests only)",
+  kind: "toy-regression",
+  metric: "mse",
+  mode: "min",
+  defaultSeeds: 2,
+  async load() {
+    return {
+      info: { kind: "toy-regression", numFeatures: 3, numClasses: 0 },
+      summary: "24 samples, 3 features",
+      protocol: (req) => (req.folds > 0 ? `${req.folds}-fold` : "fixed split"),
+      runs: (req) =>
+        Array.from({ length: req.folds > 0 ? req.folds : req.seeds }, (_, i) => ({
+          label: `${req.folds > 0 ? "fold" : "seed"} ${i + 1}`,
+          seed: req.seed + i,
+          task: (model: Module): Task<Module> => {
+            const tr = toyData(24, 0);
+            const va = toyData(8, 0);
+            const te = toyData(8, 0);
+            const sets = { train: tr, val: va, test: te };
+            return {
+              metric: "mse",
+              mode: "min",
+              trainStep: (ctx) => ({ loss: ctx.backwardStep(model.call(tr.X, tr.y)) }),
+              evaluate: (split) => ({ mse: model.call(sets[split].X, sets[split].y).item() }),
+            };
+          },
+        })),
+    };
+  },
+});
+
+registerModel({
+  name: "toylin",
+  description: "toy linear model (tests only)",
+  kinds: ["toy-regression"],
+  defaults: () => ({ epochs: 7, lr: 0.1, weightDecay: 0 }),
+  build: (info: DataInfo, _hp: Hyper) => new ToyLinear(info.numFeatures),
+});
+
+describe("erlangen CLI", () => {
+  it("--help lists commands; train --help lists options, datasets and models", async () => {
+    const io = captureIO();
+    expect(await main(["--help"], io)).toBe(0);
+    expect(io.stdout.join("\n")).toMatch(/usage: erlangen <command>/);
+    expect(io.stdout.join("\n")).toMatch(/\btrain\b/);
+    const io2 = captureIO();
+    expect(await main(["train", "--help"], io2)).toBe(0);
+    const help = io2.stdout.join("\n");
+    for (const flag of ["--dataset", "--model", "--epochs", "--lr", "--weight-decay", "--hidden", "--layers", "--dropout", "--heads", "--seeds", "--folds", "--json", "--plot", "--quiet", "--data-root"]) {
+      expect(help).toContain(flag);
+    }
+    expect(help).toMatch(/\btoy\b/);
+    expect(help).toMatch(/\btoylin\b/);
+  });
+
+  it("usage errors exit with code 2 and name the problem", async () => {
+    const cases: [string[], RegExp][] = [
+      [["nope"], /unknown command 'nope'.*train/],
+      [["train", "--model", "toylin"], /missing --dataset \(valid: .*toy/],
+      [["train", "--dataset", "toy"], /missing --model \(valid: .*toylin/],
+      [["train", "--dataset", "nosuch", "--model", "toylin"], /unknown dataset 'nosuch' \(valid: .*toy/],
+      [["train", "--dataset", "toy", "--model", "nosuch"], /unknown model 'nosuch' \(valid: .*toylin/],
+      [["train", "--dataset", "toy", "--model", "toylin", "--epochs", "abc"], /option '--epochs' expected a non-negative integer, got 'abc'/],
+      [["train", "--dataset", "toy", "--model", "toylin", "--lr=-1"], /option '--lr' expected a positive number/],
+      [["train", "--dataset", "toy", "--model", "toylin", "--dropout", "1.5"], /'--dropout' expected a probability/],
+      [["train", "--dataset", "toy", "--model", "toylin", "--bogus"], /Unknown option '--bogus'/],
+      [["train", "--dataset", "toy", "--model", "toylin", "--plot", "out.png"], /\.svg.*PNG/],
+      [["train", "--dataset", "toy", "--model", "toylin", "extra"], /unexpected argument 'extra'/],
+    ];
+    for (const [argv, re] of cases) {
+      const io = captureIO();
+      const code = await main(argv, io);
+      expect(code, argv.join(" ")).toBe(2);
+      expect(io.stderr.join("\n"), argv.join(" ")).toMatch(re);
+    }
+  });
+
+  it("train --json prints one JSON object on the last stdout line", async () => {
+    const io = captureIO();
+    const code = await main(["train", "--dataset", "toy", "--model", "toylin", "--json", "--seeds", "3"], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    expect(io.stdout).toHaveLength(1);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r).toMatchObject({ dataset: "toy", model: "toylin", metric: "mse", runs: 3 });
+    expect(r.test.values).toHaveLength(3);
+    expect(typeof r.test.mean).toBe("number");
+    expect(typeof r.test.std).toBe("number");
+    expect(r.epochMs.median).toBeGreaterThanOrEqual(0);
+    expect(r.inferMs).toBeGreaterThanOrEqual(0);
+    expect(r.params).toBe(3);
+    expect(r.hyper.epochs).toBe(7);
+    expect(io.stderr.join("\n")).toMatch(/test mse/);
+  });
+
+  it("flags override model defaults; --quiet silences progress; --plot writes an SVG", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "erlangen-cli-"));
+    const io = { ...captureIO(), cwd: dir };
+    const code = await main(["train", "-d", "toy", "-m", "toylin", "--epochs", "3", "--folds", "2", "--quiet", "--json", "--plot", "curves.svg"], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    expect(io.progressText).toEqual([]);
+    expect(io.stderr).toEqual([]);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.hyper.epochs).toBe(3);
+    expect(r.runs).toBe(2);
+    expect(r.protocol).toBe("2-fold");
+    const svgPath = join(dir, "curves.svg");
+    expect(existsSync(svgPath)).toBe(true);
+    expect(readFileSync(svgPath, "utf8")).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
+  });
+
+  it("prints a human summary without --json", async () => {
+    const io = captureIO();
+    expect(await main(["train", "--dataset", "toy", "--model", "toylin"], io)).toBe(0);
+    const text = io.stdout.join("\n");
+    expect(text).toMatch(/test mse: [\d.e-]+ ± [\d.e-]+ over 2 seeds/);
+    expect(text).toMatch(/median epoch .* ms, inference .* ms, 3 parameters/);
+    expect(io.progressText.join("")).toMatch(/seed 1 {2}epoch 7\/7/);
+  });
+});
