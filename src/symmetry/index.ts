@@ -6,3 +6,4 @@ export * from "./field_type.js";
 export * from "./actions.js";
 export * from "./checker.js";
 export * as linalg64 from "./linalg64.js";
+export * as o3 from "./o3/index.js";
