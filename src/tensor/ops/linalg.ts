@@ -9,6 +9,7 @@ import { broadcastIndexMap, broadcastShapes } from "../broadcast.js";
 import { allocate, type DType, isFloat, promoteTypes } from "../dtype.js";
 import { fmtShape, opError } from "../errors.js";
 import { shapeSize, Tensor } from "../tensor.js";
+import { sum } from "./reduce.js";
 import { expand, permute } from "./shape.js";
 
 type FloatArray = Float32Array | Float64Array;
@@ -332,9 +333,16 @@ function einsumGeneric(operands: readonly Tensor[], inputs: readonly number[][],
 
 /** Reduces one operand with distinct labels: sums labels not in `keep`, orders as `keep`. */
 function einsumUnary(x: Tensor, labels: readonly number[], keep: readonly number[], sizes: ReadonlyMap<number, number>): Tensor {
-  if (keep.length === labels.length && new Set(labels).size === labels.length) {
-    const perm = keep.map((l) => labels.indexOf(l));
-    return perm.every((p, i) => p === i) ? x : permute(x, perm);
+  if (new Set(labels).size === labels.length) {
+    // distinct labels: a plain reduction over the dropped axes, then a permutation
+    const drop: number[] = [];
+    labels.forEach((l, i) => {
+      if (!keep.includes(l)) drop.push(i);
+    });
+    const y = drop.length > 0 ? sum(x, drop) : x;
+    const rest = labels.filter((l) => keep.includes(l));
+    const perm = keep.map((l) => rest.indexOf(l));
+    return perm.every((p, i) => p === i) ? y : permute(y, perm);
   }
   return einsumGeneric([x], [labels as number[]], keep, sizes);
 }
