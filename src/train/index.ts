@@ -3,3 +3,4 @@ export * from "./metrics.js";
 export * from "./trainer.js";
 export * from "./progress.js";
 export * from "./plot.js";
+export * from "./splits.js";
