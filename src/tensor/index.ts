@@ -12,3 +12,6 @@ export * from "./ops/reduce.js";
 export * from "./ops/random.js";
 export * from "./ops/shape.js";
 export * from "./ops/linalg.js";
+export * from "./ops/indexing.js";
+export * from "./ops/scatter.js";
+export * from "./sparse.js";
