@@ -120,14 +120,14 @@ const intFns: Record<BinaryOpName, (x: number, y: number) => number> = {
   sub: (x, y) => x - y,
   mul: (x, y) => Math.imul(x, y),
   div: (x, y) => x / y,
-  max: (x, y) => (x > y ? x : y),
-  min: (x, y) => (x < y ? x : y),
+  max: (x, y) => Math.max(x, y),
+  min: (x, y) => Math.min(x, y),
   pow: (x, y) => x ** y,
 };
 
 /** Broadcast arithmetic into a new tensor of dtype `dt` (kernel for floats, loops otherwise). */
-function arith(op: string, kop: BinaryOpName, a: Tensor, b: Tensor, dt: DType): Tensor {
-  const shape = broadcastShapes(op, a.shape, b.shape);
+function arith(op: string, kop: BinaryOpName, a: Tensor, b: Tensor, dt: DType, argB = "b"): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape, "a", argB);
   const out = allocate(dt, shapeSize(shape));
   if (isFloat(dt)) {
     binary(kop, floatData(a, dt), floatData(b, dt), out as FloatArray, shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
@@ -198,7 +198,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
  */
 export function pow(a: TensorLike, exponent: TensorLike): Tensor {
   const [x, y] = operands("pow", a, exponent, "a", "exponent");
-  const out = arith("pow", "pow", x, y, arithType(x, y));
+  const out = arith("pow", "pow", x, y, arithType(x, y), "exponent");
   if (!isFloat(out.dtype)) return out;
   return record("pow", [x, y], out, (g) => [
     gradIf(x, () => sumToShape(mul(g, where(eq(y, 0), 0, mul(y, pow(x, sub(y, 1))))), x.shape)),
@@ -441,7 +441,7 @@ export function sigmoid(a: Tensor): Tensor {
 /** Elementwise `max(a, 0)` (ints stay int32). The gradient at 0 is 0. */
 export function relu(a: Tensor): Tensor {
   checkTensor("relu", "a", a);
-  if (!isFloat(a.dtype)) return mapData(a, a.dtype === "bool" ? "bool" : "int32", (v) => (v > 0 ? v : 0));
+  if (!isFloat(a.dtype)) return mapData(a, a.dtype === "bool" ? "bool" : "int32", (v) => Math.max(v, 0));
   const [x, out] = unaryKernel("relu", "relu", a);
   return record("relu", [x], out, (g) => [mul(g, gt(x, 0))]);
 }
@@ -463,6 +463,26 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
+/** erfc(x) for x >= 2.5 by the continued fraction e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))) (Lentz). */
+function erfcLarge(x: number): number {
+  if (x > 27) return 0;
+  const tiny = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let k = 1; k < 300; k++) {
+    const an = k / 2;
+    d = x + an * d;
+    d = d === 0 ? tiny : 1 / d;
+    c = x + an / c;
+    if (c === 0) c = tiny;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+}
+
 /**
  * The error function, to about 1e-15: a series with positive terms for |x| < 2.5 and a continued
  * fraction for erfc beyond.
@@ -483,23 +503,20 @@ export function erfScalar(x: number): number {
     }
     return TWO_OVER_SQRT_PI * Math.exp(-x2) * s;
   }
-  // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), evaluated by Lentz.
-  const tiny = 1e-300;
-  let f = ax;
-  let c = ax;
-  let d = 0;
-  for (let k = 1; k < 300; k++) {
-    const an = k / 2;
-    d = ax + an * d;
-    d = d === 0 ? tiny : 1 / d;
-    c = ax + an / c;
-    if (c === 0) c = tiny;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  const erfc = Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * f);
-  return x > 0 ? 1 - erfc : erfc - 1;
+  const e = erfcLarge(ax);
+  return x > 0 ? 1 - e : e - 1;
+}
+
+/** The complementary error function `1 − erf(x)`, accurate in the far right tail. */
+export function erfcScalar(x: number): number {
+  if (Number.isNaN(x)) return x;
+  if (x < 0) return 2 - erfcScalar(-x);
+  return x < 2.5 ? 1 - erfScalar(x) : erfcLarge(x);
+}
+
+/** Standard normal CDF Φ(v). */
+function normalCdf(v: number): number {
+  return 0.5 * erfcScalar(-v * INV_SQRT2);
 }
 
 /**
@@ -525,11 +542,11 @@ export function gelu(a: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
     );
   }
   const x = asFloat(a);
-  const out = mapData(x, x.dtype, (v) => 0.5 * v * (1 + erfScalar(v * INV_SQRT2)));
+  const out = mapData(x, x.dtype, (v) => v * normalCdf(v));
   return record("gelu", [x], out, (g) => [
     mul(
       g,
-      mapData(x, g.dtype, (v) => 0.5 * (1 + erfScalar(v * INV_SQRT2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)),
+      mapData(x, g.dtype, (v) => normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)),
     ),
   ]);
 }
@@ -575,7 +592,7 @@ export function clamp(a: Tensor, min?: number, max?: number): Tensor {
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
   const dt: DType = isFloat(a.dtype) ? a.dtype : Number.isInteger(lo) || !Number.isFinite(lo) ? (Number.isInteger(hi) || !Number.isFinite(hi) ? "int32" : "float32") : "float32";
-  const out = mapData(a, dt, (v) => (Number.isNaN(v) ? v : v < lo ? lo : v > hi ? hi : v));
+  const out = mapData(a, dt, (v) => Math.min(Math.max(v, lo), hi));
   if (!isFloat(a.dtype)) return out;
   return record("clamp", [a], out, (g) => [mul(g, logicalAnd(ge(a, lo), le(a, hi)))]);
 }
@@ -608,8 +625,11 @@ export function isNan(a: Tensor): Tensor {
   return mapData(a, "bool", (v) => (Number.isNaN(v) ? 1 : 0));
 }
 
-/** Elementwise finiteness test (bool; false for NaN and ±Infinity). */
-export function isFinite(a: Tensor): Tensor {
+/**
+ * Elementwise finiteness test (bool; false for NaN and ±Infinity). Exported as `isFinite`
+ * (the local name avoids shadowing the global).
+ */
+function isFiniteOp(a: Tensor): Tensor {
   checkTensor("isFinite", "a", a);
   return mapData(a, "bool", (v) => (Number.isFinite(v) ? 1 : 0));
 }
@@ -697,7 +717,7 @@ declare module "../tensor.js" {
     reciprocal(): Tensor;
     /** See {@link isNan}. */
     isNan(): Tensor;
-    /** See {@link isFinite}. */
+    /** Elementwise finiteness test (bool; false for NaN and ±Infinity). */
     isFinite(): Tensor;
   }
 }
@@ -820,5 +840,7 @@ Tensor.prototype.isNan = function (this: Tensor) {
   return isNan(this);
 };
 Tensor.prototype.isFinite = function (this: Tensor) {
-  return isFinite(this);
+  return isFiniteOp(this);
 };
+
+export { isFiniteOp as isFinite };

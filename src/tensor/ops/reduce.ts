@@ -32,7 +32,7 @@ function normAxes(op: string, axis: Axes | undefined, ndim: number): number[] {
   const out: number[] = [];
   for (const ax of list) {
     if (typeof ax !== "number") opError(op, "axis", "integer axes", String(ax));
-    const a = normAxis(op, ax, ndim);
+    const a = normAxis(op, ax, Math.max(ndim, 1));
     if (out.includes(a)) opError(op, "axis", "distinct axes", `[${list.join(", ")}]`);
     out.push(a);
   }
@@ -265,7 +265,7 @@ function argExtremum(op: "argmax" | "argmin", a: Tensor, axis: number | undefine
     shape = keepDims ? a.shape.map(() => 1) : [];
   } else {
     if (typeof axis !== "number") opError(op, "axis", "a single integer axis or undefined", String(axis));
-    const ax = a.ndim === 0 ? (normAxis(op, axis, 0), 0) : normAxis(op, axis, a.ndim);
+    const ax = normAxis(op, axis, Math.max(a.ndim, 1));
     const s = a.ndim === 0 ? [1] : a.shape;
     outer = shapeSize(s.slice(0, ax));
     n = s[ax]!;
@@ -412,7 +412,7 @@ function moveAxisLast(src: FloatArray, outer: number, n: number, inner: number, 
 function softmaxImpl(op: "softmax" | "logSoftmax", a: Tensor, axis: number): Tensor {
   checkTensor(op, a);
   const x = asFloat(a);
-  const ax = normAxis(op, axis, x.ndim);
+  const ax = normAxis(op, axis, Math.max(x.ndim, 1));
   const s = x.ndim === 0 ? [1] : x.shape;
   const outer = shapeSize(s.slice(0, ax));
   const n = s[ax]!;
