@@ -7,4 +7,5 @@ export { getKernelBackend, setKernelBackend, type KernelBackend } from "./kernel
 export * from "./nn/index.js";
 export * as init from "./nn/init.js";
 export * from "./optim/index.js";
+export * from "./io/index.js";
 export * from "./symmetry/index.js";

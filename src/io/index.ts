@@ -1,0 +1,2 @@
+/** Serialisation on bytes (browser-safe). File helpers are in `erlangen/node`. */
+export * from "./safetensors.js";

@@ -1,0 +1,2 @@
+/** Node-only entry (`erlangen/node`): file I/O and other helpers that need Node's standard library. */
+export * from "./io.js";
