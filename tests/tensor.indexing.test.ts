@@ -109,6 +109,16 @@ describe("gather / scatterAdd", () => {
     ]);
   });
 
+  it("scatterAdd with an index smaller than src", () => {
+    const out = scatterAdd(zeros([2, 3]), 1, i32([2, 2], [2, 1]), tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] }));
+    expect(out.toArray()).toEqual([
+      [0, 0, 1],
+      [0, 0, 4],
+    ]);
+    const s = randn([2, 3]).double().requiresGrad_();
+    gradcheck((t) => scatterAdd(zeros([2, 3], { dtype: "float64" }), 1, i32([2, 0], [2, 1]), t), [s]);
+  });
+
   it("rejects bad index shapes and values", () => {
     const a = zeros([2, 2]);
     expect(() => gather(a, 1, i32([0, 2], [1, 2]))).toThrow(/gather: argument 'index' expected values in \[0, 2\), got 2 at position 1/);

@@ -129,6 +129,17 @@ describe("segment", () => {
     ]);
   });
 
+  it("handles empty inputs", () => {
+    expect(segment(zeros([0, 3]), i32([0, 0, 0])).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(scatter(zeros([0, 2]), i32([]), 0, 2, "max").toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+
   it("validates ptr", () => {
     expect(() => segment(src, i32([1, 2, 4]))).toThrow(/segment: argument 'ptr' expected to start at 0, got 1 at position 0/);
     expect(() => segment(src, i32([0, 3, 2, 4]))).toThrow(/segment: argument 'ptr' expected non-decreasing values, got 2 after 3 at position 2/);

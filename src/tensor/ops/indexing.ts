@@ -104,6 +104,23 @@ export function mulConst(x: Tensor, c: TypedArray): Tensor {
   return record("mulConst", [x], t, (g) => [mulConst(g, c)]);
 }
 
+/**
+ * Sums the slices of `src` along `ax` into `m` groups given by the checked 1-D `index` (storage `idx`):
+ * the shared core of scatter-sum and of the gradient of {@link indexSelect}. Recorded; its gradient
+ * is {@link indexSelect}.
+ * @internal
+ */
+export function scatterSumAlong(src: Tensor, ax: number, index: Tensor, m: number): Tensor {
+  const { outer, inner } = splitAxis(src.shape, ax);
+  const shape = [...src.shape];
+  shape[ax] = m;
+  const out = allocate(src.dtype, outer * m * inner);
+  scatterAddAlong(src.data, outer, m, inner, index.data as Int32Array, out);
+  const t = new Tensor(out, shape, src.dtype);
+  if (!isFloat(src.dtype)) return t;
+  return record("scatterSum", [src], t, (g) => [indexSelect(g, ax, index)]);
+}
+
 /** x·alpha for a number (recorded). */
 function scaleBy(x: Tensor, alpha: number): Tensor {
   if (alpha === 1) return x;
@@ -158,8 +175,8 @@ export function indexSelect(a: Tensor, axis: number, index: Tensor): Tensor {
   gatherAlong(a.data, outer, n, inner, idx, out);
   const t = new Tensor(out, outShape, a.dtype);
   if (!isFloat(a.dtype)) return t;
-  const aShape = a.shape;
-  return record("indexSelect", [a], t, (g) => [indexAdd(zerosOf(aShape, g.dtype), ax, index, g)]);
+  const n0 = a.shape[ax]!;
+  return record("indexSelect", [a], t, (g) => [scatterSumAlong(g, ax, index, n0)]);
 }
 
 /**

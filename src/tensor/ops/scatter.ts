@@ -10,7 +10,7 @@ import { noGrad, record } from "../autograd.js";
 import { allocate, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, Tensor } from "../tensor.js";
-import { checkIndex, indexSelect, intTensor, mulConst, scatterAddAlong, splitAxis } from "./indexing.js";
+import { checkIndex, indexSelect, intTensor, mulConst, scatterSumAlong, splitAxis } from "./indexing.js";
 
 /** Reductions of {@link scatter}: `'add'` is an alias of `'sum'`. */
 export type ScatterReduce = "sum" | "add" | "mean" | "max" | "min" | "mul";
@@ -79,10 +79,7 @@ function scaleAlong(x: Tensor, ax: number, w: Float64Array): Tensor {
 }
 
 function scatterSum(src: Tensor, index: Tensor, p: ScatterPlan): Tensor {
-  const out = allocate(src.dtype, p.outer * p.dimSize * p.inner);
-  scatterAddAlong(src.data, p.outer, p.dimSize, p.inner, p.idx, out);
-  const t = new Tensor(out, p.outShape, src.dtype);
-  return record("scatterSum", [src], t, (g) => [indexSelect(g, p.ax, index)]);
+  return scatterSumAlong(src, p.ax, index, p.dimSize);
 }
 
 function scatterMaxMin(src: Tensor, index: Tensor, p: ScatterPlan, mode: "max" | "min"): Tensor {
@@ -241,7 +238,8 @@ export function segment(src: Tensor, ptr: Tensor, reduce: SegmentReduce = "sum")
   const S = p.length - 1;
   const index = intTensor(ptrToIndex(p));
   if ((reduce === "sum" || reduce === "add") && isFloat(src.dtype)) {
-    const F = src.shape[0]! === 0 ? 0 : src.size / src.shape[0]!;
+    let F = 1;
+    for (let k = 1; k < src.ndim; k++) F *= src.shape[k]!;
     const outShape: Shape = [S, ...src.shape.slice(1)];
     const out = allocate(src.dtype, S * F) as FloatArray;
     segmentSumCsr(src.data as FloatArray, p, F, out);
