@@ -319,8 +319,13 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const c = cond.data;
   const xd = dataAs(x, dt);
   const yd = dataAs(y, dt);
-  if (sameShape(cond.shape, shape) && sameShape(x.shape, shape) && sameShape(y.shape, shape)) {
-    for (let i = 0; i < size; i++) out[i] = c[i] !== 0 ? xd[i]! : yd[i]!;
+  // each operand either covers the output (step 1) or is a single element (step 0)
+  const step = (t: Tensor) => (sameShape(t.shape, shape) ? 1 : t.size === 1 ? 0 : -1);
+  const sc = step(cond);
+  const sx = step(x);
+  const sy = step(y);
+  if (sc >= 0 && sx >= 0 && sy >= 0) {
+    for (let i = 0; i < size; i++) out[i] = c[i * sc] !== 0 ? xd[i * sx]! : yd[i * sy]!;
   } else {
     const mc = broadcastIndexMap(cond.shape, shape);
     const mx = broadcastIndexMap(x.shape, shape);

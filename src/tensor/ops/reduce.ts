@@ -10,7 +10,7 @@
 import { type FloatArray, type ReduceOpName, reduceAxis, softmaxRows } from "../../kernels/index.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, sameShape } from "../broadcast.js";
-import { allocate, type DType, isFloat } from "../dtype.js";
+import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, Tensor } from "../tensor.js";
 import { abs, add, div, exp, log, mul, ne, pow, sqrt, sub } from "./elementwise.js";
@@ -100,13 +100,63 @@ function reduceData(op: ReduceOpName, a: Tensor, axes: readonly number[], outDt:
   return out;
 }
 
+/**
+ * Copies `src` (shape `from`, broadcastable to `to`) into `out` (shape `to`), with contiguous
+ * block copies and fills: adjacent axes of the same kind (broadcast or not) are merged first.
+ */
+function expandData(src: TypedArray, from: Shape, to: Shape, out: TypedArray): void {
+  if (src.length === 1) {
+    out.fill(src[0]!);
+    return;
+  }
+  const off = to.length - from.length;
+  const sizes: number[] = [];
+  const bcast: boolean[] = [];
+  for (let i = 0; i < to.length; i++) {
+    const n = to[i]!;
+    if (n === 1) continue;
+    const b = (i < off ? 1 : from[i - off]!) === 1;
+    const last = sizes.length - 1;
+    if (last >= 0 && bcast[last] === b) sizes[last]! *= n;
+    else {
+      sizes.push(n);
+      bcast.push(b);
+    }
+  }
+  if (sizes.length === 0) {
+    out.set(src.subarray(0, out.length));
+    return;
+  }
+  const nl = sizes.length;
+  const outStride = new Array<number>(nl);
+  const srcStride = new Array<number>(nl);
+  let so = 1;
+  let ss = 1;
+  for (let l = nl - 1; l >= 0; l--) {
+    outStride[l] = so;
+    srcStride[l] = bcast[l] ? 0 : ss;
+    so *= sizes[l]!;
+    if (!bcast[l]) ss *= sizes[l]!;
+  }
+  const rec = (l: number, si: number, oi: number): void => {
+    const n = sizes[l]!;
+    if (l === nl - 1) {
+      if (bcast[l]) out.fill(src[si]!, oi, oi + n);
+      else out.set(src.subarray(si, si + n), oi);
+      return;
+    }
+    const os = outStride[l]!;
+    const st = srcStride[l]!;
+    for (let k = 0; k < n; k++) rec(l + 1, si + k * st, oi + k * os);
+  };
+  rec(0, 0, 0);
+}
+
 /** Differentiable broadcast of `g` (shape with 1s) up to `shape`; used by reduction gradients. */
 function expandTo(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const map = broadcastIndexMap(g.shape, shape);
-  const out = allocate(g.dtype, map.length);
-  const d = g.data;
-  for (let i = 0; i < map.length; i++) out[i] = d[map[i]!]!;
+  const out = allocate(g.dtype, shapeSize(shape));
+  expandData(g.data, g.shape, shape, out);
   const from = g.shape;
   return record("expand", [g], new Tensor(out, shape, g.dtype), (gg) => [sumToShape(gg, from)]);
 }
