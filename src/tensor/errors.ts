@@ -26,9 +26,8 @@ export function check(cond: boolean, op: string, arg: string, expected: string, 
 
 /** Resolves a possibly negative axis against `ndim`, with a clear error when out of range. */
 export function normAxis(op: string, axis: number, ndim: number, arg = "axis"): number {
-  const a = axis < 0 ? axis + ndim : axis;
-  if (!Number.isInteger(axis) || a < 0 || a >= Math.max(ndim, 1)) {
-    opError(op, arg, `an integer in [${-Math.max(ndim, 1)}, ${Math.max(ndim, 1) - 1}]`, String(axis));
-  }
+  const n = Math.max(ndim, 1);
+  const a = axis < 0 ? axis + n : axis;
+  if (!Number.isInteger(axis) || a < 0 || a >= n) opError(op, arg, `an integer in [${-n}, ${n - 1}]`, String(axis));
   return a;
 }
