@@ -1,2 +1,3 @@
 /** Node-only entry (`erlangen/node`): file I/O and other helpers that need Node's standard library. */
 export * from "./io.js";
+export * from "./datasets.js";

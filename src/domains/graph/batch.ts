@@ -64,6 +64,7 @@ export class Batch extends Graph {
     for (let i = 0; i < B; i++) {
       const g = graphs[i]!;
       if (!(g instanceof Graph)) opError("Batch.fromGraphs", `graphs[${i}]`, "a Graph", typeof g);
+      if (g.xSparse !== null) opError("Batch.fromGraphs", `graphs[${i}]`, "graphs without sparse features (xSparse)", "a graph with xSparse; densify it into x first");
       nodePtr[i + 1] = nodePtr[i]! + g.numNodes;
     }
     const N = nodePtr[B]!;

@@ -5,6 +5,7 @@
  * messages flow from source to target.
  */
 import { ErlangenError, fmtShape, opError } from "../../tensor/errors.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
 import { Tensor } from "../../tensor/tensor.js";
 
 /** Which axis-0 an attribute lives on: one row per node, per edge, or one value for the graph. */
@@ -108,6 +109,11 @@ export class Graph {
   /** Levels given explicitly with {@link Graph.set}. */
   protected readonly levels = new Map<string, AttrLevel>();
   private _numNodes: number | undefined;
+  /**
+   * Sparse node features `[N, F]` (e.g. bag-of-words), an alternative to a dense `x`. Not batched:
+   * {@link Batch.fromGraphs} rejects graphs that have it.
+   */
+  xSparse: SparseMatrix | null = null;
   private csrCache: { key: Tensor; version: number; value: CompressedAdjacency } | null = null;
   private cscCache: { key: Tensor; version: number; value: CompressedAdjacency } | null = null;
 
@@ -279,6 +285,7 @@ export class Graph {
       const t = this.store.get(k);
       if (t !== undefined && t.ndim > 0) return t.shape[0]!;
     }
+    if (this.xSparse !== null) return this.xSparse.shape[0];
     for (const [k, t] of this.store) {
       if (this.levels.get(k) === "node" && t.ndim > 0) return t.shape[0]!;
     }
@@ -310,10 +317,10 @@ export class Graph {
     return ei === undefined ? 0 : ei.shape[1]!;
   }
 
-  /** Width of `x` (0 without features; 1 for a 1-D `x`). */
+  /** Width of `x` or of {@link Graph.xSparse} (0 without features; 1 for a 1-D `x`). */
   get numNodeFeatures(): number {
     const x = this.x;
-    if (x === null) return 0;
+    if (x === null) return this.xSparse === null ? 0 : this.xSparse.shape[1];
     return x.ndim === 1 ? 1 : x.shape[x.ndim - 1]!;
   }
 
@@ -386,6 +393,7 @@ export class Graph {
     for (const [k, v] of this.store) g.store.set(k, v);
     for (const [k, v] of this.levels) g.levels.set(k, v);
     g._numNodes = this._numNodes;
+    g.xSparse = this.xSparse;
   }
 
   /** True when the explicit node count was set (rather than inferred). */

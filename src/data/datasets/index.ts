@@ -1,0 +1,6 @@
+/** Browser-safe dataset parsers and built-in datasets. */
+export * from "./common.js";
+export * from "./karate.js";
+export * from "./planetoid.js";
+export * from "./splits.js";
+export * from "./tu.js";
