@@ -67,9 +67,9 @@ describe("graph utils", () => {
     expect(arr(a.edgeAttr)).toEqual([[1], [3], [4], [1], [1], [1], [1]]);
     const m = addSelfLoops(r.edgeIndex, { edgeAttr: tensor([[1], [3], [5]]), fillValue: "mean", numNodes: 4 });
     // incoming: node 0 <- 5, node 1 <- 1, node 2 <- 3, node 3 none
-    expect(arr(m.edgeAttr).slice(3)).toEqual([[5], [1], [3], [0]]);
+    expect((arr(m.edgeAttr) as number[][]).slice(3)).toEqual([[5], [1], [3], [0]]);
     const t = addSelfLoops(r.edgeIndex, { edgeAttr: tensor([[1, 2], [3, 4], [5, 6]]), fillValue: tensor([7, 8]) });
-    expect(arr(t.edgeAttr).slice(3)).toEqual([
+    expect((arr(t.edgeAttr) as number[][]).slice(3)).toEqual([
       [7, 8],
       [7, 8],
       [7, 8],
