@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { stratifiedKFold } from "../src/train/splits.js";
+import { crossValidationSplits } from "../src/train/splits.js";
 
-describe("stratifiedKFold", () => {
+describe("crossValidationSplits", () => {
   const labels = Array.from({ length: 100 }, (_, i) => (i < 30 ? 0 : i < 80 ? 1 : 2));
   it("partitions every sample into exactly one test fold, with disjoint train/val/test", () => {
-    const folds = stratifiedKFold(labels, 10, { seed: 3 });
+    const folds = crossValidationSplits(labels, 10, { seed: 3 });
     expect(folds).toHaveLength(10);
     const seen = new Int32Array(100);
     for (const f of folds) {
@@ -23,14 +23,14 @@ describe("stratifiedKFold", () => {
     expect(Array.from(seen).every((c) => c === 1)).toBe(true);
   });
   it("is deterministic per seed", () => {
-    const a = stratifiedKFold(labels, 5, { seed: 1 });
-    const b = stratifiedKFold(labels, 5, { seed: 1 });
-    const c = stratifiedKFold(labels, 5, { seed: 2 });
+    const a = crossValidationSplits(labels, 5, { seed: 1 });
+    const b = crossValidationSplits(labels, 5, { seed: 1 });
+    const c = crossValidationSplits(labels, 5, { seed: 2 });
     expect(a.map((f) => Array.from(f.test))).toEqual(b.map((f) => Array.from(f.test)));
     expect(a.map((f) => Array.from(f.test))).not.toEqual(c.map((f) => Array.from(f.test)));
   });
   it("validates k", () => {
-    expect(() => stratifiedKFold(labels, 1)).toThrow(/stratifiedKFold: argument 'k' expected an integer >= 2, got 1/);
-    expect(() => stratifiedKFold([0, 1], 3)).toThrow(/at least k = 3 samples/);
+    expect(() => crossValidationSplits(labels, 1)).toThrow(/crossValidationSplits: argument 'k' expected an integer >= 2, got 1/);
+    expect(() => crossValidationSplits([0, 1], 3)).toThrow(/at least k = 3 samples/);
   });
 });

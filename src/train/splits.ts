@@ -1,6 +1,6 @@
 /**
  * Seeded data splits for evaluation protocols: stratified K-fold cross-validation with an inner
- * validation hold-out (as in Errica et al. 2020), and stratified train/val/test splits.
+ * validation hold-out (as in Errica et al. 2020).
  */
 import { opError } from "../tensor/errors.js";
 import { Generator } from "../tensor/rng.js";
@@ -27,7 +27,7 @@ function labelGroups(labels: ArrayLike<number>): Map<number, number[]> {
  * Assigns each sample to one of `k` parts so that every class is spread evenly over the parts
  * (class members are shuffled, then dealt round-robin starting where the previous class stopped).
  */
-export function stratifiedParts(labels: ArrayLike<number>, k: number, generator: Generator): Int32Array {
+function stratifiedParts(labels: ArrayLike<number>, k: number, generator: Generator): Int32Array {
   if (!Number.isInteger(k) || k < 1) opError("stratifiedParts", "k", "a positive integer", String(k));
   const part = new Int32Array(labels.length);
   let next = 0;
@@ -44,15 +44,16 @@ export function stratifiedParts(labels: ArrayLike<number>, k: number, generator:
 const sorted = (a: number[]): Int32Array => Int32Array.from(a).sort();
 
 /**
- * Stratified K-fold cross-validation: fold `f` tests on part `f`; the remaining samples are split
+ * Stratified K-fold cross-validation with a validation hold-out (the protocol of Errica et al. 2020 for
+ * graph classification): fold `f` tests on part `f`; the remaining samples are split
  * again, stratified, into training and a validation hold-out of about `valFraction` (default 0.1)
  * for model selection. Same `seed`, same folds.
  */
-export function stratifiedKFold(labels: ArrayLike<number>, k: number, opts: { seed?: number; valFraction?: number } = {}): FoldSplit[] {
-  if (!Number.isInteger(k) || k < 2) opError("stratifiedKFold", "k", "an integer >= 2", String(k));
-  if (labels.length < k) opError("stratifiedKFold", "labels", `at least k = ${k} samples`, String(labels.length));
+export function crossValidationSplits(labels: ArrayLike<number>, k: number, opts: { seed?: number; valFraction?: number } = {}): FoldSplit[] {
+  if (!Number.isInteger(k) || k < 2) opError("crossValidationSplits", "k", "an integer >= 2", String(k));
+  if (labels.length < k) opError("crossValidationSplits", "labels", `at least k = ${k} samples`, String(labels.length));
   const valFraction = opts.valFraction ?? 0.1;
-  if (!(valFraction >= 0 && valFraction < 1)) opError("stratifiedKFold", "valFraction", "a number in [0, 1)", String(valFraction));
+  if (!(valFraction >= 0 && valFraction < 1)) opError("crossValidationSplits", "valFraction", "a number in [0, 1)", String(valFraction));
   const gen = new Generator(opts.seed ?? 0);
   const part = stratifiedParts(labels, k, gen);
   const folds: FoldSplit[] = [];
