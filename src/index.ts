@@ -6,6 +6,7 @@ export * from "./tensor/index.js";
 export { getKernelBackend, setKernelBackend, type KernelBackend } from "./kernels/index.js";
 export * from "./nn/index.js";
 export * as init from "./nn/init.js";
+export * as F from "./nn/functional.js";
 export * from "./optim/index.js";
 export * from "./io/index.js";
 export * from "./symmetry/index.js";

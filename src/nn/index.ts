@@ -3,3 +3,25 @@
  * Initialisers are under the `init` namespace and functional forms under `F` (from the package root).
  */
 export * from "./module.js";
+export * from "./linear.js";
+export * from "./activation.js";
+export * from "./embedding.js";
+export * from "./normalization.js";
+export * from "./mlp.js";
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  type BCEOptions,
+  type ClassLossOptions,
+  CrossEntropyLoss,
+  type CrossEntropyOptions,
+  HuberLoss,
+  type HuberOptions,
+  L1Loss,
+  type LossOptions,
+  MSELoss,
+  NLLLoss,
+  type Reduction,
+  SmoothL1Loss,
+  type SmoothL1Options,
+} from "./losses.js";

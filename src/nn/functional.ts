@@ -1,0 +1,248 @@
+/**
+ * Functional forms of the layers and losses (like `torch.nn.functional`), exported from the package
+ * root as the namespace `F` (`F.linear`, `F.crossEntropy`, …). Activations and softmax are the tensor
+ * ops themselves, re-exported here for convenience.
+ */
+import { gemm } from "../kernels/index.js";
+import { noGrad, record } from "../tensor/autograd.js";
+import { allocate, isFloat } from "../tensor/dtype.js";
+import { fmtShape, opError } from "../tensor/errors.js";
+import { add, clamp, div, mul, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
+import { indexSelect } from "../tensor/ops/indexing.js";
+import { matmul } from "../tensor/ops/linalg.js";
+import { mean, norm, sum } from "../tensor/ops/reduce.js";
+import { permute, transpose } from "../tensor/ops/shape.js";
+import { SparseMatrix, spmm } from "../tensor/sparse.js";
+import { Tensor } from "../tensor/tensor.js";
+
+export {
+  elu,
+  gelu,
+  leakyRelu,
+  relu,
+  sigmoid,
+  silu,
+  softplus,
+  tanh,
+} from "../tensor/ops/elementwise.js";
+export { logSoftmax, softmax } from "../tensor/ops/reduce.js";
+export { dropout } from "../tensor/ops/random.js";
+export * from "./losses.js";
+
+type FloatArray = Float32Array | Float64Array;
+
+function checkFloat(op: string, arg: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) opError(op, arg, "a Tensor", typeof t);
+  if (!isFloat(t.dtype)) opError(op, arg, "a float32 or float64 tensor", t.dtype);
+}
+
+/**
+ * `y = x·Wᵀ + b` over the last axis of `x` (`[..., in]` → `[..., out]`), with `weight` stored
+ * `[out, in]` as in PyTorch. `x` may also be a {@link SparseMatrix} `[N, in]` (then `spmm` is used).
+ * Dense inputs run one `gemm` (no transposed copy of the weight); gradients flow to `x`, `weight` and
+ * `bias`.
+ */
+export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const op = "linear";
+  checkFloat(op, "weight", weight);
+  if (weight.ndim !== 2) opError(op, "weight", "a 2-D tensor [out, in]", `shape ${fmtShape(weight.shape)}`);
+  const [outF, inF] = weight.shape as [number, number];
+  if (bias !== null) {
+    checkFloat(op, "bias", bias);
+    if (bias.ndim !== 1 || bias.shape[0] !== outF) opError(op, "bias", `shape [${outF}]`, fmtShape(bias.shape));
+    if (bias.dtype !== weight.dtype) opError(op, "bias", `dtype ${weight.dtype} (the weight's)`, bias.dtype);
+  }
+  if (x instanceof SparseMatrix) {
+    if (x.shape[1] !== inF) opError(op, "x", `a sparse matrix with ${inF} columns`, `shape [${x.shape.join(", ")}]`);
+    const y = spmm(x, transpose(weight));
+    return bias === null ? y : add(y, bias);
+  }
+  checkFloat(op, "x", x);
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) opError(op, "x", `shape [..., ${inF}] (in features of weight ${fmtShape(weight.shape)})`, fmtShape(x.shape));
+  if (x.dtype !== weight.dtype) opError(op, "x", `dtype ${weight.dtype} (the weight's)`, x.dtype);
+  const N = x.size / inF;
+  const outShape = [...x.shape.slice(0, -1), outF];
+  const out = allocate(x.dtype, N * outF) as FloatArray;
+  gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
+  if (bias !== null) {
+    const b = bias.data;
+    for (let i = 0; i < N; i++) {
+      const o = i * outF;
+      for (let j = 0; j < outF; j++) out[o + j]! += b[j]!;
+    }
+  }
+  const res = new Tensor(out, outShape, x.dtype);
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  const xShape = x.shape;
+  return record(op, inputs, res, (g) => {
+    const g2 = g.reshape([N, outF]);
+    const x2 = x.reshape([N, inF]);
+    return [
+      x.requiresGrad ? matmul(g2, weight).reshape(xShape) : null,
+      weight.requiresGrad ? matmul(transpose(g2), x2) : null,
+      bias?.requiresGrad ? sum(g2, 0) : null,
+    ];
+  });
+}
+
+/**
+ * Bilinear map `y_k = x1ᵀ·W_k·x2 + b_k` with `weight` `[out, in1, in2]`; `x1` is `[..., in1]` and `x2`
+ * `[..., in2]` with the same leading axes; the result is `[..., out]`.
+ */
+export function bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const op = "bilinear";
+  checkFloat(op, "x1", x1);
+  checkFloat(op, "x2", x2);
+  checkFloat(op, "weight", weight);
+  if (weight.ndim !== 3) opError(op, "weight", "a 3-D tensor [out, in1, in2]", `shape ${fmtShape(weight.shape)}`);
+  const [outF, in1, in2] = weight.shape as [number, number, number];
+  if (x1.ndim === 0 || x1.shape[x1.ndim - 1] !== in1) opError(op, "x1", `shape [..., ${in1}]`, fmtShape(x1.shape));
+  const lead = x1.shape.slice(0, -1);
+  if (x2.ndim !== x1.ndim || x2.shape[x2.ndim - 1] !== in2 || lead.some((d, i) => d !== x2.shape[i])) {
+    opError(op, "x2", `shape [${[...lead, in2].join(", ")}]`, fmtShape(x2.shape));
+  }
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) opError(op, "bias", `shape [${outF}]`, fmtShape(bias.shape));
+  const N = x1.size / in1;
+  const w = permute(weight, [1, 0, 2]).reshape([in1, outF * in2]);
+  const t = matmul(x1.reshape([N, in1]), w).reshape([N, outF, in2]);
+  let y = sum(mul(t, x2.reshape([N, 1, in2])), -1);
+  if (bias !== null) y = add(y, bias);
+  return y.reshape([...lead, outF]);
+}
+
+/**
+ * Looks up rows of `weight` `[num, dim]` for an int32 `index` of any shape (result `[...index.shape, dim]`).
+ * Rows at `paddingIdx` receive no gradient.
+ */
+export function embedding(index: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
+  const op = "embedding";
+  if (!(index instanceof Tensor) || index.dtype !== "int32") {
+    opError(op, "index", "an int32 tensor", index instanceof Tensor ? index.dtype : typeof index);
+  }
+  if (!(weight instanceof Tensor) || weight.ndim !== 2) opError(op, "weight", "a 2-D tensor [num, dim]", weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight);
+  const [num, dim] = weight.shape as [number, number];
+  const flat = index.reshape([-1]);
+  const d = flat.data;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i]! < 0 || d[i]! >= num) opError(op, "index", `values in [0, ${num - 1}]`, `${d[i]} at flat position ${i}`);
+  }
+  let rows = indexSelect(weight, 0, flat);
+  if (paddingIdx !== null) {
+    const p = paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+    const mask = new Uint8Array(d.length);
+    let any = false;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] === p) {
+        mask[i] = 1;
+        any = true;
+      }
+    }
+    if (any) rows = where(new Tensor(mask, [d.length, 1], "bool"), indexSelect(weight.detach(), 0, flat), rows);
+  }
+  return rows.reshape([...index.shape, dim]);
+}
+
+function normShape(op: string, normalizedShape: number | readonly number[]): number[] {
+  const s = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  if (s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) opError(op, "normalizedShape", "positive integer sizes", fmtShape(s));
+  return s;
+}
+
+/**
+ * Layer normalisation over the trailing `normalizedShape` axes: `(x − mean)/√(var + eps)·weight + bias`
+ * (biased variance, like PyTorch).
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  const op = "layerNorm";
+  checkFloat(op, "x", x);
+  const s = normShape(op, normalizedShape);
+  const tail = x.shape.slice(x.ndim - s.length);
+  if (x.ndim < s.length || tail.some((d, i) => d !== s[i])) opError(op, "x", `shape [..., ${s.join(", ")}]`, fmtShape(x.shape));
+  for (const [name, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
+    if (t !== null && (t.ndim !== s.length || t.shape.some((d, i) => d !== s[i]))) opError(op, name, fmtShape(s), fmtShape(t.shape));
+  }
+  const axes = s.map((_, i) => x.ndim - s.length + i);
+  const xc = sub(x, mean(x, axes, true));
+  const v = mean(mul(xc, xc), axes, true);
+  let y = mul(xc, rsqrt(add(v, eps)));
+  if (weight !== null) y = mul(y, weight);
+  if (bias !== null) y = add(y, bias);
+  return y;
+}
+
+/**
+ * Batch normalisation of `x` `[N, C]` or `[N, C, L]` per channel C. In training mode it normalises with
+ * the batch statistics (biased variance) and, when running statistics are given, updates them in place:
+ * `running ← (1 − momentum)·running + momentum·batch` (unbiased variance for `runningVar`). In eval mode it
+ * uses the running statistics.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  training = false,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  const op = "batchNorm";
+  checkFloat(op, "x", x);
+  if (x.ndim !== 2 && x.ndim !== 3) opError(op, "x", "shape [N, C] or [N, C, L]", fmtShape(x.shape));
+  const C = x.shape[1]!;
+  const bshape = x.ndim === 2 ? [1, C] : [1, C, 1];
+  const axes = x.ndim === 2 ? [0] : [0, 2];
+  for (const [name, t] of [
+    ["runningMean", runningMean],
+    ["runningVar", runningVar],
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
+    if (t !== null && (t.ndim !== 1 || t.shape[0] !== C)) opError(op, name, `shape [${C}] (channels of x ${fmtShape(x.shape)})`, fmtShape(t.shape));
+  }
+  let y: Tensor;
+  if (training || runningMean === null || runningVar === null) {
+    const n = x.size / C;
+    if (n <= 1 && training) opError(op, "x", "more than 1 value per channel in training mode", `shape ${fmtShape(x.shape)}`);
+    const m = mean(x, axes, true);
+    const xc = sub(x, m);
+    const v = mean(mul(xc, xc), axes, true);
+    y = mul(xc, rsqrt(add(v, eps)));
+    if (training && runningMean !== null && runningVar !== null) {
+      noGrad(() => {
+        const rm = runningMean.data;
+        const rv = runningVar.data;
+        const md = m.data;
+        const vd = v.data;
+        for (let c = 0; c < C; c++) {
+          rm[c] = (1 - momentum) * rm[c]! + momentum * md[c]!;
+          rv[c] = (1 - momentum) * rv[c]! + (momentum * vd[c]! * n) / (n - 1);
+        }
+        runningMean.version++;
+        runningVar.version++;
+      });
+    }
+  } else {
+    const rm = runningMean.dtype === x.dtype ? runningMean : runningMean.cast(x.dtype);
+    const rv = runningVar.dtype === x.dtype ? runningVar : runningVar.cast(x.dtype);
+    y = mul(sub(x, rm.reshape(bshape)), rsqrt(add(rv.reshape(bshape), eps)));
+  }
+  if (weight !== null) y = mul(y, weight.reshape(bshape));
+  if (bias !== null) y = add(y, bias.reshape(bshape));
+  return y;
+}
+
+/** `x / max(‖x‖_p, eps)` along `axis` (default 1, like PyTorch's `F.normalize`). */
+export function normalize(x: Tensor, p = 2, axis = 1, eps = 1e-12): Tensor {
+  checkFloat("normalize", "x", x);
+  return div(x, clamp(norm(x, p, axis, true), eps));
+}
