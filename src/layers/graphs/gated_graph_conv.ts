@@ -1,0 +1,81 @@
+/**
+ * GatedGraphConv (Li et al., "Gated Graph Sequence Neural Networks", 2016):
+ *
+ *   h_i^(0) = x_i ‖ 0,   m_i^(l+1) = Σ_{j ∈ N(i)} e_ji · Θ^(l) h_j^(l),   h_i^(l+1) = GRU(m_i^(l+1), h_i^(l))
+ *
+ * for `numLayers` steps; the input is zero-padded to `outChannels`. The message is linear, so each
+ * step is one cached sparse-dense product.
+ */
+import { uniform } from "../../nn/init.js";
+import { Parameter } from "../../nn/module.js";
+import { concat, fmtShape, mul, opError, type SparseMatrix, spmm, type Tensor, zeros } from "../../tensor/index.js";
+import type { AggrSpec } from "./aggregation.js";
+import { edgesOf } from "./gcn_conv.js";
+import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import { GRUCell } from "./rnn.js";
+
+/** Options of {@link GatedGraphConv}. */
+export interface GatedGraphConvOptions {
+  /** Aggregation (default `sum`). */
+  aggr?: AggrSpec;
+  /** Biases of the GRU (default true). */
+  bias?: boolean;
+}
+
+/** Gated graph convolution; see the file header. */
+export class GatedGraphConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tensor | null)?], Tensor> {
+  readonly outChannels: number;
+  readonly numLayers: number;
+  /** Θ^(0..L−1), [numLayers, outChannels, outChannels]. */
+  weight: Parameter;
+  rnn: GRUCell;
+
+  constructor(outChannels: number, numLayers: number, opts: GatedGraphConvOptions = {}) {
+    super({ aggr: opts.aggr ?? "sum" });
+    this.outChannels = outChannels;
+    this.numLayers = numLayers;
+    const b = 1 / Math.sqrt(outChannels);
+    this.weight = new Parameter(uniform(zeros([numLayers, outChannels, outChannels]), -b, b));
+    this.rnn = new GRUCell(outChannels, outChannels, { bias: opts.bias ?? true });
+  }
+
+  /**
+   * @param x - node features [N, F] with F ≤ outChannels.
+   * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
+   * @param edgeWeight - optional [E] edge weights.
+   */
+  forward(x: Tensor, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null): Tensor {
+    const N = x.shape[0]!;
+    const F = x.shape[x.ndim - 1]!;
+    if (x.ndim !== 2 || F > this.outChannels) {
+      opError("GatedGraphConv", "x", `a 2-D tensor with at most ${this.outChannels} features (outChannels)`, fmtShape(x.shape));
+    }
+    const { edgeIndex: ei, edgeWeight: w } = edgesOf("GatedGraphConv", edgeIndex, edgeWeight, N);
+    let h = F < this.outChannels ? concat([x, zeros([N, this.outChannels - F], { dtype: x.dtype })], 1) : x;
+    const W = this.weight.cast(x.dtype);
+    for (let l = 0; l < this.numLayers; l++) {
+      const m = h.matmul(W.narrow(0, l, 1).reshape(this.outChannels, this.outChannels));
+      const agg = this.propagate(ei, { x: m, edgeWeight: w, size: [N, N] });
+      h = this.rnn.forward(agg, h);
+    }
+    return h;
+  }
+
+  override message(inputs: MessageInputs): Tensor {
+    const w = inputs.edgeWeight;
+    return w === undefined ? inputs.x_j! : mul(inputs.x_j!, w.reshape(-1, 1));
+  }
+
+  protected override supportsFusion(): boolean {
+    return this.aggr === "sum";
+  }
+
+  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    const w = inputs.edgeWeight;
+    return spmm(ctx.adjacency(w === null || w === undefined ? null : (w as Tensor)), sourceOf(inputs.x));
+  }
+
+  override extraRepr(): string {
+    return `${this.outChannels}, numLayers=${this.numLayers}`;
+  }
+}

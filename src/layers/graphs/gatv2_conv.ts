@@ -1,0 +1,116 @@
+/**
+ * GATv2Conv (Brody et al., "How Attentive are Graph Attention Networks?", 2022):
+ *
+ *   x'_i = ‖_{h=1}^{H} Σ_{j ∈ N(i) ∪ {i}} α^h_ij Θ^h_s x_j      (mean over heads when concat = false)
+ *   α^h_ij = softmax_j( a^hᵀ LeakyReLU( Θ^h_s x_j + Θ^h_t x_i [+ Θ^h_e e_ij] ) )
+ *
+ * The non-linearity sits between the two linear maps, which makes the attention "dynamic".
+ */
+import type { Linear } from "../../nn/linear.js";
+import { Parameter } from "../../nn/module.js";
+import { add, check, dropout as dropoutOp, fmtShape, leakyRelu, mean, mul, scatterSoftmax, type SparseMatrix, sum, type Tensor, zeros } from "../../tensor/index.js";
+import { type AttentionOutput, type GATConvOptions, glorotAtt, withSelfLoops } from "./gat_conv.js";
+import { edgesOf } from "./gcn_conv.js";
+import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
+import { linear } from "./utils.js";
+
+/** Options of {@link GATv2Conv}. */
+export interface GATv2ConvOptions extends GATConvOptions {
+  /** Use the same Θ for sources and targets (default false). */
+  shareWeights?: boolean;
+}
+
+/** Dynamic graph attention layer; see the file header. */
+export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (Tensor | null)?, boolean?], Tensor | AttentionOutput> {
+  readonly inChannels: number | readonly [number, number];
+  readonly outChannels: number;
+  readonly heads: number;
+  readonly concat: boolean;
+  readonly negativeSlope: number;
+  readonly dropout: number;
+  readonly addSelfLoops: boolean;
+  readonly edgeDim: number | null;
+  readonly fillValue: number | "mean";
+  readonly shareWeights: boolean;
+  /** Θ_s (sources). */
+  linL: Linear;
+  /** Θ_t (targets); the same module as `linL` with `shareWeights`. */
+  linR: Linear;
+  att: Parameter;
+  linEdge: Linear | null = null;
+  bias: Parameter | null;
+  private _alpha: Tensor | null = null;
+
+  constructor(inChannels: number | readonly [number, number], outChannels: number, opts: GATv2ConvOptions = {}) {
+    super({ aggr: "sum" });
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    const H = opts.heads ?? 1;
+    this.heads = H;
+    this.concat = opts.concat ?? true;
+    this.negativeSlope = opts.negativeSlope ?? 0.2;
+    this.dropout = opts.dropout ?? 0;
+    this.addSelfLoops = opts.addSelfLoops ?? true;
+    this.edgeDim = opts.edgeDim ?? null;
+    this.fillValue = opts.fillValue ?? "mean";
+    this.shareWeights = opts.shareWeights ?? false;
+    const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
+    const withBias = opts.bias ?? true;
+    this.linL = linear(inJ, H * outChannels, { bias: withBias, init: "glorot" });
+    this.linR = this.shareWeights ? this.linL : linear(inI, H * outChannels, { bias: withBias, init: "glorot" });
+    this.att = new Parameter(glorotAtt(zeros([1, H, outChannels])));
+    if (this.edgeDim !== null) this.linEdge = linear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
+    this.bias = withBias ? new Parameter(zeros([this.concat ? H * outChannels : outChannels])) : null;
+  }
+
+  /**
+   * @param x - node features [N, inChannels] or a `[source, target]` pair.
+   * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
+   * @param edgeAttr - edge features [E, edgeDim] (with `edgeDim`).
+   * @param returnAttentionWeights - also return `[edgeIndex, alpha]`.
+   */
+  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr?: Tensor | null, returnAttentionWeights?: false): Tensor;
+  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null | undefined, returnAttentionWeights: true): AttentionOutput;
+  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null = null, returnAttentionWeights = false): Tensor | AttentionOutput {
+    const H = this.heads;
+    const C = this.outChannels;
+    let a: Tensor | null;
+    let b: Tensor | null;
+    if (Array.isArray(x)) [a, b] = x as readonly [Tensor | null, Tensor | null];
+    else {
+      check((x as Tensor).ndim === 2, "GATv2Conv", "x", "a 2-D tensor [N, inChannels]", fmtShape((x as Tensor).shape));
+      a = x as Tensor;
+      b = a;
+    }
+    check(a !== null && b !== null, "GATv2Conv", "x", "source and target features", "null");
+    const xl = this.linL.forward(a).reshape(-1, H, C);
+    const xr = b === a && this.shareWeights ? xl : this.linR.forward(b).reshape(-1, H, C);
+    const Ns = xl.shape[0]!;
+    const Nt = xr.shape[0]!;
+    let { edgeIndex: ei } = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns);
+    let ea = edgeAttr;
+    if (this.addSelfLoops) ({ edgeIndex: ei, edgeAttr: ea } = withSelfLoops(ei, ea, Math.min(Ns, Nt), this.fillValue));
+    let out = this.propagate(ei, { x: [xl, xr], edgeAttr: ea, size: [Ns, Nt] });
+    out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
+    if (this.bias !== null) out = add(out, this.bias);
+    const alpha = this._alpha;
+    this._alpha = null;
+    return returnAttentionWeights ? [out, [ei, alpha!]] : out;
+  }
+
+  override message(inputs: MessageInputs, ctx: PropagateContext): Tensor {
+    const xj = inputs.x_j!;
+    let h = add(xj, inputs.x_i!);
+    const ea = inputs.edgeAttr;
+    if (ea !== undefined && this.linEdge !== null) h = add(h, this.linEdge.forward(ea).reshape(-1, this.heads, this.outChannels));
+    const logits = sum(mul(leakyRelu(h, this.negativeSlope), this.att), -1);
+    let alpha = scatterSoftmax(logits, ctx.index, ctx.sizeI);
+    this._alpha = alpha;
+    if (this.dropout > 0 && this.training) alpha = dropoutOp(alpha, this.dropout, true);
+    return mul(xj, alpha.unsqueeze(-1));
+  }
+
+  override extraRepr(): string {
+    return `${JSON.stringify(this.inChannels)}, ${this.outChannels}, heads=${this.heads}`;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * GINConv (Xu et al., "How Powerful are Graph Neural Networks?", 2019):
+ *
+ *   x'_i = h_Θ( (1 + ε) · x_i + Σ_{j ∈ N(i)} x_j )
+ *
+ * and GINEConv (Hu et al., "Strategies for Pre-training Graph Neural Networks", 2020), with edge features:
+ *
+ *   x'_i = h_Θ( (1 + ε) · x_i + Σ_{j ∈ N(i)} ReLU(x_j + e_ji) )
+ *
+ * h_Θ is any module (usually an MLP); ε is fixed or learnt (`trainEps`). GIN's sum of neighbours is
+ * linear, so it runs as one cached sparse-dense product.
+ */
+import type { Linear } from "../../nn/linear.js";
+import type { Module } from "../../nn/module.js";
+import { Parameter } from "../../nn/module.js";
+import { add, check, fmtShape, mul, opError, relu, type SparseMatrix, spmm, type Tensor, tensor } from "../../tensor/index.js";
+import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import { linear } from "./utils.js";
+
+/** Options of {@link GINConv}. */
+export interface GINConvOptions {
+  /** Initial ε (default 0). */
+  eps?: number;
+  /** Learn ε (default false). */
+  trainEps?: boolean;
+}
+
+function rootTerm(eps: Tensor | number, xt: Tensor | null, out: Tensor): Tensor {
+  if (xt === null) return out;
+  if (typeof eps === "number") return add(out, eps === 0 ? xt : mul(xt, 1 + eps));
+  return add(out, mul(xt, eps.cast(xt.dtype).add(1)));
+}
+
+function split(x: NodeInput): [Tensor, Tensor | null] {
+  if (Array.isArray(x)) {
+    const [a, b] = x as readonly [Tensor | null, Tensor | null];
+    check(a !== null, "GINConv", "x", "source features", "null");
+    return [a, b];
+  }
+  return [x as Tensor, x as Tensor];
+}
+
+/** The graph isomorphism operator; see the file header. */
+export class GINConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (readonly [number, number] | null)?], Tensor> {
+  /** h_Θ. */
+  nn: Module<[Tensor], Tensor>;
+  /** ε: a Parameter [1] when `trainEps`, else a number. */
+  eps: Parameter | number;
+  readonly initialEps: number;
+
+  constructor(nn: Module<[Tensor], Tensor>, opts: GINConvOptions = {}) {
+    super({ aggr: "sum" });
+    this.nn = nn;
+    this.initialEps = opts.eps ?? 0;
+    this.eps = opts.trainEps ? new Parameter(tensor([this.initialEps])) : this.initialEps;
+  }
+
+  /**
+   * @param x - node features [N, F] or a `[source, target]` pair.
+   * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
+   */
+  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, size: readonly [number, number] | null = null): Tensor {
+    const [xs, xt] = split(x);
+    const out = this.propagate(edgeIndex, { x: [xs, xt], size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!] });
+    return this.nn.forward(rootTerm(this.eps, xt, out));
+  }
+
+  protected override supportsFusion(): boolean {
+    return true;
+  }
+
+  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    return spmm(ctx.adjacency(), sourceOf(inputs.x));
+  }
+
+  override extraRepr(): string {
+    return `eps=${typeof this.eps === "number" ? this.eps : "learnt"}`;
+  }
+}
+
+/** Options of {@link GINEConv}. */
+export interface GINEConvOptions extends GINConvOptions {
+  /** Edge feature size; when given, edge features are first mapped to the node feature size by a Linear. */
+  edgeDim?: number | null;
+}
+
+/** GIN with edge features; see the file header. */
+export class GINEConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonly [number, number] | null)?], Tensor> {
+  nn: Module<[Tensor], Tensor>;
+  eps: Parameter | number;
+  readonly initialEps: number;
+  /** Maps edge features to the node feature size (when `edgeDim` is given). */
+  lin: Linear | null;
+
+  /** @param nn - h_Θ; its input size must be the node feature size when `edgeDim` is given (taken from its first Linear). */
+  constructor(nn: Module<[Tensor], Tensor>, opts: GINEConvOptions & { inChannels?: number } = {}) {
+    super({ aggr: "sum" });
+    this.nn = nn;
+    this.initialEps = opts.eps ?? 0;
+    this.eps = opts.trainEps ? new Parameter(tensor([this.initialEps])) : this.initialEps;
+    this.lin = null;
+    if (opts.edgeDim !== undefined && opts.edgeDim !== null) {
+      const inChannels = opts.inChannels ?? firstLinearIn(nn);
+      if (inChannels === null) {
+        opError("GINEConv", "opts.inChannels", "the node feature size (it could not be read from nn)", "undefined");
+      }
+      this.lin = linear(opts.edgeDim, inChannels);
+    }
+  }
+
+  /**
+   * @param x - node features [N, F] or a `[source, target]` pair.
+   * @param edgeIndex - [2, E] int32.
+   * @param edgeAttr - edge features [E, F] (or [E, edgeDim] with `edgeDim`).
+   */
+  forward(x: NodeInput, edgeIndex: Tensor, edgeAttr: Tensor, size: readonly [number, number] | null = null): Tensor {
+    const [xs, xt] = split(x);
+    const out = this.propagate(edgeIndex, { x: [xs, xt], edgeAttr, size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!] });
+    return this.nn.forward(rootTerm(this.eps, xt, out));
+  }
+
+  override message(inputs: MessageInputs, _ctx: PropagateContext): Tensor {
+    const xj = inputs.x_j!;
+    let e = inputs.edgeAttr!;
+    if (this.lin !== null) e = this.lin.forward(e);
+    if (e.shape[e.ndim - 1] !== xj.shape[xj.ndim - 1]) {
+      opError("GINEConv", "edgeAttr", `${xj.shape[xj.ndim - 1]} features per edge (the node feature size; set edgeDim to map them)`, fmtShape(e.shape));
+    }
+    return relu(add(xj, e));
+  }
+
+  override extraRepr(): string {
+    return `eps=${typeof this.eps === "number" ? this.eps : "learnt"}`;
+  }
+}
+
+/** The input size of the first Linear found in a module tree, or null. */
+function firstLinearIn(m: Module): number | null {
+  for (const [, sub] of m.namedModules()) {
+    const w = (sub as { weight?: unknown }).weight;
+    if (sub.constructor.name === "Linear" && w instanceof Parameter && w.ndim === 2) return w.shape[1]!;
+  }
+  return null;
+}

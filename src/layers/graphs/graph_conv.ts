@@ -1,0 +1,75 @@
+/**
+ * GraphConv (Morris et al., "Weisfeiler and Leman Go Neural: Higher-order Graph Neural Networks", 2019):
+ *
+ *   x'_i = W_1 x_i + W_2 · ⊕_{j ∈ N(i)} e_ji · x_j          (⊕ = sum by default)
+ *
+ * with edge weights e_ji (default 1). W_2 carries the bias. Weighted sums (and unweighted means)
+ * are linear in x_j and run as one cached sparse-dense product.
+ */
+import type { Linear } from "../../nn/linear.js";
+import { add, check, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import type { AggrSpec } from "./aggregation.js";
+import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import { linear } from "./utils.js";
+
+/** Options of {@link GraphConv}. */
+export interface GraphConvOptions {
+  /** Aggregation (default `sum`). */
+  aggr?: AggrSpec;
+  /** Bias of W_2 (default true). */
+  bias?: boolean;
+}
+
+/** The Weisfeiler-Leman graph convolution; see the file header. */
+export class GraphConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (Tensor | null)?, (readonly [number, number] | null)?], Tensor> {
+  readonly inChannels: number | readonly [number, number];
+  readonly outChannels: number;
+  /** W_2 (with bias) on the aggregated neighbours. */
+  linRel: Linear;
+  /** W_1 (no bias) on the root node. */
+  linRoot: Linear;
+
+  constructor(inChannels: number | readonly [number, number], outChannels: number, opts: GraphConvOptions = {}) {
+    super({ aggr: opts.aggr ?? "sum" });
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
+    this.linRel = linear(this.aggrModule.outChannels(inJ), outChannels, { bias: opts.bias ?? true });
+    this.linRoot = linear(inI, outChannels, { bias: false });
+  }
+
+  /**
+   * @param x - node features [N, F] or a `[source, target]` pair.
+   * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
+   * @param edgeWeight - optional [E] edge weights.
+   */
+  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null, size: readonly [number, number] | null = null): Tensor {
+    const [xs, xt] = Array.isArray(x) ? (x as readonly [Tensor | null, Tensor | null]) : [x as Tensor, x as Tensor];
+    check(xs !== null, "GraphConv", "x", "source features", "null");
+    let out = this.propagate(edgeIndex, { x: [xs, xt], edgeWeight, size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!] });
+    out = this.linRel.forward(out);
+    if (xt !== null) out = add(out, this.linRoot.forward(xt));
+    return out;
+  }
+
+  override message(inputs: MessageInputs, _ctx: PropagateContext): Tensor {
+    const xj = inputs.x_j!;
+    const w = inputs.edgeWeight;
+    return w === undefined ? xj : mul(xj, w.reshape(-1, 1));
+  }
+
+  protected override supportsFusion(inputs: PropagateInputs): boolean {
+    const weighted = inputs.edgeWeight !== null && inputs.edgeWeight !== undefined;
+    return this.aggr === "sum" || (this.aggr === "mean" && !weighted);
+  }
+
+  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    const w = inputs.edgeWeight;
+    const adj = w === null || w === undefined ? ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined) : ctx.adjacency(w as Tensor);
+    return spmm(adj, sourceOf(inputs.x));
+  }
+
+  override extraRepr(): string {
+    return `${JSON.stringify(this.inChannels)}, ${this.outChannels}`;
+  }
+}

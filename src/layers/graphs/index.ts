@@ -1,0 +1,35 @@
+/**
+ * Graph and set layers (the "graphs" G of Geometric Deep Learning): the {@link MessagePassing} base,
+ * aggregations, convolution layers with PyG's names and arguments, readouts, pooling, set layers
+ * and ready-made models.
+ */
+export * from "./aggregation.js";
+export * from "./message_passing.js";
+export {
+  Activation,
+  type ActivationSpec,
+  type LinearInit,
+  type LinearInput,
+  linear as graphLinear,
+  resolveActivation,
+} from "./utils.js";
+export * from "./gcn_conv.js";
+export * from "./sage_conv.js";
+export * from "./gin_conv.js";
+export * from "./graph_conv.js";
+export * from "./sg_conv.js";
+export * from "./appnp.js";
+export * from "./cheb_conv.js";
+export * from "./gat_conv.js";
+export * from "./gatv2_conv.js";
+export * from "./transformer_conv.js";
+export * from "./rnn.js";
+export * from "./gated_graph_conv.js";
+export * from "./gcn2_conv.js";
+export * from "./nn_conv.js";
+export * from "./res_gated_graph_conv.js";
+export * from "./edge_conv.js";
+export * from "./pna_conv.js";
+export { globalAddPool, globalMaxPool, globalMeanPool } from "./pool.js";
+export * from "./readout.js";
+export * from "./topk_pool.js";
