@@ -3,7 +3,7 @@
  * This entry point runs in Node.js and in browsers; Node-only helpers (files, CLI) are in `erlangen/node`.
  */
 export * from "./tensor/index.js";
-export { getKernelBackend, setKernelBackend, type KernelBackend } from "./kernels/index.js";
+export { activeKernelBackend, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, type KernelBackend } from "./kernels/index.js";
 export * from "./nn/index.js";
 export * as init from "./nn/init.js";
 export * as F from "./nn/functional.js";

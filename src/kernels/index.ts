@@ -1,18 +1,40 @@
 /**
  * The one dispatch point for compute kernels. Each function takes typed arrays and sizes and
  * runs either the plain TypeScript reference (`ref/`) or the AssemblyScript SIMD build (`wasm/`).
- * Both give the same numbers (property tests check it). Index arguments are validated by the
- * calling op before they get here.
+ * Both give the same numbers up to float32 rounding (property tests check it). Index arguments are
+ * validated by the calling op before they get here.
  *
- * Backend choice: `auto` (WASM for float32 when available), or forced `ref` with
- * `setKernelBackend('ref')` or the environment variable `ERLANGEN_KERNELS=ref`.
+ * Backend choice: `auto` (default: WASM for float32 above a small size, where the copy into WASM
+ * memory pays off), `wasm` (WASM for every float32 call) or `ref` (plain TypeScript), set with
+ * {@link setKernelBackend} or the environment variable `ERLANGEN_KERNELS=ref|wasm|auto`.
+ * float64 always runs the reference. {@link activeKernelBackend} and {@link lastKernelBackend} tell
+ * which path is in force and which one ran.
  */
 import { type BinaryOpName, binaryRef, type ReduceOpName, reduceAxisRef, softmaxRowsRef, type UnaryOpName, unaryRef } from "./ref/elementwise.js";
-import { gemmRef, type FloatArray } from "./ref/linalg.js";
+import { type FloatArray, gemmRef } from "./ref/linalg.js";
 import { gatherRowsRef, scatterAddRowsRef, scatterMaxRowsRef, segmentSumCsrRef, spmmCsrRef, spmmCsrTRef } from "./ref/sparse.js";
+import {
+  binaryBroadcastWasm,
+  binaryScalarWasm,
+  binarySameWasm,
+  gatherRowsWasm,
+  gemmWasm,
+  reduceAxisWasm,
+  scatterAddRowsWasm,
+  scatterMaxRowsWasm,
+  segmentSumWasm,
+  softmaxRowsWasm,
+  spmmWasm,
+  unaryWasm,
+  WASM_BINARY,
+  WASM_UNARY,
+} from "./wasm/kernels.js";
+import { getWasmRuntime, kernelsReady, type WasmRuntime } from "./wasm/loader.js";
 
 export type { BinaryOpName, FloatArray, ReduceOpName, UnaryOpName };
+export { kernelsReady };
 
+/** `auto`: WASM for float32 above a size threshold; `wasm`: WASM for all float32; `ref`: TypeScript. */
 export type KernelBackend = "auto" | "ref" | "wasm";
 
 function envBackend(): KernelBackend {
@@ -22,9 +44,18 @@ function envBackend(): KernelBackend {
 }
 
 let backend: KernelBackend = envBackend();
+let last: "ref" | "wasm" | "none" = "none";
 
-/** Chooses the kernel backend: `auto` (default), `ref` (plain TypeScript) or `wasm`. */
+/**
+ * Chooses the kernel backend: `auto` (default), `ref` (plain TypeScript) or `wasm` (every float32
+ * call through WASM; throws if the WASM kernels cannot be loaded now — in a browser main thread,
+ * `await kernelsReady()` first).
+ */
 export function setKernelBackend(b: KernelBackend): void {
+  if (b !== "auto" && b !== "ref" && b !== "wasm") throw new Error(`setKernelBackend: argument 'backend' expected 'auto' | 'ref' | 'wasm', got ${String(b)}`);
+  if (b === "wasm" && getWasmRuntime() === null) {
+    throw new Error("setKernelBackend: argument 'backend' expected a backend available here, got 'wasm' (WebAssembly SIMD kernels not loaded; await kernelsReady())");
+  }
   backend = b;
 }
 
@@ -33,7 +64,62 @@ export function getKernelBackend(): KernelBackend {
   return backend;
 }
 
-/** C = op(A)·op(B) (+C); see {@link gemmRef}. */
+/**
+ * The path float32 kernels take now: `wasm` when the setting allows it and the WASM kernels are
+ * loaded, else `ref`. (Small calls under `auto` and all float64 calls still use `ref`.)
+ */
+export function activeKernelBackend(): "ref" | "wasm" {
+  if (backend === "ref") return "ref";
+  return getWasmRuntime() !== null ? "wasm" : "ref";
+}
+
+/** The path the most recent kernel call took (`none` before the first call). */
+export function lastKernelBackend(): "ref" | "wasm" | "none" {
+  return last;
+}
+
+/**
+ * Work sizes (elements touched, or multiply-adds for GEMM/SpMM) below which `auto` stays in
+ * TypeScript: for tiny arrays the call and copy overhead outweighs the SIMD speed-up.
+ */
+export const WASM_THRESHOLDS = {
+  gemm: 4096,
+  sparse: 1024,
+  elementwise: 256,
+  reduce: 256,
+};
+
+/** The WASM runtime when `work` is large enough under the current backend, else null. */
+function pick(work: number, threshold: number): WasmRuntime | null {
+  if (backend === "ref" || (backend === "auto" && work < threshold)) {
+    last = "ref";
+    return null;
+  }
+  const rt = getWasmRuntime();
+  last = rt === null ? "ref" : "wasm";
+  return rt;
+}
+
+function noWasm(): null {
+  last = "ref";
+  return null;
+}
+
+const f32 = (a: unknown): a is Float32Array => a instanceof Float32Array;
+
+/** True when a WASM call failed only because memory could not grow (then the ref path runs). */
+function isOom(e: unknown): boolean {
+  if (e instanceof RangeError) {
+    last = "ref";
+    return true;
+  }
+  return false;
+}
+
+/**
+ * C[M×N] = op(A)·op(B) (+ C when `accumulate`), row-major. op(A) is A[M×K] or, with `transA`, the
+ * transpose of A[K×M]; likewise op(B) is B[K×N] or the transpose of B[N×K].
+ */
 export function gemm(
   A: FloatArray,
   B: FloatArray,
@@ -45,10 +131,19 @@ export function gemm(
   transB = false,
   accumulate = false,
 ): void {
+  const rt = f32(A) && f32(B) && f32(C) && M > 0 && N > 0 ? pick(M * N * K, WASM_THRESHOLDS.gemm) : noWasm();
+  if (rt) {
+    try {
+      gemmWasm(rt, A as Float32Array, B as Float32Array, C as Float32Array, M, N, K, transA, transB, accumulate);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   gemmRef(A, B, C, M, N, K, transA, transB, accumulate);
 }
 
-/** out = A·X for CSR A; see {@link spmmCsrRef}. */
+/** out[rows×F] = A·X for CSR A (rows `rows`), X[cols×F]; `values` null means all ones. */
 export function spmmCsr(
   indptr: Int32Array,
   indices: Int32Array,
@@ -58,10 +153,20 @@ export function spmmCsr(
   F: number,
   out: FloatArray,
 ): void {
+  const ok = f32(X) && f32(out) && (values === null || f32(values));
+  const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : noWasm();
+  if (rt) {
+    try {
+      spmmWasm(rt, indptr, indices, values as Float32Array | null, rows, X as Float32Array, F, out as Float32Array, null);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   spmmCsrRef(indptr, indices, values, rows, X, F, out);
 }
 
-/** out = Aᵀ·X for CSR A; see {@link spmmCsrTRef}. */
+/** out[cols×F] = Aᵀ·X for CSR A with `rows` rows, X[rows×F]. */
 export function spmmCsrT(
   indptr: Int32Array,
   indices: Int32Array,
@@ -72,30 +177,150 @@ export function spmmCsrT(
   F: number,
   out: FloatArray,
 ): void {
+  const ok = f32(X) && f32(out) && (values === null || f32(values));
+  const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + cols * F, WASM_THRESHOLDS.sparse) : noWasm();
+  if (rt) {
+    try {
+      spmmWasm(rt, indptr, indices, values as Float32Array | null, rows, X as Float32Array, F, out as Float32Array, cols);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   spmmCsrTRef(indptr, indices, values, rows, cols, X, F, out);
 }
 
-/** Row gather; see {@link gatherRowsRef}. */
+/** out[i] = src[index[i]] row-wise (rows of width F); float32 and int32 run in WASM. */
 export function gatherRows(src: FloatArray | Int32Array, index: Int32Array, F: number, out: FloatArray | Int32Array): void {
+  const ok = (f32(src) && f32(out)) || (src instanceof Int32Array && out instanceof Int32Array);
+  const rt = ok ? pick(index.length * F, WASM_THRESHOLDS.sparse) : noWasm();
+  if (rt) {
+    try {
+      gatherRowsWasm(rt, src as Float32Array | Int32Array, index, F, out as Float32Array | Int32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   gatherRowsRef(src, index, F, out);
 }
 
-/** Row scatter-add; see {@link scatterAddRowsRef}. */
+/** out[index[i]] += src[i] row-wise. `out` is not cleared. */
 export function scatterAddRows(src: FloatArray, index: Int32Array, F: number, out: FloatArray): void {
+  const rt = f32(src) && f32(out) ? pick(index.length * F, WASM_THRESHOLDS.sparse) : noWasm();
+  if (rt) {
+    try {
+      scatterAddRowsWasm(rt, src as Float32Array, index, F, out as Float32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   scatterAddRowsRef(src, index, F, out);
 }
 
-/** Row scatter-max/min with argmax; see {@link scatterMaxRowsRef}. */
+/**
+ * out[index[i]] = max (or min) of the rows src[i] sent there; `arg` receives the winning source row
+ * (−1, with out 0, where no row arrived).
+ */
 export function scatterMaxRows(src: FloatArray, index: Int32Array, F: number, out: FloatArray, arg: Int32Array, mode: "max" | "min" = "max"): void {
+  const rt = f32(src) && f32(out) && arg.length === out.length ? pick(index.length * F, WASM_THRESHOLDS.sparse) : noWasm();
+  if (rt) {
+    try {
+      scatterMaxRowsWasm(rt, src as Float32Array, index, F, out as Float32Array, arg, mode);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   scatterMaxRowsRef(src, index, F, out, arg, mode);
 }
 
-/** Segment sum over CSR pointers; see {@link segmentSumCsrRef}. */
+/** out[s] = Σ src[ptr[s]..ptr[s+1]) row-wise (segments given by CSR pointers). */
 export function segmentSumCsr(src: FloatArray, ptr: Int32Array, F: number, out: FloatArray): void {
+  const S = ptr.length - 1;
+  const rt = f32(src) && f32(out) && S > 0 ? pick((ptr[S]! - ptr[0]!) * F + S * F, WASM_THRESHOLDS.sparse) : noWasm();
+  if (rt) {
+    try {
+      segmentSumWasm(rt, src as Float32Array, ptr, F, out as Float32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   segmentSumCsrRef(src, ptr, F, out);
 }
 
-/** Broadcast binary op; see {@link binaryRef}. */
+type StridePattern = { kind: "contig" } | { kind: "zero" } | { kind: "row"; split: number } | { kind: "col"; split: number } | { kind: "other" };
+
+/**
+ * Classifies strides over `shape`: contiguous row-major, all zero (a scalar), zeros then a contiguous
+ * block (`row`: a vector repeated along leading axes) or a contiguous block then zeros (`col`).
+ */
+function classify(shape: readonly number[], strides: readonly number[]): StridePattern {
+  const nd = shape.length;
+  // the zero/non-zero pattern, with size-1 axes as wildcards
+  let firstNZ = -1;
+  let lastNZ = -1;
+  let firstZ = -1;
+  let lastZ = -1;
+  for (let i = 0; i < nd; i++) {
+    if (shape[i] === 1) continue;
+    if (strides[i] === 0) {
+      if (firstZ < 0) firstZ = i;
+      lastZ = i;
+    } else {
+      if (firstNZ < 0) firstNZ = i;
+      lastNZ = i;
+    }
+  }
+  if (firstNZ < 0) return { kind: "zero" };
+  // the non-zero axes must be contiguous row-major among themselves
+  let acc = 1;
+  for (let i = nd - 1; i >= 0; i--) {
+    if (shape[i] === 1 || strides[i] === 0) continue;
+    if (strides[i] !== acc) return { kind: "other" };
+    acc *= shape[i]!;
+  }
+  if (firstZ < 0) return { kind: "contig" };
+  if (lastZ < firstNZ) return { kind: "row", split: lastZ + 1 };
+  if (lastNZ < firstZ) return { kind: "col", split: firstZ };
+  return { kind: "other" };
+}
+
+function prod(shape: readonly number[], from: number, to: number): number {
+  let p = 1;
+  for (let i = from; i < to; i++) p *= shape[i]!;
+  return p;
+}
+
+/** Runs a binary op in WASM when the stride patterns have a kernel; false when they do not. */
+function binaryWasm(
+  rt: WasmRuntime,
+  code: number,
+  A: Float32Array,
+  B: Float32Array,
+  O: Float32Array,
+  outShape: readonly number[],
+  pa: StridePattern,
+  pb: StridePattern,
+): boolean {
+  const nd = outShape.length;
+  if (pa.kind === "contig" && pb.kind === "contig") binarySameWasm(rt, code, A, B, O);
+  else if (pa.kind === "contig" && pb.kind === "zero") binaryScalarWasm(rt, code, A, B[0]!, O, false);
+  else if (pa.kind === "zero" && pb.kind === "contig") binaryScalarWasm(rt, code, B, A[0]!, O, true);
+  else if (pa.kind === "contig" && (pb.kind === "row" || pb.kind === "col")) {
+    binaryBroadcastWasm(rt, code, A, B, O, prod(outShape, 0, pb.split), prod(outShape, pb.split, nd), pb.kind === "col", false);
+  } else if (pb.kind === "contig" && (pa.kind === "row" || pa.kind === "col")) {
+    binaryBroadcastWasm(rt, code, B, A, O, prod(outShape, 0, pa.split), prod(outShape, pa.split, nd), pa.kind === "col", true);
+  } else return false;
+  return true;
+}
+
+/**
+ * out[i] = a[ia(i)] op b[ib(i)] over `outShape`, where ia/ib follow `aStrides`/`bStrides`
+ * (0 on broadcast axes). Same-shape, scalar and row/column broadcasts of float32 run in WASM.
+ */
 export function binary(
   op: BinaryOpName,
   a: FloatArray,
@@ -105,20 +330,63 @@ export function binary(
   aStrides: readonly number[],
   bStrides: readonly number[],
 ): void {
+  const code = WASM_BINARY[op];
+  const rt = code !== undefined && f32(a) && f32(b) && f32(out) ? pick(out.length, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt && code !== undefined) {
+    const A = a as Float32Array;
+    const B = b as Float32Array;
+    const O = out as Float32Array;
+    const pa = classify(outShape, aStrides);
+    const pb = classify(outShape, bStrides);
+    try {
+      if (binaryWasm(rt, code, A, B, O, outShape, pa, pb)) return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+    last = "ref";
+  }
   binaryRef(op, a, b, out, outShape, aStrides, bStrides);
 }
 
-/** Unary op; see {@link unaryRef}. */
+/** out[i] = f(a[i]); `param` is the op's parameter (slope, alpha, beta). */
 export function unary(op: UnaryOpName, a: FloatArray, out: FloatArray, param = 0): void {
+  const code = WASM_UNARY[op];
+  const rt = code !== undefined && f32(a) && f32(out) ? pick(a.length, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt && code !== undefined) {
+    try {
+      unaryWasm(rt, code, a as Float32Array, out as Float32Array, param);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   unaryRef(op, a, out, param);
 }
 
-/** Reduction over the middle axis of [outer, n, inner]; see {@link reduceAxisRef}. */
+/** Reduction over the middle axis of a row-major [outer, n, inner] array into out[outer, inner]. */
 export function reduceAxis(op: ReduceOpName, a: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void {
+  const rt = f32(a) && f32(out) && outer * inner > 0 ? pick(outer * n * inner, WASM_THRESHOLDS.reduce) : noWasm();
+  if (rt) {
+    try {
+      reduceAxisWasm(rt, op, a as Float32Array, outer, n, inner, out as Float32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   reduceAxisRef(op, a, outer, n, inner, out);
 }
 
-/** Row softmax / log-softmax; see {@link softmaxRowsRef}. */
+/** Row-wise softmax (or log-softmax) of a [rows, cols] array. */
 export function softmaxRows(a: FloatArray, rows: number, cols: number, out: FloatArray, log = false): void {
+  const rt = f32(a) && f32(out) && rows * cols > 0 ? pick(rows * cols, WASM_THRESHOLDS.reduce) : noWasm();
+  if (rt) {
+    try {
+      softmaxRowsWasm(rt, a as Float32Array, rows, cols, out as Float32Array, log);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
   softmaxRowsRef(a, rows, cols, out, log);
 }

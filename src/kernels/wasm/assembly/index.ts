@@ -1,14 +1,12 @@
-// AssemblyScript SIMD kernels. Pointers are byte offsets into the imported memory; sizes are
-// element counts. Every kernel here has a reference twin in src/kernels/ref.
+// AssemblyScript SIMD kernels (f32). Pointers are byte offsets into the imported memory; sizes are
+// element counts. Every kernel here has a reference twin in src/kernels/ref; the JS side that
+// copies data in and out is src/kernels/wasm/kernels.ts.
+export { gemmPackB, gemmRows, gemmTransA } from "./gemm";
+export { binaryColF32, binaryRowF32, binaryScalarF32, binarySameF32, unaryF32 } from "./elementwise";
+export { reduceAxisF32, reduceContig, softmaxRowsF32 } from "./reduce";
+export { gatherRows32, scatterAddRowsF32, scatterMaxRowsF32, segmentSumF32, spmmCsrF32, spmmCsrTF32 } from "./sparse";
 
-export function addF32(a: usize, b: usize, out: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
-  }
+/** First free byte after the module's static data: the JS arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
 }

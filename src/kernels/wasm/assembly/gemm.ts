@@ -1,0 +1,263 @@
+// GEMM: C[M×N] (+)= op(A)·op(B), f32, row-major. B is packed once into column panels of NR floats
+// (Bp[jr][k][NR], zero padded); A is read in place (row-major rows, stride lda) or, when transposed,
+// packed per block into Ap[ir][k][MR]. The micro-kernel keeps a 4×8 tile of C in eight f32x4
+// registers and walks k in blocks of KC so the B panel stays in L1.
+
+// @ts-ignore: decorator
+@inline export const MR: i32 = 4;
+// @ts-ignore: decorator
+@inline export const NR: i32 = 8;
+// @ts-ignore: decorator
+@inline const KC: i32 = 256;
+// @ts-ignore: decorator
+@inline const MC: i32 = 64;
+
+const TILE: usize = memory.data(MR * NR * 4, 16);
+
+/** Packs B (K×N, or N×K when transB) into Bp[jr][k][NR] with zero padding past N. */
+export function gemmPackB(B: usize, Bp: usize, K: i32, N: i32, transB: bool): void {
+  const panels = (N + NR - 1) / NR;
+  for (let jr = 0; jr < panels; jr++) {
+    const j0 = jr * NR;
+    const w = min(NR, N - j0);
+    let dst = Bp + ((<usize>jr * <usize>K * NR) << 2);
+    if (!transB) {
+      if (w == NR) {
+        let src = B + (<usize>j0 << 2);
+        const step = <usize>N << 2;
+        for (let k = 0; k < K; k++) {
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          src += step;
+          dst += NR << 2;
+        }
+      } else {
+        for (let k = 0; k < K; k++) {
+          const row = B + ((<usize>k * <usize>N + <usize>j0) << 2);
+          for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < w ? load<f32>(row + (<usize>c << 2)) : 0);
+          dst += NR << 2;
+        }
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let c = 0; c < NR; c++) {
+          store<f32>(dst + (<usize>c << 2), c < w ? load<f32>(B + ((<usize>(j0 + c) * <usize>K + <usize>k) << 2)) : 0);
+        }
+        dst += NR << 2;
+      }
+    }
+  }
+}
+
+/**
+ * One MR×NR tile: C[i0.., j0..] (+)= A·Bp over kc steps. A element (r, k) is at a + r*rs + k*ks
+ * (bytes). `mr`/`nr` are the valid sizes of a partial edge tile. `init` starts from zero.
+ */
+// @ts-ignore: decorator
+@inline function micro(a: usize, rs: usize, ks: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, init: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c30 = c00;
+  let c31 = c00;
+  const full = mr == MR && nr == NR;
+  if (!init) {
+    if (full) {
+      c00 = v128.load(c);
+      c01 = v128.load(c, 16);
+      c10 = v128.load(c + ldc);
+      c11 = v128.load(c + ldc, 16);
+      c20 = v128.load(c + 2 * ldc);
+      c21 = v128.load(c + 2 * ldc, 16);
+      c30 = v128.load(c + 3 * ldc);
+      c31 = v128.load(c + 3 * ldc, 16);
+    } else {
+      for (let r = 0; r < MR; r++) {
+        for (let j = 0; j < NR; j++) {
+          store<f32>(TILE + (<usize>(r * NR + j) << 2), r < mr && j < nr ? load<f32>(c + <usize>r * ldc + (<usize>j << 2)) : 0);
+        }
+      }
+      c00 = v128.load(TILE);
+      c01 = v128.load(TILE, 16);
+      c10 = v128.load(TILE, 32);
+      c11 = v128.load(TILE, 48);
+      c20 = v128.load(TILE, 64);
+      c21 = v128.load(TILE, 80);
+      c30 = v128.load(TILE, 96);
+      c31 = v128.load(TILE, 112);
+    }
+  }
+  const p0 = a;
+  const p1 = a + <usize>min(1, mr - 1) * rs;
+  const p2 = a + <usize>min(2, mr - 1) * rs;
+  const p3 = a + <usize>min(3, mr - 1) * rs;
+  let o: usize = 0;
+  let pb = bp;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(p0 + o);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(p1 + o);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(p2 + o);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(p3 + o);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    o += ks;
+    pb += NR << 2;
+  }
+  if (full) {
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c + ldc, c10);
+    v128.store(c + ldc, c11, 16);
+    v128.store(c + 2 * ldc, c20);
+    v128.store(c + 2 * ldc, c21, 16);
+    v128.store(c + 3 * ldc, c30);
+    v128.store(c + 3 * ldc, c31, 16);
+  } else {
+    v128.store(TILE, c00);
+    v128.store(TILE, c01, 16);
+    v128.store(TILE, c10, 32);
+    v128.store(TILE, c11, 48);
+    v128.store(TILE, c20, 64);
+    v128.store(TILE, c21, 80);
+    v128.store(TILE, c30, 96);
+    v128.store(TILE, c31, 112);
+    for (let r = 0; r < mr; r++) {
+      for (let j = 0; j < nr; j++) {
+        store<f32>(c + <usize>r * ldc + (<usize>j << 2), load<f32>(TILE + (<usize>(r * NR + j) << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * C[m×N] (+)= A[m×K]·B for row-major A with row stride lda (floats) and B packed by gemmPackB.
+ * `accumulate` adds to the C already there. Ap is scratch for one packed block (MC×KC floats);
+ * A is packed only when N spans several panels (otherwise it is read in place).
+ */
+export function gemmRows(A: usize, lda: i32, Bp: usize, C: usize, m: i32, N: i32, K: i32, accumulate: bool, Ap: usize): void {
+  const rs = <usize>lda << 2;
+  const ldc = <usize>N << 2;
+  const panels = (N + NR - 1) / NR;
+  const pack = panels >= 4;
+  for (let ic = 0; ic < m; ic += MC) {
+    const mc = min(MC, m - ic);
+    const blocks = (mc + MR - 1) / MR;
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const init = pc == 0 && !accumulate;
+      if (pack) {
+        for (let ib = 0; ib < blocks; ib++) {
+          const i = ic + ib * MR;
+          const w = min(MR, m - i);
+          let dst = Ap + ((<usize>ib * <usize>kc * MR) << 2);
+          const src = A + <usize>i * rs + (<usize>pc << 2);
+          if (w == MR) {
+            let k = 0;
+            for (; k + 4 <= kc; k += 4) {
+              const o = <usize>k << 2;
+              const r0 = v128.load(src + o);
+              const r1 = v128.load(src + rs + o);
+              const r2 = v128.load(src + 2 * rs + o);
+              const r3 = v128.load(src + 3 * rs + o);
+              const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+              const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+              const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+              const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+              v128.store(dst, v128.shuffle<i64>(t0, t1, 0, 2));
+              v128.store(dst, v128.shuffle<i64>(t0, t1, 1, 3), 16);
+              v128.store(dst, v128.shuffle<i64>(t2, t3, 0, 2), 32);
+              v128.store(dst, v128.shuffle<i64>(t2, t3, 1, 3), 48);
+              dst += 64;
+            }
+            for (; k < kc; k++) {
+              const o = <usize>k << 2;
+              store<f32>(dst, load<f32>(src + o));
+              store<f32>(dst, load<f32>(src + rs + o), 4);
+              store<f32>(dst, load<f32>(src + 2 * rs + o), 8);
+              store<f32>(dst, load<f32>(src + 3 * rs + o), 12);
+              dst += 16;
+            }
+          } else {
+            for (let k = 0; k < kc; k++) {
+              for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? load<f32>(src + <usize>r * rs + (<usize>k << 2)) : 0);
+              dst += 16;
+            }
+          }
+        }
+      }
+      for (let jr = 0; jr < panels; jr++) {
+        const j0 = jr * NR;
+        const nr = min(NR, N - j0);
+        const bp = Bp + ((<usize>jr * <usize>K + <usize>pc) * NR << 2);
+        for (let ib = 0; ib < blocks; ib++) {
+          const i0 = ic + ib * MR;
+          const mr = min(MR, m - i0);
+          const c = C + <usize>i0 * ldc + (<usize>j0 << 2);
+          if (pack) micro(Ap + ((<usize>ib * <usize>kc * MR) << 2), 4, MR << 2, bp, kc, c, ldc, mr, nr, init);
+          else micro(A + <usize>i0 * rs + (<usize>pc << 2), rs, 4, bp, kc, c, ldc, mr, nr, init);
+        }
+      }
+    }
+  }
+  if (K == 0 && !accumulate) memory.fill(C, 0, <usize>m * ldc);
+}
+
+/**
+ * C[M×N] (+)= Aᵀ·B over k rows [k0, k0+kc) where Ablk holds those rows of A (K×M, row-major),
+ * B packed by gemmPackB over all K. Ap is scratch for one packed block (MC×KC floats, padded).
+ * `init` starts C from zero.
+ */
+export function gemmTransA(Ablk: usize, M: i32, Bp: usize, K: i32, k0: i32, kc: i32, C: usize, N: i32, Ap: usize, init: bool): void {
+  const ldc = <usize>N << 2;
+  const panels = (N + NR - 1) / NR;
+  for (let pc = 0; pc < kc; pc += KC) {
+    const kb = min(KC, kc - pc);
+    const first = init && pc == 0;
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic);
+      // pack Ap[ir][k][MR] from A rows (k) and columns ic..ic+mc
+      const blocks = (mc + MR - 1) / MR;
+      for (let ib = 0; ib < blocks; ib++) {
+        const i = ic + ib * MR;
+        const w = min(MR, M - i);
+        let dst = Ap + ((<usize>ib * <usize>kb * MR) << 2);
+        let src = Ablk + ((<usize>(pc) * <usize>M + <usize>i) << 2);
+        const step = <usize>M << 2;
+        if (w == MR) {
+          for (let k = 0; k < kb; k++) {
+            v128.store(dst, v128.load(src));
+            src += step;
+            dst += MR << 2;
+          }
+        } else {
+          for (let k = 0; k < kb; k++) {
+            for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? load<f32>(src + (<usize>r << 2)) : 0);
+            src += step;
+            dst += MR << 2;
+          }
+        }
+      }
+      for (let jr = 0; jr < panels; jr++) {
+        const j0 = jr * NR;
+        const nr = min(NR, N - j0);
+        const bp = Bp + ((<usize>jr * <usize>K + <usize>(k0 + pc)) * NR << 2);
+        for (let ib = 0; ib < blocks; ib++) {
+          const i0 = ic + ib * MR;
+          const mr = min(MR, M - i0);
+          micro(Ap + ((<usize>ib * <usize>kb * MR) << 2), 4, MR << 2, bp, kb, C + <usize>i0 * ldc + (<usize>j0 << 2), ldc, mr, nr, first);
+        }
+      }
+    }
+  }
+}

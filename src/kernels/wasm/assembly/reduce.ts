@@ -1,0 +1,193 @@
+// Reductions and row softmax. Sums and products accumulate in f64 (as the reference does), so the
+// f32 results agree with it to the last bit or two.
+import { splat, vexp } from "./math";
+
+// @ts-ignore: decorator
+@inline const R_SUM = 0;
+// @ts-ignore: decorator
+@inline const R_MAX = 1;
+// @ts-ignore: decorator
+@inline const R_MIN = 2;
+// @ts-ignore: decorator
+@inline const R_PROD = 3;
+
+// @ts-ignore: decorator
+@inline function hi2(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3));
+}
+
+/** Reduction of the n contiguous floats at a (f64 result; NaN for max/min of nothing). */
+export function reduceContig(op: i32, a: usize, n: i32): f64 {
+  const vend = a + (<usize>(n & ~3) << 2);
+  const end = a + (<usize>n << 2);
+  let p = a;
+  if (op == R_SUM || op == R_PROD) {
+    const isSum = op == R_SUM;
+    let acc0 = f64x2.splat(isSum ? 0.0 : 1.0);
+    let acc1 = acc0;
+    if (isSum) {
+      for (; p < vend; p += 16) {
+        const v = v128.load(p);
+        acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v));
+        acc1 = f64x2.add(acc1, hi2(v));
+      }
+    } else {
+      for (; p < vend; p += 16) {
+        const v = v128.load(p);
+        acc0 = f64x2.mul(acc0, f64x2.promote_low_f32x4(v));
+        acc1 = f64x2.mul(acc1, hi2(v));
+      }
+    }
+    let s: f64;
+    if (isSum) {
+      const t = f64x2.add(acc0, acc1);
+      s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+      for (; p < end; p += 4) s += <f64>load<f32>(p);
+    } else {
+      const t = f64x2.mul(acc0, acc1);
+      s = f64x2.extract_lane(t, 0) * f64x2.extract_lane(t, 1);
+      for (; p < end; p += 4) s *= <f64>load<f32>(p);
+    }
+    return s;
+  }
+  if (n == 0) return NaN;
+  const isMax = op == R_MAX;
+  let m: f32 = load<f32>(a);
+  if (vend > a) {
+    let acc = v128.load(a);
+    if (isMax) for (p = a + 16; p < vend; p += 16) acc = f32x4.max(acc, v128.load(p));
+    else for (p = a + 16; p < vend; p += 16) acc = f32x4.min(acc, v128.load(p));
+    const a0 = f32x4.extract_lane(acc, 0);
+    const a1 = f32x4.extract_lane(acc, 1);
+    const a2 = f32x4.extract_lane(acc, 2);
+    const a3 = f32x4.extract_lane(acc, 3);
+    m = isMax ? max(max(a0, a1), max(a2, a3)) : min(min(a0, a1), min(a2, a3));
+  } else p = a;
+  if (isMax) for (; p < end; p += 4) m = max(m, load<f32>(p));
+  else for (; p < end; p += 4) m = min(m, load<f32>(p));
+  return <f64>m;
+}
+
+/**
+ * Reduces the middle axis of [outer, n, inner] into out[outer, inner]. `scratch` holds inner f64
+ * accumulators (8·inner bytes) for sum/prod when inner > 1.
+ */
+export function reduceAxisF32(op: i32, a: usize, outer: i32, n: i32, inner: i32, out: usize, scratch: usize): void {
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) store<f32>(out + (<usize>o << 2), <f32>reduceContig(op, a + (<usize>o * <usize>n << 2), n));
+    return;
+  }
+  const rowBytes = <usize>inner << 2;
+  const vend = <usize>(inner & ~3) << 2;
+  for (let o = 0; o < outer; o++) {
+    const base = a + <usize>o * <usize>n * rowBytes;
+    const po = out + <usize>o * rowBytes;
+    if (op == R_SUM || op == R_PROD) {
+      const isSum = op == R_SUM;
+      const init = f64x2.splat(isSum ? 0.0 : 1.0);
+      for (let j = 0; j < inner; j += 2) v128.store(scratch + (<usize>j << 3), init);
+      for (let k = 0; k < n; k++) {
+        const row = base + <usize>k * rowBytes;
+        let o2: usize = 0;
+        if (isSum) {
+          for (; o2 < vend; o2 += 16) {
+            const v = v128.load(row + o2);
+            const s = scratch + (o2 << 1);
+            v128.store(s, f64x2.add(v128.load(s), f64x2.promote_low_f32x4(v)));
+            v128.store(s, f64x2.add(v128.load(s, 16), hi2(v)), 16);
+          }
+          for (; o2 < rowBytes; o2 += 4) {
+            const s = scratch + (o2 << 1);
+            store<f64>(s, load<f64>(s) + <f64>load<f32>(row + o2));
+          }
+        } else {
+          for (; o2 < vend; o2 += 16) {
+            const v = v128.load(row + o2);
+            const s = scratch + (o2 << 1);
+            v128.store(s, f64x2.mul(v128.load(s), f64x2.promote_low_f32x4(v)));
+            v128.store(s, f64x2.mul(v128.load(s, 16), hi2(v)), 16);
+          }
+          for (; o2 < rowBytes; o2 += 4) {
+            const s = scratch + (o2 << 1);
+            store<f64>(s, load<f64>(s) * <f64>load<f32>(row + o2));
+          }
+        }
+      }
+      let o2: usize = 0;
+      for (; o2 < vend; o2 += 16) {
+        const s = scratch + (o2 << 1);
+        const lo = f32x4.demote_f64x2_zero(v128.load(s));
+        const hi = f32x4.demote_f64x2_zero(v128.load(s, 16));
+        v128.store(po + o2, v128.shuffle<i32>(lo, hi, 0, 1, 4, 5));
+      }
+      for (; o2 < rowBytes; o2 += 4) store<f32>(po + o2, <f32>load<f64>(scratch + (o2 << 1)));
+    } else {
+      const isMax = op == R_MAX;
+      if (n == 0) {
+        for (let o2: usize = 0; o2 < rowBytes; o2 += 4) store<f32>(po + o2, NaN);
+        continue;
+      }
+      memory.copy(po, base, rowBytes);
+      for (let k = 1; k < n; k++) {
+        const row = base + <usize>k * rowBytes;
+        let o2: usize = 0;
+        if (isMax) {
+          for (; o2 < vend; o2 += 16) v128.store(po + o2, f32x4.max(v128.load(po + o2), v128.load(row + o2)));
+          for (; o2 < rowBytes; o2 += 4) store<f32>(po + o2, max(load<f32>(po + o2), load<f32>(row + o2)));
+        } else {
+          for (; o2 < vend; o2 += 16) v128.store(po + o2, f32x4.min(v128.load(po + o2), v128.load(row + o2)));
+          for (; o2 < rowBytes; o2 += 4) store<f32>(po + o2, min(load<f32>(po + o2), load<f32>(row + o2)));
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tailMask(rem: i32): v128 {
+  // lanes [0, rem) all ones
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem));
+}
+
+/**
+ * Row softmax (or log-softmax) of a [rows, cols]. Full vectors are written past the end of each row
+ * of `out` and fixed by the next row, so `out` needs 4 floats of padding after rows·cols.
+ */
+export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: bool): void {
+  const rowBytes = <usize>cols << 2;
+  const full = <usize>(cols & ~3) << 2;
+  const rem = cols & 3;
+  const mask = tailMask(rem);
+  const ninf = splat(-Infinity);
+  for (let r = 0; r < rows; r++) {
+    const pa = a + <usize>r * rowBytes;
+    const po = out + <usize>r * rowBytes;
+    let mv = ninf;
+    let o: usize = 0;
+    for (; o < full; o += 16) mv = f32x4.max(mv, v128.load(pa + o));
+    if (rem) mv = f32x4.max(mv, v128.bitselect(v128.load(pa + o), ninf, mask));
+    const m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    const vm = splat(m);
+    let sv = splat(0.0);
+    for (o = 0; o < full; o += 16) {
+      const e = vexp(f32x4.sub(v128.load(pa + o), vm));
+      if (!log) v128.store(po + o, e);
+      sv = f32x4.add(sv, e);
+    }
+    if (rem) {
+      const e = v128.and(vexp(f32x4.sub(v128.load(pa + o), vm)), mask);
+      if (!log) v128.store(po + o, e);
+      sv = f32x4.add(sv, e);
+    }
+    const s = <f64>f32x4.extract_lane(sv, 0) + <f64>f32x4.extract_lane(sv, 1) + (<f64>f32x4.extract_lane(sv, 2) + <f64>f32x4.extract_lane(sv, 3));
+    if (log) {
+      const ls = splat(<f32>(Math.log(s) + <f64>m));
+      for (o = 0; o < full; o += 16) v128.store(po + o, f32x4.sub(v128.load(pa + o), ls));
+      if (rem) v128.store(po + o, f32x4.sub(v128.load(pa + o), ls));
+    } else {
+      const vs = splat(<f32>s);
+      for (o = 0; o < full; o += 16) v128.store(po + o, f32x4.div(v128.load(po + o), vs));
+      if (rem) v128.store(po + o, f32x4.div(v128.load(po + o), vs));
+    }
+  }
+}

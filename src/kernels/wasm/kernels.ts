@@ -1,0 +1,353 @@
+/**
+ * JS side of the WASM kernels: copies typed arrays into the arena, calls the module, copies results
+ * out. Copies are sized to stay in cache where the kernel allows it: elementwise ops, reductions and
+ * softmax run in chunks of {@link CHUNK} floats, GEMM copies A in row (or k) panels that the kernel
+ * consumes while they are hot. Each function allocates every block before writing any output, so
+ * a failed allocation (RangeError from memory.grow) leaves the outputs untouched.
+ */
+import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
+import type { WasmRuntime } from "./loader.js";
+
+/** Floats per chunk for streaming kernels (64 KiB per array: in and out stay in L2). */
+export const CHUNK = 16384;
+
+const MR = 4;
+const NR = 8;
+const MC = 64;
+const KC = 256;
+
+/** Unary ops with a WASM kernel, and their op codes (see assembly/elementwise.ts). */
+export const WASM_UNARY: Partial<Record<UnaryOpName, number>> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  log1p: 3,
+  sqrt: 4,
+  rsqrt: 5,
+  abs: 6,
+  sign: 7,
+  tanh: 8,
+  sigmoid: 9,
+  relu: 10,
+  leakyRelu: 11,
+  elu: 12,
+  gelu: 13,
+  silu: 14,
+  softplus: 15,
+};
+
+/** Binary ops with a WASM kernel, and their op codes. */
+export const WASM_BINARY: Partial<Record<BinaryOpName, number>> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
+
+const REDUCE_CODE: Record<ReduceOpName, number> = { sum: 0, max: 1, min: 2, prod: 3 };
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** C = op(A)·op(B) (+C), float32. See gemmRef for the layout contract. */
+export function gemmWasm(
+  rt: WasmRuntime,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const panels = Math.ceil(N / NR);
+  const pB = rt.alloc(K * N * 4);
+  const pBp = rt.alloc(panels * K * NR * 4);
+  const pAp = rt.alloc(MC * KC * 4);
+  if (!transA) {
+    // row panels of A (contiguous), ~256 KiB each, multiple of MR rows
+    const rows = Math.min(M, Math.max(MR, Math.floor(65536 / Math.max(K, 1) / MR) * MR));
+    const pA = rt.alloc(rows * K * 4);
+    const pC = rt.alloc(rows * N * 4);
+    const f = rt.f32;
+    f.set(B.subarray(0, K * N), pB >> 2);
+    x.gemmPackB(pB, pBp, K, N, transB ? 1 : 0);
+    for (let i0 = 0; i0 < M; i0 += rows) {
+      const m = Math.min(rows, M - i0);
+      f.set(A.subarray(i0 * K, (i0 + m) * K), pA >> 2);
+      if (accumulate) f.set(C.subarray(i0 * N, (i0 + m) * N), pC >> 2);
+      x.gemmRows(pA, K, pBp, pC, m, N, K, accumulate ? 1 : 0, pAp);
+      C.set(f.subarray(pC >> 2, (pC >> 2) + m * N), i0 * N);
+    }
+  } else {
+    // k panels of A (rows of the K×M storage, contiguous)
+    const kb = Math.min(K, Math.max(1, Math.floor(262144 / Math.max(M, 1))));
+    const pA = rt.alloc(kb * M * 4);
+    const pC = rt.alloc(M * N * 4);
+    const f = rt.f32;
+    f.set(B.subarray(0, K * N), pB >> 2);
+    x.gemmPackB(pB, pBp, K, N, transB ? 1 : 0);
+    if (accumulate) f.set(C.subarray(0, M * N), pC >> 2);
+    for (let k0 = 0; k0 < K; k0 += kb) {
+      const kc = Math.min(kb, K - k0);
+      f.set(A.subarray(k0 * M, (k0 + kc) * M), pA >> 2);
+      x.gemmTransA(pA, M, pBp, K, k0, kc, pC, N, pAp, k0 === 0 && !accumulate ? 1 : 0);
+    }
+    if (K === 0 && !accumulate) C.fill(0, 0, M * N);
+    else C.set(f.subarray(pC >> 2, (pC >> 2) + M * N));
+  }
+}
+
+/** out = A·X (or Aᵀ·X when `cols` is given) for CSR A, float32. */
+export function spmmWasm(
+  rt: WasmRuntime,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array | null,
+  rows: number,
+  X: Float32Array,
+  F: number,
+  out: Float32Array,
+  cols: number | null,
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const nnz = indptr[rows]!;
+  const outRows = cols === null ? rows : cols;
+  const xLen = cols === null ? X.length : rows * F;
+  const pPtr = rt.alloc((rows + 1) * 4);
+  const pIdx = rt.alloc(nnz * 4);
+  const pVal = values === null ? 0 : rt.alloc(nnz * 4);
+  const pX = rt.alloc(xLen * 4);
+  const pOut = rt.alloc(outRows * F * 4);
+  const f = rt.f32;
+  const i = rt.i32;
+  i.set(indptr.subarray(0, rows + 1), pPtr >> 2);
+  i.set(indices.subarray(0, nnz), pIdx >> 2);
+  if (values !== null) f.set(values.subarray(0, nnz), pVal >> 2);
+  f.set(X.subarray(0, xLen), pX >> 2);
+  if (cols === null) x.spmmCsrF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
+  else x.spmmCsrTF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, cols, pX, F, pOut);
+  out.set(f.subarray(pOut >> 2, (pOut >> 2) + outRows * F));
+}
+
+/** out[i] = src[index[i]] row-wise (32-bit elements). */
+export function gatherRowsWasm(rt: WasmRuntime, src: Float32Array | Int32Array, index: Int32Array, F: number, out: Float32Array | Int32Array): void {
+  const x = rt.exports;
+  rt.reset();
+  const n = index.length;
+  const pSrc = rt.alloc(src.length * 4);
+  const pIdx = rt.alloc(n * 4);
+  const pOut = rt.alloc(n * F * 4);
+  const view = src instanceof Int32Array ? rt.i32 : rt.f32;
+  view.set(src, pSrc >> 2);
+  rt.i32.set(index, pIdx >> 2);
+  x.gatherRows32(pSrc, pIdx, n, F, pOut);
+  const oview = out instanceof Int32Array ? rt.i32 : rt.f32;
+  out.set(oview.subarray(pOut >> 2, (pOut >> 2) + n * F));
+}
+
+/** out[index[i]] += src[i] row-wise. */
+export function scatterAddRowsWasm(rt: WasmRuntime, src: Float32Array, index: Int32Array, F: number, out: Float32Array): void {
+  const x = rt.exports;
+  rt.reset();
+  const n = index.length;
+  const pSrc = rt.alloc(n * F * 4);
+  const pIdx = rt.alloc(n * 4);
+  const pOut = rt.alloc(out.length * 4);
+  const f = rt.f32;
+  f.set(src.subarray(0, n * F), pSrc >> 2);
+  rt.i32.set(index, pIdx >> 2);
+  f.set(out, pOut >> 2);
+  x.scatterAddRowsF32(pSrc, pIdx, n, F, pOut);
+  out.set(f.subarray(pOut >> 2, (pOut >> 2) + out.length));
+}
+
+/** Row scatter-max/min with the winning row in `arg` (see scatterMaxRowsRef). */
+export function scatterMaxRowsWasm(
+  rt: WasmRuntime,
+  src: Float32Array,
+  index: Int32Array,
+  F: number,
+  out: Float32Array,
+  arg: Int32Array,
+  mode: "max" | "min",
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const n = index.length;
+  const outRows = F > 0 ? Math.floor(out.length / F) : 0;
+  const total = outRows * F;
+  const pSrc = rt.alloc(n * F * 4);
+  const pIdx = rt.alloc(n * 4);
+  const pOut = rt.alloc(total * 4);
+  const pArg = rt.alloc(total * 4);
+  rt.f32.set(src.subarray(0, n * F), pSrc >> 2);
+  rt.i32.set(index, pIdx >> 2);
+  x.scatterMaxRowsF32(pSrc, pIdx, n, F, pOut, pArg, outRows, mode === "min" ? 1 : 0);
+  out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + total));
+  arg.set(rt.i32.subarray(pArg >> 2, (pArg >> 2) + total));
+  // entries past outRows·F (not possible for well-formed calls) follow the reference
+  for (let j = total; j < arg.length; j++) {
+    arg[j] = -1;
+    out[j] = 0;
+  }
+}
+
+/** out[s] = Σ src[ptr[s]..ptr[s+1]) row-wise. */
+export function segmentSumWasm(rt: WasmRuntime, src: Float32Array, ptr: Int32Array, F: number, out: Float32Array): void {
+  const x = rt.exports;
+  rt.reset();
+  const S = ptr.length - 1;
+  const rowsUsed = S > 0 ? ptr[S]! : 0;
+  const pSrc = rt.alloc(rowsUsed * F * 4);
+  const pPtr = rt.alloc(ptr.length * 4);
+  const pOut = rt.alloc(S * F * 4);
+  rt.f32.set(src.subarray(0, rowsUsed * F), pSrc >> 2);
+  rt.i32.set(ptr, pPtr >> 2);
+  x.segmentSumF32(pSrc, pPtr, S, F, pOut);
+  out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + S * F));
+}
+
+/** out[i] = f(a[i]) in chunks. `code` from {@link WASM_UNARY}. */
+export function unaryWasm(rt: WasmRuntime, code: number, a: Float32Array, out: Float32Array, param: number): void {
+  const x = rt.exports;
+  rt.reset();
+  const n = a.length;
+  const ch = Math.min(CHUNK, pad4(n));
+  const pA = rt.alloc(ch * 4);
+  const pO = rt.alloc(ch * 4);
+  const f = rt.f32;
+  for (let s = 0; s < n; s += CHUNK) {
+    const m = Math.min(CHUNK, n - s);
+    f.set(a.subarray(s, s + m), pA >> 2);
+    x.unaryF32(code, pA, pO, pad4(m), param);
+    out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
+  }
+}
+
+/** out[i] = a[i] op b[i] (same shape) in chunks. */
+export function binarySameWasm(rt: WasmRuntime, code: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  const x = rt.exports;
+  rt.reset();
+  const n = out.length;
+  const ch = Math.min(CHUNK, pad4(n));
+  const pA = rt.alloc(ch * 4);
+  const pB = rt.alloc(ch * 4);
+  const pO = rt.alloc(ch * 4);
+  const f = rt.f32;
+  for (let s = 0; s < n; s += CHUNK) {
+    const m = Math.min(CHUNK, n - s);
+    f.set(a.subarray(s, s + m), pA >> 2);
+    f.set(b.subarray(s, s + m), pB >> 2);
+    x.binarySameF32(code, pA, pB, pO, pad4(m));
+    out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
+  }
+}
+
+/** out[i] = a[i] op s (or s op a[i] when swap) in chunks. */
+export function binaryScalarWasm(rt: WasmRuntime, code: number, a: Float32Array, s: number, out: Float32Array, swap: boolean): void {
+  const x = rt.exports;
+  rt.reset();
+  const n = out.length;
+  const ch = Math.min(CHUNK, pad4(n));
+  const pA = rt.alloc(ch * 4);
+  const pO = rt.alloc(ch * 4);
+  const f = rt.f32;
+  for (let o = 0; o < n; o += CHUNK) {
+    const m = Math.min(CHUNK, n - o);
+    f.set(a.subarray(o, o + m), pA >> 2);
+    x.binaryScalarF32(code, pA, s, pO, pad4(m), swap ? 1 : 0);
+    out.set(f.subarray(pO >> 2, (pO >> 2) + m), o);
+  }
+}
+
+/**
+ * Broadcast of a vector along rows (`col` false: b[L] against a[R, L]) or columns (`col` true:
+ * b[R] against a[R, L]); `swap` puts b on the left of the op.
+ */
+export function binaryBroadcastWasm(
+  rt: WasmRuntime,
+  code: number,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  R: number,
+  L: number,
+  col: boolean,
+  swap: boolean,
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const rowsPer = Math.max(1, Math.floor(CHUNK / Math.max(L, 1)));
+  const chRows = Math.min(R, rowsPer);
+  const pB = rt.alloc((col ? R : L) * 4);
+  const pA = rt.alloc(chRows * L * 4);
+  const pO = rt.alloc(chRows * L * 4);
+  const f = rt.f32;
+  if (!col) f.set(b.subarray(0, L), pB >> 2);
+  for (let r0 = 0; r0 < R; r0 += rowsPer) {
+    const r = Math.min(rowsPer, R - r0);
+    f.set(a.subarray(r0 * L, (r0 + r) * L), pA >> 2);
+    if (col) {
+      f.set(b.subarray(r0, r0 + r), pB >> 2);
+      x.binaryColF32(code, pA, pB, pO, r, L, swap ? 1 : 0);
+    } else {
+      x.binaryRowF32(code, pA, pB, pO, r, L, swap ? 1 : 0);
+    }
+    out.set(f.subarray(pO >> 2, (pO >> 2) + r * L), r0 * L);
+  }
+}
+
+/** Reduction of the middle axis of [outer, n, inner] (see reduceAxisRef). */
+export function reduceAxisWasm(rt: WasmRuntime, op: ReduceOpName, a: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void {
+  const x = rt.exports;
+  const code = REDUCE_CODE[op];
+  rt.reset();
+  if (outer * inner === 1) {
+    // one contiguous reduction: partial results per chunk, combined here in float64
+    const pA = rt.alloc(Math.min(CHUNK, n) * 4);
+    const f = rt.f32;
+    let acc = op === "sum" ? 0 : op === "prod" ? 1 : Number.NaN;
+    for (let s = 0; s < n; s += CHUNK) {
+      const m = Math.min(CHUNK, n - s);
+      f.set(a.subarray(s, s + m), pA >> 2);
+      const v = x.reduceContig(code, pA, m);
+      if (op === "sum") acc += v;
+      else if (op === "prod") acc *= v;
+      else if (s === 0) acc = v;
+      else if (op === "max") acc = v > acc || Number.isNaN(v) ? v : acc;
+      else acc = v < acc || Number.isNaN(v) ? v : acc;
+    }
+    out[0] = acc;
+    return;
+  }
+  const slab = n * inner;
+  const per = Math.max(1, Math.floor(CHUNK / Math.max(slab, 1)));
+  const ch = Math.min(outer, per);
+  const pA = rt.alloc(ch * slab * 4);
+  const pO = rt.alloc(ch * inner * 4);
+  const pS = rt.alloc(inner * 8 + 16);
+  const f = rt.f32;
+  for (let o0 = 0; o0 < outer; o0 += per) {
+    const m = Math.min(per, outer - o0);
+    f.set(a.subarray(o0 * slab, (o0 + m) * slab), pA >> 2);
+    x.reduceAxisF32(code, pA, m, n, inner, pO, pS);
+    out.set(f.subarray(pO >> 2, (pO >> 2) + m * inner), o0 * inner);
+  }
+}
+
+/** Row softmax / log-softmax of a [rows, cols] array in chunks of rows. */
+export function softmaxRowsWasm(rt: WasmRuntime, a: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void {
+  const x = rt.exports;
+  rt.reset();
+  const per = Math.max(1, Math.floor(CHUNK / Math.max(cols, 1)));
+  const ch = Math.min(rows, per);
+  const pA = rt.alloc((ch * cols + 4) * 4);
+  const pO = rt.alloc((ch * cols + 4) * 4);
+  const f = rt.f32;
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const r = Math.min(per, rows - r0);
+    f.set(a.subarray(r0 * cols, (r0 + r) * cols), pA >> 2);
+    x.softmaxRowsF32(pA, r, cols, pO, log ? 1 : 0);
+    out.set(f.subarray(pO >> 2, (pO >> 2) + r * cols), r0 * cols);
+  }
+}

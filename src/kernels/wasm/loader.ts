@@ -1,0 +1,201 @@
+/**
+ * Loads the AssemblyScript SIMD kernels (compiled into a base64 string at install) and manages the
+ * arena through which typed arrays are copied into and out of the module's linear memory.
+ *
+ * Node and web workers compile synchronously on first use. Where synchronous compilation is refused
+ * (browser main threads limit it), the kernels run on the reference path until
+ * {@link kernelsReady} has resolved. Without WebAssembly or SIMD, {@link getWasmRuntime} returns null.
+ */
+import { KERNELS_WASM_BASE64 } from "./generated/kernels.js";
+
+/** The functions exported by the WASM module (pointers are byte offsets, sizes element counts). */
+export interface WasmExports {
+  heapBase(): number;
+  gemmPackB(B: number, Bp: number, K: number, N: number, transB: number): void;
+  gemmRows(A: number, lda: number, Bp: number, C: number, m: number, N: number, K: number, accumulate: number, Ap: number): void;
+  gemmTransA(Ablk: number, M: number, Bp: number, K: number, k0: number, kc: number, C: number, N: number, Ap: number, init: number): void;
+  unaryF32(op: number, a: number, out: number, n: number, param: number): void;
+  binarySameF32(op: number, a: number, b: number, out: number, n: number): void;
+  binaryScalarF32(op: number, a: number, s: number, out: number, n: number, swap: number): void;
+  binaryRowF32(op: number, a: number, b: number, out: number, R: number, L: number, swap: number): void;
+  binaryColF32(op: number, a: number, b: number, out: number, R: number, L: number, swap: number): void;
+  reduceContig(op: number, a: number, n: number): number;
+  reduceAxisF32(op: number, a: number, outer: number, n: number, inner: number, out: number, scratch: number): void;
+  softmaxRowsF32(a: number, rows: number, cols: number, out: number, log: number): void;
+  spmmCsrF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, X: number, F: number, out: number): void;
+  spmmCsrTF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, cols: number, X: number, F: number, out: number): void;
+  gatherRows32(src: number, index: number, n: number, F: number, out: number): void;
+  scatterAddRowsF32(src: number, index: number, n: number, F: number, out: number): void;
+  scatterMaxRowsF32(src: number, index: number, n: number, F: number, out: number, arg: number, outRows: number, isMin: number): void;
+  segmentSumF32(src: number, ptr: number, S: number, F: number, out: number): void;
+}
+
+const PAGE = 65536;
+const ALIGN = 64;
+
+/**
+ * One instance of the kernels with its memory. The arena is a bump allocator that each kernel call
+ * resets: inputs are copied into blocks it hands out and results copied back. Memory only grows
+ * (WebAssembly memories cannot shrink), and only when a call needs more than any call before.
+ */
+export class WasmRuntime {
+  readonly exports: WasmExports;
+  readonly memory: WebAssembly.Memory;
+  private readonly base: number;
+  private top: number;
+  private _f32: Float32Array;
+  private _i32: Int32Array;
+
+  constructor(module: WebAssembly.Module) {
+    this.memory = new WebAssembly.Memory({ initial: 32, maximum: 65536 });
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory: this.memory,
+        abort: () => {
+          throw new Error("erlangen kernels: wasm abort");
+        },
+      },
+    });
+    this.exports = instance.exports as unknown as WasmExports;
+    this.base = alignUp(this.exports.heapBase());
+    this.top = this.base;
+    this._f32 = new Float32Array(this.memory.buffer);
+    this._i32 = new Int32Array(this.memory.buffer);
+  }
+
+  /** Frees every block (start of each kernel call). */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** A 64-byte aligned block of `bytes` bytes; grows the memory when needed. Returns its byte offset. */
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    const end = alignUp(ptr + Math.max(bytes, 0));
+    if (end > this.memory.buffer.byteLength) {
+      const need = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
+      const cur = this.memory.buffer.byteLength / PAGE;
+      // grow geometrically so repeated growth stays rare
+      this.memory.grow(Math.max(need, Math.min(cur, 65536 - cur)));
+    }
+    this.top = end;
+    return ptr;
+  }
+
+  /** Float32 view of the whole memory (refreshed after growth). */
+  get f32(): Float32Array {
+    if (this._f32.buffer !== this.memory.buffer) this.refresh();
+    return this._f32;
+  }
+
+  /** Int32 view of the whole memory (refreshed after growth). */
+  get i32(): Int32Array {
+    if (this._i32.buffer !== this.memory.buffer) this.refresh();
+    return this._i32;
+  }
+
+  private refresh(): void {
+    this._f32 = new Float32Array(this.memory.buffer);
+    this._i32 = new Int32Array(this.memory.buffer);
+  }
+}
+
+function alignUp(n: number): number {
+  return Math.ceil(n / ALIGN) * ALIGN;
+}
+
+function decodeBase64(s: string): Uint8Array {
+  const g = globalThis as { atob?: (s: string) => string; Buffer?: { from(s: string, enc: string): Uint8Array } };
+  if (typeof g.atob === "function") {
+    const bin = g.atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  if (g.Buffer) return new Uint8Array(g.Buffer.from(s, "base64"));
+  throw new Error("erlangen kernels: no base64 decoder");
+}
+
+type LoadState = "unloaded" | "loading" | "ready" | "unavailable";
+let state: LoadState = "unloaded";
+let runtime: WasmRuntime | null = null;
+let pending: Promise<boolean> | null = null;
+let loadError: unknown = null;
+
+function wasmSupported(): boolean {
+  return typeof WebAssembly === "object" && typeof WebAssembly.Module === "function" && typeof WebAssembly.Instance === "function";
+}
+
+function startAsync(bytes: Uint8Array): Promise<boolean> {
+  state = "loading";
+  pending = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).then(
+    (module) => {
+      try {
+        runtime = new WasmRuntime(module);
+        state = "ready";
+        return true;
+      } catch (e) {
+        loadError = e;
+        state = "unavailable";
+        return false;
+      }
+    },
+    (e: unknown) => {
+      loadError = e;
+      state = "unavailable";
+      return false;
+    },
+  );
+  return pending;
+}
+
+/**
+ * The WASM runtime, compiling it synchronously on first call. Returns null while an asynchronous
+ * compile is still running, and when WebAssembly or SIMD is unavailable.
+ */
+export function getWasmRuntime(): WasmRuntime | null {
+  if (state === "ready") return runtime;
+  if (state !== "unloaded") return null;
+  if (!wasmSupported()) {
+    state = "unavailable";
+    return null;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeBase64(KERNELS_WASM_BASE64);
+  } catch (e) {
+    loadError = e;
+    state = "unavailable";
+    return null;
+  }
+  try {
+    runtime = new WasmRuntime(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
+    state = "ready";
+    return runtime;
+  } catch (e) {
+    if (e instanceof RangeError) {
+      // synchronous compilation refused (browser main thread): compile in the background
+      void startAsync(bytes);
+    } else {
+      loadError = e;
+      state = "unavailable";
+    }
+    return null;
+  }
+}
+
+/**
+ * Resolves once the WASM kernels are loaded (true) or known to be unavailable (false). Needed only in
+ * browser main threads, where the module is compiled asynchronously; elsewhere it resolves at once.
+ */
+export function kernelsReady(): Promise<boolean> {
+  const rt = getWasmRuntime();
+  if (rt) return Promise.resolve(true);
+  if (state === "loading" && pending) return pending;
+  return Promise.resolve(false);
+}
+
+/** Why the WASM kernels could not be loaded (null when they loaded or were not tried). */
+export function wasmLoadError(): unknown {
+  return loadError;
+}
