@@ -1,0 +1,14 @@
+/**
+ * e3nn-style O(3) toolkit in one namespace (`o3` at the package root): the representation theory
+ * (Irreps, rotations, spherical harmonics, Wigner matrices) and the equivariant layers built on it
+ * (tensor products, Linear, Gate, NormActivation, BatchNorm, SphericalHarmonics) and the actions
+ * that let the equivariance checker test them.
+ */
+export * from "../../../symmetry/o3/index.js";
+export * from "./tensor_product.js";
+export * from "./linear.js";
+export * from "./gate.js";
+export * from "./batchnorm.js";
+export * from "./spherical_harmonics.js";
+export * from "./activation.js";
+export * from "./action.js";
