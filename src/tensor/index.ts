@@ -14,4 +14,5 @@ export * from "./ops/shape.js";
 export * from "./ops/linalg.js";
 export * from "./ops/indexing.js";
 export * from "./ops/scatter.js";
+export * from "./ops/conv.js";
 export * from "./sparse.js";

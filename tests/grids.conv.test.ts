@@ -1,0 +1,293 @@
+import { describe, expect, it } from "vitest";
+import {
+  conv1d,
+  conv2d,
+  conv3d,
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  Generator,
+  gradcheck,
+  gridAction,
+  assertEquivariant,
+  randn,
+  type Tensor,
+  tensor,
+  TranslationGroup,
+} from "../src/index.js";
+
+/** Direct (naive) N-d cross-correlation with zero padding, for checking. Shapes padded to 3 spatial axes. */
+function naiveConv(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  stride: number[],
+  padding: number[],
+  dilation: number[],
+  groups: number,
+): { data: number[]; shape: number[] } {
+  const D = x.ndim - 2;
+  const to3 = (a: number[], f: number) => [...new Array(3 - a.length).fill(f), ...a];
+  const [N, Cin] = x.shape as number[];
+  const Cout = w.shape[0]!;
+  const inS = to3(x.shape.slice(2) as number[], 1);
+  const k = to3(w.shape.slice(2) as number[], 1);
+  const s = to3(stride, 1);
+  const p = to3(padding, 0);
+  const d = to3(dilation, 1);
+  const outS = inS.map((n, i) => Math.floor((n + 2 * p[i]! - d[i]! * (k[i]! - 1) - 1) / s[i]!) + 1);
+  const Cg = Cin! / groups;
+  const Og = Cout / groups;
+  const out: number[] = [];
+  for (let n = 0; n < N!; n++)
+    for (let co = 0; co < Cout; co++) {
+      const g = Math.floor(co / Og);
+      for (let z = 0; z < outS[0]!; z++)
+        for (let y = 0; y < outS[1]!; y++)
+          for (let t = 0; t < outS[2]!; t++) {
+            let acc = b ? b.data[co]! : 0;
+            for (let c = 0; c < Cg; c++)
+              for (let a = 0; a < k[0]!; a++)
+                for (let bb = 0; bb < k[1]!; bb++)
+                  for (let e = 0; e < k[2]!; e++) {
+                    const iz = z * s[0]! - p[0]! + a * d[0]!;
+                    const iy = y * s[1]! - p[1]! + bb * d[1]!;
+                    const ix = t * s[2]! - p[2]! + e * d[2]!;
+                    if (iz < 0 || iy < 0 || ix < 0 || iz >= inS[0]! || iy >= inS[1]! || ix >= inS[2]!) continue;
+                    const xi = ((((n * Cin! + g * Cg + c) * inS[0]! + iz) * inS[1]! + iy) * inS[2]!) + ix;
+                    const wi = ((((co * Cg + c) * k[0]! + a) * k[1]! + bb) * k[2]!) + e;
+                    acc += x.data[xi]! * w.data[wi]!;
+                  }
+            out.push(acc);
+          }
+    }
+  return { data: out, shape: [N!, Cout, ...outS.slice(3 - D)] };
+}
+
+function expectClose(a: Tensor, data: number[], shape: number[], tol = 1e-4) {
+  expect([...a.shape]).toEqual(shape);
+  expect(a.size).toBe(data.length);
+  for (let i = 0; i < data.length; i++) expect(Math.abs(a.data[i]! - data[i]!)).toBeLessThan(tol * (1 + Math.abs(data[i]!)));
+}
+
+const gen = () => new Generator(7);
+
+describe("conv2d forward", () => {
+  it("matches a hand-computed 3×3 example", () => {
+    // x = 1..16 on a 4×4 grid, w = [[0,1,0],[1,-4,1],[0,1,0]] (Laplacian), no padding → 2×2
+    const x = tensor([[[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]]]);
+    const w = tensor([[[[0, 1, 0], [1, -4, 1], [0, 1, 0]]]]);
+    const y = conv2d(x, w);
+    expect(y.shape).toEqual([1, 1, 2, 2]);
+    expect(y.toFlatArray()).toEqual([0, 0, 0, 0]); // a linear ramp has zero Laplacian
+    const box = tensor([[[[1, 1], [1, 1]]]]);
+    const yb = conv2d(x, box, tensor([0.5]), { stride: 2 });
+    expect(yb.toFlatArray()).toEqual([1 + 2 + 5 + 6 + 0.5, 3 + 4 + 7 + 8 + 0.5, 9 + 10 + 13 + 14 + 0.5, 11 + 12 + 15 + 16 + 0.5]);
+    // zero padding 1 with a 3×3 box: corner sums 4 values
+    const ones3 = tensor([[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]]);
+    const yp = conv2d(x, ones3, null, { padding: 1 });
+    expect(yp.shape).toEqual([1, 1, 4, 4]);
+    expect(yp.data[0]).toBe(1 + 2 + 5 + 6);
+    expect(yp.data[5]).toBe(1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11);
+  });
+
+  it("matches the naive convolution over strides, padding, dilation and groups", () => {
+    const g = gen();
+    const cases: [number[], number[], number[], number[], number, number[]][] = [
+      // [xShape, wShape, stride, padding, groups, dilation]
+      [[2, 3, 7, 6], [4, 3, 3, 3], [1, 1], [1, 1], 1, [1, 1]],
+      [[2, 4, 8, 9], [6, 2, 3, 2], [2, 1], [1, 0], 2, [1, 1]],
+      [[1, 4, 9, 9], [4, 1, 3, 3], [2, 2], [2, 2], 4, [2, 2]],
+      [[3, 2, 5, 5], [3, 2, 1, 1], [1, 1], [0, 0], 1, [1, 1]],
+      [[1, 2, 6, 7], [2, 2, 2, 3], [3, 2], [1, 2], 1, [1, 2]],
+    ];
+    for (const [xs, ws, s, p, gr, d] of cases) {
+      const x = randn(xs, { generator: g });
+      const w = randn(ws, { generator: g });
+      const b = randn([ws[0]!], { generator: g });
+      const y = conv2d(x, w, b, { stride: s, padding: p, groups: gr, dilation: d });
+      const ref = naiveConv(x, w, b, s, p, d, gr);
+      expectClose(y, ref.data, ref.shape);
+    }
+  });
+
+  it("supports 'same' and 'valid' padding, unbatched input and methods", () => {
+    const g = gen();
+    const x = randn([2, 5, 6], { generator: g });
+    const w = randn([3, 2, 4, 3], { generator: g });
+    const y = conv2d(x, w, null, { padding: "same" });
+    expect(y.shape).toEqual([3, 5, 6]);
+    // 'same' with an even kernel pads 1 before and 2 after along H (like PyTorch)
+    const xp = x.reshape([1, 2, 5, 6]).pad([1, 1, 1, 2]);
+    const ref = conv2d(xp, w);
+    expectClose(y, ref.toFlatArray(), [3, 5, 6]);
+    expect(x.conv2d(w, null, { padding: "valid" }).shape).toEqual([3, 2, 4]);
+  });
+
+  it("padding modes circular / reflect / replicate match an explicit pad", () => {
+    const g = gen();
+    const x = randn([1, 2, 5, 6], { generator: g });
+    const w = randn([3, 2, 3, 3], { generator: g });
+    for (const mode of ["circular", "reflect", "replicate"] as const) {
+      const y = conv2d(x, w, null, { padding: [1, 2], paddingMode: mode });
+      const ref = conv2d(x.pad([2, 2, 1, 1], mode), w);
+      expectClose(y, ref.toFlatArray(), [...ref.shape]);
+    }
+  });
+
+  it("1-D and 3-D match the naive convolution", () => {
+    const g = gen();
+    const x1 = randn([2, 4, 11], { generator: g });
+    const w1 = randn([6, 2, 3], { generator: g });
+    const y1 = conv1d(x1, w1, null, { stride: 2, padding: 2, dilation: 2, groups: 2 });
+    const r1 = naiveConv(x1, w1, null, [2], [2], [2], 2);
+    expectClose(y1, r1.data, r1.shape);
+    const x3 = randn([2, 2, 5, 4, 6], { generator: g });
+    const w3 = randn([3, 2, 3, 2, 3], { generator: g });
+    const b3 = randn([3], { generator: g });
+    const y3 = conv3d(x3, w3, b3, { stride: [1, 2, 2], padding: [1, 0, 1] });
+    const r3 = naiveConv(x3, w3, b3, [1, 2, 2], [1, 0, 1], [1, 1, 1], 1);
+    expectClose(y3, r3.data, r3.shape);
+  });
+
+  it("float64 stays float64", () => {
+    const x = randn([1, 1, 4, 4], { dtype: "float64" });
+    const w = randn([1, 1, 3, 3], { dtype: "float64" });
+    expect(conv2d(x, w).dtype).toBe("float64");
+  });
+});
+
+describe("conv errors", () => {
+  const x = randn([2, 4, 5, 5]);
+  it("names op, argument, expected and actual", () => {
+    expect(() => conv2d(x, randn([3, 3, 3, 3]))).toThrow(/conv2d: argument 'input' expected 3 channels .* got 4/);
+    expect(() => conv2d(x, randn([3, 2, 3, 3]), null, { groups: 2 })).toThrow(/conv2d: argument 'weight' expected out channels .* divisible by groups = 2, got 3/);
+    expect(() => conv2d(x, randn([3, 4, 7, 7]))).toThrow(/conv2d: argument 'weight' expected a kernel .* no larger than the padded input .*got effective size 7 > 5/);
+    expect(() => conv2d(randn([4, 5, 5]).reshape([4, 25]), randn([3, 4, 3, 3]))).toThrow(/conv2d: argument 'input' expected 4-D \[N, C, H, W\].*got shape \[4, 25\]/);
+    expect(() => conv2d(x, randn([3, 4, 3]))).toThrow(/conv2d: argument 'weight' expected 4-D/);
+    expect(() => conv2d(x, randn([3, 4, 3, 3]), randn([4]))).toThrow(/conv2d: argument 'bias' expected shape \[3\], got \[4\]/);
+    expect(() => conv2d(x, randn([3, 4, 3, 3]), null, { stride: 2, padding: "same" })).toThrow(/argument 'padding' expected stride 1/);
+    expect(() => conv2d(x, randn([3, 4, 3, 3], { dtype: "float64" }))).toThrow(/argument 'weight' expected dtype float32/);
+    expect(() => conv2d(x, randn([3, 4, 3, 3]), null, { padding: 5, paddingMode: "reflect" })).toThrow(/argument 'padding' expected padding at most 4/);
+    expect(() => conv1d(randn([1, 2, 4]), randn([1, 2, 3]), null, { stride: 0 })).toThrow(/conv1d: argument 'stride' expected an integer >= 1/);
+    expect(() => convTranspose2d(x, randn([3, 2, 3, 3]))).toThrow(/convTranspose2d: argument 'input' expected 3 channels/);
+    expect(() => convTranspose2d(x, randn([4, 2, 3, 3]), null, { stride: 2, outputPadding: 2 })).toThrow(/argument 'outputPadding' expected values smaller/);
+  });
+});
+
+describe("convTranspose", () => {
+  it("is the adjoint of conv: ⟨convT(y, w), x⟩ = ⟨y, conv(x, w)⟩", () => {
+    const g = gen();
+    const configs = [
+      { x: [2, 4, 7, 6], w: [6, 2, 3, 3], stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2 },
+      { x: [1, 3, 5, 5], w: [2, 3, 2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], groups: 1 },
+    ];
+    for (const c of configs) {
+      const x = randn(c.x, { generator: g, dtype: "float64" });
+      const w = randn(c.w, { generator: g, dtype: "float64" });
+      const y = conv2d(x, w, null, c);
+      const v = randn([...y.shape], { generator: g, dtype: "float64" });
+      // output padding so the transposed output has x's size
+      const outPad = [0, 1].map((i) => (x.shape[i + 2]! + 2 * c.padding[i]! - c.dilation[i]! * (c.w[i + 2]! - 1) - 1) % c.stride[i]!);
+      const z = convTranspose2d(v, w, null, { ...c, outputPadding: outPad });
+      expect(z.shape).toEqual(x.shape);
+      let lhs = 0;
+      let rhs = 0;
+      for (let i = 0; i < x.size; i++) lhs += z.data[i]! * x.data[i]!;
+      for (let i = 0; i < y.size; i++) rhs += v.data[i]! * y.data[i]!;
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-9 * (1 + Math.abs(rhs)));
+    }
+  });
+
+  it("hand-computed: stride-2 2×2 transposed conv upsamples", () => {
+    const x = tensor([[[[1, 2], [3, 4]]]]);
+    const w = tensor([[[[1, 1], [1, 1]]]]);
+    const y = convTranspose2d(x, w, tensor([0.5]), { stride: 2 });
+    expect(y.shape).toEqual([1, 1, 4, 4]);
+    expect(y.toArray()).toEqual([
+      [
+        [
+          [1.5, 1.5, 2.5, 2.5],
+          [1.5, 1.5, 2.5, 2.5],
+          [3.5, 3.5, 4.5, 4.5],
+          [3.5, 3.5, 4.5, 4.5],
+        ],
+      ],
+    ]);
+    // output size formula with padding and outputPadding
+    expect(convTranspose2d(randn([1, 1, 5, 5]), randn([1, 3, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 }).shape).toEqual([1, 3, 10, 10]);
+    expect(convTranspose1d(randn([2, 2, 4]), randn([2, 1, 3])).shape).toEqual([2, 1, 6]);
+    expect(convTranspose3d(randn([1, 2, 2, 2, 2]), randn([2, 1, 2, 2, 2]), null, { stride: 2 }).shape).toEqual([1, 1, 4, 4, 4]);
+  });
+});
+
+describe("conv gradients (float64 gradcheck)", () => {
+  const d = (shape: number[], g: Generator) => randn(shape, { generator: g, dtype: "float64" }).requiresGrad_();
+  it("conv2d: input, weight and bias; stride/padding/dilation/groups", () => {
+    const g = gen();
+    gradcheck((x, w, b) => conv2d(x!, w!, b!, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 }), [d([2, 4, 5, 6], g), d([4, 2, 3, 2], g), d([4], g)]);
+    gradcheck((x, w) => conv2d(x!, w!, null, { padding: "same" }), [d([1, 2, 4, 4], g), d([3, 2, 2, 3], g)]);
+    gradcheck((x, w) => conv2d(x!, w!), [d([2, 3, 3, 3], g), d([2, 3, 1, 1], g)]); // 1×1 direct path
+  });
+  it("conv2d with circular, reflect and replicate padding", () => {
+    const g = gen();
+    for (const mode of ["circular", "reflect", "replicate"] as const) {
+      gradcheck((x, w) => conv2d(x!, w!, null, { padding: 1, paddingMode: mode }), [d([1, 2, 4, 5], g), d([2, 2, 3, 3], g)]);
+    }
+  });
+  it("conv1d and conv3d", () => {
+    const g = gen();
+    gradcheck((x, w, b) => conv1d(x!, w!, b!, { stride: 2, padding: 1 }), [d([2, 2, 7], g), d([3, 2, 3], g), d([3], g)]);
+    gradcheck((x, w, b) => conv3d(x!, w!, b!, { padding: [1, 0, 1], stride: [1, 1, 2] }), [d([1, 2, 3, 3, 4], g), d([2, 2, 2, 2, 3], g), d([2], g)]);
+  });
+  it("convTranspose1d/2d/3d", () => {
+    const g = gen();
+    gradcheck((x, w, b) => convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [d([2, 4, 3, 3], g), d([4, 1, 3, 3], g), d([2], g)]);
+    gradcheck((x, w) => convTranspose2d(x!, w!, null, { dilation: 2 }), [d([1, 2, 3, 2], g), d([2, 2, 2, 2], g)]);
+    gradcheck((x, w) => convTranspose1d(x!, w!, null, { stride: 3 }), [d([1, 2, 3], g), d([2, 3, 2], g)]);
+    gradcheck((x, w) => convTranspose3d(x!, w!, null, { stride: [1, 2, 1] }), [d([1, 2, 2, 2, 2], g), d([2, 1, 2, 2, 2], g)]);
+  });
+  it("weight-gradient and input-gradient maps are themselves differentiable", () => {
+    // the gradient of a conv computed through autograd is a function of (x, w): check its gradient
+    const g = gen();
+    const wv = randn([2, 2, 3, 3], { generator: g, dtype: "float64" });
+    gradcheck(
+      (x) => {
+        const y = conv2d(x!, wv.detach().requiresGrad_(), null, { padding: 1 });
+        // convTranspose2d(y, w) is the input-gradient map applied to y
+        return convTranspose2d(y, wv, null, { padding: 1 });
+      },
+      [d([1, 2, 4, 4], g)],
+    );
+  });
+});
+
+describe("translation equivariance (checker)", () => {
+  it("circular padding is exactly equivariant to cyclic shifts", () => {
+    const g = gen();
+    const H = 6;
+    const W = 7;
+    const x = randn([2, 3, H, W], { generator: g });
+    const w = randn([4, 3, 3, 3], { generator: g });
+    const b = randn([4], { generator: g });
+    const T = new TranslationGroup([H, W]);
+    const act = gridAction(T);
+    const r = assertEquivariant((v: Tensor) => conv2d(v, w, b, { padding: 1, paddingMode: "circular" }), {
+      group: T,
+      inputAction: act,
+      outputAction: act,
+      inputs: [x],
+      samples: 10,
+      atol: 1e-4,
+      rtol: 1e-5,
+    });
+    expect(r.pass).toBe(true);
+    // with zero padding, shifts are NOT exact symmetries at the border
+    const shift = [2, 3];
+    const lhs = conv2d(act(shift, x), w, b, { padding: 1 });
+    const rhs = act(shift, conv2d(x, w, b, { padding: 1 }));
+    let diff = 0;
+    for (let i = 0; i < lhs.size; i++) diff = Math.max(diff, Math.abs(lhs.data[i]! - rhs.data[i]!));
+    expect(diff).toBeGreaterThan(1e-2);
+  });
+});
