@@ -10,7 +10,7 @@
 import { glorot, zeros as initZeros } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, eq, fmtShape, indexSelect, mul, pow, scatter, SparseMatrix, spmm, Tensor, zeros } from "../../tensor/index.js";
+import { add, check, eq, fmtShape, full, indexSelect, mul, pow, scatter, SparseMatrix, spmm, Tensor, zeros } from "../../tensor/index.js";
 import { edgeIndexOfAdjT, MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
 import { addRemainingSelfLoops, edgeRows, int32, type LinearInput, linear } from "./utils.js";
 
@@ -83,7 +83,7 @@ export class GCNNormCache {
       out = gcnNormalize(edgeIndex, w, numNodes, { improved: opts.improved, addSelfLoops: opts.addSelfLoops, flow: opts.flow, dtype });
     } else {
       let e = edgeIndex;
-      let ww = w === null ? null : w.cast(dtype);
+      let ww = w === null ? (opts.improved ? full([edgeIndex.shape[1]!], 1, { dtype }) : null) : w.cast(dtype);
       if (opts.addSelfLoops ?? true) ({ edgeIndex: e, edgeWeight: ww } = addRemainingSelfLoops(edgeIndex, numNodes, ww, opts.improved ? 2 : 1));
       const E = e.shape[1]!;
       out = { edgeIndex: e, edgeWeight: ww ?? new Tensor(new (dtype === "float64" ? Float64Array : Float32Array)(E).fill(1), [E], dtype) };
@@ -127,7 +127,10 @@ export function gcnNormalize(
     check(w.ndim === 1 && w.shape[0] === E, "gcnNormalize", "edgeWeight", `shape [${E}]`, fmtShape(w.shape));
     if (w.dtype !== dtype) w = w.cast(dtype);
   }
-  if (opts.addSelfLoops ?? true) ({ edgeIndex: ei, edgeWeight: w } = addRemainingSelfLoops(ei, numNodes, w, fill));
+  if (opts.addSelfLoops ?? true) {
+    if (w === null && fill !== 1) w = full([edgeIndex.shape[1]!], 1, { dtype });
+    ({ edgeIndex: ei, edgeWeight: w } = addRemainingSelfLoops(ei, numNodes, w, fill));
+  }
   const { src, dst, numEdges } = edgeRows("gcnNormalize", ei);
   const at = (opts.flow ?? "source_to_target") === "source_to_target" ? dst : src;
   if (w === null || !w.requiresGrad) {
