@@ -2,3 +2,6 @@
 export * from "./graph.js";
 export * from "./batch.js";
 export * from "./utils.js";
+export * from "./eigen.js";
+export * from "./nearest.js";
+export * from "./spectral.js";
