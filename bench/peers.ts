@@ -1,0 +1,62 @@
+/**
+ * PyTorch peers: runs the shared plain-PyTorch scripts (../shared/peers, see its README) in the same
+ * run as the TS benches and indexes their JSON lines. Never throws: a missing interpreter, torch or
+ * data gives an empty result and the benches print "peer unavailable".
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+/** Where the peer scripts live: $ERLANGEN_PEERS, else ../shared/peers next to the repository. */
+export function peersDir(repoRoot: string): string {
+  return process.env.ERLANGEN_PEERS ?? join(repoRoot, "..", "shared", "peers");
+}
+
+export interface PeerResult {
+  /** ms_median per peer key (see {@link peerKey}). */
+  ms: Map<string, number>;
+  /** Why nothing came back, when nothing did. */
+  status: string;
+  torch?: string;
+}
+
+/** The key under which a torch_ops.py line is stored: `bench` plus its shape / dim when present. */
+export function peerKey(line: Record<string, unknown>): string {
+  let k = String(line.bench);
+  if (line.bench === "gemm" && typeof line.shape === "string") k += ` ${line.shape}`;
+  if (line.bench === "softmax" && line.dim !== undefined) k += ` dim=${String(line.dim)}`;
+  return k;
+}
+
+/** Runs `script` with args (one thread unless given) and collects its `ok` timing lines. */
+export function runPeer(repoRoot: string, script: string, args: string[], threads: number): PeerResult {
+  const py = process.env.ERLANGEN_PEER_PYTHON ?? "/usr/bin/python3";
+  const path = join(peersDir(repoRoot), script);
+  const result: PeerResult = { ms: new Map(), status: "peer unavailable" };
+  if (!existsSync(path)) {
+    result.status = `peer unavailable (no ${path})`;
+    return result;
+  }
+  const r = spawnSync(py, [path, "--threads", String(threads), ...args], { encoding: "utf8", maxBuffer: 64 << 20, timeout: 600_000 });
+  if (r.error || r.status !== 0) {
+    result.status = `peer unavailable (${r.error ? r.error.message : `exit ${r.status}`})`;
+    return result;
+  }
+  for (const text of r.stdout.split("\n")) {
+    if (!text.trim()) continue;
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (line.status === "ok" && typeof line.ms_median === "number") {
+      result.ms.set(peerKey(line), line.ms_median);
+      if (typeof line.torch === "string") result.torch = line.torch;
+    } else if (typeof line.status === "string" && line.status !== "ok" && result.ms.size === 0) {
+      result.status = line.status;
+    }
+  }
+  if (result.ms.size > 0) result.status = "ok";
+  return result;
+}

@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: runs the registered bench suites and prints one JSON line per case:
+ * `{name, level, ms, gflops | gbps, peerMs, ratio, ...}` where `ms` is the median wall time per call,
+ * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run).
+ *
+ * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
+ * 30), `--warmup N` (default 5), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
+ * time the TypeScript reference kernels), `--backend auto|ref|wasm`.
+ *
+ * To add a bench file (e.g. model epochs): export a {@link BenchSuite} from `bench/<name>.ts` and add
+ * it to `suites()` below. Its cases name a `peer` key when a peer script times the same work.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { activeKernelBackend, type KernelBackend, setKernelBackend } from "../src/kernels/index.js";
+import { type Bench, type BenchSuite, emit, sig, time } from "./harness.js";
+import { kernelSuite } from "./kernels.js";
+import { type PeerResult, runPeer } from "./peers.js";
+
+/** The repository root (this file runs from dist/bench/ or bench/). */
+function repoRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.endsWith(join("dist", "bench")) ? join(here, "..", "..") : join(here, "..");
+}
+
+interface Args {
+  filters: string[];
+  repeat: number;
+  warmup: number;
+  threads: number;
+  peer: boolean;
+  ref: boolean;
+  backend: KernelBackend;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { filters: [], repeat: 30, warmup: 5, threads: 1, peer: true, ref: false, backend: "auto" };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`bench: ${k} needs a value`);
+      return x;
+    };
+    if (k === "--filter") a.filters.push(v());
+    else if (k === "--repeat") a.repeat = Number(v());
+    else if (k === "--warmup") a.warmup = Number(v());
+    else if (k === "--threads") a.threads = Number(v());
+    else if (k === "--no-peer") a.peer = false;
+    else if (k === "--ref") a.ref = true;
+    else if (k === "--backend") a.backend = v() as KernelBackend;
+    else throw new Error(`bench: unknown flag ${k} (flags: --filter S, --repeat N, --warmup N, --threads N, --no-peer, --ref, --backend B)`);
+  }
+  return a;
+}
+
+/** Every bench suite. Register new bench files here. */
+function suites(root: string, args: Args): BenchSuite[] {
+  return [kernelSuite({ repoRoot: root, ref: args.ref })];
+}
+
+function selected(name: string, filters: string[]): boolean {
+  return filters.length === 0 || filters.some((f) => name.includes(f));
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const root = repoRoot();
+  setKernelBackend(args.backend);
+  emit({ name: "env", node: process.version, backend: args.backend, active: activeKernelBackend(), threads: args.threads, date: new Date().toISOString() });
+  for (const suite of suites(root, args)) {
+    const cases: Bench[] = suite.cases().filter((c) => selected(c.name, args.filters));
+    if (cases.length === 0) continue;
+    let peer: PeerResult = { ms: new Map(), status: "peer not run (--no-peer)" };
+    if (args.peer && suite.peerOps && cases.some((c) => c.peer)) {
+      const ops = suite.peerOps.join(",");
+      peer = runPeer(root, "torch_ops.py", ["--ops", ops], args.threads);
+      emit({ name: `${suite.name}.peer`, status: peer.status, torch: peer.torch, lines: peer.ms.size });
+    }
+    for (const c of cases) {
+      if (c.level === "skipped") {
+        emit({ name: c.name, ...c.extra });
+        continue;
+      }
+      const t = time(c.run, { warmup: args.warmup, repeat: args.repeat, minSampleMs: 2 });
+      const line: Record<string, unknown> = { name: c.name, level: c.level, ms: sig(t.ms), p10: sig(t.p10), p90: sig(t.p90), cpuMs: sig(t.cpuMs), n: t.n, inner: t.inner };
+      if (c.flops !== undefined) line.gflops = sig(c.flops / t.ms / 1e6);
+      if (c.bytes !== undefined) line.gbps = sig(c.bytes / t.ms / 1e6);
+      if (c.peer) {
+        const pm = peer.ms.get(c.peer);
+        if (pm !== undefined) {
+          line.peerMs = sig(pm);
+          line.ratio = sig(t.ms / pm, 3);
+        } else line.peer = peer.status === "ok" ? "peer unavailable (no matching line)" : peer.status;
+      }
+      emit({ ...line, ...c.extra });
+    }
+  }
+}
+
+main();
