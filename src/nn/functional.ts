@@ -27,7 +27,24 @@ export {
 } from "../tensor/ops/elementwise.js";
 export { logSoftmax, softmax } from "../tensor/ops/reduce.js";
 export { dropout } from "../tensor/ops/random.js";
-export * from "./losses.js";
+export {
+  type BCEOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type ClassLossOptions,
+  checkFinite,
+  type CrossEntropyOptions,
+  crossEntropy,
+  type HuberOptions,
+  huberLoss,
+  l1Loss,
+  type LossOptions,
+  mseLoss,
+  nllLoss,
+  type Reduction,
+  type SmoothL1Options,
+  smoothL1Loss,
+} from "./losses.js";
 
 type FloatArray = Float32Array | Float64Array;
 
