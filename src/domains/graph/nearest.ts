@@ -5,7 +5,7 @@
  * order, nearest neighbour first (ties broken by the smaller index).
  */
 import { fmtShape, opError } from "../../tensor/errors.js";
-import { Tensor } from "../../tensor/tensor.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { makeEdgeIndex } from "./utils.js";
 
 /** A k-d tree over `n` points of dimension `d` (row-major coordinates). */
