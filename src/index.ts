@@ -10,3 +10,6 @@ export * as F from "./nn/functional.js";
 export * from "./optim/index.js";
 export * from "./io/index.js";
 export * from "./symmetry/index.js";
+export * from "./domains/graph/index.js";
+export * from "./data/index.js";
+export * from "./layers/grids/index.js";
