@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import { clearKernelBasisCache, decompose, harmonicBasis, kernelBasis } from "../src/layers/groups/steerable/index.js";
+import { planarMotion } from "../src/layers/groups/steerable/planar.js";
+import {
+  Cn,
+  cyclicIrrep,
+  Dn,
+  dihedralIrrep,
+  directSum,
+  Generator,
+  type Group,
+  O2,
+  o2Irrep,
+  p4,
+  regular,
+  type Representation,
+  SO2,
+  so2Irrep,
+  standard,
+  trivial,
+} from "../src/index.js";
+
+/** max |k(g·x) − ρ_out(g) k(x) ρ_in(g)ᵀ| over sampled points and elements, relative to max |k|. */
+function constraintError<E>(group: Group<E>, inRep: Representation<E>, outRep: Representation<E>, kernelSize: number, elements: E[]): number {
+  const b = kernelBasis(group, inRep, outRep, kernelSize);
+  const gen = new Generator(3);
+  const dI = inRep.size;
+  const dO = outRep.size;
+  let err = 0;
+  let scale = 0;
+  for (let s = 0; s < 6; s++) {
+    const x = gen.uniform(-2, 2);
+    const y = gen.uniform(-2, 2);
+    const kx = b.evaluate(x, y);
+    for (const e of elements) {
+      const m = planarMotion(group, e);
+      // g·(x, y): flip x then rotate by θ
+      const fx = m.f ? -x : x;
+      const gx = Math.cos(m.theta) * fx - Math.sin(m.theta) * y;
+      const gy = Math.sin(m.theta) * fx + Math.cos(m.theta) * y;
+      const kgx = b.evaluate(gx, gy);
+      const Ro = outRep.matrix(e);
+      const Ri = inRep.matrix(e);
+      for (let q = 0; q < b.size; q++) {
+        for (let i = 0; i < dO; i++) {
+          for (let j = 0; j < dI; j++) {
+            let v = 0;
+            for (let a = 0; a < dO; a++) for (let c = 0; c < dI; c++) v += Ro[i * dO + a]! * kx[q * dO * dI + a * dI + c]! * Ri[j * dI + c]!;
+            err = Math.max(err, Math.abs(kgx[q * dO * dI + i * dI + j]! - v));
+            scale = Math.max(scale, Math.abs(v));
+          }
+        }
+      }
+    }
+  }
+  return err / Math.max(scale, 1e-30);
+}
+
+describe("steerable kernel basis", () => {
+  it("decomposes regular representations of Cn and Dn with an orthogonal change of basis", () => {
+    for (const g of [Cn(8), Cn(5), Dn(4), Dn(6)] as Group<unknown>[]) {
+      const d = decompose(regular(g));
+      const n = g.order;
+      expect(d.irreps.reduce((s, r) => s + r.size, 0)).toBe(n);
+      // QᵀQ = I
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += d.Q[k * n + i]! * d.Q[k * n + j]!;
+          expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
+        }
+    }
+    const so2 = new SO2();
+    const d = decompose(directSum(so2Irrep(so2, 1), trivial(so2), so2Irrep(so2, 3)));
+    expect(d.isIdentity).toBe(true);
+    expect(d.irreps.map((r) => r.name)).toEqual(["irrep(1)", "trivial", "irrep(3)"]);
+  });
+
+  it("SO(2) irreps: the analytic solutions have frequencies |m − n| and m + n", () => {
+    const g = new SO2();
+    const t = harmonicBasis(g, so2Irrep(g, 1), so2Irrep(g, 2), 10);
+    expect(t.map((x) => x.freq).sort()).toEqual([1, 1, 3, 3]);
+    expect(harmonicBasis(g, trivial(g), so2Irrep(g, 2), 10).map((x) => x.freq)).toEqual([2, 2]);
+    expect(harmonicBasis(g, so2Irrep(g, 2), so2Irrep(g, 2), 1).map((x) => x.freq)).toEqual([0, 0]);
+  });
+
+  it("the kernel constraint k(g·x) = ρ_out(g) k(x) ρ_in(g)ᵀ holds on the continuous basis", () => {
+    const so2 = new SO2();
+    const o2 = new O2();
+    const gen = new Generator(1);
+    const so2Els = Array.from({ length: 5 }, () => so2.sample(gen));
+    const o2Els = Array.from({ length: 6 }, () => o2.sample(gen));
+    const cases: [Group<unknown>, Representation<unknown>, Representation<unknown>, unknown[]][] = [];
+    const add = <E>(g: Group<E>, a: Representation<E>, b: Representation<E>, els: E[]) => cases.push([g, a, b, els] as never);
+    for (const m of [0, 1, 2])
+      for (const n of [0, 1, 3]) add(so2, m === 0 ? trivial(so2) : so2Irrep(so2, m), n === 0 ? trivial(so2) : so2Irrep(so2, n), so2Els);
+    add(so2, directSum(trivial(so2), so2Irrep(so2, 1)), directSum(so2Irrep(so2, 2), so2Irrep(so2, 1)), so2Els);
+    add(o2, o2Irrep(o2, 1, 0), o2Irrep(o2, 1, 2), o2Els);
+    add(o2, o2Irrep(o2, 1, 1), o2Irrep(o2, 1, 2), o2Els);
+    add(o2, trivial(o2), o2Irrep(o2, 1, 1), o2Els);
+    add(o2, directSum(o2Irrep(o2, 1, 1), o2Irrep(o2, 1, 0)), directSum(trivial(o2), o2Irrep(o2, 1, 1)), o2Els);
+    for (const N of [4, 8, 5]) {
+      const g = Cn(N);
+      add(g, regular(g), regular(g), g.elements());
+      add(g, trivial(g), regular(g), g.elements());
+      add(g, cyclicIrrep(g, 1), standard(g), g.elements());
+    }
+    for (const N of [4, 3]) {
+      const g = Dn(N);
+      add(g, regular(g), regular(g), g.elements());
+      add(g, dihedralIrrep(g, 1, 0), regular(g), g.elements());
+    }
+    let worst = 0;
+    for (const [g, a, b, els] of cases) {
+      const basis = kernelBasis(g, a, b, 5);
+      expect(basis.size, `${g.name} ${a.name} -> ${b.name}`).toBeGreaterThan(0);
+      worst = Math.max(worst, constraintError(g, a, b, 5, els));
+    }
+    console.log(`kernel constraint: max relative error ${worst.toExponential(2)} over ${cases.length} representation pairs`);
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it("builds typical bases fast and caches them", () => {
+    clearKernelBasisCache();
+    const c8 = Cn(8);
+    const t0 = performance.now();
+    const b = kernelBasis(c8, regular(c8), regular(c8), 5);
+    const ms = performance.now() - t0;
+    const d4 = Dn(4);
+    const t1 = performance.now();
+    const bd = kernelBasis(d4, regular(d4), regular(d4), 5);
+    const msD = performance.now() - t1;
+    const so2 = new SO2();
+    const rep = directSum(trivial(so2), so2Irrep(so2, 1), so2Irrep(so2, 2), so2Irrep(so2, 3));
+    const t2 = performance.now();
+    const bs = kernelBasis(so2, rep, rep, 7);
+    const msS = performance.now() - t2;
+    console.log(
+      `basis build: C8 regular→regular k=5: ${ms.toFixed(1)} ms (${b.size} filters); D4 regular→regular k=5: ${msD.toFixed(1)} ms (${bd.size}); SO(2) irreps 0..3 k=7: ${msS.toFixed(1)} ms (${bs.size})`,
+    );
+    // the budget is 100 ms on an idle core; the bound here leaves room for a loaded CI machine
+    expect(ms).toBeLessThan(2000);
+    expect(msS).toBeLessThan(2000);
+    const t3 = performance.now();
+    expect(kernelBasis(c8, regular(c8), regular(c8), 5)).toBe(b);
+    expect(performance.now() - t3).toBeLessThan(5);
+  });
+
+  it("rejects groups that do not act on the plane", () => {
+    const g = p4();
+    expect(() => kernelBasis(g as never, trivial(g) as never, trivial(g) as never, 3)).toThrow(/Cn, Dn, SO\(2\) or O\(2\)/);
+  });
+});
