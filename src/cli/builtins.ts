@@ -1,1 +1,2 @@
 /** The dataset and model families the CLI ships with (each file registers itself). */
+import "./graph_datasets.js";

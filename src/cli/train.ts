@@ -215,9 +215,9 @@ function countParams(model: Module): number {
 
 const pct = (metric: string) => /acc|f1|auc/i.test(metric);
 
-function fmtStat(metric: string, mean: number, std: number): string {
-  if (pct(metric)) return `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)} %`;
-  return `${mean.toPrecision(4)} ± ${std.toPrecision(2)}`;
+function fmtStat(metric: string, mean: number, std: number, runs: number): string {
+  if (pct(metric)) return runs > 1 ? `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)} %` : `${(100 * mean).toFixed(2)} %`;
+  return runs > 1 ? `${mean.toPrecision(4)} ± ${std.toPrecision(2)}` : mean.toPrecision(4);
 }
 
 /** Runs `erlangen train`; returns the exit code. */
@@ -319,7 +319,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   };
   const over = runs.length > 1 ? ` over ${runs.length} ${req.folds > 0 ? "folds" : "seeds"}` : "";
   const lines = [
-    `test ${ds.metric}: ${fmtStat(ds.metric, st.mean, st.std)}${over}`,
+    `test ${ds.metric}: ${fmtStat(ds.metric, st.mean, st.std, runs.length)}${over}`,
     `median epoch ${fmtMs(report.epochMs.median)}, inference ${fmtMs(report.inferMs)}, ${params.toLocaleString("en-US")} parameters`,
   ];
   if (args.json) {

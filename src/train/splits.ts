@@ -70,7 +70,9 @@ export function crossValidationSplits(labels: ArrayLike<number>, k: number, opts
         gen.shuffle(members);
         let nVal = Math.round(valFraction * members.length);
         if (nVal === 0 && members.length >= 2) nVal = 1;
-        members.forEach((m, j) => (j < nVal ? val : train).push(rest[m]!));
+        members.forEach((m, j) => {
+          (j < nVal ? val : train).push(rest[m]!);
+        });
       }
     } else train.push(...rest);
     folds.push({ train: sorted(train), val: sorted(val), test: sorted(test) });

@@ -1,0 +1,184 @@
+/**
+ * Graph datasets of `erlangen train`: Planetoid citation graphs (public split, node classification),
+ * Zachary's karate club, and the TU graph-classification sets (10-fold CV; the shipped splits of
+ * Errica et al. 2020 where present, stratified seeded folds otherwise).
+ */
+import { DataLoader } from "../data/loader.js";
+import { NormalizeFeatures, OneHotDegree } from "../data/transforms/features.js";
+import { karateClub } from "../data/datasets/karate.js";
+import type { TUDataset } from "../data/datasets/tu.js";
+import type { Batch } from "../domains/graph/batch.js";
+import type { Graph } from "../domains/graph/graph.js";
+import type { Module } from "../nn/module.js";
+import { loadPlanetoid, loadTUDataset } from "../node/datasets.js";
+import { Generator } from "../tensor/rng.js";
+import { Tensor } from "../tensor/tensor.js";
+import { crossValidationSplits } from "../train/splits.js";
+import { graphClassificationTask, type NodeClassificationData, nodeClassificationTask } from "../train/tasks.js";
+import type { Task } from "../train/trainer.js";
+import { UsageError } from "./command.js";
+import { type LoadedDataset, type ProtocolRequest, registerDataset, type RunSpec } from "./registry.js";
+
+function seedRuns(req: ProtocolRequest, task: () => Task<Module>): RunSpec[] {
+  return Array.from({ length: req.seeds }, (_, i) => ({
+    label: `seed ${i + 1}/${req.seeds}`,
+    seed: req.seed + i,
+    task: () => task(),
+  }));
+}
+
+function nodeDataset(graph: NodeClassificationData & { numNodes: number; numEdges: number }, numFeatures: number, numClasses: number, splitName: string): LoadedDataset {
+  const count = (m: Tensor | null) => {
+    let c = 0;
+    if (m !== null) for (let i = 0; i < m.size; i++) if (m.data[i]) c++;
+    return c;
+  };
+  return {
+    info: { kind: "node-classification", numFeatures, numClasses },
+    summary: `${graph.numNodes} nodes, ${graph.numEdges} edges, ${numFeatures} features, ${numClasses} classes; ${count(graph.trainMask)}/${count(graph.valMask)}/${count(graph.testMask)} train/val/test nodes`,
+    protocol: (req) => {
+      if (req.folds > 0) throw new UsageError("--folds applies to graph-classification datasets; node datasets use their fixed split (use --seeds)", "train");
+      return splitName;
+    },
+    runs: (req) => seedRuns(req, () => nodeClassificationTask<Module>(graph)),
+  };
+}
+
+function planetoid(name: "cora" | "citeseer", title: string): void {
+  registerDataset({
+    name,
+    description: `${title} citation graph (Planetoid public split, node classification)`,
+    kind: "node-classification",
+    metric: "accuracy",
+    mode: "max",
+    defaultSeeds: 10,
+    async load({ root }) {
+      const g = new NormalizeFeatures().forward(loadPlanetoid(name, root !== undefined ? { root } : {}));
+      const x = g.x!;
+      const data = {
+        x,
+        edgeIndex: g.edgeIndex,
+        y: g.y,
+        trainMask: g.trainMask,
+        valMask: g.valMask,
+        testMask: g.testMask,
+        numNodes: g.numNodes,
+        numEdges: g.numEdges,
+      };
+      let numClasses = 0;
+      for (const v of g.y!.data) numClasses = Math.max(numClasses, v + 1);
+      return nodeDataset(data, x.shape[1]!, numClasses, "Planetoid public split");
+    },
+  });
+}
+
+planetoid("cora", "Cora");
+planetoid("citeseer", "CiteSeer");
+
+registerDataset({
+  name: "karate",
+  description: "Zachary's karate club (4 communities, one labelled member each; node classification)",
+  kind: "node-classification",
+  metric: "accuracy",
+  mode: "max",
+  defaultSeeds: 1,
+  async load() {
+    const g = karateClub();
+    const train = g.trainMask!;
+    const test = new Uint8Array(g.numNodes);
+    for (let i = 0; i < test.length; i++) test[i] = train.data[i] ? 0 : 1;
+    const data = {
+      x: g.x,
+      edgeIndex: g.edgeIndex,
+      y: g.y,
+      trainMask: train,
+      valMask: null,
+      testMask: new Tensor(test, [g.numNodes], "bool"),
+      numNodes: g.numNodes,
+      numEdges: g.numEdges,
+    };
+    return nodeDataset(data, g.x!.shape[1]!, 4, "one labelled node per class, test on the rest");
+  },
+});
+
+/** One-hot node degrees as features (for TU sets without node labels, as in the GIN paper). */
+function oneHotDegreeFeatures(graphs: readonly Graph[]): { graphs: Graph[]; numFeatures: number } {
+  let maxDeg = 0;
+  for (const g of graphs) {
+    const d = new Int32Array(g.numNodes);
+    const ei = g.edgeIndex.data;
+    for (let e = 0; e < g.numEdges; e++) maxDeg = Math.max(maxDeg, ++d[ei[e]!]!);
+  }
+  const t = new OneHotDegree(maxDeg);
+  return { graphs: graphs.map((g) => t.forward(g)), numFeatures: maxDeg + 1 };
+}
+
+function tuDataset(name: string, file: string, title: string): void {
+  registerDataset({
+    name,
+    description: `${title} (TU graph classification, 10-fold CV)`,
+    kind: "graph-classification",
+    metric: "accuracy",
+    mode: "max",
+    defaultSeeds: 1,
+    defaultFolds: 10,
+    async load({ root }) {
+      const tu: TUDataset = loadTUDataset(file, root !== undefined ? { root } : {});
+      let graphs: Graph[] = tu.graphs;
+      let numFeatures = tu.numFeatures;
+      let featureNote = `${numFeatures} node features`;
+      if (numFeatures === 0) {
+        ({ graphs, numFeatures } = oneHotDegreeFeatures(graphs));
+        featureNote = `${numFeatures} one-hot degree features`;
+      }
+      const labels = graphs.map((g) => g.y!.data[0]!);
+      const nodes = graphs.reduce((a, g) => a + g.numNodes, 0);
+      const shipped = tu.folds;
+      const folds = (req: ProtocolRequest) => {
+        const k = req.folds > 0 ? req.folds : 10;
+        if (k === 10 && shipped !== undefined && req.seeds === 1) return { k, splits: shipped, note: "shipped 10-fold splits (Errica et al. 2020)" };
+        return { k, splits: null, note: `stratified ${k}-fold CV (seeded, 10% validation)` };
+      };
+      return {
+        info: { kind: "graph-classification", numFeatures, numClasses: tu.numClasses },
+        summary: `${graphs.length} graphs, ${nodes} nodes, ${featureNote}, ${tu.numClasses} classes`,
+        protocol: (req) => {
+          const f = folds(req);
+          return req.seeds > 1 ? `${f.note} × ${req.seeds} seeds` : f.note;
+        },
+        runs: (req) => {
+          const { k, splits } = folds(req);
+          const runs: RunSpec[] = [];
+          for (let s = 0; s < req.seeds; s++) {
+            const seed = req.seed + s;
+            const fs = splits ?? crossValidationSplits(labels, k, { seed, valFraction: 0.1 });
+            fs.forEach((f, i) => {
+              runs.push({
+                label: req.seeds > 1 ? `seed ${s + 1} fold ${i + 1}/${k}` : `fold ${i + 1}/${k}`,
+                seed: seed * 1000 + i,
+                task: (_model, hp) => {
+                  const pick = (idx: Int32Array) => Array.from(idx, (j) => graphs[j]!);
+                  const trainLoader = new DataLoader<Graph, Batch>(pick(f.train), { batchSize: hp.batchSize, shuffle: true, generator: new Generator(seed * 1000 + i) });
+                  const evalBatch = Math.max(hp.batchSize, 128);
+                  return graphClassificationTask<Module, Batch>({
+                    train: trainLoader,
+                    val: f.val.length > 0 ? new DataLoader<Graph, Batch>(pick(f.val), { batchSize: evalBatch }) : undefined,
+                    test: new DataLoader<Graph, Batch>(pick(f.test), { batchSize: evalBatch }),
+                    numClasses: tu.numClasses,
+                  });
+                },
+              });
+            });
+          }
+          return runs;
+        },
+      };
+    },
+  });
+}
+
+tuDataset("mutag", "MUTAG", "MUTAG mutagenic compounds");
+tuDataset("proteins", "PROTEINS", "PROTEINS enzymes vs non-enzymes");
+tuDataset("enzymes", "ENZYMES", "ENZYMES six EC classes");
+tuDataset("imdb-binary", "IMDB-BINARY", "IMDB-BINARY movie collaboration ego-networks");
+tuDataset("nci1", "NCI1", "NCI1 anticancer screens");
