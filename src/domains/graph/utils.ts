@@ -594,7 +594,7 @@ export function connectedComponents(edgeIndex: Tensor, opts: { numNodes?: number
 }
 
 /** Result of {@link gcnNorm}. */
-export interface WeightedEdges {
+export interface WeightedEdgeIndex {
   edgeIndex: Tensor;
   /** One weight per edge, `[E]`. */
   edgeWeight: Tensor;
@@ -621,7 +621,7 @@ export interface GcnNormOptions {
  * and returns `w_uv / sqrt(deg(u) deg(v))` with the new edge index. Zero-degree nodes give weight 0.
  * Computed on data: no gradient flows to `edgeWeight`.
  */
-export function gcnNorm(edgeIndex: Tensor, opts: GcnNormOptions = {}): WeightedEdges {
+export function gcnNorm(edgeIndex: Tensor, opts: GcnNormOptions = {}): WeightedEdgeIndex {
   const op = "gcnNorm";
   const { E, N } = prep(op, edgeIndex, opts.numNodes);
   let w = opts.edgeWeight ?? null;
@@ -655,7 +655,7 @@ export function gcnNorm(edgeIndex: Tensor, opts: GcnNormOptions = {}): WeightedE
 export function getLaplacian(
   edgeIndex: Tensor,
   opts: { edgeWeight?: Tensor | null; normalization?: null | "sym" | "rw"; numNodes?: number; dtype?: "float32" | "float64" } = {},
-): WeightedEdges {
+): WeightedEdgeIndex {
   const op = "getLaplacian";
   const { E, N } = prep(op, edgeIndex, opts.numNodes);
   const dtype = opts.edgeWeight?.dtype === "float64" ? "float64" : (opts.dtype ?? "float32");
