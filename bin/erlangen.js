@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // The `erlangen` command. The implementation is compiled to dist/ by `npm install` (prepare).
-import { main } from "../dist/src/cli/main.js";
+import { fileURLToPath } from "node:url";
+import { runTuned } from "../scripts/malloc-tuning.mjs";
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code ?? 0),
-  (err) => {
-    console.error(err instanceof Error ? `erlangen: ${err.message}` : err);
-    process.exit(1);
-  },
-);
+if (runTuned(fileURLToPath(import.meta.url), process.argv.slice(2))) {
+  const { main } = await import("../dist/src/cli/main.js");
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code ?? 0),
+    (err) => {
+      console.error(err instanceof Error ? `erlangen: ${err.message}` : err);
+      process.exit(1);
+    },
+  );
+}
