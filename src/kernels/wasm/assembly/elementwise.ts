@@ -1,7 +1,7 @@
 // Elementwise kernels. Unary and same-shape/scalar binary loops work on whole f32x4 vectors: the
 // caller pads buffers to a multiple of 4 floats and ignores the padding. Row/column broadcasts
 // handle ragged rows with a scalar tail. Op codes match src/kernels/wasm/kernels.ts.
-import { hi64, join32, lo64, residual32, splat, vexp, vexp2, vexpm1, vlog, vlog1p, vsigmoid, vtanh } from "./math";
+import { hi64, join32, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GELU_K, lo64, residual32, splat, vexp2, vexp, vexpm1, vlog, vlog1p, vsigmoid, vtanh } from "./math";
 
 // unary op codes
 // @ts-ignore: decorator
@@ -38,7 +38,7 @@ import { hi64, join32, lo64, residual32, splat, vexp, vexp2, vexpm1, vlog, vlog1
 @inline const U_SOFTPLUS = 15;
 
 // @ts-ignore: decorator
-@inline function uop(op: i32, x: v128, p: v128, pd: v128): v128 {
+@inline function uop(op: i32, x: v128, p: v128, pd: v128, pdInv: v128): v128 {
   switch (op) {
     case U_NEG:
       return f32x4.neg(x);
@@ -51,40 +51,42 @@ import { hi64, join32, lo64, residual32, splat, vexp, vexp2, vexpm1, vlog, vlog1
     case U_SQRT:
       return f32x4.sqrt(x);
     case U_RSQRT:
-      return f32x4.div(splat(1.0), f32x4.sqrt(x));
+      return f32x4.div(kc(K_ONE), f32x4.sqrt(x));
     case U_ABS:
       return f32x4.abs(x);
     case U_SIGN: {
       // x > 0 → 1, x < 0 → −1, else x (±0 and NaN pass through)
-      const pos = f32x4.gt(x, splat(0.0));
-      const neg = f32x4.lt(x, splat(0.0));
-      return v128.bitselect(splat(1.0), v128.bitselect(splat(-1.0), x, neg), pos);
+      const zero = f32x4.splat(0);
+      const pos = f32x4.gt(x, zero);
+      const neg = f32x4.lt(x, zero);
+      return v128.bitselect(kc(K_ONE), v128.bitselect(kc(K_NEG_ONE), x, neg), pos);
     }
     case U_TANH:
       return vtanh(x);
     case U_SIGMOID:
       return vsigmoid(x);
     case U_RELU:
-      return v128.and(x, f32x4.gt(x, splat(0.0)));
+      return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
     case U_LEAKY:
-      return v128.bitselect(x, f32x4.mul(x, p), f32x4.gt(x, splat(0.0)));
+      return v128.bitselect(x, f32x4.mul(x, p), f32x4.gt(x, f32x4.splat(0)));
     case U_ELU:
-      return v128.bitselect(x, f32x4.mul(p, vexpm1(x)), f32x4.gt(x, splat(0.0)));
+      return v128.bitselect(x, f32x4.mul(p, vexpm1(x)), f32x4.gt(x, f32x4.splat(0)));
     case U_GELU: {
       // 0.5·x·(1 + tanh(u)) = x·sigmoid(2u), u = √(2/π)·(x + 0.044715·x³); 2u is formed in f64 and
       // carried as an f32 pair so that e^{−|2u|} keeps full relative accuracy
       const xl = lo64(x);
       const xh = hi64(x);
-      const c = f64x2.splat(2.0 * 0.7978845608028654);
-      const k = f64x2.splat(0.044715);
+      const c = kc64(K64_GELU_C);
+      const k = kc64(K64_GELU_K);
       const tl = f64x2.mul(c, f64x2.add(xl, f64x2.mul(k, f64x2.mul(xl, f64x2.mul(xl, xl)))));
       const th = f64x2.mul(c, f64x2.add(xh, f64x2.mul(k, f64x2.mul(xh, f64x2.mul(xh, xh)))));
       const t = join32(tl, th);
       const tlo = residual32(tl, th, t);
       // e = e^{−|t|}: flip the residual's sign with t's
-      const neg = f32x4.lt(t, splat(0.0));
+      const neg = f32x4.lt(t, f32x4.splat(0));
       const e = vexp2(f32x4.neg(f32x4.abs(t)), v128.bitselect(tlo, f32x4.neg(tlo), neg));
-      const s = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
+      const one = kc(K_ONE);
+      const s = f32x4.div(one, f32x4.add(one, e));
       return f32x4.mul(x, v128.bitselect(f32x4.mul(e, s), s, neg));
     }
     case U_SILU:
@@ -95,8 +97,8 @@ import { hi64, join32, lo64, residual32, splat, vexp, vexp2, vexpm1, vlog, vlog1
       const yh = f64x2.mul(hi64(x), pd);
       const y = join32(yl, yh);
       const l = vlog1p(vexp2(y, residual32(yl, yh, y)));
-      const sp = join32(f64x2.div(lo64(l), pd), f64x2.div(hi64(l), pd));
-      return v128.bitselect(x, sp, f32x4.gt(y, splat(20.0)));
+      const sp = join32(f64x2.mul(lo64(l), pdInv), f64x2.mul(hi64(l), pdInv));
+      return v128.bitselect(x, sp, f32x4.gt(y, kc(K_TWENTY)));
     }
     default:
       return x;
@@ -104,33 +106,34 @@ import { hi64, join32, lo64, residual32, splat, vexp, vexp2, vexpm1, vlog, vlog1
 }
 
 // @ts-ignore: decorator
-@inline function unaryLoop(op: i32, a: usize, out: usize, n: i32, p: v128, pd: v128): void {
+@inline function unaryLoop(op: i32, a: usize, out: usize, n: i32, p: v128, pd: v128, pdInv: v128): void {
   const end = a + (<usize>n << 2);
   const d = out - a;
-  for (let pa = a; pa < end; pa += 16) v128.store(pa + d, uop(op, v128.load(pa), p, pd));
+  for (let pa = a; pa < end; pa += 16) v128.store(pa + d, uop(op, v128.load(pa), p, pd, pdInv));
 }
 
 /** out[i] = f(a[i]) for i < n (n a multiple of 4); `p` is the op's parameter. */
 export function unaryF32(op: i32, a: usize, out: usize, n: i32, param: f64): void {
   const p = splat(<f32>param);
   const pd = f64x2.splat(param);
+  const pdInv = f64x2.splat(1.0 / param);
   switch (op) {
-    case U_NEG: unaryLoop(U_NEG, a, out, n, p, pd); break;
-    case U_EXP: unaryLoop(U_EXP, a, out, n, p, pd); break;
-    case U_LOG: unaryLoop(U_LOG, a, out, n, p, pd); break;
-    case U_LOG1P: unaryLoop(U_LOG1P, a, out, n, p, pd); break;
-    case U_SQRT: unaryLoop(U_SQRT, a, out, n, p, pd); break;
-    case U_RSQRT: unaryLoop(U_RSQRT, a, out, n, p, pd); break;
-    case U_ABS: unaryLoop(U_ABS, a, out, n, p, pd); break;
-    case U_SIGN: unaryLoop(U_SIGN, a, out, n, p, pd); break;
-    case U_TANH: unaryLoop(U_TANH, a, out, n, p, pd); break;
-    case U_SIGMOID: unaryLoop(U_SIGMOID, a, out, n, p, pd); break;
-    case U_RELU: unaryLoop(U_RELU, a, out, n, p, pd); break;
-    case U_LEAKY: unaryLoop(U_LEAKY, a, out, n, p, pd); break;
-    case U_ELU: unaryLoop(U_ELU, a, out, n, p, pd); break;
-    case U_GELU: unaryLoop(U_GELU, a, out, n, p, pd); break;
-    case U_SILU: unaryLoop(U_SILU, a, out, n, p, pd); break;
-    case U_SOFTPLUS: unaryLoop(U_SOFTPLUS, a, out, n, p, pd); break;
+    case U_NEG: unaryLoop(U_NEG, a, out, n, p, pd, pdInv); break;
+    case U_EXP: unaryLoop(U_EXP, a, out, n, p, pd, pdInv); break;
+    case U_LOG: unaryLoop(U_LOG, a, out, n, p, pd, pdInv); break;
+    case U_LOG1P: unaryLoop(U_LOG1P, a, out, n, p, pd, pdInv); break;
+    case U_SQRT: unaryLoop(U_SQRT, a, out, n, p, pd, pdInv); break;
+    case U_RSQRT: unaryLoop(U_RSQRT, a, out, n, p, pd, pdInv); break;
+    case U_ABS: unaryLoop(U_ABS, a, out, n, p, pd, pdInv); break;
+    case U_SIGN: unaryLoop(U_SIGN, a, out, n, p, pd, pdInv); break;
+    case U_TANH: unaryLoop(U_TANH, a, out, n, p, pd, pdInv); break;
+    case U_SIGMOID: unaryLoop(U_SIGMOID, a, out, n, p, pd, pdInv); break;
+    case U_RELU: unaryLoop(U_RELU, a, out, n, p, pd, pdInv); break;
+    case U_LEAKY: unaryLoop(U_LEAKY, a, out, n, p, pd, pdInv); break;
+    case U_ELU: unaryLoop(U_ELU, a, out, n, p, pd, pdInv); break;
+    case U_GELU: unaryLoop(U_GELU, a, out, n, p, pd, pdInv); break;
+    case U_SILU: unaryLoop(U_SILU, a, out, n, p, pd, pdInv); break;
+    case U_SOFTPLUS: unaryLoop(U_SOFTPLUS, a, out, n, p, pd, pdInv); break;
     default: break;
   }
 }

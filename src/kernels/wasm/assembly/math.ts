@@ -7,87 +7,201 @@
   return f32x4.splat(x);
 }
 
+// Constants live in a table in memory and are broadcast from it where used (one vbroadcastss):
+// V8 rebuilds a v128 constant from immediates with three instructions at every use in a loop.
+// @ts-ignore: decorator
+@inline export const K_EXP_LO = 0;
+// @ts-ignore: decorator
+@inline export const K_EXP_HI = 1;
+// @ts-ignore: decorator
+@inline export const K_LOG2E = 2;
+// @ts-ignore: decorator
+@inline export const K_MAGIC = 3;
+// @ts-ignore: decorator
+@inline export const K_LN2_HI = 4;
+// @ts-ignore: decorator
+@inline export const K_LN2_LO = 5;
+// @ts-ignore: decorator
+@inline export const K_E7 = 6;
+// @ts-ignore: decorator
+@inline export const K_E6 = 7;
+// @ts-ignore: decorator
+@inline export const K_E5 = 8;
+// @ts-ignore: decorator
+@inline export const K_E4 = 9;
+// @ts-ignore: decorator
+@inline export const K_E3 = 10;
+// @ts-ignore: decorator
+@inline export const K_HALF = 11;
+// @ts-ignore: decorator
+@inline export const K_ONE = 12;
+// @ts-ignore: decorator
+@inline export const K_TWO = 13;
+// @ts-ignore: decorator
+@inline export const K_E8 = 14;
+// @ts-ignore: decorator
+@inline export const K_EXPM1_SMALL = 15;
+// @ts-ignore: decorator
+@inline export const K_MIN_NORMAL = 16;
+// @ts-ignore: decorator
+@inline export const K_TWO23 = 17;
+// @ts-ignore: decorator
+@inline export const K_SQRT2 = 18;
+// @ts-ignore: decorator
+@inline export const K_L11 = 19;
+// @ts-ignore: decorator
+@inline export const K_L9 = 20;
+// @ts-ignore: decorator
+@inline export const K_L7 = 21;
+// @ts-ignore: decorator
+@inline export const K_L5 = 22;
+// @ts-ignore: decorator
+@inline export const K_L3 = 23;
+// @ts-ignore: decorator
+@inline export const K_LG_LN2_LO = 24;
+// @ts-ignore: decorator
+@inline export const K_LG_LN2_HI = 25;
+// @ts-ignore: decorator
+@inline export const K_NINF = 26;
+// @ts-ignore: decorator
+@inline export const K_PINF = 27;
+// @ts-ignore: decorator
+@inline export const K_QNAN = 28;
+// @ts-ignore: decorator
+@inline export const K_T17 = 29;
+// @ts-ignore: decorator
+@inline export const K_T15 = 30;
+// @ts-ignore: decorator
+@inline export const K_T13 = 31;
+// @ts-ignore: decorator
+@inline export const K_T11 = 32;
+// @ts-ignore: decorator
+@inline export const K_T9 = 33;
+// @ts-ignore: decorator
+@inline export const K_T7 = 34;
+// @ts-ignore: decorator
+@inline export const K_T5 = 35;
+// @ts-ignore: decorator
+@inline export const K_T3 = 36;
+// @ts-ignore: decorator
+@inline export const K_TANH_SMALL = 37;
+// @ts-ignore: decorator
+@inline export const K_NEG_ONE = 38;
+// @ts-ignore: decorator
+@inline export const K_TWENTY = 39;
+// @ts-ignore: decorator
+@inline export const K_TWENTYTHREE = 40;
+const KTAB: usize = memory.data<f32>([-104.0, 89.0, 1.44269504089, 12582912.0, 0.693359375, -2.12194440e-4, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 2.0, 1.0 / 40320.0, 0.35, 1.17549435e-38, 8388608.0, 1.41421356, 2.0 / 11.0, 2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0, 9.0580006145e-06, 6.9313812256e-01, -Infinity, Infinity, NaN, <f32>(6404582.0 / 10854718875.0), <f32>(-929569.0 / 638512875.0), <f32>(21844.0 / 6081075.0), <f32>(-1382.0 / 155925.0), <f32>(62.0 / 2835.0), <f32>(-17.0 / 315.0), <f32>(2.0 / 15.0), <f32>(-1.0 / 3.0), 0.55, -1.0, 20.0, 23.0], 16);
+
+// f64 constants, broadcast to both lanes by kc64
+// @ts-ignore: decorator
+@inline export const K64_GELU_C = 0;
+// @ts-ignore: decorator
+@inline export const K64_GELU_K = 1;
+const KTAB64: usize = memory.data<f64>([2.0 * 0.7978845608028654, 0.044715], 16);
+
+/** f64 constant `i`, in both lanes. */
+// @ts-ignore: decorator
+@inline export function kc64(i: i32): v128 {
+  return v128.load64_splat(KTAB64 + (<usize>i << 3));
+}
+
+/** Constant `i` of the table, in all four lanes. */
+// @ts-ignore: decorator
+@inline export function kc(i: i32): v128 {
+  return v128.load32_splat(KTAB + (<usize>i << 2));
+}
+
 /** e^x: Cody–Waite reduction x = n·ln2 + r, degree-7 polynomial, scaling by 2^n in two steps. */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, splat(-104.0)), splat(89.0));
-  const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504089)));
-  let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
-  let p = splat(1.0 / 5040.0);
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 720.0));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 120.0));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 24.0));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 6.0));
-  p = f32x4.add(f32x4.mul(p, r), splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0));
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  // clamp keeping NaN (pmax/pmin return their first operand when the compare fails)
+  x = f32x4.pmin(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_EXP_HI));
+  // n = round(x·log2e) by the 1.5·2^23 trick: the integer sits in the low mantissa bits of t
+  const magic = kc(K_MAGIC);
+  const t = f32x4.add(f32x4.mul(x, kc(K_LOG2E)), magic);
+  const n = f32x4.sub(t, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, kc(K_LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, kc(K_LN2_LO)));
+  const one = kc(K_ONE);
+  let p = kc(K_E7);
+  p = f32x4.add(f32x4.mul(p, r), kc(K_E6));
+  p = f32x4.add(f32x4.mul(p, r), kc(K_E5));
+  p = f32x4.add(f32x4.mul(p, r), kc(K_E4));
+  p = f32x4.add(f32x4.mul(p, r), kc(K_E3));
+  p = f32x4.add(f32x4.mul(p, r), kc(K_HALF));
+  p = f32x4.add(f32x4.mul(p, r), one);
+  p = f32x4.add(f32x4.mul(p, r), one);
+  // 2^n as 2^(n>>1)·2^(n−(n>>1)) so that n down to −150 and up to 128 scale correctly
+  const ni = i32x4.sub(t, magic);
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
-  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
+  const bias = i32x4.shl(one, 0); // bits of 1.0 = 127 << 23
+  const s1 = i32x4.add(i32x4.shl(n1, 23), bias);
+  const s2 = i32x4.add(i32x4.shl(n2, 23), bias);
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
 /** e^x − 1, accurate near 0 (Taylor series below |x| < 0.35, exp − 1 above). */
 // @ts-ignore: decorator
 @inline export function vexpm1(x: v128): v128 {
-  let p = splat(1.0 / 40320.0);
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 5040.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 720.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 120.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 24.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 6.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(0.5));
+  let p = kc(K_E8);
+  p = f32x4.add(f32x4.mul(p, x), kc(K_E7));
+  p = f32x4.add(f32x4.mul(p, x), kc(K_E6));
+  p = f32x4.add(f32x4.mul(p, x), kc(K_E5));
+  p = f32x4.add(f32x4.mul(p, x), kc(K_E4));
+  p = f32x4.add(f32x4.mul(p, x), kc(K_E3));
+  p = f32x4.add(f32x4.mul(p, x), kc(K_HALF));
   p = f32x4.mul(f32x4.mul(p, x), x);
   p = f32x4.add(p, x);
-  const big = f32x4.sub(vexp(x), splat(1.0));
-  return v128.bitselect(p, big, f32x4.lt(f32x4.abs(x), splat(0.35)));
+  const big = f32x4.sub(vexp(x), kc(K_ONE));
+  return v128.bitselect(p, big, f32x4.lt(f32x4.abs(x), kc(K_EXPM1_SMALL)));
 }
 
 /** Natural log: x = m·2^e with m in [√½, √2), log(1+f) by the atanh series (fdlibm's arrangement). */
 // @ts-ignore: decorator
 @inline export function vlog(x: v128): v128 {
   // subnormals: scale up by 2^23 first
-  const tiny = f32x4.lt(x, splat(1.17549435e-38));
-  const xs = v128.bitselect(f32x4.mul(x, splat(8388608.0)), x, tiny);
-  const bits = xs;
-  let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(127));
-  e = i32x4.sub(e, v128.and(tiny, i32x4.splat(23)));
-  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
-  const big = f32x4.gt(m, splat(1.41421356));
-  m = v128.bitselect(f32x4.mul(m, splat(0.5)), m, big);
+  const tiny = f32x4.lt(x, kc(K_MIN_NORMAL));
+  const bits = v128.bitselect(f32x4.mul(x, kc(K_TWO23)), x, tiny);
+  const one = kc(K_ONE);
+  // exponent: (bits >> 23) − 127, less 23 for scaled subnormals (applied to dk below)
+  let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.shr_u(one, 23));
+  let m = v128.or(v128.and(bits, i32x4.shr_u(i32x4.splat(-1), 9)), one);
+  const big = f32x4.gt(m, kc(K_SQRT2));
+  m = v128.bitselect(f32x4.mul(m, kc(K_HALF)), m, big);
   e = i32x4.sub(e, big); // big lanes are −1: e + 1
-  const f = f32x4.sub(m, splat(1.0));
-  const s = f32x4.div(f, f32x4.add(f, splat(2.0)));
+  const f = f32x4.sub(m, one);
+  const s = f32x4.div(f, f32x4.add(f, kc(K_TWO)));
   const z = f32x4.mul(s, s);
-  let R = splat(2.0 / 11.0);
-  R = f32x4.add(f32x4.mul(R, z), splat(2.0 / 9.0));
-  R = f32x4.add(f32x4.mul(R, z), splat(2.0 / 7.0));
-  R = f32x4.add(f32x4.mul(R, z), splat(2.0 / 5.0));
-  R = f32x4.add(f32x4.mul(R, z), splat(2.0 / 3.0));
+  let R = kc(K_L11);
+  R = f32x4.add(f32x4.mul(R, z), kc(K_L9));
+  R = f32x4.add(f32x4.mul(R, z), kc(K_L7));
+  R = f32x4.add(f32x4.mul(R, z), kc(K_L5));
+  R = f32x4.add(f32x4.mul(R, z), kc(K_L3));
   R = f32x4.mul(R, z);
-  const hfsq = f32x4.mul(splat(0.5), f32x4.mul(f, f));
-  const dk = f32x4.convert_i32x4_s(e);
+  const hfsq = f32x4.mul(kc(K_HALF), f32x4.mul(f, f));
+  const dk = f32x4.sub(f32x4.convert_i32x4_s(e), v128.and(tiny, kc(K_TWENTYTHREE)));
   // dk*ln2_hi - ((hfsq - (s*(hfsq+R) + dk*ln2_lo)) - f)
-  const inner = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, R)), f32x4.mul(dk, splat(9.0580006145e-06)));
-  let res = f32x4.sub(f32x4.mul(dk, splat(6.9313812256e-01)), f32x4.sub(f32x4.sub(hfsq, inner), f));
+  const inner = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, R)), f32x4.mul(dk, kc(K_LG_LN2_LO)));
+  let res = f32x4.sub(f32x4.mul(dk, kc(K_LG_LN2_HI)), f32x4.sub(f32x4.sub(hfsq, inner), f));
   // specials
-  res = v128.bitselect(splat(-Infinity), res, f32x4.eq(x, splat(0.0)));
-  res = v128.bitselect(splat(Infinity), res, f32x4.eq(x, splat(Infinity)));
-  res = v128.bitselect(splat(NaN), res, v128.or(f32x4.lt(x, splat(0.0)), f32x4.ne(x, x)));
+  const zero = f32x4.splat(0);
+  res = v128.bitselect(kc(K_NINF), res, f32x4.eq(x, zero));
+  res = v128.bitselect(kc(K_PINF), res, f32x4.eq(x, kc(K_PINF)));
+  res = v128.bitselect(kc(K_QNAN), res, v128.or(f32x4.lt(x, zero), f32x4.ne(x, x)));
   return res;
 }
 
 /** log(1 + x) by Kahan's trick: u = 1 + x, log(u)·x/(u − 1). */
 // @ts-ignore: decorator
 @inline export function vlog1p(x: v128): v128 {
-  const u = f32x4.add(x, splat(1.0));
-  const d = f32x4.sub(u, splat(1.0));
+  const one = kc(K_ONE);
+  const u = f32x4.add(x, one);
+  const d = f32x4.sub(u, one);
   let res = f32x4.mul(vlog(u), f32x4.div(x, d));
-  res = v128.bitselect(x, res, f32x4.eq(d, splat(0.0)));
-  res = v128.bitselect(x, res, f32x4.eq(x, splat(Infinity)));
+  res = v128.bitselect(x, res, f32x4.eq(d, f32x4.splat(0)));
+  res = v128.bitselect(x, res, f32x4.eq(x, kc(K_PINF)));
   return res;
 }
 
@@ -96,30 +210,31 @@
 @inline export function vtanh(x: v128): v128 {
   const ax = f32x4.abs(x);
   const z = f32x4.mul(x, x);
-  let p = splat(<f32>(6404582.0 / 10854718875.0));
-  p = f32x4.add(f32x4.mul(p, z), splat(<f32>(-929569.0 / 638512875.0)));
-  p = f32x4.add(f32x4.mul(p, z), splat(<f32>(21844.0 / 6081075.0)));
-  p = f32x4.add(f32x4.mul(p, z), splat(<f32>(-1382.0 / 155925.0)));
-  p = f32x4.add(f32x4.mul(p, z), splat(<f32>(62.0 / 2835.0)));
-  p = f32x4.add(f32x4.mul(p, z), splat(<f32>(-17.0 / 315.0)));
-  p = f32x4.add(f32x4.mul(p, z), splat(<f32>(2.0 / 15.0)));
-  p = f32x4.add(f32x4.mul(p, z), splat(<f32>(-1.0 / 3.0)));
+  let p = kc(K_T17);
+  p = f32x4.add(f32x4.mul(p, z), kc(K_T15));
+  p = f32x4.add(f32x4.mul(p, z), kc(K_T13));
+  p = f32x4.add(f32x4.mul(p, z), kc(K_T11));
+  p = f32x4.add(f32x4.mul(p, z), kc(K_T9));
+  p = f32x4.add(f32x4.mul(p, z), kc(K_T7));
+  p = f32x4.add(f32x4.mul(p, z), kc(K_T5));
+  p = f32x4.add(f32x4.mul(p, z), kc(K_T3));
   const small = f32x4.add(x, f32x4.mul(f32x4.mul(x, z), p));
   const e = vexp(f32x4.add(ax, ax));
-  const t = f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(e, splat(1.0))));
-  // copy the sign of x onto t
-  const signed = v128.or(v128.and(x, i32x4.splat(0x80000000)), t);
-  return v128.bitselect(small, signed, f32x4.lt(ax, splat(0.55)));
+  const one = kc(K_ONE);
+  const t = f32x4.sub(one, f32x4.div(kc(K_TWO), f32x4.add(e, one)));
+  // copy the sign of x onto t (t ≥ 0)
+  const signed = v128.or(v128.andnot(x, ax), t);
+  return v128.bitselect(small, signed, f32x4.lt(ax, kc(K_TANH_SMALL)));
 }
 
 /** Logistic sigmoid, stable for both signs: e = e^{−|x|}, 1/(1+e) or e/(1+e). */
 // @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
   const e = vexp(f32x4.neg(f32x4.abs(x)));
-  const s = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
-  return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, splat(0.0)));
+  const one = kc(K_ONE);
+  const s = f32x4.div(one, f32x4.add(one, e));
+  return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, f32x4.splat(0)));
 }
-
 /** Lanes 0–1 of an f32x4 as f64x2. */
 // @ts-ignore: decorator
 @inline export function lo64(x: v128): v128 {
@@ -153,5 +268,5 @@
 @inline export function vexp2(hi: v128, lo: v128): v128 {
   const e = vexp(hi);
   // an argument that overflowed f32 leaves an infinite or NaN residual: drop it
-  return f32x4.add(e, f32x4.mul(e, v128.and(lo, f32x4.lt(f32x4.abs(lo), splat(Infinity)))));
+  return f32x4.add(e, f32x4.mul(e, v128.and(lo, f32x4.lt(f32x4.abs(lo), kc(K_PINF)))));
 }

@@ -1,6 +1,6 @@
 // Reductions and row softmax. Sums and products accumulate in f64 (as the reference does), so the
 // f32 results agree with it to the last bit or two.
-import { splat, vexp } from "./math";
+import { K_NINF, kc, vexp, vlog } from "./math";
 
 // @ts-ignore: decorator
 @inline const R_SUM = 0;
@@ -149,26 +149,40 @@ export function reduceAxisF32(op: i32, a: usize, outer: i32, n: i32, inner: i32,
   return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem));
 }
 
+/** Max of the four lanes, in all four lanes (pmax: NaN handling is left to the exp that follows). */
+// @ts-ignore: decorator
+@inline function hmax4(v: v128): v128 {
+  v = f32x4.pmax(v, v128.shuffle<i32>(v, v, 2, 3, 0, 1));
+  return f32x4.pmax(v, v128.shuffle<i32>(v, v, 1, 0, 3, 2));
+}
+
+/** Sum of the four lanes, in all four lanes. */
+// @ts-ignore: decorator
+@inline function hsum4(v: v128): v128 {
+  v = f32x4.add(v, v128.shuffle<i32>(v, v, 2, 3, 0, 1));
+  return f32x4.add(v, v128.shuffle<i32>(v, v, 1, 0, 3, 2));
+}
+
 /**
  * Row softmax (or log-softmax) of a [rows, cols]. Full vectors are written past the end of each row
- * of `out` and fixed by the next row, so `out` needs 4 floats of padding after rows·cols.
+ * of `out` and fixed by the next row, so `out` (and `a`) need 4 floats of padding after rows·cols.
+ * A NaN anywhere in a row makes the whole row NaN, as in the reference.
  */
 export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: bool): void {
   const rowBytes = <usize>cols << 2;
   const full = <usize>(cols & ~3) << 2;
   const rem = cols & 3;
   const mask = tailMask(rem);
-  const ninf = splat(-Infinity);
+  const ninf = kc(K_NINF);
   for (let r = 0; r < rows; r++) {
     const pa = a + <usize>r * rowBytes;
     const po = out + <usize>r * rowBytes;
     let mv = ninf;
     let o: usize = 0;
-    for (; o < full; o += 16) mv = f32x4.max(mv, v128.load(pa + o));
-    if (rem) mv = f32x4.max(mv, v128.bitselect(v128.load(pa + o), ninf, mask));
-    const m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
-    const vm = splat(m);
-    let sv = splat(0.0);
+    for (; o < full; o += 16) mv = f32x4.pmax(mv, v128.load(pa + o));
+    if (rem) mv = f32x4.pmax(mv, v128.bitselect(v128.load(pa + o), ninf, mask));
+    const vm = hmax4(mv);
+    let sv = f32x4.splat(0);
     for (o = 0; o < full; o += 16) {
       const e = vexp(f32x4.sub(v128.load(pa + o), vm));
       if (!log) v128.store(po + o, e);
@@ -179,13 +193,12 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
       if (!log) v128.store(po + o, e);
       sv = f32x4.add(sv, e);
     }
-    const s = <f64>f32x4.extract_lane(sv, 0) + <f64>f32x4.extract_lane(sv, 1) + (<f64>f32x4.extract_lane(sv, 2) + <f64>f32x4.extract_lane(sv, 3));
+    const vs = hsum4(sv);
     if (log) {
-      const ls = splat(<f32>(Math.log(s) + <f64>m));
+      const ls = f32x4.add(vm, vlog(vs));
       for (o = 0; o < full; o += 16) v128.store(po + o, f32x4.sub(v128.load(pa + o), ls));
       if (rem) v128.store(po + o, f32x4.sub(v128.load(pa + o), ls));
     } else {
-      const vs = splat(<f32>s);
       for (o = 0; o < full; o += 16) v128.store(po + o, f32x4.div(v128.load(po + o), vs));
       if (rem) v128.store(po + o, f32x4.div(v128.load(po + o), vs));
     }
