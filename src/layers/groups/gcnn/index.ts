@@ -1,0 +1,4 @@
+/** Group-equivariant CNNs (G-CNNs) for p4, p4m and (approximately) Cn / Dn. */
+export * from "./group.js";
+export * from "./filters.js";
+export * from "./layers.js";
