@@ -12,4 +12,5 @@ export * from "./io/index.js";
 export * from "./symmetry/index.js";
 export * from "./domains/graph/index.js";
 export * from "./data/index.js";
+export * from "./train/index.js";
 export * from "./layers/grids/index.js";

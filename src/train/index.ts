@@ -4,3 +4,4 @@ export * from "./trainer.js";
 export * from "./progress.js";
 export * from "./plot.js";
 export * from "./splits.js";
+export * from "./tasks.js";

@@ -5,6 +5,7 @@
  * (including ReduceLROnPlateau fed with the validation metric), early stopping, restoring the best
  * checkpoint, callbacks, seeding and a history with timings.
  */
+import { clipGradNorm } from "../optim/clip.js";
 import { noGrad } from "../tensor/autograd.js";
 import { ErlangenError, opError } from "../tensor/errors.js";
 import { manualSeed } from "../tensor/rng.js";
@@ -204,29 +205,6 @@ function isPlateauScheduler(s: SchedulerLike): boolean {
   return s.step.length >= 1 && "patience" in (s as object);
 }
 
-/** Global L2 norm clipping over the given parameters' gradients (in place). Returns the norm before clipping. */
-export function clipGradNorm_(params: Iterable<Tensor>, maxNorm: number): number {
-  if (!(maxNorm > 0)) opError("clipGradNorm_", "maxNorm", "a positive number", String(maxNorm));
-  let ss = 0;
-  const grads: Tensor[] = [];
-  for (const p of params) {
-    if (p.grad === null) continue;
-    grads.push(p.grad);
-    const d = p.grad.data;
-    for (let i = 0; i < d.length; i++) ss += d[i]! * d[i]!;
-  }
-  const norm = Math.sqrt(ss);
-  const scale = maxNorm / (norm + 1e-6);
-  if (scale < 1) {
-    for (const g of grads) {
-      const d = g.data;
-      for (let i = 0; i < d.length; i++) d[i]! *= scale;
-      g.version++;
-    }
-  }
-  return norm;
-}
-
 /**
  * Runs a {@link Task} for a number of epochs.
  *
@@ -314,7 +292,7 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
           if (typeof model.parameters !== "function") {
             throw new ErlangenError("Trainer: option 'clipGradNorm' needs a model with parameters()");
           }
-          clipGradNorm_(model.parameters(), opts.clipGradNorm);
+          clipGradNorm(model.parameters(), opts.clipGradNorm);
         }
         opts.optimizer.step();
         return value;
