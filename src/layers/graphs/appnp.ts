@@ -6,9 +6,10 @@
  * a parameter-free propagation (Â = A + I) usually placed after an MLP. `dropout` drops normalised
  * edge weights at every step during training (as PyG's `dropout`).
  */
-import { add, dropout as dropoutOp, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { add, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import { edgesOf, GCNNormCache } from "./gcn_conv.js";
 import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import { fastDropout } from "./utils.js";
 
 /** Options of {@link APPNP}. */
 export interface APPNPOptions {
@@ -62,7 +63,7 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
     let h = x;
     for (let k = 0; k < this.K; k++) {
       let ew = norm.edgeWeight;
-      if (this.dropout > 0 && this.training) ew = dropoutOp(ew, this.dropout, true);
+      if (this.dropout > 0 && this.training) ew = fastDropout(ew, this.dropout, true);
       h = this.propagate(norm.edgeIndex, { x: h, edgeWeight: ew, size: [N, N] });
       h = add(mul(h, 1 - this.alpha), mul(h0, this.alpha));
     }

@@ -13,21 +13,20 @@ import { Parameter } from "../../nn/module.js";
 import {
   add,
   check,
-  dropout as dropoutOp,
   fmtShape,
   leakyRelu,
   mean,
   mul,
   opError,
   scatterSoftmax,
-  type SparseMatrix,
+  SparseMatrix,
   sum,
   type Tensor,
   zeros,
 } from "../../tensor/index.js";
 import { edgesOf } from "./gcn_conv.js";
 import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { addSelfLoops, linear, removeSelfLoops, selectEdges } from "./utils.js";
+import { addSelfLoops, fastDropout, linear, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Options of {@link GATConv} and {@link GATv2Conv}. */
 export interface GATConvOptions {
@@ -72,7 +71,7 @@ export function withSelfLoops(edgeIndex: Tensor, edgeAttr: Tensor | null, numNod
 }
 
 /** Graph attention layer; see the file header. */
-export class GATConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (Tensor | null)?, boolean?], Tensor | AttentionOutput> {
+export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | SparseMatrix, (Tensor | null)?, boolean?], Tensor | AttentionOutput> {
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   readonly heads: number;
@@ -122,14 +121,14 @@ export class GATConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (
   }
 
   /**
-   * @param x - node features [N, inChannels] or a `[source, target]` pair.
+   * @param x - node features [N, inChannels] (dense, or a SparseMatrix) or a `[source, target]` pair.
    * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
    * @param edgeAttr - edge features [E, edgeDim] (with `edgeDim`).
    * @param returnAttentionWeights - also return `[edgeIndex, alpha]`.
    */
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr?: Tensor | null, returnAttentionWeights?: false): Tensor;
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null | undefined, returnAttentionWeights: true): AttentionOutput;
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null = null, returnAttentionWeights = false): Tensor | AttentionOutput {
+  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, edgeAttr?: Tensor | null, returnAttentionWeights?: false): Tensor;
+  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null | undefined, returnAttentionWeights: true): AttentionOutput;
+  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null = null, returnAttentionWeights = false): Tensor | AttentionOutput {
     const H = this.heads;
     const C = this.outChannels;
     let xs: Tensor;
@@ -144,6 +143,10 @@ export class GATConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (
         xs = this.linSrc!.forward(a).reshape(-1, H, C);
         xt = b === null ? null : this.linDst!.forward(b).reshape(-1, H, C);
       }
+    } else if (x instanceof SparseMatrix) {
+      if (this.lin === null) opError("GATConv", "x", "a [source, target] pair (the layer was built with two input sizes)", "a SparseMatrix");
+      xs = this.lin.forward(x).reshape(-1, H, C);
+      xt = xs;
     } else {
       const xx = x as Tensor;
       check(xx.ndim === 2, "GATConv", "x", "a 2-D tensor [N, inChannels]", fmtShape(xx.shape));
@@ -181,7 +184,7 @@ export class GATConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (
     }
     let alpha = scatterSoftmax(leakyRelu(logits, this.negativeSlope), ctx.index, ctx.sizeI);
     this._alpha = alpha;
-    if (this.dropout > 0 && this.training) alpha = dropoutOp(alpha, this.dropout, true);
+    if (this.dropout > 0 && this.training) alpha = fastDropout(alpha, this.dropout, true);
     return mul(inputs.x_j!, alpha.unsqueeze(-1));
   }
 

@@ -8,11 +8,11 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, dropout as dropoutOp, fmtShape, leakyRelu, mean, mul, scatterSoftmax, type SparseMatrix, sum, type Tensor, zeros } from "../../tensor/index.js";
+import { add, check, fmtShape, leakyRelu, mean, mul, scatterSoftmax, type SparseMatrix, sum, type Tensor, zeros } from "../../tensor/index.js";
 import { type AttentionOutput, type GATConvOptions, glorotAtt, withSelfLoops } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
 import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { linear } from "./utils.js";
+import { fastDropout, linear } from "./utils.js";
 
 /** Options of {@link GATv2Conv}. */
 export interface GATv2ConvOptions extends GATConvOptions {
@@ -106,7 +106,7 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
     const logits = sum(mul(leakyRelu(h, this.negativeSlope), this.att), -1);
     let alpha = scatterSoftmax(logits, ctx.index, ctx.sizeI);
     this._alpha = alpha;
-    if (this.dropout > 0 && this.training) alpha = dropoutOp(alpha, this.dropout, true);
+    if (this.dropout > 0 && this.training) alpha = fastDropout(alpha, this.dropout, true);
     return mul(xj, alpha.unsqueeze(-1));
   }
 

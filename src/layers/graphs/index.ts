@@ -33,3 +33,6 @@ export * from "./pna_conv.js";
 export { globalAddPool, globalMaxPool, globalMeanPool } from "./pool.js";
 export * from "./readout.js";
 export * from "./topk_pool.js";
+export * from "./norm.js";
+export * from "./jumping_knowledge.js";
+export * from "./models.js";

@@ -9,7 +9,7 @@
  * W_2 before aggregating when that is cheaper (outChannels < inChannels); bias is added after.
  */
 import type { Linear } from "../../nn/linear.js";
-import { add, check, clamp, div, norm, relu, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { add, check, clamp, div, norm, relu, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
 import { MessagePassing, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
 import { linear } from "./utils.js";
@@ -29,7 +29,7 @@ export interface SAGEConvOptions {
 }
 
 /** GraphSAGE convolution; see the file header. */
-export class SAGEConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (readonly [number, number] | null)?], Tensor> {
+export class SAGEConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | SparseMatrix, (readonly [number, number] | null)?], Tensor> {
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   readonly normalize: boolean;
@@ -58,15 +58,26 @@ export class SAGEConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, 
   }
 
   /**
-   * @param x - node features [N, inChannels] or a `[source, target]` pair.
+   * @param x - node features [N, inChannels] (dense, or a SparseMatrix), or a `[source, target]` pair.
    * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
    * @param size - `[numSources, numTargets]` when it cannot be read from `x`.
    */
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, size: readonly [number, number] | null = null): Tensor {
+  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, size: readonly [number, number] | null = null): Tensor {
+    const sparse = x instanceof SparseMatrix ? x : null;
+    const linear = this.aggr === "sum" || this.aggr === "mean";
+    if (sparse !== null && (!linear || this.lin !== null)) return this.forward(sparse.toDense(), edgeIndex, size);
+    if (sparse !== null) {
+      // Sparse features: W_2 and W_1 are sparse-dense products.
+      const h = spmm(sparse, this.linL.weight.t());
+      let out = this.propagate(edgeIndex, { x: h, size: size ?? [sparse.rows, sparse.rows] });
+      if (this.linL.bias !== null && this.linL.bias !== undefined) out = add(out, this.linL.bias);
+      if (this.linR !== null) out = add(out, this.linR.forward(sparse));
+      if (this.normalize) out = div(out, clamp(norm(out, 2, -1, true), 1e-12));
+      return out;
+    }
     let [xs, xt] = Array.isArray(x) ? (x as readonly [Tensor | null, Tensor | null]) : [x as Tensor, x as Tensor];
     check(xs !== null, "SAGEConv", "x", "source features", "null");
     if (this.lin !== null) xs = relu(this.lin.forward(xs));
-    const linear = this.aggr === "sum" || this.aggr === "mean";
     const early = linear && this.linL.weight.shape[0]! < this.linL.weight.shape[1]!;
     let out: Tensor;
     if (early) {

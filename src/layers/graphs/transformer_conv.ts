@@ -13,7 +13,6 @@ import {
   add,
   check,
   concat as cat,
-  dropout as dropoutOp,
   mean,
   mul,
   scatterSoftmax,
@@ -26,7 +25,7 @@ import {
 import type { AttentionOutput } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
 import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { linear } from "./utils.js";
+import { fastDropout, linear } from "./utils.js";
 
 /** Options of {@link TransformerConv}. */
 export interface TransformerConvOptions {
@@ -128,7 +127,7 @@ export class TransformerConv extends MessagePassing<[NodeInput, Tensor | SparseM
     const logits = mul(sum(mul(inputs.query_i!, k), -1), 1 / Math.sqrt(this.outChannels));
     let alpha = scatterSoftmax(logits, ctx.index, ctx.sizeI);
     this._alpha = alpha;
-    if (this.dropout > 0 && this.training) alpha = dropoutOp(alpha, this.dropout, true);
+    if (this.dropout > 0 && this.training) alpha = fastDropout(alpha, this.dropout, true);
     return mul(v, alpha.unsqueeze(-1));
   }
 
