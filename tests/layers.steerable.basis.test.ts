@@ -112,9 +112,9 @@ describe("steerable kernel basis", () => {
     }
     let worst = 0;
     for (const [g, a, b, els] of cases) {
-      const basis = kernelBasis(g, a, b, 5);
+      const basis = kernelBasis(g, a, b, 7);
       expect(basis.size, `${g.name} ${a.name} -> ${b.name}`).toBeGreaterThan(0);
-      worst = Math.max(worst, constraintError(g, a, b, 5, els));
+      worst = Math.max(worst, constraintError(g, a, b, 7, els));
     }
     console.log(`kernel constraint: max relative error ${worst.toExponential(2)} over ${cases.length} representation pairs`);
     expect(worst).toBeLessThan(1e-12);

@@ -18,7 +18,7 @@
  * - any other representation (regular, direct sums, …): decomposed into irreps with an orthogonal
  *   change of basis Q (see `decompose.ts`), k = Q_out · [irrep blocks] · Q_inᵀ.
  *
- * Each frequency is band-limited per ring (`frequencyCutoff`, default ⌊2r⌋, 0 at the centre), and the
+ * Each frequency is band-limited per ring (`frequencyCutoff`, default ⌊r⌋, 0 at the centre), and the
  * basis is sampled on the k×k filter grid (x = column − c, y = c − row) and normalised. Bases are
  * cached by (group, representations, size, options).
  */
@@ -49,7 +49,10 @@ export interface KernelBasisOptions {
   rings?: readonly number[];
   /** Width of the Gaussian rings (default 0.6). */
   sigma?: number;
-  /** Highest angular frequency on a ring of radius r (default ⌊2r⌋; always 0 at r = 0). */
+  /**
+   * Highest angular frequency on a ring of radius r (default ⌊r⌋; always 0 at r = 0). Higher
+   * frequencies are poorly resolved by the pixel grid and cost equivariance to non-90° rotations.
+   */
   frequencyCutoff?: (radius: number) => number;
   /** Global cap on the angular frequency (default none). */
   maxFrequency?: number;
@@ -504,7 +507,7 @@ export function kernelBasis<E>(
   const sigma = opts.sigma ?? 0.6;
   const cap = opts.maxFrequency ?? Number.POSITIVE_INFINITY;
   const userCut = opts.frequencyCutoff;
-  const cutoff = (r: number) => Math.min(cap, userCut ? userCut(r) : Math.floor(2 * r + 1e-9));
+  const cutoff = (r: number) => Math.min(cap, userCut ? userCut(r) : Math.floor(r + 1e-9));
   const key = [repKey(inRep), repKey(outRep), kernelSize, sigma, rings.join(","), rings.map((r) => cutoff(r)).join(",")].join("#");
   const hit = basisCache.get(key);
   if (hit) return hit as SteerableKernelBasis<E>;

@@ -2,3 +2,5 @@
 export * from "./planar.js";
 export * from "./decompose.js";
 export * from "./basis.js";
+export * from "./r2conv.js";
+export * from "./nonlinear.js";

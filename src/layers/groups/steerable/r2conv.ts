@@ -1,0 +1,287 @@
+/**
+ * `R2Conv`: the E(2)-steerable convolution of Weiler & Cesa (2019). Its filter is a learned linear
+ * combination of the steerable kernel basis of every pair (output field, input field), expanded into
+ * an ordinary [C_out, C_in, k, k] filter and passed to `conv2d` — so the layer is equivariant to every
+ * g ∈ G for which the sampled basis is exact (rotations by 90°, flips), and approximately for the rest.
+ *
+ * Fields with the same representation share one basis; the coefficients of each (output
+ * representation, input representation) block are one parameter [nOut, nIn, basisSize]. The bias
+ * lives in the invariant subspace of each output field (its trivial irreps): a regular field gets
+ * one bias shared by its channels, an irrep field none.
+ */
+import { randn, zeros } from "../../../tensor/creation.js";
+import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
+import { conv2d, type ConvPadding } from "../../../tensor/ops/conv.js";
+import { indexSelect } from "../../../tensor/ops/indexing.js";
+import { matmul } from "../../../tensor/ops/linalg.js";
+import { concat, permute } from "../../../tensor/ops/shape.js";
+import { Tensor } from "../../../tensor/tensor.js";
+import type { Action } from "../../../symmetry/actions.js";
+import type { FieldType } from "../../../symmetry/field_type.js";
+import type { Representation } from "../../../symmetry/representation.js";
+import { Module, Parameter } from "../../../nn/module.js";
+import type { LayerOptions } from "../../../nn/linear.js";
+import { type KernelBasisOptions, kernelBasis, type SteerableKernelBasis } from "./basis.js";
+import { decompose, repKey } from "./decompose.js";
+import { checkPlanarGroup, planarGridAction } from "./planar.js";
+
+/** Options of {@link R2Conv}. */
+export interface R2ConvOptions extends LayerOptions {
+  /** Zero padding (default 0), `'same'` or `'valid'`. */
+  padding?: ConvPadding;
+  /** Stride (default 1). */
+  stride?: number;
+  /** Learn a bias on the invariant part of each output field (default true). */
+  bias?: boolean;
+  /** Rings, widths and frequency cutoffs of the kernel basis. */
+  basis?: KernelBasisOptions;
+}
+
+/** Fields of a field type grouped by representation, in order of first appearance. */
+export interface FieldGroup<E> {
+  rep: Representation<E>;
+  /** Indices of the fields with this representation. */
+  fields: number[];
+}
+
+/** Groups the fields of `type` by representation. */
+export function groupFields<E>(type: FieldType<E>): FieldGroup<E>[] {
+  const groups = new Map<string, FieldGroup<E>>();
+  type.reps.forEach((r, i) => {
+    const key = repKey(r);
+    const g = groups.get(key);
+    if (g) g.fields.push(i);
+    else groups.set(key, { rep: r, fields: [i] });
+  });
+  return [...groups.values()];
+}
+
+/** First channel of each field. */
+export function fieldOffsets<E>(type: FieldType<E>): number[] {
+  const out: number[] = [];
+  let o = 0;
+  for (const r of type.reps) {
+    out.push(o);
+    o += r.size;
+  }
+  return out;
+}
+
+/**
+ * The channel order that puts the fields group by group: `order[s]` is the original channel at sorted
+ * position s; null when it is the identity.
+ */
+export function sortedChannelOrder<E>(type: FieldType<E>, groups: FieldGroup<E>[]): Int32Array | null {
+  const offs = fieldOffsets(type);
+  const order: number[] = [];
+  for (const g of groups) for (const f of g.fields) for (let c = 0; c < type.reps[f]!.size; c++) order.push(offs[f]! + c);
+  return order.every((v, i) => v === i) ? null : Int32Array.from(order);
+}
+
+function inverseOrder(order: Int32Array): Tensor {
+  const inv = new Int32Array(order.length);
+  order.forEach((v, i) => {
+    inv[v] = i;
+  });
+  return new Tensor(inv, [inv.length], "int32");
+}
+
+/** Checks that two field types belong to the same planar group. */
+export function checkFieldTypes<E>(op: string, inType: FieldType<E>, outType: FieldType<E>): void {
+  checkPlanarGroup(op, "inType", inType.group);
+  if (inType.group.name !== outType.group.name) {
+    throw new ErlangenError(`${op}: argument 'outType' expected a field type of ${inType.group.name} (the group of 'inType'), got one of ${outType.group.name}`);
+  }
+  if (inType.size === 0 || outType.size === 0) throw new ErlangenError(`${op}: field types must have at least one channel, got ${inType.size} → ${outType.size}`);
+}
+
+interface Block<E> {
+  out: FieldGroup<E>;
+  in: FieldGroup<E>;
+  basis: SteerableKernelBasis<E>;
+}
+
+/**
+ * A steerable convolution between field types of Cn, Dn, SO(2) or O(2): input [B, inType.size, H, W],
+ * output [B, outType.size, H', W']. The group acts on the input and the output by rotating/reflecting
+ * the grid and transforming each field by its representation; see {@link planarGridAction}.
+ *
+ * ```ts
+ * const G = Cn(8);
+ * const inT = new FieldType(G, [trivial(G)]);
+ * const outT = FieldType.repeat(G, regular(G), 8);
+ * const conv = new R2Conv(inT, outT, 5, { padding: 2 });
+ * ```
+ */
+export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
+  readonly kernelSize: number;
+  readonly padding: ConvPadding;
+  readonly stride: number;
+  /** Coefficients of each (output rep, input rep) block [nOut, nIn, basisSize] (absent for empty bases). */
+  weights: Parameter[];
+  /** Bias coefficients of each output group [nOutFields, nInvariant] (absent where there is no invariant part). */
+  biases: Parameter[];
+  private readonly _blocks: Block<E>[];
+  private readonly _outGroups: FieldGroup<E>[];
+  private readonly _inGroups: FieldGroup<E>[];
+  private readonly _weightIndex: (number | null)[];
+  private readonly _biasIndex: (number | null)[];
+  private readonly _biasVectors: (Float64Array | null)[];
+  private readonly _outOrder: Tensor | null;
+  private readonly _inOrder: Tensor | null;
+  private readonly _useBias: boolean;
+  private _basisTensors = new Map<string, Tensor>();
+
+  constructor(
+    readonly inType: FieldType<E>,
+    readonly outType: FieldType<E>,
+    kernelSize: number,
+    opts: R2ConvOptions = {},
+  ) {
+    super();
+    checkFieldTypes("R2Conv", inType, outType);
+    if (!Number.isInteger(kernelSize) || kernelSize < 1) throw new ErlangenError(`R2Conv: argument 'kernelSize' expected a positive integer, got ${kernelSize}`);
+    this.kernelSize = kernelSize;
+    this.padding = opts.padding ?? 0;
+    this.stride = opts.stride ?? 1;
+    const dtype = opts.dtype ?? "float32";
+    this._outGroups = groupFields(outType);
+    this._inGroups = groupFields(inType);
+    const oo = sortedChannelOrder(outType, this._outGroups);
+    const io = sortedChannelOrder(inType, this._inGroups);
+    this._outOrder = oo ? inverseOrder(oo) : null;
+    this._inOrder = io ? inverseOrder(io) : null;
+    this._blocks = [];
+    this._weightIndex = [];
+    this.weights = [];
+    for (const go of this._outGroups) {
+      const blocks = this._inGroups.map((gi) => ({ out: go, in: gi, basis: kernelBasis(inType.group, gi.rep, go.rep, kernelSize, opts.basis) }));
+      // generalised He initialisation: each output channel sees Σ nIn·size basis filters of unit norm spread over d_out rows
+      const fan = blocks.reduce((s, b) => s + b.in.fields.length * b.basis.size, 0);
+      const std = fan > 0 ? Math.sqrt((2 * go.rep.size) / fan) : 0;
+      for (const b of blocks) {
+        this._blocks.push(b);
+        if (b.basis.size === 0) {
+          this._weightIndex.push(null);
+          continue;
+        }
+        this._weightIndex.push(this.weights.length);
+        this.weights.push(new Parameter(randn([go.fields.length, b.in.fields.length, b.basis.size], { dtype, generator: opts.generator, std })));
+      }
+    }
+    this._useBias = opts.bias ?? true;
+    this.biases = [];
+    this._biasIndex = [];
+    this._biasVectors = [];
+    for (const go of this._outGroups) {
+      const inv = this._useBias ? invariantVectors(go.rep) : null;
+      this._biasVectors.push(inv);
+      if (inv === null) {
+        this._biasIndex.push(null);
+        continue;
+      }
+      this._biasIndex.push(this.biases.length);
+      this.biases.push(new Parameter(zeros([go.fields.length, inv.length / go.rep.size], { dtype })));
+    }
+  }
+
+  /** Number of basis filters over all blocks (per pair of fields). */
+  get basisSizes(): number[] {
+    return this._blocks.map((b) => b.basis.size);
+  }
+
+  /** How the group acts on the output (for the per-layer checker). */
+  get outputAction(): Action<E, Tensor> {
+    return planarGridAction(this.outType.group, { fieldType: this.outType });
+  }
+
+  private basisTensor(b: Block<E>, dtype: "float32" | "float64"): Tensor {
+    const key = `${this._blocks.indexOf(b)}|${dtype}`;
+    let t = this._basisTensors.get(key);
+    if (!t) {
+      t = b.basis.toTensor(dtype);
+      this._basisTensors.set(key, t);
+    }
+    return t;
+  }
+
+  /** The expanded filter [outType.size, inType.size, k, k] (differentiable in the coefficients). */
+  filter(): Tensor {
+    const k = this.kernelSize;
+    const dtype = this.weights[0]?.dtype === "float64" ? "float64" : "float32";
+    const rows: Tensor[] = [];
+    let bi = 0;
+    for (const go of this._outGroups) {
+      const nO = go.fields.length;
+      const dO = go.rep.size;
+      const cols: Tensor[] = [];
+      for (const gi of this._inGroups) {
+        const b = this._blocks[bi]!;
+        const wi = this._weightIndex[bi]!;
+        bi++;
+        const nI = gi.fields.length;
+        const dI = gi.rep.size;
+        if (wi === null) {
+          cols.push(zeros([nO * dO, nI * dI, k, k], { dtype }));
+          continue;
+        }
+        const coef = this.weights[wi]!;
+        const flat = matmul(coef.reshape([nO * nI, b.basis.size]), this.basisTensor(b, dtype));
+        const blk = permute(flat.reshape([nO, nI, dO, dI, k, k]), [0, 2, 1, 3, 4, 5]).reshape([nO * dO, nI * dI, k, k]);
+        cols.push(blk);
+      }
+      rows.push(cols.length === 1 ? cols[0]! : concat(cols, 1));
+    }
+    let W = rows.length === 1 ? rows[0]! : concat(rows, 0);
+    if (this._outOrder) W = indexSelect(W, 0, this._outOrder);
+    if (this._inOrder) W = indexSelect(W, 1, this._inOrder);
+    return W;
+  }
+
+  /** The bias per output channel [outType.size], or null. */
+  biasVector(): Tensor | null {
+    if (!this._useBias || this.biases.length === 0) return null;
+    const dtype = this.biases[0]!.dtype === "float64" ? "float64" : "float32";
+    const parts: Tensor[] = [];
+    this._outGroups.forEach((go, i) => {
+      const idx = this._biasIndex[i]!;
+      const dO = go.rep.size;
+      if (idx === null) {
+        parts.push(zeros([go.fields.length * dO], { dtype }));
+        return;
+      }
+      const inv = this._biasVectors[i]!;
+      const T = new Tensor(dtype === "float64" ? inv.slice() : Float32Array.from(inv), [inv.length / dO, dO], dtype);
+      parts.push(matmul(this.biases[idx]!, T).reshape([go.fields.length * dO]));
+    });
+    let b = parts.length === 1 ? parts[0]! : concat(parts, 0);
+    if (this._outOrder) b = indexSelect(b, 0, this._outOrder);
+    return b;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 4) throw new ErlangenError(`R2Conv: argument 'x' expected shape [B, ${this.inType.size}, H, W], got ${fmtShape(x.shape)}`);
+    this.inType.checkTensor("R2Conv", x, 1);
+    return conv2d(x, this.filter(), this.biasVector(), { padding: this.padding, stride: this.stride });
+  }
+
+  override extraRepr(): string {
+    return `${this.inType.toString()} → ${this.outType.toString()}, kernelSize=${this.kernelSize}, padding=${String(this.padding)}, stride=${this.stride}, basis=${this.basisSizes.join("/")}`;
+  }
+}
+
+/** Orthonormal basis of the vectors fixed by ρ (the trivial irreps' columns of Q), [n·d] row-major; null if none. */
+export function invariantVectors<E>(rep: Representation<E>): Float64Array | null {
+  const d = decompose(rep);
+  const n = rep.size;
+  const cols: number[] = [];
+  d.irreps.forEach((r, i) => {
+    if (r.name === "trivial") cols.push(d.offsets[i]!);
+  });
+  if (cols.length === 0) return null;
+  const out = new Float64Array(cols.length * n);
+  cols.forEach((c, j) => {
+    for (let k = 0; k < n; k++) out[j * n + k] = d.Q[k * n + c]!;
+  });
+  return out;
+}
