@@ -14,3 +14,4 @@ export * from "./domains/graph/index.js";
 export * from "./data/index.js";
 export * from "./train/index.js";
 export * from "./layers/grids/index.js";
+export * from "./layers/graphs/index.js";
