@@ -4,3 +4,5 @@ export * from "./karate.js";
 export * from "./planetoid.js";
 export * from "./splits.js";
 export * from "./tu.js";
+export * from "./molecules.js";
+export * from "./nbody.js";
