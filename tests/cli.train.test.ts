@@ -176,3 +176,44 @@ describe("erlangen CLI", () => {
     expect(io.progressText.join("")).toMatch(/seed 1 {2}epoch 7\/7/);
   });
 });
+
+describe("erlangen train on the shipped graph datasets", () => {
+  it("train --dataset karate --model gcn --epochs 5 --json", async () => {
+    const io = captureIO();
+    const code = await main(["train", "--dataset", "karate", "--model", "gcn", "--epochs", "5", "--json"], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r).toMatchObject({ dataset: "karate", model: "gcn", metric: "accuracy", runs: 1 });
+    expect(r.test.values).toHaveLength(1);
+    expect(r.test.mean).toBeGreaterThanOrEqual(0);
+    expect(r.test.mean).toBeLessThanOrEqual(1);
+    expect(r.params).toBe(34 * 16 + 16 + 16 * 4 + 4);
+    expect(r.epochMs.median).toBeGreaterThan(0);
+    expect(r.hyper).toMatchObject({ epochs: 5, hidden: 16, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4 });
+  });
+  it("every registered graph model trains a few epochs on karate", async () => {
+    for (const model of ["gat", "sage", "gin", "sgc", "appnp", "mlp"]) {
+      const io = captureIO();
+      const code = await main(["train", "-d", "karate", "-m", model, "--epochs", "2", "--json", "--quiet"], io);
+      expect(code, `${model}: ${io.stderr.join("\n")}`).toBe(0);
+      expect(JSON.parse(io.stdout.at(-1)!).model).toBe(model);
+    }
+  });
+  it("graph classification on MUTAG with seeded stratified folds", async () => {
+    const io = captureIO();
+    const code = await main(["train", "-d", "mutag", "-m", "gin", "--epochs", "1", "--folds", "2", "--hidden", "8", "--json", "--quiet"], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.runs).toBe(2);
+    expect(r.protocol).toMatch(/stratified 2-fold/);
+    expect(r.hyper).toMatchObject({ layers: 5, batchSize: 32, lrStep: 50, lrGamma: 0.5 });
+  });
+  it("rejects a model that does not fit the dataset's task, and --folds on node datasets", async () => {
+    const io = captureIO();
+    expect(await main(["train", "-d", "mutag", "-m", "sgc"], io)).toBe(2);
+    expect(io.stderr.join("\n")).toMatch(/model 'sgc' does not support graph-classification.*models for it: .*gin/);
+    const io2 = captureIO();
+    expect(await main(["train", "-d", "karate", "-m", "gcn", "--folds", "3"], io2)).toBe(2);
+    expect(io2.stderr.join("\n")).toMatch(/--folds applies to graph-classification/);
+  });
+});

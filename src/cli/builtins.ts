@@ -1,2 +1,3 @@
 /** The dataset and model families the CLI ships with (each file registers itself). */
 import "./graph_datasets.js";
+import "./graph_models.js";

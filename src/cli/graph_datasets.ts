@@ -53,8 +53,9 @@ function planetoid(name: "cora" | "citeseer", title: string): void {
     mode: "max",
     defaultSeeds: 10,
     async load({ root }) {
-      const g = new NormalizeFeatures().forward(loadPlanetoid(name, root !== undefined ? { root } : {}));
-      const x = g.x!;
+      // Sparse features (CSR): the first layer of GCN, GAT, SGC, APPNP and the MLP multiplies them sparsely.
+      const g = new NormalizeFeatures().forward(loadPlanetoid(name, { sparseFeatures: true, ...(root !== undefined ? { root } : {}) }));
+      const x = g.xSparse!;
       const data = {
         x,
         edgeIndex: g.edgeIndex,

@@ -4,6 +4,7 @@
  * with {@link registerModel}; the train command only talks to these interfaces.
  */
 import type { Module } from "../nn/module.js";
+import type { Tensor } from "../tensor/tensor.js";
 import type { Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
 
@@ -102,6 +103,11 @@ export interface ModelSpec {
   /** Hyperparameters this model uses (shown in the run header; default: epochs, lr, weight decay, hidden, layers, dropout). */
   hyperKeys?: readonly (keyof Hyper)[];
   build(info: DataInfo, hp: Hyper): Module;
+  /**
+   * Optimizer parameter groups (e.g. weight decay on the first layer only, as in Kipf & Welling);
+   * default: all parameters with `hp.weightDecay`.
+   */
+  paramGroups?(model: Module, hp: Hyper, info: DataInfo): { params: Tensor[]; weightDecay: number }[] | undefined;
 }
 
 const datasets = new Map<string, DatasetSpec>();

@@ -262,7 +262,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     manualSeed(run.seed);
     const model = ms.build(data.info, hp);
     params = countParams(model);
-    const optimizer = new Adam(model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
+    const groups = ms.paramGroups?.(model, hp, data.info);
+    const optimizer = new Adam(groups ?? model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
     const scheduler = hp.lrStep > 0 ? new StepLR(optimizer, hp.lrStep, hp.lrGamma) : undefined;
     const task = run.task(model, hp);
     const progress = new ProgressBar({

@@ -6,6 +6,7 @@ import { crossEntropy, mseLoss } from "../nn/functional.js";
 import { noGrad } from "../tensor/autograd.js";
 import { fmtShape, opError } from "../tensor/errors.js";
 import { indexSelect } from "../tensor/ops/indexing.js";
+import type { SparseMatrix } from "../tensor/sparse.js";
 import { Tensor } from "../tensor/tensor.js";
 import { accuracy, f1Score, meanAbsoluteError, meanSquaredError, rocAuc } from "./metrics.js";
 import type { Metrics, Split, Task, TrainableModel } from "./trainer.js";
@@ -17,7 +18,8 @@ export interface CallableModel extends TrainableModel {
 
 /** The fields a node-classification graph needs (satisfied by `Graph` from the domains). */
 export interface NodeClassificationData {
-  readonly x: Tensor | null;
+  /** Node features, dense or sparse (passed to the model as they are). */
+  readonly x: Tensor | SparseMatrix | null;
   readonly edgeIndex: Tensor;
   readonly y: Tensor | null;
   readonly trainMask: Tensor | null;
