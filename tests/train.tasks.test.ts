@@ -6,6 +6,7 @@ import { globalMeanPool } from "../src/layers/graphs/pool.js";
 import { Linear } from "../src/nn/linear.js";
 import { Module } from "../src/nn/module.js";
 import { Adam } from "../src/optim/adam.js";
+import { ReduceLROnPlateau } from "../src/optim/scheduler.js";
 import { Generator, manualSeed, Tensor } from "../src/tensor/index.js";
 import { graphClassificationTask, graphRegressionTask, nodeClassificationTask } from "../src/train/tasks.js";
 import { Trainer } from "../src/train/trainer.js";
@@ -73,6 +74,18 @@ describe("nodeClassificationTask", () => {
     expect(h.epochs[29]!.val.f1Macro).toBe(1);
     const m = task.evaluate("test", { model, optimizer: { zeroGrad() {}, step() {} }, epoch: 0, backwardStep: () => 0 }) as Record<string, number>;
     expect(Object.keys(m).sort()).toEqual(["accuracy", "f1Macro", "loss"]);
+  });
+  it("ReduceLROnPlateau gets the validation metric and lowers the lr once it stalls", async () => {
+    manualSeed(0);
+    const g = karateClub();
+    const data = { x: g.x, edgeIndex: g.edgeIndex, y: g.y, trainMask: g.trainMask, valMask: g.trainMask, testMask: null };
+    const model = new NodeLinear(34, 4);
+    const optimizer = new Adam(model.parameters(), { lr: 0.1 });
+    const scheduler = new ReduceLROnPlateau(optimizer, { mode: "max", patience: 2, factor: 0.5 });
+    const h = await new Trainer(model, nodeClassificationTask<NodeLinear>(data), { optimizer, scheduler, epochs: 20 }).fit();
+    expect(h.epochs[0]!.lr).toBe(0.1);
+    expect(h.epochs.at(-1)!.lr).toBeLessThan(0.1);
+    expect(scheduler.best).toBe(1);
   });
   it("validates its inputs", () => {
     const g = karateClub();
