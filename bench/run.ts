@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend } from "../src/kernels/index.js";
 import { type Bench, type BenchSuite, emit, sig, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
+import { convSuite } from "./conv.js";
 import { type PeerResult, runPeer } from "./peers.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -56,7 +57,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Every bench suite. Register new bench files here. */
 function suites(root: string, args: Args): BenchSuite[] {
-  return [kernelSuite({ repoRoot: root, ref: args.ref })];
+  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite()];
 }
 
 function selected(name: string, filters: string[]): boolean {

@@ -291,3 +291,45 @@ describe("translation equivariance (checker)", () => {
     expect(diff).toBeGreaterThan(1e-2);
   });
 });
+
+describe("large convolutions (several im2col blocks per image)", () => {
+  const dot = (a: Tensor, b: Tensor) => {
+    let s = 0;
+    for (let i = 0; i < a.size; i++) s += a.data[i]! * b.data[i]!;
+    return s;
+  };
+  for (const c of [
+    { name: "stride 1 (padded-width path)", x: [2, 64, 30, 10], w: [5, 64, 3, 3], opts: { padding: 1 } },
+    { name: "stride 1, dilation 2, groups 2", x: [1, 64, 33, 9], w: [4, 32, 3, 2], opts: { padding: [2, 1], dilation: 2, groups: 2 } },
+    { name: "stride 1, padding beyond the kernel reach", x: [1, 64, 20, 9], w: [3, 64, 2, 2], opts: { padding: 2 } },
+    { name: "stride 2 (general path)", x: [2, 64, 40, 12], w: [3, 64, 3, 3], opts: { padding: 1, stride: 2 } },
+  ]) {
+    it(`${c.name}: forward matches the naive conv, backward is its adjoint`, () => {
+      const g = new Generator(11);
+      const x = randn(c.x, { generator: g, dtype: "float64" }).requiresGrad_();
+      const w = randn(c.w, { generator: g, dtype: "float64" }).requiresGrad_();
+      const o = c.opts as { padding: number | number[]; stride?: number; dilation?: number; groups?: number };
+      const y = conv2d(x, w, null, o);
+      const two = (v: number | number[] | undefined, d: number) => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
+      const ref = naiveConv(x, w, null, two(o.stride, 1), two(o.padding, 0), two(o.dilation, 1), o.groups ?? 1);
+      expectClose(y, ref.data, ref.shape, 1e-9);
+      const v = randn([...y.shape], { generator: g, dtype: "float64" });
+      y.backward(v);
+      // ⟨∂/∂x, x⟩ = ⟨v, y⟩ = ⟨∂/∂w, w⟩ for a bilinear map without bias
+      const vy = dot(v, y);
+      expect(Math.abs(dot(x.grad!, x) - vy)).toBeLessThan(1e-8 * (1 + Math.abs(vy)));
+      expect(Math.abs(dot(w.grad!, w) - vy)).toBeLessThan(1e-8 * (1 + Math.abs(vy)));
+      // and the gradient of x is exact: compare one random direction with the naive conv
+      const u = randn(c.x, { generator: g, dtype: "float64" });
+      const yu = naiveConv(u, w, null, two(o.stride, 1), two(o.padding, 0), two(o.dilation, 1), o.groups ?? 1);
+      let vyu = 0;
+      for (let i = 0; i < v.size; i++) vyu += v.data[i]! * yu.data[i]!;
+      expect(Math.abs(dot(x.grad!, u) - vyu)).toBeLessThan(1e-8 * (1 + Math.abs(vyu)));
+      const wu = randn(c.w, { generator: g, dtype: "float64" });
+      const ywu = naiveConv(x, wu, null, two(o.stride, 1), two(o.padding, 0), two(o.dilation, 1), o.groups ?? 1);
+      let vywu = 0;
+      for (let i = 0; i < v.size; i++) vywu += v.data[i]! * ywu.data[i]!;
+      expect(Math.abs(dot(w.grad!, wu) - vywu)).toBeLessThan(1e-8 * (1 + Math.abs(vywu)));
+    });
+  }
+});

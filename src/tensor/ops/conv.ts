@@ -175,48 +175,45 @@ function validRange(nOut: number, s: number, off: number, n: number): [number, n
   return [lo, hi];
 }
 
-/** col[C·k, P] from C channels of x starting at `xOff` (zeros where the taps fall in the padding). */
-function im2col(x: FloatArray, xOff: number, C: number, g: ConvGeom, col: FloatArray): void {
+/**
+ * col[C·k, (r1 − r0)·ow] from C channels of x starting at `xOff`, for the output rows r0 ≤ r < r1
+ * (a row r is one (z, y) pair, r = z·oh + y); zeros where the taps fall in the padding.
+ */
+function im2col(x: FloatArray, xOff: number, C: number, g: ConvGeom, r0: number, r1: number, col: FloatArray): void {
   const [id, ih, iw] = g.inS;
-  const [od, oh, ow] = g.outS;
+  const [, oh, ow] = g.outS;
   const [kd, kh, kw] = g.k;
   const [sd, sh, sw] = g.s;
   const [pd, ph, pw] = g.p;
   const [dd, dh, dw] = g.d;
   const inVol = id * ih * iw;
-  const P = od * oh * ow;
+  const Pc = (r1 - r0) * ow;
   let row = 0;
   for (let c = 0; c < C; c++) {
     const xc = xOff + c * inVol;
     for (let a = 0; a < kd; a++) {
       for (let b = 0; b < kh; b++) {
         for (let e = 0; e < kw; e++) {
-          const rowOff = row * P;
           const offW = e * dw - pw;
           const [lo, hi] = validRange(ow, sw, offW, iw);
-          for (let z = 0; z < od; z++) {
+          let o = row * Pc;
+          for (let r = r0; r < r1; r++, o += ow) {
+            const z = (r / oh) | 0;
+            const y = r - z * oh;
             const iz = z * sd - pd + a * dd;
-            const zOff = rowOff + z * oh * ow;
-            if (iz < 0 || iz >= id) {
-              col.fill(0, zOff, zOff + oh * ow);
+            const iy = y * sh - ph + b * dh;
+            if (iz < 0 || iz >= id || iy < 0 || iy >= ih) {
+              col.fill(0, o, o + ow);
               continue;
             }
-            for (let y = 0; y < oh; y++) {
-              const iy = y * sh - ph + b * dh;
-              const o = zOff + y * ow;
-              if (iy < 0 || iy >= ih) {
-                col.fill(0, o, o + ow);
-                continue;
-              }
-              const base = xc + (iz * ih + iy) * iw + offW;
-              for (let t = 0; t < lo; t++) col[o + t] = 0;
-              if (sw === 1) {
-                for (let t = lo; t < hi; t++) col[o + t] = x[base + t]!;
-              } else {
-                for (let t = lo; t < hi; t++) col[o + t] = x[base + t * sw]!;
-              }
-              for (let t = hi; t < ow; t++) col[o + t] = 0;
+            const base = xc + (iz * ih + iy) * iw + offW;
+            for (let t = 0; t < lo; t++) col[o + t] = 0;
+            if (sw === 1) {
+              for (let t = lo; t < hi; t++) col[o + t] = x[base + t]!;
+            } else {
+              for (let t = lo; t < hi; t++) col[o + t] = x[base + t * sw]!;
             }
+            for (let t = hi; t < ow; t++) col[o + t] = 0;
           }
           row++;
         }
@@ -225,39 +222,36 @@ function im2col(x: FloatArray, xOff: number, C: number, g: ConvGeom, col: FloatA
   }
 }
 
-/** The adjoint of {@link im2col}: adds col[C·k, P] into C channels of gx starting at `gxOff`. */
-function col2im(col: FloatArray, C: number, g: ConvGeom, gx: FloatArray, gxOff: number): void {
+/** The adjoint of {@link im2col}: adds col[C·k, (r1 − r0)·ow] into C channels of gx starting at `gxOff`. */
+function col2im(col: FloatArray, C: number, g: ConvGeom, r0: number, r1: number, gx: FloatArray, gxOff: number): void {
   const [id, ih, iw] = g.inS;
-  const [od, oh, ow] = g.outS;
+  const [, oh, ow] = g.outS;
   const [kd, kh, kw] = g.k;
   const [sd, sh, sw] = g.s;
   const [pd, ph, pw] = g.p;
   const [dd, dh, dw] = g.d;
   const inVol = id * ih * iw;
-  const P = od * oh * ow;
+  const Pc = (r1 - r0) * ow;
   let row = 0;
   for (let c = 0; c < C; c++) {
     const xc = gxOff + c * inVol;
     for (let a = 0; a < kd; a++) {
       for (let b = 0; b < kh; b++) {
         for (let e = 0; e < kw; e++) {
-          const rowOff = row * P;
           const offW = e * dw - pw;
           const [lo, hi] = validRange(ow, sw, offW, iw);
-          for (let z = 0; z < od; z++) {
+          let o = row * Pc;
+          for (let r = r0; r < r1; r++, o += ow) {
+            const z = (r / oh) | 0;
+            const y = r - z * oh;
             const iz = z * sd - pd + a * dd;
-            if (iz < 0 || iz >= id) continue;
-            const zOff = rowOff + z * oh * ow;
-            for (let y = 0; y < oh; y++) {
-              const iy = y * sh - ph + b * dh;
-              if (iy < 0 || iy >= ih) continue;
-              const o = zOff + y * ow;
-              const base = xc + (iz * ih + iy) * iw + offW;
-              if (sw === 1) {
-                for (let t = lo; t < hi; t++) gx[base + t]! += col[o + t]!;
-              } else {
-                for (let t = lo; t < hi; t++) gx[base + t * sw]! += col[o + t]!;
-              }
+            const iy = y * sh - ph + b * dh;
+            if (iz < 0 || iz >= id || iy < 0 || iy >= ih) continue;
+            const base = xc + (iz * ih + iy) * iw + offW;
+            if (sw === 1) {
+              for (let t = lo; t < hi; t++) gx[base + t]! += col[o + t]!;
+            } else {
+              for (let t = lo; t < hi; t++) gx[base + t * sw]! += col[o + t]!;
             }
           }
           row++;
@@ -271,6 +265,31 @@ function kVol(g: ConvGeom): number {
   return g.k[0] * g.k[1] * g.k[2];
 }
 
+/**
+ * Splits the output rows (z, y pairs) of one image into chunks whose im2col block (Kg × rows·ow
+ * floats) stays around 256 KiB, so im2col, the GEMM's copy of it and col2im run in cache.
+ */
+function rowChunks(g: ConvGeom, Kg: number): number[] {
+  const R = g.outS[0] * g.outS[1];
+  const ow = Math.max(g.outS[2], 1);
+  const per = Math.max(1, Math.floor(65536 / Math.max(Kg, 1) / ow));
+  const n = Math.max(1, Math.ceil(R / per));
+  const rows = Math.ceil(R / n);
+  const bounds = [0];
+  for (let r = rows; r < R; r += rows) bounds.push(r);
+  bounds.push(R);
+  return bounds;
+}
+
+/** Copies rows [r0·ow, r1·ow) of each of `M` channel planes (length P) into a contiguous [M, Pc] block, or back. */
+function gatherCols(src: FloatArray, srcOff: number, M: number, P: number, c0: number, Pc: number, dst: FloatArray): void {
+  for (let m = 0; m < M; m++) {
+    const s = srcOff + m * P + c0;
+    const d = m * Pc;
+    for (let t = 0; t < Pc; t++) dst[d + t] = src[s + t]!;
+  }
+}
+
 function addChannelBias(y: FloatArray, b: FloatArray, N: number, C: number, P: number): void {
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
@@ -278,6 +297,225 @@ function addChannelBias(y: FloatArray, b: FloatArray, N: number, C: number, P: n
       if (v === 0) continue;
       const o = (n * C + c) * P;
       for (let i = 0; i < P; i++) y[o + i]! += v;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// stride-1 fast path in "padded-width" layout
+//
+// For stride 1 on 1-D/2-D grids, output rows are computed on the padded width Wp (the last
+// dilation·(kW − 1) columns of each row are garbage and dropped). Then the im2col row of every tap
+// (c, a, b) for a block of output rows is ONE contiguous run of the zero-padded input, copied with a
+// native `set`, and col2im is one contiguous add per tap.
+
+interface PadLayout {
+  H: number;
+  W: number;
+  Hp: number;
+  Wp: number;
+  /** Offset of the input's (0, 0) inside a padded plane. */
+  inner: number;
+  /** Padded plane size plus a zero tail that taps of the last rows may read. */
+  plane: number;
+  tail: number;
+}
+
+function padLayout(g: ConvGeom): PadLayout | null {
+  if (g.direct || g.inS[0] !== 1 || g.k[0] !== 1 || g.s[1] !== 1 || g.s[2] !== 1) return null;
+  const [, H, W] = g.inS;
+  const [, oh, ow] = g.outS;
+  const Hp = oh + g.d[1] * (g.k[1] - 1);
+  const Wp = ow + g.d[2] * (g.k[2] - 1);
+  const [, ph, pw] = g.p;
+  if (Hp < H + ph || Wp < W + pw) return null;
+  return { H, W, Hp, Wp, inner: ph * Wp + pw, plane: Hp * Wp, tail: g.d[2] * (g.k[2] - 1) };
+}
+
+/** Writes C zero-padded planes of x (from `xOff`) into dst (borders must already be zero). */
+function fillPadded(x: FloatArray, xOff: number, C: number, L: PadLayout, dst: FloatArray): void {
+  const { H, W, Wp, inner, plane } = L;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < H; i++) {
+      const s = xOff + (c * H + i) * W;
+      const d = c * plane + inner + i * Wp;
+      for (let t = 0; t < W; t++) dst[d + t] = x[s + t]!;
+    }
+  }
+}
+
+/** col[Kg, rows·Wp] for output rows [r0, r1) from padded planes. */
+function im2colPadded(xp: FloatArray, C: number, g: ConvGeom, L: PadLayout, r0: number, r1: number, col: FloatArray): void {
+  const len = (r1 - r0) * L.Wp;
+  const [, kh, kw] = g.k;
+  const [, dh, dw] = g.d;
+  let o = 0;
+  for (let c = 0; c < C; c++) {
+    const base = c * L.plane + r0 * L.Wp;
+    for (let b = 0; b < kh; b++) {
+      for (let e = 0; e < kw; e++) {
+        const s = base + b * dh * L.Wp + e * dw;
+        col.set(xp.subarray(s, s + len), o);
+        o += len;
+      }
+    }
+  }
+}
+
+/** Adds col[Kg, rows·Wp] into padded gradient planes (the adjoint of {@link im2colPadded}). */
+function col2imPadded(col: FloatArray, C: number, g: ConvGeom, L: PadLayout, r0: number, r1: number, gp: FloatArray): void {
+  const len = (r1 - r0) * L.Wp;
+  const [, kh, kw] = g.k;
+  const [, dh, dw] = g.d;
+  let o = 0;
+  for (let c = 0; c < C; c++) {
+    const base = c * L.plane + r0 * L.Wp;
+    for (let b = 0; b < kh; b++) {
+      for (let e = 0; e < kw; e++) {
+        const s = base + b * dh * L.Wp + e * dw;
+        for (let t = 0; t < len; t++) gp[s + t]! += col[o + t]!;
+        o += len;
+      }
+    }
+  }
+}
+
+/** Rows per block so that the padded im2col block (Kg × rows·Wp) stays around 256 KiB. */
+function paddedChunks(oh: number, Wp: number, Kg: number): number[] {
+  const per = Math.max(1, Math.floor(65536 / Math.max(Kg, 1) / Math.max(Wp, 1)));
+  const n = Math.max(1, Math.ceil(oh / per));
+  const rows = Math.ceil(oh / n);
+  const bounds = [0];
+  for (let r = rows; r < oh; r += rows) bounds.push(r);
+  bounds.push(oh);
+  return bounds;
+}
+
+function convForwardPadded(x: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeom, L: PadLayout, y: FloatArray, f64: boolean): void {
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const inVol = volume(g.inS);
+  const [, oh, ow] = g.outS;
+  const P = oh * ow;
+  const Wp = L.Wp;
+  const bounds = paddedChunks(oh, Wp, Kg);
+  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
+  const xpLen = Cg * L.plane + L.tail;
+  const buf = scratch(f64, xpLen + Kg * maxLen + Og * maxLen);
+  const xp = buf.subarray(0, xpLen);
+  const col = buf.subarray(xpLen, xpLen + Kg * maxLen);
+  const tmp = buf.subarray(xpLen + Kg * maxLen, xpLen + Kg * maxLen + Og * maxLen);
+  xp.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      fillPadded(x, (n * Cin + gi * Cg) * inVol, Cg, L, xp);
+      const yOff = (n * Cout + gi * Og) * P;
+      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const len = (r1 - r0) * Wp;
+        im2colPadded(xp, Cg, g, L, r0, r1, col);
+        gemm(A, col, tmp, Og, len, Kg);
+        for (let m = 0; m < Og; m++) {
+          const bv = b === null ? 0 : b[gi * Og + m]!;
+          for (let r = r0; r < r1; r++) {
+            const d = yOff + m * P + r * ow;
+            const s = m * len + (r - r0) * Wp;
+            for (let t = 0; t < ow; t++) y[d + t] = tmp[s + t]! + bv;
+          }
+        }
+      }
+    }
+  }
+}
+
+function convInputGradPadded(gy: FloatArray, w: FloatArray, g: ConvGeom, L: PadLayout, gx: FloatArray, f64: boolean): void {
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const { H, W, Wp, inner, plane } = L;
+  const [, oh, ow] = g.outS;
+  const P = oh * ow;
+  const bounds = paddedChunks(oh, Wp, Kg);
+  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
+  const gpLen = Cg * plane + L.tail;
+  const buf = scratch(f64, gpLen + Kg * maxLen + Og * maxLen);
+  const gp = buf.subarray(0, gpLen);
+  const col = buf.subarray(gpLen, gpLen + Kg * maxLen);
+  const tmp = buf.subarray(gpLen + Kg * maxLen, gpLen + Kg * maxLen + Og * maxLen);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      gp.fill(0);
+      const yOff = (n * Cout + gi * Og) * P;
+      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const len = (r1 - r0) * Wp;
+        for (let m = 0; m < Og; m++) {
+          for (let r = r0; r < r1; r++) {
+            const s = yOff + m * P + r * ow;
+            const d = m * len + (r - r0) * Wp;
+            for (let t = 0; t < ow; t++) tmp[d + t] = gy[s + t]!;
+            for (let t = ow; t < Wp; t++) tmp[d + t] = 0;
+          }
+        }
+        gemm(A, tmp, col, Kg, len, Og, true, false);
+        col2imPadded(col, Cg, g, L, r0, r1, gp);
+      }
+      const xOff = (n * Cin + gi * Cg) * H * W;
+      for (let c = 0; c < Cg; c++) {
+        for (let i = 0; i < H; i++) {
+          const s = c * plane + inner + i * Wp;
+          const d = xOff + (c * H + i) * W;
+          for (let t = 0; t < W; t++) gx[d + t] = gp[s + t]!;
+        }
+      }
+    }
+  }
+}
+
+function convWeightGradPadded(x: FloatArray, gy: FloatArray, g: ConvGeom, L: PadLayout, gw: FloatArray, f64: boolean): void {
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const inVol = volume(g.inS);
+  const [, oh, ow] = g.outS;
+  const P = oh * ow;
+  const Wp = L.Wp;
+  const bounds = paddedChunks(oh, Wp, Kg);
+  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
+  const xpLen = Cg * L.plane + L.tail;
+  const buf = scratch(f64, xpLen + Kg * maxLen + Og * maxLen);
+  const xp = buf.subarray(0, xpLen);
+  const col = buf.subarray(xpLen, xpLen + Kg * maxLen);
+  const tmp = buf.subarray(xpLen + Kg * maxLen, xpLen + Kg * maxLen + Og * maxLen);
+  xp.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      fillPadded(x, (n * Cin + gi * Cg) * inVol, Cg, L, xp);
+      const yOff = (n * Cout + gi * Og) * P;
+      const C = gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const len = (r1 - r0) * Wp;
+        for (let m = 0; m < Og; m++) {
+          for (let r = r0; r < r1; r++) {
+            const s = yOff + m * P + r * ow;
+            const d = m * len + (r - r0) * Wp;
+            for (let t = 0; t < ow; t++) tmp[d + t] = gy[s + t]!;
+            for (let t = ow; t < Wp; t++) tmp[d + t] = 0;
+          }
+        }
+        im2colPadded(xp, Cg, g, L, r0, r1, col);
+        gemm(tmp, col, C, Og, Kg, len, false, true, true);
+      }
     }
   }
 }
@@ -290,45 +528,130 @@ function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: 
   const Kg = Cg * kVol(g);
   const inVol = volume(g.inS);
   const P = volume(g.outS);
+  const ow = g.outS[2];
   const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
-  const col = g.direct ? null : scratch(f64, Kg * P);
+  const L = padLayout(g);
+  if (L !== null) {
+    convForwardPadded(x, w, b, g, L, y, f64);
+    return y;
+  }
+  if (g.direct) {
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        gemm(w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), x.subarray(xOff, xOff + Kg * P), y.subarray(yOff, yOff + Og * P), Og, P, Kg);
+      }
+    }
+    if (b !== null) addChannelBias(y, b, N, Cout, P);
+    return y;
+  }
+  const bounds = rowChunks(g, Kg);
+  const maxPc = (bounds[1]! - bounds[0]!) * ow;
+  const buf = scratch(f64, Kg * maxPc + Og * maxPc);
+  const col = buf.subarray(0, Kg * maxPc);
+  const tmp = buf.subarray(Kg * maxPc);
   for (let n = 0; n < N; n++) {
     for (let gi = 0; gi < G; gi++) {
       const xOff = (n * Cin + gi * Cg) * inVol;
-      let B: FloatArray;
-      if (col === null) B = x.subarray(xOff, xOff + Kg * P);
-      else {
-        im2col(x, xOff, Cg, g, col);
-        B = col;
-      }
       const yOff = (n * Cout + gi * Og) * P;
-      gemm(w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), B, y.subarray(yOff, yOff + Og * P), Og, P, Kg);
+      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const Pc = (r1 - r0) * ow;
+        im2col(x, xOff, Cg, g, r0, r1, col);
+        gemm(A, col, tmp, Og, Pc, Kg);
+        // scatter the [Og, Pc] block into y's channel planes, adding the bias
+        for (let m = 0; m < Og; m++) {
+          const bv = b === null ? 0 : b[gi * Og + m]!;
+          const d = yOff + m * P + r0 * ow;
+          const s = m * Pc;
+          for (let t = 0; t < Pc; t++) y[d + t] = tmp[s + t]! + bv;
+        }
+      }
     }
   }
-  if (b !== null) addChannelBias(y, b, N, Cout, P);
   return y;
+}
+
+/**
+ * For stride 1, the input gradient is itself a convolution: of gy, padded by dilation·(k − 1) − pad,
+ * with the kernel flipped and its channel axes swapped. Returns that convolution's geometry, or null
+ * when it does not apply (strides, or padding beyond the kernel's reach).
+ */
+function flippedGeom(g: ConvGeom): ConvGeom | null {
+  const p: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (g.s[i] !== 1) return null;
+    const q = g.d[i] * (g.k[i] - 1) - g.p[i];
+    if (q < 0) return null;
+    p.push(q);
+  }
+  const D = g.xShape.length - 2;
+  const cut = (a: Triple) => a.slice(3 - D);
+  return makeGeom(g.op, g.N, g.Cout, g.Cin, g.G, cut(g.outS), cut(g.inS), cut(g.k), cut(g.s), p.slice(3 - D), cut(g.d));
+}
+
+/** W'[gi·Cg + c, m, k̄] = W[gi·Og + m, c, k] with every kernel axis reversed. */
+function flipWeight(w: FloatArray, g: ConvGeom, f64: boolean): FloatArray {
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  const kv = kVol(g);
+  const out = allocate(f64 ? "float64" : "float32", w.length) as FloatArray;
+  for (let gi = 0; gi < g.G; gi++) {
+    for (let m = 0; m < Og; m++) {
+      for (let c = 0; c < Cg; c++) {
+        const s = ((gi * Og + m) * Cg + c) * kv;
+        const d = ((gi * Cg + c) * Og + m) * kv;
+        for (let t = 0; t < kv; t++) out[d + kv - 1 - t] = w[s + t]!;
+      }
+    }
+  }
+  return out;
 }
 
 /** gx = convᵀ(gy, w) (+ b over the Cin channels): the gradient of the input, and transposed convolution. */
 function convInputGradData(gy: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeom, f64: boolean): FloatArray {
+  const fg = g.direct ? null : flippedGeom(g);
+  if (fg !== null) return convForwardData(gy, flipWeight(w, g, f64), b, fg, f64);
   const { N, Cin, Cout, G } = g;
   const Cg = Cin / G;
   const Og = Cout / G;
   const Kg = Cg * kVol(g);
   const inVol = volume(g.inS);
   const P = volume(g.outS);
+  const ow = g.outS[2];
   const gx = allocate(f64 ? "float64" : "float32", N * Cin * inVol) as FloatArray;
-  const col = g.direct ? null : scratch(f64, Kg * P);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      const xOff = (n * Cin + gi * Cg) * inVol;
-      const yOff = (n * Cout + gi * Og) * P;
-      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
-      const B = gy.subarray(yOff, yOff + Og * P);
-      if (col === null) gemm(A, B, gx.subarray(xOff, xOff + Kg * P), Kg, P, Og, true, false);
-      else {
-        gemm(A, B, col, Kg, P, Og, true, false);
-        col2im(col, Cg, g, gx, xOff);
+  const L = padLayout(g);
+  if (L !== null) convInputGradPadded(gy, w, g, L, gx, f64);
+  else if (g.direct) {
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        gemm(w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), gy.subarray(yOff, yOff + Og * P), gx.subarray(xOff, xOff + Kg * P), Kg, P, Og, true, false);
+      }
+    }
+  } else {
+    const bounds = rowChunks(g, Kg);
+    const maxPc = (bounds[1]! - bounds[0]!) * ow;
+    const buf = scratch(f64, Kg * maxPc + Og * maxPc);
+    const col = buf.subarray(0, Kg * maxPc);
+    const tmp = buf.subarray(Kg * maxPc);
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+        for (let k = 0; k + 1 < bounds.length; k++) {
+          const r0 = bounds[k]!;
+          const r1 = bounds[k + 1]!;
+          const Pc = (r1 - r0) * ow;
+          gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
+          gemm(A, tmp, col, Kg, Pc, Og, true, false);
+          col2im(col, Cg, g, r0, r1, gx, xOff);
+        }
       }
     }
   }
@@ -344,19 +667,41 @@ function convWeightGradData(x: FloatArray, gy: FloatArray, g: ConvGeom, f64: boo
   const Kg = Cg * kVol(g);
   const inVol = volume(g.inS);
   const P = volume(g.outS);
+  const ow = g.outS[2];
   const gw = allocate(f64 ? "float64" : "float32", Cout * Kg) as FloatArray;
-  const col = g.direct ? null : scratch(f64, Kg * P);
+  const L = padLayout(g);
+  if (L !== null) {
+    convWeightGradPadded(x, gy, g, L, gw, f64);
+    return gw;
+  }
+  if (g.direct) {
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        gemm(gy.subarray(yOff, yOff + Og * P), x.subarray(xOff, xOff + Kg * P), gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), Og, Kg, P, false, true, true);
+      }
+    }
+    return gw;
+  }
+  const bounds = rowChunks(g, Kg);
+  const maxPc = (bounds[1]! - bounds[0]!) * ow;
+  const buf = scratch(f64, Kg * maxPc + Og * maxPc);
+  const col = buf.subarray(0, Kg * maxPc);
+  const tmp = buf.subarray(Kg * maxPc);
   for (let n = 0; n < N; n++) {
     for (let gi = 0; gi < G; gi++) {
       const xOff = (n * Cin + gi * Cg) * inVol;
-      let B: FloatArray;
-      if (col === null) B = x.subarray(xOff, xOff + Kg * P);
-      else {
-        im2col(x, xOff, Cg, g, col);
-        B = col;
-      }
       const yOff = (n * Cout + gi * Og) * P;
-      gemm(gy.subarray(yOff, yOff + Og * P), B, gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), Og, Kg, P, false, true, true);
+      const C = gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const Pc = (r1 - r0) * ow;
+        im2col(x, xOff, Cg, g, r0, r1, col);
+        gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
+        gemm(tmp, col, C, Og, Kg, Pc, false, true, true);
+      }
     }
   }
   return gw;
