@@ -36,3 +36,7 @@ export * from "./topk_pool.js";
 export * from "./norm.js";
 export * from "./jumping_knowledge.js";
 export * from "./models.js";
+export * from "./dense_batch.js";
+export * from "./multihead_attention.js";
+export * from "./set_transformer.js";
+export * from "./deep_sets.js";
