@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { manualSeed, randn, record, Tensor, tensor, zeros } from "../src/tensor/index.js";
-import { type EpochRecord, ProgressBar, type Task, Trainer, trainingCurvesSvg } from "../src/train/index.js";
+import { type EpochRecord, niceTicks, ProgressBar, type Task, Trainer, trainingCurvesSvg } from "../src/train/index.js";
 
 /** A linear model y ≈ X·w, with a hand-written differentiable MSE op so the test needs no op files. */
 class LinReg {
@@ -281,5 +281,15 @@ describe("trainingCurvesSvg", () => {
   it("handles an empty history", () => {
     const svg = trainingCurvesSvg({ epochs: [], metric: "accuracy", mode: "max", monitor: "accuracy", bestEpoch: 0, bestValue: 0, stoppedEpoch: null, restoredBest: false });
     expect(svg).toContain("no data");
+  });
+});
+
+describe("niceTicks", () => {
+  it("picks 1/2/5 steps near the requested count", () => {
+    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0.3, 1.4, 5).length).toBeGreaterThanOrEqual(4);
+    expect(niceTicks(1, 200, 6)).toEqual([0, 50, 100, 150, 200].filter((v) => v >= 1));
+    expect(niceTicks(5, 5)).toContain(5);
+    expect(niceTicks(-0.3, 0.3, 3)).toEqual([-0.2, 0, 0.2]);
   });
 });

@@ -46,7 +46,7 @@ function fmtTick(v: number, step: number): string {
   return v.toFixed(decimals);
 }
 
-/** About `n` "nice" tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten). */
+/** About `n` "nice" tick values inside [lo, hi] (steps of 1, 2 or 5 times a power of ten, the one nearest (hi − lo) / n). */
 export function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   if (hi === lo) {
@@ -57,10 +57,11 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   const raw = (hi - lo) / Math.max(1, n);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;
-  const step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
-  const start = Math.ceil(lo / step - 1e-9) * step;
+  const step = (f >= Math.SQRT2 * 5 ? 10 : f >= Math.sqrt(10) ? 5 : f >= Math.SQRT2 ? 2 : 1) * mag;
+  const first = Math.ceil(lo / step - 1e-9);
+  const last = Math.floor(hi / step + 1e-9);
   const ticks: number[] = [];
-  for (let v = start; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let k = first; k <= last; k++) ticks.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
   return ticks;
 }
 
