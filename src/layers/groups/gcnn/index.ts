@@ -2,3 +2,5 @@
 export * from "./group.js";
 export * from "./filters.js";
 export * from "./layers.js";
+export * from "./models.js";
+export * from "./checks.js";

@@ -4,3 +4,4 @@ export * from "./decompose.js";
 export * from "./basis.js";
 export * from "./r2conv.js";
 export * from "./nonlinear.js";
+export * from "./models.js";
