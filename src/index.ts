@@ -15,3 +15,5 @@ export * from "./data/index.js";
 export * from "./train/index.js";
 export * from "./layers/grids/index.js";
 export * from "./layers/graphs/index.js";
+export * from "./layers/groups/gcnn/index.js";
+export * from "./layers/groups/steerable/index.js";
