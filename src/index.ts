@@ -5,6 +5,8 @@
 export * from "./tensor/index.js";
 export { activeKernelBackend, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, type KernelBackend } from "./kernels/index.js";
 export * from "./nn/index.js";
+// the recurrent cells of nn/rnn.ts are the public ones (layers/graphs has internal cells of the same names)
+export { GRUCell, LSTMCell } from "./nn/rnn.js";
 export * as init from "./nn/init.js";
 export * as F from "./nn/functional.js";
 export * from "./optim/index.js";

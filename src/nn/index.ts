@@ -7,6 +7,7 @@ export * from "./linear.js";
 export * from "./activation.js";
 export * from "./embedding.js";
 export * from "./normalization.js";
+export * from "./rnn.js";
 export * from "./mlp.js";
 export {
   BCELoss,
