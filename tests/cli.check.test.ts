@@ -16,12 +16,15 @@ describe("erlangen check", () => {
     const { out, err, io } = capture();
     const code = await main(["check", "--json", "--model", "p4mcnn,e2cnn,cm-mlp"], io);
     expect(code).toBe(0);
-    const rows = JSON.parse(out[out.length - 1]!) as { model: string; group: string; samples: number; maxRelError: number; pass: boolean }[];
+    const rows = JSON.parse(out[out.length - 1]!) as { model: string; group: string; samples: number; maxRelError: number; pass: boolean; expected: boolean }[];
     expect(rows.map((r) => `${r.model}/${r.group}`)).toEqual(["p4mcnn/p4m", "e2cnn/C4", "e2cnn/C8", "cm-mlp/E(3)", "cm-mlp/S9"]);
     for (const r of rows) {
       expect(Object.keys(r)).toEqual(expect.arrayContaining(["model", "group", "samples", "maxRelError", "pass"]));
-      expect(r.pass).toBe(true);
+      if (r.expected) expect(r.pass).toBe(true);
     }
+    // the 45° rotations of the C8 model are approximate: measured, not required
+    expect(rows[2]!.expected).toBe(false);
+    expect(rows[2]!.maxRelError).toBeLessThan(0.1);
     expect(rows[0]!.samples).toBe(8);
     expect(rows[0]!.maxRelError).toBeLessThan(1e-4);
     console.log(err.join("\n"));
@@ -34,7 +37,7 @@ describe("erlangen check", () => {
     expect(a.out.join("\n")).toMatch(/cnn\s+p4\s+4\s+\S+\s+\(no\)/);
     const b = capture();
     expect(await main(["check", "--model", "nope"], b.io)).toBe(2);
-    expect(b.err.join("\n")).toMatch(/unknown model 'nope' \(valid: cnn, p4cnn, p4mcnn, e2cnn/);
+    expect(b.err.join("\n")).toMatch(/unknown model .nope. \(valid: cnn, p4cnn, p4mcnn, c8cnn, e2cnn/);
     const c = capture();
     expect(await main(["check", "--help"], c.io)).toBe(0);
     expect(c.out.join("\n")).toContain("usage: erlangen check");

@@ -220,5 +220,8 @@ registerModel(
   imageModel("p4mcnn", "P4MCNN: G-CNN for p4m (rotations and flips), 7 regular fields, pooling at the end", 7, (info, hp) => new GCNN({ ...common(info, hp), group: p4m() })),
 );
 registerModel(
+  imageModel("c8cnn", "G-CNN for C8: 45° filter rotations by interpolation (approximately equivariant), 7 regular fields", 7, (info, hp) => new GCNN({ ...common(info, hp), group: Cn(8) })),
+);
+registerModel(
   imageModel("e2cnn", "E(2)-steerable CNN: C8 regular fields (R2Conv), inner batch norm, group pooling", 8, (info, hp) => new E2CNN({ ...common(info, hp), group: Cn(8) })),
 );

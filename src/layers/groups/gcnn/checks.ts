@@ -20,7 +20,10 @@ export interface GridModelCheck extends ModelCheck<Tensor, Tensor> {
   rtol: number;
   /** Elements to test (default: all of a finite group). */
   elements?: unknown[];
-  /** Whether the model is built to have this symmetry (false for baselines, shown for contrast). */
+  /**
+   * Whether the model is built to have this symmetry exactly (false for baselines and for
+   * interpolated rotations: those rows report the measured error).
+   */
   expected: boolean;
 }
 
@@ -84,7 +87,8 @@ export function gridModelChecks(name: string, model: Module, group: Group<unknow
     input,
     fn,
     rtol: 0.1,
-    expected,
+    // approximate by construction: reported, never a failure
+    expected: false,
   });
   return checks;
 }
