@@ -416,7 +416,15 @@ export class SteerableKernelBasis<E> {
       }
     }
     const candidates: BasisElement[] = [];
-    const filters: Float64Array[] = [];
+    // one buffer for all filters (an upper bound on their number), written in place: allocating
+    // fresh memory is what dominates the construction time for large bases
+    let bound = 0;
+    for (const radius of rings) {
+      const fmax = radius === 0 ? 0 : Math.floor(cutoff(radius));
+      for (const term of terms) if (term.freq <= fmax) bound++;
+    }
+    const size = d * kk;
+    const buf = new Float64Array(bound * size);
     for (const radius of rings) {
       const fmax = radius === 0 ? 0 : Math.floor(cutoff(radius));
       const prof = new Float64Array(kk);
@@ -426,19 +434,18 @@ export class SteerableKernelBasis<E> {
       for (const term of terms) {
         if (term.freq > fmax) continue;
         angularProfile(term.freq, rad, ang, prof, ca, sa);
-        const f = new Float64Array(d * kk);
+        const f = buf.subarray(candidates.length * size, (candidates.length + 1) * size);
         const nrm = Math.sqrt(outerFill(f, term.A, term.B, ca, sa, d, kk));
-        if (nrm < 1e-6) continue;
+        if (nrm < 1e-6) {
+          f.fill(0);
+          continue;
+        }
         scaleInPlace(f, 1 / nrm);
         candidates.push({ radius, term, scale: 1 / nrm });
-        filters.push(f);
       }
     }
     this.elements = candidates;
-    this.sampled = new Float64Array(filters.length * d * k * k);
-    filters.forEach((f, b) => {
-      this.sampled.set(f, b * f.length);
-    });
+    this.sampled = candidates.length === bound ? buf : buf.subarray(0, candidates.length * size);
     this.buildMs = performance.now() - t0;
   }
 
