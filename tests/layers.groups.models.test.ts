@@ -19,6 +19,8 @@ import {
   schnetChecks,
 } from "../src/layers/groups/models/index.js";
 import { o3Action } from "../src/layers/groups/o3/action.js";
+import { shiftedSoftplus } from "../src/layers/groups/o3/activation.js";
+import { gatherMulScatter } from "../src/layers/groups/models/ops.js";
 import { SphericalHarmonics } from "../src/layers/groups/o3/spherical_harmonics.js";
 import { Adam, assertEquivariant, En, Generator, gradcheck, O3, pointAction, randn, Tensor, tensor } from "../src/index.js";
 
@@ -167,6 +169,22 @@ describe("atomistic models are equivariant (float64 at round-off, float32 < 1e-4
 });
 
 describe("model details", () => {
+  it("fused ops (shifted softplus, gather-multiply-scatter) have correct values and gradients", () => {
+    const g = new Generator(9);
+    const x = tensor([-30, -1, 0, 2, 40], { dtype: "float64" });
+    expect(shiftedSoftplus(x).toFlatArray()).toEqual([-30, -1, 0, 2, 40].map((v) => expect.closeTo(Math.log(0.5 * Math.exp(v) + 0.5), 9)));
+    gradcheck((v) => shiftedSoftplus(v!), [tensor([-3, -0.5, 0, 0.7, 5], { dtype: "float64" }).requiresGrad_()]);
+    const src = tensor([0, 1, 2, 2], { dtype: "int32" });
+    const dst = tensor([1, 0, 0, 1], { dtype: "int32" });
+    const xs = randn([3, 2], { dtype: "float64", generator: g });
+    const ws = randn([4, 2], { dtype: "float64", generator: g });
+    const ref = xs.indexSelect(0, src).mul(ws).scatter(dst, 0, 2, "sum").toFlatArray();
+    const got = gatherMulScatter(xs, ws, src, dst, 2).toFlatArray();
+    for (let i = 0; i < ref.length; i++) expect(got[i]).toBeCloseTo(ref[i]!, 14);
+    gradcheck((a, b) => gatherMulScatter(a!, b!, src, dst, 2), [xs.clone().requiresGrad_(), ws.clone().requiresGrad_()]);
+    expect(() => gatherMulScatter(xs, ws, src, tensor([1, 0, 0, 5], { dtype: "int32" }), 2)).toThrow(/gatherMulScatter: argument 'dst' expected node ids in \[0, 2\), got 5 at edge 3/);
+  });
+
   it("Coulomb-matrix eigenvalues: known values for H2 and sorted, padded spectra", () => {
     // H2 at 1 bohr: C = [[0.5, 1], [1, 0.5]] → eigenvalues 1.5, −0.5
     const ev = coulombMatrixEigenvalues(tensor([1, 1], { dtype: "int32" }), tensor([[0, 0, 0], [0, 0, 1]], { dtype: "float64" }), null, 3, "bohr");

@@ -11,9 +11,11 @@
  * frequencies.
  */
 import { Module, Parameter } from "../../nn/module.js";
+import { record } from "../../tensor/autograd.js";
+import { allocate } from "../../tensor/dtype.js";
 import { tensor } from "../../tensor/creation.js";
 import { ErlangenError, fmtShape } from "../../tensor/errors.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import { Tensor } from "../../tensor/tensor.js";
 import "../../tensor/index.js";
 
 function checkPositive(op: string, arg: string, v: number): void {
@@ -91,7 +93,6 @@ export class GaussianSmearing extends Module<[Tensor], Tensor> {
   readonly numGaussians: number;
   private readonly _offsets: number[];
   private readonly _coeff: number;
-  private readonly _offsetT: Map<string, Tensor> = new Map();
 
   constructor(opts: GaussianSmearingOptions = {}) {
     super();
@@ -107,13 +108,32 @@ export class GaussianSmearing extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     checkFloat("GaussianSmearing", x);
-    const dtype = x.dtype;
-    let mu = this._offsetT.get(dtype);
-    if (!mu) {
-      mu = tensor(this._offsets, { dtype });
-      this._offsetT.set(dtype, mu);
+    // one fused pass: out[e, k] = exp(c (x_e − μ_k)²); d/dx = Σ_k g·out·2c(x − μ_k)
+    const K = this.numGaussians;
+    const mu = this._offsets;
+    const c = this._coeff;
+    const xd = x.data;
+    const n = xd.length;
+    const out = allocate(x.dtype, n * K);
+    for (let i = 0; i < n; i++) {
+      const v = xd[i]!;
+      for (let k = 0; k < K; k++) {
+        const t = v - mu[k]!;
+        out[i * K + k] = Math.exp(c * t * t);
+      }
     }
-    return x.unsqueeze(-1).sub(mu).square().mul(this._coeff).exp();
+    const res = new Tensor(out, [...x.shape, K], x.dtype);
+    return record("gaussianSmearing", [x], res, (g) => {
+      const gd = g.data;
+      const gx = allocate(x.dtype, n);
+      for (let i = 0; i < n; i++) {
+        const v = xd[i]!;
+        let acc = 0;
+        for (let k = 0; k < K; k++) acc += gd[i * K + k]! * out[i * K + k]! * 2 * c * (v - mu[k]!);
+        gx[i] = acc;
+      }
+      return [new Tensor(gx, x.shape, x.dtype)];
+    });
   }
 
   override extraRepr(): string {

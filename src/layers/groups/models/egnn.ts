@@ -20,7 +20,8 @@ import { ErlangenError, fmtShape, opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
 import { cutoffGraph } from "../../../domains/point_cloud.js";
-import type { ActivationLike } from "../o3/activation.js";
+import { type ActivationLike, resolveActivation } from "../o3/activation.js";
+import { linear } from "../../../nn/functional.js";
 import { batchOrZeros, checkAtoms, DenseMLP, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
 import "../../../tensor/index.js";
 
@@ -63,6 +64,7 @@ export class EGCL extends Module<[Tensor, Tensor, Tensor, (Tensor | null)?, (Ten
   coordMlp: DenseMLP | null;
   velMlp: DenseMLP | null;
   attMlp: Linear | null;
+  private readonly _act: (x: Tensor) => Tensor;
   private readonly _opts: Required<Pick<EGCLOptions, "residual" | "normalize" | "coordsAgg" | "tanh" | "coordsRange">>;
 
   constructor(inChannels: number, opts: EGCLOptions = {}) {
@@ -73,6 +75,7 @@ export class EGCL extends Module<[Tensor, Tensor, Tensor, (Tensor | null)?, (Ten
     const H = opts.hiddenChannels ?? this.outChannels;
     const act = opts.act ?? "silu";
     const common = { act, dtype: opts.dtype, generator: opts.generator };
+    this._act = resolveActivation("EGCL", act);
     this.edgeMlp = new DenseMLP([2 * inChannels + 1 + this.edgeAttrDim, H, H], { ...common, actLast: true });
     this.nodeMlp = new DenseMLP([inChannels + H, H, this.outChannels], common);
     const update = opts.updateCoords ?? true;
@@ -109,9 +112,7 @@ export class EGCL extends Module<[Tensor, Tensor, Tensor, (Tensor | null)?, (Ten
     // i = target (aggregating node), j = source
     let diff = x.indexSelect(0, dst).sub(x.indexSelect(0, src)); // x_i − x_j  [E, n]
     const radial = diff.square().sum(1, true); // [E, 1]
-    const parts = [h.indexSelect(0, dst), h.indexSelect(0, src), radial];
-    if (this.edgeAttrDim > 0) parts.push(edgeAttr!);
-    let m = this.edgeMlp.forward(parts[0]!.concat(parts.slice(1), 1)); // [E, H]
+    let m = this.edgeMessages(h, radial, this.edgeAttrDim > 0 ? edgeAttr : null, src, dst); // [E, H]
     if (this.attMlp) m = m.mul(this.attMlp.forward(m).sigmoid());
     let xNew = x;
     if (this.coordMlp) {
@@ -126,6 +127,27 @@ export class EGCL extends Module<[Tensor, Tensor, Tensor, (Tensor | null)?, (Ten
     let hNew = this.nodeMlp.forward(h.concat(agg, 1));
     if (this._opts.residual) hNew = h.add(hNew);
     return { h: hNew, x: xNew };
+  }
+
+  /**
+   * φ_e([h_i, h_j, r², a_ij]) with the first layer split by blocks, `W_a h_i + W_b h_j + w_r r² + W_d a_ij + b`,
+   * so the node terms are computed once per node rather than once per edge.
+   */
+  private edgeMessages(h: Tensor, radial: Tensor, edgeAttr: Tensor | null, src: Tensor, dst: Tensor): Tensor {
+    const lins = this.edgeMlp.lins.toArray();
+    const first = lins[0]!;
+    const F = this.inChannels;
+    const H = first.outFeatures;
+    const W = first.weight; // [H, 2F + 1 + D]
+    let pre = linear(h, W.narrow(1, 0, F))
+      .indexSelect(0, dst)
+      .add(linear(h, W.narrow(1, F, F)).indexSelect(0, src))
+      .add(radial.mul(W.narrow(1, 2 * F, 1).reshape(1, H)));
+    if (edgeAttr !== null) pre = pre.add(linear(edgeAttr, W.narrow(1, 2 * F + 1, this.edgeAttrDim)));
+    if (first.bias) pre = pre.add(first.bias);
+    let m = this._act(pre);
+    for (let i = 1; i < lins.length; i++) m = this._act(lins[i]!.forward(m));
+    return m;
   }
 
   override extraRepr(): string {

@@ -5,3 +5,4 @@ export * from "./schnet.js";
 export * from "./nequip.js";
 export * from "./cm_mlp.js";
 export * from "./checks.js";
+export * from "./ops.js";

@@ -16,6 +16,7 @@ import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { shiftedSoftplus } from "../o3/activation.js";
 import { cosineCutoff, GaussianSmearing } from "../radial.js";
 import { batchOrZeros, checkAtoms, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
+import { gatherMulScatter } from "./ops.js";
 import "../../../tensor/index.js";
 
 interface LayerInit {
@@ -60,8 +61,7 @@ export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
     const C = cosineCutoff(edgeWeight, this.cutoff).unsqueeze(1);
     const W = this.mlpOut.forward(shiftedSoftplus(this.mlpIn.forward(edgeAttr))).mul(C);
     const [src, dst] = edgeEnds(edgeIndex);
-    const h = this.lin1.forward(x).indexSelect(0, src).mul(W);
-    return this.lin2.forward(h.scatter(dst, 0, N, "sum"));
+    return this.lin2.forward(gatherMulScatter(this.lin1.forward(x), W, src, dst, N));
   }
 }
 
