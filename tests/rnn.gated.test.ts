@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GRU, GRUCell, Generator, gradcheck, gruGates, LSTM, LSTMCell, lstmGates, type Module, randn, Tensor, tensor } from "../src/index.js";
+import { GRU, GRUCell, Generator, gradcheck, gruGates, gruSequence, LSTM, LSTMCell, lstmGates, lstmSequence, type Module, randn, type Tensor, tensor } from "../src/index.js";
 
 /** PyTorch outputs for fixed parameters (see tests/fixtures/rnn_torch_ref.py). */
 const ref = JSON.parse(readFileSync(new URL("./fixtures/rnn_torch_ref.json", import.meta.url), "utf8"));
@@ -96,6 +96,14 @@ describe("gradients (float64 gradcheck)", () => {
     const g = new Generator(1);
     gradcheck((a, c) => lstmGates(a!, c!), [d([3, 8], g), d([3, 2], g)]);
     gradcheck((a, b, h) => gruGates(a!, b!, h!), [d([3, 6], g), d([3, 6], g), d([3, 2], g)]);
+  });
+  it("whole-sequence ops, both directions", () => {
+    const g = new Generator(7);
+    for (const rev of [false, true]) {
+      gradcheck((xw, w, h0, c0) => lstmSequence(xw!, w!, h0!, c0!, rev), [d([4, 2, 8], g), d([8, 2], g), d([2, 2], g), d([2, 2], g)]);
+      gradcheck((xw, w, b, h0) => gruSequence(xw!, w!, b!, h0!, rev), [d([4, 2, 6], g), d([6, 2], g), d([6], g), d([2, 2], g)]);
+    }
+    gradcheck((xw, w, h0) => gruSequence(xw!, w!, null, h0!), [d([3, 2, 6], g), d([6, 2], g), d([2, 2], g)]);
   });
   it("LSTMCell and GRUCell (inputs, states and parameters)", () => {
     const g = new Generator(2);

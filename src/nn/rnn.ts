@@ -11,8 +11,10 @@
  * input-gate biases to their negatives, so that the characteristic memory times of the units spread
  * over [1, Tmax]; it is the option to use when dependencies span long, variable delays.
  *
- * The input projections of all time steps are one matrix product; each step then does one product
- * with the hidden state and one fused gate op (its backward is the exact gradient, written out).
+ * The input projections of all time steps are one matrix product; the recurrence of a layer is then
+ * one recorded op ({@link lstmSequence}, {@link gruSequence}) whose backward is backpropagation
+ * through time written out (gradient-checked), so autograd records O(layers) ops, not O(steps).
+ * The cells use the fused one-step ops {@link lstmGates} and {@link gruGates}.
  */
 import { record } from "../tensor/autograd.js";
 import { zeros } from "../tensor/creation.js";
@@ -20,6 +22,7 @@ import { allocate, type DType } from "../tensor/dtype.js";
 import { check, fmtShape, opError } from "../tensor/errors.js";
 import { add } from "../tensor/ops/elementwise.js";
 import { matmul } from "../tensor/ops/linalg.js";
+import { gemm } from "../kernels/index.js";
 import { dropout } from "../tensor/ops/random.js";
 import { concat, narrow, split, stack, transpose } from "../tensor/ops/shape.js";
 import { type Generator, getDefaultGenerator } from "../tensor/rng.js";
@@ -157,6 +160,220 @@ export function gruGates(xg: Tensor, hg: Tensor, h: Tensor): Tensor {
       }
     }
     return [new Tensor(gX, xg.shape, xg.dtype), new Tensor(gH, hg.shape, hg.dtype), new Tensor(gh, h.shape, h.dtype)];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// whole-sequence recurrences (one recorded op per layer and direction; backward through time by hand)
+
+function checkSeq(op: string, xw: Tensor, whh: Tensor, gates: number): { T: number; B: number; H: number } {
+  check(xw.ndim === 3 && xw.shape[2]! % gates === 0, op, "xw", `shape [T, B, ${gates}H]`, fmtShape(xw.shape));
+  const [T, B] = xw.shape as [number, number];
+  const H = xw.shape[2]! / gates;
+  check(whh.ndim === 2 && whh.shape[0] === gates * H && whh.shape[1] === H, op, "whh", `shape [${gates * H}, ${H}]`, fmtShape(whh.shape));
+  check(whh.dtype === xw.dtype, op, "whh", `dtype ${xw.dtype}`, whh.dtype);
+  return { T, B, H };
+}
+
+/**
+ * An LSTM layer over a whole sequence in one op: from the input projections xw [T, B, 4H] (x·W_ihᵀ
+ * plus both biases), W_hh [4H, H] and the initial states h0, c0 [B, H], returns [T, B, 2H] holding
+ * (h_t, c_t) for every step t (`reverse` runs t from T − 1 down to 0). The backward is
+ * backpropagation through time, to xw, W_hh, h0 and c0.
+ */
+export function lstmSequence(xw: Tensor, whh: Tensor, h0: Tensor, c0: Tensor, reverse = false): Tensor {
+  const op = "lstmSequence";
+  const { T, B, H } = checkSeq(op, xw, whh, 4);
+  for (const [name, t] of [
+    ["h0", h0],
+    ["c0", c0],
+  ] as const) {
+    check(t.ndim === 2 && t.shape[0] === B && t.shape[1] === H, op, name, `shape [${B}, ${H}]`, fmtShape(t.shape));
+    check(t.dtype === xw.dtype, op, name, `dtype ${xw.dtype}`, t.dtype);
+  }
+  const dt = xw.dtype;
+  const X = xw.data as FloatArray;
+  const W = whh.data as FloatArray;
+  const G = 4 * H;
+  const Y = allocate(dt, T * B * 2 * H) as FloatArray;
+  const act = allocate(dt, T * B * G) as FloatArray; // σ(i), σ(f), tanh(g), σ(o) per step
+  const pre = allocate(dt, B * G) as FloatArray;
+  let hPrev = h0.data as FloatArray;
+  let cPrev = c0.data as FloatArray;
+  const hBufs = [allocate(dt, B * H) as FloatArray, allocate(dt, B * H) as FloatArray];
+  const cBufs = [allocate(dt, B * H) as FloatArray, allocate(dt, B * H) as FloatArray];
+  for (let s = 0; s < T; s++) {
+    const hBuf = hBufs[s & 1]!;
+    const cBuf = cBufs[s & 1]!;
+    const t = reverse ? T - 1 - s : s;
+    pre.set(X.subarray(t * B * G, (t + 1) * B * G));
+    gemm(hPrev, W, pre, B, G, H, false, true, true);
+    const aOff = t * B * G;
+    const yOff = t * B * 2 * H;
+    for (let b = 0; b < B; b++) {
+      const p = b * G;
+      for (let j = 0; j < H; j++) {
+        const i = sig(pre[p + j]!);
+        const f = sig(pre[p + H + j]!);
+        const g = Math.tanh(pre[p + 2 * H + j]!);
+        const o = sig(pre[p + 3 * H + j]!);
+        const cn = f * cPrev[b * H + j]! + i * g;
+        const hn = o * Math.tanh(cn);
+        act[aOff + p + j] = i;
+        act[aOff + p + H + j] = f;
+        act[aOff + p + 2 * H + j] = g;
+        act[aOff + p + 3 * H + j] = o;
+        hBuf[b * H + j] = hn;
+        cBuf[b * H + j] = cn;
+        Y[yOff + b * 2 * H + j] = hn;
+        Y[yOff + b * 2 * H + H + j] = cn;
+      }
+    }
+    hPrev = hBuf;
+    cPrev = cBuf;
+  }
+  const out = new Tensor(Y, [T, B, 2 * H], dt);
+  return record(op, [xw, whh, h0, c0], out, (grad) => {
+    const gY = grad.data as FloatArray;
+    const gX = allocate(dt, T * B * G) as FloatArray;
+    const gW = allocate(dt, G * H) as FloatArray;
+    let gh = allocate(dt, B * H) as FloatArray; // gradient flowing into h_t from step t + 1
+    let ghNext = allocate(dt, B * H) as FloatArray;
+    const gc = allocate(dt, B * H) as FloatArray; // gradient flowing into c_t from step t + 1
+    const hpBuf = allocate(dt, B * H) as FloatArray;
+    const h0d = h0.data as FloatArray;
+    const c0d = c0.data as FloatArray;
+    for (let s = T - 1; s >= 0; s--) {
+      const t = reverse ? T - 1 - s : s;
+      const prevT = reverse ? t + 1 : t - 1;
+      const first = s === 0;
+      const aOff = t * B * G;
+      const yOff = t * B * 2 * H;
+      const pOff = prevT * B * 2 * H;
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          const k = b * H + j;
+          const i = act[aOff + b * G + j]!;
+          const f = act[aOff + b * G + H + j]!;
+          const g = act[aOff + b * G + 2 * H + j]!;
+          const o = act[aOff + b * G + 3 * H + j]!;
+          const cn = Y[yOff + b * 2 * H + H + j]!;
+          const cp = first ? c0d[k]! : Y[pOff + b * 2 * H + H + j]!;
+          const tc = Math.tanh(cn);
+          const ght = gY[yOff + b * 2 * H + j]! + gh[k]!;
+          const gct = gY[yOff + b * 2 * H + H + j]! + gc[k]! + ght * o * (1 - tc * tc);
+          const q = aOff + b * G;
+          gX[q + j] = gct * g * i * (1 - i);
+          gX[q + H + j] = gct * cp * f * (1 - f);
+          gX[q + 2 * H + j] = gct * i * (1 - g * g);
+          gX[q + 3 * H + j] = ght * tc * o * (1 - o);
+          gc[k] = gct * f;
+        }
+      }
+      const dA = gX.subarray(aOff, aOff + B * G);
+      // h_{t-1}: h0, or the h half of Y's previous step
+      let hp = h0d;
+      if (!first) {
+        hp = hpBuf;
+        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) hp[b * H + j] = Y[pOff + b * 2 * H + j]!;
+      }
+      gemm(dA, hp, gW, G, H, B, true, false, true);
+      gemm(dA, W, ghNext, B, H, G, false, false, false);
+      [gh, ghNext] = [ghNext, gh];
+    }
+    return [new Tensor(gX, xw.shape, dt), new Tensor(gW, whh.shape, dt), new Tensor(gh, h0.shape, dt), new Tensor(gc, c0.shape, dt)];
+  });
+}
+
+/**
+ * A GRU layer over a whole sequence in one op: from the input projections xw [T, B, 3H] (x·W_ihᵀ +
+ * b_ih), W_hh [3H, H], b_hh [3H] (or null) and h0 [B, H], returns the hidden states [T, B, H]
+ * (`reverse` runs backwards in time). The backward is backpropagation through time.
+ */
+export function gruSequence(xw: Tensor, whh: Tensor, bhh: Tensor | null, h0: Tensor, reverse = false): Tensor {
+  const op = "gruSequence";
+  const { T, B, H } = checkSeq(op, xw, whh, 3);
+  check(h0.ndim === 2 && h0.shape[0] === B && h0.shape[1] === H, op, "h0", `shape [${B}, ${H}]`, fmtShape(h0.shape));
+  check(h0.dtype === xw.dtype, op, "h0", `dtype ${xw.dtype}`, h0.dtype);
+  if (bhh !== null) check(bhh.ndim === 1 && bhh.shape[0] === 3 * H && bhh.dtype === xw.dtype, op, "bhh", `shape [${3 * H}] of dtype ${xw.dtype}`, `${fmtShape(bhh.shape)} ${bhh.dtype}`);
+  const dt = xw.dtype;
+  const X = xw.data as FloatArray;
+  const W = whh.data as FloatArray;
+  const bh = bhh === null ? null : (bhh.data as FloatArray);
+  const G = 3 * H;
+  const Y = allocate(dt, T * B * H) as FloatArray;
+  const act = allocate(dt, T * B * G) as FloatArray; // r, z, n
+  const hgAll = allocate(dt, T * B * G) as FloatArray; // h·W_hhᵀ + b_hh per step
+  const h0d = h0.data as FloatArray;
+  let hPrev = h0d;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const off = t * B * G;
+    const hg = hgAll.subarray(off, off + B * G);
+    gemm(hPrev, W, hg, B, G, H, false, true, false);
+    for (let b = 0; b < B; b++) {
+      const p = b * G;
+      for (let j = 0; j < H; j++) {
+        if (bh !== null) {
+          hg[p + j]! += bh[j]!;
+          hg[p + H + j]! += bh[H + j]!;
+          hg[p + 2 * H + j]! += bh[2 * H + j]!;
+        }
+        const r = sig(X[off + p + j]! + hg[p + j]!);
+        const z = sig(X[off + p + H + j]! + hg[p + H + j]!);
+        const n = Math.tanh(X[off + p + 2 * H + j]! + r * hg[p + 2 * H + j]!);
+        act[off + p + j] = r;
+        act[off + p + H + j] = z;
+        act[off + p + 2 * H + j] = n;
+        Y[t * B * H + b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
+      }
+    }
+    hPrev = Y.subarray(t * B * H, (t + 1) * B * H);
+  }
+  const out = new Tensor(Y, [T, B, H], dt);
+  const inputs = bhh === null ? [xw, whh, h0] : [xw, whh, h0, bhh];
+  return record(op, inputs, out, (grad) => {
+    const gY = grad.data as FloatArray;
+    const gX = allocate(dt, T * B * G) as FloatArray;
+    const gHg = allocate(dt, B * G) as FloatArray;
+    const gW = allocate(dt, G * H) as FloatArray;
+    const gb = allocate(dt, G) as FloatArray;
+    let gh = allocate(dt, B * H) as FloatArray;
+    let next = allocate(dt, B * H) as FloatArray;
+    const ghRec = allocate(dt, B * H) as FloatArray;
+    for (let s = T - 1; s >= 0; s--) {
+      const t = reverse ? T - 1 - s : s;
+      const off = t * B * G;
+      const hp = s === 0 ? h0d : Y.subarray((reverse ? t + 1 : t - 1) * B * H, ((reverse ? t + 1 : t - 1) + 1) * B * H);
+      for (let b = 0; b < B; b++) {
+        const p = b * G;
+        for (let j = 0; j < H; j++) {
+          const k = b * H + j;
+          const r = act[off + p + j]!;
+          const z = act[off + p + H + j]!;
+          const n = act[off + p + 2 * H + j]!;
+          const go = gY[t * B * H + k]! + gh[k]!;
+          const gn = go * (1 - z) * (1 - n * n);
+          const gz = go * (hp[k]! - n) * z * (1 - z);
+          const gr = gn * hgAll[off + p + 2 * H + j]! * r * (1 - r);
+          gX[off + p + j] = gr;
+          gX[off + p + H + j] = gz;
+          gX[off + p + 2 * H + j] = gn;
+          gHg[p + j] = gr;
+          gHg[p + H + j] = gz;
+          gHg[p + 2 * H + j] = gn * r;
+          next[k] = go * z;
+        }
+      }
+      for (let b = 0; b < B; b++) for (let q = 0; q < G; q++) gb[q]! += gHg[b * G + q]!;
+      gemm(gHg, hp, gW, G, H, B, true, false, true);
+      gemm(gHg, W, ghRec, B, H, G, false, false, false);
+      for (let k = 0; k < B * H; k++) next[k]! += ghRec[k]!;
+      [gh, next] = [next, gh];
+    }
+    const res: Tensor[] = [new Tensor(gX, xw.shape, dt), new Tensor(gW, whh.shape, dt), new Tensor(gh, h0.shape, dt)];
+    if (bhh !== null) res.push(new Tensor(gb, bhh.shape, dt));
+    return res;
   });
 }
 
@@ -435,15 +652,15 @@ abstract class RNNBase extends Module {
     return [this.numLayers * (this.bidirectional ? 2 : 1), B, this.hiddenSize];
   }
 
-  /** Runs all layers; `step` advances one direction by one time step. */
-  protected runLayers(
-    x: Tensor,
-    states: Tensor[][],
-    step: (xw: Tensor, P: LayerParams, whhT: Tensor, state: Tensor[]) => { out: Tensor; state: Tensor[] },
-    gru: boolean,
-  ): { out: Tensor; states: Tensor[][] } {
+  /**
+   * Runs all layers and directions over x [T, B, F] from the initial states (per layer·direction:
+   * [h] for the GRU, [h, c] for the LSTM); returns the last layer's output [T, B, D·H] and the final
+   * states.
+   */
+  protected runLayers(x: Tensor, states: Tensor[][], kind: "lstm" | "gru"): { out: Tensor; states: Tensor[][] } {
     const T = x.shape[0]!;
     const B = x.shape[1]!;
+    const H = this.hiddenSize;
     const D = this.bidirectional ? 2 : 1;
     const finals: Tensor[][] = [];
     let layerIn = x;
@@ -453,22 +670,23 @@ abstract class RNNBase extends Module {
       for (let d = 0; d < D; d++) {
         const P = this.layerParams(l, d);
         const F = layerIn.shape[2]!;
-        // input projections of all steps at once; the LSTM folds both biases in here
+        // input projections of all steps in one product; the LSTM folds both biases in here
         let xw = matmul(layerIn.reshape([T * B, F]), transpose(P.wih));
         if (P.bih !== null) xw = add(xw, P.bih);
-        if (!gru && P.bhh !== null) xw = add(xw, P.bhh);
-        const steps = split(xw.reshape([T, B, xw.shape[1]!]), 1, 0);
-        const whhT = transpose(P.whh);
-        let state = states[l * D + d]!;
-        const outs: Tensor[] = new Array(T);
-        for (let s = 0; s < T; s++) {
-          const t = d === 1 ? T - 1 - s : s;
-          const r = step(steps[t]!.reshape([B, xw.shape[1]!]), P, whhT, state);
-          state = r.state;
-          outs[t] = r.out;
+        if (kind === "lstm" && P.bhh !== null) xw = add(xw, P.bhh);
+        xw = xw.reshape([T, B, xw.shape[1]!]);
+        const st = states[l * D + d]!;
+        const last = d === 1 ? 0 : T - 1;
+        if (kind === "lstm") {
+          const Y = lstmSequence(xw, P.whh, st[0]!, st[1]!, d === 1);
+          dirOuts.push(narrow(Y, 2, 0, H));
+          const fin = narrow(Y, 0, last, 1).reshape([B, 2 * H]);
+          finals.push([narrow(fin, 1, 0, H), narrow(fin, 1, H, H)]);
+        } else {
+          const Y = gruSequence(xw, P.whh, P.bhh, st[0]!, d === 1);
+          dirOuts.push(Y);
+          finals.push([narrow(Y, 0, last, 1).reshape([B, H])]);
         }
-        finals.push(state);
-        dirOuts.push(stack(outs, 0));
       }
       layerIn = D === 1 ? dirOuts[0]! : concat(dirOuts, 2);
     }
@@ -513,16 +731,7 @@ export class LSTM extends RNNBase {
     const hs = split(h0, 1, 0).map((t) => t.reshape([B, H]));
     const cs = split(c0, 1, 0).map((t) => t.reshape([B, H]));
     const states = hs.map((h, i) => [h, cs[i]!]);
-    const r = this.runLayers(
-      x,
-      states,
-      (xw, _P, whhT, [h, c]) => {
-        const hc = lstmGates(add(xw, matmul(h!, whhT)), c!);
-        const hn = narrow(hc, 1, 0, H);
-        return { out: hn, state: [hn, narrow(hc, 1, H, H)] };
-      },
-      false,
-    );
+    const r = this.runLayers(x, states, "lstm");
     let out = r.out;
     let hN = stack(
       r.states.map((s) => s[0]!),
@@ -557,17 +766,7 @@ export class GRU extends RNNBase {
     const sshape = this.stateShape(B);
     const h0 = hx ? checkState("GRU", "hx", hx, sshape) : zeros(sshape, { dtype: x.dtype });
     const states = split(h0, 1, 0).map((t) => [t.reshape([B, H])]);
-    const r = this.runLayers(
-      x,
-      states,
-      (xw, P, whhT, [h]) => {
-        let hg = matmul(h!, whhT);
-        if (P.bhh !== null) hg = add(hg, P.bhh);
-        const hn = gruGates(xw, hg, h!);
-        return { out: hn, state: [hn] };
-      },
-      true,
-    );
+    const r = this.runLayers(x, states, "gru");
     let out = r.out;
     let hN = stack(
       r.states.map((s) => s[0]!),
