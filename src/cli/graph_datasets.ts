@@ -137,7 +137,7 @@ function tuDataset(name: string, file: string, title: string): void {
       const shipped = tu.folds;
       const folds = (req: ProtocolRequest) => {
         const k = req.folds > 0 ? req.folds : 10;
-        if (k === 10 && shipped !== undefined && req.seeds === 1) return { k, splits: shipped, note: "shipped 10-fold splits (Errica et al. 2020)" };
+        if (k === 10 && shipped !== undefined) return { k, splits: shipped, note: "shipped 10-fold splits (Errica et al. 2020)" };
         return { k, splits: null, note: `stratified ${k}-fold CV (seeded, 10% validation)` };
       };
       return {
