@@ -18,15 +18,17 @@ import {
   mean,
   mul,
   opError,
+  indexSelect,
   scatterSoftmax,
   SparseMatrix,
+  spmm,
   sum,
-  type Tensor,
+  Tensor,
   zeros,
 } from "../../tensor/index.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { addSelfLoops, fastDropout, linear, removeSelfLoops, selectEdges } from "./utils.js";
+import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import { addSelfLoops, edgeRows, fastDropout, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Options of {@link GATConv} and {@link GATv2Conv}. */
 export interface GATConvOptions {
@@ -60,14 +62,99 @@ export function glorotAtt(t: Tensor): Tensor {
 }
 
 /**
- * Self-loop handling shared by the attention layers: drops the existing loops and adds one per
- * node (of the first min(numSources, numTargets) nodes), filling edge features with `fill`.
+ * Edge preparation shared by the attention layers, cached per input edge index: optionally drop
+ * the existing self loops and add one per node (of the first `numNodes` nodes; edge features of the
+ * new loops are `fill` or the mean of the node's incoming edge features), then put the edges in
+ * target-major order (sorted by target, then source), the storage order of the adjacency, so the
+ * fused path needs no reordering of the attention coefficients.
  */
-export function withSelfLoops(edgeIndex: Tensor, edgeAttr: Tensor | null, numNodes: number, fill: number | "mean"): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
-  const E = edgeIndex.shape[1]!;
-  const r = removeSelfLoops(edgeIndex);
-  const attr = selectEdges(edgeAttr, r.kept, E);
-  return addSelfLoops(r.edgeIndex, numNodes, attr, fill);
+export class AttentionEdges {
+  private memo: { src: Tensor; version: number; numNodes: number; loops: boolean; ei: Tensor; kept: Int32Array; perm: Tensor } | null = null;
+
+  /** The prepared edge index and edge features (differentiable in `edgeAttr`). */
+  prepare(edgeIndex: Tensor, edgeAttr: Tensor | null, numNodes: number, addLoops: boolean, fill: number | "mean"): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
+    let m = this.memo;
+    if (m === null || m.src !== edgeIndex || m.version !== edgeIndex.version || m.numNodes !== numNodes || m.loops !== addLoops) {
+      const E0 = edgeIndex.shape[1]!;
+      let kept: Int32Array;
+      let ei = edgeIndex;
+      if (addLoops) {
+        const r = removeSelfLoops(edgeIndex);
+        kept = r.kept;
+        ei = addSelfLoops(r.edgeIndex, numNodes).edgeIndex;
+      } else {
+        kept = new Int32Array(E0);
+        for (let e = 0; e < E0; e++) kept[e] = e;
+      }
+      const { src, dst, numEdges } = edgeRows("attention", ei);
+      const order = Array.from({ length: numEdges }, (_, e) => e);
+      order.sort((a, b) => dst[a]! - dst[b]! || src[a]! - src[b]! || a - b);
+      const perm = Int32Array.from(order);
+      const s2 = new Int32Array(numEdges);
+      const d2 = new Int32Array(numEdges);
+      for (let k = 0; k < numEdges; k++) {
+        s2[k] = src[perm[k]!]!;
+        d2[k] = dst[perm[k]!]!;
+      }
+      m = { src: edgeIndex, version: edgeIndex.version, numNodes, loops: addLoops, ei: makeEdgeIndex(s2, d2), kept, perm: int32(perm) };
+      this.memo = m;
+    }
+    let attr: Tensor | null = null;
+    if (edgeAttr !== null && edgeAttr !== undefined) {
+      const E0 = edgeIndex.shape[1]!;
+      check(edgeAttr.shape[0] === E0, "attention", "edgeAttr", `first axis ${E0} (one row per edge)`, fmtShape(edgeAttr.shape));
+      attr = selectEdges(edgeAttr, m.kept, E0);
+      if (addLoops) attr = addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, numNodes, attr, fill).edgeAttr;
+      attr = indexSelect(attr!, 0, m.perm);
+    }
+    return { edgeIndex: m.ei, edgeAttr: attr };
+  }
+}
+
+const blockCache = new WeakMap<SparseMatrix, Map<number, SparseMatrix>>();
+
+/** The block-diagonal pattern diag(A, …, A) (H blocks) of a pattern A, cached per A. */
+function blockPattern(a: SparseMatrix, H: number): SparseMatrix {
+  let byH = blockCache.get(a);
+  if (byH === undefined) {
+    byH = new Map();
+    blockCache.set(a, byH);
+  }
+  let big = byH.get(H);
+  if (big === undefined) {
+    const [R, C] = a.shape;
+    const nnz = a.nnz;
+    const rowPtr = new Int32Array(H * R + 1);
+    const col = new Int32Array(H * nnz);
+    for (let h = 0; h < H; h++) {
+      for (let r = 0; r < R; r++) rowPtr[h * R + r] = h * nnz + a.rowPtr[r]!;
+      for (let q = 0; q < nnz; q++) col[h * nnz + q] = h * C + a.col[q]!;
+    }
+    rowPtr[H * R] = H * nnz;
+    big = SparseMatrix.fromCsr(rowPtr, col, { shape: [H * R, H * C] });
+    byH.set(H, big);
+  }
+  return big;
+}
+
+/**
+ * Σ_j α^h_ij x^h_j for every head h at once: `alpha` [E, H] (edge order of the propagation), `x`
+ * [N_source, H, C] → [N_target, H, C], as one sparse-dense product with the block-diagonal
+ * adjacency diag(A_1, …, A_H) (A_h holding head h's coefficients), so no [E, H, C] tensor is formed.
+ */
+export function headwiseAggregate(ctx: PropagateContext, alpha: Tensor, x: Tensor): Tensor {
+  const H = x.shape[1]!;
+  const C = x.shape[2]!;
+  const Ns = x.shape[0]!;
+  const pattern = ctx.adjacency();
+  const perm = pattern.perm;
+  let identity = true;
+  for (let p = 0; p < perm.length && identity; p++) if (perm[p] !== p) identity = false;
+  const a = identity ? alpha : indexSelect(alpha, 0, int32(perm));
+  if (H === 1) return spmm(pattern.withValues(a.reshape(-1)), x.reshape(Ns, C)).reshape(-1, 1, C);
+  const big = blockPattern(pattern, H).withValues(a.transpose(0, 1).reshape(-1));
+  const out = spmm(big, x.permute(1, 0, 2).reshape(H * Ns, C));
+  return out.reshape(H, ctx.sizeI, C).permute(1, 0, 2);
 }
 
 /** Graph attention layer; see the file header. */
@@ -92,6 +179,7 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
   attEdge: Parameter | null = null;
   bias: Parameter | null;
   private _alpha: Tensor | null = null;
+  private readonly _edges = new AttentionEdges();
 
   constructor(inChannels: number | readonly [number, number], outChannels: number, opts: GATConvOptions = {}) {
     super({ aggr: "sum" });
@@ -159,8 +247,8 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
     const Ns = xs.shape[0]!;
     const Nt = xt?.shape[0] ?? Ns;
     let { edgeIndex: ei } = edgesOf("GATConv", edgeIndex, null, Array.isArray(x) ? null : Ns);
-    let ea = edgeAttr;
-    if (this.addSelfLoops) ({ edgeIndex: ei, edgeAttr: ea } = withSelfLoops(ei, ea, Math.min(Ns, Nt), this.fillValue));
+    let ea: Tensor | null;
+    ({ edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(ei, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue));
     let out = this.propagate(ei, { x: [xs, xt], alpha: [alphaSrc, alphaDst], edgeAttr: ea, size: [Ns, Nt] });
     out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
     if (this.bias !== null) out = add(out, this.bias);
@@ -173,19 +261,39 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
     return out;
   }
 
-  override message(inputs: MessageInputs, ctx: PropagateContext): Tensor {
-    let logits = inputs.alpha_j!;
-    const ai = inputs.alpha_i;
-    if (ai !== undefined) logits = add(logits, ai);
-    const ea = inputs.edgeAttr;
-    if (ea !== undefined && this.linEdge !== null && this.attEdge !== null) {
-      const e = this.linEdge.forward(ea).reshape(-1, this.heads, this.outChannels);
+  /** α [E, H] from the gathered logits (softmax over each target's edges, dropout in training). */
+  private attention(alphaJ: Tensor, alphaI: Tensor | undefined, edgeAttr: Tensor | undefined, ctx: PropagateContext): Tensor {
+    let logits = alphaI === undefined ? alphaJ : add(alphaJ, alphaI);
+    if (edgeAttr !== undefined && this.linEdge !== null && this.attEdge !== null) {
+      const e = this.linEdge.forward(edgeAttr).reshape(-1, this.heads, this.outChannels);
       logits = add(logits, sum(mul(e, this.attEdge), -1));
     }
     let alpha = scatterSoftmax(leakyRelu(logits, this.negativeSlope), ctx.index, ctx.sizeI);
     this._alpha = alpha;
     if (this.dropout > 0 && this.training) alpha = fastDropout(alpha, this.dropout, true);
+    return alpha;
+  }
+
+  override message(inputs: MessageInputs, ctx: PropagateContext): Tensor {
+    const alpha = this.attention(inputs.alpha_j!, inputs.alpha_i, inputs.edgeAttr, ctx);
     return mul(inputs.x_j!, alpha.unsqueeze(-1));
+  }
+
+  protected override supportsFusion(): boolean {
+    return true;
+  }
+
+  /** The same as message + sum, with α·x_j summed per head by a sparse-dense product (no [E, H, C] tensors). */
+  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    const [aSrc, aDst] = inputs.alpha as readonly [Tensor, Tensor | null];
+    const ea = inputs.edgeAttr;
+    const alpha = this.attention(
+      indexSelect(aSrc, 0, ctx.edgeIndexJ),
+      aDst === null ? undefined : indexSelect(aDst, 0, ctx.edgeIndexI),
+      ea instanceof Tensor ? ea : undefined,
+      ctx,
+    );
+    return headwiseAggregate(ctx, alpha, sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -8,10 +8,10 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, leakyRelu, mean, mul, scatterSoftmax, type SparseMatrix, sum, type Tensor, zeros } from "../../tensor/index.js";
-import { type AttentionOutput, type GATConvOptions, glorotAtt, withSelfLoops } from "./gat_conv.js";
+import { add, check, fmtShape, indexSelect, leakyRelu, mean, mul, scatterSoftmax, type SparseMatrix, sum, Tensor, zeros } from "../../tensor/index.js";
+import { AttentionEdges, type AttentionOutput, type GATConvOptions, glorotAtt, headwiseAggregate } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
+import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs } from "./message_passing.js";
 import { fastDropout, linear } from "./utils.js";
 
 /** Options of {@link GATv2Conv}. */
@@ -40,6 +40,7 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
   linEdge: Linear | null = null;
   bias: Parameter | null;
   private _alpha: Tensor | null = null;
+  private readonly _edges = new AttentionEdges();
 
   constructor(inChannels: number | readonly [number, number], outChannels: number, opts: GATv2ConvOptions = {}) {
     super({ aggr: "sum" });
@@ -88,8 +89,8 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
     const Ns = xl.shape[0]!;
     const Nt = xr.shape[0]!;
     let { edgeIndex: ei } = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns);
-    let ea = edgeAttr;
-    if (this.addSelfLoops) ({ edgeIndex: ei, edgeAttr: ea } = withSelfLoops(ei, ea, Math.min(Ns, Nt), this.fillValue));
+    let ea: Tensor | null;
+    ({ edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(ei, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue));
     let out = this.propagate(ei, { x: [xl, xr], edgeAttr: ea, size: [Ns, Nt] });
     out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
     if (this.bias !== null) out = add(out, this.bias);
@@ -98,16 +99,32 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
     return returnAttentionWeights ? [out, [ei, alpha!]] : out;
   }
 
-  override message(inputs: MessageInputs, ctx: PropagateContext): Tensor {
-    const xj = inputs.x_j!;
-    let h = add(xj, inputs.x_i!);
-    const ea = inputs.edgeAttr;
-    if (ea !== undefined && this.linEdge !== null) h = add(h, this.linEdge.forward(ea).reshape(-1, this.heads, this.outChannels));
+  /** α [E, H] from the gathered source/target features. */
+  private attention(xj: Tensor, xi: Tensor, edgeAttr: Tensor | undefined, ctx: PropagateContext): Tensor {
+    let h = add(xj, xi);
+    if (edgeAttr !== undefined && this.linEdge !== null) h = add(h, this.linEdge.forward(edgeAttr).reshape(-1, this.heads, this.outChannels));
     const logits = sum(mul(leakyRelu(h, this.negativeSlope), this.att), -1);
     let alpha = scatterSoftmax(logits, ctx.index, ctx.sizeI);
     this._alpha = alpha;
     if (this.dropout > 0 && this.training) alpha = fastDropout(alpha, this.dropout, true);
-    return mul(xj, alpha.unsqueeze(-1));
+    return alpha;
+  }
+
+  override message(inputs: MessageInputs, ctx: PropagateContext): Tensor {
+    const xj = inputs.x_j!;
+    return mul(xj, this.attention(xj, inputs.x_i!, inputs.edgeAttr, ctx).unsqueeze(-1));
+  }
+
+  protected override supportsFusion(): boolean {
+    return true;
+  }
+
+  /** As message + sum, with the weighted sum done per head by a sparse-dense product. */
+  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    const [xl, xr] = inputs.x as readonly [Tensor, Tensor];
+    const ea = inputs.edgeAttr;
+    const alpha = this.attention(indexSelect(xl, 0, ctx.edgeIndexJ), indexSelect(xr, 0, ctx.edgeIndexI), ea instanceof Tensor ? ea : undefined, ctx);
+    return headwiseAggregate(ctx, alpha, xl);
   }
 
   override extraRepr(): string {

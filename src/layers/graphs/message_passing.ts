@@ -354,12 +354,12 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
       let adj = struct.adj.get(mkey);
       if (adj === undefined) {
         const ptr = pattern.rowPtr;
-        const w = new Float32Array(pattern.nnz);
+        const w = new Float64Array(pattern.nnz);
         for (let r = 0; r < sizeI; r++) {
           const d = ptr[r + 1]! - ptr[r]!;
           for (let p = ptr[r]!; p < ptr[r + 1]!; p++) w[p] = 1 / d;
         }
-        adj = pattern.withValues(new Tensor(w, [w.length], "float32"));
+        adj = pattern.withValues(new Tensor(w, [w.length], "float64"));
         struct.adj.set(mkey, adj);
       }
       return adj;
