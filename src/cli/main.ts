@@ -5,6 +5,7 @@ import "./train.js";
 import "./check.js";
 
 export { type CliIO, type Command, registerCommand, UsageError } from "./command.js";
+export { type DatasetSpec, type ModelSpec, registerDataset, registerModel } from "./registry.js";
 
 /** The default IO: console for lines, `process.stderr` for progress. */
 export function processIO(): CliIO {
