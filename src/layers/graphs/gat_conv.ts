@@ -246,9 +246,8 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
     const alphaDst = xt === null ? null : sum(mul(xt, this.attDst), -1);
     const Ns = xs.shape[0]!;
     const Nt = xt?.shape[0] ?? Ns;
-    let { edgeIndex: ei } = edgesOf("GATConv", edgeIndex, null, Array.isArray(x) ? null : Ns);
-    let ea: Tensor | null;
-    ({ edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(ei, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue));
+    const raw = edgesOf("GATConv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
+    const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(raw, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue);
     let out = this.propagate(ei, { x: [xs, xt], alpha: [alphaSrc, alphaDst], edgeAttr: ea, size: [Ns, Nt] });
     out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
     if (this.bias !== null) out = add(out, this.bias);

@@ -88,9 +88,8 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
     const xr = b === a && this.shareWeights ? xl : this.linR.forward(b).reshape(-1, H, C);
     const Ns = xl.shape[0]!;
     const Nt = xr.shape[0]!;
-    let { edgeIndex: ei } = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns);
-    let ea: Tensor | null;
-    ({ edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(ei, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue));
+    const raw = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
+    const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(raw, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue);
     let out = this.propagate(ei, { x: [xl, xr], edgeAttr: ea, size: [Ns, Nt] });
     out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
     if (this.bias !== null) out = add(out, this.bias);
