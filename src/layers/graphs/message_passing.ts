@@ -82,7 +82,7 @@ export interface MessagePassingOptions {
 
 interface StructureEntry {
   version: number;
-  /** Validated bounds (sizeJ, sizeI) for the rows, -1 when not validated yet. */
+  /** Keys (flow, sizeJ, sizeI) whose node ids have been bounds-checked. */
   checked: Map<string, true>;
   adj: Map<string, SparseMatrix>;
   weighted: WeakMap<Tensor, { version: number; adj: SparseMatrix }>;
