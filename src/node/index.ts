@@ -2,3 +2,4 @@
 export * from "./io.js";
 export * from "./datasets.js";
 export * from "./molecules.js";
+export * from "./images.js";

@@ -6,3 +6,5 @@ export * from "./splits.js";
 export * from "./tu.js";
 export * from "./molecules.js";
 export * from "./nbody.js";
+export * from "./mnist.js";
+export * from "./modelnet.js";
