@@ -252,10 +252,10 @@ describe("known values on a 3-node path", () => {
   it("GatedGraphConv: GRU over summed messages", () => {
     const conv = new GatedGraphConv(1, 1).double();
     set(conv.weight, [[[1]]]);
-    set(conv.rnn.weightIh, [[0], [0], [1]]);
-    set(conv.rnn.weightHh, [[0], [0], [0]]);
-    set(conv.rnn.biasIh, [0, 0, 0]);
-    set(conv.rnn.biasHh, [0, 0, 0]);
+    set(conv.rnn.weight_ih, [[0], [0], [1]]);
+    set(conv.rnn.weight_hh, [[0], [0], [0]]);
+    set(conv.rnn.bias_ih, [0, 0, 0]);
+    set(conv.rnn.bias_hh, [0, 0, 0]);
     const t = Math.tanh;
     expectClose(col(conv.forward(x3, path)), [0.5 * t(2) + 0.5, 0.5 * t(4) + 1, 0.5 * t(2) + 1.5]);
   });

@@ -3,7 +3,7 @@
  *
  *   h_i^(0) = x_i ‖ 0,   m_i^(l+1) = Σ_{j ∈ N(i)} e_ji · Θ^(l) h_j^(l),   h_i^(l+1) = GRU(m_i^(l+1), h_i^(l))
  *
- * for `numLayers` steps; the input is zero-padded to `outChannels`. The message is linear, so each
+ * for `numLayers` steps (the GRU cell is `nn`'s GRUCell); the input is zero-padded to `outChannels`. The message is linear, so each
  * step is one cached sparse-dense product.
  */
 import { uniform } from "../../nn/init.js";
@@ -12,7 +12,7 @@ import { concat, fmtShape, mul, opError, type SparseMatrix, spmm, type Tensor, z
 import type { AggrSpec } from "./aggregation.js";
 import { edgesOf } from "./gcn_conv.js";
 import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
-import { GRUCell } from "./rnn.js";
+import { GRUCell } from "../../nn/rnn.js";
 
 /** Options of {@link GatedGraphConv}. */
 export interface GatedGraphConvOptions {

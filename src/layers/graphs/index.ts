@@ -23,7 +23,6 @@ export * from "./cheb_conv.js";
 export * from "./gat_conv.js";
 export * from "./gatv2_conv.js";
 export * from "./transformer_conv.js";
-export * from "./rnn.js";
 export * from "./gated_graph_conv.js";
 export * from "./gcn2_conv.js";
 export * from "./nn_conv.js";

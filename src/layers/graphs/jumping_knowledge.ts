@@ -9,7 +9,7 @@
 import type { Linear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
 import { check, concat, max, mul, opError, softmax, stack, sum, type Tensor } from "../../tensor/index.js";
-import { LSTMCell } from "./rnn.js";
+import { LSTMCell } from "../../nn/rnn.js";
 import { linear } from "./utils.js";
 
 /** Modes of {@link JumpingKnowledge}. */

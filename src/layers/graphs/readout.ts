@@ -12,7 +12,7 @@
 import { Module } from "../../nn/module.js";
 import { check, concat, fmtShape, indexSelect, mul, scatter, scatterSoftmax, sum, type Tensor, zeros } from "../../tensor/index.js";
 import { batchSize } from "./pool.js";
-import { LSTMCell } from "./rnn.js";
+import { LSTMCell } from "../../nn/rnn.js";
 
 function batchOrZeros(x: Tensor, batch: Tensor | null): Tensor {
   return batch ?? zeros([x.shape[0]!], { dtype: "int32" });
