@@ -20,6 +20,8 @@ import {
   type Tensor,
   tensor,
 } from "./helpers/graphs.js";
+import * as root from "../src/index.js";
+import * as graphs from "../src/layers/graphs/index.js";
 import { checkPermutationEquivariance, checkPermutationInvariance, type TestGraph } from "./helpers/permutation.js";
 
 function graph(): TestGraph {
@@ -60,6 +62,11 @@ describe.each(models)("$name", ({ make, out }) => {
 });
 
 describe("model details", () => {
+  it("every graph-layer export reaches the package root unambiguously", () => {
+    const lost = Object.keys(graphs).filter((k) => (root as Record<string, unknown>)[k] !== (graphs as Record<string, unknown>)[k]);
+    expect(lost).toEqual([]);
+  });
+
   it("the last layer is plain without JK; hidden layers get act/dropout (train differs from eval)", () => {
     manualSeed(2);
     const m = new GCN(5, 8, 2, 3, { dropout: 0.5 }).double();
