@@ -168,7 +168,8 @@ export function uniform(shape: Shape, low: number, high: number, opts: RandomOpt
   const g = opts.generator ?? getDefaultGenerator();
   const dtype = opts.dtype ?? "float32";
   const arr = allocate(dtype, shapeSize(shape));
-  for (let i = 0; i < arr.length; i++) arr[i] = g.uniform(low, high);
+  if (arr instanceof Float32Array || arr instanceof Float64Array) g.fillUniform(arr, low, high);
+  else for (let i = 0; i < arr.length; i++) arr[i] = g.uniform(low, high);
   return finish(new Tensor(arr, shape, dtype), opts);
 }
 
@@ -180,7 +181,8 @@ export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?:
   const arr = allocate(dtype, shapeSize(shape));
   const mean = opts.mean ?? 0;
   const std = opts.std ?? 1;
-  for (let i = 0; i < arr.length; i++) arr[i] = g.normal(mean, std);
+  if (arr instanceof Float32Array || arr instanceof Float64Array) g.fillNormal(arr, mean, std);
+  else for (let i = 0; i < arr.length; i++) arr[i] = Math.round(g.normal(mean, std));
   return finish(new Tensor(arr, shape, dtype), opts);
 }
 

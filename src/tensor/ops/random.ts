@@ -10,7 +10,7 @@ import { mul } from "./elementwise.js";
  * Inverted dropout: each element is zeroed with probability `p` and the survivors are scaled by
  * `1 / (1 − p)`, so the expectation is unchanged. With `training = false` or `p = 0` the input is
  * returned as is. Draws come from `generator` (default: the global seeded generator), one per
- * element in row-major order.
+ * element in row-major order (24-bit resolution of the keep probability).
  */
 export function dropout(a: Tensor, p = 0.5, training = true, generator?: Generator): Tensor {
   if (!(a instanceof Tensor)) opError("dropout", "a", "a Tensor", typeof a);
@@ -19,15 +19,10 @@ export function dropout(a: Tensor, p = 0.5, training = true, generator?: Generat
   if (!isFloat(a.dtype)) opError("dropout", "a", "a float32 or float64 tensor", a.dtype);
   const g = generator ?? getDefaultGenerator();
   const scale = 1 / (1 - p);
-  const mask = allocate(a.dtype, a.size);
+  const mask = g.fillBernoulli(allocate(a.dtype, a.size) as Float32Array | Float64Array, 1 - p, scale);
   const out = allocate(a.dtype, a.size);
   const d = a.data;
-  for (let i = 0; i < mask.length; i++) {
-    if (g.random() >= p) {
-      mask[i] = scale;
-      out[i] = d[i]! * scale;
-    }
-  }
+  for (let i = 0; i < mask.length; i++) out[i] = d[i]! * mask[i]!;
   const m = new Tensor(mask, a.shape, a.dtype);
   return record("dropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
 }
