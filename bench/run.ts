@@ -16,6 +16,7 @@ import { activeKernelBackend, type KernelBackend, setKernelBackend } from "../sr
 import { type Bench, type BenchSuite, emit, sig, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
 import { convSuite } from "./conv.js";
+import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -57,7 +58,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Every bench suite. Register new bench files here. */
 function suites(root: string, args: Args): BenchSuite[] {
-  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite()];
+  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite()];
 }
 
 function selected(name: string, filters: string[]): boolean {

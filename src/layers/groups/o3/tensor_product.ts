@@ -14,6 +14,9 @@ import { Module, Parameter } from "../../../nn/module.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
 import { randn } from "../../../tensor/creation.js";
 import type { Generator } from "../../../tensor/rng.js";
+import { record } from "../../../tensor/autograd.js";
+import { gemm } from "../../../kernels/index.js";
+import { allocate } from "../../../tensor/dtype.js";
 import { Tensor } from "../../../tensor/tensor.js";
 import { Irreps } from "../../../symmetry/o3/irreps.js";
 import { wigner3j } from "../../../symmetry/o3/wigner.js";
@@ -73,7 +76,7 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
   readonly sharedWeights: boolean;
   /** Internal weights [weightNumel] (null when weights are given to forward). */
   weight: Parameter | null;
-  private readonly _w3j: Map<string, Tensor> = new Map();
+  private _plans: PathPlan[] | null = null;
 
   constructor(
     irrepsIn1: Irreps | string,
@@ -154,20 +157,70 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
     this.weight = internal && offset > 0 ? new Parameter(randn([offset], { generator: opts.generator })) : null;
   }
 
-  private w3j(l1: number, l2: number, l3: number, dtype: "float32" | "float64"): Tensor {
-    const key = `${l1},${l2},${l3},${dtype}`;
-    let t = this._w3j.get(key);
-    if (!t) {
-      const c = wigner3j(l1, l2, l3);
-      t = new Tensor(dtype === "float32" ? Float32Array.from(c) : c, [2 * l1 + 1, (2 * l2 + 1) * (2 * l3 + 1)], dtype);
-      this._w3j.set(key, t);
+  /** The execution plan of each path (offsets, sizes, sparse Wigner-3j coefficients), built once. */
+  private plans(): PathPlan[] {
+    if (this._plans) return this._plans;
+    const s1 = this.irrepsIn1.slices();
+    const s2 = this.irrepsIn2.slices();
+    const s3 = this.irrepsOut.slices();
+    const plans: PathPlan[] = [];
+    for (const ins of this.instructions) {
+      const { mul: U, ir: ir1 } = this.irrepsIn1.items[ins.iIn1]!;
+      const { mul: V, ir: ir2 } = this.irrepsIn2.items[ins.iIn2]!;
+      const { mul: Wm, ir: ir3 } = this.irrepsOut.items[ins.iOut]!;
+      if (U === 0 || V === 0 || Wm === 0) continue;
+      const d1 = ir1.dim;
+      const d2 = ir2.dim;
+      const d3 = ir3.dim;
+      const c = wigner3j(ir1.l, ir2.l, ir3.l);
+      let cmax = 0;
+      for (const v of c) cmax = Math.max(cmax, Math.abs(v));
+      const ci: number[] = [];
+      const cj: number[] = [];
+      const ck: number[] = [];
+      const cv: number[] = [];
+      for (let i = 0; i < d1; i++) {
+        for (let j = 0; j < d2; j++) {
+          for (let k = 0; k < d3; k++) {
+            const v = c[(i * d2 + j) * d3 + k]!;
+            if (Math.abs(v) > 1e-14 * cmax) {
+              ci.push(i);
+              cj.push(j);
+              ck.push(k);
+              cv.push(v);
+            }
+          }
+        }
+      }
+      plans.push({
+        mode: ins.connectionMode,
+        U,
+        V,
+        W: Wm,
+        d1,
+        d2,
+        d3,
+        o1: s1[ins.iIn1]![0],
+        o2: s2[ins.iIn2]![0],
+        o3: s3[ins.iOut]![0],
+        hasWeight: ins.hasWeight,
+        wOff: ins.weightOffset,
+        pw: ins.pathWeight,
+        ci: Int32Array.from(ci),
+        cj: Int32Array.from(cj),
+        ck: Int32Array.from(ck),
+        cv: Float64Array.from(cv),
+      });
     }
-    return t;
+    this._plans = plans;
+    return plans;
   }
 
   /**
-   * x1 [..., dim1], x2 [..., dim2] (same leading shape, or one of them with a single row broadcast),
-   * weight: internal, or [weightNumel] (shared) / [..., weightNumel] (per sample). Returns [..., dimOut].
+   * x1 [..., dim1], x2 [..., dim2] (same leading shape), weight: internal, or [weightNumel] (shared)
+   * / [..., weightNumel] (per sample). Returns [..., dimOut]. One fused op: per sample and path it
+   * contracts the inputs with the sparse Wigner-3j coefficients and mixes multiplicities with the
+   * path's weights; the backward pass recomputes the contraction.
    */
   forward(x1: Tensor, x2: Tensor, weight?: Tensor): Tensor {
     this.irrepsIn1.check("TensorProduct", x1, "x1");
@@ -178,84 +231,259 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
       throw new ErlangenError(`TensorProduct: argument 'x2' expected leading shape ${fmtShape(lead)} like x1, got ${fmtShape(lead2)}`);
     }
     const Z = lead.reduce((p, q) => p * q, 1);
-    let w = weight ?? this.weight;
+    let w: Tensor | null = weight ?? this.weight;
+    const perSample = !this.sharedWeights;
     if (this.weightNumel > 0) {
       if (!w) throw new ErlangenError(`TensorProduct: argument 'weight' expected a tensor of ${this.weightNumel} weights (the module has no internal weights), got none`);
-      const perSample = !this.sharedWeights;
       const expected = perSample ? [...lead, this.weightNumel] : [this.weightNumel];
       if (w.size !== expected.reduce((p, q) => p * q, 1) || w.shape[w.ndim - 1] !== this.weightNumel) {
         throw new ErlangenError(`TensorProduct: argument 'weight' expected shape ${fmtShape(expected)}, got ${fmtShape(w.shape)}`);
       }
-      w = perSample ? w.reshape(Z, this.weightNumel) : w.reshape(this.weightNumel);
-    }
-    const dtype = x1.dtype === "float64" ? "float64" : "float32";
-    const a = x1.reshape(Z, this.irrepsIn1.dim);
-    const b = x2.reshape(Z, this.irrepsIn2.dim);
-    const s1 = this.irrepsIn1.slices();
-    const s2 = this.irrepsIn2.slices();
-    const outParts: (Tensor | null)[] = this.irrepsOut.items.map(() => null);
-    for (const ins of this.instructions) {
-      const { mul: U, ir: ir1 } = this.irrepsIn1.items[ins.iIn1]!;
-      const { mul: V, ir: ir2 } = this.irrepsIn2.items[ins.iIn2]!;
-      const { mul: Wm, ir: ir3 } = this.irrepsOut.items[ins.iOut]!;
-      if (U === 0 || V === 0 || Wm === 0) continue;
-      const d1 = ir1.dim;
-      const d2 = ir2.dim;
-      const d3 = ir3.dim;
-      const xa = a.narrow(1, s1[ins.iIn1]![0], U * d1).reshape(Z, U, d1);
-      const xb = b.narrow(1, s2[ins.iIn2]![0], V * d2).reshape(Z, V, d2);
-      const C = this.w3j(ir1.l, ir2.l, ir3.l, dtype);
-      // A[z, u, j, k] = Σ_i x1[z,u,i] C[i,j,k]
-      const A = xa.reshape(Z * U, d1).matmul(C).reshape(Z, U, d2, d3);
-      let wPath: Tensor | null = null;
-      if (ins.hasWeight && w) {
-        wPath = this.sharedWeights
-          ? w.narrow(0, ins.weightOffset, ins.weightNumel).reshape(ins.pathShape)
-          : w.narrow(1, ins.weightOffset, ins.weightNumel).reshape(Z, ...ins.pathShape);
-      }
-      let out: Tensor; // [Z, Wm, d3]
-      const mode = ins.connectionMode;
-      if (mode === "uuu" || mode === "uuw") {
-        // T[z, u, k] = Σ_j A[z,u,j,k] x2[z,u,j]
-        const T = A.permute([0, 1, 3, 2]).reshape(Z * U, d3, d2).bmm(xb.reshape(Z * U, d2, 1)).reshape(Z, U, d3);
-        if (mode === "uuu") {
-          out = wPath ? T.mul(this.sharedWeights ? wPath.reshape(1, U, 1) : wPath.reshape(Z, U, 1)) : T;
-        } else {
-          const Tt = T.permute([0, 2, 1]); // [Z, d3, U]
-          out = (this.sharedWeights ? Tt.reshape(Z * d3, U).matmul(wPath!).reshape(Z, d3, Wm) : Tt.bmm(wPath!)).permute([0, 2, 1]);
-        }
-      } else {
-        // T[z, u, k, v] = Σ_j A[z,u,j,k] x2[z,v,j]
-        const T = A.permute([0, 1, 3, 2]).reshape(Z, U * d3, d2).bmm(xb.transpose(1, 2)).reshape(Z, U, d3, V);
-        if (mode === "uvw") {
-          const Tt = T.permute([0, 2, 1, 3]).reshape(Z, d3, U * V);
-          out = (this.sharedWeights ? Tt.reshape(Z * d3, U * V).matmul(wPath!.reshape(U * V, Wm)).reshape(Z, d3, Wm) : Tt.bmm(wPath!.reshape(Z, U * V, Wm))).permute([0, 2, 1]);
-        } else if (mode === "uvu") {
-          const wv = wPath ? (this.sharedWeights ? wPath.reshape(1, U, 1, V) : wPath.reshape(Z, U, 1, V)) : null;
-          out = (wv ? T.mul(wv) : T).sum(3);
-        } else if (mode === "uvv") {
-          const wv = wPath ? (this.sharedWeights ? wPath.reshape(1, U, 1, V) : wPath.reshape(Z, U, 1, V)) : null;
-          out = (wv ? T.mul(wv) : T).sum(1).permute([0, 2, 1]);
-        } else {
-          // uvuv
-          const wv = wPath ? (this.sharedWeights ? wPath.reshape(1, U, 1, V) : wPath.reshape(Z, U, 1, V)) : null;
-          out = (wv ? T.mul(wv) : T).permute([0, 1, 3, 2]).reshape(Z, U * V, d3);
-        }
-      }
-      const scaled = out.mul(ins.pathWeight);
-      const prev = outParts[ins.iOut];
-      outParts[ins.iOut] = prev ? prev.add(scaled) : scaled;
-    }
-    const blocks = this.irrepsOut.items.map(({ mul, ir }, i) => {
-      const p = outParts[i];
-      return p ? p.reshape(Z, mul * ir.dim) : new Tensor(dtype === "float64" ? new Float64Array(Z * mul * ir.dim) : new Float32Array(Z * mul * ir.dim), [Z, mul * ir.dim]);
+    } else w = null;
+    const dtype = x1.dtype === "float64" || x2.dtype === "float64" || w?.dtype === "float64" ? "float64" : "float32";
+    const a = x1.dtype === dtype ? x1 : x1.cast(dtype);
+    const b = x2.dtype === dtype ? x2 : x2.cast(dtype);
+    const wc = w === null ? null : w.dtype === dtype ? w : w.cast(dtype);
+    const plans = this.plans();
+    const D1 = this.irrepsIn1.dim;
+    const D2 = this.irrepsIn2.dim;
+    const D3 = this.irrepsOut.dim;
+    const P = this.weightNumel;
+    const out = allocate(dtype, Z * D3);
+    tpForward(plans, a.data as FloatArray, b.data as FloatArray, wc ? (wc.data as FloatArray) : null, perSample, Z, D1, D2, D3, P, out as FloatArray);
+    const res = new Tensor(out, [...lead, D3], dtype);
+    const inputs = wc ? [a, b, wc] : [a, b];
+    return record("tensorProduct", inputs, res, (g) => {
+      const ga = a.requiresGrad ? allocate(dtype, Z * D1) : null;
+      const gb = b.requiresGrad ? allocate(dtype, Z * D2) : null;
+      const gw = wc?.requiresGrad ? allocate(dtype, wc.size) : null;
+      tpBackward(plans, a.data as FloatArray, b.data as FloatArray, wc ? (wc.data as FloatArray) : null, perSample, Z, D1, D2, D3, P, g.data as FloatArray, ga as FloatArray | null, gb as FloatArray | null, gw as FloatArray | null);
+      return [ga ? new Tensor(ga, a.shape, dtype) : null, gb ? new Tensor(gb, b.shape, dtype) : null, gw && wc ? new Tensor(gw, wc.shape, dtype) : null];
     });
-    const y = blocks.length === 1 ? blocks[0]! : blocks.length === 0 ? new Tensor(new Float32Array(0), [Z, 0]) : Tensor.prototype.concat.call(blocks[0]!, blocks.slice(1), 1);
-    return y.reshape(...lead, this.irrepsOut.dim);
   }
 
   override toString(): string {
     return `${this.constructor.name}(${this.irrepsIn1} x ${this.irrepsIn2} -> ${this.irrepsOut} | ${this.instructions.length} paths | ${this.weightNumel} weights)`;
+  }
+}
+
+type FloatArray = Float32Array | Float64Array;
+
+/** A path ready to run: sizes, offsets in the feature vectors, weights and sparse coefficients. */
+interface PathPlan {
+  mode: ConnectionMode;
+  U: number;
+  V: number;
+  W: number;
+  d1: number;
+  d2: number;
+  d3: number;
+  o1: number;
+  o2: number;
+  o3: number;
+  hasWeight: boolean;
+  wOff: number;
+  pw: number;
+  ci: Int32Array;
+  cj: Int32Array;
+  ck: Int32Array;
+  cv: Float64Array;
+}
+
+/** Rows of T per path: U for `uu*` modes, U·V otherwise. */
+function rowsOf(p: PathPlan): number {
+  return p.mode === "uuu" || p.mode === "uuw" ? p.U : p.U * p.V;
+}
+
+/** Paths whose multiplicity mixing is one GEMM over the batch: `uvw`/`uuw` with shared weights. */
+function isGemmPath(p: PathPlan, w: FloatArray | null, perSample: boolean): boolean {
+  return (p.mode === "uvw" || p.mode === "uuw") && p.hasWeight && w !== null && !perSample;
+}
+
+function newLike(a: FloatArray, n: number): FloatArray {
+  return a instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+/**
+ * T[r, k] = Σ_c c · x1[u, i] · x2[v, j] for row r = (u, v) (or u for `uu*` modes), for one sample,
+ * written at `T[to + r·rs + k·ks]` (rs, ks: strides, so T can be stored row- or column-wise).
+ */
+function contract(p: PathPlan, x1: FloatArray, b1: number, x2: FloatArray, b2: number, T: FloatArray | Float64Array, to: number, rs: number, ks: number): void {
+  const { U, V, d1, d2, d3, ci, cj, ck, cv } = p;
+  const uu = p.mode === "uuu" || p.mode === "uuw";
+  const rows = uu ? U : U * V;
+  for (let r = 0; r < rows; r++) for (let k = 0; k < d3; k++) T[to + r * rs + k * ks] = 0;
+  const nc = cv.length;
+  for (let u = 0; u < U; u++) {
+    const a = b1 + p.o1 + u * d1;
+    const vs = uu ? u : 0;
+    const ve = uu ? u + 1 : V;
+    for (let v = vs; v < ve; v++) {
+      const bb = b2 + p.o2 + v * d2;
+      const r = to + (uu ? u : u * V + v) * rs;
+      for (let c = 0; c < nc; c++) T[r + ck[c]! * ks]! += cv[c]! * x1[a + ci[c]!]! * x2[bb + cj[c]!]!;
+    }
+  }
+}
+
+/** Adds, through the contraction, the input gradients of one sample from gT (same strides as {@link contract}). */
+function contractBackward(p: PathPlan, x1: FloatArray, x2: FloatArray, b1: number, b2: number, gT: FloatArray | Float64Array, to: number, rs: number, ks: number, g1: FloatArray | null, g2: FloatArray | null): void {
+  const { U, V, d1, d2, ci, cj, ck, cv } = p;
+  const uu = p.mode === "uuu" || p.mode === "uuw";
+  const nc = cv.length;
+  for (let u = 0; u < U; u++) {
+    const a = b1 + p.o1 + u * d1;
+    const vs = uu ? u : 0;
+    const ve = uu ? u + 1 : V;
+    for (let v = vs; v < ve; v++) {
+      const bb = b2 + p.o2 + v * d2;
+      const r = to + (uu ? u : u * V + v) * rs;
+      for (let c = 0; c < nc; c++) {
+        const t = cv[c]! * gT[r + ck[c]! * ks]!;
+        if (t === 0) continue;
+        if (g1 !== null) g1[a + ci[c]!]! += t * x2[bb + cj[c]!]!;
+        if (g2 !== null) g2[bb + cj[c]!]! += t * x1[a + ci[c]!]!;
+      }
+    }
+  }
+}
+
+function tpForward(plans: PathPlan[], x1: FloatArray, x2: FloatArray, w: FloatArray | null, perSample: boolean, Z: number, D1: number, D2: number, D3: number, P: number, out: FloatArray): void {
+  let maxT = 0;
+  for (const p of plans) maxT = Math.max(maxT, rowsOf(p) * p.d3);
+  const T = new Float64Array(maxT);
+  for (const p of plans) {
+    const { V, W, d3, pw } = p;
+    const rows = rowsOf(p);
+    if (isGemmPath(p, w, perSample)) {
+      // Tt [Z·d3, rows] · Wp [rows, W] → O [Z·d3, W], one GEMM for the whole batch
+      const Tt = newLike(out, Z * d3 * rows);
+      for (let z = 0; z < Z; z++) contract(p, x1, z * D1, x2, z * D2, Tt, z * d3 * rows, 1, rows);
+      const O = newLike(out, Z * d3 * W);
+      gemm(Tt, w!.subarray(p.wOff, p.wOff + rows * W) as FloatArray, O, Z * d3, W, rows);
+      for (let z = 0; z < Z; z++) {
+        const ob = z * D3 + p.o3;
+        for (let k = 0; k < d3; k++) {
+          const src = (z * d3 + k) * W;
+          for (let q = 0; q < W; q++) out[ob + q * d3 + k]! += pw * O[src + q]!;
+        }
+      }
+      continue;
+    }
+    for (let z = 0; z < Z; z++) {
+      contract(p, x1, z * D1, x2, z * D2, T, 0, d3, 1);
+      const ob = z * D3 + p.o3;
+      const wo = (perSample ? z * P : 0) + p.wOff;
+      const hw = p.hasWeight && w !== null;
+      if (p.mode === "uvw" || p.mode === "uuw") {
+        for (let r = 0; r < rows; r++) {
+          const tr = r * d3;
+          for (let q = 0; q < W; q++) {
+            const c = pw * (hw ? w![wo + r * W + q]! : 1);
+            if (c === 0) continue;
+            const oo = ob + q * d3;
+            for (let k = 0; k < d3; k++) out[oo + k]! += c * T[tr + k]!;
+          }
+        }
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const u = p.mode === "uuu" ? r : Math.floor(r / V);
+          const v = p.mode === "uuu" ? r : r % V;
+          const c = pw * (hw ? w![wo + r]! : 1);
+          const oo = ob + (p.mode === "uvu" || p.mode === "uuu" ? u : p.mode === "uvv" ? v : r) * d3;
+          for (let k = 0; k < d3; k++) out[oo + k]! += c * T[r * d3 + k]!;
+        }
+      }
+    }
+  }
+}
+
+function tpBackward(
+  plans: PathPlan[],
+  x1: FloatArray,
+  x2: FloatArray,
+  w: FloatArray | null,
+  perSample: boolean,
+  Z: number,
+  D1: number,
+  D2: number,
+  D3: number,
+  P: number,
+  g: FloatArray,
+  g1: FloatArray | null,
+  g2: FloatArray | null,
+  gw: FloatArray | null,
+): void {
+  let maxT = 0;
+  for (const p of plans) maxT = Math.max(maxT, rowsOf(p) * p.d3);
+  const T = new Float64Array(maxT);
+  const GT = new Float64Array(maxT);
+  for (const p of plans) {
+    const { V, W, d3, pw } = p;
+    const rows = rowsOf(p);
+    const hw = p.hasWeight && w !== null;
+    if (isGemmPath(p, w, perSample)) {
+      const Wp = w!.subarray(p.wOff, p.wOff + rows * W) as FloatArray;
+      const GO = newLike(g, Z * d3 * W);
+      for (let z = 0; z < Z; z++) {
+        const gb = z * D3 + p.o3;
+        for (let k = 0; k < d3; k++) {
+          const dst = (z * d3 + k) * W;
+          for (let q = 0; q < W; q++) GO[dst + q] = pw * g[gb + q * d3 + k]!;
+        }
+      }
+      if (gw !== null) {
+        // gW [rows, W] = Ttᵀ · GO
+        const Tt = newLike(g, Z * d3 * rows);
+        for (let z = 0; z < Z; z++) contract(p, x1, z * D1, x2, z * D2, Tt, z * d3 * rows, 1, rows);
+        const gWp = newLike(g, rows * W);
+        gemm(Tt, GO, gWp, rows, W, Z * d3, true, false);
+        for (let i = 0; i < rows * W; i++) gw[p.wOff + i]! += gWp[i]!;
+      }
+      if (g1 !== null || g2 !== null) {
+        // gTt [Z·d3, rows] = GO · Wpᵀ
+        const gTt = newLike(g, Z * d3 * rows);
+        gemm(GO, Wp, gTt, Z * d3, rows, W, false, true);
+        for (let z = 0; z < Z; z++) contractBackward(p, x1, x2, z * D1, z * D2, gTt, z * d3 * rows, 1, rows, g1, g2);
+      }
+      continue;
+    }
+    for (let z = 0; z < Z; z++) {
+      const gb = z * D3 + p.o3;
+      const wo = (perSample ? z * P : 0) + p.wOff;
+      const needT = hw && gw !== null;
+      if (needT) contract(p, x1, z * D1, x2, z * D2, T, 0, d3, 1);
+      GT.fill(0, 0, rows * d3);
+      if (p.mode === "uvw" || p.mode === "uuw") {
+        for (let r = 0; r < rows; r++) {
+          const tr = r * d3;
+          for (let q = 0; q < W; q++) {
+            const go = gb + q * d3;
+            const c = pw * (hw ? w![wo + r * W + q]! : 1);
+            let dot = 0;
+            for (let k = 0; k < d3; k++) {
+              GT[tr + k]! += c * g[go + k]!;
+              if (needT) dot += g[go + k]! * T[tr + k]!;
+            }
+            if (needT) gw![wo + r * W + q]! += pw * dot;
+          }
+        }
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const u = p.mode === "uuu" ? r : Math.floor(r / V);
+          const v = p.mode === "uuu" ? r : r % V;
+          const go = gb + (p.mode === "uvu" || p.mode === "uuu" ? u : p.mode === "uvv" ? v : r) * d3;
+          const c = pw * (hw ? w![wo + r]! : 1);
+          let dot = 0;
+          for (let k = 0; k < d3; k++) {
+            GT[r * d3 + k] = c * g[go + k]!;
+            if (needT) dot += g[go + k]! * T[r * d3 + k]!;
+          }
+          if (needT) gw![wo + r]! += pw * dot;
+        }
+      }
+      if (g1 !== null || g2 !== null) contractBackward(p, x1, x2, z * D1, z * D2, GT, 0, d3, 1, g1, g2);
+    }
   }
 }
 
@@ -266,13 +494,13 @@ export class FullyConnectedTensorProduct extends TensorProduct {
     const b = new Irreps(irrepsIn2);
     const o = new Irreps(irrepsOut);
     const ins: InstructionSpec[] = [];
-    a.items.forEach((x, i) =>
-      b.items.forEach((y, j) =>
+    a.items.forEach((x, i) => {
+      b.items.forEach((y, j) => {
         o.items.forEach((z, k) => {
           if (z.ir.p === x.ir.p * y.ir.p && z.ir.l >= Math.abs(x.ir.l - y.ir.l) && z.ir.l <= x.ir.l + y.ir.l) ins.push([i, j, k, "uvw", true]);
-        }),
-      ),
-    );
+        });
+      });
+    });
     super(a, b, o, ins, opts);
   }
 }
@@ -326,15 +554,15 @@ export class FullTensorProduct extends TensorProduct {
     const b = new Irreps(irrepsIn2);
     const out: [number, string][] = [];
     const raw: [number, number, number][] = [];
-    a.items.forEach((x, i) =>
+    a.items.forEach((x, i) => {
       b.items.forEach((y, j) => {
         for (const ir of x.ir.mul(y.ir)) {
           if (opts.filterIrOut && !opts.filterIrOut.includes(ir.toString())) continue;
           raw.push([i, j, out.length]);
           out.push([x.mul * y.mul, ir.toString()]);
         }
-      }),
-    );
+      });
+    });
     const sorted = new Irreps(out).sort();
     const ins: InstructionSpec[] = raw.map(([i, j, k]) => [i, j, sorted.p[k]!, "uvuv", false]);
     super(a, b, sorted.irreps, ins, opts);
