@@ -57,9 +57,9 @@ describe.skipIf(mnistRoot === undefined)("erlangen train on rotated-mnist", () =
     process.env.ERLANGEN_TRAIN_LIMIT = "48";
     process.env.ERLANGEN_TEST_LIMIT = "32";
     try {
-      const { out, io } = capture();
+      const { out, err, io } = capture();
       const code = await main(["train", "--dataset", "rotated-mnist", "--model", "p4cnn", "--epochs", "1", "--hidden", "3", "--batch-size", "16", "--json", "--quiet", "--data-root", mnistRoot!], io);
-      expect(code).toBe(0);
+      expect(code, err.join("\n")).toBe(0);
       const rep = JSON.parse(out[out.length - 1]!);
       expect(rep.dataset).toBe("rotated-mnist");
       expect(rep.model).toBe("p4cnn");

@@ -6,3 +6,4 @@
  */
 import "./graph_datasets.js";
 import "./graph_models.js";
+import "./grid_models.js";
