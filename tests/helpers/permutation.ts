@@ -1,10 +1,10 @@
 /**
- * Permutation checks for graph layers (a local helper until the library's equivariance checker in
- * src/symmetry is used here): relabel the nodes (and shuffle the edge order) of a small graph, run
- * the layer on both, and compare.
+ * Permutation checks for graph layers through the library's equivariance checker: S_N relabels the
+ * nodes of a small graph (and the edge order is shuffled), and the layer's output must permute the
+ * same way (node-level layers) or stay unchanged (readouts).
  */
 import { expect } from "vitest";
-import { Generator, indexSelect, Tensor } from "../../src/index.js";
+import { checkEquivariance, formatReport, Generator, indexSelect, nodePermutationAction, Sn, Tensor } from "../../src/index.js";
 
 /** A small graph for the checks. Node-level tensors have N rows; edge-level ones E rows. */
 export interface TestGraph {
@@ -47,35 +47,42 @@ export function permuteGraph(g: TestGraph, perm: Int32Array, eperm: Int32Array):
   };
 }
 
-function closeTo(a: Tensor, b: Tensor, atol: number, what: string): void {
-  expect(a.shape, `${what}: shape`).toEqual(b.shape);
-  let worst = 0;
-  for (let i = 0; i < a.size; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!));
-  expect(worst, `${what}: max abs difference`).toBeLessThanOrEqual(atol);
+/** The group action of S_N on test graphs: σ moves node i to σ(i); the edge order is shuffled too. */
+function graphAction(numEdges: number, seed: number) {
+  return (sigma: Int32Array, g: TestGraph): TestGraph => {
+    const perm = new Int32Array(sigma.length);
+    for (let i = 0; i < sigma.length; i++) perm[sigma[i]!] = i; // new node k = old node perm[k]
+    let h = seed;
+    for (let i = 0; i < sigma.length; i++) h = (Math.imul(h, 31) + sigma[i]!) | 0;
+    return permuteGraph(g, perm, new Generator(h).permutation(numEdges));
+  };
+}
+
+function check(fn: (g: TestGraph) => Tensor, graph: TestGraph, invariant: boolean, seed: number, atol: number): Tensor {
+  const N = graph.x.shape[0]!;
+  const report = checkEquivariance(fn, {
+    group: Sn(N),
+    inputAction: graphAction(graph.edgeIndex.shape[1]!, seed),
+    ...(invariant ? {} : { outputAction: nodePermutationAction() }),
+    inputs: [graph],
+    samples: 3,
+    seed,
+    atol,
+    rtol: 0,
+  });
+  expect(report.pass, formatReport(report)).toBe(true);
+  return fn(graph);
 }
 
 /**
- * Checks f(P·G) = P·f(G) for a node-level layer `fn` under a random node relabelling P (and a random
- * edge order). Returns the unpermuted output.
+ * Checks f(P·G) = P·f(G) for a node-level layer `fn` under random node relabellings P (and random
+ * edge orders), with the library's equivariance checker. Returns the unpermuted output.
  */
 export function checkPermutationEquivariance(fn: (g: TestGraph) => Tensor, graph: TestGraph, opts: { seed?: number; atol?: number } = {}): Tensor {
-  const gen = new Generator(opts.seed ?? 7);
-  const N = graph.x.shape[0]!;
-  const perm = gen.permutation(N);
-  const eperm = gen.permutation(graph.edgeIndex.shape[1]!);
-  const out = fn(graph);
-  const outP = fn(permuteGraph(graph, perm, eperm));
-  closeTo(outP, indexSelect(out, 0, int32(perm)), opts.atol ?? 1e-5, "permutation equivariance");
-  return out;
+  return check(fn, graph, false, opts.seed ?? 7, opts.atol ?? 1e-5);
 }
 
-/** Checks f(P·G) = f(G) for a graph-level readout `fn` under a random node relabelling. */
+/** Checks f(P·G) = f(G) for a graph-level readout `fn` under random node relabellings. */
 export function checkPermutationInvariance(fn: (g: TestGraph) => Tensor, graph: TestGraph, opts: { seed?: number; atol?: number } = {}): Tensor {
-  const gen = new Generator(opts.seed ?? 11);
-  const perm = gen.permutation(graph.x.shape[0]!);
-  const eperm = gen.permutation(graph.edgeIndex.shape[1]!);
-  const out = fn(graph);
-  const outP = fn(permuteGraph(graph, perm, eperm));
-  closeTo(outP, out, opts.atol ?? 1e-5, "permutation invariance");
-  return out;
+  return check(fn, graph, true, opts.seed ?? 11, opts.atol ?? 1e-5);
 }
