@@ -19,3 +19,8 @@ export * from "./layers/grids/index.js";
 export * from "./layers/graphs/index.js";
 export * from "./layers/groups/gcnn/index.js";
 export * from "./layers/groups/steerable/index.js";
+// e3nn-style namespace: o3.Irreps, o3.sphericalHarmonics, … (from symmetry/o3) plus o3.Linear, o3.Gate, o3.TensorProduct, …
+export * as o3 from "./layers/groups/o3/index.js";
+export * from "./layers/groups/models/index.js";
+export * from "./layers/groups/radial.js";
+export * from "./domains/point_cloud.js";

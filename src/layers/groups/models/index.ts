@@ -1,5 +1,5 @@
 /** Atomistic models on 3-D point clouds: EGNN, SchNet, a NequIP-style network, the Coulomb-matrix MLP baseline, and their equivariance checks. */
-export * from "./common.js";
+export { DenseMLP, type DenseMLPOptions } from "./common.js";
 export * from "./egnn.js";
 export * from "./schnet.js";
 export * from "./nequip.js";
