@@ -109,7 +109,17 @@ import { hi64, join32, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GEL
 @inline function unaryLoop(op: i32, a: usize, out: usize, n: i32, p: v128, pd: v128, pdInv: v128): void {
   const end = a + (<usize>n << 2);
   const d = out - a;
-  for (let pa = a; pa < end; pa += 16) v128.store(pa + d, uop(op, v128.load(pa), p, pd, pdInv));
+  let pa = a;
+  if (op == U_NEG || op == U_ABS || op == U_RELU || op == U_LEAKY || op == U_SQRT) {
+    // cheap ops: four vectors per step (V8 does not unroll; the loop overhead would dominate)
+    for (; pa + 64 <= end; pa += 64) {
+      v128.store(pa + d, uop(op, v128.load(pa), p, pd, pdInv));
+      v128.store(pa + d, uop(op, v128.load(pa, 16), p, pd, pdInv), 16);
+      v128.store(pa + d, uop(op, v128.load(pa, 32), p, pd, pdInv), 32);
+      v128.store(pa + d, uop(op, v128.load(pa, 48), p, pd, pdInv), 48);
+    }
+  }
+  for (; pa < end; pa += 16) v128.store(pa + d, uop(op, v128.load(pa), p, pd, pdInv));
 }
 
 /** out[i] = f(a[i]) for i < n (n a multiple of 4); `p` is the op's parameter. */
@@ -191,7 +201,18 @@ export function unaryF32(op: i32, a: usize, out: usize, n: i32, param: f64): voi
 // @ts-ignore: decorator
 @inline function sameLoop(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   const end = <usize>n << 2;
-  for (let o: usize = 0; o < end; o += 16) v128.store(out + o, bop(op, v128.load(a + o), v128.load(b + o)));
+  let o: usize = 0;
+  // four vectors per step: V8 does not unroll, and the loop overhead is as large as the work
+  for (; o + 64 <= end; o += 64) {
+    const pa = a + o;
+    const pb = b + o;
+    const po = out + o;
+    v128.store(po, bop(op, v128.load(pa), v128.load(pb)));
+    v128.store(po, bop(op, v128.load(pa, 16), v128.load(pb, 16)), 16);
+    v128.store(po, bop(op, v128.load(pa, 32), v128.load(pb, 32)), 32);
+    v128.store(po, bop(op, v128.load(pa, 48), v128.load(pb, 48)), 48);
+  }
+  for (; o < end; o += 16) v128.store(out + o, bop(op, v128.load(a + o), v128.load(b + o)));
 }
 
 /** out[i] = a[i] op b[i] for i < n (n a multiple of 4). */
@@ -209,10 +230,27 @@ export function binarySameF32(op: i32, a: usize, b: usize, out: usize, n: i32): 
 // @ts-ignore: decorator
 @inline function scalarLoop(op: i32, a: usize, s: v128, out: usize, n: i32, swap: bool): void {
   const end = <usize>n << 2;
+  let o: usize = 0;
   if (swap) {
-    for (let o: usize = 0; o < end; o += 16) v128.store(out + o, bop(op, s, v128.load(a + o)));
+    for (; o + 64 <= end; o += 64) {
+      const pa = a + o;
+      const po = out + o;
+      v128.store(po, bop(op, s, v128.load(pa)));
+      v128.store(po, bop(op, s, v128.load(pa, 16)), 16);
+      v128.store(po, bop(op, s, v128.load(pa, 32)), 32);
+      v128.store(po, bop(op, s, v128.load(pa, 48)), 48);
+    }
+    for (; o < end; o += 16) v128.store(out + o, bop(op, s, v128.load(a + o)));
   } else {
-    for (let o: usize = 0; o < end; o += 16) v128.store(out + o, bop(op, v128.load(a + o), s));
+    for (; o + 64 <= end; o += 64) {
+      const pa = a + o;
+      const po = out + o;
+      v128.store(po, bop(op, v128.load(pa), s));
+      v128.store(po, bop(op, v128.load(pa, 16), s), 16);
+      v128.store(po, bop(op, v128.load(pa, 32), s), 32);
+      v128.store(po, bop(op, v128.load(pa, 48), s), 48);
+    }
+    for (; o < end; o += 16) v128.store(out + o, bop(op, v128.load(a + o), s));
   }
 }
 
