@@ -333,3 +333,25 @@ describe("large convolutions (several im2col blocks per image)", () => {
     });
   }
 });
+
+describe("Winograd F(2×2, 3×3) path (3×3, stride 1, ≥ 8 channels per group)", () => {
+  it("matches the naive conv on odd sizes, asymmetric padding and groups (float32 and float64)", () => {
+    const g = new Generator(21);
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = randn([3, 16, 7, 9], { generator: g, dtype });
+      const w = randn([12, 8, 3, 3], { generator: g, dtype });
+      const b = randn([12], { generator: g, dtype });
+      const y = conv2d(x, w, b, { padding: [1, 0], groups: 2 });
+      const ref = naiveConv(x, w, b, [1, 1], [1, 0], [1, 1], 2);
+      expectClose(y, ref.data, ref.shape, dtype === "float32" ? 1e-4 : 1e-10);
+      const ys = conv2d(x, w, null, { padding: "same", groups: 2 });
+      const refs = naiveConv(x, w, null, [1, 1], [1, 1], [1, 1], 2);
+      expectClose(ys, refs.data, refs.shape, dtype === "float32" ? 1e-4 : 1e-10);
+    }
+  });
+  it("gradcheck (forward and the flipped-kernel input gradient both take the Winograd path)", () => {
+    const g = new Generator(22);
+    const d = (shape: number[]) => randn(shape, { generator: g, dtype: "float64" }).requiresGrad_();
+    gradcheck((x, w, b) => conv2d(x!, w!, b!, { padding: 1 }), [d([1, 8, 3, 4]), d([8, 8, 3, 3]), d([8])]);
+  });
+});
