@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arange, eye, full, Generator, gradcheck, manualSeed, noGrad, randn, scalar, Tensor, tensor, zeros } from "../src/index.js";
+import { arange, eye, full, Generator, gradcheck, manualSeed, noGrad, randn, scalar, type Tensor, tensor, zeros } from "../src/index.js";
 
 describe("Tensor core", () => {
   it("creates from nested arrays with shape and dtype", () => {

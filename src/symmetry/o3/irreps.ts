@@ -139,7 +139,7 @@ export class Irreps {
     for (const { mul, ir } of this.items) {
       if (mul === 0) continue;
       const last = out[out.length - 1];
-      if (last && last.ir.equals(ir)) out[out.length - 1] = { mul: last.mul + mul, ir };
+      if (last?.ir.equals(ir)) out[out.length - 1] = { mul: last.mul + mul, ir };
       else out.push({ mul, ir });
     }
     return new Irreps(out);

@@ -75,8 +75,8 @@ function cholSolve(L: Float64Array, n: number, b: Float64Array): void {
   }
 }
 
-function checkL(op: string, l: number): void {
-  if (!Number.isInteger(l) || l < 0 || l > SH_LMAX) throw new ErlangenError(`${op}: argument 'l' expected an integer in [0, ${SH_LMAX}], got ${l}`);
+function checkL(op: string, l: number, arg = "l"): void {
+  if (!Number.isInteger(l) || l < 0 || l > SH_LMAX) throw new ErlangenError(`${op}: argument '${arg}' expected an integer in [0, ${SH_LMAX}], got ${l}`);
 }
 
 /** D^l(R) (2l+1 × 2l+1, row-major) for a rotation matrix R, with Y^l(R x) = D^l(R) Y^l(x). */
@@ -180,7 +180,7 @@ const w3jCache = new Map<string, Float64Array>();
  * C = C ×₁ D1 ×₂ D2 ×₃ D3, Frobenius norm 1. Zero-size selection-rule violations throw.
  */
 export function wigner3j(l1: number, l2: number, l3: number): Float64Array {
-  for (const [n, v] of [["l1", l1], ["l2", l2], ["l3", l3]] as const) checkL("wigner3j", v);
+  for (const [n, v] of [["l1", l1], ["l2", l2], ["l3", l3]] as const) checkL("wigner3j", v, n);
   if (l3 < Math.abs(l1 - l2) || l3 > l1 + l2) {
     throw new ErlangenError(`wigner3j: argument 'l3' expected a value in [|l1 − l2|, l1 + l2] = [${Math.abs(l1 - l2)}, ${l1 + l2}], got ${l3}`);
   }
