@@ -20,9 +20,16 @@ const BOHR_PER_ANGSTROM = 1 / 0.52917721092;
 /**
  * Sorted Coulomb-matrix eigenvalues of each molecule of a batch: `[numGraphs, size]` float64, in
  * decreasing order, zero-padded (molecules with more than `size` atoms keep the `size` largest).
- * Positions in Å by default (converted to bohr).
+ * Positions in Å by default (converted to bohr). `cache` (optional) keeps spectra by molecule content.
  */
-export function coulombMatrixEigenvalues(z: Tensor, pos: Tensor, batch: Tensor | null, size: number, unit: "angstrom" | "bohr" = "angstrom"): Tensor {
+export function coulombMatrixEigenvalues(
+  z: Tensor,
+  pos: Tensor,
+  batch: Tensor | null,
+  size: number,
+  unit: "angstrom" | "bohr" = "angstrom",
+  cache?: Map<string, Float64Array>,
+): Tensor {
   if (!Number.isInteger(size) || size < 1) opError("coulombMatrixEigenvalues", "size", "a positive integer", String(size));
   const N = z.shape[0]!;
   const b = batchOrZeros(batch, N).data as Int32Array;
@@ -35,6 +42,13 @@ export function coulombMatrixEigenvalues(z: Tensor, pos: Tensor, batch: Tensor |
     const at = members[g]!;
     const n = at.length;
     if (n === 0) continue;
+    // the spectrum depends only on the molecule's content: reuse it across epochs when cached
+    const key = cache ? `${size}|${unit}|${at.map((i) => `${z.data[i]},${pos.data[3 * i]},${pos.data[3 * i + 1]},${pos.data[3 * i + 2]}`).join(";")}` : "";
+    const hit = cache?.get(key);
+    if (hit) {
+      out.set(hit, g * size);
+      continue;
+    }
     const C = new Float64Array(n * n);
     for (let a = 0; a < n; a++) {
       const i = at[a]!;
@@ -53,6 +67,10 @@ export function coulombMatrixEigenvalues(z: Tensor, pos: Tensor, batch: Tensor |
     }
     const ev = symEigDense(C, n).values; // ascending
     for (let k = 0; k < Math.min(n, size); k++) out[g * size + k] = ev[n - 1 - k]!;
+    if (cache) {
+      if (cache.size >= 200000) cache.clear();
+      cache.set(key, out.slice(g * size, (g + 1) * size));
+    }
   }
   return new Tensor(out, [G, size], "float64");
 }
@@ -80,6 +98,8 @@ export class CoulombMLP extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
   readonly numSpecies: number;
   norm: BatchNorm1d;
   mlp: DenseMLP;
+  /** Spectra of the molecules seen so far (keyed by content), so epochs after the first skip the eigensolver. */
+  private readonly _cache = new Map<string, Float64Array>();
 
   constructor(opts: CoulombMLPOptions = {}) {
     super();
@@ -94,7 +114,7 @@ export class CoulombMLP extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
   forward(z: Tensor, pos: Tensor, batch: Tensor | null = null): Tensor {
     checkAtoms("CoulombMLP", z, pos, batch, this.numSpecies);
     const dtype = this.mlp.lins.at(0).weight.dtype;
-    const feats = coulombMatrixEigenvalues(z, pos, batch, this.size).cast(dtype);
+    const feats = coulombMatrixEigenvalues(z, pos, batch, this.size, "angstrom", this._cache).cast(dtype);
     return this.mlp.forward(this.norm.forward(feats));
   }
 }
