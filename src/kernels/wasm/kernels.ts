@@ -11,6 +11,14 @@ import type { WasmRuntime } from "./loader.js";
 /** Floats per chunk for streaming kernels (64 KiB per array: in and out stay in L2). */
 export const CHUNK = 16384;
 
+/** Bytes of A (and C) copied per GEMM panel: half of a 512 KiB – 1 MiB L2. */
+export let GEMM_PANEL_BYTES = 262144;
+
+/** Overrides {@link GEMM_PANEL_BYTES} (tuning and tests). */
+export function setGemmPanelBytes(bytes: number): void {
+  GEMM_PANEL_BYTES = bytes;
+}
+
 const MR = 4;
 const NR = 8;
 const MC = 64;
@@ -63,8 +71,9 @@ export function gemmWasm(
   const pBp = rt.alloc(panels * K * NR * 4);
   const pAp = rt.alloc(MC * KC * 4);
   if (!transA) {
-    // row panels of A (contiguous), ~256 KiB each, multiple of MR rows
-    const rows = Math.min(M, Math.max(MR, Math.floor(65536 / Math.max(K, 1) / MR) * MR));
+    // row panels of A (contiguous) and of C, ~256 KiB together, multiple of MR rows: the copy of A
+    // lands in L2 where the kernel reads it, and C is copied out while it is still there
+    const rows = Math.min(M, Math.max(MR, Math.floor(GEMM_PANEL_BYTES / 4 / (K + N) / MR) * MR));
     const pA = rt.alloc(rows * K * 4);
     const pC = rt.alloc(rows * N * 4);
     const f = rt.f32;
@@ -78,8 +87,8 @@ export function gemmWasm(
       C.set(f.subarray(pC >> 2, (pC >> 2) + m * N), i0 * N);
     }
   } else {
-    // k panels of A (rows of the K×M storage, contiguous)
-    const kb = Math.min(K, Math.max(1, Math.floor(262144 / Math.max(M, 1))));
+    // k panels of A (rows of the K×M storage, contiguous), ~256 KiB each
+    const kb = Math.min(K, Math.max(1, Math.floor(GEMM_PANEL_BYTES / 4 / Math.max(M, 1))));
     const pA = rt.alloc(kb * M * 4);
     const pC = rt.alloc(M * N * 4);
     const f = rt.f32;
