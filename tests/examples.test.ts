@@ -1,0 +1,54 @@
+/**
+ * Runs every example in examples/ with `{ small: true }` and checks its summary: training lowers the
+ * loss, and the symmetry checks pass where the model is built to be equivariant (and fail where the
+ * example breaks the symmetry on purpose).
+ */
+import { describe, expect, it } from "vitest";
+import { main as gcnCora } from "../examples/gcn_cora.js";
+import { main as graphEquivariance } from "../examples/graph_equivariance.js";
+import { main as lstmChrono } from "../examples/lstm_chrono.js";
+import { main as p4cnn } from "../examples/p4cnn_rotated_mnist.js";
+import { isMain } from "../examples/common.js";
+
+describe("examples (small runs)", () => {
+  it("graphs: GCN on Cora lowers the loss and beats chance", () => {
+    const s = gcnCora({ small: true });
+    expect(s.nodes).toBe(2708);
+    expect(s.losses.length).toBe(s.epochs);
+    expect(s.losses.at(-1)!).toBeLessThan(s.losses[0]! - 0.2);
+    expect(s.testAccuracy).toBeGreaterThan(0.5);
+  });
+
+  it("graphs: the checker passes equivariant layers and catches the node-id embedding", () => {
+    const s = graphEquivariance({ small: true });
+    const byName = Object.fromEntries(s.checks.map((c) => [c.name, c]));
+    for (const name of ["GCNConv", "GATConv (2 heads)", "GraphSAGE (2 layers)", "GINGraphClassifier (sum readout)"]) {
+      expect(byName[name]!.pass, name).toBe(true);
+      expect(byName[name]!.maxRelError, name).toBeLessThan(1e-12);
+    }
+    expect(byName["GCNConv + node-id embedding"]!.pass).toBe(false);
+    expect(byName["GCNConv + node-id embedding"]!.maxRelError).toBeGreaterThan(0.1);
+    expect(s.firstFailingLayer).toBe("node-id embedding");
+    expect(s.layerwise.map((l) => l.pass)).toEqual([true, true, false, false]);
+  });
+
+  it("grids: the p4 G-CNN trains and its logits are invariant to 90° rotations", () => {
+    const s = p4cnn({ small: true });
+    expect(s.epochLosses.at(-1)!).toBeLessThan(s.epochLosses[0]!);
+    expect(s.testAccuracy).toBeGreaterThan(0.15);
+    expect(s.invariant).toBe(true);
+    expect(s.invarianceError).toBeLessThan(1e-5);
+    expect(s.plainCnnInvarianceError).toBeGreaterThan(1e-3);
+    expect(s.layers.every((l) => l.pass)).toBe(true);
+  });
+
+  it("time: the chrono-initialised LSTM learns the warped recall task", () => {
+    const s = lstmChrono({ small: true });
+    expect(s.chrono.lastLoss).toBeLessThan(s.chrono.firstLoss);
+    expect(s.chrono.testAccuracy).toBeGreaterThan(0.7);
+  });
+
+  it("isMain is false when imported", () => {
+    expect(isMain(import.meta.url)).toBe(false);
+  });
+});
