@@ -7,3 +7,4 @@
 import "./graph_datasets.js";
 import "./graph_models.js";
 import "./grid_models.js";
+import "./molecules.js";
