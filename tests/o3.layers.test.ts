@@ -162,10 +162,12 @@ describe("o3.BatchNorm", () => {
   it("is O(3)-equivariant in training and eval mode, and has correct gradients", () => {
     const g = new Generator(6);
     const ir = "2x0e + 1x0o + 2x1o + 1x2e";
-    const bn = new BatchNorm(ir).double();
+    const bn = new BatchNorm(ir);
     bn.weight!.data.set([1.5, 0.5, 2, 0.7, 1.1, 0.9]);
     bn.bias!.data.set([0.2, -0.3]);
     const x = randn([7, new Irreps(ir).dim], { dtype: "float64", generator: g });
+    equivariant((v) => bn.forward(v), ir, ir, x.float(), F32);
+    bn.double();
     equivariant((v) => bn.forward(v), ir, ir, x, F64);
     bn.eval();
     equivariant((v) => bn.forward(v), ir, ir, x, F64);
