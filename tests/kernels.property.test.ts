@@ -29,6 +29,7 @@ import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryRef } from "../src/kerne
 import { gemmRef } from "../src/kernels/ref/linalg.js";
 import { gatherRowsRef, scatterAddRowsRef, scatterMaxRowsRef, segmentSumCsrRef, spmmCsrRef, spmmCsrTRef } from "../src/kernels/ref/sparse.js";
 import { CHUNK } from "../src/kernels/wasm/kernels.js";
+import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { Generator } from "../src/tensor/rng.js";
 
 const gen = new Generator(1234);
@@ -472,6 +473,38 @@ describe("backend selection", () => {
     expect(lastKernelBackend()).toBe("ref");
     unary("exp", A, new Float64Array(A.length));
     expect(lastKernelBackend()).toBe("ref");
+  });
+
+  it("grows the arena for large inputs and falls back to the reference when memory cannot grow", () => {
+    const rt = getWasmRuntime()!;
+    const rows = 1 << 17;
+    const F = 8;
+    const src = randArray(rows * F);
+    const index = randIndex(5000, rows);
+    const before = rt.memory.buffer.byteLength;
+    const need = src.length * 4 + index.length * 4 + index.length * F * 4;
+    const out = new Float32Array(index.length * F);
+    const want = new Float32Array(index.length * F);
+    gatherRowsRef(src, index, F, want);
+    const grow = rt.memory.grow;
+    try {
+      if (before < need + (1 << 20)) {
+        // memory.grow refused: the call runs in TypeScript and gives the same result
+        (rt.memory as { grow: (n: number) => number }).grow = () => {
+          throw new RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded");
+        };
+        gatherRows(src, index, F, out);
+        expect(lastKernelBackend()).toBe("ref");
+        expect(Array.from(out)).toEqual(Array.from(want));
+      }
+    } finally {
+      (rt.memory as { grow: (n: number) => number }).grow = grow;
+    }
+    out.fill(0);
+    gatherRows(src, index, F, out);
+    expect(lastKernelBackend()).toBe("wasm");
+    expect(rt.memory.buffer.byteLength).toBeGreaterThanOrEqual(need);
+    expect(Array.from(out)).toEqual(Array.from(want));
   });
 
   it("rejects an unknown backend", () => {
