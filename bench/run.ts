@@ -5,11 +5,17 @@
  *
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
  * 30), `--warmup N` (default 5), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
- * time the TypeScript reference kernels), `--backend auto|ref|wasm`.
+ * time the TypeScript reference kernels), `--backend auto|ref|wasm`, `--malloc tuned|default`.
+ *
+ * `--malloc tuned` (default, Linux): the bench re-runs itself with glibc told never to give large
+ * blocks back to the OS (GLIBC_TUNABLES mmap_max=0, trim_threshold=1 GiB), as the PyTorch peers do
+ * with mallopt. On VMs where first touches of fresh pages are slow, every new 4 MB typed array
+ * otherwise costs more than the op that fills it. `--malloc default` keeps stock behaviour.
  *
  * To add a bench file (e.g. model epochs): export a {@link BenchSuite} from `bench/<name>.ts` and add
  * it to `suites()` below. Its cases name a `peer` key when a peer script times the same work.
  */
+import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend } from "../src/kernels/index.js";
@@ -33,10 +39,11 @@ interface Args {
   peer: boolean;
   ref: boolean;
   backend: KernelBackend;
+  malloc: "tuned" | "default";
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { filters: [], repeat: 30, warmup: 5, threads: 1, peer: true, ref: false, backend: "auto" };
+  const a: Args = { filters: [], repeat: 30, warmup: 5, threads: 1, peer: true, ref: false, backend: "auto", malloc: "tuned" };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = (): string => {
@@ -51,7 +58,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--no-peer") a.peer = false;
     else if (k === "--ref") a.ref = true;
     else if (k === "--backend") a.backend = v() as KernelBackend;
-    else throw new Error(`bench: unknown flag ${k} (flags: --filter S, --repeat N, --warmup N, --threads N, --no-peer, --ref, --backend B)`);
+    else if (k === "--malloc") a.malloc = v() === "default" ? "default" : "tuned";
+    else throw new Error(`bench: unknown flag ${k} (flags: --filter S, --repeat N, --warmup N, --threads N, --no-peer, --ref, --backend B, --malloc M)`);
   }
   return a;
 }
@@ -65,18 +73,40 @@ function selected(name: string, filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => name.includes(f));
 }
 
+const TUNED_MALLOC = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824";
+
+/** Re-runs this process with the tuned glibc malloc settings; true when it did (the child did the work). */
+function reexecTuned(args: Args): boolean {
+  if (args.malloc !== "tuned" || process.platform !== "linux" || process.env.GLIBC_TUNABLES !== undefined) return false;
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, GLIBC_TUNABLES: TUNED_MALLOC },
+  });
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
+  if (reexecTuned(args)) return;
   const root = repoRoot();
   setKernelBackend(args.backend);
-  emit({ name: "env", node: process.version, backend: args.backend, active: activeKernelBackend(), threads: args.threads, date: new Date().toISOString() });
+  emit({
+    name: "env",
+    node: process.version,
+    backend: args.backend,
+    active: activeKernelBackend(),
+    threads: args.threads,
+    malloc: process.env.GLIBC_TUNABLES === TUNED_MALLOC ? "tuned" : "default",
+    date: new Date().toISOString(),
+  });
   for (const suite of suites(root, args)) {
     const cases: Bench[] = suite.cases().filter((c) => selected(c.name, args.filters));
     if (cases.length === 0) continue;
     let peer: PeerResult = { ms: new Map(), status: "peer not run (--no-peer)" };
     if (args.peer && suite.peerOps && cases.some((c) => c.peer)) {
       const ops = suite.peerOps.join(",");
-      peer = runPeer(root, "torch_ops.py", ["--ops", ops], args.threads);
+      peer = runPeer(root, "torch_ops.py", ["--ops", ops, "--malloc", args.malloc], args.threads);
       emit({ name: `${suite.name}.peer`, status: peer.status, torch: peer.torch, lines: peer.ms.size });
     }
     for (const c of cases) {
