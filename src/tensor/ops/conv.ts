@@ -726,6 +726,178 @@ function convForwardWinograd(x: FloatArray, w: FloatArray, b: FloatArray | null,
   }
 }
 
+/**
+ * The weight gradient of a Winograd-eligible conv by F(3×3, 2×2): every 2×2 tile of gy correlated
+ * with its 4×4 input tile gives a 3×3 contribution Aᵀ[(G·gy·Gᵀ) ⊙ (Bᵀ·d·B)]A; the sums over tiles and
+ * images are 16 GEMMs [Og × tiles]·[tiles × Cg] in the transformed domain, then one inverse
+ * transform per (m, c).
+ */
+function convWeightGradWinograd(x: FloatArray, gy: FloatArray, g: ConvGeom, gw: FloatArray, f64: boolean): void {
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const [, H, W] = g.inS;
+  const [, oh, ow] = g.outS;
+  const [, ph, pw] = g.p;
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const Hp = 2 * th + 2;
+  const Wp = 2 * tw + 2;
+  const plane = Hp * Wp;
+  const tilesImg = th * tw;
+  const imgs = Math.max(1, Math.min(N, Math.floor(1024 / tilesImg)));
+  const maxT = imgs * tilesImg;
+  const inVol = H * W;
+  const P = oh * ow;
+  const oX = Cg * plane;
+  const oY = oX + 16 * Cg * maxT;
+  const oS = oY + 16 * Og * maxT;
+  const buf = scratch(f64, oS + 16 * Og * Cg);
+  const xp = buf.subarray(0, oX);
+  const X = buf.subarray(oX, oY);
+  const Yt = buf.subarray(oY, oS);
+  const S = buf.subarray(oS, oS + 16 * Og * Cg);
+  for (let gi = 0; gi < G; gi++) {
+    S.fill(0);
+    for (let n0 = 0; n0 < N; n0 += imgs) {
+      const nImg = Math.min(imgs, N - n0);
+      const Tc = nImg * tilesImg;
+      const stX = Cg * Tc;
+      const stY = Og * Tc;
+      for (let k = 0; k < nImg; k++) {
+        const n = n0 + k;
+        xp.fill(0);
+        for (let c = 0; c < Cg; c++) {
+          const s0 = (n * Cin + gi * Cg + c) * inVol;
+          const d0 = c * plane + ph * Wp + pw;
+          for (let i = 0; i < H; i++) {
+            const s = s0 + i * W;
+            const d = d0 + i * Wp;
+            for (let t = 0; t < W; t++) xp[d + t] = x[s + t]!;
+          }
+        }
+        // X[ξ][tile][c] = (Bᵀ·d·B)[ξ] with Bᵀ rows (1 0 −1 0), (0 1 1 0), (0 −1 1 0), (0 −1 0 1);
+        // tile-major so that the GEMMs below take X_ξ [tiles × Cg] untransposed
+        for (let ty = 0; ty < th; ty++) {
+          for (let tx = 0; tx < tw; tx++) {
+            const tile = k * tilesImg + ty * tw + tx;
+            for (let c = 0; c < Cg; c++) {
+              const r0 = c * plane + 2 * ty * Wp + 2 * tx;
+              const r1 = r0 + Wp;
+              const r2 = r1 + Wp;
+              const r3 = r2 + Wp;
+              const o = tile * Cg + c;
+              for (let q = 0; q < 4; q++) {
+                // row q of t = Bᵀ·d
+                let t0: number;
+                let t1: number;
+                let t2: number;
+                let t3: number;
+                if (q === 0) {
+                  t0 = xp[r0]! - xp[r2]!;
+                  t1 = xp[r0 + 1]! - xp[r2 + 1]!;
+                  t2 = xp[r0 + 2]! - xp[r2 + 2]!;
+                  t3 = xp[r0 + 3]! - xp[r2 + 3]!;
+                } else if (q === 1) {
+                  t0 = xp[r1]! + xp[r2]!;
+                  t1 = xp[r1 + 1]! + xp[r2 + 1]!;
+                  t2 = xp[r1 + 2]! + xp[r2 + 2]!;
+                  t3 = xp[r1 + 3]! + xp[r2 + 3]!;
+                } else if (q === 2) {
+                  t0 = xp[r2]! - xp[r1]!;
+                  t1 = xp[r2 + 1]! - xp[r1 + 1]!;
+                  t2 = xp[r2 + 2]! - xp[r1 + 2]!;
+                  t3 = xp[r2 + 3]! - xp[r1 + 3]!;
+                } else {
+                  t0 = xp[r3]! - xp[r1]!;
+                  t1 = xp[r3 + 1]! - xp[r1 + 1]!;
+                  t2 = xp[r3 + 2]! - xp[r1 + 2]!;
+                  t3 = xp[r3 + 3]! - xp[r1 + 3]!;
+                }
+                const b = o + 4 * q * stX;
+                X[b] = t0 - t2;
+                X[b + stX] = t1 + t2;
+                X[b + 2 * stX] = t2 - t1;
+                X[b + 3 * stX] = t3 - t1;
+              }
+            }
+          }
+        }
+        // Y[ξ][m][tile] = (G·gy·Gᵀ)[ξ] with G rows (1 0), (½ ½), (½ −½), (0 1); gy is zero past the edge
+        for (let m = 0; m < Og; m++) {
+          const gBase = (n * Cout + gi * Og + m) * P;
+          const vm = m * Tc + k * tilesImg;
+          for (let ty = 0; ty < th; ty++) {
+            const y0 = 2 * ty;
+            const y1ok = y0 + 1 < oh;
+            for (let tx = 0; tx < tw; tx++) {
+              const x0 = 2 * tx;
+              const x1ok = x0 + 1 < ow;
+              const a = gBase + y0 * ow + x0;
+              const g00 = gy[a]!;
+              const g01 = x1ok ? gy[a + 1]! : 0;
+              const g10 = y1ok ? gy[a + ow]! : 0;
+              const g11 = y1ok && x1ok ? gy[a + ow + 1]! : 0;
+              // rows of G·gy: (g0·), ((g0· + g1·)/2), ((g0· − g1·)/2), (g1·); then each row (p0, p1) → (p0, (p0 + p1)/2, (p0 − p1)/2, p1)
+              const o = vm + ty * tw + tx;
+              const h0 = 0.5 * (g00 + g10);
+              const h1 = 0.5 * (g01 + g11);
+              const e0 = 0.5 * (g00 - g10);
+              const e1 = 0.5 * (g01 - g11);
+              Yt[o] = g00;
+              Yt[o + stY] = 0.5 * (g00 + g01);
+              Yt[o + 2 * stY] = 0.5 * (g00 - g01);
+              Yt[o + 3 * stY] = g01;
+              Yt[o + 4 * stY] = h0;
+              Yt[o + 5 * stY] = 0.5 * (h0 + h1);
+              Yt[o + 6 * stY] = 0.5 * (h0 - h1);
+              Yt[o + 7 * stY] = h1;
+              Yt[o + 8 * stY] = e0;
+              Yt[o + 9 * stY] = 0.5 * (e0 + e1);
+              Yt[o + 10 * stY] = 0.5 * (e0 - e1);
+              Yt[o + 11 * stY] = e1;
+              Yt[o + 12 * stY] = g10;
+              Yt[o + 13 * stY] = 0.5 * (g10 + g11);
+              Yt[o + 14 * stY] = 0.5 * (g10 - g11);
+              Yt[o + 15 * stY] = g11;
+            }
+          }
+        }
+      }
+      for (let xi = 0; xi < 16; xi++) {
+        gemm(Yt.subarray(xi * stY, (xi + 1) * stY), X.subarray(xi * stX, (xi + 1) * stX), S.subarray(xi * Og * Cg, (xi + 1) * Og * Cg), Og, Cg, Tc, false, false, true);
+      }
+    }
+    // gw[m, c] = Aᵀ·S·A with Aᵀ rows (1 1 1 0), (0 1 −1 0), (0 1 1 1)
+    const st = Og * Cg;
+    for (let m = 0; m < Og; m++) {
+      for (let c = 0; c < Cg; c++) {
+        const o = m * Cg + c;
+        const v = new Array<number>(12);
+        for (let j = 0; j < 4; j++) {
+          const s0 = S[o + j * st]!;
+          const s1 = S[o + (4 + j) * st]!;
+          const s2 = S[o + (8 + j) * st]!;
+          const s3 = S[o + (12 + j) * st]!;
+          v[j] = s0 + s1 + s2;
+          v[4 + j] = s1 - s2;
+          v[8 + j] = s1 + s2 + s3;
+        }
+        const d = ((gi * Og + m) * Cg + c) * 9;
+        for (let a = 0; a < 3; a++) {
+          const u0 = v[4 * a]!;
+          const u1 = v[4 * a + 1]!;
+          const u2 = v[4 * a + 2]!;
+          const u3 = v[4 * a + 3]!;
+          gw[d + 3 * a] = u0 + u1 + u2;
+          gw[d + 3 * a + 1] = u1 - u2;
+          gw[d + 3 * a + 2] = u1 + u2 + u3;
+        }
+      }
+    }
+  }
+}
+
 /** y = conv(x, w) (+ b). */
 function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeom, f64: boolean): FloatArray {
   const { N, Cin, Cout, G } = g;
@@ -879,6 +1051,10 @@ function convWeightGradData(x: FloatArray, gy: FloatArray, g: ConvGeom, f64: boo
   const P = volume(g.outS);
   const ow = g.outS[2];
   const gw = allocate(f64 ? "float64" : "float32", Cout * Kg) as FloatArray;
+  if (winogradApplies(g)) {
+    convWeightGradWinograd(x, gy, g, gw, f64);
+    return gw;
+  }
   const L = padLayout(g);
   if (L !== null) {
     convWeightGradPadded(x, gy, g, L, gw, f64);
