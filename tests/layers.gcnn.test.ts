@@ -8,12 +8,14 @@ import {
   LiftingConv2d,
   pointElements,
   SpatialPool2d,
+  sharedBatchNorm,
 } from "../src/layers/groups/gcnn/index.js";
 import {
   checkEquivariance,
   checkEquivarianceLayers,
   Cn,
   Dn,
+  F,
   Generator,
   gradcheck,
   type Group,
@@ -147,6 +149,27 @@ describe("G-CNN gradients and errors", () => {
     gradcheck((t) => pm.forward(t), [f64([1, 8, 3, 3], 13).requiresGrad_()]);
     const c8 = new GroupConv2d(Cn(8), 1, 1, 3, { dtype: "float64", generator: gen });
     gradcheck((t) => c8.forward(t), [f64([1, 8, 4, 4], 14).requiresGrad_()]);
+  });
+
+  it("the fused shared batch norm matches F.batchNorm and passes gradcheck", () => {
+    const x = f64([3, 2, 5], 21);
+    const w = f64([2], 22);
+    const b = f64([2], 23);
+    for (const training of [true, false]) {
+      const rm1 = f64([2], 24);
+      const rv1 = f64([2], 25).abs().add(0.5);
+      const rm2 = rm1.clone();
+      const rv2 = rv1.clone();
+      const ref = F.batchNorm(x, rm1, rv1, w, b, training, 0.2, 1e-5);
+      const got = sharedBatchNorm(x, rm2, rv2, w, b, training, 0.2, 1e-5);
+      const d = ref.toFlatArray().map((v, i) => Math.abs(v - got.toFlatArray()[i]!));
+      expect(Math.max(...d)).toBeLessThan(1e-12);
+      for (let i = 0; i < 2; i++) {
+        expect(rm2.data[i]).toBeCloseTo(rm1.data[i]!, 12);
+        expect(rv2.data[i]).toBeCloseTo(rv1.data[i]!, 12);
+      }
+      gradcheck((xx, ww, bb) => sharedBatchNorm(xx, rm2.clone(), rv2.clone(), ww, bb, training), [x.clone().requiresGrad_(), w.clone().requiresGrad_(), b.clone().requiresGrad_()]);
+    }
   });
 
   it("rejects inputs with the wrong channels and unsupported groups", () => {

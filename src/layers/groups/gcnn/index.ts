@@ -2,5 +2,6 @@
 export * from "./group.js";
 export * from "./filters.js";
 export * from "./layers.js";
+export * from "./batchnorm.js";
 export * from "./models.js";
 export * from "./checks.js";

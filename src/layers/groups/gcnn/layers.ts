@@ -27,6 +27,7 @@ import type { Group } from "../../../symmetry/group.js";
 import { Module, Parameter } from "../../../nn/module.js";
 import { BatchNorm1d, type BatchNormOptions } from "../../../nn/normalization.js";
 import type { LayerOptions } from "../../../nn/linear.js";
+import { batchNormFused } from "./batchnorm.js";
 import { filterExpansion, filterMask } from "./filters.js";
 import { gcnnAction, type PointGroupInfo, pointGroupInfo, regularFieldType } from "./group.js";
 
@@ -254,7 +255,7 @@ export class GroupBatchNorm2d extends Module<[Tensor], Tensor> {
       opError("GroupBatchNorm2d", "x", `shape [B, ${this.channels * n}, H, W] (${this.channels} regular ${this.info.pointGroup.name} fields)`, fmtShape(x.shape));
     }
     const [B, , H, W] = x.shape as [number, number, number, number];
-    return this.bn.forward(x.reshape([B, this.channels, n * H * W])).reshape([B, this.channels * n, H, W]);
+    return batchNormFused(this.bn, x.reshape([B, this.channels, n * H * W])).reshape([B, this.channels * n, H, W]);
   }
 
   override extraRepr(): string {

@@ -26,6 +26,7 @@ import { trivial } from "../../../symmetry/representation.js";
 import { activation } from "../../../nn/activation.js";
 import { Module, Parameter } from "../../../nn/module.js";
 import { BatchNorm1d, type BatchNormOptions } from "../../../nn/normalization.js";
+import { batchNormFused } from "../gcnn/batchnorm.js";
 import { fieldOffsets } from "./r2conv.js";
 import { planarGridAction } from "./planar.js";
 
@@ -299,6 +300,6 @@ export class InnerBatchNorm<E = unknown> extends Module<[Tensor], Tensor> {
     checkInput("InnerBatchNorm", this.type, x);
     const [B, C, H, W] = x.shape as [number, number, number, number];
     const F = this.type.reps.length;
-    return this.bn.forward(x.reshape([B, F, this._d * H * W])).reshape([B, C, H, W]);
+    return batchNormFused(this.bn, x.reshape([B, F, this._d * H * W])).reshape([B, C, H, W]);
   }
 }
