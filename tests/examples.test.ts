@@ -4,9 +4,11 @@
  * example breaks the symmetry on purpose).
  */
 import { describe, expect, it } from "vitest";
+import { main as egnnNBody } from "../examples/egnn_nbody.js";
 import { main as gcnCora } from "../examples/gcn_cora.js";
 import { main as graphEquivariance } from "../examples/graph_equivariance.js";
 import { main as lstmChrono } from "../examples/lstm_chrono.js";
+import { main as o3TensorProduct } from "../examples/o3_tensor_product.js";
 import { main as p4cnn } from "../examples/p4cnn_rotated_mnist.js";
 import { isMain } from "../examples/common.js";
 
@@ -40,6 +42,27 @@ describe("examples (small runs)", () => {
     expect(s.invarianceError).toBeLessThan(1e-5);
     expect(s.plainCnnInvarianceError).toBeGreaterThan(1e-3);
     expect(s.layers.every((l) => l.pass)).toBe(true);
+  });
+
+  it("groups: irreps, spherical harmonics and a tensor product are O(3)-equivariant; the fit converges", () => {
+    const s = o3TensorProduct({ small: true });
+    expect(s.irreps.dims).toEqual([10, 9, 21]);
+    expect(s.paths).toBeGreaterThan(0);
+    expect(s.sphericalHarmonicsError).toBeLessThan(1e-12);
+    expect(s.tensorProductError).toBeLessThan(1e-12);
+    expect(s.tensorProductErrorAfterTraining).toBeLessThan(1e-12);
+    expect(s.lastLoss).toBeLessThan(0.2 * s.firstLoss);
+    expect(s.pass).toBe(true);
+  });
+
+  it("groups: EGNN on N-body beats the baselines and is E(3)- and permutation-equivariant", () => {
+    const s = egnnNBody({ small: true });
+    expect(s.epochLosses.at(-1)!).toBeLessThan(s.epochLosses[0]!);
+    expect(s.testMse).toBeLessThan(s.constantVelocityMse);
+    expect(s.testMse).toBeLessThan(s.staticBaselineMse);
+    expect(s.e3Error).toBeLessThan(1e-10);
+    expect(s.permutationError).toBeLessThan(1e-10);
+    expect(s.pass).toBe(true);
   });
 
   it("time: the chrono-initialised LSTM learns the warped recall task", () => {
