@@ -15,6 +15,8 @@ export function peersDir(repoRoot: string): string {
 export interface PeerResult {
   /** ms_median per peer key (see {@link peerKey}). */
   ms: Map<string, number>;
+  /** ms_p10 per peer key (the fast end of the samples: less sensitive to other processes). */
+  p10?: Map<string, number>;
   /** Why nothing came back, when nothing did. */
   status: string;
   torch?: string;
@@ -32,7 +34,7 @@ export function peerKey(line: Record<string, unknown>): string {
 export function runPeer(repoRoot: string, script: string, args: string[], threads: number): PeerResult {
   const py = process.env.ERLANGEN_PEER_PYTHON ?? "/usr/bin/python3";
   const path = join(peersDir(repoRoot), script);
-  const result: PeerResult = { ms: new Map(), status: "peer unavailable" };
+  const result: PeerResult = { ms: new Map(), p10: new Map(), status: "peer unavailable" };
   if (!existsSync(path)) {
     result.status = `peer unavailable (no ${path})`;
     return result;
@@ -52,6 +54,7 @@ export function runPeer(repoRoot: string, script: string, args: string[], thread
     }
     if (line.status === "ok" && typeof line.ms_median === "number") {
       result.ms.set(peerKey(line), line.ms_median);
+      if (typeof line.ms_p10 === "number") result.p10?.set(peerKey(line), line.ms_p10);
       if (typeof line.torch === "string") result.torch = line.torch;
     } else if (typeof line.status === "string" && line.status !== "ok" && result.ms.size === 0) {
       result.status = line.status;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the registered bench suites and prints one JSON line per case:
  * `{name, level, ms, gflops | gbps, peerMs, ratio, ...}` where `ms` is the median wall time per call,
- * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run).
+ * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run);
+ * `ratioP10` compares the 10th percentiles, which other processes on the machine disturb less.
  *
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
  * 30), `--warmup N` (default 5), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
@@ -103,7 +104,7 @@ function main(): void {
   for (const suite of suites(root, args)) {
     const cases: Bench[] = suite.cases().filter((c) => selected(c.name, args.filters));
     if (cases.length === 0) continue;
-    let peer: PeerResult = { ms: new Map(), status: "peer not run (--no-peer)" };
+    let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
     if (args.peer && suite.peerOps && cases.some((c) => c.peer)) {
       const ops = suite.peerOps.join(",");
       peer = runPeer(root, "torch_ops.py", ["--ops", ops, "--malloc", args.malloc], args.threads);
@@ -123,6 +124,8 @@ function main(): void {
         if (pm !== undefined) {
           line.peerMs = sig(pm);
           line.ratio = sig(t.ms / pm, 3);
+          const p10 = peer.p10?.get(c.peer);
+          if (p10 !== undefined) line.ratioP10 = sig(t.p10 / p10, 3);
         } else line.peer = peer.status === "ok" ? "peer unavailable (no matching line)" : peer.status;
       }
       emit({ ...line, ...c.extra });
