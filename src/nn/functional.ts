@@ -4,7 +4,7 @@
  * ops themselves, re-exported here for convenience.
  */
 import { gemm } from "../kernels/index.js";
-import { noGrad, record } from "../tensor/autograd.js";
+import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
 import { add, clamp, div, mul, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
@@ -92,13 +92,27 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   const xShape = x.shape;
   return record(op, inputs, res, (g) => {
-    const g2 = g.reshape([N, outF]);
-    const x2 = x.reshape([N, inF]);
-    return [
-      x.requiresGrad ? matmul(g2, weight).reshape(xShape) : null,
-      weight.requiresGrad ? matmul(transpose(g2), x2) : null,
-      bias?.requiresGrad ? sum(g2, 0) : null,
-    ];
+    // dX = G·W, dW = Gᵀ·X (one GEMM each, transposes by flags), db = column sums of G
+    const gd = g.data as FloatArray;
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const d = allocate(x.dtype, N * inF) as FloatArray;
+      gemm(gd, weight.data as FloatArray, d, N, inF, outF, false, false, false);
+      dx = new Tensor(d, xShape, x.dtype);
+    }
+    let dw: Tensor | null = null;
+    if (weight.requiresGrad) {
+      const d = allocate(weight.dtype, outF * inF) as FloatArray;
+      gemm(gd, x.data as FloatArray, d, outF, inF, N, true, false, false);
+      dw = new Tensor(d, [outF, inF], weight.dtype);
+    }
+    let db: Tensor | null = null;
+    if (bias?.requiresGrad) {
+      const acc = new Float64Array(outF);
+      for (let i = 0, o = 0; i < N; i++, o += outF) for (let j = 0; j < outF; j++) acc[j]! += gd[o + j]!;
+      db = new Tensor(toFloatDtype(acc, bias.dtype), [outF], bias.dtype);
+    }
+    return [dx, dw, db];
   });
 }
 
@@ -201,6 +215,9 @@ export function layerNorm(
  * the batch statistics (biased variance) and, when running statistics are given, updates them in place:
  * `running ← (1 − momentum)·running + momentum·batch` (unbiased variance for `runningVar`). In eval mode it
  * uses the running statistics.
+ *
+ * One fused op (statistics, normalisation and affine map in two passes over `x`) with a hand-written
+ * backward; see {@link batchNormAct} for the variant with a fused ReLU.
  */
 export function batchNorm(
   x: Tensor,
@@ -212,12 +229,32 @@ export function batchNorm(
   momentum = 0.1,
   eps = 1e-5,
 ): Tensor {
+  return batchNormAct(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+}
+
+/**
+ * {@link batchNorm} followed by an optional ReLU, as one op: `relu(batchNorm(x, ...))` without the
+ * intermediate tensor (the ReLU mask is read back from the output in the backward pass). Gradients
+ * flow to `x`, `weight` and `bias`; in training mode (batch statistics) through the mean and variance:
+ * `dx = γ·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))` per channel.
+ */
+export function batchNormAct(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+  relu: boolean,
+): Tensor {
   const op = "batchNorm";
   checkFloat(op, "x", x);
   if (x.ndim !== 2 && x.ndim !== 3) opError(op, "x", "shape [N, C] or [N, C, L]", fmtShape(x.shape));
+  const N = x.shape[0]!;
   const C = x.shape[1]!;
-  const bshape = x.ndim === 2 ? [1, C] : [1, C, 1];
-  const axes = x.ndim === 2 ? [0] : [0, 2];
+  const L = x.ndim === 3 ? x.shape[2]! : 1;
   for (const [name, t] of [
     ["runningMean", runningMean],
     ["runningVar", runningVar],
@@ -226,36 +263,156 @@ export function batchNorm(
   ] as const) {
     if (t !== null && (t.ndim !== 1 || t.shape[0] !== C)) opError(op, name, `shape [${C}] (channels of x ${fmtShape(x.shape)})`, fmtShape(t.shape));
   }
-  let y: Tensor;
-  if (training || runningMean === null || runningVar === null) {
-    const n = x.size / C;
-    if (n <= 1 && training) opError(op, "x", "more than 1 value per channel in training mode", `shape ${fmtShape(x.shape)}`);
-    const m = mean(x, axes, true);
-    const xc = sub(x, m);
-    const v = mean(mul(xc, xc), axes, true);
-    y = mul(xc, rsqrt(add(v, eps)));
+  const M = N * L;
+  const useBatch = training || runningMean === null || runningVar === null;
+  if (useBatch && M <= 1 && training) opError(op, "x", "more than 1 value per channel in training mode", `shape ${fmtShape(x.shape)}`);
+  const xd = x.data as FloatArray;
+  const mean = new Float64Array(C);
+  const invStd = new Float64Array(C);
+  if (useBatch) {
+    const sq = new Float64Array(C);
+    channelSums(xd, N, C, L, mean, null, null);
+    for (let c = 0; c < C; c++) mean[c] = mean[c]! / M;
+    channelSums(xd, N, C, L, sq, mean, null);
+    for (let c = 0; c < C; c++) {
+      const v = sq[c]! / M;
+      invStd[c] = 1 / Math.sqrt(v + eps);
+      sq[c] = v;
+    }
     if (training && runningMean !== null && runningVar !== null) {
-      noGrad(() => {
-        const rm = runningMean.data;
-        const rv = runningVar.data;
-        const md = m.data;
-        const vd = v.data;
-        for (let c = 0; c < C; c++) {
-          rm[c] = (1 - momentum) * rm[c]! + momentum * md[c]!;
-          rv[c] = (1 - momentum) * rv[c]! + (momentum * vd[c]! * n) / (n - 1);
-        }
-        runningMean.version++;
-        runningVar.version++;
-      });
+      const rm = runningMean.data;
+      const rv = runningVar.data;
+      for (let c = 0; c < C; c++) {
+        rm[c] = (1 - momentum) * rm[c]! + momentum * mean[c]!;
+        rv[c] = (1 - momentum) * rv[c]! + (momentum * sq[c]! * M) / (M - 1);
+      }
+      runningMean.version++;
+      runningVar.version++;
     }
   } else {
-    const rm = runningMean.dtype === x.dtype ? runningMean : runningMean.cast(x.dtype);
-    const rv = runningVar.dtype === x.dtype ? runningVar : runningVar.cast(x.dtype);
-    y = mul(sub(x, rm.reshape(bshape)), rsqrt(add(rv.reshape(bshape), eps)));
+    const rm = runningMean!.data;
+    const rv = runningVar!.data;
+    for (let c = 0; c < C; c++) {
+      mean[c] = rm[c]!;
+      invStd[c] = 1 / Math.sqrt(rv[c]! + eps);
+    }
   }
-  if (weight !== null) y = mul(y, weight.reshape(bshape));
-  if (bias !== null) y = add(y, bias.reshape(bshape));
-  return y;
+  // y = x·scale + shift per channel
+  const wd = weight?.data;
+  const bd = bias?.data;
+  const scale = new Float64Array(C);
+  const shift = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    const s = invStd[c]! * (wd === undefined ? 1 : wd[c]!);
+    scale[c] = s;
+    shift[c] = (bd === undefined ? 0 : bd[c]!) - mean[c]! * s;
+  }
+  const yd = allocate(x.dtype, x.size) as FloatArray;
+  if (L === 1) {
+    for (let n = 0, o = 0; n < N; n++, o += C) {
+      for (let c = 0; c < C; c++) {
+        const v = xd[o + c]! * scale[c]! + shift[c]!;
+        yd[o + c] = relu && v < 0 ? 0 : v;
+      }
+    }
+  } else {
+    for (let n = 0, o = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        const s = scale[c]!;
+        const t = shift[c]!;
+        for (let l = 0; l < L; l++, o++) {
+          const v = xd[o]! * s + t;
+          yd[o] = relu && v < 0 ? 0 : v;
+        }
+      }
+    }
+  }
+  const out = new Tensor(yd, x.shape, x.dtype);
+  const inputs: Tensor[] = [x];
+  if (weight !== null) inputs.push(weight);
+  if (bias !== null) inputs.push(bias);
+  return record(relu ? "batchNormRelu" : "batchNorm", inputs, out, (g) => {
+    const gd = g.data as FloatArray;
+    // g' = g masked by the ReLU; per-channel sums of g' and g'·x̂
+    const sumG = new Float64Array(C);
+    const sumGX = new Float64Array(C);
+    const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
+    if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
+    channelSums(gm, N, C, L, sumG, null, null);
+    channelSums(xd, N, C, L, sumGX, mean, gm);
+    for (let c = 0; c < C; c++) sumGX[c] = sumGX[c]! * invStd[c]!;
+    const grads: (Tensor | null)[] = [null];
+    if (x.requiresGrad) {
+      const dx = relu ? gm : (allocate(x.dtype, x.size) as FloatArray);
+      // dx = γσ⁻¹·(g' − a − x̂·b) with a = mean(g'), b = mean(g'·x̂) in training; γσ⁻¹·g' in eval
+      const k = new Float64Array(C);
+      const a = new Float64Array(C);
+      const b = new Float64Array(C);
+      for (let c = 0; c < C; c++) {
+        k[c] = scale[c]!;
+        if (useBatch) {
+          a[c] = sumG[c]! / M;
+          b[c] = (sumGX[c]! / M) * invStd[c]!;
+        }
+      }
+      if (L === 1) {
+        for (let n = 0, o = 0; n < N; n++, o += C) {
+          for (let c = 0; c < C; c++) dx[o + c] = k[c]! * (gm[o + c]! - a[c]! - (xd[o + c]! - mean[c]!) * b[c]!);
+        }
+      } else {
+        for (let n = 0, o = 0; n < N; n++) {
+          for (let c = 0; c < C; c++) {
+            const kc = k[c]!;
+            const ac = a[c]!;
+            const bc = b[c]!;
+            const mc = mean[c]!;
+            for (let l = 0; l < L; l++, o++) dx[o] = kc * (gm[o]! - ac - (xd[o]! - mc) * bc);
+          }
+        }
+      }
+      grads[0] = new Tensor(dx, x.shape, x.dtype);
+    }
+    if (weight !== null) grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
+    if (bias !== null) grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sumG, x.dtype), [C], x.dtype) : null);
+    return grads;
+  });
+}
+
+/**
+ * Per-channel sums over `[N, C, L]` data into `out` (float64): of `a`, of `(a − center)²` when only
+ * `center` is given, or of `(a − center)·w` when `w` is given too.
+ */
+function channelSums(a: FloatArray, N: number, C: number, L: number, out: Float64Array, center: Float64Array | null, w: FloatArray | null): void {
+  if (L === 1) {
+    for (let n = 0, o = 0; n < N; n++, o += C) {
+      if (center === null) for (let c = 0; c < C; c++) out[c]! += a[o + c]!;
+      else if (w === null)
+        for (let c = 0; c < C; c++) {
+          const d = a[o + c]! - center[c]!;
+          out[c]! += d * d;
+        }
+      else for (let c = 0; c < C; c++) out[c]! += (a[o + c]! - center[c]!) * w[o + c]!;
+    }
+    return;
+  }
+  for (let n = 0, o = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      const m = center === null ? 0 : center[c]!;
+      if (center === null) for (let l = 0; l < L; l++, o++) s += a[o]!;
+      else if (w === null)
+        for (let l = 0; l < L; l++, o++) {
+          const d = a[o]! - m;
+          s += d * d;
+        }
+      else for (let l = 0; l < L; l++, o++) s += (a[o]! - m) * w[o]!;
+      out[c]! += s;
+    }
+  }
+}
+
+function toFloatDtype(v: Float64Array, dtype: "float32" | "float64" | string): FloatArray {
+  return dtype === "float64" ? v : Float32Array.from(v);
 }
 
 /** `x / max(‖x‖_p, eps)` along `axis` (default 1, like PyTorch's `F.normalize`). */

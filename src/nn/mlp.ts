@@ -2,7 +2,7 @@
 import { opError } from "../tensor/errors.js";
 import { dropout } from "../tensor/ops/random.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { activation } from "./activation.js";
+import { activation, ReLU } from "./activation.js";
 import { Identity, Linear, type LayerOptions } from "./linear.js";
 import { Module, ModuleList } from "./module.js";
 import { BatchNorm1d, LayerNorm } from "./normalization.js";
@@ -97,9 +97,14 @@ export class MLP extends Module<[Tensor], Tensor> {
     const norms = this.norms.toArray();
     for (let i = 0; i < norms.length; i++) {
       x = lins[i]!.forward(x);
-      if (this.act !== null && this.actFirst) x = this.act.forward(x);
-      x = norms[i]!.forward(x);
-      if (this.act !== null && !this.actFirst) x = this.act.forward(x);
+      const nm = norms[i]!;
+      if (!this.actFirst && nm instanceof BatchNorm1d && this.act instanceof ReLU) {
+        x = nm.forwardAct(x, true); // batch norm and ReLU as one fused op
+      } else {
+        if (this.act !== null && this.actFirst) x = this.act.forward(x);
+        x = nm.forward(x);
+        if (this.act !== null && !this.actFirst) x = this.act.forward(x);
+      }
       x = dropout(x, this.dropouts[i]!, this.training);
     }
     if (this.plainLast) {

@@ -2,7 +2,7 @@
 import { full, ones, zeros } from "../tensor/creation.js";
 import { opError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { batchNorm, layerNorm } from "./functional.js";
+import { batchNormAct, layerNorm } from "./functional.js";
 import { Module, Parameter } from "./module.js";
 
 /** Options of {@link LayerNorm}. */
@@ -111,6 +111,11 @@ export class BatchNorm1d extends Module<[Tensor], Tensor> {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardAct(x, false);
+  }
+
+  /** `relu(forward(x))` as one fused op when `relu` is true (used by {@link MLP}); else `forward(x)`. */
+  forwardAct(x: Tensor, relu: boolean): Tensor {
     const rm = this.runningMean;
     const rv = this.runningVar;
     let factor = this.momentum ?? 0;
@@ -120,7 +125,7 @@ export class BatchNorm1d extends Module<[Tensor], Tensor> {
       nbt.version++;
       if (this.momentum === null) factor = 1 / nbt.data[0]!;
     }
-    return batchNorm(x, rm, rv, this.weight, this.bias, this.training || rm === null, factor, this.eps);
+    return batchNormAct(x, rm, rv, this.weight, this.bias, this.training || rm === null, factor, this.eps, relu);
   }
 
   override extraRepr(): string {

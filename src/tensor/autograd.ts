@@ -87,11 +87,22 @@ function topoOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-function addInto(acc: Tensor, g: Tensor): Tensor {
-  const out = acc.clone();
-  const a = out.data;
+/**
+ * `acc + g`. When `owned` holds `acc` (a sum this backward pass allocated and has not handed to any
+ * backward function or leaf yet), it is updated in place; otherwise a new sum is allocated and
+ * registered in `owned`.
+ */
+function addInto(acc: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
   const b = g.data;
+  if (owned.has(acc)) {
+    const a = acc.data;
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+    return acc;
+  }
+  const out = acc.clone(); // recording is off during backward: a plain copy
+  const a = out.data;
   for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  owned.add(out);
   return out;
 }
 
@@ -99,6 +110,8 @@ function addInto(acc: Tensor, g: Tensor): Tensor {
 export function runBackward(root: Tensor, grad: Tensor): void {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>();
+  // gradient sums allocated here and still private to `grads` (safe to accumulate into in place)
+  const owned = new Set<Tensor>();
   grads.set(root, grad);
   const prev = gradEnabled;
   gradEnabled = false;
@@ -106,9 +119,11 @@ export function runBackward(root: Tensor, grad: Tensor): void {
     for (const t of order) {
       const g = grads.get(t);
       if (g === undefined) continue;
+      owned.delete(g);
       const fn = t.gradFn;
       if (fn === null) {
-        if (t.requiresGrad) t.grad = t.grad === null ? g : addInto(t.grad, g);
+        if (t.requiresGrad) t.grad = t.grad === null ? g : addInto(t.grad, g, owned);
+        owned.delete(t.grad!);
         continue;
       }
       grads.delete(t);
@@ -124,7 +139,7 @@ export function runBackward(root: Tensor, grad: Tensor): void {
         }
         const gxc = gx.dtype === x.dtype ? gx : gx.cast(x.dtype);
         const prevG = grads.get(x);
-        grads.set(x, prevG === undefined ? gxc : addInto(prevG, gxc));
+        grads.set(x, prevG === undefined ? gxc : addInto(prevG, gxc, owned));
       }
     }
   } finally {

@@ -1,0 +1,327 @@
+/**
+ * Model benches: full training epochs, timed the way the PyTorch peers time them, with the peer run
+ * in the same invocation (../shared/peers, see its README) and the ratio printed next to both.
+ *
+ * - `gcn cora epoch`: Kipf & Welling's 2-layer GCN as `erlangen train --model gcn --dataset cora`
+ *   builds it (sparse row-normalised features, cached normalised adjacency, dropout 0.5, Adam with
+ *   weight decay on the first layer). One epoch = forward + loss + backward + Adam step, 200 epochs
+ *   from a fresh model, the first `warmup` (5) excluded, median. Peer: `torch_gcn.py --dataset cora`
+ *   (dense features, as in PyG: the reference the issue's target is stated against) and, as a second
+ *   ratio, `torch_gcn.py --sparse-features` (the same sparse input as ours).
+ * - `gat cora epoch`: 8 heads × 8 + ELU, 1 output head, dropout 0.6 on inputs and attention. Peer:
+ *   `torch_gat.py --dataset cora`.
+ * - `gin mutag epoch`: the GIN-0 graph classifier of `erlangen train --model gin --dataset mutag`
+ *   (4 GIN convolutions, i.e. the paper's "5 layers" counting the input; a readout per layer) on all
+ *   188 graphs in shuffled batches of 32: shuffle + collation + forward + backward + Adam step per
+ *   batch, fresh model, `warmup` epochs then 50 timed. Peer: `torch_gin.py --folds 0 --layers 4`
+ *   (the same model).
+ * - `mlp cora step`: a 2-layer MLP (1433 → 64 → 7, ReLU, dropout 0.5) on the sparse 2708×1433 Cora
+ *   features: forward + cross-entropy on the 140 training nodes + backward + Adam step (target ≤ 2 ms;
+ *   no peer script times it).
+ * Inference lines (eval-mode pass, median of `repeat`) accompany the epochs.
+ *
+ * Each line: `{name, level: "model", ms, p10, p90, cpuMs, n, peerMs, ratio, ...}` with
+ * `ratio = ms / peerMs` (below 1: faster than PyTorch). Node-only.
+ */
+import { type DataInfo, getDataset, getModel, type Hyper } from "../src/cli/registry.js";
+import { resolveHyper } from "../src/cli/train.js";
+import "../src/cli/builtins.js";
+import { DataLoader } from "../src/data/loader.js";
+import type { Batch } from "../src/domains/graph/batch.js";
+import type { Graph } from "../src/domains/graph/graph.js";
+import { loadTUDataset } from "../src/node/datasets.js";
+import { loadPlanetoid } from "../src/node/datasets.js";
+import { NormalizeFeatures } from "../src/data/transforms/features.js";
+import { crossEntropy } from "../src/nn/functional.js";
+import type { Module } from "../src/nn/module.js";
+import { NodeMLP } from "../src/layers/graphs/models.js";
+import { Adam } from "../src/optim/adam.js";
+import { StepLR } from "../src/optim/scheduler.js";
+import { noGrad } from "../src/tensor/autograd.js";
+import { indexSelect } from "../src/tensor/ops/indexing.js";
+import { Generator, manualSeed } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { graphClassificationTask, nodeClassificationTask } from "../src/train/tasks.js";
+import type { Task, TrainContext } from "../src/train/trainer.js";
+import { type Bench, type BenchSuite, sig } from "./harness.js";
+import { runPeer } from "./peers.js";
+
+/** What a peer run gives back (a subset of peers.ts' result). */
+interface Peer {
+  ms: Map<string, number>;
+  p10?: Map<string, number>;
+  status: string;
+}
+
+/** What the model suite needs from the bench command line. */
+export interface ModelSuiteOptions {
+  repoRoot: string;
+  /** `--filter` substrings (cases are measured only when selected). */
+  filters: string[];
+  /** Warm-up epochs (peers: `--warmup`). */
+  warmup: number;
+  /** Timed samples of the inference and MLP cases. */
+  repeat: number;
+  /** Peer threads. */
+  threads: number;
+  /** Run the PyTorch peers. */
+  peer: boolean;
+}
+
+interface Stats {
+  ms: number;
+  p10: number;
+  p90: number;
+  cpuMs: number;
+  n: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+function stats(wall: number[], cpu: number[]): Stats {
+  const w = [...wall].sort((a, b) => a - b);
+  const c = [...cpu].sort((a, b) => a - b);
+  return { ms: quantile(w, 0.5), p10: quantile(w, 0.1), p90: quantile(w, 0.9), cpuMs: quantile(c, 0.5), n: w.length };
+}
+
+/** Times each call of `fn` separately (wall and CPU), after `warmup` untimed calls. */
+function timeEach(fn: (i: number) => void, warmup: number, repeat: number): Stats {
+  for (let i = 0; i < warmup; i++) fn(i);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    fn(warmup + i);
+    const t1 = performance.now();
+    const c = process.cpuUsage(c0);
+    wall.push(t1 - t0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return stats(wall, cpu);
+}
+
+function context(model: Module, optimizer: Adam): TrainContext<Module> {
+  return {
+    model,
+    optimizer,
+    epoch: 0,
+    backwardStep(loss: Tensor): number {
+      const v = loss.item();
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return v;
+    },
+  };
+}
+
+interface Trained {
+  model: Module;
+  task: Task<Module>;
+  ctx: TrainContext<Module>;
+  epochs: Stats;
+}
+
+interface Cora {
+  task: () => Task<Module>;
+  info: DataInfo;
+}
+
+/** Cora as `erlangen train --dataset cora` loads it: sparse row-normalised features, public split. */
+function loadCora(): Cora {
+  const g = new NormalizeFeatures().forward(loadPlanetoid("cora", { sparseFeatures: true }));
+  const x = g.xSparse!;
+  let numClasses = 0;
+  for (const v of g.y!.data) numClasses = Math.max(numClasses, v + 1);
+  const data = { x, edgeIndex: g.edgeIndex, y: g.y, trainMask: g.trainMask, valMask: g.valMask, testMask: g.testMask };
+  return { task: () => nodeClassificationTask<Module>(data), info: { kind: "node-classification", numFeatures: x.shape[1]!, numClasses } };
+}
+
+/** Builds the CLI's model (published defaults) and trains it `epochs` epochs, timing each after `warmup`. */
+function trainCli(modelName: string, cora: Cora, epochs: number, warmup: number, hyper: Partial<Hyper> = {}): Trained {
+  const spec = getModel(modelName);
+  const hp = resolveHyper(spec, cora.info.kind, "cora", hyper);
+  manualSeed(0);
+  const model = spec.build(cora.info, hp);
+  const optimizer = new Adam(spec.paramGroups?.(model, hp, cora.info) ?? model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
+  const task = cora.task();
+  const ctx = context(model, optimizer);
+  const epochsStats = timeEach(
+    () => {
+      model.train();
+      task.trainStep(ctx);
+    },
+    warmup,
+    epochs - warmup,
+  );
+  return { model, task, ctx, epochs: epochsStats };
+}
+
+/** One result line; `key` names the peer's `bench` line. */
+function line(name: string, s: Stats, peer: Peer, key: string, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { level: "model", ms: sig(s.ms), p10: sig(s.p10), p90: sig(s.p90), cpuMs: sig(s.cpuMs), n: s.n };
+  const peerMs = peer.ms.get(key);
+  if (peerMs !== undefined) {
+    out.peerMs = sig(peerMs);
+    out.ratio = sig(s.ms / peerMs, 3);
+    out.speedup = sig(peerMs / s.ms, 3);
+    const p10 = peer.p10?.get(key);
+    if (p10 !== undefined) {
+      out.peerP10 = sig(p10);
+      out.ratioP10 = sig(s.p10 / p10, 3);
+    }
+  } else out.peer = peer.status;
+  return { ...out, ...extra, name };
+}
+
+function peerRun(o: ModelSuiteOptions, script: string, args: string[]): Peer {
+  if (!o.peer) return { ms: new Map(), status: "peer not run (--no-peer)" };
+  return runPeer(o.repoRoot, script, ["--warmup", String(o.warmup), ...args], o.threads);
+}
+
+function selected(name: string, filters: string[]): boolean {
+  return filters.length === 0 || filters.some((f) => name.includes(f));
+}
+
+/**
+ * A case measured while the suite builds its list: the model benches time whole training runs and
+ * their peers themselves (the generic per-call timer does not fit epochs of one run), so they are
+ * returned as ready lines.
+ */
+function done(name: string, fields: Record<string, unknown>): Bench {
+  return { name, level: "skipped", run: () => {}, extra: fields };
+}
+
+const EPOCHS = 200;
+const GIN_TIMED = 50;
+
+function gcnCases(o: ModelSuiteOptions, out: Bench[]): void {
+  const names = ["gcn cora epoch", "gcn cora inference"];
+  if (!names.some((n) => selected(n, o.filters))) return;
+  const dense = peerRun(o, "torch_gcn.py", ["--dataset", "cora", "--seeds", "1", "--epochs", String(EPOCHS)]);
+  const sparse = peerRun(o, "torch_gcn.py", ["--dataset", "cora", "--seeds", "1", "--epochs", String(EPOCHS), "--sparse-features"]);
+  const t = trainCli("gcn", loadCora(), EPOCHS, o.warmup);
+  const sparseMs = sparse.ms.get("gcn.train_epoch");
+  out.push(
+    done(
+      names[0]!,
+      line(names[0]!, t.epochs, dense, "gcn.train_epoch", {
+        peerSparseMs: sparseMs !== undefined ? sig(sparseMs) : sparse.status,
+        ratioSparse: sparseMs !== undefined ? sig(t.epochs.ms / sparseMs, 3) : undefined,
+        what: "forward + loss + backward + Adam step; peerMs: torch_gcn.py dense features (PyG's setup), peerSparseMs: --sparse-features",
+      }),
+    ),
+  );
+  const inf = timeEach(() => noGrad(() => t.task.evaluate("test", t.ctx)), 2, o.repeat);
+  t.model.eval();
+  out.push(done(names[1]!, line(names[1]!, inf, dense, "gcn.inference", { what: "eval-mode forward + test-split scoring" })));
+}
+
+function gatCases(o: ModelSuiteOptions, out: Bench[]): void {
+  const names = ["gat cora epoch", "gat cora inference"];
+  if (!names.some((n) => selected(n, o.filters))) return;
+  const peer = peerRun(o, "torch_gat.py", ["--dataset", "cora", "--seeds", "1", "--epochs", String(EPOCHS)]);
+  const t = trainCli("gat", loadCora(), EPOCHS, o.warmup);
+  out.push(done(names[0]!, line(names[0]!, t.epochs, peer, "gat.train_epoch", { what: "forward + loss + backward + Adam step" })));
+  t.model.eval();
+  const inf = timeEach(() => noGrad(() => t.task.evaluate("test", t.ctx)), 2, o.repeat);
+  out.push(done(names[1]!, line(names[1]!, inf, peer, "gat.inference", { what: "eval-mode forward + test-split scoring" })));
+}
+
+function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
+  const names = ["gin mutag epoch", "gin mutag inference"];
+  if (!names.some((n) => selected(n, o.filters))) return;
+  const ds = getDataset("mutag");
+  const spec = getModel("gin");
+  const hp = resolveHyper(spec, ds.kind, ds.name, {});
+  // the peer's --layers counts GIN convolutions; ours counts the input layer too (the paper's "5 layers")
+  const peer = peerRun(o, "torch_gin.py", ["--dataset", "MUTAG", "--folds", "0", "--layers", String(hp.layers - 1), "--repeat", String(GIN_TIMED)]);
+  const tu = loadTUDataset("MUTAG");
+  const graphs: Graph[] = tu.graphs;
+  const info: DataInfo = { kind: ds.kind, numFeatures: tu.numFeatures, numClasses: tu.numClasses };
+  manualSeed(0);
+  const model = spec.build(info, hp);
+  const optimizer = new Adam(model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
+  const scheduler = new StepLR(optimizer, hp.lrStep, hp.lrGamma);
+  const loader = new DataLoader<Graph, Batch>(graphs, { batchSize: hp.batchSize, shuffle: true, generator: new Generator(0) });
+  const evalLoader = new DataLoader<Graph, Batch>(graphs, { batchSize: hp.batchSize });
+  const task = graphClassificationTask<Module, Batch>({ train: loader, test: evalLoader, numClasses: info.numClasses });
+  const ctx = context(model, optimizer);
+  const epochs = timeEach(
+    () => {
+      model.train();
+      task.trainStep(ctx);
+      scheduler.step();
+    },
+    o.warmup,
+    GIN_TIMED,
+  );
+  out.push(
+    done(
+      names[0]!,
+      line(names[0]!, epochs, peer, "gin.train_epoch", {
+        graphs: graphs.length,
+        batchSize: hp.batchSize,
+        what: "shuffle + collation + forward + backward + Adam step over all graphs",
+      }),
+    ),
+  );
+  model.eval();
+  const inf = timeEach(() => noGrad(() => task.evaluate("test", ctx)), 2, o.repeat);
+  out.push(done(names[1]!, line(names[1]!, inf, peer, "gin.inference", { what: "eval-mode pass over all graphs in batches of 32" })));
+}
+
+function mlpCases(o: ModelSuiteOptions, out: Bench[]): void {
+  const name = "mlp cora step";
+  if (!selected(name, o.filters)) return;
+  const g = new NormalizeFeatures().forward(loadPlanetoid("cora", { sparseFeatures: true }));
+  const x = g.xSparse!;
+  const y = g.y!;
+  const train: number[] = [];
+  for (let i = 0; i < g.numNodes; i++) if (g.trainMask!.data[i]) train.push(i);
+  const idx = new Tensor(Int32Array.from(train), [train.length], "int32");
+  const target = indexSelect(y, 0, idx);
+  manualSeed(0);
+  const model = new NodeMLP(x.shape[1]!, 64, 7, { numLayers: 2, dropout: 0.5 });
+  const optimizer = new Adam(model.parameters(), { lr: 0.01, weightDecay: 5e-4 });
+  model.train();
+  const s = timeEach(
+    () => {
+      const logits = indexSelect(model.call(x, null) as Tensor, 0, idx);
+      const loss = crossEntropy(logits, target);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+    },
+    o.warmup,
+    Math.max(o.repeat, 50),
+  );
+  out.push(done(name, line(name, s, { ms: new Map(), status: "no peer script times it" }, "", { target: "<= 2 ms", what: "2-layer MLP (hidden 64) forward + backward + Adam step, sparse 2708x1433 input" })));
+}
+
+/**
+ * The model suite (register in bench/run.ts). Cases are measured when the list is built; the ones
+ * not selected by `--filter` are skipped without loading their data or running their peers.
+ */
+export function modelSuite(o: ModelSuiteOptions): BenchSuite {
+  let cached: Bench[] | null = null;
+  return {
+    name: "models",
+    cases: () => {
+      if (cached !== null) return cached;
+      const out: Bench[] = [];
+      gcnCases(o, out);
+      gatCases(o, out);
+      ginCases(o, out);
+      mlpCases(o, out);
+      cached = out;
+      return out;
+    },
+  };
+}
