@@ -25,7 +25,7 @@ import {
   type ReduceOpName,
   type UnaryOpName,
 } from "../src/kernels/index.js";
-import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryRef } from "../src/kernels/ref/elementwise.js";
+import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryFns, unaryRef } from "../src/kernels/ref/elementwise.js";
 import { gemmRef } from "../src/kernels/ref/linalg.js";
 import { gatherRowsRef, scatterAddRowsRef, scatterMaxRowsRef, segmentSumCsrRef, spmmCsrRef, spmmCsrTRef } from "../src/kernels/ref/sparse.js";
 import { CHUNK } from "../src/kernels/wasm/kernels.js";
@@ -529,5 +529,62 @@ describe("backend selection", () => {
     expect(fresh.getKernelBackend()).toBe("wasm");
     fresh.unary("exp", randArray(3), new Float32Array(3));
     expect(fresh.lastKernelBackend()).toBe("wasm");
+  });
+});
+
+describe("reference kernels against a naive oracle", () => {
+  it("binaryRef matches a per-element evaluation on general broadcasts", () => {
+    const ops: BinaryOpName[] = ["add", "sub", "mul", "div", "max", "min", "pow"];
+    const shapes: [number[], number[], number[]][] = [
+      [[3, 4, 5], [3, 1, 5], [1, 4, 5]],
+      [[2, 3, 4, 5], [2, 1, 4, 1], [1, 3, 1, 5]],
+      [[6, 1], [6, 1], [1, 1]],
+      [[], [], []],
+      [[4, 0, 3], [4, 0, 3], [1, 1, 3]],
+    ];
+    const strides = (shape: number[], out: number[]): number[] => {
+      const s = new Array<number>(shape.length);
+      let acc = 1;
+      for (let i = shape.length - 1; i >= 0; i--) {
+        s[i] = shape[i] === 1 && out[i] !== 1 ? 0 : acc;
+        acc *= shape[i]!;
+      }
+      return s;
+    };
+    for (const [out, as, bs] of shapes) {
+      const n = out.reduce((p, d) => p * d, 1);
+      const a = randArray(as.reduce((p, d) => p * d, 1)).map(Math.abs);
+      const b = randArray(bs.reduce((p, d) => p * d, 1));
+      const sa = strides(as, out);
+      const sb = strides(bs, out);
+      for (const op of ops) {
+        const got = new Float64Array(n);
+        binaryRef(op, Float64Array.from(a), Float64Array.from(b), got, out, sa, sb);
+        for (let i = 0; i < n; i++) {
+          let rem = i;
+          let ia = 0;
+          let ib = 0;
+          for (let k = out.length - 1; k >= 0; k--) {
+            const c = rem % out[k]!;
+            rem = Math.floor(rem / out[k]!);
+            ia += c * sa[k]!;
+            ib += c * sb[k]!;
+          }
+          const x = a[ia]!;
+          const y = b[ib]!;
+          const want = { add: x + y, sub: x - y, mul: x * y, div: x / y, max: Math.max(x, y), min: Math.min(x, y), pow: x ** y }[op];
+          expect(got[i]).toBe(want);
+        }
+      }
+    }
+  });
+
+  it("unaryRef fast loops agree with unaryFns", () => {
+    const x = Float64Array.from([...randArray(50, 3), 0, -0, Number.NaN, Infinity, -Infinity]);
+    for (const op of ["neg", "abs", "relu", "leakyRelu", "exp", "log", "sqrt"] as const) {
+      const got = new Float64Array(x.length);
+      unaryRef(op, x, got, 0.1);
+      for (let i = 0; i < x.length; i++) expect(Object.is(got[i], unaryFns[op](x[i]!, 0.1)) || got[i] === unaryFns[op](x[i]!, 0.1)).toBe(true);
+    }
   });
 });

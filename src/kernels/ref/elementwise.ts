@@ -16,6 +16,9 @@ const binaryFns: Record<BinaryOpName, (x: number, y: number) => number> = {
 /**
  * out[i] = a[ia(i)] op b[ib(i)] over `outShape`, where ia/ib follow `aStrides`/`bStrides`
  * (0 on broadcast axes). Same-shape inputs pass their row-major strides.
+ *
+ * Walks the last axis in runs with one loop per op (no per-element closure call), and the other
+ * axes with an odometer.
  */
 export function binaryRef(
   op: BinaryOpName,
@@ -26,15 +29,23 @@ export function binaryRef(
   aStrides: readonly number[],
   bStrides: readonly number[],
 ): void {
-  const f = binaryFns[op];
-  const nd = outShape.length;
   const size = out.length;
-  const idx = new Array<number>(nd).fill(0);
+  if (size === 0) return;
+  const nd = outShape.length;
+  if (nd === 0) {
+    out[0] = binaryFns[op](a[0]!, b[0]!);
+    return;
+  }
+  const L = outShape[nd - 1]!;
+  const sa = aStrides[nd - 1]!;
+  const sb = bStrides[nd - 1]!;
+  const rows = size / L;
+  const idx = new Array<number>(nd - 1).fill(0);
   let ia = 0;
   let ib = 0;
-  for (let i = 0; i < size; i++) {
-    out[i] = f(a[ia]!, b[ib]!);
-    for (let k = nd - 1; k >= 0; k--) {
+  for (let r = 0; r < rows; r++) {
+    binaryRun(op, a, ia, sa, b, ib, sb, out, r * L, L);
+    for (let k = nd - 2; k >= 0; k--) {
       idx[k]!++;
       ia += aStrides[k]!;
       ib += bStrides[k]!;
@@ -43,6 +54,41 @@ export function binaryRef(
       ib -= bStrides[k]! * outShape[k]!;
       idx[k] = 0;
     }
+  }
+}
+
+/** out[o + i] = a[ia + i·sa] op b[ib + i·sb] for i < n. */
+function binaryRun(op: BinaryOpName, a: FloatArray, ia: number, sa: number, b: FloatArray, ib: number, sb: number, out: FloatArray, o: number, n: number): void {
+  switch (op) {
+    case "add":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa]! + b[ib + i * sb]!;
+      return;
+    case "sub":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa]! - b[ib + i * sb]!;
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa]! * b[ib + i * sb]!;
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa]! / b[ib + i * sb]!;
+      return;
+    case "max":
+      for (let i = 0; i < n; i++) {
+        const x = a[ia + i * sa]!;
+        const y = b[ib + i * sb]!;
+        out[o + i] = x > y || Number.isNaN(x) ? x : y;
+      }
+      return;
+    case "min":
+      for (let i = 0; i < n; i++) {
+        const x = a[ia + i * sa]!;
+        const y = b[ib + i * sb]!;
+        out[o + i] = x < y || Number.isNaN(x) ? x : y;
+      }
+      return;
+    case "pow":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa]! ** b[ib + i * sb]!;
+      return;
   }
 }
 
@@ -82,6 +128,7 @@ export const unaryFns: Record<UnaryOpName, (x: number, p: number) => number> = {
   cos: (x) => Math.cos(x),
   tanh: (x) => Math.tanh(x),
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  // biome-ignore lint/complexity/useMathMinMax: relu(NaN) is 0 here; Math.max would give NaN
   relu: (x) => (x > 0 ? x : 0),
   leakyRelu: (x, p) => (x > 0 ? x : p * x),
   elu: (x, p) => (x > 0 ? x : p * (Math.exp(x) - 1)),
@@ -90,10 +137,43 @@ export const unaryFns: Record<UnaryOpName, (x: number, p: number) => number> = {
   softplus: (x, p) => (p * x > 20 ? x : Math.log1p(Math.exp(p * x)) / p),
 };
 
-/** out[i] = f(a[i]). */
+/** out[i] = f(a[i]). The common cheap ops get their own loop; the others call {@link unaryFns}. */
 export function unaryRef(op: UnaryOpName, a: FloatArray, out: FloatArray, param = 0): void {
-  const f = unaryFns[op];
-  for (let i = 0; i < a.length; i++) out[i] = f(a[i]!, param);
+  const n = a.length;
+  switch (op) {
+    case "neg":
+      for (let i = 0; i < n; i++) out[i] = -a[i]!;
+      return;
+    case "abs":
+      for (let i = 0; i < n; i++) out[i] = Math.abs(a[i]!);
+      return;
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const x = a[i]!;
+        // biome-ignore lint/complexity/useMathMinMax: relu(NaN) is 0 here; Math.max would give NaN
+        out[i] = x > 0 ? x : 0;
+      }
+      return;
+    case "leakyRelu":
+      for (let i = 0; i < n; i++) {
+        const x = a[i]!;
+        out[i] = x > 0 ? x : param * x;
+      }
+      return;
+    case "exp":
+      for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]!);
+      return;
+    case "log":
+      for (let i = 0; i < n; i++) out[i] = Math.log(a[i]!);
+      return;
+    case "sqrt":
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(a[i]!);
+      return;
+    default: {
+      const f = unaryFns[op];
+      for (let i = 0; i < n; i++) out[i] = f(a[i]!, param);
+    }
+  }
 }
 
 export type ReduceOpName = "sum" | "max" | "min" | "prod";
