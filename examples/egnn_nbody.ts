@@ -48,9 +48,9 @@ const mse = (a: Tensor, b: Tensor) => a.sub(b).square().mean().item();
 export function main(opts: ExampleOptions = {}): EgnnNBodySummary {
   const log = logger(opts);
   const t0 = performance.now();
-  const numTrain = opts.small ? 200 : 3000;
+  const numTrain = opts.small ? 200 : 2000;
   const numTest = opts.small ? 100 : 1000;
-  const epochs = opts.small ? 6 : 40;
+  const epochs = opts.small ? 6 : 20;
   const batchSize = opts.small ? 50 : 100;
 
   // seeded simulations: 5 particles, 3000 burn-in steps, then predict 1000 steps (dt = 0.001) ahead
@@ -59,7 +59,7 @@ export function main(opts: ExampleOptions = {}): EgnnNBodySummary {
 
   const gen = new Generator(0);
   const model = new EGNNNBody({ hiddenChannels: opts.small ? 32 : 64, numLayers: 4, generator: gen });
-  const optimizer = new Adam(model.parameters(), { lr: opts.small ? 2e-3 : 5e-4 });
+  const optimizer = new Adam(model.parameters(), { lr: opts.small ? 2e-3 : 1e-3 });
   const epochLosses: number[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = gen.permutation(numTrain);
