@@ -21,6 +21,7 @@ import {
   spmmCsr,
   spmmCsrT,
   unary,
+  wasmFeatures,
   type BinaryOpName,
   type ReduceOpName,
   type UnaryOpName,
@@ -76,6 +77,9 @@ function randCsr(rows: number, cols: number, density: number): { indptr: Int32Ar
 beforeAll(async () => {
   expect(await kernelsReady()).toBe(true);
   setKernelBackend("wasm");
+  // which build runs (relaxed SIMD where the engine has it, e.g. node --experimental-wasm-relaxed-simd on Node 20)
+  expect(wasmFeatures().loaded).toBe(true);
+  if (process.env.ERLANGEN_EXPECT_RELAXED === "1") expect(wasmFeatures().relaxedSimd).toBe(true);
 });
 
 afterAll(() => {

@@ -29,10 +29,12 @@ import {
   WASM_BINARY,
   WASM_UNARY,
 } from "./wasm/kernels.js";
-import { getWasmRuntime, kernelsReady, type WasmRuntime } from "./wasm/loader.js";
+import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
+import { type AdamConsts, adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "./ref/train.js";
+import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, transposeWasm } from "./wasm/train.js";
 
-export type { BinaryOpName, FloatArray, ReduceOpName, UnaryOpName };
-export { kernelsReady };
+export type { AdamConsts, BinaryOpName, FloatArray, ReduceOpName, UnaryOpName };
+export { kernelsReady, wasmFeatures };
 
 /** `auto`: WASM for float32 above a size threshold; `wasm`: WASM for all float32; `ref`: TypeScript. */
 export type KernelBackend = "auto" | "ref" | "wasm";
@@ -390,4 +392,107 @@ export function softmaxRows(a: FloatArray, rows: number, cols: number, out: Floa
     }
   }
   softmaxRowsRef(a, rows, cols, out, log);
+}
+
+// ---- fused training kernels (batch norm, Adam, transpose): ref/train.ts and wasm/train.ts ----
+
+/** The runtime when it carries the fused training kernels (an older generated module may not). */
+function trainRt(work: number, threshold: number): WasmRuntime | null {
+  const rt = pick(work, threshold);
+  if (rt !== null && typeof (rt.exports as unknown as { adamF32?: unknown }).adamF32 !== "function") {
+    last = "ref";
+    return null;
+  }
+  return rt;
+}
+
+/** Per-channel mean and biased variance (float64) of a row-major x[N×C]. */
+export function channelStats(x: FloatArray, N: number, C: number, mean: Float64Array, vr: Float64Array): void {
+  const rt = f32(x) && N * C > 0 ? trainRt(N * C, WASM_THRESHOLDS.reduce) : noWasm();
+  if (rt) {
+    try {
+      channelStatsWasm(rt, x as Float32Array, N, C, mean, vr);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  channelStatsRef(x, N, C, mean, vr);
+}
+
+/** y = x·scale[c] + shift[c] per channel of x[N×C] (then ReLU when `relu`); y may be x. */
+export function channelAffine(x: FloatArray, y: FloatArray, N: number, C: number, scale: Float32Array | Float64Array, shift: Float32Array | Float64Array, relu: boolean): void {
+  const rt = f32(x) && f32(y) && N * C > 0 ? trainRt(N * C, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt) {
+    try {
+      channelAffineWasm(rt, x as Float32Array, y as Float32Array, N, C, Float32Array.from(scale), Float32Array.from(shift), relu);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  channelAffineRef(x, y, N, C, scale, shift, relu);
+}
+
+/**
+ * Batch-norm gradient over x[N×C] (see `bnGradRef`): sums[0..C) = Σ g', sums[C..2C) = Σ g'·(x − mean),
+ * and dx (when not null) with the batch-statistics terms when `useBatch`. g' is g masked by y > 0
+ * when `relu`.
+ */
+export function batchNormGrad(
+  x: FloatArray,
+  y: FloatArray,
+  g: FloatArray,
+  dx: FloatArray | null,
+  N: number,
+  C: number,
+  mean: Float64Array,
+  scale: Float64Array,
+  invStd: Float64Array,
+  M: number,
+  useBatch: boolean,
+  relu: boolean,
+  sums: Float64Array,
+): void {
+  const ok = f32(x) && f32(y) && f32(g) && (dx === null || f32(dx)) && N * C > 0;
+  const rt = ok ? trainRt(N * C, WASM_THRESHOLDS.reduce) : noWasm();
+  if (rt) {
+    try {
+      bnGradWasm(rt, x as Float32Array, y as Float32Array, g as Float32Array, dx as Float32Array | null, N, C, mean, Float32Array.from(scale), invStd, M, useBatch, relu, sums);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  bnGradRef(x, y, g, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
+}
+
+/** One Adam step in place on the parameters `p` and the moments `m`, `v` (see `adamRef`). */
+export function adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, k: AdamConsts): void {
+  const ok = f32(p) && f32(g) && f32(m) && f32(v);
+  const rt = ok ? trainRt(p.length, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt) {
+    try {
+      adamWasm(rt, p as Float32Array, g as Float32Array, m as Float32Array, v as Float32Array, k);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  adamRef(p, g, m, v, k);
+}
+
+/** out[C×R] = transpose of a[R×C] (any typed arrays of one kind; 32-bit ones may run in WASM). */
+export function transpose2d(a: FloatArray | Int32Array | Uint8Array, out: FloatArray | Int32Array | Uint8Array, R: number, C: number): void {
+  const ok = (a instanceof Float32Array && out instanceof Float32Array) || (a instanceof Int32Array && out instanceof Int32Array);
+  const rt = ok && R * C > 0 ? trainRt(R * C, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt) {
+    try {
+      transposeWasm(rt, a as Float32Array | Int32Array, out as Float32Array | Int32Array, R, C);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  transpose2dRef(a, out, R, C);
 }

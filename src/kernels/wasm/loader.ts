@@ -5,8 +5,12 @@
  * Node and web workers compile synchronously on first use. Where synchronous compilation is refused
  * (browser main threads limit it), the kernels run on the reference path until
  * {@link kernelsReady} has resolved. Without WebAssembly or SIMD, {@link getWasmRuntime} returns null.
+ *
+ * Two builds ship: baseline SIMD and relaxed SIMD (fused multiply-add in GEMM and SpMM). The relaxed
+ * one is used where the engine validates it (Node ≥ 22, current browsers) unless the environment
+ * variable `ERLANGEN_KERNELS_RELAXED=0` asks for the baseline (FMA rounds differently by ~1 ulp).
  */
-import { KERNELS_WASM_BASE64 } from "./generated/kernels.js";
+import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from "./generated/kernels.js";
 
 /** The functions exported by the WASM module (pointers are byte offsets, sizes element counts). */
 export interface WasmExports {
@@ -119,8 +123,36 @@ function decodeBase64(s: string): Uint8Array {
 type LoadState = "unloaded" | "loading" | "ready" | "unavailable";
 let state: LoadState = "unloaded";
 let runtime: WasmRuntime | null = null;
+let relaxed = false;
 let pending: Promise<boolean> | null = null;
 let loadError: unknown = null;
+
+function relaxedAllowed(): boolean {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
+  return g.process?.env?.ERLANGEN_KERNELS_RELAXED !== "0";
+}
+
+/** The relaxed-SIMD build when the engine validates it (and it is allowed), else the baseline. */
+function pickBuild(): Uint8Array {
+  if (relaxedAllowed()) {
+    const r = decodeBase64(KERNELS_WASM_RELAXED_BASE64);
+    try {
+      if (WebAssembly.validate(r as Uint8Array<ArrayBuffer>)) {
+        relaxed = true;
+        return r;
+      }
+    } catch {
+      // fall through to the baseline build
+    }
+  }
+  relaxed = false;
+  return decodeBase64(KERNELS_WASM_BASE64);
+}
+
+/** Which WASM build runs: `relaxedSimd` true when the fused multiply-add build was picked. */
+export function wasmFeatures(): { loaded: boolean; relaxedSimd: boolean } {
+  return { loaded: state === "ready", relaxedSimd: state === "ready" && relaxed };
+}
 
 function wasmSupported(): boolean {
   return typeof WebAssembly === "object" && typeof WebAssembly.Module === "function" && typeof WebAssembly.Instance === "function";
@@ -162,7 +194,7 @@ export function getWasmRuntime(): WasmRuntime | null {
   }
   let bytes: Uint8Array;
   try {
-    bytes = decodeBase64(KERNELS_WASM_BASE64);
+    bytes = pickBuild();
   } catch (e) {
     loadError = e;
     state = "unavailable";

@@ -3,6 +3,8 @@
 // packed per block into Ap[ir][k][MR]. The micro-kernel keeps a 4×8 tile of C in eight f32x4
 // registers and walks k in blocks of KC so the B panel stays in L1.
 
+import { madd } from "./math";
+
 // @ts-ignore: decorator
 @inline export const MR: i32 = 4;
 // @ts-ignore: decorator
@@ -100,17 +102,17 @@ export function gemmPackB(B: usize, Bp: usize, K: i32, N: i32, transB: bool): vo
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let av = v128.load32_splat(p0 + o);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(p1 + o);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(p2 + o);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(p3 + o);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     o += ks;
     pb += NR << 2;
   }

@@ -7,6 +7,16 @@
   return f32x4.splat(x);
 }
 
+/**
+ * a·b + c. The relaxed-SIMD build (picked at load time where the engine supports it: Node ≥ 22,
+ * current browsers) fuses it into one FMA; the baseline build multiplies and adds.
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // Constants live in a table in memory and are broadcast from it where used (one vbroadcastss):
 // V8 rebuilds a v128 constant from immediates with three instructions at every use in a loop.
 // @ts-ignore: decorator

@@ -1,18 +1,20 @@
 // Sparse and row-indexing kernels on rows of F floats. Indices are trusted (the calling op checks
 // them). Rows are processed 16 floats at a time in registers, then 4, then one.
 
+import { madd } from "./math";
+
 // @ts-ignore: decorator
 @inline function axpyRow(dst: usize, src: usize, v: v128, vs: f32, F: i32): void {
   // dst[0..F) += v * src[0..F)
   const bytes = <usize>F << 2;
   let o: usize = 0;
   for (; o + 64 <= bytes; o += 64) {
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), f32x4.mul(v, v128.load(src + o))));
-    v128.store(dst + o, f32x4.add(v128.load(dst + o, 16), f32x4.mul(v, v128.load(src + o, 16))), 16);
-    v128.store(dst + o, f32x4.add(v128.load(dst + o, 32), f32x4.mul(v, v128.load(src + o, 32))), 32);
-    v128.store(dst + o, f32x4.add(v128.load(dst + o, 48), f32x4.mul(v, v128.load(src + o, 48))), 48);
+    v128.store(dst + o, madd(v, v128.load(src + o), v128.load(dst + o)));
+    v128.store(dst + o, madd(v, v128.load(src + o, 16), v128.load(dst + o, 16)), 16);
+    v128.store(dst + o, madd(v, v128.load(src + o, 32), v128.load(dst + o, 32)), 32);
+    v128.store(dst + o, madd(v, v128.load(src + o, 48), v128.load(dst + o, 48)), 48);
   }
-  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), f32x4.mul(v, v128.load(src + o))));
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, madd(v, v128.load(src + o), v128.load(dst + o)));
   for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + vs * load<f32>(src + o));
 }
 
@@ -30,10 +32,10 @@ export function spmmCsrF32(indptr: usize, indices: usize, values: usize, hasValu
         const x = X + (<usize>load<i32>(indices + (<usize>p << 2)) << 6);
         if (hasValues) {
           const v = v128.load32_splat(values + (<usize>p << 2));
-          a0 = f32x4.add(a0, f32x4.mul(v, v128.load(x)));
-          a1 = f32x4.add(a1, f32x4.mul(v, v128.load(x, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(v, v128.load(x, 32)));
-          a3 = f32x4.add(a3, f32x4.mul(v, v128.load(x, 48)));
+          a0 = madd(v, v128.load(x), a0);
+          a1 = madd(v, v128.load(x, 16), a1);
+          a2 = madd(v, v128.load(x, 32), a2);
+          a3 = madd(v, v128.load(x, 48), a3);
         } else {
           a0 = f32x4.add(a0, v128.load(x));
           a1 = f32x4.add(a1, v128.load(x, 16));

@@ -1,0 +1,260 @@
+// Fused kernels of the training hot paths (f32): per-channel statistics, affine map and gradient of
+// batch normalisation (with an optional fused ReLU), the Adam update, and a blocked 2-D transpose.
+// Channel statistics accumulate in f64 like the reference (src/kernels/ref/train.ts).
+
+// @ts-ignore: decorator
+@inline function hi2(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3));
+}
+
+// @ts-ignore: decorator
+@inline function lo2(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+/**
+ * Per-channel mean and biased variance of x[N×C] (row-major) into the f64 arrays mean[C], vr[C]
+ * (two passes: sums, then centred squares).
+ */
+export function channelStatsF32(x: usize, N: i32, C: i32, mean: usize, vr: usize): void {
+  const C4 = C & ~3;
+  const rowB = <usize>C << 2;
+  memory.fill(mean, 0, <usize>C << 3);
+  memory.fill(vr, 0, <usize>C << 3);
+  for (let n = 0; n < N; n++) {
+    const row = x + <usize>n * rowB;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const v = v128.load(row + (<usize>c << 2));
+      const m = mean + (<usize>c << 3);
+      v128.store(m, f64x2.add(v128.load(m), lo2(v)));
+      v128.store(m, f64x2.add(v128.load(m, 16), hi2(v)), 16);
+    }
+    for (; c < C; c++) {
+      const m = mean + (<usize>c << 3);
+      store<f64>(m, load<f64>(m) + <f64>load<f32>(row + (<usize>c << 2)));
+    }
+  }
+  const inv = 1.0 / <f64>N;
+  for (let c = 0; c < C; c++) store<f64>(mean + (<usize>c << 3), load<f64>(mean + (<usize>c << 3)) * inv);
+  for (let n = 0; n < N; n++) {
+    const row = x + <usize>n * rowB;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const v = v128.load(row + (<usize>c << 2));
+      const m = mean + (<usize>c << 3);
+      const s = vr + (<usize>c << 3);
+      const d0 = f64x2.sub(lo2(v), v128.load(m));
+      const d1 = f64x2.sub(hi2(v), v128.load(m, 16));
+      v128.store(s, f64x2.add(v128.load(s), f64x2.mul(d0, d0)));
+      v128.store(s, f64x2.add(v128.load(s, 16), f64x2.mul(d1, d1)), 16);
+    }
+    for (; c < C; c++) {
+      const d = <f64>load<f32>(row + (<usize>c << 2)) - load<f64>(mean + (<usize>c << 3));
+      const s = vr + (<usize>c << 3);
+      store<f64>(s, load<f64>(s) + d * d);
+    }
+  }
+  for (let c = 0; c < C; c++) store<f64>(vr + (<usize>c << 3), load<f64>(vr + (<usize>c << 3)) * inv);
+}
+
+/** y[n, c] = x[n, c]·scale[c] + shift[c] (f32 scale/shift), then max(·, 0) when `relu`. */
+export function channelAffineF32(x: usize, y: usize, N: i32, C: i32, scale: usize, shift: usize, relu: bool): void {
+  const C4 = C & ~3;
+  const rowB = <usize>C << 2;
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++) {
+    const xr = x + <usize>n * rowB;
+    const yr = y + <usize>n * rowB;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      let v = f32x4.add(f32x4.mul(v128.load(xr + o), v128.load(scale + o)), v128.load(shift + o));
+      if (relu) v = f32x4.max(v, zero);
+      v128.store(yr + o, v);
+    }
+    for (; c < C; c++) {
+      const o = <usize>c << 2;
+      let v = load<f32>(xr + o) * load<f32>(scale + o) + load<f32>(shift + o);
+      if (relu && v < 0) v = 0;
+      store<f32>(yr + o, v);
+    }
+  }
+}
+
+/**
+ * Batch-norm gradient over x[N×C] given the output y (for the ReLU mask) and the upstream g:
+ * g' = relu ? g·[y > 0] : g; sums[c] = Σ g', sums[C + c] = Σ g'·(x − mean[c]) (f64). With `wantDx`,
+ * dx = scale·(g' − a − (x − mean)·b) where, with batch statistics (`useBatch`), a = Σg'/M and
+ * b = Σ g'(x − mean)·invStd²/M, else a = b = 0. `scratch` holds 3C f32.
+ */
+export function bnGradF32(
+  x: usize,
+  y: usize,
+  g: usize,
+  dx: usize,
+  N: i32,
+  C: i32,
+  mean: usize,
+  scale: usize,
+  invStd: usize,
+  M: f64,
+  useBatch: bool,
+  relu: bool,
+  wantDx: bool,
+  sums: usize,
+  scratch: usize,
+): void {
+  const C4 = C & ~3;
+  const rowB = <usize>C << 2;
+  const zero = f32x4.splat(0);
+  const sumG = sums;
+  const sumGX = sums + (<usize>C << 3);
+  memory.fill(sums, 0, <usize>C << 4);
+  for (let n = 0; n < N; n++) {
+    const off = <usize>n * rowB;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      let gv = v128.load(g + off + o);
+      if (relu) gv = v128.and(gv, f32x4.gt(v128.load(y + off + o), zero));
+      const xv = v128.load(x + off + o);
+      const m = mean + (<usize>c << 3);
+      const g0 = lo2(gv);
+      const g1 = hi2(gv);
+      const sg = sumG + (<usize>c << 3);
+      const sx = sumGX + (<usize>c << 3);
+      v128.store(sg, f64x2.add(v128.load(sg), g0));
+      v128.store(sg, f64x2.add(v128.load(sg, 16), g1), 16);
+      v128.store(sx, f64x2.add(v128.load(sx), f64x2.mul(g0, f64x2.sub(lo2(xv), v128.load(m)))));
+      v128.store(sx, f64x2.add(v128.load(sx, 16), f64x2.mul(g1, f64x2.sub(hi2(xv), v128.load(m, 16)))), 16);
+    }
+    for (; c < C; c++) {
+      const o = <usize>c << 2;
+      let gs = <f64>load<f32>(g + off + o);
+      if (relu && !(load<f32>(y + off + o) > 0)) gs = 0;
+      const d = <f64>load<f32>(x + off + o) - load<f64>(mean + (<usize>c << 3));
+      const sg = sumG + (<usize>c << 3);
+      const sx = sumGX + (<usize>c << 3);
+      store<f64>(sg, load<f64>(sg) + gs);
+      store<f64>(sx, load<f64>(sx) + gs * d);
+    }
+  }
+  if (!wantDx) return;
+  // per-channel f32 constants: a, b, mean
+  const sa = scratch;
+  const sb = scratch + (<usize>C << 2);
+  const sm = scratch + (<usize>C << 3);
+  for (let c = 0; c < C; c++) {
+    const o4 = <usize>c << 2;
+    const o8 = <usize>c << 3;
+    if (useBatch) {
+      const is = load<f64>(invStd + o8);
+      store<f32>(sa + o4, <f32>(load<f64>(sumG + o8) / M));
+      store<f32>(sb + o4, <f32>((load<f64>(sumGX + o8) * is * is) / M));
+    } else {
+      store<f32>(sa + o4, 0);
+      store<f32>(sb + o4, 0);
+    }
+    store<f32>(sm + o4, <f32>load<f64>(mean + o8));
+  }
+  for (let n = 0; n < N; n++) {
+    const off = <usize>n * rowB;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      let gv = v128.load(g + off + o);
+      if (relu) gv = v128.and(gv, f32x4.gt(v128.load(y + off + o), zero));
+      const d = f32x4.sub(v128.load(x + off + o), v128.load(sm + o));
+      const t = f32x4.sub(f32x4.sub(gv, v128.load(sa + o)), f32x4.mul(d, v128.load(sb + o)));
+      v128.store(dx + off + o, f32x4.mul(v128.load(scale + o), t));
+    }
+    for (; c < C; c++) {
+      const o = <usize>c << 2;
+      let gs = load<f32>(g + off + o);
+      if (relu && !(load<f32>(y + off + o) > 0)) gs = 0;
+      const d = load<f32>(x + off + o) - load<f32>(sm + o);
+      store<f32>(dx + off + o, load<f32>(scale + o) * (gs - load<f32>(sa + o) - d * load<f32>(sb + o)));
+    }
+  }
+}
+
+/**
+ * One Adam step over n parameters in place: p ← p·decay; g' = sign·g + l2·p;
+ * m ← m + (g' − m)(1 − β₁); v ← β₂v + (1 − β₂)g'²; p ← p − stepSize·m / (√v / bc2Sqrt + eps).
+ */
+export function adamF32(p: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, b2: f32, stepSize: f32, bc2Sqrt: f32, eps: f32, l2: f32, decay: f32, sign: f32): void {
+  const n4 = n & ~3;
+  const vdecay = f32x4.splat(decay);
+  const vsign = f32x4.splat(sign);
+  const vl2 = f32x4.splat(l2);
+  const v1b1 = f32x4.splat(1 - b1);
+  const vb2 = f32x4.splat(b2);
+  const v1b2 = f32x4.splat(1 - b2);
+  const vstep = f32x4.splat(stepSize);
+  const vinvbc2 = f32x4.splat(1 / bc2Sqrt);
+  const veps = f32x4.splat(eps);
+  const useDecay = decay != 1;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    let x = v128.load(p + o);
+    if (useDecay) x = f32x4.mul(x, vdecay);
+    const gr = f32x4.add(f32x4.mul(vsign, v128.load(g + o)), f32x4.mul(vl2, x));
+    let mm = v128.load(m + o);
+    mm = f32x4.add(mm, f32x4.mul(f32x4.sub(gr, mm), v1b1));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(v1b2, f32x4.mul(gr, gr)));
+    const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinvbc2), veps);
+    x = f32x4.sub(x, f32x4.div(f32x4.mul(vstep, mm), denom));
+    v128.store(m + o, mm);
+    v128.store(v + o, vv);
+    v128.store(p + o, x);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    let x = load<f32>(p + o);
+    if (useDecay) x *= decay;
+    const gr = sign * load<f32>(g + o) + l2 * x;
+    let mm = load<f32>(m + o);
+    mm = mm + (gr - mm) * (1 - b1);
+    const vv = b2 * load<f32>(v + o) + (1 - b2) * gr * gr;
+    x -= (stepSize * mm) / (sqrt<f32>(vv) / bc2Sqrt + eps);
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+    store<f32>(p + o, x);
+  }
+}
+
+/** out[C×R] = transpose of a[R×C] (32-bit elements), in 4×4 register blocks. */
+export function transpose32(a: usize, out: usize, R: i32, C: i32): void {
+  const R4 = R & ~3;
+  const C4 = C & ~3;
+  const rowA = <usize>C << 2;
+  const rowO = <usize>R << 2;
+  for (let r = 0; r < R4; r += 4) {
+    const a0 = a + <usize>r * rowA;
+    for (let c = 0; c < C4; c += 4) {
+      const p = a0 + (<usize>c << 2);
+      const x0 = v128.load(p);
+      const x1 = v128.load(p + rowA);
+      const x2 = v128.load(p + 2 * rowA);
+      const x3 = v128.load(p + 3 * rowA);
+      const t0 = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
+      const q = out + <usize>c * rowO + (<usize>r << 2);
+      v128.store(q, v128.shuffle<i64>(t0, t1, 0, 2));
+      v128.store(q + rowO, v128.shuffle<i64>(t0, t1, 1, 3));
+      v128.store(q + 2 * rowO, v128.shuffle<i64>(t2, t3, 0, 2));
+      v128.store(q + 3 * rowO, v128.shuffle<i64>(t2, t3, 1, 3));
+    }
+    for (let c = C4; c < C; c++) {
+      for (let k = 0; k < 4; k++) store<i32>(out + <usize>c * rowO + (<usize>(r + k) << 2), load<i32>(a0 + <usize>k * rowA + (<usize>c << 2)));
+    }
+  }
+  for (let r = R4; r < R; r++) {
+    const ar = a + <usize>r * rowA;
+    for (let c = 0; c < C; c++) store<i32>(out + <usize>c * rowO + (<usize>r << 2), load<i32>(ar + (<usize>c << 2)));
+  }
+}

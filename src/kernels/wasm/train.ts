@@ -1,0 +1,137 @@
+/**
+ * JS side of the fused training kernels (`assembly/train.ts`): copies the operands into the WASM
+ * arena, calls the kernel and copies the results back. See `ref/train.ts` for the semantics.
+ */
+import type { AdamConsts } from "../ref/train.js";
+import type { WasmRuntime } from "./loader.js";
+
+interface TrainExports {
+  channelStatsF32(x: number, N: number, C: number, mean: number, vr: number): void;
+  channelAffineF32(x: number, y: number, N: number, C: number, scale: number, shift: number, relu: number): void;
+  bnGradF32(
+    x: number,
+    y: number,
+    g: number,
+    dx: number,
+    N: number,
+    C: number,
+    mean: number,
+    scale: number,
+    invStd: number,
+    M: number,
+    useBatch: number,
+    relu: number,
+    wantDx: number,
+    sums: number,
+    scratch: number,
+  ): void;
+  adamF32(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, stepSize: number, bc2Sqrt: number, eps: number, l2: number, decay: number, sign: number): void;
+  transpose32(a: number, out: number, R: number, C: number): void;
+}
+
+function ex(rt: WasmRuntime): TrainExports {
+  return rt.exports as unknown as TrainExports;
+}
+
+function f64View(rt: WasmRuntime, ptr: number, n: number): Float64Array {
+  return new Float64Array(rt.memory.buffer, ptr, n);
+}
+
+/** Per-channel mean and biased variance of x[N×C]. */
+export function channelStatsWasm(rt: WasmRuntime, x: Float32Array, N: number, C: number, mean: Float64Array, vr: Float64Array): void {
+  rt.reset();
+  const pX = rt.alloc(N * C * 4);
+  const pM = rt.alloc(C * 8);
+  const pV = rt.alloc(C * 8);
+  rt.f32.set(x.subarray(0, N * C), pX >> 2);
+  ex(rt).channelStatsF32(pX, N, C, pM, pV);
+  mean.set(f64View(rt, pM, C));
+  vr.set(f64View(rt, pV, C));
+}
+
+/** y = x·scale + shift per channel (optional ReLU). */
+export function channelAffineWasm(rt: WasmRuntime, x: Float32Array, y: Float32Array, N: number, C: number, scale: Float32Array, shift: Float32Array, relu: boolean): void {
+  rt.reset();
+  const pX = rt.alloc(N * C * 4);
+  const pS = rt.alloc(C * 4);
+  const pT = rt.alloc(C * 4);
+  const f = rt.f32;
+  f.set(x.subarray(0, N * C), pX >> 2);
+  f.set(scale, pS >> 2);
+  f.set(shift, pT >> 2);
+  ex(rt).channelAffineF32(pX, pX, N, C, pS, pT, relu ? 1 : 0);
+  y.set(f.subarray(pX >> 2, (pX >> 2) + N * C));
+}
+
+/** Batch-norm gradient sums (and dx when given); see `bnGradRef`. */
+export function bnGradWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  y: Float32Array,
+  g: Float32Array,
+  dx: Float32Array | null,
+  N: number,
+  C: number,
+  mean: Float64Array,
+  scale: Float32Array,
+  invStd: Float64Array,
+  M: number,
+  useBatch: boolean,
+  relu: boolean,
+  sums: Float64Array,
+): void {
+  rt.reset();
+  const n = N * C;
+  const pX = rt.alloc(n * 4);
+  const pY = relu ? rt.alloc(n * 4) : pX;
+  const pG = rt.alloc(n * 4);
+  const pM = rt.alloc(C * 8);
+  const pI = rt.alloc(C * 8);
+  const pS = rt.alloc(C * 4);
+  const pSums = rt.alloc(C * 16);
+  const pScr = rt.alloc(C * 12);
+  const f = rt.f32;
+  f.set(x.subarray(0, n), pX >> 2);
+  if (relu) f.set(y.subarray(0, n), pY >> 2);
+  f.set(g.subarray(0, n), pG >> 2);
+  f64View(rt, pM, C).set(mean.subarray(0, C));
+  f64View(rt, pI, C).set(invStd.subarray(0, C));
+  f.set(scale.subarray(0, C), pS >> 2);
+  // dx overwrites g in place (each element is read before it is written)
+  ex(rt).bnGradF32(pX, pY, pG, pG, N, C, pM, pS, pI, M, useBatch ? 1 : 0, relu ? 1 : 0, dx !== null ? 1 : 0, pSums, pScr);
+  sums.set(f64View(rt, pSums, 2 * C));
+  if (dx !== null) dx.set(rt.f32.subarray(pG >> 2, (pG >> 2) + n));
+}
+
+/** One Adam step in place on p, m, v. */
+export function adamWasm(rt: WasmRuntime, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamConsts): void {
+  rt.reset();
+  const n = p.length;
+  const pP = rt.alloc(n * 4);
+  const pG = rt.alloc(n * 4);
+  const pM = rt.alloc(n * 4);
+  const pV = rt.alloc(n * 4);
+  const f = rt.f32;
+  f.set(p, pP >> 2);
+  f.set(g.subarray(0, n), pG >> 2);
+  f.set(m, pM >> 2);
+  f.set(v, pV >> 2);
+  ex(rt).adamF32(pP, pG, pM, pV, n, k.b1, k.b2, k.stepSize, k.bc2Sqrt, k.eps, k.l2, k.decay, k.sign);
+  const f2 = rt.f32;
+  p.set(f2.subarray(pP >> 2, (pP >> 2) + n));
+  m.set(f2.subarray(pM >> 2, (pM >> 2) + n));
+  v.set(f2.subarray(pV >> 2, (pV >> 2) + n));
+}
+
+/** out[C×R] = aᵀ for a[R×C] of 32-bit elements. */
+export function transposeWasm(rt: WasmRuntime, a: Float32Array | Int32Array, out: Float32Array | Int32Array, R: number, C: number): void {
+  rt.reset();
+  const n = R * C;
+  const pA = rt.alloc(n * 4);
+  const pO = rt.alloc(n * 4);
+  const view = a instanceof Float32Array ? rt.f32 : rt.i32;
+  view.set(a.subarray(0, n) as never, pA >> 2);
+  ex(rt).transpose32(pA, pO, R, C);
+  const back = out instanceof Float32Array ? rt.f32 : rt.i32;
+  out.set(back.subarray(pO >> 2, (pO >> 2) + n) as never);
+}
