@@ -19,12 +19,11 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { activeKernelBackend, type KernelBackend, setKernelBackend } from "../src/kernels/index.js";
+import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
 import { type Bench, type BenchSuite, emit, sig, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
 import { convSuite } from "./conv.js";
 import { o3Suite } from "./o3.js";
-import { modelSuite } from "./models.js";
 import { type PeerResult, runPeer } from "./peers.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -68,7 +67,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Every bench suite. Register new bench files here. */
 function suites(root: string, args: Args): BenchSuite[] {
-  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite(), modelSuite({ repoRoot: root, ...args })];
+  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite()];
 }
 
 function selected(name: string, filters: string[]): boolean {
@@ -98,6 +97,7 @@ function main(): void {
     node: process.version,
     backend: args.backend,
     active: activeKernelBackend(),
+    relaxedSimd: wasmFeatures().relaxedSimd,
     threads: args.threads,
     malloc: process.env.GLIBC_TUNABLES === TUNED_MALLOC ? "tuned" : "default",
     date: new Date().toISOString(),
