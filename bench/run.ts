@@ -24,6 +24,7 @@ import { type Bench, type BenchSuite, emit, sig, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
 import { convSuite } from "./conv.js";
 import { o3Suite } from "./o3.js";
+import { modelSuite } from "./models.js";
 import { type PeerResult, runPeer } from "./peers.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -67,7 +68,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Every bench suite. Register new bench files here. */
 function suites(root: string, args: Args): BenchSuite[] {
-  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite()];
+  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite(), modelSuite({ repoRoot: root, ...args })];
 }
 
 function selected(name: string, filters: string[]): boolean {
