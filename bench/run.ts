@@ -88,6 +88,11 @@ function reexecTuned(args: Args): boolean {
   return true;
 }
 
+/** Whether glibc runs with the no-unmap settings (set here, or by scripts/malloc-tuning.mjs). */
+function mallocTuned(): boolean {
+  return process.platform === "linux" && (process.env.GLIBC_TUNABLES ?? "").includes("mmap_max=0");
+}
+
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   if (reexecTuned(args)) return;
@@ -100,7 +105,7 @@ function main(): void {
     active: activeKernelBackend(),
     relaxedSimd: wasmFeatures().relaxedSimd,
     threads: args.threads,
-    malloc: process.env.GLIBC_TUNABLES === TUNED_MALLOC ? "tuned" : "default",
+    malloc: mallocTuned() ? "tuned" : "default",
     date: new Date().toISOString(),
   });
   for (const suite of suites(root, args)) {
@@ -109,7 +114,7 @@ function main(): void {
     let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
     if (args.peer && suite.peerOps && cases.some((c) => c.peer)) {
       const ops = suite.peerOps.join(",");
-      peer = runPeer(root, "torch_ops.py", ["--ops", ops, "--malloc", args.malloc], args.threads);
+      peer = runPeer(root, "torch_ops.py", ["--ops", ops, "--malloc", mallocTuned() ? "tuned" : "default"], args.threads);
       emit({ name: `${suite.name}.peer`, status: peer.status, torch: peer.torch, lines: peer.ms.size });
     }
     for (const c of cases) {
