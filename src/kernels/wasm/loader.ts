@@ -79,8 +79,14 @@ export class WasmRuntime {
     if (end > this.memory.buffer.byteLength) {
       const need = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
       const cur = this.memory.buffer.byteLength / PAGE;
-      // grow geometrically so repeated growth stays rare
-      this.memory.grow(Math.max(need, Math.min(cur, 65536 - cur)));
+      // grow geometrically so repeated growth stays rare; if that much is refused, just what is needed
+      const more = Math.max(need, Math.min(cur, 65536 - cur));
+      try {
+        this.memory.grow(more);
+      } catch (e) {
+        if (more === need) throw e;
+        this.memory.grow(need);
+      }
     }
     this.top = end;
     return ptr;
