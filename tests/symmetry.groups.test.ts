@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkEquivariance,
   checkEquivarianceLayers,
+  stagesOf,
   assertEquivariant,
   Cn,
   cyclicIrrep,
@@ -269,5 +270,17 @@ describe("checkEquivariance", () => {
     expect(rep.layers[0]!.pass).toBe(true);
     expect(rep.layers[1]!.pass).toBe(false);
     expect(rep.pass).toBe(false);
+  });
+});
+
+describe("stagesOf", () => {
+  it("walks a Sequential", async () => {
+    const { Sequential, ReLU, Tanh } = await import("../src/index.js");
+    const model = new Sequential(new ReLU(), new Tanh());
+    const act = gridAction(Cn(4));
+    const stages = stagesOf(model, [act as never, act as never]);
+    expect(stages.map((s) => s.name)).toEqual(["0:ReLU", "1:Tanh"]);
+    const rep = checkEquivarianceLayers(stages, { group: Cn(4), inputAction: act, inputs: [randn([1, 2, 4, 4], { generator: new Generator(1) })] });
+    expect(rep.pass).toBe(true);
   });
 });

@@ -192,8 +192,16 @@ export function checkEquivarianceLayers<E, I>(
  * taking each layer's output action from `actions[i]` or from the layer's own `outputAction`.
  */
 export function stagesOf<E>(model: unknown, actions?: Action<E, unknown>[]): LayerStage<E>[] {
-  const m = model as { layers?: unknown[]; modules?: unknown[]; children?: () => Iterable<unknown> };
-  const list = m.layers ?? m.modules ?? (typeof m.children === "function" ? [...m.children()] : undefined);
+  const m = model as { layers?: unknown; modules?: unknown; children?: () => Iterable<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
+  const list = Array.isArray(m.layers)
+    ? m.layers
+    : Array.isArray(m.modules)
+      ? m.modules
+      : typeof m.children === "function"
+        ? [...m.children()]
+        : typeof m[Symbol.iterator] === "function"
+          ? [...(m as Iterable<unknown>)]
+          : undefined;
   if (!Array.isArray(list)) throw new ErlangenError("stagesOf: argument 'model' expected a model with layers (Sequential-like), got none");
   return list.map((layer, i) => {
     const l = layer as { forward?: (x: unknown) => unknown; outputAction?: Action<E, unknown>; constructor: { name: string } };
