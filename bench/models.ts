@@ -20,9 +20,16 @@
  *   no peer script times it).
  * Inference lines (eval-mode pass, median of `repeat`) accompany the epochs.
  *
- * Each line: `{name, level: "model", ms, p10, p90, cpuMs, n, peerMs, ratio, ...}` with
- * `ratio = ms / peerMs` (below 1: faster than PyTorch). Node-only.
+ * Each line: `{name, level: "model", ms, p10, p90, cpuMs, n, peerMs, ratio, peerCpuMs, cpuRatio, ...}`
+ * with `ratio = ms / peerMs` (wall time; below 1: faster than PyTorch) and `cpuRatio = cpuMs /
+ * peerCpuMs`, where the peer's CPU-time medians come from a second run of the peer script with its
+ * timer switched to process CPU time: on a shared machine, other processes stretch wall time (and
+ * not always by the same factor for both sides) but not CPU time. `ERLANGEN_BENCH_PEER_CPU=0` skips
+ * that second run. Node-only.
  */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { type DataInfo, getDataset, getModel, type Hyper } from "../src/cli/registry.js";
 import { resolveHyper } from "../src/cli/train.js";
 import "../src/cli/builtins.js";
@@ -44,12 +51,14 @@ import { Tensor } from "../src/tensor/tensor.js";
 import { graphClassificationTask, nodeClassificationTask } from "../src/train/tasks.js";
 import type { Task, TrainContext } from "../src/train/trainer.js";
 import { type Bench, type BenchSuite, sig } from "./harness.js";
-import { runPeer } from "./peers.js";
+import { peersDir, runPeer } from "./peers.js";
 
 /** What a peer run gives back (a subset of peers.ts' result). */
 interface Peer {
   ms: Map<string, number>;
   p10?: Map<string, number>;
+  /** Medians measured in CPU time (see {@link peerRun}). */
+  cpu?: Map<string, number>;
   status: string;
 }
 
@@ -176,13 +185,47 @@ function line(name: string, s: Stats, peer: Peer, key: string, extra: Record<str
       out.peerP10 = sig(p10);
       out.ratioP10 = sig(s.p10 / p10, 3);
     }
+    const cpu = peer.cpu?.get(key);
+    if (cpu !== undefined) {
+      out.peerCpuMs = sig(cpu);
+      out.cpuRatio = sig(s.cpuMs / cpu, 3);
+      out.cpuSpeedup = sig(cpu / s.cpuMs, 3);
+    }
   } else out.peer = peer.status;
   return { ...out, ...extra, name };
 }
 
+/**
+ * Runs a peer script twice: as is (wall-clock timings), and with `time.perf_counter` replaced by
+ * `time.process_time` (CPU time of the process), whose medians land in `cpu`. On a busy machine the
+ * CPU-time ratio is the robust one: other processes stretch wall time, not the work done.
+ */
 function peerRun(o: ModelSuiteOptions, script: string, args: string[]): Peer {
   if (!o.peer) return { ms: new Map(), status: "peer not run (--no-peer)" };
-  return runPeer(o.repoRoot, script, ["--warmup", String(o.warmup), ...args], o.threads);
+  const full = ["--warmup", String(o.warmup), ...args];
+  const wall: Peer = runPeer(o.repoRoot, script, full, o.threads);
+  if (process.env.ERLANGEN_BENCH_PEER_CPU !== "0") wall.cpu = runPeerCpu(o, script, full);
+  return wall;
+}
+
+/** The peer script with CPU-time timers (see {@link peerRun}); `ms_median` per `bench` line. */
+function runPeerCpu(o: ModelSuiteOptions, script: string, args: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const py = process.env.ERLANGEN_PEER_PYTHON ?? "/usr/bin/python3";
+  const path = join(peersDir(o.repoRoot), script);
+  if (!existsSync(path)) return out;
+  const code = "import runpy, sys, time\ntime.perf_counter = time.process_time\nsys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')";
+  const r = spawnSync(py, ["-c", code, path, "--threads", String(o.threads), ...args], { encoding: "utf8", maxBuffer: 64 << 20, timeout: 900_000 });
+  if (r.error || r.status !== 0) return out;
+  for (const text of r.stdout.split("\n")) {
+    try {
+      const l = JSON.parse(text) as Record<string, unknown>;
+      if (l.status === "ok" && typeof l.ms_median === "number") out.set(String(l.bench), l.ms_median);
+    } catch {
+      // not a JSON line
+    }
+  }
+  return out;
 }
 
 function selected(name: string, filters: string[]): boolean {
@@ -214,6 +257,8 @@ function gcnCases(o: ModelSuiteOptions, out: Bench[]): void {
       line(names[0]!, t.epochs, dense, "gcn.train_epoch", {
         peerSparseMs: sparseMs !== undefined ? sig(sparseMs) : sparse.status,
         ratioSparse: sparseMs !== undefined ? sig(t.epochs.ms / sparseMs, 3) : undefined,
+        peerSparseCpuMs: sparse.cpu?.has("gcn.train_epoch") ? sig(sparse.cpu.get("gcn.train_epoch")!) : undefined,
+        cpuRatioSparse: sparse.cpu?.has("gcn.train_epoch") ? sig(t.epochs.cpuMs / sparse.cpu.get("gcn.train_epoch")!, 3) : undefined,
         what: "forward + loss + backward + Adam step; peerMs: torch_gcn.py dense features (PyG's setup), peerSparseMs: --sparse-features",
       }),
     ),

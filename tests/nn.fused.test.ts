@@ -6,7 +6,9 @@
 import { describe, expect, it } from "vitest";
 import * as F from "../src/nn/functional.js";
 import { BatchNorm1d, MLP } from "../src/nn/index.js";
-import { add, Generator, gradcheck, manualSeed, mean, mul, randn, relu, rsqrt, sub, sum, type Tensor, tensor } from "../src/tensor/index.js";
+import { fastDropout } from "../src/layers/graphs/utils.js";
+import { GINConv } from "../src/layers/graphs/gin_conv.js";
+import { add, Generator, gradcheck, manualSeed, mean, mul, randn, relu, rsqrt, SparseMatrix, sub, sum, type Tensor, tensor } from "../src/tensor/index.js";
 
 const f64 = { dtype: "float64" as const };
 
@@ -165,5 +167,81 @@ describe("autograd: in-place gradient accumulation", () => {
     out.backward();
     expect(Array.from(x.grad!.data)).toEqual([6, 15]);
     expect(Array.from(y.grad!.data)).toEqual([1, 10]);
+  });
+});
+
+describe("sparse-input linear (transpose kernel + CSR products)", () => {
+  it("matches the dense linear and gradchecks in the weight and bias", () => {
+    const dense = rnd([7, 5], 40);
+    // sparsify: zero about half of the entries
+    for (let i = 0; i < dense.size; i++) if (i % 3 !== 0) dense.data[i] = 0;
+    const xs = SparseMatrix.fromDense(dense);
+    const w1 = rnd([4, 5], 41).requiresGrad_();
+    const b1 = rnd([4], 42).requiresGrad_();
+    const w2 = w1.detach().clone().requiresGrad_();
+    const b2 = b1.detach().clone().requiresGrad_();
+    const gy = rnd([7, 4], 43);
+    const y1 = F.linear(xs, w1, b1);
+    const y2 = F.linear(dense, w2, b2);
+    expect(maxAbsDiff(y1, y2)).toBeLessThan(1e-12);
+    y1.backward(gy);
+    y2.backward(gy);
+    expect(maxAbsDiff(w1.grad!, w2.grad!)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(b1.grad!, b2.grad!)).toBeLessThan(1e-12);
+    gradcheck((w, b) => F.linear(xs, w!, b!), [rnd([3, 5], 44).requiresGrad_(), rnd([3], 45).requiresGrad_()]);
+    gradcheck((w) => F.linear(xs, w!), [rnd([6, 5], 46).requiresGrad_()]);
+  });
+});
+
+describe("fastDropout", () => {
+  it("drops about p of the entries, scales the rest, is seeded, and masks the gradient", () => {
+    const x = randn([40001], { generator: new Generator(50) }).requiresGrad_();
+    for (const p of [0.3, 0.5, 0.6]) {
+      const y = fastDropout(x, p, true, new Generator(7));
+      let zeros = 0;
+      let worst = 0;
+      for (let i = 0; i < y.size; i++) {
+        if (y.data[i] === 0) zeros++;
+        else worst = Math.max(worst, Math.abs(y.data[i]! - x.data[i]! / (1 - p)) / (1 + Math.abs(y.data[i]!)));
+      }
+      expect(worst).toBeLessThan(1e-5);
+      expect(Math.abs(zeros / y.size - p)).toBeLessThan(0.01);
+      const again = fastDropout(x, p, true, new Generator(7));
+      expect(Array.from(again.data)).toEqual(Array.from(y.data));
+      x.grad = null;
+      y.sum().backward();
+      let gworst = 0;
+      for (let i = 0; i < x.size; i++) gworst = Math.max(gworst, Math.abs(x.grad!.data[i]! - (y.data[i] === 0 ? 0 : 1 / (1 - p))));
+      expect(gworst).toBeLessThan(1e-5);
+    }
+    expect(fastDropout(x, 0.5, false)).toBe(x);
+    const x64 = rnd([11], 51);
+    const y64 = fastDropout(x64, 0.5, true, new Generator(3));
+    expect(y64.dtype).toBe("float64");
+  });
+});
+
+describe("GIN-0 root term folded into the sparse product", () => {
+  it("equals the explicit sum (x_i + Σ_j x_j) in values and gradients", () => {
+    manualSeed(5);
+    const edgeIndex = tensor(
+      [
+        [0, 1, 1, 2, 2, 3, 0],
+        [1, 0, 2, 1, 3, 2, 2],
+      ],
+      { dtype: "int32" },
+    );
+    const conv = new GINConv(new MLP([3, 4, 2], { norm: null, dtype: "float64" }));
+    const run = (fuse: boolean) => {
+      conv.fuse = fuse;
+      conv.zeroGrad();
+      const x = rnd([4, 3], 60).requiresGrad_();
+      const out = conv.forward(x, edgeIndex);
+      out.square().sum().backward();
+      return [out, x.grad!, ...conv.parameters().map((p) => p.grad!)];
+    };
+    const a = run(true);
+    const b = run(false);
+    for (let k = 0; k < a.length; k++) expect(maxAbsDiff(a[k]!, b[k]!)).toBeLessThan(1e-12);
   });
 });

@@ -138,7 +138,7 @@ function tuDataset(name: string, file: string, title: string): void {
       const folds = (req: ProtocolRequest) => {
         const k = req.folds > 0 ? req.folds : 10;
         if (k === 10 && shipped !== undefined) return { k, splits: shipped, note: "shipped 10-fold splits (Errica et al. 2020)" };
-        return { k, splits: null, note: `stratified ${k}-fold CV (seeded, 10% validation)` };
+        return { k, splits: null, note: `stratified ${k}-fold CV (seeded; validation hold-out per --val-fraction)` };
       };
       return {
         info: { kind: "graph-classification", numFeatures, numClasses: tu.numClasses },
@@ -158,12 +158,16 @@ function tuDataset(name: string, file: string, title: string): void {
                 label: req.seeds > 1 ? `seed ${s + 1} fold ${i + 1}/${k}` : `fold ${i + 1}/${k}`,
                 seed: seed * 1000 + i,
                 task: (_model, hp) => {
-                  const pick = (idx: Int32Array) => Array.from(idx, (j) => graphs[j]!);
-                  const trainLoader = new DataLoader<Graph, Batch>(pick(f.train), { batchSize: hp.batchSize, shuffle: true, generator: new Generator(seed * 1000 + i) });
+                  const pick = (idx: ArrayLike<number>) => Array.from(idx, (j) => graphs[j]!);
+                  // valFraction 0: no hold-out; the validation part trains too (the GIN paper's protocol)
+                  const noVal = hp.valFraction === 0;
+                  const fold = splits === null && !noVal && hp.valFraction !== 0.1 ? crossValidationSplits(labels, k, { seed, valFraction: hp.valFraction })[i]! : f;
+                  const trainIdx = noVal ? Int32Array.from([...fold.train, ...fold.val]).sort() : fold.train;
+                  const trainLoader = new DataLoader<Graph, Batch>(pick(trainIdx), { batchSize: hp.batchSize, shuffle: true, generator: new Generator(seed * 1000 + i) });
                   const evalBatch = Math.max(hp.batchSize, 128);
                   return graphClassificationTask<Module, Batch>({
                     train: trainLoader,
-                    val: f.val.length > 0 ? new DataLoader<Graph, Batch>(pick(f.val), { batchSize: evalBatch }) : undefined,
+                    val: !noVal && fold.val.length > 0 ? new DataLoader<Graph, Batch>(pick(fold.val), { batchSize: evalBatch }) : undefined,
                     test: new DataLoader<Graph, Batch>(pick(f.test), { batchSize: evalBatch }),
                     numClasses: tu.numClasses,
                   });

@@ -36,6 +36,12 @@ export interface Hyper {
   lrGamma: number;
   /** Early-stopping patience on the validation metric (0: off). */
   patience: number;
+  /**
+   * Cross-validated graph datasets: the fraction of each training part held out for validation and
+   * best-checkpoint selection (stratified). 0 trains on the whole training part (shipped validation
+   * sets included) and reports the final epoch, as the GIN paper does.
+   */
+  valFraction: number;
 }
 
 /** Sizes a model needs from the dataset. */

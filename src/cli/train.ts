@@ -33,6 +33,7 @@ export const BASE_HYPER: Hyper = {
   lrStep: 0,
   lrGamma: 0.5,
   patience: 0,
+  valFraction: 0.1,
 };
 
 const OPTIONS = {
@@ -51,6 +52,7 @@ const OPTIONS = {
   "lr-step": { type: "string" },
   "lr-gamma": { type: "string" },
   patience: { type: "string" },
+  "val-fraction": { type: "string" },
   seeds: { type: "string" },
   seed: { type: "string" },
   folds: { type: "string" },
@@ -89,6 +91,7 @@ export function trainHelp(): string {
     "      --lr-step N        multiply the lr by --lr-gamma every N epochs (0: constant)",
     "      --lr-gamma X       factor for --lr-step (default 0.5)",
     "      --patience N       early stopping on the validation metric (0: off)",
+    "      --val-fraction X   graph CV: validation share of each training part (0: none, final epoch)",
     "      --seeds N          repetitions with seeds seed..seed+N-1",
     "      --seed N           first seed (default 0)",
     "      --folds K          K-fold cross-validation (graph datasets; shipped 10-fold splits when K = 10)",
@@ -162,6 +165,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   set("lrStep", num("lr-step", s("lr-step"), nonNegInt, "a non-negative integer"));
   set("lrGamma", num("lr-gamma", s("lr-gamma"), (x) => x > 0, "a positive number"));
   set("patience", num("patience", s("patience"), nonNegInt, "a non-negative integer"));
+  set("valFraction", num("val-fraction", s("val-fraction"), (x) => x >= 0 && x < 1, "a number in [0, 1)"));
   const dataset = s("dataset");
   const model = s("model");
   if (dataset === undefined || dataset === "") throw new UsageError(`missing --dataset (valid: ${listDatasets().map((d) => d.name).join(", ")})`, "train");
@@ -354,12 +358,14 @@ const HYPER_LABELS: Record<keyof Hyper, string> = {
   lrStep: "lr step",
   lrGamma: "lr gamma",
   patience: "patience",
+  valFraction: "val fraction",
 };
 
 function describeHyper(hp: Hyper, keys: readonly (keyof Hyper)[] = ["epochs", "lr", "weightDecay", "hidden", "layers", "dropout"]): string {
   const shown = [...keys];
   if (hp.lrStep > 0 && !shown.includes("lrStep")) shown.push("lrStep", "lrGamma");
   if (hp.patience > 0 && !shown.includes("patience")) shown.push("patience");
+  if (hp.valFraction !== BASE_HYPER.valFraction && !shown.includes("valFraction")) shown.push("valFraction");
   return shown.map((k) => `${HYPER_LABELS[k]} ${hp[k]}`).join(", ");
 }
 

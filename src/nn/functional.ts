@@ -3,7 +3,7 @@
  * root as the namespace `F` (`F.linear`, `F.crossEntropy`, …). Activations and softmax are the tensor
  * ops themselves, re-exported here for convenience.
  */
-import { gemm } from "../kernels/index.js";
+import { batchNormGrad, binary, channelAffine, channelStats, gemm, reduceAxis, spmmCsr, spmmCsrT, transpose2d } from "../kernels/index.js";
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
@@ -71,6 +71,7 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   }
   if (x instanceof SparseMatrix) {
     if (x.shape[1] !== inF) opError(op, "x", `a sparse matrix with ${inF} columns`, `shape [${x.shape.join(", ")}]`);
+    if (x.values === null || !x.values.requiresGrad) return sparseLinear(x, weight, bias);
     const y = spmm(x, transpose(weight));
     return bias === null ? y : add(y, bias);
   }
@@ -81,13 +82,7 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   const outShape = [...x.shape.slice(0, -1), outF];
   const out = allocate(x.dtype, N * outF) as FloatArray;
   gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
-  if (bias !== null) {
-    const b = bias.data;
-    for (let i = 0; i < N; i++) {
-      const o = i * outF;
-      for (let j = 0; j < outF; j++) out[o + j]! += b[j]!;
-    }
-  }
+  if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
   const res = new Tensor(out, outShape, x.dtype);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   const xShape = x.shape;
@@ -108,11 +103,48 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
     }
     let db: Tensor | null = null;
     if (bias?.requiresGrad) {
-      const acc = new Float64Array(outF);
-      for (let i = 0, o = 0; i < N; i++, o += outF) for (let j = 0; j < outF; j++) acc[j]! += gd[o + j]!;
-      db = new Tensor(toFloatDtype(acc, bias.dtype), [outF], bias.dtype);
+      const d = allocate(bias.dtype, outF) as FloatArray;
+      reduceAxis("sum", gd, 1, N, outF, d);
+      db = new Tensor(d, [outF], bias.dtype);
     }
     return [dx, dw, db];
+  });
+}
+
+/**
+ * `X·Wᵀ + b` for a sparse `X` [N, in] whose values need no gradient, as one op: the weight is
+ * transposed by a blocked kernel, the product is one CSR SpMM, and the backward pass computes
+ * `dW = (Xᵀ·G)ᵀ` with the transposed CSR product and `db` as column sums.
+ */
+function sparseLinear(x: SparseMatrix, weight: Tensor, bias: Tensor | null): Tensor {
+  const [outF, inF] = weight.shape as [number, number];
+  const N = x.rows;
+  const dtype = weight.dtype;
+  const wt = allocate(dtype, inF * outF) as FloatArray;
+  transpose2d(weight.data as FloatArray, wt, outF, inF);
+  const vals = x.values === null ? null : ((x.values.dtype === dtype ? x.values : x.values.cast(dtype)).data as FloatArray);
+  const out = allocate(dtype, N * outF) as FloatArray;
+  spmmCsr(x.rowPtr, x.col, vals, N, wt, outF, out);
+  if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
+  const res = new Tensor(out, [N, outF], dtype);
+  const inputs = bias === null ? [weight] : [weight, bias];
+  return record("linear", inputs, res, (g) => {
+    const gd = g.data as FloatArray;
+    let dw: Tensor | null = null;
+    if (weight.requiresGrad) {
+      const dwt = allocate(dtype, inF * outF) as FloatArray;
+      spmmCsrT(x.rowPtr, x.col, vals, N, inF, gd, outF, dwt);
+      const d = allocate(dtype, outF * inF) as FloatArray;
+      transpose2d(dwt, d, inF, outF);
+      dw = new Tensor(d, [outF, inF], dtype);
+    }
+    let db: Tensor | null = null;
+    if (bias?.requiresGrad) {
+      const d = allocate(bias.dtype, outF) as FloatArray;
+      reduceAxis("sum", gd, 1, N, outF, d);
+      db = new Tensor(d, [outF], bias.dtype);
+    }
+    return bias === null ? [dw] : [dw, db];
   });
 }
 
@@ -271,9 +303,14 @@ export function batchNormAct(
   const invStd = new Float64Array(C);
   if (useBatch) {
     const sq = new Float64Array(C);
-    channelSums(xd, N, C, L, mean, null, null);
-    for (let c = 0; c < C; c++) mean[c] = mean[c]! / M;
-    channelSums(xd, N, C, L, sq, mean, null);
+    if (L === 1) {
+      channelStats(xd, N, C, mean, sq);
+      for (let c = 0; c < C; c++) sq[c] = sq[c]! * M;
+    } else {
+      channelSums(xd, N, C, L, mean, null, null);
+      for (let c = 0; c < C; c++) mean[c] = mean[c]! / M;
+      channelSums(xd, N, C, L, sq, mean, null);
+    }
     for (let c = 0; c < C; c++) {
       const v = sq[c]! / M;
       invStd[c] = 1 / Math.sqrt(v + eps);
@@ -309,12 +346,7 @@ export function batchNormAct(
   }
   const yd = allocate(x.dtype, x.size) as FloatArray;
   if (L === 1) {
-    for (let n = 0, o = 0; n < N; n++, o += C) {
-      for (let c = 0; c < C; c++) {
-        const v = xd[o + c]! * scale[c]! + shift[c]!;
-        yd[o + c] = relu && v < 0 ? 0 : v;
-      }
-    }
+    channelAffine(xd, yd, N, C, scale, shift, relu);
   } else {
     for (let n = 0, o = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
@@ -333,6 +365,18 @@ export function batchNormAct(
   if (bias !== null) inputs.push(bias);
   return record(relu ? "batchNormRelu" : "batchNorm", inputs, out, (g) => {
     const gd = g.data as FloatArray;
+    if (L === 1) {
+      // one fused kernel: per-channel sums of g' and g'·(x − mean), then dx
+      const sums = new Float64Array(2 * C);
+      const dx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
+      batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
+      const gw = new Float64Array(C);
+      for (let c = 0; c < C; c++) gw[c] = sums[C + c]! * invStd[c]!;
+      const grads: (Tensor | null)[] = [dx === null ? null : new Tensor(dx, x.shape, x.dtype)];
+      if (weight !== null) grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(gw, x.dtype), [C], x.dtype) : null);
+      if (bias !== null) grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
+      return grads;
+    }
     // g' = g masked by the ReLU; per-channel sums of g' and g'·x̂
     const sumG = new Float64Array(C);
     const sumGX = new Float64Array(C);
@@ -412,7 +456,7 @@ function channelSums(a: FloatArray, N: number, C: number, L: number, out: Float6
 }
 
 function toFloatDtype(v: Float64Array, dtype: "float32" | "float64" | string): FloatArray {
-  return dtype === "float64" ? v : Float32Array.from(v);
+  return dtype === "float64" ? v.slice() : Float32Array.from(v);
 }
 
 /** `x / max(‖x‖_p, eps)` along `axis` (default 1, like PyTorch's `F.normalize`). */

@@ -1,4 +1,6 @@
 /** Adam and AdamW (like `torch.optim.Adam` / `torch.optim.AdamW`). */
+import { adamStep, type FloatArray } from "../kernels/index.js";
+import { isFloat } from "../tensor/dtype.js";
 import { ErlangenError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type BaseHyper, Optimizer, type ParamGroup, type ParamGroupInput } from "./optimizer.js";
@@ -52,6 +54,12 @@ export class Adam extends Optimizer<AdamOptions> {
       const sign = maximize ? -1 : 1;
       const decay = decoupled ? 1 - lr * wd : 1;
       const l2 = decoupled ? 0 : wd;
+      if (vmax === null && isFloat(p.dtype) && p.grad.dtype === p.dtype) {
+        // one fused kernel (SIMD for float32)
+        adamStep(x as FloatArray, gr as FloatArray, m as FloatArray, v as FloatArray, { b1, b2, stepSize, bc2Sqrt, eps, l2, decay, sign });
+        p.version++;
+        continue;
+      }
       for (let i = 0; i < x.length; i++) {
         if (decoupled) x[i]! *= decay;
         const g = sign * gr[i]! + l2 * x[i]!;

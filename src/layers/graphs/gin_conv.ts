@@ -13,7 +13,7 @@
 import type { Linear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, mul, opError, relu, type SparseMatrix, spmm, type Tensor, tensor } from "../../tensor/index.js";
+import { add, check, fmtShape, mul, opError, relu, SparseMatrix, spmm, type Tensor, tensor } from "../../tensor/index.js";
 import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
 import { linear } from "./utils.js";
 
@@ -40,6 +40,40 @@ function split(x: NodeInput): [Tensor, Tensor | null] {
   return [x as Tensor, x as Tensor];
 }
 
+const rootCache = new WeakMap<SparseMatrix, Map<string, SparseMatrix>>();
+
+/** Â + c·I for a square pattern adjacency Â (cached per matrix, c and the features' dtype). */
+function withRoot(A: SparseMatrix, c: number, dtype: string): SparseMatrix {
+  let byC = rootCache.get(A);
+  if (byC === undefined) {
+    byC = new Map();
+    rootCache.set(A, byC);
+  }
+  const key = `${c}|${dtype}`;
+  let S = byC.get(key);
+  if (S === undefined) {
+    const n = A.rows;
+    const nnz = A.nnz;
+    const row = new Int32Array(nnz + n);
+    const col = new Int32Array(nnz + n);
+    row.set(A.row);
+    col.set(A.col);
+    for (let i = 0; i < n; i++) {
+      row[nnz + i] = i;
+      col[nnz + i] = i;
+    }
+    let values: Tensor | null = null;
+    if (c !== 1) {
+      const v = dtype === "float64" ? new Float64Array(nnz + n) : new Float32Array(nnz + n);
+      v.fill(1).fill(c, nnz);
+      values = tensor(v);
+    }
+    S = SparseMatrix.fromCoo(row, col, { values, shape: [n, n] });
+    byC.set(key, S);
+  }
+  return S;
+}
+
 /** The graph isomorphism operator; see the file header. */
 export class GINConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (readonly [number, number] | null)?], Tensor> {
   /** h_Θ. */
@@ -61,16 +95,35 @@ export class GINConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (
    */
   forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, size: readonly [number, number] | null = null): Tensor {
     const [xs, xt] = split(x);
-    const out = this.propagate(edgeIndex, { x: [xs, xt], size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!] });
-    return this.nn.forward(rootTerm(this.eps, xt, out));
+    // with a fixed ε and one node set, the fused path multiplies by Â + (1 + ε)I in one product
+    this._root = typeof this.eps === "number" && xt === xs ? 1 + this.eps : null;
+    this._rootDone = false;
+    let out: Tensor;
+    try {
+      out = this.propagate(edgeIndex, { x: [xs, xt], size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!] });
+    } finally {
+      this._root = null;
+    }
+    return this.nn.forward(this._rootDone ? out : rootTerm(this.eps, xt, out));
   }
+
+  /** 1 + ε while a forward pass may fold the root term into the product, else null. */
+  private _root: number | null = null;
+  /** Whether the last fused product included the root term. */
+  private _rootDone = false;
 
   protected override supportsFusion(): boolean {
     return true;
   }
 
   override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(), sourceOf(inputs.x));
+    const A = ctx.adjacency();
+    if (this._root !== null && A.values === null && ctx.sizeI === ctx.sizeJ) {
+      this._rootDone = true;
+      const x = sourceOf(inputs.x);
+      return spmm(withRoot(A, this._root, x.dtype), x);
+    }
+    return spmm(A, sourceOf(inputs.x));
   }
 
   override extraRepr(): string {
