@@ -295,6 +295,7 @@ function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
   const optimizer = new Adam(model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
   const scheduler = new StepLR(optimizer, hp.lrStep, hp.lrGamma);
   const loader = new DataLoader<Graph, Batch>(graphs, { batchSize: hp.batchSize, shuffle: true, generator: new Generator(0) });
+  // no batch cache: the peer collates on every pass too
   const evalLoader = new DataLoader<Graph, Batch>(graphs, { batchSize: hp.batchSize });
   const task = graphClassificationTask<Module, Batch>({ train: loader, test: evalLoader, numClasses: info.numClasses });
   const ctx = context(model, optimizer);

@@ -4,7 +4,8 @@
  * multiples of 4.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adamStep, batchNormGrad, channelAffine, channelStats, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, transpose2d } from "../src/kernels/index.js";
+import { adamStep, batchNormGrad, channelAffine, channelStats, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, spmmCsrWide, transpose2d } from "../src/kernels/index.js";
+import { spmmCsrRef } from "../src/kernels/ref/sparse.js";
 import { adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "../src/kernels/ref/train.js";
 import { Generator } from "../src/tensor/rng.js";
 
@@ -105,6 +106,34 @@ describe("fused training kernels: WASM = reference", () => {
         expect(maxRelDiff(p1, p2)).toBeLessThan(1e-5);
         expect(maxRelDiff(m1, m2)).toBeLessThan(1e-6);
         expect(maxRelDiff(v1, v2)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it("wide-row CSR product (F a multiple of 16, with and without values)", () => {
+    for (const [rows, cols, F] of [
+      [1, 1, 32],
+      [37, 23, 64],
+      [100, 61, 48],
+      [9, 5, 16],
+      [12, 7, 20],
+    ] as [number, number, number][]) {
+      const indptr = new Int32Array(rows + 1);
+      const idx: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        const k = Math.floor(gen.uniform() * 6);
+        for (let j = 0; j < k; j++) idx.push(Math.floor(gen.uniform() * cols));
+        indptr[r + 1] = idx.length;
+      }
+      const indices = Int32Array.from(idx);
+      const values = rand(idx.length);
+      const X = rand(cols * F);
+      for (const v of [values, null]) {
+        const o1 = new Float32Array(rows * F);
+        const o2 = new Float32Array(rows * F);
+        spmmCsrWide(indptr, indices, v, rows, X, F, o1);
+        spmmCsrRef(indptr, indices, v, rows, X, F, o2);
+        expect(maxRelDiff(o1, o2)).toBeLessThan(1e-5);
       }
     }
   });

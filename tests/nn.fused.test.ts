@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import * as F from "../src/nn/functional.js";
 import { BatchNorm1d, MLP } from "../src/nn/index.js";
-import { fastDropout } from "../src/layers/graphs/utils.js";
+import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
 import { GINConv } from "../src/layers/graphs/gin_conv.js";
 import { add, Generator, gradcheck, manualSeed, mean, mul, randn, relu, rsqrt, SparseMatrix, sub, sum, type Tensor, tensor } from "../src/tensor/index.js";
 
@@ -243,5 +243,23 @@ describe("GIN-0 root term folded into the sparse product", () => {
     const a = run(true);
     const b = run(false);
     for (let k = 0; k < a.length; k++) expect(maxAbsDiff(a[k]!, b[k]!)).toBeLessThan(1e-12);
+  });
+});
+
+describe("reluDropout", () => {
+  it("equals fastDropout(relu(x)) with the same generator: values, stream and gradients", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const x1 = rnd([301, 7], 70, dtype).requiresGrad_();
+      const x2 = x1.detach().clone().requiresGrad_();
+      const g = rnd([301, 7], 71, dtype);
+      const y1 = reluDropout(x1, 0.4, true, new Generator(9));
+      const y2 = fastDropout(relu(x2), 0.4, true, new Generator(9));
+      expect(maxAbsDiff(y1, y2)).toBe(0);
+      y1.backward(g);
+      y2.backward(g);
+      expect(maxAbsDiff(x1.grad!, x2.grad!)).toBe(0);
+    }
+    const x = rnd([5], 72);
+    expect(maxAbsDiff(reluDropout(x, 0.5, false), relu(x))).toBe(0);
   });
 });

@@ -167,8 +167,8 @@ function tuDataset(name: string, file: string, title: string): void {
                   const evalBatch = Math.max(hp.batchSize, 128);
                   return graphClassificationTask<Module, Batch>({
                     train: trainLoader,
-                    val: !noVal && fold.val.length > 0 ? new DataLoader<Graph, Batch>(pick(fold.val), { batchSize: evalBatch }) : undefined,
-                    test: new DataLoader<Graph, Batch>(pick(f.test), { batchSize: evalBatch }),
+                    val: !noVal && fold.val.length > 0 ? new DataLoader<Graph, Batch>(pick(fold.val), { batchSize: evalBatch, cacheBatches: true }) : undefined,
+                    test: new DataLoader<Graph, Batch>(pick(f.test), { batchSize: evalBatch, cacheBatches: true }),
                     numClasses: tu.numClasses,
                   });
                 },

@@ -31,6 +31,8 @@ export interface Hyper {
   k: number;
   /** Teleport probability (APPNP). */
   alpha: number;
+  /** Dropout of the propagation's edge weights (APPNP; 0: none). */
+  edgeDropout: number;
   /** Multiply the learning rate by `lrGamma` every `lrStep` epochs (0: constant). */
   lrStep: number;
   lrGamma: number;

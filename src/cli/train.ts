@@ -30,6 +30,7 @@ export const BASE_HYPER: Hyper = {
   batchSize: 32,
   k: 2,
   alpha: 0.1,
+  edgeDropout: 0,
   lrStep: 0,
   lrGamma: 0.5,
   patience: 0,
@@ -49,6 +50,7 @@ const OPTIONS = {
   "batch-size": { type: "string" },
   k: { type: "string" },
   alpha: { type: "string" },
+  "edge-dropout": { type: "string" },
   "lr-step": { type: "string" },
   "lr-gamma": { type: "string" },
   patience: { type: "string" },
@@ -88,6 +90,7 @@ export function trainHelp(): string {
     "      --batch-size N     graphs per mini-batch (graph tasks)",
     "      --k N              propagation steps (SGC, APPNP)",
     "      --alpha X          teleport probability (APPNP)",
+    "      --edge-dropout P   dropout of the propagation's edge weights (APPNP)",
     "      --lr-step N        multiply the lr by --lr-gamma every N epochs (0: constant)",
     "      --lr-gamma X       factor for --lr-step (default 0.5)",
     "      --patience N       early stopping on the validation metric (0: off)",
@@ -162,6 +165,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   set("batchSize", num("batch-size", s("batch-size"), posInt, "a positive integer"));
   set("k", num("k", s("k"), nonNegInt, "a non-negative integer"));
   set("alpha", num("alpha", s("alpha"), (x) => x >= 0 && x <= 1, "a number in [0, 1]"));
+  set("edgeDropout", num("edge-dropout", s("edge-dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"));
   set("lrStep", num("lr-step", s("lr-step"), nonNegInt, "a non-negative integer"));
   set("lrGamma", num("lr-gamma", s("lr-gamma"), (x) => x > 0, "a positive number"));
   set("patience", num("patience", s("patience"), nonNegInt, "a non-negative integer"));
@@ -355,6 +359,7 @@ const HYPER_LABELS: Record<keyof Hyper, string> = {
   batchSize: "batch size",
   k: "K",
   alpha: "alpha",
+  edgeDropout: "edge dropout",
   lrStep: "lr step",
   lrGamma: "lr gamma",
   patience: "patience",

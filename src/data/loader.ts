@@ -17,6 +17,12 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
   /** Turns a list of items into a batch (default {@link Batch.fromGraphs}). */
   collate?: (items: T[]) => B;
+  /**
+   * Without `shuffle`, collate each batch once and hand out the same batch objects every epoch
+   * (default false). Evaluation loaders gain twice: no collation, and caches keyed on a batch's
+   * tensors (sparse adjacency, edge checks) hit from the second epoch on. The dataset must not change.
+   */
+  cacheBatches?: boolean;
 }
 
 /**
@@ -36,6 +42,8 @@ export class DataLoader<T = Graph, B = Batch> implements Iterable<B> {
   readonly dropLast: boolean;
   private readonly generator: Generator | undefined;
   private readonly collate: (items: T[]) => B;
+  private readonly cacheBatches: boolean;
+  private cached: B[] | null = null;
 
   constructor(dataset: Dataset<T> | readonly T[], opts: DataLoaderOptions<T, B> = {}) {
     this.dataset = asDataset(dataset);
@@ -45,6 +53,7 @@ export class DataLoader<T = Graph, B = Batch> implements Iterable<B> {
     this.dropLast = opts.dropLast ?? false;
     this.generator = opts.generator;
     this.collate = opts.collate ?? ((items: T[]) => Batch.fromGraphs(items as unknown as Graph[]) as unknown as B);
+    this.cacheBatches = (opts.cacheBatches ?? false) && !this.shuffle;
   }
 
   /** Number of batches per epoch. */
@@ -61,6 +70,15 @@ export class DataLoader<T = Graph, B = Batch> implements Iterable<B> {
   }
 
   *[Symbol.iterator](): Iterator<B> {
+    if (this.cacheBatches) {
+      if (this.cached === null) this.cached = [...this.batches()];
+      yield* this.cached;
+      return;
+    }
+    yield* this.batches();
+  }
+
+  private *batches(): IterableIterator<B> {
     const idx = this.order();
     const nb = this.length;
     for (let b = 0; b < nb; b++) {

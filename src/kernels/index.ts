@@ -31,7 +31,7 @@ import {
 } from "./wasm/kernels.js";
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
 import { type AdamConsts, adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "./ref/train.js";
-import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, transposeWasm } from "./wasm/train.js";
+import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, spmmWideWasm, transposeWasm } from "./wasm/train.js";
 
 export type { AdamConsts, BinaryOpName, FloatArray, ReduceOpName, UnaryOpName };
 export { kernelsReady, wasmFeatures };
@@ -495,4 +495,25 @@ export function transpose2d(a: FloatArray | Int32Array | Uint8Array, out: FloatA
     }
   }
   transpose2dRef(a, out, R, C);
+}
+
+/**
+ * out[rows×F] = A·X for CSR A, as {@link spmmCsr}; rows wider than 16 with F a multiple of 16 run a
+ * column-blocked WASM kernel that keeps each 16-wide block of the output row in registers.
+ */
+export function spmmCsrWide(indptr: Int32Array, indices: Int32Array, values: FloatArray | null, rows: number, X: FloatArray, F: number, out: FloatArray): void {
+  if (F <= 16 || F % 16 !== 0 || !(f32(X) && f32(out) && (values === null || f32(values)))) {
+    spmmCsr(indptr, indices, values, rows, X, F, out);
+    return;
+  }
+  const rt = pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse);
+  if (rt !== null && typeof (rt.exports as unknown as { spmmCsrCols16F32?: unknown }).spmmCsrCols16F32 === "function") {
+    try {
+      spmmWideWasm(rt, indptr, indices, values as Float32Array | null, rows, X as Float32Array, F, out as Float32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  spmmCsr(indptr, indices, values, rows, X, F, out);
 }

@@ -3,7 +3,7 @@
  * root as the namespace `F` (`F.linear`, `F.crossEntropy`, …). Activations and softmax are the tensor
  * ops themselves, re-exported here for convenience.
  */
-import { batchNormGrad, binary, channelAffine, channelStats, gemm, reduceAxis, spmmCsr, spmmCsrT, transpose2d } from "../kernels/index.js";
+import { batchNormGrad, binary, channelAffine, channelStats, gemm, reduceAxis, spmmCsrWide, transpose2d } from "../kernels/index.js";
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
@@ -111,10 +111,46 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   });
 }
 
+/** The transposed CSR structure of a sparse matrix: `ptr`/`col` of Xᵀ and the stored entry of each. */
+interface CsrTranspose {
+  ptr: Int32Array;
+  col: Int32Array;
+  perm: Int32Array;
+}
+
+// keyed by the row pointers, which `withValues` copies (e.g. dropout on the values) share
+const csrTransposeCache = new WeakMap<Int32Array, CsrTranspose>();
+
+function csrTransposeOf(x: SparseMatrix): CsrTranspose {
+  let t = csrTransposeCache.get(x.rowPtr);
+  if (t !== undefined && t.perm.length === x.nnz) return t;
+  const rows = x.rows;
+  const cols = x.cols;
+  const nnz = x.nnz;
+  const ptr = new Int32Array(cols + 1);
+  const col = new Int32Array(nnz);
+  const perm = new Int32Array(nnz);
+  const c = x.col;
+  for (let p = 0; p < nnz; p++) ptr[c[p]! + 1]!++;
+  for (let j = 0; j < cols; j++) ptr[j + 1]! += ptr[j]!;
+  const cursor = ptr.slice(0, cols);
+  const rp = x.rowPtr;
+  for (let r = 0; r < rows; r++) {
+    for (let p = rp[r]!; p < rp[r + 1]!; p++) {
+      const q = cursor[c[p]!]!++;
+      col[q] = r;
+      perm[q] = p;
+    }
+  }
+  t = { ptr, col, perm };
+  csrTransposeCache.set(x.rowPtr, t);
+  return t;
+}
+
 /**
  * `X·Wᵀ + b` for a sparse `X` [N, in] whose values need no gradient, as one op: the weight is
  * transposed by a blocked kernel, the product is one CSR SpMM, and the backward pass computes
- * `dW = (Xᵀ·G)ᵀ` with the transposed CSR product and `db` as column sums.
+ * `dW = (Xᵀ·G)ᵀ` as a row-gathering SpMM over the cached transposed structure, and `db` as column sums.
  */
 function sparseLinear(x: SparseMatrix, weight: Tensor, bias: Tensor | null): Tensor {
   const [outF, inF] = weight.shape as [number, number];
@@ -124,7 +160,7 @@ function sparseLinear(x: SparseMatrix, weight: Tensor, bias: Tensor | null): Ten
   transpose2d(weight.data as FloatArray, wt, outF, inF);
   const vals = x.values === null ? null : ((x.values.dtype === dtype ? x.values : x.values.cast(dtype)).data as FloatArray);
   const out = allocate(dtype, N * outF) as FloatArray;
-  spmmCsr(x.rowPtr, x.col, vals, N, wt, outF, out);
+  spmmCsrWide(x.rowPtr, x.col, vals, N, wt, outF, out);
   if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
   const res = new Tensor(out, [N, outF], dtype);
   const inputs = bias === null ? [weight] : [weight, bias];
@@ -132,8 +168,16 @@ function sparseLinear(x: SparseMatrix, weight: Tensor, bias: Tensor | null): Ten
     const gd = g.data as FloatArray;
     let dw: Tensor | null = null;
     if (weight.requiresGrad) {
+      // Xᵀ·G as a row-gathering product over the cached transposed structure
+      const t = csrTransposeOf(x);
+      let tv: FloatArray | null = null;
+      if (vals !== null) {
+        tv = allocate(dtype, t.perm.length) as FloatArray;
+        const perm = t.perm;
+        for (let q = 0; q < perm.length; q++) tv[q] = vals[perm[q]!]!;
+      }
       const dwt = allocate(dtype, inF * outF) as FloatArray;
-      spmmCsrT(x.rowPtr, x.col, vals, N, inF, gd, outF, dwt);
+      spmmCsrWide(t.ptr, t.col, tv, inF, gd, outF, dwt);
       const d = allocate(dtype, outF * inF) as FloatArray;
       transpose2d(dwt, d, inF, outF);
       dw = new Tensor(d, [outF, inF], dtype);

@@ -135,3 +135,22 @@ export function transposeWasm(rt: WasmRuntime, a: Float32Array | Int32Array, out
   const back = out instanceof Float32Array ? rt.f32 : rt.i32;
   out.set(back.subarray(pO >> 2, (pO >> 2) + n) as never);
 }
+
+/** out[rows×F] = A·X for CSR A, F a multiple of 16 (column-blocked kernel). */
+export function spmmWideWasm(rt: WasmRuntime, indptr: Int32Array, indices: Int32Array, values: Float32Array | null, rows: number, X: Float32Array, F: number, out: Float32Array): void {
+  rt.reset();
+  const nnz = indptr[rows]!;
+  const pPtr = rt.alloc((rows + 1) * 4);
+  const pIdx = rt.alloc(nnz * 4);
+  const pVal = values === null ? 0 : rt.alloc(nnz * 4);
+  const pX = rt.alloc(X.length * 4);
+  const pOut = rt.alloc(rows * F * 4);
+  const i32 = rt.i32;
+  i32.set(indptr.subarray(0, rows + 1), pPtr >> 2);
+  i32.set(indices.subarray(0, nnz), pIdx >> 2);
+  const f = rt.f32;
+  if (values !== null) f.set(values.subarray(0, nnz), pVal >> 2);
+  f.set(X, pX >> 2);
+  (rt.exports as unknown as { spmmCsrCols16F32(...a: number[]): void }).spmmCsrCols16F32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
+  out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + rows * F));
+}

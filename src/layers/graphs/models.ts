@@ -19,7 +19,7 @@ import { LayerNorm } from "../../nn/normalization.js";
 import type { Linear } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList } from "../../nn/module.js";
-import { add, check, opError, SparseMatrix, type Tensor } from "../../tensor/index.js";
+import { add, check, opError, relu, SparseMatrix, type Tensor } from "../../tensor/index.js";
 import { APPNP } from "./appnp.js";
 import { GATConv } from "./gat_conv.js";
 import { GATv2Conv } from "./gatv2_conv.js";
@@ -30,7 +30,7 @@ import { BatchNorm, GraphNorm } from "./norm.js";
 import { globalAddPool } from "./pool.js";
 import { SAGEConv } from "./sage_conv.js";
 import { SGConv } from "./sg_conv.js";
-import { Activation, type ActivationSpec, fastDropout, type LinearInput, linear, resolveActivation } from "./utils.js";
+import { Activation, type ActivationSpec, fastDropout, type LinearInput, linear, reluDropout, resolveActivation } from "./utils.js";
 import type { AggrSpec } from "./aggregation.js";
 
 /** Normalisations between the layers of a {@link BasicGNN}. */
@@ -174,8 +174,11 @@ export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> exte
       if (this.actFirst) out = this._act(out);
       const nm = norms[l];
       if (nm !== undefined) out = nm instanceof GraphNorm ? nm.forward(out, ex.batch ?? null, ex.batchSize ?? null) : (nm as Module<[Tensor], Tensor>).forward(out);
-      if (!this.actFirst) out = this._act(out);
-      out = fastDropout(out, this.dropout, this.training);
+      if (!this.actFirst && this._act === relu && nm === undefined) out = reluDropout(out, this.dropout, this.training);
+      else {
+        if (!this.actFirst) out = this._act(out);
+        out = fastDropout(out, this.dropout, this.training);
+      }
       if (this.jk !== null) xs.push(out);
       h = out;
     }
@@ -386,7 +389,7 @@ export class APPNPNet extends Module<[LinearInput, Tensor | SparseMatrix, (GNNIn
     let h: LinearInput = dropoutInput(x, this.dropout, this.training);
     for (let l = 0; l < lins.length; l++) {
       h = lins[l]!.forward(h);
-      if (l < lins.length - 1) h = fastDropout(this._act(h), this.dropout, this.training);
+      if (l < lins.length - 1) h = this._act === relu ? reluDropout(h, this.dropout, this.training) : fastDropout(this._act(h), this.dropout, this.training);
     }
     return this.prop.forward(h as Tensor, edgeIndex, resolveExtra(extra).edgeWeight ?? null);
   }
@@ -412,7 +415,7 @@ export class NodeMLP extends Module<[LinearInput, (Tensor | SparseMatrix | null)
     let h: LinearInput = dropoutInput(x, this.dropout, this.training);
     for (let l = 0; l < lins.length; l++) {
       h = lins[l]!.forward(h);
-      if (l < lins.length - 1) h = fastDropout(this._act(h), this.dropout, this.training);
+      if (l < lins.length - 1) h = this._act === relu ? reluDropout(h, this.dropout, this.training) : fastDropout(this._act(h), this.dropout, this.training);
     }
     return h as Tensor;
   }

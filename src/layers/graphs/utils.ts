@@ -48,24 +48,46 @@ export function fastDropout(a: Tensor, p: number, training = true, generator?: G
   const n = a.size;
   const mask = allocate(a.dtype, n);
   const out = allocate(a.dtype, n);
-  if (a.dtype === "float32") dropoutMask32(a.data as Float32Array, mask as Float32Array, out as Float32Array, n, seed, p);
-  else dropoutMask64(a.data as Float64Array, mask as Float64Array, out as Float64Array, n, seed, p);
+  if (a.dtype === "float32") dropoutMask32(a.data as Float32Array, mask as Float32Array, out as Float32Array, n, seed, p, false);
+  else dropoutMask64(a.data as Float64Array, mask as Float64Array, out as Float64Array, n, seed, p, false);
   const m = new Tensor(mask, a.shape, a.dtype);
   return record("dropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
 }
 
+/**
+ * `fastDropout(relu(a), p, training, generator)` as one op with one mask (the scale where an entry is
+ * kept and positive, else 0): the same values, gradients and random stream as the two ops, without
+ * the intermediate tensor (NaN inputs stay NaN). Out of training (or with p = 0) it is `relu(a)`.
+ */
+export function reluDropout(a: Tensor, p: number, training = true, generator?: Generator): Tensor {
+  check(p >= 0 && p < 1, "reluDropout", "p", "a probability in [0, 1)", String(p));
+  if (!training || p === 0) return relu(a);
+  check(isFloat(a.dtype), "reluDropout", "a", "a float32 or float64 tensor", a.dtype);
+  const g = generator ?? getDefaultGenerator();
+  const seed = [g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0] as const;
+  const n = a.size;
+  const mask = allocate(a.dtype, n);
+  const out = allocate(a.dtype, n);
+  if (a.dtype === "float32") dropoutMask32(a.data as Float32Array, mask as Float32Array, out as Float32Array, n, seed, p, true);
+  else dropoutMask64(a.data as Float64Array, mask as Float64Array, out as Float64Array, n, seed, p, true);
+  const m = new Tensor(mask, a.shape, a.dtype);
+  return record("reluDropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
+}
+
 // The mask loops, one per array type so that each stays monomorphic. Keep-or-drop is looked up in a
-// two-entry table ([0, scale]) indexed by the sign of (draw − threshold): branch-free and cheaper
-// than int-to-float conversions.
-function dropoutMask32(d: Float32Array, mask: Float32Array, out: Float32Array, n: number, seed: readonly number[], p: number): void {
+// table indexed by the sign of (draw − threshold) — branch-free and cheaper than int-to-float
+// conversions; with `relu` the index also carries 2·[x > 0] (table [0, 0, 0, scale]), again without
+// a branch (a data-dependent branch here mispredicts half the time).
+function dropoutMask32(d: Float32Array, mask: Float32Array, out: Float32Array, n: number, seed: readonly number[], p: number, relu: boolean): void {
   let s0 = seed[0]!;
   let s1 = seed[1]!;
   let s2 = seed[2]!;
   let s3 = seed[3]!;
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   const thr = Math.floor(p * 65536);
-  const k = new Float32Array(2);
-  k[1] = 1 / (1 - p);
+  const k = new Float32Array(4);
+  k[1] = relu ? 0 : 1 / (1 - p);
+  k[3] = 1 / (1 - p);
   for (let i = 0; i < n; i += 2) {
     const m5 = Math.imul(s1, 5);
     const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
@@ -76,26 +98,29 @@ function dropoutMask32(d: Float32Array, mask: Float32Array, out: Float32Array, n
     s0 ^= s3;
     s2 ^= t;
     s3 = (s3 << 11) | (s3 >>> 21);
-    const k0 = k[(((r & 0xffff) - thr) >> 31) + 1]!;
+    const d0 = d[i]!;
+    const k0 = k[(((r & 0xffff) - thr) >> 31) + 1 + (relu ? +(d0 > 0) << 1 : 0)]!;
     mask[i] = k0;
-    out[i] = d[i]! * k0;
+    out[i] = d0 * k0;
     if (i + 1 < n) {
-      const k1 = k[(((r >>> 16) - thr) >> 31) + 1]!;
+      const d1 = d[i + 1]!;
+      const k1 = k[(((r >>> 16) - thr) >> 31) + 1 + (relu ? +(d1 > 0) << 1 : 0)]!;
       mask[i + 1] = k1;
-      out[i + 1] = d[i + 1]! * k1;
+      out[i + 1] = d1 * k1;
     }
   }
 }
 
-function dropoutMask64(d: Float64Array, mask: Float64Array, out: Float64Array, n: number, seed: readonly number[], p: number): void {
+function dropoutMask64(d: Float64Array, mask: Float64Array, out: Float64Array, n: number, seed: readonly number[], p: number, relu: boolean): void {
   let s0 = seed[0]!;
   let s1 = seed[1]!;
   let s2 = seed[2]!;
   let s3 = seed[3]!;
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   const thr = Math.floor(p * 65536);
-  const k = new Float64Array(2);
-  k[1] = 1 / (1 - p);
+  const k = new Float64Array(4);
+  k[1] = relu ? 0 : 1 / (1 - p);
+  k[3] = 1 / (1 - p);
   for (let i = 0; i < n; i += 2) {
     const m5 = Math.imul(s1, 5);
     const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
@@ -106,13 +131,15 @@ function dropoutMask64(d: Float64Array, mask: Float64Array, out: Float64Array, n
     s0 ^= s3;
     s2 ^= t;
     s3 = (s3 << 11) | (s3 >>> 21);
-    const k0 = k[(((r & 0xffff) - thr) >> 31) + 1]!;
+    const d0 = d[i]!;
+    const k0 = k[(((r & 0xffff) - thr) >> 31) + 1 + (relu ? +(d0 > 0) << 1 : 0)]!;
     mask[i] = k0;
-    out[i] = d[i]! * k0;
+    out[i] = d0 * k0;
     if (i + 1 < n) {
-      const k1 = k[(((r >>> 16) - thr) >> 31) + 1]!;
+      const d1 = d[i + 1]!;
+      const k1 = k[(((r >>> 16) - thr) >> 31) + 1 + (relu ? +(d1 > 0) << 1 : 0)]!;
       mask[i + 1] = k1;
-      out[i + 1] = d[i + 1]! * k1;
+      out[i + 1] = d1 * k1;
     }
   }
 }

@@ -1,6 +1,7 @@
 // Fused kernels of the training hot paths (f32): per-channel statistics, affine map and gradient of
 // batch normalisation (with an optional fused ReLU), the Adam update, and a blocked 2-D transpose.
 // Channel statistics accumulate in f64 like the reference (src/kernels/ref/train.ts).
+import { madd } from "./math";
 
 // @ts-ignore: decorator
 @inline function hi2(v: v128): v128 {
@@ -256,5 +257,44 @@ export function transpose32(a: usize, out: usize, R: i32, C: i32): void {
   for (let r = R4; r < R; r++) {
     const ar = a + <usize>r * rowA;
     for (let c = 0; c < C; c++) store<i32>(out + <usize>c * rowO + (<usize>r << 2), load<i32>(ar + (<usize>c << 2)));
+  }
+}
+
+/**
+ * out[rows×F] = A·X for CSR A and X[·×F] with F a multiple of 16, in column blocks of 16 whose four
+ * accumulators stay in registers across each row's entries (wide rows, e.g. a sparse-input Linear).
+ */
+export function spmmCsrCols16F32(indptr: usize, indices: usize, values: usize, hasValues: bool, rows: i32, X: usize, F: i32, out: usize): void {
+  const rowB = <usize>F << 2;
+  for (let c0 = 0; c0 < F; c0 += 16) {
+    const xo = X + (<usize>c0 << 2);
+    const oo = out + (<usize>c0 << 2);
+    for (let r = 0; r < rows; r++) {
+      let a0 = f32x4.splat(0);
+      let a1 = a0;
+      let a2 = a0;
+      let a3 = a0;
+      const p1 = load<i32>(indptr + (<usize>(r + 1) << 2));
+      for (let p = load<i32>(indptr + (<usize>r << 2)); p < p1; p++) {
+        const x = xo + <usize>load<i32>(indices + (<usize>p << 2)) * rowB;
+        if (hasValues) {
+          const v = v128.load32_splat(values + (<usize>p << 2));
+          a0 = madd(v, v128.load(x), a0);
+          a1 = madd(v, v128.load(x, 16), a1);
+          a2 = madd(v, v128.load(x, 32), a2);
+          a3 = madd(v, v128.load(x, 48), a3);
+        } else {
+          a0 = f32x4.add(a0, v128.load(x));
+          a1 = f32x4.add(a1, v128.load(x, 16));
+          a2 = f32x4.add(a2, v128.load(x, 32));
+          a3 = f32x4.add(a3, v128.load(x, 48));
+        }
+      }
+      const o = oo + <usize>r * rowB;
+      v128.store(o, a0);
+      v128.store(o, a1, 16);
+      v128.store(o, a2, 32);
+      v128.store(o, a3, 48);
+    }
   }
 }
