@@ -19,6 +19,7 @@ import {
   getDefaultGenerator,
   indexSelect,
   isFloat,
+  isGradEnabled,
   leakyRelu,
   mul,
   opError,
@@ -46,10 +47,12 @@ export function fastDropout(a: Tensor, p: number, training = true, generator?: G
   const g = generator ?? getDefaultGenerator();
   const seed = [g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0] as const;
   const n = a.size;
-  const mask = allocate(a.dtype, n);
   const out = allocate(a.dtype, n);
+  // the mask is kept only for a backward pass (else the loop writes it into `out`, then overwrites it)
+  const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
   if (a.dtype === "float32") dropoutMask32(a.data as Float32Array, mask as Float32Array, out as Float32Array, n, seed, p, false);
   else dropoutMask64(a.data as Float64Array, mask as Float64Array, out as Float64Array, n, seed, p, false);
+  if (mask === out) return new Tensor(out, a.shape, a.dtype);
   const m = new Tensor(mask, a.shape, a.dtype);
   return record("dropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
 }
@@ -66,10 +69,11 @@ export function reluDropout(a: Tensor, p: number, training = true, generator?: G
   const g = generator ?? getDefaultGenerator();
   const seed = [g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0] as const;
   const n = a.size;
-  const mask = allocate(a.dtype, n);
   const out = allocate(a.dtype, n);
+  const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
   if (a.dtype === "float32") dropoutMask32(a.data as Float32Array, mask as Float32Array, out as Float32Array, n, seed, p, true);
   else dropoutMask64(a.data as Float64Array, mask as Float64Array, out as Float64Array, n, seed, p, true);
+  if (mask === out) return new Tensor(out, a.shape, a.dtype);
   const m = new Tensor(mask, a.shape, a.dtype);
   return record("reluDropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
 }
