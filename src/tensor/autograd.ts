@@ -5,6 +5,7 @@
  * gradient is checked by {@link gradcheck} like any other op.
  */
 import type { Tensor } from "./tensor.js";
+import { binary } from "../kernels/index.js";
 import { ErlangenError, fmtShape } from "./errors.js";
 
 /** A recorded op: its inputs and how to map the output gradient to input gradients. */
@@ -93,15 +94,15 @@ function topoOrder(root: Tensor): Tensor[] {
  * registered in `owned`.
  */
 function addInto(acc: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
-  const b = g.data;
-  if (owned.has(acc)) {
-    const a = acc.data;
-    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
-    return acc;
-  }
-  const out = acc.clone(); // recording is off during backward: a plain copy
+  const out = owned.has(acc) ? acc : acc.clone(); // recording is off during backward: a plain copy
   const a = out.data;
-  for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  const b = g.data;
+  if (a instanceof Float32Array && b instanceof Float32Array) {
+    // in place through the elementwise kernel (SIMD for large gradients)
+    binary("add", a, b, a, [a.length], [1], [1]);
+  } else {
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  }
   owned.add(out);
   return out;
 }
