@@ -6,8 +6,12 @@
  *   sees the same data). Quick runs: `ERLANGEN_TRAIN_LIMIT` / `ERLANGEN_TEST_LIMIT` keep the first N
  *   digits of a fixed shuffle. Read with `loadRotatedMNIST` (`node/images.ts`).
  * - models `cnn` (Z2CNN baseline), `p4cnn` and `p4mcnn` (G-CNNs, Cohen & Welling 2016), `c8cnn` (a G-CNN
- *   with interpolated 45° filters) and `e2cnn` (C8 regular steerable fields, Weiler & Cesa 2019), all
- *   with about 13–27k parameters.
+ *   with interpolated 45° filters) and `e2cnn` (C8 regular steerable fields, Weiler & Cesa 2019). The
+ *   CLI widths give the compared models about the same parameter count: cnn 21 channels (23,782),
+ *   p4cnn 10 p4 fields (24,680), e2cnn 11 C8 regular fields (23,132), p4mcnn 7 p4m fields (26,799).
+ * - defaults (all image models): Adam, lr 1e-3 halved every 3 epochs, 8 epochs, batch 64, dropout 0.3,
+ *   no weight decay — the G-CNN paper's optimiser and layer recipe, with the number of epochs sized so
+ *   that one run on the 10k/10k data takes about 10–30 CPU-minutes (docs/results.md, "Rotated MNIST").
  *
  * Problem kind `image-classification`: `model.call(x)` with x [B, 1, 28, 28] → logits [B, 10].
  */
@@ -132,14 +136,21 @@ function imageModel(name: string, description: string, hidden: number, build: (i
     description,
     kinds: ["image-classification"],
     hyperKeys: IMAGE_HYPER,
-    defaults: () => ({ epochs: 5, lr: 1e-3, weightDecay: 0, hidden, layers: 6, dropout: 0.3, batchSize: 64 }),
+    defaults: () => ({ epochs: 8, lr: 1e-3, lrStep: 3, lrGamma: 0.5, weightDecay: 0, hidden, layers: 6, dropout: 0.3, batchSize: 64 }),
     build,
   };
 }
 
 const common = (info: DataInfo, hp: Hyper) => ({ hidden: hp.hidden, layers: hp.layers, dropout: hp.dropout, inChannels: info.numFeatures, numClasses: info.numClasses });
 
-registerModel(imageModel("cnn", "plain CNN baseline (Z2CNN of Cohen & Welling 2016: 7 conv layers, 20 channels)", 20, (info, hp) => new Z2CNN(common(info, hp))));
+registerModel(
+  imageModel(
+    "cnn",
+    "plain CNN baseline (Z2CNN of Cohen & Welling 2016: 7 conv layers; 21 channels, the parameter count of p4cnn)",
+    21,
+    (info, hp) => new Z2CNN(common(info, hp)),
+  ),
+);
 registerModel(
   imageModel("p4cnn", "P4CNN: G-CNN for p4 (90° rotations), 10 regular fields, rotation pooling at the end", 10, (info, hp) => new GCNN({ ...common(info, hp), group: p4() })),
 );
@@ -150,5 +161,5 @@ registerModel(
   imageModel("c8cnn", "G-CNN for C8: 45° filter rotations by interpolation (approximately equivariant), 7 regular fields", 7, (info, hp) => new GCNN({ ...common(info, hp), group: Cn(8) })),
 );
 registerModel(
-  imageModel("e2cnn", "E(2)-steerable CNN: C8 regular fields (R2Conv), inner batch norm, group pooling", 8, (info, hp) => new E2CNN({ ...common(info, hp), group: Cn(8) })),
+  imageModel("e2cnn", "E(2)-steerable CNN: 11 C8 regular fields (R2Conv), inner batch norm, group pooling", 11, (info, hp) => new E2CNN({ ...common(info, hp), group: Cn(8) })),
 );

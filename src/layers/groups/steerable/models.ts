@@ -4,6 +4,12 @@
  * `R2Conv` layers between regular fields of Cn / Dn (default C8), inner batch norm, ReLU and dropout,
  * a last 4×4 layer to `numClasses` regular fields, and group pooling. The logits are invariant to
  * rotations by 90° exactly, and to the other elements of Cn (e.g. 45° for C8) approximately.
+ *
+ * Weiler & Cesa's own rotated-MNIST models use another backbone (7×7 then 5×5 kernels with
+ * padding, wider layers, invariant pooling followed by fully connected layers); this model keeps the
+ * G-CNN skeleton so that a comparison with `GCNN` / `Z2CNN` (gcnn/models.ts) changes only the convolution.
+ * The CLI (`erlangen train --model e2cnn`) uses 11 regular C8 fields: about the parameter count of
+ * the P4CNN (10 p4 fields).
  */
 import { Dropout } from "../../../nn/activation.js";
 import { Module } from "../../../nn/module.js";
