@@ -289,6 +289,17 @@ const pairCache = new Map<string, HarmonicTerm[]>();
  */
 export function harmonicBasis<E>(group: Group<E>, inRep: Representation<E>, outRep: Representation<E>, maxFreq: number): HarmonicTerm[] {
   checkPlanarGroup("harmonicBasis", "group", group);
+  const key = `${group.name}#${repKey(inRep)}#${repKey(outRep)}#${maxFreq}`;
+  const hit = harmonicCache.get(key);
+  if (hit) return hit;
+  const res = embedTerms(group, inRep, outRep, maxFreq);
+  harmonicCache.set(key, res);
+  return res;
+}
+
+const harmonicCache = new Map<string, HarmonicTerm[]>();
+
+function embedTerms<E>(group: Group<E>, inRep: Representation<E>, outRep: Representation<E>, maxFreq: number): HarmonicTerm[] {
   const dIn = decompose(inRep);
   const dOut = decompose(outRep);
   const nI = inRep.size;
@@ -305,21 +316,34 @@ export function harmonicBasis<E>(group: Group<E>, inRep: Representation<E>, outR
         pairCache.set(key, terms);
       }
       for (const t of terms) {
-        // embed the block and change basis: Q_out[:, block i] · T · Q_in[:, block j]ᵀ
+        // embed the block and change basis: Q_out[:, block i] · T · Q_in[:, block j]ᵀ, as
+        // (Q_out[:, block i] · T) first, then times Q_in[:, block j]ᵀ
         const A = new Float64Array(nO * nI);
         const B = new Float64Array(nO * nI);
+        const tc = t.cols;
+        const ma = new Float64Array(tc);
+        const mb = new Float64Array(tc);
         for (let r = 0; r < nO; r++) {
+          ma.fill(0);
+          mb.fill(0);
+          let any = false;
+          for (let a = 0; a < t.rows; a++) {
+            const q = dOut.Q[r * nO + oo + a]!;
+            if (q === 0) continue;
+            any = true;
+            for (let b = 0; b < tc; b++) {
+              ma[b]! += q * t.A[a * tc + b]!;
+              mb[b]! += q * t.B[a * tc + b]!;
+            }
+          }
+          if (!any) continue;
           for (let c = 0; c < nI; c++) {
             let sa = 0;
             let sb = 0;
-            for (let a = 0; a < t.rows; a++) {
-              const q = dOut.Q[r * nO + oo + a]!;
-              if (q === 0) continue;
-              for (let b = 0; b < t.cols; b++) {
-                const w = q * dIn.Q[c * nI + oi + b]!;
-                sa += w * t.A[a * t.cols + b]!;
-                sb += w * t.B[a * t.cols + b]!;
-              }
+            for (let b = 0; b < tc; b++) {
+              const w = dIn.Q[c * nI + oi + b]!;
+              sa += w * ma[b]!;
+              sb += w * mb[b]!;
             }
             A[r * nI + c] = sa;
             B[r * nI + c] = sb;
@@ -345,25 +369,10 @@ function angularProfile(j: number, rad: Float64Array, ang: Float64Array, prof: F
   }
 }
 
-/** f[q, p] = A[q]·ca[p] + B[q]·sa[p]; returns Σ f². */
-function outerFill(f: Float64Array, A: Float64Array, B: Float64Array, ca: Float64Array, sa: Float64Array, d: number, kk: number): number {
+function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
-  for (let q = 0; q < d; q++) {
-    const a = A[q]!;
-    const b = B[q]!;
-    if (a === 0 && b === 0) continue;
-    const o = q * kk;
-    for (let p = 0; p < kk; p++) {
-      const v = a * ca[p]! + b * sa[p]!;
-      f[o + p] = v;
-      s += v * v;
-    }
-  }
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-}
-
-function scaleInPlace(f: Float64Array, s: number): void {
-  for (let i = 0; i < f.length; i++) f[i]! *= s;
 }
 
 /** One element of a {@link SteerableKernelBasis}: a ring times a harmonic term, with its normalisation. */
@@ -375,18 +384,37 @@ export interface BasisElement {
 }
 
 /**
+ * The sampled basis in factored form: element b is the filter
+ * `scale_b · (A_b ⊗ profiles[cosIndex_b] + B_b ⊗ profiles[sinIndex_b])` (the sine part absent when
+ * `sinIndex_b` is −1), where A_b, B_b are the [d_out·d_in] coefficients of its harmonic term and each
+ * profile is a ring times cos(jφ) or sin(jφ) sampled on the k×k grid. Expanding a filter through
+ * this form costs O(size·d + d·profiles·k²) per output instead of O(size·d·k²).
+ */
+export interface FactoredKernelBasis {
+  /** Number of sampled profiles U. */
+  count: number;
+  /** [U, k·k] row-major. */
+  profiles: Float64Array;
+  /** Profile of each element's cosine part [size]. */
+  cosIndex: Int32Array;
+  /** Profile of each element's sine part [size] (−1 for frequency 0). */
+  sinIndex: Int32Array;
+}
+
+/**
  * A basis of equivariant kernels for ρ_in → ρ_out sampled on a k×k grid. `sampled` holds the filters
- * [size, d_out, d_in, k, k]; {@link SteerableKernelBasis.evaluate} evaluates the same (continuous)
+ * [size, d_out, d_in, k, k] (expanded on first use; {@link SteerableKernelBasis.factored} is the same
+ * basis without the expansion); {@link SteerableKernelBasis.evaluate} evaluates the same (continuous)
  * functions at any point of the plane.
  */
 export class SteerableKernelBasis<E> {
   readonly dimIn: number;
   readonly dimOut: number;
   readonly elements: BasisElement[];
-  /** [size, d_out, d_in, k, k], row-major. */
-  readonly sampled: Float64Array;
   /** Milliseconds the construction took. */
   readonly buildMs: number;
+  private readonly _factored: FactoredKernelBasis;
+  private _sampled: Float64Array | null = null;
 
   constructor(
     readonly group: Group<E>,
@@ -404,7 +432,6 @@ export class SteerableKernelBasis<E> {
     const c = (k - 1) / 2;
     const maxF = Math.max(0, ...rings.map((r) => (r === 0 ? 0 : Math.floor(cutoff(r)))));
     const terms = harmonicBasis(group, inRep, outRep, maxF);
-    const d = this.dimIn * this.dimOut;
     const kk = k * k;
     // polar coordinates of the grid points
     const rad = new Float64Array(kk);
@@ -415,38 +442,83 @@ export class SteerableKernelBasis<E> {
         ang[i * k + j] = Math.atan2(c - i, j - c);
       }
     }
+    // ‖A ⊗ ca + B ⊗ sa‖² = ‖A‖²‖ca‖² + 2(A·B)(ca·sa) + ‖B‖²‖sa‖²: the norms need no sampled filter
+    const termDots = terms.map((t) => [dot(t.A, t.A), dot(t.A, t.B), dot(t.B, t.B)] as const);
+    const profiles: Float64Array[] = [];
     const candidates: BasisElement[] = [];
-    // one buffer for all filters (an upper bound on their number), written in place: allocating
-    // fresh memory is what dominates the construction time for large bases
-    let bound = 0;
-    for (const radius of rings) {
-      const fmax = radius === 0 ? 0 : Math.floor(cutoff(radius));
-      for (const term of terms) if (term.freq <= fmax) bound++;
-    }
-    const size = d * kk;
-    const buf = new Float64Array(bound * size);
+    const cosIdx: number[] = [];
+    const sinIdx: number[] = [];
     for (const radius of rings) {
       const fmax = radius === 0 ? 0 : Math.floor(cutoff(radius));
       const prof = new Float64Array(kk);
       for (let p = 0; p < kk; p++) prof[p] = Math.exp(-((rad[p]! - radius) ** 2) / (2 * sigma * sigma));
-      const ca = new Float64Array(kk);
-      const sa = new Float64Array(kk);
-      for (const term of terms) {
-        if (term.freq > fmax) continue;
-        angularProfile(term.freq, rad, ang, prof, ca, sa);
-        const f = buf.subarray(candidates.length * size, (candidates.length + 1) * size);
-        const nrm = Math.sqrt(outerFill(f, term.A, term.B, ca, sa, d, kk));
-        if (nrm < 1e-6) {
-          f.fill(0);
-          continue;
+      // profiles of this ring by frequency, added when an element uses them
+      const byFreq = new Map<number, { ca: Float64Array; sa: Float64Array; cc: number; cs: number; ss: number; ic: number; is: number }>();
+      terms.forEach((term, ti) => {
+        if (term.freq > fmax) return;
+        let pr = byFreq.get(term.freq);
+        if (!pr) {
+          const ca = new Float64Array(kk);
+          const sa = new Float64Array(kk);
+          angularProfile(term.freq, rad, ang, prof, ca, sa);
+          pr = { ca, sa, cc: dot(ca, ca), cs: dot(ca, sa), ss: dot(sa, sa), ic: -1, is: -1 };
+          byFreq.set(term.freq, pr);
         }
-        scaleInPlace(f, 1 / nrm);
+        const [aa, ab, bb] = termDots[ti]!;
+        const nrm = Math.sqrt(Math.max(0, aa * pr.cc + 2 * ab * pr.cs + bb * pr.ss));
+        if (nrm < 1e-6) return;
+        if (pr.ic < 0) {
+          pr.ic = profiles.length;
+          profiles.push(pr.ca);
+        }
+        if (term.freq !== 0 && pr.is < 0) {
+          pr.is = profiles.length;
+          profiles.push(pr.sa);
+        }
         candidates.push({ radius, term, scale: 1 / nrm });
-      }
+        cosIdx.push(pr.ic);
+        sinIdx.push(term.freq === 0 ? -1 : pr.is);
+      });
     }
     this.elements = candidates;
-    this.sampled = candidates.length === bound ? buf : buf.subarray(0, candidates.length * size);
+    const P = new Float64Array(profiles.length * kk);
+    profiles.forEach((pr, u) => {
+      P.set(pr, u * kk);
+    });
+    this._factored = { count: profiles.length, profiles: P, cosIndex: Int32Array.from(cosIdx), sinIndex: Int32Array.from(sinIdx) };
     this.buildMs = performance.now() - t0;
+  }
+
+  /** The basis in factored form (rings × circular harmonics on the grid, and the coefficient matrices). */
+  factored(): FactoredKernelBasis {
+    return this._factored;
+  }
+
+  /** The sampled filters [size, d_out, d_in, k, k], row-major (expanded on first access, then kept). */
+  get sampled(): Float64Array {
+    if (this._sampled) return this._sampled;
+    const d = this.dimIn * this.dimOut;
+    const kk = this.kernelSize * this.kernelSize;
+    const size = d * kk;
+    const out = new Float64Array(this.size * size);
+    const { profiles, cosIndex, sinIndex } = this._factored;
+    this.elements.forEach((el, b) => {
+      const ca = profiles.subarray(cosIndex[b]! * kk, (cosIndex[b]! + 1) * kk);
+      const si = sinIndex[b]!;
+      const sa = si < 0 ? null : profiles.subarray(si * kk, (si + 1) * kk);
+      const { A, B } = el.term;
+      const s = el.scale;
+      for (let q = 0; q < d; q++) {
+        const a = A[q]! * s;
+        const bq = B[q]! * s;
+        if (a === 0 && bq === 0) continue;
+        const o = b * size + q * kk;
+        if (sa === null || bq === 0) for (let p = 0; p < kk; p++) out[o + p] = a * ca[p]!;
+        else for (let p = 0; p < kk; p++) out[o + p] = a * ca[p]! + bq * sa[p]!;
+      }
+    });
+    this._sampled = out;
+    return out;
   }
 
   /** Number of basis filters. */
@@ -527,5 +599,6 @@ export function kernelBasis<E>(
 export function clearKernelBasisCache(): void {
   basisCache.clear();
   pairCache.clear();
+  harmonicCache.clear();
   clearDecompositionCache();
 }

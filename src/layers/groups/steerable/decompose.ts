@@ -87,16 +87,17 @@ function decompositionError<E>(rep: Representation<E>, d: IrrepDecomposition<E>)
   for (const e of probeElements(rep.group)) {
     const R = rep.matrix(e);
     const D = blockMatrix(d.irreps, d.offsets, n, e);
+    // R·Q − Q·D row by row, skipping zeros (R is often a permutation, D block-diagonal)
+    const diff = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let lhs = 0;
-        let rhs = 0;
-        for (let k = 0; k < n; k++) {
-          lhs += R[i * n + k]! * d.Q[k * n + j]!;
-          rhs += d.Q[i * n + k]! * D[k * n + j]!;
-        }
-        err = Math.max(err, Math.abs(lhs - rhs));
+      diff.fill(0);
+      for (let k = 0; k < n; k++) {
+        const r = R[i * n + k]!;
+        if (r !== 0) for (let j = 0; j < n; j++) diff[j]! += r * d.Q[k * n + j]!;
+        const q = d.Q[i * n + k]!;
+        if (q !== 0) for (let j = 0; j < n; j++) diff[j]! -= q * D[k * n + j]!;
       }
+      for (let j = 0; j < n; j++) err = Math.max(err, Math.abs(diff[j]!));
     }
   }
   return err;
@@ -138,11 +139,28 @@ function isotypic<E>(rep: Representation<E>): IrrepDecomposition<E> {
   const cols: Float64Array[] = [];
   const irr: Representation<E>[] = [];
   const offsets: number[] = [];
+  const trace = (m: Float64Array, size: number) => {
+    let t = 0;
+    for (let a = 0; a < size; a++) t += m[a * size + a]!;
+    return t;
+  };
+  const chi = mats.map((m) => trace(m, n));
   for (const psi of finiteIrreps(group)) {
     const d = psi.size;
     const pm = els.map((e) => psi.matrix(e));
-    for (let b = 0; b < d && cols.length < n; b++) {
-      for (let i = 0; i < n && cols.length < n; i++) {
+    // multiplicity ⟨χ_ρ, χ_ψ⟩ / ⟨χ_ψ, χ_ψ⟩ (real irreps: characters orthogonal): once that many copies
+    // are found, every further projection lies in their span, so the search stops there
+    let num = 0;
+    let den = 0;
+    pm.forEach((m, gi) => {
+      const c = trace(m, d);
+      num += chi[gi]! * c;
+      den += c * c;
+    });
+    const mult = Math.round(num / den);
+    let found = 0;
+    for (let b = 0; b < d && cols.length < n && found < mult; b++) {
+      for (let i = 0; i < n && cols.length < n && found < mult; i++) {
         // w_a = Σ_g ψ(g)_ab ρ(g) e_i
         const w: Float64Array[] = [];
         for (let a = 0; a < d; a++) {
@@ -164,6 +182,7 @@ function isotypic<E>(rep: Representation<E>): IrrepDecomposition<E> {
         for (let k = 0; k < n; k++) nrm += w[0]![k]! ** 2;
         nrm = Math.sqrt(nrm);
         if (nrm < 1e-7) continue;
+        found++;
         irr.push(psi);
         offsets.push(cols.length);
         for (const v of w) {

@@ -95,6 +95,45 @@ export function checkFieldTypes<E>(op: string, inType: FieldType<E>, outType: Fi
   if (inType.size === 0 || outType.size === 0) throw new ErlangenError(`${op}: field types must have at least one channel, got ${inType.size} → ${outType.size}`);
 }
 
+/** Bases with more sampled values than this (size·d·k²) expand filters through their factored form. */
+const FACTORED_MIN = 1 << 16;
+
+/** A basis's factored form as tensors: per profile u, the elements using it and their coefficient rows. */
+interface FactoredTensors {
+  /** Elements of each profile (int32). */
+  index: Tensor[];
+  /** [n_u, d] rows scale·A (cosine part) or scale·B (sine part) of those elements. */
+  coefficients: Tensor[];
+  /** [U, k·k]. */
+  profiles: Tensor;
+}
+
+function factoredTensors<E>(basis: SteerableKernelBasis<E>, dtype: "float32" | "float64"): FactoredTensors {
+  const f = basis.factored();
+  const d = basis.dimIn * basis.dimOut;
+  const kk = basis.kernelSize * basis.kernelSize;
+  const members: { el: number; sin: boolean }[][] = Array.from({ length: f.count }, () => []);
+  basis.elements.forEach((_, b) => {
+    members[f.cosIndex[b]!]!.push({ el: b, sin: false });
+    if (f.sinIndex[b]! >= 0) members[f.sinIndex[b]!]!.push({ el: b, sin: true });
+  });
+  const make = (n: number) => (dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
+  const index: Tensor[] = [];
+  const coefficients: Tensor[] = [];
+  for (const m of members) {
+    const rows = make(m.length * d);
+    m.forEach(({ el, sin }, r) => {
+      const e = basis.elements[el]!;
+      const src = sin ? e.term.B : e.term.A;
+      for (let q = 0; q < d; q++) rows[r * d + q] = src[q]! * e.scale;
+    });
+    index.push(new Tensor(Int32Array.from(m.map((x) => x.el)), [m.length], "int32"));
+    coefficients.push(new Tensor(rows, [m.length, d], dtype));
+  }
+  const P = dtype === "float64" ? f.profiles.slice() : Float32Array.from(f.profiles);
+  return { index, coefficients, profiles: new Tensor(P, [f.count, kk], dtype) };
+}
+
 interface Block<E> {
   out: FieldGroup<E>;
   in: FieldGroup<E>;
@@ -131,6 +170,7 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   private readonly _inOrder: Tensor | null;
   private readonly _useBias: boolean;
   private _basisTensors = new Map<string, Tensor>();
+  private _factoredTensors = new Map<string, FactoredTensors>();
 
   constructor(
     readonly inType: FieldType<E>,
@@ -205,6 +245,33 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
     return t;
   }
 
+  private factoredTensors(b: Block<E>, dtype: "float32" | "float64"): FactoredTensors {
+    const key = `${this._blocks.indexOf(b)}|${dtype}|factored`;
+    let t = this._factoredTensors.get(key);
+    if (!t) {
+      t = factoredTensors(b.basis, dtype);
+      this._factoredTensors.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * coef [rows, size] times the block's sampled basis [size, d·k·k]. Large bases go through the
+   * factored form (per ring-and-harmonic profile u: coef[:, elements of u] · their coefficient rows,
+   * then the sum over u of those [rows, d] matrices times the profile [k·k]), which never expands
+   * the sampled basis: O(rows·size·d + rows·d·U·k²) instead of O(rows·size·d·k²).
+   */
+  private expand(b: Block<E>, coef: Tensor, dtype: "float32" | "float64"): Tensor {
+    const d = b.basis.dimIn * b.basis.dimOut;
+    const kk = this.kernelSize * this.kernelSize;
+    if (b.basis.size * d * kk <= FACTORED_MIN) return matmul(coef, this.basisTensor(b, dtype));
+    const f = this.factoredTensors(b, dtype);
+    const rows = coef.shape[0]!;
+    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([rows * d, 1]));
+    const Y = parts.length === 1 ? parts[0]! : concat(parts, 1);
+    return matmul(Y, f.profiles).reshape([rows, d * kk]);
+  }
+
   /** The expanded filter [outType.size, inType.size, k, k] (differentiable in the coefficients). */
   filter(): Tensor {
     const k = this.kernelSize;
@@ -226,7 +293,7 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
           continue;
         }
         const coef = this.weights[wi]!;
-        const flat = matmul(coef.reshape([nO * nI, b.basis.size]), this.basisTensor(b, dtype));
+        const flat = this.expand(b, coef.reshape([nO * nI, b.basis.size]), dtype);
         const blk = permute(flat.reshape([nO, nI, dO, dI, k, k]), [0, 2, 1, 3, 4, 5]).reshape([nO * dO, nI * dI, k, k]);
         cols.push(blk);
       }
