@@ -208,6 +208,57 @@ describe("erlangen train on the shipped graph datasets", () => {
     expect(r.protocol).toMatch(/stratified 2-fold/);
     expect(r.hyper).toMatchObject({ layers: 5, batchSize: 32, lrStep: 50, lrGamma: 0.5 });
   });
+  it("--train-limit / --test-limit: first N examples (rotated MNIST), echoed in the summary and the JSON; env variables still work", async () => {
+    const prev = [process.env.ERLANGEN_TRAIN_LIMIT, process.env.ERLANGEN_TEST_LIMIT];
+    try {
+      delete process.env.ERLANGEN_TRAIN_LIMIT;
+      delete process.env.ERLANGEN_TEST_LIMIT;
+      const io = captureIO();
+      const code = await main(["train", "-d", "rotated-mnist", "-m", "cnn", "--epochs", "1", "--hidden", "2", "--train-limit", "40", "--test-limit", "24", "--json"], io);
+      expect(code, io.stderr.join("\n")).toBe(0);
+      expect(io.stderr.join("\n")).toMatch(/rotated-mnist: 40 training and 24 test digits.*\(train limit 40, test limit 24\)/);
+      const r = JSON.parse(io.stdout.at(-1)!);
+      expect(r.limits).toEqual({ train: 40, test: 24 });
+      // the flags do not leak into the environment
+      expect(process.env.ERLANGEN_TRAIN_LIMIT).toBeUndefined();
+      expect(process.env.ERLANGEN_TEST_LIMIT).toBeUndefined();
+      // the environment variables keep working; a flag overrides its variable
+      process.env.ERLANGEN_TRAIN_LIMIT = "32";
+      process.env.ERLANGEN_TEST_LIMIT = "16";
+      const io2 = captureIO();
+      expect(await main(["train", "-d", "rotated-mnist", "-m", "cnn", "--epochs", "1", "--hidden", "2", "--test-limit", "8", "--json"], io2)).toBe(0);
+      expect(io2.stderr.join("\n")).toMatch(/32 training and 8 test digits/);
+      expect(JSON.parse(io2.stdout.at(-1)!).limits).toEqual({ train: 32, test: 8 });
+      expect(process.env.ERLANGEN_TEST_LIMIT).toBe("16");
+      // datasets without limits report null
+      const io3 = captureIO();
+      expect(await main(["train", "-d", "karate", "-m", "gcn", "--epochs", "1", "--json", "--quiet"], io3)).toBe(0);
+      expect(JSON.parse(io3.stdout.at(-1)!).limits).toEqual({ train: null, test: null });
+    } finally {
+      if (prev[0] === undefined) delete process.env.ERLANGEN_TRAIN_LIMIT;
+      else process.env.ERLANGEN_TRAIN_LIMIT = prev[0];
+      if (prev[1] === undefined) delete process.env.ERLANGEN_TEST_LIMIT;
+      else process.env.ERLANGEN_TEST_LIMIT = prev[1];
+    }
+    const io4 = captureIO();
+    expect(await main(["train", "--help"], io4)).toBe(0);
+    expect(io4.stdout.join("\n")).toMatch(/--train-limit N .*rotated-mnist/);
+    expect(io4.stdout.join("\n")).toMatch(/--test-limit N .*rotated-mnist/);
+    const bad: [string[], RegExp][] = [
+      [["--train-limit", "0"], /option '--train-limit' expected a positive integer, got '0'/],
+      [["--test-limit", "2.5"], /option '--test-limit' expected a positive integer, got '2.5'/],
+      [["--train-limit", "abc"], /option '--train-limit' expected a positive integer, got 'abc'/],
+    ];
+    for (const [flags, re] of bad) {
+      const io5 = captureIO();
+      expect(await main(["train", "-d", "rotated-mnist", "-m", "cnn", ...flags], io5), flags.join(" ")).toBe(2);
+      expect(io5.stderr.join("\n")).toMatch(re);
+    }
+    const io6 = captureIO();
+    expect(await main(["train", "-d", "karate", "-m", "gcn", "--train-limit", "10"], io6)).toBe(2);
+    expect(io6.stderr.join("\n")).toMatch(/option '--train-limit' is not available for dataset 'karate' \(datasets with limits: rotated-mnist\)/);
+  });
+
   it("rejects a model that does not fit the dataset's task, and --folds on node datasets", async () => {
     const io = captureIO();
     expect(await main(["train", "-d", "mutag", "-m", "sgc"], io)).toBe(2);

@@ -15,7 +15,7 @@ import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
 import { type CliIO, registerCommand, UsageError } from "./command.js";
-import { getDataset, getModel, type Hyper, listDatasets, listModels, type ModelSpec } from "./registry.js";
+import { type DatasetSpec, getDataset, getModel, type Hyper, listDatasets, type LoadedDataset, listModels, type ModelSpec } from "./registry.js";
 import "./builtins.js";
 
 /** Fallbacks when neither the user nor the model's defaults give a value. */
@@ -58,6 +58,8 @@ const OPTIONS = {
   seeds: { type: "string" },
   seed: { type: "string" },
   folds: { type: "string" },
+  "train-limit": { type: "string" },
+  "test-limit": { type: "string" },
   json: { type: "boolean" },
   plot: { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -98,6 +100,8 @@ export function trainHelp(): string {
     "      --seeds N          repetitions with seeds seed..seed+N-1",
     "      --seed N           first seed (default 0)",
     "      --folds K          K-fold cross-validation (graph datasets; shipped 10-fold splits when K = 10)",
+    `      --train-limit N    train on the first N training examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TRAIN_LIMIT)`,
+    `      --test-limit N     evaluate on the first N test examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TEST_LIMIT)`,
     "      --json             print one JSON object with the results as the last line of stdout",
     "      --plot FILE        write training curves as SVG",
     "  -q, --quiet            no progress output",
@@ -132,6 +136,10 @@ export interface TrainArgs {
   seeds?: number;
   seed: number;
   folds?: number;
+  /** First N training examples only (datasets in {@link LIMIT_DATASETS}). */
+  trainLimit?: number;
+  /** First N test examples only (datasets in {@link LIMIT_DATASETS}). */
+  testLimit?: number;
   json: boolean;
   plot?: string;
   quiet: boolean;
@@ -186,6 +194,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     seeds: num("seeds", s("seeds"), posInt, "a positive integer"),
     seed: num("seed", s("seed"), nonNegInt, "a non-negative integer") ?? 0,
     folds,
+    trainLimit: num("train-limit", s("train-limit"), posInt, "a positive integer"),
+    testLimit: num("test-limit", s("test-limit"), posInt, "a positive integer"),
     json: values.json === true,
     plot,
     quiet: values.quiet === true,
@@ -213,6 +223,8 @@ export interface TrainReport {
   params: number;
   epochs: { median: number; values: number[] };
   hyper: Hyper;
+  /** First-N limits on the training / test examples (flags or environment), null when none. */
+  limits: { train: number | null; test: number | null };
 }
 
 function countParams(model: Module): number {
@@ -226,6 +238,51 @@ const pct = (metric: string) => /acc|f1|auc/i.test(metric);
 function fmtStat(metric: string, mean: number, std: number, runs: number): string {
   if (pct(metric)) return runs > 1 ? `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)} %` : `${(100 * mean).toFixed(2)} %`;
   return runs > 1 ? `${mean.toPrecision(4)} ± ${std.toPrecision(2)}` : mean.toPrecision(4);
+}
+
+/**
+ * Datasets whose loaders take first-N limits on the training and test examples (`--train-limit`,
+ * `--test-limit`, or the environment variables `ERLANGEN_TRAIN_LIMIT` / `ERLANGEN_TEST_LIMIT`).
+ */
+export const LIMIT_DATASETS: readonly string[] = ["rotated-mnist"];
+
+const LIMIT_ENV = { train: "ERLANGEN_TRAIN_LIMIT", test: "ERLANGEN_TEST_LIMIT" } as const;
+
+interface Limits {
+  train?: number;
+  test?: number;
+}
+
+/** The limits in force: the flags, else the environment variables (for datasets that take limits). */
+function effectiveLimits(dataset: string, flags: Limits): Limits {
+  if (!LIMIT_DATASETS.includes(dataset)) return {};
+  const env = (name: string) => {
+    const v = process.env[name];
+    const n = v === undefined || v === "" ? Number.NaN : Number(v);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  return { train: flags.train ?? env(LIMIT_ENV.train), test: flags.test ?? env(LIMIT_ENV.test) };
+}
+
+/**
+ * Loads a dataset with the given limits. The dataset loaders read them from the environment
+ * variables (which also serve scripts), so the flags are set there for the duration of the load and
+ * the previous values restored afterwards; they are also passed in the load options.
+ */
+async function loadWithLimits(ds: DatasetSpec, root: string | undefined, limits: Limits): Promise<LoadedDataset> {
+  if (limits.train === undefined && limits.test === undefined) return ds.load({ root });
+  const prev = { train: process.env[LIMIT_ENV.train], test: process.env[LIMIT_ENV.test] };
+  try {
+    if (limits.train !== undefined) process.env[LIMIT_ENV.train] = String(limits.train);
+    if (limits.test !== undefined) process.env[LIMIT_ENV.test] = String(limits.test);
+    const opts: { root?: string; trainLimit?: number; testLimit?: number } = { root, trainLimit: limits.train, testLimit: limits.test };
+    return await ds.load(opts);
+  } finally {
+    for (const k of ["train", "test"] as const) {
+      if (prev[k] === undefined) delete process.env[LIMIT_ENV[k]];
+      else process.env[LIMIT_ENV[k]] = prev[k];
+    }
+  }
 }
 
 /** Runs `erlangen train`; returns the exit code. */
@@ -251,11 +308,20 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     if (args.json) io.err(line);
     else io.out(line);
   };
-  const data = await ds.load({ root });
+  const limits = { train: args.trainLimit, test: args.testLimit };
+  if (limits.train !== undefined || limits.test !== undefined) {
+    if (!LIMIT_DATASETS.includes(ds.name)) {
+      const flag = limits.train !== undefined ? "--train-limit" : "--test-limit";
+      throw new UsageError(`option '${flag}' is not available for dataset '${ds.name}' (datasets with limits: ${LIMIT_DATASETS.join(", ")})`, "train");
+    }
+  }
+  const data = await loadWithLimits(ds, root, limits);
   const runs = data.runs(req);
   if (runs.length === 0) throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
   const protocol = data.protocol(req);
-  info(`${ds.name}: ${data.summary}`);
+  const effLimits = effectiveLimits(ds.name, limits);
+  const limitNote = [effLimits.train !== undefined ? `train limit ${effLimits.train}` : "", effLimits.test !== undefined ? `test limit ${effLimits.test}` : ""].filter((x) => x !== "").join(", ");
+  info(`${ds.name}: ${data.summary}${limitNote ? ` (${limitNote})` : ""}`);
   info(`${ms.name}: ${describeHyper(hp, ms.hyperKeys)}`);
   info(`protocol: ${protocol}, ${runs.length} run${runs.length > 1 ? "s" : ""}`);
 
@@ -325,6 +391,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     params,
     epochs: { median: median(epochsRun), values: epochsRun },
     hyper: hp,
+    limits: { train: effLimits.train ?? null, test: effLimits.test ?? null },
   };
   const over = runs.length > 1 ? ` over ${runs.length} ${req.folds > 0 ? "folds" : "seeds"}` : "";
   const lines = [
