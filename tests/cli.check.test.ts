@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { graphModelCases, randomGraphSample } from "../src/cli/check.js";
 import { main } from "../src/cli/main.js";
+import { checkEquivariance } from "../src/symmetry/checker.js";
+import { Tensor } from "../src/tensor/index.js";
 import { datasetsRoot } from "../src/node/datasets.js";
 
 function capture() {
@@ -41,6 +44,55 @@ describe("erlangen check", () => {
     const c = capture();
     expect(await main(["check", "--help"], c.io)).toBe(0);
     expect(c.out.join("\n")).toContain("usage: erlangen check");
+  });
+});
+
+describe("erlangen check: graph models under node permutations", () => {
+  it("--json --model gcn: node-level equivariance and graph-level invariance, at float round-off", async () => {
+    const { out, io } = capture();
+    expect(await main(["check", "--json", "--model", "gcn"], io)).toBe(0);
+    const rows = JSON.parse(out[out.length - 1]!) as { model: string; group: string; samples: number; maxRelError: number; pass: boolean; expected: boolean; check: string }[];
+    expect(rows.map((r) => `${r.model}/${r.group}`)).toEqual(["gcn/S10", "gcn/S10"]);
+    expect(rows.map((r) => r.check)).toEqual(["node permutation equivariance (node-level model)", "node permutation invariance (graph-level model with readout)"]);
+    for (const r of rows) {
+      expect(r.pass).toBe(true);
+      expect(r.expected).toBe(true);
+      expect(r.samples).toBe(4);
+      expect(r.maxRelError).toBeLessThan(1e-5);
+    }
+  });
+
+  it("every built-in graph model passes (GIN classifier invariant with its readout); a broken model fails", async () => {
+    const { out, err, io } = capture();
+    expect(await main(["check", "--json", "--model", "gat,sage,gin,sgc,appnp,mlp", "--samples", "2"], io)).toBe(0);
+    const rows = JSON.parse(out[out.length - 1]!) as { model: string; group: string; pass: boolean; maxRelError: number; check: string }[];
+    expect(rows.map((r) => r.model)).toEqual(["gat", "gat", "sage", "sage", "gin", "gin", "sgc", "appnp", "mlp", "mlp"]);
+    for (const r of rows) expect(r.pass, `${r.model}: ${r.check} ${r.maxRelError}`).toBe(true);
+    expect(rows.find((r) => r.model === "gin" && /graph-level/.test(r.check))).toBeDefined();
+    expect(err.join("\n")).toMatch(/gin\s+S10\s+2\s+\S+\s+PASS/);
+    // the same check catches a model that is not permutation equivariant: position-dependent output
+    const cases = graphModelCases("gcn", 0);
+    const c = cases[0]!.check;
+    const broken = (g: unknown) => {
+      const y = c.fn(g) as Tensor;
+      const w = new Float32Array(y.size);
+      for (let i = 0; i < w.length; i++) w[i] = Math.floor(i / y.shape[1]!);
+      return y.add(new Tensor(w, y.shape, "float32"));
+    };
+    const r = checkEquivariance(broken, { group: c.group, inputAction: c.inputAction, outputAction: c.outputAction, inputs: [c.input], samples: 3 });
+    expect(r.pass).toBe(false);
+  });
+
+  it("the sample graph is seeded, symmetric and connected", () => {
+    const a = randomGraphSample(10, 6, 3);
+    const b = randomGraphSample(10, 6, 3);
+    expect(Array.from(a.edgeIndex.data)).toEqual(Array.from(b.edgeIndex.data));
+    expect(Array.from(a.x.data)).toEqual(Array.from(b.x.data));
+    const E = a.edgeIndex.shape[1]!;
+    const set = new Set<string>();
+    for (let k = 0; k < E; k++) set.add(`${a.edgeIndex.data[k]}-${a.edgeIndex.data[E + k]}`);
+    for (let k = 0; k < E; k++) expect(set.has(`${a.edgeIndex.data[E + k]}-${a.edgeIndex.data[k]}`)).toBe(true);
+    for (let i = 0; i + 1 < 10; i++) expect(set.has(`${i}-${i + 1}`)).toBe(true);
   });
 });
 

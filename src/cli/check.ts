@@ -5,8 +5,11 @@
  * `{model, group, samples, maxRelError, pass, expected}`.
  *
  * Models: the rotated-MNIST classifiers (`cnn` as a non-equivariant baseline, `p4cnn`, `p4mcnn`,
- * `c8cnn`, `e2cnn`) and the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`), built
- * with a fixed seed and checked in eval mode on small sample inputs.
+ * `c8cnn`, `e2cnn`), the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`)
+ * and the graph models of `erlangen train` (`gcn`, `gat`, `sage`, `gin`, `sgc`, `appnp`, `mlp`: node
+ * permutation equivariance of the node-level model and, where the model also classifies graphs,
+ * invariance of the graph-level model with its readout), built with a fixed seed and checked in eval
+ * mode on small sample inputs.
  */
 import { parseArgs } from "node:util";
 import { egnnNBodyChecks, egnnRegressorChecks, type ModelCheck, nequipChecks, coulombMlpChecks, schnetChecks } from "../layers/groups/models/checks.js";
@@ -18,10 +21,16 @@ import { gridModelChecks } from "../layers/groups/gcnn/checks.js";
 import { GCNN, Z2CNN } from "../layers/groups/gcnn/models.js";
 import { E2CNN } from "../layers/groups/steerable/models.js";
 import type { Module } from "../nn/module.js";
+import { graphPermutationAction, nodePermutationAction } from "../symmetry/actions.js";
 import { checkEquivariance } from "../symmetry/checker.js";
-import { Cn, p4, p4m } from "../symmetry/groups.js";
-import { manualSeed } from "../tensor/rng.js";
+import { Cn, p4, p4m, Sn } from "../symmetry/groups.js";
+import { randn } from "../tensor/creation.js";
+import { Generator, manualSeed } from "../tensor/rng.js";
+import { Tensor } from "../tensor/tensor.js";
 import { type CliIO, registerCommand, UsageError } from "./command.js";
+import { type DataInfo, getModel, listModels, type ProblemKind } from "./registry.js";
+import { resolveHyper } from "./train.js";
+import "./graph_models.js";
 import "../tensor/index.js";
 
 /** A check of one model under one group, with its tolerance. */
@@ -84,6 +93,103 @@ registerCheck(atomsSpec("egnn", "EGNN regressor: E(3) and permutation invariance
 registerCheck(atomsSpec("nequip-like", "NequIP-like: E(3) and permutation invariance", (s) => nequipChecks(built(s, () => new NequIPLike())) as never));
 registerCheck(atomsSpec("cm-mlp", "Coulomb-matrix MLP: E(3) and permutation invariance", (s) => coulombMlpChecks(built(s, () => new CoulombMLP())) as never));
 registerCheck(atomsSpec("egnn-nbody", "EGNN N-body: E(3) and permutation equivariance", (s) => egnnNBodyChecks(built(s, () => new EGNNNBody())) as never));
+
+/** A small graph for the permutation checks: node features, a symmetric edge index, a batch vector. */
+export interface GraphSample {
+  x: Tensor;
+  edgeIndex: Tensor;
+  /** All zeros: one graph. */
+  batch: Tensor;
+}
+
+/**
+ * A seeded random undirected graph on `numNodes` nodes: a path through all nodes (connected) plus each
+ * other pair with probability `p`, both directions listed; features drawn from N(0, 1).
+ */
+export function randomGraphSample(numNodes: number, numFeatures: number, seed: number, p = 0.25): GraphSample {
+  const gen = new Generator(seed);
+  const src: number[] = [];
+  const dst: number[] = [];
+  for (let i = 0; i < numNodes; i++) {
+    for (let j = i + 1; j < numNodes; j++) {
+      if (j === i + 1 || gen.uniform() < p) {
+        src.push(i, j);
+        dst.push(j, i);
+      }
+    }
+  }
+  const E = src.length;
+  return {
+    x: randn([numNodes, numFeatures], { generator: gen }),
+    edgeIndex: new Tensor(Int32Array.from([...src, ...dst]), [2, E], "int32"),
+    batch: new Tensor(new Int32Array(numNodes), [numNodes], "int32"),
+  };
+}
+
+/** Forgets cached normalised adjacencies (transductive `cached` layers such as GCN's and SGC's). */
+function clearGraphCaches(model: Module): void {
+  for (const m of model.modules()) (m as { clearCache?: () => void }).clearCache?.();
+}
+
+const GRAPH_NODES = 10;
+const GRAPH_FEATURES = 6;
+const GRAPH_CLASSES = 3;
+
+/**
+ * The checks of a graph model of `erlangen train` (built by its registry entry with its default
+ * hyperparameters): node permutations σ ∈ S_N act on the node features and relabel the edge index;
+ * the node-level model must be equivariant (its output rows permute with σ) and the graph-level model
+ * (readout + classifier) invariant. The sampled permutations come from the seeded generator.
+ */
+export function graphModelCases(name: string, seed: number): CheckCase[] {
+  const spec = getModel(name);
+  const group = Sn(GRAPH_NODES);
+  const input = randomGraphSample(GRAPH_NODES, GRAPH_FEATURES, seed + 1);
+  const build = (kind: ProblemKind) => {
+    const info: DataInfo = { kind, numFeatures: GRAPH_FEATURES, numClasses: GRAPH_CLASSES };
+    return built(seed, () => spec.build(info, resolveHyper(spec, kind, "check", {})));
+  };
+  const cases: CheckCase[] = [];
+  const tol = { rtol: 1e-4, atol: 1e-6, samples: 4, expected: true };
+  if (spec.kinds.includes("node-classification")) {
+    const model = build("node-classification") as Module<[Tensor, Tensor], Tensor>;
+    const check: ModelCheck<GraphSample, Tensor> = {
+      name: "node permutation equivariance (node-level model)",
+      group,
+      inputAction: graphPermutationAction<GraphSample>(),
+      outputAction: nodePermutationAction(),
+      input,
+      fn: (g) => {
+        clearGraphCaches(model);
+        return model.forward(g.x, g.edgeIndex);
+      },
+    };
+    cases.push({ check: check as ModelCheck<unknown, unknown>, ...tol });
+  }
+  if (spec.kinds.includes("graph-classification")) {
+    const model = build("graph-classification") as Module<[Tensor, Tensor, Tensor], Tensor>;
+    const check: ModelCheck<GraphSample, Tensor> = {
+      name: "node permutation invariance (graph-level model with readout)",
+      group,
+      inputAction: graphPermutationAction<GraphSample>(),
+      input,
+      fn: (g) => {
+        clearGraphCaches(model);
+        return model.forward(g.x, g.edgeIndex, g.batch);
+      },
+    };
+    cases.push({ check: check as ModelCheck<unknown, unknown>, ...tol });
+  }
+  return cases;
+}
+
+const GRAPH_MODEL_NAMES = ["gcn", "gat", "sage", "gin", "sgc", "appnp", "mlp"];
+for (const name of GRAPH_MODEL_NAMES) {
+  const spec = listModels().find((m) => m.name === name);
+  if (spec === undefined) continue;
+  const levels = [spec.kinds.includes("node-classification") ? "node-level equivariance" : "", spec.kinds.includes("graph-classification") ? "graph-level invariance" : ""].filter((x) => x !== "");
+  registerCheck({ model: name, description: `${spec.description}: node permutations (${levels.join(", ")})`, cases: (seed) => graphModelCases(name, seed) });
+}
 
 /** One row of the result. */
 export interface CheckResult {
@@ -148,7 +254,7 @@ export function checkHelp(): string {
     "",
     "options:",
     "  -m, --model NAMES   only these models (comma-separated)",
-    "      --json          print a JSON array [{model, group, samples, maxRelError, pass, expected}] as the last line",
+    "      --json          print a JSON array [{model, group, samples, maxRelError, pass, expected, check}] as the last line",
     "      --seed N        seed for the models' initialisation and the sampled elements (default 0)",
     "      --samples N     group elements per check for infinite groups (default 4)",
     "      --list          list the models and exit",
@@ -220,7 +326,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const failed = results.filter((r) => r.expected && !r.pass);
   print(failed.length === 0 ? `all ${results.filter((r) => r.expected).length} symmetry checks pass` : `${failed.length} check(s) FAILED: ${failed.map((r) => `${r.model}/${r.group}`).join(", ")}`);
   if (json) {
-    io.out(JSON.stringify(results.map((r) => ({ model: r.model, group: r.group, samples: r.samples, maxRelError: r.maxRelError, pass: r.pass, expected: r.expected }))));
+    io.out(JSON.stringify(results.map((r) => ({ model: r.model, group: r.group, samples: r.samples, maxRelError: r.maxRelError, pass: r.pass, expected: r.expected, check: r.name }))));
   }
   return failed.length === 0 ? 0 : 1;
 }
