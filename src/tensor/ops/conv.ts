@@ -12,7 +12,7 @@
  * linear maps (average, adaptive average, interpolation) or index selections (max pooling), also
  * recorded in pairs with their adjoints.
  */
-import { type FloatArray, gemm } from "../../kernels/index.js";
+import { type FloatArray, gemm, winogradConv3x3, winogradWeightGrad3x3 } from "../../kernels/index.js";
 import { record } from "../autograd.js";
 import { allocate, isFloat } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
@@ -521,7 +521,9 @@ function convWeightGradPadded(x: FloatArray, gy: FloatArray, g: ConvGeom, L: Pad
 }
 
 // ---------------------------------------------------------------------------------------------
-// Winograd F(2×2, 3×3) for 3×3, stride-1, undilated 2-D convolutions (Lavin & Gray, CVPR 2016)
+// Winograd for 3×3, stride-1, undilated 2-D convolutions (Lavin & Gray, CVPR 2016). Float32 runs
+// F(4×4, 3×3) through the kernels (winogradConv3x3 / winogradWeightGrad3x3: WASM SIMD, data kept in
+// the module's memory); float64 runs F(2×2, 3×3) below in TypeScript (closest to exact for gradcheck).
 //
 // Each 2×2 output tile is Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A for the 4×4 input tile d: 16 products per tile
 // and channel pair instead of 36. The channel sums become 16 GEMMs [Og × Cg]·[Cg × tiles], one per
@@ -909,7 +911,8 @@ function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: 
   const ow = g.outS[2];
   const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
   if (winogradApplies(g)) {
-    convForwardWinograd(x, w, b, g, y, f64);
+    if (f64) convForwardWinograd(x, w, b, g, y, f64);
+    else winogradConv3x3(x, w, b, y, N, G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2]);
     return y;
   }
   const L = padLayout(g);
@@ -1052,7 +1055,8 @@ function convWeightGradData(x: FloatArray, gy: FloatArray, g: ConvGeom, f64: boo
   const ow = g.outS[2];
   const gw = allocate(f64 ? "float64" : "float32", Cout * Kg) as FloatArray;
   if (winogradApplies(g)) {
-    convWeightGradWinograd(x, gy, g, gw, f64);
+    if (f64) convWeightGradWinograd(x, gy, g, gw, f64);
+    else winogradWeightGrad3x3(x, gy, gw, N, G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2]);
     return gw;
   }
   const L = padLayout(g);

@@ -1,0 +1,243 @@
+/**
+ * Reference (plain TypeScript) Winograd F(4×4, 3×3) kernels for 3×3, stride-1, undilated 2-D
+ * convolutions (Lavin & Gray, CVPR 2016), the twins of src/kernels/wasm/assembly/winograd.ts.
+ *
+ * Each 4×4 output tile is Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A for the 6×6 input tile d (tiles overlap by 2),
+ * with the interpolation points 0, ±1, ±2, ∞: 36 products per tile and channel pair instead of 144.
+ * The weight gradient uses the same input transform: by the transposition principle,
+ * gw = Gᵀ[Σ_tiles (A·gy·Aᵀ) ⊙ (Bᵀ·d·B)]G for the 4×4 tiles of gy (zero past the output's edge).
+ *
+ * Layouts: x [N, G·Cg, H, W], y / gy [N, G·Og, oh, ow], w / gw [G·Og, Cg, 3, 3]; `ph`, `pw` are the
+ * zero padding before each axis (the padding after is implied by oh, ow).
+ */
+import type { FloatArray } from "./linalg.js";
+
+/** Bᵀ (6×6), row-major. */
+export const WINOGRAD_BT: readonly number[] = [
+  4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0, 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1,
+];
+/** G (6×3), row-major. */
+export const WINOGRAD_G: readonly number[] = [
+  1 / 4, 0, 0, -1 / 6, -1 / 6, -1 / 6, -1 / 6, 1 / 6, -1 / 6, 1 / 24, 1 / 12, 1 / 6, 1 / 24, -1 / 12, 1 / 6, 0, 0, 1,
+];
+/** Aᵀ (4×6), row-major. */
+export const WINOGRAD_AT: readonly number[] = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1];
+
+/** out (r×c2) = L (r×k) · X (k×c) · Rᵀ (c×c2) for small row-major matrices (R is c2×c). */
+const sandwichScratch = new Float64Array(36);
+
+function sandwich(L: readonly number[], r: number, k: number, X: ArrayLike<number>, c: number, R: readonly number[], c2: number, out: Float64Array): void {
+  const t = sandwichScratch;
+  for (let i = 0; i < r; i++) {
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let q = 0; q < k; q++) s += L[i * k + q]! * X[q * c + j]!;
+      t[i * c + j] = s;
+    }
+  }
+  for (let i = 0; i < r; i++) {
+    for (let j = 0; j < c2; j++) {
+      let s = 0;
+      for (let q = 0; q < c; q++) s += t[i * c + q]! * R[j * c + q]!;
+      out[i * c2 + j] = s;
+    }
+  }
+}
+
+/** Rows padded to a multiple of 4 (the WASM GEMM works on 4 output channels at once). */
+export const pad4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * U[gi][ξ][m][c] = (G·w[gi·Og + m, c]·Gᵀ)[ξ] for the 36 positions ξ of the 6×6 transformed tile, with
+ * `Ogp` ≥ Og rows per position (the rows past Og are zero).
+ */
+export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg: number, Ogp: number, f64 = false): FloatArray {
+  const U = f64 ? new Float64Array(G * 36 * Ogp * Cg) : new Float32Array(G * 36 * Ogp * Cg);
+  const u = new Float64Array(36);
+  const g = new Float64Array(9);
+  for (let gi = 0; gi < G; gi++) {
+    for (let m = 0; m < Og; m++) {
+      for (let c = 0; c < Cg; c++) {
+        const o = ((gi * Og + m) * Cg + c) * 9;
+        for (let q = 0; q < 9; q++) g[q] = w[o + q]!;
+        sandwich(WINOGRAD_G, 6, 3, g, 3, WINOGRAD_G, 6, u);
+        for (let xi = 0; xi < 36; xi++) U[((gi * 36 + xi) * Ogp + m) * Cg + c] = u[xi]!;
+      }
+    }
+  }
+  return U;
+}
+
+/** gw[gi·Og + m, c] = Gᵀ·S[gi][·][m][c]·G for the transformed-domain sums S[gi][ξ][m (Ogp)][c (Cgp)]. */
+export function winogradWeightGradFinish(S: ArrayLike<number>, G: number, Og: number, Cg: number, Ogp: number, Cgp: number, gw: FloatArray): void {
+  const s = new Float64Array(36);
+  const out = new Float64Array(9);
+  // Gᵀ (3×6)
+  const GT: number[] = [];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 6; j++) GT.push(WINOGRAD_G[j * 3 + i]!);
+  for (let gi = 0; gi < G; gi++) {
+    for (let m = 0; m < Og; m++) {
+      for (let c = 0; c < Cg; c++) {
+        for (let xi = 0; xi < 36; xi++) s[xi] = S[((gi * 36 + xi) * Ogp + m) * Cgp + c]!;
+        sandwich(GT, 3, 6, s, 6, GT, 3, out);
+        const d = ((gi * Og + m) * Cg + c) * 9;
+        for (let q = 0; q < 9; q++) gw[d + q] = out[q]!;
+      }
+    }
+  }
+}
+
+/** The 6×6 input tile of plane `p` (offset `off`, H×W) whose top-left output is (4ty, 4tx), zero outside. */
+function inputTile(x: FloatArray, off: number, H: number, W: number, ph: number, pw: number, ty: number, tx: number, d: Float64Array): void {
+  for (let i = 0; i < 6; i++) {
+    const r = 4 * ty + i - ph;
+    for (let j = 0; j < 6; j++) {
+      const cc = 4 * tx + j - pw;
+      d[i * 6 + j] = r >= 0 && r < H && cc >= 0 && cc < W ? x[off + r * W + cc]! : 0;
+    }
+  }
+}
+
+/**
+ * y = conv2d(x, w) + b for a 3×3 kernel, stride 1, zero padding (ph, pw), `G` groups of Cg input and
+ * Og output channels, by Winograd F(4×4, 3×3). `b` may be null.
+ */
+export function winogradConv3x3Ref(
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  y: FloatArray,
+  N: number,
+  G: number,
+  Cg: number,
+  Og: number,
+  H: number,
+  W: number,
+  oh: number,
+  ow: number,
+  ph: number,
+  pw: number,
+): void {
+  const U = winogradKernelTransform(w, G, Og, Cg, Og, w instanceof Float64Array);
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  const T = th * tw;
+  const V = new Float64Array(36 * Cg * T);
+  const d = new Float64Array(36);
+  const v = new Float64Array(36);
+  const acc = new Float64Array(36);
+  const o16 = new Float64Array(16);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      for (let c = 0; c < Cg; c++) {
+        const off = (n * G * Cg + gi * Cg + c) * H * W;
+        for (let ty = 0; ty < th; ty++) {
+          for (let tx = 0; tx < tw; tx++) {
+            inputTile(x, off, H, W, ph, pw, ty, tx, d);
+            sandwich(WINOGRAD_BT, 6, 6, d, 6, WINOGRAD_BT, 6, v);
+            for (let xi = 0; xi < 36; xi++) V[(xi * Cg + c) * T + ty * tw + tx] = v[xi]!;
+          }
+        }
+      }
+      for (let m = 0; m < Og; m++) {
+        const bv = b === null ? 0 : b[gi * Og + m]!;
+        const yOff = (n * G * Og + gi * Og + m) * oh * ow;
+        for (let t = 0; t < T; t++) {
+          acc.fill(0);
+          for (let xi = 0; xi < 36; xi++) {
+            const u = (gi * 36 + xi) * Og * Cg + m * Cg;
+            let s = 0;
+            for (let c = 0; c < Cg; c++) s += U[u + c]! * V[(xi * Cg + c) * T + t]!;
+            acc[xi] = s;
+          }
+          sandwich(WINOGRAD_AT, 4, 6, acc, 6, WINOGRAD_AT, 4, o16);
+          const ty = Math.floor(t / tw);
+          const tx = t - ty * tw;
+          for (let a = 0; a < 4; a++) {
+            const r = 4 * ty + a;
+            if (r >= oh) break;
+            for (let e = 0; e < 4; e++) {
+              const cc = 4 * tx + e;
+              if (cc >= ow) break;
+              y[yOff + r * ow + cc] = o16[a * 4 + e]! + bv;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3Ref}, by the F(4×4, 3×3)
+ * transforms (transposition principle). Overwrites gw.
+ */
+export function winogradWeightGrad3x3Ref(
+  x: FloatArray,
+  gy: FloatArray,
+  gw: FloatArray,
+  N: number,
+  G: number,
+  Cg: number,
+  Og: number,
+  H: number,
+  W: number,
+  oh: number,
+  ow: number,
+  ph: number,
+  pw: number,
+): void {
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  const T = th * tw;
+  const S = new Float64Array(G * 36 * Og * Cg);
+  const V = new Float64Array(36 * Cg * T);
+  const Y = new Float64Array(36 * Og * T);
+  const d = new Float64Array(36);
+  const v = new Float64Array(36);
+  const g16 = new Float64Array(16);
+  // A (6×4) = (Aᵀ)ᵀ
+  const A: number[] = [];
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 4; j++) A.push(WINOGRAD_AT[j * 6 + i]!);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      for (let c = 0; c < Cg; c++) {
+        const off = (n * G * Cg + gi * Cg + c) * H * W;
+        for (let t = 0; t < T; t++) {
+          const ty = Math.floor(t / tw);
+          inputTile(x, off, H, W, ph, pw, ty, t - ty * tw, d);
+          sandwich(WINOGRAD_BT, 6, 6, d, 6, WINOGRAD_BT, 6, v);
+          for (let xi = 0; xi < 36; xi++) V[(xi * Cg + c) * T + t] = v[xi]!;
+        }
+      }
+      for (let m = 0; m < Og; m++) {
+        const off = (n * G * Og + gi * Og + m) * oh * ow;
+        for (let t = 0; t < T; t++) {
+          const ty = Math.floor(t / tw);
+          const tx = t - ty * tw;
+          for (let a = 0; a < 4; a++) {
+            for (let e = 0; e < 4; e++) {
+              const r = 4 * ty + a;
+              const cc = 4 * tx + e;
+              g16[a * 4 + e] = r < oh && cc < ow ? gy[off + r * ow + cc]! : 0;
+            }
+          }
+          sandwich(A, 6, 4, g16, 4, A, 6, v);
+          for (let xi = 0; xi < 36; xi++) Y[(xi * Og + m) * T + t] = v[xi]!;
+        }
+      }
+      for (let xi = 0; xi < 36; xi++) {
+        for (let m = 0; m < Og; m++) {
+          for (let c = 0; c < Cg; c++) {
+            let s = 0;
+            const ya = (xi * Og + m) * T;
+            const va = (xi * Cg + c) * T;
+            for (let t = 0; t < T; t++) s += Y[ya + t]! * V[va + t]!;
+            S[((gi * 36 + xi) * Og + m) * Cg + c]! += s;
+          }
+        }
+      }
+    }
+  }
+  winogradWeightGradFinish(S, G, Og, Cg, Og, Cg, gw);
+}

@@ -1,0 +1,350 @@
+// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions, f32 (twin: src/kernels/ref/winograd.ts).
+// Tiles are laid out tile-minor: V[ξ][c][t] (ξ the 36 positions of the 6×6 transformed tile, t the
+// tile index ty·tw + tx plus an offset for several images in one block, rows of Tp floats). The
+// transforms work on four horizontally adjacent tiles at once (one f32x4 lane per tile): a row pass
+// along whole padded rows, then 4×4 transposes give the tile columns. Stores of a row's last group may
+// spill up to 3 lanes into the next row's tiles; rows are written in order, so those are overwritten,
+// and Tp leaves room for the spill of the last row.
+
+import { madd } from "./math";
+
+const WS: usize = memory.data(24 * 16, 16);
+const RS: usize = memory.data(4 * 16, 16);
+
+// @ts-ignore: decorator
+@inline function tr0(a: v128, b: v128, c: v128, d: v128): v128 {
+  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 0, 4, 1, 5), 0, 2);
+}
+// @ts-ignore: decorator
+@inline function tr1(a: v128, b: v128, c: v128, d: v128): v128 {
+  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 0, 4, 1, 5), 1, 3);
+}
+// @ts-ignore: decorator
+@inline function tr2(a: v128, b: v128, c: v128, d: v128): v128 {
+  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 2, 6, 3, 7), v128.shuffle<i32>(c, d, 2, 6, 3, 7), 0, 2);
+}
+// @ts-ignore: decorator
+@inline function tr3(a: v128, b: v128, c: v128, d: v128): v128 {
+  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 2, 6, 3, 7), v128.shuffle<i32>(c, d, 2, 6, 3, 7), 1, 3);
+}
+
+/**
+ * Bᵀ·(d0..d5) stored at p, p + st, …, p + 5·st (bytes):
+ * (4d0 − 5d2 + d4, −4d1 − 4d2 + d3 + d4, 4d1 − 4d2 − d3 + d4, −2d1 − d2 + 2d3 + d4, 2d1 − d2 − 2d3 + d4, 4d1 − 5d3 + d5).
+ */
+// @ts-ignore: decorator
+@inline function bt6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, p: usize, st: usize): void {
+  const four = f32x4.splat(4);
+  const a = f32x4.sub(d4, f32x4.mul(four, d2));
+  const b = f32x4.sub(d3, f32x4.mul(four, d1));
+  const c = f32x4.sub(d4, d2);
+  const e = f32x4.mul(f32x4.splat(2), f32x4.sub(d3, d1));
+  const d2x5 = f32x4.add(d2, f32x4.mul(four, d2));
+  const d3x5 = f32x4.add(d3, f32x4.mul(four, d3));
+  v128.store(p, f32x4.add(f32x4.sub(f32x4.mul(four, d0), d2x5), d4));
+  v128.store(p + st, f32x4.add(a, b));
+  v128.store(p + 2 * st, f32x4.sub(a, b));
+  v128.store(p + 3 * st, f32x4.add(c, e));
+  v128.store(p + 4 * st, f32x4.sub(c, e));
+  v128.store(p + 5 * st, f32x4.add(f32x4.sub(f32x4.mul(four, d1), d3x5), d5));
+}
+
+/** A·(g0..g3) (A = (Aᵀ)ᵀ, 6×4): (g0, g0+g1+g2+g3, g0−g1+g2−g3, g0+2g1+4g2+8g3, g0−2g1+4g2−8g3, g3). */
+// @ts-ignore: decorator
+@inline function a6(g0: v128, g1: v128, g2: v128, g3: v128, p: usize, st: usize): void {
+  const e = f32x4.add(g0, g2);
+  const o = f32x4.add(g1, g3);
+  const e2 = f32x4.add(g0, f32x4.mul(f32x4.splat(4), g2));
+  const o2 = f32x4.mul(f32x4.splat(2), f32x4.add(g1, f32x4.mul(f32x4.splat(4), g3)));
+  v128.store(p, g0);
+  v128.store(p + st, f32x4.add(e, o));
+  v128.store(p + 2 * st, f32x4.sub(e, o));
+  v128.store(p + 3 * st, f32x4.add(e2, o2));
+  v128.store(p + 4 * st, f32x4.sub(e2, o2));
+  v128.store(p + 5 * st, g3);
+}
+
+/**
+ * Input transform of one image: C planes of H×W at x → V[ξ][c][t0 + tile] (rows of Tp floats, Cs
+ * rows per ξ). Scratch: xp (Hp·Wq floats, Hp = 4·th + 2, Wq = 16·⌈tw/4⌉ + 4) and tb (6·Wq floats).
+ */
+export function wgInputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, th: i32, tw: i32, xp: usize, tb: usize, V: usize, Cs: i32, Tp: i32, t0: i32): void {
+  const groups = (tw + 3) >> 2;
+  const Wq = 16 * groups + 4;
+  const Hp = 4 * th + 2;
+  const rowB = <usize>Wq << 2;
+  memory.fill(xp, 0, <usize>(Hp * Wq) << 2);
+  const stV = (<usize>Cs * <usize>Tp) << 2;
+  const plane = <usize>(H * W) << 2;
+  const rows = min(H, Hp - ph);
+  for (let c = 0; c < C; c++) {
+    const src = x + <usize>c * plane;
+    for (let i = 0; i < rows; i++) {
+      memory.copy(xp + <usize>(ph + i) * rowB + (<usize>pw << 2), src + (<usize>(i * W) << 2), <usize>W << 2);
+    }
+    const vc = V + ((<usize>c * <usize>Tp + <usize>t0) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      // rows: tb[i] = Σ_r Bᵀ[i][r]·xp[4ty + r]
+      const base = xp + <usize>(4 * ty) * rowB;
+      for (let o: usize = 0; o < rowB; o += 16) {
+        const p = base + o;
+        bt6(v128.load(p), v128.load(p + rowB), v128.load(p + 2 * rowB), v128.load(p + 3 * rowB), v128.load(p + 4 * rowB), v128.load(p + 5 * rowB), tb + o, rowB);
+      }
+      // columns, four tiles at a time
+      for (let g = 0; g < groups; g++) {
+        const dst0 = vc + (<usize>(ty * tw + 4 * g) << 2);
+        for (let i = 0; i < 6; i++) {
+          const p = tb + <usize>i * rowB + (<usize>(16 * g) << 2);
+          const q0 = v128.load(p);
+          const q1 = v128.load(p, 16);
+          const q2 = v128.load(p, 32);
+          const q3 = v128.load(p, 48);
+          const q4 = v128.load(p, 64);
+          const c0 = tr0(q0, q1, q2, q3);
+          const c1 = tr1(q0, q1, q2, q3);
+          const c2 = tr2(q0, q1, q2, q3);
+          const c3 = tr3(q0, q1, q2, q3);
+          const c4 = v128.shuffle<f32>(c0, q4, 1, 2, 3, 4);
+          const c5 = v128.shuffle<f32>(c1, q4, 1, 2, 3, 5);
+          bt6(c0, c1, c2, c3, c4, c5, dst0 + <usize>(6 * i) * stV, stV);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Output-gradient transform of one image for the weight gradient: Og planes of oh×ow at gy →
+ * Y[ξ][m][t0 + tile] = (A·gy_tile·Aᵀ)[ξ] (rows of Tp floats, Ms rows per ξ), gy zero past the edge.
+ * Scratch: gp (4·th·Wg floats, Wg = 16·⌈tw/4⌉) and tb (6·Wg floats).
+ */
+export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: i32, gp: usize, tb: usize, Y: usize, Ms: i32, Tp: i32, t0: i32): void {
+  const groups = (tw + 3) >> 2;
+  const Wg = 16 * groups;
+  const rowB = <usize>Wg << 2;
+  memory.fill(gp, 0, <usize>(4 * th * Wg) << 2);
+  const stY = (<usize>Ms * <usize>Tp) << 2;
+  const plane = <usize>(oh * ow) << 2;
+  for (let m = 0; m < Og; m++) {
+    const src = gy + <usize>m * plane;
+    for (let i = 0; i < oh; i++) memory.copy(gp + <usize>i * rowB, src + (<usize>(i * ow) << 2), <usize>ow << 2);
+    const ym = Y + ((<usize>m * <usize>Tp + <usize>t0) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      const base = gp + <usize>(4 * ty) * rowB;
+      for (let o: usize = 0; o < rowB; o += 16) {
+        const p = base + o;
+        a6(v128.load(p), v128.load(p + rowB), v128.load(p + 2 * rowB), v128.load(p + 3 * rowB), tb + o, rowB);
+      }
+      for (let g = 0; g < groups; g++) {
+        const dst0 = ym + (<usize>(ty * tw + 4 * g) << 2);
+        for (let i = 0; i < 6; i++) {
+          const p = tb + <usize>i * rowB + (<usize>(16 * g) << 2);
+          const q0 = v128.load(p);
+          const q1 = v128.load(p, 16);
+          const q2 = v128.load(p, 32);
+          const q3 = v128.load(p, 48);
+          a6(tr0(q0, q1, q2, q3), tr1(q0, q1, q2, q3), tr2(q0, q1, q2, q3), tr3(q0, q1, q2, q3), dst0 + <usize>(6 * i) * stY, stY);
+        }
+      }
+    }
+  }
+}
+
+/** Zeroes columns [T, Tp) of `rows` rows of Tp floats (the lanes past the last tile). */
+export function wgZeroLanes(P: usize, rows: i32, Tp: i32, T: i32): void {
+  const n = <usize>(Tp - T) << 2;
+  if (n == 0) return;
+  for (let r = 0; r < rows; r++) memory.fill(P + ((<usize>r * <usize>Tp + <usize>T) << 2), 0, n);
+}
+
+/** Zeroes n floats at p. */
+export function wgZero(p: usize, n: i32): void {
+  memory.fill(p, 0, <usize>n << 2);
+}
+
+/**
+ * The 36 products in the transformed domain: M[ξ][m][t] = Σ_c U[ξ][m][c]·V[ξ][c][t] for m < Ogp
+ * (a multiple of 4), t < Tp (a multiple of 8); V has Cs rows per ξ.
+ */
+export function wgGemmF32(U: usize, V: usize, M: usize, Ogp: i32, Cg: i32, Cs: i32, Tp: i32): void {
+  const ldv = <usize>Tp << 2;
+  const lda = <usize>Cg << 2;
+  for (let xi = 0; xi < 36; xi++) {
+    const Ux = U + ((<usize>xi * <usize>Ogp * <usize>Cg) << 2);
+    const Vx = V + ((<usize>xi * <usize>Cs * <usize>Tp) << 2);
+    const Mx = M + ((<usize>xi * <usize>Ogp * <usize>Tp) << 2);
+    for (let m0 = 0; m0 < Ogp; m0 += 4) {
+      const a0 = Ux + <usize>m0 * lda;
+      const a1 = a0 + lda;
+      const a2 = a1 + lda;
+      const a3 = a2 + lda;
+      const crow = Mx + <usize>m0 * ldv;
+      for (let t: usize = 0; t < ldv; t += 32) {
+        let c00 = f32x4.splat(0);
+        let c01 = c00;
+        let c10 = c00;
+        let c11 = c00;
+        let c20 = c00;
+        let c21 = c00;
+        let c30 = c00;
+        let c31 = c00;
+        let pb = Vx + t;
+        for (let k: usize = 0; k < lda; k += 4) {
+          const b0 = v128.load(pb);
+          const b1 = v128.load(pb, 16);
+          let av = v128.load32_splat(a0 + k);
+          c00 = madd(av, b0, c00);
+          c01 = madd(av, b1, c01);
+          av = v128.load32_splat(a1 + k);
+          c10 = madd(av, b0, c10);
+          c11 = madd(av, b1, c11);
+          av = v128.load32_splat(a2 + k);
+          c20 = madd(av, b0, c20);
+          c21 = madd(av, b1, c21);
+          av = v128.load32_splat(a3 + k);
+          c30 = madd(av, b0, c30);
+          c31 = madd(av, b1, c31);
+          pb += ldv;
+        }
+        const c = crow + t;
+        v128.store(c, c00);
+        v128.store(c, c01, 16);
+        v128.store(c + ldv, c10);
+        v128.store(c + ldv, c11, 16);
+        v128.store(c + 2 * ldv, c20);
+        v128.store(c + 2 * ldv, c21, 16);
+        v128.store(c + 3 * ldv, c30);
+        v128.store(c + 3 * ldv, c31, 16);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.add(s, v128.shuffle<f32>(s, s, 1, 0, 3, 2)), 0);
+}
+
+/**
+ * Weight-gradient products: S[ξ][m][c] += Σ_t Y[ξ][m][t]·V[ξ][c][t] for m < Ogp (even), c < Cgp (a
+ * multiple of 4), t < Tp (a multiple of 4); Y has Ogp and V has Cgp rows per ξ.
+ */
+export function wgDotF32(Y: usize, V: usize, S: usize, Ogp: i32, Cgp: i32, Tp: i32): void {
+  const ld = <usize>Tp << 2;
+  for (let xi = 0; xi < 36; xi++) {
+    const Yx = Y + ((<usize>xi * <usize>Ogp * <usize>Tp) << 2);
+    const Vx = V + ((<usize>xi * <usize>Cgp * <usize>Tp) << 2);
+    const Sx = S + ((<usize>xi * <usize>Ogp * <usize>Cgp) << 2);
+    for (let m = 0; m < Ogp; m += 2) {
+      const y0 = Yx + <usize>m * ld;
+      const y1 = y0 + ld;
+      for (let c = 0; c < Cgp; c += 4) {
+        const v0 = Vx + <usize>c * ld;
+        const v1 = v0 + ld;
+        const v2 = v1 + ld;
+        const v3 = v2 + ld;
+        let s00 = f32x4.splat(0);
+        let s01 = s00;
+        let s02 = s00;
+        let s03 = s00;
+        let s10 = s00;
+        let s11 = s00;
+        let s12 = s00;
+        let s13 = s00;
+        for (let t: usize = 0; t < ld; t += 16) {
+          const a = v128.load(y0 + t);
+          const b = v128.load(y1 + t);
+          let v = v128.load(v0 + t);
+          s00 = madd(a, v, s00);
+          s10 = madd(b, v, s10);
+          v = v128.load(v1 + t);
+          s01 = madd(a, v, s01);
+          s11 = madd(b, v, s11);
+          v = v128.load(v2 + t);
+          s02 = madd(a, v, s02);
+          s12 = madd(b, v, s12);
+          v = v128.load(v3 + t);
+          s03 = madd(a, v, s03);
+          s13 = madd(b, v, s13);
+        }
+        const d0 = Sx + ((<usize>m * <usize>Cgp + <usize>c) << 2);
+        const d1 = d0 + (<usize>Cgp << 2);
+        // 4×4 transposes + adds would be faster; these run once per (m, c) block and image block
+        store<f32>(d0, load<f32>(d0) + hsum(s00));
+        store<f32>(d0 + 4, load<f32>(d0 + 4) + hsum(s01));
+        store<f32>(d0 + 8, load<f32>(d0 + 8) + hsum(s02));
+        store<f32>(d0 + 12, load<f32>(d0 + 12) + hsum(s03));
+        store<f32>(d1, load<f32>(d1) + hsum(s10));
+        store<f32>(d1 + 4, load<f32>(d1 + 4) + hsum(s11));
+        store<f32>(d1 + 8, load<f32>(d1 + 8) + hsum(s12));
+        store<f32>(d1 + 12, load<f32>(d1 + 12) + hsum(s13));
+      }
+    }
+  }
+}
+
+/** Aᵀ·(m0..m5) → 4 values: (m0+m1+m2+m3+m4, m1−m2+2(m3−m4), m1+m2+4(m3+m4), m1−m2+8(m3−m4)+m5). */
+// @ts-ignore: decorator
+@inline function at4(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, p: usize, st: usize): void {
+  const s = f32x4.add(m1, m2);
+  const d = f32x4.sub(m1, m2);
+  const s2 = f32x4.add(m3, m4);
+  const d2 = f32x4.sub(m3, m4);
+  v128.store(p, f32x4.add(f32x4.add(m0, s), s2));
+  v128.store(p + st, f32x4.add(d, f32x4.mul(f32x4.splat(2), d2)));
+  v128.store(p + 2 * st, f32x4.add(s, f32x4.mul(f32x4.splat(4), s2)));
+  v128.store(p + 3 * st, f32x4.add(f32x4.add(d, f32x4.mul(f32x4.splat(8), d2)), m5));
+}
+
+/**
+ * Output transform of one image: y[m] (Og planes of oh×ow) = Aᵀ·M[·][m][t0 + tile]·A + bias[m]
+ * (bias ignored when hasBias is 0); M has Ms rows of Tp floats per ξ.
+ */
+export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i32, y: usize, Og: i32, oh: i32, ow: i32, bias: usize, hasBias: bool): void {
+  const groups = (tw + 3) >> 2;
+  const stM = (<usize>Ms * <usize>Tp) << 2;
+  const rowY = <usize>ow << 2;
+  for (let m = 0; m < Og; m++) {
+    const bv = f32x4.splat(hasBias ? load<f32>(bias + (<usize>m << 2)) : 0);
+    const mm = M + ((<usize>m * <usize>Tp + <usize>t0) << 2);
+    const ym = y + <usize>m * <usize>oh * rowY;
+    for (let ty = 0; ty < th; ty++) {
+      for (let g = 0; g < groups; g++) {
+        const src = mm + (<usize>(ty * tw + 4 * g) << 2);
+        // columns j: WS[o·6 + j] = Aᵀ·(M[6i + j]) over i
+        for (let j = 0; j < 6; j++) {
+          const p = src + <usize>j * stM;
+          at4(v128.load(p), v128.load(p + 6 * stM), v128.load(p + 12 * stM), v128.load(p + 18 * stM), v128.load(p + 24 * stM), v128.load(p + 30 * stM), WS + (<usize>j << 4), 96);
+        }
+        const nt = min(4, tw - 4 * g);
+        for (let o = 0; o < 4; o++) {
+          const row = 4 * ty + o;
+          if (row >= oh) break;
+          const w = WS + <usize>o * 96;
+          at4(v128.load(w), v128.load(w, 16), v128.load(w, 32), v128.load(w, 48), v128.load(w, 64), v128.load(w, 80), RS, 16);
+          const p0 = f32x4.add(v128.load(RS), bv);
+          const p1 = f32x4.add(v128.load(RS, 16), bv);
+          const p2 = f32x4.add(v128.load(RS, 32), bv);
+          const p3 = f32x4.add(v128.load(RS, 48), bv);
+          const dstRow = ym + <usize>row * rowY;
+          const col0 = 16 * g;
+          if (nt == 4 && col0 + 16 <= ow) {
+            const d = dstRow + (<usize>col0 << 2);
+            v128.store(d, tr0(p0, p1, p2, p3));
+            v128.store(d, tr1(p0, p1, p2, p3), 16);
+            v128.store(d, tr2(p0, p1, p2, p3), 32);
+            v128.store(d, tr3(p0, p1, p2, p3), 48);
+          } else {
+            v128.store(RS, tr0(p0, p1, p2, p3));
+            v128.store(RS, tr1(p0, p1, p2, p3), 16);
+            v128.store(RS, tr2(p0, p1, p2, p3), 32);
+            v128.store(RS, tr3(p0, p1, p2, p3), 48);
+            const n = min(4 * nt, ow - col0);
+            for (let e = 0; e < n; e++) store<f32>(dstRow + (<usize>(col0 + e) << 2), load<f32>(RS + (<usize>e << 2)));
+          }
+        }
+      }
+    }
+  }
+}

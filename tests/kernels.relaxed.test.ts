@@ -1,0 +1,120 @@
+/**
+ * The relaxed-SIMD (fused multiply-add) WASM build. Where this engine validates relaxed SIMD, the
+ * loader picks that build and the checks below run on it here. Where it needs a flag (Node 20:
+ * --experimental-wasm-relaxed-simd), this file re-runs itself in a child vitest with the flag, so the
+ * FMA kernels are covered on every Node the library supports; the child must report the relaxed build.
+ */
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script without type declarations
+import { RELAXED_SIMD_FLAG, relaxedSimdFlag, relaxedSimdValidates } from "../scripts/malloc-tuning.mjs";
+import { gemm, getKernelBackend, setKernelBackend, wasmFeatures, winogradConv3x3 } from "../src/kernels/index.js";
+import { gemmRef } from "../src/kernels/ref/linalg.js";
+import { winogradConv3x3Ref } from "../src/kernels/ref/winograd.js";
+import { Generator } from "../src/tensor/rng.js";
+
+const gen = new Generator(77);
+const inChild = process.env.ERLANGEN_RELAXED_CHILD === "1";
+
+function randArray(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = gen.normal(0, 1);
+  return a;
+}
+
+function maxRelErr(got: Float32Array, want: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num = Math.max(num, Math.abs(got[i]! - want[i]!));
+    den = Math.max(den, Math.abs(want[i]!));
+  }
+  return num / Math.max(den, 1e-30);
+}
+
+describe("relaxed-SIMD kernels", () => {
+  it("the loader picks the relaxed build exactly where the engine validates it", () => {
+    const prev = getKernelBackend();
+    setKernelBackend("wasm");
+    try {
+      gemm(randArray(64), randArray(64), new Float32Array(64), 8, 8, 8);
+      const want = process.env.ERLANGEN_KERNELS_RELAXED !== "0" && (relaxedSimdValidates() as boolean);
+      expect(wasmFeatures().relaxedSimd).toBe(want);
+      if (inChild) expect(wasmFeatures().relaxedSimd).toBe(true);
+    } finally {
+      setKernelBackend(prev);
+    }
+  });
+
+  it("GEMM (every transpose, edge sizes, accumulate) matches the reference", () => {
+    const prev = getKernelBackend();
+    setKernelBackend("wasm");
+    try {
+      const shapes: [number, number, number][] = [
+        [1, 1, 1],
+        [5, 7, 3],
+        [17, 33, 9],
+        [64, 40, 32],
+        [130, 9, 300],
+      ];
+      for (const [M, N, K] of shapes) {
+        for (const tA of [false, true]) {
+          for (const tB of [false, true]) {
+            for (const acc of [false, true]) {
+              const A = randArray(M * K);
+              const B = randArray(K * N);
+              const C0 = randArray(M * N);
+              const got = C0.slice();
+              const want = C0.slice();
+              gemm(A, B, got, M, N, K, tA, tB, acc);
+              gemmRef(A, B, want, M, N, K, tA, tB, acc);
+              expect(maxRelErr(got, want), `${M}x${N}x${K} tA=${tA} tB=${tB} acc=${acc}`).toBeLessThan(1e-5);
+            }
+          }
+        }
+      }
+    } finally {
+      setKernelBackend(prev);
+    }
+  });
+
+  it("Winograd 3×3 convolution matches the reference twin", () => {
+    const prev = getKernelBackend();
+    setKernelBackend("wasm");
+    try {
+      for (const [N, C, O, H, W, p] of [
+        [2, 8, 12, 9, 11, 1],
+        [1, 5, 3, 6, 6, 0],
+      ] as const) {
+        const x = randArray(N * C * H * W);
+        const w = randArray(O * C * 9);
+        const b = randArray(O);
+        const oh = H + 2 * p - 2;
+        const ow = W + 2 * p - 2;
+        const got = new Float32Array(N * O * oh * ow);
+        const want = new Float32Array(N * O * oh * ow);
+        winogradConv3x3(x, w, b, got, N, 1, C, O, H, W, oh, ow, p, p);
+        winogradConv3x3Ref(x, w, b, want, N, 1, C, O, H, W, oh, ow, p, p);
+        expect(maxRelErr(got, want)).toBeLessThan(1e-5);
+      }
+    } finally {
+      setKernelBackend(prev);
+    }
+  });
+
+  it.runIf(!inChild && (relaxedSimdFlag() as string | null) !== null)(
+    "re-runs these checks in a child with the relaxed-SIMD flag (Node 20)",
+    () => {
+      const vitest = new URL("../node_modules/vitest/vitest.mjs", import.meta.url).pathname;
+      const file = new URL(import.meta.url).pathname;
+      const r = spawnSync(process.execPath, [vitest, "run", file, `--execArgv=${RELAXED_SIMD_FLAG}`], {
+        encoding: "utf8",
+        env: { ...process.env, ERLANGEN_RELAXED_CHILD: "1", ERLANGEN_KERNELS_RELAXED: "1" },
+        timeout: 120_000,
+      });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/3 passed/);
+    },
+    150_000,
+  );
+});

@@ -1,0 +1,173 @@
+/**
+ * Winograd F(4×4, 3×3) kernels: the WASM SIMD kernels against their plain-TypeScript twins, and both
+ * against a direct convolution, on random shapes (odd sizes, partial tiles, padding 0-2, groups,
+ * channel counts that are not multiples of 4).
+ */
+import { describe, expect, it } from "vitest";
+import { getKernelBackend, setKernelBackend, winogradConv3x3, winogradWeightGrad3x3 } from "../src/kernels/index.js";
+import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "../src/kernels/ref/winograd.js";
+import { Generator } from "../src/tensor/rng.js";
+
+const gen = new Generator(4242);
+
+function randArray(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = gen.normal(0, 1);
+  return a;
+}
+
+interface Case {
+  N: number;
+  G: number;
+  Cg: number;
+  Og: number;
+  H: number;
+  W: number;
+  ph: number;
+  pw: number;
+  phr: number;
+  pwr: number;
+}
+
+/** Direct convolution in float64 (3×3, stride 1, zero padding). */
+function naiveConv(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, k: Case, oh: number, ow: number): Float64Array {
+  const { N, G, Cg, Og, H, W, ph, pw } = k;
+  const y = new Float64Array(N * G * Og * oh * ow);
+  for (let n = 0; n < N; n++)
+    for (let gi = 0; gi < G; gi++)
+      for (let m = 0; m < Og; m++) {
+        const o = gi * Og + m;
+        for (let r = 0; r < oh; r++)
+          for (let q = 0; q < ow; q++) {
+            let s = b === null ? 0 : b[o]!;
+            for (let c = 0; c < Cg; c++)
+              for (let i = 0; i < 3; i++)
+                for (let j = 0; j < 3; j++) {
+                  const rr = r + i - ph;
+                  const qq = q + j - pw;
+                  if (rr < 0 || rr >= H || qq < 0 || qq >= W) continue;
+                  s += x[((n * G * Cg + gi * Cg + c) * H + rr) * W + qq]! * w[((o * Cg + c) * 3 + i) * 3 + j]!;
+                }
+            y[((n * G * Og + o) * oh + r) * ow + q] = s;
+          }
+      }
+  return y;
+}
+
+function naiveWeightGrad(x: ArrayLike<number>, gy: ArrayLike<number>, k: Case, oh: number, ow: number): Float64Array {
+  const { N, G, Cg, Og, H, W, ph, pw } = k;
+  const gw = new Float64Array(G * Og * Cg * 9);
+  for (let n = 0; n < N; n++)
+    for (let gi = 0; gi < G; gi++)
+      for (let m = 0; m < Og; m++) {
+        const o = gi * Og + m;
+        for (let c = 0; c < Cg; c++)
+          for (let i = 0; i < 3; i++)
+            for (let j = 0; j < 3; j++) {
+              let s = 0;
+              for (let r = 0; r < oh; r++)
+                for (let q = 0; q < ow; q++) {
+                  const rr = r + i - ph;
+                  const qq = q + j - pw;
+                  if (rr < 0 || rr >= H || qq < 0 || qq >= W) continue;
+                  s += x[((n * G * Cg + gi * Cg + c) * H + rr) * W + qq]! * gy[((n * G * Og + o) * oh + r) * ow + q]!;
+                }
+              gw[((o * Cg + c) * 3 + i) * 3 + j]! += s;
+            }
+      }
+  return gw;
+}
+
+function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num = Math.max(num, Math.abs(got[i]! - want[i]!));
+    den = Math.max(den, Math.abs(want[i]!));
+  }
+  return num / Math.max(den, 1e-30);
+}
+
+function randomCase(): Case {
+  const pick = (lo: number, hi: number) => gen.randint(lo, hi + 1);
+  const ph = pick(0, 2);
+  const pw = pick(0, 2);
+  return {
+    N: pick(1, 3),
+    G: pick(1, 2),
+    Cg: pick(1, 13),
+    Og: pick(1, 11),
+    H: pick(3, 21),
+    W: pick(3, 23),
+    ph,
+    pw,
+    phr: gen.randint(0, ph + 1),
+    pwr: gen.randint(0, pw + 1),
+  };
+}
+
+const fixed: Case[] = [
+  { N: 2, G: 1, Cg: 32, Og: 32, H: 28, W: 28, ph: 1, pw: 1, phr: 1, pwr: 1 },
+  { N: 1, G: 1, Cg: 3, Og: 5, H: 3, W: 3, ph: 0, pw: 0, phr: 0, pwr: 0 },
+  { N: 1, G: 1, Cg: 8, Og: 8, H: 17, W: 5, ph: 2, pw: 1, phr: 2, pwr: 0 },
+];
+
+describe("winograd F(4×4, 3×3)", () => {
+  const cases = [...fixed, ...Array.from({ length: 12 }, randomCase)];
+  for (const backend of ["ref", "wasm"] as const) {
+    it(`conv2d forward (${backend}) matches a direct convolution`, () => {
+      const prev = getKernelBackend();
+      setKernelBackend(backend);
+      try {
+        for (const k of cases) {
+          const oh = k.H + k.ph + k.phr - 2;
+          const ow = k.W + k.pw + k.pwr - 2;
+          const x = randArray(k.N * k.G * k.Cg * k.H * k.W);
+          const w = randArray(k.G * k.Og * k.Cg * 9);
+          const b = k.Cg % 2 === 0 ? randArray(k.G * k.Og) : null;
+          const want = naiveConv(x, w, b, k, oh, ow);
+          const got = new Float32Array(want.length).fill(Number.NaN);
+          winogradConv3x3(x, w, b, got, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          expect(relErr(got, want), JSON.stringify(k)).toBeLessThan(1e-5);
+          const ref = new Float32Array(want.length);
+          winogradConv3x3Ref(x, w, b, ref, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          expect(relErr(got, ref), JSON.stringify(k)).toBeLessThan(1e-5);
+        }
+      } finally {
+        setKernelBackend(prev);
+      }
+    });
+
+    it(`weight gradient (${backend}) matches the direct sum`, () => {
+      const prev = getKernelBackend();
+      setKernelBackend(backend);
+      try {
+        for (const k of cases) {
+          const oh = k.H + k.ph + k.phr - 2;
+          const ow = k.W + k.pw + k.pwr - 2;
+          const x = randArray(k.N * k.G * k.Cg * k.H * k.W);
+          const gy = randArray(k.N * k.G * k.Og * oh * ow);
+          const want = naiveWeightGrad(x, gy, k, oh, ow);
+          const got = new Float32Array(want.length).fill(Number.NaN);
+          winogradWeightGrad3x3(x, gy, got, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          expect(relErr(got, want), JSON.stringify(k)).toBeLessThan(1e-5);
+          const ref = new Float32Array(want.length);
+          winogradWeightGrad3x3Ref(x, gy, ref, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          expect(relErr(got, ref), JSON.stringify(k)).toBeLessThan(1e-5);
+        }
+      } finally {
+        setKernelBackend(prev);
+      }
+    });
+  }
+
+  it("float64 reference is exact to round-off", () => {
+    const k: Case = { N: 1, G: 1, Cg: 4, Og: 3, H: 9, W: 7, ph: 1, pw: 1, phr: 1, pwr: 1 };
+    const x = Float64Array.from(randArray(k.Cg * k.H * k.W));
+    const w = Float64Array.from(randArray(k.Og * k.Cg * 9));
+    const want = naiveConv(x, w, null, k, 9, 7);
+    const got = new Float64Array(want.length);
+    winogradConv3x3Ref(x, w, null, got, 1, 1, k.Cg, k.Og, k.H, k.W, 9, 7, 1, 1);
+    expect(relErr(got, want)).toBeLessThan(1e-12);
+  });
+});
