@@ -25,6 +25,7 @@ import { kernelSuite } from "./kernels.js";
 import { convSuite } from "./conv.js";
 import { o3Suite } from "./o3.js";
 import { modelSuite } from "./models.js";
+import { steerableSuite } from "./steerable.js";
 import { type PeerResult, runPeer } from "./peers.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -68,7 +69,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Every bench suite. Register new bench files here. */
 function suites(root: string, args: Args): BenchSuite[] {
-  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite(), modelSuite({ repoRoot: root, ...args })];
+  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite(), modelSuite({ repoRoot: root, ...args }), steerableSuite()];
 }
 
 function selected(name: string, filters: string[]): boolean {

@@ -299,6 +299,30 @@ export function harmonicBasis<E>(group: Group<E>, inRep: Representation<E>, outR
 
 const harmonicCache = new Map<string, HarmonicTerm[]>();
 
+/**
+ * out += Qo[:, oo:oo+rows] · T · Qi[:, oi:oi+cols]ᵀ for T [rows × cols], Qo [nO × nO], Qi [nI × nI]
+ * (row-major), as (Qo-block · T) row by row, then times the Qi block.
+ */
+function embedBlock(out: Float64Array, T: Float64Array, Qo: Float64Array, nO: number, oo: number, rows: number, Qi: Float64Array, nI: number, oi: number, cols: number): void {
+  const m = new Float64Array(cols);
+  for (let r = 0; r < nO; r++) {
+    let any = false;
+    m.fill(0);
+    for (let a = 0; a < rows; a++) {
+      const q = Qo[r * nO + oo + a]!;
+      if (q === 0) continue;
+      any = true;
+      for (let b = 0; b < cols; b++) m[b]! += q * T[a * cols + b]!;
+    }
+    if (!any) continue;
+    for (let c = 0; c < nI; c++) {
+      let s = 0;
+      for (let b = 0; b < cols; b++) s += Qi[c * nI + oi + b]! * m[b]!;
+      out[r * nI + c] = s;
+    }
+  }
+}
+
 function embedTerms<E>(group: Group<E>, inRep: Representation<E>, outRep: Representation<E>, maxFreq: number): HarmonicTerm[] {
   const dIn = decompose(inRep);
   const dOut = decompose(outRep);
@@ -316,39 +340,11 @@ function embedTerms<E>(group: Group<E>, inRep: Representation<E>, outRep: Repres
         pairCache.set(key, terms);
       }
       for (const t of terms) {
-        // embed the block and change basis: Q_out[:, block i] · T · Q_in[:, block j]ᵀ, as
-        // (Q_out[:, block i] · T) first, then times Q_in[:, block j]ᵀ
+        // embed the block and change basis: Q_out[:, block i] · T · Q_in[:, block j]ᵀ
         const A = new Float64Array(nO * nI);
         const B = new Float64Array(nO * nI);
-        const tc = t.cols;
-        const ma = new Float64Array(tc);
-        const mb = new Float64Array(tc);
-        for (let r = 0; r < nO; r++) {
-          ma.fill(0);
-          mb.fill(0);
-          let any = false;
-          for (let a = 0; a < t.rows; a++) {
-            const q = dOut.Q[r * nO + oo + a]!;
-            if (q === 0) continue;
-            any = true;
-            for (let b = 0; b < tc; b++) {
-              ma[b]! += q * t.A[a * tc + b]!;
-              mb[b]! += q * t.B[a * tc + b]!;
-            }
-          }
-          if (!any) continue;
-          for (let c = 0; c < nI; c++) {
-            let sa = 0;
-            let sb = 0;
-            for (let b = 0; b < tc; b++) {
-              const w = dIn.Q[c * nI + oi + b]!;
-              sa += w * ma[b]!;
-              sb += w * mb[b]!;
-            }
-            A[r * nI + c] = sa;
-            B[r * nI + c] = sb;
-          }
-        }
+        embedBlock(A, t.A, dOut.Q, nO, oo, t.rows, dIn.Q, nI, oi, t.cols);
+        if (t.freq !== 0) embedBlock(B, t.B, dOut.Q, nO, oo, t.rows, dIn.Q, nI, oi, t.cols);
         res.push({ freq: t.freq, rows: nO, cols: nI, A, B });
       }
     });

@@ -55,6 +55,28 @@ export function irrepByName<E>(group: Group<E>, name: string): Representation<E>
   return null;
 }
 
+/**
+ * ρ(g) for the probe elements of the group (all elements of a finite group), computed once per
+ * representation object: representations are immutable, and building matrices (e.g. the regular
+ * representation's, by looking up products) is what dominates a cold decomposition.
+ */
+const probeMatrices = new WeakMap<object, { els: unknown[]; mats: (Float64Array | undefined)[] }>();
+
+function probeMatrix<E>(rep: Representation<E>, index: number): Float64Array {
+  let entry = probeMatrices.get(rep);
+  if (!entry) {
+    const els = probeElements(rep.group) as unknown[];
+    entry = { els, mats: new Array<Float64Array | undefined>(els.length) };
+    probeMatrices.set(rep, entry);
+  }
+  let m = entry.mats[index];
+  if (!m) {
+    m = rep.matrix(entry.els[index] as E);
+    entry.mats[index] = m;
+  }
+  return m;
+}
+
 /** Elements on which two representations are compared (all of a finite group, a few fixed ones otherwise). */
 export function probeElements<E>(group: Group<E>): E[] {
   const g = group as unknown;
@@ -70,33 +92,43 @@ export function probeElements<E>(group: Group<E>): E[] {
   throw new ErlangenError(`decompose: argument 'group' expected Cn, Dn, SO(2) or O(2), got ${group.name}`);
 }
 
-function blockMatrix<E>(irr: readonly Representation<E>[], offsets: readonly number[], n: number, e: E): Float64Array {
-  const D = new Float64Array(n * n);
-  irr.forEach((r, i) => {
-    const m = r.matrix(e);
-    const o = offsets[i]!;
-    for (let a = 0; a < r.size; a++) for (let b = 0; b < r.size; b++) D[(o + a) * n + o + b] = m[a * r.size + b]!;
-  });
-  return D;
-}
-
 /** max |ρ(g)·Q − Q·D(g)| over the probe elements. */
 function decompositionError<E>(rep: Representation<E>, d: IrrepDecomposition<E>): number {
   const n = rep.size;
+  const Q = d.Q;
   let err = 0;
-  for (const e of probeElements(rep.group)) {
-    const R = rep.matrix(e);
-    const D = blockMatrix(d.irreps, d.offsets, n, e);
-    // R·Q − Q·D row by row, skipping zeros (R is often a permutation, D block-diagonal)
-    const diff = new Float64Array(n);
+  const probes = probeElements(rep.group);
+  const diff = new Float64Array(n);
+  for (let pi = 0; pi < probes.length; pi++) {
+    const e = probes[pi]!;
+    const R = probeMatrix(rep, pi);
+    // the blocks of D(g) = ⊕ ψ_i(g), one matrix per distinct irrep
+    const blockMats = new Map<Representation<E>, Float64Array>();
+    const blocks = d.irreps.map((r) => {
+      let m = blockMats.get(r);
+      if (!m) {
+        m = r.matrix(e);
+        blockMats.set(r, m);
+      }
+      return m;
+    });
+    // R·Q − Q·D row by row: R skipping zeros (often a permutation), D block by block
     for (let i = 0; i < n; i++) {
       diff.fill(0);
       for (let k = 0; k < n; k++) {
         const r = R[i * n + k]!;
-        if (r !== 0) for (let j = 0; j < n; j++) diff[j]! += r * d.Q[k * n + j]!;
-        const q = d.Q[i * n + k]!;
-        if (q !== 0) for (let j = 0; j < n; j++) diff[j]! -= q * D[k * n + j]!;
+        if (r !== 0) for (let j = 0; j < n; j++) diff[j]! += r * Q[k * n + j]!;
       }
+      d.irreps.forEach((r, bi) => {
+        const o = d.offsets[bi]!;
+        const m = blocks[bi]!;
+        const sz = r.size;
+        for (let jj = 0; jj < sz; jj++) {
+          let v = 0;
+          for (let kk = 0; kk < sz; kk++) v += Q[i * n + o + kk]! * m[kk * sz + jj]!;
+          diff[o + jj]! -= v;
+        }
+      });
       for (let j = 0; j < n; j++) err = Math.max(err, Math.abs(diff[j]!));
     }
   }
@@ -135,7 +167,8 @@ function isotypic<E>(rep: Representation<E>): IrrepDecomposition<E> {
   }
   const n = rep.size;
   const els = group.elements();
-  const mats = els.map((e) => rep.matrix(e));
+  // the probe elements of a finite group (order ≤ 256) are its elements, in the same order
+  const mats = els.map((e, gi) => (group.order <= 256 ? probeMatrix(rep, gi) : rep.matrix(e)));
   const cols: Float64Array[] = [];
   const irr: Representation<E>[] = [];
   const offsets: number[] = [];
@@ -215,18 +248,24 @@ export function clearDecompositionCache(): void {
   cache.clear();
 }
 
+const keyCache = new WeakMap<object, string>();
+
 /** A short fingerprint of a representation (its matrices on the probe elements) for caches. */
 export function repKey<E>(rep: Representation<E>): string {
+  const hit = keyCache.get(rep);
+  if (hit !== undefined) return hit;
   const parts: string[] = [rep.group.name, rep.name, String(rep.size)];
   const els = probeElements(rep.group);
   // a handful of elements is enough to tell apart representations of the same name
-  for (const e of els.slice(0, 3)) {
+  for (let pi = 0; pi < Math.min(3, els.length); pi++) {
     let h = 0;
-    const m = rep.matrix(e);
+    const m = probeMatrix(rep, pi);
     for (let i = 0; i < m.length; i++) h = (h * 31 + Math.round(m[i]! * 1e6) * (i + 1)) % 1_000_000_007;
     parts.push(String(h));
   }
-  return parts.join("|");
+  const key = parts.join("|");
+  keyCache.set(rep, key);
+  return key;
 }
 
 /**

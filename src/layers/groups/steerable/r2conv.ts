@@ -267,9 +267,10 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
     if (b.basis.size * d * kk <= FACTORED_MIN) return matmul(coef, this.basisTensor(b, dtype));
     const f = this.factoredTensors(b, dtype);
     const rows = coef.shape[0]!;
-    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([rows * d, 1]));
-    const Y = parts.length === 1 ? parts[0]! : concat(parts, 1);
-    return matmul(Y, f.profiles).reshape([rows, d * kk]);
+    // Y [U, rows·d] (contiguous rows), then Yᵀ · profiles: [rows·d, k·k]
+    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([1, rows * d]));
+    const Y = parts.length === 1 ? parts[0]! : concat(parts, 0);
+    return matmul(permute(Y, [1, 0]), f.profiles).reshape([rows, d * kk]);
   }
 
   /** The expanded filter [outType.size, inType.size, k, k] (differentiable in the coefficients). */
