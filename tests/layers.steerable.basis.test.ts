@@ -9,6 +9,8 @@ import {
   directSum,
   FieldType,
   Generator,
+  graphPermutationAction,
+  gridAction,
   type Group,
   matmul,
   O2,
@@ -19,6 +21,8 @@ import {
   regular,
   type Representation,
   SO2,
+  SO3,
+  Sn,
   so2Irrep,
   standard,
   Tensor,
@@ -218,3 +222,34 @@ describe("steerable kernel basis", () => {
     expect(() => kernelBasis(g as never, trivial(g) as never, trivial(g) as never, 3)).toThrow(/Cn, Dn, SO\(2\) or O\(2\)/);
   });
 });
+
+describe("bad input gives clear errors (issue 4)", () => {
+  it("a field type that does not match the channels", () => {
+    const G = Cn(4);
+    const outT = FieldType.repeat(G, regular(G), 2);
+    const conv = new R2Conv(FieldType.repeat(G, trivial(G), 1), outT, 3);
+    expect(() => conv.forward(randn([1, 3, 5, 5]))).toThrow(/R2Conv: argument 'x' expected 1 channels on axis 1 for field type \[C4: 1×trivial\], got shape \[1, 3, 5, 5\]/);
+    expect(() => gridAction(G, { fieldType: outT })(1, randn([1, 3, 4, 4]))).toThrow(/expected 8 channels on axis -3 for field type \[C4: 2×regular\], got shape \[1, 3, 4, 4\]/);
+  });
+
+  it("a group that does not act on the domain", () => {
+    expect(() => gridAction(new SO3() as never)(new SO3().sample(), randn([1, 1, 4, 4]))).toThrow(/gridAction: argument 'group' expected C4, D4, p4, p4m or 2-D translations, got SO\(3\)/);
+    expect(() => new R2Conv(FieldType.repeat(p4(), trivial(p4()), 1), FieldType.repeat(p4(), trivial(p4()), 1), 3)).toThrow(/R2Conv: argument 'inType' expected a group acting on the plane.*got p4/);
+    expect(() => kernelBasis(new SO3() as never, trivial(new SO3()) as never, trivial(new SO3()) as never, 3)).toThrow(/Cn, Dn, SO\(2\) or O\(2\)/);
+    // a permutation of another number of nodes does not act on a graph
+    const x = randn([6, 2]);
+    const edgeIndex = new Tensor(Int32Array.from([0, 1, 1, 0]), [2, 2], "int32");
+    expect(() => graphPermutationAction()(Sn(5).sample(), { x, edgeIndex })).toThrow(/graphPermutationAction: argument 'x' expected 5 rows \(one per node of the permutation\), got shape \[6, 2\]/);
+  });
+
+  it("a kernel too large for the input", () => {
+    const G = Cn(4);
+    const conv = new R2Conv(FieldType.repeat(G, trivial(G), 1), FieldType.repeat(G, regular(G), 2), 7);
+    expect(() => conv.forward(randn([1, 1, 5, 5]))).toThrow(/conv2d: argument 'weight' expected a kernel \(7×7, dilation \[1, 1\]\) no larger than the padded input \(5×5 plus padding \[0, 0\] \/ \[0, 0\]\), got effective size 7 > 5/);
+    // with padding the same input is fine
+    const padded = new R2Conv(FieldType.repeat(G, trivial(G), 1), FieldType.repeat(G, regular(G), 2), 7, { padding: 3 });
+    expect(padded.forward(randn([1, 1, 5, 5])).shape).toEqual([1, 8, 5, 5]);
+    expect(() => kernelBasis(G, trivial(G), regular(G), 0)).toThrow(/kernelBasis: argument 'kernelSize' expected a positive integer, got 0/);
+  });
+});
+

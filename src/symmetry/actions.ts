@@ -199,6 +199,14 @@ export function graphPermutationAction<T extends object>(opts: { nodeKeys?: stri
   return (s, g) => {
     const src = g as Record<string, unknown>;
     const out: Record<string, unknown> = Object.create(Object.getPrototypeOf(g));
+    // node features and positions always have one row per node: a permutation of another size
+    // does not act on this graph
+    for (const k of opts.nodeKeys ?? ["x", "pos", "h", "vel", "batch"]) {
+      const v = src[k];
+      if (v instanceof Tensor && v.ndim >= 1 && v.shape[0] !== s.length) {
+        throw new ErlangenError(`graphPermutationAction: argument '${k}' expected ${s.length} rows (one per node of the permutation), got shape ${fmtShape(v.shape)}`);
+      }
+    }
     const keys = opts.nodeKeys ?? Object.keys(src).filter((k) => {
       const v = src[k];
       return v instanceof Tensor && k !== edgeKey && v.ndim >= 1 && v.shape[0] === s.length && ["x", "pos", "batch", "y", "h", "vel"].includes(k);
