@@ -28,7 +28,7 @@ import type { Group } from "../../../symmetry/group.js";
 import { isFiniteGroup } from "../../../symmetry/group.js";
 import { CyclicGroup, DihedralGroup, O2, SO2 } from "../../../symmetry/groups.js";
 import type { Representation } from "../../../symmetry/representation.js";
-import { clearDecompositionCache, decompose, repKey } from "./decompose.js";
+import { clearDecompositionCache, decompose, probeMatrix, repKey } from "./decompose.js";
 import { checkPlanarGroup, type PlanarMotion, planarMotion } from "./planar.js";
 
 /**
@@ -194,6 +194,8 @@ function reflectionOf<E>(group: Group<E>): E {
   return { r: 0, f: 1 } as unknown as E;
 }
 
+const motionCache = new WeakMap<object, PlanarMotion[]>();
+
 /**
  * Solutions for a finite group by projection: P = (1/|G|) Σ_g L_g, where L_g maps the coefficients
  * (A, B) of frequency j to those of g·k; the columns of P span the solutions.
@@ -204,9 +206,17 @@ function finitePairTerms<E>(group: Group<E> & { elements(): E[] }, out: Represen
   const cols = inn.size;
   const d = rows * cols;
   // K_g[(i,j),(a,b)] = Rout[i,a]·Rin[j,b]: vec(Rout X Rinᵀ) = K_g vec(X)
-  const acts = els.map((e) => {
-    const Ro = out.matrix(e);
-    const Ri = inn.matrix(e);
+  // the probe elements of a finite group (order ≤ 256) are its elements, in this order: their
+  // matrices are computed once per representation (see decompose.ts)
+  const probe = group.order <= 256;
+  let motions = motionCache.get(group);
+  if (!motions) {
+    motions = els.map((e) => planarMotion(group, e));
+    motionCache.set(group, motions);
+  }
+  const acts = els.map((e, gi) => {
+    const Ro = probe ? probeMatrix(out, gi) : out.matrix(e);
+    const Ri = probe ? probeMatrix(inn, gi) : inn.matrix(e);
     const K = new Float64Array(d * d);
     for (let i = 0; i < rows; i++)
       for (let j = 0; j < cols; j++)
@@ -215,7 +225,7 @@ function finitePairTerms<E>(group: Group<E> & { elements(): E[] }, out: Represen
           if (ro === 0) continue;
           for (let b = 0; b < cols; b++) K[(i * cols + j) * d + a * cols + b] = ro * Ri[j * cols + b]!;
         }
-    return { m: planarMotion(group, e), K };
+    return { m: motions[gi]!, K };
   });
   const res: HarmonicTerm[] = [];
   for (let j = 0; j <= maxFreq; j++) {

@@ -55,14 +55,15 @@ export function irrepByName<E>(group: Group<E>, name: string): Representation<E>
   return null;
 }
 
-/**
- * ρ(g) for the probe elements of the group (all elements of a finite group), computed once per
- * representation object: representations are immutable, and building matrices (e.g. the regular
- * representation's, by looking up products) is what dominates a cold decomposition.
- */
 const probeMatrices = new WeakMap<object, { els: unknown[]; mats: (Float64Array | undefined)[] }>();
 
-function probeMatrix<E>(rep: Representation<E>, index: number): Float64Array {
+/**
+ * ρ(g) for the `index`-th probe element of the group (all elements of a finite group), computed once per
+ * representation object: representations are immutable, and building matrices (e.g. the regular
+ * representation's, by looking up products) is what dominates a cold decomposition. The returned
+ * array is shared: read it, do not modify it.
+ */
+export function probeMatrix<E>(rep: Representation<E>, index: number): Float64Array {
   let entry = probeMatrices.get(rep);
   if (!entry) {
     const els = probeElements(rep.group) as unknown[];
