@@ -5,6 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adamStep, batchNormGrad, channelAffine, channelStats, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, spmmCsrWide, transpose2d } from "../src/kernels/index.js";
+import { dropoutMask, sparseLinear, sparseLinearGrad } from "../src/kernels/index.js";
+import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "../src/kernels/ref/train.js";
+import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
+import { Tensor } from "../src/tensor/tensor.js";
 import { spmmCsrRef } from "../src/kernels/ref/sparse.js";
 import { adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "../src/kernels/ref/train.js";
 import { Generator } from "../src/tensor/rng.js";
@@ -151,5 +155,149 @@ describe("fused training kernels: WASM = reference", () => {
       transpose2d(ai, ti, R, C);
       for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) expect(ti[c * R + r]).toBe(ai[r * C + c]);
     }
+  });
+});
+
+/** A random CSR matrix with some stored zeros; its transposed structure as the op layer builds it. */
+function randomCsr(rows: number, cols: number, perRow: number) {
+  const indptr = new Int32Array(rows + 1);
+  const idx: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const k = Math.floor(gen.uniform() * (perRow + 1));
+    for (let j = 0; j < k; j++) idx.push(Math.floor(gen.uniform() * cols));
+    indptr[r + 1] = idx.length;
+  }
+  const indices = Int32Array.from(idx);
+  const values = rand(idx.length);
+  for (let p = 0; p < values.length; p += 3) values[p] = 0; // stored zeros (dropped inputs)
+  const nnz = idx.length;
+  const ptr = new Int32Array(cols + 1);
+  for (let p = 0; p < nnz; p++) ptr[indices[p]! + 1]!++;
+  for (let j = 0; j < cols; j++) ptr[j + 1]! += ptr[j]!;
+  const cursor = ptr.slice(0, cols);
+  const col = new Int32Array(nnz);
+  const perm = new Int32Array(nnz);
+  for (let r = 0; r < rows; r++) {
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      const q = cursor[indices[p]!]!++;
+      col[q] = r;
+      perm[q] = p;
+    }
+  }
+  return { indptr, indices, values, transposed: { ptr, col, perm } };
+}
+
+describe("sparse-input linear kernels: WASM = reference", () => {
+  const cases: [number, number, number][] = [
+    [1, 1, 32],
+    [37, 23, 64],
+    [100, 61, 48],
+    [300, 129, 64],
+  ];
+
+  it("forward: A·Wᵀ + b with and without values and bias", () => {
+    for (const [rows, inF, F] of cases) {
+      const a = randomCsr(rows, inF, 8);
+      const W = rand(F * inF);
+      const b = rand(F);
+      for (const v of [a.values, null]) {
+        for (const bias of [b, null]) {
+          const o1 = new Float32Array(rows * F);
+          const o2 = new Float32Array(rows * F);
+          expect(sparseLinear(a.indptr, a.indices, v, rows, W, F, inF, bias, o1)).toBe(true);
+          expect(lastKernelBackend()).toBe("wasm");
+          sparseLinearRef(a.indptr, a.indices, v, rows, W, F, inF, bias, o2);
+          expect(maxRelDiff(o1, o2)).toBeLessThan(1e-5);
+        }
+      }
+    }
+  });
+
+  it("backward: dW = Gᵀ·A and db, dense G (gathering path) and G with few non-zero rows (scattering path)", () => {
+    for (const [rows, inF, F] of cases) {
+      const a = randomCsr(rows, inF, 8);
+      for (const keep of [1, 0.1]) {
+        const G = rand(rows * F);
+        for (let r = 0; r < rows; r++) if (gen.uniform() >= keep) G.fill(0, r * F, (r + 1) * F);
+        for (const v of [a.values, null]) {
+          const dW1 = new Float32Array(F * inF);
+          const db1 = new Float32Array(F);
+          const dW2 = new Float32Array(F * inF);
+          const db2 = new Float32Array(F);
+          expect(sparseLinearGrad(a.indptr, a.indices, v, rows, G, F, inF, () => a.transposed, dW1, db1)).toBe(true);
+          sparseLinearGradRef(a.indptr, a.indices, v, rows, G, F, inF, dW2, db2);
+          expect(maxRelDiff(dW1, dW2)).toBeLessThan(1e-5);
+          expect(maxRelDiff(db1, db2)).toBeLessThan(1e-5);
+          const dWonly = new Float32Array(F * inF);
+          expect(sparseLinearGrad(a.indptr, a.indices, v, rows, G, F, inF, () => a.transposed, dWonly, null)).toBe(true);
+          expect(Array.from(dWonly)).toEqual(Array.from(dW1));
+          const dbOnly = new Float32Array(F);
+          expect(sparseLinearGrad(a.indptr, a.indices, v, rows, G, F, inF, () => a.transposed, null, dbOnly)).toBe(true);
+          expect(Array.from(dbOnly)).toEqual(Array.from(db1));
+        }
+      }
+    }
+  });
+
+  it("asks for the transposed structure only when the non-zero rows hold over half of the entries", () => {
+    const [rows, inF, F] = [200, 50, 32];
+    const a = randomCsr(rows, inF, 10);
+    const G = rand(rows * F);
+    let calls = 0;
+    const t = () => {
+      calls++;
+      return a.transposed;
+    };
+    const dW = new Float32Array(F * inF);
+    sparseLinearGrad(a.indptr, a.indices, a.values, rows, G, F, inF, t, dW, null);
+    expect(calls).toBe(1);
+    for (let r = 0; r < rows; r++) if (r % 5 !== 0) G.fill(0, r * F, (r + 1) * F);
+    sparseLinearGrad(a.indptr, a.indices, a.values, rows, G, F, inF, t, dW, null);
+    expect(calls).toBe(1);
+    const ref = new Float32Array(F * inF);
+    sparseLinearGradRef(a.indptr, a.indices, a.values, rows, G, F, inF, ref, null);
+    expect(maxRelDiff(dW, ref)).toBeLessThan(1e-5);
+  });
+
+  it("declines shapes it does not cover (F not a multiple of 16, or 16 and below, float64)", () => {
+    const a = randomCsr(10, 7, 3);
+    expect(sparseLinear(a.indptr, a.indices, a.values, 10, rand(20 * 7), 20, 7, null, new Float32Array(200))).toBe(false);
+    expect(sparseLinear(a.indptr, a.indices, a.values, 10, rand(16 * 7), 16, 7, null, new Float32Array(160))).toBe(false);
+    expect(sparseLinear(a.indptr, a.indices, Float64Array.from(a.values), 10, new Float64Array(32 * 7), 32, 7, null, new Float64Array(320))).toBe(false);
+    expect(sparseLinearGrad(a.indptr, a.indices, a.values, 10, rand(200), 20, 7, () => a.transposed, new Float32Array(140), null)).toBe(false);
+  });
+});
+
+describe("dropout mask kernel", () => {
+  it("WASM = reference = the graph models' fastDropout / reluDropout stream, bit for bit", () => {
+    for (const n of [1, 2, 7, 1000, 4097]) {
+      for (const p of [0.1, 0.5, 0.6]) {
+        for (const relu of [false, true]) {
+          const d = rand(n);
+          const seedGen = new Generator(n + 17);
+          const seed = [seedGen.nextUint32() | 0, seedGen.nextUint32() | 0, seedGen.nextUint32() | 0, seedGen.nextUint32() | 0];
+          const m1 = new Float32Array(n);
+          const o1 = new Float32Array(n);
+          dropoutMask(d, m1, o1, n, seed, p, relu);
+          expect(lastKernelBackend()).toBe("wasm");
+          const m2 = new Float32Array(n);
+          const o2 = new Float32Array(n);
+          dropoutMaskRef(d, m2, o2, n, seed, p, relu);
+          expect(Array.from(m1)).toEqual(Array.from(m2));
+          expect(Array.from(o1)).toEqual(Array.from(o2));
+          const o3 = new Float32Array(n);
+          dropoutMask(d, null, o3, n, seed, p, relu);
+          expect(Array.from(o3)).toEqual(Array.from(o1));
+          const x = new Tensor(d, [n], "float32");
+          const y = relu ? reluDropout(x, p, true, new Generator(n + 17)) : fastDropout(x, p, true, new Generator(n + 17));
+          expect(Array.from(y.data)).toEqual(Array.from(o1));
+        }
+      }
+    }
+    const d64 = Float64Array.from(rand(9));
+    const o64 = new Float64Array(9);
+    dropoutMask(d64, null, o64, 9, [1, 2, 3, 4], 0.5, false);
+    const y64 = fastDropout(new Tensor(d64, [9], "float64"), 0.5, true, { nextUint32: (() => { let i = 0; return () => [1, 2, 3, 4][i++]!; })() } as unknown as Generator);
+    expect(Array.from(o64)).toEqual(Array.from(y64.data));
   });
 });

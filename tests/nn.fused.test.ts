@@ -8,7 +8,7 @@ import * as F from "../src/nn/functional.js";
 import { BatchNorm1d, MLP } from "../src/nn/index.js";
 import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
 import { GINConv } from "../src/layers/graphs/gin_conv.js";
-import { add, Generator, gradcheck, manualSeed, mean, mul, randn, relu, rsqrt, SparseMatrix, sub, sum, type Tensor, tensor } from "../src/tensor/index.js";
+import { add, Generator, gradcheck, indexSelect, manualSeed, matmul, mean, mul, randn, relu, rsqrt, SparseMatrix, sub, sum, type Tensor, tensor } from "../src/tensor/index.js";
 
 const f64 = { dtype: "float64" as const };
 
@@ -190,6 +190,72 @@ describe("sparse-input linear (transpose kernel + CSR products)", () => {
     expect(maxAbsDiff(b1.grad!, b2.grad!)).toBeLessThan(1e-12);
     gradcheck((w, b) => F.linear(xs, w!, b!), [rnd([3, 5], 44).requiresGrad_(), rnd([3], 45).requiresGrad_()]);
     gradcheck((w) => F.linear(xs, w!), [rnd([6, 5], 46).requiresGrad_()]);
+  });
+});
+
+describe("sparse-input linear, float32 fused kernel (outF a multiple of 16)", () => {
+  it("matches the dense linear in values and gradients, with stored zeros and a loss on a few rows", () => {
+    for (const [N, inF, outF, every] of [
+      [300, 97, 64, 1],
+      [300, 97, 64, 7],
+      [64, 40, 32, 2],
+    ] as [number, number, number, number][]) {
+      const dense = rnd([N, inF], 60, "float32");
+      for (let i = 0; i < dense.size; i++) if (i % 5 !== 0) dense.data[i] = 0;
+      const xs = SparseMatrix.fromDense(dense);
+      // keep some stored zeros (as input dropout leaves them)
+      const vals = xs.values!.clone();
+      for (let p = 0; p < vals.size; p += 4) vals.data[p] = 0;
+      const xz = xs.withValues(vals);
+      const dz = xz.toDense();
+      const w1 = rnd([outF, inF], 61, "float32").requiresGrad_();
+      const b1 = rnd([outF], 62, "float32").requiresGrad_();
+      const w2 = w1.detach().clone().requiresGrad_();
+      const b2 = b1.detach().clone().requiresGrad_();
+      // the gradient reaches every `every`-th row only (a loss on a subset of the nodes)
+      const gy = rnd([N, outF], 63, "float32");
+      for (let r = 0; r < N; r++) if (r % every !== 0) gy.data.fill(0, r * outF, (r + 1) * outF);
+      const y1 = F.linear(xz, w1, b1);
+      const y2 = F.linear(dz, w2, b2);
+      expect(maxAbsDiff(y1, y2)).toBeLessThan(1e-4);
+      y1.backward(gy);
+      y2.backward(gy);
+      expect(maxAbsDiff(w1.grad!, w2.grad!)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(b1.grad!, b2.grad!)).toBeLessThan(1e-4);
+      // weight only / bias only
+      const w3 = w1.detach().clone().requiresGrad_();
+      F.linear(xz, w3, b1.detach()).backward(gy);
+      expect(Array.from(w3.grad!.data)).toEqual(Array.from(w1.grad!.data));
+      const b3 = b1.detach().clone().requiresGrad_();
+      F.linear(xz, w1.detach(), b3).backward(gy);
+      expect(Array.from(b3.grad!.data)).toEqual(Array.from(b1.grad!.data));
+    }
+  });
+});
+
+describe("linear backward over the non-zero rows of the output gradient", () => {
+  it("matches the full products when a loss reads a few rows, and gradchecks", () => {
+    const N = 90;
+    const idx = tensor([3, 10, 11, 40, 77, 89], { dtype: "int32" });
+    const x1 = rnd([N, 12], 70, "float32").requiresGrad_();
+    const w1 = rnd([5, 12], 71, "float32").requiresGrad_();
+    const b1 = rnd([5], 72, "float32").requiresGrad_();
+    const gy = rnd([6, 5], 73, "float32");
+    indexSelect(F.linear(x1, w1, b1), 0, idx).backward(gy);
+    // the full products with the scattered upstream gradient (matmul: no row skipping)
+    const full = tensor(new Array(N * 5).fill(0), { dtype: "float32" }).reshape([N, 5]);
+    for (let i = 0; i < 6; i++) for (let c = 0; c < 5; c++) full.data[idx.data[i]! * 5 + c] = gy.data[i * 5 + c]!;
+    expect(maxAbsDiff(x1.grad!, matmul(full, w1.detach()))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(w1.grad!, matmul(full.transpose(0, 1), x1.detach()))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(b1.grad!, sum(full, 0))).toBeLessThan(1e-5);
+    gradcheck((x, w, b) => indexSelect(F.linear(x!, w!, b!), 0, idx), [rnd([N, 4], 74).requiresGrad_(), rnd([3, 4], 75).requiresGrad_(), rnd([3], 76).requiresGrad_()]);
+    gradcheck((x, w) => indexSelect(F.linear(x!, w!), 0, idx), [rnd([N, 4], 77).requiresGrad_(), rnd([3, 4], 78).requiresGrad_()]);
+    // no live row at all: zero gradients
+    const x3 = rnd([N, 4], 79).requiresGrad_();
+    const w3 = rnd([3, 4], 80).requiresGrad_();
+    F.linear(x3, w3).backward(tensor(new Array(N * 3).fill(0), f64).reshape([N, 3]));
+    expect(Array.from(x3.grad!.data).every((v) => v === 0)).toBe(true);
+    expect(Array.from(w3.grad!.data).every((v) => v === 0)).toBe(true);
   });
 });
 

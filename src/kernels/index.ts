@@ -34,6 +34,8 @@ import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js"
 import { winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
 import { type AdamConsts, adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "./ref/train.js";
 import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, spmmWideWasm, transposeWasm } from "./wasm/train.js";
+import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "./ref/train.js";
+import { type CsrTransposeArrays, dropoutMaskWasm, hasDropoutMaskWasm, hasSparseLinearWasm, sparseLinearGradWasm, sparseLinearWasm } from "./wasm/train.js";
 
 export type { AdamConsts, BinaryOpName, FloatArray, ReduceOpName, UnaryOpName };
 export { kernelsReady, wasmFeatures };
@@ -520,6 +522,67 @@ export function spmmCsrWide(indptr: Int32Array, indices: Int32Array, values: Flo
   spmmCsr(indptr, indices, values, rows, X, F, out);
 }
 
+export type { CsrTransposeArrays };
+
+/**
+ * Sparse-input linear map: out[rows×F] = A·Wᵀ (+ bias) for CSR A [rows×inF] (`values` null: all
+ * ones) and W [F×inF], as one WASM call (transpose, column-blocked product, bias) for float32 with
+ * F a multiple of 16 above 16; stored zeros of A are skipped. Returns false, computing nothing, for
+ * other cases (the caller then composes `transpose2d`, `spmmCsrWide` and `binary`).
+ */
+export function sparseLinear(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  W: FloatArray,
+  F: number,
+  inF: number,
+  bias: FloatArray | null,
+  out: FloatArray,
+): boolean {
+  const ok = F > 16 && F % 16 === 0 && f32(W) && f32(out) && (values === null || f32(values)) && (bias === null || f32(bias));
+  const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : null;
+  if (rt === null || !hasSparseLinearWasm(rt)) return false;
+  try {
+    sparseLinearWasm(rt, indptr, indices, values as Float32Array | null, rows, W as Float32Array, F, inF, bias as Float32Array | null, out as Float32Array);
+  } catch (e) {
+    if (!isOom(e)) throw e;
+    sparseLinearRef(indptr, indices, values, rows, W, F, inF, bias, out);
+  }
+  return true;
+}
+
+/**
+ * Gradients of {@link sparseLinear} for the output gradient G [rows×F]: dW [F×inF] = Gᵀ·A and db [F]
+ * = column sums of G (either may be null). All-zero rows of G are skipped (a loss on a subset of
+ * the rows leaves most of them zero); `transposed` gives Aᵀ's structure when the WASM path gathers.
+ * Same cases as {@link sparseLinear}: returns false, computing nothing, for the others.
+ */
+export function sparseLinearGrad(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  G: FloatArray,
+  F: number,
+  inF: number,
+  transposed: () => CsrTransposeArrays,
+  dW: FloatArray | null,
+  db: FloatArray | null,
+): boolean {
+  const ok = F > 16 && F % 16 === 0 && f32(G) && (values === null || f32(values)) && (dW === null || f32(dW)) && (db === null || f32(db));
+  const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : null;
+  if (rt === null || !hasSparseLinearWasm(rt)) return false;
+  try {
+    sparseLinearGradWasm(rt, indptr, indices, values as Float32Array | null, rows, G as Float32Array, F, inF, transposed, dW as Float32Array | null, db as Float32Array | null);
+  } catch (e) {
+    if (!isOom(e)) throw e;
+    sparseLinearGradRef(indptr, indices, values, rows, G, F, inF, dW, db);
+  }
+  return true;
+}
+
 /**
  * y = conv2d(x, w) + b for a 3×3 kernel, stride 1, zero padding (ph, pw) before each axis, `G`
  * groups of Cg input and Og output channels, by Winograd F(4×4, 3×3): x [N, G·Cg, H, W], w
@@ -581,4 +644,24 @@ export function winogradWeightGrad3x3(
     }
   }
   winogradWeightGrad3x3Ref(x, gy, gw, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+}
+
+/**
+ * Inverted dropout (optionally fused with ReLU) with the local xoshiro128** stream of the graph
+ * models' `fastDropout` / `reluDropout`: out = d·k and, when `mask` is given, mask = k (see
+ * `dropoutMaskRef` for the stream). float32 runs in WASM; both paths give identical numbers.
+ */
+export function dropoutMask(d: FloatArray, mask: FloatArray | null, out: FloatArray, n: number, seed: readonly number[], p: number, relu: boolean): void {
+  const ok = f32(d) && f32(out) && (mask === null || f32(mask));
+  const rt = ok ? pick(n, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt !== null && hasDropoutMaskWasm(rt)) {
+    try {
+      dropoutMaskWasm(rt, d as Float32Array, mask as Float32Array | null, out as Float32Array, n, seed, p, relu);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  last = "ref";
+  dropoutMaskRef(d, mask, out, n, seed, p, relu);
 }

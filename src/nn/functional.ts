@@ -3,7 +3,7 @@
  * root as the namespace `F` (`F.linear`, `F.crossEntropy`, …). Activations and softmax are the tensor
  * ops themselves, re-exported here for convenience.
  */
-import { batchNormGrad, binary, channelAffine, channelStats, gemm, reduceAxis, spmmCsrWide, transpose2d } from "../kernels/index.js";
+import { batchNormGrad, binary, channelAffine, channelStats, gemm, reduceAxis, sparseLinear as sparseLinearKernel, sparseLinearGrad, spmmCsrWide, transpose2d } from "../kernels/index.js";
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
@@ -89,6 +89,8 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   return record(op, inputs, res, (g) => {
     // dX = G·W, dW = Gᵀ·X (one GEMM each, transposes by flags), db = column sums of G
     const gd = g.data as FloatArray;
+    const live = N >= 64 ? liveRows(gd, N, outF) : null;
+    if (live !== null && (!x.requiresGrad || allFinite(weight.data as FloatArray))) return linearGradRows(x, weight, bias, gd, live, N, outF, inF);
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const d = allocate(x.dtype, N * inF) as FloatArray;
@@ -109,6 +111,71 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
     }
     return [dx, dw, db];
   });
+}
+
+/**
+ * The rows of G [N×F] that hold a non-zero (or NaN) entry, when they are at most a quarter of the
+ * rows (as when a loss reads a subset of the rows), else null. Stops scanning once too many are found.
+ */
+function liveRows(gd: FloatArray, N: number, F: number): Int32Array | null {
+  const limit = N >> 2;
+  const rows = new Int32Array(limit);
+  let k = 0;
+  for (let r = 0, o = 0; r < N; r++, o += F) {
+    for (let c = o; c < o + F; c++) {
+      if (gd[c] !== 0) {
+        if (k === limit) return null;
+        rows[k++] = r;
+        break;
+      }
+    }
+  }
+  return rows.subarray(0, k);
+}
+
+function allFinite(a: FloatArray): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+/**
+ * {@link linear}'s gradients when only the rows `live` of G are non-zero: the products run over those
+ * rows (rows of dX outside them are zero; dW and db get no terms from them). The same sums up to
+ * rounding order, except that Inf/NaN in the skipped rows of x would have made 0·Inf = NaN terms.
+ */
+function linearGradRows(x: Tensor, weight: Tensor, bias: Tensor | null, gd: FloatArray, live: Int32Array, N: number, outF: number, inF: number): (Tensor | null)[] {
+  const k = live.length;
+  const dtype = weight.dtype;
+  const gs = allocate(dtype, k * outF) as FloatArray;
+  for (let i = 0; i < k; i++) gs.set(gd.subarray(live[i]! * outF, (live[i]! + 1) * outF), i * outF);
+  let dx: Tensor | null = null;
+  if (x.requiresGrad) {
+    const d = allocate(x.dtype, N * inF) as FloatArray;
+    if (k > 0) {
+      const ds = allocate(x.dtype, k * inF) as FloatArray;
+      gemm(gs, weight.data as FloatArray, ds, k, inF, outF, false, false, false);
+      for (let i = 0; i < k; i++) d.set(ds.subarray(i * inF, (i + 1) * inF), live[i]! * inF);
+    }
+    dx = new Tensor(d, x.shape, x.dtype);
+  }
+  let dw: Tensor | null = null;
+  if (weight.requiresGrad) {
+    const d = allocate(dtype, outF * inF) as FloatArray;
+    if (k > 0) {
+      const xd = x.data as FloatArray;
+      const xs = allocate(dtype, k * inF) as FloatArray;
+      for (let i = 0; i < k; i++) xs.set(xd.subarray(live[i]! * inF, (live[i]! + 1) * inF), i * inF);
+      gemm(gs, xs, d, outF, inF, k, true, false, false);
+    }
+    dw = new Tensor(d, [outF, inF], dtype);
+  }
+  let db: Tensor | null = null;
+  if (bias?.requiresGrad) {
+    const d = allocate(bias.dtype, outF) as FloatArray;
+    if (k > 0) reduceAxis("sum", gs, 1, k, outF, d);
+    db = new Tensor(d, [outF], bias.dtype);
+  }
+  return bias === null ? [dx, dw] : [dx, dw, db];
 }
 
 /** The transposed CSR structure of a sparse matrix: `ptr`/`col` of Xᵀ and the stored entry of each. */
@@ -156,16 +223,32 @@ function sparseLinear(x: SparseMatrix, weight: Tensor, bias: Tensor | null): Ten
   const [outF, inF] = weight.shape as [number, number];
   const N = x.rows;
   const dtype = weight.dtype;
-  const wt = allocate(dtype, inF * outF) as FloatArray;
-  transpose2d(weight.data as FloatArray, wt, outF, inF);
   const vals = x.values === null ? null : ((x.values.dtype === dtype ? x.values : x.values.cast(dtype)).data as FloatArray);
   const out = allocate(dtype, N * outF) as FloatArray;
-  spmmCsrWide(x.rowPtr, x.col, vals, N, wt, outF, out);
-  if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
+  // one fused kernel call where it applies (float32, outF a multiple of 16 above 16), else composed
+  const fused = sparseLinearKernel(x.rowPtr, x.col, vals, N, weight.data as FloatArray, outF, inF, bias === null ? null : (bias.data as FloatArray), out);
+  if (!fused) {
+    const wt = allocate(dtype, inF * outF) as FloatArray;
+    transpose2d(weight.data as FloatArray, wt, outF, inF);
+    spmmCsrWide(x.rowPtr, x.col, vals, N, wt, outF, out);
+    if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
+  }
   const res = new Tensor(out, [N, outF], dtype);
   const inputs = bias === null ? [weight] : [weight, bias];
   return record("linear", inputs, res, (g) => {
     const gd = g.data as FloatArray;
+    const wantW = weight.requiresGrad;
+    const wantB = bias?.requiresGrad === true;
+    if (fused && (wantW || wantB)) {
+      // dW = Gᵀ·X and db in one call; all-zero rows of G (rows outside a loss mask) are skipped
+      const dwd = wantW ? (allocate(dtype, outF * inF) as FloatArray) : null;
+      const dbd = wantB ? (allocate(dtype, outF) as FloatArray) : null;
+      if (sparseLinearGrad(x.rowPtr, x.col, vals, N, gd, outF, inF, () => csrTransposeOf(x), dwd, dbd)) {
+        const dw = dwd === null ? null : new Tensor(dwd, [outF, inF], dtype);
+        const db = dbd === null ? null : new Tensor(dbd, [outF], dtype);
+        return bias === null ? [dw] : [dw, db];
+      }
+    }
     let dw: Tensor | null = null;
     if (weight.requiresGrad) {
       // Xᵀ·G as a row-gathering product over the cached transposed structure

@@ -122,3 +122,103 @@ export function transpose2dRef(a: ArrayLike<number>, out: { [i: number]: number 
     }
   }
 }
+
+/**
+ * out[rows×F] = A·Wᵀ (+ bias) for CSR A [rows×inF] (`values` null: all ones) and W [F×inF], row by
+ * row in entry order; stored zeros are skipped (they add nothing).
+ */
+export function sparseLinearRef(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  W: FloatArray,
+  F: number,
+  inF: number,
+  bias: FloatArray | null,
+  out: FloatArray,
+): void {
+  out.fill(0, 0, rows * F);
+  for (let r = 0; r < rows; r++) {
+    const o = r * F;
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      const v = values === null ? 1 : values[p]!;
+      if (v === 0) continue;
+      const c = indices[p]!;
+      for (let k = 0; k < F; k++) out[o + k]! += v * W[k * inF + c]!;
+    }
+    if (bias !== null) for (let k = 0; k < F; k++) out[o + k]! += bias[k]!;
+  }
+}
+
+/**
+ * Gradients of {@link sparseLinearRef} for G [rows×F]: dW [F×inF] = Gᵀ·A and db [F] = column sums of
+ * G (either may be null). Rows of G that are all zero are skipped.
+ */
+export function sparseLinearGradRef(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  G: FloatArray,
+  F: number,
+  inF: number,
+  dW: FloatArray | null,
+  db: FloatArray | null,
+): void {
+  if (dW !== null) dW.fill(0, 0, F * inF);
+  if (db !== null) db.fill(0, 0, F);
+  for (let r = 0; r < rows; r++) {
+    const g = r * F;
+    let any = false;
+    for (let k = 0; k < F; k++) if (G[g + k] !== 0) any = true;
+    if (!any) continue;
+    if (db !== null) for (let k = 0; k < F; k++) db[k]! += G[g + k]!;
+    if (dW === null) continue;
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      const v = values === null ? 1 : values[p]!;
+      if (v === 0) continue;
+      const c = indices[p]!;
+      for (let k = 0; k < F; k++) dW[k * inF + c]! += v * G[g + k]!;
+    }
+  }
+}
+
+/**
+ * Inverted dropout with a local xoshiro128** stream (seed: four int32 words, not all zero; an all-zero
+ * seed is replaced by [1, 0, 0, 0]): each 32-bit draw decides two elements (its low 16 bits, then its
+ * high 16 bits); an element is kept when those bits are ≥ ⌊p·65536⌋, and kept elements are scaled
+ * by 1/(1 − p) (rounded to the array's precision). With `relu`, elements that are not > 0 are
+ * dropped too. Writes out = d·k and, when given, mask = k. (The stream of the graph models'
+ * `fastDropout` / `reluDropout`.)
+ */
+export function dropoutMaskRef(d: FloatArray, mask: FloatArray | null, out: FloatArray, n: number, seed: readonly number[], p: number, relu: boolean): void {
+  let s0 = seed[0]! | 0;
+  let s1 = seed[1]! | 0;
+  let s2 = seed[2]! | 0;
+  let s3 = seed[3]! | 0;
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+  const thr = Math.floor(p * 65536);
+  const scale = d instanceof Float32Array ? Math.fround(1 / (1 - p)) : 1 / (1 - p);
+  for (let i = 0; i < n; i += 2) {
+    const m5 = Math.imul(s1, 5);
+    const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    const d0 = d[i]!;
+    const k0 = (r & 0xffff) >= thr && (!relu || d0 > 0) ? scale : 0;
+    if (mask !== null) mask[i] = k0;
+    out[i] = d0 * k0;
+    if (i + 1 < n) {
+      const d1 = d[i + 1]!;
+      const k1 = r >>> 16 >= thr && (!relu || d1 > 0) ? scale : 0;
+      if (mask !== null) mask[i + 1] = k1;
+      out[i + 1] = d1 * k1;
+    }
+  }
+}

@@ -154,3 +154,139 @@ export function spmmWideWasm(rt: WasmRuntime, indptr: Int32Array, indices: Int32
   (rt.exports as unknown as { spmmCsrCols16F32(...a: number[]): void }).spmmCsrCols16F32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
   out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + rows * F));
 }
+
+interface SparseLinearExports {
+  sparseLinearF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, W: number, F: number, inF: number, bias: number, hasBias: number, wt: number, out: number, packed: number): void;
+  flagRowsF32(G: number, rows: number, F: number, indptr: number, flags: number): number;
+  sparseLinearGradScatterF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, G: number, F: number, flags: number, dwt: number, inF: number): void;
+  sparseLinearGradGatherF32(tptr: number, tcol: number, perm: number, values: number, hasValues: number, inF: number, G: number, F: number, dwt: number): void;
+  colSumsFlaggedF32(G: number, rows: number, F: number, flags: number, out: number): void;
+  dropoutMaskF32(d: number, mask: number, out: number, n: number, s0: number, s1: number, s2: number, s3: number, thr: number, scale: number, relu: number, wantMask: number): void;
+}
+
+/** Whether the loaded module has the sparse-input linear kernels. */
+export function hasSparseLinearWasm(rt: WasmRuntime): boolean {
+  return typeof (rt.exports as unknown as { sparseLinearF32?: unknown }).sparseLinearF32 === "function";
+}
+
+/** out[rows×F] = A·Wᵀ (+ bias) for CSR A [rows×inF], W [F×inF], F a multiple of 16 (one call: transpose, product, bias). */
+export function sparseLinearWasm(
+  rt: WasmRuntime,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array | null,
+  rows: number,
+  W: Float32Array,
+  F: number,
+  inF: number,
+  bias: Float32Array | null,
+  out: Float32Array,
+): void {
+  rt.reset();
+  const nnz = indptr[rows]!;
+  const pPtr = rt.alloc((rows + 1) * 4);
+  const pIdx = rt.alloc(nnz * 4);
+  const pVal = values === null ? 0 : rt.alloc(nnz * 4);
+  const pW = rt.alloc(F * inF * 4);
+  const pWt = rt.alloc(F * inF * 4);
+  const pB = bias === null ? 0 : rt.alloc(F * 4);
+  const pOut = rt.alloc(rows * F * 4);
+  const pPacked = values === null ? 0 : rt.alloc((rows + 1 + 2 * nnz) * 4);
+  const i32 = rt.i32;
+  i32.set(indptr.subarray(0, rows + 1), pPtr >> 2);
+  i32.set(indices.subarray(0, nnz), pIdx >> 2);
+  const f = rt.f32;
+  if (values !== null) f.set(values.subarray(0, nnz), pVal >> 2);
+  f.set(W.subarray(0, F * inF), pW >> 2);
+  if (bias !== null) f.set(bias.subarray(0, F), pB >> 2);
+  (rt.exports as unknown as SparseLinearExports).sparseLinearF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pW, F, inF, pB, bias === null ? 0 : 1, pWt, pOut, pPacked);
+  out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + rows * F));
+}
+
+/** The transposed CSR structure of A (`ptr`/`col` of Aᵀ and the stored entry of A behind each entry). */
+export interface CsrTransposeArrays {
+  ptr: Int32Array;
+  col: Int32Array;
+  perm: Int32Array;
+}
+
+/**
+ * Gradients of {@link sparseLinearWasm}: dW [F×inF] = (Aᵀ·G)ᵀ and db [F] = column sums of G, for
+ * G [rows×F] (F a multiple of 16). Rows of G that are all zero are skipped; when the remaining rows
+ * hold at most half of A's entries the product scatters them, else it gathers over Aᵀ (`transposed()`
+ * is called only then).
+ */
+export function sparseLinearGradWasm(
+  rt: WasmRuntime,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array | null,
+  rows: number,
+  G: Float32Array,
+  F: number,
+  inF: number,
+  transposed: () => CsrTransposeArrays,
+  dW: Float32Array | null,
+  db: Float32Array | null,
+): void {
+  rt.reset();
+  const e = rt.exports as unknown as SparseLinearExports;
+  const nnz = indptr[rows]!;
+  const pPtr = rt.alloc((rows + 1) * 4);
+  const pG = rt.alloc(rows * F * 4);
+  const pFlags = rt.alloc(rows * 4);
+  rt.i32.set(indptr.subarray(0, rows + 1), pPtr >> 2);
+  rt.f32.set(G.subarray(0, rows * F), pG >> 2);
+  const flagged = e.flagRowsF32(pG, rows, F, pPtr, pFlags);
+  let pDb = 0;
+  if (db !== null) {
+    pDb = rt.alloc(F * 4);
+    e.colSumsFlaggedF32(pG, rows, F, pFlags, pDb);
+  }
+  let pDw = 0;
+  if (dW !== null) {
+    const pVal = values === null ? 0 : rt.alloc(nnz * 4);
+    if (values !== null) rt.f32.set(values.subarray(0, nnz), pVal >> 2);
+    const pDwt = rt.alloc(F * inF * 4);
+    if (2 * flagged <= nnz) {
+      const pIdx = rt.alloc(nnz * 4);
+      rt.i32.set(indices.subarray(0, nnz), pIdx >> 2);
+      e.sparseLinearGradScatterF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pG, F, pFlags, pDwt, inF);
+    } else {
+      const t = transposed();
+      const pTp = rt.alloc((inF + 1) * 4);
+      const pTc = rt.alloc(nnz * 4);
+      const pPerm = rt.alloc(nnz * 4);
+      const i32 = rt.i32;
+      i32.set(t.ptr.subarray(0, inF + 1), pTp >> 2);
+      i32.set(t.col.subarray(0, nnz), pTc >> 2);
+      i32.set(t.perm.subarray(0, nnz), pPerm >> 2);
+      e.sparseLinearGradGatherF32(pTp, pTc, pPerm, pVal, values === null ? 0 : 1, inF, pG, F, pDwt);
+    }
+    pDw = rt.alloc(F * inF * 4);
+    (rt.exports as unknown as TrainExports).transpose32(pDwt, pDw, inF, F);
+  }
+  const f = rt.f32;
+  if (db !== null) db.set(f.subarray(pDb >> 2, (pDb >> 2) + F));
+  if (dW !== null) dW.set(f.subarray(pDw >> 2, (pDw >> 2) + F * inF));
+}
+
+/** Whether the loaded module has the dropout-mask kernel. */
+export function hasDropoutMaskWasm(rt: WasmRuntime): boolean {
+  return typeof (rt.exports as unknown as { dropoutMaskF32?: unknown }).dropoutMaskF32 === "function";
+}
+
+/** Inverted dropout (optionally fused with ReLU) with the graph models' local stream; see `dropoutMaskRef`. */
+export function dropoutMaskWasm(rt: WasmRuntime, d: Float32Array, mask: Float32Array | null, out: Float32Array, n: number, seed: readonly number[], p: number, relu: boolean): void {
+  rt.reset();
+  const pD = rt.alloc(n * 4);
+  const pM = mask === null ? 0 : rt.alloc(n * 4);
+  const pO = rt.alloc(n * 4);
+  rt.f32.set(d.subarray(0, n), pD >> 2);
+  let [s0, s1, s2, s3] = [seed[0]! | 0, seed[1]! | 0, seed[2]! | 0, seed[3]! | 0];
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+  (rt.exports as unknown as SparseLinearExports).dropoutMaskF32(pD, pM, pO, n, s0, s1, s2, s3, Math.floor(p * 65536), Math.fround(1 / (1 - p)), relu ? 1 : 0, mask === null ? 0 : 1);
+  const f = rt.f32;
+  if (mask !== null) mask.set(f.subarray(pM >> 2, (pM >> 2) + n));
+  out.set(f.subarray(pO >> 2, (pO >> 2) + n));
+}
