@@ -53,33 +53,72 @@ export const pad4 = (n: number): number => (n + 3) & ~3;
  */
 export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg: number, Ogp: number, f64 = false): FloatArray {
   const U = f64 ? new Float64Array(G * 36 * Ogp * Cg) : new Float32Array(G * 36 * Ogp * Cg);
-  const u = new Float64Array(36);
-  const g = new Float64Array(9);
+  const t = new Float64Array(18);
+  const st = Ogp * Cg;
   for (let gi = 0; gi < G; gi++) {
     for (let m = 0; m < Og; m++) {
       for (let c = 0; c < Cg; c++) {
         const o = ((gi * Og + m) * Cg + c) * 9;
-        for (let q = 0; q < 9; q++) g[q] = w[o + q]!;
-        sandwich(WINOGRAD_G, 6, 3, g, 3, WINOGRAD_G, 6, u);
-        for (let xi = 0; xi < 36; xi++) U[((gi * 36 + xi) * Ogp + m) * Cg + c] = u[xi]!;
+        // t = G·g (6×3), column by column
+        for (let j = 0; j < 3; j++) gColumn(w[o + j]!, w[o + 3 + j]!, w[o + 6 + j]!, t, j, 3);
+        // U = t·Gᵀ, row by row: U[i][·] = G·t[i][·]
+        const base = gi * 36 * st + m * Cg + c;
+        for (let i = 0; i < 6; i++) {
+          const a = t[3 * i]!;
+          const b = t[3 * i + 1]!;
+          const e = t[3 * i + 2]!;
+          const r = base + 6 * i * st;
+          const s1 = a + e;
+          U[r] = a / 4;
+          U[r + st] = -(s1 + b) / 6;
+          U[r + 2 * st] = -(s1 - b) / 6;
+          U[r + 3 * st] = a / 24 + b / 12 + e / 6;
+          U[r + 4 * st] = a / 24 - b / 12 + e / 6;
+          U[r + 5 * st] = e;
+        }
       }
     }
   }
   return U;
 }
 
+/** out[k·stride + j] for k = 0..5 ← G·(g0, g1, g2). */
+function gColumn(g0: number, g1: number, g2: number, out: Float64Array, j: number, stride: number): void {
+  const s1 = g0 + g2;
+  out[j] = g0 / 4;
+  out[stride + j] = -(s1 + g1) / 6;
+  out[2 * stride + j] = -(s1 - g1) / 6;
+  out[3 * stride + j] = g0 / 24 + g1 / 12 + g2 / 6;
+  out[4 * stride + j] = g0 / 24 - g1 / 12 + g2 / 6;
+  out[5 * stride + j] = g2;
+}
+
+/** Gᵀ·(s0..s5) (3 values) into out[0], out[stride], out[2·stride] from offset `o`. */
+function gtVector(s0: number, s1: number, s2: number, s3: number, s4: number, s5: number, out: Float64Array, o: number, stride: number): void {
+  out[o] = s0 / 4 - (s1 + s2) / 6 + (s3 + s4) / 24;
+  out[o + stride] = (s2 - s1) / 6 + (s3 - s4) / 12;
+  out[o + 2 * stride] = (s3 + s4 - s1 - s2) / 6 + s5;
+}
+
 /** gw[gi·Og + m, c] = Gᵀ·S[gi][·][m][c]·G for the transformed-domain sums S[gi][ξ][m (Ogp)][c (Cgp)]. */
 export function winogradWeightGradFinish(S: ArrayLike<number>, G: number, Og: number, Cg: number, Ogp: number, Cgp: number, gw: FloatArray): void {
-  const s = new Float64Array(36);
+  const st = Ogp * Cgp;
+  const t = new Float64Array(18);
   const out = new Float64Array(9);
-  // Gᵀ (3×6)
-  const GT: number[] = [];
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 6; j++) GT.push(WINOGRAD_G[j * 3 + i]!);
   for (let gi = 0; gi < G; gi++) {
     for (let m = 0; m < Og; m++) {
       for (let c = 0; c < Cg; c++) {
-        for (let xi = 0; xi < 36; xi++) s[xi] = S[((gi * 36 + xi) * Ogp + m) * Cgp + c]!;
-        sandwich(GT, 3, 6, s, 6, GT, 3, out);
+        const b = gi * 36 * st + m * Cgp + c;
+        // t (3×6) = Gᵀ·S: column j of S is S[(6i + j)] over i
+        for (let j = 0; j < 6; j++) {
+          const q = b + j * st;
+          gtVector(S[q]!, S[q + 6 * st]!, S[q + 12 * st]!, S[q + 18 * st]!, S[q + 24 * st]!, S[q + 30 * st]!, t, j, 6);
+        }
+        // gw = t·G: row a of gw = Gᵀ·t[a][·]
+        for (let a = 0; a < 3; a++) {
+          const r = 6 * a;
+          gtVector(t[r]!, t[r + 1]!, t[r + 2]!, t[r + 3]!, t[r + 4]!, t[r + 5]!, out, 3 * a, 1);
+        }
         const d = ((gi * Og + m) * Cg + c) * 9;
         for (let q = 0; q < 9; q++) gw[d + q] = out[q]!;
       }

@@ -8,6 +8,7 @@
 import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
 import type { WasmRuntime } from "./loader.js";
 import { winogradKernelTransform, winogradWeightGradFinish } from "../ref/winograd.js";
+import { winogradKernelTransform, winogradWeightGradFinish } from "../ref/winograd.js";
 
 /** Floats per chunk for streaming kernels (64 KiB per array: in and out stay in L2). */
 export const CHUNK = 16384;
@@ -494,6 +495,151 @@ export function winogradWeightGradWasm(
       }
       e.wgZeroLanes(pV, 36 * Cgp, Tp, nI * T1);
       e.wgZeroLanes(pYt, 36 * Ogp, Tp, nI * T1);
+      e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp);
+    }
+    S.set(f.subarray(pS >> 2, (pS >> 2) + 36 * Ogp * Cgp), gi * 36 * Ogp * Cgp);
+  }
+  winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Winograd F(4×4, 3×3) convolutions (assembly/winograd.ts). The data stays in the arena from the
+// input transform through the 36 products to the output transform; images are copied in and out one
+// block at a time (about WINOGRAD_TILE_BLOCK tiles, so that V and M stay in L2).
+
+/** Tiles per block of images in the Winograd kernels (at least one image per block). */
+export let WINOGRAD_TILE_BLOCK = 128;
+
+/** Overrides {@link WINOGRAD_TILE_BLOCK} (tuning and tests). */
+export function setWinogradTileBlock(tiles: number): void {
+  WINOGRAD_TILE_BLOCK = tiles;
+}
+
+interface WinogradPlan {
+  th: number;
+  tw: number;
+  T1: number;
+  nb: number;
+  Tp: number;
+  Wq: number;
+  Hp: number;
+}
+
+function winogradPlan(N: number, oh: number, ow: number): WinogradPlan {
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  const T1 = th * tw;
+  const nb = Math.max(1, Math.min(N, Math.floor(WINOGRAD_TILE_BLOCK / T1)));
+  const Tp = Math.ceil((nb * T1 + 3) / 8) * 8;
+  return { th, tw, T1, nb, Tp, Wq: 16 * Math.ceil(tw / 4) + 4, Hp: 4 * th + 2 };
+}
+
+/** y = conv2d(x, w) + b (3×3, stride 1, zero padding ph/pw, G groups), float32. See winogradConv3x3Ref. */
+export function winogradConvWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  y: Float32Array,
+  N: number,
+  G: number,
+  Cg: number,
+  Og: number,
+  H: number,
+  W: number,
+  oh: number,
+  ow: number,
+  ph: number,
+  pw: number,
+): void {
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const U = winogradKernelTransform(w, G, Og, Cg, Ogp) as Float32Array;
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  rt.reset();
+  const pU = rt.alloc(36 * Ogp * Cg * 4);
+  const pV = rt.alloc(36 * Cg * Tp * 4);
+  const pM = rt.alloc(36 * Ogp * Tp * 4);
+  const pX = rt.alloc(nb * xs * 4);
+  const pY = rt.alloc(nb * ys * 4);
+  const pXp = rt.alloc(Hp * Wq * 4);
+  const pTb = rt.alloc(6 * Wq * 4);
+  const pB = rt.alloc(Math.max(Og, 1) * 4);
+  const f = rt.f32;
+  for (let gi = 0; gi < G; gi++) {
+    f.set(U.subarray(gi * 36 * Ogp * Cg, (gi + 1) * 36 * Ogp * Cg), pU >> 2);
+    if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      const nI = Math.min(nb, N - n0);
+      for (let k = 0; k < nI; k++) {
+        const src = ((n0 + k) * G + gi) * xs;
+        f.set(x.subarray(src, src + xs), (pX >> 2) + k * xs);
+        e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cg, Tp, k * T1);
+      }
+      e.wgGemmF32(pU, pV, pM, Ogp, Cg, Cg, Tp);
+      for (let k = 0; k < nI; k++) {
+        e.wgOutputF32(pM, Ogp, Tp, k * T1, th, tw, pY + k * ys * 4, Og, oh, ow, pB, b === null ? 0 : 1);
+        const dst = ((n0 + k) * G + gi) * ys;
+        y.set(f.subarray((pY >> 2) + k * ys, (pY >> 2) + (k + 1) * ys), dst);
+      }
+    }
+  }
+}
+
+/** gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConvWasm}, float32. */
+export function winogradWeightGradWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  gy: Float32Array,
+  gw: Float32Array,
+  N: number,
+  G: number,
+  Cg: number,
+  Og: number,
+  H: number,
+  W: number,
+  oh: number,
+  ow: number,
+  ph: number,
+  pw: number,
+): void {
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const Cgp = pad4(Cg);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  const Wg = 16 * Math.ceil(tw / 4);
+  rt.reset();
+  const pV = rt.alloc(36 * Cgp * Tp * 4);
+  const pYt = rt.alloc(36 * Ogp * Tp * 4);
+  const pS = rt.alloc(36 * Ogp * Cgp * 4);
+  const pX = rt.alloc(nb * xs * 4);
+  const pG = rt.alloc(nb * ys * 4);
+  const pXp = rt.alloc(Hp * Wq * 4);
+  const pTb = rt.alloc(6 * Wq * 4);
+  const pGp = rt.alloc(4 * th * Wg * 4);
+  const f = rt.f32;
+  const S = new Float32Array(G * 36 * Ogp * Cgp);
+  e.wgZero(pV, 36 * Cgp * Tp);
+  e.wgZero(pYt, 36 * Ogp * Tp);
+  for (let gi = 0; gi < G; gi++) {
+    e.wgZero(pS, 36 * Ogp * Cgp);
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      const nI = Math.min(nb, N - n0);
+      for (let k = 0; k < nI; k++) {
+        const sx = ((n0 + k) * G + gi) * xs;
+        f.set(x.subarray(sx, sx + xs), (pX >> 2) + k * xs);
+        e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cgp, Tp, k * T1);
+        const sy = ((n0 + k) * G + gi) * ys;
+        f.set(gy.subarray(sy, sy + ys), (pG >> 2) + k * ys);
+        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ogp, Tp, k * T1);
+      }
+      // lanes past the block's tiles: zero in Y (its spill there is a transform of zeros), so V's may hold anything
+      // finite; only a short last block leaves earlier tiles in Y's lanes
+      if (nI < nb) e.wgZeroLanes(pYt, 36 * Ogp, Tp, nI * T1);
       e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp);
     }
     S.set(f.subarray(pS >> 2, (pS >> 2) + 36 * Ogp * Cgp), gi * 36 * Ogp * Cgp);

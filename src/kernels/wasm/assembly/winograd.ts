@@ -11,21 +11,13 @@ import { madd } from "./math";
 const WS: usize = memory.data(24 * 16, 16);
 const RS: usize = memory.data(4 * 16, 16);
 
+/** Copies n floats from src to dst (v128 body, scalar tail; memory.copy is a call per row in V8). */
 // @ts-ignore: decorator
-@inline function tr0(a: v128, b: v128, c: v128, d: v128): v128 {
-  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 0, 4, 1, 5), 0, 2);
-}
-// @ts-ignore: decorator
-@inline function tr1(a: v128, b: v128, c: v128, d: v128): v128 {
-  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 0, 4, 1, 5), 1, 3);
-}
-// @ts-ignore: decorator
-@inline function tr2(a: v128, b: v128, c: v128, d: v128): v128 {
-  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 2, 6, 3, 7), v128.shuffle<i32>(c, d, 2, 6, 3, 7), 0, 2);
-}
-// @ts-ignore: decorator
-@inline function tr3(a: v128, b: v128, c: v128, d: v128): v128 {
-  return v128.shuffle<i64>(v128.shuffle<i32>(a, b, 2, 6, 3, 7), v128.shuffle<i32>(c, d, 2, 6, 3, 7), 1, 3);
+@inline function copyRow(dst: usize, src: usize, n: i32): void {
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o + 16 <= nb; o += 16) v128.store(dst + o, v128.load(src + o));
+  for (; o < nb; o += 4) store<f32>(dst + o, load<f32>(src + o));
 }
 
 /**
@@ -80,7 +72,7 @@ export function wgInputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, t
   for (let c = 0; c < C; c++) {
     const src = x + <usize>c * plane;
     for (let i = 0; i < rows; i++) {
-      memory.copy(xp + <usize>(ph + i) * rowB + (<usize>pw << 2), src + (<usize>(i * W) << 2), <usize>W << 2);
+      copyRow(xp + <usize>(ph + i) * rowB + (<usize>pw << 2), src + (<usize>(i * W) << 2), W);
     }
     const vc = V + ((<usize>c * <usize>Tp + <usize>t0) << 2);
     for (let ty = 0; ty < th; ty++) {
@@ -100,10 +92,14 @@ export function wgInputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, t
           const q2 = v128.load(p, 32);
           const q3 = v128.load(p, 48);
           const q4 = v128.load(p, 64);
-          const c0 = tr0(q0, q1, q2, q3);
-          const c1 = tr1(q0, q1, q2, q3);
-          const c2 = tr2(q0, q1, q2, q3);
-          const c3 = tr3(q0, q1, q2, q3);
+          const l01 = v128.shuffle<i32>(q0, q1, 0, 4, 1, 5);
+          const l23 = v128.shuffle<i32>(q2, q3, 0, 4, 1, 5);
+          const h01 = v128.shuffle<i32>(q0, q1, 2, 6, 3, 7);
+          const h23 = v128.shuffle<i32>(q2, q3, 2, 6, 3, 7);
+          const c0 = v128.shuffle<i64>(l01, l23, 0, 2);
+          const c1 = v128.shuffle<i64>(l01, l23, 1, 3);
+          const c2 = v128.shuffle<i64>(h01, h23, 0, 2);
+          const c3 = v128.shuffle<i64>(h01, h23, 1, 3);
           const c4 = v128.shuffle<f32>(c0, q4, 1, 2, 3, 4);
           const c5 = v128.shuffle<f32>(c1, q4, 1, 2, 3, 5);
           bt6(c0, c1, c2, c3, c4, c5, dst0 + <usize>(6 * i) * stV, stV);
@@ -127,7 +123,7 @@ export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: 
   const plane = <usize>(oh * ow) << 2;
   for (let m = 0; m < Og; m++) {
     const src = gy + <usize>m * plane;
-    for (let i = 0; i < oh; i++) memory.copy(gp + <usize>i * rowB, src + (<usize>(i * ow) << 2), <usize>ow << 2);
+    for (let i = 0; i < oh; i++) copyRow(gp + <usize>i * rowB, src + (<usize>(i * ow) << 2), ow);
     const ym = Y + ((<usize>m * <usize>Tp + <usize>t0) << 2);
     for (let ty = 0; ty < th; ty++) {
       const base = gp + <usize>(4 * ty) * rowB;
@@ -143,7 +139,18 @@ export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: 
           const q1 = v128.load(p, 16);
           const q2 = v128.load(p, 32);
           const q3 = v128.load(p, 48);
-          a6(tr0(q0, q1, q2, q3), tr1(q0, q1, q2, q3), tr2(q0, q1, q2, q3), tr3(q0, q1, q2, q3), dst0 + <usize>(6 * i) * stY, stY);
+          const l01 = v128.shuffle<i32>(q0, q1, 0, 4, 1, 5);
+          const l23 = v128.shuffle<i32>(q2, q3, 0, 4, 1, 5);
+          const h01 = v128.shuffle<i32>(q0, q1, 2, 6, 3, 7);
+          const h23 = v128.shuffle<i32>(q2, q3, 2, 6, 3, 7);
+          a6(
+            v128.shuffle<i64>(l01, l23, 0, 2),
+            v128.shuffle<i64>(l01, l23, 1, 3),
+            v128.shuffle<i64>(h01, h23, 0, 2),
+            v128.shuffle<i64>(h01, h23, 1, 3),
+            dst0 + <usize>(6 * i) * stY,
+            stY,
+          );
         }
       }
     }
@@ -154,7 +161,10 @@ export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: 
 export function wgZeroLanes(P: usize, rows: i32, Tp: i32, T: i32): void {
   const n = <usize>(Tp - T) << 2;
   if (n == 0) return;
-  for (let r = 0; r < rows; r++) memory.fill(P + ((<usize>r * <usize>Tp + <usize>T) << 2), 0, n);
+  for (let r = 0; r < rows; r++) {
+    const p = P + ((<usize>r * <usize>Tp + <usize>T) << 2);
+    for (let o: usize = 0; o < n; o += 4) store<f32>(p + o, 0);
+  }
 }
 
 /** Zeroes n floats at p. */
@@ -329,17 +339,25 @@ export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i3
           const p3 = f32x4.add(v128.load(RS, 48), bv);
           const dstRow = ym + <usize>row * rowY;
           const col0 = 16 * g;
+          const l01 = v128.shuffle<i32>(p0, p1, 0, 4, 1, 5);
+          const l23 = v128.shuffle<i32>(p2, p3, 0, 4, 1, 5);
+          const h01 = v128.shuffle<i32>(p0, p1, 2, 6, 3, 7);
+          const h23 = v128.shuffle<i32>(p2, p3, 2, 6, 3, 7);
+          const r0 = v128.shuffle<i64>(l01, l23, 0, 2);
+          const r1 = v128.shuffle<i64>(l01, l23, 1, 3);
+          const r2 = v128.shuffle<i64>(h01, h23, 0, 2);
+          const r3 = v128.shuffle<i64>(h01, h23, 1, 3);
           if (nt == 4 && col0 + 16 <= ow) {
             const d = dstRow + (<usize>col0 << 2);
-            v128.store(d, tr0(p0, p1, p2, p3));
-            v128.store(d, tr1(p0, p1, p2, p3), 16);
-            v128.store(d, tr2(p0, p1, p2, p3), 32);
-            v128.store(d, tr3(p0, p1, p2, p3), 48);
+            v128.store(d, r0);
+            v128.store(d, r1, 16);
+            v128.store(d, r2, 32);
+            v128.store(d, r3, 48);
           } else {
-            v128.store(RS, tr0(p0, p1, p2, p3));
-            v128.store(RS, tr1(p0, p1, p2, p3), 16);
-            v128.store(RS, tr2(p0, p1, p2, p3), 32);
-            v128.store(RS, tr3(p0, p1, p2, p3), 48);
+            v128.store(RS, r0);
+            v128.store(RS, r1, 16);
+            v128.store(RS, r2, 32);
+            v128.store(RS, r3, 48);
             const n = min(4 * nt, ow - col0);
             for (let e = 0; e < n; e++) store<f32>(dstRow + (<usize>(col0 + e) << 2), load<f32>(RS + (<usize>e << 2)));
           }
