@@ -32,8 +32,6 @@ import {
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
 import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 import { winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
-import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
-import { winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
 import { type AdamConsts, adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "./ref/train.js";
 import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, spmmWideWasm, transposeWasm } from "./wasm/train.js";
 import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "./ref/train.js";
@@ -666,67 +664,4 @@ export function dropoutMask(d: FloatArray, mask: FloatArray | null, out: FloatAr
   }
   last = "ref";
   dropoutMaskRef(d, mask, out, n, seed, p, relu);
-}
-
-/**
- * y = conv2d(x, w) + b for a 3×3 kernel, stride 1, zero padding (ph, pw) before each axis, `G`
- * groups of Cg input and Og output channels, by Winograd F(4×4, 3×3): x [N, G·Cg, H, W], w
- * [G·Og, Cg, 3, 3], y [N, G·Og, oh, ow]; `b` may be null. Float32 runs in WASM (the data stays in
- * the module's memory from transform to inverse transform); float64 runs the reference.
- */
-export function winogradConv3x3(
-  x: FloatArray,
-  w: FloatArray,
-  b: FloatArray | null,
-  y: FloatArray,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
-): void {
-  const all32 = f32(x) && f32(w) && f32(y) && (b === null || f32(b));
-  const rt = all32 ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : noWasm();
-  if (rt) {
-    try {
-      winogradConvWasm(rt, x as Float32Array, w as Float32Array, b as Float32Array | null, y as Float32Array, N, G, Cg, Og, H, W, oh, ow, ph, pw);
-      return;
-    } catch (e) {
-      if (!isOom(e)) throw e;
-    }
-  }
-  winogradConv3x3Ref(x, w, b, y, N, G, Cg, Og, H, W, oh, ow, ph, pw);
-}
-
-/** gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3} (overwrites gw). */
-export function winogradWeightGrad3x3(
-  x: FloatArray,
-  gy: FloatArray,
-  gw: FloatArray,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
-): void {
-  const rt = f32(x) && f32(gy) && f32(gw) ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : noWasm();
-  if (rt) {
-    try {
-      winogradWeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, N, G, Cg, Og, H, W, oh, ow, ph, pw);
-      return;
-    } catch (e) {
-      if (!isOom(e)) throw e;
-    }
-  }
-  winogradWeightGrad3x3Ref(x, gy, gw, N, G, Cg, Og, H, W, oh, ow, ph, pw);
 }
