@@ -193,6 +193,17 @@ export function nodePermutationAction(): Action<Int32Array, Tensor> {
  * everything else (edge attributes, graph-level values) is kept. Returns a plain object of the same
  * keys; a class instance is rebuilt with its prototype and without cached views (fields starting
  * with `_`).
+ *
+ * ```ts
+ * // a node classifier is permutation equivariant; a graph classifier (with its readout) invariant
+ * const graph = { x, edgeIndex, batch };
+ * checkEquivariance((g) => gcn.forward(g.x, g.edgeIndex), {
+ *   group: Sn(x.shape[0]), inputAction: graphPermutationAction(), outputAction: nodePermutationAction(), inputs: [graph],
+ * });
+ * checkEquivariance((g) => gin.forward(g.x, g.edgeIndex, g.batch), { group: Sn(x.shape[0]), inputAction: graphPermutationAction(), inputs: [graph] });
+ * ```
+ * Throws when x, pos, h, vel or batch (or the given `nodeKeys`) do not have one row per node of the
+ * permutation.
  */
 export function graphPermutationAction<T extends object>(opts: { nodeKeys?: string[]; edgeIndexKey?: string } = {}): Action<Int32Array, T> {
   const edgeKey = opts.edgeIndexKey ?? "edgeIndex";
