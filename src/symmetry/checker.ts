@@ -7,8 +7,15 @@
  * ```ts
  * // a p4 model on images [B, C, H, W] is invariant to 90° rotations:
  * assertEquivariant((x) => model.forward(x), { group: p4(), inputAction: gridAction(p4()), inputs: [x] });
- * // a graph layer is permutation equivariant:
- * checkEquivariance((x) => conv.forward(x, edgeIndex) , ...)  // see graphPermutationAction
+ * // a graph layer is permutation equivariant (the action permutes x and relabels edgeIndex):
+ * checkEquivariance((g) => conv.forward(g.x, g.edgeIndex), {
+ *   group: Sn(x.shape[0]), inputAction: graphPermutationAction(), outputAction: nodePermutationAction(),
+ *   inputs: [{ x, edgeIndex }],
+ * });
+ * // a readout is invariant: leave out outputAction
+ * checkEquivariance((g) => globalAddPool(conv.forward(g.x, g.edgeIndex)), {
+ *   group: Sn(x.shape[0]), inputAction: graphPermutationAction(), inputs: [{ x, edgeIndex }],
+ * });
  * ```
  */
 import { ErlangenError } from "../tensor/errors.js";
