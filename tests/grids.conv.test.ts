@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { getKernelBackend, setKernelBackend } from "../src/kernels/index.js";
 import {
   conv1d,
   conv2d,
@@ -354,4 +355,53 @@ describe("Winograd F(2×2, 3×3) path (3×3, stride 1, ≥ 8 channels per group)
     const d = (shape: number[]) => randn(shape, { generator: g, dtype: "float64" }).requiresGrad_();
     gradcheck((x, w, b) => conv2d(x!, w!, b!, { padding: 1 }), [d([1, 8, 3, 4]), d([8, 8, 3, 3]), d([8])]);
   });
+});
+
+describe("Winograd F(4×4, 3×3) float32 path (WASM SIMD, reference twin under the ref backend)", () => {
+  /** Max |a − b| over max |b|. */
+  function relDiff(a: Tensor, b: Tensor): number {
+    let num = 0;
+    let den = 0;
+    const ad = a.data;
+    const bd = b.data;
+    for (let i = 0; i < bd.length; i++) {
+      num = Math.max(num, Math.abs(ad[i]! - bd[i]!));
+      den = Math.max(den, Math.abs(bd[i]!));
+    }
+    return num / den;
+  }
+  for (const backend of ["auto", "ref"] as const) {
+    it(`forward and all three gradients agree with float64 to 1e-4 (${backend} kernels)`, () => {
+      const prev = getKernelBackend();
+      setKernelBackend(backend);
+      try {
+        const g = new Generator(31);
+        for (const [shape, groups, padding] of [
+          [[2, 32, 28, 28], 1, 1],
+          [[3, 18, 11, 13], 2, [2, 1]],
+        ] as const) {
+          const [N, C, H, W] = shape;
+          const O = groups === 1 ? 32 : 10;
+          const x64 = randn([N, C, H, W], { generator: g, dtype: "float64" });
+          const w64 = randn([O, C / groups, 3, 3], { generator: g, dtype: "float64", std: 0.1 });
+          const b64 = randn([O], { generator: g, dtype: "float64" });
+          const run = (dt: "float32" | "float64") => {
+            const cast = (t: Tensor) => (dt === "float32" ? t.float() : t.double());
+            const x = cast(x64).requiresGrad_();
+            const w = cast(w64).requiresGrad_();
+            const b = cast(b64).requiresGrad_();
+            const y = conv2d(x, w, b, { padding: padding as number | number[], groups });
+            const gy = cast(y.detach().double().mul(0.5).sin());
+            y.backward(gy);
+            return [y, x.grad!, w.grad!, b.grad!];
+          };
+          const r32 = run("float32");
+          const r64 = run("float64");
+          for (let i = 0; i < 4; i++) expect(relDiff(r32[i]!.double(), r64[i]!), `${JSON.stringify(shape)} output ${i}`).toBeLessThan(1e-4);
+        }
+      } finally {
+        setKernelBackend(prev);
+      }
+    });
+  }
 });
