@@ -527,7 +527,7 @@ export type { CsrTransposeArrays };
 /**
  * Sparse-input linear map: out[rows×F] = A·Wᵀ (+ bias) for CSR A [rows×inF] (`values` null: all
  * ones) and W [F×inF], as one WASM call (transpose, column-blocked product, bias) for float32 with
- * F a multiple of 16 above 16; stored zeros of A are skipped. Returns false, computing nothing, for
+ * F a multiple of 16; stored zeros of A are skipped. Returns false, computing nothing, for
  * other cases (the caller then composes `transpose2d`, `spmmCsrWide` and `binary`).
  */
 export function sparseLinear(
@@ -541,7 +541,7 @@ export function sparseLinear(
   bias: FloatArray | null,
   out: FloatArray,
 ): boolean {
-  const ok = F > 16 && F % 16 === 0 && f32(W) && f32(out) && (values === null || f32(values)) && (bias === null || f32(bias));
+  const ok = F >= 16 && F % 16 === 0 && f32(W) && f32(out) && (values === null || f32(values)) && (bias === null || f32(bias));
   const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : null;
   if (rt === null || !hasSparseLinearWasm(rt)) return false;
   try {
@@ -571,7 +571,7 @@ export function sparseLinearGrad(
   dW: FloatArray | null,
   db: FloatArray | null,
 ): boolean {
-  const ok = F > 16 && F % 16 === 0 && f32(G) && (values === null || f32(values)) && (dW === null || f32(dW)) && (db === null || f32(db));
+  const ok = F >= 16 && F % 16 === 0 && f32(G) && (values === null || f32(values)) && (dW === null || f32(dW)) && (db === null || f32(db));
   const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : null;
   if (rt === null || !hasSparseLinearWasm(rt)) return false;
   try {

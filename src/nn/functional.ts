@@ -225,7 +225,7 @@ function sparseLinear(x: SparseMatrix, weight: Tensor, bias: Tensor | null): Ten
   const dtype = weight.dtype;
   const vals = x.values === null ? null : ((x.values.dtype === dtype ? x.values : x.values.cast(dtype)).data as FloatArray);
   const out = allocate(dtype, N * outF) as FloatArray;
-  // one fused kernel call where it applies (float32, outF a multiple of 16 above 16), else composed
+  // one fused kernel call where it applies (float32, outF a multiple of 16), else composed
   const fused = sparseLinearKernel(x.rowPtr, x.col, vals, N, weight.data as FloatArray, outF, inF, bias === null ? null : (bias.data as FloatArray), out);
   if (!fused) {
     const wt = allocate(dtype, inF * outF) as FloatArray;
