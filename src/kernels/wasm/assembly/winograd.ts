@@ -230,10 +230,12 @@ export function wgGemmF32(U: usize, V: usize, M: usize, Ogp: i32, Cg: i32, Cs: i
   }
 }
 
+/** (Σ lanes of a, Σ lanes of b, Σ lanes of c, Σ lanes of d): a 4×4 transpose folded into the adds. */
 // @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.add(s, v128.shuffle<f32>(s, s, 1, 0, 3, 2)), 0);
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<i64>(ab, cd, 0, 2), v128.shuffle<i64>(ab, cd, 1, 3));
 }
 
 /**
@@ -280,15 +282,8 @@ export function wgDotF32(Y: usize, V: usize, S: usize, Ogp: i32, Cgp: i32, Tp: i
         }
         const d0 = Sx + ((<usize>m * <usize>Cgp + <usize>c) << 2);
         const d1 = d0 + (<usize>Cgp << 2);
-        // 4×4 transposes + adds would be faster; these run once per (m, c) block and image block
-        store<f32>(d0, load<f32>(d0) + hsum(s00));
-        store<f32>(d0 + 4, load<f32>(d0 + 4) + hsum(s01));
-        store<f32>(d0 + 8, load<f32>(d0 + 8) + hsum(s02));
-        store<f32>(d0 + 12, load<f32>(d0 + 12) + hsum(s03));
-        store<f32>(d1, load<f32>(d1) + hsum(s10));
-        store<f32>(d1 + 4, load<f32>(d1 + 4) + hsum(s11));
-        store<f32>(d1 + 8, load<f32>(d1 + 8) + hsum(s12));
-        store<f32>(d1 + 12, load<f32>(d1 + 12) + hsum(s13));
+        v128.store(d0, f32x4.add(v128.load(d0), hsum4(s00, s01, s02, s03)));
+        v128.store(d1, f32x4.add(v128.load(d1), hsum4(s10, s11, s12, s13)));
       }
     }
   }
