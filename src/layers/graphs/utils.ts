@@ -4,6 +4,7 @@
  * edge weights/attributes that travel with the edges are moved with differentiable tensor ops.
  * The public graph utilities with PyG's names live in `domains/graph/utils.ts`.
  */
+import { dropoutMask, type FloatArray } from "../../kernels/index.js";
 import { glorot, kaimingUniform, uniform, zeros } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
@@ -50,8 +51,7 @@ export function fastDropout(a: Tensor, p: number, training = true, generator?: G
   const out = allocate(a.dtype, n);
   // the mask is kept only for a backward pass (else the loop writes it into `out`, then overwrites it)
   const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
-  if (a.dtype === "float32") dropoutMask32(a.data as Float32Array, mask as Float32Array, out as Float32Array, n, seed, p, false);
-  else dropoutMask64(a.data as Float64Array, mask as Float64Array, out as Float64Array, n, seed, p, false);
+  dropoutMask(a.data as FloatArray, mask === out ? null : (mask as FloatArray), out as FloatArray, n, seed, p, false);
   if (mask === out) return new Tensor(out, a.shape, a.dtype);
   const m = new Tensor(mask, a.shape, a.dtype);
   return record("dropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
@@ -71,81 +71,10 @@ export function reluDropout(a: Tensor, p: number, training = true, generator?: G
   const n = a.size;
   const out = allocate(a.dtype, n);
   const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
-  if (a.dtype === "float32") dropoutMask32(a.data as Float32Array, mask as Float32Array, out as Float32Array, n, seed, p, true);
-  else dropoutMask64(a.data as Float64Array, mask as Float64Array, out as Float64Array, n, seed, p, true);
+  dropoutMask(a.data as FloatArray, mask === out ? null : (mask as FloatArray), out as FloatArray, n, seed, p, true);
   if (mask === out) return new Tensor(out, a.shape, a.dtype);
   const m = new Tensor(mask, a.shape, a.dtype);
   return record("reluDropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
-}
-
-// The mask loops, one per array type so that each stays monomorphic. Keep-or-drop is looked up in a
-// table indexed by the sign of (draw − threshold) — branch-free and cheaper than int-to-float
-// conversions; with `relu` the index also carries 2·[x > 0] (table [0, 0, 0, scale]), again without
-// a branch (a data-dependent branch here mispredicts half the time).
-function dropoutMask32(d: Float32Array, mask: Float32Array, out: Float32Array, n: number, seed: readonly number[], p: number, relu: boolean): void {
-  let s0 = seed[0]!;
-  let s1 = seed[1]!;
-  let s2 = seed[2]!;
-  let s3 = seed[3]!;
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-  const thr = Math.floor(p * 65536);
-  const k = new Float32Array(4);
-  k[1] = relu ? 0 : 1 / (1 - p);
-  k[3] = 1 / (1 - p);
-  for (let i = 0; i < n; i += 2) {
-    const m5 = Math.imul(s1, 5);
-    const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-    const d0 = d[i]!;
-    const k0 = k[(((r & 0xffff) - thr) >> 31) + 1 + (relu ? +(d0 > 0) << 1 : 0)]!;
-    mask[i] = k0;
-    out[i] = d0 * k0;
-    if (i + 1 < n) {
-      const d1 = d[i + 1]!;
-      const k1 = k[(((r >>> 16) - thr) >> 31) + 1 + (relu ? +(d1 > 0) << 1 : 0)]!;
-      mask[i + 1] = k1;
-      out[i + 1] = d1 * k1;
-    }
-  }
-}
-
-function dropoutMask64(d: Float64Array, mask: Float64Array, out: Float64Array, n: number, seed: readonly number[], p: number, relu: boolean): void {
-  let s0 = seed[0]!;
-  let s1 = seed[1]!;
-  let s2 = seed[2]!;
-  let s3 = seed[3]!;
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-  const thr = Math.floor(p * 65536);
-  const k = new Float64Array(4);
-  k[1] = relu ? 0 : 1 / (1 - p);
-  k[3] = 1 / (1 - p);
-  for (let i = 0; i < n; i += 2) {
-    const m5 = Math.imul(s1, 5);
-    const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-    const d0 = d[i]!;
-    const k0 = k[(((r & 0xffff) - thr) >> 31) + 1 + (relu ? +(d0 > 0) << 1 : 0)]!;
-    mask[i] = k0;
-    out[i] = d0 * k0;
-    if (i + 1 < n) {
-      const d1 = d[i + 1]!;
-      const k1 = k[(((r >>> 16) - thr) >> 31) + 1 + (relu ? +(d1 > 0) << 1 : 0)]!;
-      mask[i + 1] = k1;
-      out[i + 1] = d1 * k1;
-    }
-  }
 }
 
 /** An activation: a name (`relu`, `elu`, `leakyRelu`, `gelu`, `silu`, `tanh`, `sigmoid`, `identity`), a function, or null (identity). */
