@@ -326,12 +326,20 @@ export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i3
         for (let o = 0; o < 4; o++) {
           const row = 4 * ty + o;
           if (row >= oh) break;
+          // the row pass Aᵀ·WS[o] kept in registers (at4 without its stores), bias added
           const w = WS + <usize>o * 96;
-          at4(v128.load(w), v128.load(w, 16), v128.load(w, 32), v128.load(w, 48), v128.load(w, 64), v128.load(w, 80), RS, 16);
-          const p0 = f32x4.add(v128.load(RS), bv);
-          const p1 = f32x4.add(v128.load(RS, 16), bv);
-          const p2 = f32x4.add(v128.load(RS, 32), bv);
-          const p3 = f32x4.add(v128.load(RS, 48), bv);
+          const w1 = v128.load(w, 16);
+          const w2 = v128.load(w, 32);
+          const w3 = v128.load(w, 48);
+          const w4 = v128.load(w, 64);
+          const s12 = f32x4.add(w1, w2);
+          const d12 = f32x4.sub(w1, w2);
+          const s34 = f32x4.add(w3, w4);
+          const d34 = f32x4.sub(w3, w4);
+          const p0 = f32x4.add(f32x4.add(v128.load(w), bv), f32x4.add(s12, s34));
+          const p1 = f32x4.add(f32x4.add(d12, bv), f32x4.mul(f32x4.splat(2), d34));
+          const p2 = f32x4.add(f32x4.add(s12, bv), f32x4.mul(f32x4.splat(4), s34));
+          const p3 = f32x4.add(f32x4.add(d12, f32x4.add(v128.load(w, 80), bv)), f32x4.mul(f32x4.splat(8), d34));
           const dstRow = ym + <usize>row * rowY;
           const col0 = 16 * g;
           const l01 = v128.shuffle<i32>(p0, p1, 0, 4, 1, 5);
@@ -342,19 +350,20 @@ export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i3
           const r1 = v128.shuffle<i64>(l01, l23, 1, 3);
           const r2 = v128.shuffle<i64>(h01, h23, 0, 2);
           const r3 = v128.shuffle<i64>(h01, h23, 1, 3);
-          if (nt == 4 && col0 + 16 <= ow) {
-            const d = dstRow + (<usize>col0 << 2);
-            v128.store(d, r0);
-            v128.store(d, r1, 16);
-            v128.store(d, r2, 32);
-            v128.store(d, r3, 48);
-          } else {
+          // whole groups of 4 columns as vectors (a short last tile group too), the rest of the row one by one
+          const d = dstRow + (<usize>col0 << 2);
+          const n = min(4 * nt, ow - col0);
+          if (n >= 4) v128.store(d, r0);
+          if (n >= 8) v128.store(d, r1, 16);
+          if (n >= 12) v128.store(d, r2, 32);
+          if (n >= 16) v128.store(d, r3, 48);
+          const full = n & ~3;
+          if (full < n) {
             v128.store(RS, r0);
             v128.store(RS, r1, 16);
             v128.store(RS, r2, 32);
             v128.store(RS, r3, 48);
-            const n = min(4 * nt, ow - col0);
-            for (let e = 0; e < n; e++) store<f32>(dstRow + (<usize>(col0 + e) << 2), load<f32>(RS + (<usize>e << 2)));
+            for (let e = full; e < n; e++) store<f32>(d + (<usize>e << 2), load<f32>(RS + (<usize>e << 2)));
           }
         }
       }
