@@ -129,30 +129,20 @@ describe("steerable kernel basis", () => {
     expect(worst).toBeLessThan(1e-12);
   });
 
-  it("builds typical bases fast and caches them", () => {
+  it("builds typical bases and caches them (timings are in bench/steerable.ts)", () => {
     clearKernelBasisCache();
     const c8 = Cn(8);
-    const t0 = performance.now();
     const b = kernelBasis(c8, regular(c8), regular(c8), 5);
-    const ms = performance.now() - t0;
     const d4 = Dn(4);
-    const t1 = performance.now();
     const bd = kernelBasis(d4, regular(d4), regular(d4), 5);
-    const msD = performance.now() - t1;
     const so2 = new SO2();
     const rep = directSum(trivial(so2), so2Irrep(so2, 1), so2Irrep(so2, 2), so2Irrep(so2, 3));
-    const t2 = performance.now();
     const bs = kernelBasis(so2, rep, rep, 7);
-    const msS = performance.now() - t2;
-    console.log(
-      `basis build: C8 regular→regular k=5: ${ms.toFixed(1)} ms (${b.size} filters); D4 regular→regular k=5: ${msD.toFixed(1)} ms (${bd.size}); SO(2) irreps 0..3 k=7: ${msS.toFixed(1)} ms (${bs.size})`,
-    );
-    // the budget is 100 ms on an idle core; the bound here leaves room for a loaded CI machine
-    expect(ms).toBeLessThan(2000);
-    expect(msS).toBeLessThan(2000);
-    const t3 = performance.now();
+    expect(b.size).toBeGreaterThan(0);
+    expect(bd.size).toBeGreaterThan(0);
+    expect(bs.size).toBeGreaterThan(0);
+    // a second request is served from the cache: the same object
     expect(kernelBasis(c8, regular(c8), regular(c8), 5)).toBe(b);
-    expect(performance.now() - t3).toBeLessThan(5);
   });
 
   it("the factored form reproduces the sampled basis, and R2Conv's filter through it matches coef · sampled (values and gradients)", () => {
@@ -203,7 +193,7 @@ describe("steerable kernel basis", () => {
     expect(gerr).toBeLessThan(1e-9);
   });
 
-  it("builds the bases of D16 regular fields (k = 7) in well under a second of CPU time", () => {
+  it("builds the bases of D16 regular fields (k = 7) (timed in bench/steerable.ts)", () => {
     clearKernelBasisCache();
     const g = Dn(16);
     const t = FieldType.repeat(g, regular(g), 8);
@@ -212,8 +202,6 @@ describe("steerable kernel basis", () => {
     const c = process.cpuUsage(c0);
     const ms = (c.user + c.system) / 1000;
     console.log(`R2Conv D16 8 regular → 8 regular, k = 7: ${ms.toFixed(1)} CPU ms (basis ${conv.basisSizes[0]} filters; bench: 'steerable basis')`);
-    // the budget is 100 ms warm (bench/steerable.ts); this bound leaves room for a cold, loaded machine
-    expect(ms).toBeLessThan(1500);
     expect(conv.filter().shape).toEqual([256, 256, 7, 7]);
   });
 

