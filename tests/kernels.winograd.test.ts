@@ -4,7 +4,7 @@
  * channel counts that are not multiples of 4).
  */
 import { describe, expect, it } from "vitest";
-import { getKernelBackend, setKernelBackend, winogradConv3x3, winogradWeightGrad3x3 } from "../src/kernels/index.js";
+import { getKernelBackend, setKernelBackend, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../src/kernels/index.js";
 import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "../src/kernels/ref/winograd.js";
 import { Generator } from "../src/tensor/rng.js";
 
@@ -76,6 +76,30 @@ function naiveWeightGrad(x: ArrayLike<number>, gy: ArrayLike<number>, k: Case, o
             }
       }
   return gw;
+}
+
+/** gx = convᵀ(gy, w) in float64: the input gradient of {@link naiveConv}. */
+function naiveInputGrad(gy: ArrayLike<number>, w: ArrayLike<number>, k: Case, oh: number, ow: number): Float64Array {
+  const { N, G, Cg, Og, H, W, ph, pw } = k;
+  const gx = new Float64Array(N * G * Cg * H * W);
+  for (let n = 0; n < N; n++)
+    for (let gi = 0; gi < G; gi++)
+      for (let m = 0; m < Og; m++) {
+        const o = gi * Og + m;
+        for (let r = 0; r < oh; r++)
+          for (let q = 0; q < ow; q++) {
+            const v = gy[((n * G * Og + o) * oh + r) * ow + q]!;
+            for (let c = 0; c < Cg; c++)
+              for (let i = 0; i < 3; i++)
+                for (let j = 0; j < 3; j++) {
+                  const rr = r + i - ph;
+                  const qq = q + j - pw;
+                  if (rr < 0 || rr >= H || qq < 0 || qq >= W) continue;
+                  gx[((n * G * Cg + gi * Cg + c) * H + rr) * W + qq]! += v * w[((o * Cg + c) * 3 + i) * 3 + j]!;
+                }
+          }
+      }
+  return gx;
 }
 
 function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -159,7 +183,87 @@ describe("winograd F(4×4, 3×3)", () => {
         setKernelBackend(prev);
       }
     });
+
+    it(`weight gradient with the fused bias gradient (${backend})`, () => {
+      const prev = getKernelBackend();
+      setKernelBackend(backend);
+      try {
+        for (const k of cases) {
+          const oh = k.H + k.ph + k.phr - 2;
+          const ow = k.W + k.pw + k.pwr - 2;
+          const P = oh * ow;
+          const C = k.G * k.Og;
+          const x = randArray(k.N * k.G * k.Cg * k.H * k.W);
+          const gy = randArray(k.N * C * P);
+          const alone = new Float32Array(k.G * k.Og * k.Cg * 9);
+          winogradWeightGrad3x3(x, gy, alone, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          const gw = new Float32Array(alone.length).fill(Number.NaN);
+          const gb = new Float32Array(C).fill(Number.NaN);
+          winogradWeightGrad3x3(x, gy, gw, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw, gb);
+          expect(Array.from(gw), JSON.stringify(k)).toEqual(Array.from(alone));
+          const want = new Float64Array(C);
+          for (let n = 0; n < k.N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < P; i++) want[c]! += gy[(n * C + c) * P + i]!;
+          // absolute error against the scale of the summed terms (sums of ±1 values can cancel)
+          let err = 0;
+          for (let c = 0; c < C; c++) err = Math.max(err, Math.abs(gb[c]! - want[c]!));
+          expect(err / Math.sqrt(k.N * P), JSON.stringify(k)).toBeLessThan(1e-5);
+        }
+      } finally {
+        setKernelBackend(prev);
+      }
+    });
   }
+
+  it("shared backward (wasm): input, weight and bias gradients from one pass, any subset", () => {
+    const prev = getKernelBackend();
+    setKernelBackend("wasm");
+    try {
+      let i = 0;
+      for (const k of cases) {
+        const oh = k.H + k.ph + k.phr - 2;
+        const ow = k.W + k.pw + k.pwr - 2;
+        const P = oh * ow;
+        const C = k.G * k.Og;
+        const x = randArray(k.N * k.G * k.Cg * k.H * k.W);
+        const w = randArray(k.G * k.Og * k.Cg * 9);
+        const gy = randArray(k.N * C * P);
+        const wantX = naiveInputGrad(gy, w, k, oh, ow);
+        const wantW = naiveWeightGrad(x, gy, k, oh, ow);
+        const wantB = new Float64Array(C);
+        for (let n = 0; n < k.N; n++) for (let c = 0; c < C; c++) for (let t = 0; t < P; t++) wantB[c]! += gy[(n * C + c) * P + t]!;
+        // all three, then rotating subsets
+        const which = i === 0 ? 7 : 1 + (i % 7);
+        i++;
+        const gx = which & 1 ? new Float32Array(wantX.length).fill(Number.NaN) : null;
+        const gw = which & 2 ? new Float32Array(wantW.length).fill(Number.NaN) : null;
+        const gb = which & 4 ? new Float32Array(C).fill(Number.NaN) : null;
+        const ran = winogradBackward3x3(x, w, gy, gx, gw, gb, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+        expect(ran).toBe(true);
+        if (gx !== null) expect(relErr(gx, wantX), `gx ${JSON.stringify(k)}`).toBeLessThan(1e-5);
+        if (gw !== null) expect(relErr(gw, wantW), `gw ${JSON.stringify(k)}`).toBeLessThan(1e-5);
+        if (gb !== null) {
+          let err = 0;
+          for (let c = 0; c < C; c++) err = Math.max(err, Math.abs(gb[c]! - wantB[c]!));
+          expect(err / Math.sqrt(k.N * P), `gb ${JSON.stringify(k)}`).toBeLessThan(1e-5);
+        }
+      }
+    } finally {
+      setKernelBackend(prev);
+    }
+  });
+
+  it("shared backward declines off the WASM path (the caller uses the separate maps)", () => {
+    const prev = getKernelBackend();
+    setKernelBackend("ref");
+    try {
+      const x = randArray(8 * 25);
+      const w = randArray(8 * 8 * 9);
+      const gy = randArray(8 * 25);
+      expect(winogradBackward3x3(x, w, gy, new Float32Array(200), null, null, 1, 1, 8, 8, 5, 5, 5, 5, 1, 1)).toBe(false);
+    } finally {
+      setKernelBackend(prev);
+    }
+  });
 
   it("float64 reference is exact to round-off", () => {
     const k: Case = { N: 1, G: 1, Cg: 4, Og: 3, H: 9, W: 7, ph: 1, pw: 1, phr: 1, pwr: 1 };

@@ -30,8 +30,8 @@ import {
   WASM_UNARY,
 } from "./wasm/kernels.js";
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
-import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
-import { winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
+import { channelSumRef, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
+import { hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
 import { type AdamConsts, adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "./ref/train.js";
 import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, spmmWideWasm, transposeWasm } from "./wasm/train.js";
 import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "./ref/train.js";
@@ -618,7 +618,48 @@ export function winogradConv3x3(
   winogradConv3x3Ref(x, w, b, y, N, G, Cg, Og, H, W, oh, ow, ph, pw);
 }
 
-/** gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3} (overwrites gw). */
+/**
+ * The backward of {@link winogradConv3x3} in one pass (gy transformed once for the weight and the
+ * input gradient, the bias gradient summed on the way): overwrites each of gx [N, G·Cg, H, W],
+ * gw [G·Og, Cg, 3, 3], gb [G·Og] that is not null. Returns false, computing nothing, where it does
+ * not run (not all float32, no WASM, or a module without the kernel); the caller then uses the
+ * separate maps (the input gradient as a convolution with the flipped kernel, {@link winogradWeightGrad3x3}).
+ */
+export function winogradBackward3x3(
+  x: FloatArray,
+  w: FloatArray,
+  gy: FloatArray,
+  gx: FloatArray | null,
+  gw: FloatArray | null,
+  gb: FloatArray | null,
+  N: number,
+  G: number,
+  Cg: number,
+  Og: number,
+  H: number,
+  W: number,
+  oh: number,
+  ow: number,
+  ph: number,
+  pw: number,
+): boolean {
+  const all32 = f32(x) && f32(w) && f32(gy) && (gx === null || f32(gx)) && (gw === null || f32(gw)) && (gb === null || f32(gb));
+  const rt = all32 ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : null;
+  if (rt === null || !hasWinogradBackwardWasm(rt)) return false;
+  try {
+    winogradBackwardWasm(rt, x as Float32Array, w as Float32Array, gy as Float32Array, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+    return true;
+  } catch (e) {
+    if (!isOom(e)) throw e;
+    return false;
+  }
+}
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3} (overwrites gw); when
+ * `gb` ([G·Og]) is given, also overwrites it with the bias gradient Σ gy over images and positions
+ * (fused into the pass over gy in WASM).
+ */
 export function winogradWeightGrad3x3(
   x: FloatArray,
   gy: FloatArray,
@@ -633,17 +674,19 @@ export function winogradWeightGrad3x3(
   ow: number,
   ph: number,
   pw: number,
+  gb: FloatArray | null = null,
 ): void {
-  const rt = f32(x) && f32(gy) && f32(gw) ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : noWasm();
+  const rt = f32(x) && f32(gy) && f32(gw) && (gb === null || f32(gb)) ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : noWasm();
   if (rt) {
     try {
-      winogradWeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+      winogradWeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, N, G, Cg, Og, H, W, oh, ow, ph, pw, gb as Float32Array | null);
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
     }
   }
   winogradWeightGrad3x3Ref(x, gy, gw, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+  if (gb !== null) channelSumRef(gy, gb, N, G * Og, oh * ow);
 }
 
 /**

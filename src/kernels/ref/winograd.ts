@@ -280,3 +280,15 @@ export function winogradWeightGrad3x3Ref(
   }
   winogradWeightGradFinish(S, G, Og, Cg, Og, Cg, gw);
 }
+
+/** gb[c] = Σ over images n and positions p of gy[n, c, p] (gy [N, C, P]), accumulated in float64. */
+export function channelSumRef(gy: FloatArray, gb: FloatArray, N: number, C: number, P: number): void {
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) {
+      const o = (n * C + c) * P;
+      for (let i = 0; i < P; i++) s += gy[o + i]!;
+    }
+    gb[c] = s;
+  }
+}

@@ -448,12 +448,25 @@ export function winogradConvWasm(
   }
 }
 
-/** gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConvWasm}, float32. */
-export function winogradWeightGradWasm(
+/** Whether the loaded module has the shared-backward kernel (a build older than it has not). */
+export function hasWinogradBackwardWasm(rt: WasmRuntime): boolean {
+  return typeof (rt.exports as unknown as Record<string, unknown>).wgInputAdjF32 === "function";
+}
+
+/**
+ * The whole backward of {@link winogradConvWasm} from one transform of gy per tile: Y = A·gy·Aᵀ is
+ * shared by the weight gradient (Σ_t Y·Vᵀ, V the input transform) and the input gradient (Uᵀ·Y, then
+ * the adjoint of the input transform); the bias gradient is summed while gy is copied in. Each of gx,
+ * gw, gb may be null (not computed); all three are overwritten. Float32.
+ */
+export function winogradBackwardWasm(
   rt: WasmRuntime,
   x: Float32Array,
+  w: Float32Array,
   gy: Float32Array,
-  gw: Float32Array,
+  gx: Float32Array | null,
+  gw: Float32Array | null,
+  gb: Float32Array | null,
   N: number,
   G: number,
   Cg: number,
@@ -472,6 +485,96 @@ export function winogradWeightGradWasm(
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
   const Wg = 16 * Math.ceil(tw / 4);
+  let UT: Float32Array | null = null;
+  if (gx !== null) {
+    // Uᵀ[gi][ξ][c][m] (Cgp rows of Ogp) from U[gi][ξ][m][c] (Ogp rows of Cg)
+    const U = winogradKernelTransform(w, G, Og, Cg, Ogp) as Float32Array;
+    UT = new Float32Array(G * 36 * Cgp * Ogp);
+    for (let gi = 0; gi < G; gi++) {
+      for (let xi = 0; xi < 36; xi++) {
+        const s0 = (gi * 36 + xi) * Ogp * Cg;
+        const d0 = (gi * 36 + xi) * Cgp * Ogp;
+        for (let m = 0; m < Og; m++) for (let c = 0; c < Cg; c++) UT[d0 + c * Ogp + m] = U[s0 + m * Cg + c]!;
+      }
+    }
+  }
+  rt.reset();
+  const pV = rt.alloc(36 * Cgp * Tp * 4);
+  const pYt = rt.alloc(36 * Ogp * Tp * 4);
+  const pS = rt.alloc(36 * Ogp * Cgp * 4);
+  const pUT = rt.alloc(36 * Cgp * Ogp * 4);
+  const pX = rt.alloc(nb * xs * 4);
+  const pG = rt.alloc(nb * ys * 4);
+  const pXp = rt.alloc(Hp * Wq * 4);
+  const pTb = rt.alloc(6 * Wq * 4);
+  const pGp = rt.alloc(4 * th * Wg * 4);
+  const pBs = rt.alloc(Math.max(Og, 1) * 4);
+  const f = rt.f32;
+  const S = gw === null ? null : new Float32Array(G * 36 * Ogp * Cgp);
+  e.wgZero(pV, 36 * Cgp * Tp);
+  e.wgZero(pYt, 36 * Ogp * Tp);
+  for (let gi = 0; gi < G; gi++) {
+    if (S !== null) e.wgZero(pS, 36 * Ogp * Cgp);
+    e.wgZero(pBs, Og);
+    if (UT !== null) f.set(UT.subarray(gi * 36 * Cgp * Ogp, (gi + 1) * 36 * Cgp * Ogp), pUT >> 2);
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      const nI = Math.min(nb, N - n0);
+      for (let k = 0; k < nI; k++) {
+        if (S !== null) {
+          const sx = ((n0 + k) * G + gi) * xs;
+          f.set(x.subarray(sx, sx + xs), (pX >> 2) + k * xs);
+          e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cgp, Tp, k * T1);
+        }
+        const sy = ((n0 + k) * G + gi) * ys;
+        f.set(gy.subarray(sy, sy + ys), (pG >> 2) + k * ys);
+        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ogp, Tp, k * T1, pBs, gb === null ? 0 : 1);
+      }
+      if (nI < nb) e.wgZeroLanes(pYt, 36 * Ogp, Tp, nI * T1);
+      if (S !== null) e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp);
+      if (gx !== null) {
+        // dV = Uᵀ·Y over V's rows (V is spent), then the adjoint input transform per image
+        e.wgGemmF32(pUT, pYt, pV, Cgp, Ogp, Ogp, Tp);
+        for (let k = 0; k < nI; k++) {
+          e.wgInputAdjF32(pV, Cgp, Tp, k * T1, Cg, H, W, ph, pw, th, tw, pXp, pTb, pX + k * xs * 4);
+          const dst = ((n0 + k) * G + gi) * xs;
+          gx.set(f.subarray((pX >> 2) + k * xs, (pX >> 2) + (k + 1) * xs), dst);
+        }
+      }
+    }
+    if (S !== null) S.set(f.subarray(pS >> 2, (pS >> 2) + 36 * Ogp * Cgp), gi * 36 * Ogp * Cgp);
+    if (gb !== null) gb.set(f.subarray(pBs >> 2, (pBs >> 2) + Og), gi * Og);
+  }
+  if (S !== null && gw !== null) winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
+}
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConvWasm}, float32; when `gb`
+ * is given, also the bias gradient gb[c] = Σ gy[·, c] (summed while gy is copied into the transform).
+ */
+export function winogradWeightGradWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  gy: Float32Array,
+  gw: Float32Array,
+  N: number,
+  G: number,
+  Cg: number,
+  Og: number,
+  H: number,
+  W: number,
+  oh: number,
+  ow: number,
+  ph: number,
+  pw: number,
+  gb: Float32Array | null = null,
+): void {
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const Cgp = pad4(Cg);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  const Wg = 16 * Math.ceil(tw / 4);
   rt.reset();
   const pV = rt.alloc(36 * Cgp * Tp * 4);
   const pYt = rt.alloc(36 * Ogp * Tp * 4);
@@ -481,12 +584,14 @@ export function winogradWeightGradWasm(
   const pXp = rt.alloc(Hp * Wq * 4);
   const pTb = rt.alloc(6 * Wq * 4);
   const pGp = rt.alloc(4 * th * Wg * 4);
+  const pBs = rt.alloc(Math.max(Og, 1) * 4);
   const f = rt.f32;
   const S = new Float32Array(G * 36 * Ogp * Cgp);
   e.wgZero(pV, 36 * Cgp * Tp);
   e.wgZero(pYt, 36 * Ogp * Tp);
   for (let gi = 0; gi < G; gi++) {
     e.wgZero(pS, 36 * Ogp * Cgp);
+    e.wgZero(pBs, Og);
     for (let n0 = 0; n0 < N; n0 += nb) {
       const nI = Math.min(nb, N - n0);
       for (let k = 0; k < nI; k++) {
@@ -495,7 +600,7 @@ export function winogradWeightGradWasm(
         e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cgp, Tp, k * T1);
         const sy = ((n0 + k) * G + gi) * ys;
         f.set(gy.subarray(sy, sy + ys), (pG >> 2) + k * ys);
-        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ogp, Tp, k * T1);
+        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ogp, Tp, k * T1, pBs, gb === null ? 0 : 1);
       }
       // lanes past the block's tiles: zero in Y (its spill there is a transform of zeros), so V's may hold anything
       // finite; only a short last block leaves earlier tiles in Y's lanes
@@ -503,6 +608,7 @@ export function winogradWeightGradWasm(
       e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp);
     }
     S.set(f.subarray(pS >> 2, (pS >> 2) + 36 * Ogp * Cgp), gi * 36 * Ogp * Cgp);
+    if (gb !== null) gb.set(f.subarray(pBs >> 2, (pBs >> 2) + Og), gi * Og);
   }
   winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
 }

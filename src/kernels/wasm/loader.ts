@@ -33,7 +33,8 @@ export interface WasmExports {
   scatterMaxRowsF32(src: number, index: number, n: number, F: number, out: number, arg: number, outRows: number, isMin: number): void;
   segmentSumF32(src: number, ptr: number, S: number, F: number, out: number): void;
   wgInputF32(x: number, C: number, H: number, W: number, ph: number, pw: number, th: number, tw: number, xp: number, tb: number, V: number, Cs: number, Tp: number, t0: number): void;
-  wgGradOutF32(gy: number, Og: number, oh: number, ow: number, th: number, tw: number, gp: number, tb: number, Y: number, Ms: number, Tp: number, t0: number): void;
+  wgGradOutF32(gy: number, Og: number, oh: number, ow: number, th: number, tw: number, gp: number, tb: number, Y: number, Ms: number, Tp: number, t0: number, bs: number, hasBs: number): void;
+  wgInputAdjF32(dV: number, Cs: number, Tp: number, t0: number, C: number, H: number, W: number, ph: number, pw: number, th: number, tw: number, xp: number, tb: number, gx: number): void;
   wgGemmF32(U: number, V: number, M: number, Ogp: number, Cg: number, Cs: number, Tp: number): void;
   wgDotF32(Y: number, V: number, S: number, Ogp: number, Cgp: number, Tp: number): void;
   wgOutputF32(M: number, Ms: number, Tp: number, t0: number, th: number, tw: number, y: number, Og: number, oh: number, ow: number, bias: number, hasBias: number): void;

@@ -12,13 +12,13 @@
  * linear maps (average, adaptive average, interpolation) or index selections (max pooling), also
  * recorded in pairs with their adjoints.
  */
-import { type FloatArray, gemm, winogradConv3x3, winogradWeightGrad3x3 } from "../../kernels/index.js";
+import { type FloatArray, gemm, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../../kernels/index.js";
 import { record } from "../autograd.js";
 import { allocate, isFloat } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { sum } from "./reduce.js";
-import { pad } from "./shape.js";
+import { expand, pad } from "./shape.js";
 
 /** An integer, or one integer per spatial axis. */
 export type IntOrTuple = number | readonly number[];
@@ -1108,11 +1108,72 @@ function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
   const f64 = x.dtype === "float64";
   const y = new Tensor(convForwardData(x.data as FloatArray, w.data as FloatArray, b === null ? null : (b.data as FloatArray), g, f64), g.yShape, x.dtype);
   const inputs = b === null ? [x, w] : [x, w, b];
-  return record(g.op, inputs, y, (gy) => [
-    x.requiresGrad ? convInputGradOp(gy, w, null, g) : null,
-    w.requiresGrad ? convWeightGradOp(x, gy, g) : null,
-    b?.requiresGrad ? sum(gy, spatialAxes(gy.ndim)) : null,
+  return record(g.op, inputs, y, (gy) => {
+    if (!f64 && winogradApplies(g) && (x.requiresGrad || w.requiresGrad)) {
+      const shared = convBackwardWinogradOps(x, w, b, gy, g);
+      if (shared !== null) return shared;
+    }
+    const gx = x.requiresGrad ? convInputGradOp(gy, w, null, g) : null;
+    if (w.requiresGrad && b?.requiresGrad && !f64 && winogradApplies(g)) {
+      const [gw, gb] = convWeightBiasGradOp(x, gy, g);
+      return [gx, gw, gb];
+    }
+    return [gx, w.requiresGrad ? convWeightGradOp(x, gy, g) : null, b?.requiresGrad ? sum(gy, spatialAxes(gy.ndim)) : null];
+  });
+}
+
+/**
+ * The gradients of a float32 Winograd conv from one shared pass ({@link winogradBackward3x3}), each
+ * recorded like the separate maps ({@link convInputGradOp}, {@link convWeightGradOp}, the bias sum);
+ * null where the shared kernel does not run.
+ */
+function convBackwardWinogradOps(x: Tensor, w: Tensor, b: Tensor | null, gy: Tensor, g: ConvGeom): (Tensor | null)[] | null {
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  const gxData = x.requiresGrad ? (allocate("float32", volume(g.xShape)) as FloatArray) : null;
+  const gwData = w.requiresGrad ? (allocate("float32", volume(g.wShape)) as FloatArray) : null;
+  const gbData = b?.requiresGrad ? (allocate("float32", g.Cout) as FloatArray) : null;
+  const ok = winogradBackward3x3(x.data as FloatArray, w.data as FloatArray, gy.data as FloatArray, gxData, gwData, gbData, g.N, g.G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2]);
+  if (!ok) return null;
+  const gx =
+    gxData === null
+      ? null
+      : record(`${g.op}InputGrad`, [gy, w], new Tensor(gxData, g.xShape, x.dtype), (h) => [
+          gy.requiresGrad ? convOp(h, w, null, g) : null,
+          w.requiresGrad ? convWeightGradOp(h, gy, g) : null,
+        ]);
+  const gw =
+    gwData === null
+      ? null
+      : record(`${g.op}WeightGrad`, [x, gy], new Tensor(gwData, g.wShape, x.dtype), (v) => [
+          x.requiresGrad ? convInputGradOp(gy, v, null, g) : null,
+          gy.requiresGrad ? convOp(x, v, null, g) : null,
+        ]);
+  let gb: Tensor | null = null;
+  if (gbData !== null) {
+    const bShape = gy.shape.map((d, i) => (i === 1 ? d : 1));
+    gb = record("sum", [gy], new Tensor(gbData, [g.Cout], x.dtype), (h) => [expand(h.reshape(bShape), gy.shape)]);
+  }
+  return [gx, gw, gb];
+}
+
+/**
+ * Recorded gw (as {@link convWeightGradOp}) and gb = Σ gy over images and positions, from one float32
+ * Winograd pass (the bias sum is taken while gy is copied into the gradient transform).
+ */
+function convWeightBiasGradOp(x: Tensor, gy: Tensor, g: ConvGeom): [Tensor, Tensor] {
+  const gwData = allocate("float32", g.Cout * (g.Cin / g.G) * kVol(g)) as FloatArray;
+  const gbData = allocate("float32", g.Cout) as FloatArray;
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  winogradWeightGrad3x3(x.data as FloatArray, gy.data as FloatArray, gwData, g.N, g.G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2], gbData);
+  const gw = record(`${g.op}WeightGrad`, [x, gy], new Tensor(gwData, g.wShape, x.dtype), (v) => [
+    x.requiresGrad ? convInputGradOp(gy, v, null, g) : null,
+    gy.requiresGrad ? convOp(x, v, null, g) : null,
   ]);
+  const bShape = gy.shape.map((d, i) => (i === 1 ? d : 1));
+  const gb = record("sum", [gy], new Tensor(gbData, [g.Cout], x.dtype), (h) => [expand(h.reshape(bShape), gy.shape)]);
+  return [gw, gb];
 }
 
 /** Recorded gx = convᵀ(gy, w) + b (transposed convolution). */

@@ -109,12 +109,33 @@ export function wgInputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, t
   }
 }
 
+/** Copies n floats from src to dst like {@link copyRow} and returns their sum (the bias gradient's share). */
+// @ts-ignore: decorator
+@inline function copyRowSum(dst: usize, src: usize, n: i32): f32 {
+  const nb = <usize>n << 2;
+  let acc = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o + 16 <= nb; o += 16) {
+    const v = v128.load(src + o);
+    v128.store(dst + o, v);
+    acc = f32x4.add(acc, v);
+  }
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+  for (; o < nb; o += 4) {
+    const v = load<f32>(src + o);
+    store<f32>(dst + o, v);
+    s += v;
+  }
+  return s;
+}
+
 /**
  * Output-gradient transform of one image for the weight gradient: Og planes of oh×ow at gy →
  * Y[ξ][m][t0 + tile] = (A·gy_tile·Aᵀ)[ξ] (rows of Tp floats, Ms rows per ξ), gy zero past the edge.
- * Scratch: gp (4·th·Wg floats, Wg = 16·⌈tw/4⌉) and tb (6·Wg floats).
+ * Scratch: gp (4·th·Wg floats, Wg = 16·⌈tw/4⌉) and tb (6·Wg floats). When hasBs is set, also adds
+ * each plane's sum to bs[m] (the bias gradient, fused into the copy).
  */
-export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: i32, gp: usize, tb: usize, Y: usize, Ms: i32, Tp: i32, t0: i32): void {
+export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: i32, gp: usize, tb: usize, Y: usize, Ms: i32, Tp: i32, t0: i32, bs: usize, hasBs: bool): void {
   const groups = (tw + 3) >> 2;
   const Wg = 16 * groups;
   const rowB = <usize>Wg << 2;
@@ -123,7 +144,14 @@ export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: 
   const plane = <usize>(oh * ow) << 2;
   for (let m = 0; m < Og; m++) {
     const src = gy + <usize>m * plane;
-    for (let i = 0; i < oh; i++) copyRow(gp + <usize>i * rowB, src + (<usize>(i * ow) << 2), ow);
+    if (hasBs) {
+      let sm: f32 = 0;
+      for (let i = 0; i < oh; i++) sm += copyRowSum(gp + <usize>i * rowB, src + (<usize>(i * ow) << 2), ow);
+      const pb = bs + (<usize>m << 2);
+      store<f32>(pb, load<f32>(pb) + sm);
+    } else {
+      for (let i = 0; i < oh; i++) copyRow(gp + <usize>i * rowB, src + (<usize>(i * ow) << 2), ow);
+    }
     const ym = Y + ((<usize>m * <usize>Tp + <usize>t0) << 2);
     for (let ty = 0; ty < th; ty++) {
       const base = gp + <usize>(4 * ty) * rowB;
@@ -154,6 +182,104 @@ export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: 
         }
       }
     }
+  }
+}
+
+/**
+ * The adjoint of {@link wgInputF32}, for the input gradient: C planes of H×W at gx =
+ * crop(Σ_tiles B·dV[·][c][t0 + tile]·Bᵀ overlap-added at (4ty, 4tx) of the padded plane) (rows of Tp
+ * floats, Cs rows per ξ). Lanes of a short last tile group are masked out. Scratch: xp (Hp·Wq floats)
+ * and tb (6·Wq floats), as in wgInputF32.
+ */
+export function wgInputAdjF32(dV: usize, Cs: i32, Tp: i32, t0: i32, C: i32, H: i32, W: i32, ph: i32, pw: i32, th: i32, tw: i32, xp: usize, tb: usize, gx: usize): void {
+  const groups = (tw + 3) >> 2;
+  const Wq = 16 * groups + 4;
+  const Hp = 4 * th + 2;
+  const rowB = <usize>Wq << 2;
+  const stV = (<usize>Cs * <usize>Tp) << 2;
+  const plane = <usize>(H * W) << 2;
+  const rows = min(H, Hp - ph);
+  const zero = f32x4.splat(0);
+  const four = f32x4.splat(4);
+  const two = f32x4.splat(2);
+  const five = f32x4.splat(5);
+  const lastNt = tw - 4 * (groups - 1);
+  const mask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(lastNt));
+  for (let c = 0; c < C; c++) {
+    memory.fill(xp, 0, <usize>(Hp * Wq) << 2);
+    const vc = dV + ((<usize>c * <usize>Tp + <usize>t0) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      memory.fill(tb, 0, <usize>(6 * Wq) << 2);
+      // columns: tb[i][4tx + r] += Σ_j B[r][j]·dV[6i + j] over the tiles of row ty
+      for (let g = 0; g < groups; g++) {
+        const src0 = vc + (<usize>(ty * tw + 4 * g) << 2);
+        const masked = g == groups - 1 && lastNt < 4;
+        for (let i = 0; i < 6; i++) {
+          const s = src0 + <usize>(6 * i) * stV;
+          let q0 = v128.load(s);
+          let q1 = v128.load(s + stV);
+          let q2 = v128.load(s + 2 * stV);
+          let q3 = v128.load(s + 3 * stV);
+          let q4 = v128.load(s + 4 * stV);
+          let q5 = v128.load(s + 5 * stV);
+          if (masked) {
+            q0 = v128.and(q0, mask);
+            q1 = v128.and(q1, mask);
+            q2 = v128.and(q2, mask);
+            q3 = v128.and(q3, mask);
+            q4 = v128.and(q4, mask);
+            q5 = v128.and(q5, mask);
+          }
+          const s12 = f32x4.add(q1, q2);
+          const d12 = f32x4.sub(q1, q2);
+          const s34 = f32x4.add(q3, q4);
+          const d34 = f32x4.sub(q3, q4);
+          const e0 = f32x4.mul(four, q0);
+          const e1 = f32x4.sub(f32x4.mul(four, f32x4.sub(q5, d12)), f32x4.mul(two, d34));
+          const e2 = f32x4.neg(f32x4.add(f32x4.add(f32x4.mul(five, q0), f32x4.mul(four, s12)), s34));
+          const e3 = f32x4.sub(f32x4.add(d12, f32x4.mul(two, d34)), f32x4.mul(five, q5));
+          const e4 = f32x4.add(f32x4.add(q0, s12), s34);
+          const e5 = q5;
+          const l01 = v128.shuffle<i32>(e0, e1, 0, 4, 1, 5);
+          const l23 = v128.shuffle<i32>(e2, e3, 0, 4, 1, 5);
+          const h01 = v128.shuffle<i32>(e0, e1, 2, 6, 3, 7);
+          const h23 = v128.shuffle<i32>(e2, e3, 2, 6, 3, 7);
+          const sl = v128.shuffle<i32>(e4, e5, 0, 4, 1, 5);
+          const sh = v128.shuffle<i32>(e4, e5, 2, 6, 3, 7);
+          const p = tb + <usize>i * rowB + (<usize>(16 * g) << 2);
+          v128.store(p, f32x4.add(v128.load(p), v128.shuffle<i64>(l01, l23, 0, 2)));
+          v128.store(p, f32x4.add(v128.load(p, 16), f32x4.add(v128.shuffle<i64>(l01, l23, 1, 3), v128.shuffle<i64>(sl, zero, 0, 2))), 16);
+          v128.store(p, f32x4.add(v128.load(p, 32), f32x4.add(v128.shuffle<i64>(h01, h23, 0, 2), v128.shuffle<i64>(sl, zero, 1, 2))), 32);
+          v128.store(p, f32x4.add(v128.load(p, 48), f32x4.add(v128.shuffle<i64>(h01, h23, 1, 3), v128.shuffle<i64>(sh, zero, 0, 2))), 48);
+          v128.store(p, f32x4.add(v128.load(p, 64), v128.shuffle<i64>(sh, zero, 1, 2)), 64);
+        }
+      }
+      // rows: xp[4ty + r] += Σ_i B[r][i]·tb[i]
+      const base = xp + <usize>(4 * ty) * rowB;
+      for (let o: usize = 0; o < rowB; o += 16) {
+        const t = tb + o;
+        const q0 = v128.load(t);
+        const q1 = v128.load(t + rowB);
+        const q2 = v128.load(t + 2 * rowB);
+        const q3 = v128.load(t + 3 * rowB);
+        const q4 = v128.load(t + 4 * rowB);
+        const q5 = v128.load(t + 5 * rowB);
+        const s12 = f32x4.add(q1, q2);
+        const d12 = f32x4.sub(q1, q2);
+        const s34 = f32x4.add(q3, q4);
+        const d34 = f32x4.sub(q3, q4);
+        const p = base + o;
+        v128.store(p, f32x4.add(v128.load(p), f32x4.mul(four, q0)));
+        v128.store(p + rowB, f32x4.add(v128.load(p + rowB), f32x4.sub(f32x4.mul(four, f32x4.sub(q5, d12)), f32x4.mul(two, d34))));
+        v128.store(p + 2 * rowB, f32x4.sub(v128.load(p + 2 * rowB), f32x4.add(f32x4.add(f32x4.mul(five, q0), f32x4.mul(four, s12)), s34)));
+        v128.store(p + 3 * rowB, f32x4.add(v128.load(p + 3 * rowB), f32x4.sub(f32x4.add(d12, f32x4.mul(two, d34)), f32x4.mul(five, q5))));
+        v128.store(p + 4 * rowB, f32x4.add(v128.load(p + 4 * rowB), f32x4.add(f32x4.add(q0, s12), s34)));
+        v128.store(p + 5 * rowB, f32x4.add(v128.load(p + 5 * rowB), q5));
+      }
+    }
+    const dst = gx + <usize>c * plane;
+    for (let i = 0; i < rows; i++) copyRow(dst + (<usize>(i * W) << 2), xp + <usize>(ph + i) * rowB + (<usize>pw << 2), W);
+    if (rows < H) memory.fill(dst + (<usize>(rows * W) << 2), 0, <usize>((H - rows) * W) << 2);
   }
 }
 
