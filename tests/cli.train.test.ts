@@ -206,7 +206,15 @@ describe("erlangen train on the shipped graph datasets", () => {
     const r = JSON.parse(io.stdout.at(-1)!);
     expect(r.runs).toBe(2);
     expect(r.protocol).toMatch(/stratified 2-fold/);
-    expect(r.hyper).toMatchObject({ layers: 5, batchSize: 32, lrStep: 50, lrGamma: 0.5 });
+    expect(r.hyper).toMatchObject({ layers: 5, batchSize: 32, lrStep: 50, lrGamma: 0.5, valFraction: 0, patience: 0 });
+  });
+  it("GIN on a TU set with Errica et al.'s shipped splits keeps their validation part (best-validation epoch, patience 50)", async () => {
+    const io = captureIO();
+    const code = await main(["train", "-d", "enzymes", "-m", "gin", "--epochs", "1", "--folds", "2", "--hidden", "8", "--json", "--quiet"], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.hyper).toMatchObject({ valFraction: 0.1, patience: 50, epochs: 1 });
+    expect(r.val.values.length).toBe(2);
   });
   it("--train-limit / --test-limit: first N examples (rotated MNIST), echoed in the summary and the JSON; env variables still work", async () => {
     const prev = [process.env.ERLANGEN_TRAIN_LIMIT, process.env.ERLANGEN_TEST_LIMIT];
