@@ -189,7 +189,8 @@ export function wgGradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: 
  * The adjoint of {@link wgInputF32}, for the input gradient: C planes of H×W at gx =
  * crop(Σ_tiles B·dV[·][c][t0 + tile]·Bᵀ overlap-added at (4ty, 4tx) of the padded plane) (rows of Tp
  * floats, Cs rows per ξ). Lanes of a short last tile group are masked out. Scratch: xp (Hp·Wq floats)
- * and tb (6·Wq floats), as in wgInputF32.
+ * and tb (6·Wq floats), as in wgInputF32, both written in full (no clearing, no read-modify-write
+ * except where tiles overlap).
  */
 export function wgInputAdjF32(dV: usize, Cs: i32, Tp: i32, t0: i32, C: i32, H: i32, W: i32, ph: i32, pw: i32, th: i32, tw: i32, xp: usize, tb: usize, gx: usize): void {
   const groups = (tw + 3) >> 2;
@@ -206,23 +207,22 @@ export function wgInputAdjF32(dV: usize, Cs: i32, Tp: i32, t0: i32, C: i32, H: i
   const lastNt = tw - 4 * (groups - 1);
   const mask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(lastNt));
   for (let c = 0; c < C; c++) {
-    memory.fill(xp, 0, <usize>(Hp * Wq) << 2);
     const vc = dV + ((<usize>c * <usize>Tp + <usize>t0) << 2);
     for (let ty = 0; ty < th; ty++) {
-      memory.fill(tb, 0, <usize>(6 * Wq) << 2);
-      // columns: tb[i][4tx + r] += Σ_j B[r][j]·dV[6i + j] over the tiles of row ty
-      for (let g = 0; g < groups; g++) {
-        const src0 = vc + (<usize>(ty * tw + 4 * g) << 2);
-        const masked = g == groups - 1 && lastNt < 4;
-        for (let i = 0; i < 6; i++) {
-          const s = src0 + <usize>(6 * i) * stV;
+      // columns: tb[i][4tx + r] = Σ_j B[r][j]·dV[6i + j] summed over the tiles of row ty; a tile's last
+      // two columns overlap the next tile's first two, so each group carries its last vector over
+      for (let i = 0; i < 6; i++) {
+        const rowp = tb + <usize>i * rowB;
+        let carry = zero;
+        for (let g = 0; g < groups; g++) {
+          const s = vc + (<usize>(ty * tw + 4 * g) << 2) + <usize>(6 * i) * stV;
           let q0 = v128.load(s);
           let q1 = v128.load(s + stV);
           let q2 = v128.load(s + 2 * stV);
           let q3 = v128.load(s + 3 * stV);
           let q4 = v128.load(s + 4 * stV);
           let q5 = v128.load(s + 5 * stV);
-          if (masked) {
+          if (g == groups - 1 && lastNt < 4) {
             q0 = v128.and(q0, mask);
             q1 = v128.and(q1, mask);
             q2 = v128.and(q2, mask);
@@ -246,16 +246,18 @@ export function wgInputAdjF32(dV: usize, Cs: i32, Tp: i32, t0: i32, C: i32, H: i
           const h23 = v128.shuffle<i32>(e2, e3, 2, 6, 3, 7);
           const sl = v128.shuffle<i32>(e4, e5, 0, 4, 1, 5);
           const sh = v128.shuffle<i32>(e4, e5, 2, 6, 3, 7);
-          const p = tb + <usize>i * rowB + (<usize>(16 * g) << 2);
-          v128.store(p, f32x4.add(v128.load(p), v128.shuffle<i64>(l01, l23, 0, 2)));
-          v128.store(p, f32x4.add(v128.load(p, 16), f32x4.add(v128.shuffle<i64>(l01, l23, 1, 3), v128.shuffle<i64>(sl, zero, 0, 2))), 16);
-          v128.store(p, f32x4.add(v128.load(p, 32), f32x4.add(v128.shuffle<i64>(h01, h23, 0, 2), v128.shuffle<i64>(sl, zero, 1, 2))), 32);
-          v128.store(p, f32x4.add(v128.load(p, 48), f32x4.add(v128.shuffle<i64>(h01, h23, 1, 3), v128.shuffle<i64>(sh, zero, 0, 2))), 48);
-          v128.store(p, f32x4.add(v128.load(p, 64), v128.shuffle<i64>(sh, zero, 1, 2)), 64);
+          const p = rowp + (<usize>(16 * g) << 2);
+          v128.store(p, f32x4.add(carry, v128.shuffle<i64>(l01, l23, 0, 2)));
+          v128.store(p, f32x4.add(v128.shuffle<i64>(l01, l23, 1, 3), v128.shuffle<i64>(sl, zero, 0, 2)), 16);
+          v128.store(p, f32x4.add(v128.shuffle<i64>(h01, h23, 0, 2), v128.shuffle<i64>(sl, zero, 1, 2)), 32);
+          v128.store(p, f32x4.add(v128.shuffle<i64>(h01, h23, 1, 3), v128.shuffle<i64>(sh, zero, 0, 2)), 48);
+          carry = v128.shuffle<i64>(sh, zero, 1, 2);
         }
+        v128.store(rowp + (<usize>(16 * groups) << 2), carry);
       }
-      // rows: xp[4ty + r] += Σ_i B[r][i]·tb[i]
+      // rows: xp[4ty + r] = Σ_i B[r][i]·tb[i]; rows 4ty and 4ty + 1 add to the previous tile row's last two
       const base = xp + <usize>(4 * ty) * rowB;
+      const first = ty == 0;
       for (let o: usize = 0; o < rowB; o += 16) {
         const t = tb + o;
         const q0 = v128.load(t);
@@ -269,12 +271,18 @@ export function wgInputAdjF32(dV: usize, Cs: i32, Tp: i32, t0: i32, C: i32, H: i
         const s34 = f32x4.add(q3, q4);
         const d34 = f32x4.sub(q3, q4);
         const p = base + o;
-        v128.store(p, f32x4.add(v128.load(p), f32x4.mul(four, q0)));
-        v128.store(p + rowB, f32x4.add(v128.load(p + rowB), f32x4.sub(f32x4.mul(four, f32x4.sub(q5, d12)), f32x4.mul(two, d34))));
-        v128.store(p + 2 * rowB, f32x4.sub(v128.load(p + 2 * rowB), f32x4.add(f32x4.add(f32x4.mul(five, q0), f32x4.mul(four, s12)), s34)));
-        v128.store(p + 3 * rowB, f32x4.add(v128.load(p + 3 * rowB), f32x4.sub(f32x4.add(d12, f32x4.mul(two, d34)), f32x4.mul(five, q5))));
-        v128.store(p + 4 * rowB, f32x4.add(v128.load(p + 4 * rowB), f32x4.add(f32x4.add(q0, s12), s34)));
-        v128.store(p + 5 * rowB, f32x4.add(v128.load(p + 5 * rowB), q5));
+        let f0 = f32x4.mul(four, q0);
+        let f1 = f32x4.sub(f32x4.mul(four, f32x4.sub(q5, d12)), f32x4.mul(two, d34));
+        if (!first) {
+          f0 = f32x4.add(f0, v128.load(p));
+          f1 = f32x4.add(f1, v128.load(p + rowB));
+        }
+        v128.store(p, f0);
+        v128.store(p + rowB, f1);
+        v128.store(p + 2 * rowB, f32x4.neg(f32x4.add(f32x4.add(f32x4.mul(five, q0), f32x4.mul(four, s12)), s34)));
+        v128.store(p + 3 * rowB, f32x4.sub(f32x4.add(d12, f32x4.mul(two, d34)), f32x4.mul(five, q5)));
+        v128.store(p + 4 * rowB, f32x4.add(f32x4.add(q0, s12), s34));
+        v128.store(p + 5 * rowB, q5);
       }
     }
     const dst = gx + <usize>c * plane;
