@@ -524,6 +524,10 @@ function convWeightGradPadded(x: FloatArray, gy: FloatArray, g: ConvGeom, L: Pad
 // Winograd for 3×3, stride-1, undilated 2-D convolutions (Lavin & Gray, CVPR 2016). Float32 runs
 // F(4×4, 3×3) through the kernels (winogradConv3x3 / winogradWeightGrad3x3: WASM SIMD, data kept in
 // the module's memory); float64 runs F(2×2, 3×3) below in TypeScript (closest to exact for gradcheck).
+// The float32 backward of such a conv is one shared pass (winogradBackward3x3): gy is transformed
+// once, for the weight gradient and for the input gradient (Uᵀ·Y, then the adjoint of the input
+// transform), and the bias gradient is summed on the way; the separate maps below remain the
+// fallback (no WASM) and the double-backward path.
 //
 // Each 2×2 output tile is Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A for the 4×4 input tile d: 16 products per tile
 // and channel pair instead of 36. The channel sums become 16 GEMMs [Og × Cg]·[Cg × tiles], one per
