@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { getKernelBackend, setKernelBackend, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../src/kernels/index.js";
 import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "../src/kernels/ref/winograd.js";
 import { Generator } from "../src/tensor/rng.js";
+import { setWinogradTileBlock, WINOGRAD_TILE_BLOCK } from "../src/kernels/wasm/kernels.js";
+
+const WINOGRAD_TILE_BLOCK_DEFAULT = WINOGRAD_TILE_BLOCK;
 
 const gen = new Generator(4242);
 
@@ -248,6 +251,27 @@ describe("winograd F(4×4, 3×3)", () => {
         }
       }
     } finally {
+      setKernelBackend(prev);
+    }
+  });
+
+  it("shared backward with a short last block of images (tile block of 2 images, 3 images)", () => {
+    const prev = getKernelBackend();
+    setKernelBackend("wasm");
+    const k: Case = { N: 3, G: 1, Cg: 10, Og: 6, H: 13, W: 11, ph: 1, pw: 1, phr: 1, pwr: 1 };
+    const T1 = Math.ceil(k.H / 4) * Math.ceil(k.W / 4);
+    setWinogradTileBlock(2 * T1);
+    try {
+      const x = randArray(k.N * k.Cg * k.H * k.W);
+      const w = randArray(k.Og * k.Cg * 9);
+      const gy = randArray(k.N * k.Og * k.H * k.W);
+      const gx = new Float32Array(x.length).fill(Number.NaN);
+      const gw = new Float32Array(w.length).fill(Number.NaN);
+      expect(winogradBackward3x3(x, w, gy, gx, gw, null, k.N, 1, k.Cg, k.Og, k.H, k.W, k.H, k.W, 1, 1)).toBe(true);
+      expect(relErr(gx, naiveInputGrad(gy, w, k, k.H, k.W))).toBeLessThan(1e-5);
+      expect(relErr(gw, naiveWeightGrad(x, gy, k, k.H, k.W))).toBeLessThan(1e-5);
+    } finally {
+      setWinogradTileBlock(WINOGRAD_TILE_BLOCK_DEFAULT);
       setKernelBackend(prev);
     }
   });

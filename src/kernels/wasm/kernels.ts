@@ -368,7 +368,7 @@ export function softmaxRowsWasm(rt: WasmRuntime, a: Float32Array, rows: number, 
 // block at a time (about WINOGRAD_TILE_BLOCK tiles, so that V and M stay in L2).
 
 /** Tiles per block of images in the Winograd kernels (at least one image per block). */
-export let WINOGRAD_TILE_BLOCK = 128;
+export let WINOGRAD_TILE_BLOCK = 196;
 
 /** Overrides {@link WINOGRAD_TILE_BLOCK} (tuning and tests). */
 export function setWinogradTileBlock(tiles: number): void {
