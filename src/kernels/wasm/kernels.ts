@@ -421,10 +421,12 @@ export function winogradConvWasm(
   rt.reset();
   const pU = rt.alloc(36 * Ogp * Cg * 4);
   // V gets an odd number of rows per ξ: with Cg·Tp floats (a multiple of 256 bytes) the input
-  // transform's 36 stores per tile group hit a few L1 sets only (1.3 -> 1.2 CPU-ms per 64 images, A/B)
+  // transform's 36 stores per tile group hit a few L1 sets only (1.3 -> 1.2 CPU-ms per 64 images, A/B);
+  // likewise M's rows for the output transform's loads
   const Cs = Cg | 1;
+  const Ms = Ogp + winogradRowPad(rt);
   const pV = rt.alloc(36 * Cs * Tp * 4);
-  const pM = rt.alloc(36 * Ogp * Tp * 4);
+  const pM = rt.alloc(36 * Ms * Tp * 4);
   const pX = rt.alloc(nb * xs * 4);
   const pY = rt.alloc(nb * ys * 4);
   const pXp = rt.alloc(Hp * Wq * 4);
@@ -441,14 +443,22 @@ export function winogradConvWasm(
         f.set(x.subarray(src, src + xs), (pX >> 2) + k * xs);
         e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cs, Tp, k * T1);
       }
-      e.wgGemmF32(pU, pV, pM, Ogp, Cg, Cs, Tp);
+      e.wgGemmF32(pU, pV, pM, Ogp, Cg, Cs, Tp, Ms);
       for (let k = 0; k < nI; k++) {
-        e.wgOutputF32(pM, Ogp, Tp, k * T1, th, tw, pY + k * ys * 4, Og, oh, ow, pB, b === null ? 0 : 1);
+        e.wgOutputF32(pM, Ms, Tp, k * T1, th, tw, pY + k * ys * 4, Og, oh, ow, pB, b === null ? 0 : 1);
         const dst = ((n0 + k) * G + gi) * ys;
         y.set(f.subarray((pY >> 2) + k * ys, (pY >> 2) + (k + 1) * ys), dst);
       }
     }
   }
+}
+
+/**
+ * One spare row per ξ (the odd row counts that keep the transforms' strided accesses spread over the
+ * L1 sets) where the module's products take separate row counts; 0 with an older build.
+ */
+function winogradRowPad(rt: WasmRuntime): number {
+  return (rt.exports.wgGemmF32 as unknown as (...a: number[]) => void).length >= 8 ? 1 : 0;
 }
 
 /** Whether the loaded module has the shared-backward kernel (a build older than it has not). */
@@ -502,8 +512,12 @@ export function winogradBackwardWasm(
     }
   }
   rt.reset();
-  const pV = rt.alloc(36 * Cgp * Tp * 4);
-  const pYt = rt.alloc(36 * Ogp * Tp * 4);
+  // odd row counts per ξ for V (also dV) and Y, as in winogradConvWasm
+  const pad = winogradRowPad(rt);
+  const Vs = Cgp + pad;
+  const Ys = Ogp + pad;
+  const pV = rt.alloc(36 * Vs * Tp * 4);
+  const pYt = rt.alloc(36 * Ys * Tp * 4);
   const pS = rt.alloc(36 * Ogp * Cgp * 4);
   const pUT = rt.alloc(36 * Cgp * Ogp * 4);
   const pX = rt.alloc(nb * xs * 4);
@@ -514,8 +528,8 @@ export function winogradBackwardWasm(
   const pBs = rt.alloc(Math.max(Og, 1) * 4);
   const f = rt.f32;
   const S = gw === null ? null : new Float32Array(G * 36 * Ogp * Cgp);
-  e.wgZero(pV, 36 * Cgp * Tp);
-  e.wgZero(pYt, 36 * Ogp * Tp);
+  e.wgZero(pV, 36 * Vs * Tp);
+  e.wgZero(pYt, 36 * Ys * Tp);
   for (let gi = 0; gi < G; gi++) {
     if (S !== null) e.wgZero(pS, 36 * Ogp * Cgp);
     e.wgZero(pBs, Og);
@@ -526,19 +540,19 @@ export function winogradBackwardWasm(
         if (S !== null) {
           const sx = ((n0 + k) * G + gi) * xs;
           f.set(x.subarray(sx, sx + xs), (pX >> 2) + k * xs);
-          e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cgp, Tp, k * T1);
+          e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Vs, Tp, k * T1);
         }
         const sy = ((n0 + k) * G + gi) * ys;
         f.set(gy.subarray(sy, sy + ys), (pG >> 2) + k * ys);
-        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ogp, Tp, k * T1, pBs, gb === null ? 0 : 1);
+        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ys, Tp, k * T1, pBs, gb === null ? 0 : 1);
       }
-      if (nI < nb) e.wgZeroLanes(pYt, 36 * Ogp, Tp, nI * T1);
-      if (S !== null) e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp);
+      if (nI < nb) e.wgZeroLanes(pYt, 36 * Ys, Tp, nI * T1);
+      if (S !== null) e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp, Ys, Vs);
       if (gx !== null) {
         // dV = Uᵀ·Y over V's rows (V is spent), then the adjoint input transform per image
-        e.wgGemmF32(pUT, pYt, pV, Cgp, Ogp, Ogp, Tp);
+        e.wgGemmF32(pUT, pYt, pV, Cgp, Ogp, Ys, Tp, Vs);
         for (let k = 0; k < nI; k++) {
-          e.wgInputAdjF32(pV, Cgp, Tp, k * T1, Cg, H, W, ph, pw, th, tw, pXp, pTb, pX + k * xs * 4);
+          e.wgInputAdjF32(pV, Vs, Tp, k * T1, Cg, H, W, ph, pw, th, tw, pXp, pTb, pX + k * xs * 4);
           const dst = ((n0 + k) * G + gi) * xs;
           gx.set(f.subarray((pX >> 2) + k * xs, (pX >> 2) + (k + 1) * xs), dst);
         }
@@ -608,7 +622,7 @@ export function winogradWeightGradWasm(
       // lanes past the block's tiles: zero in Y (its spill there is a transform of zeros), so V's may hold anything
       // finite; only a short last block leaves earlier tiles in Y's lanes
       if (nI < nb) e.wgZeroLanes(pYt, 36 * Ogp, Tp, nI * T1);
-      e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp);
+      e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp, Ogp, Cgp);
     }
     S.set(f.subarray(pS >> 2, (pS >> 2) + 36 * Ogp * Cgp), gi * 36 * Ogp * Cgp);
     if (gb !== null) gb.set(f.subarray(pBs >> 2, (pBs >> 2) + Og), gi * Og);

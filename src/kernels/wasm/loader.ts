@@ -35,8 +35,8 @@ export interface WasmExports {
   wgInputF32(x: number, C: number, H: number, W: number, ph: number, pw: number, th: number, tw: number, xp: number, tb: number, V: number, Cs: number, Tp: number, t0: number): void;
   wgGradOutF32(gy: number, Og: number, oh: number, ow: number, th: number, tw: number, gp: number, tb: number, Y: number, Ms: number, Tp: number, t0: number, bs: number, hasBs: number): void;
   wgInputAdjF32(dV: number, Cs: number, Tp: number, t0: number, C: number, H: number, W: number, ph: number, pw: number, th: number, tw: number, xp: number, tb: number, gx: number): void;
-  wgGemmF32(U: number, V: number, M: number, Ogp: number, Cg: number, Cs: number, Tp: number): void;
-  wgDotF32(Y: number, V: number, S: number, Ogp: number, Cgp: number, Tp: number): void;
+  wgGemmF32(U: number, V: number, M: number, Ogp: number, Cg: number, Cs: number, Tp: number, Ms: number): void;
+  wgDotF32(Y: number, V: number, S: number, Ogp: number, Cgp: number, Tp: number, Ys: number, Vs: number): void;
   wgOutputF32(M: number, Ms: number, Tp: number, t0: number, th: number, tw: number, y: number, Og: number, oh: number, ow: number, bias: number, hasBias: number): void;
   wgZeroLanes(P: number, rows: number, Tp: number, T: number): void;
   wgZero(p: number, n: number): void;

@@ -308,15 +308,16 @@ export function wgZero(p: usize, n: i32): void {
 
 /**
  * The 36 products in the transformed domain: M[ξ][m][t] = Σ_c U[ξ][m][c]·V[ξ][c][t] for m < Ogp
- * (a multiple of 4), t < Tp (a multiple of 8); V has Cs rows per ξ.
+ * (a multiple of 4), t < Tp (a multiple of 8); V has Cs and M has Ms rows per ξ (an odd count keeps
+ * the transforms' stores and loads at a stride of rows per ξ out of a few L1 sets).
  */
-export function wgGemmF32(U: usize, V: usize, M: usize, Ogp: i32, Cg: i32, Cs: i32, Tp: i32): void {
+export function wgGemmF32(U: usize, V: usize, M: usize, Ogp: i32, Cg: i32, Cs: i32, Tp: i32, Ms: i32): void {
   const ldv = <usize>Tp << 2;
   const lda = <usize>Cg << 2;
   for (let xi = 0; xi < 36; xi++) {
     const Ux = U + ((<usize>xi * <usize>Ogp * <usize>Cg) << 2);
     const Vx = V + ((<usize>xi * <usize>Cs * <usize>Tp) << 2);
-    const Mx = M + ((<usize>xi * <usize>Ogp * <usize>Tp) << 2);
+    const Mx = M + ((<usize>xi * <usize>Ms * <usize>Tp) << 2);
     for (let m0 = 0; m0 < Ogp; m0 += 4) {
       const a0 = Ux + <usize>m0 * lda;
       const a1 = a0 + lda;
@@ -374,13 +375,13 @@ export function wgGemmF32(U: usize, V: usize, M: usize, Ogp: i32, Cg: i32, Cs: i
 
 /**
  * Weight-gradient products: S[ξ][m][c] += Σ_t Y[ξ][m][t]·V[ξ][c][t] for m < Ogp (even), c < Cgp (a
- * multiple of 4), t < Tp (a multiple of 4); Y has Ogp and V has Cgp rows per ξ.
+ * multiple of 4), t < Tp (a multiple of 4); Y has Ys ≥ Ogp and V has Vs ≥ Cgp rows per ξ.
  */
-export function wgDotF32(Y: usize, V: usize, S: usize, Ogp: i32, Cgp: i32, Tp: i32): void {
+export function wgDotF32(Y: usize, V: usize, S: usize, Ogp: i32, Cgp: i32, Tp: i32, Ys: i32, Vs: i32): void {
   const ld = <usize>Tp << 2;
   for (let xi = 0; xi < 36; xi++) {
-    const Yx = Y + ((<usize>xi * <usize>Ogp * <usize>Tp) << 2);
-    const Vx = V + ((<usize>xi * <usize>Cgp * <usize>Tp) << 2);
+    const Yx = Y + ((<usize>xi * <usize>Ys * <usize>Tp) << 2);
+    const Vx = V + ((<usize>xi * <usize>Vs * <usize>Tp) << 2);
     const Sx = S + ((<usize>xi * <usize>Ogp * <usize>Cgp) << 2);
     for (let m = 0; m < Ogp; m += 2) {
       const y0 = Yx + <usize>m * ld;
