@@ -323,10 +323,12 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
   /**
    * The fused computation `⊕_j φ(x_j)` as one sparse-dense product (see
    * {@link PropagateContext.adjacency}), given the inputs of `propagate` as passed (use
-   * {@link sourceOf} for the source side of a node input).
+   * {@link sourceOf} for the source side of a node input). Called only when
+   * {@link MessagePassing.supportsFusion} returns true; a layer that enables fusion overrides both
+   * (like PyG's `message_and_aggregate`), so reaching this base version is a layer bug.
    */
   messageAndAggregate(_inputs: PropagateInputs, _ctx: PropagateContext): Tensor {
-    throw new ErlangenError(`${this.constructor.name}: messageAndAggregate is not implemented`);
+    throw new ErlangenError(`${this.constructor.name}: supportsFusion() returned true but messageAndAggregate is not overridden`);
   }
 
   /** Builds (or reuses) the [sizeI, sizeJ] adjacency of `edgeIndex`. */
