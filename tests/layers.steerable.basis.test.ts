@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clearKernelBasisCache, decompose, harmonicBasis, kernelBasis, R2Conv } from "../src/layers/groups/steerable/index.js";
+import { clearKernelBasisCache, decompose, defaultFrequencyCutoff, harmonicBasis, kernelBasis, R2Conv } from "../src/layers/groups/steerable/index.js";
 import { planarMotion } from "../src/layers/groups/steerable/planar.js";
 import {
   Cn,
@@ -203,6 +203,20 @@ describe("steerable kernel basis", () => {
     const ms = (c.user + c.system) / 1000;
     console.log(`R2Conv D16 8 regular → 8 regular, k = 7: ${ms.toFixed(1)} CPU ms (basis ${conv.basisSizes[0]} filters; bench: 'steerable basis')`);
     expect(conv.filter().shape).toEqual([256, 256, 7, 7]);
+  });
+
+  it("the default band limit is escnn's: frequencies up to 2 on a 3×3 kernel's ring (known values)", () => {
+    const cut = (k: number) => Array.from({ length: Math.floor((k - 1) / 2) + 1 }, (_, r) => defaultFrequencyCutoff(r, Math.floor(k / 2)));
+    expect(cut(3)).toEqual([0, 2]);
+    expect(cut(5)).toEqual([0, 2, 2]);
+    expect(cut(7)).toEqual([0, 2, 3, 2]);
+    const G = Cn(8) as Group<unknown>;
+    const b = kernelBasis(G, regular(G), regular(G), 3);
+    expect(Math.max(...b.elements.map((e) => e.term.freq))).toBe(2);
+    // an explicit cutoff still wins
+    const low = kernelBasis(G, regular(G), regular(G), 3, { frequencyCutoff: (r) => Math.floor(r) });
+    expect(Math.max(...low.elements.map((e) => e.term.freq))).toBe(1);
+    expect(low.size).toBeLessThan(b.size);
   });
 
   it("rejects groups that do not act on the plane", () => {

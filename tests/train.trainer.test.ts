@@ -115,6 +115,22 @@ describe("Trainer", () => {
     expect(trainer.lastTestMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("calls the task's onTrainEnd once, after the best checkpoint is restored and before the callbacks", async () => {
+    const p = problem();
+    const model = new LinReg(p.d);
+    const calls: string[] = [];
+    const task: Task<LinReg> = {
+      ...regressionTask(p),
+      onTrainEnd(ctx) {
+        calls.push(`task:${ctx.model === model}`);
+      },
+    };
+    const trainer = new Trainer(model, task, { optimizer: new SGD(model.parameters(), 0.1), epochs: 3, callbacks: [{ onTrainEnd: () => void calls.push("callback") }] });
+    const h = await trainer.fit();
+    expect(h.restoredBest).toBe(true);
+    expect(calls).toEqual(["task:true", "callback"]);
+  });
+
   it("stops early and restores the best checkpoint", async () => {
     const p = problem();
     const model = new LinReg(p.d);

@@ -66,7 +66,8 @@ export interface BatchNormOptions {
 export class BatchNorm1d extends Module<[Tensor], Tensor> {
   readonly numFeatures: number;
   readonly eps: number;
-  readonly momentum: number | null;
+  /** Weight of the new batch in the running statistics; `null` for a cumulative average (settable, as in PyTorch). */
+  momentum: number | null;
   weight: Parameter | null;
   bias: Parameter | null;
 

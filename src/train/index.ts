@@ -5,3 +5,4 @@ export * from "./progress.js";
 export * from "./plot.js";
 export * from "./splits.js";
 export * from "./tasks.js";
+export * from "./batchnorm.js";

@@ -81,6 +81,11 @@ export interface Task<M extends TrainableModel = TrainableModel> {
   readonly splits?: readonly Split[];
   trainStep(ctx: TrainContext<M>): TrainStepResult | Promise<TrainStepResult>;
   evaluate(split: Split, ctx: TrainContext<M>): Metrics | Promise<Metrics>;
+  /**
+   * Called once at the end of {@link Trainer.fit}, after the best checkpoint is restored and before the
+   * callbacks' `onTrainEnd` (e.g. to recompute batch-norm statistics with {@link updateBatchNorm}).
+   */
+  onTrainEnd?(ctx: TrainContext<M>): void | Promise<void>;
 }
 
 /** One row of the history. */
@@ -390,6 +395,7 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
       this.model.loadStateDict(toModelState(this.best, this.model.stateDict()));
       hist.restoredBest = true;
     }
+    await this.task.onTrainEnd?.(this.context());
     for (const cb of callbacks) await cb.onTrainEnd?.(hist, this);
     return hist;
   }

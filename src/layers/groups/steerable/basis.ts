@@ -18,7 +18,7 @@
  * - any other representation (regular, direct sums, …): decomposed into irreps with an orthogonal
  *   change of basis Q (see `decompose.ts`), k = Q_out · [irrep blocks] · Q_inᵀ.
  *
- * Each frequency is band-limited per ring (`frequencyCutoff`, default ⌊r⌋, 0 at the centre), and the
+ * Each frequency is band-limited per ring (`frequencyCutoff`, default escnn's policy, 0 at the centre), and the
  * basis is sampled on the k×k filter grid (x = column − c, y = c − row) and normalised. Bases are
  * cached by (group, representations, size, options).
  */
@@ -50,8 +50,10 @@ export interface KernelBasisOptions {
   /** Width of the Gaussian rings (default 0.6). */
   sigma?: number;
   /**
-   * Highest angular frequency on a ring of radius r (default ⌊r⌋; always 0 at r = 0). Higher
-   * frequencies are poorly resolved by the pixel grid and cost equivariance to non-90° rotations.
+   * Highest angular frequency on a ring of radius r (always 0 at r = 0). The default is escnn's
+   * band-limiting policy: min(2r, 2) on the outermost ring (r = ⌊k/2⌋) and min(2r, 2r − ((r + 1) mod 2))
+   * on the inner rings, so a 3×3 kernel has frequencies up to 2 on its ring. Higher frequencies are
+   * poorly resolved by the pixel grid and cost equivariance to non-90° rotations.
    */
   frequencyCutoff?: (radius: number) => number;
   /** Global cap on the angular frequency (default none). */
@@ -576,6 +578,18 @@ function defaultRings(kernelSize: number): number[] {
 }
 
 /**
+ * escnn's default band limit for a ring of radius r in a kernel whose outermost ring has radius
+ * `maxRadius` (= ⌊k/2⌋): 0 at the centre, min(2r, 2) on the outermost ring, min(2r, 2r − ((r + 1) mod 2))
+ * inside (integer radii; others are rounded down first).
+ */
+export function defaultFrequencyCutoff(radius: number, maxRadius: number): number {
+  if (radius < 1e-9) return 0;
+  const r = Math.floor(radius + 1e-9);
+  if (r === 0) return 0;
+  return Math.min(2 * r, r >= maxRadius ? 2 : 2 * r - ((r + 1) % 2));
+}
+
+/**
  * The (cached) steerable kernel basis for fields ρ_in → ρ_out of a planar group on a k×k grid.
  * Throws for groups that do not act on the plane and for representations that cannot be decomposed.
  */
@@ -592,7 +606,7 @@ export function kernelBasis<E>(
   const sigma = opts.sigma ?? 0.6;
   const cap = opts.maxFrequency ?? Number.POSITIVE_INFINITY;
   const userCut = opts.frequencyCutoff;
-  const cutoff = (r: number) => Math.min(cap, userCut ? userCut(r) : Math.floor(r + 1e-9));
+  const cutoff = (r: number) => Math.min(cap, userCut ? userCut(r) : defaultFrequencyCutoff(r, Math.floor(kernelSize / 2)));
   const key = [repKey(inRep), repKey(outRep), kernelSize, sigma, rings.join(","), rings.map((r) => cutoff(r)).join(",")].join("#");
   const hit = basisCache.get(key);
   if (hit) return hit as SteerableKernelBasis<E>;
