@@ -217,6 +217,11 @@ describe("steerable kernel basis", () => {
     const low = kernelBasis(G, regular(G), regular(G), 3, { frequencyCutoff: (r) => Math.floor(r) });
     expect(Math.max(...low.elements.map((e) => e.term.freq))).toBe(1);
     expect(low.size).toBeLessThan(b.size);
+    // ring widths: 0.6 by default, one per ring when given (escnn's: a near-delta centre, 0.4 outside)
+    expect(b.elements.every((e) => e.sigma === 0.6)).toBe(true);
+    const sharp = kernelBasis(G, regular(G), regular(G), 3, { sigma: [0.005, 0.4] });
+    expect([...new Set(sharp.elements.map((e) => `${e.radius}:${e.sigma}`))].sort()).toEqual(["0:0.005", "1:0.4"]);
+    expect(() => kernelBasis(G, regular(G), regular(G), 3, { sigma: [0.6] })).toThrow(/kernelBasis: argument 'sigma' expected 2 widths \(one per ring\), got 1/);
   });
 
   it("rejects groups that do not act on the plane", () => {

@@ -44,6 +44,11 @@ export interface E2CNNOptions {
    * adds few parameters.
    */
   liftKernel?: number;
+  /**
+   * Kernel size of the hidden layers (default 3). Sizes above 3 are padded by (k − 3)/2, like
+   * `liftKernel`, so the feature maps keep the skeleton's sizes.
+   */
+  kernelSize?: number;
   /** Dropout after each hidden layer (default 0.3). */
   dropout?: number;
   inChannels?: number;
@@ -79,7 +84,9 @@ export class E2CNN extends Module<[Tensor], Tensor> {
     const lk = opts.liftKernel ?? 5;
     if (!Number.isInteger(lk) || lk < 3 || lk % 2 === 0) throw new ErlangenError(`E2CNN: argument 'liftKernel' expected an odd integer ≥ 3, got ${lk}`);
     this.lift = new R2Conv(this.inType, this.hiddenType, lk, { ...o, padding: (lk - 3) / 2 });
-    this.convs = Array.from({ length: L - 1 }, () => new R2Conv(this.hiddenType, this.hiddenType, 3, o));
+    const hk = opts.kernelSize ?? 3;
+    if (!Number.isInteger(hk) || hk < 3 || hk % 2 === 0) throw new ErlangenError(`E2CNN: argument 'kernelSize' expected an odd integer ≥ 3, got ${hk}`);
+    this.convs = Array.from({ length: L - 1 }, () => new R2Conv(this.hiddenType, this.hiddenType, hk, { ...o, padding: (hk - 3) / 2 }));
     this.norms = Array.from({ length: L }, () => new InnerBatchNorm(this.hiddenType, { dtype: opts.dtype }));
     this.top = new R2Conv(this.hiddenType, outType, 4, o);
     this.pool = new GroupPooling(outType, "max");
