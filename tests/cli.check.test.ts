@@ -25,10 +25,10 @@ describe("erlangen check", () => {
       expect(Object.keys(r)).toEqual(expect.arrayContaining(["model", "group", "samples", "maxRelError", "pass"]));
       if (r.expected) expect(r.pass).toBe(true);
     }
-    // the 45° rotations of the C8 model are approximate: measured, not required (≈ 0.11 untrained with
-    // the escnn band limit, frequencies up to 2 on 3×3 kernels; ≈ 0.02 with frequencies up to 1)
+    // the 45° rotations of the C8 model are approximate: measured, not required (≈ 0.04 untrained with
+    // the 7×7 lift; 0.11 with a 5×5 lift)
     expect(rows[2]!.expected).toBe(false);
-    expect(rows[2]!.maxRelError).toBeLessThan(0.25);
+    expect(rows[2]!.maxRelError).toBeLessThan(0.1);
     expect(rows[0]!.samples).toBe(8);
     expect(rows[0]!.maxRelError).toBeLessThan(1e-4);
     console.log(err.join("\n"));

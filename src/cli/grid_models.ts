@@ -8,7 +8,7 @@
  * - models `cnn` (Z2CNN baseline), `p4cnn` and `p4mcnn` (G-CNNs, Cohen & Welling 2016), `c8cnn` (a G-CNN
  *   with interpolated 45° filters) and `e2cnn` (C8 regular steerable fields, Weiler & Cesa 2019). The
  *   CLI widths give the compared models about the same parameter count: cnn 21 channels (23,782),
- *   p4cnn 10 p4 fields (24,680), e2cnn 9 C8 regular fields with a 5×5 lifting layer (24,031), p4mcnn 7 p4m fields (26,799).
+ *   p4cnn 10 p4 fields (24,680), e2cnn 9 C8 regular fields with a 7×7 lifting layer (24,094), p4mcnn 7 p4m fields (26,799).
  * - defaults (all image models): Adam, lr 1e-3 halved every 3 epochs, 8 epochs, batch 64, dropout 0.3,
  *   no weight decay — the G-CNN paper's optimiser and layer recipe, with the number of epochs sized so
  *   that one run on the 10k/10k data takes about 10–30 CPU-minutes (docs/results.md, "Rotated MNIST").
@@ -174,5 +174,5 @@ registerModel(
   imageModel("c8cnn", "G-CNN for C8: 45° filter rotations by interpolation (approximately equivariant), 7 regular fields", 7, (info, hp) => new GCNN({ ...common(info, hp), group: Cn(8) })),
 );
 registerModel(
-  imageModel("e2cnn", "E(2)-steerable CNN: 9 C8 regular fields (R2Conv; 5×5 lifting layer), inner batch norm, group pooling", 9, (info, hp) => new E2CNN({ ...common(info, hp), group: Cn(8) })),
+  imageModel("e2cnn", "E(2)-steerable CNN: 9 C8 regular fields (R2Conv; 7×7 lifting layer), inner batch norm, group pooling", 9, (info, hp) => new E2CNN({ ...common(info, hp), group: Cn(8) })),
 );

@@ -8,11 +8,11 @@
  * Weiler & Cesa's own rotated-MNIST models use another backbone (7×7 then 5×5 kernels with
  * padding, wider layers, invariant pooling followed by fully connected layers); this model keeps the
  * G-CNN skeleton so that a comparison with `GCNN` / `Z2CNN` (gcnn/models.ts) changes little beyond
- * the convolution. One change: the lifting layer's kernel is 5×5 (padded by 1, so the feature maps
+ * the convolution. One change: the lifting layer's kernel is 7×7 (padded by 2, so the feature maps
  * keep their sizes; `liftKernel: 3` gives the plain skeleton), since a 3×3 grid resolves the
  * rotations between 90° steps poorly and the lifting layer, with one input field, has few parameters.
  * The CLI (`erlangen train --model e2cnn`) uses 9 regular C8 fields with the default (escnn) band
- * limit, frequencies up to 2 on the 3×3 kernels' ring: 24,031 parameters, about the P4CNN's 24,680
+ * limit, frequencies up to 2 on the 3×3 kernels' ring: 24,094 parameters, about the P4CNN's 24,680
  * (10 p4 fields).
  */
 import { Dropout } from "../../../nn/activation.js";
@@ -39,7 +39,7 @@ export interface E2CNNOptions {
   /** Number of 3×3 hidden layers (default 6). */
   layers?: number;
   /**
-   * Kernel size of the lifting layer (default 5). Sizes above 3 are padded by (k − 3)/2, so the
+   * Kernel size of the lifting layer (default 7, as in Weiler & Cesa's models). Sizes above 3 are padded by (k − 3)/2, so the
    * feature maps keep the skeleton's sizes; the lifting layer has one input field, so a larger kernel
    * adds few parameters.
    */
@@ -81,7 +81,7 @@ export class E2CNN extends Module<[Tensor], Tensor> {
     this.hiddenType = FieldType.repeat(G, reg, h);
     const outType = FieldType.repeat(G, reg, opts.numClasses ?? 10);
     const o = { dtype: opts.dtype, generator: opts.generator, basis: opts.basis };
-    const lk = opts.liftKernel ?? 5;
+    const lk = opts.liftKernel ?? 7;
     if (!Number.isInteger(lk) || lk < 3 || lk % 2 === 0) throw new ErlangenError(`E2CNN: argument 'liftKernel' expected an odd integer ≥ 3, got ${lk}`);
     this.lift = new R2Conv(this.inType, this.hiddenType, lk, { ...o, padding: (lk - 3) / 2 });
     const hk = opts.kernelSize ?? 3;
