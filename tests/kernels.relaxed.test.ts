@@ -93,8 +93,8 @@ describe("relaxed-SIMD kernels", () => {
         const ow = W + 2 * p - 2;
         const got = new Float32Array(N * O * oh * ow);
         const want = new Float32Array(N * O * oh * ow);
-        winogradConv3x3(x, w, b, got, N, 1, C, O, H, W, oh, ow, p, p);
-        winogradConv3x3Ref(x, w, b, want, N, 1, C, O, H, W, oh, ow, p, p);
+        winogradConv3x3(x, w, b, got, { N, G: 1, Cg: C, Og: O, H, W, oh, ow, ph: p, pw: p });
+        winogradConv3x3Ref(x, w, b, want, { N, G: 1, Cg: C, Og: O, H, W, oh, ow, ph: p, pw: p });
         expect(maxRelErr(got, want)).toBeLessThan(1e-5);
       }
     } finally {

@@ -154,10 +154,10 @@ describe("winograd F(4×4, 3×3)", () => {
           const b = k.Cg % 2 === 0 ? randArray(k.G * k.Og) : null;
           const want = naiveConv(x, w, b, k, oh, ow);
           const got = new Float32Array(want.length).fill(Number.NaN);
-          winogradConv3x3(x, w, b, got, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          winogradConv3x3(x, w, b, got, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
           expect(relErr(got, want), JSON.stringify(k)).toBeLessThan(1e-5);
           const ref = new Float32Array(want.length);
-          winogradConv3x3Ref(x, w, b, ref, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          winogradConv3x3Ref(x, w, b, ref, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
           expect(relErr(got, ref), JSON.stringify(k)).toBeLessThan(1e-5);
         }
       } finally {
@@ -176,10 +176,10 @@ describe("winograd F(4×4, 3×3)", () => {
           const gy = randArray(k.N * k.G * k.Og * oh * ow);
           const want = naiveWeightGrad(x, gy, k, oh, ow);
           const got = new Float32Array(want.length).fill(Number.NaN);
-          winogradWeightGrad3x3(x, gy, got, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          winogradWeightGrad3x3(x, gy, got, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
           expect(relErr(got, want), JSON.stringify(k)).toBeLessThan(1e-5);
           const ref = new Float32Array(want.length);
-          winogradWeightGrad3x3Ref(x, gy, ref, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          winogradWeightGrad3x3Ref(x, gy, ref, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
           expect(relErr(got, ref), JSON.stringify(k)).toBeLessThan(1e-5);
         }
       } finally {
@@ -199,10 +199,10 @@ describe("winograd F(4×4, 3×3)", () => {
           const x = randArray(k.N * k.G * k.Cg * k.H * k.W);
           const gy = randArray(k.N * C * P);
           const alone = new Float32Array(k.G * k.Og * k.Cg * 9);
-          winogradWeightGrad3x3(x, gy, alone, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+          winogradWeightGrad3x3(x, gy, alone, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
           const gw = new Float32Array(alone.length).fill(Number.NaN);
           const gb = new Float32Array(C).fill(Number.NaN);
-          winogradWeightGrad3x3(x, gy, gw, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw, gb);
+          winogradWeightGrad3x3(x, gy, gw, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw }, gb);
           expect(Array.from(gw), JSON.stringify(k)).toEqual(Array.from(alone));
           const want = new Float64Array(C);
           for (let n = 0; n < k.N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < P; i++) want[c]! += gy[(n * C + c) * P + i]!;
@@ -240,7 +240,7 @@ describe("winograd F(4×4, 3×3)", () => {
         const gx = which & 1 ? new Float32Array(wantX.length).fill(Number.NaN) : null;
         const gw = which & 2 ? new Float32Array(wantW.length).fill(Number.NaN) : null;
         const gb = which & 4 ? new Float32Array(C).fill(Number.NaN) : null;
-        const ran = winogradBackward3x3(x, w, gy, gx, gw, gb, k.N, k.G, k.Cg, k.Og, k.H, k.W, oh, ow, k.ph, k.pw);
+        const ran = winogradBackward3x3(x, w, gy, gx, gw, gb, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
         expect(ran).toBe(true);
         if (gx !== null) expect(relErr(gx, wantX), `gx ${JSON.stringify(k)}`).toBeLessThan(1e-5);
         if (gw !== null) expect(relErr(gw, wantW), `gw ${JSON.stringify(k)}`).toBeLessThan(1e-5);
@@ -267,7 +267,7 @@ describe("winograd F(4×4, 3×3)", () => {
       const gy = randArray(k.N * k.Og * k.H * k.W);
       const gx = new Float32Array(x.length).fill(Number.NaN);
       const gw = new Float32Array(w.length).fill(Number.NaN);
-      expect(winogradBackward3x3(x, w, gy, gx, gw, null, k.N, 1, k.Cg, k.Og, k.H, k.W, k.H, k.W, 1, 1)).toBe(true);
+      expect(winogradBackward3x3(x, w, gy, gx, gw, null, { N: k.N, G: 1, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh: k.H, ow: k.W, ph: 1, pw: 1 })).toBe(true);
       expect(relErr(gx, naiveInputGrad(gy, w, k, k.H, k.W))).toBeLessThan(1e-5);
       expect(relErr(gw, naiveWeightGrad(x, gy, k, k.H, k.W))).toBeLessThan(1e-5);
     } finally {
@@ -283,7 +283,7 @@ describe("winograd F(4×4, 3×3)", () => {
       const x = randArray(8 * 25);
       const w = randArray(8 * 8 * 9);
       const gy = randArray(8 * 25);
-      expect(winogradBackward3x3(x, w, gy, new Float32Array(200), null, null, 1, 1, 8, 8, 5, 5, 5, 5, 1, 1)).toBe(false);
+      expect(winogradBackward3x3(x, w, gy, new Float32Array(200), null, null, { N: 1, G: 1, Cg: 8, Og: 8, H: 5, W: 5, oh: 5, ow: 5, ph: 1, pw: 1 })).toBe(false);
     } finally {
       setKernelBackend(prev);
     }
@@ -295,7 +295,7 @@ describe("winograd F(4×4, 3×3)", () => {
     const w = Float64Array.from(randArray(k.Og * k.Cg * 9));
     const want = naiveConv(x, w, null, k, 9, 7);
     const got = new Float64Array(want.length);
-    winogradConv3x3Ref(x, w, null, got, 1, 1, k.Cg, k.Og, k.H, k.W, 9, 7, 1, 1);
+    winogradConv3x3Ref(x, w, null, got, { N: 1, G: 1, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh: 9, ow: 7, ph: 1, pw: 1 });
     expect(relErr(got, want)).toBeLessThan(1e-12);
   });
 });

@@ -30,7 +30,8 @@ import {
   WASM_UNARY,
 } from "./wasm/kernels.js";
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
-import { channelSumRef, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
+import { channelSumRef, type WinogradGeometry, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
+export type { WinogradGeometry } from "./ref/winograd.js";
 import { hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
 import { type AdamConsts, adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "./ref/train.js";
 import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, spmmWideWasm, transposeWasm } from "./wasm/train.js";
@@ -594,28 +595,20 @@ export function winogradConv3x3(
   w: FloatArray,
   b: FloatArray | null,
   y: FloatArray,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
 ): void {
+  const { N, G, Cg, Og, oh, ow } = geom;
   const all32 = f32(x) && f32(w) && f32(y) && (b === null || f32(b));
   const rt = all32 ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : noWasm();
   if (rt) {
     try {
-      winogradConvWasm(rt, x as Float32Array, w as Float32Array, b as Float32Array | null, y as Float32Array, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+      winogradConvWasm(rt, x as Float32Array, w as Float32Array, b as Float32Array | null, y as Float32Array, geom);
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
     }
   }
-  winogradConv3x3Ref(x, w, b, y, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+  winogradConv3x3Ref(x, w, b, y, geom);
 }
 
 /**
@@ -632,22 +625,14 @@ export function winogradBackward3x3(
   gx: FloatArray | null,
   gw: FloatArray | null,
   gb: FloatArray | null,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
 ): boolean {
+  const { N, G, Cg, Og, oh, ow } = geom;
   const all32 = f32(x) && f32(w) && f32(gy) && (gx === null || f32(gx)) && (gw === null || f32(gw)) && (gb === null || f32(gb));
   const rt = all32 ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : null;
   if (rt === null || !hasWinogradBackwardWasm(rt)) return false;
   try {
-    winogradBackwardWasm(rt, x as Float32Array, w as Float32Array, gy as Float32Array, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+    winogradBackwardWasm(rt, x as Float32Array, w as Float32Array, gy as Float32Array, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null, geom);
     return true;
   } catch (e) {
     if (!isOom(e)) throw e;
@@ -664,28 +649,20 @@ export function winogradWeightGrad3x3(
   x: FloatArray,
   gy: FloatArray,
   gw: FloatArray,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
   gb: FloatArray | null = null,
 ): void {
+  const { N, G, Cg, Og, oh, ow } = geom;
   const rt = f32(x) && f32(gy) && f32(gw) && (gb === null || f32(gb)) ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : noWasm();
   if (rt) {
     try {
-      winogradWeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, N, G, Cg, Og, H, W, oh, ow, ph, pw, gb as Float32Array | null);
+      winogradWeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, geom, gb as Float32Array | null);
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
     }
   }
-  winogradWeightGrad3x3Ref(x, gy, gw, N, G, Cg, Og, H, W, oh, ow, ph, pw);
+  winogradWeightGrad3x3Ref(x, gy, gw, geom);
   if (gb !== null) channelSumRef(gy, gb, N, G * Og, oh * ow);
 }
 

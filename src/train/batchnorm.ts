@@ -38,12 +38,12 @@ export interface UpdateBatchNormOptions {
  * ```
  */
 export function updateBatchNorm(model: Module, batches: Iterable<unknown>, opts: UpdateBatchNormOptions = {}): number {
-  const bns = model.modules().filter((m): m is BatchNorm1d => m instanceof BatchNorm1d && m.trackRunningStats);
+  const modules = model.modules();
+  const bns = modules.filter((m): m is BatchNorm1d => m instanceof BatchNorm1d && m.trackRunningStats);
   if (bns.length === 0) return 0;
   const it = batches[Symbol.iterator]();
   let next = it.next();
   if (next.done) throw new ErlangenError("updateBatchNorm: argument 'batches' expected at least one batch, got none");
-  const modules = model.modules();
   const flags = modules.map((m) => m.training);
   const momenta = bns.map((b) => b.momentum);
   try {

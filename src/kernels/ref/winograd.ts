@@ -138,6 +138,23 @@ function inputTile(x: FloatArray, off: number, H: number, W: number, ph: number,
 }
 
 /**
+ * The geometry of a 3×3, stride-1 Winograd convolution: N images, G groups of Cg input and Og output
+ * channels, input H×W, output oh×ow, zero padding (ph, pw). One record for every Winograd kernel.
+ */
+export interface WinogradGeometry {
+  N: number;
+  G: number;
+  Cg: number;
+  Og: number;
+  H: number;
+  W: number;
+  oh: number;
+  ow: number;
+  ph: number;
+  pw: number;
+}
+
+/**
  * y = conv2d(x, w) + b for a 3×3 kernel, stride 1, zero padding (ph, pw), `G` groups of Cg input and
  * Og output channels, by Winograd F(4×4, 3×3). `b` may be null.
  */
@@ -146,17 +163,9 @@ export function winogradConv3x3Ref(
   w: FloatArray,
   b: FloatArray | null,
   y: FloatArray,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
 ): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
   const U = winogradKernelTransform(w, G, Og, Cg, Og, w instanceof Float64Array);
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);
@@ -215,17 +224,9 @@ export function winogradWeightGrad3x3Ref(
   x: FloatArray,
   gy: FloatArray,
   gw: FloatArray,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
 ): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);
   const T = th * tw;

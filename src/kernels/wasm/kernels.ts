@@ -7,7 +7,7 @@
  */
 import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
 import type { WasmRuntime } from "./loader.js";
-import { winogradKernelTransform, winogradWeightGradFinish } from "../ref/winograd.js";
+import { type WinogradGeometry, winogradKernelTransform, winogradWeightGradFinish } from "../ref/winograd.js";
 
 /** Floats per chunk for streaming kernels (64 KiB per array: in and out stay in L2). */
 export const CHUNK = 16384;
@@ -401,17 +401,9 @@ export function winogradConvWasm(
   w: Float32Array,
   b: Float32Array | null,
   y: Float32Array,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
 ): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
   const e = rt.exports;
   const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
   const Ogp = pad4(Og);
@@ -480,17 +472,9 @@ export function winogradBackwardWasm(
   gx: Float32Array | null,
   gw: Float32Array | null,
   gb: Float32Array | null,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
 ): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
   const e = rt.exports;
   const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
   const Ogp = pad4(Og);
@@ -573,18 +557,10 @@ export function winogradWeightGradWasm(
   x: Float32Array,
   gy: Float32Array,
   gw: Float32Array,
-  N: number,
-  G: number,
-  Cg: number,
-  Og: number,
-  H: number,
-  W: number,
-  oh: number,
-  ow: number,
-  ph: number,
-  pw: number,
+  geom: WinogradGeometry,
   gb: Float32Array | null = null,
 ): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
   const e = rt.exports;
   const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
   const Ogp = pad4(Og);

@@ -12,7 +12,7 @@
  * linear maps (average, adaptive average, interpolation) or index selections (max pooling), also
  * recorded in pairs with their adjoints.
  */
-import { type FloatArray, gemm, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../../kernels/index.js";
+import { type FloatArray, gemm, type WinogradGeometry, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../../kernels/index.js";
 import { record } from "../autograd.js";
 import { allocate, isFloat } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
@@ -532,6 +532,13 @@ function convWeightGradPadded(x: FloatArray, gy: FloatArray, g: ConvGeom, L: Pad
 /** Minimum channels per group for the Winograd path (below it the transforms dominate). */
 const WINOGRAD_MIN_CHANNELS = 8;
 
+/** The kernels' geometry record of a 2-D conv. */
+function winogradGeometry(g: ConvGeom): WinogradGeometry {
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  return { N: g.N, G: g.G, Cg, Og, H: g.inS[1]!, W: g.inS[2]!, oh: g.outS[1]!, ow: g.outS[2]!, ph: g.p[1]!, pw: g.p[2]! };
+}
+
 function winogradApplies(g: ConvGeom): boolean {
   return (
     !g.direct &&
@@ -560,7 +567,7 @@ function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: 
   const ow = g.outS[2];
   const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
   if (winogradApplies(g)) {
-    winogradConv3x3(x, w, b, y, N, G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2]);
+    winogradConv3x3(x, w, b, y, winogradGeometry(g));
     return y;
   }
   const L = padLayout(g);
@@ -703,7 +710,7 @@ function convWeightGradData(x: FloatArray, gy: FloatArray, g: ConvGeom, f64: boo
   const ow = g.outS[2];
   const gw = allocate(f64 ? "float64" : "float32", Cout * Kg) as FloatArray;
   if (winogradApplies(g)) {
-    winogradWeightGrad3x3(x, gy, gw, N, G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2]);
+    winogradWeightGrad3x3(x, gy, gw, winogradGeometry(g));
     return gw;
   }
   const L = padLayout(g);
@@ -775,12 +782,10 @@ function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
  * null where the shared kernel does not run.
  */
 function convBackwardWinogradOps(x: Tensor, w: Tensor, b: Tensor | null, gy: Tensor, g: ConvGeom): (Tensor | null)[] | null {
-  const Cg = g.Cin / g.G;
-  const Og = g.Cout / g.G;
   const gxData = x.requiresGrad ? (allocate("float32", volume(g.xShape)) as FloatArray) : null;
   const gwData = w.requiresGrad ? (allocate("float32", volume(g.wShape)) as FloatArray) : null;
   const gbData = b?.requiresGrad ? (allocate("float32", g.Cout) as FloatArray) : null;
-  const ok = winogradBackward3x3(x.data as FloatArray, w.data as FloatArray, gy.data as FloatArray, gxData, gwData, gbData, g.N, g.G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2]);
+  const ok = winogradBackward3x3(x.data as FloatArray, w.data as FloatArray, gy.data as FloatArray, gxData, gwData, gbData, winogradGeometry(g));
   if (!ok) return null;
   const gx =
     gxData === null
@@ -811,9 +816,7 @@ function convBackwardWinogradOps(x: Tensor, w: Tensor, b: Tensor | null, gy: Ten
 function convWeightBiasGradOp(x: Tensor, gy: Tensor, g: ConvGeom): [Tensor, Tensor] {
   const gwData = allocate("float32", g.Cout * (g.Cin / g.G) * kVol(g)) as FloatArray;
   const gbData = allocate("float32", g.Cout) as FloatArray;
-  const Cg = g.Cin / g.G;
-  const Og = g.Cout / g.G;
-  winogradWeightGrad3x3(x.data as FloatArray, gy.data as FloatArray, gwData, g.N, g.G, Cg, Og, g.inS[1], g.inS[2], g.outS[1], g.outS[2], g.p[1], g.p[2], gbData);
+  winogradWeightGrad3x3(x.data as FloatArray, gy.data as FloatArray, gwData, winogradGeometry(g), gbData);
   const gw = record(`${g.op}WeightGrad`, [x, gy], new Tensor(gwData, g.wShape, x.dtype), (v) => [
     x.requiresGrad ? convInputGradOp(gy, v, null, g) : null,
     gy.requiresGrad ? convOp(x, v, null, g) : null,
