@@ -27,6 +27,12 @@ export interface BenchSuite {
   peerOps?: string[];
   /** Builds the cases (may load data); called only when the suite is selected. */
   cases: () => Bench[];
+  /**
+   * Rounds of (peer run, our timings) when a peer runs, unless `--rounds` says otherwise (default 1).
+   * The ratio is then the median of the rounds' ratios: each compares timings taken minutes apart at
+   * most, so a change in the machine's load between our run and the peer's moves it less.
+   */
+  rounds?: number;
 }
 
 export interface TimingOptions {
@@ -54,6 +60,11 @@ function quantile(sorted: number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** The median of a non-empty list. */
+export function median(xs: number[]): number {
+  return quantile([...xs].sort((a, b) => a - b), 0.5);
 }
 
 /** Times `fn`: warm-up calls, then `repeat` samples of `inner` calls each. */

@@ -3,9 +3,12 @@
  * `{name, level, ms, gflops | gbps, peerMs, ratio, ...}` where `ms` is the median wall time per call,
  * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run);
  * `ratioP10` compares the 10th percentiles, which other processes on the machine disturb less.
+ * With several rounds (`--rounds N`, or a suite's own default), the peer and our timings alternate
+ * N times and `ms`, `peerMs`, `ratio` and `ratioP10` are medians over the rounds (`ratios` lists them).
  *
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
- * 30), `--warmup N` (default 5), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
+ * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations; default
+ * 1, or the suite's own), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
  * time the TypeScript reference kernels), `--backend auto|ref|wasm`, `--malloc tuned|default`.
  *
  * `--malloc tuned` (default, Linux): the bench re-runs itself with glibc told never to give large
@@ -20,7 +23,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
-import { type Bench, type BenchSuite, emit, sig, time } from "./harness.js";
+import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
 import { convSuite } from "./conv.js";
 import { o3Suite } from "./o3.js";
@@ -38,6 +41,7 @@ interface Args {
   filters: string[];
   repeat: number;
   warmup: number;
+  rounds: number | null;
   threads: number;
   peer: boolean;
   ref: boolean;
@@ -46,7 +50,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { filters: [], repeat: 30, warmup: 5, threads: 1, peer: true, ref: false, backend: "auto", malloc: "tuned" };
+  const a: Args = { filters: [], repeat: 30, warmup: 5, rounds: null, threads: 1, peer: true, ref: false, backend: "auto", malloc: "tuned" };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = (): string => {
@@ -57,12 +61,16 @@ function parseArgs(argv: string[]): Args {
     if (k === "--filter") a.filters.push(v());
     else if (k === "--repeat") a.repeat = Number(v());
     else if (k === "--warmup") a.warmup = Number(v());
+    else if (k === "--rounds") {
+      a.rounds = Number(v());
+      if (!Number.isInteger(a.rounds) || a.rounds < 1) throw new Error(`bench: --rounds needs a positive integer, got ${String(a.rounds)}`);
+    }
     else if (k === "--threads") a.threads = Number(v());
     else if (k === "--no-peer") a.peer = false;
     else if (k === "--ref") a.ref = true;
     else if (k === "--backend") a.backend = v() as KernelBackend;
     else if (k === "--malloc") a.malloc = v() === "default" ? "default" : "tuned";
-    else throw new Error(`bench: unknown flag ${k} (flags: --filter S, --repeat N, --warmup N, --threads N, --no-peer, --ref, --backend B, --malloc M)`);
+    else throw new Error(`bench: unknown flag ${k} (flags: --filter S, --repeat N, --warmup N, --rounds N, --threads N, --no-peer, --ref, --backend B, --malloc M)`);
   }
   return a;
 }
@@ -151,33 +159,54 @@ function main(): void {
   for (const suite of suites(root, args)) {
     const cases: Bench[] = suite.cases().filter((c) => selected(c.name, args.filters));
     if (cases.length === 0) continue;
-    let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
-    if (args.peer && suite.peerOps && cases.some((c) => c.peer)) {
-      const ops = suite.peerOps.join(",");
-      peer = runPeer(root, "torch_ops.py", ["--ops", ops, "--malloc", mallocTuned() ? "tuned" : "default"], args.threads);
-      emit({ name: `${suite.name}.peer`, status: peer.status, torch: peer.torch, lines: peer.ms.size });
-    }
-    for (const c of cases) {
-      if (c.level === "skipped") {
-        emit({ name: c.name, ...c.extra });
-        continue;
+    for (const c of cases) if (c.level === "skipped") emit({ name: c.name, ...c.extra });
+    const timed = cases.filter((c) => c.level !== "skipped");
+    const withPeer = args.peer && suite.peerOps !== undefined && timed.some((c) => c.peer);
+    const rounds = withPeer ? (args.rounds ?? suite.rounds ?? 1) : 1;
+    const results = timed.map(() => [] as { t: Timing; peer: PeerResult }[]);
+    for (let r = 0; r < rounds; r++) {
+      let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
+      if (withPeer) {
+        peer = runPeer(root, "torch_ops.py", ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"], args.threads);
+        emit({ name: `${suite.name}.peer`, status: peer.status, torch: peer.torch, lines: peer.ms.size, ...(rounds > 1 ? { round: r + 1 } : {}) });
       }
-      const t = time(c.run, { warmup: args.warmup, repeat: args.repeat, minSampleMs: 2 });
-      const line: Record<string, unknown> = { name: c.name, level: c.level, ms: sig(t.ms), p10: sig(t.p10), p90: sig(t.p90), cpuMs: sig(t.cpuMs), n: t.n, inner: t.inner };
-      if (c.flops !== undefined) line.gflops = sig(c.flops / t.ms / 1e6);
-      if (c.bytes !== undefined) line.gbps = sig(c.bytes / t.ms / 1e6);
-      if (c.peer) {
-        const pm = peer.ms.get(c.peer);
-        if (pm !== undefined) {
-          line.peerMs = sig(pm);
-          line.ratio = sig(t.ms / pm, 3);
-          const p10 = peer.p10?.get(c.peer);
-          if (p10 !== undefined) line.ratioP10 = sig(t.p10 / p10, 3);
-        } else line.peer = peer.status === "ok" ? "peer unavailable (no matching line)" : peer.status;
-      }
-      emit({ ...line, ...c.extra });
+      for (let i = 0; i < timed.length; i++) results[i]!.push({ t: time(timed[i]!.run, { warmup: args.warmup, repeat: args.repeat, minSampleMs: 2 }), peer });
     }
+    for (let i = 0; i < timed.length; i++) emit({ ...caseLine(timed[i]!, results[i]!), ...timed[i]!.extra });
   }
+}
+
+/** The JSON line of one case from its rounds (one round: that round's figures; several: medians). */
+function caseLine(c: Bench, rounds: { t: Timing; peer: PeerResult }[]): Record<string, unknown> {
+  const med = (f: (x: { t: Timing; peer: PeerResult }) => number): number => median(rounds.map(f));
+  const ms = med((x) => x.t.ms);
+  const line: Record<string, unknown> = {
+    name: c.name,
+    level: c.level,
+    ms: sig(ms),
+    p10: sig(med((x) => x.t.p10)),
+    p90: sig(med((x) => x.t.p90)),
+    cpuMs: sig(med((x) => x.t.cpuMs)),
+    n: rounds[0]!.t.n * rounds.length,
+    inner: rounds[0]!.t.inner,
+  };
+  if (c.flops !== undefined) line.gflops = sig(c.flops / ms / 1e6);
+  if (c.bytes !== undefined) line.gbps = sig(c.bytes / ms / 1e6);
+  if (!c.peer) return line;
+  const key = c.peer;
+  const paired = rounds.filter((x) => x.peer.ms.has(key));
+  if (paired.length === 0) {
+    const status = rounds[0]!.peer.status;
+    line.peer = status === "ok" ? "peer unavailable (no matching line)" : status;
+    return line;
+  }
+  const ratios = paired.map((x) => x.t.ms / x.peer.ms.get(key)!);
+  line.peerMs = sig(median(paired.map((x) => x.peer.ms.get(key)!)));
+  line.ratio = sig(median(ratios), 3);
+  const p10s = paired.filter((x) => x.peer.p10?.has(key)).map((x) => x.t.p10 / x.peer.p10!.get(key)!);
+  if (p10s.length > 0) line.ratioP10 = sig(median(p10s), 3);
+  if (paired.length > 1) line.ratios = ratios.map((q) => sig(q, 3));
+  return line;
 }
 
 main();

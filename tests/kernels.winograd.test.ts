@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { getKernelBackend, setKernelBackend, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../src/kernels/index.js";
-import { winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "../src/kernels/ref/winograd.js";
+import { pad4, winogradConv3x3Ref, winogradKernelTransform, winogradWeightGrad3x3Ref } from "../src/kernels/ref/winograd.js";
 import { Generator } from "../src/tensor/rng.js";
 import { setWinogradTileBlock, WINOGRAD_TILE_BLOCK } from "../src/kernels/wasm/kernels.js";
 
@@ -297,5 +297,24 @@ describe("winograd F(4×4, 3×3)", () => {
     const got = new Float64Array(want.length);
     winogradConv3x3Ref(x, w, null, got, { N: 1, G: 1, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh: 9, ow: 7, ph: 1, pw: 1 });
     expect(relErr(got, want)).toBeLessThan(1e-12);
+  });
+
+  it("kernel transform: the transposed layout is Uᵀ per group and position, zero in the padding", () => {
+    const G = 2;
+    const Og = 5;
+    const Cg = 3;
+    const Ogp = pad4(Og);
+    const Cgp = pad4(Cg);
+    const w = randArray(G * Og * Cg * 9);
+    const U = winogradKernelTransform(w, G, Og, Cg, Ogp);
+    const UT = winogradKernelTransform(w, G, Og, Cg, Ogp, false, true);
+    expect(UT.length).toBe(G * 36 * Cgp * Ogp);
+    for (let gi = 0; gi < G; gi++)
+      for (let xi = 0; xi < 36; xi++)
+        for (let c = 0; c < Cgp; c++)
+          for (let m = 0; m < Ogp; m++) {
+            const want = c < Cg && m < Og ? U[(gi * 36 + xi) * Ogp * Cg + m * Cg + c]! : 0;
+            expect(UT[(gi * 36 + xi) * Cgp * Ogp + c * Ogp + m]).toBe(want);
+          }
   });
 });

@@ -482,19 +482,8 @@ export function winogradBackwardWasm(
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
   const Wg = 16 * Math.ceil(tw / 4);
-  let UT: Float32Array | null = null;
-  if (gx !== null) {
-    // Uᵀ[gi][ξ][c][m] (Cgp rows of Ogp) from U[gi][ξ][m][c] (Ogp rows of Cg)
-    const U = winogradKernelTransform(w, G, Og, Cg, Ogp) as Float32Array;
-    UT = new Float32Array(G * 36 * Cgp * Ogp);
-    for (let gi = 0; gi < G; gi++) {
-      for (let xi = 0; xi < 36; xi++) {
-        const s0 = (gi * 36 + xi) * Ogp * Cg;
-        const d0 = (gi * 36 + xi) * Cgp * Ogp;
-        for (let m = 0; m < Og; m++) for (let c = 0; c < Cg; c++) UT[d0 + c * Ogp + m] = U[s0 + m * Cg + c]!;
-      }
-    }
-  }
+  // Uᵀ[gi][ξ][c][m] (Cgp rows of Ogp): the input gradient's products dV = Uᵀ·Y
+  const UT = gx === null ? null : (winogradKernelTransform(w, G, Og, Cg, Ogp, false, true) as Float32Array);
   rt.reset();
   // odd row counts per ξ for V (also dV) and Y, as in winogradConvWasm
   const pad = winogradRowPad(rt);
