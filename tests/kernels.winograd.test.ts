@@ -8,6 +8,7 @@ import { getKernelBackend, setKernelBackend, winogradBackward3x3, winogradConv3x
 import { pad4, winogradConv3x3Ref, winogradKernelTransform, winogradWeightGrad3x3Ref } from "../src/kernels/ref/winograd.js";
 import { Generator } from "../src/tensor/rng.js";
 import { setWinogradTileBlock, WINOGRAD_TILE_BLOCK } from "../src/kernels/wasm/kernels.js";
+import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 
 const WINOGRAD_TILE_BLOCK_DEFAULT = WINOGRAD_TILE_BLOCK;
 
@@ -299,22 +300,33 @@ describe("winograd F(4×4, 3×3)", () => {
     expect(relErr(got, want)).toBeLessThan(1e-12);
   });
 
-  it("kernel transform: the transposed layout is Uᵀ per group and position, zero in the padding", () => {
-    const G = 2;
+  it("kernel transform: the WASM kernel matches the reference, in U's layout and in the transposed one (zero padding kept)", () => {
+    const rt = getWasmRuntime();
+    expect(rt, "the WASM kernels load in Node").not.toBeNull();
+    if (rt === null) return;
     const Og = 5;
     const Cg = 3;
     const Ogp = pad4(Og);
     const Cgp = pad4(Cg);
-    const w = randArray(G * Og * Cg * 9);
-    const U = winogradKernelTransform(w, G, Og, Cg, Ogp);
-    const UT = winogradKernelTransform(w, G, Og, Cg, Ogp, false, true);
-    expect(UT.length).toBe(G * 36 * Cgp * Ogp);
-    for (let gi = 0; gi < G; gi++)
-      for (let xi = 0; xi < 36; xi++)
-        for (let c = 0; c < Cgp; c++)
-          for (let m = 0; m < Ogp; m++) {
-            const want = c < Cg && m < Og ? U[(gi * 36 + xi) * Ogp * Cg + m * Cg + c]! : 0;
-            expect(UT[(gi * 36 + xi) * Cgp * Ogp + c * Ogp + m]).toBe(want);
-          }
+    const w = randArray(Og * Cg * 9);
+    const U = winogradKernelTransform(w, 1, Og, Cg, Ogp);
+    rt.reset();
+    const pW = rt.alloc(w.length * 4);
+    const pU = rt.alloc(36 * Ogp * Cg * 4);
+    const pT = rt.alloc(36 * Cgp * Ogp * 4);
+    rt.f32.set(w, pW >> 2);
+    rt.exports.wgZero(pU, 36 * Ogp * Cg);
+    rt.exports.wgZero(pT, 36 * Cgp * Ogp);
+    rt.exports.wgKernelF32(pW, Og, Cg, pU, Ogp * Cg, Cg, 1);
+    rt.exports.wgKernelF32(pW, Og, Cg, pT, Cgp * Ogp, 1, Ogp);
+    const got = rt.f32.slice(pU >> 2, (pU >> 2) + U.length);
+    expect(relErr(got, U)).toBeLessThan(1e-6);
+    const UT = rt.f32.slice(pT >> 2, (pT >> 2) + 36 * Cgp * Ogp);
+    for (let xi = 0; xi < 36; xi++)
+      for (let c = 0; c < Cgp; c++)
+        for (let m = 0; m < Ogp; m++) {
+          const want = c < Cg && m < Og ? U[xi * Ogp * Cg + m * Cg + c]! : 0;
+          expect(UT[xi * Cgp * Ogp + c * Ogp + m]).toBeCloseTo(want, 5);
+        }
   });
 });

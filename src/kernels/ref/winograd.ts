@@ -54,18 +54,16 @@ const G24 = 1 / 24;
 
 /**
  * U[gi][ξ][m][c] = (G·w[gi·Og + m, c]·Gᵀ)[ξ] for the 36 positions ξ of the 6×6 transformed tile, with
- * `Ogp` ≥ Og rows per position (the rows past Og are zero). With `transposed`, the layout is
- * Uᵀ[gi][ξ][c][m] instead: pad4(Cg) rows of Ogp (the input gradient's products), zero past Cg and Og.
+ * `Ogp` ≥ Og rows per position (the rows past Og are zero). Twin of the WASM kernel wgKernelF32, which
+ * also writes the transposed layout of the input gradient's products.
  */
-export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg: number, Ogp: number, f64 = false, transposed = false): FloatArray {
-  const rows = transposed ? pad4(Cg) : Ogp;
-  const cols = transposed ? Ogp : Cg;
-  const n = G * 36 * rows * cols;
+export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg: number, Ogp: number, f64 = false): FloatArray {
+  const n = G * 36 * Ogp * Cg;
   const U = f64 ? new Float64Array(n) : new Float32Array(n);
   const t = new Float64Array(18);
-  const st = rows * cols;
-  const sm = transposed ? 1 : Cg;
-  const sc = transposed ? Ogp : 1;
+  const st = Ogp * Cg;
+  const sm = Cg;
+  const sc = 1;
   for (let gi = 0; gi < G; gi++) {
     for (let m = 0; m < Og; m++) {
       for (let c = 0; c < Cg; c++) {

@@ -7,7 +7,7 @@
  */
 import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
 import type { WasmRuntime } from "./loader.js";
-import { type WinogradGeometry, winogradKernelTransform, winogradWeightGradFinish } from "../ref/winograd.js";
+import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
 
 /** Floats per chunk for streaming kernels (64 KiB per array: in and out stay in L2). */
 export const CHUNK = 16384;
@@ -407,7 +407,6 @@ export function winogradConvWasm(
   const e = rt.exports;
   const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
   const Ogp = pad4(Og);
-  const U = winogradKernelTransform(w, G, Og, Cg, Ogp) as Float32Array;
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
   rt.reset();
@@ -424,9 +423,13 @@ export function winogradConvWasm(
   const pXp = rt.alloc(Hp * Wq * 4);
   const pTb = rt.alloc(6 * Wq * 4);
   const pB = rt.alloc(Math.max(Og, 1) * 4);
+  const pW = rt.alloc(Og * Cg * 9 * 4);
   const f = rt.f32;
   for (let gi = 0; gi < G; gi++) {
-    f.set(U.subarray(gi * 36 * Ogp * Cg, (gi + 1) * 36 * Ogp * Cg), pU >> 2);
+    // U[ξ][m][c] (Ogp rows of Cg, zero past Og)
+    f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
+    e.wgZero(pU, 36 * Ogp * Cg);
+    e.wgKernelF32(pW, Og, Cg, pU, Ogp * Cg, Cg, 1);
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     for (let n0 = 0; n0 < N; n0 += nb) {
       const nI = Math.min(nb, N - n0);
@@ -482,8 +485,6 @@ export function winogradBackwardWasm(
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
   const Wg = 16 * Math.ceil(tw / 4);
-  // Uᵀ[gi][ξ][c][m] (Cgp rows of Ogp): the input gradient's products dV = Uᵀ·Y
-  const UT = gx === null ? null : (winogradKernelTransform(w, G, Og, Cg, Ogp, false, true) as Float32Array);
   rt.reset();
   // odd row counts per ξ for V (also dV) and Y, as in winogradConvWasm
   const pad = winogradRowPad(rt);
@@ -499,6 +500,7 @@ export function winogradBackwardWasm(
   const pTb = rt.alloc(6 * Wq * 4);
   const pGp = rt.alloc(4 * th * Wg * 4);
   const pBs = rt.alloc(Math.max(Og, 1) * 4);
+  const pW = gx === null ? 0 : rt.alloc(Og * Cg * 9 * 4);
   const f = rt.f32;
   const S = gw === null ? null : new Float32Array(G * 36 * Ogp * Cgp);
   e.wgZero(pV, 36 * Vs * Tp);
@@ -506,7 +508,12 @@ export function winogradBackwardWasm(
   for (let gi = 0; gi < G; gi++) {
     if (S !== null) e.wgZero(pS, 36 * Ogp * Cgp);
     e.wgZero(pBs, Og);
-    if (UT !== null) f.set(UT.subarray(gi * 36 * Cgp * Ogp, (gi + 1) * 36 * Cgp * Ogp), pUT >> 2);
+    if (gx !== null) {
+      // Uᵀ[ξ][c][m] (Cgp rows of Ogp, zero past Cg and Og): the input gradient's products dV = Uᵀ·Y
+      f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
+      e.wgZero(pUT, 36 * Cgp * Ogp);
+      e.wgKernelF32(pW, Og, Cg, pUT, Cgp * Ogp, 1, Ogp);
+    }
     for (let n0 = 0; n0 < N; n0 += nb) {
       const nI = Math.min(nb, N - n0);
       for (let k = 0; k < nI; k++) {

@@ -40,6 +40,7 @@ export interface WasmExports {
   wgOutputF32(M: number, Ms: number, Tp: number, t0: number, th: number, tw: number, y: number, Og: number, oh: number, ow: number, bias: number, hasBias: number): void;
   wgZeroLanes(P: number, rows: number, Tp: number, T: number): void;
   wgZero(p: number, n: number): void;
+  wgKernelF32(w: number, Og: number, Cg: number, U: number, st: number, sm: number, sc: number): void;
 }
 
 const PAGE = 65536;

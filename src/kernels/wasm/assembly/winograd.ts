@@ -301,6 +301,71 @@ export function wgZeroLanes(P: usize, rows: i32, Tp: i32, T: i32): void {
   }
 }
 
+/** G·(g0, g1, g2) (6 values) into t[j], t[j + 3], …, t[j + 15] (bytes at t + 4·j, stride 12). */
+// @ts-ignore: decorator
+@inline function gCol(g0: f32, g1: f32, g2: f32, t: usize): void {
+  const s1 = g0 + g2;
+  const q = g0 * (<f32>1 / 24) + g2 * (<f32>1 / 6);
+  store<f32>(t, g0 * 0.25);
+  store<f32>(t, -(s1 + g1) * (<f32>1 / 6), 12);
+  store<f32>(t, (g1 - s1) * (<f32>1 / 6), 24);
+  store<f32>(t, q + g1 * (<f32>1 / 12), 36);
+  store<f32>(t, q - g1 * (<f32>1 / 12), 48);
+  store<f32>(t, g2, 60);
+}
+
+/** Scratch of the kernel transform: 36 rows of 16 kernels. */
+const KS: usize = memory.data(36 * 16 * 4, 16);
+
+/**
+ * Kernel transform of one group (twin: winogradKernelTransform): U[ξ·st + m·sm + c·sc] = (G·w[m, c]·Gᵀ)[ξ]
+ * for the Og×Cg 3×3 kernels at w (element strides st, sm, sc, one of sm and sc being 1; entries it
+ * does not write are left as they are, so the caller zeroes the padding). Kernels are transformed 16 at
+ * a time along the unit-stride index into a scratch of 36 rows, then stored row by row: the 36 rows of
+ * U lie a power of two apart in typical layouts, and one kernel's 36 scattered stores would keep
+ * evicting each other's cache lines (20× slower).
+ */
+export function wgKernelF32(w: usize, Og: i32, Cg: i32, U: usize, st: i32, sm: i32, sc: i32): void {
+  const t = WS;
+  const stB = <usize>st << 2;
+  const alongC = sc == 1;
+  const nOuter = alongC ? Og : Cg;
+  const nInner = alongC ? Cg : Og;
+  const so = <usize>(alongC ? sm : sc) << 2;
+  for (let o = 0; o < nOuter; o++) {
+    for (let k0 = 0; k0 < nInner; k0 += 16) {
+      const nk = min(16, nInner - k0);
+      for (let k = 0; k < nk; k++) {
+        const m = alongC ? o : k0 + k;
+        const c = alongC ? k0 + k : o;
+        const g = w + (<usize>(m * Cg + c) * 36);
+        for (let j = 0; j < 3; j++) {
+          const gj = g + (<usize>j << 2);
+          gCol(load<f32>(gj), load<f32>(gj, 12), load<f32>(gj, 24), t + (<usize>j << 2));
+        }
+        let r = KS + (<usize>k << 2);
+        for (let i = 0; i < 6; i++) {
+          const ti = t + <usize>(12 * i);
+          const a = load<f32>(ti);
+          const b = load<f32>(ti, 4);
+          const e = load<f32>(ti, 8);
+          const s1 = a + e;
+          const q = a * (<f32>1 / 24) + e * (<f32>1 / 6);
+          store<f32>(r, a * 0.25);
+          store<f32>(r, -(s1 + b) * (<f32>1 / 6), 64);
+          store<f32>(r, (b - s1) * (<f32>1 / 6), 128);
+          store<f32>(r, q + b * (<f32>1 / 12), 192);
+          store<f32>(r, q - b * (<f32>1 / 12), 256);
+          store<f32>(r, e, 320);
+          r += 384;
+        }
+      }
+      const dst = U + <usize>o * so + (<usize>k0 << 2);
+      for (let xi = 0; xi < 36; xi++) copyRow(dst + <usize>xi * stB, KS + <usize>(64 * xi), nk);
+    }
+  }
+}
+
 /** Zeroes n floats at p. */
 export function wgZero(p: usize, n: i32): void {
   memory.fill(p, 0, <usize>n << 2);
