@@ -301,17 +301,17 @@ export function wgZeroLanes(P: usize, rows: i32, Tp: i32, T: i32): void {
   }
 }
 
-/** G·(g0, g1, g2) (6 values) into t[j], t[j + 3], …, t[j + 15] (bytes at t + 4·j, stride 12). */
+/** G·(g0, g1, g2): 6 values stored at p, p + st, …, p + 5·st (bytes). */
 // @ts-ignore: decorator
-@inline function gCol(g0: f32, g1: f32, g2: f32, t: usize): void {
+@inline function gApply(g0: f32, g1: f32, g2: f32, p: usize, st: usize): void {
   const s1 = g0 + g2;
   const q = g0 * (<f32>1 / 24) + g2 * (<f32>1 / 6);
-  store<f32>(t, g0 * 0.25);
-  store<f32>(t, -(s1 + g1) * (<f32>1 / 6), 12);
-  store<f32>(t, (g1 - s1) * (<f32>1 / 6), 24);
-  store<f32>(t, q + g1 * (<f32>1 / 12), 36);
-  store<f32>(t, q - g1 * (<f32>1 / 12), 48);
-  store<f32>(t, g2, 60);
+  store<f32>(p, g0 * 0.25);
+  store<f32>(p + st, -(s1 + g1) * (<f32>1 / 6));
+  store<f32>(p + 2 * st, (g1 - s1) * (<f32>1 / 6));
+  store<f32>(p + 3 * st, q + g1 * (<f32>1 / 12));
+  store<f32>(p + 4 * st, q - g1 * (<f32>1 / 12));
+  store<f32>(p + 5 * st, g2);
 }
 
 /** Scratch of the kernel transform: 36 rows of 16 kernels. */
@@ -339,25 +339,14 @@ export function wgKernelF32(w: usize, Og: i32, Cg: i32, U: usize, st: i32, sm: i
         const m = alongC ? o : k0 + k;
         const c = alongC ? k0 + k : o;
         const g = w + (<usize>(m * Cg + c) * 36);
+        // t (6×3) = G·g column by column, then row i of the 6×6 result = G·t[i] (scratch rows of 16)
         for (let j = 0; j < 3; j++) {
           const gj = g + (<usize>j << 2);
-          gCol(load<f32>(gj), load<f32>(gj, 12), load<f32>(gj, 24), t + (<usize>j << 2));
+          gApply(load<f32>(gj), load<f32>(gj, 12), load<f32>(gj, 24), t + (<usize>j << 2), 12);
         }
-        let r = KS + (<usize>k << 2);
         for (let i = 0; i < 6; i++) {
           const ti = t + <usize>(12 * i);
-          const a = load<f32>(ti);
-          const b = load<f32>(ti, 4);
-          const e = load<f32>(ti, 8);
-          const s1 = a + e;
-          const q = a * (<f32>1 / 24) + e * (<f32>1 / 6);
-          store<f32>(r, a * 0.25);
-          store<f32>(r, -(s1 + b) * (<f32>1 / 6), 64);
-          store<f32>(r, (b - s1) * (<f32>1 / 6), 128);
-          store<f32>(r, q + b * (<f32>1 / 12), 192);
-          store<f32>(r, q - b * (<f32>1 / 12), 256);
-          store<f32>(r, e, 320);
-          r += 384;
+          gApply(load<f32>(ti), load<f32>(ti, 4), load<f32>(ti, 8), KS + (<usize>k << 2) + <usize>(384 * i), 64);
         }
       }
       const dst = U + <usize>o * so + (<usize>k0 << 2);
