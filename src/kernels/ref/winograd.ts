@@ -47,23 +47,16 @@ function sandwich(L: readonly number[], r: number, k: number, X: ArrayLike<numbe
 /** Rows padded to a multiple of 4 (the WASM GEMM works on 4 output channels at once). */
 export const pad4 = (n: number): number => (n + 3) & ~3;
 
-/** 1/6, 1/12, 1/24: the interpolation weights of G (multiplications instead of divisions). */
-const G6 = 1 / 6;
-const G12 = 1 / 12;
-const G24 = 1 / 24;
-
 /**
  * U[gi][ξ][m][c] = (G·w[gi·Og + m, c]·Gᵀ)[ξ] for the 36 positions ξ of the 6×6 transformed tile, with
- * `Ogp` ≥ Og rows per position (the rows past Og are zero). Twin of the WASM kernel wgKernelF32, which
- * also writes the transposed layout of the input gradient's products.
+ * `Ogp` ≥ Og rows per position (the rows past Og are zero). Twin of the WASM kernel wgKernelF32 (the
+ * same float64 arithmetic, so the same float32 results), which also writes the transposed layout of the
+ * input gradient's products.
  */
 export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg: number, Ogp: number, f64 = false): FloatArray {
-  const n = G * 36 * Ogp * Cg;
-  const U = f64 ? new Float64Array(n) : new Float32Array(n);
+  const U = f64 ? new Float64Array(G * 36 * Ogp * Cg) : new Float32Array(G * 36 * Ogp * Cg);
   const t = new Float64Array(18);
   const st = Ogp * Cg;
-  const sm = Cg;
-  const sc = 1;
   for (let gi = 0; gi < G; gi++) {
     for (let m = 0; m < Og; m++) {
       for (let c = 0; c < Cg; c++) {
@@ -71,19 +64,18 @@ export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg
         // t = G·g (6×3), column by column
         for (let j = 0; j < 3; j++) gColumn(w[o + j]!, w[o + 3 + j]!, w[o + 6 + j]!, t, j, 3);
         // U = t·Gᵀ, row by row: U[i][·] = G·t[i][·]
-        const base = gi * 36 * st + m * sm + c * sc;
+        const base = gi * 36 * st + m * Cg + c;
         for (let i = 0; i < 6; i++) {
           const a = t[3 * i]!;
           const b = t[3 * i + 1]!;
           const e = t[3 * i + 2]!;
           const r = base + 6 * i * st;
           const s1 = a + e;
-          const q = a * G24 + e * G6;
-          U[r] = a * 0.25;
-          U[r + st] = -(s1 + b) * G6;
-          U[r + 2 * st] = (b - s1) * G6;
-          U[r + 3 * st] = q + b * G12;
-          U[r + 4 * st] = q - b * G12;
+          U[r] = a / 4;
+          U[r + st] = -(s1 + b) / 6;
+          U[r + 2 * st] = -(s1 - b) / 6;
+          U[r + 3 * st] = a / 24 + b / 12 + e / 6;
+          U[r + 4 * st] = a / 24 - b / 12 + e / 6;
           U[r + 5 * st] = e;
         }
       }
@@ -95,12 +87,11 @@ export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg
 /** out[k·stride + j] for k = 0..5 ← G·(g0, g1, g2). */
 function gColumn(g0: number, g1: number, g2: number, out: Float64Array, j: number, stride: number): void {
   const s1 = g0 + g2;
-  const q = g0 * G24 + g2 * G6;
-  out[j] = g0 * 0.25;
-  out[stride + j] = -(s1 + g1) * G6;
-  out[2 * stride + j] = (g1 - s1) * G6;
-  out[3 * stride + j] = q + g1 * G12;
-  out[4 * stride + j] = q - g1 * G12;
+  out[j] = g0 / 4;
+  out[stride + j] = -(s1 + g1) / 6;
+  out[2 * stride + j] = -(s1 - g1) / 6;
+  out[3 * stride + j] = g0 / 24 + g1 / 12 + g2 / 6;
+  out[4 * stride + j] = g0 / 24 - g1 / 12 + g2 / 6;
   out[5 * stride + j] = g2;
 }
 

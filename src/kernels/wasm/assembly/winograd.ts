@@ -301,24 +301,40 @@ export function wgZeroLanes(P: usize, rows: i32, Tp: i32, T: i32): void {
   }
 }
 
-/** G·(g0, g1, g2): 6 values stored at p, p + st, …, p + 5·st (bytes). */
+/**
+ * G·(g0, g1, g2) in float64 with the reference's expressions (winogradKernelTransform's gColumn): 6
+ * values stored at p, p + st, …, p + 5·st (bytes) as f64 (`wide`) or rounded to f32.
+ */
 // @ts-ignore: decorator
-@inline function gApply(g0: f32, g1: f32, g2: f32, p: usize, st: usize): void {
+@inline function gApply(g0: f64, g1: f64, g2: f64, p: usize, st: usize, wide: bool): void {
   const s1 = g0 + g2;
-  const q = g0 * (<f32>1 / 24) + g2 * (<f32>1 / 6);
-  store<f32>(p, g0 * 0.25);
-  store<f32>(p + st, -(s1 + g1) * (<f32>1 / 6));
-  store<f32>(p + 2 * st, (g1 - s1) * (<f32>1 / 6));
-  store<f32>(p + 3 * st, q + g1 * (<f32>1 / 12));
-  store<f32>(p + 4 * st, q - g1 * (<f32>1 / 12));
-  store<f32>(p + 5 * st, g2);
+  const v0 = g0 / 4;
+  const v1 = -(s1 + g1) / 6;
+  const v2 = -(s1 - g1) / 6;
+  const v3 = g0 / 24 + g1 / 12 + g2 / 6;
+  const v4 = g0 / 24 - g1 / 12 + g2 / 6;
+  if (wide) {
+    store<f64>(p, v0);
+    store<f64>(p + st, v1);
+    store<f64>(p + 2 * st, v2);
+    store<f64>(p + 3 * st, v3);
+    store<f64>(p + 4 * st, v4);
+    store<f64>(p + 5 * st, g2);
+  } else {
+    store<f32>(p, <f32>v0);
+    store<f32>(p + st, <f32>v1);
+    store<f32>(p + 2 * st, <f32>v2);
+    store<f32>(p + 3 * st, <f32>v3);
+    store<f32>(p + 4 * st, <f32>v4);
+    store<f32>(p + 5 * st, <f32>g2);
+  }
 }
 
 /** Scratch of the kernel transform: 36 rows of 16 kernels. */
 const KS: usize = memory.data(36 * 16 * 4, 16);
 
 /**
- * Kernel transform of one group (twin: winogradKernelTransform): U[ξ·st + m·sm + c·sc] = (G·w[m, c]·Gᵀ)[ξ]
+ * Kernel transform of one group (twin: winogradKernelTransform, bit for bit): U[ξ·st + m·sm + c·sc] = (G·w[m, c]·Gᵀ)[ξ]
  * for the Og×Cg 3×3 kernels at w (element strides st, sm, sc, one of sm and sc being 1; entries it
  * does not write are left as they are, so the caller zeroes the padding). Kernels are transformed 16 at
  * a time along the unit-stride index into a scratch of 36 rows, then stored row by row: the 36 rows of
@@ -339,14 +355,14 @@ export function wgKernelF32(w: usize, Og: i32, Cg: i32, U: usize, st: i32, sm: i
         const m = alongC ? o : k0 + k;
         const c = alongC ? k0 + k : o;
         const g = w + (<usize>(m * Cg + c) * 36);
-        // t (6×3) = G·g column by column, then row i of the 6×6 result = G·t[i] (scratch rows of 16)
+        // t (6×3, f64) = G·g column by column, then row i of the 6×6 result = G·t[i] (scratch rows of 16)
         for (let j = 0; j < 3; j++) {
           const gj = g + (<usize>j << 2);
-          gApply(load<f32>(gj), load<f32>(gj, 12), load<f32>(gj, 24), t + (<usize>j << 2), 12);
+          gApply(<f64>load<f32>(gj), <f64>load<f32>(gj, 12), <f64>load<f32>(gj, 24), t + (<usize>j << 3), 24, true);
         }
         for (let i = 0; i < 6; i++) {
-          const ti = t + <usize>(12 * i);
-          gApply(load<f32>(ti), load<f32>(ti, 4), load<f32>(ti, 8), KS + (<usize>k << 2) + <usize>(384 * i), 64);
+          const ti = t + <usize>(24 * i);
+          gApply(load<f64>(ti), load<f64>(ti, 8), load<f64>(ti, 16), KS + (<usize>k << 2) + <usize>(384 * i), 64, false);
         }
       }
       const dst = U + <usize>o * so + (<usize>k0 << 2);
