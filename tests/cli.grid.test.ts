@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CliIO } from "../src/cli/command.js";
 import { main } from "../src/cli/main.js";
 import { getModel } from "../src/cli/registry.js";
-import { resolveHyper } from "../src/cli/train.js";
+import { parseTrainArgs, resolveHyper } from "../src/cli/train.js";
 import type { Module } from "../src/nn/module.js";
 
 function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
@@ -25,6 +25,16 @@ describe("erlangen train: rotated-MNIST grid models", () => {
     console.log(`parameters: ${JSON.stringify(params)}`);
     expect(params).toEqual({ cnn: 23782, p4cnn: 24680, p4mcnn: 26799, e2cnn: 24094 });
     for (const name of ["cnn", "p4mcnn", "e2cnn"]) expect(Math.abs(params[name]! / params.p4cnn! - 1)).toBeLessThan(0.1);
+  });
+
+  it("--kernel-size sets the e2cnn's hidden kernels (7 fields of 5×5: about the p4cnn's parameters) and must be odd", () => {
+    const args = parseTrainArgs(["-d", "rotated-mnist", "-m", "e2cnn", "--kernel-size", "5", "--hidden", "7"]);
+    expect(args.overrides).toMatchObject({ kernelSize: 5, hidden: 7 });
+    const spec = getModel("e2cnn");
+    const m = spec.build(info, resolveHyper(spec, "image-classification", "rotated-mnist", args.overrides));
+    expect(count(m)).toBe(25182);
+    expect((m as unknown as { convs: { kernelSize: number }[] }).convs[0]!.kernelSize).toBe(5);
+    expect(() => parseTrainArgs(["-d", "rotated-mnist", "-m", "e2cnn", "--kernel-size", "4"])).toThrow(/option '--kernel-size' expected an odd integer ≥ 3, got '4'/);
   });
 
   it("defaults: Adam lr 1e-3 halved every 3 epochs, 8 epochs, batch 64, dropout 0.3", () => {

@@ -174,5 +174,10 @@ registerModel(
   imageModel("c8cnn", "G-CNN for C8: 45° filter rotations by interpolation (approximately equivariant), 7 regular fields", 7, (info, hp) => new GCNN({ ...common(info, hp), group: Cn(8) })),
 );
 registerModel(
-  imageModel("e2cnn", "E(2)-steerable CNN: 9 C8 regular fields (R2Conv; 7×7 lifting layer), inner batch norm, group pooling", 9, (info, hp) => new E2CNN({ ...common(info, hp), group: Cn(8) })),
+  {
+    ...imageModel("e2cnn", "E(2)-steerable CNN: 9 C8 regular fields (R2Conv; 7×7 lifting layer, --kernel-size for the hidden layers), inner batch norm, group pooling", 9, (info, hp) =>
+      new E2CNN({ ...common(info, hp), group: Cn(8), kernelSize: hp.kernelSize }),
+    ),
+    hyperKeys: [...IMAGE_HYPER, "kernelSize"],
+  },
 );

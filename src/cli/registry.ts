@@ -33,6 +33,8 @@ export interface Hyper {
   alpha: number;
   /** Dropout of the propagation's edge weights (APPNP; 0: none). */
   edgeDropout: number;
+  /** Kernel size of the hidden convolutions (e2cnn; odd, ≥ 3). */
+  kernelSize: number;
   /** Multiply the learning rate by `lrGamma` every `lrStep` epochs (0: constant). */
   lrStep: number;
   lrGamma: number;

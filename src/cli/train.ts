@@ -31,6 +31,7 @@ export const BASE_HYPER: Hyper = {
   k: 2,
   alpha: 0.1,
   edgeDropout: 0,
+  kernelSize: 3,
   lrStep: 0,
   lrGamma: 0.5,
   patience: 0,
@@ -51,6 +52,7 @@ const OPTIONS = {
   k: { type: "string" },
   alpha: { type: "string" },
   "edge-dropout": { type: "string" },
+  "kernel-size": { type: "string" },
   "lr-step": { type: "string" },
   "lr-gamma": { type: "string" },
   patience: { type: "string" },
@@ -93,6 +95,7 @@ export function trainHelp(): string {
     "      --k N              propagation steps (SGC, APPNP)",
     "      --alpha X          teleport probability (APPNP)",
     "      --edge-dropout P   dropout of the propagation's edge weights (APPNP)",
+    "      --kernel-size N    kernel size of the hidden convolutions (e2cnn; odd, default 3)",
     "      --lr-step N        multiply the lr by --lr-gamma every N epochs (0: constant)",
     "      --lr-gamma X       factor for --lr-step (default 0.5)",
     "      --patience N       early stopping on the validation metric (0: off)",
@@ -174,6 +177,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   set("k", num("k", s("k"), nonNegInt, "a non-negative integer"));
   set("alpha", num("alpha", s("alpha"), (x) => x >= 0 && x <= 1, "a number in [0, 1]"));
   set("edgeDropout", num("edge-dropout", s("edge-dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"));
+  set("kernelSize", num("kernel-size", s("kernel-size"), (x) => Number.isInteger(x) && x >= 3 && x % 2 === 1, "an odd integer ≥ 3"));
   set("lrStep", num("lr-step", s("lr-step"), nonNegInt, "a non-negative integer"));
   set("lrGamma", num("lr-gamma", s("lr-gamma"), (x) => x > 0, "a positive number"));
   set("patience", num("patience", s("patience"), nonNegInt, "a non-negative integer"));
@@ -427,6 +431,7 @@ const HYPER_LABELS: Record<keyof Hyper, string> = {
   k: "K",
   alpha: "alpha",
   edgeDropout: "edge dropout",
+  kernelSize: "kernel size",
   lrStep: "lr step",
   lrGamma: "lr gamma",
   patience: "patience",
