@@ -4,13 +4,13 @@
  * multiples of 4.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adamStep, batchNormGrad, channelAffine, channelStats, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, spmmCsrWide, transpose2d } from "../src/kernels/index.js";
+import { adamStep, batchNormGrad, batchNormGradNCL, channelAffine, channelAffineNCL, channelStats, channelStatsNCL, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, spmmCsrWide, transpose2d } from "../src/kernels/index.js";
 import { dropoutMask, sparseLinear, sparseLinearGrad } from "../src/kernels/index.js";
 import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "../src/kernels/ref/train.js";
 import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { spmmCsrRef } from "../src/kernels/ref/sparse.js";
-import { adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "../src/kernels/ref/train.js";
+import { adamRef, bnGradRef, channelAffineNclRef, channelAffineRef, channelGradNclRef, channelStatsNclRef, channelStatsRef, transpose2dRef } from "../src/kernels/ref/train.js";
 import { Generator } from "../src/tensor/rng.js";
 
 const gen = new Generator(99);
@@ -301,4 +301,47 @@ describe("dropout mask kernel", () => {
     const y64 = fastDropout(new Tensor(d64, [9], "float64"), 0.5, true, { nextUint32: (() => { let i = 0; return () => [1, 2, 3, 4][i++]!; })() } as unknown as Generator);
     expect(Array.from(o64)).toEqual(Array.from(y64.data));
   });
+});
+
+describe("channels-first batch norm over [N, C, L]: WASM = reference bit for bit", () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 13],
+    [4, 9, 200],
+    [64, 9, 72],
+  ];
+  for (const [N, C, L] of shapes) {
+    it(`N ${N}, C ${C}, L ${L}: statistics, affine map, gradient with and without batch statistics`, () => {
+      const n = N * C * L;
+      const x = rand(n, 2, 0.5);
+      const g = rand(n);
+      const mean = new Float64Array(C);
+      const vr = new Float64Array(C);
+      const meanR = new Float64Array(C);
+      const vrR = new Float64Array(C);
+      channelStatsNCL(x, N, C, L, mean, vr);
+      if (n >= 256) expect(lastKernelBackend()).toBe("wasm");
+      channelStatsNclRef(x, N, C, L, meanR, vrR);
+      expect(Array.from(mean)).toEqual(Array.from(meanR));
+      expect(Array.from(vr)).toEqual(Array.from(vrR));
+      const invStd = Float64Array.from(vr, (v) => 1 / Math.sqrt(v + 1e-5));
+      const scale = Float64Array.from(invStd, (s, c) => s * (0.5 + 0.1 * c));
+      const shift = Float64Array.from(mean, (m, c) => 0.3 - m * scale[c]!);
+      const y = new Float32Array(n);
+      const yR = new Float32Array(n);
+      channelAffineNCL(x, y, N, C, L, scale, shift);
+      channelAffineNclRef(x, yR, N, C, L, scale, shift);
+      expect(Array.from(y)).toEqual(Array.from(yR));
+      for (const useBatch of [true, false]) {
+        const dx = new Float32Array(n);
+        const dxR = new Float32Array(n);
+        const sums = new Float64Array(2 * C);
+        const sumsR = new Float64Array(2 * C);
+        channelGradNclRef(x, g, dxR, N, C, L, mean, invStd, scale, useBatch, sumsR);
+        batchNormGradNCL(x, g, dx, N, C, L, mean, invStd, scale, useBatch, sums);
+        expect(Array.from(sums)).toEqual(Array.from(sumsR));
+        expect(Array.from(dx)).toEqual(Array.from(dxR));
+      }
+    });
+  }
 });

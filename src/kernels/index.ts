@@ -33,8 +33,29 @@ import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./
 import { channelSumRef, type WinogradGeometry, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 export type { WinogradGeometry } from "./ref/winograd.js";
 import { hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
-import { type AdamConsts, adamRef, bnGradRef, channelAffineRef, channelStatsRef, transpose2dRef } from "./ref/train.js";
-import { adamWasm, bnGradWasm, channelAffineWasm, channelStatsWasm, spmmWideWasm, transposeWasm } from "./wasm/train.js";
+import {
+  type AdamConsts,
+  adamRef,
+  bnGradRef,
+  channelAffineNclRef,
+  channelAffineRef,
+  channelGradNclRef,
+  channelStatsNclRef,
+  channelStatsRef,
+  transpose2dRef,
+} from "./ref/train.js";
+import {
+  adamWasm,
+  bnGradWasm,
+  channelAffineNclWasm,
+  channelAffineWasm,
+  channelGradNclWasm,
+  channelStatsNclWasm,
+  channelStatsWasm,
+  hasChannelNclWasm,
+  spmmWideWasm,
+  transposeWasm,
+} from "./wasm/train.js";
 import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "./ref/train.js";
 import { type CsrTransposeArrays, dropoutMaskWasm, hasDropoutMaskWasm, hasSparseLinearWasm, sparseLinearGradWasm, sparseLinearWasm } from "./wasm/train.js";
 
@@ -470,6 +491,76 @@ export function batchNormGrad(
     }
   }
   bnGradRef(x, y, g, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
+}
+
+/** The WASM runtime for a channels-first batch-norm kernel over `work` floats, or null. */
+function nclRt(work: number, threshold: number): WasmRuntime | null {
+  const rt = trainRt(work, threshold);
+  if (rt !== null && !hasChannelNclWasm(rt)) {
+    last = "ref";
+    return null;
+  }
+  return rt;
+}
+
+/**
+ * Per-channel mean and biased variance (float64) of a channels-first x[N][C][L] over images and
+ * positions. float32 runs in WASM with the reference's sequential float64 sums: the same numbers.
+ */
+export function channelStatsNCL(x: FloatArray, N: number, C: number, L: number, mean: Float64Array, vr: Float64Array): void {
+  const rt = f32(x) && N * C * L > 0 ? nclRt(N * C * L, WASM_THRESHOLDS.reduce) : noWasm();
+  if (rt) {
+    try {
+      channelStatsNclWasm(rt, x as Float32Array, N, C, L, mean, vr);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  channelStatsNclRef(x, N, C, L, mean, vr);
+}
+
+/** out = x·scale[c] + shift[c] over a channels-first x[N][C][L], computed in float64 (out may be x). */
+export function channelAffineNCL(x: FloatArray, out: FloatArray, N: number, C: number, L: number, scale: Float64Array, shift: Float64Array): void {
+  const rt = f32(x) && f32(out) && N * C * L > 0 ? nclRt(N * C * L, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt) {
+    try {
+      channelAffineNclWasm(rt, x as Float32Array, out as Float32Array, N, C, L, scale, shift);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  channelAffineNclRef(x, out, N, C, L, scale, shift);
+}
+
+/**
+ * Batch-norm gradient over a channels-first x[N][C][L] (see `channelGradNclRef`): sums[c] = Σ g,
+ * sums[C + c] = Σ g·x̂, and dx (with the batch-statistics terms when `useBatch`).
+ */
+export function batchNormGradNCL(
+  x: FloatArray,
+  g: FloatArray,
+  dx: FloatArray,
+  N: number,
+  C: number,
+  L: number,
+  mean: Float64Array,
+  invStd: Float64Array,
+  k: Float64Array,
+  useBatch: boolean,
+  sums: Float64Array,
+): void {
+  const rt = f32(x) && f32(g) && f32(dx) && N * C * L > 0 ? nclRt(N * C * L, WASM_THRESHOLDS.reduce) : noWasm();
+  if (rt) {
+    try {
+      channelGradNclWasm(rt, x as Float32Array, g as Float32Array, dx as Float32Array, N, C, L, mean, invStd, k, useBatch, sums);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  channelGradNclRef(x, g, dx, N, C, L, mean, invStd, k, useBatch, sums);
 }
 
 /** One Adam step in place on the parameters `p` and the moments `m`, `v` (see `adamRef`). */

@@ -222,3 +222,91 @@ export function dropoutMaskRef(d: FloatArray, mask: FloatArray | null, out: Floa
     }
   }
 }
+
+// Channels-first batch norm over x[N][C][L] (twins of channelStatsNclF32, channelAffineNclF32 and
+// channelGradNclF32): sequential float64 sums, float64 elementwise maps.
+
+/** mean[c] and biased variance vr[c] of x[N][C][L] over images and positions (two passes per channel). */
+export function channelStatsNclRef(x: FloatArray, N: number, C: number, L: number, mean: Float64Array, vr: Float64Array): void {
+  const n = N * L;
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let b = 0; b < N; b++) {
+      const o = (b * C + c) * L;
+      for (let l = 0; l < L; l++) s += x[o + l]!;
+    }
+    const m = s / n;
+    let v = 0;
+    for (let b = 0; b < N; b++) {
+      const o = (b * C + c) * L;
+      for (let l = 0; l < L; l++) {
+        const d = x[o + l]! - m;
+        v += d * d;
+      }
+    }
+    mean[c] = m;
+    vr[c] = v / n;
+  }
+}
+
+/** out = x·scale[c] + shift[c] over x[N][C][L] (out may be x). */
+export function channelAffineNclRef(x: FloatArray, out: FloatArray, N: number, C: number, L: number, scale: Float64Array, shift: Float64Array): void {
+  for (let c = 0; c < C; c++) {
+    const a = scale[c]!;
+    const sh = shift[c]!;
+    for (let b = 0; b < N; b++) {
+      const o = (b * C + c) * L;
+      for (let l = 0; l < L; l++) out[o + l] = x[o + l]! * a + sh;
+    }
+  }
+}
+
+/**
+ * Batch-norm gradient over x[N][C][L]: sums[c] = Σ g, sums[C + c] = Σ g·(x − mean)·invStd; dx =
+ * k·(g − Σg/n − (x − mean)·invStd·sums[C + c]/n) when `useBatch` (n = N·L), else k·g.
+ */
+export function channelGradNclRef(
+  x: FloatArray,
+  g: FloatArray,
+  dx: FloatArray,
+  N: number,
+  C: number,
+  L: number,
+  mean: Float64Array,
+  invStd: Float64Array,
+  k: Float64Array,
+  useBatch: boolean,
+  sums: Float64Array,
+): void {
+  const n = N * L;
+  for (let c = 0; c < C; c++) {
+    const m = mean[c]!;
+    const is = invStd[c]!;
+    let sg = 0;
+    let sgx = 0;
+    for (let b = 0; b < N; b++) {
+      const o = (b * C + c) * L;
+      for (let l = 0; l < L; l++) {
+        const gv = g[o + l]!;
+        sg += gv;
+        sgx += gv * (x[o + l]! - m) * is;
+      }
+    }
+    sums[c] = sg;
+    sums[C + c] = sgx;
+    const kc = k[c]!;
+    if (useBatch) {
+      const mg = sg / n;
+      const mgx = sgx / n;
+      for (let b = 0; b < N; b++) {
+        const o = (b * C + c) * L;
+        for (let l = 0; l < L; l++) dx[o + l] = kc * (g[o + l]! - mg - (x[o + l]! - m) * is * mgx);
+      }
+    } else {
+      for (let b = 0; b < N; b++) {
+        const o = (b * C + c) * L;
+        for (let l = 0; l < L; l++) dx[o + l] = kc * g[o + l]!;
+      }
+    }
+  }
+}

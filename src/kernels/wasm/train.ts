@@ -27,6 +27,9 @@ interface TrainExports {
   ): void;
   adamF32(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, stepSize: number, bc2Sqrt: number, eps: number, l2: number, decay: number, sign: number): void;
   transpose32(a: number, out: number, R: number, C: number): void;
+  channelStatsNclF32(x: number, N: number, C: number, L: number, mean: number, vr: number): void;
+  channelAffineNclF32(x: number, out: number, N: number, C: number, L: number, scale: number, shift: number): void;
+  channelGradNclF32(x: number, g: number, dx: number, N: number, C: number, L: number, mean: number, invStd: number, k: number, useBatch: number, sums: number): void;
 }
 
 function ex(rt: WasmRuntime): TrainExports {
@@ -47,6 +50,70 @@ export function channelStatsWasm(rt: WasmRuntime, x: Float32Array, N: number, C:
   ex(rt).channelStatsF32(pX, N, C, pM, pV);
   mean.set(f64View(rt, pM, C));
   vr.set(f64View(rt, pV, C));
+}
+
+/** Whether the loaded module has the channels-first batch-norm kernels (a build older than them has not). */
+export function hasChannelNclWasm(rt: WasmRuntime): boolean {
+  return typeof (rt.exports as unknown as { channelStatsNclF32?: unknown }).channelStatsNclF32 === "function";
+}
+
+/** Per-channel mean and biased variance of x[N][C][L]; see channelStatsNclRef. */
+export function channelStatsNclWasm(rt: WasmRuntime, x: Float32Array, N: number, C: number, L: number, mean: Float64Array, vr: Float64Array): void {
+  rt.reset();
+  const n = N * C * L;
+  const pX = rt.alloc(n * 4);
+  const pM = rt.alloc(C * 8);
+  const pV = rt.alloc(C * 8);
+  rt.f32.set(x.subarray(0, n), pX >> 2);
+  ex(rt).channelStatsNclF32(pX, N, C, L, pM, pV);
+  mean.set(f64View(rt, pM, C));
+  vr.set(f64View(rt, pV, C));
+}
+
+/** out = x·scale[c] + shift[c] over x[N][C][L]; see channelAffineNclRef. */
+export function channelAffineNclWasm(rt: WasmRuntime, x: Float32Array, out: Float32Array, N: number, C: number, L: number, scale: Float64Array, shift: Float64Array): void {
+  rt.reset();
+  const n = N * C * L;
+  const pX = rt.alloc(n * 4);
+  const pS = rt.alloc(C * 8);
+  const pT = rt.alloc(C * 8);
+  rt.f32.set(x.subarray(0, n), pX >> 2);
+  f64View(rt, pS, C).set(scale.subarray(0, C));
+  f64View(rt, pT, C).set(shift.subarray(0, C));
+  ex(rt).channelAffineNclF32(pX, pX, N, C, L, pS, pT);
+  out.set(rt.f32.subarray(pX >> 2, (pX >> 2) + n));
+}
+
+/** Batch-norm gradient over x[N][C][L]; see channelGradNclRef. */
+export function channelGradNclWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  g: Float32Array,
+  dx: Float32Array,
+  N: number,
+  C: number,
+  L: number,
+  mean: Float64Array,
+  invStd: Float64Array,
+  k: Float64Array,
+  useBatch: boolean,
+  sums: Float64Array,
+): void {
+  rt.reset();
+  const n = N * C * L;
+  const pX = rt.alloc(n * 4);
+  const pG = rt.alloc(n * 4);
+  const pP = rt.alloc(5 * C * 8);
+  const f = rt.f32;
+  f.set(x.subarray(0, n), pX >> 2);
+  f.set(g.subarray(0, n), pG >> 2);
+  const par = f64View(rt, pP, 5 * C);
+  par.set(mean.subarray(0, C), 0);
+  par.set(invStd.subarray(0, C), C);
+  par.set(k.subarray(0, C), 2 * C);
+  ex(rt).channelGradNclF32(pX, pG, pX, N, C, L, pP, pP + C * 8, pP + 2 * C * 8, useBatch ? 1 : 0, pP + 3 * C * 8);
+  sums.set(f64View(rt, pP + 3 * C * 8, 2 * C));
+  dx.set(rt.f32.subarray(pX >> 2, (pX >> 2) + n));
 }
 
 /** y = x·scale + shift per channel (optional ReLU). */

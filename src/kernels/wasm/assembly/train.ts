@@ -549,3 +549,123 @@ export function dropoutMaskF32(d: usize, mask: usize, out: usize, n: i32, s0: i3
     store<f32>(out + o, d1 * k1, 4);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Channels-first batch norm over x[N][C][L] (the G-CNN and steerable feature maps, L = |H|·H·W):
+// statistics and gradient sums are sequential f64 sums in the reference's order, and the elementwise
+// maps are f64 per value, so the results equal the reference's (src/kernels/ref/train.ts) bit for bit.
+
+/** mean[c] = Σ x / (N·L) and vr[c] = Σ (x − mean)² / (N·L) over images and positions (f64 outputs). */
+export function channelStatsNclF32(x: usize, N: i32, C: i32, L: i32, mean: usize, vr: usize): void {
+  const n = <f64>N * <f64>L;
+  const planeB = <usize>L << 2;
+  for (let c = 0; c < C; c++) {
+    let s: f64 = 0;
+    for (let b = 0; b < N; b++) {
+      const p = x + <usize>(b * C + c) * planeB;
+      for (let o: usize = 0; o < planeB; o += 4) s += <f64>load<f32>(p + o);
+    }
+    const m = s / n;
+    let v: f64 = 0;
+    for (let b = 0; b < N; b++) {
+      const p = x + <usize>(b * C + c) * planeB;
+      for (let o: usize = 0; o < planeB; o += 4) {
+        const d = <f64>load<f32>(p + o) - m;
+        v += d * d;
+      }
+    }
+    store<f64>(mean + (<usize>c << 3), m);
+    store<f64>(vr + (<usize>c << 3), v / n);
+  }
+}
+
+/** a·x + b in f64 for four f32 lanes, rounded back to f32. */
+// @ts-ignore: decorator
+@inline function affine4(v: v128, a: v128, b: v128): v128 {
+  const lo = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(lo2(v), a), b));
+  const hi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(hi2(v), a), b));
+  return v128.shuffle<i64>(lo, hi, 0, 2);
+}
+
+/** out = x·scale[c] + shift[c] (f64 scale and shift, computed in f64) over x[N][C][L]; out may be x. */
+export function channelAffineNclF32(x: usize, out: usize, N: i32, C: i32, L: i32, scale: usize, shift: usize): void {
+  const planeB = <usize>L << 2;
+  const L4B = <usize>(L & ~3) << 2;
+  for (let b = 0; b < N; b++) {
+    for (let c = 0; c < C; c++) {
+      const a = load<f64>(scale + (<usize>c << 3));
+      const sh = load<f64>(shift + (<usize>c << 3));
+      const av = f64x2.splat(a);
+      const sv = f64x2.splat(sh);
+      const off = <usize>(b * C + c) * planeB;
+      const p = x + off;
+      const q = out + off;
+      let o: usize = 0;
+      for (; o < L4B; o += 16) v128.store(q + o, affine4(v128.load(p + o), av, sv));
+      for (; o < planeB; o += 4) store<f32>(q + o, <f32>(<f64>load<f32>(p + o) * a + sh));
+    }
+  }
+}
+
+/**
+ * Batch-norm gradient over x[N][C][L]: sums[c] = Σ g, sums[C + c] = Σ g·(x − mean)·invStd (sequential
+ * f64), then dx = k·(g − Σg/n − (x − mean)·invStd·Σg(x − mean)invStd/n) when `useBatch`, else k·g,
+ * with n = N·L and k[c] (f64) the caller's weight·invStd.
+ */
+export function channelGradNclF32(x: usize, g: usize, dx: usize, N: i32, C: i32, L: i32, mean: usize, invStd: usize, k: usize, useBatch: bool, sums: usize): void {
+  const n = <f64>N * <f64>L;
+  const planeB = <usize>L << 2;
+  const L4B = <usize>(L & ~3) << 2;
+  for (let c = 0; c < C; c++) {
+    const m = load<f64>(mean + (<usize>c << 3));
+    const is = load<f64>(invStd + (<usize>c << 3));
+    let sg: f64 = 0;
+    let sgx: f64 = 0;
+    for (let b = 0; b < N; b++) {
+      const off = <usize>(b * C + c) * planeB;
+      for (let o: usize = 0; o < planeB; o += 4) {
+        const gv = <f64>load<f32>(g + off + o);
+        sg += gv;
+        sgx += gv * (<f64>load<f32>(x + off + o) - m) * is;
+      }
+    }
+    store<f64>(sums + (<usize>c << 3), sg);
+    store<f64>(sums + (<usize>(C + c) << 3), sgx);
+    const kc = load<f64>(k + (<usize>c << 3));
+    const kv = f64x2.splat(kc);
+    if (useBatch) {
+      const mg = sg / n;
+      const mgx = sgx / n;
+      const mv = f64x2.splat(m);
+      const isv = f64x2.splat(is);
+      const mgv = f64x2.splat(mg);
+      const mgxv = f64x2.splat(mgx);
+      for (let b = 0; b < N; b++) {
+        const off = <usize>(b * C + c) * planeB;
+        let o: usize = 0;
+        for (; o < L4B; o += 16) {
+          const gq = v128.load(g + off + o);
+          const xq = v128.load(x + off + o);
+          const lo = f64x2.mul(kv, f64x2.sub(f64x2.sub(lo2(gq), mgv), f64x2.mul(f64x2.mul(f64x2.sub(lo2(xq), mv), isv), mgxv)));
+          const hi = f64x2.mul(kv, f64x2.sub(f64x2.sub(hi2(gq), mgv), f64x2.mul(f64x2.mul(f64x2.sub(hi2(xq), mv), isv), mgxv)));
+          v128.store(dx + off + o, v128.shuffle<i64>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2));
+        }
+        for (; o < planeB; o += 4) {
+          const gv = <f64>load<f32>(g + off + o);
+          const xv = <f64>load<f32>(x + off + o);
+          store<f32>(dx + off + o, <f32>(kc * (gv - mg - (xv - m) * is * mgx)));
+        }
+      }
+    } else {
+      for (let b = 0; b < N; b++) {
+        const off = <usize>(b * C + c) * planeB;
+        let o: usize = 0;
+        for (; o < L4B; o += 16) {
+          const gq = v128.load(g + off + o);
+          v128.store(dx + off + o, v128.shuffle<i64>(f32x4.demote_f64x2_zero(f64x2.mul(kv, lo2(gq))), f32x4.demote_f64x2_zero(f64x2.mul(kv, hi2(gq))), 0, 2));
+        }
+        for (; o < planeB; o += 4) store<f32>(dx + off + o, <f32>(kc * <f64>load<f32>(g + off + o)));
+      }
+    }
+  }
+}

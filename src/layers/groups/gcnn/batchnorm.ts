@@ -5,6 +5,7 @@
  * estimate), computed in single passes per channel instead of broadcast elementwise ops; it is the
  * hot spot of the rotated-MNIST models. First-order gradients for x, weight and bias.
  */
+import { batchNormGradNCL, channelAffineNCL, channelStatsNCL } from "../../../kernels/index.js";
 import { record } from "../../../tensor/autograd.js";
 import { allocate } from "../../../tensor/dtype.js";
 import { fmtShape, opError } from "../../../tensor/errors.js";
@@ -48,25 +49,8 @@ export function sharedBatchNorm(
   const invStd = new Float64Array(C);
   if (useBatch) {
     const vars = new Float64Array(C);
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      for (let b = 0; b < N; b++) {
-        const o = (b * C + c) * L;
-        for (let l = 0; l < L; l++) s += xd[o + l]!;
-      }
-      const m = s / n;
-      let v = 0;
-      for (let b = 0; b < N; b++) {
-        const o = (b * C + c) * L;
-        for (let l = 0; l < L; l++) {
-          const d = xd[o + l]! - m;
-          v += d * d;
-        }
-      }
-      mean[c] = m;
-      vars[c] = v / n;
-      invStd[c] = 1 / Math.sqrt(v / n + eps);
-    }
+    channelStatsNCL(xd, N, C, L, mean, vars);
+    for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(vars[c]! + eps);
     if (training && runningMean !== null && runningVar !== null) {
       const rm = runningMean.data;
       const rv = runningVar.data;
@@ -86,55 +70,24 @@ export function sharedBatchNorm(
   const out = allocate(x.dtype, x.size) as F;
   const wd = weight?.data;
   const bd = bias?.data;
+  const scale = new Float64Array(C);
+  const shift = new Float64Array(C);
   for (let c = 0; c < C; c++) {
-    const a = invStd[c]! * (wd ? wd[c]! : 1);
-    const sh = (bd ? bd[c]! : 0) - mean[c]! * a;
-    for (let b = 0; b < N; b++) {
-      const o = (b * C + c) * L;
-      for (let l = 0; l < L; l++) out[o + l] = xd[o + l]! * a + sh;
-    }
+    scale[c] = invStd[c]! * (wd ? wd[c]! : 1);
+    shift[c] = (bd ? bd[c]! : 0) - mean[c]! * scale[c]!;
   }
+  channelAffineNCL(xd, out, N, C, L, scale, shift);
   const y = new Tensor(out, x.shape, x.dtype);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record("sharedBatchNorm", inputs, y, (g) => {
     const gd = g.data as F;
     const dx = allocate(x.dtype, x.size) as F;
-    const dw = new Float64Array(C);
-    const db = new Float64Array(C);
-    for (let c = 0; c < C; c++) {
-      const m = mean[c]!;
-      const is = invStd[c]!;
-      const w = wd ? wd[c]! : 1;
-      // Σ g and Σ g·x̂ over the channel
-      let sg = 0;
-      let sgx = 0;
-      for (let b = 0; b < N; b++) {
-        const o = (b * C + c) * L;
-        for (let l = 0; l < L; l++) {
-          const gv = gd[o + l]!;
-          sg += gv;
-          sgx += gv * (xd[o + l]! - m) * is;
-        }
-      }
-      dw[c] = sgx;
-      db[c] = sg;
-      if (useBatch) {
-        // dx = γ·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))
-        const k = w * is;
-        const mg = sg / n;
-        const mgx = sgx / n;
-        for (let b = 0; b < N; b++) {
-          const o = (b * C + c) * L;
-          for (let l = 0; l < L; l++) dx[o + l] = k * (gd[o + l]! - mg - (xd[o + l]! - m) * is * mgx);
-        }
-      } else {
-        const k = w * is;
-        for (let b = 0; b < N; b++) {
-          const o = (b * C + c) * L;
-          for (let l = 0; l < L; l++) dx[o + l] = k * gd[o + l]!;
-        }
-      }
-    }
+    const k = new Float64Array(C);
+    for (let c = 0; c < C; c++) k[c] = (wd ? wd[c]! : 1) * invStd[c]!;
+    const sums = new Float64Array(2 * C);
+    batchNormGradNCL(xd, gd, dx, N, C, L, mean, invStd, k, useBatch, sums);
+    const db = sums.slice(0, C);
+    const dw = sums.slice(C, 2 * C);
     const grads: Tensor[] = [new Tensor(dx, x.shape, x.dtype)];
     if (weight) grads.push(new Tensor(weight.dtype === "float64" ? dw : Float32Array.from(dw), [C], weight.dtype));
     if (bias) grads.push(new Tensor(bias.dtype === "float64" ? db : Float32Array.from(db), [C], bias.dtype));
