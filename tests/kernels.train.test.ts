@@ -4,13 +4,13 @@
  * multiples of 4.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adamStep, batchNormGrad, batchNormGradNCL, channelAffine, channelAffineNCL, channelStats, channelStatsNCL, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, spmmCsrWide, transpose2d } from "../src/kernels/index.js";
+import { adamStep, batchNormGrad, batchNormGradNCL, bernoulliMask, channelAffine, channelAffineNCL, channelStats, channelStatsNCL, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, spmmCsrWide, transpose2d } from "../src/kernels/index.js";
 import { dropoutMask, sparseLinear, sparseLinearGrad } from "../src/kernels/index.js";
 import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "../src/kernels/ref/train.js";
 import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { spmmCsrRef } from "../src/kernels/ref/sparse.js";
-import { adamRef, bnGradRef, channelAffineNclRef, channelAffineRef, channelGradNclRef, channelStatsNclRef, channelStatsRef, transpose2dRef } from "../src/kernels/ref/train.js";
+import { adamRef, bernoulliMaskRef, bnGradRef, channelAffineNclRef, channelAffineRef, channelGradNclRef, channelStatsNclRef, channelStatsRef, transpose2dRef } from "../src/kernels/ref/train.js";
 import { Generator } from "../src/tensor/rng.js";
 
 const gen = new Generator(99);
@@ -342,6 +342,29 @@ describe("channels-first batch norm over [N, C, L]: WASM = reference bit for bit
         expect(Array.from(sums)).toEqual(Array.from(sumsR));
         expect(Array.from(dx)).toEqual(Array.from(dxR));
       }
+    });
+  }
+});
+
+describe("dropout mask of the Generator's stream: WASM = reference, one draw per element", () => {
+  for (const n of [1, 7, 1000, 65537]) {
+    it(`n ${n}: the same mask and final state; Generator.fillBernoulli matches nextUint32 draws`, () => {
+      const seed = Int32Array.of(0x12345678, -5, 77, 0x7fffffff);
+      const thr = Math.floor(0.3 * 16777216);
+      const a = new Float32Array(n);
+      const b = new Float32Array(n);
+      const sa = seed.slice();
+      const sb = seed.slice();
+      bernoulliMask(a, sa, thr, 1 / 0.7);
+      if (n >= 64) expect(lastKernelBackend()).toBe("wasm");
+      bernoulliMaskRef(b, sb, thr, 1 / 0.7);
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(Array.from(sa)).toEqual(Array.from(sb));
+      const g = new Generator(5);
+      const h = new Generator(5);
+      const m = g.fillBernoulli(new Float32Array(n), 0.7, 2);
+      for (let i = 0; i < n; i++) expect(m[i]).toBe(h.nextUint32() >>> 8 >= thr ? 2 : 0);
+      expect(g.nextUint32()).toBe(h.nextUint32());
     });
   }
 });

@@ -36,6 +36,7 @@ import { hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogr
 import {
   type AdamConsts,
   adamRef,
+  bernoulliMaskRef,
   bnGradRef,
   channelAffineNclRef,
   channelAffineRef,
@@ -46,12 +47,14 @@ import {
 } from "./ref/train.js";
 import {
   adamWasm,
+  bernoulliMaskWasm,
   bnGradWasm,
   channelAffineNclWasm,
   channelAffineWasm,
   channelGradNclWasm,
   channelStatsNclWasm,
   channelStatsWasm,
+  hasBernoulliMaskWasm,
   hasChannelNclWasm,
   spmmWideWasm,
   transposeWasm,
@@ -491,6 +494,24 @@ export function batchNormGrad(
     }
   }
   bnGradRef(x, y, g, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
+}
+
+/**
+ * Inverted-dropout mask from a xoshiro128** state (s0..s3 as int32, advanced in place): one draw per
+ * element, out[i] = `scale` when its top 24 bits are ≥ `thr`, else 0 (see `bernoulliMaskRef`). float32
+ * runs in WASM; both paths give the same mask and the same final state.
+ */
+export function bernoulliMask(out: FloatArray, state: Int32Array, thr: number, scale: number): void {
+  const rt = f32(out) && out.length > 0 ? trainRt(out.length, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt && hasBernoulliMaskWasm(rt)) {
+    try {
+      bernoulliMaskWasm(rt, out as Float32Array, state, thr, scale);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  bernoulliMaskRef(out, state, thr, scale);
 }
 
 /** The WASM runtime for a channels-first batch-norm kernel over `work` floats, or null. */

@@ -3,6 +3,8 @@
  * on every platform. A global default generator backs `rand`, `randn`, init functions and dropout;
  * pass your own {@link Generator} for an independent stream.
  */
+import { bernoulliMask } from "../kernels/index.js";
+
 export class Generator {
   private s0 = 0;
   private s1 = 0;
@@ -144,24 +146,9 @@ export class Generator {
 
   /** Inverted-dropout mask: out[i] = `scale` with probability `keep`, else 0 (24-bit threshold). */
   fillBernoulli(out: Float32Array | Float64Array, keep: number, scale = 1): typeof out {
-    const thr = Math.floor((1 - keep) * 16777216);
-    let s0 = this.s0 | 0;
-    let s1 = this.s1 | 0;
-    let s2 = this.s2 | 0;
-    let s3 = this.s3 | 0;
-    for (let i = 0; i < out.length; i++) {
-      const m5 = Math.imul(s1, 5);
-      const r = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 8;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      out[i] = r >= thr ? scale : 0;
-    }
-    this.saveState(s0, s1, s2, s3);
+    const state = Int32Array.of(this.s0, this.s1, this.s2, this.s3);
+    bernoulliMask(out, state, Math.floor((1 - keep) * 16777216), scale);
+    this.saveState(state[0]!, state[1]!, state[2]!, state[3]!);
     return out;
   }
 

@@ -310,3 +310,30 @@ export function channelGradNclRef(
     }
   }
 }
+
+/**
+ * Inverted-dropout mask from a xoshiro128** state (the Generator's stream): one draw per element,
+ * out[i] = `scale` when the draw's top 24 bits are ≥ thr, else 0; `state` (s0..s3 as int32) is advanced.
+ */
+export function bernoulliMaskRef(out: FloatArray, state: Int32Array, thr: number, scale: number): void {
+  let s0 = state[0]!;
+  let s1 = state[1]!;
+  let s2 = state[2]!;
+  let s3 = state[3]!;
+  for (let i = 0; i < out.length; i++) {
+    const m5 = Math.imul(s1, 5);
+    const r = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 8;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    out[i] = r >= thr ? scale : 0;
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = s3;
+}

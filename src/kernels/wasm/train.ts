@@ -28,6 +28,7 @@ interface TrainExports {
   adamF32(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, stepSize: number, bc2Sqrt: number, eps: number, l2: number, decay: number, sign: number): void;
   transpose32(a: number, out: number, R: number, C: number): void;
   channelStatsNclF32(x: number, N: number, C: number, L: number, mean: number, vr: number): void;
+  bernoulliMaskF32(out: number, n: number, state: number, thr: number, scale: number): void;
   channelAffineNclF32(x: number, out: number, N: number, C: number, L: number, scale: number, shift: number): void;
   channelGradNclF32(x: number, g: number, dx: number, N: number, C: number, L: number, mean: number, invStd: number, k: number, useBatch: number, sums: number): void;
 }
@@ -55,6 +56,23 @@ export function channelStatsWasm(rt: WasmRuntime, x: Float32Array, N: number, C:
 /** Whether the loaded module has the channels-first batch-norm kernels (a build older than them has not). */
 export function hasChannelNclWasm(rt: WasmRuntime): boolean {
   return typeof (rt.exports as unknown as { channelStatsNclF32?: unknown }).channelStatsNclF32 === "function";
+}
+
+/** Whether the loaded module has the dropout-mask kernel of the Generator's stream. */
+export function hasBernoulliMaskWasm(rt: WasmRuntime): boolean {
+  return typeof (rt.exports as unknown as { bernoulliMaskF32?: unknown }).bernoulliMaskF32 === "function";
+}
+
+/** Dropout mask from a xoshiro128** state (advanced in place); see bernoulliMaskRef. */
+export function bernoulliMaskWasm(rt: WasmRuntime, out: Float32Array, state: Int32Array, thr: number, scale: number): void {
+  rt.reset();
+  const n = out.length;
+  const pS = rt.alloc(16);
+  const pO = rt.alloc(n * 4);
+  rt.i32.set(state.subarray(0, 4), pS >> 2);
+  ex(rt).bernoulliMaskF32(pO, n, pS, thr, Math.fround(scale));
+  out.set(rt.f32.subarray(pO >> 2, (pO >> 2) + n));
+  state.set(rt.i32.subarray(pS >> 2, (pS >> 2) + 4));
 }
 
 /** Per-channel mean and biased variance of x[N][C][L]; see channelStatsNclRef. */

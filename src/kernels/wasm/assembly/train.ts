@@ -669,3 +669,30 @@ export function channelGradNclF32(x: usize, g: usize, dx: usize, N: i32, C: i32,
     }
   }
 }
+
+/**
+ * Inverted-dropout mask from the Generator's xoshiro128** stream (twin: bernoulliMaskRef): one draw
+ * per element, out[i] = scale when its top 24 bits are ≥ thr, else 0. The state (four i32 at
+ * `state`) is read and written back.
+ */
+export function bernoulliMaskF32(out: usize, n: i32, state: usize, thr: i32, scale: f32): void {
+  let s0 = load<i32>(state);
+  let s1 = load<i32>(state, 4);
+  let s2 = load<i32>(state, 8);
+  let s3 = load<i32>(state, 12);
+  for (let i = 0; i < n; i++) {
+    const r = <i32>(<u32>(rotl<i32>(s1 * 5, 7) * 9) >>> 8);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<i32>(s3, 11);
+    store<f32>(out + (<usize>i << 2), r >= thr ? scale : 0);
+  }
+  store<i32>(state, s0);
+  store<i32>(state, s1, 4);
+  store<i32>(state, s2, 8);
+  store<i32>(state, s3, 12);
+}
