@@ -15,6 +15,18 @@ function capture() {
 }
 
 describe("erlangen check", () => {
+  it("e2cnn-k5 (5×5 hidden kernels): exact for 90° rotations, the 45° error measured", async () => {
+    const { out, io } = capture();
+    expect(await main(["check", "--json", "--model", "e2cnn-k5"], io)).toBe(0);
+    const rows = JSON.parse(out[out.length - 1]!) as { group: string; maxRelError: number; pass: boolean; expected: boolean }[];
+    expect(rows.map((r) => r.group)).toEqual(["C4", "C8"]);
+    expect(rows[0]!.pass).toBe(true);
+    expect(rows[0]!.maxRelError).toBeLessThan(1e-5);
+    // ≈ 0.2 untrained: the outer ring's higher frequencies alias more under 45° rotations of a 5×5 grid
+    expect(rows[1]!.expected).toBe(false);
+    expect(rows[1]!.maxRelError).toBeLessThan(0.5);
+  });
+
   it("prints a table and, with --json, a JSON array on the last line", async () => {
     const { out, err, io } = capture();
     const code = await main(["check", "--json", "--model", "p4mcnn,e2cnn,cm-mlp"], io);

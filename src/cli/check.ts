@@ -5,7 +5,7 @@
  * `{model, group, samples, maxRelError, pass, expected}`.
  *
  * Models: the rotated-MNIST classifiers (`cnn` as a non-equivariant baseline, `p4cnn`, `p4mcnn`,
- * `c8cnn`, `e2cnn`), the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`)
+ * `c8cnn`, `e2cnn`, `e2cnn-k5` with 5×5 hidden kernels), the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`)
  * and the graph models of `erlangen train` (`gcn`, `gat`, `sage`, `gin`, `sgc`, `appnp`, `mlp`: node
  * permutation equivariance of the node-level model and, where the model also classifies graphs,
  * invariance of the graph-level model with its readout), built with a fixed seed and checked in eval
@@ -88,6 +88,14 @@ registerCheck(gridSpec("p4cnn", "P4CNN: exact invariance to 90° rotations", () 
 registerCheck(gridSpec("p4mcnn", "P4MCNN: exact invariance to 90° rotations and flips", () => new GCNN({ group: p4m() }), () => p4m()));
 registerCheck(gridSpec("c8cnn", "G-CNN for C8 (45° filters by interpolation): exact for 90°, approximate for 45°", () => new GCNN({ group: Cn(8) }), () => Cn(8) as never));
 registerCheck(gridSpec("e2cnn", "C8-steerable CNN: exact for 90°, approximate for 45°", () => new E2CNN({ group: Cn(8) }), () => Cn(8) as never));
+registerCheck(
+  gridSpec(
+    "e2cnn-k5",
+    "C8-steerable CNN with 5×5 hidden kernels (`train --model e2cnn --kernel-size 5 --hidden 7`): exact for 90°, approximate for 45°",
+    () => new E2CNN({ group: Cn(8), hidden: 7, kernelSize: 5 }),
+    () => Cn(8) as never,
+  ),
+);
 registerCheck(atomsSpec("schnet", "SchNet: E(3) and permutation invariance of the energy", (s) => schnetChecks(built(s, () => new SchNet())) as never));
 registerCheck(atomsSpec("egnn", "EGNN regressor: E(3) and permutation invariance", (s) => egnnRegressorChecks(built(s, () => new EGNNRegressor())) as never));
 registerCheck(atomsSpec("nequip-like", "NequIP-like: E(3) and permutation invariance", (s) => nequipChecks(built(s, () => new NequIPLike())) as never));
