@@ -82,10 +82,9 @@ export function sharedBatchNorm(
   return record("sharedBatchNorm", inputs, y, (g) => {
     const gd = g.data as F;
     const dx = allocate(x.dtype, x.size) as F;
-    const k = new Float64Array(C);
-    for (let c = 0; c < C; c++) k[c] = (wd ? wd[c]! : 1) * invStd[c]!;
     const sums = new Float64Array(2 * C);
-    batchNormGradNCL(xd, gd, dx, N, C, L, mean, invStd, k, useBatch, sums);
+    // dx's factor weight·invStd is the forward's scale
+    batchNormGradNCL(xd, gd, dx, N, C, L, mean, invStd, scale, useBatch, sums);
     const db = sums.slice(0, C);
     const dw = sums.slice(C, 2 * C);
     const grads: Tensor[] = [new Tensor(dx, x.shape, x.dtype)];
