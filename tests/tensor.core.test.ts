@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { arange, eye, full, Generator, gradcheck, manualSeed, noGrad, randn, scalar, type Tensor, tensor, zeros } from "../src/index.js";
+import { allocateEmpty } from "../src/tensor/dtype.js";
 
 describe("Tensor core", () => {
   it("creates from nested arrays with shape and dtype", () => {
@@ -79,5 +80,25 @@ describe("Tensor core", () => {
   it("toString is readable", () => {
     expect(tensor([[1, 2], [3, 4]]).toString()).toBe("tensor([[1., 2.],\n        [3., 4.]])");
     expect(String(zeros([2000]))).toContain("...");
+  });
+});
+
+describe("allocateEmpty", () => {
+  it("gives float arrays of the asked length and type; small ones zero-filled", () => {
+    const small = allocateEmpty("float32", 100);
+    expect(small).toBeInstanceOf(Float32Array);
+    expect(small.length).toBe(100);
+    expect(small.every((v) => v === 0)).toBe(true);
+    for (const [dtype, Ctor] of [
+      ["float32", Float32Array],
+      ["float64", Float64Array],
+    ] as const) {
+      const big = allocateEmpty(dtype, (1 << 16) + 3);
+      expect(big).toBeInstanceOf(Ctor);
+      expect(big.length).toBe((1 << 16) + 3);
+      expect(big.byteLength).toBe(big.length * Ctor.BYTES_PER_ELEMENT);
+      big.fill(1.5);
+      expect(big[big.length - 1]).toBe(1.5);
+    }
   });
 });

@@ -14,7 +14,7 @@
  */
 import { type FloatArray, gemm, type WinogradGeometry, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../../kernels/index.js";
 import { record } from "../autograd.js";
-import { allocate, isFloat } from "../dtype.js";
+import { allocate, allocateEmpty, isFloat } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { sum } from "./reduce.js";
@@ -565,11 +565,13 @@ function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: 
   const inVol = volume(g.inS);
   const P = volume(g.outS);
   const ow = g.outS[2];
-  const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
   if (winogradApplies(g)) {
-    winogradConv3x3(x, w, b, y, winogradGeometry(g));
-    return y;
+    // every element is written (WASM and reference alike): no zero fill
+    const yw = allocateEmpty(f64 ? "float64" : "float32", N * Cout * P);
+    winogradConv3x3(x, w, b, yw, winogradGeometry(g));
+    return yw;
   }
+  const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
   const L = padLayout(g);
   if (L !== null) {
     convForwardPadded(x, w, b, g, L, y, f64);
@@ -782,7 +784,8 @@ function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
  * null where the shared kernel does not run.
  */
 function convBackwardWinogradOps(x: Tensor, w: Tensor, b: Tensor | null, gy: Tensor, g: ConvGeom): (Tensor | null)[] | null {
-  const gxData = x.requiresGrad ? (allocate("float32", volume(g.xShape)) as FloatArray) : null;
+  // the shared pass writes every element of gx
+  const gxData = x.requiresGrad ? allocateEmpty("float32", volume(g.xShape)) : null;
   const gwData = w.requiresGrad ? (allocate("float32", volume(g.wShape)) as FloatArray) : null;
   const gbData = b?.requiresGrad ? (allocate("float32", g.Cout) as FloatArray) : null;
   const ok = winogradBackward3x3(x.data as FloatArray, w.data as FloatArray, gy.data as FloatArray, gxData, gwData, gbData, winogradGeometry(g));
