@@ -515,6 +515,11 @@ export function wgDotF32(Y: usize, V: usize, S: usize, Ogp: i32, Cgp: i32, Tp: i
 export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i32, y: usize, Og: i32, oh: i32, ow: i32, bias: usize, hasBias: bool): void {
   const groups = (tw + 3) >> 2;
   const stM = (<usize>Ms * <usize>Tp) << 2;
+  const r6 = stM * 6;
+  const r12 = stM * 12;
+  const r18 = stM * 18;
+  const r24 = stM * 24;
+  const r30 = stM * 30;
   const rowY = <usize>ow << 2;
   for (let m = 0; m < Og; m++) {
     const bv = f32x4.splat(hasBias ? load<f32>(bias + (<usize>m << 2)) : 0);
@@ -524,10 +529,19 @@ export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i3
       for (let g = 0; g < groups; g++) {
         const src = mm + (<usize>(ty * tw + 4 * g) << 2);
         // columns j: WS[o·6 + j] = Aᵀ·(M[6i + j]) over i
-        for (let j = 0; j < 6; j++) {
-          const p = src + <usize>j * stM;
-          at4(v128.load(p), v128.load(p + 6 * stM), v128.load(p + 12 * stM), v128.load(p + 18 * stM), v128.load(p + 24 * stM), v128.load(p + 30 * stM), WS + (<usize>j << 4), 96);
-        }
+        // (unrolled, with the row strides hoisted: binaryen keeps the loop and a multiply per load)
+        let p = src;
+        at4(v128.load(p), v128.load(p + r6), v128.load(p + r12), v128.load(p + r18), v128.load(p + r24), v128.load(p + r30), WS, 96);
+        p += stM;
+        at4(v128.load(p), v128.load(p + r6), v128.load(p + r12), v128.load(p + r18), v128.load(p + r24), v128.load(p + r30), WS + 16, 96);
+        p += stM;
+        at4(v128.load(p), v128.load(p + r6), v128.load(p + r12), v128.load(p + r18), v128.load(p + r24), v128.load(p + r30), WS + 32, 96);
+        p += stM;
+        at4(v128.load(p), v128.load(p + r6), v128.load(p + r12), v128.load(p + r18), v128.load(p + r24), v128.load(p + r30), WS + 48, 96);
+        p += stM;
+        at4(v128.load(p), v128.load(p + r6), v128.load(p + r12), v128.load(p + r18), v128.load(p + r24), v128.load(p + r30), WS + 64, 96);
+        p += stM;
+        at4(v128.load(p), v128.load(p + r6), v128.load(p + r12), v128.load(p + r18), v128.load(p + r24), v128.load(p + r30), WS + 80, 96);
         const nt = min(4, tw - 4 * g);
         for (let o = 0; o < 4; o++) {
           const row = 4 * ty + o;
