@@ -32,7 +32,9 @@ import {
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
 import { channelSumRef, type WinogradGeometry, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 export type { WinogradGeometry } from "./ref/winograd.js";
-import { hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
+import { convStride1Wasm, hasConvStride1Wasm, hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
+import type { Stride1Geometry } from "./ref/conv.js";
+export type { Stride1Geometry } from "./ref/conv.js";
 import {
   type AdamConsts,
   adamRef,
@@ -721,6 +723,27 @@ export function winogradConv3x3(
     }
   }
   winogradConv3x3Ref(x, w, b, y, geom);
+}
+
+/**
+ * y = conv2d(x, w) + b for a stride-1 2-D convolution in float32 WASM without an im2col matrix (the
+ * B panels of one GEMM per block of output rows are packed straight from zero-padded input planes):
+ * x [N, G·Cg, H, W], w [G·Og, Cg, kh, kw], y [N, G·Og, oh, ow] (overwritten in full), `b` may be null.
+ * Returns false, computing nothing, where it does not run (not all float32, no WASM, a module
+ * without the kernels); the caller then uses its im2col path. Reference twin: convStride1Ref.
+ */
+export function convStride1(x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, geom: Stride1Geometry): boolean {
+  const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
+  const all32 = f32(x) && f32(w) && f32(y) && (b === null || f32(b));
+  const rt = all32 ? pick(N * G * Og * Cg * kh * kw * oh * ow, WASM_THRESHOLDS.gemm) : null;
+  if (rt === null || !hasConvStride1Wasm(rt)) return false;
+  try {
+    convStride1Wasm(rt, x as Float32Array, w as Float32Array, b as Float32Array | null, y as Float32Array, geom);
+    return true;
+  } catch (e) {
+    if (!isOom(e)) throw e;
+    return false;
+  }
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
 import type { WasmRuntime } from "./loader.js";
+import type { Stride1Geometry } from "../ref/conv.js";
 import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
 
 /** Floats per chunk for streaming kernels (64 KiB per array: in and out stay in L2). */
@@ -600,4 +601,62 @@ export function winogradWeightGradWasm(
     if (gb !== null) gb.set(f.subarray(pBs >> 2, (pBs >> 2) + Og), gi * Og);
   }
   winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stride-1 2-D convolutions without an im2col matrix (assembly/conv.ts): per image, the input planes
+// are padded in the arena once, and each block of output rows is one GEMM whose B panels are packed
+// straight from the padded planes; the weights are copied once per group.
+
+/** Bytes of packed B panels per block of output rows (the block stays in L2 while the GEMM runs). */
+const CONV_PANEL_BYTES = 524288;
+
+/** Whether the loaded module has the stride-1 convolution kernels (an older build has not). */
+export function hasConvStride1Wasm(rt: WasmRuntime): boolean {
+  return typeof (rt.exports as unknown as Record<string, unknown>).convPackBF32 === "function";
+}
+
+/** y = conv2d(x, w) + b, stride 1, float32. See convStride1Ref for the layouts. */
+export function convStride1Wasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, geom: Stride1Geometry): void {
+  const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
+  const e = rt.exports;
+  const Kg = Cg * kh * kw;
+  const Hp = oh + dh * (kh - 1);
+  const Wp = ow + dw * (kw - 1);
+  const plane = Hp * Wp;
+  const tail = dw * (kw - 1) + NR;
+  const P = oh * ow;
+  const xs = Cg * H * W;
+  const rowsPer = Math.max(1, Math.min(oh, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp)));
+  const maxLen = rowsPer * Wp;
+  rt.reset();
+  const pA = rt.alloc(Og * Kg * 4);
+  const pX = rt.alloc(xs * 4);
+  const pXp = rt.alloc((Cg * plane + tail) * 4);
+  const pBp = rt.alloc(Math.ceil(maxLen / NR) * Kg * NR * 4);
+  const pC = rt.alloc(Og * maxLen * 4);
+  const pAp = rt.alloc(MC * KC * 4);
+  const pY = rt.alloc(Og * P * 4);
+  const pB = rt.alloc(Math.max(Og, 1) * 4);
+  const f = rt.f32;
+  e.wgZero(pXp, Cg * plane + tail);
+  if (b === null) e.wgZero(pB, Math.max(Og, 1));
+  for (let gi = 0; gi < G; gi++) {
+    f.set(w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), pA >> 2);
+    if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
+    for (let n = 0; n < N; n++) {
+      const src = (n * G + gi) * xs;
+      f.set(x.subarray(src, src + xs), pX >> 2);
+      e.convPadPlanesF32(pX, Cg, H, W, pXp, Wp, plane, ph * Wp + pw);
+      for (let r0 = 0; r0 < oh; r0 += rowsPer) {
+        const rows = Math.min(rowsPer, oh - r0);
+        const len = rows * Wp;
+        e.convPackBF32(pXp, pBp, Cg, kh, kw, dh, dw, Wp, plane, r0 * Wp, len);
+        e.gemmRows(pA, Kg, pBp, pC, Og, len, Kg, 0, pAp);
+        e.convUnpadRowsF32(pC, Og, rows, Wp, ow, pY, P, r0, pB, 1);
+      }
+      const dst = (n * G + gi) * Og * P;
+      y.set(f.subarray(pY >> 2, (pY >> 2) + Og * P), dst);
+    }
+  }
 }

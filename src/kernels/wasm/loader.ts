@@ -40,6 +40,9 @@ export interface WasmExports {
   wgOutputF32(M: number, Ms: number, Tp: number, t0: number, th: number, tw: number, y: number, Og: number, oh: number, ow: number, bias: number, hasBias: number): void;
   wgZeroLanes(P: number, rows: number, Tp: number, T: number): void;
   wgZero(p: number, n: number): void;
+  convPadPlanesF32(x: number, C: number, H: number, W: number, xp: number, Wp: number, plane: number, inner: number): void;
+  convPackBF32(xp: number, Bp: number, C: number, kh: number, kw: number, dh: number, dw: number, Wp: number, plane: number, off: number, len: number): void;
+  convUnpadRowsF32(Cm: number, M: number, rows: number, Wp: number, ow: number, y: number, P: number, r0: number, bias: number, hasBias: number): void;
   wgKernelF32(w: number, Og: number, Cg: number, U: number, st: number, sm: number, sc: number): void;
 }
 

@@ -12,7 +12,16 @@
  * linear maps (average, adaptive average, interpolation) or index selections (max pooling), also
  * recorded in pairs with their adjoints.
  */
-import { type FloatArray, gemm, type WinogradGeometry, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../../kernels/index.js";
+import {
+  convStride1,
+  type FloatArray,
+  gemm,
+  type Stride1Geometry,
+  type WinogradGeometry,
+  winogradBackward3x3,
+  winogradConv3x3,
+  winogradWeightGrad3x3,
+} from "../../kernels/index.js";
 import { record } from "../autograd.js";
 import { allocate, allocateEmpty, isFloat } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
@@ -539,6 +548,25 @@ function winogradGeometry(g: ConvGeom): WinogradGeometry {
   return { N: g.N, G: g.G, Cg, Og, H: g.inS[1]!, W: g.inS[2]!, oh: g.outS[1]!, ow: g.outS[2]!, ph: g.p[1]!, pw: g.p[2]! };
 }
 
+function stride1Geometry(g: ConvGeom): Stride1Geometry {
+  return {
+    N: g.N,
+    G: g.G,
+    Cg: g.Cin / g.G,
+    Og: g.Cout / g.G,
+    H: g.inS[1],
+    W: g.inS[2],
+    kh: g.k[1],
+    kw: g.k[2],
+    dh: g.d[1],
+    dw: g.d[2],
+    ph: g.p[1],
+    pw: g.p[2],
+    oh: g.outS[1],
+    ow: g.outS[2],
+  };
+}
+
 function winogradApplies(g: ConvGeom): boolean {
   return (
     !g.direct &&
@@ -571,8 +599,13 @@ function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: 
     winogradConv3x3(x, w, b, yw, winogradGeometry(g));
     return yw;
   }
-  const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
   const L = padLayout(g);
+  if (L !== null && !f64) {
+    // float32 in WASM without an im2col matrix, where the module has the kernels (every element written)
+    const ys = allocateEmpty("float32", N * Cout * P);
+    if (convStride1(x, w, b, ys, stride1Geometry(g))) return ys;
+  }
+  const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
   if (L !== null) {
     convForwardPadded(x, w, b, g, L, y, f64);
     return y;
