@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { conv2d, Generator, randn } from "../src/index.js";
-import { convStride1, getKernelBackend, setKernelBackend, type Stride1Geometry } from "../src/kernels/index.js";
-import { convStride1Ref } from "../src/kernels/ref/conv.js";
+import { convStride1, convStride1WeightGrad, getKernelBackend, setKernelBackend, type Stride1Geometry } from "../src/kernels/index.js";
+import { convStride1Ref, convStride1WeightGradRef } from "../src/kernels/ref/conv.js";
 
 const gen = new Generator(5151);
 
@@ -54,6 +54,23 @@ describe("stride-1 conv2d without im2col", () => {
     expect(ran).toBeGreaterThanOrEqual(10);
   });
 
+  it("weight gradient: WASM equals the reference twin (float32 round-off)", () => {
+    let ran = 0;
+    for (const g of cases) {
+      const x = randArray(g.N * g.G * g.Cg * g.H * g.W);
+      const gy = randArray(g.N * g.G * g.Og * g.oh * g.ow);
+      const gw = new Float32Array(g.G * g.Og * g.Cg * g.kh * g.kw).fill(Number.NaN);
+      if (!convStride1WeightGrad(x, gy, gw, g)) continue;
+      ran++;
+      const ref = new Float64Array(gw.length);
+      convStride1WeightGradRef(x, gy, ref, g);
+      let m = 0;
+      for (let i = 0; i < gw.length; i++) m = Math.max(m, Math.abs(gw[i]! - ref[i]!) / (1 + Math.abs(ref[i]!)));
+      expect(m, JSON.stringify(g)).toBeLessThan(1e-4);
+    }
+    expect(ran).toBeGreaterThanOrEqual(6);
+  });
+
   it("declines off the WASM path (the caller uses its im2col path)", () => {
     const prev = getKernelBackend();
     setKernelBackend("ref");
@@ -61,6 +78,7 @@ describe("stride-1 conv2d without im2col", () => {
       const g = cases[0]!;
       const y = new Float32Array(g.N * g.Og * g.oh * g.ow);
       expect(convStride1(randArray(g.N * g.Cg * g.H * g.W), randArray(g.Og * g.Cg * 25), null, y, g)).toBe(false);
+      expect(convStride1WeightGrad(randArray(g.N * g.Cg * g.H * g.W), randArray(y.length), new Float32Array(g.Og * g.Cg * 25), g)).toBe(false);
     } finally {
       setKernelBackend(prev);
     }

@@ -32,7 +32,7 @@ import {
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
 import { channelSumRef, type WinogradGeometry, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 export type { WinogradGeometry } from "./ref/winograd.js";
-import { convStride1Wasm, hasConvStride1Wasm, hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
+import { convStride1Wasm, convStride1WeightGradWasm, hasConvStride1Wasm, hasConvStride1WeightGradWasm, hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
 import type { Stride1Geometry } from "./ref/conv.js";
 export type { Stride1Geometry } from "./ref/conv.js";
 import {
@@ -739,6 +739,25 @@ export function convStride1(x: FloatArray, w: FloatArray, b: FloatArray | null, 
   if (rt === null || !hasConvStride1Wasm(rt)) return false;
   try {
     convStride1Wasm(rt, x as Float32Array, w as Float32Array, b as Float32Array | null, y as Float32Array, geom);
+    return true;
+  } catch (e) {
+    if (!isOom(e)) throw e;
+    return false;
+  }
+}
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the stride-1 convolutions of {@link convStride1} (gw [G·Og, Cg, kh,
+ * kw] overwritten), float32 WASM without an im2col matrix. Returns false, computing nothing, where it
+ * does not run; the caller then uses its im2col path.
+ */
+export function convStride1WeightGrad(x: FloatArray, gy: FloatArray, gw: FloatArray, geom: Stride1Geometry): boolean {
+  const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
+  const all32 = f32(x) && f32(gy) && f32(gw);
+  const rt = all32 ? pick(N * G * Og * Cg * kh * kw * oh * ow, WASM_THRESHOLDS.gemm) : null;
+  if (rt === null || !hasConvStride1WeightGradWasm(rt)) return false;
+  try {
+    convStride1WeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, geom);
     return true;
   } catch (e) {
     if (!isOom(e)) throw e;

@@ -57,3 +57,32 @@ export function convStride1Ref(x: FloatArray, w: FloatArray, b: FloatArray | nul
     }
   }
 }
+
+/** gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link convStride1Ref} (gw overwritten). */
+export function convStride1WeightGradRef(x: FloatArray, gy: FloatArray, gw: FloatArray, geom: Stride1Geometry): void {
+  const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
+  for (let o = 0; o < G * Og; o++) {
+    const gi = Math.floor(o / Og);
+    for (let c = 0; c < Cg; c++) {
+      for (let a = 0; a < kh; a++) {
+        for (let e = 0; e < kw; e++) {
+          let s = 0;
+          for (let n = 0; n < N; n++) {
+            const xOff = ((n * G + gi) * Cg + c) * H * W;
+            const yOff = (n * G * Og + o) * oh * ow;
+            for (let i = 0; i < oh; i++) {
+              const r = i + a * dh - ph;
+              if (r < 0 || r >= H) continue;
+              for (let j = 0; j < ow; j++) {
+                const q = j + e * dw - pw;
+                if (q < 0 || q >= W) continue;
+                s += gy[yOff + i * ow + j]! * x[xOff + r * W + q]!;
+              }
+            }
+          }
+          gw[((o * Cg + c) * kh + a) * kw + e] = s;
+        }
+      }
+    }
+  }
+}

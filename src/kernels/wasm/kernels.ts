@@ -660,3 +660,55 @@ export function convStride1Wasm(rt: WasmRuntime, x: Float32Array, w: Float32Arra
     }
   }
 }
+
+/** Whether the loaded module has the stride-1 weight-gradient packing (an older build has not). */
+export function hasConvStride1WeightGradWasm(rt: WasmRuntime): boolean {
+  return typeof (rt.exports as unknown as Record<string, unknown>).convPackBTF32 === "function";
+}
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link convStride1Wasm} (overwritten), float32:
+ * per block of output rows, gw[m][k] += Σ_j gy[m][j]·B[k][j] with gy in padded rows (zero past ow)
+ * and Bᵀ packed from the padded input planes; gw accumulates in the arena over all images.
+ */
+export function convStride1WeightGradWasm(rt: WasmRuntime, x: Float32Array, gy: Float32Array, gw: Float32Array, geom: Stride1Geometry): void {
+  const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
+  const e = rt.exports;
+  const Kg = Cg * kh * kw;
+  const Hp = oh + dh * (kh - 1);
+  const Wp = ow + dw * (kw - 1);
+  const plane = Hp * Wp;
+  const tail = dw * (kw - 1) + NR;
+  const P = oh * ow;
+  const xs = Cg * H * W;
+  const rowsPer = Math.max(1, Math.min(oh, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp)));
+  const maxLen = rowsPer * Wp;
+  rt.reset();
+  const pX = rt.alloc(xs * 4);
+  const pXp = rt.alloc((Cg * plane + tail) * 4);
+  const pG = rt.alloc(Og * P * 4);
+  const pGp = rt.alloc(Og * oh * Wp * 4);
+  const pBp = rt.alloc(Math.ceil(Kg / NR) * maxLen * NR * 4);
+  const pC = rt.alloc(Og * Kg * 4);
+  const pAp = rt.alloc(MC * KC * 4);
+  const f = rt.f32;
+  e.wgZero(pXp, Cg * plane + tail);
+  e.wgZero(pGp, Og * oh * Wp);
+  for (let gi = 0; gi < G; gi++) {
+    e.wgZero(pC, Og * Kg);
+    for (let n = 0; n < N; n++) {
+      const sx = (n * G + gi) * xs;
+      f.set(x.subarray(sx, sx + xs), pX >> 2);
+      e.convPadPlanesF32(pX, Cg, H, W, pXp, Wp, plane, ph * Wp + pw);
+      const sy = (n * G + gi) * Og * P;
+      f.set(gy.subarray(sy, sy + Og * P), pG >> 2);
+      e.convPadPlanesF32(pG, Og, oh, ow, pGp, Wp, oh * Wp, 0);
+      for (let r0 = 0; r0 < oh; r0 += rowsPer) {
+        const len = Math.min(rowsPer, oh - r0) * Wp;
+        e.convPackBTF32(pXp, pBp, Cg, kh, kw, dh, dw, Wp, plane, r0 * Wp, len);
+        e.gemmRows(pGp + r0 * Wp * 4, oh * Wp, pBp, pC, Og, Kg, len, 1, pAp);
+      }
+    }
+    gw.set(f.subarray(pC >> 2, (pC >> 2) + Og * Kg), gi * Og * Kg);
+  }
+}

@@ -42,6 +42,7 @@ export interface WasmExports {
   wgZero(p: number, n: number): void;
   convPadPlanesF32(x: number, C: number, H: number, W: number, xp: number, Wp: number, plane: number, inner: number): void;
   convPackBF32(xp: number, Bp: number, C: number, kh: number, kw: number, dh: number, dw: number, Wp: number, plane: number, off: number, len: number): void;
+  convPackBTF32(xp: number, Bp: number, C: number, kh: number, kw: number, dh: number, dw: number, Wp: number, plane: number, off: number, len: number): void;
   convUnpadRowsF32(Cm: number, M: number, rows: number, Wp: number, ow: number, y: number, P: number, r0: number, bias: number, hasBias: number): void;
   wgKernelF32(w: number, Og: number, Cg: number, U: number, st: number, sm: number, sc: number): void;
 }

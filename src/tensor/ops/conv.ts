@@ -14,6 +14,7 @@
  */
 import {
   convStride1,
+  convStride1WeightGrad,
   type FloatArray,
   gemm,
   type Stride1Geometry,
@@ -750,7 +751,7 @@ function convWeightGradData(x: FloatArray, gy: FloatArray, g: ConvGeom, f64: boo
   }
   const L = padLayout(g);
   if (L !== null) {
-    convWeightGradPadded(x, gy, g, L, gw, f64);
+    if (f64 || !convStride1WeightGrad(x, gy, gw, stride1Geometry(g))) convWeightGradPadded(x, gy, g, L, gw, f64);
     return gw;
   }
   if (g.direct) {

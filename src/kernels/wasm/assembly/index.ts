@@ -2,7 +2,7 @@
 // element counts. Every kernel here has a reference twin in src/kernels/ref; the JS side that
 // copies data in and out is src/kernels/wasm/kernels.ts.
 export { gemmPackB, gemmRows, gemmTransA } from "./gemm";
-export { convPackBF32, convPadPlanesF32, convUnpadRowsF32 } from "./conv";
+export { convPackBF32, convPackBTF32, convPadPlanesF32, convUnpadRowsF32 } from "./conv";
 export { binaryColF32, binaryRowF32, binaryScalarF32, binarySameF32, unaryF32 } from "./elementwise";
 export { reduceAxisF32, reduceContig, softmaxRowsF32 } from "./reduce";
 export { gatherRows32, scatterAddRowsF32, scatterMaxRowsF32, segmentSumF32, spmmCsrF32, spmmCsrTF32 } from "./sparse";
