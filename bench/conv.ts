@@ -3,7 +3,8 @@
  * (no grad) and forward + backward (gradients of input, weight and bias), through the Tensor API,
  * compared with torch_ops.py `--ops conv2d` (`conv2d_fwd`, `conv2d_fwd_bwd`) in the same run. The
  * FLOP count is that of a direct convolution (2·N·Cout·H·W·Cin·9 per pass, 3 passes with backward),
- * as in the peer.
+ * as in the peer. `conv2d 5x5 fwd+bwd` (56→56 channels, the size of the E(2) model's hidden layers with
+ * `--kernel-size 5 --hidden 7`) times the stride-1 path without im2col; it has no peer line.
  */
 import { conv2d, Generator, noGrad, randn } from "../src/index.js";
 import type { Bench, BenchSuite } from "./harness.js";
@@ -52,6 +53,25 @@ export function convSuite(): BenchSuite {
             conv2d(xg, wg, bg, { padding: 1 }).backward(gy);
           },
         },
+        (() => {
+          const C5 = 56;
+          const x5 = randn([N, C5, H, H], { generator: gen }).requiresGrad_();
+          const w5 = randn([C5, C5, 5, 5], { generator: gen, std: 0.03 }).requiresGrad_();
+          const b5 = randn([C5], { generator: gen }).requiresGrad_();
+          const gy5 = randn([N, C5, H, H], { generator: gen });
+          return {
+            name: "conv2d 5x5 fwd+bwd",
+            level: "tensor",
+            flops: 3 * 2 * N * C5 * H * H * C5 * 25,
+            extra: { shape: `N${N} C${C5}->${C5} ${H}x${H} k5 p2` },
+            run: () => {
+              x5.grad = null;
+              w5.grad = null;
+              b5.grad = null;
+              conv2d(x5, w5, b5, { padding: 2 }).backward(gy5);
+            },
+          };
+        })(),
       ];
       return out;
     },
