@@ -7,23 +7,14 @@
  * padding before each axis (the padding after is implied by oh, ow), dh, dw the dilations.
  */
 import type { FloatArray } from "./linalg.js";
+import type { WinogradGeometry } from "./winograd.js";
 
-/** Shape of a stride-1 2-D convolution (see the module comment). */
-export interface Stride1Geometry {
-  N: number;
-  G: number;
-  Cg: number;
-  Og: number;
-  H: number;
-  W: number;
+/** Shape of a stride-1 2-D convolution: the Winograd record plus the kernel size and dilation. */
+export interface Stride1Geometry extends WinogradGeometry {
   kh: number;
   kw: number;
   dh: number;
   dw: number;
-  ph: number;
-  pw: number;
-  oh: number;
-  ow: number;
 }
 
 /** y = conv2d(x, w) + b, stride 1 (b may be null). */

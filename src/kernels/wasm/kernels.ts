@@ -611,6 +611,18 @@ export function winogradWeightGradWasm(
 /** Bytes of packed B panels per block of output rows (the block stays in L2 while the GEMM runs). */
 const CONV_PANEL_BYTES = 524288;
 
+/** The padded layout of {@link convStride1Wasm} and the blocks of output rows per GEMM. */
+function stride1Plan(geom: Stride1Geometry) {
+  const { Cg, H, W, kh, kw, dh, dw, oh, ow } = geom;
+  const Kg = Cg * kh * kw;
+  const Wp = ow + dw * (kw - 1);
+  const plane = (oh + dh * (kh - 1)) * Wp;
+  // planes plus the run that taps of the last rows read past the last plane, plus a panel's width
+  const tail = dw * (kw - 1) + NR;
+  const rowsPer = Math.max(1, Math.min(oh, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp)));
+  return { Kg, Wp, plane, tail, P: oh * ow, xs: Cg * H * W, rowsPer, maxLen: rowsPer * Wp };
+}
+
 /** Whether the loaded module has the stride-1 convolution kernels (an older build has not). */
 export function hasConvStride1Wasm(rt: WasmRuntime): boolean {
   return typeof (rt.exports as unknown as Record<string, unknown>).convPackBF32 === "function";
@@ -620,15 +632,7 @@ export function hasConvStride1Wasm(rt: WasmRuntime): boolean {
 export function convStride1Wasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, geom: Stride1Geometry): void {
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
-  const Kg = Cg * kh * kw;
-  const Hp = oh + dh * (kh - 1);
-  const Wp = ow + dw * (kw - 1);
-  const plane = Hp * Wp;
-  const tail = dw * (kw - 1) + NR;
-  const P = oh * ow;
-  const xs = Cg * H * W;
-  const rowsPer = Math.max(1, Math.min(oh, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp)));
-  const maxLen = rowsPer * Wp;
+  const { Kg, Wp, plane, tail, P, xs, rowsPer, maxLen } = stride1Plan(geom);
   rt.reset();
   const pA = rt.alloc(Og * Kg * 4);
   const pX = rt.alloc(xs * 4);
@@ -674,15 +678,7 @@ export function hasConvStride1WeightGradWasm(rt: WasmRuntime): boolean {
 export function convStride1WeightGradWasm(rt: WasmRuntime, x: Float32Array, gy: Float32Array, gw: Float32Array, geom: Stride1Geometry): void {
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
-  const Kg = Cg * kh * kw;
-  const Hp = oh + dh * (kh - 1);
-  const Wp = ow + dw * (kw - 1);
-  const plane = Hp * Wp;
-  const tail = dw * (kw - 1) + NR;
-  const P = oh * ow;
-  const xs = Cg * H * W;
-  const rowsPer = Math.max(1, Math.min(oh, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp)));
-  const maxLen = rowsPer * Wp;
+  const { Kg, Wp, plane, tail, P, xs, rowsPer, maxLen } = stride1Plan(geom);
   rt.reset();
   const pX = rt.alloc(xs * 4);
   const pXp = rt.alloc((Cg * plane + tail) * 4);
