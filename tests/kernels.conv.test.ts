@@ -84,6 +84,16 @@ describe("stride-1 conv2d without im2col", () => {
     }
   });
 
+  it("bad geometry or short arrays: a clear error before any WASM call", () => {
+    const g = cases[0]!;
+    const x = randArray(g.N * g.Cg * g.H * g.W);
+    const w = randArray(g.Og * g.Cg * 25);
+    const y = new Float32Array(g.N * g.Og * g.oh * g.ow);
+    expect(() => convStride1(x, w, null, y, { ...g, oh: 1 })).toThrow(/convStride1: argument 'geom'/);
+    expect(() => convStride1(x.subarray(1), w, null, y, g)).toThrow(/convStride1: argument 'x' expected at least/);
+    expect(() => convStride1WeightGrad(x, y, w.subarray(2), g)).toThrow(/convStride1WeightGrad: argument 'gw'/);
+  });
+
   it("conv2d through it equals the reference backend, forward and gradients (5×5, padding 2)", () => {
     const g = new Generator(3);
     const x = randn([4, 6, 14, 14], { generator: g }).requiresGrad_();

@@ -726,6 +726,22 @@ export function winogradConv3x3(
 }
 
 /**
+ * Checks a stride-1 geometry before any WASM call: the output fits the padded input (the padding
+ * after each axis is not negative) and every array holds at least what the geometry says.
+ */
+function checkStride1(op: string, g: Stride1Geometry, arrays: [string, FloatArray | null, number][]): void {
+  const { H, W, kh, kw, dh, dw, ph, pw, oh, ow } = g;
+  const hp = oh + dh * (kh - 1);
+  const wp = ow + dw * (kw - 1);
+  if (oh < 1 || ow < 1 || ph < 0 || pw < 0 || hp < H + ph || wp < W + pw) {
+    throw new Error(`${op}: argument 'geom' expected an output of at least 1×1 inside the zero-padded input, got ${oh}×${ow} from ${H}×${W} with padding (${ph}, ${pw}), kernel ${kh}×${kw}, dilation (${dh}, ${dw})`);
+  }
+  for (const [name, a, n] of arrays) {
+    if (a !== null && a.length < n) throw new Error(`${op}: argument '${name}' expected at least ${n} elements for the geometry, got ${a.length}`);
+  }
+}
+
+/**
  * y = conv2d(x, w) + b for a stride-1 2-D convolution in float32 WASM without an im2col matrix (the
  * B panels of one GEMM per block of output rows are packed straight from zero-padded input planes):
  * x [N, G·Cg, H, W], w [G·Og, Cg, kh, kw], y [N, G·Og, oh, ow] (overwritten in full), `b` may be null.
@@ -734,6 +750,12 @@ export function winogradConv3x3(
  */
 export function convStride1(x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, geom: Stride1Geometry): boolean {
   const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
+  checkStride1("convStride1", geom, [
+    ["x", x, N * G * Cg * geom.H * geom.W],
+    ["w", w, G * Og * Cg * kh * kw],
+    ["y", y, N * G * Og * oh * ow],
+    ["b", b, G * Og],
+  ]);
   const all32 = f32(x) && f32(w) && f32(y) && (b === null || f32(b));
   const rt = all32 ? pick(N * G * Og * Cg * kh * kw * oh * ow, WASM_THRESHOLDS.gemm) : null;
   if (rt === null || !hasConvStride1Wasm(rt)) return false;
@@ -753,6 +775,11 @@ export function convStride1(x: FloatArray, w: FloatArray, b: FloatArray | null, 
  */
 export function convStride1WeightGrad(x: FloatArray, gy: FloatArray, gw: FloatArray, geom: Stride1Geometry): boolean {
   const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
+  checkStride1("convStride1WeightGrad", geom, [
+    ["x", x, N * G * Cg * geom.H * geom.W],
+    ["gy", gy, N * G * Og * oh * ow],
+    ["gw", gw, G * Og * Cg * kh * kw],
+  ]);
   const all32 = f32(x) && f32(gy) && f32(gw);
   const rt = all32 ? pick(N * G * Og * Cg * kh * kw * oh * ow, WASM_THRESHOLDS.gemm) : null;
   if (rt === null || !hasConvStride1WeightGradWasm(rt)) return false;
