@@ -32,7 +32,7 @@ import {
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
 import { channelSumRef, type WinogradGeometry, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 export type { WinogradGeometry } from "./ref/winograd.js";
-import { convStride1Wasm, convStride1WeightGradWasm, hasConvStride1Wasm, hasConvStride1WeightGradWasm, hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
+import { convStride1Wasm, convStride1WeightGradWasm, hasConvStride1Wasm, hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
 import type { Stride1Geometry } from "./ref/conv.js";
 export type { Stride1Geometry } from "./ref/conv.js";
 import {
@@ -782,7 +782,7 @@ export function convStride1WeightGrad(x: FloatArray, gy: FloatArray, gw: FloatAr
   ]);
   const all32 = f32(x) && f32(gy) && f32(gw);
   const rt = all32 ? pick(N * G * Og * Cg * kh * kw * oh * ow, WASM_THRESHOLDS.gemm) : null;
-  if (rt === null || !hasConvStride1WeightGradWasm(rt)) return false;
+  if (rt === null || !hasConvStride1Wasm(rt)) return false;
   try {
     convStride1WeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, geom);
     return true;

@@ -623,9 +623,10 @@ function stride1Plan(geom: Stride1Geometry) {
   return { Kg, Wp, plane, tail, P: oh * ow, xs: Cg * H * W, rowsPer, maxLen: rowsPer * Wp };
 }
 
-/** Whether the loaded module has the stride-1 convolution kernels (an older build has not). */
+/** Whether the loaded module has the stride-1 convolution kernels, forward and weight gradient (an older build has not). */
 export function hasConvStride1Wasm(rt: WasmRuntime): boolean {
-  return typeof (rt.exports as unknown as Record<string, unknown>).convPackBF32 === "function";
+  const e = rt.exports as unknown as Record<string, unknown>;
+  return typeof e.convPackBF32 === "function" && typeof e.convPackBTF32 === "function";
 }
 
 /** y = conv2d(x, w) + b, stride 1, float32. See convStride1Ref for the layouts. */
@@ -663,11 +664,6 @@ export function convStride1Wasm(rt: WasmRuntime, x: Float32Array, w: Float32Arra
       y.set(f.subarray(pY >> 2, (pY >> 2) + Og * P), dst);
     }
   }
-}
-
-/** Whether the loaded module has the stride-1 weight-gradient packing (an older build has not). */
-export function hasConvStride1WeightGradWasm(rt: WasmRuntime): boolean {
-  return typeof (rt.exports as unknown as Record<string, unknown>).convPackBTF32 === "function";
 }
 
 /**

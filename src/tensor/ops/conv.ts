@@ -601,16 +601,13 @@ function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: 
     return yw;
   }
   const L = padLayout(g);
-  if (L !== null && !f64) {
-    // float32 in WASM without an im2col matrix, where the module has the kernels (every element written)
-    const ys = allocateEmpty("float32", N * Cout * P);
-    if (convStride1(x, w, b, ys, stride1Geometry(g))) return ys;
+  if (L !== null) {
+    // both paths write every element: float32 in WASM without an im2col matrix where it runs, else im2col
+    const yp = allocateEmpty(f64 ? "float64" : "float32", N * Cout * P);
+    if (f64 || !convStride1(x, w, b, yp, stride1Geometry(g))) convForwardPadded(x, w, b, g, L, yp, f64);
+    return yp;
   }
   const y = allocate(f64 ? "float64" : "float32", N * Cout * P) as FloatArray;
-  if (L !== null) {
-    convForwardPadded(x, w, b, g, L, y, f64);
-    return y;
-  }
   if (g.direct) {
     for (let n = 0; n < N; n++) {
       for (let gi = 0; gi < G; gi++) {
