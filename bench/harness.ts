@@ -64,7 +64,10 @@ function quantile(sorted: number[], q: number): number {
 
 /** The median of a non-empty list. */
 export function median(xs: number[]): number {
-  return quantile([...xs].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** Times `fn`: warm-up calls, then `repeat` samples of `inner` calls each. */
@@ -92,7 +95,14 @@ export function time(fn: () => void, opts: TimingOptions): Timing {
   }
   wall.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
-  return { ms: quantile(wall, 0.5), p10: quantile(wall, 0.1), p90: quantile(wall, 0.9), cpuMs: quantile(cpu, 0.5), n: opts.repeat, inner };
+  return {
+    ms: quantile(wall, 0.5),
+    p10: quantile(wall, 0.1),
+    p90: quantile(wall, 0.9),
+    cpuMs: quantile(cpu, 0.5),
+    n: opts.repeat,
+    inner,
+  };
 }
 
 /** Rounds to `digits` significant digits (for readable JSON). */

@@ -3,7 +3,23 @@
  * timed at kernel level (typed arrays through src/kernels, the active backend) and through the
  * Tensor API, and compared with the torch_ops.py peer. `--ref` adds the TypeScript reference kernels.
  */
+
 import {
+  add,
+  Generator,
+  indexAdd,
+  indexSelect,
+  matmul,
+  mul,
+  noGrad,
+  relu,
+  SparseMatrix,
+  softmax,
+  spmm,
+  Tensor,
+} from "../src/index.js";
+import {
+  binary,
   gatherRows,
   gemm,
   getKernelBackend,
@@ -12,9 +28,7 @@ import {
   softmaxRows,
   spmmCsr,
   unary,
-  binary,
 } from "../src/kernels/index.js";
-import { add, Generator, indexAdd, indexSelect, matmul, mul, noGrad, relu, SparseMatrix, softmax, spmm, Tensor } from "../src/index.js";
 import { loadCora } from "./data.js";
 import type { Bench, BenchSuite } from "./harness.js";
 
@@ -51,10 +65,13 @@ export function kernelSuite(opts: KernelBenchOptions): BenchSuite {
       const gen = new Generator(0);
       const out: Bench[] = [];
       /** Adds the kernel-level case, its reference twin (with --ref) and the Tensor-level case. */
-      const add3 = (b: Omit<Bench, "level" | "run"> & { kernel: () => void; tensor?: () => void; refToo?: boolean }): void => {
+      const add3 = (
+        b: Omit<Bench, "level" | "run"> & { kernel: () => void; tensor?: () => void; refToo?: boolean },
+      ): void => {
         const { kernel, tensor, refToo, ...rest } = b;
         out.push({ ...rest, level: "kernel", run: kernel });
-        if (opts.ref && refToo !== false) out.push({ ...rest, name: `${rest.name} [ref]`, level: "kernel-ref", run: withBackend("ref", kernel) });
+        if (opts.ref && refToo !== false)
+          out.push({ ...rest, name: `${rest.name} [ref]`, level: "kernel-ref", run: withBackend("ref", kernel) });
         if (tensor) out.push({ ...rest, level: "tensor", run: () => noGrad(tensor) });
       };
 
@@ -86,8 +103,16 @@ export function kernelSuite(opts: KernelBenchOptions): BenchSuite {
         const W = randn(gen, K * N);
         const dW = new Float32Array(K * N);
         const dX = new Float32Array(M * K);
-        add3({ name: `gemm ${K}x${M}x${N} (Aᵀ·B)`, flops: 2 * M * N * K, kernel: () => gemm(X, G, dW, K, N, M, true, false) });
-        add3({ name: `gemm ${M}x${N}x${K} (A·Bᵀ)`, flops: 2 * M * N * K, kernel: () => gemm(G, W, dX, M, K, N, false, true) });
+        add3({
+          name: `gemm ${K}x${M}x${N} (Aᵀ·B)`,
+          flops: 2 * M * N * K,
+          kernel: () => gemm(X, G, dW, K, N, M, true, false),
+        });
+        add3({
+          name: `gemm ${M}x${N}x${K} (A·Bᵀ)`,
+          flops: 2 * M * N * K,
+          kernel: () => gemm(G, W, dX, M, K, N, false, true),
+        });
       }
 
       const cora = loadCora(opts.repoRoot);
@@ -120,7 +145,13 @@ export function kernelSuite(opts: KernelBenchOptions): BenchSuite {
         const tMsg = new Tensor(randn(gen, E * F), [E, F]);
         const zeros = () => new Tensor(new Float32Array(n * F), [n, F]);
         const rowBytes = E * F * 4 * 2 + E * 4;
-        add3({ name: `gather ${E}x${F}`, bytes: rowBytes, peer: "gather", kernel: () => gatherRows(X, cora.src, F, msg), tensor: () => indexSelect(tX, 0, tSrc) });
+        add3({
+          name: `gather ${E}x${F}`,
+          bytes: rowBytes,
+          peer: "gather",
+          kernel: () => gatherRows(X, cora.src, F, msg),
+          tensor: () => indexSelect(tX, 0, tSrc),
+        });
         add3({
           name: `scatter-add ${E}x${F}`,
           bytes: rowBytes,
@@ -161,9 +192,27 @@ export function kernelSuite(opts: KernelBenchOptions): BenchSuite {
       const o = new Float32Array(size);
       const ta = new Tensor(a, [size]);
       const tb = new Tensor(b, [size]);
-      add3({ name: "add 1M", bytes: 12 * size, peer: "elementwise_add", kernel: () => binary("add", a, b, o, [size], [1], [1]), tensor: () => add(ta, tb) });
-      add3({ name: "mul 1M", bytes: 12 * size, peer: "elementwise_mul", kernel: () => binary("mul", a, b, o, [size], [1], [1]), tensor: () => mul(ta, tb) });
-      add3({ name: "relu 1M", bytes: 8 * size, peer: "elementwise_relu", kernel: () => unary("relu", a, o), tensor: () => relu(ta) });
+      add3({
+        name: "add 1M",
+        bytes: 12 * size,
+        peer: "elementwise_add",
+        kernel: () => binary("add", a, b, o, [size], [1], [1]),
+        tensor: () => add(ta, tb),
+      });
+      add3({
+        name: "mul 1M",
+        bytes: 12 * size,
+        peer: "elementwise_mul",
+        kernel: () => binary("mul", a, b, o, [size], [1], [1]),
+        tensor: () => mul(ta, tb),
+      });
+      add3({
+        name: "relu 1M",
+        bytes: 8 * size,
+        peer: "elementwise_relu",
+        kernel: () => unary("relu", a, o),
+        tensor: () => relu(ta),
+      });
       return out;
     },
   };

@@ -34,14 +34,13 @@ import { type DataInfo, getDataset, getModel, type Hyper } from "../src/cli/regi
 import { resolveHyper } from "../src/cli/train.js";
 import "../src/cli/builtins.js";
 import { DataLoader } from "../src/data/loader.js";
+import { NormalizeFeatures } from "../src/data/transforms/features.js";
 import type { Batch } from "../src/domains/graph/batch.js";
 import type { Graph } from "../src/domains/graph/graph.js";
-import { loadTUDataset } from "../src/node/datasets.js";
-import { loadPlanetoid } from "../src/node/datasets.js";
-import { NormalizeFeatures } from "../src/data/transforms/features.js";
+import { NodeMLP } from "../src/layers/graphs/models.js";
 import { crossEntropy } from "../src/nn/functional.js";
 import type { Module } from "../src/nn/module.js";
-import { NodeMLP } from "../src/layers/graphs/models.js";
+import { loadPlanetoid, loadTUDataset } from "../src/node/datasets.js";
 import { Adam } from "../src/optim/adam.js";
 import { StepLR } from "../src/optim/scheduler.js";
 import { noGrad } from "../src/tensor/autograd.js";
@@ -149,7 +148,10 @@ function loadCora(): Cora {
   let numClasses = 0;
   for (const v of g.y!.data) numClasses = Math.max(numClasses, v + 1);
   const data = { x, edgeIndex: g.edgeIndex, y: g.y, trainMask: g.trainMask, valMask: g.valMask, testMask: g.testMask };
-  return { task: () => nodeClassificationTask<Module>(data), info: { kind: "node-classification", numFeatures: x.shape[1]!, numClasses } };
+  return {
+    task: () => nodeClassificationTask<Module>(data),
+    info: { kind: "node-classification", numFeatures: x.shape[1]!, numClasses },
+  };
 }
 
 /** Builds the CLI's model (published defaults) and trains it `epochs` epochs, timing each after `warmup`. */
@@ -158,7 +160,10 @@ function trainCli(modelName: string, cora: Cora, epochs: number, warmup: number,
   const hp = resolveHyper(spec, cora.info.kind, "cora", hyper);
   manualSeed(0);
   const model = spec.build(cora.info, hp);
-  const optimizer = new Adam(spec.paramGroups?.(model, hp, cora.info) ?? model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
+  const optimizer = new Adam(spec.paramGroups?.(model, hp, cora.info) ?? model.parameters(), {
+    lr: hp.lr,
+    weightDecay: hp.weightDecay,
+  });
   const task = cora.task();
   const ctx = context(model, optimizer);
   const epochsStats = timeEach(
@@ -173,8 +178,21 @@ function trainCli(modelName: string, cora: Cora, epochs: number, warmup: number,
 }
 
 /** One result line; `key` names the peer's `bench` line. */
-function line(name: string, s: Stats, peer: Peer, key: string, extra: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { level: "model", ms: sig(s.ms), p10: sig(s.p10), p90: sig(s.p90), cpuMs: sig(s.cpuMs), n: s.n };
+function line(
+  name: string,
+  s: Stats,
+  peer: Peer,
+  key: string,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    level: "model",
+    ms: sig(s.ms),
+    p10: sig(s.p10),
+    p90: sig(s.p90),
+    cpuMs: sig(s.cpuMs),
+    n: s.n,
+  };
   const peerMs = peer.ms.get(key);
   if (peerMs !== undefined) {
     out.peerMs = sig(peerMs);
@@ -214,8 +232,13 @@ function runPeerCpu(o: ModelSuiteOptions, script: string, args: string[]): Map<s
   const py = process.env.ERLANGEN_PEER_PYTHON ?? "/usr/bin/python3";
   const path = join(peersDir(o.repoRoot), script);
   if (!existsSync(path)) return out;
-  const code = "import runpy, sys, time\ntime.perf_counter = time.process_time\nsys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')";
-  const r = spawnSync(py, ["-c", code, path, "--threads", String(o.threads), ...args], { encoding: "utf8", maxBuffer: 64 << 20, timeout: 900_000 });
+  const code =
+    "import runpy, sys, time\ntime.perf_counter = time.process_time\nsys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')";
+  const r = spawnSync(py, ["-c", code, path, "--threads", String(o.threads), ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: 900_000,
+  });
   if (r.error || r.status !== 0) return out;
   for (const text of r.stdout.split("\n")) {
     try {
@@ -248,7 +271,15 @@ function gcnCases(o: ModelSuiteOptions, out: Bench[]): void {
   const names = ["gcn cora epoch", "gcn cora inference"];
   if (!names.some((n) => selected(n, o.filters))) return;
   const dense = peerRun(o, "torch_gcn.py", ["--dataset", "cora", "--seeds", "1", "--epochs", String(EPOCHS)]);
-  const sparse = peerRun(o, "torch_gcn.py", ["--dataset", "cora", "--seeds", "1", "--epochs", String(EPOCHS), "--sparse-features"]);
+  const sparse = peerRun(o, "torch_gcn.py", [
+    "--dataset",
+    "cora",
+    "--seeds",
+    "1",
+    "--epochs",
+    String(EPOCHS),
+    "--sparse-features",
+  ]);
   const t = trainCli("gcn", loadCora(), EPOCHS, o.warmup);
   const sparseMs = sparse.ms.get("gcn.train_epoch");
   out.push(
@@ -258,14 +289,18 @@ function gcnCases(o: ModelSuiteOptions, out: Bench[]): void {
         peerSparseMs: sparseMs !== undefined ? sig(sparseMs) : sparse.status,
         ratioSparse: sparseMs !== undefined ? sig(t.epochs.ms / sparseMs, 3) : undefined,
         peerSparseCpuMs: sparse.cpu?.has("gcn.train_epoch") ? sig(sparse.cpu.get("gcn.train_epoch")!) : undefined,
-        cpuRatioSparse: sparse.cpu?.has("gcn.train_epoch") ? sig(t.epochs.cpuMs / sparse.cpu.get("gcn.train_epoch")!, 3) : undefined,
+        cpuRatioSparse: sparse.cpu?.has("gcn.train_epoch")
+          ? sig(t.epochs.cpuMs / sparse.cpu.get("gcn.train_epoch")!, 3)
+          : undefined,
         what: "forward + loss + backward + Adam step; peerMs: torch_gcn.py dense features (PyG's setup), peerSparseMs: --sparse-features",
       }),
     ),
   );
   const inf = timeEach(() => noGrad(() => t.task.evaluate("test", t.ctx)), 2, o.repeat);
   t.model.eval();
-  out.push(done(names[1]!, line(names[1]!, inf, dense, "gcn.inference", { what: "eval-mode forward + test-split scoring" })));
+  out.push(
+    done(names[1]!, line(names[1]!, inf, dense, "gcn.inference", { what: "eval-mode forward + test-split scoring" })),
+  );
 }
 
 function gatCases(o: ModelSuiteOptions, out: Bench[]): void {
@@ -273,10 +308,17 @@ function gatCases(o: ModelSuiteOptions, out: Bench[]): void {
   if (!names.some((n) => selected(n, o.filters))) return;
   const peer = peerRun(o, "torch_gat.py", ["--dataset", "cora", "--seeds", "1", "--epochs", String(EPOCHS)]);
   const t = trainCli("gat", loadCora(), EPOCHS, o.warmup);
-  out.push(done(names[0]!, line(names[0]!, t.epochs, peer, "gat.train_epoch", { what: "forward + loss + backward + Adam step" })));
+  out.push(
+    done(
+      names[0]!,
+      line(names[0]!, t.epochs, peer, "gat.train_epoch", { what: "forward + loss + backward + Adam step" }),
+    ),
+  );
   t.model.eval();
   const inf = timeEach(() => noGrad(() => t.task.evaluate("test", t.ctx)), 2, o.repeat);
-  out.push(done(names[1]!, line(names[1]!, inf, peer, "gat.inference", { what: "eval-mode forward + test-split scoring" })));
+  out.push(
+    done(names[1]!, line(names[1]!, inf, peer, "gat.inference", { what: "eval-mode forward + test-split scoring" })),
+  );
 }
 
 function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
@@ -286,7 +328,16 @@ function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
   const spec = getModel("gin");
   const hp = resolveHyper(spec, ds.kind, ds.name, {});
   // the peer's --layers counts GIN convolutions; ours counts the input layer too (the paper's "5 layers")
-  const peer = peerRun(o, "torch_gin.py", ["--dataset", "MUTAG", "--folds", "0", "--layers", String(hp.layers - 1), "--repeat", String(GIN_TIMED)]);
+  const peer = peerRun(o, "torch_gin.py", [
+    "--dataset",
+    "MUTAG",
+    "--folds",
+    "0",
+    "--layers",
+    String(hp.layers - 1),
+    "--repeat",
+    String(GIN_TIMED),
+  ]);
   const tu = loadTUDataset("MUTAG");
   const graphs: Graph[] = tu.graphs;
   const info: DataInfo = { kind: ds.kind, numFeatures: tu.numFeatures, numClasses: tu.numClasses };
@@ -294,7 +345,11 @@ function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
   const model = spec.build(info, hp);
   const optimizer = new Adam(model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
   const scheduler = new StepLR(optimizer, hp.lrStep, hp.lrGamma);
-  const loader = new DataLoader<Graph, Batch>(graphs, { batchSize: hp.batchSize, shuffle: true, generator: new Generator(0) });
+  const loader = new DataLoader<Graph, Batch>(graphs, {
+    batchSize: hp.batchSize,
+    shuffle: true,
+    generator: new Generator(0),
+  });
   // no batch cache: the peer collates on every pass too
   const evalLoader = new DataLoader<Graph, Batch>(graphs, { batchSize: hp.batchSize });
   const task = graphClassificationTask<Module, Batch>({ train: loader, test: evalLoader, numClasses: info.numClasses });
@@ -320,7 +375,12 @@ function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
   );
   model.eval();
   const inf = timeEach(() => noGrad(() => task.evaluate("test", ctx)), 2, o.repeat);
-  out.push(done(names[1]!, line(names[1]!, inf, peer, "gin.inference", { what: "eval-mode pass over all graphs in batches of 32" })));
+  out.push(
+    done(
+      names[1]!,
+      line(names[1]!, inf, peer, "gin.inference", { what: "eval-mode pass over all graphs in batches of 32" }),
+    ),
+  );
 }
 
 function mlpCases(o: ModelSuiteOptions, out: Bench[]): void {
@@ -348,7 +408,15 @@ function mlpCases(o: ModelSuiteOptions, out: Bench[]): void {
     o.warmup,
     Math.max(o.repeat, 50),
   );
-  out.push(done(name, line(name, s, { ms: new Map(), status: "no peer script times it" }, "", { target: "<= 2 ms", what: "2-layer MLP (hidden 64) forward + backward + Adam step, sparse 2708x1433 input" })));
+  out.push(
+    done(
+      name,
+      line(name, s, { ms: new Map(), status: "no peer script times it" }, "", {
+        target: "<= 2 ms",
+        what: "2-layer MLP (hidden 64) forward + backward + Adam step, sparse 2708x1433 input",
+      }),
+    ),
+  );
 }
 
 /**

@@ -4,9 +4,10 @@
  * weights), and real spherical harmonics l ≤ 3 (component normalisation) on 100,000 vectors (forward,
  * and forward + backward). No PyTorch peer (e3nn is not part of the peer environment).
  */
+
+import { Generator, noGrad, randn } from "../src/index.js";
 import { FullyConnectedTensorProduct } from "../src/layers/groups/o3/tensor_product.js";
 import { sphericalHarmonics } from "../src/symmetry/o3/spherical_harmonics.js";
-import { Generator, noGrad, randn } from "../src/index.js";
 import type { Bench, BenchSuite } from "./harness.js";
 
 export function o3Suite(): BenchSuite {
@@ -14,7 +15,9 @@ export function o3Suite(): BenchSuite {
     name: "o3",
     cases: () => {
       const gen = new Generator(0);
-      const tp = new FullyConnectedTensorProduct("16x0e+16x1o+16x2e", "0e+1o+2e", "16x0e+16x1o+16x2e", { generator: gen });
+      const tp = new FullyConnectedTensorProduct("16x0e+16x1o+16x2e", "0e+1o+2e", "16x0e+16x1o+16x2e", {
+        generator: gen,
+      });
       const E = 10000;
       const x1 = randn([E, tp.irrepsIn1.dim], { generator: gen });
       const x2 = randn([E, tp.irrepsIn2.dim], { generator: gen });
@@ -27,7 +30,12 @@ export function o3Suite(): BenchSuite {
       const gsh = randn([N, 16], { generator: gen });
       const shape = `${tp.irrepsIn1} x ${tp.irrepsIn2} -> ${tp.irrepsOut}, ${tp.instructions.length} paths, ${tp.weightNumel} weights, ${E} edges`;
       const out: Bench[] = [
-        { name: "o3 fctp fwd 10k edges", level: "layer", extra: { shape }, run: () => void noGrad(() => tp.forward(x1, x2)) },
+        {
+          name: "o3 fctp fwd 10k edges",
+          level: "layer",
+          extra: { shape },
+          run: () => void noGrad(() => tp.forward(x1, x2)),
+        },
         {
           name: "o3 fctp fwd+bwd 10k edges",
           level: "layer",
@@ -39,7 +47,12 @@ export function o3Suite(): BenchSuite {
             tp.forward(x1g, x2g).backward(gy);
           },
         },
-        { name: "o3 sh l<=3 fwd 100k vectors", level: "op", extra: { shape: `[${N}, 3] -> [${N}, 16]` }, run: () => void sphericalHarmonics(3, v, { normalization: "component" }) },
+        {
+          name: "o3 sh l<=3 fwd 100k vectors",
+          level: "op",
+          extra: { shape: `[${N}, 3] -> [${N}, 16]` },
+          run: () => void sphericalHarmonics(3, v, { normalization: "component" }),
+        },
         {
           name: "o3 sh l<=3 fwd+bwd 100k vectors",
           level: "op",

@@ -39,7 +39,11 @@ export function runPeer(repoRoot: string, script: string, args: string[], thread
     result.status = `peer unavailable (no ${path})`;
     return result;
   }
-  const r = spawnSync(py, [path, "--threads", String(threads), ...args], { encoding: "utf8", maxBuffer: 64 << 20, timeout: 600_000 });
+  const r = spawnSync(py, [path, "--threads", String(threads), ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: 600_000,
+  });
   if (r.error || r.status !== 0) {
     result.status = `peer unavailable (${r.error ? r.error.message : `exit ${r.status}`})`;
     return result;

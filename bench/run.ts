@@ -23,13 +23,13 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
+import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
-import { convSuite } from "./conv.js";
-import { o3Suite } from "./o3.js";
 import { modelSuite } from "./models.js";
-import { steerableSuite } from "./steerable.js";
+import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
+import { steerableSuite } from "./steerable.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
 function repoRoot(): string {
@@ -50,7 +50,17 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { filters: [], repeat: 30, warmup: 5, rounds: null, threads: 1, peer: true, ref: false, backend: "auto", malloc: "tuned" };
+  const a: Args = {
+    filters: [],
+    repeat: 30,
+    warmup: 5,
+    rounds: null,
+    threads: 1,
+    peer: true,
+    ref: false,
+    backend: "auto",
+    malloc: "tuned",
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = (): string => {
@@ -63,21 +73,30 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--warmup") a.warmup = Number(v());
     else if (k === "--rounds") {
       a.rounds = Number(v());
-      if (!Number.isInteger(a.rounds) || a.rounds < 1) throw new Error(`bench: --rounds needs a positive integer, got ${String(a.rounds)}`);
-    }
-    else if (k === "--threads") a.threads = Number(v());
+      if (!Number.isInteger(a.rounds) || a.rounds < 1)
+        throw new Error(`bench: --rounds needs a positive integer, got ${String(a.rounds)}`);
+    } else if (k === "--threads") a.threads = Number(v());
     else if (k === "--no-peer") a.peer = false;
     else if (k === "--ref") a.ref = true;
     else if (k === "--backend") a.backend = v() as KernelBackend;
     else if (k === "--malloc") a.malloc = v() === "default" ? "default" : "tuned";
-    else throw new Error(`bench: unknown flag ${k} (flags: --filter S, --repeat N, --warmup N, --rounds N, --threads N, --no-peer, --ref, --backend B, --malloc M)`);
+    else
+      throw new Error(
+        `bench: unknown flag ${k} (flags: --filter S, --repeat N, --warmup N, --rounds N, --threads N, --no-peer, --ref, --backend B, --malloc M)`,
+      );
   }
   return a;
 }
 
 /** Every bench suite. Register new bench files here. */
 function suites(root: string, args: Args): BenchSuite[] {
-  return [kernelSuite({ repoRoot: root, ref: args.ref }), convSuite(), o3Suite(), modelSuite({ repoRoot: root, ...args }), steerableSuite()];
+  return [
+    kernelSuite({ repoRoot: root, ref: args.ref }),
+    convSuite(),
+    o3Suite(),
+    modelSuite({ repoRoot: root, ...args }),
+    steerableSuite(),
+  ];
 }
 
 function selected(name: string, filters: string[]): boolean {
@@ -127,10 +146,14 @@ function reexecTuned(args: Args): boolean {
   const flag = relaxedSimdFlag();
   if (!tune && flag === null) return false;
   const env = tune ? { ...process.env, GLIBC_TUNABLES: TUNED_MALLOC } : process.env;
-  const r = spawnSync(process.execPath, [...process.execArgv, ...(flag === null ? [] : [flag]), ...process.argv.slice(1)], {
-    stdio: "inherit",
-    env,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...(flag === null ? [] : [flag]), ...process.argv.slice(1)],
+    {
+      stdio: "inherit",
+      env,
+    },
+  );
   if (r.error) return false;
   process.exitCode = r.status ?? 1;
   return true;
@@ -167,10 +190,25 @@ function main(): void {
     for (let r = 0; r < rounds; r++) {
       let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
       if (withPeer) {
-        peer = runPeer(root, "torch_ops.py", ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"], args.threads);
-        emit({ name: `${suite.name}.peer`, status: peer.status, torch: peer.torch, lines: peer.ms.size, ...(rounds > 1 ? { round: r + 1 } : {}) });
+        peer = runPeer(
+          root,
+          "torch_ops.py",
+          ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"],
+          args.threads,
+        );
+        emit({
+          name: `${suite.name}.peer`,
+          status: peer.status,
+          torch: peer.torch,
+          lines: peer.ms.size,
+          ...(rounds > 1 ? { round: r + 1 } : {}),
+        });
       }
-      for (let i = 0; i < timed.length; i++) results[i]!.push({ t: time(timed[i]!.run, { warmup: args.warmup, repeat: args.repeat, minSampleMs: 2 }), peer });
+      for (let i = 0; i < timed.length; i++)
+        results[i]!.push({
+          t: time(timed[i]!.run, { warmup: args.warmup, repeat: args.repeat, minSampleMs: 2 }),
+          peer,
+        });
     }
     for (let i = 0; i < timed.length; i++) emit({ ...caseLine(timed[i]!, results[i]!), ...timed[i]!.extra });
   }

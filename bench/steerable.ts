@@ -6,11 +6,31 @@
  * (the per-step cost of a D16 k = 7 layer). The issue's budget is 100 ms per layer. No peer (escnn is
  * not part of the peer environment).
  */
+
+import {
+  Cn,
+  Dn,
+  directSum,
+  FieldType,
+  type Group,
+  O2,
+  o2Irrep,
+  type Representation,
+  regular,
+  SO2,
+  so2Irrep,
+  trivial,
+} from "../src/index.js";
 import { clearKernelBasisCache, R2Conv } from "../src/layers/groups/steerable/index.js";
-import { Cn, Dn, directSum, FieldType, type Group, O2, o2Irrep, regular, type Representation, SO2, so2Irrep, trivial } from "../src/index.js";
 import type { Bench, BenchSuite } from "./harness.js";
 
-function buildCase<E>(name: string, group: () => Group<E>, rep: (g: Group<E>) => Representation<E>, k: number, lift = false): Bench {
+function buildCase<E>(
+  name: string,
+  group: () => Group<E>,
+  rep: (g: Group<E>) => Representation<E>,
+  k: number,
+  lift = false,
+): Bench {
   const G = group();
   const R = rep(G);
   const out = FieldType.repeat(G, R, 8);
@@ -33,8 +53,10 @@ export function steerableSuite(): BenchSuite {
     name: "steerable",
     cases: () => {
       const reg = <E>(g: Group<E>) => regular(g);
-      const so2rep = (g: Group<number>) => directSum(...[0, 1, 2, 3].map((j) => (j === 0 ? trivial(g) : so2Irrep(g as SO2, j))));
-      const o2rep = (g: Group<{ theta: number; f: number }>) => directSum(o2Irrep(g as O2, 0, 0), ...[1, 2, 3].map((j) => o2Irrep(g as O2, 1, j)));
+      const so2rep = (g: Group<number>) =>
+        directSum(...[0, 1, 2, 3].map((j) => (j === 0 ? trivial(g) : so2Irrep(g as SO2, j))));
+      const o2rep = (g: Group<{ theta: number; f: number }>) =>
+        directSum(o2Irrep(g as O2, 0, 0), ...[1, 2, 3].map((j) => o2Irrep(g as O2, 1, j)));
       const cases: Bench[] = [];
       for (const k of [5, 7]) {
         for (const [label, group] of [
@@ -44,7 +66,9 @@ export function steerableSuite(): BenchSuite {
           ["D16", () => Dn(16)],
         ] as const) {
           cases.push(buildCase(`steerable basis ${label} k${k} regular 8->8`, group as () => Group<unknown>, reg, k));
-          cases.push(buildCase(`steerable basis ${label} k${k} lift 1->8 regular`, group as () => Group<unknown>, reg, k, true));
+          cases.push(
+            buildCase(`steerable basis ${label} k${k} lift 1->8 regular`, group as () => Group<unknown>, reg, k, true),
+          );
         }
         cases.push(buildCase(`steerable basis SO2 k${k} irreps<=3 8->8`, () => new SO2(), so2rep as never, k));
         cases.push(buildCase(`steerable basis O2 k${k} irreps<=3 8->8`, () => new O2(), o2rep as never, k));

@@ -27,7 +27,11 @@ export function isMain(metaUrl: string): boolean {
   const self = decodeURIComponent(new URL(metaUrl).pathname).replace(/\\/g, "/");
   let arg = script.replace(/\\/g, "/");
   if (!/\.[cm]?js$/.test(arg)) arg += ".js";
-  return self === arg || self.endsWith(arg.startsWith("/") ? arg : `/${arg.replace(/^\.\//, "")}`) || self.endsWith(`:${arg}`);
+  return (
+    self === arg ||
+    self.endsWith(arg.startsWith("/") ? arg : `/${arg.replace(/^\.\//, "")}`) ||
+    self.endsWith(`:${arg}`)
+  );
 }
 
 /** Runs `main` and prints its summary as JSON when the module was started directly. */

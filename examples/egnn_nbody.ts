@@ -9,7 +9,22 @@
  *
  * Run: `npm run build && node dist/examples/egnn_nbody.js` (add `--small` for a quick run).
  */
-import { Adam, Batch, checkEquivariance, EGNNNBody, En, type Graph, Generator, graphPermutationAction, nbodySplits, noGrad, pointAction, Sn, type Tensor, vectorAction } from "../src/index.js";
+import {
+  Adam,
+  Batch,
+  checkEquivariance,
+  EGNNNBody,
+  En,
+  Generator,
+  type Graph,
+  graphPermutationAction,
+  nbodySplits,
+  noGrad,
+  pointAction,
+  Sn,
+  type Tensor,
+  vectorAction,
+} from "../src/index.js";
 import { type ExampleOptions, logger, msSince, runIfMain } from "./common.js";
 
 /** What {@link main} returns. */
@@ -76,7 +91,8 @@ export function main(opts: ExampleOptions = {}): EgnnNBodySummary {
       batches++;
     }
     epochLosses.push(sum / batches);
-    if (epoch === 1 || epoch % 5 === 0 || epoch === epochs) log(`epoch ${String(epoch).padStart(2)}  train MSE ${(sum / batches).toFixed(4)}`);
+    if (epoch === 1 || epoch % 5 === 0 || epoch === epochs)
+      log(`epoch ${String(epoch).padStart(2)}  train MSE ${(sum / batches).toFixed(4)}`);
   }
 
   const t = systemsOf(Batch.fromGraphs(test));
@@ -84,12 +100,19 @@ export function main(opts: ExampleOptions = {}): EgnnNBodySummary {
   const testMse = mse(pred, t.y);
   const staticBaselineMse = mse(t.loc, t.y);
   const constantVelocityMse = mse(t.loc.add(t.vel), t.y); // 1000 steps of dt = 0.001: one time unit
-  log(`test MSE: EGNN ${testMse.toFixed(4)}, static ${staticBaselineMse.toFixed(4)}, constant velocity ${constantVelocityMse.toFixed(4)}`);
+  log(
+    `test MSE: EGNN ${testMse.toFixed(4)}, static ${staticBaselineMse.toFixed(4)}, constant velocity ${constantVelocityMse.toFixed(4)}`,
+  );
 
   // the checker, in float64: g·(positions, velocities) -> g·(predicted positions)
   model.double();
   const one = systemsOf(Batch.fromGraphs([test[0]!]));
-  const input: Systems = { loc: one.loc.double(), vel: one.vel.double(), charges: one.charges.double(), edgeIndex: one.edgeIndex };
+  const input: Systems = {
+    loc: one.loc.double(),
+    vel: one.vel.double(),
+    charges: one.charges.double(),
+    edgeIndex: one.edgeIndex,
+  };
   const run = (s: Systems) => model.forward(s.loc, s.vel, s.charges, s.edgeIndex);
   const e3 = En(3); // rotations, reflections and translations
   const onPoints = pointAction(e3);
@@ -118,7 +141,9 @@ export function main(opts: ExampleOptions = {}): EgnnNBodySummary {
       rtol: 1e-9,
     }),
   );
-  log(`E(3) equivariance: max rel error ${e3Report.maxRelError.toExponential(2)}; permutations: ${permReport.maxRelError.toExponential(2)}`);
+  log(
+    `E(3) equivariance: max rel error ${e3Report.maxRelError.toExponential(2)}; permutations: ${permReport.maxRelError.toExponential(2)}`,
+  );
 
   return {
     trainSystems: numTrain,

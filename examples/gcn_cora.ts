@@ -5,7 +5,7 @@
  *
  * Run: `npm run build && node dist/examples/gcn_cora.js` (add `--small` for a 30-epoch run).
  */
-import { accuracy, Adam, F, GCN, manualSeed, noGrad } from "../src/index.js";
+import { Adam, accuracy, F, GCN, manualSeed, noGrad } from "../src/index.js";
 import { loadPlanetoid } from "../src/node/index.js";
 import { type ExampleOptions, logger, msSince, runIfMain } from "./common.js";
 

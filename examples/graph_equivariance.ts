@@ -64,7 +64,14 @@ export function main(opts: ExampleOptions = {}): GraphEquivarianceSummary {
   const input: GraphInput = { x: randn([N, 8], { dtype: "float64" }), edgeIndex: club.edgeIndex };
   const group = Sn(N); // 34! elements: the checker samples permutations
   const samples = opts.small ? 4 : 16;
-  const common = { group, inputAction: graphPermutationAction<GraphInput>(), inputs: [input], samples, atol: 1e-9, rtol: 1e-9 };
+  const common = {
+    group,
+    inputAction: graphPermutationAction<GraphInput>(),
+    inputs: [input],
+    samples,
+    atol: 1e-9,
+    rtol: 1e-9,
+  };
 
   const gcn = new GCNConv(8, 16).double();
   const gat = new GATConv(8, 4, { heads: 2 }).double();
@@ -87,7 +94,13 @@ export function main(opts: ExampleOptions = {}): GraphEquivarianceSummary {
   }
   // a readout: leave out outputAction to check invariance
   const readout = checkEquivariance((g: GraphInput) => gin.forward(g.x, g.edgeIndex), common);
-  checks.push({ name: "GINGraphClassifier (sum readout)", kind: "invariant", samples: readout.samples.length, maxRelError: readout.maxRelError, pass: readout.pass });
+  checks.push({
+    name: "GINGraphClassifier (sum readout)",
+    kind: "invariant",
+    samples: readout.samples.length,
+    maxRelError: readout.maxRelError,
+    pass: readout.pass,
+  });
   log(`GINGraphClassifier: ${formatReport(readout).split("\n")[0]}`);
 
   // per-layer mode: which stage of conv -> relu -> embedding -> conv breaks the symmetry?
@@ -95,7 +108,10 @@ export function main(opts: ExampleOptions = {}): GraphEquivarianceSummary {
   const graphAction = graphPermutationAction<GraphInput>();
   const stage = (name: string, f: (x: Tensor, ei: Tensor) => Tensor) => ({
     name,
-    fn: (g: unknown) => ({ x: f((g as GraphInput).x, (g as GraphInput).edgeIndex), edgeIndex: (g as GraphInput).edgeIndex }),
+    fn: (g: unknown) => ({
+      x: f((g as GraphInput).x, (g as GraphInput).edgeIndex),
+      edgeIndex: (g as GraphInput).edgeIndex,
+    }),
     outputAction: graphAction as (s: Int32Array, g: unknown) => unknown,
   });
   const layered = checkEquivarianceLayers(
@@ -108,7 +124,8 @@ export function main(opts: ExampleOptions = {}): GraphEquivarianceSummary {
     { group, inputAction: graphAction, inputs: [input], samples, atol: 1e-9, rtol: 1e-9 },
   );
   const firstFailing = layered.layers.find((l) => !l.pass)?.name ?? null;
-  for (const l of layered.layers) log(`  stage ${l.name.padEnd(18)} max rel error ${l.maxRelError.toExponential(2)} ${l.pass ? "ok" : "FAIL"}`);
+  for (const l of layered.layers)
+    log(`  stage ${l.name.padEnd(18)} max rel error ${l.maxRelError.toExponential(2)} ${l.pass ? "ok" : "FAIL"}`);
   log(`first failing stage: ${firstFailing}`);
 
   return { nodes: N, edges: club.numEdges, checks, layerwise: layered.layers, firstFailingLayer: firstFailing };

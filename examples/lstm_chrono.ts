@@ -75,7 +75,12 @@ function train(chrono: number | undefined, size: TaskSize, steps: number, seed: 
   let right = 0;
   for (let i = 0; i < 256; i++) if (z.data[i]! * test.y.data[i]! > 0) right++;
   const avg = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-  return { firstLoss: avg(losses.slice(0, 10)), lastLoss: avg(losses.slice(-10)), testAccuracy: right / 256, ms: msSince(t0) };
+  return {
+    firstLoss: avg(losses.slice(0, 10)),
+    lastLoss: avg(losses.slice(-10)),
+    testAccuracy: right / 256,
+    ms: msSince(t0),
+  };
 }
 
 /** What {@link main} returns. */
@@ -96,11 +101,15 @@ export function main(opts: ExampleOptions = {}): LstmChronoSummary {
   const T = size.maxWarp * (size.delay + 1);
   log(`sequences of ${T} steps, cue-to-end delays ${size.delay}..${size.maxWarp * size.delay} steps`);
   const chrono = train(T, size, steps, 0);
-  log(`chrono init (Tmax = ${T}): test accuracy ${chrono.testAccuracy.toFixed(3)}, loss ${chrono.firstLoss.toFixed(3)} -> ${chrono.lastLoss.toFixed(3)}`);
+  log(
+    `chrono init (Tmax = ${T}): test accuracy ${chrono.testAccuracy.toFixed(3)}, loss ${chrono.firstLoss.toFixed(3)} -> ${chrono.lastLoss.toFixed(3)}`,
+  );
   let dflt: RecallRun | null = null;
   if (!opts.small) {
     dflt = train(undefined, size, steps, 0);
-    log(`default init: test accuracy ${dflt.testAccuracy.toFixed(3)}, loss ${dflt.firstLoss.toFixed(3)} -> ${dflt.lastLoss.toFixed(3)}`);
+    log(
+      `default init: test accuracy ${dflt.testAccuracy.toFixed(3)}, loss ${dflt.firstLoss.toFixed(3)} -> ${dflt.lastLoss.toFixed(3)}`,
+    );
   }
   return { sequenceLength: T, delays: [size.delay, size.maxWarp * size.delay], steps, chrono, default: dflt };
 }

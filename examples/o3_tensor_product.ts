@@ -46,7 +46,15 @@ export function main(opts: ExampleOptions = {}): O3Summary {
   // spherical harmonics are equivariant: rotate the vector, or rotate the harmonics by D(Q)
   const vectors = randn([32, 3], { dtype: "float64", generator: gen });
   const sh = (r: Tensor) => o3.sphericalHarmonics([0, 1, 2], r, { normalize: true, normalization: "component" });
-  const shReport = checkEquivariance(sh, { group, inputAction: vectorAction(group), outputAction: o3.o3Action(in2), inputs: [vectors], samples, atol: 0, rtol: 1e-10 });
+  const shReport = checkEquivariance(sh, {
+    group,
+    inputAction: vectorAction(group),
+    outputAction: o3.o3Action(in2),
+    inputs: [vectors],
+    samples,
+    atol: 0,
+    rtol: 1e-10,
+  });
   log(`spherical harmonics: max rel error ${shReport.maxRelError.toExponential(2)}`);
 
   // a fully connected tensor product: every allowed (in1, in2) -> out path gets its own weights
@@ -85,7 +93,9 @@ export function main(opts: ExampleOptions = {}): O3Summary {
     optimizer.step();
     losses.push(loss.item());
   }
-  log(`teacher-student fit: MSE ${losses[0]!.toExponential(3)} -> ${losses.at(-1)!.toExponential(3)} in ${steps} steps`);
+  log(
+    `teacher-student fit: MSE ${losses[0]!.toExponential(3)} -> ${losses.at(-1)!.toExponential(3)} in ${steps} steps`,
+  );
   const after = checkEquivariance((p: Pair) => student.forward(p.x1, p.x2), tpCheck);
   log(`trained tensor product: max rel error ${after.maxRelError.toExponential(2)}`);
 

@@ -10,14 +10,14 @@
  * Run: `npm run build && node dist/examples/p4cnn_rotated_mnist.js` (add `--small` for a quick run).
  */
 import {
-  accuracy,
   Adam,
   AdaptiveAvgPool2d,
   AvgPool2d,
+  accuracy,
   BatchNorm2d,
+  Conv2d,
   checkEquivariance,
   checkEquivarianceLayers,
-  Conv2d,
   F,
   Generator,
   GroupBatchNorm2d,
@@ -163,15 +163,34 @@ export function main(opts: ExampleOptions = {}): P4CnnSummary {
   const plain = plainNet();
   plain.eval();
   const plainReport = noGrad(() => checkEquivariance(logitsOf(plain), check));
-  log(`G-CNN logits under 90° rotations: max rel error ${report.maxRelError.toExponential(2)} (${report.pass ? "invariant" : "NOT invariant"})`);
+  log(
+    `G-CNN logits under 90° rotations: max rel error ${report.maxRelError.toExponential(2)} (${report.pass ? "invariant" : "NOT invariant"})`,
+  );
   log(`plain CNN logits under 90° rotations: max rel error ${plainReport.maxRelError.toExponential(2)}`);
 
   // per layer: each stage's output transforms by its own action (regular fields, then images, then trivially)
   const fields = (c: number) => gcnnAction(G, c);
   const image = gcnnAction(G);
   const trivial = (_g: unknown, y: Tensor) => y;
-  const actions = [image, ...Array(6).fill(fields(8)), fields(8), fields(16), fields(16), fields(16), image, trivial, trivial];
-  const layered = noGrad(() => checkEquivarianceLayers(stagesOf({ layers: [...model] }, actions as never), { group: G, inputAction: image, elements: pointElements(G), inputs: [sample] }));
+  const actions = [
+    image,
+    ...Array(6).fill(fields(8)),
+    fields(8),
+    fields(16),
+    fields(16),
+    fields(16),
+    image,
+    trivial,
+    trivial,
+  ];
+  const layered = noGrad(() =>
+    checkEquivarianceLayers(stagesOf({ layers: [...model] }, actions as never), {
+      group: G,
+      inputAction: image,
+      elements: pointElements(G),
+      inputs: [sample],
+    }),
+  );
 
   return {
     trainImages: nTrain,

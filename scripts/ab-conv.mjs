@@ -55,5 +55,6 @@ const median = (a) => {
   const s = [...a].sort((p, q) => p - q);
   return s[Math.floor(s.length / 2)];
 };
-for (const [k, d] of dists.entries()) console.log(`${k === 0 ? "A" : "B"} ${d}: median ${median(times[k]).toFixed(2)} ms`);
+for (const [k, d] of dists.entries())
+  console.log(`${k === 0 ? "A" : "B"} ${d}: median ${median(times[k]).toFixed(2)} ms`);
 console.log(`paired ratio B / A (median of ${pairs}): ${median(times[1].map((t, i) => t / times[0][i])).toFixed(3)}`);

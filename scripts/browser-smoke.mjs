@@ -44,7 +44,8 @@ function fail(message) {
 }
 
 if (!existsSync(join(root, "dist/src/index.js"))) fail("dist/src/index.js not found; run `npm run build` first");
-if (!existsSync(executablePath)) fail(`Chromium not found at ${executablePath} (install Debian's 'chromium' package or set CHROMIUM_PATH)`);
+if (!existsSync(executablePath))
+  fail(`Chromium not found at ${executablePath} (install Debian's 'chromium' package or set CHROMIUM_PATH)`);
 
 /** Static files under the repository root; nothing outside it. */
 const server = createServer((req, res) => {
@@ -66,7 +67,10 @@ const server = createServer((req, res) => {
     res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`);
     return;
   }
-  res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+  res.writeHead(200, {
+    "content-type": MIME[extname(file)] ?? "application/octet-stream",
+    "cache-control": "no-store",
+  });
   createReadStream(file).pipe(res);
 });
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
@@ -106,7 +110,10 @@ try {
     if (r.status() >= 400) failedRequests.push(`${r.url()} (HTTP ${r.status()})`);
   });
   await page.goto(url, { waitUntil: "load", timeout: timeoutMs });
-  await page.waitForFunction(() => document.body.dataset.status !== "running", undefined, { timeout: timeoutMs, polling: 100 });
+  await page.waitForFunction(() => document.body.dataset.status !== "running", undefined, {
+    timeout: timeoutMs,
+    polling: 100,
+  });
   status = await page.evaluate(() => document.body.dataset.status);
   const text = await page.textContent("#result");
   try {

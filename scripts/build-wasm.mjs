@@ -18,13 +18,18 @@ async function compile(name, features) {
   const wasmFile = join(root, "build", `${name}.wasm`);
   const { error, stderr } = await asc.main([
     entry,
-    "--outFile", wasmFile,
-    "-O3", "--noAssert",
+    "--outFile",
+    wasmFile,
+    "-O3",
+    "--noAssert",
     ...features.flatMap((f) => ["--enable", f]),
-    "--runtime", "stub",
+    "--runtime",
+    "stub",
     "--importMemory",
-    "--initialMemory", "1",
-    "--maximumMemory", "65536",
+    "--initialMemory",
+    "1",
+    "--maximumMemory",
+    "65536",
   ]);
   if (error) {
     console.error(stderr.toString());
@@ -44,4 +49,6 @@ writeFileSync(
     `/** Relaxed-SIMD build (fused multiply-add), used where the engine validates it. */\n` +
     `export const KERNELS_WASM_RELAXED_BASE64 = "${relaxed.toString("base64")}";\n`,
 );
-console.log(`build-wasm: ${base.length} + ${relaxed.length} (relaxed SIMD) bytes -> src/kernels/wasm/generated/kernels.ts`);
+console.log(
+  `build-wasm: ${base.length} + ${relaxed.length} (relaxed SIMD) bytes -> src/kernels/wasm/generated/kernels.ts`,
+);

@@ -4,7 +4,8 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("../src/", import.meta.url).pathname;
-const NODE_ONLY = /from\s+["'](node:[^"']+|fs|path|os|child_process|worker_threads|url|zlib|crypto|util)["']|import\(\s*["']node:/;
+const NODE_ONLY =
+  /from\s+["'](node:[^"']+|fs|path|os|child_process|worker_threads|url|zlib|crypto|util)["']|import\(\s*["']node:/;
 
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {

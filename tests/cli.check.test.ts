@@ -3,14 +3,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graphModelCases, randomGraphSample } from "../src/cli/check.js";
 import { main } from "../src/cli/main.js";
+import { datasetsRoot } from "../src/node/datasets.js";
 import { checkEquivariance } from "../src/symmetry/checker.js";
 import { Tensor } from "../src/tensor/index.js";
-import { datasetsRoot } from "../src/node/datasets.js";
 
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), progress: { write: () => true, isTTY: false } as never };
+  const io = {
+    out: (l: string) => out.push(l),
+    err: (l: string) => err.push(l),
+    progress: { write: () => true, isTTY: false } as never,
+  };
   return { out, err, io };
 }
 
@@ -18,7 +22,12 @@ describe("erlangen check", () => {
   it("e2cnn-k5 (5×5 hidden kernels): exact for 90° rotations, the 45° error measured", async () => {
     const { out, io } = capture();
     expect(await main(["check", "--json", "--model", "e2cnn-k5"], io)).toBe(0);
-    const rows = JSON.parse(out[out.length - 1]!) as { group: string; maxRelError: number; pass: boolean; expected: boolean }[];
+    const rows = JSON.parse(out[out.length - 1]!) as {
+      group: string;
+      maxRelError: number;
+      pass: boolean;
+      expected: boolean;
+    }[];
     expect(rows.map((r) => r.group)).toEqual(["C4", "C8"]);
     expect(rows[0]!.pass).toBe(true);
     expect(rows[0]!.maxRelError).toBeLessThan(1e-5);
@@ -31,8 +40,21 @@ describe("erlangen check", () => {
     const { out, err, io } = capture();
     const code = await main(["check", "--json", "--model", "p4mcnn,e2cnn,cm-mlp"], io);
     expect(code).toBe(0);
-    const rows = JSON.parse(out[out.length - 1]!) as { model: string; group: string; samples: number; maxRelError: number; pass: boolean; expected: boolean }[];
-    expect(rows.map((r) => `${r.model}/${r.group}`)).toEqual(["p4mcnn/p4m", "e2cnn/C4", "e2cnn/C8", "cm-mlp/E(3)", "cm-mlp/S9"]);
+    const rows = JSON.parse(out[out.length - 1]!) as {
+      model: string;
+      group: string;
+      samples: number;
+      maxRelError: number;
+      pass: boolean;
+      expected: boolean;
+    }[];
+    expect(rows.map((r) => `${r.model}/${r.group}`)).toEqual([
+      "p4mcnn/p4m",
+      "e2cnn/C4",
+      "e2cnn/C8",
+      "cm-mlp/E(3)",
+      "cm-mlp/S9",
+    ]);
     for (const r of rows) {
       expect(Object.keys(r)).toEqual(expect.arrayContaining(["model", "group", "samples", "maxRelError", "pass"]));
       if (r.expected) expect(r.pass).toBe(true);
@@ -64,9 +86,20 @@ describe("erlangen check: graph models under node permutations", () => {
   it("--json --model gcn: node-level equivariance and graph-level invariance, at float round-off", async () => {
     const { out, io } = capture();
     expect(await main(["check", "--json", "--model", "gcn"], io)).toBe(0);
-    const rows = JSON.parse(out[out.length - 1]!) as { model: string; group: string; samples: number; maxRelError: number; pass: boolean; expected: boolean; check: string }[];
+    const rows = JSON.parse(out[out.length - 1]!) as {
+      model: string;
+      group: string;
+      samples: number;
+      maxRelError: number;
+      pass: boolean;
+      expected: boolean;
+      check: string;
+    }[];
     expect(rows.map((r) => `${r.model}/${r.group}`)).toEqual(["gcn/S10", "gcn/S10"]);
-    expect(rows.map((r) => r.check)).toEqual(["node permutation equivariance (node-level model)", "node permutation invariance (graph-level model with readout)"]);
+    expect(rows.map((r) => r.check)).toEqual([
+      "node permutation equivariance (node-level model)",
+      "node permutation invariance (graph-level model with readout)",
+    ]);
     for (const r of rows) {
       expect(r.pass).toBe(true);
       expect(r.expected).toBe(true);
@@ -78,8 +111,25 @@ describe("erlangen check: graph models under node permutations", () => {
   it("every built-in graph model passes (GIN classifier invariant with its readout); a broken model fails", async () => {
     const { out, err, io } = capture();
     expect(await main(["check", "--json", "--model", "gat,sage,gin,sgc,appnp,mlp", "--samples", "2"], io)).toBe(0);
-    const rows = JSON.parse(out[out.length - 1]!) as { model: string; group: string; pass: boolean; maxRelError: number; check: string }[];
-    expect(rows.map((r) => r.model)).toEqual(["gat", "gat", "sage", "sage", "gin", "gin", "sgc", "appnp", "mlp", "mlp"]);
+    const rows = JSON.parse(out[out.length - 1]!) as {
+      model: string;
+      group: string;
+      pass: boolean;
+      maxRelError: number;
+      check: string;
+    }[];
+    expect(rows.map((r) => r.model)).toEqual([
+      "gat",
+      "gat",
+      "sage",
+      "sage",
+      "gin",
+      "gin",
+      "sgc",
+      "appnp",
+      "mlp",
+      "mlp",
+    ]);
     for (const r of rows) expect(r.pass, `${r.model}: ${r.check} ${r.maxRelError}`).toBe(true);
     expect(rows.find((r) => r.model === "gin" && /graph-level/.test(r.check))).toBeDefined();
     expect(err.join("\n")).toMatch(/gin\s+S10\s+2\s+\S+\s+PASS/);
@@ -92,7 +142,13 @@ describe("erlangen check: graph models under node permutations", () => {
       for (let i = 0; i < w.length; i++) w[i] = Math.floor(i / y.shape[1]!);
       return y.add(new Tensor(w, y.shape, "float32"));
     };
-    const r = checkEquivariance(broken, { group: c.group, inputAction: c.inputAction, outputAction: c.outputAction, inputs: [c.input], samples: 3 });
+    const r = checkEquivariance(broken, {
+      group: c.group,
+      inputAction: c.inputAction,
+      outputAction: c.outputAction,
+      inputs: [c.input],
+      samples: 3,
+    });
     expect(r.pass).toBe(false);
   });
 
@@ -109,13 +165,16 @@ describe("erlangen check: graph models under node permutations", () => {
   });
 });
 
-const mnistRoot = [process.env.ERLANGEN_DATASETS, (() => {
-  try {
-    return datasetsRoot();
-  } catch {
-    return undefined;
-  }
-})()].find((r) => r !== undefined && r !== "" && existsSync(join(r, "mnist", "t10k-images-idx3-ubyte.gz")));
+const mnistRoot = [
+  process.env.ERLANGEN_DATASETS,
+  (() => {
+    try {
+      return datasetsRoot();
+    } catch {
+      return undefined;
+    }
+  })(),
+].find((r) => r !== undefined && r !== "" && existsSync(join(r, "mnist", "t10k-images-idx3-ubyte.gz")));
 
 describe.skipIf(mnistRoot === undefined)("erlangen train on rotated-mnist", () => {
   it("trains p4cnn for one epoch on a few digits and prints the JSON report", async () => {
@@ -123,7 +182,26 @@ describe.skipIf(mnistRoot === undefined)("erlangen train on rotated-mnist", () =
     process.env.ERLANGEN_TEST_LIMIT = "32";
     try {
       const { out, err, io } = capture();
-      const code = await main(["train", "--dataset", "rotated-mnist", "--model", "p4cnn", "--epochs", "1", "--hidden", "3", "--batch-size", "16", "--json", "--quiet", "--data-root", mnistRoot!], io);
+      const code = await main(
+        [
+          "train",
+          "--dataset",
+          "rotated-mnist",
+          "--model",
+          "p4cnn",
+          "--epochs",
+          "1",
+          "--hidden",
+          "3",
+          "--batch-size",
+          "16",
+          "--json",
+          "--quiet",
+          "--data-root",
+          mnistRoot!,
+        ],
+        io,
+      );
       expect(code, err.join("\n")).toBe(0);
       const rep = JSON.parse(out[out.length - 1]!);
       expect(rep.dataset).toBe("rotated-mnist");

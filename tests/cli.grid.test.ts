@@ -8,7 +8,13 @@ import type { Module } from "../src/nn/module.js";
 function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l), progress: { write: () => {}, isTTY: false } };
+  return {
+    stdout,
+    stderr,
+    out: (l) => void stdout.push(l),
+    err: (l) => void stderr.push(l),
+    progress: { write: () => {}, isTTY: false },
+  };
 }
 
 const count = (m: Module) => m.parameters().reduce((s, p) => s + p.size, 0);
@@ -24,7 +30,8 @@ describe("erlangen train: rotated-MNIST grid models", () => {
     }
     console.log(`parameters: ${JSON.stringify(params)}`);
     expect(params).toEqual({ cnn: 23782, p4cnn: 24680, p4mcnn: 26799, e2cnn: 24094 });
-    for (const name of ["cnn", "p4mcnn", "e2cnn"]) expect(Math.abs(params[name]! / params.p4cnn! - 1)).toBeLessThan(0.1);
+    for (const name of ["cnn", "p4mcnn", "e2cnn"])
+      expect(Math.abs(params[name]! / params.p4cnn! - 1)).toBeLessThan(0.1);
   });
 
   it("--kernel-size sets the e2cnn's hidden kernels (7 fields of 5×5: about the p4cnn's parameters) and must be odd", () => {
@@ -34,13 +41,23 @@ describe("erlangen train: rotated-MNIST grid models", () => {
     const m = spec.build(info, resolveHyper(spec, "image-classification", "rotated-mnist", args.overrides));
     expect(count(m)).toBe(25182);
     expect((m as unknown as { convs: { kernelSize: number }[] }).convs[0]!.kernelSize).toBe(5);
-    expect(() => parseTrainArgs(["-d", "rotated-mnist", "-m", "e2cnn", "--kernel-size", "4"])).toThrow(/option '--kernel-size' expected an odd integer ≥ 3, got '4'/);
+    expect(() => parseTrainArgs(["-d", "rotated-mnist", "-m", "e2cnn", "--kernel-size", "4"])).toThrow(
+      /option '--kernel-size' expected an odd integer ≥ 3, got '4'/,
+    );
   });
 
   it("defaults: Adam lr 1e-3 halved every 3 epochs, 8 epochs, batch 64, dropout 0.3", () => {
     for (const name of ["cnn", "p4cnn", "p4mcnn", "c8cnn", "e2cnn"]) {
       const hp = resolveHyper(getModel(name), "image-classification", "rotated-mnist", {});
-      expect({ epochs: hp.epochs, lr: hp.lr, lrStep: hp.lrStep, lrGamma: hp.lrGamma, batchSize: hp.batchSize, dropout: hp.dropout, weightDecay: hp.weightDecay }).toEqual({
+      expect({
+        epochs: hp.epochs,
+        lr: hp.lr,
+        lrStep: hp.lrStep,
+        lrGamma: hp.lrGamma,
+        batchSize: hp.batchSize,
+        dropout: hp.dropout,
+        weightDecay: hp.weightDecay,
+      }).toEqual({
         epochs: 8,
         lr: 1e-3,
         lrStep: 3,
@@ -58,7 +75,10 @@ describe("erlangen train: rotated-MNIST grid models", () => {
     process.env.ERLANGEN_TEST_LIMIT = "32";
     try {
       const io = captureIO();
-      const code = await main(["train", "-d", "rotated-mnist", "-m", "p4cnn", "--epochs", "1", "--hidden", "2", "--json", "--quiet"], io);
+      const code = await main(
+        ["train", "-d", "rotated-mnist", "-m", "p4cnn", "--epochs", "1", "--hidden", "2", "--json", "--quiet"],
+        io,
+      );
       expect(code, io.stderr.join("\n")).toBe(0);
       const r = JSON.parse(io.stdout.at(-1)!);
       expect(r.model).toBe("p4cnn");

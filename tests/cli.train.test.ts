@@ -42,7 +42,8 @@ class ToyLinear extends Module<[Tensor, Tensor], Tensor> {
     const out = new Tensor(Float64Array.of(s / n), [], "float64");
     return record("toyMse", [this.w], out, (g) => {
       const gw = new Float64Array(d);
-      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) gw[j]! += ((2 * r[i]!) / n) * X.data[i * d + j]! * g.data[0]!;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < d; j++) gw[j]! += ((2 * r[i]!) / n) * X.data[i * d + j]! * g.data[0]!;
       return [new Tensor(gw, [d], "float64")];
     });
   }
@@ -105,7 +106,23 @@ describe("erlangen CLI", () => {
     const io2 = captureIO();
     expect(await main(["train", "--help"], io2)).toBe(0);
     const help = io2.stdout.join("\n");
-    for (const flag of ["--dataset", "--model", "--epochs", "--lr", "--weight-decay", "--hidden", "--layers", "--dropout", "--heads", "--seeds", "--folds", "--json", "--plot", "--quiet", "--data-root"]) {
+    for (const flag of [
+      "--dataset",
+      "--model",
+      "--epochs",
+      "--lr",
+      "--weight-decay",
+      "--hidden",
+      "--layers",
+      "--dropout",
+      "--heads",
+      "--seeds",
+      "--folds",
+      "--json",
+      "--plot",
+      "--quiet",
+      "--data-root",
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toMatch(/\btoy\b/);
@@ -119,7 +136,10 @@ describe("erlangen CLI", () => {
       [["train", "--dataset", "toy"], /missing --model \(valid: .*toylin/],
       [["train", "--dataset", "nosuch", "--model", "toylin"], /unknown dataset 'nosuch' \(valid: .*toy/],
       [["train", "--dataset", "toy", "--model", "nosuch"], /unknown model 'nosuch' \(valid: .*toylin/],
-      [["train", "--dataset", "toy", "--model", "toylin", "--epochs", "abc"], /option '--epochs' expected a non-negative integer, got 'abc'/],
+      [
+        ["train", "--dataset", "toy", "--model", "toylin", "--epochs", "abc"],
+        /option '--epochs' expected a non-negative integer, got 'abc'/,
+      ],
       [["train", "--dataset", "toy", "--model", "toylin", "--lr=-1"], /option '--lr' expected a positive number/],
       [["train", "--dataset", "toy", "--model", "toylin", "--dropout", "1.5"], /'--dropout' expected a probability/],
       [["train", "--dataset", "toy", "--model", "toylin", "--bogus"], /Unknown option '--bogus'/],
@@ -154,7 +174,24 @@ describe("erlangen CLI", () => {
   it("flags override model defaults; --quiet silences progress; --plot writes an SVG", async () => {
     const dir = mkdtempSync(join(tmpdir(), "erlangen-cli-"));
     const io = { ...captureIO(), cwd: dir };
-    const code = await main(["train", "-d", "toy", "-m", "toylin", "--epochs", "3", "--folds", "2", "--quiet", "--json", "--plot", "curves.svg"], io);
+    const code = await main(
+      [
+        "train",
+        "-d",
+        "toy",
+        "-m",
+        "toylin",
+        "--epochs",
+        "3",
+        "--folds",
+        "2",
+        "--quiet",
+        "--json",
+        "--plot",
+        "curves.svg",
+      ],
+      io,
+    );
     expect(code, io.stderr.join("\n")).toBe(0);
     expect(io.progressText).toEqual([]);
     expect(io.stderr).toEqual([]);
@@ -201,7 +238,10 @@ describe("erlangen train on the shipped graph datasets", () => {
   });
   it("graph classification on MUTAG with seeded stratified folds", async () => {
     const io = captureIO();
-    const code = await main(["train", "-d", "mutag", "-m", "gin", "--epochs", "1", "--folds", "2", "--hidden", "8", "--json", "--quiet"], io);
+    const code = await main(
+      ["train", "-d", "mutag", "-m", "gin", "--epochs", "1", "--folds", "2", "--hidden", "8", "--json", "--quiet"],
+      io,
+    );
     expect(code, io.stderr.join("\n")).toBe(0);
     const r = JSON.parse(io.stdout.at(-1)!);
     expect(r.runs).toBe(2);
@@ -210,7 +250,10 @@ describe("erlangen train on the shipped graph datasets", () => {
   });
   it("GIN on a TU set with Errica et al.'s shipped splits keeps their validation part (best-validation epoch, patience 50)", async () => {
     const io = captureIO();
-    const code = await main(["train", "-d", "enzymes", "-m", "gin", "--epochs", "1", "--folds", "2", "--hidden", "8", "--json", "--quiet"], io);
+    const code = await main(
+      ["train", "-d", "enzymes", "-m", "gin", "--epochs", "1", "--folds", "2", "--hidden", "8", "--json", "--quiet"],
+      io,
+    );
     expect(code, io.stderr.join("\n")).toBe(0);
     const r = JSON.parse(io.stdout.at(-1)!);
     expect(r.hyper).toMatchObject({ valFraction: 0.1, patience: 50, epochs: 1 });
@@ -222,9 +265,29 @@ describe("erlangen train on the shipped graph datasets", () => {
       delete process.env.ERLANGEN_TRAIN_LIMIT;
       delete process.env.ERLANGEN_TEST_LIMIT;
       const io = captureIO();
-      const code = await main(["train", "-d", "rotated-mnist", "-m", "cnn", "--epochs", "1", "--hidden", "2", "--train-limit", "40", "--test-limit", "24", "--json"], io);
+      const code = await main(
+        [
+          "train",
+          "-d",
+          "rotated-mnist",
+          "-m",
+          "cnn",
+          "--epochs",
+          "1",
+          "--hidden",
+          "2",
+          "--train-limit",
+          "40",
+          "--test-limit",
+          "24",
+          "--json",
+        ],
+        io,
+      );
       expect(code, io.stderr.join("\n")).toBe(0);
-      expect(io.stderr.join("\n")).toMatch(/rotated-mnist: 40 training and 24 test digits.*\(train limit 40, test limit 24\)/);
+      expect(io.stderr.join("\n")).toMatch(
+        /rotated-mnist: 40 training and 24 test digits.*\(train limit 40, test limit 24\)/,
+      );
       const r = JSON.parse(io.stdout.at(-1)!);
       expect(r.limits).toEqual({ train: 40, test: 24 });
       // the flags do not leak into the environment
@@ -234,7 +297,25 @@ describe("erlangen train on the shipped graph datasets", () => {
       process.env.ERLANGEN_TRAIN_LIMIT = "32";
       process.env.ERLANGEN_TEST_LIMIT = "16";
       const io2 = captureIO();
-      expect(await main(["train", "-d", "rotated-mnist", "-m", "cnn", "--epochs", "1", "--hidden", "2", "--test-limit", "8", "--json"], io2)).toBe(0);
+      expect(
+        await main(
+          [
+            "train",
+            "-d",
+            "rotated-mnist",
+            "-m",
+            "cnn",
+            "--epochs",
+            "1",
+            "--hidden",
+            "2",
+            "--test-limit",
+            "8",
+            "--json",
+          ],
+          io2,
+        ),
+      ).toBe(0);
       expect(io2.stderr.join("\n")).toMatch(/32 training and 8 test digits/);
       expect(JSON.parse(io2.stdout.at(-1)!).limits).toEqual({ train: 32, test: 8 });
       expect(process.env.ERLANGEN_TEST_LIMIT).toBe("16");
@@ -264,7 +345,9 @@ describe("erlangen train on the shipped graph datasets", () => {
     }
     const io6 = captureIO();
     expect(await main(["train", "-d", "karate", "-m", "gcn", "--train-limit", "10"], io6)).toBe(2);
-    expect(io6.stderr.join("\n")).toMatch(/option '--train-limit' is not available for dataset 'karate' \(datasets with limits: rotated-mnist\)/);
+    expect(io6.stderr.join("\n")).toMatch(
+      /option '--train-limit' is not available for dataset 'karate' \(datasets with limits: rotated-mnist\)/,
+    );
   });
 
   it("rejects a model that does not fit the dataset's task, and --folds on node datasets", async () => {

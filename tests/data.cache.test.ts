@@ -30,7 +30,12 @@ describe("DataLoader cacheBatches", () => {
     for (let i = 0; i < b.length; i++) expect(b[i]).toBe(a[i]);
     const plain = new DataLoader(data, { batchSize: 3 });
     expect([...plain][0]).not.toBe([...plain][0]);
-    const shuffled = new DataLoader(data, { batchSize: 3, shuffle: true, cacheBatches: true, generator: new Generator(1) });
+    const shuffled = new DataLoader(data, {
+      batchSize: 3,
+      shuffle: true,
+      cacheBatches: true,
+      generator: new Generator(1),
+    });
     const s1 = [...shuffled].map(ids);
     const s2 = [...shuffled].map(ids);
     expect(s1).not.toEqual(s2);

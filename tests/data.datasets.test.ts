@@ -43,7 +43,9 @@ describe("Planetoid", () => {
     expect(Math.max(...Array.from(g.y!.data)) + 1).toBe(6);
     expect([count(g.trainMask), count(g.valMask), count(g.testMask)]).toEqual([120, 500, 1000]);
 
-    expect(() => loadPlanetoid("pubmed")).toThrow(/loadPlanetoid: argument 'features' expected node features for PubMed: they are not shipped/);
+    expect(() => loadPlanetoid("pubmed")).toThrow(
+      /loadPlanetoid: argument 'features' expected node features for PubMed: they are not shipped/,
+    );
     const p = loadPlanetoid("pubmed", { allowMissingFeatures: true });
     expect(p.x).toBeNull();
     expect(p.numNodes).toBe(19717);
@@ -51,7 +53,9 @@ describe("Planetoid", () => {
     expect([count(p.trainMask), count(p.valMask), count(p.testMask)]).toEqual([60, 500, 1000]);
     const feats = new Tensor(new Float32Array(19717 * 2), [19717, 2], "float32");
     expect(loadPlanetoid("pubmed", { features: feats }).x).toBe(feats);
-    expect(() => loadPlanetoid("pubmed", { features: new Tensor(new Float32Array(4), [2, 2], "float32") })).toThrow(/expected a \[19717, F\] matrix/);
+    expect(() => loadPlanetoid("pubmed", { features: new Tensor(new Float32Array(4), [2, 2], "float32") })).toThrow(
+      /expected a \[19717, F\] matrix/,
+    );
     expect(() => loadPlanetoid("nope" as "cora")).toThrow(/loadPlanetoid: argument 'name'/);
   });
 
@@ -60,11 +64,22 @@ describe("Planetoid", () => {
     const dir = join(root, "planetoid", "cora");
     mkdirSync(dir, { recursive: true });
     const src = join(datasetsRoot(), "planetoid", "cora");
-    for (const f of ["meta.json", "x_indptr.i32.bin", "x_indices.i32.bin", "x_data.f32.bin", "y.i32.bin", "train_mask.u8.bin", "val_mask.u8.bin", "test_mask.u8.bin"]) {
+    for (const f of [
+      "meta.json",
+      "x_indptr.i32.bin",
+      "x_indices.i32.bin",
+      "x_data.f32.bin",
+      "y.i32.bin",
+      "train_mask.u8.bin",
+      "val_mask.u8.bin",
+      "test_mask.u8.bin",
+    ]) {
       writeFileSync(join(dir, f), readFileSync(join(src, f)));
     }
     writeFileSync(join(dir, "edge_index.i32.bin"), new Uint8Array(12));
-    expect(() => loadPlanetoid("cora", { root })).toThrow(/edge_index.i32.bin: expected 21112 values \(84448 bytes\), got 3 \(12 bytes\)/);
+    expect(() => loadPlanetoid("cora", { root })).toThrow(
+      /edge_index.i32.bin: expected 21112 values \(84448 bytes\), got 3 \(12 bytes\)/,
+    );
     const prev = process.env.ERLANGEN_DATASETS;
     process.env.ERLANGEN_DATASETS = root;
     try {
@@ -144,18 +159,31 @@ describe("TU datasets", () => {
     expect(ok.classValues).toEqual([5, 7]);
     expect(Array.from(ok.graphs[1]!.edgeIndex.data)).toEqual([0, 1, 1, 0]);
     expect(mk("BAD1", { ...good, A: "1, 2\n2, x\n" })).toThrow(/BAD1_A\.txt\.gz line 2: expected an integer, got 'x'/);
-    expect(mk("BAD2", { ...good, A: "1, 2\n2\n" })).toThrow(/BAD2_A\.txt\.gz line 2: expected 2 comma-separated integers, got 1/);
+    expect(mk("BAD2", { ...good, A: "1, 2\n2\n" })).toThrow(
+      /BAD2_A\.txt\.gz line 2: expected 2 comma-separated integers, got 1/,
+    );
     expect(mk("BAD3", { ...good, A: "1, 2\n2, 9\n" })).toThrow(/BAD3_A\.txt\.gz line 2: node id 9 is outside \[1, 4\]/);
     expect(mk("BAD4", { ...good, A: "1, 3\n" })).toThrow(/BAD4_A\.txt\.gz line 1: edge \(1, 3\) joins graphs 1 and 2/);
-    expect(mk("BAD5", { ...good, graph_indicator: "1\n2\n1\n2\n" })).toThrow(/BAD5_graph_indicator\.txt\.gz line 3: graph ids must be non-decreasing/);
-    expect(mk("BAD6", { ...good, graph_labels: "1\n" })).toThrow(/BAD6_graph_labels\.txt\.gz: expected 2 lines \(one per graph\), got 1/);
-    expect(mk("BAD7", { ...good, node_labels: "0\n1\n" })).toThrow(/BAD7_node_labels\.txt\.gz: expected 4 lines \(one per node/);
+    expect(mk("BAD5", { ...good, graph_indicator: "1\n2\n1\n2\n" })).toThrow(
+      /BAD5_graph_indicator\.txt\.gz line 3: graph ids must be non-decreasing/,
+    );
+    expect(mk("BAD6", { ...good, graph_labels: "1\n" })).toThrow(
+      /BAD6_graph_labels\.txt\.gz: expected 2 lines \(one per graph\), got 1/,
+    );
+    expect(mk("BAD7", { ...good, node_labels: "0\n1\n" })).toThrow(
+      /BAD7_node_labels\.txt\.gz: expected 4 lines \(one per node/,
+    );
     expect(mk("BAD8", { A: good.A, graph_labels: good.graph_labels })).toThrow(/the file .*BAD8_graph_indicator\.txt/);
     const dir = join(tmp, "tu", "BAD9");
     mkdirSync(dir, { recursive: true });
     for (const [k, v] of Object.entries(good)) writeFileSync(join(dir, `BAD9_${k}.txt`), v);
-    writeFileSync(join(dir, "splits_10fold.json"), '[{"test": [0, 5], "model_selection": [{"train": [1], "validation": []}]}]');
-    expect(() => loadTUDataset("BAD9", { root: tmp })).toThrow(/splits_10fold\.json: fold 0 test\[1\]: expected a graph index in \[0, 2\), got 5/);
+    writeFileSync(
+      join(dir, "splits_10fold.json"),
+      '[{"test": [0, 5], "model_selection": [{"train": [1], "validation": []}]}]',
+    );
+    expect(() => loadTUDataset("BAD9", { root: tmp })).toThrow(
+      /splits_10fold\.json: fold 0 test\[1\]: expected a graph index in \[0, 2\), got 5/,
+    );
     writeFileSync(join(dir, "splits_10fold.json"), "[{");
     expect(() => loadTUDataset("BAD9", { root: tmp })).toThrow(/splits_10fold\.json: invalid JSON/);
     expect(() => loadTUDataset("NOPE", { root: tmp })).toThrow(/loadTUDataset: argument 'name'/);
@@ -170,7 +198,9 @@ describe("TU datasets", () => {
       [1, 0],
       [0, 1],
     ]);
-    expect(() => parseTUDataset("MEM", { A: new Uint8Array(bytes), graph_indicator: "1\n1\n", graph_labels: "0\n" })).toThrow(/MEM_A\.txt: is gzip-compressed/);
+    expect(() =>
+      parseTUDataset("MEM", { A: new Uint8Array(bytes), graph_indicator: "1\n1\n", graph_labels: "0\n" }),
+    ).toThrow(/MEM_A\.txt: is gzip-compressed/);
   });
 });
 

@@ -3,7 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ImageDataset, MODELNET10_CLASSES, parseIdx, parseMNIST, parseModelNet10, RotatedMNIST, rotateImage, Tensor } from "../src/index.js";
+import {
+  ImageDataset,
+  MODELNET10_CLASSES,
+  parseIdx,
+  parseMNIST,
+  parseModelNet10,
+  RotatedMNIST,
+  rotateImage,
+  Tensor,
+} from "../src/index.js";
 import { loadMNIST, loadModelNet10, loadRotatedMNIST, readIdxFile } from "../src/node/index.js";
 
 function idx(type: number, shape: number[], write: (v: DataView, off: number) => number): Uint8Array {
@@ -19,23 +28,29 @@ function idx(type: number, shape: number[], write: (v: DataView, off: number) =>
 
 describe("idx parser", () => {
   it("reads unsigned bytes, int32 and float32 (big-endian)", () => {
-    const u8 = parseIdx(idx(0x08, [2, 3], (v, o) => {
-      for (let i = 0; i < 6; i++) v.setUint8(o + i, 250 + i);
-      return 6;
-    }));
+    const u8 = parseIdx(
+      idx(0x08, [2, 3], (v, o) => {
+        for (let i = 0; i < 6; i++) v.setUint8(o + i, 250 + i);
+        return 6;
+      }),
+    );
     expect(u8.type).toBe("uint8");
     expect(u8.shape).toEqual([2, 3]);
     expect(Array.from(u8.data)).toEqual([250, 251, 252, 253, 254, 255]);
-    const i32 = parseIdx(idx(0x0c, [2], (v, o) => {
-      v.setInt32(o, -7);
-      v.setInt32(o + 4, 1 << 20);
-      return 8;
-    }));
+    const i32 = parseIdx(
+      idx(0x0c, [2], (v, o) => {
+        v.setInt32(o, -7);
+        v.setInt32(o + 4, 1 << 20);
+        return 8;
+      }),
+    );
     expect(Array.from(i32.data)).toEqual([-7, 1 << 20]);
-    const f32 = parseIdx(idx(0x0d, [1], (v, o) => {
-      v.setFloat32(o, 1.5);
-      return 4;
-    }));
+    const f32 = parseIdx(
+      idx(0x0d, [1], (v, o) => {
+        v.setFloat32(o, 1.5);
+        return 4;
+      }),
+    );
     expect(Array.from(f32.data)).toEqual([1.5]);
   });
 
@@ -47,9 +62,13 @@ describe("idx parser", () => {
     const badType = good.slice();
     badType[2] = 0x07;
     expect(() => parseIdx(badType, "digits.idx")).toThrow(/digits\.idx: bad magic number/);
-    expect(() => parseIdx(good.slice(0, good.length - 2), "digits.idx")).toThrow(/digits\.idx: truncated: shape \[4\] needs 12 bytes, file has 10/);
+    expect(() => parseIdx(good.slice(0, good.length - 2), "digits.idx")).toThrow(
+      /digits\.idx: truncated: shape \[4\] needs 12 bytes, file has 10/,
+    );
     expect(() => parseIdx(good.slice(0, 6), "digits.idx")).toThrow(/digits\.idx: truncated: header needs 8 bytes/);
-    expect(() => parseIdx(new Uint8Array([...good, 0]), "digits.idx")).toThrow(/digits\.idx: 1 unexpected bytes after the data/);
+    expect(() => parseIdx(new Uint8Array([...good, 0]), "digits.idx")).toThrow(
+      /digits\.idx: 1 unexpected bytes after the data/,
+    );
     expect(() => parseIdx(gzipSync(good), "digits.idx.gz")).toThrow(/digits\.idx\.gz: is gzip-compressed/);
   });
 
@@ -96,7 +115,9 @@ describe("shipped MNIST", () => {
 
   it("missing files are named", () => {
     const dir = mkdtempSync(join(tmpdir(), "erl-mnist-"));
-    expect(() => loadMNIST("test", { root: dir })).toThrow(/loadMNIST: file not found: .*mnist.t10k-images-idx3-ubyte\.gz/);
+    expect(() => loadMNIST("test", { root: dir })).toThrow(
+      /loadMNIST: file not found: .*mnist.t10k-images-idx3-ubyte\.gz/,
+    );
   });
 });
 
@@ -184,16 +205,26 @@ describe("ModelNet10 voxels", () => {
   });
 
   it("rejects malformed files, naming the file", () => {
-    expect(() => parseModelNet10(new Uint8Array(3375 * 2 - 5), new Uint8Array(2), { voxelsFile: "v.bits" })).toThrow(/v\.bits: truncated: 6745 bytes is not a whole number of 30³ shapes/);
-    expect(() => parseModelNet10(new Uint8Array(3375), new Uint8Array(1), { voxelsFile: "v.bits", count: 2 })).toThrow(/v\.bits: truncated: expected 2 shapes/);
-    expect(() => parseModelNet10(new Uint8Array(3375), new Uint8Array([10]), { labelsFile: "l.bin" })).toThrow(/l\.bin: label 10 of shape 0 is not a class id 0-9/);
-    expect(() => parseModelNet10(gzipSync(new Uint8Array(3375)), new Uint8Array(1), { voxelsFile: "v.gz" })).toThrow(/v\.gz: is gzip-compressed/);
+    expect(() => parseModelNet10(new Uint8Array(3375 * 2 - 5), new Uint8Array(2), { voxelsFile: "v.bits" })).toThrow(
+      /v\.bits: truncated: 6745 bytes is not a whole number of 30³ shapes/,
+    );
+    expect(() => parseModelNet10(new Uint8Array(3375), new Uint8Array(1), { voxelsFile: "v.bits", count: 2 })).toThrow(
+      /v\.bits: truncated: expected 2 shapes/,
+    );
+    expect(() => parseModelNet10(new Uint8Array(3375), new Uint8Array([10]), { labelsFile: "l.bin" })).toThrow(
+      /l\.bin: label 10 of shape 0 is not a class id 0-9/,
+    );
+    expect(() => parseModelNet10(gzipSync(new Uint8Array(3375)), new Uint8Array(1), { voxelsFile: "v.gz" })).toThrow(
+      /v\.gz: is gzip-compressed/,
+    );
     const dir = mkdtempSync(join(tmpdir(), "erl-mn-"));
     const sub = join(dir, "grids", "modelnet10_voxels30");
     mkdirSync(sub, { recursive: true });
     writeFileSync(join(sub, "test_voxels.bits.gz"), gzipSync(new Uint8Array(3375 * 3)).subarray(0, 20));
     writeFileSync(join(sub, "test_labels.u8.bin"), new Uint8Array(3));
-    expect(() => loadModelNet10("test", { root: dir })).toThrow(/loadModelNet10: .*test_voxels\.bits\.gz: corrupt gzip data/);
+    expect(() => loadModelNet10("test", { root: dir })).toThrow(
+      /loadModelNet10: .*test_voxels\.bits\.gz: corrupt gzip data/,
+    );
   });
 
   it("tensors are plain float32", () => {

@@ -26,13 +26,22 @@ describe("DataLoader", () => {
     const loader = new DataLoader(data, { batchSize: 4 });
     expect(loader.length).toBe(3);
     const batches = [...loader];
-    expect(batches.map(ids)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(batches.map(ids)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     expect(batches[0]).toBeInstanceOf(Batch);
     expect(batches[0]!.numGraphs).toBe(4);
     const dropped = new DataLoader(data, { batchSize: 4, dropLast: true });
     expect(dropped.length).toBe(2);
-    expect([...dropped].map(ids)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
-    expect(() => new DataLoader(data, { batchSize: 0 })).toThrow(/DataLoader: argument 'batchSize' expected a positive integer/);
+    expect([...dropped].map(ids)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
+    expect(() => new DataLoader(data, { batchSize: 0 })).toThrow(
+      /DataLoader: argument 'batchSize' expected a positive integer/,
+    );
   });
 
   it("shuffles deterministically from a seeded generator, differently each epoch", () => {

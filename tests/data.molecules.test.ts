@@ -60,11 +60,20 @@ describe("QM7", () => {
   });
 
   it("reports malformed files with the file name", () => {
-    const good = { z: new Uint8Array([6, 1]), pos: new Uint8Array(24), atomPtr: new Uint8Array(new Int32Array([0, 2]).buffer), csv: "index,name,num_atoms,energy_pbe0_kcal_mol,energy_col3_kcal_mol\n0,a,2,-1,-2\n" };
+    const good = {
+      z: new Uint8Array([6, 1]),
+      pos: new Uint8Array(24),
+      atomPtr: new Uint8Array(new Int32Array([0, 2]).buffer),
+      csv: "index,name,num_atoms,energy_pbe0_kcal_mol,energy_col3_kcal_mol\n0,a,2,-1,-2\n",
+    };
     expect(parseQM7(good).graphs[0]!.numNodes).toBe(2);
     expect(() => parseQM7({ ...good, pos: new Uint8Array(20) })).toThrow(/qm7\/pos.f32.bin: expected 6 values/);
-    expect(() => parseQM7({ ...good, csv: "index,name,num_atoms,energy_pbe0_kcal_mol,energy_col3_kcal_mol\n0,a,3,-1,-2\n" })).toThrow(/qm7\/molecules.csv line 2: num_atoms 3 disagrees/);
-    expect(() => parseQM7({ ...good, csv: "index,name,num_atoms\n0,a,2\n" })).toThrow(/missing column 'energy_pbe0_kcal_mol'/);
+    expect(() =>
+      parseQM7({ ...good, csv: "index,name,num_atoms,energy_pbe0_kcal_mol,energy_col3_kcal_mol\n0,a,3,-1,-2\n" }),
+    ).toThrow(/qm7\/molecules.csv line 2: num_atoms 3 disagrees/);
+    expect(() => parseQM7({ ...good, csv: "index,name,num_atoms\n0,a,2\n" })).toThrow(
+      /missing column 'energy_pbe0_kcal_mol'/,
+    );
   });
 });
 

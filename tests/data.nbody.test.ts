@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { fullyConnectedEdges, integrateNBody, nbodySplits, simulateNBody, simulateNBodyStates } from "../src/data/datasets/nbody.js";
-import { Generator, o3 } from "../src/index.js";
 import { collateMolecules } from "../src/data/datasets/molecules.js";
+import {
+  fullyConnectedEdges,
+  integrateNBody,
+  nbodySplits,
+  simulateNBody,
+  simulateNBodyStates,
+} from "../src/data/datasets/nbody.js";
 import { Batch } from "../src/domains/graph/batch.js";
+import { Generator, o3 } from "../src/index.js";
 
 describe("N-body simulator", () => {
   it("is deterministic for a seed and differs across seeds", () => {
@@ -16,12 +22,16 @@ describe("N-body simulator", () => {
 
   it("starts from velocities of norm 0.5 and conserves momentum and (nearly) energy", () => {
     const [s] = simulateNBodyStates({ numTrajectories: 1, burnIn: 0, steps: 0, seed: 1 });
-    for (let i = 0; i < 5; i++) expect(Math.hypot(s!.vel[3 * i]!, s!.vel[3 * i + 1]!, s!.vel[3 * i + 2]!)).toBeCloseTo(0.5, 12);
+    for (let i = 0; i < 5; i++)
+      expect(Math.hypot(s!.vel[3 * i]!, s!.vel[3 * i + 1]!, s!.vel[3 * i + 2]!)).toBeCloseTo(0.5, 12);
     const energy = (x: Float64Array, v: Float64Array, q: Float64Array) => {
       let e = 0;
       for (let i = 0; i < 5; i++) {
         e += 0.5 * (v[3 * i]! ** 2 + v[3 * i + 1]! ** 2 + v[3 * i + 2]! ** 2);
-        for (let j = i + 1; j < 5; j++) e += (q[i]! * q[j]!) / Math.hypot(x[3 * i]! - x[3 * j]!, x[3 * i + 1]! - x[3 * j + 1]!, x[3 * i + 2]! - x[3 * j + 2]!);
+        for (let j = i + 1; j < 5; j++)
+          e +=
+            (q[i]! * q[j]!) /
+            Math.hypot(x[3 * i]! - x[3 * j]!, x[3 * i + 1]! - x[3 * j + 1]!, x[3 * i + 2]! - x[3 * j + 2]!);
       }
       return e;
     };
@@ -41,7 +51,10 @@ describe("N-body simulator", () => {
     const t = [0.3, -1.2, 2];
     const act = (x: Float64Array, shift: boolean) => {
       const out = new Float64Array(x.length);
-      for (let i = 0; i < x.length / 3; i++) for (let a = 0; a < 3; a++) out[3 * i + a] = R[a * 3]! * x[3 * i]! + R[a * 3 + 1]! * x[3 * i + 1]! + R[a * 3 + 2]! * x[3 * i + 2]! + (shift ? t[a]! : 0);
+      for (let i = 0; i < x.length / 3; i++)
+        for (let a = 0; a < 3; a++)
+          out[3 * i + a] =
+            R[a * 3]! * x[3 * i]! + R[a * 3 + 1]! * x[3 * i + 1]! + R[a * 3 + 2]! * x[3 * i + 2]! + (shift ? t[a]! : 0);
       return out;
     };
     const end = integrateNBody(s!.loc, s!.vel, s!.charges, 400);
@@ -65,6 +78,8 @@ describe("N-body simulator", () => {
     expect(collateMolecules(graphs).numGraphs).toBe(4);
     const sp = nbodySplits({ numTrain: 3, numVal: 2, numTest: 2, burnIn: 5, steps: 5 });
     expect([sp.train.length, sp.val.length, sp.test.length]).toEqual([3, 2, 2]);
-    expect(() => simulateNBody({ numTrajectories: 1, numParticles: 1 })).toThrow(/simulateNBody: argument 'numParticles' expected an integer >= 2, got 1/);
+    expect(() => simulateNBody({ numTrajectories: 1, numParticles: 1 })).toThrow(
+      /simulateNBody: argument 'numParticles' expected an integer >= 2, got 1/,
+    );
   });
 });

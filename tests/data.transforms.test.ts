@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { karateClub } from "../src/data/datasets/karate.js";
 import {
   AddSelfLoops,
   Compose,
@@ -12,7 +13,6 @@ import {
   RandomWalkPE,
   ToUndirected,
 } from "../src/data/transforms/index.js";
-import { karateClub } from "../src/data/datasets/karate.js";
 import { Batch, Graph, isUndirected, toDenseAdj } from "../src/domains/graph/index.js";
 import { randn, tensor } from "../src/tensor/creation.js";
 import { Generator } from "../src/tensor/rng.js";
@@ -51,10 +51,12 @@ describe("transforms", () => {
     const shifted = new NormalizeFeatures().forward(new Graph({ x: tensor([[-1, 1]]) }));
     expect(shifted.x!.toArray()).toEqual([[0, 1]]);
     const s = new Graph({ edgeIndex: ei([[0], [1]]), numNodes: 2 });
-    s.xSparse = SparseMatrix.fromDense(tensor([
-      [2, 0, 2],
-      [0, 0.5, 0],
-    ]));
+    s.xSparse = SparseMatrix.fromDense(
+      tensor([
+        [2, 0, 2],
+        [0, 0.5, 0],
+      ]),
+    );
     const sn = new NormalizeFeatures().forward(s);
     expect(sn.xSparse!.toDense().toArray()).toEqual([
       [0.5, 0, 0.5],
@@ -70,7 +72,14 @@ describe("transforms", () => {
     expect(h.edgeAttr!.toArray()).toEqual([[1], [2], [3], [4], [1], [1], [1]]);
     expect(h.get("edgeScore")!.toArray()).toEqual([5, 6, 7, 8, 1, 1, 1]);
     expect(() => h.validate()).not.toThrow();
-    const d = new Graph({ edgeIndex: ei([[0, 1], [1, 2]]), edgeAttr: tensor([1, 2]), numNodes: 3 });
+    const d = new Graph({
+      edgeIndex: ei([
+        [0, 1],
+        [1, 2],
+      ]),
+      edgeAttr: tensor([1, 2]),
+      numNodes: 3,
+    });
     const u = new ToUndirected().forward(d);
     expect(u.edgeIndex.toArray()).toEqual([
       [0, 1, 1, 2],
@@ -102,7 +111,9 @@ describe("transforms", () => {
     ]);
     const only = new OneHotDegree(3, { cat: false }).forward(g);
     expect(only.x!.shape).toEqual([3, 4]);
-    expect(() => new OneHotDegree(1).forward(g)).toThrow(/OneHotDegree: argument 'maxDegree' expected at least the largest degree \(node 1 has degree 2\)/);
+    expect(() => new OneHotDegree(1).forward(g)).toThrow(
+      /OneHotDegree: argument 'maxDegree' expected at least the largest degree \(node 1 has degree 2\)/,
+    );
   });
 
   it("LaplacianEigenvectorPE: eigenvectors of the normalised Laplacian (karate club)", () => {
@@ -139,9 +150,20 @@ describe("transforms", () => {
     const a = new LaplacianEigenvectorPE(2, { generator: new Generator(3) }).forward(g).get("laplacianEigenvectorPe")!;
     const b = new LaplacianEigenvectorPE(2, { generator: new Generator(3) }).forward(g).get("laplacianEigenvectorPe")!;
     expect(Array.from(a.data)).toEqual(Array.from(b.data));
-    const tiny = new LaplacianEigenvectorPE(3).forward(new Graph({ edgeIndex: ei([[0, 1], [1, 0]]) }));
+    const tiny = new LaplacianEigenvectorPE(3).forward(
+      new Graph({
+        edgeIndex: ei([
+          [0, 1],
+          [1, 0],
+        ]),
+      }),
+    );
     expect(tiny.get("laplacianEigenvectorPe")!.shape).toEqual([2, 3]);
-    expect(Array.from(tiny.get("laplacianEigenvectorPe")!.data.subarray(0, 3)).map(Math.abs)).toEqual([expect.closeTo(Math.SQRT1_2, 5), 0, 0]);
+    expect(Array.from(tiny.get("laplacianEigenvectorPe")!.data.subarray(0, 3)).map(Math.abs)).toEqual([
+      expect.closeTo(Math.SQRT1_2, 5),
+      0,
+      0,
+    ]);
   });
 
   it("RandomWalkPE gives return probabilities of the random walk", () => {
@@ -166,7 +188,8 @@ describe("transforms", () => {
     for (let t = 0; t < 3; t++) {
       for (let i = 0; i < 4; i++) expect(pe.data[i * 3 + t]!).toBeCloseTo(M[i * 4 + i]!, 6);
       const next = new Array<number>(16).fill(0);
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let m = 0; m < 4; m++) next[i * 4 + j]! += M[i * 4 + m]! * P[m * 4 + j]!;
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) for (let m = 0; m < 4; m++) next[i * 4 + j]! += M[i * 4 + m]! * P[m * 4 + j]!;
       M = next;
     }
     expect(pe.data[0]).toBe(0);
@@ -174,7 +197,12 @@ describe("transforms", () => {
   });
 
   it("KNNGraph and RadiusGraph rebuild edges from positions (per graph in a batch)", () => {
-    const mk = (seed: number) => new Graph({ pos: randn([20, 3], { generator: new Generator(seed) }), edgeIndex: ei([[0], [1]]), edgeAttr: tensor([[1]]) });
+    const mk = (seed: number) =>
+      new Graph({
+        pos: randn([20, 3], { generator: new Generator(seed) }),
+        edgeIndex: ei([[0], [1]]),
+        edgeAttr: tensor([[1]]),
+      });
     const g = mk(0);
     const k = new KNNGraph(3).forward(g);
     expect(k.numEdges).toBe(60);
@@ -193,7 +221,8 @@ describe("transforms", () => {
 
   it("RandomNodeSplit: seeded masks for each split type", () => {
     const g = karateClub();
-    const split = (opts: ConstructorParameters<typeof RandomNodeSplit>[0]) => new RandomNodeSplit({ generator: new Generator(1), ...opts }).forward(g);
+    const split = (opts: ConstructorParameters<typeof RandomNodeSplit>[0]) =>
+      new RandomNodeSplit({ generator: new Generator(1), ...opts }).forward(g);
     const a = split({ numVal: 5, numTest: 10 });
     expect([sum(a.trainMask!), sum(a.valMask!), sum(a.testMask!)]).toEqual([19, 5, 10]);
     for (let i = 0; i < 34; i++) expect(a.trainMask!.data[i]! + a.valMask!.data[i]! + a.testMask!.data[i]!).toBe(1);
@@ -210,7 +239,9 @@ describe("transforms", () => {
     expect([sum(t.trainMask!), sum(t.valMask!), sum(t.testMask!)]).toEqual([4, 10, 20]);
     const multi = split({ numSplits: 3, numVal: 4, numTest: 4 });
     expect(multi.trainMask!.shape).toEqual([34, 3]);
-    expect(() => split({ numVal: 30, numTest: 30 })).toThrow(/RandomNodeSplit: argument 'numVal \+ numTest' expected at most numNodes \(34\)/);
+    expect(() => split({ numVal: 30, numTest: 30 })).toThrow(
+      /RandomNodeSplit: argument 'numVal \+ numTest' expected at most numNodes \(34\)/,
+    );
   });
 
   it("Compose applies transforms in order (objects and functions)", () => {

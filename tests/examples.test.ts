@@ -4,13 +4,13 @@
  * example breaks the symmetry on purpose).
  */
 import { describe, expect, it } from "vitest";
+import { isMain } from "../examples/common.js";
 import { main as egnnNBody } from "../examples/egnn_nbody.js";
 import { main as gcnCora } from "../examples/gcn_cora.js";
 import { main as graphEquivariance } from "../examples/graph_equivariance.js";
 import { main as lstmChrono } from "../examples/lstm_chrono.js";
 import { main as o3TensorProduct } from "../examples/o3_tensor_product.js";
 import { main as p4cnn } from "../examples/p4cnn_rotated_mnist.js";
-import { isMain } from "../examples/common.js";
 
 describe("examples (small runs)", () => {
   it("graphs: GCN on Cora lowers the loss and beats chance", () => {

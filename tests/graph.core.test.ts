@@ -50,17 +50,42 @@ describe("Graph", () => {
     expect(g.keys()).toContain("score");
     expect(String(g)).toContain("edgeIndex=[2, 6]");
     // featureless graph: count from edges, or explicit
-    expect(new Graph({ edgeIndex: ei([[0, 3], [3, 0]]) }).numNodes).toBe(4);
+    expect(
+      new Graph({
+        edgeIndex: ei([
+          [0, 3],
+          [3, 0],
+        ]),
+      }).numNodes,
+    ).toBe(4);
     expect(new Graph({ edgeIndex: ei([[0], [1]]), numNodes: 10 }).numNodes).toBe(10);
     expect(new Graph().numEdges).toBe(0);
     expect(g.validate()).toBe(g);
   });
 
   it("rejects out-of-range edge ids naming the edge, value and numNodes", () => {
-    expect(() => new Graph({ x: randn([3, 2]), edgeIndex: ei([[0, 1, 2], [1, 5, 0]]) })).toThrow(
+    expect(
+      () =>
+        new Graph({
+          x: randn([3, 2]),
+          edgeIndex: ei([
+            [0, 1, 2],
+            [1, 5, 0],
+          ]),
+        }),
+    ).toThrow(
       /Graph: argument 'edgeIndex' expected node ids in \[0, 3\) \(numNodes = 3\), got 5 as the target \(row 1\) of edge 1/,
     );
-    expect(() => new Graph({ edgeIndex: ei([[0, -1], [1, 0]]), numNodes: 2 })).toThrow(/got -1 as the source \(row 0\) of edge 1/);
+    expect(
+      () =>
+        new Graph({
+          edgeIndex: ei([
+            [0, -1],
+            [1, 0],
+          ]),
+          numNodes: 2,
+        }),
+    ).toThrow(/got -1 as the source \(row 0\) of edge 1/);
     expect(() => new Graph({ edgeIndex: tensor([[0], [1]]) })).toThrow(/expected dtype int32, got float32/);
     expect(() => new Graph({ edgeIndex: ei([[0, 1, 2]]) })).toThrow(/expected shape \[2, E\], got \[1, 3\]/);
     const g = path(3);
@@ -69,7 +94,13 @@ describe("Graph", () => {
   });
 
   it("builds CSR by target and CSC by source, cached until the edge index changes", () => {
-    const g = new Graph({ edgeIndex: ei([[0, 2, 1, 0], [1, 1, 2, 2]]), numNodes: 3 });
+    const g = new Graph({
+      edgeIndex: ei([
+        [0, 2, 1, 0],
+        [1, 1, 2, 2],
+      ]),
+      numNodes: 3,
+    });
     const csr = g.csr();
     expect(Array.from(csr.ptr)).toEqual([0, 0, 2, 4]);
     expect(Array.from(csr.index)).toEqual([0, 2, 1, 0]);
@@ -121,7 +152,11 @@ describe("Batch", () => {
 
   it("stacks graph-level vectors, shifts index attributes and keeps bool masks", () => {
     const mk = (n: number, t: number) =>
-      new Graph({ x: arange(n, undefined, 1, { dtype: "float32" }).reshape(n, 1), edgeIndex: ei([[0], [n - 1]]), trainMask: tensor(Array.from({ length: n }, (_, i) => i % 2 === 0)) })
+      new Graph({
+        x: arange(n, undefined, 1, { dtype: "float32" }).reshape(n, 1),
+        edgeIndex: ei([[0], [n - 1]]),
+        trainMask: tensor(Array.from({ length: n }, (_, i) => i % 2 === 0)),
+      })
         .set("target", tensor([t, t + 1]), "graph")
         .set("centerIndex", scalar(n - 1, { dtype: "int32" }))
         .set("face", ei([[0], [0], [n - 1]]));
@@ -148,7 +183,9 @@ describe("Batch", () => {
     c.x = c.x!.double();
     expect(() => Batch.fromGraphs([a, c])).toThrow(/attribute 'x' has dtype float32 in graph 0 but float64 in graph 1/);
     const d = path(3, 4);
-    expect(() => Batch.fromGraphs([a, d])).toThrow(/attribute 'x' has shape \[3, 2\] in graph 0 but \[3, 4\] in graph 1/);
+    expect(() => Batch.fromGraphs([a, d])).toThrow(
+      /attribute 'x' has shape \[3, 2\] in graph 0 but \[3, 4\] in graph 1/,
+    );
   });
 
   it("batches an empty list and graphs without edges", () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { knnGraph, laplacianEigenpairs, radiusGraph, symEig, symEigDense, symTridiagEig } from "../src/domains/graph/index.js";
+import {
+  knnGraph,
+  laplacianEigenpairs,
+  radiusGraph,
+  symEig,
+  symEigDense,
+  symTridiagEig,
+} from "../src/domains/graph/index.js";
 import { toUndirected } from "../src/domains/graph/utils.js";
 import { randn, tensor } from "../src/tensor/creation.js";
 import { Generator } from "../src/tensor/rng.js";
@@ -17,7 +24,13 @@ function randomSym(n: number, seed: number): Float64Array {
   return a;
 }
 
-function maxResidual(a: ArrayLike<number>, n: number, values: Float64Array, vectors: Float64Array, cols: number): number {
+function maxResidual(
+  a: ArrayLike<number>,
+  n: number,
+  values: Float64Array,
+  vectors: Float64Array,
+  cols: number,
+): number {
   let m = 0;
   for (let j = 0; j < cols; j++) {
     for (let i = 0; i < n; i++) {
@@ -70,10 +83,12 @@ describe("symmetric eigensolver", () => {
         expect(s).toBeCloseTo(p === q ? 1 : 0, 10);
       }
     }
-    const t = symEig(tensor([
-      [2, 1],
-      [1, 2],
-    ]));
+    const t = symEig(
+      tensor([
+        [2, 1],
+        [1, 2],
+      ]),
+    );
     expect(Array.from(t.values.data)).toEqual([expect.closeTo(1, 12), expect.closeTo(3, 12)]);
     expect(() => symEig(tensor([1, 2]))).toThrow(/symEig: argument 'a' expected a square matrix/);
   });
@@ -116,7 +131,15 @@ describe("symmetric eigensolver", () => {
       expect(vals[i]!).toBeCloseTo(v, 10);
     });
     // more pairs requested than nodes: NaN values, zero vectors
-    const one = toUndirected(tensor([[0, 1, 2], [1, 2, 0]], { dtype: "int32" })).edgeIndex;
+    const one = toUndirected(
+      tensor(
+        [
+          [0, 1, 2],
+          [1, 2, 0],
+        ],
+        { dtype: "int32" },
+      ),
+    ).edgeIndex;
     const few = laplacianEigenpairs(one, 3, 5);
     expect(few.values[2]!).toBeCloseTo(1.5, 10);
     expect(Number.isNaN(few.values[4]!)).toBe(true);
@@ -149,7 +172,11 @@ describe("knnGraph / radiusGraph", () => {
     expect(Array.from(withLoop.data.subarray(0, 3))).toEqual([0, 1, 2]);
     const rev = knnGraph(pos, 5, { flow: "target_to_source" });
     expect(rev.data[0]).toBe(0);
-    const batch = new Tensor(Int32Array.from({ length: n }, (_, i) => (i < 100 ? 0 : 1)), [n], "int32");
+    const batch = new Tensor(
+      Int32Array.from({ length: n }, (_, i) => (i < 100 ? 0 : 1)),
+      [n],
+      "int32",
+    );
     const eb = knnGraph(pos, 4, { batch });
     const Eb = eb.shape[1]!;
     for (let e = 0; e < Eb; e++) expect(eb.data[e]! < 100).toBe(eb.data[Eb + e]! < 100);

@@ -9,10 +9,10 @@ import {
   degree,
   edgeRow,
   fromGraphology,
+  Graph,
   type GraphologyReadable,
   gcnNorm,
   getLaplacian,
-  Graph,
   isUndirected,
   kHopSubgraph,
   removeSelfLoops,
@@ -68,7 +68,14 @@ describe("graph utils", () => {
     const m = addSelfLoops(r.edgeIndex, { edgeAttr: tensor([[1], [3], [5]]), fillValue: "mean", numNodes: 4 });
     // incoming: node 0 <- 5, node 1 <- 1, node 2 <- 3, node 3 none
     expect((arr(m.edgeAttr) as number[][]).slice(3)).toEqual([[5], [1], [3], [0]]);
-    const t = addSelfLoops(r.edgeIndex, { edgeAttr: tensor([[1, 2], [3, 4], [5, 6]]), fillValue: tensor([7, 8]) });
+    const t = addSelfLoops(r.edgeIndex, {
+      edgeAttr: tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      fillValue: tensor([7, 8]),
+    });
     expect((arr(t.edgeAttr) as number[][]).slice(3)).toEqual([
       [7, 8],
       [7, 8],
@@ -147,7 +154,9 @@ describe("graph utils", () => {
       [0, 2, 1],
       [1, 0, 2],
     ]);
-    expect(() => subgraph([7], e, { numNodes: 4 })).toThrow(/subgraph: argument 'subset' expected node ids in \[0, 4\)/);
+    expect(() => subgraph([7], e, { numNodes: 4 })).toThrow(
+      /subgraph: argument 'subset' expected node ids in \[0, 4\)/,
+    );
   });
 
   it("kHopSubgraph follows edges toward the seeds", () => {
@@ -176,7 +185,15 @@ describe("graph utils", () => {
     expect(arr(zero.subset)).toEqual([0, 4]);
     expect(arr(zero.mapping)).toEqual([0, 1]);
     // directed keeps only traversed edges: 2 hops from 3 reach 1, 2, 4 (edges 1->2, 2->3, 4->3)
-    const dir = kHopSubgraph(3, 1, ei([[2, 3], [3, 2]]), { directed: true });
+    const dir = kHopSubgraph(
+      3,
+      1,
+      ei([
+        [2, 3],
+        [3, 2],
+      ]),
+      { directed: true },
+    );
     expect(arr(dir.edgeIndex)).toEqual([[2], [3]]);
   });
 
@@ -215,13 +232,23 @@ describe("graph utils", () => {
     expect(A[1]![1]).toBeCloseTo(1 / 3);
     const imp = gcnNorm(e, { improved: true, dtype: "float64" });
     expect(imp.edgeWeight.dtype).toBe("float64");
-    near(imp.edgeWeight, [1 / Math.sqrt(12), 1 / Math.sqrt(12), 1 / Math.sqrt(12), 1 / Math.sqrt(12), 2 / 3, 2 / 4, 2 / 3]);
+    near(imp.edgeWeight, [
+      1 / Math.sqrt(12),
+      1 / Math.sqrt(12),
+      1 / Math.sqrt(12),
+      1 / Math.sqrt(12),
+      2 / 3,
+      2 / 4,
+      2 / 3,
+    ]);
     const noLoops = gcnNorm(e, { addSelfLoops: false });
     near(noLoops.edgeWeight, [1 / Math.sqrt(2), 1 / Math.sqrt(2), 1 / Math.sqrt(2), 1 / Math.sqrt(2)]);
     // an isolated node gets only its loop with weight 1
     const iso = gcnNorm(e, { numNodes: 4 });
     expect(iso.edgeWeight.data[iso.edgeWeight.size - 1]).toBeCloseTo(1);
-    expect(() => gcnNorm(e, { edgeWeight: tensor([1, 2]) })).toThrow(/gcnNorm: argument 'edgeWeight' expected shape \[4\]/);
+    expect(() => gcnNorm(e, { edgeWeight: tensor([1, 2]) })).toThrow(
+      /gcnNorm: argument 'edgeWeight' expected shape \[4\]/,
+    );
   });
 
   it("getLaplacian (plain and symmetric)", () => {
@@ -292,6 +319,8 @@ describe("graph utils", () => {
     const back3 = fromGraphology(fake);
     expect(back3.numEdges).toBe(4);
     expect(arr(back3.x)).toEqual(arr(g.x));
-    expect(() => fromGraphology({ nodes: [{ key: "a" }], edges: [{ source: "a", target: "b" }] })).toThrow(/edge 0 \(a -> b\) with an unknown node/);
+    expect(() => fromGraphology({ nodes: [{ key: "a" }], edges: [{ source: "a", target: "b" }] })).toThrow(
+      /edge 0 \(a -> b\) with an unknown node/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { getKernelBackend, setKernelBackend } from "../src/kernels/index.js";
 import {
+  assertEquivariant,
   conv1d,
   conv2d,
   conv3d,
@@ -10,12 +10,12 @@ import {
   Generator,
   gradcheck,
   gridAction,
-  assertEquivariant,
   randn,
   type Tensor,
-  tensor,
   TranslationGroup,
+  tensor,
 } from "../src/index.js";
+import { getKernelBackend, setKernelBackend } from "../src/kernels/index.js";
 
 /** Direct (naive) N-d cross-correlation with zero padding, for checking. Shapes padded to 3 spatial axes. */
 function naiveConv(
@@ -55,8 +55,8 @@ function naiveConv(
                     const iy = y * s[1]! - p[1]! + bb * d[1]!;
                     const ix = t * s[2]! - p[2]! + e * d[2]!;
                     if (iz < 0 || iy < 0 || ix < 0 || iz >= inS[0]! || iy >= inS[1]! || ix >= inS[2]!) continue;
-                    const xi = ((((n * Cin! + g * Cg + c) * inS[0]! + iz) * inS[1]! + iy) * inS[2]!) + ix;
-                    const wi = ((((co * Cg + c) * k[0]! + a) * k[1]! + bb) * k[2]!) + e;
+                    const xi = (((n * Cin! + g * Cg + c) * inS[0]! + iz) * inS[1]! + iy) * inS[2]! + ix;
+                    const wi = (((co * Cg + c) * k[0]! + a) * k[1]! + bb) * k[2]! + e;
                     acc += x.data[xi]! * w.data[wi]!;
                   }
             out.push(acc);
@@ -68,7 +68,8 @@ function naiveConv(
 function expectClose(a: Tensor, data: number[], shape: number[], tol = 1e-4) {
   expect([...a.shape]).toEqual(shape);
   expect(a.size).toBe(data.length);
-  for (let i = 0; i < data.length; i++) expect(Math.abs(a.data[i]! - data[i]!)).toBeLessThan(tol * (1 + Math.abs(data[i]!)));
+  for (let i = 0; i < data.length; i++)
+    expect(Math.abs(a.data[i]! - data[i]!)).toBeLessThan(tol * (1 + Math.abs(data[i]!)));
 }
 
 const gen = () => new Generator(7);
@@ -76,16 +77,53 @@ const gen = () => new Generator(7);
 describe("conv2d forward", () => {
   it("matches a hand-computed 3×3 example", () => {
     // x = 1..16 on a 4×4 grid, w = [[0,1,0],[1,-4,1],[0,1,0]] (Laplacian), no padding → 2×2
-    const x = tensor([[[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]]]);
-    const w = tensor([[[[0, 1, 0], [1, -4, 1], [0, 1, 0]]]]);
+    const x = tensor([
+      [
+        [
+          [1, 2, 3, 4],
+          [5, 6, 7, 8],
+          [9, 10, 11, 12],
+          [13, 14, 15, 16],
+        ],
+      ],
+    ]);
+    const w = tensor([
+      [
+        [
+          [0, 1, 0],
+          [1, -4, 1],
+          [0, 1, 0],
+        ],
+      ],
+    ]);
     const y = conv2d(x, w);
     expect(y.shape).toEqual([1, 1, 2, 2]);
     expect(y.toFlatArray()).toEqual([0, 0, 0, 0]); // a linear ramp has zero Laplacian
-    const box = tensor([[[[1, 1], [1, 1]]]]);
+    const box = tensor([
+      [
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      ],
+    ]);
     const yb = conv2d(x, box, tensor([0.5]), { stride: 2 });
-    expect(yb.toFlatArray()).toEqual([1 + 2 + 5 + 6 + 0.5, 3 + 4 + 7 + 8 + 0.5, 9 + 10 + 13 + 14 + 0.5, 11 + 12 + 15 + 16 + 0.5]);
+    expect(yb.toFlatArray()).toEqual([
+      1 + 2 + 5 + 6 + 0.5,
+      3 + 4 + 7 + 8 + 0.5,
+      9 + 10 + 13 + 14 + 0.5,
+      11 + 12 + 15 + 16 + 0.5,
+    ]);
     // zero padding 1 with a 3×3 box: corner sums 4 values
-    const ones3 = tensor([[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]]);
+    const ones3 = tensor([
+      [
+        [
+          [1, 1, 1],
+          [1, 1, 1],
+          [1, 1, 1],
+        ],
+      ],
+    ]);
     const yp = conv2d(x, ones3, null, { padding: 1 });
     expect(yp.shape).toEqual([1, 1, 4, 4]);
     expect(yp.data[0]).toBe(1 + 2 + 5 + 6);
@@ -162,17 +200,37 @@ describe("conv errors", () => {
   const x = randn([2, 4, 5, 5]);
   it("names op, argument, expected and actual", () => {
     expect(() => conv2d(x, randn([3, 3, 3, 3]))).toThrow(/conv2d: argument 'input' expected 3 channels .* got 4/);
-    expect(() => conv2d(x, randn([3, 2, 3, 3]), null, { groups: 2 })).toThrow(/conv2d: argument 'weight' expected out channels .* divisible by groups = 2, got 3/);
-    expect(() => conv2d(x, randn([3, 4, 7, 7]))).toThrow(/conv2d: argument 'weight' expected a kernel .* no larger than the padded input .*got effective size 7 > 5/);
-    expect(() => conv2d(randn([4, 5, 5]).reshape([4, 25]), randn([3, 4, 3, 3]))).toThrow(/conv2d: argument 'input' expected 4-D \[N, C, H, W\].*got shape \[4, 25\]/);
+    expect(() => conv2d(x, randn([3, 2, 3, 3]), null, { groups: 2 })).toThrow(
+      /conv2d: argument 'weight' expected out channels .* divisible by groups = 2, got 3/,
+    );
+    expect(() => conv2d(x, randn([3, 4, 7, 7]))).toThrow(
+      /conv2d: argument 'weight' expected a kernel .* no larger than the padded input .*got effective size 7 > 5/,
+    );
+    expect(() => conv2d(randn([4, 5, 5]).reshape([4, 25]), randn([3, 4, 3, 3]))).toThrow(
+      /conv2d: argument 'input' expected 4-D \[N, C, H, W\].*got shape \[4, 25\]/,
+    );
     expect(() => conv2d(x, randn([3, 4, 3]))).toThrow(/conv2d: argument 'weight' expected 4-D/);
-    expect(() => conv2d(x, randn([3, 4, 3, 3]), randn([4]))).toThrow(/conv2d: argument 'bias' expected shape \[3\], got \[4\]/);
-    expect(() => conv2d(x, randn([3, 4, 3, 3]), null, { stride: 2, padding: "same" })).toThrow(/argument 'padding' expected stride 1/);
-    expect(() => conv2d(x, randn([3, 4, 3, 3], { dtype: "float64" }))).toThrow(/argument 'weight' expected dtype float32/);
-    expect(() => conv2d(x, randn([3, 4, 3, 3]), null, { padding: 5, paddingMode: "reflect" })).toThrow(/argument 'padding' expected padding at most 4/);
-    expect(() => conv1d(randn([1, 2, 4]), randn([1, 2, 3]), null, { stride: 0 })).toThrow(/conv1d: argument 'stride' expected an integer >= 1/);
-    expect(() => convTranspose2d(x, randn([3, 2, 3, 3]))).toThrow(/convTranspose2d: argument 'input' expected 3 channels/);
-    expect(() => convTranspose2d(x, randn([4, 2, 3, 3]), null, { stride: 2, outputPadding: 2 })).toThrow(/argument 'outputPadding' expected values smaller/);
+    expect(() => conv2d(x, randn([3, 4, 3, 3]), randn([4]))).toThrow(
+      /conv2d: argument 'bias' expected shape \[3\], got \[4\]/,
+    );
+    expect(() => conv2d(x, randn([3, 4, 3, 3]), null, { stride: 2, padding: "same" })).toThrow(
+      /argument 'padding' expected stride 1/,
+    );
+    expect(() => conv2d(x, randn([3, 4, 3, 3], { dtype: "float64" }))).toThrow(
+      /argument 'weight' expected dtype float32/,
+    );
+    expect(() => conv2d(x, randn([3, 4, 3, 3]), null, { padding: 5, paddingMode: "reflect" })).toThrow(
+      /argument 'padding' expected padding at most 4/,
+    );
+    expect(() => conv1d(randn([1, 2, 4]), randn([1, 2, 3]), null, { stride: 0 })).toThrow(
+      /conv1d: argument 'stride' expected an integer >= 1/,
+    );
+    expect(() => convTranspose2d(x, randn([3, 2, 3, 3]))).toThrow(
+      /convTranspose2d: argument 'input' expected 3 channels/,
+    );
+    expect(() => convTranspose2d(x, randn([4, 2, 3, 3]), null, { stride: 2, outputPadding: 2 })).toThrow(
+      /argument 'outputPadding' expected values smaller/,
+    );
   });
 });
 
@@ -189,7 +247,9 @@ describe("convTranspose", () => {
       const y = conv2d(x, w, null, c);
       const v = randn([...y.shape], { generator: g, dtype: "float64" });
       // output padding so the transposed output has x's size
-      const outPad = [0, 1].map((i) => (x.shape[i + 2]! + 2 * c.padding[i]! - c.dilation[i]! * (c.w[i + 2]! - 1) - 1) % c.stride[i]!);
+      const outPad = [0, 1].map(
+        (i) => (x.shape[i + 2]! + 2 * c.padding[i]! - c.dilation[i]! * (c.w[i + 2]! - 1) - 1) % c.stride[i]!,
+      );
       const z = convTranspose2d(v, w, null, { ...c, outputPadding: outPad });
       expect(z.shape).toEqual(x.shape);
       let lhs = 0;
@@ -201,8 +261,22 @@ describe("convTranspose", () => {
   });
 
   it("hand-computed: stride-2 2×2 transposed conv upsamples", () => {
-    const x = tensor([[[[1, 2], [3, 4]]]]);
-    const w = tensor([[[[1, 1], [1, 1]]]]);
+    const x = tensor([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
+    const w = tensor([
+      [
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      ],
+    ]);
     const y = convTranspose2d(x, w, tensor([0.5]), { stride: 2 });
     expect(y.shape).toEqual([1, 1, 4, 4]);
     expect(y.toArray()).toEqual([
@@ -216,9 +290,14 @@ describe("convTranspose", () => {
       ],
     ]);
     // output size formula with padding and outputPadding
-    expect(convTranspose2d(randn([1, 1, 5, 5]), randn([1, 3, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 }).shape).toEqual([1, 3, 10, 10]);
+    expect(
+      convTranspose2d(randn([1, 1, 5, 5]), randn([1, 3, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 })
+        .shape,
+    ).toEqual([1, 3, 10, 10]);
     expect(convTranspose1d(randn([2, 2, 4]), randn([2, 1, 3])).shape).toEqual([2, 1, 6]);
-    expect(convTranspose3d(randn([1, 2, 2, 2, 2]), randn([2, 1, 2, 2, 2]), null, { stride: 2 }).shape).toEqual([1, 1, 4, 4, 4]);
+    expect(convTranspose3d(randn([1, 2, 2, 2, 2]), randn([2, 1, 2, 2, 2]), null, { stride: 2 }).shape).toEqual([
+      1, 1, 4, 4, 4,
+    ]);
   });
 });
 
@@ -226,27 +305,45 @@ describe("conv gradients (float64 gradcheck)", () => {
   const d = (shape: number[], g: Generator) => randn(shape, { generator: g, dtype: "float64" }).requiresGrad_();
   it("conv2d: input, weight and bias; stride/padding/dilation/groups", () => {
     const g = gen();
-    gradcheck((x, w, b) => conv2d(x!, w!, b!, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 }), [d([2, 4, 5, 6], g), d([4, 2, 3, 2], g), d([4], g)]);
+    gradcheck(
+      (x, w, b) => conv2d(x!, w!, b!, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 }),
+      [d([2, 4, 5, 6], g), d([4, 2, 3, 2], g), d([4], g)],
+    );
     gradcheck((x, w) => conv2d(x!, w!, null, { padding: "same" }), [d([1, 2, 4, 4], g), d([3, 2, 2, 3], g)]);
     gradcheck((x, w) => conv2d(x!, w!), [d([2, 3, 3, 3], g), d([2, 3, 1, 1], g)]); // 1×1 direct path
   });
   it("conv2d with circular, reflect and replicate padding", () => {
     const g = gen();
     for (const mode of ["circular", "reflect", "replicate"] as const) {
-      gradcheck((x, w) => conv2d(x!, w!, null, { padding: 1, paddingMode: mode }), [d([1, 2, 4, 5], g), d([2, 2, 3, 3], g)]);
+      gradcheck(
+        (x, w) => conv2d(x!, w!, null, { padding: 1, paddingMode: mode }),
+        [d([1, 2, 4, 5], g), d([2, 2, 3, 3], g)],
+      );
     }
   });
   it("conv1d and conv3d", () => {
     const g = gen();
-    gradcheck((x, w, b) => conv1d(x!, w!, b!, { stride: 2, padding: 1 }), [d([2, 2, 7], g), d([3, 2, 3], g), d([3], g)]);
-    gradcheck((x, w, b) => conv3d(x!, w!, b!, { padding: [1, 0, 1], stride: [1, 1, 2] }), [d([1, 2, 3, 3, 4], g), d([2, 2, 2, 2, 3], g), d([2], g)]);
+    gradcheck(
+      (x, w, b) => conv1d(x!, w!, b!, { stride: 2, padding: 1 }),
+      [d([2, 2, 7], g), d([3, 2, 3], g), d([3], g)],
+    );
+    gradcheck(
+      (x, w, b) => conv3d(x!, w!, b!, { padding: [1, 0, 1], stride: [1, 1, 2] }),
+      [d([1, 2, 3, 3, 4], g), d([2, 2, 2, 2, 3], g), d([2], g)],
+    );
   });
   it("convTranspose1d/2d/3d", () => {
     const g = gen();
-    gradcheck((x, w, b) => convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [d([2, 4, 3, 3], g), d([4, 1, 3, 3], g), d([2], g)]);
+    gradcheck(
+      (x, w, b) => convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }),
+      [d([2, 4, 3, 3], g), d([4, 1, 3, 3], g), d([2], g)],
+    );
     gradcheck((x, w) => convTranspose2d(x!, w!, null, { dilation: 2 }), [d([1, 2, 3, 2], g), d([2, 2, 2, 2], g)]);
     gradcheck((x, w) => convTranspose1d(x!, w!, null, { stride: 3 }), [d([1, 2, 3], g), d([2, 3, 2], g)]);
-    gradcheck((x, w) => convTranspose3d(x!, w!, null, { stride: [1, 2, 1] }), [d([1, 2, 2, 2, 2], g), d([2, 1, 2, 2, 2], g)]);
+    gradcheck(
+      (x, w) => convTranspose3d(x!, w!, null, { stride: [1, 2, 1] }),
+      [d([1, 2, 2, 2, 2], g), d([2, 1, 2, 2, 2], g)],
+    );
   });
   it("weight-gradient and input-gradient maps are themselves differentiable", () => {
     // the gradient of a conv computed through autograd is a function of (x, w): check its gradient
@@ -301,7 +398,12 @@ describe("large convolutions (several im2col blocks per image)", () => {
   };
   for (const c of [
     { name: "stride 1 (padded-width path)", x: [2, 64, 30, 10], w: [5, 64, 3, 3], opts: { padding: 1 } },
-    { name: "stride 1, dilation 2, groups 2", x: [1, 64, 33, 9], w: [4, 32, 3, 2], opts: { padding: [2, 1], dilation: 2, groups: 2 } },
+    {
+      name: "stride 1, dilation 2, groups 2",
+      x: [1, 64, 33, 9],
+      w: [4, 32, 3, 2],
+      opts: { padding: [2, 1], dilation: 2, groups: 2 },
+    },
     { name: "stride 1, padding beyond the kernel reach", x: [1, 64, 20, 9], w: [3, 64, 2, 2], opts: { padding: 2 } },
     { name: "stride 2 (general path)", x: [2, 64, 40, 12], w: [3, 64, 3, 3], opts: { padding: 1, stride: 2 } },
   ]) {
@@ -311,7 +413,8 @@ describe("large convolutions (several im2col blocks per image)", () => {
       const w = randn(c.w, { generator: g, dtype: "float64" }).requiresGrad_();
       const o = c.opts as { padding: number | number[]; stride?: number; dilation?: number; groups?: number };
       const y = conv2d(x, w, null, o);
-      const two = (v: number | number[] | undefined, d: number) => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
+      const two = (v: number | number[] | undefined, d: number) =>
+        v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v;
       const ref = naiveConv(x, w, null, two(o.stride, 1), two(o.padding, 0), two(o.dilation, 1), o.groups ?? 1);
       expectClose(y, ref.data, ref.shape, 1e-9);
       const v = randn([...y.shape], { generator: g, dtype: "float64" });
@@ -397,7 +500,8 @@ describe("Winograd F(4×4, 3×3) float32 path (WASM SIMD, reference twin under t
           };
           const r32 = run("float32");
           const r64 = run("float64");
-          for (let i = 0; i < 4; i++) expect(relDiff(r32[i]!.double(), r64[i]!), `${JSON.stringify(shape)} output ${i}`).toBeLessThan(1e-4);
+          for (let i = 0; i < 4; i++)
+            expect(relDiff(r32[i]!.double(), r64[i]!), `${JSON.stringify(shape)} output ${i}`).toBeLessThan(1e-4);
         }
       } finally {
         setKernelBackend(prev);

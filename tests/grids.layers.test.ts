@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   AdaptiveAvgPool2d,
-  assertEquivariant,
   AvgPool2d,
+  assertEquivariant,
   BatchNorm2d,
   BatchNorm3d,
   Conv1d,
@@ -39,8 +39,12 @@ describe("Conv layers", () => {
   });
 
   it("constructor errors", () => {
-    expect(() => new Conv2d(3, 4, 3, { groups: 2 })).toThrow(/Conv2d: argument 'inChannels' expected a multiple of groups = 2, got 3/);
-    expect(() => new Conv2d(2, 4, [3])).toThrow(/Conv2d: argument 'kernelSize' expected a positive integer or 2 of them/);
+    expect(() => new Conv2d(3, 4, 3, { groups: 2 })).toThrow(
+      /Conv2d: argument 'inChannels' expected a multiple of groups = 2, got 3/,
+    );
+    expect(() => new Conv2d(2, 4, [3])).toThrow(
+      /Conv2d: argument 'kernelSize' expected a positive integer or 2 of them/,
+    );
   });
 
   it("a circular-padded conv layer stack is translation equivariant (checker)", () => {
@@ -51,13 +55,26 @@ describe("Conv layers", () => {
     );
     const T = new TranslationGroup([8, 8]);
     const act = gridAction(T);
-    const r = assertEquivariant((x: Tensor) => net.forward(x), { group: T, inputAction: act, outputAction: act, inputs: [randn([2, 2, 8, 8], { generator: g })], samples: 6, atol: 1e-4, rtol: 1e-5 });
+    const r = assertEquivariant((x: Tensor) => net.forward(x), {
+      group: T,
+      inputAction: act,
+      outputAction: act,
+      inputs: [randn([2, 2, 8, 8], { generator: g })],
+      samples: 6,
+      atol: 1e-4,
+      rtol: 1e-5,
+    });
     expect(r.maxRelError).toBeLessThan(1e-5);
   });
 
   it("a small CNN learns (loss decreases)", () => {
     const g = new Generator(2);
-    const net = new Sequential(new Conv2d(1, 4, 3, { padding: 1, generator: g }), new MaxPool2d(2), new Conv2d(4, 2, 3, { padding: 1, generator: g }), new AdaptiveAvgPool2d(1));
+    const net = new Sequential(
+      new Conv2d(1, 4, 3, { padding: 1, generator: g }),
+      new MaxPool2d(2),
+      new Conv2d(4, 2, 3, { padding: 1, generator: g }),
+      new AdaptiveAvgPool2d(1),
+    );
     const x = randn([8, 1, 8, 8], { generator: g });
     // target: class 0 if the top half is brighter
     const y: number[] = [];
@@ -70,7 +87,10 @@ describe("Conv layers", () => {
     yt.data.set(y);
     const lossOf = () => {
       const out = net.forward(x).reshape([8, 2]);
-      const z = out.narrow(1, 0, 1).sub(out.narrow(1, 1, 1)).reshape([8]);
+      const z = out
+        .narrow(1, 0, 1)
+        .sub(out.narrow(1, 1, 1))
+        .reshape([8]);
       return z.mul(yt).neg().softplus().mean();
     };
     const l0 = lossOf().item();
@@ -109,7 +129,13 @@ describe("BatchNorm2d / BatchNorm3d", () => {
       expect(bn.runningMean!.data[c]).toBeCloseTo(0.1 * (m0 / 100), 4);
     }
     expect(bn.getBuffer("num_batches_tracked")!.item()).toBe(1);
-    expect(Object.keys(bn.stateDict())).toEqual(["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]);
+    expect(Object.keys(bn.stateDict())).toEqual([
+      "weight",
+      "bias",
+      "running_mean",
+      "running_var",
+      "num_batches_tracked",
+    ]);
     bn.eval();
     const ye = bn.forward(x);
     const rm = bn.runningMean!.data;
@@ -121,7 +147,10 @@ describe("BatchNorm2d / BatchNorm3d", () => {
   it("gradcheck (training mode) and 3-D", () => {
     const g = new Generator(4);
     const bn = new BatchNorm2d(2, { dtype: "float64" });
-    gradcheck((x) => bn.forward(x!).mul(randn([2, 2, 3, 3], { dtype: "float64", generator: new Generator(9) })), [randn([2, 2, 3, 3], { generator: g, dtype: "float64" }).requiresGrad_()]);
+    gradcheck(
+      (x) => bn.forward(x!).mul(randn([2, 2, 3, 3], { dtype: "float64", generator: new Generator(9) })),
+      [randn([2, 2, 3, 3], { generator: g, dtype: "float64" }).requiresGrad_()],
+    );
     const bn3 = new BatchNorm3d(2);
     expect(bn3.forward(randn([2, 2, 3, 3, 3])).shape).toEqual([2, 2, 3, 3, 3]);
   });
@@ -139,13 +168,18 @@ describe("GroupNorm", () => {
     const m = vals.reduce((a, b) => a + b, 0) / vals.length;
     const v = vals.reduce((a, b) => a + (b - m) ** 2, 0) / vals.length;
     expect(y.data[(4 + 2) * 9]).toBeCloseTo((vals[0]! - m) / Math.sqrt(v + 1e-5), 4);
-    expect(() => new GroupNorm(3, 4)).toThrow(/GroupNorm: argument 'numChannels' expected a positive multiple of numGroups = 3, got 4/);
+    expect(() => new GroupNorm(3, 4)).toThrow(
+      /GroupNorm: argument 'numChannels' expected a positive multiple of numGroups = 3, got 4/,
+    );
   });
   it("gradcheck including the affine parameters", () => {
     const g = new Generator(6);
     const gn = new GroupNorm(2, 4, { dtype: "float64" });
     gn.weight!.data.set([1, 2, -1, 0.5]);
-    gradcheck((x) => gn.forward(x!).mul(randn([2, 4, 2, 2], { dtype: "float64", generator: new Generator(8) })), [randn([2, 4, 2, 2], { generator: g, dtype: "float64" }).requiresGrad_()]);
+    gradcheck(
+      (x) => gn.forward(x!).mul(randn([2, 4, 2, 2], { dtype: "float64", generator: new Generator(8) })),
+      [randn([2, 4, 2, 2], { generator: g, dtype: "float64" }).requiresGrad_()],
+    );
   });
 });
 

@@ -20,7 +20,10 @@ import {
 } from "../src/index.js";
 
 /** Values computed by PyTorch (see tests/fixtures/grids_torch_ref.py). */
-const ref = JSON.parse(readFileSync(new URL("./fixtures/grids_torch_ref.json", import.meta.url), "utf8")) as Record<string, unknown[]>;
+const ref = JSON.parse(readFileSync(new URL("./fixtures/grids_torch_ref.json", import.meta.url), "utf8")) as Record<
+  string,
+  unknown[]
+>;
 const x = tensor(Float64Array.from(ref.x as number[]), { shape: [1, 2, 5, 6] });
 
 function expectRef(t: Tensor, key: string, tol = 1e-6) {
@@ -42,7 +45,16 @@ describe("max pooling", () => {
     expect(r2.indices.toFlatArray()).toEqual((ref.mpd as number[][])[2]);
   });
   it("hand-computed 2×2 and the gradient goes to the maximum", () => {
-    const a = tensor([[[[1, 5, 2, 0], [3, 4, 8, 1], [0, 0, 1, 1], [9, 0, 1, 2]]]]).requiresGrad_();
+    const a = tensor([
+      [
+        [
+          [1, 5, 2, 0],
+          [3, 4, 8, 1],
+          [0, 0, 1, 1],
+          [9, 0, 1, 2],
+        ],
+      ],
+    ]).requiresGrad_();
     const y = maxPool2d(a, 2);
     expect(y.toFlatArray()).toEqual([5, 8, 9, 2]);
     y.sum().backward();
@@ -58,10 +70,29 @@ describe("max pooling", () => {
     gradcheck((v) => maxPool3d(v!, 2, { stride: 1 }), [d([1, 1, 3, 3, 3], g)]);
   });
   it("errors", () => {
-    expect(() => maxPool2d(randn([1, 1, 4, 4]), 3, { padding: 2 })).toThrow(/maxPool2d: argument 'padding' expected at most half the kernel size/);
-    expect(() => maxPool2d(randn([1, 1, 2, 2]), 3)).toThrow(/maxPool2d: argument 'kernelSize' expected a window .* got effective size 3 > 2/);
+    expect(() => maxPool2d(randn([1, 1, 4, 4]), 3, { padding: 2 })).toThrow(
+      /maxPool2d: argument 'padding' expected at most half the kernel size/,
+    );
+    expect(() => maxPool2d(randn([1, 1, 2, 2]), 3)).toThrow(
+      /maxPool2d: argument 'kernelSize' expected a window .* got effective size 3 > 2/,
+    );
     expect(() => maxPool2d(randn([4, 4]), 2)).toThrow(/maxPool2d: argument 'input' expected 4-D/);
-    expect(() => maxPool2d(tensor([[[[1, 2], [3, 4]]]], { dtype: "int32" }), 2)).toThrow(/argument 'input' expected dtype float32 or float64, got int32/);
+    expect(() =>
+      maxPool2d(
+        tensor(
+          [
+            [
+              [
+                [1, 2],
+                [3, 4],
+              ],
+            ],
+          ],
+          { dtype: "int32" },
+        ),
+        2,
+      ),
+    ).toThrow(/argument 'input' expected dtype float32 or float64, got int32/);
   });
 });
 
@@ -74,12 +105,17 @@ describe("average pooling", () => {
   it("hand-computed", () => {
     expect(avgPool1d(tensor([[[1, 2, 3, 4, 6]]]), 2).toFlatArray()).toEqual([1.5, 3.5]);
     expect(avgPool1d(tensor([[[2, 4]]]), 2, { stride: 1, padding: 1 }).toFlatArray()).toEqual([1, 3, 2]);
-    expect(avgPool1d(tensor([[[2, 4]]]), 2, { stride: 1, padding: 1, countIncludePad: false }).toFlatArray()).toEqual([2, 3, 4]);
+    expect(avgPool1d(tensor([[[2, 4]]]), 2, { stride: 1, padding: 1, countIncludePad: false }).toFlatArray()).toEqual([
+      2, 3, 4,
+    ]);
     expect(avgPool3d(randn([1, 2, 4, 4, 4]), 2).shape).toEqual([1, 2, 2, 2, 2]);
   });
   it("gradcheck", () => {
     const g = new Generator(4);
-    gradcheck((v) => avgPool2d(v!, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), [d([1, 2, 5, 6], g)]);
+    gradcheck(
+      (v) => avgPool2d(v!, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+      [d([1, 2, 5, 6], g)],
+    );
     gradcheck((v) => avgPool1d(v!, 3, { stride: 2, padding: 1 }), [d([2, 1, 7], g)]);
     gradcheck((v) => avgPool3d(v!, 2, { stride: 1 }), [d([1, 1, 3, 3, 3], g)]);
   });
@@ -105,7 +141,9 @@ describe("adaptive average pooling", () => {
     gradcheck((v) => adaptiveAvgPool3d(v!, [2, 1, 2]), [d([1, 1, 3, 2, 3], g)]);
   });
   it("errors", () => {
-    expect(() => adaptiveAvgPool2d(randn([1, 1, 4, 4]), 0)).toThrow(/adaptiveAvgPool2d: argument 'outputSize' expected a positive integer/);
+    expect(() => adaptiveAvgPool2d(randn([1, 1, 4, 4]), 0)).toThrow(
+      /adaptiveAvgPool2d: argument 'outputSize' expected a positive integer/,
+    );
   });
 });
 
@@ -120,7 +158,9 @@ describe("interpolate", () => {
   });
   it("hand-computed", () => {
     expect(interpolate(tensor([[[1, 2]]]), { scaleFactor: 2 }).toFlatArray()).toEqual([1, 1, 2, 2]);
-    expect(interpolate(tensor([[[0, 4]]]), { size: 3, mode: "linear", alignCorners: true }).toFlatArray()).toEqual([0, 2, 4]);
+    expect(interpolate(tensor([[[0, 4]]]), { size: 3, mode: "linear", alignCorners: true }).toFlatArray()).toEqual([
+      0, 2, 4,
+    ]);
     expect(interpolate(tensor([[[0, 4]]]), { size: 4, mode: "linear" }).toFlatArray()).toEqual([0, 1, 3, 4]);
     expect(interpolate(randn([1, 1, 2, 2, 2]), { scaleFactor: 2, mode: "trilinear" }).shape).toEqual([1, 1, 4, 4, 4]);
   });
@@ -132,8 +172,14 @@ describe("interpolate", () => {
     gradcheck((v) => interpolate(v!, { size: [3, 3, 2], mode: "trilinear" }), [d([1, 1, 2, 2, 3], g)]);
   });
   it("errors", () => {
-    expect(() => interpolate(randn([1, 1, 4]), { size: 3, mode: "bilinear" })).toThrow(/interpolate: argument 'input' expected 4-D input for mode 'bilinear', got shape \[1, 1, 4\]/);
-    expect(() => interpolate(randn([1, 1, 4]), {})).toThrow(/interpolate: argument 'size' expected either 'size' or 'scaleFactor', got neither/);
-    expect(() => interpolate(randn([1, 1, 4]), { size: 3, alignCorners: true })).toThrow(/argument 'alignCorners' expected undefined for nearest modes/);
+    expect(() => interpolate(randn([1, 1, 4]), { size: 3, mode: "bilinear" })).toThrow(
+      /interpolate: argument 'input' expected 4-D input for mode 'bilinear', got shape \[1, 1, 4\]/,
+    );
+    expect(() => interpolate(randn([1, 1, 4]), {})).toThrow(
+      /interpolate: argument 'size' expected either 'size' or 'scaleFactor', got neither/,
+    );
+    expect(() => interpolate(randn([1, 1, 4]), { size: 3, alignCorners: true })).toThrow(
+      /argument 'alignCorners' expected undefined for nearest modes/,
+    );
   });
 });

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeSafetensors, loadSafetensors, readSafetensorsHeader, saveSafetensors } from "../src/io/index.js";
-import { loadFile, loadFileSync, loadFileWithMetadata, saveFile, saveFileSync } from "../src/node/index.js";
 import { MLP } from "../src/nn/index.js";
-import { manualSeed, randn, tensor, type Tensor } from "../src/tensor/index.js";
+import { loadFile, loadFileSync, loadFileWithMetadata, saveFile, saveFileSync } from "../src/node/index.js";
+import { manualSeed, randn, type Tensor, tensor } from "../src/tensor/index.js";
 
 /** Builds a file from a header object and a data section. */
 function build(header: unknown, data: Uint8Array | number = 0, rawHeader?: string): Uint8Array {
@@ -59,7 +59,9 @@ describe("safetensors encode/decode", () => {
     expect(loadSafetensors(shifted.subarray(3))["lin.weight"]!.toFlatArray()).toEqual([1.5, -2, 3, 4.25]);
     expect(loadSafetensors(bytes.slice().buffer)["count"]!.toFlatArray()).toEqual([7, -3]);
     expect(loadSafetensors(saveSafetensors({}))).toEqual({});
-    expect(loadSafetensors(build({ e: { dtype: "F32", shape: [0, 3], data_offsets: [0, 0] } }))["e"]!.shape).toEqual([0, 3]);
+    expect(loadSafetensors(build({ e: { dtype: "F32", shape: [0, 3], data_offsets: [0, 0] } }))["e"]!.shape).toEqual([
+      0, 3,
+    ]);
   });
 
   it("reads files written by other tools: I64, U8, F16, BF16", () => {
@@ -74,12 +76,15 @@ describe("safetensors encode/decode", () => {
     dv.setUint16(22, 0x3fc0, true); // 1.5 in bfloat16
     dv.setUint16(24, 0x7f80, true); // +Inf in bfloat16
     const t = loadSafetensors(
-      build({
-        i: { dtype: "I64", shape: [2], data_offsets: [0, 16] },
-        u: { dtype: "U8", shape: [2], data_offsets: [16, 18] },
-        h: { dtype: "F16", shape: [2], data_offsets: [18, 22] },
-        b: { dtype: "BF16", shape: [2], data_offsets: [22, 26] },
-      }, data),
+      build(
+        {
+          i: { dtype: "I64", shape: [2], data_offsets: [0, 16] },
+          u: { dtype: "U8", shape: [2], data_offsets: [16, 18] },
+          h: { dtype: "F16", shape: [2], data_offsets: [18, 22] },
+          b: { dtype: "BF16", shape: [2], data_offsets: [22, 26] },
+        },
+        data,
+      ),
     );
     expect(t.i!.dtype).toBe("int32");
     expect(t.i!.toFlatArray()).toEqual([5, -9]);
@@ -95,7 +100,9 @@ describe("safetensors encode/decode", () => {
 
   it("refuses bad names and metadata when saving", () => {
     expect(() => saveSafetensors({ __metadata__: tensor([1]) })).toThrow(/saveSafetensors: tensor name '__metadata__'/);
-    expect(() => saveSafetensors({ a: tensor([1]) }, { x: 3 as unknown as string })).toThrow(/metadata 'x' expected a string/);
+    expect(() => saveSafetensors({ a: tensor([1]) }, { x: 3 as unknown as string })).toThrow(
+      /metadata 'x' expected a string/,
+    );
   });
 });
 
@@ -115,18 +122,30 @@ describe("safetensors header validation", () => {
     expect(() => loadSafetensors(build(null, 0, '{"a": '))).toThrow(/header is not valid JSON/);
     expect(() => loadSafetensors(build(null, 0, "[1, 2]"))).toThrow(/header must be a JSON object starting with '\{'/);
     expect(() => loadSafetensors(build({ a: 3 }))).toThrow(/tensor 'a': entry must be an object/);
-    expect(() => loadSafetensors(build({ __metadata__: { v: 1 } }))).toThrow(/'__metadata__' entry 'v' must be a string/);
+    expect(() => loadSafetensors(build({ __metadata__: { v: 1 } }))).toThrow(
+      /'__metadata__' entry 'v' must be a string/,
+    );
   });
 
   it("bad dtype, shape and offsets fields", () => {
-    expect(() => loadSafetensors(build({ a: { dtype: "Q8", shape: [1], data_offsets: [0, 1] } }, 1))).toThrow(/tensor 'a': dtype expected one of .*got "Q8"/);
-    expect(() => loadSafetensors(build({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, 4))).toThrow(/tensor 'a': shape expected/);
-    expect(() => loadSafetensors(build({ a: { dtype: "F32", shape: [1], data_offsets: [0] } }, 4))).toThrow(/tensor 'a': data_offsets expected \[begin, end\]/);
-    expect(() => loadSafetensors(build({ a: { dtype: "F32", shape: [1], data_offsets: [4, 0] } }, 4))).toThrow(/data_offsets \[4, 0\] end before begin/);
+    expect(() => loadSafetensors(build({ a: { dtype: "Q8", shape: [1], data_offsets: [0, 1] } }, 1))).toThrow(
+      /tensor 'a': dtype expected one of .*got "Q8"/,
+    );
+    expect(() => loadSafetensors(build({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, 4))).toThrow(
+      /tensor 'a': shape expected/,
+    );
+    expect(() => loadSafetensors(build({ a: { dtype: "F32", shape: [1], data_offsets: [0] } }, 4))).toThrow(
+      /tensor 'a': data_offsets expected \[begin, end\]/,
+    );
+    expect(() => loadSafetensors(build({ a: { dtype: "F32", shape: [1], data_offsets: [4, 0] } }, 4))).toThrow(
+      /data_offsets \[4, 0\] end before begin/,
+    );
   });
 
   it("out-of-range offsets and sizes that do not match shape × dtype", () => {
-    expect(() => loadSafetensors(build(ok, 4))).toThrow(/tensor 'a': data_offsets \[0, 8\] out of range of the data section \(4 bytes\)/);
+    expect(() => loadSafetensors(build(ok, 4))).toThrow(
+      /tensor 'a': data_offsets \[0, 8\] out of range of the data section \(4 bytes\)/,
+    );
     expect(() => loadSafetensors(build({ a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, 8))).toThrow(
       /tensor 'a': data_offsets \[0, 8\] hold 8 bytes, but shape \[3\] of F32 needs 12/,
     );
@@ -137,9 +156,15 @@ describe("safetensors header validation", () => {
       a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
       b: { dtype: "F32", shape: [1], data_offsets: [b0, b1] },
     });
-    expect(() => loadSafetensors(build(two(4, 8), 8))).toThrow(/tensor 'b': data_offsets \[4, 8\] overlap tensor 'a' \[0, 8\]/);
-    expect(() => loadSafetensors(build(two(12, 16), 16))).toThrow(/tensor 'b': data_offsets \[12, 16\] leave a hole: bytes \[8, 12\)/);
-    expect(() => loadSafetensors(build(ok, 10))).toThrow(/data section has 10 bytes but the tensors cover only \[0, 8\)/);
+    expect(() => loadSafetensors(build(two(4, 8), 8))).toThrow(
+      /tensor 'b': data_offsets \[4, 8\] overlap tensor 'a' \[0, 8\]/,
+    );
+    expect(() => loadSafetensors(build(two(12, 16), 16))).toThrow(
+      /tensor 'b': data_offsets \[12, 16\] leave a hole: bytes \[8, 12\)/,
+    );
+    expect(() => loadSafetensors(build(ok, 10))).toThrow(
+      /data section has 10 bytes but the tensors cover only \[0, 8\)/,
+    );
     const badBool = build({ f: { dtype: "BOOL", shape: [1], data_offsets: [0, 1] } }, new Uint8Array([7]));
     expect(() => loadSafetensors(badBool)).toThrow(/tensor 'f': BOOL element 0 has byte value 7/);
   });

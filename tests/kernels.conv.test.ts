@@ -6,7 +6,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { conv2d, Generator, randn } from "../src/index.js";
-import { convStride1, convStride1WeightGrad, getKernelBackend, setKernelBackend, type Stride1Geometry } from "../src/kernels/index.js";
+import {
+  convStride1,
+  convStride1WeightGrad,
+  getKernelBackend,
+  type Stride1Geometry,
+  setKernelBackend,
+} from "../src/kernels/index.js";
 import { convStride1Ref, convStride1WeightGradRef } from "../src/kernels/ref/conv.js";
 
 const gen = new Generator(5151);
@@ -17,7 +23,20 @@ function randArray(n: number): Float32Array {
   return a;
 }
 
-function geometry(N: number, G: number, Cg: number, Og: number, H: number, W: number, kh: number, kw: number, dh: number, dw: number, ph: number, pw: number): Stride1Geometry {
+function geometry(
+  N: number,
+  G: number,
+  Cg: number,
+  Og: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  dh: number,
+  dw: number,
+  ph: number,
+  pw: number,
+): Stride1Geometry {
   return { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh: H + 2 * ph - dh * (kh - 1), ow: W + 2 * pw - dw * (kw - 1) };
 }
 
@@ -78,7 +97,14 @@ describe("stride-1 conv2d without im2col", () => {
       const g = cases[0]!;
       const y = new Float32Array(g.N * g.Og * g.oh * g.ow);
       expect(convStride1(randArray(g.N * g.Cg * g.H * g.W), randArray(g.Og * g.Cg * 25), null, y, g)).toBe(false);
-      expect(convStride1WeightGrad(randArray(g.N * g.Cg * g.H * g.W), randArray(y.length), new Float32Array(g.Og * g.Cg * 25), g)).toBe(false);
+      expect(
+        convStride1WeightGrad(
+          randArray(g.N * g.Cg * g.H * g.W),
+          randArray(y.length),
+          new Float32Array(g.Og * g.Cg * 25),
+          g,
+        ),
+      ).toBe(false);
     } finally {
       setKernelBackend(prev);
     }
@@ -106,7 +132,12 @@ describe("stride-1 conv2d without im2col", () => {
       b.grad = null;
       const y = conv2d(x, w, b, { padding: 2 });
       y.backward(gy);
-      return [y.data as Float32Array, x.grad!.data as Float32Array, w.grad!.data as Float32Array, b.grad!.data as Float32Array];
+      return [
+        y.data as Float32Array,
+        x.grad!.data as Float32Array,
+        w.grad!.data as Float32Array,
+        b.grad!.data as Float32Array,
+      ];
     };
     const fast = run();
     const prev = getKernelBackend();
@@ -119,7 +150,8 @@ describe("stride-1 conv2d without im2col", () => {
     }
     for (let k = 0; k < fast.length; k++) {
       let m = 0;
-      for (let i = 0; i < fast[k]!.length; i++) m = Math.max(m, Math.abs(fast[k]![i]! - slow[k]![i]!) / (1 + Math.abs(slow[k]![i]!)));
+      for (let i = 0; i < fast[k]!.length; i++)
+        m = Math.max(m, Math.abs(fast[k]![i]! - slow[k]![i]!) / (1 + Math.abs(slow[k]![i]!)));
       expect(m).toBeLessThan(1e-4);
     }
   });

@@ -6,12 +6,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   activeKernelBackend,
+  type BinaryOpName,
   binary,
   gatherRows,
   gemm,
   getKernelBackend,
   kernelsReady,
   lastKernelBackend,
+  type ReduceOpName,
   reduceAxis,
   scatterAddRows,
   scatterMaxRows,
@@ -20,15 +22,20 @@ import {
   softmaxRows,
   spmmCsr,
   spmmCsrT,
+  type UnaryOpName,
   unary,
   wasmFeatures,
-  type BinaryOpName,
-  type ReduceOpName,
-  type UnaryOpName,
 } from "../src/kernels/index.js";
 import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryFns, unaryRef } from "../src/kernels/ref/elementwise.js";
 import { gemmRef } from "../src/kernels/ref/linalg.js";
-import { gatherRowsRef, scatterAddRowsRef, scatterMaxRowsRef, segmentSumCsrRef, spmmCsrRef, spmmCsrTRef } from "../src/kernels/ref/sparse.js";
+import {
+  gatherRowsRef,
+  scatterAddRowsRef,
+  scatterMaxRowsRef,
+  segmentSumCsrRef,
+  spmmCsrRef,
+  spmmCsrTRef,
+} from "../src/kernels/ref/sparse.js";
 import { CHUNK } from "../src/kernels/wasm/kernels.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { Generator } from "../src/tensor/rng.js";
@@ -48,7 +55,14 @@ function randIndex(n: number, high: number): Int32Array {
 }
 
 /** Max over i of |got − want| / (atol + rtol·scale_i), which must stay ≤ 1. */
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, scale?: ArrayLike<number>, what = ""): void {
+function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  scale?: ArrayLike<number>,
+  what = "",
+): void {
   expect(got.length, `${what} length`).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;
@@ -64,7 +78,11 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: numb
 }
 
 /** A random CSR matrix rows×cols with about `density`·cols entries per row (sorted columns). */
-function randCsr(rows: number, cols: number, density: number): { indptr: Int32Array; indices: Int32Array; values: Float32Array } {
+function randCsr(
+  rows: number,
+  cols: number,
+  density: number,
+): { indptr: Int32Array; indices: Int32Array; values: Float32Array } {
   const indptr = new Int32Array(rows + 1);
   const idx: number[] = [];
   for (let r = 0; r < rows; r++) {
@@ -89,7 +107,12 @@ afterAll(() => {
 describe("gemm (wasm vs ref)", () => {
   const sizes = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64, 65];
   const cases: [number, number, number][] = [];
-  for (let t = 0; t < 36; t++) cases.push([sizes[gen.randint(0, sizes.length)]!, sizes[gen.randint(0, sizes.length)]!, sizes[gen.randint(0, sizes.length)]!]);
+  for (let t = 0; t < 36; t++)
+    cases.push([
+      sizes[gen.randint(0, sizes.length)]!,
+      sizes[gen.randint(0, sizes.length)]!,
+      sizes[gen.randint(0, sizes.length)]!,
+    ]);
   // k blocks (KC = 256), several A row panels, B packing of wide N, transA k panels
   cases.push([1, 1, 1], [4, 8, 257], [300, 20, 600], [70, 40, 300], [1100, 9, 300], [5, 1, 1000], [129, 70, 3]);
   for (const [M, N, K] of cases) {
@@ -250,7 +273,8 @@ describe("binary (wasm vs ref)", () => {
     return s;
   };
   /** Strides of `shape` broadcast to `out` (0 where shape has 1 and out does not). */
-  const bcast = (shape: number[], out: number[]): number[] => stridesOf(shape).map((s, i) => (shape[i] === 1 && out[i] !== 1 ? 0 : s));
+  const bcast = (shape: number[], out: number[]): number[] =>
+    stridesOf(shape).map((s, i) => (shape[i] === 1 && out[i] !== 1 ? 0 : s));
   const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
   const cases: { out: number[]; a: number[]; b: number[]; path: "wasm" | "ref" }[] = [
     { out: [0], a: [0], b: [0], path: "wasm" },
@@ -323,7 +347,33 @@ describe("unary (wasm vs ref)", () => {
     ["softplus", 1],
     ["softplus", 2.5],
   ];
-  const specials = [0, -0, 1, -1, Infinity, -Infinity, Number.NaN, 1e-40, -1e-40, 1e-30, 3e38, -3e38, 88.5, 89, -87.5, -103, -110, 0.549, 0.551, 0.35, -0.35, 20, -20, 1e-7, -1e-7];
+  const specials = [
+    0,
+    -0,
+    1,
+    -1,
+    Infinity,
+    -Infinity,
+    Number.NaN,
+    1e-40,
+    -1e-40,
+    1e-30,
+    3e38,
+    -3e38,
+    88.5,
+    89,
+    -87.5,
+    -103,
+    -110,
+    0.549,
+    0.551,
+    0.35,
+    -0.35,
+    20,
+    -20,
+    1e-7,
+    -1e-7,
+  ];
   function inputs(n: number): Float32Array {
     const a = new Float32Array(n + specials.length);
     for (let i = 0; i < n; i++) {
@@ -540,11 +590,27 @@ describe("reference kernels against a naive oracle", () => {
   it("binaryRef matches a per-element evaluation on general broadcasts", () => {
     const ops: BinaryOpName[] = ["add", "sub", "mul", "div", "max", "min", "pow"];
     const shapes: [number[], number[], number[]][] = [
-      [[3, 4, 5], [3, 1, 5], [1, 4, 5]],
-      [[2, 3, 4, 5], [2, 1, 4, 1], [1, 3, 1, 5]],
-      [[6, 1], [6, 1], [1, 1]],
+      [
+        [3, 4, 5],
+        [3, 1, 5],
+        [1, 4, 5],
+      ],
+      [
+        [2, 3, 4, 5],
+        [2, 1, 4, 1],
+        [1, 3, 1, 5],
+      ],
+      [
+        [6, 1],
+        [6, 1],
+        [1, 1],
+      ],
       [[], [], []],
-      [[4, 0, 3], [4, 0, 3], [1, 1, 3]],
+      [
+        [4, 0, 3],
+        [4, 0, 3],
+        [1, 1, 3],
+      ],
     ];
     const strides = (shape: number[], out: number[]): number[] => {
       const s = new Array<number>(shape.length);
@@ -576,7 +642,15 @@ describe("reference kernels against a naive oracle", () => {
           }
           const x = a[ia]!;
           const y = b[ib]!;
-          const want = { add: x + y, sub: x - y, mul: x * y, div: x / y, max: Math.max(x, y), min: Math.min(x, y), pow: x ** y }[op];
+          const want = {
+            add: x + y,
+            sub: x - y,
+            mul: x * y,
+            div: x / y,
+            max: Math.max(x, y),
+            min: Math.min(x, y),
+            pow: x ** y,
+          }[op];
           expect(got[i]).toBe(want);
         }
       }
@@ -588,7 +662,8 @@ describe("reference kernels against a naive oracle", () => {
     for (const op of ["neg", "abs", "relu", "leakyRelu", "exp", "log", "sqrt"] as const) {
       const got = new Float64Array(x.length);
       unaryRef(op, x, got, 0.1);
-      for (let i = 0; i < x.length; i++) expect(Object.is(got[i], unaryFns[op](x[i]!, 0.1)) || got[i] === unaryFns[op](x[i]!, 0.1)).toBe(true);
+      for (let i = 0; i < x.length; i++)
+        expect(Object.is(got[i], unaryFns[op](x[i]!, 0.1)) || got[i] === unaryFns[op](x[i]!, 0.1)).toBe(true);
     }
   });
 });

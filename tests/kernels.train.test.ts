@@ -4,14 +4,43 @@
  * multiples of 4.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adamStep, batchNormGrad, batchNormGradNCL, bernoulliMask, channelAffine, channelAffineNCL, channelStats, channelStatsNCL, getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend, spmmCsrWide, transpose2d } from "../src/kernels/index.js";
-import { dropoutMask, sparseLinear, sparseLinearGrad } from "../src/kernels/index.js";
-import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "../src/kernels/ref/train.js";
-import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
-import { Tensor } from "../src/tensor/tensor.js";
+import {
+  adamStep,
+  batchNormGrad,
+  batchNormGradNCL,
+  bernoulliMask,
+  channelAffine,
+  channelAffineNCL,
+  channelStats,
+  channelStatsNCL,
+  dropoutMask,
+  getKernelBackend,
+  kernelsReady,
+  lastKernelBackend,
+  setKernelBackend,
+  sparseLinear,
+  sparseLinearGrad,
+  spmmCsrWide,
+  transpose2d,
+} from "../src/kernels/index.js";
 import { spmmCsrRef } from "../src/kernels/ref/sparse.js";
-import { adamRef, bernoulliMaskRef, bnGradRef, channelAffineNclRef, channelAffineRef, channelGradNclRef, channelStatsNclRef, channelStatsRef, transpose2dRef } from "../src/kernels/ref/train.js";
+import {
+  adamRef,
+  bernoulliMaskRef,
+  bnGradRef,
+  channelAffineNclRef,
+  channelAffineRef,
+  channelGradNclRef,
+  channelStatsNclRef,
+  channelStatsRef,
+  dropoutMaskRef,
+  sparseLinearGradRef,
+  sparseLinearRef,
+  transpose2dRef,
+} from "../src/kernels/ref/train.js";
+import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
 import { Generator } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
 
 const gen = new Generator(99);
 
@@ -230,10 +259,14 @@ describe("sparse-input linear kernels: WASM = reference", () => {
           expect(maxRelDiff(dW1, dW2)).toBeLessThan(1e-5);
           expect(maxRelDiff(db1, db2)).toBeLessThan(1e-5);
           const dWonly = new Float32Array(F * inF);
-          expect(sparseLinearGrad(a.indptr, a.indices, v, rows, G, F, inF, () => a.transposed, dWonly, null)).toBe(true);
+          expect(sparseLinearGrad(a.indptr, a.indices, v, rows, G, F, inF, () => a.transposed, dWonly, null)).toBe(
+            true,
+          );
           expect(Array.from(dWonly)).toEqual(Array.from(dW1));
           const dbOnly = new Float32Array(F);
-          expect(sparseLinearGrad(a.indptr, a.indices, v, rows, G, F, inF, () => a.transposed, null, dbOnly)).toBe(true);
+          expect(sparseLinearGrad(a.indptr, a.indices, v, rows, G, F, inF, () => a.transposed, null, dbOnly)).toBe(
+            true,
+          );
           expect(Array.from(dbOnly)).toEqual(Array.from(db1));
         }
       }
@@ -262,10 +295,37 @@ describe("sparse-input linear kernels: WASM = reference", () => {
 
   it("declines shapes it does not cover (F not a multiple of 16, float64)", () => {
     const a = randomCsr(10, 7, 3);
-    expect(sparseLinear(a.indptr, a.indices, a.values, 10, rand(20 * 7), 20, 7, null, new Float32Array(200))).toBe(false);
+    expect(sparseLinear(a.indptr, a.indices, a.values, 10, rand(20 * 7), 20, 7, null, new Float32Array(200))).toBe(
+      false,
+    );
     expect(sparseLinear(a.indptr, a.indices, a.values, 10, rand(8 * 7), 8, 7, null, new Float32Array(80))).toBe(false);
-    expect(sparseLinear(a.indptr, a.indices, Float64Array.from(a.values), 10, new Float64Array(32 * 7), 32, 7, null, new Float64Array(320))).toBe(false);
-    expect(sparseLinearGrad(a.indptr, a.indices, a.values, 10, rand(200), 20, 7, () => a.transposed, new Float32Array(140), null)).toBe(false);
+    expect(
+      sparseLinear(
+        a.indptr,
+        a.indices,
+        Float64Array.from(a.values),
+        10,
+        new Float64Array(32 * 7),
+        32,
+        7,
+        null,
+        new Float64Array(320),
+      ),
+    ).toBe(false);
+    expect(
+      sparseLinearGrad(
+        a.indptr,
+        a.indices,
+        a.values,
+        10,
+        rand(200),
+        20,
+        7,
+        () => a.transposed,
+        new Float32Array(140),
+        null,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -276,7 +336,12 @@ describe("dropout mask kernel", () => {
         for (const relu of [false, true]) {
           const d = rand(n);
           const seedGen = new Generator(n + 17);
-          const seed = [seedGen.nextUint32() | 0, seedGen.nextUint32() | 0, seedGen.nextUint32() | 0, seedGen.nextUint32() | 0];
+          const seed = [
+            seedGen.nextUint32() | 0,
+            seedGen.nextUint32() | 0,
+            seedGen.nextUint32() | 0,
+            seedGen.nextUint32() | 0,
+          ];
           const m1 = new Float32Array(n);
           const o1 = new Float32Array(n);
           dropoutMask(d, m1, o1, n, seed, p, relu);
@@ -290,7 +355,9 @@ describe("dropout mask kernel", () => {
           dropoutMask(d, null, o3, n, seed, p, relu);
           expect(Array.from(o3)).toEqual(Array.from(o1));
           const x = new Tensor(d, [n], "float32");
-          const y = relu ? reluDropout(x, p, true, new Generator(n + 17)) : fastDropout(x, p, true, new Generator(n + 17));
+          const y = relu
+            ? reluDropout(x, p, true, new Generator(n + 17))
+            : fastDropout(x, p, true, new Generator(n + 17));
           expect(Array.from(y.data)).toEqual(Array.from(o1));
         }
       }
@@ -298,7 +365,12 @@ describe("dropout mask kernel", () => {
     const d64 = Float64Array.from(rand(9));
     const o64 = new Float64Array(9);
     dropoutMask(d64, null, o64, 9, [1, 2, 3, 4], 0.5, false);
-    const y64 = fastDropout(new Tensor(d64, [9], "float64"), 0.5, true, { nextUint32: (() => { let i = 0; return () => [1, 2, 3, 4][i++]!; })() } as unknown as Generator);
+    const y64 = fastDropout(new Tensor(d64, [9], "float64"), 0.5, true, {
+      nextUint32: (() => {
+        let i = 0;
+        return () => [1, 2, 3, 4][i++]!;
+      })(),
+    } as unknown as Generator);
     expect(Array.from(o64)).toEqual(Array.from(y64.data));
   });
 });

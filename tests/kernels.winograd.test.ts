@@ -4,11 +4,22 @@
  * channel counts that are not multiples of 4).
  */
 import { describe, expect, it } from "vitest";
-import { getKernelBackend, setKernelBackend, winogradBackward3x3, winogradConv3x3, winogradWeightGrad3x3 } from "../src/kernels/index.js";
-import { pad4, winogradConv3x3Ref, winogradKernelTransform, winogradWeightGrad3x3Ref } from "../src/kernels/ref/winograd.js";
-import { Generator } from "../src/tensor/rng.js";
+import {
+  getKernelBackend,
+  setKernelBackend,
+  winogradBackward3x3,
+  winogradConv3x3,
+  winogradWeightGrad3x3,
+} from "../src/kernels/index.js";
+import {
+  pad4,
+  winogradConv3x3Ref,
+  winogradKernelTransform,
+  winogradWeightGrad3x3Ref,
+} from "../src/kernels/ref/winograd.js";
 import { setWinogradTileBlock, WINOGRAD_TILE_BLOCK } from "../src/kernels/wasm/kernels.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
+import { Generator } from "../src/tensor/rng.js";
 
 const WINOGRAD_TILE_BLOCK_DEFAULT = WINOGRAD_TILE_BLOCK;
 
@@ -34,7 +45,14 @@ interface Case {
 }
 
 /** Direct convolution in float64 (3×3, stride 1, zero padding). */
-function naiveConv(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, k: Case, oh: number, ow: number): Float64Array {
+function naiveConv(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  k: Case,
+  oh: number,
+  ow: number,
+): Float64Array {
   const { N, G, Cg, Og, H, W, ph, pw } = k;
   const y = new Float64Array(N * G * Og * oh * ow);
   for (let n = 0; n < N; n++)
@@ -155,10 +173,32 @@ describe("winograd F(4×4, 3×3)", () => {
           const b = k.Cg % 2 === 0 ? randArray(k.G * k.Og) : null;
           const want = naiveConv(x, w, b, k, oh, ow);
           const got = new Float32Array(want.length).fill(Number.NaN);
-          winogradConv3x3(x, w, b, got, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
+          winogradConv3x3(x, w, b, got, {
+            N: k.N,
+            G: k.G,
+            Cg: k.Cg,
+            Og: k.Og,
+            H: k.H,
+            W: k.W,
+            oh,
+            ow,
+            ph: k.ph,
+            pw: k.pw,
+          });
           expect(relErr(got, want), JSON.stringify(k)).toBeLessThan(1e-5);
           const ref = new Float32Array(want.length);
-          winogradConv3x3Ref(x, w, b, ref, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
+          winogradConv3x3Ref(x, w, b, ref, {
+            N: k.N,
+            G: k.G,
+            Cg: k.Cg,
+            Og: k.Og,
+            H: k.H,
+            W: k.W,
+            oh,
+            ow,
+            ph: k.ph,
+            pw: k.pw,
+          });
           expect(relErr(got, ref), JSON.stringify(k)).toBeLessThan(1e-5);
         }
       } finally {
@@ -177,10 +217,32 @@ describe("winograd F(4×4, 3×3)", () => {
           const gy = randArray(k.N * k.G * k.Og * oh * ow);
           const want = naiveWeightGrad(x, gy, k, oh, ow);
           const got = new Float32Array(want.length).fill(Number.NaN);
-          winogradWeightGrad3x3(x, gy, got, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
+          winogradWeightGrad3x3(x, gy, got, {
+            N: k.N,
+            G: k.G,
+            Cg: k.Cg,
+            Og: k.Og,
+            H: k.H,
+            W: k.W,
+            oh,
+            ow,
+            ph: k.ph,
+            pw: k.pw,
+          });
           expect(relErr(got, want), JSON.stringify(k)).toBeLessThan(1e-5);
           const ref = new Float32Array(want.length);
-          winogradWeightGrad3x3Ref(x, gy, ref, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
+          winogradWeightGrad3x3Ref(x, gy, ref, {
+            N: k.N,
+            G: k.G,
+            Cg: k.Cg,
+            Og: k.Og,
+            H: k.H,
+            W: k.W,
+            oh,
+            ow,
+            ph: k.ph,
+            pw: k.pw,
+          });
           expect(relErr(got, ref), JSON.stringify(k)).toBeLessThan(1e-5);
         }
       } finally {
@@ -200,13 +262,31 @@ describe("winograd F(4×4, 3×3)", () => {
           const x = randArray(k.N * k.G * k.Cg * k.H * k.W);
           const gy = randArray(k.N * C * P);
           const alone = new Float32Array(k.G * k.Og * k.Cg * 9);
-          winogradWeightGrad3x3(x, gy, alone, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
+          winogradWeightGrad3x3(x, gy, alone, {
+            N: k.N,
+            G: k.G,
+            Cg: k.Cg,
+            Og: k.Og,
+            H: k.H,
+            W: k.W,
+            oh,
+            ow,
+            ph: k.ph,
+            pw: k.pw,
+          });
           const gw = new Float32Array(alone.length).fill(Number.NaN);
           const gb = new Float32Array(C).fill(Number.NaN);
-          winogradWeightGrad3x3(x, gy, gw, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw }, gb);
+          winogradWeightGrad3x3(
+            x,
+            gy,
+            gw,
+            { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw },
+            gb,
+          );
           expect(Array.from(gw), JSON.stringify(k)).toEqual(Array.from(alone));
           const want = new Float64Array(C);
-          for (let n = 0; n < k.N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < P; i++) want[c]! += gy[(n * C + c) * P + i]!;
+          for (let n = 0; n < k.N; n++)
+            for (let c = 0; c < C; c++) for (let i = 0; i < P; i++) want[c]! += gy[(n * C + c) * P + i]!;
           // absolute error against the scale of the summed terms (sums of ±1 values can cancel)
           let err = 0;
           for (let c = 0; c < C; c++) err = Math.max(err, Math.abs(gb[c]! - want[c]!));
@@ -234,14 +314,26 @@ describe("winograd F(4×4, 3×3)", () => {
         const wantX = naiveInputGrad(gy, w, k, oh, ow);
         const wantW = naiveWeightGrad(x, gy, k, oh, ow);
         const wantB = new Float64Array(C);
-        for (let n = 0; n < k.N; n++) for (let c = 0; c < C; c++) for (let t = 0; t < P; t++) wantB[c]! += gy[(n * C + c) * P + t]!;
+        for (let n = 0; n < k.N; n++)
+          for (let c = 0; c < C; c++) for (let t = 0; t < P; t++) wantB[c]! += gy[(n * C + c) * P + t]!;
         // all three, then rotating subsets
         const which = i === 0 ? 7 : 1 + (i % 7);
         i++;
         const gx = which & 1 ? new Float32Array(wantX.length).fill(Number.NaN) : null;
         const gw = which & 2 ? new Float32Array(wantW.length).fill(Number.NaN) : null;
         const gb = which & 4 ? new Float32Array(C).fill(Number.NaN) : null;
-        const ran = winogradBackward3x3(x, w, gy, gx, gw, gb, { N: k.N, G: k.G, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh, ow, ph: k.ph, pw: k.pw });
+        const ran = winogradBackward3x3(x, w, gy, gx, gw, gb, {
+          N: k.N,
+          G: k.G,
+          Cg: k.Cg,
+          Og: k.Og,
+          H: k.H,
+          W: k.W,
+          oh,
+          ow,
+          ph: k.ph,
+          pw: k.pw,
+        });
         expect(ran).toBe(true);
         if (gx !== null) expect(relErr(gx, wantX), `gx ${JSON.stringify(k)}`).toBeLessThan(1e-5);
         if (gw !== null) expect(relErr(gw, wantW), `gw ${JSON.stringify(k)}`).toBeLessThan(1e-5);
@@ -268,7 +360,20 @@ describe("winograd F(4×4, 3×3)", () => {
       const gy = randArray(k.N * k.Og * k.H * k.W);
       const gx = new Float32Array(x.length).fill(Number.NaN);
       const gw = new Float32Array(w.length).fill(Number.NaN);
-      expect(winogradBackward3x3(x, w, gy, gx, gw, null, { N: k.N, G: 1, Cg: k.Cg, Og: k.Og, H: k.H, W: k.W, oh: k.H, ow: k.W, ph: 1, pw: 1 })).toBe(true);
+      expect(
+        winogradBackward3x3(x, w, gy, gx, gw, null, {
+          N: k.N,
+          G: 1,
+          Cg: k.Cg,
+          Og: k.Og,
+          H: k.H,
+          W: k.W,
+          oh: k.H,
+          ow: k.W,
+          ph: 1,
+          pw: 1,
+        }),
+      ).toBe(true);
       expect(relErr(gx, naiveInputGrad(gy, w, k, k.H, k.W))).toBeLessThan(1e-5);
       expect(relErr(gw, naiveWeightGrad(x, gy, k, k.H, k.W))).toBeLessThan(1e-5);
     } finally {
@@ -284,7 +389,20 @@ describe("winograd F(4×4, 3×3)", () => {
       const x = randArray(8 * 25);
       const w = randArray(8 * 8 * 9);
       const gy = randArray(8 * 25);
-      expect(winogradBackward3x3(x, w, gy, new Float32Array(200), null, null, { N: 1, G: 1, Cg: 8, Og: 8, H: 5, W: 5, oh: 5, ow: 5, ph: 1, pw: 1 })).toBe(false);
+      expect(
+        winogradBackward3x3(x, w, gy, new Float32Array(200), null, null, {
+          N: 1,
+          G: 1,
+          Cg: 8,
+          Og: 8,
+          H: 5,
+          W: 5,
+          oh: 5,
+          ow: 5,
+          ph: 1,
+          pw: 1,
+        }),
+      ).toBe(false);
     } finally {
       setKernelBackend(prev);
     }

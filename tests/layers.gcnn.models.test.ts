@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { GCNN, gcnnAction, gridModelChecks, pointElements, sampleImages, Z2CNN } from "../src/layers/groups/gcnn/index.js";
+import { Cn, checkEquivariance, Generator, p4, p4m, type Tensor } from "../src/index.js";
+import {
+  GCNN,
+  gcnnAction,
+  gridModelChecks,
+  pointElements,
+  sampleImages,
+  Z2CNN,
+} from "../src/layers/groups/gcnn/index.js";
 import { E2CNN, planarGridAction } from "../src/layers/groups/steerable/index.js";
-import { checkEquivariance, Cn, Generator, p4, p4m, type Tensor } from "../src/index.js";
 
 describe("rotated-MNIST models", () => {
   it("P4CNN and P4MCNN logits are invariant to 90° rotations (and flips) at round-off", () => {
@@ -9,8 +16,17 @@ describe("rotated-MNIST models", () => {
     for (const G of [p4(), p4m()]) {
       const model = new GCNN({ group: G, dtype: "float64", generator: new Generator(1), hidden: 6 });
       model.eval();
-      const r = checkEquivariance((t: Tensor) => model.forward(t), { group: G, inputAction: gcnnAction(G), inputs: [x], elements: pointElements(G), atol: 0, rtol: 1e-12 });
-      console.log(`${G.name}CNN (${model.numParameters()} parameters): max rel error ${r.maxRelError.toExponential(2)} over ${r.samples.length} elements`);
+      const r = checkEquivariance((t: Tensor) => model.forward(t), {
+        group: G,
+        inputAction: gcnnAction(G),
+        inputs: [x],
+        elements: pointElements(G),
+        atol: 0,
+        rtol: 1e-12,
+      });
+      console.log(
+        `${G.name}CNN (${model.numParameters()} parameters): max rel error ${r.maxRelError.toExponential(2)} over ${r.samples.length} elements`,
+      );
       expect(r.samples.length).toBe(G.name === "p4" ? 4 : 8);
       expect(r.maxRelError).toBeLessThan(1e-13);
       expect(model.forward(x).shape).toEqual([1, 10]);
@@ -21,16 +37,27 @@ describe("rotated-MNIST models", () => {
     const x = sampleImages({ count: 2, dtype: "float64", seed: 4 });
     const cnn = new Z2CNN({ dtype: "float64", generator: new Generator(2) });
     cnn.eval();
-    const rc = checkEquivariance((t: Tensor) => cnn.forward(t), { group: p4(), inputAction: gcnnAction(p4()), inputs: [x], elements: pointElements(p4()) });
+    const rc = checkEquivariance((t: Tensor) => cnn.forward(t), {
+      group: p4(),
+      inputAction: gcnnAction(p4()),
+      inputs: [x],
+      elements: pointElements(p4()),
+    });
     expect(rc.maxRelError).toBeGreaterThan(1e-4);
     const e2 = new E2CNN({ dtype: "float64", generator: new Generator(3), hidden: 4 });
     e2.eval();
     const G = Cn(8);
-    const r = checkEquivariance((t: Tensor) => e2.forward(t), { group: G, inputAction: planarGridAction(G), inputs: [x] });
+    const r = checkEquivariance((t: Tensor) => e2.forward(t), {
+      group: G,
+      inputAction: planarGridAction(G),
+      inputs: [x],
+    });
     const quarter = r.samples.filter((s) => ["r^0", "r^2", "r^4", "r^6"].includes(s.element));
     const odd = r.samples.filter((s) => !quarter.includes(s));
     const e45 = Math.max(...odd.map((s) => s.relError));
-    console.log(`CNN under 90° rotations: ${rc.maxRelError.toExponential(2)}; E2CNN (C8) 90°: ${Math.max(...quarter.map((s) => s.relError)).toExponential(2)}, 45°: ${e45.toExponential(2)}`);
+    console.log(
+      `CNN under 90° rotations: ${rc.maxRelError.toExponential(2)}; E2CNN (C8) 90°: ${Math.max(...quarter.map((s) => s.relError)).toExponential(2)}, 45°: ${e45.toExponential(2)}`,
+    );
     expect(Math.max(...quarter.map((s) => s.relError))).toBeLessThan(1e-12);
     // approximate: depends on the initialisation (2–20 % over seeds for this small model)
     expect(e45).toBeLessThan(0.3);

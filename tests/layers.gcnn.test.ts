@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  filterTransform,
-  gcnnAction,
-  GroupBatchNorm2d,
-  GroupConv2d,
-  GroupPool,
-  LiftingConv2d,
-  pointElements,
-  SpatialPool2d,
-  sharedBatchNorm,
-} from "../src/layers/groups/gcnn/index.js";
-import {
+  Cn,
   checkEquivariance,
   checkEquivarianceLayers,
-  Cn,
   Dn,
   F,
   Generator,
-  gradcheck,
   type Group,
+  gradcheck,
   moveGrid,
   p4,
   p4m,
@@ -29,6 +18,17 @@ import {
   type Tensor,
   tensor,
 } from "../src/index.js";
+import {
+  filterTransform,
+  GroupBatchNorm2d,
+  GroupConv2d,
+  GroupPool,
+  gcnnAction,
+  LiftingConv2d,
+  pointElements,
+  SpatialPool2d,
+  sharedBatchNorm,
+} from "../src/layers/groups/gcnn/index.js";
 
 const f64 = (shape: number[], seed: number) => randn(shape, { dtype: "float64", generator: new Generator(seed) });
 
@@ -63,8 +63,14 @@ describe("G-CNN layers are exactly equivariant (p4, p4m)", () => {
         new GroupPool(G, 4, "max"),
       );
       const x = f64([2, 2, 10, 10], 3);
-      const rep = checkEquivarianceLayers(stagesOf({ layers: [...model] }), { group: G, inputAction: gcnnAction(G), inputs: [x], elements: pointElements(G), atol: 1e-10, rtol: 1e-10 },
-      );
+      const rep = checkEquivarianceLayers(stagesOf({ layers: [...model] }), {
+        group: G,
+        inputAction: gcnnAction(G),
+        inputs: [x],
+        elements: pointElements(G),
+        atol: 1e-10,
+        rtol: 1e-10,
+      });
       for (const l of rep.layers) expect(l.maxRelError, l.name).toBeLessThan(1e-12);
       expect(rep.pass).toBe(true);
     });
@@ -81,7 +87,12 @@ describe("G-CNN layers are exactly equivariant (p4, p4m)", () => {
       );
       const fn = (x: Tensor) => relu(model.forward(x)).mean([2, 3]);
       const x = randn([2, 1, 9, 9], { dtype, generator: new Generator(6) });
-      const r = checkEquivariance(fn, { group: G, inputAction: gcnnAction(G), inputs: [x], elements: pointElements(G) });
+      const r = checkEquivariance(fn, {
+        group: G,
+        inputAction: gcnnAction(G),
+        inputs: [x],
+        elements: pointElements(G),
+      });
       expect(r.samples.length).toBe(8);
       expect(r.maxRelError).toBeLessThan(dtype === "float64" ? 1e-13 : 1e-5);
     }
@@ -92,13 +103,28 @@ describe("G-CNN layers are exactly equivariant (p4, p4m)", () => {
     const a = new LiftingConv2d(Cn(4), 1, 2, 3, { dtype: "float64", generator: new Generator(8) });
     const b = new LiftingConv2d(p4(), 1, 2, 3, { dtype: "float64", generator: new Generator(8) });
     expect(a.forward(x).toFlatArray()).toEqual(b.forward(x).toFlatArray());
-    const r = checkEquivariance((t: Tensor) => a.forward(t), { group: Cn(4), inputAction: gcnnAction(Cn(4)), outputAction: gcnnAction(Cn(4), 2), inputs: [x] });
+    const r = checkEquivariance((t: Tensor) => a.forward(t), {
+      group: Cn(4),
+      inputAction: gcnnAction(Cn(4)),
+      outputAction: gcnnAction(Cn(4), 2),
+      inputs: [x],
+    });
     expect(r.maxRelError).toBeLessThan(1e-13);
     const d = new LiftingConv2d(Dn(4), 1, 2, 3, { dtype: "float64", generator: new Generator(8) });
-    const rd = checkEquivariance((t: Tensor) => d.forward(t), { group: Dn(4), inputAction: gcnnAction(Dn(4)), outputAction: gcnnAction(Dn(4), 2), inputs: [x] });
+    const rd = checkEquivariance((t: Tensor) => d.forward(t), {
+      group: Dn(4),
+      inputAction: gcnnAction(Dn(4)),
+      outputAction: gcnnAction(Dn(4), 2),
+      inputs: [x],
+    });
     expect(rd.maxRelError).toBeLessThan(1e-13);
     // the C4 filters seen as D4 features are not flip-equivariant
-    const bad = checkEquivariance((t: Tensor) => a.forward(t), { group: Cn(4), inputAction: (g, t) => gcnnAction(Cn(4))(g, moveGrid(t, { r: 0, f: 1, t: [0, 0] })), outputAction: gcnnAction(Cn(4), 2), inputs: [x] });
+    const bad = checkEquivariance((t: Tensor) => a.forward(t), {
+      group: Cn(4),
+      inputAction: (g, t) => gcnnAction(Cn(4))(g, moveGrid(t, { r: 0, f: 1, t: [0, 0] })),
+      outputAction: gcnnAction(Cn(4), 2),
+      inputs: [x],
+    });
     expect(bad.pass).toBe(false);
   });
 });
@@ -107,7 +133,11 @@ describe("G-CNN approximate equivariance (C8)", () => {
   it("rotates filters by interpolation; the measured error is small", () => {
     const G = Cn(8);
     const gen = new Generator(9);
-    const model = new Sequential(new LiftingConv2d(G, 1, 4, 5, { dtype: "float64", generator: gen, padding: 2 }), new GroupConv2d(G, 4, 4, 5, { dtype: "float64", generator: gen, padding: 2 }), new GroupPool(G, 4, "mean"));
+    const model = new Sequential(
+      new LiftingConv2d(G, 1, 4, 5, { dtype: "float64", generator: gen, padding: 2 }),
+      new GroupConv2d(G, 4, 4, 5, { dtype: "float64", generator: gen, padding: 2 }),
+      new GroupPool(G, 4, "mean"),
+    );
     // a smooth input inside a disk, so that rotating the image loses nothing
     const n = 21;
     const img = new Float64Array(n * n);
@@ -115,7 +145,8 @@ describe("G-CNN approximate equivariance (C8)", () => {
       for (let j = 0; j < n; j++) {
         const y = i - 10;
         const x = j - 10;
-        img[i * n + j] = Math.exp(-((x - 3) ** 2 + (y + 1) ** 2) / 12) - 0.7 * Math.exp(-((x + 2) ** 2 + (y - 4) ** 2) / 8);
+        img[i * n + j] =
+          Math.exp(-((x - 3) ** 2 + (y + 1) ** 2) / 12) - 0.7 * Math.exp(-((x + 2) ** 2 + (y - 4) ** 2) / 8);
       }
     const x = tensor(img, { dtype: "float64" }).reshape([1, 1, n, n]);
     const fn = (t: Tensor) => model.forward(t).mean([2, 3]);
@@ -123,7 +154,9 @@ describe("G-CNN approximate equivariance (C8)", () => {
     const exact = r.samples.filter((s) => ["r^0", "r^2", "r^4", "r^6"].includes(s.element));
     const odd = r.samples.filter((s) => !["r^0", "r^2", "r^4", "r^6"].includes(s.element));
     const maxOdd = Math.max(...odd.map((s) => s.relError));
-    console.log(`C8 G-CNN invariance (pooled features): 90° steps ${Math.max(...exact.map((s) => s.relError)).toExponential(2)}, 45° steps ${maxOdd.toExponential(2)}`);
+    console.log(
+      `C8 G-CNN invariance (pooled features): 90° steps ${Math.max(...exact.map((s) => s.relError)).toExponential(2)}, 45° steps ${maxOdd.toExponential(2)}`,
+    );
     expect(Math.max(...exact.map((s) => s.relError))).toBeLessThan(1e-12);
     expect(maxOdd).toBeLessThan(0.1);
   });
@@ -140,10 +173,13 @@ describe("G-CNN gradients and errors", () => {
     const x = f64([2, 1, 4, 4], 12).requiresGrad_();
     gradcheck((t) => pool.forward(gconv.forward(bn.forward(lift.forward(t)))), [x]);
     const w = lift.weight;
-    gradcheck((ww) => {
-      lift.weight = ww as never;
-      return lift.forward(x.detach());
-    }, [w.detach().double().requiresGrad_()]);
+    gradcheck(
+      (ww) => {
+        lift.weight = ww as never;
+        return lift.forward(x.detach());
+      },
+      [w.detach().double().requiresGrad_()],
+    );
     lift.weight = w;
     const pm = new GroupPool(G, 2, "mean");
     gradcheck((t) => pm.forward(t), [f64([1, 8, 3, 3], 13).requiresGrad_()]);
@@ -168,14 +204,21 @@ describe("G-CNN gradients and errors", () => {
         expect(rm2.data[i]).toBeCloseTo(rm1.data[i]!, 12);
         expect(rv2.data[i]).toBeCloseTo(rv1.data[i]!, 12);
       }
-      gradcheck((xx, ww, bb) => sharedBatchNorm(xx, rm2.clone(), rv2.clone(), ww, bb, training), [x.clone().requiresGrad_(), w.clone().requiresGrad_(), b.clone().requiresGrad_()]);
+      gradcheck(
+        (xx, ww, bb) => sharedBatchNorm(xx, rm2.clone(), rv2.clone(), ww, bb, training),
+        [x.clone().requiresGrad_(), w.clone().requiresGrad_(), b.clone().requiresGrad_()],
+      );
     }
   });
 
   it("rejects inputs with the wrong channels and unsupported groups", () => {
     const g = new GroupConv2d(p4(), 3, 2, 3);
-    expect(() => g.forward(randn([1, 3, 5, 5]))).toThrow(/GroupConv2d: argument 'x' expected shape \[B, 12, H, W\].*got \[1, 3, 5, 5\]/);
-    expect(() => new GroupPool(p4m(), 2).forward(randn([1, 8, 3, 3]))).toThrow(/GroupPool: argument 'x' expected shape \[B, 16, H, W\]/);
+    expect(() => g.forward(randn([1, 3, 5, 5]))).toThrow(
+      /GroupConv2d: argument 'x' expected shape \[B, 12, H, W\].*got \[1, 3, 5, 5\]/,
+    );
+    expect(() => new GroupPool(p4m(), 2).forward(randn([1, 8, 3, 3]))).toThrow(
+      /GroupPool: argument 'x' expected shape \[B, 16, H, W\]/,
+    );
     expect(() => new LiftingConv2d(Cn(4) as never, 0, 2, 3)).toThrow(/inChannels/);
     expect(() => new LiftingConv2d({ name: "SO(2)" } as never, 1, 2, 3)).toThrow(/expected p4, p4m, Cn or Dn/);
   });

@@ -15,13 +15,13 @@ import {
   gradcheck,
   Identity,
   Linear,
-  manualSeed,
   MLP,
   type Module,
+  manualSeed,
   NNConv,
   PNAConv,
-  randn,
   ResGatedGraphConv,
+  randn,
   SAGEConv,
   SGConv,
   SparseMatrix,
@@ -32,7 +32,13 @@ import {
 import { checkPermutationEquivariance, type TestGraph } from "./helpers/permutation.js";
 
 // A 3-node path 0 - 1 - 2 (both directions) with x = [1, 2, 3].
-const path = tensor([[0, 1, 1, 2], [1, 0, 2, 1]], { dtype: "int32" });
+const path = tensor(
+  [
+    [0, 1, 1, 2],
+    [1, 0, 2, 1],
+  ],
+  { dtype: "int32" },
+);
 const x3 = tensor([[1], [2], [3]], { dtype: "float64" });
 
 function set(p: Tensor | null | undefined, values: number[] | number[][] | number[][][]): void {
@@ -75,7 +81,16 @@ describe("known values on a 3-node path", () => {
     conv.fuse = false;
     expectClose(col(conv.forward(x3, path)), ref);
     conv.fuse = true;
-    const adjT = SparseMatrix.fromEdgeIndex(tensor([[1, 0, 2, 1], [0, 1, 1, 2]], { dtype: "int32" }), { shape: [3, 3] });
+    const adjT = SparseMatrix.fromEdgeIndex(
+      tensor(
+        [
+          [1, 0, 2, 1],
+          [0, 1, 1, 2],
+        ],
+        { dtype: "int32" },
+      ),
+      { shape: [3, 3] },
+    );
     expectClose(col(conv.forward(x3, adjT)), ref);
     expectClose(col(conv.forward(SparseMatrix.fromDense(x3), path)), ref);
     // improved: A + 2I
@@ -139,7 +154,9 @@ describe("known values on a 3-node path", () => {
     // isolated target: bias only, not mean(W x_j + b)
     const lone = tensor([[0], [1]], { dtype: "int32" });
     const c = big.forward(x, lone);
-    const ref = big.linL.bias!.toFlatArray().map((v, k) => v + (big.linR!.forward(x.narrow(0, 0, 1)).toFlatArray()[k] as number));
+    const ref = big.linL
+      .bias!.toFlatArray()
+      .map((v, k) => v + (big.linR!.forward(x.narrow(0, 0, 1)).toFlatArray()[k] as number));
     expectClose(c.narrow(0, 0, 1).toFlatArray(), ref, 10);
   });
 
@@ -199,13 +216,19 @@ describe("known values on a 3-node path", () => {
     for (const l of conv.lins) set(l.weight, [[1]]);
     const t1 = mv(Lhat, xv);
     const t2 = mv(Lhat, t1).map((v, i) => 2 * v - xv[i]!);
-    expectClose(col(conv.forward(x3, path)), xv.map((v, i) => v + t1[i]! + t2[i]!));
+    expectClose(
+      col(conv.forward(x3, path)),
+      xv.map((v, i) => v + t1[i]! + t2[i]!),
+    );
     const rw = new ChebConv(1, 1, 2, { normalization: "rw" }).double();
     for (const l of rw.lins) set(l.weight, [[1]]);
     // rw with lambda 2: L^ = -D^-1 A (degrees of the sources, as PyG)
     const deg = [1, 2, 1];
     const lx = [-(2 / deg[1]!), -(1 / deg[0]! + 3 / deg[2]!), -(2 / deg[1]!)];
-    expectClose(col(rw.forward(x3, path)), xv.map((v, i) => v + lx[i]!));
+    expectClose(
+      col(rw.forward(x3, path)),
+      xv.map((v, i) => v + lx[i]!),
+    );
     const comb = new ChebConv(1, 1, 2, { normalization: null }).double();
     expect(() => comb.forward(x3, path)).toThrow(/ChebConv: argument 'lambdaMax'/);
   });
@@ -264,7 +287,10 @@ describe("known values on a 3-node path", () => {
     const conv = new GCN2Conv(1, 0.1).double();
     set(conv.weight1, [[1]]);
     const x0 = tensor([[1], [0], [-1]], { dtype: "float64" });
-    expectClose(col(conv.forward(x3, x0, path)), mv(S, xv).map((v, i) => 0.9 * v + 0.1 * [1, 0, -1][i]!));
+    expectClose(
+      col(conv.forward(x3, x0, path)),
+      mv(S, xv).map((v, i) => 0.9 * v + 0.1 * [1, 0, -1][i]!),
+    );
     const deep = new GCN2Conv(1, 0.1, { theta: 0.5, layer: 2 });
     expect(deep.beta).toBeCloseTo(Math.log(1.25), 10);
   });
@@ -313,17 +339,53 @@ describe("known values on a 3-node path", () => {
 
 describe("fused sparse-matmul path = explicit message/aggregate path", () => {
   const fusable: { name: string; make(): Module; run(m: Module, g: TestGraph): Tensor }[] = [
-    { name: "GCNConv", make: () => new GCNConv(3, 4), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight) },
+    {
+      name: "GCNConv",
+      make: () => new GCNConv(3, 4),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    },
     { name: "SAGEConv(mean)", make: () => new SAGEConv(3, 4), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex) },
-    { name: "SAGEConv(sum)", make: () => new SAGEConv(3, 4, { aggr: "sum" }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex) },
-    { name: "GINConv", make: () => new GINConv(mlp(3, 4), { eps: 0.3 }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex) },
-    { name: "GraphConv", make: () => new GraphConv(3, 4), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight) },
-    { name: "GraphConv(mean)", make: () => new GraphConv(3, 4, { aggr: "mean" }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex) },
-    { name: "SGConv", make: () => new SGConv(3, 4, { K: 3 }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight) },
+    {
+      name: "SAGEConv(sum)",
+      make: () => new SAGEConv(3, 4, { aggr: "sum" }),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    },
+    {
+      name: "GINConv",
+      make: () => new GINConv(mlp(3, 4), { eps: 0.3 }),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    },
+    {
+      name: "GraphConv",
+      make: () => new GraphConv(3, 4),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    },
+    {
+      name: "GraphConv(mean)",
+      make: () => new GraphConv(3, 4, { aggr: "mean" }),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    },
+    {
+      name: "SGConv",
+      make: () => new SGConv(3, 4, { K: 3 }),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    },
     { name: "APPNP", make: () => new APPNP(4, 0.1), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight) },
-    { name: "ChebConv", make: () => new ChebConv(3, 4, 3), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight) },
-    { name: "GatedGraphConv", make: () => new GatedGraphConv(4, 2), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight) },
-    { name: "GCN2Conv", make: () => new GCN2Conv(3, 0.2, { theta: 0.5, layer: 2 }), run: (m: AnyMod, g) => m.forward(g.x, g.x, g.edgeIndex, g.edgeWeight) },
+    {
+      name: "ChebConv",
+      make: () => new ChebConv(3, 4, 3),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    },
+    {
+      name: "GatedGraphConv",
+      make: () => new GatedGraphConv(4, 2),
+      run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    },
+    {
+      name: "GCN2Conv",
+      make: () => new GCN2Conv(3, 0.2, { theta: 0.5, layer: 2 }),
+      run: (m: AnyMod, g) => m.forward(g.x, g.x, g.edgeIndex, g.edgeWeight),
+    },
   ];
   it.each(fusable)("$name: same outputs and input/parameter/edge-weight gradients", ({ make, run }) => {
     manualSeed(13);
@@ -337,7 +399,12 @@ describe("fused sparse-matmul path = explicit message/aggregate path", () => {
       const w = g.edgeWeight!.detach().clone().requiresGrad_();
       const out = run(m, { ...g, x, edgeWeight: w });
       out.square().sum().backward();
-      return [out.toFlatArray(), x.grad!.toFlatArray(), w.grad?.toFlatArray() ?? [], ...m.parameters().map((p) => p.grad!.toFlatArray())];
+      return [
+        out.toFlatArray(),
+        x.grad!.toFlatArray(),
+        w.grad?.toFlatArray() ?? [],
+        ...m.parameters().map((p) => p.grad!.toFlatArray()),
+      ];
     };
     const a = pass(true);
     const b = pass(false);
@@ -351,7 +418,11 @@ describe("fused attention aggregation", () => {
   it("GATConv / GATv2Conv: per-head sparse products agree with the explicit messages (values, gradients, attention)", () => {
     manualSeed(12);
     const g = testGraph();
-    for (const make of [() => new GATConv(3, 2, { heads: 3, edgeDim: 2 }), () => new GATv2Conv(3, 2, { heads: 2, edgeDim: 2 }), () => new GATConv(3, 4)]) {
+    for (const make of [
+      () => new GATConv(3, 2, { heads: 3, edgeDim: 2 }),
+      () => new GATv2Conv(3, 2, { heads: 2, edgeDim: 2 }),
+      () => new GATConv(3, 4),
+    ]) {
       const m = make().double();
       const run = (fuse: boolean) => {
         m.fuse = fuse;
@@ -359,7 +430,13 @@ describe("fused attention aggregation", () => {
         const xx = g.x.detach().clone().requiresGrad_();
         const [out, [ei, alpha]] = m.forward(xx, g.edgeIndex, g.edgeAttr, true);
         out.square().sum().backward();
-        return { out: out.toFlatArray(), gx: xx.grad!.toFlatArray(), ei: ei.toFlatArray(), alpha: alpha.toFlatArray(), gp: m.parameters().map((p) => p.grad!.toFlatArray()) };
+        return {
+          out: out.toFlatArray(),
+          gx: xx.grad!.toFlatArray(),
+          ei: ei.toFlatArray(),
+          alpha: alpha.toFlatArray(),
+          gp: m.parameters().map((p) => p.grad!.toFlatArray()),
+        };
       };
       const a = run(true);
       const b = run(false);
@@ -405,31 +482,160 @@ type AnyMod = any;
 const mlp = (i: number, o: number) => new MLP([i, 5, o]);
 
 const cases: LayerCase[] = [
-  { name: "GCNConv", make: () => new GCNConv(3, 4), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight), out: [6, 4], edgeGrad: "edgeWeight" },
-  { name: "GCNConv(explicit)", make: () => Object.assign(new GCNConv(3, 4), { fuse: false }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight), out: [6, 4] },
-  { name: "SAGEConv(mean)", make: () => new SAGEConv(3, 4), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 4] },
-  { name: "SAGEConv(max)", make: () => new SAGEConv(3, 4, { aggr: "max" }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 4] },
-  { name: "SAGEConv(multi)", make: () => new SAGEConv(3, 4, { aggr: ["mean", "max", "std"], project: true }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 4] },
-  { name: "GINConv", make: () => new GINConv(mlp(3, 4), { trainEps: true, eps: 0.1 }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 4] },
-  { name: "GINEConv", make: () => new GINEConv(mlp(3, 4), { edgeDim: 2 }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr), out: [6, 4], edgeGrad: "edgeAttr" },
-  { name: "GraphConv", make: () => new GraphConv(3, 4), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight), out: [6, 4], edgeGrad: "edgeWeight" },
-  { name: "SGConv", make: () => new SGConv(3, 4, { K: 2 }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 4] },
-  { name: "APPNP", make: () => new APPNP(3, 0.2), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight), out: [6, 3], edgeGrad: "edgeWeight" },
-  { name: "ChebConv", make: () => new ChebConv(3, 4, 3), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight), out: [6, 4], edgeGrad: "edgeWeight" },
-  { name: "GATConv", make: () => new GATConv(3, 2, { heads: 3, edgeDim: 2 }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr), out: [6, 6], edgeGrad: "edgeAttr" },
-  { name: "GATConv(explicit)", make: () => Object.assign(new GATConv(3, 2, { heads: 3, edgeDim: 2 }), { fuse: false }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr), out: [6, 6], edgeGrad: "edgeAttr" },
-  { name: "GATConv(mean heads)", make: () => new GATConv(3, 2, { heads: 2, concat: false }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 2] },
-  { name: "GATv2Conv", make: () => new GATv2Conv(3, 2, { heads: 2, edgeDim: 2 }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr), out: [6, 4], edgeGrad: "edgeAttr" },
-  { name: "TransformerConv", make: () => new TransformerConv(3, 2, { heads: 2, edgeDim: 2, beta: true }), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr), out: [6, 4], edgeGrad: "edgeAttr" },
-  { name: "GatedGraphConv", make: () => new GatedGraphConv(4, 2), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight), out: [6, 4], edgeGrad: "edgeWeight" },
-  { name: "GCN2Conv", make: () => new GCN2Conv(4, 0.2, { theta: 0.5, layer: 1, sharedWeights: false }), run: (m: AnyMod, g) => m.forward(g.nodeExtras!.x0!.mul(g.x.sum(-1, true)), g.nodeExtras!.x0!, g.edgeIndex), out: [6, 4] },
-  { name: "NNConv", make: () => new NNConv(3, 4, new Linear(2, 12)), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr), out: [6, 4], edgeGrad: "edgeAttr" },
-  { name: "ResGatedGraphConv", make: () => new ResGatedGraphConv(3, 4), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 4] },
-  { name: "EdgeConv", make: () => new EdgeConv(mlp(6, 4)), run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex), out: [6, 4] },
-  { name: "DynamicEdgeConv", make: () => new DynamicEdgeConv(mlp(6, 4), 3), run: (m: AnyMod, g) => m.forward(g.x), out: [6, 4] },
+  {
+    name: "GCNConv",
+    make: () => new GCNConv(3, 4),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    out: [6, 4],
+    edgeGrad: "edgeWeight",
+  },
+  {
+    name: "GCNConv(explicit)",
+    make: () => Object.assign(new GCNConv(3, 4), { fuse: false }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    out: [6, 4],
+  },
+  {
+    name: "SAGEConv(mean)",
+    make: () => new SAGEConv(3, 4),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "SAGEConv(max)",
+    make: () => new SAGEConv(3, 4, { aggr: "max" }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "SAGEConv(multi)",
+    make: () => new SAGEConv(3, 4, { aggr: ["mean", "max", "std"], project: true }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "GINConv",
+    make: () => new GINConv(mlp(3, 4), { trainEps: true, eps: 0.1 }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "GINEConv",
+    make: () => new GINEConv(mlp(3, 4), { edgeDim: 2 }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr),
+    out: [6, 4],
+    edgeGrad: "edgeAttr",
+  },
+  {
+    name: "GraphConv",
+    make: () => new GraphConv(3, 4),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    out: [6, 4],
+    edgeGrad: "edgeWeight",
+  },
+  {
+    name: "SGConv",
+    make: () => new SGConv(3, 4, { K: 2 }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "APPNP",
+    make: () => new APPNP(3, 0.2),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    out: [6, 3],
+    edgeGrad: "edgeWeight",
+  },
+  {
+    name: "ChebConv",
+    make: () => new ChebConv(3, 4, 3),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    out: [6, 4],
+    edgeGrad: "edgeWeight",
+  },
+  {
+    name: "GATConv",
+    make: () => new GATConv(3, 2, { heads: 3, edgeDim: 2 }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr),
+    out: [6, 6],
+    edgeGrad: "edgeAttr",
+  },
+  {
+    name: "GATConv(explicit)",
+    make: () => Object.assign(new GATConv(3, 2, { heads: 3, edgeDim: 2 }), { fuse: false }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr),
+    out: [6, 6],
+    edgeGrad: "edgeAttr",
+  },
+  {
+    name: "GATConv(mean heads)",
+    make: () => new GATConv(3, 2, { heads: 2, concat: false }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 2],
+  },
+  {
+    name: "GATv2Conv",
+    make: () => new GATv2Conv(3, 2, { heads: 2, edgeDim: 2 }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr),
+    out: [6, 4],
+    edgeGrad: "edgeAttr",
+  },
+  {
+    name: "TransformerConv",
+    make: () => new TransformerConv(3, 2, { heads: 2, edgeDim: 2, beta: true }),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr),
+    out: [6, 4],
+    edgeGrad: "edgeAttr",
+  },
+  {
+    name: "GatedGraphConv",
+    make: () => new GatedGraphConv(4, 2),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeWeight),
+    out: [6, 4],
+    edgeGrad: "edgeWeight",
+  },
+  {
+    name: "GCN2Conv",
+    make: () => new GCN2Conv(4, 0.2, { theta: 0.5, layer: 1, sharedWeights: false }),
+    run: (m: AnyMod, g) => m.forward(g.nodeExtras!.x0!.mul(g.x.sum(-1, true)), g.nodeExtras!.x0!, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "NNConv",
+    make: () => new NNConv(3, 4, new Linear(2, 12)),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr),
+    out: [6, 4],
+    edgeGrad: "edgeAttr",
+  },
+  {
+    name: "ResGatedGraphConv",
+    make: () => new ResGatedGraphConv(3, 4),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "EdgeConv",
+    make: () => new EdgeConv(mlp(6, 4)),
+    run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex),
+    out: [6, 4],
+  },
+  {
+    name: "DynamicEdgeConv",
+    make: () => new DynamicEdgeConv(mlp(6, 4), 3),
+    run: (m: AnyMod, g) => m.forward(g.x),
+    out: [6, 4],
+  },
   {
     name: "PNAConv",
-    make: () => new PNAConv(3, 4, ["mean", "min", "max", "std"], ["identity", "amplification", "attenuation"], tensor([1, 3, 2]), { edgeDim: 2, towers: 2, preLayers: 2, postLayers: 2 }),
+    make: () =>
+      new PNAConv(
+        3,
+        4,
+        ["mean", "min", "max", "std"],
+        ["identity", "amplification", "attenuation"],
+        tensor([1, 3, 2]),
+        { edgeDim: 2, towers: 2, preLayers: 2, postLayers: 2 },
+      ),
     run: (m: AnyMod, g) => m.forward(g.x, g.edgeIndex, g.edgeAttr),
     out: [6, 4],
     edgeGrad: "edgeAttr",
@@ -446,7 +652,8 @@ describe.each(cases)("$name", (c) => {
     expect(out.toFlatArray().every(Number.isFinite)).toBe(true);
     gradcheck((x) => c.run(m, { ...g, x }), [g.x.requiresGrad_()]);
     if (c.edgeGrad === "edgeAttr") gradcheck((e) => c.run(m, { ...g, edgeAttr: e }), [g.edgeAttr!.requiresGrad_()]);
-    if (c.edgeGrad === "edgeWeight") gradcheck((w) => c.run(m, { ...g, edgeWeight: w }), [g.edgeWeight!.requiresGrad_()]);
+    if (c.edgeGrad === "edgeWeight")
+      gradcheck((w) => c.run(m, { ...g, edgeWeight: w }), [g.edgeWeight!.requiresGrad_()]);
     // parameter gradients exist and are finite
     m.zeroGrad();
     c.run(m, g).square().sum().backward();

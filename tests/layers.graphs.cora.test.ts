@@ -68,7 +68,9 @@ describe("GCN on Cora", () => {
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)]!;
     const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-    console.log(`GCN Cora: test acc ${accs.map((a) => a.toFixed(3)).join(", ")} (mean ${mean.toFixed(4)}); epoch median ${median.toFixed(2)} ms`);
+    console.log(
+      `GCN Cora: test acc ${accs.map((a) => a.toFixed(3)).join(", ")} (mean ${mean.toFixed(4)}); epoch median ${median.toFixed(2)} ms`,
+    );
     expect(mean).toBeGreaterThan(0.78);
   });
 });

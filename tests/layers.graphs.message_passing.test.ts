@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   gradcheck,
-  manualSeed,
   MaxAggregation,
   MeanAggregation,
-  MessagePassing,
   type MessageInputs,
+  MessagePassing,
   MinAggregation,
   MulAggregation,
   MultiAggregation,
+  manualSeed,
   PowerMeanAggregation,
   type PropagateContext,
   type PropagateInputs,
@@ -16,17 +16,26 @@ import {
   resolveAggregation,
   SoftmaxAggregation,
   SparseMatrix,
-  sourceOf,
-  spmm,
   StdAggregation,
   SumAggregation,
+  sourceOf,
+  spmm,
   type Tensor,
   tensor,
   VarAggregation,
 } from "./helpers/graphs.js";
 
 const index = tensor([0, 0, 2, 2, 2], { dtype: "int32" });
-const msgs = tensor([[1, 2], [3, -4], [2, 0], [4, 1], [-3, 2]], { dtype: "float64" });
+const msgs = tensor(
+  [
+    [1, 2],
+    [3, -4],
+    [2, 0],
+    [4, 1],
+    [-3, 2],
+  ],
+  { dtype: "float64" },
+);
 
 function rows(t: Tensor): number[][] {
   return t.toArray() as number[][];
@@ -44,10 +53,30 @@ function close(a: Tensor, b: number[][], tol = 1e-6): void {
 
 describe("aggregations", () => {
   it("sum / mean / max / min / mul with empty targets giving 0", () => {
-    close(new SumAggregation().forward(msgs, index, 4), [[4, -2], [0, 0], [3, 3], [0, 0]]);
-    close(new MeanAggregation().forward(msgs, index, 4), [[2, -1], [0, 0], [1, 1], [0, 0]]);
-    close(new MaxAggregation().forward(msgs, index, 4), [[3, 2], [0, 0], [4, 2], [0, 0]]);
-    close(new MinAggregation().forward(msgs, index, 4), [[1, -4], [0, 0], [-3, 0], [0, 0]]);
+    close(new SumAggregation().forward(msgs, index, 4), [
+      [4, -2],
+      [0, 0],
+      [3, 3],
+      [0, 0],
+    ]);
+    close(new MeanAggregation().forward(msgs, index, 4), [
+      [2, -1],
+      [0, 0],
+      [1, 1],
+      [0, 0],
+    ]);
+    close(new MaxAggregation().forward(msgs, index, 4), [
+      [3, 2],
+      [0, 0],
+      [4, 2],
+      [0, 0],
+    ]);
+    close(new MinAggregation().forward(msgs, index, 4), [
+      [1, -4],
+      [0, 0],
+      [-3, 0],
+      [0, 0],
+    ]);
     close(new MulAggregation().forward(msgs, index, 3).narrow(0, 0, 1), [[3, -8]]);
     close(new MulAggregation().forward(msgs, index, 3).narrow(0, 2, 1), [[-24, 0]]);
   });
@@ -62,8 +91,20 @@ describe("aggregations", () => {
   });
 
   it("softmax aggregation: t = 0 is the mean, large t tends to the max", () => {
-    close(new SoftmaxAggregation({ t: 0 }).forward(msgs, index, 3), [[2, -1], [0, 0], [1, 1]]);
-    close(new SoftmaxAggregation({ t: 60 }).forward(msgs, index, 3), [[3, 2], [0, 0], [4, 2]], 1e-4);
+    close(new SoftmaxAggregation({ t: 0 }).forward(msgs, index, 3), [
+      [2, -1],
+      [0, 0],
+      [1, 1],
+    ]);
+    close(
+      new SoftmaxAggregation({ t: 60 }).forward(msgs, index, 3),
+      [
+        [3, 2],
+        [0, 0],
+        [4, 2],
+      ],
+      1e-4,
+    );
     const sm = new SoftmaxAggregation({ t: 1 }).forward(msgs, index, 3);
     const w0 = [Math.exp(1), Math.exp(3)];
     expect(sm.toArray()).toBeDefined();
@@ -79,10 +120,18 @@ describe("aggregations", () => {
 
   it("MultiAggregation concatenates (or reduces) its parts", () => {
     const m = new MultiAggregation(["sum", "max"]);
-    close(m.forward(msgs, index, 3), [[4, -2, 3, 2], [0, 0, 0, 0], [3, 3, 4, 2]]);
+    close(m.forward(msgs, index, 3), [
+      [4, -2, 3, 2],
+      [0, 0, 0, 0],
+      [3, 3, 4, 2],
+    ]);
     expect(m.outChannels(2)).toBe(4);
     const r = new MultiAggregation(["sum", "max"], { mode: "sum" });
-    close(r.forward(msgs, index, 3), [[7, 0], [0, 0], [7, 5]]);
+    close(r.forward(msgs, index, 3), [
+      [7, 0],
+      [0, 0],
+      [7, 5],
+    ]);
     const p = new MultiAggregation(["mean", "std"], { mode: "proj", inChannels: 2, outChannels: 3 }).double();
     expect(p.forward(msgs, index, 3).shape).toEqual([3, 3]);
   });
@@ -90,7 +139,9 @@ describe("aggregations", () => {
   it("resolves names and rejects unknown ones with the valid list", () => {
     expect(resolveAggregation("add")).toBeInstanceOf(SumAggregation);
     expect(resolveAggregation(["mean", "max"])).toBeInstanceOf(MultiAggregation);
-    expect(() => resolveAggregation("median" as never)).toThrow(/resolveAggregation: argument 'aggr' expected one of sum/);
+    expect(() => resolveAggregation("median" as never)).toThrow(
+      /resolveAggregation: argument 'aggr' expected one of sum/,
+    );
   });
 
   it("gradients of every aggregation (float64)", () => {
@@ -144,12 +195,21 @@ class Linearish extends MessagePassing<[Tensor | [Tensor, Tensor | null], Tensor
   }
   override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
     const w = inputs.edgeWeight as Tensor | null | undefined;
-    return spmm(w ? ctx.adjacency(w) : ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined), sourceOf(inputs.x));
+    return spmm(
+      w ? ctx.adjacency(w) : ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined),
+      sourceOf(inputs.x),
+    );
   }
 }
 
 describe("MessagePassing.propagate", () => {
-  const ei = tensor([[0, 1, 2, 0], [1, 2, 0, 2]], { dtype: "int32" });
+  const ei = tensor(
+    [
+      [0, 1, 2, 0],
+      [1, 2, 0, 2],
+    ],
+    { dtype: "int32" },
+  );
   const x = tensor([[1], [2], [3]], { dtype: "float64" });
 
   it("gathers x_j at sources and x_i at targets (source_to_target)", () => {
@@ -166,7 +226,16 @@ describe("MessagePassing.propagate", () => {
   });
 
   it("a SparseMatrix in adj_t orientation means the same graph", () => {
-    const adjT = SparseMatrix.fromEdgeIndex(tensor([[1, 2, 0, 2], [0, 1, 2, 0]], { dtype: "int32" }), { shape: [3, 3] });
+    const adjT = SparseMatrix.fromEdgeIndex(
+      tensor(
+        [
+          [1, 2, 0, 2],
+          [0, 1, 2, 0],
+        ],
+        { dtype: "int32" },
+      ),
+      { shape: [3, 3] },
+    );
     const p = new Probe({ aggr: "sum" });
     close(p.propagate(adjT, { x }), [[31], [12], [36]]);
   });
@@ -176,7 +245,13 @@ describe("MessagePassing.propagate", () => {
     m.fuse = false;
     const xs = tensor([[1], [2]], { dtype: "float64" });
     const xt = tensor([[0], [0], [0]], { dtype: "float64" });
-    const bei = tensor([[0, 1, 1], [2, 2, 0]], { dtype: "int32" });
+    const bei = tensor(
+      [
+        [0, 1, 1],
+        [2, 2, 0],
+      ],
+      { dtype: "int32" },
+    );
     close(m.forward([xs, xt], bei, null), [[2], [0], [3]]);
     m.fuse = true;
     close(m.forward([xs, xt], bei, null), [[2], [0], [3]]);
@@ -218,13 +293,36 @@ describe("MessagePassing.propagate", () => {
 
   it("validates the edge index with the position and value of a bad id", () => {
     const p = new Probe();
-    expect(() => p.forward(x, tensor([[0, 5], [1, 2]], { dtype: "int32" }))).toThrow(/Probe: argument 'edgeIndex\[0\] \(sources\)' expected node ids in \[0, 3\).*got 5 at edge 1/);
-    expect(() => p.forward(x, tensor([[0, 1], [1, 2]]))).toThrow(/Probe: argument 'edgeIndex' expected dtype int32, got float32/);
-    expect(() => p.forward(x, tensor([[0, 1, 2]], { dtype: "int32" }))).toThrow(/expected shape \[2, E\], got \[1, 3\]/);
+    expect(() =>
+      p.forward(
+        x,
+        tensor(
+          [
+            [0, 5],
+            [1, 2],
+          ],
+          { dtype: "int32" },
+        ),
+      ),
+    ).toThrow(/Probe: argument 'edgeIndex\[0\] \(sources\)' expected node ids in \[0, 3\).*got 5 at edge 1/);
+    expect(() =>
+      p.forward(
+        x,
+        tensor([
+          [0, 1],
+          [1, 2],
+        ]),
+      ),
+    ).toThrow(/Probe: argument 'edgeIndex' expected dtype int32, got float32/);
+    expect(() => p.forward(x, tensor([[0, 1, 2]], { dtype: "int32" }))).toThrow(
+      /expected shape \[2, E\], got \[1, 3\]/,
+    );
   });
 
   it("checks that node tensors gathered per side have the right number of rows", () => {
     const p = new Probe();
-    expect(() => p.propagate(ei, { x, size: [4, 3] })).toThrow(/Probe: argument 'x' expected 4 rows \(number of source nodes\), got \[3, 1\]/);
+    expect(() => p.propagate(ei, { x, size: [4, 3] })).toThrow(
+      /Probe: argument 'x' expected 4 rows \(number of source nodes\), got \[3, 1\]/,
+    );
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import * as root from "../src/index.js";
+import * as graphs from "../src/layers/graphs/index.js";
 import {
   Adam,
   APPNPNet,
@@ -10,8 +12,8 @@ import {
   GraphSAGE,
   gradcheck,
   karateClub,
-  manualSeed,
   type Module,
+  manualSeed,
   NodeMLP,
   noGrad,
   randn,
@@ -20,15 +22,17 @@ import {
   type Tensor,
   tensor,
 } from "./helpers/graphs.js";
-import * as root from "../src/index.js";
-import * as graphs from "../src/layers/graphs/index.js";
 import { checkPermutationEquivariance, checkPermutationInvariance, type TestGraph } from "./helpers/permutation.js";
 
 function graph(): TestGraph {
   manualSeed(21);
   const src = [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 0, 1, 4];
   const dst = [1, 0, 2, 1, 3, 2, 4, 3, 5, 4, 0, 5, 4, 1];
-  return { x: randn([6, 5], { dtype: "float64" }), edgeIndex: tensor([src, dst], { dtype: "int32" }), batch: tensor([0, 0, 0, 1, 1, 1], { dtype: "int32" }) };
+  return {
+    x: randn([6, 5], { dtype: "float64" }),
+    edgeIndex: tensor([src, dst], { dtype: "int32" }),
+    batch: tensor([0, 0, 0, 1, 1, 1], { dtype: "int32" }),
+  };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the models take different extra arguments.
@@ -38,7 +42,11 @@ const models: { name: string; make(): AnyModel; out: number }[] = [
   { name: "GCN", make: () => new GCN(5, 8, 2, 3, { dropout: 0.5, inputDropout: 0.5 }), out: 3 },
   { name: "GCN(jk cat, batchNorm)", make: () => new GCN(5, 8, 3, 3, { jk: "cat", norm: "batchNorm" }), out: 3 },
   { name: "GraphSAGE", make: () => new GraphSAGE(5, 8, 2, 3), out: 3 },
-  { name: "GraphSAGE(max, layerNorm)", make: () => new GraphSAGE(5, 8, 2, 3, { aggr: "max", norm: "layerNorm" }), out: 3 },
+  {
+    name: "GraphSAGE(max, layerNorm)",
+    make: () => new GraphSAGE(5, 8, 2, 3, { aggr: "max", norm: "layerNorm" }),
+    out: 3,
+  },
   { name: "GIN", make: () => new GIN(5, 8, 3, 3, { trainEps: true }), out: 3 },
   { name: "GIN(jk max, graphNorm)", make: () => new GIN(5, 8, 2, null, { jk: "max", norm: "graphNorm" }), out: 8 },
   { name: "GAT", make: () => new GAT(5, 8, 2, 3, { heads: 4, dropout: 0.6 }), out: 3 },
@@ -63,7 +71,9 @@ describe.each(models)("$name", ({ make, out }) => {
 
 describe("model details", () => {
   it("every graph-layer export reaches the package root unambiguously", () => {
-    const lost = Object.keys(graphs).filter((k) => (root as Record<string, unknown>)[k] !== (graphs as Record<string, unknown>)[k]);
+    const lost = Object.keys(graphs).filter(
+      (k) => (root as Record<string, unknown>)[k] !== (graphs as Record<string, unknown>)[k],
+    );
     expect(lost).toEqual([]);
   });
 
@@ -112,7 +122,9 @@ describe("model details", () => {
   });
 
   it("GAT hidden size must be divisible by heads", () => {
-    expect(() => new GAT(5, 10, 2, 3, { heads: 4 })).toThrow(/GAT: argument 'hiddenChannels' expected a multiple of heads \(4\), got 10/);
+    expect(() => new GAT(5, 10, 2, 3, { heads: 4 })).toThrow(
+      /GAT: argument 'hiddenChannels' expected a multiple of heads \(4\), got 10/,
+    );
   });
 
   it("GINGraphClassifier: [B, C] logits, invariant to node order", () => {
@@ -130,7 +142,11 @@ describe("model details", () => {
     const x = club.x!;
     const y = club.y!;
     const C = Math.max(...Array.from(y.data)) + 1;
-    for (const make of [() => new GCN(x.shape[1]!, 16, 2, C), () => new GAT(x.shape[1]!, 16, 2, C, { heads: 4 }), () => new GraphSAGE(x.shape[1]!, 16, 2, C)]) {
+    for (const make of [
+      () => new GCN(x.shape[1]!, 16, 2, C),
+      () => new GAT(x.shape[1]!, 16, 2, C, { heads: 4 }),
+      () => new GraphSAGE(x.shape[1]!, 16, 2, C),
+    ]) {
       manualSeed(0);
       const m = make();
       const opt = new Adam(m.parameters(), { lr: 0.02 });

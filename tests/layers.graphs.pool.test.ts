@@ -4,19 +4,19 @@ import {
   BatchNorm,
   DeepSets,
   fromDenseBatch,
+  GraphNorm,
   globalAddPool,
   globalMaxPool,
   globalMeanPool,
   gradcheck,
-  GraphNorm,
   Identity,
   InducedSetAttentionBlock,
   JumpingKnowledge,
   Linear,
-  manualSeed,
   MLP,
   MultiheadAttention,
   MultiheadAttentionBlock,
+  manualSeed,
   PoolingByMultiheadAttention,
   randn,
   SAGPooling,
@@ -40,7 +40,16 @@ function close(a: Tensor, b: number[][], digits = 6): void {
   });
 }
 
-const x = tensor([[1, 2], [3, -1], [0, 5], [2, 2], [-4, 1]], { dtype: "float64" });
+const x = tensor(
+  [
+    [1, 2],
+    [3, -1],
+    [0, 5],
+    [2, 2],
+    [-4, 1],
+  ],
+  { dtype: "float64" },
+);
 const batch = tensor([0, 0, 1, 1, 1], { dtype: "int32" });
 
 // Two graphs (3 + 4 nodes) with random features, for invariance checks.
@@ -48,19 +57,40 @@ function twoGraphs(): TestGraph {
   manualSeed(9);
   return {
     x: randn([7, 4], { dtype: "float64" }),
-    edgeIndex: tensor([[0, 1, 2, 1, 3, 4, 5, 6, 4], [1, 2, 0, 0, 4, 5, 6, 3, 6]], { dtype: "int32" }),
+    edgeIndex: tensor(
+      [
+        [0, 1, 2, 1, 3, 4, 5, 6, 4],
+        [1, 2, 0, 0, 4, 5, 6, 3, 6],
+      ],
+      { dtype: "int32" },
+    ),
     batch: tensor([0, 0, 0, 1, 1, 1, 1], { dtype: "int32" }),
   };
 }
 
 describe("global pools", () => {
   it("add / mean / max per graph, and over all nodes without a batch", () => {
-    close(globalAddPool(x, batch), [[4, 1], [-2, 8]]);
-    close(globalMeanPool(x, batch), [[2, 0.5], [-2 / 3, 8 / 3]]);
-    close(globalMaxPool(x, batch), [[3, 2], [2, 5]]);
+    close(globalAddPool(x, batch), [
+      [4, 1],
+      [-2, 8],
+    ]);
+    close(globalMeanPool(x, batch), [
+      [2, 0.5],
+      [-2 / 3, 8 / 3],
+    ]);
+    close(globalMaxPool(x, batch), [
+      [3, 2],
+      [2, 5],
+    ]);
     close(globalAddPool(x), [[2, 9]]);
-    close(globalMeanPool(x, batch, 3), [[2, 0.5], [-2 / 3, 8 / 3], [0, 0]]);
-    expect(() => globalAddPool(x, tensor([0, 1], { dtype: "int32" }))).toThrow(/globalAddPool: argument 'batch' expected length 5/);
+    close(globalMeanPool(x, batch, 3), [
+      [2, 0.5],
+      [-2 / 3, 8 / 3],
+      [0, 0],
+    ]);
+    expect(() => globalAddPool(x, tensor([0, 1], { dtype: "int32" }))).toThrow(
+      /globalAddPool: argument 'batch' expected length 5/,
+    );
   });
 
   it("gradients and permutation invariance", () => {
@@ -77,7 +107,10 @@ describe("learnt readouts", () => {
     gate.weight.copy_(tensor([[0, 0]], { dtype: "float64" }));
     gate.bias!.copy_(tensor([3], { dtype: "float64" }));
     const att = new AttentionalAggregation(gate);
-    close(att.forward(x, batch), [[2, 0.5], [-2 / 3, 8 / 3]]);
+    close(att.forward(x, batch), [
+      [2, 0.5],
+      [-2 / 3, 8 / 3],
+    ]);
     const learnt = new AttentionalAggregation(new MLP([4, 8, 1], { norm: null }), new Linear(4, 3)).double();
     gradcheck((v) => learnt.forward(v, twoGraphs().batch ?? null), [twoGraphs().x.requiresGrad_()]);
     checkPermutationInvariance((g) => learnt.forward(g.x, g.batch ?? null), twoGraphs(), { atol: 1e-10 });
@@ -94,8 +127,13 @@ describe("learnt readouts", () => {
 
   it("DeepSets: rho(sum phi(x)) per set, invariant", () => {
     const ds = new DeepSets(new Identity(), new Identity());
-    close(ds.forward(x, batch), [[4, 1], [-2, 8]]);
-    const learnt = new DeepSets(new MLP([4, 8, 8], { norm: null }), new MLP([8, 8, 3], { norm: null }), { aggr: "mean" }).double();
+    close(ds.forward(x, batch), [
+      [4, 1],
+      [-2, 8],
+    ]);
+    const learnt = new DeepSets(new MLP([4, 8, 8], { norm: null }), new MLP([8, 8, 3], { norm: null }), {
+      aggr: "mean",
+    }).double();
     const g = twoGraphs();
     expect(learnt.forward(g.x, g.batch).shape).toEqual([2, 3]);
     gradcheck((v) => learnt.forward(v, g.batch ?? null), [g.x.requiresGrad_()]);
@@ -108,11 +146,21 @@ describe("TopKPooling / SAGPooling", () => {
     const pool = new TopKPooling(2, { ratio: 0.5 }).double();
     pool.weight.copy_(tensor([[1, 0]], { dtype: "float64" }));
     // scores tanh(x[:,0] / 1): graph 0 keeps node 1 (3), graph 1 keeps nodes 3 (2), 2 (0)
-    const ei = tensor([[0, 1, 2, 3, 4, 3], [1, 0, 3, 2, 2, 4]], { dtype: "int32" });
+    const ei = tensor(
+      [
+        [0, 1, 2, 3, 4, 3],
+        [1, 0, 3, 2, 2, 4],
+      ],
+      { dtype: "int32" },
+    );
     const r = pool.forward(x, ei, null, batch);
     expect(Array.from(r.perm.data)).toEqual([1, 3, 2]);
     expect(Array.from(r.batch.data)).toEqual([0, 1, 1]);
-    close(r.x, [[3 * Math.tanh(3), -1 * Math.tanh(3)], [2 * Math.tanh(2), 2 * Math.tanh(2)], [0, 0]]);
+    close(r.x, [
+      [3 * Math.tanh(3), -1 * Math.tanh(3)],
+      [2 * Math.tanh(2), 2 * Math.tanh(2)],
+      [0, 0],
+    ]);
     // edges among kept nodes {1, 3, 2} renumbered to {0, 1, 2}: 2->3 becomes 2->1, 3->2 becomes 1->2
     expect(r.edgeIndex.toArray()).toEqual([
       [2, 1],
@@ -138,15 +186,35 @@ describe("TopKPooling / SAGPooling", () => {
 
 describe("JumpingKnowledge, GraphNorm, BatchNorm", () => {
   it("JumpingKnowledge cat / max / lstm", () => {
-    const a = tensor([[1, 5], [2, 0]], { dtype: "float64" });
-    const b = tensor([[3, 1], [0, 4]], { dtype: "float64" });
-    close(new JumpingKnowledge("cat").forward([a, b]), [[1, 5, 3, 1], [2, 0, 0, 4]]);
-    close(new JumpingKnowledge("max").forward([a, b]), [[3, 5], [2, 4]]);
+    const a = tensor(
+      [
+        [1, 5],
+        [2, 0],
+      ],
+      { dtype: "float64" },
+    );
+    const b = tensor(
+      [
+        [3, 1],
+        [0, 4],
+      ],
+      { dtype: "float64" },
+    );
+    close(new JumpingKnowledge("cat").forward([a, b]), [
+      [1, 5, 3, 1],
+      [2, 0, 0, 4],
+    ]);
+    close(new JumpingKnowledge("max").forward([a, b]), [
+      [3, 5],
+      [2, 4],
+    ]);
     manualSeed(2);
     const lstm = new JumpingKnowledge("lstm", { channels: 2, numLayers: 2 }).double();
     expect(lstm.forward([a, b]).shape).toEqual([2, 2]);
     gradcheck((u, v) => lstm.forward([u, v]), [a.requiresGrad_(), b.requiresGrad_()]);
-    expect(() => new JumpingKnowledge("lstm")).toThrow(/JumpingKnowledge: argument 'opts' expected channels and numLayers/);
+    expect(() => new JumpingKnowledge("lstm")).toThrow(
+      /JumpingKnowledge: argument 'opts' expected channels and numLayers/,
+    );
   });
 
   it("GraphNorm normalises each graph; equivariant; gradients", () => {
@@ -208,11 +276,38 @@ describe("dense batches and the Set Transformer", () => {
   it("MultiheadAttention: uniform attention with zero projections of the keys; masks ignore padding", () => {
     const mha = new MultiheadAttention(2, 1).double();
     // Q, K projections zero -> uniform weights; V and out projections identity -> mean of the values
-    const w = tensor([[0, 0], [0, 0], [0, 0], [0, 0], [1, 0], [0, 1]], { dtype: "float64" });
+    const w = tensor(
+      [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [1, 0],
+        [0, 1],
+      ],
+      { dtype: "float64" },
+    );
     mha.inProjWeight!.copy_(w);
-    mha.outProj.weight.copy_(tensor([[1, 0], [0, 1]], { dtype: "float64" }));
+    mha.outProj.weight.copy_(
+      tensor(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        { dtype: "float64" },
+      ),
+    );
     const q = tensor([[[1, 1]]], { dtype: "float64" });
-    const kv = tensor([[[1, 2], [3, 4], [100, 100]]], { dtype: "float64" });
+    const kv = tensor(
+      [
+        [
+          [1, 2],
+          [3, 4],
+          [100, 100],
+        ],
+      ],
+      { dtype: "float64" },
+    );
     const [o1] = mha.forward(q, kv, kv);
     close(o1.reshape(1, 2), [[104 / 3, 106 / 3]]);
     const [o2, wts] = mha.forward(q, kv, kv, { keyPaddingMask: tensor([[false, false, true]]), needWeights: true });
@@ -224,13 +319,18 @@ describe("dense batches and the Set Transformer", () => {
     const kk = randn([2, 5, 4], { dtype: "float64" });
     expect(mh.forward(qq, kk, kk)[0].shape).toEqual([2, 3, 4]);
     gradcheck((a, b) => mh.forward(a, b, b)[0], [qq.requiresGrad_(), kk.requiresGrad_()]);
-    expect(() => new MultiheadAttention(5, 2)).toThrow(/MultiheadAttention: argument 'numHeads' expected a divisor of embedDim \(5\)/);
+    expect(() => new MultiheadAttention(5, 2)).toThrow(
+      /MultiheadAttention: argument 'numHeads' expected a divisor of embedDim \(5\)/,
+    );
   });
 
   it("MAB / SAB / ISAB / PMA shapes, gradients, (in/equi)variance of sets", () => {
     manualSeed(6);
     const X = randn([2, 5, 4], { dtype: "float64" });
-    const mask = tensor([[true, true, true, false, false], [true, true, true, true, true]]);
+    const mask = tensor([
+      [true, true, true, false, false],
+      [true, true, true, true, true],
+    ]);
     const sab = new SetAttentionBlock(4, { heads: 2 }).double();
     const isab = new InducedSetAttentionBlock(4, 3, { heads: 2 }).double();
     const pma = new PoolingByMultiheadAttention(4, 2, { heads: 2 }).double();
@@ -239,7 +339,11 @@ describe("dense batches and the Set Transformer", () => {
     expect(isab.forward(X, mask).shape).toEqual([2, 5, 4]);
     expect(pma.forward(X, mask).shape).toEqual([2, 2, 4]);
     expect(mab.forward(X.narrow(1, 0, 2), X).shape).toEqual([2, 2, 4]);
-    for (const f of [(v: Tensor) => sab.forward(v, mask), (v: Tensor) => isab.forward(v, mask), (v: Tensor) => pma.forward(v, mask)]) {
+    for (const f of [
+      (v: Tensor) => sab.forward(v, mask),
+      (v: Tensor) => isab.forward(v, mask),
+      (v: Tensor) => pma.forward(v, mask),
+    ]) {
       gradcheck(f, [X.requiresGrad_()]);
     }
     // padding does not leak: changing a padded row leaves PMA output of set 0 unchanged

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { knnGraph } from "../src/domains/graph/nearest.js";
-import { cutoffGraph as radiusGraph, edgeVectors } from "../src/domains/point_cloud.js";
-import { BesselBasis, CosineCutoff, cosineCutoff, GaussianSmearing, PolynomialCutoff, polynomialCutoff, softOneHotLinspace } from "../src/layers/groups/radial.js";
+import { edgeVectors, cutoffGraph as radiusGraph } from "../src/domains/point_cloud.js";
 import { Generator, gradcheck, randn, Tensor, tensor } from "../src/index.js";
+import {
+  BesselBasis,
+  CosineCutoff,
+  cosineCutoff,
+  GaussianSmearing,
+  PolynomialCutoff,
+  polynomialCutoff,
+  softOneHotLinspace,
+} from "../src/layers/groups/radial.js";
 
 function brute(pos: Tensor, batch: Int32Array | null, accept: (i: number, j: number, d2: number) => boolean): string[] {
   const n = pos.shape[0]!;
@@ -73,16 +81,29 @@ describe("cutoffGraph (radius graph for atomistic models)", () => {
   });
 
   it("rejects bad cutoffs, NaN positions and bad batch vectors", () => {
-    const pos = tensor([[0, 0, 0], [1, 0, 0]]);
-    expect(() => radiusGraph(pos, 0)).toThrow(/cutoffGraph: argument 'cutoff' expected a positive finite distance, got 0/);
+    const pos = tensor([
+      [0, 0, 0],
+      [1, 0, 0],
+    ]);
+    expect(() => radiusGraph(pos, 0)).toThrow(
+      /cutoffGraph: argument 'cutoff' expected a positive finite distance, got 0/,
+    );
     expect(() => radiusGraph(pos, -1)).toThrow(/argument 'cutoff'/);
-    expect(() => radiusGraph(tensor([[0, Number.NaN, 0]]), 1)).toThrow(/cutoffGraph: argument 'pos' expected finite coordinates, got NaN at point 0, coordinate 1/);
+    expect(() => radiusGraph(tensor([[0, Number.NaN, 0]]), 1)).toThrow(
+      /cutoffGraph: argument 'pos' expected finite coordinates, got NaN at point 0, coordinate 1/,
+    );
     expect(() => radiusGraph(pos, 1, { batch: tensor([0, 1, 2], { dtype: "int32" }) })).toThrow(/argument 'batch'/);
     expect(() => radiusGraph(tensor([1, 2, 3]), 1)).toThrow(/argument 'pos' expected shape \[N, d\]/);
   });
 
   it("gives differentiable edge vectors and lengths", () => {
-    const pos = tensor([[0, 0, 0], [3, 4, 0]], { dtype: "float64" });
+    const pos = tensor(
+      [
+        [0, 0, 0],
+        [3, 4, 0],
+      ],
+      { dtype: "float64" },
+    );
     const ei = radiusGraph(pos, 6);
     const { vec, length } = edgeVectors(pos, ei);
     expect(vec.toFlatArray()).toEqual([3, 4, 0, -3, -4, 0]);
@@ -137,10 +158,13 @@ describe("radial bases and cutoffs", () => {
     for (let n = 1; n <= 3; n++) expect(y[n - 1]).toBeCloseTo(((2 / 5) * Math.sin((n * Math.PI * 1.5) / 5)) / 1.5, 7); // float32 π
     expect(bb.parameters().length).toBe(1);
     expect(new BesselBasis(5, { trainable: false }).parameters().length).toBe(0);
-    gradcheck((x, w) => {
-      bb.besselWeights = w!;
-      return bb.forward(x!);
-    }, [tensor([0.7, 2.2, 4.1], { dtype: "float64" }).requiresGrad_(), bb.besselWeights.detach().requiresGrad_()]);
+    gradcheck(
+      (x, w) => {
+        bb.besselWeights = w!;
+        return bb.forward(x!);
+      },
+      [tensor([0.7, 2.2, 4.1], { dtype: "float64" }).requiresGrad_(), bb.besselWeights.detach().requiresGrad_()],
+    );
     expect(() => new BesselBasis(0)).toThrow(/BesselBasis: argument 'rMax' expected a positive finite number, got 0/);
   });
 
@@ -167,7 +191,10 @@ describe("radial bases and cutoffs", () => {
     expect(sf.slice(4).map((v) => v + 0)).toEqual([0, 0, 0, 0]);
     for (const basis of ["gaussian", "cosine", "smooth_finite", "fourier", "bessel"] as const) {
       for (const cutoff of [true, false]) {
-        gradcheck((v) => softOneHotLinspace(v, 0, 3, 4, basis, cutoff), [tensor([0.4, 1.3, 2.2], { dtype: "float64" }).requiresGrad_()]);
+        gradcheck(
+          (v) => softOneHotLinspace(v, 0, 3, 4, basis, cutoff),
+          [tensor([0.4, 1.3, 2.2], { dtype: "float64" }).requiresGrad_()],
+        );
       }
     }
     expect(() => softOneHotLinspace(x, 0, 3, 4, "nope" as never)).toThrow(/argument 'basis'/);
@@ -175,7 +202,11 @@ describe("radial bases and cutoffs", () => {
 
   it("cutoffs are smooth and vanish at r_c", () => {
     const r = tensor([0, 2.5, 5, 6], { dtype: "float64" });
-    expect(cosineCutoff(r, 5).toFlatArray().map((v) => v + 0)).toEqual([1, expect.closeTo(0.5, 12), expect.closeTo(0, 12), 0]);
+    expect(
+      cosineCutoff(r, 5)
+        .toFlatArray()
+        .map((v) => v + 0),
+    ).toEqual([1, expect.closeTo(0.5, 12), expect.closeTo(0, 12), 0]);
     const p = polynomialCutoff(r, 5).toFlatArray();
     expect(p[0]).toBe(1);
     expect(p[2]).toBeCloseTo(0, 12);
@@ -190,7 +221,9 @@ describe("radial bases and cutoffs", () => {
     gradcheck((v) => cosineCutoff(v, 5), [tensor([0.5, 2.0, 4.5], { dtype: "float64" }).requiresGrad_()]);
     expect(new CosineCutoff(2).forward(tensor([1])).item()).toBeCloseTo(0.5, 6);
     expect(new PolynomialCutoff(2).forward(tensor([3])).item() + 0).toBe(0);
-    expect(() => cosineCutoff(r, -1)).toThrow(/cosineCutoff: argument 'cutoff' expected a positive finite number, got -1/);
+    expect(() => cosineCutoff(r, -1)).toThrow(
+      /cosineCutoff: argument 'cutoff' expected a positive finite number, got -1/,
+    );
     expect(() => polynomialCutoff(tensor([Number.NaN]), 1)).toThrow(/contains NaN/);
   });
 });

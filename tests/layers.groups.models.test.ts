@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
+  Adam,
+  assertEquivariant,
+  En,
+  Generator,
+  gradcheck,
+  O3,
+  pointAction,
+  randn,
+  Tensor,
+  tensor,
+} from "../src/index.js";
+import {
   CoulombMLP,
   coulombMatrixEigenvalues,
   coulombMlpChecks,
@@ -13,16 +25,15 @@ import {
   NequIPLike,
   nequipChecks,
   runModelChecks,
+  SchNet,
   sampleAtoms,
   sampleNBody,
-  SchNet,
   schnetChecks,
 } from "../src/layers/groups/models/index.js";
+import { gatherMulScatter } from "../src/layers/groups/models/ops.js";
 import { o3Action } from "../src/layers/groups/o3/action.js";
 import { shiftedSoftplus } from "../src/layers/groups/o3/activation.js";
-import { gatherMulScatter } from "../src/layers/groups/models/ops.js";
 import { SphericalHarmonics } from "../src/layers/groups/o3/spherical_harmonics.js";
-import { Adam, assertEquivariant, En, Generator, gradcheck, O3, pointAction, randn, Tensor, tensor } from "../src/index.js";
 
 function expectAllPass<I, O>(checks: ModelCheck<I, O>[], rtol: number) {
   const reports = runModelChecks(checks, { rtol, samples: 3 });
@@ -43,7 +54,13 @@ function nonTrivial(y: Tensor) {
 describe("EGCL", () => {
   it("keeps h invariant and moves x with E(3), with velocities and edge attributes", () => {
     const g = new Generator(0);
-    const layer = new EGCL(6, { edgeAttrDim: 2, hiddenChannels: 8, velocity: true, attention: true, generator: g }).double();
+    const layer = new EGCL(6, {
+      edgeAttrDim: 2,
+      hiddenChannels: 8,
+      velocity: true,
+      attention: true,
+      generator: g,
+    }).double();
     // make the position update large enough to matter
     for (const l of layer.coordMlp!.lins) {
       const w = l.weight.data;
@@ -62,7 +79,10 @@ describe("EGCL", () => {
     const edgeIndex = new Tensor(Int32Array.from([...src, ...dst]), [2, src.length], "int32");
     const edgeAttr = randn([src.length, 2], { dtype: "float64", generator: g });
     const h = randn([n, 6], { dtype: "float64", generator: g });
-    const input = { x: randn([n, 3], { dtype: "float64", generator: g }), v: randn([n, 3], { dtype: "float64", generator: g }) };
+    const input = {
+      x: randn([n, 3], { dtype: "float64", generator: g }),
+      v: randn([n, 3], { dtype: "float64", generator: g }),
+    };
     const e3 = En(3);
     const P = pointAction(e3);
     const out = layer.forward(h, input.x, edgeIndex, edgeAttr, input.v);
@@ -76,8 +96,13 @@ describe("EGCL", () => {
       atol: 0,
       rtol: 1e-11,
     });
-    gradcheck((a, b) => layer.forward(a!, b!, edgeIndex, edgeAttr, input.v).x, [h.clone().requiresGrad_(), input.x.clone().requiresGrad_()]);
-    expect(() => layer.forward(h, input.x, edgeIndex, null, input.v)).toThrow(/EGCL: argument 'edgeAttr' expected shape/);
+    gradcheck(
+      (a, b) => layer.forward(a!, b!, edgeIndex, edgeAttr, input.v).x,
+      [h.clone().requiresGrad_(), input.x.clone().requiresGrad_()],
+    );
+    expect(() => layer.forward(h, input.x, edgeIndex, null, input.v)).toThrow(
+      /EGCL: argument 'edgeAttr' expected shape/,
+    );
     expect(() => layer.forward(h, input.x, edgeIndex, edgeAttr, null)).toThrow(/EGCL: argument 'vel'/);
   });
 });
@@ -85,7 +110,14 @@ describe("EGCL", () => {
 describe("atomistic models are equivariant (float64 at round-off, float32 < 1e-4)", () => {
   it("SchNet", () => {
     const g = new Generator(1);
-    const m = new SchNet({ hiddenChannels: 16, numFilters: 16, numInteractions: 2, numGaussians: 12, cutoff: 4, generator: g });
+    const m = new SchNet({
+      hiddenChannels: 16,
+      numFilters: 16,
+      numInteractions: 2,
+      numGaussians: 12,
+      cutoff: 4,
+      generator: g,
+    });
     nonTrivial(m.forward(sampleAtoms().z, sampleAtoms().pos.float(), sampleAtoms().batch));
     expectAllPass(schnetChecks(m, sampleAtoms({ dtype: "float32" })), 1e-4);
     m.double();
@@ -96,7 +128,14 @@ describe("atomistic models are equivariant (float64 at round-off, float32 < 1e-4
   it("EGNN (scalar and vector outputs, with position updates)", () => {
     const g = new Generator(2);
     for (const output of ["scalar", "vector"] as const) {
-      const m = new EGNNRegressor({ hiddenChannels: 16, numLayers: 2, cutoff: 3, updateCoords: true, output, generator: g });
+      const m = new EGNNRegressor({
+        hiddenChannels: 16,
+        numLayers: 2,
+        cutoff: 3,
+        updateCoords: true,
+        output,
+        generator: g,
+      });
       const y = m.forward(sampleAtoms().z, sampleAtoms().pos.float(), sampleAtoms().batch);
       expect(y.shape).toEqual([2, output === "scalar" ? 1 : 3]);
       nonTrivial(y);
@@ -109,7 +148,16 @@ describe("atomistic models are equivariant (float64 at round-off, float32 < 1e-4
   it("NequIP-like (energy invariant, dipole-like vector equivariant)", () => {
     const g = new Generator(3);
     for (const output of ["energy", "vector"] as const) {
-      const m = new NequIPLike({ channels: 4, numLayers: 2, lmax: 2, rMax: 4, numBasis: 4, radialHidden: 8, output, generator: g });
+      const m = new NequIPLike({
+        channels: 4,
+        numLayers: 2,
+        lmax: 2,
+        rMax: 4,
+        numBasis: 4,
+        radialHidden: 8,
+        output,
+        generator: g,
+      });
       const y = m.forward(sampleAtoms().z, sampleAtoms().pos.float(), sampleAtoms().batch);
       expect(y.shape).toEqual([2, output === "energy" ? 1 : 3]);
       nonTrivial(y);
@@ -121,7 +169,10 @@ describe("atomistic models are equivariant (float64 at round-off, float32 < 1e-4
 
   it("NequIP interaction block maps irreps features equivariantly", () => {
     const g = new Generator(4);
-    const blk = new NequIPInteraction("3x0e + 2x1o", "3x0e + 2x1o + 1x2e", "0e + 1o + 2e", 4, { radialHidden: 8, generator: g }).double();
+    const blk = new NequIPInteraction("3x0e + 2x1o", "3x0e + 2x1o + 1x2e", "0e + 1o + 2e", 4, {
+      radialHidden: 8,
+      generator: g,
+    }).double();
     expect(blk.irrepsOut.toString()).toBe("3x0e+2x1o+1x2e");
     const sh = new SphericalHarmonics(2);
     const n = 5;
@@ -131,7 +182,8 @@ describe("atomistic models are equivariant (float64 at round-off, float32 < 1e-4
     const dst = tensor([1, 2, 3, 4, 0, 2], { dtype: "int32" });
     const ei = src.stack(dst);
     const radial = randn([6, 4], { dtype: "float64", generator: g });
-    const run = (s: { pos: Tensor; h: Tensor }) => blk.forward(s.h, ei, sh.forward(s.pos.indexSelect(0, src).sub(s.pos.indexSelect(0, dst))), radial);
+    const run = (s: { pos: Tensor; h: Tensor }) =>
+      blk.forward(s.h, ei, sh.forward(s.pos.indexSelect(0, src).sub(s.pos.indexSelect(0, dst))), radial);
     const hin = o3Action(blk.irrepsIn);
     assertEquivariant(run, {
       group: new O3(),
@@ -172,7 +224,9 @@ describe("model details", () => {
   it("fused ops (shifted softplus, gather-multiply-scatter) have correct values and gradients", () => {
     const g = new Generator(9);
     const x = tensor([-30, -1, 0, 2, 40], { dtype: "float64" });
-    expect(shiftedSoftplus(x).toFlatArray()).toEqual([-30, -1, 0, 2, 40].map((v) => expect.closeTo(Math.log(0.5 * Math.exp(v) + 0.5), 9)));
+    expect(shiftedSoftplus(x).toFlatArray()).toEqual(
+      [-30, -1, 0, 2, 40].map((v) => expect.closeTo(Math.log(0.5 * Math.exp(v) + 0.5), 9)),
+    );
     gradcheck((v) => shiftedSoftplus(v!), [tensor([-3, -0.5, 0, 0.7, 5], { dtype: "float64" }).requiresGrad_()]);
     const src = tensor([0, 1, 2, 2], { dtype: "int32" });
     const dst = tensor([1, 0, 0, 1], { dtype: "int32" });
@@ -181,13 +235,30 @@ describe("model details", () => {
     const ref = xs.indexSelect(0, src).mul(ws).scatter(dst, 0, 2, "sum").toFlatArray();
     const got = gatherMulScatter(xs, ws, src, dst, 2).toFlatArray();
     for (let i = 0; i < ref.length; i++) expect(got[i]).toBeCloseTo(ref[i]!, 14);
-    gradcheck((a, b) => gatherMulScatter(a!, b!, src, dst, 2), [xs.clone().requiresGrad_(), ws.clone().requiresGrad_()]);
-    expect(() => gatherMulScatter(xs, ws, src, tensor([1, 0, 0, 5], { dtype: "int32" }), 2)).toThrow(/gatherMulScatter: argument 'dst' expected node ids in \[0, 2\), got 5 at edge 3/);
+    gradcheck(
+      (a, b) => gatherMulScatter(a!, b!, src, dst, 2),
+      [xs.clone().requiresGrad_(), ws.clone().requiresGrad_()],
+    );
+    expect(() => gatherMulScatter(xs, ws, src, tensor([1, 0, 0, 5], { dtype: "int32" }), 2)).toThrow(
+      /gatherMulScatter: argument 'dst' expected node ids in \[0, 2\), got 5 at edge 3/,
+    );
   });
 
   it("Coulomb-matrix eigenvalues: known values for H2 and sorted, padded spectra", () => {
     // H2 at 1 bohr: C = [[0.5, 1], [1, 0.5]] → eigenvalues 1.5, −0.5
-    const ev = coulombMatrixEigenvalues(tensor([1, 1], { dtype: "int32" }), tensor([[0, 0, 0], [0, 0, 1]], { dtype: "float64" }), null, 3, "bohr");
+    const ev = coulombMatrixEigenvalues(
+      tensor([1, 1], { dtype: "int32" }),
+      tensor(
+        [
+          [0, 0, 0],
+          [0, 0, 1],
+        ],
+        { dtype: "float64" },
+      ),
+      null,
+      3,
+      "bohr",
+    );
     expect(ev.toFlatArray()).toEqual([expect.closeTo(1.5, 12), expect.closeTo(-0.5, 12), 0]);
     const s = sampleAtoms();
     const e = coulombMatrixEigenvalues(s.z, s.pos, s.batch, 5);
@@ -197,7 +268,14 @@ describe("model details", () => {
 
   it("SchNet forces (−dE/dpos) have correct gradients and sum to zero", () => {
     const g = new Generator(7);
-    const m = new SchNet({ hiddenChannels: 8, numFilters: 8, numInteractions: 1, numGaussians: 6, cutoff: 4, generator: g }).double();
+    const m = new SchNet({
+      hiddenChannels: 8,
+      numFilters: 8,
+      numInteractions: 1,
+      numGaussians: 6,
+      cutoff: 4,
+      generator: g,
+    }).double();
     const s = sampleAtoms({ sizes: [4] });
     gradcheck((p) => m.forward(s.z, p!, s.batch), [s.pos.clone().requiresGrad_()]);
     const p = s.pos.clone().requiresGrad_();
@@ -233,8 +311,20 @@ describe("model details", () => {
     const m = new SchNet({ hiddenChannels: 4, numFilters: 4, numInteractions: 1, numGaussians: 4 });
     const s = sampleAtoms({ dtype: "float32" });
     expect(() => m.forward(s.z, s.pos.reshape(3, 9))).toThrow(/SchNet: argument 'pos' expected shape \[9, 3\]/);
-    expect(() => m.forward(tensor([1, 200], { dtype: "int32" }), randn([2, 3]))).toThrow(/SchNet: argument 'z' expected atomic numbers in \[0, 100\), got 200 at atom 1/);
-    expect(() => m.forward(tensor([1, 1], { dtype: "int32" }), tensor([[0, 0, Number.NaN], [1, 0, 0]]))).toThrow(/SchNet: argument 'pos' expected finite coordinates, got NaN at atom 0/);
-    expect(() => new NequIPInteraction("1x0e", "1x0o", "0e + 1o", 2)).toThrow(/NequIPInteraction: argument 'irrepsOut'/);
+    expect(() => m.forward(tensor([1, 200], { dtype: "int32" }), randn([2, 3]))).toThrow(
+      /SchNet: argument 'z' expected atomic numbers in \[0, 100\), got 200 at atom 1/,
+    );
+    expect(() =>
+      m.forward(
+        tensor([1, 1], { dtype: "int32" }),
+        tensor([
+          [0, 0, Number.NaN],
+          [1, 0, 0],
+        ]),
+      ),
+    ).toThrow(/SchNet: argument 'pos' expected finite coordinates, got NaN at atom 0/);
+    expect(() => new NequIPInteraction("1x0e", "1x0o", "0e + 1o", 2)).toThrow(
+      /NequIPInteraction: argument 'irrepsOut'/,
+    );
   });
 });

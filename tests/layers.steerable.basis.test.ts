@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { clearKernelBasisCache, decompose, defaultFrequencyCutoff, harmonicBasis, kernelBasis, R2Conv } from "../src/layers/groups/steerable/index.js";
-import { planarMotion } from "../src/layers/groups/steerable/planar.js";
 import {
   Cn,
   cyclicIrrep,
@@ -9,28 +7,43 @@ import {
   directSum,
   FieldType,
   Generator,
+  type Group,
   graphPermutationAction,
   gridAction,
-  type Group,
   matmul,
   O2,
   o2Irrep,
   p4,
   permute,
+  type Representation,
   randn,
   regular,
-  type Representation,
+  Sn,
   SO2,
   SO3,
-  Sn,
   so2Irrep,
   standard,
   Tensor,
   trivial,
 } from "../src/index.js";
+import {
+  clearKernelBasisCache,
+  decompose,
+  defaultFrequencyCutoff,
+  harmonicBasis,
+  kernelBasis,
+  R2Conv,
+} from "../src/layers/groups/steerable/index.js";
+import { planarMotion } from "../src/layers/groups/steerable/planar.js";
 
 /** max |k(g·x) − ρ_out(g) k(x) ρ_in(g)ᵀ| over sampled points and elements, relative to max |k|. */
-function constraintError<E>(group: Group<E>, inRep: Representation<E>, outRep: Representation<E>, kernelSize: number, elements: E[]): number {
+function constraintError<E>(
+  group: Group<E>,
+  inRep: Representation<E>,
+  outRep: Representation<E>,
+  kernelSize: number,
+  elements: E[],
+): number {
   const b = kernelBasis(group, inRep, outRep, kernelSize);
   const gen = new Generator(3);
   const dI = inRep.size;
@@ -54,7 +67,8 @@ function constraintError<E>(group: Group<E>, inRep: Representation<E>, outRep: R
         for (let i = 0; i < dO; i++) {
           for (let j = 0; j < dI; j++) {
             let v = 0;
-            for (let a = 0; a < dO; a++) for (let c = 0; c < dI; c++) v += Ro[i * dO + a]! * kx[q * dO * dI + a * dI + c]! * Ri[j * dI + c]!;
+            for (let a = 0; a < dO; a++)
+              for (let c = 0; c < dI; c++) v += Ro[i * dO + a]! * kx[q * dO * dI + a * dI + c]! * Ri[j * dI + c]!;
             err = Math.max(err, Math.abs(kgx[q * dO * dI + i * dI + j]! - v));
             scale = Math.max(scale, Math.abs(v));
           }
@@ -100,9 +114,11 @@ describe("steerable kernel basis", () => {
     const so2Els = Array.from({ length: 5 }, () => so2.sample(gen));
     const o2Els = Array.from({ length: 6 }, () => o2.sample(gen));
     const cases: [Group<unknown>, Representation<unknown>, Representation<unknown>, unknown[]][] = [];
-    const add = <E>(g: Group<E>, a: Representation<E>, b: Representation<E>, els: E[]) => cases.push([g, a, b, els] as never);
+    const add = <E>(g: Group<E>, a: Representation<E>, b: Representation<E>, els: E[]) =>
+      cases.push([g, a, b, els] as never);
     for (const m of [0, 1, 2])
-      for (const n of [0, 1, 3]) add(so2, m === 0 ? trivial(so2) : so2Irrep(so2, m), n === 0 ? trivial(so2) : so2Irrep(so2, n), so2Els);
+      for (const n of [0, 1, 3])
+        add(so2, m === 0 ? trivial(so2) : so2Irrep(so2, m), n === 0 ? trivial(so2) : so2Irrep(so2, n), so2Els);
     add(so2, directSum(trivial(so2), so2Irrep(so2, 1)), directSum(so2Irrep(so2, 2), so2Irrep(so2, 1)), so2Els);
     add(o2, o2Irrep(o2, 1, 0), o2Irrep(o2, 1, 2), o2Els);
     add(o2, o2Irrep(o2, 1, 1), o2Irrep(o2, 1, 2), o2Els);
@@ -125,7 +141,9 @@ describe("steerable kernel basis", () => {
       expect(basis.size, `${g.name} ${a.name} -> ${b.name}`).toBeGreaterThan(0);
       worst = Math.max(worst, constraintError(g, a, b, 7, els));
     }
-    console.log(`kernel constraint: max relative error ${worst.toExponential(2)} over ${cases.length} representation pairs`);
+    console.log(
+      `kernel constraint: max relative error ${worst.toExponential(2)} over ${cases.length} representation pairs`,
+    );
     expect(worst).toBeLessThan(1e-12);
   });
 
@@ -201,12 +219,15 @@ describe("steerable kernel basis", () => {
     const conv = new R2Conv(t, t, 7);
     const c = process.cpuUsage(c0);
     const ms = (c.user + c.system) / 1000;
-    console.log(`R2Conv D16 8 regular → 8 regular, k = 7: ${ms.toFixed(1)} CPU ms (basis ${conv.basisSizes[0]} filters; bench: 'steerable basis')`);
+    console.log(
+      `R2Conv D16 8 regular → 8 regular, k = 7: ${ms.toFixed(1)} CPU ms (basis ${conv.basisSizes[0]} filters; bench: 'steerable basis')`,
+    );
     expect(conv.filter().shape).toEqual([256, 256, 7, 7]);
   });
 
   it("the default band limit is escnn's: frequencies up to 2 on a 3×3 kernel's ring (known values)", () => {
-    const cut = (k: number) => Array.from({ length: Math.floor((k - 1) / 2) + 1 }, (_, r) => defaultFrequencyCutoff(r, Math.floor(k / 2)));
+    const cut = (k: number) =>
+      Array.from({ length: Math.floor((k - 1) / 2) + 1 }, (_, r) => defaultFrequencyCutoff(r, Math.floor(k / 2)));
     expect(cut(3)).toEqual([0, 2]);
     expect(cut(5)).toEqual([0, 2, 2]);
     expect(cut(7)).toEqual([0, 2, 3, 2]);
@@ -221,12 +242,16 @@ describe("steerable kernel basis", () => {
     expect(b.elements.every((e) => e.sigma === 0.6)).toBe(true);
     const sharp = kernelBasis(G, regular(G), regular(G), 3, { sigma: [0.005, 0.4] });
     expect([...new Set(sharp.elements.map((e) => `${e.radius}:${e.sigma}`))].sort()).toEqual(["0:0.005", "1:0.4"]);
-    expect(() => kernelBasis(G, regular(G), regular(G), 3, { sigma: [0.6] })).toThrow(/kernelBasis: argument 'sigma' expected 2 widths \(one per ring\), got 1/);
+    expect(() => kernelBasis(G, regular(G), regular(G), 3, { sigma: [0.6] })).toThrow(
+      /kernelBasis: argument 'sigma' expected 2 widths \(one per ring\), got 1/,
+    );
   });
 
   it("rejects groups that do not act on the plane", () => {
     const g = p4();
-    expect(() => kernelBasis(g as never, trivial(g) as never, trivial(g) as never, 3)).toThrow(/Cn, Dn, SO\(2\) or O\(2\)/);
+    expect(() => kernelBasis(g as never, trivial(g) as never, trivial(g) as never, 3)).toThrow(
+      /Cn, Dn, SO\(2\) or O\(2\)/,
+    );
   });
 });
 
@@ -235,28 +260,45 @@ describe("bad input gives clear errors (issue 4)", () => {
     const G = Cn(4);
     const outT = FieldType.repeat(G, regular(G), 2);
     const conv = new R2Conv(FieldType.repeat(G, trivial(G), 1), outT, 3);
-    expect(() => conv.forward(randn([1, 3, 5, 5]))).toThrow(/R2Conv: argument 'x' expected 1 channels on axis 1 for field type \[C4: 1×trivial\], got shape \[1, 3, 5, 5\]/);
-    expect(() => gridAction(G, { fieldType: outT })(1, randn([1, 3, 4, 4]))).toThrow(/expected 8 channels on axis -3 for field type \[C4: 2×regular\], got shape \[1, 3, 4, 4\]/);
+    expect(() => conv.forward(randn([1, 3, 5, 5]))).toThrow(
+      /R2Conv: argument 'x' expected 1 channels on axis 1 for field type \[C4: 1×trivial\], got shape \[1, 3, 5, 5\]/,
+    );
+    expect(() => gridAction(G, { fieldType: outT })(1, randn([1, 3, 4, 4]))).toThrow(
+      /expected 8 channels on axis -3 for field type \[C4: 2×regular\], got shape \[1, 3, 4, 4\]/,
+    );
   });
 
   it("a group that does not act on the domain", () => {
-    expect(() => gridAction(new SO3() as never)(new SO3().sample(), randn([1, 1, 4, 4]))).toThrow(/gridAction: argument 'group' expected C4, D4, p4, p4m or 2-D translations, got SO\(3\)/);
-    expect(() => new R2Conv(FieldType.repeat(p4(), trivial(p4()), 1), FieldType.repeat(p4(), trivial(p4()), 1), 3)).toThrow(/R2Conv: argument 'inType' expected a group acting on the plane.*got p4/);
-    expect(() => kernelBasis(new SO3() as never, trivial(new SO3()) as never, trivial(new SO3()) as never, 3)).toThrow(/Cn, Dn, SO\(2\) or O\(2\)/);
+    expect(() => gridAction(new SO3() as never)(new SO3().sample(), randn([1, 1, 4, 4]))).toThrow(
+      /gridAction: argument 'group' expected C4, D4, p4, p4m or 2-D translations, got SO\(3\)/,
+    );
+    expect(
+      () => new R2Conv(FieldType.repeat(p4(), trivial(p4()), 1), FieldType.repeat(p4(), trivial(p4()), 1), 3),
+    ).toThrow(/R2Conv: argument 'inType' expected a group acting on the plane.*got p4/);
+    expect(() => kernelBasis(new SO3() as never, trivial(new SO3()) as never, trivial(new SO3()) as never, 3)).toThrow(
+      /Cn, Dn, SO\(2\) or O\(2\)/,
+    );
     // a permutation of another number of nodes does not act on a graph
     const x = randn([6, 2]);
     const edgeIndex = new Tensor(Int32Array.from([0, 1, 1, 0]), [2, 2], "int32");
-    expect(() => graphPermutationAction()(Sn(5).sample(), { x, edgeIndex })).toThrow(/graphPermutationAction: argument 'x' expected 5 rows \(one per node of the permutation\), got shape \[6, 2\]/);
+    expect(() => graphPermutationAction()(Sn(5).sample(), { x, edgeIndex })).toThrow(
+      /graphPermutationAction: argument 'x' expected 5 rows \(one per node of the permutation\), got shape \[6, 2\]/,
+    );
   });
 
   it("a kernel too large for the input", () => {
     const G = Cn(4);
     const conv = new R2Conv(FieldType.repeat(G, trivial(G), 1), FieldType.repeat(G, regular(G), 2), 7);
-    expect(() => conv.forward(randn([1, 1, 5, 5]))).toThrow(/conv2d: argument 'weight' expected a kernel \(7×7, dilation \[1, 1\]\) no larger than the padded input \(5×5 plus padding \[0, 0\] \/ \[0, 0\]\), got effective size 7 > 5/);
+    expect(() => conv.forward(randn([1, 1, 5, 5]))).toThrow(
+      /conv2d: argument 'weight' expected a kernel \(7×7, dilation \[1, 1\]\) no larger than the padded input \(5×5 plus padding \[0, 0\] \/ \[0, 0\]\), got effective size 7 > 5/,
+    );
     // with padding the same input is fine
-    const padded = new R2Conv(FieldType.repeat(G, trivial(G), 1), FieldType.repeat(G, regular(G), 2), 7, { padding: 3 });
+    const padded = new R2Conv(FieldType.repeat(G, trivial(G), 1), FieldType.repeat(G, regular(G), 2), 7, {
+      padding: 3,
+    });
     expect(padded.forward(randn([1, 1, 5, 5])).shape).toEqual([1, 8, 5, 5]);
-    expect(() => kernelBasis(G, trivial(G), regular(G), 0)).toThrow(/kernelBasis: argument 'kernelSize' expected a positive integer, got 0/);
+    expect(() => kernelBasis(G, trivial(G), regular(G), 0)).toThrow(
+      /kernelBasis: argument 'kernelSize' expected a positive integer, got 0/,
+    );
   });
 });
-

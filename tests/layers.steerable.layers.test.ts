@@ -1,25 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  GatedNonLinearity,
-  GroupPooling,
-  InnerBatchNorm,
-  NormNonLinearity,
-  NormPool,
-  planarGridAction,
-  PointwiseNonLinearity,
-  R2Conv,
-} from "../src/layers/groups/steerable/index.js";
-import {
+  Cn,
   checkEquivariance,
   checkEquivarianceLayers,
-  Cn,
   cyclicIrrep,
   Dn,
   dihedralIrrep,
   FieldType,
   Generator,
-  gradcheck,
   type Group,
+  gradcheck,
   O2,
   o2Irrep,
   p4,
@@ -32,6 +22,16 @@ import {
   tensor,
   trivial,
 } from "../src/index.js";
+import {
+  GatedNonLinearity,
+  GroupPooling,
+  InnerBatchNorm,
+  NormNonLinearity,
+  NormPool,
+  PointwiseNonLinearity,
+  planarGridAction,
+  R2Conv,
+} from "../src/layers/groups/steerable/index.js";
 
 /** A smooth two-channel-or-more image supported inside the inscribed disk, so rotations lose nothing. */
 function smoothDisk(channels: number, n: number, seed: number): Tensor {
@@ -39,7 +39,12 @@ function smoothDisk(channels: number, n: number, seed: number): Tensor {
   const data = new Float64Array(channels * n * n);
   const c = (n - 1) / 2;
   for (let ch = 0; ch < channels; ch++) {
-    const blobs = Array.from({ length: 3 }, () => ({ x: gen.uniform(-c / 2, c / 2), y: gen.uniform(-c / 2, c / 2), s: gen.uniform(8, 16), a: gen.uniform(-1, 1) }));
+    const blobs = Array.from({ length: 3 }, () => ({
+      x: gen.uniform(-c / 2, c / 2),
+      y: gen.uniform(-c / 2, c / 2),
+      s: gen.uniform(8, 16),
+      a: gen.uniform(-1, 1),
+    }));
     for (let i = 0; i < n; i++)
       for (let j = 0; j < n; j++) {
         const x = j - c;
@@ -82,14 +87,25 @@ describe("R2Conv", () => {
     const pool = new GroupPooling(reg);
     const fn = (t: Tensor) => pool.forward(c2.forward(new PointwiseNonLinearity(reg).forward(c1.forward(t))));
     const x = smoothDisk(1, 23, 5);
-    const r = checkEquivariance(fn, { group: G, inputAction: planarGridAction(G, { fieldType: t1 }), outputAction: planarGridAction(G), inputs: [x] });
+    const r = checkEquivariance(fn, {
+      group: G,
+      inputAction: planarGridAction(G, { fieldType: t1 }),
+      outputAction: planarGridAction(G),
+      inputs: [x],
+    });
     const quarter = r.samples.filter((s) => ["r^0", "r^2", "r^4", "r^6"].includes(s.element));
     const odd = r.samples.filter((s) => !quarter.includes(s));
     const eOdd = Math.max(...odd.map((s) => s.relError));
-    console.log(`C8 steerable (regular fields, group-pooled maps): 90° steps ${Math.max(...quarter.map((s) => s.relError)).toExponential(2)}, 45° steps ${eOdd.toExponential(2)}`);
+    console.log(
+      `C8 steerable (regular fields, group-pooled maps): 90° steps ${Math.max(...quarter.map((s) => s.relError)).toExponential(2)}, 45° steps ${eOdd.toExponential(2)}`,
+    );
     expect(Math.max(...quarter.map((s) => s.relError))).toBeLessThan(1e-12);
     expect(eOdd).toBeLessThan(0.35);
-    const inv = checkEquivariance((t: Tensor) => fn(t).mean([2, 3]), { group: G, inputAction: planarGridAction(G, { fieldType: t1 }), inputs: [x] });
+    const inv = checkEquivariance((t: Tensor) => fn(t).mean([2, 3]), {
+      group: G,
+      inputAction: planarGridAction(G, { fieldType: t1 }),
+      inputs: [x],
+    });
     console.log(`C8 steerable, globally pooled invariant features: max rel error ${inv.maxRelError.toExponential(2)}`);
     expect(inv.maxRelError).toBeLessThan(0.1);
   });
@@ -105,14 +121,23 @@ describe("R2Conv", () => {
     const pool = new NormPool(hidden);
     const model = { layers: [c1, gate, c2, norm, pool] };
     const x = smoothDisk(1, 25, 8);
-    const rep = checkEquivarianceLayers(stagesOf(model), { group: G, inputAction: planarGridAction(G, { fieldType: t0 }), inputs: [x], samples: 6, seed: 1 });
-    for (const l of rep.layers) console.log(`SO(2) layer ${l.name}: max rel error ${l.maxRelError.toExponential(2)}`);
-    const inv = checkEquivariance((t: Tensor) => pool.forward(norm.forward(c2.forward(gate.forward(c1.forward(t))))).mean([2, 3]), {
+    const rep = checkEquivarianceLayers(stagesOf(model), {
       group: G,
       inputAction: planarGridAction(G, { fieldType: t0 }),
       inputs: [x],
       samples: 6,
+      seed: 1,
     });
+    for (const l of rep.layers) console.log(`SO(2) layer ${l.name}: max rel error ${l.maxRelError.toExponential(2)}`);
+    const inv = checkEquivariance(
+      (t: Tensor) => pool.forward(norm.forward(c2.forward(gate.forward(c1.forward(t))))).mean([2, 3]),
+      {
+        group: G,
+        inputAction: planarGridAction(G, { fieldType: t0 }),
+        inputs: [x],
+        samples: 6,
+      },
+    );
     console.log(`SO(2) steerable model, invariant pooled output: max rel error ${inv.maxRelError.toExponential(2)}`);
     expect(inv.maxRelError).toBeLessThan(0.15);
     // exact for quarter turns
@@ -145,8 +170,16 @@ describe("R2Conv", () => {
 
   it("has one bias per invariant direction and none on irreps", () => {
     const G = Cn(4);
-    const conv = new R2Conv(FieldType.repeat(G, trivial(G), 1), new FieldType(G, [regular(G), cyclicIrrep(G, 1), trivial(G)]), 3, opts(11));
-    expect(conv.biases.map((b) => b.shape)).toEqual([[1, 1], [1, 1]]);
+    const conv = new R2Conv(
+      FieldType.repeat(G, trivial(G), 1),
+      new FieldType(G, [regular(G), cyclicIrrep(G, 1), trivial(G)]),
+      3,
+      opts(11),
+    );
+    expect(conv.biases.map((b) => b.shape)).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
     for (const b of conv.biases) b.data.fill(0.5);
     const v = conv.biasVector()!.toFlatArray();
     // regular field: 0.5/2 on each of its 4 channels (unit invariant vector 1/2·(1,1,1,1)); irrep: 0; trivial: 0.5
@@ -173,20 +206,31 @@ describe("R2Conv", () => {
     conv.weights[0] = w;
     const reg = FieldType.repeat(G, regular(G), 2);
     const bn = new InnerBatchNorm(reg, { dtype: "float64" });
-    gradcheck((t) => new GroupPooling(reg, "mean").forward(bn.forward(t)), [randn([2, 8, 2, 2], { dtype: "float64", generator: new Generator(14) }).requiresGrad_()]);
+    gradcheck(
+      (t) => new GroupPooling(reg, "mean").forward(bn.forward(t)),
+      [randn([2, 8, 2, 2], { dtype: "float64", generator: new Generator(14) }).requiresGrad_()],
+    );
   });
 
   it("gives clear errors for wrong field types", () => {
     const G = Cn(4);
     const t = FieldType.repeat(G, regular(G), 2);
     const conv = new R2Conv(t, t, 3);
-    expect(() => conv.forward(randn([1, 3, 5, 5]))).toThrow(/R2Conv: argument 'x' expected 8 channels on axis 1 for field type \[C4: 2×regular\], got shape \[1, 3, 5, 5\]/);
+    expect(() => conv.forward(randn([1, 3, 5, 5]))).toThrow(
+      /R2Conv: argument 'x' expected 8 channels on axis 1 for field type \[C4: 2×regular\], got shape \[1, 3, 5, 5\]/,
+    );
     const P = p4();
-    expect(() => new R2Conv(FieldType.repeat(P, trivial(P), 1), FieldType.repeat(P, trivial(P), 1), 3)).toThrow(/R2Conv: argument 'inType' expected a group acting on the plane.*got p4/);
+    expect(() => new R2Conv(FieldType.repeat(P, trivial(P), 1), FieldType.repeat(P, trivial(P), 1), 3)).toThrow(
+      /R2Conv: argument 'inType' expected a group acting on the plane.*got p4/,
+    );
     const D = Dn(4);
-    expect(() => new R2Conv(t, FieldType.repeat(D, trivial(D), 1) as never, 3)).toThrow(/expected a field type of C4.*got one of D4/);
+    expect(() => new R2Conv(t, FieldType.repeat(D, trivial(D), 1) as never, 3)).toThrow(
+      /expected a field type of C4.*got one of D4/,
+    );
     const S = new SO2();
-    expect(() => new PointwiseNonLinearity(new FieldType(S, [so2Irrep(S, 1)]))).toThrow(/permutes channels.*irrep\(1\)/);
+    expect(() => new PointwiseNonLinearity(new FieldType(S, [so2Irrep(S, 1)]))).toThrow(
+      /permutes channels.*irrep\(1\)/,
+    );
     expect(() => new GroupPooling(new FieldType(S, [so2Irrep(S, 1)]))).toThrow(/regular or trivial/);
   });
 });

@@ -4,11 +4,28 @@
  * with its composite definition and gradchecked in float64.
  */
 import { describe, expect, it } from "vitest";
+import { GINConv } from "../src/layers/graphs/gin_conv.js";
+import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
 import * as F from "../src/nn/functional.js";
 import { BatchNorm1d, MLP } from "../src/nn/index.js";
-import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
-import { GINConv } from "../src/layers/graphs/gin_conv.js";
-import { add, Generator, gradcheck, indexSelect, manualSeed, matmul, mean, mul, randn, relu, rsqrt, SparseMatrix, sub, sum, type Tensor, tensor } from "../src/tensor/index.js";
+import {
+  add,
+  Generator,
+  gradcheck,
+  indexSelect,
+  manualSeed,
+  matmul,
+  mean,
+  mul,
+  randn,
+  relu,
+  rsqrt,
+  SparseMatrix,
+  sub,
+  sum,
+  type Tensor,
+  tensor,
+} from "../src/tensor/index.js";
 
 const f64 = { dtype: "float64" as const };
 
@@ -72,11 +89,20 @@ describe("fused batch norm", () => {
       },
       [rnd([6, 3], 1).requiresGrad_(), rnd([3], 2).requiresGrad_(), rnd([3], 3).requiresGrad_()],
     );
-    gradcheck((x, w, b) => F.batchNormAct(x!, null, null, w!, b!, true, 0.1, 1e-5, true), [rnd([4, 3, 5], 4).requiresGrad_(), rnd([3], 5).requiresGrad_(), rnd([3], 6).requiresGrad_()]);
+    gradcheck(
+      (x, w, b) => F.batchNormAct(x!, null, null, w!, b!, true, 0.1, 1e-5, true),
+      [rnd([4, 3, 5], 4).requiresGrad_(), rnd([3], 5).requiresGrad_(), rnd([3], 6).requiresGrad_()],
+    );
     gradcheck((x) => F.batchNorm(x!, null, null, null, null, true), [rnd([4, 2, 3], 7).requiresGrad_()]);
     // eval mode: running statistics are constants
-    gradcheck((x, w, b) => F.batchNormAct(x!, rm, rv, w!, b!, false, 0.1, 1e-5, false), [rnd([5, 3], 8).requiresGrad_(), rnd([3], 9).requiresGrad_(), rnd([3], 10).requiresGrad_()]);
-    gradcheck((x, w, b) => F.batchNormAct(x!, rm, rv, w!, b!, false, 0.1, 1e-5, true), [rnd([5, 3, 2], 11).requiresGrad_(), rnd([3], 12).requiresGrad_(), rnd([3], 13).requiresGrad_()]);
+    gradcheck(
+      (x, w, b) => F.batchNormAct(x!, rm, rv, w!, b!, false, 0.1, 1e-5, false),
+      [rnd([5, 3], 8).requiresGrad_(), rnd([3], 9).requiresGrad_(), rnd([3], 10).requiresGrad_()],
+    );
+    gradcheck(
+      (x, w, b) => F.batchNormAct(x!, rm, rv, w!, b!, false, 0.1, 1e-5, true),
+      [rnd([5, 3, 2], 11).requiresGrad_(), rnd([3], 12).requiresGrad_(), rnd([3], 13).requiresGrad_()],
+    );
   });
 
   it("updates the running statistics like PyTorch (unbiased variance) and evaluates with them", () => {
@@ -121,7 +147,10 @@ describe("fused batch norm", () => {
 
 describe("linear backward (GEMM with transposed operands)", () => {
   it("gradcheck on 2-D and batched 3-D inputs", () => {
-    gradcheck((x, w, b) => F.linear(x!, w!, b!), [rnd([6, 4], 1).requiresGrad_(), rnd([3, 4], 2).requiresGrad_(), rnd([3], 3).requiresGrad_()]);
+    gradcheck(
+      (x, w, b) => F.linear(x!, w!, b!),
+      [rnd([6, 4], 1).requiresGrad_(), rnd([3, 4], 2).requiresGrad_(), rnd([3], 3).requiresGrad_()],
+    );
     gradcheck((x, w) => F.linear(x!, w!), [rnd([2, 5, 4], 4).requiresGrad_(), rnd([3, 4], 5).requiresGrad_()]);
   });
 
@@ -248,8 +277,14 @@ describe("linear backward over the non-zero rows of the output gradient", () => 
     expect(maxAbsDiff(x1.grad!, matmul(full, w1.detach()))).toBeLessThan(1e-5);
     expect(maxAbsDiff(w1.grad!, matmul(full.transpose(0, 1), x1.detach()))).toBeLessThan(1e-5);
     expect(maxAbsDiff(b1.grad!, sum(full, 0))).toBeLessThan(1e-5);
-    gradcheck((x, w, b) => indexSelect(F.linear(x!, w!, b!), 0, idx), [rnd([N, 4], 74).requiresGrad_(), rnd([3, 4], 75).requiresGrad_(), rnd([3], 76).requiresGrad_()]);
-    gradcheck((x, w) => indexSelect(F.linear(x!, w!), 0, idx), [rnd([N, 4], 77).requiresGrad_(), rnd([3, 4], 78).requiresGrad_()]);
+    gradcheck(
+      (x, w, b) => indexSelect(F.linear(x!, w!, b!), 0, idx),
+      [rnd([N, 4], 74).requiresGrad_(), rnd([3, 4], 75).requiresGrad_(), rnd([3], 76).requiresGrad_()],
+    );
+    gradcheck(
+      (x, w) => indexSelect(F.linear(x!, w!), 0, idx),
+      [rnd([N, 4], 77).requiresGrad_(), rnd([3, 4], 78).requiresGrad_()],
+    );
     // no live row at all: zero gradients
     const x3 = rnd([N, 4], 79).requiresGrad_();
     const w3 = rnd([3, 4], 80).requiresGrad_();
@@ -277,7 +312,8 @@ describe("fastDropout", () => {
       x.grad = null;
       y.sum().backward();
       let gworst = 0;
-      for (let i = 0; i < x.size; i++) gworst = Math.max(gworst, Math.abs(x.grad!.data[i]! - (y.data[i] === 0 ? 0 : 1 / (1 - p))));
+      for (let i = 0; i < x.size; i++)
+        gworst = Math.max(gworst, Math.abs(x.grad!.data[i]! - (y.data[i] === 0 ? 0 : 1 / (1 - p))));
       expect(gworst).toBeLessThan(1e-5);
     }
     expect(fastDropout(x, 0.5, false)).toBe(x);

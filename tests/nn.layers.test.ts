@@ -82,7 +82,10 @@ describe("Linear", () => {
   });
 
   it("gradcheck in float64 (x, weight, bias)", () => {
-    gradcheck((x, w, b) => F.linear(x!, w!, b!), [rnd([2, 3, 4], 1).requiresGrad_(), rnd([5, 4], 2).requiresGrad_(), rnd([5], 3).requiresGrad_()]);
+    gradcheck(
+      (x, w, b) => F.linear(x!, w!, b!),
+      [rnd([2, 3, 4], 1).requiresGrad_(), rnd([5, 4], 2).requiresGrad_(), rnd([5], 3).requiresGrad_()],
+    );
     gradcheck((x, w) => F.linear(x!, w!), [rnd([4], 4).requiresGrad_(), rnd([2, 4], 5).requiresGrad_()]);
     const lin = new Linear(3, 2).double();
     gradcheck((x) => lin.forward(x!), [rnd([4, 3], 6).requiresGrad_()]);
@@ -92,21 +95,36 @@ describe("Linear", () => {
 describe("Bilinear", () => {
   it("known values and shape", () => {
     const bl = new Bilinear(2, 3, 1, { dtype: "float64" });
-    bl.weight.copy_(tensor([[[1, 0, 2], [0, 1, 0]]], f64));
+    bl.weight.copy_(
+      tensor(
+        [
+          [
+            [1, 0, 2],
+            [0, 1, 0],
+          ],
+        ],
+        f64,
+      ),
+    );
     bl.bias!.copy_(tensor([1], f64));
     // x1ᵀ W x2 + b = [1, 2]·[[1,0,2],[0,1,0]]·[1, 1, 1] + 1 = (1·3 + 2·1) + 1 = 6
     expect(bl.forward(tensor([[1, 2]], f64), tensor([[1, 1, 1]], f64)).toArray()).toEqual([[6]]);
     expect(new Bilinear(2, 3, 4).forward(randn([5, 2]), randn([5, 3])).shape).toEqual([5, 4]);
-    expect(() => bl.forward(tensor([[1, 2]], f64), tensor([[1, 1]], f64))).toThrow(/bilinear: argument 'x2' expected shape \[1, 3\]/);
+    expect(() => bl.forward(tensor([[1, 2]], f64), tensor([[1, 1]], f64))).toThrow(
+      /bilinear: argument 'x2' expected shape \[1, 3\]/,
+    );
   });
 
   it("gradcheck in float64", () => {
-    gradcheck((a, b, w, bias) => F.bilinear(a!, b!, w!, bias!), [
-      rnd([3, 2], 1).requiresGrad_(),
-      rnd([3, 4], 2).requiresGrad_(),
-      rnd([5, 2, 4], 3).requiresGrad_(),
-      rnd([5], 4).requiresGrad_(),
-    ]);
+    gradcheck(
+      (a, b, w, bias) => F.bilinear(a!, b!, w!, bias!),
+      [
+        rnd([3, 2], 1).requiresGrad_(),
+        rnd([3, 4], 2).requiresGrad_(),
+        rnd([5, 2, 4], 3).requiresGrad_(),
+        rnd([5], 4).requiresGrad_(),
+      ],
+    );
   });
 });
 
@@ -114,7 +132,13 @@ describe("Embedding", () => {
   it("looks up rows; the padding row is zero and gets no gradient", () => {
     const emb = new Embedding(4, 3, { paddingIdx: 0, dtype: "float64" });
     expect(emb.weight.toFlatArray().slice(0, 3)).toEqual([0, 0, 0]);
-    const idx = tensor([[1, 0], [3, 1]], { dtype: "int32" });
+    const idx = tensor(
+      [
+        [1, 0],
+        [3, 1],
+      ],
+      { dtype: "int32" },
+    );
     const y = emb.forward(idx);
     expect(y.shape).toEqual([2, 2, 3]);
     const w = emb.weight.toArray() as number[][];
@@ -129,7 +153,9 @@ describe("Embedding", () => {
       [0, 0, 0],
       [1, 1, 1],
     ]);
-    expect(() => emb.forward(tensor([4], { dtype: "int32" }))).toThrow(/embedding: argument 'index' expected values in \[0, 3\], got 4/);
+    expect(() => emb.forward(tensor([4], { dtype: "int32" }))).toThrow(
+      /embedding: argument 'index' expected values in \[0, 3\], got 4/,
+    );
   });
 });
 
@@ -139,9 +165,16 @@ describe("normalisation", () => {
     const y = ln.forward(tensor([[1, 2, 3, 4]], f64));
     const m = 2.5;
     const sd = Math.sqrt(1.25 + 1e-5);
-    expectClose(y, [1, 2, 3, 4].map((v) => (v - m) / sd), 10);
+    expectClose(
+      y,
+      [1, 2, 3, 4].map((v) => (v - m) / sd),
+      10,
+    );
     expect(new LayerNorm([2, 3]).forward(randn([4, 2, 3])).shape).toEqual([4, 2, 3]);
-    gradcheck((x, w, b) => F.layerNorm(x!, [3], w!, b!), [rnd([2, 4, 3], 1).requiresGrad_(), rnd([3], 2).requiresGrad_(), rnd([3], 3).requiresGrad_()]);
+    gradcheck(
+      (x, w, b) => F.layerNorm(x!, [3], w!, b!),
+      [rnd([2, 4, 3], 1).requiresGrad_(), rnd([3], 2).requiresGrad_(), rnd([3], 3).requiresGrad_()],
+    );
     gradcheck((x) => F.layerNorm(x!, [2, 3]), [rnd([2, 2, 3], 4).requiresGrad_()]);
     expect(() => ln.forward(randn([2, 3]))).toThrow(/layerNorm: argument 'x' expected shape \[\.\.\., 4\]/);
   });
@@ -158,7 +191,11 @@ describe("normalisation", () => {
     );
     const y = bn.forward(x);
     // channel 0: mean 3, biased var 8/3
-    expectClose(y.narrow(1, 0, 1), [-2, 0, 2].map((v) => v / Math.sqrt(8 / 3 + 1e-5)), 10);
+    expectClose(
+      y.narrow(1, 0, 1),
+      [-2, 0, 2].map((v) => v / Math.sqrt(8 / 3 + 1e-5)),
+      10,
+    );
     // running: 0.9·0 + 0.1·mean; 0.9·1 + 0.1·unbiased var (4 and 700)
     expectClose(bn.runningMean!, [0.3, 3], 12);
     expectClose(bn.runningVar!, [0.9 + 0.4, 0.9 + 70], 12);
@@ -167,7 +204,13 @@ describe("normalisation", () => {
     const ye = bn.forward(tensor([[0.3 + Math.sqrt(1.3 + 1e-5), 3]], f64));
     expectClose(ye, [1, 0], 12);
     expect(bn.getBuffer("num_batches_tracked")!.item()).toBe(1);
-    expect(Object.keys(bn.stateDict())).toEqual(["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]);
+    expect(Object.keys(bn.stateDict())).toEqual([
+      "weight",
+      "bias",
+      "running_mean",
+      "running_var",
+      "num_batches_tracked",
+    ]);
     // 3-D input [N, C, L]
     const bn3 = new BatchNorm1d(3);
     expect(bn3.forward(randn([4, 3, 5])).shape).toEqual([4, 3, 5]);
@@ -190,7 +233,10 @@ describe("normalisation", () => {
   it("BatchNorm1d gradcheck in training mode", () => {
     const rm = tensor([0, 0, 0], f64);
     const rv = tensor([1, 1, 1], f64);
-    gradcheck((x, w, b) => F.batchNorm(x!, rm, rv, w!, b!, true), [rnd([5, 3], 1).requiresGrad_(), rnd([3], 2).requiresGrad_(), rnd([3], 3).requiresGrad_()]);
+    gradcheck(
+      (x, w, b) => F.batchNorm(x!, rm, rv, w!, b!, true),
+      [rnd([5, 3], 1).requiresGrad_(), rnd([3], 2).requiresGrad_(), rnd([3], 3).requiresGrad_()],
+    );
     gradcheck((x) => F.batchNorm(x!, null, null, null, null, true), [rnd([4, 2, 3], 4).requiresGrad_()]);
   });
 });
@@ -202,9 +248,21 @@ describe("activations and dropout", () => {
     expectClose(new LeakyReLU(0.1).forward(x), [-0.1, 0, 2], 12);
     expectClose(new ELU().forward(x), [Math.exp(-1) - 1, 0, 2], 12);
     expectClose(new Tanh().forward(x), [-1, 0, 2].map(Math.tanh), 12);
-    expectClose(new Sigmoid().forward(x), [-1, 0, 2].map((v) => 1 / (1 + Math.exp(-v))), 12);
-    expectClose(new SiLU().forward(x), [-1, 0, 2].map((v) => v / (1 + Math.exp(-v))), 12);
-    expectClose(new Softplus().forward(x), [-1, 0, 2].map((v) => Math.log1p(Math.exp(v))), 12);
+    expectClose(
+      new Sigmoid().forward(x),
+      [-1, 0, 2].map((v) => 1 / (1 + Math.exp(-v))),
+      12,
+    );
+    expectClose(
+      new SiLU().forward(x),
+      [-1, 0, 2].map((v) => v / (1 + Math.exp(-v))),
+      12,
+    );
+    expectClose(
+      new Softplus().forward(x),
+      [-1, 0, 2].map((v) => Math.log1p(Math.exp(v))),
+      12,
+    );
     expectClose(new GELU().forward(tensor([0, 1], f64)), [0, 0.8413447460685429], 9);
     expect(new Identity().forward(x)).toBe(x);
     expectClose(new PReLU().forward(x), [-0.25, 0, 2], 6);
@@ -255,7 +313,12 @@ describe("MLP", () => {
   it("options: no norm, layer norm, custom activation, not plain last", () => {
     const a = new MLP([3, 5, 1], { norm: null, act: "tanh", dtype: "float64" });
     expect(a.norms.at(0)).toBeInstanceOf(Identity);
-    const h = a.lins.at(1).forward(a.lins.at(0).forward(tensor([[1, 2, 3]], f64)).tanh());
+    const h = a.lins.at(1).forward(
+      a.lins
+        .at(0)
+        .forward(tensor([[1, 2, 3]], f64))
+        .tanh(),
+    );
     expectClose(a.forward(tensor([[1, 2, 3]], f64)), h, 12);
     const b = new MLP([3, 5, 2], { norm: "layerNorm", plainLast: false, act: new ELU() });
     expect(b.norms.length).toBe(2);

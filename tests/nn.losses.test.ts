@@ -74,7 +74,10 @@ describe("classification losses", () => {
     const x = tensor(X, f64);
     const y = tensor([2, 0, 1, 0], i32);
     expect(F.nllLoss(logSoftmax(x, 1), y).item()).toBeCloseTo(F.crossEntropy(x, y).item(), 12);
-    expect(new NLLLoss({ reduction: "sum" }).forward(logSoftmax(x, 1), y).item()).toBeCloseTo(4 * F.crossEntropy(x, y).item(), 12);
+    expect(new NLLLoss({ reduction: "sum" }).forward(logSoftmax(x, 1), y).item()).toBeCloseTo(
+      4 * F.crossEntropy(x, y).item(),
+      12,
+    );
   });
 
   it("gradcheck: crossEntropy (weights, smoothing, ignore, soft, N-d), nllLoss", () => {
@@ -82,21 +85,52 @@ describe("classification losses", () => {
     const weight = tensor([1, 2, 0.5], f64);
     gradcheck((x) => F.crossEntropy(x!, y), [rnd([5, 3], 1).requiresGrad_()]);
     gradcheck((x) => F.crossEntropy(x!, y, { weight, labelSmoothing: 0.2 }), [rnd([5, 3], 2).requiresGrad_()]);
-    gradcheck((x) => F.crossEntropy(x!, y, { labelSmoothing: 0.1, reduction: "none" }), [rnd([5, 3], 3).requiresGrad_()]);
+    gradcheck(
+      (x) => F.crossEntropy(x!, y, { labelSmoothing: 0.1, reduction: "none" }),
+      [rnd([5, 3], 3).requiresGrad_()],
+    );
     gradcheck((x) => F.crossEntropy(x!, y, { reduction: "sum", weight }), [rnd([5, 3], 4).requiresGrad_()]);
-    gradcheck((x, t) => F.crossEntropy(x!, t!.softmax(1)), [rnd([4, 3], 5).requiresGrad_(), rnd([4, 3], 6).requiresGrad_()]);
-    gradcheck((x) => F.crossEntropy(x!, tensor([[0, 2], [1, 1]], i32)), [rnd([2, 3, 2], 7).requiresGrad_()]);
+    gradcheck(
+      (x, t) => F.crossEntropy(x!, t!.softmax(1)),
+      [rnd([4, 3], 5).requiresGrad_(), rnd([4, 3], 6).requiresGrad_()],
+    );
+    gradcheck(
+      (x) =>
+        F.crossEntropy(
+          x!,
+          tensor(
+            [
+              [0, 2],
+              [1, 1],
+            ],
+            i32,
+          ),
+        ),
+      [rnd([2, 3, 2], 7).requiresGrad_()],
+    );
     gradcheck((x) => F.nllLoss(x!, y, { weight, reduction: "none" }), [rnd([5, 3], 8).requiresGrad_()]);
   });
 
   it("errors: bad targets, shapes, all ignored", () => {
     const x = tensor(X, f64);
-    expect(() => F.crossEntropy(x, tensor([0, 1, 3, 0], i32))).toThrow(/crossEntropy: argument 'target' expected class indices in \[0, 2\] \(or ignoreIndex -100\), got 3 at \[2\]/);
-    expect(() => F.crossEntropy(x, tensor([0, 1], i32))).toThrow(/crossEntropy: argument 'target' expected shape \[4\]/);
-    expect(() => F.crossEntropy(x, tensor([0, 1, 1, 0], { dtype: "bool" }))).toThrow(/crossEntropy: argument 'target' expected int32 class indices/);
-    expect(() => F.crossEntropy(x, tensor([-100, -100, -100, -100], i32))).toThrow(/crossEntropy: output contains NaN .*every target is ignoreIndex/);
-    expect(() => F.crossEntropy(x, tensor([0, 1, 1, 0], i32), { mask: tensor([true, false]) })).toThrow(/crossEntropy: argument 'mask' expected shape \[4\]/);
-    expect(() => F.crossEntropy(x, tensor([0, 1, 1, 0], i32), { labelSmoothing: 2 })).toThrow(/argument 'labelSmoothing'/);
+    expect(() => F.crossEntropy(x, tensor([0, 1, 3, 0], i32))).toThrow(
+      /crossEntropy: argument 'target' expected class indices in \[0, 2\] \(or ignoreIndex -100\), got 3 at \[2\]/,
+    );
+    expect(() => F.crossEntropy(x, tensor([0, 1], i32))).toThrow(
+      /crossEntropy: argument 'target' expected shape \[4\]/,
+    );
+    expect(() => F.crossEntropy(x, tensor([0, 1, 1, 0], { dtype: "bool" }))).toThrow(
+      /crossEntropy: argument 'target' expected int32 class indices/,
+    );
+    expect(() => F.crossEntropy(x, tensor([-100, -100, -100, -100], i32))).toThrow(
+      /crossEntropy: output contains NaN .*every target is ignoreIndex/,
+    );
+    expect(() => F.crossEntropy(x, tensor([0, 1, 1, 0], i32), { mask: tensor([true, false]) })).toThrow(
+      /crossEntropy: argument 'mask' expected shape \[4\]/,
+    );
+    expect(() => F.crossEntropy(x, tensor([0, 1, 1, 0], i32), { labelSmoothing: 2 })).toThrow(
+      /argument 'labelSmoothing'/,
+    );
   });
 });
 
@@ -104,12 +138,18 @@ describe("NaN / Inf detection", () => {
   it("names the loss, the argument and the position", () => {
     const bad = randn([20, 5], f64);
     bad.data[12 * 5 + 3] = Number.NaN;
-    expect(() => F.crossEntropy(bad, tensor(new Array(20).fill(0), i32))).toThrow("crossEntropy: argument 'input' contains NaN at [12, 3]");
+    expect(() => F.crossEntropy(bad, tensor(new Array(20).fill(0), i32))).toThrow(
+      "crossEntropy: argument 'input' contains NaN at [12, 3]",
+    );
     const inf = tensor([1, Number.POSITIVE_INFINITY], f64);
     expect(() => F.mseLoss(tensor([1, 2], f64), inf)).toThrow("mseLoss: argument 'target' contains Inf at [1]");
-    expect(() => F.l1Loss(tensor([Number.NEGATIVE_INFINITY], f64), tensor([1], f64))).toThrow("l1Loss: argument 'input' contains -Inf at [0]");
+    expect(() => F.l1Loss(tensor([Number.NEGATIVE_INFINITY], f64), tensor([1], f64))).toThrow(
+      "l1Loss: argument 'input' contains -Inf at [0]",
+    );
     // finite inputs whose loss overflows
-    expect(() => F.mseLoss(tensor([1e200], f64), tensor([-1e200], f64))).toThrow(/mseLoss: output contains Inf although the inputs are finite/);
+    expect(() => F.mseLoss(tensor([1e200], f64), tensor([-1e200], f64))).toThrow(
+      /mseLoss: output contains Inf although the inputs are finite/,
+    );
   });
 });
 
@@ -130,27 +170,38 @@ describe("regression and binary losses", () => {
     const logits = tensor([-2, 0.5, 3], f64);
     const t = tensor([0, 1, 0.3], f64);
     expect(F.binaryCrossEntropyWithLogits(logits, t).item()).toBeCloseTo(0.9165307822656078, 12);
-    expect(F.binaryCrossEntropyWithLogits(logits, t, { posWeight: tensor([2], f64) }).item()).toBeCloseTo(1.0794151788163502, 12);
+    expect(F.binaryCrossEntropyWithLogits(logits, t, { posWeight: tensor([2], f64) }).item()).toBeCloseTo(
+      1.0794151788163502,
+      12,
+    );
     expect(new BCEWithLogitsLoss().forward(logits, t).item()).toBeCloseTo(0.9165307822656078, 12);
     expect(F.binaryCrossEntropy(logits.sigmoid(), t).item()).toBeCloseTo(0.9165307822656078, 10);
     // stable for large logits
     expect(F.binaryCrossEntropyWithLogits(tensor([1000, -1000], f64), tensor([1, 0], f64)).item()).toBe(0);
     expect(F.binaryCrossEntropy(tensor([0], f64), tensor([1], f64)).item()).toBe(100);
-    expect(() => F.mseLoss(x, tensor([1, 2], f64))).toThrow(/mseLoss: argument 'target' expected shape \[3\] \(like 'input'\), got \[2\]/);
-    expect(() => F.binaryCrossEntropy(tensor([1.5], f64), tensor([1], f64))).toThrow(/binaryCrossEntropy: argument 'input' expected probabilities in \[0, 1\], got 1.5 at \[0\]/);
+    expect(() => F.mseLoss(x, tensor([1, 2], f64))).toThrow(
+      /mseLoss: argument 'target' expected shape \[3\] \(like 'input'\), got \[2\]/,
+    );
+    expect(() => F.binaryCrossEntropy(tensor([1.5], f64), tensor([1], f64))).toThrow(
+      /binaryCrossEntropy: argument 'input' expected probabilities in \[0, 1\], got 1.5 at \[0\]/,
+    );
   });
 
   it("gradcheck", () => {
     const t = rnd([4, 3], 9);
     gradcheck((a) => F.mseLoss(a!, t), [rnd([4, 3], 1).requiresGrad_()]);
-    gradcheck((a, b) => F.l1Loss(a!, b!, { reduction: "sum" }), [rnd([4, 3], 2).requiresGrad_(), t.clone().requiresGrad_()]);
+    gradcheck(
+      (a, b) => F.l1Loss(a!, b!, { reduction: "sum" }),
+      [rnd([4, 3], 2).requiresGrad_(), t.clone().requiresGrad_()],
+    );
     gradcheck((a) => F.huberLoss(a!, t, { delta: 0.7 }), [rnd([4, 3], 3).requiresGrad_()]);
     gradcheck((a) => F.smoothL1Loss(a!, t, { beta: 0.5, reduction: "none" }), [rnd([4, 3], 4).requiresGrad_()]);
     const p = rnd([4, 3], 5).sigmoid();
-    gradcheck((a, b) => F.binaryCrossEntropyWithLogits(a!, b!, { posWeight: tensor([1, 2, 3], f64), weight: tensor([0.5], f64) }), [
-      rnd([4, 3], 6).requiresGrad_(),
-      p.clone().requiresGrad_(),
-    ]);
+    gradcheck(
+      (a, b) =>
+        F.binaryCrossEntropyWithLogits(a!, b!, { posWeight: tensor([1, 2, 3], f64), weight: tensor([0.5], f64) }),
+      [rnd([4, 3], 6).requiresGrad_(), p.clone().requiresGrad_()],
+    );
     gradcheck((a) => F.binaryCrossEntropy(a!.sigmoid(), p), [rnd([4, 3], 7).requiresGrad_()]);
   });
 });

@@ -66,7 +66,11 @@ describe("Module tree", () => {
     ]);
     expect(net.numParameters()).toBe(1 + 2 * (12 + 4) + 4 + 1 + 8 + 8);
     expect(net.parameters().every((p) => p.requiresGrad)).toBe(true);
-    expect(net.namedBuffers().map(([n]) => n)).toEqual(["list.0.running_mean", "list.0.running_var", "list.0.num_batches_tracked"]);
+    expect(net.namedBuffers().map(([n]) => n)).toEqual([
+      "list.0.running_mean",
+      "list.0.running_var",
+      "list.0.num_batches_tracked",
+    ]);
     expect(String(net)).toContain("(heads): ModuleDict");
     expect(String(new Linear(2, 3))).toBe("Linear(inFeatures=2, outFeatures=3, bias=true)");
   });
@@ -115,7 +119,9 @@ describe("Module tree", () => {
     const r = net.loadStateDict(sd, { strict: false });
     expect(r).toEqual({ missingKeys: ["heads.a.bias"], unexpectedKeys: ["extra.weight"] });
     const bad = { ...net.stateDict(), "blocks.1.lin.weight": zeros([3, 4]) };
-    expect(() => net.loadStateDict(bad, { strict: false })).toThrow(/size mismatch: 'blocks.1.lin.weight' expected shape \[4, 3\], got \[3, 4\]/);
+    expect(() => net.loadStateDict(bad, { strict: false })).toThrow(
+      /size mismatch: 'blocks.1.lin.weight' expected shape \[4, 3\], got \[3, 4\]/,
+    );
   });
 
   it("to('float64') casts parameters and float buffers, keeping ties and int buffers", () => {
@@ -184,7 +190,9 @@ describe("init", () => {
     const vals = n.toFlatArray();
     const std = Math.sqrt(vals.reduce((s, v) => s + v * v, 0) / vals.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / 100), 2);
-    expect(() => init.kaimingUniform(zeros([3]))).toThrow(/calculateFanInAndFanOut: argument 'tensor' expected at least 2 axes/);
+    expect(() => init.kaimingUniform(zeros([3]))).toThrow(
+      /calculateFanInAndFanOut: argument 'tensor' expected at least 2 axes/,
+    );
   });
 
   it("is reproducible with a seed or an explicit generator", () => {

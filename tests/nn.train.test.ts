@@ -28,7 +28,11 @@ describe("end to end: small MLPs learn", () => {
     }
     expect(first).toBeGreaterThan(0.5);
     expect(loss).toBeLessThan(0.02);
-    const pred = model.forward(x).sigmoid().toFlatArray().map((p) => (p > 0.5 ? 1 : 0));
+    const pred = model
+      .forward(x)
+      .sigmoid()
+      .toFlatArray()
+      .map((p) => (p > 0.5 ? 1 : 0));
     expect(pred).toEqual([0, 1, 1, 0]);
   });
 

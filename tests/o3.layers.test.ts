@@ -1,13 +1,45 @@
 import { describe, expect, it } from "vitest";
-import { BatchNorm, Gate, Linear, NormActivation, SphericalHarmonics, irrepsFieldType, o3Action, secondMomentScale } from "../src/layers/groups/o3/index.js";
-import { assertEquivariant, Generator, gradcheck, O3, pointAction, randn, SO3, type Tensor, tensor } from "../src/index.js";
+import {
+  assertEquivariant,
+  Generator,
+  gradcheck,
+  O3,
+  pointAction,
+  randn,
+  SO3,
+  type Tensor,
+  tensor,
+} from "../src/index.js";
+import {
+  BatchNorm,
+  Gate,
+  irrepsFieldType,
+  Linear,
+  NormActivation,
+  o3Action,
+  SphericalHarmonics,
+  secondMomentScale,
+} from "../src/layers/groups/o3/index.js";
 import { Irreps } from "../src/symmetry/o3/irreps.js";
 
 const F64 = { atol: 0, rtol: 1e-11 };
 const F32 = { atol: 0, rtol: 1e-4 };
 
-function equivariant(fn: (x: Tensor) => Tensor, irrepsIn: string | Irreps, irrepsOut: string | Irreps, x: Tensor, tol: { atol: number; rtol: number }) {
-  return assertEquivariant(fn, { group: new O3(), inputAction: o3Action(irrepsIn), outputAction: o3Action(irrepsOut), inputs: [x], samples: 6, ...tol });
+function equivariant(
+  fn: (x: Tensor) => Tensor,
+  irrepsIn: string | Irreps,
+  irrepsOut: string | Irreps,
+  x: Tensor,
+  tol: { atol: number; rtol: number },
+) {
+  return assertEquivariant(fn, {
+    group: new O3(),
+    inputAction: o3Action(irrepsIn),
+    outputAction: o3Action(irrepsOut),
+    inputs: [x],
+    samples: 6,
+    ...tol,
+  });
 }
 
 describe("o3.Linear", () => {
@@ -50,11 +82,18 @@ describe("o3.Linear", () => {
     equivariant((v) => lin.forward(v), ir, out, x.double(), F64);
     const small = new Linear("2x0e + 1x1o", "1x0e + 2x1o", { biases: true, generator: g }).double();
     small.bias!.data[0] = 0.3;
-    gradcheck((a, w, b) => {
-      small.weight = w as never;
-      small.bias = b as never;
-      return small.forward(a);
-    }, [randn([3, 5], { dtype: "float64", generator: g }).requiresGrad_(), small.weight!.detach().requiresGrad_(), small.bias!.detach().requiresGrad_()]);
+    gradcheck(
+      (a, w, b) => {
+        small.weight = w as never;
+        small.bias = b as never;
+        return small.forward(a);
+      },
+      [
+        randn([3, 5], { dtype: "float64", generator: g }).requiresGrad_(),
+        small.weight!.detach().requiresGrad_(),
+        small.bias!.detach().requiresGrad_(),
+      ],
+    );
   });
 
   it("rejects inputs of the wrong width", () => {
@@ -77,7 +116,11 @@ describe("Gate", () => {
     const cs = secondMomentScale((t) => t.sigmoid());
     const s0 = cs * (1 / (1 + Math.exp(0)));
     const s1 = cs * (1 / (1 + Math.exp(-2)));
-    expect(y.slice(2, 5).map((v) => v / s0)).toEqual([expect.closeTo(1, 12), expect.closeTo(2, 12), expect.closeTo(3, 12)]);
+    expect(y.slice(2, 5).map((v) => v / s0)).toEqual([
+      expect.closeTo(1, 12),
+      expect.closeTo(2, 12),
+      expect.closeTo(3, 12),
+    ]);
     for (let i = 5; i < 10; i++) expect(y[i]! / s1).toBeCloseTo(1, 12);
   });
 
@@ -86,7 +129,9 @@ describe("Gate", () => {
     expect(gate.irrepsOut.toString()).toBe("2x0o+1x1o"); // tanh is odd: 0o stays 0o; abs is even: gate is 0e
     const gate2 = new Gate("1x0e", ["silu"], "1x0o", ["tanh"], "1x1o");
     expect(gate2.irrepsOut.toString()).toBe("1x0e+1x1e"); // odd gate flips the gated parity
-    expect(() => new Gate("1x0o", ["silu"], "", [], "")).toThrow(/Gate: argument 'actScalars\[0\]' expected an even or odd activation/);
+    expect(() => new Gate("1x0o", ["silu"], "", [], "")).toThrow(
+      /Gate: argument 'actScalars\[0\]' expected an even or odd activation/,
+    );
     expect(() => new Gate("1x1o", ["silu"], "", [], "")).toThrow(/expected scalar irreps/);
     expect(() => new Gate("1x0e", ["silu"], "1x0e", ["sigmoid"], "2x1o")).toThrow(/expected 2 gates/);
   });
@@ -97,7 +142,10 @@ describe("Gate", () => {
     const x = randn([6, gate.irrepsIn.dim], { generator: g });
     equivariant((v) => gate.forward(v), gate.irrepsIn, gate.irrepsOut, x, F32);
     equivariant((v) => gate.forward(v), gate.irrepsIn, gate.irrepsOut, x.double(), F64);
-    gradcheck((v) => gate.forward(v), [randn([2, gate.irrepsIn.dim], { dtype: "float64", generator: g }).requiresGrad_()]);
+    gradcheck(
+      (v) => gate.forward(v),
+      [randn([2, gate.irrepsIn.dim], { dtype: "float64", generator: g }).requiresGrad_()],
+    );
   });
 });
 
@@ -122,10 +170,13 @@ describe("NormActivation", () => {
     equivariant((v) => na.forward(v), ir, ir, x, F32);
     na.double();
     equivariant((v) => na.forward(v), ir, ir, x.double(), F64);
-    gradcheck((v, b) => {
-      na.biases = b as never;
-      return na.forward(v);
-    }, [randn([2, 13], { dtype: "float64", generator: g }).requiresGrad_(), na.biases!.detach().requiresGrad_()]);
+    gradcheck(
+      (v, b) => {
+        na.biases = b as never;
+        return na.forward(v);
+      },
+      [randn([2, 13], { dtype: "float64", generator: g }).requiresGrad_(), na.biases!.detach().requiresGrad_()],
+    );
   });
 });
 
@@ -172,10 +223,16 @@ describe("o3.BatchNorm", () => {
     bn.eval();
     equivariant((v) => bn.forward(v), ir, ir, x, F64);
     bn.train();
-    gradcheck((v, w) => {
-      bn.weight = w as never;
-      return bn.forward(v);
-    }, [randn([4, new Irreps(ir).dim], { dtype: "float64", generator: g }).requiresGrad_(), bn.weight!.detach().requiresGrad_()]);
+    gradcheck(
+      (v, w) => {
+        bn.weight = w as never;
+        return bn.forward(v);
+      },
+      [
+        randn([4, new Irreps(ir).dim], { dtype: "float64", generator: g }).requiresGrad_(),
+        bn.weight!.detach().requiresGrad_(),
+      ],
+    );
   });
 });
 
@@ -185,8 +242,20 @@ describe("SphericalHarmonics module and O(3) actions", () => {
     expect(sh.irrepsOut.toString()).toBe("1x0e+1x1o+1x2e+1x3o");
     const g = new Generator(7);
     const v = randn([10, 3], { dtype: "float64", generator: g });
-    assertEquivariant((p: Tensor) => sh.forward(p), { group: new O3(), inputAction: pointAction(new O3()), outputAction: o3Action(sh.irrepsOut), inputs: [v], ...F64 });
-    assertEquivariant((p: Tensor) => sh.forward(p), { group: new O3(), inputAction: pointAction(new O3()), outputAction: o3Action(sh.irrepsOut), inputs: [v.float()], ...F32 });
+    assertEquivariant((p: Tensor) => sh.forward(p), {
+      group: new O3(),
+      inputAction: pointAction(new O3()),
+      outputAction: o3Action(sh.irrepsOut),
+      inputs: [v],
+      ...F64,
+    });
+    assertEquivariant((p: Tensor) => sh.forward(p), {
+      group: new O3(),
+      inputAction: pointAction(new O3()),
+      outputAction: o3Action(sh.irrepsOut),
+      inputs: [v.float()],
+      ...F32,
+    });
     // component normalisation: Σ_m Y_lm² = 2l+1
     const y = sh.forward(v);
     let s = 0;

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Generator, gradcheck, o3, randn, tensor } from "../src/index.js";
 
-const load = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/e3nn/${name}.json`, import.meta.url), "utf8"));
+const load = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/e3nn/${name}.json`, import.meta.url), "utf8"));
 const shRef = load("spherical_harmonics");
 const dRef = load("wigner_D");
 const w3jRef = load("wigner_3j");
@@ -12,7 +13,9 @@ describe("spherical harmonics vs e3nn", () => {
     it(`match e3nn for l ≤ 8, normalization=${norm}`, () => {
       let maxErr = 0;
       for (const v of shRef.vectors) {
-        const y = o3.sphericalHarmonics(8, tensor([v.input], { dtype: "float64" }), { normalization: norm }).toFlatArray();
+        const y = o3
+          .sphericalHarmonics(8, tensor([v.input], { dtype: "float64" }), { normalization: norm })
+          .toFlatArray();
         const ref = (shRef.values[norm][v.id] as number[][]).flat();
         expect(y.length).toBe(ref.length);
         for (let i = 0; i < ref.length; i++) maxErr = Math.max(maxErr, Math.abs(y[i]! - ref[i]!));
@@ -25,9 +28,12 @@ describe("spherical harmonics vs e3nn", () => {
     for (const norm of ["component", "norm", "integral"] as const) {
       shRef.non_unit_vector_ids.forEach((id: number, row: number) => {
         const v = shRef.vectors[id];
-        const y = o3.sphericalHarmonics(8, tensor([v.input], { dtype: "float64" }), { normalization: norm, normalize: false }).toFlatArray();
+        const y = o3
+          .sphericalHarmonics(8, tensor([v.input], { dtype: "float64" }), { normalization: norm, normalize: false })
+          .toFlatArray();
         const ref = (shRef.values_normalize_false[norm][row] as number[][]).flat();
-        for (let i = 0; i < ref.length; i++) expect(Math.abs(y[i]! - ref[i]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref[i]!)));
+        for (let i = 0; i < ref.length; i++)
+          expect(Math.abs(y[i]! - ref[i]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref[i]!)));
       });
     }
   });
@@ -93,7 +99,11 @@ describe("Wigner-3j vs e3nn", () => {
 
   it("are invariant for higher l", () => {
     const R = o3.randRotation(new Generator(5));
-    for (const [l1, l2, l3] of [[4, 3, 5], [2, 6, 8], [8, 8, 0]] as const) {
+    for (const [l1, l2, l3] of [
+      [4, 3, 5],
+      [2, 6, 8],
+      [8, 8, 0],
+    ] as const) {
       const C = o3.wigner3j(l1, l2, l3);
       const [D1, D2, D3] = [l1, l2, l3].map((l) => o3.wignerDFromMatrix(l, R));
       const [d1, d2, d3] = [2 * l1 + 1, 2 * l2 + 1, 2 * l3 + 1];
@@ -104,7 +114,8 @@ describe("Wigner-3j vs e3nn", () => {
             let s = 0;
             for (let a = 0; a < d1; a++)
               for (let b = 0; b < d2; b++)
-                for (let c = 0; c < d3; c++) s += D1![i * d1 + a]! * D2![j * d2 + b]! * D3![k * d3 + c]! * C[(a * d2 + b) * d3 + c]!;
+                for (let c = 0; c < d3; c++)
+                  s += D1![i * d1 + a]! * D2![j * d2 + b]! * D3![k * d3 + c]! * C[(a * d2 + b) * d3 + c]!;
             err = Math.max(err, Math.abs(s - C[(i * d2 + j) * d3 + k]!));
           }
       expect(err).toBeLessThan(1e-10);

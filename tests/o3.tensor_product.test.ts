@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { Generator, gradcheck, o3, randn, Tensor, tensor } from "../src/index.js";
 import {
   ElementwiseTensorProduct,
   FullTensorProduct,
   FullyConnectedTensorProduct,
   TensorProduct,
 } from "../src/layers/groups/o3/tensor_product.js";
-import { Generator, gradcheck, o3, randn, Tensor, tensor } from "../src/index.js";
 
 const ref = JSON.parse(readFileSync(new URL("./fixtures/e3nn/tensor_product.json", import.meta.url), "utf8"));
 
@@ -20,8 +20,14 @@ describe("TensorProduct vs e3nn", () => {
       const e = ex(name);
       const tp = new FullyConnectedTensorProduct(e.irreps_in1, e.irreps_in2, e.irreps_out);
       expect(tp.weightNumel).toBe(e.weight_numel);
-      expect(tp.instructions.map((i) => i.pathWeight)).toEqual(e.instructions.map((i: { path_weight: number }) => expect.closeTo(i.path_weight, 12)));
-      const out = tp.forward(tensor(e.x1, { dtype: "float64" }), tensor(e.x2, { dtype: "float64" }), tensor(e.weights, { dtype: "float64" }));
+      expect(tp.instructions.map((i) => i.pathWeight)).toEqual(
+        e.instructions.map((i: { path_weight: number }) => expect.closeTo(i.path_weight, 12)),
+      );
+      const out = tp.forward(
+        tensor(e.x1, { dtype: "float64" }),
+        tensor(e.x2, { dtype: "float64" }),
+        tensor(e.weights, { dtype: "float64" }),
+      );
       const want = (e.out as number[][]).flat();
       const got = out.toFlatArray();
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-12);
@@ -80,6 +86,8 @@ describe("TensorProduct vs e3nn", () => {
   it("errors name the argument", () => {
     expect(() => new TensorProduct("1x1o", "1x1o", "1x1o", [[0, 0, 0, "uvw", true]])).toThrow(/does not contain 1o/);
     const tp = new FullyConnectedTensorProduct("1x0e", "1x0e", "1x0e");
-    expect(() => tp.forward(randn([2, 2]), randn([2, 1]))).toThrow(/TensorProduct: argument 'x1' expected last dimension 1/);
+    expect(() => tp.forward(randn([2, 2]), randn([2, 1]))).toThrow(
+      /TensorProduct: argument 'x1' expected last dimension 1/,
+    );
   });
 });

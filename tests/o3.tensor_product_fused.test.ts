@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { FullyConnectedTensorProduct, type InstructionSpec, TensorProduct } from "../src/layers/groups/o3/tensor_product.js";
 import { Generator, gradcheck, o3, randn, type Tensor } from "../src/index.js";
+import {
+  FullyConnectedTensorProduct,
+  type InstructionSpec,
+  TensorProduct,
+} from "../src/layers/groups/o3/tensor_product.js";
 
 /** Direct evaluation of the e3nn formula, path by path, with plain loops (float64). */
 function naive(tp: TensorProduct, x1: Tensor, x2: Tensor, w: Tensor | null): Float64Array {
@@ -16,13 +20,19 @@ function naive(tp: TensorProduct, x1: Tensor, x2: Tensor, w: Tensor | null): Flo
     const { mul: W, ir: c } = tp.irrepsOut.items[ins.iOut]!;
     const C = o3.wigner3j(a.l, b.l, c.l);
     for (let z = 0; z < Z; z++) {
-      const wt = (idx: number) => (ins.hasWeight && w ? w.data[(per ? z * tp.weightNumel : 0) + ins.weightOffset + idx]! : 1);
+      const wt = (idx: number) =>
+        ins.hasWeight && w ? w.data[(per ? z * tp.weightNumel : 0) + ins.weightOffset + idx]! : 1;
       for (let u = 0; u < U; u++) {
         for (let v = 0; v < V; v++) {
           if ((ins.connectionMode === "uuw" || ins.connectionMode === "uuu") && u !== v) continue;
           for (let k = 0; k < c.dim; k++) {
             let t = 0;
-            for (let i = 0; i < a.dim; i++) for (let j = 0; j < b.dim; j++) t += C[(i * b.dim + j) * c.dim + k]! * x1.data[z * tp.irrepsIn1.dim + s1[ins.iIn1]![0] + u * a.dim + i]! * x2.data[z * tp.irrepsIn2.dim + s2[ins.iIn2]![0] + v * b.dim + j]!;
+            for (let i = 0; i < a.dim; i++)
+              for (let j = 0; j < b.dim; j++)
+                t +=
+                  C[(i * b.dim + j) * c.dim + k]! *
+                  x1.data[z * tp.irrepsIn1.dim + s1[ins.iIn1]![0] + u * a.dim + i]! *
+                  x2.data[z * tp.irrepsIn2.dim + s2[ins.iIn2]![0] + v * b.dim + j]!;
             const add = (q: number, c0: number) => {
               out[z * tp.irrepsOut.dim + s3[ins.iOut]![0] + q * c.dim + k]! += ins.pathWeight * c0 * t;
             };
@@ -82,13 +92,18 @@ describe("TensorProduct (fused kernel)", () => {
       const got = tp.forward(x1, x2, w).toFlatArray();
       const want = naive(tp, x1, x2, w);
       for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 12);
-      gradcheck((a, b, c) => tp.forward(a!, b!, c!), [x1.clone().requiresGrad_(), x2.clone().requiresGrad_(), w.clone().requiresGrad_()]);
+      gradcheck(
+        (a, b, c) => tp.forward(a!, b!, c!),
+        [x1.clone().requiresGrad_(), x2.clone().requiresGrad_(), w.clone().requiresGrad_()],
+      );
     }
   });
 
   it("float32 agrees with float64 and internal weights get gradients", () => {
     const g = new Generator(1);
-    const tp = new FullyConnectedTensorProduct("4x0e + 4x1o + 2x2e", "0e + 1o + 2e", "4x0e + 4x1o + 2x2e", { generator: g });
+    const tp = new FullyConnectedTensorProduct("4x0e + 4x1o + 2x2e", "0e + 1o + 2e", "4x0e + 4x1o + 2x2e", {
+      generator: g,
+    });
     const x1 = randn([50, tp.irrepsIn1.dim], { generator: g });
     const x2 = randn([50, tp.irrepsIn2.dim], { generator: g });
     const a = tp.forward(x1, x2).toFlatArray();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Adagrad, Adam, AdamW, clipGradNorm, clipGradValue, type Optimizer, RMSprop, SGD } from "../src/optim/index.js";
 import { Parameter } from "../src/nn/module.js";
-import { tensor, type Tensor } from "../src/tensor/index.js";
+import { Adagrad, Adam, AdamW, clipGradNorm, clipGradValue, type Optimizer, RMSprop, SGD } from "../src/optim/index.js";
+import { type Tensor, tensor } from "../src/tensor/index.js";
 
 /** Runs the optimizer for each gradient (set by hand) and records the parameter after each step. */
 function run(make: (p: Tensor) => Optimizer, grads: number[][], p0 = [1, -2]): number[][] {
@@ -35,17 +35,23 @@ const G = [
 // float64 by hand. E.g. Adam's first step is p − lr·g/(|g| + eps): 1 − 0.1·0.5/(0.5 + 1e-8) = 0.900000002.
 describe("optimizers match PyTorch's update formulas", () => {
   it("Adam: first two steps", () => {
-    close(run((p) => new Adam([p], { lr: 0.1 }), G), [
-      [0.900000002, -1.900000001],
-      [0.8155874769292906, -1.8488973939904945],
-    ]);
+    close(
+      run((p) => new Adam([p], { lr: 0.1 }), G),
+      [
+        [0.900000002, -1.900000001],
+        [0.8155874769292906, -1.8488973939904945],
+      ],
+    );
   });
 
   it("Adam with L2 weight decay and AMSGrad", () => {
-    close(run((p) => new Adam([p], { lr: 0.1, weightDecay: 0.1 }), G), [
-      [0.9000000016666666, -1.9000000008333333],
-      [0.814183240721859, -1.8336169077420748],
-    ]);
+    close(
+      run((p) => new Adam([p], { lr: 0.1, weightDecay: 0.1 }), G),
+      [
+        [0.9000000016666666, -1.9000000008333333],
+        [0.814183240721859, -1.8336169077420748],
+      ],
+    );
     close(
       run(
         (p) => new Adam([p], { lr: 0.1, amsgrad: true }),
@@ -62,47 +68,71 @@ describe("optimizers match PyTorch's update formulas", () => {
   });
 
   it("AdamW: decoupled decay (default 0.01) applied before the step", () => {
-    close(run((p) => new AdamW([p], { lr: 0.1, weightDecay: 0.1 }), G), [
-      [0.890000002, -1.880000001],
-      [0.7966874769092905, -1.8100973939804945],
-    ]);
+    close(
+      run((p) => new AdamW([p], { lr: 0.1, weightDecay: 0.1 }), G),
+      [
+        [0.890000002, -1.880000001],
+        [0.7966874769092905, -1.8100973939804945],
+      ],
+    );
     const p = new Parameter(tensor([1], { dtype: "float64" }));
     expect(new AdamW([p]).paramGroups[0]!.weightDecay).toBe(0.01);
   });
 
   it("SGD: momentum, dampening, nesterov + weight decay", () => {
-    close(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9 }), G), [
-      [0.95, -1.9],
-      [0.605, -1.83],
-    ]);
-    close(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.5 }), G), [
-      [0.95, -1.9],
-      [0.755, -1.82],
-    ]);
-    close(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }), G), [
-      [0.9031, -1.8062],
-      [0.29007411, -1.75814822],
-    ]);
-    close(run((p) => new SGD([p], { lr: 0.5 }), [[1, 1]]), [[0.5, -2.5]]);
+    close(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9 }), G),
+      [
+        [0.95, -1.9],
+        [0.605, -1.83],
+      ],
+    );
+    close(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.5 }), G),
+      [
+        [0.95, -1.9],
+        [0.755, -1.82],
+      ],
+    );
+    close(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }), G),
+      [
+        [0.9031, -1.8062],
+        [0.29007411, -1.75814822],
+      ],
+    );
+    close(
+      run((p) => new SGD([p], { lr: 0.5 }), [[1, 1]]),
+      [[0.5, -2.5]],
+    );
     expect(() => new SGD([new Parameter(tensor([1]))], { nesterov: true })).toThrow(/SGD: argument 'nesterov'/);
   });
 
   it("RMSprop: plain and centered with momentum", () => {
-    close(run((p) => new RMSprop([p]), G), [
-      [0.900000019999996, -1.900000009999999],
-      [0.801347298510718, -1.9197065936215374],
-    ]);
-    close(run((p) => new RMSprop([p], { centered: true, momentum: 0.5 }), G), [
-      [0.899496238676095, -1.8994962285750878],
-      [0.7499335578814952, -1.8690109024675494],
-    ]);
+    close(
+      run((p) => new RMSprop([p]), G),
+      [
+        [0.900000019999996, -1.900000009999999],
+        [0.801347298510718, -1.9197065936215374],
+      ],
+    );
+    close(
+      run((p) => new RMSprop([p], { centered: true, momentum: 0.5 }), G),
+      [
+        [0.899496238676095, -1.8994962285750878],
+        [0.7499335578814952, -1.8690109024675494],
+      ],
+    );
   });
 
   it("Adagrad: lr decay and initial accumulator", () => {
-    close(run((p) => new Adagrad([p], { lrDecay: 0.1, initialAccumulatorValue: 0.1 }), G), [
-      [0.9915484574541434, -1.9904653741084533],
-      [0.9826293219066934, -1.9921682574020787],
-    ]);
+    close(
+      run((p) => new Adagrad([p], { lrDecay: 0.1, initialAccumulatorValue: 0.1 }), G),
+      [
+        [0.9915484574541434, -1.9904653741084533],
+        [0.9826293219066934, -1.9921682574020787],
+      ],
+    );
   });
 
   it("updates in place, bumps version, skips parameters without grad", () => {
@@ -171,9 +201,12 @@ describe("optimizers match PyTorch's update formulas", () => {
     p2.grad = tensor(grads[2]!, { dtype: "float64" });
     opt2.step();
     close([p2.toFlatArray()], [full[2]!]);
-    expect(() => new Adam([p2, new Parameter(tensor([1]))]).loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0]!, params: [0] }] })).toThrow(
-      /group 0 expected 2 parameters, got 1/,
-    );
+    expect(() =>
+      new Adam([p2, new Parameter(tensor([1]))]).loadStateDict({
+        ...sd,
+        paramGroups: [{ ...sd.paramGroups[0]!, params: [0] }],
+      }),
+    ).toThrow(/group 0 expected 2 parameters, got 1/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Parameter } from "../src/nn/module.js";
 import {
   CosineAnnealingLR,
   ExponentialLR,
@@ -12,7 +13,6 @@ import {
   SGD,
   StepLR,
 } from "../src/optim/index.js";
-import { Parameter } from "../src/nn/module.js";
 import { tensor } from "../src/tensor/index.js";
 
 function sgd(lr = 1): SGD {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Adam, Generator, LSTM, Linear, Tensor } from "../src/index.js";
+import { Adam, Generator, Linear, LSTM, Tensor } from "../src/index.js";
 
 /**
  * A seeded time-warped recall task: a value v = ±1 is shown for k steps, then k·D0 steps of silence
@@ -24,7 +24,10 @@ function batch(gen: Generator, B: number, D0: number, K: number): { x: Tensor; y
   return { x: new Tensor(x, [T, B, 2]), y: new Tensor(y, [B]) };
 }
 
-function run(chrono: number | undefined, opts: { seed: number; steps: number; H: number; D0: number; K: number; lr: number }) {
+function run(
+  chrono: number | undefined,
+  opts: { seed: number; steps: number; H: number; D0: number; K: number; lr: number },
+) {
   const g = new Generator(opts.seed);
   const lstm = new LSTM(2, opts.H, { generator: g, chronoInit: chrono });
   const head = new Linear(opts.H, 1, { generator: g });
@@ -62,7 +65,8 @@ describe("chrono initialisation on time-warped sequences", () => {
     const t1 = performance.now();
     const dflt = run(undefined, opts);
     const t2 = performance.now();
-    if (process.env.CHRONO_VERBOSE) console.log(JSON.stringify({ chrono, dflt, msChrono: Math.round(t1 - t0), msDefault: Math.round(t2 - t1) }));
+    if (process.env.CHRONO_VERBOSE)
+      console.log(JSON.stringify({ chrono, dflt, msChrono: Math.round(t1 - t0), msDefault: Math.round(t2 - t1) }));
     expect(chrono.acc).toBeGreaterThanOrEqual(0.75);
     expect(chrono.acc).toBeGreaterThan(dflt.acc + 0.25);
   }, 60_000);

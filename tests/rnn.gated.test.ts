@@ -1,6 +1,21 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GRU, GRUCell, Generator, gradcheck, gruGates, gruSequence, LSTM, LSTMCell, lstmGates, lstmSequence, type Module, randn, type Tensor, tensor } from "../src/index.js";
+import {
+  Generator,
+  GRU,
+  GRUCell,
+  gradcheck,
+  gruGates,
+  gruSequence,
+  LSTM,
+  LSTMCell,
+  lstmGates,
+  lstmSequence,
+  type Module,
+  randn,
+  type Tensor,
+  tensor,
+} from "../src/index.js";
 
 /** PyTorch outputs for fixed parameters (see tests/fixtures/rnn_torch_ref.py). */
 const ref = JSON.parse(readFileSync(new URL("./fixtures/rnn_torch_ref.json", import.meta.url), "utf8"));
@@ -82,10 +97,16 @@ describe("LSTM / GRU match PyTorch", () => {
 
   it("errors name the argument", () => {
     const lstm = new LSTM(3, 5);
-    expect(() => lstm.forward(randn([7, 2, 4]))).toThrow(/LSTM: argument 'input' expected 3 features \(last axis\), got shape \[7, 2, 4\]/);
-    expect(() => lstm.forward(randn([7, 2, 3]), [randn([1, 3, 5]), randn([1, 2, 5])])).toThrow(/LSTM: argument 'hx\[0\]' expected shape \[1, 2, 5\], got \[1, 3, 5\]/);
+    expect(() => lstm.forward(randn([7, 2, 4]))).toThrow(
+      /LSTM: argument 'input' expected 3 features \(last axis\), got shape \[7, 2, 4\]/,
+    );
+    expect(() => lstm.forward(randn([7, 2, 3]), [randn([1, 3, 5]), randn([1, 2, 5])])).toThrow(
+      /LSTM: argument 'hx\[0\]' expected shape \[1, 2, 5\], got \[1, 3, 5\]/,
+    );
     expect(() => new GRU(3, 4, { dropout: 1 })).toThrow(/GRU: argument 'dropout' expected a probability in \[0, 1\)/);
-    expect(() => new LSTM(3, 4, { chronoInit: 1 })).toThrow(/LSTM: argument 'chronoInit' expected a number Tmax > 2, got 1/);
+    expect(() => new LSTM(3, 4, { chronoInit: 1 })).toThrow(
+      /LSTM: argument 'chronoInit' expected a number Tmax > 2, got 1/,
+    );
     expect(() => new GRUCell(3, 4).forward(randn([2, 2]))).toThrow(/GRUCell: argument 'input' expected 3 features/);
   });
 });
@@ -100,22 +121,34 @@ describe("gradients (float64 gradcheck)", () => {
   it("whole-sequence ops, both directions", () => {
     const g = new Generator(7);
     for (const rev of [false, true]) {
-      gradcheck((xw, w, h0, c0) => lstmSequence(xw!, w!, h0!, c0!, rev), [d([4, 2, 8], g), d([8, 2], g), d([2, 2], g), d([2, 2], g)]);
-      gradcheck((xw, w, b, h0) => gruSequence(xw!, w!, b!, h0!, rev), [d([4, 2, 6], g), d([6, 2], g), d([6], g), d([2, 2], g)]);
+      gradcheck(
+        (xw, w, h0, c0) => lstmSequence(xw!, w!, h0!, c0!, rev),
+        [d([4, 2, 8], g), d([8, 2], g), d([2, 2], g), d([2, 2], g)],
+      );
+      gradcheck(
+        (xw, w, b, h0) => gruSequence(xw!, w!, b!, h0!, rev),
+        [d([4, 2, 6], g), d([6, 2], g), d([6], g), d([2, 2], g)],
+      );
     }
     gradcheck((xw, w, h0) => gruSequence(xw!, w!, null, h0!), [d([3, 2, 6], g), d([6, 2], g), d([2, 2], g)]);
   });
   it("LSTMCell and GRUCell (inputs, states and parameters)", () => {
     const g = new Generator(2);
     const cell = new LSTMCell(3, 2, { dtype: "float64", generator: g });
-    gradcheck((x, h, c) => {
-      const [hn, cn] = cell.forward(x!, [h!, c!]);
-      return hn.add(cn.mul(0.5));
-    }, [d([2, 3], g), d([2, 2], g), d([2, 2], g)]);
-    gradcheck((w) => {
-      cell.weight_hh = w as never;
-      return cell.forward(randn([2, 3], { dtype: "float64", generator: new Generator(5) }))[0];
-    }, [d([8, 2], g)]);
+    gradcheck(
+      (x, h, c) => {
+        const [hn, cn] = cell.forward(x!, [h!, c!]);
+        return hn.add(cn.mul(0.5));
+      },
+      [d([2, 3], g), d([2, 2], g), d([2, 2], g)],
+    );
+    gradcheck(
+      (w) => {
+        cell.weight_hh = w as never;
+        return cell.forward(randn([2, 3], { dtype: "float64", generator: new Generator(5) }))[0];
+      },
+      [d([8, 2], g)],
+    );
     const gc = new GRUCell(3, 2, { dtype: "float64", generator: g });
     gradcheck((x, h) => gc.forward(x!, h!), [d([2, 3], g), d([2, 2], g)]);
   });

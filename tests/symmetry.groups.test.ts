@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkEquivariance,
-  checkEquivarianceLayers,
-  stagesOf,
   assertEquivariant,
   Cn,
+  checkEquivariance,
+  checkEquivarianceLayers,
   cyclicIrrep,
   Dn,
   directSum,
@@ -12,34 +11,35 @@ import {
   FieldType,
   formatReport,
   Generator,
-  gridAction,
   type Group,
+  graphPermutationAction,
+  gridAction,
   irreps,
   linalg64,
   moveGrid,
+  nodePermutationAction,
   O2,
-  o2Irrep,
   O3,
+  o2Irrep,
   p4,
   p4m,
   permutationRep,
   pointAction,
+  type Representation,
   randn,
   regular,
-  type Representation,
   rotateImage,
-  SO2,
-  so2Irrep,
-  SO3,
   Sn,
+  SO2,
+  SO3,
+  so2Irrep,
+  stagesOf,
   standard,
   Tensor,
+  TranslationGroup,
   tensor,
   tensorProduct,
-  TranslationGroup,
   trivial,
-  graphPermutationAction,
-  nodePermutationAction,
 } from "../src/index.js";
 
 function checkAxioms<E>(g: Group<E>, tol = 1e-9) {
@@ -71,7 +71,21 @@ function checkHomomorphism<E>(rep: Representation<E>, tol = 1e-9) {
 
 describe("groups", () => {
   it("satisfy the group axioms", () => {
-    for (const g of [Cn(5), Dn(6), Sn(5), new TranslationGroup([4, 5]), p4(), p4m(), p4m([5, 5]), new SO2(), new O2(), new SO3(), new O3(), En(3), En(2)] as Group<unknown>[]) {
+    for (const g of [
+      Cn(5),
+      Dn(6),
+      Sn(5),
+      new TranslationGroup([4, 5]),
+      p4(),
+      p4m(),
+      p4m([5, 5]),
+      new SO2(),
+      new O2(),
+      new SO3(),
+      new O3(),
+      En(3),
+      En(2),
+    ] as Group<unknown>[]) {
       checkAxioms(g);
     }
   });
@@ -200,14 +214,28 @@ describe("checkEquivariance", () => {
     const G = p4m([6, 6]);
     const x = randn([1, 2, 6, 6], { generator: new Generator(7) });
     const relu = (t: Tensor) => new Tensor(t.data.map((v) => Math.max(v, 0)) as Float32Array, t.shape);
-    const r = assertEquivariant(relu, { group: G, inputAction: gridAction(G), outputAction: gridAction(G), inputs: [x], samples: 6 });
+    const r = assertEquivariant(relu, {
+      group: G,
+      inputAction: gridAction(G),
+      outputAction: gridAction(G),
+      inputs: [x],
+      samples: 6,
+    });
     expect(r.maxRelError).toBe(0);
     // multiplying by a ramp along the columns is not rotation equivariant
     const ramp = (t: Tensor) => new Tensor(t.data.map((v, i) => v * (i % 6)) as Float32Array, t.shape);
-    const bad = checkEquivariance(ramp, { group: G, inputAction: gridAction(G), outputAction: gridAction(G), inputs: [x], samples: 6 });
+    const bad = checkEquivariance(ramp, {
+      group: G,
+      inputAction: gridAction(G),
+      outputAction: gridAction(G),
+      inputs: [x],
+      samples: 6,
+    });
     expect(bad.pass).toBe(false);
     expect(formatReport(bad)).toContain("FAIL");
-    expect(() => assertEquivariant(ramp, { group: G, inputAction: gridAction(G), outputAction: gridAction(G), inputs: [x] })).toThrow(/not equivariant/);
+    expect(() =>
+      assertEquivariant(ramp, { group: G, inputAction: gridAction(G), outputAction: gridAction(G), inputs: [x] }),
+    ).toThrow(/not equivariant/);
   });
 
   it("checks E(3) invariance of pairwise distances and equivariance of the centroid", () => {
@@ -216,23 +244,40 @@ describe("checkEquivariance", () => {
     const dists = (p: Tensor) => {
       const out: number[] = [];
       for (let i = 0; i < 7; i++)
-        for (let j = 0; j < 7; j++) out.push(Math.hypot(...[0, 1, 2].map((k) => p.data[i * 3 + k]! - p.data[j * 3 + k]!)));
+        for (let j = 0; j < 7; j++)
+          out.push(Math.hypot(...[0, 1, 2].map((k) => p.data[i * 3 + k]! - p.data[j * 3 + k]!)));
       return out;
     };
-    expect(checkEquivariance(dists, { group: G, inputAction: pointAction(G), inputs: [pos], atol: 1e-9 }).pass).toBe(true);
+    expect(checkEquivariance(dists, { group: G, inputAction: pointAction(G), inputs: [pos], atol: 1e-9 }).pass).toBe(
+      true,
+    );
     const centroid = (p: Tensor) => {
       const c = new Float64Array(3);
       for (let i = 0; i < 7; i++) for (let k = 0; k < 3; k++) c[k]! += p.data[i * 3 + k]! / 7;
       return new Tensor(c, [1, 3]);
     };
-    const r = checkEquivariance(centroid, { group: G, inputAction: pointAction(G), outputAction: pointAction(G), inputs: [pos] });
+    const r = checkEquivariance(centroid, {
+      group: G,
+      inputAction: pointAction(G),
+      outputAction: pointAction(G),
+      inputs: [pos],
+    });
     expect(r.maxRelError).toBeLessThan(1e-12);
   });
 
   it("checks permutation equivariance of a graph sum aggregation", () => {
     const n = 5;
     const G = Sn(n);
-    const graph = { x: randn([n, 3], { dtype: "float64", generator: new Generator(9) }), edgeIndex: tensor([[0, 1, 2, 3, 4, 0], [1, 2, 3, 4, 0, 2]], { dtype: "int32" }) };
+    const graph = {
+      x: randn([n, 3], { dtype: "float64", generator: new Generator(9) }),
+      edgeIndex: tensor(
+        [
+          [0, 1, 2, 3, 4, 0],
+          [1, 2, 3, 4, 0, 2],
+        ],
+        { dtype: "int32" },
+      ),
+    };
     const aggregate = (g: typeof graph) => {
       const out = new Float64Array(n * 3);
       const E = g.edgeIndex.shape[1]!;
@@ -243,7 +288,13 @@ describe("checkEquivariance", () => {
       }
       return new Tensor(out, [n, 3]);
     };
-    const r = checkEquivariance(aggregate, { group: G, inputAction: graphPermutationAction<typeof graph>(), outputAction: nodePermutationAction(), inputs: [graph], samples: 10 });
+    const r = checkEquivariance(aggregate, {
+      group: G,
+      inputAction: graphPermutationAction<typeof graph>(),
+      outputAction: nodePermutationAction(),
+      inputs: [graph],
+      samples: 10,
+    });
     expect(r.pass).toBe(true);
     expect(r.maxRelError).toBeLessThan(1e-15);
   });
@@ -280,7 +331,11 @@ describe("stagesOf", () => {
     const act = gridAction(Cn(4));
     const stages = stagesOf(model, [act as never, act as never]);
     expect(stages.map((s) => s.name)).toEqual(["0:ReLU", "1:Tanh"]);
-    const rep = checkEquivarianceLayers(stages, { group: Cn(4), inputAction: act, inputs: [randn([1, 2, 4, 4], { generator: new Generator(1) })] });
+    const rep = checkEquivarianceLayers(stages, {
+      group: Cn(4),
+      inputAction: act,
+      inputs: [randn([1, 2, 4, 4], { generator: new Generator(1) })],
+    });
     expect(rep.pass).toBe(true);
   });
 });

@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { arange, eye, full, Generator, gradcheck, manualSeed, noGrad, randn, scalar, type Tensor, tensor, zeros } from "../src/index.js";
+import {
+  arange,
+  eye,
+  full,
+  Generator,
+  gradcheck,
+  manualSeed,
+  noGrad,
+  randn,
+  scalar,
+  type Tensor,
+  tensor,
+  zeros,
+} from "../src/index.js";
 import { allocateEmpty } from "../src/tensor/dtype.js";
 
 describe("Tensor core", () => {
@@ -55,9 +68,19 @@ describe("Tensor core", () => {
   it("backward through reshape and cast, with accumulation", () => {
     const x = tensor([1, 2, 3, 4], { dtype: "float64", requiresGrad: true });
     const y = x.reshape(2, 2).cast("float32");
-    y.backward(tensor([[1, 1], [1, 1]]));
+    y.backward(
+      tensor([
+        [1, 1],
+        [1, 1],
+      ]),
+    );
     expect(x.grad?.toFlatArray()).toEqual([1, 1, 1, 1]);
-    y.backward(tensor([[1, 2], [3, 4]]));
+    y.backward(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(x.grad?.toFlatArray()).toEqual([2, 3, 4, 5]);
   });
 
@@ -78,7 +101,12 @@ describe("Tensor core", () => {
   });
 
   it("toString is readable", () => {
-    expect(tensor([[1, 2], [3, 4]]).toString()).toBe("tensor([[1., 2.],\n        [3., 4.]])");
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toString(),
+    ).toBe("tensor([[1., 2.],\n        [3., 4.]])");
     expect(String(zeros([2000]))).toContain("...");
   });
 });

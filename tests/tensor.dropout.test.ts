@@ -45,7 +45,9 @@ describe("dropout", () => {
     expect(() => dropout(x, 1)).toThrow("dropout: argument 'p' expected a probability in [0, 1), got 1");
     expect(() => dropout(x, -0.1)).toThrow("dropout: argument 'p' expected a probability in [0, 1), got -0.1");
     expect(() => dropout(x, Number.NaN)).toThrow(/dropout: argument 'p'/);
-    expect(() => dropout(tensor([1, 2], { dtype: "int32" }), 0.5)).toThrow("dropout: argument 'a' expected a float32 or float64 tensor, got int32");
+    expect(() => dropout(tensor([1, 2], { dtype: "int32" }), 0.5)).toThrow(
+      "dropout: argument 'a' expected a float32 or float64 tensor, got int32",
+    );
   });
 
   it("gradient is the same mask times the upstream gradient", () => {

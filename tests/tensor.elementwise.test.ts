@@ -60,7 +60,8 @@ function close(t: Tensor, expected: number[], tol = 1e-6): void {
 
 const gen = () => new Generator(42);
 /** float64 leaf with values in [lo, hi). */
-const u = (shape: number[], lo = -2, hi = 2, seed = 1) => uniform(shape, lo, hi, { dtype: "float64", generator: new Generator(seed) }).requiresGrad_();
+const u = (shape: number[], lo = -2, hi = 2, seed = 1) =>
+  uniform(shape, lo, hi, { dtype: "float64", generator: new Generator(seed) }).requiresGrad_();
 
 describe("binary arithmetic", () => {
   const a = tensor([
@@ -136,16 +137,28 @@ describe("binary arithmetic", () => {
   });
 
   it("maximum/minimum propagate NaN", () => {
-    expect(maximum(tensor([Number.NaN, 1]), tensor([0, Number.NaN])).toFlatArray().every(Number.isNaN)).toBe(true);
+    expect(
+      maximum(tensor([Number.NaN, 1]), tensor([0, Number.NaN]))
+        .toFlatArray()
+        .every(Number.isNaN),
+    ).toBe(true);
     expect(minimum(tensor([Number.NaN]), 0).toFlatArray()[0]).toBeNaN();
   });
 
   it("errors name the op, the argument and the shapes", () => {
-    expect(() => add(tensor([1, 2, 3]), tensor([1, 2]))).toThrow("add: argument 'b' expected a shape broadcastable with 'a' [3], got [2]");
-    expect(() => mul(tensor([[1, 2]]), tensor([[1], [2], [3]]).reshape(1, 3))).toThrow(/mul: argument 'b' expected a shape broadcastable/);
+    expect(() => add(tensor([1, 2, 3]), tensor([1, 2]))).toThrow(
+      "add: argument 'b' expected a shape broadcastable with 'a' [3], got [2]",
+    );
+    expect(() => mul(tensor([[1, 2]]), tensor([[1], [2], [3]]).reshape(1, 3))).toThrow(
+      /mul: argument 'b' expected a shape broadcastable/,
+    );
     expect(() => pow(tensor([1, 2]), tensor([1, 2, 3]))).toThrow(/pow: argument 'exponent'/);
-    expect(() => add(tensor([1]), "x" as unknown as number)).toThrow("add: argument 'b' expected a Tensor or a number, got string");
-    expect(() => where(tensor([true, false]), tensor([1, 2, 3]), 0)).toThrow(/where: argument 'a' expected a shape broadcastable with 'cond' \[2\], got \[3\]/);
+    expect(() => add(tensor([1]), "x" as unknown as number)).toThrow(
+      "add: argument 'b' expected a Tensor or a number, got string",
+    );
+    expect(() => where(tensor([true, false]), tensor([1, 2, 3]), 0)).toThrow(
+      /where: argument 'a' expected a shape broadcastable with 'cond' \[2\], got \[3\]/,
+    );
   });
 });
 
@@ -174,7 +187,9 @@ describe("binary gradients", () => {
     pow(x, 0).sum().backward();
     expect(x.grad!.toFlatArray()).toEqual([0, 0]);
     const y = tensor([2], { dtype: "float64" }).requiresGrad_();
-    pow(tensor([0], { dtype: "float64" }), y).sum().backward();
+    pow(tensor([0], { dtype: "float64" }), y)
+      .sum()
+      .backward();
     expect(y.grad!.toFlatArray()).toEqual([0]);
   });
 
@@ -288,12 +303,18 @@ describe("unary ops", () => {
 
   it("gelu exact (erf) and tanh approximation", () => {
     // reference values of x·Φ(x)
-    close(gelu(tensor([-1, 0, 1, 2, -3], { dtype: "float64" })), [-0.15865525393145707, 0, 0.8413447460685429, 1.9544997361036416, -0.00404969409489028], 1e-12);
+    close(
+      gelu(tensor([-1, 0, 1, 2, -3], { dtype: "float64" })),
+      [-0.15865525393145707, 0, 0.8413447460685429, 1.9544997361036416, -0.00404969409489028],
+      1e-12,
+    );
     close(gelu(tensor([1, -1]), "tanh"), [0.8411919906082768, -0.15880800939172324], 1e-6);
     const far = gelu(tensor([10, -10], { dtype: "float64" })).toFlatArray();
     expect(far[0]).toBe(10);
     expect(Math.abs(far[1]! / -7.619853024160528e-23 - 1)).toBeLessThan(1e-12);
-    expect(() => gelu(tensor([1]), "x" as "none")).toThrow("gelu: argument 'approximate' expected 'none' or 'tanh', got x");
+    expect(() => gelu(tensor([1]), "x" as "none")).toThrow(
+      "gelu: argument 'approximate' expected 'none' or 'tanh', got x",
+    );
   });
 
   it("dtype handling", () => {
@@ -311,7 +332,9 @@ describe("unary ops", () => {
   });
 
   it("errors", () => {
-    expect(() => clamp(tensor([1]))).toThrow("clamp: argument 'min' expected at least one of 'min' and 'max', got neither");
+    expect(() => clamp(tensor([1]))).toThrow(
+      "clamp: argument 'min' expected at least one of 'min' and 'max', got neither",
+    );
     expect(() => exp([1, 2] as unknown as Tensor)).toThrow("exp: argument 'a' expected a Tensor, got an array");
   });
 

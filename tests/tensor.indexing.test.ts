@@ -46,9 +46,13 @@ describe("indexSelect", () => {
 
   it("rejects out-of-range and non-int32 indices with a named error", () => {
     const a = zeros([3, 2]);
-    expect(() => indexSelect(a, 0, i32([0, 3]))).toThrow(/indexSelect: argument 'index' expected values in \[0, 3\), got 3 at position 1/);
+    expect(() => indexSelect(a, 0, i32([0, 3]))).toThrow(
+      /indexSelect: argument 'index' expected values in \[0, 3\), got 3 at position 1/,
+    );
     expect(() => indexSelect(a, 0, i32([-1]))).toThrow(/got -1 at position 0/);
-    expect(() => indexSelect(a, 0, tensor([0, 1]))).toThrow(/indexSelect: argument 'index' expected dtype int32, got float32/);
+    expect(() => indexSelect(a, 0, tensor([0, 1]))).toThrow(
+      /indexSelect: argument 'index' expected dtype int32, got float32/,
+    );
     expect(() => indexSelect(a, 2, i32([0]))).toThrow(/indexSelect: argument 'axis'/);
   });
 
@@ -77,7 +81,9 @@ describe("indexAdd", () => {
       [12, 12],
       [0, 0],
     ]);
-    expect(() => indexAdd(a, 0, i32([0, 1]), src)).toThrow(/indexAdd: argument 'src' expected shape \[2, 2\], got \[3, 2\]/);
+    expect(() => indexAdd(a, 0, i32([0, 1]), src)).toThrow(
+      /indexAdd: argument 'src' expected shape \[2, 2\], got \[3, 2\]/,
+    );
   });
 
   it("gradcheck in a and src", () => {
@@ -101,7 +107,12 @@ describe("gather / scatterAdd", () => {
   });
 
   it("scatterAdd matches torch.scatter_add", () => {
-    const out = scatterAdd(zeros([3, 2]), 0, i32([0, 2, 1, 0, 2, 2], [3, 2]), tensor([1, 2, 3, 4, 5, 6], { shape: [3, 2] }));
+    const out = scatterAdd(
+      zeros([3, 2]),
+      0,
+      i32([0, 2, 1, 0, 2, 2], [3, 2]),
+      tensor([1, 2, 3, 4, 5, 6], { shape: [3, 2] }),
+    );
     expect(out.toArray()).toEqual([
       [1, 4],
       [3, 0],
@@ -121,9 +132,13 @@ describe("gather / scatterAdd", () => {
 
   it("rejects bad index shapes and values", () => {
     const a = zeros([2, 2]);
-    expect(() => gather(a, 1, i32([0, 2], [1, 2]))).toThrow(/gather: argument 'index' expected values in \[0, 2\), got 2 at position 1/);
+    expect(() => gather(a, 1, i32([0, 2], [1, 2]))).toThrow(
+      /gather: argument 'index' expected values in \[0, 2\), got 2 at position 1/,
+    );
     expect(() => gather(a, 1, i32([0, 1]))).toThrow(/gather: argument 'index' expected 2 axes/);
-    expect(() => gather(a, 1, i32([0, 0, 0, 0, 0, 0], [3, 2]))).toThrow(/gather: argument 'index' expected size <= 2 on axis 0/);
+    expect(() => gather(a, 1, i32([0, 0, 0, 0, 0, 0], [3, 2]))).toThrow(
+      /gather: argument 'index' expected size <= 2 on axis 0/,
+    );
   });
 
   it("gradcheck", () => {
@@ -146,7 +161,9 @@ describe("oneHot", () => {
     const t = oneHot(i32([1, 0], [2, 1]), -1, "float32");
     expect(t.shape).toEqual([2, 1, 2]);
     expect(t.dtype).toBe("float32");
-    expect(() => oneHot(i32([3]), 3)).toThrow(/oneHot: argument 'index' expected values in \[0, 3\), got 3 at position 0/);
+    expect(() => oneHot(i32([3]), 3)).toThrow(
+      /oneHot: argument 'index' expected values in \[0, 3\), got 3 at position 0/,
+    );
   });
 });
 
@@ -163,7 +180,9 @@ describe("masks", () => {
     ]);
     expect(maskedSelect(a, mask).toFlatArray()).toEqual([1, 3, 6]);
     expect(maskedSelect(tensor([10, 20, 30]), mask).toFlatArray()).toEqual([10, 30, 30]);
-    expect(() => maskedSelect(a, tensor([1, 0, 1]))).toThrow(/maskedSelect: argument 'mask' expected dtype bool, got float32/);
+    expect(() => maskedSelect(a, tensor([1, 0, 1]))).toThrow(
+      /maskedSelect: argument 'mask' expected dtype bool, got float32/,
+    );
   });
 
   it("maskedFill with number and tensor values", () => {

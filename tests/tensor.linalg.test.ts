@@ -71,7 +71,8 @@ describe("matmul", () => {
     const A = a.toArray() as number[][][][];
     const B = b.toArray() as number[][][];
     const C = c.toArray() as number[][][][];
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 5; j++) close(tensor(C[i]![j]!), tensor(refMatmul(A[i]![0]!, B[j]!)).toFlatArray());
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 5; j++) close(tensor(C[i]![j]!), tensor(refMatmul(A[i]![0]!, B[j]!)).toFlatArray());
     const x = randn([3, 2, 4]);
     const y = randn([3, 4, 6]);
     expect(bmm(x, y).shape).toEqual([3, 2, 6]);
@@ -87,8 +88,12 @@ describe("matmul", () => {
   });
 
   it("errors name the op, the argument and the shapes", () => {
-    expect(() => matmul(randn([2, 3]), randn([4, 5]))).toThrow(/matmul: argument 'b' expected shape \[3, \*\].*got \[4, 5\]/);
-    expect(() => matmul(randn([2, 2, 3]), randn([3, 3, 5]))).toThrow(/matmul: argument 'b' expected batch axes broadcastable with \[2\].*got \[3, 3, 5\]/);
+    expect(() => matmul(randn([2, 3]), randn([4, 5]))).toThrow(
+      /matmul: argument 'b' expected shape \[3, \*\].*got \[4, 5\]/,
+    );
+    expect(() => matmul(randn([2, 2, 3]), randn([3, 3, 5]))).toThrow(
+      /matmul: argument 'b' expected batch axes broadcastable with \[2\].*got \[3, 3, 5\]/,
+    );
     expect(() => matmul(randn([3]), randn([4]))).toThrow(/matmul: argument 'b'/);
     expect(() => mm(randn([2, 3, 1]), randn([3, 1]))).toThrow(/mm: argument 'a' expected a 2-D tensor/);
     expect(() => bmm(randn([2, 3, 4]), randn([3, 4, 1]))).toThrow(/bmm: argument 'b'/);
@@ -112,7 +117,15 @@ describe("matmul", () => {
   it("gradient only to the input that requires it", () => {
     const a = randn([2, 3], { dtype: "float64" }).requiresGrad_();
     const b = randn([3, 2], { dtype: "float64" });
-    matmul(a, b).backward(tensor([[1, 1], [1, 1]], { dtype: "float64" }));
+    matmul(a, b).backward(
+      tensor(
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        { dtype: "float64" },
+      ),
+    );
     expect(a.grad?.shape).toEqual([2, 3]);
     expect(b.grad).toBeNull();
   });
@@ -121,30 +134,110 @@ describe("matmul", () => {
 describe("einsum", () => {
   manualSeed(3);
   const cases: [string, number[][]][] = [
-    ["ij,jk->ik", [[3, 4], [4, 2]]],
-    ["bij,bjk->bik", [[2, 3, 4], [2, 4, 5]]],
+    [
+      "ij,jk->ik",
+      [
+        [3, 4],
+        [4, 2],
+      ],
+    ],
+    [
+      "bij,bjk->bik",
+      [
+        [2, 3, 4],
+        [2, 4, 5],
+      ],
+    ],
     ["i,i->", [[5], [5]]],
     ["ij->ji", [[3, 4]]],
     ["ij,j->i", [[3, 4], [4]]],
-    ["bi,bj->bij", [[2, 3], [2, 4]]],
-    ["ijk,ik->ij", [[2, 3, 4], [2, 4]]],
-    ["uvw,zu,zv->zw", [[2, 3, 4], [5, 2], [5, 3]]],
+    [
+      "bi,bj->bij",
+      [
+        [2, 3],
+        [2, 4],
+      ],
+    ],
+    [
+      "ijk,ik->ij",
+      [
+        [2, 3, 4],
+        [2, 4],
+      ],
+    ],
+    [
+      "uvw,zu,zv->zw",
+      [
+        [2, 3, 4],
+        [5, 2],
+        [5, 3],
+      ],
+    ],
     ["ii->i", [[3, 3]]],
     ["ii", [[3, 3]]],
     ["ij->", [[3, 4]]],
     ["ij", [[3, 4]]],
     ["ji", [[3, 4]]],
-    ["ij,jk", [[2, 3], [3, 4]]],
-    ["...ij,...jk->...ik", [[2, 2, 3], [3, 4]]],
+    [
+      "ij,jk",
+      [
+        [2, 3],
+        [3, 4],
+      ],
+    ],
+    [
+      "...ij,...jk->...ik",
+      [
+        [2, 2, 3],
+        [3, 4],
+      ],
+    ],
     ["i,j,k->ijk", [[2], [3], [4]]],
-    ["ij,ij->ij", [[2, 3], [2, 3]]],
+    [
+      "ij,ij->ij",
+      [
+        [2, 3],
+        [2, 3],
+      ],
+    ],
     ["iij,j->i", [[3, 3, 2], [2]]],
-    ["ab,cd->", [[2, 3], [4, 2]]],
-    ["ij,ij,ij->i", [[2, 3], [2, 3], [2, 3]]],
-    ["ab,ba->", [[2, 3], [3, 2]]],
+    [
+      "ab,cd->",
+      [
+        [2, 3],
+        [4, 2],
+      ],
+    ],
+    [
+      "ij,ij,ij->i",
+      [
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
+    ],
+    [
+      "ab,ba->",
+      [
+        [2, 3],
+        [3, 2],
+      ],
+    ],
     ["i...j->...", [[2, 3, 4, 2]]],
-    ["bhqd,bhkd->bhqk", [[2, 2, 3, 4], [2, 2, 5, 4]]],
-    ["ijk,jil->kl", [[2, 3, 4], [3, 2, 2]]],
+    [
+      "bhqd,bhkd->bhqk",
+      [
+        [2, 2, 3, 4],
+        [2, 2, 5, 4],
+      ],
+    ],
+    [
+      "ijk,jil->kl",
+      [
+        [2, 3, 4],
+        [3, 2, 2],
+      ],
+    ],
   ];
 
   it("matches explicit sums on known cases", () => {
@@ -227,7 +320,9 @@ describe("einsum", () => {
   });
 
   it("errors name einsum and the argument", () => {
-    expect(() => einsum("ij,jk->ik", randn([2, 3]), randn([4, 5]))).toThrow(/einsum: argument 'operands\[1\]' expected size 3 for subscript 'j'/);
+    expect(() => einsum("ij,jk->ik", randn([2, 3]), randn([4, 5]))).toThrow(
+      /einsum: argument 'operands\[1\]' expected size 3 for subscript 'j'/,
+    );
     expect(() => einsum("ij,jk->ik", randn([2, 3]))).toThrow(/einsum: argument 'operands' expected 2 operand/);
     expect(() => einsum("ijk->i", randn([2, 3]))).toThrow(/einsum: argument 'operands\[0\]' expected 3 axes/);
     expect(() => einsum("ij->ii", randn([2, 2]))).toThrow(/einsum: argument 'equation'/);
@@ -241,7 +336,12 @@ describe("einsum", () => {
     const terms = lhs!.split(",");
     const count = new Map<string, number>();
     for (const t of terms) for (const c of t) count.set(c, (count.get(c) ?? 0) + 1);
-    const rhs = rhs0 ?? [...count.keys()].filter((c) => count.get(c) === 1).sort().join("");
+    const rhs =
+      rhs0 ??
+      [...count.keys()]
+        .filter((c) => count.get(c) === 1)
+        .sort()
+        .join("");
     const size = new Map<string, number>();
     terms.forEach((t, k) => {
       [...t].forEach((c, p) => {
@@ -252,7 +352,8 @@ describe("einsum", () => {
     const outShape = [...rhs].map((c) => size.get(c)!);
     const out = new Array<number>(outShape.reduce((a, b) => a * b, 1)).fill(0);
     const val = new Map<string, number>();
-    const offset = (sub: string, shape: readonly number[]) => [...sub].reduce((o, c, p) => o * shape[p]! + val.get(c)!, 0);
+    const offset = (sub: string, shape: readonly number[]) =>
+      [...sub].reduce((o, c, p) => o * shape[p]! + val.get(c)!, 0);
     const rec = (i: number): void => {
       if (i === labels.length) {
         let prod = 1;

@@ -32,7 +32,8 @@ function close(t: Tensor, expected: number[], tol = 1e-6): void {
   }
 }
 
-const u = (shape: number[], lo = -2, hi = 2, seed = 1) => uniform(shape, lo, hi, { dtype: "float64", generator: new Generator(seed) }).requiresGrad_();
+const u = (shape: number[], lo = -2, hi = 2, seed = 1) =>
+  uniform(shape, lo, hi, { dtype: "float64", generator: new Generator(seed) }).requiresGrad_();
 
 // [2, 3, 4] with values 0..23
 const a = tensor(Array.from({ length: 24 }, (_, i) => i)).reshape(2, 3, 4);
@@ -81,7 +82,11 @@ describe("sum / mean / prod / max / min", () => {
     expect(mean(a, [0, 1]).toFlatArray()).toEqual([10, 11, 12, 13]);
     expect(mean(a, 2, true).shape).toEqual([2, 3, 1]);
     expect(mean(zeros([0])).item()).toBeNaN();
-    expect(mean(zeros([2, 0]), 1).toFlatArray().every(Number.isNaN)).toBe(true);
+    expect(
+      mean(zeros([2, 0]), 1)
+        .toFlatArray()
+        .every(Number.isNaN),
+    ).toBe(true);
     const p = tensor([
       [1, 2, 3],
       [4, 5, 6],
@@ -102,7 +107,9 @@ describe("sum / mean / prod / max / min", () => {
     expect(() => sum(a, 3)).toThrow("sum: argument 'axis' expected an integer in [-3, 2], got 3");
     expect(() => sum(a, [1, -2])).toThrow("sum: argument 'axis' expected distinct axes, got [1, -2]");
     expect(() => max(zeros([2, 0]), 1)).toThrow(/max: argument 'a' expected a non-empty reduction, got shape \[2, 0\]/);
-    expect(() => sumToShape(zeros([2, 3]), [4])).toThrow("sumToShape: argument 'shape' expected a shape that broadcasts to [2, 3], got [4]");
+    expect(() => sumToShape(zeros([2, 3]), [4])).toThrow(
+      "sumToShape: argument 'shape' expected a shape that broadcasts to [2, 3], got [4]",
+    );
   });
 
   it("gradients", () => {
@@ -120,7 +127,13 @@ describe("sum / mean / prod / max / min", () => {
   });
 
   it("max/min gradient goes to the first occurrence", () => {
-    const x = tensor([[1, 3, 3], [2, 2, 0]], { dtype: "float64" }).requiresGrad_();
+    const x = tensor(
+      [
+        [1, 3, 3],
+        [2, 2, 0],
+      ],
+      { dtype: "float64" },
+    ).requiresGrad_();
     max(x, 1).sum().backward();
     expect(x.grad!.toArray()).toEqual([
       [0, 1, 0],
@@ -175,7 +188,9 @@ describe("logsumexp / variance / std / norm", () => {
     close(logsumexp(tensor([1, 2, 3])), [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3))]);
     close(logsumexp(tensor([1000, 1000])), [1000 + Math.log(2)]);
     close(logsumexp(tensor([-1000, -1000])), [-1000 + Math.log(2)]);
-    expect(logsumexp(tensor([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY])).item()).toBe(Number.NEGATIVE_INFINITY);
+    expect(logsumexp(tensor([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY])).item()).toBe(
+      Number.NEGATIVE_INFINITY,
+    );
     expect(logsumexp(a, [0, 2], true).shape).toEqual([1, 3, 1]);
     close(variance(tensor([1, 2, 3, 4])), [5 / 3]);
     close(variance(tensor([1, 2, 3, 4]), undefined, { correction: 0 }), [1.25]);
@@ -190,8 +205,24 @@ describe("logsumexp / variance / std / norm", () => {
     close(norm(tensor([3, -4]), Number.NEGATIVE_INFINITY), [3]);
     close(norm(tensor([3, 0, -4]), 0), [2]);
     close(norm(tensor([1, 2, 3]), 3), [Math.cbrt(36)]);
-    close(norm(tensor([[3, 4], [6, 8]]), 2, 1), [5, 10]);
-    close(tensor([[3, 4], [6, 8]]).norm("fro"), [Math.sqrt(125)]);
+    close(
+      norm(
+        tensor([
+          [3, 4],
+          [6, 8],
+        ]),
+        2,
+        1,
+      ),
+      [5, 10],
+    );
+    close(
+      tensor([
+        [3, 4],
+        [6, 8],
+      ]).norm("fro"),
+      [Math.sqrt(125)],
+    );
     expect(norm(a, 2, [1, 2], true).shape).toEqual([2, 1, 1]);
   });
 
@@ -210,7 +241,13 @@ describe("logsumexp / variance / std / norm", () => {
   });
 
   it("norm p=2 gradient is 0 at 0", () => {
-    const x = tensor([[0, 0], [3, 4]], { dtype: "float64" }).requiresGrad_();
+    const x = tensor(
+      [
+        [0, 0],
+        [3, 4],
+      ],
+      { dtype: "float64" },
+    ).requiresGrad_();
     norm(x, 2, 1).sum().backward();
     expect(x.grad!.toArray()).toEqual([
       [0, 0],

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { gradcheck, randn, scatter, scatterLogsumexp, scatterSoftmax, segment, tensor, zeros } from "../src/tensor/index.js";
+import {
+  gradcheck,
+  randn,
+  scatter,
+  scatterLogsumexp,
+  scatterSoftmax,
+  segment,
+  tensor,
+  zeros,
+} from "../src/tensor/index.js";
 
 const i32 = (v: number[], shape?: number[]) => tensor(v, { dtype: "int32", shape });
 
@@ -71,8 +80,12 @@ describe("scatter", () => {
   });
 
   it("rejects bad indices and arguments", () => {
-    expect(() => scatter(msg, i32([1, 0, 1, 4, 1]), 0, 4)).toThrow(/scatter: argument 'index' expected values in \[0, 4\), got 4 at position 3/);
-    expect(() => scatter(msg, i32([0, 1]), 0, 4)).toThrow(/scatter: argument 'index' expected a 1-D tensor of length 5/);
+    expect(() => scatter(msg, i32([1, 0, 1, 4, 1]), 0, 4)).toThrow(
+      /scatter: argument 'index' expected values in \[0, 4\), got 4 at position 3/,
+    );
+    expect(() => scatter(msg, i32([0, 1]), 0, 4)).toThrow(
+      /scatter: argument 'index' expected a 1-D tensor of length 5/,
+    );
     expect(() => scatter(msg, tensor([0, 1, 0, 1, 0]), 0, 4)).toThrow(/expected dtype int32, got float32/);
     expect(() => scatter(msg, dst, 0, 4, "median" as "sum")).toThrow(/scatter: argument 'reduce'/);
     expect(() => scatter(msg, dst, 0, -1)).toThrow(/scatter: argument 'dimSize'/);
@@ -141,9 +154,15 @@ describe("segment", () => {
   });
 
   it("validates ptr", () => {
-    expect(() => segment(src, i32([1, 2, 4]))).toThrow(/segment: argument 'ptr' expected to start at 0, got 1 at position 0/);
-    expect(() => segment(src, i32([0, 3, 2, 4]))).toThrow(/segment: argument 'ptr' expected non-decreasing values, got 2 after 3 at position 2/);
-    expect(() => segment(src, i32([0, 2, 3]))).toThrow(/segment: argument 'ptr' expected to end at 4 \(the number of rows\), got 3/);
+    expect(() => segment(src, i32([1, 2, 4]))).toThrow(
+      /segment: argument 'ptr' expected to start at 0, got 1 at position 0/,
+    );
+    expect(() => segment(src, i32([0, 3, 2, 4]))).toThrow(
+      /segment: argument 'ptr' expected non-decreasing values, got 2 after 3 at position 2/,
+    );
+    expect(() => segment(src, i32([0, 2, 3]))).toThrow(
+      /segment: argument 'ptr' expected to end at 4 \(the number of rows\), got 3/,
+    );
     expect(() => segment(src, tensor([0, 4]))).toThrow(/segment: argument 'ptr' expected dtype int32/);
   });
 
@@ -181,6 +200,8 @@ describe("scatterSoftmax / scatterLogsumexp", () => {
   });
 
   it("rejects integer src", () => {
-    expect(() => scatterSoftmax(zeros([2], { dtype: "int32" }), i32([0, 0]))).toThrow(/scatterSoftmax: argument 'src' expected dtype float32 or float64/);
+    expect(() => scatterSoftmax(zeros([2], { dtype: "int32" }), i32([0, 0]))).toThrow(
+      /scatterSoftmax: argument 'src' expected dtype float32 or float64/,
+    );
   });
 });

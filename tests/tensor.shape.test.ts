@@ -28,7 +28,8 @@ import { manualSeed } from "../src/tensor/rng.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 
 const d = (shape: number[]) => randn(shape, { dtype: "float64" }).requiresGrad_();
-const gc = (fn: (...xs: Tensor[]) => Tensor, ...shapes: number[][]) => expect(gradcheck(fn, shapes.map(d)).ok).toBe(true);
+const gc = (fn: (...xs: Tensor[]) => Tensor, ...shapes: number[][]) =>
+  expect(gradcheck(fn, shapes.map(d)).ok).toBe(true);
 
 describe("permute / transpose", () => {
   it("known values", () => {
@@ -114,7 +115,9 @@ describe("expand / broadcastTo", () => {
   });
 
   it("errors", () => {
-    expect(() => expand(randn([2, 3]), [2, 4])).toThrow(/expand: argument 'shape' expected a shape \[2, 3\] broadcasts to.*got \[2, 4\]/);
+    expect(() => expand(randn([2, 3]), [2, 4])).toThrow(
+      /expand: argument 'shape' expected a shape \[2, 3\] broadcasts to.*got \[2, 4\]/,
+    );
     expect(() => expand(randn([2, 3]), [3])).toThrow(/expand: argument 'shape'/);
     expect(() => broadcastTo(randn([2]), [-1, 2])).toThrow(/broadcastTo: argument 'shape'/);
   });
@@ -164,17 +167,25 @@ describe("concat / stack / split / chunk", () => {
     expect(split(x, [2, 8]).map((p) => p.shape[0])).toEqual([2, 8]);
     expect(chunk(x, 3).map((p) => p.shape[0])).toEqual([4, 4, 2]);
     expect(chunk(arange(6), 4).map((p) => p.shape[0])).toEqual([2, 2, 2]);
-    expect(randn([2, 6]).chunk(2, 1).map((p) => p.shape)).toEqual([
+    expect(
+      randn([2, 6])
+        .chunk(2, 1)
+        .map((p) => p.shape),
+    ).toEqual([
       [2, 3],
       [2, 3],
     ]);
   });
 
   it("errors", () => {
-    expect(() => concat([randn([2, 3]), randn([2, 4])])).toThrow(/concat: argument 'tensors\[1\]' expected shape \[\*, 3\], got \[2, 4\]/);
+    expect(() => concat([randn([2, 3]), randn([2, 4])])).toThrow(
+      /concat: argument 'tensors\[1\]' expected shape \[\*, 3\], got \[2, 4\]/,
+    );
     expect(() => concat([])).toThrow(/concat: argument 'tensors'/);
     expect(() => stack([randn([2]), randn([3])])).toThrow(/stack: argument 'tensors\[1\]' expected shape \[2\]/);
-    expect(() => split(randn([5]), [2, 2])).toThrow(/split: argument 'sizeOrSections' expected non-negative sizes summing to 5/);
+    expect(() => split(randn([5]), [2, 2])).toThrow(
+      /split: argument 'sizeOrSections' expected non-negative sizes summing to 5/,
+    );
     expect(() => chunk(randn([5]), 0)).toThrow(/chunk: argument 'chunks'/);
   });
 
@@ -182,10 +193,13 @@ describe("concat / stack / split / chunk", () => {
     gc((x, y) => concat([x, y], 1), [2, 3], [2, 2]);
     gc((x, y, z) => stack([x, y, z], 1), [2, 3], [2, 3], [2, 3]);
     gc((x) => split(x, 2, 1)[1]!, [3, 5]);
-    gc((x) => {
-      const [p, q] = split(x, [1, 3]);
-      return concat([q!, p!]);
-    }, [4, 2]);
+    gc(
+      (x) => {
+        const [p, q] = split(x, [1, 3]);
+        return concat([q!, p!]);
+      },
+      [4, 2],
+    );
     gc((x) => chunk(x, 3)[2]!, [7]);
   });
 });
@@ -256,7 +270,9 @@ describe("pad", () => {
 
   it("errors", () => {
     expect(() => pad(x, [1])).toThrow(/pad: argument 'pads' expected an even number/);
-    expect(() => pad(x, [3, 0], "reflect")).toThrow(/pad: argument 'pads' expected pads on axis 0 at most 2 for mode 'reflect'/);
+    expect(() => pad(x, [3, 0], "reflect")).toThrow(
+      /pad: argument 'pads' expected pads on axis 0 at most 2 for mode 'reflect'/,
+    );
     expect(() => pad(x, [4, 0], "circular")).toThrow(/pad: argument 'pads'/);
     expect(() => pad(x, [1, 1], "wrap" as "constant")).toThrow(/pad: argument 'mode'/);
   });
@@ -317,8 +333,12 @@ describe("flip / roll / repeat / tile / repeatInterleave", () => {
     expect(() => repeat(randn([2, 3]), [2])).toThrow(/repeat: argument 'reps' expected at least 2 repeats/);
     expect(() => flip(randn([2]), 1)).toThrow(/flip: argument 'axes'/);
     expect(() => roll(randn([2, 2]), [1, 1], [0])).toThrow(/roll: argument 'axes'/);
-    expect(() => repeatInterleave(randn([3]), [1, 2], 0)).toThrow(/repeatInterleave: argument 'repeats' expected 1 or 3 repeats/);
-    expect(() => repeatInterleave(randn([3]), tensor([1, 2, 3]), 0)).toThrow(/repeatInterleave: argument 'repeats' expected an int32 tensor/);
+    expect(() => repeatInterleave(randn([3]), [1, 2], 0)).toThrow(
+      /repeatInterleave: argument 'repeats' expected 1 or 3 repeats/,
+    );
+    expect(() => repeatInterleave(randn([3]), tensor([1, 2, 3]), 0)).toThrow(
+      /repeatInterleave: argument 'repeats' expected an int32 tensor/,
+    );
   });
 
   it("gradcheck", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Generator, gradcheck, randn, sddmm, SparseMatrix, spmm, Tensor, tensor } from "../src/tensor/index.js";
+import { Generator, gradcheck, randn, SparseMatrix, sddmm, spmm, Tensor, tensor } from "../src/tensor/index.js";
 
 const i32 = (v: number[], shape?: number[]) => tensor(v, { dtype: "int32", shape });
 
@@ -68,10 +68,18 @@ describe("SparseMatrix construction", () => {
     expect(() => SparseMatrix.fromEdgeIndex(edgeIndex, { shape: [2, 3] })).toThrow(
       /SparseMatrix.fromEdgeIndex: argument 'edgeIndex\[0\]' expected values in \[0, 2\), got 2 at position 0/,
     );
-    expect(() => SparseMatrix.fromEdgeIndex(i32([0, 1, 2], [3, 1]))).toThrow(/argument 'edgeIndex' expected shape \[2, E\], got \[3, 1\]/);
-    expect(() => SparseMatrix.fromEdgeIndex(tensor([[0], [1]]))).toThrow(/argument 'edgeIndex' expected dtype int32, got float32/);
-    expect(() => SparseMatrix.fromEdgeIndex(edgeIndex, { values: tensor([1, 2]) })).toThrow(/argument 'values' expected a 1-D tensor of length 5/);
-    expect(() => SparseMatrix.fromCsr([0, 2, 1], [0, 1])).toThrow(/SparseMatrix.fromCsr: argument 'rowPtr' expected non-decreasing values/);
+    expect(() => SparseMatrix.fromEdgeIndex(i32([0, 1, 2], [3, 1]))).toThrow(
+      /argument 'edgeIndex' expected shape \[2, E\], got \[3, 1\]/,
+    );
+    expect(() => SparseMatrix.fromEdgeIndex(tensor([[0], [1]]))).toThrow(
+      /argument 'edgeIndex' expected dtype int32, got float32/,
+    );
+    expect(() => SparseMatrix.fromEdgeIndex(edgeIndex, { values: tensor([1, 2]) })).toThrow(
+      /argument 'values' expected a 1-D tensor of length 5/,
+    );
+    expect(() => SparseMatrix.fromCsr([0, 2, 1], [0, 1])).toThrow(
+      /SparseMatrix.fromCsr: argument 'rowPtr' expected non-decreasing values/,
+    );
     expect(() => SparseMatrix.fromCoo([0, -1], [0, 0])).toThrow(/argument 'row' expected values in/);
   });
 });
@@ -100,8 +108,12 @@ describe("spmm", () => {
       [1, 2],
       [2, 4],
     ]);
-    expect(() => spmm(A, tensor([[1, 2]]))).toThrow(/spmm: argument 'X' expected shape \[3, \.\.\.\] \(A is 3×3\), got \[1, 2\]/);
-    expect(() => spmm(A, tensor([1, 2, 3], { dtype: "int32" }))).toThrow(/spmm: argument 'X' expected dtype float32 or float64/);
+    expect(() => spmm(A, tensor([[1, 2]]))).toThrow(
+      /spmm: argument 'X' expected shape \[3, \.\.\.\] \(A is 3×3\), got \[1, 2\]/,
+    );
+    expect(() => spmm(A, tensor([1, 2, 3], { dtype: "int32" }))).toThrow(
+      /spmm: argument 'X' expected dtype float32 or float64/,
+    );
   });
 
   it("gradcheck wrt X and wrt the values (through the COO→CSR permutation)", () => {
@@ -110,9 +122,14 @@ describe("spmm", () => {
     gradcheck((x, vals) => spmm(SparseMatrix.fromEdgeIndex(edgeIndex, { values: vals, shape: [3, 3] }), x), [X, v]);
     const rect = SparseMatrix.fromCoo([0, 3, 1, 3], [1, 0, 1, 2], { shape: [4, 3] });
     gradcheck((x) => spmm(rect, x), [X]);
-    gradcheck((vals) => SparseMatrix.fromCoo([0, 3, 1, 3], [1, 0, 1, 2], { values: vals, shape: [4, 3] }).coalesce().transpose().toDense(), [
-      randn([4]).double().requiresGrad_(),
-    ]);
+    gradcheck(
+      (vals) =>
+        SparseMatrix.fromCoo([0, 3, 1, 3], [1, 0, 1, 2], { values: vals, shape: [4, 3] })
+          .coalesce()
+          .transpose()
+          .toDense(),
+      [randn([4]).double().requiresGrad_()],
+    );
   });
 
   it("gradcheck sddmm", () => {

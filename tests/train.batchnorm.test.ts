@@ -59,7 +59,9 @@ describe("updateBatchNorm (PyTorch's update_bn)", () => {
     const x = randn([4, 3, 5, 5], { generator: new Generator(1) });
     expect(updateBatchNorm(model, [x], { dropout: true })).toBe(1);
     expect(model.modules().every((m) => m.training)).toBe(true);
-    expect(() => updateBatchNorm(model, [])).toThrow(/updateBatchNorm: argument 'batches' expected at least one batch, got none/);
+    expect(() => updateBatchNorm(model, [])).toThrow(
+      /updateBatchNorm: argument 'batches' expected at least one batch, got none/,
+    );
     expect(updateBatchNorm(new Sequential(new Linear(2, 2)), [randn([1, 2])])).toBe(0);
   });
 });

@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { tensor } from "../src/tensor/index.js";
-import { accuracy, f1Score, mae, median, meanAbsoluteError, meanSquaredError, mse, predictedClasses, rocAuc, summarize } from "../src/train/metrics.js";
+import {
+  accuracy,
+  f1Score,
+  mae,
+  meanAbsoluteError,
+  meanSquaredError,
+  median,
+  mse,
+  predictedClasses,
+  rocAuc,
+  summarize,
+} from "../src/train/metrics.js";
 
 describe("accuracy", () => {
   it("counts argmax of scores against labels", () => {
@@ -21,11 +32,22 @@ describe("accuracy", () => {
     expect(accuracy(pred, y, [false, false, false, false])).toBeNaN();
   });
   it("rejects mismatched sizes with a clear message", () => {
-    expect(() => accuracy(tensor([0, 1], { dtype: "int32" }), [0, 1, 1])).toThrow(/accuracy: argument 'target' expected 2 labels/);
+    expect(() => accuracy(tensor([0, 1], { dtype: "int32" }), [0, 1, 1])).toThrow(
+      /accuracy: argument 'target' expected 2 labels/,
+    );
     expect(() => accuracy(tensor([0, 1], { dtype: "int32" }), [0, 1], [true])).toThrow(/argument 'mask'/);
   });
   it("predictedClasses takes row argmax", () => {
-    expect(Array.from(predictedClasses(tensor([[0, 1], [3, 2]])))).toEqual([1, 0]);
+    expect(
+      Array.from(
+        predictedClasses(
+          tensor([
+            [0, 1],
+            [3, 2],
+          ]),
+        ),
+      ),
+    ).toEqual([1, 0]);
   });
 });
 
@@ -96,7 +118,9 @@ describe("regression errors", () => {
     expect(meanSquaredError(p, t)).toBeCloseTo(5 / 4);
     expect(mae([0, 0], [1, -3])).toBe(2);
     expect(mse([0, 0], [1, -3])).toBe(5);
-    expect(() => mae(tensor([1, 2]), tensor([1, 2, 3]))).toThrow(/meanAbsoluteError: argument 'target' expected as many values as pred \(\[2\]\), got \[3\]/);
+    expect(() => mae(tensor([1, 2]), tensor([1, 2, 3]))).toThrow(
+      /meanAbsoluteError: argument 'target' expected as many values as pred \(\[2\]\), got \[3\]/,
+    );
   });
 });
 

@@ -30,7 +30,9 @@ describe("crossValidationSplits", () => {
     expect(a.map((f) => Array.from(f.test))).not.toEqual(c.map((f) => Array.from(f.test)));
   });
   it("validates k", () => {
-    expect(() => crossValidationSplits(labels, 1)).toThrow(/crossValidationSplits: argument 'k' expected an integer >= 2, got 1/);
+    expect(() => crossValidationSplits(labels, 1)).toThrow(
+      /crossValidationSplits: argument 'k' expected an integer >= 2, got 1/,
+    );
     expect(() => crossValidationSplits([0, 1], 3)).toThrow(/at least k = 3 samples/);
   });
 });

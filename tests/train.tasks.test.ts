@@ -52,7 +52,9 @@ function toyGraphs(n: number, gen: Generator, regression = false): Graph[] {
       new Graph({
         x: new Tensor(x, [nodes, 2], "float32"),
         edgeIndex: new Tensor(ei, [2, nodes - 1], "int32"),
-        y: regression ? new Tensor(Float32Array.of(label * 2 - 1), [1], "float32") : new Tensor(Int32Array.of(label), [], "int32"),
+        y: regression
+          ? new Tensor(Float32Array.of(label * 2 - 1), [1], "float32")
+          : new Tensor(Int32Array.of(label), [], "int32"),
       }),
     );
   }
@@ -64,36 +66,76 @@ describe("nodeClassificationTask", () => {
     manualSeed(0);
     const g = karateClub();
     const test = new Uint8Array(34).map((_, i) => (g.trainMask!.data[i] ? 0 : 1));
-    const data = { x: g.x, edgeIndex: g.edgeIndex, y: g.y, trainMask: g.trainMask, valMask: g.trainMask, testMask: new Tensor(test, [34], "bool") };
+    const data = {
+      x: g.x,
+      edgeIndex: g.edgeIndex,
+      y: g.y,
+      trainMask: g.trainMask,
+      valMask: g.trainMask,
+      testMask: new Tensor(test, [34], "bool"),
+    };
     const model = new NodeLinear(34, 4);
     const task = nodeClassificationTask<NodeLinear>(data, { metric: "f1Macro" });
     expect(task.splits).toEqual(["train", "val", "test"]);
-    const h = await new Trainer(model, task, { optimizer: new Adam(model.parameters(), { lr: 0.1 }), epochs: 30 }).fit();
+    const h = await new Trainer(model, task, {
+      optimizer: new Adam(model.parameters(), { lr: 0.1 }),
+      epochs: 30,
+    }).fit();
     expect(h.epochs[29]!.loss).toBeLessThan(h.epochs[0]!.loss);
     expect(h.epochs[29]!.train.accuracy).toBe(1);
     expect(h.epochs[29]!.val.f1Macro).toBe(1);
-    const m = task.evaluate("test", { model, optimizer: { zeroGrad() {}, step() {} }, epoch: 0, backwardStep: () => 0 }) as Record<string, number>;
+    const m = task.evaluate("test", {
+      model,
+      optimizer: { zeroGrad() {}, step() {} },
+      epoch: 0,
+      backwardStep: () => 0,
+    }) as Record<string, number>;
     expect(Object.keys(m).sort()).toEqual(["accuracy", "f1Macro", "loss"]);
   });
   it("ReduceLROnPlateau gets the validation metric and lowers the lr once it stalls", async () => {
     manualSeed(0);
     const g = karateClub();
-    const data = { x: g.x, edgeIndex: g.edgeIndex, y: g.y, trainMask: g.trainMask, valMask: g.trainMask, testMask: null };
+    const data = {
+      x: g.x,
+      edgeIndex: g.edgeIndex,
+      y: g.y,
+      trainMask: g.trainMask,
+      valMask: g.trainMask,
+      testMask: null,
+    };
     const model = new NodeLinear(34, 4);
     const optimizer = new Adam(model.parameters(), { lr: 0.1 });
     const scheduler = new ReduceLROnPlateau(optimizer, { mode: "max", patience: 2, factor: 0.5 });
-    const h = await new Trainer(model, nodeClassificationTask<NodeLinear>(data), { optimizer, scheduler, epochs: 20 }).fit();
+    const h = await new Trainer(model, nodeClassificationTask<NodeLinear>(data), {
+      optimizer,
+      scheduler,
+      epochs: 20,
+    }).fit();
     expect(h.epochs[0]!.lr).toBe(0.1);
     expect(h.epochs.at(-1)!.lr).toBeLessThan(0.1);
     expect(scheduler.best).toBe(1);
   });
   it("validates its inputs", () => {
     const g = karateClub();
-    expect(() => nodeClassificationTask({ x: g.x, edgeIndex: g.edgeIndex, y: g.y, trainMask: null, valMask: null, testMask: null })).toThrow(
-      /nodeClassificationTask: argument 'graph.trainMask' expected a training mask, got null/,
-    );
     expect(() =>
-      nodeClassificationTask({ x: g.x, edgeIndex: g.edgeIndex, y: g.y, trainMask: new Tensor(new Uint8Array(3), [3], "bool"), valMask: null, testMask: null }),
+      nodeClassificationTask({
+        x: g.x,
+        edgeIndex: g.edgeIndex,
+        y: g.y,
+        trainMask: null,
+        valMask: null,
+        testMask: null,
+      }),
+    ).toThrow(/nodeClassificationTask: argument 'graph.trainMask' expected a training mask, got null/);
+    expect(() =>
+      nodeClassificationTask({
+        x: g.x,
+        edgeIndex: g.edgeIndex,
+        y: g.y,
+        trainMask: new Tensor(new Uint8Array(3), [3], "bool"),
+        valMask: null,
+        testMask: null,
+      }),
     ).toThrow(/expected a mask of shape \[34\], got \[3\]/);
   });
 });

@@ -43,7 +43,8 @@ class LinReg {
     const out = tensor([s / n], { dtype: "float64" }).reshape([]);
     return record("linRegMse", [this.w], out, (g) => {
       const gw = new Float64Array(d);
-      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) gw[j]! += (2 / n) * r[i]! * X.data[i * d + j]! * g.data[0]!;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < d; j++) gw[j]! += (2 / n) * r[i]! * X.data[i * d + j]! * g.data[0]!;
       return [new Tensor(gw, [d])];
     });
   }
@@ -125,7 +126,11 @@ describe("Trainer", () => {
         calls.push(`task:${ctx.model === model}`);
       },
     };
-    const trainer = new Trainer(model, task, { optimizer: new SGD(model.parameters(), 0.1), epochs: 3, callbacks: [{ onTrainEnd: () => void calls.push("callback") }] });
+    const trainer = new Trainer(model, task, {
+      optimizer: new SGD(model.parameters(), 0.1),
+      epochs: 3,
+      callbacks: [{ onTrainEnd: () => void calls.push("callback") }],
+    });
     const h = await trainer.fit();
     expect(h.restoredBest).toBe(true);
     expect(calls).toEqual(["task:true", "callback"]);
@@ -180,12 +185,20 @@ describe("Trainer", () => {
     }
     const plateau = new ReduceLROnPlateau();
     const m1 = new LinReg(p.d);
-    await new Trainer(m1, regressionTask(p), { optimizer: new SGD(m1.parameters(), 0.1), epochs: 3, scheduler: plateau }).fit();
+    await new Trainer(m1, regressionTask(p), {
+      optimizer: new SGD(m1.parameters(), 0.1),
+      epochs: 3,
+      scheduler: plateau,
+    }).fit();
     expect(plateau.seen).toHaveLength(3);
     expect(plateau.seen.every((v) => typeof v === "number")).toBe(true);
     const stepLr = new StepLR();
     const m2 = new LinReg(p.d);
-    await new Trainer(m2, regressionTask(p), { optimizer: new SGD(m2.parameters(), 0.1), epochs: 3, scheduler: stepLr }).fit();
+    await new Trainer(m2, regressionTask(p), {
+      optimizer: new SGD(m2.parameters(), 0.1),
+      epochs: 3,
+      scheduler: stepLr,
+    }).fit();
     expect(stepLr.seen).toEqual([0, 0, 0]);
   });
 
@@ -200,9 +213,17 @@ describe("Trainer", () => {
     const h = await trainer.fit();
     expect(h.epochs).toHaveLength(2);
     expect(h.stoppedEpoch).toBe(2);
-    expect(() => new Trainer(model, regressionTask(p), { optimizer: new SGD([], 1), epochs: -1 })).toThrow(/Trainer: argument 'options.epochs'/);
-    expect(() => new Trainer(model, regressionTask(p), { optimizer: new SGD([], 1), earlyStopping: { patience: 0 } })).toThrow(/patience/);
-    const bad = new Trainer(model, { ...regressionTask(p), evaluate: () => ({ other: 1 }) }, { optimizer: new SGD([], 1), epochs: 1 });
+    expect(() => new Trainer(model, regressionTask(p), { optimizer: new SGD([], 1), epochs: -1 })).toThrow(
+      /Trainer: argument 'options.epochs'/,
+    );
+    expect(
+      () => new Trainer(model, regressionTask(p), { optimizer: new SGD([], 1), earlyStopping: { patience: 0 } }),
+    ).toThrow(/patience/);
+    const bad = new Trainer(
+      model,
+      { ...regressionTask(p), evaluate: () => ({ other: 1 }) },
+      { optimizer: new SGD([], 1), epochs: 1 },
+    );
     await expect(bad.fit()).rejects.toThrow(/monitored metric 'mse'/);
   });
 
@@ -240,7 +261,9 @@ describe("ProgressBar", () => {
     expect(text).not.toContain("\r");
     const lines = text.trim().split("\n");
     expect(lines.length).toBe(11); // epoch 1, every 2nd, last
-    expect(lines[0]).toMatch(/^seed 1\/1 {2}epoch {2}1\/20 {2}loss \d+\.\d{4} {2}val mse \d+\.\d{4} {2}[\d.]+ ms\/epoch$/);
+    expect(lines[0]).toMatch(
+      /^seed 1\/1 {2}epoch {2}1\/20 {2}loss \d+\.\d{4} {2}val mse \d+\.\d{4} {2}[\d.]+ ms\/epoch$/,
+    );
     const q = sink(false);
     const m2 = new LinReg(p.d);
     await new Trainer(m2, regressionTask(p), {
@@ -273,7 +296,12 @@ describe("trainingCurvesSvg", () => {
     const hs = [];
     for (let r = 0; r < 2; r++) {
       const model = new LinReg(p.d);
-      hs.push(await new Trainer(model, regressionTask(p), { optimizer: new SGD(model.parameters(), 0.05 * (r + 1)), epochs: 15 }).fit());
+      hs.push(
+        await new Trainer(model, regressionTask(p), {
+          optimizer: new SGD(model.parameters(), 0.05 * (r + 1)),
+          epochs: 15,
+        }).fit(),
+      );
     }
     const svg = trainingCurvesSvg(hs, { title: "cora <gcn> & co" });
     expect(svg.startsWith("<?xml")).toBe(true);
@@ -295,7 +323,16 @@ describe("trainingCurvesSvg", () => {
     expect(svg).not.toMatch(/=\s*[^"\s>]/);
   });
   it("handles an empty history", () => {
-    const svg = trainingCurvesSvg({ epochs: [], metric: "accuracy", mode: "max", monitor: "accuracy", bestEpoch: 0, bestValue: 0, stoppedEpoch: null, restoredBest: false });
+    const svg = trainingCurvesSvg({
+      epochs: [],
+      metric: "accuracy",
+      mode: "max",
+      monitor: "accuracy",
+      bestEpoch: 0,
+      bestValue: 0,
+      stoppedEpoch: null,
+      restoredBest: false,
+    });
     expect(svg).toContain("no data");
   });
 });

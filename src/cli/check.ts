@@ -12,13 +12,20 @@
  * mode on small sample inputs.
  */
 import { parseArgs } from "node:util";
-import { egnnNBodyChecks, egnnRegressorChecks, type ModelCheck, nequipChecks, coulombMlpChecks, schnetChecks } from "../layers/groups/models/checks.js";
+import { gridModelChecks } from "../layers/groups/gcnn/checks.js";
+import { GCNN, Z2CNN } from "../layers/groups/gcnn/models.js";
+import {
+  coulombMlpChecks,
+  egnnNBodyChecks,
+  egnnRegressorChecks,
+  type ModelCheck,
+  nequipChecks,
+  schnetChecks,
+} from "../layers/groups/models/checks.js";
 import { CoulombMLP } from "../layers/groups/models/cm_mlp.js";
 import { EGNNNBody, EGNNRegressor } from "../layers/groups/models/egnn.js";
 import { NequIPLike } from "../layers/groups/models/nequip.js";
 import { SchNet } from "../layers/groups/models/schnet.js";
-import { gridModelChecks } from "../layers/groups/gcnn/checks.js";
-import { GCNN, Z2CNN } from "../layers/groups/gcnn/models.js";
 import { E2CNN } from "../layers/groups/steerable/models.js";
 import type { Module } from "../nn/module.js";
 import { graphPermutationAction, nodePermutationAction } from "../symmetry/actions.js";
@@ -70,24 +77,87 @@ function built<M extends Module>(seed: number, make: () => M): M {
   return m;
 }
 
-function gridSpec(model: string, description: string, make: () => Module, group: () => Parameters<typeof gridModelChecks>[2], expected = true): CheckSpec {
+function gridSpec(
+  model: string,
+  description: string,
+  make: () => Module,
+  group: () => Parameters<typeof gridModelChecks>[2],
+  expected = true,
+): CheckSpec {
   return {
     model,
     description,
     cases: (seed) =>
-      gridModelChecks(model, built(seed, make), group(), { expected }).map((c) => ({ check: c as ModelCheck<unknown, unknown>, rtol: c.rtol, atol: 0, elements: c.elements, expected: c.expected })),
+      gridModelChecks(model, built(seed, make), group(), { expected }).map((c) => ({
+        check: c as ModelCheck<unknown, unknown>,
+        rtol: c.rtol,
+        atol: 0,
+        elements: c.elements,
+        expected: c.expected,
+      })),
   };
 }
 
-function atomsSpec(model: string, description: string, cases: (seed: number) => ModelCheck<never, unknown>[]): CheckSpec {
-  return { model, description, cases: (seed) => cases(seed).map((c) => ({ check: c as unknown as ModelCheck<unknown, unknown>, rtol: 1e-4, atol: 1e-6, samples: 4, expected: true })) };
+function atomsSpec(
+  model: string,
+  description: string,
+  cases: (seed: number) => ModelCheck<never, unknown>[],
+): CheckSpec {
+  return {
+    model,
+    description,
+    cases: (seed) =>
+      cases(seed).map((c) => ({
+        check: c as unknown as ModelCheck<unknown, unknown>,
+        rtol: 1e-4,
+        atol: 1e-6,
+        samples: 4,
+        expected: true,
+      })),
+  };
 }
 
-registerCheck(gridSpec("cnn", "plain CNN (baseline, not equivariant): 90° rotations", () => new Z2CNN(), () => p4(), false));
-registerCheck(gridSpec("p4cnn", "P4CNN: exact invariance to 90° rotations", () => new GCNN({ group: p4() }), () => p4()));
-registerCheck(gridSpec("p4mcnn", "P4MCNN: exact invariance to 90° rotations and flips", () => new GCNN({ group: p4m() }), () => p4m()));
-registerCheck(gridSpec("c8cnn", "G-CNN for C8 (45° filters by interpolation): exact for 90°, approximate for 45°", () => new GCNN({ group: Cn(8) }), () => Cn(8) as never));
-registerCheck(gridSpec("e2cnn", "C8-steerable CNN: exact for 90°, approximate for 45°", () => new E2CNN({ group: Cn(8) }), () => Cn(8) as never));
+registerCheck(
+  gridSpec(
+    "cnn",
+    "plain CNN (baseline, not equivariant): 90° rotations",
+    () => new Z2CNN(),
+    () => p4(),
+    false,
+  ),
+);
+registerCheck(
+  gridSpec(
+    "p4cnn",
+    "P4CNN: exact invariance to 90° rotations",
+    () => new GCNN({ group: p4() }),
+    () => p4(),
+  ),
+);
+registerCheck(
+  gridSpec(
+    "p4mcnn",
+    "P4MCNN: exact invariance to 90° rotations and flips",
+    () => new GCNN({ group: p4m() }),
+    () => p4m(),
+  ),
+);
+registerCheck(
+  gridSpec(
+    "c8cnn",
+    "G-CNN for C8 (45° filters by interpolation): exact for 90°, approximate for 45°",
+    () => new GCNN({ group: Cn(8) }),
+    () => Cn(8) as never,
+  ),
+);
+registerCheck(
+  gridSpec(
+    "e2cnn",
+    "C8-steerable CNN: exact for 90°, approximate for 45°",
+    () => new E2CNN({ group: Cn(8) }),
+    () => Cn(8) as never,
+  ),
+);
 registerCheck(
   gridSpec(
     "e2cnn-k5",
@@ -96,11 +166,41 @@ registerCheck(
     () => Cn(8) as never,
   ),
 );
-registerCheck(atomsSpec("schnet", "SchNet: E(3) and permutation invariance of the energy", (s) => schnetChecks(built(s, () => new SchNet())) as never));
-registerCheck(atomsSpec("egnn", "EGNN regressor: E(3) and permutation invariance", (s) => egnnRegressorChecks(built(s, () => new EGNNRegressor())) as never));
-registerCheck(atomsSpec("nequip-like", "NequIP-like: E(3) and permutation invariance", (s) => nequipChecks(built(s, () => new NequIPLike())) as never));
-registerCheck(atomsSpec("cm-mlp", "Coulomb-matrix MLP: E(3) and permutation invariance", (s) => coulombMlpChecks(built(s, () => new CoulombMLP())) as never));
-registerCheck(atomsSpec("egnn-nbody", "EGNN N-body: E(3) and permutation equivariance", (s) => egnnNBodyChecks(built(s, () => new EGNNNBody())) as never));
+registerCheck(
+  atomsSpec(
+    "schnet",
+    "SchNet: E(3) and permutation invariance of the energy",
+    (s) => schnetChecks(built(s, () => new SchNet())) as never,
+  ),
+);
+registerCheck(
+  atomsSpec(
+    "egnn",
+    "EGNN regressor: E(3) and permutation invariance",
+    (s) => egnnRegressorChecks(built(s, () => new EGNNRegressor())) as never,
+  ),
+);
+registerCheck(
+  atomsSpec(
+    "nequip-like",
+    "NequIP-like: E(3) and permutation invariance",
+    (s) => nequipChecks(built(s, () => new NequIPLike())) as never,
+  ),
+);
+registerCheck(
+  atomsSpec(
+    "cm-mlp",
+    "Coulomb-matrix MLP: E(3) and permutation invariance",
+    (s) => coulombMlpChecks(built(s, () => new CoulombMLP())) as never,
+  ),
+);
+registerCheck(
+  atomsSpec(
+    "egnn-nbody",
+    "EGNN N-body: E(3) and permutation equivariance",
+    (s) => egnnNBodyChecks(built(s, () => new EGNNNBody())) as never,
+  ),
+);
 
 /** A small graph for the permutation checks: node features, a symmetric edge index, a batch vector. */
 export interface GraphSample {
@@ -195,8 +295,15 @@ const GRAPH_MODEL_NAMES = ["gcn", "gat", "sage", "gin", "sgc", "appnp", "mlp"];
 for (const name of GRAPH_MODEL_NAMES) {
   const spec = listModels().find((m) => m.name === name);
   if (spec === undefined) continue;
-  const levels = [spec.kinds.includes("node-classification") ? "node-level equivariance" : "", spec.kinds.includes("graph-classification") ? "graph-level invariance" : ""].filter((x) => x !== "");
-  registerCheck({ model: name, description: `${spec.description}: node permutations (${levels.join(", ")})`, cases: (seed) => graphModelCases(name, seed) });
+  const levels = [
+    spec.kinds.includes("node-classification") ? "node-level equivariance" : "",
+    spec.kinds.includes("graph-classification") ? "graph-level invariance" : "",
+  ].filter((x) => x !== "");
+  registerCheck({
+    model: name,
+    description: `${spec.description}: node permutations (${levels.join(", ")})`,
+    cases: (seed) => graphModelCases(name, seed),
+  });
 }
 
 /** One row of the result. */
@@ -212,7 +319,10 @@ export interface CheckResult {
 }
 
 /** Runs the checks of the given models (all when `models` is empty). */
-export function runChecks(models: string[], opts: { seed?: number; samples?: number; onResult?: (r: CheckResult) => void } = {}): CheckResult[] {
+export function runChecks(
+  models: string[],
+  opts: { seed?: number; samples?: number; onResult?: (r: CheckResult) => void } = {},
+): CheckResult[] {
   const seed = opts.seed ?? 0;
   const chosen = models.length === 0 ? listChecks() : models.map((m) => specs.get(m.toLowerCase())!);
   const out: CheckResult[] = [];
@@ -305,14 +415,27 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     for (const s of listChecks()) io.out(`${s.model}\t${s.description}`);
     return 0;
   }
-  const models = typeof values.model === "string" ? values.model.split(",").map((m) => m.trim()).filter((m) => m !== "") : [];
+  const models =
+    typeof values.model === "string"
+      ? values.model
+          .split(",")
+          .map((m) => m.trim())
+          .filter((m) => m !== "")
+      : [];
   for (const m of models) {
-    if (!specs.has(m.toLowerCase())) throw new UsageError(`unknown model '${m}' (valid: ${listChecks().map((s) => s.model).join(", ")})`, "check");
+    if (!specs.has(m.toLowerCase()))
+      throw new UsageError(
+        `unknown model '${m}' (valid: ${listChecks()
+          .map((s) => s.model)
+          .join(", ")})`,
+        "check",
+      );
   }
   const int = (name: string, v: unknown, min: number): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`option '--${name}' expected an integer >= ${min}, got '${String(v)}'`, "check");
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`option '--${name}' expected an integer >= ${min}, got '${String(v)}'`, "check");
     return n;
   };
   const seed = int("seed", values.seed, 0) ?? 0;
@@ -328,13 +451,31 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     samples,
     onResult: (r) => {
       const status = r.pass ? "PASS" : r.expected ? "FAIL" : "(no)";
-      print(row([r.model, r.group, String(r.samples), fmtErr(r.maxRelError), status, `${r.name} (${r.ms.toFixed(0)} ms)`]));
+      print(
+        row([r.model, r.group, String(r.samples), fmtErr(r.maxRelError), status, `${r.name} (${r.ms.toFixed(0)} ms)`]),
+      );
     },
   });
   const failed = results.filter((r) => r.expected && !r.pass);
-  print(failed.length === 0 ? `all ${results.filter((r) => r.expected).length} symmetry checks pass` : `${failed.length} check(s) FAILED: ${failed.map((r) => `${r.model}/${r.group}`).join(", ")}`);
+  print(
+    failed.length === 0
+      ? `all ${results.filter((r) => r.expected).length} symmetry checks pass`
+      : `${failed.length} check(s) FAILED: ${failed.map((r) => `${r.model}/${r.group}`).join(", ")}`,
+  );
   if (json) {
-    io.out(JSON.stringify(results.map((r) => ({ model: r.model, group: r.group, samples: r.samples, maxRelError: r.maxRelError, pass: r.pass, expected: r.expected, check: r.name }))));
+    io.out(
+      JSON.stringify(
+        results.map((r) => ({
+          model: r.model,
+          group: r.group,
+          samples: r.samples,
+          maxRelError: r.maxRelError,
+          pass: r.pass,
+          expected: r.expected,
+          check: r.name,
+        })),
+      ),
+    );
   }
   return failed.length === 0 ? 0 : 1;
 }

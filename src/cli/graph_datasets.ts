@@ -3,10 +3,11 @@
  * Zachary's karate club, and the TU graph-classification sets (10-fold CV; the shipped splits of
  * Errica et al. 2020 where present, stratified seeded folds otherwise).
  */
-import { DataLoader } from "../data/loader.js";
-import { NormalizeFeatures, OneHotDegree } from "../data/transforms/features.js";
+
 import { karateClub } from "../data/datasets/karate.js";
 import type { TUDataset } from "../data/datasets/tu.js";
+import { DataLoader } from "../data/loader.js";
+import { NormalizeFeatures, OneHotDegree } from "../data/transforms/features.js";
 import type { Batch } from "../domains/graph/batch.js";
 import type { Graph } from "../domains/graph/graph.js";
 import type { Module } from "../nn/module.js";
@@ -17,7 +18,7 @@ import { crossValidationSplits } from "../train/splits.js";
 import { graphClassificationTask, type NodeClassificationData, nodeClassificationTask } from "../train/tasks.js";
 import type { Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
-import { type LoadedDataset, type ProtocolRequest, registerDataset, type RunSpec } from "./registry.js";
+import { type LoadedDataset, type ProtocolRequest, type RunSpec, registerDataset } from "./registry.js";
 
 function seedRuns(req: ProtocolRequest, task: () => Task<Module>): RunSpec[] {
   return Array.from({ length: req.seeds }, (_, i) => ({
@@ -27,7 +28,12 @@ function seedRuns(req: ProtocolRequest, task: () => Task<Module>): RunSpec[] {
   }));
 }
 
-function nodeDataset(graph: NodeClassificationData & { numNodes: number; numEdges: number }, numFeatures: number, numClasses: number, splitName: string): LoadedDataset {
+function nodeDataset(
+  graph: NodeClassificationData & { numNodes: number; numEdges: number },
+  numFeatures: number,
+  numClasses: number,
+  splitName: string,
+): LoadedDataset {
   const count = (m: Tensor | null) => {
     let c = 0;
     if (m !== null) for (let i = 0; i < m.size; i++) if (m.data[i]) c++;
@@ -37,7 +43,11 @@ function nodeDataset(graph: NodeClassificationData & { numNodes: number; numEdge
     info: { kind: "node-classification", numFeatures, numClasses },
     summary: `${graph.numNodes} nodes, ${graph.numEdges} edges, ${numFeatures} features, ${numClasses} classes; ${count(graph.trainMask)}/${count(graph.valMask)}/${count(graph.testMask)} train/val/test nodes`,
     protocol: (req) => {
-      if (req.folds > 0) throw new UsageError("--folds applies to graph-classification datasets; node datasets use their fixed split (use --seeds)", "train");
+      if (req.folds > 0)
+        throw new UsageError(
+          "--folds applies to graph-classification datasets; node datasets use their fixed split (use --seeds)",
+          "train",
+        );
       return splitName;
     },
     runs: (req) => seedRuns(req, () => nodeClassificationTask<Module>(graph)),
@@ -54,7 +64,9 @@ function planetoid(name: "cora" | "citeseer", title: string): void {
     defaultSeeds: 10,
     async load({ root }) {
       // Sparse features (CSR): the first layer of GCN, GAT, SGC, APPNP and the MLP multiplies them sparsely.
-      const g = new NormalizeFeatures().forward(loadPlanetoid(name, { sparseFeatures: true, ...(root !== undefined ? { root } : {}) }));
+      const g = new NormalizeFeatures().forward(
+        loadPlanetoid(name, { sparseFeatures: true, ...(root !== undefined ? { root } : {}) }),
+      );
       const x = g.xSparse!;
       const data = {
         x,
@@ -137,7 +149,8 @@ function tuDataset(name: string, file: string, title: string): void {
       const shipped = tu.folds;
       const folds = (req: ProtocolRequest) => {
         const k = req.folds > 0 ? req.folds : 10;
-        if (k === 10 && shipped !== undefined) return { k, splits: shipped, note: "shipped 10-fold splits (Errica et al. 2020)" };
+        if (k === 10 && shipped !== undefined)
+          return { k, splits: shipped, note: "shipped 10-fold splits (Errica et al. 2020)" };
         return { k, splits: null, note: `stratified ${k}-fold CV (seeded; validation hold-out per --val-fraction)` };
       };
       return {
@@ -161,13 +174,23 @@ function tuDataset(name: string, file: string, title: string): void {
                   const pick = (idx: ArrayLike<number>) => Array.from(idx, (j) => graphs[j]!);
                   // valFraction 0: no hold-out; the validation part trains too (the GIN paper's protocol)
                   const noVal = hp.valFraction === 0;
-                  const fold = splits === null && !noVal && hp.valFraction !== 0.1 ? crossValidationSplits(labels, k, { seed, valFraction: hp.valFraction })[i]! : f;
+                  const fold =
+                    splits === null && !noVal && hp.valFraction !== 0.1
+                      ? crossValidationSplits(labels, k, { seed, valFraction: hp.valFraction })[i]!
+                      : f;
                   const trainIdx = noVal ? Int32Array.from([...fold.train, ...fold.val]).sort() : fold.train;
-                  const trainLoader = new DataLoader<Graph, Batch>(pick(trainIdx), { batchSize: hp.batchSize, shuffle: true, generator: new Generator(seed * 1000 + i) });
+                  const trainLoader = new DataLoader<Graph, Batch>(pick(trainIdx), {
+                    batchSize: hp.batchSize,
+                    shuffle: true,
+                    generator: new Generator(seed * 1000 + i),
+                  });
                   const evalBatch = Math.max(hp.batchSize, 128);
                   return graphClassificationTask<Module, Batch>({
                     train: trainLoader,
-                    val: !noVal && fold.val.length > 0 ? new DataLoader<Graph, Batch>(pick(fold.val), { batchSize: evalBatch, cacheBatches: true }) : undefined,
+                    val:
+                      !noVal && fold.val.length > 0
+                        ? new DataLoader<Graph, Batch>(pick(fold.val), { batchSize: evalBatch, cacheBatches: true })
+                        : undefined,
                     test: new DataLoader<Graph, Batch>(pick(f.test), { batchSize: evalBatch, cacheBatches: true }),
                     numClasses: tu.numClasses,
                   });

@@ -16,7 +16,17 @@
  * Graph classification with GCN, GraphSAGE, GAT or the MLP stacks the node model, a mean (MLP: sum)
  * readout and a linear classifier.
  */
-import { APPNPNet, type BasicGNN, GAT, GCN, GIN, GINGraphClassifier, GraphSAGE, NodeMLP, SGC } from "../layers/graphs/models.js";
+import {
+  APPNPNet,
+  type BasicGNN,
+  GAT,
+  GCN,
+  GIN,
+  GINGraphClassifier,
+  GraphSAGE,
+  NodeMLP,
+  SGC,
+} from "../layers/graphs/models.js";
 import { globalAddPool, globalMeanPool } from "../layers/graphs/pool.js";
 import type { LinearInput } from "../layers/graphs/utils.js";
 import { Linear } from "../nn/linear.js";
@@ -34,7 +44,12 @@ export class GraphClassifier extends Module<[LinearInput, Tensor | SparseMatrix,
   head: Linear;
   readonly readout: "mean" | "sum";
 
-  constructor(encoder: Module<[LinearInput, Tensor | SparseMatrix, (Tensor | null)?], Tensor>, hidden: number, numClasses: number, readout: "mean" | "sum" = "mean") {
+  constructor(
+    encoder: Module<[LinearInput, Tensor | SparseMatrix, (Tensor | null)?], Tensor>,
+    hidden: number,
+    numClasses: number,
+    readout: "mean" | "sum" = "mean",
+  ) {
     super();
     this.encoder = encoder;
     this.head = new Linear(hidden, numClasses);
@@ -61,7 +76,15 @@ function firstLayerDecay(first: Module, model: Module, hp: Hyper): { params: Ten
 /** TU datasets whose shipped 10-fold splits carry a model-selection (validation) part (Errica et al. 2020). */
 const ERRICA_SPLITS = new Set(["proteins", "enzymes", "imdb-binary", "nci1"]);
 
-const GRAPH_DEFAULTS: Partial<Hyper> = { hidden: 64, layers: 3, dropout: 0.5, lr: 0.01, weightDecay: 0, epochs: 100, batchSize: 32 };
+const GRAPH_DEFAULTS: Partial<Hyper> = {
+  hidden: 64,
+  layers: 3,
+  dropout: 0.5,
+  lr: 0.01,
+  weightDecay: 0,
+  epochs: 100,
+  batchSize: 32,
+};
 
 function graphClassifier(encoder: BasicGNN, info: DataInfo, hp: Hyper): GraphClassifier {
   return new GraphClassifier(encoder as unknown as GraphClassifier["encoder"], hp.hidden, info.numClasses);
@@ -72,35 +95,77 @@ const specs: ModelSpec[] = [
     name: "gcn",
     description: "graph convolutional network (Kipf & Welling 2017)",
     kinds: [NODE, GRAPH],
-    defaults: (kind) => (kind === GRAPH ? GRAPH_DEFAULTS : { hidden: 16, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
+    defaults: (kind) =>
+      kind === GRAPH
+        ? GRAPH_DEFAULTS
+        : { hidden: 16, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 },
     build: (info, hp) => {
-      if (info.kind === GRAPH) return graphClassifier(new GCN(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout }), info, hp);
-      return new GCN(info.numFeatures, hp.hidden, hp.layers, info.numClasses, { dropout: hp.dropout, inputDropout: hp.dropout, cached: true });
+      if (info.kind === GRAPH)
+        return graphClassifier(
+          new GCN(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout }),
+          info,
+          hp,
+        );
+      return new GCN(info.numFeatures, hp.hidden, hp.layers, info.numClasses, {
+        dropout: hp.dropout,
+        inputDropout: hp.dropout,
+        cached: true,
+      });
     },
-    paramGroups: (model, hp, info) => (info.kind === NODE ? firstLayerDecay((model as GCN).convs.at(0), model, hp) : undefined),
+    paramGroups: (model, hp, info) =>
+      info.kind === NODE ? firstLayerDecay((model as GCN).convs.at(0), model, hp) : undefined,
   },
   {
     name: "gat",
     description: "graph attention network (Veličković et al. 2018)",
     kinds: [NODE, GRAPH],
     hyperKeys: ["epochs", "lr", "weightDecay", "hidden", "heads", "layers", "dropout"],
-    defaults: (kind) => (kind === GRAPH ? { ...GRAPH_DEFAULTS, hidden: 16, heads: 4 } : { hidden: 8, heads: 8, layers: 2, dropout: 0.6, lr: 0.005, weightDecay: 5e-4, epochs: 200 }),
+    defaults: (kind) =>
+      kind === GRAPH
+        ? { ...GRAPH_DEFAULTS, hidden: 16, heads: 4 }
+        : { hidden: 8, heads: 8, layers: 2, dropout: 0.6, lr: 0.005, weightDecay: 5e-4, epochs: 200 },
     build: (info, hp) => {
       const opts = { heads: hp.heads, dropout: hp.dropout, act: "elu" as const };
       if (info.kind === GRAPH) {
-        return new GraphClassifier(new GAT(info.numFeatures, hp.hidden * hp.heads, hp.layers, null, opts) as unknown as GraphClassifier["encoder"], hp.hidden * hp.heads, info.numClasses);
+        return new GraphClassifier(
+          new GAT(
+            info.numFeatures,
+            hp.hidden * hp.heads,
+            hp.layers,
+            null,
+            opts,
+          ) as unknown as GraphClassifier["encoder"],
+          hp.hidden * hp.heads,
+          info.numClasses,
+        );
       }
-      return new GAT(info.numFeatures, hp.hidden * hp.heads, hp.layers, info.numClasses, { ...opts, inputDropout: hp.dropout, outHeads: 1 });
+      return new GAT(info.numFeatures, hp.hidden * hp.heads, hp.layers, info.numClasses, {
+        ...opts,
+        inputDropout: hp.dropout,
+        outHeads: 1,
+      });
     },
   },
   {
     name: "sage",
     description: "GraphSAGE with mean aggregation (Hamilton et al. 2017)",
     kinds: [NODE, GRAPH],
-    defaults: (kind) => (kind === GRAPH ? GRAPH_DEFAULTS : { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
+    defaults: (kind) =>
+      kind === GRAPH
+        ? GRAPH_DEFAULTS
+        : { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 },
     build: (info, hp) => {
-      if (info.kind === GRAPH) return graphClassifier(new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout, aggr: "mean" }), info, hp);
-      return new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, info.numClasses, { dropout: hp.dropout, inputDropout: hp.dropout, aggr: "mean" });
+      if (info.kind === GRAPH)
+        return graphClassifier(
+          new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout, aggr: "mean" }),
+          info,
+          hp,
+        );
+      return new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, info.numClasses, {
+        dropout: hp.dropout,
+        inputDropout: hp.dropout,
+        aggr: "mean",
+      });
     },
   },
   {
@@ -129,9 +194,15 @@ const specs: ModelSpec[] = [
     build: (info, hp) => {
       if (info.kind === GRAPH) {
         // The GIN paper's "5 layers" count the input layer: 4 GIN convolutions, 5 readout heads.
-        return new GINGraphClassifier(info.numFeatures, hp.hidden, info.numClasses, { numLayers: Math.max(1, hp.layers - 1), dropout: hp.dropout });
+        return new GINGraphClassifier(info.numFeatures, hp.hidden, info.numClasses, {
+          numLayers: Math.max(1, hp.layers - 1),
+          dropout: hp.dropout,
+        });
       }
-      return new GIN(info.numFeatures, hp.hidden, hp.layers, info.numClasses, { dropout: hp.dropout, inputDropout: hp.dropout });
+      return new GIN(info.numFeatures, hp.hidden, hp.layers, info.numClasses, {
+        dropout: hp.dropout,
+        inputDropout: hp.dropout,
+      });
     },
   },
   {
@@ -147,15 +218,36 @@ const specs: ModelSpec[] = [
     description: "predict then propagate with personalised PageRank (Gasteiger et al. 2019)",
     kinds: [NODE],
     hyperKeys: ["epochs", "lr", "weightDecay", "hidden", "layers", "dropout", "edgeDropout", "k", "alpha"],
-    defaults: () => ({ k: 10, alpha: 0.1, hidden: 64, layers: 2, dropout: 0.5, edgeDropout: 0.5, lr: 0.01, weightDecay: 5e-3, epochs: 10000, patience: 100 }),
-    build: (info, hp) => new APPNPNet(info.numFeatures, hp.hidden, info.numClasses, { K: hp.k, alpha: hp.alpha, dropout: hp.dropout, numLayers: hp.layers, edgeDropout: hp.edgeDropout }),
+    defaults: () => ({
+      k: 10,
+      alpha: 0.1,
+      hidden: 64,
+      layers: 2,
+      dropout: 0.5,
+      edgeDropout: 0.5,
+      lr: 0.01,
+      weightDecay: 5e-3,
+      epochs: 10000,
+      patience: 100,
+    }),
+    build: (info, hp) =>
+      new APPNPNet(info.numFeatures, hp.hidden, info.numClasses, {
+        K: hp.k,
+        alpha: hp.alpha,
+        dropout: hp.dropout,
+        numLayers: hp.layers,
+        edgeDropout: hp.edgeDropout,
+      }),
     paramGroups: (model, hp) => firstLayerDecay((model as APPNPNet).lins.at(0), model, hp),
   },
   {
     name: "mlp",
     description: "multi-layer perceptron on node features, ignoring the edges (baseline; sum readout on graph tasks)",
     kinds: [NODE, GRAPH],
-    defaults: (kind) => (kind === GRAPH ? GRAPH_DEFAULTS : { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
+    defaults: (kind) =>
+      kind === GRAPH
+        ? GRAPH_DEFAULTS
+        : { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 },
     build: (info, hp) => {
       if (info.kind === GRAPH) {
         const enc = new NodeMLP(info.numFeatures, hp.hidden, hp.hidden, { numLayers: hp.layers, dropout: hp.dropout });

@@ -15,12 +15,13 @@
  *
  * Problem kind `image-classification`: `model.call(x)` with x [B, 1, 28, 28] → logits [B, 10].
  */
+
+import type { ImageDataset } from "../data/datasets/mnist.js";
 import { GCNN, Z2CNN } from "../layers/groups/gcnn/models.js";
 import { E2CNN } from "../layers/groups/steerable/models.js";
 import { crossEntropy } from "../nn/losses.js";
 import type { Module } from "../nn/module.js";
 import { loadRotatedMNIST } from "../node/images.js";
-import type { ImageDataset } from "../data/datasets/mnist.js";
 import { Cn, p4, p4m } from "../symmetry/groups.js";
 import { noGrad } from "../tensor/autograd.js";
 import { ErlangenError } from "../tensor/errors.js";
@@ -29,14 +30,22 @@ import type { Tensor } from "../tensor/tensor.js";
 import { updateBatchNorm } from "../train/batchnorm.js";
 import type { Metrics, Split, Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
-import { type DataInfo, type Hyper, type LoadedDataset, type ModelSpec, registerDataset, registerModel } from "./registry.js";
+import {
+  type DataInfo,
+  type Hyper,
+  type LoadedDataset,
+  type ModelSpec,
+  registerDataset,
+  registerModel,
+} from "./registry.js";
 import "../tensor/index.js";
 
 function envLimit(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`environment variable ${name} expected a positive integer, got '${v}'`, "train");
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`environment variable ${name} expected a positive integer, got '${v}'`, "train");
   return n;
 }
 
@@ -44,7 +53,10 @@ function envLimit(name: string): number | undefined {
  * Loads rotated MNIST from `<root>/mnist/`: the shipped training digits and t10k, each shuffled and
  * rotated with a fixed seed (12 for train, 22 for test), optionally cut to the first `limit` digits.
  */
-export function loadRotatedMnistSplits(opts: { root?: string; trainLimit?: number; testLimit?: number } = {}): { train: ImageDataset; test: ImageDataset } {
+export function loadRotatedMnistSplits(opts: { root?: string; trainLimit?: number; testLimit?: number } = {}): {
+  train: ImageDataset;
+  test: ImageDataset;
+} {
   return {
     train: loadRotatedMNIST("train", { root: opts.root, seed: 12, limit: opts.trainLimit }),
     test: loadRotatedMNIST("test", { root: opts.root, seed: 22, limit: opts.testLimit }),
@@ -57,7 +69,11 @@ export function loadRotatedMnistSplits(opts: { root?: string; trainLimit?: numbe
  * ({@link updateBatchNorm}): the models put dropout before each batch norm, and the running averages
  * taken during training would carry dropout's variance into eval mode.
  */
-export function imageClassificationTask(data: { train: ImageDataset; test: ImageDataset; val?: ImageDataset }, batchSize: number, seed: number): Task<Module> {
+export function imageClassificationTask(
+  data: { train: ImageDataset; test: ImageDataset; val?: ImageDataset },
+  batchSize: number,
+  seed: number,
+): Task<Module> {
   const correct = (logits: Tensor, y: Tensor) => {
     const C = logits.shape[1]!;
     let c = 0;
@@ -117,18 +133,27 @@ export function imageClassificationTask(data: { train: ImageDataset; test: Image
 
 registerDataset({
   name: "rotated-mnist",
-  description: "MNIST digits rotated by random angles: the shipped 10k training digits, 10k test digits (ERLANGEN_TRAIN_LIMIT / ERLANGEN_TEST_LIMIT for quick runs)",
+  description:
+    "MNIST digits rotated by random angles: the shipped 10k training digits, 10k test digits (ERLANGEN_TRAIN_LIMIT / ERLANGEN_TEST_LIMIT for quick runs)",
   kind: "image-classification",
   metric: "accuracy",
   mode: "max",
   defaultSeeds: 1,
   async load(opts): Promise<LoadedDataset> {
-    const { train, test } = loadRotatedMnistSplits({ root: opts.root, trainLimit: envLimit("ERLANGEN_TRAIN_LIMIT"), testLimit: envLimit("ERLANGEN_TEST_LIMIT") });
+    const { train, test } = loadRotatedMnistSplits({
+      root: opts.root,
+      trainLimit: envLimit("ERLANGEN_TRAIN_LIMIT"),
+      testLimit: envLimit("ERLANGEN_TEST_LIMIT"),
+    });
     return {
       info: { kind: "image-classification", numFeatures: 1, numClasses: 10 },
       summary: `${train.length} training and ${test.length} test digits, 28×28, rotated by random angles`,
       protocol: (req) => {
-        if (req.folds > 0) throw new UsageError("--folds is not available for rotated-mnist (fixed train/test split; use --seeds)", "train");
+        if (req.folds > 0)
+          throw new UsageError(
+            "--folds is not available for rotated-mnist (fixed train/test split; use --seeds)",
+            "train",
+          );
         return "train/test split, batch-norm statistics recomputed over the training digits without dropout after training";
       },
       runs: (req) =>
@@ -141,20 +166,49 @@ registerDataset({
   },
 });
 
-const IMAGE_HYPER: readonly (keyof Hyper)[] = ["epochs", "lr", "weightDecay", "hidden", "layers", "dropout", "batchSize"];
+const IMAGE_HYPER: readonly (keyof Hyper)[] = [
+  "epochs",
+  "lr",
+  "weightDecay",
+  "hidden",
+  "layers",
+  "dropout",
+  "batchSize",
+];
 
-function imageModel(name: string, description: string, hidden: number, build: (info: DataInfo, hp: Hyper) => Module): ModelSpec {
+function imageModel(
+  name: string,
+  description: string,
+  hidden: number,
+  build: (info: DataInfo, hp: Hyper) => Module,
+): ModelSpec {
   return {
     name,
     description,
     kinds: ["image-classification"],
     hyperKeys: IMAGE_HYPER,
-    defaults: () => ({ epochs: 8, lr: 1e-3, lrStep: 3, lrGamma: 0.5, weightDecay: 0, hidden, layers: 6, dropout: 0.3, batchSize: 64 }),
+    defaults: () => ({
+      epochs: 8,
+      lr: 1e-3,
+      lrStep: 3,
+      lrGamma: 0.5,
+      weightDecay: 0,
+      hidden,
+      layers: 6,
+      dropout: 0.3,
+      batchSize: 64,
+    }),
     build,
   };
 }
 
-const common = (info: DataInfo, hp: Hyper) => ({ hidden: hp.hidden, layers: hp.layers, dropout: hp.dropout, inChannels: info.numFeatures, numClasses: info.numClasses });
+const common = (info: DataInfo, hp: Hyper) => ({
+  hidden: hp.hidden,
+  layers: hp.layers,
+  dropout: hp.dropout,
+  inChannels: info.numFeatures,
+  numClasses: info.numClasses,
+});
 
 registerModel(
   imageModel(
@@ -165,19 +219,35 @@ registerModel(
   ),
 );
 registerModel(
-  imageModel("p4cnn", "P4CNN: G-CNN for p4 (90° rotations), 10 regular fields, rotation pooling at the end", 10, (info, hp) => new GCNN({ ...common(info, hp), group: p4() })),
+  imageModel(
+    "p4cnn",
+    "P4CNN: G-CNN for p4 (90° rotations), 10 regular fields, rotation pooling at the end",
+    10,
+    (info, hp) => new GCNN({ ...common(info, hp), group: p4() }),
+  ),
 );
 registerModel(
-  imageModel("p4mcnn", "P4MCNN: G-CNN for p4m (rotations and flips), 7 regular fields, pooling at the end", 7, (info, hp) => new GCNN({ ...common(info, hp), group: p4m() })),
+  imageModel(
+    "p4mcnn",
+    "P4MCNN: G-CNN for p4m (rotations and flips), 7 regular fields, pooling at the end",
+    7,
+    (info, hp) => new GCNN({ ...common(info, hp), group: p4m() }),
+  ),
 );
 registerModel(
-  imageModel("c8cnn", "G-CNN for C8: 45° filter rotations by interpolation (approximately equivariant), 7 regular fields", 7, (info, hp) => new GCNN({ ...common(info, hp), group: Cn(8) })),
+  imageModel(
+    "c8cnn",
+    "G-CNN for C8: 45° filter rotations by interpolation (approximately equivariant), 7 regular fields",
+    7,
+    (info, hp) => new GCNN({ ...common(info, hp), group: Cn(8) }),
+  ),
 );
-registerModel(
-  {
-    ...imageModel("e2cnn", "E(2)-steerable CNN: 9 C8 regular fields (R2Conv; 7×7 lifting layer, --kernel-size for the hidden layers), inner batch norm, group pooling", 9, (info, hp) =>
-      new E2CNN({ ...common(info, hp), group: Cn(8), kernelSize: hp.kernelSize }),
-    ),
-    hyperKeys: [...IMAGE_HYPER, "kernelSize"],
-  },
-);
+registerModel({
+  ...imageModel(
+    "e2cnn",
+    "E(2)-steerable CNN: 9 C8 regular fields (R2Conv; 7×7 lifting layer, --kernel-size for the hidden layers), inner batch norm, group pooling",
+    9,
+    (info, hp) => new E2CNN({ ...common(info, hp), group: Cn(8), kernelSize: hp.kernelSize }),
+  ),
+  hyperKeys: [...IMAGE_HYPER, "kernelSize"],
+});

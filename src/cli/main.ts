@@ -56,7 +56,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
   const cmd = getCommand(name);
   if (cmd === undefined) {
-    io.err(`erlangen: unknown command '${name}' (valid: ${listCommands().map((c) => c.name).join(", ")})`);
+    io.err(
+      `erlangen: unknown command '${name}' (valid: ${listCommands()
+        .map((c) => c.name)
+        .join(", ")})`,
+    );
     io.err("Run 'erlangen --help' for usage.");
     return 2;
   }

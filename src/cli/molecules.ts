@@ -14,8 +14,9 @@
  * fitted on the training split are subtracted for energies, then divided by the residual std), so
  * models learn O(1) numbers; metrics are reported in the dataset's units (MAE; MSE for nbody).
  */
-import { nbodySplits } from "../data/datasets/nbody.js";
+
 import { collateMolecules, fitAtomRefs, type MoleculeDataset, qm7Split } from "../data/datasets/molecules.js";
+import { nbodySplits } from "../data/datasets/nbody.js";
 import { DataLoader } from "../data/loader.js";
 import { Batch } from "../domains/graph/batch.js";
 import type { Graph } from "../domains/graph/graph.js";
@@ -31,7 +32,15 @@ import { Generator } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Metrics, Split, Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
-import { type DataInfo, type Hyper, type LoadedDataset, type ProtocolRequest, registerDataset, registerModel, type RunSpec } from "./registry.js";
+import {
+  type DataInfo,
+  type Hyper,
+  type LoadedDataset,
+  type ProtocolRequest,
+  type RunSpec,
+  registerDataset,
+  registerModel,
+} from "./registry.js";
 import "../tensor/index.js";
 
 /** Options of {@link moleculeRegressionTask}. */
@@ -77,26 +86,45 @@ export function moleculeRegressionTask<M extends Module>(opts: MoleculeTaskOptio
     return out;
   };
   const sources: Partial<Record<Split, Batch[]>> = { val: evalBatches(opts.val), test: evalBatches(opts.test) };
-  const loader = new DataLoader<Graph, Batch>(opts.train as Graph[], { batchSize: opts.batchSize, shuffle: true, generator: opts.generator, collate: collateMolecules });
+  const loader = new DataLoader<Graph, Batch>(opts.train as Graph[], {
+    batchSize: opts.batchSize,
+    shuffle: true,
+    generator: opts.generator,
+    collate: collateMolecules,
+  });
   const splits = (["train", "val", "test"] as const).filter((s) => s === "train" || sources[s] !== undefined);
   const run = (model: M, b: Batch) => {
     const y = b.get("y")!;
     const T = y.shape[1]!;
     const out = (model.call as (...a: unknown[]) => Tensor)(b.get("z")!, b.get("pos")!, b.batch);
     if (!(out instanceof Tensor) || out.ndim !== 2 || out.shape[0] !== b.numGraphs || out.shape[1] !== T) {
-      opError("moleculeRegressionTask", "forward", `a tensor [${b.numGraphs}, ${T}]`, out instanceof Tensor ? `[${out.shape.join(", ")}]` : typeof out);
+      opError(
+        "moleculeRegressionTask",
+        "forward",
+        `a tensor [${b.numGraphs}, ${T}]`,
+        out instanceof Tensor ? `[${out.shape.join(", ")}]` : typeof out,
+      );
     }
     const ref = refOfBatch(b, opts.atomRefs, T);
     const tn = new Float64Array(y.size);
     for (let k = 0; k < y.size; k++) tn[k] = (y.data[k]! - ref[k]!) / opts.scale;
-    return { out, target: new Tensor(out.dtype === "float64" ? tn : Float32Array.from(tn), out.shape, out.dtype), ref, y };
+    return {
+      out,
+      target: new Tensor(out.dtype === "float64" ? tn : Float32Array.from(tn), out.shape, out.dtype),
+      ref,
+      y,
+    };
   };
   const score = (acc: { abs: number; sq: number; n: number; loss: number; rows: number }): Metrics => ({
     loss: acc.loss / Math.max(1, acc.rows),
     mae: acc.abs / Math.max(1, acc.n),
     mse: acc.sq / Math.max(1, acc.n),
   });
-  const accumulate = (acc: { abs: number; sq: number; n: number; loss: number; rows: number }, r: ReturnType<typeof run>, loss: number) => {
+  const accumulate = (
+    acc: { abs: number; sq: number; n: number; loss: number; rows: number },
+    r: ReturnType<typeof run>,
+    loss: number,
+  ) => {
     const o = r.out.data;
     for (let k = 0; k < o.length; k++) {
       const e = o[k]! * opts.scale + r.ref[k]! - r.y.data[k]!;
@@ -149,7 +177,12 @@ export interface NBodyTaskOptions {
 
 /** N-body prediction: `model.call(pos, vel, charges, edgeIndex)` → positions `[N, 3]`; MSE loss and metric (`mse`). */
 export function nbodyTask<M extends Module>(opts: NBodyTaskOptions): Task<M> {
-  const loader = new DataLoader<Graph, Batch>(opts.train as Graph[], { batchSize: opts.batchSize, shuffle: true, generator: opts.generator, collate: (gs) => Batch.fromGraphs(gs) });
+  const loader = new DataLoader<Graph, Batch>(opts.train as Graph[], {
+    batchSize: opts.batchSize,
+    shuffle: true,
+    generator: opts.generator,
+    collate: (gs) => Batch.fromGraphs(gs),
+  });
   const pre = (gs: readonly Graph[] | undefined) => {
     if (gs === undefined || gs.length === 0) return undefined;
     const out: Batch[] = [];
@@ -205,11 +238,16 @@ function seeded(req: ProtocolRequest, make: (seed: number, hp: Hyper) => Task<Mo
 }
 
 function noFolds(req: ProtocolRequest, name: string): void {
-  if (req.folds > 0) throw new UsageError(`--folds does not apply to '${name}' (it has a fixed split; use --seeds)`, "train");
+  if (req.folds > 0)
+    throw new UsageError(`--folds does not apply to '${name}' (it has a fixed split; use --seeds)`, "train");
 }
 
 /** Target statistics on the training molecules: per-element references (scalars) and the residual scale. */
-export function targetNormalisation(train: readonly Graph[], maxZ: number, vector: boolean): { atomRefs: Float64Array | null; scale: number } {
+export function targetNormalisation(
+  train: readonly Graph[],
+  maxZ: number,
+  vector: boolean,
+): { atomRefs: Float64Array | null; scale: number } {
   const atomRefs = vector ? null : fitAtomRefs(train, maxZ);
   let ss = 0;
   let n = 0;
@@ -235,7 +273,12 @@ export function targetNormalisation(train: readonly Graph[], maxZ: number, vecto
   return { atomRefs, scale };
 }
 
-function moleculeDataset(ds: MoleculeDataset, parts: { train: Int32Array; val?: Int32Array; test: Int32Array }, kind: "molecule-regression" | "molecule-vector", protocol: string): LoadedDataset {
+function moleculeDataset(
+  ds: MoleculeDataset,
+  parts: { train: Int32Array; val?: Int32Array; test: Int32Array },
+  kind: "molecule-regression" | "molecule-vector",
+  protocol: string,
+): LoadedDataset {
   const pick = (idx: Int32Array | undefined) => (idx === undefined ? undefined : Array.from(idx, (i) => ds.graphs[i]!));
   const train = pick(parts.train)!;
   const val = pick(parts.val);
@@ -250,7 +293,18 @@ function moleculeDataset(ds: MoleculeDataset, parts: { train: Int32Array; val?: 
       noFolds(req, ds.name);
       return protocol;
     },
-    runs: (req) => seeded(req, (seed, hp) => moleculeRegressionTask({ train, val, test, batchSize: hp.batchSize, generator: new Generator(seed), atomRefs: norm.atomRefs, scale: norm.scale })),
+    runs: (req) =>
+      seeded(req, (seed, hp) =>
+        moleculeRegressionTask({
+          train,
+          val,
+          test,
+          batchSize: hp.batchSize,
+          generator: new Generator(seed),
+          atomRefs: norm.atomRefs,
+          scale: norm.scale,
+        }),
+      ),
   };
 }
 
@@ -263,7 +317,12 @@ registerDataset({
   defaultSeeds: 1,
   async load({ root }) {
     const ds = loadQM7(root !== undefined ? { root } : {});
-    return moleculeDataset(ds, qm7Split(ds.graphs.length, { seed: 0 }), "molecule-regression", "fixed 80/20 split (seed 0)");
+    return moleculeDataset(
+      ds,
+      qm7Split(ds.graphs.length, { seed: 0 }),
+      "molecule-regression",
+      "fixed 80/20 split (seed 0)",
+    );
   },
 });
 
@@ -313,7 +372,16 @@ export function nbodyDataset(sizes: NBodyDatasetSizes = {}): LoadedDataset {
       noFolds(req, "nbody");
       return "EGNN paper setup (seeded simulation)";
     },
-    runs: (req) => seeded(req, (seed, hp) => nbodyTask({ train: sp.train, val: sp.val, test: sp.test, batchSize: hp.batchSize, generator: new Generator(seed) })),
+    runs: (req) =>
+      seeded(req, (seed, hp) =>
+        nbodyTask({
+          train: sp.train,
+          val: sp.val,
+          test: sp.test,
+          batchSize: hp.batchSize,
+          generator: new Generator(seed),
+        }),
+      ),
   };
 }
 
@@ -338,12 +406,21 @@ registerModel({
   hyperKeys: ["epochs", "lr", "hidden", "layers", "batchSize"],
   defaults: () => ({ epochs: 100, lr: 5e-4, weightDecay: 0, hidden: 64, layers: 3, batchSize: 32, dropout: 0 }),
   build: (info: DataInfo, hp: Hyper) =>
-    new SchNet({ hiddenChannels: hp.hidden, numFilters: hp.hidden, numInteractions: hp.layers, numGaussians: 25, cutoff: 5, numSpecies: info.numFeatures, numTargets: info.numTargets ?? 1 }),
+    new SchNet({
+      hiddenChannels: hp.hidden,
+      numFilters: hp.hidden,
+      numInteractions: hp.layers,
+      numGaussians: 25,
+      cutoff: 5,
+      numSpecies: info.numFeatures,
+      numTargets: info.numTargets ?? 1,
+    }),
 });
 
 registerModel({
   name: "egnn",
-  description: "E(n)-equivariant GNN (molecules: invariant, fully connected within molecules; nbody: with velocities, as the paper)",
+  description:
+    "E(n)-equivariant GNN (molecules: invariant, fully connected within molecules; nbody: with velocities, as the paper)",
   kinds: [...MOLECULES, "nbody"],
   hyperKeys: ["epochs", "lr", "hidden", "layers", "batchSize"],
   defaults: (kind: string) =>
@@ -364,7 +441,8 @@ registerModel({
 
 registerModel({
   name: "nequip-like",
-  description: "NequIP-style tensor-field network (0e+1o+2e features, Bessel radial basis, gates); energy or dipole readout",
+  description:
+    "NequIP-style tensor-field network (0e+1o+2e features, Bessel radial basis, gates); energy or dipole readout",
   kinds: MOLECULES,
   hyperKeys: ["epochs", "lr", "hidden", "layers", "batchSize"],
   defaults: () => ({ epochs: 100, lr: 5e-3, weightDecay: 0, hidden: 8, layers: 2, batchSize: 16, dropout: 0 }),

@@ -147,7 +147,14 @@ export function listModels(): ModelSpec[] {
 export function getDataset(name: string): DatasetSpec {
   const d = datasets.get(name.toLowerCase());
   if (d === undefined) {
-    throw new UsageError(`unknown dataset '${name}' (valid: ${listDatasets().map((x) => x.name).join(", ") || "none registered"})`, "train");
+    throw new UsageError(
+      `unknown dataset '${name}' (valid: ${
+        listDatasets()
+          .map((x) => x.name)
+          .join(", ") || "none registered"
+      })`,
+      "train",
+    );
   }
   return d;
 }
@@ -156,7 +163,14 @@ export function getDataset(name: string): DatasetSpec {
 export function getModel(name: string): ModelSpec {
   const m = models.get(name.toLowerCase());
   if (m === undefined) {
-    throw new UsageError(`unknown model '${name}' (valid: ${listModels().map((x) => x.name).join(", ") || "none registered"})`, "train");
+    throw new UsageError(
+      `unknown model '${name}' (valid: ${
+        listModels()
+          .map((x) => x.name)
+          .join(", ") || "none registered"
+      })`,
+      "train",
+    );
   }
   return m;
 }

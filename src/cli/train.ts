@@ -15,7 +15,16 @@ import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
 import { type CliIO, registerCommand, UsageError } from "./command.js";
-import { type DatasetSpec, getDataset, getModel, type Hyper, listDatasets, type LoadedDataset, listModels, type ModelSpec } from "./registry.js";
+import {
+  type DatasetSpec,
+  getDataset,
+  getModel,
+  type Hyper,
+  type LoadedDataset,
+  listDatasets,
+  listModels,
+  type ModelSpec,
+} from "./registry.js";
 import "./builtins.js";
 
 /** Fallbacks when neither the user nor the model's defaults give a value. */
@@ -124,7 +133,8 @@ export function trainHelp(): string {
 function num(name: string, v: string | undefined, check: (x: number) => boolean, expected: string): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || !check(x)) throw new UsageError(`option '--${name}' expected ${expected}, got '${v}'`, "train");
+  if (v.trim() === "" || !Number.isFinite(x) || !check(x))
+    throw new UsageError(`option '--${name}' expected ${expected}, got '${v}'`, "train");
   return x;
 }
 
@@ -167,28 +177,67 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     if (v !== undefined) o[k] = v as Hyper[K];
   };
   set("epochs", num("epochs", s("epochs"), nonNegInt, "a non-negative integer"));
-  set("lr", num("lr", s("lr"), (x) => x > 0, "a positive number"));
-  set("weightDecay", num("weight-decay", s("weight-decay"), (x) => x >= 0, "a non-negative number"));
+  set(
+    "lr",
+    num("lr", s("lr"), (x) => x > 0, "a positive number"),
+  );
+  set(
+    "weightDecay",
+    num("weight-decay", s("weight-decay"), (x) => x >= 0, "a non-negative number"),
+  );
   set("hidden", num("hidden", s("hidden"), posInt, "a positive integer"));
   set("layers", num("layers", s("layers"), posInt, "a positive integer"));
-  set("dropout", num("dropout", s("dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"));
+  set(
+    "dropout",
+    num("dropout", s("dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"),
+  );
   set("heads", num("heads", s("heads"), posInt, "a positive integer"));
   set("batchSize", num("batch-size", s("batch-size"), posInt, "a positive integer"));
   set("k", num("k", s("k"), nonNegInt, "a non-negative integer"));
-  set("alpha", num("alpha", s("alpha"), (x) => x >= 0 && x <= 1, "a number in [0, 1]"));
-  set("edgeDropout", num("edge-dropout", s("edge-dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"));
-  set("kernelSize", num("kernel-size", s("kernel-size"), (x) => Number.isInteger(x) && x >= 3 && x % 2 === 1, "an odd integer ≥ 3"));
+  set(
+    "alpha",
+    num("alpha", s("alpha"), (x) => x >= 0 && x <= 1, "a number in [0, 1]"),
+  );
+  set(
+    "edgeDropout",
+    num("edge-dropout", s("edge-dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"),
+  );
+  set(
+    "kernelSize",
+    num("kernel-size", s("kernel-size"), (x) => Number.isInteger(x) && x >= 3 && x % 2 === 1, "an odd integer ≥ 3"),
+  );
   set("lrStep", num("lr-step", s("lr-step"), nonNegInt, "a non-negative integer"));
-  set("lrGamma", num("lr-gamma", s("lr-gamma"), (x) => x > 0, "a positive number"));
+  set(
+    "lrGamma",
+    num("lr-gamma", s("lr-gamma"), (x) => x > 0, "a positive number"),
+  );
   set("patience", num("patience", s("patience"), nonNegInt, "a non-negative integer"));
-  set("valFraction", num("val-fraction", s("val-fraction"), (x) => x >= 0 && x < 1, "a number in [0, 1)"));
+  set(
+    "valFraction",
+    num("val-fraction", s("val-fraction"), (x) => x >= 0 && x < 1, "a number in [0, 1)"),
+  );
   const dataset = s("dataset");
   const model = s("model");
-  if (dataset === undefined || dataset === "") throw new UsageError(`missing --dataset (valid: ${listDatasets().map((d) => d.name).join(", ")})`, "train");
-  if (model === undefined || model === "") throw new UsageError(`missing --model (valid: ${listModels().map((m) => m.name).join(", ")})`, "train");
+  if (dataset === undefined || dataset === "")
+    throw new UsageError(
+      `missing --dataset (valid: ${listDatasets()
+        .map((d) => d.name)
+        .join(", ")})`,
+      "train",
+    );
+  if (model === undefined || model === "")
+    throw new UsageError(
+      `missing --model (valid: ${listModels()
+        .map((m) => m.name)
+        .join(", ")})`,
+      "train",
+    );
   const plot = s("plot");
   if (plot !== undefined && !/\.svg$/i.test(plot)) {
-    throw new UsageError(`option '--plot' expected a file name ending in .svg (PNG output is not supported; convert the SVG), got '${plot}'`, "train");
+    throw new UsageError(
+      `option '--plot' expected a file name ending in .svg (PNG output is not supported; convert the SVG), got '${plot}'`,
+      "train",
+    );
   }
   const folds = num("folds", s("folds"), (x) => Number.isInteger(x) && x >= 2, "an integer >= 2");
   return {
@@ -240,7 +289,8 @@ function countParams(model: Module): number {
 const pct = (metric: string) => /acc|f1|auc/i.test(metric);
 
 function fmtStat(metric: string, mean: number, std: number, runs: number): string {
-  if (pct(metric)) return runs > 1 ? `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)} %` : `${(100 * mean).toFixed(2)} %`;
+  if (pct(metric))
+    return runs > 1 ? `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)} %` : `${(100 * mean).toFixed(2)} %`;
   return runs > 1 ? `${mean.toPrecision(4)} ± ${std.toPrecision(2)}` : mean.toPrecision(4);
 }
 
@@ -279,7 +329,11 @@ async function loadWithLimits(ds: DatasetSpec, root: string | undefined, limits:
   try {
     if (limits.train !== undefined) process.env[LIMIT_ENV.train] = String(limits.train);
     if (limits.test !== undefined) process.env[LIMIT_ENV.test] = String(limits.test);
-    const opts: { root?: string; trainLimit?: number; testLimit?: number } = { root, trainLimit: limits.train, testLimit: limits.test };
+    const opts: { root?: string; trainLimit?: number; testLimit?: number } = {
+      root,
+      trainLimit: limits.train,
+      testLimit: limits.test,
+    };
     return await ds.load(opts);
   } finally {
     for (const k of ["train", "test"] as const) {
@@ -302,7 +356,10 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     const fit = listModels()
       .filter((m) => m.kinds.includes(ds.kind))
       .map((m) => m.name);
-    throw new UsageError(`model '${ms.name}' does not support ${ds.kind} (dataset '${ds.name}'); models for it: ${fit.join(", ")}`, "train");
+    throw new UsageError(
+      `model '${ms.name}' does not support ${ds.kind} (dataset '${ds.name}'); models for it: ${fit.join(", ")}`,
+      "train",
+    );
   }
   const hp = resolveHyper(ms, ds.kind, ds.name, args.overrides);
   const req = { seeds: args.seeds ?? ds.defaultSeeds ?? 1, folds: args.folds ?? ds.defaultFolds ?? 0, seed: args.seed };
@@ -316,15 +373,24 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   if (limits.train !== undefined || limits.test !== undefined) {
     if (!LIMIT_DATASETS.includes(ds.name)) {
       const flag = limits.train !== undefined ? "--train-limit" : "--test-limit";
-      throw new UsageError(`option '${flag}' is not available for dataset '${ds.name}' (datasets with limits: ${LIMIT_DATASETS.join(", ")})`, "train");
+      throw new UsageError(
+        `option '${flag}' is not available for dataset '${ds.name}' (datasets with limits: ${LIMIT_DATASETS.join(", ")})`,
+        "train",
+      );
     }
   }
   const data = await loadWithLimits(ds, root, limits);
   const runs = data.runs(req);
-  if (runs.length === 0) throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
+  if (runs.length === 0)
+    throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
   const protocol = data.protocol(req);
   const effLimits = effectiveLimits(ds.name, limits);
-  const limitNote = [effLimits.train !== undefined ? `train limit ${effLimits.train}` : "", effLimits.test !== undefined ? `test limit ${effLimits.test}` : ""].filter((x) => x !== "").join(", ");
+  const limitNote = [
+    effLimits.train !== undefined ? `train limit ${effLimits.train}` : "",
+    effLimits.test !== undefined ? `test limit ${effLimits.test}` : "",
+  ]
+    .filter((x) => x !== "")
+    .join(", ");
   info(`${ds.name}: ${data.summary}${limitNote ? ` (${limitNote})` : ""}`);
   info(`${ms.name}: ${describeHyper(hp, ms.hyperKeys)}`);
   info(`protocol: ${protocol}, ${runs.length} run${runs.length > 1 ? "s" : ""}`);
@@ -376,7 +442,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     histories.push(hist);
     if (!args.quiet) {
       const head = runs.length > 1 ? `${run.label}: ` : "";
-      const bestNote = hist.bestEpoch > 0 ? ` (best val ${ds.metric} ${hist.bestValue.toFixed(4)} at epoch ${hist.bestEpoch})` : "";
+      const bestNote =
+        hist.bestEpoch > 0 ? ` (best val ${ds.metric} ${hist.bestValue.toFixed(4)} at epoch ${hist.bestEpoch})` : "";
       io.err(`${head}test ${ds.metric} ${t.toFixed(4)}${bestNote}`);
     }
   }
@@ -438,7 +505,10 @@ const HYPER_LABELS: Record<keyof Hyper, string> = {
   valFraction: "val fraction",
 };
 
-function describeHyper(hp: Hyper, keys: readonly (keyof Hyper)[] = ["epochs", "lr", "weightDecay", "hidden", "layers", "dropout"]): string {
+function describeHyper(
+  hp: Hyper,
+  keys: readonly (keyof Hyper)[] = ["epochs", "lr", "weightDecay", "hidden", "layers", "dropout"],
+): string {
   const shown = [...keys];
   if (hp.lrStep > 0 && !shown.includes("lrStep")) shown.push("lrStep", "lrGamma");
   if (hp.patience > 0 && !shown.includes("patience")) shown.push("patience");

@@ -35,7 +35,8 @@ function toIndices(op: string, idx: ArrayLike<number> | Tensor, n: number): Int3
   for (let i = 0; i < out.length; i++) {
     let v = out[i]!;
     if (v < 0) v += n;
-    if (!Number.isInteger(v) || v < 0 || v >= n) opError(op, "index", `indices in [-${n}, ${n})`, `${out[i]} at position ${i}`);
+    if (!Number.isInteger(v) || v < 0 || v >= n)
+      opError(op, "index", `indices in [-${n}, ${n})`, `${out[i]} at position ${i}`);
     out[i] = v;
   }
   return out;
@@ -62,7 +63,8 @@ export class GraphDataset implements Dataset<Graph>, Iterable<Graph> {
   get(i: number): Graph {
     const n = this.graphs.length;
     const j = i < 0 ? i + n : i;
-    if (!Number.isInteger(i) || j < 0 || j >= n) opError("GraphDataset.get", "i", `an integer in [-${n}, ${n})`, String(i));
+    if (!Number.isInteger(i) || j < 0 || j >= n)
+      opError("GraphDataset.get", "i", `an integer in [-${n}, ${n})`, String(i));
     const g = this.graphs[j]!;
     return this.transform === null ? g : applyTransform(this.transform, g);
   }

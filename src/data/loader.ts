@@ -48,7 +48,8 @@ export class DataLoader<T = Graph, B = Batch> implements Iterable<B> {
   constructor(dataset: Dataset<T> | readonly T[], opts: DataLoaderOptions<T, B> = {}) {
     this.dataset = asDataset(dataset);
     this.batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) opError("DataLoader", "batchSize", "a positive integer", String(opts.batchSize));
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      opError("DataLoader", "batchSize", "a positive integer", String(opts.batchSize));
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
     this.generator = opts.generator;

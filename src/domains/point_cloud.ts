@@ -35,7 +35,13 @@ export function cutoffGraph(pos: Tensor, cutoff: number, opts: CutoffGraphOption
   if (pos.dtype !== "float32" && pos.dtype !== "float64") opError(op, "pos", "a float tensor", pos.dtype);
   const d = pos.data;
   for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!)) opError(op, "pos", "finite coordinates", `${d[i]} at point ${Math.floor(i / pos.shape[1]!)}, coordinate ${i % pos.shape[1]!}`);
+    if (!Number.isFinite(d[i]!))
+      opError(
+        op,
+        "pos",
+        "finite coordinates",
+        `${d[i]} at point ${Math.floor(i / pos.shape[1]!)}, coordinate ${i % pos.shape[1]!}`,
+      );
   }
   const cap = opts.maxNumNeighbors ?? Math.max(1, pos.shape[0]!);
   return radiusGraph(pos, cutoff, { batch: opts.batch, loop: opts.loop, maxNumNeighbors: cap });
@@ -47,7 +53,9 @@ export function cutoffGraph(pos: Tensor, cutoff: number, opts: CutoffGraphOption
  */
 export function edgeVectors(pos: Tensor, edgeIndex: Tensor): { vec: Tensor; length: Tensor } {
   if (edgeIndex.dtype !== "int32" || edgeIndex.ndim !== 2 || edgeIndex.shape[0] !== 2) {
-    throw new ErlangenError(`edgeVectors: argument 'edgeIndex' expected int32 [2, E], got ${edgeIndex.dtype} ${fmtShape(edgeIndex.shape)}`);
+    throw new ErlangenError(
+      `edgeVectors: argument 'edgeIndex' expected int32 [2, E], got ${edgeIndex.dtype} ${fmtShape(edgeIndex.shape)}`,
+    );
   }
   const [src, dst] = [edgeIndex.narrow(0, 0, 1).reshape(-1), edgeIndex.narrow(0, 1, 1).reshape(-1)];
   const vec = pos.indexSelect(0, src!).sub(pos.indexSelect(0, dst!));

@@ -27,7 +27,18 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const ITEM_SIZE: Record<SafetensorsDType, number> = { F32: 4, F64: 8, I32: 4, BOOL: 1, U8: 1, I8: 1, I16: 2, I64: 8, F16: 2, BF16: 2 };
+const ITEM_SIZE: Record<SafetensorsDType, number> = {
+  F32: 4,
+  F64: 8,
+  I32: 4,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  I16: 2,
+  I64: 8,
+  F16: 2,
+  BF16: 2,
+};
 const CODE_OF: Record<DType, SafetensorsDType> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const MAX_HEADER = 100_000_000;
@@ -55,7 +66,10 @@ function bytesOf(t: Tensor): Uint8Array {
  * header's `__metadata__` (string values only). Tensors are laid out by element size (largest first,
  * then in the given order) so every tensor starts aligned to its element size.
  */
-export function saveSafetensors(tensors: Record<string, Tensor> | Map<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+export function saveSafetensors(
+  tensors: Record<string, Tensor> | Map<string, Tensor>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const op = "saveSafetensors";
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   for (const [k, t] of entries) {
@@ -117,7 +131,8 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer): {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32;
   if (n > MAX_HEADER) err(op, `header length ${n} exceeds the limit of ${MAX_HEADER} bytes`);
-  if (8 + n > b.length) err(op, `header length ${n} exceeds the file (${b.length} bytes, ${b.length - 8} after the length field)`);
+  if (8 + n > b.length)
+    err(op, `header length ${n} exceeds the file (${b.length} bytes, ${b.length - 8} after the length field)`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(b.subarray(8, 8 + n));
@@ -138,17 +153,22 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer): {
   const entries: [string, SafetensorsEntry][] = [];
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (k === "__metadata__") {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) err(op, "'__metadata__' must be an object of strings");
+      if (typeof v !== "object" || v === null || Array.isArray(v))
+        err(op, "'__metadata__' must be an object of strings");
       for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) {
         if (typeof mv !== "string") err(op, `'__metadata__' entry '${mk}' must be a string, got ${JSON.stringify(mv)}`);
         metadata[mk] = mv;
       }
       continue;
     }
-    if (typeof v !== "object" || v === null || Array.isArray(v)) err(op, `tensor '${k}': entry must be an object with dtype, shape, data_offsets`);
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      err(op, `tensor '${k}': entry must be an object with dtype, shape, data_offsets`);
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e.dtype !== "string" || !(e.dtype in ITEM_SIZE)) {
-      err(op, `tensor '${k}': dtype expected one of ${Object.keys(ITEM_SIZE).join(", ")}, got ${JSON.stringify(e.dtype)}`);
+      err(
+        op,
+        `tensor '${k}': dtype expected one of ${Object.keys(ITEM_SIZE).join(", ")}, got ${JSON.stringify(e.dtype)}`,
+      );
     }
     const dtype = e.dtype as SafetensorsDType;
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -161,28 +181,45 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer): {
     }
     const [begin, end] = off as [number, number];
     if (end < begin) err(op, `tensor '${k}': data_offsets [${begin}, ${end}] end before begin`);
-    if (end > dataLen) err(op, `tensor '${k}': data_offsets [${begin}, ${end}] out of range of the data section (${dataLen} bytes)`);
+    if (end > dataLen)
+      err(op, `tensor '${k}': data_offsets [${begin}, ${end}] out of range of the data section (${dataLen} bytes)`);
     let count = 1;
     for (const d of shape) count *= d;
     const need = count * ITEM_SIZE[dtype];
     if (end - begin !== need) {
-      err(op, `tensor '${k}': data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape ${fmtShape(shape)} of ${dtype} needs ${need}`);
+      err(
+        op,
+        `tensor '${k}': data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape ${fmtShape(shape)} of ${dtype} needs ${need}`,
+      );
     }
     entries.push([k, { dtype, shape, dataOffsets: [begin, end] }]);
   }
-  const sorted = [...entries].sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1]);
+  const sorted = [...entries].sort(
+    (a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1],
+  );
   let pos = 0;
   let prev: [string, SafetensorsEntry] | null = null;
   for (const cur of sorted) {
     const [k, { dataOffsets: o }] = cur;
     if (o[0] < pos && prev !== null) {
-      err(op, `tensor '${k}': data_offsets [${o[0]}, ${o[1]}] overlap tensor '${prev[0]}' [${prev[1].dataOffsets[0]}, ${prev[1].dataOffsets[1]}]`);
+      err(
+        op,
+        `tensor '${k}': data_offsets [${o[0]}, ${o[1]}] overlap tensor '${prev[0]}' [${prev[1].dataOffsets[0]}, ${prev[1].dataOffsets[1]}]`,
+      );
     }
-    if (o[0] > pos) err(op, `tensor '${k}': data_offsets [${o[0]}, ${o[1]}] leave a hole: bytes [${pos}, ${o[0]}) of the data section belong to no tensor`);
+    if (o[0] > pos)
+      err(
+        op,
+        `tensor '${k}': data_offsets [${o[0]}, ${o[1]}] leave a hole: bytes [${pos}, ${o[0]}) of the data section belong to no tensor`,
+      );
     pos = o[1];
     prev = cur;
   }
-  if (pos !== dataLen) err(op, `data section has ${dataLen} bytes but the tensors cover only [0, ${pos}); bytes [${pos}, ${dataLen}) belong to no tensor`);
+  if (pos !== dataLen)
+    err(
+      op,
+      `data section has ${dataLen} bytes but the tensors cover only [0, ${pos}); bytes [${pos}, ${dataLen}) belong to no tensor`,
+    );
   return { entries, metadata, dataStart };
 }
 
@@ -225,7 +262,8 @@ function decodeEntry(op: string, name: string, e: SafetensorsEntry, b: Uint8Arra
     case "I32":
       return copyLE("int32");
     case "BOOL": {
-      for (let i = 0; i < count; i++) if (src[i]! > 1) err(op, `tensor '${name}': BOOL element ${i} has byte value ${src[i]}, expected 0 or 1`);
+      for (let i = 0; i < count; i++)
+        if (src[i]! > 1) err(op, `tensor '${name}': BOOL element ${i} has byte value ${src[i]}, expected 0 or 1`);
       return copyLE("bool");
     }
     case "U8":
@@ -237,7 +275,8 @@ function decodeEntry(op: string, name: string, e: SafetensorsEntry, b: Uint8Arra
     case "I64":
       return convert("int32", (i) => {
         const v = dv.getBigInt64(i * 8, true);
-        if (v > 2147483647n || v < -2147483648n) err(op, `tensor '${name}': I64 element ${i} (${v}) does not fit in int32`);
+        if (v > 2147483647n || v < -2147483648n)
+          err(op, `tensor '${name}': I64 element ${i} (${v}) does not fit in int32`);
         return Number(v);
       });
     case "F16":

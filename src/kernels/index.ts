@@ -10,13 +10,29 @@
  * float64 always runs the reference. {@link activeKernelBackend} and {@link lastKernelBackend} tell
  * which path is in force and which one ran.
  */
-import { type BinaryOpName, binaryRef, type ReduceOpName, reduceAxisRef, softmaxRowsRef, type UnaryOpName, unaryRef } from "./ref/elementwise.js";
+import {
+  type BinaryOpName,
+  binaryRef,
+  type ReduceOpName,
+  reduceAxisRef,
+  softmaxRowsRef,
+  type UnaryOpName,
+  unaryRef,
+} from "./ref/elementwise.js";
 import { type FloatArray, gemmRef } from "./ref/linalg.js";
-import { gatherRowsRef, scatterAddRowsRef, scatterMaxRowsRef, segmentSumCsrRef, spmmCsrRef, spmmCsrTRef } from "./ref/sparse.js";
+import {
+  gatherRowsRef,
+  scatterAddRowsRef,
+  scatterMaxRowsRef,
+  segmentSumCsrRef,
+  spmmCsrRef,
+  spmmCsrTRef,
+} from "./ref/sparse.js";
+import { channelSumRef, type WinogradGeometry, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 import {
   binaryBroadcastWasm,
-  binaryScalarWasm,
   binarySameWasm,
+  binaryScalarWasm,
   gatherRowsWasm,
   gemmWasm,
   reduceAxisWasm,
@@ -30,11 +46,22 @@ import {
   WASM_UNARY,
 } from "./wasm/kernels.js";
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
-import { channelSumRef, type WinogradGeometry, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
+
 export type { WinogradGeometry } from "./ref/winograd.js";
-import { convStride1Wasm, convStride1WeightGradWasm, hasConvStride1Wasm, hasWinogradBackwardWasm, winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/kernels.js";
+
 import type { Stride1Geometry } from "./ref/conv.js";
+import {
+  convStride1Wasm,
+  convStride1WeightGradWasm,
+  hasConvStride1Wasm,
+  hasWinogradBackwardWasm,
+  winogradBackwardWasm,
+  winogradConvWasm,
+  winogradWeightGradWasm,
+} from "./wasm/kernels.js";
+
 export type { Stride1Geometry } from "./ref/conv.js";
+
 import {
   type AdamConsts,
   adamRef,
@@ -45,24 +72,31 @@ import {
   channelGradNclRef,
   channelStatsNclRef,
   channelStatsRef,
+  dropoutMaskRef,
+  sparseLinearGradRef,
+  sparseLinearRef,
   transpose2dRef,
 } from "./ref/train.js";
 import {
   adamWasm,
   bernoulliMaskWasm,
   bnGradWasm,
+  type CsrTransposeArrays,
   channelAffineNclWasm,
   channelAffineWasm,
   channelGradNclWasm,
   channelStatsNclWasm,
   channelStatsWasm,
+  dropoutMaskWasm,
   hasBernoulliMaskWasm,
   hasChannelNclWasm,
+  hasDropoutMaskWasm,
+  hasSparseLinearWasm,
+  sparseLinearGradWasm,
+  sparseLinearWasm,
   spmmWideWasm,
   transposeWasm,
 } from "./wasm/train.js";
-import { dropoutMaskRef, sparseLinearGradRef, sparseLinearRef } from "./ref/train.js";
-import { type CsrTransposeArrays, dropoutMaskWasm, hasDropoutMaskWasm, hasSparseLinearWasm, sparseLinearGradWasm, sparseLinearWasm } from "./wasm/train.js";
 
 export type { AdamConsts, BinaryOpName, FloatArray, ReduceOpName, UnaryOpName };
 export { kernelsReady, wasmFeatures };
@@ -85,9 +119,12 @@ let last: "ref" | "wasm" | "none" = "none";
  * `await kernelsReady()` first).
  */
 export function setKernelBackend(b: KernelBackend): void {
-  if (b !== "auto" && b !== "ref" && b !== "wasm") throw new Error(`setKernelBackend: argument 'backend' expected 'auto' | 'ref' | 'wasm', got ${String(b)}`);
+  if (b !== "auto" && b !== "ref" && b !== "wasm")
+    throw new Error(`setKernelBackend: argument 'backend' expected 'auto' | 'ref' | 'wasm', got ${String(b)}`);
   if (b === "wasm" && getWasmRuntime() === null) {
-    throw new Error("setKernelBackend: argument 'backend' expected a backend available here, got 'wasm' (WebAssembly SIMD kernels not loaded; await kernelsReady())");
+    throw new Error(
+      "setKernelBackend: argument 'backend' expected a backend available here, got 'wasm' (WebAssembly SIMD kernels not loaded; await kernelsReady())",
+    );
   }
   backend = b;
 }
@@ -191,7 +228,17 @@ export function spmmCsr(
   const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : noWasm();
   if (rt) {
     try {
-      spmmWasm(rt, indptr, indices, values as Float32Array | null, rows, X as Float32Array, F, out as Float32Array, null);
+      spmmWasm(
+        rt,
+        indptr,
+        indices,
+        values as Float32Array | null,
+        rows,
+        X as Float32Array,
+        F,
+        out as Float32Array,
+        null,
+      );
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
@@ -215,7 +262,17 @@ export function spmmCsrT(
   const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + cols * F, WASM_THRESHOLDS.sparse) : noWasm();
   if (rt) {
     try {
-      spmmWasm(rt, indptr, indices, values as Float32Array | null, rows, X as Float32Array, F, out as Float32Array, cols);
+      spmmWasm(
+        rt,
+        indptr,
+        indices,
+        values as Float32Array | null,
+        rows,
+        X as Float32Array,
+        F,
+        out as Float32Array,
+        cols,
+      );
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
@@ -225,7 +282,12 @@ export function spmmCsrT(
 }
 
 /** out[i] = src[index[i]] row-wise (rows of width F); float32 and int32 run in WASM. */
-export function gatherRows(src: FloatArray | Int32Array, index: Int32Array, F: number, out: FloatArray | Int32Array): void {
+export function gatherRows(
+  src: FloatArray | Int32Array,
+  index: Int32Array,
+  F: number,
+  out: FloatArray | Int32Array,
+): void {
   const ok = (f32(src) && f32(out)) || (src instanceof Int32Array && out instanceof Int32Array);
   const rt = ok ? pick(index.length * F, WASM_THRESHOLDS.sparse) : noWasm();
   if (rt) {
@@ -257,8 +319,16 @@ export function scatterAddRows(src: FloatArray, index: Int32Array, F: number, ou
  * out[index[i]] = max (or min) of the rows src[i] sent there; `arg` receives the winning source row
  * (−1, with out 0, where no row arrived).
  */
-export function scatterMaxRows(src: FloatArray, index: Int32Array, F: number, out: FloatArray, arg: Int32Array, mode: "max" | "min" = "max"): void {
-  const rt = f32(src) && f32(out) && arg.length === out.length ? pick(index.length * F, WASM_THRESHOLDS.sparse) : noWasm();
+export function scatterMaxRows(
+  src: FloatArray,
+  index: Int32Array,
+  F: number,
+  out: FloatArray,
+  arg: Int32Array,
+  mode: "max" | "min" = "max",
+): void {
+  const rt =
+    f32(src) && f32(out) && arg.length === out.length ? pick(index.length * F, WASM_THRESHOLDS.sparse) : noWasm();
   if (rt) {
     try {
       scatterMaxRowsWasm(rt, src as Float32Array, index, F, out as Float32Array, arg, mode);
@@ -285,7 +355,12 @@ export function segmentSumCsr(src: FloatArray, ptr: Int32Array, F: number, out: 
   segmentSumCsrRef(src, ptr, F, out);
 }
 
-type StridePattern = { kind: "contig" } | { kind: "zero" } | { kind: "row"; split: number } | { kind: "col"; split: number } | { kind: "other" };
+type StridePattern =
+  | { kind: "contig" }
+  | { kind: "zero" }
+  | { kind: "row"; split: number }
+  | { kind: "col"; split: number }
+  | { kind: "other" };
 
 /**
  * Classifies strides over `shape`: contiguous row-major, all zero (a scalar), zeros then a contiguous
@@ -344,9 +419,29 @@ function binaryWasm(
   else if (pa.kind === "contig" && pb.kind === "zero") binaryScalarWasm(rt, code, A, B[0]!, O, false);
   else if (pa.kind === "zero" && pb.kind === "contig") binaryScalarWasm(rt, code, B, A[0]!, O, true);
   else if (pa.kind === "contig" && (pb.kind === "row" || pb.kind === "col")) {
-    binaryBroadcastWasm(rt, code, A, B, O, prod(outShape, 0, pb.split), prod(outShape, pb.split, nd), pb.kind === "col", false);
+    binaryBroadcastWasm(
+      rt,
+      code,
+      A,
+      B,
+      O,
+      prod(outShape, 0, pb.split),
+      prod(outShape, pb.split, nd),
+      pb.kind === "col",
+      false,
+    );
   } else if (pb.kind === "contig" && (pa.kind === "row" || pa.kind === "col")) {
-    binaryBroadcastWasm(rt, code, B, A, O, prod(outShape, 0, pa.split), prod(outShape, pa.split, nd), pa.kind === "col", true);
+    binaryBroadcastWasm(
+      rt,
+      code,
+      B,
+      A,
+      O,
+      prod(outShape, 0, pa.split),
+      prod(outShape, pa.split, nd),
+      pa.kind === "col",
+      true,
+    );
   } else return false;
   return true;
 }
@@ -365,7 +460,8 @@ export function binary(
   bStrides: readonly number[],
 ): void {
   const code = WASM_BINARY[op];
-  const rt = code !== undefined && f32(a) && f32(b) && f32(out) ? pick(out.length, WASM_THRESHOLDS.elementwise) : noWasm();
+  const rt =
+    code !== undefined && f32(a) && f32(b) && f32(out) ? pick(out.length, WASM_THRESHOLDS.elementwise) : noWasm();
   if (rt && code !== undefined) {
     const A = a as Float32Array;
     const B = b as Float32Array;
@@ -398,7 +494,14 @@ export function unary(op: UnaryOpName, a: FloatArray, out: FloatArray, param = 0
 }
 
 /** Reduction over the middle axis of a row-major [outer, n, inner] array into out[outer, inner]. */
-export function reduceAxis(op: ReduceOpName, a: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void {
+export function reduceAxis(
+  op: ReduceOpName,
+  a: FloatArray,
+  outer: number,
+  n: number,
+  inner: number,
+  out: FloatArray,
+): void {
   const rt = f32(a) && f32(out) && outer * inner > 0 ? pick(outer * n * inner, WASM_THRESHOLDS.reduce) : noWasm();
   if (rt) {
     try {
@@ -452,11 +555,28 @@ export function channelStats(x: FloatArray, N: number, C: number, mean: Float64A
 }
 
 /** y = x·scale[c] + shift[c] per channel of x[N×C] (then ReLU when `relu`); y may be x. */
-export function channelAffine(x: FloatArray, y: FloatArray, N: number, C: number, scale: Float32Array | Float64Array, shift: Float32Array | Float64Array, relu: boolean): void {
+export function channelAffine(
+  x: FloatArray,
+  y: FloatArray,
+  N: number,
+  C: number,
+  scale: Float32Array | Float64Array,
+  shift: Float32Array | Float64Array,
+  relu: boolean,
+): void {
   const rt = f32(x) && f32(y) && N * C > 0 ? trainRt(N * C, WASM_THRESHOLDS.elementwise) : noWasm();
   if (rt) {
     try {
-      channelAffineWasm(rt, x as Float32Array, y as Float32Array, N, C, Float32Array.from(scale), Float32Array.from(shift), relu);
+      channelAffineWasm(
+        rt,
+        x as Float32Array,
+        y as Float32Array,
+        N,
+        C,
+        Float32Array.from(scale),
+        Float32Array.from(shift),
+        relu,
+      );
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
@@ -489,7 +609,22 @@ export function batchNormGrad(
   const rt = ok ? trainRt(N * C, WASM_THRESHOLDS.reduce) : noWasm();
   if (rt) {
     try {
-      bnGradWasm(rt, x as Float32Array, y as Float32Array, g as Float32Array, dx as Float32Array | null, N, C, mean, Float32Array.from(scale), invStd, M, useBatch, relu, sums);
+      bnGradWasm(
+        rt,
+        x as Float32Array,
+        y as Float32Array,
+        g as Float32Array,
+        dx as Float32Array | null,
+        N,
+        C,
+        mean,
+        Float32Array.from(scale),
+        invStd,
+        M,
+        useBatch,
+        relu,
+        sums,
+      );
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
@@ -530,7 +665,14 @@ function nclRt(work: number, threshold: number): WasmRuntime | null {
  * Per-channel mean and biased variance (float64) of a channels-first x[N][C][L] over images and
  * positions. float32 runs in WASM with the reference's sequential float64 sums: the same numbers.
  */
-export function channelStatsNCL(x: FloatArray, N: number, C: number, L: number, mean: Float64Array, vr: Float64Array): void {
+export function channelStatsNCL(
+  x: FloatArray,
+  N: number,
+  C: number,
+  L: number,
+  mean: Float64Array,
+  vr: Float64Array,
+): void {
   const rt = f32(x) && N * C * L > 0 ? nclRt(N * C * L, WASM_THRESHOLDS.reduce) : noWasm();
   if (rt) {
     try {
@@ -544,7 +686,15 @@ export function channelStatsNCL(x: FloatArray, N: number, C: number, L: number, 
 }
 
 /** out = x·scale[c] + shift[c] over a channels-first x[N][C][L], computed in float64 (out may be x). */
-export function channelAffineNCL(x: FloatArray, out: FloatArray, N: number, C: number, L: number, scale: Float64Array, shift: Float64Array): void {
+export function channelAffineNCL(
+  x: FloatArray,
+  out: FloatArray,
+  N: number,
+  C: number,
+  L: number,
+  scale: Float64Array,
+  shift: Float64Array,
+): void {
   const rt = f32(x) && f32(out) && N * C * L > 0 ? nclRt(N * C * L, WASM_THRESHOLDS.elementwise) : noWasm();
   if (rt) {
     try {
@@ -577,7 +727,20 @@ export function batchNormGradNCL(
   const rt = f32(x) && f32(g) && f32(dx) && N * C * L > 0 ? nclRt(N * C * L, WASM_THRESHOLDS.reduce) : noWasm();
   if (rt) {
     try {
-      channelGradNclWasm(rt, x as Float32Array, g as Float32Array, dx as Float32Array, N, C, L, mean, invStd, k, useBatch, sums);
+      channelGradNclWasm(
+        rt,
+        x as Float32Array,
+        g as Float32Array,
+        dx as Float32Array,
+        N,
+        C,
+        L,
+        mean,
+        invStd,
+        k,
+        useBatch,
+        sums,
+      );
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
@@ -602,8 +765,15 @@ export function adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatAr
 }
 
 /** out[C×R] = transpose of a[R×C] (any typed arrays of one kind; 32-bit ones may run in WASM). */
-export function transpose2d(a: FloatArray | Int32Array | Uint8Array, out: FloatArray | Int32Array | Uint8Array, R: number, C: number): void {
-  const ok = (a instanceof Float32Array && out instanceof Float32Array) || (a instanceof Int32Array && out instanceof Int32Array);
+export function transpose2d(
+  a: FloatArray | Int32Array | Uint8Array,
+  out: FloatArray | Int32Array | Uint8Array,
+  R: number,
+  C: number,
+): void {
+  const ok =
+    (a instanceof Float32Array && out instanceof Float32Array) ||
+    (a instanceof Int32Array && out instanceof Int32Array);
   const rt = ok && R * C > 0 ? trainRt(R * C, WASM_THRESHOLDS.elementwise) : noWasm();
   if (rt) {
     try {
@@ -620,7 +790,15 @@ export function transpose2d(a: FloatArray | Int32Array | Uint8Array, out: FloatA
  * out[rows×F] = A·X for CSR A, as {@link spmmCsr}; rows wider than 16 with F a multiple of 16 run a
  * column-blocked WASM kernel that keeps each 16-wide block of the output row in registers.
  */
-export function spmmCsrWide(indptr: Int32Array, indices: Int32Array, values: FloatArray | null, rows: number, X: FloatArray, F: number, out: FloatArray): void {
+export function spmmCsrWide(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  X: FloatArray,
+  F: number,
+  out: FloatArray,
+): void {
   if (F <= 16 || F % 16 !== 0 || !(f32(X) && f32(out) && (values === null || f32(values)))) {
     spmmCsr(indptr, indices, values, rows, X, F, out);
     return;
@@ -656,11 +834,23 @@ export function sparseLinear(
   bias: FloatArray | null,
   out: FloatArray,
 ): boolean {
-  const ok = F >= 16 && F % 16 === 0 && f32(W) && f32(out) && (values === null || f32(values)) && (bias === null || f32(bias));
+  const ok =
+    F >= 16 && F % 16 === 0 && f32(W) && f32(out) && (values === null || f32(values)) && (bias === null || f32(bias));
   const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : null;
   if (rt === null || !hasSparseLinearWasm(rt)) return false;
   try {
-    sparseLinearWasm(rt, indptr, indices, values as Float32Array | null, rows, W as Float32Array, F, inF, bias as Float32Array | null, out as Float32Array);
+    sparseLinearWasm(
+      rt,
+      indptr,
+      indices,
+      values as Float32Array | null,
+      rows,
+      W as Float32Array,
+      F,
+      inF,
+      bias as Float32Array | null,
+      out as Float32Array,
+    );
   } catch (e) {
     if (!isOom(e)) throw e;
     sparseLinearRef(indptr, indices, values, rows, W, F, inF, bias, out);
@@ -686,11 +876,29 @@ export function sparseLinearGrad(
   dW: FloatArray | null,
   db: FloatArray | null,
 ): boolean {
-  const ok = F >= 16 && F % 16 === 0 && f32(G) && (values === null || f32(values)) && (dW === null || f32(dW)) && (db === null || f32(db));
+  const ok =
+    F >= 16 &&
+    F % 16 === 0 &&
+    f32(G) &&
+    (values === null || f32(values)) &&
+    (dW === null || f32(dW)) &&
+    (db === null || f32(db));
   const rt = ok ? pick((indptr[rows]! - indptr[0]!) * F + rows * F, WASM_THRESHOLDS.sparse) : null;
   if (rt === null || !hasSparseLinearWasm(rt)) return false;
   try {
-    sparseLinearGradWasm(rt, indptr, indices, values as Float32Array | null, rows, G as Float32Array, F, inF, transposed, dW as Float32Array | null, db as Float32Array | null);
+    sparseLinearGradWasm(
+      rt,
+      indptr,
+      indices,
+      values as Float32Array | null,
+      rows,
+      G as Float32Array,
+      F,
+      inF,
+      transposed,
+      dW as Float32Array | null,
+      db as Float32Array | null,
+    );
   } catch (e) {
     if (!isOom(e)) throw e;
     sparseLinearGradRef(indptr, indices, values, rows, G, F, inF, dW, db);
@@ -734,10 +942,13 @@ function checkStride1(op: string, g: Stride1Geometry, arrays: [string, FloatArra
   const hp = oh + dh * (kh - 1);
   const wp = ow + dw * (kw - 1);
   if (oh < 1 || ow < 1 || ph < 0 || pw < 0 || hp < H + ph || wp < W + pw) {
-    throw new Error(`${op}: argument 'geom' expected an output of at least 1×1 inside the zero-padded input, got ${oh}×${ow} from ${H}×${W} with padding (${ph}, ${pw}), kernel ${kh}×${kw}, dilation (${dh}, ${dw})`);
+    throw new Error(
+      `${op}: argument 'geom' expected an output of at least 1×1 inside the zero-padded input, got ${oh}×${ow} from ${H}×${W} with padding (${ph}, ${pw}), kernel ${kh}×${kw}, dilation (${dh}, ${dw})`,
+    );
   }
   for (const [name, a, n] of arrays) {
-    if (a !== null && a.length < n) throw new Error(`${op}: argument '${name}' expected at least ${n} elements for the geometry, got ${a.length}`);
+    if (a !== null && a.length < n)
+      throw new Error(`${op}: argument '${name}' expected at least ${n} elements for the geometry, got ${a.length}`);
   }
 }
 
@@ -748,7 +959,13 @@ function checkStride1(op: string, g: Stride1Geometry, arrays: [string, FloatArra
  * Returns false, computing nothing, where it does not run (not all float32, no WASM, a module
  * without the kernels); the caller then uses its im2col path. Reference twin: convStride1Ref.
  */
-export function convStride1(x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, geom: Stride1Geometry): boolean {
+export function convStride1(
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  y: FloatArray,
+  geom: Stride1Geometry,
+): boolean {
   const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
   checkStride1("convStride1", geom, [
     ["x", x, N * G * Cg * geom.H * geom.W],
@@ -809,11 +1026,21 @@ export function winogradBackward3x3(
   geom: WinogradGeometry,
 ): boolean {
   const { N, G, Cg, Og, oh, ow } = geom;
-  const all32 = f32(x) && f32(w) && f32(gy) && (gx === null || f32(gx)) && (gw === null || f32(gw)) && (gb === null || f32(gb));
+  const all32 =
+    f32(x) && f32(w) && f32(gy) && (gx === null || f32(gx)) && (gw === null || f32(gw)) && (gb === null || f32(gb));
   const rt = all32 ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : null;
   if (rt === null || !hasWinogradBackwardWasm(rt)) return false;
   try {
-    winogradBackwardWasm(rt, x as Float32Array, w as Float32Array, gy as Float32Array, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null, geom);
+    winogradBackwardWasm(
+      rt,
+      x as Float32Array,
+      w as Float32Array,
+      gy as Float32Array,
+      gx as Float32Array | null,
+      gw as Float32Array | null,
+      gb as Float32Array | null,
+      geom,
+    );
     return true;
   } catch (e) {
     if (!isOom(e)) throw e;
@@ -834,10 +1061,20 @@ export function winogradWeightGrad3x3(
   gb: FloatArray | null = null,
 ): void {
   const { N, G, Cg, Og, oh, ow } = geom;
-  const rt = f32(x) && f32(gy) && f32(gw) && (gb === null || f32(gb)) ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm) : noWasm();
+  const rt =
+    f32(x) && f32(gy) && f32(gw) && (gb === null || f32(gb))
+      ? pick(N * G * Og * Cg * oh * ow, WASM_THRESHOLDS.gemm)
+      : noWasm();
   if (rt) {
     try {
-      winogradWeightGradWasm(rt, x as Float32Array, gy as Float32Array, gw as Float32Array, geom, gb as Float32Array | null);
+      winogradWeightGradWasm(
+        rt,
+        x as Float32Array,
+        gy as Float32Array,
+        gw as Float32Array,
+        geom,
+        gb as Float32Array | null,
+      );
       return;
     } catch (e) {
       if (!isOom(e)) throw e;
@@ -852,7 +1089,15 @@ export function winogradWeightGrad3x3(
  * models' `fastDropout` / `reluDropout`: out = d·k and, when `mask` is given, mask = k (see
  * `dropoutMaskRef` for the stream). float32 runs in WASM; both paths give identical numbers.
  */
-export function dropoutMask(d: FloatArray, mask: FloatArray | null, out: FloatArray, n: number, seed: readonly number[], p: number, relu: boolean): void {
+export function dropoutMask(
+  d: FloatArray,
+  mask: FloatArray | null,
+  out: FloatArray,
+  n: number,
+  seed: readonly number[],
+  p: number,
+  relu: boolean,
+): void {
   const ok = f32(d) && f32(out) && (mask === null || f32(mask));
   const rt = ok ? pick(n, WASM_THRESHOLDS.elementwise) : noWasm();
   if (rt !== null && hasDropoutMaskWasm(rt)) {

@@ -1,9 +1,23 @@
 /** Activation modules (wrapping the tensor ops), `Dropout`, and a name → activation factory. */
+
+import { full } from "../tensor/creation.js";
 import { opError } from "../tensor/errors.js";
-import { elu, gelu, leakyRelu, maximum, minimum, mul, add, relu, sigmoid, silu, softplus, tanh } from "../tensor/ops/elementwise.js";
+import {
+  add,
+  elu,
+  gelu,
+  leakyRelu,
+  maximum,
+  minimum,
+  mul,
+  relu,
+  sigmoid,
+  silu,
+  softplus,
+  tanh,
+} from "../tensor/ops/elementwise.js";
 import { dropout } from "../tensor/ops/random.js";
 import { logSoftmax, softmax } from "../tensor/ops/reduce.js";
-import { full } from "../tensor/creation.js";
 import type { Generator } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Identity } from "./linear.js";
@@ -147,7 +161,17 @@ export class Dropout extends Module<[Tensor], Tensor> {
 }
 
 /** Activation names accepted by {@link activation} (and MLP's `act`). */
-export type ActivationName = "relu" | "leakyRelu" | "elu" | "gelu" | "silu" | "swish" | "tanh" | "sigmoid" | "softplus" | "identity";
+export type ActivationName =
+  | "relu"
+  | "leakyRelu"
+  | "elu"
+  | "gelu"
+  | "silu"
+  | "swish"
+  | "tanh"
+  | "sigmoid"
+  | "softplus"
+  | "identity";
 
 /** A new activation module by name (PyG/PyTorch snake_case names like `leaky_relu` are accepted too). */
 export function activation(name: ActivationName | string): Module<[Tensor], Tensor> {
@@ -173,6 +197,11 @@ export function activation(name: ActivationName | string): Module<[Tensor], Tens
     case "linear":
       return new Identity();
     default:
-      return opError("activation", "name", "one of relu, leakyRelu, elu, gelu, silu, tanh, sigmoid, softplus, identity", `'${name}'`);
+      return opError(
+        "activation",
+        "name",
+        "one of relu, leakyRelu, elu, gelu, silu, tanh, sigmoid, softplus, identity",
+        `'${name}'`,
+      );
   }
 }

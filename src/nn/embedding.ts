@@ -5,8 +5,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { embedding } from "./functional.js";
 import { normal } from "./init.js";
 import type { LayerOptions } from "./linear.js";
-import { Parameter } from "./module.js";
-import { Module } from "./module.js";
+import { Module, Parameter } from "./module.js";
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions extends LayerOptions {
@@ -26,8 +25,10 @@ export class Embedding extends Module<[Tensor], Tensor> {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
-    if (!Number.isInteger(numEmbeddings) || numEmbeddings <= 0) opError("Embedding", "numEmbeddings", "a positive integer", String(numEmbeddings));
-    if (!Number.isInteger(embeddingDim) || embeddingDim < 0) opError("Embedding", "embeddingDim", "a non-negative integer", String(embeddingDim));
+    if (!Number.isInteger(numEmbeddings) || numEmbeddings <= 0)
+      opError("Embedding", "numEmbeddings", "a positive integer", String(numEmbeddings));
+    if (!Number.isInteger(embeddingDim) || embeddingDim < 0)
+      opError("Embedding", "embeddingDim", "a non-negative integer", String(embeddingDim));
     let pad = opts.paddingIdx ?? null;
     if (pad !== null) {
       if (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings) {

@@ -3,7 +3,18 @@
  * root as the namespace `F` (`F.linear`, `F.crossEntropy`, …). Activations and softmax are the tensor
  * ops themselves, re-exported here for convenience.
  */
-import { batchNormGrad, binary, channelAffine, channelStats, gemm, reduceAxis, sparseLinear as sparseLinearKernel, sparseLinearGrad, spmmCsrWide, transpose2d } from "../kernels/index.js";
+import {
+  batchNormGrad,
+  binary,
+  channelAffine,
+  channelStats,
+  gemm,
+  reduceAxis,
+  sparseLinearGrad,
+  sparseLinear as sparseLinearKernel,
+  spmmCsrWide,
+  transpose2d,
+} from "../kernels/index.js";
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
@@ -25,20 +36,20 @@ export {
   softplus,
   tanh,
 } from "../tensor/ops/elementwise.js";
-export { logSoftmax, softmax } from "../tensor/ops/reduce.js";
 export { dropout } from "../tensor/ops/random.js";
+export { logSoftmax, softmax } from "../tensor/ops/reduce.js";
 export {
   type BCEOptions,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   type ClassLossOptions,
-  checkFinite,
   type CrossEntropyOptions,
+  checkFinite,
   crossEntropy,
   type HuberOptions,
   huberLoss,
-  l1Loss,
   type LossOptions,
+  l1Loss,
   mseLoss,
   nllLoss,
   type Reduction,
@@ -76,7 +87,8 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
     return bias === null ? y : add(y, bias);
   }
   checkFloat(op, "x", x);
-  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) opError(op, "x", `shape [..., ${inF}] (in features of weight ${fmtShape(weight.shape)})`, fmtShape(x.shape));
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF)
+    opError(op, "x", `shape [..., ${inF}] (in features of weight ${fmtShape(weight.shape)})`, fmtShape(x.shape));
   if (x.dtype !== weight.dtype) opError(op, "x", `dtype ${weight.dtype} (the weight's)`, x.dtype);
   const N = x.size / inF;
   const outShape = [...x.shape.slice(0, -1), outF];
@@ -90,7 +102,8 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
     // dX = G·W, dW = Gᵀ·X (one GEMM each, transposes by flags), db = column sums of G
     const gd = g.data as FloatArray;
     const live = N >= 64 ? liveRows(gd, N, outF) : null;
-    if (live !== null && (!x.requiresGrad || allFinite(weight.data as FloatArray))) return linearGradRows(x, weight, bias, gd, live, N, outF, inF);
+    if (live !== null && (!x.requiresGrad || allFinite(weight.data as FloatArray)))
+      return linearGradRows(x, weight, bias, gd, live, N, outF, inF);
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const d = allocate(x.dtype, N * inF) as FloatArray;
@@ -143,7 +156,16 @@ function allFinite(a: FloatArray): boolean {
  * rows (rows of dX outside them are zero; dW and db get no terms from them). The same sums up to
  * rounding order, except that Inf/NaN in the skipped rows of x would have made 0·Inf = NaN terms.
  */
-function linearGradRows(x: Tensor, weight: Tensor, bias: Tensor | null, gd: FloatArray, live: Int32Array, N: number, outF: number, inF: number): (Tensor | null)[] {
+function linearGradRows(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  gd: FloatArray,
+  live: Int32Array,
+  N: number,
+  outF: number,
+  inF: number,
+): (Tensor | null)[] {
   const k = live.length;
   const dtype = weight.dtype;
   const gs = allocate(dtype, k * outF) as FloatArray;
@@ -223,10 +245,21 @@ function sparseLinear(x: SparseMatrix, weight: Tensor, bias: Tensor | null): Ten
   const [outF, inF] = weight.shape as [number, number];
   const N = x.rows;
   const dtype = weight.dtype;
-  const vals = x.values === null ? null : ((x.values.dtype === dtype ? x.values : x.values.cast(dtype)).data as FloatArray);
+  const vals =
+    x.values === null ? null : ((x.values.dtype === dtype ? x.values : x.values.cast(dtype)).data as FloatArray);
   const out = allocate(dtype, N * outF) as FloatArray;
   // one fused kernel call where it applies (float32, outF a multiple of 16), else composed
-  const fused = sparseLinearKernel(x.rowPtr, x.col, vals, N, weight.data as FloatArray, outF, inF, bias === null ? null : (bias.data as FloatArray), out);
+  const fused = sparseLinearKernel(
+    x.rowPtr,
+    x.col,
+    vals,
+    N,
+    weight.data as FloatArray,
+    outF,
+    inF,
+    bias === null ? null : (bias.data as FloatArray),
+    out,
+  );
   if (!fused) {
     const wt = allocate(dtype, inF * outF) as FloatArray;
     transpose2d(weight.data as FloatArray, wt, outF, inF);
@@ -291,7 +324,8 @@ export function bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias: Tensor | 
   if (x2.ndim !== x1.ndim || x2.shape[x2.ndim - 1] !== in2 || lead.some((d, i) => d !== x2.shape[i])) {
     opError(op, "x2", `shape [${[...lead, in2].join(", ")}]`, fmtShape(x2.shape));
   }
-  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) opError(op, "bias", `shape [${outF}]`, fmtShape(bias.shape));
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF))
+    opError(op, "bias", `shape [${outF}]`, fmtShape(bias.shape));
   const N = x1.size / in1;
   const w = permute(weight, [1, 0, 2]).reshape([in1, outF * in2]);
   const t = matmul(x1.reshape([N, in1]), w).reshape([N, outF, in2]);
@@ -309,7 +343,8 @@ export function embedding(index: Tensor, weight: Tensor, paddingIdx: number | nu
   if (!(index instanceof Tensor) || index.dtype !== "int32") {
     opError(op, "index", "an int32 tensor", index instanceof Tensor ? index.dtype : typeof index);
   }
-  if (!(weight instanceof Tensor) || weight.ndim !== 2) opError(op, "weight", "a 2-D tensor [num, dim]", weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight);
+  if (!(weight instanceof Tensor) || weight.ndim !== 2)
+    opError(op, "weight", "a 2-D tensor [num, dim]", weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight);
   const [num, dim] = weight.shape as [number, number];
   const flat = index.reshape([-1]);
   const d = flat.data;
@@ -334,7 +369,8 @@ export function embedding(index: Tensor, weight: Tensor, paddingIdx: number | nu
 
 function normShape(op: string, normalizedShape: number | readonly number[]): number[] {
   const s = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-  if (s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) opError(op, "normalizedShape", "positive integer sizes", fmtShape(s));
+  if (s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0))
+    opError(op, "normalizedShape", "positive integer sizes", fmtShape(s));
   return s;
 }
 
@@ -353,12 +389,14 @@ export function layerNorm(
   checkFloat(op, "x", x);
   const s = normShape(op, normalizedShape);
   const tail = x.shape.slice(x.ndim - s.length);
-  if (x.ndim < s.length || tail.some((d, i) => d !== s[i])) opError(op, "x", `shape [..., ${s.join(", ")}]`, fmtShape(x.shape));
+  if (x.ndim < s.length || tail.some((d, i) => d !== s[i]))
+    opError(op, "x", `shape [..., ${s.join(", ")}]`, fmtShape(x.shape));
   for (const [name, t] of [
     ["weight", weight],
     ["bias", bias],
   ] as const) {
-    if (t !== null && (t.ndim !== s.length || t.shape.some((d, i) => d !== s[i]))) opError(op, name, fmtShape(s), fmtShape(t.shape));
+    if (t !== null && (t.ndim !== s.length || t.shape.some((d, i) => d !== s[i])))
+      opError(op, name, fmtShape(s), fmtShape(t.shape));
   }
   const axes = s.map((_, i) => x.ndim - s.length + i);
   const xc = sub(x, mean(x, axes, true));
@@ -420,11 +458,13 @@ export function batchNormAct(
     ["weight", weight],
     ["bias", bias],
   ] as const) {
-    if (t !== null && (t.ndim !== 1 || t.shape[0] !== C)) opError(op, name, `shape [${C}] (channels of x ${fmtShape(x.shape)})`, fmtShape(t.shape));
+    if (t !== null && (t.ndim !== 1 || t.shape[0] !== C))
+      opError(op, name, `shape [${C}] (channels of x ${fmtShape(x.shape)})`, fmtShape(t.shape));
   }
   const M = N * L;
   const useBatch = training || runningMean === null || runningVar === null;
-  if (useBatch && M <= 1 && training) opError(op, "x", "more than 1 value per channel in training mode", `shape ${fmtShape(x.shape)}`);
+  if (useBatch && M <= 1 && training)
+    opError(op, "x", "more than 1 value per channel in training mode", `shape ${fmtShape(x.shape)}`);
   const xd = x.data as FloatArray;
   const mean = new Float64Array(C);
   const invStd = new Float64Array(C);
@@ -501,7 +541,8 @@ export function batchNormAct(
       for (let c = 0; c < C; c++) gw[c] = sums[C + c]! * invStd[c]!;
       const grads: (Tensor | null)[] = [dx === null ? null : new Tensor(dx, x.shape, x.dtype)];
       if (weight !== null) grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(gw, x.dtype), [C], x.dtype) : null);
-      if (bias !== null) grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
+      if (bias !== null)
+        grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
       return grads;
     }
     // g' = g masked by the ReLU; per-channel sums of g' and g'·x̂
@@ -543,7 +584,8 @@ export function batchNormAct(
       }
       grads[0] = new Tensor(dx, x.shape, x.dtype);
     }
-    if (weight !== null) grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
+    if (weight !== null)
+      grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
     if (bias !== null) grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sumG, x.dtype), [C], x.dtype) : null);
     return grads;
   });
@@ -553,7 +595,15 @@ export function batchNormAct(
  * Per-channel sums over `[N, C, L]` data into `out` (float64): of `a`, of `(a − center)²` when only
  * `center` is given, or of `(a − center)·w` when `w` is given too.
  */
-function channelSums(a: FloatArray, N: number, C: number, L: number, out: Float64Array, center: Float64Array | null, w: FloatArray | null): void {
+function channelSums(
+  a: FloatArray,
+  N: number,
+  C: number,
+  L: number,
+  out: Float64Array,
+  center: Float64Array | null,
+  w: FloatArray | null,
+): void {
   if (L === 1) {
     for (let n = 0, o = 0; n < N; n++, o += C) {
       if (center === null) for (let c = 0; c < C; c++) out[c]! += a[o + c]!;

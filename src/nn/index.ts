@@ -2,17 +2,14 @@
  * Neural-network building blocks: `Module`, `Parameter`, containers, layers and loss modules.
  * Initialisers are under the `init` namespace and functional forms under `F` (from the package root).
  */
-export * from "./module.js";
-export * from "./linear.js";
+
 export * from "./activation.js";
 export * from "./embedding.js";
-export * from "./normalization.js";
-export * from "./rnn.js";
-export * from "./mlp.js";
+export * from "./linear.js";
 export {
   BCELoss,
-  BCEWithLogitsLoss,
   type BCEOptions,
+  BCEWithLogitsLoss,
   type ClassLossOptions,
   CrossEntropyLoss,
   type CrossEntropyOptions,
@@ -26,3 +23,7 @@ export {
   SmoothL1Loss,
   type SmoothL1Options,
 } from "./losses.js";
+export * from "./mlp.js";
+export * from "./module.js";
+export * from "./normalization.js";
+export * from "./rnn.js";

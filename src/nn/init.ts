@@ -66,7 +66,12 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case "selu":
       return 3 / 4;
     default:
-      return opError("calculateGain", "nonlinearity", "one of linear, conv1d/2d/3d, sigmoid, tanh, relu, leakyRelu, selu", String(nonlinearity));
+      return opError(
+        "calculateGain",
+        "nonlinearity",
+        "one of linear, conv1d/2d/3d, sigmoid, tanh, relu, leakyRelu, selu",
+        String(nonlinearity),
+      );
   }
 }
 

@@ -1,9 +1,10 @@
 /** Affine layers: `Linear`, `Bilinear`, and `Identity`. */
+
+import { zeros } from "../tensor/creation.js";
 import type { DType } from "../tensor/dtype.js";
 import { opError } from "../tensor/errors.js";
 import type { Generator } from "../tensor/rng.js";
 import type { SparseMatrix } from "../tensor/sparse.js";
-import { zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { bilinear, linear } from "./functional.js";
 import { kaimingUniform, uniform } from "./init.js";

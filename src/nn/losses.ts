@@ -11,7 +11,7 @@
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { ErlangenError, fmtShape, opError } from "../tensor/errors.js";
-import { abs, add, log1p, exp, mul, neg, relu, square, sub, where, lt, clamp, log } from "../tensor/ops/elementwise.js";
+import { abs, add, clamp, exp, log, log1p, lt, mul, neg, relu, square, sub, where } from "../tensor/ops/elementwise.js";
 import { indexSelect } from "../tensor/ops/indexing.js";
 import { logSoftmax, mean, sum } from "../tensor/ops/reduce.js";
 import { permute } from "../tensor/ops/shape.js";
@@ -59,7 +59,9 @@ function checkOutput(op: string, out: Tensor, hint = ""): Tensor {
     if (!Number.isFinite(v)) {
       const what = Number.isNaN(v) ? "NaN" : v > 0 ? "Inf" : "-Inf";
       const where = out.ndim === 0 ? "" : ` at ${multiIndex(i, out.shape)}`;
-      throw new ErlangenError(`${op}: output contains ${what}${where} although the inputs are finite${hint ? ` (${hint})` : ""}`);
+      throw new ErlangenError(
+        `${op}: output contains ${what}${where} although the inputs are finite${hint ? ` (${hint})` : ""}`,
+      );
     }
   }
   return out;
@@ -77,7 +79,8 @@ function checkFloatT(op: string, arg: string, t: unknown): asserts t is Tensor {
 /** Row indices selected by a mask (bool [N] or int32 indices), bounds-checked. */
 function maskRows(op: string, mask: Tensor, n: number): Tensor {
   if (!(mask instanceof Tensor)) opError(op, "mask", "a bool or int32 Tensor", typeof mask);
-  if (mask.ndim !== 1) opError(op, "mask", `a 1-D tensor (bool [${n}] or int32 indices)`, `shape ${fmtShape(mask.shape)}`);
+  if (mask.ndim !== 1)
+    opError(op, "mask", `a 1-D tensor (bool [${n}] or int32 indices)`, `shape ${fmtShape(mask.shape)}`);
   if (mask.dtype === "bool") {
     if (mask.shape[0] !== n) opError(op, "mask", `shape [${n}] (the batch size)`, fmtShape(mask.shape));
     const d = mask.data;
@@ -89,7 +92,8 @@ function maskRows(op: string, mask: Tensor, n: number): Tensor {
   }
   if (mask.dtype !== "int32") opError(op, "mask", "dtype bool or int32", mask.dtype);
   const d = mask.data;
-  for (let i = 0; i < d.length; i++) if (d[i]! < 0 || d[i]! >= n) opError(op, "mask", `indices in [0, ${n - 1}]`, `${d[i]} at [${i}]`);
+  for (let i = 0; i < d.length; i++)
+    if (d[i]! < 0 || d[i]! >= n) opError(op, "mask", `indices in [0, ${n - 1}]`, `${d[i]} at [${i}]`);
   return mask;
 }
 
@@ -211,7 +215,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Omit<BCE
   const op = "binaryCrossEntropy";
   const [p, t, r] = pointwise(op, input, target, opts);
   const d = p.data;
-  for (let i = 0; i < d.length; i++) if (d[i]! < 0 || d[i]! > 1) opError(op, "input", "probabilities in [0, 1]", `${d[i]} at ${multiIndex(i, p.shape)}`);
+  for (let i = 0; i < d.length; i++)
+    if (d[i]! < 0 || d[i]! > 1) opError(op, "input", "probabilities in [0, 1]", `${d[i]} at ${multiIndex(i, p.shape)}`);
   const lp = clamp(log(p), -100);
   const lq = clamp(log(sub(1, p)), -100);
   let l = neg(add(mul(t, lp), mul(sub(1, t), lq)));
@@ -262,7 +267,8 @@ function classProblem(op: string, input: Tensor, target: Tensor, opts: ClassLoss
   if (input.ndim === 0) opError(op, "input", "shape [C], [N, C] or [N, C, d1, ...]", "a 0-D tensor");
   checkFinite(op, "input", input);
   const soft = isFloat(target.dtype);
-  if (!soft && target.dtype !== "int32") opError(op, "target", "int32 class indices or float class probabilities", target.dtype);
+  if (!soft && target.dtype !== "int32")
+    opError(op, "target", "int32 class indices or float class probabilities", target.dtype);
   if (soft) checkFinite(op, "target", target);
   let x = input;
   let t = target;
@@ -276,7 +282,12 @@ function classProblem(op: string, input: Tensor, target: Tensor, opts: ClassLoss
   const expected = soft ? x.shape : [x.shape[0]!, ...rest];
   if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
     const given = input.ndim === 1 ? target.shape : t.shape;
-    opError(op, "target", `shape ${fmtShape(input.ndim === 1 ? (soft ? [C] : []) : expected)}${soft ? " (probabilities like 'input')" : " (class indices)"}`, fmtShape(given));
+    opError(
+      op,
+      "target",
+      `shape ${fmtShape(input.ndim === 1 ? (soft ? [C] : []) : expected)}${soft ? " (probabilities like 'input')" : " (class indices)"}`,
+      fmtShape(given),
+    );
   }
   const outShape = [x.shape[0]!, ...rest];
   if (x.ndim > 2) {
@@ -288,7 +299,8 @@ function classProblem(op: string, input: Tensor, target: Tensor, opts: ClassLoss
   let weightT: Tensor | null = null;
   if (opts.weight !== undefined) {
     checkFloatT(op, "weight", opts.weight);
-    if (opts.weight.ndim !== 1 || opts.weight.shape[0] !== C) opError(op, "weight", `shape [${C}] (one per class)`, fmtShape(opts.weight.shape));
+    if (opts.weight.ndim !== 1 || opts.weight.shape[0] !== C)
+      opError(op, "weight", `shape [${C}] (one per class)`, fmtShape(opts.weight.shape));
     weight = Float64Array.from(opts.weight.data);
     weightT = opts.weight.cast(x.dtype).detach();
   }
@@ -298,7 +310,12 @@ function classProblem(op: string, input: Tensor, target: Tensor, opts: ClassLoss
     for (let i = 0; i < y.length; i++) {
       const v = y[i]!;
       if (v !== ignoreIndex && (v < 0 || v >= C)) {
-        opError(op, "target", `class indices in [0, ${C - 1}] (or ignoreIndex ${ignoreIndex})`, `${v} at ${multiIndex(i, outShape)}`);
+        opError(
+          op,
+          "target",
+          `class indices in [0, ${C - 1}] (or ignoreIndex ${ignoreIndex})`,
+          `${v} at ${multiIndex(i, outShape)}`,
+        );
       }
     }
   }
@@ -398,7 +415,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
       for (let i = 0; i < M; i++) keep[i] = P.y![i] === P.ignoreIndex ? 0 : 1;
       let wl = logp;
       if (P.weightT !== null) wl = mul(wl, P.weightT);
-      let smooth = mul(neg(sum(wl, 1)), new Tensor(logp.dtype === "float64" ? keep : Float32Array.from(keep), [M], logp.dtype));
+      let smooth = mul(
+        neg(sum(wl, 1)),
+        new Tensor(logp.dtype === "float64" ? keep : Float32Array.from(keep), [M], logp.dtype),
+      );
       if (reduction === "sum") smooth = sum(smooth);
       else if (reduction === "mean") smooth = mul(sum(smooth), 1 / (P.weight !== null ? nll.totalWeight : nll.count));
       loss = add(mul(loss, 1 - eps), mul(smooth, eps / C));

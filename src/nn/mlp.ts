@@ -3,7 +3,7 @@ import { opError } from "../tensor/errors.js";
 import { dropout } from "../tensor/ops/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { activation, ReLU } from "./activation.js";
-import { Identity, Linear, type LayerOptions } from "./linear.js";
+import { Identity, type LayerOptions, Linear } from "./linear.js";
 import { Module, ModuleList } from "./module.js";
 import { BatchNorm1d, LayerNorm } from "./normalization.js";
 
@@ -58,9 +58,12 @@ export class MLP extends Module<[Tensor], Tensor> {
       this.dropouts = new Array<number>(nLayers).fill(p);
       if (this.plainLast) this.dropouts[nLayers - 1] = 0;
     }
-    for (const q of this.dropouts) if (!(q >= 0 && q < 1)) opError("MLP", "dropout", "probabilities in [0, 1)", String(q));
+    for (const q of this.dropouts)
+      if (!(q >= 0 && q < 1)) opError("MLP", "dropout", "probabilities in [0, 1)", String(q));
     const layerOpts = { bias: opts.bias ?? true, dtype: opts.dtype, generator: opts.generator };
-    this.lins = new ModuleList(Array.from({ length: nLayers }, (_, i) => new Linear(channels[i]!, channels[i + 1]!, layerOpts)));
+    this.lins = new ModuleList(
+      Array.from({ length: nLayers }, (_, i) => new Linear(channels[i]!, channels[i + 1]!, layerOpts)),
+    );
     const nNorms = this.plainLast ? nLayers - 1 : nLayers;
     const norm = opts.norm === undefined ? "batchNorm" : opts.norm;
     this.norms = new ModuleList(

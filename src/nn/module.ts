@@ -87,7 +87,8 @@ export abstract class Module<Args extends unknown[] = any[], Out = any> {
     const out: [string, Parameter][] = [];
     for (const [k, v] of this._ownEntries()) {
       if (v instanceof Parameter) out.push([k, v]);
-      else if (Array.isArray(v)) v.forEach((e, i) => {
+      else if (Array.isArray(v))
+        v.forEach((e, i) => {
           if (e instanceof Parameter) out.push([`${k}.${i}`, e]);
         });
     }
@@ -99,7 +100,8 @@ export abstract class Module<Args extends unknown[] = any[], Out = any> {
     const out: [string, Module][] = [];
     for (const [k, v] of this._ownEntries()) {
       if (v instanceof Module) out.push([k, v]);
-      else if (Array.isArray(v)) v.forEach((e, i) => {
+      else if (Array.isArray(v))
+        v.forEach((e, i) => {
           if (e instanceof Module) out.push([`${k}.${i}`, e]);
         });
     }
@@ -283,7 +285,8 @@ export abstract class Module<Args extends unknown[] = any[], Out = any> {
     const problems: string[] = [];
     if (misShaped.length > 0) problems.push(`size mismatch: ${misShaped.join("; ")}`);
     if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.map((k) => `'${k}'`).join(", ")}`);
-    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `'${k}'`).join(", ")}`);
+    if (strict && unexpectedKeys.length > 0)
+      problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `'${k}'`).join(", ")}`);
     if (problems.length > 0) {
       throw new ErlangenError(`loadStateDict (${this.constructor.name}): ${problems.join("; ")}`);
     }
@@ -314,7 +317,8 @@ export abstract class Module<Args extends unknown[] = any[], Out = any> {
     for (const m of this.modules()) {
       for (const [k, v] of m._ownEntries()) {
         if (v instanceof Parameter) m._setOwn(k, conv(v));
-        else if (Array.isArray(v)) v.forEach((e, i) => {
+        else if (Array.isArray(v))
+          v.forEach((e, i) => {
             if (e instanceof Parameter) v[i] = conv(e);
           });
       }
@@ -328,7 +332,8 @@ export abstract class Module<Args extends unknown[] = any[], Out = any> {
    * replaced by new ones, so create optimizers after casting. Returns this.
    */
   to(dtype: DType): this {
-    if (!isFloat(dtype)) throw new ErlangenError(`Module.to: argument 'dtype' expected float32 or float64, got ${dtype}`);
+    if (!isFloat(dtype))
+      throw new ErlangenError(`Module.to: argument 'dtype' expected float32 or float64, got ${dtype}`);
     return this._applyTensors((t) => {
       if (!isFloat(t.dtype) || t.dtype === dtype) return t;
       const arr = allocate(dtype, t.size);
@@ -392,7 +397,10 @@ export class ModuleList<M extends Module = Module> extends Module<never[], never
   /** The module at `i` (negative counts from the end). */
   at(i: number): M {
     const m = this._items.at(i);
-    if (m === undefined) throw new ErlangenError(`ModuleList.at: argument 'i' expected an index in [${-this.length}, ${this.length - 1}], got ${i}`);
+    if (m === undefined)
+      throw new ErlangenError(
+        `ModuleList.at: argument 'i' expected an index in [${-this.length}, ${this.length - 1}], got ${i}`,
+      );
     return m;
   }
 
@@ -438,13 +446,17 @@ export class ModuleDict<M extends Module = Module> extends Module<never[], never
   /** The module under `key` (throws if absent). */
   get(key: string): M {
     const m = this._items.get(key);
-    if (m === undefined) throw new ErlangenError(`ModuleDict.get: argument 'key' expected one of [${[...this._items.keys()].join(", ")}], got '${key}'`);
+    if (m === undefined)
+      throw new ErlangenError(
+        `ModuleDict.get: argument 'key' expected one of [${[...this._items.keys()].join(", ")}], got '${key}'`,
+      );
     return m;
   }
 
   /** Adds or replaces the module under `key`. Returns this. */
   set(key: string, m: M): this {
-    if (key === "" || key.includes(".")) throw new ErlangenError(`ModuleDict.set: argument 'key' expected a non-empty key without '.', got '${key}'`);
+    if (key === "" || key.includes("."))
+      throw new ErlangenError(`ModuleDict.set: argument 'key' expected a non-empty key without '.', got '${key}'`);
     this._items.set(key, m);
     return this;
   }
@@ -502,7 +514,10 @@ export class Sequential extends Module<[any], any> implements Iterable<Module> {
   /** The module at `i` (negative counts from the end). */
   at(i: number): Module {
     const m = this._items.at(i);
-    if (m === undefined) throw new ErlangenError(`Sequential.at: argument 'i' expected an index in [${-this.length}, ${this.length - 1}], got ${i}`);
+    if (m === undefined)
+      throw new ErlangenError(
+        `Sequential.at: argument 'i' expected an index in [${-this.length}, ${this.length - 1}], got ${i}`,
+      );
     return m;
   }
 

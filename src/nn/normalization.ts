@@ -26,7 +26,8 @@ export class LayerNorm extends Module<[Tensor], Tensor> {
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
     const s = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-    if (s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) opError("LayerNorm", "normalizedShape", "positive integer sizes", `[${s.join(", ")}]`);
+    if (s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0))
+      opError("LayerNorm", "normalizedShape", "positive integer sizes", `[${s.join(", ")}]`);
     this.normalizedShape = s;
     this.eps = opts.eps ?? 1e-5;
     const dtype = opts.dtype ?? "float32";
@@ -73,7 +74,8 @@ export class BatchNorm1d extends Module<[Tensor], Tensor> {
 
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) opError("BatchNorm1d", "numFeatures", "a positive integer", String(numFeatures));
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0)
+      opError("BatchNorm1d", "numFeatures", "a positive integer", String(numFeatures));
     this.numFeatures = numFeatures;
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;

@@ -16,13 +16,14 @@
  * through time written out (gradient-checked), so autograd records O(layers) ops, not O(steps).
  * The cells use the fused one-step ops {@link lstmGates} and {@link gruGates}.
  */
+
+import { gemm } from "../kernels/index.js";
 import { record } from "../tensor/autograd.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, type DType } from "../tensor/dtype.js";
 import { check, fmtShape, opError } from "../tensor/errors.js";
 import { add } from "../tensor/ops/elementwise.js";
 import { matmul } from "../tensor/ops/linalg.js";
-import { gemm } from "../kernels/index.js";
 import { dropout } from "../tensor/ops/random.js";
 import { concat, narrow, split, stack, transpose } from "../tensor/ops/shape.js";
 import { type Generator, getDefaultGenerator } from "../tensor/rng.js";
@@ -113,7 +114,13 @@ export function gruGates(xg: Tensor, hg: Tensor, h: Tensor): Tensor {
   check(xg.ndim === 2 && xg.shape[1]! % 3 === 0, op, "xg", "shape [B, 3H]", fmtShape(xg.shape));
   const B = xg.shape[0]!;
   const H = xg.shape[1]! / 3;
-  check(hg.ndim === 2 && hg.shape[0] === B && hg.shape[1] === 3 * H, op, "hg", `shape [${B}, ${3 * H}]`, fmtShape(hg.shape));
+  check(
+    hg.ndim === 2 && hg.shape[0] === B && hg.shape[1] === 3 * H,
+    op,
+    "hg",
+    `shape [${B}, ${3 * H}]`,
+    fmtShape(hg.shape),
+  );
   check(h.ndim === 2 && h.shape[0] === B && h.shape[1] === H, op, "h", `shape [${B}, ${H}]`, fmtShape(h.shape));
   check(hg.dtype === xg.dtype && h.dtype === xg.dtype, op, "hg", `dtype ${xg.dtype}`, `${hg.dtype} / ${h.dtype}`);
   const X = xg.data as FloatArray;
@@ -170,7 +177,13 @@ function checkSeq(op: string, xw: Tensor, whh: Tensor, gates: number): { T: numb
   check(xw.ndim === 3 && xw.shape[2]! % gates === 0, op, "xw", `shape [T, B, ${gates}H]`, fmtShape(xw.shape));
   const [T, B] = xw.shape as [number, number];
   const H = xw.shape[2]! / gates;
-  check(whh.ndim === 2 && whh.shape[0] === gates * H && whh.shape[1] === H, op, "whh", `shape [${gates * H}, ${H}]`, fmtShape(whh.shape));
+  check(
+    whh.ndim === 2 && whh.shape[0] === gates * H && whh.shape[1] === H,
+    op,
+    "whh",
+    `shape [${gates * H}, ${H}]`,
+    fmtShape(whh.shape),
+  );
   check(whh.dtype === xw.dtype, op, "whh", `dtype ${xw.dtype}`, whh.dtype);
   return { T, B, H };
 }
@@ -281,7 +294,12 @@ export function lstmSequence(xw: Tensor, whh: Tensor, h0: Tensor, c0: Tensor, re
       gemm(dA, W, ghNext, B, H, G, false, false, false);
       [gh, ghNext] = [ghNext, gh];
     }
-    return [new Tensor(gX, xw.shape, dt), new Tensor(gW, whh.shape, dt), new Tensor(gh, h0.shape, dt), new Tensor(gc, c0.shape, dt)];
+    return [
+      new Tensor(gX, xw.shape, dt),
+      new Tensor(gW, whh.shape, dt),
+      new Tensor(gh, h0.shape, dt),
+      new Tensor(gc, c0.shape, dt),
+    ];
   });
 }
 
@@ -295,7 +313,14 @@ export function gruSequence(xw: Tensor, whh: Tensor, bhh: Tensor | null, h0: Ten
   const { T, B, H } = checkSeq(op, xw, whh, 3);
   check(h0.ndim === 2 && h0.shape[0] === B && h0.shape[1] === H, op, "h0", `shape [${B}, ${H}]`, fmtShape(h0.shape));
   check(h0.dtype === xw.dtype, op, "h0", `dtype ${xw.dtype}`, h0.dtype);
-  if (bhh !== null) check(bhh.ndim === 1 && bhh.shape[0] === 3 * H && bhh.dtype === xw.dtype, op, "bhh", `shape [${3 * H}] of dtype ${xw.dtype}`, `${fmtShape(bhh.shape)} ${bhh.dtype}`);
+  if (bhh !== null)
+    check(
+      bhh.ndim === 1 && bhh.shape[0] === 3 * H && bhh.dtype === xw.dtype,
+      op,
+      "bhh",
+      `shape [${3 * H}] of dtype ${xw.dtype}`,
+      `${fmtShape(bhh.shape)} ${bhh.dtype}`,
+    );
   const dt = xw.dtype;
   const X = xw.data as FloatArray;
   const W = whh.data as FloatArray;
@@ -395,7 +420,13 @@ export interface RNNCellOptions extends LayerOptions {
 
 function checkChrono(op: string, tmax: number | undefined, bias: boolean): void {
   if (tmax === undefined) return;
-  check(typeof tmax === "number" && Number.isFinite(tmax) && tmax > 2, op, "chronoInit", "a number Tmax > 2", String(tmax));
+  check(
+    typeof tmax === "number" && Number.isFinite(tmax) && tmax > 2,
+    op,
+    "chronoInit",
+    "a number Tmax > 2",
+    String(tmax),
+  );
   check(bias, op, "chronoInit", "bias: true (chrono initialisation sets biases)", "bias: false");
 }
 
@@ -403,11 +434,23 @@ function checkChrono(op: string, tmax: number | undefined, bias: boolean): void 
  * Applies the chrono initialisation to one layer's biases (see {@link RNNCellOptions.chronoInit}).
  * `kind` selects the gate layout: LSTM (i, f, g, o) or GRU (r, z, n).
  */
-export function chronoInit(biasIh: Tensor, biasHh: Tensor, kind: "lstm" | "gru", tmax: number, generator: Generator = getDefaultGenerator()): void {
+export function chronoInit(
+  biasIh: Tensor,
+  biasHh: Tensor,
+  kind: "lstm" | "gru",
+  tmax: number,
+  generator: Generator = getDefaultGenerator(),
+): void {
   const op = "chronoInit";
   check(tmax > 2, op, "tmax", "a number > 2", String(tmax));
   const gates = kind === "lstm" ? 4 : 3;
-  check(biasIh.ndim === 1 && biasIh.shape[0]! % gates === 0, op, "biasIh", `shape [${gates}·H]`, fmtShape(biasIh.shape));
+  check(
+    biasIh.ndim === 1 && biasIh.shape[0]! % gates === 0,
+    op,
+    "biasIh",
+    `shape [${gates}·H]`,
+    fmtShape(biasIh.shape),
+  );
   check(biasHh.size === biasIh.size, op, "biasHh", `shape ${fmtShape(biasIh.shape)}`, fmtShape(biasHh.shape));
   const H = biasIh.shape[0]! / gates;
   const bi = biasIh.data;
@@ -481,7 +524,8 @@ abstract class RNNCellBase extends Module {
     this.bias_hh = bias ? param([gates * hiddenSize], dt) : null;
     const k = 1 / Math.sqrt(hiddenSize);
     for (const p of this.parameters()) uniform(p, -k, k, { generator: opts.generator });
-    if (opts.chronoInit !== undefined) chronoInit(this.bias_ih!, this.bias_hh!, gates === 4 ? "lstm" : "gru", opts.chronoInit, opts.generator);
+    if (opts.chronoInit !== undefined)
+      chronoInit(this.bias_ih!, this.bias_hh!, gates === 4 ? "lstm" : "gru", opts.chronoInit, opts.generator);
   }
 
   /** x·W_ihᵀ + b_ih (+ b_hh when `both`). */
@@ -629,7 +673,12 @@ abstract class RNNBase extends Module {
   layerParams(l: number, d: number): LayerParams {
     const sfx = `_l${l}${d === 1 ? "_reverse" : ""}`;
     const self = this as unknown as Record<string, Parameter | undefined>;
-    return { wih: self[`weight_ih${sfx}`]!, whh: self[`weight_hh${sfx}`]!, bih: self[`bias_ih${sfx}`] ?? null, bhh: self[`bias_hh${sfx}`] ?? null };
+    return {
+      wih: self[`weight_ih${sfx}`]!,
+      whh: self[`weight_hh${sfx}`]!,
+      bih: self[`bias_ih${sfx}`] ?? null,
+      bhh: self[`bias_hh${sfx}`] ?? null,
+    };
   }
 
   /** Validates the input; returns it time-major [T, B, F] and whether it was unbatched. */
@@ -641,9 +690,20 @@ abstract class RNNBase extends Module {
       x = x.reshape([x.shape[0]!, 1, x.shape[1]!]);
       unbatched = true;
     } else if (x.ndim !== 3) {
-      opError(op, "input", this.batchFirst ? `shape [B, T, ${this.inputSize}]` : `shape [T, B, ${this.inputSize}]`, fmtShape(input.shape));
+      opError(
+        op,
+        "input",
+        this.batchFirst ? `shape [B, T, ${this.inputSize}]` : `shape [T, B, ${this.inputSize}]`,
+        fmtShape(input.shape),
+      );
     } else if (this.batchFirst) x = transpose(x, 0, 1);
-    check(x.shape[2] === this.inputSize, op, "input", `${this.inputSize} features (last axis)`, `shape ${fmtShape(input.shape)}`);
+    check(
+      x.shape[2] === this.inputSize,
+      op,
+      "input",
+      `${this.inputSize} features (last axis)`,
+      `shape ${fmtShape(input.shape)}`,
+    );
     check(x.shape[0]! > 0, op, "input", "at least one time step", `shape ${fmtShape(input.shape)}`);
     return { x, unbatched };
   }

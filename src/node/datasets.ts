@@ -8,7 +8,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { isGzip } from "../data/datasets/common.js";
-import { type PlanetoidName, type PlanetoidOptions, parsePlanetoid, parsePlanetoidMeta } from "../data/datasets/planetoid.js";
+import {
+  type PlanetoidName,
+  type PlanetoidOptions,
+  parsePlanetoid,
+  parsePlanetoidMeta,
+} from "../data/datasets/planetoid.js";
 import { parseTUDataset, TU_FILE_KINDS, type TUDataset, type TUFileKind, type TUOptions } from "../data/datasets/tu.js";
 import type { Graph } from "../domains/graph/graph.js";
 import { ErlangenError, opError } from "../tensor/errors.js";
@@ -35,7 +40,9 @@ function packageDatasets(): string {
     if (up === dir) break;
     dir = up;
   }
-  throw new ErlangenError("datasets: could not find the package's datasets/ folder; pass { root } or set ERLANGEN_DATASETS");
+  throw new ErlangenError(
+    "datasets: could not find the package's datasets/ folder; pass { root } or set ERLANGEN_DATASETS",
+  );
 }
 
 /** The dataset root in force for `opts` (see {@link DatasetRootOptions}). */
@@ -88,7 +95,13 @@ export const TU_DATASETS = ["MUTAG", "PROTEINS", "ENZYMES", "IMDB-BINARY", "NCI1
  */
 export function loadTUDataset(name: string, opts: TUOptions & DatasetRootOptions = {}): TUDataset {
   const dir = join(datasetsRoot(opts), "tu", name);
-  if (!existsSync(dir)) opError("loadTUDataset", "name", `a dataset folder under ${join(datasetsRoot(opts), "tu")} (shipped: ${TU_DATASETS.join(", ")})`, `'${name}' (no folder ${dir})`);
+  if (!existsSync(dir))
+    opError(
+      "loadTUDataset",
+      "name",
+      `a dataset folder under ${join(datasetsRoot(opts), "tu")} (shipped: ${TU_DATASETS.join(", ")})`,
+      `'${name}' (no folder ${dir})`,
+    );
   const files: Partial<Record<TUFileKind, Uint8Array>> = {};
   const fileNames: Partial<Record<TUFileKind, string>> = {};
   for (const kind of TU_FILE_KINDS) {
@@ -110,5 +123,9 @@ export function loadTUDataset(name: string, opts: TUOptions & DatasetRootOptions
   }
   const splitsPath = join(dir, "splits_10fold.json");
   const splits = existsSync(splitsPath) ? readBytes(splitsPath, "loadTUDataset") : undefined;
-  return parseTUDataset(name, files, { ...opts, fileNames: { ...fileNames, ...opts.fileNames }, ...(splits !== undefined ? { splits, splitsFile: splitsPath } : {}) });
+  return parseTUDataset(name, files, {
+    ...opts,
+    fileNames: { ...fileNames, ...opts.fileNames },
+    ...(splits !== undefined ? { splits, splitsFile: splitsPath } : {}),
+  });
 }

@@ -9,13 +9,21 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { isGzip } from "../data/datasets/common.js";
-import { type IdxArray, type ImageDataset, parseIdx, parseMNIST, RotatedMNIST, type RotatedMNISTOptions } from "../data/datasets/mnist.js";
+import {
+  type IdxArray,
+  type ImageDataset,
+  parseIdx,
+  parseMNIST,
+  RotatedMNIST,
+  type RotatedMNISTOptions,
+} from "../data/datasets/mnist.js";
 import { parseModelNet10, type VoxelDataset } from "../data/datasets/modelnet.js";
 import { ErlangenError, opError } from "../tensor/errors.js";
 import { type DatasetRootOptions, datasetsRoot } from "./datasets.js";
 
 function readMaybeGz(path: string, what: string): Uint8Array {
-  if (!existsSync(path)) throw new ErlangenError(`${what}: file not found: ${path} (pass { root } or set ERLANGEN_DATASETS)`);
+  if (!existsSync(path))
+    throw new ErlangenError(`${what}: file not found: ${path} (pass { root } or set ERLANGEN_DATASETS)`);
   const raw = readFileSync(path);
   let b = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   if (isGzip(b)) {
@@ -95,5 +103,10 @@ export function loadModelNet10(split: ModelNetSplit, opts: DatasetRootOptions = 
   }
   const vf = join(dir, `${split}_voxels.bits.gz`);
   const lf = join(dir, `${split}_labels.u8.bin`);
-  return parseModelNet10(readMaybeGz(vf, "loadModelNet10"), readMaybeGz(lf, "loadModelNet10"), { grid, count, voxelsFile: vf, labelsFile: lf });
+  return parseModelNet10(readMaybeGz(vf, "loadModelNet10"), readMaybeGz(lf, "loadModelNet10"), {
+    grid,
+    count,
+    voxelsFile: vf,
+    labelsFile: lf,
+  });
 }

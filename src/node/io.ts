@@ -9,7 +9,9 @@ export type Saveable = Record<string, Tensor> | Map<string, Tensor> | { stateDic
 
 function toTensors(source: Saveable): Record<string, Tensor> | Map<string, Tensor> {
   const s = source as { stateDict?: unknown };
-  return typeof s.stateDict === "function" ? (source as { stateDict(): Record<string, Tensor> }).stateDict() : (source as Record<string, Tensor>);
+  return typeof s.stateDict === "function"
+    ? (source as { stateDict(): Record<string, Tensor> }).stateDict()
+    : (source as Record<string, Tensor>);
 }
 
 /** Writes a module's state dict (or a state dict) to `path` as safetensors. */

@@ -1,7 +1,14 @@
 /** Node loaders of the shipped molecule datasets (QM7 copy, QM9 10k subset); parsing is in `data/datasets/molecules.ts`. */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type MoleculeDataset, type MoleculeFiles, parseQM7, parseQM9, type QM7Target, type QM9Target } from "../data/datasets/molecules.js";
+import {
+  type MoleculeDataset,
+  type MoleculeFiles,
+  parseQM7,
+  parseQM9,
+  type QM7Target,
+  type QM9Target,
+} from "../data/datasets/molecules.js";
 import { ErlangenError } from "../tensor/errors.js";
 import { type DatasetRootOptions, datasetsRoot } from "./datasets.js";
 
@@ -34,5 +41,8 @@ export function loadQM7(opts: DatasetRootOptions & { target?: QM7Target } = {}):
  */
 export function loadQM9(opts: DatasetRootOptions & { target?: QM9Target } = {}): MoleculeDataset {
   const dir = join(datasetsRoot(opts), "molecules", "qm9_ppqm10k");
-  return parseQM9({ ...moleculeFiles(dir, "loadQM9"), split: read(join(dir, "split.json"), "loadQM9") }, { target: opts.target });
+  return parseQM9(
+    { ...moleculeFiles(dir, "loadQM9"), split: read(join(dir, "split.json"), "loadQM9") },
+    { target: opts.target },
+  );
 }

@@ -15,8 +15,10 @@ export interface AdamOptions extends BaseHyper {
 
 function validateAdam(name: string, g: ParamGroup<AdamOptions>): void {
   const [b1, b2] = g.betas;
-  if (!(b1 >= 0 && b1 < 1)) throw new ErlangenError(`${name}: argument 'betas[0]' expected a value in [0, 1), got ${b1}`);
-  if (!(b2 >= 0 && b2 < 1)) throw new ErlangenError(`${name}: argument 'betas[1]' expected a value in [0, 1), got ${b2}`);
+  if (!(b1 >= 0 && b1 < 1))
+    throw new ErlangenError(`${name}: argument 'betas[0]' expected a value in [0, 1), got ${b1}`);
+  if (!(b2 >= 0 && b2 < 1))
+    throw new ErlangenError(`${name}: argument 'betas[1]' expected a value in [0, 1), got ${b2}`);
   if (!(g.eps >= 0)) throw new ErlangenError(`${name}: argument 'eps' expected a value >= 0, got ${g.eps}`);
 }
 
@@ -26,7 +28,15 @@ function validateAdam(name: string, g: ParamGroup<AdamOptions>): void {
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
+    super(params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      ...opts,
+    });
   }
 
   protected override validate(g: ParamGroup<AdamOptions>): void {
@@ -56,7 +66,16 @@ export class Adam extends Optimizer<AdamOptions> {
       const l2 = decoupled ? 0 : wd;
       if (vmax === null && isFloat(p.dtype) && p.grad.dtype === p.dtype) {
         // one fused kernel (SIMD for float32)
-        adamStep(x as FloatArray, gr as FloatArray, m as FloatArray, v as FloatArray, { b1, b2, stepSize, bc2Sqrt, eps, l2, decay, sign });
+        adamStep(x as FloatArray, gr as FloatArray, m as FloatArray, v as FloatArray, {
+          b1,
+          b2,
+          stepSize,
+          bc2Sqrt,
+          eps,
+          l2,
+          decay,
+          sign,
+        });
         p.version++;
         continue;
       }

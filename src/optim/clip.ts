@@ -1,6 +1,7 @@
 /** Gradient clipping (like `torch.nn.utils.clip_grad_norm_` / `clip_grad_value_`). */
-import { ErlangenError } from "../tensor/errors.js";
+
 import type { TypedArray } from "../tensor/dtype.js";
+import { ErlangenError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 
 function withGrad(params: Iterable<Tensor> | Tensor): Tensor[] {
@@ -22,9 +23,16 @@ function mapGrad(p: Tensor, f: (v: number) => number): void {
  * `maxNorm / (total + 1e-6)` when that is below 1. Returns the total norm before clipping.
  * With `errorIfNonfinite`, a NaN/Inf total norm throws.
  */
-export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, errorIfNonfinite = false): number {
-  if (!(maxNorm >= 0)) throw new ErlangenError(`clipGradNorm: argument 'maxNorm' expected a value >= 0, got ${maxNorm}`);
-  if (!(normType > 0)) throw new ErlangenError(`clipGradNorm: argument 'normType' expected a value > 0 or Infinity, got ${normType}`);
+export function clipGradNorm(
+  params: Iterable<Tensor> | Tensor,
+  maxNorm: number,
+  normType = 2,
+  errorIfNonfinite = false,
+): number {
+  if (!(maxNorm >= 0))
+    throw new ErlangenError(`clipGradNorm: argument 'maxNorm' expected a value >= 0, got ${maxNorm}`);
+  if (!(normType > 0))
+    throw new ErlangenError(`clipGradNorm: argument 'normType' expected a value > 0 or Infinity, got ${normType}`);
   const ps = withGrad(params);
   let total = 0;
   if (normType === Number.POSITIVE_INFINITY) {
@@ -41,7 +49,9 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
     total = total ** (1 / normType);
   }
   if (errorIfNonfinite && !Number.isFinite(total)) {
-    throw new ErlangenError(`clipGradNorm: the total gradient norm of order ${normType} is ${total}; set errorIfNonfinite to false to clip anyway`);
+    throw new ErlangenError(
+      `clipGradNorm: the total gradient norm of order ${normType} is ${total}; set errorIfNonfinite to false to clip anyway`,
+    );
   }
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1) for (const p of ps) mapGrad(p, (v) => v * coef);
@@ -50,6 +60,7 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
 
 /** Clamps every gradient entry of `params` to [−clipValue, clipValue]. */
 export function clipGradValue(params: Iterable<Tensor> | Tensor, clipValue: number): void {
-  if (!(clipValue >= 0)) throw new ErlangenError(`clipGradValue: argument 'clipValue' expected a value >= 0, got ${clipValue}`);
+  if (!(clipValue >= 0))
+    throw new ErlangenError(`clipGradValue: argument 'clipValue' expected a value >= 0, got ${clipValue}`);
   for (const p of withGrad(params)) mapGrad(p, (v) => Math.min(clipValue, Math.max(-clipValue, v)));
 }

@@ -3,9 +3,10 @@
  * hyper-parameters, per-parameter state, `step()`, `zeroGrad()` and state dicts. Updates write the
  * parameters' typed arrays in place and bump their `version`.
  */
+
+import type { TypedArray } from "../tensor/dtype.js";
 import { ErlangenError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
-import type { TypedArray } from "../tensor/dtype.js";
 
 /** A hyper-parameter value. */
 export type HyperValue = number | boolean | string | readonly number[];
@@ -47,10 +48,17 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<H>>, defaults: H) {
     this.defaults = defaults;
     const items = [...(params as Iterable<Tensor | ParamGroupInput<H>>)];
-    if (items.length === 0) throw new ErlangenError(`${this.constructor.name}: argument 'params' expected at least one parameter, got an empty list`);
-    if (items.every((x) => x instanceof Tensor)) this.addParamGroup({ params: items as Tensor[] } as unknown as ParamGroupInput<H>);
+    if (items.length === 0)
+      throw new ErlangenError(
+        `${this.constructor.name}: argument 'params' expected at least one parameter, got an empty list`,
+      );
+    if (items.every((x) => x instanceof Tensor))
+      this.addParamGroup({ params: items as Tensor[] } as unknown as ParamGroupInput<H>);
     else if (items.every(isGroupInput)) for (const g of items) this.addParamGroup(g as ParamGroupInput<H>);
-    else throw new ErlangenError(`${this.constructor.name}: argument 'params' expected tensors or parameter groups ({ params, ...options }), got a mix`);
+    else
+      throw new ErlangenError(
+        `${this.constructor.name}: argument 'params' expected tensors or parameter groups ({ params, ...options }), got a mix`,
+      );
   }
 
   /** Adds a group; missing hyper-parameters come from the defaults. A parameter may be in one group only. */
@@ -58,11 +66,17 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const params = [...group.params];
     const name = this.constructor.name;
     for (const p of params) {
-      if (!(p instanceof Tensor)) throw new ErlangenError(`${name}: argument 'params' expected tensors, got ${typeof p}`);
-      if (p.dtype !== "float32" && p.dtype !== "float64") throw new ErlangenError(`${name}: argument 'params' expected float tensors, got ${p.dtype}`);
-      if (!p.isLeaf) throw new ErlangenError(`${name}: argument 'params' expected leaf tensors, got the output of '${p.gradFn?.name}'`);
+      if (!(p instanceof Tensor))
+        throw new ErlangenError(`${name}: argument 'params' expected tensors, got ${typeof p}`);
+      if (p.dtype !== "float32" && p.dtype !== "float64")
+        throw new ErlangenError(`${name}: argument 'params' expected float tensors, got ${p.dtype}`);
+      if (!p.isLeaf)
+        throw new ErlangenError(
+          `${name}: argument 'params' expected leaf tensors, got the output of '${p.gradFn?.name}'`,
+        );
       for (const g of this.paramGroups) {
-        if (g.params.includes(p)) throw new ErlangenError(`${name}: a parameter appears in more than one parameter group`);
+        if (g.params.includes(p))
+          throw new ErlangenError(`${name}: a parameter appears in more than one parameter group`);
       }
     }
     const full = { ...this.defaults, ...group, params } as ParamGroup<H>;
@@ -74,7 +88,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   protected validate(g: ParamGroup<H>): void {
     const name = this.constructor.name;
     if (!(g.lr >= 0)) throw new ErlangenError(`${name}: argument 'lr' expected a value >= 0, got ${g.lr}`);
-    if (!(g.weightDecay >= 0)) throw new ErlangenError(`${name}: argument 'weightDecay' expected a value >= 0, got ${g.weightDecay}`);
+    if (!(g.weightDecay >= 0))
+      throw new ErlangenError(`${name}: argument 'weightDecay' expected a value >= 0, got ${g.weightDecay}`);
   }
 
   /** Clears the gradients of all parameters (sets them to null, like `set_to_none=True`). */
@@ -142,7 +157,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       const i = index.get(p);
       if (i === undefined) continue;
       const copy: ParamState = {};
-      for (const [k, v] of Object.entries(s)) copy[k] = v instanceof Tensor ? new Tensor(v.data.slice() as TypedArray, v.shape, v.dtype) : v;
+      for (const [k, v] of Object.entries(s))
+        copy[k] = v instanceof Tensor ? new Tensor(v.data.slice() as TypedArray, v.shape, v.dtype) : v;
       state[i] = copy;
     }
     return { state, paramGroups };
@@ -152,13 +168,17 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   loadStateDict(sd: OptimizerStateDict): void {
     const name = this.constructor.name;
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new ErlangenError(`${name}.loadStateDict: argument 'stateDict' expected ${this.paramGroups.length} parameter groups, got ${sd.paramGroups.length}`);
+      throw new ErlangenError(
+        `${name}.loadStateDict: argument 'stateDict' expected ${this.paramGroups.length} parameter groups, got ${sd.paramGroups.length}`,
+      );
     }
     const params: Tensor[] = [];
     sd.paramGroups.forEach((sg, gi) => {
       const g = this.paramGroups[gi]!;
       if (sg.params.length !== g.params.length) {
-        throw new ErlangenError(`${name}.loadStateDict: group ${gi} expected ${g.params.length} parameters, got ${sg.params.length}`);
+        throw new ErlangenError(
+          `${name}.loadStateDict: group ${gi} expected ${g.params.length} parameters, got ${sg.params.length}`,
+        );
       }
       sg.params.forEach((id, k) => {
         params[id] = g.params[k]!;
@@ -166,10 +186,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     });
     for (const [id, s] of Object.entries(sd.state)) {
       const p = params[Number(id)];
-      if (p === undefined) throw new ErlangenError(`${name}.loadStateDict: state for parameter ${id}, which no group lists`);
+      if (p === undefined)
+        throw new ErlangenError(`${name}.loadStateDict: state for parameter ${id}, which no group lists`);
       for (const v of Object.values(s)) {
         if (v instanceof Tensor && v.size !== p.size) {
-          throw new ErlangenError(`${name}.loadStateDict: state of parameter ${id} expected ${p.size} elements, got ${v.size}`);
+          throw new ErlangenError(
+            `${name}.loadStateDict: state of parameter ${id} expected ${p.size} elements, got ${v.size}`,
+          );
         }
       }
     }

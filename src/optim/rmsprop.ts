@@ -18,15 +18,28 @@ export interface RMSpropOptions extends BaseHyper {
  * p ← p − lr·b, else p ← p − lr·g/denominator. Defaults: lr 0.01, α 0.99, eps 1e-8.
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>, opts: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts });
+  constructor(
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>,
+    opts: Partial<RMSpropOptions> = {},
+  ) {
+    super(params, {
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      maximize: false,
+      ...opts,
+    });
   }
 
   protected override validate(g: ParamGroup<RMSpropOptions>): void {
     super.validate(g);
     if (!(g.alpha >= 0)) throw new ErlangenError(`RMSprop: argument 'alpha' expected a value >= 0, got ${g.alpha}`);
     if (!(g.eps >= 0)) throw new ErlangenError(`RMSprop: argument 'eps' expected a value >= 0, got ${g.eps}`);
-    if (!(g.momentum >= 0)) throw new ErlangenError(`RMSprop: argument 'momentum' expected a value >= 0, got ${g.momentum}`);
+    if (!(g.momentum >= 0))
+      throw new ErlangenError(`RMSprop: argument 'momentum' expected a value >= 0, got ${g.momentum}`);
   }
 
   protected updateGroup(group: ParamGroup<RMSpropOptions>): void {
@@ -72,15 +85,29 @@ export interface AdagradOptions extends BaseHyper {
  * Defaults: lr 0.01, eps 1e-10.
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>, opts: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts });
+  constructor(
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>,
+    opts: Partial<AdagradOptions> = {},
+  ) {
+    super(params, {
+      lr: 1e-2,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 1e-10,
+      maximize: false,
+      ...opts,
+    });
   }
 
   protected override validate(g: ParamGroup<AdagradOptions>): void {
     super.validate(g);
-    if (!(g.lrDecay >= 0)) throw new ErlangenError(`Adagrad: argument 'lrDecay' expected a value >= 0, got ${g.lrDecay}`);
+    if (!(g.lrDecay >= 0))
+      throw new ErlangenError(`Adagrad: argument 'lrDecay' expected a value >= 0, got ${g.lrDecay}`);
     if (!(g.initialAccumulatorValue >= 0)) {
-      throw new ErlangenError(`Adagrad: argument 'initialAccumulatorValue' expected a value >= 0, got ${g.initialAccumulatorValue}`);
+      throw new ErlangenError(
+        `Adagrad: argument 'initialAccumulatorValue' expected a value >= 0, got ${g.initialAccumulatorValue}`,
+      );
     }
   }
 

@@ -55,7 +55,9 @@ export abstract class LRScheduler {
   /** Restores the epoch count and re-applies its learning rates. */
   loadStateDict(sd: SchedulerStateDict): void {
     if (sd.baseLrs.length !== this.baseLrs.length) {
-      throw new ErlangenError(`${this.constructor.name}.loadStateDict: expected ${this.baseLrs.length} base learning rates, got ${sd.baseLrs.length}`);
+      throw new ErlangenError(
+        `${this.constructor.name}.loadStateDict: expected ${this.baseLrs.length} base learning rates, got ${sd.baseLrs.length}`,
+      );
     }
     sd.baseLrs.forEach((v, i) => {
       this.baseLrs[i] = v;
@@ -66,7 +68,8 @@ export abstract class LRScheduler {
 }
 
 function positiveInt(op: string, arg: string, v: number): void {
-  if (!Number.isInteger(v) || v <= 0) throw new ErlangenError(`${op}: argument '${arg}' expected a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new ErlangenError(`${op}: argument '${arg}' expected a positive integer, got ${v}`);
 }
 
 /** lr = base · gamma^⌊epoch / stepSize⌋. */
@@ -145,7 +148,9 @@ export class LambdaLR extends LRScheduler {
     super(optimizer);
     const n = optimizer.paramGroups.length;
     if (Array.isArray(lrLambda) && lrLambda.length !== n) {
-      throw new ErlangenError(`LambdaLR: argument 'lrLambda' expected ${n} functions (one per group), got ${lrLambda.length}`);
+      throw new ErlangenError(
+        `LambdaLR: argument 'lrLambda' expected ${n} functions (one per group), got ${lrLambda.length}`,
+      );
     }
     this.fns = Array.isArray(lrLambda) ? lrLambda : Array.from({ length: n }, () => lrLambda);
     this.init();
@@ -173,7 +178,10 @@ export class LinearLR extends LRScheduler {
   }
 
   lrAt(epoch: number, base: number): number {
-    return base * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(epoch, this.totalIters)) / this.totalIters);
+    return (
+      base *
+      (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(epoch, this.totalIters)) / this.totalIters)
+    );
   }
 }
 
@@ -203,7 +211,9 @@ export function linearWarmup(opts: WarmupOptions): (epoch: number) => number {
   }
   const total = opts.totalSteps;
   if (decay !== "constant" && (total === undefined || !(total > warmupSteps))) {
-    throw new ErlangenError(`linearWarmup: argument 'totalSteps' expected a number > warmupSteps (${warmupSteps}) for ${decay} decay, got ${total}`);
+    throw new ErlangenError(
+      `linearWarmup: argument 'totalSteps' expected a number > warmupSteps (${warmupSteps}) for ${decay} decay, got ${total}`,
+    );
   }
   return (epoch: number) => {
     if (epoch < warmupSteps) return startFactor + ((1 - startFactor) * epoch) / warmupSteps;
@@ -270,15 +280,21 @@ export class ReduceLROnPlateau {
     this.thresholdMode = opts.thresholdMode ?? "rel";
     this.cooldown = opts.cooldown ?? 0;
     this.eps = opts.eps ?? 1e-8;
-    if (!(this.factor < 1 && this.factor >= 0)) throw new ErlangenError(`ReduceLROnPlateau: argument 'factor' expected a value in [0, 1), got ${this.factor}`);
-    if (this.mode !== "min" && this.mode !== "max") throw new ErlangenError(`ReduceLROnPlateau: argument 'mode' expected 'min' or 'max', got '${this.mode}'`);
+    if (!(this.factor < 1 && this.factor >= 0))
+      throw new ErlangenError(`ReduceLROnPlateau: argument 'factor' expected a value in [0, 1), got ${this.factor}`);
+    if (this.mode !== "min" && this.mode !== "max")
+      throw new ErlangenError(`ReduceLROnPlateau: argument 'mode' expected 'min' or 'max', got '${this.mode}'`);
     if (this.thresholdMode !== "rel" && this.thresholdMode !== "abs") {
-      throw new ErlangenError(`ReduceLROnPlateau: argument 'thresholdMode' expected 'rel' or 'abs', got '${this.thresholdMode}'`);
+      throw new ErlangenError(
+        `ReduceLROnPlateau: argument 'thresholdMode' expected 'rel' or 'abs', got '${this.thresholdMode}'`,
+      );
     }
     const n = optimizer.paramGroups.length;
     const minLr = opts.minLr ?? 0;
     if (Array.isArray(minLr) && minLr.length !== n) {
-      throw new ErlangenError(`ReduceLROnPlateau: argument 'minLr' expected ${n} values (one per group), got ${minLr.length}`);
+      throw new ErlangenError(
+        `ReduceLROnPlateau: argument 'minLr' expected ${n} values (one per group), got ${minLr.length}`,
+      );
     }
     this.minLrs = Array.isArray(minLr) ? [...minLr] : Array.from({ length: n }, () => minLr);
     this.best = this.mode === "min" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
@@ -317,7 +333,12 @@ export class ReduceLROnPlateau {
   }
 
   stateDict(): { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number } {
-    return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
+    return {
+      best: this.best,
+      numBadEpochs: this.numBadEpochs,
+      cooldownCounter: this.cooldownCounter,
+      lastEpoch: this.lastEpoch,
+    };
   }
 
   loadStateDict(sd: { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number }): void {

@@ -23,9 +23,12 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected override validate(g: ParamGroup<SGDOptions>): void {
     super.validate(g);
-    if (!(g.momentum >= 0)) throw new ErlangenError(`SGD: argument 'momentum' expected a value >= 0, got ${g.momentum}`);
+    if (!(g.momentum >= 0))
+      throw new ErlangenError(`SGD: argument 'momentum' expected a value >= 0, got ${g.momentum}`);
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new ErlangenError(`SGD: argument 'nesterov' expected momentum > 0 and dampening 0, got momentum ${g.momentum}, dampening ${g.dampening}`);
+      throw new ErlangenError(
+        `SGD: argument 'nesterov' expected momentum > 0 and dampening 0, got momentum ${g.momentum}, dampening ${g.dampening}`,
+      );
     }
   }
 

@@ -11,6 +11,7 @@
 import { allocate } from "../tensor/dtype.js";
 import { ErlangenError, fmtShape } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
+import type { FieldType } from "./field_type.js";
 import type { Group } from "./group.js";
 import {
   CyclicGroup,
@@ -26,7 +27,6 @@ import {
   type WallpaperElement,
   WallpaperGroup,
 } from "./groups.js";
-import type { FieldType } from "./field_type.js";
 import { standard } from "./representation.js";
 
 /** g · x. */
@@ -48,11 +48,15 @@ export interface GridMotion {
 export function gridMotion<E>(group: Group<E>, e: E): GridMotion {
   const g = group as unknown;
   if (g instanceof CyclicGroup) {
-    if (g.n !== 4 && g.n !== 2 && g.n !== 1) throw new ErlangenError(`gridAction: argument 'group' expected C1, C2 or C4 on a pixel grid (use rotateImage for ${g.name}), got ${g.name}`);
+    if (g.n !== 4 && g.n !== 2 && g.n !== 1)
+      throw new ErlangenError(
+        `gridAction: argument 'group' expected C1, C2 or C4 on a pixel grid (use rotateImage for ${g.name}), got ${g.name}`,
+      );
     return { r: ((e as number) * 4) / g.n, f: 0, t: [0, 0] };
   }
   if (g instanceof DihedralGroup) {
-    if (g.n !== 4 && g.n !== 2 && g.n !== 1) throw new ErlangenError(`gridAction: argument 'group' expected D1, D2 or D4 on a pixel grid, got ${g.name}`);
+    if (g.n !== 4 && g.n !== 2 && g.n !== 1)
+      throw new ErlangenError(`gridAction: argument 'group' expected D1, D2 or D4 on a pixel grid, got ${g.name}`);
     const d = e as DihedralElement;
     return { r: (d.r * 4) / g.n, f: d.f, t: [0, 0] };
   }
@@ -62,10 +66,13 @@ export function gridMotion<E>(group: Group<E>, e: E): GridMotion {
   }
   if (g instanceof TranslationGroup) {
     const t = e as number[];
-    if (t.length !== 2) throw new ErlangenError(`gridAction: argument 'group' expected 2-D translations, got ${g.name}`);
+    if (t.length !== 2)
+      throw new ErlangenError(`gridAction: argument 'group' expected 2-D translations, got ${g.name}`);
     return { r: 0, f: 0, t: [t[0]!, t[1]!] };
   }
-  throw new ErlangenError(`gridAction: argument 'group' expected C4, D4, p4, p4m or 2-D translations, got ${group.name}`);
+  throw new ErlangenError(
+    `gridAction: argument 'group' expected C4, D4, p4, p4m or 2-D translations, got ${group.name}`,
+  );
 }
 
 /**
@@ -73,11 +80,13 @@ export function gridMotion<E>(group: Group<E>, e: E): GridMotion {
  * counter-clockwise like `torch.rot90`, then shift cyclically by t). Rotations need H = W.
  */
 export function moveGrid(x: Tensor, m: GridMotion): Tensor {
-  if (x.ndim < 2) throw new ErlangenError(`moveGrid: argument 'x' expected at least 2 dims [..., H, W], got ${fmtShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new ErlangenError(`moveGrid: argument 'x' expected at least 2 dims [..., H, W], got ${fmtShape(x.shape)}`);
   const H = x.shape[x.ndim - 2]!;
   const W = x.shape[x.ndim - 1]!;
   const r = ((m.r % 4) + 4) % 4;
-  if (r % 2 === 1 && H !== W) throw new ErlangenError(`moveGrid: argument 'x' expected a square grid for 90° rotations, got ${H}×${W}`);
+  if (r % 2 === 1 && H !== W)
+    throw new ErlangenError(`moveGrid: argument 'x' expected a square grid for 90° rotations, got ${H}×${W}`);
   const outer = x.size / (H * W);
   const src = x.data;
   const out = allocate(x.dtype, x.size);
@@ -107,7 +116,10 @@ export function moveGrid(x: Tensor, m: GridMotion): Tensor {
  * channel axis (`channelAxis`, default −3) transforms by `fieldType` when given (e.g. the regular
  * representation for p4 feature maps laid out as C·|G| channels).
  */
-export function gridAction<E>(group: Group<E>, opts: { fieldType?: FieldType<E>; channelAxis?: number } = {}): Action<E, Tensor> {
+export function gridAction<E>(
+  group: Group<E>,
+  opts: { fieldType?: FieldType<E>; channelAxis?: number } = {},
+): Action<E, Tensor> {
   return (g, x) => {
     const moved = moveGrid(x, gridMotion(group, g));
     return opts.fieldType ? opts.fieldType.transform(moved, g, opts.channelAxis ?? -3) : moved;
@@ -121,16 +133,20 @@ export function pointMotion<E>(group: Group<E>, e: E): { R: Float64Array; t: Flo
     const el = e as EuclideanElement;
     return { R: el.R, t: el.t, n: g.n };
   }
-  if (g instanceof SpecialOrthogonalGroup || g instanceof OrthogonalGroup) return { R: e as Float64Array, t: null, n: g.n };
+  if (g instanceof SpecialOrthogonalGroup || g instanceof OrthogonalGroup)
+    return { R: e as Float64Array, t: null, n: g.n };
   if (g instanceof SO2 || g instanceof O2 || g instanceof CyclicGroup || g instanceof DihedralGroup) {
     return { R: standard(group).matrix(e), t: null, n: 2 };
   }
-  throw new ErlangenError(`pointAction: argument 'group' expected Cn, Dn, SO(2), O(2), SO(n), O(n), E(n) or SE(n), got ${group.name}`);
+  throw new ErlangenError(
+    `pointAction: argument 'group' expected Cn, Dn, SO(2), O(2), SO(n), O(n), E(n) or SE(n), got ${group.name}`,
+  );
 }
 
 /** x ↦ R x (+ t) on each row of a [N, n] tensor of points. */
 export function transformPoints(x: Tensor, R: ArrayLike<number>, t: ArrayLike<number> | null, n: number): Tensor {
-  if (x.ndim < 1 || x.shape[x.ndim - 1] !== n) throw new ErlangenError(`transformPoints: argument 'x' expected shape [..., ${n}], got ${fmtShape(x.shape)}`);
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== n)
+    throw new ErlangenError(`transformPoints: argument 'x' expected shape [..., ${n}], got ${fmtShape(x.shape)}`);
   const rows = x.size / n;
   const src = x.data;
   const out = allocate(x.dtype, x.size);
@@ -163,7 +179,8 @@ export function vectorAction<E>(group: Group<E>): Action<E, Tensor> {
 /** Permutes the rows (axis 0) of x: out[σ(i)] = x[i]. */
 export function permuteRows(x: Tensor, sigma: Int32Array): Tensor {
   const n = x.shape[0];
-  if (n !== sigma.length) throw new ErlangenError(`permuteRows: argument 'x' expected ${sigma.length} rows, got shape ${fmtShape(x.shape)}`);
+  if (n !== sigma.length)
+    throw new ErlangenError(`permuteRows: argument 'x' expected ${sigma.length} rows, got shape ${fmtShape(x.shape)}`);
   const F = n === 0 ? 0 : x.size / n;
   const out = allocate(x.dtype, x.size);
   for (let i = 0; i < n; i++) out.set(x.data.subarray(i * F, (i + 1) * F), sigma[i]! * F);
@@ -176,7 +193,10 @@ export function relabelEdgeIndex(edgeIndex: Tensor, sigma: Int32Array): Tensor {
   const src = edgeIndex.data;
   for (let k = 0; k < out.length; k++) {
     const v = src[k]!;
-    if (v < 0 || v >= sigma.length) throw new ErlangenError(`relabelEdgeIndex: argument 'edgeIndex' expected ids in [0, ${sigma.length}), got ${v} at position ${k}`);
+    if (v < 0 || v >= sigma.length)
+      throw new ErlangenError(
+        `relabelEdgeIndex: argument 'edgeIndex' expected ids in [0, ${sigma.length}), got ${v} at position ${k}`,
+      );
     out[k] = sigma[v]!;
   }
   return new Tensor(out, edgeIndex.shape, "int32");
@@ -205,7 +225,9 @@ export function nodePermutationAction(): Action<Int32Array, Tensor> {
  * Throws when x, pos, h, vel or batch (or the given `nodeKeys`) do not have one row per node of the
  * permutation.
  */
-export function graphPermutationAction<T extends object>(opts: { nodeKeys?: string[]; edgeIndexKey?: string } = {}): Action<Int32Array, T> {
+export function graphPermutationAction<T extends object>(
+  opts: { nodeKeys?: string[]; edgeIndexKey?: string } = {},
+): Action<Int32Array, T> {
   const edgeKey = opts.edgeIndexKey ?? "edgeIndex";
   return (s, g) => {
     const src = g as Record<string, unknown>;
@@ -215,13 +237,23 @@ export function graphPermutationAction<T extends object>(opts: { nodeKeys?: stri
     for (const k of opts.nodeKeys ?? ["x", "pos", "h", "vel", "batch"]) {
       const v = src[k];
       if (v instanceof Tensor && v.ndim >= 1 && v.shape[0] !== s.length) {
-        throw new ErlangenError(`graphPermutationAction: argument '${k}' expected ${s.length} rows (one per node of the permutation), got shape ${fmtShape(v.shape)}`);
+        throw new ErlangenError(
+          `graphPermutationAction: argument '${k}' expected ${s.length} rows (one per node of the permutation), got shape ${fmtShape(v.shape)}`,
+        );
       }
     }
-    const keys = opts.nodeKeys ?? Object.keys(src).filter((k) => {
-      const v = src[k];
-      return v instanceof Tensor && k !== edgeKey && v.ndim >= 1 && v.shape[0] === s.length && ["x", "pos", "batch", "y", "h", "vel"].includes(k);
-    });
+    const keys =
+      opts.nodeKeys ??
+      Object.keys(src).filter((k) => {
+        const v = src[k];
+        return (
+          v instanceof Tensor &&
+          k !== edgeKey &&
+          v.ndim >= 1 &&
+          v.shape[0] === s.length &&
+          ["x", "pos", "batch", "y", "h", "vel"].includes(k)
+        );
+      });
     for (const [k, v] of Object.entries(src)) {
       if (k.startsWith("_")) continue;
       if (k === edgeKey && v instanceof Tensor) out[k] = relabelEdgeIndex(v, s);
@@ -238,7 +270,8 @@ export function graphPermutationAction<T extends object>(opts: { nodeKeys?: stri
  * augmentation (e.g. rotated MNIST); exact only for multiples of 90°.
  */
 export function rotateImage(x: Tensor, theta: number, fill = 0): Tensor {
-  if (x.ndim < 2) throw new ErlangenError(`rotateImage: argument 'x' expected at least 2 dims [..., H, W], got ${fmtShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new ErlangenError(`rotateImage: argument 'x' expected at least 2 dims [..., H, W], got ${fmtShape(x.shape)}`);
   const H = x.shape[x.ndim - 2]!;
   const W = x.shape[x.ndim - 1]!;
   const outer = x.size / (H * W);
@@ -265,7 +298,10 @@ export function rotateImage(x: Tensor, theta: number, fill = 0): Tensor {
         const base = o * H * W;
         const at = (a: number, b: number) => (a >= 0 && a < H && b >= 0 && b < W ? src[base + a * W + b]! : fill);
         const val =
-          (1 - di) * (1 - dj) * at(i0, j0) + (1 - di) * dj * at(i0, j0 + 1) + di * (1 - dj) * at(i0 + 1, j0) + di * dj * at(i0 + 1, j0 + 1);
+          (1 - di) * (1 - dj) * at(i0, j0) +
+          (1 - di) * dj * at(i0, j0 + 1) +
+          di * (1 - dj) * at(i0 + 1, j0) +
+          di * dj * at(i0 + 1, j0 + 1);
         out[base + i * W + j] = val;
       }
     }

@@ -73,8 +73,7 @@ export function flattenValue(v: unknown, out: number[] = []): number[] {
   else if (ArrayBuffer.isView(v)) {
     const a = v as unknown as ArrayLike<number>;
     for (let i = 0; i < a.length; i++) out.push(Number(a[i]));
-  }
-  else if (Array.isArray(v)) for (const x of v) flattenValue(x, out);
+  } else if (Array.isArray(v)) for (const x of v) flattenValue(x, out);
   else if (v !== null && typeof v === "object") {
     for (const k of Object.keys(v).sort()) if (!k.startsWith("_")) flattenValue((v as Record<string, unknown>)[k], out);
   }
@@ -85,7 +84,9 @@ function compare(a: unknown, b: unknown): { abs: number; rel: number } {
   const x = flattenValue(a);
   const y = flattenValue(b);
   if (x.length !== y.length) {
-    throw new ErlangenError(`checkEquivariance: f(g·x) has ${x.length} values but g·f(x) has ${y.length}: the output action changes the output's size`);
+    throw new ErlangenError(
+      `checkEquivariance: f(g·x) has ${x.length} values but g·f(x) has ${y.length}: the output action changes the output's size`,
+    );
   }
   let d = 0;
   let n = 0;
@@ -112,7 +113,8 @@ export function checkEquivariance<E, I, O>(fn: (x: I) => O, opts: EquivarianceOp
   const rtol = opts.rtol ?? 1e-4;
   let inputs = opts.inputs;
   if (!inputs) {
-    if (!opts.sampler) throw new ErlangenError("checkEquivariance: argument 'inputs' expected inputs or a sampler, got neither");
+    if (!opts.sampler)
+      throw new ErlangenError("checkEquivariance: argument 'inputs' expected inputs or a sampler, got neither");
     inputs = [opts.sampler(gen)];
   }
   const outAct: Action<E, O> = opts.outputAction ?? ((_g, y) => y);
@@ -124,18 +126,35 @@ export function checkEquivariance<E, I, O>(fn: (x: I) => O, opts: EquivarianceOp
       const lhs = fn(opts.inputAction(g, x));
       const rhs = outAct(g, fx);
       const { abs, rel } = compare(lhs, rhs);
-      samples.push({ element: opts.group.format(g), input: idx, relError: rel, absError: abs, pass: abs <= atol || rel <= rtol });
+      samples.push({
+        element: opts.group.format(g),
+        input: idx,
+        relError: rel,
+        absError: abs,
+        pass: abs <= atol || rel <= rtol,
+      });
     }
   });
   const maxRel = samples.reduce((m, s) => Math.max(m, Number.isNaN(s.relError) ? Infinity : s.relError), 0);
   const maxAbs = samples.reduce((m, s) => Math.max(m, Number.isNaN(s.absError) ? Infinity : s.absError), 0);
-  return { group: opts.group.name, samples, maxRelError: maxRel, maxAbsError: maxAbs, pass: samples.every((s) => s.pass) };
+  return {
+    group: opts.group.name,
+    samples,
+    maxRelError: maxRel,
+    maxAbsError: maxAbs,
+    pass: samples.every((s) => s.pass),
+  };
 }
 
 /** Formats a report as a small table. */
 export function formatReport(r: EquivarianceReport): string {
-  const lines = [`equivariance under ${r.group}: ${r.pass ? "PASS" : "FAIL"} (max rel error ${r.maxRelError.toExponential(2)}, max abs ${r.maxAbsError.toExponential(2)})`];
-  for (const s of r.samples.slice(0, 32)) lines.push(`  ${s.pass ? "ok  " : "FAIL"} input ${s.input} g=${s.element}  rel ${s.relError.toExponential(2)}  abs ${s.absError.toExponential(2)}`);
+  const lines = [
+    `equivariance under ${r.group}: ${r.pass ? "PASS" : "FAIL"} (max rel error ${r.maxRelError.toExponential(2)}, max abs ${r.maxAbsError.toExponential(2)})`,
+  ];
+  for (const s of r.samples.slice(0, 32))
+    lines.push(
+      `  ${s.pass ? "ok  " : "FAIL"} input ${s.input} g=${s.element}  rel ${s.relError.toExponential(2)}  abs ${s.absError.toExponential(2)}`,
+    );
   if (r.samples.length > 32) lines.push(`  … ${r.samples.length - 32} more`);
   return lines.join("\n");
 }
@@ -173,7 +192,8 @@ export function checkEquivarianceLayers<E, I>(
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-4;
   const inputs = opts.inputs ?? (opts.sampler ? [opts.sampler(gen)] : []);
-  if (inputs.length === 0) throw new ErlangenError("checkEquivarianceLayers: argument 'inputs' expected inputs or a sampler, got neither");
+  if (inputs.length === 0)
+    throw new ErlangenError("checkEquivarianceLayers: argument 'inputs' expected inputs or a sampler, got neither");
   const els = elementsToTest(opts, gen);
   const layers = stages.map((s) => ({ name: s.name, maxRelError: 0, maxAbsError: 0, pass: true }));
   for (const x of inputs) {
@@ -199,7 +219,12 @@ export function checkEquivarianceLayers<E, I>(
  * taking each layer's output action from `actions[i]` or from the layer's own `outputAction`.
  */
 export function stagesOf<E>(model: unknown, actions?: Action<E, unknown>[]): LayerStage<E>[] {
-  const m = model as { layers?: unknown; modules?: unknown; children?: () => Iterable<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
+  const m = model as {
+    layers?: unknown;
+    modules?: unknown;
+    children?: () => Iterable<unknown>;
+    [Symbol.iterator]?: () => Iterator<unknown>;
+  };
   const list = Array.isArray(m.layers)
     ? m.layers
     : Array.isArray(m.modules)
@@ -209,11 +234,19 @@ export function stagesOf<E>(model: unknown, actions?: Action<E, unknown>[]): Lay
         : typeof m[Symbol.iterator] === "function"
           ? [...(m as Iterable<unknown>)]
           : undefined;
-  if (!Array.isArray(list)) throw new ErlangenError("stagesOf: argument 'model' expected a model with layers (Sequential-like), got none");
+  if (!Array.isArray(list))
+    throw new ErlangenError("stagesOf: argument 'model' expected a model with layers (Sequential-like), got none");
   return list.map((layer, i) => {
-    const l = layer as { forward?: (x: unknown) => unknown; outputAction?: Action<E, unknown>; constructor: { name: string } };
+    const l = layer as {
+      forward?: (x: unknown) => unknown;
+      outputAction?: Action<E, unknown>;
+      constructor: { name: string };
+    };
     const act = actions?.[i] ?? l.outputAction;
-    if (!act) throw new ErlangenError(`stagesOf: layer ${i} (${l.constructor.name}) has no output action; pass one in 'actions'`);
+    if (!act)
+      throw new ErlangenError(
+        `stagesOf: layer ${i} (${l.constructor.name}) has no output action; pass one in 'actions'`,
+      );
     const fn = typeof layer === "function" ? (layer as (x: unknown) => unknown) : (x: unknown) => l.forward!(x);
     return { name: `${i}:${l.constructor.name}`, fn, outputAction: act };
   });

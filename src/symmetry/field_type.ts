@@ -21,7 +21,9 @@ export class FieldType<E> {
   ) {
     for (const r of reps) {
       if (r.group.name !== group.name) {
-        throw new ErlangenError(`FieldType: argument 'reps' expected representations of ${group.name}, got one of ${r.group.name}`);
+        throw new ErlangenError(
+          `FieldType: argument 'reps' expected representations of ${group.name}, got one of ${r.group.name}`,
+        );
       }
     }
     this.representation = reps.length === 0 ? trivial(group, 0) : directSum(...reps);
@@ -30,7 +32,10 @@ export class FieldType<E> {
 
   /** `n` copies of one representation. */
   static repeat<E>(group: Group<E>, rep: Representation<E>, n: number): FieldType<E> {
-    return new FieldType(group, Array.from({ length: n }, () => rep));
+    return new FieldType(
+      group,
+      Array.from({ length: n }, () => rep),
+    );
   }
 
   /** Concatenation of field types (⊕). */

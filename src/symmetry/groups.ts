@@ -18,7 +18,8 @@ const angleClose = (a: number, b: number, tol: number) => {
 };
 
 function checkN(op: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new ErlangenError(`${op}: argument 'n' expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ErlangenError(`${op}: argument 'n' expected a positive integer, got ${n}`);
 }
 
 /** Cyclic group C_N of rotations by multiples of 2π/N. Elements are integers r in [0, N). */
@@ -105,7 +106,8 @@ export class SymmetricGroup implements Group<Int32Array> {
   readonly name: string;
   readonly order: number;
   constructor(readonly n: number) {
-    if (!Number.isInteger(n) || n < 0) throw new ErlangenError(`SymmetricGroup: argument 'n' expected a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new ErlangenError(`SymmetricGroup: argument 'n' expected a non-negative integer, got ${n}`);
     this.name = `S${n}`;
     let f = 1;
     for (let i = 2; i <= n; i++) f *= i;
@@ -132,7 +134,10 @@ export class SymmetricGroup implements Group<Int32Array> {
     return true;
   }
   elements(): Int32Array[] {
-    if (this.n > 8) throw new ErlangenError(`SymmetricGroup.elements: n = ${this.n} is too large to enumerate (${this.order} elements); use sample()`);
+    if (this.n > 8)
+      throw new ErlangenError(
+        `SymmetricGroup.elements: n = ${this.n} is too large to enumerate (${this.order} elements); use sample()`,
+      );
     const out: Int32Array[] = [];
     const p = this.identity();
     const rec = (k: number) => {
@@ -180,7 +185,10 @@ export class TranslationGroup implements Group<readonly number[]> {
     return a.every((v, i) => mod(v - b[i]!, this.sizes[i]!) === 0);
   }
   elements(): number[][] {
-    if (this.order > 4096) throw new ErlangenError(`TranslationGroup.elements: ${this.order} elements is too many to enumerate; use sample()`);
+    if (this.order > 4096)
+      throw new ErlangenError(
+        `TranslationGroup.elements: ${this.order} elements is too many to enumerate; use sample()`,
+      );
     const out: number[][] = [];
     const cur = this.identity();
     const rec = (k: number) => {
@@ -258,7 +266,9 @@ export class WallpaperGroup implements Group<WallpaperElement> {
     const G = gen(g);
     const r = G.randint(0, 4);
     const f = (this.kind === "p4m" ? G.randint(0, 2) : 0) as 0 | 1;
-    const t: [number, number] = this.gridSize ? [G.randint(0, this.gridSize[0]), G.randint(0, this.gridSize[1])] : [G.randint(-4, 5), G.randint(-4, 5)];
+    const t: [number, number] = this.gridSize
+      ? [G.randint(0, this.gridSize[0]), G.randint(0, this.gridSize[1])]
+      : [G.randint(-4, 5), G.randint(-4, 5)];
     return { r, f, t };
   }
   equals(a: WallpaperElement, b: WallpaperElement): boolean {
@@ -341,9 +351,15 @@ export function randomRotationMatrix(n: number, g?: Generator): Float64Array {
     q2 /= s;
     q3 /= s;
     return new Float64Array([
-      1 - 2 * (q2 * q2 + q3 * q3), 2 * (q1 * q2 - q0 * q3), 2 * (q1 * q3 + q0 * q2),
-      2 * (q1 * q2 + q0 * q3), 1 - 2 * (q1 * q1 + q3 * q3), 2 * (q2 * q3 - q0 * q1),
-      2 * (q1 * q3 - q0 * q2), 2 * (q2 * q3 + q0 * q1), 1 - 2 * (q1 * q1 + q2 * q2),
+      1 - 2 * (q2 * q2 + q3 * q3),
+      2 * (q1 * q2 - q0 * q3),
+      2 * (q1 * q3 + q0 * q2),
+      2 * (q1 * q2 + q0 * q3),
+      1 - 2 * (q1 * q1 + q3 * q3),
+      2 * (q2 * q3 - q0 * q1),
+      2 * (q1 * q3 - q0 * q2),
+      2 * (q2 * q3 + q0 * q1),
+      1 - 2 * (q1 * q1 + q2 * q2),
     ]);
   }
   const a = new Float64Array(n * n);
@@ -409,7 +425,8 @@ export class OrthogonalGroup implements Group<Float64Array> {
     const G = gen(g);
     const r = randomRotationMatrix(this.n, G);
     if (G.randint(0, 2) === 1) for (let i = 0; i < r.length; i++) r[i] = -r[i]!;
-    if (this.n % 2 === 0 && det(r, this.n) > 0 && G.randint(0, 2) === 1) for (let i = 0; i < this.n; i++) r[i * this.n]! *= -1;
+    if (this.n % 2 === 0 && det(r, this.n) > 0 && G.randint(0, 2) === 1)
+      for (let i = 0; i < this.n; i++) r[i * this.n]! *= -1;
     return r;
   }
   equals(a: Float64Array, b: Float64Array, tol = 1e-9): boolean {

@@ -75,7 +75,9 @@ export function det(a: Float64Array, n: number): number {
   if (n === 2) return a[0]! * a[3]! - a[1]! * a[2]!;
   if (n === 3) {
     return (
-      a[0]! * (a[4]! * a[8]! - a[5]! * a[7]!) - a[1]! * (a[3]! * a[8]! - a[5]! * a[6]!) + a[2]! * (a[3]! * a[7]! - a[4]! * a[6]!)
+      a[0]! * (a[4]! * a[8]! - a[5]! * a[7]!) -
+      a[1]! * (a[3]! * a[8]! - a[5]! * a[6]!) +
+      a[2]! * (a[3]! * a[7]! - a[4]! * a[6]!)
     );
   }
   // LU with partial pivoting

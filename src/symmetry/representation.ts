@@ -12,14 +12,14 @@ import {
   type DihedralElement,
   DihedralGroup,
   EuclideanGroup,
-  type O2Element,
   O2,
+  type O2Element,
   OrthogonalGroup,
   SO2,
   SpecialOrthogonalGroup,
   SymmetricGroup,
-  WallpaperGroup,
   type WallpaperElement,
+  WallpaperGroup,
 } from "./groups.js";
 import { blockDiag, kron, rot2 } from "./linalg64.js";
 
@@ -63,10 +63,14 @@ export class Representation<E> {
 }
 
 function sameGroup<E>(op: string, reps: readonly Representation<E>[]): Group<E> {
-  if (reps.length === 0) throw new ErlangenError(`${op}: argument 'reps' expected at least one representation, got none`);
+  if (reps.length === 0)
+    throw new ErlangenError(`${op}: argument 'reps' expected at least one representation, got none`);
   const g = reps[0]!.group;
   for (const r of reps) {
-    if (r.group.name !== g.name) throw new ErlangenError(`${op}: argument 'reps' expected representations of ${g.name}, got one of ${r.group.name}`);
+    if (r.group.name !== g.name)
+      throw new ErlangenError(
+        `${op}: argument 'reps' expected representations of ${g.name}, got one of ${r.group.name}`,
+      );
   }
   return g;
 }
@@ -77,13 +81,21 @@ export function directSum<E>(...reps: Representation<E>[]): Representation<E> {
   if (reps.length === 1) return reps[0]!;
   const size = reps.reduce((s, r) => s + r.size, 0);
   const irreps = reps.every((r) => r.irreps) ? reps.flatMap((r) => r.irreps!) : undefined;
-  return new Representation(g, size, reps.map((r) => r.name).join("⊕"), (e) => blockDiag(reps.map((r) => ({ m: r.matrix(e), n: r.size }))), irreps);
+  return new Representation(
+    g,
+    size,
+    reps.map((r) => r.name).join("⊕"),
+    (e) => blockDiag(reps.map((r) => ({ m: r.matrix(e), n: r.size }))),
+    irreps,
+  );
 }
 
 /** ρ₁ ⊗ ρ₂ (Kronecker product). */
 export function tensorProduct<E>(a: Representation<E>, b: Representation<E>): Representation<E> {
   const g = sameGroup("tensorProduct", [a, b]);
-  return new Representation(g, a.size * b.size, `(${a.name})⊗(${b.name})`, (e) => kron(a.matrix(e), a.size, b.matrix(e), b.size));
+  return new Representation(g, a.size * b.size, `(${a.name})⊗(${b.name})`, (e) =>
+    kron(a.matrix(e), a.size, b.matrix(e), b.size),
+  );
 }
 
 /** The trivial representation of dimension `size` (identity matrices). */
@@ -98,7 +110,8 @@ export function trivial<E>(group: Group<E>, size = 1): Representation<E> {
  * elements in `group.elements()` order.
  */
 export function regular<E>(group: Group<E>): Representation<E> {
-  if (!isFiniteGroup(group)) throw new ErlangenError(`regular: argument 'group' expected a finite group, got ${group.name}`);
+  if (!isFiniteGroup(group))
+    throw new ErlangenError(`regular: argument 'group' expected a finite group, got ${group.name}`);
   const els = group.elements();
   const n = els.length;
   const indexOf = (x: E) => {
@@ -148,13 +161,20 @@ export function dihedralIrrep(group: DihedralGroup, j: 0 | 1, k: number): Repres
   const name = `irrep(${j},${k})`;
   if (k === 0 || 2 * k === N) {
     if (k === 0 && j === 0) return trivial(group);
-    return new Representation(group, 1, name, (e) => {
-      const rs = 2 * k === N && e.r % 2 === 1 ? -1 : 1;
-      const fs = j === 1 && e.f === 1 ? -1 : 1;
-      return new Float64Array([rs * fs]);
-    }, [name]);
+    return new Representation(
+      group,
+      1,
+      name,
+      (e) => {
+        const rs = 2 * k === N && e.r % 2 === 1 ? -1 : 1;
+        const fs = j === 1 && e.f === 1 ? -1 : 1;
+        return new Float64Array([rs * fs]);
+      },
+      [name],
+    );
   }
-  if (j !== 1) throw new ErlangenError(`dihedralIrrep: argument 'j' expected 1 for the 2-dimensional irrep k=${k}, got ${j}`);
+  if (j !== 1)
+    throw new ErlangenError(`dihedralIrrep: argument 'j' expected 1 for the 2-dimensional irrep k=${k}, got ${j}`);
   return new Representation(group, 2, name, (e) => flipThenRotate((2 * Math.PI * k * e.r) / N, e.f), [name]);
 }
 
@@ -170,7 +190,8 @@ function flipThenRotate(theta: number, f: 0 | 1): Float64Array {
 
 /** Irrep `k` of SO(2): trivial for k = 0, else the 2-D rotation by k·θ. */
 export function so2Irrep(group: SO2, k: number): Representation<number> {
-  if (!Number.isInteger(k) || k < 0) throw new ErlangenError(`so2Irrep: argument 'k' expected a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new ErlangenError(`so2Irrep: argument 'k' expected a non-negative integer, got ${k}`);
   if (k === 0) return trivial(group);
   const name = `irrep(${k})`;
   return new Representation(group, 2, name, (t) => rot2(k * t), [name]);
@@ -178,7 +199,8 @@ export function so2Irrep(group: SO2, k: number): Representation<number> {
 
 /** Irrep (j, k) of O(2): (0,0) trivial, (1,0) determinant, (1,k≥1) rot(kθ)·diag(−1,1)^f. */
 export function o2Irrep(group: O2, j: 0 | 1, k: number): Representation<O2Element> {
-  if (!Number.isInteger(k) || k < 0) throw new ErlangenError(`o2Irrep: argument 'k' expected a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new ErlangenError(`o2Irrep: argument 'k' expected a non-negative integer, got ${k}`);
   const name = `irrep(${j},${k})`;
   if (k === 0) {
     if (j === 0) return trivial(group);
@@ -195,18 +217,33 @@ export function o2Irrep(group: O2, j: 0 | 1, k: number): Representation<O2Elemen
  */
 export function standard<E>(group: Group<E>): Representation<E> {
   const g = group as unknown;
-  if (g instanceof CyclicGroup) return new Representation(g, 2, "standard", (r: number) => rot2(g.angle(r))) as unknown as Representation<E>;
+  if (g instanceof CyclicGroup)
+    return new Representation(g, 2, "standard", (r: number) => rot2(g.angle(r))) as unknown as Representation<E>;
   if (g instanceof DihedralGroup) {
-    return new Representation(g, 2, "standard", (e: DihedralElement) => flipThenRotate((2 * Math.PI * e.r) / g.n, e.f)) as unknown as Representation<E>;
+    return new Representation(g, 2, "standard", (e: DihedralElement) =>
+      flipThenRotate((2 * Math.PI * e.r) / g.n, e.f),
+    ) as unknown as Representation<E>;
   }
-  if (g instanceof SO2) return new Representation(g, 2, "standard", (t: number) => rot2(t)) as unknown as Representation<E>;
-  if (g instanceof O2) return new Representation(g, 2, "standard", (e: O2Element) => flipThenRotate(e.theta, e.f)) as unknown as Representation<E>;
+  if (g instanceof SO2)
+    return new Representation(g, 2, "standard", (t: number) => rot2(t)) as unknown as Representation<E>;
+  if (g instanceof O2)
+    return new Representation(g, 2, "standard", (e: O2Element) =>
+      flipThenRotate(e.theta, e.f),
+    ) as unknown as Representation<E>;
   if (g instanceof SpecialOrthogonalGroup || g instanceof OrthogonalGroup) {
     return new Representation(g, g.n, "standard", (m: Float64Array) => m.slice()) as unknown as Representation<E>;
   }
-  if (g instanceof EuclideanGroup) return new Representation(g, g.n, "standard", (e: { R: Float64Array }) => e.R.slice()) as unknown as Representation<E>;
+  if (g instanceof EuclideanGroup)
+    return new Representation(g, g.n, "standard", (e: { R: Float64Array }) =>
+      e.R.slice(),
+    ) as unknown as Representation<E>;
   if (g instanceof WallpaperGroup) {
-    return new Representation(g, 2, "standard", (e: WallpaperElement) => new Float64Array(g.linear(e))) as unknown as Representation<E>;
+    return new Representation(
+      g,
+      2,
+      "standard",
+      (e: WallpaperElement) => new Float64Array(g.linear(e)),
+    ) as unknown as Representation<E>;
   }
   if (g instanceof SymmetricGroup) return permutationRep(g) as unknown as Representation<E>;
   throw new ErlangenError(`standard: argument 'group' expected a known group, got ${group.name}`);
@@ -216,7 +253,9 @@ export function standard<E>(group: Group<E>): Representation<E> {
 export function irreps<E>(group: Group<E>): Representation<E>[] {
   const g = group as unknown;
   if (g instanceof CyclicGroup) {
-    return Array.from({ length: Math.floor(g.n / 2) + 1 }, (_, k) => cyclicIrrep(g, k)) as unknown as Representation<E>[];
+    return Array.from({ length: Math.floor(g.n / 2) + 1 }, (_, k) =>
+      cyclicIrrep(g, k),
+    ) as unknown as Representation<E>[];
   }
   if (g instanceof DihedralGroup) {
     const out: Representation<DihedralElement>[] = [dihedralIrrep(g, 0, 0), dihedralIrrep(g, 1, 0)];
@@ -224,5 +263,7 @@ export function irreps<E>(group: Group<E>): Representation<E>[] {
     if (g.n % 2 === 0) out.push(dihedralIrrep(g, 0, g.n / 2), dihedralIrrep(g, 1, g.n / 2));
     return out as unknown as Representation<E>[];
   }
-  throw new ErlangenError(`irreps: argument 'group' expected Cn or Dn, got ${group.name} (use so2Irrep / o2Irrep for continuous groups)`);
+  throw new ErlangenError(
+    `irreps: argument 'group' expected Cn or Dn, got ${group.name} (use so2Irrep / o2Irrep for continuous groups)`,
+  );
 }

@@ -4,9 +4,10 @@
  * functions are written with tensor ops themselves (run with gradient recording off), so every
  * gradient is checked by {@link gradcheck} like any other op.
  */
-import type { Tensor } from "./tensor.js";
+
 import { binary } from "../kernels/index.js";
 import { ErlangenError, fmtShape } from "./errors.js";
+import type { Tensor } from "./tensor.js";
 
 /** A recorded op: its inputs and how to map the output gradient to input gradients. */
 export interface GradFn {

@@ -39,7 +39,12 @@ function flatten(data: NestedArray, shape: number[], out: TypedArray, depth: num
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[depth]) {
-    opError("tensor", "data", `a rectangular nested array (length ${shape[depth]} at depth ${depth})`, Array.isArray(data) ? `length ${data.length}` : "a scalar");
+    opError(
+      "tensor",
+      "data",
+      `a rectangular nested array (length ${shape[depth]} at depth ${depth})`,
+      Array.isArray(data) ? `length ${data.length}` : "a scalar",
+    );
   }
   for (const x of data as readonly NestedArray[]) flatten(x, shape, out, depth + 1, offset);
 }
@@ -84,7 +89,8 @@ export function scalar(value: number, opts: TensorOptions = {}): Tensor {
 }
 
 function checkShape(op: string, shape: Shape): void {
-  for (const d of shape) if (!Number.isInteger(d) || d < 0) opError(op, "shape", "non-negative integer sizes", fmtShape(shape));
+  for (const d of shape)
+    if (!Number.isInteger(d) || d < 0) opError(op, "shape", "non-negative integer sizes", fmtShape(shape));
 }
 
 /** Filled with `value`. */

@@ -42,7 +42,9 @@ export function allocateEmpty(dtype: FloatDType, size: number): Float32Array | F
   const bytesPer = dtype === "float32" ? 4 : 8;
   if (unsafeAlloc === null || size < EMPTY_MIN) return allocate(dtype, size) as Float32Array | Float64Array;
   const b = unsafeAlloc(size * bytesPer);
-  return dtype === "float32" ? new Float32Array(b.buffer, b.byteOffset, size) : new Float64Array(b.buffer, b.byteOffset, size);
+  return dtype === "float32"
+    ? new Float32Array(b.buffer, b.byteOffset, size)
+    : new Float64Array(b.buffer, b.byteOffset, size);
 }
 
 /** The dtype a typed array stores natively. */

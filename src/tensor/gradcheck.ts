@@ -33,7 +33,11 @@ export interface GradcheckReport {
  * Inputs must be float64 (cast them with `.double()`); int/bool inputs are passed through unchanged.
  * Returns a report; throws (by default) when any entry differs by more than `atol + rtol·|numeric|`.
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: GradcheckOptions = {},
+): GradcheckReport {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-4;
@@ -54,7 +58,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   if (out.dtype !== "float64") throw new ErlangenError(`gradcheck: output expected dtype float64, got ${out.dtype}`);
   const v = new Float64Array(out.size);
   for (let i = 0; i < v.length; i++) v[i] = gen.normal();
-  if (!out.requiresGrad) throw new ErlangenError("gradcheck: output does not require grad (no differentiable path from inputs)");
+  if (!out.requiresGrad)
+    throw new ErlangenError("gradcheck: output does not require grad (no differentiable path from inputs)");
   out.backward(new Tensor(v.slice(), out.shape, "float64"));
 
   const dot = (o: Tensor) => {
@@ -79,7 +84,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
         const numeric = (fp - fm) / (2 * eps);
         const a = analytic === null ? 0 : analytic.data[i]!;
         const err = Math.abs(a - numeric);
-        if (!(err <= report.maxAbsError)) report.maxAbsError = Number.isNaN(err) ? Number.NaN : Math.max(report.maxAbsError, err);
+        if (!(err <= report.maxAbsError))
+          report.maxAbsError = Number.isNaN(err) ? Number.NaN : Math.max(report.maxAbsError, err);
         if (!(err <= atol + rtol * Math.abs(numeric))) {
           report.ok = false;
           if (!reported) {
@@ -91,7 +97,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     }
   });
   if (!report.ok && opts.raiseException !== false) {
-    const m = report.mismatches.map((e) => `input ${e.input}[${e.index}]: analytic ${e.analytic}, numeric ${e.numeric}`).join("; ");
+    const m = report.mismatches
+      .map((e) => `input ${e.input}[${e.index}]: analytic ${e.analytic}, numeric ${e.numeric}`)
+      .join("; ");
     throw new ErlangenError(`gradcheck: gradients differ (max abs error ${report.maxAbsError}): ${m}`);
   }
   return report;

@@ -55,7 +55,12 @@ function maxPlusOne(a: Int32Array): number {
 function checkShape(op: string, shape: readonly number[] | undefined, rows: number, cols: number): [number, number] {
   if (shape === undefined) return [rows, cols];
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    opError(op, "shape", "[rows, cols] with non-negative integers", Array.isArray(shape) ? fmtShape(shape) : String(shape));
+    opError(
+      op,
+      "shape",
+      "[rows, cols] with non-negative integers",
+      Array.isArray(shape) ? fmtShape(shape) : String(shape),
+    );
   }
   return [shape[0]!, shape[1]!];
 }
@@ -64,7 +69,8 @@ function checkValues(op: string, values: Tensor | null | undefined, nnz: number)
   if (values === undefined || values === null) return null;
   if (!(values instanceof Tensor)) opError(op, "values", "a Tensor or null", typeof values);
   if (!isFloat(values.dtype)) opError(op, "values", "dtype float32 or float64", values.dtype);
-  if (values.ndim !== 1 || values.size !== nnz) opError(op, "values", `a 1-D tensor of length ${nnz} (nnz)`, `shape ${fmtShape(values.shape)}`);
+  if (values.ndim !== 1 || values.size !== nnz)
+    opError(op, "values", `a 1-D tensor of length ${nnz} (nnz)`, `shape ${fmtShape(values.shape)}`);
   return values;
 }
 
@@ -181,7 +187,8 @@ export class SparseMatrix {
     const op = "SparseMatrix.fromEdgeIndex";
     if (!(edgeIndex instanceof Tensor)) opError(op, "edgeIndex", "an int32 Tensor of shape [2, E]", typeof edgeIndex);
     if (edgeIndex.dtype !== "int32") opError(op, "edgeIndex", "dtype int32", edgeIndex.dtype);
-    if (edgeIndex.ndim !== 2 || edgeIndex.shape[0] !== 2) opError(op, "edgeIndex", "shape [2, E]", fmtShape(edgeIndex.shape));
+    if (edgeIndex.ndim !== 2 || edgeIndex.shape[0] !== 2)
+      opError(op, "edgeIndex", "shape [2, E]", fmtShape(edgeIndex.shape));
     const E = edgeIndex.shape[1]!;
     const d = edgeIndex.data as Int32Array;
     const r = d.slice(0, E);
@@ -203,7 +210,8 @@ export class SparseMatrix {
     const c = toInt32(op, "col", col);
     const ptr = checkPtr(op, "rowPtr", intTensor(toInt32(op, "rowPtr", rowPtr)), c.length);
     const shape = checkShape(op, opts.shape, ptr.length - 1, maxPlusOne(c));
-    if (shape[0] !== ptr.length - 1) opError(op, "shape", `${ptr.length - 1} rows (rowPtr.length - 1)`, fmtShape(shape));
+    if (shape[0] !== ptr.length - 1)
+      opError(op, "shape", `${ptr.length - 1} rows (rowPtr.length - 1)`, fmtShape(shape));
     checkIndex(op, "col", intTensor(c), shape[1]);
     const values = checkValues(op, opts.values, c.length);
     return SparseMatrix.build(shape, ptrToIndex(ptr), c, values);
@@ -394,8 +402,10 @@ function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: 
 export function sddmm(A: SparseMatrix, U: Tensor, V: Tensor): Tensor {
   const op = "sddmm";
   if (!(A instanceof SparseMatrix)) opError(op, "A", "a SparseMatrix", typeof A);
-  if (!(U instanceof Tensor) || !isFloat(U.dtype)) opError(op, "U", "a float Tensor", U instanceof Tensor ? U.dtype : typeof U);
-  if (!(V instanceof Tensor) || V.dtype !== U.dtype) opError(op, "V", `a ${U.dtype} Tensor (the dtype of 'U')`, V instanceof Tensor ? V.dtype : typeof V);
+  if (!(U instanceof Tensor) || !isFloat(U.dtype))
+    opError(op, "U", "a float Tensor", U instanceof Tensor ? U.dtype : typeof U);
+  if (!(V instanceof Tensor) || V.dtype !== U.dtype)
+    opError(op, "V", `a ${U.dtype} Tensor (the dtype of 'U')`, V instanceof Tensor ? V.dtype : typeof V);
   if (U.ndim !== 2 || U.shape[0] !== A.rows) opError(op, "U", `shape [${A.rows}, F]`, fmtShape(U.shape));
   if (V.ndim !== 2 || V.shape[0] !== A.cols || V.shape[1] !== U.shape[1]) {
     opError(op, "V", `shape [${A.cols}, ${U.shape[1]}]`, fmtShape(V.shape));
@@ -430,7 +440,8 @@ export function spmm(A: SparseMatrix, X: Tensor): Tensor {
   if (!(A instanceof SparseMatrix)) opError(op, "A", "a SparseMatrix", typeof A);
   if (!(X instanceof Tensor)) opError(op, "X", "a Tensor", typeof X);
   if (!isFloat(X.dtype)) opError(op, "X", "dtype float32 or float64", X.dtype);
-  if (X.ndim === 0 || X.shape[0] !== A.cols) opError(op, "X", `shape [${A.cols}, ...] (A is ${A.rows}×${A.cols})`, fmtShape(X.shape));
+  if (X.ndim === 0 || X.shape[0] !== A.cols)
+    opError(op, "X", `shape [${A.cols}, ...] (A is ${A.rows}×${A.cols})`, fmtShape(X.shape));
   const rest = X.shape.slice(1);
   let F = 1;
   for (const d of rest) F *= d;

@@ -3,8 +3,9 @@
  * garbage collector (there is no `dispose`). Reshapes share storage; every other op returns a new
  * tensor. Ops are attached as methods by the files in `ops/` (e.g. `a.add(b)` and `add(a, b)`).
  */
-import { allocate, type DType, dtypeOfArray, isFloat, type TypedArray } from "./dtype.js";
+
 import { type GradFn, record, runBackward } from "./autograd.js";
+import { allocate, type DType, dtypeOfArray, isFloat, type TypedArray } from "./dtype.js";
 import { ErlangenError, fmtShape, opError } from "./errors.js";
 
 /** Nested JavaScript arrays of numbers or booleans. */
@@ -58,7 +59,8 @@ export class Tensor {
       if (!Number.isInteger(d) || d < 0) opError("Tensor", "shape", "non-negative integer sizes", fmtShape(shape));
     }
     const size = shapeSize(shape);
-    if (data.length !== size) opError("Tensor", "data", `${size} elements for shape ${fmtShape(shape)}`, `${data.length}`);
+    if (data.length !== size)
+      opError("Tensor", "data", `${size} elements for shape ${fmtShape(shape)}`, `${data.length}`);
     if (dtypeOfArray(data) !== (dt === "bool" ? "bool" : dt)) {
       opError("Tensor", "data", `a typed array for dtype ${dt}`, data.constructor.name);
     }
@@ -147,7 +149,8 @@ export class Tensor {
    * The element count must match.
    */
   reshape(...shapeArg: (number | Shape)[]): Tensor {
-    const req: number[] = shapeArg.length === 1 && Array.isArray(shapeArg[0]) ? [...(shapeArg[0] as Shape)] : (shapeArg as number[]);
+    const req: number[] =
+      shapeArg.length === 1 && Array.isArray(shapeArg[0]) ? [...(shapeArg[0] as Shape)] : (shapeArg as number[]);
     const shape = inferShape("reshape", req, this.size, this.shape);
     const out = new Tensor(this.data, shape, this.dtype);
     const inShape = this.shape;
@@ -200,12 +203,19 @@ export class Tensor {
    */
   backward(grad?: Tensor): void {
     if (!this.requiresGrad) {
-      throw new ErlangenError("backward: tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)");
+      throw new ErlangenError(
+        "backward: tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)",
+      );
     }
     let g: Tensor;
     if (grad === undefined) {
       if (this.size !== 1) {
-        opError("backward", "grad", `an explicit gradient for a non-scalar output of shape ${fmtShape(this.shape)}`, "none");
+        opError(
+          "backward",
+          "grad",
+          `an explicit gradient for a non-scalar output of shape ${fmtShape(this.shape)}`,
+          "none",
+        );
       }
       g = new Tensor(allocate(this.dtype, 1).fill(1), this.shape, this.dtype);
     } else {
@@ -255,7 +265,8 @@ export function inferShape(op: string, req: readonly number[], size: number, fro
   }
   const shape = [...req];
   if (unknown >= 0) {
-    if (known === 0 || size % known !== 0) opError(op, "shape", `a shape compatible with ${fmtShape(from)} (${size} elements)`, fmtShape(req));
+    if (known === 0 || size % known !== 0)
+      opError(op, "shape", `a shape compatible with ${fmtShape(from)} (${size} elements)`, fmtShape(req));
     shape[unknown] = size / known;
   } else if (known !== size) {
     opError(op, "shape", `${size} elements (from ${fmtShape(from)})`, `${fmtShape(req)} with ${known}`);
@@ -293,7 +304,10 @@ export function formatTensor(t: Tensor, edge = 3, threshold = 1000): string {
     return `[${idx.map((i) => (i === null ? "..." : fmt(axis + 1, offset + i * strides[axis]!, `${indent} `))).join(sep)}]`;
   };
   const body = fmt(0, 0, "       ");
-  const extra = [t.dtype !== "float32" ? `dtype=${t.dtype}` : "", t.requiresGrad ? (t.gradFn ? `gradFn=${t.gradFn.name}` : "requiresGrad=true") : ""]
+  const extra = [
+    t.dtype !== "float32" ? `dtype=${t.dtype}` : "",
+    t.requiresGrad ? (t.gradFn ? `gradFn=${t.gradFn.name}` : "requiresGrad=true") : "",
+  ]
     .filter((s) => s !== "")
     .join(", ");
   return `tensor(${body}${extra ? `, ${extra}` : ""})`;

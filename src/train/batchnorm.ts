@@ -8,8 +8,9 @@
  * Disharmony between Dropout and Batch Normalization by Variance Shift", CVPR 2019). Recomputing the
  * statistics once after training, in one pass over training data with dropout off, removes the shift.
  */
-import { BatchNorm1d } from "../nn/normalization.js";
+
 import type { Module } from "../nn/module.js";
+import { BatchNorm1d } from "../nn/normalization.js";
 import { noGrad } from "../tensor/autograd.js";
 import { ErlangenError } from "../tensor/errors.js";
 

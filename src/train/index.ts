@@ -1,8 +1,9 @@
 /** Training: the Trainer and tasks, metrics, progress display and SVG training curves. */
+
+export * from "./batchnorm.js";
 export * from "./metrics.js";
-export * from "./trainer.js";
-export * from "./progress.js";
 export * from "./plot.js";
+export * from "./progress.js";
 export * from "./splits.js";
 export * from "./tasks.js";
-export * from "./batchnorm.js";
+export * from "./trainer.js";

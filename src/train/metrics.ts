@@ -58,7 +58,8 @@ export function predictedClasses(pred: NumericInput, op = "predictedClasses"): I
     }
     return out;
   }
-  if (isTensor(pred) && pred.ndim !== 1) opError(op, "pred", "shape [N] (classes) or [N, C] (scores)", fmtShape(pred.shape));
+  if (isTensor(pred) && pred.ndim !== 1)
+    opError(op, "pred", "shape [N] (classes) or [N, C] (scores)", fmtShape(pred.shape));
   const d = flat(op, "pred", pred);
   const out = new Int32Array(d.length);
   for (let i = 0; i < d.length; i++) out[i] = d[i]!;
@@ -123,7 +124,8 @@ export function f1Score(pred: NumericInput, target: NumericInput, opts: F1Option
   for (const i of rows) {
     const pi = p[i]!;
     const ti = t[i]!;
-    if (pi < 0 || ti < 0) opError("f1Score", pi < 0 ? "pred" : "target", "non-negative class labels", String(Math.min(pi, ti)));
+    if (pi < 0 || ti < 0)
+      opError("f1Score", pi < 0 ? "pred" : "target", "non-negative class labels", String(Math.min(pi, ti)));
     if (pi === ti) tp[pi]!++;
     else {
       fp[pi]!++;
@@ -169,7 +171,8 @@ export function rocAuc(scores: NumericInput, labels: NumericInput, mask?: Numeri
       s = arr;
     } else opError("rocAuc", "scores", "shape [N], [N, 1] or [N, 2]", fmtShape(scores.shape));
   } else {
-    if (isTensor(scores) && scores.ndim !== 1) opError("rocAuc", "scores", "shape [N], [N, 1] or [N, 2]", fmtShape(scores.shape));
+    if (isTensor(scores) && scores.ndim !== 1)
+      opError("rocAuc", "scores", "shape [N], [N, 1] or [N, 2]", fmtShape(scores.shape));
     s = flat("rocAuc", "scores", scores);
   }
   const y = flat("rocAuc", "labels", labels);
@@ -195,7 +198,9 @@ export function rocAuc(scores: NumericInput, labels: NumericInput, mask?: Numeri
     i = j + 1;
   }
   if (nPos === 0 || nNeg === 0) {
-    throw new ErlangenError(`rocAuc: argument 'labels' expected both classes 0 and 1, got only class ${nPos === 0 ? 0 : 1}`);
+    throw new ErlangenError(
+      `rocAuc: argument 'labels' expected both classes 0 and 1, got only class ${nPos === 0 ? 0 : 1}`,
+    );
   }
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }

@@ -31,11 +31,27 @@ export interface PlotOptions {
   runLabels?: readonly string[];
 }
 
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 /** Escapes text for SVG/XML content and attributes. */
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 }
 
 function fmtTick(v: number, step: number): string {
@@ -68,7 +84,12 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
 const f2 = (v: number): string => (Math.round(v * 100) / 100).toString();
 
 /** Draws one panel (axes, ticks, lines, legend) into the given box; returns SVG elements. */
-export function panelSvg(series: readonly Series[], box: { x: number; y: number; w: number; h: number }, title: string, xLabel = "epoch"): string {
+export function panelSvg(
+  series: readonly Series[],
+  box: { x: number; y: number; w: number; h: number },
+  title: string,
+  xLabel = "epoch",
+): string {
   const out: string[] = [];
   const padL = 52;
   const padR = 12;
@@ -93,10 +114,16 @@ export function panelSvg(series: readonly Series[], box: { x: number; y: number;
       ymax = Math.max(ymax, yv);
     }
   }
-  out.push(`<text x="${f2(box.x + box.w / 2)}" y="${f2(box.y + 15)}" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(title)}</text>`);
-  out.push(`<rect x="${f2(px)}" y="${f2(py)}" width="${f2(pw)}" height="${f2(ph)}" fill="none" stroke="#999" stroke-width="1"/>`);
+  out.push(
+    `<text x="${f2(box.x + box.w / 2)}" y="${f2(box.y + 15)}" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
+  );
+  out.push(
+    `<rect x="${f2(px)}" y="${f2(py)}" width="${f2(pw)}" height="${f2(ph)}" fill="none" stroke="#999" stroke-width="1"/>`,
+  );
   if (!Number.isFinite(xmin)) {
-    out.push(`<text x="${f2(px + pw / 2)}" y="${f2(py + ph / 2)}" text-anchor="middle" font-size="12" fill="#777">no data</text>`);
+    out.push(
+      `<text x="${f2(px + pw / 2)}" y="${f2(py + ph / 2)}" text-anchor="middle" font-size="12" fill="#777">no data</text>`,
+    );
     return out.join("\n");
   }
   const xt = niceTicks(xmin, xmax, 6);
@@ -112,14 +139,22 @@ export function panelSvg(series: readonly Series[], box: { x: number; y: number;
   for (const v of yt) {
     const yy = f2(sy(v));
     out.push(`<line x1="${f2(px)}" y1="${yy}" x2="${f2(px + pw)}" y2="${yy}" stroke="#e5e5e5" stroke-width="1"/>`);
-    out.push(`<text x="${f2(px - 5)}" y="${yy}" text-anchor="end" dominant-baseline="middle" font-size="10">${escapeXml(fmtTick(v, yStep))}</text>`);
+    out.push(
+      `<text x="${f2(px - 5)}" y="${yy}" text-anchor="end" dominant-baseline="middle" font-size="10">${escapeXml(fmtTick(v, yStep))}</text>`,
+    );
   }
   for (const v of xt) {
     const xx = f2(sx(v));
-    out.push(`<line x1="${xx}" y1="${f2(py + ph)}" x2="${xx}" y2="${f2(py + ph + 4)}" stroke="#999" stroke-width="1"/>`);
-    out.push(`<text x="${xx}" y="${f2(py + ph + 15)}" text-anchor="middle" font-size="10">${escapeXml(fmtTick(v, xStep))}</text>`);
+    out.push(
+      `<line x1="${xx}" y1="${f2(py + ph)}" x2="${xx}" y2="${f2(py + ph + 4)}" stroke="#999" stroke-width="1"/>`,
+    );
+    out.push(
+      `<text x="${xx}" y="${f2(py + ph + 15)}" text-anchor="middle" font-size="10">${escapeXml(fmtTick(v, xStep))}</text>`,
+    );
   }
-  out.push(`<text x="${f2(px + pw / 2)}" y="${f2(py + ph + 30)}" text-anchor="middle" font-size="11">${escapeXml(xLabel)}</text>`);
+  out.push(
+    `<text x="${f2(px + pw / 2)}" y="${f2(py + ph + 30)}" text-anchor="middle" font-size="11">${escapeXml(xLabel)}</text>`,
+  );
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
     const segs: string[] = [];
@@ -136,7 +171,8 @@ export function panelSvg(series: readonly Series[], box: { x: number; y: number;
     if (cur.length > 0) segs.push(cur.join(" "));
     const dash = s.dashed ? ` stroke-dasharray="5,3"` : "";
     for (const pts of segs) {
-      if (pts.includes(" ")) out.push(`<polyline points="${pts}" fill="none" stroke="${escapeXml(color)}" stroke-width="1.5"${dash}/>`);
+      if (pts.includes(" "))
+        out.push(`<polyline points="${pts}" fill="none" stroke="${escapeXml(color)}" stroke-width="1.5"${dash}/>`);
       else {
         const [cx, cy] = pts.split(",");
         out.push(`<circle cx="${cx}" cy="${cy}" r="2" fill="${escapeXml(color)}"/>`);
@@ -150,13 +186,19 @@ export function panelSvg(series: readonly Series[], box: { x: number; y: number;
   if (shown.length > 0) {
     const lx = px + pw - lw - 4;
     const ly = py + 4;
-    out.push(`<rect x="${f2(lx)}" y="${f2(ly)}" width="${f2(lw)}" height="${f2(shown.length * 14 + 6)}" fill="#fff" fill-opacity="0.85" stroke="#ccc" stroke-width="0.5"/>`);
+    out.push(
+      `<rect x="${f2(lx)}" y="${f2(ly)}" width="${f2(lw)}" height="${f2(shown.length * 14 + 6)}" fill="#fff" fill-opacity="0.85" stroke="#ccc" stroke-width="0.5"/>`,
+    );
     shown.forEach((s, k) => {
       const color = s.color ?? PALETTE[k % PALETTE.length]!;
       const yy = ly + 10 + k * 14;
       const dash = s.dashed ? ` stroke-dasharray="5,3"` : "";
-      out.push(`<line x1="${f2(lx + 5)}" y1="${f2(yy)}" x2="${f2(lx + 25)}" y2="${f2(yy)}" stroke="${escapeXml(color)}" stroke-width="2"${dash}/>`);
-      out.push(`<text x="${f2(lx + 30)}" y="${f2(yy)}" dominant-baseline="middle" font-size="10">${escapeXml(s.label)}</text>`);
+      out.push(
+        `<line x1="${f2(lx + 5)}" y1="${f2(yy)}" x2="${f2(lx + 25)}" y2="${f2(yy)}" stroke="${escapeXml(color)}" stroke-width="2"${dash}/>`,
+      );
+      out.push(
+        `<text x="${f2(lx + 30)}" y="${f2(yy)}" dominant-baseline="middle" font-size="10">${escapeXml(s.label)}</text>`,
+      );
     });
   }
   return out.join("\n");
@@ -180,7 +222,8 @@ export function svgDocument(width: number, height: number, body: string, title?:
  */
 export function trainingCurvesSvg(histories: History | readonly History[], opts: PlotOptions = {}): string {
   const hs: readonly History[] = Array.isArray(histories) ? (histories as readonly History[]) : [histories as History];
-  if (hs.length === 0) throw new ErlangenError("trainingCurvesSvg: argument 'histories' expected at least one history, got none");
+  if (hs.length === 0)
+    throw new ErlangenError("trainingCurvesSvg: argument 'histories' expected at least one history, got none");
   const width = opts.width ?? 880;
   const height = opts.height ?? 340;
   const metric = opts.metric ?? hs[0]!.metric;
@@ -195,13 +238,24 @@ export function trainingCurvesSvg(histories: History | readonly History[], opts:
     lossSeries.push({ label: many ? label : "train loss", x, y: h.epochs.map((e) => e.loss), color });
     const tr = h.epochs.map((e) => e.train[metric] ?? Number.NaN);
     const va = h.epochs.map((e) => e.val[metric] ?? Number.NaN);
-    if (tr.some((v) => Number.isFinite(v))) metricSeries.push({ label: many ? `${label} train` : `train ${metric}`, x, y: tr, color: many ? color : PALETTE[0], dashed: true });
-    if (va.some((v) => Number.isFinite(v))) metricSeries.push({ label: many ? `${label} val` : `val ${metric}`, x, y: va, color: many ? color : PALETTE[1] });
+    if (tr.some((v) => Number.isFinite(v)))
+      metricSeries.push({
+        label: many ? `${label} train` : `train ${metric}`,
+        x,
+        y: tr,
+        color: many ? color : PALETTE[0],
+        dashed: true,
+      });
+    if (va.some((v) => Number.isFinite(v)))
+      metricSeries.push({ label: many ? `${label} val` : `val ${metric}`, x, y: va, color: many ? color : PALETTE[1] });
   });
   const half = width / 2;
   const h = height - top;
   const body: string[] = [];
-  if (opts.title !== undefined) body.push(`<text x="${f2(width / 2)}" y="17" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(opts.title)}</text>`);
+  if (opts.title !== undefined)
+    body.push(
+      `<text x="${f2(width / 2)}" y="17" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(opts.title)}</text>`,
+    );
   body.push(panelSvg(lossSeries, { x: 0, y: top, w: half, h }, "training loss"));
   body.push(panelSvg(metricSeries, { x: half, y: top, w: half, h }, metric));
   return svgDocument(width, height, body.join("\n"), opts.title ?? `training curves (${metric})`);

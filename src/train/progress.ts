@@ -159,7 +159,9 @@ export class ProgressBar implements Callback {
     }
     if (history.stoppedEpoch !== null && history.stoppedEpoch < this.opts.epochs) {
       const label = this.opts.label ? `${this.opts.label}  ` : "";
-      this.sink.write(`${label}early stop at epoch ${history.stoppedEpoch}, best epoch ${history.bestEpoch} (${history.monitor} ${fmtValue(history.bestValue)})\n`);
+      this.sink.write(
+        `${label}early stop at epoch ${history.stoppedEpoch}, best epoch ${history.bestEpoch} (${history.monitor} ${fmtValue(history.bestValue)})\n`,
+      );
     }
   }
 }

@@ -49,11 +49,16 @@ const sorted = (a: number[]): Int32Array => Int32Array.from(a).sort();
  * again, stratified, into training and a validation hold-out of about `valFraction` (default 0.1)
  * for model selection. Same `seed`, same folds.
  */
-export function crossValidationSplits(labels: ArrayLike<number>, k: number, opts: { seed?: number; valFraction?: number } = {}): FoldSplit[] {
+export function crossValidationSplits(
+  labels: ArrayLike<number>,
+  k: number,
+  opts: { seed?: number; valFraction?: number } = {},
+): FoldSplit[] {
   if (!Number.isInteger(k) || k < 2) opError("crossValidationSplits", "k", "an integer >= 2", String(k));
   if (labels.length < k) opError("crossValidationSplits", "labels", `at least k = ${k} samples`, String(labels.length));
   const valFraction = opts.valFraction ?? 0.1;
-  if (!(valFraction >= 0 && valFraction < 1)) opError("crossValidationSplits", "valFraction", "a number in [0, 1)", String(valFraction));
+  if (!(valFraction >= 0 && valFraction < 1))
+    opError("crossValidationSplits", "valFraction", "a number in [0, 1)", String(valFraction));
   const gen = new Generator(opts.seed ?? 0);
   const part = stratifiedParts(labels, k, gen);
   const folds: FoldSplit[] = [];

@@ -51,7 +51,12 @@ function maskToIndex(op: string, arg: string, mask: Tensor, n: number): Tensor {
   return new Tensor(idx, [count], "int32");
 }
 
-function classificationMetrics(logits: Tensor, target: Tensor, metric: ClassificationMetric, numClasses: number): Metrics {
+function classificationMetrics(
+  logits: Tensor,
+  target: Tensor,
+  metric: ClassificationMetric,
+  numClasses: number,
+): Metrics {
   const m: Metrics = { accuracy: accuracy(logits, target) };
   if (metric === "f1Macro") m.f1Macro = f1Score(logits, target, { average: "macro", numClasses });
   if (metric === "f1Micro") m.f1Micro = f1Score(logits, target, { average: "micro", numClasses });
@@ -69,7 +74,8 @@ function classificationMetrics(logits: Tensor, target: Tensor, metric: Classific
 
 function asLogits(op: string, out: unknown, rows: number): Tensor {
   if (!(out instanceof Tensor)) opError(op, "forward", "a Tensor of logits", typeof out);
-  if (out.ndim !== 2 || out.shape[0] !== rows) opError(op, "forward", `logits of shape [${rows}, C]`, fmtShape(out.shape));
+  if (out.ndim !== 2 || out.shape[0] !== rows)
+    opError(op, "forward", `logits of shape [${rows}, C]`, fmtShape(out.shape));
   return out;
 }
 
@@ -78,23 +84,30 @@ function asLogits(op: string, out: unknown, rows: number): Tensor {
  * one full-batch step on the training nodes; evaluation runs the whole graph and scores the nodes of
  * the split. Reports `loss`, `accuracy` (and the chosen metric).
  */
-export function nodeClassificationTask<M extends CallableModel>(graph: NodeClassificationData, opts: NodeClassificationOptions<M> = {}): Task<M> {
+export function nodeClassificationTask<M extends CallableModel>(
+  graph: NodeClassificationData,
+  opts: NodeClassificationOptions<M> = {},
+): Task<M> {
   const op = "nodeClassificationTask";
   const x = graph.x;
   const y = graph.y;
   if (x === null) opError(op, "graph.x", "node features", "null");
   if (y === null) opError(op, "graph.y", "node labels", "null");
-  if (y.dtype !== "int32" || y.ndim !== 1) opError(op, "graph.y", "int32 labels of shape [N]", `${y.dtype} ${fmtShape(y.shape)}`);
+  if (y.dtype !== "int32" || y.ndim !== 1)
+    opError(op, "graph.y", "int32 labels of shape [N]", `${y.dtype} ${fmtShape(y.shape)}`);
   const n = y.shape[0]!;
   if (graph.trainMask === null) opError(op, "graph.trainMask", "a training mask", "null");
   const index: Partial<Record<Split, Tensor>> = { train: maskToIndex(op, "graph.trainMask", graph.trainMask, n) };
   if (graph.valMask !== null) index.val = maskToIndex(op, "graph.valMask", graph.valMask, n);
   if (graph.testMask !== null) index.test = maskToIndex(op, "graph.testMask", graph.testMask, n);
   const labels: Partial<Record<Split, Tensor>> = {};
-  for (const s of ["train", "val", "test"] as const) if (index[s] !== undefined) labels[s] = indexSelect(y, 0, index[s]!);
+  for (const s of ["train", "val", "test"] as const)
+    if (index[s] !== undefined) labels[s] = indexSelect(y, 0, index[s]!);
   let numClasses = 0;
   for (let i = 0; i < n; i++) numClasses = Math.max(numClasses, y.data[i]! + 1);
-  const forward = opts.forward ?? ((model: M, g: NodeClassificationData) => (model.call as (...a: unknown[]) => Tensor)(g.x, g.edgeIndex));
+  const forward =
+    opts.forward ??
+    ((model: M, g: NodeClassificationData) => (model.call as (...a: unknown[]) => Tensor)(g.x, g.edgeIndex));
   const lossFn = opts.loss ?? ((logits: Tensor, target: Tensor) => crossEntropy(logits, target));
   const metric = opts.metric ?? "accuracy";
   const splits = (["train", "val", "test"] as const).filter((s) => index[s] !== undefined);
@@ -188,11 +201,18 @@ class Collector {
     return new Tensor(Float64Array.from(this.out), [rows, this.width], "float64");
   }
   targetTensor(dtype: "int32" | "float64"): Tensor {
-    return new Tensor(dtype === "int32" ? Int32Array.from(this.target) : Float64Array.from(this.target), [this.target.length], dtype);
+    return new Tensor(
+      dtype === "int32" ? Int32Array.from(this.target) : Float64Array.from(this.target),
+      [this.target.length],
+      dtype,
+    );
   }
 }
 
-function graphTask<M extends CallableModel, B extends GraphBatchLike>(kind: "classification" | "regression", opts: GraphTaskOptions<M, B>): Task<M> {
+function graphTask<M extends CallableModel, B extends GraphBatchLike>(
+  kind: "classification" | "regression",
+  opts: GraphTaskOptions<M, B>,
+): Task<M> {
   const op = kind === "classification" ? "graphClassificationTask" : "graphRegressionTask";
   const metric = opts.metric ?? (kind === "classification" ? "accuracy" : "mae");
   const regression = kind === "regression";
@@ -213,7 +233,8 @@ function graphTask<M extends CallableModel, B extends GraphBatchLike>(kind: "cla
   const run = (model: M, b: B): Tensor => {
     const out = forward(model, b);
     if (!(out instanceof Tensor)) opError(op, "forward", "a Tensor", typeof out);
-    if (out.shape[0] !== b.numGraphs) opError(op, "forward", `one output row per graph (${b.numGraphs})`, fmtShape(out.shape));
+    if (out.shape[0] !== b.numGraphs)
+      opError(op, "forward", `one output row per graph (${b.numGraphs})`, fmtShape(out.shape));
     return out;
   };
   const score = (c: Collector): Metrics => {
@@ -226,7 +247,15 @@ function graphTask<M extends CallableModel, B extends GraphBatchLike>(kind: "cla
       return m;
     }
     const logits = c.outTensor();
-    return { ...m, ...classificationMetrics(logits, c.targetTensor("int32"), metric as ClassificationMetric, opts.numClasses ?? c.width) };
+    return {
+      ...m,
+      ...classificationMetrics(
+        logits,
+        c.targetTensor("int32"),
+        metric as ClassificationMetric,
+        opts.numClasses ?? c.width,
+      ),
+    };
   };
   return {
     metric,
@@ -273,11 +302,15 @@ function graphTask<M extends CallableModel, B extends GraphBatchLike>(kind: "cla
  * Graph classification over mini-batches: each epoch iterates `train` and steps once per batch.
  * Reports `loss` and `accuracy` (and the chosen metric) on each split.
  */
-export function graphClassificationTask<M extends CallableModel, B extends GraphBatchLike = GraphBatchLike>(opts: GraphTaskOptions<M, B>): Task<M> {
+export function graphClassificationTask<M extends CallableModel, B extends GraphBatchLike = GraphBatchLike>(
+  opts: GraphTaskOptions<M, B>,
+): Task<M> {
   return graphTask("classification", opts);
 }
 
 /** Graph regression over mini-batches (MSE loss by default); reports `loss`, `mae` and `mse`. */
-export function graphRegressionTask<M extends CallableModel, B extends GraphBatchLike = GraphBatchLike>(opts: GraphTaskOptions<M, B>): Task<M> {
+export function graphRegressionTask<M extends CallableModel, B extends GraphBatchLike = GraphBatchLike>(
+  opts: GraphTaskOptions<M, B>,
+): Task<M> {
   return graphTask("regression", opts);
 }

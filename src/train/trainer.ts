@@ -192,7 +192,12 @@ function toModelState(saved: Map<string, Tensor>, like: StateDictLike): StateDic
 
 /** Reads the learning rate from common optimizer shapes (`lr`, `paramGroups[0].lr`, `getLr()`). */
 export function readLr(opt: unknown): number | undefined {
-  const o = opt as { lr?: unknown; paramGroups?: { lr?: unknown }[]; getLr?: () => unknown; defaults?: { lr?: unknown } };
+  const o = opt as {
+    lr?: unknown;
+    paramGroups?: { lr?: unknown }[];
+    getLr?: () => unknown;
+    defaults?: { lr?: unknown };
+  };
   const groups = o.paramGroups;
   if (Array.isArray(groups) && groups.length > 0 && typeof groups[0]!.lr === "number") return groups[0]!.lr as number;
   if (typeof o.lr === "number") return o.lr;
@@ -233,17 +238,21 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
   private epochIndex = 0;
 
   constructor(model: M, task: Task<M>, options: TrainerOptions) {
-    if (options === undefined || options.optimizer === undefined) opError("Trainer", "options.optimizer", "an optimizer", "none");
+    if (options === undefined || options.optimizer === undefined)
+      opError("Trainer", "options.optimizer", "an optimizer", "none");
     const epochs = options.epochs ?? 100;
-    if (!Number.isInteger(epochs) || epochs < 0) opError("Trainer", "options.epochs", "a non-negative integer", String(options.epochs));
+    if (!Number.isInteger(epochs) || epochs < 0)
+      opError("Trainer", "options.epochs", "a non-negative integer", String(options.epochs));
     if (options.earlyStopping !== undefined) {
       const p = options.earlyStopping.patience;
-      if (!Number.isInteger(p) || p < 1) opError("Trainer", "options.earlyStopping.patience", "a positive integer", String(p));
+      if (!Number.isInteger(p) || p < 1)
+        opError("Trainer", "options.earlyStopping.patience", "a positive integer", String(p));
     }
     if (options.evalEvery !== undefined && (!Number.isInteger(options.evalEvery) || options.evalEvery < 1)) {
       opError("Trainer", "options.evalEvery", "a positive integer", String(options.evalEvery));
     }
-    if (task.mode !== "max" && task.mode !== "min") opError("Trainer", "task.mode", "'max' or 'min'", String(task.mode));
+    if (task.mode !== "max" && task.mode !== "min")
+      opError("Trainer", "task.mode", "'max' or 'min'", String(task.mode));
     this.model = model;
     this.task = task;
     this.options = options;
@@ -289,7 +298,8 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
       optimizer: opts.optimizer,
       epoch: this.epochIndex,
       backwardStep: (loss: Tensor): number => {
-        if (loss.size !== 1) opError("backwardStep", "loss", "a scalar (one-element) tensor", `shape [${loss.shape.join(", ")}]`);
+        if (loss.size !== 1)
+          opError("backwardStep", "loss", "a scalar (one-element) tensor", `shape [${loss.shape.join(", ")}]`);
         const value = loss.item();
         opts.optimizer.zeroGrad();
         loss.backward();
@@ -363,7 +373,9 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
       if (evalNow) {
         const v = val[key];
         if (typeof v !== "number") {
-          throw new ErlangenError(`Trainer: monitored metric '${key}' is not among the validation results {${Object.keys(val).join(", ")}}`);
+          throw new ErlangenError(
+            `Trainer: monitored metric '${key}' is not among the validation results {${Object.keys(val).join(", ")}}`,
+          );
         }
         const improved = mode === "max" ? v > hist.bestValue + minDelta : v < hist.bestValue - minDelta;
         if (improved || hist.bestEpoch === 0) {

@@ -3,8 +3,8 @@
  * broken demo shows up in `npm test` too; `npm run test:browser` runs it in headless Chromium.
  */
 import { describe, expect, it } from "vitest";
-import * as E from "../../src/index.js";
 import { runDemo } from "../../examples/browser/demo.js";
+import * as E from "../../src/index.js";
 
 describe("browser demo (in Node)", () => {
   it("trains the karate-club GCN, passes the checker, and runs WASM kernels", async () => {

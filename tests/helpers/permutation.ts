@@ -4,7 +4,15 @@
  * same way (node-level layers) or stay unchanged (readouts).
  */
 import { expect } from "vitest";
-import { checkEquivariance, formatReport, Generator, indexSelect, nodePermutationAction, Sn, Tensor } from "../../src/index.js";
+import {
+  checkEquivariance,
+  formatReport,
+  Generator,
+  indexSelect,
+  nodePermutationAction,
+  Sn,
+  Tensor,
+} from "../../src/index.js";
 
 /** A small graph for the checks. Node-level tensors have N rows; edge-level ones E rows. */
 export interface TestGraph {
@@ -78,11 +86,19 @@ function check(fn: (g: TestGraph) => Tensor, graph: TestGraph, invariant: boolea
  * Checks f(P·G) = P·f(G) for a node-level layer `fn` under random node relabellings P (and random
  * edge orders), with the library's equivariance checker. Returns the unpermuted output.
  */
-export function checkPermutationEquivariance(fn: (g: TestGraph) => Tensor, graph: TestGraph, opts: { seed?: number; atol?: number } = {}): Tensor {
+export function checkPermutationEquivariance(
+  fn: (g: TestGraph) => Tensor,
+  graph: TestGraph,
+  opts: { seed?: number; atol?: number } = {},
+): Tensor {
   return check(fn, graph, false, opts.seed ?? 7, opts.atol ?? 1e-5);
 }
 
 /** Checks f(P·G) = f(G) for a graph-level readout `fn` under random node relabellings. */
-export function checkPermutationInvariance(fn: (g: TestGraph) => Tensor, graph: TestGraph, opts: { seed?: number; atol?: number } = {}): Tensor {
+export function checkPermutationInvariance(
+  fn: (g: TestGraph) => Tensor,
+  graph: TestGraph,
+  opts: { seed?: number; atol?: number } = {},
+): Tensor {
   return check(fn, graph, true, opts.seed ?? 11, opts.atol ?? 1e-5);
 }

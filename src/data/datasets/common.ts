@@ -26,7 +26,12 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** UTF-8 text of a file (throws on gzip bytes: decompress them first, e.g. with {@link gunzip}). */
 export function asText(content: FileContent, file: string): string {
   if (typeof content === "string") return content;
-  if (isGzip(content)) throw new DatasetFormatError(file, null, "is gzip-compressed; decompress it first (gunzip() in browsers, zlib in Node)");
+  if (isGzip(content))
+    throw new DatasetFormatError(
+      file,
+      null,
+      "is gzip-compressed; decompress it first (gunzip() in browsers, zlib in Node)",
+    );
   return decoder.decode(content);
 }
 
@@ -35,7 +40,8 @@ export function asText(content: FileContent, file: string): string {
  * Node code may use `zlib.gunzipSync` instead.
  */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> }).DecompressionStream;
+  const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> })
+    .DecompressionStream;
   if (DS === undefined) throw new ErlangenError("gunzip: DecompressionStream is not available on this platform");
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DS("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -49,10 +55,15 @@ export function bytesTo<T extends Int32Array | Float32Array | Uint8Array>(
   expectedLength?: number,
 ): T {
   const k = ctor.BYTES_PER_ELEMENT;
-  if (bytes.byteLength % k !== 0) throw new DatasetFormatError(file, null, `size ${bytes.byteLength} bytes is not a multiple of ${k}`);
+  if (bytes.byteLength % k !== 0)
+    throw new DatasetFormatError(file, null, `size ${bytes.byteLength} bytes is not a multiple of ${k}`);
   const n = bytes.byteLength / k;
   if (expectedLength !== undefined && n !== expectedLength) {
-    throw new DatasetFormatError(file, null, `expected ${expectedLength} values (${expectedLength * k} bytes), got ${n} (${bytes.byteLength} bytes)`);
+    throw new DatasetFormatError(
+      file,
+      null,
+      `expected ${expectedLength} values (${expectedLength * k} bytes), got ${n} (${bytes.byteLength} bytes)`,
+    );
   }
   const buf = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(buf).set(bytes);

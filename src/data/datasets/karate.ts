@@ -34,7 +34,9 @@ const KARATE_EDGES: readonly (readonly [number, readonly number[]])[] = [
 ];
 
 /** The four communities PyG's `KarateClub` uses (modularity-based clustering, as in Kipf & Welling 2017). */
-const PYG_COMMUNITIES = [1, 1, 1, 1, 3, 3, 3, 1, 0, 1, 3, 1, 1, 1, 0, 0, 3, 1, 0, 1, 0, 1, 0, 0, 2, 2, 0, 0, 2, 0, 0, 2, 0, 0];
+const PYG_COMMUNITIES = [
+  1, 1, 1, 1, 3, 3, 3, 1, 0, 1, 3, 1, 1, 1, 0, 0, 3, 1, 0, 1, 0, 1, 0, 0, 2, 2, 0, 0, 2, 0, 0, 2, 0, 0,
+];
 
 /** Members who followed the instructor ("Mr. Hi", label 0) after the split; the rest followed the officer (label 1). */
 const MR_HI = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 16, 17, 19, 21];
@@ -50,7 +52,8 @@ const MR_HI = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 16, 17, 19, 21];
  */
 export function karateClub(opts: { labels?: "communities" | "faction" } = {}): Graph {
   const labels = opts.labels ?? "communities";
-  if (labels !== "communities" && labels !== "faction") opError("karateClub", "labels", "'communities' or 'faction'", String(labels));
+  if (labels !== "communities" && labels !== "faction")
+    opError("karateClub", "labels", "'communities' or 'faction'", String(labels));
   const N = 34;
   const pairs: [number, number][] = [];
   for (const [u, vs] of KARATE_EDGES) {

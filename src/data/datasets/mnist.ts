@@ -42,34 +42,68 @@ const IDX_TYPES = new Map<number, [IdxType, number]>([
  * a bad magic number, or a file shorter or longer than its header declares.
  */
 export function parseIdx(bytes: Uint8Array, file = "idx"): IdxArray {
-  if (isGzip(bytes)) throw new DatasetFormatError(file, null, "is gzip-compressed; decompress it first (gunzip() in browsers, zlib in Node)");
-  if (bytes.byteLength < 4) throw new DatasetFormatError(file, null, `truncated: ${bytes.byteLength} bytes, too short for an idx header`);
+  if (isGzip(bytes))
+    throw new DatasetFormatError(
+      file,
+      null,
+      "is gzip-compressed; decompress it first (gunzip() in browsers, zlib in Node)",
+    );
+  if (bytes.byteLength < 4)
+    throw new DatasetFormatError(file, null, `truncated: ${bytes.byteLength} bytes, too short for an idx header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const t = IDX_TYPES.get(bytes[2]!);
   if (bytes[0] !== 0 || bytes[1] !== 0 || t === undefined || bytes[3] === 0) {
     const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new DatasetFormatError(file, null, `bad magic number ${hex} (expected 00 00 <type 08/09/0b/0c/0d/0e> <ndim>): not an idx file`);
+    throw new DatasetFormatError(
+      file,
+      null,
+      `bad magic number ${hex} (expected 00 00 <type 08/09/0b/0c/0d/0e> <ndim>): not an idx file`,
+    );
   }
   const [type, size] = t;
   const nd = bytes[3]!;
   const head = 4 + 4 * nd;
-  if (bytes.byteLength < head) throw new DatasetFormatError(file, null, `truncated: header needs ${head} bytes, file has ${bytes.byteLength}`);
+  if (bytes.byteLength < head)
+    throw new DatasetFormatError(file, null, `truncated: header needs ${head} bytes, file has ${bytes.byteLength}`);
   const shape: number[] = [];
   for (let i = 0; i < nd; i++) shape.push(view.getUint32(4 + 4 * i));
   const n = shape.reduce((a, b) => a * b, 1);
   const need = head + n * size;
   if (bytes.byteLength < need) {
-    throw new DatasetFormatError(file, null, `truncated: shape [${shape.join(", ")}] needs ${need} bytes, file has ${bytes.byteLength}`);
+    throw new DatasetFormatError(
+      file,
+      null,
+      `truncated: shape [${shape.join(", ")}] needs ${need} bytes, file has ${bytes.byteLength}`,
+    );
   }
-  if (bytes.byteLength > need) throw new DatasetFormatError(file, null, `${bytes.byteLength - need} unexpected bytes after the data of shape [${shape.join(", ")}]`);
+  if (bytes.byteLength > need)
+    throw new DatasetFormatError(
+      file,
+      null,
+      `${bytes.byteLength - need} unexpected bytes after the data of shape [${shape.join(", ")}]`,
+    );
   let data: IdxArray["data"];
   if (type === "uint8") data = bytes.slice(head, need);
   else if (type === "int8") data = new Int8Array(bytes.slice(head, need).buffer);
   else {
-    const arr = type === "int16" ? new Int16Array(n) : type === "int32" ? new Int32Array(n) : type === "float32" ? new Float32Array(n) : new Float64Array(n);
+    const arr =
+      type === "int16"
+        ? new Int16Array(n)
+        : type === "int32"
+          ? new Int32Array(n)
+          : type === "float32"
+            ? new Float32Array(n)
+            : new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const o = head + i * size;
-      arr[i] = type === "int16" ? view.getInt16(o) : type === "int32" ? view.getInt32(o) : type === "float32" ? view.getFloat32(o) : view.getFloat64(o);
+      arr[i] =
+        type === "int16"
+          ? view.getInt16(o)
+          : type === "int32"
+            ? view.getInt32(o)
+            : type === "float32"
+              ? view.getFloat32(o)
+              : view.getFloat64(o);
     }
     data = arr;
   }
@@ -93,9 +127,22 @@ export class ImageDataset implements Dataset<ImageItem> {
   readonly classes: readonly string[] | undefined;
 
   constructor(images: Tensor, labels: Tensor, classes?: readonly string[]) {
-    if (!(images instanceof Tensor) || images.ndim !== 4) opError("ImageDataset", "images", "a tensor [N, C, H, W]", images instanceof Tensor ? `shape [${images.shape.join(", ")}]` : typeof images);
-    if (!(labels instanceof Tensor) || labels.ndim !== 1 || labels.dtype !== "int32") opError("ImageDataset", "labels", "an int32 tensor [N]", labels instanceof Tensor ? `${labels.dtype} [${labels.shape.join(", ")}]` : typeof labels);
-    if (labels.shape[0] !== images.shape[0]) opError("ImageDataset", "labels", `${images.shape[0]} labels (one per image)`, String(labels.shape[0]));
+    if (!(images instanceof Tensor) || images.ndim !== 4)
+      opError(
+        "ImageDataset",
+        "images",
+        "a tensor [N, C, H, W]",
+        images instanceof Tensor ? `shape [${images.shape.join(", ")}]` : typeof images,
+      );
+    if (!(labels instanceof Tensor) || labels.ndim !== 1 || labels.dtype !== "int32")
+      opError(
+        "ImageDataset",
+        "labels",
+        "an int32 tensor [N]",
+        labels instanceof Tensor ? `${labels.dtype} [${labels.shape.join(", ")}]` : typeof labels,
+      );
+    if (labels.shape[0] !== images.shape[0])
+      opError("ImageDataset", "labels", `${images.shape[0]} labels (one per image)`, String(labels.shape[0]));
     this.images = images;
     this.labels = labels;
     this.classes = classes;
@@ -109,10 +156,14 @@ export class ImageDataset implements Dataset<ImageItem> {
   get(i: number): ImageItem {
     const n = this.length;
     const j = i < 0 ? i + n : i;
-    if (!Number.isInteger(i) || j < 0 || j >= n) opError("ImageDataset.get", "i", `an integer in [-${n}, ${n})`, String(i));
+    if (!Number.isInteger(i) || j < 0 || j >= n)
+      opError("ImageDataset.get", "i", `an integer in [-${n}, ${n})`, String(i));
     const [, C, H, W] = this.images.shape as [number, number, number, number];
     const s = C * H * W;
-    return { x: new Tensor(this.images.data.slice(j * s, (j + 1) * s), [C, H, W], this.images.dtype), y: this.labels.data[j]! };
+    return {
+      x: new Tensor(this.images.data.slice(j * s, (j + 1) * s), [C, H, W], this.images.dtype),
+      y: this.labels.data[j]!,
+    };
   }
 
   /** The images [B, C, H, W] and labels [B] at `indices` (in that order). */
@@ -124,7 +175,8 @@ export class ImageDataset implements Dataset<ImageItem> {
     const src = this.images.data;
     for (let k = 0; k < indices.length; k++) {
       const j = indices[k]!;
-      if (!Number.isInteger(j) || j < 0 || j >= N) opError("ImageDataset.batch", "indices", `integers in [0, ${N})`, `${j} at position ${k}`);
+      if (!Number.isInteger(j) || j < 0 || j >= N)
+        opError("ImageDataset.batch", "indices", `integers in [0, ${N})`, `${j} at position ${k}`);
       x.set(src.subarray(j * s, (j + 1) * s), k * s);
       y[k] = this.labels.data[j]!;
     }
@@ -155,17 +207,31 @@ export class ImageDataset implements Dataset<ImageItem> {
  * label file ([N] unsigned bytes, 0..9), both uncompressed. Pixels become float32 in [0, 1] (÷255),
  * shape [N, 1, H, W]. Errors name the file.
  */
-export function parseMNIST(imageBytes: Uint8Array, labelBytes: Uint8Array, files: { images?: string; labels?: string } = {}): ImageDataset {
+export function parseMNIST(
+  imageBytes: Uint8Array,
+  labelBytes: Uint8Array,
+  files: { images?: string; labels?: string } = {},
+): ImageDataset {
   const imFile = files.images ?? "images";
   const lbFile = files.labels ?? "labels";
   const im = parseIdx(imageBytes, imFile);
   const lb = parseIdx(labelBytes, lbFile);
   if (im.type !== "uint8" || im.shape.length !== 3) {
-    throw new DatasetFormatError(imFile, null, `expected unsigned-byte images [N, H, W], got ${im.type} [${im.shape.join(", ")}]`);
+    throw new DatasetFormatError(
+      imFile,
+      null,
+      `expected unsigned-byte images [N, H, W], got ${im.type} [${im.shape.join(", ")}]`,
+    );
   }
-  if (lb.type !== "uint8" || lb.shape.length !== 1) throw new DatasetFormatError(lbFile, null, `expected unsigned-byte labels [N], got ${lb.type} [${lb.shape.join(", ")}]`);
+  if (lb.type !== "uint8" || lb.shape.length !== 1)
+    throw new DatasetFormatError(
+      lbFile,
+      null,
+      `expected unsigned-byte labels [N], got ${lb.type} [${lb.shape.join(", ")}]`,
+    );
   const [N, H, W] = im.shape as [number, number, number];
-  if (lb.shape[0] !== N) throw new DatasetFormatError(lbFile, null, `has ${lb.shape[0]} labels but ${imFile} has ${N} images`);
+  if (lb.shape[0] !== N)
+    throw new DatasetFormatError(lbFile, null, `has ${lb.shape[0]} labels but ${imFile} has ${N} images`);
   const x = new Float32Array(N * H * W);
   const px = im.data as Uint8Array;
   for (let i = 0; i < x.length; i++) x[i] = px[i]! / 255;
@@ -175,7 +241,18 @@ export function parseMNIST(imageBytes: Uint8Array, labelBytes: Uint8Array, files
     if (v > 9) throw new DatasetFormatError(lbFile, null, `label ${v} of item ${i} is not a digit 0-9`);
     y[i] = v;
   }
-  return new ImageDataset(new Tensor(x, [N, 1, H, W], "float32"), new Tensor(y, [N], "int32"), ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  return new ImageDataset(new Tensor(x, [N, 1, H, W], "float32"), new Tensor(y, [N], "int32"), [
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "9",
+  ]);
 }
 
 /** Options of {@link RotatedMNIST}. */
@@ -199,11 +276,13 @@ export class RotatedMNIST extends ImageDataset {
   readonly angles: Float64Array;
 
   constructor(base: ImageDataset, opts: RotatedMNISTOptions = {}) {
-    if (opts.seed !== undefined && opts.generator !== undefined) throw new ErlangenError("RotatedMNIST: argument 'opts' expected a seed or a generator, got both");
+    if (opts.seed !== undefined && opts.generator !== undefined)
+      throw new ErlangenError("RotatedMNIST: argument 'opts' expected a seed or a generator, got both");
     const gen = opts.generator ?? new Generator(opts.seed ?? 0);
     let src = opts.shuffle ? base.shuffle(gen) : base;
     if (opts.limit !== undefined) {
-      if (!Number.isInteger(opts.limit) || opts.limit < 0) opError("RotatedMNIST", "limit", "a non-negative integer", String(opts.limit));
+      if (!Number.isInteger(opts.limit) || opts.limit < 0)
+        opError("RotatedMNIST", "limit", "a non-negative integer", String(opts.limit));
       src = src.subset(Array.from({ length: Math.min(opts.limit, src.length) }, (_, i) => i));
     }
     const [N, C, H, W] = src.images.shape as [number, number, number, number];

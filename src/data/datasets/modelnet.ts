@@ -13,7 +13,18 @@ import type { Dataset } from "../dataset.js";
 import { DatasetFormatError, isGzip } from "./common.js";
 
 /** The ten ModelNet10 classes, in label order. */
-export const MODELNET10_CLASSES: readonly string[] = ["bathtub", "bed", "chair", "desk", "dresser", "monitor", "night_stand", "sofa", "table", "toilet"];
+export const MODELNET10_CLASSES: readonly string[] = [
+  "bathtub",
+  "bed",
+  "chair",
+  "desk",
+  "dresser",
+  "monitor",
+  "night_stand",
+  "sofa",
+  "table",
+  "toilet",
+];
 
 /** One labelled voxel grid: x [1, G, G, G] (float32 occupancy 0/1) and its class. */
 export interface VoxelItem {
@@ -34,8 +45,10 @@ export class VoxelDataset implements Dataset<VoxelItem> {
 
   constructor(bits: Uint8Array, labels: Tensor, grid: number, classes: readonly string[]) {
     const bps = Math.ceil((grid * grid * grid) / 8);
-    if (labels.dtype !== "int32" || labels.ndim !== 1) opError("VoxelDataset", "labels", "an int32 tensor [N]", `${labels.dtype} [${labels.shape.join(", ")}]`);
-    if (bits.length !== labels.size * bps) opError("VoxelDataset", "bits", `${labels.size * bps} bytes (${labels.size} shapes of ${bps})`, `${bits.length}`);
+    if (labels.dtype !== "int32" || labels.ndim !== 1)
+      opError("VoxelDataset", "labels", "an int32 tensor [N]", `${labels.dtype} [${labels.shape.join(", ")}]`);
+    if (bits.length !== labels.size * bps)
+      opError("VoxelDataset", "bits", `${labels.size * bps} bytes (${labels.size} shapes of ${bps})`, `${bits.length}`);
     this.bits = bits;
     this.labels = labels;
     this.grid = grid;
@@ -62,7 +75,8 @@ export class VoxelDataset implements Dataset<VoxelItem> {
   get(i: number): VoxelItem {
     const n = this.length;
     const j = i < 0 ? i + n : i;
-    if (!Number.isInteger(i) || j < 0 || j >= n) opError("VoxelDataset.get", "i", `an integer in [-${n}, ${n})`, String(i));
+    if (!Number.isInteger(i) || j < 0 || j >= n)
+      opError("VoxelDataset.get", "i", `an integer in [-${n}, ${n})`, String(i));
     const G = this.grid;
     const x = new Float32Array(G * G * G);
     this.unpackInto(j, x, 0);
@@ -78,7 +92,8 @@ export class VoxelDataset implements Dataset<VoxelItem> {
     const y = new Int32Array(indices.length);
     for (let k = 0; k < indices.length; k++) {
       const j = indices[k]!;
-      if (!Number.isInteger(j) || j < 0 || j >= n) opError("VoxelDataset.batch", "indices", `integers in [0, ${n})`, `${j} at position ${k}`);
+      if (!Number.isInteger(j) || j < 0 || j >= n)
+        opError("VoxelDataset.batch", "indices", `integers in [0, ${n})`, `${j} at position ${k}`);
       this.unpackInto(j, x, k * s);
       y[k] = this.labels.data[j]!;
     }
@@ -106,7 +121,8 @@ export class VoxelDataset implements Dataset<VoxelItem> {
     const y = new Int32Array(indices.length);
     for (let k = 0; k < indices.length; k++) {
       const j = indices[k]!;
-      if (!Number.isInteger(j) || j < 0 || j >= this.length) opError("VoxelDataset.subset", "indices", `integers in [0, ${this.length})`, `${j} at position ${k}`);
+      if (!Number.isInteger(j) || j < 0 || j >= this.length)
+        opError("VoxelDataset.subset", "indices", `integers in [0, ${this.length})`, `${j} at position ${k}`);
       bits.set(this.bits.subarray(j * bps, (j + 1) * bps), k * bps);
       y[k] = this.labels.data[j]!;
     }
@@ -135,25 +151,49 @@ export class VoxelDataset implements Dataset<VoxelItem> {
 export function parseModelNet10(
   voxelBits: Uint8Array,
   labelBytes: Uint8Array,
-  opts: { grid?: number; voxelsFile?: string; labelsFile?: string; /** Expected number of shapes (e.g. from meta.json). */ count?: number } = {},
+  opts: {
+    grid?: number;
+    voxelsFile?: string;
+    labelsFile?: string /** Expected number of shapes (e.g. from meta.json). */;
+    count?: number;
+  } = {},
 ): VoxelDataset {
   const grid = opts.grid ?? 30;
   const vf = opts.voxelsFile ?? "voxels";
   const lf = opts.labelsFile ?? "labels";
-  if (isGzip(voxelBits)) throw new DatasetFormatError(vf, null, "is gzip-compressed; decompress it first (gunzip() in browsers, zlib in Node)");
+  if (isGzip(voxelBits))
+    throw new DatasetFormatError(
+      vf,
+      null,
+      "is gzip-compressed; decompress it first (gunzip() in browsers, zlib in Node)",
+    );
   const bps = Math.ceil((grid * grid * grid) / 8);
   if (voxelBits.length % bps !== 0) {
-    throw new DatasetFormatError(vf, null, `truncated: ${voxelBits.length} bytes is not a whole number of ${grid}³ shapes (${bps} bytes each; ${Math.floor(voxelBits.length / bps)} shapes and ${voxelBits.length % bps} bytes)`);
+    throw new DatasetFormatError(
+      vf,
+      null,
+      `truncated: ${voxelBits.length} bytes is not a whole number of ${grid}³ shapes (${bps} bytes each; ${Math.floor(voxelBits.length / bps)} shapes and ${voxelBits.length % bps} bytes)`,
+    );
   }
   const n = voxelBits.length / bps;
   if (opts.count !== undefined && n !== opts.count) {
-    throw new DatasetFormatError(vf, null, `${n < opts.count ? "truncated: " : ""}expected ${opts.count} shapes (${opts.count * bps} bytes), got ${n} (${voxelBits.length} bytes)`);
+    throw new DatasetFormatError(
+      vf,
+      null,
+      `${n < opts.count ? "truncated: " : ""}expected ${opts.count} shapes (${opts.count * bps} bytes), got ${n} (${voxelBits.length} bytes)`,
+    );
   }
-  if (labelBytes.length !== n) throw new DatasetFormatError(lf, null, `has ${labelBytes.length} labels but ${vf} has ${n} shapes`);
+  if (labelBytes.length !== n)
+    throw new DatasetFormatError(lf, null, `has ${labelBytes.length} labels but ${vf} has ${n} shapes`);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = labelBytes[i]!;
-    if (v >= MODELNET10_CLASSES.length) throw new DatasetFormatError(lf, null, `label ${v} of shape ${i} is not a class id 0-${MODELNET10_CLASSES.length - 1}`);
+    if (v >= MODELNET10_CLASSES.length)
+      throw new DatasetFormatError(
+        lf,
+        null,
+        `label ${v} of shape ${i} is not a class id 0-${MODELNET10_CLASSES.length - 1}`,
+      );
     y[i] = v;
   }
   return new VoxelDataset(voxelBits.slice(), new Tensor(y, [n], "int32"), grid, MODELNET10_CLASSES);

@@ -59,7 +59,8 @@ function parseCsv(content: FileContent, file: string): Csv {
   const header = lines[0]!.split(",").map((s) => s.trim());
   const rows = lines.slice(1).map((l, i) => {
     const r = l.split(",");
-    if (r.length !== header.length) throw new DatasetFormatError(file, i + 2, `expected ${header.length} columns, got ${r.length}`);
+    if (r.length !== header.length)
+      throw new DatasetFormatError(file, i + 2, `expected ${header.length} columns, got ${r.length}`);
     return r;
   });
   return { header, rows };
@@ -73,20 +74,34 @@ function column(csv: Csv, name: string, file: string): number {
 
 function num(csv: Csv, row: number, col: number, file: string): number {
   const v = Number(csv.rows[row]![col]);
-  if (!Number.isFinite(v)) throw new DatasetFormatError(file, row + 2, `expected a number in column '${csv.header[col]}', got '${csv.rows[row]![col]}'`);
+  if (!Number.isFinite(v))
+    throw new DatasetFormatError(
+      file,
+      row + 2,
+      `expected a number in column '${csv.header[col]}', got '${csv.rows[row]![col]}'`,
+    );
   return v;
 }
 
 /** Builds one graph per molecule from the binary arrays and per-molecule targets. */
-function buildGraphs(name: string, files: MoleculeFiles, csv: Csv, csvFile: string, targets: (row: number) => number[]): Omit<MoleculeDataset, "targetNames" | "unit" | "name" | "split"> {
+function buildGraphs(
+  name: string,
+  files: MoleculeFiles,
+  csv: Csv,
+  csvFile: string,
+  targets: (row: number) => number[],
+): Omit<MoleculeDataset, "targetNames" | "unit" | "name" | "split"> {
   const ptr = bytesTo(Int32Array, files.atomPtr, `${name}/atom_ptr.i32.bin`);
   const M = ptr.length - 1;
-  if (M < 0 || ptr[0] !== 0) throw new DatasetFormatError(`${name}/atom_ptr.i32.bin`, null, "expected offsets starting at 0");
+  if (M < 0 || ptr[0] !== 0)
+    throw new DatasetFormatError(`${name}/atom_ptr.i32.bin`, null, "expected offsets starting at 0");
   const A = ptr[M]!;
   const z = files.z;
-  if (z.length !== A) throw new DatasetFormatError(`${name}/z.u8.bin`, null, `expected ${A} atoms (from atom_ptr), got ${z.length}`);
+  if (z.length !== A)
+    throw new DatasetFormatError(`${name}/z.u8.bin`, null, `expected ${A} atoms (from atom_ptr), got ${z.length}`);
   const pos = bytesTo(Float32Array, files.pos, `${name}/pos.f32.bin`, 3 * A);
-  if (csv.rows.length !== M) throw new DatasetFormatError(csvFile, null, `expected ${M} molecules (from atom_ptr), got ${csv.rows.length} rows`);
+  if (csv.rows.length !== M)
+    throw new DatasetFormatError(csvFile, null, `expected ${M} molecules (from atom_ptr), got ${csv.rows.length} rows`);
   const cn = column(csv, "num_atoms", csvFile);
   const cname = column(csv, "name", csvFile);
   const graphs: Graph[] = [];
@@ -96,15 +111,20 @@ function buildGraphs(name: string, files: MoleculeFiles, csv: Csv, csvFile: stri
   for (let m = 0; m < M; m++) {
     const a = ptr[m]!;
     const b = ptr[m + 1]!;
-    if (!(b > a)) throw new DatasetFormatError(`${name}/atom_ptr.i32.bin`, null, `molecule ${m} has no atoms (offsets ${a}, ${b})`);
+    if (!(b > a))
+      throw new DatasetFormatError(`${name}/atom_ptr.i32.bin`, null, `molecule ${m} has no atoms (offsets ${a}, ${b})`);
     const n = b - a;
-    if (num(csv, m, cn, csvFile) !== n) throw new DatasetFormatError(csvFile, m + 2, `num_atoms ${csv.rows[m]![cn]} disagrees with atom_ptr (${n})`);
+    if (num(csv, m, cn, csvFile) !== n)
+      throw new DatasetFormatError(csvFile, m + 2, `num_atoms ${csv.rows[m]![cn]} disagrees with atom_ptr (${n})`);
     const zz = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       zz[i] = z[a + i]!;
       if (zz[i]! > maxZ) maxZ = zz[i]!;
     }
-    const g = new Graph({ z: new Tensor(zz, [n], "int32"), pos: new Tensor(pos.slice(3 * a, 3 * b), [n, 3], "float32") });
+    const g = new Graph({
+      z: new Tensor(zz, [n], "int32"),
+      pos: new Tensor(pos.slice(3 * a, 3 * b), [n, 3], "float32"),
+    });
     g.set("y", new Tensor(Float32Array.from(targets(m)), [targets(m).length], "float32"), "graph");
     g.set("idx", new Tensor(Int32Array.of(m), [], "int32"), "graph");
     graphs.push(g);
@@ -131,7 +151,10 @@ export function parseQM7(files: MoleculeFiles, opts: { target?: QM7Target } = {}
 export type QM9Target = "binding_energy_hartree" | "ionization_energy_hartree" | "dipole_magnitude_au" | "dipole";
 
 /** The parts of `split.json`. */
-export function parseQM9Split(content: FileContent, numMolecules: number): { train: Int32Array; val: Int32Array; test: Int32Array } {
+export function parseQM9Split(
+  content: FileContent,
+  numMolecules: number,
+): { train: Int32Array; val: Int32Array; test: Int32Array } {
   const file = "qm9_ppqm10k/split.json";
   let j: Record<string, unknown>;
   try {
@@ -143,18 +166,26 @@ export function parseQM9Split(content: FileContent, numMolecules: number): { tra
     const a = j[k];
     if (!Array.isArray(a)) throw new DatasetFormatError(file, null, `expected an array '${k}'`);
     const out = Int32Array.from(a as number[]);
-    for (const v of out) if (v < 0 || v >= numMolecules) throw new DatasetFormatError(file, null, `'${k}' holds ${v}, outside [0, ${numMolecules})`);
+    for (const v of out)
+      if (v < 0 || v >= numMolecules)
+        throw new DatasetFormatError(file, null, `'${k}' holds ${v}, outside [0, ${numMolecules})`);
     return out;
   };
   return { train: part("train"), val: part("val"), test: part("test") };
 }
 
 /** Parses the QM9 10k subset with its split; `target` defaults to the binding energy (Hartree). */
-export function parseQM9(files: MoleculeFiles & { split: FileContent }, opts: { target?: QM9Target } = {}): MoleculeDataset {
+export function parseQM9(
+  files: MoleculeFiles & { split: FileContent },
+  opts: { target?: QM9Target } = {},
+): MoleculeDataset {
   const file = "qm9_ppqm10k/molecules.csv";
   const csv = parseCsv(files.csv, file);
   const target = opts.target ?? "binding_energy_hartree";
-  const cols = target === "dipole" ? ["dipole_x_au", "dipole_y_au", "dipole_z_au"].map((k) => column(csv, k, file)) : [column(csv, target, file)];
+  const cols =
+    target === "dipole"
+      ? ["dipole_x_au", "dipole_y_au", "dipole_z_au"].map((k) => column(csv, k, file))
+      : [column(csv, target, file)];
   const base = buildGraphs("qm9_ppqm10k", files, csv, file, (m) => cols.map((c) => num(csv, m, c, file)));
   const unit = target.endsWith("hartree") ? "Hartree" : "e·bohr";
   return {
@@ -167,7 +198,10 @@ export function parseQM9(files: MoleculeFiles & { split: FileContent }, opts: { 
 }
 
 /** A fixed random split of `n` molecules: the first `trainFraction` of a seeded permutation is training. */
-export function qm7Split(n: number, opts: { seed?: number; trainFraction?: number } = {}): { train: Int32Array; test: Int32Array } {
+export function qm7Split(
+  n: number,
+  opts: { seed?: number; trainFraction?: number } = {},
+): { train: Int32Array; test: Int32Array } {
   const f = opts.trainFraction ?? 0.8;
   const perm = new Generator(opts.seed ?? 0).permutation(n);
   const k = Math.round(f * n);

@@ -81,7 +81,17 @@ function forces(x: Float64Array, q: Float64Array, n: number, k: number, maxF: nu
 }
 
 /** Integrates one system in place for `steps` leapfrog steps. */
-function integrate(x: Float64Array, v: Float64Array, q: Float64Array, n: number, steps: number, dt: number, k: number, maxF: number, box: number | null): void {
+function integrate(
+  x: Float64Array,
+  v: Float64Array,
+  q: Float64Array,
+  n: number,
+  steps: number,
+  dt: number,
+  k: number,
+  maxF: number,
+  box: number | null,
+): void {
   const f = new Float64Array(3 * n);
   forces(x, q, n, k, maxF, f);
   for (let s = 0; s < steps; s++) {
@@ -115,11 +125,22 @@ export function integrateNBody(
   opts: Pick<NBodyOptions, "dt" | "interactionStrength" | "maxForce" | "boxSize"> = {},
 ): { loc: Float64Array; vel: Float64Array } {
   const n = charges.length;
-  if (loc.length !== 3 * n || vel.length !== 3 * n) opError("integrateNBody", "loc", `${3 * n} coordinates (3 per charge)`, String(loc.length));
+  if (loc.length !== 3 * n || vel.length !== 3 * n)
+    opError("integrateNBody", "loc", `${3 * n} coordinates (3 per charge)`, String(loc.length));
   const dt = opts.dt ?? 0.001;
   const x = Float64Array.from(loc);
   const v = Float64Array.from(vel);
-  integrate(x, v, Float64Array.from(charges), n, steps, dt, opts.interactionStrength ?? 1, opts.maxForce ?? 0.1 / dt, opts.boxSize ?? null);
+  integrate(
+    x,
+    v,
+    Float64Array.from(charges),
+    n,
+    steps,
+    dt,
+    opts.interactionStrength ?? 1,
+    opts.maxForce ?? 0.1 / dt,
+    opts.boxSize ?? null,
+  );
   return { loc: x, vel: v };
 }
 
@@ -132,7 +153,10 @@ export function simulateNBodyStates(opts: NBodyOptions): NBodyState[] {
   if (!Number.isInteger(n) || n < 2) opError(op, "numParticles", "an integer >= 2", String(n));
   const burnIn = opts.burnIn ?? 3000;
   const steps = opts.steps ?? 1000;
-  for (const [name, v] of [["burnIn", burnIn], ["steps", steps]] as const) {
+  for (const [name, v] of [
+    ["burnIn", burnIn],
+    ["steps", steps],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) opError(op, name, "a non-negative integer", String(v));
   }
   const dt = opts.dt ?? 0.001;
@@ -201,7 +225,9 @@ export function simulateNBody(opts: NBodyOptions): Graph[] {
 }
 
 /** The EGNN paper's sizes: 3000 training, 2000 validation and 2000 test trajectories (seeds seed, seed+1, seed+2). */
-export function nbodySplits(opts: Omit<NBodyOptions, "numTrajectories"> & { numTrain?: number; numVal?: number; numTest?: number } = {}): { train: Graph[]; val: Graph[]; test: Graph[] } {
+export function nbodySplits(
+  opts: Omit<NBodyOptions, "numTrajectories"> & { numTrain?: number; numVal?: number; numTest?: number } = {},
+): { train: Graph[]; val: Graph[]; test: Graph[] } {
   const seed = opts.seed ?? 0;
   return {
     train: simulateNBody({ ...opts, numTrajectories: opts.numTrain ?? 3000, seed, generator: undefined }),

@@ -9,7 +9,7 @@ import { Graph } from "../../domains/graph/graph.js";
 import { fmtShape, opError } from "../../tensor/errors.js";
 import { SparseMatrix } from "../../tensor/sparse.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { bytesTo, DatasetFormatError, type FileContent, asText } from "./common.js";
+import { asText, bytesTo, DatasetFormatError, type FileContent } from "./common.js";
 
 /** Names of the Planetoid graphs. */
 export type PlanetoidName = "cora" | "citeseer" | "pubmed";
@@ -46,7 +46,9 @@ export interface PlanetoidOptions {
 }
 
 /** Published sizes of the Planetoid graphs (nodes, directed edges, features, classes). */
-export const PLANETOID_STATS: Readonly<Record<PlanetoidName, { numNodes: number; numEdges: number; numFeatures: number; numClasses: number }>> = {
+export const PLANETOID_STATS: Readonly<
+  Record<PlanetoidName, { numNodes: number; numEdges: number; numFeatures: number; numClasses: number }>
+> = {
   cora: { numNodes: 2708, numEdges: 10556, numFeatures: 1433, numClasses: 7 },
   citeseer: { numNodes: 3327, numEdges: 9104, numFeatures: 3703, numClasses: 6 },
   pubmed: { numNodes: 19717, numEdges: 88648, numFeatures: 500, numClasses: 3 },
@@ -64,7 +66,12 @@ export function parsePlanetoidMeta(content: FileContent | PlanetoidMeta, file = 
       throw new DatasetFormatError(file, null, `invalid JSON (${(e as Error).message})`);
     }
   }
-  if (typeof meta !== "object" || meta === null || typeof meta.num_nodes !== "number" || typeof meta.arrays !== "object") {
+  if (
+    typeof meta !== "object" ||
+    meta === null ||
+    typeof meta.num_nodes !== "number" ||
+    typeof meta.arrays !== "object"
+  ) {
     throw new DatasetFormatError(file, null, "expected an object with num_nodes, num_classes and arrays");
   }
   return meta;
@@ -79,7 +86,11 @@ export function parsePlanetoidMeta(content: FileContent | PlanetoidMeta, file = 
  * `trainMask`, `valMask`, `testMask`. Features: dense float32 `x` by default; `sparseFeatures` keeps them in `graph.xSparse`; a missing
  * feature matrix (PubMed) throws unless `features` is given or `allowMissingFeatures` is set.
  */
-export function parsePlanetoid(metaContent: FileContent | PlanetoidMeta, arrays: Record<string, Uint8Array>, opts: PlanetoidOptions = {}): Graph {
+export function parsePlanetoid(
+  metaContent: FileContent | PlanetoidMeta,
+  arrays: Record<string, Uint8Array>,
+  opts: PlanetoidOptions = {},
+): Graph {
   const meta = parsePlanetoidMeta(metaContent);
   const N = meta.num_nodes;
   const read = <T extends Int32Array | Float32Array | Uint8Array>(
@@ -95,12 +106,17 @@ export function parsePlanetoid(metaContent: FileContent | PlanetoidMeta, arrays:
     return { data: bytesTo(ctor, bytes, m.file, n), shape: m.shape };
   };
   const ei = read("edge_index", Int32Array);
-  if (ei.shape.length !== 2 || ei.shape[0] !== 2) throw new DatasetFormatError("meta.json", null, `edge_index expected shape [2, E], got ${fmtShape(ei.shape)}`);
+  if (ei.shape.length !== 2 || ei.shape[0] !== 2)
+    throw new DatasetFormatError("meta.json", null, `edge_index expected shape [2, E], got ${fmtShape(ei.shape)}`);
   const E = ei.shape[1]!;
   for (let i = 0; i < 2 * E; i++) {
     const v = ei.data[i]!;
     if (v < 0 || v >= N) {
-      throw new DatasetFormatError(meta.arrays.edge_index!.file, null, `node id ${v} of edge ${i % E} is outside [0, ${N}) (numNodes = ${N})`);
+      throw new DatasetFormatError(
+        meta.arrays.edge_index!.file,
+        null,
+        `node id ${v} of edge ${i % E} is outside [0, ${N}) (numNodes = ${N})`,
+      );
     }
   }
   const y = read("y", Int32Array);
@@ -117,7 +133,8 @@ export function parsePlanetoid(metaContent: FileContent | PlanetoidMeta, arrays:
   if (opts.features !== undefined) {
     const f = opts.features;
     const rows = f.shape[0];
-    if (f.shape.length !== 2 || rows !== N) opError("loadPlanetoid", "features", `a [${N}, F] matrix (one row per node)`, fmtShape(f.shape));
+    if (f.shape.length !== 2 || rows !== N)
+      opError("loadPlanetoid", "features", `a [${N}, F] matrix (one row per node)`, fmtShape(f.shape));
     if (f instanceof SparseMatrix) graph.xSparse = f;
     else graph.x = f;
   } else if (meta.features_available && meta.arrays.x_indptr !== undefined) {
@@ -126,19 +143,33 @@ export function parsePlanetoid(metaContent: FileContent | PlanetoidMeta, arrays:
     const values = read("x_data", Float32Array).data;
     const F = meta.num_features;
     if (indptr.length !== N + 1 || indptr[N] !== indices.length || indices.length !== values.length) {
-      throw new DatasetFormatError(meta.arrays.x_indptr!.file, null, `inconsistent CSR features: indptr length ${indptr.length} (expected ${N + 1}), last offset ${indptr[N]}, ${indices.length} indices, ${values.length} values`);
+      throw new DatasetFormatError(
+        meta.arrays.x_indptr!.file,
+        null,
+        `inconsistent CSR features: indptr length ${indptr.length} (expected ${N + 1}), last offset ${indptr[N]}, ${indices.length} indices, ${values.length} values`,
+      );
     }
     for (let i = 0; i < N; i++) {
-      if (indptr[i + 1]! < indptr[i]!) throw new DatasetFormatError(meta.arrays.x_indptr!.file, null, `offsets decrease at row ${i}`);
+      if (indptr[i + 1]! < indptr[i]!)
+        throw new DatasetFormatError(meta.arrays.x_indptr!.file, null, `offsets decrease at row ${i}`);
     }
     for (let k = 0; k < indices.length; k++) {
-      if (indices[k]! < 0 || indices[k]! >= F) throw new DatasetFormatError(meta.arrays.x_indices!.file, null, `column ${indices[k]} at entry ${k} is outside [0, ${F})`);
+      if (indices[k]! < 0 || indices[k]! >= F)
+        throw new DatasetFormatError(
+          meta.arrays.x_indices!.file,
+          null,
+          `column ${indices[k]} at entry ${k} is outside [0, ${F})`,
+        );
     }
     if (opts.sparseFeatures) {
-      graph.xSparse = SparseMatrix.fromCsr(indptr, indices, { values: new Tensor(values, [values.length], "float32"), shape: [N, F] });
+      graph.xSparse = SparseMatrix.fromCsr(indptr, indices, {
+        values: new Tensor(values, [values.length], "float32"),
+        shape: [N, F],
+      });
     } else {
       const x = new Float32Array(N * F);
-      for (let i = 0; i < N; i++) for (let k = indptr[i]!; k < indptr[i + 1]!; k++) x[i * F + indices[k]!]! += values[k]!;
+      for (let i = 0; i < N; i++)
+        for (let k = indptr[i]!; k < indptr[i + 1]!; k++) x[i * F + indices[k]!]! += values[k]!;
       graph.x = new Tensor(x, [N, F], "float32");
     }
   } else if (!opts.allowMissingFeatures) {

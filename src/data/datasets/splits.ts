@@ -15,7 +15,11 @@ export interface Fold {
  * classes), so every fold gets about `1/k` of each class. Fold `i` tests on its own items and trains
  * on the rest. `labels` are class ids (int tensor or numbers).
  */
-export function stratifiedKFold(labels: Tensor | ArrayLike<number>, k = 10, generator: Generator = getDefaultGenerator()): Fold[] {
+export function stratifiedKFold(
+  labels: Tensor | ArrayLike<number>,
+  k = 10,
+  generator: Generator = getDefaultGenerator(),
+): Fold[] {
   const op = "stratifiedKFold";
   const y = labels instanceof Tensor ? labels.data : labels;
   const n = y.length;

@@ -98,7 +98,12 @@ function parseTable(text: string, file: string, opts: { integer: boolean; cols?:
       cols = parts.length;
       if (cols !== 1) data = new Float64Array(last * cols);
     }
-    if (parts.length !== cols) throw new DatasetFormatError(file, i + 1, `expected ${cols} comma-separated ${opts.integer ? "integers" : "numbers"}, got ${parts.length} in '${line.trim()}'`);
+    if (parts.length !== cols)
+      throw new DatasetFormatError(
+        file,
+        i + 1,
+        `expected ${cols} comma-separated ${opts.integer ? "integers" : "numbers"}, got ${parts.length} in '${line.trim()}'`,
+      );
     for (let c = 0; c < cols; c++) {
       const s = parts[c]!.trim();
       const v = s === "" ? Number.NaN : Number(s);
@@ -139,12 +144,16 @@ function oneHotColumns(t: Table): { data: Float32Array; width: number } {
 }
 
 /** Concatenates row-major float blocks side by side. */
-function hcat(rows: number, blocks: { data: ArrayLike<number>; width: number }[]): { data: Float32Array; width: number } {
+function hcat(
+  rows: number,
+  blocks: { data: ArrayLike<number>; width: number }[],
+): { data: Float32Array; width: number } {
   const width = blocks.reduce((a, b) => a + b.width, 0);
   const data = new Float32Array(rows * width);
   let off = 0;
   for (const b of blocks) {
-    for (let r = 0; r < rows; r++) for (let c = 0; c < b.width; c++) data[r * width + off + c] = b.data[r * b.width + c]!;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < b.width; c++) data[r * width + off + c] = b.data[r * b.width + c]!;
     off += b.width;
   }
   return { data, width };
@@ -166,7 +175,11 @@ export function parseTUSplits(content: FileContent, file = "splits_10fold.json",
     for (let i = 0; i < out.length; i++) {
       const x = (v as unknown[])[i];
       if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || (numGraphs !== undefined && x >= numGraphs)) {
-        throw new DatasetFormatError(file, null, `${where}[${i}]: expected a graph index in [0, ${numGraphs ?? "∞"}), got ${JSON.stringify(x)}`);
+        throw new DatasetFormatError(
+          file,
+          null,
+          `${where}[${i}]: expected a graph index in [0, ${numGraphs ?? "∞"}), got ${JSON.stringify(x)}`,
+        );
       }
     }
     return out;
@@ -174,7 +187,11 @@ export function parseTUSplits(content: FileContent, file = "splits_10fold.json",
   return raw.map((f: { test?: unknown; model_selection?: { train?: unknown; validation?: unknown }[] }, k) => {
     const ms = f?.model_selection?.[0];
     if (ms === undefined) throw new DatasetFormatError(file, null, `fold ${k}: missing model_selection[0]`);
-    return { train: ids(ms.train, `fold ${k} train`), val: ids(ms.validation, `fold ${k} validation`), test: ids(f.test, `fold ${k} test`) };
+    return {
+      train: ids(ms.train, `fold ${k} train`),
+      val: ids(ms.validation, `fold ${k} validation`),
+      test: ids(f.test, `fold ${k} test`),
+    };
   });
 }
 
@@ -208,7 +225,12 @@ export function parseTUDataset(
   for (let i = 0; i < N; i++) {
     const g = gi.data[i]! - 1;
     if (g < 0) throw new DatasetFormatError(fname("graph_indicator"), i + 1, `graph ids start at 1, got ${g + 1}`);
-    if (i > 0 && g < batch[i - 1]!) throw new DatasetFormatError(fname("graph_indicator"), i + 1, `graph ids must be non-decreasing (nodes of a graph are contiguous), got ${g + 1} after ${batch[i - 1]! + 1}`);
+    if (i > 0 && g < batch[i - 1]!)
+      throw new DatasetFormatError(
+        fname("graph_indicator"),
+        i + 1,
+        `graph ids must be non-decreasing (nodes of a graph are contiguous), got ${g + 1} after ${batch[i - 1]! + 1}`,
+      );
     batch[i] = g;
     if (g + 1 > G) G = g + 1;
   }
@@ -225,9 +247,19 @@ export function parseTUDataset(
     const s = A.data[2 * e]! - 1;
     const t = A.data[2 * e + 1]! - 1;
     for (const v of [s, t]) {
-      if (v < 0 || v >= N) throw new DatasetFormatError(aFile, e + 1, `node id ${v + 1} is outside [1, ${N}] (${N} nodes in ${fname("graph_indicator")})`);
+      if (v < 0 || v >= N)
+        throw new DatasetFormatError(
+          aFile,
+          e + 1,
+          `node id ${v + 1} is outside [1, ${N}] (${N} nodes in ${fname("graph_indicator")})`,
+        );
     }
-    if (batch[s] !== batch[t]) throw new DatasetFormatError(aFile, e + 1, `edge (${s + 1}, ${t + 1}) joins graphs ${batch[s]! + 1} and ${batch[t]! + 1}`);
+    if (batch[s] !== batch[t])
+      throw new DatasetFormatError(
+        aFile,
+        e + 1,
+        `edge (${s + 1}, ${t + 1}) joins graphs ${batch[s]! + 1} and ${batch[t]! + 1}`,
+      );
     ei[e] = s;
     ei[E0 + e] = t;
   }
@@ -237,14 +269,20 @@ export function parseTUDataset(
     const t = text(k);
     if (t === null) return null;
     const tab = parseTable(t, fname(k), { integer });
-    if (tab.rows !== N) throw new DatasetFormatError(fname(k), null, `expected ${N} lines (one per node, as in ${fname("graph_indicator")}), got ${tab.rows}`);
+    if (tab.rows !== N)
+      throw new DatasetFormatError(
+        fname(k),
+        null,
+        `expected ${N} lines (one per node, as in ${fname("graph_indicator")}), got ${tab.rows}`,
+      );
     return tab;
   };
   const perEdgeTable = (k: TUFileKind, integer: boolean): Table | null => {
     const t = text(k);
     if (t === null) return null;
     const tab = parseTable(t, fname(k), { integer });
-    if (tab.rows !== E0) throw new DatasetFormatError(fname(k), null, `expected ${E0} lines (one per line of ${aFile}), got ${tab.rows}`);
+    if (tab.rows !== E0)
+      throw new DatasetFormatError(fname(k), null, `expected ${E0} lines (one per line of ${aFile}), got ${tab.rows}`);
     return tab;
   };
   const nodeAttr = perNodeTable("node_attributes", false);
@@ -270,19 +308,29 @@ export function parseTUDataset(
   const ed = edgeIndex.data as Int32Array;
 
   // graph targets
-  let yAll: { kind: "class"; ids: Int32Array; values: number[] } | { kind: "reg"; data: Float64Array; cols: number } | null = null;
+  let yAll:
+    | { kind: "class"; ids: Int32Array; values: number[] }
+    | { kind: "reg"; data: Float64Array; cols: number }
+    | null = null;
   const gl = text("graph_labels");
   if (gl !== null) {
     const t = parseTable(gl, fname("graph_labels"), { integer: true, cols: 1 });
-    if (t.rows !== G) throw new DatasetFormatError(fname("graph_labels"), null, `expected ${G} lines (one per graph), got ${t.rows}`);
+    if (t.rows !== G)
+      throw new DatasetFormatError(fname("graph_labels"), null, `expected ${G} lines (one per graph), got ${t.rows}`);
     const values = [...new Set(t.data)].sort((a, b) => a - b);
     const map = new Map(values.map((v, i) => [v, i]));
     yAll = { kind: "class", ids: Int32Array.from(t.data, (v) => map.get(v)!), values };
   } else {
     const ga = text("graph_attributes");
-    if (ga === null) opError("parseTUDataset", "files", `${fname("graph_labels")} or ${fname("graph_attributes")}`, "neither");
+    if (ga === null)
+      opError("parseTUDataset", "files", `${fname("graph_labels")} or ${fname("graph_attributes")}`, "neither");
     const t = parseTable(ga, fname("graph_attributes"), { integer: false });
-    if (t.rows !== G) throw new DatasetFormatError(fname("graph_attributes"), null, `expected ${G} lines (one per graph), got ${t.rows}`);
+    if (t.rows !== G)
+      throw new DatasetFormatError(
+        fname("graph_attributes"),
+        null,
+        `expected ${G} lines (one per graph), got ${t.rows}`,
+      );
     yAll = { kind: "reg", data: t.data, cols: t.cols };
   }
 
@@ -304,9 +352,15 @@ export function parseTUDataset(
     }
     const graph = new Graph({ edgeIndex: new Tensor(local, [2, m], "int32"), numNodes: b - a });
     if (x !== null) graph.x = new Tensor(x.data.slice(a * F, b * F), [b - a, F], "float32");
-    if (edgeAttr !== null) graph.edgeAttr = new Tensor((edgeAttr.data as Float32Array).slice(e0 * D, e1 * D), [m, D], "float32");
+    if (edgeAttr !== null)
+      graph.edgeAttr = new Tensor((edgeAttr.data as Float32Array).slice(e0 * D, e1 * D), [m, D], "float32");
     if (yAll.kind === "class") graph.y = new Tensor(new Int32Array([yAll.ids[g]!]), [], "int32");
-    else graph.set("y", new Tensor(Float32Array.from(yAll.data.subarray(g * yAll.cols, (g + 1) * yAll.cols)), [yAll.cols], "float32"), "graph");
+    else
+      graph.set(
+        "y",
+        new Tensor(Float32Array.from(yAll.data.subarray(g * yAll.cols, (g + 1) * yAll.cols)), [yAll.cols], "float32"),
+        "graph",
+      );
     graphs.push(graph);
     e0 = e1;
   }

@@ -1,7 +1,14 @@
 /** Edge-structure transforms: self-loops, symmetrisation, GCN normalisation, neighbour graphs. */
 import type { Graph } from "../../domains/graph/graph.js";
 import { knnGraph, radiusGraph } from "../../domains/graph/nearest.js";
-import { addRemainingSelfLoops, addSelfLoops, type EdgeReduce, gcnNorm, type LoopFill, toUndirected } from "../../domains/graph/utils.js";
+import {
+  addRemainingSelfLoops,
+  addSelfLoops,
+  type EdgeReduce,
+  gcnNorm,
+  type LoopFill,
+  toUndirected,
+} from "../../domains/graph/utils.js";
 import { opError } from "../../tensor/errors.js";
 import { BaseTransform } from "./base.js";
 
@@ -24,7 +31,12 @@ export class AddSelfLoops extends BaseTransform {
     const g = graph.clone();
     const N = g.numNodes;
     const ei = g.edgeIndex;
-    for (const k of edgeKeys(g)) g.set(k, addSelfLoops(ei, { edgeAttr: g.get(k), fillValue: this.fillValue, numNodes: N }).edgeAttr, g.explicitLevel(k));
+    for (const k of edgeKeys(g))
+      g.set(
+        k,
+        addSelfLoops(ei, { edgeAttr: g.get(k), fillValue: this.fillValue, numNodes: N }).edgeAttr,
+        g.explicitLevel(k),
+      );
     g.edgeIndex = addSelfLoops(ei, { numNodes: N }).edgeIndex;
     return g;
   }
@@ -43,7 +55,8 @@ export class ToUndirected extends BaseTransform {
     const g = graph.clone();
     const N = g.numNodes;
     const ei = g.edgeIndex;
-    for (const k of edgeKeys(g)) g.set(k, toUndirected(ei, { edgeAttr: g.get(k), numNodes: N, reduce: this.reduce }).edgeAttr, g.explicitLevel(k));
+    for (const k of edgeKeys(g))
+      g.set(k, toUndirected(ei, { edgeAttr: g.get(k), numNodes: N, reduce: this.reduce }).edgeAttr, g.explicitLevel(k));
     g.edgeIndex = toUndirected(ei, { numNodes: N }).edgeIndex;
     return g;
   }
@@ -64,11 +77,20 @@ export class GCNNorm extends BaseTransform {
     const N = g.numNodes;
     const ei = g.edgeIndex;
     const loops = this.opts.addSelfLoops ?? true;
-    const r = gcnNorm(ei, { edgeWeight: g.edgeWeight, numNodes: N, addSelfLoops: loops, improved: this.opts.improved ?? false });
+    const r = gcnNorm(ei, {
+      edgeWeight: g.edgeWeight,
+      numNodes: N,
+      addSelfLoops: loops,
+      improved: this.opts.improved ?? false,
+    });
     if (loops) {
       for (const k of edgeKeys(g)) {
         if (k === "edgeWeight") continue;
-        g.set(k, addRemainingSelfLoops(ei, { edgeAttr: g.get(k), fillValue: 0, numNodes: N }).edgeAttr, g.explicitLevel(k));
+        g.set(
+          k,
+          addRemainingSelfLoops(ei, { edgeAttr: g.get(k), fillValue: 0, numNodes: N }).edgeAttr,
+          g.explicitLevel(k),
+        );
       }
     }
     g.edgeIndex = r.edgeIndex;
@@ -89,7 +111,12 @@ function dropEdgeAttrs(g: Graph): void {
 export class KNNGraph extends BaseTransform {
   constructor(
     readonly k = 6,
-    readonly opts: { loop?: boolean; forceUndirected?: boolean; flow?: "source_to_target" | "target_to_source"; cosine?: boolean } = {},
+    readonly opts: {
+      loop?: boolean;
+      forceUndirected?: boolean;
+      flow?: "source_to_target" | "target_to_source";
+      cosine?: boolean;
+    } = {},
   ) {
     super();
   }
@@ -98,7 +125,12 @@ export class KNNGraph extends BaseTransform {
     const g = graph.clone();
     const pos = g.pos;
     if (pos === null) opError("KNNGraph", "graph.pos", "node positions [N, d]", "none");
-    let ei = knnGraph(pos, this.k, { batch: g.get("batch"), loop: this.opts.loop ?? false, flow: this.opts.flow ?? "source_to_target", cosine: this.opts.cosine ?? false });
+    let ei = knnGraph(pos, this.k, {
+      batch: g.get("batch"),
+      loop: this.opts.loop ?? false,
+      flow: this.opts.flow ?? "source_to_target",
+      cosine: this.opts.cosine ?? false,
+    });
     if (this.opts.forceUndirected) ei = toUndirected(ei, { numNodes: g.numNodes }).edgeIndex;
     dropEdgeAttrs(g);
     g.edgeIndex = ei;
@@ -126,7 +158,12 @@ export class RadiusGraph extends BaseTransform {
     const g = graph.clone();
     const pos = g.pos;
     if (pos === null) opError("RadiusGraph", "graph.pos", "node positions [N, d]", "none");
-    const ei = radiusGraph(pos, this.r, { batch: g.get("batch"), loop: this.opts.loop ?? false, maxNumNeighbors: this.opts.maxNumNeighbors ?? 32, flow: this.opts.flow ?? "source_to_target" });
+    const ei = radiusGraph(pos, this.r, {
+      batch: g.get("batch"),
+      loop: this.opts.loop ?? false,
+      maxNumNeighbors: this.opts.maxNumNeighbors ?? 32,
+      flow: this.opts.flow ?? "source_to_target",
+    });
     dropEdgeAttrs(g);
     g.edgeIndex = ei;
     return g;

@@ -20,7 +20,8 @@ export class NormalizeFeatures extends BaseTransform {
     for (const key of this.attrs) {
       const t = g.get(key);
       if (t !== null && t.size > 0) {
-        if (t.dtype !== "float32" && t.dtype !== "float64") opError("NormalizeFeatures", key, "float features", t.dtype);
+        if (t.dtype !== "float32" && t.dtype !== "float64")
+          opError("NormalizeFeatures", key, "float features", t.dtype);
         const F = t.ndim === 0 ? 1 : t.shape[t.ndim - 1]!;
         const src = t.data;
         let mn = Infinity;
@@ -28,7 +29,7 @@ export class NormalizeFeatures extends BaseTransform {
         const out = src.slice() as Float32Array | Float64Array;
         for (let r = 0; r < out.length / F; r++) {
           let s = 0;
-          for (let f = 0; f < F; f++) s += (out[r * F + f] = src[r * F + f]! - mn);
+          for (let f = 0; f < F; f++) s += out[r * F + f] = src[r * F + f]! - mn;
           const inv = 1 / Math.max(s, 1);
           for (let f = 0; f < F; f++) out[r * F + f]! *= inv;
         }
@@ -45,7 +46,10 @@ export class NormalizeFeatures extends BaseTransform {
           const inv = 1 / Math.max(s, 1);
           for (let p = rp[r]!; p < rp[r + 1]!; p++) out[p] = vals.data[p]! * inv;
         }
-        g.xSparse = SparseMatrix.fromCsr(rp, A.col, { values: new Tensor(out, [out.length], vals.dtype), shape: [A.shape[0], A.shape[1]] });
+        g.xSparse = SparseMatrix.fromCsr(rp, A.col, {
+          values: new Tensor(out, [out.length], vals.dtype),
+          shape: [A.shape[0], A.shape[1]],
+        });
       }
     }
     return g;
@@ -67,7 +71,8 @@ export class OneHotDegree extends BaseTransform {
     readonly opts: { inDegree?: boolean; cat?: boolean } = {},
   ) {
     super();
-    if (!Number.isInteger(maxDegree) || maxDegree < 0) opError("OneHotDegree", "maxDegree", "a non-negative integer", String(maxDegree));
+    if (!Number.isInteger(maxDegree) || maxDegree < 0)
+      opError("OneHotDegree", "maxDegree", "a non-negative integer", String(maxDegree));
   }
 
   forward(graph: Graph): Graph {
@@ -81,7 +86,13 @@ export class OneHotDegree extends BaseTransform {
     const D = this.maxDegree + 1;
     const oh = new Float32Array(N * D);
     for (let i = 0; i < N; i++) {
-      if (deg[i]! > this.maxDegree) opError("OneHotDegree", "maxDegree", `at least the largest degree (node ${i} has degree ${deg[i]})`, String(this.maxDegree));
+      if (deg[i]! > this.maxDegree)
+        opError(
+          "OneHotDegree",
+          "maxDegree",
+          `at least the largest degree (node ${i} has degree ${deg[i]})`,
+          String(this.maxDegree),
+        );
       oh[i * D + deg[i]!] = 1;
     }
     const x = g.x;
@@ -89,7 +100,8 @@ export class OneHotDegree extends BaseTransform {
       g.x = new Tensor(oh, [N, D], "float32");
       return g;
     }
-    if (x.ndim > 2 || x.shape[0] !== N) opError("OneHotDegree", "x", `[${N}] or [${N}, F] node features`, fmtShape(x.shape));
+    if (x.ndim > 2 || x.shape[0] !== N)
+      opError("OneHotDegree", "x", `[${N}] or [${N}, F] node features`, fmtShape(x.shape));
     const F = x.ndim === 1 ? 1 : x.shape[1]!;
     const out = new (x.dtype === "float64" ? Float64Array : Float32Array)(N * (F + D));
     for (let i = 0; i < N; i++) {

@@ -38,7 +38,10 @@ export class LaplacianEigenvectorPE extends BaseTransform {
     const g = graph.clone();
     const N = g.numNodes;
     const k = this.k;
-    const r = laplacianEigenpairs(g.edgeIndex, N, k + 1, { edgeWeight: g.edgeWeight, denseThreshold: this.opts.denseThreshold ?? 400 });
+    const r = laplacianEigenpairs(g.edgeIndex, N, k + 1, {
+      edgeWeight: g.edgeWeight,
+      denseThreshold: this.opts.denseThreshold ?? 400,
+    });
     const pe = new Float32Array(N * k);
     const gen = this.opts.generator ?? getDefaultGenerator();
     const signs = Array.from({ length: k }, () => ((this.opts.randomSign ?? true) ? (gen.random() < 0.5 ? -1 : 1) : 1));
@@ -64,7 +67,8 @@ export class RandomWalkPE extends BaseTransform {
     readonly opts: { attrName?: string } = {},
   ) {
     super();
-    if (!Number.isInteger(walkLength) || walkLength < 1) opError("RandomWalkPE", "walkLength", "a positive integer", String(walkLength));
+    if (!Number.isInteger(walkLength) || walkLength < 1)
+      opError("RandomWalkPE", "walkLength", "a positive integer", String(walkLength));
   }
 
   forward(graph: Graph): Graph {

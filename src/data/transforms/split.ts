@@ -57,9 +57,16 @@ export class RandomNodeSplit extends BaseTransform {
         for (let i = 0; i < N; i++) set(i < numVal ? 1 : i < numVal + numTest ? 2 : 0, perm[i]!, s);
         continue;
       }
-      if (split !== "test_rest" && split !== "random") opError(op, "split", "'train_rest', 'test_rest' or 'random'", String(split));
+      if (split !== "test_rest" && split !== "random")
+        opError(op, "split", "'train_rest', 'test_rest' or 'random'", String(split));
       const y = g.get(this.opts.key ?? "y");
-      if (y === null || y.ndim !== 1 || y.shape[0] !== N) opError(op, this.opts.key ?? "y", `node class ids [${N}]`, y === null ? "none" : `shape [${y.shape.join(", ")}]`);
+      if (y === null || y.ndim !== 1 || y.shape[0] !== N)
+        opError(
+          op,
+          this.opts.key ?? "y",
+          `node class ids [${N}]`,
+          y === null ? "none" : `shape [${y.shape.join(", ")}]`,
+        );
       const byClass = new Map<number, number[]>();
       for (let i = 0; i < N; i++) {
         const c = y.data[i]!;

@@ -64,7 +64,13 @@ export class Batch extends Graph {
     for (let i = 0; i < B; i++) {
       const g = graphs[i]!;
       if (!(g instanceof Graph)) opError("Batch.fromGraphs", `graphs[${i}]`, "a Graph", typeof g);
-      if (g.xSparse !== null) opError("Batch.fromGraphs", `graphs[${i}]`, "graphs without sparse features (xSparse)", "a graph with xSparse; densify it into x first");
+      if (g.xSparse !== null)
+        opError(
+          "Batch.fromGraphs",
+          `graphs[${i}]`,
+          "graphs without sparse features (xSparse)",
+          "a graph with xSparse; densify it into x first",
+        );
       nodePtr[i + 1] = nodePtr[i]! + g.numNodes;
     }
     const N = nodePtr[B]!;
@@ -76,7 +82,9 @@ export class Batch extends Graph {
       const ks = graphs[i]!.keys().filter((k) => k !== "batch");
       const missing = keys.find((k) => !ks.includes(k)) ?? ks.find((k) => !keys.includes(k));
       if (missing !== undefined) {
-        batchError(`Batch.fromGraphs: attribute '${missing}' is present in graph ${keys.includes(missing) ? 0 : i} but not in graph ${keys.includes(missing) ? i : 0}; all graphs need the same attributes`);
+        batchError(
+          `Batch.fromGraphs: attribute '${missing}' is present in graph ${keys.includes(missing) ? 0 : i} but not in graph ${keys.includes(missing) ? i : 0}; all graphs need the same attributes`,
+        );
       }
     }
 
@@ -86,26 +94,45 @@ export class Batch extends Graph {
       const ts = graphs.map((g) => g.get(key)!);
       const t0 = ts[0]!;
       for (let i = 1; i < B; i++) {
-        if (ts[i]!.dtype !== t0.dtype) batchError(`Batch.fromGraphs: attribute '${key}' has dtype ${t0.dtype} in graph 0 but ${ts[i]!.dtype} in graph ${i}`);
+        if (ts[i]!.dtype !== t0.dtype)
+          batchError(
+            `Batch.fromGraphs: attribute '${key}' has dtype ${t0.dtype} in graph 0 but ${ts[i]!.dtype} in graph ${i}`,
+          );
       }
       const explicit = graphs.map((g) => g.explicitLevel(key));
       const isExplicit = explicit[0] !== undefined;
       if (key === "edgeIndex" || (isIndexKey(key) && t0.dtype === "int32" && !isExplicit)) {
         const r = Batch.catIndex(key, ts, nodePtr);
         out.set(key, r.tensor);
-        slices.set(key, { kind: "index", ptr: r.ptr, rest: r.rest, dtype: t0.dtype, explicit: false, scalar: t0.ndim === 0 });
+        slices.set(key, {
+          kind: "index",
+          ptr: r.ptr,
+          rest: r.rest,
+          dtype: t0.dtype,
+          explicit: false,
+          scalar: t0.ndim === 0,
+        });
         continue;
       }
       const level = Batch.chooseLevel(key, graphs, ts, explicit);
       if (level === "graph") {
         for (let i = 1; i < B; i++) {
-          if (!sameShape(ts[i]!.shape, t0.shape)) batchError(`Batch.fromGraphs: graph-level attribute '${key}' has shape ${fmtShape(t0.shape)} in graph 0 but ${fmtShape(ts[i]!.shape)} in graph ${i}`);
+          if (!sameShape(ts[i]!.shape, t0.shape))
+            batchError(
+              `Batch.fromGraphs: graph-level attribute '${key}' has shape ${fmtShape(t0.shape)} in graph 0 but ${fmtShape(ts[i]!.shape)} in graph ${i}`,
+            );
         }
         const size = t0.size;
         const data = allocate(t0.dtype, B * size);
         for (let i = 0; i < B; i++) data.set(ts[i]!.data, i * size);
         out.set(key, new Tensor(data, [B, ...t0.shape], t0.dtype));
-        slices.set(key, { kind: "graph", ptr: new Int32Array(0), rest: [...t0.shape], dtype: t0.dtype, explicit: isExplicit });
+        slices.set(key, {
+          kind: "graph",
+          ptr: new Int32Array(0),
+          rest: [...t0.shape],
+          dtype: t0.dtype,
+          explicit: isExplicit,
+        });
       } else {
         const r = Batch.catRows(key, ts);
         out.set(key, r.tensor);
@@ -125,7 +152,12 @@ export class Batch extends Graph {
     return b;
   }
 
-  private static chooseLevel(key: string, graphs: readonly Graph[], ts: readonly Tensor[], explicit: readonly (AttrLevel | undefined)[]): AttrLevel {
+  private static chooseLevel(
+    key: string,
+    graphs: readonly Graph[],
+    ts: readonly Tensor[],
+    explicit: readonly (AttrLevel | undefined)[],
+  ): AttrLevel {
     const ex = explicit.find((l) => l !== undefined);
     const fitsAll = (lv: AttrLevel) => graphs.every((g, i) => levelFits(lv, g, ts[i]!));
     if (ex !== undefined) {
@@ -140,7 +172,9 @@ export class Batch extends Graph {
     }
     const counts: Record<AttrLevel, number> = { node: 0, edge: 0, graph: 0 };
     for (const g of graphs) counts[g.levelOf(key)]++;
-    const order = (["node", "edge", "graph"] as AttrLevel[]).filter((l) => counts[l] > 0).sort((a, b) => counts[b] - counts[a]);
+    const order = (["node", "edge", "graph"] as AttrLevel[])
+      .filter((l) => counts[l] > 0)
+      .sort((a, b) => counts[b] - counts[a]);
     for (const lv of order) if (fitsAll(lv)) return lv;
     return batchError(
       `Batch.fromGraphs: attribute '${key}' is ${order.join(" in some graphs and ")} in others; give its level with graph.set('${key}', value, level)`,
@@ -154,7 +188,9 @@ export class Batch extends Graph {
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
       if (t.ndim === 0 || !sameShape(t.shape.slice(1), rest)) {
-        batchError(`Batch.fromGraphs: attribute '${key}' has shape ${fmtShape(t0.shape)} in graph 0 but ${fmtShape(t.shape)} in graph ${i} (trailing axes must match)`);
+        batchError(
+          `Batch.fromGraphs: attribute '${key}' has shape ${fmtShape(t0.shape)} in graph 0 but ${fmtShape(t.shape)} in graph ${i} (trailing axes must match)`,
+        );
       }
       ptr[i + 1] = ptr[i]! + t.shape[0]!;
     }
@@ -165,12 +201,19 @@ export class Batch extends Graph {
     return { tensor: new Tensor(data, [ptr[ts.length]!, ...rest], t0.dtype), ptr, rest };
   }
 
-  private static catIndex(key: string, ts: readonly Tensor[], nodePtr: Int32Array): { tensor: Tensor; ptr: Int32Array; rest: number[] } {
+  private static catIndex(
+    key: string,
+    ts: readonly Tensor[],
+    nodePtr: Int32Array,
+  ): { tensor: Tensor; ptr: Int32Array; rest: number[] } {
     const t0 = ts[0]!;
     if (t0.ndim === 0) {
       const data = new Int32Array(ts.length);
       for (let i = 0; i < ts.length; i++) {
-        if (ts[i]!.ndim !== 0) batchError(`Batch.fromGraphs: index attribute '${key}' has shape [] in graph 0 but ${fmtShape(ts[i]!.shape)} in graph ${i}`);
+        if (ts[i]!.ndim !== 0)
+          batchError(
+            `Batch.fromGraphs: index attribute '${key}' has shape [] in graph 0 but ${fmtShape(ts[i]!.shape)} in graph ${i}`,
+          );
         data[i] = ts[i]!.data[0]! + nodePtr[i]!;
       }
       const ptr = new Int32Array(ts.length + 1);
@@ -184,7 +227,9 @@ export class Batch extends Graph {
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
       if (!sameShape(t.shape.slice(0, -1), rest)) {
-        batchError(`Batch.fromGraphs: index attribute '${key}' has shape ${fmtShape(t0.shape)} in graph 0 but ${fmtShape(t.shape)} in graph ${i} (leading axes must match)`);
+        batchError(
+          `Batch.fromGraphs: index attribute '${key}' has shape ${fmtShape(t0.shape)} in graph 0 but ${fmtShape(t.shape)} in graph ${i} (leading axes must match)`,
+        );
       }
       ptr[i + 1] = ptr[i]! + t.shape[t.ndim - 1]!;
     }
@@ -205,7 +250,8 @@ export class Batch extends Graph {
 
   /** Graph `i` of the batch, cut out again (attribute copies; ids shifted back). */
   getGraph(i: number): Graph {
-    if (!Number.isInteger(i) || i < 0 || i >= this.numGraphs) opError("Batch.getGraph", "i", `an integer in [0, ${this.numGraphs})`, String(i));
+    if (!Number.isInteger(i) || i < 0 || i >= this.numGraphs)
+      opError("Batch.getGraph", "i", `an integer in [0, ${this.numGraphs})`, String(i));
     const nodePtr = this.ptr.data as Int32Array;
     const g = new Graph();
     for (const [key, s] of this.slices) {
@@ -226,7 +272,8 @@ export class Batch extends Graph {
           let lead = 1;
           for (const d of s.rest) lead *= d;
           const data = new Int32Array(lead * len);
-          for (let r = 0; r < lead; r++) for (let j = 0; j < len; j++) data[r * len + j] = t.data[r * total + a + j]! - off;
+          for (let r = 0; r < lead; r++)
+            for (let j = 0; j < len; j++) data[r * len + j] = t.data[r * total + a + j]! - off;
           piece = new Tensor(data, [...s.rest, len], "int32");
         }
       } else {

@@ -173,7 +173,8 @@ function tql2(v: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
     if (m > l) {
       let iter = 0;
       do {
-        if (++iter > 60) opError("symEig", "a", "a symmetric matrix (QL iteration converges)", "no convergence after 60 iterations");
+        if (++iter > 60)
+          opError("symEig", "a", "a symmetric matrix (QL iteration converges)", "no convergence after 60 iterations");
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
         let r = Math.hypot(p, 1);

@@ -75,7 +75,11 @@ export function checkEdgeIndex(op: string, edgeIndex: Tensor, numNodes?: number,
 }
 
 /** Groups edges by `key` (counting sort, stable): rows of `ptr` are nodes, `index` the other end. */
-export function compressEdges(key: Int32Array | Uint8Array | Float32Array | Float64Array, other: ArrayLike<number>, numNodes: number): CompressedAdjacency {
+export function compressEdges(
+  key: Int32Array | Uint8Array | Float32Array | Float64Array,
+  other: ArrayLike<number>,
+  numNodes: number,
+): CompressedAdjacency {
   const E = key.length;
   const ptr = new Int32Array(numNodes + 1);
   for (let e = 0; e < E; e++) ptr[key[e]! + 1]!++;
@@ -121,7 +125,8 @@ export class Graph {
     for (const [k, v] of Object.entries(init)) {
       if (k === "numNodes") {
         if (v !== undefined && v !== null) {
-          if (typeof v !== "number" || !Number.isInteger(v) || v < 0) opError("Graph", "numNodes", "a non-negative integer", String(v));
+          if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+            opError("Graph", "numNodes", "a non-negative integer", String(v));
           this._numNodes = v;
         }
         continue;
@@ -218,7 +223,8 @@ export class Graph {
    * is inferred (see {@link Graph.levelOf}). Returns this graph.
    */
   set(key: string, value: Tensor | null, level?: AttrLevel): this {
-    if (key === "numNodes") opError("Graph.set", "key", "an attribute name (set numNodes with the numNodes property)", key);
+    if (key === "numNodes")
+      opError("Graph.set", "key", "an attribute name (set numNodes with the numNodes property)", key);
     if (value === null) {
       this.store.delete(key);
       this.levels.delete(key);
@@ -375,8 +381,10 @@ export class Graph {
     for (const [k, t] of this.store) {
       if (k === "edgeIndex") continue;
       const lv = this.levelOf(k);
-      if (lv === "node" && (t.ndim === 0 || t.shape[0] !== N)) opError("Graph.validate", k, `${N} rows (numNodes)`, `shape ${fmtShape(t.shape)}`);
-      if (lv === "edge" && (t.ndim === 0 || t.shape[0] !== E)) opError("Graph.validate", k, `${E} rows (numEdges)`, `shape ${fmtShape(t.shape)}`);
+      if (lv === "node" && (t.ndim === 0 || t.shape[0] !== N))
+        opError("Graph.validate", k, `${N} rows (numNodes)`, `shape ${fmtShape(t.shape)}`);
+      if (lv === "edge" && (t.ndim === 0 || t.shape[0] !== E))
+        opError("Graph.validate", k, `${E} rows (numEdges)`, `shape ${fmtShape(t.shape)}`);
     }
     return this;
   }
@@ -419,7 +427,8 @@ export function checkNodeIds(op: string, arg: string, t: Tensor, numNodes: numbe
   if (t.ndim !== 1) opError(op, arg, "a 1-D tensor of node ids", `shape ${fmtShape(t.shape)}`);
   const d = t.data as Int32Array;
   for (let i = 0; i < d.length; i++) {
-    if (d[i]! < 0 || d[i]! >= numNodes) opError(op, arg, `node ids in [0, ${numNodes}) (numNodes = ${numNodes})`, `${d[i]} at position ${i}`);
+    if (d[i]! < 0 || d[i]! >= numNodes)
+      opError(op, arg, `node ids in [0, ${numNodes}) (numNodes = ${numNodes})`, `${d[i]} at position ${i}`);
   }
   return d;
 }

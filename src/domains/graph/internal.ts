@@ -35,4 +35,3 @@ export function catRows(ts: readonly Tensor[]): Tensor {
   }
   return new Tensor(out, [n, ...t0.shape.slice(1)], t0.dtype);
 }
-

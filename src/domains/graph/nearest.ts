@@ -184,12 +184,18 @@ class KdTree {
   }
 }
 
-function prepPoints(op: string, pos: Tensor, batch: Tensor | null | undefined, cosine: boolean): { pts: Float64Array; n: number; d: number; groups: Int32Array[] } {
+function prepPoints(
+  op: string,
+  pos: Tensor,
+  batch: Tensor | null | undefined,
+  cosine: boolean,
+): { pts: Float64Array; n: number; d: number; groups: Int32Array[] } {
   if (pos.ndim !== 2) opError(op, "pos", "a [N, d] tensor of positions", fmtShape(pos.shape));
   const n = pos.shape[0]!;
   const d = pos.shape[1]!;
   const pts = Float64Array.from(pos.data);
-  for (let i = 0; i < pts.length; i++) if (!Number.isFinite(pts[i]!)) opError(op, "pos", "finite coordinates", `${pts[i]} at row ${Math.floor(i / d)}`);
+  for (let i = 0; i < pts.length; i++)
+    if (!Number.isFinite(pts[i]!)) opError(op, "pos", "finite coordinates", `${pts[i]} at row ${Math.floor(i / d)}`);
   if (cosine) {
     for (let i = 0; i < n; i++) {
       let s = 0;
@@ -201,7 +207,8 @@ function prepPoints(op: string, pos: Tensor, batch: Tensor | null | undefined, c
   const groups: Int32Array[] = [];
   if (batch === null || batch === undefined) groups.push(Int32Array.from({ length: n }, (_, i) => i));
   else {
-    if (batch.dtype !== "int32" || batch.ndim !== 1 || batch.shape[0] !== n) opError(op, "batch", `an int32 vector of length ${n}`, `${batch.dtype} ${fmtShape(batch.shape)}`);
+    if (batch.dtype !== "int32" || batch.ndim !== 1 || batch.shape[0] !== n)
+      opError(op, "batch", `an int32 vector of length ${n}`, `${batch.dtype} ${fmtShape(batch.shape)}`);
     const m = new Map<number, number[]>();
     const bd = batch.data;
     for (let i = 0; i < n; i++) {

@@ -53,7 +53,12 @@ function dot(a: Float64Array, b: Float64Array, n: number, offA = 0): number {
 }
 
 /** Lanczos with full reorthogonalisation for the `want` smallest eigenpairs of a local operator. */
-function lanczosSmallest(op: LocalOp, want: number, tol: number, gen: Generator): { values: number[]; vectors: Float64Array[] } {
+function lanczosSmallest(
+  op: LocalOp,
+  want: number,
+  tol: number,
+  gen: Generator,
+): { values: number[]; vectors: Float64Array[] } {
   const n = op.n;
   let cap = Math.min(n, Math.max(2 * want + 40, 80));
   let Q = new Float64Array(cap * n);
@@ -151,8 +156,14 @@ function lanczosSmallest(op: LocalOp, want: number, tol: number, gen: Generator)
  * undirected, self-loops ignored, isolated nodes have `L_ii = 1`). Fewer than `count` pairs exist when
  * `count > numNodes`; missing columns are zero and missing values NaN.
  */
-export function laplacianEigenpairs(edgeIndex: Tensor, numNodes: number, count: number, opts: LaplacianEigOptions = {}): Eigenpairs {
-  if (!Number.isInteger(count) || count < 0) opError("laplacianEigenpairs", "count", "a non-negative integer", String(count));
+export function laplacianEigenpairs(
+  edgeIndex: Tensor,
+  numNodes: number,
+  count: number,
+  opts: LaplacianEigOptions = {},
+): Eigenpairs {
+  if (!Number.isInteger(count) || count < 0)
+    opError("laplacianEigenpairs", "count", "a non-negative integer", String(count));
   const N = numNodes;
   const gen = new Generator(opts.seed ?? 0);
   const clean = removeSelfLoops(edgeIndex, opts.edgeWeight ?? null);

@@ -28,9 +28,14 @@ export function maybeNumNodes(edgeIndex: Tensor, numNodes?: number): number {
   return m + 1;
 }
 
-function prep(op: string, edgeIndex: Tensor, numNodes?: number): { src: Int32Array; dst: Int32Array; E: number; N: number } {
+function prep(
+  op: string,
+  edgeIndex: Tensor,
+  numNodes?: number,
+): { src: Int32Array; dst: Int32Array; E: number; N: number } {
   checkEdgeIndex(op, edgeIndex);
-  if (numNodes !== undefined && (!Number.isInteger(numNodes) || numNodes < 0)) opError(op, "numNodes", "a non-negative integer", String(numNodes));
+  if (numNodes !== undefined && (!Number.isInteger(numNodes) || numNodes < 0))
+    opError(op, "numNodes", "a non-negative integer", String(numNodes));
   const N = maybeNumNodes(edgeIndex, numNodes);
   checkEdgeIndex(op, edgeIndex, N);
   const E = edgeIndex.shape[1]!;
@@ -40,7 +45,8 @@ function prep(op: string, edgeIndex: Tensor, numNodes?: number): { src: Int32Arr
 
 function checkEdgeAttr(op: string, edgeAttr: Tensor | null | undefined, E: number, arg = "edgeAttr"): Tensor | null {
   if (edgeAttr === null || edgeAttr === undefined) return null;
-  if (edgeAttr.ndim === 0 || edgeAttr.shape[0] !== E) opError(op, arg, `${E} rows (one per edge)`, `shape ${fmtShape(edgeAttr.shape)}`);
+  if (edgeAttr.ndim === 0 || edgeAttr.shape[0] !== E)
+    opError(op, arg, `${E} rows (one per edge)`, `shape ${fmtShape(edgeAttr.shape)}`);
   return edgeAttr;
 }
 
@@ -63,7 +69,8 @@ export function makeEdgeIndex(src: ArrayLike<number>, dst: ArrayLike<number>): T
  */
 export function degree(index: Tensor, numNodes?: number, dtype: DType = "float32"): Tensor {
   if (index.dtype !== "int32") opError("degree", "index", "dtype int32", index.dtype);
-  if (index.ndim !== 1) opError("degree", "index", "a 1-D tensor (e.g. one row of edgeIndex)", `shape ${fmtShape(index.shape)}`);
+  if (index.ndim !== 1)
+    opError("degree", "index", "a 1-D tensor (e.g. one row of edgeIndex)", `shape ${fmtShape(index.shape)}`);
   const d = index.data as Int32Array;
   const N = numNodes ?? maybeNumNodes(index);
   const out = allocate(dtype, N);
@@ -118,15 +125,29 @@ export function removeSelfLoops(edgeIndex: Tensor, edgeAttr: Tensor | null = nul
 /** Fill value of new self-loop attributes: a number, a tensor shaped like one attribute row, or a reduction of each node's incoming edge attributes. */
 export type LoopFill = number | Tensor | "sum" | "add" | "mean" | "max" | "min";
 
-function loopAttrs(op: string, edgeAttr: Tensor, dst: Int32Array, N: number, fill: LoopFill, nodes: ArrayLike<number>): Tensor {
+function loopAttrs(
+  op: string,
+  edgeAttr: Tensor,
+  dst: Int32Array,
+  N: number,
+  fill: LoopFill,
+  nodes: ArrayLike<number>,
+): Tensor {
   const F = rowSize(edgeAttr);
   const rest = edgeAttr.shape.slice(1);
   const out = allocate(edgeAttr.dtype, nodes.length * F);
   if (typeof fill === "number") {
     out.fill(fill);
   } else if (fill instanceof Tensor) {
-    if (fill.size !== F && fill.size !== 1) opError(op, "fillValue", `a tensor with 1 or ${F} elements (one attribute row ${fmtShape(rest)})`, `shape ${fmtShape(fill.shape)}`);
-    for (let i = 0; i < nodes.length; i++) for (let f = 0; f < F; f++) out[i * F + f] = fill.data[fill.size === 1 ? 0 : f]!;
+    if (fill.size !== F && fill.size !== 1)
+      opError(
+        op,
+        "fillValue",
+        `a tensor with 1 or ${F} elements (one attribute row ${fmtShape(rest)})`,
+        `shape ${fmtShape(fill.shape)}`,
+      );
+    for (let i = 0; i < nodes.length; i++)
+      for (let f = 0; f < F; f++) out[i * F + f] = fill.data[fill.size === 1 ? 0 : f]!;
   } else {
     const acc = new Float64Array(N * F);
     const cnt = new Int32Array(N);
@@ -183,7 +204,10 @@ export function addSelfLoops(edgeIndex: Tensor, opts: AddSelfLoopsOptions = {}):
   const nodes = Int32Array.from({ length: N }, (_, i) => i);
   return {
     edgeIndex: new Tensor(d, [2, E + N], "int32"),
-    edgeAttr: edgeAttr === null ? null : catRows([edgeAttr, loopAttrs("addSelfLoops", edgeAttr, dst, N, opts.fillValue ?? 1, nodes)]),
+    edgeAttr:
+      edgeAttr === null
+        ? null
+        : catRows([edgeAttr, loopAttrs("addSelfLoops", edgeAttr, dst, N, opts.fillValue ?? 1, nodes)]),
   };
 }
 
@@ -259,7 +283,8 @@ export function coalesce(edgeIndex: Tensor, opts: CoalesceOptions = {}): EdgeLis
   const { src, dst, E, N } = prep(op, edgeIndex, opts.numNodes);
   const edgeAttr = checkEdgeAttr(op, opts.edgeAttr, E);
   const reduce = opts.reduce ?? "sum";
-  if (!["sum", "add", "mean", "max", "min", "mul"].includes(reduce)) opError(op, "reduce", "one of sum, add, mean, max, min, mul", String(reduce));
+  if (!["sum", "add", "mean", "max", "min", "mul"].includes(reduce))
+    opError(op, "reduce", "one of sum, add, mean, max, min, mul", String(reduce));
   const byRow = opts.sortByRow ?? true;
   const order = byRow ? sortEdges(src, dst, N) : sortEdges(dst, src, N);
   // group starts
@@ -329,7 +354,11 @@ export function toUndirected(edgeIndex: Tensor, opts: ToUndirectedOptions = {}):
   t.set(dst, 0);
   t.set(src, E);
   const both = makeEdgeIndex(s, t);
-  return coalesce(both, { edgeAttr: edgeAttr === null ? null : catRows([edgeAttr, edgeAttr]), numNodes: N, reduce: opts.reduce ?? "sum" });
+  return coalesce(both, {
+    edgeAttr: edgeAttr === null ? null : catRows([edgeAttr, edgeAttr]),
+    numNodes: N,
+    reduce: opts.reduce ?? "sum",
+  });
 }
 
 function sameTensorData(a: TypedArray, b: TypedArray): boolean {
@@ -352,10 +381,15 @@ export function isUndirected(edgeIndex: Tensor, opts: { edgeAttr?: Tensor | null
   return true;
 }
 
-function subsetMask(op: string, subset: Tensor | readonly number[], N: number): { mask: Uint8Array; order: Int32Array } {
+function subsetMask(
+  op: string,
+  subset: Tensor | readonly number[],
+  N: number,
+): { mask: Uint8Array; order: Int32Array } {
   const mask = new Uint8Array(N);
   if (subset instanceof Tensor && subset.dtype === "bool") {
-    if (subset.ndim !== 1 || subset.shape[0] !== N) opError(op, "subset", `a bool mask of shape [${N}] or int32 node ids`, `bool ${fmtShape(subset.shape)}`);
+    if (subset.ndim !== 1 || subset.shape[0] !== N)
+      opError(op, "subset", `a bool mask of shape [${N}] or int32 node ids`, `bool ${fmtShape(subset.shape)}`);
     mask.set(subset.data);
     const order: number[] = [];
     for (let i = 0; i < N; i++) if (mask[i]) order.push(i);
@@ -363,12 +397,14 @@ function subsetMask(op: string, subset: Tensor | readonly number[], N: number): 
   }
   let ids: ArrayLike<number>;
   if (subset instanceof Tensor) {
-    if (subset.dtype !== "int32" || subset.ndim !== 1) opError(op, "subset", "int32 node ids [K] or a bool mask [N]", `${subset.dtype} ${fmtShape(subset.shape)}`);
+    if (subset.dtype !== "int32" || subset.ndim !== 1)
+      opError(op, "subset", "int32 node ids [K] or a bool mask [N]", `${subset.dtype} ${fmtShape(subset.shape)}`);
     ids = subset.data;
   } else ids = subset;
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= N) opError(op, "subset", `node ids in [0, ${N}) (numNodes = ${N})`, `${v} at position ${i}`);
+    if (!Number.isInteger(v) || v < 0 || v >= N)
+      opError(op, "subset", `node ids in [0, ${N}) (numNodes = ${N})`, `${v} at position ${i}`);
     mask[v] = 1;
   }
   return { mask, order: Int32Array.from(ids) };
@@ -441,16 +477,27 @@ export function kHopSubgraph(
   nodeIdx: number | readonly number[] | Tensor,
   numHops: number,
   edgeIndex: Tensor,
-  opts: { relabelNodes?: boolean; numNodes?: number; flow?: "source_to_target" | "target_to_source"; directed?: boolean } = {},
+  opts: {
+    relabelNodes?: boolean;
+    numNodes?: number;
+    flow?: "source_to_target" | "target_to_source";
+    directed?: boolean;
+  } = {},
 ): KHopResult {
   const op = "kHopSubgraph";
   if (!Number.isInteger(numHops) || numHops < 0) opError(op, "numHops", "a non-negative integer", String(numHops));
-  const seeds: number[] = typeof nodeIdx === "number" ? [nodeIdx] : nodeIdx instanceof Tensor ? Array.from(nodeIdx.data) : [...nodeIdx];
+  const seeds: number[] =
+    typeof nodeIdx === "number" ? [nodeIdx] : nodeIdx instanceof Tensor ? Array.from(nodeIdx.data) : [...nodeIdx];
   if (nodeIdx instanceof Tensor && nodeIdx.dtype !== "int32") opError(op, "nodeIdx", "int32 node ids", nodeIdx.dtype);
-  const { src, dst, E, N } = prep(op, edgeIndex, opts.numNodes ?? Math.max(maybeNumNodes(edgeIndex), ...seeds.map((v) => v + 1)));
+  const { src, dst, E, N } = prep(
+    op,
+    edgeIndex,
+    opts.numNodes ?? Math.max(maybeNumNodes(edgeIndex), ...seeds.map((v) => v + 1)),
+  );
   for (let i = 0; i < seeds.length; i++) {
     const v = seeds[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= N) opError(op, "nodeIdx", `node ids in [0, ${N}) (numNodes = ${N})`, `${v} at position ${i}`);
+    if (!Number.isInteger(v) || v < 0 || v >= N)
+      opError(op, "nodeIdx", `node ids in [0, ${N}) (numNodes = ${N})`, `${v} at position ${i}`);
   }
   const forward = opts.flow === "target_to_source";
   // walk from `from` ends to `to` ends
@@ -490,7 +537,9 @@ export function kHopSubgraph(
   const keep: number[] = [];
   const em = new Uint8Array(E);
   for (let e = 0; e < E; e++) {
-    const ok = opts.directed ? visited[to[e]!] && hopOf[from[e]!]! >= 0 && hopOf[from[e]!]! < numHops : visited[src[e]!] && visited[dst[e]!];
+    const ok = opts.directed
+      ? visited[to[e]!] && hopOf[from[e]!]! >= 0 && hopOf[from[e]!]! < numHops
+      : visited[src[e]!] && visited[dst[e]!];
     if (ok) {
       keep.push(e);
       em[e] = 1;
@@ -519,7 +568,10 @@ export interface ComponentsResult {
  * Connected components: `'weak'` ignores edge direction (union-find); `'strong'` follows it
  * (iterative Tarjan). Components are numbered by their smallest node id.
  */
-export function connectedComponents(edgeIndex: Tensor, opts: { numNodes?: number; connection?: "weak" | "strong" } = {}): ComponentsResult {
+export function connectedComponents(
+  edgeIndex: Tensor,
+  opts: { numNodes?: number; connection?: "weak" | "strong" } = {},
+): ComponentsResult {
   const { src, dst, E, N } = prep("connectedComponents", edgeIndex, opts.numNodes);
   const raw = new Int32Array(N);
   if ((opts.connection ?? "weak") === "weak") {
@@ -654,7 +706,12 @@ export function gcnNorm(edgeIndex: Tensor, opts: GcnNormOptions = {}): WeightedE
  */
 export function getLaplacian(
   edgeIndex: Tensor,
-  opts: { edgeWeight?: Tensor | null; normalization?: null | "sym" | "rw"; numNodes?: number; dtype?: "float32" | "float64" } = {},
+  opts: {
+    edgeWeight?: Tensor | null;
+    normalization?: null | "sym" | "rw";
+    numNodes?: number;
+    dtype?: "float32" | "float64";
+  } = {},
 ): WeightedEdgeIndex {
   const op = "getLaplacian";
   const { E, N } = prep(op, edgeIndex, opts.numNodes);
@@ -693,7 +750,10 @@ export function getLaplacian(
 }
 
 /** Dense adjacency `[N, N]` with `A[src, dst] = weight` (summed over duplicates; float32 by default). */
-export function toDenseAdj(edgeIndex: Tensor, opts: { edgeWeight?: Tensor | null; numNodes?: number; dtype?: DType } = {}): Tensor {
+export function toDenseAdj(
+  edgeIndex: Tensor,
+  opts: { edgeWeight?: Tensor | null; numNodes?: number; dtype?: DType } = {},
+): Tensor {
   const { src, dst, E, N } = prep("toDenseAdj", edgeIndex, opts.numNodes);
   const w = checkEdgeAttr("toDenseAdj", opts.edgeWeight, E, "edgeWeight");
   const dtype = opts.dtype ?? w?.dtype ?? "float32";
@@ -711,7 +771,15 @@ export interface GraphologyReadable {
   nodes(): string[];
   getNodeAttributes(node: string): Attrs;
   forEachEdge(
-    callback: (edge: string, attributes: Attrs, source: string, target: string, sourceAttributes: Attrs, targetAttributes: Attrs, undirected: boolean) => void,
+    callback: (
+      edge: string,
+      attributes: Attrs,
+      source: string,
+      target: string,
+      sourceAttributes: Attrs,
+      targetAttributes: Attrs,
+      undirected: boolean,
+    ) => void,
   ): void;
 }
 
@@ -727,7 +795,13 @@ export interface SerializedGraphology {
   attributes?: Attrs;
   options?: { type?: "directed" | "undirected" | "mixed"; multi?: boolean; allowSelfLoops?: boolean };
   nodes: { key: string | number; attributes?: Attrs }[];
-  edges: { key?: string | number; source: string | number; target: string | number; attributes?: Attrs; undirected?: boolean }[];
+  edges: {
+    key?: string | number;
+    source: string | number;
+    target: string | number;
+    attributes?: Attrs;
+    undirected?: boolean;
+  }[];
 }
 
 function rowValue(t: Tensor, i: number): number | boolean | number[] | boolean[] {
@@ -745,7 +819,10 @@ function rowValue(t: Tensor, i: number): number | boolean | number[] | boolean[]
  * arrays), edge-level ones edge attributes. With `undirected: true`, each pair `u < v` present in both
  * directions is written once as an undirected edge.
  */
-export function toGraphology(graph: Graph, opts: { undirected?: boolean; nodeAttrs?: string[]; edgeAttrs?: string[] } = {}): SerializedGraphology {
+export function toGraphology(
+  graph: Graph,
+  opts: { undirected?: boolean; nodeAttrs?: string[]; edgeAttrs?: string[] } = {},
+): SerializedGraphology {
   const N = graph.numNodes;
   const E = graph.numEdges;
   const keys = graph.keys().filter((k) => k !== "edgeIndex");
@@ -772,16 +849,26 @@ export function toGraphology(graph: Graph, opts: { undirected?: boolean; nodeAtt
       edges.push({ source: String(u), target: String(v), attributes, undirected: true });
     } else edges.push({ source: String(u), target: String(v), attributes });
   }
-  return { attributes: {}, options: { type: undirected ? "undirected" : "directed", multi: false, allowSelfLoops: true }, nodes, edges };
+  return {
+    attributes: {},
+    options: { type: undirected ? "undirected" : "directed", multi: false, allowSelfLoops: true },
+    nodes,
+    edges,
+  };
 }
 
 /** Writes `graph` into a graphology instance (see {@link toGraphology}) and returns it. */
-export function toGraphologyInto<G extends GraphologyWritable>(graph: Graph, target: G, opts: { undirected?: boolean; nodeAttrs?: string[]; edgeAttrs?: string[] } = {}): G {
+export function toGraphologyInto<G extends GraphologyWritable>(
+  graph: Graph,
+  target: G,
+  opts: { undirected?: boolean; nodeAttrs?: string[]; edgeAttrs?: string[] } = {},
+): G {
   const s = toGraphology(graph, opts);
   for (const n of s.nodes) target.addNode(String(n.key), n.attributes);
   for (const e of s.edges) {
     if (e.undirected) {
-      if (target.addUndirectedEdge === undefined) opError("toGraphologyInto", "target", "a graph with addUndirectedEdge (undirected: true)", "none");
+      if (target.addUndirectedEdge === undefined)
+        opError("toGraphologyInto", "target", "a graph with addUndirectedEdge (undirected: true)", "none");
       target.addUndirectedEdge(String(e.source), String(e.target), e.attributes);
     } else target.addDirectedEdge(String(e.source), String(e.target), e.attributes);
   }
@@ -811,7 +898,8 @@ function attrsToTensor(op: string, name: string, values: unknown[]): Tensor | nu
     const out = new Float32Array(n * F);
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (!Array.isArray(v) || v.length !== F) opError(op, name, `an array of ${F} numbers on every item`, `${JSON.stringify(v)} at item ${i}`);
+      if (!Array.isArray(v) || v.length !== F)
+        opError(op, name, `an array of ${F} numbers on every item`, `${JSON.stringify(v)} at item ${i}`);
       for (let f = 0; f < F; f++) out[i * F + f] = Number(v[f]);
     }
     return new Tensor(out, [n, F], "float32");
@@ -825,7 +913,10 @@ function attrsToTensor(op: string, name: string, values: unknown[]): Tensor | nu
  * become two directed ones. Numeric (or boolean, or numeric-array) node and edge attributes present on
  * every node / edge become tensors of the same name (restrict with `nodeAttrs` / `edgeAttrs`).
  */
-export function fromGraphology(g: GraphologyReadable | SerializedGraphology, opts: { nodeAttrs?: string[]; edgeAttrs?: string[] } = {}): Graph {
+export function fromGraphology(
+  g: GraphologyReadable | SerializedGraphology,
+  opts: { nodeAttrs?: string[]; edgeAttrs?: string[] } = {},
+): Graph {
   const op = "fromGraphology";
   const nodeKeys: string[] = [];
   const nodeAttrs: Attrs[] = [];
@@ -837,13 +928,20 @@ export function fromGraphology(g: GraphologyReadable | SerializedGraphology, opt
     }
     g.forEachEdge((_e, a, s, t, _sa, _ta, u) => edges.push({ s, t, a: a ?? {}, u }));
   } else {
-    if (!Array.isArray(g.nodes) || !Array.isArray(g.edges)) opError(op, "g", "a graphology graph or its serialized form {nodes, edges}", typeof g);
+    if (!Array.isArray(g.nodes) || !Array.isArray(g.edges))
+      opError(op, "g", "a graphology graph or its serialized form {nodes, edges}", typeof g);
     const undirectedGraph = g.options?.type === "undirected";
     for (const n of g.nodes) {
       nodeKeys.push(String(n.key));
       nodeAttrs.push(n.attributes ?? {});
     }
-    for (const e of g.edges) edges.push({ s: String(e.source), t: String(e.target), a: e.attributes ?? {}, u: e.undirected ?? undirectedGraph });
+    for (const e of g.edges)
+      edges.push({
+        s: String(e.source),
+        t: String(e.target),
+        a: e.attributes ?? {},
+        u: e.undirected ?? undirectedGraph,
+      });
   }
   const id = new Map<string, number>();
   for (let i = 0; i < nodeKeys.length; i++) id.set(nodeKeys[i]!, i);
@@ -854,7 +952,8 @@ export function fromGraphology(g: GraphologyReadable | SerializedGraphology, opt
     const e = edges[i]!;
     const s = id.get(e.s);
     const t = id.get(e.t);
-    if (s === undefined || t === undefined) opError(op, "g", "edges between listed nodes", `edge ${i} (${e.s} -> ${e.t}) with an unknown node`);
+    if (s === undefined || t === undefined)
+      opError(op, "g", "edges between listed nodes", `edge ${i} (${e.s} -> ${e.t}) with an unknown node`);
     src.push(s);
     dst.push(t);
     edgeRows.push(e.a);
@@ -868,11 +967,19 @@ export function fromGraphology(g: GraphologyReadable | SerializedGraphology, opt
   const common = (rows: Attrs[], names?: string[]) =>
     names ?? (rows.length === 0 ? [] : Object.keys(rows[0]!).filter((k) => rows.every((r) => k in r)));
   for (const k of common(nodeAttrs, opts.nodeAttrs)) {
-    const t = attrsToTensor(op, k, nodeAttrs.map((a) => a[k]));
+    const t = attrsToTensor(
+      op,
+      k,
+      nodeAttrs.map((a) => a[k]),
+    );
     if (t !== null) graph.set(k, t, "node");
   }
   for (const k of common(edgeRows, opts.edgeAttrs)) {
-    const t = attrsToTensor(op, k, edgeRows.map((a) => a[k]));
+    const t = attrsToTensor(
+      op,
+      k,
+      edgeRows.map((a) => a[k]),
+    );
     if (t !== null) graph.set(k, t, "edge");
   }
   return graph;

@@ -18,7 +18,13 @@ export interface Stride1Geometry extends WinogradGeometry {
 }
 
 /** y = conv2d(x, w) + b, stride 1 (b may be null). */
-export function convStride1Ref(x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, geom: Stride1Geometry): void {
+export function convStride1Ref(
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  y: FloatArray,
+  geom: Stride1Geometry,
+): void {
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   for (let n = 0; n < N; n++) {
     for (let gi = 0; gi < G; gi++) {

@@ -58,7 +58,18 @@ export function binaryRef(
 }
 
 /** out[o + i] = a[ia + i·sa] op b[ib + i·sb] for i < n. */
-function binaryRun(op: BinaryOpName, a: FloatArray, ia: number, sa: number, b: FloatArray, ib: number, sb: number, out: FloatArray, o: number, n: number): void {
+function binaryRun(
+  op: BinaryOpName,
+  a: FloatArray,
+  ia: number,
+  sa: number,
+  b: FloatArray,
+  ib: number,
+  sb: number,
+  out: FloatArray,
+  o: number,
+  n: number,
+): void {
   switch (op) {
     case "add":
       for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa]! + b[ib + i * sb]!;
@@ -179,7 +190,14 @@ export function unaryRef(op: UnaryOpName, a: FloatArray, out: FloatArray, param 
 export type ReduceOpName = "sum" | "max" | "min" | "prod";
 
 /** Reduces the middle axis of a row-major [outer, n, inner] array into out[outer, inner]. */
-export function reduceAxisRef(op: ReduceOpName, a: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void {
+export function reduceAxisRef(
+  op: ReduceOpName,
+  a: FloatArray,
+  outer: number,
+  n: number,
+  inner: number,
+  out: FloatArray,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * n * inner + j;

@@ -45,7 +45,12 @@ export function spmmCsrTRef(
 }
 
 /** out[i] = src[index[i]] row-wise (rows of width F). */
-export function gatherRowsRef(src: FloatArray | Int32Array, index: Int32Array, F: number, out: FloatArray | Int32Array): void {
+export function gatherRowsRef(
+  src: FloatArray | Int32Array,
+  index: Int32Array,
+  F: number,
+  out: FloatArray | Int32Array,
+): void {
   for (let i = 0; i < index.length; i++) {
     const s = index[i]! * F;
     const o = i * F;

@@ -21,7 +21,15 @@ export function channelStatsRef(x: FloatArray, N: number, C: number, mean: Float
 }
 
 /** y = x·scale[c] + shift[c] per channel of x[N×C], then max(·, 0) when `relu`. */
-export function channelAffineRef(x: FloatArray, y: FloatArray, N: number, C: number, scale: ArrayLike<number>, shift: ArrayLike<number>, relu: boolean): void {
+export function channelAffineRef(
+  x: FloatArray,
+  y: FloatArray,
+  N: number,
+  C: number,
+  scale: ArrayLike<number>,
+  shift: ArrayLike<number>,
+  relu: boolean,
+): void {
   for (let n = 0, o = 0; n < N; n++, o += C) {
     for (let c = 0; c < C; c++) {
       const v = x[o + c]! * scale[c]! + shift[c]!;
@@ -192,7 +200,15 @@ export function sparseLinearGradRef(
  * dropped too. Writes out = d·k and, when given, mask = k. (The stream of the graph models'
  * `fastDropout` / `reluDropout`.)
  */
-export function dropoutMaskRef(d: FloatArray, mask: FloatArray | null, out: FloatArray, n: number, seed: readonly number[], p: number, relu: boolean): void {
+export function dropoutMaskRef(
+  d: FloatArray,
+  mask: FloatArray | null,
+  out: FloatArray,
+  n: number,
+  seed: readonly number[],
+  p: number,
+  relu: boolean,
+): void {
   let s0 = seed[0]! | 0;
   let s1 = seed[1]! | 0;
   let s2 = seed[2]! | 0;
@@ -227,7 +243,14 @@ export function dropoutMaskRef(d: FloatArray, mask: FloatArray | null, out: Floa
 // channelGradNclF32): sequential float64 sums, float64 elementwise maps.
 
 /** mean[c] and biased variance vr[c] of x[N][C][L] over images and positions (two passes per channel). */
-export function channelStatsNclRef(x: FloatArray, N: number, C: number, L: number, mean: Float64Array, vr: Float64Array): void {
+export function channelStatsNclRef(
+  x: FloatArray,
+  N: number,
+  C: number,
+  L: number,
+  mean: Float64Array,
+  vr: Float64Array,
+): void {
   const n = N * L;
   for (let c = 0; c < C; c++) {
     let s = 0;
@@ -250,7 +273,15 @@ export function channelStatsNclRef(x: FloatArray, N: number, C: number, L: numbe
 }
 
 /** out = x·scale[c] + shift[c] over x[N][C][L] (out may be x). */
-export function channelAffineNclRef(x: FloatArray, out: FloatArray, N: number, C: number, L: number, scale: Float64Array, shift: Float64Array): void {
+export function channelAffineNclRef(
+  x: FloatArray,
+  out: FloatArray,
+  N: number,
+  C: number,
+  L: number,
+  scale: Float64Array,
+  shift: Float64Array,
+): void {
   for (let c = 0; c < C; c++) {
     const a = scale[c]!;
     const sh = shift[c]!;

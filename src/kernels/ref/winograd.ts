@@ -18,15 +18,43 @@ export const WINOGRAD_BT: readonly number[] = [
 ];
 /** G (6×3), row-major. */
 export const WINOGRAD_G: readonly number[] = [
-  1 / 4, 0, 0, -1 / 6, -1 / 6, -1 / 6, -1 / 6, 1 / 6, -1 / 6, 1 / 24, 1 / 12, 1 / 6, 1 / 24, -1 / 12, 1 / 6, 0, 0, 1,
+  1 / 4,
+  0,
+  0,
+  -1 / 6,
+  -1 / 6,
+  -1 / 6,
+  -1 / 6,
+  1 / 6,
+  -1 / 6,
+  1 / 24,
+  1 / 12,
+  1 / 6,
+  1 / 24,
+  -1 / 12,
+  1 / 6,
+  0,
+  0,
+  1,
 ];
 /** Aᵀ (4×6), row-major. */
-export const WINOGRAD_AT: readonly number[] = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1];
+export const WINOGRAD_AT: readonly number[] = [
+  1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1,
+];
 
 /** out (r×c2) = L (r×k) · X (k×c) · Rᵀ (c×c2) for small row-major matrices (R is c2×c). */
 const sandwichScratch = new Float64Array(36);
 
-function sandwich(L: readonly number[], r: number, k: number, X: ArrayLike<number>, c: number, R: readonly number[], c2: number, out: Float64Array): void {
+function sandwich(
+  L: readonly number[],
+  r: number,
+  k: number,
+  X: ArrayLike<number>,
+  c: number,
+  R: readonly number[],
+  c2: number,
+  out: Float64Array,
+): void {
   const t = sandwichScratch;
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < c; j++) {
@@ -53,7 +81,14 @@ export const pad4 = (n: number): number => (n + 3) & ~3;
  * same float64 arithmetic, so the same float32 results), which also writes the transposed layout of the
  * input gradient's products.
  */
-export function winogradKernelTransform(w: FloatArray, G: number, Og: number, Cg: number, Ogp: number, f64 = false): FloatArray {
+export function winogradKernelTransform(
+  w: FloatArray,
+  G: number,
+  Og: number,
+  Cg: number,
+  Ogp: number,
+  f64 = false,
+): FloatArray {
   const U = f64 ? new Float64Array(G * 36 * Ogp * Cg) : new Float32Array(G * 36 * Ogp * Cg);
   const t = new Float64Array(18);
   const st = Ogp * Cg;
@@ -96,14 +131,32 @@ function gColumn(g0: number, g1: number, g2: number, out: Float64Array, j: numbe
 }
 
 /** Gᵀ·(s0..s5) (3 values) into out[0], out[stride], out[2·stride] from offset `o`. */
-function gtVector(s0: number, s1: number, s2: number, s3: number, s4: number, s5: number, out: Float64Array, o: number, stride: number): void {
+function gtVector(
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  s4: number,
+  s5: number,
+  out: Float64Array,
+  o: number,
+  stride: number,
+): void {
   out[o] = s0 / 4 - (s1 + s2) / 6 + (s3 + s4) / 24;
   out[o + stride] = (s2 - s1) / 6 + (s3 - s4) / 12;
   out[o + 2 * stride] = (s3 + s4 - s1 - s2) / 6 + s5;
 }
 
 /** gw[gi·Og + m, c] = Gᵀ·S[gi][·][m][c]·G for the transformed-domain sums S[gi][ξ][m (Ogp)][c (Cgp)]. */
-export function winogradWeightGradFinish(S: ArrayLike<number>, G: number, Og: number, Cg: number, Ogp: number, Cgp: number, gw: FloatArray): void {
+export function winogradWeightGradFinish(
+  S: ArrayLike<number>,
+  G: number,
+  Og: number,
+  Cg: number,
+  Ogp: number,
+  Cgp: number,
+  gw: FloatArray,
+): void {
   const st = Ogp * Cgp;
   const t = new Float64Array(18);
   const out = new Float64Array(9);
@@ -129,7 +182,17 @@ export function winogradWeightGradFinish(S: ArrayLike<number>, G: number, Og: nu
 }
 
 /** The 6×6 input tile of plane `p` (offset `off`, H×W) whose top-left output is (4ty, 4tx), zero outside. */
-function inputTile(x: FloatArray, off: number, H: number, W: number, ph: number, pw: number, ty: number, tx: number, d: Float64Array): void {
+function inputTile(
+  x: FloatArray,
+  off: number,
+  H: number,
+  W: number,
+  ph: number,
+  pw: number,
+  ty: number,
+  tx: number,
+  d: Float64Array,
+): void {
   for (let i = 0; i < 6; i++) {
     const r = 4 * ty + i - ph;
     for (let j = 0; j < 6; j++) {
@@ -222,12 +285,7 @@ export function winogradConv3x3Ref(
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3Ref}, by the F(4×4, 3×3)
  * transforms (transposition principle). Overwrites gw.
  */
-export function winogradWeightGrad3x3Ref(
-  x: FloatArray,
-  gy: FloatArray,
-  gw: FloatArray,
-  geom: WinogradGeometry,
-): void {
+export function winogradWeightGrad3x3Ref(x: FloatArray, gy: FloatArray, gw: FloatArray, geom: WinogradGeometry): void {
   const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);

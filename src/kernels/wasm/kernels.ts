@@ -5,10 +5,11 @@
  * consumes while they are hot. Each function allocates every block before writing any output, so
  * a failed allocation (RangeError from memory.grow) leaves the outputs untouched.
  */
-import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
-import type { WasmRuntime } from "./loader.js";
+
 import type { Stride1Geometry } from "../ref/conv.js";
+import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
 import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
+import type { WasmRuntime } from "./loader.js";
 
 /** Floats per chunk for streaming kernels (64 KiB per array: in and out stay in L2). */
 export const CHUNK = 16384;
@@ -141,7 +142,13 @@ export function spmmWasm(
 }
 
 /** out[i] = src[index[i]] row-wise (32-bit elements). */
-export function gatherRowsWasm(rt: WasmRuntime, src: Float32Array | Int32Array, index: Int32Array, F: number, out: Float32Array | Int32Array): void {
+export function gatherRowsWasm(
+  rt: WasmRuntime,
+  src: Float32Array | Int32Array,
+  index: Int32Array,
+  F: number,
+  out: Float32Array | Int32Array,
+): void {
   const x = rt.exports;
   rt.reset();
   const n = index.length;
@@ -157,7 +164,13 @@ export function gatherRowsWasm(rt: WasmRuntime, src: Float32Array | Int32Array, 
 }
 
 /** out[index[i]] += src[i] row-wise. */
-export function scatterAddRowsWasm(rt: WasmRuntime, src: Float32Array, index: Int32Array, F: number, out: Float32Array): void {
+export function scatterAddRowsWasm(
+  rt: WasmRuntime,
+  src: Float32Array,
+  index: Int32Array,
+  F: number,
+  out: Float32Array,
+): void {
   const x = rt.exports;
   rt.reset();
   const n = index.length;
@@ -204,7 +217,13 @@ export function scatterMaxRowsWasm(
 }
 
 /** out[s] = Σ src[ptr[s]..ptr[s+1]) row-wise. */
-export function segmentSumWasm(rt: WasmRuntime, src: Float32Array, ptr: Int32Array, F: number, out: Float32Array): void {
+export function segmentSumWasm(
+  rt: WasmRuntime,
+  src: Float32Array,
+  ptr: Int32Array,
+  F: number,
+  out: Float32Array,
+): void {
   const x = rt.exports;
   rt.reset();
   const S = ptr.length - 1;
@@ -236,7 +255,13 @@ export function unaryWasm(rt: WasmRuntime, code: number, a: Float32Array, out: F
 }
 
 /** out[i] = a[i] op b[i] (same shape) in chunks. */
-export function binarySameWasm(rt: WasmRuntime, code: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
+export function binarySameWasm(
+  rt: WasmRuntime,
+  code: number,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+): void {
   const x = rt.exports;
   rt.reset();
   const n = out.length;
@@ -255,7 +280,14 @@ export function binarySameWasm(rt: WasmRuntime, code: number, a: Float32Array, b
 }
 
 /** out[i] = a[i] op s (or s op a[i] when swap) in chunks. */
-export function binaryScalarWasm(rt: WasmRuntime, code: number, a: Float32Array, s: number, out: Float32Array, swap: boolean): void {
+export function binaryScalarWasm(
+  rt: WasmRuntime,
+  code: number,
+  a: Float32Array,
+  s: number,
+  out: Float32Array,
+  swap: boolean,
+): void {
   const x = rt.exports;
   rt.reset();
   const n = out.length;
@@ -309,7 +341,15 @@ export function binaryBroadcastWasm(
 }
 
 /** Reduction of the middle axis of [outer, n, inner] (see reduceAxisRef). */
-export function reduceAxisWasm(rt: WasmRuntime, op: ReduceOpName, a: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void {
+export function reduceAxisWasm(
+  rt: WasmRuntime,
+  op: ReduceOpName,
+  a: Float32Array,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Float32Array,
+): void {
   const x = rt.exports;
   const code = REDUCE_CODE[op];
   rt.reset();
@@ -347,7 +387,14 @@ export function reduceAxisWasm(rt: WasmRuntime, op: ReduceOpName, a: Float32Arra
 }
 
 /** Row softmax / log-softmax of a [rows, cols] array in chunks of rows. */
-export function softmaxRowsWasm(rt: WasmRuntime, a: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void {
+export function softmaxRowsWasm(
+  rt: WasmRuntime,
+  a: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float32Array,
+  log: boolean,
+): void {
   const x = rt.exports;
   rt.reset();
   const per = Math.max(1, Math.floor(CHUNK / Math.max(cols, 1)));
@@ -630,7 +677,14 @@ export function hasConvStride1Wasm(rt: WasmRuntime): boolean {
 }
 
 /** y = conv2d(x, w) + b, stride 1, float32. See convStride1Ref for the layouts. */
-export function convStride1Wasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, geom: Stride1Geometry): void {
+export function convStride1Wasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  y: Float32Array,
+  geom: Stride1Geometry,
+): void {
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
   const { Kg, Wp, plane, tail, P, xs, rowsPer, maxLen } = stride1Plan(geom);
@@ -671,7 +725,13 @@ export function convStride1Wasm(rt: WasmRuntime, x: Float32Array, w: Float32Arra
  * per block of output rows, gw[m][k] += Σ_j gy[m][j]·B[k][j] with gy in padded rows (zero past ow)
  * and Bᵀ packed from the padded input planes; gw accumulates in the arena over all images.
  */
-export function convStride1WeightGradWasm(rt: WasmRuntime, x: Float32Array, gy: Float32Array, gw: Float32Array, geom: Stride1Geometry): void {
+export function convStride1WeightGradWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  gy: Float32Array,
+  gw: Float32Array,
+  geom: Stride1Geometry,
+): void {
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
   const { Kg, Wp, plane, tail, P, xs, rowsPer, maxLen } = stride1Plan(geom);

@@ -16,8 +16,29 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from "./generated/ke
 export interface WasmExports {
   heapBase(): number;
   gemmPackB(B: number, Bp: number, K: number, N: number, transB: number): void;
-  gemmRows(A: number, lda: number, Bp: number, C: number, m: number, N: number, K: number, accumulate: number, Ap: number): void;
-  gemmTransA(Ablk: number, M: number, Bp: number, K: number, k0: number, kc: number, C: number, N: number, Ap: number, init: number): void;
+  gemmRows(
+    A: number,
+    lda: number,
+    Bp: number,
+    C: number,
+    m: number,
+    N: number,
+    K: number,
+    accumulate: number,
+    Ap: number,
+  ): void;
+  gemmTransA(
+    Ablk: number,
+    M: number,
+    Bp: number,
+    K: number,
+    k0: number,
+    kc: number,
+    C: number,
+    N: number,
+    Ap: number,
+    init: number,
+  ): void;
   unaryF32(op: number, a: number, out: number, n: number, param: number): void;
   binarySameF32(op: number, a: number, b: number, out: number, n: number): void;
   binaryScalarF32(op: number, a: number, s: number, out: number, n: number, swap: number): void;
@@ -26,24 +47,154 @@ export interface WasmExports {
   reduceContig(op: number, a: number, n: number): number;
   reduceAxisF32(op: number, a: number, outer: number, n: number, inner: number, out: number, scratch: number): void;
   softmaxRowsF32(a: number, rows: number, cols: number, out: number, log: number): void;
-  spmmCsrF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, X: number, F: number, out: number): void;
-  spmmCsrTF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, cols: number, X: number, F: number, out: number): void;
+  spmmCsrF32(
+    indptr: number,
+    indices: number,
+    values: number,
+    hasValues: number,
+    rows: number,
+    X: number,
+    F: number,
+    out: number,
+  ): void;
+  spmmCsrTF32(
+    indptr: number,
+    indices: number,
+    values: number,
+    hasValues: number,
+    rows: number,
+    cols: number,
+    X: number,
+    F: number,
+    out: number,
+  ): void;
   gatherRows32(src: number, index: number, n: number, F: number, out: number): void;
   scatterAddRowsF32(src: number, index: number, n: number, F: number, out: number): void;
-  scatterMaxRowsF32(src: number, index: number, n: number, F: number, out: number, arg: number, outRows: number, isMin: number): void;
+  scatterMaxRowsF32(
+    src: number,
+    index: number,
+    n: number,
+    F: number,
+    out: number,
+    arg: number,
+    outRows: number,
+    isMin: number,
+  ): void;
   segmentSumF32(src: number, ptr: number, S: number, F: number, out: number): void;
-  wgInputF32(x: number, C: number, H: number, W: number, ph: number, pw: number, th: number, tw: number, xp: number, tb: number, V: number, Cs: number, Tp: number, t0: number): void;
-  wgGradOutF32(gy: number, Og: number, oh: number, ow: number, th: number, tw: number, gp: number, tb: number, Y: number, Ms: number, Tp: number, t0: number, bs: number, hasBs: number): void;
-  wgInputAdjF32(dV: number, Cs: number, Tp: number, t0: number, C: number, H: number, W: number, ph: number, pw: number, th: number, tw: number, xp: number, tb: number, gx: number): void;
+  wgInputF32(
+    x: number,
+    C: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    th: number,
+    tw: number,
+    xp: number,
+    tb: number,
+    V: number,
+    Cs: number,
+    Tp: number,
+    t0: number,
+  ): void;
+  wgGradOutF32(
+    gy: number,
+    Og: number,
+    oh: number,
+    ow: number,
+    th: number,
+    tw: number,
+    gp: number,
+    tb: number,
+    Y: number,
+    Ms: number,
+    Tp: number,
+    t0: number,
+    bs: number,
+    hasBs: number,
+  ): void;
+  wgInputAdjF32(
+    dV: number,
+    Cs: number,
+    Tp: number,
+    t0: number,
+    C: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    th: number,
+    tw: number,
+    xp: number,
+    tb: number,
+    gx: number,
+  ): void;
   wgGemmF32(U: number, V: number, M: number, Ogp: number, Cg: number, Cs: number, Tp: number, Ms: number): void;
   wgDotF32(Y: number, V: number, S: number, Ogp: number, Cgp: number, Tp: number, Ys: number, Vs: number): void;
-  wgOutputF32(M: number, Ms: number, Tp: number, t0: number, th: number, tw: number, y: number, Og: number, oh: number, ow: number, bias: number, hasBias: number): void;
+  wgOutputF32(
+    M: number,
+    Ms: number,
+    Tp: number,
+    t0: number,
+    th: number,
+    tw: number,
+    y: number,
+    Og: number,
+    oh: number,
+    ow: number,
+    bias: number,
+    hasBias: number,
+  ): void;
   wgZeroLanes(P: number, rows: number, Tp: number, T: number): void;
   wgZero(p: number, n: number): void;
-  convPadPlanesF32(x: number, C: number, H: number, W: number, xp: number, Wp: number, plane: number, inner: number): void;
-  convPackBF32(xp: number, Bp: number, C: number, kh: number, kw: number, dh: number, dw: number, Wp: number, plane: number, off: number, len: number): void;
-  convPackBTF32(xp: number, Bp: number, C: number, kh: number, kw: number, dh: number, dw: number, Wp: number, plane: number, off: number, len: number): void;
-  convUnpadRowsF32(Cm: number, M: number, rows: number, Wp: number, ow: number, y: number, P: number, r0: number, bias: number, hasBias: number): void;
+  convPadPlanesF32(
+    x: number,
+    C: number,
+    H: number,
+    W: number,
+    xp: number,
+    Wp: number,
+    plane: number,
+    inner: number,
+  ): void;
+  convPackBF32(
+    xp: number,
+    Bp: number,
+    C: number,
+    kh: number,
+    kw: number,
+    dh: number,
+    dw: number,
+    Wp: number,
+    plane: number,
+    off: number,
+    len: number,
+  ): void;
+  convPackBTF32(
+    xp: number,
+    Bp: number,
+    C: number,
+    kh: number,
+    kw: number,
+    dh: number,
+    dw: number,
+    Wp: number,
+    plane: number,
+    off: number,
+    len: number,
+  ): void;
+  convUnpadRowsF32(
+    Cm: number,
+    M: number,
+    rows: number,
+    Wp: number,
+    ow: number,
+    y: number,
+    P: number,
+    r0: number,
+    bias: number,
+    hasBias: number,
+  ): void;
   wgKernelF32(w: number, Og: number, Cg: number, U: number, st: number, sm: number, sc: number): void;
 }
 
@@ -174,7 +325,11 @@ export function wasmFeatures(): { loaded: boolean; relaxedSimd: boolean } {
 }
 
 function wasmSupported(): boolean {
-  return typeof WebAssembly === "object" && typeof WebAssembly.Module === "function" && typeof WebAssembly.Instance === "function";
+  return (
+    typeof WebAssembly === "object" &&
+    typeof WebAssembly.Module === "function" &&
+    typeof WebAssembly.Instance === "function"
+  );
 }
 
 function startAsync(bytes: Uint8Array): Promise<boolean> {

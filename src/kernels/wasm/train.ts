@@ -25,12 +25,38 @@ interface TrainExports {
     sums: number,
     scratch: number,
   ): void;
-  adamF32(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, stepSize: number, bc2Sqrt: number, eps: number, l2: number, decay: number, sign: number): void;
+  adamF32(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    eps: number,
+    l2: number,
+    decay: number,
+    sign: number,
+  ): void;
   transpose32(a: number, out: number, R: number, C: number): void;
   channelStatsNclF32(x: number, N: number, C: number, L: number, mean: number, vr: number): void;
   bernoulliMaskF32(out: number, n: number, state: number, thr: number, scale: number): void;
   channelAffineNclF32(x: number, out: number, N: number, C: number, L: number, scale: number, shift: number): void;
-  channelGradNclF32(x: number, g: number, dx: number, N: number, C: number, L: number, mean: number, invStd: number, k: number, useBatch: number, sums: number): void;
+  channelGradNclF32(
+    x: number,
+    g: number,
+    dx: number,
+    N: number,
+    C: number,
+    L: number,
+    mean: number,
+    invStd: number,
+    k: number,
+    useBatch: number,
+    sums: number,
+  ): void;
 }
 
 function ex(rt: WasmRuntime): TrainExports {
@@ -42,7 +68,14 @@ function f64View(rt: WasmRuntime, ptr: number, n: number): Float64Array {
 }
 
 /** Per-channel mean and biased variance of x[N×C]. */
-export function channelStatsWasm(rt: WasmRuntime, x: Float32Array, N: number, C: number, mean: Float64Array, vr: Float64Array): void {
+export function channelStatsWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  N: number,
+  C: number,
+  mean: Float64Array,
+  vr: Float64Array,
+): void {
   rt.reset();
   const pX = rt.alloc(N * C * 4);
   const pM = rt.alloc(C * 8);
@@ -64,7 +97,13 @@ export function hasBernoulliMaskWasm(rt: WasmRuntime): boolean {
 }
 
 /** Dropout mask from a xoshiro128** state (advanced in place); see bernoulliMaskRef. */
-export function bernoulliMaskWasm(rt: WasmRuntime, out: Float32Array, state: Int32Array, thr: number, scale: number): void {
+export function bernoulliMaskWasm(
+  rt: WasmRuntime,
+  out: Float32Array,
+  state: Int32Array,
+  thr: number,
+  scale: number,
+): void {
   rt.reset();
   const n = out.length;
   const pS = rt.alloc(16);
@@ -76,7 +115,15 @@ export function bernoulliMaskWasm(rt: WasmRuntime, out: Float32Array, state: Int
 }
 
 /** Per-channel mean and biased variance of x[N][C][L]; see channelStatsNclRef. */
-export function channelStatsNclWasm(rt: WasmRuntime, x: Float32Array, N: number, C: number, L: number, mean: Float64Array, vr: Float64Array): void {
+export function channelStatsNclWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  N: number,
+  C: number,
+  L: number,
+  mean: Float64Array,
+  vr: Float64Array,
+): void {
   rt.reset();
   const n = N * C * L;
   const pX = rt.alloc(n * 4);
@@ -89,7 +136,16 @@ export function channelStatsNclWasm(rt: WasmRuntime, x: Float32Array, N: number,
 }
 
 /** out = x·scale[c] + shift[c] over x[N][C][L]; see channelAffineNclRef. */
-export function channelAffineNclWasm(rt: WasmRuntime, x: Float32Array, out: Float32Array, N: number, C: number, L: number, scale: Float64Array, shift: Float64Array): void {
+export function channelAffineNclWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  out: Float32Array,
+  N: number,
+  C: number,
+  L: number,
+  scale: Float64Array,
+  shift: Float64Array,
+): void {
   rt.reset();
   const n = N * C * L;
   const pX = rt.alloc(n * 4);
@@ -135,7 +191,16 @@ export function channelGradNclWasm(
 }
 
 /** y = x·scale + shift per channel (optional ReLU). */
-export function channelAffineWasm(rt: WasmRuntime, x: Float32Array, y: Float32Array, N: number, C: number, scale: Float32Array, shift: Float32Array, relu: boolean): void {
+export function channelAffineWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  y: Float32Array,
+  N: number,
+  C: number,
+  scale: Float32Array,
+  shift: Float32Array,
+  relu: boolean,
+): void {
   rt.reset();
   const pX = rt.alloc(N * C * 4);
   const pS = rt.alloc(C * 4);
@@ -183,13 +248,36 @@ export function bnGradWasm(
   f64View(rt, pI, C).set(invStd.subarray(0, C));
   f.set(scale.subarray(0, C), pS >> 2);
   // dx overwrites g in place (each element is read before it is written)
-  ex(rt).bnGradF32(pX, pY, pG, pG, N, C, pM, pS, pI, M, useBatch ? 1 : 0, relu ? 1 : 0, dx !== null ? 1 : 0, pSums, pScr);
+  ex(rt).bnGradF32(
+    pX,
+    pY,
+    pG,
+    pG,
+    N,
+    C,
+    pM,
+    pS,
+    pI,
+    M,
+    useBatch ? 1 : 0,
+    relu ? 1 : 0,
+    dx !== null ? 1 : 0,
+    pSums,
+    pScr,
+  );
   sums.set(f64View(rt, pSums, 2 * C));
   if (dx !== null) dx.set(rt.f32.subarray(pG >> 2, (pG >> 2) + n));
 }
 
 /** One Adam step in place on p, m, v. */
-export function adamWasm(rt: WasmRuntime, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamConsts): void {
+export function adamWasm(
+  rt: WasmRuntime,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  k: AdamConsts,
+): void {
   rt.reset();
   const n = p.length;
   const pP = rt.alloc(n * 4);
@@ -209,7 +297,13 @@ export function adamWasm(rt: WasmRuntime, p: Float32Array, g: Float32Array, m: F
 }
 
 /** out[C×R] = aᵀ for a[R×C] of 32-bit elements. */
-export function transposeWasm(rt: WasmRuntime, a: Float32Array | Int32Array, out: Float32Array | Int32Array, R: number, C: number): void {
+export function transposeWasm(
+  rt: WasmRuntime,
+  a: Float32Array | Int32Array,
+  out: Float32Array | Int32Array,
+  R: number,
+  C: number,
+): void {
   rt.reset();
   const n = R * C;
   const pA = rt.alloc(n * 4);
@@ -222,7 +316,16 @@ export function transposeWasm(rt: WasmRuntime, a: Float32Array | Int32Array, out
 }
 
 /** out[rows×F] = A·X for CSR A, F a multiple of 16 (column-blocked kernel). */
-export function spmmWideWasm(rt: WasmRuntime, indptr: Int32Array, indices: Int32Array, values: Float32Array | null, rows: number, X: Float32Array, F: number, out: Float32Array): void {
+export function spmmWideWasm(
+  rt: WasmRuntime,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array | null,
+  rows: number,
+  X: Float32Array,
+  F: number,
+  out: Float32Array,
+): void {
   rt.reset();
   const nnz = indptr[rows]!;
   const pPtr = rt.alloc((rows + 1) * 4);
@@ -236,17 +339,74 @@ export function spmmWideWasm(rt: WasmRuntime, indptr: Int32Array, indices: Int32
   const f = rt.f32;
   if (values !== null) f.set(values.subarray(0, nnz), pVal >> 2);
   f.set(X, pX >> 2);
-  (rt.exports as unknown as { spmmCsrCols16F32(...a: number[]): void }).spmmCsrCols16F32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
+  (rt.exports as unknown as { spmmCsrCols16F32(...a: number[]): void }).spmmCsrCols16F32(
+    pPtr,
+    pIdx,
+    pVal,
+    values === null ? 0 : 1,
+    rows,
+    pX,
+    F,
+    pOut,
+  );
   out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + rows * F));
 }
 
 interface SparseLinearExports {
-  sparseLinearF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, W: number, F: number, inF: number, bias: number, hasBias: number, wt: number, out: number, packed: number): void;
+  sparseLinearF32(
+    indptr: number,
+    indices: number,
+    values: number,
+    hasValues: number,
+    rows: number,
+    W: number,
+    F: number,
+    inF: number,
+    bias: number,
+    hasBias: number,
+    wt: number,
+    out: number,
+    packed: number,
+  ): void;
   flagRowsF32(G: number, rows: number, F: number, indptr: number, flags: number): number;
-  sparseLinearGradScatterF32(indptr: number, indices: number, values: number, hasValues: number, rows: number, G: number, F: number, flags: number, dwt: number, inF: number): void;
-  sparseLinearGradGatherF32(tptr: number, tcol: number, perm: number, values: number, hasValues: number, inF: number, G: number, F: number, dwt: number): void;
+  sparseLinearGradScatterF32(
+    indptr: number,
+    indices: number,
+    values: number,
+    hasValues: number,
+    rows: number,
+    G: number,
+    F: number,
+    flags: number,
+    dwt: number,
+    inF: number,
+  ): void;
+  sparseLinearGradGatherF32(
+    tptr: number,
+    tcol: number,
+    perm: number,
+    values: number,
+    hasValues: number,
+    inF: number,
+    G: number,
+    F: number,
+    dwt: number,
+  ): void;
   colSumsFlaggedF32(G: number, rows: number, F: number, flags: number, out: number): void;
-  dropoutMaskF32(d: number, mask: number, out: number, n: number, s0: number, s1: number, s2: number, s3: number, thr: number, scale: number, relu: number, wantMask: number): void;
+  dropoutMaskF32(
+    d: number,
+    mask: number,
+    out: number,
+    n: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+    thr: number,
+    scale: number,
+    relu: number,
+    wantMask: number,
+  ): void;
 }
 
 /** Whether the loaded module has the sparse-input linear kernels. */
@@ -284,7 +444,21 @@ export function sparseLinearWasm(
   if (values !== null) f.set(values.subarray(0, nnz), pVal >> 2);
   f.set(W.subarray(0, F * inF), pW >> 2);
   if (bias !== null) f.set(bias.subarray(0, F), pB >> 2);
-  (rt.exports as unknown as SparseLinearExports).sparseLinearF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pW, F, inF, pB, bias === null ? 0 : 1, pWt, pOut, pPacked);
+  (rt.exports as unknown as SparseLinearExports).sparseLinearF32(
+    pPtr,
+    pIdx,
+    pVal,
+    values === null ? 0 : 1,
+    rows,
+    pW,
+    F,
+    inF,
+    pB,
+    bias === null ? 0 : 1,
+    pWt,
+    pOut,
+    pPacked,
+  );
   out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + rows * F));
 }
 
@@ -362,7 +536,16 @@ export function hasDropoutMaskWasm(rt: WasmRuntime): boolean {
 }
 
 /** Inverted dropout (optionally fused with ReLU) with the graph models' local stream; see `dropoutMaskRef`. */
-export function dropoutMaskWasm(rt: WasmRuntime, d: Float32Array, mask: Float32Array | null, out: Float32Array, n: number, seed: readonly number[], p: number, relu: boolean): void {
+export function dropoutMaskWasm(
+  rt: WasmRuntime,
+  d: Float32Array,
+  mask: Float32Array | null,
+  out: Float32Array,
+  n: number,
+  seed: readonly number[],
+  p: number,
+  relu: boolean,
+): void {
   rt.reset();
   const pD = rt.alloc(n * 4);
   const pM = mask === null ? 0 : rt.alloc(n * 4);
@@ -370,7 +553,20 @@ export function dropoutMaskWasm(rt: WasmRuntime, d: Float32Array, mask: Float32A
   rt.f32.set(d.subarray(0, n), pD >> 2);
   let [s0, s1, s2, s3] = [seed[0]! | 0, seed[1]! | 0, seed[2]! | 0, seed[3]! | 0];
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-  (rt.exports as unknown as SparseLinearExports).dropoutMaskF32(pD, pM, pO, n, s0, s1, s2, s3, Math.floor(p * 65536), Math.fround(1 / (1 - p)), relu ? 1 : 0, mask === null ? 0 : 1);
+  (rt.exports as unknown as SparseLinearExports).dropoutMaskF32(
+    pD,
+    pM,
+    pO,
+    n,
+    s0,
+    s1,
+    s2,
+    s3,
+    Math.floor(p * 65536),
+    Math.fround(1 / (1 - p)),
+    relu ? 1 : 0,
+    mask === null ? 0 : 1,
+  );
   const f = rt.f32;
   if (mask !== null) mask.set(f.subarray(pM >> 2, (pM >> 2) + n));
   out.set(f.subarray(pO >> 2, (pO >> 2) + n));

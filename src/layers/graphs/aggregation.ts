@@ -46,7 +46,13 @@ export type AggrSpec = AggregationName | Aggregation | readonly (AggregationName
 function checkArgs(op: string, x: Tensor, index: Tensor, dimSize: number): void {
   check(index.dtype === "int32", op, "index", "dtype int32", index.dtype);
   check(index.ndim === 1, op, "index", "a 1-D tensor", `${index.ndim}-D`);
-  check(x.ndim >= 1 && x.shape[0] === index.shape[0], op, "x", `first axis of size ${index.shape[0]} (one row per index entry)`, `shape [${x.shape.join(", ")}]`);
+  check(
+    x.ndim >= 1 && x.shape[0] === index.shape[0],
+    op,
+    "x",
+    `first axis of size ${index.shape[0]} (one row per index entry)`,
+    `shape [${x.shape.join(", ")}]`,
+  );
   check(Number.isInteger(dimSize) && dimSize >= 0, op, "dimSize", "a non-negative integer", String(dimSize));
 }
 

@@ -8,7 +8,13 @@
  */
 import { add, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 import { fastDropout } from "./utils.js";
 
 /** Options of {@link APPNP}. */

@@ -15,21 +15,26 @@ import {
   check,
   concat,
   eq,
-
   indexSelect,
   mul,
   ones,
   opError,
   pow,
-  scatter,
   type SparseMatrix,
+  scatter,
   spmm,
   sub,
   type Tensor,
   zeros,
 } from "../../tensor/index.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 import { edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Laplacian normalisations of {@link ChebConv}. */
@@ -96,7 +101,10 @@ export function scaledLaplacian(
 }
 
 /** Chebyshev spectral graph convolution; see the file header. */
-export class ChebConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tensor | null)?, (number | null)?], Tensor> {
+export class ChebConv extends MessagePassing<
+  [Tensor, Tensor | SparseMatrix, (Tensor | null)?, (number | null)?],
+  Tensor
+> {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly K: number;
@@ -104,7 +112,15 @@ export class ChebConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Te
   /** Θ^(0..K−1) (no bias each). */
   lins: Linear[];
   bias: Parameter | null;
-  private _memo: { ei: Tensor; v: number; w: Tensor | null; lam: number; n: number; dtype: string; out: { edgeIndex: Tensor; edgeWeight: Tensor } } | null = null;
+  private _memo: {
+    ei: Tensor;
+    v: number;
+    w: Tensor | null;
+    lam: number;
+    n: number;
+    dtype: string;
+    out: { edgeIndex: Tensor; edgeWeight: Tensor };
+  } | null = null;
 
   constructor(inChannels: number, outChannels: number, K: number, opts: ChebConvOptions = {}) {
     super({ aggr: "sum" });
@@ -115,7 +131,7 @@ export class ChebConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Te
     this.normalization = opts.normalization === undefined ? "sym" : opts.normalization;
     this.lins = [];
     for (let k = 0; k < K; k++) this.lins.push(linear(inChannels, outChannels, { bias: false, init: "glorot" }));
-    this.bias = opts.bias ?? true ? new Parameter(zeros([outChannels])) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
   }
 
   /**
@@ -124,7 +140,12 @@ export class ChebConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Te
    * @param edgeWeight - optional [E] edge weights.
    * @param lambdaMax - largest eigenvalue of L (default 2; required when `normalization` is null).
    */
-  forward(x: Tensor, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null, lambdaMax: number | null = null): Tensor {
+  forward(
+    x: Tensor,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeWeight: Tensor | null = null,
+    lambdaMax: number | null = null,
+  ): Tensor {
     const N = x.shape[0]!;
     const { edgeIndex: ei, edgeWeight: w } = edgesOf("ChebConv", edgeIndex, edgeWeight, N);
     if (this.normalization === null && lambdaMax === null) {
@@ -134,7 +155,16 @@ export class ChebConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Te
     const dtype = x.dtype === "float64" ? "float64" : "float32";
     const m = this._memo;
     let lap: { edgeIndex: Tensor; edgeWeight: Tensor };
-    if (m !== null && m.ei === ei && m.v === ei.version && m.w === w && m.lam === lam && m.n === N && m.dtype === dtype && !(w?.requiresGrad ?? false)) {
+    if (
+      m !== null &&
+      m.ei === ei &&
+      m.v === ei.version &&
+      m.w === w &&
+      m.lam === lam &&
+      m.n === N &&
+      m.dtype === dtype &&
+      !(w?.requiresGrad ?? false)
+    ) {
       lap = m.out;
     } else {
       lap = scaledLaplacian(ei, w, N, this.normalization, lam, dtype);
@@ -173,5 +203,3 @@ export class ChebConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Te
     return `${this.inChannels}, ${this.outChannels}, K=${this.K}, normalization=${this.normalization}`;
   }
 }
-
-

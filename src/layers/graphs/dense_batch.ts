@@ -20,13 +20,23 @@ export interface DenseBatch {
  * @param batchSize - number of graphs (default max(batch) + 1).
  * @param maxNumNodes - N_max (default: the largest graph).
  */
-export function toDenseBatch(x: Tensor, batch: Tensor | null = null, opts: { fillValue?: number; batchSize?: number | null; maxNumNodes?: number | null } = {}): DenseBatch {
+export function toDenseBatch(
+  x: Tensor,
+  batch: Tensor | null = null,
+  opts: { fillValue?: number; batchSize?: number | null; maxNumNodes?: number | null } = {},
+): DenseBatch {
   check(x.ndim >= 1, "toDenseBatch", "x", "at least one axis", fmtShape(x.shape));
   const N = x.shape[0]!;
   let b: Int32Array;
   if (batch === null) b = new Int32Array(N);
   else {
-    check(batch.dtype === "int32" && batch.ndim === 1 && batch.shape[0] === N, "toDenseBatch", "batch", `an int32 tensor of shape [${N}]`, `${batch.dtype} ${fmtShape(batch.shape)}`);
+    check(
+      batch.dtype === "int32" && batch.ndim === 1 && batch.shape[0] === N,
+      "toDenseBatch",
+      "batch",
+      `an int32 tensor of shape [${N}]`,
+      `${batch.dtype} ${fmtShape(batch.shape)}`,
+    );
     b = batch.data as Int32Array;
   }
   let B = opts.batchSize ?? 0;
@@ -52,7 +62,11 @@ export function toDenseBatch(x: Tensor, batch: Tensor | null = null, opts: { fil
   let out = scatter(x, index, 0, B * M, "sum");
   const fill = opts.fillValue ?? 0;
   if (fill !== 0) {
-    const pad = new Tensor(new (x.dtype === "float64" ? Float64Array : Float32Array)(B * M), [B * M, ...new Array<number>(x.ndim - 1).fill(1)], x.dtype);
+    const pad = new Tensor(
+      new (x.dtype === "float64" ? Float64Array : Float32Array)(B * M),
+      [B * M, ...new Array<number>(x.ndim - 1).fill(1)],
+      x.dtype,
+    );
     for (let k = 0; k < B * M; k++) if (!mask[k]) pad.data[k] = fill;
     out = out.add(pad);
   }

@@ -7,11 +7,12 @@
  * (Euclidean, the point itself included, as PyG's `knn`), separately within each graph of a batch
  * (the k-d tree search of `domains/graph`'s `knnGraph`).
  */
-import type { Module } from "../../nn/module.js";
+
 import { knnGraph } from "../../domains/graph/nearest.js";
+import type { Module } from "../../nn/module.js";
 import { check, concat, sub, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
-import { MessagePassing, type MessageInputs, type NodeInput } from "./message_passing.js";
+import { type MessageInputs, MessagePassing, type NodeInput } from "./message_passing.js";
 
 /** Edge convolution on a given graph; see the file header. */
 export class EdgeConv extends MessagePassing<[NodeInput, Tensor], Tensor> {

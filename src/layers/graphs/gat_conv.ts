@@ -14,21 +14,37 @@ import {
   add,
   check,
   fmtShape,
+  indexSelect,
   leakyRelu,
   mean,
   mul,
   opError,
-  indexSelect,
-  scatterSoftmax,
   SparseMatrix,
+  scatterSoftmax,
   spmm,
   sum,
   Tensor,
   zeros,
 } from "../../tensor/index.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
-import { addSelfLoops, edgeRows, fastDropout, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type NodeInput,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
+import {
+  addSelfLoops,
+  edgeRows,
+  fastDropout,
+  int32,
+  linear,
+  makeEdgeIndex,
+  removeSelfLoops,
+  selectEdges,
+} from "./utils.js";
 
 /** Options of {@link GATConv} and {@link GATv2Conv}. */
 export interface GATConvOptions {
@@ -69,12 +85,32 @@ export function glorotAtt(t: Tensor): Tensor {
  * fused path needs no reordering of the attention coefficients.
  */
 export class AttentionEdges {
-  private memo: { src: Tensor; version: number; numNodes: number; loops: boolean; ei: Tensor; kept: Int32Array; perm: Tensor } | null = null;
+  private memo: {
+    src: Tensor;
+    version: number;
+    numNodes: number;
+    loops: boolean;
+    ei: Tensor;
+    kept: Int32Array;
+    perm: Tensor;
+  } | null = null;
 
   /** The prepared edge index and edge features (differentiable in `edgeAttr`). */
-  prepare(edgeIndex: Tensor, edgeAttr: Tensor | null, numNodes: number, addLoops: boolean, fill: number | "mean"): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
+  prepare(
+    edgeIndex: Tensor,
+    edgeAttr: Tensor | null,
+    numNodes: number,
+    addLoops: boolean,
+    fill: number | "mean",
+  ): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
     let m = this.memo;
-    if (m === null || m.src !== edgeIndex || m.version !== edgeIndex.version || m.numNodes !== numNodes || m.loops !== addLoops) {
+    if (
+      m === null ||
+      m.src !== edgeIndex ||
+      m.version !== edgeIndex.version ||
+      m.numNodes !== numNodes ||
+      m.loops !== addLoops
+    ) {
       const E0 = edgeIndex.shape[1]!;
       let kept: Int32Array;
       let ei = edgeIndex;
@@ -96,13 +132,27 @@ export class AttentionEdges {
         s2[k] = src[perm[k]!]!;
         d2[k] = dst[perm[k]!]!;
       }
-      m = { src: edgeIndex, version: edgeIndex.version, numNodes, loops: addLoops, ei: makeEdgeIndex(s2, d2), kept, perm: int32(perm) };
+      m = {
+        src: edgeIndex,
+        version: edgeIndex.version,
+        numNodes,
+        loops: addLoops,
+        ei: makeEdgeIndex(s2, d2),
+        kept,
+        perm: int32(perm),
+      };
       this.memo = m;
     }
     let attr: Tensor | null = null;
     if (edgeAttr !== null && edgeAttr !== undefined) {
       const E0 = edgeIndex.shape[1]!;
-      check(edgeAttr.shape[0] === E0, "attention", "edgeAttr", `first axis ${E0} (one row per edge)`, fmtShape(edgeAttr.shape));
+      check(
+        edgeAttr.shape[0] === E0,
+        "attention",
+        "edgeAttr",
+        `first axis ${E0} (one row per edge)`,
+        fmtShape(edgeAttr.shape),
+      );
       attr = selectEdges(edgeAttr, m.kept, E0);
       if (addLoops) attr = addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, numNodes, attr, fill).edgeAttr;
       attr = indexSelect(attr!, 0, m.perm);
@@ -158,7 +208,10 @@ export function headwiseAggregate(ctx: PropagateContext, alpha: Tensor, x: Tenso
 }
 
 /** Graph attention layer; see the file header. */
-export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | SparseMatrix, (Tensor | null)?, boolean?], Tensor | AttentionOutput> {
+export class GATConv extends MessagePassing<
+  [NodeInput | SparseMatrix, Tensor | SparseMatrix, (Tensor | null)?, boolean?],
+  Tensor | AttentionOutput
+> {
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   readonly heads: number;
@@ -205,7 +258,7 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
       this.linEdge = linear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
       this.attEdge = new Parameter(glorotAtt(zeros([1, H, outChannels])));
     }
-    this.bias = opts.bias ?? true ? new Parameter(zeros([this.concat ? H * outChannels : outChannels])) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros([this.concat ? H * outChannels : outChannels])) : null;
   }
 
   /**
@@ -214,9 +267,24 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
    * @param edgeAttr - edge features [E, edgeDim] (with `edgeDim`).
    * @param returnAttentionWeights - also return `[edgeIndex, alpha]`.
    */
-  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, edgeAttr?: Tensor | null, returnAttentionWeights?: false): Tensor;
-  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null | undefined, returnAttentionWeights: true): AttentionOutput;
-  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null = null, returnAttentionWeights = false): Tensor | AttentionOutput {
+  forward(
+    x: NodeInput | SparseMatrix,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr?: Tensor | null,
+    returnAttentionWeights?: false,
+  ): Tensor;
+  forward(
+    x: NodeInput | SparseMatrix,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr: Tensor | null | undefined,
+    returnAttentionWeights: true,
+  ): AttentionOutput;
+  forward(
+    x: NodeInput | SparseMatrix,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr: Tensor | null = null,
+    returnAttentionWeights = false,
+  ): Tensor | AttentionOutput {
     const H = this.heads;
     const C = this.outChannels;
     let xs: Tensor;
@@ -232,13 +300,15 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
         xt = b === null ? null : this.linDst!.forward(b).reshape(-1, H, C);
       }
     } else if (x instanceof SparseMatrix) {
-      if (this.lin === null) opError("GATConv", "x", "a [source, target] pair (the layer was built with two input sizes)", "a SparseMatrix");
+      if (this.lin === null)
+        opError("GATConv", "x", "a [source, target] pair (the layer was built with two input sizes)", "a SparseMatrix");
       xs = this.lin.forward(x).reshape(-1, H, C);
       xt = xs;
     } else {
       const xx = x as Tensor;
       check(xx.ndim === 2, "GATConv", "x", "a 2-D tensor [N, inChannels]", fmtShape(xx.shape));
-      if (this.lin === null) opError("GATConv", "x", "a [source, target] pair (the layer was built with two input sizes)", "one tensor");
+      if (this.lin === null)
+        opError("GATConv", "x", "a [source, target] pair (the layer was built with two input sizes)", "one tensor");
       xs = this.lin.forward(xx).reshape(-1, H, C);
       xt = xs;
     }
@@ -247,7 +317,13 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
     const Ns = xs.shape[0]!;
     const Nt = xt?.shape[0] ?? Ns;
     const raw = edgesOf("GATConv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
-    const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(raw, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue);
+    const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
+      raw,
+      edgeAttr,
+      Math.min(Ns, Nt),
+      this.addSelfLoops,
+      this.fillValue,
+    );
     let out = this.propagate(ei, { x: [xs, xt], alpha: [alphaSrc, alphaDst], edgeAttr: ea, size: [Ns, Nt] });
     out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
     if (this.bias !== null) out = add(out, this.bias);
@@ -261,7 +337,12 @@ export class GATConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | 
   }
 
   /** α [E, H] from the gathered logits (softmax over each target's edges, dropout in training). */
-  private attention(alphaJ: Tensor, alphaI: Tensor | undefined, edgeAttr: Tensor | undefined, ctx: PropagateContext): Tensor {
+  private attention(
+    alphaJ: Tensor,
+    alphaI: Tensor | undefined,
+    edgeAttr: Tensor | undefined,
+    ctx: PropagateContext,
+  ): Tensor {
     let logits = alphaI === undefined ? alphaJ : add(alphaJ, alphaI);
     if (edgeAttr !== undefined && this.linEdge !== null && this.attEdge !== null) {
       const e = this.linEdge.forward(edgeAttr).reshape(-1, this.heads, this.outChannels);

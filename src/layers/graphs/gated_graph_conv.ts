@@ -8,11 +8,17 @@
  */
 import { uniform } from "../../nn/init.js";
 import { Parameter } from "../../nn/module.js";
+import { GRUCell } from "../../nn/rnn.js";
 import { concat, fmtShape, mul, opError, type SparseMatrix, spmm, type Tensor, zeros } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
-import { GRUCell } from "../../nn/rnn.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 
 /** Options of {@link GatedGraphConv}. */
 export interface GatedGraphConvOptions {
@@ -48,7 +54,12 @@ export class GatedGraphConv extends MessagePassing<[Tensor, Tensor | SparseMatri
     const N = x.shape[0]!;
     const F = x.shape[x.ndim - 1]!;
     if (x.ndim !== 2 || F > this.outChannels) {
-      opError("GatedGraphConv", "x", `a 2-D tensor with at most ${this.outChannels} features (outChannels)`, fmtShape(x.shape));
+      opError(
+        "GatedGraphConv",
+        "x",
+        `a 2-D tensor with at most ${this.outChannels} features (outChannels)`,
+        fmtShape(x.shape),
+      );
     }
     const { edgeIndex: ei, edgeWeight: w } = edgesOf("GatedGraphConv", edgeIndex, edgeWeight, N);
     let h = F < this.outChannels ? concat([x, zeros([N, this.outChannels - F], { dtype: x.dtype })], 1) : x;

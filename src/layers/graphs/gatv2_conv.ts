@@ -8,10 +8,29 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, indexSelect, leakyRelu, mean, mul, scatterSoftmax, type SparseMatrix, sum, Tensor, zeros } from "../../tensor/index.js";
+import {
+  add,
+  check,
+  fmtShape,
+  indexSelect,
+  leakyRelu,
+  mean,
+  mul,
+  type SparseMatrix,
+  scatterSoftmax,
+  sum,
+  Tensor,
+  zeros,
+} from "../../tensor/index.js";
 import { AttentionEdges, type AttentionOutput, type GATConvOptions, glorotAtt, headwiseAggregate } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs } from "./message_passing.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type NodeInput,
+  type PropagateContext,
+  type PropagateInputs,
+} from "./message_passing.js";
 import { fastDropout, linear } from "./utils.js";
 
 /** Options of {@link GATv2Conv}. */
@@ -21,7 +40,10 @@ export interface GATv2ConvOptions extends GATConvOptions {
 }
 
 /** Dynamic graph attention layer; see the file header. */
-export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (Tensor | null)?, boolean?], Tensor | AttentionOutput> {
+export class GATv2Conv extends MessagePassing<
+  [NodeInput, Tensor | SparseMatrix, (Tensor | null)?, boolean?],
+  Tensor | AttentionOutput
+> {
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   readonly heads: number;
@@ -70,9 +92,24 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
    * @param edgeAttr - edge features [E, edgeDim] (with `edgeDim`).
    * @param returnAttentionWeights - also return `[edgeIndex, alpha]`.
    */
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr?: Tensor | null, returnAttentionWeights?: false): Tensor;
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null | undefined, returnAttentionWeights: true): AttentionOutput;
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null = null, returnAttentionWeights = false): Tensor | AttentionOutput {
+  forward(
+    x: NodeInput,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr?: Tensor | null,
+    returnAttentionWeights?: false,
+  ): Tensor;
+  forward(
+    x: NodeInput,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr: Tensor | null | undefined,
+    returnAttentionWeights: true,
+  ): AttentionOutput;
+  forward(
+    x: NodeInput,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr: Tensor | null = null,
+    returnAttentionWeights = false,
+  ): Tensor | AttentionOutput {
     const H = this.heads;
     const C = this.outChannels;
     let a: Tensor | null;
@@ -89,7 +126,13 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
     const Ns = xl.shape[0]!;
     const Nt = xr.shape[0]!;
     const raw = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
-    const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(raw, edgeAttr, Math.min(Ns, Nt), this.addSelfLoops, this.fillValue);
+    const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
+      raw,
+      edgeAttr,
+      Math.min(Ns, Nt),
+      this.addSelfLoops,
+      this.fillValue,
+    );
     let out = this.propagate(ei, { x: [xl, xr], edgeAttr: ea, size: [Ns, Nt] });
     out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
     if (this.bias !== null) out = add(out, this.bias);
@@ -101,7 +144,8 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
   /** α [E, H] from the gathered source/target features. */
   private attention(xj: Tensor, xi: Tensor, edgeAttr: Tensor | undefined, ctx: PropagateContext): Tensor {
     let h = add(xj, xi);
-    if (edgeAttr !== undefined && this.linEdge !== null) h = add(h, this.linEdge.forward(edgeAttr).reshape(-1, this.heads, this.outChannels));
+    if (edgeAttr !== undefined && this.linEdge !== null)
+      h = add(h, this.linEdge.forward(edgeAttr).reshape(-1, this.heads, this.outChannels));
     const logits = sum(mul(leakyRelu(h, this.negativeSlope), this.att), -1);
     let alpha = scatterSoftmax(logits, ctx.index, ctx.sizeI);
     this._alpha = alpha;
@@ -122,7 +166,12 @@ export class GATv2Conv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
   override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
     const [xl, xr] = inputs.x as readonly [Tensor, Tensor];
     const ea = inputs.edgeAttr;
-    const alpha = this.attention(indexSelect(xl, 0, ctx.edgeIndexJ), indexSelect(xr, 0, ctx.edgeIndexI), ea instanceof Tensor ? ea : undefined, ctx);
+    const alpha = this.attention(
+      indexSelect(xl, 0, ctx.edgeIndexJ),
+      indexSelect(xr, 0, ctx.edgeIndexI),
+      ea instanceof Tensor ? ea : undefined,
+      ctx,
+    );
     return headwiseAggregate(ctx, alpha, xl);
   }
 

@@ -11,7 +11,13 @@ import { glorot } from "../../nn/init.js";
 import { Parameter } from "../../nn/module.js";
 import { add, check, fmtShape, mul, type SparseMatrix, spmm, type Tensor, zeros } from "../../tensor/index.js";
 import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 
 /** Options of {@link GCN2Conv}. */
 export interface GCN2ConvOptions {
@@ -50,12 +56,13 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
     this.alpha = alpha;
     const theta = opts.theta ?? null;
     const layer = opts.layer ?? null;
-    if (theta !== null) check(layer !== null && layer >= 1, "GCN2Conv", "layer", "a layer index ≥ 1 when theta is given", String(layer));
+    if (theta !== null)
+      check(layer !== null && layer >= 1, "GCN2Conv", "layer", "a layer index ≥ 1 when theta is given", String(layer));
     this.beta = theta !== null && layer !== null ? Math.log(theta / layer + 1) : 1;
     this.addSelfLoops = opts.addSelfLoops ?? true;
     this.normalize = opts.normalize ?? true;
     this.weight1 = new Parameter(glorot(zeros([channels, channels])));
-    this.weight2 = opts.sharedWeights ?? true ? null : new Parameter(glorot(zeros([channels, channels])));
+    this.weight2 = (opts.sharedWeights ?? true) ? null : new Parameter(glorot(zeros([channels, channels])));
     this._norm = new GCNNormCache(opts.cached ?? false);
   }
 
@@ -67,7 +74,13 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
    */
   forward(x: Tensor, x0: Tensor, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null): Tensor {
     const N = x.shape[0]!;
-    check(x0.ndim === 2 && x0.shape[0]! >= N && x0.shape[1] === this.channels, "GCN2Conv", "x0", `shape [≥${N}, ${this.channels}]`, fmtShape(x0.shape));
+    check(
+      x0.ndim === 2 && x0.shape[0]! >= N && x0.shape[1] === this.channels,
+      "GCN2Conv",
+      "x0",
+      `shape [≥${N}, ${this.channels}]`,
+      fmtShape(x0.shape),
+    );
     const { edgeIndex: ei, edgeWeight: w } = edgesOf("GCN2Conv", edgeIndex, edgeWeight, N);
     const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32", {
       addSelfLoops: this.addSelfLoops,

@@ -10,8 +10,29 @@
 import { glorot, zeros as initZeros } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, eq, fmtShape, full, indexSelect, mul, pow, scatter, SparseMatrix, spmm, Tensor, zeros } from "../../tensor/index.js";
-import { edgeIndexOfAdjT, MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  add,
+  check,
+  eq,
+  fmtShape,
+  full,
+  indexSelect,
+  mul,
+  pow,
+  SparseMatrix,
+  scatter,
+  spmm,
+  Tensor,
+  zeros,
+} from "../../tensor/index.js";
+import {
+  edgeIndexOfAdjT,
+  type MessageInputs,
+  MessagePassing,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 import { addRemainingSelfLoops, edgeRows, int32, type LinearInput, linear } from "./utils.js";
 
 /** Options of {@link GCNConv}. */
@@ -69,26 +90,50 @@ export class GCNNormCache {
   }
 
   /** The normalised edges of `edgeIndex` with `edgeWeight` over `numNodes` nodes, in `dtype`. */
-  get(edgeIndex: Tensor, edgeWeight: Tensor | null, numNodes: number, dtype: "float32" | "float64", opts: GCNNormOptions): WeightedEdges {
+  get(
+    edgeIndex: Tensor,
+    edgeWeight: Tensor | null,
+    numNodes: number,
+    dtype: "float32" | "float64",
+    opts: GCNNormOptions,
+  ): WeightedEdges {
     if (this.cached && this.cache !== null && this.cache.edgeWeight.dtype === dtype) return this.cache;
     const key = `${numNodes}|${dtype}|${opts.improved}|${opts.addSelfLoops}|${opts.normalize}|${opts.flow}`;
     const m = this.memo;
     const w = edgeWeight;
     const grad = w?.requiresGrad ?? false;
-    if (!grad && m !== null && m.edgeIndex === edgeIndex && m.eiVersion === edgeIndex.version && m.edgeWeight === w && m.ewVersion === (w?.version ?? 0) && m.key === key) {
+    if (
+      !grad &&
+      m !== null &&
+      m.edgeIndex === edgeIndex &&
+      m.eiVersion === edgeIndex.version &&
+      m.edgeWeight === w &&
+      m.ewVersion === (w?.version ?? 0) &&
+      m.key === key
+    ) {
       return m.out;
     }
     let out: WeightedEdges;
     if (opts.normalize ?? true) {
-      out = gcnNormalize(edgeIndex, w, numNodes, { improved: opts.improved, addSelfLoops: opts.addSelfLoops, flow: opts.flow, dtype });
+      out = gcnNormalize(edgeIndex, w, numNodes, {
+        improved: opts.improved,
+        addSelfLoops: opts.addSelfLoops,
+        flow: opts.flow,
+        dtype,
+      });
     } else {
       let e = edgeIndex;
       let ww = w === null ? (opts.improved ? full([edgeIndex.shape[1]!], 1, { dtype }) : null) : w.cast(dtype);
-      if (opts.addSelfLoops ?? true) ({ edgeIndex: e, edgeWeight: ww } = addRemainingSelfLoops(edgeIndex, numNodes, ww, opts.improved ? 2 : 1));
+      if (opts.addSelfLoops ?? true)
+        ({ edgeIndex: e, edgeWeight: ww } = addRemainingSelfLoops(edgeIndex, numNodes, ww, opts.improved ? 2 : 1));
       const E = e.shape[1]!;
-      out = { edgeIndex: e, edgeWeight: ww ?? new Tensor(new (dtype === "float64" ? Float64Array : Float32Array)(E).fill(1), [E], dtype) };
+      out = {
+        edgeIndex: e,
+        edgeWeight: ww ?? new Tensor(new (dtype === "float64" ? Float64Array : Float32Array)(E).fill(1), [E], dtype),
+      };
     }
-    if (!grad) this.memo = { edgeIndex, eiVersion: edgeIndex.version, edgeWeight: w, ewVersion: w?.version ?? 0, key, out };
+    if (!grad)
+      this.memo = { edgeIndex, eiVersion: edgeIndex.version, edgeWeight: w, ewVersion: w?.version ?? 0, key, out };
     if (this.cached) this.cache = out;
     return out;
   }
@@ -98,10 +143,24 @@ export class GCNNormCache {
  * Resolves a layer's `(edgeIndex, edgeWeight)` arguments: a SparseMatrix in `adj_t` orientation
  * becomes its edge index, and its values the edge weights unless weights are given.
  */
-export function edgesOf(op: string, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null, numNodes: number | null): { edgeIndex: Tensor; edgeWeight: Tensor | null } {
+export function edgesOf(
+  op: string,
+  edgeIndex: Tensor | SparseMatrix,
+  edgeWeight: Tensor | null,
+  numNodes: number | null,
+): { edgeIndex: Tensor; edgeWeight: Tensor | null } {
   if (edgeIndex instanceof SparseMatrix) {
-    check(numNodes === null || (edgeIndex.shape[0] === numNodes && edgeIndex.shape[1] === numNodes), op, "edgeIndex", `a [${numNodes}, ${numNodes}] adjacency`, fmtShape(edgeIndex.shape));
-    return { edgeIndex: edgeIndexOfAdjT(edgeIndex), edgeWeight: edgeWeight ?? (edgeIndex.values === null ? null : edgeIndex.cooValues()) };
+    check(
+      numNodes === null || (edgeIndex.shape[0] === numNodes && edgeIndex.shape[1] === numNodes),
+      op,
+      "edgeIndex",
+      `a [${numNodes}, ${numNodes}] adjacency`,
+      fmtShape(edgeIndex.shape),
+    );
+    return {
+      edgeIndex: edgeIndexOfAdjT(edgeIndex),
+      edgeWeight: edgeWeight ?? (edgeIndex.values === null ? null : edgeIndex.cooValues()),
+    };
   }
   return { edgeIndex, edgeWeight };
 }
@@ -116,7 +175,12 @@ export function gcnNormalize(
   edgeIndex: Tensor,
   edgeWeight: Tensor | null | undefined,
   numNodes: number,
-  opts: { improved?: boolean; addSelfLoops?: boolean; flow?: "source_to_target" | "target_to_source"; dtype?: "float32" | "float64" } = {},
+  opts: {
+    improved?: boolean;
+    addSelfLoops?: boolean;
+    flow?: "source_to_target" | "target_to_source";
+    dtype?: "float32" | "float64";
+  } = {},
 ): WeightedEdges {
   const fill = opts.improved ? 2 : 1;
   const dtype = opts.dtype ?? edgeWeight?.dtype ?? "float32";
@@ -172,7 +236,7 @@ export class GCNConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix,
     this.addSelfLoops = opts.addSelfLoops ?? true;
     this.normalize = opts.normalize ?? true;
     this.lin = linear(inChannels, outChannels, { bias: false, init: "glorot" });
-    this.bias = opts.bias ?? true ? new Parameter(zeros([outChannels])) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
     this._norm = new GCNNormCache(this.cached);
   }
 
@@ -204,7 +268,12 @@ export class GCNConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix,
   }
 
   private normalized(ei: Tensor, w: Tensor | null, N: number, dtype: "float32" | "float64"): WeightedEdges {
-    return this._norm.get(ei, w, N, dtype, { improved: this.improved, addSelfLoops: this.addSelfLoops, normalize: this.normalize, flow: this.flow });
+    return this._norm.get(ei, w, N, dtype, {
+      improved: this.improved,
+      addSelfLoops: this.addSelfLoops,
+      normalize: this.normalize,
+      flow: this.flow,
+    });
   }
 
   override message(inputs: MessageInputs): Tensor {
@@ -226,4 +295,3 @@ export class GCNConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix,
     return `${this.inChannels}, ${this.outChannels}`;
   }
 }
-

@@ -13,8 +13,26 @@
 import type { Linear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, mul, opError, relu, SparseMatrix, spmm, type Tensor, tensor } from "../../tensor/index.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  add,
+  check,
+  fmtShape,
+  mul,
+  opError,
+  relu,
+  SparseMatrix,
+  spmm,
+  type Tensor,
+  tensor,
+} from "../../tensor/index.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type NodeInput,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 import { linear } from "./utils.js";
 
 /** Options of {@link GINConv}. */
@@ -75,7 +93,10 @@ function withRoot(A: SparseMatrix, c: number, dtype: string): SparseMatrix {
 }
 
 /** The graph isomorphism operator; see the file header. */
-export class GINConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (readonly [number, number] | null)?], Tensor> {
+export class GINConv extends MessagePassing<
+  [NodeInput, Tensor | SparseMatrix, (readonly [number, number] | null)?],
+  Tensor
+> {
   /** h_Θ. */
   nn: Module<[Tensor], Tensor>;
   /** ε: a Parameter [1] when `trainEps`, else a number. */
@@ -168,7 +189,11 @@ export class GINEConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readon
    */
   forward(x: NodeInput, edgeIndex: Tensor, edgeAttr: Tensor, size: readonly [number, number] | null = null): Tensor {
     const [xs, xt] = split(x);
-    const out = this.propagate(edgeIndex, { x: [xs, xt], edgeAttr, size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!] });
+    const out = this.propagate(edgeIndex, {
+      x: [xs, xt],
+      edgeAttr,
+      size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!],
+    });
     return this.nn.forward(rootTerm(this.eps, xt, out));
   }
 
@@ -177,7 +202,12 @@ export class GINEConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readon
     let e = inputs.edgeAttr!;
     if (this.lin !== null) e = this.lin.forward(e);
     if (e.shape[e.ndim - 1] !== xj.shape[xj.ndim - 1]) {
-      opError("GINEConv", "edgeAttr", `${xj.shape[xj.ndim - 1]} features per edge (the node feature size; set edgeDim to map them)`, fmtShape(e.shape));
+      opError(
+        "GINEConv",
+        "edgeAttr",
+        `${xj.shape[xj.ndim - 1]} features per edge (the node feature size; set edgeDim to map them)`,
+        fmtShape(e.shape),
+      );
     }
     return relu(add(xj, e));
   }

@@ -9,7 +9,14 @@
 import type { Linear } from "../../nn/linear.js";
 import { add, check, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type NodeInput,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 import { linear } from "./utils.js";
 
 /** Options of {@link GraphConv}. */
@@ -21,7 +28,10 @@ export interface GraphConvOptions {
 }
 
 /** The Weisfeiler-Leman graph convolution; see the file header. */
-export class GraphConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (Tensor | null)?, (readonly [number, number] | null)?], Tensor> {
+export class GraphConv extends MessagePassing<
+  [NodeInput, Tensor | SparseMatrix, (Tensor | null)?, (readonly [number, number] | null)?],
+  Tensor
+> {
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   /** W_2 (with bias) on the aggregated neighbours. */
@@ -43,10 +53,19 @@ export class GraphConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
    * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
    * @param edgeWeight - optional [E] edge weights.
    */
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null, size: readonly [number, number] | null = null): Tensor {
+  forward(
+    x: NodeInput,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeWeight: Tensor | null = null,
+    size: readonly [number, number] | null = null,
+  ): Tensor {
     const [xs, xt] = Array.isArray(x) ? (x as readonly [Tensor | null, Tensor | null]) : [x as Tensor, x as Tensor];
     check(xs !== null, "GraphConv", "x", "source features", "null");
-    let out = this.propagate(edgeIndex, { x: [xs, xt], edgeWeight, size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!] });
+    let out = this.propagate(edgeIndex, {
+      x: [xs, xt],
+      edgeWeight,
+      size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!],
+    });
     out = this.linRel.forward(out);
     if (xt !== null) out = add(out, this.linRoot.forward(xt));
     return out;
@@ -65,7 +84,10 @@ export class GraphConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix,
 
   override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
     const w = inputs.edgeWeight;
-    const adj = w === null || w === undefined ? ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined) : ctx.adjacency(w as Tensor);
+    const adj =
+      w === null || w === undefined
+        ? ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined)
+        : ctx.adjacency(w as Tensor);
     return spmm(adj, sourceOf(inputs.x));
   }
 

@@ -4,7 +4,33 @@
  * and ready-made models.
  */
 export * from "./aggregation.js";
+export * from "./appnp.js";
+export * from "./cheb_conv.js";
+export * from "./deep_sets.js";
+export * from "./dense_batch.js";
+export * from "./edge_conv.js";
+export * from "./gat_conv.js";
+export * from "./gated_graph_conv.js";
+export * from "./gatv2_conv.js";
+export * from "./gcn_conv.js";
+export * from "./gcn2_conv.js";
+export * from "./gin_conv.js";
+export * from "./graph_conv.js";
+export * from "./jumping_knowledge.js";
 export * from "./message_passing.js";
+export * from "./models.js";
+export * from "./multihead_attention.js";
+export * from "./nn_conv.js";
+export * from "./norm.js";
+export * from "./pna_conv.js";
+export { globalAddPool, globalMaxPool, globalMeanPool } from "./pool.js";
+export * from "./readout.js";
+export * from "./res_gated_graph_conv.js";
+export * from "./sage_conv.js";
+export * from "./set_transformer.js";
+export * from "./sg_conv.js";
+export * from "./topk_pool.js";
+export * from "./transformer_conv.js";
 export {
   Activation,
   type ActivationSpec,
@@ -13,29 +39,3 @@ export {
   linear as graphLinear,
   resolveActivation,
 } from "./utils.js";
-export * from "./gcn_conv.js";
-export * from "./sage_conv.js";
-export * from "./gin_conv.js";
-export * from "./graph_conv.js";
-export * from "./sg_conv.js";
-export * from "./appnp.js";
-export * from "./cheb_conv.js";
-export * from "./gat_conv.js";
-export * from "./gatv2_conv.js";
-export * from "./transformer_conv.js";
-export * from "./gated_graph_conv.js";
-export * from "./gcn2_conv.js";
-export * from "./nn_conv.js";
-export * from "./res_gated_graph_conv.js";
-export * from "./edge_conv.js";
-export * from "./pna_conv.js";
-export { globalAddPool, globalMaxPool, globalMeanPool } from "./pool.js";
-export * from "./readout.js";
-export * from "./topk_pool.js";
-export * from "./norm.js";
-export * from "./jumping_knowledge.js";
-export * from "./models.js";
-export * from "./dense_batch.js";
-export * from "./multihead_attention.js";
-export * from "./set_transformer.js";
-export * from "./deep_sets.js";

@@ -8,8 +8,8 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
-import { check, concat, max, mul, opError, softmax, stack, sum, type Tensor } from "../../tensor/index.js";
 import { LSTMCell } from "../../nn/rnn.js";
+import { check, concat, max, mul, opError, softmax, stack, sum, type Tensor } from "../../tensor/index.js";
 import { linear } from "./utils.js";
 
 /** Modes of {@link JumpingKnowledge}. */
@@ -30,11 +30,13 @@ export class JumpingKnowledge extends Module<[readonly Tensor[]], Tensor> {
    */
   constructor(mode: JKMode, opts: { channels?: number; numLayers?: number } = {}) {
     super();
-    if (mode !== "cat" && mode !== "max" && mode !== "lstm") opError("JumpingKnowledge", "mode", "'cat', 'max' or 'lstm'", JSON.stringify(mode));
+    if (mode !== "cat" && mode !== "max" && mode !== "lstm")
+      opError("JumpingKnowledge", "mode", "'cat', 'max' or 'lstm'", JSON.stringify(mode));
     this.mode = mode;
     if (mode === "lstm") {
       const { channels, numLayers } = opts;
-      if (channels === undefined || numLayers === undefined) opError("JumpingKnowledge", "opts", "channels and numLayers for mode 'lstm'", "missing");
+      if (channels === undefined || numLayers === undefined)
+        opError("JumpingKnowledge", "opts", "channels and numLayers for mode 'lstm'", "missing");
       const hidden = Math.max(1, Math.floor((numLayers * channels) / 2));
       this.lstmFwd = new LSTMCell(channels, hidden);
       this.lstmBwd = new LSTMCell(channels, hidden);

@@ -118,7 +118,12 @@ export function edgeIndexOfAdjT(adjT: SparseMatrix): Tensor {
 export function sourceOf(v: PropagateInputs[string], name = "x"): Tensor {
   if (v instanceof Tensor) return v;
   if (isPair(v) && v[0] !== null) return v[0];
-  return opError("messageAndAggregate", name, "a tensor or a [source, target] pair with a source tensor", v === null || v === undefined ? String(v) : "another value");
+  return opError(
+    "messageAndAggregate",
+    name,
+    "a tensor or a [source, target] pair with a source tensor",
+    v === null || v === undefined ? String(v) : "another value",
+  );
 }
 
 /** The tensor passed under `name` (throws naming the layer when it is missing or not a tensor). */
@@ -141,7 +146,12 @@ function defineLazy(obj: Record<string, Tensor>, name: string, fn: () => Tensor)
 }
 
 function isPair(v: unknown): v is readonly [Tensor | null, Tensor | null] {
-  return Array.isArray(v) && v.length === 2 && (v[0] === null || v[0] instanceof Tensor) && (v[1] === null || v[1] instanceof Tensor);
+  return (
+    Array.isArray(v) &&
+    v.length === 2 &&
+    (v[0] === null || v[0] instanceof Tensor) &&
+    (v[1] === null || v[1] instanceof Tensor)
+  );
 }
 
 /**
@@ -227,7 +237,10 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
     const struct = structureOf(ei);
     const key = `${this.flow}|${sizeJ}|${sizeI}`;
     if (!struct.checked.has(key)) {
-      const [nameJ, nameI] = this.flow === "source_to_target" ? ["edgeIndex[0] (sources)", "edgeIndex[1] (targets)"] : ["edgeIndex[1] (sources)", "edgeIndex[0] (targets)"];
+      const [nameJ, nameI] =
+        this.flow === "source_to_target"
+          ? ["edgeIndex[0] (sources)", "edgeIndex[1] (targets)"]
+          : ["edgeIndex[1] (sources)", "edgeIndex[0] (targets)"];
       checkNodeIds(op, jRow, sizeJ, nameJ);
       checkNodeIds(op, iRow, sizeI, nameI);
       struct.checked.set(key, true);
@@ -262,7 +275,12 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
         if (side === "j") provisionalJ = false;
         else provisionalI = false;
       } else if (n !== sizes[side]) {
-        opError(op, name, `${sizes[side]} rows (number of ${side === "j" ? "source" : "target"} nodes)`, fmtShape(t.shape));
+        opError(
+          op,
+          name,
+          `${sizes[side]} rows (number of ${side === "j" ? "source" : "target"} nodes)`,
+          fmtShape(t.shape),
+        );
       }
       return indexSelect(t, 0, side === "j" ? edgeIndexJ : edgeIndexI);
     };
@@ -298,7 +316,10 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
   /** The message of each edge j → i, [E, ...]. Default: `inputs.x_j`. */
   message(inputs: MessageInputs, _ctx: PropagateContext): Tensor {
     const xj = inputs.x_j;
-    if (xj === undefined) throw new ErlangenError(`${this.constructor.name}.message: the default message needs an input 'x' passed to propagate`);
+    if (xj === undefined)
+      throw new ErlangenError(
+        `${this.constructor.name}.message: the default message needs an input 'x' passed to propagate`,
+      );
     return xj;
   }
 
@@ -328,7 +349,9 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
    * (like PyG's `message_and_aggregate`), so reaching this base version is a layer bug.
    */
   messageAndAggregate(_inputs: PropagateInputs, _ctx: PropagateContext): Tensor {
-    throw new ErlangenError(`${this.constructor.name}: supportsFusion() returned true but messageAndAggregate is not overridden`);
+    throw new ErlangenError(
+      `${this.constructor.name}: supportsFusion() returned true but messageAndAggregate is not overridden`,
+    );
   }
 
   /** Builds (or reuses) the [sizeI, sizeJ] adjacency of `edgeIndex`. */
@@ -380,7 +403,13 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
       out = pattern.withValues(stored(values));
     } else {
       const hit = struct.weighted.get(values);
-      if (hit !== undefined && hit.version === values.version && hit.adj.shape[0] === sizeI && hit.adj.shape[1] === sizeJ) return hit.adj;
+      if (
+        hit !== undefined &&
+        hit.version === values.version &&
+        hit.adj.shape[0] === sizeI &&
+        hit.adj.shape[1] === sizeJ
+      )
+        return hit.adj;
       out = pattern.withValues(stored(values));
       struct.weighted.set(values, { version: values.version, adj: out });
     }

@@ -15,11 +15,13 @@
  * means `edgeWeight`. `x` may be a SparseMatrix of node features (kept sparse by GCN, SGC and
  * APPNPNet's first Linear; densified for the others).
  */
-import { LayerNorm } from "../../nn/normalization.js";
+
 import type { Linear } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList } from "../../nn/module.js";
+import { LayerNorm } from "../../nn/normalization.js";
 import { add, check, opError, relu, SparseMatrix, type Tensor } from "../../tensor/index.js";
+import type { AggrSpec } from "./aggregation.js";
 import { APPNP } from "./appnp.js";
 import { GATConv } from "./gat_conv.js";
 import { GATv2Conv } from "./gatv2_conv.js";
@@ -30,8 +32,15 @@ import { BatchNorm, GraphNorm } from "./norm.js";
 import { globalAddPool } from "./pool.js";
 import { SAGEConv } from "./sage_conv.js";
 import { SGConv } from "./sg_conv.js";
-import { Activation, type ActivationSpec, fastDropout, type LinearInput, linear, reluDropout, resolveActivation } from "./utils.js";
-import type { AggrSpec } from "./aggregation.js";
+import {
+  Activation,
+  type ActivationSpec,
+  fastDropout,
+  type LinearInput,
+  linear,
+  reluDropout,
+  resolveActivation,
+} from "./utils.js";
 
 /** Normalisations between the layers of a {@link BasicGNN}. */
 export type GNNNorm = "batchNorm" | "layerNorm" | "graphNorm" | null;
@@ -66,7 +75,8 @@ export interface BasicGNNOptions {
 
 function resolveExtra(extra: GNNInputs | Tensor | null | undefined): GNNInputs {
   if (extra === null || extra === undefined) return {};
-  if (extra instanceof SparseMatrix) return opError("BasicGNN", "extra", "a GNNInputs record or a tensor", "a SparseMatrix");
+  if (extra instanceof SparseMatrix)
+    return opError("BasicGNN", "extra", "a GNNInputs record or a tensor", "a SparseMatrix");
   if ((extra as Tensor).dtype !== undefined && (extra as Tensor).shape !== undefined) {
     const t = extra as Tensor;
     return t.dtype === "int32" ? { batch: t } : { edgeWeight: t };
@@ -82,7 +92,10 @@ export function dropoutInput(x: LinearInput, p: number, training: boolean): Line
 }
 
 /** The base of GCN, GraphSAGE, GIN and GAT; see the file header. */
-export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> extends Module<[LinearInput, Tensor | SparseMatrix, (GNNInputs | Tensor | null)?], Tensor> {
+export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> extends Module<
+  [LinearInput, Tensor | SparseMatrix, (GNNInputs | Tensor | null)?],
+  Tensor
+> {
   readonly inChannels: number;
   readonly hiddenChannels: number;
   readonly numLayers: number;
@@ -100,9 +113,21 @@ export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> exte
   private readonly _normKind: GNNNorm;
   private readonly _toOut: boolean;
 
-  constructor(inChannels: number, hiddenChannels: number, numLayers: number, outChannels: number | null = null, opts: O = {} as O) {
+  constructor(
+    inChannels: number,
+    hiddenChannels: number,
+    numLayers: number,
+    outChannels: number | null = null,
+    opts: O = {} as O,
+  ) {
     super();
-    check(Number.isInteger(numLayers) && numLayers >= 1, new.target.name, "numLayers", "a positive integer", String(numLayers));
+    check(
+      Number.isInteger(numLayers) && numLayers >= 1,
+      new.target.name,
+      "numLayers",
+      "a positive integer",
+      String(numLayers),
+    );
     this.inChannels = inChannels;
     this.hiddenChannels = hiddenChannels;
     this.numLayers = numLayers;
@@ -133,7 +158,12 @@ export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> exte
               if (norm === "batchNorm") return new BatchNorm(hiddenChannels);
               if (norm === "layerNorm") return new LayerNorm(hiddenChannels);
               if (norm === "graphNorm") return new GraphNorm(hiddenChannels);
-              return opError(new.target.name, "norm", "'batchNorm', 'layerNorm', 'graphNorm' or null", JSON.stringify(norm));
+              return opError(
+                new.target.name,
+                "norm",
+                "'batchNorm', 'layerNorm', 'graphNorm' or null",
+                JSON.stringify(norm),
+              );
             }),
           );
     this.jk = this.jkMode === null ? null : new JumpingKnowledge(this.jkMode, { channels: hiddenChannels, numLayers });
@@ -173,7 +203,11 @@ export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> exte
       if (l === convs.length - 1 && this._toOut) break;
       if (this.actFirst) out = this._act(out);
       const nm = norms[l];
-      if (nm !== undefined) out = nm instanceof GraphNorm ? nm.forward(out, ex.batch ?? null, ex.batchSize ?? null) : (nm as Module<[Tensor], Tensor>).forward(out);
+      if (nm !== undefined)
+        out =
+          nm instanceof GraphNorm
+            ? nm.forward(out, ex.batch ?? null, ex.batchSize ?? null)
+            : (nm as Module<[Tensor], Tensor>).forward(out);
       if (!this.actFirst && this._act === relu && nm === undefined) out = reluDropout(out, this.dropout, this.training);
       else {
         if (!this.actFirst) out = this._act(out);
@@ -235,7 +269,12 @@ export interface GraphSAGEOptions extends BasicGNNOptions {
 /** Stacked {@link SAGEConv} layers (Hamilton et al.); accepts sparse input features with sum/mean. */
 export class GraphSAGE extends BasicGNN<GraphSAGEOptions> {
   protected initConv(inChannels: number, outChannels: number, _toOut: boolean, opts: GraphSAGEOptions): Module {
-    return new SAGEConv(inChannels, outChannels, { aggr: opts.aggr, normalize: opts.normalize, project: opts.project, rootWeight: opts.rootWeight });
+    return new SAGEConv(inChannels, outChannels, {
+      aggr: opts.aggr,
+      normalize: opts.normalize,
+      project: opts.project,
+      rootWeight: opts.rootWeight,
+    });
   }
 
   protected override supportsSparseInput(): boolean {
@@ -389,19 +428,31 @@ export class APPNPNet extends Module<[LinearInput, Tensor | SparseMatrix, (GNNIn
     let h: LinearInput = dropoutInput(x, this.dropout, this.training);
     for (let l = 0; l < lins.length; l++) {
       h = lins[l]!.forward(h);
-      if (l < lins.length - 1) h = this._act === relu ? reluDropout(h, this.dropout, this.training) : fastDropout(this._act(h), this.dropout, this.training);
+      if (l < lins.length - 1)
+        h =
+          this._act === relu
+            ? reluDropout(h, this.dropout, this.training)
+            : fastDropout(this._act(h), this.dropout, this.training);
     }
     return this.prop.forward(h as Tensor, edgeIndex, resolveExtra(extra).edgeWeight ?? null);
   }
 }
 
 /** A graph-agnostic MLP baseline for node tasks: `forward(x, edgeIndex)` ignores the edges. */
-export class NodeMLP extends Module<[LinearInput, (Tensor | SparseMatrix | null)?, (GNNInputs | Tensor | null)?], Tensor> {
+export class NodeMLP extends Module<
+  [LinearInput, (Tensor | SparseMatrix | null)?, (GNNInputs | Tensor | null)?],
+  Tensor
+> {
   lins: ModuleList<Linear>;
   readonly dropout: number;
   private readonly _act: (t: Tensor) => Tensor;
 
-  constructor(inChannels: number, hiddenChannels: number, outChannels: number, opts: { numLayers?: number; dropout?: number; act?: ActivationSpec } = {}) {
+  constructor(
+    inChannels: number,
+    hiddenChannels: number,
+    outChannels: number,
+    opts: { numLayers?: number; dropout?: number; act?: ActivationSpec } = {},
+  ) {
     super();
     const L = opts.numLayers ?? 2;
     const dims = [inChannels, ...new Array<number>(L - 1).fill(hiddenChannels), outChannels];
@@ -415,7 +466,11 @@ export class NodeMLP extends Module<[LinearInput, (Tensor | SparseMatrix | null)
     let h: LinearInput = dropoutInput(x, this.dropout, this.training);
     for (let l = 0; l < lins.length; l++) {
       h = lins[l]!.forward(h);
-      if (l < lins.length - 1) h = this._act === relu ? reluDropout(h, this.dropout, this.training) : fastDropout(this._act(h), this.dropout, this.training);
+      if (l < lins.length - 1)
+        h =
+          this._act === relu
+            ? reluDropout(h, this.dropout, this.training)
+            : fastDropout(this._act(h), this.dropout, this.training);
     }
     return h as Tensor;
   }
@@ -449,7 +504,11 @@ export class GINGraphClassifier extends Module<[Tensor, Tensor, (Tensor | null)?
     this.convs = new ModuleList(
       Array.from(
         { length: L },
-        (_, l) => new GINConv(new MLP([dims[l]!, hiddenChannels, hiddenChannels], { norm: "batchNorm", plainLast: false }), { eps: opts.eps, trainEps: opts.trainEps }),
+        (_, l) =>
+          new GINConv(new MLP([dims[l]!, hiddenChannels, hiddenChannels], { norm: "batchNorm", plainLast: false }), {
+            eps: opts.eps,
+            trainEps: opts.trainEps,
+          }),
       ),
     );
     this.heads = new ModuleList(dims.map((d) => linear(d, numClasses)));
@@ -469,7 +528,10 @@ export class GINGraphClassifier extends Module<[Tensor, Tensor, (Tensor | null)?
     let score = fastDropout(heads[0]!.forward(globalAddPool(h, batch, numGraphs)), this.dropout, this.training);
     this.convs.toArray().forEach((conv, l) => {
       h = conv.forward(h, edgeIndex);
-      score = add(score, fastDropout(heads[l + 1]!.forward(globalAddPool(h, batch, numGraphs)), this.dropout, this.training));
+      score = add(
+        score,
+        fastDropout(heads[l + 1]!.forward(globalAddPool(h, batch, numGraphs)), this.dropout, this.training),
+      );
     });
     return score;
   }

@@ -35,7 +35,10 @@ export interface AttentionCallOptions {
 const MASKED = -1e9;
 
 /** Batch-first multi-head attention; see the file header. */
-export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, AttentionCallOptions?], [Tensor, Tensor | null]> {
+export class MultiheadAttention extends Module<
+  [Tensor, Tensor, Tensor, AttentionCallOptions?],
+  [Tensor, Tensor | null]
+> {
   readonly embedDim: number;
   readonly numHeads: number;
   readonly headDim: number;
@@ -52,7 +55,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
-    check(Number.isInteger(numHeads) && numHeads > 0 && embedDim % numHeads === 0, "MultiheadAttention", "numHeads", `a divisor of embedDim (${embedDim})`, String(numHeads));
+    check(
+      Number.isInteger(numHeads) && numHeads > 0 && embedDim % numHeads === 0,
+      "MultiheadAttention",
+      "numHeads",
+      `a divisor of embedDim (${embedDim})`,
+      String(numHeads),
+    );
     this.embedDim = embedDim;
     this.numHeads = numHeads;
     this.headDim = embedDim / numHeads;
@@ -74,7 +83,10 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
 
   private project(x: Tensor, which: 0 | 1 | 2): Tensor {
     const E = this.embedDim;
-    const W = this.inProjWeight !== null ? this.inProjWeight.narrow(0, which * E, E) : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!][which]!;
+    const W =
+      this.inProjWeight !== null
+        ? this.inProjWeight.narrow(0, which * E, E)
+        : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!][which]!;
     let y = matmul(x, W.t());
     if (this.inProjBias !== null) y = add(y, this.inProjBias.narrow(0, which * E, E));
     const [B, L] = x.shape as [number, number];
@@ -88,9 +100,27 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
    * @returns `[out [B, Lq, embedDim], weights [B, Lq, Lk] | null]`.
    */
   forward(query: Tensor, key: Tensor, value: Tensor, opts: AttentionCallOptions = {}): [Tensor, Tensor | null] {
-    check(query.ndim === 3 && query.shape[2] === this.embedDim, "MultiheadAttention", "query", `shape [B, Lq, ${this.embedDim}]`, fmtShape(query.shape));
-    check(key.ndim === 3 && key.shape[2] === this.kdim && key.shape[0] === query.shape[0], "MultiheadAttention", "key", `shape [${query.shape[0]}, Lk, ${this.kdim}]`, fmtShape(key.shape));
-    check(value.ndim === 3 && value.shape[2] === this.vdim && value.shape[1] === key.shape[1], "MultiheadAttention", "value", `shape [${key.shape[0]}, ${key.shape[1]}, ${this.vdim}]`, fmtShape(value.shape));
+    check(
+      query.ndim === 3 && query.shape[2] === this.embedDim,
+      "MultiheadAttention",
+      "query",
+      `shape [B, Lq, ${this.embedDim}]`,
+      fmtShape(query.shape),
+    );
+    check(
+      key.ndim === 3 && key.shape[2] === this.kdim && key.shape[0] === query.shape[0],
+      "MultiheadAttention",
+      "key",
+      `shape [${query.shape[0]}, Lk, ${this.kdim}]`,
+      fmtShape(key.shape),
+    );
+    check(
+      value.ndim === 3 && value.shape[2] === this.vdim && value.shape[1] === key.shape[1],
+      "MultiheadAttention",
+      "value",
+      `shape [${key.shape[0]}, ${key.shape[1]}, ${this.vdim}]`,
+      fmtShape(value.shape),
+    );
     const [B, Lq] = query.shape as [number, number];
     const Lk = key.shape[1]!;
     const q = this.project(query, 0);
@@ -99,7 +129,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
     let scores = mul(matmul(q, k.transpose(-2, -1)), 1 / Math.sqrt(this.headDim)); // [B, H, Lq, Lk]
     const pad = opts.keyPaddingMask ?? null;
     if (pad !== null) {
-      check(pad.dtype === "bool" && pad.ndim === 2 && pad.shape[0] === B && pad.shape[1] === Lk, "MultiheadAttention", "keyPaddingMask", `a bool tensor [${B}, ${Lk}]`, `${pad.dtype} ${fmtShape(pad.shape)}`);
+      check(
+        pad.dtype === "bool" && pad.ndim === 2 && pad.shape[0] === B && pad.shape[1] === Lk,
+        "MultiheadAttention",
+        "keyPaddingMask",
+        `a bool tensor [${B}, ${Lk}]`,
+        `${pad.dtype} ${fmtShape(pad.shape)}`,
+      );
       const biasArr = new (scores.dtype === "float64" ? Float64Array : Float32Array)(B * Lk);
       for (let i = 0; i < biasArr.length; i++) if (pad.data[i]) biasArr[i] = MASKED;
       scores = add(scores, new Tensor(biasArr, [B, 1, 1, Lk], scores.dtype));

@@ -12,7 +12,7 @@ import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
 import { add, check, fmtShape, type Tensor, zeros } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
+import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
 import { linear } from "./utils.js";
 
 /** Options of {@link NNConv}. */
@@ -35,14 +35,19 @@ export class NNConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonly
   lin: Linear | null;
   bias: Parameter | null;
 
-  constructor(inChannels: number | readonly [number, number], outChannels: number, nn: Module<[Tensor], Tensor>, opts: NNConvOptions = {}) {
+  constructor(
+    inChannels: number | readonly [number, number],
+    outChannels: number,
+    nn: Module<[Tensor], Tensor>,
+    opts: NNConvOptions = {},
+  ) {
     super({ aggr: opts.aggr ?? "sum" });
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.nn = nn;
     const inI = typeof inChannels === "number" ? inChannels : inChannels[1];
-    this.lin = opts.rootWeight ?? true ? linear(inI, outChannels, { bias: false }) : null;
-    this.bias = opts.bias ?? true ? new Parameter(zeros([outChannels])) : null;
+    this.lin = (opts.rootWeight ?? true) ? linear(inI, outChannels, { bias: false }) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
   }
 
   /**
@@ -62,7 +67,13 @@ export class NNConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonly
   override message(inputs: MessageInputs, ctx: PropagateContext): Tensor {
     const inJ = typeof this.inChannels === "number" ? this.inChannels : this.inChannels[0];
     const w = this.nn.forward(inputs.edgeAttr!);
-    check(w.shape[0] === ctx.numEdges && w.size === ctx.numEdges * inJ * this.outChannels, "NNConv", "nn(edgeAttr)", `shape [${ctx.numEdges}, ${inJ * this.outChannels}]`, fmtShape(w.shape));
+    check(
+      w.shape[0] === ctx.numEdges && w.size === ctx.numEdges * inJ * this.outChannels,
+      "NNConv",
+      "nn(edgeAttr)",
+      `shape [${ctx.numEdges}, ${inJ * this.outChannels}]`,
+      fmtShape(w.shape),
+    );
     const W = w.reshape(-1, inJ, this.outChannels);
     return inputs.x_j!.unsqueeze(1).matmul(W).reshape(-1, this.outChannels);
   }

@@ -8,9 +8,24 @@
  * BatchNorm (PyG's `BatchNorm`): batch normalisation with statistics over all nodes of the batch,
  * x'_i = γ ⊙ (x_i − μ) / √(σ² + ε) + β, running statistics in eval mode.
  */
-import { BatchNorm1d, type BatchNormOptions } from "../../nn/normalization.js";
+
 import { Module, Parameter } from "../../nn/module.js";
-import { add, check, div, fmtShape, indexSelect, mul, ones, scatter, sqrt, square, sub, type Tensor, zeros } from "../../tensor/index.js";
+import { BatchNorm1d, type BatchNormOptions } from "../../nn/normalization.js";
+import {
+  add,
+  check,
+  div,
+  fmtShape,
+  indexSelect,
+  mul,
+  ones,
+  scatter,
+  sqrt,
+  square,
+  sub,
+  type Tensor,
+  zeros,
+} from "../../tensor/index.js";
 import { batchSize } from "./pool.js";
 
 /** Graph normalisation; see the file header. */
@@ -39,7 +54,13 @@ export class GraphNorm extends Module<[Tensor, (Tensor | null)?, (number | null)
    * @param batchSize - number of graphs.
    */
   forward(x: Tensor, batch: Tensor | null = null, size: number | null = null): Tensor {
-    check(x.ndim === 2 && x.shape[1] === this.inChannels, "GraphNorm", "x", `shape [N, ${this.inChannels}]`, fmtShape(x.shape));
+    check(
+      x.ndim === 2 && x.shape[1] === this.inChannels,
+      "GraphNorm",
+      "x",
+      `shape [N, ${this.inChannels}]`,
+      fmtShape(x.shape),
+    );
     const B = batchSize(x, batch, size);
     const b = batch ?? zeros([x.shape[0]!], { dtype: "int32" });
     const mean = scatter(x, b, 0, B, "mean");

@@ -12,9 +12,20 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { ModuleList, Sequential } from "../../nn/module.js";
-import { check, concat, exp, fmtShape, log, mul, opError, reciprocal, type Tensor, tensor } from "../../tensor/index.js";
+import {
+  check,
+  concat,
+  exp,
+  fmtShape,
+  log,
+  mul,
+  opError,
+  reciprocal,
+  type Tensor,
+  tensor,
+} from "../../tensor/index.js";
 import { Aggregation, type AggregationName, MultiAggregation } from "./aggregation.js";
-import { MessagePassing, type MessageInputs, type PropagateContext } from "./message_passing.js";
+import { type MessageInputs, MessagePassing, type PropagateContext } from "./message_passing.js";
 import { Activation, type ActivationSpec, linear, resolveActivation } from "./utils.js";
 
 /** Degree scalers of PNA. */
@@ -34,10 +45,18 @@ export class DegreeScalerAggregation extends Aggregation {
     super();
     this.aggr = new MultiAggregation(aggregators);
     const valid = ["identity", "amplification", "attenuation", "linear", "inverse_linear", "exponential"];
-    for (const s of scalers) if (!valid.includes(s)) opError("DegreeScalerAggregation", "scalers", `entries among ${valid.join(", ")}`, `'${s}'`);
+    for (const s of scalers)
+      if (!valid.includes(s))
+        opError("DegreeScalerAggregation", "scalers", `entries among ${valid.join(", ")}`, `'${s}'`);
     if (scalers.length === 0) opError("DegreeScalerAggregation", "scalers", "at least one scaler", "an empty list");
     this.scalers = [...scalers];
-    check(deg.ndim === 1 && deg.size > 0, "DegreeScalerAggregation", "deg", "a non-empty 1-D degree histogram", fmtShape(deg.shape));
+    check(
+      deg.ndim === 1 && deg.size > 0,
+      "DegreeScalerAggregation",
+      "deg",
+      "a non-empty 1-D degree histogram",
+      fmtShape(deg.shape),
+    );
     let n = 0;
     let lin = 0;
     let lg = 0;
@@ -152,8 +171,21 @@ export class PNAConv extends MessagePassing<[Tensor, Tensor, (Tensor | null)?], 
     this.towers = opts.towers ?? 1;
     this.divideInput = opts.divideInput ?? false;
     this.edgeDim = opts.edgeDim ?? null;
-    if (this.divideInput) check(inChannels % this.towers === 0, "PNAConv", "inChannels", `a multiple of towers (${this.towers}) with divideInput`, String(inChannels));
-    check(outChannels % this.towers === 0, "PNAConv", "outChannels", `a multiple of towers (${this.towers})`, String(outChannels));
+    if (this.divideInput)
+      check(
+        inChannels % this.towers === 0,
+        "PNAConv",
+        "inChannels",
+        `a multiple of towers (${this.towers}) with divideInput`,
+        String(inChannels),
+      );
+    check(
+      outChannels % this.towers === 0,
+      "PNAConv",
+      "outChannels",
+      `a multiple of towers (${this.towers})`,
+      String(outChannels),
+    );
     this.fIn = this.divideInput ? inChannels / this.towers : inChannels;
     this.fOut = outChannels / this.towers;
     this.edgeEncoder = this.edgeDim === null ? null : linear(this.edgeDim, this.fIn);
@@ -180,12 +212,20 @@ export class PNAConv extends MessagePassing<[Tensor, Tensor, (Tensor | null)?], 
    * @param edgeAttr - edge features [E, edgeDim] (with `edgeDim`).
    */
   forward(x: Tensor, edgeIndex: Tensor, edgeAttr: Tensor | null = null): Tensor {
-    check(x.ndim === 2 && x.shape[1] === this.inChannels, "PNAConv", "x", `shape [N, ${this.inChannels}]`, fmtShape(x.shape));
+    check(
+      x.ndim === 2 && x.shape[1] === this.inChannels,
+      "PNAConv",
+      "x",
+      `shape [N, ${this.inChannels}]`,
+      fmtShape(x.shape),
+    );
     const T = this.towers;
     const h = this.divideInput ? x.reshape(-1, T, this.fIn) : x.reshape(-1, 1, this.fIn).repeat([1, T, 1]);
     const agg = this.propagate(edgeIndex, { x: h, edgeAttr, size: [x.shape[0]!, x.shape[0]!] });
     const out = concat([h, agg], -1);
-    const outs = this.postNns.toArray().map((nn, t) => nn.forward(out.narrow(1, t, 1).reshape(out.shape[0]!, -1)) as Tensor);
+    const outs = this.postNns
+      .toArray()
+      .map((nn, t) => nn.forward(out.narrow(1, t, 1).reshape(out.shape[0]!, -1)) as Tensor);
     return this.lin.forward(outs.length === 1 ? outs[0]! : concat(outs, 1));
   }
 
@@ -198,11 +238,15 @@ export class PNAConv extends MessagePassing<[Tensor, Tensor, (Tensor | null)?], 
     }
     const h = concat(parts, -1);
     const hs = this.preNns.toArray().map((nn, t) => nn.forward(h.narrow(1, t, 1).reshape(h.shape[0]!, -1)) as Tensor);
-    return hs.length === 1 ? hs[0]!.unsqueeze(1) : concat(hs.map((v) => v.unsqueeze(1)), 1);
+    return hs.length === 1
+      ? hs[0]!.unsqueeze(1)
+      : concat(
+          hs.map((v) => v.unsqueeze(1)),
+          1,
+        );
   }
 
   override extraRepr(): string {
     return `${this.inChannels}, ${this.outChannels}, towers=${this.towers}, edgeDim=${this.edgeDim}`;
   }
 }
-

@@ -9,8 +9,20 @@
 import { check, fmtShape, max, mean, scatter, sum, type Tensor } from "../../tensor/index.js";
 
 function numGraphs(op: string, x: Tensor, batch: Tensor, size: number | null | undefined): number {
-  check(batch.dtype === "int32" && batch.ndim === 1, op, "batch", "a 1-D int32 tensor", `${batch.dtype} ${fmtShape(batch.shape)}`);
-  check(batch.shape[0] === x.shape[0], op, "batch", `length ${x.shape[0]} (one graph id per node)`, fmtShape(batch.shape));
+  check(
+    batch.dtype === "int32" && batch.ndim === 1,
+    op,
+    "batch",
+    "a 1-D int32 tensor",
+    `${batch.dtype} ${fmtShape(batch.shape)}`,
+  );
+  check(
+    batch.shape[0] === x.shape[0],
+    op,
+    "batch",
+    `length ${x.shape[0]} (one graph id per node)`,
+    fmtShape(batch.shape),
+  );
   if (size !== null && size !== undefined) return size;
   const d = batch.data as Int32Array;
   let m = -1;

@@ -10,9 +10,20 @@
  * Both are invariant to permutations of the nodes within each graph.
  */
 import { Module } from "../../nn/module.js";
-import { check, concat, fmtShape, indexSelect, mul, scatter, scatterSoftmax, sum, type Tensor, zeros } from "../../tensor/index.js";
-import { batchSize } from "./pool.js";
 import { LSTMCell } from "../../nn/rnn.js";
+import {
+  check,
+  concat,
+  fmtShape,
+  indexSelect,
+  mul,
+  scatter,
+  scatterSoftmax,
+  sum,
+  type Tensor,
+  zeros,
+} from "../../tensor/index.js";
+import { batchSize } from "./pool.js";
 
 function batchOrZeros(x: Tensor, batch: Tensor | null): Tensor {
   return batch ?? zeros([x.shape[0]!], { dtype: "int32" });
@@ -40,7 +51,13 @@ export class AttentionalAggregation extends Module<[Tensor, (Tensor | null)?, (n
     const B = batchSize(x, batch, size);
     const b = batchOrZeros(x, batch);
     const gate = this.gateNn.forward(x);
-    check(gate.ndim === 2 && gate.shape[0] === x.shape[0], "AttentionalAggregation", "gateNn(x)", `shape [${x.shape[0]}, 1 or F]`, fmtShape(gate.shape));
+    check(
+      gate.ndim === 2 && gate.shape[0] === x.shape[0],
+      "AttentionalAggregation",
+      "gateNn(x)",
+      `shape [${x.shape[0]}, 1 or F]`,
+      fmtShape(gate.shape),
+    );
     const h = this.nn === null ? x : this.nn.forward(x);
     const alpha = scatterSoftmax(gate, b, B);
     return scatter(mul(alpha, h), b, 0, B, "sum");
@@ -69,7 +86,13 @@ export class Set2Set extends Module<[Tensor, (Tensor | null)?, (number | null)?]
    * @param size - number of graphs.
    */
   forward(x: Tensor, batch: Tensor | null = null, size: number | null = null): Tensor {
-    check(x.ndim === 2 && x.shape[1] === this.inChannels, "Set2Set", "x", `shape [N, ${this.inChannels}]`, fmtShape(x.shape));
+    check(
+      x.ndim === 2 && x.shape[1] === this.inChannels,
+      "Set2Set",
+      "x",
+      `shape [N, ${this.inChannels}]`,
+      fmtShape(x.shape),
+    );
     const B = batchSize(x, batch, size);
     const b = batchOrZeros(x, batch);
     let state: [Tensor, Tensor] | null = null;

@@ -5,9 +5,9 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, mul, sigmoid, type SparseMatrix, type Tensor, zeros } from "../../tensor/index.js";
+import { add, check, mul, type SparseMatrix, sigmoid, type Tensor, zeros } from "../../tensor/index.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type NodeInput } from "./message_passing.js";
+import { type MessageInputs, MessagePassing, type NodeInput } from "./message_passing.js";
 import { linear } from "./utils.js";
 
 /** Options of {@link ResGatedGraphConv}. */
@@ -35,7 +35,11 @@ export class ResGatedGraphConv extends MessagePassing<[NodeInput, Tensor | Spars
   bias: Parameter | null;
   private readonly _act: (t: Tensor) => Tensor;
 
-  constructor(inChannels: number | readonly [number, number], outChannels: number, opts: ResGatedGraphConvOptions = {}) {
+  constructor(
+    inChannels: number | readonly [number, number],
+    outChannels: number,
+    opts: ResGatedGraphConvOptions = {},
+  ) {
     super({ aggr: "sum" });
     this.inChannels = inChannels;
     this.outChannels = outChannels;
@@ -43,8 +47,8 @@ export class ResGatedGraphConv extends MessagePassing<[NodeInput, Tensor | Spars
     this.linKey = linear(inI, outChannels);
     this.linQuery = linear(inJ, outChannels);
     this.linValue = linear(inJ, outChannels);
-    this.linSkip = opts.rootWeight ?? true ? linear(inI, outChannels, { bias: false }) : null;
-    this.bias = opts.bias ?? true ? new Parameter(zeros([outChannels])) : null;
+    this.linSkip = (opts.rootWeight ?? true) ? linear(inI, outChannels, { bias: false }) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
     this._act = opts.act ?? sigmoid;
   }
 

@@ -11,7 +11,13 @@
 import type { Linear } from "../../nn/linear.js";
 import { add, check, clamp, div, norm, relu, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
-import { MessagePassing, type NodeInput, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  MessagePassing,
+  type NodeInput,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 import { linear } from "./utils.js";
 
 /** Options of {@link SAGEConv}. */
@@ -29,7 +35,10 @@ export interface SAGEConvOptions {
 }
 
 /** GraphSAGE convolution; see the file header. */
-export class SAGEConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor | SparseMatrix, (readonly [number, number] | null)?], Tensor> {
+export class SAGEConv extends MessagePassing<
+  [NodeInput | SparseMatrix, Tensor | SparseMatrix, (readonly [number, number] | null)?],
+  Tensor
+> {
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   readonly normalize: boolean;
@@ -62,7 +71,11 @@ export class SAGEConv extends MessagePassing<[NodeInput | SparseMatrix, Tensor |
    * @param edgeIndex - [2, E] int32 (or a SparseMatrix in `adj_t` orientation).
    * @param size - `[numSources, numTargets]` when it cannot be read from `x`.
    */
-  forward(x: NodeInput | SparseMatrix, edgeIndex: Tensor | SparseMatrix, size: readonly [number, number] | null = null): Tensor {
+  forward(
+    x: NodeInput | SparseMatrix,
+    edgeIndex: Tensor | SparseMatrix,
+    size: readonly [number, number] | null = null,
+  ): Tensor {
     const sparse = x instanceof SparseMatrix ? x : null;
     const linear = this.aggr === "sum" || this.aggr === "mean";
     if (sparse !== null && (!linear || this.lin !== null)) return this.forward(sparse.toDense(), edgeIndex, size);

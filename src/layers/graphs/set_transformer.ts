@@ -119,7 +119,12 @@ export class PoolingByMultiheadAttention extends Module<[Tensor, (Tensor | null)
 }
 
 /** Short names as in the paper. */
-export { MultiheadAttentionBlock as MAB, SetAttentionBlock as SAB, InducedSetAttentionBlock as ISAB, PoolingByMultiheadAttention as PMA };
+export {
+  InducedSetAttentionBlock as ISAB,
+  MultiheadAttentionBlock as MAB,
+  PoolingByMultiheadAttention as PMA,
+  SetAttentionBlock as SAB,
+};
 
 /** Options of {@link SetTransformerAggregation}. */
 export interface SetTransformerAggregationOptions extends SetBlockOptions {
@@ -144,13 +149,21 @@ export class SetTransformerAggregation extends Aggregation {
 
   constructor(channels: number, opts: SetTransformerAggregationOptions = {}) {
     super();
-    const o: SetBlockOptions = { heads: opts.heads ?? 1, layerNorm: opts.layerNorm ?? false, dropout: opts.dropout ?? 0 };
+    const o: SetBlockOptions = {
+      heads: opts.heads ?? 1,
+      layerNorm: opts.layerNorm ?? false,
+      dropout: opts.dropout ?? 0,
+    };
     this.channels = channels;
     this.numSeedPoints = opts.numSeedPoints ?? 1;
     this.concat = opts.concat ?? true;
-    this.encoders = new ModuleList(Array.from({ length: opts.numEncoderBlocks ?? 1 }, () => new SetAttentionBlock(channels, o)));
+    this.encoders = new ModuleList(
+      Array.from({ length: opts.numEncoderBlocks ?? 1 }, () => new SetAttentionBlock(channels, o)),
+    );
     this.pma = new PoolingByMultiheadAttention(channels, this.numSeedPoints, o);
-    this.decoders = new ModuleList(Array.from({ length: opts.numDecoderBlocks ?? 1 }, () => new SetAttentionBlock(channels, o)));
+    this.decoders = new ModuleList(
+      Array.from({ length: opts.numDecoderBlocks ?? 1 }, () => new SetAttentionBlock(channels, o)),
+    );
   }
 
   /**
@@ -159,7 +172,13 @@ export class SetTransformerAggregation extends Aggregation {
    * @param dimSize - number of sets.
    */
   forward(x: Tensor, index: Tensor, dimSize: number): Tensor {
-    check(x.ndim === 2 && x.shape[1] === this.channels, "SetTransformerAggregation", "x", `shape [N, ${this.channels}]`, fmtShape(x.shape));
+    check(
+      x.ndim === 2 && x.shape[1] === this.channels,
+      "SetTransformerAggregation",
+      "x",
+      `shape [N, ${this.channels}]`,
+      fmtShape(x.shape),
+    );
     const { x: dense, mask } = toDenseBatch(x, index, { batchSize: dimSize });
     let h = dense;
     for (const enc of this.encoders) h = enc.forward(h, mask);

@@ -10,7 +10,13 @@
 import type { Linear } from "../../nn/linear.js";
 import { add, mul, noGrad, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type PropagateContext, type PropagateInputs, sourceOf } from "./message_passing.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "./message_passing.js";
 import { type LinearInput, linear } from "./utils.js";
 
 /** Options of {@link SGConv}. */
@@ -63,7 +69,8 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
     const dtype = (x instanceof SparseMatrix ? x.dtype : x.dtype) === "float64" ? "float64" : "float32";
     const norm = this._norm.get(ei, w, N, dtype, { addSelfLoops: this.addSelfLoops, flow: this.flow });
     const prop = (h: Tensor) => {
-      for (let k = 0; k < this.K; k++) h = this.propagate(norm.edgeIndex, { x: h, edgeWeight: norm.edgeWeight, size: [N, N] });
+      for (let k = 0; k < this.K; k++)
+        h = this.propagate(norm.edgeIndex, { x: h, edgeWeight: norm.edgeWeight, size: [N, N] });
       return h;
     };
     if (this.cached) {

@@ -36,7 +36,12 @@ export interface PoolResult {
  * nodes when it is an integer ≥ 1), or those above the `minScore` threshold; descending score,
  * ties by index.
  */
-export function topkPerm(score: Tensor, ratio: number | null, batch: Tensor, minScore: number | null = null): Int32Array {
+export function topkPerm(
+  score: Tensor,
+  ratio: number | null,
+  batch: Tensor,
+  minScore: number | null = null,
+): Int32Array {
   const s = score.data;
   const b = batch.data as Int32Array;
   const N = score.shape[0]!;
@@ -68,7 +73,12 @@ export function topkPerm(score: Tensor, ratio: number | null, batch: Tensor, min
 }
 
 /** Keeps the edges whose two ends are in `perm`, renumbered to positions in `perm`. */
-export function filterAdj(edgeIndex: Tensor, edgeAttr: Tensor | null, perm: Int32Array, numNodes: number): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
+export function filterAdj(
+  edgeIndex: Tensor,
+  edgeAttr: Tensor | null,
+  perm: Int32Array,
+  numNodes: number,
+): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
   const map = new Int32Array(numNodes).fill(-1);
   for (let k = 0; k < perm.length; k++) map[perm[k]!] = k;
   const E = edgeIndex.shape[1]!;
@@ -85,7 +95,10 @@ export function filterAdj(edgeIndex: Tensor, edgeAttr: Tensor | null, perm: Int3
       kept.push(e);
     }
   }
-  return { edgeIndex: makeEdgeIndex(Int32Array.from(src), Int32Array.from(dst)), edgeAttr: selectEdges(edgeAttr, Int32Array.from(kept), E) };
+  return {
+    edgeIndex: makeEdgeIndex(Int32Array.from(src), Int32Array.from(dst)),
+    edgeAttr: selectEdges(edgeAttr, Int32Array.from(kept), E),
+  };
 }
 
 /** Options shared by {@link TopKPooling} and {@link SAGPooling}. */
@@ -120,7 +133,10 @@ function finish(
 }
 
 /** Top-k pooling with a learnt projection vector; see the file header. */
-export class TopKPooling extends Module<[Tensor, Tensor, (Tensor | null)?, (Tensor | null)?, (Tensor | null)?], PoolResult> {
+export class TopKPooling extends Module<
+  [Tensor, Tensor, (Tensor | null)?, (Tensor | null)?, (Tensor | null)?],
+  PoolResult
+> {
   readonly inChannels: number;
   readonly ratio: number;
   readonly minScore: number | null;
@@ -147,7 +163,13 @@ export class TopKPooling extends Module<[Tensor, Tensor, (Tensor | null)?, (Tens
    * @param batch - graph of each node [N] int32 (null: one graph).
    * @param attn - features used for the score instead of `x`.
    */
-  forward(x: Tensor, edgeIndex: Tensor, edgeAttr: Tensor | null = null, batch: Tensor | null = null, attn: Tensor | null = null): PoolResult {
+  forward(
+    x: Tensor,
+    edgeIndex: Tensor,
+    edgeAttr: Tensor | null = null,
+    batch: Tensor | null = null,
+    attn: Tensor | null = null,
+  ): PoolResult {
     check(x.ndim === 2, "TopKPooling", "x", "a 2-D tensor [N, F]", fmtShape(x.shape));
     const b = batch ?? new Tensor(new Int32Array(x.shape[0]!), [x.shape[0]!], "int32");
     let a = attn ?? x;
@@ -165,7 +187,10 @@ export class TopKPooling extends Module<[Tensor, Tensor, (Tensor | null)?, (Tens
 }
 
 /** Self-attention graph pooling: a one-channel GNN scores the nodes; see the file header. */
-export class SAGPooling extends Module<[Tensor, Tensor, (Tensor | null)?, (Tensor | null)?, (Tensor | null)?], PoolResult> {
+export class SAGPooling extends Module<
+  [Tensor, Tensor, (Tensor | null)?, (Tensor | null)?, (Tensor | null)?],
+  PoolResult
+> {
   readonly inChannels: number;
   readonly ratio: number;
   readonly minScore: number | null;
@@ -174,18 +199,31 @@ export class SAGPooling extends Module<[Tensor, Tensor, (Tensor | null)?, (Tenso
   gnn: Module<[Tensor, Tensor], Tensor>;
   private readonly _act: (t: Tensor) => Tensor;
 
-  constructor(inChannels: number, opts: TopKPoolingOptions & { gnn?: (inChannels: number, outChannels: number) => Module<[Tensor, Tensor], Tensor> } = {}) {
+  constructor(
+    inChannels: number,
+    opts: TopKPoolingOptions & {
+      gnn?: (inChannels: number, outChannels: number) => Module<[Tensor, Tensor], Tensor>;
+    } = {},
+  ) {
     super();
     this.inChannels = inChannels;
     this.ratio = opts.ratio ?? 0.5;
     this.minScore = opts.minScore ?? null;
     this.multiplier = opts.multiplier ?? 1;
     this._act = resolveActivation(opts.nonlinearity ?? "tanh");
-    this.gnn = opts.gnn ? opts.gnn(inChannels, 1) : (new GraphConv(inChannels, 1) as unknown as Module<[Tensor, Tensor], Tensor>);
+    this.gnn = opts.gnn
+      ? opts.gnn(inChannels, 1)
+      : (new GraphConv(inChannels, 1) as unknown as Module<[Tensor, Tensor], Tensor>);
   }
 
   /** Same arguments as {@link TopKPooling.forward}. */
-  forward(x: Tensor, edgeIndex: Tensor, edgeAttr: Tensor | null = null, batch: Tensor | null = null, attn: Tensor | null = null): PoolResult {
+  forward(
+    x: Tensor,
+    edgeIndex: Tensor,
+    edgeAttr: Tensor | null = null,
+    batch: Tensor | null = null,
+    attn: Tensor | null = null,
+  ): PoolResult {
     check(x.ndim === 2, "SAGPooling", "x", "a 2-D tensor [N, F]", fmtShape(x.shape));
     const b = batch ?? new Tensor(new Int32Array(x.shape[0]!), [x.shape[0]!], "int32");
     let a = attn ?? x;

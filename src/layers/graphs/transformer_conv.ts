@@ -11,20 +11,20 @@
 import type { Linear } from "../../nn/linear.js";
 import {
   add,
-  check,
   concat as cat,
+  check,
   mean,
   mul,
+  type SparseMatrix,
   scatterSoftmax,
   sigmoid,
-  type SparseMatrix,
   sub,
   sum,
   type Tensor,
 } from "../../tensor/index.js";
 import type { AttentionOutput } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
-import { MessagePassing, type MessageInputs, type NodeInput, type PropagateContext } from "./message_passing.js";
+import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
 import { fastDropout, linear } from "./utils.js";
 
 /** Options of {@link TransformerConv}. */
@@ -46,7 +46,10 @@ export interface TransformerConvOptions {
 }
 
 /** Graph transformer layer; see the file header. */
-export class TransformerConv extends MessagePassing<[NodeInput, Tensor | SparseMatrix, (Tensor | null)?, boolean?], Tensor | AttentionOutput> {
+export class TransformerConv extends MessagePassing<
+  [NodeInput, Tensor | SparseMatrix, (Tensor | null)?, boolean?],
+  Tensor | AttentionOutput
+> {
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   readonly heads: number;
@@ -90,9 +93,24 @@ export class TransformerConv extends MessagePassing<[NodeInput, Tensor | SparseM
    * @param edgeAttr - edge features [E, edgeDim] (with `edgeDim`).
    * @param returnAttentionWeights - also return `[edgeIndex, alpha]`.
    */
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr?: Tensor | null, returnAttentionWeights?: false): Tensor;
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null | undefined, returnAttentionWeights: true): AttentionOutput;
-  forward(x: NodeInput, edgeIndex: Tensor | SparseMatrix, edgeAttr: Tensor | null = null, returnAttentionWeights = false): Tensor | AttentionOutput {
+  forward(
+    x: NodeInput,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr?: Tensor | null,
+    returnAttentionWeights?: false,
+  ): Tensor;
+  forward(
+    x: NodeInput,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr: Tensor | null | undefined,
+    returnAttentionWeights: true,
+  ): AttentionOutput;
+  forward(
+    x: NodeInput,
+    edgeIndex: Tensor | SparseMatrix,
+    edgeAttr: Tensor | null = null,
+    returnAttentionWeights = false,
+  ): Tensor | AttentionOutput {
     const H = this.heads;
     const C = this.outChannels;
     const [xs, xt] = Array.isArray(x) ? (x as readonly [Tensor | null, Tensor | null]) : [x as Tensor, x as Tensor];
@@ -101,7 +119,13 @@ export class TransformerConv extends MessagePassing<[NodeInput, Tensor | SparseM
     const key = this.linKey.forward(xs).reshape(-1, H, C);
     const value = this.linValue.forward(xs).reshape(-1, H, C);
     const { edgeIndex: ei } = edgesOf("TransformerConv", edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
-    let out = this.propagate(ei, { query: [null, query], key: [key, null], value: [value, null], edgeAttr, size: [xs.shape[0]!, xt.shape[0]!] });
+    let out = this.propagate(ei, {
+      query: [null, query],
+      key: [key, null],
+      value: [value, null],
+      edgeAttr,
+      size: [xs.shape[0]!, xt.shape[0]!],
+    });
     out = this.concat ? out.reshape(-1, H * C) : mean(out, 1);
     if (this.linSkip !== null) {
       const xr = this.linSkip.forward(xt);

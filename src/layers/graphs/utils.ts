@@ -26,11 +26,11 @@ import {
   opError,
   record,
   relu,
+  type SparseMatrix,
   sigmoid,
   silu,
-  type SparseMatrix,
-  tanh,
   Tensor,
+  tanh,
 } from "../../tensor/index.js";
 
 /**
@@ -78,7 +78,18 @@ export function reluDropout(a: Tensor, p: number, training = true, generator?: G
 }
 
 /** An activation: a name (`relu`, `elu`, `leakyRelu`, `gelu`, `silu`, `tanh`, `sigmoid`, `identity`), a function, or null (identity). */
-export type ActivationSpec = "relu" | "elu" | "leakyRelu" | "leaky_relu" | "gelu" | "silu" | "tanh" | "sigmoid" | "identity" | ((t: Tensor) => Tensor) | null;
+export type ActivationSpec =
+  | "relu"
+  | "elu"
+  | "leakyRelu"
+  | "leaky_relu"
+  | "gelu"
+  | "silu"
+  | "tanh"
+  | "sigmoid"
+  | "identity"
+  | ((t: Tensor) => Tensor)
+  | null;
 
 /** The function of an {@link ActivationSpec}. */
 export function resolveActivation(act: ActivationSpec): (t: Tensor) => Tensor {
@@ -103,7 +114,12 @@ export function resolveActivation(act: ActivationSpec): (t: Tensor) => Tensor {
     case "identity":
       return (t) => t;
     default:
-      return opError("resolveActivation", "act", "relu, elu, leakyRelu, gelu, silu, tanh, sigmoid, identity, a function or null", JSON.stringify(act));
+      return opError(
+        "resolveActivation",
+        "act",
+        "relu, elu, leakyRelu, gelu, silu, tanh, sigmoid, identity, a function or null",
+        JSON.stringify(act),
+      );
   }
 }
 
@@ -129,7 +145,11 @@ export type LinearInit = "kaimingUniform" | "glorot";
  * A {@link Linear} layer with PyG's initialisation choices: `glorot` weights and a zero bias, or
  * PyTorch's default (kaiming-uniform weights, bias uniform in ±1/√fanIn).
  */
-export function linear(inChannels: number, outChannels: number, opts: { bias?: boolean; init?: LinearInit } = {}): Linear {
+export function linear(
+  inChannels: number,
+  outChannels: number,
+  opts: { bias?: boolean; init?: LinearInit } = {},
+): Linear {
   const lin = new Linear(inChannels, outChannels, { bias: opts.bias ?? true });
   resetLinear(lin, opts.init ?? "kaimingUniform");
   return lin;
@@ -243,7 +263,13 @@ export function addSelfLoops(
   }
   let attr: Tensor | null = null;
   if (edgeAttr !== null && edgeAttr !== undefined) {
-    check(edgeAttr.shape[0] === numEdges, "addSelfLoops", "edgeAttr", `first axis ${numEdges} (one row per edge)`, fmtShape(edgeAttr.shape));
+    check(
+      edgeAttr.shape[0] === numEdges,
+      "addSelfLoops",
+      "edgeAttr",
+      `first axis ${numEdges} (one row per edge)`,
+      fmtShape(edgeAttr.shape),
+    );
     let loops: Tensor;
     if (fill === "mean") {
       let m = numNodes;
@@ -284,7 +310,13 @@ export function addRemainingSelfLoops(
   }
   let w: Tensor | null = null;
   if (edgeWeight !== null && edgeWeight !== undefined) {
-    check(edgeWeight.ndim === 1 && edgeWeight.shape[0] === numEdges, "addRemainingSelfLoops", "edgeWeight", `shape [${numEdges}]`, fmtShape(edgeWeight.shape));
+    check(
+      edgeWeight.ndim === 1 && edgeWeight.shape[0] === numEdges,
+      "addRemainingSelfLoops",
+      "edgeWeight",
+      `shape [${numEdges}]`,
+      fmtShape(edgeWeight.shape),
+    );
     w = concat([edgeWeight, full([missing.length], fill, { dtype: edgeWeight.dtype })], 0);
   }
   return { edgeIndex: makeEdgeIndex(s, t), edgeWeight: w };

@@ -53,7 +53,12 @@ export interface ConvTransposeLayerOptions extends LayerOptions {
 function kernelTuple(op: string, k: IntOrTuple, D: number): number[] {
   const arr = typeof k === "number" ? new Array<number>(D).fill(k) : [...k];
   if (arr.length !== D || arr.some((v) => !Number.isInteger(v) || v < 1)) {
-    opError(op, "kernelSize", `a positive integer or ${D} of them`, typeof k === "number" ? String(k) : `[${k.join(", ")}]`);
+    opError(
+      op,
+      "kernelSize",
+      `a positive integer or ${D} of them`,
+      typeof k === "number" ? String(k) : `[${k.join(", ")}]`,
+    );
   }
   return arr;
 }
@@ -75,7 +80,17 @@ abstract class ConvBase extends Module<[Tensor], Tensor> {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(name: string, D: number, transposed: boolean, inC: number, outC: number, kernelSize: IntOrTuple, groups: number, bias: boolean, opts: LayerOptions) {
+  constructor(
+    name: string,
+    D: number,
+    transposed: boolean,
+    inC: number,
+    outC: number,
+    kernelSize: IntOrTuple,
+    groups: number,
+    bias: boolean,
+    opts: LayerOptions,
+  ) {
     super();
     checkChannels(name, inC, outC, groups);
     this.inChannels = inC;
@@ -116,7 +131,13 @@ abstract class ConvNd extends ConvBase {
   }
 
   protected get convOpts() {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, paddingMode: this.paddingMode };
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+      paddingMode: this.paddingMode,
+    };
   }
 
   override extraRepr(): string {
@@ -177,7 +198,14 @@ abstract class ConvTransposeNd extends ConvBase {
   readonly outputPadding: IntOrTuple;
   readonly dilation: IntOrTuple;
 
-  constructor(name: string, D: number, inC: number, outC: number, kernelSize: IntOrTuple, opts: ConvTransposeLayerOptions) {
+  constructor(
+    name: string,
+    D: number,
+    inC: number,
+    outC: number,
+    kernelSize: IntOrTuple,
+    opts: ConvTransposeLayerOptions,
+  ) {
     super(name, D, true, inC, outC, kernelSize, opts.groups ?? 1, opts.bias ?? true, opts);
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
@@ -186,7 +214,13 @@ abstract class ConvTransposeNd extends ConvBase {
   }
 
   protected get convOpts() {
-    return { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, groups: this.groups, dilation: this.dilation };
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    };
   }
 
   override extraRepr(): string {

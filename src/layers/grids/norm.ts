@@ -4,8 +4,8 @@
  * of channels and space).
  */
 import { batchNorm } from "../../nn/functional.js";
-import { type BatchNormOptions, BatchNorm1d } from "../../nn/normalization.js";
 import { Module, Parameter } from "../../nn/module.js";
+import { BatchNorm1d, type BatchNormOptions } from "../../nn/normalization.js";
 import { ones, zeros } from "../../tensor/creation.js";
 import { check, fmtShape, opError } from "../../tensor/errors.js";
 import { add, mul, rsqrt, sub } from "../../tensor/ops/elementwise.js";
@@ -13,8 +13,15 @@ import { mean } from "../../tensor/ops/reduce.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 function batchNormNd(m: BatchNorm1d, name: string, D: number, x: Tensor): Tensor {
-  if (x.ndim !== D + 2) opError(name, "input", `${D + 2}-D [N, C, ${D === 2 ? "H, W" : "D, H, W"}]`, `shape ${fmtShape(x.shape)}`);
-  check(x.shape[1] === m.numFeatures, name, "input", `${m.numFeatures} channels`, `${x.shape[1]} (shape ${fmtShape(x.shape)})`);
+  if (x.ndim !== D + 2)
+    opError(name, "input", `${D + 2}-D [N, C, ${D === 2 ? "H, W" : "D, H, W"}]`, `shape ${fmtShape(x.shape)}`);
+  check(
+    x.shape[1] === m.numFeatures,
+    name,
+    "input",
+    `${m.numFeatures} channels`,
+    `${x.shape[1]} (shape ${fmtShape(x.shape)})`,
+  );
   const [N, C] = x.shape as [number, number];
   const rm = m.runningMean;
   const rv = m.runningVar;
@@ -77,8 +84,20 @@ export class GroupNorm extends Module<[Tensor], Tensor> {
 
   constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {
     super();
-    check(Number.isInteger(numGroups) && numGroups > 0, "GroupNorm", "numGroups", "a positive integer", String(numGroups));
-    check(Number.isInteger(numChannels) && numChannels > 0 && numChannels % numGroups === 0, "GroupNorm", "numChannels", `a positive multiple of numGroups = ${numGroups}`, String(numChannels));
+    check(
+      Number.isInteger(numGroups) && numGroups > 0,
+      "GroupNorm",
+      "numGroups",
+      "a positive integer",
+      String(numGroups),
+    );
+    check(
+      Number.isInteger(numChannels) && numChannels > 0 && numChannels % numGroups === 0,
+      "GroupNorm",
+      "numChannels",
+      `a positive multiple of numGroups = ${numGroups}`,
+      String(numChannels),
+    );
     this.numGroups = numGroups;
     this.numChannels = numChannels;
     this.eps = opts.eps ?? 1e-5;
@@ -90,7 +109,13 @@ export class GroupNorm extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 2) opError("GroupNorm", "input", "at least 2-D [N, C, *]", `shape ${fmtShape(x.shape)}`);
-    check(x.shape[1] === this.numChannels, "GroupNorm", "input", `${this.numChannels} channels`, `${x.shape[1]} (shape ${fmtShape(x.shape)})`);
+    check(
+      x.shape[1] === this.numChannels,
+      "GroupNorm",
+      "input",
+      `${this.numChannels} channels`,
+      `${x.shape[1]} (shape ${fmtShape(x.shape)})`,
+    );
     const N = x.shape[0]!;
     const g = x.reshape([N, this.numGroups, -1]);
     const m = mean(g, -1, true);

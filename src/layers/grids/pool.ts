@@ -1,10 +1,10 @@
 /** Pooling layers on grids (`torch.nn.MaxPool*d`, `AvgPool*d`, `AdaptiveAvgPool*d`). No parameters. */
 import { Module } from "../../nn/module.js";
 import {
+  type AvgPoolOptions,
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   adaptiveAvgPool3d,
-  type AvgPoolOptions,
   avgPool1d,
   avgPool2d,
   avgPool3d,

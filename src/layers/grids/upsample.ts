@@ -1,6 +1,6 @@
 /** `Upsample`: resizing of grid signals by nearest-neighbour or (bi/tri)linear interpolation. */
 import { Module } from "../../nn/module.js";
-import { type IntOrTuple, type InterpolateMode, interpolate } from "../../tensor/ops/conv.js";
+import { type InterpolateMode, type IntOrTuple, interpolate } from "../../tensor/ops/conv.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /** Options of {@link Upsample}: give `size` or `scaleFactor`. */
@@ -23,6 +23,9 @@ export class Upsample extends Module<[Tensor], Tensor> {
   }
   override extraRepr(): string {
     const o = this.opts;
-    return [o.size !== undefined ? `size=${String(o.size)}` : `scaleFactor=${String(o.scaleFactor)}`, `mode=${o.mode ?? "nearest"}`].join(", ");
+    return [
+      o.size !== undefined ? `size=${String(o.size)}` : `scaleFactor=${String(o.scaleFactor)}`,
+      `mode=${o.mode ?? "nearest"}`,
+    ].join(", ");
   }
 }

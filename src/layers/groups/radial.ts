@@ -12,22 +12,25 @@
  */
 import { Module, Parameter } from "../../nn/module.js";
 import { record } from "../../tensor/autograd.js";
-import { allocate } from "../../tensor/dtype.js";
 import { tensor } from "../../tensor/creation.js";
+import { allocate } from "../../tensor/dtype.js";
 import { ErlangenError, fmtShape } from "../../tensor/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import "../../tensor/index.js";
 
 function checkPositive(op: string, arg: string, v: number): void {
-  if (!(v > 0) || !Number.isFinite(v)) throw new ErlangenError(`${op}: argument '${arg}' expected a positive finite number, got ${v}`);
+  if (!(v > 0) || !Number.isFinite(v))
+    throw new ErlangenError(`${op}: argument '${arg}' expected a positive finite number, got ${v}`);
 }
 
 function checkCount(op: string, arg: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new ErlangenError(`${op}: argument '${arg}' expected a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new ErlangenError(`${op}: argument '${arg}' expected a positive integer, got ${v}`);
 }
 
 function checkFloat(op: string, x: Tensor): void {
-  if (x.dtype !== "float32" && x.dtype !== "float64") throw new ErlangenError(`${op}: argument 'x' expected a float tensor of distances, got ${x.dtype}`);
+  if (x.dtype !== "float32" && x.dtype !== "float64")
+    throw new ErlangenError(`${op}: argument 'x' expected a float tensor of distances, got ${x.dtype}`);
   for (let i = 0; i < x.size; i++) {
     if (Number.isNaN(x.data[i]!)) throw new ErlangenError(`${op}: argument 'x' contains NaN at flat index ${i}`);
   }
@@ -68,7 +71,12 @@ export class BesselBasis extends Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     checkFloat("BesselBasis", x);
     const r = x.unsqueeze(-1);
-    return r.mul(this.besselWeights).div(this.rMax).sin().div(r).mul(2 / this.rMax);
+    return r
+      .mul(this.besselWeights)
+      .div(this.rMax)
+      .sin()
+      .div(r)
+      .mul(2 / this.rMax);
   }
 
   override extraRepr(): string {
@@ -100,7 +108,10 @@ export class GaussianSmearing extends Module<[Tensor], Tensor> {
     this.stop = opts.stop ?? 5;
     this.numGaussians = opts.numGaussians ?? 50;
     checkCount("GaussianSmearing", "numGaussians", this.numGaussians);
-    if (!(this.stop > this.start)) throw new ErlangenError(`GaussianSmearing: argument 'stop' expected a number > start (${this.start}), got ${this.stop}`);
+    if (!(this.stop > this.start))
+      throw new ErlangenError(
+        `GaussianSmearing: argument 'stop' expected a number > start (${this.start}), got ${this.stop}`,
+      );
     this._offsets = linspaceArray(this.start, this.stop, this.numGaussians);
     const delta = this.numGaussians > 1 ? this._offsets[1]! - this._offsets[0]! : this.stop - this.start;
     this._coeff = -0.5 / (delta * delta);
@@ -157,7 +168,14 @@ function softUnitStep(x: Tensor): Tensor {
  * outside (start, end) (for `cosine`, `smooth_finite`, `fourier`, `bessel`); `false` puts them one
  * step inside. Input `[...]`, output `[..., number]`.
  */
-export function softOneHotLinspace(x: Tensor, start: number, end: number, number: number, basis: SoftOneHotBasis = "gaussian", cutoff = true): Tensor {
+export function softOneHotLinspace(
+  x: Tensor,
+  start: number,
+  end: number,
+  number: number,
+  basis: SoftOneHotBasis = "gaussian",
+  cutoff = true,
+): Tensor {
   const op = "softOneHotLinspace";
   checkFloat(op, x);
   checkCount(op, "number", number);
@@ -179,25 +197,60 @@ export function softOneHotLinspace(x: Tensor, start: number, end: number, number
     case "gaussian":
       return diff.square().neg().exp().div(1.12);
     case "cosine":
-      return diff.mul(Math.PI / 2).cos().mul(diff.lt(1).logicalAnd(diff.gt(-1)).cast(dtype));
+      return diff
+        .mul(Math.PI / 2)
+        .cos()
+        .mul(diff.lt(1).logicalAnd(diff.gt(-1)).cast(dtype));
     case "smooth_finite":
-      return softUnitStep(diff.add(1)).mul(softUnitStep(diff.neg().add(1))).mul(1.14136 * Math.exp(2));
+      return softUnitStep(diff.add(1))
+        .mul(softUnitStep(diff.neg().add(1)))
+        .mul(1.14136 * Math.exp(2));
     case "fourier": {
       const t = xe.sub(start).div(end - start);
       const norm = Math.sqrt(0.25 + number / 2);
-      if (!cutoff) return t.mul(tensor(Array.from({ length: number }, (_, i) => Math.PI * i), { dtype })).cos().div(norm);
+      if (!cutoff)
+        return t
+          .mul(
+            tensor(
+              Array.from({ length: number }, (_, i) => Math.PI * i),
+              { dtype },
+            ),
+          )
+          .cos()
+          .div(norm);
       const inside = t.gt(0).logicalAnd(t.lt(1)).cast(dtype);
-      return t.mul(tensor(Array.from({ length: number }, (_, i) => Math.PI * (i + 1)), { dtype })).sin().div(norm).mul(inside);
+      return t
+        .mul(
+          tensor(
+            Array.from({ length: number }, (_, i) => Math.PI * (i + 1)),
+            { dtype },
+          ),
+        )
+        .sin()
+        .div(norm)
+        .mul(inside);
     }
     case "bessel": {
       const r = xe.sub(start);
       const c = end - start;
-      const out = r.mul(tensor(Array.from({ length: number }, (_, i) => Math.PI * (i + 1)), { dtype })).div(c).sin().div(r).mul(Math.sqrt(2 / c));
+      const out = r
+        .mul(
+          tensor(
+            Array.from({ length: number }, (_, i) => Math.PI * (i + 1)),
+            { dtype },
+          ),
+        )
+        .div(c)
+        .sin()
+        .div(r)
+        .mul(Math.sqrt(2 / c));
       if (!cutoff) return out;
       return out.mul(r.div(c).lt(1).logicalAnd(r.gt(0)).cast(dtype));
     }
     default:
-      throw new ErlangenError(`${op}: argument 'basis' expected gaussian, cosine, smooth_finite, fourier or bessel, got '${String(basis)}'`);
+      throw new ErlangenError(
+        `${op}: argument 'basis' expected gaussian, cosine, smooth_finite, fourier or bessel, got '${String(basis)}'`,
+      );
   }
 }
 
@@ -205,7 +258,12 @@ export function softOneHotLinspace(x: Tensor, start: number, end: number, number
 export function cosineCutoff(x: Tensor, cutoff: number): Tensor {
   checkPositive("cosineCutoff", "cutoff", cutoff);
   checkFloat("cosineCutoff", x);
-  return x.mul(Math.PI / cutoff).cos().add(1).mul(0.5).mul(x.lt(cutoff).cast(x.dtype));
+  return x
+    .mul(Math.PI / cutoff)
+    .cos()
+    .add(1)
+    .mul(0.5)
+    .mul(x.lt(cutoff).cast(x.dtype));
 }
 
 /**
@@ -222,7 +280,12 @@ export function polynomialCutoff(x: Tensor, rMax: number, p = 6): Tensor {
   const out = up
     .mul(-((p + 1) * (p + 2)) / 2)
     .add(up.mul(u).mul(p * (p + 2)))
-    .sub(up.mul(u).mul(u).mul((p * (p + 1)) / 2))
+    .sub(
+      up
+        .mul(u)
+        .mul(u)
+        .mul((p * (p + 1)) / 2),
+    )
     .add(1);
   return out.mul(u.lt(1).cast(x.dtype));
 }

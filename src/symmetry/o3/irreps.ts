@@ -14,7 +14,8 @@ export class Irrep {
     readonly l: number,
     readonly p: 1 | -1,
   ) {
-    if (!Number.isInteger(l) || l < 0) throw new ErlangenError(`Irrep: argument 'l' expected a non-negative integer, got ${l}`);
+    if (!Number.isInteger(l) || l < 0)
+      throw new ErlangenError(`Irrep: argument 'l' expected a non-negative integer, got ${l}`);
     if (p !== 1 && p !== -1) throw new ErlangenError(`Irrep: argument 'p' expected 1 or -1, got ${p}`);
   }
 
@@ -84,7 +85,8 @@ export class Irreps {
       });
     }
     for (const { mul } of this.items) {
-      if (!Number.isInteger(mul) || mul < 0) throw new ErlangenError(`Irreps: argument 'spec' expected non-negative integer multiplicities, got ${mul}`);
+      if (!Number.isInteger(mul) || mul < 0)
+        throw new ErlangenError(`Irreps: argument 'spec' expected non-negative integer multiplicities, got ${mul}`);
     }
   }
 
@@ -93,7 +95,10 @@ export class Irreps {
     if (trimmed === "") return [];
     return trimmed.split("+").map((part) => {
       const m = /^\s*(?:(\d+)\s*x\s*)?(\d+[eoy])\s*$/.exec(part);
-      if (!m) throw new ErlangenError(`Irreps: argument 'spec' expected a string like '8x0e + 4x1o', could not parse '${part.trim()}' in '${s}'`);
+      if (!m)
+        throw new ErlangenError(
+          `Irreps: argument 'spec' expected a string like '8x0e + 4x1o', could not parse '${part.trim()}' in '${s}'`,
+        );
       return { mul: m[1] === undefined ? 1 : Number(m[1]), ir: Irrep.parse(m[2]!) };
     });
   }
@@ -173,7 +178,10 @@ export class Irreps {
 
   equals(o: Irreps | string): boolean {
     const b = new Irreps(o);
-    return this.items.length === b.items.length && this.items.every((m, i) => m.mul === b.items[i]!.mul && m.ir.equals(b.items[i]!.ir));
+    return (
+      this.items.length === b.items.length &&
+      this.items.every((m, i) => m.mul === b.items[i]!.mul && m.ir.equals(b.items[i]!.ir))
+    );
   }
 
   /** Block-diagonal representation matrix (dim × dim) of an O(3) matrix Q. */
@@ -189,7 +197,9 @@ export class Irreps {
   /** Throws unless the last axis of `x` has `dim` entries. */
   check(op: string, x: Tensor, arg = "x"): void {
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.dim) {
-      throw new ErlangenError(`${op}: argument '${arg}' expected last dimension ${this.dim} for irreps ${this.toString()}, got shape ${fmtShape(x.shape)}`);
+      throw new ErlangenError(
+        `${op}: argument '${arg}' expected last dimension ${this.dim} for irreps ${this.toString()}, got shape ${fmtShape(x.shape)}`,
+      );
     }
   }
 

@@ -38,7 +38,10 @@ export function anglesToMatrix(alpha: number, beta: number, gamma: number): Floa
 /** Angles (α, β) of the rotation taking the y axis to the direction of `v` (e3nn's `xyz_to_angles`). */
 export function xyzToAngles(v: ArrayLike<number>): [number, number] {
   const n = Math.hypot(v[0]!, v[1]!, v[2]!);
-  if (!(n > 0)) throw new ErlangenError(`xyzToAngles: argument 'v' expected a non-zero vector, got [${Array.from({ length: 3 }, (_, i) => v[i])}]`);
+  if (!(n > 0))
+    throw new ErlangenError(
+      `xyzToAngles: argument 'v' expected a non-zero vector, got [${Array.from({ length: 3 }, (_, i) => v[i])}]`,
+    );
   const y = Math.min(1, Math.max(-1, v[1]! / n));
   return [Math.atan2(v[0]!, v[2]!), Math.acos(y)];
 }
@@ -61,9 +64,15 @@ export function quaternionToMatrix(q: ArrayLike<number>): Float64Array {
   const y = q[2]! / n;
   const z = q[3]! / n;
   return new Float64Array([
-    1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-    2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-    2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - w * z),
+    2 * (x * z + w * y),
+    2 * (x * y + w * z),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - w * x),
+    2 * (x * z - w * y),
+    2 * (y * z + w * x),
+    1 - 2 * (x * x + y * y),
   ]);
 }
 

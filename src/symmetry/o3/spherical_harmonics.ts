@@ -73,7 +73,8 @@ function solidHarmonic(l: number, m: number): Poly {
   let legendre: Poly = new Map();
   for (let k = 0; 2 * k <= l - am; k++) {
     const e = l - 2 * k;
-    const c = ((-1) ** k * factorial(2 * l - 2 * k)) / (2 ** l * factorial(k) * factorial(l - k) * factorial(l - 2 * k));
+    const c =
+      ((-1) ** k * factorial(2 * l - 2 * k)) / (2 ** l * factorial(k) * factorial(l - k) * factorial(l - 2 * k));
     const dc = c * (factorial(e) / factorial(e - am));
     let term: Poly = new Map([[`0,0,${e - am}`, dc]]);
     for (let j = 0; j < k; j++) term = polyMul(term, r2);
@@ -87,7 +88,8 @@ function solidHarmonic(l: number, m: number): Poly {
     if (m < 0 && j % 2 === 1) trig.set(`${am - j},${j},0`, c * (-1) ** ((j - 1) / 2));
   }
   if (am === 0) trig = new Map([["0,0,0", 1]]);
-  const N = Math.sqrt(((2 * l + 1) / (4 * Math.PI)) * (factorial(l - am) / factorial(l + am))) * (m === 0 ? 1 : Math.SQRT2);
+  const N =
+    Math.sqrt(((2 * l + 1) / (4 * Math.PI)) * (factorial(l - am) / factorial(l + am))) * (m === 0 ? 1 : Math.SQRT2);
   return polyScale(polyMul(legendre, trig), N);
 }
 
@@ -129,7 +131,8 @@ export interface SphericalHarmonicsOptions {
 function parseLs(op: string, ls: number | readonly number[]): number[] {
   const list = typeof ls === "number" ? Array.from({ length: ls + 1 }, (_, l) => l) : [...ls];
   for (const l of list) {
-    if (!Number.isInteger(l) || l < 0 || l > SH_LMAX) throw new ErlangenError(`${op}: argument 'ls' expected degrees in [0, ${SH_LMAX}], got ${l}`);
+    if (!Number.isInteger(l) || l < 0 || l > SH_LMAX)
+      throw new ErlangenError(`${op}: argument 'ls' expected degrees in [0, ${SH_LMAX}], got ${l}`);
   }
   return list;
 }
@@ -219,14 +222,20 @@ export function evalSphericalHarmonics(
  * Spherical harmonics of `x` [..., 3] for degrees `ls` (number L = 0..L, or a list), as a tensor
  * [..., Σ(2l+1)] in e3nn's layout. Differentiable with respect to `x`. Throws on NaN input.
  */
-export function sphericalHarmonics(ls: number | readonly number[], x: Tensor, opts: SphericalHarmonicsOptions = {}): Tensor {
+export function sphericalHarmonics(
+  ls: number | readonly number[],
+  x: Tensor,
+  opts: SphericalHarmonicsOptions = {},
+): Tensor {
   const list = parseLs("sphericalHarmonics", ls);
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== 3) {
     throw new ErlangenError(`sphericalHarmonics: argument 'x' expected shape [..., 3], got ${fmtShape(x.shape)}`);
   }
-  if (x.dtype !== "float32" && x.dtype !== "float64") throw new ErlangenError(`sphericalHarmonics: argument 'x' expected a float tensor, got ${x.dtype}`);
+  if (x.dtype !== "float32" && x.dtype !== "float64")
+    throw new ErlangenError(`sphericalHarmonics: argument 'x' expected a float tensor, got ${x.dtype}`);
   for (let i = 0; i < x.size; i++) {
-    if (Number.isNaN(x.data[i]!)) throw new ErlangenError(`sphericalHarmonics: argument 'x' contains NaN at flat index ${i}`);
+    if (Number.isNaN(x.data[i]!))
+      throw new ErlangenError(`sphericalHarmonics: argument 'x' contains NaN at flat index ${i}`);
   }
   const normalize = opts.normalize ?? true;
   const normalization = opts.normalization ?? "integral";

@@ -76,7 +76,8 @@ function cholSolve(L: Float64Array, n: number, b: Float64Array): void {
 }
 
 function checkL(op: string, l: number, arg = "l"): void {
-  if (!Number.isInteger(l) || l < 0 || l > SH_LMAX) throw new ErlangenError(`${op}: argument '${arg}' expected an integer in [0, ${SH_LMAX}], got ${l}`);
+  if (!Number.isInteger(l) || l < 0 || l > SH_LMAX)
+    throw new ErlangenError(`${op}: argument '${arg}' expected an integer in [0, ${SH_LMAX}], got ${l}`);
 }
 
 /** D^l(R) (2l+1 × 2l+1, row-major) for a rotation matrix R, with Y^l(R x) = D^l(R) Y^l(x). */
@@ -87,7 +88,8 @@ export function wignerDFromMatrix(l: number, R: ArrayLike<number>): Float64Array
   const { pts, n, normal, Yt } = fitData(l);
   const rp = new Float64Array(n * 3);
   for (let k = 0; k < n; k++)
-    for (let i = 0; i < 3; i++) rp[k * 3 + i] = R[i * 3]! * pts[k * 3]! + R[i * 3 + 1]! * pts[k * 3 + 1]! + R[i * 3 + 2]! * pts[k * 3 + 2]!;
+    for (let i = 0; i < 3; i++)
+      rp[k * 3 + i] = R[i * 3]! * pts[k * 3]! + R[i * 3 + 1]! * pts[k * 3 + 1]! + R[i * 3 + 2]! * pts[k * 3 + 2]!;
   const B = new Float64Array(n * d);
   evalSphericalHarmonics([l], rp, n, false, "component", B);
   // B = A Dᵀ  ⇒  Dᵀ[:, c] = (AᵀA)⁻¹ Aᵀ B[:, c]
@@ -180,9 +182,16 @@ const w3jCache = new Map<string, Float64Array>();
  * C = C ×₁ D1 ×₂ D2 ×₃ D3, Frobenius norm 1. Zero-size selection-rule violations throw.
  */
 export function wigner3j(l1: number, l2: number, l3: number): Float64Array {
-  for (const [n, v] of [["l1", l1], ["l2", l2], ["l3", l3]] as const) checkL("wigner3j", v, n);
+  for (const [n, v] of [
+    ["l1", l1],
+    ["l2", l2],
+    ["l3", l3],
+  ] as const)
+    checkL("wigner3j", v, n);
   if (l3 < Math.abs(l1 - l2) || l3 > l1 + l2) {
-    throw new ErlangenError(`wigner3j: argument 'l3' expected a value in [|l1 − l2|, l1 + l2] = [${Math.abs(l1 - l2)}, ${l1 + l2}], got ${l3}`);
+    throw new ErlangenError(
+      `wigner3j: argument 'l3' expected a value in [|l1 − l2|, l1 + l2] = [${Math.abs(l1 - l2)}, ${l1 + l2}], got ${l3}`,
+    );
   }
   const key = `${l1},${l2},${l3}`;
   const hit = w3jCache.get(key);
@@ -230,7 +239,8 @@ export function wigner3j(l1: number, l2: number, l3: number): Float64Array {
     norm += outRe[i]! ** 2;
     imNorm += outIm[i]! ** 2;
   }
-  if (imNorm > 1e-10 * norm) throw new ErlangenError(`wigner3j: internal error, coefficients for (${l1}, ${l2}, ${l3}) are not real`);
+  if (imNorm > 1e-10 * norm)
+    throw new ErlangenError(`wigner3j: internal error, coefficients for (${l1}, ${l2}, ${l3}) are not real`);
   norm = Math.sqrt(norm);
   for (let i = 0; i < outRe.length; i++) outRe[i] = outRe[i]! / norm;
   w3jCache.set(key, outRe);

@@ -76,7 +76,12 @@ function tupleArg(op: string, arg: string, v: IntOrTuple | undefined, D: number,
   const raw = v === undefined ? dflt : v;
   const arr = typeof raw === "number" ? new Array<number>(D).fill(raw) : [...raw];
   if (arr.length !== D || arr.some((x) => !Number.isInteger(x) || x < min)) {
-    opError(op, arg, `an integer >= ${min} or ${D} of them`, typeof raw === "number" ? String(raw) : `[${raw.join(", ")}]`);
+    opError(
+      op,
+      arg,
+      `an integer >= ${min} or ${D} of them`,
+      typeof raw === "number" ? String(raw) : `[${raw.join(", ")}]`,
+    );
   }
   return arr;
 }
@@ -97,7 +102,12 @@ function batched(op: string, x: Tensor, D: number): { x: Tensor; unbatched: bool
   if (!(x instanceof Tensor)) opError(op, "input", "a Tensor", typeof x);
   if (x.ndim === D + 2) return { x, unbatched: false };
   if (x.ndim === D + 1) return { x: x.reshape([1, ...x.shape]), unbatched: true };
-  return opError(op, "input", `${D + 2}-D [N, C, ${spatialNames(D)}] (or ${D + 1}-D unbatched)`, `shape ${fmtShape(x.shape)}`);
+  return opError(
+    op,
+    "input",
+    `${D + 2}-D [N, C, ${spatialNames(D)}] (or ${D + 1}-D unbatched)`,
+    `shape ${fmtShape(x.shape)}`,
+  );
 }
 
 function checkFloat(op: string, arg: string, t: Tensor): void {
@@ -150,7 +160,19 @@ interface ConvGeom {
   direct: boolean;
 }
 
-function makeGeom(op: string, N: number, Cin: number, Cout: number, G: number, inS: number[], outS: number[], k: number[], s: number[], p: number[], d: number[]): ConvGeom {
+function makeGeom(
+  op: string,
+  N: number,
+  Cin: number,
+  Cout: number,
+  G: number,
+  inS: number[],
+  outS: number[],
+  k: number[],
+  s: number[],
+  p: number[],
+  d: number[],
+): ConvGeom {
   const D = inS.length;
   const g: ConvGeom = {
     op,
@@ -292,7 +314,15 @@ function rowChunks(g: ConvGeom, Kg: number): number[] {
 }
 
 /** Copies rows [r0·ow, r1·ow) of each of `M` channel planes (length P) into a contiguous [M, Pc] block, or back. */
-function gatherCols(src: FloatArray, srcOff: number, M: number, P: number, c0: number, Pc: number, dst: FloatArray): void {
+function gatherCols(
+  src: FloatArray,
+  srcOff: number,
+  M: number,
+  P: number,
+  c0: number,
+  Pc: number,
+  dst: FloatArray,
+): void {
   for (let m = 0; m < M; m++) {
     const s = srcOff + m * P + c0;
     const d = m * Pc;
@@ -355,7 +385,15 @@ function fillPadded(x: FloatArray, xOff: number, C: number, L: PadLayout, dst: F
 }
 
 /** col[Kg, rows·Wp] for output rows [r0, r1) from padded planes. */
-function im2colPadded(xp: FloatArray, C: number, g: ConvGeom, L: PadLayout, r0: number, r1: number, col: FloatArray): void {
+function im2colPadded(
+  xp: FloatArray,
+  C: number,
+  g: ConvGeom,
+  L: PadLayout,
+  r0: number,
+  r1: number,
+  col: FloatArray,
+): void {
   const len = (r1 - r0) * L.Wp;
   const [, kh, kw] = g.k;
   const [, dh, dw] = g.d;
@@ -373,7 +411,15 @@ function im2colPadded(xp: FloatArray, C: number, g: ConvGeom, L: PadLayout, r0: 
 }
 
 /** Adds col[Kg, rows·Wp] into padded gradient planes (the adjoint of {@link im2colPadded}). */
-function col2imPadded(col: FloatArray, C: number, g: ConvGeom, L: PadLayout, r0: number, r1: number, gp: FloatArray): void {
+function col2imPadded(
+  col: FloatArray,
+  C: number,
+  g: ConvGeom,
+  L: PadLayout,
+  r0: number,
+  r1: number,
+  gp: FloatArray,
+): void {
   const len = (r1 - r0) * L.Wp;
   const [, kh, kw] = g.k;
   const [, dh, dw] = g.d;
@@ -401,7 +447,15 @@ function paddedChunks(oh: number, Wp: number, Kg: number): number[] {
   return bounds;
 }
 
-function convForwardPadded(x: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeom, L: PadLayout, y: FloatArray, f64: boolean): void {
+function convForwardPadded(
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  g: ConvGeom,
+  L: PadLayout,
+  y: FloatArray,
+  f64: boolean,
+): void {
   const { N, Cin, Cout, G } = g;
   const Cg = Cin / G;
   const Og = Cout / G;
@@ -442,7 +496,14 @@ function convForwardPadded(x: FloatArray, w: FloatArray, b: FloatArray | null, g
   }
 }
 
-function convInputGradPadded(gy: FloatArray, w: FloatArray, g: ConvGeom, L: PadLayout, gx: FloatArray, f64: boolean): void {
+function convInputGradPadded(
+  gy: FloatArray,
+  w: FloatArray,
+  g: ConvGeom,
+  L: PadLayout,
+  gx: FloatArray,
+  f64: boolean,
+): void {
   const { N, Cin, Cout, G } = g;
   const Cg = Cin / G;
   const Og = Cout / G;
@@ -489,7 +550,14 @@ function convInputGradPadded(gy: FloatArray, w: FloatArray, g: ConvGeom, L: PadL
   }
 }
 
-function convWeightGradPadded(x: FloatArray, gy: FloatArray, g: ConvGeom, L: PadLayout, gw: FloatArray, f64: boolean): void {
+function convWeightGradPadded(
+  x: FloatArray,
+  gy: FloatArray,
+  g: ConvGeom,
+  L: PadLayout,
+  gw: FloatArray,
+  f64: boolean,
+): void {
   const { N, Cin, Cout, G } = g;
   const Cg = Cin / G;
   const Og = Cout / G;
@@ -546,7 +614,18 @@ const WINOGRAD_MIN_CHANNELS = 8;
 function winogradGeometry(g: ConvGeom): WinogradGeometry {
   const Cg = g.Cin / g.G;
   const Og = g.Cout / g.G;
-  return { N: g.N, G: g.G, Cg, Og, H: g.inS[1]!, W: g.inS[2]!, oh: g.outS[1]!, ow: g.outS[2]!, ph: g.p[1]!, pw: g.p[2]! };
+  return {
+    N: g.N,
+    G: g.G,
+    Cg,
+    Og,
+    H: g.inS[1]!,
+    W: g.inS[2]!,
+    oh: g.outS[1]!,
+    ow: g.outS[2]!,
+    ph: g.p[1]!,
+    pw: g.p[2]!,
+  };
 }
 
 function stride1Geometry(g: ConvGeom): Stride1Geometry {
@@ -613,7 +692,14 @@ function convForwardData(x: FloatArray, w: FloatArray, b: FloatArray | null, g: 
       for (let gi = 0; gi < G; gi++) {
         const xOff = (n * Cin + gi * Cg) * inVol;
         const yOff = (n * Cout + gi * Og) * P;
-        gemm(w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), x.subarray(xOff, xOff + Kg * P), y.subarray(yOff, yOff + Og * P), Og, P, Kg);
+        gemm(
+          w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
+          x.subarray(xOff, xOff + Kg * P),
+          y.subarray(yOff, yOff + Og * P),
+          Og,
+          P,
+          Kg,
+        );
       }
     }
     if (b !== null) addChannelBias(y, b, N, Cout, P);
@@ -657,7 +743,7 @@ function flippedGeom(g: ConvGeom): ConvGeom | null {
   const p: number[] = [];
   for (let i = 0; i < 3; i++) {
     if (g.s[i] !== 1) return null;
-    const q = g.d[i] * (g.k[i] - 1) - g.p[i];
+    const q = g.d[i]! * (g.k[i]! - 1) - g.p[i]!;
     if (q < 0) return null;
     p.push(q);
   }
@@ -703,7 +789,16 @@ function convInputGradData(gy: FloatArray, w: FloatArray, b: FloatArray | null, 
       for (let gi = 0; gi < G; gi++) {
         const xOff = (n * Cin + gi * Cg) * inVol;
         const yOff = (n * Cout + gi * Og) * P;
-        gemm(w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), gy.subarray(yOff, yOff + Og * P), gx.subarray(xOff, xOff + Kg * P), Kg, P, Og, true, false);
+        gemm(
+          w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
+          gy.subarray(yOff, yOff + Og * P),
+          gx.subarray(xOff, xOff + Kg * P),
+          Kg,
+          P,
+          Og,
+          true,
+          false,
+        );
       }
     }
   } else {
@@ -756,7 +851,17 @@ function convWeightGradData(x: FloatArray, gy: FloatArray, g: ConvGeom, f64: boo
       for (let gi = 0; gi < G; gi++) {
         const xOff = (n * Cin + gi * Cg) * inVol;
         const yOff = (n * Cout + gi * Og) * P;
-        gemm(gy.subarray(yOff, yOff + Og * P), x.subarray(xOff, xOff + Kg * P), gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), Og, Kg, P, false, true, true);
+        gemm(
+          gy.subarray(yOff, yOff + Og * P),
+          x.subarray(xOff, xOff + Kg * P),
+          gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
+          Og,
+          Kg,
+          P,
+          false,
+          true,
+          true,
+        );
       }
     }
     return gw;
@@ -793,7 +898,11 @@ function spatialAxes(ndim: number): number[] {
 /** Recorded y = conv(x, w) + b. */
 function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
   const f64 = x.dtype === "float64";
-  const y = new Tensor(convForwardData(x.data as FloatArray, w.data as FloatArray, b === null ? null : (b.data as FloatArray), g, f64), g.yShape, x.dtype);
+  const y = new Tensor(
+    convForwardData(x.data as FloatArray, w.data as FloatArray, b === null ? null : (b.data as FloatArray), g, f64),
+    g.yShape,
+    x.dtype,
+  );
   const inputs = b === null ? [x, w] : [x, w, b];
   return record(g.op, inputs, y, (gy) => {
     if (!f64 && winogradApplies(g) && (x.requiresGrad || w.requiresGrad)) {
@@ -805,7 +914,11 @@ function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
       const [gw, gb] = convWeightBiasGradOp(x, gy, g);
       return [gx, gw, gb];
     }
-    return [gx, w.requiresGrad ? convWeightGradOp(x, gy, g) : null, b?.requiresGrad ? sum(gy, spatialAxes(gy.ndim)) : null];
+    return [
+      gx,
+      w.requiresGrad ? convWeightGradOp(x, gy, g) : null,
+      b?.requiresGrad ? sum(gy, spatialAxes(gy.ndim)) : null,
+    ];
   });
 }
 
@@ -814,12 +927,26 @@ function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
  * recorded like the separate maps ({@link convInputGradOp}, {@link convWeightGradOp}, the bias sum);
  * null where the shared kernel does not run.
  */
-function convBackwardWinogradOps(x: Tensor, w: Tensor, b: Tensor | null, gy: Tensor, g: ConvGeom): (Tensor | null)[] | null {
+function convBackwardWinogradOps(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  gy: Tensor,
+  g: ConvGeom,
+): (Tensor | null)[] | null {
   // the shared pass writes every element of gx
   const gxData = x.requiresGrad ? allocateEmpty("float32", volume(g.xShape)) : null;
   const gwData = w.requiresGrad ? (allocate("float32", volume(g.wShape)) as FloatArray) : null;
   const gbData = b?.requiresGrad ? (allocate("float32", g.Cout) as FloatArray) : null;
-  const ok = winogradBackward3x3(x.data as FloatArray, w.data as FloatArray, gy.data as FloatArray, gxData, gwData, gbData, winogradGeometry(g));
+  const ok = winogradBackward3x3(
+    x.data as FloatArray,
+    w.data as FloatArray,
+    gy.data as FloatArray,
+    gxData,
+    gwData,
+    gbData,
+    winogradGeometry(g),
+  );
   if (!ok) return null;
   const gx =
     gxData === null
@@ -863,7 +990,11 @@ function convWeightBiasGradOp(x: Tensor, gy: Tensor, g: ConvGeom): [Tensor, Tens
 /** Recorded gx = convᵀ(gy, w) + b (transposed convolution). */
 function convInputGradOp(gy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
   const f64 = gy.dtype === "float64";
-  const gx = new Tensor(convInputGradData(gy.data as FloatArray, w.data as FloatArray, b === null ? null : (b.data as FloatArray), g, f64), g.xShape, gy.dtype);
+  const gx = new Tensor(
+    convInputGradData(gy.data as FloatArray, w.data as FloatArray, b === null ? null : (b.data as FloatArray), g, f64),
+    g.xShape,
+    gy.dtype,
+  );
   const inputs = b === null ? [gy, w] : [gy, w, b];
   return record(`${g.op}InputGrad`, inputs, gx, (h) => [
     gy.requiresGrad ? convOp(h, w, null, g) : null,
@@ -885,20 +1016,37 @@ function convWeightGradOp(x: Tensor, gy: Tensor, g: ConvGeom): Tensor {
 // ---------------------------------------------------------------------------------------------
 // public convolutions
 
-function checkWeightBias(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, D: number, transposed: boolean): void {
+function checkWeightBias(
+  op: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  D: number,
+  transposed: boolean,
+): void {
   checkFloat(op, "input", x);
   if (!(weight instanceof Tensor)) opError(op, "weight", "a Tensor", typeof weight);
-  const wDesc = transposed ? `[Cin, Cout/groups, ${D === 1 ? "kL" : D === 2 ? "kH, kW" : "kD, kH, kW"}]` : `[Cout, Cin/groups, ${D === 1 ? "kL" : D === 2 ? "kH, kW" : "kD, kH, kW"}]`;
+  const wDesc = transposed
+    ? `[Cin, Cout/groups, ${D === 1 ? "kL" : D === 2 ? "kH, kW" : "kD, kH, kW"}]`
+    : `[Cout, Cin/groups, ${D === 1 ? "kL" : D === 2 ? "kH, kW" : "kD, kH, kW"}]`;
   check(weight.ndim === D + 2, op, "weight", `${D + 2}-D ${wDesc}`, `shape ${fmtShape(weight.shape)}`);
   check(weight.dtype === x.dtype, op, "weight", `dtype ${x.dtype} (the dtype of 'input')`, weight.dtype);
-  for (let i = 2; i < weight.ndim; i++) check(weight.shape[i]! > 0, op, "weight", "a non-empty kernel", `shape ${fmtShape(weight.shape)}`);
+  for (let i = 2; i < weight.ndim; i++)
+    check(weight.shape[i]! > 0, op, "weight", "a non-empty kernel", `shape ${fmtShape(weight.shape)}`);
   if (bias !== null && bias !== undefined) {
     if (!(bias instanceof Tensor)) opError(op, "bias", "a Tensor or null", typeof bias);
     check(bias.dtype === x.dtype, op, "bias", `dtype ${x.dtype} (the dtype of 'input')`, bias.dtype);
   }
 }
 
-function convNd(op: string, D: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions): Tensor {
+function convNd(
+  op: string,
+  D: number,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  opts: ConvOptions,
+): Tensor {
   const { x: x0, unbatched } = batched(op, input, D);
   let x = x0;
   checkWeightBias(op, x, weight, bias, D, false);
@@ -907,7 +1055,13 @@ function convNd(op: string, D: number, input: Tensor, weight: Tensor, bias: Tens
   const [N, Cin] = x.shape as [number, number];
   const Cout = weight.shape[0]!;
   const CinG = weight.shape[1]!;
-  check(Cout % groups === 0, op, "weight", `out channels (weight.shape[0]) divisible by groups = ${groups}`, `${Cout} (shape ${fmtShape(weight.shape)})`);
+  check(
+    Cout % groups === 0,
+    op,
+    "weight",
+    `out channels (weight.shape[0]) divisible by groups = ${groups}`,
+    `${Cout} (shape ${fmtShape(weight.shape)})`,
+  );
   check(
     Cin === CinG * groups,
     op,
@@ -915,7 +1069,8 @@ function convNd(op: string, D: number, input: Tensor, weight: Tensor, bias: Tens
     `${CinG * groups} channels (weight.shape[1] = ${CinG} times groups = ${groups})`,
     `${Cin} (shape ${fmtShape(input.shape)})`,
   );
-  if (bias !== null && bias !== undefined) check(bias.ndim === 1 && bias.shape[0] === Cout, op, "bias", `shape [${Cout}]`, fmtShape(bias.shape));
+  if (bias !== null && bias !== undefined)
+    check(bias.ndim === 1 && bias.shape[0] === Cout, op, "bias", `shape [${Cout}]`, fmtShape(bias.shape));
   const stride = tupleArg(op, "stride", opts.stride, D, 1, 1);
   const dilation = tupleArg(op, "dilation", opts.dilation, D, 1, 1);
   const k = weight.shape.slice(2);
@@ -976,7 +1131,12 @@ function convNd(op: string, D: number, input: Tensor, weight: Tensor, bias: Tens
     if (eff > padded) {
       const ks = k.join("×");
       const ss = inS.join("×");
-      opError(op, "weight", `a kernel (${ks}, dilation [${dilation.join(", ")}]) no larger than the padded input (${ss} plus padding [${padL.join(", ")}] / [${padR.join(", ")}])`, `effective size ${eff} > ${padded} on spatial axis ${i}`);
+      opError(
+        op,
+        "weight",
+        `a kernel (${ks}, dilation [${dilation.join(", ")}]) no larger than the padded input (${ss} plus padding [${padL.join(", ")}] / [${padR.join(", ")}])`,
+        `effective size ${eff} > ${padded} on spatial axis ${i}`,
+      );
     }
     outS.push(Math.floor((padded - eff) / stride[i]!) + 1);
   }
@@ -1012,7 +1172,14 @@ export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   return convNd("conv3d", 3, input, weight, bias, opts);
 }
 
-function convTransposeNd(op: string, D: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvTransposeOptions): Tensor {
+function convTransposeNd(
+  op: string,
+  D: number,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  opts: ConvTransposeOptions,
+): Tensor {
   const { x, unbatched } = batched(op, input, D);
   checkWeightBias(op, x, weight, bias, D, true);
   const groups = opts.groups ?? 1;
@@ -1027,7 +1194,8 @@ function convTransposeNd(op: string, D: number, input: Tensor, weight: Tensor, b
   );
   check(Cin % groups === 0, op, "input", `channels divisible by groups = ${groups}`, String(Cin));
   const Cout = weight.shape[1]! * groups;
-  if (bias !== null && bias !== undefined) check(bias.ndim === 1 && bias.shape[0] === Cout, op, "bias", `shape [${Cout}]`, fmtShape(bias.shape));
+  if (bias !== null && bias !== undefined)
+    check(bias.ndim === 1 && bias.shape[0] === Cout, op, "bias", `shape [${Cout}]`, fmtShape(bias.shape));
   const stride = tupleArg(op, "stride", opts.stride, D, 1, 1);
   const dilation = tupleArg(op, "dilation", opts.dilation, D, 1, 1);
   const padding = tupleArg(op, "padding", opts.padding, D, 0, 0);
@@ -1044,7 +1212,13 @@ function convTransposeNd(op: string, D: number, input: Tensor, weight: Tensor, b
       `[${outPad.join(", ")}]`,
     );
     const o = (inS[i]! - 1) * stride[i]! - 2 * padding[i]! + dilation[i]! * (k[i]! - 1) + outPad[i]! + 1;
-    if (o <= 0) opError(op, "padding", `padding small enough for a non-empty output on spatial axis ${i}`, `[${padding.join(", ")}] (output size ${o})`);
+    if (o <= 0)
+      opError(
+        op,
+        "padding",
+        `padding small enough for a non-empty output on spatial axis ${i}`,
+        `[${padding.join(", ")}] (output size ${o})`,
+      );
     outS.push(o);
   }
   // the convolution this transposes maps [N, Cout, *outS] to [N, Cin, *inS] with weight [Cin, Cout/G, *k]
@@ -1054,7 +1228,12 @@ function convTransposeNd(op: string, D: number, input: Tensor, weight: Tensor, b
 }
 
 /** 1-D transposed convolution of `input` [N, Cin, L] with `weight` [Cin, Cout/groups, kL]. */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+export function convTranspose1d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts: ConvTransposeOptions = {},
+): Tensor {
   return convTransposeNd("convTranspose1d", 1, input, weight, bias, opts);
 }
 
@@ -1063,12 +1242,22 @@ export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | n
  * input) of `input` [N, Cin, H, W] with `weight` [Cin, Cout/groups, kH, kW]. Output size
  * (H − 1)·stride − 2·padding + dilation·(kH − 1) + outputPadding + 1.
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+export function convTranspose2d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts: ConvTransposeOptions = {},
+): Tensor {
   return convTransposeNd("convTranspose2d", 2, input, weight, bias, opts);
 }
 
 /** 3-D transposed convolution of `input` [N, Cin, D, H, W] with `weight` [Cin, Cout/groups, kD, kH, kW]. */
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+export function convTranspose3d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts: ConvTransposeOptions = {},
+): Tensor {
   return convTransposeNd("convTranspose3d", 3, input, weight, bias, opts);
 }
 
@@ -1084,7 +1273,11 @@ interface AxisMap {
   w: Float64Array;
 }
 
-function buildMap(nIn: number, nOut: number, entries: (o: number, push: (i: number, w: number) => void) => void): AxisMap {
+function buildMap(
+  nIn: number,
+  nOut: number,
+  entries: (o: number, push: (i: number, w: number) => void) => void,
+): AxisMap {
   const ptr = new Int32Array(nOut + 1);
   const idx: number[] = [];
   const w: number[] = [];
@@ -1126,7 +1319,12 @@ function applyAxis(src: FloatArray, outer: number, inner: number, m: AxisMap, ds
 }
 
 /** Applies one map per trailing axis (maps[i] acts on axis ndim − maps.length + i). Recorded. */
-function separable(name: string, x: Tensor, maps: readonly AxisMap[], transposed: readonly AxisMap[] | null = null): Tensor {
+function separable(
+  name: string,
+  x: Tensor,
+  maps: readonly AxisMap[],
+  transposed: readonly AxisMap[] | null = null,
+): Tensor {
   const nd = x.ndim;
   const D = maps.length;
   let cur = x.data as FloatArray;
@@ -1192,16 +1390,28 @@ interface PoolGeom {
 
 function poolGeom(op: string, x: Tensor, D: number, kernelSize: IntOrTuple, opts: MaxPoolOptions): PoolGeom {
   const k = tupleArg(op, "kernelSize", kernelSize, D, 1, 1);
-  const s = opts.stride === undefined || opts.stride === null ? k.slice() : tupleArg(op, "stride", opts.stride, D, 1, 1);
+  const s =
+    opts.stride === undefined || opts.stride === null ? k.slice() : tupleArg(op, "stride", opts.stride, D, 1, 1);
   const p = tupleArg(op, "padding", opts.padding, D, 0, 0);
   const d = tupleArg(op, "dilation", opts.dilation, D, 1, 1);
   const inS = x.shape.slice(2);
   const outS: number[] = [];
   for (let i = 0; i < D; i++) {
-    check(2 * p[i]! <= k[i]!, op, "padding", `at most half the kernel size (kernel [${k.join(", ")}])`, `[${p.join(", ")}]`);
+    check(
+      2 * p[i]! <= k[i]!,
+      op,
+      "padding",
+      `at most half the kernel size (kernel [${k.join(", ")}])`,
+      `[${p.join(", ")}]`,
+    );
     const eff = d[i]! * (k[i]! - 1) + 1;
     if (eff > inS[i]! + 2 * p[i]!) {
-      opError(op, "kernelSize", `a window (${k.join("×")}, dilation [${d.join(", ")}]) no larger than the padded input (${inS.join("×")} plus padding [${p.join(", ")}])`, `effective size ${eff} > ${inS[i]! + 2 * p[i]!} on spatial axis ${i}`);
+      opError(
+        op,
+        "kernelSize",
+        `a window (${k.join("×")}, dilation [${d.join(", ")}]) no larger than the padded input (${inS.join("×")} plus padding [${p.join(", ")}])`,
+        `effective size ${eff} > ${inS[i]! + 2 * p[i]!} on spatial axis ${i}`,
+      );
     }
     outS.push(poolOutSize(inS[i]!, k[i]!, s[i]!, p[i]!, d[i]!, opts.ceilMode ?? false));
   }
@@ -1214,7 +1424,8 @@ function avgPoolNd(op: string, D: number, input: Tensor, kernelSize: IntOrTuple,
   const g = poolGeom(op, x, D, kernelSize, { ...opts, dilation: 1 });
   const includePad = opts.countIncludePad ?? true;
   const over = opts.divisorOverride;
-  if (over !== undefined) check(Number.isFinite(over) && over !== 0, op, "divisorOverride", "a non-zero number", String(over));
+  if (over !== undefined)
+    check(Number.isFinite(over) && over !== 0, op, "divisorOverride", "a non-zero number", String(over));
   const maps: AxisMap[] = [];
   for (let i = 0; i < D; i++) {
     const n = g.inS[i]!;
@@ -1252,13 +1463,23 @@ export function avgPool3d(input: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOp
   return avgPoolNd("avgPool3d", 3, input, kernelSize, opts);
 }
 
-function adaptiveAvgPoolNd(op: string, D: number, input: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+function adaptiveAvgPoolNd(
+  op: string,
+  D: number,
+  input: Tensor,
+  outputSize: number | readonly (number | null)[],
+): Tensor {
   const { x, unbatched } = batched(op, input, D);
   checkFloat(op, "input", x);
   const inS = x.shape.slice(2);
   const req = typeof outputSize === "number" ? new Array<number | null>(D).fill(outputSize) : [...outputSize];
   if (req.length !== D || req.some((v) => v !== null && (!Number.isInteger(v) || v < 1))) {
-    opError(op, "outputSize", `a positive integer or ${D} of them (null keeps an axis)`, typeof outputSize === "number" ? String(outputSize) : `[${outputSize.join(", ")}]`);
+    opError(
+      op,
+      "outputSize",
+      `a positive integer or ${D} of them (null keeps an axis)`,
+      typeof outputSize === "number" ? String(outputSize) : `[${outputSize.join(", ")}]`,
+    );
   }
   const maps: AxisMap[] = [];
   for (let i = 0; i < D; i++) {
@@ -1451,7 +1672,13 @@ export interface InterpolateOptions {
 export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
   const op = "interpolate";
   if (!(input instanceof Tensor)) opError(op, "input", "a Tensor", typeof input);
-  check(input.ndim >= 3 && input.ndim <= 5, op, "input", "3-D, 4-D or 5-D [N, C, *spatial]", `shape ${fmtShape(input.shape)}`);
+  check(
+    input.ndim >= 3 && input.ndim <= 5,
+    op,
+    "input",
+    "3-D, 4-D or 5-D [N, C, *spatial]",
+    `shape ${fmtShape(input.shape)}`,
+  );
   checkFloat(op, "input", input);
   const D = input.ndim - 2;
   const mode = opts.mode ?? "nearest";
@@ -1459,18 +1686,27 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
   if (mode !== "nearest" && mode !== "nearest-exact" && linearD === 0) {
     opError(op, "mode", "'nearest', 'nearest-exact', 'linear', 'bilinear' or 'trilinear'", String(mode));
   }
-  if (linearD !== 0) check(linearD === D, op, "input", `${linearD + 2}-D input for mode '${mode}'`, `shape ${fmtShape(input.shape)}`);
-  if (opts.alignCorners !== undefined && linearD === 0) opError(op, "alignCorners", "undefined for nearest modes", String(opts.alignCorners));
+  if (linearD !== 0)
+    check(linearD === D, op, "input", `${linearD + 2}-D input for mode '${mode}'`, `shape ${fmtShape(input.shape)}`);
+  if (opts.alignCorners !== undefined && linearD === 0)
+    opError(op, "alignCorners", "undefined for nearest modes", String(opts.alignCorners));
   const align = opts.alignCorners ?? false;
   const inS = input.shape.slice(2);
   let outS: number[];
   let scales: (number | null)[];
   if (opts.size !== undefined) {
-    check(opts.scaleFactor === undefined, op, "scaleFactor", "undefined when 'size' is given", String(opts.scaleFactor));
+    check(
+      opts.scaleFactor === undefined,
+      op,
+      "scaleFactor",
+      "undefined when 'size' is given",
+      String(opts.scaleFactor),
+    );
     outS = tupleArg(op, "size", opts.size, D, 1, 1);
     scales = new Array<number | null>(D).fill(null);
   } else if (opts.scaleFactor !== undefined) {
-    const sf = typeof opts.scaleFactor === "number" ? new Array<number>(D).fill(opts.scaleFactor) : [...opts.scaleFactor];
+    const sf =
+      typeof opts.scaleFactor === "number" ? new Array<number>(D).fill(opts.scaleFactor) : [...opts.scaleFactor];
     if (sf.length !== D || sf.some((v) => !(v > 0) || !Number.isFinite(v))) {
       opError(op, "scaleFactor", `a positive number or ${D} of them`, String(opts.scaleFactor));
     }
@@ -1559,13 +1795,28 @@ Tensor.prototype.conv2d = function (this: Tensor, weight: Tensor, bias?: Tensor 
 Tensor.prototype.conv3d = function (this: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions) {
   return conv3d(this, weight, bias, opts);
 };
-Tensor.prototype.convTranspose1d = function (this: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions) {
+Tensor.prototype.convTranspose1d = function (
+  this: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+) {
   return convTranspose1d(this, weight, bias, opts);
 };
-Tensor.prototype.convTranspose2d = function (this: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions) {
+Tensor.prototype.convTranspose2d = function (
+  this: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+) {
   return convTranspose2d(this, weight, bias, opts);
 };
-Tensor.prototype.convTranspose3d = function (this: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions) {
+Tensor.prototype.convTranspose3d = function (
+  this: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+) {
   return convTranspose3d(this, weight, bias, opts);
 };
 Tensor.prototype.maxPool1d = function (this: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOptions) {

@@ -8,7 +8,7 @@
  * (a non-integer number meeting an int32 or bool tensor gives float32). `div` of integers gives
  * float32. Arithmetic on two bool tensors gives int32. Comparisons and logical ops give bool.
  */
-import { binary, type BinaryOpName, type FloatArray, unary, type UnaryOpName } from "../../kernels/index.js";
+import { type BinaryOpName, binary, type FloatArray, type UnaryOpName, unary } from "../../kernels/index.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, broadcastStrides, sameShape } from "../broadcast.js";
 import { allocate, type DType, type FloatDType, isFloat, promoteTypes, type TypedArray } from "../dtype.js";
@@ -130,7 +130,15 @@ function arith(op: string, kop: BinaryOpName, a: Tensor, b: Tensor, dt: DType, a
   const shape = broadcastShapes(op, a.shape, b.shape, "a", argB);
   const out = allocate(dt, shapeSize(shape));
   if (isFloat(dt)) {
-    binary(kop, floatData(a, dt), floatData(b, dt), out as FloatArray, shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+    binary(
+      kop,
+      floatData(a, dt),
+      floatData(b, dt),
+      out as FloatArray,
+      shape,
+      broadcastStrides(a.shape, shape),
+      broadcastStrides(b.shape, shape),
+    );
   } else {
     const f = intFns[kop];
     const g = dt === "bool" ? (x: number, y: number) => (f(x, y) !== 0 ? 1 : 0) : f;
@@ -158,7 +166,10 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands("add", a, b);
   const out = arith("add", "add", x, y, arithType(x, y));
   if (!isFloat(out.dtype)) return out;
-  return record("add", [x, y], out, (g) => [gradIf(x, () => sumToShape(g, x.shape)), gradIf(y, () => sumToShape(g, y.shape))]);
+  return record("add", [x, y], out, (g) => [
+    gradIf(x, () => sumToShape(g, x.shape)),
+    gradIf(y, () => sumToShape(g, y.shape)),
+  ]);
 }
 
 /** Elementwise `a - b` with broadcasting. */
@@ -166,7 +177,10 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands("sub", a, b);
   const out = arith("sub", "sub", x, y, arithType(x, y));
   if (!isFloat(out.dtype)) return out;
-  return record("sub", [x, y], out, (g) => [gradIf(x, () => sumToShape(g, x.shape)), gradIf(y, () => sumToShape(neg(g), y.shape))]);
+  return record("sub", [x, y], out, (g) => [
+    gradIf(x, () => sumToShape(g, x.shape)),
+    gradIf(y, () => sumToShape(neg(g), y.shape)),
+  ]);
 }
 
 /** Elementwise `a * b` with broadcasting. */
@@ -530,21 +544,20 @@ function normalCdf(v: number): number {
  */
 export function gelu(a: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   checkTensor("gelu", "a", a);
-  if (approximate !== "none" && approximate !== "tanh") opError("gelu", "approximate", "'none' or 'tanh'", String(approximate));
+  if (approximate !== "none" && approximate !== "tanh")
+    opError("gelu", "approximate", "'none' or 'tanh'", String(approximate));
   if (approximate === "tanh") {
     const [x, out] = unaryKernel("gelu", "gelu", a);
-    return record("gelu", [x], out, (g) =>
-      [
-        mul(
-          g,
-          mapData(x, g.dtype, (v) => {
-            const u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
-            const t = Math.tanh(u);
-            return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-          }),
-        ),
-      ],
-    );
+    return record("gelu", [x], out, (g) => [
+      mul(
+        g,
+        mapData(x, g.dtype, (v) => {
+          const u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
+          const t = Math.tanh(u);
+          return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+        }),
+      ),
+    ]);
   }
   const x = asFloat(a);
   const out = mapData(x, x.dtype, (v) => v * normalCdf(v));
@@ -596,7 +609,13 @@ export function clamp(a: Tensor, min?: number, max?: number): Tensor {
   if (max !== undefined && typeof max !== "number") opError("clamp", "max", "a number", describe(max));
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
-  const dt: DType = isFloat(a.dtype) ? a.dtype : Number.isInteger(lo) || !Number.isFinite(lo) ? (Number.isInteger(hi) || !Number.isFinite(hi) ? "int32" : "float32") : "float32";
+  const dt: DType = isFloat(a.dtype)
+    ? a.dtype
+    : Number.isInteger(lo) || !Number.isFinite(lo)
+      ? Number.isInteger(hi) || !Number.isFinite(hi)
+        ? "int32"
+        : "float32"
+      : "float32";
   const out = mapData(a, dt, (v) => Math.min(Math.max(v, lo), hi));
   if (!isFloat(a.dtype)) return out;
   return record("clamp", [a], out, (g) => [mul(g, logicalAnd(ge(a, lo), le(a, hi)))]);

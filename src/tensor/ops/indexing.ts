@@ -4,7 +4,7 @@
  * ordering (`sort`, `argsort`, `topk`). Every index tensor is int32 and is bounds-checked here,
  * before any kernel runs. Gradients of selections are scatter-adds and vice versa.
  */
-import { gatherRows, scatterAddRows, type FloatArray } from "../../kernels/index.js";
+import { type FloatArray, gatherRows, scatterAddRows } from "../../kernels/index.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, sameShape } from "../broadcast.js";
 import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";
@@ -23,7 +23,8 @@ import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
 export function checkIndex(op: string, arg: string, index: Tensor, dimSize: number, ndim?: number): Int32Array {
   if (!(index instanceof Tensor)) opError(op, arg, "an int32 Tensor", typeof index);
   if (index.dtype !== "int32") opError(op, arg, "dtype int32", index.dtype);
-  if (ndim !== undefined && index.ndim !== ndim) opError(op, arg, `a ${ndim}-D tensor`, `shape ${fmtShape(index.shape)}`);
+  if (ndim !== undefined && index.ndim !== ndim)
+    opError(op, arg, `a ${ndim}-D tensor`, `shape ${fmtShape(index.shape)}`);
   const d = index.data as Int32Array;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
@@ -45,7 +46,14 @@ export function splitAxis(shape: Shape, axis: number): { outer: number; n: numbe
  * out[o, j, :] = src[o, idx[j], :] for the view `[outer, n, inner]` of `src` and `[outer, k, inner]` of
  * `out` (k = idx.length). Indices must be checked already.
  */
-export function gatherAlong(src: TypedArray, outer: number, n: number, inner: number, idx: Int32Array, out: TypedArray): void {
+export function gatherAlong(
+  src: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  idx: Int32Array,
+  out: TypedArray,
+): void {
   const k = idx.length;
   if (src instanceof Uint8Array) {
     for (let o = 0; o < outer; o++) {
@@ -67,7 +75,14 @@ export function gatherAlong(src: TypedArray, outer: number, n: number, inner: nu
  * out[o, idx[j], :] += src[o, j, :] for the view `[outer, k, inner]` of `src` and `[outer, m, inner]` of
  * `out` (k = idx.length). Indices must be checked already; `out` is not cleared.
  */
-export function scatterAddAlong(src: TypedArray, outer: number, m: number, inner: number, idx: Int32Array, out: TypedArray): void {
+export function scatterAddAlong(
+  src: TypedArray,
+  outer: number,
+  m: number,
+  inner: number,
+  idx: Int32Array,
+  out: TypedArray,
+): void {
   const k = idx.length;
   if (src instanceof Float32Array || src instanceof Float64Array) {
     for (let o = 0; o < outer; o++) {
@@ -205,7 +220,10 @@ export function indexAdd(a: Tensor, axis: number, index: Tensor, src: Tensor, al
   scatterAddAlong(s, outer, n, inner, idx, out);
   const t = new Tensor(out, a.shape, a.dtype);
   if (!isFloat(a.dtype)) return t;
-  return record("indexAdd", [a, src], t, (g) => [g, src.requiresGrad ? scaleBy(indexSelect(g, ax, index), alpha) : null]);
+  return record("indexAdd", [a, src], t, (g) => [
+    g,
+    src.requiresGrad ? scaleBy(indexSelect(g, ax, index), alpha) : null,
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,7 +255,14 @@ function baseOffsets(shape: Shape, dataShape: Shape, axis: number): Int32Array {
   return out;
 }
 
-function checkAlongIndex(op: string, a: Shape, axis: number, index: Tensor, indexArg: string, bigger: "data" | "index"): void {
+function checkAlongIndex(
+  op: string,
+  a: Shape,
+  axis: number,
+  index: Tensor,
+  indexArg: string,
+  bigger: "data" | "index",
+): void {
   checkTensor(op, indexArg, index);
   if (index.ndim !== a.length) {
     opError(op, indexArg, `${a.length} axes (like the data, shape ${fmtShape(a)})`, `shape ${fmtShape(index.shape)}`);
@@ -245,7 +270,12 @@ function checkAlongIndex(op: string, a: Shape, axis: number, index: Tensor, inde
   for (let d = 0; d < a.length; d++) {
     if (d === axis) continue;
     if (index.shape[d]! > a[d]!) {
-      opError(op, indexArg, `size <= ${a[d]} on axis ${d} (${bigger} shape ${fmtShape(a)})`, `shape ${fmtShape(index.shape)}`);
+      opError(
+        op,
+        indexArg,
+        `size <= ${a[d]} on axis ${d} (${bigger} shape ${fmtShape(a)})`,
+        `shape ${fmtShape(index.shape)}`,
+      );
     }
   }
 }
@@ -291,7 +321,12 @@ export function scatterAdd(a: Tensor, axis: number, index: Tensor, src: Tensor):
   const ax = normAxis("scatterAdd", axis, a.ndim);
   checkAlongIndex("scatterAdd", a.shape, ax, index, "index", "data");
   if (src.ndim !== index.ndim || index.shape.some((d, k) => d > src.shape[k]!)) {
-    opError("scatterAdd", "index", `a shape no larger than 'src' ${fmtShape(src.shape)} on every axis`, fmtShape(index.shape));
+    opError(
+      "scatterAdd",
+      "index",
+      `a shape no larger than 'src' ${fmtShape(src.shape)} on every axis`,
+      fmtShape(index.shape),
+    );
   }
   const idx = checkIndex("scatterAdd", "index", index, a.shape[ax]!);
   const base = baseOffsets(index.shape, a.shape, ax);
@@ -378,7 +413,8 @@ export function maskedFill(a: Tensor, mask: Tensor, value: Tensor | number): Ten
   checkMask("maskedFill", mask);
   let v: number;
   if (value instanceof Tensor) {
-    if (value.size !== 1) opError("maskedFill", "value", "a number or a one-element tensor", `shape ${fmtShape(value.shape)}`);
+    if (value.size !== 1)
+      opError("maskedFill", "value", "a number or a one-element tensor", `shape ${fmtShape(value.shape)}`);
     v = value.data[0]!;
   } else if (typeof value === "number") {
     v = value;
@@ -524,7 +560,8 @@ export function argsort(a: Tensor, axis = -1, descending = false): Tensor {
 export function topk(a: Tensor, k: number, axis = -1, largest = true): ValuesIndices {
   const ax = orderedAxis("topk", a, axis);
   const n = a.shape[ax]!;
-  if (!Number.isInteger(k) || k < 0 || k > n) opError("topk", "k", `an integer in [0, ${n}] (size of axis ${ax})`, String(k));
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    opError("topk", "k", `an integer in [0, ${n}] (size of axis ${ax})`, String(k));
   const indices = orderAlong(a, ax, largest, k);
   return { values: gather(a, ax, indices), indices };
 }

@@ -33,7 +33,14 @@ interface BatchPlan {
  * shape ([..., M, N]). Differentiable in both operands (the gradients are the same primitive with
  * other plans and flags).
  */
-function gemmBatched(A: Tensor, B: Tensor, ta: boolean, tb: boolean, plan: BatchPlan, outShape: readonly number[]): Tensor {
+function gemmBatched(
+  A: Tensor,
+  B: Tensor,
+  ta: boolean,
+  tb: boolean,
+  plan: BatchPlan,
+  outShape: readonly number[],
+): Tensor {
   const ar = A.shape[A.ndim - 2]!;
   const ac = A.shape[A.ndim - 1]!;
   const br = B.shape[B.ndim - 2]!;
@@ -106,7 +113,12 @@ function matmulNd(op: string, a: Tensor, b: Tensor): Tensor {
     const da = aBatch[aBatch.length - nbd + i] ?? 1;
     const db = bBatch[bBatch.length - nbd + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      opError(op, "b", `batch axes broadcastable with ${fmtShape(aBatch)} (from 'a' ${fmtShape(a.shape)})`, fmtShape(b.shape));
+      opError(
+        op,
+        "b",
+        `batch axes broadcastable with ${fmtShape(aBatch)} (from 'a' ${fmtShape(a.shape)})`,
+        fmtShape(b.shape),
+      );
     }
   }
   const batch = broadcastShapes(op, aBatch, bBatch, "a", "b");
@@ -141,13 +153,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   } else if (a.ndim === 1) {
     if (b.shape[b.ndim - 2] !== a.shape[0]) {
       const exp = [...b.shape.slice(0, -2), a.shape[0], "*"];
-      opError("matmul", "b", `shape [${exp.join(", ")}] (inner size ${a.shape[0]} from 'a' ${fmtShape(a.shape)})`, fmtShape(b.shape));
+      opError(
+        "matmul",
+        "b",
+        `shape [${exp.join(", ")}] (inner size ${a.shape[0]} from 'a' ${fmtShape(a.shape)})`,
+        fmtShape(b.shape),
+      );
     }
     const r = matmulNd("matmul", ac.reshape([1, a.shape[0]!]), bc);
     res = r.reshape([...r.shape.slice(0, -2), r.shape[r.ndim - 1]!]);
   } else if (b.ndim === 1) {
     const K = a.shape[a.ndim - 1]!;
-    if (b.shape[0] !== K) opError("matmul", "b", `shape [${K}] (inner size from 'a' ${fmtShape(a.shape)})`, fmtShape(b.shape));
+    if (b.shape[0] !== K)
+      opError("matmul", "b", `shape [${K}] (inner size from 'a' ${fmtShape(a.shape)})`, fmtShape(b.shape));
     const r = matmulNd("matmul", ac, bc.reshape([K, 1]));
     res = r.reshape(r.shape.slice(0, -1));
   } else {
@@ -160,7 +178,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2) opError("mm", "a", "a 2-D tensor", `shape ${fmtShape(a.shape)}`);
   if (b.ndim !== 2) opError("mm", "b", "a 2-D tensor", `shape ${fmtShape(b.shape)}`);
-  if (b.shape[0] !== a.shape[1]) opError("mm", "b", `shape [${a.shape[1]}, *] (inner size from 'a' ${fmtShape(a.shape)})`, fmtShape(b.shape));
+  if (b.shape[0] !== a.shape[1])
+    opError("mm", "b", `shape [${a.shape[1]}, *] (inner size from 'a' ${fmtShape(a.shape)})`, fmtShape(b.shape));
   return matmul(a, b);
 }
 
@@ -184,7 +203,8 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 /** Dot product of two vectors of equal length (a 0-D tensor). */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1) opError("dot", "a", "a 1-D tensor", `shape ${fmtShape(a.shape)}`);
-  if (b.ndim !== 1 || b.shape[0] !== a.shape[0]) opError("dot", "b", `shape [${a.shape[0]}] (like 'a')`, fmtShape(b.shape));
+  if (b.ndim !== 1 || b.shape[0] !== a.shape[0])
+    opError("dot", "b", `shape [${a.shape[0]}] (like 'a')`, fmtShape(b.shape));
   return matmul(a, b);
 }
 
@@ -238,7 +258,12 @@ function parseEinsum(equation: string, operands: readonly Tensor[]): EinsumSpec 
   const inputs = terms.map((term, k) => {
     const labels = parseTerm(term, operands[k]!.ndim, `operands[${k}]`, ell);
     if (labels.length !== operands[k]!.ndim) {
-      opError("einsum", `operands[${k}]`, `${labels.length} axes for subscripts '${term}'`, `shape ${fmtShape(operands[k]!.shape)}`);
+      opError(
+        "einsum",
+        `operands[${k}]`,
+        `${labels.length} axes for subscripts '${term}'`,
+        `shape ${fmtShape(operands[k]!.shape)}`,
+      );
     }
     return labels;
   });
@@ -266,7 +291,13 @@ function parseEinsum(equation: string, operands: readonly Tensor[]): EinsumSpec 
     for (const l of output) {
       if (seen.has(l)) opError("einsum", "equation", "output subscripts that appear once", `'${rhs}'`);
       seen.add(l);
-      if (!all.has(l)) opError("einsum", "equation", `output subscripts that appear in an input`, `'${String.fromCharCode(l)}' in '${rhs}'`);
+      if (!all.has(l))
+        opError(
+          "einsum",
+          "equation",
+          `output subscripts that appear in an input`,
+          `'${String.fromCharCode(l)}' in '${rhs}'`,
+        );
     }
   }
   return { inputs, output };
@@ -278,7 +309,12 @@ function parseEinsum(equation: string, operands: readonly Tensor[]): EinsumSpec 
  * repeated labels in `output` write diagonals (used by gradients). `sizes` gives each label's size.
  * Differentiable: the gradient for operand k is this same loop over the other operands and `g`.
  */
-function einsumGeneric(operands: readonly Tensor[], inputs: readonly number[][], output: readonly number[], sizes: ReadonlyMap<number, number>): Tensor {
+function einsumGeneric(
+  operands: readonly Tensor[],
+  inputs: readonly number[][],
+  output: readonly number[],
+  sizes: ReadonlyMap<number, number>,
+): Tensor {
   const dtype = operands[0]!.dtype;
   const outShape = output.map((l) => sizes.get(l)!);
   const out = allocate(dtype, shapeSize(outShape));
@@ -332,7 +368,12 @@ function einsumGeneric(operands: readonly Tensor[], inputs: readonly number[][],
 }
 
 /** Reduces one operand with distinct labels: sums labels not in `keep`, orders as `keep`. */
-function einsumUnary(x: Tensor, labels: readonly number[], keep: readonly number[], sizes: ReadonlyMap<number, number>): Tensor {
+function einsumUnary(
+  x: Tensor,
+  labels: readonly number[],
+  keep: readonly number[],
+  sizes: ReadonlyMap<number, number>,
+): Tensor {
   if (new Set(labels).size === labels.length) {
     // distinct labels: a plain reduction over the dropped axes, then a permutation
     const drop: number[] = [];
@@ -352,7 +393,14 @@ function einsumUnary(x: Tensor, labels: readonly number[], keep: readonly number
  * labels in both and kept are batch axes, in both and not kept are contracted, in one only are rows
  * or columns (labels in one operand only that are not kept must have been summed out before).
  */
-function einsumPair(a: Tensor, la: number[], b: Tensor, lb: number[], outLabels: readonly number[], sizes: ReadonlyMap<number, number>): Tensor {
+function einsumPair(
+  a: Tensor,
+  la: number[],
+  b: Tensor,
+  lb: number[],
+  outLabels: readonly number[],
+  sizes: ReadonlyMap<number, number>,
+): Tensor {
   const keep = new Set(outLabels);
   const inB = new Set(lb);
   const inA = new Set(la);
@@ -384,7 +432,8 @@ function einsumPair(a: Tensor, la: number[], b: Tensor, lb: number[], outLabels:
  * or other forms use a generic loop. Differentiable in every float operand.
  */
 export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[])[]): Tensor {
-  const ops: Tensor[] = operands.length === 1 && Array.isArray(operands[0]) ? [...(operands[0] as Tensor[])] : (operands as Tensor[]);
+  const ops: Tensor[] =
+    operands.length === 1 && Array.isArray(operands[0]) ? [...(operands[0] as Tensor[])] : (operands as Tensor[]);
   if (ops.length === 0) opError("einsum", "operands", "at least one tensor", "none");
   for (let k = 0; k < ops.length; k++) {
     if (!(ops[k] instanceof Tensor)) opError("einsum", `operands[${k}]`, "a Tensor", typeof ops[k]);
@@ -403,7 +452,12 @@ export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[
       if (cur === undefined || cur === 1) sizes.set(l, d);
       else if (d !== cur && d !== 1) {
         const name = l >= ELLIPSIS_BASE ? "'...'" : `'${String.fromCharCode(l)}'`;
-        opError("einsum", `operands[${k}]`, `size ${cur} for subscript ${name} (axis ${p})`, `${d} in shape ${fmtShape(ops[k]!.shape)}`);
+        opError(
+          "einsum",
+          `operands[${k}]`,
+          `size ${cur} for subscript ${name} (axis ${p})`,
+          `${d} in shape ${fmtShape(ops[k]!.shape)}`,
+        );
       }
     });
   });
@@ -419,7 +473,8 @@ export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[
   });
   // take diagonals / sum labels that appear in one operand only, so every operand has distinct labels
   let labelsList = spec.inputs.map((l) => [...l]);
-  const countIn = (l: number, skip: number) => labelsList.reduce((n, ls, k) => n + (k !== skip && ls.includes(l) ? 1 : 0), 0);
+  const countIn = (l: number, skip: number) =>
+    labelsList.reduce((n, ls, k) => n + (k !== skip && ls.includes(l) ? 1 : 0), 0);
   const outSet = new Set(spec.output);
   xs = xs.map((x, k) => {
     const ls = labelsList[k]!;

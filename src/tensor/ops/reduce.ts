@@ -81,7 +81,9 @@ function reduceRaw(op: ReduceOpName, data: FloatArray, shape: Shape, axes: reado
     for (let i = s; i <= e; i++) n *= cur[i]!;
     let inner = 1;
     for (let i = e + 1; i < cur.length; i++) inner *= cur[i]!;
-    const out = (buf instanceof Float64Array ? new Float64Array(outer * inner) : new Float32Array(outer * inner)) as FloatArray;
+    const out = (
+      buf instanceof Float64Array ? new Float64Array(outer * inner) : new Float32Array(outer * inner)
+    ) as FloatArray;
     reduceAxis(op, buf, outer, n, inner, out);
     for (let i = s; i <= e; i++) cur[i] = 1;
     buf = out;
@@ -396,7 +398,8 @@ export interface VarianceOptions {
 export function variance(a: Tensor, axis?: Axes, opts: VarianceOptions = {}): Tensor {
   checkTensor("variance", a);
   const correction = opts.correction ?? 1;
-  if (typeof correction !== "number" || !Number.isFinite(correction)) opError("variance", "correction", "a finite number", String(correction));
+  if (typeof correction !== "number" || !Number.isFinite(correction))
+    opError("variance", "correction", "a finite number", String(correction));
   const x = asFloat(a);
   const axes = normAxes("variance", axis, x.ndim);
   const n = reducedCount(x.shape, axes);

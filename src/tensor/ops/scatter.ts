@@ -37,7 +37,12 @@ function plan(op: string, src: Tensor, index: Tensor, axis: number, dimSize: num
   if (!(index instanceof Tensor)) opError(op, "index", "an int32 Tensor", typeof index);
   if (index.dtype !== "int32") opError(op, "index", "dtype int32", index.dtype);
   if (index.ndim !== 1 || index.size !== src.shape[ax]) {
-    opError(op, "index", `a 1-D tensor of length ${src.shape[ax]} (size of 'src' axis ${ax})`, `shape ${fmtShape(index.shape)}`);
+    opError(
+      op,
+      "index",
+      `a 1-D tensor of length ${src.shape[ax]} (size of 'src' axis ${ax})`,
+      `shape ${fmtShape(index.shape)}`,
+    );
   }
   let size: number;
   if (dimSize === undefined || dimSize === null) {
@@ -91,7 +96,14 @@ function scatterMaxMin(src: Tensor, index: Tensor, p: ScatterPlan, mode: "max" |
   for (let o = 0; o < outer; o++) {
     const s = sd.subarray(o * n * inner, (o + 1) * n * inner) as FloatArray;
     const ob = o * dimSize * inner;
-    scatterMaxRows(s, p.idx, inner, out.subarray(ob, ob + dimSize * inner) as FloatArray, arg.subarray(ob, ob + dimSize * inner), mode);
+    scatterMaxRows(
+      s,
+      p.idx,
+      inner,
+      out.subarray(ob, ob + dimSize * inner) as FloatArray,
+      arg.subarray(ob, ob + dimSize * inner),
+      mode,
+    );
   }
   const t = new Tensor(out, p.outShape, src.dtype);
   return record(mode === "max" ? "scatterMax" : "scatterMin", [src], t, (g) => {
@@ -165,7 +177,8 @@ function scatterMul(src: Tensor, index: Tensor, p: ScatterPlan): Tensor {
  * Integer `src` is reduced exactly (through float64) without gradients.
  */
 export function scatter(src: Tensor, index: Tensor, axis = 0, dimSize?: number, reduce: ScatterReduce = "sum"): Tensor {
-  if (!REDUCES.includes(reduce)) opError("scatter", "reduce", "one of 'sum', 'add', 'mean', 'max', 'min', 'mul'", String(reduce));
+  if (!REDUCES.includes(reduce))
+    opError("scatter", "reduce", "one of 'sum', 'add', 'mean', 'max', 'min', 'mul'", String(reduce));
   const p = plan("scatter", src, index, axis, dimSize);
   if (!isFloat(src.dtype)) {
     if (src.dtype !== "int32") opError("scatter", "src", "dtype float32, float64 or int32", src.dtype);
@@ -204,13 +217,15 @@ export function scatter(src: Tensor, index: Tensor, axis = 0, dimSize?: number, 
 export function checkPtr(op: string, arg: string, ptr: Tensor, rows: number): Int32Array {
   if (!(ptr instanceof Tensor)) opError(op, arg, "an int32 Tensor", typeof ptr);
   if (ptr.dtype !== "int32") opError(op, arg, "dtype int32", ptr.dtype);
-  if (ptr.ndim !== 1 || ptr.size < 1) opError(op, arg, "a 1-D tensor with at least one entry", `shape ${fmtShape(ptr.shape)}`);
+  if (ptr.ndim !== 1 || ptr.size < 1)
+    opError(op, arg, "a 1-D tensor with at least one entry", `shape ${fmtShape(ptr.shape)}`);
   const d = ptr.data as Int32Array;
   if (d[0] !== 0) opError(op, arg, "to start at 0", `${d[0]} at position 0`);
   for (let i = 1; i < d.length; i++) {
     if (d[i]! < d[i - 1]!) opError(op, arg, "non-decreasing values", `${d[i]} after ${d[i - 1]} at position ${i}`);
   }
-  if (d[d.length - 1] !== rows) opError(op, arg, `to end at ${rows} (the number of rows)`, `${d[d.length - 1]} at position ${d.length - 1}`);
+  if (d[d.length - 1] !== rows)
+    opError(op, arg, `to end at ${rows} (the number of rows)`, `${d[d.length - 1]} at position ${d.length - 1}`);
   return d;
 }
 
@@ -382,7 +397,13 @@ declare module "../tensor.js" {
   }
 }
 
-Tensor.prototype.scatter = function (this: Tensor, index: Tensor, axis?: number, dimSize?: number, reduce?: ScatterReduce) {
+Tensor.prototype.scatter = function (
+  this: Tensor,
+  index: Tensor,
+  axis?: number,
+  dimSize?: number,
+  reduce?: ScatterReduce,
+) {
   return scatter(this, index, axis, dimSize, reduce);
 };
 Tensor.prototype.segment = function (this: Tensor, ptr: Tensor, reduce?: SegmentReduce) {

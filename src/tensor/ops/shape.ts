@@ -9,7 +9,7 @@
  * gradient is the matching scatter-add, whose gradient is the gather again.
  */
 import { record } from "../autograd.js";
-import { allocate, promoteTypes, type DType, type TypedArray } from "../dtype.js";
+import { allocate, type DType, promoteTypes, type TypedArray } from "../dtype.js";
 import { check, fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
 import { sumToShape } from "./reduce.js";
@@ -39,7 +39,13 @@ function axesArg(op: string, axes: number | readonly number[], ndim: number, arg
  * Copies `src` (starting at `offset`, read with `srcStrides`) into the contiguous `out` of shape
  * `outShape`. Strides may be 0 (broadcast) or permuted.
  */
-function stridedCopy(src: TypedArray, offset: number, srcStrides: readonly number[], outShape: Shape, out: TypedArray): void {
+function stridedCopy(
+  src: TypedArray,
+  offset: number,
+  srcStrides: readonly number[],
+  outShape: Shape,
+  out: TypedArray,
+): void {
   const nd = outShape.length;
   const size = shapeSize(outShape);
   if (size === 0) return;
@@ -76,7 +82,12 @@ function stridedCopy(src: TypedArray, offset: number, srcStrides: readonly numbe
  * flat output index of the row start and `base` the input offset of the row (-1 where some map of
  * an outer axis is -1). The caller applies the last axis map itself.
  */
-function walkRows(maps: readonly Int32Array[], inStrides: readonly number[], outShape: Shape, row: (o: number, base: number) => void): void {
+function walkRows(
+  maps: readonly Int32Array[],
+  inStrides: readonly number[],
+  outShape: Shape,
+  row: (o: number, base: number) => void,
+): void {
   const nd = outShape.length;
   if (shapeSize(outShape) === 0) return;
   if (nd === 0) {
@@ -172,7 +183,8 @@ function identityMaps(shape: Shape): Int32Array[] {
  */
 export function permute(a: Tensor, axes: readonly number[]): Tensor {
   const nd = a.ndim;
-  if (axes.length !== nd) opError("permute", "axes", `${nd} axes (a permutation of 0..${nd - 1})`, `[${axes.join(", ")}]`);
+  if (axes.length !== nd)
+    opError("permute", "axes", `${nd} axes (a permutation of 0..${nd - 1})`, `[${axes.join(", ")}]`);
   const ax = axesArg("permute", axes, nd);
   let identity = true;
   for (let i = 0; i < nd; i++) if (ax[i] !== i) identity = false;
@@ -200,7 +212,8 @@ export function permute(a: Tensor, axes: readonly number[]): Tensor {
 /** Swaps two axes (default: the last two). Copies. */
 export function transpose(a: Tensor, axis0 = -2, axis1 = -1): Tensor {
   const nd = a.ndim;
-  if (nd < 2 && axis0 === -2 && axis1 === -1) opError("transpose", "a", "at least 2 axes for the default axes (-2, -1)", `shape ${fmtShape(a.shape)}`);
+  if (nd < 2 && axis0 === -2 && axis1 === -1)
+    opError("transpose", "a", "at least 2 axes for the default axes (-2, -1)", `shape ${fmtShape(a.shape)}`);
   const i = normAxis("transpose", axis0, nd, "axis0");
   const j = normAxis("transpose", axis1, nd, "axis1");
   const axes = Array.from({ length: nd }, (_, k) => k);
@@ -267,9 +280,15 @@ function expandShape(op: string, a: Tensor, shape: readonly number[]): number[] 
       if (have === -2) opError(op, "shape", `no -1 among the ${off} new leading sizes`, fmtShape(shape));
       out[i] = have;
     } else {
-      if (!Number.isInteger(want) || want < 0) opError(op, "shape", "non-negative integer sizes or -1", fmtShape(shape));
+      if (!Number.isInteger(want) || want < 0)
+        opError(op, "shape", "non-negative integer sizes or -1", fmtShape(shape));
       if (have !== -2 && have !== 1 && have !== want) {
-        opError(op, "shape", `a shape ${fmtShape(a.shape)} broadcasts to (size ${have} at axis ${i - off} must match or be 1)`, fmtShape(shape));
+        opError(
+          op,
+          "shape",
+          `a shape ${fmtShape(a.shape)} broadcasts to (size ${have} at axis ${i - off} must match or be 1)`,
+          fmtShape(shape),
+        );
       }
       out[i] = want;
     }
@@ -379,7 +398,8 @@ export function split(a: Tensor, sizeOrSections: number | readonly number[], axi
   let sizes: number[];
   if (typeof sizeOrSections === "number") {
     const s = sizeOrSections;
-    if (!Number.isInteger(s) || s < 0 || (s === 0 && n > 0)) opError("split", "sizeOrSections", "a positive integer size", String(s));
+    if (!Number.isInteger(s) || s < 0 || (s === 0 && n > 0))
+      opError("split", "sizeOrSections", "a positive integer size", String(s));
     sizes = [];
     if (n === 0) sizes.push(0);
     for (let i = 0; i < n; i += s) sizes.push(Math.min(s, n - i));
@@ -387,7 +407,12 @@ export function split(a: Tensor, sizeOrSections: number | readonly number[], axi
     sizes = [...sizeOrSections];
     const total = sizes.reduce((x, v) => x + v, 0);
     if (sizes.some((v) => !Number.isInteger(v) || v < 0) || total !== n) {
-      opError("split", "sizeOrSections", `non-negative sizes summing to ${n} (size of axis ${ax})`, `[${sizes.join(", ")}]`);
+      opError(
+        "split",
+        "sizeOrSections",
+        `non-negative sizes summing to ${n} (size of axis ${ax})`,
+        `[${sizes.join(", ")}]`,
+      );
     }
   }
   let start = 0;
@@ -437,7 +462,8 @@ export function narrow(a: Tensor, axis: number, start: number, length: number): 
   check(a.ndim > 0, "narrow", "a", "a tensor with at least 1 axis", "a 0-D tensor");
   const ax = normAxis("narrow", axis, a.ndim);
   const n = a.shape[ax]!;
-  if (!Number.isInteger(start) || start < -n || start > n) opError("narrow", "start", `an integer in [${-n}, ${n}]`, String(start));
+  if (!Number.isInteger(start) || start < -n || start > n)
+    opError("narrow", "start", `an integer in [${-n}, ${n}]`, String(start));
   const s = start < 0 ? start + n : start;
   if (!Number.isInteger(length) || length < 0 || s + length > n) {
     opError("narrow", "length", `an integer in [0, ${n - s}] (axis ${ax} has size ${n}, start ${s})`, String(length));
@@ -536,7 +562,8 @@ export function roll(a: Tensor, shifts: number | readonly number[], axes?: numbe
 }
 
 function repeatImpl(op: string, a: Tensor, reps: readonly number[]): Tensor {
-  for (const r of reps) if (!Number.isInteger(r) || r < 0) opError(op, "reps", "non-negative integer repeats", `[${reps.join(", ")}]`);
+  for (const r of reps)
+    if (!Number.isInteger(r) || r < 0) opError(op, "reps", "non-negative integer repeats", `[${reps.join(", ")}]`);
   const off = reps.length - a.ndim;
   const view = off > 0 ? a.reshape([...new Array<number>(off).fill(1), ...a.shape]) : a;
   const maps = view.shape.map((n, i) => {
@@ -552,7 +579,8 @@ function repeatImpl(op: string, a: Tensor, reps: readonly number[]): Tensor {
  * `reps` needs at least `ndim` entries (extra ones add leading axes).
  */
 export function repeat(a: Tensor, reps: readonly number[]): Tensor {
-  if (reps.length < a.ndim) opError("repeat", "reps", `at least ${a.ndim} repeats (one per axis)`, `[${reps.join(", ")}]`);
+  if (reps.length < a.ndim)
+    opError("repeat", "reps", `at least ${a.ndim} repeats (one per axis)`, `[${reps.join(", ")}]`);
   return repeatImpl("repeat", a, reps);
 }
 
@@ -573,7 +601,8 @@ export function repeatInterleave(a: Tensor, repeats: number | readonly number[] 
   let reps: ArrayLike<number>;
   if (repeats instanceof Tensor) {
     if (repeats.dtype !== "int32") opError("repeatInterleave", "repeats", "an int32 tensor", repeats.dtype);
-    if (repeats.ndim > 1) opError("repeatInterleave", "repeats", "a 0-D or 1-D tensor", `shape ${fmtShape(repeats.shape)}`);
+    if (repeats.ndim > 1)
+      opError("repeatInterleave", "repeats", "a 0-D or 1-D tensor", `shape ${fmtShape(repeats.shape)}`);
     reps = repeats.data;
   } else reps = typeof repeats === "number" ? [repeats] : repeats;
   if (reps.length !== 1 && reps.length !== n) {
@@ -706,6 +735,10 @@ Tensor.prototype.repeat = function (this: Tensor, ...reps: (number | readonly nu
 Tensor.prototype.tile = function (this: Tensor, ...reps: (number | readonly number[])[]) {
   return tile(this, sizesArg(reps));
 };
-Tensor.prototype.repeatInterleave = function (this: Tensor, repeats: number | readonly number[] | Tensor, axis?: number) {
+Tensor.prototype.repeatInterleave = function (
+  this: Tensor,
+  repeats: number | readonly number[] | Tensor,
+  axis?: number,
+) {
   return repeatInterleave(this, repeats, axis);
 };

@@ -6,11 +6,11 @@
  * hot spot of the rotated-MNIST models. First-order gradients for x, weight and bias.
  */
 import { batchNormGradNCL, channelAffineNCL, channelStatsNCL } from "../../../kernels/index.js";
+import type { BatchNorm1d } from "../../../nn/normalization.js";
 import { record } from "../../../tensor/autograd.js";
 import { allocate } from "../../../tensor/dtype.js";
 import { fmtShape, opError } from "../../../tensor/errors.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import type { BatchNorm1d } from "../../../nn/normalization.js";
 
 type F = Float32Array | Float64Array;
 
@@ -43,7 +43,8 @@ export function sharedBatchNorm(
   }
   const useBatch = training || runningMean === null || runningVar === null;
   const n = N * L;
-  if (useBatch && training && n <= 1) opError(op, "x", "more than 1 value per channel in training mode", `shape ${fmtShape(x.shape)}`);
+  if (useBatch && training && n <= 1)
+    opError(op, "x", "more than 1 value per channel in training mode", `shape ${fmtShape(x.shape)}`);
   const xd = x.data as F;
   const mean = new Float64Array(C);
   const invStd = new Float64Array(C);

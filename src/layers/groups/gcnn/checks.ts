@@ -4,12 +4,13 @@
  * classifiers, on smooth sample images supported in the inscribed disk (so that interpolated
  * rotations lose nothing at the border).
  */
-import { Tensor } from "../../../tensor/tensor.js";
-import { Generator } from "../../../tensor/rng.js";
+
+import type { Module } from "../../../nn/module.js";
 import type { Action } from "../../../symmetry/actions.js";
 import type { Group } from "../../../symmetry/group.js";
 import { Cn, Dn } from "../../../symmetry/groups.js";
-import type { Module } from "../../../nn/module.js";
+import { Generator } from "../../../tensor/rng.js";
+import { Tensor } from "../../../tensor/tensor.js";
 import type { ModelCheck } from "../models/checks.js";
 import { planarGridAction } from "../steerable/planar.js";
 import { gcnnAction, pointElements } from "./group.js";
@@ -31,7 +32,9 @@ export interface GridModelCheck extends ModelCheck<Tensor, Tensor> {
  * `count` smooth images [count, channels, size, size]: sums of random Gaussian blobs (widths of 1.5–3
  * pixels, like pen strokes) faded to zero outside the inscribed disk.
  */
-export function sampleImages(opts: { count?: number; size?: number; channels?: number; seed?: number; dtype?: "float32" | "float64" } = {}): Tensor {
+export function sampleImages(
+  opts: { count?: number; size?: number; channels?: number; seed?: number; dtype?: "float32" | "float64" } = {},
+): Tensor {
   const n = opts.size ?? 28;
   const B = opts.count ?? 2;
   const C = opts.channels ?? 1;
@@ -39,7 +42,12 @@ export function sampleImages(opts: { count?: number; size?: number; channels?: n
   const data = opts.dtype === "float64" ? new Float64Array(B * C * n * n) : new Float32Array(B * C * n * n);
   const c = (n - 1) / 2;
   for (let b = 0; b < B * C; b++) {
-    const blobs = Array.from({ length: 6 }, () => ({ x: g.uniform(-c / 2, c / 2), y: g.uniform(-c / 2, c / 2), s: g.uniform(4, 16), a: g.uniform(0.3, 1) }));
+    const blobs = Array.from({ length: 6 }, () => ({
+      x: g.uniform(-c / 2, c / 2),
+      y: g.uniform(-c / 2, c / 2),
+      s: g.uniform(4, 16),
+      a: g.uniform(0.3, 1),
+    }));
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         const x = j - c;
@@ -54,7 +62,12 @@ export function sampleImages(opts: { count?: number; size?: number; channels?: n
 }
 
 /** Checks of a rotated-MNIST classifier (invariant logits [B, classes]); run the model in eval mode. */
-export function gridModelChecks(name: string, model: Module, group: Group<unknown>, opts: { expected?: boolean; input?: Tensor } = {}): GridModelCheck[] {
+export function gridModelChecks(
+  name: string,
+  model: Module,
+  group: Group<unknown>,
+  opts: { expected?: boolean; input?: Tensor } = {},
+): GridModelCheck[] {
   const input = opts.input ?? sampleImages();
   const fn = (x: Tensor) => model.forward(x) as Tensor;
   const expected = opts.expected ?? true;
@@ -78,7 +91,15 @@ export function gridModelChecks(name: string, model: Module, group: Group<unknow
   const dihedral = g.name.startsWith("D");
   if (N % 4 === 0) {
     const sub = (dihedral ? Dn(4) : Cn(4)) as Group<unknown>;
-    checks.push({ name: `${name}: invariance to 90° rotations${dihedral ? " and flips" : ""} (exact subgroup)`, group: sub, inputAction: planarGridAction(sub) as Action<unknown, Tensor>, input, fn, rtol: 1e-4, expected });
+    checks.push({
+      name: `${name}: invariance to 90° rotations${dihedral ? " and flips" : ""} (exact subgroup)`,
+      group: sub,
+      inputAction: planarGridAction(sub) as Action<unknown, Tensor>,
+      input,
+      fn,
+      rtol: 1e-4,
+      expected,
+    });
   }
   checks.push({
     name: `${name}: invariance to all of ${g.name} (interpolated rotations)`,

@@ -36,7 +36,8 @@ export function filterTransform(k: number, m: PlanarMotion, maskRadius = Number.
   const t: number[] = [];
   const s: number[] = [];
   const w: number[] = [];
-  const inside = (i: number, j: number) => i >= 0 && i < k && j >= 0 && j < k && Math.hypot(i - c, j - c) <= maskRadius + 1e-9;
+  const inside = (i: number, j: number) =>
+    i >= 0 && i < k && j >= 0 && j < k && Math.hypot(i - c, j - c) <= maskRadius + 1e-9;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
       if (!inside(i, j)) continue;
@@ -72,7 +73,8 @@ export function filterTransform(k: number, m: PlanarMotion, maskRadius = Number.
 export function filterMask(k: number, maskRadius: number): Float64Array {
   const c = (k - 1) / 2;
   const out = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) out[i * k + j] = Math.hypot(i - c, j - c) <= maskRadius + 1e-9 ? 1 : 0;
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) out[i * k + j] = Math.hypot(i - c, j - c) <= maskRadius + 1e-9 ? 1 : 0;
   return out;
 }
 
@@ -80,8 +82,16 @@ export function filterMask(k: number, maskRadius: number): Float64Array {
  * The sparse map from base filters ψ [Cout, Cin, Hin, k, k] (flattened) to the filter bank
  * W [Cout·|H|, Cin·Hin, k, k] (flattened): `Hin` = 1 for a lifting layer, |H| for a group layer.
  */
-export function filterExpansion(info: PointGroupInfo, cout: number, cin: number, lifting: boolean, k: number, dtype: "float32" | "float64"): SparseMatrix {
-  if (!Number.isInteger(k) || k < 1) throw new ErlangenError(`G-CNN: argument 'kernelSize' expected a positive integer, got ${k}`);
+export function filterExpansion(
+  info: PointGroupInfo,
+  cout: number,
+  cin: number,
+  lifting: boolean,
+  k: number,
+  dtype: "float32" | "float64",
+): SparseMatrix {
+  if (!Number.isInteger(k) || k < 1)
+    throw new ErlangenError(`G-CNN: argument 'kernelSize' expected a positive integer, got ${k}`);
   const n = info.order;
   const hin = lifting ? 1 : n;
   const kk = k * k;

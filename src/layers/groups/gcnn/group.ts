@@ -5,7 +5,7 @@
  * field the group acts by the regular representation of H (moving the group axis) while the pixels
  * move; {@link regularFieldType} and {@link gcnnAction} give that action to the equivariance checker.
  */
-import { ErlangenError } from "../../../tensor/errors.js";
+
 import { type Action, gridAction } from "../../../symmetry/actions.js";
 import { FieldType } from "../../../symmetry/field_type.js";
 import type { Group } from "../../../symmetry/group.js";
@@ -16,7 +16,8 @@ import {
   type WallpaperElement,
   WallpaperGroup,
 } from "../../../symmetry/groups.js";
-import { regular, Representation } from "../../../symmetry/representation.js";
+import { Representation, regular } from "../../../symmetry/representation.js";
+import { ErlangenError } from "../../../tensor/errors.js";
 import type { Tensor } from "../../../tensor/tensor.js";
 import { type PlanarMotion, planarGridAction, planarMotion, quarterTurns } from "../steerable/planar.js";
 
@@ -124,7 +125,8 @@ export function pointElements<E>(group: Group<E>): E[] {
   const g = group as unknown;
   if (g instanceof WallpaperGroup) {
     const out: WallpaperElement[] = [];
-    for (let f = 0; f < (g.kind === "p4m" ? 2 : 1); f++) for (let r = 0; r < 4; r++) out.push({ r, f: f as 0 | 1, t: [0, 0] });
+    for (let f = 0; f < (g.kind === "p4m" ? 2 : 1); f++)
+      for (let r = 0; r < 4; r++) out.push({ r, f: f as 0 | 1, t: [0, 0] });
     return out as unknown as E[];
   }
   const info = pointGroupInfo(group);

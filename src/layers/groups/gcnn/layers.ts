@@ -15,18 +15,19 @@
  * when the spatial sizes stay symmetric (odd kernels, or valid/"same" padding with stride 1, 2×2
  * pooling on even sizes…).
  */
-import { randn, zeros } from "../../../tensor/creation.js";
-import { ErlangenError, fmtShape, opError } from "../../../tensor/errors.js";
-import { avgPool2d, conv2d, type ConvPadding, maxPool2d } from "../../../tensor/ops/conv.js";
-import { max, mean } from "../../../tensor/ops/reduce.js";
-import { spmm, type SparseMatrix } from "../../../tensor/sparse.js";
-import type { Tensor } from "../../../tensor/tensor.js";
+
+import type { LayerOptions } from "../../../nn/linear.js";
+import { Module, Parameter } from "../../../nn/module.js";
+import { BatchNorm1d, type BatchNormOptions } from "../../../nn/normalization.js";
 import type { Action } from "../../../symmetry/actions.js";
 import type { FieldType } from "../../../symmetry/field_type.js";
 import type { Group } from "../../../symmetry/group.js";
-import { Module, Parameter } from "../../../nn/module.js";
-import { BatchNorm1d, type BatchNormOptions } from "../../../nn/normalization.js";
-import type { LayerOptions } from "../../../nn/linear.js";
+import { randn, zeros } from "../../../tensor/creation.js";
+import { ErlangenError, fmtShape, opError } from "../../../tensor/errors.js";
+import { avgPool2d, type ConvPadding, conv2d, maxPool2d } from "../../../tensor/ops/conv.js";
+import { max, mean } from "../../../tensor/ops/reduce.js";
+import { type SparseMatrix, spmm } from "../../../tensor/sparse.js";
+import type { Tensor } from "../../../tensor/tensor.js";
 import { batchNormFused } from "./batchnorm.js";
 import { filterExpansion, filterMask } from "./filters.js";
 import { gcnnAction, type PointGroupInfo, pointGroupInfo, regularFieldType } from "./group.js";
@@ -79,10 +80,14 @@ abstract class GroupConvBase extends Module<[Tensor], Tensor> {
     const mask = filterMask(k, this.info.exact ? Number.POSITIVE_INFINITY : (k - 1) / 2);
     const used = mask.reduce((s, v) => s + v, 0);
     // He initialisation over the effective fan-in
-    const w = randn([outChannels, inChannels, hin, k, k], { dtype, generator: opts.generator, std: Math.sqrt(2 / (inChannels * hin * used)) });
+    const w = randn([outChannels, inChannels, hin, k, k], {
+      dtype,
+      generator: opts.generator,
+      std: Math.sqrt(2 / (inChannels * hin * used)),
+    });
     for (let i = 0; i < w.size; i++) w.data[i]! *= mask[i % (k * k)]!;
     this.weight = new Parameter(w);
-    this.bias = opts.bias ?? true ? new Parameter(zeros([outChannels], { dtype })) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels], { dtype })) : null;
   }
 
   /** Channels of the input: inChannels (lifting) or inChannels·|H|. */
@@ -123,13 +128,20 @@ abstract class GroupConvBase extends Module<[Tensor], Tensor> {
   biasBank(): Tensor | null {
     if (this.bias === null) return null;
     const n = this.info.order;
-    return this.bias.reshape([this.outChannels, 1]).expand([this.outChannels, n]).reshape([this.outChannels * n]);
+    return this.bias
+      .reshape([this.outChannels, 1])
+      .expand([this.outChannels, n])
+      .reshape([this.outChannels * n]);
   }
 
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4 || x.shape[1] !== this.inSize) {
-      const what = this.lifting ? `${this.inChannels} channels` : `${this.inChannels}·${this.info.order} = ${this.inSize} channels (${this.inChannels} regular ${this.info.pointGroup.name} fields)`;
-      throw new ErlangenError(`${this.op}: argument 'x' expected shape [B, ${this.inSize}, H, W] (${what}), got ${fmtShape(x.shape)}`);
+      const what = this.lifting
+        ? `${this.inChannels} channels`
+        : `${this.inChannels}·${this.info.order} = ${this.inSize} channels (${this.inChannels} regular ${this.info.pointGroup.name} fields)`;
+      throw new ErlangenError(
+        `${this.op}: argument 'x' expected shape [B, ${this.inSize}, H, W] (${what}), got ${fmtShape(x.shape)}`,
+      );
     }
     return conv2d(x, this.filterBank(), this.biasBank(), { padding: this.padding, stride: this.stride });
   }
@@ -146,7 +158,13 @@ abstract class GroupConvBase extends Module<[Tensor], Tensor> {
  * by bilinear interpolation for other Cn/Dn.
  */
 export class LiftingConv2d extends GroupConvBase {
-  constructor(group: Group<unknown>, inChannels: number, outChannels: number, kernelSize: number, opts: GroupConvOptions = {}) {
+  constructor(
+    group: Group<unknown>,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number,
+    opts: GroupConvOptions = {},
+  ) {
     super("LiftingConv2d", group, inChannels, outChannels, kernelSize, true, opts);
   }
 }
@@ -157,7 +175,13 @@ export class LiftingConv2d extends GroupConvBase {
  * permuted: W[o, r, c, h] = T_r ψ[o, c, r⁻¹h].
  */
 export class GroupConv2d extends GroupConvBase {
-  constructor(group: Group<unknown>, inChannels: number, outChannels: number, kernelSize: number, opts: GroupConvOptions = {}) {
+  constructor(
+    group: Group<unknown>,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number,
+    opts: GroupConvOptions = {},
+  ) {
     super("GroupConv2d", group, inChannels, outChannels, kernelSize, false, opts);
   }
 }
@@ -186,7 +210,12 @@ export class GroupPool extends Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     const n = this.info.order;
     if (x.ndim !== 4 || x.shape[1] !== this.channels * n) {
-      opError("GroupPool", "x", `shape [B, ${this.channels * n}, H, W] (${this.channels} fields × |${this.info.pointGroup.name}| = ${n})`, fmtShape(x.shape));
+      opError(
+        "GroupPool",
+        "x",
+        `shape [B, ${this.channels * n}, H, W] (${this.channels} fields × |${this.info.pointGroup.name}| = ${n})`,
+        fmtShape(x.shape),
+      );
     }
     const [B, , H, W] = x.shape as [number, number, number, number];
     const g = x.reshape([B, this.channels, n, H, W]);
@@ -252,7 +281,12 @@ export class GroupBatchNorm2d extends Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     const n = this.info.order;
     if (x.ndim !== 4 || x.shape[1] !== this.channels * n) {
-      opError("GroupBatchNorm2d", "x", `shape [B, ${this.channels * n}, H, W] (${this.channels} regular ${this.info.pointGroup.name} fields)`, fmtShape(x.shape));
+      opError(
+        "GroupBatchNorm2d",
+        "x",
+        `shape [B, ${this.channels * n}, H, W] (${this.channels} regular ${this.info.pointGroup.name} fields)`,
+        fmtShape(x.shape),
+      );
     }
     const [B, , H, W] = x.shape as [number, number, number, number];
     return batchNormFused(this.bn, x.reshape([B, this.channels, n * H * W])).reshape([B, this.channels * n, H, W]);

@@ -6,17 +6,18 @@
  * the parameter count stays about the same (20 → 10 for p4, → 7 for p4m) and pool over the group
  * axis at the end, which makes their logits exactly invariant to rotations by 90° (and flips for p4m).
  */
-import { Conv2d } from "../../grids/conv.js";
-import { BatchNorm2d } from "../../grids/norm.js";
+
 import { Dropout } from "../../../nn/activation.js";
 import { Module } from "../../../nn/module.js";
-import { maxPool2d } from "../../../tensor/ops/conv.js";
-import { relu } from "../../../tensor/ops/elementwise.js";
-import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
-import type { Generator } from "../../../tensor/rng.js";
-import type { Tensor } from "../../../tensor/tensor.js";
 import type { Group } from "../../../symmetry/group.js";
 import { p4 } from "../../../symmetry/groups.js";
+import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
+import { maxPool2d } from "../../../tensor/ops/conv.js";
+import { relu } from "../../../tensor/ops/elementwise.js";
+import type { Generator } from "../../../tensor/rng.js";
+import type { Tensor } from "../../../tensor/tensor.js";
+import { Conv2d } from "../../grids/conv.js";
+import { BatchNorm2d } from "../../grids/norm.js";
 import { batchNormFused } from "./batchnorm.js";
 import { GroupBatchNorm2d, GroupConv2d, GroupPool, LiftingConv2d } from "./layers.js";
 
@@ -37,7 +38,8 @@ export interface MnistModelOptions {
 }
 
 function checkImages(op: string, x: Tensor, c: number): void {
-  if (x.ndim !== 4 || x.shape[1] !== c) throw new ErlangenError(`${op}: argument 'x' expected images of shape [B, ${c}, H, W], got ${fmtShape(x.shape)}`);
+  if (x.ndim !== 4 || x.shape[1] !== c)
+    throw new ErlangenError(`${op}: argument 'x' expected images of shape [B, ${c}, H, W], got ${fmtShape(x.shape)}`);
 }
 
 /**

@@ -8,7 +8,7 @@
  * ```
  */
 import { type Action, graphPermutationAction, pointAction, vectorAction } from "../../../symmetry/actions.js";
-import { type EquivarianceReport, checkEquivariance } from "../../../symmetry/checker.js";
+import { checkEquivariance, type EquivarianceReport } from "../../../symmetry/checker.js";
 import type { Group } from "../../../symmetry/group.js";
 import { En, Sn } from "../../../symmetry/groups.js";
 import { Generator } from "../../../tensor/rng.js";
@@ -103,7 +103,12 @@ export function sampleNBody(opts: { n?: number; dtype?: "float32" | "float64"; s
   };
 }
 
-function atomsChecks(name: string, run: (x: AtomsInput) => Tensor, input: AtomsInput, output: "invariant" | "vector"): ModelCheck<AtomsInput, Tensor>[] {
+function atomsChecks(
+  name: string,
+  run: (x: AtomsInput) => Tensor,
+  input: AtomsInput,
+  output: "invariant" | "vector",
+): ModelCheck<AtomsInput, Tensor>[] {
   const e3 = En(3);
   const onPos = pointAction(e3);
   const inputAction: Action<unknown, AtomsInput> = (g, x) => ({ ...x, pos: onPos(g as never, x.pos) });
@@ -118,7 +123,13 @@ function atomsChecks(name: string, run: (x: AtomsInput) => Tensor, input: AtomsI
       input,
       fn: run,
     },
-    { name: `${name}: invariance to atom permutations`, group: Sn(N), inputAction: perm as Action<unknown, AtomsInput>, input, fn: run },
+    {
+      name: `${name}: invariance to atom permutations`,
+      group: Sn(N),
+      inputAction: perm as Action<unknown, AtomsInput>,
+      input,
+      fn: run,
+    },
   ];
 }
 
@@ -128,17 +139,33 @@ export function schnetChecks(model: SchNet, input: AtomsInput = sampleAtoms()): 
 }
 
 /** Checks of an {@link EGNNRegressor} (invariant for scalar output, equivariant for vector output). */
-export function egnnRegressorChecks(model: EGNNRegressor, input: AtomsInput = sampleAtoms()): ModelCheck<AtomsInput, Tensor>[] {
-  return atomsChecks("EGNN", (x) => model.forward(x.z, x.pos, x.batch), input, model.output === "vector" ? "vector" : "invariant");
+export function egnnRegressorChecks(
+  model: EGNNRegressor,
+  input: AtomsInput = sampleAtoms(),
+): ModelCheck<AtomsInput, Tensor>[] {
+  return atomsChecks(
+    "EGNN",
+    (x) => model.forward(x.z, x.pos, x.batch),
+    input,
+    model.output === "vector" ? "vector" : "invariant",
+  );
 }
 
 /** Checks of a {@link NequIPLike} model (energy invariant, vector output equivariant). */
 export function nequipChecks(model: NequIPLike, input: AtomsInput = sampleAtoms()): ModelCheck<AtomsInput, Tensor>[] {
-  return atomsChecks("NequIP-like", (x) => model.forward(x.z, x.pos, x.batch), input, model.output === "vector" ? "vector" : "invariant");
+  return atomsChecks(
+    "NequIP-like",
+    (x) => model.forward(x.z, x.pos, x.batch),
+    input,
+    model.output === "vector" ? "vector" : "invariant",
+  );
 }
 
 /** Checks of a {@link CoulombMLP} (E(3) and permutation invariance). Run in eval mode. */
-export function coulombMlpChecks(model: CoulombMLP, input: AtomsInput = sampleAtoms()): ModelCheck<AtomsInput, Tensor>[] {
+export function coulombMlpChecks(
+  model: CoulombMLP,
+  input: AtomsInput = sampleAtoms(),
+): ModelCheck<AtomsInput, Tensor>[] {
   return atomsChecks("CM-MLP", (x) => model.forward(x.z, x.pos, x.batch), input, "invariant");
 }
 
@@ -153,24 +180,47 @@ export function egnnNBodyChecks(model: EGNNNBody, input: NBodyInput = sampleNBod
   const run = (x: NBodyInput) => model.forward(x.loc, x.vel, x.charges, x.edgeIndex);
   const n = input.loc.shape[0]!;
   const perm = graphPermutationAction<NBodyInput>({ nodeKeys: ["loc", "vel", "charges"] });
-  const permOut: Action<Int32Array, Tensor> = (s, y) => graphPermutationAction<{ y: Tensor }>({ nodeKeys: ["y"] })(s, { y }).y;
+  const permOut: Action<Int32Array, Tensor> = (s, y) =>
+    graphPermutationAction<{ y: Tensor }>({ nodeKeys: ["y"] })(s, { y }).y;
   return [
     {
       name: "EGNN N-body: E(3) equivariance of the predicted positions",
       group: e3,
-      inputAction: ((g: never, x: NBodyInput) => ({ ...x, loc: onPos(g, x.loc), vel: onVec(g, x.vel) })) as Action<unknown, NBodyInput>,
+      inputAction: ((g: never, x: NBodyInput) => ({ ...x, loc: onPos(g, x.loc), vel: onVec(g, x.vel) })) as Action<
+        unknown,
+        NBodyInput
+      >,
       outputAction: onPos as Action<unknown, Tensor>,
       input,
       fn: run,
     },
-    { name: "EGNN N-body: permutation equivariance", group: Sn(n), inputAction: perm as Action<unknown, NBodyInput>, outputAction: permOut as Action<unknown, Tensor>, input, fn: run },
+    {
+      name: "EGNN N-body: permutation equivariance",
+      group: Sn(n),
+      inputAction: perm as Action<unknown, NBodyInput>,
+      outputAction: permOut as Action<unknown, Tensor>,
+      input,
+      fn: run,
+    },
   ];
 }
 
 /** Runs checks through {@link checkEquivariance}; returns one report per check. */
-export function runModelChecks<I, O>(checks: ModelCheck<I, O>[], opts: { samples?: number; atol?: number; rtol?: number; seed?: number } = {}): (EquivarianceReport & { name: string })[] {
+export function runModelChecks<I, O>(
+  checks: ModelCheck<I, O>[],
+  opts: { samples?: number; atol?: number; rtol?: number; seed?: number } = {},
+): (EquivarianceReport & { name: string })[] {
   return checks.map((c) => ({
     name: c.name,
-    ...checkEquivariance(c.fn, { group: c.group, inputAction: c.inputAction, outputAction: c.outputAction, inputs: [c.input], samples: opts.samples ?? 4, atol: opts.atol ?? 0, rtol: opts.rtol ?? 1e-4, seed: opts.seed }),
+    ...checkEquivariance(c.fn, {
+      group: c.group,
+      inputAction: c.inputAction,
+      outputAction: c.outputAction,
+      inputs: [c.input],
+      samples: opts.samples ?? 4,
+      atol: opts.atol ?? 0,
+      rtol: opts.rtol ?? 1e-4,
+      seed: opts.seed,
+    }),
   }));
 }

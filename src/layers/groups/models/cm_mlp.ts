@@ -4,12 +4,13 @@
  * `C_ii = ½ Z_i^2.4`, `C_ij = Z_i Z_j / ‖R_i − R_j‖` changes by a permutation similarity under atom
  * relabelling and not at all under rigid motions, so its spectrum is invariant to both.
  */
-import { BatchNorm1d } from "../../../nn/normalization.js";
+
+import { symEigDense } from "../../../domains/graph/eigen.js";
 import { Module } from "../../../nn/module.js";
+import { BatchNorm1d } from "../../../nn/normalization.js";
 import { opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import { symEigDense } from "../../../domains/graph/eigen.js";
 import type { ActivationLike } from "../o3/activation.js";
 import { batchOrZeros, checkAtoms, DenseMLP, numGraphsOf } from "./common.js";
 import "../../../tensor/index.js";
@@ -30,7 +31,8 @@ export function coulombMatrixEigenvalues(
   unit: "angstrom" | "bohr" = "angstrom",
   cache?: Map<string, Float64Array>,
 ): Tensor {
-  if (!Number.isInteger(size) || size < 1) opError("coulombMatrixEigenvalues", "size", "a positive integer", String(size));
+  if (!Number.isInteger(size) || size < 1)
+    opError("coulombMatrixEigenvalues", "size", "a positive integer", String(size));
   const N = z.shape[0]!;
   const b = batchOrZeros(batch, N).data as Int32Array;
   const G = numGraphsOf(batch, N);
@@ -43,7 +45,9 @@ export function coulombMatrixEigenvalues(
     const n = at.length;
     if (n === 0) continue;
     // the spectrum depends only on the molecule's content: reuse it across epochs when cached
-    const key = cache ? `${size}|${unit}|${at.map((i) => `${z.data[i]},${pos.data[3 * i]},${pos.data[3 * i + 1]},${pos.data[3 * i + 2]}`).join(";")}` : "";
+    const key = cache
+      ? `${size}|${unit}|${at.map((i) => `${z.data[i]},${pos.data[3 * i]},${pos.data[3 * i + 1]},${pos.data[3 * i + 2]}`).join(";")}`
+      : "";
     const hit = cache?.get(key);
     if (hit) {
       out.set(hit, g * size);
@@ -108,7 +112,11 @@ export class CoulombMLP extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
     const H = opts.hiddenChannels ?? 128;
     const L = Math.max(1, opts.numLayers ?? 3);
     this.norm = new BatchNorm1d(this.size, { affine: false, dtype: opts.dtype });
-    this.mlp = new DenseMLP([this.size, ...Array.from({ length: L - 1 }, () => H), opts.numTargets ?? 1], { act: opts.act ?? "silu", dtype: opts.dtype, generator: opts.generator });
+    this.mlp = new DenseMLP([this.size, ...Array.from({ length: L - 1 }, () => H), opts.numTargets ?? 1], {
+      act: opts.act ?? "silu",
+      dtype: opts.dtype,
+      generator: opts.generator,
+    });
   }
 
   forward(z: Tensor, pos: Tensor, batch: Tensor | null = null): Tensor {

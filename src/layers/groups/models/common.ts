@@ -36,7 +36,11 @@ export class DenseMLP extends Module<[Tensor], Tensor> {
     const n = sizes.length - 1;
     this.lins = new ModuleList(
       Array.from({ length: n }, (_, i) => {
-        const o: LinearOptions = { dtype: opts.dtype, generator: opts.generator, bias: i < n - 1 || opts.lastBias !== false };
+        const o: LinearOptions = {
+          dtype: opts.dtype,
+          generator: opts.generator,
+          bias: i < n - 1 || opts.lastBias !== false,
+        };
         return new Linear(sizes[i]!, sizes[i + 1]!, o);
       }),
     );
@@ -76,20 +80,32 @@ export function poolGraphs(x: Tensor, batch: Tensor, numGraphs: number, reduce: 
  * Checks atomistic inputs: `z` int32 `[N]` in [0, numSpecies), `pos` float `[N, 3]` without NaN,
  * `batch` int32 `[N]` (optional).
  */
-export function checkAtoms(op: string, z: Tensor, pos: Tensor, batch: Tensor | null | undefined, numSpecies: number): void {
-  if (z.dtype !== "int32" || z.ndim !== 1) opError(op, "z", "int32 atomic numbers [N]", `${z.dtype} ${fmtShape(z.shape)}`);
+export function checkAtoms(
+  op: string,
+  z: Tensor,
+  pos: Tensor,
+  batch: Tensor | null | undefined,
+  numSpecies: number,
+): void {
+  if (z.dtype !== "int32" || z.ndim !== 1)
+    opError(op, "z", "int32 atomic numbers [N]", `${z.dtype} ${fmtShape(z.shape)}`);
   const N = z.shape[0]!;
-  if (pos.ndim !== 2 || pos.shape[0] !== N || pos.shape[1] !== 3) opError(op, "pos", `shape [${N}, 3]`, fmtShape(pos.shape));
+  if (pos.ndim !== 2 || pos.shape[0] !== N || pos.shape[1] !== 3)
+    opError(op, "pos", `shape [${N}, 3]`, fmtShape(pos.shape));
   if (pos.dtype !== "float32" && pos.dtype !== "float64") opError(op, "pos", "a float tensor", pos.dtype);
   for (let i = 0; i < z.size; i++) {
     const v = z.data[i]!;
     if (v < 0 || v >= numSpecies) opError(op, "z", `atomic numbers in [0, ${numSpecies})`, `${v} at atom ${i}`);
   }
   for (let i = 0; i < pos.size; i++) {
-    if (!Number.isFinite(pos.data[i]!)) throw new ErlangenError(`${op}: argument 'pos' expected finite coordinates, got ${pos.data[i]} at atom ${Math.floor(i / 3)}`);
+    if (!Number.isFinite(pos.data[i]!))
+      throw new ErlangenError(
+        `${op}: argument 'pos' expected finite coordinates, got ${pos.data[i]} at atom ${Math.floor(i / 3)}`,
+      );
   }
   if (batch !== null && batch !== undefined) {
-    if (batch.dtype !== "int32" || batch.ndim !== 1 || batch.shape[0] !== N) opError(op, "batch", `int32 [${N}]`, `${batch.dtype} ${fmtShape(batch.shape)}`);
+    if (batch.dtype !== "int32" || batch.ndim !== 1 || batch.shape[0] !== N)
+      opError(op, "batch", `int32 [${N}]`, `${batch.dtype} ${fmtShape(batch.shape)}`);
   }
 }
 

@@ -12,16 +12,17 @@
  * Models: {@link EGNNNBody} (the paper's charged-particle N-body predictor, with velocities) and
  * {@link EGNNRegressor} (invariant graph regression on molecules, or an equivariant vector output).
  */
+
+import { cutoffGraph } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
+import { linear } from "../../../nn/functional.js";
 import { xavierUniform } from "../../../nn/init.js";
 import { Linear } from "../../../nn/linear.js";
 import { Module, ModuleList } from "../../../nn/module.js";
 import { ErlangenError, fmtShape, opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { cutoffGraph } from "../../../domains/point_cloud.js";
 import { type ActivationLike, resolveActivation } from "../o3/activation.js";
-import { linear } from "../../../nn/functional.js";
 import { batchOrZeros, checkAtoms, DenseMLP, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
 import "../../../tensor/index.js";
 
@@ -55,7 +56,10 @@ export interface EGCLOptions {
 }
 
 /** E(n)-equivariant graph convolutional layer; `forward(h, x, edgeIndex, edgeAttr?, vel?)` → `{h, x}`. */
-export class EGCL extends Module<[Tensor, Tensor, Tensor, (Tensor | null)?, (Tensor | null)?], { h: Tensor; x: Tensor }> {
+export class EGCL extends Module<
+  [Tensor, Tensor, Tensor, (Tensor | null)?, (Tensor | null)?],
+  { h: Tensor; x: Tensor }
+> {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly edgeAttrDim: number;
@@ -88,26 +92,51 @@ export class EGCL extends Module<[Tensor, Tensor, Tensor, (Tensor | null)?, (Ten
     this.attMlp = opts.attention ? new Linear(H, 1, { dtype: opts.dtype, generator: opts.generator }) : null;
     const residual = opts.residual ?? true;
     if (residual && this.outChannels !== inChannels) {
-      throw new ErlangenError(`EGCL: argument 'outChannels' expected ${inChannels} (= inChannels) with residual = true, got ${this.outChannels}`);
+      throw new ErlangenError(
+        `EGCL: argument 'outChannels' expected ${inChannels} (= inChannels) with residual = true, got ${this.outChannels}`,
+      );
     }
-    this._opts = { residual, normalize: opts.normalize ?? false, coordsAgg: opts.coordsAgg ?? "mean", tanh: opts.tanh ?? false, coordsRange: opts.coordsRange ?? 15 };
+    this._opts = {
+      residual,
+      normalize: opts.normalize ?? false,
+      coordsAgg: opts.coordsAgg ?? "mean",
+      tanh: opts.tanh ?? false,
+      coordsRange: opts.coordsRange ?? 15,
+    };
   }
 
-  forward(h: Tensor, x: Tensor, edgeIndex: Tensor, edgeAttr: Tensor | null = null, vel: Tensor | null = null): { h: Tensor; x: Tensor } {
+  forward(
+    h: Tensor,
+    x: Tensor,
+    edgeIndex: Tensor,
+    edgeAttr: Tensor | null = null,
+    vel: Tensor | null = null,
+  ): { h: Tensor; x: Tensor } {
     const op = "EGCL";
     const N = h.shape[0]!;
-    if (h.ndim !== 2 || h.shape[1] !== this.inChannels) opError(op, "h", `shape [N, ${this.inChannels}]`, fmtShape(h.shape));
+    if (h.ndim !== 2 || h.shape[1] !== this.inChannels)
+      opError(op, "h", `shape [N, ${this.inChannels}]`, fmtShape(h.shape));
     if (x.ndim !== 2 || x.shape[0] !== N) opError(op, "x", `shape [${N}, n]`, fmtShape(x.shape));
-    if (edgeIndex.dtype !== "int32" || edgeIndex.ndim !== 2 || edgeIndex.shape[0] !== 2) opError(op, "edgeIndex", "int32 [2, E]", `${edgeIndex.dtype} ${fmtShape(edgeIndex.shape)}`);
+    if (edgeIndex.dtype !== "int32" || edgeIndex.ndim !== 2 || edgeIndex.shape[0] !== 2)
+      opError(op, "edgeIndex", "int32 [2, E]", `${edgeIndex.dtype} ${fmtShape(edgeIndex.shape)}`);
     const E = edgeIndex.shape[1]!;
     for (let k = 0; k < 2 * E; k++) {
       const v = edgeIndex.data[k]!;
       if (v < 0 || v >= N) opError(op, "edgeIndex", `node ids in [0, ${N})`, `${v} at position ${k}`);
     }
-    if (this.edgeAttrDim > 0 && (edgeAttr === null || edgeAttr.ndim !== 2 || edgeAttr.shape[0] !== E || edgeAttr.shape[1] !== this.edgeAttrDim)) {
-      opError(op, "edgeAttr", `shape [${E}, ${this.edgeAttrDim}]`, edgeAttr === null ? "null" : fmtShape(edgeAttr.shape));
+    if (
+      this.edgeAttrDim > 0 &&
+      (edgeAttr === null || edgeAttr.ndim !== 2 || edgeAttr.shape[0] !== E || edgeAttr.shape[1] !== this.edgeAttrDim)
+    ) {
+      opError(
+        op,
+        "edgeAttr",
+        `shape [${E}, ${this.edgeAttrDim}]`,
+        edgeAttr === null ? "null" : fmtShape(edgeAttr.shape),
+      );
     }
-    if (this.velMlp && (vel === null || vel.shape[0] !== N)) opError(op, "vel", `velocities [${N}, n]`, vel === null ? "null" : fmtShape(vel.shape));
+    if (this.velMlp && (vel === null || vel.shape[0] !== N))
+      opError(op, "vel", `velocities [${N}, n]`, vel === null ? "null" : fmtShape(vel.shape));
     const [src, dst] = edgeEnds(edgeIndex);
     // i = target (aggregating node), j = source
     let diff = x.indexSelect(0, dst).sub(x.indexSelect(0, src)); // x_i − x_j  [E, n]
@@ -183,7 +212,18 @@ export class EGNNNBody extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> 
     const L = opts.numLayers ?? 4;
     this.embedding = new Linear(1, H, { dtype: opts.dtype, generator: opts.generator });
     this.layers = new ModuleList(
-      Array.from({ length: L }, () => new EGCL(H, { edgeAttrDim: 2, hiddenChannels: H, velocity: true, act: opts.act ?? "silu", dtype: opts.dtype, generator: opts.generator })),
+      Array.from(
+        { length: L },
+        () =>
+          new EGCL(H, {
+            edgeAttrDim: 2,
+            hiddenChannels: H,
+            velocity: true,
+            act: opts.act ?? "silu",
+            dtype: opts.dtype,
+            generator: opts.generator,
+          }),
+      ),
     );
   }
 
@@ -191,7 +231,8 @@ export class EGNNNBody extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> 
     const op = "EGNNNBody";
     const N = loc.shape[0]!;
     if (loc.ndim !== 2 || loc.shape[1] !== 3) opError(op, "loc", "shape [N, 3]", fmtShape(loc.shape));
-    if (vel.ndim !== 2 || vel.shape[0] !== N || vel.shape[1] !== 3) opError(op, "vel", `shape [${N}, 3]`, fmtShape(vel.shape));
+    if (vel.ndim !== 2 || vel.shape[0] !== N || vel.shape[1] !== 3)
+      opError(op, "vel", `shape [${N}, 3]`, fmtShape(vel.shape));
     if (charges.size !== N) opError(op, "charges", `${N} charges`, fmtShape(charges.shape));
     const dtype = this.embedding.weight.dtype;
     const x = loc.cast(dtype);
@@ -257,7 +298,18 @@ export class EGNNRegressor extends Module<[Tensor, Tensor, (Tensor | null)?], Te
     const common = { dtype: opts.dtype, generator: opts.generator };
     this.embedding = new Embedding(this.numSpecies, H, common);
     this.layers = new ModuleList(
-      Array.from({ length: L }, () => new EGCL(H, { hiddenChannels: H, updateCoords: opts.updateCoords ?? false, attention: opts.attention ?? true, normalize: true, act: opts.act ?? "silu", ...common })),
+      Array.from(
+        { length: L },
+        () =>
+          new EGCL(H, {
+            hiddenChannels: H,
+            updateCoords: opts.updateCoords ?? false,
+            attention: opts.attention ?? true,
+            normalize: true,
+            act: opts.act ?? "silu",
+            ...common,
+          }),
+      ),
     );
     if (this.output === "scalar") {
       this.nodeDec = new DenseMLP([H, H, H], { act: opts.act ?? "silu", ...common });
@@ -285,7 +337,10 @@ export class EGNNRegressor extends Module<[Tensor, Tensor, (Tensor | null)?], Te
     const rel = p.sub(centroid); // [N, 3]
     const s = this.nodeDec.forward(h); // [N, T]
     const T = this.numTargets;
-    const vec = rel.reshape(N, 1, 3).mul(s.reshape(N, T, 1)).reshape(N, T * 3);
+    const vec = rel
+      .reshape(N, 1, 3)
+      .mul(s.reshape(N, T, 1))
+      .reshape(N, T * 3);
     return poolGraphs(vec, b, G);
   }
 }

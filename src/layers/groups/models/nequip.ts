@@ -14,12 +14,13 @@
  * (no `0o`, `1e`, `2o` channels) and the self-interaction is a Linear rather than a tensor product
  * with the species one-hot.
  */
+
+import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Module, ModuleList } from "../../../nn/module.js";
+import { Irrep, Irreps } from "../../../symmetry/o3/irreps.js";
 import { ErlangenError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
-import { Irrep, Irreps } from "../../../symmetry/o3/irreps.js";
 import type { ActivationLike } from "../o3/activation.js";
 import { Gate } from "../o3/gate.js";
 import { Linear as O3Linear } from "../o3/linear.js";
@@ -59,7 +60,13 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
   selfInteraction: O3Linear;
   gate: Gate;
 
-  constructor(irrepsIn: Irreps | string, irrepsOut: Irreps | string, irrepsSh: Irreps | string, numBasis: number, opts: NequIPInteractionOptions = {}) {
+  constructor(
+    irrepsIn: Irreps | string,
+    irrepsOut: Irreps | string,
+    irrepsSh: Irreps | string,
+    numBasis: number,
+    opts: NequIPInteractionOptions = {},
+  ) {
     super();
     this.irrepsIn = new Irreps(irrepsIn);
     this.irrepsOut = new Irreps(irrepsOut);
@@ -70,14 +77,22 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
     const scalars = this.irrepsOut.items.filter((m) => m.ir.l === 0 && m.ir.p === 1);
     const gated = this.irrepsOut.items.filter((m) => !(m.ir.l === 0 && m.ir.p === 1));
     if (scalars.length + gated.length !== this.irrepsOut.length || gated.some((m) => m.ir.l === 0)) {
-      throw new ErlangenError(`NequIPInteraction: argument 'irrepsOut' expected 0e scalars and l > 0 irreps, got '${this.irrepsOut}'`);
+      throw new ErlangenError(
+        `NequIPInteraction: argument 'irrepsOut' expected 0e scalars and l > 0 irreps, got '${this.irrepsOut}'`,
+      );
     }
     const nGates = gated.reduce((s, m) => s + m.mul, 0);
     const irrepsScalars = new Irreps(scalars);
     const irrepsGates = new Irreps(nGates > 0 ? [{ mul: nGates, ir: new Irrep(0, 1) }] : []);
     const irrepsGated = new Irreps(gated);
     const act = opts.act ?? "silu";
-    this.gate = new Gate(irrepsScalars, irrepsScalars.items.map(() => act), irrepsGates, irrepsGates.items.map(() => "sigmoid"), irrepsGated);
+    this.gate = new Gate(
+      irrepsScalars,
+      irrepsScalars.items.map(() => act),
+      irrepsGates,
+      irrepsGates.items.map(() => "sigmoid"),
+      irrepsGated,
+    );
     // messages: every path (in ⊗ sh → ir) whose output irrep appears in irrepsOut, mode uvu
     const wanted = new Set(this.irrepsOut.items.map((m) => m.ir.toString()));
     const mid: { mul: number; ir: Irrep }[] = [];
@@ -93,7 +108,11 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
     });
     const irrepsMid = new Irreps(mid);
     this.linear1 = new O3Linear(this.irrepsIn, this.irrepsIn, { generator: g });
-    this.tp = new TensorProduct(this.irrepsIn, this.irrepsSh, irrepsMid, ins, { sharedWeights: false, internalWeights: false, generator: g });
+    this.tp = new TensorProduct(this.irrepsIn, this.irrepsSh, irrepsMid, ins, {
+      sharedWeights: false,
+      internalWeights: false,
+      generator: g,
+    });
     this.radial = new DenseMLP([numBasis, opts.radialHidden ?? 64, this.tp.weightNumel], { act, generator: g });
     this.linear2 = new O3Linear(irrepsMid, this.gate.irrepsIn, { generator: g });
     this.selfInteraction = new O3Linear(this.irrepsIn, this.gate.irrepsIn, { generator: g });
@@ -169,7 +188,9 @@ export class NequIPLike extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
     const g = opts.generator;
     this.output = opts.output ?? "energy";
     this.numTargets = opts.numTargets ?? 1;
-    this.irrepsHidden = new Irreps(Array.from({ length: lmax + 1 }, (_, l) => ({ mul: F, ir: new Irrep(l, l % 2 === 0 ? 1 : -1) })));
+    this.irrepsHidden = new Irreps(
+      Array.from({ length: lmax + 1 }, (_, l) => ({ mul: F, ir: new Irrep(l, l % 2 === 0 ? 1 : -1) })),
+    );
     this.sh = new SphericalHarmonics(lmax, { normalization: "component" });
     this.radialBasis = new BesselBasis(this.rMax, { numBasis: B, trainable: true });
     this.embed = new O3Linear(`${this.numSpecies}x0e`, `${F}x0e`, { generator: g });
@@ -202,7 +223,11 @@ export class NequIPLike extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
     const { vec, length } = edgeVectors(x, edgeIndex);
     const edgeSh = this.sh.forward(vec);
     const edgeRadial = this.radialBasis.forward(length).mul(polynomialCutoff(length, this.rMax).unsqueeze(1));
-    const onehot = new Tensor(dtype === "float64" ? new Float64Array(N * this.numSpecies) : new Float32Array(N * this.numSpecies), [N, this.numSpecies], dtype);
+    const onehot = new Tensor(
+      dtype === "float64" ? new Float64Array(N * this.numSpecies) : new Float32Array(N * this.numSpecies),
+      [N, this.numSpecies],
+      dtype,
+    );
     for (let i = 0; i < N; i++) onehot.data[i * this.numSpecies + z.data[i]!] = 1;
     let h = this.embed.forward(onehot);
     for (const layer of this.layers) h = layer.forward(h, edgeIndex, edgeSh, edgeRadial);

@@ -18,10 +18,15 @@ export function gatherMulScatter(x: Tensor, w: Tensor, src: Tensor, dst: Tensor,
   const N = x.shape[0]!;
   const F = x.shape[1]!;
   if (w.ndim !== 2 || w.shape[1] !== F) opError(op, "w", `shape [E, ${F}]`, fmtShape(w.shape));
-  if (x.dtype !== w.dtype || (x.dtype !== "float32" && x.dtype !== "float64")) opError(op, "w", `float dtype equal to x's (${x.dtype})`, w.dtype);
+  if (x.dtype !== w.dtype || (x.dtype !== "float32" && x.dtype !== "float64"))
+    opError(op, "w", `float dtype equal to x's (${x.dtype})`, w.dtype);
   const E = w.shape[0]!;
-  for (const [name, t, hi] of [["src", src, N], ["dst", dst, numNodes]] as const) {
-    if (t.dtype !== "int32" || t.ndim !== 1 || t.shape[0] !== E) opError(op, name, `int32 [${E}]`, `${t.dtype} ${fmtShape(t.shape)}`);
+  for (const [name, t, hi] of [
+    ["src", src, N],
+    ["dst", dst, numNodes],
+  ] as const) {
+    if (t.dtype !== "int32" || t.ndim !== 1 || t.shape[0] !== E)
+      opError(op, name, `int32 [${E}]`, `${t.dtype} ${fmtShape(t.shape)}`);
     for (let e = 0; e < E; e++) {
       const v = t.data[e]!;
       if (v < 0 || v >= hi) opError(op, name, `node ids in [0, ${hi})`, `${v} at edge ${e}`);

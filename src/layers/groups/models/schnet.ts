@@ -5,6 +5,8 @@
  * distances are used, so the energy is invariant to rotations, reflections, translations and atom
  * permutations. Layout and defaults follow PyG's `SchNet`.
  */
+
+import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
 import { xavierUniform, zeros as zeroInit } from "../../../nn/init.js";
 import { Linear } from "../../../nn/linear.js";
@@ -12,7 +14,6 @@ import { Module, ModuleList } from "../../../nn/module.js";
 import { opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { shiftedSoftplus } from "../o3/activation.js";
 import { cosineCutoff, GaussianSmearing } from "../radial.js";
 import { batchOrZeros, checkAtoms, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
@@ -128,7 +129,9 @@ export class SchNet extends Module<[Tensor, Tensor, (Tensor | null)?], Tensor> {
     const init = { dtype: opts.dtype, generator: opts.generator };
     this.embedding = new Embedding(this.numSpecies, H, init);
     this.distanceExpansion = new GaussianSmearing({ start: 0, stop: this.cutoff, numGaussians: G });
-    this.interactions = new ModuleList(Array.from({ length: opts.numInteractions ?? 6 }, () => new InteractionBlock(H, G, F, this.cutoff, init)));
+    this.interactions = new ModuleList(
+      Array.from({ length: opts.numInteractions ?? 6 }, () => new InteractionBlock(H, G, F, this.cutoff, init)),
+    );
     this.lin1 = xavierLinear(H, Math.max(1, H >> 1), true, init);
     this.lin2 = xavierLinear(Math.max(1, H >> 1), opts.numTargets ?? 1, true, init);
   }

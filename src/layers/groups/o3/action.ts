@@ -3,28 +3,33 @@
  * `R` transforms as x ↦ D_R(Q)·x, i.e. rows `[..., dim]` become `x · D(Q)ᵀ`. Elements may be 3×3
  * matrices (SO(3), O(3)) or Euclidean motions (E(3), whose translation does not act on features).
  */
-import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
-import { Tensor } from "../../../tensor/tensor.js";
+
 import type { Action } from "../../../symmetry/actions.js";
 import { FieldType } from "../../../symmetry/field_type.js";
 import type { Group } from "../../../symmetry/group.js";
 import { O3 } from "../../../symmetry/groups.js";
 import { Irreps } from "../../../symmetry/o3/irreps.js";
 import { Representation } from "../../../symmetry/representation.js";
+import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
+import { Tensor } from "../../../tensor/tensor.js";
 
 /** The 3×3 matrix of an O(3) element or of the linear part of a Euclidean motion `{R, t}`. */
 export function orthogonalPart(g: unknown): Float64Array {
   if (g instanceof Float64Array && g.length === 9) return g;
   const R = (g as { R?: unknown } | null)?.R;
   if (R instanceof Float64Array && R.length === 9) return R;
-  throw new ErlangenError("o3Action: argument 'g' expected a 3×3 matrix (SO(3)/O(3) element) or an E(3) element {R, t}, got something else");
+  throw new ErlangenError(
+    "o3Action: argument 'g' expected a 3×3 matrix (SO(3)/O(3) element) or an E(3) element {R, t}, got something else",
+  );
 }
 
 /** Applies D(Q) of `irreps` to the last axis of x: x · D(Q)ᵀ (no autograd; for checks and augmentation). */
 export function transformIrreps(irreps: Irreps, x: Tensor, Q: ArrayLike<number>): Tensor {
   const n = irreps.dim;
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== n) {
-    throw new ErlangenError(`o3Action: argument 'x' expected last dimension ${n} for irreps ${irreps}, got shape ${fmtShape(x.shape)}`);
+    throw new ErlangenError(
+      `o3Action: argument 'x' expected last dimension ${n} for irreps ${irreps}, got shape ${fmtShape(x.shape)}`,
+    );
   }
   const D = irreps.D(Q);
   const rows = n === 0 ? 0 : x.size / n;

@@ -23,7 +23,8 @@ const LOG2 = Math.log(2);
  * the gradient is sigmoid(x).
  */
 export function shiftedSoftplus(x: Tensor): Tensor {
-  if (x.dtype !== "float32" && x.dtype !== "float64") throw new ErlangenError(`shiftedSoftplus: argument 'x' expected a float tensor, got ${x.dtype}`);
+  if (x.dtype !== "float32" && x.dtype !== "float64")
+    throw new ErlangenError(`shiftedSoftplus: argument 'x' expected a float tensor, got ${x.dtype}`);
   const src = x.data;
   const n = src.length;
   const out = allocate(x.dtype, n);
@@ -66,7 +67,9 @@ export function resolveActivation(op: string, act: ActivationLike): (x: Tensor) 
     case "identity":
       return (x) => x;
     default:
-      throw new ErlangenError(`${op}: argument 'act' expected a function or one of silu, tanh, sigmoid, relu, abs, ssp, softplus, gelu, identity, got '${String(act)}'`);
+      throw new ErlangenError(
+        `${op}: argument 'act' expected a function or one of silu, tanh, sigmoid, relu, abs, ssp, softplus, gelu, identity, got '${String(act)}'`,
+      );
   }
 }
 
@@ -83,10 +86,13 @@ export function secondMomentScale(fn: (x: Tensor) => Tensor): number {
   const y = noGrad(() => fn(new Tensor(z, [n], "float64")));
   let m = 0;
   for (let i = 0; i < n; i++) {
-    const w = (i === 0 || i === n - 1 ? 0.5 : 1) * h * Math.exp(-0.5 * z[i]! * z[i]!) / Math.sqrt(2 * Math.PI);
+    const w = ((i === 0 || i === n - 1 ? 0.5 : 1) * h * Math.exp(-0.5 * z[i]! * z[i]!)) / Math.sqrt(2 * Math.PI);
     m += w * Number(y.data[i]) ** 2;
   }
-  if (!(m > 0) || !Number.isFinite(m)) throw new ErlangenError(`secondMomentScale: argument 'fn' expected an activation with a positive finite second moment, got ${m}`);
+  if (!(m > 0) || !Number.isFinite(m))
+    throw new ErlangenError(
+      `secondMomentScale: argument 'fn' expected an activation with a positive finite second moment, got ${m}`,
+    );
   const c = 1 / Math.sqrt(m);
   return Math.abs(c - 1) < 1e-4 ? 1 : c;
 }

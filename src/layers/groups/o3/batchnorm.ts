@@ -4,12 +4,13 @@
  * scaled, by the inverse root of its mean squared norm over the batch (subtracting a mean or adding a
  * bias would break equivariance). Running statistics are kept for evaluation mode.
  */
-import { noGrad } from "../../../tensor/autograd.js";
+
 import { Module, Parameter } from "../../../nn/module.js";
+import { Irreps } from "../../../symmetry/o3/irreps.js";
+import { noGrad } from "../../../tensor/autograd.js";
 import { ones, zeros } from "../../../tensor/creation.js";
 import { ErlangenError } from "../../../tensor/errors.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { Irreps } from "../../../symmetry/o3/irreps.js";
 import "../../../tensor/index.js";
 
 /** Options of {@link BatchNorm}. */
@@ -44,10 +45,14 @@ export class BatchNorm extends Module<[Tensor], Tensor> {
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
     this.normalization = opts.normalization ?? "component";
-    if (!(this.eps >= 0)) throw new ErlangenError(`o3.BatchNorm: argument 'eps' expected a non-negative number, got ${this.eps}`);
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ErlangenError(`o3.BatchNorm: argument 'momentum' expected a number in [0, 1], got ${this.momentum}`);
+    if (!(this.eps >= 0))
+      throw new ErlangenError(`o3.BatchNorm: argument 'eps' expected a non-negative number, got ${this.eps}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ErlangenError(`o3.BatchNorm: argument 'momentum' expected a number in [0, 1], got ${this.momentum}`);
     if (this.normalization !== "component" && this.normalization !== "norm") {
-      throw new ErlangenError(`o3.BatchNorm: argument 'normalization' expected 'component' or 'norm', got '${String(this.normalization)}'`);
+      throw new ErlangenError(
+        `o3.BatchNorm: argument 'normalization' expected 'component' or 'norm', got '${String(this.normalization)}'`,
+      );
     }
     const numScalars = this.irreps.items.reduce((s, { mul, ir }) => s + (ir.l === 0 && ir.p === 1 ? mul : 0), 0);
     this._numScalars = numScalars;
@@ -62,7 +67,8 @@ export class BatchNorm extends Module<[Tensor], Tensor> {
     this.irreps.check("o3.BatchNorm", x);
     const shape = x.shape;
     const Z = shape.slice(0, -1).reduce((p, q) => p * q, 1);
-    if (this.training && Z < 1) throw new ErlangenError("o3.BatchNorm: argument 'x' expected at least one sample in training mode, got 0");
+    if (this.training && Z < 1)
+      throw new ErlangenError("o3.BatchNorm: argument 'x' expected at least one sample in training mode, got 0");
     const a = x.reshape(Z, this.irreps.dim);
     const runMean = this.getBuffer("running_mean")!;
     const runVar = this.getBuffer("running_var")!;
@@ -108,7 +114,8 @@ export class BatchNorm extends Module<[Tensor], Tensor> {
         const mom = this.momentum;
         const upd = (buf: Tensor, vals: Tensor[]) => {
           let k = 0;
-          for (const v of vals) for (let i = 0; i < v.size; i++, k++) buf.data[k] = (1 - mom) * buf.data[k]! + mom * Number(v.data[i]);
+          for (const v of vals)
+            for (let i = 0; i < v.size; i++, k++) buf.data[k] = (1 - mom) * buf.data[k]! + mom * Number(v.data[i]);
           buf.version++;
         };
         if (this._numScalars > 0) upd(runMean, newMean);

@@ -9,11 +9,17 @@
  * Both act on the invariant norms or on scalars only, hence commute with O(3).
  */
 import { Module, Parameter } from "../../../nn/module.js";
+import { Irrep, Irreps } from "../../../symmetry/o3/irreps.js";
 import { zeros } from "../../../tensor/creation.js";
 import { ErlangenError } from "../../../tensor/errors.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import { Irrep, Irreps } from "../../../symmetry/o3/irreps.js";
-import { type ActivationLike, applyActivation, type NormalizedActivation, normalizedActivation, resolveActivation } from "./activation.js";
+import {
+  type ActivationLike,
+  applyActivation,
+  type NormalizedActivation,
+  normalizedActivation,
+  resolveActivation,
+} from "./activation.js";
 import "../../../tensor/index.js";
 
 function int32(a: ArrayLike<number>): Tensor {
@@ -27,7 +33,9 @@ function activatedIrreps(op: string, arg: string, irreps: Irreps, acts: Normaliz
       const a = acts[i]!;
       if (ir.p === 1) return { mul, ir };
       if (a.parity === 0) {
-        throw new ErlangenError(`${op}: argument '${arg}[${i}]' expected an even or odd activation for the pseudo-scalars ${mul}x${ir}, got one that is neither`);
+        throw new ErlangenError(
+          `${op}: argument '${arg}[${i}]' expected an even or odd activation for the pseudo-scalars ${mul}x${ir}, got one that is neither`,
+        );
       }
       return { mul, ir: new Irrep(0, a.parity === 1 ? 1 : -1) };
     }),
@@ -80,13 +88,19 @@ export class Gate extends Module<[Tensor], Tensor> {
     checkScalars(op, "irrepsScalars", this.irrepsScalars);
     checkScalars(op, "irrepsGates", this.irrepsGates);
     if (actScalars.length !== this.irrepsScalars.length) {
-      throw new ErlangenError(`${op}: argument 'actScalars' expected ${this.irrepsScalars.length} activations (one per block of '${this.irrepsScalars}'), got ${actScalars.length}`);
+      throw new ErlangenError(
+        `${op}: argument 'actScalars' expected ${this.irrepsScalars.length} activations (one per block of '${this.irrepsScalars}'), got ${actScalars.length}`,
+      );
     }
     if (actGates.length !== this.irrepsGates.length) {
-      throw new ErlangenError(`${op}: argument 'actGates' expected ${this.irrepsGates.length} activations (one per block of '${this.irrepsGates}'), got ${actGates.length}`);
+      throw new ErlangenError(
+        `${op}: argument 'actGates' expected ${this.irrepsGates.length} activations (one per block of '${this.irrepsGates}'), got ${actGates.length}`,
+      );
     }
     if (this.irrepsGates.numIrreps !== this.irrepsGated.numIrreps) {
-      throw new ErlangenError(`${op}: argument 'irrepsGates' expected ${this.irrepsGated.numIrreps} gates (one per irrep of '${this.irrepsGated}'), got ${this.irrepsGates.numIrreps}`);
+      throw new ErlangenError(
+        `${op}: argument 'irrepsGates' expected ${this.irrepsGated.numIrreps} gates (one per irrep of '${this.irrepsGated}'), got ${this.irrepsGates.numIrreps}`,
+      );
     }
     this._actScalars = actScalars.map((a) => normalizedActivation(op, a));
     this._actGates = actGates.map((a) => normalizedActivation(op, a));
@@ -166,13 +180,15 @@ export class NormActivation extends Module<[Tensor], Tensor> {
     this.irrepsIn = new Irreps(irreps);
     this.irrepsOut = this.irrepsIn;
     this.normalize = opts.normalize ?? true;
-    if (opts.epsilon !== undefined && !(opts.epsilon >= 0)) throw new ErlangenError(`NormActivation: argument 'epsilon' expected a non-negative number, got ${opts.epsilon}`);
+    if (opts.epsilon !== undefined && !(opts.epsilon >= 0))
+      throw new ErlangenError(`NormActivation: argument 'epsilon' expected a non-negative number, got ${opts.epsilon}`);
     this.epsilon = opts.epsilon ?? (this.normalize ? 1e-8 : 0);
     this._act = resolveActivation("NormActivation", act);
     this.biases = opts.bias ? new Parameter(zeros([this.irrepsIn.numIrreps])) : null;
     const copyOf: number[] = [];
     let c = 0;
-    for (const { mul, ir } of this.irrepsIn.items) for (let u = 0; u < mul; u++, c++) for (let m = 0; m < ir.dim; m++) copyOf.push(c);
+    for (const { mul, ir } of this.irrepsIn.items)
+      for (let u = 0; u < mul; u++, c++) for (let m = 0; m < ir.dim; m++) copyOf.push(c);
     this._copyOf = int32(copyOf);
   }
 

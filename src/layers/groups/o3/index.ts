@@ -5,10 +5,10 @@
  * that let the equivariance checker test them.
  */
 export * from "../../../symmetry/o3/index.js";
-export * from "./tensor_product.js";
-export * from "./linear.js";
-export * from "./gate.js";
-export * from "./batchnorm.js";
-export * from "./spherical_harmonics.js";
-export * from "./activation.js";
 export * from "./action.js";
+export * from "./activation.js";
+export * from "./batchnorm.js";
+export * from "./gate.js";
+export * from "./linear.js";
+export * from "./spherical_harmonics.js";
+export * from "./tensor_product.js";

@@ -7,11 +7,11 @@
  * weights. Biases exist only for `0e` outputs (other irreps have no invariant direction).
  */
 import { Module, Parameter } from "../../../nn/module.js";
+import { Irreps } from "../../../symmetry/o3/irreps.js";
 import { randn, zeros } from "../../../tensor/creation.js";
 import { ErlangenError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import { Irreps } from "../../../symmetry/o3/irreps.js";
 import "../../../tensor/index.js";
 
 /** Options of {@link Linear}. */
@@ -96,21 +96,39 @@ export class Linear extends Module<[Tensor], Tensor> {
       if (mine.length > 0 && this.weight) {
         // stack the inputs of this irrep along the multiplicity axis and the matching weight rows
         const xs = mine.map((s) => a.narrow(1, sIn[s.iIn]![0], this.irrepsIn.items[s.iIn]!.mul * d));
-        const ws = mine.map((s) => this.weight!.narrow(0, s.weightOffset, s.weightNumel).reshape(this.irrepsIn.items[s.iIn]!.mul, mo));
+        const ws = mine.map((s) =>
+          this.weight!.narrow(0, s.weightOffset, s.weightNumel).reshape(this.irrepsIn.items[s.iIn]!.mul, mo),
+        );
         const xcat = xs.length === 1 ? xs[0]! : xs[0]!.concat(xs.slice(1), 1);
         const wcat = (ws.length === 1 ? ws[0]! : ws[0]!.concat(ws.slice(1), 0)).mul(mine[0]!.pathWeight);
         const M = xcat.shape[1]! / d;
         if (d === 1) out = xcat.matmul(wcat);
-        else out = xcat.reshape(Z, M, d).transpose(1, 2).reshape(Z * d, M).matmul(wcat).reshape(Z, d, mo).transpose(1, 2).reshape(Z, mo * d);
+        else
+          out = xcat
+            .reshape(Z, M, d)
+            .transpose(1, 2)
+            .reshape(Z * d, M)
+            .matmul(wcat)
+            .reshape(Z, d, mo)
+            .transpose(1, 2)
+            .reshape(Z, mo * d);
       }
       const bo = this._biasOffset[j]!;
       if (bo >= 0 && this.bias) {
         const b = this.bias.narrow(0, bo, mo);
         out = out ? out.add(b) : b.reshape(1, mo).expand(Z, mo).cast(dtype);
       }
-      blocks.push(out ?? new Tensor(dtype === "float64" ? new Float64Array(Z * mo * d) : new Float32Array(Z * mo * d), [Z, mo * d], dtype));
+      blocks.push(
+        out ??
+          new Tensor(
+            dtype === "float64" ? new Float64Array(Z * mo * d) : new Float32Array(Z * mo * d),
+            [Z, mo * d],
+            dtype,
+          ),
+      );
     });
-    if (blocks.length === 0) throw new ErlangenError(`o3.Linear: argument 'irrepsOut' expected at least one block, got '${this.irrepsOut}'`);
+    if (blocks.length === 0)
+      throw new ErlangenError(`o3.Linear: argument 'irrepsOut' expected at least one block, got '${this.irrepsOut}'`);
     const y = blocks.length === 1 ? blocks[0]! : blocks[0]!.concat(blocks.slice(1), 1);
     return y.reshape(...lead, this.irrepsOut.dim);
   }

@@ -3,10 +3,10 @@
  * the irreps `0e + 1o + 2e + …` (or a chosen subset), e.g. to embed edge directions.
  */
 import { Module } from "../../../nn/module.js";
-import { ErlangenError } from "../../../tensor/errors.js";
-import type { Tensor } from "../../../tensor/tensor.js";
 import { Irreps } from "../../../symmetry/o3/irreps.js";
 import { type SHNormalization, sphericalHarmonics } from "../../../symmetry/o3/spherical_harmonics.js";
+import { ErlangenError } from "../../../tensor/errors.js";
+import type { Tensor } from "../../../tensor/tensor.js";
 
 /** Options of {@link SphericalHarmonics}. */
 export interface SphericalHarmonicsModuleOptions {
@@ -32,7 +32,9 @@ export class SphericalHarmonics extends Module<[Tensor], Tensor> {
     const ls: number[] = [];
     for (const { mul, ir } of this.irrepsOut.items) {
       if (ir.p !== (ir.l % 2 === 0 ? 1 : -1)) {
-        throw new ErlangenError(`SphericalHarmonics: argument 'irrepsOut' expected parities (-1)^l (like '0e + 1o + 2e'), got '${this.irrepsOut}'`);
+        throw new ErlangenError(
+          `SphericalHarmonics: argument 'irrepsOut' expected parities (-1)^l (like '0e + 1o + 2e'), got '${this.irrepsOut}'`,
+        );
       }
       for (let u = 0; u < mul; u++) ls.push(ir.l);
     }

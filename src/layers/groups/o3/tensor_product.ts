@@ -10,16 +10,17 @@
  * the number of paths), and the path weight is √α. Weights are internal parameters (shared across
  * the batch) or given per sample, e.g. per edge from a radial network.
  */
-import { Module, Parameter } from "../../../nn/module.js";
-import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
-import { randn } from "../../../tensor/creation.js";
-import type { Generator } from "../../../tensor/rng.js";
-import { record } from "../../../tensor/autograd.js";
+
 import { gemm } from "../../../kernels/index.js";
-import { allocate } from "../../../tensor/dtype.js";
-import { Tensor } from "../../../tensor/tensor.js";
+import { Module, Parameter } from "../../../nn/module.js";
 import { Irreps } from "../../../symmetry/o3/irreps.js";
 import { wigner3j } from "../../../symmetry/o3/wigner.js";
+import { record } from "../../../tensor/autograd.js";
+import { randn } from "../../../tensor/creation.js";
+import { allocate } from "../../../tensor/dtype.js";
+import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
+import type { Generator } from "../../../tensor/rng.js";
+import { Tensor } from "../../../tensor/tensor.js";
 import "../../../tensor/index.js";
 
 export type ConnectionMode = "uvw" | "uvu" | "uvv" | "uuw" | "uuu" | "uvuv";
@@ -93,20 +94,25 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
     const pathNorm = opts.pathNormalization ?? "element";
     this.sharedWeights = opts.sharedWeights ?? true;
     const internal = opts.internalWeights ?? this.sharedWeights;
-    if (internal && !this.sharedWeights) throw new ErlangenError("TensorProduct: argument 'internalWeights' requires sharedWeights = true");
+    if (internal && !this.sharedWeights)
+      throw new ErlangenError("TensorProduct: argument 'internalWeights' requires sharedWeights = true");
     const I1 = this.irrepsIn1.items;
     const I2 = this.irrepsIn2.items;
     const IO = this.irrepsOut.items;
     for (const [k, spec] of instructions.entries()) {
       const [a, b, c, mode] = spec;
       if (!(a >= 0 && a < I1.length && b >= 0 && b < I2.length && c >= 0 && c < IO.length)) {
-        throw new ErlangenError(`TensorProduct: argument 'instructions[${k}]' expected block indices within (${I1.length}, ${I2.length}, ${IO.length}), got (${a}, ${b}, ${c})`);
+        throw new ErlangenError(
+          `TensorProduct: argument 'instructions[${k}]' expected block indices within (${I1.length}, ${I2.length}, ${IO.length}), got (${a}, ${b}, ${c})`,
+        );
       }
       const ir1 = I1[a]!.ir;
       const ir2 = I2[b]!.ir;
       const ir3 = IO[c]!.ir;
       if (ir3.p !== ir1.p * ir2.p || ir3.l < Math.abs(ir1.l - ir2.l) || ir3.l > ir1.l + ir2.l) {
-        throw new ErlangenError(`TensorProduct: argument 'instructions[${k}]' expected an allowed path, but ${ir1} ⊗ ${ir2} does not contain ${ir3}`);
+        throw new ErlangenError(
+          `TensorProduct: argument 'instructions[${k}]' expected an allowed path, but ${ir1} ⊗ ${ir2} does not contain ${ir3}`,
+        );
       }
       const m1 = I1[a]!.mul;
       const m2 = I2[b]!.mul;
@@ -118,7 +124,10 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
         (mode === "uuw" && m1 === m2) ||
         (mode === "uuu" && m1 === m2 && m2 === m3) ||
         (mode === "uvuv" && m1 * m2 === m3);
-      if (!ok) throw new ErlangenError(`TensorProduct: argument 'instructions[${k}]' mode '${mode}' does not fit multiplicities (${m1}, ${m2}, ${m3})`);
+      if (!ok)
+        throw new ErlangenError(
+          `TensorProduct: argument 'instructions[${k}]' mode '${mode}' does not fit multiplicities (${m1}, ${m2}, ${m3})`,
+        );
     }
     let offset = 0;
     this.instructions = instructions.map(([a, b, c, mode, hasWeight, pw]) => {
@@ -137,7 +146,13 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
         alpha /= same.length;
       }
       const pathShape =
-        mode === "uvw" ? [m1, m2, m3] : mode === "uvu" || mode === "uvv" || mode === "uvuv" ? [m1, m2] : mode === "uuw" ? [m1, m3] : [m1];
+        mode === "uvw"
+          ? [m1, m2, m3]
+          : mode === "uvu" || mode === "uvv" || mode === "uvuv"
+            ? [m1, m2]
+            : mode === "uuw"
+              ? [m1, m3]
+              : [m1];
       const weightNumel = hasWeight ? pathShape.reduce((p, q) => p * q, 1) : 0;
       const ins: Instruction = {
         iIn1: a,
@@ -228,16 +243,23 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
     const lead = x1.shape.slice(0, -1);
     const lead2 = x2.shape.slice(0, -1);
     if (lead.length !== lead2.length || lead.some((d, i) => d !== lead2[i])) {
-      throw new ErlangenError(`TensorProduct: argument 'x2' expected leading shape ${fmtShape(lead)} like x1, got ${fmtShape(lead2)}`);
+      throw new ErlangenError(
+        `TensorProduct: argument 'x2' expected leading shape ${fmtShape(lead)} like x1, got ${fmtShape(lead2)}`,
+      );
     }
     const Z = lead.reduce((p, q) => p * q, 1);
     let w: Tensor | null = weight ?? this.weight;
     const perSample = !this.sharedWeights;
     if (this.weightNumel > 0) {
-      if (!w) throw new ErlangenError(`TensorProduct: argument 'weight' expected a tensor of ${this.weightNumel} weights (the module has no internal weights), got none`);
+      if (!w)
+        throw new ErlangenError(
+          `TensorProduct: argument 'weight' expected a tensor of ${this.weightNumel} weights (the module has no internal weights), got none`,
+        );
       const expected = perSample ? [...lead, this.weightNumel] : [this.weightNumel];
       if (w.size !== expected.reduce((p, q) => p * q, 1) || w.shape[w.ndim - 1] !== this.weightNumel) {
-        throw new ErlangenError(`TensorProduct: argument 'weight' expected shape ${fmtShape(expected)}, got ${fmtShape(w.shape)}`);
+        throw new ErlangenError(
+          `TensorProduct: argument 'weight' expected shape ${fmtShape(expected)}, got ${fmtShape(w.shape)}`,
+        );
       }
     } else w = null;
     const dtype = x1.dtype === "float64" || x2.dtype === "float64" || w?.dtype === "float64" ? "float64" : "float32";
@@ -250,15 +272,46 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
     const D3 = this.irrepsOut.dim;
     const P = this.weightNumel;
     const out = allocate(dtype, Z * D3);
-    tpForward(plans, a.data as FloatArray, b.data as FloatArray, wc ? (wc.data as FloatArray) : null, perSample, Z, D1, D2, D3, P, out as FloatArray);
+    tpForward(
+      plans,
+      a.data as FloatArray,
+      b.data as FloatArray,
+      wc ? (wc.data as FloatArray) : null,
+      perSample,
+      Z,
+      D1,
+      D2,
+      D3,
+      P,
+      out as FloatArray,
+    );
     const res = new Tensor(out, [...lead, D3], dtype);
     const inputs = wc ? [a, b, wc] : [a, b];
     return record("tensorProduct", inputs, res, (g) => {
       const ga = a.requiresGrad ? allocate(dtype, Z * D1) : null;
       const gb = b.requiresGrad ? allocate(dtype, Z * D2) : null;
       const gw = wc?.requiresGrad ? allocate(dtype, wc.size) : null;
-      tpBackward(plans, a.data as FloatArray, b.data as FloatArray, wc ? (wc.data as FloatArray) : null, perSample, Z, D1, D2, D3, P, g.data as FloatArray, ga as FloatArray | null, gb as FloatArray | null, gw as FloatArray | null);
-      return [ga ? new Tensor(ga, a.shape, dtype) : null, gb ? new Tensor(gb, b.shape, dtype) : null, gw && wc ? new Tensor(gw, wc.shape, dtype) : null];
+      tpBackward(
+        plans,
+        a.data as FloatArray,
+        b.data as FloatArray,
+        wc ? (wc.data as FloatArray) : null,
+        perSample,
+        Z,
+        D1,
+        D2,
+        D3,
+        P,
+        g.data as FloatArray,
+        ga as FloatArray | null,
+        gb as FloatArray | null,
+        gw as FloatArray | null,
+      );
+      return [
+        ga ? new Tensor(ga, a.shape, dtype) : null,
+        gb ? new Tensor(gb, b.shape, dtype) : null,
+        gw && wc ? new Tensor(gw, wc.shape, dtype) : null,
+      ];
     });
   }
 
@@ -308,7 +361,17 @@ function newLike(a: FloatArray, n: number): FloatArray {
  * T[r, k] = Σ_c c · x1[u, i] · x2[v, j] for row r = (u, v) (or u for `uu*` modes), for one sample,
  * written at `T[to + r·rs + k·ks]` (rs, ks: strides, so T can be stored row- or column-wise).
  */
-function contract(p: PathPlan, x1: FloatArray, b1: number, x2: FloatArray, b2: number, T: FloatArray | Float64Array, to: number, rs: number, ks: number): void {
+function contract(
+  p: PathPlan,
+  x1: FloatArray,
+  b1: number,
+  x2: FloatArray,
+  b2: number,
+  T: FloatArray | Float64Array,
+  to: number,
+  rs: number,
+  ks: number,
+): void {
   const { U, V, d1, d2, d3, ci, cj, ck, cv } = p;
   const uu = p.mode === "uuu" || p.mode === "uuw";
   const rows = uu ? U : U * V;
@@ -327,7 +390,19 @@ function contract(p: PathPlan, x1: FloatArray, b1: number, x2: FloatArray, b2: n
 }
 
 /** Adds, through the contraction, the input gradients of one sample from gT (same strides as {@link contract}). */
-function contractBackward(p: PathPlan, x1: FloatArray, x2: FloatArray, b1: number, b2: number, gT: FloatArray | Float64Array, to: number, rs: number, ks: number, g1: FloatArray | null, g2: FloatArray | null): void {
+function contractBackward(
+  p: PathPlan,
+  x1: FloatArray,
+  x2: FloatArray,
+  b1: number,
+  b2: number,
+  gT: FloatArray | Float64Array,
+  to: number,
+  rs: number,
+  ks: number,
+  g1: FloatArray | null,
+  g2: FloatArray | null,
+): void {
   const { U, V, d1, d2, ci, cj, ck, cv } = p;
   const uu = p.mode === "uuu" || p.mode === "uuw";
   const nc = cv.length;
@@ -348,7 +423,19 @@ function contractBackward(p: PathPlan, x1: FloatArray, x2: FloatArray, b1: numbe
   }
 }
 
-function tpForward(plans: PathPlan[], x1: FloatArray, x2: FloatArray, w: FloatArray | null, perSample: boolean, Z: number, D1: number, D2: number, D3: number, P: number, out: FloatArray): void {
+function tpForward(
+  plans: PathPlan[],
+  x1: FloatArray,
+  x2: FloatArray,
+  w: FloatArray | null,
+  perSample: boolean,
+  Z: number,
+  D1: number,
+  D2: number,
+  D3: number,
+  P: number,
+  out: FloatArray,
+): void {
   let maxT = 0;
   for (const p of plans) maxT = Math.max(maxT, rowsOf(p) * p.d3);
   const T = new Float64Array(maxT);
@@ -489,7 +576,12 @@ function tpBackward(
 
 /** Every allowed path (i1, i2) → o with its own weights `uvw` (e3nn's FullyConnectedTensorProduct). */
 export class FullyConnectedTensorProduct extends TensorProduct {
-  constructor(irrepsIn1: Irreps | string, irrepsIn2: Irreps | string, irrepsOut: Irreps | string, opts: TensorProductOptions = {}) {
+  constructor(
+    irrepsIn1: Irreps | string,
+    irrepsIn2: Irreps | string,
+    irrepsOut: Irreps | string,
+    opts: TensorProductOptions = {},
+  ) {
     const a = new Irreps(irrepsIn1);
     const b = new Irreps(irrepsIn2);
     const o = new Irreps(irrepsOut);
@@ -497,7 +589,8 @@ export class FullyConnectedTensorProduct extends TensorProduct {
     a.items.forEach((x, i) => {
       b.items.forEach((y, j) => {
         o.items.forEach((z, k) => {
-          if (z.ir.p === x.ir.p * y.ir.p && z.ir.l >= Math.abs(x.ir.l - y.ir.l) && z.ir.l <= x.ir.l + y.ir.l) ins.push([i, j, k, "uvw", true]);
+          if (z.ir.p === x.ir.p * y.ir.p && z.ir.l >= Math.abs(x.ir.l - y.ir.l) && z.ir.l <= x.ir.l + y.ir.l)
+            ins.push([i, j, k, "uvw", true]);
         });
       });
     });
@@ -507,7 +600,9 @@ export class FullyConnectedTensorProduct extends TensorProduct {
 
 function splitToMatch(a: Irreps, b: Irreps): [Irreps, Irreps] {
   if (a.numIrreps !== b.numIrreps) {
-    throw new ErlangenError(`ElementwiseTensorProduct: argument 'irrepsIn2' expected ${a.numIrreps} irreps like irrepsIn1, got ${b.numIrreps}`);
+    throw new ErlangenError(
+      `ElementwiseTensorProduct: argument 'irrepsIn2' expected ${a.numIrreps} irreps like irrepsIn1, got ${b.numIrreps}`,
+    );
   }
   const A = a.items.map((x) => ({ ...x }));
   const B = b.items.map((x) => ({ ...x }));
@@ -531,7 +626,11 @@ function splitToMatch(a: Irreps, b: Irreps): [Irreps, Irreps] {
 
 /** Pairs the irreps of both inputs one to one (`uuu`, no weights), e3nn's ElementwiseTensorProduct. */
 export class ElementwiseTensorProduct extends TensorProduct {
-  constructor(irrepsIn1: Irreps | string, irrepsIn2: Irreps | string, opts: TensorProductOptions & { filterIrOut?: string[] } = {}) {
+  constructor(
+    irrepsIn1: Irreps | string,
+    irrepsIn2: Irreps | string,
+    opts: TensorProductOptions & { filterIrOut?: string[] } = {},
+  ) {
     const [a, b] = splitToMatch(new Irreps(irrepsIn1), new Irreps(irrepsIn2));
     const out: [number, string][] = [];
     const ins: InstructionSpec[] = [];
@@ -549,7 +648,11 @@ export class ElementwiseTensorProduct extends TensorProduct {
 
 /** All products of all pairs (`uvuv`, no weights), output sorted and simplified, e3nn's FullTensorProduct. */
 export class FullTensorProduct extends TensorProduct {
-  constructor(irrepsIn1: Irreps | string, irrepsIn2: Irreps | string, opts: TensorProductOptions & { filterIrOut?: string[] } = {}) {
+  constructor(
+    irrepsIn1: Irreps | string,
+    irrepsIn2: Irreps | string,
+    opts: TensorProductOptions & { filterIrOut?: string[] } = {},
+  ) {
     const a = new Irreps(irrepsIn1);
     const b = new Irreps(irrepsIn2);
     const out: [number, string][] = [];

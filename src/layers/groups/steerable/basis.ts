@@ -22,12 +22,13 @@
  * basis is sampled on the k×k filter grid (x = column − c, y = c − row) and normalised. Bases are
  * cached by (group, representations, size, options).
  */
-import { ErlangenError } from "../../../tensor/errors.js";
-import { Tensor } from "../../../tensor/tensor.js";
+
 import type { Group } from "../../../symmetry/group.js";
 import { isFiniteGroup } from "../../../symmetry/group.js";
 import { CyclicGroup, DihedralGroup, O2, SO2 } from "../../../symmetry/groups.js";
 import type { Representation } from "../../../symmetry/representation.js";
+import { ErlangenError } from "../../../tensor/errors.js";
+import { Tensor } from "../../../tensor/tensor.js";
 import { clearDecompositionCache, decompose, probeMatrix, repKey } from "./decompose.js";
 import { checkPlanarGroup, type PlanarMotion, planarMotion } from "./planar.js";
 
@@ -187,7 +188,14 @@ function so2PairTerms(m: number, n: number): HarmonicTerm[] {
   const out: HarmonicTerm[] = [];
   // E commuting with rotations: rot((m−n)φ)·E
   const a = m - n;
-  for (const E of [I, J]) out.push(term(Math.abs(a), E, mm(J, E).map((v) => Math.sign(a) * v)));
+  for (const E of [I, J])
+    out.push(
+      term(
+        Math.abs(a),
+        E,
+        mm(J, E).map((v) => Math.sign(a) * v),
+      ),
+    );
   // E anticommuting: rot((m+n)φ)·E
   for (const E of [F, FJ]) out.push(term(m + n, E, mm(J, E)));
   return out;
@@ -206,7 +214,12 @@ const motionCache = new WeakMap<object, PlanarMotion[]>();
  * Solutions for a finite group by projection: P = (1/|G|) Σ_g L_g, where L_g maps the coefficients
  * (A, B) of frequency j to those of g·k; the columns of P span the solutions.
  */
-function finitePairTerms<E>(group: Group<E> & { elements(): E[] }, out: Representation<E>, inn: Representation<E>, maxFreq: number): HarmonicTerm[] {
+function finitePairTerms<E>(
+  group: Group<E> & { elements(): E[] },
+  out: Representation<E>,
+  inn: Representation<E>,
+  maxFreq: number,
+): HarmonicTerm[] {
   const els = group.elements();
   const rows = out.size;
   const cols = inn.size;
@@ -273,13 +286,24 @@ function finitePairTerms<E>(group: Group<E> & { elements(): E[] }, out: Represen
 }
 
 /** Solutions for a pair of irreps (out ← in), frequencies ≤ maxFreq, orthonormal per frequency. */
-function irrepPairTerms<E>(group: Group<E>, out: Representation<E>, inn: Representation<E>, maxFreq: number): HarmonicTerm[] {
+function irrepPairTerms<E>(
+  group: Group<E>,
+  out: Representation<E>,
+  inn: Representation<E>,
+  maxFreq: number,
+): HarmonicTerm[] {
   const g = group as unknown;
   if (g instanceof SO2) {
-    return so2PairTerms(so2Frequency(out as Representation<unknown>), so2Frequency(inn as Representation<unknown>)).filter((t) => t.freq <= maxFreq);
+    return so2PairTerms(
+      so2Frequency(out as Representation<unknown>),
+      so2Frequency(inn as Representation<unknown>),
+    ).filter((t) => t.freq <= maxFreq);
   }
   if (g instanceof O2) {
-    const base = so2PairTerms(so2Frequency(out as Representation<unknown>), so2Frequency(inn as Representation<unknown>)).filter((t) => t.freq <= maxFreq);
+    const base = so2PairTerms(
+      so2Frequency(out as Representation<unknown>),
+      so2Frequency(inn as Representation<unknown>),
+    ).filter((t) => t.freq <= maxFreq);
     const F = reflectionOf(group);
     const mF = planarMotion(group, F);
     const Ro = out.matrix(F);
@@ -303,7 +327,12 @@ const pairCache = new Map<string, HarmonicTerm[]>();
  * The angular solutions of the kernel constraint for representations ρ_in → ρ_out with frequencies
  * ≤ `maxFreq`: harmonic terms [d_out × d_in], each satisfying k(g·x) = ρ_out(g) k(x) ρ_in(g)ᵀ.
  */
-export function harmonicBasis<E>(group: Group<E>, inRep: Representation<E>, outRep: Representation<E>, maxFreq: number): HarmonicTerm[] {
+export function harmonicBasis<E>(
+  group: Group<E>,
+  inRep: Representation<E>,
+  outRep: Representation<E>,
+  maxFreq: number,
+): HarmonicTerm[] {
   checkPlanarGroup("harmonicBasis", "group", group);
   const key = `${group.name}#${repKey(inRep)}#${repKey(outRep)}#${maxFreq}`;
   const hit = harmonicCache.get(key);
@@ -319,7 +348,18 @@ const harmonicCache = new Map<string, HarmonicTerm[]>();
  * out += Qo[:, oo:oo+rows] · T · Qi[:, oi:oi+cols]ᵀ for T [rows × cols], Qo [nO × nO], Qi [nI × nI]
  * (row-major), as (Qo-block · T) row by row, then times the Qi block.
  */
-function embedBlock(out: Float64Array, T: Float64Array, Qo: Float64Array, nO: number, oo: number, rows: number, Qi: Float64Array, nI: number, oi: number, cols: number): void {
+function embedBlock(
+  out: Float64Array,
+  T: Float64Array,
+  Qo: Float64Array,
+  nO: number,
+  oo: number,
+  rows: number,
+  Qi: Float64Array,
+  nI: number,
+  oi: number,
+  cols: number,
+): void {
   const m = new Float64Array(cols);
   for (let r = 0; r < nO; r++) {
     let any = false;
@@ -339,7 +379,12 @@ function embedBlock(out: Float64Array, T: Float64Array, Qo: Float64Array, nO: nu
   }
 }
 
-function embedTerms<E>(group: Group<E>, inRep: Representation<E>, outRep: Representation<E>, maxFreq: number): HarmonicTerm[] {
+function embedTerms<E>(
+  group: Group<E>,
+  inRep: Representation<E>,
+  outRep: Representation<E>,
+  maxFreq: number,
+): HarmonicTerm[] {
   const dIn = decompose(inRep);
   const dOut = decompose(outRep);
   const nI = inRep.size;
@@ -369,7 +414,14 @@ function embedTerms<E>(group: Group<E>, inRep: Representation<E>, outRep: Repres
 }
 
 /** ca[p] = prof[p]·cos(jφ_p), sa[p] = prof[p]·sin(jφ_p); at the origin only frequency 0 survives. */
-function angularProfile(j: number, rad: Float64Array, ang: Float64Array, prof: Float64Array, ca: Float64Array, sa: Float64Array): void {
+function angularProfile(
+  j: number,
+  rad: Float64Array,
+  ang: Float64Array,
+  prof: Float64Array,
+  ca: Float64Array,
+  sa: Float64Array,
+): void {
   for (let p = 0; p < rad.length; p++) {
     if (rad[p]! < 1e-12) {
       ca[p] = j === 0 ? prof[p]! : 0;
@@ -468,7 +520,10 @@ export class SteerableKernelBasis<E> {
       const prof = new Float64Array(kk);
       for (let p = 0; p < kk; p++) prof[p] = Math.exp(-((rad[p]! - radius) ** 2) / (2 * sigma * sigma));
       // profiles of this ring by frequency, added when an element uses them
-      const byFreq = new Map<number, { ca: Float64Array; sa: Float64Array; cc: number; cs: number; ss: number; ic: number; is: number }>();
+      const byFreq = new Map<
+        number,
+        { ca: Float64Array; sa: Float64Array; cc: number; cs: number; ss: number; ic: number; is: number }
+      >();
       terms.forEach((term, ti) => {
         if (term.freq > fmax) return;
         let pr = byFreq.get(term.freq);
@@ -500,7 +555,12 @@ export class SteerableKernelBasis<E> {
     profiles.forEach((pr, u) => {
       P.set(pr, u * kk);
     });
-    this._factored = { count: profiles.length, profiles: P, cosIndex: Int32Array.from(cosIdx), sinIndex: Int32Array.from(sinIdx) };
+    this._factored = {
+      count: profiles.length,
+      profiles: P,
+      cosIndex: Int32Array.from(cosIdx),
+      sinIndex: Int32Array.from(sinIdx),
+    };
     this.buildMs = performance.now() - t0;
   }
 
@@ -587,7 +647,10 @@ function defaultRings(kernelSize: number): number[] {
 /** The ring widths: `sigma` (default 0.6) broadcast, or checked against the rings. */
 function ringSigmas(op: string, rings: readonly number[], sigma: number | readonly number[] | undefined): number[] {
   const out = sigma === undefined || typeof sigma === "number" ? rings.map(() => sigma ?? 0.6) : [...sigma];
-  if (out.length !== rings.length) throw new ErlangenError(`${op}: argument 'sigma' expected ${rings.length} widths (one per ring), got ${out.length}`);
+  if (out.length !== rings.length)
+    throw new ErlangenError(
+      `${op}: argument 'sigma' expected ${rings.length} widths (one per ring), got ${out.length}`,
+    );
   const bad = out.find((v) => !(v > 0 && Number.isFinite(v)));
   if (bad !== undefined) throw new ErlangenError(`${op}: argument 'sigma' expected positive ring widths, got ${bad}`);
   return out;
@@ -617,13 +680,22 @@ export function kernelBasis<E>(
   opts: KernelBasisOptions = {},
 ): SteerableKernelBasis<E> {
   checkPlanarGroup("kernelBasis", "group", group);
-  if (!Number.isInteger(kernelSize) || kernelSize < 1) throw new ErlangenError(`kernelBasis: argument 'kernelSize' expected a positive integer, got ${kernelSize}`);
+  if (!Number.isInteger(kernelSize) || kernelSize < 1)
+    throw new ErlangenError(`kernelBasis: argument 'kernelSize' expected a positive integer, got ${kernelSize}`);
   const rings = opts.rings ?? defaultRings(kernelSize);
   const sigma = ringSigmas("kernelBasis", rings, opts.sigma);
   const cap = opts.maxFrequency ?? Number.POSITIVE_INFINITY;
   const userCut = opts.frequencyCutoff;
-  const cutoff = (r: number) => Math.min(cap, userCut ? userCut(r) : defaultFrequencyCutoff(r, Math.floor(kernelSize / 2)));
-  const key = [repKey(inRep), repKey(outRep), kernelSize, sigma.join(","), rings.join(","), rings.map((r) => cutoff(r)).join(",")].join("#");
+  const cutoff = (r: number) =>
+    Math.min(cap, userCut ? userCut(r) : defaultFrequencyCutoff(r, Math.floor(kernelSize / 2)));
+  const key = [
+    repKey(inRep),
+    repKey(outRep),
+    kernelSize,
+    sigma.join(","),
+    rings.join(","),
+    rings.map((r) => cutoff(r)).join(","),
+  ].join("#");
   const hit = basisCache.get(key);
   if (hit) return hit as SteerableKernelBasis<E>;
   const b = new SteerableKernelBasis(group, inRep, outRep, kernelSize, sigma, rings, cutoff);

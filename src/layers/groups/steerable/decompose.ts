@@ -5,7 +5,7 @@
  * for example the regular one, is decomposed by projecting onto each irrep's isotypic component:
  * for an irrep ψ and a vector v, the vectors w_a = Σ_g ψ(g)_ab ρ(g) v span a copy of ψ.
  */
-import { ErlangenError } from "../../../tensor/errors.js";
+
 import type { Group } from "../../../symmetry/group.js";
 import { isFiniteGroup } from "../../../symmetry/group.js";
 import { CyclicGroup, DihedralGroup, O2, SO2 } from "../../../symmetry/groups.js";
@@ -18,6 +18,7 @@ import {
   so2Irrep,
   trivial,
 } from "../../../symmetry/representation.js";
+import { ErlangenError } from "../../../tensor/errors.js";
 
 /** ρ = Q (⊕ irreps) Qᵀ. */
 export interface IrrepDecomposition<E> {
@@ -164,7 +165,9 @@ function fromNames<E>(rep: Representation<E>): IrrepDecomposition<E> | null {
 function isotypic<E>(rep: Representation<E>): IrrepDecomposition<E> {
   const group = rep.group;
   if (!isFiniteGroup(group)) {
-    throw new ErlangenError(`decompose: cannot decompose representation '${rep.name}' of ${group.name}: build it as a direct sum of irreps (so2Irrep / o2Irrep)`);
+    throw new ErlangenError(
+      `decompose: cannot decompose representation '${rep.name}' of ${group.name}: build it as a direct sum of irreps (so2Irrep / o2Irrep)`,
+    );
   }
   const n = rep.size;
   const els = group.elements();
@@ -230,7 +233,9 @@ function isotypic<E>(rep: Representation<E>): IrrepDecomposition<E> {
     }
   }
   if (cols.length !== n) {
-    throw new ErlangenError(`decompose: representation '${rep.name}' of ${group.name} is not orthogonal (found ${cols.length} of ${n} irreducible directions)`);
+    throw new ErlangenError(
+      `decompose: representation '${rep.name}' of ${group.name} is not orthogonal (found ${cols.length} of ${n} irreducible directions)`,
+    );
   }
   const Q = new Float64Array(n * n);
   cols.forEach((v, j) => {
@@ -238,7 +243,10 @@ function isotypic<E>(rep: Representation<E>): IrrepDecomposition<E> {
   });
   const dec = { irreps: irr, offsets, Q, isIdentity: false };
   const err = decompositionError(rep, dec);
-  if (err > 1e-8) throw new ErlangenError(`decompose: representation '${rep.name}' of ${group.name} is not orthogonal (change-of-basis error ${err.toExponential(2)})`);
+  if (err > 1e-8)
+    throw new ErlangenError(
+      `decompose: representation '${rep.name}' of ${group.name} is not orthogonal (change-of-basis error ${err.toExponential(2)})`,
+    );
   return dec;
 }
 

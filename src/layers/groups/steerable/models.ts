@@ -17,15 +17,15 @@
  */
 import { Dropout } from "../../../nn/activation.js";
 import { Module } from "../../../nn/module.js";
+import { FieldType } from "../../../symmetry/field_type.js";
+import type { Group } from "../../../symmetry/group.js";
+import { Cn } from "../../../symmetry/groups.js";
+import { regular, trivial } from "../../../symmetry/representation.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
 import { maxPool2d } from "../../../tensor/ops/conv.js";
 import { relu } from "../../../tensor/ops/elementwise.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { FieldType } from "../../../symmetry/field_type.js";
-import type { Group } from "../../../symmetry/group.js";
-import { Cn } from "../../../symmetry/groups.js";
-import { regular, trivial } from "../../../symmetry/representation.js";
 import type { KernelBasisOptions } from "./basis.js";
 import { GroupPooling, InnerBatchNorm } from "./nonlinear.js";
 import { R2Conv } from "./r2conv.js";
@@ -82,11 +82,16 @@ export class E2CNN extends Module<[Tensor], Tensor> {
     const outType = FieldType.repeat(G, reg, opts.numClasses ?? 10);
     const o = { dtype: opts.dtype, generator: opts.generator, basis: opts.basis };
     const lk = opts.liftKernel ?? 7;
-    if (!Number.isInteger(lk) || lk < 3 || lk % 2 === 0) throw new ErlangenError(`E2CNN: argument 'liftKernel' expected an odd integer ≥ 3, got ${lk}`);
+    if (!Number.isInteger(lk) || lk < 3 || lk % 2 === 0)
+      throw new ErlangenError(`E2CNN: argument 'liftKernel' expected an odd integer ≥ 3, got ${lk}`);
     this.lift = new R2Conv(this.inType, this.hiddenType, lk, { ...o, padding: (lk - 3) / 2 });
     const hk = opts.kernelSize ?? 3;
-    if (!Number.isInteger(hk) || hk < 3 || hk % 2 === 0) throw new ErlangenError(`E2CNN: argument 'kernelSize' expected an odd integer ≥ 3, got ${hk}`);
-    this.convs = Array.from({ length: L - 1 }, () => new R2Conv(this.hiddenType, this.hiddenType, hk, { ...o, padding: (hk - 3) / 2 }));
+    if (!Number.isInteger(hk) || hk < 3 || hk % 2 === 0)
+      throw new ErlangenError(`E2CNN: argument 'kernelSize' expected an odd integer ≥ 3, got ${hk}`);
+    this.convs = Array.from(
+      { length: L - 1 },
+      () => new R2Conv(this.hiddenType, this.hiddenType, hk, { ...o, padding: (hk - 3) / 2 }),
+    );
     this.norms = Array.from({ length: L }, () => new InnerBatchNorm(this.hiddenType, { dtype: opts.dtype }));
     this.top = new R2Conv(this.hiddenType, outType, 4, o);
     this.pool = new GroupPooling(outType, "max");
@@ -94,7 +99,9 @@ export class E2CNN extends Module<[Tensor], Tensor> {
   }
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4 || x.shape[1] !== this.inType.size) {
-      throw new ErlangenError(`E2CNN: argument 'x' expected images of shape [B, ${this.inType.size}, H, W], got ${fmtShape(x.shape)}`);
+      throw new ErlangenError(
+        `E2CNN: argument 'x' expected images of shape [B, ${this.inType.size}, H, W], got ${fmtShape(x.shape)}`,
+      );
     }
     let h = this.drop.forward(relu(this.norms[0]!.forward(this.lift.forward(x))));
     this.convs.forEach((c, i) => {

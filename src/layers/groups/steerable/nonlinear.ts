@@ -12,23 +12,24 @@
  * - {@link InnerBatchNorm}: batch norm with statistics shared over the channels of each field
  *   (for trivial / regular fields).
  */
+
+import { activation } from "../../../nn/activation.js";
+import { Module, Parameter } from "../../../nn/module.js";
+import { BatchNorm1d, type BatchNormOptions } from "../../../nn/normalization.js";
+import type { Action } from "../../../symmetry/actions.js";
+import { FieldType } from "../../../symmetry/field_type.js";
+import { trivial } from "../../../symmetry/representation.js";
+import { zeros } from "../../../tensor/creation.js";
 import { ErlangenError, fmtShape, opError } from "../../../tensor/errors.js";
 import { add, div, mul, reciprocal, relu, sigmoid, sqrt } from "../../../tensor/ops/elementwise.js";
 import { indexSelect } from "../../../tensor/ops/indexing.js";
 import { matmul } from "../../../tensor/ops/linalg.js";
 import { max, sum } from "../../../tensor/ops/reduce.js";
 import { concat, narrow, permute } from "../../../tensor/ops/shape.js";
-import { zeros } from "../../../tensor/creation.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import type { Action } from "../../../symmetry/actions.js";
-import { FieldType } from "../../../symmetry/field_type.js";
-import { trivial } from "../../../symmetry/representation.js";
-import { activation } from "../../../nn/activation.js";
-import { Module, Parameter } from "../../../nn/module.js";
-import { BatchNorm1d, type BatchNormOptions } from "../../../nn/normalization.js";
 import { batchNormFused } from "../gcnn/batchnorm.js";
-import { fieldOffsets } from "./r2conv.js";
 import { planarGridAction } from "./planar.js";
+import { fieldOffsets } from "./r2conv.js";
 
 function checkInput<E>(op: string, type: FieldType<E>, x: Tensor): void {
   if (x.ndim !== 4) opError(op, "x", `shape [B, ${type.size}, H, W]`, fmtShape(x.shape));
@@ -120,9 +121,13 @@ export class NormNonLinearity<E = unknown> extends Module<[Tensor], Tensor> {
   ) {
     super();
     this.fn = opts.fn ?? "relu";
-    if (!["relu", "sigmoid", "squash"].includes(this.fn)) opError("NormNonLinearity", "fn", "'relu', 'sigmoid' or 'squash'", String(this.fn));
+    if (!["relu", "sigmoid", "squash"].includes(this.fn))
+      opError("NormNonLinearity", "fn", "'relu', 'sigmoid' or 'squash'", String(this.fn));
     this.eps = opts.eps ?? 1e-8;
-    this.bias = (opts.bias ?? true) && this.fn !== "squash" ? new Parameter(zeros([type.reps.length], { dtype: opts.dtype ?? "float32" })) : null;
+    this.bias =
+      (opts.bias ?? true) && this.fn !== "squash"
+        ? new Parameter(zeros([type.reps.length], { dtype: opts.dtype ?? "float32" }))
+        : null;
   }
   get outputAction(): Action<E, Tensor> {
     return planarGridAction(this.type.group, { fieldType: this.type });
@@ -251,7 +256,10 @@ export class GroupPooling<E = unknown> extends Module<[Tensor], Tensor> {
   ) {
     super();
     const bad = type.reps.find((r) => !isPermutationRep(r.name));
-    if (bad) throw new ErlangenError(`GroupPooling: argument 'type' expected regular or trivial fields, got '${bad.name}'; use NormPool`);
+    if (bad)
+      throw new ErlangenError(
+        `GroupPooling: argument 'type' expected regular or trivial fields, got '${bad.name}'; use NormPool`,
+      );
     this.outType = FieldType.repeat(type.group, trivial(type.group), type.reps.length);
     const sizes = new Set(type.reps.map((r) => r.size));
     this._uniform = sizes.size === 1 ? type.reps[0]!.size : 0;
@@ -287,9 +295,13 @@ export class InnerBatchNorm<E = unknown> extends Module<[Tensor], Tensor> {
   ) {
     super();
     const bad = type.reps.find((r) => !isPermutationRep(r.name));
-    if (bad) throw new ErlangenError(`InnerBatchNorm: argument 'type' expected trivial or regular fields, got '${bad.name}'`);
+    if (bad)
+      throw new ErlangenError(`InnerBatchNorm: argument 'type' expected trivial or regular fields, got '${bad.name}'`);
     const sizes = new Set(type.reps.map((r) => r.size));
-    if (sizes.size !== 1) throw new ErlangenError(`InnerBatchNorm: argument 'type' expected fields of one size, got sizes ${[...sizes].join(", ")}`);
+    if (sizes.size !== 1)
+      throw new ErlangenError(
+        `InnerBatchNorm: argument 'type' expected fields of one size, got sizes ${[...sizes].join(", ")}`,
+      );
     this._d = type.reps[0]!.size;
     this.bn = new BatchNorm1d(type.reps.length, opts);
   }

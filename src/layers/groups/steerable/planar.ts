@@ -4,8 +4,7 @@
  * grid use coordinates x = column − c, y = c − row (y up, c the grid centre), so that the action of an
  * element on images agrees with {@link moveGrid} / {@link rotateImage} (90° = `torch.rot90`).
  */
-import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
-import type { Tensor } from "../../../tensor/tensor.js";
+
 import type { Action } from "../../../symmetry/actions.js";
 import { moveGrid, rotateImage } from "../../../symmetry/actions.js";
 import type { FieldType } from "../../../symmetry/field_type.js";
@@ -14,12 +13,14 @@ import {
   CyclicGroup,
   type DihedralElement,
   DihedralGroup,
-  type O2Element,
   O2,
+  type O2Element,
   SO2,
   type WallpaperElement,
   WallpaperGroup,
 } from "../../../symmetry/groups.js";
+import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
+import type { Tensor } from "../../../tensor/tensor.js";
 
 /** A rotation by `theta` (radians, counter-clockwise) after the reflection (x, y) ↦ (−x, y) when `f = 1`. */
 export interface PlanarMotion {
@@ -30,7 +31,13 @@ export interface PlanarMotion {
 /** True for the groups whose elements act on the plane as rotations/reflections about the origin. */
 export function isPlanarGroup<E>(group: Group<E>): boolean {
   const g = group as unknown;
-  return g instanceof CyclicGroup || g instanceof DihedralGroup || g instanceof SO2 || g instanceof O2 || g instanceof WallpaperGroup;
+  return (
+    g instanceof CyclicGroup ||
+    g instanceof DihedralGroup ||
+    g instanceof SO2 ||
+    g instanceof O2 ||
+    g instanceof WallpaperGroup
+  );
 }
 
 /**
@@ -59,10 +66,17 @@ export function planarMotion<E>(group: Group<E>, e: E): PlanarMotion {
 /** Throws unless `group` acts on the plane (Cn, Dn, SO(2), O(2); p4/p4m when `allowWallpaper`). */
 export function checkPlanarGroup<E>(op: string, arg: string, group: Group<E>, allowWallpaper = false): void {
   const g = group as unknown;
-  const ok = g instanceof CyclicGroup || g instanceof DihedralGroup || g instanceof SO2 || g instanceof O2 || (allowWallpaper && g instanceof WallpaperGroup);
+  const ok =
+    g instanceof CyclicGroup ||
+    g instanceof DihedralGroup ||
+    g instanceof SO2 ||
+    g instanceof O2 ||
+    (allowWallpaper && g instanceof WallpaperGroup);
   if (!ok) {
     const list = allowWallpaper ? "Cn, Dn, SO(2), O(2), p4 or p4m" : "Cn, Dn, SO(2) or O(2)";
-    throw new ErlangenError(`${op}: argument '${arg}' expected a group acting on the plane by rotations and reflections (${list}), got ${group.name}`);
+    throw new ErlangenError(
+      `${op}: argument '${arg}' expected a group acting on the plane by rotations and reflections (${list}), got ${group.name}`,
+    );
   }
 }
 
@@ -78,7 +92,8 @@ export function quarterTurns(theta: number): number | null {
  * pixel permutation) for multiples of 90°, by bilinear interpolation (zeros from outside) otherwise.
  */
 export function movePlanar(x: Tensor, m: PlanarMotion): Tensor {
-  if (x.ndim < 2) throw new ErlangenError(`movePlanar: argument 'x' expected at least 2 dims [..., H, W], got ${fmtShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new ErlangenError(`movePlanar: argument 'x' expected at least 2 dims [..., H, W], got ${fmtShape(x.shape)}`);
   const q = quarterTurns(m.theta);
   if (q !== null) return moveGrid(x, { r: q, f: m.f, t: [0, 0] });
   const flipped = m.f ? moveGrid(x, { r: 0, f: 1, t: [0, 0] }) : x;
@@ -91,7 +106,10 @@ export function movePlanar(x: Tensor, m: PlanarMotion): Tensor {
  * axis transforms by `fieldType` when given. Use it with the equivariance checker for Cn/Dn with N not
  * dividing 4 and for SO(2)/O(2), where the exact `gridAction` does not apply.
  */
-export function planarGridAction<E>(group: Group<E>, opts: { fieldType?: FieldType<E>; channelAxis?: number } = {}): Action<E, Tensor> {
+export function planarGridAction<E>(
+  group: Group<E>,
+  opts: { fieldType?: FieldType<E>; channelAxis?: number } = {},
+): Action<E, Tensor> {
   checkPlanarGroup("planarGridAction", "group", group, true);
   return (g, x) => {
     const moved = movePlanar(x, planarMotion(group, g));

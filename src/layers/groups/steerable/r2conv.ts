@@ -9,18 +9,19 @@
  * lives in the invariant subspace of each output field (its trivial irreps): a regular field gets
  * one bias shared by its channels, an irrep field none.
  */
+
+import type { LayerOptions } from "../../../nn/linear.js";
+import { Module, Parameter } from "../../../nn/module.js";
+import type { Action } from "../../../symmetry/actions.js";
+import type { FieldType } from "../../../symmetry/field_type.js";
+import type { Representation } from "../../../symmetry/representation.js";
 import { randn, zeros } from "../../../tensor/creation.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
-import { conv2d, type ConvPadding } from "../../../tensor/ops/conv.js";
+import { type ConvPadding, conv2d } from "../../../tensor/ops/conv.js";
 import { indexSelect } from "../../../tensor/ops/indexing.js";
 import { matmul } from "../../../tensor/ops/linalg.js";
 import { concat, permute } from "../../../tensor/ops/shape.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import type { Action } from "../../../symmetry/actions.js";
-import type { FieldType } from "../../../symmetry/field_type.js";
-import type { Representation } from "../../../symmetry/representation.js";
-import { Module, Parameter } from "../../../nn/module.js";
-import type { LayerOptions } from "../../../nn/linear.js";
 import { type KernelBasisOptions, kernelBasis, type SteerableKernelBasis } from "./basis.js";
 import { decompose, repKey } from "./decompose.js";
 import { checkPlanarGroup, planarGridAction } from "./planar.js";
@@ -74,7 +75,8 @@ export function fieldOffsets<E>(type: FieldType<E>): number[] {
 export function sortedChannelOrder<E>(type: FieldType<E>, groups: FieldGroup<E>[]): Int32Array | null {
   const offs = fieldOffsets(type);
   const order: number[] = [];
-  for (const g of groups) for (const f of g.fields) for (let c = 0; c < type.reps[f]!.size; c++) order.push(offs[f]! + c);
+  for (const g of groups)
+    for (const f of g.fields) for (let c = 0; c < type.reps[f]!.size; c++) order.push(offs[f]! + c);
   return order.every((v, i) => v === i) ? null : Int32Array.from(order);
 }
 
@@ -90,9 +92,12 @@ function inverseOrder(order: Int32Array): Tensor {
 export function checkFieldTypes<E>(op: string, inType: FieldType<E>, outType: FieldType<E>): void {
   checkPlanarGroup(op, "inType", inType.group);
   if (inType.group.name !== outType.group.name) {
-    throw new ErlangenError(`${op}: argument 'outType' expected a field type of ${inType.group.name} (the group of 'inType'), got one of ${outType.group.name}`);
+    throw new ErlangenError(
+      `${op}: argument 'outType' expected a field type of ${inType.group.name} (the group of 'inType'), got one of ${outType.group.name}`,
+    );
   }
-  if (inType.size === 0 || outType.size === 0) throw new ErlangenError(`${op}: field types must have at least one channel, got ${inType.size} → ${outType.size}`);
+  if (inType.size === 0 || outType.size === 0)
+    throw new ErlangenError(`${op}: field types must have at least one channel, got ${inType.size} → ${outType.size}`);
 }
 
 /** Bases with more sampled values than this (size·d·k²) expand filters through their factored form. */
@@ -180,7 +185,8 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   ) {
     super();
     checkFieldTypes("R2Conv", inType, outType);
-    if (!Number.isInteger(kernelSize) || kernelSize < 1) throw new ErlangenError(`R2Conv: argument 'kernelSize' expected a positive integer, got ${kernelSize}`);
+    if (!Number.isInteger(kernelSize) || kernelSize < 1)
+      throw new ErlangenError(`R2Conv: argument 'kernelSize' expected a positive integer, got ${kernelSize}`);
     this.kernelSize = kernelSize;
     this.padding = opts.padding ?? 0;
     this.stride = opts.stride ?? 1;
@@ -195,7 +201,11 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
     this._weightIndex = [];
     this.weights = [];
     for (const go of this._outGroups) {
-      const blocks = this._inGroups.map((gi) => ({ out: go, in: gi, basis: kernelBasis(inType.group, gi.rep, go.rep, kernelSize, opts.basis) }));
+      const blocks = this._inGroups.map((gi) => ({
+        out: go,
+        in: gi,
+        basis: kernelBasis(inType.group, gi.rep, go.rep, kernelSize, opts.basis),
+      }));
       // generalised He initialisation: each output channel sees Σ nIn·size basis filters of unit norm spread over d_out rows
       const fan = blocks.reduce((s, b) => s + b.in.fields.length * b.basis.size, 0);
       const std = fan > 0 ? Math.sqrt((2 * go.rep.size) / fan) : 0;
@@ -206,7 +216,11 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
           continue;
         }
         this._weightIndex.push(this.weights.length);
-        this.weights.push(new Parameter(randn([go.fields.length, b.in.fields.length, b.basis.size], { dtype, generator: opts.generator, std })));
+        this.weights.push(
+          new Parameter(
+            randn([go.fields.length, b.in.fields.length, b.basis.size], { dtype, generator: opts.generator, std }),
+          ),
+        );
       }
     }
     this._useBias = opts.bias ?? true;
@@ -328,7 +342,10 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   }
 
   forward(x: Tensor): Tensor {
-    if (x.ndim !== 4) throw new ErlangenError(`R2Conv: argument 'x' expected shape [B, ${this.inType.size}, H, W], got ${fmtShape(x.shape)}`);
+    if (x.ndim !== 4)
+      throw new ErlangenError(
+        `R2Conv: argument 'x' expected shape [B, ${this.inType.size}, H, W], got ${fmtShape(x.shape)}`,
+      );
     this.inType.checkTensor("R2Conv", x, 1);
     return conv2d(x, this.filter(), this.biasVector(), { padding: this.padding, stride: this.stride });
   }
