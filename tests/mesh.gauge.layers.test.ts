@@ -68,6 +68,7 @@ describe("SO2Irreps and the gauge group", () => {
         expect(y.data[v * ir.dim + i]).toBeCloseTo(s, 12);
       }
     }
+    gradcheck((t) => so2Rotate(t, ir, angles), [x.requiresGrad_()]);
   });
 
   it("is a seeded product group acting on the bundle consistently", () => {

@@ -17,9 +17,8 @@
  * flows through it.
  */
 
+import { record } from "../tensor/autograd.js";
 import { ErlangenError, fmtShape, opError } from "../tensor/errors.js";
-import { add, mul } from "../tensor/ops/elementwise.js";
-import { indexSelect } from "../tensor/ops/indexing.js";
 import type { Generator } from "../tensor/rng.js";
 import { Generator as Gen } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -247,12 +246,45 @@ export function so2RotationTables(
   return { cos: new Tensor(cs, [N, C], dtype), sin: new Tensor(sn, [N, C], dtype) };
 }
 
-/** Applies precomputed rotation tables (see {@link so2RotationTables}) to `x` `[N, C]`; differentiable in x. */
+/**
+ * Applies precomputed rotation tables (see {@link so2RotationTables}) to `x` `[N, C]`: one pass over the
+ * rows, differentiable in x (the gradient is the inverse rotation, itself differentiable).
+ */
 export function applySO2Rotation(x: Tensor, irreps: SO2Irreps, tables: { cos: Tensor; sin: Tensor }): Tensor {
-  const out = mul(x, tables.cos);
-  if (irreps.maxOrder <= 0) return out;
-  const partner = new Tensor(irreps.partner, [irreps.dim], "int32");
-  return add(out, mul(indexSelect(x, 1, partner), tables.sin));
+  const C = irreps.dim;
+  const N = x.shape[0]!;
+  if (x.ndim !== 2 || x.shape[1] !== C)
+    opError("applySO2Rotation", "x", `shape [N, ${C}] for irreps ${irreps}`, fmtShape(x.shape));
+  if (tables.cos.shape[0] !== N || tables.cos.shape[1] !== C || tables.sin.size !== tables.cos.size)
+    opError("applySO2Rotation", "tables", `[${N}, ${C}] cos and sin tables`, fmtShape(tables.cos.shape));
+  if (x.dtype !== "float32" && x.dtype !== "float64")
+    opError("applySO2Rotation", "x", "dtype float32 or float64", x.dtype);
+  const partner = irreps.partner;
+  const xs = x.data as Float32Array | Float64Array;
+  const cs = tables.cos.data;
+  const sn = tables.sin.data;
+  const out = new (xs.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(N * C);
+  for (let n = 0; n < N; n++) {
+    const base = n * C;
+    for (let c = 0; c < C; c++) out[base + c] = cs[base + c]! * xs[base + c]! + sn[base + c]! * xs[base + partner[c]!]!;
+  }
+  const y = new Tensor(out, [N, C], x.dtype);
+  return record("so2Rotate", [x], y, (g) => [applySO2Rotation(g, irreps, { cos: tables.cos, sin: negated(tables) })]);
+}
+
+const negatedCache = new WeakMap<object, Tensor>();
+function negated(tables: { cos: Tensor; sin: Tensor }): Tensor {
+  let t = negatedCache.get(tables.sin);
+  if (t === undefined) {
+    const d = tables.sin.data as Float32Array | Float64Array;
+    t = new Tensor(
+      d.map((v) => -v),
+      tables.sin.shape,
+      tables.sin.dtype,
+    );
+    negatedCache.set(tables.sin, t);
+  }
+  return t;
 }
 
 /**
