@@ -159,6 +159,18 @@ describe("GemConv", () => {
       expect(r.pass).toBe(true);
       expect(r.maxRelError).toBeLessThan(1e-13);
     }
+    // float32 parameters and features: round-off of float32
+    const conv32 = new GemConv(inT, outT, { generator: new Generator(1) });
+    const gauge = meshGauge(icosphere(1));
+    const r32 = checkEquivariance((inp: { x: Tensor; gauge: MeshGauge }) => conv32.forward(inp.x, inp.gauge), {
+      group: gaugeGroup(gauge.numNodes),
+      inputAction: gaugeInputAction(inT),
+      outputAction: gaugeFieldAction(outT),
+      inputs: [{ x: randn([gauge.numNodes, inT.dim], { generator: new Generator(2) }), gauge }],
+      samples: 4,
+    });
+    log(`GemConv gauge equivariance in float32: max rel error ${r32.maxRelError.toExponential(2)}`);
+    expect(r32.maxRelError).toBeLessThan(1e-5);
   });
 
   it("is not equivariant when the transport is ignored (the check has teeth)", () => {

@@ -26,7 +26,7 @@
  * taken modulo 2π.
  */
 import { check, opError } from "../../tensor/errors.js";
-import { type NeighbourLists, type TangentFrames, toCsr, vertexRings } from "./frames.js";
+import { type NeighbourLists, neighbourListsToCsr, type TangentFrames, vertexRings } from "./frames.js";
 import type { Mesh } from "./mesh.js";
 
 const TWO_PI = 2 * Math.PI;
@@ -326,7 +326,7 @@ export function logMapFromNeighbours(
     `length ${3 * V} ([V, 3], V from the frames)`,
     `length ${positions.length}`,
   );
-  const { offsets, indices } = toCsr("logMapFromNeighbours", neighbours, V);
+  const { offsets, indices } = neighbourListsToCsr("logMapFromNeighbours", neighbours, V);
   const radius = new Float64Array(indices.length);
   const theta = new Float64Array(indices.length);
   for (let p = 0; p < V; p++) {
