@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   intrinsicConnection,
   logMapFromNeighbours,
-  type Mesh,
+  Mesh,
   meshGauge,
   oneRingLogMap,
   pointGauge,
@@ -175,5 +175,14 @@ describe("discrete connection and log map", () => {
     const lm = logMapFromNeighbours(m.positions, tangentFrames(m), { offsets: ts.offsets, indices: ts.indices });
     expect(Array.from(lm.theta)).toEqual(Array.from(a.theta));
     expect(intrinsicConnection(m).source.length).toBe(2 * m.numEdges);
+  });
+
+  it("names the edge on non-manifold meshes; the extrinsic bundle takes every edge", () => {
+    // two triangle fans sharing only vertex 0 (a bow tie): 0 is non-manifold
+    const m = new Mesh([0, 0, 0, 1, 0, 0, 1, 1, 0, -1, 0, 0, -1, -1, 0], [0, 1, 2, 0, 3, 4]);
+    expect(() => meshGauge(m)).toThrow(/intrinsicConnection: argument 'mesh' expected a manifold mesh.*extrinsic/);
+    const g = meshGauge(m, { method: "extrinsic" });
+    expect(g.theta.length).toBe(2 * m.numEdges);
+    expect(g.theta.every(Number.isFinite) && g.transport.every(Number.isFinite)).toBe(true);
   });
 });

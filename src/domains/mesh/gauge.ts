@@ -20,7 +20,7 @@ import type { Action } from "../../symmetry/actions.js";
 import { type SO2Irreps, so2Irreps, so2Rotate } from "../../symmetry/so2_irreps.js";
 import { ErlangenError, opError } from "../../tensor/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { type TangentFrames, tangentFrames, tangentFramesFromNeighbours } from "./frames.js";
+import { type TangentFrames, tangentFrames, tangentFramesFromNeighbours, vertexRings } from "./frames.js";
 import type { Mesh } from "./mesh.js";
 import { type DirectedConnection, extrinsicConnection, intrinsicConnection, wrapAngle } from "./transport.js";
 
@@ -106,16 +106,55 @@ function fromConnection(
 }
 
 /**
+ * Every edge of a mesh in both directions, grouped by target p: first p's one-ring in counter-clockwise
+ * order (as {@link vertexRings}), then any other neighbours (other fans of a non-manifold vertex) by id.
+ */
+export function meshDirectedEdges(mesh: Mesh): { source: Int32Array; target: Int32Array } {
+  const V = mesh.numVertices;
+  const rings = vertexRings(mesh);
+  const extra: number[][] = Array.from({ length: V }, () => []);
+  const inRing = new Set<number>();
+  for (let p = 0; p < V; p++)
+    for (let i = rings.offsets[p]!; i < rings.offsets[p + 1]!; i++) inRing.add(p * V + rings.indices[i]!);
+  const edges = mesh.edges;
+  for (let e = 0; e < edges.length / 2; e++) {
+    const a = edges[2 * e]!;
+    const b = edges[2 * e + 1]!;
+    if (!inRing.has(a * V + b)) extra[a]!.push(b);
+    if (!inRing.has(b * V + a)) extra[b]!.push(a);
+  }
+  const source: number[] = [];
+  const target: number[] = [];
+  for (let p = 0; p < V; p++) {
+    for (let i = rings.offsets[p]!; i < rings.offsets[p + 1]!; i++) {
+      source.push(rings.indices[i]!);
+      target.push(p);
+    }
+    for (const q of extra[p]!) {
+      source.push(q);
+      target.push(p);
+    }
+  }
+  return { source: Int32Array.from(source), target: Int32Array.from(target) };
+}
+
+/**
  * The gauge bundle of a mesh: one directed edge per (neighbour q, vertex p) of every one-ring, grouped by
- * target p in counter-clockwise order. See {@link MeshGaugeOptions} for the two methods.
+ * target p in counter-clockwise order. See {@link MeshGaugeOptions} for the two methods. The intrinsic
+ * method needs a manifold mesh (every edge in both one-rings; it names the edge otherwise); the extrinsic
+ * one takes every edge ({@link meshDirectedEdges}), so it also runs on non-manifold meshes.
  */
 export function meshGauge(mesh: Mesh, opts: MeshGaugeOptions = {}): MeshGauge {
   const method = opts.method ?? "intrinsic";
   if (method !== "intrinsic" && method !== "extrinsic")
     opError("meshGauge", "method", "'intrinsic' or 'extrinsic'", String(method));
   const frames = opts.frames ?? tangentFrames(mesh);
-  const conn = intrinsicConnection(mesh);
-  const c = method === "intrinsic" ? conn : extrinsicConnection(mesh.positions, frames, conn.source, conn.target);
+  let c: DirectedConnection;
+  if (method === "intrinsic") c = intrinsicConnection(mesh);
+  else {
+    const { source, target } = meshDirectedEdges(mesh);
+    c = extrinsicConnection(mesh.positions, frames, source, target);
+  }
   return fromConnection(
     c,
     mesh.numVertices,

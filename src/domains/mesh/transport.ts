@@ -159,7 +159,7 @@ export function intrinsicConnection(mesh: Mesh): DirectedConnection {
         opError(
           "intrinsicConnection",
           "mesh",
-          "a manifold mesh (each edge in both one-rings)",
+          "a manifold mesh, each edge in both one-rings (use method 'extrinsic' or repair the mesh)",
           `edge ${q}–${p} missing from the ring of ${q}`,
         );
       transport[i] = wrapAngle(angles[i]! + Math.PI - angles[j]!);
