@@ -3,6 +3,7 @@
  */
 
 // gauges: gauge-equivariant mesh CNNs (GEM-CNN)
+export * from "./gem_checks.js";
 export * from "./gem_conv.js";
 export * from "./gem_models.js";
 export * from "./regular_nonlinearity.js";
