@@ -191,7 +191,8 @@ export function validateMesh(
     let inRange = true;
     for (let k = 0; k < 3; k++) {
       const v = faces[3 * f + k]!;
-      if (!Number.isInteger(v) || v < 0 || v >= V) {
+      if (Number.isInteger(v) && v >= 0 && v < V) referenced[v] = 1;
+      else {
         inRange = false;
         report(
           "index-out-of-range",
@@ -208,7 +209,6 @@ export function validateMesh(
     ids[3 * f] = x;
     ids[3 * f + 1] = y;
     ids[3 * f + 2] = z;
-    referenced[x] = referenced[y] = referenced[z] = 1;
     if (x === y || y === z || x === z) {
       const r = x === y || x === z ? x : y;
       report("repeated-vertex", [f], [r], `${faceStr(faces, f)} is degenerate: it repeats vertex ${r}`);
