@@ -1,5 +1,6 @@
 /** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions. */
 
+export * from "./convert.js";
 export * from "./io/index.js";
 export * from "./mesh.js";
 export * from "./validate.js";
