@@ -5,7 +5,8 @@
  * `{model, group, samples, maxRelError, pass, expected}`.
  *
  * Models: the rotated-MNIST classifiers (`cnn` as a non-equivariant baseline, `p4cnn`, `p4mcnn`,
- * `c8cnn`, `e2cnn`, `e2cnn-k5` with 5×5 hidden kernels), the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`)
+ * `c8cnn`, `e2cnn`, `e2cnn-k5` with 5×5 hidden kernels), the spherical-MNIST models under SO(3) (`s2cnn`,
+ * `zonal`, `planar-cnn` as a baseline), the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`)
  * and the graph models of `erlangen train` (`gcn`, `gat`, `sage`, `gin`, `sgc`, `appnp`, `mlp`: node
  * permutation equivariance of the node-level model and, where the model also classifies graphs,
  * invariance of the graph-level model with its readout), built with a fixed seed and checked in eval
@@ -36,6 +37,7 @@ import { Generator, manualSeed } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type CliIO, registerCommand, UsageError } from "./command.js";
 import { type DataInfo, getModel, listModels, type ProblemKind } from "./registry.js";
+import { sphereCheckSpecs } from "./spheres.js";
 import { resolveHyper } from "./train.js";
 import "./graph_models.js";
 import "../tensor/index.js";
@@ -201,6 +203,8 @@ registerCheck(
     (s) => egnnNBodyChecks(built(s, () => new EGNNNBody())) as never,
   ),
 );
+
+for (const spec of sphereCheckSpecs()) registerCheck(spec);
 
 /** A small graph for the permutation checks: node features, a symmetric edge index, a batch vector. */
 export interface GraphSample {

@@ -55,6 +55,8 @@ export interface DataInfo {
   numClasses: number;
   /** Regression targets (graph-regression). */
   numTargets?: number;
+  /** Shape of one input example, when fixed (e.g. [1, 32, 32] for signals on a 32 × 32 sphere grid). */
+  inputShape?: readonly number[];
 }
 
 /** One train/val/test run of a protocol (a seed on a fixed split, or a cross-validation fold). */
@@ -99,8 +101,13 @@ export interface DatasetSpec {
   /** Default number of seeds and folds when the user gives none. */
   defaultSeeds?: number;
   defaultFolds?: number;
-  /** Loads the data (`root` overrides the shipped datasets folder). */
-  load(opts: { root?: string }): Promise<LoadedDataset>;
+  /**
+   * Named variants of the dataset chosen with `--setting` (e.g. spherical MNIST's train/test rotations
+   * `NR/NR`, `R/R`, `NR/R`); the first is the default. Datasets without settings reject `--setting`.
+   */
+  settings?: readonly string[];
+  /** Loads the data (`root` overrides the shipped datasets folder; `setting` is one of `settings`). */
+  load(opts: { root?: string; setting?: string }): Promise<LoadedDataset>;
 }
 
 /** A model the CLI can build. */

@@ -50,6 +50,7 @@ export const BASE_HYPER: Hyper = {
 const OPTIONS = {
   dataset: { type: "string", short: "d" },
   model: { type: "string", short: "m" },
+  setting: { type: "string" },
   epochs: { type: "string" },
   lr: { type: "string" },
   "weight-decay": { type: "string" },
@@ -93,6 +94,7 @@ export function trainHelp(): string {
     "options:",
     "  -d, --dataset NAME     dataset (see below)",
     "  -m, --model NAME       model (see below)",
+    "      --setting NAME     dataset variant (spherical-mnist: NR/R (default), NR/NR or R/R, train/test rotations)",
     "      --epochs N         training epochs",
     "      --lr X             learning rate (Adam)",
     "      --weight-decay X   L2 penalty",
@@ -145,6 +147,8 @@ const nonNegInt = (x: number) => Number.isInteger(x) && x >= 0;
 export interface TrainArgs {
   dataset: string;
   model: string;
+  /** Dataset variant (`--setting`), for datasets that have settings. */
+  setting?: string;
   overrides: Partial<Hyper>;
   seeds?: number;
   seed: number;
@@ -243,6 +247,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   return {
     dataset,
     model,
+    setting: s("setting"),
     overrides: o,
     seeds: num("seeds", s("seeds"), posInt, "a positive integer"),
     seed: num("seed", s("seed"), nonNegInt, "a non-negative integer") ?? 0,
@@ -266,6 +271,8 @@ export function resolveHyper(model: ModelSpec, kind: string, dataset: string, ov
 export interface TrainReport {
   dataset: string;
   model: string;
+  /** The dataset variant (`--setting` or the dataset's default), null for datasets without settings. */
+  setting: string | null;
   metric: string;
   protocol: string;
   runs: number;
@@ -298,7 +305,7 @@ function fmtStat(metric: string, mean: number, std: number, runs: number): strin
  * Datasets whose loaders take first-N limits on the training and test examples (`--train-limit`,
  * `--test-limit`, or the environment variables `ERLANGEN_TRAIN_LIMIT` / `ERLANGEN_TEST_LIMIT`).
  */
-export const LIMIT_DATASETS: readonly string[] = ["rotated-mnist"];
+export const LIMIT_DATASETS: readonly string[] = ["rotated-mnist", "spherical-mnist"];
 
 const LIMIT_ENV = { train: "ERLANGEN_TRAIN_LIMIT", test: "ERLANGEN_TEST_LIMIT" } as const;
 
@@ -323,14 +330,20 @@ function effectiveLimits(dataset: string, flags: Limits): Limits {
  * variables (which also serve scripts), so the flags are set there for the duration of the load and
  * the previous values restored afterwards; they are also passed in the load options.
  */
-async function loadWithLimits(ds: DatasetSpec, root: string | undefined, limits: Limits): Promise<LoadedDataset> {
-  if (limits.train === undefined && limits.test === undefined) return ds.load({ root });
+async function loadWithLimits(
+  ds: DatasetSpec,
+  root: string | undefined,
+  limits: Limits,
+  setting?: string,
+): Promise<LoadedDataset> {
+  if (limits.train === undefined && limits.test === undefined) return ds.load({ root, setting });
   const prev = { train: process.env[LIMIT_ENV.train], test: process.env[LIMIT_ENV.test] };
   try {
     if (limits.train !== undefined) process.env[LIMIT_ENV.train] = String(limits.train);
     if (limits.test !== undefined) process.env[LIMIT_ENV.test] = String(limits.test);
-    const opts: { root?: string; trainLimit?: number; testLimit?: number } = {
+    const opts: { root?: string; setting?: string; trainLimit?: number; testLimit?: number } = {
       root,
+      setting,
       trainLimit: limits.train,
       testLimit: limits.test,
     };
@@ -379,7 +392,17 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
       );
     }
   }
-  const data = await loadWithLimits(ds, root, limits);
+  if (args.setting !== undefined) {
+    if (ds.settings === undefined)
+      throw new UsageError(`option '--setting' is not available for dataset '${ds.name}'`, "train");
+    if (!ds.settings.includes(args.setting))
+      throw new UsageError(
+        `option '--setting' expected one of ${ds.settings.join(", ")} for dataset '${ds.name}', got '${args.setting}'`,
+        "train",
+      );
+  }
+  const setting = args.setting ?? ds.settings?.[0];
+  const data = await loadWithLimits(ds, root, limits, setting);
   const runs = data.runs(req);
   if (runs.length === 0)
     throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
@@ -391,7 +414,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   ]
     .filter((x) => x !== "")
     .join(", ");
-  info(`${ds.name}: ${data.summary}${limitNote ? ` (${limitNote})` : ""}`);
+  info(`${ds.name}${setting !== undefined ? ` ${setting}` : ""}: ${data.summary}${limitNote ? ` (${limitNote})` : ""}`);
   info(`${ms.name}: ${describeHyper(hp, ms.hyperKeys)}`);
   info(`protocol: ${protocol}, ${runs.length} run${runs.length > 1 ? "s" : ""}`);
 
@@ -452,6 +475,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   const report: TrainReport = {
     dataset: ds.name,
     model: ms.name,
+    setting: setting ?? null,
     metric: ds.metric,
     protocol,
     runs: runs.length,

@@ -1,0 +1,259 @@
+/**
+ * Spherical MNIST and the spherical models of `erlangen train` and `erlangen check`:
+ *
+ * - dataset `spherical-mnist`: the shipped 10,000 MNIST training digits and the 10,000 test digits
+ *   projected onto the sphere by s2cnn's recipe (`data/datasets/spherical_mnist.ts`), sampled on the
+ *   32 × 32 Driscoll–Healy grid (bandwidth 16; s2cnn used 30), generated on the fly with fixed seeds
+ *   and kept in memory. `--setting` picks the rotations of the training and test digits: `NR/R`
+ *   (default: train unrotated, test rotated), `NR/NR` or `R/R` (one uniformly random rotation per
+ *   digit). Quick runs: `--train-limit` / `--test-limit`.
+ * - models `s2cnn` (Cohen et al. 2018: S² → SO(3) and SO(3) → SO(3) correlations, bandwidths 8 and 4,
+ *   `--hidden` channels then twice as many, the integral over SO(3), a linear layer), `zonal` (Esteves
+ *   et al. 2018: three zonal S² convolutions at band limits 16, 8, 4 with `--hidden`, 2×, 4× channels,
+ *   weighted global average pooling, a linear layer) and `planar-cnn` (s2cnn's planar baseline: two
+ *   strided 5×5 convolutions on the 32 × 32 latitude–longitude picture, a linear layer).
+ *
+ * Problem kind `image-classification`: `model.call(x)` with x [B, 1, 32, 32] → logits [B, 10].
+ */
+
+import { modelPolarSteps, sphericalModelChecks } from "../layers/spheres/checks.js";
+import { PlanarCNN, S2CNN, ZonalCNN } from "../layers/spheres/models.js";
+import type { Module } from "../nn/module.js";
+import { loadSphericalMNIST } from "../node/spherical_mnist.js";
+import { manualSeed } from "../tensor/rng.js";
+import type { CheckCase, CheckSpec } from "./check.js";
+import { UsageError } from "./command.js";
+import { imageClassificationTask } from "./grid_models.js";
+import {
+  type DataInfo,
+  type Hyper,
+  type LoadedDataset,
+  type ModelSpec,
+  registerDataset,
+  registerModel,
+} from "./registry.js";
+
+/** Grid resolution of the CLI's spherical MNIST: the 2b × 2b = 32 × 32 Driscoll–Healy grid. */
+export const SPHERICAL_MNIST_BANDWIDTH = 16;
+
+/** The train/test rotation settings of spherical MNIST (the first is the default). */
+export const SPHERICAL_MNIST_SETTINGS = ["NR/R", "NR/NR", "R/R"] as const;
+
+function envLimit(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`environment variable ${name} expected a positive integer, got '${v}'`, "train");
+  return n;
+}
+
+/**
+ * Loads spherical MNIST from `<root>/mnist/` in a setting (`NR/R`, `NR/NR`, `R/R`): the training digits
+ * shuffled with seed 13, the test digits with seed 23 (the same digits in the same order whether
+ * rotated or not), each rotated by its own random rotation on the R sides.
+ */
+export function loadSphericalMnistSplits(
+  opts: { root?: string; setting?: string; trainLimit?: number; testLimit?: number; bandwidth?: number } = {},
+) {
+  const setting = opts.setting ?? "NR/R";
+  const [tr, te] = setting.split("/");
+  if (!SPHERICAL_MNIST_SETTINGS.includes(setting as never))
+    throw new UsageError(
+      `spherical-mnist: setting expected one of ${SPHERICAL_MNIST_SETTINGS.join(", ")}, got '${setting}'`,
+      "train",
+    );
+  const bandwidth = opts.bandwidth ?? SPHERICAL_MNIST_BANDWIDTH;
+  return {
+    train: loadSphericalMNIST("train", {
+      root: opts.root,
+      rotate: tr === "R",
+      seed: 13,
+      limit: opts.trainLimit,
+      bandwidth,
+    }),
+    test: loadSphericalMNIST("test", {
+      root: opts.root,
+      rotate: te === "R",
+      seed: 23,
+      limit: opts.testLimit,
+      bandwidth,
+    }),
+  };
+}
+
+registerDataset({
+  name: "spherical-mnist",
+  description:
+    "MNIST digits projected onto the sphere (s2cnn's recipe, 32×32 grid): --setting NR/R (default), NR/NR or R/R train/test rotations; 10k/10k digits",
+  kind: "image-classification",
+  metric: "accuracy",
+  mode: "max",
+  defaultSeeds: 1,
+  settings: SPHERICAL_MNIST_SETTINGS,
+  async load(opts): Promise<LoadedDataset> {
+    const setting = opts.setting ?? SPHERICAL_MNIST_SETTINGS[0];
+    const { train, test } = loadSphericalMnistSplits({
+      root: opts.root,
+      setting,
+      trainLimit: envLimit("ERLANGEN_TRAIN_LIMIT"),
+      testLimit: envLimit("ERLANGEN_TEST_LIMIT"),
+    });
+    const b = SPHERICAL_MNIST_BANDWIDTH;
+    const [tr, te] = setting.split("/");
+    const rot = (s: string | undefined) => (s === "R" ? "rotated" : "unrotated");
+    return {
+      info: { kind: "image-classification", numFeatures: 1, numClasses: 10, inputShape: [1, 2 * b, 2 * b] },
+      summary: `${train.length} ${rot(tr)} training and ${test.length} ${rot(te)} test digits on the ${2 * b}×${2 * b} sphere grid`,
+      protocol: (req) => {
+        if (req.folds > 0)
+          throw new UsageError(
+            "--folds is not available for spherical-mnist (fixed train/test split; use --seeds)",
+            "train",
+          );
+        return "train/test split";
+      },
+      runs: (req) =>
+        Array.from({ length: req.seeds }, (_, i) => ({
+          label: `seed ${i + 1}/${req.seeds}`,
+          seed: req.seed + i,
+          task: (_model: Module, hp: Hyper) => imageClassificationTask({ train, test }, hp.batchSize, req.seed + i),
+        })),
+    };
+  },
+});
+
+/** The input bandwidth b of a dataset's signals [C, 2b, 2b] (the CLI's default when unknown). */
+function inputBandwidth(info: DataInfo): number {
+  const s = info.inputShape;
+  if (s === undefined) return SPHERICAL_MNIST_BANDWIDTH;
+  if (s.length !== 3 || s[1] !== s[2] || s[1]! % 2 !== 0)
+    throw new UsageError(
+      `spherical models expect inputs [C, 2b, 2b] on a Driscoll–Healy grid, got [${s.join(", ")}]`,
+      "train",
+    );
+  return s[1]! / 2;
+}
+
+const SPHERE_HYPER: readonly (keyof Hyper)[] = ["epochs", "lr", "hidden", "batchSize"];
+
+function sphereModel(
+  name: string,
+  description: string,
+  defaults: Partial<Hyper>,
+  build: (info: DataInfo, hp: Hyper) => Module,
+): ModelSpec {
+  return {
+    name,
+    description,
+    kinds: ["image-classification"],
+    hyperKeys: SPHERE_HYPER,
+    defaults: () => ({ weightDecay: 0, dropout: 0, layers: 2, lrStep: 0, ...defaults }),
+    build,
+  };
+}
+
+registerModel(
+  sphereModel(
+    "s2cnn",
+    "spherical CNN (Cohen et al. 2018): S²→SO(3) and SO(3)→SO(3) correlations at bandwidths 8, 4 with --hidden, 2× channels, SO(3) integral, linear",
+    { epochs: 5, lr: 5e-3, hidden: 8, batchSize: 32 },
+    (info, hp) =>
+      new S2CNN({
+        bIn: inputBandwidth(info),
+        bandwidths: [8, 4],
+        channels: [hp.hidden, 2 * hp.hidden],
+        inChannels: info.numFeatures,
+        numClasses: info.numClasses,
+      }),
+  ),
+);
+registerModel(
+  sphereModel(
+    "zonal",
+    "zonal spherical CNN (Esteves et al. 2018): S²→S² convolutions at band limits 16, 8, 4 with --hidden, 2×, 4× channels, global average, linear",
+    { epochs: 5, lr: 5e-3, hidden: 16, batchSize: 32 },
+    (info, hp) =>
+      new ZonalCNN({
+        bIn: inputBandwidth(info),
+        bandLimits: [16, 8, 4],
+        channels: [hp.hidden, 2 * hp.hidden, 4 * hp.hidden],
+        inChannels: info.numFeatures,
+        numClasses: info.numClasses,
+      }),
+  ),
+);
+registerModel(
+  sphereModel(
+    "planar-cnn",
+    "planar CNN baseline of s2cnn (two 5×5 stride-3 convolutions with --hidden, 2× channels, linear) on the latitude–longitude picture",
+    { epochs: 5, lr: 5e-4, hidden: 32, batchSize: 32 },
+    (info, hp) =>
+      new PlanarCNN({
+        size: 2 * inputBandwidth(info),
+        channels: [hp.hidden, 2 * hp.hidden],
+        inChannels: info.numFeatures,
+        numClasses: info.numClasses,
+      }),
+  ),
+);
+
+function sphereCheck(
+  model: string,
+  description: string,
+  make: () => S2CNN | ZonalCNN | PlanarCNN,
+  expected: boolean,
+): CheckSpec {
+  return {
+    model,
+    description,
+    cases: (seed): CheckCase[] => {
+      manualSeed(seed);
+      const m = make();
+      m.eval();
+      return sphericalModelChecks(model, m, {
+        bIn: SPHERICAL_MNIST_BANDWIDTH,
+        polarSteps: modelPolarSteps(m),
+        expected,
+        seed: seed + 1,
+      }).map((c) => ({
+        check: c as CheckCase["check"],
+        rtol: c.rtol,
+        atol: 0,
+        elements: c.elements,
+        samples: 3,
+        expected: c.expected,
+      }));
+    },
+  };
+}
+
+/**
+ * The `erlangen check` entries of the spherical models (registered by `check.ts`): the CLI's default
+ * `s2cnn` and `zonal` models under SO(3) (exact for rotations about the pole that map the grids onto
+ * themselves, up to the ReLUs' aliasing for random rotations of a band-limited input) and the
+ * `planar-cnn` baseline (not invariant).
+ */
+export function sphereCheckSpecs(): CheckSpec[] {
+  const b = SPHERICAL_MNIST_BANDWIDTH;
+  return [
+    sphereCheck(
+      "s2cnn",
+      "spherical CNN (S²→SO(3)→SO(3)): SO(3) invariance of the logits (exact for grid-aligned polar turns, ReLU aliasing otherwise)",
+      () => new S2CNN({ bIn: b, bandwidths: [8, 4], channels: [8, 16] }),
+      true,
+    ),
+    sphereCheck(
+      "zonal",
+      "zonal spherical CNN (S²→S²): SO(3) invariance of the logits (exact for grid-aligned polar turns, ReLU aliasing otherwise)",
+      () => new ZonalCNN({ bIn: b, bandLimits: [16, 8, 4], channels: [16, 32, 64] }),
+      true,
+    ),
+    sphereCheck(
+      "planar-cnn",
+      "planar CNN on the latitude–longitude picture (baseline, not invariant): SO(3)",
+      () => new PlanarCNN({ size: 2 * b }),
+      false,
+    ),
+  ];
+}
