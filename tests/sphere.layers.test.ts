@@ -19,12 +19,14 @@ import {
   rotateSO3Signal,
   S2Activation,
   S2BandLimitPool,
+  S2BatchNorm,
   S2CNN,
   S2Convolution,
   S2Integrate,
   SO3,
   SO3Activation,
   SO3BandLimitPool,
+  SO3BatchNorm,
   SO3Convolution,
   SO3Integrate,
   s2FilterBasis,
@@ -186,6 +188,16 @@ describe("spherical layers: gradients (float64)", () => {
     const X = bandLimitedSO3Signal(2, { batch: 1, channels: 1, seed: 8 }).requiresGrad_();
     gradcheck((t) => new SO3BandLimitPool(2, 1).forward(t!), [X]);
     gradcheck((t) => new S2Integrate(gIn).forward(t!), [x.detach().requiresGrad_()]);
+    const bn2 = new S2BatchNorm(2, gIn).double();
+    gradcheck(
+      (t, w) => {
+        bn2.weight = w as Parameter;
+        return bn2.forward(t!);
+      },
+      [x.detach().requiresGrad_(), rnd([2], 12).requiresGrad_()],
+    );
+    const bn3 = new SO3BatchNorm(1, 2).double();
+    gradcheck((t) => bn3.forward(t!), [X.detach().requiresGrad_()]);
     gradcheck((t) => new SO3Integrate(2).forward(t!), [X.detach().requiresGrad_()]);
   });
 });
@@ -210,7 +222,7 @@ describe("spherical layers: SO(3) equivariance through the checker", () => {
         expect(r.maxRelError, c.name).toBeLessThan(1e-2);
       }
     }
-    expect(byName.size).toBe(9);
+    expect(byName.size).toBe(11);
   });
 
   it("ZonalConv on a Gauss–Legendre grid; S2Activation's aliasing falls with the grid", () => {

@@ -27,6 +27,7 @@ import { Generator } from "../../tensor/rng.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { GridModelCheck } from "../groups/gcnn/checks.js";
 import { S2Activation, SO3Activation } from "./activation.js";
+import { S2BatchNorm, SO3BatchNorm } from "./batch_norm.js";
 import { type PlanarCNN, S2CNN, ZonalCNN } from "./models.js";
 import { S2BandLimitPool, SO3BandLimitPool } from "./pooling.js";
 import { S2Integrate, SO3Integrate } from "./readout.js";
@@ -114,6 +115,8 @@ export function sphericalLayerChecks(seed = 0): GridModelCheck[] {
   const so3Pool = new SO3BandLimitPool(4, 2);
   const s2Int = new S2Integrate(gIn);
   const so3Int = new SO3Integrate(4);
+  const s2Bn = new S2BatchNorm(2, gIn).double();
+  const so3Bn = new SO3BatchNorm(2, 4).double();
   const s2Act = new S2Activation(driscollHealyGrid(16), 4);
   const so3Act = new SO3Activation(8, 3);
   return [
@@ -176,6 +179,24 @@ export function sphericalLayerChecks(seed = 0): GridModelCheck[] {
       inputAction: so3SignalAction(4),
       input: X,
       fn: (v: Tensor) => so3Int.forward(v),
+      ...exact,
+    },
+    {
+      name: "S2BatchNorm (batch statistics by quadrature)",
+      group,
+      inputAction: s2SignalAction(gIn),
+      outputAction: s2SignalAction(gIn),
+      input: x,
+      fn: (v: Tensor) => s2Bn.forward(v),
+      ...exact,
+    },
+    {
+      name: "SO3BatchNorm (batch statistics by quadrature)",
+      group,
+      inputAction: so3SignalAction(4),
+      outputAction: so3SignalAction(4),
+      input: X,
+      fn: (v: Tensor) => so3Bn.forward(v),
       ...exact,
     },
     {

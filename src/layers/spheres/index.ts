@@ -4,6 +4,7 @@
  * pooling, invariant readouts, the spherical-MNIST models and their symmetry checks.
  */
 export * from "./activation.js";
+export * from "./batch_norm.js";
 export * from "./checks.js";
 export * from "./filters.js";
 export * from "./models.js";

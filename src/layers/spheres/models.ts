@@ -11,10 +11,12 @@
 import { driscollHealyGrid, type SphereGrid } from "../../domains/sphere/grid.js";
 import { Linear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
+import { BatchNorm1d } from "../../nn/normalization.js";
 import { ErlangenError, fmtShape } from "../../tensor/errors.js";
 import { relu } from "../../tensor/ops/elementwise.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { Conv2d } from "../grids/conv.js";
+import { S2BatchNorm, SO3BatchNorm } from "./batch_norm.js";
 import { type S2Point, type SO3Point, s2NearIdentityGrid, so3NearIdentityGrid } from "./filters.js";
 import { S2Integrate, SO3Integrate } from "./readout.js";
 import { S2Convolution } from "./s2_conv.js";
@@ -37,11 +39,17 @@ export interface S2CNNOptions {
   s2Kernel?: readonly S2Point[];
   /** Filter support on SO(3) (default s2cnn's `so3_near_identity_grid()`, 192 rotations). */
   so3Kernel?: readonly SO3Point[];
+  /**
+   * Batch norm after each convolution (quadrature statistics, `SO3BatchNorm`) and on the invariant
+   * features before the linear layer (default true; s2cnn's "original" model has none, its deep model
+   * normalises the features).
+   */
+  batchNorm?: boolean;
 }
 
 /**
- * The s2cnn spherical-MNIST model: S2Convolution (bIn → b₁) → ReLU → SO3Convolution (b₁ → b₂) → ReLU
- * → … → SO3Integrate → Linear. s2cnn's "original" model is bIn 30, bandwidths [10, 6], channels
+ * The s2cnn spherical-MNIST model: S2Convolution (bIn → b₁) → BN → ReLU → SO3Convolution (b₁ → b₂) →
+ * BN → ReLU → … → SO3Integrate → BN → Linear (the batch norms optional). s2cnn's "original" model is bIn 30, bandwidths [10, 6], channels
  * [20, 40]; the defaults here ([8, 4], [8, 16] on a 32 × 32 grid) keep a training epoch on 10k digits
  * within minutes on a CPU core (docs/results.md).
  */
@@ -52,7 +60,11 @@ export class S2CNN extends Module<[Tensor], Tensor> {
   readonly inChannels: number;
   /** The S² → SO(3) layer followed by the SO(3) → SO(3) layers. */
   convs: (S2Convolution | SO3Convolution)[];
+  /** Batch norm after each convolution (empty without `batchNorm`). */
+  norms: SO3BatchNorm[];
   integrate: SO3Integrate;
+  /** Batch norm of the invariant features, or null. */
+  featureNorm: BatchNorm1d | null;
   out: Linear;
 
   constructor(opts: S2CNNOptions = {}) {
@@ -67,33 +79,43 @@ export class S2CNN extends Module<[Tensor], Tensor> {
       );
     const s2Kernel = opts.s2Kernel ?? s2NearIdentityGrid();
     const so3Kernel = opts.so3Kernel ?? so3NearIdentityGrid();
+    const bn = opts.batchNorm ?? true;
     this.convs = [];
+    this.norms = [];
     let cPrev = this.inChannels;
     let bPrev = this.bIn;
     this.bandwidths.forEach((b, i) => {
       const c = this.channels[i]!;
       this.convs.push(
         i === 0
-          ? new S2Convolution(cPrev, c, bPrev, b, { kernelGrid: s2Kernel })
-          : new SO3Convolution(cPrev, c, bPrev, b, { kernelGrid: so3Kernel }),
+          ? new S2Convolution(cPrev, c, bPrev, b, { kernelGrid: s2Kernel, bias: !bn })
+          : new SO3Convolution(cPrev, c, bPrev, b, { kernelGrid: so3Kernel, bias: !bn }),
       );
+      if (bn) this.norms.push(new SO3BatchNorm(c, b));
       cPrev = c;
       bPrev = b;
     });
     this.integrate = new SO3Integrate(bPrev);
+    this.featureNorm = bn ? new BatchNorm1d(cPrev) : null;
     this.out = new Linear(cPrev, opts.numClasses ?? 10);
   }
 
   /** The invariant features [B, C_last] (the SO(3) integrals of the last layer's ReLU output). */
   features(x: Tensor): Tensor {
     let h = x;
-    for (const conv of this.convs) h = relu(conv.forward(h));
+    this.convs.forEach((conv, i) => {
+      h = conv.forward(h);
+      const norm = this.norms[i];
+      if (norm !== undefined) h = norm.forward(h);
+      h = relu(h);
+    });
     return this.integrate.forward(h);
   }
 
   /** @param x - signals [B, C, 2bIn, 2bIn]; returns logits [B, numClasses]. */
   forward(x: Tensor): Tensor {
-    return this.out.forward(this.features(x));
+    const f = this.features(x);
+    return this.out.forward(this.featureNorm !== null ? this.featureNorm.forward(f) : f);
   }
 }
 
@@ -109,10 +131,12 @@ export interface ZonalCNNOptions {
   anchors?: number;
   inChannels?: number;
   numClasses?: number;
+  /** Batch norm after each convolution (`S2BatchNorm`) and on the invariant features (default true). */
+  batchNorm?: boolean;
 }
 
 /**
- * A zonal spherical CNN (Esteves et al. 2018): ZonalConv → ReLU per layer, each layer's SHT cut at the
+ * A zonal spherical CNN (Esteves et al. 2018): ZonalConv → BN → ReLU per layer, each layer's SHT cut at the
  * next band limit and synthesised on that band limit's grid (spectral pooling inside the convolution),
  * weighted global average pooling (S2Integrate), Linear.
  */
@@ -121,7 +145,11 @@ export class ZonalCNN extends Module<[Tensor], Tensor> {
   readonly grids: readonly SphereGrid[];
   readonly inChannels: number;
   convs: ZonalConv[];
+  /** Batch norm after each convolution (empty without `batchNorm`). */
+  norms: S2BatchNorm[];
   integrate: S2Integrate;
+  /** Batch norm of the invariant features, or null. */
+  featureNorm: BatchNorm1d | null;
   out: Linear;
 
   constructor(opts: ZonalCNNOptions = {}) {
@@ -134,32 +162,47 @@ export class ZonalCNN extends Module<[Tensor], Tensor> {
         `ZonalCNN: arguments 'bandLimits' and 'channels' expected lists of the same non-zero length, got ${bands.length} and ${channels.length}`,
       );
     this.inChannels = opts.inChannels ?? 1;
+    const bn = opts.batchNorm ?? true;
     let grid = driscollHealyGrid(this.bIn);
     const grids: SphereGrid[] = [];
     let cPrev = this.inChannels;
     this.convs = bands.map((L, i) => {
       const out = driscollHealyGrid(L);
-      const conv = new ZonalConv(cPrev, channels[i]!, { gridIn: grid, gridOut: out, L, anchors: opts.anchors });
+      const conv = new ZonalConv(cPrev, channels[i]!, {
+        gridIn: grid,
+        gridOut: out,
+        L,
+        anchors: opts.anchors,
+        bias: !bn,
+      });
       grids.push(out);
       grid = out;
       cPrev = channels[i]!;
       return conv;
     });
     this.grids = grids;
+    this.norms = bn ? this.convs.map((c, i) => new S2BatchNorm(c.outChannels, grids[i]!)) : [];
     this.integrate = new S2Integrate(grid);
+    this.featureNorm = bn ? new BatchNorm1d(cPrev) : null;
     this.out = new Linear(cPrev, opts.numClasses ?? 10);
   }
 
   /** The invariant features [B, C_last]. */
   features(x: Tensor): Tensor {
     let h = x;
-    for (const conv of this.convs) h = relu(conv.forward(h));
+    this.convs.forEach((conv, i) => {
+      h = conv.forward(h);
+      const norm = this.norms[i];
+      if (norm !== undefined) h = norm.forward(h);
+      h = relu(h);
+    });
     return this.integrate.forward(h);
   }
 
   /** @param x - signals [B, C, 2bIn, 2bIn]; returns logits [B, numClasses]. */
   forward(x: Tensor): Tensor {
-    return this.out.forward(this.features(x));
+    const f = this.features(x);
+    return this.out.forward(this.featureNorm !== null ? this.featureNorm.forward(f) : f);
   }
 }
 
