@@ -14,7 +14,7 @@ import {
   randn,
   rotateCoefficients,
   rotateSignal,
-  type SphereGrid,
+  SphereGrid,
   sampleOnGrid,
   sht,
   shtPlan,
@@ -305,5 +305,35 @@ describe("equirectangular pictures", () => {
     const ppm = equirectangularImage(grid, signal.data, { width: 8, format: "ppm", colormap: "gray" });
     expect(new TextDecoder().decode(ppm.subarray(0, 11))).toBe("P6\n8 4\n255\n");
     expect(() => equirectangularImage(grid, new Float64Array(3))).toThrow(/expected 192 values/);
+  });
+});
+
+describe("SHT on any iso-latitude grid", () => {
+  it("is the exact quadrature sum Σ_p w_p f_p Y_lm(p) and its transpose, also with aliasing and unpaired rings", () => {
+    const gen = new Generator(7);
+    // an asymmetric custom grid: rings of 3, 5, 8, 6 and 1 pixels with offsets and arbitrary weights
+    const theta = Float64Array.from([0.3, 0.9, 1.4, 2.2, 2.9]);
+    const count = Int32Array.from([3, 5, 8, 6, 1]);
+    const start = Int32Array.from([0, 3, 8, 16, 22]);
+    const phi0 = Float64Array.from([0.1, 0, 0.5, 1.3, 2]);
+    const weight = Float64Array.from([0.4, 0.7, 0.9, 0.6, 0.2]);
+    const custom = new SphereGrid("healpix", [23], { theta, count, start, phi0, weight }, 9, false);
+    for (const grid of [custom, healpixGrid(2)]) {
+      const plan = shtPlan(grid, 9);
+      const Y = sampledHarmonics(grid, 8, "integral");
+      const w = grid.weights;
+      const x = randn([2, grid.npix], { generator: gen, dtype: "float64" });
+      const c = randn([2, 81], { generator: gen, dtype: "float64" });
+      const wantC = new Float64Array(2 * 81);
+      const wantX = new Float64Array(2 * grid.npix);
+      for (let b = 0; b < 2; b++)
+        for (let i = 0; i < 81; i++)
+          for (let p = 0; p < grid.npix; p++) {
+            wantC[b * 81 + i]! += w[p]! * x.data[b * grid.npix + p]! * Y[i * grid.npix + p]!;
+            wantX[b * grid.npix + p]! += c.data[b * 81 + i]! * Y[i * grid.npix + p]!;
+          }
+      expect(maxAbs(sht(x, plan).data, wantC)).toBeLessThan(1e-13);
+      expect(maxAbs(isht(c, plan).data, wantX)).toBeLessThan(1e-13);
+    }
   });
 });
