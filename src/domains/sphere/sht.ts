@@ -26,6 +26,7 @@ import type { SHNormalization } from "../../symmetry/o3/spherical_harmonics.js";
 import { record } from "../../tensor/autograd.js";
 import { allocate } from "../../tensor/dtype.js";
 import { ErlangenError } from "../../tensor/errors.js";
+import { add, sub } from "../../tensor/ops/elementwise.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { SphereGrid } from "./grid.js";
 import { checkTrailing } from "./internal.js";
@@ -53,6 +54,11 @@ function cachedTable(grid: SphereGrid, L: number, rows: Int32Array): LegendreTab
 export interface SHTOptions {
   /** Basis normalisation as in `sphericalHarmonics` (default `integral`: orthonormal). */
   normalization?: SHNormalization;
+  /**
+   * Refinement steps of the forward transform on grids whose quadrature is not exact (HEALPix):
+   * c ← c + sht(f − isht(c)), as healpy's `map2alm(iter=…)` (default 0; exact grids gain nothing).
+   */
+  iterations?: number;
 }
 
 /** Number of real coefficients up to band limit L: L². */
@@ -107,6 +113,8 @@ export class SHTPlan {
   /** Band limit: degrees 0 ≤ l < L. */
   readonly L: number;
   readonly normalization: SHNormalization;
+  /** Refinement steps of the forward transform (see {@link SHTOptions.iterations}). */
+  readonly iterations: number;
   /** L², the length of one coefficient vector. */
   readonly ncoeffs: number;
   private readonly table: LegendreTable;
@@ -133,9 +141,13 @@ export class SHTPlan {
       throw new ErlangenError(
         `shtPlan: argument 'normalization' expected "integral", "component" or "norm", got ${String(normalization)}`,
       );
+    const iterations = opts.iterations ?? 0;
+    if (!Number.isInteger(iterations) || iterations < 0)
+      throw new ErlangenError(`shtPlan: argument 'iterations' expected a non-negative integer, got ${iterations}`);
     this.grid = grid;
     this.L = L;
     this.normalization = normalization;
+    this.iterations = iterations;
     this.ncoeffs = L * L;
     const { rows, mirror } = rowRings(grid);
     this.rows = rows;
@@ -460,7 +472,7 @@ const planCache = new WeakMap<SphereGrid, Map<string, SHTPlan>>();
  * L ≤ grid.bandLimit on Gauss–Legendre and Driscoll–Healy grids; HEALPix is approximate.
  */
 export function shtPlan(grid: SphereGrid, L: number, opts: SHTOptions = {}): SHTPlan {
-  const key = `${L}:${opts.normalization ?? "integral"}`;
+  const key = `${L}:${opts.normalization ?? "integral"}:${opts.iterations ?? 0}`;
   let byKey = planCache.get(grid);
   if (!byKey) {
     byKey = new Map();
@@ -478,9 +490,16 @@ export function shtPlan(grid: SphereGrid, L: number, opts: SHTOptions = {}): SHT
  * The forward real SHT of signals `x` [..., *grid.shape] (grid.shape = [nlat, nlon], or [npix] for
  * HEALPix) to coefficients [..., L²] (entry l² + l + m) in the plan's normalisation. Differentiable:
  * the backward pass is the adjoint (quadrature weights times the synthesis). Computes in float64 and
- * returns the input's dtype.
+ * returns the input's dtype. With `plan.iterations` > 0, each refinement step adds
+ * sht(x − isht(c)) (differentiable the same way).
  */
 export function sht(x: Tensor, plan: SHTPlan): Tensor {
+  let c = shtOnce(x, plan);
+  for (let k = 0; k < plan.iterations; k++) c = add(c, shtOnce(sub(x, isht(c, plan)), plan));
+  return c;
+}
+
+function shtOnce(x: Tensor, plan: SHTPlan): Tensor {
   const grid = plan.grid;
   const batch = checkTrailing("sht", "x", x, grid.shape, `a signal on ${grid}`);
   const nc = plan.ncoeffs;
