@@ -50,9 +50,9 @@ function monomialIntegral(a: number, b: number, c: number): number {
 }
 
 describe("FFT of any length", () => {
-  it("matches the direct DFT (radix-2 and Bluestein), forward and inverse", () => {
+  it("matches the direct DFT (radix-2, mixed radix and Bluestein), forward and inverse", () => {
     const gen = new Generator(0);
-    for (const n of [1, 2, 3, 5, 8, 12, 17, 31, 64, 100]) {
+    for (const n of [1, 2, 3, 5, 6, 7, 8, 12, 17, 20, 31, 45, 60, 64, 98, 100, 143]) {
       const re = Float64Array.from({ length: n }, () => gen.normal());
       const im = Float64Array.from({ length: n }, () => gen.normal());
       for (const inverse of [false, true]) {
