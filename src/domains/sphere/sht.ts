@@ -26,6 +26,7 @@ import type { SHNormalization } from "../../symmetry/o3/spherical_harmonics.js";
 import { record } from "../../tensor/autograd.js";
 import { allocate } from "../../tensor/dtype.js";
 import { ErlangenError } from "../../tensor/errors.js";
+import { add, sub } from "../../tensor/ops/elementwise.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { SphereGrid } from "./grid.js";
 import { checkTrailing } from "./internal.js";
@@ -33,8 +34,8 @@ import { type LegendreTable, legendreTable } from "./legendre.js";
 
 const tableCache = new WeakMap<SphereGrid, Map<number, LegendreTable>>();
 
-/** The cached Legendre table of a grid for band limit L. */
-function cachedTable(grid: SphereGrid, L: number): LegendreTable {
+/** The cached Legendre table of a grid for band limit L, on the rings `rows`. */
+function cachedTable(grid: SphereGrid, L: number, rows: Int32Array): LegendreTable {
   let byL = tableCache.get(grid);
   if (!byL) {
     byL = new Map();
@@ -42,7 +43,8 @@ function cachedTable(grid: SphereGrid, L: number): LegendreTable {
   }
   let t = byL.get(L);
   if (!t) {
-    t = legendreTable(grid.rings.theta as Float64Array, L);
+    const theta = Float64Array.from(rows, (r) => grid.rings.theta[r]!);
+    t = legendreTable(theta, L);
     byL.set(L, t);
   }
   return t;
@@ -52,6 +54,11 @@ function cachedTable(grid: SphereGrid, L: number): LegendreTable {
 export interface SHTOptions {
   /** Basis normalisation as in `sphericalHarmonics` (default `integral`: orthonormal). */
   normalization?: SHNormalization;
+  /**
+   * Refinement steps of the forward transform on grids whose quadrature is not exact (HEALPix):
+   * c ← c + sht(f − isht(c)), as healpy's `map2alm(iter=…)` (default 0; exact grids gain nothing).
+   */
+  iterations?: number;
 }
 
 /** Number of real coefficients up to band limit L: L². */
@@ -71,6 +78,30 @@ export function shScale(l: number, normalization: SHNormalization): number {
   return normalization === "component" ? c : c / Math.sqrt(2 * l + 1);
 }
 
+/** Signals per Legendre pass: the table is streamed once per block (it outgrows the caches at large L). */
+const MAX_BLOCK = 16;
+
+/**
+ * The rings whose Legendre rows are stored: every ring, or on a grid symmetric about the equator
+ * (θ_{R−1−r} = π − θ_r, all built-in grids) only the northern half with their mirrors, since
+ * P̄_l^m(−x) = (−1)^{l+m} P̄_l^m(x) halves both the table and the work.
+ */
+function rowRings(grid: SphereGrid): { rows: Int32Array; mirror: Int32Array } {
+  const { theta, count } = grid.rings;
+  const R = grid.nrings;
+  let symmetric = true;
+  for (let r = 0; r < R && symmetric; r++)
+    if (Math.abs(theta[r]! + theta[R - 1 - r]! - Math.PI) > 1e-12 || count[r] !== count[R - 1 - r]) symmetric = false;
+  if (!symmetric) {
+    const rows = Int32Array.from({ length: R }, (_, r) => r);
+    return { rows, mirror: new Int32Array(R).fill(-1) };
+  }
+  const H = (R + 1) >> 1;
+  const rows = Int32Array.from({ length: H }, (_, r) => r);
+  const mirror = Int32Array.from({ length: H }, (_, r) => (R - 1 - r === r ? -1 : R - 1 - r));
+  return { rows, mirror };
+}
+
 /**
  * A spherical harmonic transform on one grid at one band limit: the Legendre table (shared between
  * plans of the same grid and L), ring pairing and FFT plans, and scratch space. Build with
@@ -82,14 +113,19 @@ export class SHTPlan {
   /** Band limit: degrees 0 ≤ l < L. */
   readonly L: number;
   readonly normalization: SHNormalization;
+  /** Refinement steps of the forward transform (see {@link SHTOptions.iterations}). */
+  readonly iterations: number;
   /** L², the length of one coefficient vector. */
   readonly ncoeffs: number;
   private readonly table: LegendreTable;
+  /** Rings with a table row, and each one's mirror ring (−1: none). */
+  private readonly rows: Int32Array;
+  private readonly mirror: Int32Array;
   /** s_l per degree. */
   private readonly scale: Float64Array;
-  /** Per-ring spectra S_r(m) (real and imaginary parts), [nrings, L]. */
-  private readonly sr: Float64Array;
-  private readonly si: Float64Array;
+  /** Per-ring spectra S_r(m) (real and imaginary parts) of a block of signals, [block, nrings, L]. */
+  private sr: Float64Array;
+  private si: Float64Array;
   /** FFT scratch for the largest ring. */
   private readonly bre: Float64Array;
   private readonly bim: Float64Array;
@@ -105,11 +141,18 @@ export class SHTPlan {
       throw new ErlangenError(
         `shtPlan: argument 'normalization' expected "integral", "component" or "norm", got ${String(normalization)}`,
       );
+    const iterations = opts.iterations ?? 0;
+    if (!Number.isInteger(iterations) || iterations < 0)
+      throw new ErlangenError(`shtPlan: argument 'iterations' expected a non-negative integer, got ${iterations}`);
     this.grid = grid;
     this.L = L;
     this.normalization = normalization;
+    this.iterations = iterations;
     this.ncoeffs = L * L;
-    this.table = cachedTable(grid, L);
+    const { rows, mirror } = rowRings(grid);
+    this.rows = rows;
+    this.mirror = mirror;
+    this.table = cachedTable(grid, L, rows);
     this.scale = new Float64Array(L);
     for (let l = 0; l < L; l++) this.scale[l] = shScale(l, normalization);
     const R = grid.nrings;
@@ -130,17 +173,30 @@ export class SHTPlan {
     }
   }
 
+  /** Signals per block for `batch` signals, growing the spectra scratch to fit. */
+  private block(batch: number): number {
+    const RL = this.grid.nrings * this.L;
+    const nb = Math.max(1, Math.min(batch, MAX_BLOCK, Math.floor((1 << 20) / RL)));
+    if (this.sr.length < nb * RL) {
+      this.sr = new Float64Array(nb * RL);
+      this.si = new Float64Array(nb * RL);
+    }
+    return nb;
+  }
+
   /**
-   * Forward transforms of `batch` signals: `x` [batch, npix] (from `xOffset`) → `out` [batch, L²].
+   * Forward transforms of `batch` signals: `x` [batch, npix] → `out` [batch, L²].
    * `weighted: false` drops the quadrature weights and the 1/s_l (the exact transpose of the unscaled
    * {@link inverse}, used by the backward passes).
    */
   forward(x: ArrayLike<number>, out: Float64Array | Float32Array, batch: number, weighted = true): void {
     const npix = this.grid.npix;
-    const nc = this.ncoeffs;
-    for (let b = 0; b < batch; b++) {
-      this.ringSpectra(x, b * npix, weighted);
-      this.legendreForward(out, b * nc, weighted);
+    const RL = this.grid.nrings * this.L;
+    const block = this.block(batch);
+    for (let b0 = 0; b0 < batch; b0 += block) {
+      const nb = Math.min(block, batch - b0);
+      for (let b = 0; b < nb; b++) this.ringSpectra(x, (b0 + b) * npix, weighted, b * RL);
+      this.legendreForward(out, b0, nb, weighted);
     }
   }
 
@@ -150,15 +206,17 @@ export class SHTPlan {
    */
   inverse(c: ArrayLike<number>, out: Float64Array | Float32Array, batch: number, scaled = true): void {
     const npix = this.grid.npix;
-    const nc = this.ncoeffs;
-    for (let b = 0; b < batch; b++) {
-      this.legendreInverse(c, b * nc, scaled);
-      this.ringSynthesis(out, b * npix);
+    const RL = this.grid.nrings * this.L;
+    const block = this.block(batch);
+    for (let b0 = 0; b0 < batch; b0 += block) {
+      const nb = Math.min(block, batch - b0);
+      this.legendreInverse(c, b0, nb, scaled);
+      for (let b = 0; b < nb; b++) this.ringSynthesis(out, (b0 + b) * npix, b * RL);
     }
   }
 
-  /** S_r(m) = (w_r) Σ_j f_rj e^{imφ_rj} for every ring r and order m < L. */
-  private ringSpectra(x: ArrayLike<number>, off: number, weighted: boolean): void {
+  /** S_r(m) = (w_r) Σ_j f_rj e^{imφ_rj} for every ring r and order m < L, into the spectra at `so`. */
+  private ringSpectra(x: ArrayLike<number>, off: number, weighted: boolean, so: number): void {
     const { grid, L, sr, si, bre, bim, pc, ps } = this;
     const { count, start, weight } = grid.rings;
     const R = grid.nrings;
@@ -185,14 +243,14 @@ export class SHTPlan {
         const xr = 0.5 * (zr + cr);
         const xi = 0.5 * (zi + ci);
         let o = r * L + m;
-        sr[o] = wr * (pc[o]! * xr + ps[o]! * xi);
-        si[o] = wr * (ps[o]! * xr - pc[o]! * xi);
+        sr[so + o] = wr * (pc[o]! * xr + ps[o]! * xi);
+        si[so + o] = wr * (ps[o]! * xr - pc[o]! * xi);
         if (pair) {
           const yr = 0.5 * (zi - ci);
           const yi = -0.5 * (zr - cr);
           o = q * L + m;
-          sr[o] = wq * (pc[o]! * yr + ps[o]! * yi);
-          si[o] = wq * (ps[o]! * yr - pc[o]! * yi);
+          sr[so + o] = wq * (pc[o]! * yr + ps[o]! * yi);
+          si[so + o] = wq * (ps[o]! * yr - pc[o]! * yi);
         }
       }
       if (!pair && q > r) {
@@ -206,108 +264,159 @@ export class SHTPlan {
         for (let m = 0; m < L; m++) {
           const k = m % nq;
           const o = q * L + m;
-          sr[o] = wq * (pc[o]! * bre[k]! + ps[o]! * bim[k]!);
-          si[o] = wq * (ps[o]! * bre[k]! - pc[o]! * bim[k]!);
+          sr[so + o] = wq * (pc[o]! * bre[k]! + ps[o]! * bim[k]!);
+          si[so + o] = wq * (ps[o]! * bre[k]! - pc[o]! * bim[k]!);
         }
       }
     }
   }
 
-  /** c_lm = (1/s_l) Σ_r P̄(m, r, l) · {Re S_r(m) (m ≥ 0), Im S_r(|m|) (m < 0)}. */
-  private legendreForward(out: Float64Array | Float32Array, off: number, weighted: boolean): void {
-    const { L, sr, si, scale } = this;
+  /**
+   * c_lm = (1/s_l) Σ_r P̄(m, r, l) · {Re S_r(m) (m ≥ 0), Im S_r(|m|) (m < 0)} for signals b0..b0+nb−1;
+   * a mirrored ring q enters through the row of r with the sign (−1)^{l+m}.
+   */
+  private legendreForward(out: Float64Array | Float32Array, b0: number, nb: number, weighted: boolean): void {
+    const { L, sr, si, scale, rows, mirror } = this;
     const { offset, values } = this.table;
-    const R = this.grid.nrings;
-    const acc = new Float64Array(2 * L);
+    const RL = this.grid.nrings * L;
+    const nc = this.ncoeffs;
+    const acc = new Float64Array(nb * 2 * L);
     for (let m = 0; m < L; m++) {
       const len = L - m;
-      acc.fill(0, 0, 2 * len);
+      acc.fill(0);
       const base = offset[m]!;
-      for (let r = 0; r < R; r++) {
-        const a = sr[r * L + m]!;
-        const b = si[r * L + m]!;
-        const row = base + r * len;
-        if (m === 0) {
-          for (let i = 0; i < len; i++) acc[i]! += values[row + i]! * a;
-        } else {
-          for (let i = 0; i < len; i++) {
-            const p = values[row + i]!;
-            acc[2 * i]! += p * a;
-            acc[2 * i + 1]! += p * b;
+      for (let t = 0; t < rows.length; t++) {
+        const r = rows[t]!;
+        const q = mirror[t]!;
+        const row = base + t * len;
+        for (let b = 0; b < nb; b++) {
+          const o = b * RL + r * L + m;
+          let er = sr[o]!;
+          let ei = si[o]!;
+          let odr = er;
+          let odi = ei;
+          if (q >= 0) {
+            const oq = b * RL + q * L + m;
+            const qr = sr[oq]!;
+            const qi = si[oq]!;
+            er += qr;
+            ei += qi;
+            odr -= qr;
+            odi -= qi;
+          }
+          const ab = b * 2 * L;
+          let i = 0;
+          for (; i + 1 < len; i += 2) {
+            const p0 = values[row + i]!;
+            const p1 = values[row + i + 1]!;
+            acc[ab + 2 * i]! += p0 * er;
+            acc[ab + 2 * i + 1]! += p0 * ei;
+            acc[ab + 2 * i + 2]! += p1 * odr;
+            acc[ab + 2 * i + 3]! += p1 * odi;
+          }
+          if (i < len) {
+            const p0 = values[row + i]!;
+            acc[ab + 2 * i]! += p0 * er;
+            acc[ab + 2 * i + 1]! += p0 * ei;
           }
         }
       }
-      for (let i = 0; i < len; i++) {
-        const l = m + i;
-        const f = weighted ? 1 / scale[l]! : 1;
-        if (m === 0) out[off + l * l + l] = acc[i]! * f;
-        else {
-          out[off + l * l + l + m] = acc[2 * i]! * f;
-          out[off + l * l + l - m] = acc[2 * i + 1]! * f;
+      for (let b = 0; b < nb; b++) {
+        const ab = b * 2 * L;
+        const o = (b0 + b) * nc;
+        for (let i = 0; i < len; i++) {
+          const l = m + i;
+          const f = weighted ? 1 / scale[l]! : 1;
+          out[o + l * l + l + m] = acc[ab + 2 * i]! * f;
+          if (m > 0) out[o + l * l + l - m] = acc[ab + 2 * i + 1]! * f;
         }
       }
     }
   }
 
-  /** A_r(m) = Σ_l P̄ c_{l,m}, B_r(m) = Σ_l P̄ c_{l,−m} into (sr, si). */
-  private legendreInverse(c: ArrayLike<number>, off: number, scaled: boolean): void {
-    const { L, sr, si, scale } = this;
+  /** A_r(m) = Σ_l P̄ c_{l,m}, B_r(m) = Σ_l P̄ c_{l,−m} into the spectra, for signals b0..b0+nb−1. */
+  private legendreInverse(c: ArrayLike<number>, b0: number, nb: number, scaled: boolean): void {
+    const { L, sr, si, scale, rows, mirror } = this;
     const { offset, values } = this.table;
-    const R = this.grid.nrings;
-    const ca = new Float64Array(L);
-    const cb = new Float64Array(L);
+    const RL = this.grid.nrings * L;
+    const nc = this.ncoeffs;
+    // interleaved (c_{l,m}, c_{l,−m}) per signal
+    const cc = new Float64Array(nb * 2 * L);
     for (let m = 0; m < L; m++) {
       const len = L - m;
-      for (let i = 0; i < len; i++) {
-        const l = m + i;
-        const f = scaled ? scale[l]! : 1;
-        ca[i] = c[off + l * l + l + m]! * f;
-        cb[i] = m === 0 ? 0 : c[off + l * l + l - m]! * f;
+      for (let b = 0; b < nb; b++) {
+        const o = (b0 + b) * nc;
+        const ab = b * 2 * L;
+        for (let i = 0; i < len; i++) {
+          const l = m + i;
+          const f = scaled ? scale[l]! : 1;
+          cc[ab + 2 * i] = c[o + l * l + l + m]! * f;
+          cc[ab + 2 * i + 1] = m === 0 ? 0 : c[o + l * l + l - m]! * f;
+        }
       }
       const base = offset[m]!;
-      for (let r = 0; r < R; r++) {
-        const row = base + r * len;
-        let a = 0;
-        let b = 0;
-        if (m === 0) {
-          for (let i = 0; i < len; i++) a += values[row + i]! * ca[i]!;
-        } else {
-          for (let i = 0; i < len; i++) {
-            const p = values[row + i]!;
-            a += p * ca[i]!;
-            b += p * cb[i]!;
+      for (let t = 0; t < rows.length; t++) {
+        const r = rows[t]!;
+        const q = mirror[t]!;
+        const row = base + t * len;
+        for (let b = 0; b < nb; b++) {
+          const ab = b * 2 * L;
+          let ea = 0;
+          let eb = 0;
+          let oa = 0;
+          let ob = 0;
+          let i = 0;
+          for (; i + 1 < len; i += 2) {
+            const p0 = values[row + i]!;
+            const p1 = values[row + i + 1]!;
+            ea += p0 * cc[ab + 2 * i]!;
+            eb += p0 * cc[ab + 2 * i + 1]!;
+            oa += p1 * cc[ab + 2 * i + 2]!;
+            ob += p1 * cc[ab + 2 * i + 3]!;
+          }
+          if (i < len) {
+            const p0 = values[row + i]!;
+            ea += p0 * cc[ab + 2 * i]!;
+            eb += p0 * cc[ab + 2 * i + 1]!;
+          }
+          const o = b * RL + r * L + m;
+          sr[o] = ea + oa;
+          si[o] = eb + ob;
+          if (q >= 0) {
+            const oq = b * RL + q * L + m;
+            sr[oq] = ea - oa;
+            si[oq] = eb - ob;
           }
         }
-        sr[r * L + m] = a;
-        si[r * L + m] = b;
       }
     }
   }
 
   /** f_rj = Re Σ_m (A_r(m) − i B_r(m)) e^{imφ_rj}: folded spectra, one complex inverse FFT per ring pair. */
-  private ringSynthesis(out: Float64Array | Float32Array, off: number): void {
+  private ringSynthesis(out: Float64Array | Float32Array, off: number, so: number): void {
     const { grid, L, sr, si, bre, bim, pc, ps } = this;
     const { count, start } = grid.rings;
     const R = grid.nrings;
     for (let r = 0, q = R - 1; r <= q; r++, q--) {
       const n = count[r]!;
       const pair = q > r && count[q]! === n;
-      const rings = pair ? [r, q] : [r];
-      // G_k for ring r (re part) and ring q (im part), Hermitian-symmetrised so the IFFT of each is real
       bre.fill(0, 0, n);
       bim.fill(0, 0, n);
-      for (const [idx, rr] of rings.entries()) {
+      // G_k for ring r (real part) and ring q (imaginary part), Hermitian-symmetrised so that the
+      // inverse FFT of each is real
+      for (let side = 0; side < (pair ? 2 : 1); side++) {
+        const rr = side === 0 ? r : q;
         for (let m = 0; m < L; m++) {
           const o = rr * L + m;
-          const A = sr[o]!;
-          const B = si[o]!;
-          // (A − iB)(cos mφ₀ + i sin mφ₀)
+          const A = sr[so + o]!;
+          const B = si[so + o]!;
+          // g = (A − iB)(cos mφ₀ + i sin mφ₀)
           const gr = A * pc[o]! + B * ps[o]!;
           const gi = A * ps[o]! - B * pc[o]!;
           const k = m % n;
           const k2 = k === 0 ? 0 : n - k;
           // H_k += g/2, H_{−k} += conj(g)/2; ring q enters as i·H
-          if (idx === 0) {
+          if (side === 0) {
             bre[k]! += 0.5 * gr;
             bim[k]! += 0.5 * gi;
             bre[k2]! += 0.5 * gr;
@@ -327,20 +436,22 @@ export class SHTPlan {
         const sQ = off + start[q]!;
         for (let j = 0; j < n; j++) out[sQ + j] = bim[j]!;
       } else if (q > r) {
-        this.ringSynthesisSingle(out, off, q);
+        this.ringSynthesisSingle(out, off, q, so);
       }
     }
   }
 
-  private ringSynthesisSingle(out: Float64Array | Float32Array, off: number, r: number): void {
+  private ringSynthesisSingle(out: Float64Array | Float32Array, off: number, r: number, so: number): void {
     const { L, sr, si, bre, bim, pc, ps } = this;
     const n = this.grid.rings.count[r]!;
     bre.fill(0, 0, n);
     bim.fill(0, 0, n);
     for (let m = 0; m < L; m++) {
       const o = r * L + m;
-      const gr = sr[o]! * pc[o]! + si[o]! * ps[o]!;
-      const gi = sr[o]! * ps[o]! - si[o]! * pc[o]!;
+      const A = sr[so + o]!;
+      const B = si[so + o]!;
+      const gr = A * pc[o]! + B * ps[o]!;
+      const gi = A * ps[o]! - B * pc[o]!;
       const k = m % n;
       const k2 = k === 0 ? 0 : n - k;
       bre[k]! += 0.5 * gr;
@@ -361,7 +472,7 @@ const planCache = new WeakMap<SphereGrid, Map<string, SHTPlan>>();
  * L ≤ grid.bandLimit on Gauss–Legendre and Driscoll–Healy grids; HEALPix is approximate.
  */
 export function shtPlan(grid: SphereGrid, L: number, opts: SHTOptions = {}): SHTPlan {
-  const key = `${L}:${opts.normalization ?? "integral"}`;
+  const key = `${L}:${opts.normalization ?? "integral"}:${opts.iterations ?? 0}`;
   let byKey = planCache.get(grid);
   if (!byKey) {
     byKey = new Map();
@@ -379,9 +490,16 @@ export function shtPlan(grid: SphereGrid, L: number, opts: SHTOptions = {}): SHT
  * The forward real SHT of signals `x` [..., *grid.shape] (grid.shape = [nlat, nlon], or [npix] for
  * HEALPix) to coefficients [..., L²] (entry l² + l + m) in the plan's normalisation. Differentiable:
  * the backward pass is the adjoint (quadrature weights times the synthesis). Computes in float64 and
- * returns the input's dtype.
+ * returns the input's dtype. With `plan.iterations` > 0, each refinement step adds
+ * sht(x − isht(c)) (differentiable the same way).
  */
 export function sht(x: Tensor, plan: SHTPlan): Tensor {
+  let c = shtOnce(x, plan);
+  for (let k = 0; k < plan.iterations; k++) c = add(c, shtOnce(sub(x, isht(c, plan)), plan));
+  return c;
+}
+
+function shtOnce(x: Tensor, plan: SHTPlan): Tensor {
   const grid = plan.grid;
   const batch = checkTrailing("sht", "x", x, grid.shape, `a signal on ${grid}`);
   const nc = plan.ncoeffs;

@@ -137,8 +137,13 @@ export class SO3Plan {
   readonly ncoeffs: number;
   /** X^l(β_k) per l, laid out [(m+l)(2l+1) + (n+l)][k]. */
   private readonly X: Float64Array[];
-  /** Trig sums [4][L][L][2B]. */
-  private readonly T: Float64Array;
+  /** Trig sums of a block of signals, [block][4][L][L][2B]. */
+  private T: Float64Array;
+  /** Per coefficient (l, m, n) in layout order, its at most two terms: X offset, T offset, sign. */
+  private readonly termPtr: Int32Array;
+  private readonly termX: Int32Array;
+  private readonly termT: Int32Array;
+  private readonly termSign: Float64Array;
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly colRe: Float64Array;
@@ -162,11 +167,52 @@ export class SO3Plan {
         for (let e = 0; e < src.length; e++) dst[e * N + k] = src[e]!;
       }
     }
-    this.T = new Float64Array(4 * L * L * N);
+    // D^l_{mn}(α, β_k, γ) = Σ_{m'=±m, n'=±n} Dy(α)_{mm'} X_{m'n'}(β_k) Dy(γ)_{n'n}, X block diagonal in
+    // (m' ≥ 0) × (n' ≥ 0) and (m' < 0) × (n' < 0); Dy(α)_{m,−m} = −sin pα (m > 0), +sin pα (m < 0);
+    // Dy(γ)_{−n,n} = +sin qγ (n > 0), −sin qγ (n < 0)
+    const ptr = [0];
+    const tx: number[] = [];
+    const tt: number[] = [];
+    const ts: number[] = [];
+    const LLN = L * L * N;
+    for (let l = 0; l < L; l++) {
+      const d = 2 * l + 1;
+      for (let m = -l; m <= l; m++)
+        for (let n = -l; n <= l; n++) {
+          const base = (Math.abs(m) * L + Math.abs(n)) * N;
+          for (let s1 = 0; s1 < (m === 0 ? 1 : 2); s1++) {
+            const mp = s1 === 0 ? m : -m;
+            for (let s2 = 0; s2 < (n === 0 ? 1 : 2); s2++) {
+              const np = s2 === 0 ? n : -n;
+              if (mp >= 0 !== np >= 0) continue;
+              const sa = s1 === 0 ? 1 : m > 0 ? -1 : 1;
+              const sg = s2 === 0 ? 1 : n > 0 ? 1 : -1;
+              const type = s1 === 0 ? (s2 === 0 ? CC : CS) : s2 === 0 ? SC : SS;
+              tx.push(((mp + l) * d + (np + l)) * N);
+              tt.push(type * LLN + base);
+              ts.push(sa * sg);
+            }
+          }
+          ptr.push(tx.length);
+        }
+    }
+    this.termPtr = Int32Array.from(ptr);
+    this.termX = Int32Array.from(tx);
+    this.termT = Int32Array.from(tt);
+    this.termSign = Float64Array.from(ts);
+    this.T = new Float64Array(LLN * 4);
     this.re = new Float64Array(N * N);
     this.im = new Float64Array(N * N);
     this.colRe = new Float64Array(N);
     this.colIm = new Float64Array(N);
+  }
+
+  /** Signals per block for `batch` signals (the trig sums of a block stay within ~16 MB). */
+  private block(batch: number): number {
+    const TS = 4 * this.L * this.L * 2 * this.B;
+    const nb = Math.max(1, Math.min(batch, 16, Math.floor((1 << 21) / TS)));
+    if (this.T.length < nb * TS) this.T = new Float64Array(nb * TS);
+    return nb;
   }
 
   /**
@@ -175,46 +221,59 @@ export class SO3Plan {
    */
   forward(x: ArrayLike<number>, out: Float64Array | Float32Array, batch: number, weighted = true): void {
     const N = 2 * this.B;
-    const { L, T } = this;
+    const { L, termPtr, termX, termT, termSign } = this;
     const LL = L * L;
-    for (let b = 0; b < batch; b++) {
-      const off = b * N * N * N;
-      for (let k = 0; k < N; k++) {
-        this.fft2(x, off + k * N * N);
-        // Z(p, q) = conj(FFT(f))[p, q mod N]
-        const { re, im } = this;
-        const w = weighted ? this.grid.betaWeights[k]! : 1;
-        for (let p = 0; p < L; p++)
-          for (let q = 0; q < L; q++) {
-            const a = p * N + q;
-            const c = p * N + (q === 0 ? 0 : N - q);
-            const zr = re[a]!;
-            const zi = -im[a]!;
-            const wr = re[c]!;
-            const wi = -im[c]!;
-            const t = (p * L + q) * N + k;
-            T[CC * LL * N + t] = 0.5 * w * (zr + wr);
-            T[SS * LL * N + t] = 0.5 * w * (wr - zr);
-            T[SC * LL * N + t] = 0.5 * w * (zi + wi);
-            T[CS * LL * N + t] = 0.5 * w * (zi - wi);
-          }
+    const TS = 4 * LL * N;
+    const nc = this.ncoeffs;
+    const block = this.block(batch);
+    const T = this.T;
+    const acc = new Float64Array(block);
+    for (let b0 = 0; b0 < batch; b0 += block) {
+      const nb = Math.min(block, batch - b0);
+      for (let b = 0; b < nb; b++) {
+        const off = (b0 + b) * N * N * N;
+        const tb = b * TS;
+        for (let k = 0; k < N; k++) {
+          this.fft2(x, off + k * N * N);
+          // Z(p, q) = conj(FFT(f))[p, q mod N]
+          const { re, im } = this;
+          const w = weighted ? this.grid.betaWeights[k]! : 1;
+          for (let p = 0; p < L; p++)
+            for (let q = 0; q < L; q++) {
+              const a = p * N + q;
+              const c = p * N + (q === 0 ? 0 : N - q);
+              const zr = re[a]!;
+              const zi = -im[a]!;
+              const wr = re[c]!;
+              const wi = -im[c]!;
+              const t = tb + (p * L + q) * N + k;
+              T[CC * LL * N + t] = 0.5 * w * (zr + wr);
+              T[SS * LL * N + t] = 0.5 * w * (wr - zr);
+              T[SC * LL * N + t] = 0.5 * w * (zi + wi);
+              T[CS * LL * N + t] = 0.5 * w * (zi - wi);
+            }
+        }
       }
-      const o = b * this.ncoeffs;
+      let i = 0;
       for (let l = 0; l < L; l++) {
-        const d = 2 * l + 1;
         const Xl = this.X[l]!;
-        const f = weighted ? d : 1;
-        const base = o + (l * (4 * l * l - 1)) / 3;
-        for (let m = -l; m <= l; m++)
-          for (let n = -l; n <= l; n++) {
-            let s = 0;
-            this.terms(l, m, n, (xo, to, sign) => {
-              let acc = 0;
-              for (let k = 0; k < N; k++) acc += Xl[xo + k]! * T[to + k]!;
-              s += sign * acc;
-            });
-            out[base + (m + l) * d + (n + l)] = f * s;
+        const f = weighted ? 2 * l + 1 : 1;
+        const end = i + (2 * l + 1) * (2 * l + 1);
+        for (; i < end; i++) {
+          acc.fill(0, 0, nb);
+          for (let j = termPtr[i]!; j < termPtr[i + 1]!; j++) {
+            const xo = termX[j]!;
+            const to = termT[j]!;
+            const sg = termSign[j]!;
+            for (let b = 0; b < nb; b++) {
+              const tb = b * TS + to;
+              let s = 0;
+              for (let k = 0; k < N; k++) s += Xl[xo + k]! * T[tb + k]!;
+              acc[b]! += sg * s;
+            }
           }
+          for (let b = 0; b < nb; b++) out[(b0 + b) * nc + i] = f * acc[b]!;
+        }
       }
     }
   }
@@ -222,123 +281,122 @@ export class SO3Plan {
   /** Inverse transforms of `batch` coefficient vectors `c` [batch, ncoeffs] → `out` [batch, 2B, 2B, 2B]. */
   inverse(c: ArrayLike<number>, out: Float64Array | Float32Array, batch: number): void {
     const N = 2 * this.B;
-    const { L, T } = this;
+    const { L, termPtr, termX, termT, termSign } = this;
     const LL = L * L;
-    for (let b = 0; b < batch; b++) {
-      T.fill(0);
-      const o = b * this.ncoeffs;
+    const TS = 4 * LL * N;
+    const nc = this.ncoeffs;
+    const block = this.block(batch);
+    const T = this.T;
+    for (let b0 = 0; b0 < batch; b0 += block) {
+      const nb = Math.min(block, batch - b0);
+      T.fill(0, 0, nb * TS);
+      let i = 0;
       for (let l = 0; l < L; l++) {
-        const d = 2 * l + 1;
         const Xl = this.X[l]!;
-        const base = o + (l * (4 * l * l - 1)) / 3;
-        for (let m = -l; m <= l; m++)
-          for (let n = -l; n <= l; n++) {
-            const F = c[base + (m + l) * d + (n + l)]!;
-            if (F === 0) continue;
-            this.terms(l, m, n, (xo, to, sign) => {
-              const v = sign * F;
-              for (let k = 0; k < N; k++) T[to + k]! += v * Xl[xo + k]!;
-            });
+        const end = i + (2 * l + 1) * (2 * l + 1);
+        for (; i < end; i++) {
+          for (let j = termPtr[i]!; j < termPtr[i + 1]!; j++) {
+            const xo = termX[j]!;
+            const to = termT[j]!;
+            const sg = termSign[j]!;
+            for (let b = 0; b < nb; b++) {
+              const v = sg * c[(b0 + b) * nc + i]!;
+              if (v === 0) continue;
+              const tb = b * TS + to;
+              for (let k = 0; k < N; k++) T[tb + k]! += v * Xl[xo + k]!;
+            }
           }
+        }
       }
       const { re, im } = this;
-      const off = b * N * N * N;
-      for (let k = 0; k < N; k++) {
-        re.fill(0);
-        im.fill(0);
-        for (let p = 0; p < L; p++)
-          for (let q = 0; q < L; q++) {
-            const t = (p * L + q) * N + k;
-            const tcc = T[CC * LL * N + t]!;
-            const tss = T[SS * LL * N + t]!;
-            const tcs = T[CS * LL * N + t]!;
-            const tsc = T[SC * LL * N + t]!;
-            // f = Re[G1 e^{i(pα+qγ)} + G2 e^{i(pα−qγ)}]
-            const a = p * N + q;
-            re[a]! += 0.5 * (tcc - tss);
-            im[a]! += -0.5 * (tsc + tcs);
-            const c2 = p * N + (q === 0 ? 0 : N - q);
-            re[c2]! += 0.5 * (tcc + tss);
-            im[c2]! += 0.5 * (tcs - tsc);
-          }
-        this.ifft2Real(out, off + k * N * N);
+      for (let b = 0; b < nb; b++) {
+        const off = (b0 + b) * N * N * N;
+        const tb = b * TS;
+        for (let k = 0; k < N; k++) {
+          re.fill(0);
+          im.fill(0);
+          for (let p = 0; p < L; p++)
+            for (let q = 0; q < L; q++) {
+              const t = tb + (p * L + q) * N + k;
+              const tcc = T[CC * LL * N + t]!;
+              const tss = T[SS * LL * N + t]!;
+              const tcs = T[CS * LL * N + t]!;
+              const tsc = T[SC * LL * N + t]!;
+              // f = Re[G1 e^{i(pα+qγ)} + G2 e^{i(pα−qγ)}]
+              const a = p * N + q;
+              re[a]! += 0.5 * (tcc - tss);
+              im[a]! += -0.5 * (tsc + tcs);
+              const c2 = p * N + (q === 0 ? 0 : N - q);
+              re[c2]! += 0.5 * (tcc + tss);
+              im[c2]! += 0.5 * (tcs - tsc);
+            }
+          this.ifft2Real(out, off + k * N * N);
+        }
       }
     }
   }
 
   /**
-   * The (at most two) non-zero terms of D^l_{mn}(α, β_k, γ) = Σ_{m'=±m, n'=±n} Dy(α)_{mm'} X_{m'n'}(β_k)
-   * Dy(γ)_{n'n}: calls `fn(X offset, T offset, sign)` for each.
+   * Unnormalised 2-D DFT (exponent −) of the real N×N slice at `off`, rows p < L only, into (re, im):
+   * FFTs along α first (two real columns packed in one complex FFT, only p < L kept), then along γ.
    */
-  private terms(l: number, m: number, n: number, fn: (xo: number, to: number, sign: number) => void): void {
-    const N = 2 * this.B;
-    const L = this.L;
-    const d = 2 * l + 1;
-    const p = Math.abs(m);
-    const q = Math.abs(n);
-    const base = (p * L + q) * N;
-    const LLN = L * L * N;
-    for (let s1 = 0; s1 < (m === 0 ? 1 : 2); s1++) {
-      const mp = s1 === 0 ? m : -m;
-      for (let s2 = 0; s2 < (n === 0 ? 1 : 2); s2++) {
-        const np = s2 === 0 ? n : -n;
-        // X is block diagonal in (m' ≥ 0) × (n' ≥ 0) and (m' < 0) × (n' < 0)
-        if (mp >= 0 !== np >= 0) continue;
-        // Dy(α)_{m,−m} = −sin pα (m > 0), +sin pα (m < 0); Dy(γ)_{−n,n} = +sin qγ (n > 0), −sin qγ (n < 0)
-        const sa = s1 === 0 ? 1 : m > 0 ? -1 : 1;
-        const sg = s2 === 0 ? 1 : n > 0 ? 1 : -1;
-        const type = s1 === 0 ? (s2 === 0 ? CC : CS) : s2 === 0 ? SC : SS;
-        fn(((mp + l) * d + (np + l)) * N, type * LLN + base, sa * sg);
-      }
-    }
-  }
-
-  /** Unnormalised 2-D DFT (exponent −) of the real N×N slice at `off` into (re, im). */
   private fft2(x: ArrayLike<number>, off: number): void {
     const N = 2 * this.B;
+    const L = this.L;
     const plan = fftPlan(N);
     const { re, im, colRe, colIm } = this;
-    for (let i = 0; i < N; i++) {
-      const r = re.subarray(i * N, (i + 1) * N);
-      const m = im.subarray(i * N, (i + 1) * N);
-      for (let j = 0; j < N; j++) r[j] = x[off + i * N + j]!;
-      m.fill(0);
-      plan.transform(r, m);
-    }
-    for (let j = 0; j < N; j++) {
+    for (let j = 0; j < N; j += 2) {
       for (let i = 0; i < N; i++) {
-        colRe[i] = re[i * N + j]!;
-        colIm[i] = im[i * N + j]!;
+        colRe[i] = x[off + i * N + j]!;
+        colIm[i] = x[off + i * N + j + 1]!;
       }
       plan.transform(colRe, colIm);
-      for (let i = 0; i < N; i++) {
-        re[i * N + j] = colRe[i]!;
-        im[i * N + j] = colIm[i]!;
+      for (let p = 0; p < L; p++) {
+        const k2 = p === 0 ? 0 : N - p;
+        const zr = colRe[p]!;
+        const zi = colIm[p]!;
+        const cr = colRe[k2]!;
+        const ci = -colIm[k2]!;
+        re[p * N + j] = 0.5 * (zr + cr);
+        im[p * N + j] = 0.5 * (zi + ci);
+        re[p * N + j + 1] = 0.5 * (zi - ci);
+        im[p * N + j + 1] = -0.5 * (zr - cr);
       }
     }
+    for (let p = 0; p < L; p++) plan.transform(re.subarray(p * N, (p + 1) * N), im.subarray(p * N, (p + 1) * N));
   }
 
-  /** Real part of the unnormalised inverse 2-D DFT of (re, im), written to `out` at `off`. */
+  /**
+   * Real part of the unnormalised inverse 2-D DFT of (re, im) (rows p < L; the others are zero), written
+   * to `out` at `off`: inverse FFTs along γ per row, then along α for two columns at a time
+   * (Hermitian-symmetrised so that each column's transform is real).
+   */
   private ifft2Real(out: Float64Array | Float32Array, off: number): void {
     const N = 2 * this.B;
+    const L = this.L;
     const plan = fftPlan(N);
     const { re, im, colRe, colIm } = this;
-    for (let j = 0; j < N; j++) {
-      for (let i = 0; i < N; i++) {
-        colRe[i] = re[i * N + j]!;
-        colIm[i] = im[i * N + j]!;
+    for (let p = 0; p < L; p++) plan.transform(re.subarray(p * N, (p + 1) * N), im.subarray(p * N, (p + 1) * N), true);
+    for (let j = 0; j < N; j += 2) {
+      colRe.fill(0);
+      colIm.fill(0);
+      for (let p = 0; p < L; p++) {
+        const k2 = p === 0 ? 0 : N - p;
+        const ar = re[p * N + j]!;
+        const ai = im[p * N + j]!;
+        const br = re[p * N + j + 1]!;
+        const bi = im[p * N + j + 1]!;
+        // column j: H_p += a/2, H_{−p} += conj(a)/2; column j+1 enters as i·H
+        colRe[p]! += 0.5 * ar - 0.5 * bi;
+        colIm[p]! += 0.5 * ai + 0.5 * br;
+        colRe[k2]! += 0.5 * ar + 0.5 * bi;
+        colIm[k2]! += -0.5 * ai + 0.5 * br;
       }
       plan.transform(colRe, colIm, true);
       for (let i = 0; i < N; i++) {
-        re[i * N + j] = colRe[i]!;
-        im[i * N + j] = colIm[i]!;
+        out[off + i * N + j] = colRe[i]!;
+        out[off + i * N + j + 1] = colIm[i]!;
       }
-    }
-    for (let i = 0; i < N; i++) {
-      const r = re.subarray(i * N, (i + 1) * N);
-      const m = im.subarray(i * N, (i + 1) * N);
-      plan.transform(r, m, true);
-      for (let j = 0; j < N; j++) out[off + i * N + j] = r[j]!;
     }
   }
 }

@@ -4,7 +4,8 @@
  *
  *   forward  X_k = Σ_j x_j e^{−2πi jk/n},   inverse  x_j = Σ_k X_k e^{+2πi jk/n}   (no 1/n).
  *
- * Powers of two run an iterative radix-2 Cooley–Tukey; every other length runs Bluestein's chirp-z
+ * Powers of two run an iterative radix-2 Cooley–Tukey; lengths whose prime factors are all ≤ 7 a
+ * recursive mixed-radix Cooley–Tukey (decimation in time); every other length Bluestein's chirp-z
  * algorithm (the DFT as a convolution with a chirp, done by radix-2 FFTs of length ≥ 2n − 1), so the
  * cost is O(n log n) for every n. Plans (twiddles, chirps, scratch) are cached per length. Typed arrays
  * and sizes only; no autograd.
@@ -156,15 +157,126 @@ class BluesteinPlan implements FFTPlan {
   }
 }
 
+/**
+ * Mixed-radix decimation in time for n = p₁p₂…: X[k + qm] = Σ_s w_n^{s(k+qm)} Y_s[k] with Y_s the DFT of
+ * length m = n/p of x[s::p], so each level does radix-p butterflies over the sub-transforms it recursed into.
+ */
+class MixedRadixPlan implements FFTPlan {
+  readonly n: number;
+  private readonly factors: number[];
+  private readonly cos: Float64Array;
+  private readonly sin: Float64Array;
+  private readonly outRe: Float64Array;
+  private readonly outIm: Float64Array;
+  private readonly tRe: Float64Array;
+  private readonly tIm: Float64Array;
+  private inRe: Float64Array;
+  private inIm: Float64Array;
+  private sgn = -1;
+
+  constructor(n: number, factors: number[]) {
+    this.n = n;
+    this.factors = factors;
+    this.cos = new Float64Array(n);
+    this.sin = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      this.cos[j] = Math.cos((2 * Math.PI * j) / n);
+      this.sin[j] = Math.sin((2 * Math.PI * j) / n);
+    }
+    this.outRe = new Float64Array(n);
+    this.outIm = new Float64Array(n);
+    const pmax = Math.max(...factors);
+    this.tRe = new Float64Array(pmax);
+    this.tIm = new Float64Array(pmax);
+    this.inRe = this.outRe;
+    this.inIm = this.outIm;
+  }
+
+  transform(re: Float64Array, im: Float64Array, inverse = false): void {
+    this.inRe = re;
+    this.inIm = im;
+    this.sgn = inverse ? 1 : -1;
+    this.rec(0, 1, 0, this.n, 0);
+    re.set(this.outRe.subarray(0, this.n));
+    im.set(this.outIm.subarray(0, this.n));
+  }
+
+  private rec(inOff: number, stride: number, outOff: number, n: number, fi: number): void {
+    const { outRe, outIm } = this;
+    if (n === 1) {
+      outRe[outOff] = this.inRe[inOff]!;
+      outIm[outOff] = this.inIm[inOff]!;
+      return;
+    }
+    const p = this.factors[fi]!;
+    const m = n / p;
+    for (let s = 0; s < p; s++) this.rec(inOff + s * stride, stride * p, outOff + s * m, m, fi + 1);
+    const N = this.n;
+    const C = this.cos;
+    const S = this.sin;
+    const sg = this.sgn;
+    const step = N / n;
+    const stepP = N / p;
+    const { tRe, tIm } = this;
+    for (let k = 0; k < m; k++) {
+      for (let s = 0; s < p; s++) {
+        const a = outRe[outOff + s * m + k]!;
+        const b = outIm[outOff + s * m + k]!;
+        const t = (s * k * step) % N;
+        const wr = C[t]!;
+        const wi = sg * S[t]!;
+        tRe[s] = a * wr - b * wi;
+        tIm[s] = a * wi + b * wr;
+      }
+      for (let q = 0; q < p; q++) {
+        let xr = tRe[0]!;
+        let xi = tIm[0]!;
+        for (let s = 1; s < p; s++) {
+          const t = ((s * q) % p) * stepP;
+          const wr = C[t]!;
+          const wi = sg * S[t]!;
+          xr += tRe[s]! * wr - tIm[s]! * wi;
+          xi += tRe[s]! * wi + tIm[s]! * wr;
+        }
+        outRe[outOff + q * m + k] = xr;
+        outIm[outOff + q * m + k] = xi;
+      }
+    }
+  }
+}
+
+/** The prime factors of n (4 first, then 2, 3, 5, 7, …), or null when one exceeds `maxPrime`. */
+function smallFactors(n: number, maxPrime: number): number[] | null {
+  const f: number[] = [];
+  let r = n;
+  while (r % 4 === 0) {
+    f.push(4);
+    r /= 4;
+  }
+  for (let p = 2; p <= maxPrime && r > 1; p++)
+    while (r % p === 0) {
+      f.push(p);
+      r /= p;
+    }
+  return r === 1 ? f : null;
+}
+
 const plans = new Map<number, FFTPlan>();
 
-/** The (cached) plan for length `n` (a positive integer): radix-2 for powers of two, Bluestein otherwise. */
+/**
+ * The (cached) plan for length `n` (a positive integer): radix-2 for powers of two, mixed radix for
+ * 7-smooth lengths, Bluestein otherwise.
+ */
 export function fftPlan(n: number): FFTPlan {
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`fftPlan: argument 'n' expected a positive integer, got ${n}`);
   let p = plans.get(n);
   if (!p) {
-    p = (n & (n - 1)) === 0 ? new Radix2Plan(n) : new BluesteinPlan(n);
+    if ((n & (n - 1)) === 0) p = new Radix2Plan(n);
+    else {
+      const f = smallFactors(n, 7);
+      p = f ? new MixedRadixPlan(n, f) : new BluesteinPlan(n);
+    }
     plans.set(n, p);
   }
   return p;
