@@ -39,12 +39,13 @@ export interface S2CNNOptions {
   s2Kernel?: readonly S2Point[];
   /** Filter support on SO(3) (default s2cnn's `so3_near_identity_grid()`, 192 rotations). */
   so3Kernel?: readonly SO3Point[];
-  /**
-   * Batch norm after each convolution (quadrature statistics, `SO3BatchNorm`) and on the invariant
-   * features before the linear layer (default true; s2cnn's "original" model has none, its deep model
-   * normalises the features).
-   */
+  /** Batch norm after each convolution (quadrature statistics, `SO3BatchNorm`; default true). */
   batchNorm?: boolean;
+  /**
+   * Batch norm of the invariant features before the linear layer (default true, as s2cnn's deep model:
+   * the SO(3) integrals vary little between inputs, and standardising them speeds training severalfold).
+   */
+  featureNorm?: boolean;
 }
 
 /**
@@ -96,7 +97,7 @@ export class S2CNN extends Module<[Tensor], Tensor> {
       bPrev = b;
     });
     this.integrate = new SO3Integrate(bPrev);
-    this.featureNorm = bn ? new BatchNorm1d(cPrev) : null;
+    this.featureNorm = opts.featureNorm === false ? null : new BatchNorm1d(cPrev);
     this.out = new Linear(cPrev, opts.numClasses ?? 10);
   }
 
@@ -131,8 +132,10 @@ export interface ZonalCNNOptions {
   anchors?: number;
   inChannels?: number;
   numClasses?: number;
-  /** Batch norm after each convolution (`S2BatchNorm`) and on the invariant features (default true). */
+  /** Batch norm after each convolution (`S2BatchNorm`; default true). */
   batchNorm?: boolean;
+  /** Batch norm of the invariant features before the linear layer (default true). */
+  featureNorm?: boolean;
 }
 
 /**
@@ -183,7 +186,7 @@ export class ZonalCNN extends Module<[Tensor], Tensor> {
     this.grids = grids;
     this.norms = bn ? this.convs.map((c, i) => new S2BatchNorm(c.outChannels, grids[i]!)) : [];
     this.integrate = new S2Integrate(grid);
-    this.featureNorm = bn ? new BatchNorm1d(cPrev) : null;
+    this.featureNorm = opts.featureNorm === false ? null : new BatchNorm1d(cPrev);
     this.out = new Linear(cPrev, opts.numClasses ?? 10);
   }
 
