@@ -3,4 +3,5 @@
 export * from "./datasets.js";
 export * from "./images.js";
 export * from "./io.js";
+export * from "./mesh_datasets.js";
 export * from "./molecules.js";

@@ -1,0 +1,59 @@
+/**
+ * Mesh models of `erlangen train` (problem kinds `mesh-classification` and `mesh-segmentation`; each model
+ * is called once per mesh as `model.call(x, item)`, see `train/meshes.ts` and `train/mesh_models.ts`):
+ *
+ * - `gcn` (the isotropic baseline): Kipf & Welling's GCN on the mesh graph, `--layers` convolutions of
+ *   width `--hidden` with ReLU and dropout ({@link MeshGCN}). Its defaults copy DiffusionNet's training
+ *   recipe (Adam 1e-3 halved every 50 epochs, 200 epochs, one mesh per step) so that the comparison with
+ *   the mesh CNNs is about the layers. The graph-task `gcn` keeps its own defaults; this file only adds the
+ *   mesh kinds to it.
+ */
+import { MeshGCN } from "../train/mesh_models.js";
+import { MESH_CLASSIFICATION, MESH_SEGMENTATION } from "./mesh_datasets.js";
+import { getModel, type Hyper, type ProblemKind, registerModel } from "./registry.js";
+import "./graph_models.js";
+
+/** The two mesh problem kinds. */
+export const MESH_KINDS: readonly ProblemKind[] = [MESH_CLASSIFICATION, MESH_SEGMENTATION];
+
+/** Whether `kind` is a mesh problem. */
+export function isMeshKind(kind: ProblemKind): boolean {
+  return MESH_KINDS.includes(kind);
+}
+
+/**
+ * The training recipe of DiffusionNet (Sharp et al. 2022, the authors' SHREC'11 and human-segmentation
+ * scripts): Adam, lr 1e-3 halved every 50 epochs, 200 epochs, one mesh per optimiser step, no weight decay.
+ */
+export const MESH_RECIPE: Partial<Hyper> = {
+  epochs: 200,
+  lr: 1e-3,
+  lrStep: 50,
+  lrGamma: 0.5,
+  weightDecay: 0,
+  batchSize: 1,
+};
+
+// `gcn` on meshes: extend the graph model's spec with the mesh kinds
+const graphGcn = getModel("gcn");
+registerModel({
+  ...graphGcn,
+  description: `${graphGcn.description}; on meshes: isotropic GCN on the mesh graph (the baseline)`,
+  kinds: [...graphGcn.kinds, ...MESH_KINDS],
+  defaults: (kind, dataset) =>
+    isMeshKind(kind)
+      ? { ...MESH_RECIPE, hidden: 128, layers: 4, dropout: kind === MESH_SEGMENTATION ? 0.5 : 0 }
+      : graphGcn.defaults(kind, dataset),
+  build: (info, hp) =>
+    isMeshKind(info.kind)
+      ? new MeshGCN({
+          inChannels: info.numFeatures,
+          hidden: hp.hidden,
+          layers: hp.layers,
+          numClasses: info.numClasses,
+          task: info.kind === MESH_SEGMENTATION ? "segmentation" : "classification",
+          dropout: hp.dropout,
+        })
+      : graphGcn.build(info, hp),
+  paramGroups: (model, hp, info) => (isMeshKind(info.kind) ? undefined : graphGcn.paramGroups?.(model, hp, info)),
+});

@@ -1,0 +1,79 @@
+/**
+ * Mesh models as {@link MeshModel}s: each is called once per mesh as `model.call(x, item)` (features
+ * `[V, C_in]` and the {@link MeshItem} with its memo of per-mesh precomputations) and wraps the library's
+ * layers. Used by `erlangen train` (`cli/mesh_models.ts`), the bench and the examples.
+ *
+ * - {@link MeshGCN}: the isotropic baseline, Kipf & Welling's GCN on the mesh graph (vertices joined by
+ *   the mesh edges, self loops, symmetric normalisation); classification takes the mean over the vertices
+ *   and a linear classifier, segmentation a last convolution to the classes.
+ */
+import type { MeshElement } from "../data/datasets/meshes.js";
+import { gcnNormalize, type WeightedEdges } from "../layers/graphs/gcn_conv.js";
+import { GCN } from "../layers/graphs/models.js";
+import { Linear } from "../nn/linear.js";
+import { Module } from "../nn/module.js";
+import { mean } from "../tensor/ops/reduce.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { MeshItem, MeshModel } from "./meshes.js";
+
+/** The GCN-normalised mesh graph of an item (memoised): vertices, mesh edges both ways, self loops. */
+export function meshGcnEdges(item: MeshItem): WeightedEdges {
+  return item.memo("gcn-edges", () => {
+    const ed = item.mesh.edges;
+    const E = ed.length / 2;
+    // [2, 2E]: sources (u…, v…) over targets (v…, u…), each undirected edge both ways
+    const ei = new Int32Array(4 * E);
+    for (let e = 0; e < E; e++) {
+      const u = ed[2 * e]!;
+      const v = ed[2 * e + 1]!;
+      ei[e] = u;
+      ei[E + e] = v;
+      ei[2 * E + e] = v;
+      ei[3 * E + e] = u;
+    }
+    return gcnNormalize(new Tensor(ei, [2, 2 * E], "int32"), null, item.mesh.numVertices, { dtype: "float32" });
+  });
+}
+
+/** Options of {@link MeshGCN}. */
+export interface MeshGCNOptions {
+  inChannels: number;
+  hidden: number;
+  layers: number;
+  numClasses: number;
+  /** `classification`: mean over vertices then a linear classifier; `segmentation`: per-vertex logits. */
+  task: "classification" | "segmentation";
+  dropout?: number;
+}
+
+/** An isotropic GCN on the mesh graph (see the module docs). */
+export class MeshGCN extends Module<[Tensor, MeshItem], Tensor> implements MeshModel {
+  gcn: GCN;
+  head: Linear | null;
+  readonly outputOn: MeshElement = "vertex";
+  readonly task: "classification" | "segmentation";
+
+  constructor(o: MeshGCNOptions) {
+    super();
+    this.task = o.task;
+    const seg = o.task === "segmentation";
+    this.gcn = new GCN(o.inChannels, o.hidden, o.layers, seg ? o.numClasses : null, {
+      dropout: o.dropout ?? 0,
+      normalize: false,
+      addSelfLoops: false,
+    });
+    this.head = seg ? null : new Linear(o.hidden, o.numClasses);
+  }
+
+  prepare(item: MeshItem): void {
+    meshGcnEdges(item);
+  }
+
+  /** @returns logits `[1, C]` (classification) or `[V, C]` (segmentation). */
+  forward(x: Tensor, item: MeshItem): Tensor {
+    const { edgeIndex, edgeWeight } = meshGcnEdges(item);
+    const h = this.gcn.forward(x, edgeIndex, edgeWeight);
+    if (this.head === null) return h;
+    return this.head.forward(mean(h, 0, true));
+  }
+}
