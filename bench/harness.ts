@@ -25,8 +25,8 @@ export interface BenchSuite {
   name: string;
   /** torch_ops.py `--ops` groups the suite's `peer` keys come from. */
   peerOps?: string[];
-  /** Builds the cases (may load data); called only when the suite is selected. */
-  cases: () => Bench[];
+  /** Builds the cases (may load data, synchronously or not); called only when the suite is selected. */
+  cases: () => Bench[] | Promise<Bench[]>;
   /**
    * Rounds of (peer run, our timings) when a peer runs, unless `--rounds` says otherwise (default 1).
    * The ratio is then the median of the rounds' ratios: each compares timings taken minutes apart at

@@ -26,6 +26,7 @@ import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures
 import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
+import { meshSuite } from "./meshes.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
@@ -96,6 +97,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite(),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
+    meshSuite({ filters: args.filters }),
   ];
 }
 
@@ -164,7 +166,7 @@ function mallocTuned(): boolean {
   return process.platform === "linux" && (process.env.GLIBC_TUNABLES ?? "").includes("mmap_max=0");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (reexecTuned(args)) return;
   const root = repoRoot();
@@ -180,7 +182,7 @@ function main(): void {
     date: new Date().toISOString(),
   });
   for (const suite of suites(root, args)) {
-    const cases: Bench[] = suite.cases().filter((c) => selected(c.name, args.filters));
+    const cases: Bench[] = (await suite.cases()).filter((c) => selected(c.name, args.filters));
     if (cases.length === 0) continue;
     for (const c of cases) if (c.level === "skipped") emit({ name: c.name, ...c.extra });
     const timed = cases.filter((c) => c.level !== "skipped");
@@ -247,4 +249,4 @@ function caseLine(c: Bench, rounds: { t: Timing; peer: PeerResult }[]): Record<s
   return line;
 }
 
-main();
+await main();
