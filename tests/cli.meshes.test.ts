@@ -1,9 +1,15 @@
 /** `erlangen train` on meshes: SHREC'11, human-body segmentation, a user's folder; tiny subsets only. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CliIO } from "../src/cli/command.js";
 import { main } from "../src/cli/main.js";
 import { getModel } from "../src/cli/registry.js";
 import { resolveHyper, type TrainReport } from "../src/cli/train.js";
+import { writeMesh } from "../src/domains/mesh/io/read.js";
+import { Mesh } from "../src/domains/mesh/mesh.js";
+import { loadMeshFolder } from "../src/node/mesh_datasets.js";
 
 function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -92,5 +98,46 @@ describe("erlangen train: meshes", () => {
     const io4 = captureIO();
     await expect(main(["train", "-d", "shrec11", "-m", "gat"], io4)).resolves.toBe(2);
     expect(io4.stderr.join("\n")).toMatch(/does not support mesh-classification/);
+  });
+
+  it("mesh-folder: a user's OBJ/OFF/PLY files with a CSV or JSON labels file (classification, segmentation)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "erlangen-meshes-"));
+    const octPos = [1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1];
+    const octFace = [0, 2, 4, 2, 1, 4, 1, 3, 4, 3, 0, 4, 2, 0, 5, 1, 2, 5, 3, 1, 5, 0, 3, 5];
+    const oct = (sx: number, sz: number) =>
+      new Mesh(
+        octPos.map((v, i) => (i % 3 === 0 ? v * sx : i % 3 === 2 ? v * sz : v)),
+        octFace,
+      );
+    const files = ["a.obj", "b.off", "c.ply", "d.obj", "e.off", "f.ply"];
+    files.forEach((f, i) => {
+      writeFileSync(join(dir, f), writeMesh(oct(i % 2 ? 2 : 1, i % 2 ? 1 : 2), f.slice(-3) as "obj" | "off" | "ply"));
+    });
+    const csv = join(dir, "labels.csv");
+    writeFileSync(
+      csv,
+      `file,label,split\n${files.map((f, i) => `${f},${i % 2 ? "wide" : "tall"},${i < 4 ? "train" : "test"}`).join("\n")}\n`,
+    );
+    const { report, io } = await train(["-d", "mesh-folder", "-m", "gcn", ...tiny, "--data", dir, "--labels", csv]);
+    expect(report.test.values.length).toBe(1);
+    expect(io.stderr.join("\n")).toMatch(/4 train \/ 2 test meshes from .*, 6 vertices \/ 8 faces per mesh, 2 classes/);
+    const seg = join(dir, "seg.json");
+    writeFileSync(
+      seg,
+      JSON.stringify({
+        on: "vertex",
+        items: files.map((f, i) => ({ file: f, labels: [0, 0, 1, 1, 2, 2], split: i < 4 ? "train" : "test" })),
+      }),
+    );
+    const d = loadMeshFolder(dir, { labels: seg });
+    expect(d.task).toBe("segmentation");
+    const s = await train(["-d", "mesh-folder", "-m", "gcn", ...tiny, "--data", dir, "--labels", seg]);
+    expect(s.report.metric).toBe("accuracy");
+    const bad = join(dir, "bad.csv");
+    writeFileSync(bad, "file,label\n../x.obj,1\n");
+    expect(() => loadMeshFolder(dir, { labels: bad })).toThrow(/'..\/x.obj' is not a path inside/);
+    const io2 = captureIO();
+    await expect(main(["train", "-d", "mesh-folder", "-m", "gcn"], io2)).resolves.toBe(2);
+    expect(io2.stderr.join("\n")).toMatch(/needs --data DIR and --labels FILE/);
   });
 });

@@ -207,9 +207,10 @@ describe("a user's labels file", () => {
   it("bad labels files get clear errors", () => {
     expect(() => parseMeshLabels("file,vertex\na.obj,1\n")).toThrow(/unknown header 'file,vertex'/);
     expect(() => parseMeshLabels("file,face,label\na.obj,x,1\n")).toThrow(/line 2: face expected an integer/);
-    expect(() => parseMeshLabels("file,face,label\na.obj,0,1\na.obj,0,2\n")).toThrow(
-      /face 0 of 'a.obj' is labelled twice/,
-    );
+    const twice = parseMeshLabels("file,face,label\na.obj,0,1\na.obj,0,2\n");
+    expect(() => buildMeshFolderDataset(twice, meshes)).toThrow(/'a.obj': face 0 is labelled twice/);
+    const far = parseMeshLabels("file,face,label\na.obj,1000000000,1\n");
+    expect(() => buildMeshFolderDataset(far, meshes)).toThrow(/face 1000000000 is outside the mesh's 4 faces/);
     expect(() => parseMeshLabels('{"items": [{"file": "a.obj"}]}')).toThrow(
       /exactly one of 'label', 'labels' or 'edgeLabels'/,
     );

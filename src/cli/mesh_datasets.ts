@@ -26,7 +26,7 @@ import {
   shrecSplit,
 } from "../data/datasets/meshes.js";
 import type { Module } from "../nn/module.js";
-import { loadGeometricShapes, loadHumanSeg, loadShrec11 } from "../node/mesh_datasets.js";
+import { loadGeometricShapes, loadHumanSeg, loadMeshFolder, loadShrec11 } from "../node/mesh_datasets.js";
 import { Generator } from "../tensor/rng.js";
 import {
   type MeshFeatures,
@@ -334,5 +334,46 @@ registerDataset({
       `${train.length} train / ${test.length} test meshes, ${meshStats(train)}, ${set.numClasses} parts labelled on edges; input ${features.name}`,
       "shipped 281/18 split (FAUST left out), final epoch; vertex outputs reach edges as the mean of the two end vertices",
     );
+  },
+});
+
+registerDataset({
+  name: "mesh-folder",
+  description:
+    "your own OBJ/OFF/PLY meshes: --data DIR --labels FILE (CSV or JSON; classes, or per-vertex/face/edge labels)",
+  kind: MESH_CLASSIFICATION,
+  metric: "accuracy",
+  mode: "max",
+  defaultSeeds: 1,
+  options: ["data", "labels", "features"],
+  async load(opts) {
+    if (opts.data === undefined || opts.labels === undefined)
+      throw new UsageError("dataset 'mesh-folder' needs --data DIR and --labels FILE", "train");
+    const features = featuresOf(opts);
+    const d = loadMeshFolder(opts.data, { labels: opts.labels });
+    const split = "the labels file's train/test split (files without one: a seeded 80/20 split, seed 0), final epoch";
+    if (d.train.length === 0)
+      throw new UsageError(`dataset 'mesh-folder': no training meshes in ${opts.labels}`, "train");
+    if (d.test.length === 0) throw new UsageError(`dataset 'mesh-folder': no test meshes in ${opts.labels}`, "train");
+    if (d.task === "classification") {
+      const p = { train: classItems(d.train, undefined), test: classItems(d.test, undefined) };
+      return classificationDataset(
+        "mesh-folder",
+        { numClasses: d.classes.length, features },
+        `${p.train.length} train / ${p.test.length} test meshes from ${opts.data}, ${meshStats(p.train)}, ${d.classes.length} classes; input ${features.name}`,
+        split,
+        () => p,
+      );
+    }
+    const train = segItems(d.train);
+    const test = segItems(d.test);
+    const loaded = segmentationDataset(
+      "mesh-folder",
+      { numClasses: d.numClasses, on: d.on, train, test },
+      features,
+      `${train.length} train / ${test.length} test meshes from ${opts.data}, ${meshStats(train)}, ${d.numClasses} classes labelled on ${d.on === "vertex" ? "vertices" : `${d.on}s`}; input ${features.name}`,
+      split,
+    );
+    return loaded;
   },
 });

@@ -3,24 +3,29 @@
  * split 16, the shipped split 10 or a seeded split), human-body segmentation (without FAUST), GeometricShapes
  * and the bunny. Files are read and gunzipped here; parsing is done by the browser-safe parsers in
  * `data/datasets/meshes.ts`. A user's own folder of OBJ/OFF/PLY files with a labels file is read by
- * {@link loadMeshFolder} (`mesh_folder.ts`).
+ * {@link loadMeshFolder}.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { isGzip } from "../data/datasets/common.js";
 import {
   applyFileSplit,
+  buildMeshFolderDataset,
   type MeshClassificationSet,
+  type MeshFolderDataset,
+  type MeshFolderOptions,
   type MeshSegmentationSet,
   type MeshSetOptions,
   parseBunny,
   parseFileSplit,
   parseHumanSeg,
   parseMeshClassificationSet,
+  parseMeshLabels,
   parseShrec11,
   shrecSplit,
 } from "../data/datasets/meshes.js";
+import { readMesh } from "../domains/mesh/io/read.js";
 import type { Mesh } from "../domains/mesh/mesh.js";
 import { ErlangenError, opError } from "../tensor/errors.js";
 import { type DatasetRootOptions, datasetsRoot } from "./datasets.js";
@@ -103,4 +108,51 @@ export function loadGeometricShapes(opts: DatasetRootOptions & MeshSetOptions = 
 export function loadBunny(opts: DatasetRootOptions = {}): Mesh {
   const file = join(datasetsRoot(opts), "meshes", "bunny", "bunny.json");
   return parseBunny(readDatasetFile(file, "loadBunny"), file);
+}
+
+/** Mesh file extensions {@link loadMeshFolder} reads (also gzipped: `.obj.gz` …). */
+export const MESH_EXTENSIONS = [".obj", ".off", ".ply"] as const;
+
+/** Options of {@link loadMeshFolder}. */
+export interface MeshFolderLoadOptions extends MeshFolderOptions {
+  /** The labels file (CSV or JSON; see `parseMeshLabels`). */
+  labels: string;
+}
+
+/**
+ * Loads a user's folder of OBJ/OFF/PLY meshes with a labels file (CSV or JSON, see `parseMeshLabels`):
+ * every file the labels name is read from `dir` (names are paths relative to it; `..` and absolute paths
+ * are refused), and the result is a classification or a segmentation dataset (`buildMeshFolderDataset`).
+ *
+ * ```ts
+ * const d = loadMeshFolder("my_meshes", { labels: "my_meshes/labels.csv" }); // file,label[,split]
+ * ```
+ */
+export function loadMeshFolder(dir: string, opts: MeshFolderLoadOptions): MeshFolderDataset {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new ErlangenError(`loadMeshFolder: argument 'dir' expected a folder, got '${dir}'`);
+  const labelsPath = resolve(opts.labels);
+  const spec = parseMeshLabels(readDatasetFile(labelsPath, "loadMeshFolder"), labelsPath);
+  const meshes = new Map<string, Mesh>();
+  for (const e of spec.entries) {
+    if (meshes.has(e.file)) continue;
+    const path = resolve(root, e.file);
+    const rel = relative(root, path);
+    if (isAbsolute(e.file) || rel.startsWith("..") || isAbsolute(rel))
+      throw new ErlangenError(`loadMeshFolder: ${labelsPath}: '${e.file}' is not a path inside ${root}`);
+    const lower = e.file.toLowerCase().replace(/\.gz$/, "");
+    if (!MESH_EXTENSIONS.some((x) => lower.endsWith(x)))
+      throw new ErlangenError(
+        `loadMeshFolder: ${labelsPath}: '${e.file}' expected a mesh file ending in ${MESH_EXTENSIONS.join(", ")} (optionally .gz)`,
+      );
+    const bytes = readDatasetFile(path, "loadMeshFolder");
+    const format = lower.endsWith(".obj") ? "obj" : lower.endsWith(".off") ? "off" : "ply";
+    try {
+      meshes.set(e.file, readMesh(bytes, format));
+    } catch (err) {
+      throw new ErlangenError(`loadMeshFolder: ${path}: ${(err as Error).message}`);
+    }
+  }
+  return buildMeshFolderDataset(spec, meshes, labelsPath, opts);
 }

@@ -18,7 +18,7 @@
 import { Mesh } from "../../domains/mesh/mesh.js";
 import { ErlangenError } from "../../tensor/errors.js";
 import { Generator } from "../../tensor/rng.js";
-import { asText, DatasetFormatError, type FileContent, splitLines } from "./common.js";
+import { asText, DatasetFormatError, type FileContent, READER_LIMITS, splitLines } from "./common.js";
 
 /** A mesh with a class label. */
 export interface LabelledMesh {
@@ -460,8 +460,8 @@ export interface MeshLabelEntry {
   edgeLabels?: [number, number, number][];
   /** `train` or `test` when the file fixes the split. */
   split?: "train" | "test";
-  /** True when `labels` may be shorter than the element count (CSV rows; the rest are unlabelled, −1). */
-  partial?: boolean;
+  /** Per-element labels as (element index, label) pairs (CSV rows; unlisted elements are unlabelled, −1). */
+  indexed?: [number, number][];
 }
 
 /** A parsed labels file. */
@@ -527,7 +527,7 @@ function labelsFromJson(root: unknown, file: string): MeshLabelSpec {
     }
     if (it.labels !== undefined) {
       const l = field(it, "labels", file, where, isArray, "an array of integer labels");
-      entry.labels = Array.from(ints(l, file, `${where}: 'labels'`, -1, 1 << 20));
+      entry.labels = Array.from(ints(l, file, `${where}: 'labels'`, -1, READER_LIMITS.maxLabelRange));
     }
     if (it.edgeLabels !== undefined) {
       const l = field(it, "edgeLabels", file, where, isArray, "an array of [u, v, label] triples");
@@ -600,7 +600,7 @@ function labelsFromCsv(text: string, file: string): MeshLabelSpec {
   }
   const split3 = hasSplit || (layout.task === "classification" && rows.some((r) => csvCells(r.l).length === 3));
   const width = layout.cols.length + (split3 ? 1 : 0);
-  const byFile = new Map<string, MeshLabelEntry & { idx?: Map<number, number> }>();
+  const byFile = new Map<string, MeshLabelEntry>();
   const entries: MeshLabelEntry[] = [];
   for (const { l, n } of rows) {
     const c = csvCells(l);
@@ -610,7 +610,7 @@ function labelsFromCsv(text: string, file: string): MeshLabelSpec {
     const split = split3 ? parseSplit(c[width - 1], file, `line ${n}`) : undefined;
     const int = (s: string, what: string, lo = 0) => {
       const v = Number(s);
-      if (!Number.isInteger(v) || v < lo || s === "")
+      if (!Number.isSafeInteger(v) || v < lo || s === "")
         throw new DatasetFormatError(file, n, `${what} expected an integer ≥ ${lo}, got '${s}'`);
       return v;
     };
@@ -625,7 +625,7 @@ function labelsFromCsv(text: string, file: string): MeshLabelSpec {
     }
     let e = byFile.get(f);
     if (e === undefined) {
-      e = { file: f, split, ...(layout.cols.length === 4 ? { edgeLabels: [] } : { idx: new Map() }) };
+      e = { file: f, split, ...(layout.cols.length === 4 ? { edgeLabels: [] } : { indexed: [] }) };
       byFile.set(f, e);
       entries.push(e);
     } else if (split !== undefined && e.split !== split) {
@@ -634,19 +634,7 @@ function labelsFromCsv(text: string, file: string): MeshLabelSpec {
     if (layout.cols.length === 4) {
       e.edgeLabels!.push([int(c[1]!, "u"), int(c[2]!, "v"), int(c[3]!, "label", -1)]);
     } else {
-      const i = int(c[1]!, layout.on!);
-      if (e.idx!.has(i)) throw new DatasetFormatError(file, n, `${layout.on} ${i} of '${f}' is labelled twice`);
-      e.idx!.set(i, int(c[2]!, "label", -1));
-    }
-  }
-  for (const e of byFile.values()) {
-    if (e.idx !== undefined) {
-      const max = Math.max(-1, ...e.idx.keys());
-      const labels = new Array<number>(max + 1).fill(-1);
-      for (const [i, v] of e.idx) labels[i] = v;
-      e.labels = labels;
-      e.partial = true;
-      delete e.idx;
+      e.indexed!.push([int(c[1]!, layout.on!), int(c[2]!, "label", -1)]);
     }
   }
   return { task: layout.task, ...(layout.on !== undefined ? { on: layout.on } : {}), entries };
@@ -764,6 +752,12 @@ export function buildMeshFolderDataset(
       idOf = (l) => (typeof l === "number" ? l : classes.indexOf(l));
     } else if (names.every((l) => typeof l === "number")) {
       const C = Math.max(...(names as number[])) + 1;
+      if (C > READER_LIMITS.maxLabelRange)
+        throw new DatasetFormatError(
+          labelsFile,
+          null,
+          `class id ${C - 1} is above the limit of ${READER_LIMITS.maxLabelRange} classes`,
+        );
       classes = Array.from({ length: C }, (_, i) => String(i));
       idOf = (l) => l as number;
     } else {
@@ -800,18 +794,38 @@ export function buildMeshFolderDataset(
     const n = on === "vertex" ? mesh.numVertices : on === "face" ? mesh.numFaces : mesh.numEdges;
     let labels: Int32Array;
     if (e.edgeLabels !== undefined) labels = edgeLabelsFromTriples(mesh, e.edgeLabels, labelsFile, `'${e.file}'`);
-    else {
-      const l = e.labels!;
-      // CSV rows may leave elements unlabelled (−1); a JSON array has exactly one label per element
-      if (l.length > n || (!e.partial && l.length !== n))
-        throw new DatasetFormatError(labelsFile, null, `'${e.file}': ${l.length} labels for ${n} ${PLURAL[on]}`);
+    else if (e.indexed !== undefined) {
+      // CSV rows: unlisted elements stay unlabelled (−1)
       labels = new Int32Array(n).fill(-1);
-      labels.set(l);
+      const seen = new Uint8Array(n);
+      for (const [i, l] of e.indexed) {
+        if (i >= n)
+          throw new DatasetFormatError(
+            labelsFile,
+            null,
+            `'${e.file}': ${on} ${i} is outside the mesh's ${n} ${PLURAL[on]}`,
+          );
+        if (seen[i]) throw new DatasetFormatError(labelsFile, null, `'${e.file}': ${on} ${i} is labelled twice`);
+        seen[i] = 1;
+        labels[i] = l;
+      }
+    } else {
+      // a JSON array has exactly one label per element
+      const l = e.labels!;
+      if (l.length !== n)
+        throw new DatasetFormatError(labelsFile, null, `'${e.file}': ${l.length} labels for ${n} ${PLURAL[on]}`);
+      labels = Int32Array.from(l);
     }
     return { file: e.file, mesh, on, labels };
   });
   let C = 0;
   for (const s of items) for (const v of s.labels) C = Math.max(C, v + 1);
+  if (C > READER_LIMITS.maxLabelRange)
+    throw new DatasetFormatError(
+      labelsFile,
+      null,
+      `label ${C - 1} is above the limit of ${READER_LIMITS.maxLabelRange} classes`,
+    );
   if (spec.classes !== undefined) {
     if (C > spec.classes.length)
       throw new DatasetFormatError(
