@@ -1,5 +1,6 @@
 /** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), readers, operators on surfaces. */
 
+export * from "./frames.js";
 export * from "./mesh.js";
 // operators of the geodesic layers (DiffusionNet's gradient, normalisation, tensors)
 export * from "./gradient.js";
