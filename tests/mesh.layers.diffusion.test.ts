@@ -52,7 +52,7 @@ function opsOf(mesh: Mesh, k: number): DiffusionNetOperators {
   return diffusionNetOperators(mesh, {
     k,
     basis: truncatedBasis(mesh, k),
-    frames: candidateFrames(mesh),
+    gradient: { frames: candidateFrames(mesh) },
     dtype: "float64",
   });
 }
@@ -61,7 +61,7 @@ describe("vertexGradient (DiffusionNet's spatial gradient)", () => {
   it("is exact for linear functions on a flat (jittered) mesh without regularisation", () => {
     const mesh = flatGrid(6, 5, 0.6);
     const frames = candidateFrames(mesh);
-    const { gradX, gradY } = vertexGradient(mesh, frames, { regularization: 0 });
+    const { gradX, gradY } = vertexGradient(mesh, { frames, regularization: 0 });
     const f = Array.from(
       { length: mesh.numVertices },
       (_, v) => 2 * mesh.positions[3 * v]! - 3 * mesh.positions[3 * v + 1]! + 1,
@@ -75,20 +75,20 @@ describe("vertexGradient (DiffusionNet's spatial gradient)", () => {
       expect(Math.abs(gy[v]! - ey)).toBeLessThan(1e-12);
     }
     // the default (relative 1e-5) regulariser changes it by about that much; constants have no gradient
-    const reg = vertexGradient(mesh, frames);
+    const reg = vertexGradient(mesh, { frames });
     const gr = apply(reg.gradX, f);
     for (let v = 0; v < mesh.numVertices; v++) expect(Math.abs(gr[v]! - gx[v]!)).toBeLessThan(1e-4);
     const c = apply(reg.gradY, new Float64Array(mesh.numVertices).fill(3));
     expect(Math.max(...c.map(Math.abs))).toBeLessThan(1e-12);
     // inverse-length weights are exact on linear functions too
-    const w = vertexGradient(mesh, frames, { weighting: "inverseLength", regularization: 0 });
+    const w = vertexGradient(mesh, { frames, weighting: "inverseLength", regularization: 0 });
     expect(Math.abs(apply(w.gradX, f)[7]! - gx[7]!)).toBeLessThan(1e-12);
   });
 
   it("approximates the tangential gradient of z on the unit sphere", () => {
     const mesh = icosphere(3);
     const frames = candidateFrames(mesh);
-    const { gradX, gradY } = vertexGradient(mesh, frames);
+    const { gradX, gradY } = vertexGradient(mesh, { frames });
     const z = Array.from({ length: mesh.numVertices }, (_, v) => mesh.positions[3 * v + 2]!);
     const gx = apply(gradX, z);
     const gy = apply(gradY, z);
@@ -120,8 +120,8 @@ describe("vertexGradient (DiffusionNet's spatial gradient)", () => {
       }
     }
     const f = Array.from({ length: mesh.numVertices }, (_, v) => Math.sin(3 * v));
-    const a = vertexGradient(mesh, frames);
-    const b = vertexGradient(mesh, rotated);
+    const a = vertexGradient(mesh, { frames });
+    const b = vertexGradient(mesh, { frames: rotated });
     const [ax, ay, bx, by] = [apply(a.gradX, f), apply(a.gradY, f), apply(b.gradX, f), apply(b.gradY, f)];
     for (let v = 0; v < mesh.numVertices; v++) {
       const c = Math.cos(phi[v]!);
@@ -223,10 +223,20 @@ describe("SpatialGradientFeatures and DiffusionNetBlock", () => {
       xAxes: frames.yAxes,
       yAxes: frames.xAxes.map((v) => -v),
     };
-    const a = diffusionNetOperators(mesh, { k: 10, basis: truncatedBasis(mesh, 10), frames, dtype: "float64" });
+    const a = diffusionNetOperators(mesh, {
+      k: 10,
+      basis: truncatedBasis(mesh, 10),
+      gradient: { frames },
+      dtype: "float64",
+    });
     const b = {
       ...a,
-      ...diffusionNetOperators(mesh, { k: 10, basis: truncatedBasis(mesh, 10), frames: turned, dtype: "float64" }),
+      ...diffusionNetOperators(mesh, {
+        k: 10,
+        basis: truncatedBasis(mesh, 10),
+        gradient: { frames: turned },
+        dtype: "float64",
+      }),
     };
     manualSeed(3);
     const feat = new SpatialGradientFeatures(4).double();
@@ -313,7 +323,7 @@ describe("DiffusionNet", () => {
     // the basis of the normalised mesh (the model normalises before it computes operators)
     const run = (m: Mesh) => {
       const n = normalizePositions(m);
-      return net.forwardMesh(m, { basis: truncatedBasis(n, 30), frames: candidateFrames(n) });
+      return net.forwardMesh(m, { basis: truncatedBasis(n, 30) });
     };
     const report = assertEquivariant(run, {
       group: SEn(3),

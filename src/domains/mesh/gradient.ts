@@ -23,14 +23,8 @@
  * vertex) do not depend on the frames.
  */
 import { opError } from "../../tensor/errors.js";
+import { type TangentFrames, tangentFrames } from "./frames.js";
 import type { Mesh } from "./mesh.js";
-
-/** Per-vertex orthonormal tangent frames: unit normals and the two tangent axes, each `[V, 3]` flat. */
-export interface VertexFrames {
-  readonly normals: Float64Array;
-  readonly xAxes: Float64Array;
-  readonly yAxes: Float64Array;
-}
 
 /** A sparse matrix in compressed-row form (float64 values; column ids sorted within each row). */
 export interface CsrArrays {
@@ -45,6 +39,8 @@ export interface CsrArrays {
 
 /** Options of {@link vertexGradient}. */
 export interface VertexGradientOptions {
+  /** Tangent frames (default {@link tangentFrames}: x toward each vertex's reference neighbour). */
+  frames?: TangentFrames;
   /** Least-squares weights: `uniform` (w = 1, DiffusionNet's; default) or `inverseLength` (w = 1/‖u‖). */
   weighting?: "uniform" | "inverseLength";
   /** Relative Tikhonov regulariser ε (default 1e-5; see the module docs). */
@@ -85,7 +81,7 @@ export function vertexNeighbours(mesh: Mesh): { ptr: Int32Array; index: Int32Arr
   return { ptr, index };
 }
 
-function checkFrames(op: string, frames: VertexFrames, V: number): void {
+function checkFrames(op: string, frames: TangentFrames, V: number): void {
   for (const k of ["normals", "xAxes", "yAxes"] as const) {
     const a = frames[k];
     if (!(a instanceof Float64Array) || a.length !== 3 * V)
@@ -94,12 +90,13 @@ function checkFrames(op: string, frames: VertexFrames, V: number): void {
 }
 
 /**
- * DiffusionNet's spatial gradient operator on the one-ring of every vertex, in the given tangent
- * frames (see the module docs for the equation and conventions).
+ * DiffusionNet's spatial gradient operator on the one-ring of every vertex, in the tangent frames
+ * `opts.frames` (default {@link tangentFrames}); see the module docs for the equation and conventions.
  */
-export function vertexGradient(mesh: Mesh, frames: VertexFrames, opts: VertexGradientOptions = {}): VertexGradient {
+export function vertexGradient(mesh: Mesh, opts: VertexGradientOptions = {}): VertexGradient {
   const op = "vertexGradient";
   const V = mesh.numVertices;
+  const frames = opts.frames ?? tangentFrames(mesh);
   checkFrames(op, frames, V);
   const eps = opts.regularization ?? 1e-5;
   if (!(eps >= 0) || !Number.isFinite(eps)) opError(op, "regularization", "a finite number >= 0", String(eps));

@@ -17,7 +17,8 @@
  * and the gradient features do not depend on those: with HKS inputs the model is invariant to rigid
  * motions of the mesh (and, up to discretisation, to isometric deformations).
  */
-import { type VertexFrames, type VertexGradientOptions, vertexGradient } from "../../domains/mesh/gradient.js";
+import type { TangentFrames } from "../../domains/mesh/frames.js";
+import { type VertexGradientOptions, vertexGradient } from "../../domains/mesh/gradient.js";
 import type { Mesh } from "../../domains/mesh/mesh.js";
 import { normalizePositions } from "../../domains/mesh/normalize.js";
 import { csrToSparse, edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
@@ -341,18 +342,18 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
    */
   precompute(
     mesh: Mesh,
-    opts: { basis?: MeshBasis; frames?: VertexFrames } = {},
+    opts: { basis?: MeshBasis; frames?: TangentFrames } = {},
   ): { x: Tensor; ops: DiffusionNetOperators } {
     const dtype = this.firstLin.weight.dtype === "float64" ? "float64" : "float32";
     const m = normalizePositions(mesh);
     const k = Math.min(this.k, m.numVertices);
-    const ops = diffusionNetOperators(m, { k, basis: opts.basis, frames: opts.frames, dtype });
+    const ops = diffusionNetOperators(m, { k, basis: opts.basis, gradient: { frames: opts.frames }, dtype });
     const x = diffusionNetInputs(m, this.input, { basis: opts.basis, hksCount: this.inChannels, dtype });
     return { x, ops };
   }
 
   /** `forward(...precompute(mesh))`: the model as a function of the mesh. */
-  forwardMesh(mesh: Mesh, opts: { basis?: MeshBasis; frames?: VertexFrames } = {}): Tensor {
+  forwardMesh(mesh: Mesh, opts: { basis?: MeshBasis; frames?: TangentFrames } = {}): Tensor {
     const { x, ops } = this.precompute(mesh, opts);
     return this.forward(x, ops);
   }
@@ -378,9 +379,7 @@ export interface DiffusionNetOperatorOptions {
   k?: number;
   /** A precomputed eigenbasis with at least k pairs (the first k are used). */
   basis?: MeshBasis;
-  /** Tangent frames for the gradient operator. */
-  frames?: VertexFrames;
-  /** Options of the gradient operator ({@link vertexGradient}). */
+  /** Options of the gradient operator ({@link vertexGradient}; its frames default to {@link tangentFrames}). */
   gradient?: VertexGradientOptions;
   /** dtype of the float tensors (default float32). */
   dtype?: "float32" | "float64";
@@ -409,13 +408,12 @@ export function diffusionNetOperators(mesh: Mesh, opts: DiffusionNetOperatorOpti
   check(Number.isInteger(k) && k > 0, op, "k", "a positive integer", String(opts.k));
   const dtype = opts.dtype ?? "float32";
   const basis = requireBasis(op, mesh, k, opts.basis);
-  if (opts.frames === undefined) opError(op, "frames", "tangent frames", "none");
   const kb = basis.values.length;
   const evals = new Float64Array(k);
   for (let j = 0; j < k; j++) evals[j] = Math.max(basis.values[j]!, 0);
   const evecs = new Float64Array(V * k);
   for (let v = 0; v < V; v++) for (let j = 0; j < k; j++) evecs[v * k + j] = basis.vectors[v * kb + j]!;
-  const { gradX, gradY } = vertexGradient(mesh, opts.frames, opts.gradient);
+  const { gradX, gradY } = vertexGradient(mesh, opts.gradient);
   return {
     mass: floatTensor(basis.mass, [V], dtype),
     evals: floatTensor(evals, [k], dtype),
