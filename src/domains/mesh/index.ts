@@ -1,5 +1,10 @@
-/** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions. */
+/** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions, operators on surfaces. */
 
+export * from "./frames.js";
+// operators of the geodesic layers (DiffusionNet's gradient, normalisation, tensors)
+export * from "./gradient.js";
 export * from "./io/index.js";
 export * from "./mesh.js";
+export * from "./normalize.js";
+export * from "./tensors.js";
 export * from "./validate.js";
