@@ -128,12 +128,16 @@ export function tangentFramesFromNeighbours(
   );
   const V = positions.length / 3;
   check(normals.length === 3 * V, op, "normals", `length ${3 * V} ([V, 3])`, `length ${normals.length}`);
-  const { offsets, indices } = toCsr(op, neighbours, V);
+  const { offsets, indices } = neighbourListsToCsr(op, neighbours, V);
   return framesFrom(op, Float64Array.from(positions), Float64Array.from(normals), offsets, indices, true);
 }
 
 /** Normalises a neighbour list into CSR arrays, checking every index. */
-export function toCsr(op: string, neighbours: NeighbourLists, V: number): { offsets: Int32Array; indices: Int32Array } {
+export function neighbourListsToCsr(
+  op: string,
+  neighbours: NeighbourLists,
+  V: number,
+): { offsets: Int32Array; indices: Int32Array } {
   let offsets: Int32Array;
   let indices: Int32Array;
   if ("offsets" in neighbours && "indices" in neighbours && !Array.isArray(neighbours)) {
