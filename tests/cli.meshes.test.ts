@@ -59,6 +59,26 @@ describe("erlangen train: meshes", () => {
     expect(s10.report.protocol).toMatch(/split 10 drawn with seed 3/);
   });
 
+  it("every mesh model trains through the CLI on a tiny SHREC subset", async () => {
+    for (const model of ["gem"]) {
+      const { report } = await train([
+        "-d",
+        "shrec11",
+        "-m",
+        model,
+        ...tiny,
+        "--epochs",
+        "1",
+        "--train-limit",
+        "3",
+        "--test-limit",
+        "2",
+      ]);
+      expect(report.model, model).toBe(model);
+      expect(report.test.values.length, model).toBe(1);
+    }
+  });
+
   it("human-seg reports MeshCNN's metric and plain per-edge accuracy, and says which is which", async () => {
     const { report, io } = await train([
       "-d",

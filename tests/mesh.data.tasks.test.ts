@@ -12,7 +12,7 @@ import {
   MeshItem,
   meshClassificationTask,
   meshSegmentationTask,
-  normalizedPositions,
+  normalizedMesh,
   xyzFeatures,
 } from "../src/train/meshes.js";
 import { Trainer } from "../src/train/trainer.js";
@@ -45,7 +45,7 @@ describe("mesh training plumbing", () => {
   });
 
   it("normalised positions: centred, farthest vertex at distance 1", () => {
-    const p = normalizedPositions(new Mesh([2, 0, 0, 4, 0, 0, 2, 2, 0], [0, 1, 2]));
+    const p = normalizedMesh(new MeshItem("t", new Mesh([2, 0, 0, 4, 0, 0, 2, 2, 0], [0, 1, 2]), {})).positions;
     let r = 0;
     const c = [0, 0, 0];
     for (let v = 0; v < 3; v++) {

@@ -7,8 +7,12 @@
  *   recipe (Adam 1e-3 halved every 50 epochs, 200 epochs, one mesh per step) so that the comparison with
  *   the mesh CNNs is about the layers. The graph-task `gcn` keeps its own defaults; this file only adds the
  *   mesh kinds to it.
+ * - `gem`: the gauge-equivariant mesh CNN (de Haan et al. 2021, {@link MeshGEM}): `--hidden` copies of each
+ *   SO(2) irrep up to order 2 (ρ_0 ⊕ ρ_1 ⊕ ρ_2, so 5 × hidden channels), `--layers` GemConv + regular
+ *   nonlinearity blocks, a last GemConv to scalars; intrinsic (Levi-Civita) transport on the normalised
+ *   mesh; GEMNet's defaults (12 copies, 2 blocks, no pooling) with the mesh recipe above.
  */
-import { MeshGCN } from "../train/mesh_models.js";
+import { MeshGCN, MeshGEM } from "../train/mesh_models.js";
 import { MESH_CLASSIFICATION, MESH_SEGMENTATION } from "./mesh_datasets.js";
 import { getModel, type Hyper, type ProblemKind, registerModel } from "./registry.js";
 import "./graph_models.js";
@@ -56,4 +60,23 @@ registerModel({
         })
       : graphGcn.build(info, hp),
   paramGroups: (model, hp, info) => (isMeshKind(info.kind) ? undefined : graphGcn.paramGroups?.(model, hp, info)),
+});
+
+registerModel({
+  name: "gem",
+  description:
+    "gauge-equivariant mesh CNN (GEM-CNN, de Haan et al. 2021): GemConv on SO(2) irreps up to order 2, regular nonlinearities, intrinsic transport",
+  kinds: MESH_KINDS,
+  hyperKeys: ["epochs", "lr", "hidden", "layers", "dropout", "batchSize"],
+  defaults: (kind) => ({ ...MESH_RECIPE, hidden: 12, layers: 2, dropout: kind === MESH_SEGMENTATION ? 0.5 : 0 }),
+  build: (info, hp) =>
+    new MeshGEM({
+      inChannels: info.numFeatures,
+      numClasses: info.numClasses,
+      task: info.kind === MESH_SEGMENTATION ? "segmentation" : "classification",
+      channels: hp.hidden,
+      blocksPerLevel: hp.layers,
+      maxOrder: 2,
+      dropout: hp.dropout,
+    }),
 });

@@ -6,15 +6,19 @@
  * - {@link MeshGCN}: the isotropic baseline, Kipf & Welling's GCN on the mesh graph (vertices joined by
  *   the mesh edges, self loops, symmetric normalisation); classification takes the mean over the vertices
  *   and a linear classifier, segmentation a last convolution to the classes.
+ * - {@link MeshGEM}: the gauge-equivariant mesh CNN (GEM-CNN) on the mesh's gauge bundle.
  */
 import type { MeshElement } from "../data/datasets/meshes.js";
+import { type MeshGauge, meshGauge } from "../domains/mesh/gauge.js";
+import { withPoolingLevels } from "../domains/mesh/gauge_pooling.js";
 import { gcnNormalize, type WeightedEdges } from "../layers/graphs/gcn_conv.js";
 import { GCN } from "../layers/graphs/models.js";
+import { GEMNet, type GEMNetOptions } from "../layers/meshes/gem_models.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import { mean } from "../tensor/ops/reduce.js";
 import { Tensor } from "../tensor/tensor.js";
-import type { MeshItem, MeshModel } from "./meshes.js";
+import { type MeshItem, type MeshModel, normalizedMesh } from "./meshes.js";
 
 /** The GCN-normalised mesh graph of an item (memoised): vertices, mesh edges both ways, self loops. */
 export function meshGcnEdges(item: MeshItem): WeightedEdges {
@@ -75,5 +79,61 @@ export class MeshGCN extends Module<[Tensor, MeshItem], Tensor> implements MeshM
     const h = this.gcn.forward(x, edgeIndex, edgeWeight);
     if (this.head === null) return h;
     return this.head.forward(mean(h, 0, true));
+  }
+}
+
+/** Options of {@link MeshGEM}. */
+export interface MeshGEMOptions extends Omit<GEMNetOptions, "task"> {
+  inChannels: number;
+  numClasses: number;
+  task: "classification" | "segmentation";
+  /** Connection of the gauge bundle (default `intrinsic`: Levi-Civita transport, see `meshGauge`). */
+  method?: "intrinsic" | "extrinsic";
+  /** Share of vertices kept by each pooling level (default 0.25). */
+  poolRatio?: number;
+}
+
+/**
+ * The gauge bundle of an item's normalised mesh with `levels` pooling levels (memoised per method, levels
+ * and ratio).
+ */
+export function meshGaugeOf(
+  item: MeshItem,
+  method: "intrinsic" | "extrinsic",
+  levels: number,
+  ratio: number,
+): MeshGauge {
+  return item.memo(`gauge:${method}:${levels}:${ratio}`, () =>
+    withPoolingLevels(meshGauge(normalizedMesh(item), { method }), levels, { ratio }),
+  );
+}
+
+/**
+ * The gauge-equivariant mesh CNN (de Haan et al., ICLR 2021) as a {@link MeshModel}: {@link GEMNet} on the
+ * gauge bundle of the normalised mesh (computed once per mesh in `prepare`). Scalar inputs (ρ_0), hidden
+ * fields C × (ρ_0 ⊕ … ⊕ ρ_M), regular nonlinearities, optional transport pooling; per-vertex logits for
+ * segmentation, a mean over the vertices for classification.
+ */
+export class MeshGEM extends Module<[Tensor, MeshItem], Tensor> implements MeshModel {
+  net: GEMNet;
+  readonly outputOn: MeshElement = "vertex";
+  readonly method: "intrinsic" | "extrinsic";
+  readonly poolRatio: number;
+
+  constructor(o: MeshGEMOptions) {
+    super();
+    const { inChannels, numClasses, method, poolRatio, ...rest } = o;
+    this.net = new GEMNet(inChannels, numClasses, rest);
+    this.method = method ?? "intrinsic";
+    this.poolRatio = poolRatio ?? 0.25;
+  }
+
+  prepare(item: MeshItem): void {
+    meshGaugeOf(item, this.method, this.net.poolingLevels, this.poolRatio);
+  }
+
+  /** @returns logits `[1, C]` (classification) or `[V, C]` (segmentation). */
+  forward(x: Tensor, item: MeshItem): Tensor {
+    return this.net.forward(x, meshGaugeOf(item, this.method, this.net.poolingLevels, this.poolRatio));
   }
 }

@@ -15,6 +15,7 @@
  */
 import type { MeshElement } from "../data/datasets/meshes.js";
 import type { Mesh } from "../domains/mesh/mesh.js";
+import { normalizePositions } from "../domains/mesh/normalize.js";
 import { crossEntropy } from "../nn/losses.js";
 import { randomRotationMatrix } from "../symmetry/groups.js";
 import { noGrad } from "../tensor/autograd.js";
@@ -81,21 +82,11 @@ export interface MeshModel extends CallableModel {
 }
 
 /**
- * Positions centred at their mean and scaled so that the farthest vertex is at distance 1 (DiffusionNet's
- * `normalize_positions`), `[V, 3]` float64.
+ * The mesh normalised as DiffusionNet does (centred, farthest vertex at distance 1; see
+ * `normalizePositions`), memoised on the item: every per-mesh operator is computed on it.
  */
-export function normalizedPositions(mesh: Mesh): Float64Array {
-  const V = mesh.numVertices;
-  const p = mesh.positions;
-  const c = [0, 0, 0];
-  for (let v = 0; v < V; v++) for (let d = 0; d < 3; d++) c[d]! += p[3 * v + d]! / V;
-  let r = 0;
-  for (let v = 0; v < V; v++)
-    r = Math.max(r, Math.hypot(p[3 * v]! - c[0]!, p[3 * v + 1]! - c[1]!, p[3 * v + 2]! - c[2]!));
-  const s = r > 0 ? 1 / r : 1;
-  const out = new Float64Array(3 * V);
-  for (let v = 0; v < V; v++) for (let d = 0; d < 3; d++) out[3 * v + d] = (p[3 * v + d]! - c[d]!) * s;
-  return out;
+export function normalizedMesh(item: MeshItem): Mesh {
+  return item.memo("normalized-mesh", () => normalizePositions(item.mesh));
 }
 
 /** How input features are made from a mesh. */
@@ -111,7 +102,7 @@ export interface MeshFeatures {
 }
 
 /**
- * Normalised positions (see {@link normalizedPositions}); during training each mesh is rotated by a fresh
+ * Normalised positions (see {@link normalizedMesh}); during training each mesh is rotated by a fresh
  * uniformly random rotation when `augment` (the augmentation DiffusionNet uses with xyz inputs).
  */
 export function xyzFeatures(opts: { augment?: boolean } = {}): MeshFeatures {
@@ -120,10 +111,10 @@ export function xyzFeatures(opts: { augment?: boolean } = {}): MeshFeatures {
     name: augment ? "xyz (random rotations in training)" : "xyz",
     channels: 3,
     prepare(item) {
-      item.memo("xyz", () => normalizedPositions(item.mesh));
+      normalizedMesh(item);
     },
     compute(item, train, generator) {
-      const p = item.memo("xyz", () => normalizedPositions(item.mesh));
+      const p = normalizedMesh(item).positions;
       const V = item.mesh.numVertices;
       const out = new Float32Array(3 * V);
       if (train && augment) {
