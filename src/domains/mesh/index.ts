@@ -8,6 +8,8 @@ export * from "./gradient.js";
 export * from "./io/index.js";
 export * from "./mesh.js";
 export * from "./normalize.js";
+export * from "./remesh.js";
+export * from "./svg.js";
 export * from "./tensors.js";
 export * from "./transport.js";
 export * from "./validate.js";
