@@ -160,4 +160,28 @@ describe("erlangen train: meshes", () => {
     await expect(main(["train", "-d", "mesh-folder", "-m", "gcn"], io2)).resolves.toBe(2);
     expect(io2.stderr.join("\n")).toMatch(/needs --data DIR and --labels FILE/);
   });
+
+  it("erlangen check: GEM's gauge equivariance at round-off, measurements flagged as such", async () => {
+    const io = captureIO();
+    expect(await main(["check", "--model", "gem", "--json"], io)).toBe(0);
+    const rows = JSON.parse(io.stdout.at(-1)!) as {
+      group: string;
+      maxRelError: number;
+      pass: boolean;
+      expected: boolean;
+      check: string;
+      measured?: boolean;
+    }[];
+    const layer = rows.find((r) => r.check.startsWith("GemConv layer"))!;
+    expect(layer.pass).toBe(true);
+    expect(layer.maxRelError).toBeLessThan(1e-12);
+    expect(rows.find((r) => r.group.startsWith("C17^"))!.pass).toBe(true);
+    const measured = rows.filter((r) => r.measured);
+    expect(measured.map((r) => r.group)).toEqual(["remesh", "remesh", "bend"]);
+    for (const r of measured) {
+      expect(r.expected).toBe(false);
+      expect(Number.isFinite(r.maxRelError)).toBe(true);
+    }
+    expect(io.stderr.join("\n")).toMatch(/\(meas\)/);
+  });
 });
