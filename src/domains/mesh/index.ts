@@ -1,13 +1,20 @@
 /** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions, operators on surfaces. */
 
+export * from "./descriptors.js";
+export * from "./eigenbasis.js";
+export * from "./face_gradient.js";
 export * from "./frames.js";
 export * from "./gauge.js";
 export * from "./gauge_pooling.js";
+export * from "./geodesics.js";
 // operators of the geodesic layers (DiffusionNet's gradient, normalisation, tensors)
 export * from "./gradient.js";
+export * from "./intrinsic.js";
 export * from "./io/index.js";
+export * from "./laplacian.js";
 export * from "./mesh.js";
 export * from "./normalize.js";
+export * from "./primitives.js";
 export * from "./remesh.js";
 export * from "./svg.js";
 export * from "./tensors.js";
