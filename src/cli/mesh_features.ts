@@ -1,11 +1,14 @@
 /**
- * Input features of the mesh datasets of `erlangen train` (`--features`): `xyz` (normalised positions,
- * randomly rotated in training) and, where the spectral operators are available, `hks` (heat kernel
- * signatures, DiffusionNet's default input).
+ * Input features of the mesh datasets of `erlangen train` (`--features`): `hks` (default; heat kernel
+ * signatures at 16 times log-spaced in [0.01, 1] from 128 eigenpairs of the normalised mesh, DiffusionNet's
+ * input) and `xyz` (normalised positions, randomly rotated in training).
  */
-import { type MeshFeatures, xyzFeatures } from "../train/meshes.js";
+import { hksFeatures, type MeshFeatures, xyzFeatures } from "../train/meshes.js";
 
-const kinds = new Map<string, () => MeshFeatures>([["xyz", () => xyzFeatures({ augment: true })]]);
+const kinds = new Map<string, () => MeshFeatures>([
+  ["hks", () => hksFeatures({ count: 16, k: 128 })],
+  ["xyz", () => xyzFeatures({ augment: true })],
+]);
 
 /** Names of the available feature kinds. */
 export function meshFeatureKinds(): string[] {

@@ -109,7 +109,7 @@ export function trainHelp(): string {
     "      --dropout P        dropout probability in [0, 1)",
     "      --heads N          attention heads (GAT)",
     "      --batch-size N     graphs per mini-batch (graph tasks)",
-    "      --k N              propagation steps (SGC, APPNP)",
+    "      --k N              propagation steps (SGC, APPNP); eigenpairs (diffusionnet)",
     "      --alpha X          teleport probability (APPNP)",
     "      --edge-dropout P   dropout of the propagation's edge weights (APPNP)",
     "      --kernel-size N    kernel size of the hidden convolutions (e2cnn; odd, default 3)",

@@ -7,18 +7,25 @@
  *   the mesh edges, self loops, symmetric normalisation); classification takes the mean over the vertices
  *   and a linear classifier, segmentation a last convolution to the classes.
  * - {@link MeshGEM}: the gauge-equivariant mesh CNN (GEM-CNN) on the mesh's gauge bundle.
+ * - {@link MeshDiffusionNet}: DiffusionNet on the mesh's spectral and gradient operators.
  */
 import type { MeshElement } from "../data/datasets/meshes.js";
 import { type MeshGauge, meshGauge } from "../domains/mesh/gauge.js";
 import { withPoolingLevels } from "../domains/mesh/gauge_pooling.js";
 import { gcnNormalize, type WeightedEdges } from "../layers/graphs/gcn_conv.js";
 import { GCN } from "../layers/graphs/models.js";
+import {
+  DiffusionNet,
+  type DiffusionNetBlockOptions,
+  type DiffusionNetOperators,
+  diffusionNetOperators,
+} from "../layers/meshes/diffusion_net.js";
 import { GEMNet, type GEMNetOptions } from "../layers/meshes/gem_models.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import { mean } from "../tensor/ops/reduce.js";
 import { Tensor } from "../tensor/tensor.js";
-import { type MeshItem, type MeshModel, normalizedMesh } from "./meshes.js";
+import { type MeshItem, type MeshModel, meshBasis, normalizedMesh } from "./meshes.js";
 
 /** The GCN-normalised mesh graph of an item (memoised): vertices, mesh edges both ways, self loops. */
 export function meshGcnEdges(item: MeshItem): WeightedEdges {
@@ -135,5 +142,64 @@ export class MeshGEM extends Module<[Tensor, MeshItem], Tensor> implements MeshM
   /** @returns logits `[1, C]` (classification) or `[V, C]` (segmentation). */
   forward(x: Tensor, item: MeshItem): Tensor {
     return this.net.forward(x, meshGaugeOf(item, this.method, this.net.poolingLevels, this.poolRatio));
+  }
+}
+
+/** Options of {@link MeshDiffusionNet}. */
+export interface MeshDiffusionNetOptions extends DiffusionNetBlockOptions {
+  inChannels: number;
+  numClasses: number;
+  task: "classification" | "segmentation";
+  /** Width C (default 128). */
+  width?: number;
+  /** Number of blocks (default 4). */
+  blocks?: number;
+  /** Eigenpairs of the spectral acceleration (default 128). */
+  k?: number;
+}
+
+/**
+ * The per-mesh operators of DiffusionNet on an item's normalised mesh (mass, k eigenpairs shared with the
+ * HKS features, the gradient operator in the default tangent frames), memoised per k and dtype.
+ */
+export function diffusionNetOps(
+  item: MeshItem,
+  k: number,
+  dtype: "float32" | "float64" = "float32",
+): DiffusionNetOperators {
+  const kk = Math.min(k, item.mesh.numVertices);
+  return item.memo(`diffusionnet-ops:${kk}:${dtype}`, () =>
+    diffusionNetOperators(normalizedMesh(item), { k: kk, basis: meshBasis(item, kk), dtype }),
+  );
+}
+
+/**
+ * DiffusionNet (Sharp et al., ToG 2022) as a {@link MeshModel}: learned diffusion through the first k
+ * eigenpairs, spatial gradient features and a per-vertex MLP in each block; the mass-weighted mean over the
+ * surface for classification, per-vertex logits for segmentation. Operators are computed once per mesh.
+ */
+export class MeshDiffusionNet extends Module<[Tensor, MeshItem], Tensor> implements MeshModel {
+  net: DiffusionNet;
+  readonly outputOn: MeshElement = "vertex";
+  readonly k: number;
+
+  constructor(o: MeshDiffusionNetOptions) {
+    super();
+    const { inChannels, numClasses, task, k, ...rest } = o;
+    this.k = k ?? 128;
+    this.net = new DiffusionNet(inChannels, numClasses, {
+      ...rest,
+      k: this.k,
+      outputsAt: task === "classification" ? "globalMean" : "vertices",
+    });
+  }
+
+  prepare(item: MeshItem): void {
+    diffusionNetOps(item, this.k);
+  }
+
+  /** @returns logits `[1, C]` (classification) or `[V, C]` (segmentation). */
+  forward(x: Tensor, item: MeshItem): Tensor {
+    return this.net.forward(x, diffusionNetOps(item, this.k));
   }
 }

@@ -14,8 +14,11 @@
  * for edge-labelled data (human-body segmentation) are computed on those edge logits.
  */
 import type { MeshElement } from "../data/datasets/meshes.js";
+import { heatKernelSignature } from "../domains/mesh/descriptors.js";
+import { type MeshEigenbasis, meshEigenbasis } from "../domains/mesh/eigenbasis.js";
 import type { Mesh } from "../domains/mesh/mesh.js";
 import { normalizePositions } from "../domains/mesh/normalize.js";
+import { hksTimes as diffusionNetHksTimes } from "../layers/meshes/diffusion_net.js";
 import { crossEntropy } from "../nn/losses.js";
 import { randomRotationMatrix } from "../symmetry/groups.js";
 import { noGrad } from "../tensor/autograd.js";
@@ -156,6 +159,29 @@ export function staticFeatures(
     },
     compute: (item) => get(item),
   };
+}
+
+/**
+ * The k smallest eigenpairs of L φ = λ M φ on the item's normalised mesh (cotan Laplacian, lumped mass;
+ * `meshEigenbasis`), memoised per k: the spectral features and the spectral models of one mesh share it.
+ */
+export function meshBasis(item: MeshItem, k: number): MeshEigenbasis {
+  const kk = Math.min(k, item.mesh.numVertices);
+  return item.memo(`basis:${kk}`, () => meshEigenbasis(normalizedMesh(item), kk));
+}
+
+/**
+ * Heat kernel signatures h_v(t) = Σ_j e^{−λ_j t} φ_j(v)² of the normalised mesh at `count` times log-spaced
+ * in [0.01, 1] (DiffusionNet's `compute_hks_autoscale`), from the first `k` eigenpairs (default 16 and 128,
+ * as DiffusionNet). Intrinsic: invariant to rigid motions and, up to discretisation, to isometries.
+ */
+export function hksFeatures(opts: { count?: number; k?: number } = {}): MeshFeatures {
+  const count = opts.count ?? 16;
+  const k = opts.k ?? 128;
+  const times = diffusionNetHksTimes(count);
+  return staticFeatures(`hks (${count} times, ${k} eigenpairs)`, count, `hks:${count}:${k}`, (item) =>
+    heatKernelSignature(meshBasis(item, k), times),
+  );
 }
 
 /** Runs every `prepare` (features, then model) over `items`, reporting progress as `(done, total)`. */
