@@ -20,6 +20,8 @@ describe("meshToSvg", () => {
     const all = meshToSvg(bunny, { cull: false, shade: false });
     expect(all.match(/<polygon /g)?.length).toBe(3674);
     expect(() => meshToSvg(bunny, { values: [1, 2] })).toThrow(/one value per vertex \(1839\)/);
+    expect(meshToSvg(bunny, { marks: [0, 5] }).match(/<circle /g)?.length).toBe(2);
+    expect(() => meshToSvg(bunny, { marks: [1839] })).toThrow(/marks/);
   });
 
   it("viridis runs from dark purple to yellow and clamps", () => {

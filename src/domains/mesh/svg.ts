@@ -29,6 +29,8 @@ export interface MeshSvgOptions {
   label?: string;
   /** Range of the colour map (default: the values' min and max). */
   range?: [number, number];
+  /** Vertices to mark with a red dot drawn on top (e.g. the source of a distance). */
+  marks?: ArrayLike<number>;
 }
 
 // viridis at 9 evenly spaced points (the matplotlib colour map's anchors)
@@ -186,6 +188,14 @@ export function meshToSvg(mesh: Mesh, opts: MeshSvgOptions = {}): string {
     out.push(`<polygon points="${pts}" fill="${fill}" stroke="${fill}"/>`);
   }
   out.push("</g>");
+  for (let i = 0; i < (opts.marks?.length ?? 0); i++) {
+    const v = opts.marks![i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= V)
+      opError(op, "marks", `vertex ids in [0, ${V})`, `${v} at position ${i}`);
+    out.push(
+      `<circle cx="${sx(v).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="4" fill="#e41a1c" stroke="#ffffff" stroke-width="1"/>`,
+    );
+  }
   if (values !== undefined) {
     const x = W + 10;
     const y0 = top + 10;
