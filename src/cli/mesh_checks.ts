@@ -1,6 +1,7 @@
 /**
  * Mesh models in `erlangen check`, on a SHREC'11 mesh (the first training mesh, 252 vertices), each built
- * by its `erlangen train` entry with the default hyperparameters and input features, in eval mode:
+ * by its `erlangen train` entry with the default hyperparameters and input features, in eval mode (with 32
+ * eigenpairs instead of 128 for the HKS inputs and the spectral models, to keep the checks quick):
  *
  * - rigid motions: the per-vertex outputs of the segmentation model are invariant to rotations and
  *   translations of the mesh (SE(3); features, operators and gauges recomputed from the moved mesh). Expected
@@ -30,7 +31,7 @@ import { randn } from "../tensor/creation.js";
 import { Generator, manualSeed } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type MeshGEM, meshGaugeOf } from "../train/mesh_models.js";
-import { type MeshFeatures, MeshItem } from "../train/meshes.js";
+import { hksFeatures, type MeshFeatures, MeshItem } from "../train/meshes.js";
 import { type CheckCase, type MeasurementCase, registerCheck } from "./check.js";
 import { MESH_SEGMENTATION } from "./mesh_datasets.js";
 import { defaultMeshFeatures, meshFeatures } from "./mesh_features.js";
@@ -46,15 +47,19 @@ export function checkMesh(): Mesh {
   return sample;
 }
 
-/** Features without augmentation (eval mode). */
+/** Eigenpairs used by the checks (HKS inputs and spectral models): fewer than training's 128, for speed. */
+const CHECK_K = 32;
+
+/** The default input features (used in eval mode: no augmentation), HKS from {@link CHECK_K} eigenpairs. */
 function evalFeatures(): MeshFeatures {
-  return meshFeatures(defaultMeshFeatures());
+  const kind = defaultMeshFeatures();
+  return kind === "hks" ? hksFeatures({ count: 16, k: CHECK_K }) : meshFeatures(kind);
 }
 
 /** Builds a CLI mesh model (segmentation kind: per-vertex outputs) with its defaults, seeded, in eval mode. */
 function buildModel(name: string, seed: number, inChannels: number): Module {
   const spec = getModel(name);
-  const hp = resolveHyper(spec, MESH_SEGMENTATION, "check", {});
+  const hp = resolveHyper(spec, MESH_SEGMENTATION, "check", { k: CHECK_K });
   manualSeed(seed);
   const m = spec.build({ kind: MESH_SEGMENTATION, numFeatures: inChannels, numClasses: 8 }, hp);
   m.eval();

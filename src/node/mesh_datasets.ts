@@ -49,6 +49,22 @@ export function readDatasetFile(path: string, what: string): Uint8Array {
   }
 }
 
+const shrecCache = new Map<string, { key: string; set: MeshClassificationSet }>();
+
+/**
+ * The whole SHREC'11 file parsed once per process (meshes are immutable, so callers share them); reparsed
+ * when the file's size or modification time changes.
+ */
+function parsedShrec(file: string): MeshClassificationSet {
+  const st = existsSync(file) ? statSync(file) : null;
+  const key = st === null ? "" : `${st.size}:${st.mtimeMs}`;
+  const hit = shrecCache.get(file);
+  if (hit !== undefined && hit.key === key) return hit.set;
+  const set = parseShrec11(readDatasetFile(file, "loadShrec11"), file);
+  shrecCache.set(file, { key, set });
+  return set;
+}
+
 /** Options of {@link loadShrec11}. */
 export interface Shrec11Options extends DatasetRootOptions, MeshSetOptions {
   /**
@@ -74,9 +90,11 @@ export function loadShrec11(opts: Shrec11Options = {}): MeshClassificationSet {
   if (split !== 10 && split !== 16) opError("loadShrec11", "split", "10 or 16", String(split));
   const dir = join(datasetsRoot(opts), "meshes", "shrec11_meshcnn");
   const file = join(dir, "shrec16.json.gz");
-  const limited = split === 16 ? opts : {};
-  const set = parseShrec11(readDatasetFile(file, "loadShrec11"), file, limited);
-  if (split === 16) return set;
+  const full = parsedShrec(file);
+  const limit = <T>(list: T[], n: number | undefined) => (n === undefined ? list : list.slice(0, n));
+  if (split === 16)
+    return { ...full, train: limit(full.train, opts.trainLimit), test: limit(full.test, opts.testLimit) };
+  const set = full;
   let out: MeshClassificationSet;
   if (opts.seed === undefined) {
     const sf = join(dir, "split10.json");
