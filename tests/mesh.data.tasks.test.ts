@@ -1,8 +1,12 @@
 /** Mesh training plumbing: MeshItem memo, edge logits, the two tasks' metrics, a user's labels files. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildMeshFolderDataset, parseMeshLabels } from "../src/data/datasets/meshes.js";
 import { Mesh } from "../src/domains/mesh/mesh.js";
 import { Module } from "../src/nn/module.js";
+import { fileMeshCache } from "../src/node/mesh_cache.js";
 import { Adam } from "../src/optim/adam.js";
 import { Generator, manualSeed } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -10,9 +14,12 @@ import { MeshGCN } from "../src/train/mesh_models.js";
 import {
   logitsOn,
   MeshItem,
+  meshBasis,
   meshClassificationTask,
+  meshHash,
   meshSegmentationTask,
   normalizedMesh,
+  setMeshCache,
   xyzFeatures,
 } from "../src/train/meshes.js";
 import { Trainer } from "../src/train/trainer.js";
@@ -223,5 +230,40 @@ describe("a user's labels file", () => {
     expect(() => buildMeshFolderDataset(parseMeshLabels('{"z.obj": "cat"}'), meshes)).toThrow(/no mesh for 'z.obj'/);
     const pair = parseMeshLabels("file,u,v,label\na.obj,0,9,1\n");
     expect(() => buildMeshFolderDataset(pair, meshes)).toThrow(/\(0, 9\) is not an edge/);
+  });
+});
+
+describe("eigenbasis cache on disk", () => {
+  it("fileMeshCache round-trips arrays; meshBasis reads and fills it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "erlangen-cache-"));
+    const cache = fileMeshCache(dir);
+    cache.set("a-1", [Float64Array.of(1, 2), new Float64Array(0), Float64Array.of(3)]);
+    expect(cache.get("a-1")!.map((x) => Array.from(x))).toEqual([[1, 2], [], [3]]);
+    expect(cache.get("missing")).toBe(undefined);
+    writeFileSync(join(dir, "bad.f64"), new Uint8Array(12));
+    expect(cache.get("bad")).toBe(undefined);
+    expect(() => cache.get("../x")).toThrow(/characters outside/);
+    const octPos = [1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1];
+    const octFace = [0, 2, 4, 2, 1, 4, 1, 3, 4, 3, 0, 4, 2, 0, 5, 1, 2, 5, 3, 1, 5, 0, 3, 5];
+    try {
+      setMeshCache(cache);
+      const b = meshBasis(new MeshItem("o", new Mesh(octPos, octFace), {}), 3);
+      // a fresh item reads the stored basis back
+      const again = meshBasis(new MeshItem("o", new Mesh(octPos, octFace), {}), 3);
+      expect(Array.from(again.values)).toEqual(Array.from(b.values));
+      expect(Array.from(again.vectors)).toEqual(Array.from(b.vectors));
+      const key = `basis-v1-${meshHash(normalizedMesh(new MeshItem("o", new Mesh(octPos, octFace), {})))}-k3`;
+      expect(cache.get(key)!.length).toBe(3);
+      expect(meshHash(new Mesh(octPos, octFace))).not.toBe(
+        meshHash(
+          new Mesh(
+            octPos.map((x) => 2 * x),
+            octFace,
+          ),
+        ),
+      );
+    } finally {
+      setMeshCache(null);
+    }
   });
 });

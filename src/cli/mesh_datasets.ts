@@ -17,7 +17,8 @@
  * `--features hks` (default; heat kernel signatures at 16 times log-spaced in [0.01, 1] on the
  * normalised mesh, 128 eigenpairs, as DiffusionNet) or `--features xyz` (normalised positions, randomly
  * rotated in training). Per-mesh precomputation (features, and each model's operators) runs once per
- * dataset load and is kept in memory for every seed.
+ * dataset load and is kept in memory for every seed; with `ERLANGEN_CACHE_DIR` set, the eigenbases are also
+ * kept on disk in that folder and reused by later commands.
  */
 import {
   type MeshClassificationSet,
@@ -26,6 +27,7 @@ import {
   shrecSplit,
 } from "../data/datasets/meshes.js";
 import type { Module } from "../nn/module.js";
+import { fileMeshCache } from "../node/mesh_cache.js";
 import { loadGeometricShapes, loadHumanSeg, loadMeshFolder, loadShrec11 } from "../node/mesh_datasets.js";
 import { Generator } from "../tensor/rng.js";
 import {
@@ -35,6 +37,7 @@ import {
   meshClassificationTask,
   meshSegmentationTask,
   prepareMeshes,
+  setMeshCache,
 } from "../train/meshes.js";
 import { fmtMs } from "../train/progress.js";
 import type { Task } from "../train/trainer.js";
@@ -53,6 +56,17 @@ import {
 export const MESH_CLASSIFICATION = "mesh-classification";
 export const MESH_SEGMENTATION = "mesh-segmentation";
 
+/** Uses the folder named by `ERLANGEN_CACHE_DIR` (if any) as the store of the meshes' eigenbases. */
+let cacheDirInUse: string | null = null;
+
+function useCacheDir(env: RunEnv | undefined): void {
+  const dir = process.env.ERLANGEN_CACHE_DIR;
+  if (dir === undefined || dir === "" || dir === cacheDirInUse) return;
+  setMeshCache(fileMeshCache(dir));
+  cacheDirInUse = dir;
+  env?.log(`eigenbases cached in ${dir} (ERLANGEN_CACHE_DIR)`);
+}
+
 /** Runs the features' and the model's per-mesh precomputation over `items`, with a progress line. */
 export function precomputeMeshes(
   items: readonly MeshItem[],
@@ -60,6 +74,7 @@ export function precomputeMeshes(
   model: Module,
   env: RunEnv | undefined,
 ): void {
+  useCacheDir(env);
   const prep = (model as unknown as MeshModel).prepare?.bind(model);
   const steps = [(it: MeshItem) => features.prepare?.(it), ...(prep ? [prep] : [])];
   const t0 = performance.now();

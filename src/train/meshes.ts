@@ -162,12 +162,60 @@ export function staticFeatures(
 }
 
 /**
+ * A persistent store for per-mesh precomputations (e.g. a folder on disk, see `erlangen/node`'s
+ * `fileMeshCache`): float64 arrays under a string key. Set one with {@link setMeshCache}.
+ */
+export interface MeshCache {
+  get(key: string): Float64Array[] | undefined;
+  set(key: string, arrays: Float64Array[]): void;
+}
+
+let meshCache: MeshCache | null = null;
+
+/** Sets (or, with null, removes) the persistent store {@link meshBasis} reads and fills. */
+export function setMeshCache(cache: MeshCache | null): void {
+  meshCache = cache;
+}
+
+/** A 64-bit FNV-1a hash (hex) of a mesh's coordinates and triangles: the key of its precomputations. */
+export function meshHash(mesh: Mesh): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  const mix = (bytes: Uint8Array) => {
+    for (let i = 0; i < bytes.length; i++) {
+      h1 = Math.imul(h1 ^ bytes[i]!, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ bytes[i]!, 0x5bd1e995) >>> 0;
+    }
+  };
+  mix(new Uint8Array(mesh.positions.buffer, mesh.positions.byteOffset, mesh.positions.byteLength));
+  mix(new Uint8Array(mesh.faces.buffer, mesh.faces.byteOffset, mesh.faces.byteLength));
+  return `${h1.toString(16).padStart(8, "0")}${h2.toString(16).padStart(8, "0")}-${mesh.numVertices}-${mesh.numFaces}`;
+}
+
+/**
  * The k smallest eigenpairs of L φ = λ M φ on the item's normalised mesh (cotan Laplacian, lumped mass;
  * `meshEigenbasis`), memoised per k: the spectral features and the spectral models of one mesh share it.
+ * With a persistent store set ({@link setMeshCache}), it is read from there or written there.
  */
 export function meshBasis(item: MeshItem, k: number): MeshEigenbasis {
   const kk = Math.min(k, item.mesh.numVertices);
-  return item.memo(`basis:${kk}`, () => meshEigenbasis(normalizedMesh(item), kk));
+  return item.memo(`basis:${kk}`, () => {
+    const mesh = normalizedMesh(item);
+    const key = meshCache === null ? "" : `basis-v1-${meshHash(mesh)}-k${kk}`;
+    const hit = meshCache?.get(key);
+    const V = mesh.numVertices;
+    if (
+      hit !== undefined &&
+      hit.length === 3 &&
+      hit[0]!.length === kk &&
+      hit[1]!.length === V * kk &&
+      hit[2]!.length === V
+    )
+      return { values: hit[0]!, vectors: hit[1]!, mass: hit[2]!, k: kk, numVertices: V };
+    const basis = meshEigenbasis(mesh, kk);
+    meshCache?.set(key, [basis.values, basis.vectors, basis.mass]);
+    return basis;
+  });
 }
 
 /**
