@@ -1,8 +1,9 @@
 /** Readers against hostile and mistaken files: sizes are checked before anything is allocated. */
 import { describe, expect, it } from "vitest";
 import { DatasetFormatError } from "../src/data/datasets/common.js";
+import { parsePlanetoid, parsePlanetoidMeta } from "../src/data/datasets/planetoid.js";
 import { parseTUDataset, type TUFileKind } from "../src/data/datasets/tu.js";
-import { tuSeed } from "./helpers/fuzz_seeds.js";
+import { planetoidSeed, shippedBytes, shippedText, tuSeed } from "./helpers/fuzz_seeds.js";
 
 describe("TU reader limits", () => {
   const mutag = tuSeed("MUTAG", 188) as Partial<Record<TUFileKind, string>>;
@@ -49,5 +50,71 @@ describe("TU reader limits", () => {
     expect(() => parseTUDataset("MUTAG", { ...mutag, graph_indicator: gi.join("\n") })).toThrow(
       /MUTAG_graph_indicator\.txt line 3371: graph id 1000000000 exceeds the 188 graphs of MUTAG_graph_labels\.txt/,
     );
+  });
+});
+
+describe("Planetoid reader limits", () => {
+  const coraMeta = JSON.parse(shippedText("planetoid/cora/meta.json")) as Record<string, unknown> & {
+    arrays: Record<string, { file: string }>;
+  };
+  const coraArrays = Object.fromEntries(
+    Object.entries(coraMeta.arrays).map(([k, m]) => [k, shippedBytes(`planetoid/cora/${m.file}`)]),
+  );
+  const cora = (patch: Record<string, unknown>, opts = {}) =>
+    parsePlanetoid(JSON.stringify({ ...coraMeta, ...patch }), coraArrays, opts);
+
+  it("refuses a huge num_features before allocating the dense features", () => {
+    expect(cora({}).x!.shape).toEqual([2708, 1433]);
+    expect(() => cora({ num_features: 1e12 })).toThrow(
+      /meta\.json: num_features expected an integer in \[0, 268435456\], got 1000000000000/,
+    );
+    expect(() => cora({ num_features: 2147483647 })).toThrow(/num_features expected an integer/);
+    expect(() => cora({ num_features: 100000 })).toThrow(
+      /meta\.json: dense features of num_nodes 2708 × num_features 100000 .*sparseFeatures.* needs 270,800,000 values, above the limit of 268,435,456/,
+    );
+    // sparse features never densify: a wide feature space is fine
+    expect(cora({ num_features: 100000 }, { sparseFeatures: true }).xSparse!.shape).toEqual([2708, 100000]);
+    expect(() => cora({ num_features: -1 })).toThrow(/num_features expected an integer/);
+    expect(() => cora({ num_features: "1433" })).toThrow(/num_features expected an integer .*got "1433"/);
+  });
+
+  it("checks every array's dtype, shape and file name", () => {
+    const arrays = (patch: Record<string, unknown>) => ({ ...coraMeta.arrays, ...patch });
+    expect(() => cora({ arrays: arrays({ y: { file: "y.i32.bin", dtype: "int32", shape: [2707] } }) })).toThrow(
+      /arrays\.y\.shape expected \[2708\], got \[2707\]/,
+    );
+    expect(() => cora({ arrays: arrays({ y: { file: "y.i32.bin", dtype: "float32", shape: [2708] } }) })).toThrow(
+      /arrays\.y\.dtype expected 'int32', got 'float32'/,
+    );
+    expect(() => cora({ arrays: arrays({ y: { file: "../../y.i32.bin", dtype: "int32", shape: [2708] } }) })).toThrow(
+      /arrays\.y\.file expected a file name in the dataset folder/,
+    );
+    expect(() => cora({ arrays: arrays({ y: { file: "y.i32.bin", dtype: "int32" } }) })).toThrow(
+      /arrays\.y\.shape expected a list of non-negative integers, got undefined/,
+    );
+    expect(() =>
+      cora({ arrays: arrays({ x_data: { file: "x.bin", dtype: "float32", shape: [65536, 65536] } }) }),
+    ).toThrow(/arrays\.x_data of shape \[65536, 65536\] needs 4,294,967,296 values, above the limit/);
+  });
+
+  it("array names from meta.json are plain keys (a '__proto__' entry is an array, not a prototype)", () => {
+    const seed = planetoidSeed(6, 3);
+    const meta = JSON.parse(seed["meta.json"] as string) as { arrays: Record<string, unknown> };
+    const text = JSON.stringify(meta).replace(
+      '"arrays":{',
+      '"arrays":{"__proto__":{"file":"p.bin","dtype":"uint8","shape":[1]},',
+    );
+    const parsed = parsePlanetoidMeta(text);
+    expect(Object.getPrototypeOf(parsed.arrays)).toBeNull();
+    expect(Object.keys(parsed.arrays)).toContain("__proto__");
+    const { "meta.json": _, ...rest } = seed;
+    expect(parsePlanetoid(text, rest as Record<string, Uint8Array>).numNodes).toBe(6);
+  });
+
+  it("mask bytes other than 0 and 1 are refused", () => {
+    const seed = planetoidSeed(6, 3);
+    const { "meta.json": meta, ...rest } = seed;
+    const bad = { ...(rest as Record<string, Uint8Array>), val_mask: Uint8Array.of(0, 0, 7, 0, 0, 0) };
+    expect(() => parsePlanetoid(meta!, bad)).toThrow(/val_mask\.u8\.bin: mask value 7 of node 2, expected 0 or 1/);
   });
 });

@@ -76,7 +76,7 @@ export function loadPlanetoid(name: PlanetoidName, opts: PlanetoidOptions & Data
   const dir = join(datasetsRoot(opts), "planetoid", key);
   const metaPath = join(dir, "meta.json");
   const meta = parsePlanetoidMeta(readBytes(metaPath, "loadPlanetoid"), metaPath);
-  const arrays: Record<string, Uint8Array> = {};
+  const arrays: Record<string, Uint8Array> = Object.create(null);
   const skipFeatures = opts.features !== undefined;
   for (const [k, m] of Object.entries(meta.arrays)) {
     if (skipFeatures && k.startsWith("x_")) continue;
