@@ -1,9 +1,17 @@
 /** Readers against hostile and mistaken files: sizes are checked before anything is allocated. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { DatasetFormatError } from "../src/data/datasets/common.js";
+import { parseModelNet10 } from "../src/data/datasets/modelnet.js";
+import { type MoleculeFiles, parseQM7, parseQM9Split } from "../src/data/datasets/molecules.js";
 import { parsePlanetoid, parsePlanetoidMeta } from "../src/data/datasets/planetoid.js";
 import { parseTUDataset, type TUFileKind } from "../src/data/datasets/tu.js";
-import { planetoidSeed, shippedBytes, shippedText, tuSeed } from "./helpers/fuzz_seeds.js";
+import { gunzipFile, MAX_GUNZIP_BYTES } from "../src/node/gunzip.js";
+import { loadModelNet10 } from "../src/node/index.js";
+import { modelnetSeed, moleculeSeed, planetoidSeed, shippedBytes, shippedText, tuSeed } from "./helpers/fuzz_seeds.js";
 
 describe("TU reader limits", () => {
   const mutag = tuSeed("MUTAG", 188) as Partial<Record<TUFileKind, string>>;
@@ -116,5 +124,66 @@ describe("Planetoid reader limits", () => {
     const { "meta.json": meta, ...rest } = seed;
     const bad = { ...(rest as Record<string, Uint8Array>), val_mask: Uint8Array.of(0, 0, 7, 0, 0, 0) };
     expect(() => parsePlanetoid(meta!, bad)).toThrow(/val_mask\.u8\.bin: mask value 7 of node 2, expected 0 or 1/);
+  });
+});
+
+describe("molecule and ModelNet readers", () => {
+  it("QM9 split.json: non-objects, non-integers and indices past the molecules are refused", () => {
+    expect(() => parseQM9Split("null", 5)).toThrow(/split\.json: expected a JSON object with arrays/);
+    expect(() => parseQM9Split('{"train": [0, 4294967296], "val": [], "test": []}', 5)).toThrow(
+      /'train'\[1\] expected a molecule index in \[0, 5\), got 4294967296/,
+    );
+    expect(() => parseQM9Split('{"train": [0, 1.5], "val": [], "test": []}', 5)).toThrow(/'train'\[1\].*got 1\.5/);
+    expect(() => parseQM9Split('{"train": [0], "val": ["1"], "test": []}', 5)).toThrow(/'val'\[0\].*got "1"/);
+    expect(parseQM9Split('{"train": [0, 1], "val": [2], "test": [4]}', 5).test).toEqual(Int32Array.of(4));
+  });
+
+  it("atom offsets must increase (checked before anything is allocated)", () => {
+    const seed = moleculeSeed("qm7", 3) as unknown as MoleculeFiles;
+    const ptr = new Int32Array(seed.atomPtr.slice().buffer);
+    ptr[1] = 0x7fffffff;
+    expect(() => parseQM7({ ...seed, atomPtr: new Uint8Array(ptr.buffer) })).toThrow(
+      /qm7\/atom_ptr\.i32\.bin: molecule 1 has no atoms \(offsets 2147483647, \d+\): offsets must increase/,
+    );
+    expect(parseQM7(seed).graphs).toHaveLength(3);
+  });
+
+  it("ModelNet10: the grid size is checked, in the parser and in meta.json", () => {
+    const { voxels, labels } = modelnetSeed(1);
+    expect(parseModelNet10(voxels, labels).length).toBe(1);
+    for (const grid of [0, -30, 1.5, 1e9, Number.NaN])
+      expect(() => parseModelNet10(voxels, labels, { grid })).toThrow(
+        /parseModelNet10: argument 'grid' expected an integer in \[1, 1024\]/,
+      );
+    const root = mkdtempSync(join(tmpdir(), "erl-mn-"));
+    try {
+      const dir = join(root, "grids", "modelnet10_voxels30");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "meta.json"), '{"grid": 1e9}');
+      expect(() => loadModelNet10("test", { root })).toThrow(
+        /meta\.json: grid expected an integer in \[1, 1024\], got 1000000000/,
+      );
+      writeFileSync(join(dir, "meta.json"), '{"arrays": {"test_voxels": {"shape": ["908"]}}}');
+      expect(() => loadModelNet10("test", { root })).toThrow(
+        /arrays\.test_voxels\.shape\[0\] expected a shape count, got "908"/,
+      );
+      writeFileSync(join(dir, "meta.json"), "null");
+      expect(() => loadModelNet10("test", { root })).toThrow(/loadModelNet10: file not found/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("gzip in the Node loaders", () => {
+  it("a file that decompresses past the cap, or corrupt data, is a clean error naming the file", () => {
+    const bomb = new Uint8Array(gzipSync(new Uint8Array(3 << 20)));
+    expect(bomb.length).toBeLessThan(10_000);
+    expect(gunzipFile(bomb, "x.gz", "loadTest", 4 << 20).length).toBe(3 << 20);
+    expect(() => gunzipFile(bomb, "x.gz", "loadTest", 1 << 20)).toThrow(
+      /loadTest: x\.gz: decompresses to more than 1048576 bytes, the limit for one file/,
+    );
+    expect(() => gunzipFile(bomb.subarray(0, 40), "x.gz", "loadTest")).toThrow(/loadTest: x\.gz: corrupt gzip data/);
+    expect(MAX_GUNZIP_BYTES).toBe(2 ** 30);
   });
 });

@@ -118,3 +118,37 @@ export function planetoidSeed(n: number, f: number, features = true): Record<str
   };
   return { "meta.json": JSON.stringify(meta, null, 1), ...arrays };
 }
+
+/** The first `n` molecules of the shipped QM7 copy (or QM9 10k with its split restricted to them). */
+export function moleculeSeed(which: "qm7" | "qm9_ppqm10k", n: number): Record<string, Uint8Array | string> {
+  const dir = `molecules/${which}/`;
+  const ptr = new Int32Array(shippedArray(`${dir}atom_ptr.i32.bin`).buffer.slice(0, 4 * (n + 1)));
+  const A = ptr[n]!;
+  const out: Record<string, Uint8Array | string> = {
+    z: bytes(`${dir}z.u8.bin`).slice(0, A),
+    pos: bytes(`${dir}pos.f32.bin`).slice(0, 12 * A),
+    atomPtr: new Uint8Array(ptr.buffer),
+    csv: `${text(`${dir}molecules.csv`)
+      .split("\n")
+      .slice(0, n + 1)
+      .join("\n")}\n`,
+  };
+  if (which === "qm9_ppqm10k") {
+    const ids = Array.from({ length: n }, (_, i) => i);
+    out.split = JSON.stringify({ train: ids.slice(0, n - 2), val: [n - 2], test: [n - 1] });
+  }
+  return out;
+}
+
+function shippedArray(path: string): Uint8Array {
+  return bytes(path).slice();
+}
+
+/** The first `n` shapes of the shipped ModelNet10 30³ test split: packed bits and label bytes. */
+export function modelnetSeed(n: number): { voxels: Uint8Array; labels: Uint8Array } {
+  const dir = "grids/modelnet10_voxels30/";
+  return {
+    voxels: bytes(`${dir}test_voxels.bits.gz`).slice(0, 3375 * n),
+    labels: bytes(`${dir}test_labels.u8.bin`).slice(0, n),
+  };
+}
