@@ -11,7 +11,7 @@ function idx(type: number, shape: number[], size: number, write: (v: DataView, o
   const v = new DataView(out.buffer);
   out[2] = type;
   out[3] = shape.length;
-  shape.forEach((d, i) => v.setUint32(4 + 4 * i, d));
+  for (const [i, d] of shape.entries()) v.setUint32(4 + 4 * i, d);
   for (let i = 0; i < n; i++) write(v, 4 + 4 * shape.length + i * size, i);
   return out;
 }
