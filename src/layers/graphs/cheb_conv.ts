@@ -35,7 +35,7 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
+import { checkNodeIds, edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Laplacian normalisations of {@link ChebConv}. */
 export type ChebNormalization = "sym" | "rw" | null;
@@ -60,6 +60,9 @@ export function scaledLaplacian(
   lambdaMax: number,
   dtype: "float32" | "float64",
 ): { edgeIndex: Tensor; edgeWeight: Tensor } {
+  const given = edgeRows("ChebConv", edgeIndex);
+  checkNodeIds("ChebConv", given.src, numNodes, "edgeIndex[0] (sources)");
+  checkNodeIds("ChebConv", given.dst, numNodes, "edgeIndex[1] (targets)");
   const E0 = edgeIndex.shape[1]!;
   const { edgeIndex: ei, kept } = removeSelfLoops(edgeIndex);
   let w = selectEdges(edgeWeight, kept, E0);
