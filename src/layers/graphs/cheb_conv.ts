@@ -8,6 +8,7 @@
  * L = I − D^{-1} A (`rw`) or L = D − A (`normalization: null`). Each product L̂·Z is a weighted sum
  * over the edges (plus the diagonal), run as one cached sparse-dense product.
  */
+import { checkDegrees } from "../../domains/graph/utils.js";
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
 import {
@@ -77,6 +78,7 @@ export function scaledLaplacian(
   let off: Tensor;
   let diag: Tensor;
   if (normalization === "sym") {
+    checkDegrees("ChebConv", deg.data);
     const dis = safeInv(deg, -0.5);
     off = mul(mul(indexSelect(dis, 0, row), w), indexSelect(dis, 0, int32(dst))).neg();
     diag = ones([numNodes], { dtype });
