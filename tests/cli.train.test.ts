@@ -129,6 +129,15 @@ describe("erlangen CLI", () => {
     expect(help).toMatch(/\btoylin\b/);
   });
 
+  it("a diverging learning rate ends with the epoch, the step and a hint", async () => {
+    const io = captureIO();
+    const code = await main(["train", "--dataset", "toy", "--model", "toylin", "--lr", "1e300", "--epochs", "20"], io);
+    expect(code).toBe(1);
+    expect(io.stderr.join("\n")).toMatch(
+      /Trainer: training diverged at epoch \d+, step \d+: .*(NaN|Inf).*Try a lower learning rate than 1e\+300 \(e\.g\. 1e\+299\)/,
+    );
+  });
+
   it("usage errors exit with code 2 and name the problem", async () => {
     const cases: [string[], RegExp][] = [
       [["nope"], /unknown command 'nope'.*train/],
