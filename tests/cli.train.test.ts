@@ -138,6 +138,28 @@ describe("erlangen CLI", () => {
     );
   });
 
+  it("ERLANGEN_DEBUG adds the stack trace to a failed command's message (as the README says)", async () => {
+    const argv = ["train", "--dataset", "toy", "--model", "toylin", "--lr", "1e300", "--epochs", "20"];
+    const prev = process.env.ERLANGEN_DEBUG;
+    try {
+      delete process.env.ERLANGEN_DEBUG;
+      const quiet = captureIO();
+      expect(await main(argv, quiet)).toBe(1);
+      expect(quiet.stderr.join("\n")).not.toMatch(/\n\s+at /);
+      process.env.ERLANGEN_DEBUG = "1";
+      const loud = captureIO();
+      expect(await main(argv, loud)).toBe(1);
+      expect(loud.stderr.join("\n")).toMatch(/TrainingDivergedError: Trainer: training diverged[^]*\n\s+at /);
+      const usage = captureIO();
+      expect(await main(["train", "--epochs", "0x10"], usage)).toBe(2);
+      expect(usage.stderr.join("\n")).not.toMatch(/\n\s+at /);
+    } finally {
+      if (prev === undefined) delete process.env.ERLANGEN_DEBUG;
+      else process.env.ERLANGEN_DEBUG = prev;
+    }
+    expect(readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8")).toMatch(/`ERLANGEN_DEBUG` \| When set/);
+  });
+
   it("usage errors exit with code 2 and name the problem", async () => {
     const cases: [string[], RegExp][] = [
       [["nope"], /unknown command 'nope'.*train/],
