@@ -9,8 +9,9 @@ import { parseModelNet10 } from "../src/data/datasets/modelnet.js";
 import { type MoleculeFiles, parseQM7, parseQM9Split } from "../src/data/datasets/molecules.js";
 import { parsePlanetoid, parsePlanetoidMeta } from "../src/data/datasets/planetoid.js";
 import { parseTUDataset, type TUFileKind } from "../src/data/datasets/tu.js";
+import { readPly } from "../src/domains/mesh/index.js";
 import { gunzipFile, MAX_GUNZIP_BYTES } from "../src/node/gunzip.js";
-import { loadModelNet10 } from "../src/node/index.js";
+import { loadMNIST, loadModelNet10 } from "../src/node/index.js";
 import { modelnetSeed, moleculeSeed, planetoidSeed, shippedBytes, shippedText, tuSeed } from "./helpers/fuzz_seeds.js";
 
 describe("TU reader limits", () => {
@@ -185,5 +186,23 @@ describe("gzip in the Node loaders", () => {
     );
     expect(() => gunzipFile(bomb.subarray(0, 40), "x.gz", "loadTest")).toThrow(/loadTest: x\.gz: corrupt gzip data/);
     expect(MAX_GUNZIP_BYTES).toBe(2 ** 30);
+  });
+});
+
+describe("names that are Object.prototype's", () => {
+  it("a PLY header's type 'constructor' or 'toString' is an unknown type, not a function", () => {
+    const head = (vertexType: string, countType = "uchar") =>
+      `ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty ${vertexType} z\nelement face 1\nproperty list ${countType} int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n`;
+    expect(readPly(head("float")).numVertices).toBe(3);
+    for (const name of ["constructor", "toString", "__proto__"]) {
+      expect(() => readPly(head(name))).toThrow(new RegExp(`unknown property type "${name}"`));
+      expect(() => readPly(head("float", name))).toThrow(new RegExp(`invalid list count type "${name}"`));
+    }
+  });
+
+  it("loadMNIST('constructor') is a usage error, not a TypeError", () => {
+    expect(() => loadMNIST("constructor" as "test")).toThrow(
+      /loadMNIST: argument 'split' expected 'train' or 'test', got constructor/,
+    );
   });
 });

@@ -52,7 +52,7 @@ const MNIST_FILES: Record<MNISTSplit, [string, string]> = {
  * ```
  */
 export function loadMNIST(split: MNISTSplit, opts: DatasetRootOptions = {}): ImageDataset {
-  const files = MNIST_FILES[split];
+  const files = Object.hasOwn(MNIST_FILES, split) ? MNIST_FILES[split] : undefined;
   if (files === undefined) opError("loadMNIST", "split", "'train' or 'test'", String(split));
   const dir = join(datasetsRoot(opts), "mnist");
   const im = join(dir, files[0]);
