@@ -149,7 +149,7 @@ describe("erlangen CLI", () => {
       process.env.ERLANGEN_DEBUG = "1";
       const loud = captureIO();
       expect(await main(argv, loud)).toBe(1);
-      expect(loud.stderr.join("\n")).toMatch(/TrainingDivergedError: Trainer: training diverged[^]*\n\s+at /);
+      expect(loud.stderr.join("\n")).toMatch(/TrainingDivergedError: Trainer: training diverged[\s\S]*\n\s+at /);
       const usage = captureIO();
       expect(await main(["train", "--epochs", "0x10"], usage)).toBe(2);
       expect(usage.stderr.join("\n")).not.toMatch(/\n\s+at /);
