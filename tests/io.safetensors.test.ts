@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -254,6 +254,14 @@ describe("node file helpers", () => {
       expect(back.lins.at(0).weight.toFlatArray()).toEqual(mlp.lins.at(0).weight.toFlatArray());
       saveFileSync(p, { x: tensor([1, 2], { dtype: "int32" }) });
       expect(loadFileSync(p).x!.toFlatArray()).toEqual([1, 2]);
+      // a malformed file's error names the path
+      writeFileSync(p, new Uint8Array([1, 2, 3]));
+      expect(() => loadFileSync(p)).toThrow(
+        new RegExp(
+          `^loadSafetensors: file too short: 3 bytes, need at least 8 for the header length \\(file ${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\)$`,
+        ),
+      );
+      await expect(loadFile(p)).rejects.toThrow(/file too short.*\(file .*m\.safetensors\)$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
