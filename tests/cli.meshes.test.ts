@@ -182,6 +182,7 @@ describe("erlangen train: meshes", () => {
       expect(r.expected).toBe(false);
       expect(Number.isFinite(r.maxRelError)).toBe(true);
     }
-    expect(io.stderr.join("\n")).toMatch(/\(meas\)/);
+    expect(io.stderr.join("\n")).toMatch(/measured \(not a check\)/);
+    expect(io.stderr.join("\n")).toMatch(/3 measurements reported/);
   });
 });

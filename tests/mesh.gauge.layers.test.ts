@@ -26,7 +26,7 @@ import {
   SO2Irreps,
   so2Rotate,
 } from "../src/symmetry/index.js";
-import { Generator, gradcheck, randn, type Tensor, tanh } from "../src/tensor/index.js";
+import { Generator, gradcheck, randn, Tensor, tanh } from "../src/tensor/index.js";
 import { icosphere, jitter, torus } from "./helpers/gauge_shapes.js";
 
 const log = (...a: unknown[]) => {
@@ -89,6 +89,29 @@ describe("SO2Irreps and the gauge group", () => {
       expect(Math.abs(Math.sin(t1.transport[e]! - t2.transport[e]!))).toBeLessThan(1e-12);
     }
     expect(new GaugeGroup(4, 6).name).toBe("C6^4");
+    // the action is the frame change: recomputing the projected angles in the rotated frames agrees
+    const ext = meshGauge(m, { method: "extrinsic" });
+    const moved = transformGauge(ext, g);
+    const recomputed = pointGauge(m.positions, moved.frames, ext.edgeIndex);
+    for (let e = 0; e < ext.theta.length; e++) {
+      expect(Math.abs(Math.sin(moved.theta[e]! - recomputed.theta[e]!))).toBeLessThan(1e-12);
+      expect(Math.abs(Math.sin(moved.transport[e]! - recomputed.transport[e]!))).toBeLessThan(1e-12);
+    }
+    // and a tangent vector's coordinates (a ρ_1 feature) change by ρ_1(g_v) under it
+    const V = m.numVertices;
+    const coords = (f: typeof ext.frames) =>
+      new Tensor(
+        Float64Array.from({ length: 2 * V }, (_, i) => {
+          const v = i >> 1;
+          const axis = i % 2 === 0 ? f.xAxes : f.yAxes;
+          return axis[3 * v]! * 0.3 - axis[3 * v + 1]! * 0.5 + axis[3 * v + 2]! * 0.8;
+        }),
+        [V, 2],
+        "float64",
+      );
+    const before = gaugeFieldAction("1x1")(g, coords(ext.frames));
+    const after = coords(moved.frames);
+    for (let i = 0; i < 2 * V; i++) expect(after.data[i]!).toBeCloseTo(before.data[i]!, 12);
     expect(b.length).toBe(5);
   });
 });

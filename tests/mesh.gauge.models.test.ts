@@ -7,7 +7,7 @@ import {
   meshGauge,
   withPoolingLevels,
 } from "../src/domains/mesh/index.js";
-import { GEMClassifier, GEMSegmenter } from "../src/layers/meshes/index.js";
+import { GEMClassifier, GEMSegmenter, type GemModelCheck, gemModelChecks } from "../src/layers/meshes/index.js";
 import { crossEntropy } from "../src/nn/losses.js";
 import { Adam } from "../src/optim/index.js";
 import { checkEquivariance, type EuclideanElement, gaugeGroup, SEn } from "../src/symmetry/index.js";
@@ -80,6 +80,24 @@ describe("GEM models", () => {
       });
       log(`rigid motions (${method}): max rel error ${r.maxRelError.toExponential(2)}`);
       expect(r.pass).toBe(true);
+    }
+  });
+
+  it("ships its checks for erlangen check (exact rows pass; the continuous-gauge row is measured)", () => {
+    const model = new GEMClassifier(2, 3, { channels: 2, maxOrder: 1, poolingLevels: 1, generator: new Generator(11) });
+    model.eval();
+    for (const c of gemModelChecks(model) as GemModelCheck<unknown>[]) {
+      const r = checkEquivariance(c.fn, {
+        group: c.group,
+        inputAction: c.inputAction,
+        inputs: [c.input],
+        samples: 2,
+        rtol: c.rtol,
+        atol: 0,
+      });
+      log(`${c.name}: ${r.maxRelError.toExponential(2)}`);
+      if (c.expected) expect(r.pass).toBe(true);
+      else expect(r.maxRelError).toBeGreaterThan(1e-9);
     }
   });
 

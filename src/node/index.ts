@@ -5,4 +5,5 @@ export * from "./images.js";
 export * from "./io.js";
 export * from "./mesh_cache.js";
 export * from "./mesh_datasets.js";
+export * from "./meshes.js";
 export * from "./molecules.js";

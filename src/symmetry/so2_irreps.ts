@@ -19,8 +19,7 @@
 
 import { record } from "../tensor/autograd.js";
 import { ErlangenError, fmtShape, opError } from "../tensor/errors.js";
-import type { Generator } from "../tensor/rng.js";
-import { Generator as Gen } from "../tensor/rng.js";
+import { type Generator, getDefaultGenerator } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Action } from "./actions.js";
 import { FieldType } from "./field_type.js";
@@ -341,7 +340,7 @@ export class GaugeGroup implements Group<Float64Array> {
   }
 
   sample(generator?: Generator): Float64Array {
-    const g = generator ?? new Gen(0);
+    const g = generator ?? getDefaultGenerator();
     const out = new Float64Array(this.numVertices);
     const N = this.discrete;
     for (let v = 0; v < out.length; v++) {

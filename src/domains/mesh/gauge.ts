@@ -140,9 +140,8 @@ export function meshDirectedEdges(mesh: Mesh): { source: Int32Array; target: Int
 
 /**
  * The gauge bundle of a mesh: one directed edge per (neighbour q, vertex p) of every one-ring, grouped by
- * target p in counter-clockwise order. See {@link MeshGaugeOptions} for the two methods. The intrinsic
- * method needs a manifold mesh (every edge in both one-rings; it names the edge otherwise); the extrinsic
- * one takes every edge ({@link meshDirectedEdges}), so it also runs on non-manifold meshes.
+ * target p in counter-clockwise order (the fans of a non-manifold vertex one after the other). See
+ * {@link MeshGaugeOptions} for the two methods.
  */
 export function meshGauge(mesh: Mesh, opts: MeshGaugeOptions = {}): MeshGauge {
   const method = opts.method ?? "intrinsic";

@@ -1,5 +1,6 @@
-/** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions, operators on surfaces. */
+/** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions, tangent frames, transport and gauge bundles, operators on surfaces. */
 
+export * from "./convert.js";
 export * from "./descriptors.js";
 export * from "./eigenbasis.js";
 export * from "./face_gradient.js";

@@ -27,7 +27,7 @@ export interface HalfEdges {
   readonly face: Int32Array;
   /** Next half-edge in the same face. */
   readonly next: Int32Array;
-  /** Opposite half-edge, or −1 on the boundary (and on non-manifold edges beyond the first pair). */
+  /** Opposite half-edge, or −1 on the boundary and on every half-edge of a non-manifold edge (shared by more than two faces). */
   readonly twin: Int32Array;
   /** Undirected edge id of each half-edge. */
   readonly edge: Int32Array;

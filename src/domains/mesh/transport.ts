@@ -8,6 +8,7 @@
  *   φ_p(q_i) = s_p · Σ_{j<i} α_j,     s_p = 2π / Θ_p  (interior),   Θ_p = Σ_j α_j (the corner angles at p),
  *
  * and at boundary vertices s_p = 1 (s_p = 2π/Θ_p only where Θ_p > 2π), so a flat boundary is not distorted.
+ * (A non-manifold vertex is treated like a boundary vertex: its fans follow each other without a gap.)
  * The Levi-Civita transport along the edge q → p rotates tangent coordinates at q into those at p by
  *
  *   g_{q→p} = φ_p(q) + π − φ_q(p):
@@ -93,17 +94,19 @@ export function vertexTangentSpaces(mesh: Mesh): VertexTangentSpaces {
       scales[v] = 1;
       continue;
     }
-    const isBoundary = halfEdge[b - 1] === -1;
-    boundary[v] = isBoundary ? 1 : 0;
-    // corner j lies between neighbours j and j+1 (cyclically for interior vertices)
-    const corners = isBoundary ? k - 1 : k;
+    // corner j (between neighbours j and j + 1, cyclically) where a face spans it
+    let isBoundary = false;
     let sum = 0;
-    for (let j = 0; j < corners; j++) {
-      const q = indices[a + j]!;
-      const r = indices[a + ((j + 1) % k)]!;
-      corner[a + j] = angleBetween(pos, v, q, r);
+    for (let j = 0; j < k; j++) {
+      if (halfEdge[a + j] === -1) {
+        isBoundary = true;
+        corner[a + j] = 0;
+        continue;
+      }
+      corner[a + j] = angleBetween(pos, v, indices[a + j]!, indices[a + ((j + 1) % k)]!);
       sum += corner[a + j]!;
     }
+    boundary[v] = isBoundary ? 1 : 0;
     angleSums[v] = sum;
     const s = isBoundary ? (sum > TWO_PI ? TWO_PI / sum : 1) : sum > 0 ? TWO_PI / sum : 1;
     scales[v] = s;
@@ -116,7 +119,7 @@ export function vertexTangentSpaces(mesh: Mesh): VertexTangentSpaces {
         pos[3 * q + 1]! - pos[3 * v + 1]!,
         pos[3 * q + 2]! - pos[3 * v + 2]!,
       );
-      if (j < corners) acc += corner[a + j]!;
+      acc += corner[a + j]!;
     }
   }
   return { offsets, indices, angles, lengths, angleSums, scales, boundary };

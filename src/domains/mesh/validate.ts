@@ -391,6 +391,78 @@ export function removeUnreferencedVertices(positions: ArrayLike<number>, faces: 
 }
 
 /**
+ * Merges vertices closer than `tolerance` (default 0: identical positions only) and renumbers the
+ * faces; the first vertex of each group is kept (greedy, in vertex order: a vertex joins the first
+ * kept vertex within `tolerance`, found through a grid of cells of that size). Faces are kept as they
+ * are, so a small triangle may come out repeating a vertex (see {@link removeDegenerateFaces}).
+ */
+export function mergeVertices(
+  positions: ArrayLike<number>,
+  faces: ArrayLike<number>,
+  opts: { tolerance?: number } = {},
+): VertexRepair {
+  const f = checkedFaces("mergeVertices", positions, faces);
+  const tol = opts.tolerance ?? 0;
+  if (!(tol >= 0) || !Number.isFinite(tol)) opError("mergeVertices", "tolerance", "a finite number ≥ 0", String(tol));
+  const V = positions.length / 3;
+  const vertexMap = new Int32Array(V);
+  const kept: number[] = [];
+  const cells = new Map<string, number[]>();
+  const tol2 = tol * tol;
+  for (let v = 0; v < V; v++) {
+    const x = positions[3 * v]!;
+    const y = positions[3 * v + 1]!;
+    const z = positions[3 * v + 2]!;
+    let found = -1;
+    if (tol === 0) {
+      const key = `${x},${y},${z}`;
+      const c = cells.get(key);
+      if (c) found = c[0]!;
+      else cells.set(key, [kept.length]);
+    } else {
+      const cx = Math.floor(x / tol);
+      const cy = Math.floor(y / tol);
+      const cz = Math.floor(z / tol);
+      search: for (let dx = -1; dx <= 1; dx++) {
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dz = -1; dz <= 1; dz++) {
+            const c = cells.get(`${cx + dx},${cy + dy},${cz + dz}`);
+            if (!c) continue;
+            for (const k of c) {
+              const u = kept[k]!;
+              const ex = positions[3 * u]! - x;
+              const ey = positions[3 * u + 1]! - y;
+              const ez = positions[3 * u + 2]! - z;
+              if (ex * ex + ey * ey + ez * ez <= tol2) {
+                found = k;
+                break search;
+              }
+            }
+          }
+        }
+      }
+      if (found < 0) {
+        const key = `${cx},${cy},${cz}`;
+        const c = cells.get(key);
+        if (c) c.push(kept.length);
+        else cells.set(key, [kept.length]);
+      }
+    }
+    if (found >= 0) vertexMap[v] = found;
+    else vertexMap[v] = kept.push(v) - 1;
+  }
+  const pos = new Float64Array(3 * kept.length);
+  for (let i = 0; i < kept.length; i++) {
+    const v = kept[i]!;
+    pos[3 * i] = positions[3 * v]!;
+    pos[3 * i + 1] = positions[3 * v + 1]!;
+    pos[3 * i + 2] = positions[3 * v + 2]!;
+  }
+  for (let i = 0; i < f.length; i++) f[i] = vertexMap[f[i]!]!;
+  return { positions: pos, faces: f, vertexMap, keptVertices: Int32Array.from(kept) };
+}
+
+/**
  * Drops degenerate faces: those that repeat a vertex and, unless `zeroArea: false`, those of zero
  * area (same tolerance as {@link validateMesh}).
  */

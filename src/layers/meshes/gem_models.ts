@@ -69,6 +69,8 @@ export class GEMNet extends Module<[Tensor, MeshGauge, (Tensor | null)?, (number
   readonly task: "classification" | "segmentation";
   readonly hidden: SO2Irreps;
   readonly poolingLevels: number;
+  /** Samples N of the regular nonlinearities (the logits are exactly invariant to rotations by multiples of 2π/N). */
+  readonly samples: number;
   /** Blocks of each level, down (level 0 first). */
   down: ModuleList<ModuleList<GemBlock>>;
   /** One block per level on the way up (segmentation with pooling), finest last. */
@@ -103,6 +105,7 @@ export class GEMNet extends Module<[Tensor, MeshGauge, (Tensor | null)?, (number
     if (!Number.isInteger(L) || L < 0) opError("GEMNet", "poolingLevels", "a non-negative integer", String(L));
     const N = opts.samples ?? Math.max(1, 8 * M + 1);
     this.poolingLevels = L;
+    this.samples = N;
     this.hidden = SO2Irreps.bandLimited(C, M);
     const inType = SO2Irreps.scalars(inChannels);
     const levels: ModuleList<GemBlock>[] = [];

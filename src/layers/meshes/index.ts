@@ -5,6 +5,7 @@
 // geodesics: spectral, MoNet, FeaSt, geodesic polar, DiffusionNet
 export * from "./diffusion_net.js";
 // gauges: gauge-equivariant mesh CNNs (GEM-CNN)
+export * from "./gem_checks.js";
 export * from "./gem_conv.js";
 export * from "./gem_models.js";
 export * from "./readout.js";
