@@ -42,6 +42,7 @@ import {
   tanh,
   zeros,
 } from "../../tensor/index.js";
+import { checkMeshBasis, type MeshBasis, type MeshInput, meshInputs } from "./inputs.js";
 import { checkMeshOutputs, type MeshOutputs, meshReadout } from "./readout.js";
 
 /**
@@ -271,7 +272,7 @@ export interface DiffusionNetOptions extends DiffusionNetBlockOptions {
    * Input features made by {@link DiffusionNet.precompute}: `xyz` (normalised positions) or `hks`
    * (`inChannels` log-spaced times). Default `xyz` when `inChannels` is 3, else `hks`.
    */
-  input?: DiffusionNetInput;
+  input?: MeshInput;
   /** Eigenpairs k used by {@link DiffusionNet.precompute} (default 128). */
   k?: number;
 }
@@ -282,7 +283,7 @@ export interface DiffusionNetOptions extends DiffusionNetBlockOptions {
  * gradient features with rotations). The output is logits (no final activation).
  *
  * Forward convention: `forward(x, ops)` with vertex features `x [V, inChannels]` (xyz or HKS; see
- * {@link diffusionNetInputs}) and the mesh's {@link DiffusionNetOperators}; it returns `[V, out]`,
+ * {@link meshInputs}) and the mesh's {@link DiffusionNetOperators}; it returns `[V, out]`,
  * `[F, out]`, `[E, out]` or `[1, out]` (globalMean).
  */
 export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor> {
@@ -290,7 +291,7 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
   readonly outChannels: number;
   readonly width: number;
   readonly outputsAt: MeshOutputs;
-  readonly input: DiffusionNetInput;
+  readonly input: MeshInput;
   readonly k: number;
   firstLin: Linear;
   blocks: ModuleList<DiffusionNetBlock>;
@@ -348,7 +349,7 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
     const m = normalizePositions(mesh);
     const k = Math.min(this.k, m.numVertices);
     const ops = diffusionNetOperators(m, { k, basis: opts.basis, gradient: { frames: opts.frames }, dtype });
-    const x = diffusionNetInputs(m, this.input, { basis: opts.basis, hksCount: this.inChannels, dtype });
+    const x = meshInputs(m, this.input, { basis: opts.basis, hksCount: this.inChannels, dtype });
     return { x, ops };
   }
 
@@ -366,13 +367,6 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
 // ---------------------------------------------------------------------------------------------
 // per-mesh precompute
 
-/** An eigenbasis of L φ = λ M φ: `values [k]` ascending, `vectors [V, k]` row-major M-orthonormal, `mass [V]`. */
-export interface MeshBasis {
-  readonly values: Float64Array;
-  readonly vectors: Float64Array;
-  readonly mass: Float64Array;
-}
-
 /** Options of {@link diffusionNetOperators}. */
 export interface DiffusionNetOperatorOptions {
   /** Number of eigenpairs k (default 128, DiffusionNet's; at most V). */
@@ -383,17 +377,6 @@ export interface DiffusionNetOperatorOptions {
   gradient?: VertexGradientOptions;
   /** dtype of the float tensors (default float32). */
   dtype?: "float32" | "float64";
-}
-
-function requireBasis(op: string, mesh: Mesh, k: number, basis: MeshBasis | undefined): MeshBasis {
-  const V = mesh.numVertices;
-  if (basis === undefined) return opError(op, "basis", "a precomputed eigenbasis", "none");
-  const kb = basis.values.length;
-  if (kb < k) opError(op, "basis", `at least k = ${k} eigenpairs`, `${kb}`);
-  if (basis.vectors.length !== V * kb)
-    opError(op, "basis.vectors", `length ${V * kb} ([V, k])`, `${basis.vectors.length}`);
-  if (basis.mass.length !== V) opError(op, "basis.mass", `length ${V}`, `${basis.mass.length}`);
-  return basis;
 }
 
 /**
@@ -407,7 +390,7 @@ export function diffusionNetOperators(mesh: Mesh, opts: DiffusionNetOperatorOpti
   const k = Math.min(opts.k ?? 128, V);
   check(Number.isInteger(k) && k > 0, op, "k", "a positive integer", String(opts.k));
   const dtype = opts.dtype ?? "float32";
-  const basis = requireBasis(op, mesh, k, opts.basis);
+  const basis = checkMeshBasis(op, mesh, k, opts.basis);
   const kb = basis.values.length;
   const evals = new Float64Array(k);
   for (let j = 0; j < k; j++) evals[j] = Math.max(basis.values[j]!, 0);
@@ -423,43 +406,4 @@ export function diffusionNetOperators(mesh: Mesh, opts: DiffusionNetOperatorOpti
     faces: faceTensor(mesh),
     edges: edgeTensor(mesh),
   };
-}
-
-/** Input features of DiffusionNet: `xyz` (positions) or `hks` (heat kernel signature). */
-export type DiffusionNetInput = "xyz" | "hks";
-
-/** The diffusion times of DiffusionNet's HKS inputs: `count` times log-spaced in [10⁻², 1]. */
-export function hksTimes(count = 16): Float64Array {
-  const t = new Float64Array(count);
-  for (let i = 0; i < count; i++) t[i] = 10 ** (count === 1 ? -2 : -2 + (2 * i) / (count - 1));
-  return t;
-}
-
-/**
- * Input features of DiffusionNet on a mesh (normalise it first, see {@link normalizePositions}):
- * `xyz` gives the positions `[V, 3]`; `hks` the heat kernel signature
- * h_v(t) = Σ_j e^{−λ_j t} φ_j(v)² at {@link hksTimes} (`[V, hksCount]`, from `basis`).
- */
-export function diffusionNetInputs(
-  mesh: Mesh,
-  kind: DiffusionNetInput,
-  opts: { basis?: MeshBasis; hksCount?: number; dtype?: "float32" | "float64" } = {},
-): Tensor {
-  const op = "diffusionNetInputs";
-  const V = mesh.numVertices;
-  const dtype = opts.dtype ?? "float32";
-  if (kind === "xyz") return floatTensor(mesh.positions, [V, 3], dtype);
-  if (kind !== "hks") return opError(op, "kind", "'xyz' or 'hks'", String(kind));
-  const basis = requireBasis(op, mesh, 1, opts.basis);
-  const times = hksTimes(opts.hksCount ?? 16);
-  const T = times.length;
-  const k = basis.values.length;
-  const out = new Float64Array(V * T);
-  for (let v = 0; v < V; v++)
-    for (let j = 0; j < k; j++) {
-      const phi2 = basis.vectors[v * k + j]! ** 2;
-      const lam = Math.max(basis.values[j]!, 0);
-      for (let s = 0; s < T; s++) out[v * T + s]! += Math.exp(-lam * times[s]!) * phi2;
-    }
-  return floatTensor(out, [V, T], dtype);
 }

@@ -4,4 +4,10 @@
 
 // geodesics: spectral, MoNet, FeaSt, geodesic polar, DiffusionNet
 export * from "./diffusion_net.js";
+export * from "./feast_conv.js";
+export * from "./geodesic_polar_conv.js";
+export * from "./gmm_conv.js";
+export * from "./inputs.js";
+export * from "./mesh_cheb_conv.js";
+export * from "./models.js";
 export * from "./readout.js";

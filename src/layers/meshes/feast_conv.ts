@@ -1,0 +1,109 @@
+/**
+ * FeaStConv (Verma, Boyer, Verbeek, "FeaStNet: Feature-Steered Graph Convolutions for 3D Shape
+ * Analysis", CVPR 2018):
+ *
+ *   x'_i = (1/|N(i)|) Σ_{j ∈ N(i)} Σ_{h=1}^{H} q_h(x_i, x_j) W_h x_j + b,
+ *   q_h(x_i, x_j) = softmax_h(u_hᵀ (x_j − x_i) + c_h)
+ *
+ * a soft assignment of every neighbour to H weight matrices, steered by the features themselves and
+ * translation-invariant in feature space (it depends on x_j − x_i only). N(i) includes i itself
+ * (`addSelfLoops`, default true). PyG's semantics and names: `lin` (W_h stacked, no bias), `u` (no
+ * bias), `c` and `bias` (both drawn from N(0, 0.1²)), `heads`. Since u and W are linear, both are
+ * applied to the nodes once and gathered per edge (u(x_j − x_i) = u(x)_j − u(x)_i).
+ */
+
+import { addSelfLoops, removeSelfLoops } from "../../domains/graph/utils.js";
+import { normal } from "../../nn/init.js";
+import { Linear } from "../../nn/linear.js";
+import { Parameter } from "../../nn/module.js";
+import { add, check, fmtShape, mul, opError, softmax, sub, sum, Tensor, zeros } from "../../tensor/index.js";
+import { type MessageInputs, MessagePassing, type NodeInput } from "../graphs/message_passing.js";
+
+/** Options of {@link FeaStConv}. */
+export interface FeaStConvOptions {
+  /** Number H of weight matrices (attention heads; default 1). */
+  heads?: number;
+  /** Let every node attend to itself (remove, then add self-loops; default true). */
+  addSelfLoops?: boolean;
+  /** Bias (default true). */
+  bias?: boolean;
+  /** Parameter dtype (default float32). */
+  dtype?: "float32" | "float64";
+}
+
+const looped = new WeakMap<Tensor, { version: number; n: number; out: Tensor }>();
+
+/** The edge index with self-loops replaced by one loop per target node (cached per tensor). */
+function withSelfLoops(edgeIndex: Tensor, numNodes: number): Tensor {
+  const hit = looped.get(edgeIndex);
+  if (hit !== undefined && hit.version === edgeIndex.version && hit.n === numNodes) return hit.out;
+  const out = addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, { numNodes }).edgeIndex;
+  looped.set(edgeIndex, { version: edgeIndex.version, n: numNodes, out });
+  return out;
+}
+
+/** Feature-steered graph convolution; see the file header. */
+export class FeaStConv extends MessagePassing<[NodeInput, Tensor], Tensor> {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly heads: number;
+  readonly addSelfLoops: boolean;
+  /** W_1..W_H stacked: in → heads·out (no bias). */
+  lin: Linear;
+  /** u_1..u_H: in → heads (no bias). */
+  u: Linear;
+  /** c_h `[heads]`. */
+  c: Parameter;
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, opts: FeaStConvOptions = {}) {
+    super({ aggr: "mean" });
+    const heads = opts.heads ?? 1;
+    check(Number.isInteger(heads) && heads > 0, "FeaStConv", "heads", "a positive integer", String(heads));
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.heads = heads;
+    this.addSelfLoops = opts.addSelfLoops ?? true;
+    const dtype = opts.dtype ?? "float32";
+    this.lin = new Linear(inChannels, heads * outChannels, { bias: false, dtype });
+    this.u = new Linear(inChannels, heads, { bias: false, dtype });
+    this.c = new Parameter(zeros([heads], { dtype }));
+    normal(this.c, 0, 0.1);
+    this.bias = null;
+    if (opts.bias ?? true) {
+      this.bias = new Parameter(zeros([outChannels], { dtype }));
+      normal(this.bias, 0, 0.1);
+    }
+  }
+
+  /**
+   * @param x - node features `[N, inChannels]`, or a `[source, target]` pair.
+   * @param edgeIndex - `[2, E]` int32 (row 0 sources j, row 1 targets i).
+   */
+  forward(x: NodeInput, edgeIndex: Tensor): Tensor {
+    const op = "FeaStConv";
+    const [xs, xt0] = Array.isArray(x) ? (x as readonly [Tensor | null, Tensor | null]) : [x as Tensor, x as Tensor];
+    check(xs !== null, op, "x", "source features", "null");
+    const xt = xt0 ?? xs;
+    if (xs.ndim !== 2 || xs.shape[1] !== this.inChannels)
+      opError(op, "x", `shape [N, ${this.inChannels}]`, fmtShape(xs.shape));
+    if (!(edgeIndex instanceof Tensor)) opError(op, "edgeIndex", "an int32 tensor [2, E]", typeof edgeIndex);
+    const ei = this.addSelfLoops ? withSelfLoops(edgeIndex, xt.shape[0]!) : edgeIndex;
+    const out = this.propagate(ei, {
+      x: [this.lin.forward(xs), null],
+      q: [this.u.forward(xs), this.u.forward(xt)],
+      size: [xs.shape[0]!, xt.shape[0]!],
+    });
+    return this.bias !== null ? add(out, this.bias) : out;
+  }
+
+  override message(inputs: MessageInputs): Tensor {
+    const E = inputs.q_j!.shape[0]!;
+    const q = softmax(add(sub(inputs.q_j!, inputs.q_i!), this.c), 1); // [E, H]
+    return sum(mul(inputs.x_j!.reshape([E, this.heads, this.outChannels]), q.reshape([E, this.heads, 1])), 1);
+  }
+
+  override extraRepr(): string {
+    return `${this.inChannels}, ${this.outChannels}, heads=${this.heads}`;
+  }
+}
