@@ -18,7 +18,7 @@ import { GMMConv } from "../src/layers/meshes/gmm_conv.js";
 import { MeshChebConv } from "../src/layers/meshes/mesh_cheb_conv.js";
 import { assertEquivariant, checkEquivariance, type Group, SEn } from "../src/symmetry/index.js";
 import { type Generator, gradcheck, manualSeed, randn, Tensor, tensor } from "../src/tensor/index.js";
-import { denseCotan, flatGrid, icosphere, moveMesh } from "./helpers/meshes.js";
+import { denseCotan, flatGrid, icosphere, moveMesh } from "./helpers/mesh_layers.js";
 import { checkParameterGradients } from "./helpers/param_gradcheck.js";
 import { checkPermutationEquivariance, type TestGraph } from "./helpers/permutation.js";
 

@@ -22,7 +22,7 @@ import {
   icosphere,
   moveMesh,
   truncatedBasis,
-} from "./helpers/meshes.js";
+} from "./helpers/mesh_layers.js";
 import { checkParameterGradients } from "./helpers/param_gradcheck.js";
 
 /** Applies a CSR operator to a vertex function. */
