@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { symEigDense } from "../src/domains/graph/eigen.js";
 import { chebyshevLaplacian, laplacianLambdaMax } from "../src/domains/mesh/chebyshev.js";
+import { meshToGraph } from "../src/domains/mesh/convert.js";
 import { tangentFrames } from "../src/domains/mesh/frames.js";
 import type { CsrArrays } from "../src/domains/mesh/gradient.js";
 import { Mesh } from "../src/domains/mesh/mesh.js";
@@ -11,7 +12,7 @@ import {
   localPolarPseudoCoords,
   polarPseudoCoords,
 } from "../src/domains/mesh/pseudo_coords.js";
-import { csrToSparse, meshEdgeIndex } from "../src/domains/mesh/tensors.js";
+import { csrToSparse } from "../src/domains/mesh/tensors.js";
 import { FeaStConv } from "../src/layers/meshes/feast_conv.js";
 import { GeodesicPolarConv } from "../src/layers/meshes/geodesic_polar_conv.js";
 import { GMMConv } from "../src/layers/meshes/gmm_conv.js";
@@ -81,7 +82,7 @@ describe("pseudo-coordinates", () => {
 
   it("local polar coordinates: lengths and angles in the plane, invariant to rigid motions", () => {
     const mesh = flatGrid(4, 4, 0.5);
-    const ei = meshEdgeIndex(mesh);
+    const ei = meshToGraph(mesh).edgeIndex;
     const { rho, theta } = localPolarCoordinates(mesh, ei);
     const E = ei.shape[1]!;
     const d = ei.data as Int32Array;
@@ -100,9 +101,9 @@ describe("pseudo-coordinates", () => {
     }
     const sphere = bumpy(1);
     const g = SEn(3).sample();
-    const a = localPolarPseudoCoords(sphere, meshEdgeIndex(sphere), { dtype: "float64" });
+    const a = localPolarPseudoCoords(sphere, meshToGraph(sphere).edgeIndex, { dtype: "float64" });
     const moved = moveMesh(sphere, g.R, g.t);
-    const b = localPolarPseudoCoords(moved, meshEdgeIndex(moved), { dtype: "float64" });
+    const b = localPolarPseudoCoords(moved, meshToGraph(moved).edgeIndex, { dtype: "float64" });
     const err = Math.max(...a.toFlatArray().map((v, i) => Math.abs(v - b.data[i]!)));
     expect(err).toBeLessThan(1e-9);
   });

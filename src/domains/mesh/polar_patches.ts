@@ -23,7 +23,7 @@
  */
 import { opError, Tensor } from "../../tensor/index.js";
 import type { TangentFrames } from "./frames.js";
-import { type CsrArrays, vertexNeighbours } from "./gradient.js";
+import type { CsrArrays } from "./gradient.js";
 import type { Mesh } from "./mesh.js";
 import { type LocalPolar, localPolarCoordinates } from "./pseudo_coords.js";
 
@@ -48,7 +48,7 @@ export interface PolarPatchOptions {
 export function kRingEdges(mesh: Mesh, rings: number): { edgeIndex: Tensor; hops: Int32Array } {
   if (!Number.isInteger(rings) || rings < 1) opError("kRingEdges", "rings", "a positive integer", String(rings));
   const V = mesh.numVertices;
-  const { ptr, index } = vertexNeighbours(mesh);
+  const { ptr, index } = mesh.oneRings();
   const src: number[] = [];
   const dst: number[] = [];
   const hops: number[] = [];
@@ -200,17 +200,6 @@ export function geodesicPolarPatches(
   const rings = opts.rings ?? 2;
   const { edgeIndex } = kRingEdges(mesh, rings);
   const polar = localPolarCoordinates(mesh, edgeIndex, opts.frames);
-  let radius = opts.radius;
-  if (radius === undefined) {
-    const p = mesh.positions;
-    const ed = mesh.edges;
-    let s = 0;
-    for (let e = 0; e < ed.length / 2; e++) {
-      const a = 3 * ed[2 * e]!;
-      const b = 3 * ed[2 * e + 1]!;
-      s += Math.hypot(p[a]! - p[b]!, p[a + 1]! - p[b + 1]!, p[a + 2]! - p[b + 2]!);
-    }
-    radius = ed.length > 0 ? (rings * s) / (ed.length / 2) : 1;
-  }
+  const radius = opts.radius ?? (mesh.numEdges > 0 ? rings * mesh.meanEdgeLength() : 1);
   return polarPatchOperator(mesh.numVertices, edgeIndex, polar, { ...opts, radius });
 }

@@ -20,13 +20,14 @@
  */
 
 import { type ChebyshevLaplacianOptions, chebyshevLaplacian } from "../../domains/mesh/chebyshev.js";
+import { meshToGraph } from "../../domains/mesh/convert.js";
 import type { TangentFrames } from "../../domains/mesh/frames.js";
 import type { CsrArrays } from "../../domains/mesh/gradient.js";
 import type { Mesh } from "../../domains/mesh/mesh.js";
 import { normalizePositions } from "../../domains/mesh/normalize.js";
 import { geodesicPolarPatches, type PolarPatchOptions } from "../../domains/mesh/polar_patches.js";
 import { cartesianPseudoCoords, localPolarPseudoCoords } from "../../domains/mesh/pseudo_coords.js";
-import { csrToSparse, edgeTensor, faceTensor, floatTensor, meshEdgeIndex } from "../../domains/mesh/tensors.js";
+import { csrToSparse, edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
 import { Linear } from "../../nn/linear.js";
 import { Module, ModuleList } from "../../nn/module.js";
 import { check, dropout, elu, opError, relu, type SparseMatrix, type Tensor } from "../../tensor/index.js";
@@ -208,7 +209,7 @@ export class MoNet extends MeshConvNet<MoNetOps> {
   }
 
   protected operators(mesh: Mesh, dtype: "float32" | "float64", opts: MeshPrecomputeOptions): MoNetOps {
-    const edgeIndex = meshEdgeIndex(mesh);
+    const edgeIndex = meshToGraph(mesh).edgeIndex;
     const pseudo =
       this.pseudo === "localPolar"
         ? localPolarPseudoCoords(mesh, edgeIndex, { frames: opts.frames, dtype })
@@ -249,7 +250,7 @@ export class FeaStNet extends MeshConvNet<FeaStNetOps> {
   }
 
   protected operators(mesh: Mesh, dtype: "float32" | "float64"): FeaStNetOps {
-    return { ...readoutOps(mesh, dtype), edgeIndex: meshEdgeIndex(mesh) };
+    return { ...readoutOps(mesh, dtype), edgeIndex: meshToGraph(mesh).edgeIndex };
   }
 }
 
