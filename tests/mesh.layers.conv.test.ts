@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { symEigDense } from "../src/domains/graph/eigen.js";
 import { chebyshevLaplacian, laplacianLambdaMax } from "../src/domains/mesh/chebyshev.js";
 import { meshToGraph } from "../src/domains/mesh/convert.js";
 import { tangentFrames } from "../src/domains/mesh/frames.js";
-import type { CsrArrays } from "../src/domains/mesh/gradient.js";
 import { Mesh } from "../src/domains/mesh/mesh.js";
 import { geodesicPolarPatches, kRingEdges, polarPatchOperator } from "../src/domains/mesh/polar_patches.js";
 import {
@@ -12,11 +10,12 @@ import {
   localPolarPseudoCoords,
   polarPseudoCoords,
 } from "../src/domains/mesh/pseudo_coords.js";
-import { csrToSparse } from "../src/domains/mesh/tensors.js";
 import { FeaStConv } from "../src/layers/meshes/feast_conv.js";
 import { GeodesicPolarConv } from "../src/layers/meshes/geodesic_polar_conv.js";
 import { GMMConv } from "../src/layers/meshes/gmm_conv.js";
 import { MeshChebConv } from "../src/layers/meshes/mesh_cheb_conv.js";
+import { CsrMatrix } from "../src/linalg/csr.js";
+import { symEigDense } from "../src/linalg/dense_eigen.js";
 import { assertEquivariant, checkEquivariance, type Group, SEn } from "../src/symmetry/index.js";
 import { type Generator, gradcheck, manualSeed, randn, Tensor, tensor } from "../src/tensor/index.js";
 import { denseCotan, flatGrid, icosphere, moveMesh } from "./helpers/mesh_layers.js";
@@ -30,21 +29,6 @@ const path = tensor(
   ],
   { dtype: "int32" },
 );
-
-function denseToCsr(A: Float64Array, n: number): CsrArrays {
-  const rowPtr = new Int32Array(n + 1);
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++)
-      if (A[i * n + j] !== 0) {
-        cols.push(j);
-        vals.push(A[i * n + j]!);
-      }
-    rowPtr[i + 1] = cols.length;
-  }
-  return { rows: n, cols: n, rowPtr, colIndex: Int32Array.from(cols), values: Float64Array.from(vals) };
-}
 
 /** An irregular closed mesh: a subdivided icosahedron with seeded radial bumps. */
 function bumpy(level: number): Mesh {
@@ -240,7 +224,7 @@ describe("MeshChebConv", () => {
     const mesh = bumpy(1);
     const V = mesh.numVertices;
     const { L, mass } = denseCotan(mesh);
-    const csr = denseToCsr(L, V);
+    const csr = CsrMatrix.fromDense(L, V, V);
     // the dense spectrum of M^{-1/2} L M^{-1/2}
     const S = new Float64Array(V * V);
     for (let i = 0; i < V; i++)
@@ -249,7 +233,7 @@ describe("MeshChebConv", () => {
     const est = laplacianLambdaMax(csr, mass);
     expect(Math.abs(est - lmax) / lmax).toBeLessThan(0.01);
     const lhatCsr = chebyshevLaplacian(csr, mass, { lambdaMax: lmax });
-    const lhat = csrToSparse(lhatCsr, "float64");
+    const lhat = lhatCsr.toSparseMatrix("float64");
     manualSeed(7);
     const conv = new MeshChebConv(2, 3, 4).double();
     const x = randn([V, 2], { dtype: "float64" });
@@ -348,7 +332,7 @@ describe("GeodesicPolarConv", () => {
     const run = (theta: Float64Array) =>
       conv.forward(
         x,
-        csrToSparse(polarPatchOperator(V, edgeIndex, { rho: polar.rho, theta }, { nRho: 2, nTheta }), "float64"),
+        polarPatchOperator(V, edgeIndex, { rho: polar.rho, theta }, { nRho: 2, nTheta }).toSparseMatrix("float64"),
       );
     const rotate = (shift: (v: number) => number) => (theta: Float64Array) =>
       theta.map((t, e) => (polar.rho[e]! > 0 ? (t + shift(dst[e]!)) % (2 * Math.PI) : 0));
@@ -375,11 +359,11 @@ describe("GeodesicPolarConv", () => {
   it("gradchecks", () => {
     manualSeed(9);
     const conv = new GeodesicPolarConv(2, 3, { nRho: 2, nTheta: 4 }).double();
-    const P = csrToSparse(geodesicPolarPatches(mesh, { nRho: 2, nTheta: 4, rings: 1 }), "float64");
+    const P = geodesicPolarPatches(mesh, { nRho: 2, nTheta: 4, rings: 1 }).toSparseMatrix("float64");
     const x = randn([V, 2], { dtype: "float64" });
     gradcheck((xx) => conv.forward(xx, P), [x.requiresGrad_()]);
     checkParameterGradients(conv, () => conv.forward(x.detach(), P), { perParameter: 10 });
-    expect(() => conv.forward(x.detach(), csrToSparse(geodesicPolarPatches(mesh, { nRho: 3, nTheta: 4 })))).toThrow(
+    expect(() => conv.forward(x.detach(), geodesicPolarPatches(mesh, { nRho: 3, nTheta: 4 }).toSparseMatrix())).toThrow(
       /patches/,
     );
   });

@@ -320,11 +320,8 @@ describe("DiffusionNet", () => {
     manualSeed(7);
     const net = new DiffusionNet(16, 3, { width: 8, blocks: 2, k: 30, outputsAt: "vertices" }).double().eval();
     for (const b of net.blocks) b.diffusion.diffusionTime.data.set([0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5]);
-    // the basis of the normalised mesh (the model normalises before it computes operators)
-    const run = (m: Mesh) => {
-      const n = normalizePositions(m);
-      return net.forwardMesh(m, { basis: truncatedBasis(n, 30) });
-    };
+    // every default: normalisation, meshEigenbasis on the intrinsic Delaunay Laplacian, tangentFrames
+    const run = (m: Mesh) => net.forwardMesh(m);
     const report = assertEquivariant(run, {
       group: SEn(3),
       inputAction: (g, m) => moveMesh(m, g.R, g.t),

@@ -14,7 +14,7 @@ import type { Module } from "../src/nn/module.js";
 import { Adam } from "../src/optim/adam.js";
 import { assertEquivariant, SEn } from "../src/symmetry/index.js";
 import { gradcheck, manualSeed, Tensor } from "../src/tensor/index.js";
-import { denseCotan, icosphere, moveMesh, truncatedBasis } from "./helpers/mesh_layers.js";
+import { icosphere, moveMesh, truncatedBasis } from "./helpers/mesh_layers.js";
 
 function bumpy(level: number, seed = 9): Mesh {
   const m = icosphere(level);
@@ -27,26 +27,9 @@ function bumpy(level: number, seed = 9): Mesh {
   return new Mesh(p, m.faces);
 }
 
-/** The per-mesh extras the tests pass to precompute: the dense eigenbasis and cotan Laplacian of the normalised mesh. */
+/** The dense eigenbasis of the normalised mesh (cotan Laplacian, barycentric mass), for precompute. */
 function extras(mesh: Mesh, k: number) {
-  const n = normalizePositions(mesh);
-  const V = n.numVertices;
-  const { L, mass } = denseCotan(n);
-  const rowPtr = new Int32Array(V + 1);
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (let i = 0; i < V; i++) {
-    for (let j = 0; j < V; j++)
-      if (L[i * V + j] !== 0) {
-        cols.push(j);
-        vals.push(L[i * V + j]!);
-      }
-    rowPtr[i + 1] = cols.length;
-  }
-  return {
-    basis: truncatedBasis(n, k),
-    cotan: { L: { rows: V, cols: V, rowPtr, colIndex: Int32Array.from(cols), values: Float64Array.from(vals) }, mass },
-  };
+  return { basis: truncatedBasis(normalizePositions(mesh), k) };
 }
 
 type AnyMeshModel = Module & {
@@ -143,7 +126,5 @@ describe("mesh models", () => {
     expect(() => new MoNet(4, 3, { input: "xyz" })).toThrow(/inChannels/);
     expect(() => new FeaStNet(3, 3, { hidden: [] })).toThrow(/hidden/);
     expect(() => new GeodesicPolarCNN(3, 3, { outputsAt: "cells" as "faces" })).toThrow(/outputsAt/);
-    const m = new MoNet(8, 3);
-    expect(() => m.precompute(mesh)).toThrow(/basis/);
   });
 });

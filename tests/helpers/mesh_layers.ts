@@ -5,8 +5,9 @@
  * the layers are tested against operators computed independently of the library's sparse ones.
  */
 
-import { symEigDense } from "../../src/domains/graph/eigen.js";
+import type { MeshEigenbasis } from "../../src/domains/mesh/eigenbasis.js";
 import { Mesh } from "../../src/domains/mesh/index.js";
+import { symEigDense } from "../../src/linalg/dense_eigen.js";
 
 /** An `n × m` grid of the unit square (z = 0), each cell split along a diagonal, optionally jittered. */
 export function flatGrid(n: number, m: number, jitter = 0, seed = 1): Mesh {
@@ -148,7 +149,7 @@ export function denseCotan(mesh: Mesh): { L: Float64Array; mass: Float64Array } 
 }
 
 /** The full M-orthonormal eigenbasis of L φ = λ M φ (dense), ascending: values [V], vectors [V, V] row-major. */
-export function denseEigenbasis(mesh: Mesh): { values: Float64Array; vectors: Float64Array; mass: Float64Array } {
+export function denseEigenbasis(mesh: Mesh): MeshEigenbasis {
   const V = mesh.numVertices;
   const { L, mass } = denseCotan(mesh);
   const s = mass.map((m) => 1 / Math.sqrt(m));
@@ -157,19 +158,16 @@ export function denseEigenbasis(mesh: Mesh): { values: Float64Array; vectors: Fl
   const { values, vectors } = symEigDense(A, V);
   for (let i = 0; i < V; i++) for (let j = 0; j < V; j++) vectors[i * V + j]! *= s[i]!;
   for (let j = 0; j < V; j++) values[j] = Math.max(values[j]!, 0);
-  return { values, vectors, mass };
+  return { values, vectors, mass, k: V, numVertices: V };
 }
 
 /** The first `k` pairs of {@link denseEigenbasis}: values [k], vectors [V, k]. */
-export function truncatedBasis(
-  mesh: Mesh,
-  k: number,
-): { values: Float64Array; vectors: Float64Array; mass: Float64Array } {
+export function truncatedBasis(mesh: Mesh, k: number): MeshEigenbasis {
   const V = mesh.numVertices;
   const full = denseEigenbasis(mesh);
   const vectors = new Float64Array(V * k);
   for (let i = 0; i < V; i++) for (let j = 0; j < k; j++) vectors[i * k + j] = full.vectors[i * V + j]!;
-  return { values: full.values.slice(0, k), vectors, mass: full.mass };
+  return { values: full.values.slice(0, k), vectors, mass: full.mass, k, numVertices: V };
 }
 
 /**

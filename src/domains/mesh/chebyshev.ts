@@ -10,8 +10,8 @@
  * M^{½}-weighted ones. λ_max is the largest eigenvalue of Δ: given, or estimated by power iteration on
  * the symmetric form (Rayleigh quotient, then 1 % added so that the spectrum of L̂ stays in [−1, 1]).
  */
+import { CsrMatrix } from "../../linalg/csr.js";
 import { opError } from "../../tensor/errors.js";
-import type { CsrArrays } from "./gradient.js";
 
 /** Options of {@link chebyshevLaplacian}. */
 export interface ChebyshevLaplacianOptions {
@@ -21,7 +21,7 @@ export interface ChebyshevLaplacianOptions {
   lambdaMax?: number;
 }
 
-function checkCsr(op: string, L: CsrArrays, mass: ArrayLike<number>): number {
+function checkCsr(op: string, L: CsrMatrix, mass: ArrayLike<number>): number {
   const V = L.rows;
   if (L.cols !== V) opError(op, "L", "a square matrix", `${L.rows}×${L.cols}`);
   if (mass.length !== V) opError(op, "mass", `length ${V} (L's size)`, String(mass.length));
@@ -34,7 +34,7 @@ function checkCsr(op: string, L: CsrArrays, mass: ArrayLike<number>): number {
  * The largest eigenvalue of M^{−½} L M^{−½} (equal to that of M⁻¹L) by power iteration from a fixed
  * start, to relative change 1e-7 or `maxIter` steps (default 500).
  */
-export function laplacianLambdaMax(L: CsrArrays, mass: ArrayLike<number>, maxIter = 500): number {
+export function laplacianLambdaMax(L: CsrMatrix, mass: ArrayLike<number>, maxIter = 500): number {
   const V = checkCsr("laplacianLambdaMax", L, mass);
   const s = new Float64Array(V);
   for (let i = 0; i < V; i++) s[i] = 1 / Math.sqrt(mass[i]!);
@@ -66,10 +66,10 @@ export function laplacianLambdaMax(L: CsrArrays, mass: ArrayLike<number>, maxIte
 
 /** The rescaled Laplacian L̂ = 2Δ/λ_max − I as CSR (see the module docs). */
 export function chebyshevLaplacian(
-  L: CsrArrays,
+  L: CsrMatrix,
   mass: ArrayLike<number>,
   opts: ChebyshevLaplacianOptions = {},
-): CsrArrays {
+): CsrMatrix {
   const op = "chebyshevLaplacian";
   const V = checkCsr(op, L, mass);
   const norm = opts.normalization ?? "mass";
@@ -108,5 +108,5 @@ export function chebyshevLaplacian(
     }
     if (!placed) put(i, -1);
   }
-  return { rows: V, cols: V, rowPtr, colIndex, values };
+  return new CsrMatrix(V, V, rowPtr, colIndex, values);
 }

@@ -22,20 +22,10 @@
  * is frame-covariant, and DiffusionNet's gradient features (inner products of gradients at the same
  * vertex) do not depend on the frames.
  */
+import { CsrMatrix } from "../../linalg/csr.js";
 import { opError } from "../../tensor/errors.js";
 import { type TangentFrames, tangentFrames } from "./frames.js";
 import type { Mesh } from "./mesh.js";
-
-/** A sparse matrix in compressed-row form (float64 values; column ids sorted within each row). */
-export interface CsrArrays {
-  readonly rows: number;
-  readonly cols: number;
-  /** Row pointers, length rows + 1. */
-  readonly rowPtr: Int32Array;
-  /** Column of each stored entry. */
-  readonly colIndex: Int32Array;
-  readonly values: Float64Array;
-}
 
 /** Options of {@link vertexGradient}. */
 export interface VertexGradientOptions {
@@ -47,10 +37,10 @@ export interface VertexGradientOptions {
   regularization?: number;
 }
 
-/** The two components of the gradient operator, each a V×V {@link CsrArrays}. */
+/** The two components of the gradient operator, each a V×V {@link CsrMatrix}. */
 export interface VertexGradient {
-  gradX: CsrArrays;
-  gradY: CsrArrays;
+  gradX: CsrMatrix;
+  gradY: CsrMatrix;
 }
 
 function checkFrames(op: string, frames: TangentFrames, V: number): void {
@@ -152,7 +142,7 @@ export function vertexGradient(mesh: Mesh, opts: VertexGradientOptions = {}): Ve
     gy[diagAt] = -sy;
   }
   return {
-    gradX: { rows: V, cols: V, rowPtr, colIndex, values: gx },
-    gradY: { rows: V, cols: V, rowPtr: rowPtr.slice(), colIndex: colIndex.slice(), values: gy },
+    gradX: new CsrMatrix(V, V, rowPtr, colIndex, gx),
+    gradY: new CsrMatrix(V, V, rowPtr.slice(), colIndex.slice(), gy),
   };
 }

@@ -21,9 +21,9 @@
  * convolution's angular max pooling over rotations then makes the output independent of the angular
  * origin.
  */
+import { CsrMatrix } from "../../linalg/csr.js";
 import { opError, Tensor } from "../../tensor/index.js";
 import type { TangentFrames } from "./frames.js";
-import type { CsrArrays } from "./gradient.js";
 import type { Mesh } from "./mesh.js";
 import { type LocalPolar, localPolarCoordinates } from "./pseudo_coords.js";
 
@@ -105,7 +105,7 @@ export function polarPatchOperator(
   edgeIndex: Tensor,
   polar: LocalPolar,
   opts: PolarPatchOptions = {},
-): CsrArrays {
+): CsrMatrix {
   const op = "polarPatchOperator";
   if (!(edgeIndex instanceof Tensor) || edgeIndex.dtype !== "int32" || edgeIndex.ndim !== 2 || edgeIndex.shape[0] !== 2)
     opError(op, "edgeIndex", "an int32 tensor [2, E]", String(edgeIndex));
@@ -185,7 +185,7 @@ export function polarPatchOperator(
     for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) s += values[p]!;
     if (s > 0) for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) values[p] = values[p]! / s;
   }
-  return { rows, cols: V, rowPtr, colIndex, values };
+  return new CsrMatrix(rows, V, rowPtr, colIndex, values);
 }
 
 /**
@@ -196,7 +196,7 @@ export function polarPatchOperator(
 export function geodesicPolarPatches(
   mesh: Mesh,
   opts: PolarPatchOptions & { rings?: number; frames?: TangentFrames } = {},
-): CsrArrays {
+): CsrMatrix {
   const rings = opts.rings ?? 2;
   const { edgeIndex } = kRingEdges(mesh, rings);
   const polar = localPolarCoordinates(mesh, edgeIndex, opts.frames);

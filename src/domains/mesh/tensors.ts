@@ -1,20 +1,9 @@
 /**
- * Mesh data as tensors for the layers: float64 compressed-row arrays as a {@link SparseMatrix}, and
- * the index tensors of faces and edges (the directed edge list of message passing is
+ * Mesh data as tensors for the layers: float arrays, and the index tensors of faces and edges (the directed edge list of message passing is
  * `meshToGraph(mesh).edgeIndex`).
  */
-import { type DType, opError, SparseMatrix, Tensor } from "../../tensor/index.js";
-import type { CsrArrays } from "./gradient.js";
+import { type DType, opError, Tensor } from "../../tensor/index.js";
 import type { Mesh } from "./mesh.js";
-
-/** A float64 CSR matrix as a {@link SparseMatrix} with values in `dtype` (default float32). */
-export function csrToSparse(csr: CsrArrays, dtype: "float32" | "float64" = "float32"): SparseMatrix {
-  const values = dtype === "float64" ? Float64Array.from(csr.values) : Float32Array.from(csr.values);
-  return SparseMatrix.fromCsr(csr.rowPtr, csr.colIndex, {
-    values: new Tensor(values, [values.length], dtype),
-    shape: [csr.rows, csr.cols],
-  });
-}
 
 /** A float64 array as a tensor of `shape` in `dtype`. */
 export function floatTensor(data: ArrayLike<number>, shape: readonly number[], dtype: DType = "float32"): Tensor {

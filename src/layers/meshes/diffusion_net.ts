@@ -17,11 +17,14 @@
  * and the gradient features do not depend on those: with HKS inputs the model is invariant to rigid
  * motions of the mesh (and, up to discretisation, to isometric deformations).
  */
+
+import { type MeshEigenbasis, meshEigenbasis } from "../../domains/mesh/eigenbasis.js";
 import type { TangentFrames } from "../../domains/mesh/frames.js";
 import { type VertexGradientOptions, vertexGradient } from "../../domains/mesh/gradient.js";
+import type { LaplacianOptions } from "../../domains/mesh/laplacian.js";
 import type { Mesh } from "../../domains/mesh/mesh.js";
 import { normalizePositions } from "../../domains/mesh/normalize.js";
-import { csrToSparse, edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
+import { edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
 import { Linear } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList, Parameter } from "../../nn/module.js";
@@ -42,7 +45,7 @@ import {
   tanh,
   zeros,
 } from "../../tensor/index.js";
-import { checkMeshBasis, type MeshBasis, type MeshInput, meshInputs } from "./inputs.js";
+import { checkMeshBasis, type MeshInput, meshInputs } from "./inputs.js";
 import { checkMeshOutputs, type MeshOutputs, meshReadout } from "./readout.js";
 
 /**
@@ -343,18 +346,19 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
    */
   precompute(
     mesh: Mesh,
-    opts: { basis?: MeshBasis; frames?: TangentFrames } = {},
+    opts: { basis?: MeshEigenbasis; frames?: TangentFrames } = {},
   ): { x: Tensor; ops: DiffusionNetOperators } {
     const dtype = this.firstLin.weight.dtype === "float64" ? "float64" : "float32";
     const m = normalizePositions(mesh);
     const k = Math.min(this.k, m.numVertices);
-    const ops = diffusionNetOperators(m, { k, basis: opts.basis, gradient: { frames: opts.frames }, dtype });
-    const x = meshInputs(m, this.input, { basis: opts.basis, hksCount: this.inChannels, dtype });
+    const basis = opts.basis ?? meshEigenbasis(m, k, { laplacian: DIFFUSION_NET_LAPLACIAN });
+    const ops = diffusionNetOperators(m, { k, basis, gradient: { frames: opts.frames }, dtype });
+    const x = meshInputs(m, this.input, { basis, hksCount: this.inChannels, dtype });
     return { x, ops };
   }
 
   /** `forward(...precompute(mesh))`: the model as a function of the mesh. */
-  forwardMesh(mesh: Mesh, opts: { basis?: MeshBasis; frames?: TangentFrames } = {}): Tensor {
+  forwardMesh(mesh: Mesh, opts: { basis?: MeshEigenbasis; frames?: TangentFrames } = {}): Tensor {
     const { x, ops } = this.precompute(mesh, opts);
     return this.forward(x, ops);
   }
@@ -367,12 +371,20 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
 // ---------------------------------------------------------------------------------------------
 // per-mesh precompute
 
+/** The Laplacian DiffusionNet's eigenbasis is built on: the intrinsic Delaunay one (robust-laplacian's). */
+export const DIFFUSION_NET_LAPLACIAN: LaplacianOptions = Object.freeze({ intrinsicDelaunay: true });
+
 /** Options of {@link diffusionNetOperators}. */
 export interface DiffusionNetOperatorOptions {
   /** Number of eigenpairs k (default 128, DiffusionNet's; at most V). */
   k?: number;
-  /** A precomputed eigenbasis with at least k pairs (the first k are used). */
-  basis?: MeshBasis;
+  /**
+   * A precomputed eigenbasis with at least k pairs (the first k are used). Default:
+   * `meshEigenbasis(mesh, k)` on the intrinsic Delaunay Laplacian (robust-laplacian's, as DiffusionNet).
+   */
+  basis?: MeshEigenbasis;
+  /** How the Laplacian of the default basis is built (default `{ intrinsicDelaunay: true }`). */
+  laplacian?: LaplacianOptions;
   /** Options of the gradient operator ({@link vertexGradient}; its frames default to {@link tangentFrames}). */
   gradient?: VertexGradientOptions;
   /** dtype of the float tensors (default float32). */
@@ -390,7 +402,12 @@ export function diffusionNetOperators(mesh: Mesh, opts: DiffusionNetOperatorOpti
   const k = Math.min(opts.k ?? 128, V);
   check(Number.isInteger(k) && k > 0, op, "k", "a positive integer", String(opts.k));
   const dtype = opts.dtype ?? "float32";
-  const basis = checkMeshBasis(op, mesh, k, opts.basis);
+  const basis = checkMeshBasis(
+    op,
+    mesh,
+    k,
+    opts.basis ?? meshEigenbasis(mesh, k, { laplacian: opts.laplacian ?? DIFFUSION_NET_LAPLACIAN }),
+  );
   const kb = basis.values.length;
   const evals = new Float64Array(k);
   for (let j = 0; j < k; j++) evals[j] = Math.max(basis.values[j]!, 0);
@@ -401,8 +418,8 @@ export function diffusionNetOperators(mesh: Mesh, opts: DiffusionNetOperatorOpti
     mass: floatTensor(basis.mass, [V], dtype),
     evals: floatTensor(evals, [k], dtype),
     evecs: floatTensor(evecs, [V, k], dtype),
-    gradX: csrToSparse(gradX, dtype),
-    gradY: csrToSparse(gradY, dtype),
+    gradX: gradX.toSparseMatrix(dtype),
+    gradY: gradY.toSparseMatrix(dtype),
     faces: faceTensor(mesh),
     edges: edgeTensor(mesh),
   };

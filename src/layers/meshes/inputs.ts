@@ -8,22 +8,17 @@
  * as DiffusionNet (16 times log-spaced in [10⁻², 1] on meshes scaled to unit radius). The HKS is
  * intrinsic (invariant to rigid motions and, up to discretisation, to isometric bending); xyz is not.
  */
+import { heatKernelSignature, logspace } from "../../domains/mesh/descriptors.js";
+import type { MeshEigenbasis } from "../../domains/mesh/eigenbasis.js";
 import type { Mesh } from "../../domains/mesh/mesh.js";
 import { floatTensor } from "../../domains/mesh/tensors.js";
 import { opError, type Tensor } from "../../tensor/index.js";
-
-/** An eigenbasis of L φ = λ M φ: `values [k]` ascending, `vectors [V, k]` row-major M-orthonormal, `mass [V]`. */
-export interface MeshBasis {
-  readonly values: Float64Array;
-  readonly vectors: Float64Array;
-  readonly mass: Float64Array;
-}
 
 /** Input features of the mesh models: `xyz` (positions) or `hks` (heat kernel signature). */
 export type MeshInput = "xyz" | "hks";
 
 /** Throws naming `op` unless `basis` holds at least `k` eigenpairs of the V-vertex `mesh`. */
-export function checkMeshBasis(op: string, mesh: Mesh, k: number, basis: MeshBasis | undefined): MeshBasis {
+export function checkMeshBasis(op: string, mesh: Mesh, k: number, basis: MeshEigenbasis | undefined): MeshEigenbasis {
   const V = mesh.numVertices;
   if (basis === undefined) return opError(op, "basis", "a precomputed eigenbasis", "none");
   const kb = basis.values.length;
@@ -34,21 +29,14 @@ export function checkMeshBasis(op: string, mesh: Mesh, k: number, basis: MeshBas
   return basis;
 }
 
-/** DiffusionNet's HKS times: `count` values log-spaced in [10⁻², 1]. */
-export function meshHksTimes(count = 16): Float64Array {
-  const t = new Float64Array(count);
-  for (let i = 0; i < count; i++) t[i] = 10 ** (count === 1 ? -2 : -2 + (2 * i) / (count - 1));
-  return t;
-}
-
 /**
  * The input features of a mesh (see the module docs): `xyz` `[V, 3]`, or `hks` `[V, hksCount]`
- * (default 16 times) from `basis`.
+ * (default 16 times; `heatKernelSignature` at `logspace(−2, 0, T)`) from `basis`.
  */
 export function meshInputs(
   mesh: Mesh,
   kind: MeshInput,
-  opts: { basis?: MeshBasis; hksCount?: number; dtype?: "float32" | "float64" } = {},
+  opts: { basis?: MeshEigenbasis; hksCount?: number; dtype?: "float32" | "float64" } = {},
 ): Tensor {
   const op = "meshInputs";
   const V = mesh.numVertices;
@@ -56,15 +44,7 @@ export function meshInputs(
   if (kind === "xyz") return floatTensor(mesh.positions, [V, 3], dtype);
   if (kind !== "hks") return opError(op, "kind", "'xyz' or 'hks'", String(kind));
   const basis = checkMeshBasis(op, mesh, 1, opts.basis);
-  const times = meshHksTimes(opts.hksCount ?? 16);
-  const T = times.length;
-  const k = basis.values.length;
-  const out = new Float64Array(V * T);
-  for (let v = 0; v < V; v++)
-    for (let j = 0; j < k; j++) {
-      const phi2 = basis.vectors[v * k + j]! ** 2;
-      const lam = Math.max(basis.values[j]!, 0);
-      for (let s = 0; s < T; s++) out[v * T + s]! += Math.exp(-lam * times[s]!) * phi2;
-    }
+  const T = opts.hksCount ?? 16;
+  const out = heatKernelSignature(basis, logspace(-2, 0, T));
   return floatTensor(out, [V, T], dtype);
 }

@@ -21,20 +21,22 @@
 
 import { type ChebyshevLaplacianOptions, chebyshevLaplacian } from "../../domains/mesh/chebyshev.js";
 import { meshToGraph } from "../../domains/mesh/convert.js";
+import { type MeshEigenbasis, meshEigenbasis } from "../../domains/mesh/eigenbasis.js";
 import type { TangentFrames } from "../../domains/mesh/frames.js";
-import type { CsrArrays } from "../../domains/mesh/gradient.js";
+import { type LaplacianOptions, laplacianAndMass, massMatrix } from "../../domains/mesh/laplacian.js";
 import type { Mesh } from "../../domains/mesh/mesh.js";
 import { normalizePositions } from "../../domains/mesh/normalize.js";
 import { geodesicPolarPatches, type PolarPatchOptions } from "../../domains/mesh/polar_patches.js";
 import { cartesianPseudoCoords, localPolarPseudoCoords } from "../../domains/mesh/pseudo_coords.js";
-import { csrToSparse, edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
+import { edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
 import { Linear } from "../../nn/linear.js";
 import { Module, ModuleList } from "../../nn/module.js";
 import { check, dropout, elu, opError, relu, type SparseMatrix, type Tensor } from "../../tensor/index.js";
+import { DIFFUSION_NET_LAPLACIAN } from "./diffusion_net.js";
 import { FeaStConv } from "./feast_conv.js";
 import { GeodesicPolarConv } from "./geodesic_polar_conv.js";
 import { GMMConv } from "./gmm_conv.js";
-import type { MeshBasis, MeshInput } from "./inputs.js";
+import type { MeshInput } from "./inputs.js";
 import { meshInputs } from "./inputs.js";
 import { MeshChebConv } from "./mesh_cheb_conv.js";
 import { checkMeshOutputs, type MeshOutputs, meshReadout } from "./readout.js";
@@ -59,27 +61,25 @@ export interface MeshModelOptions {
   outputsAt?: MeshOutputs;
   /** Input features made by `precompute` (default `xyz` when inChannels is 3, else `hks`). */
   input?: MeshInput;
+  /** Eigenpairs of the basis behind HKS inputs (default 128). */
+  k?: number;
   /** Parameter dtype (default float32). */
   dtype?: "float32" | "float64";
 }
 
-/** Per-mesh options of `precompute`: an eigenbasis of the normalised mesh (HKS inputs), tangent frames. */
+/**
+ * Per-mesh options of `precompute`: an eigenbasis of the normalised mesh for HKS inputs (default
+ * `meshEigenbasis(mesh, k)` on the intrinsic Delaunay Laplacian), tangent frames (default
+ * `tangentFrames`).
+ */
 export interface MeshPrecomputeOptions {
-  basis?: MeshBasis;
+  basis?: MeshEigenbasis;
   frames?: TangentFrames;
-}
-
-/** Barycentric vertex areas (a third of every incident triangle's area): the lumped mass. */
-function vertexAreas(mesh: Mesh): Float64Array {
-  const m = new Float64Array(mesh.numVertices);
-  const a = mesh.faceAreas();
-  for (let f = 0; f < mesh.numFaces; f++) for (let k = 0; k < 3; k++) m[mesh.faces[3 * f + k]!]! += a[f]! / 3;
-  return m;
 }
 
 function readoutOps(mesh: Mesh, dtype: "float32" | "float64"): MeshReadoutOps {
   return {
-    mass: floatTensor(vertexAreas(mesh), [mesh.numVertices], dtype),
+    mass: floatTensor(massMatrix(mesh), [mesh.numVertices], dtype),
     faces: faceTensor(mesh),
     edges: edgeTensor(mesh),
   };
@@ -92,6 +92,7 @@ abstract class MeshConvNet<Ops extends MeshReadoutOps> extends Module<[Tensor, O
   readonly outputsAt: MeshOutputs;
   readonly input: MeshInput;
   readonly dropout: number;
+  readonly k: number;
   convs: ModuleList<Module>;
   head: Linear;
   protected readonly _act: (t: Tensor) => Tensor;
@@ -118,6 +119,7 @@ abstract class MeshConvNet<Ops extends MeshReadoutOps> extends Module<[Tensor, O
     this.input = opts.input ?? (inChannels === 3 ? "xyz" : "hks");
     if (this.input === "xyz" && inChannels !== 3) opError(name, "inChannels", "3 for xyz inputs", String(inChannels));
     this.dropout = p;
+    this.k = opts.k ?? 128;
     const widths = [inChannels, ...hidden];
     this.convs = new ModuleList(hidden.map((h, l) => makeConv(widths[l]!, h)));
     this.head = new Linear(hidden[hidden.length - 1]!, numClasses, { dtype: opts.dtype });
@@ -147,7 +149,11 @@ abstract class MeshConvNet<Ops extends MeshReadoutOps> extends Module<[Tensor, O
   precompute(mesh: Mesh, opts: MeshPrecomputeOptions = {}): { x: Tensor; ops: Ops } {
     const dtype = this.head.weight.dtype === "float64" ? "float64" : "float32";
     const m = normalizePositions(mesh);
-    const x = meshInputs(m, this.input, { basis: opts.basis, hksCount: this.inChannels, dtype });
+    const basis =
+      this.input === "hks"
+        ? (opts.basis ?? meshEigenbasis(m, Math.min(this.k, m.numVertices), { laplacian: DIFFUSION_NET_LAPLACIAN }))
+        : undefined;
+    const x = meshInputs(m, this.input, { basis, hksCount: this.inChannels, dtype });
     return { x, ops: this.operators(m, dtype, opts) };
   }
 
@@ -310,7 +316,7 @@ export class GeodesicPolarCNN extends MeshConvNet<GeodesicPolarOps> {
       rings: this.rings,
       frames: opts.frames,
     });
-    return { ...readoutOps(mesh, dtype), patches: csrToSparse(P, dtype) };
+    return { ...readoutOps(mesh, dtype), patches: P.toSparseMatrix(dtype) };
   }
 }
 
@@ -328,13 +334,9 @@ export interface MeshChebNetOptions extends MeshModelOptions {
   /** Chebyshev terms per layer (default 6). */
   K?: number;
   /** Laplacian normalisation and λ_max (default `mass`, estimated). */
-  laplacian?: ChebyshevLaplacianOptions;
-}
-
-/** The cotangent Laplacian and mass of a mesh, for {@link MeshChebNet.precompute}. */
-export interface MeshLaplacian {
-  L: CsrArrays;
-  mass: Float64Array;
+  chebyshev?: ChebyshevLaplacianOptions;
+  /** How the cotan Laplacian and mass are built (default `{ intrinsicDelaunay: true }`). */
+  laplacian?: LaplacianOptions;
 }
 
 /**
@@ -343,7 +345,8 @@ export interface MeshLaplacian {
  */
 export class MeshChebNet extends MeshConvNet<MeshChebOps> {
   readonly K: number;
-  readonly laplacian: ChebyshevLaplacianOptions;
+  readonly chebyshev: ChebyshevLaplacianOptions;
+  readonly laplacian: LaplacianOptions;
 
   constructor(inChannels: number, numClasses: number, opts: MeshChebNetOptions = {}) {
     const K = opts.K ?? 6;
@@ -351,31 +354,21 @@ export class MeshChebNet extends MeshConvNet<MeshChebOps> {
       return new MeshChebConv(cin, cout, K, { dtype: opts.dtype });
     });
     this.K = K;
-    this.laplacian = opts.laplacian ?? {};
+    this.chebyshev = opts.chebyshev ?? {};
+    this.laplacian = opts.laplacian ?? DIFFUSION_NET_LAPLACIAN;
   }
 
   protected conv(layer: Module, h: Tensor, ops: MeshChebOps): Tensor {
     return (layer as MeshChebConv).forward(h, ops.lhat);
   }
 
-  protected operators(
-    mesh: Mesh,
-    dtype: "float32" | "float64",
-    opts: MeshPrecomputeOptions & { cotan?: MeshLaplacian },
-  ): MeshChebOps {
-    if (opts.cotan === undefined) return opError("MeshChebNet.precompute", "cotan", "the cotangent Laplacian", "none");
-    const lhat = chebyshevLaplacian(opts.cotan.L, opts.cotan.mass, this.laplacian);
+  protected operators(mesh: Mesh, dtype: "float32" | "float64"): MeshChebOps {
+    const { L, M } = laplacianAndMass(mesh, this.laplacian);
+    const lhat = chebyshevLaplacian(L, M, this.chebyshev);
     return {
       ...readoutOps(mesh, dtype),
-      mass: floatTensor(opts.cotan.mass, [mesh.numVertices], dtype),
-      lhat: csrToSparse(lhat, dtype),
+      mass: floatTensor(M, [mesh.numVertices], dtype),
+      lhat: lhat.toSparseMatrix(dtype),
     };
-  }
-
-  override precompute(
-    mesh: Mesh,
-    opts: MeshPrecomputeOptions & { cotan?: MeshLaplacian } = {},
-  ): { x: Tensor; ops: MeshChebOps } {
-    return super.precompute(mesh, opts);
   }
 }
