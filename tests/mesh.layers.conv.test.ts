@@ -107,16 +107,23 @@ function testGraph(dtype: "float64" = "float64"): TestGraph {
 }
 
 describe("GMMConv", () => {
-  it("matches a direct evaluation (shared and separate Gaussians)", () => {
+  it("matches a direct evaluation (shared and separate Gaussians; Θ before or after aggregating)", () => {
     const g = testGraph();
     const E = g.edgeIndex.shape[1]!;
     const ei = g.edgeIndex.data as Int32Array;
-    for (const separateGaussians of [false, true]) {
+    for (const [separateGaussians, M, fuse] of [
+      [false, 2, true],
+      [false, 5, true],
+      [false, 5, false],
+      [true, 2, true],
+      [true, 5, true],
+    ] as const) {
       manualSeed(3);
-      const conv = new GMMConv(3, 2, 2, 4, { separateGaussians }).double();
-      conv.bias!.data.set([0.1, -0.2]);
+      const conv = new GMMConv(3, M, 2, 4, { separateGaussians }).double();
+      conv.fuse = fuse;
+      conv.bias!.data.set(Array.from({ length: M }, (_, m) => 0.1 * m - 0.2));
       const out = conv.forward(g.x, g.edgeIndex, g.edgeAttr!);
-      const [F, M, K, D] = [3, 2, 4, 2];
+      const [F, K, D] = [3, 4, 2];
       const x = g.x.data;
       const u = g.edgeAttr!.data;
       const mu = conv.mu.data;
@@ -156,9 +163,15 @@ describe("GMMConv", () => {
     for (const separateGaussians of [false, true]) {
       const g = testGraph();
       manualSeed(4);
-      const conv = new GMMConv(3, 2, 2, 3, { separateGaussians }).double();
+      const conv = new GMMConv(3, separateGaussians ? 2 : 4, 2, 3, { separateGaussians }).double();
       conv.sigma.data.set(conv.sigma.data.map((s) => s + Math.sign(s) * 0.5));
       gradcheck((x, e) => conv.forward(x, g.edgeIndex, e), [g.x.requiresGrad_(), g.edgeAttr!.requiresGrad_()]);
+      conv.fuse = false;
+      gradcheck(
+        (x, e) => conv.forward(x, g.edgeIndex, e),
+        [g.x.detach().requiresGrad_(), g.edgeAttr!.detach().requiresGrad_()],
+      );
+      conv.fuse = true;
       checkParameterGradients(conv, () => conv.forward(g.x.detach(), g.edgeIndex, g.edgeAttr!.detach()));
       checkPermutationEquivariance((gg) => conv.forward(gg.x, gg.edgeIndex, gg.edgeAttr!), testGraph(), {
         atol: 1e-10,
@@ -171,14 +184,19 @@ describe("GMMConv", () => {
 });
 
 describe("FeaStConv", () => {
-  it("matches a direct evaluation (self-loops, mean over the neighbourhood)", () => {
+  it.each([
+    [2, true],
+    [5, true],
+    [5, false],
+  ])("matches a direct evaluation (self-loops, mean over the neighbourhood; out %i, fused %s)", (M, fuse) => {
     const g = testGraph();
     manualSeed(5);
-    const conv = new FeaStConv(3, 2, { heads: 3 }).double();
+    const conv = new FeaStConv(3, M, { heads: 3 }).double();
+    conv.fuse = fuse;
     const out = conv.forward(g.x, g.edgeIndex);
     const E = g.edgeIndex.shape[1]!;
     const ei = g.edgeIndex.data as Int32Array;
-    const [F, H, M] = [3, 3, 2];
+    const [F, H] = [3, 3];
     const x = g.x.data;
     const U = conv.u.weight.data;
     const W = conv.lin.weight.data;
@@ -209,10 +227,10 @@ describe("FeaStConv", () => {
         expect(out.data[i * M + m]!).toBeCloseTo(acc[i * M + m]! / deg[i]! + conv.bias!.data[m]!, 12);
   });
 
-  it("gradchecks; permutation equivariant", () => {
+  it.each([2, 4])("gradchecks; permutation equivariant (out %i)", (M) => {
     const g = testGraph();
     manualSeed(6);
-    const conv = new FeaStConv(3, 4, { heads: 2 }).double();
+    const conv = new FeaStConv(3, M, { heads: 2 }).double();
     gradcheck((x) => conv.forward(x, g.edgeIndex), [g.x.requiresGrad_()]);
     checkParameterGradients(conv, () => conv.forward(g.x.detach(), g.edgeIndex));
     checkPermutationEquivariance((gg) => conv.forward(gg.x, gg.edgeIndex), testGraph(), { atol: 1e-10 });

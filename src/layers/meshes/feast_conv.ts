@@ -8,16 +8,39 @@
  * a soft assignment of every neighbour to H weight matrices, steered by the features themselves and
  * translation-invariant in feature space (it depends on x_j − x_i only). N(i) includes i itself
  * (`addSelfLoops`, default true). PyG's semantics and names: `lin` (W_h stacked, no bias), `u` (no
- * bias), `c` and `bias` (both drawn from N(0, 0.1²)), `heads`. Since u and W are linear, both are
- * applied to the nodes once and gathered per edge (u(x_j − x_i) = u(x)_j − u(x)_i).
+ * bias), `c` and `bias` (both drawn from N(0, 0.1²)), `heads`. Since u and W are linear and the mean
+ * too, u is applied to the nodes and gathered per edge (u(x_j − x_i) = u(x)_j − u(x)_i), and W to
+ * the nodes either before gathering (when F ≥ M) or after aggregating q ⊗ x_j (when F < M).
  */
 
 import { addSelfLoops, removeSelfLoops } from "../../domains/graph/utils.js";
 import { normal } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, mul, opError, softmax, sub, sum, Tensor, zeros } from "../../tensor/index.js";
-import { type MessageInputs, MessagePassing, type NodeInput } from "../graphs/message_passing.js";
+import {
+  add,
+  check,
+  fmtShape,
+  indexSelect,
+  matmul,
+  mul,
+  opError,
+  permute,
+  softmax,
+  sub,
+  sum,
+  Tensor,
+  zeros,
+} from "../../tensor/index.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type NodeInput,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+} from "../graphs/message_passing.js";
+import { weightedAggregate } from "./weighted_aggregate.js";
 
 /** Options of {@link FeaStConv}. */
 export interface FeaStConvOptions {
@@ -55,6 +78,8 @@ export class FeaStConv extends MessagePassing<[NodeInput, Tensor], Tensor> {
   /** c_h `[heads]`. */
   c: Parameter;
   bias: Parameter | null;
+  /** Whether the current call aggregates q ⊗ x_j and applies W afterwards (see `forward`). */
+  private _late = false;
 
   constructor(inChannels: number, outChannels: number, opts: FeaStConvOptions = {}) {
     super({ aggr: "mean" });
@@ -89,18 +114,43 @@ export class FeaStConv extends MessagePassing<[NodeInput, Tensor], Tensor> {
       opError(op, "x", `shape [N, ${this.inChannels}]`, fmtShape(xs.shape));
     if (!(edgeIndex instanceof Tensor)) opError(op, "edgeIndex", "an int32 tensor [2, E]", typeof edgeIndex);
     const ei = this.addSelfLoops ? withSelfLoops(edgeIndex, xt.shape[0]!) : edgeIndex;
-    const out = this.propagate(ei, {
-      x: [this.lin.forward(xs), null],
-      q: [this.u.forward(xs), this.u.forward(xt)],
-      size: [xs.shape[0]!, xt.shape[0]!],
-    });
+    const [H, M, F] = [this.heads, this.outChannels, this.inChannels];
+    // The mean is linear: Σ_h q_h W_h x_j can be aggregated as q ⊗ x_j (H·F per edge) with the W_h
+    // applied to the nodes afterwards, fewer numbers per edge than W x_j (H·M) when F < M.
+    this._late = F < M;
+    const q = [this.u.forward(xs), this.u.forward(xt)] as const;
+    let out: Tensor;
+    if (this._late) {
+      const agg = this.propagate(ei, { x: [xs, null], q, size: [xs.shape[0]!, xt.shape[0]!] });
+      const w = permute(this.lin.weight.reshape([H, M, F]), [0, 2, 1]).reshape([H * F, M]);
+      out = matmul(agg, w);
+    } else {
+      out = this.propagate(ei, { x: [this.lin.forward(xs), null], q, size: [xs.shape[0]!, xt.shape[0]!] });
+    }
     return this.bias !== null ? add(out, this.bias) : out;
   }
 
   override message(inputs: MessageInputs): Tensor {
-    const E = inputs.q_j!.shape[0]!;
+    const xj = inputs.x_j!;
+    const E = xj.shape[0]!;
     const q = softmax(add(sub(inputs.q_j!, inputs.q_i!), this.c), 1); // [E, H]
-    return sum(mul(inputs.x_j!.reshape([E, this.heads, this.outChannels]), q.reshape([E, this.heads, 1])), 1);
+    if (this._late) {
+      const F = xj.shape[1]!;
+      return mul(q.reshape([E, this.heads, 1]), xj.reshape([E, 1, F])).reshape([E, this.heads * F]);
+    }
+    return sum(mul(xj.reshape([E, this.heads, this.outChannels]), q.reshape([E, this.heads, 1])), 1);
+  }
+
+  protected override supportsFusion(): boolean {
+    return this._late;
+  }
+
+  /** The late path as H sparse products weighted by the assignments (no `[E, H, F]` tensor). */
+  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    const xs = sourceOf(inputs.x);
+    const [qs, qt] = inputs.q as readonly [Tensor, Tensor];
+    const q = softmax(add(sub(indexSelect(qs, 0, ctx.edgeIndexJ), indexSelect(qt, 0, ctx.edgeIndexI)), this.c), 1);
+    return weightedAggregate(ctx, q, xs, true);
   }
 
   override extraRepr(): string {

@@ -9,7 +9,9 @@
  * see `domains/mesh/pseudo_coords.ts`), K learned Gaussians (means μ, widths σ) and ⊕ the mean by
  * default. With `separateGaussians`, every (input, output) channel pair has its own K Gaussians:
  * x'_i = Θ_root x_i + ⊕_j Σ_f Σ_k g_{f,m,k} w_{f,m,k}(u_ji) x_{j,f}. PyG's semantics and names: the
- * kernel matrix `g` `[F, M·K]` (K-major columns), `mu`, `sigma`, `root`, `bias`; ε = 1e-15.
+ * kernel matrix `g` `[F, M·K]` (K-major columns), `mu`, `sigma`, `root`, `bias`; ε = 1e-15. With a
+ * mean or sum aggregation and F < M, the layer aggregates w_k(u_ji) x_j and applies the Θ_k on the
+ * nodes (the same sum, fewer numbers per edge).
  */
 import { glorot } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
@@ -17,12 +19,14 @@ import { Parameter } from "../../nn/module.js";
 import {
   add,
   check,
+  clamp,
   div,
   exp,
   fmtShape,
   matmul,
   mul,
   opError,
+  permute,
   square,
   sub,
   sum,
@@ -31,7 +35,16 @@ import {
   zeros,
 } from "../../tensor/index.js";
 import type { AggrSpec } from "../graphs/aggregation.js";
-import { type MessageInputs, MessagePassing, type NodeInput } from "../graphs/message_passing.js";
+import {
+  type MessageInputs,
+  MessagePassing,
+  type NodeInput,
+  type PropagateContext,
+  type PropagateInputs,
+  sourceOf,
+  tensorInput,
+} from "../graphs/message_passing.js";
+import { weightedAggregate } from "./weighted_aggregate.js";
 
 const EPS = 1e-15;
 
@@ -73,6 +86,8 @@ export class GMMConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonl
   /** Θ_root (no bias). */
   root: Linear | null;
   bias: Parameter | null;
+  /** Whether the current call aggregates w ⊗ x_j and applies Θ afterwards (see `forward`). */
+  private _late = false;
 
   /**
    * @param inChannels - input size, or `[sourceSize, targetSize]` for bipartite graphs.
@@ -136,34 +151,71 @@ export class GMMConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonl
     if (ea.ndim !== 2 || ea.shape[0] !== E || ea.shape[1] !== this.dim)
       opError(op, "edgeAttr", `shape [${E}, ${this.dim}] (one row per edge)`, fmtShape(edgeAttr.shape));
     const pseudo = ea.dtype === xs.dtype ? ea : ea.cast(xs.dtype);
-    const src = this.separateGaussians ? xs : matmul(xs, this.g);
-    let out = this.propagate(edgeIndex, {
-      x: [src, xt],
-      edgeAttr: pseudo,
-      size: size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!],
-    });
+    const sizes = size ?? [xs.shape[0]!, (xt ?? xs).shape[0]!];
+    const M = this.outChannels;
+    const K = this.kernelSize;
+    let out: Tensor;
+    // With a linear aggregation, Σ_k Θ_k (w_k x_j) can be aggregated as w ⊗ x_j (K·F per edge) and Θ
+    // applied to the nodes afterwards: fewer numbers per edge than Θ x_j (K·M) when F < M.
+    this._late = !this.separateGaussians && (this.aggr === "mean" || this.aggr === "sum") && F < M;
+    if (this._late) {
+      const agg = this.propagate(edgeIndex, { x: [xs, xt], edgeAttr: pseudo, size: sizes });
+      const theta = permute(this.g.reshape([F, K, M]), [1, 0, 2]).reshape([K * F, M]);
+      out = matmul(agg, theta);
+    } else {
+      const src = this.separateGaussians ? xs : matmul(xs, this.g);
+      out = this.propagate(edgeIndex, { x: [src, xt], edgeAttr: pseudo, size: sizes });
+    }
     if (this.root !== null && xt !== null) out = add(out, this.root.forward(xt));
     if (this.bias !== null) out = add(out, this.bias);
     return out;
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    const xj = inputs.x_j!;
-    const u = inputs.edgeAttr!;
+  /**
+   * The Gaussian weights w_k(u) of every edge, `[E, K]` (`[E, F, M, K]` with separate Gaussians). The
+   * exponent is clamped at −60 (w ≥ 9e-27) so that float32 weights and their gradients never become
+   * subnormal numbers, which WebAssembly computes tens of times more slowly (ε and glorot-initialised
+   * widths near 0 otherwise give exponents of −10⁶ and beyond).
+   */
+  gaussians(u: Tensor, F: number): Tensor {
     const E = u.shape[0]!;
     const D = this.dim;
     const K = this.kernelSize;
     const M = this.outChannels;
+    const shape = this.separateGaussians ? [1, F, M, K, D] : [1, K, D];
+    const ue = u.reshape(this.separateGaussians ? [E, 1, 1, 1, D] : [E, 1, D]);
+    const d2 = square(sub(ue, this.mu.reshape(shape)));
+    return exp(clamp(sum(div(mul(d2, -0.5), add(square(this.sigma), EPS).reshape(shape)), -1), -60));
+  }
+
+  override message(inputs: MessageInputs): Tensor {
+    const xj = inputs.x_j!;
+    const E = xj.shape[0]!;
+    const K = this.kernelSize;
+    const M = this.outChannels;
     if (!this.separateGaussians) {
-      const d2 = square(sub(u.reshape([E, 1, D]), this.mu.reshape([1, K, D])));
-      const w = exp(sum(div(mul(d2, -0.5), add(square(this.sigma), EPS).reshape([1, K, D])), -1)); // [E, K]
+      if (this._late) {
+        const F = xj.shape[1]!;
+        const w = this.gaussians(inputs.edgeAttr!, F);
+        return mul(w.reshape([E, K, 1]), xj.reshape([E, 1, F])).reshape([E, K * F]);
+      }
+      const w = this.gaussians(inputs.edgeAttr!, 0);
       return sum(mul(xj.reshape([E, K, M]), w.reshape([E, K, 1])), 1);
     }
     const F = xj.shape[1]!;
-    const d2 = square(sub(u.reshape([E, 1, 1, 1, D]), this.mu.reshape([1, F, M, K, D])));
-    let w = exp(sum(div(mul(d2, -0.5), add(square(this.sigma), EPS).reshape([1, F, M, K, D])), -1)); // [E, F, M, K]
-    w = sum(mul(w, this.g.reshape([1, F, M, K])), -1); // [E, F, M]
+    const w = sum(mul(this.gaussians(inputs.edgeAttr!, F), this.g.reshape([1, F, M, K])), -1); // [E, F, M]
     return sum(mul(xj.reshape([E, F, 1]), w), 1);
+  }
+
+  protected override supportsFusion(): boolean {
+    return this._late;
+  }
+
+  /** The late path as K sparse products weighted by the Gaussians (no `[E, K, F]` tensor). */
+  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    const xs = sourceOf(inputs.x);
+    const w = this.gaussians(tensorInput(inputs, "edgeAttr", "GMMConv"), xs.shape[1]!);
+    return weightedAggregate(ctx, w, xs, this.aggr === "mean");
   }
 
   override extraRepr(): string {
