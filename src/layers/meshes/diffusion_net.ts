@@ -31,9 +31,11 @@ import { Module, ModuleList, Parameter } from "../../nn/module.js";
 import {
   add,
   check,
+  clamp,
   concat,
   exp,
   fmtShape,
+  lt,
   matmul,
   mul,
   neg,
@@ -153,7 +155,10 @@ export class LearnedTimeDiffusion extends Module<[Tensor, DiffusionNetOperators]
     for (let c = 0; c < t.length; c++) if (!(t[c]! >= 1e-8)) t[c] = 1e-8;
     const k = ops.evals.shape[0]!;
     const spec = matmul(evecsTMass(ops), x); // [k, C]
-    const coefs = exp(mul(neg(ops.evals.reshape([k, 1])), this.diffusionTime.reshape([1, this.channels])));
+    // e^{−λt}, set to 0 below e^{−60} so that float32 coefficients and their gradients stay out of
+    // subnormal numbers (tens of times slower in WebAssembly) once some times have grown in training
+    const z = mul(ops.evals.reshape([k, 1]), this.diffusionTime.reshape([1, this.channels]));
+    const coefs = mul(exp(neg(clamp(z, undefined, 60))), lt(z, 60).cast(z.dtype));
     return matmul(ops.evecs, mul(coefs, spec));
   }
 

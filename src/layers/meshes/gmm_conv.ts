@@ -23,6 +23,7 @@ import {
   div,
   exp,
   fmtShape,
+  gt,
   matmul,
   mul,
   opError,
@@ -172,10 +173,10 @@ export class GMMConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonl
   }
 
   /**
-   * The Gaussian weights w_k(u) of every edge, `[E, K]` (`[E, F, M, K]` with separate Gaussians). The
-   * exponent is clamped at −60 (w ≥ 9e-27) so that float32 weights and their gradients never become
-   * subnormal numbers, which WebAssembly computes tens of times more slowly (ε and glorot-initialised
-   * widths near 0 otherwise give exponents of −10⁶ and beyond).
+   * The Gaussian weights w_k(u) of every edge, `[E, K]` (`[E, F, M, K]` with separate Gaussians).
+   * Weights below e^−60 (9e-27) are set to 0, so that float32 weights and their gradients do not
+   * become subnormal numbers, which WebAssembly computes tens of times more slowly (ε and
+   * glorot-initialised widths near 0 otherwise give exponents of −10⁶ and beyond).
    */
   gaussians(u: Tensor, F: number): Tensor {
     const E = u.shape[0]!;
@@ -185,7 +186,8 @@ export class GMMConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonl
     const shape = this.separateGaussians ? [1, F, M, K, D] : [1, K, D];
     const ue = u.reshape(this.separateGaussians ? [E, 1, 1, 1, D] : [E, 1, D]);
     const d2 = square(sub(ue, this.mu.reshape(shape)));
-    return exp(clamp(sum(div(mul(d2, -0.5), add(square(this.sigma), EPS).reshape(shape)), -1), -60));
+    const z = sum(div(mul(d2, -0.5), add(square(this.sigma), EPS).reshape(shape)), -1);
+    return mul(exp(clamp(z, -60)), gt(z, -60).cast(z.dtype));
   }
 
   override message(inputs: MessageInputs): Tensor {
