@@ -22,7 +22,8 @@
  * origin.
  */
 import { CsrMatrix } from "../../linalg/csr.js";
-import { opError, Tensor } from "../../tensor/index.js";
+import { opError } from "../../tensor/errors.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { TangentFrames } from "./frames.js";
 import type { Mesh } from "./mesh.js";
 import { type LocalPolar, localPolarCoordinates } from "./pseudo_coords.js";

@@ -15,7 +15,9 @@
  * raw values come from {@link localPolarCoordinates}; the `*PseudoCoords` functions return tensors
  * `[E, D]` ready for a layer.
  */
-import { type DType, fmtShape, opError, Tensor } from "../../tensor/index.js";
+import type { DType } from "../../tensor/dtype.js";
+import { fmtShape, opError } from "../../tensor/errors.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { type TangentFrames, tangentFrames } from "./frames.js";
 import type { Mesh } from "./mesh.js";
 

@@ -2,7 +2,9 @@
  * Mesh data as tensors for the layers: float arrays, and the index tensors of faces and edges (the directed edge list of message passing is
  * `meshToGraph(mesh).edgeIndex`).
  */
-import { type DType, opError, Tensor } from "../../tensor/index.js";
+import type { DType } from "../../tensor/dtype.js";
+import { opError } from "../../tensor/errors.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { Mesh } from "./mesh.js";
 
 /** A float64 array as a tensor of `shape` in `dtype`. */

@@ -28,25 +28,13 @@ import { edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.
 import { Linear } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList, Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  clamp,
-  concat,
-  exp,
-  fmtShape,
-  lt,
-  matmul,
-  mul,
-  neg,
-  opError,
-  type SparseMatrix,
-  spmm,
-  sub,
-  Tensor,
-  tanh,
-  zeros,
-} from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, clamp, exp, lt, mul, neg, sub, tanh } from "../../tensor/ops/elementwise.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { concat } from "../../tensor/ops/shape.js";
+import { type SparseMatrix, spmm } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { checkMeshBasis, type MeshInput, meshInputs } from "./inputs.js";
 import { checkMeshOutputs, type MeshOutputs, meshReadout } from "./readout.js";
 

@@ -17,21 +17,14 @@ import { addSelfLoops, removeSelfLoops } from "../../domains/graph/utils.js";
 import { normal } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  indexSelect,
-  matmul,
-  mul,
-  opError,
-  permute,
-  softmax,
-  sub,
-  sum,
-  Tensor,
-  zeros,
-} from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, mul, sub } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { softmax, sum } from "../../tensor/ops/reduce.js";
+import { permute } from "../../tensor/ops/shape.js";
+import { Tensor } from "../../tensor/tensor.js";
 import {
   type MessageInputs,
   MessagePassing,

@@ -11,20 +11,14 @@
  * so a layer is one sparse product, one dense product with the N_θ rotated copies of W, and a max.
  */
 import { Module, Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  indexSelect,
-  matmul,
-  max,
-  opError,
-  SparseMatrix,
-  spmm,
-  Tensor,
-  uniform,
-  zeros,
-} from "../../tensor/index.js";
+import { uniform, zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { max } from "../../tensor/ops/reduce.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 
 /** Options of {@link GeodesicPolarConv}. */
 export interface GeodesicPolarConvOptions {

@@ -16,25 +16,13 @@
 import { glorot } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  clamp,
-  div,
-  exp,
-  fmtShape,
-  gt,
-  matmul,
-  mul,
-  opError,
-  permute,
-  square,
-  sub,
-  sum,
-  Tensor,
-  uniform,
-  zeros,
-} from "../../tensor/index.js";
+import { uniform, zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, clamp, div, exp, gt, mul, square, sub } from "../../tensor/ops/elementwise.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { sum } from "../../tensor/ops/reduce.js";
+import { permute } from "../../tensor/ops/shape.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "../graphs/aggregation.js";
 import {
   type MessageInputs,

@@ -12,7 +12,8 @@ import { heatKernelSignature, logspace } from "../../domains/mesh/descriptors.js
 import type { MeshEigenbasis } from "../../domains/mesh/eigenbasis.js";
 import type { Mesh } from "../../domains/mesh/mesh.js";
 import { floatTensor } from "../../domains/mesh/tensors.js";
-import { opError, type Tensor } from "../../tensor/index.js";
+import { opError } from "../../tensor/errors.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Input features of the mesh models: `xyz` (positions) or `hks` (heat kernel signature). */
 export type MeshInput = "xyz" | "hks";

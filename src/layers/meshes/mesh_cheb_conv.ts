@@ -14,7 +14,11 @@
 import { glorot } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Module, Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, mul, opError, SparseMatrix, spmm, sub, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, mul, sub } from "../../tensor/ops/elementwise.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Options of {@link MeshChebConv}. */
 export interface MeshChebConvOptions {

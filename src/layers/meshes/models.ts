@@ -31,7 +31,11 @@ import { cartesianPseudoCoords, localPolarPseudoCoords } from "../../domains/mes
 import { edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
 import { Linear } from "../../nn/linear.js";
 import { Module, ModuleList } from "../../nn/module.js";
-import { check, dropout, elu, opError, relu, type SparseMatrix, type Tensor } from "../../tensor/index.js";
+import { check, opError } from "../../tensor/errors.js";
+import { elu, relu } from "../../tensor/ops/elementwise.js";
+import { dropout } from "../../tensor/ops/random.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { DIFFUSION_NET_LAPLACIAN } from "./diffusion_net.js";
 import { FeaStConv } from "./feast_conv.js";
 import { GeodesicPolarConv } from "./geodesic_polar_conv.js";

@@ -8,7 +8,11 @@
  * weights as the adjacency's values, so no `[E, K, F]` tensor is built; differentiable in the weights
  * (through the products' value gradients) and in x.
  */
-import { concat, indexSelect, mul, spmm, Tensor } from "../../tensor/index.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { concat } from "../../tensor/ops/shape.js";
+import { spmm } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { PropagateContext } from "../graphs/message_passing.js";
 
 const degreeScales = new WeakMap<Tensor, { version: number; n: number; scale: Float64Array }>();
