@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { Cartesian, Polar } from "../src/data/transforms/pseudo.js";
+import { Graph } from "../src/domains/graph/graph.js";
 import { chebyshevLaplacian, laplacianLambdaMax } from "../src/domains/mesh/chebyshev.js";
 import { meshToGraph } from "../src/domains/mesh/convert.js";
 import { tangentFrames } from "../src/domains/mesh/frames.js";
@@ -62,6 +64,35 @@ describe("pseudo-coordinates", () => {
       expect(polar[i]!).toBeCloseTo(v, 12);
     });
     expect(() => cartesianPseudoCoords(pos, 2, tensor([[0], [5]], { dtype: "int32" }))).toThrow(/edgeIndex\[1\]/);
+    // the Graph transforms, appending to existing edge attributes as PyG's `cat`
+    const g = new Graph({
+      edgeIndex: path,
+      pos: tensor([
+        [-1, 0],
+        [0, 0],
+        [2, 0],
+      ]),
+      edgeAttr: tensor([1, 1, 1, 1]),
+    });
+    expect(new Cartesian().forward(g).edgeAttr!.toArray()).toEqual([
+      [1, 0.25, 0.5],
+      [1, 0.75, 0.5],
+      [1, 0, 0.5],
+      [1, 1, 0.5],
+    ]);
+    expect(new Polar({ cat: false }).forward(g).edgeAttr!.shape).toEqual([4, 2]);
+    expect(() =>
+      new Polar().forward(
+        new Graph({
+          edgeIndex: path,
+          pos: tensor([
+            [0, 0, 0],
+            [1, 0, 0],
+            [2, 0, 0],
+          ]),
+        }),
+      ),
+    ).toThrow(/2-D/);
   });
 
   it("local polar coordinates: lengths and angles in the plane, invariant to rigid motions", () => {
