@@ -26,6 +26,7 @@ import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures
 import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
+import { meshLayersSuite } from "./mesh_layers.js";
 import { meshSuite } from "./meshes.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
@@ -98,6 +99,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
     meshSuite({ filters: args.filters }),
+    meshLayersSuite(),
   ];
 }
 

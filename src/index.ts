@@ -6,9 +6,6 @@
 export * from "./data/index.js";
 export * from "./domains/graph/index.js";
 export * from "./domains/mesh/index.js";
-// two hksTimes: the mesh domain's (Sun et al.'s times from the eigenvalues) is the root export; DiffusionNet's
-// fixed times (16 log-spaced in [0.01, 1]) stay in layers/meshes (merge of mesh-spectral and mesh-layers)
-export { hksTimes } from "./domains/mesh/index.js";
 export * from "./domains/point_cloud.js";
 export * from "./io/index.js";
 export {

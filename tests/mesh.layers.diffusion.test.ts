@@ -6,11 +6,11 @@ import {
   DiffusionNet,
   DiffusionNetBlock,
   type DiffusionNetOperators,
-  diffusionNetInputs,
   diffusionNetOperators,
   LearnedTimeDiffusion,
   SpatialGradientFeatures,
 } from "../src/layers/meshes/diffusion_net.js";
+import { meshInputs } from "../src/layers/meshes/inputs.js";
 import { meshReadout } from "../src/layers/meshes/readout.js";
 import { assertEquivariant, SEn } from "../src/symmetry/index.js";
 import { gradcheck, manualSeed, randn, spmm } from "../src/tensor/index.js";
@@ -22,7 +22,7 @@ import {
   icosphere,
   moveMesh,
   truncatedBasis,
-} from "./helpers/meshes.js";
+} from "./helpers/mesh_layers.js";
 import { checkParameterGradients } from "./helpers/param_gradcheck.js";
 
 /** Applies a CSR operator to a vertex function. */
@@ -320,11 +320,8 @@ describe("DiffusionNet", () => {
     manualSeed(7);
     const net = new DiffusionNet(16, 3, { width: 8, blocks: 2, k: 30, outputsAt: "vertices" }).double().eval();
     for (const b of net.blocks) b.diffusion.diffusionTime.data.set([0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5]);
-    // the basis of the normalised mesh (the model normalises before it computes operators)
-    const run = (m: Mesh) => {
-      const n = normalizePositions(m);
-      return net.forwardMesh(m, { basis: truncatedBasis(n, 30) });
-    };
+    // every default: normalisation, meshEigenbasis on the intrinsic Delaunay Laplacian, tangentFrames
+    const run = (m: Mesh) => net.forwardMesh(m);
     const report = assertEquivariant(run, {
       group: SEn(3),
       inputAction: (g, m) => moveMesh(m, g.R, g.t),
@@ -339,7 +336,7 @@ describe("DiffusionNet", () => {
   it("inputs: xyz is the normalised positions, hks matches the dense heat kernel diagonal", () => {
     const mesh = normalizePositions(bumpySphere(1));
     const basis = denseEigenbasis(mesh);
-    const hks = diffusionNetInputs(mesh, "hks", { basis, hksCount: 4, dtype: "float64" });
+    const hks = meshInputs(mesh, "hks", { basis, hksCount: 4, dtype: "float64" });
     expect(hks.shape).toEqual([42, 4]);
     // at t = 1e-2 with the full basis: diag of exp(−t M⁻¹L) / m_v
     const V = mesh.numVertices;
@@ -348,9 +345,9 @@ describe("DiffusionNet", () => {
     for (let i = 0; i < V; i++) for (let j = 0; j < V; j++) A[i * V + j] = (-0.01 * L[i * V + j]!) / mass[i]!;
     const E = expm(A, V);
     for (let v = 0; v < V; v += 7) expect(hks.data[v * 4]!).toBeCloseTo(E[v * V + v]! / mass[v]!, 6);
-    const xyz = diffusionNetInputs(mesh, "xyz");
+    const xyz = meshInputs(mesh, "xyz");
     expect(xyz.shape).toEqual([42, 3]);
-    expect(() => diffusionNetInputs(mesh, "normals" as "xyz")).toThrow(/'xyz' or 'hks'/);
+    expect(() => meshInputs(mesh, "normals" as "xyz")).toThrow(/'xyz' or 'hks'/);
     expect(() => new DiffusionNet(16, 3, { input: "xyz" })).toThrow(/inChannels/);
     expect(xyz.dtype).toBe("float32");
   });

@@ -14,11 +14,10 @@
  * for edge-labelled data (human-body segmentation) are computed on those edge logits.
  */
 import type { MeshElement } from "../data/datasets/meshes.js";
-import { heatKernelSignature } from "../domains/mesh/descriptors.js";
+import { heatKernelSignature, logspace } from "../domains/mesh/descriptors.js";
 import { type MeshEigenbasis, meshEigenbasis } from "../domains/mesh/eigenbasis.js";
 import type { Mesh } from "../domains/mesh/mesh.js";
 import { normalizePositions } from "../domains/mesh/normalize.js";
-import { hksTimes as diffusionNetHksTimes } from "../layers/meshes/diffusion_net.js";
 import { crossEntropy } from "../nn/losses.js";
 import { randomRotationMatrix } from "../symmetry/groups.js";
 import { noGrad } from "../tensor/autograd.js";
@@ -226,7 +225,7 @@ export function meshBasis(item: MeshItem, k: number): MeshEigenbasis {
 export function hksFeatures(opts: { count?: number; k?: number } = {}): MeshFeatures {
   const count = opts.count ?? 16;
   const k = opts.k ?? 128;
-  const times = diffusionNetHksTimes(count);
+  const times = logspace(-2, 0, count);
   return staticFeatures(`hks (${count} times, ${k} eigenpairs)`, count, `hks:${count}:${k}`, (item) =>
     heatKernelSignature(meshBasis(item, k), times),
   );

@@ -22,20 +22,10 @@
  * is frame-covariant, and DiffusionNet's gradient features (inner products of gradients at the same
  * vertex) do not depend on the frames.
  */
+import { CsrMatrix } from "../../linalg/csr.js";
 import { opError } from "../../tensor/errors.js";
 import { type TangentFrames, tangentFrames } from "./frames.js";
 import type { Mesh } from "./mesh.js";
-
-/** A sparse matrix in compressed-row form (float64 values; column ids sorted within each row). */
-export interface CsrArrays {
-  readonly rows: number;
-  readonly cols: number;
-  /** Row pointers, length rows + 1. */
-  readonly rowPtr: Int32Array;
-  /** Column of each stored entry. */
-  readonly colIndex: Int32Array;
-  readonly values: Float64Array;
-}
 
 /** Options of {@link vertexGradient}. */
 export interface VertexGradientOptions {
@@ -47,38 +37,10 @@ export interface VertexGradientOptions {
   regularization?: number;
 }
 
-/** The two components of the gradient operator, each a V×V {@link CsrArrays}. */
+/** The two components of the gradient operator, each a V×V {@link CsrMatrix}. */
 export interface VertexGradient {
-  gradX: CsrArrays;
-  gradY: CsrArrays;
-}
-
-/**
- * Vertex neighbourhoods of a mesh in compressed form: the neighbours of v are
- * `index[ptr[v] .. ptr[v+1]-1]`, sorted ascending (each undirected mesh edge once per end).
- */
-export function vertexNeighbours(mesh: Mesh): { ptr: Int32Array; index: Int32Array } {
-  const V = mesh.numVertices;
-  const edges = mesh.edges;
-  const E = edges.length / 2;
-  const ptr = new Int32Array(V + 1);
-  for (let e = 0; e < E; e++) {
-    ptr[edges[2 * e]! + 1]!++;
-    ptr[edges[2 * e + 1]! + 1]!++;
-  }
-  for (let v = 0; v < V; v++) ptr[v + 1]! += ptr[v]!;
-  const fill = ptr.slice(0, V);
-  const index = new Int32Array(2 * E);
-  // edges are sorted by (min, max): visiting them in order and filling both ends keeps each list sorted
-  // for the larger end; sort each list afterwards to be safe for both
-  for (let e = 0; e < E; e++) {
-    const a = edges[2 * e]!;
-    const b = edges[2 * e + 1]!;
-    index[fill[a]!++] = b;
-    index[fill[b]!++] = a;
-  }
-  for (let v = 0; v < V; v++) index.subarray(ptr[v]!, ptr[v + 1]!).sort();
-  return { ptr, index };
+  gradX: CsrMatrix;
+  gradY: CsrMatrix;
 }
 
 function checkFrames(op: string, frames: TangentFrames, V: number): void {
@@ -103,7 +65,11 @@ export function vertexGradient(mesh: Mesh, opts: VertexGradientOptions = {}): Ve
   const weighting = opts.weighting ?? "uniform";
   if (weighting !== "uniform" && weighting !== "inverseLength")
     opError(op, "weighting", "'uniform' or 'inverseLength'", String(weighting));
-  const { ptr, index } = vertexNeighbours(mesh);
+  // one-rings with each vertex's neighbours sorted (the CSR rows need sorted columns)
+  const rings = mesh.oneRings();
+  const ptr = rings.ptr;
+  const index = rings.index.slice();
+  for (let v = 0; v < V; v++) index.subarray(ptr[v]!, ptr[v + 1]!).sort();
   const p = mesh.positions;
   const { xAxes, yAxes } = frames;
   const rowPtr = new Int32Array(V + 1);
@@ -176,7 +142,7 @@ export function vertexGradient(mesh: Mesh, opts: VertexGradientOptions = {}): Ve
     gy[diagAt] = -sy;
   }
   return {
-    gradX: { rows: V, cols: V, rowPtr, colIndex, values: gx },
-    gradY: { rows: V, cols: V, rowPtr: rowPtr.slice(), colIndex: colIndex.slice(), values: gy },
+    gradX: new CsrMatrix(V, V, rowPtr, colIndex, gx),
+    gradY: new CsrMatrix(V, V, rowPtr.slice(), colIndex.slice(), gy),
   };
 }

@@ -1,5 +1,6 @@
 /** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions, tangent frames, transport and gauge bundles, operators on surfaces. */
 
+export * from "./chebyshev.js";
 export * from "./convert.js";
 export * from "./descriptors.js";
 export * from "./eigenbasis.js";
@@ -15,7 +16,9 @@ export * from "./io/index.js";
 export * from "./laplacian.js";
 export * from "./mesh.js";
 export * from "./normalize.js";
+export * from "./polar_patches.js";
 export * from "./primitives.js";
+export * from "./pseudo_coords.js";
 export * from "./remesh.js";
 export * from "./svg.js";
 export * from "./tensors.js";

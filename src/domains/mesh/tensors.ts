@@ -1,19 +1,11 @@
 /**
- * Mesh data as tensors for the layers: float64 compressed-row arrays as a {@link SparseMatrix}, and
- * the index tensors of faces, edges and the directed edge list of message passing.
+ * Mesh data as tensors for the layers: float arrays, and the index tensors of faces and edges (the directed edge list of message passing is
+ * `meshToGraph(mesh).edgeIndex`).
  */
-import { type DType, opError, SparseMatrix, Tensor } from "../../tensor/index.js";
-import type { CsrArrays } from "./gradient.js";
+import type { DType } from "../../tensor/dtype.js";
+import { opError } from "../../tensor/errors.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { Mesh } from "./mesh.js";
-
-/** A float64 CSR matrix as a {@link SparseMatrix} with values in `dtype` (default float32). */
-export function csrToSparse(csr: CsrArrays, dtype: "float32" | "float64" = "float32"): SparseMatrix {
-  const values = dtype === "float64" ? Float64Array.from(csr.values) : Float32Array.from(csr.values);
-  return SparseMatrix.fromCsr(csr.rowPtr, csr.colIndex, {
-    values: new Tensor(values, [values.length], dtype),
-    shape: [csr.rows, csr.cols],
-  });
-}
 
 /** A float64 array as a tensor of `shape` in `dtype`. */
 export function floatTensor(data: ArrayLike<number>, shape: readonly number[], dtype: DType = "float32"): Tensor {
@@ -30,25 +22,4 @@ export function faceTensor(mesh: Mesh): Tensor {
 /** The undirected edges (sorted (min, max) pairs, the mesh's edge numbering) as an int32 tensor `[E, 2]`. */
 export function edgeTensor(mesh: Mesh): Tensor {
   return new Tensor(mesh.edges.slice(), [mesh.numEdges, 2], "int32");
-}
-
-/**
- * The directed edge index `[2, 2E]` of the mesh graph (both directions of every edge; PyG's
- * `FaceToEdge`), sorted by target then source: column `e` runs from `edgeIndex[0][e]` (source j) to
- * `edgeIndex[1][e]` (target i).
- */
-export function meshEdgeIndex(mesh: Mesh): Tensor {
-  const E = mesh.numEdges;
-  const edges = mesh.edges;
-  const pairs: [number, number][] = [];
-  for (let e = 0; e < E; e++) {
-    pairs.push([edges[2 * e]!, edges[2 * e + 1]!], [edges[2 * e + 1]!, edges[2 * e]!]);
-  }
-  pairs.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-  const out = new Int32Array(4 * E);
-  pairs.forEach(([s, t], k) => {
-    out[k] = s;
-    out[2 * E + k] = t;
-  });
-  return new Tensor(out, [2, 2 * E], "int32");
 }

@@ -17,31 +17,25 @@
  * and the gradient features do not depend on those: with HKS inputs the model is invariant to rigid
  * motions of the mesh (and, up to discretisation, to isometric deformations).
  */
+
+import { type MeshEigenbasis, meshEigenbasis } from "../../domains/mesh/eigenbasis.js";
 import type { TangentFrames } from "../../domains/mesh/frames.js";
 import { type VertexGradientOptions, vertexGradient } from "../../domains/mesh/gradient.js";
+import type { LaplacianOptions } from "../../domains/mesh/laplacian.js";
 import type { Mesh } from "../../domains/mesh/mesh.js";
 import { normalizePositions } from "../../domains/mesh/normalize.js";
-import { csrToSparse, edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
+import { edgeTensor, faceTensor, floatTensor } from "../../domains/mesh/tensors.js";
 import { Linear } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList, Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  concat,
-  exp,
-  fmtShape,
-  matmul,
-  mul,
-  neg,
-  opError,
-  type SparseMatrix,
-  spmm,
-  sub,
-  Tensor,
-  tanh,
-  zeros,
-} from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, clamp, exp, lt, mul, neg, sub, tanh } from "../../tensor/ops/elementwise.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { concat } from "../../tensor/ops/shape.js";
+import { type SparseMatrix, spmm } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { checkMeshBasis, type MeshInput, meshInputs } from "./inputs.js";
 import { checkMeshOutputs, type MeshOutputs, meshReadout } from "./readout.js";
 
 /**
@@ -149,7 +143,10 @@ export class LearnedTimeDiffusion extends Module<[Tensor, DiffusionNetOperators]
     for (let c = 0; c < t.length; c++) if (!(t[c]! >= 1e-8)) t[c] = 1e-8;
     const k = ops.evals.shape[0]!;
     const spec = matmul(evecsTMass(ops), x); // [k, C]
-    const coefs = exp(mul(neg(ops.evals.reshape([k, 1])), this.diffusionTime.reshape([1, this.channels])));
+    // e^{−λt}, set to 0 below e^{−60} so that float32 coefficients and their gradients stay out of
+    // subnormal numbers (tens of times slower in WebAssembly) once some times have grown in training
+    const z = mul(ops.evals.reshape([k, 1]), this.diffusionTime.reshape([1, this.channels]));
+    const coefs = mul(exp(neg(clamp(z, undefined, 60))), lt(z, 60).cast(z.dtype));
     return matmul(ops.evecs, mul(coefs, spec));
   }
 
@@ -271,7 +268,7 @@ export interface DiffusionNetOptions extends DiffusionNetBlockOptions {
    * Input features made by {@link DiffusionNet.precompute}: `xyz` (normalised positions) or `hks`
    * (`inChannels` log-spaced times). Default `xyz` when `inChannels` is 3, else `hks`.
    */
-  input?: DiffusionNetInput;
+  input?: MeshInput;
   /** Eigenpairs k used by {@link DiffusionNet.precompute} (default 128). */
   k?: number;
 }
@@ -282,7 +279,7 @@ export interface DiffusionNetOptions extends DiffusionNetBlockOptions {
  * gradient features with rotations). The output is logits (no final activation).
  *
  * Forward convention: `forward(x, ops)` with vertex features `x [V, inChannels]` (xyz or HKS; see
- * {@link diffusionNetInputs}) and the mesh's {@link DiffusionNetOperators}; it returns `[V, out]`,
+ * {@link meshInputs}) and the mesh's {@link DiffusionNetOperators}; it returns `[V, out]`,
  * `[F, out]`, `[E, out]` or `[1, out]` (globalMean).
  */
 export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor> {
@@ -290,7 +287,7 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
   readonly outChannels: number;
   readonly width: number;
   readonly outputsAt: MeshOutputs;
-  readonly input: DiffusionNetInput;
+  readonly input: MeshInput;
   readonly k: number;
   firstLin: Linear;
   blocks: ModuleList<DiffusionNetBlock>;
@@ -342,18 +339,19 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
    */
   precompute(
     mesh: Mesh,
-    opts: { basis?: MeshBasis; frames?: TangentFrames } = {},
+    opts: { basis?: MeshEigenbasis; frames?: TangentFrames } = {},
   ): { x: Tensor; ops: DiffusionNetOperators } {
     const dtype = this.firstLin.weight.dtype === "float64" ? "float64" : "float32";
     const m = normalizePositions(mesh);
     const k = Math.min(this.k, m.numVertices);
-    const ops = diffusionNetOperators(m, { k, basis: opts.basis, gradient: { frames: opts.frames }, dtype });
-    const x = diffusionNetInputs(m, this.input, { basis: opts.basis, hksCount: this.inChannels, dtype });
+    const basis = opts.basis ?? meshEigenbasis(m, k, { laplacian: DIFFUSION_NET_LAPLACIAN });
+    const ops = diffusionNetOperators(m, { k, basis, gradient: { frames: opts.frames }, dtype });
+    const x = meshInputs(m, this.input, { basis, hksCount: this.inChannels, dtype });
     return { x, ops };
   }
 
   /** `forward(...precompute(mesh))`: the model as a function of the mesh. */
-  forwardMesh(mesh: Mesh, opts: { basis?: MeshBasis; frames?: TangentFrames } = {}): Tensor {
+  forwardMesh(mesh: Mesh, opts: { basis?: MeshEigenbasis; frames?: TangentFrames } = {}): Tensor {
     const { x, ops } = this.precompute(mesh, opts);
     return this.forward(x, ops);
   }
@@ -366,34 +364,24 @@ export class DiffusionNet extends Module<[Tensor, DiffusionNetOperators], Tensor
 // ---------------------------------------------------------------------------------------------
 // per-mesh precompute
 
-/** An eigenbasis of L φ = λ M φ: `values [k]` ascending, `vectors [V, k]` row-major M-orthonormal, `mass [V]`. */
-export interface MeshBasis {
-  readonly values: Float64Array;
-  readonly vectors: Float64Array;
-  readonly mass: Float64Array;
-}
+/** The Laplacian DiffusionNet's eigenbasis is built on: the intrinsic Delaunay one (robust-laplacian's). */
+export const DIFFUSION_NET_LAPLACIAN: LaplacianOptions = Object.freeze({ intrinsicDelaunay: true });
 
 /** Options of {@link diffusionNetOperators}. */
 export interface DiffusionNetOperatorOptions {
   /** Number of eigenpairs k (default 128, DiffusionNet's; at most V). */
   k?: number;
-  /** A precomputed eigenbasis with at least k pairs (the first k are used). */
-  basis?: MeshBasis;
+  /**
+   * A precomputed eigenbasis with at least k pairs (the first k are used). Default:
+   * `meshEigenbasis(mesh, k)` on the intrinsic Delaunay Laplacian (robust-laplacian's, as DiffusionNet).
+   */
+  basis?: MeshEigenbasis;
+  /** How the Laplacian of the default basis is built (default `{ intrinsicDelaunay: true }`). */
+  laplacian?: LaplacianOptions;
   /** Options of the gradient operator ({@link vertexGradient}; its frames default to {@link tangentFrames}). */
   gradient?: VertexGradientOptions;
   /** dtype of the float tensors (default float32). */
   dtype?: "float32" | "float64";
-}
-
-function requireBasis(op: string, mesh: Mesh, k: number, basis: MeshBasis | undefined): MeshBasis {
-  const V = mesh.numVertices;
-  if (basis === undefined) return opError(op, "basis", "a precomputed eigenbasis", "none");
-  const kb = basis.values.length;
-  if (kb < k) opError(op, "basis", `at least k = ${k} eigenpairs`, `${kb}`);
-  if (basis.vectors.length !== V * kb)
-    opError(op, "basis.vectors", `length ${V * kb} ([V, k])`, `${basis.vectors.length}`);
-  if (basis.mass.length !== V) opError(op, "basis.mass", `length ${V}`, `${basis.mass.length}`);
-  return basis;
 }
 
 /**
@@ -407,7 +395,12 @@ export function diffusionNetOperators(mesh: Mesh, opts: DiffusionNetOperatorOpti
   const k = Math.min(opts.k ?? 128, V);
   check(Number.isInteger(k) && k > 0, op, "k", "a positive integer", String(opts.k));
   const dtype = opts.dtype ?? "float32";
-  const basis = requireBasis(op, mesh, k, opts.basis);
+  const basis = checkMeshBasis(
+    op,
+    mesh,
+    k,
+    opts.basis ?? meshEigenbasis(mesh, k, { laplacian: opts.laplacian ?? DIFFUSION_NET_LAPLACIAN }),
+  );
   const kb = basis.values.length;
   const evals = new Float64Array(k);
   for (let j = 0; j < k; j++) evals[j] = Math.max(basis.values[j]!, 0);
@@ -418,48 +411,9 @@ export function diffusionNetOperators(mesh: Mesh, opts: DiffusionNetOperatorOpti
     mass: floatTensor(basis.mass, [V], dtype),
     evals: floatTensor(evals, [k], dtype),
     evecs: floatTensor(evecs, [V, k], dtype),
-    gradX: csrToSparse(gradX, dtype),
-    gradY: csrToSparse(gradY, dtype),
+    gradX: gradX.toSparseMatrix(dtype),
+    gradY: gradY.toSparseMatrix(dtype),
     faces: faceTensor(mesh),
     edges: edgeTensor(mesh),
   };
-}
-
-/** Input features of DiffusionNet: `xyz` (positions) or `hks` (heat kernel signature). */
-export type DiffusionNetInput = "xyz" | "hks";
-
-/** The diffusion times of DiffusionNet's HKS inputs: `count` times log-spaced in [10⁻², 1]. */
-export function hksTimes(count = 16): Float64Array {
-  const t = new Float64Array(count);
-  for (let i = 0; i < count; i++) t[i] = 10 ** (count === 1 ? -2 : -2 + (2 * i) / (count - 1));
-  return t;
-}
-
-/**
- * Input features of DiffusionNet on a mesh (normalise it first, see {@link normalizePositions}):
- * `xyz` gives the positions `[V, 3]`; `hks` the heat kernel signature
- * h_v(t) = Σ_j e^{−λ_j t} φ_j(v)² at {@link hksTimes} (`[V, hksCount]`, from `basis`).
- */
-export function diffusionNetInputs(
-  mesh: Mesh,
-  kind: DiffusionNetInput,
-  opts: { basis?: MeshBasis; hksCount?: number; dtype?: "float32" | "float64" } = {},
-): Tensor {
-  const op = "diffusionNetInputs";
-  const V = mesh.numVertices;
-  const dtype = opts.dtype ?? "float32";
-  if (kind === "xyz") return floatTensor(mesh.positions, [V, 3], dtype);
-  if (kind !== "hks") return opError(op, "kind", "'xyz' or 'hks'", String(kind));
-  const basis = requireBasis(op, mesh, 1, opts.basis);
-  const times = hksTimes(opts.hksCount ?? 16);
-  const T = times.length;
-  const k = basis.values.length;
-  const out = new Float64Array(V * T);
-  for (let v = 0; v < V; v++)
-    for (let j = 0; j < k; j++) {
-      const phi2 = basis.vectors[v * k + j]! ** 2;
-      const lam = Math.max(basis.values[j]!, 0);
-      for (let s = 0; s < T; s++) out[v * T + s]! += Math.exp(-lam * times[s]!) * phi2;
-    }
-  return floatTensor(out, [V, T], dtype);
 }

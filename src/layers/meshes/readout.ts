@@ -7,7 +7,11 @@
  *
  * as DiffusionNet's `outputs_at` (vertices, edges, faces, global_mean).
  */
-import { div, fmtShape, indexSelect, mean, mul, opError, sum, Tensor } from "../../tensor/index.js";
+import { fmtShape, opError } from "../../tensor/errors.js";
+import { div, mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { mean, sum } from "../../tensor/ops/reduce.js";
+import { Tensor } from "../../tensor/tensor.js";
 
 /** Where the mesh models produce outputs. */
 export type MeshOutputs = "vertices" | "faces" | "edges" | "globalMean";
