@@ -60,7 +60,7 @@ describe("erlangen train: meshes", () => {
   });
 
   it("every mesh model trains through the CLI on a tiny SHREC subset", async () => {
-    for (const model of ["gem", "diffusionnet"]) {
+    for (const model of ["gem", "diffusionnet", "monet", "feastnet", "gcnn-polar", "mesh-cheb"]) {
       const { report } = await train([
         "-d",
         "shrec11",

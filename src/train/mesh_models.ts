@@ -8,10 +8,14 @@
  *   and a linear classifier, segmentation a last convolution to the classes.
  * - {@link MeshGEM}: the gauge-equivariant mesh CNN (GEM-CNN) on the mesh's gauge bundle.
  * - {@link MeshDiffusionNet}: DiffusionNet on the mesh's spectral and gradient operators.
+ * - {@link MeshOpsModel}: any model in the layers' `precompute` / `forward(x, ops)` convention (MoNet,
+ *   FeaStNet, the geodesic polar CNN, the Chebyshev net).
  */
 import type { MeshElement } from "../data/datasets/meshes.js";
+import type { MeshEigenbasis } from "../domains/mesh/eigenbasis.js";
 import { type MeshGauge, meshGauge } from "../domains/mesh/gauge.js";
 import { withPoolingLevels } from "../domains/mesh/gauge_pooling.js";
+import type { Mesh } from "../domains/mesh/mesh.js";
 import { gcnNormalize, type WeightedEdges } from "../layers/graphs/gcn_conv.js";
 import { GCN } from "../layers/graphs/models.js";
 import {
@@ -201,5 +205,46 @@ export class MeshDiffusionNet extends Module<[Tensor, MeshItem], Tensor> impleme
   /** @returns logits `[1, C]` (classification) or `[V, C]` (segmentation). */
   forward(x: Tensor, item: MeshItem): Tensor {
     return this.net.forward(x, diffusionNetOps(item, this.k));
+  }
+}
+
+/** A mesh model in the layers' convention: `precompute(mesh, { basis })` → `{ x, ops }`, `forward(x, ops)`. */
+export interface PrecomputedMeshNet<Ops> extends Module<[Tensor, Ops], Tensor> {
+  readonly input: "xyz" | "hks";
+  readonly k: number;
+  precompute(mesh: Mesh, opts?: { basis?: MeshEigenbasis }): { x: Tensor; ops: Ops };
+}
+
+/**
+ * Any of the layers' mesh models (`MoNet`, `FeaStNet`, `GeodesicPolarCNN`, `MeshChebNet`, …) as a
+ * {@link MeshModel}: its operators are precomputed once per mesh (memoised under `key`; the eigenbasis for
+ * HKS inputs is the item's shared one), and it runs on the features the task gives it.
+ */
+export class MeshOpsModel<Ops> extends Module<[Tensor, MeshItem], Tensor> implements MeshModel {
+  net: PrecomputedMeshNet<Ops>;
+  readonly outputOn: MeshElement = "vertex";
+  readonly key: string;
+
+  /** @param key - a name for the memo (operators of different settings need different keys). */
+  constructor(net: PrecomputedMeshNet<Ops>, key: string) {
+    super();
+    this.net = net;
+    this.key = key;
+  }
+
+  ops(item: MeshItem): Ops {
+    return item.memo(`ops:${this.key}`, () => {
+      const basis = this.net.input === "hks" ? meshBasis(item, this.net.k) : undefined;
+      return this.net.precompute(item.mesh, basis === undefined ? {} : { basis }).ops;
+    });
+  }
+
+  prepare(item: MeshItem): void {
+    this.ops(item);
+  }
+
+  /** @returns the net's logits: `[1, C]` with a global readout, `[V, C]` per vertex. */
+  forward(x: Tensor, item: MeshItem): Tensor {
+    return this.net.forward(x, this.ops(item));
   }
 }

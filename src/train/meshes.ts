@@ -18,6 +18,7 @@ import { heatKernelSignature, logspace } from "../domains/mesh/descriptors.js";
 import { type MeshEigenbasis, meshEigenbasis } from "../domains/mesh/eigenbasis.js";
 import type { Mesh } from "../domains/mesh/mesh.js";
 import { normalizePositions } from "../domains/mesh/normalize.js";
+import { DIFFUSION_NET_LAPLACIAN } from "../layers/meshes/diffusion_net.js";
 import { crossEntropy } from "../nn/losses.js";
 import { randomRotationMatrix } from "../symmetry/groups.js";
 import { noGrad } from "../tensor/autograd.js";
@@ -192,15 +193,16 @@ export function meshHash(mesh: Mesh): string {
 }
 
 /**
- * The k smallest eigenpairs of L φ = λ M φ on the item's normalised mesh (cotan Laplacian, lumped mass;
- * `meshEigenbasis`), memoised per k: the spectral features and the spectral models of one mesh share it.
+ * The k smallest eigenpairs of L φ = λ M φ on the item's normalised mesh (the intrinsic Delaunay cotan
+ * Laplacian and its lumped mass, as DiffusionNet builds them with robust-laplacian; `meshEigenbasis`),
+ * memoised per k: the spectral features and the spectral models of one mesh share it.
  * With a persistent store set ({@link setMeshCache}), it is read from there or written there.
  */
 export function meshBasis(item: MeshItem, k: number): MeshEigenbasis {
   const kk = Math.min(k, item.mesh.numVertices);
   return item.memo(`basis:${kk}`, () => {
     const mesh = normalizedMesh(item);
-    const key = meshCache === null ? "" : `basis-v1-${meshHash(mesh)}-k${kk}`;
+    const key = meshCache === null ? "" : `basis-idt-v1-${meshHash(mesh)}-k${kk}`;
     const hit = meshCache?.get(key);
     const V = mesh.numVertices;
     if (
@@ -211,7 +213,7 @@ export function meshBasis(item: MeshItem, k: number): MeshEigenbasis {
       hit[2]!.length === V
     )
       return { values: hit[0]!, vectors: hit[1]!, mass: hit[2]!, k: kk, numVertices: V };
-    const basis = meshEigenbasis(mesh, kk);
+    const basis = meshEigenbasis(mesh, kk, { laplacian: DIFFUSION_NET_LAPLACIAN });
     meshCache?.set(key, [basis.values, basis.vectors, basis.mass]);
     return basis;
   });
