@@ -5,7 +5,7 @@
  *
  * - rigid motions: the per-vertex outputs of the segmentation model are invariant to rotations and
  *   translations of the mesh (SE(3); features, operators and gauges recomputed from the moved mesh). Expected
- *   for intrinsic inputs (`hks`); not for `xyz` inputs.
+ *   for intrinsic inputs (`hks`); not for `xyz` inputs (`gcn-mesh` shows that as a control).
  * - `gem` only: the GemConv layer is gauge equivariant under a random frame rotation at every vertex
  *   (SO(2)^V, float64: round-off), and the GEM model's logits are gauge invariant, exactly for rotations by
  *   multiples of 2π/N at every vertex (C_N^V, N the regular nonlinearity's samples); under SO(2)^V the
@@ -31,7 +31,7 @@ import { randn } from "../tensor/creation.js";
 import { Generator, manualSeed } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type MeshGEM, meshGaugeOf } from "../train/mesh_models.js";
-import { hksFeatures, type MeshFeatures, MeshItem } from "../train/meshes.js";
+import { hksFeatures, type MeshFeatures, MeshItem, xyzFeatures } from "../train/meshes.js";
 import { type CheckCase, type MeasurementCase, registerCheck } from "./check.js";
 import { MESH_SEGMENTATION } from "./mesh_datasets.js";
 import { defaultMeshFeatures, meshFeatures } from "./mesh_features.js";
@@ -98,8 +98,8 @@ function relChange(a: Tensor, b: Tensor, rows: number): number {
   return Math.sqrt(d) / Math.max(Math.sqrt(n), 1e-30);
 }
 
-function rigidCase(name: string, seed: number): CheckCase {
-  const features = evalFeatures();
+function rigidCase(name: string, seed: number, xyz = false): CheckCase {
+  const features = xyz ? xyzFeatures({ augment: false }) : evalFeatures();
   const model = buildModel(name, seed, features.channels);
   const intrinsic = features.name.startsWith("hks");
   const check: ModelCheck<Mesh, Tensor> = {
@@ -196,7 +196,12 @@ for (const spec of listModels().filter((m) => m.kinds.some(isMeshKind))) {
   registerCheck({
     model: checkName,
     description: `${name} on meshes (SHREC'11 mesh): rigid motions${name === "gem" ? ", gauge transformations" : ""}; remeshing and bend measured`,
-    cases: (seed) => [rigidCase(name, seed), ...(name === "gem" ? gemCases(seed) : [])],
+    cases: (seed) => [
+      rigidCase(name, seed),
+      // a control: the same check with extrinsic inputs (positions) must fail
+      ...(name === "gcn" ? [rigidCase(name, seed, true)] : []),
+      ...(name === "gem" ? gemCases(seed) : []),
+    ],
     measurements: (seed) => meshMeasurements(name, seed),
   });
 }
