@@ -641,3 +641,66 @@ export function normalize(x: Tensor, p = 2, axis = 1, eps = 1e-12): Tensor {
   checkFloat("normalize", "x", x);
   return div(x, clamp(norm(x, p, axis, true), eps));
 }
+
+const LOG2 = Math.log(2);
+
+/**
+ * Shifted softplus ssp(x) = log(1 + eˣ) − log 2 (SchNet), one fused pass (stable for large |x|);
+ * the gradient is sigmoid(x).
+ */
+export function shiftedSoftplus(x: Tensor): Tensor {
+  checkFloat("shiftedSoftplus", "x", x);
+  const src = x.data;
+  const n = src.length;
+  const out = allocate(x.dtype, n);
+  for (let i = 0; i < n; i++) {
+    const v = src[i]!;
+    out[i] = (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))) - LOG2;
+  }
+  return record("shiftedSoftplus", [x], new Tensor(out, x.shape, x.dtype), (g) => {
+    const gd = g.data;
+    const gx = allocate(x.dtype, n);
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      gx[i] = gd[i]! * s;
+    }
+    return [new Tensor(gx, x.shape, x.dtype)];
+  });
+}
+
+/**
+ * Gaussian smearing (SchNet's radial basis): `out[..., k] = exp(coeff · (x − centers[k])²)` for every
+ * element of `x`, shape `[..., K]` with K = `centers.length`; `coeff` is negative (−1/(2Δ²) for centres
+ * Δ apart). One fused pass; the gradient is Σ_k g·out·2·coeff·(x − centers[k]).
+ */
+export function gaussianSmearing(x: Tensor, centers: readonly number[], coeff: number): Tensor {
+  checkFloat("gaussianSmearing", "x", x);
+  if (centers.length === 0) opError("gaussianSmearing", "centers", "at least one centre", "none");
+  if (!Number.isFinite(coeff)) opError("gaussianSmearing", "coeff", "a finite number", String(coeff));
+  const K = centers.length;
+  const mu = centers;
+  const c = coeff;
+  const xd = x.data;
+  const n = xd.length;
+  const out = allocate(x.dtype, n * K);
+  for (let i = 0; i < n; i++) {
+    const v = xd[i]!;
+    for (let k = 0; k < K; k++) {
+      const t = v - mu[k]!;
+      out[i * K + k] = Math.exp(c * t * t);
+    }
+  }
+  const res = new Tensor(out, [...x.shape, K], x.dtype);
+  return record("gaussianSmearing", [x], res, (g) => {
+    const gd = g.data;
+    const gx = allocate(x.dtype, n);
+    for (let i = 0; i < n; i++) {
+      const v = xd[i]!;
+      let acc = 0;
+      for (let k = 0; k < K; k++) acc += gd[i * K + k]! * out[i * K + k]! * 2 * c * (v - mu[k]!);
+      gx[i] = acc;
+    }
+    return [new Tensor(gx, x.shape, x.dtype)];
+  });
+}

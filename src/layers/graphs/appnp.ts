@@ -7,6 +7,7 @@
  * edge weights at every step during training (as PyG's `dropout`).
  */
 import { add, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { fastDropout } from "../../tensor/ops/random.js";
 import { edgesOf, GCNNormCache } from "./gcn_conv.js";
 import {
   type MessageInputs,
@@ -15,7 +16,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { fastDropout } from "./utils.js";
 
 /** Options of {@link APPNP}. */
 export interface APPNPOptions {

@@ -26,6 +26,7 @@ import {
   Tensor,
   zeros,
 } from "../../tensor/index.js";
+import { fastDropout } from "../../tensor/ops/random.js";
 import { edgesOf } from "./gcn_conv.js";
 import {
   type MessageInputs,
@@ -35,16 +36,7 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import {
-  addSelfLoops,
-  edgeRows,
-  fastDropout,
-  int32,
-  linear,
-  makeEdgeIndex,
-  removeSelfLoops,
-  selectEdges,
-} from "./utils.js";
+import { addSelfLoops, edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Options of {@link GATConv} and {@link GATv2Conv}. */
 export interface GATConvOptions {

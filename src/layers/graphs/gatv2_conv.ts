@@ -22,6 +22,7 @@ import {
   Tensor,
   zeros,
 } from "../../tensor/index.js";
+import { fastDropout } from "../../tensor/ops/random.js";
 import { AttentionEdges, type AttentionOutput, type GATConvOptions, glorotAtt, headwiseAggregate } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
 import {
@@ -31,7 +32,7 @@ import {
   type PropagateContext,
   type PropagateInputs,
 } from "./message_passing.js";
-import { fastDropout, linear } from "./utils.js";
+import { linear } from "./utils.js";
 
 /** Options of {@link GATv2Conv}. */
 export interface GATv2ConvOptions extends GATConvOptions {

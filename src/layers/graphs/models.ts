@@ -21,6 +21,7 @@ import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList } from "../../nn/module.js";
 import { LayerNorm } from "../../nn/normalization.js";
 import { add, check, opError, relu, SparseMatrix, type Tensor } from "../../tensor/index.js";
+import { fastDropout, reluDropout } from "../../tensor/ops/random.js";
 import type { AggrSpec } from "./aggregation.js";
 import { APPNP } from "./appnp.js";
 import { GATConv } from "./gat_conv.js";
@@ -32,15 +33,7 @@ import { BatchNorm, GraphNorm } from "./norm.js";
 import { globalAddPool } from "./pool.js";
 import { SAGEConv } from "./sage_conv.js";
 import { SGConv } from "./sg_conv.js";
-import {
-  Activation,
-  type ActivationSpec,
-  fastDropout,
-  type LinearInput,
-  linear,
-  reluDropout,
-  resolveActivation,
-} from "./utils.js";
+import { Activation, type ActivationSpec, type LinearInput, linear, resolveActivation } from "./utils.js";
 
 /** Normalisations between the layers of a {@link BasicGNN}. */
 export type GNNNorm = "batchNorm" | "layerNorm" | "graphNorm" | null;

@@ -10,7 +10,8 @@ import { xavierUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { add, check, fmtShape, matmul, mean, mul, softmax, Tensor, zeros } from "../../tensor/index.js";
-import { fastDropout, linear } from "./utils.js";
+import { fastDropout } from "../../tensor/ops/random.js";
+import { linear } from "./utils.js";
 
 /** Options of {@link MultiheadAttention}. */
 export interface MultiheadAttentionOptions {

@@ -22,10 +22,11 @@ import {
   sum,
   type Tensor,
 } from "../../tensor/index.js";
+import { fastDropout } from "../../tensor/ops/random.js";
 import type { AttentionOutput } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
 import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { fastDropout, linear } from "./utils.js";
+import { linear } from "./utils.js";
 
 /** Options of {@link TransformerConv}. */
 export interface TransformerConvOptions {

@@ -1,30 +1,16 @@
-/**
- * Small edge-index helpers used inside the graph layers (self loops, validation, degrees, node
- * permutations). They work on int32 typed arrays and do not record gradients for the structure;
- * edge weights/attributes that travel with the edges are moved with differentiable tensor ops.
- * The public graph utilities with PyG's names live in `domains/graph/utils.ts`.
- */
-import { dropoutMask, type FloatArray } from "../../kernels/index.js";
 import { glorot, kaimingUniform, uniform, zeros } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
 import {
-  allocate,
   check,
   concat,
   elu,
   fmtShape,
   full,
-  type Generator,
   gelu,
-  getDefaultGenerator,
   indexSelect,
-  isFloat,
-  isGradEnabled,
   leakyRelu,
-  mul,
   opError,
-  record,
   relu,
   type SparseMatrix,
   sigmoid,
@@ -32,50 +18,6 @@ import {
   Tensor,
   tanh,
 } from "../../tensor/index.js";
-
-/**
- * Inverted dropout (zero with probability `p`, scale survivors by 1/(1 − p)) for the hot paths of the
- * graph models. It takes a 128-bit seed from `generator` (the global seeded one by default) per call
- * and draws the mask with a local xoshiro128** stream held in int32 registers, which is several times
- * faster than one generator call per element: each 32-bit draw decides two elements (16 bits each,
- * so `p` is rounded to a multiple of 2⁻¹⁶). Deterministic under `manualSeed`; the stream differs
- * from `dropout`'s.
- */
-export function fastDropout(a: Tensor, p: number, training = true, generator?: Generator): Tensor {
-  check(p >= 0 && p < 1, "fastDropout", "p", "a probability in [0, 1)", String(p));
-  if (!training || p === 0) return a;
-  check(isFloat(a.dtype), "fastDropout", "a", "a float32 or float64 tensor", a.dtype);
-  const g = generator ?? getDefaultGenerator();
-  const seed = [g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0] as const;
-  const n = a.size;
-  const out = allocate(a.dtype, n);
-  // the mask is kept only for a backward pass (else the loop writes it into `out`, then overwrites it)
-  const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
-  dropoutMask(a.data as FloatArray, mask === out ? null : (mask as FloatArray), out as FloatArray, n, seed, p, false);
-  if (mask === out) return new Tensor(out, a.shape, a.dtype);
-  const m = new Tensor(mask, a.shape, a.dtype);
-  return record("dropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
-}
-
-/**
- * `fastDropout(relu(a), p, training, generator)` as one op with one mask (the scale where an entry is
- * kept and positive, else 0): the same values, gradients and random stream as the two ops, without
- * the intermediate tensor (NaN inputs stay NaN). Out of training (or with p = 0) it is `relu(a)`.
- */
-export function reluDropout(a: Tensor, p: number, training = true, generator?: Generator): Tensor {
-  check(p >= 0 && p < 1, "reluDropout", "p", "a probability in [0, 1)", String(p));
-  if (!training || p === 0) return relu(a);
-  check(isFloat(a.dtype), "reluDropout", "a", "a float32 or float64 tensor", a.dtype);
-  const g = generator ?? getDefaultGenerator();
-  const seed = [g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0] as const;
-  const n = a.size;
-  const out = allocate(a.dtype, n);
-  const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
-  dropoutMask(a.data as FloatArray, mask === out ? null : (mask as FloatArray), out as FloatArray, n, seed, p, true);
-  if (mask === out) return new Tensor(out, a.shape, a.dtype);
-  const m = new Tensor(mask, a.shape, a.dtype);
-  return record("reluDropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
-}
 
 /** An activation: a name (`relu`, `elu`, `leakyRelu`, `gelu`, `silu`, `tanh`, `sigmoid`, `identity`), a function, or null (identity). */
 export type ActivationSpec =

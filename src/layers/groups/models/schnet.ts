@@ -14,11 +14,11 @@ import { Module, ModuleList } from "../../../nn/module.js";
 import { opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { shiftedSoftplus } from "../o3/activation.js";
 import { cosineCutoff, GaussianSmearing } from "../radial.js";
 import { batchOrZeros, checkAtoms, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
-import { gatherMulScatter } from "./ops.js";
 import "../../../tensor/index.js";
+import { shiftedSoftplus } from "../../../nn/functional.js";
+import { gatherMulScatter } from "../../../tensor/ops/scatter.js";
 
 interface LayerInit {
   dtype?: "float32" | "float64";
