@@ -27,7 +27,6 @@ import { matmul } from "../../../tensor/ops/linalg.js";
 import { max, sum } from "../../../tensor/ops/reduce.js";
 import { concat, narrow, permute } from "../../../tensor/ops/shape.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import { batchNormFused } from "../gcnn/batchnorm.js";
 import { planarGridAction } from "./planar.js";
 import { fieldOffsets } from "./r2conv.js";
 
@@ -312,6 +311,6 @@ export class InnerBatchNorm<E = unknown> extends Module<[Tensor], Tensor> {
     checkInput("InnerBatchNorm", this.type, x);
     const [B, C, H, W] = x.shape as [number, number, number, number];
     const F = this.type.reps.length;
-    return batchNormFused(this.bn, x.reshape([B, F, this._d * H * W])).reshape([B, C, H, W]);
+    return this.bn.forward(x.reshape([B, F, this._d * H * W])).reshape([B, C, H, W]);
   }
 }
