@@ -4,5 +4,6 @@ export * from "./batch.js";
 export * from "./eigen.js";
 export * from "./graph.js";
 export * from "./nearest.js";
+export * from "./pool.js";
 export * from "./spectral.js";
 export * from "./utils.js";

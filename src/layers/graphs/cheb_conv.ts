@@ -9,6 +9,7 @@
  * over the edges (plus the diagonal), run as one cached sparse-dense product.
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
 import {
   add,
@@ -35,7 +36,7 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
+import { edgeRows, int32, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Laplacian normalisations of {@link ChebConv}. */
 export type ChebNormalization = "sym" | "rw" | null;
@@ -130,7 +131,7 @@ export class ChebConv extends MessagePassing<
     this.K = K;
     this.normalization = opts.normalization === undefined ? "sym" : opts.normalization;
     this.lins = [];
-    for (let k = 0; k < K; k++) this.lins.push(linear(inChannels, outChannels, { bias: false, init: "glorot" }));
+    for (let k = 0; k < K; k++) this.lins.push(graphLinear(inChannels, outChannels, { bias: false, init: "glorot" }));
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
   }
 

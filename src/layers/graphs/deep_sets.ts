@@ -6,10 +6,11 @@
  *
  * over the sets of a `batch` vector: [N, F] → [B, F'].
  */
+
+import { batchSize } from "../../domains/graph/pool.js";
 import { Module } from "../../nn/module.js";
 import { type Tensor, zeros } from "../../tensor/index.js";
 import { type Aggregation, type AggrSpec, resolveAggregation } from "./aggregation.js";
-import { batchSize } from "./pool.js";
 
 /** Sum-decomposition model of set functions; see the file header. */
 export class DeepSets extends Module<[Tensor, (Tensor | null)?, (number | null)?], Tensor> {

@@ -9,6 +9,7 @@
  */
 import { uniform as initUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
 import {
   add,
@@ -36,7 +37,7 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { addSelfLoops, edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
+import { addSelfLoops, edgeRows, int32, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Options of {@link GATConv} and {@link GATv2Conv}. */
 export interface GATConvOptions {
@@ -239,15 +240,15 @@ export class GATConv extends MessagePassing<
     this.edgeDim = opts.edgeDim ?? null;
     this.fillValue = opts.fillValue ?? "mean";
     if (typeof inChannels === "number") {
-      this.lin = linear(inChannels, H * outChannels, { bias: false, init: "glorot" });
+      this.lin = graphLinear(inChannels, H * outChannels, { bias: false, init: "glorot" });
     } else {
-      this.linSrc = linear(inChannels[0], H * outChannels, { bias: false, init: "glorot" });
-      this.linDst = linear(inChannels[1], H * outChannels, { bias: false, init: "glorot" });
+      this.linSrc = graphLinear(inChannels[0], H * outChannels, { bias: false, init: "glorot" });
+      this.linDst = graphLinear(inChannels[1], H * outChannels, { bias: false, init: "glorot" });
     }
     this.attSrc = new Parameter(glorotAtt(zeros([1, H, outChannels])));
     this.attDst = new Parameter(glorotAtt(zeros([1, H, outChannels])));
     if (this.edgeDim !== null) {
-      this.linEdge = linear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
+      this.linEdge = graphLinear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
       this.attEdge = new Parameter(glorotAtt(zeros([1, H, outChannels])));
     }
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([this.concat ? H * outChannels : outChannels])) : null;

@@ -7,6 +7,7 @@
  * The non-linearity sits between the two linear maps, which makes the attention "dynamic".
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
 import {
   add,
@@ -32,7 +33,6 @@ import {
   type PropagateContext,
   type PropagateInputs,
 } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link GATv2Conv}. */
 export interface GATv2ConvOptions extends GATConvOptions {
@@ -80,10 +80,11 @@ export class GATv2Conv extends MessagePassing<
     this.shareWeights = opts.shareWeights ?? false;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
     const withBias = opts.bias ?? true;
-    this.linL = linear(inJ, H * outChannels, { bias: withBias, init: "glorot" });
-    this.linR = this.shareWeights ? this.linL : linear(inI, H * outChannels, { bias: withBias, init: "glorot" });
+    this.linL = graphLinear(inJ, H * outChannels, { bias: withBias, init: "glorot" });
+    this.linR = this.shareWeights ? this.linL : graphLinear(inI, H * outChannels, { bias: withBias, init: "glorot" });
     this.att = new Parameter(glorotAtt(zeros([1, H, outChannels])));
-    if (this.edgeDim !== null) this.linEdge = linear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
+    if (this.edgeDim !== null)
+      this.linEdge = graphLinear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
     this.bias = withBias ? new Parameter(zeros([this.concat ? H * outChannels : outChannels])) : null;
   }
 

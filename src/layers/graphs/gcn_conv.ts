@@ -9,6 +9,7 @@
  */
 import { glorot, zeros as initZeros } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear, type LinearInput } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
 import {
   add,
@@ -33,7 +34,7 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { addRemainingSelfLoops, edgeRows, int32, type LinearInput, linear } from "./utils.js";
+import { addRemainingSelfLoops, edgeRows, int32 } from "./utils.js";
 
 /** Options of {@link GCNConv}. */
 export interface GCNConvOptions {
@@ -235,7 +236,7 @@ export class GCNConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix,
     this.cached = opts.cached ?? false;
     this.addSelfLoops = opts.addSelfLoops ?? true;
     this.normalize = opts.normalize ?? true;
-    this.lin = linear(inChannels, outChannels, { bias: false, init: "glorot" });
+    this.lin = graphLinear(inChannels, outChannels, { bias: false, init: "glorot" });
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
     this._norm = new GCNNormCache(this.cached);
   }

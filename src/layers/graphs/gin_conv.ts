@@ -11,6 +11,7 @@
  * linear, so it runs as one cached sparse-dense product.
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
 import {
@@ -33,7 +34,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link GINConv}. */
 export interface GINConvOptions {
@@ -178,7 +178,7 @@ export class GINEConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readon
       if (inChannels === null) {
         opError("GINEConv", "opts.inChannels", "the node feature size (it could not be read from nn)", "undefined");
       }
-      this.lin = linear(opts.edgeDim, inChannels);
+      this.lin = graphLinear(opts.edgeDim, inChannels);
     }
   }
 

@@ -7,6 +7,7 @@
  * are linear in x_j and run as one cached sparse-dense product.
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { add, check, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
 import {
@@ -17,7 +18,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link GraphConv}. */
 export interface GraphConvOptions {
@@ -44,8 +44,8 @@ export class GraphConv extends MessagePassing<
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
-    this.linRel = linear(this.aggrModule.outChannels(inJ), outChannels, { bias: opts.bias ?? true });
-    this.linRoot = linear(inI, outChannels, { bias: false });
+    this.linRel = graphLinear(this.aggrModule.outChannels(inJ), outChannels, { bias: opts.bias ?? true });
+    this.linRoot = graphLinear(inI, outChannels, { bias: false });
   }
 
   /**

@@ -8,10 +8,10 @@
  */
 import { xavierUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { add, check, fmtShape, matmul, mean, mul, softmax, Tensor, zeros } from "../../tensor/index.js";
 import { fastDropout } from "../../tensor/ops/random.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link MultiheadAttention}. */
 export interface MultiheadAttentionOptions {
@@ -78,7 +78,7 @@ export class MultiheadAttention extends Module<
     }
     const bias = opts.bias ?? true;
     this.inProjBias = bias ? new Parameter(zeros([3 * embedDim])) : null;
-    this.outProj = linear(embedDim, embedDim, { bias });
+    this.outProj = graphLinear(embedDim, embedDim, { bias });
     if (this.outProj.bias !== null) this.outProj.bias.data.fill(0);
   }
 

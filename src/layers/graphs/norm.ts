@@ -9,6 +9,7 @@
  * x'_i = γ ⊙ (x_i − μ) / √(σ² + ε) + β, running statistics in eval mode.
  */
 
+import { batchSize } from "../../domains/graph/pool.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { BatchNorm1d, type BatchNormOptions } from "../../nn/normalization.js";
 import {
@@ -26,7 +27,6 @@ import {
   type Tensor,
   zeros,
 } from "../../tensor/index.js";
-import { batchSize } from "./pool.js";
 
 /** Graph normalisation; see the file header. */
 export class GraphNorm extends Module<[Tensor, (Tensor | null)?, (number | null)?], Tensor> {

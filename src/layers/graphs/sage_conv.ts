@@ -9,6 +9,7 @@
  * W_2 before aggregating when that is cheaper (outChannels < inChannels); bias is added after.
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { add, check, clamp, div, norm, relu, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
 import {
@@ -18,7 +19,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link SAGEConv}. */
 export interface SAGEConvOptions {
@@ -60,10 +60,10 @@ export class SAGEConv extends MessagePassing<
     this.rootWeight = opts.rootWeight ?? true;
     this.project = opts.project ?? false;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
-    this.lin = this.project ? linear(inJ, inJ, { bias: true }) : null;
+    this.lin = this.project ? graphLinear(inJ, inJ, { bias: true }) : null;
     const aggrOut = this.aggrModule.outChannels(inJ);
-    this.linL = linear(aggrOut, outChannels, { bias: opts.bias ?? true });
-    this.linR = this.rootWeight ? linear(inI, outChannels, { bias: false }) : null;
+    this.linL = graphLinear(aggrOut, outChannels, { bias: opts.bias ?? true });
+    this.linR = this.rootWeight ? graphLinear(inI, outChannels, { bias: false }) : null;
   }
 
   /**

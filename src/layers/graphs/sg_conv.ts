@@ -8,6 +8,7 @@
  * agree) so that a sparse X stays cheap.
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear, type LinearInput } from "../../nn/linear.js";
 import { add, mul, noGrad, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import { edgesOf, GCNNormCache } from "./gcn_conv.js";
 import {
@@ -17,7 +18,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { type LinearInput, linear } from "./utils.js";
 
 /** Options of {@link SGConv}. */
 export interface SGConvOptions {
@@ -49,7 +49,7 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
     this.K = opts.K ?? 1;
     this.cached = opts.cached ?? false;
     this.addSelfLoops = opts.addSelfLoops ?? true;
-    this.lin = linear(inChannels, outChannels, { bias: opts.bias ?? true });
+    this.lin = graphLinear(inChannels, outChannels, { bias: opts.bias ?? true });
   }
 
   /** Forgets the cached Ŝ^K X. */

@@ -9,11 +9,13 @@
  * With `minScore`, scores are softmax-normalised per graph and nodes with score above
  * min(minScore, max score of the graph − 1e-7) are kept instead.
  */
+
+import { type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import { uniform } from "../../nn/init.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { check, fmtShape, indexSelect, mul, norm, scatterSoftmax, sum, Tensor, zeros } from "../../tensor/index.js";
 import { GraphConv } from "./graph_conv.js";
-import { type ActivationSpec, int32, makeEdgeIndex, resolveActivation, selectEdges } from "./utils.js";
+import { int32, makeEdgeIndex, selectEdges } from "./utils.js";
 
 /** The result of a pooling layer (PyG's tuple as a record). */
 export interface PoolResult {

@@ -9,6 +9,7 @@
  *   β_i = σ(w_5ᵀ [W_1 x_i ‖ m_i ‖ W_1 x_i − m_i]),  x'_i = β_i W_1 x_i + (1 − β_i) m_i.
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import {
   add,
   concat as cat,
@@ -26,7 +27,6 @@ import { fastDropout } from "../../tensor/ops/random.js";
 import type { AttentionOutput } from "./gat_conv.js";
 import { edgesOf } from "./gcn_conv.js";
 import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link TransformerConv}. */
 export interface TransformerConvOptions {
@@ -79,13 +79,13 @@ export class TransformerConv extends MessagePassing<
     this.dropout = opts.dropout ?? 0;
     this.edgeDim = opts.edgeDim ?? null;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
-    this.linKey = linear(inJ, H * outChannels);
-    this.linQuery = linear(inI, H * outChannels);
-    this.linValue = linear(inJ, H * outChannels);
-    this.linEdge = this.edgeDim === null ? null : linear(this.edgeDim, H * outChannels, { bias: false });
+    this.linKey = graphLinear(inJ, H * outChannels);
+    this.linQuery = graphLinear(inI, H * outChannels);
+    this.linValue = graphLinear(inJ, H * outChannels);
+    this.linEdge = this.edgeDim === null ? null : graphLinear(this.edgeDim, H * outChannels, { bias: false });
     const outSize = this.concat ? H * outChannels : outChannels;
-    this.linSkip = this.rootWeight ? linear(inI, outSize, { bias: opts.bias ?? true }) : null;
-    this.linBeta = this.beta ? linear(3 * outSize, 1, { bias: false }) : null;
+    this.linSkip = this.rootWeight ? graphLinear(inI, outSize, { bias: opts.bias ?? true }) : null;
+    this.linBeta = this.beta ? graphLinear(3 * outSize, 1, { bias: false }) : null;
   }
 
   /**
