@@ -6,16 +6,11 @@
  * a parameter-free propagation (Â = A + I) usually placed after an MLP. `dropout` drops normalised
  * edge weights at every step during training (as PyG's `dropout`).
  */
-import { add, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+
+import { GCNNormCache } from "../../domains/graph/normalization.js";
+import { add, mul, type SparseMatrix, type Tensor } from "../../tensor/index.js";
 import { fastDropout } from "../../tensor/ops/random.js";
-import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link APPNP}. */
 export interface APPNPOptions {
@@ -31,6 +26,8 @@ export interface APPNPOptions {
 
 /** Personalised-PageRank propagation; see the file header. */
 export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tensor | null)?], Tensor> {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly K: number;
   readonly alpha: number;
   readonly dropout: number;
@@ -59,8 +56,11 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
    */
   forward(x: Tensor, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null): Tensor {
     const N = x.shape[0]!;
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("APPNP", edgeIndex, edgeWeight, N);
-    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32", {
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
+    const norm = this._norm.get(ei, {
+      edgeWeight: w,
+      numNodes: N,
+      dtype: x.dtype === "float64" ? "float64" : "float32",
       addSelfLoops: this.addSelfLoops,
       normalize: this.normalize,
       flow: this.flow,
@@ -76,16 +76,8 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
     return h;
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    return mul(inputs.x_j!, inputs.edgeWeight!.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return true;
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(inputs.edgeWeight as Tensor), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

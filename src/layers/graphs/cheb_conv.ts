@@ -8,6 +8,8 @@
  * L = I − D^{-1} A (`rw`) or L = D − A (`normalization: null`). Each product L̂·Z is a weighted sum
  * over the edges (plus the diagonal), run as one cached sparse-dense product.
  */
+
+import { edgeRows, makeEdgeIndex, removeSelfLoops } from "../../domains/graph/utils.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
@@ -23,20 +25,12 @@ import {
   pow,
   type SparseMatrix,
   scatter,
-  spmm,
   sub,
   type Tensor,
   zeros,
 } from "../../tensor/index.js";
-import { edgesOf } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
-import { edgeRows, int32, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
+import { intTensor } from "../../tensor/ops/indexing.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Laplacian normalisations of {@link ChebConv}. */
 export type ChebNormalization = "sym" | "rw" | null;
@@ -61,12 +55,10 @@ export function scaledLaplacian(
   lambdaMax: number,
   dtype: "float32" | "float64",
 ): { edgeIndex: Tensor; edgeWeight: Tensor } {
-  const E0 = edgeIndex.shape[1]!;
-  const { edgeIndex: ei, kept } = removeSelfLoops(edgeIndex);
-  let w = selectEdges(edgeWeight, kept, E0);
+  const { edgeIndex: ei, edgeAttr: kept } = removeSelfLoops(edgeIndex, edgeWeight);
   const { src, dst, numEdges } = edgeRows("ChebConv", ei);
-  w = w === null ? ones([numEdges], { dtype }) : w.cast(dtype);
-  const row = int32(src);
+  const w = kept === null ? ones([numEdges], { dtype }) : kept.cast(dtype);
+  const row = intTensor(src);
   const deg = scatter(w, row, 0, numNodes, "sum");
   const safeInv = (d: Tensor, p: number) => {
     const z = eq(d, 0).cast(dtype);
@@ -76,7 +68,7 @@ export function scaledLaplacian(
   let diag: Tensor;
   if (normalization === "sym") {
     const dis = safeInv(deg, -0.5);
-    off = mul(mul(indexSelect(dis, 0, row), w), indexSelect(dis, 0, int32(dst))).neg();
+    off = mul(mul(indexSelect(dis, 0, row), w), indexSelect(dis, 0, intTensor(dst))).neg();
     diag = ones([numNodes], { dtype });
   } else if (normalization === "rw") {
     off = mul(indexSelect(safeInv(deg, -1), 0, row), w).neg();
@@ -106,6 +98,8 @@ export class ChebConv extends MessagePassing<
   [Tensor, Tensor | SparseMatrix, (Tensor | null)?, (number | null)?],
   Tensor
 > {
+  /** Messages are x_j scaled by the per-edge weight `norm`. */
+  protected override edgeWeightKey: string | null = "norm";
   readonly inChannels: number;
   readonly outChannels: number;
   readonly K: number;
@@ -148,7 +142,7 @@ export class ChebConv extends MessagePassing<
     lambdaMax: number | null = null,
   ): Tensor {
     const N = x.shape[0]!;
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("ChebConv", edgeIndex, edgeWeight, N);
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
     if (this.normalization === null && lambdaMax === null) {
       opError("ChebConv", "lambdaMax", "a value when normalization is null (L = D − A)", "null");
     }
@@ -188,16 +182,8 @@ export class ChebConv extends MessagePassing<
     return out;
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    return mul(inputs.x_j!, inputs.norm!.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return true;
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(inputs.norm as Tensor), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

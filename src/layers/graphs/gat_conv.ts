@@ -7,6 +7,8 @@
  * The attention logits are computed per node (N × H) and gathered per edge; the softmax runs over
  * the incoming edges of each target. `dropout` drops attention coefficients during training.
  */
+
+import { addSelfLoops, edgeRows, makeEdgeIndex, removeSelfLoops } from "../../domains/graph/utils.js";
 import { uniform as initUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
@@ -27,8 +29,8 @@ import {
   Tensor,
   zeros,
 } from "../../tensor/index.js";
+import { intTensor } from "../../tensor/ops/indexing.js";
 import { fastDropout } from "../../tensor/ops/random.js";
-import { edgesOf } from "./gcn_conv.js";
 import {
   type MessageInputs,
   MessagePassing,
@@ -37,7 +39,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { addSelfLoops, edgeRows, int32, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Options of {@link GATConv} and {@link GATv2Conv}. */
 export interface GATConvOptions {
@@ -84,7 +85,6 @@ export class AttentionEdges {
     numNodes: number;
     loops: boolean;
     ei: Tensor;
-    kept: Int32Array;
     perm: Tensor;
   } | null = null;
 
@@ -104,17 +104,7 @@ export class AttentionEdges {
       m.numNodes !== numNodes ||
       m.loops !== addLoops
     ) {
-      const E0 = edgeIndex.shape[1]!;
-      let kept: Int32Array;
-      let ei = edgeIndex;
-      if (addLoops) {
-        const r = removeSelfLoops(edgeIndex);
-        kept = r.kept;
-        ei = addSelfLoops(r.edgeIndex, numNodes).edgeIndex;
-      } else {
-        kept = new Int32Array(E0);
-        for (let e = 0; e < E0; e++) kept[e] = e;
-      }
+      const ei = addLoops ? addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, { numNodes }).edgeIndex : edgeIndex;
       const { src, dst, numEdges } = edgeRows("attention", ei);
       const order = Array.from({ length: numEdges }, (_, e) => e);
       order.sort((a, b) => dst[a]! - dst[b]! || src[a]! - src[b]! || a - b);
@@ -131,8 +121,7 @@ export class AttentionEdges {
         numNodes,
         loops: addLoops,
         ei: makeEdgeIndex(s2, d2),
-        kept,
-        perm: int32(perm),
+        perm: intTensor(perm),
       };
       this.memo = m;
     }
@@ -146,9 +135,12 @@ export class AttentionEdges {
         `first axis ${E0} (one row per edge)`,
         fmtShape(edgeAttr.shape),
       );
-      attr = selectEdges(edgeAttr, m.kept, E0);
-      if (addLoops) attr = addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, numNodes, attr, fill).edgeAttr;
-      attr = indexSelect(attr!, 0, m.perm);
+      attr = edgeAttr;
+      if (addLoops) {
+        const r = removeSelfLoops(edgeIndex, edgeAttr);
+        attr = addSelfLoops(r.edgeIndex, { edgeAttr: r.edgeAttr, fillValue: fill, numNodes }).edgeAttr!;
+      }
+      attr = indexSelect(attr, 0, m.perm);
     }
     return { edgeIndex: m.ei, edgeAttr: attr };
   }
@@ -193,7 +185,7 @@ export function headwiseAggregate(ctx: PropagateContext, alpha: Tensor, x: Tenso
   const perm = pattern.perm;
   let identity = true;
   for (let p = 0; p < perm.length && identity; p++) if (perm[p] !== p) identity = false;
-  const a = identity ? alpha : indexSelect(alpha, 0, int32(perm));
+  const a = identity ? alpha : indexSelect(alpha, 0, intTensor(perm));
   if (H === 1) return spmm(pattern.withValues(a.reshape(-1)), x.reshape(Ns, C)).reshape(-1, 1, C);
   const big = blockPattern(pattern, H).withValues(a.transpose(0, 1).reshape(-1));
   const out = spmm(big, x.permute(1, 0, 2).reshape(H * Ns, C));
@@ -309,7 +301,7 @@ export class GATConv extends MessagePassing<
     const alphaDst = xt === null ? null : sum(mul(xt, this.attDst), -1);
     const Ns = xs.shape[0]!;
     const Nt = xt?.shape[0] ?? Ns;
-    const raw = edgesOf("GATConv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
+    const raw = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
     const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
       raw,
       edgeAttr,

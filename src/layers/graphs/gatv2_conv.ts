@@ -25,7 +25,6 @@ import {
 } from "../../tensor/index.js";
 import { fastDropout } from "../../tensor/ops/random.js";
 import { AttentionEdges, type AttentionOutput, type GATConvOptions, glorotAtt, headwiseAggregate } from "./gat_conv.js";
-import { edgesOf } from "./gcn_conv.js";
 import {
   type MessageInputs,
   MessagePassing,
@@ -127,7 +126,7 @@ export class GATv2Conv extends MessagePassing<
     const xr = b === a && this.shareWeights ? xl : this.linR.forward(b).reshape(-1, H, C);
     const Ns = xl.shape[0]!;
     const Nt = xr.shape[0]!;
-    const raw = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
+    const raw = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
     const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
       raw,
       edgeAttr,

@@ -7,17 +7,12 @@
  * mapping), or β = 1 when θ is not given. With `sharedWeights: false` the two terms get separate
  * maps: (1 − α) P̂ X ((1 − β) I + β Θ_1) + α X^(0) ((1 − β) I + β Θ_2).
  */
+
+import { GCNNormCache } from "../../domains/graph/normalization.js";
 import { glorot } from "../../nn/init.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, mul, type SparseMatrix, spmm, type Tensor, zeros } from "../../tensor/index.js";
-import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
+import { add, check, fmtShape, mul, type SparseMatrix, type Tensor, zeros } from "../../tensor/index.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link GCN2Conv}. */
 export interface GCN2ConvOptions {
@@ -37,6 +32,8 @@ export interface GCN2ConvOptions {
 
 /** The GCNII layer; see the file header. */
 export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMatrix, (Tensor | null)?], Tensor> {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly channels: number;
   readonly alpha: number;
   readonly beta: number;
@@ -81,8 +78,11 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
       `shape [≥${N}, ${this.channels}]`,
       fmtShape(x0.shape),
     );
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("GCN2Conv", edgeIndex, edgeWeight, N);
-    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32", {
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
+    const norm = this._norm.get(ei, {
+      edgeWeight: w,
+      numNodes: N,
+      dtype: x.dtype === "float64" ? "float64" : "float32",
       addSelfLoops: this.addSelfLoops,
       normalize: this.normalize,
       flow: this.flow,
@@ -96,16 +96,8 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
     return add(map(h, this.weight1), map(r, this.weight2));
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    return mul(inputs.x_j!, inputs.edgeWeight!.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return true;
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(inputs.edgeWeight as Tensor), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -8,16 +8,9 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
-import { add, check, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { add, check, type SparseMatrix, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type NodeInput,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
+import { MessagePassing, type NodeInput, type PropagateInputs } from "./message_passing.js";
 
 /** Options of {@link GraphConv}. */
 export interface GraphConvOptions {
@@ -32,6 +25,8 @@ export class GraphConv extends MessagePassing<
   [NodeInput, Tensor | SparseMatrix, (Tensor | null)?, (readonly [number, number] | null)?],
   Tensor
 > {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   /** W_2 (with bias) on the aggregated neighbours. */
@@ -71,24 +66,9 @@ export class GraphConv extends MessagePassing<
     return out;
   }
 
-  override message(inputs: MessageInputs, _ctx: PropagateContext): Tensor {
-    const xj = inputs.x_j!;
-    const w = inputs.edgeWeight;
-    return w === undefined ? xj : mul(xj, w.reshape(-1, 1));
-  }
-
   protected override supportsFusion(inputs: PropagateInputs): boolean {
     const weighted = inputs.edgeWeight !== null && inputs.edgeWeight !== undefined;
     return this.aggr === "sum" || (this.aggr === "mean" && !weighted);
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    const w = inputs.edgeWeight;
-    const adj =
-      w === null || w === undefined
-        ? ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined)
-        : ctx.adjacency(w as Tensor);
-    return spmm(adj, sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -7,7 +7,6 @@ import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
 import { add, check, mul, type SparseMatrix, sigmoid, type Tensor, zeros } from "../../tensor/index.js";
-import { edgesOf } from "./gcn_conv.js";
 import { type MessageInputs, MessagePassing, type NodeInput } from "./message_passing.js";
 
 /** Options of {@link ResGatedGraphConv}. */
@@ -62,7 +61,7 @@ export class ResGatedGraphConv extends MessagePassing<[NodeInput, Tensor | Spars
     const k = this.linKey.forward(xt);
     const q = this.linQuery.forward(xs);
     const v = this.linValue.forward(xs);
-    const { edgeIndex: ei } = edgesOf("ResGatedGraphConv", edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
+    const { edgeIndex: ei } = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
     let out = this.propagate(ei, { k: [null, k], q: [q, null], v: [v, null], size: [xs.shape[0]!, xt.shape[0]!] });
     if (this.linSkip !== null) out = add(out, this.linSkip.forward(xt));
     if (this.bias !== null) out = add(out, this.bias);

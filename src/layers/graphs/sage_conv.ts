@@ -12,13 +12,7 @@ import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { add, check, clamp, div, norm, relu, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
 import type { AggrSpec } from "./aggregation.js";
-import {
-  MessagePassing,
-  type NodeInput,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
+import { MessagePassing, type NodeInput } from "./message_passing.js";
 
 /** Options of {@link SAGEConv}. */
 export interface SAGEConvOptions {
@@ -109,10 +103,6 @@ export class SAGEConv extends MessagePassing<
 
   protected override supportsFusion(): boolean {
     return this.aggr === "sum" || this.aggr === "mean";
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -10,12 +10,13 @@
  * min(minScore, max score of the graph − 1e-7) are kept instead.
  */
 
+import { makeEdgeIndex } from "../../domains/graph/utils.js";
 import { type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import { uniform } from "../../nn/init.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { check, fmtShape, indexSelect, mul, norm, scatterSoftmax, sum, Tensor, zeros } from "../../tensor/index.js";
+import { intTensor } from "../../tensor/ops/indexing.js";
 import { GraphConv } from "./graph_conv.js";
-import { int32, makeEdgeIndex, selectEdges } from "./utils.js";
 
 /** The result of a pooling layer (PyG's tuple as a record). */
 export interface PoolResult {
@@ -99,7 +100,7 @@ export function filterAdj(
   }
   return {
     edgeIndex: makeEdgeIndex(Int32Array.from(src), Int32Array.from(dst)),
-    edgeAttr: selectEdges(edgeAttr, Int32Array.from(kept), E),
+    edgeAttr: edgeAttr === null ? null : indexSelect(edgeAttr, 0, intTensor(Int32Array.from(kept))),
   };
 }
 
@@ -126,7 +127,7 @@ function finish(
   multiplier: number,
 ): PoolResult {
   const permArr = topkPerm(score, ratio, batch, minScore);
-  const perm = int32(permArr);
+  const perm = intTensor(permArr);
   const s = indexSelect(score, 0, perm);
   let xo = mul(indexSelect(x, 0, perm), s.reshape(-1, 1));
   if (multiplier !== 1) xo = mul(xo, multiplier);

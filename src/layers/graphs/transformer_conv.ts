@@ -25,7 +25,6 @@ import {
 } from "../../tensor/index.js";
 import { fastDropout } from "../../tensor/ops/random.js";
 import type { AttentionOutput } from "./gat_conv.js";
-import { edgesOf } from "./gcn_conv.js";
 import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
 
 /** Options of {@link TransformerConv}. */
@@ -119,7 +118,7 @@ export class TransformerConv extends MessagePassing<
     const query = this.linQuery.forward(xt).reshape(-1, H, C);
     const key = this.linKey.forward(xs).reshape(-1, H, C);
     const value = this.linValue.forward(xs).reshape(-1, H, C);
-    const { edgeIndex: ei } = edgesOf("TransformerConv", edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
+    const { edgeIndex: ei } = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
     let out = this.propagate(ei, {
       query: [null, query],
       key: [key, null],
