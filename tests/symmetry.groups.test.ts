@@ -360,6 +360,6 @@ describe("FieldType bookkeeping", () => {
     const S = t.indicator("float64");
     expect(S.shape).toEqual([11, 4]);
     expect(S.sum(0).toFlatArray()).toEqual([4, 2, 1, 4]);
-    expect(S.toArray()[5]).toEqual([0, 1, 0, 0]);
+    expect(S.toFlatArray().slice(20, 24)).toEqual([0, 1, 0, 0]);
   });
 });
