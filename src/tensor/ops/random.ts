@@ -42,19 +42,7 @@ export function dropout(a: Tensor, p = 0.5, training = true, generator?: Generat
  * from `dropout`'s.
  */
 export function fastDropout(a: Tensor, p: number, training = true, generator?: Generator): Tensor {
-  check(p >= 0 && p < 1, "fastDropout", "p", "a probability in [0, 1)", String(p));
-  if (!training || p === 0) return a;
-  check(isFloat(a.dtype), "fastDropout", "a", "a float32 or float64 tensor", a.dtype);
-  const g = generator ?? getDefaultGenerator();
-  const seed = [g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0] as const;
-  const n = a.size;
-  const out = allocate(a.dtype, n);
-  // the mask is kept only for a backward pass (else the loop writes it into `out`, then overwrites it)
-  const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
-  dropoutMask(a.data as FloatArray, mask === out ? null : (mask as FloatArray), out as FloatArray, n, seed, p, false);
-  if (mask === out) return new Tensor(out, a.shape, a.dtype);
-  const m = new Tensor(mask, a.shape, a.dtype);
-  return record("dropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
+  return seededDropout("fastDropout", a, p, training, generator, false);
 }
 
 /**
@@ -63,18 +51,39 @@ export function fastDropout(a: Tensor, p: number, training = true, generator?: G
  * the intermediate tensor (NaN inputs stay NaN). Out of training (or with p = 0) it is `relu(a)`.
  */
 export function reluDropout(a: Tensor, p: number, training = true, generator?: Generator): Tensor {
-  check(p >= 0 && p < 1, "reluDropout", "p", "a probability in [0, 1)", String(p));
-  if (!training || p === 0) return relu(a);
-  check(isFloat(a.dtype), "reluDropout", "a", "a float32 or float64 tensor", a.dtype);
+  return seededDropout("reluDropout", a, p, training, generator, true);
+}
+
+/** {@link fastDropout} (with a fused ReLU when `withRelu`): one seed per call, one kernel pass. */
+function seededDropout(
+  op: "fastDropout" | "reluDropout",
+  a: Tensor,
+  p: number,
+  training: boolean,
+  generator: Generator | undefined,
+  withRelu: boolean,
+): Tensor {
+  check(p >= 0 && p < 1, op, "p", "a probability in [0, 1)", String(p));
+  if (!training || p === 0) return withRelu ? relu(a) : a;
+  check(isFloat(a.dtype), op, "a", "a float32 or float64 tensor", a.dtype);
   const g = generator ?? getDefaultGenerator();
   const seed = [g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0, g.nextUint32() | 0] as const;
   const n = a.size;
   const out = allocate(a.dtype, n);
+  // the mask is kept only for a backward pass (else the kernel writes it into `out`, then overwrites it)
   const mask = a.requiresGrad && isGradEnabled() ? allocate(a.dtype, n) : out;
-  dropoutMask(a.data as FloatArray, mask === out ? null : (mask as FloatArray), out as FloatArray, n, seed, p, true);
+  dropoutMask(
+    a.data as FloatArray,
+    mask === out ? null : (mask as FloatArray),
+    out as FloatArray,
+    n,
+    seed,
+    p,
+    withRelu,
+  );
   if (mask === out) return new Tensor(out, a.shape, a.dtype);
   const m = new Tensor(mask, a.shape, a.dtype);
-  return record("reluDropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
+  return record(withRelu ? "reluDropout" : "dropout", [a], new Tensor(out, a.shape, a.dtype), (gr) => [mul(gr, m)]);
 }
 
 declare module "../tensor.js" {
