@@ -1,8 +1,9 @@
 /**
  * The import graph of `src/`: no module imports itself through a circle of value imports
- * (`import type` is erased at compile time and does not count), and no runtime code outside
- * `src/node` and `src/cli` imports a `node:` module. The graph is read from the source text, so the
- * test needs no build.
+ * (`import type` is erased at compile time and does not count); names are imported from the module
+ * that defines them, not through `index.ts` barrels (ARCHITECTURE.md's import rule); and no runtime
+ * code outside `src/node` and `src/cli` imports a `node:` module. The graph is read from the source
+ * text, so the test needs no build.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -120,6 +121,20 @@ describe("the import graph of src/", () => {
 
   it("has no import circles", () => {
     expect(circles()).toEqual([]);
+  });
+
+  it("imports names from their defining modules: index.ts files are entry points, not imported by name", () => {
+    const bad: string[] = [];
+    for (const [f, es] of edges) {
+      if (f.endsWith("/index.ts") || f.endsWith("/api.ts")) continue;
+      for (const e of es) {
+        if (!e.spec.startsWith(".") || e.clause === "") continue; // side-effect imports load op methods
+        const t = target(f, e.spec);
+        // kernels/index.ts is the kernels' dispatch module: it defines what it exports
+        if (t.endsWith("/index.ts") && !t.endsWith("/kernels/index.ts")) bad.push(`${relative(SRC, f)} -> ${e.spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it("keeps node: imports in src/node and src/cli", () => {

@@ -8,8 +8,10 @@
  */
 
 import { GCNNormCache } from "../../domains/graph/normalization.js";
-import { add, mul, type SparseMatrix, type Tensor } from "../../tensor/index.js";
+import { add, mul } from "../../tensor/ops/elementwise.js";
 import { fastDropout } from "../../tensor/ops/random.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link APPNP}. */

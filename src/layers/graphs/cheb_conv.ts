@@ -13,23 +13,14 @@ import { edgeRows, makeEdgeIndex, removeSelfLoops } from "../../domains/graph/ut
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  concat,
-  eq,
-  indexSelect,
-  mul,
-  ones,
-  opError,
-  pow,
-  type SparseMatrix,
-  scatter,
-  sub,
-  type Tensor,
-  zeros,
-} from "../../tensor/index.js";
-import { intTensor } from "../../tensor/ops/indexing.js";
+import { ones, zeros } from "../../tensor/creation.js";
+import { check, opError } from "../../tensor/errors.js";
+import { add, eq, mul, pow, sub } from "../../tensor/ops/elementwise.js";
+import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { scatter } from "../../tensor/ops/scatter.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { MessagePassing } from "./message_passing.js";
 
 /** Laplacian normalisations of {@link ChebConv}. */

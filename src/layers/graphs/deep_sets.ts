@@ -9,7 +9,8 @@
 
 import { batchSize } from "../../domains/graph/pool.js";
 import { Module } from "../../nn/module.js";
-import { type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { type Aggregation, type AggrSpec, resolveAggregation } from "./aggregation.js";
 
 /** Sum-decomposition model of set functions; see the file header. */

@@ -13,24 +13,15 @@ import { uniform as initUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  indexSelect,
-  leakyRelu,
-  mean,
-  mul,
-  opError,
-  SparseMatrix,
-  scatterSoftmax,
-  spmm,
-  sum,
-  Tensor,
-  zeros,
-} from "../../tensor/index.js";
-import { intTensor } from "../../tensor/ops/indexing.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, leakyRelu, mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
 import { fastDropout } from "../../tensor/ops/random.js";
+import { mean, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 import {
   type MessageInputs,
   MessagePassing,

@@ -9,7 +9,11 @@
 import { uniform } from "../../nn/init.js";
 import { Parameter } from "../../nn/module.js";
 import { GRUCell } from "../../nn/rnn.js";
-import { concat, fmtShape, opError, type SparseMatrix, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { fmtShape, opError } from "../../tensor/errors.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
 import { MessagePassing } from "./message_passing.js";
 

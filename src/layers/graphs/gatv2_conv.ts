@@ -9,21 +9,15 @@
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  indexSelect,
-  leakyRelu,
-  mean,
-  mul,
-  type SparseMatrix,
-  scatterSoftmax,
-  sum,
-  Tensor,
-  zeros,
-} from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, leakyRelu, mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
 import { fastDropout } from "../../tensor/ops/random.js";
+import { mean, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { AttentionEdges, type AttentionOutput, type GATConvOptions, glorotAtt, headwiseAggregate } from "./gat_conv.js";
 import {
   type MessageInputs,

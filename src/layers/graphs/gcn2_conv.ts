@@ -11,7 +11,11 @@
 import { GCNNormCache } from "../../domains/graph/normalization.js";
 import { glorot } from "../../nn/init.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, mul, type SparseMatrix, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, mul } from "../../tensor/ops/elementwise.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link GCN2Conv}. */

@@ -14,7 +14,10 @@ import { glorot, zeros as initZeros } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear, type LinearInput } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, type SparseMatrix, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link GCNConv}. */

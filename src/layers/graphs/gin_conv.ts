@@ -14,18 +14,11 @@ import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  mul,
-  opError,
-  relu,
-  SparseMatrix,
-  spmm,
-  type Tensor,
-  tensor,
-} from "../../tensor/index.js";
+import { tensor } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, mul, relu } from "../../tensor/ops/elementwise.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import {
   type MessageInputs,
   MessagePassing,

@@ -8,7 +8,10 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
-import { add, check, type SparseMatrix, type Tensor } from "../../tensor/index.js";
+import { check } from "../../tensor/errors.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
 import { MessagePassing, type NodeInput, type PropagateInputs } from "./message_passing.js";
 

@@ -10,7 +10,11 @@ import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
 import { LSTMCell } from "../../nn/rnn.js";
-import { check, concat, max, mul, opError, softmax, stack, sum, type Tensor } from "../../tensor/index.js";
+import { check, opError } from "../../tensor/errors.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { max, softmax, sum } from "../../tensor/ops/reduce.js";
+import { concat, stack } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Modes of {@link JumpingKnowledge}. */
 export type JKMode = "cat" | "max" | "lstm";

@@ -11,7 +11,10 @@ import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
 import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
 

@@ -12,21 +12,12 @@
 import { batchSize } from "../../domains/graph/pool.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { BatchNorm1d, type BatchNormOptions } from "../../nn/normalization.js";
-import {
-  add,
-  check,
-  div,
-  fmtShape,
-  indexSelect,
-  mul,
-  ones,
-  scatter,
-  sqrt,
-  square,
-  sub,
-  type Tensor,
-  zeros,
-} from "../../tensor/index.js";
+import { ones, zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, div, mul, sqrt, square, sub } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { scatter } from "../../tensor/ops/scatter.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Graph normalisation; see the file header. */
 export class GraphNorm extends Module<[Tensor, (Tensor | null)?, (number | null)?], Tensor> {

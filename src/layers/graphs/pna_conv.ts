@@ -15,18 +15,11 @@ import { Activation, type ActivationSpec, resolveActivation } from "../../nn/act
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { ModuleList, Sequential } from "../../nn/module.js";
-import {
-  check,
-  concat,
-  exp,
-  fmtShape,
-  log,
-  mul,
-  opError,
-  reciprocal,
-  type Tensor,
-  tensor,
-} from "../../tensor/index.js";
+import { tensor } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { exp, log, mul, reciprocal } from "../../tensor/ops/elementwise.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { Aggregation, type AggregationName, MultiAggregation } from "./aggregation.js";
 import { type MessageInputs, MessagePassing, type PropagateContext } from "./message_passing.js";
 

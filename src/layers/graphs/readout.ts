@@ -13,18 +13,14 @@
 import { batchOrZeros, batchSize } from "../../domains/graph/pool.js";
 import { Module } from "../../nn/module.js";
 import { LSTMCell } from "../../nn/rnn.js";
-import {
-  check,
-  concat,
-  fmtShape,
-  indexSelect,
-  mul,
-  scatter,
-  scatterSoftmax,
-  sum,
-  type Tensor,
-  zeros,
-} from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { sum } from "../../tensor/ops/reduce.js";
+import { scatter, scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Attention-weighted sum readout; see the file header. */
 export class AttentionalAggregation extends Module<[Tensor, (Tensor | null)?, (number | null)?], Tensor> {

@@ -6,7 +6,11 @@
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, mul, type SparseMatrix, sigmoid, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check } from "../../tensor/errors.js";
+import { add, mul, sigmoid } from "../../tensor/ops/elementwise.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { type MessageInputs, MessagePassing, type NodeInput } from "./message_passing.js";
 
 /** Options of {@link ResGatedGraphConv}. */

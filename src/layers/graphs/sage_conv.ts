@@ -10,7 +10,11 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
-import { add, check, clamp, div, norm, relu, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { check } from "../../tensor/errors.js";
+import { add, clamp, div, relu } from "../../tensor/ops/elementwise.js";
+import { norm } from "../../tensor/ops/reduce.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
 import { MessagePassing, type NodeInput } from "./message_passing.js";
 

@@ -11,7 +11,10 @@
 import { GCNNormCache } from "../../domains/graph/normalization.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear, type LinearInput } from "../../nn/linear.js";
-import { add, noGrad, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { noGrad } from "../../tensor/autograd.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link SGConv}. */

@@ -14,8 +14,13 @@ import { makeEdgeIndex } from "../../domains/graph/utils.js";
 import { type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import { uniform } from "../../nn/init.js";
 import { Module, Parameter } from "../../nn/module.js";
-import { check, fmtShape, indexSelect, mul, norm, scatterSoftmax, sum, Tensor, zeros } from "../../tensor/index.js";
-import { intTensor } from "../../tensor/ops/indexing.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { norm, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { GraphConv } from "./graph_conv.js";
 
 /** The result of a pooling layer (PyG's tuple as a record). */

@@ -10,20 +10,14 @@
  */
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
-import {
-  add,
-  concat as cat,
-  check,
-  mean,
-  mul,
-  type SparseMatrix,
-  scatterSoftmax,
-  sigmoid,
-  sub,
-  sum,
-  type Tensor,
-} from "../../tensor/index.js";
+import { check } from "../../tensor/errors.js";
+import { add, mul, sigmoid, sub } from "../../tensor/ops/elementwise.js";
 import { fastDropout } from "../../tensor/ops/random.js";
+import { mean, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { concat as cat } from "../../tensor/ops/shape.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOutput } from "./gat_conv.js";
 import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
 
