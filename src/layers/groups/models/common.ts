@@ -1,3 +1,7 @@
+/**
+ * The argument checks shared by the atomistic models' `(z, pos, batch)` inputs. (Their MLPs are
+ * `nn/mlp.ts`'s `MLP` with `norm: null`; their readouts the global pools of `domains/graph/pool.ts`.)
+ */
 import { ErlangenError, fmtShape, opError } from "../../../tensor/errors.js";
 import type { Tensor } from "../../../tensor/tensor.js";
 import "../../../tensor/index.js";
