@@ -1,8 +1,9 @@
 /**
  * The import graph of `src/`: no module imports itself through a circle of value imports
  * (`import type` is erased at compile time and does not count); names are imported from the module
- * that defines them, not through `index.ts` barrels (ARCHITECTURE.md's import rule); and no runtime
- * code outside `src/node` and `src/cli` imports a `node:` module. The graph is read from the source
+ * that defines them, not through `index.ts` barrels (ARCHITECTURE.md's import rule); layers reach
+ * kernels and the autograd tape only through ops; and no runtime code outside `src/node` and
+ * `src/cli` imports a `node:` module. The graph is read from the source
  * text, so the test needs no build.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -133,6 +134,21 @@ describe("the import graph of src/", () => {
         const t = target(f, e.spec);
         // kernels/index.ts is the kernels' dispatch module: it defines what it exports
         if (t.endsWith("/index.ts") && !t.endsWith("/kernels/index.ts")) bad.push(`${relative(SRC, f)} -> ${e.spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("layers use ops: no layer imports a kernel or records its own backward pass", () => {
+    const bad: string[] = [];
+    for (const [f, es] of edges) {
+      const rel = relative(SRC, f);
+      if (!rel.startsWith("layers/")) continue;
+      for (const e of es) {
+        if (!e.spec.startsWith(".")) continue;
+        const t = relative(SRC, target(f, e.spec));
+        if (t.startsWith("kernels/")) bad.push(`${rel} imports ${t}`);
+        if (t === "tensor/autograd.ts" && /\brecord\b/.test(e.clause)) bad.push(`${rel} imports record`);
       }
     }
     expect(bad).toEqual([]);
