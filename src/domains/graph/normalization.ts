@@ -77,10 +77,10 @@ export function gcnNorm(edgeIndex: Tensor, opts: GcnNormOptions = {}): WeightedE
   return { edgeIndex: ei, edgeWeight: norm };
 }
 
-/** Options of {@link GCNNormCache.get}: those of {@link gcnNorm}, and whether to normalise at all. */
-export interface GCNNormCacheOptions extends GcnNormOptions {
-  numNodes: number;
-  dtype: "float32" | "float64";
+/** Options of {@link GCNNormCache}: the layer's normalisation (fixed for its lifetime) and caching. */
+export interface GCNNormCacheOptions extends Pick<GcnNormOptions, "improved" | "addSelfLoops" | "flow"> {
+  /** Reuse the first result for every later call (PyG's transductive `cached=True`; default false). */
+  cached?: boolean;
   /** Apply the symmetric normalisation (default true); false only adds the self-loops. */
   normalize?: boolean;
 }
@@ -103,7 +103,12 @@ interface NormMemo {
 export class GCNNormCache {
   private cache: WeightedEdgeIndex | null = null;
   private memo: NormMemo | null = null;
-  constructor(readonly cached = false) {}
+  constructor(readonly opts: GCNNormCacheOptions = {}) {}
+
+  /** Whether the first result is reused for every later call. */
+  get cached(): boolean {
+    return this.opts.cached ?? false;
+  }
 
   /** Drops the cached and memoised results. */
   clear(): void {
@@ -111,13 +116,13 @@ export class GCNNormCache {
     this.memo = null;
   }
 
-  /** The normalised edges of `edgeIndex` (weights `opts.edgeWeight`) over `opts.numNodes` nodes, in `opts.dtype`. */
-  get(edgeIndex: Tensor, opts: GCNNormCacheOptions): WeightedEdgeIndex {
-    const { numNodes, dtype } = opts;
+  /** The normalised edges of `edgeIndex` with weights `edgeWeight` (default 1) over `numNodes` nodes, in `dtype`. */
+  get(edgeIndex: Tensor, edgeWeight: Tensor | null, numNodes: number, dtype: "float32" | "float64"): WeightedEdgeIndex {
+    const opts = this.opts;
     if (this.cached && this.cache !== null && this.cache.edgeWeight.dtype === dtype) return this.cache;
     const key = `${numNodes}|${dtype}|${opts.improved}|${opts.addSelfLoops}|${opts.normalize}|${opts.flow}`;
     const m = this.memo;
-    const w = opts.edgeWeight ?? null;
+    const w = edgeWeight;
     const grad = w?.requiresGrad ?? false;
     if (
       !grad &&
@@ -132,7 +137,14 @@ export class GCNNormCache {
     }
     let out: WeightedEdgeIndex;
     if (opts.normalize ?? true) {
-      out = gcnNorm(edgeIndex, { ...opts, edgeWeight: w });
+      out = gcnNorm(edgeIndex, {
+        edgeWeight: w,
+        numNodes,
+        dtype,
+        improved: opts.improved,
+        addSelfLoops: opts.addSelfLoops,
+        flow: opts.flow,
+      });
     } else {
       const E = edgeIndex.shape[1]!;
       let ei = edgeIndex;

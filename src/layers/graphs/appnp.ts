@@ -48,7 +48,12 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
     this.dropout = opts.dropout ?? 0;
     this.addSelfLoops = opts.addSelfLoops ?? true;
     this.normalize = opts.normalize ?? true;
-    this._norm = new GCNNormCache(opts.cached ?? false);
+    this._norm = new GCNNormCache({
+      cached: opts.cached ?? false,
+      addSelfLoops: this.addSelfLoops,
+      normalize: this.normalize,
+      flow: this.flow,
+    });
   }
 
   /**
@@ -59,14 +64,7 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
   forward(x: Tensor, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null): Tensor {
     const N = x.shape[0]!;
     const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
-    const norm = this._norm.get(ei, {
-      edgeWeight: w,
-      numNodes: N,
-      dtype: x.dtype === "float64" ? "float64" : "float32",
-      addSelfLoops: this.addSelfLoops,
-      normalize: this.normalize,
-      flow: this.flow,
-    });
+    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32");
     const h0 = x;
     let h = x;
     for (let k = 0; k < this.K; k++) {

@@ -64,7 +64,12 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
     this.normalize = opts.normalize ?? true;
     this.weight1 = new Parameter(glorot(zeros([channels, channels])));
     this.weight2 = (opts.sharedWeights ?? true) ? null : new Parameter(glorot(zeros([channels, channels])));
-    this._norm = new GCNNormCache(opts.cached ?? false);
+    this._norm = new GCNNormCache({
+      cached: opts.cached ?? false,
+      addSelfLoops: this.addSelfLoops,
+      normalize: this.normalize,
+      flow: this.flow,
+    });
   }
 
   /**
@@ -83,14 +88,7 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
       fmtShape(x0.shape),
     );
     const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
-    const norm = this._norm.get(ei, {
-      edgeWeight: w,
-      numNodes: N,
-      dtype: x.dtype === "float64" ? "float64" : "float32",
-      addSelfLoops: this.addSelfLoops,
-      normalize: this.normalize,
-      flow: this.flow,
-    });
+    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32");
     let h = this.propagate(norm.edgeIndex, { x, edgeWeight: norm.edgeWeight, size: [N, N] });
     h = mul(h, 1 - this.alpha);
     const r = mul(x0.shape[0] === N ? x0 : x0.narrow(0, 0, N), this.alpha);

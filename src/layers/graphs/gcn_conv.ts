@@ -59,7 +59,13 @@ export class GCNConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix,
     this.normalize = opts.normalize ?? true;
     this.lin = graphLinear(inChannels, outChannels, { bias: false, init: "glorot" });
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
-    this._norm = new GCNNormCache(this.cached);
+    this._norm = new GCNNormCache({
+      cached: this.cached,
+      improved: this.improved,
+      addSelfLoops: this.addSelfLoops,
+      normalize: this.normalize,
+      flow: this.flow,
+    });
   }
 
   /** Re-initialises the parameters (Glorot weight, zero bias) and clears the cache. */
@@ -83,15 +89,7 @@ export class GCNConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix,
     const h = this.lin.forward(x);
     const N = h.shape[0]!;
     const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
-    const norm = this._norm.get(ei, {
-      edgeWeight: w,
-      numNodes: N,
-      dtype: h.dtype as "float32" | "float64",
-      improved: this.improved,
-      addSelfLoops: this.addSelfLoops,
-      normalize: this.normalize,
-      flow: this.flow,
-    });
+    const norm = this._norm.get(ei, w, N, h.dtype as "float32" | "float64");
     let out = this.propagate(norm.edgeIndex, { x: h, edgeWeight: norm.edgeWeight, size: [N, N] });
     if (this.bias !== null) out = add(out, this.bias);
     return out;

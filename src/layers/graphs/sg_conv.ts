@@ -39,7 +39,7 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
   readonly cached: boolean;
   readonly addSelfLoops: boolean;
   lin: Linear;
-  private _norm = new GCNNormCache(false);
+  private _norm: GCNNormCache;
   private _cachedX: Tensor | null = null;
 
   constructor(inChannels: number, outChannels: number, opts: SGConvOptions = {}) {
@@ -49,6 +49,7 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
     this.K = opts.K ?? 1;
     this.cached = opts.cached ?? false;
     this.addSelfLoops = opts.addSelfLoops ?? true;
+    this._norm = new GCNNormCache({ addSelfLoops: this.addSelfLoops, flow: this.flow });
     this.lin = graphLinear(inChannels, outChannels, { bias: opts.bias ?? true });
   }
 
@@ -67,13 +68,7 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
     const N = x.shape[0]!;
     const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
     const dtype = (x instanceof SparseMatrix ? x.dtype : x.dtype) === "float64" ? "float64" : "float32";
-    const norm = this._norm.get(ei, {
-      edgeWeight: w,
-      numNodes: N,
-      dtype: dtype,
-      addSelfLoops: this.addSelfLoops,
-      flow: this.flow,
-    });
+    const norm = this._norm.get(ei, w, N, dtype);
     const prop = (h: Tensor) => {
       for (let k = 0; k < this.K; k++)
         h = this.propagate(norm.edgeIndex, { x: h, edgeWeight: norm.edgeWeight, size: [N, N] });
