@@ -10,6 +10,7 @@
  * min(minScore, max score of the graph − 1e-7) are kept instead.
  */
 
+import { batchOrZeros } from "../../domains/graph/pool.js";
 import { makeEdgeIndex } from "../../domains/graph/utils.js";
 import { type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import { uniform } from "../../nn/init.js";
@@ -20,7 +21,7 @@ import { mul } from "../../tensor/ops/elementwise.js";
 import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
 import { norm, sum } from "../../tensor/ops/reduce.js";
 import { scatterSoftmax } from "../../tensor/ops/scatter.js";
-import { Tensor } from "../../tensor/tensor.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { GraphConv } from "./graph_conv.js";
 
 /** The result of a pooling layer (PyG's tuple as a record). */
@@ -179,7 +180,7 @@ export class TopKPooling extends Module<
     attn: Tensor | null = null,
   ): PoolResult {
     check(x.ndim === 2, "TopKPooling", "x", "a 2-D tensor [N, F]", fmtShape(x.shape));
-    const b = batch ?? new Tensor(new Int32Array(x.shape[0]!), [x.shape[0]!], "int32");
+    const b = batchOrZeros(batch, x.shape[0]!);
     let a = attn ?? x;
     if (a.ndim === 1) a = a.reshape(-1, 1);
     const w = this.weight.cast(a.dtype);
@@ -233,7 +234,7 @@ export class SAGPooling extends Module<
     attn: Tensor | null = null,
   ): PoolResult {
     check(x.ndim === 2, "SAGPooling", "x", "a 2-D tensor [N, F]", fmtShape(x.shape));
-    const b = batch ?? new Tensor(new Int32Array(x.shape[0]!), [x.shape[0]!], "int32");
+    const b = batchOrZeros(batch, x.shape[0]!);
     let a = attn ?? x;
     if (a.ndim === 1) a = a.reshape(-1, 1);
     let score = this.gnn.forward(a, edgeIndex).reshape(-1);
