@@ -9,6 +9,8 @@
  * over the edges (plus the diagonal), run as one cached sparse-dense product.
  */
 
+import { checkNodeIds } from "../../domains/graph/graph.js";
+import { checkDegrees } from "../../domains/graph/normalization.js";
 import { edgeRows, makeEdgeIndex, removeSelfLoops } from "../../domains/graph/utils.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
@@ -46,6 +48,9 @@ export function scaledLaplacian(
   lambdaMax: number,
   dtype: "float32" | "float64",
 ): { edgeIndex: Tensor; edgeWeight: Tensor } {
+  const given = edgeRows("ChebConv", edgeIndex);
+  checkNodeIds("ChebConv", "edgeIndex[0] (sources)", given.src, numNodes, "edge");
+  checkNodeIds("ChebConv", "edgeIndex[1] (targets)", given.dst, numNodes, "edge");
   const { edgeIndex: ei, edgeAttr: kept } = removeSelfLoops(edgeIndex, edgeWeight);
   const { src, dst, numEdges } = edgeRows("ChebConv", ei);
   const w = kept === null ? ones([numEdges], { dtype }) : kept.cast(dtype);
@@ -58,6 +63,7 @@ export function scaledLaplacian(
   let off: Tensor;
   let diag: Tensor;
   if (normalization === "sym") {
+    checkDegrees("ChebConv", deg.data);
     const dis = safeInv(deg, -0.5);
     off = mul(mul(indexSelect(dis, 0, row), w), indexSelect(dis, 0, intTensor(dst))).neg();
     diag = ones([numNodes], { dtype });

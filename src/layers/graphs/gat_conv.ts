@@ -8,6 +8,7 @@
  * the incoming edges of each target. `dropout` drops attention coefficients during training.
  */
 
+import { checkNodeIds } from "../../domains/graph/graph.js";
 import { addSelfLoops, edgeRows, makeEdgeIndex, removeSelfLoops } from "../../domains/graph/utils.js";
 import { uniform as initUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
@@ -74,27 +75,38 @@ export class AttentionEdges {
     src: Tensor;
     version: number;
     numNodes: number;
+    sizes: string;
     loops: boolean;
     ei: Tensor;
     perm: Tensor;
   } | null = null;
 
-  /** The prepared edge index and edge features (differentiable in `edgeAttr`). */
+  /**
+   * The prepared edge index and edge features (differentiable in `edgeAttr`). Node ids are checked
+   * against `size` ([sources, targets]) on the edge index as given, so an error names the caller's
+   * edge position, not one after the self loops and the sort.
+   */
   prepare(
+    op: string,
     edgeIndex: Tensor,
     edgeAttr: Tensor | null,
-    numNodes: number,
+    size: readonly [number, number],
     addLoops: boolean,
     fill: number | "mean",
   ): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
+    const numNodes = Math.min(size[0], size[1]);
     let m = this.memo;
     if (
       m === null ||
       m.src !== edgeIndex ||
       m.version !== edgeIndex.version ||
       m.numNodes !== numNodes ||
+      m.sizes !== `${size[0]},${size[1]}` ||
       m.loops !== addLoops
     ) {
+      const given = edgeRows(op, edgeIndex);
+      checkNodeIds(op, "edgeIndex[0] (sources)", given.src, size[0], "edge");
+      checkNodeIds(op, "edgeIndex[1] (targets)", given.dst, size[1], "edge");
       const ei = addLoops ? addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, { numNodes }).edgeIndex : edgeIndex;
       const { src, dst, numEdges } = edgeRows("attention", ei);
       const order = Array.from({ length: numEdges }, (_, e) => e);
@@ -110,6 +122,7 @@ export class AttentionEdges {
         src: edgeIndex,
         version: edgeIndex.version,
         numNodes,
+        sizes: `${size[0]},${size[1]}`,
         loops: addLoops,
         ei: makeEdgeIndex(s2, d2),
         perm: intTensor(perm),
@@ -294,9 +307,10 @@ export class GATConv extends MessagePassing<
     const Nt = xt?.shape[0] ?? Ns;
     const raw = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
     const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
+      "GATConv",
       raw,
       edgeAttr,
-      Math.min(Ns, Nt),
+      [Ns, Nt],
       this.addSelfLoops,
       this.fillValue,
     );

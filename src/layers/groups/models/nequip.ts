@@ -15,6 +15,7 @@
  * with the species one-hot.
  */
 
+import { checkEdgeIndex } from "../../../domains/graph/graph.js";
 import { batchOrZeros, batchSize, globalAddPool } from "../../../domains/graph/pool.js";
 import { edgeRow } from "../../../domains/graph/utils.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
@@ -125,6 +126,7 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
 
   forward(h: Tensor, edgeIndex: Tensor, edgeSh: Tensor, edgeRadial: Tensor): Tensor {
     const N = h.shape[0]!;
+    checkEdgeIndex("NequIPInteraction", edgeIndex, N);
     const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
     const w = this.radial.forward(edgeRadial);
     const msg = this.tp.forward(this.linear1.forward(h).indexSelect(0, src), edgeSh, w);

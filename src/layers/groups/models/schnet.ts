@@ -6,6 +6,7 @@
  * permutations. Layout and defaults follow PyG's `SchNet`.
  */
 
+import { checkEdgeIndex } from "../../../domains/graph/graph.js";
 import { batchOrZeros, batchSize, globalAddPool, globalMeanPool } from "../../../domains/graph/pool.js";
 import { edgeRow } from "../../../domains/graph/utils.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
@@ -61,6 +62,7 @@ export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
 
   forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor): Tensor {
     const N = x.shape[0]!;
+    checkEdgeIndex("CFConv", edgeIndex, N);
     const C = cosineCutoff(edgeWeight, this.cutoff).unsqueeze(1);
     const W = this.mlpOut.forward(shiftedSoftplus(this.mlpIn.forward(edgeAttr))).mul(C);
     const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
