@@ -44,6 +44,12 @@ export interface EigshOptions {
   v0?: ArrayLike<number>;
   /** Problems with `n ≤ denseThreshold` are solved densely (default 300; 0 forces the Krylov method). */
   denseThreshold?: number;
+  /**
+   * After convergence, lock the pairs found and expand a few steps from a random vector in their
+   * complement, to catch copies of exactly repeated eigenvalues that a single Krylov sequence misses
+   * (default true).
+   */
+  verify?: boolean;
   /** Fill-reducing ordering of the factorisation of `A − σB` (default nested dissection). */
   ordering?: CholeskyOrdering;
 }
@@ -465,10 +471,13 @@ function krylovSchur(
   let p = 0; // columns kept from the last restart (the residual vector is column p)
   let beta = 0;
   let restarts = 0;
-  let size = m; // number of columns of the current basis (m unless the space is exhausted)
+  let limit = m; // basis size this expansion goes to (shorter in a verification round)
+  let verify = opts.verify ?? true;
+  let checking = false; // this expansion is a verification round
   for (;;) {
-    size = m;
-    for (let j = p; j < m; j++) {
+    let size = limit;
+    let exhausted = false;
+    for (let j = p; j < limit; j++) {
       const qj = col(j);
       applyB(B, qj, bq);
       factor.solve(bq, w);
@@ -495,6 +504,7 @@ function krylovSchur(
       if (j + 1 === n) {
         beta = 0;
         size = j + 1;
+        exhausted = true;
         break;
       }
       if (!(beta > 1e-13 * norm0) || !Number.isFinite(beta)) {
@@ -502,6 +512,7 @@ function krylovSchur(
         beta = 0;
         if (!randomColumn(j + 1)) {
           size = j + 1;
+          exhausted = true;
           break;
         }
       } else {
@@ -531,54 +542,123 @@ function krylovSchur(
       const res = Math.abs(beta * eig.vectors[(size - 1) * size + i]!);
       if (res <= tol * Math.abs(eig.values[i]!)) nconv++;
     }
-    const done = nconv >= want || size < m;
-    if (done || restarts >= maxIter) {
-      if (!done)
-        throw new ErlangenError(
-          `eigsh: no convergence after ${restarts} restarts (${nconv} of ${k} eigenpairs converged to tol ${tol}); ` +
-            "raise maxIter or ncv, or loosen tol",
-        );
-      // eigenvectors X = Q Y[:, wanted]; eigenvalues as Rayleigh quotients xᵀAx / xᵀBx (accurate to the
-      // squared residual, also for the λ far from σ whose θ = 1/(λ − σ) carry little relative precision)
+    if (checking) {
+      // did the verification round bring in a wanted Ritz pair from outside the locked ones?
+      let found = false;
+      for (let c = 0; c < want && !found; c++) {
+        let wNew = 0;
+        for (let l = p; l < size; l++) wNew += eig.vectors[l * size + order[c]!]! ** 2;
+        if (wNew > 0.5) found = true;
+      }
+      verify = found; // a missing pair was found: check again once it has converged
+      checking = false;
+    }
+    const converged = nconv >= want || exhausted;
+    if (converged && verify && want < n - 1 && want < m) {
+      // Verification round. A single-vector Krylov space holds one direction per eigenspace (more
+      // only through round-off), so exactly repeated eigenvalues (symmetric shapes) can be missed.
+      // Lock the wanted Ritz vectors, restart from a random vector B-orthogonal to them and expand a
+      // few steps: a missing eigenvalue is the dominant θ of that complement and shows up at once.
+      verify = false;
+      checking = true;
       const sel = order.slice(0, want);
       const Y = new Float64Array(size * want);
       for (let c = 0; c < want; c++) for (let l = 0; l < size; l++) Y[c * size + l] = eig.vectors[l * size + sel[c]!]!;
-      const Xc = new Float64Array(n * want);
-      rotate(Q, n, size, Y, want, Xc);
-      const rq = new Float64Array(want);
-      for (let c = 0; c < want; c++) {
-        const x = Xc.subarray(c * n, (c + 1) * n);
-        a.matvec(x, w);
-        const xax = dot(x, w);
-        const xbx = bnorm(x) ** 2;
-        rq[c] = xbx > 0 ? xax / xbx : sigma + 1 / eig.values[sel[c]!]!;
+      rotate(Q, n, size, Y, want, Q);
+      T.fill(0);
+      for (let c = 0; c < want; c++) T[c * m + c] = eig.values[sel[c]!]!;
+      if (randomColumn(want)) {
+        p = want;
+        limit = Math.min(m, want + Math.max(20, Math.ceil(want / 4)));
+        continue;
       }
-      const asc = Array.from({ length: want }, (_, c) => c).sort((i, j) => rq[i]! - rq[j]! || i - j);
-      const values = new Float64Array(want);
-      const vectors = new Float64Array(n * want);
-      for (let c = 0; c < want; c++) {
-        const src = asc[c]!;
-        values[c] = rq[src]!;
-        const o = src * n;
-        for (let r = 0; r < n; r++) vectors[r * want + c] = Xc[o + r]!;
-      }
-      return { values, vectors, n, k: want, sigma, method: "krylov-schur", restarts, solves };
+      // the complement is empty: the locked pairs are all there is
+      checking = false;
+      p = want;
+      limit = want;
+      const ident = new Float64Array(want * want);
+      for (let c = 0; c < want; c++) ident[c * want + c] = 1;
+      return finish(
+        a,
+        Q,
+        n,
+        want,
+        ident,
+        want,
+        Array.from({ length: want }, (_, c) => c),
+        bnorm,
+        sigma,
+        restarts,
+        solves,
+        w,
+      );
     }
+    if (converged) {
+      return finish(a, Q, n, size, eig.vectors, size, order.slice(0, want), bnorm, sigma, restarts, solves, w);
+    }
+    if (restarts >= maxIter)
+      throw new ErlangenError(
+        `eigsh: no convergence after ${restarts} restarts (${nconv} of ${k} eigenpairs converged to tol ${tol}); ` +
+          "raise maxIter or ncv, or loosen tol",
+      );
     // thick restart: keep the `keep` Ritz vectors of largest |θ| and the residual vector
     restarts++;
-    const keep = Math.min(m - 1, Math.max(want + ((m - want) >> 1), nconv + ((m - nconv) >> 1)));
+    const keep = Math.min(size - 1, Math.max(want + ((m - want) >> 1), nconv + ((m - nconv) >> 1)));
     const sel = order.slice(0, keep);
-    const Y = new Float64Array(m * keep);
-    for (let c = 0; c < keep; c++) for (let l = 0; l < m; l++) Y[c * m + l] = eig.vectors[l * m + sel[c]!]!;
-    rotate(Q, n, m, Y, keep, Q);
-    Q.copyWithin(keep * n, m * n, (m + 1) * n);
+    const Y = new Float64Array(size * keep);
+    for (let c = 0; c < keep; c++) for (let l = 0; l < size; l++) Y[c * size + l] = eig.vectors[l * size + sel[c]!]!;
+    rotate(Q, n, size, Y, keep, Q);
+    Q.copyWithin(keep * n, size * n, (size + 1) * n);
     T.fill(0);
     for (let c = 0; c < keep; c++) {
       T[c * m + c] = eig.values[sel[c]!]!;
-      const coupling = beta * eig.vectors[(m - 1) * m + sel[c]!]!;
+      const coupling = beta * eig.vectors[(size - 1) * size + sel[c]!]!;
       T[c * m + keep] = coupling;
       T[keep * m + c] = coupling;
     }
     p = keep;
+    limit = m;
   }
+}
+
+/**
+ * The converged pairs: eigenvectors `X = Q[:, 0:size] · Y[:, sel]`, eigenvalues as Rayleigh quotients
+ * `xᵀAx / xᵀBx` (accurate to the squared residual, also for the λ far from σ whose θ = 1/(λ − σ) carry
+ * little relative precision), sorted ascending; vectors row-major `[n, k]`.
+ */
+function finish(
+  a: CsrMatrix,
+  Q: Float64Array,
+  n: number,
+  size: number,
+  V: Float64Array,
+  ldV: number,
+  sel: number[],
+  bnorm: (v: Float64Array) => number,
+  sigma: number,
+  restarts: number,
+  solves: number,
+  w: Float64Array,
+): Omit<EigshResult, "nnzFactor"> {
+  const want = sel.length;
+  const Y = new Float64Array(size * want);
+  for (let c = 0; c < want; c++) for (let l = 0; l < size; l++) Y[c * size + l] = V[l * ldV + sel[c]!]!;
+  const Xc = new Float64Array(n * want);
+  rotate(Q, n, size, Y, want, Xc);
+  const rq = new Float64Array(want);
+  for (let c = 0; c < want; c++) {
+    const x = Xc.subarray(c * n, (c + 1) * n);
+    a.matvec(x, w);
+    rq[c] = dot(x, w) / bnorm(x) ** 2;
+  }
+  const asc = Array.from({ length: want }, (_, c) => c).sort((i, j) => rq[i]! - rq[j]! || i - j);
+  const values = new Float64Array(want);
+  const vectors = new Float64Array(n * want);
+  for (let c = 0; c < want; c++) {
+    const src = asc[c]!;
+    values[c] = rq[src]!;
+    const o = src * n;
+    for (let r = 0; r < n; r++) vectors[r * want + c] = Xc[o + r]!;
+  }
+  return { values, vectors, n, k: want, sigma, method: "krylov-schur", restarts, solves };
 }
