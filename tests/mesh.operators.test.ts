@@ -487,3 +487,30 @@ describe("geodesic distances", () => {
     expect(h[4]).toBe(Number.POSITIVE_INFINITY);
   });
 });
+
+// Heavier check (≈ 5–15 s): ERLANGEN_MESH_HEAVY=1 npx vitest run tests/mesh.operators.test.ts
+describe.runIf(process.env.ERLANGEN_MESH_HEAVY === "1")("eigenbasis of a 10,242-vertex icosphere (heavy)", () => {
+  it("128 eigenpairs approach l(l+1) with multiplicities 2l+1, M-orthonormal", () => {
+    const m = icosphere(5);
+    const b = meshEigenbasis(m, 128);
+    const rel: number[] = [];
+    for (let l = 1; l <= 10; l++) {
+      let worst = 0;
+      for (let i = l * l; i < (l + 1) * (l + 1); i++)
+        worst = Math.max(worst, Math.abs(b.values[i]! / (l * (l + 1)) - 1));
+      rel.push(Number(worst.toPrecision(3)));
+      expect(b.values[(l + 1) * (l + 1)]! - b.values[(l + 1) * (l + 1) - 1]!).toBeGreaterThan(1);
+    }
+    expect(rel[9]!).toBeLessThan(0.02);
+    let ortho = 0;
+    for (let i = 0; i < 128; i += 9)
+      for (let j = 0; j <= i; j += 7) {
+        let s = 0;
+        for (let v = 0; v < m.numVertices; v++) s += b.vectors[v * 128 + i]! * b.mass[v]! * b.vectors[v * 128 + j]!;
+        ortho = Math.max(ortho, Math.abs(s - (i === j ? 1 : 0)));
+      }
+    expect(ortho).toBeLessThan(1e-9);
+    report("icosphere(5) V=10242, k=128: max relative error for l = 1..10", rel);
+    report("icosphere(5) M-orthonormality error (sampled)", ortho);
+  }, 120_000);
+});
