@@ -304,6 +304,21 @@ describe("Laplace–Beltrami eigenbasis", () => {
     for (let i = 1; i < 20; i++) expect(b.values[i]!).toBeGreaterThanOrEqual(b.values[i - 1]!);
   });
 
+  it("finds one zero eigenvalue per connected component and rejects massless vertices", () => {
+    const a = icosphere(3);
+    const V = a.numVertices;
+    const pos = Float64Array.from({ length: 6 * V }, (_, i) => a.positions[i % (3 * V)]! + (i < 3 * V ? 0 : 3));
+    const faces = Int32Array.from({ length: 2 * a.faces.length }, (_, i) =>
+      i < a.faces.length ? a.faces[i]! : a.faces[i - a.faces.length]! + V,
+    );
+    const b = meshEigenbasis(new Mesh(pos, faces), 8);
+    expect(b.values[0]).toBeLessThan(1e-10);
+    expect(b.values[1]).toBeLessThan(1e-10);
+    for (let i = 2; i < 8; i++) expect(b.values[i]).toBeCloseTo(2, 1);
+    const lonely = new Mesh([0, 0, 0, 1, 0, 0, 0, 1, 0, 5, 5, 5], [0, 1, 2]);
+    expect(() => meshEigenbasis(lonely, 2)).toThrow(/positive vertex masses.*got 0 at vertex 3/);
+  });
+
   it("matches the analytic spectrum of a flat torus", () => {
     const [a, bb, n] = [1, 1.5, 40];
     const t = flatTorus(n, a, bb);
