@@ -98,7 +98,14 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite(),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
-    meshSuite({ repoRoot: root, filters: args.filters, repeat: args.repeat, threads: args.threads, peer: args.peer }),
+    meshSuite({
+      repoRoot: root,
+      filters: args.filters,
+      repeat: args.repeat,
+      rounds: args.rounds,
+      threads: args.threads,
+      peer: args.peer,
+    }),
   ];
 }
 
