@@ -119,3 +119,88 @@ export function torus(nu = 12, nv = 8, R = 2, r = 0.7): Mesh {
   }
   return new Mesh(pos, faces);
 }
+
+/** The surface of the cube [−1, 1]³, each face an n × n grid (n ≥ 1) split into triangles (χ = 2). */
+export function cube(n = 2): Mesh {
+  const pos: number[] = [];
+  const ids = new Map<string, number>();
+  const id = (p: number[]): number => {
+    const key = p.map((x) => Math.round(x * 1e6)).join(",");
+    let i = ids.get(key);
+    if (i === undefined) {
+      i = pos.length / 3;
+      pos.push(...p);
+      ids.set(key, i);
+    }
+    return i;
+  };
+  const faces: number[] = [];
+  // each face: outward normal axis, and tangent axes u, v with u × v = outward normal
+  const sides: [number[], number[], number[]][] = [
+    [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    [
+      [-1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ],
+    [
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+    ],
+    [
+      [0, -1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+    ],
+    [
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+    ],
+    [
+      [0, 0, -1],
+      [0, 1, 0],
+      [1, 0, 0],
+    ],
+  ];
+  for (const [nrm, u, v] of sides) {
+    const grid: number[][] = [];
+    for (let i = 0; i <= n; i++) {
+      const row: number[] = [];
+      for (let j = 0; j <= n; j++) {
+        const a = -1 + (2 * j) / n;
+        const b = -1 + (2 * i) / n;
+        row.push(id([0, 1, 2].map((d) => nrm[d]! + a * u[d]! + b * v[d]!)));
+      }
+      grid.push(row);
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const a = grid[i]![j]!;
+        const b = grid[i]![j + 1]!;
+        const c = grid[i + 1]![j]!;
+        const d = grid[i + 1]![j + 1]!;
+        faces.push(a, b, d, a, d, c);
+      }
+    }
+  }
+  return new Mesh(pos, faces);
+}
+
+/** The mesh with every vertex moved by a seeded random offset of size up to `amount` (breaks symmetric ties). */
+export function jitter(m: Mesh, amount = 0.05, seed = 7): Mesh {
+  let s = seed;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648 - 0.5;
+  };
+  return new Mesh(
+    m.positions.map((x) => x + amount * rnd()),
+    m.faces,
+  );
+}

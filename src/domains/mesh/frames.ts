@@ -44,44 +44,43 @@ export type NeighbourLists =
 const DEGENERATE = 1e-9;
 
 /**
- * Neighbours of every vertex of a mesh in counter-clockwise order around the normal (seen from outside),
- * starting at the target of `vertexHalfEdge[v]`. Interior vertices list each neighbour once; boundary
- * vertices (whose walk starts at their outgoing boundary half-edge) end with the source of the incoming
- * boundary half-edge. Returned as CSR: neighbours of v are `indices[offsets[v] .. offsets[v + 1])`, and
- * `halfEdge[i]` is the outgoing half-edge v → indices[i] (−1 for the last neighbour of a boundary vertex,
- * which is reached only by the incoming half-edge).
- *
- * Non-manifold vertices (more than one fan) list the fan that contains `vertexHalfEdge[v]` only.
+ * The one-rings of {@link Mesh.oneRings} (neighbours counter-clockwise around the normal, starting at the
+ * target of `vertexHalfEdge[v]`; boundary vertices end with their other boundary neighbour; the fans of a
+ * non-manifold vertex one after the other), with the faces between consecutive neighbours: `halfEdge[i]`
+ * is the half-edge v → indices[i] of the face (v, indices[i], indices[i + 1]) (cyclically), or −1 where no
+ * face spans that corner (after the last neighbour of a boundary vertex, between two fans). CSR: the
+ * neighbours of v are `indices[offsets[v] .. offsets[v + 1])`.
  */
 export function vertexRings(mesh: Mesh): { offsets: Int32Array; indices: Int32Array; halfEdge: Int32Array } {
   const V = mesh.numVertices;
-  const { vertex, next, twin, vertexHalfEdge } = mesh.halfEdges;
-  const offsets = new Int32Array(V + 1);
-  const idx: number[] = [];
-  const hes: number[] = [];
+  const { vertex, next } = mesh.halfEdges;
+  const { ptr, index } = mesh.oneRings();
   const H = vertex.length;
+  // outgoing half-edges grouped by origin
+  const outPtr = new Int32Array(V + 1);
+  for (let h = 0; h < H; h++) outPtr[vertex[h]! + 1]!++;
+  for (let v = 0; v < V; v++) outPtr[v + 1]! += outPtr[v]!;
+  const fill = outPtr.slice(0, V);
+  const out = new Int32Array(H);
+  for (let h = 0; h < H; h++) out[fill[vertex[h]!]!++] = h;
+  const halfEdge = new Int32Array(index.length).fill(-1);
   for (let v = 0; v < V; v++) {
-    const h0 = vertexHalfEdge[v]!;
-    if (h0 >= 0) {
-      let h = h0;
-      for (let steps = 0; steps <= H; steps++) {
-        idx.push(vertex[next[h]!]!);
-        hes.push(h);
-        const prev = next[next[h]!]!;
-        const t = twin[prev]!;
-        if (t === -1) {
-          // boundary reached: the previous half-edge's source closes the fan
-          idx.push(vertex[prev]!);
-          hes.push(-1);
+    const a = ptr[v]!;
+    const k = ptr[v + 1]! - a;
+    for (let i = 0; i < k; i++) {
+      const q = index[a + i]!;
+      const r = index[a + ((i + 1) % k)]!;
+      for (let j = outPtr[v]!; j < outPtr[v + 1]!; j++) {
+        const h = out[j]!;
+        const n = next[h]!;
+        if (vertex[n] === q && vertex[next[n]!] === r) {
+          halfEdge[a + i] = h;
           break;
         }
-        if (t === h0) break;
-        h = t;
       }
     }
-    offsets[v + 1] = idx.length;
   }
-  return { offsets, indices: Int32Array.from(idx), halfEdge: Int32Array.from(hes) };
+  return { offsets: ptr, indices: index, halfEdge };
 }
 
 /**
@@ -128,12 +127,16 @@ export function tangentFramesFromNeighbours(
   );
   const V = positions.length / 3;
   check(normals.length === 3 * V, op, "normals", `length ${3 * V} ([V, 3])`, `length ${normals.length}`);
-  const { offsets, indices } = toCsr(op, neighbours, V);
+  const { offsets, indices } = neighbourListsToCsr(op, neighbours, V);
   return framesFrom(op, Float64Array.from(positions), Float64Array.from(normals), offsets, indices, true);
 }
 
 /** Normalises a neighbour list into CSR arrays, checking every index. */
-export function toCsr(op: string, neighbours: NeighbourLists, V: number): { offsets: Int32Array; indices: Int32Array } {
+export function neighbourListsToCsr(
+  op: string,
+  neighbours: NeighbourLists,
+  V: number,
+): { offsets: Int32Array; indices: Int32Array } {
   let offsets: Int32Array;
   let indices: Int32Array;
   if ("offsets" in neighbours && "indices" in neighbours && !Array.isArray(neighbours)) {

@@ -1,4 +1,4 @@
-/** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions. */
+/** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions, tangent frames, transport and gauge bundles. */
 
 export * from "./chebyshev.js";
 export * from "./convert.js";
@@ -6,6 +6,8 @@ export * from "./descriptors.js";
 export * from "./eigenbasis.js";
 export * from "./face_gradient.js";
 export * from "./frames.js";
+export * from "./gauge.js";
+export * from "./gauge_pooling.js";
 export * from "./geodesics.js";
 export * from "./gradient.js";
 export * from "./intrinsic.js";
@@ -17,4 +19,5 @@ export * from "./polar_patches.js";
 export * from "./primitives.js";
 export * from "./pseudo_coords.js";
 export * from "./tensors.js";
+export * from "./transport.js";
 export * from "./validate.js";

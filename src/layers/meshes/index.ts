@@ -1,5 +1,5 @@
 /**
- * Mesh layers: geodesics (intrinsic operators on surfaces) and gauges (tangent-frame equivariance).
+ * Mesh layers (the "geodesics" and "gauges" Gs of Geometric Deep Learning).
  */
 
 // geodesics: spectral, MoNet, FeaSt, geodesic polar, DiffusionNet
@@ -11,3 +11,10 @@ export * from "./inputs.js";
 export * from "./mesh_cheb_conv.js";
 export * from "./models.js";
 export * from "./readout.js";
+
+// gauges: gauge-equivariant mesh CNNs (GEM-CNN)
+export * from "./gem_checks.js";
+export * from "./gem_conv.js";
+export * from "./gem_models.js";
+export * from "./regular_nonlinearity.js";
+export * from "./transport_pool.js";
