@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the registered bench suites and prints one JSON line per case:
  * `{name, level, ms, gflops | gbps, peerMs, ratio, ...}` where `ms` is the median wall time per call,
- * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run);
+ * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run; the
+ * mesh suite's eigensolver is compared with SciPy's `eigsh` instead, see bench/mesh.ts);
  * `ratioP10` compares the 10th percentiles, which other processes on the machine disturb less.
  * With several rounds (`--rounds N`, or a suite's own default), the peer and our timings alternate
  * N times and `ms`, `peerMs`, `ratio` and `ratioP10` are medians over the rounds (`ratios` lists them).
@@ -26,6 +27,7 @@ import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures
 import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
+import { meshSuite } from "./mesh.js";
 import { meshLayersSuite } from "./mesh_layers.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
@@ -97,6 +99,14 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite(),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
+    meshSuite({
+      repoRoot: root,
+      filters: args.filters,
+      repeat: args.repeat,
+      rounds: args.rounds,
+      threads: args.threads,
+      peer: args.peer,
+    }),
     meshLayersSuite(),
   ];
 }

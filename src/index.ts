@@ -25,6 +25,7 @@ export * as o3 from "./layers/groups/o3/index.js";
 export * from "./layers/groups/radial.js";
 export * from "./layers/groups/steerable/index.js";
 export * from "./layers/meshes/index.js";
+export * from "./linalg/index.js";
 export * as F from "./nn/functional.js";
 export * from "./nn/index.js";
 export * as init from "./nn/init.js";
