@@ -32,6 +32,7 @@ import { meshLayersSuite } from "./mesh_layers.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
+import { sphereSuite } from "./sphere.js";
 import { steerableSuite } from "./steerable.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -99,6 +100,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite(),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
+    sphereSuite({ repoRoot: root }),
     meshSuite({
       repoRoot: root,
       filters: args.filters,
@@ -196,18 +198,21 @@ function main(): void {
     if (cases.length === 0) continue;
     for (const c of cases) if (c.level === "skipped") emit({ name: c.name, ...c.extra });
     const timed = cases.filter((c) => c.level !== "skipped");
-    const withPeer = args.peer && suite.peerOps !== undefined && timed.some((c) => c.peer);
+    const withPeer =
+      args.peer && (suite.peerOps !== undefined || suite.runPeer !== undefined) && timed.some((c) => c.peer);
     const rounds = withPeer ? (args.rounds ?? suite.rounds ?? 1) : 1;
     const results = timed.map(() => [] as { t: Timing; peer: PeerResult }[]);
     for (let r = 0; r < rounds; r++) {
       let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
       if (withPeer) {
-        peer = runPeer(
-          root,
-          "torch_ops.py",
-          ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"],
-          args.threads,
-        );
+        peer = suite.runPeer
+          ? suite.runPeer(args.threads)
+          : runPeer(
+              root,
+              "torch_ops.py",
+              ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"],
+              args.threads,
+            );
         emit({
           name: `${suite.name}.peer`,
           status: peer.status,
