@@ -28,6 +28,7 @@ import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
 import { meshSuite } from "./mesh.js";
+import { meshLayersSuite } from "./mesh_layers.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
@@ -108,6 +109,7 @@ function suites(root: string, args: Args): BenchSuite[] {
       threads: args.threads,
       peer: args.peer,
     }),
+    meshLayersSuite(),
   ];
 }
 
