@@ -17,7 +17,7 @@ import { type Bench, type BenchSuite, median, sig } from "./harness.js";
 import "../src/cli/builtins.js";
 
 /** What the mesh suite needs from the bench command line. */
-export interface MeshSuiteOptions {
+export interface MeshEpochSuiteOptions {
   filters: string[];
   /** Timed epochs per model (default 3; `--repeat` is for per-call benches and would take hours here). */
   epochs?: number;
@@ -92,9 +92,9 @@ async function epochCase(model: string, epochs: number, hyper: Partial<Hyper>): 
  * The mesh suite (register in bench/run.ts): a SHREC'11 training epoch of each mesh model. Cases are
  * measured when the list is built; the ones not selected by `--filter` are skipped without loading data.
  */
-export function meshSuite(o: MeshSuiteOptions): BenchSuite {
+export function meshEpochSuite(o: MeshEpochSuiteOptions): BenchSuite {
   return {
-    name: "meshes",
+    name: "mesh-epochs",
     cases: async () => {
       const out: Bench[] = [];
       for (const spec of listModels().filter((m) => m.kinds.includes(KIND))) {

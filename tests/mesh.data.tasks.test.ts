@@ -15,6 +15,7 @@ import {
   logitsOn,
   MeshItem,
   meshBasis,
+  meshBasisKey,
   meshClassificationTask,
   meshHash,
   meshSegmentationTask,
@@ -252,7 +253,7 @@ describe("eigenbasis cache on disk", () => {
       const again = meshBasis(new MeshItem("o", new Mesh(octPos, octFace), {}), 3);
       expect(Array.from(again.values)).toEqual(Array.from(b.values));
       expect(Array.from(again.vectors)).toEqual(Array.from(b.vectors));
-      const key = `basis-v1-${meshHash(normalizedMesh(new MeshItem("o", new Mesh(octPos, octFace), {})))}-k3`;
+      const key = meshBasisKey(normalizedMesh(new MeshItem("o", new Mesh(octPos, octFace), {})), 3);
       expect(cache.get(key)!.length).toBe(3);
       expect(meshHash(new Mesh(octPos, octFace))).not.toBe(
         meshHash(

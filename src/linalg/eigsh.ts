@@ -44,6 +44,12 @@ export interface EigshOptions {
   v0?: ArrayLike<number>;
   /** Problems with `n ≤ denseThreshold` are solved densely (default 300; 0 forces the Krylov method). */
   denseThreshold?: number;
+  /**
+   * After convergence, lock the pairs found and expand a few steps from a random vector in their
+   * complement, to catch copies of exactly repeated eigenvalues that a single Krylov sequence misses
+   * (default true).
+   */
+  verify?: boolean;
   /** Fill-reducing ordering of the factorisation of `A − σB` (default nested dissection). */
   ordering?: CholeskyOrdering;
 }
@@ -463,12 +469,16 @@ function krylovSchur(
   if (!randomColumn(0, opts.v0)) opError(op, "v0", "a vector with a positive B-norm", "zero");
 
   let p = 0; // columns kept from the last restart (the residual vector is column p)
+  let nlock = 0; // columns [0, nlock) hold converged Ritz vectors, decoupled from the rest of T
   let beta = 0;
   let restarts = 0;
-  let size = m; // number of columns of the current basis (m unless the space is exhausted)
+  let limit = m; // basis size this expansion goes to (shorter in a verification round)
+  let verify = opts.verify ?? true;
+  let checking = false; // this expansion is a verification round
   for (;;) {
-    size = m;
-    for (let j = p; j < m; j++) {
+    let size = limit;
+    let exhausted = false;
+    for (let j = p; j < limit; j++) {
       const qj = col(j);
       applyB(B, qj, bq);
       factor.solve(bq, w);
@@ -486,15 +496,18 @@ function krylovSchur(
         h[j] = alpha;
         norm = bnorm(w);
       }
-      // full reorthogonalisation (right after a restart, this pass also finds the arrow couplings)
+      // full reorthogonalisation (right after a restart, this pass also finds the arrow couplings);
+      // the round-off couplings to locked columns are dropped from T
       beta = reorthogonalize(j + 1, Math.max(norm, 1e-300));
       for (let i = 0; i <= j; i++) {
-        T[i * m + j] = h[i]!;
-        T[j * m + i] = h[i]!;
+        const v = i < nlock ? 0 : h[i]!;
+        T[i * m + j] = v;
+        T[j * m + i] = v;
       }
       if (j + 1 === n) {
         beta = 0;
         size = j + 1;
+        exhausted = true;
         break;
       }
       if (!(beta > 1e-13 * norm0) || !Number.isFinite(beta)) {
@@ -502,6 +515,7 @@ function krylovSchur(
         beta = 0;
         if (!randomColumn(j + 1)) {
           size = j + 1;
+          exhausted = true;
           break;
         }
       } else {
@@ -513,72 +527,172 @@ function krylovSchur(
         T[(j + 1) * m + j] = beta;
       }
     }
-    // Ritz pairs of the projected matrix
-    let Tm: Float64Array;
-    if (size === m) Tm = T;
-    else {
-      Tm = new Float64Array(size * size);
-      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) Tm[i * size + j] = T[i * m + j]!;
+    // Ritz pairs: the locked block of T is diagonal, so only the active block is diagonalised
+    const na = size - nlock;
+    const Ta = new Float64Array(na * na);
+    for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) Ta[i * na + j] = T[(i + nlock) * m + j + nlock]!;
+    const ea = symEigDense(Ta, na);
+    const theta = new Float64Array(size);
+    const last = new Float64Array(size); // last component of each Ritz vector's coordinates
+    for (let i = 0; i < nlock; i++) theta[i] = T[i * m + i]!;
+    for (let c = 0; c < na; c++) {
+      theta[nlock + c] = ea.values[c]!;
+      last[nlock + c] = ea.vectors[(na - 1) * na + c]!;
     }
-    const eig = symEigDense(Tm, size);
     const order = Array.from({ length: size }, (_, i) => i).sort(
-      (i, j) => Math.abs(eig.values[j]!) - Math.abs(eig.values[i]!) || i - j,
+      (i, j) => Math.abs(theta[j]!) - Math.abs(theta[i]!) || i - j,
     );
+    const conv = (i: number): boolean => Math.abs(beta * last[i]!) <= tol * Math.abs(theta[i]!);
     const want = Math.min(k, size);
     let nconv = 0;
-    for (let c = 0; c < want; c++) {
-      const i = order[c]!;
-      const res = Math.abs(beta * eig.vectors[(size - 1) * size + i]!);
-      if (res <= tol * Math.abs(eig.values[i]!)) nconv++;
-    }
-    const done = nconv >= want || size < m;
-    if (done || restarts >= maxIter) {
-      if (!done)
-        throw new ErlangenError(
-          `eigsh: no convergence after ${restarts} restarts (${nconv} of ${k} eigenpairs converged to tol ${tol}); ` +
-            "raise maxIter or ncv, or loosen tol",
-        );
-      // eigenvectors X = Q Y[:, wanted]; eigenvalues as Rayleigh quotients xᵀAx / xᵀBx (accurate to the
-      // squared residual, also for the λ far from σ whose θ = 1/(λ − σ) carry little relative precision)
-      const sel = order.slice(0, want);
-      const Y = new Float64Array(size * want);
-      for (let c = 0; c < want; c++) for (let l = 0; l < size; l++) Y[c * size + l] = eig.vectors[l * size + sel[c]!]!;
-      const Xc = new Float64Array(n * want);
-      rotate(Q, n, size, Y, want, Xc);
-      const rq = new Float64Array(want);
-      for (let c = 0; c < want; c++) {
-        const x = Xc.subarray(c * n, (c + 1) * n);
-        a.matvec(x, w);
-        const xax = dot(x, w);
-        const xbx = bnorm(x) ** 2;
-        rq[c] = xbx > 0 ? xax / xbx : sigma + 1 / eig.values[sel[c]!]!;
+    for (let c = 0; c < want; c++) if (conv(order[c]!)) nconv++;
+    if (checking) {
+      // did the verification round bring in a wanted Ritz pair from outside the locked ones?
+      let found = false;
+      for (let c = 0; c < want && !found; c++) {
+        const i = order[c]!;
+        if (i < nlock) continue;
+        let wNew = 0;
+        for (let l = p; l < size; l++) wNew += ea.vectors[(l - nlock) * na + i - nlock]! ** 2;
+        if (wNew > 0.5) found = true;
       }
-      const asc = Array.from({ length: want }, (_, c) => c).sort((i, j) => rq[i]! - rq[j]! || i - j);
-      const values = new Float64Array(want);
-      const vectors = new Float64Array(n * want);
-      for (let c = 0; c < want; c++) {
-        const src = asc[c]!;
-        values[c] = rq[src]!;
-        const o = src * n;
-        for (let r = 0; r < n; r++) vectors[r * want + c] = Xc[o + r]!;
-      }
-      return { values, vectors, n, k: want, sigma, method: "krylov-schur", restarts, solves };
+      verify = found; // a missing pair was found: check again once it has converged
+      checking = false;
     }
-    // thick restart: keep the `keep` Ritz vectors of largest |θ| and the residual vector
-    restarts++;
-    const keep = Math.min(m - 1, Math.max(want + ((m - want) >> 1), nconv + ((m - nconv) >> 1)));
-    const sel = order.slice(0, keep);
-    const Y = new Float64Array(m * keep);
-    for (let c = 0; c < keep; c++) for (let l = 0; l < m; l++) Y[c * m + l] = eig.vectors[l * m + sel[c]!]!;
-    rotate(Q, n, m, Y, keep, Q);
-    Q.copyWithin(keep * n, m * n, (m + 1) * n);
+    const converged = nconv >= want || exhausted;
+    if (converged && !(verify && want < n - 1 && want < m))
+      return finish(a, Q, n, nlock, size, ea.vectors, order.slice(0, want), bnorm, sigma, restarts, solves, w);
+    if (!converged && restarts >= maxIter)
+      throw new ErlangenError(
+        `eigsh: no convergence after ${restarts} restarts (${nconv} of ${k} eigenpairs converged to tol ${tol}); ` +
+          "raise maxIter or ncv, or loosen tol",
+      );
+    // Restart. Normally thick: keep the `keep` Ritz vectors of largest |θ| and the residual vector.
+    // After convergence, a verification round instead: a single-vector Krylov space holds one
+    // direction per eigenspace (more only through round-off), so exactly repeated eigenvalues
+    // (symmetric shapes) can be missed; the wanted pairs are locked and a few steps are taken from a
+    // random vector B-orthogonal to them, where a missing eigenvalue is the dominant θ.
+    const verifying = converged;
+    if (verifying) {
+      verify = false;
+      checking = true;
+    } else restarts++;
+    const keep = verifying
+      ? want
+      : Math.max(nlock + 1, Math.min(size - 1, Math.max(want + ((m - want) >> 1), nconv + ((m - nconv) >> 1))));
+    const top = order.slice(0, keep);
+    const locked = top.filter((i) => i < nlock);
+    const fresh = top.filter((i) => i >= nlock && (verifying || conv(i)));
+    const rest = top.filter((i) => i >= nlock && !(verifying || conv(i)));
+    let sel: number[];
+    if (locked.length === nlock) {
+      // the locked columns stay in place; rotate the active ones: [newly converged, unconverged]
+      locked.sort((x, y) => x - y);
+      const act = [...fresh, ...rest];
+      const Y = new Float64Array(na * act.length);
+      for (let c = 0; c < act.length; c++)
+        for (let l = 0; l < na; l++) Y[c * na + l] = ea.vectors[l * na + act[c]! - nlock]!;
+      const Qa = Q.subarray(nlock * n);
+      rotate(Qa, n, na, Y, act.length, Qa);
+      sel = [...locked, ...act];
+    } else {
+      // some locked pairs fell out of the wanted set (rare): a general rotation
+      sel = [...locked, ...fresh, ...rest];
+      const Y = new Float64Array(size * keep);
+      for (let c = 0; c < keep; c++) {
+        const i = sel[c]!;
+        if (i < nlock) Y[c * size + i] = 1;
+        else for (let l = nlock; l < size; l++) Y[c * size + l] = ea.vectors[(l - nlock) * na + i - nlock]!;
+      }
+      rotate(Q, n, size, Y, keep, Q);
+    }
     T.fill(0);
+    const newLock = locked.length + fresh.length;
     for (let c = 0; c < keep; c++) {
-      T[c * m + c] = eig.values[sel[c]!]!;
-      const coupling = beta * eig.vectors[(m - 1) * m + sel[c]!]!;
-      T[c * m + keep] = coupling;
-      T[keep * m + c] = coupling;
+      const i = sel[c]!;
+      T[c * m + c] = theta[i]!;
+      if (c >= newLock) {
+        const coupling = beta * last[i]!;
+        T[c * m + keep] = coupling;
+        T[keep * m + c] = coupling;
+      }
     }
+    nlock = newLock;
     p = keep;
+    if (verifying) {
+      if (!randomColumn(keep)) {
+        // the complement is empty: the locked pairs are all there is
+        const ident = new Float64Array(0);
+        return finish(
+          a,
+          Q,
+          n,
+          keep,
+          keep,
+          ident,
+          Array.from({ length: keep }, (_, c) => c),
+          bnorm,
+          sigma,
+          restarts,
+          solves,
+          w,
+        );
+      }
+      limit = Math.min(m, keep + Math.max(20, Math.ceil(keep / 4)));
+    } else {
+      Q.copyWithin(keep * n, size * n, (size + 1) * n);
+      limit = m;
+    }
   }
+}
+
+/**
+ * The converged pairs `sel` (indices into [locked columns, active Ritz vectors]): eigenvectors
+ * (locked columns as they are, active ones rotated by `V`, the eigenvectors of T's active block),
+ * eigenvalues as Rayleigh quotients `xᵀAx / xᵀBx` (accurate to the squared residual, also for the λ far
+ * from σ whose θ = 1/(λ − σ) carry little relative precision), sorted ascending; vectors row-major.
+ */
+function finish(
+  a: CsrMatrix,
+  Q: Float64Array,
+  n: number,
+  nlock: number,
+  size: number,
+  V: Float64Array,
+  sel: number[],
+  bnorm: (v: Float64Array) => number,
+  sigma: number,
+  restarts: number,
+  solves: number,
+  w: Float64Array,
+): Omit<EigshResult, "nnzFactor"> {
+  const want = sel.length;
+  const na = size - nlock;
+  const Xc = new Float64Array(n * want);
+  const act = sel.filter((i) => i >= nlock);
+  if (act.length > 0) {
+    const Y = new Float64Array(na * act.length);
+    for (let c = 0; c < act.length; c++) for (let l = 0; l < na; l++) Y[c * na + l] = V[l * na + act[c]! - nlock]!;
+    const Xa = new Float64Array(n * act.length);
+    rotate(Q.subarray(nlock * n), n, na, Y, act.length, Xa);
+    let c = 0;
+    for (let s = 0; s < want; s++) if (sel[s]! >= nlock) Xc.set(Xa.subarray(c * n, (c++ + 1) * n), s * n);
+  }
+  for (let s = 0; s < want; s++) if (sel[s]! < nlock) Xc.set(Q.subarray(sel[s]! * n, (sel[s]! + 1) * n), s * n);
+  const rq = new Float64Array(want);
+  for (let c = 0; c < want; c++) {
+    const x = Xc.subarray(c * n, (c + 1) * n);
+    a.matvec(x, w);
+    rq[c] = dot(x, w) / bnorm(x) ** 2;
+  }
+  const asc = Array.from({ length: want }, (_, c) => c).sort((i, j) => rq[i]! - rq[j]! || i - j);
+  const values = new Float64Array(want);
+  const vectors = new Float64Array(n * want);
+  for (let c = 0; c < want; c++) {
+    const src = asc[c]!;
+    values[c] = rq[src]!;
+    const o = src * n;
+    for (let r = 0; r < n; r++) vectors[r * want + c] = Xc[o + r]!;
+  }
+  return { values, vectors, n, k: want, sigma, method: "krylov-schur", restarts, solves };
 }

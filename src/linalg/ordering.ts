@@ -52,7 +52,7 @@ export function adjacencyOf(a: CsrMatrix): Adjacency {
 
 /** Options of {@link nestedDissection}. */
 export interface NestedDissectionOptions {
-  /** Subgraphs up to this size are not split further (default 48). */
+  /** Subgraphs up to this size are not split further (default 16). */
   leafSize?: number;
 }
 
@@ -104,7 +104,7 @@ function bfs(
  */
 export function nestedDissection(g: Adjacency, opts: NestedDissectionOptions = {}): Int32Array {
   const n = g.n;
-  const leafSize = Math.max(2, opts.leafSize ?? 48);
+  const leafSize = Math.max(2, opts.leafSize ?? 16);
   const perm = new Int32Array(n);
   const mark = new Int32Array(n); // subgraph id of each unnumbered vertex; -1 once numbered
   const level = new Int32Array(n);

@@ -4,6 +4,7 @@ export * from "./batchnorm.js";
 export * from "./mesh_models.js";
 export * from "./meshes.js";
 export * from "./metrics.js";
+export * from "./molecules.js";
 export * from "./plot.js";
 export * from "./progress.js";
 export * from "./splits.js";

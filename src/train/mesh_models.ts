@@ -12,11 +12,12 @@
  *   FeaStNet, the geodesic polar CNN, the Chebyshev net).
  */
 import type { MeshElement } from "../data/datasets/meshes.js";
+import { gcnNorm, type WeightedEdgeIndex } from "../domains/graph/normalization.js";
+import { meshToGraph } from "../domains/mesh/convert.js";
 import type { MeshEigenbasis } from "../domains/mesh/eigenbasis.js";
 import { type MeshGauge, meshGauge } from "../domains/mesh/gauge.js";
 import { withPoolingLevels } from "../domains/mesh/gauge_pooling.js";
 import type { Mesh } from "../domains/mesh/mesh.js";
-import { gcnNormalize, type WeightedEdges } from "../layers/graphs/gcn_conv.js";
 import { GCN } from "../layers/graphs/models.js";
 import {
   DiffusionNet,
@@ -28,26 +29,17 @@ import { GEMNet, type GEMNetOptions } from "../layers/meshes/gem_models.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import { mean } from "../tensor/ops/reduce.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { type MeshItem, type MeshModel, meshBasis, normalizedMesh } from "./meshes.js";
 
-/** The GCN-normalised mesh graph of an item (memoised): vertices, mesh edges both ways, self loops. */
-export function meshGcnEdges(item: MeshItem): WeightedEdges {
-  return item.memo("gcn-edges", () => {
-    const ed = item.mesh.edges;
-    const E = ed.length / 2;
-    // [2, 2E]: sources (u…, v…) over targets (v…, u…), each undirected edge both ways
-    const ei = new Int32Array(4 * E);
-    for (let e = 0; e < E; e++) {
-      const u = ed[2 * e]!;
-      const v = ed[2 * e + 1]!;
-      ei[e] = u;
-      ei[E + e] = v;
-      ei[2 * E + e] = v;
-      ei[3 * E + e] = u;
-    }
-    return gcnNormalize(new Tensor(ei, [2, 2 * E], "int32"), null, item.mesh.numVertices, { dtype: "float32" });
-  });
+/**
+ * The GCN-normalised mesh graph of an item (memoised): the mesh's edges both ways (`meshToGraph`, PyG's
+ * FaceToEdge), self loops, D^-1/2 (A + I) D^-1/2 as edge weights.
+ */
+export function meshGcnEdges(item: MeshItem): WeightedEdgeIndex {
+  return item.memo("gcn-edges", () =>
+    gcnNorm(meshToGraph(item.mesh).edgeIndex, { numNodes: item.mesh.numVertices, dtype: "float32" }),
+  );
 }
 
 /** Options of {@link MeshGCN}. */

@@ -192,6 +192,11 @@ export function meshHash(mesh: Mesh): string {
   return `${h1.toString(16).padStart(8, "0")}${h2.toString(16).padStart(8, "0")}-${mesh.numVertices}-${mesh.numFaces}`;
 }
 
+/** The store key of a normalised mesh's eigenbasis with k pairs (intrinsic Delaunay Laplacian, format 1). */
+export function meshBasisKey(normalized: Mesh, k: number): string {
+  return `basis-idt-v1-${meshHash(normalized)}-k${k}`;
+}
+
 /**
  * The k smallest eigenpairs of L φ = λ M φ on the item's normalised mesh (the intrinsic Delaunay cotan
  * Laplacian and its lumped mass, as DiffusionNet builds them with robust-laplacian; `meshEigenbasis`),
@@ -202,7 +207,7 @@ export function meshBasis(item: MeshItem, k: number): MeshEigenbasis {
   const kk = Math.min(k, item.mesh.numVertices);
   return item.memo(`basis:${kk}`, () => {
     const mesh = normalizedMesh(item);
-    const key = meshCache === null ? "" : `basis-idt-v1-${meshHash(mesh)}-k${kk}`;
+    const key = meshCache === null ? "" : meshBasisKey(mesh, kk);
     const hit = meshCache?.get(key);
     const V = mesh.numVertices;
     if (

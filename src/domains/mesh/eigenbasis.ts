@@ -60,7 +60,12 @@ export function meshEigenbasis(
   if (!Number.isInteger(k) || k < 1) opError(op, "k", "a positive integer", String(k));
   for (let i = 0; i < V; i++)
     if (!(M[i]! > 0))
-      opError(op, "M", "positive vertex masses (every vertex in a face of positive area)", `${M[i]} at vertex ${i}`);
+      opError(
+        op,
+        "M",
+        "positive vertex masses (every vertex in a face of positive area; removeUnreferencedVertices / repairMesh drop the others)",
+        `${M[i]} at vertex ${i}`,
+      );
   const r = eigsh(L, Math.min(k, V), M, opts);
   const values = r.values;
   if (opts.clipNegative ?? true) for (let i = 0; i < values.length; i++) if (values[i]! < 0) values[i] = 0;

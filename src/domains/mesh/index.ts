@@ -1,4 +1,10 @@
-/** The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and writers, conversions, tangent frames, transport and gauge bundles, operators on surfaces. */
+/**
+ * The mesh domain: {@link Mesh} (half-edge connectivity, geometry), validation and repair, readers and
+ * writers, conversions, tangent frames, transport and gauge bundles, and the operators on surfaces
+ * (cotan Laplacian, mass, intrinsic Delaunay, eigenbasis, HKS/WKS, face gradient, geodesics, primitives)
+ * and those of the geodesic layers (DiffusionNet's vertex gradient, the Chebyshev Laplacian, polar
+ * patches, pseudo-coordinates, position normalisation).
+ */
 
 export * from "./chebyshev.js";
 export * from "./convert.js";

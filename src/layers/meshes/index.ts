@@ -1,11 +1,12 @@
 /**
- * Mesh layers: geodesics (intrinsic operators on surfaces) and gauges (tangent-frame equivariance).
+ * Mesh layers (the "geodesics" and "gauges" Gs of Geometric Deep Learning). Geodesics: spectral
+ * (`mesh_cheb_conv`), MoNet (`gmm_conv`), FeaSt (`feast_conv`), geodesic polar (`geodesic_polar_conv`),
+ * DiffusionNet (`diffusion_net`), with their models (`models`), inputs and readouts. Gauges: the
+ * gauge-equivariant mesh CNN (`gem_*`, `regular_nonlinearity`, `transport_pool`).
  */
 
-// geodesics: spectral, MoNet, FeaSt, geodesic polar, DiffusionNet
 export * from "./diffusion_net.js";
 export * from "./feast_conv.js";
-// gauges: gauge-equivariant mesh CNNs (GEM-CNN)
 export * from "./gem_checks.js";
 export * from "./gem_conv.js";
 export * from "./gem_models.js";

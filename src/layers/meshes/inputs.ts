@@ -30,6 +30,11 @@ export function checkMeshBasis(op: string, mesh: Mesh, k: number, basis: MeshEig
   return basis;
 }
 
+/** DiffusionNet's HKS times: `count` values log-spaced in [10⁻², 1] (`logspace(−2, 0, count)`). */
+export function diffusionNetHksTimes(count = 16): Float64Array {
+  return logspace(-2, 0, count);
+}
+
 /**
  * The input features of a mesh (see the module docs): `xyz` `[V, 3]`, or `hks` `[V, hksCount]`
  * (default 16 times; `heatKernelSignature` at `logspace(−2, 0, T)`) from `basis`.
@@ -46,6 +51,6 @@ export function meshInputs(
   if (kind !== "hks") return opError(op, "kind", "'xyz' or 'hks'", String(kind));
   const basis = checkMeshBasis(op, mesh, 1, opts.basis);
   const T = opts.hksCount ?? 16;
-  const out = heatKernelSignature(basis, logspace(-2, 0, T));
+  const out = heatKernelSignature(basis, diffusionNetHksTimes(T));
   return floatTensor(out, [V, T], dtype);
 }
