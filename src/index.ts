@@ -27,6 +27,7 @@ export * from "./layers/groups/radial.js";
 export * from "./layers/groups/steerable/index.js";
 export * from "./layers/meshes/index.js";
 export * from "./layers/spheres/index.js";
+export * from "./linalg/index.js";
 export * as F from "./nn/functional.js";
 export * from "./nn/index.js";
 export * as init from "./nn/init.js";

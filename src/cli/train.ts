@@ -14,8 +14,10 @@ import { median, summarize } from "../train/metrics.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
-import { type CliIO, registerCommand, UsageError } from "./command.js";
+import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
 import {
+  type DatasetLoadOptions,
+  type DatasetOption,
   type DatasetSpec,
   getDataset,
   getModel,
@@ -26,6 +28,8 @@ import {
   type ModelSpec,
 } from "./registry.js";
 import "./builtins.js";
+
+const DATASET_OPTIONS: readonly DatasetOption[] = ["split", "features", "data", "labels"];
 
 /** Fallbacks when neither the user nor the model's defaults give a value. */
 export const BASE_HYPER: Hyper = {
@@ -76,6 +80,10 @@ const OPTIONS = {
   plot: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "data-root": { type: "string" },
+  split: { type: "string" },
+  features: { type: "string" },
+  data: { type: "string" },
+  labels: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -103,7 +111,7 @@ export function trainHelp(): string {
     "      --dropout P        dropout probability in [0, 1)",
     "      --heads N          attention heads (GAT)",
     "      --batch-size N     graphs per mini-batch (graph tasks)",
-    "      --k N              propagation steps (SGC, APPNP)",
+    "      --k N              propagation steps (SGC, APPNP); eigenpairs (diffusionnet)",
     "      --alpha X          teleport probability (APPNP)",
     "      --edge-dropout P   dropout of the propagation's edge weights (APPNP)",
     "      --kernel-size N    kernel size of the hidden convolutions (e2cnn; odd, default 3)",
@@ -120,6 +128,10 @@ export function trainHelp(): string {
     "      --plot FILE        write training curves as SVG",
     "  -q, --quiet            no progress output",
     "      --data-root DIR    read datasets from DIR instead of the shipped folder",
+    "      --split S          dataset split (shrec11: 16 or 10, or 10:SEED for a seeded split 10)",
+    "      --features F       mesh input features (shrec11, human-seg, mesh-folder: hks or xyz)",
+    "      --data DIR         folder of OBJ/OFF/PLY meshes (mesh-folder)",
+    "      --labels FILE      labels file for --data, CSV or JSON (mesh-folder; see docs/meshes.md)",
     "  -h, --help             this help",
     "",
     "datasets:",
@@ -133,15 +145,35 @@ export function trainHelp(): string {
 }
 
 function num(name: string, v: string | undefined, check: (x: number) => boolean, expected: string): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || !check(x))
-    throw new UsageError(`option '--${name}' expected ${expected}, got '${v}'`, "train");
-  return x;
+  return parseNumberValue(`option '--${name}'`, v, "train", check, expected);
 }
 
-const posInt = (x: number) => Number.isInteger(x) && x > 0;
-const nonNegInt = (x: number) => Number.isInteger(x) && x >= 0;
+function int(name: string, v: string | undefined, min: number, max?: number): number | undefined {
+  return parseIntValue(`option '--${name}'`, v, "train", min, max);
+}
+
+/**
+ * Upper bounds of the integer options, checked before anything is built: far above any published
+ * setting, low enough that a typo (`--hidden 100000000`) gets a usage error instead of an attempt to
+ * allocate gigabytes.
+ */
+export const TRAIN_LIMITS = {
+  epochs: 1_000_000,
+  hidden: 65_536,
+  layers: 1_000,
+  heads: 1_024,
+  /** hidden × heads (the width of a GAT layer's output). */
+  width: 65_536,
+  batchSize: 1_048_576,
+  k: 1_000,
+  kernelSize: 63,
+  steps: 1_000_000,
+  seeds: 10_000,
+  folds: 1_000,
+  examples: 2_147_483_647,
+  /** Seeds are integers in [0, 2^32) (numpy's RandomState convention); seed + seeds − 1 too. */
+  seed: 4_294_967_295,
+} as const;
 
 /** Parsed `train` arguments. */
 export interface TrainArgs {
@@ -161,6 +193,8 @@ export interface TrainArgs {
   plot?: string;
   quiet: boolean;
   dataRoot?: string;
+  /** Dataset options (`--split`, `--features`, `--data`, `--labels`), for datasets that take them. */
+  datasetOptions: Partial<Record<DatasetOption, string>>;
   help: boolean;
 }
 
@@ -174,13 +208,23 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""), "train");
   }
   const s = (k: string) => values[k] as string | undefined;
-  if (values.help) return { dataset: "", model: "", overrides: {}, seed: 0, json: false, quiet: false, help: true };
+  if (values.help)
+    return {
+      dataset: "",
+      model: "",
+      overrides: {},
+      seed: 0,
+      json: false,
+      quiet: false,
+      datasetOptions: {},
+      help: true,
+    };
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, "train");
   const o: Partial<Hyper> = {};
   const set = <K extends keyof Hyper>(k: K, v: number | undefined) => {
     if (v !== undefined) o[k] = v as Hyper[K];
   };
-  set("epochs", num("epochs", s("epochs"), nonNegInt, "a non-negative integer"));
+  set("epochs", int("epochs", s("epochs"), 0, TRAIN_LIMITS.epochs));
   set(
     "lr",
     num("lr", s("lr"), (x) => x > 0, "a positive number"),
@@ -189,15 +233,15 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     "weightDecay",
     num("weight-decay", s("weight-decay"), (x) => x >= 0, "a non-negative number"),
   );
-  set("hidden", num("hidden", s("hidden"), posInt, "a positive integer"));
-  set("layers", num("layers", s("layers"), posInt, "a positive integer"));
+  set("hidden", int("hidden", s("hidden"), 1, TRAIN_LIMITS.hidden));
+  set("layers", int("layers", s("layers"), 1, TRAIN_LIMITS.layers));
   set(
     "dropout",
     num("dropout", s("dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"),
   );
-  set("heads", num("heads", s("heads"), posInt, "a positive integer"));
-  set("batchSize", num("batch-size", s("batch-size"), posInt, "a positive integer"));
-  set("k", num("k", s("k"), nonNegInt, "a non-negative integer"));
+  set("heads", int("heads", s("heads"), 1, TRAIN_LIMITS.heads));
+  set("batchSize", int("batch-size", s("batch-size"), 1, TRAIN_LIMITS.batchSize));
+  set("k", int("k", s("k"), 0, TRAIN_LIMITS.k));
   set(
     "alpha",
     num("alpha", s("alpha"), (x) => x >= 0 && x <= 1, "a number in [0, 1]"),
@@ -206,16 +250,24 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     "edgeDropout",
     num("edge-dropout", s("edge-dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"),
   );
-  set(
-    "kernelSize",
-    num("kernel-size", s("kernel-size"), (x) => Number.isInteger(x) && x >= 3 && x % 2 === 1, "an odd integer ≥ 3"),
-  );
-  set("lrStep", num("lr-step", s("lr-step"), nonNegInt, "a non-negative integer"));
+  const kernelSize = int("kernel-size", s("kernel-size"), 3, TRAIN_LIMITS.kernelSize);
+  if (kernelSize !== undefined && kernelSize % 2 === 0)
+    throw new UsageError(
+      `option '--kernel-size' expected an odd integer in [3, ${TRAIN_LIMITS.kernelSize}], got '${kernelSize}'`,
+      "train",
+    );
+  set("kernelSize", kernelSize);
+  if ((o.hidden ?? 1) * (o.heads ?? 1) > TRAIN_LIMITS.width)
+    throw new UsageError(
+      `options '--hidden' × '--heads' (${o.hidden} × ${o.heads}) expected at most ${TRAIN_LIMITS.width} channels per layer`,
+      "train",
+    );
+  set("lrStep", int("lr-step", s("lr-step"), 0, TRAIN_LIMITS.steps));
   set(
     "lrGamma",
     num("lr-gamma", s("lr-gamma"), (x) => x > 0, "a positive number"),
   );
-  set("patience", num("patience", s("patience"), nonNegInt, "a non-negative integer"));
+  set("patience", int("patience", s("patience"), 0, TRAIN_LIMITS.steps));
   set(
     "valFraction",
     num("val-fraction", s("val-fraction"), (x) => x >= 0 && x < 1, "a number in [0, 1)"),
@@ -243,21 +295,31 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       "train",
     );
   }
-  const folds = num("folds", s("folds"), (x) => Number.isInteger(x) && x >= 2, "an integer >= 2");
+  const folds = int("folds", s("folds"), 2, TRAIN_LIMITS.folds);
+  const seeds = int("seeds", s("seeds"), 1, TRAIN_LIMITS.seeds);
+  const seed = int("seed", s("seed"), 0, TRAIN_LIMITS.seed) ?? 0;
+  if (seed + (seeds ?? 1) - 1 > TRAIN_LIMITS.seed)
+    throw new UsageError(
+      `options '--seed' + '--seeds' expected seeds up to ${TRAIN_LIMITS.seed} (2^32 − 1), got ${seed}..${seed + (seeds ?? 1) - 1}`,
+      "train",
+    );
   return {
     dataset,
     model,
     setting: s("setting"),
     overrides: o,
-    seeds: num("seeds", s("seeds"), posInt, "a positive integer"),
-    seed: num("seed", s("seed"), nonNegInt, "a non-negative integer") ?? 0,
+    seeds,
+    seed,
     folds,
-    trainLimit: num("train-limit", s("train-limit"), posInt, "a positive integer"),
-    testLimit: num("test-limit", s("test-limit"), posInt, "a positive integer"),
+    trainLimit: int("train-limit", s("train-limit"), 1, TRAIN_LIMITS.examples),
+    testLimit: int("test-limit", s("test-limit"), 1, TRAIN_LIMITS.examples),
     json: values.json === true,
     plot,
     quiet: values.quiet === true,
     dataRoot: s("data-root"),
+    datasetOptions: Object.fromEntries(
+      DATASET_OPTIONS.filter((k) => s(k) !== undefined).map((k) => [k, s(k)!]),
+    ) as Partial<Record<DatasetOption, string>>,
     help: false,
   };
 }
@@ -285,6 +347,8 @@ export interface TrainReport {
   hyper: Hyper;
   /** First-N limits on the training / test examples (flags or environment), null when none. */
   limits: { train: number | null; test: number | null };
+  /** The dataset's extra metrics on the test split (e.g. plain per-edge accuracy next to MeshCNN's metric). */
+  extra?: Record<string, { mean: number; std: number; values: number[] }>;
 }
 
 function countParams(model: Module): number {
@@ -309,18 +373,22 @@ export const LIMIT_DATASETS: readonly string[] = ["rotated-mnist", "spherical-mn
 
 const LIMIT_ENV = { train: "ERLANGEN_TRAIN_LIMIT", test: "ERLANGEN_TEST_LIMIT" } as const;
 
+/** Whether a dataset's loader honours the limits. */
+function takesLimits(ds: DatasetSpec): boolean {
+  return LIMIT_DATASETS.includes(ds.name) || ds.limits === true;
+}
+
 interface Limits {
   train?: number;
   test?: number;
 }
 
 /** The limits in force: the flags, else the environment variables (for datasets that take limits). */
-function effectiveLimits(dataset: string, flags: Limits): Limits {
-  if (!LIMIT_DATASETS.includes(dataset)) return {};
+function effectiveLimits(ds: DatasetSpec, flags: Limits): Limits {
+  if (!takesLimits(ds)) return {};
   const env = (name: string) => {
     const v = process.env[name];
-    const n = v === undefined || v === "" ? Number.NaN : Number(v);
-    return Number.isInteger(n) && n > 0 ? n : undefined;
+    return v === undefined || v === "" ? undefined : parseIntValue(`environment variable ${name}`, v, "train", 1);
   };
   return { train: flags.train ?? env(LIMIT_ENV.train), test: flags.test ?? env(LIMIT_ENV.test) };
 }
@@ -334,16 +402,19 @@ async function loadWithLimits(
   ds: DatasetSpec,
   root: string | undefined,
   limits: Limits,
-  setting?: string,
+  extra: DatasetLoadOptions = {},
 ): Promise<LoadedDataset> {
-  if (limits.train === undefined && limits.test === undefined) return ds.load({ root, setting });
+  if (limits.train === undefined && limits.test === undefined) {
+    const eff = effectiveLimits(ds, limits);
+    return ds.load({ ...extra, root, trainLimit: eff.train, testLimit: eff.test });
+  }
   const prev = { train: process.env[LIMIT_ENV.train], test: process.env[LIMIT_ENV.test] };
   try {
     if (limits.train !== undefined) process.env[LIMIT_ENV.train] = String(limits.train);
     if (limits.test !== undefined) process.env[LIMIT_ENV.test] = String(limits.test);
-    const opts: { root?: string; setting?: string; trainLimit?: number; testLimit?: number } = {
+    const opts: DatasetLoadOptions = {
+      ...extra,
       root,
-      setting,
       trainLimit: limits.train,
       testLimit: limits.test,
     };
@@ -384,14 +455,34 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   };
   const limits = { train: args.trainLimit, test: args.testLimit };
   if (limits.train !== undefined || limits.test !== undefined) {
-    if (!LIMIT_DATASETS.includes(ds.name)) {
+    if (!takesLimits(ds)) {
       const flag = limits.train !== undefined ? "--train-limit" : "--test-limit";
+      const withLimits = [
+        ...LIMIT_DATASETS,
+        ...listDatasets()
+          .filter((d) => d.limits === true)
+          .map((d) => d.name),
+      ];
       throw new UsageError(
-        `option '${flag}' is not available for dataset '${ds.name}' (datasets with limits: ${LIMIT_DATASETS.join(", ")})`,
+        `option '${flag}' is not available for dataset '${ds.name}' (datasets with limits: ${withLimits.join(", ")})`,
         "train",
       );
     }
   }
+  for (const k of Object.keys(args.datasetOptions) as DatasetOption[]) {
+    if (!(ds.options ?? []).includes(k)) {
+      const takers = listDatasets()
+        .filter((d) => (d.options ?? []).includes(k))
+        .map((d) => d.name);
+      throw new UsageError(
+        `option '--${k}' is not available for dataset '${ds.name}' (datasets that take it: ${takers.join(", ") || "none"})`,
+        "train",
+      );
+    }
+  }
+  const extraLoad: DatasetLoadOptions = { ...args.datasetOptions };
+  if (extraLoad.data !== undefined) extraLoad.data = resolve(io.cwd ?? process.cwd(), extraLoad.data);
+  if (extraLoad.labels !== undefined) extraLoad.labels = resolve(io.cwd ?? process.cwd(), extraLoad.labels);
   if (args.setting !== undefined) {
     if (ds.settings === undefined)
       throw new UsageError(`option '--setting' is not available for dataset '${ds.name}'`, "train");
@@ -402,12 +493,13 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
       );
   }
   const setting = args.setting ?? ds.settings?.[0];
-  const data = await loadWithLimits(ds, root, limits, setting);
+  if (setting !== undefined) extraLoad.setting = setting;
+  const data = await loadWithLimits(ds, root, limits, extraLoad);
   const runs = data.runs(req);
   if (runs.length === 0)
     throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
   const protocol = data.protocol(req);
-  const effLimits = effectiveLimits(ds.name, limits);
+  const effLimits = effectiveLimits(ds, limits);
   const limitNote = [
     effLimits.train !== undefined ? `train limit ${effLimits.train}` : "",
     effLimits.test !== undefined ? `test limit ${effLimits.test}` : "",
@@ -419,6 +511,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   info(`protocol: ${protocol}, ${runs.length} run${runs.length > 1 ? "s" : ""}`);
 
   const tests: number[] = [];
+  const extraValues = new Map<string, number[]>((ds.extraMetrics ?? []).map((m) => [m.key, []]));
   const vals: number[] = [];
   const epochMs: number[] = [];
   const inferMs: number[] = [];
@@ -432,7 +525,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     const groups = ms.paramGroups?.(model, hp, data.info);
     const optimizer = new Adam(groups ?? model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
     const scheduler = hp.lrStep > 0 ? new StepLR(optimizer, hp.lrStep, hp.lrGamma) : undefined;
-    const task = run.task(model, hp);
+    const task = run.task(model, hp, { log: info, progress: io.progress, quiet: args.quiet });
     const progress = new ProgressBar({
       epochs: hp.epochs,
       mode: args.quiet ? "quiet" : "auto",
@@ -458,6 +551,11 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     const t = test[ds.metric];
     if (typeof t !== "number") throw new Error(`task returned no '${ds.metric}' on the test split`);
     tests.push(t);
+    for (const [k, list] of extraValues) {
+      const v = test[k];
+      if (typeof v !== "number") throw new Error(`task returned no '${k}' on the test split`);
+      list.push(v);
+    }
     if (Number.isFinite(hist.bestValue) && hist.bestEpoch > 0) vals.push(hist.bestValue);
     inferMs.push(best);
     for (const e of hist.epochs) epochMs.push(e.ms);
@@ -467,7 +565,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
       const head = runs.length > 1 ? `${run.label}: ` : "";
       const bestNote =
         hist.bestEpoch > 0 ? ` (best val ${ds.metric} ${hist.bestValue.toFixed(4)} at epoch ${hist.bestEpoch})` : "";
-      io.err(`${head}test ${ds.metric} ${t.toFixed(4)}${bestNote}`);
+      const extraNote = [...extraValues].map(([k, l]) => `, ${k} ${l.at(-1)!.toFixed(4)}`).join("");
+      io.err(`${head}test ${ds.metric} ${t.toFixed(4)}${extraNote}${bestNote}`);
     }
   }
   const st = summarize(tests);
@@ -488,9 +587,21 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     hyper: hp,
     limits: { train: effLimits.train ?? null, test: effLimits.test ?? null },
   };
+  if (extraValues.size > 0) {
+    report.extra = {};
+    for (const [k, l] of extraValues) {
+      const s = summarize(l);
+      report.extra[k] = { mean: s.mean, std: s.std, values: s.values };
+    }
+  }
   const over = runs.length > 1 ? ` over ${runs.length} ${req.folds > 0 ? "folds" : "seeds"}` : "";
+  const described = (key: string, d: string | undefined) => (d === undefined ? key : `${key} (${d})`);
   const lines = [
-    `test ${ds.metric}: ${fmtStat(ds.metric, st.mean, st.std, runs.length)}${over}`,
+    `test ${described(ds.metric, ds.metricDescription)}: ${fmtStat(ds.metric, st.mean, st.std, runs.length)}${over}`,
+    ...(ds.extraMetrics ?? []).map((m) => {
+      const s = report.extra![m.key]!;
+      return `test ${described(m.key, m.description)}: ${fmtStat(m.key, s.mean, s.std, runs.length)}${over}`;
+    }),
     `median epoch ${fmtMs(report.epochMs.median)}, inference ${fmtMs(report.inferMs)}, ${params.toLocaleString("en-US")} parameters`,
   ];
   if (args.json) {

@@ -10,12 +10,14 @@
  * `fuzzReader(name, seeds, read, options)` runs a reader over `count` variants (times `ERLANGEN_FUZZ`,
  * default 1) and classifies each: **accepted** (returned), **clean** (threw an {@link ErlangenError}),
  * or **unclean** (threw anything else, e.g. a raw `RangeError` / `TypeError`; took longer than
- * `timeLimitMs`; or grew the heap plus array buffers by more than `allocLimitBytes`). The report holds
+ * `timeLimitMs`; asked for one typed array or ArrayBuffer over `allocLimitBytes`, which the guard
+ * refuses before any memory is taken; or grew the heap plus array buffers by more than that). The report holds
  * the totals and the first few unclean cases with their seeds; `replayCase(seeds, c, options)` rebuilds
  * the exact input of a case.
  *
  * A reader that truly never returns cannot be interrupted in-process: the test's own timeout catches it.
- * Run big campaigns under `node --max-old-space-size=...` so that a huge allocation fails loudly.
+ * Allocations other than typed arrays (plain arrays, strings) are only seen through the growth
+ * measure; run big campaigns under `node --max-old-space-size=...` so that one fails loudly.
  */
 import { ErlangenError } from "../../src/tensor/errors.js";
 import { Generator } from "../../src/tensor/rng.js";
@@ -61,7 +63,10 @@ export interface FuzzOptions extends MutateOptions {
   count?: number;
   /** An input taking longer than this is unclean (default 2000 ms). */
   timeLimitMs?: number;
-  /** Heap + array-buffer growth over one input above this is unclean (default 512 MiB). */
+  /**
+   * Allocation cap (default 256 MiB): one typed array or ArrayBuffer requested above it is refused and
+   * the input is unclean (see {@link guardAllocations}), and so is heap + array-buffer growth above it.
+   */
   allocLimitBytes?: number;
   /** Campaign seed: variant `i` uses the `i`-th draw of `new Generator(seed)` (default 0). */
   seed?: number;
@@ -606,6 +611,70 @@ export function replayCase<T extends FuzzInput>(seeds: readonly T[], c: FuzzCase
 }
 
 // ---------------------------------------------------------------------------------------------
+// Allocation guard
+
+const GUARDED: readonly [string, number][] = [
+  ["ArrayBuffer", 1],
+  ["Int8Array", 1],
+  ["Uint8Array", 1],
+  ["Uint8ClampedArray", 1],
+  ["Int16Array", 2],
+  ["Uint16Array", 2],
+  ["Int32Array", 4],
+  ["Uint32Array", 4],
+  ["Float32Array", 4],
+  ["Float64Array", 8],
+  ["BigInt64Array", 8],
+  ["BigUint64Array", 8],
+];
+
+/** Thrown by the allocation guard in place of an over-cap typed array or ArrayBuffer. */
+export class AllocationCapExceeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AllocationCapExceeded";
+  }
+}
+
+/**
+ * Replaces the global typed-array and ArrayBuffer constructors by proxies that refuse a length over
+ * `limitBytes` (throwing {@link AllocationCapExceeded}, so the memory is never requested) and record
+ * that they did. Instances, `instanceof` and static methods behave as before. Call `restore()` after.
+ */
+export function guardAllocations(limitBytes: number): { restore: () => void; tripped: () => string | null } {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const saved: [string, unknown][] = [];
+  let trip: string | null = null;
+  for (const [name, per] of GUARDED) {
+    const C = g[name] as (new (...args: unknown[]) => object) | undefined;
+    if (C === undefined) continue;
+    saved.push([name, C]);
+    const proxy: unknown = new Proxy(C, {
+      construct(target, args, newTarget) {
+        const a = args[0];
+        if (typeof a === "number" && a * per > limitBytes) {
+          const msg = `new ${name}(${a}) requests ${a * per} bytes, over the cap of ${limitBytes}`;
+          trip ??= msg;
+          throw new AllocationCapExceeded(msg);
+        }
+        return Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
+      },
+    });
+    g[name] = proxy;
+  }
+  return {
+    restore: () => {
+      for (const [name, C] of saved) g[name] = C;
+    },
+    tripped: () => {
+      const t = trip;
+      trip = null;
+      return t;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Driver
 
 function memory(): number {
@@ -629,7 +698,7 @@ export function fuzzReader<T extends FuzzInput>(
   if (seeds.length === 0) throw new Error(`fuzzReader(${name}): no seeds`);
   const count = Math.round((options.count ?? 1000) * fuzzScale());
   const timeLimit = options.timeLimitMs ?? 2000;
-  const allocLimit = options.allocLimitBytes ?? 512 * 2 ** 20;
+  const allocLimit = options.allocLimitBytes ?? 256 * 2 ** 20;
   const keep = options.keep ?? 5;
   const master = new Generator(options.seed ?? 0);
   const report: FuzzReport = {
@@ -648,50 +717,61 @@ export function fuzzReader<T extends FuzzInput>(
     for (let s = 0; s < seeds.length; s++) jobs.push({ seedIndex: s, variantSeed: null });
   const t0 = performance.now();
   const total = jobs.length + count;
-  for (let i = 0; i < total; i++) {
-    const job =
-      i < jobs.length ? jobs[i]! : { seedIndex: (i - jobs.length) % seeds.length, variantSeed: master.nextUint32() };
-    const seed = seeds[job.seedIndex]!;
-    const m: Mutated<T> = job.variantSeed === null ? { input: seed, ops: [] } : mutate(seed, job.variantSeed, options);
-    const mem0 = memory();
-    const start = performance.now();
-    let kind: UncleanKind | null = null;
-    let message = "";
-    let accepted = false;
-    let result: unknown;
-    try {
-      result = read(m.input);
-      if (typeof (result as { then?: unknown } | null)?.then === "function") {
-        kind = "async";
-        message = "read returned a promise; fuzzReader needs a synchronous reader";
-      } else accepted = true;
-    } catch (e) {
-      if (e instanceof ErlangenError) message = `${e.name}: ${e.message}`;
-      else {
-        kind = "error";
-        message = e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${String(e)}`;
+  const guard = guardAllocations(allocLimit);
+  try {
+    for (let i = 0; i < total; i++) {
+      const job =
+        i < jobs.length ? jobs[i]! : { seedIndex: (i - jobs.length) % seeds.length, variantSeed: master.nextUint32() };
+      const seed = seeds[job.seedIndex]!;
+      const m: Mutated<T> =
+        job.variantSeed === null ? { input: seed, ops: [] } : mutate(seed, job.variantSeed, options);
+      const mem0 = memory();
+      const start = performance.now();
+      let kind: UncleanKind | null = null;
+      let message = "";
+      let accepted = false;
+      let result: unknown;
+      try {
+        result = read(m.input);
+        if (typeof (result as { then?: unknown } | null)?.then === "function") {
+          kind = "async";
+          message = "read returned a promise; fuzzReader needs a synchronous reader";
+        } else accepted = true;
+      } catch (e) {
+        if (e instanceof ErlangenError) message = `${e.name}: ${e.message}`;
+        else {
+          kind = e instanceof AllocationCapExceeded ? "alloc" : "error";
+          message = e instanceof Error ? `${e.name}: ${e.message}` : `non-Error thrown: ${String(e)}`;
+        }
       }
+      const tripped = guard.tripped();
+      if (tripped !== null && kind === null) {
+        kind = "alloc"; // the reader caught the guard's error and went on (or rethrew it as its own)
+        message = `${tripped}${message === "" ? "" : `; then ${message}`}`;
+      }
+      const ms = performance.now() - start;
+      const alloc = Math.max(0, memory() - mem0);
+      result = undefined;
+      if (kind === null && ms > timeLimit) {
+        kind = "slow";
+        message = `took ${ms.toFixed(0)} ms (limit ${timeLimit} ms)${message === "" ? "" : `; ${message}`}`;
+      }
+      if (kind === null && alloc > allocLimit) {
+        kind = "alloc";
+        message = `grew memory by ${(alloc / 2 ** 20).toFixed(0)} MiB (limit ${(allocLimit / 2 ** 20).toFixed(0)} MiB)`;
+      }
+      report.inputs++;
+      report.maxMs = Math.max(report.maxMs, ms);
+      report.maxAllocBytes = Math.max(report.maxAllocBytes, alloc);
+      if (kind !== null) {
+        report.unclean++;
+        if (report.uncleanCases.length < keep)
+          report.uncleanCases.push({ index: i, ...job, ops: m.ops, kind, message, ms, allocBytes: alloc });
+      } else if (accepted) report.accepted++;
+      else report.cleanErrors++;
     }
-    const ms = performance.now() - start;
-    const alloc = Math.max(0, memory() - mem0);
-    result = undefined;
-    if (kind === null && ms > timeLimit) {
-      kind = "slow";
-      message = `took ${ms.toFixed(0)} ms (limit ${timeLimit} ms)${message === "" ? "" : `; ${message}`}`;
-    }
-    if (kind === null && alloc > allocLimit) {
-      kind = "alloc";
-      message = `grew memory by ${(alloc / 2 ** 20).toFixed(0)} MiB (limit ${(allocLimit / 2 ** 20).toFixed(0)} MiB)`;
-    }
-    report.inputs++;
-    report.maxMs = Math.max(report.maxMs, ms);
-    report.maxAllocBytes = Math.max(report.maxAllocBytes, alloc);
-    if (kind !== null) {
-      report.unclean++;
-      if (report.uncleanCases.length < keep)
-        report.uncleanCases.push({ index: i, ...job, ops: m.ops, kind, message, ms, allocBytes: alloc });
-    } else if (accepted) report.accepted++;
-    else report.cleanErrors++;
+  } finally {
+    guard.restore();
   }
   report.totalMs = performance.now() - t0;
   return report;

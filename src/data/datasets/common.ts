@@ -40,11 +40,6 @@ export function checkValueCount(file: string, line: number | null, what: string,
     );
 }
 
-/** A value quoted for an error message (long ones cut). */
-export function quote(s: string): string {
-  return `'${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`;
-}
-
 const decoder = new TextDecoder("utf-8");
 
 /** True for gzip data (magic bytes 1f 8b). */

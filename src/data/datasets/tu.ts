@@ -12,7 +12,7 @@ import { coalesce, removeSelfLoops } from "../../domains/graph/utils.js";
 import { opError } from "../../tensor/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { GraphDataset } from "../dataset.js";
-import { asText, checkValueCount, DatasetFormatError, type FileContent, quote, READER_LIMITS } from "./common.js";
+import { asText, checkValueCount, DatasetFormatError, type FileContent, READER_LIMITS } from "./common.js";
 
 /** The file kinds of the TU format (file `<name>_<kind>.txt`). */
 export type TUFileKind =
@@ -81,6 +81,11 @@ interface Table {
   data: Float64Array;
   rows: number;
   cols: number;
+}
+
+/** A value quoted for an error message (long ones cut). */
+function quote(s: string): string {
+  return `'${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`;
 }
 
 const DECIMAL_INT = /^[-+]?\d+$/;

@@ -137,6 +137,25 @@ export class Graph {
     }
     const ei = this.store.get("edgeIndex");
     if (ei !== undefined) checkEdgeIndex("Graph", ei, this.nodeCountFromAttrs());
+    const y = this.store.get("y");
+    if (y !== undefined) this.checkTargets("Graph", y);
+  }
+
+  /**
+   * Checks a `y` without an explicit level against the node count (when known): node-level targets
+   * have one row per node, graph-level ones are a scalar or one row (`[1]`, `[1, T]`). Anything else
+   * (e.g. 3 labels for 4 nodes) is refused; store other graph-level shapes with `set("y", t, "graph")`.
+   */
+  private checkTargets(op: string, y: Tensor): void {
+    if (y.ndim === 0 || this.levels.has("y")) return;
+    const N = this.nodeCountFromAttrs();
+    if (N === undefined || y.shape[0] === N || y.shape[0] === 1) return;
+    opError(
+      op,
+      "y",
+      `${N} rows (one target per node, numNodes = ${N}), or a graph-level scalar or [1, ...] target (other graph-level shapes: set("y", t, "graph"))`,
+      `shape ${fmtShape(y.shape)}`,
+    );
   }
 
   // ---- typed accessors -------------------------------------------------------------------------
@@ -232,6 +251,7 @@ export class Graph {
     }
     if (!(value instanceof Tensor)) opError("Graph.set", key, "a Tensor or null", typeof value);
     if (key === "edgeIndex") checkEdgeIndex("Graph.set", value);
+    if (key === "y" && level === undefined) this.checkTargets("Graph.set", value);
     this.store.set(key, value);
     if (level !== undefined) this.levels.set(key, level);
     return this;
@@ -421,14 +441,27 @@ export class Graph {
   }
 }
 
-/** Throws unless `t` is a 1-D int32 tensor of node ids in `[0, numNodes)`. */
-export function checkNodeIds(op: string, arg: string, t: Tensor, numNodes: number): Int32Array {
-  if (t.dtype !== "int32") opError(op, arg, "dtype int32", t.dtype);
-  if (t.ndim !== 1) opError(op, arg, "a 1-D tensor of node ids", `shape ${fmtShape(t.shape)}`);
-  const d = t.data as Int32Array;
+/**
+ * Throws unless every entry of `ids` (a 1-D int32 tensor, or the int32 row of an edge index) is a node
+ * id in `[0, numNodes)`. The error names `op`, `arg`, `numNodes`, the value and its position, counted
+ * in `unit`s (`position`, or `edge` for a row of an edge index). Returns the ids.
+ */
+export function checkNodeIds(
+  op: string,
+  arg: string,
+  ids: Tensor | Int32Array,
+  numNodes: number,
+  unit: "position" | "edge" = "position",
+): Int32Array {
+  if (ids instanceof Tensor) {
+    if (ids.dtype !== "int32") opError(op, arg, "dtype int32", ids.dtype);
+    if (ids.ndim !== 1) opError(op, arg, "a 1-D tensor of node ids", `shape ${fmtShape(ids.shape)}`);
+  }
+  const d = ids instanceof Tensor ? (ids.data as Int32Array) : ids;
   for (let i = 0; i < d.length; i++) {
-    if (d[i]! < 0 || d[i]! >= numNodes)
-      opError(op, arg, `node ids in [0, ${numNodes}) (numNodes = ${numNodes})`, `${d[i]} at position ${i}`);
+    const v = d[i]!;
+    if (v < 0 || v >= numNodes)
+      opError(op, arg, `node ids in [0, ${numNodes}) (numNodes = ${numNodes})`, `${v} at ${unit} ${i}`);
   }
   return d;
 }

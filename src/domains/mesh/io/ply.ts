@@ -56,6 +56,9 @@ const SIZE: Record<PlyType, number> = {
 
 const isInt = (t: PlyType) => t !== "float32" && t !== "float64";
 
+/** The type named `name` in a header (own keys only: `constructor` or `toString` are not types). */
+const plyType = (name: string): PlyType | undefined => (Object.hasOwn(TYPES, name) ? TYPES[name] : undefined);
+
 interface PlyProperty {
   readonly name: string;
   readonly type: PlyType;
@@ -156,14 +159,14 @@ function parseHeader(bytes: Uint8Array): PlyHeader {
       if (t[1] === "list") {
         if (t.length !== 5)
           fail(FN, "PLY", where, `expected "property list <count type> <type> <name>", got ${quote(lines[i]!)}`);
-        const ct = TYPES[t[2]!];
-        const it = TYPES[t[3]!];
+        const ct = plyType(t[2]!);
+        const it = plyType(t[3]!);
         if (ct === undefined || !isInt(ct)) fail(FN, "PLY", where, `invalid list count type ${quote(t[2]!)}`);
         if (it === undefined) fail(FN, "PLY", where, `unknown property type ${quote(t[3]!)}`);
         prop = { name: t[4]!, type: it, countType: ct };
       } else {
         if (t.length !== 3) fail(FN, "PLY", where, `expected "property <type> <name>", got ${quote(lines[i]!)}`);
-        const ty = TYPES[t[1]!];
+        const ty = plyType(t[1]!);
         if (ty === undefined) fail(FN, "PLY", where, `unknown property type ${quote(t[1]!)}`);
         prop = { name: t[2]!, type: ty, countType: null };
       }
