@@ -109,6 +109,10 @@ describe("erlangen train: spherical MNIST", () => {
       limits: { train: 48, test: 16 },
     });
     expect(r.test.mean).toBeGreaterThanOrEqual(0);
+    // the same model on both test rotations; the setting's own one is the main metric
+    expect(r.extra.accuracyR.mean).toBe(r.test.mean);
+    expect(r.extra.accuracyNR.mean).toBeGreaterThanOrEqual(0);
+    expect(r.extra.accuracyNR.mean).toBeLessThanOrEqual(1);
     const bad = captureIO();
     expect(await main(["train", "-d", "spherical-mnist", "-m", "s2cnn", "--setting", "R/NR"], bad)).toBe(2);
     expect(bad.stderr.join("\n")).toMatch(/option '--setting' expected one of NR\/R, NR\/NR, R\/R/);
