@@ -15,7 +15,10 @@ import type { SphereGrid } from "../../domains/sphere/grid.js";
 import { isht, type SHTPlan, sht, shtPlan } from "../../domains/sphere/sht.js";
 import { type SO3Plan, so3CoeffCount, so3Fft, so3Ifft, so3Plan } from "../../domains/sphere/so3.js";
 import { Module } from "../../nn/module.js";
-import { ErlangenError, fmtShape, relu, type Tensor } from "../../tensor/index.js";
+import "../../tensor/index.js";
+import { ErlangenError, fmtShape } from "../../tensor/errors.js";
+import { relu } from "../../tensor/ops/elementwise.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 function checkCoefficients(op: string, c: Tensor, n: number, what: string): void {
   if (c.ndim < 1 || c.shape[c.ndim - 1] !== n)

@@ -14,7 +14,11 @@ import type { SphereGrid } from "../../domains/sphere/grid.js";
 import { so3Grid } from "../../domains/sphere/so3.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { noGrad } from "../../tensor/autograd.js";
-import { add, ErlangenError, matmul, mul, rsqrt, square, sub, Tensor } from "../../tensor/index.js";
+import "../../tensor/index.js";
+import { ErlangenError } from "../../tensor/errors.js";
+import { add, mul, rsqrt, square, sub } from "../../tensor/ops/elementwise.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { checkSignal, constantAs } from "./common.js";
 
 /** Options of the quadrature batch norms. */

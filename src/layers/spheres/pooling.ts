@@ -14,7 +14,9 @@ import type { SphereGrid } from "../../domains/sphere/grid.js";
 import { isht, type SHTPlan, sht, shtPlan } from "../../domains/sphere/sht.js";
 import { type SO3Plan, so3Fft, so3Ifft, so3Plan } from "../../domains/sphere/so3.js";
 import { Module } from "../../nn/module.js";
-import { ErlangenError, type Tensor } from "../../tensor/index.js";
+import "../../tensor/index.js";
+import { ErlangenError } from "../../tensor/errors.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { checkSignal } from "./common.js";
 
 /** Band-limit reduction of S² signals [B, C, ...gridIn.shape] → [B, C, ...gridOut.shape]. */

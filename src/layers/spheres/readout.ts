@@ -12,7 +12,10 @@
 import type { SphereGrid } from "../../domains/sphere/grid.js";
 import { so3Grid } from "../../domains/sphere/so3.js";
 import { Module } from "../../nn/module.js";
-import { ErlangenError, matmul, type Tensor } from "../../tensor/index.js";
+import "../../tensor/index.js";
+import { ErlangenError } from "../../tensor/errors.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { checkSignal, constantAs } from "./common.js";
 
 /** Mean over S² by quadrature: [B, C, ...grid.shape] → [B, C]. */

@@ -15,8 +15,12 @@
  */
 import { type SO3Plan, so3CoeffCount, so3Fft, so3Ifft, so3Plan } from "../../domains/sphere/so3.js";
 import { Module, Parameter } from "../../nn/module.js";
-import { add, ErlangenError, matmul, mul, Tensor } from "../../tensor/index.js";
+import "../../tensor/index.js";
+import { ErlangenError } from "../../tensor/errors.js";
+import { add, mul } from "../../tensor/ops/elementwise.js";
+import { matmul } from "../../tensor/ops/linalg.js";
 import { getDefaultGenerator } from "../../tensor/rng.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { checkSignal, constantAs, uniformParameter } from "./common.js";
 import { type SO3Point, so3FilterBasis, so3NearIdentityGrid } from "./filters.js";
 import { so3Product } from "./spectral.js";

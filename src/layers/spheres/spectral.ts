@@ -11,7 +11,10 @@
  */
 import { so3CoeffCount } from "../../domains/sphere/so3.js";
 import { ErlangenError, fmtShape } from "../../tensor/errors.js";
-import { concat, matmul, narrow, permute, type Tensor } from "../../tensor/index.js";
+import "../../tensor/index.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { concat, narrow, permute } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 function expectShape(op: string, arg: string, t: Tensor, shape: readonly (number | null)[], what: string): void {
   const ok = t.ndim === shape.length && shape.every((s, i) => s === null || t.shape[i] === s);

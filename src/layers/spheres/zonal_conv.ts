@@ -18,8 +18,12 @@
 import type { SphereGrid } from "../../domains/sphere/grid.js";
 import { isht, type SHTPlan, sht, shtPlan } from "../../domains/sphere/sht.js";
 import { Module, Parameter } from "../../nn/module.js";
-import { add, ErlangenError, matmul, mul, Tensor } from "../../tensor/index.js";
+import "../../tensor/index.js";
+import { ErlangenError } from "../../tensor/errors.js";
+import { add, mul } from "../../tensor/ops/elementwise.js";
+import { matmul } from "../../tensor/ops/linalg.js";
 import { getDefaultGenerator } from "../../tensor/rng.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { checkSignal, constantAs, uniformParameter } from "./common.js";
 import { zonalProduct } from "./spectral.js";
 
