@@ -14,6 +14,7 @@ import { median, summarize } from "../train/metrics.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
+import { blueprintModelSpec } from "./build.js";
 import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
 import {
   type DatasetSpec,
@@ -50,6 +51,7 @@ export const BASE_HYPER: Hyper = {
 const OPTIONS = {
   dataset: { type: "string", short: "d" },
   model: { type: "string", short: "m" },
+  blueprint: { type: "string" },
   epochs: { type: "string" },
   lr: { type: "string" },
   "weight-decay": { type: "string" },
@@ -93,6 +95,7 @@ export function trainHelp(): string {
     "options:",
     "  -d, --dataset NAME     dataset (see below)",
     "  -m, --model NAME       model (see below)",
+    "      --blueprint FILE   train the model the blueprint builds from a spec file (erlangen build --save-spec) instead of --model",
     "      --epochs N         training epochs",
     "      --lr X             learning rate (Adam)",
     "      --weight-decay X   L2 penalty",
@@ -165,6 +168,8 @@ export const TRAIN_LIMITS = {
 export interface TrainArgs {
   dataset: string;
   model: string;
+  /** A blueprint spec file to build the model from (instead of `model`). */
+  blueprint?: string;
   overrides: Partial<Hyper>;
   seeds?: number;
   seed: number;
@@ -253,7 +258,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
         .join(", ")})`,
       "train",
     );
-  if (model === undefined || model === "")
+  const bp = s("blueprint");
+  if (bp !== undefined && model !== undefined) throw new UsageError("give --model or --blueprint, not both", "train");
+  if ((model === undefined || model === "") && bp === undefined)
     throw new UsageError(
       `missing --model (valid: ${listModels()
         .map((m) => m.name)
@@ -277,7 +284,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     );
   return {
     dataset,
-    model,
+    model: model ?? "",
+    blueprint: bp,
     overrides: o,
     seeds,
     seed,
@@ -385,7 +393,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const ds = getDataset(args.dataset);
-  const ms = getModel(args.model);
+  const ms =
+    args.blueprint !== undefined ? blueprintModelSpec(args.blueprint, io.cwd, ds.kind, ds.name) : getModel(args.model);
   if (!ms.kinds.includes(ds.kind)) {
     const fit = listModels()
       .filter((m) => m.kinds.includes(ds.kind))
