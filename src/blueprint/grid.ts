@@ -78,10 +78,22 @@ function checkSize(dims: number, pools: number): number {
   return Math.max(base, 4 * step) - (Math.max(base, 4 * step) % step);
 }
 
-/** Cyclic shifts of the last `dims` axes by t (the action of a translation group on grid signals). */
-function shiftAction(dims: number): Action<readonly number[], Tensor> {
+/**
+ * Cyclic shifts of the last `dims` axes by t / scale (the action of a translation group on grid
+ * signals; after pooling by 2^k a shift by t of the input moves the coarse maps by t / 2^k).
+ */
+function shiftAction(dims: number, scale = 1): Action<readonly number[], Tensor> {
   const axes = Array.from({ length: dims }, (_, i) => i - dims);
-  return (t, x) => roll(x, [...t], axes);
+  return (t, x) => roll(x, scale === 1 ? [...t] : t.map((v) => v / scale), axes);
+}
+
+/** A p4 / p4m action on maps pooled by `scale`: the translation part shrinks with the grid. */
+function scaledWallpaper(a: AnyAction, scale: number): AnyAction {
+  if (scale === 1) return a;
+  return (e, x) => {
+    const w = e as WallpaperElement;
+    return a({ ...w, t: [w.t[0] / scale, w.t[1] / scale] }, x);
+  };
 }
 
 /** Shifts by multiples of `step` (the subgroup that commutes with the pooling) plus the identity. */
@@ -203,7 +215,8 @@ function cnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
   const lk = spec.options.liftKernel ?? k;
   const pools = new Set(poolPositions(spec.depth, spec.options.pools));
   const shift = shiftAction(dims);
-  const acts = { shift: shift as AnyAction };
+  let level = 0;
+  let acts = { shift: shift as AnyAction };
   const stages: Stage[] = [];
   let c = spec.scalars;
   widths.forEach((w, i) => {
@@ -250,6 +263,8 @@ function cnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
     );
     if (pools.has(i)) {
       const pool = new Pool(2);
+      level++;
+      acts = { shift: shiftAction(dims, 2 ** level) as AnyAction };
       stages.push(
         stage({
           name: `${Pool.name} 2`,
@@ -326,7 +341,8 @@ function gcnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
   const pools = new Set(poolPositions(spec.depth, spec.options.pools));
   const stages: Stage[] = [];
   const regType = (w: number) => `${w} × regular of ${G.name} (${w * H} channels)`;
-  const act = (w: number) => ({ grid: gcnnAction(G, w) as AnyAction });
+  let level = 0;
+  const act = (w: number) => ({ grid: scaledWallpaper(gcnnAction(G, w) as AnyAction, 2 ** level) });
   let c = spec.scalars;
   widths.forEach((w, i) => {
     const ks = i === 0 ? lk : k;
@@ -392,6 +408,7 @@ function gcnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
     }
     if (pools.has(i)) {
       const pool = new MaxPool2d(2);
+      level++;
       stages.push(
         stage({
           name: "MaxPool2d 2",
@@ -408,7 +425,7 @@ function gcnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
     c = w;
   });
   const gp = new GroupPool(G, c, "max");
-  const mapAct = { grid: gcnnAction(G, 0) as AnyAction };
+  const mapAct = { grid: scaledWallpaper(gcnnAction(G, 0) as AnyAction, 2 ** level) };
   stages.push(
     stage({
       name: "GroupPool",
@@ -490,9 +507,10 @@ function steerableRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: Bui
   for (let i = 0; i < spec.vectors; i++) inReps.push(std);
   const inType = new FieldType(G, inReps);
   const shift = shiftAction(2);
+  let level = 0;
   const acts = (t: FieldType<unknown> | null) => ({
     rot: planarGridAction(G, t ? { fieldType: t } : {}) as AnyAction,
-    shift: shift as AnyAction,
+    shift: shiftAction(2, 2 ** level) as AnyAction,
   });
   const stages: Stage[] = [];
   let cur = inType;
@@ -579,6 +597,7 @@ function steerableRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: Bui
     }
     if (pools.has(i)) {
       const pool = finite ? new MaxPool2d(2) : new AvgPool2d(2);
+      level++;
       stages.push(
         stage({
           name: finite ? "MaxPool2d 2" : "AvgPool2d 2",

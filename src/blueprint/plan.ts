@@ -213,7 +213,13 @@ export function planToText(plan: Plan): string {
   lines.push("");
   lines.push("why:");
   for (const r of plan.rationale) lines.push(`  - ${r}`);
-  const notes = plan.layers.filter((l) => l.note);
+  // each note once (repeated layers share theirs)
+  const seen = new Set<string>();
+  const notes = plan.layers.filter((l) => {
+    if (!l.note || seen.has(`${l.name}|${l.note}`)) return false;
+    seen.add(`${l.name}|${l.note}`);
+    return true;
+  });
   if (notes.length > 0) {
     lines.push("layers:");
     for (const l of notes) lines.push(`  ${l.index} ${l.name}: ${l.note}`);
