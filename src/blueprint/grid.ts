@@ -105,6 +105,8 @@ function shiftElements(dims: number, size: number, step: number, count: number, 
   return out;
 }
 
+const channels = (c: number) => `${c} channel${c === 1 ? "" : "s"}`;
+
 const spatial = (dims: number) => (dims === 1 ? "[B, C, L]" : dims === 2 ? "[B, C, H, W]" : "[B, C, D, H, W]");
 
 /** Global average over the spatial axes: [B, C, ...] → [B, C]. */
@@ -140,7 +142,10 @@ function headStages(
         step: "invariant pooling",
         inType: `${width} × ${what}`,
         outType: `${width} invariant scalars`,
-        note: "averages over every pixel: invariant to the translations, rotations and flips of the grid",
+        note:
+          spec.group.family === "translations"
+            ? "averages over every pixel: invariant to translations"
+            : "averages over every pixel: invariant to the translations, rotations (and flips) of the grid",
         run: globalMean(dims),
         actions: inv,
       }),
@@ -189,7 +194,7 @@ function headStages(
       step: "equivariant linear",
       module: head,
       inType: `${width} × ${what}`,
-      outType: `${spec.outputs} scalar maps`,
+      outType: `${spec.outputs} scalar map${spec.outputs === 1 ? "" : "s"}`,
       note: "pointwise head: per-pixel outputs that move with the input",
       run: (s) => head.forward(s as Tensor),
       actions: mapActions,
@@ -227,8 +232,8 @@ function cnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
         name: Conv.name,
         step: "equivariant linear",
         module: conv,
-        inType: `${c} channels`,
-        outType: `${w} channels`,
+        inType: channels(c),
+        outType: channels(w),
         note:
           i === 0
             ? "convolution: the linear maps that commute with translations (circular padding: exact cyclic shifts)"
@@ -243,8 +248,8 @@ function cnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
         name: BN.name,
         step: "normalisation",
         module: bn,
-        inType: `${w} channels`,
-        outType: `${w} channels`,
+        inType: channels(w),
+        outType: channels(w),
         run: (s) => (dims === 1 ? (bn as BatchNorm1d).forward(s as Tensor) : bn.forward(s as Tensor)),
         actions: acts,
       }),
@@ -255,8 +260,8 @@ function cnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
         name: "ReLU",
         step: "nonlinearity",
         module: relu,
-        inType: `${w} channels`,
-        outType: `${w} channels`,
+        inType: channels(w),
+        outType: channels(w),
         run: (s) => relu.forward(s as Tensor),
         actions: acts,
       }),
@@ -270,8 +275,8 @@ function cnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
           name: `${Pool.name} 2`,
           step: "local pooling",
           module: pool,
-          inType: `${w} channels`,
-          outType: `${w} channels (grid / 2)`,
+          inType: channels(w),
+          outType: `${channels(w)} (grid / 2)`,
           note: "coarsens the grid: equivariant to shifts by multiples of 2",
           run: (s) => pool.forward(s as Tensor),
           actions: acts,
@@ -293,7 +298,7 @@ function cnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
     return [
       {
         id: "shift",
-        name: `${spec.level === "graph" ? "invariance" : "equivariance"} to cyclic translations by multiples of ${step} (exact)`,
+        name: `${spec.level === "graph" ? "invariance" : "equivariance"} to cyclic translations${step > 1 ? ` by multiples of ${step}` : ""} (exact)`,
         group: new TranslationGroup(new Array<number>(dims).fill(size)),
         elements: shiftElements(dims, size, step, 4, seed),
         inputAction: shift as AnyAction,
@@ -445,7 +450,7 @@ function gcnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
   const checks = (seed: number): BlueprintCheck[] => [
     {
       id: "grid",
-      name: `${spec.level === "graph" ? "invariance" : "equivariance"} to ${G.name}: 90° rotations${G.name === "p4m" ? " and flips" : ""} of the grid, and cyclic translations by multiples of ${step} (exact)`,
+      name: `${spec.level === "graph" ? "invariance" : "equivariance"} to ${G.name}: 90° rotations${G.name === "p4m" ? " and flips" : ""} of the grid, and cyclic translations${step > 1 ? ` by multiples of ${step}` : ""} (exact)`,
       group: G,
       elements: wallpaperElements(G as unknown as WallpaperGroup, size, step, seed),
       inputAction: gcnnAction(G, 0) as AnyAction,
@@ -719,7 +724,7 @@ function steerableRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: Bui
     }
     out.push({
       id: "shift",
-      name: `${shiftInvariantOut ? "invariance" : "equivariance"} to cyclic translations by multiples of ${step} (exact)`,
+      name: `${shiftInvariantOut ? "invariance" : "equivariance"} to cyclic translations${step > 1 ? ` by multiples of ${step}` : ""} (exact)`,
       group: new TranslationGroup([size, size]),
       elements: shiftElements(2, size, step, 3, seed),
       inputAction: shift as AnyAction,

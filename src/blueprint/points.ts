@@ -16,9 +16,11 @@
  * Every network also commutes with permuting the points (the graph is rebuilt from the positions, or
  * taken from `edgeIndex`, relabelled with the points); checks cover both the spatial group and Sn.
  */
+
+import { globalAddPool, globalMeanPool } from "../domains/graph/pool.js";
+import { edgeRow } from "../domains/graph/utils.js";
 import { cutoffGraph, edgeVectors } from "../domains/point_cloud.js";
 import { sampleAtoms } from "../layers/groups/models/checks.js";
-import { DenseMLP, edgeEnds, poolGraphs } from "../layers/groups/models/common.js";
 import { EGCL } from "../layers/groups/models/egnn.js";
 import { NequIPInteraction } from "../layers/groups/models/nequip.js";
 import { o3Action } from "../layers/groups/o3/action.js";
@@ -27,6 +29,7 @@ import { SphericalHarmonics } from "../layers/groups/o3/spherical_harmonics.js";
 import { BesselBasis, polynomialCutoff } from "../layers/groups/radial.js";
 import { Embedding } from "../nn/embedding.js";
 import { Linear } from "../nn/linear.js";
+import { MLP } from "../nn/mlp.js";
 import { Module } from "../nn/module.js";
 import {
   type Action,
@@ -381,10 +384,14 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
     };
   } else {
     const T = spec.kind === "vector" ? spec.outputs : c;
-    const nodeMlp = new DenseMLP(spec.level === "node" ? [c, c, spec.outputs] : [c, c, T], { ...lo });
+    const nodeMlp = new MLP(spec.level === "node" ? [c, c, spec.outputs] : [c, c, T], {
+      act: "silu",
+      norm: null,
+      ...lo,
+    });
     stages.push(
       stage({
-        name: "DenseMLP (per node)",
+        name: "MLP (per node)",
         step: "invariant readout",
         module: nodeMlp,
         inType: `${c} invariant scalars`,
@@ -412,13 +419,13 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
           run: (s) => {
             const p = st(s);
             const N = p.pos.shape[0]!;
-            const centroid = poolGraphs(p.pos, p.batch, p._numGraphs, "mean").indexSelect(0, p.batch);
+            const centroid = globalMeanPool(p.pos, p.batch, p._numGraphs).indexSelect(0, p.batch);
             const rel = p.pos.sub(centroid);
             const v = rel
               .reshape([N, 1, 3])
               .mul(p._s!.reshape([N, Tn, 1]))
               .reshape([N, 3 * Tn]);
-            return poolGraphs(v, p.batch, p._numGraphs);
+            return globalAddPool(v, p.batch, p._numGraphs);
           },
           actions: { space: vectorsAction(G), perm: invariant },
         }),
@@ -436,14 +443,14 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
           step: "invariant pooling",
           inType: `${c} invariant scalars per point`,
           outType: `${c} invariant scalars per ${mol ? "molecule" : "cloud"}`,
-          run: (s) => poolGraphs(st(s)._s!, st(s).batch, st(s)._numGraphs),
+          run: (s) => globalAddPool(st(s)._s!, st(s).batch, st(s)._numGraphs),
           actions: { space: invariant, perm: invariant },
         }),
       );
-      const head = new DenseMLP([c, c, spec.outputs], { ...lo });
+      const head = new MLP([c, c, spec.outputs], { act: "silu", norm: null, ...lo });
       stages.push(
         stage({
-          name: "DenseMLP",
+          name: "MLP",
           step: "invariant readout",
           module: head,
           inType: `${c} invariant scalars`,
@@ -465,7 +472,7 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
     const ei = edgesOf(raw, spec.options.cutoff);
     let edgeAttr: Tensor | null = null;
     if (!mol) {
-      const [src, dst] = edgeEnds(ei);
+      const [src, dst] = [edgeRow(ei, 0), edgeRow(ei, 1)];
       const d2 = raw.pos.indexSelect(0, dst).sub(raw.pos.indexSelect(0, src)).square().sum(1, true);
       edgeAttr = S > 0 ? concat([raw.x!.indexSelect(0, dst).mul(raw.x!.indexSelect(0, src)), d2], 1) : d2;
     }
@@ -616,7 +623,7 @@ function tfnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
           step: "equivariant readout",
           inType: `${T}x1o per point`,
           outType: `${T} vector${T === 1 ? "" : "s"} per ${mol ? "molecule" : "cloud"}`,
-          run: (s) => poolGraphs(st(s).h, st(s).batch, st(s)._numGraphs),
+          run: (s) => globalAddPool(st(s).h, st(s).batch, st(s)._numGraphs),
           actions: { space: vectorsAction(G), perm: invariant },
         }),
       );
@@ -653,15 +660,15 @@ function tfnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
           step: "invariant pooling",
           inType: `${c} scalars per point`,
           outType: `${c} invariant scalars per ${mol ? "molecule" : "cloud"}`,
-          run: (s) => poolGraphs(st(s).h, st(s).batch, st(s)._numGraphs),
+          run: (s) => globalAddPool(st(s).h, st(s).batch, st(s)._numGraphs),
           actions: { space: invariant, perm: invariant },
         }),
       );
-    const head = new DenseMLP([c, c, spec.outputs], { dtype: ctx.dtype, generator: gen });
+    const head = new MLP([c, c, spec.outputs], { act: "silu", norm: null, dtype: ctx.dtype, generator: gen });
     const nodeLevel = spec.level === "node";
     stages.push(
       stage({
-        name: nodeLevel ? "DenseMLP (per node)" : "DenseMLP",
+        name: nodeLevel ? "MLP (per node)" : "MLP",
         step: "invariant readout",
         module: head,
         inType: `${c} invariant scalars`,

@@ -8,6 +8,8 @@
  * form (with a sum pool); stacking it with pointwise nonlinearities gives permutation-equivariant set
  * networks, and a pooling readout ({@link DeepSets}) invariant ones. Sets are given by a `batch` vector.
  */
+
+import { batchSize } from "../../domains/graph/pool.js";
 import { Linear, type LinearOptions } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
 import { opError } from "../../tensor/errors.js";
@@ -15,7 +17,6 @@ import { add } from "../../tensor/ops/elementwise.js";
 import { indexSelect } from "../../tensor/ops/indexing.js";
 import { scatter } from "../../tensor/ops/scatter.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { batchSize } from "./pool.js";
 
 /** Options of {@link DeepSetsLayer}. */
 export interface DeepSetsLayerOptions extends LinearOptions {
