@@ -6,7 +6,8 @@
  *
  *   examples/playground/dist/playground.js     the bundle (ES module, minified, with a source map)
  *   examples/playground/dist/digits.bin        1,500 MNIST training digits and 500 test digits
- *                                              (datasets/mnist: the first digits of train10k / t10k)
+ *                                              (datasets/mnist: every 6th-7th digit of train10k, which
+ *                                              is sorted by class, and the first digits of t10k)
  *   examples/playground/dist/mutag.json        the 188 MUTAG graphs (datasets/tu/MUTAG)
  *
  * Serve examples/playground/ with any static file server and open index.html. The page rotates the
@@ -45,13 +46,18 @@ function writeDigits() {
   const buf = Buffer.alloc(8 + (nTrain + nTest) * (1 + P));
   buf.writeUInt32LE(nTrain, 0);
   buf.writeUInt32LE(nTest, 4);
+  // train10k is sorted by class: take every (N / nTrain)-th digit so that all ten classes are in
+  // (the first 1,500 are only zeros and ones); t10k is not sorted, its first digits are kept.
+  const N = tl.dims[0];
+  const pick = Array.from({ length: nTrain }, (_, i) => Math.floor((i * N) / nTrain));
   let o = 8;
-  buf.set(tl.data.subarray(0, nTrain), o);
-  o += nTrain;
+  for (const i of pick) buf[o++] = tl.data[i];
   buf.set(vl.data.subarray(0, nTest), o);
   o += nTest;
-  buf.set(ti.data.subarray(0, nTrain * P), o);
-  o += nTrain * P;
+  for (const i of pick) {
+    buf.set(ti.data.subarray(i * P, (i + 1) * P), o);
+    o += P;
+  }
   buf.set(vi.data.subarray(0, nTest * P), o);
   writeFileSync(join(out, "digits.bin"), buf);
   return buf.length;
