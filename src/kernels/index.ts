@@ -3,10 +3,21 @@
  * is an entry of the registry (`registry.ts`) that runs either the plain TypeScript reference (`ref/`)
  * or the AssemblyScript SIMD build (`wasm/`), as `dispatch.ts` decides from the backend setting
  * (`auto` | `ref` | `wasm`, env `ERLANGEN_KERNELS`), the size of the call and the loaded module. Both
- * give the same numbers up to float32 rounding. Index arguments are validated by the calling op
- * before they get here.
+ * give the same numbers up to float32 rounding. The convolutions (`conv.ts`) compose them with the
+ * im2col loops; pooling and resampling loops have no WASM twin (`ref/pool.ts`, `ref/resample.ts`).
+ * Index arguments are validated by the calling op before they get here.
  */
 
+export { emptyFloats, zeroFloats } from "./alloc.js";
+export {
+  convBackwardWinograd,
+  convForward,
+  convInputGrad,
+  convWeightBiasGradWinograd,
+  convWeightGrad,
+  winogradApplies,
+  winogradGeometry,
+} from "./conv.js";
 export {
   activeKernelBackend,
   getKernelBackend,
@@ -19,8 +30,11 @@ export {
 } from "./dispatch.js";
 export type { Stride1Geometry } from "./ref/conv.js";
 export type { BinaryOpName, ReduceOpName, UnaryOpName } from "./ref/elementwise.js";
+export { type ConvGeometry, convGeometry, type Triple, to3, volume } from "./ref/im2col.js";
 export type { FloatArray } from "./ref/linalg.js";
 export type { AdamConsts } from "./ref/optim.js";
+export { gatherPlanes, maxPoolIndices, type PoolWindows, scatterPlanes } from "./ref/pool.js";
+export { type AxisMap, applyAxisMap, axisMap, transposeAxisMap } from "./ref/resample.js";
 export type { WinogradGeometry } from "./ref/winograd.js";
 export * from "./registry.js";
 export { kernelsReady, wasmFeatures } from "./wasm/loader.js";

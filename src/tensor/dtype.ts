@@ -1,3 +1,5 @@
+import { emptyFloats } from "../kernels/alloc.js";
+
 /** Element types a {@link Tensor} can hold. `bool` is stored as bytes (0 or 1). */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
@@ -21,30 +23,14 @@ export function allocate(dtype: DType, size: number): TypedArray {
   }
 }
 
-/** Arrays from this many elements on come uninitialised from {@link allocateEmpty} where the platform allows. */
-const EMPTY_MIN = 1 << 16;
-
-type UnsafeAlloc = (bytes: number) => { buffer: ArrayBuffer; byteOffset: number };
-
-/** Node's `Buffer.allocUnsafeSlow` (memory not zeroed, not pooled), or null in browsers. */
-const unsafeAlloc: UnsafeAlloc | null = (() => {
-  const B = (globalThis as { Buffer?: { allocUnsafeSlow?: UnsafeAlloc } }).Buffer;
-  return typeof B?.allocUnsafeSlow === "function" ? B.allocUnsafeSlow.bind(B) : null;
-})();
-
 /**
  * A float32 or float64 array of `size` elements with unspecified contents (like `torch.empty`), for
  * outputs that a kernel overwrites in full. In Node large arrays are not zero-filled (zeroing the
  * 6.4 MB output of a conv layer costs about 0.3 ms); in browsers, and for small sizes, the array is
- * zero-filled as by {@link allocate}.
+ * zero-filled as by {@link allocate}. (See `emptyFloats` in `kernels/alloc.ts`.)
  */
 export function allocateEmpty(dtype: FloatDType, size: number): Float32Array | Float64Array {
-  const bytesPer = dtype === "float32" ? 4 : 8;
-  if (unsafeAlloc === null || size < EMPTY_MIN) return allocate(dtype, size) as Float32Array | Float64Array;
-  const b = unsafeAlloc(size * bytesPer);
-  return dtype === "float32"
-    ? new Float32Array(b.buffer, b.byteOffset, size)
-    : new Float64Array(b.buffer, b.byteOffset, size);
+  return emptyFloats(dtype === "float64", size);
 }
 
 /** The dtype a typed array stores natively. */

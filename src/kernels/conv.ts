@@ -1,0 +1,541 @@
+/**
+ * N-d convolutions on typed arrays (no autograd): the forward map, the input-gradient map (also the
+ * transposed convolution) and the weight-gradient map, each choosing its path by geometry and dtype:
+ *
+ * - 3×3, stride 1, undilated 2-D with ≥ 8 channels per group: Winograd F(4×4, 3×3) (`winogradConv3x3`,
+ *   `winogradWeightGrad3x3`, and for float32 the one-pass backward `winogradBackward3x3`);
+ * - other stride-1 1-D/2-D: float32 WASM without an im2col matrix (`convStride1`), else im2col in the
+ *   padded-width layout (`ref/im2col.ts`) and the GEMM kernel;
+ * - 1×1, stride 1, unpadded: one GEMM per image and group on the input itself;
+ * - everything else: im2col / col2im in blocks of output rows that stay in cache, and the GEMM kernel.
+ *
+ * For stride 1 the input gradient is itself a convolution (of gy, with the kernel flipped), so it
+ * takes the forward's fast paths. Layouts: x [N, Cin, *inS], w [Cout, Cin/G, *k], y [N, Cout, *outS].
+ */
+import { emptyFloats, zeroFloats } from "./alloc.js";
+import type { Stride1Geometry } from "./ref/conv.js";
+import {
+  addChannelBias,
+  type ConvGeometry,
+  col2im,
+  col2imPadded,
+  convGeometry,
+  fillPadded,
+  gatherCols,
+  im2col,
+  im2colPadded,
+  kVol,
+  type PadLayout,
+  paddedChunks,
+  padLayout,
+  rowChunks,
+  type Triple,
+  volume,
+} from "./ref/im2col.js";
+import type { FloatArray } from "./ref/linalg.js";
+import type { WinogradGeometry } from "./ref/winograd.js";
+import {
+  convStride1,
+  convStride1WeightGrad,
+  gemm,
+  winogradBackward3x3,
+  winogradConv3x3,
+  winogradWeightGrad3x3,
+} from "./registry.js";
+
+// scratch buffers for im2col columns, grown on demand and reused across calls
+let scratch32 = new Float32Array(0);
+let scratch64 = new Float64Array(0);
+
+function scratch(f64: boolean, n: number): FloatArray {
+  if (f64) {
+    if (scratch64.length < n) scratch64 = new Float64Array(n);
+    return scratch64;
+  }
+  if (scratch32.length < n) scratch32 = new Float32Array(n);
+  return scratch32;
+}
+
+function convForwardPadded(
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  g: ConvGeometry,
+  L: PadLayout,
+  y: FloatArray,
+  f64: boolean,
+): void {
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const inVol = volume(g.inS);
+  const [, oh, ow] = g.outS;
+  const P = oh * ow;
+  const Wp = L.Wp;
+  const bounds = paddedChunks(oh, Wp, Kg);
+  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
+  const xpLen = Cg * L.plane + L.tail;
+  const buf = scratch(f64, xpLen + Kg * maxLen + Og * maxLen);
+  const xp = buf.subarray(0, xpLen);
+  const col = buf.subarray(xpLen, xpLen + Kg * maxLen);
+  const tmp = buf.subarray(xpLen + Kg * maxLen, xpLen + Kg * maxLen + Og * maxLen);
+  xp.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      fillPadded(x, (n * Cin + gi * Cg) * inVol, Cg, L, xp);
+      const yOff = (n * Cout + gi * Og) * P;
+      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const len = (r1 - r0) * Wp;
+        im2colPadded(xp, Cg, g, L, r0, r1, col);
+        gemm(A, col, tmp, Og, len, Kg);
+        for (let m = 0; m < Og; m++) {
+          const bv = b === null ? 0 : b[gi * Og + m]!;
+          for (let r = r0; r < r1; r++) {
+            const d = yOff + m * P + r * ow;
+            const s = m * len + (r - r0) * Wp;
+            for (let t = 0; t < ow; t++) y[d + t] = tmp[s + t]! + bv;
+          }
+        }
+      }
+    }
+  }
+}
+
+function convInputGradPadded(
+  gy: FloatArray,
+  w: FloatArray,
+  g: ConvGeometry,
+  L: PadLayout,
+  gx: FloatArray,
+  f64: boolean,
+): void {
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const { H, W, Wp, inner, plane } = L;
+  const [, oh, ow] = g.outS;
+  const P = oh * ow;
+  const bounds = paddedChunks(oh, Wp, Kg);
+  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
+  const gpLen = Cg * plane + L.tail;
+  const buf = scratch(f64, gpLen + Kg * maxLen + Og * maxLen);
+  const gp = buf.subarray(0, gpLen);
+  const col = buf.subarray(gpLen, gpLen + Kg * maxLen);
+  const tmp = buf.subarray(gpLen + Kg * maxLen, gpLen + Kg * maxLen + Og * maxLen);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      gp.fill(0);
+      const yOff = (n * Cout + gi * Og) * P;
+      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const len = (r1 - r0) * Wp;
+        for (let m = 0; m < Og; m++) {
+          for (let r = r0; r < r1; r++) {
+            const s = yOff + m * P + r * ow;
+            const d = m * len + (r - r0) * Wp;
+            for (let t = 0; t < ow; t++) tmp[d + t] = gy[s + t]!;
+            for (let t = ow; t < Wp; t++) tmp[d + t] = 0;
+          }
+        }
+        gemm(A, tmp, col, Kg, len, Og, true, false);
+        col2imPadded(col, Cg, g, L, r0, r1, gp);
+      }
+      const xOff = (n * Cin + gi * Cg) * H * W;
+      for (let c = 0; c < Cg; c++) {
+        for (let i = 0; i < H; i++) {
+          const s = c * plane + inner + i * Wp;
+          const d = xOff + (c * H + i) * W;
+          for (let t = 0; t < W; t++) gx[d + t] = gp[s + t]!;
+        }
+      }
+    }
+  }
+}
+
+function convWeightGradPadded(
+  x: FloatArray,
+  gy: FloatArray,
+  g: ConvGeometry,
+  L: PadLayout,
+  gw: FloatArray,
+  f64: boolean,
+): void {
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const inVol = volume(g.inS);
+  const [, oh, ow] = g.outS;
+  const P = oh * ow;
+  const Wp = L.Wp;
+  const bounds = paddedChunks(oh, Wp, Kg);
+  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
+  const xpLen = Cg * L.plane + L.tail;
+  const buf = scratch(f64, xpLen + Kg * maxLen + Og * maxLen);
+  const xp = buf.subarray(0, xpLen);
+  const col = buf.subarray(xpLen, xpLen + Kg * maxLen);
+  const tmp = buf.subarray(xpLen + Kg * maxLen, xpLen + Kg * maxLen + Og * maxLen);
+  xp.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      fillPadded(x, (n * Cin + gi * Cg) * inVol, Cg, L, xp);
+      const yOff = (n * Cout + gi * Og) * P;
+      const C = gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const len = (r1 - r0) * Wp;
+        for (let m = 0; m < Og; m++) {
+          for (let r = r0; r < r1; r++) {
+            const s = yOff + m * P + r * ow;
+            const d = m * len + (r - r0) * Wp;
+            for (let t = 0; t < ow; t++) tmp[d + t] = gy[s + t]!;
+            for (let t = ow; t < Wp; t++) tmp[d + t] = 0;
+          }
+        }
+        im2colPadded(xp, Cg, g, L, r0, r1, col);
+        gemm(tmp, col, C, Og, Kg, len, false, true, true);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Winograd for 3×3, stride-1, undilated 2-D convolutions (Lavin & Gray, CVPR 2016): F(4×4, 3×3)
+// through the kernels (winogradConv3x3 / winogradWeightGrad3x3: WASM SIMD for float32, data kept in
+// the module's memory; the plain-TS reference for float64 and without WASM). The float32 backward
+// of such a conv is one shared pass (winogradBackward3x3): gy is transformed once, for the weight
+// gradient and for the input gradient (Uᵀ·Y, then the adjoint of the input transform), and the bias
+// gradient is summed on the way; the separate maps remain the fallback (no WASM) and the
+// double-backward path.
+
+/** Minimum channels per group for the Winograd path (below it the transforms dominate). */
+const WINOGRAD_MIN_CHANNELS = 8;
+
+/** The kernels' geometry record of a 2-D conv. */
+export function winogradGeometry(g: ConvGeometry): WinogradGeometry {
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  return {
+    N: g.N,
+    G: g.G,
+    Cg,
+    Og,
+    H: g.inS[1]!,
+    W: g.inS[2]!,
+    oh: g.outS[1]!,
+    ow: g.outS[2]!,
+    ph: g.p[1]!,
+    pw: g.p[2]!,
+  };
+}
+
+function stride1Geometry(g: ConvGeometry): Stride1Geometry {
+  return {
+    N: g.N,
+    G: g.G,
+    Cg: g.Cin / g.G,
+    Og: g.Cout / g.G,
+    H: g.inS[1],
+    W: g.inS[2],
+    kh: g.k[1],
+    kw: g.k[2],
+    dh: g.d[1],
+    dw: g.d[2],
+    ph: g.p[1],
+    pw: g.p[2],
+    oh: g.outS[1],
+    ow: g.outS[2],
+  };
+}
+
+/** Whether the convolution takes the Winograd path (3×3, stride 1, undilated 2-D, ≥ 8 channels per group). */
+export function winogradApplies(g: ConvGeometry): boolean {
+  return (
+    !g.direct &&
+    g.inS[0] === 1 &&
+    g.k[0] === 1 &&
+    g.k[1] === 3 &&
+    g.k[2] === 3 &&
+    g.s[1] === 1 &&
+    g.s[2] === 1 &&
+    g.d[1] === 1 &&
+    g.d[2] === 1 &&
+    g.Cin / g.G >= WINOGRAD_MIN_CHANNELS &&
+    2 * Math.ceil(g.outS[1] / 2) + 2 >= g.inS[1] + g.p[1] &&
+    2 * Math.ceil(g.outS[2] / 2) + 2 >= g.inS[2] + g.p[2]
+  );
+}
+
+/** y = conv(x, w) (+ b), of x's float dtype (b may be null). */
+export function convForward(x: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeometry): FloatArray {
+  const f64 = x instanceof Float64Array;
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const inVol = volume(g.inS);
+  const P = volume(g.outS);
+  const ow = g.outS[2];
+  if (winogradApplies(g)) {
+    // every element is written (WASM and reference alike): no zero fill
+    const yw = emptyFloats(f64, N * Cout * P);
+    winogradConv3x3(x, w, b, yw, winogradGeometry(g));
+    return yw;
+  }
+  const L = padLayout(g);
+  if (L !== null) {
+    // both paths write every element: float32 in WASM without an im2col matrix where it runs, else im2col
+    const yp = emptyFloats(f64, N * Cout * P);
+    if (f64 || !convStride1(x, w, b, yp, stride1Geometry(g))) convForwardPadded(x, w, b, g, L, yp, f64);
+    return yp;
+  }
+  const y = zeroFloats(f64, N * Cout * P);
+  if (g.direct) {
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        gemm(
+          w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
+          x.subarray(xOff, xOff + Kg * P),
+          y.subarray(yOff, yOff + Og * P),
+          Og,
+          P,
+          Kg,
+        );
+      }
+    }
+    if (b !== null) addChannelBias(y, b, N, Cout, P);
+    return y;
+  }
+  const bounds = rowChunks(g, Kg);
+  const maxPc = (bounds[1]! - bounds[0]!) * ow;
+  const buf = scratch(f64, Kg * maxPc + Og * maxPc);
+  const col = buf.subarray(0, Kg * maxPc);
+  const tmp = buf.subarray(Kg * maxPc);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      const xOff = (n * Cin + gi * Cg) * inVol;
+      const yOff = (n * Cout + gi * Og) * P;
+      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const Pc = (r1 - r0) * ow;
+        im2col(x, xOff, Cg, g, r0, r1, col);
+        gemm(A, col, tmp, Og, Pc, Kg);
+        // scatter the [Og, Pc] block into y's channel planes, adding the bias
+        for (let m = 0; m < Og; m++) {
+          const bv = b === null ? 0 : b[gi * Og + m]!;
+          const d = yOff + m * P + r0 * ow;
+          const s = m * Pc;
+          for (let t = 0; t < Pc; t++) y[d + t] = tmp[s + t]! + bv;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * For stride 1, the input gradient is itself a convolution: of gy, padded by dilation·(k − 1) − pad,
+ * with the kernel flipped and its channel axes swapped. Returns that convolution's geometry, or null
+ * when it does not apply (strides, or padding beyond the kernel's reach).
+ */
+function flippedGeometry(g: ConvGeometry): ConvGeometry | null {
+  const p: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (g.s[i] !== 1) return null;
+    const q = g.d[i]! * (g.k[i]! - 1) - g.p[i]!;
+    if (q < 0) return null;
+    p.push(q);
+  }
+  const D = g.D;
+  const cut = (a: Triple) => a.slice(3 - D);
+  return convGeometry(g.N, g.Cout, g.Cin, g.G, cut(g.outS), cut(g.inS), cut(g.k), cut(g.s), p.slice(3 - D), cut(g.d));
+}
+
+/** W'[gi·Cg + c, m, k̄] = W[gi·Og + m, c, k] with every kernel axis reversed. */
+function flipWeight(w: FloatArray, g: ConvGeometry, f64: boolean): FloatArray {
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  const kv = kVol(g);
+  const out = zeroFloats(f64, w.length);
+  for (let gi = 0; gi < g.G; gi++) {
+    for (let m = 0; m < Og; m++) {
+      for (let c = 0; c < Cg; c++) {
+        const s = ((gi * Og + m) * Cg + c) * kv;
+        const d = ((gi * Cg + c) * Og + m) * kv;
+        for (let t = 0; t < kv; t++) out[d + kv - 1 - t] = w[s + t]!;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * gx = convᵀ(gy, w) (+ b over the Cin channels), of gy's float dtype: the gradient of the input, and
+ * the transposed convolution.
+ */
+export function convInputGrad(gy: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeometry): FloatArray {
+  const f64 = gy instanceof Float64Array;
+  const fg = g.direct ? null : flippedGeometry(g);
+  if (fg !== null) return convForward(gy, flipWeight(w, g, f64), b, fg);
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const inVol = volume(g.inS);
+  const P = volume(g.outS);
+  const ow = g.outS[2];
+  const gx = zeroFloats(f64, N * Cin * inVol);
+  const L = padLayout(g);
+  if (L !== null) convInputGradPadded(gy, w, g, L, gx, f64);
+  else if (g.direct) {
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        gemm(
+          w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
+          gy.subarray(yOff, yOff + Og * P),
+          gx.subarray(xOff, xOff + Kg * P),
+          Kg,
+          P,
+          Og,
+          true,
+          false,
+        );
+      }
+    }
+  } else {
+    const bounds = rowChunks(g, Kg);
+    const maxPc = (bounds[1]! - bounds[0]!) * ow;
+    const buf = scratch(f64, Kg * maxPc + Og * maxPc);
+    const col = buf.subarray(0, Kg * maxPc);
+    const tmp = buf.subarray(Kg * maxPc);
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+        for (let k = 0; k + 1 < bounds.length; k++) {
+          const r0 = bounds[k]!;
+          const r1 = bounds[k + 1]!;
+          const Pc = (r1 - r0) * ow;
+          gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
+          gemm(A, tmp, col, Kg, Pc, Og, true, false);
+          col2im(col, Cg, g, r0, r1, gx, xOff);
+        }
+      }
+    }
+  }
+  if (b !== null) addChannelBias(gx, b, N, Cin, inVol);
+  return gx;
+}
+
+/** gw = Σₙ gyₙ · colₙᵀ, of x's float dtype: the gradient of the weight. */
+export function convWeightGrad(x: FloatArray, gy: FloatArray, g: ConvGeometry): FloatArray {
+  const f64 = x instanceof Float64Array;
+  const { N, Cin, Cout, G } = g;
+  const Cg = Cin / G;
+  const Og = Cout / G;
+  const Kg = Cg * kVol(g);
+  const inVol = volume(g.inS);
+  const P = volume(g.outS);
+  const ow = g.outS[2];
+  const gw = zeroFloats(f64, Cout * Kg);
+  if (winogradApplies(g)) {
+    winogradWeightGrad3x3(x, gy, gw, winogradGeometry(g));
+    return gw;
+  }
+  const L = padLayout(g);
+  if (L !== null) {
+    if (f64 || !convStride1WeightGrad(x, gy, gw, stride1Geometry(g))) convWeightGradPadded(x, gy, g, L, gw, f64);
+    return gw;
+  }
+  if (g.direct) {
+    for (let n = 0; n < N; n++) {
+      for (let gi = 0; gi < G; gi++) {
+        const xOff = (n * Cin + gi * Cg) * inVol;
+        const yOff = (n * Cout + gi * Og) * P;
+        gemm(
+          gy.subarray(yOff, yOff + Og * P),
+          x.subarray(xOff, xOff + Kg * P),
+          gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
+          Og,
+          Kg,
+          P,
+          false,
+          true,
+          true,
+        );
+      }
+    }
+    return gw;
+  }
+  const bounds = rowChunks(g, Kg);
+  const maxPc = (bounds[1]! - bounds[0]!) * ow;
+  const buf = scratch(f64, Kg * maxPc + Og * maxPc);
+  const col = buf.subarray(0, Kg * maxPc);
+  const tmp = buf.subarray(Kg * maxPc);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      const xOff = (n * Cin + gi * Cg) * inVol;
+      const yOff = (n * Cout + gi * Og) * P;
+      const C = gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const r0 = bounds[k]!;
+        const r1 = bounds[k + 1]!;
+        const Pc = (r1 - r0) * ow;
+        im2col(x, xOff, Cg, g, r0, r1, col);
+        gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
+        gemm(tmp, col, C, Og, Kg, Pc, false, true, true);
+      }
+    }
+  }
+  return gw;
+}
+
+/**
+ * The float32 gradients of a Winograd convolution from one shared pass ({@link winogradBackward3x3}):
+ * gx, gw and gb where asked for (null elsewhere), or null where the shared kernel does not run.
+ */
+export function convBackwardWinograd(
+  x: Float32Array,
+  w: Float32Array,
+  gy: Float32Array,
+  g: ConvGeometry,
+  want: { x: boolean; w: boolean; b: boolean },
+): { gx: FloatArray | null; gw: FloatArray | null; gb: FloatArray | null } | null {
+  const Cg = g.Cin / g.G;
+  // the shared pass writes every element of gx
+  const gx = want.x ? emptyFloats(false, g.N * g.Cin * volume(g.inS)) : null;
+  const gw = want.w ? zeroFloats(false, g.Cout * Cg * kVol(g)) : null;
+  const gb = want.b ? zeroFloats(false, g.Cout) : null;
+  if (!winogradBackward3x3(x, w, gy, gx, gw, gb, winogradGeometry(g))) return null;
+  return { gx, gw, gb };
+}
+
+/**
+ * gw (as {@link convWeightGrad}) and gb = Σ gy over images and positions of a float32 Winograd
+ * convolution, from one pass (the bias sum is taken while gy is copied into the gradient transform).
+ */
+export function convWeightBiasGradWinograd(
+  x: Float32Array,
+  gy: Float32Array,
+  g: ConvGeometry,
+): [FloatArray, FloatArray] {
+  const gw = zeroFloats(false, g.Cout * (g.Cin / g.G) * kVol(g));
+  const gb = zeroFloats(false, g.Cout);
+  winogradWeightGrad3x3(x, gy, gw, winogradGeometry(g), gb);
+  return [gw, gb];
+}
