@@ -17,8 +17,6 @@ import type { Stride1Geometry } from "./ref/conv.js";
 import {
   addChannelBias,
   type ConvGeometry,
-  col2im,
-  col2imPadded,
   convGeometry,
   fillPadded,
   gatherCols,
@@ -56,6 +54,113 @@ function scratch(f64: boolean, n: number): FloatArray {
   return scratch32;
 }
 
+/**
+ * Scratch blocks for passes over blocks of up to `len` columns: `lead` floats first (padded planes, or
+ * none), then the im2col block col [Kg, len] and the GEMM's other operand tmp [Og, len].
+ */
+function blocks(f64: boolean, lead: number, Kg: number, Og: number, len: number) {
+  const buf = scratch(f64, lead + Kg * len + Og * len);
+  return {
+    lead: buf.subarray(0, lead),
+    col: buf.subarray(lead, lead + Kg * len),
+    tmp: buf.subarray(lead + Kg * len, lead + Kg * len + Og * len),
+  };
+}
+
+/** Channels per group (in and out), im2col rows per group (Cg·taps), input and output volumes. */
+function sizes(g: ConvGeometry) {
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  return { Cg, Og, Kg: Cg * kVol(g), inVol: volume(g.inS), P: volume(g.outS) };
+}
+
+/**
+ * Calls f for each image n and group gi (n outer) with the offsets of the group's input channels (of
+ * `inVol` elements each) and output channels (of `P` each).
+ */
+function eachImageGroup(
+  g: ConvGeometry,
+  inVol: number,
+  P: number,
+  f: (xOff: number, yOff: number, gi: number) => void,
+): void {
+  const Cg = g.Cin / g.G;
+  const Og = g.Cout / g.G;
+  for (let n = 0; n < g.N; n++)
+    for (let gi = 0; gi < g.G; gi++) f((n * g.Cin + gi * Cg) * inVol, (n * g.Cout + gi * Og) * P, gi);
+}
+
+/** Calls f(r0, r1) for each block of output rows [r0, r1) between consecutive bounds. */
+function eachRowBlock(bounds: readonly number[], f: (r0: number, r1: number) => void): void {
+  for (let k = 0; k + 1 < bounds.length; k++) f(bounds[k]!, bounds[k + 1]!);
+}
+
+/** The group's weights (or weight gradient) w[gi·Og .. (gi + 1)·Og]: an [Og, Kg] block. */
+function groupRows(w: FloatArray, gi: number, Og: number, Kg: number): FloatArray {
+  return w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
+}
+
+/**
+ * tmp[m, (r − r0)·Wp + t] = gy[yOff + m·P + r·ow + t]: the rows [r0, r1) of Og channels of gy in the
+ * padded width Wp (zero past ow).
+ */
+function padRows(
+  gy: FloatArray,
+  yOff: number,
+  Og: number,
+  P: number,
+  ow: number,
+  Wp: number,
+  r0: number,
+  r1: number,
+  tmp: FloatArray,
+): void {
+  const len = (r1 - r0) * Wp;
+  for (let m = 0; m < Og; m++) {
+    for (let r = r0; r < r1; r++) {
+      const s = yOff + m * P + r * ow;
+      const d = m * len + (r - r0) * Wp;
+      for (let t = 0; t < ow; t++) tmp[d + t] = gy[s + t]!;
+      for (let t = ow; t < Wp; t++) tmp[d + t] = 0;
+    }
+  }
+}
+
+/**
+ * Sizes, blocks of output rows and scratch (padded planes, col, tmp) of a pass in the padded-width
+ * layout, of the float dtype of `a`.
+ */
+function paddedPass(g: ConvGeometry, L: PadLayout, a: FloatArray) {
+  const f64 = a instanceof Float64Array;
+  const { Cg, Og, Kg, inVol } = sizes(g);
+  const [, oh, ow] = g.outS;
+  const bounds = paddedChunks(oh, L.Wp, Kg);
+  const { lead, col, tmp } = blocks(f64, Cg * L.plane + L.tail, Kg, Og, (bounds[1]! - bounds[0]!) * L.Wp);
+  return { Cg, Og, Kg, inVol, ow, P: oh * ow, Wp: L.Wp, bounds, padded: lead, col, tmp };
+}
+
+/**
+ * Calls f for each image, group and block of output rows [r0, r1) once `pass.col` holds that block's
+ * im2col columns of x in the padded-width layout.
+ */
+function eachPaddedIm2col(
+  x: FloatArray,
+  g: ConvGeometry,
+  L: PadLayout,
+  pass: ReturnType<typeof paddedPass>,
+  f: (yOff: number, gi: number, r0: number, r1: number) => void,
+): void {
+  const { Cg, inVol, P, bounds, padded: xp, col } = pass;
+  xp.fill(0);
+  eachImageGroup(g, inVol, P, (xOff, yOff, gi) => {
+    fillPadded(x, xOff, Cg, L, xp);
+    eachRowBlock(bounds, (r0, r1) => {
+      im2colPadded(xp, Cg, g, L, r0, r1, col);
+      f(yOff, gi, r0, r1);
+    });
+  });
+}
+
 function convForwardPadded(
   x: FloatArray,
   w: FloatArray,
@@ -63,148 +168,79 @@ function convForwardPadded(
   g: ConvGeometry,
   L: PadLayout,
   y: FloatArray,
-  f64: boolean,
-): void {
-  const { N, Cin, Cout, G } = g;
-  const Cg = Cin / G;
-  const Og = Cout / G;
-  const Kg = Cg * kVol(g);
-  const inVol = volume(g.inS);
-  const [, oh, ow] = g.outS;
-  const P = oh * ow;
-  const Wp = L.Wp;
-  const bounds = paddedChunks(oh, Wp, Kg);
-  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
-  const xpLen = Cg * L.plane + L.tail;
-  const buf = scratch(f64, xpLen + Kg * maxLen + Og * maxLen);
-  const xp = buf.subarray(0, xpLen);
-  const col = buf.subarray(xpLen, xpLen + Kg * maxLen);
-  const tmp = buf.subarray(xpLen + Kg * maxLen, xpLen + Kg * maxLen + Og * maxLen);
-  xp.fill(0);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      fillPadded(x, (n * Cin + gi * Cg) * inVol, Cg, L, xp);
-      const yOff = (n * Cout + gi * Og) * P;
-      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
-      for (let k = 0; k + 1 < bounds.length; k++) {
-        const r0 = bounds[k]!;
-        const r1 = bounds[k + 1]!;
-        const len = (r1 - r0) * Wp;
-        im2colPadded(xp, Cg, g, L, r0, r1, col);
-        gemm(A, col, tmp, Og, len, Kg);
-        for (let m = 0; m < Og; m++) {
-          const bv = b === null ? 0 : b[gi * Og + m]!;
-          for (let r = r0; r < r1; r++) {
-            const d = yOff + m * P + r * ow;
-            const s = m * len + (r - r0) * Wp;
-            for (let t = 0; t < ow; t++) y[d + t] = tmp[s + t]! + bv;
-          }
-        }
+) {
+  const pass = paddedPass(g, L, x);
+  const { Og, Kg, ow, P, Wp, col, tmp } = pass;
+  eachPaddedIm2col(x, g, L, pass, (yOff, gi, r0, r1) => {
+    const len = (r1 - r0) * Wp;
+    gemm(groupRows(w, gi, Og, Kg), col, tmp, Og, len, Kg);
+    for (let m = 0; m < Og; m++) {
+      const bv = b === null ? 0 : b[gi * Og + m]!;
+      for (let r = r0; r < r1; r++) {
+        const d = yOff + m * P + r * ow;
+        const s = m * len + (r - r0) * Wp;
+        for (let t = 0; t < ow; t++) y[d + t] = tmp[s + t]! + bv;
       }
     }
-  }
+  });
 }
 
-function convInputGradPadded(
-  gy: FloatArray,
-  w: FloatArray,
-  g: ConvGeometry,
-  L: PadLayout,
-  gx: FloatArray,
-  f64: boolean,
-): void {
-  const { N, Cin, Cout, G } = g;
-  const Cg = Cin / G;
-  const Og = Cout / G;
-  const Kg = Cg * kVol(g);
-  const { H, W, Wp, inner, plane } = L;
-  const [, oh, ow] = g.outS;
-  const P = oh * ow;
-  const bounds = paddedChunks(oh, Wp, Kg);
-  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
-  const gpLen = Cg * plane + L.tail;
-  const buf = scratch(f64, gpLen + Kg * maxLen + Og * maxLen);
-  const gp = buf.subarray(0, gpLen);
-  const col = buf.subarray(gpLen, gpLen + Kg * maxLen);
-  const tmp = buf.subarray(gpLen + Kg * maxLen, gpLen + Kg * maxLen + Og * maxLen);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      gp.fill(0);
-      const yOff = (n * Cout + gi * Og) * P;
-      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
-      for (let k = 0; k + 1 < bounds.length; k++) {
-        const r0 = bounds[k]!;
-        const r1 = bounds[k + 1]!;
-        const len = (r1 - r0) * Wp;
-        for (let m = 0; m < Og; m++) {
-          for (let r = r0; r < r1; r++) {
-            const s = yOff + m * P + r * ow;
-            const d = m * len + (r - r0) * Wp;
-            for (let t = 0; t < ow; t++) tmp[d + t] = gy[s + t]!;
-            for (let t = ow; t < Wp; t++) tmp[d + t] = 0;
-          }
-        }
-        gemm(A, tmp, col, Kg, len, Og, true, false);
-        col2imPadded(col, Cg, g, L, r0, r1, gp);
-      }
-      const xOff = (n * Cin + gi * Cg) * H * W;
-      for (let c = 0; c < Cg; c++) {
-        for (let i = 0; i < H; i++) {
-          const s = c * plane + inner + i * Wp;
-          const d = xOff + (c * H + i) * W;
-          for (let t = 0; t < W; t++) gx[d + t] = gp[s + t]!;
-        }
+function convInputGradPadded(gy: FloatArray, w: FloatArray, g: ConvGeometry, L: PadLayout, gx: FloatArray): void {
+  const { Cg, Og, Kg, ow, P, Wp, bounds, padded: gp, col, tmp } = paddedPass(g, L, gy);
+  const { H, W, inner, plane } = L;
+  eachImageGroup(g, H * W, P, (xOff, yOff, gi) => {
+    gp.fill(0);
+    const A = groupRows(w, gi, Og, Kg);
+    eachRowBlock(bounds, (r0, r1) => {
+      padRows(gy, yOff, Og, P, ow, Wp, r0, r1, tmp);
+      gemm(A, tmp, col, Kg, (r1 - r0) * Wp, Og, true, false);
+      im2colPadded(gp, Cg, g, L, r0, r1, col, true); // col2im
+    });
+    for (let c = 0; c < Cg; c++) {
+      for (let i = 0; i < H; i++) {
+        const s = c * plane + inner + i * Wp;
+        const d = xOff + (c * H + i) * W;
+        for (let t = 0; t < W; t++) gx[d + t] = gp[s + t]!;
       }
     }
-  }
+  });
 }
 
-function convWeightGradPadded(
+function convWeightGradPadded(x: FloatArray, gy: FloatArray, g: ConvGeometry, L: PadLayout, gw: FloatArray): void {
+  const pass = paddedPass(g, L, x);
+  const { Og, Kg, ow, P, Wp, col, tmp } = pass;
+  eachPaddedIm2col(x, g, L, pass, (yOff, gi, r0, r1) => {
+    padRows(gy, yOff, Og, P, ow, Wp, r0, r1, tmp);
+    gemm(tmp, col, groupRows(gw, gi, Og, Kg), Og, Kg, (r1 - r0) * Wp, false, true, true);
+  });
+}
+
+/** Sizes, blocks of output rows and scratch (col, tmp) of an im2col pass. */
+function im2colPass(g: ConvGeometry, f64: boolean) {
+  const { Cg, Og, Kg, inVol, P } = sizes(g);
+  const ow = g.outS[2];
+  const bounds = rowChunks(g, Kg);
+  const { col, tmp } = blocks(f64, 0, Kg, Og, (bounds[1]! - bounds[0]!) * ow);
+  return { Cg, Og, Kg, inVol, P, ow, bounds, col, tmp };
+}
+
+/**
+ * Calls f for each image, group and block of output rows [r0, r1) (Pc = (r1 − r0)·ow columns) once
+ * `pass.col` holds that block's im2col columns of x.
+ */
+function eachIm2col(
   x: FloatArray,
-  gy: FloatArray,
   g: ConvGeometry,
-  L: PadLayout,
-  gw: FloatArray,
-  f64: boolean,
+  pass: ReturnType<typeof im2colPass>,
+  f: (yOff: number, gi: number, r0: number, Pc: number) => void,
 ): void {
-  const { N, Cin, Cout, G } = g;
-  const Cg = Cin / G;
-  const Og = Cout / G;
-  const Kg = Cg * kVol(g);
-  const inVol = volume(g.inS);
-  const [, oh, ow] = g.outS;
-  const P = oh * ow;
-  const Wp = L.Wp;
-  const bounds = paddedChunks(oh, Wp, Kg);
-  const maxLen = (bounds[1]! - bounds[0]!) * Wp;
-  const xpLen = Cg * L.plane + L.tail;
-  const buf = scratch(f64, xpLen + Kg * maxLen + Og * maxLen);
-  const xp = buf.subarray(0, xpLen);
-  const col = buf.subarray(xpLen, xpLen + Kg * maxLen);
-  const tmp = buf.subarray(xpLen + Kg * maxLen, xpLen + Kg * maxLen + Og * maxLen);
-  xp.fill(0);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      fillPadded(x, (n * Cin + gi * Cg) * inVol, Cg, L, xp);
-      const yOff = (n * Cout + gi * Og) * P;
-      const C = gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
-      for (let k = 0; k + 1 < bounds.length; k++) {
-        const r0 = bounds[k]!;
-        const r1 = bounds[k + 1]!;
-        const len = (r1 - r0) * Wp;
-        for (let m = 0; m < Og; m++) {
-          for (let r = r0; r < r1; r++) {
-            const s = yOff + m * P + r * ow;
-            const d = m * len + (r - r0) * Wp;
-            for (let t = 0; t < ow; t++) tmp[d + t] = gy[s + t]!;
-            for (let t = ow; t < Wp; t++) tmp[d + t] = 0;
-          }
-        }
-        im2colPadded(xp, Cg, g, L, r0, r1, col);
-        gemm(tmp, col, C, Og, Kg, len, false, true, true);
-      }
-    }
-  }
+  const { Cg, inVol, P, ow, bounds, col } = pass;
+  eachImageGroup(g, inVol, P, (xOff, yOff, gi) => {
+    eachRowBlock(bounds, (r0, r1) => {
+      im2col(x, xOff, Cg, g, r0, r1, col);
+      f(yOff, gi, r0, (r1 - r0) * ow);
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,71 +313,41 @@ export function winogradApplies(g: ConvGeometry): boolean {
 /** y = conv(x, w) (+ b), of x's float dtype (b may be null). */
 export function convForward(x: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeometry): FloatArray {
   const f64 = x instanceof Float64Array;
-  const { N, Cin, Cout, G } = g;
-  const Cg = Cin / G;
-  const Og = Cout / G;
-  const Kg = Cg * kVol(g);
-  const inVol = volume(g.inS);
-  const P = volume(g.outS);
+  const { Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
   if (winogradApplies(g)) {
     // every element is written (WASM and reference alike): no zero fill
-    const yw = emptyFloats(f64, N * Cout * P);
+    const yw = emptyFloats(f64, g.N * g.Cout * P);
     winogradConv3x3(x, w, b, yw, winogradGeometry(g));
     return yw;
   }
   const L = padLayout(g);
   if (L !== null) {
     // both paths write every element: float32 in WASM without an im2col matrix where it runs, else im2col
-    const yp = emptyFloats(f64, N * Cout * P);
-    if (f64 || !convStride1(x, w, b, yp, stride1Geometry(g))) convForwardPadded(x, w, b, g, L, yp, f64);
+    const yp = emptyFloats(f64, g.N * g.Cout * P);
+    if (f64 || !convStride1(x, w, b, yp, stride1Geometry(g))) convForwardPadded(x, w, b, g, L, yp);
     return yp;
   }
-  const y = zeroFloats(f64, N * Cout * P);
+  const y = zeroFloats(f64, g.N * g.Cout * P);
   if (g.direct) {
-    for (let n = 0; n < N; n++) {
-      for (let gi = 0; gi < G; gi++) {
-        const xOff = (n * Cin + gi * Cg) * inVol;
-        const yOff = (n * Cout + gi * Og) * P;
-        gemm(
-          w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
-          x.subarray(xOff, xOff + Kg * P),
-          y.subarray(yOff, yOff + Og * P),
-          Og,
-          P,
-          Kg,
-        );
-      }
-    }
-    if (b !== null) addChannelBias(y, b, N, Cout, P);
+    eachImageGroup(g, inVol, P, (xOff, yOff, gi) =>
+      gemm(groupRows(w, gi, Og, Kg), x.subarray(xOff, xOff + Kg * P), y.subarray(yOff, yOff + Og * P), Og, P, Kg),
+    );
+    if (b !== null) addChannelBias(y, b, g.N, g.Cout, P);
     return y;
   }
-  const bounds = rowChunks(g, Kg);
-  const maxPc = (bounds[1]! - bounds[0]!) * ow;
-  const buf = scratch(f64, Kg * maxPc + Og * maxPc);
-  const col = buf.subarray(0, Kg * maxPc);
-  const tmp = buf.subarray(Kg * maxPc);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      const xOff = (n * Cin + gi * Cg) * inVol;
-      const yOff = (n * Cout + gi * Og) * P;
-      const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
-      for (let k = 0; k + 1 < bounds.length; k++) {
-        const r0 = bounds[k]!;
-        const r1 = bounds[k + 1]!;
-        const Pc = (r1 - r0) * ow;
-        im2col(x, xOff, Cg, g, r0, r1, col);
-        gemm(A, col, tmp, Og, Pc, Kg);
-        // scatter the [Og, Pc] block into y's channel planes, adding the bias
-        for (let m = 0; m < Og; m++) {
-          const bv = b === null ? 0 : b[gi * Og + m]!;
-          const d = yOff + m * P + r0 * ow;
-          const s = m * Pc;
-          for (let t = 0; t < Pc; t++) y[d + t] = tmp[s + t]! + bv;
-        }
-      }
+  const pass = im2colPass(g, f64);
+  const { col, tmp } = pass;
+  eachIm2col(x, g, pass, (yOff, gi, r0, Pc) => {
+    gemm(groupRows(w, gi, Og, Kg), col, tmp, Og, Pc, Kg);
+    // scatter the [Og, Pc] block into y's channel planes, adding the bias
+    for (let m = 0; m < Og; m++) {
+      const bv = b === null ? 0 : b[gi * Og + m]!;
+      const d = yOff + m * P + r0 * ow;
+      const s = m * Pc;
+      for (let t = 0; t < Pc; t++) y[d + t] = tmp[s + t]! + bv;
     }
-  }
+  });
   return y;
 }
 
@@ -389,119 +395,77 @@ export function convInputGrad(gy: FloatArray, w: FloatArray, b: FloatArray | nul
   const f64 = gy instanceof Float64Array;
   const fg = g.direct ? null : flippedGeometry(g);
   if (fg !== null) return convForward(gy, flipWeight(w, g, f64), b, fg);
-  const { N, Cin, Cout, G } = g;
-  const Cg = Cin / G;
-  const Og = Cout / G;
-  const Kg = Cg * kVol(g);
-  const inVol = volume(g.inS);
-  const P = volume(g.outS);
+  const { Cg, Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
-  const gx = zeroFloats(f64, N * Cin * inVol);
+  const gx = zeroFloats(f64, g.N * g.Cin * inVol);
   const L = padLayout(g);
-  if (L !== null) convInputGradPadded(gy, w, g, L, gx, f64);
+  if (L !== null) convInputGradPadded(gy, w, g, L, gx);
   else if (g.direct) {
-    for (let n = 0; n < N; n++) {
-      for (let gi = 0; gi < G; gi++) {
-        const xOff = (n * Cin + gi * Cg) * inVol;
-        const yOff = (n * Cout + gi * Og) * P;
-        gemm(
-          w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
-          gy.subarray(yOff, yOff + Og * P),
-          gx.subarray(xOff, xOff + Kg * P),
-          Kg,
-          P,
-          Og,
-          true,
-          false,
-        );
-      }
-    }
+    eachImageGroup(g, inVol, P, (xOff, yOff, gi) =>
+      gemm(
+        groupRows(w, gi, Og, Kg),
+        gy.subarray(yOff, yOff + Og * P),
+        gx.subarray(xOff, xOff + Kg * P),
+        Kg,
+        P,
+        Og,
+        true,
+        false,
+      ),
+    );
   } else {
-    const bounds = rowChunks(g, Kg);
-    const maxPc = (bounds[1]! - bounds[0]!) * ow;
-    const buf = scratch(f64, Kg * maxPc + Og * maxPc);
-    const col = buf.subarray(0, Kg * maxPc);
-    const tmp = buf.subarray(Kg * maxPc);
-    for (let n = 0; n < N; n++) {
-      for (let gi = 0; gi < G; gi++) {
-        const xOff = (n * Cin + gi * Cg) * inVol;
-        const yOff = (n * Cout + gi * Og) * P;
-        const A = w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
-        for (let k = 0; k + 1 < bounds.length; k++) {
-          const r0 = bounds[k]!;
-          const r1 = bounds[k + 1]!;
-          const Pc = (r1 - r0) * ow;
-          gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
-          gemm(A, tmp, col, Kg, Pc, Og, true, false);
-          col2im(col, Cg, g, r0, r1, gx, xOff);
-        }
-      }
-    }
+    const { col, tmp, bounds } = im2colPass(g, f64);
+    eachImageGroup(g, inVol, P, (xOff, yOff, gi) => {
+      const A = groupRows(w, gi, Og, Kg);
+      eachRowBlock(bounds, (r0, r1) => {
+        const Pc = (r1 - r0) * ow;
+        gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
+        gemm(A, tmp, col, Kg, Pc, Og, true, false);
+        im2col(gx, xOff, Cg, g, r0, r1, col, true); // col2im
+      });
+    });
   }
-  if (b !== null) addChannelBias(gx, b, N, Cin, inVol);
+  if (b !== null) addChannelBias(gx, b, g.N, g.Cin, inVol);
   return gx;
 }
 
 /** gw = Σₙ gyₙ · colₙᵀ, of x's float dtype: the gradient of the weight. */
 export function convWeightGrad(x: FloatArray, gy: FloatArray, g: ConvGeometry): FloatArray {
   const f64 = x instanceof Float64Array;
-  const { N, Cin, Cout, G } = g;
-  const Cg = Cin / G;
-  const Og = Cout / G;
-  const Kg = Cg * kVol(g);
-  const inVol = volume(g.inS);
-  const P = volume(g.outS);
+  const { Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
-  const gw = zeroFloats(f64, Cout * Kg);
+  const gw = zeroFloats(f64, g.Cout * Kg);
   if (winogradApplies(g)) {
     winogradWeightGrad3x3(x, gy, gw, winogradGeometry(g));
     return gw;
   }
   const L = padLayout(g);
   if (L !== null) {
-    if (f64 || !convStride1WeightGrad(x, gy, gw, stride1Geometry(g))) convWeightGradPadded(x, gy, g, L, gw, f64);
+    if (f64 || !convStride1WeightGrad(x, gy, gw, stride1Geometry(g))) convWeightGradPadded(x, gy, g, L, gw);
     return gw;
   }
   if (g.direct) {
-    for (let n = 0; n < N; n++) {
-      for (let gi = 0; gi < G; gi++) {
-        const xOff = (n * Cin + gi * Cg) * inVol;
-        const yOff = (n * Cout + gi * Og) * P;
-        gemm(
-          gy.subarray(yOff, yOff + Og * P),
-          x.subarray(xOff, xOff + Kg * P),
-          gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg),
-          Og,
-          Kg,
-          P,
-          false,
-          true,
-          true,
-        );
-      }
-    }
+    eachImageGroup(g, inVol, P, (xOff, yOff, gi) =>
+      gemm(
+        gy.subarray(yOff, yOff + Og * P),
+        x.subarray(xOff, xOff + Kg * P),
+        groupRows(gw, gi, Og, Kg),
+        Og,
+        Kg,
+        P,
+        false,
+        true,
+        true,
+      ),
+    );
     return gw;
   }
-  const bounds = rowChunks(g, Kg);
-  const maxPc = (bounds[1]! - bounds[0]!) * ow;
-  const buf = scratch(f64, Kg * maxPc + Og * maxPc);
-  const col = buf.subarray(0, Kg * maxPc);
-  const tmp = buf.subarray(Kg * maxPc);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      const xOff = (n * Cin + gi * Cg) * inVol;
-      const yOff = (n * Cout + gi * Og) * P;
-      const C = gw.subarray(gi * Og * Kg, (gi + 1) * Og * Kg);
-      for (let k = 0; k + 1 < bounds.length; k++) {
-        const r0 = bounds[k]!;
-        const r1 = bounds[k + 1]!;
-        const Pc = (r1 - r0) * ow;
-        im2col(x, xOff, Cg, g, r0, r1, col);
-        gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
-        gemm(tmp, col, C, Og, Kg, Pc, false, true, true);
-      }
-    }
-  }
+  const pass = im2colPass(g, f64);
+  const { col, tmp } = pass;
+  eachIm2col(x, g, pass, (yOff, gi, r0, Pc) => {
+    gatherCols(gy, yOff, Og, P, r0 * ow, Pc, tmp);
+    gemm(tmp, col, groupRows(gw, gi, Og, Kg), Og, Kg, Pc, false, true, true);
+  });
   return gw;
 }
 

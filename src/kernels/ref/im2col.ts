@@ -94,7 +94,8 @@ function validRange(nOut: number, s: number, off: number, n: number): [number, n
 
 /**
  * col[C·k, (r1 − r0)·ow] from C channels of x starting at `xOff`, for the output rows r0 ≤ r < r1
- * (a row r is one (z, y) pair, r = z·oh + y); zeros where the taps fall in the padding.
+ * (a row r is one (z, y) pair, r = z·oh + y); zeros where the taps fall in the padding. With
+ * `adjoint`, its adjoint col2im: adds col into those channels of x instead.
  */
 export function im2col(
   x: FloatArray,
@@ -104,6 +105,7 @@ export function im2col(
   r0: number,
   r1: number,
   col: FloatArray,
+  adjoint = false,
 ): void {
   const [id, ih, iw] = g.inS;
   const [, oh, ow] = g.outS;
@@ -128,10 +130,18 @@ export function im2col(
             const iz = z * sd - pd + a * dd;
             const iy = y * sh - ph + b * dh;
             if (iz < 0 || iz >= id || iy < 0 || iy >= ih) {
-              col.fill(0, o, o + ow);
+              if (!adjoint) col.fill(0, o, o + ow);
               continue;
             }
             const base = xc + (iz * ih + iy) * iw + offW;
+            if (adjoint) {
+              if (sw === 1) {
+                for (let t = lo; t < hi; t++) x[base + t]! += col[o + t]!;
+              } else {
+                for (let t = lo; t < hi; t++) x[base + t * sw]! += col[o + t]!;
+              }
+              continue;
+            }
             for (let t = 0; t < lo; t++) col[o + t] = 0;
             if (sw === 1) {
               for (let t = lo; t < hi; t++) col[o + t] = x[base + t]!;
@@ -147,61 +157,17 @@ export function im2col(
   }
 }
 
-/** The adjoint of {@link im2col}: adds col[C·k, (r1 − r0)·ow] into C channels of gx starting at `gxOff`. */
-export function col2im(
-  col: FloatArray,
-  C: number,
-  g: ConvGeometry,
-  r0: number,
-  r1: number,
-  gx: FloatArray,
-  gxOff: number,
-): void {
-  const [id, ih, iw] = g.inS;
-  const [, oh, ow] = g.outS;
-  const [kd, kh, kw] = g.k;
-  const [sd, sh, sw] = g.s;
-  const [pd, ph, pw] = g.p;
-  const [dd, dh, dw] = g.d;
-  const inVol = id * ih * iw;
-  const Pc = (r1 - r0) * ow;
-  let row = 0;
-  for (let c = 0; c < C; c++) {
-    const xc = gxOff + c * inVol;
-    for (let a = 0; a < kd; a++) {
-      for (let b = 0; b < kh; b++) {
-        for (let e = 0; e < kw; e++) {
-          const offW = e * dw - pw;
-          const [lo, hi] = validRange(ow, sw, offW, iw);
-          let o = row * Pc;
-          for (let r = r0; r < r1; r++, o += ow) {
-            const z = (r / oh) | 0;
-            const y = r - z * oh;
-            const iz = z * sd - pd + a * dd;
-            const iy = y * sh - ph + b * dh;
-            if (iz < 0 || iz >= id || iy < 0 || iy >= ih) continue;
-            const base = xc + (iz * ih + iy) * iw + offW;
-            if (sw === 1) {
-              for (let t = lo; t < hi; t++) gx[base + t]! += col[o + t]!;
-            } else {
-              for (let t = lo; t < hi; t++) gx[base + t * sw]! += col[o + t]!;
-            }
-          }
-          row++;
-        }
-      }
-    }
-  }
-}
-
 /**
  * Splits the output rows (z, y pairs) of one image into chunks whose im2col block (Kg × rows·ow
  * floats) stays around 256 KiB, so im2col, the GEMM's copy of it and col2im run in cache.
  */
 export function rowChunks(g: ConvGeometry, Kg: number): number[] {
-  const R = g.outS[0] * g.outS[1];
-  const ow = Math.max(g.outS[2], 1);
-  const per = Math.max(1, Math.floor(65536 / Math.max(Kg, 1) / ow));
+  return rowBlocks(g.outS[0] * g.outS[1], g.outS[2], Kg);
+}
+
+/** Bounds of about equal blocks of R rows such that Kg × rows·width floats stay around 256 KiB. */
+function rowBlocks(R: number, width: number, Kg: number): number[] {
+  const per = Math.max(1, Math.floor(65536 / Math.max(Kg, 1) / Math.max(width, 1)));
   const n = Math.max(1, Math.ceil(R / per));
   const rows = Math.ceil(R / n);
   const bounds = [0];
@@ -281,7 +247,10 @@ export function fillPadded(x: FloatArray, xOff: number, C: number, L: PadLayout,
   }
 }
 
-/** col[Kg, rows·Wp] for output rows [r0, r1) from padded planes. */
+/**
+ * col[Kg, rows·Wp] for output rows [r0, r1) from padded planes: each tap's row is one contiguous run of
+ * the planes. With `adjoint`, its adjoint: adds col into the (gradient) planes instead.
+ */
 export function im2colPadded(
   xp: FloatArray,
   C: number,
@@ -290,6 +259,7 @@ export function im2colPadded(
   r0: number,
   r1: number,
   col: FloatArray,
+  adjoint = false,
 ): void {
   const len = (r1 - r0) * L.Wp;
   const [, kh, kw] = g.k;
@@ -300,33 +270,11 @@ export function im2colPadded(
     for (let b = 0; b < kh; b++) {
       for (let e = 0; e < kw; e++) {
         const s = base + b * dh * L.Wp + e * dw;
-        col.set(xp.subarray(s, s + len), o);
-        o += len;
-      }
-    }
-  }
-}
-
-/** Adds col[Kg, rows·Wp] into padded gradient planes (the adjoint of {@link im2colPadded}). */
-export function col2imPadded(
-  col: FloatArray,
-  C: number,
-  g: ConvGeometry,
-  L: PadLayout,
-  r0: number,
-  r1: number,
-  gp: FloatArray,
-): void {
-  const len = (r1 - r0) * L.Wp;
-  const [, kh, kw] = g.k;
-  const [, dh, dw] = g.d;
-  let o = 0;
-  for (let c = 0; c < C; c++) {
-    const base = c * L.plane + r0 * L.Wp;
-    for (let b = 0; b < kh; b++) {
-      for (let e = 0; e < kw; e++) {
-        const s = base + b * dh * L.Wp + e * dw;
-        for (let t = 0; t < len; t++) gp[s + t]! += col[o + t]!;
+        if (adjoint) {
+          for (let t = 0; t < len; t++) xp[s + t]! += col[o + t]!;
+        } else {
+          col.set(xp.subarray(s, s + len), o);
+        }
         o += len;
       }
     }
@@ -335,11 +283,5 @@ export function col2imPadded(
 
 /** Rows per block so that the padded im2col block (Kg × rows·Wp) stays around 256 KiB. */
 export function paddedChunks(oh: number, Wp: number, Kg: number): number[] {
-  const per = Math.max(1, Math.floor(65536 / Math.max(Kg, 1) / Math.max(Wp, 1)));
-  const n = Math.max(1, Math.ceil(oh / per));
-  const rows = Math.ceil(oh / n);
-  const bounds = [0];
-  for (let r = rows; r < oh; r += rows) bounds.push(r);
-  bounds.push(oh);
-  return bounds;
+  return rowBlocks(oh, Wp, Kg);
 }
