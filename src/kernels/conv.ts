@@ -298,6 +298,7 @@ export function winogradApplies(g: ConvGeometry): boolean {
     !g.direct &&
     g.inS[0] === 1 &&
     g.k[0] === 1 &&
+    g.p[0] === 0 &&
     g.k[1] === 3 &&
     g.k[2] === 3 &&
     g.s[1] === 1 &&

@@ -225,7 +225,8 @@ export interface PadLayout {
 }
 
 export function padLayout(g: ConvGeometry): PadLayout | null {
-  if (g.direct || g.inS[0] !== 1 || g.k[0] !== 1 || g.s[1] !== 1 || g.s[2] !== 1) return null;
+  // a 2-D (or 1-D) convolution: one input and output plane (no padding along the leading axis)
+  if (g.direct || g.inS[0] !== 1 || g.k[0] !== 1 || g.p[0] !== 0 || g.s[1] !== 1 || g.s[2] !== 1) return null;
   const [, H, W] = g.inS;
   const [, oh, ow] = g.outS;
   const Hp = oh + g.d[1] * (g.k[1] - 1);
