@@ -8,6 +8,21 @@ import type { Stride1Geometry } from "../ref/conv.js";
 import { KC, MC, NR } from "./linalg.js";
 import type { WasmRuntime } from "./loader.js";
 
+/** Packs the GEMM's B panels (or Bᵀ) for `len` columns from `off` of C padded planes and kh×kw taps. */
+type PackB = (
+  xp: number,
+  Bp: number,
+  C: number,
+  kh: number,
+  kw: number,
+  dh: number,
+  dw: number,
+  Wp: number,
+  plane: number,
+  off: number,
+  len: number,
+) => void;
+
 /** The exports of `assembly/conv.ts` (the bindings also call `gemmRows` and `wgZero`). */
 export interface ConvExports {
   convPadPlanesF32(
@@ -20,32 +35,8 @@ export interface ConvExports {
     plane: number,
     inner: number,
   ): void;
-  convPackBF32(
-    xp: number,
-    Bp: number,
-    C: number,
-    kh: number,
-    kw: number,
-    dh: number,
-    dw: number,
-    Wp: number,
-    plane: number,
-    off: number,
-    len: number,
-  ): void;
-  convPackBTF32(
-    xp: number,
-    Bp: number,
-    C: number,
-    kh: number,
-    kw: number,
-    dh: number,
-    dw: number,
-    Wp: number,
-    plane: number,
-    off: number,
-    len: number,
-  ): void;
+  convPackBF32: PackB;
+  convPackBTF32: PackB;
   convUnpadRowsF32(
     Cm: number,
     M: number,
@@ -63,8 +54,11 @@ export interface ConvExports {
 /** Bytes of packed B panels per block of output rows (the block stays in L2 while the GEMM runs). */
 const CONV_PANEL_BYTES = 524288;
 
-/** The padded layout of {@link convStride1Wasm} and the blocks of output rows per GEMM. */
-function stride1Plan(geom: Stride1Geometry) {
+/**
+ * The padded layout of {@link convStride1Wasm} and the blocks of output rows per GEMM; resets the arena
+ * and allocates the image block pX and its padded planes pXp (zeroed: only the interior is written).
+ */
+function stride1Plan(rt: WasmRuntime, geom: Stride1Geometry) {
   const { Cg, H, W, kh, kw, dh, dw, oh, ow } = geom;
   const Kg = Cg * kh * kw;
   const Wp = ow + dw * (kw - 1);
@@ -72,7 +66,12 @@ function stride1Plan(geom: Stride1Geometry) {
   // planes plus the run that taps of the last rows read past the last plane, plus a panel's width
   const tail = dw * (kw - 1) + NR;
   const rowsPer = Math.max(1, Math.min(oh, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp)));
-  return { Kg, Wp, plane, tail, P: oh * ow, xs: Cg * H * W, rowsPer, maxLen: rowsPer * Wp };
+  const xs = Cg * H * W;
+  rt.reset();
+  const pX = rt.alloc(xs * 4);
+  const pXp = rt.alloc((Cg * plane + tail) * 4);
+  rt.exports.wgZero(pXp, Cg * plane + tail);
+  return { Kg, Wp, plane, P: oh * ow, xs, rowsPer, maxLen: rowsPer * Wp, pX, pXp };
 }
 
 /** y = conv2d(x, w) + b, stride 1, float32. See convStride1Ref for the layouts. */
@@ -86,18 +85,14 @@ export function convStride1Wasm(
 ): void {
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
-  const { Kg, Wp, plane, tail, P, xs, rowsPer, maxLen } = stride1Plan(geom);
-  rt.reset();
+  const { Kg, Wp, plane, P, xs, rowsPer, maxLen, pX, pXp } = stride1Plan(rt, geom);
   const pA = rt.alloc(Og * Kg * 4);
-  const pX = rt.alloc(xs * 4);
-  const pXp = rt.alloc((Cg * plane + tail) * 4);
   const pBp = rt.alloc(Math.ceil(maxLen / NR) * Kg * NR * 4);
   const pC = rt.alloc(Og * maxLen * 4);
   const pAp = rt.alloc(MC * KC * 4);
   const pY = rt.alloc(Og * P * 4);
   const pB = rt.alloc(Math.max(Og, 1) * 4);
   const f = rt.f32;
-  e.wgZero(pXp, Cg * plane + tail);
   if (b === null) e.wgZero(pB, Math.max(Og, 1));
   for (let gi = 0; gi < G; gi++) {
     f.set(w.subarray(gi * Og * Kg, (gi + 1) * Og * Kg), pA >> 2);
@@ -133,17 +128,13 @@ export function convStride1WeightGradWasm(
 ): void {
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
-  const { Kg, Wp, plane, tail, P, xs, rowsPer, maxLen } = stride1Plan(geom);
-  rt.reset();
-  const pX = rt.alloc(xs * 4);
-  const pXp = rt.alloc((Cg * plane + tail) * 4);
+  const { Kg, Wp, plane, P, xs, rowsPer, maxLen, pX, pXp } = stride1Plan(rt, geom);
   const pG = rt.alloc(Og * P * 4);
   const pGp = rt.alloc(Og * oh * Wp * 4);
   const pBp = rt.alloc(Math.ceil(Kg / NR) * maxLen * NR * 4);
   const pC = rt.alloc(Og * Kg * 4);
   const pAp = rt.alloc(MC * KC * 4);
   const f = rt.f32;
-  e.wgZero(pXp, Cg * plane + tail);
   e.wgZero(pGp, Og * oh * Wp);
   for (let gi = 0; gi < G; gi++) {
     e.wgZero(pC, Og * Kg);

@@ -4,20 +4,26 @@
  * Each function allocates every block before writing any output, so a failed allocation (RangeError
  * from memory.grow) leaves the outputs untouched.
  */
+import type { WasmArgs } from "../dispatch.js";
+import type { spmmCsrTRef } from "../ref/sparse.js";
 import type { WasmRuntime } from "./loader.js";
+
+/** out[rows×F] = A·X for CSR A (pointers to indptr, indices, values; `hasValues` 0 means all ones). */
+type CsrProduct = (
+  indptr: number,
+  indices: number,
+  values: number,
+  hasValues: number,
+  rows: number,
+  X: number,
+  F: number,
+  out: number,
+) => void;
 
 /** The exports of `assembly/sparse.ts`. */
 export interface SparseExports {
-  spmmCsrF32(
-    indptr: number,
-    indices: number,
-    values: number,
-    hasValues: number,
-    rows: number,
-    X: number,
-    F: number,
-    out: number,
-  ): void;
+  spmmCsrF32: CsrProduct;
+  /** out[cols×F] = Aᵀ·X, as {@link CsrProduct} with A's column count after `rows`. */
   spmmCsrTF32(
     indptr: number,
     indices: number,
@@ -29,16 +35,7 @@ export interface SparseExports {
     F: number,
     out: number,
   ): void;
-  spmmCsrCols16F32(
-    indptr: number,
-    indices: number,
-    values: number,
-    hasValues: number,
-    rows: number,
-    X: number,
-    F: number,
-    out: number,
-  ): void;
+  spmmCsrCols16F32: CsrProduct;
   gatherRows32(src: number, index: number, n: number, F: number, out: number): void;
   scatterAddRowsF32(src: number, index: number, n: number, F: number, out: number): void;
   scatterMaxRowsF32(
@@ -94,8 +91,11 @@ export interface SparseExports {
   colSumsFlaggedF32(G: number, rows: number, F: number, flags: number, out: number): void;
 }
 
-/** out = A·X (or Aᵀ·X when `cols` is given) for CSR A, float32. */
-function spmm(
+/**
+ * out[rows×F] = A·X for CSR A, float32 (see spmmCsrRef); with `cols`, out[cols×F] = Aᵀ·X for X
+ * [rows×F] instead (see spmmCsrTRef).
+ */
+export function spmmCsrWasm(
   rt: WasmRuntime,
   indptr: Int32Array,
   indices: Int32Array,
@@ -104,7 +104,7 @@ function spmm(
   X: Float32Array,
   F: number,
   out: Float32Array,
-  cols: number | null,
+  cols: number | null = null,
 ): void {
   const x = rt.exports;
   rt.reset();
@@ -127,33 +127,12 @@ function spmm(
   out.set(f.subarray(pOut >> 2, (pOut >> 2) + outRows * F));
 }
 
-/** out[rows×F] = A·X for CSR A, float32 (see spmmCsrRef). */
-export function spmmCsrWasm(
-  rt: WasmRuntime,
-  indptr: Int32Array,
-  indices: Int32Array,
-  values: Float32Array | null,
-  rows: number,
-  X: Float32Array,
-  F: number,
-  out: Float32Array,
-): void {
-  spmm(rt, indptr, indices, values, rows, X, F, out, null);
-}
-
 /** out[cols×F] = Aᵀ·X for CSR A with `rows` rows, float32 (see spmmCsrTRef). */
 export function spmmCsrTWasm(
   rt: WasmRuntime,
-  indptr: Int32Array,
-  indices: Int32Array,
-  values: Float32Array | null,
-  rows: number,
-  cols: number,
-  X: Float32Array,
-  F: number,
-  out: Float32Array,
+  ...[indptr, indices, values, rows, cols, X, F, out]: WasmArgs<Parameters<typeof spmmCsrTRef>>
 ): void {
-  spmm(rt, indptr, indices, values, rows, X, F, out, cols);
+  spmmCsrWasm(rt, indptr, indices, values, rows, X, F, out, cols);
 }
 
 /** out[i] = src[index[i]] row-wise (32-bit elements). */
@@ -253,16 +232,7 @@ export function segmentSumWasm(
 }
 
 /** out[rows×F] = A·X for CSR A, F a multiple of 16 (column-blocked kernel). */
-export function spmmCsrWideWasm(
-  rt: WasmRuntime,
-  indptr: Int32Array,
-  indices: Int32Array,
-  values: Float32Array | null,
-  rows: number,
-  X: Float32Array,
-  F: number,
-  out: Float32Array,
-): void {
+export const spmmCsrWideWasm: typeof spmmCsrWasm = (rt, indptr, indices, values, rows, X, F, out) => {
   rt.reset();
   const nnz = indptr[rows]!;
   const pPtr = rt.alloc((rows + 1) * 4);
@@ -278,7 +248,7 @@ export function spmmCsrWideWasm(
   f.set(X, pX >> 2);
   rt.exports.spmmCsrCols16F32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
   out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + rows * F));
-}
+};
 
 /** out[rows×F] = A·Wᵀ (+ bias) for CSR A [rows×inF], W [F×inF], F a multiple of 16 (one call: transpose, product, bias). */
 export function sparseLinearWasm(

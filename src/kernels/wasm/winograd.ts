@@ -252,7 +252,8 @@ export function winogradBackwardWasm(
 
 /**
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConvWasm}, float32; when `gb`
- * is given, also the bias gradient gb[c] = Σ gy[·, c] (summed while gy is copied into the transform).
+ * is given, also the bias gradient gb[c] = Σ gy[·, c]: {@link winogradBackwardWasm} without the input
+ * gradient (which alone reads the weights).
  */
 export function winogradWeightGradWasm(
   rt: WasmRuntime,
@@ -262,48 +263,7 @@ export function winogradWeightGradWasm(
   geom: WinogradGeometry,
   gb: Float32Array | null = null,
 ): void {
-  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
-  const e = rt.exports;
-  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
-  const Ogp = pad4(Og);
-  const Cgp = pad4(Cg);
-  const xs = Cg * H * W;
-  const ys = Og * oh * ow;
-  const Wg = 16 * Math.ceil(tw / 4);
-  rt.reset();
-  const pV = rt.alloc(36 * Cgp * Tp * 4);
-  const pYt = rt.alloc(36 * Ogp * Tp * 4);
-  const pS = rt.alloc(36 * Ogp * Cgp * 4);
-  const pX = rt.alloc(nb * xs * 4);
-  const pG = rt.alloc(nb * ys * 4);
-  const pXp = rt.alloc(Hp * Wq * 4);
-  const pTb = rt.alloc(6 * Wq * 4);
-  const pGp = rt.alloc(4 * th * Wg * 4);
-  const pBs = rt.alloc(Math.max(Og, 1) * 4);
-  const f = rt.f32;
-  const S = new Float32Array(G * 36 * Ogp * Cgp);
-  e.wgZero(pV, 36 * Cgp * Tp);
-  e.wgZero(pYt, 36 * Ogp * Tp);
-  for (let gi = 0; gi < G; gi++) {
-    e.wgZero(pS, 36 * Ogp * Cgp);
-    e.wgZero(pBs, Og);
-    for (let n0 = 0; n0 < N; n0 += nb) {
-      const nI = Math.min(nb, N - n0);
-      for (let k = 0; k < nI; k++) {
-        const sx = ((n0 + k) * G + gi) * xs;
-        f.set(x.subarray(sx, sx + xs), (pX >> 2) + k * xs);
-        e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cgp, Tp, k * T1);
-        const sy = ((n0 + k) * G + gi) * ys;
-        f.set(gy.subarray(sy, sy + ys), (pG >> 2) + k * ys);
-        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ogp, Tp, k * T1, pBs, gb === null ? 0 : 1);
-      }
-      // lanes past the block's tiles: zero in Y (its spill there is a transform of zeros), so V's may hold anything
-      // finite; only a short last block leaves earlier tiles in Y's lanes
-      if (nI < nb) e.wgZeroLanes(pYt, 36 * Ogp, Tp, nI * T1);
-      e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp, Ogp, Cgp);
-    }
-    S.set(f.subarray(pS >> 2, (pS >> 2) + 36 * Ogp * Cgp), gi * 36 * Ogp * Cgp);
-    if (gb !== null) gb.set(f.subarray(pBs >> 2, (pBs >> 2) + Og), gi * Og);
-  }
-  winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
+  winogradBackwardWasm(rt, x, NO_WEIGHTS, gy, null, gw, gb, geom);
 }
+
+const NO_WEIGHTS = new Float32Array(0);

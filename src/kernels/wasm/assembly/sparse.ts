@@ -209,24 +209,33 @@ export function segmentSumF32(src: usize, ptr: usize, S: i32, F: i32, out: usize
 }
 
 /**
- * out[rows×F] = A·X for CSR A and X[·×F] with F a multiple of 16, in column blocks of 16 whose four
- * accumulators stay in registers across each row's entries (wide rows, e.g. a sparse-input Linear).
+ * out[rows×F] = A·X (+ bias) for CSR A (`ptr`, `idx`, `values`) and X[·×F] with F a multiple of 16, in
+ * column blocks of 16 whose four accumulators stay in registers across each row's entries. With
+ * `hasPerm`, the value of entry q is values[perm[q]] (A given as the transposed structure of another).
  */
-export function spmmCsrCols16F32(indptr: usize, indices: usize, values: usize, hasValues: bool, rows: i32, X: usize, F: i32, out: usize): void {
+// @ts-ignore: decorator
+@inline function cols16(ptr: usize, idx: usize, values: usize, hasValues: bool, perm: usize, hasPerm: bool, rows: i32, X: usize, F: i32, out: usize, bias: usize, hasBias: bool): void {
   const rowB = <usize>F << 2;
+  const zero = f32x4.splat(0);
   for (let c0 = 0; c0 < F; c0 += 16) {
     const xo = X + (<usize>c0 << 2);
     const oo = out + (<usize>c0 << 2);
+    const bo = bias + (<usize>c0 << 2);
+    const b0 = hasBias ? v128.load(bo) : zero;
+    const b1 = hasBias ? v128.load(bo, 16) : zero;
+    const b2 = hasBias ? v128.load(bo, 32) : zero;
+    const b3 = hasBias ? v128.load(bo, 48) : zero;
     for (let r = 0; r < rows; r++) {
-      let a0 = f32x4.splat(0);
-      let a1 = a0;
-      let a2 = a0;
-      let a3 = a0;
-      const p1 = load<i32>(indptr + (<usize>(r + 1) << 2));
-      for (let p = load<i32>(indptr + (<usize>r << 2)); p < p1; p++) {
-        const x = xo + <usize>load<i32>(indices + (<usize>p << 2)) * rowB;
+      let a0 = zero;
+      let a1 = zero;
+      let a2 = zero;
+      let a3 = zero;
+      const p1 = load<i32>(ptr + (<usize>(r + 1) << 2));
+      for (let p = load<i32>(ptr + (<usize>r << 2)); p < p1; p++) {
+        const x = xo + <usize>load<i32>(idx + (<usize>p << 2)) * rowB;
         if (hasValues) {
-          const v = v128.load32_splat(values + (<usize>p << 2));
+          const e = hasPerm ? load<i32>(perm + (<usize>p << 2)) : p;
+          const v = v128.load32_splat(values + (<usize>e << 2));
           a0 = madd(v, v128.load(x), a0);
           a1 = madd(v, v128.load(x, 16), a1);
           a2 = madd(v, v128.load(x, 32), a2);
@@ -238,6 +247,12 @@ export function spmmCsrCols16F32(indptr: usize, indices: usize, values: usize, h
           a3 = f32x4.add(a3, v128.load(x, 48));
         }
       }
+      if (hasBias) {
+        a0 = f32x4.add(a0, b0);
+        a1 = f32x4.add(a1, b1);
+        a2 = f32x4.add(a2, b2);
+        a3 = f32x4.add(a3, b3);
+      }
       const o = oo + <usize>r * rowB;
       v128.store(o, a0);
       v128.store(o, a1, 16);
@@ -245,6 +260,14 @@ export function spmmCsrCols16F32(indptr: usize, indices: usize, values: usize, h
       v128.store(o, a3, 48);
     }
   }
+}
+
+/**
+ * out[rows×F] = A·X for CSR A and X[·×F] with F a multiple of 16, in column blocks of 16 whose four
+ * accumulators stay in registers across each row's entries (wide rows, e.g. a sparse-input Linear).
+ */
+export function spmmCsrCols16F32(indptr: usize, indices: usize, values: usize, hasValues: bool, rows: i32, X: usize, F: i32, out: usize): void {
+  cols16(indptr, indices, values, hasValues, 0, false, rows, X, F, out, 0, false);
 }
 
 /**
@@ -278,50 +301,7 @@ export function sparseLinearF32(indptr: usize, indices: usize, values: usize, ha
     indices = idx2;
     values = val2;
   }
-  const rowB = <usize>F << 2;
-  const zero = f32x4.splat(0);
-  for (let c0 = 0; c0 < F; c0 += 16) {
-    const xo = wt + (<usize>c0 << 2);
-    const oo = out + (<usize>c0 << 2);
-    const bo = bias + (<usize>c0 << 2);
-    const b0 = hasBias ? v128.load(bo) : zero;
-    const b1 = hasBias ? v128.load(bo, 16) : zero;
-    const b2 = hasBias ? v128.load(bo, 32) : zero;
-    const b3 = hasBias ? v128.load(bo, 48) : zero;
-    for (let r = 0; r < rows; r++) {
-      let a0 = zero;
-      let a1 = zero;
-      let a2 = zero;
-      let a3 = zero;
-      const p1 = load<i32>(indptr + (<usize>(r + 1) << 2));
-      for (let p = load<i32>(indptr + (<usize>r << 2)); p < p1; p++) {
-        const x = xo + <usize>load<i32>(indices + (<usize>p << 2)) * rowB;
-        if (hasValues) {
-          const v = v128.load32_splat(values + (<usize>p << 2));
-          a0 = madd(v, v128.load(x), a0);
-          a1 = madd(v, v128.load(x, 16), a1);
-          a2 = madd(v, v128.load(x, 32), a2);
-          a3 = madd(v, v128.load(x, 48), a3);
-        } else {
-          a0 = f32x4.add(a0, v128.load(x));
-          a1 = f32x4.add(a1, v128.load(x, 16));
-          a2 = f32x4.add(a2, v128.load(x, 32));
-          a3 = f32x4.add(a3, v128.load(x, 48));
-        }
-      }
-      if (hasBias) {
-        a0 = f32x4.add(a0, b0);
-        a1 = f32x4.add(a1, b1);
-        a2 = f32x4.add(a2, b2);
-        a3 = f32x4.add(a3, b3);
-      }
-      const o = oo + <usize>r * rowB;
-      v128.store(o, a0);
-      v128.store(o, a1, 16);
-      v128.store(o, a2, 32);
-      v128.store(o, a3, 48);
-    }
-  }
+  cols16(indptr, indices, values, hasValues, 0, false, rows, wt, F, out, bias, hasBias);
 }
 
 /**
@@ -381,39 +361,7 @@ export function sparseLinearGradScatterF32(indptr: usize, indices: usize, values
  * entry of A behind each entry of Aᵀ), F a multiple of 16, in column blocks held in registers.
  */
 export function sparseLinearGradGatherF32(tptr: usize, tcol: usize, perm: usize, values: usize, hasValues: bool, inF: i32, G: usize, F: i32, dwt: usize): void {
-  const rowB = <usize>F << 2;
-  const zero = f32x4.splat(0);
-  for (let c0 = 0; c0 < F; c0 += 16) {
-    const go = G + (<usize>c0 << 2);
-    const oo = dwt + (<usize>c0 << 2);
-    for (let j = 0; j < inF; j++) {
-      let a0 = zero;
-      let a1 = zero;
-      let a2 = zero;
-      let a3 = zero;
-      const q1 = load<i32>(tptr + (<usize>(j + 1) << 2));
-      for (let q = load<i32>(tptr + (<usize>j << 2)); q < q1; q++) {
-        const x = go + <usize>load<i32>(tcol + (<usize>q << 2)) * rowB;
-        if (hasValues) {
-          const v = v128.load32_splat(values + (<usize>load<i32>(perm + (<usize>q << 2)) << 2));
-          a0 = madd(v, v128.load(x), a0);
-          a1 = madd(v, v128.load(x, 16), a1);
-          a2 = madd(v, v128.load(x, 32), a2);
-          a3 = madd(v, v128.load(x, 48), a3);
-        } else {
-          a0 = f32x4.add(a0, v128.load(x));
-          a1 = f32x4.add(a1, v128.load(x, 16));
-          a2 = f32x4.add(a2, v128.load(x, 32));
-          a3 = f32x4.add(a3, v128.load(x, 48));
-        }
-      }
-      const o = oo + <usize>j * rowB;
-      v128.store(o, a0);
-      v128.store(o, a1, 16);
-      v128.store(o, a2, 32);
-      v128.store(o, a3, 48);
-    }
-  }
+  cols16(tptr, tcol, values, hasValues, perm, true, inF, G, F, dwt, 0, false);
 }
 
 /** out[F] = column sums of G[rows×F] over the rows flagged in `flags` (F a multiple of 4), in row order. */
