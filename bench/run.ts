@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the registered bench suites and prints one JSON line per case:
  * `{name, level, ms, gflops | gbps, peerMs, ratio, ...}` where `ms` is the median wall time per call,
- * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run);
+ * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run; the
+ * mesh suite's eigensolver is compared with SciPy's `eigsh` instead, see bench/mesh.ts);
  * `ratioP10` compares the 10th percentiles, which other processes on the machine disturb less.
  * With several rounds (`--rounds N`, or a suite's own default), the peer and our timings alternate
  * N times and `ms`, `peerMs`, `ratio` and `ratioP10` are medians over the rounds (`ratios` lists them).
@@ -26,9 +27,12 @@ import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures
 import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
+import { meshSuite } from "./mesh.js";
+import { meshLayersSuite } from "./mesh_layers.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
+import { sphereSuite } from "./sphere.js";
 import { steerableSuite } from "./steerable.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -96,6 +100,16 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite(),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
+    sphereSuite({ repoRoot: root }),
+    meshSuite({
+      repoRoot: root,
+      filters: args.filters,
+      repeat: args.repeat,
+      rounds: args.rounds,
+      threads: args.threads,
+      peer: args.peer,
+    }),
+    meshLayersSuite(),
   ];
 }
 
@@ -184,18 +198,21 @@ function main(): void {
     if (cases.length === 0) continue;
     for (const c of cases) if (c.level === "skipped") emit({ name: c.name, ...c.extra });
     const timed = cases.filter((c) => c.level !== "skipped");
-    const withPeer = args.peer && suite.peerOps !== undefined && timed.some((c) => c.peer);
+    const withPeer =
+      args.peer && (suite.peerOps !== undefined || suite.runPeer !== undefined) && timed.some((c) => c.peer);
     const rounds = withPeer ? (args.rounds ?? suite.rounds ?? 1) : 1;
     const results = timed.map(() => [] as { t: Timing; peer: PeerResult }[]);
     for (let r = 0; r < rounds; r++) {
       let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
       if (withPeer) {
-        peer = runPeer(
-          root,
-          "torch_ops.py",
-          ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"],
-          args.threads,
-        );
+        peer = suite.runPeer
+          ? suite.runPeer(args.threads)
+          : runPeer(
+              root,
+              "torch_ops.py",
+              ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"],
+              args.threads,
+            );
         emit({
           name: `${suite.name}.peer`,
           status: peer.status,

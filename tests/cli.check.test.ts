@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { graphModelCases, randomGraphSample } from "../src/cli/check.js";
+import { type CheckResult, graphModelCases, randomGraphSample, summarizeChecks } from "../src/cli/check.js";
+import { parseIntValue } from "../src/cli/command.js";
 import { main } from "../src/cli/main.js";
 import { datasetsRoot } from "../src/node/datasets.js";
 import { checkEquivariance } from "../src/symmetry/checker.js";
@@ -19,6 +20,48 @@ function capture() {
 }
 
 describe("erlangen check", () => {
+  it("integer options take decimal digits only", async () => {
+    for (const v of ["1e1", "0x10", "1.5", "4294967296"]) {
+      const c = capture();
+      expect(await main(["check", "--model", "cnn", "--seed", v], c.io)).toBe(2);
+      expect(c.err.join("\n")).toMatch(
+        new RegExp(`option '--seed' expected an integer in \\[0, 4294967295\\] \\(decimal digits\\), got '${v}'`),
+      );
+    }
+    expect(() => parseIntValue("environment variable X", "0x10", "train", 1)).toThrow(
+      /^environment variable X expected a positive integer \(decimal digits\), got '0x10'$/,
+    );
+    expect(parseIntValue("x", "007", "train", 0)).toBe(7);
+    expect(parseIntValue("x", undefined, "train", 0)).toBeUndefined();
+  });
+
+  it("the closing line counts every row, the controls apart", () => {
+    const row = (pass: boolean, expected: boolean, model = "m"): CheckResult => ({
+      model,
+      group: "G",
+      samples: 4,
+      maxRelError: 0,
+      pass,
+      expected,
+      name: "c",
+      ms: 1,
+    });
+    const rows = [
+      ...Array.from({ length: 27 }, () => row(true, true)),
+      row(false, false),
+      row(false, false),
+      row(false, false),
+      row(true, false),
+    ];
+    expect(summarizeChecks(rows)).toBe(
+      "31 rows: all 27 symmetry checks pass; 4 controls (not required: 3 not equivariant, as expected, 1 within tolerance)",
+    );
+    expect(summarizeChecks([...rows, row(false, true, "bad")])).toBe(
+      "32 rows: 1 of 28 symmetry checks FAILED: bad/G; 4 controls (not required: 3 not equivariant, as expected, 1 within tolerance)",
+    );
+    expect(summarizeChecks([row(true, true)])).toBe("1 row: the 1 symmetry check passes");
+  });
+
   it("e2cnn-k5 (5×5 hidden kernels): exact for 90° rotations, the 45° error measured", async () => {
     const { out, io } = capture();
     expect(await main(["check", "--json", "--model", "e2cnn-k5"], io)).toBe(0);
@@ -72,7 +115,12 @@ describe("erlangen check", () => {
   it("shows the baseline CNN as not invariant without failing, and reports usage errors", async () => {
     const a = capture();
     expect(await main(["check", "--model", "cnn"], a.io)).toBe(0);
-    expect(a.out.join("\n")).toMatch(/cnn\s+p4\s+4\s+\S+\s+\(no\)/);
+    expect(a.out.join("\n")).toMatch(/cnn\s+p4\s+4\s+\S+\s+control: not equivariant, as expected\s+/);
+    expect(a.out.join("\n")).not.toMatch(/\(no\)/);
+    // the closing count covers every row printed, controls apart
+    expect(a.out[a.out.length - 1]).toBe(
+      "1 row: no required symmetry checks; 1 control (not required: 1 not equivariant, as expected)",
+    );
     const b = capture();
     expect(await main(["check", "--model", "nope"], b.io)).toBe(2);
     expect(b.err.join("\n")).toMatch(/unknown model .nope. \(valid: cnn, p4cnn, p4mcnn, c8cnn, e2cnn/);

@@ -129,6 +129,37 @@ describe("erlangen CLI", () => {
     expect(help).toMatch(/\btoylin\b/);
   });
 
+  it("a diverging learning rate ends with the epoch, the step and a hint", async () => {
+    const io = captureIO();
+    const code = await main(["train", "--dataset", "toy", "--model", "toylin", "--lr", "1e300", "--epochs", "20"], io);
+    expect(code).toBe(1);
+    expect(io.stderr.join("\n")).toMatch(
+      /Trainer: training diverged at epoch \d+, step \d+: .*(NaN|Inf).*Try a lower learning rate than 1e\+300 \(e\.g\. 1e\+299\)/,
+    );
+  });
+
+  it("ERLANGEN_DEBUG adds the stack trace to a failed command's message (as the README says)", async () => {
+    const argv = ["train", "--dataset", "toy", "--model", "toylin", "--lr", "1e300", "--epochs", "20"];
+    const prev = process.env.ERLANGEN_DEBUG;
+    try {
+      delete process.env.ERLANGEN_DEBUG;
+      const quiet = captureIO();
+      expect(await main(argv, quiet)).toBe(1);
+      expect(quiet.stderr.join("\n")).not.toMatch(/\n\s+at /);
+      process.env.ERLANGEN_DEBUG = "1";
+      const loud = captureIO();
+      expect(await main(argv, loud)).toBe(1);
+      expect(loud.stderr.join("\n")).toMatch(/TrainingDivergedError: Trainer: training diverged[\s\S]*\n\s+at /);
+      const usage = captureIO();
+      expect(await main(["train", "--epochs", "0x10"], usage)).toBe(2);
+      expect(usage.stderr.join("\n")).not.toMatch(/\n\s+at /);
+    } finally {
+      if (prev === undefined) delete process.env.ERLANGEN_DEBUG;
+      else process.env.ERLANGEN_DEBUG = prev;
+    }
+    expect(readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8")).toMatch(/`ERLANGEN_DEBUG` \| When set/);
+  });
+
   it("usage errors exit with code 2 and name the problem", async () => {
     const cases: [string[], RegExp][] = [
       [["nope"], /unknown command 'nope'.*train/],
@@ -138,7 +169,37 @@ describe("erlangen CLI", () => {
       [["train", "--dataset", "toy", "--model", "nosuch"], /unknown model 'nosuch' \(valid: .*toylin/],
       [
         ["train", "--dataset", "toy", "--model", "toylin", "--epochs", "abc"],
-        /option '--epochs' expected a non-negative integer, got 'abc'/,
+        /option '--epochs' expected an integer in \[0, 1000000\] \(decimal digits\), got 'abc'/,
+      ],
+      ...["0x10", "1e1", "1.0", "+5", " 7", ""].map((v): [string[], RegExp] => [
+        ["train", "--dataset", "toy", "--model", "toylin", "--epochs", v],
+        new RegExp(
+          `option '--epochs' expected an integer in \\[0, 1000000\\] \\(decimal digits\\), got '${v.replace("+", "\\+")}'`,
+        ),
+      ]),
+      [
+        ["train", "--dataset", "toy", "--model", "toylin", "--hidden", "100000000"],
+        /option '--hidden' expected an integer in \[1, 65536\] \(decimal digits\), got '100000000'/,
+      ],
+      [
+        ["train", "--dataset", "toy", "--model", "toylin", "--hidden", "4096", "--heads", "64"],
+        /options '--hidden' × '--heads' \(4096 × 64\) expected at most 65536 channels per layer/,
+      ],
+      [
+        ["train", "--dataset", "toy", "--model", "toylin", "--seed", "9007199254740993"],
+        /option '--seed' expected an integer in \[0, 4294967295\] \(decimal digits\), got '9007199254740993'/,
+      ],
+      [
+        ["train", "--dataset", "toy", "--model", "toylin", "--seed", "4294967295", "--seeds", "2"],
+        /options '--seed' \+ '--seeds' expected seeds up to 4294967295 \(2\^32 − 1\), got 4294967295\.\.4294967296/,
+      ],
+      [
+        ["train", "--dataset", "toy", "--model", "toylin", "--lr", "0x10"],
+        /option '--lr' expected a positive number, got '0x10'/,
+      ],
+      [
+        ["train", "--dataset", "toy", "--model", "toylin", "--lr", "Infinity"],
+        /option '--lr' expected a positive number/,
       ],
       [["train", "--dataset", "toy", "--model", "toylin", "--lr=-1"], /option '--lr' expected a positive number/],
       [["train", "--dataset", "toy", "--model", "toylin", "--dropout", "1.5"], /'--dropout' expected a probability/],
@@ -334,9 +395,12 @@ describe("erlangen train on the shipped graph datasets", () => {
     expect(io4.stdout.join("\n")).toMatch(/--train-limit N .*rotated-mnist/);
     expect(io4.stdout.join("\n")).toMatch(/--test-limit N .*rotated-mnist/);
     const bad: [string[], RegExp][] = [
-      [["--train-limit", "0"], /option '--train-limit' expected a positive integer, got '0'/],
-      [["--test-limit", "2.5"], /option '--test-limit' expected a positive integer, got '2.5'/],
-      [["--train-limit", "abc"], /option '--train-limit' expected a positive integer, got 'abc'/],
+      [
+        ["--train-limit", "0"],
+        /option '--train-limit' expected an integer in \[1, 2147483647\] \(decimal digits\), got '0'/,
+      ],
+      [["--test-limit", "2.5"], /option '--test-limit' expected an integer in \[1, 2147483647\].*got '2\.5'/],
+      [["--train-limit", "abc"], /option '--train-limit' expected an integer in \[1, 2147483647\].*got 'abc'/],
     ];
     for (const [flags, re] of bad) {
       const io5 = captureIO();

@@ -158,7 +158,9 @@ describe("TU datasets", () => {
     expect(ok.graphs).toHaveLength(2);
     expect(ok.classValues).toEqual([5, 7]);
     expect(Array.from(ok.graphs[1]!.edgeIndex.data)).toEqual([0, 1, 1, 0]);
-    expect(mk("BAD1", { ...good, A: "1, 2\n2, x\n" })).toThrow(/BAD1_A\.txt\.gz line 2: expected an integer, got 'x'/);
+    expect(mk("BAD1", { ...good, A: "1, 2\n2, x\n" })).toThrow(
+      /BAD1_A\.txt\.gz line 2: expected a decimal integer .*, got 'x'/,
+    );
     expect(mk("BAD2", { ...good, A: "1, 2\n2\n" })).toThrow(
       /BAD2_A\.txt\.gz line 2: expected 2 comma-separated integers, got 1/,
     );
@@ -168,7 +170,10 @@ describe("TU datasets", () => {
       /BAD5_graph_indicator\.txt\.gz line 3: graph ids must be non-decreasing/,
     );
     expect(mk("BAD6", { ...good, graph_labels: "1\n" })).toThrow(
-      /BAD6_graph_labels\.txt\.gz: expected 2 lines \(one per graph\), got 1/,
+      /BAD6_graph_indicator\.txt\.gz line 3: graph id 2 exceeds the 1 graphs of .*BAD6_graph_labels\.txt\.gz/,
+    );
+    expect(mk("BAD6b", { ...good, graph_labels: "1\n2\n3\n" })).toThrow(
+      /BAD6b_graph_labels\.txt\.gz: expected 2 lines \(one per graph\), got 3/,
     );
     expect(mk("BAD7", { ...good, node_labels: "0\n1\n" })).toThrow(
       /BAD7_node_labels\.txt\.gz: expected 4 lines \(one per node/,

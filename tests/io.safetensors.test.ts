@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -170,6 +170,55 @@ describe("safetensors header validation", () => {
   });
 });
 
+const PROTO: string = "__proto__";
+
+describe("safetensors names that are Object.prototype's", () => {
+  const names = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
+
+  it("round-trip as ordinary tensors and metadata keys", () => {
+    const src = new Map(names.map((k, i) => [k, tensor([i, i + 0.5])]));
+    const bytes = saveSafetensors(src, JSON.parse('{"__proto__": "p", "constructor": "c"}'));
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect(Object.getPrototypeOf(tensors)).toBeNull();
+    expect(Object.getPrototypeOf(metadata)).toBeNull();
+    expect(Object.keys(tensors).sort()).toEqual([...names].sort());
+    names.forEach((k, i) => {
+      expect(Object.hasOwn(tensors, k)).toBe(true);
+      expect(tensors[k]!.toFlatArray()).toEqual([i, i + 0.5]);
+    });
+    expect(metadata[PROTO]).toBe("p");
+    expect(metadata.constructor).toBe("c");
+    // a plain object with an own "__proto__" key (as JSON.parse makes) saves it too
+    const plain = JSON.parse('{"__proto__": 1, "w": 2}') as Record<string, number>;
+    const fromPlain = Object.fromEntries(Object.keys(plain).map((k) => [k, tensor([plain[k]!])]));
+    expect(Object.keys(loadSafetensors(saveSafetensors(fromPlain))).sort()).toEqual(["__proto__", "w"]);
+  });
+
+  it("a file naming a tensor __proto__ reads back that tensor, not a prototype", () => {
+    const raw = build(null, new Uint8Array(4), '{"__proto__": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}');
+    const t = loadSafetensors(raw);
+    expect(Object.keys(t)).toEqual(["__proto__"]);
+    expect(t[PROTO]!.shape).toEqual([1]);
+    expect(t.w).toBeUndefined();
+  });
+
+  it("dtype names that are Object.prototype's are refused cleanly", () => {
+    const f = build({ a: { dtype: "toString", shape: [1], data_offsets: [0, 4] } }, 4);
+    expect(() => loadSafetensors(f)).toThrow(/tensor 'a': dtype expected one of F32, F64, .*got "toString"/);
+  });
+
+  it("a module loads a state dict from a file whose extra names are Object.prototype's", () => {
+    manualSeed(0);
+    const a = new MLP([2, 3]);
+    const sd = Object.assign(Object.create(null), a.stateDict(), { constructor: tensor([1]) });
+    const b = new MLP([2, 3]);
+    expect(() => b.loadStateDict(loadSafetensors(saveSafetensors(sd)))).toThrow(/unexpected keys: 'constructor'/);
+    expect(b.loadStateDict(loadSafetensors(saveSafetensors(sd)), { strict: false }).unexpectedKeys).toEqual([
+      "constructor",
+    ]);
+  });
+});
+
 describe("module state dicts through safetensors", () => {
   it("an MLP with BatchNorm buffers round-trips and computes the same outputs", () => {
     manualSeed(0);
@@ -205,6 +254,14 @@ describe("node file helpers", () => {
       expect(back.lins.at(0).weight.toFlatArray()).toEqual(mlp.lins.at(0).weight.toFlatArray());
       saveFileSync(p, { x: tensor([1, 2], { dtype: "int32" }) });
       expect(loadFileSync(p).x!.toFlatArray()).toEqual([1, 2]);
+      // a malformed file's error names the path
+      writeFileSync(p, new Uint8Array([1, 2, 3]));
+      expect(() => loadFileSync(p)).toThrow(
+        new RegExp(
+          `^loadSafetensors: file too short: 3 bytes, need at least 8 for the header length \\(file ${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\)$`,
+        ),
+      );
+      await expect(loadFile(p)).rejects.toThrow(/file too short.*\(file .*m\.safetensors\)$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -122,6 +122,12 @@ describe("Module tree", () => {
     expect(() => net.loadStateDict(bad, { strict: false })).toThrow(
       /size mismatch: 'blocks.1.lin.weight' expected shape \[4, 3\], got \[3, 4\]/,
     );
+    const notTensor = { ...net.stateDict(), "heads.a.bias": [1, 2] } as unknown as StateDict;
+    expect(() => net.loadStateDict(notTensor)).toThrow(/'heads\.a\.bias' expected a Tensor, got object/);
+    // inherited names are not keys: a dict without 'constructor' misses nothing named so
+    const lin = new Linear(2, 2);
+    const own = Object.assign(Object.create(null), lin.stateDict(), { toString: zeros([1]) });
+    expect(lin.loadStateDict(own, { strict: false }).unexpectedKeys).toEqual(["toString"]);
   });
 
   it("to('float64') casts parameters and float buffers, keeping ties and int buffers", () => {

@@ -208,6 +208,23 @@ describe("optimizers match PyTorch's update formulas", () => {
       }),
     ).toThrow(/group 0 expected 2 parameters, got 1/);
   });
+
+  it("a state dict read from JSON cannot replace a group's or a state's prototype", () => {
+    const p = new Parameter(tensor([1, -2]));
+    const opt = new SGD([p], { lr: 0.1, momentum: 0.9 });
+    p.grad = tensor([1, 1]);
+    opt.step();
+    const sd = opt.stateDict();
+    const group = JSON.parse(`{"__proto__": {"lr": 5}, ${JSON.stringify(sd.paramGroups[0]!).slice(1)}`);
+    const state = Object.assign(JSON.parse('{"__proto__": {"momentum_buffer": 1}}'), sd.state[0]);
+    opt.loadStateDict({ paramGroups: [group], state: { 0: state } });
+    const g = opt.paramGroups[0]!;
+    expect(Object.getPrototypeOf(g)).toBe(Object.prototype);
+    expect(g.lr).toBe(0.1);
+    p.grad = tensor([1, 1]);
+    opt.step(); // the momentum buffer is still the tensor, not an inherited number
+    expect(p.toFlatArray()[0]).toBeCloseTo(1 - 0.1 - 0.1 * 1.9, 6);
+  });
 });
 
 describe("gradient clipping", () => {

@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { Linear } from "../src/nn/linear.js";
+import { crossEntropy } from "../src/nn/losses.js";
+import { Adam } from "../src/optim/adam.js";
+import { ErlangenError } from "../src/tensor/errors.js";
 import { manualSeed, randn, record, Tensor, tensor, zeros } from "../src/tensor/index.js";
-import { type EpochRecord, niceTicks, ProgressBar, type Task, Trainer, trainingCurvesSvg } from "../src/train/index.js";
+import {
+  type EpochRecord,
+  niceTicks,
+  ProgressBar,
+  type Task,
+  Trainer,
+  TrainingDivergedError,
+  trainingCurvesSvg,
+} from "../src/train/index.js";
 
 /** A linear model y ≈ X·w, with a hand-written differentiable MSE op so the test needs no op files. */
 class LinReg {
@@ -344,5 +356,57 @@ describe("niceTicks", () => {
     expect(niceTicks(1, 200, 6)).toEqual([0, 50, 100, 150, 200].filter((v) => v >= 1));
     expect(niceTicks(5, 5)).toContain(5);
     expect(niceTicks(-0.3, 0.3, 3)).toEqual([-0.2, 0, 0.2]);
+  });
+});
+
+describe("divergence", () => {
+  it("a diverging regression names the epoch and step and suggests a lower learning rate", async () => {
+    const p = problem();
+    const model = new LinReg(p.d);
+    const trainer = new Trainer(model, regressionTask(p), { optimizer: new SGD(model.parameters(), 1e3), epochs: 500 });
+    const err = await trainer.fit().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    const d = err as TrainingDivergedError;
+    expect(d).toBeInstanceOf(ErlangenError);
+    expect(d.step).toBe(1); // one step per epoch
+    expect(d.epoch).toBeGreaterThan(1);
+    expect(d.lr).toBe(1000);
+    expect(d.message).toMatch(
+      /^Trainer: training diverged at epoch \d+, step 1: the loss is (NaN|Infinity)\. Try a lower learning rate than 1000 \(e\.g\. 100\), or clip the gradients \(option clipGradNorm\)\.$/,
+    );
+  });
+
+  it("an op refusing NaN inputs (crossEntropy) is reported with the epoch, the step and the hint", async () => {
+    manualSeed(0);
+    const lin = new Linear(4, 3);
+    const X = randn([32, 4]);
+    const y = tensor(
+      Array.from({ length: 32 }, (_, i) => i % 3),
+      { dtype: "int32" },
+    );
+    const task: Task<Linear> = {
+      metric: "loss",
+      mode: "min",
+      splits: ["train"],
+      trainStep(ctx) {
+        let total = 0;
+        for (let b = 0; b < 4; b++) {
+          const idx = tensor(
+            [0, 1, 2, 3, 4, 5, 6, 7].map((i) => 8 * b + i),
+            { dtype: "int32" },
+          );
+          total += ctx.backwardStep(crossEntropy(ctx.model.forward(X.indexSelect(0, idx)), y.indexSelect(0, idx)));
+        }
+        return { loss: total / 4 };
+      },
+      evaluate: () => ({ loss: 0 }),
+    };
+    const err = await new Trainer(lin, task, { optimizer: new Adam(lin.parameters(), { lr: 1e38 }), epochs: 50 })
+      .fit()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    expect((err as Error).message).toMatch(
+      /^Trainer: training diverged at epoch \d+, step [1-4]: (crossEntropy: argument 'input' contains (NaN|Inf|-Inf) at \[\d+, \d+\]|the loss is (NaN|Infinity))\. Try a lower learning rate than 1e\+38 \(e\.g\. 1e\+37\)/,
+    );
   });
 });

@@ -58,3 +58,53 @@ export function getCommand(name: string): Command | undefined {
 export function listCommands(): Command[] {
   return [...commands.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+const DECIMAL_INT = /^\d+$/;
+const DECIMAL_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * Parses an integer option or environment value: decimal digits only (no sign, exponent, fraction,
+ * hex or separators: `0x10`, `1e1`, `1.0` and `+5` are refused) within `[min, max]` (default max
+ * 2^53 − 1). `what` names it in the error (e.g. `option '--epochs'`); a bad value throws a
+ * {@link UsageError} for `command`.
+ */
+export function parseIntValue(
+  what: string,
+  v: string | undefined,
+  command: string,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!DECIMAL_INT.test(v) || !Number.isSafeInteger(x) || x < min || x > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER
+        ? min === 0
+          ? "a non-negative integer"
+          : min === 1
+            ? "a positive integer"
+            : `an integer >= ${min}`
+        : `an integer in [${min}, ${max}]`;
+    throw new UsageError(`${what} expected ${range} (decimal digits), got '${v}'`, command);
+  }
+  return x;
+}
+
+/**
+ * Parses a number option: decimal notation only (`1e-3`, `0.5`, `-2` are fine; `0x10`, `Infinity`,
+ * `NaN` and empty strings are refused), then `check`ed; a bad value throws a {@link UsageError}.
+ */
+export function parseNumberValue(
+  what: string,
+  v: string | undefined,
+  command: string,
+  check: (x: number) => boolean,
+  expected: string,
+): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!DECIMAL_NUMBER.test(v) || !Number.isFinite(x) || !check(x))
+    throw new UsageError(`${what} expected ${expected}, got '${v}'`, command);
+  return x;
+}

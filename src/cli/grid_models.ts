@@ -29,7 +29,7 @@ import { Generator } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { updateBatchNorm } from "../train/batchnorm.js";
 import type { Metrics, Split, Task } from "../train/trainer.js";
-import { UsageError } from "./command.js";
+import { parseIntValue, UsageError } from "./command.js";
 import {
   type DataInfo,
   type Hyper,
@@ -43,10 +43,7 @@ import "../tensor/index.js";
 function envLimit(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === "") return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`environment variable ${name} expected a positive integer, got '${v}'`, "train");
-  return n;
+  return parseIntValue(`environment variable ${name}`, v, "train", 1, 2_147_483_647);
 }
 
 /**

@@ -14,7 +14,7 @@ import { median, summarize } from "../train/metrics.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
-import { type CliIO, registerCommand, UsageError } from "./command.js";
+import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
 import {
   type DatasetSpec,
   getDataset,
@@ -131,15 +131,35 @@ export function trainHelp(): string {
 }
 
 function num(name: string, v: string | undefined, check: (x: number) => boolean, expected: string): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || !check(x))
-    throw new UsageError(`option '--${name}' expected ${expected}, got '${v}'`, "train");
-  return x;
+  return parseNumberValue(`option '--${name}'`, v, "train", check, expected);
 }
 
-const posInt = (x: number) => Number.isInteger(x) && x > 0;
-const nonNegInt = (x: number) => Number.isInteger(x) && x >= 0;
+function int(name: string, v: string | undefined, min: number, max?: number): number | undefined {
+  return parseIntValue(`option '--${name}'`, v, "train", min, max);
+}
+
+/**
+ * Upper bounds of the integer options, checked before anything is built: far above any published
+ * setting, low enough that a typo (`--hidden 100000000`) gets a usage error instead of an attempt to
+ * allocate gigabytes.
+ */
+export const TRAIN_LIMITS = {
+  epochs: 1_000_000,
+  hidden: 65_536,
+  layers: 1_000,
+  heads: 1_024,
+  /** hidden × heads (the width of a GAT layer's output). */
+  width: 65_536,
+  batchSize: 1_048_576,
+  k: 1_000,
+  kernelSize: 63,
+  steps: 1_000_000,
+  seeds: 10_000,
+  folds: 1_000,
+  examples: 2_147_483_647,
+  /** Seeds are integers in [0, 2^32) (numpy's RandomState convention); seed + seeds − 1 too. */
+  seed: 4_294_967_295,
+} as const;
 
 /** Parsed `train` arguments. */
 export interface TrainArgs {
@@ -176,7 +196,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   const set = <K extends keyof Hyper>(k: K, v: number | undefined) => {
     if (v !== undefined) o[k] = v as Hyper[K];
   };
-  set("epochs", num("epochs", s("epochs"), nonNegInt, "a non-negative integer"));
+  set("epochs", int("epochs", s("epochs"), 0, TRAIN_LIMITS.epochs));
   set(
     "lr",
     num("lr", s("lr"), (x) => x > 0, "a positive number"),
@@ -185,15 +205,15 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     "weightDecay",
     num("weight-decay", s("weight-decay"), (x) => x >= 0, "a non-negative number"),
   );
-  set("hidden", num("hidden", s("hidden"), posInt, "a positive integer"));
-  set("layers", num("layers", s("layers"), posInt, "a positive integer"));
+  set("hidden", int("hidden", s("hidden"), 1, TRAIN_LIMITS.hidden));
+  set("layers", int("layers", s("layers"), 1, TRAIN_LIMITS.layers));
   set(
     "dropout",
     num("dropout", s("dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"),
   );
-  set("heads", num("heads", s("heads"), posInt, "a positive integer"));
-  set("batchSize", num("batch-size", s("batch-size"), posInt, "a positive integer"));
-  set("k", num("k", s("k"), nonNegInt, "a non-negative integer"));
+  set("heads", int("heads", s("heads"), 1, TRAIN_LIMITS.heads));
+  set("batchSize", int("batch-size", s("batch-size"), 1, TRAIN_LIMITS.batchSize));
+  set("k", int("k", s("k"), 0, TRAIN_LIMITS.k));
   set(
     "alpha",
     num("alpha", s("alpha"), (x) => x >= 0 && x <= 1, "a number in [0, 1]"),
@@ -202,16 +222,24 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     "edgeDropout",
     num("edge-dropout", s("edge-dropout"), (x) => x >= 0 && x < 1, "a probability in [0, 1)"),
   );
-  set(
-    "kernelSize",
-    num("kernel-size", s("kernel-size"), (x) => Number.isInteger(x) && x >= 3 && x % 2 === 1, "an odd integer ≥ 3"),
-  );
-  set("lrStep", num("lr-step", s("lr-step"), nonNegInt, "a non-negative integer"));
+  const kernelSize = int("kernel-size", s("kernel-size"), 3, TRAIN_LIMITS.kernelSize);
+  if (kernelSize !== undefined && kernelSize % 2 === 0)
+    throw new UsageError(
+      `option '--kernel-size' expected an odd integer in [3, ${TRAIN_LIMITS.kernelSize}], got '${kernelSize}'`,
+      "train",
+    );
+  set("kernelSize", kernelSize);
+  if ((o.hidden ?? 1) * (o.heads ?? 1) > TRAIN_LIMITS.width)
+    throw new UsageError(
+      `options '--hidden' × '--heads' (${o.hidden} × ${o.heads}) expected at most ${TRAIN_LIMITS.width} channels per layer`,
+      "train",
+    );
+  set("lrStep", int("lr-step", s("lr-step"), 0, TRAIN_LIMITS.steps));
   set(
     "lrGamma",
     num("lr-gamma", s("lr-gamma"), (x) => x > 0, "a positive number"),
   );
-  set("patience", num("patience", s("patience"), nonNegInt, "a non-negative integer"));
+  set("patience", int("patience", s("patience"), 0, TRAIN_LIMITS.steps));
   set(
     "valFraction",
     num("val-fraction", s("val-fraction"), (x) => x >= 0 && x < 1, "a number in [0, 1)"),
@@ -239,16 +267,23 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       "train",
     );
   }
-  const folds = num("folds", s("folds"), (x) => Number.isInteger(x) && x >= 2, "an integer >= 2");
+  const folds = int("folds", s("folds"), 2, TRAIN_LIMITS.folds);
+  const seeds = int("seeds", s("seeds"), 1, TRAIN_LIMITS.seeds);
+  const seed = int("seed", s("seed"), 0, TRAIN_LIMITS.seed) ?? 0;
+  if (seed + (seeds ?? 1) - 1 > TRAIN_LIMITS.seed)
+    throw new UsageError(
+      `options '--seed' + '--seeds' expected seeds up to ${TRAIN_LIMITS.seed} (2^32 − 1), got ${seed}..${seed + (seeds ?? 1) - 1}`,
+      "train",
+    );
   return {
     dataset,
     model,
     overrides: o,
-    seeds: num("seeds", s("seeds"), posInt, "a positive integer"),
-    seed: num("seed", s("seed"), nonNegInt, "a non-negative integer") ?? 0,
+    seeds,
+    seed,
     folds,
-    trainLimit: num("train-limit", s("train-limit"), posInt, "a positive integer"),
-    testLimit: num("test-limit", s("test-limit"), posInt, "a positive integer"),
+    trainLimit: int("train-limit", s("train-limit"), 1, TRAIN_LIMITS.examples),
+    testLimit: int("test-limit", s("test-limit"), 1, TRAIN_LIMITS.examples),
     json: values.json === true,
     plot,
     quiet: values.quiet === true,
@@ -312,8 +347,7 @@ function effectiveLimits(dataset: string, flags: Limits): Limits {
   if (!LIMIT_DATASETS.includes(dataset)) return {};
   const env = (name: string) => {
     const v = process.env[name];
-    const n = v === undefined || v === "" ? Number.NaN : Number(v);
-    return Number.isInteger(n) && n > 0 ? n : undefined;
+    return v === undefined || v === "" ? undefined : parseIntValue(`environment variable ${name}`, v, "train", 1);
   };
   return { train: flags.train ?? env(LIMIT_ENV.train), test: flags.test ?? env(LIMIT_ENV.test) };
 }

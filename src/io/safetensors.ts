@@ -21,24 +21,36 @@ export interface SafetensorsEntry {
   dataOffsets: [number, number];
 }
 
-/** A decoded file: tensors by name (header order) and the string metadata. */
+/**
+ * A decoded file: tensors by name (header order) and the string metadata. Both are null-prototype
+ * objects, so any name a file holds (`__proto__`, `constructor`, ...) is an ordinary own key.
+ */
 export interface SafetensorsFile {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
 }
 
-const ITEM_SIZE: Record<SafetensorsDType, number> = {
-  F32: 4,
-  F64: 8,
-  I32: 4,
-  BOOL: 1,
-  U8: 1,
-  I8: 1,
-  I16: 2,
-  I64: 8,
-  F16: 2,
-  BF16: 2,
-};
+const ITEM_SIZE: ReadonlyMap<string, number> = new Map<SafetensorsDType, number>([
+  ["F32", 4],
+  ["F64", 8],
+  ["I32", 4],
+  ["BOOL", 1],
+  ["U8", 1],
+  ["I8", 1],
+  ["I16", 2],
+  ["I64", 8],
+  ["F16", 2],
+  ["BF16", 2],
+]);
+
+function itemSize(dtype: SafetensorsDType): number {
+  return ITEM_SIZE.get(dtype)!;
+}
+
+/** A null-prototype record: names read from a file are plain own keys, never `Object.prototype`'s. */
+function nullRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
 const CODE_OF: Record<DType, SafetensorsDType> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const MAX_HEADER = 100_000_000;
@@ -83,7 +95,7 @@ export function saveSafetensors(
   }
   const order = entries.map((e, i) => ({ e, i }));
   order.sort((a, b) => b.e[1].data.BYTES_PER_ELEMENT - a.e[1].data.BYTES_PER_ELEMENT || a.i - b.i);
-  const header: Record<string, unknown> = {};
+  const header = nullRecord<unknown>();
   if (metadata !== undefined && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const { e } of order) {
@@ -149,7 +161,7 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer): {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) err(op, "header must be a JSON object");
   const dataStart = 8 + n;
   const dataLen = b.length - dataStart;
-  const metadata: Record<string, string> = {};
+  const metadata = nullRecord<string>();
   const entries: [string, SafetensorsEntry][] = [];
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (k === "__metadata__") {
@@ -164,10 +176,10 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer): {
     if (typeof v !== "object" || v === null || Array.isArray(v))
       err(op, `tensor '${k}': entry must be an object with dtype, shape, data_offsets`);
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e.dtype !== "string" || !(e.dtype in ITEM_SIZE)) {
+    if (typeof e.dtype !== "string" || !ITEM_SIZE.has(e.dtype)) {
       err(
         op,
-        `tensor '${k}': dtype expected one of ${Object.keys(ITEM_SIZE).join(", ")}, got ${JSON.stringify(e.dtype)}`,
+        `tensor '${k}': dtype expected one of ${[...ITEM_SIZE.keys()].join(", ")}, got ${JSON.stringify(e.dtype)}`,
       );
     }
     const dtype = e.dtype as SafetensorsDType;
@@ -185,7 +197,7 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer): {
       err(op, `tensor '${k}': data_offsets [${begin}, ${end}] out of range of the data section (${dataLen} bytes)`);
     let count = 1;
     for (const d of shape) count *= d;
-    const need = count * ITEM_SIZE[dtype];
+    const need = count * itemSize(dtype);
     if (end - begin !== need) {
       err(
         op,
@@ -235,7 +247,7 @@ function halfToFloat(h: number): number {
 function decodeEntry(op: string, name: string, e: SafetensorsEntry, b: Uint8Array): Tensor {
   const [begin, end] = e.dataOffsets;
   const src = b.subarray(begin, end);
-  const count = (end - begin) / ITEM_SIZE[e.dtype];
+  const count = (end - begin) / itemSize(e.dtype);
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const copyLE = (dtype: DType): Tensor => {
     const arr = allocate(dtype, count);
@@ -297,7 +309,7 @@ export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsF
   const b = asBytes(op, bytes);
   const { entries, metadata, dataStart } = readSafetensorsHeader(b);
   const data = b.subarray(dataStart);
-  const tensors: Record<string, Tensor> = {};
+  const tensors = nullRecord<Tensor>();
   for (const [k, e] of entries) tensors[k] = decodeEntry(op, k, e, data);
   return { tensors, metadata };
 }

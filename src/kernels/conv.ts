@@ -11,8 +11,8 @@
  *
  * For stride 1 the input gradient is itself a convolution (of gy, with the kernel flipped), so it
  * takes the forward's fast paths. Layouts: x [N, Cin, *inS], w [Cout, Cin/G, *k], y [N, Cout, *outS].
+ * Outputs come from the caller's allocator ({@link ConvAlloc}: the op's checked allocation).
  */
-import { emptyFloats, zeroFloats } from "./alloc.js";
 import type { Stride1Geometry } from "./ref/conv.js";
 import {
   addChannelBias,
@@ -40,6 +40,12 @@ import {
   winogradConv3x3,
   winogradWeightGrad3x3,
 } from "./registry.js";
+
+/**
+ * Allocates an output of `size` elements of the operands' float dtype: zero-filled when `zeroed` (the
+ * kernel accumulates into it), else with any contents (the kernel overwrites every element).
+ */
+export type ConvAlloc = (size: number, zeroed: boolean) => FloatArray;
 
 // scratch buffers for im2col columns, grown on demand and reused across calls
 let scratch32 = new Float32Array(0);
@@ -312,24 +318,30 @@ export function winogradApplies(g: ConvGeometry): boolean {
 }
 
 /** y = conv(x, w) (+ b), of x's float dtype (b may be null). */
-export function convForward(x: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeometry): FloatArray {
+export function convForward(
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  g: ConvGeometry,
+  alloc: ConvAlloc,
+): FloatArray {
   const f64 = x instanceof Float64Array;
   const { Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
   if (winogradApplies(g)) {
     // every element is written (WASM and reference alike): no zero fill
-    const yw = emptyFloats(f64, g.N * g.Cout * P);
+    const yw = alloc(g.N * g.Cout * P, false);
     winogradConv3x3(x, w, b, yw, winogradGeometry(g));
     return yw;
   }
   const L = padLayout(g);
   if (L !== null) {
     // both paths write every element: float32 in WASM without an im2col matrix where it runs, else im2col
-    const yp = emptyFloats(f64, g.N * g.Cout * P);
+    const yp = alloc(g.N * g.Cout * P, false);
     if (f64 || !convStride1(x, w, b, yp, stride1Geometry(g))) convForwardPadded(x, w, b, g, L, yp);
     return yp;
   }
-  const y = zeroFloats(f64, g.N * g.Cout * P);
+  const y = alloc(g.N * g.Cout * P, true);
   if (g.direct) {
     eachImageGroup(g, inVol, P, (xOff, yOff, gi) =>
       gemm(groupRows(w, gi, Og, Kg), x.subarray(xOff, xOff + Kg * P), y.subarray(yOff, yOff + Og * P), Og, P, Kg),
@@ -375,7 +387,7 @@ function flipWeight(w: FloatArray, g: ConvGeometry, f64: boolean): FloatArray {
   const Cg = g.Cin / g.G;
   const Og = g.Cout / g.G;
   const kv = kVol(g);
-  const out = zeroFloats(f64, w.length);
+  const out = f64 ? new Float64Array(w.length) : new Float32Array(w.length);
   for (let gi = 0; gi < g.G; gi++) {
     for (let m = 0; m < Og; m++) {
       for (let c = 0; c < Cg; c++) {
@@ -392,13 +404,19 @@ function flipWeight(w: FloatArray, g: ConvGeometry, f64: boolean): FloatArray {
  * gx = convᵀ(gy, w) (+ b over the Cin channels), of gy's float dtype: the gradient of the input, and
  * the transposed convolution.
  */
-export function convInputGrad(gy: FloatArray, w: FloatArray, b: FloatArray | null, g: ConvGeometry): FloatArray {
+export function convInputGrad(
+  gy: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  g: ConvGeometry,
+  alloc: ConvAlloc,
+): FloatArray {
   const f64 = gy instanceof Float64Array;
   const fg = g.direct ? null : flippedGeometry(g);
-  if (fg !== null) return convForward(gy, flipWeight(w, g, f64), b, fg);
+  if (fg !== null) return convForward(gy, flipWeight(w, g, f64), b, fg, alloc);
   const { Cg, Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
-  const gx = zeroFloats(f64, g.N * g.Cin * inVol);
+  const gx = alloc(g.N * g.Cin * inVol, true);
   const L = padLayout(g);
   if (L !== null) convInputGradPadded(gy, w, g, L, gx);
   else if (g.direct) {
@@ -431,11 +449,11 @@ export function convInputGrad(gy: FloatArray, w: FloatArray, b: FloatArray | nul
 }
 
 /** gw = Σₙ gyₙ · colₙᵀ, of x's float dtype: the gradient of the weight. */
-export function convWeightGrad(x: FloatArray, gy: FloatArray, g: ConvGeometry): FloatArray {
+export function convWeightGrad(x: FloatArray, gy: FloatArray, g: ConvGeometry, alloc: ConvAlloc): FloatArray {
   const f64 = x instanceof Float64Array;
   const { Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
-  const gw = zeroFloats(f64, g.Cout * Kg);
+  const gw = alloc(g.Cout * Kg, true);
   if (winogradApplies(g)) {
     winogradWeightGrad3x3(x, gy, gw, winogradGeometry(g));
     return gw;
@@ -480,12 +498,13 @@ export function convBackwardWinograd(
   gy: Float32Array,
   g: ConvGeometry,
   want: { x: boolean; w: boolean; b: boolean },
+  alloc: ConvAlloc,
 ): { gx: FloatArray | null; gw: FloatArray | null; gb: FloatArray | null } | null {
   const Cg = g.Cin / g.G;
   // the shared pass writes every element of gx
-  const gx = want.x ? emptyFloats(false, g.N * g.Cin * volume(g.inS)) : null;
-  const gw = want.w ? zeroFloats(false, g.Cout * Cg * kVol(g)) : null;
-  const gb = want.b ? zeroFloats(false, g.Cout) : null;
+  const gx = want.x ? alloc(g.N * g.Cin * volume(g.inS), false) : null;
+  const gw = want.w ? alloc(g.Cout * Cg * kVol(g), true) : null;
+  const gb = want.b ? alloc(g.Cout, true) : null;
   if (!winogradBackward3x3(x, w, gy, gx, gw, gb, winogradGeometry(g))) return null;
   return { gx, gw, gb };
 }
@@ -498,9 +517,10 @@ export function convWeightBiasGradWinograd(
   x: Float32Array,
   gy: Float32Array,
   g: ConvGeometry,
+  alloc: ConvAlloc,
 ): [FloatArray, FloatArray] {
-  const gw = zeroFloats(false, g.Cout * (g.Cin / g.G) * kVol(g));
-  const gb = zeroFloats(false, g.Cout);
+  const gw = alloc(g.Cout * (g.Cin / g.G) * kVol(g), true);
+  const gb = alloc(g.Cout, true);
   winogradWeightGrad3x3(x, gy, gw, winogradGeometry(g), gb);
   return [gw, gb];
 }

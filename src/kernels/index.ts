@@ -8,8 +8,8 @@
  * Index arguments are validated by the calling op before they get here.
  */
 
-export { emptyFloats, zeroFloats } from "./alloc.js";
 export {
+  type ConvAlloc,
   convBackwardWinograd,
   convForward,
   convInputGrad,
@@ -30,6 +30,7 @@ export {
 } from "./dispatch.js";
 export type { Stride1Geometry } from "./ref/conv.js";
 export type { BinaryOpName, ReduceOpName, UnaryOpName } from "./ref/elementwise.js";
+export { type FFTPlan, fftPlan } from "./ref/fft.js";
 export { type ConvGeometry, convGeometry, type Triple, to3, volume } from "./ref/im2col.js";
 export type { FloatArray } from "./ref/linalg.js";
 export type { AdamConsts } from "./ref/optim.js";

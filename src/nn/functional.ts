@@ -90,7 +90,8 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF)
     opError(op, "x", `shape [..., ${inF}] (in features of weight ${fmtShape(weight.shape)})`, fmtShape(x.shape));
   if (x.dtype !== weight.dtype) opError(op, "x", `dtype ${weight.dtype} (the weight's)`, x.dtype);
-  const N = x.size / inF;
+  let N = 1; // rows: the leading axes (not size / inF, which is 0 / 0 for an empty feature axis)
+  for (let a = 0; a < x.ndim - 1; a++) N *= x.shape[a]!;
   const outShape = [...x.shape.slice(0, -1), outF];
   const out = allocate(x.dtype, N * outF) as FloatArray;
   gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);

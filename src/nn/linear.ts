@@ -1,7 +1,7 @@
 /** Affine layers: `Linear`, `Bilinear`, and `Identity`. */
 
 import { zeros } from "../tensor/creation.js";
-import type { DType } from "../tensor/dtype.js";
+import { checkAllocation, type DType } from "../tensor/dtype.js";
 import { opError } from "../tensor/errors.js";
 import type { Generator } from "../tensor/rng.js";
 import type { SparseMatrix } from "../tensor/sparse.js";
@@ -47,6 +47,7 @@ export class Linear extends Module<[Tensor | SparseMatrix], Tensor> {
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const dtype: DType = opts.dtype ?? "float32";
+    checkAllocation("Linear", dtype, outFeatures * inFeatures, [outFeatures, inFeatures]);
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
     this.bias = opts.bias === false ? null : new Parameter(zeros([outFeatures], { dtype }));
     this.resetParameters(opts.generator);

@@ -274,8 +274,14 @@ export abstract class Module<Args extends unknown[] = any[], Out = any> {
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];
     const misShaped: string[] = [];
+    // own keys only: a dict read from a file may name anything, `constructor` and `__proto__` included
+    const get = (k: string): Tensor | undefined => (Object.hasOwn(stateDict, k) ? stateDict[k] : undefined);
+    const wrong: string[] = [];
+    for (const k of Object.keys(stateDict))
+      if (!(stateDict[k] instanceof Tensor)) wrong.push(`'${k}' expected a Tensor, got ${typeof stateDict[k]}`);
+    if (wrong.length > 0) throw new ErlangenError(`loadStateDict (${this.constructor.name}): ${wrong.join("; ")}`);
     for (const [k, t] of own) {
-      const src = stateDict[k];
+      const src = get(k);
       if (src === undefined) missingKeys.push(k);
       else if (src.ndim !== t.ndim || src.shape.some((d, i) => d !== t.shape[i])) {
         misShaped.push(`'${k}' expected shape ${fmtShape(t.shape)}, got ${fmtShape(src.shape)}`);
@@ -292,7 +298,7 @@ export abstract class Module<Args extends unknown[] = any[], Out = any> {
     }
     noGrad(() => {
       for (const [k, t] of own) {
-        const src = stateDict[k];
+        const src = get(k);
         if (src !== undefined && src !== t) t.copy_(src);
       }
     });

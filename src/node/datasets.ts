@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { isGzip } from "../data/datasets/common.js";
 import {
   type PlanetoidName,
@@ -17,6 +16,7 @@ import {
 import { parseTUDataset, TU_FILE_KINDS, type TUDataset, type TUFileKind, type TUOptions } from "../data/datasets/tu.js";
 import type { Graph } from "../domains/graph/graph.js";
 import { ErlangenError, opError } from "../tensor/errors.js";
+import { gunzipFile } from "./gunzip.js";
 
 /** Where to read dataset files from. */
 export interface DatasetRootOptions {
@@ -76,7 +76,7 @@ export function loadPlanetoid(name: PlanetoidName, opts: PlanetoidOptions & Data
   const dir = join(datasetsRoot(opts), "planetoid", key);
   const metaPath = join(dir, "meta.json");
   const meta = parsePlanetoidMeta(readBytes(metaPath, "loadPlanetoid"), metaPath);
-  const arrays: Record<string, Uint8Array> = {};
+  const arrays: Record<string, Uint8Array> = Object.create(null);
   const skipFeatures = opts.features !== undefined;
   for (const [k, m] of Object.entries(meta.arrays)) {
     if (skipFeatures && k.startsWith("x_")) continue;
@@ -109,13 +109,7 @@ export function loadTUDataset(name: string, opts: TUOptions & DatasetRootOptions
       const p = join(dir, `${name}_${kind}${ext}`);
       if (!existsSync(p)) continue;
       let bytes = readBytes(p, "loadTUDataset");
-      if (isGzip(bytes)) {
-        try {
-          bytes = gunzipSync(bytes);
-        } catch (e) {
-          throw new ErlangenError(`${p}: could not decompress (${(e as Error).message})`);
-        }
-      }
+      if (isGzip(bytes)) bytes = gunzipFile(bytes, p, "loadTUDataset");
       files[kind] = bytes;
       fileNames[kind] = p;
       break;

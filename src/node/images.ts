@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { isGzip } from "../data/datasets/common.js";
 import {
   type IdxArray,
@@ -20,21 +19,14 @@ import {
 import { parseModelNet10, type VoxelDataset } from "../data/datasets/modelnet.js";
 import { ErlangenError, opError } from "../tensor/errors.js";
 import { type DatasetRootOptions, datasetsRoot } from "./datasets.js";
+import { gunzipFile } from "./gunzip.js";
 
 function readMaybeGz(path: string, what: string): Uint8Array {
   if (!existsSync(path))
     throw new ErlangenError(`${what}: file not found: ${path} (pass { root } or set ERLANGEN_DATASETS)`);
   const raw = readFileSync(path);
-  let b = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (isGzip(b)) {
-    try {
-      const u = gunzipSync(b);
-      b = new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
-    } catch (e) {
-      throw new ErlangenError(`${what}: ${path}: corrupt gzip data (${(e as Error).message})`);
-    }
-  }
-  return b;
+  const b = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  return isGzip(b) ? gunzipFile(b, path, what) : b;
 }
 
 /** Reads an idx file (gzipped or not). */
@@ -60,7 +52,7 @@ const MNIST_FILES: Record<MNISTSplit, [string, string]> = {
  * ```
  */
 export function loadMNIST(split: MNISTSplit, opts: DatasetRootOptions = {}): ImageDataset {
-  const files = MNIST_FILES[split];
+  const files = Object.hasOwn(MNIST_FILES, split) ? MNIST_FILES[split] : undefined;
   if (files === undefined) opError("loadMNIST", "split", "'train' or 'test'", String(split));
   const dir = join(datasetsRoot(opts), "mnist");
   const im = join(dir, files[0]);
@@ -92,14 +84,31 @@ export function loadModelNet10(split: ModelNetSplit, opts: DatasetRootOptions = 
   let grid = 30;
   let count: number | undefined;
   if (existsSync(metaPath)) {
-    let meta: { grid?: number; arrays?: Record<string, { shape?: number[] }> };
+    let meta: unknown;
     try {
       meta = JSON.parse(readFileSync(metaPath, "utf8"));
     } catch (e) {
       throw new ErlangenError(`loadModelNet10: ${metaPath}: invalid JSON (${(e as Error).message})`);
     }
-    grid = meta.grid ?? 30;
-    count = meta.arrays?.[`${split}_voxels`]?.shape?.[0];
+    const m = (typeof meta === "object" && meta !== null ? meta : {}) as {
+      grid?: unknown;
+      arrays?: Record<string, { shape?: unknown[] } | undefined>;
+    };
+    const g = m.grid ?? 30;
+    if (typeof g !== "number" || !Number.isInteger(g) || g < 1 || g > 1024)
+      throw new ErlangenError(
+        `loadModelNet10: ${metaPath}: grid expected an integer in [1, 1024], got ${JSON.stringify(g)}`,
+      );
+    grid = g;
+    const arrays = m.arrays;
+    const key = `${split}_voxels`;
+    const c =
+      typeof arrays === "object" && arrays !== null && Object.hasOwn(arrays, key) ? arrays[key]?.shape?.[0] : undefined;
+    if (c !== undefined && (typeof c !== "number" || !Number.isSafeInteger(c) || c < 0))
+      throw new ErlangenError(
+        `loadModelNet10: ${metaPath}: arrays.${key}.shape[0] expected a shape count, got ${JSON.stringify(c)}`,
+      );
+    count = c;
   }
   const vf = join(dir, `${split}_voxels.bits.gz`);
   const lf = join(dir, `${split}_labels.u8.bin`);

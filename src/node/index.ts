@@ -3,4 +3,5 @@
 export * from "./datasets.js";
 export * from "./images.js";
 export * from "./io.js";
+export * from "./meshes.js";
 export * from "./molecules.js";

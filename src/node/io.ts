@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { decodeSafetensors, type SafetensorsFile, saveSafetensors } from "../io/safetensors.js";
+import { ErlangenError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /** Something with tensors to save: a state dict, or a module (anything with `stateDict()`). */
@@ -24,17 +25,27 @@ export function saveFileSync(path: string, source: Saveable, metadata?: Record<s
   writeFileSync(path, saveSafetensors(toTensors(source), metadata));
 }
 
+/** Decodes the bytes of the file at `path`; a malformed file's error names the path. */
+function decodeFile(path: string, bytes: Uint8Array): SafetensorsFile {
+  try {
+    return decodeSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof ErlangenError) throw new ErlangenError(`${e.message} (file ${path})`);
+    throw e;
+  }
+}
+
 /** Reads the tensors of a safetensors file (pass them to `module.loadStateDict`). */
 export async function loadFile(path: string): Promise<Record<string, Tensor>> {
-  return decodeSafetensors(await readFile(path)).tensors;
+  return decodeFile(path, await readFile(path)).tensors;
 }
 
 /** Synchronous {@link loadFile}. */
 export function loadFileSync(path: string): Record<string, Tensor> {
-  return decodeSafetensors(readFileSync(path)).tensors;
+  return decodeFile(path, readFileSync(path)).tensors;
 }
 
 /** Reads the tensors and the `__metadata__` of a safetensors file. */
 export async function loadFileWithMetadata(path: string): Promise<SafetensorsFile> {
-  return decodeSafetensors(await readFile(path));
+  return decodeFile(path, await readFile(path));
 }

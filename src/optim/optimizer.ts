@@ -198,12 +198,21 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     }
     sd.paramGroups.forEach((sg, gi) => {
       const g = this.paramGroups[gi]! as unknown as Record<string, unknown>;
-      for (const [k, v] of Object.entries(sg)) if (k !== "params") g[k] = Array.isArray(v) ? [...v] : v;
+      for (const [k, v] of Object.entries(sg)) {
+        if (k === "params") continue;
+        // an own property even for a name like `__proto__` (a state dict may come from a file)
+        Object.defineProperty(g, k, {
+          value: Array.isArray(v) ? [...v] : v,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
     });
     this.state.clear();
     for (const [id, s] of Object.entries(sd.state)) {
       const p = params[Number(id)]!;
-      const copy: ParamState = {};
+      const copy: ParamState = Object.create(null);
       for (const [k, v] of Object.entries(s)) {
         copy[k] = v instanceof Tensor ? new Tensor(v.cast(p.dtype).data.slice() as TypedArray, p.shape, p.dtype) : v;
       }

@@ -8,3 +8,4 @@ export * from "./groups.js";
 export * as linalg64 from "./linalg64.js";
 export * as o3 from "./o3/index.js";
 export * from "./representation.js";
+export * from "./so2_irreps.js";

@@ -97,7 +97,7 @@ function checkShape(op: string, shape: Shape): void {
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   checkShape("full", shape);
   const dtype = opts.dtype ?? "float32";
-  const arr = allocate(dtype, shapeSize(shape));
+  const arr = allocate(dtype, shapeSize(shape), "full", shape);
   if (value !== 0) arr.fill(value);
   return finish(new Tensor(arr, shape, dtype), opts);
 }
@@ -140,7 +140,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
   const dtype = opts.dtype ?? (allInt ? "int32" : "float32");
-  const arr = allocate(dtype, n);
+  const arr = allocate(dtype, n, "arange", [n]);
   for (let i = 0; i < n; i++) arr[i] = start + i * step;
   return finish(new Tensor(arr, [n], dtype), opts);
 }
@@ -149,7 +149,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) opError("linspace", "steps", "a non-negative integer", String(steps));
   const dtype = opts.dtype ?? "float32";
-  const arr = allocate(dtype, steps);
+  const arr = allocate(dtype, steps, "linspace", [steps]);
   for (let i = 0; i < steps; i++) arr[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
   return finish(new Tensor(arr, [steps], dtype), opts);
 }
@@ -158,7 +158,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
   checkShape("eye", [n, m]);
   const dtype = opts.dtype ?? "float32";
-  const arr = allocate(dtype, n * m);
+  const arr = allocate(dtype, n * m, "eye", [n, m]);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
   return finish(new Tensor(arr, [n, m], dtype), opts);
 }
@@ -173,7 +173,7 @@ export function uniform(shape: Shape, low: number, high: number, opts: RandomOpt
   checkShape("uniform", shape);
   const g = opts.generator ?? getDefaultGenerator();
   const dtype = opts.dtype ?? "float32";
-  const arr = allocate(dtype, shapeSize(shape));
+  const arr = allocate(dtype, shapeSize(shape), "uniform", shape);
   if (arr instanceof Float32Array || arr instanceof Float64Array) g.fillUniform(arr, low, high);
   else for (let i = 0; i < arr.length; i++) arr[i] = g.uniform(low, high);
   return finish(new Tensor(arr, shape, dtype), opts);
@@ -184,7 +184,7 @@ export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?:
   checkShape("randn", shape);
   const g = opts.generator ?? getDefaultGenerator();
   const dtype = opts.dtype ?? "float32";
-  const arr = allocate(dtype, shapeSize(shape));
+  const arr = allocate(dtype, shapeSize(shape), "randn", shape);
   const mean = opts.mean ?? 0;
   const std = opts.std ?? 1;
   if (arr instanceof Float32Array || arr instanceof Float64Array) g.fillNormal(arr, mean, std);
@@ -198,7 +198,7 @@ export function randint(low: number, high: number, shape: Shape, opts: RandomOpt
   if (!(high > low)) opError("randint", "high", `a value > low (${low})`, String(high));
   const g = opts.generator ?? getDefaultGenerator();
   const dtype = opts.dtype ?? "int32";
-  const arr = allocate(dtype, shapeSize(shape));
+  const arr = allocate(dtype, shapeSize(shape), "randint", shape);
   for (let i = 0; i < arr.length; i++) arr[i] = g.randint(low, high);
   return finish(new Tensor(arr, shape, dtype), opts);
 }

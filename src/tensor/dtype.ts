@@ -1,4 +1,4 @@
-import { emptyFloats } from "../kernels/alloc.js";
+import { ErlangenError } from "./errors.js";
 
 /** Element types a {@link Tensor} can hold. `bool` is stored as bytes (0 or 1). */
 export type DType = "float32" | "float64" | "int32" | "bool";
@@ -9,28 +9,100 @@ export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 /** Float dtypes: the only ones that carry gradients. */
 export type FloatDType = "float32" | "float64";
 
-/** Allocates a zero-filled typed array for `dtype`. */
-export function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(size);
-    case "float64":
-      return new Float64Array(size);
-    case "int32":
-      return new Int32Array(size);
-    case "bool":
-      return new Uint8Array(size);
+/** Most elements one tensor may hold: 2^32, the longest typed array V8 (Node, Chrome) allows. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 32;
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+function describeTensor(dtype: DType, size: number, shape?: readonly number[]): string {
+  const bytes = size * BYTES[dtype];
+  const amount =
+    bytes >= 1e9
+      ? `${(bytes / 1e9).toPrecision(3)} GB`
+      : bytes >= 1e6
+        ? `${(bytes / 1e6).toPrecision(3)} MB`
+        : `${bytes} bytes`;
+  const n = Number.isFinite(size) ? size.toLocaleString("en-US") : String(size);
+  return `a ${dtype} tensor${shape === undefined ? "" : ` of shape [${shape.join(", ")}]`} (${n} elements, ${amount})`;
+}
+
+/**
+ * Throws an {@link ErlangenError} naming `op` and the size requested unless `size` elements of
+ * `dtype` (the tensor of `shape`, when given) can be allocated: a non-negative integer of at most
+ * {@link MAX_TENSOR_ELEMENTS}.
+ */
+export function checkAllocation(op: string, dtype: DType, size: number, shape?: readonly number[]): void {
+  if (Number.isSafeInteger(size) && size >= 0 && size <= MAX_TENSOR_ELEMENTS) return;
+  if (!Number.isInteger(size) || size < 0)
+    throw new ErlangenError(
+      `${op}: cannot allocate ${describeTensor(dtype, size, shape)}: the size must be a non-negative integer`,
+    );
+  throw new ErlangenError(
+    `${op}: cannot allocate ${describeTensor(dtype, size, shape)}: more than the limit of ${MAX_TENSOR_ELEMENTS.toLocaleString("en-US")} elements per tensor`,
+  );
+}
+
+/**
+ * Allocates a zero-filled typed array for `dtype`. A size beyond {@link MAX_TENSOR_ELEMENTS}, or one
+ * the platform cannot provide (out of memory), throws an {@link ErlangenError} naming `op` and the
+ * size instead of a raw `RangeError`.
+ */
+export function allocate(dtype: DType, size: number, op = "allocate", shape?: readonly number[]): TypedArray {
+  checkAllocation(op, dtype, size, shape);
+  try {
+    switch (dtype) {
+      case "float32":
+        return new Float32Array(size);
+      case "float64":
+        return new Float64Array(size);
+      case "int32":
+        return new Int32Array(size);
+      case "bool":
+        return new Uint8Array(size);
+    }
+  } catch (e) {
+    if (e instanceof RangeError)
+      throw new ErlangenError(
+        `${op}: cannot allocate ${describeTensor(dtype, size, shape)}: out of memory (${e.message})`,
+      );
+    throw e;
   }
 }
+
+/** Arrays from this many elements on come uninitialised from {@link allocateEmpty} where the platform allows. */
+const EMPTY_MIN = 1 << 16;
+
+type UnsafeAlloc = (bytes: number) => { buffer: ArrayBuffer; byteOffset: number };
+
+/** Node's `Buffer.allocUnsafeSlow` (memory not zeroed, not pooled), or null in browsers. */
+const unsafeAlloc: UnsafeAlloc | null = (() => {
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow?: UnsafeAlloc } }).Buffer;
+  return typeof B?.allocUnsafeSlow === "function" ? B.allocUnsafeSlow.bind(B) : null;
+})();
 
 /**
  * A float32 or float64 array of `size` elements with unspecified contents (like `torch.empty`), for
  * outputs that a kernel overwrites in full. In Node large arrays are not zero-filled (zeroing the
  * 6.4 MB output of a conv layer costs about 0.3 ms); in browsers, and for small sizes, the array is
- * zero-filled as by {@link allocate}. (See `emptyFloats` in `kernels/alloc.ts`.)
+ * zero-filled as by {@link allocate}.
  */
 export function allocateEmpty(dtype: FloatDType, size: number): Float32Array | Float64Array {
-  return emptyFloats(dtype === "float64", size);
+  const bytesPer = dtype === "float32" ? 4 : 8;
+  if (unsafeAlloc === null || size < EMPTY_MIN) return allocate(dtype, size) as Float32Array | Float64Array;
+  checkAllocation("allocateEmpty", dtype, size);
+  let b: { buffer: ArrayBuffer; byteOffset: number };
+  try {
+    b = unsafeAlloc(size * bytesPer);
+  } catch (e) {
+    if (e instanceof RangeError)
+      throw new ErlangenError(
+        `allocateEmpty: cannot allocate ${describeTensor(dtype, size)}: out of memory (${e.message})`,
+      );
+    throw e;
+  }
+  return dtype === "float32"
+    ? new Float32Array(b.buffer, b.byteOffset, size)
+    : new Float64Array(b.buffer, b.byteOffset, size);
 }
 
 /** The dtype a typed array stores natively. */

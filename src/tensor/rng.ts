@@ -4,6 +4,7 @@
  * pass your own {@link Generator} for an independent stream.
  */
 import { bernoulliMask } from "../kernels/index.js";
+import { ErlangenError } from "./errors.js";
 
 export class Generator {
   private s0 = 0;
@@ -16,10 +17,21 @@ export class Generator {
     this.manualSeed(seed);
   }
 
-  /** Resets the stream to the one given by `seed` (any finite number; integers recommended). */
+  /**
+   * Resets the stream to the one given by `seed`: any safe integer (|seed| ≤ 2^53 − 1), and distinct
+   * seeds give distinct streams. The low 32 bits seed the state through splitmix32; the high bits
+   * (seeds outside [0, 2^32), negative ones included) are mixed into three of its four words, so
+   * seeds in [0, 2^32) keep the streams they always had. Fractions and unsafe integers (which would
+   * collide with their neighbours) are refused.
+   */
   manualSeed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new Error(`Generator.manualSeed: seed must be a finite number, got ${seed}`);
-    let x = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+    if (!Number.isSafeInteger(seed))
+      throw new ErlangenError(
+        `Generator.manualSeed: argument 'seed' expected a safe integer (|seed| ≤ 2^53 − 1), got ${seed}`,
+      );
+    const lo = seed >>> 0; // seed mod 2^32, also for negative seeds
+    const hi = (seed - lo) / 4294967296; // exact: an integer in [-2^21, 2^21)
+    let x = (lo ^ 0x9e3779b9) >>> 0;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
@@ -31,6 +43,12 @@ export class Generator {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
+    if (hi !== 0) {
+      x = (hi ^ 0x85ebca6b) >>> 0;
+      this.s1 = (this.s1 ^ next()) >>> 0;
+      this.s2 = (this.s2 ^ next()) >>> 0;
+      this.s3 = (this.s3 ^ next()) >>> 0;
+    }
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
     this.spare = null;
     return this;

@@ -209,6 +209,43 @@ export function readLr(opt: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * Thrown by {@link Trainer.fit} when training diverges: the loss became NaN or ±Inf, or an op refused
+ * a non-finite input (e.g. `crossEntropy: argument 'input' contains NaN` once the weights have
+ * blown up). Names the epoch and the optimizer step and suggests a lower learning rate.
+ */
+export class TrainingDivergedError extends ErlangenError {
+  constructor(
+    /** 1-based epoch. */
+    readonly epoch: number,
+    /** 1-based optimizer step within the epoch (the step being taken when it happened). */
+    readonly step: number,
+    /** The learning rate in force, when the optimizer exposes it. */
+    readonly lr: number | undefined,
+    /** What went non-finite (the loss value, or the op's own message). */
+    readonly detail: string,
+  ) {
+    const lower =
+      lr === undefined ? "a lower learning rate" : `a lower learning rate than ${fmtLr(lr)} (e.g. ${fmtLr(lr / 10)})`;
+    super(
+      `Trainer: training diverged at epoch ${epoch}, step ${step}: ${detail}. Try ${lower}, or clip the gradients (option clipGradNorm).`,
+    );
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/** A learning rate for a message: `0.01`, `1e+30` (three significant digits at most). */
+function fmtLr(x: number): string {
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e4 || a < 1e-3)) return x.toExponential(2).replace(/\.?0+e/, "e");
+  return String(Number(x.toPrecision(3)));
+}
+
+/** True for an op's complaint about a non-finite value (`... contains NaN at [..]`, `... output contains Inf`). */
+function isNonFiniteError(e: unknown): e is ErlangenError {
+  return e instanceof ErlangenError && /\bcontains (NaN|Inf|-Inf)\b/.test(e.message);
+}
+
 function isPlateauScheduler(s: SchedulerLike): boolean {
   const name = (s as { constructor?: { name?: string } }).constructor?.name ?? "";
   if (name === "ReduceLROnPlateau") return true;
@@ -236,6 +273,8 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
   lastTestMs = Number.NaN;
   private best: Map<string, Tensor> | null = null;
   private epochIndex = 0;
+  /** Optimizer steps completed in the current epoch. */
+  private stepIndex = 0;
 
   constructor(model: M, task: Task<M>, options: TrainerOptions) {
     if (options === undefined || options.optimizer === undefined)
@@ -301,6 +340,13 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
         if (loss.size !== 1)
           opError("backwardStep", "loss", "a scalar (one-element) tensor", `shape [${loss.shape.join(", ")}]`);
         const value = loss.item();
+        if (!Number.isFinite(value))
+          throw new TrainingDivergedError(
+            this.epochIndex + 1,
+            this.stepIndex + 1,
+            readLr(opts.optimizer),
+            `the loss is ${value}`,
+          );
         opts.optimizer.zeroGrad();
         loss.backward();
         if (opts.clipGradNorm !== undefined) {
@@ -310,6 +356,7 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
           clipGradNorm(model.parameters(), opts.clipGradNorm);
         }
         opts.optimizer.step();
+        this.stepIndex++;
         return value;
       },
     };
@@ -357,7 +404,22 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
       for (const cb of callbacks) await cb.onEpochBegin?.(e + 1, this);
       this.model.train();
       const t0 = now();
-      const step = await this.task.trainStep(this.context());
+      this.stepIndex = 0;
+      let step: TrainStepResult;
+      try {
+        step = await this.task.trainStep(this.context());
+      } catch (err) {
+        if (isNonFiniteError(err))
+          throw new TrainingDivergedError(e + 1, this.stepIndex + 1, readLr(opts.optimizer), err.message);
+        throw err;
+      }
+      if (step !== undefined && typeof step.loss === "number" && !Number.isFinite(step.loss))
+        throw new TrainingDivergedError(
+          e + 1,
+          Math.max(1, this.stepIndex),
+          readLr(opts.optimizer),
+          `the epoch's loss is ${step.loss}`,
+        );
       const ms = now() - t0;
       if (step === undefined || typeof step.loss !== "number") {
         throw new ErlangenError(`Trainer: task.trainStep must return { loss: number }, got ${JSON.stringify(step)}`);
@@ -367,7 +429,20 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
       if (opts.evalTrain && this.splits.includes("train")) train = { ...train, ...(await this.evaluate("train")) };
       let val: Metrics = {};
       const evalNow = hasVal && ((e + 1) % evalEvery === 0 || e === epochs - 1);
-      if (evalNow) val = await this.evaluate("val");
+      if (evalNow) {
+        try {
+          val = await this.evaluate("val");
+        } catch (err) {
+          if (isNonFiniteError(err))
+            throw new TrainingDivergedError(
+              e + 1,
+              Math.max(1, this.stepIndex),
+              readLr(opts.optimizer),
+              `evaluating the validation split after the epoch's last step: ${err.message}`,
+            );
+          throw err;
+        }
+      }
       const evalMs = now() - t1;
       const rec: EpochRecord = { epoch: e + 1, loss: step.loss, train, val, ms, evalMs };
       if (evalNow) {

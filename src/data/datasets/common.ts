@@ -16,6 +16,30 @@ export class DatasetFormatError extends ErlangenError {
   }
 }
 
+/**
+ * Limits on what a reader builds from numbers found in a file, so that a corrupt or hostile file gets a
+ * clear {@link DatasetFormatError} instead of gigabytes of zeros or a raw `RangeError`.
+ */
+export const READER_LIMITS: Readonly<{ maxLabelRange: number; maxValues: number }> = Object.freeze({
+  /** Widest one-hot encoding built from integer labels (largest minus smallest label, plus one). */
+  maxLabelRange: 65_536,
+  /** Most values in one array a reader allocates from sizes declared in a file (2^28: 1 GiB of float32). */
+  maxValues: 2 ** 28,
+});
+
+/**
+ * Throws a {@link DatasetFormatError} unless `count` (the values `what` needs, computed from numbers in
+ * `file`) is a non-negative safe integer within {@link READER_LIMITS}`.maxValues`.
+ */
+export function checkValueCount(file: string, line: number | null, what: string, count: number): void {
+  if (!Number.isSafeInteger(count) || count < 0 || count > READER_LIMITS.maxValues)
+    throw new DatasetFormatError(
+      file,
+      line,
+      `${what} needs ${Number.isFinite(count) ? count.toLocaleString("en-US") : count} values, above the limit of ${READER_LIMITS.maxValues.toLocaleString("en-US")} a reader allocates from a file's sizes`,
+    );
+}
+
 const decoder = new TextDecoder("utf-8");
 
 /** True for gzip data (magic bytes 1f 8b). */

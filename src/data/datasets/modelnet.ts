@@ -161,6 +161,10 @@ export function parseModelNet10(
   const grid = opts.grid ?? 30;
   const vf = opts.voxelsFile ?? "voxels";
   const lf = opts.labelsFile ?? "labels";
+  if (!Number.isInteger(grid) || grid < 1 || grid > 1024)
+    opError("parseModelNet10", "grid", "an integer in [1, 1024] (voxels per side)", String(grid));
+  if (opts.count !== undefined && (!Number.isSafeInteger(opts.count) || opts.count < 0))
+    opError("parseModelNet10", "count", "a non-negative integer", String(opts.count));
   if (isGzip(voxelBits))
     throw new DatasetFormatError(
       vf,

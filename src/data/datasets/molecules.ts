@@ -95,6 +95,13 @@ function buildGraphs(
   const M = ptr.length - 1;
   if (M < 0 || ptr[0] !== 0)
     throw new DatasetFormatError(`${name}/atom_ptr.i32.bin`, null, "expected offsets starting at 0");
+  for (let m = 0; m < M; m++)
+    if (!(ptr[m + 1]! > ptr[m]!))
+      throw new DatasetFormatError(
+        `${name}/atom_ptr.i32.bin`,
+        null,
+        `molecule ${m} has no atoms (offsets ${ptr[m]}, ${ptr[m + 1]}): offsets must increase`,
+      );
   const A = ptr[M]!;
   const z = files.z;
   if (z.length !== A)
@@ -111,8 +118,6 @@ function buildGraphs(
   for (let m = 0; m < M; m++) {
     const a = ptr[m]!;
     const b = ptr[m + 1]!;
-    if (!(b > a))
-      throw new DatasetFormatError(`${name}/atom_ptr.i32.bin`, null, `molecule ${m} has no atoms (offsets ${a}, ${b})`);
     const n = b - a;
     if (num(csv, m, cn, csvFile) !== n)
       throw new DatasetFormatError(csvFile, m + 2, `num_atoms ${csv.rows[m]![cn]} disagrees with atom_ptr (${n})`);
@@ -156,19 +161,28 @@ export function parseQM9Split(
   numMolecules: number,
 ): { train: Int32Array; val: Int32Array; test: Int32Array } {
   const file = "qm9_ppqm10k/split.json";
-  let j: Record<string, unknown>;
+  let j: unknown;
   try {
-    j = JSON.parse(asText(content, file)) as Record<string, unknown>;
+    j = JSON.parse(asText(content, file));
   } catch (e) {
+    if (e instanceof DatasetFormatError) throw e;
     throw new DatasetFormatError(file, null, `is not valid JSON (${(e as Error).message})`);
   }
+  if (typeof j !== "object" || j === null || Array.isArray(j))
+    throw new DatasetFormatError(file, null, "expected a JSON object with arrays 'train', 'val' and 'test'");
   const part = (k: string): Int32Array => {
-    const a = j[k];
+    const a = Object.hasOwn(j, k) ? (j as Record<string, unknown>)[k] : undefined;
     if (!Array.isArray(a)) throw new DatasetFormatError(file, null, `expected an array '${k}'`);
-    const out = Int32Array.from(a as number[]);
-    for (const v of out)
-      if (v < 0 || v >= numMolecules)
-        throw new DatasetFormatError(file, null, `'${k}' holds ${v}, outside [0, ${numMolecules})`);
+    const out = new Int32Array(a.length);
+    a.forEach((v: unknown, i) => {
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= numMolecules)
+        throw new DatasetFormatError(
+          file,
+          null,
+          `'${k}'[${i}] expected a molecule index in [0, ${numMolecules}), got ${JSON.stringify(v)}`,
+        );
+      out[i] = v;
+    });
     return out;
   };
   return { train: part("train"), val: part("val"), test: part("test") };

@@ -12,7 +12,7 @@ import { coalesce, removeSelfLoops } from "../../domains/graph/utils.js";
 import { opError } from "../../tensor/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { GraphDataset } from "../dataset.js";
-import { asText, DatasetFormatError, type FileContent } from "./common.js";
+import { asText, checkValueCount, DatasetFormatError, type FileContent, READER_LIMITS } from "./common.js";
 
 /** The file kinds of the TU format (file `<name>_<kind>.txt`). */
 export type TUFileKind =
@@ -83,7 +83,18 @@ interface Table {
   cols: number;
 }
 
-/** Parses comma-separated numbers, one row per line, with file/line errors. */
+/** A value quoted for an error message (long ones cut). */
+function quote(s: string): string {
+  return `'${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`;
+}
+
+const DECIMAL_INT = /^[-+]?\d+$/;
+const DECIMAL_NUM = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * Parses comma-separated numbers, one row per line, with file/line errors. Integers must be written in
+ * decimal and be safe integers; numbers must be finite decimals (`0x10`, `Infinity`, `NaN` are refused).
+ */
 function parseTable(text: string, file: string, opts: { integer: boolean; cols?: number }): Table {
   const lines = text.split("\n");
   let last = lines.length;
@@ -102,13 +113,20 @@ function parseTable(text: string, file: string, opts: { integer: boolean; cols?:
       throw new DatasetFormatError(
         file,
         i + 1,
-        `expected ${cols} comma-separated ${opts.integer ? "integers" : "numbers"}, got ${parts.length} in '${line.trim()}'`,
+        `expected ${cols} comma-separated ${opts.integer ? "integers" : "numbers"}, got ${parts.length} in ${quote(line.trim())}`,
       );
     for (let c = 0; c < cols; c++) {
       const s = parts[c]!.trim();
-      const v = s === "" ? Number.NaN : Number(s);
-      if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
-        throw new DatasetFormatError(file, i + 1, `expected ${opts.integer ? "an integer" : "a number"}, got '${s}'`);
+      const v = Number(s);
+      const ok = opts.integer
+        ? DECIMAL_INT.test(s) && Number.isSafeInteger(v)
+        : DECIMAL_NUM.test(s) && Number.isFinite(v);
+      if (!ok) {
+        throw new DatasetFormatError(
+          file,
+          i + 1,
+          `expected ${opts.integer ? "a decimal integer (at most 2^53 - 1 in magnitude)" : "a finite decimal number"}, got ${quote(s)}`,
+        );
       }
       data[i * cols + c] = v;
     }
@@ -116,22 +134,45 @@ function parseTable(text: string, file: string, opts: { integer: boolean; cols?:
   return { data: data.subarray(0, last * Math.max(cols, 0)), rows: last, cols: Math.max(cols, 0) };
 }
 
-/** One-hot encodes integer label columns after subtracting each column's minimum (PyG). */
-function oneHotColumns(t: Table): { data: Float32Array; width: number } {
+/**
+ * One-hot encodes integer label columns after subtracting each column's minimum (PyG). The label range
+ * of a column is limited to {@link READER_LIMITS}`.maxLabelRange` and the result to `.maxValues`.
+ */
+function oneHotColumns(t: Table, file: string): { data: Float32Array; width: number } {
   const mins: number[] = [];
   const widths: number[] = [];
   for (let c = 0; c < t.cols; c++) {
     let mn = Infinity;
     let mx = -Infinity;
+    let rMin = 0;
+    let rMax = 0;
     for (let r = 0; r < t.rows; r++) {
       const v = t.data[r * t.cols + c]!;
-      if (v < mn) mn = v;
-      if (v > mx) mx = v;
+      if (v < mn) {
+        mn = v;
+        rMin = r;
+      }
+      if (v > mx) {
+        mx = v;
+        rMax = r;
+      }
+    }
+    const w = t.rows === 0 ? 0 : mx - mn + 1;
+    if (w > READER_LIMITS.maxLabelRange) {
+      // blame the label further from the column's first value (the outlier, in a file of small ids)
+      const first = t.data[c]!;
+      const bad = Math.abs(mx - first) >= Math.abs(mn - first) ? rMax : rMin;
+      throw new DatasetFormatError(
+        file,
+        bad + 1,
+        `label ${t.data[bad * t.cols + c]}${t.cols > 1 ? ` (column ${c + 1})` : ""} makes the labels span [${mn}, ${mx}], a one-hot encoding ${w} wide; the limit is ${READER_LIMITS.maxLabelRange} (labels are expected to be small class ids)`,
+      );
     }
     mins.push(t.rows === 0 ? 0 : mn);
-    widths.push(t.rows === 0 ? 0 : mx - mn + 1);
+    widths.push(w);
   }
   const width = widths.reduce((a, b) => a + b, 0);
+  checkValueCount(file, null, `the one-hot encoding of ${t.rows} rows × ${width} label values`, t.rows * width);
   const data = new Float32Array(t.rows * width);
   for (let r = 0; r < t.rows; r++) {
     let off = 0;
@@ -217,6 +258,29 @@ export function parseTUDataset(
     return t;
   };
 
+  // graph targets (first: their count bounds the graph ids)
+  let yAll:
+    | { kind: "class"; ids: Int32Array; values: number[] }
+    | { kind: "reg"; data: Float64Array; cols: number }
+    | null = null;
+  let numTargets = 0;
+  const gl = text("graph_labels");
+  if (gl !== null) {
+    const t = parseTable(gl, fname("graph_labels"), { integer: true, cols: 1 });
+    const values = [...new Set(t.data)].sort((a, b) => a - b);
+    const map = new Map(values.map((v, i) => [v, i]));
+    yAll = { kind: "class", ids: Int32Array.from(t.data, (v) => map.get(v)!), values };
+    numTargets = t.rows;
+  } else {
+    const ga = text("graph_attributes");
+    if (ga === null)
+      opError("parseTUDataset", "files", `${fname("graph_labels")} or ${fname("graph_attributes")}`, "neither");
+    const t = parseTable(ga, fname("graph_attributes"), { integer: false });
+    yAll = { kind: "reg", data: t.data, cols: t.cols };
+    numTargets = t.rows;
+  }
+  const targetsFile = fname(gl !== null ? "graph_labels" : "graph_attributes");
+
   // nodes -> graphs
   const gi = parseTable(need("graph_indicator"), fname("graph_indicator"), { integer: true, cols: 1 });
   const N = gi.rows;
@@ -225,6 +289,12 @@ export function parseTUDataset(
   for (let i = 0; i < N; i++) {
     const g = gi.data[i]! - 1;
     if (g < 0) throw new DatasetFormatError(fname("graph_indicator"), i + 1, `graph ids start at 1, got ${g + 1}`);
+    if (g >= numTargets)
+      throw new DatasetFormatError(
+        fname("graph_indicator"),
+        i + 1,
+        `graph id ${g + 1} exceeds the ${numTargets} graphs of ${targetsFile} (one line per graph)`,
+      );
     if (i > 0 && g < batch[i - 1]!)
       throw new DatasetFormatError(
         fname("graph_indicator"),
@@ -237,6 +307,8 @@ export function parseTUDataset(
   const nodePtr = new Int32Array(G + 1);
   for (let i = 0; i < N; i++) nodePtr[batch[i]! + 1]!++;
   for (let g = 0; g < G; g++) nodePtr[g + 1]! += nodePtr[g]!;
+  if (numTargets !== G)
+    throw new DatasetFormatError(targetsFile, null, `expected ${G} lines (one per graph), got ${numTargets}`);
 
   // edges
   const aFile = fname("A");
@@ -291,12 +363,12 @@ export function parseTUDataset(
   const edgeLab = perEdgeTable("edge_labels", true);
   const nodeBlocks: { data: ArrayLike<number>; width: number }[] = [];
   if (nodeAttr !== null && opts.useNodeAttr) nodeBlocks.push({ data: nodeAttr.data, width: nodeAttr.cols });
-  const nodeOneHot = nodeLab === null ? null : oneHotColumns(nodeLab);
+  const nodeOneHot = nodeLab === null ? null : oneHotColumns(nodeLab, fname("node_labels"));
   if (nodeOneHot !== null) nodeBlocks.push(nodeOneHot);
   const x = nodeBlocks.length === 0 ? null : hcat(N, nodeBlocks);
   const edgeBlocks: { data: ArrayLike<number>; width: number }[] = [];
   if (edgeAttrT !== null && opts.useEdgeAttr) edgeBlocks.push({ data: edgeAttrT.data, width: edgeAttrT.cols });
-  if (edgeLab !== null) edgeBlocks.push(oneHotColumns(edgeLab));
+  if (edgeLab !== null) edgeBlocks.push(oneHotColumns(edgeLab, fname("edge_labels")));
   const ea = edgeBlocks.length === 0 ? null : hcat(E0, edgeBlocks);
 
   // remove self-loops, merge duplicates (attributes summed, as PyG's coalesce)
@@ -306,33 +378,6 @@ export function parseTUDataset(
   ({ edgeIndex, edgeAttr } = coalesce(edgeIndex, { edgeAttr, numNodes: N }));
   const E = edgeIndex.shape[1]!;
   const ed = edgeIndex.data as Int32Array;
-
-  // graph targets
-  let yAll:
-    | { kind: "class"; ids: Int32Array; values: number[] }
-    | { kind: "reg"; data: Float64Array; cols: number }
-    | null = null;
-  const gl = text("graph_labels");
-  if (gl !== null) {
-    const t = parseTable(gl, fname("graph_labels"), { integer: true, cols: 1 });
-    if (t.rows !== G)
-      throw new DatasetFormatError(fname("graph_labels"), null, `expected ${G} lines (one per graph), got ${t.rows}`);
-    const values = [...new Set(t.data)].sort((a, b) => a - b);
-    const map = new Map(values.map((v, i) => [v, i]));
-    yAll = { kind: "class", ids: Int32Array.from(t.data, (v) => map.get(v)!), values };
-  } else {
-    const ga = text("graph_attributes");
-    if (ga === null)
-      opError("parseTUDataset", "files", `${fname("graph_labels")} or ${fname("graph_attributes")}`, "neither");
-    const t = parseTable(ga, fname("graph_attributes"), { integer: false });
-    if (t.rows !== G)
-      throw new DatasetFormatError(
-        fname("graph_attributes"),
-        null,
-        `expected ${G} lines (one per graph), got ${t.rows}`,
-      );
-    yAll = { kind: "reg", data: t.data, cols: t.cols };
-  }
 
   // split into graphs (edges are sorted by source, and graphs are contiguous in node ids)
   const graphs: Graph[] = [];

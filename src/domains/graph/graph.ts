@@ -137,6 +137,25 @@ export class Graph {
     }
     const ei = this.store.get("edgeIndex");
     if (ei !== undefined) checkEdgeIndex("Graph", ei, this.nodeCountFromAttrs());
+    const y = this.store.get("y");
+    if (y !== undefined) this.checkTargets("Graph", y);
+  }
+
+  /**
+   * Checks a `y` without an explicit level against the node count (when known): node-level targets
+   * have one row per node, graph-level ones are a scalar or one row (`[1]`, `[1, T]`). Anything else
+   * (e.g. 3 labels for 4 nodes) is refused; store other graph-level shapes with `set("y", t, "graph")`.
+   */
+  private checkTargets(op: string, y: Tensor): void {
+    if (y.ndim === 0 || this.levels.has("y")) return;
+    const N = this.nodeCountFromAttrs();
+    if (N === undefined || y.shape[0] === N || y.shape[0] === 1) return;
+    opError(
+      op,
+      "y",
+      `${N} rows (one target per node, numNodes = ${N}), or a graph-level scalar or [1, ...] target (other graph-level shapes: set("y", t, "graph"))`,
+      `shape ${fmtShape(y.shape)}`,
+    );
   }
 
   // ---- typed accessors -------------------------------------------------------------------------
@@ -232,6 +251,7 @@ export class Graph {
     }
     if (!(value instanceof Tensor)) opError("Graph.set", key, "a Tensor or null", typeof value);
     if (key === "edgeIndex") checkEdgeIndex("Graph.set", value);
+    if (key === "y" && level === undefined) this.checkTargets("Graph.set", value);
     this.store.set(key, value);
     if (level !== undefined) this.levels.set(key, level);
     return this;

@@ -668,9 +668,28 @@ export interface GcnNormOptions {
 }
 
 /**
+ * Throws unless every weighted degree in `deg` is non-negative: `D^-1/2` is not real for a negative
+ * degree (PyG's `gcn_norm` and `get_laplacian` return NaN there; this library refuses, naming the
+ * node). Zero degrees are fine (their rows get weight 0, as in PyG).
+ */
+export function checkDegrees(op: string, deg: ArrayLike<number>, arg = "edgeWeight"): void {
+  for (let i = 0; i < deg.length; i++) {
+    const v = deg[i]!;
+    if (v < 0 || Number.isNaN(v))
+      opError(
+        op,
+        arg,
+        "weights that give every node a non-negative weighted degree (D^-1/2 is not real for a negative degree)",
+        `degree ${v} at node ${i}`,
+      );
+  }
+}
+
+/**
  * GCN normalisation `D^-1/2 (A + I) D^-1/2` as edge weights, like PyG's `gcn_norm`: adds the
  * remaining self-loops (weight 1, or 2 when `improved`), takes the weighted degree at each target,
- * and returns `w_uv / sqrt(deg(u) deg(v))` with the new edge index. Zero-degree nodes give weight 0.
+ * and returns `w_uv / sqrt(deg(u) deg(v))` with the new edge index. Zero-degree nodes give weight 0;
+ * a negative degree (negative weights outweighing the rest) throws (see {@link checkDegrees}).
  * Computed on data: no gradient flows to `edgeWeight`.
  */
 export function gcnNorm(edgeIndex: Tensor, opts: GcnNormOptions = {}): WeightedEdgeIndex {
@@ -693,6 +712,7 @@ export function gcnNorm(edgeIndex: Tensor, opts: GcnNormOptions = {}): WeightedE
   const deg = new Float64Array(N);
   const wd = w.data;
   for (let e = 0; e < M; e++) deg[idx[e]!]! += wd[e]!;
+  checkDegrees(op, deg);
   for (let i = 0; i < N; i++) deg[i] = deg[i]! > 0 ? 1 / Math.sqrt(deg[i]!) : 0;
   const out = allocate(w.dtype, M);
   for (let e = 0; e < M; e++) out[e] = deg[d[e]!]! * wd[e]! * deg[d[M + e]!]!;
@@ -739,11 +759,12 @@ export function getLaplacian(
     for (let e = 0; e < M; e++) vals[e] = -wd[e]!;
     for (let i = 0; i < N; i++) vals[M + i] = deg[i]!;
   } else if (norm === "sym") {
+    checkDegrees(op, deg);
     const dis = deg.map((v) => (v > 0 ? 1 / Math.sqrt(v) : 0));
     for (let e = 0; e < M; e++) vals[e] = -dis[d[e]!]! * wd[e]! * dis[d[M + e]!]!;
     for (let i = 0; i < N; i++) vals[M + i] = 1;
   } else if (norm === "rw") {
-    for (let e = 0; e < M; e++) vals[e] = deg[d[e]!]! > 0 ? -wd[e]! / deg[d[e]!]! : 0;
+    for (let e = 0; e < M; e++) vals[e] = deg[d[e]!]! !== 0 ? -wd[e]! / deg[d[e]!]! : 0; // D^-1 as PyG: 0 only where deg = 0
     for (let i = 0; i < N; i++) vals[M + i] = 1;
   } else opError(op, "normalization", "null, 'sym' or 'rw'", String(norm));
   return { edgeIndex: new Tensor(outIdx, [2, M + N], "int32"), edgeWeight: new Tensor(vals, [M + N], w.dtype) };

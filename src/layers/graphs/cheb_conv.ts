@@ -8,6 +8,7 @@
  * L = I − D^{-1} A (`rw`) or L = D − A (`normalization: null`). Each product L̂·Z is a weighted sum
  * over the edges (plus the diagonal), run as one cached sparse-dense product.
  */
+import { checkDegrees } from "../../domains/graph/utils.js";
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
 import {
@@ -35,7 +36,7 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
+import { checkNodeIds, edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
 
 /** Laplacian normalisations of {@link ChebConv}. */
 export type ChebNormalization = "sym" | "rw" | null;
@@ -60,6 +61,9 @@ export function scaledLaplacian(
   lambdaMax: number,
   dtype: "float32" | "float64",
 ): { edgeIndex: Tensor; edgeWeight: Tensor } {
+  const given = edgeRows("ChebConv", edgeIndex);
+  checkNodeIds("ChebConv", given.src, numNodes, "edgeIndex[0] (sources)");
+  checkNodeIds("ChebConv", given.dst, numNodes, "edgeIndex[1] (targets)");
   const E0 = edgeIndex.shape[1]!;
   const { edgeIndex: ei, kept } = removeSelfLoops(edgeIndex);
   let w = selectEdges(edgeWeight, kept, E0);
@@ -74,6 +78,7 @@ export function scaledLaplacian(
   let off: Tensor;
   let diag: Tensor;
   if (normalization === "sym") {
+    checkDegrees("ChebConv", deg.data);
     const dis = safeInv(deg, -0.5);
     off = mul(mul(indexSelect(dis, 0, row), w), indexSelect(dis, 0, int32(dst))).neg();
     diag = ones([numNodes], { dtype });

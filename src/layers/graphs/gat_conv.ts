@@ -37,6 +37,7 @@ import {
 } from "./message_passing.js";
 import {
   addSelfLoops,
+  checkNodeIds,
   edgeRows,
   fastDropout,
   int32,
@@ -89,28 +90,39 @@ export class AttentionEdges {
     src: Tensor;
     version: number;
     numNodes: number;
+    sizes: string;
     loops: boolean;
     ei: Tensor;
     kept: Int32Array;
     perm: Tensor;
   } | null = null;
 
-  /** The prepared edge index and edge features (differentiable in `edgeAttr`). */
+  /**
+   * The prepared edge index and edge features (differentiable in `edgeAttr`). Node ids are checked
+   * against `size` ([sources, targets]) on the edge index as given, so an error names the caller's
+   * edge position, not one after the self loops and the sort.
+   */
   prepare(
+    op: string,
     edgeIndex: Tensor,
     edgeAttr: Tensor | null,
-    numNodes: number,
+    size: readonly [number, number],
     addLoops: boolean,
     fill: number | "mean",
   ): { edgeIndex: Tensor; edgeAttr: Tensor | null } {
+    const numNodes = Math.min(size[0], size[1]);
     let m = this.memo;
     if (
       m === null ||
       m.src !== edgeIndex ||
       m.version !== edgeIndex.version ||
       m.numNodes !== numNodes ||
+      m.sizes !== `${size[0]},${size[1]}` ||
       m.loops !== addLoops
     ) {
+      const given = edgeRows(op, edgeIndex);
+      checkNodeIds(op, given.src, size[0], "edgeIndex[0] (sources)");
+      checkNodeIds(op, given.dst, size[1], "edgeIndex[1] (targets)");
       const E0 = edgeIndex.shape[1]!;
       let kept: Int32Array;
       let ei = edgeIndex;
@@ -136,6 +148,7 @@ export class AttentionEdges {
         src: edgeIndex,
         version: edgeIndex.version,
         numNodes,
+        sizes: `${size[0]},${size[1]}`,
         loops: addLoops,
         ei: makeEdgeIndex(s2, d2),
         kept,
@@ -318,9 +331,10 @@ export class GATConv extends MessagePassing<
     const Nt = xt?.shape[0] ?? Ns;
     const raw = edgesOf("GATConv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
     const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
+      "GATConv",
       raw,
       edgeAttr,
-      Math.min(Ns, Nt),
+      [Ns, Nt],
       this.addSelfLoops,
       this.fillValue,
     );

@@ -127,9 +127,10 @@ export class GATv2Conv extends MessagePassing<
     const Nt = xr.shape[0]!;
     const raw = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
     const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
+      "GATv2Conv",
       raw,
       edgeAttr,
-      Math.min(Ns, Nt),
+      [Ns, Nt],
       this.addSelfLoops,
       this.fillValue,
     );

@@ -7,6 +7,7 @@
  * The message is linear, so `propagate` runs one cached sparse-dense product. The input may be a
  * SparseMatrix of node features (the linear map is then a sparse-dense product too).
  */
+import { checkDegrees } from "../../domains/graph/utils.js";
 import { glorot, zeros as initZeros } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
@@ -169,7 +170,8 @@ export function edgesOf(
  * The GCN normalisation (PyG's `gcn_norm`): optionally adds the remaining self loops with weight
  * `fillValue`, then scales each edge j → i by 1/√(deg(j)·deg(i)), degrees taken as weighted
  * in-degrees at the targets. Differentiable in `edgeWeight`. With `flow = target_to_source` the
- * degrees are taken at row 0.
+ * degrees are taken at row 0. Negative weights are allowed while every degree stays non-negative; a
+ * negative degree throws, naming the node (PyG gives NaN there; zero degrees give 0 in both).
  */
 export function gcnNormalize(
   edgeIndex: Tensor,
@@ -202,12 +204,14 @@ export function gcnNormalize(
     const wd = w === null ? null : w.data;
     const deg = new Float64Array(numNodes);
     for (let e = 0; e < numEdges; e++) deg[at[e]!]! += wd === null ? 1 : wd[e]!;
+    checkDegrees("gcnNormalize", deg);
     for (let n = 0; n < numNodes; n++) deg[n] = deg[n]! > 0 ? 1 / Math.sqrt(deg[n]!) : 0;
     const out = dtype === "float64" ? new Float64Array(numEdges) : new Float32Array(numEdges);
     for (let e = 0; e < numEdges; e++) out[e] = deg[src[e]!]! * (wd === null ? 1 : wd[e]!) * deg[dst[e]!]!;
     return { edgeIndex: ei, edgeWeight: new Tensor(out, [numEdges], dtype) };
   }
   const deg = scatter(w, int32(at), 0, numNodes, "sum");
+  checkDegrees("gcnNormalize", deg.data);
   const isZero = eq(deg, 0).cast(dtype);
   const dis = mul(pow(add(deg, isZero), -0.5), isZero.neg().add(1));
   const norm = mul(mul(indexSelect(dis, 0, int32(src)), w), indexSelect(dis, 0, int32(dst)));

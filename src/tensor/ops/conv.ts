@@ -10,6 +10,7 @@
  * transposed convolution check their arguments with one function ({@link convArgs}).
  */
 import {
+  type ConvAlloc,
   type ConvGeometry,
   convBackwardWinograd,
   convForward,
@@ -21,6 +22,7 @@ import {
   winogradApplies,
 } from "../../kernels/index.js";
 import { record } from "../autograd.js";
+import { allocate, allocateEmpty, type DType, type FloatDType } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { batched, checkFloat, type IntOrTuple, tupleArg } from "./grid.js";
@@ -94,6 +96,12 @@ function makeGeom(
   };
 }
 
+/** The op's allocation of kernel outputs of `dtype` (size-checked; errors name the op). */
+function outputs(op: string, dtype: DType): ConvAlloc {
+  return (size, zeroed) =>
+    (zeroed ? allocate(dtype, size, op) : allocateEmpty(dtype as FloatDType, size)) as FloatArray;
+}
+
 function spatialAxes(ndim: number): number[] {
   const a = [0];
   for (let i = 2; i < ndim; i++) a.push(i);
@@ -104,7 +112,13 @@ function spatialAxes(ndim: number): number[] {
 function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
   const f64 = x.dtype === "float64";
   const y = new Tensor(
-    convForward(x.data as FloatArray, w.data as FloatArray, b === null ? null : (b.data as FloatArray), g),
+    convForward(
+      x.data as FloatArray,
+      w.data as FloatArray,
+      b === null ? null : (b.data as FloatArray),
+      g,
+      outputs(g.op, x.dtype),
+    ),
     g.yShape,
     x.dtype,
   );
@@ -116,7 +130,12 @@ function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
     }
     const gx = x.requiresGrad ? convInputGradOp(gy, w, null, g) : null;
     if (w.requiresGrad && b?.requiresGrad && !f64 && winogradApplies(g)) {
-      const [gw, gb] = convWeightBiasGradWinograd(x.data as Float32Array, gy.data as Float32Array, g);
+      const [gw, gb] = convWeightBiasGradWinograd(
+        x.data as Float32Array,
+        gy.data as Float32Array,
+        g,
+        outputs(g.op, x.dtype),
+      );
       return [gx, weightGradTensor(x, gy, g, gw), biasGradTensor(gy, g, gb)];
     }
     return [
@@ -140,7 +159,14 @@ function convBackwardWinogradOps(
   g: ConvGeom,
 ): (Tensor | null)[] | null {
   const want = { x: x.requiresGrad, w: w.requiresGrad, b: b?.requiresGrad === true };
-  const r = convBackwardWinograd(x.data as Float32Array, w.data as Float32Array, gy.data as Float32Array, g, want);
+  const r = convBackwardWinograd(
+    x.data as Float32Array,
+    w.data as Float32Array,
+    gy.data as Float32Array,
+    g,
+    want,
+    outputs(g.op, x.dtype),
+  );
   if (r === null) return null;
   return [
     r.gx === null ? null : inputGradTensor(gy, w, null, g, r.gx),
@@ -180,13 +206,15 @@ function convInputGradOp(gy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): 
     w.data as FloatArray,
     b === null ? null : (b.data as FloatArray),
     g,
+    outputs(g.op, gy.dtype),
   );
   return inputGradTensor(gy, w, b, g, data);
 }
 
 /** Recorded gw = ∂⟨gy, conv(x, w)⟩/∂w. */
 function convWeightGradOp(x: Tensor, gy: Tensor, g: ConvGeom): Tensor {
-  return weightGradTensor(x, gy, g, convWeightGrad(x.data as FloatArray, gy.data as FloatArray, g));
+  const data = convWeightGrad(x.data as FloatArray, gy.data as FloatArray, g, outputs(g.op, x.dtype));
+  return weightGradTensor(x, gy, g, data);
 }
 
 // ---------------------------------------------------------------------------------------------

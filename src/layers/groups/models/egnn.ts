@@ -13,6 +13,7 @@
  * {@link EGNNRegressor} (invariant graph regression on molecules, or an equivariant vector output).
  */
 
+import { checkEdgeIndex } from "../../../domains/graph/graph.js";
 import { cutoffGraph } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
 import { linear } from "../../../nn/functional.js";
@@ -117,13 +118,8 @@ export class EGCL extends Module<
     if (h.ndim !== 2 || h.shape[1] !== this.inChannels)
       opError(op, "h", `shape [N, ${this.inChannels}]`, fmtShape(h.shape));
     if (x.ndim !== 2 || x.shape[0] !== N) opError(op, "x", `shape [${N}, n]`, fmtShape(x.shape));
-    if (edgeIndex.dtype !== "int32" || edgeIndex.ndim !== 2 || edgeIndex.shape[0] !== 2)
-      opError(op, "edgeIndex", "int32 [2, E]", `${edgeIndex.dtype} ${fmtShape(edgeIndex.shape)}`);
+    checkEdgeIndex(op, edgeIndex, N);
     const E = edgeIndex.shape[1]!;
-    for (let k = 0; k < 2 * E; k++) {
-      const v = edgeIndex.data[k]!;
-      if (v < 0 || v >= N) opError(op, "edgeIndex", `node ids in [0, ${N})`, `${v} at position ${k}`);
-    }
     if (
       this.edgeAttrDim > 0 &&
       (edgeAttr === null || edgeAttr.ndim !== 2 || edgeAttr.shape[0] !== E || edgeAttr.shape[1] !== this.edgeAttrDim)

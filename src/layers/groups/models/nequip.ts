@@ -15,6 +15,7 @@
  * with the species one-hot.
  */
 
+import { checkEdgeIndex } from "../../../domains/graph/graph.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Module, ModuleList } from "../../../nn/module.js";
 import { Irrep, Irreps } from "../../../symmetry/o3/irreps.js";
@@ -122,6 +123,7 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
 
   forward(h: Tensor, edgeIndex: Tensor, edgeSh: Tensor, edgeRadial: Tensor): Tensor {
     const N = h.shape[0]!;
+    checkEdgeIndex("NequIPInteraction", edgeIndex, N);
     const [src, dst] = edgeEnds(edgeIndex);
     const w = this.radial.forward(edgeRadial);
     const msg = this.tp.forward(this.linear1.forward(h).indexSelect(0, src), edgeSh, w);

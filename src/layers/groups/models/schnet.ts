@@ -6,6 +6,7 @@
  * permutations. Layout and defaults follow PyG's `SchNet`.
  */
 
+import { checkEdgeIndex } from "../../../domains/graph/graph.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
 import { xavierUniform, zeros as zeroInit } from "../../../nn/init.js";
@@ -59,6 +60,7 @@ export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
 
   forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor): Tensor {
     const N = x.shape[0]!;
+    checkEdgeIndex("CFConv", edgeIndex, N);
     const C = cosineCutoff(edgeWeight, this.cutoff).unsqueeze(1);
     const W = this.mlpOut.forward(shiftedSoftplus(this.mlpIn.forward(edgeAttr))).mul(C);
     const [src, dst] = edgeEnds(edgeIndex);
