@@ -35,7 +35,7 @@ import {
 import { adamRef } from "../src/kernels/ref/optim.js";
 import { bernoulliMaskRef, dropoutMaskRef } from "../src/kernels/ref/random.js";
 import { sparseLinearGradRef, sparseLinearRef, spmmCsrRef } from "../src/kernels/ref/sparse.js";
-import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
+import { fastDropout, reluDropout } from "../src/tensor/ops/random.js";
 import { Generator } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 
