@@ -11,16 +11,15 @@
  */
 import {
   type ConvAlloc,
-  type ConvGeometry,
   convBackwardWinograd,
   convForward,
-  convGeometry,
   convInputGrad,
   convWeightBiasGradWinograd,
   convWeightGrad,
-  type FloatArray,
   winogradApplies,
-} from "../../kernels/index.js";
+} from "../../kernels/conv.js";
+import { type ConvGeometry, convGeometry } from "../../kernels/ref/im2col.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
 import { record } from "../autograd.js";
 import { allocate, allocateEmpty, type DType, type FloatDType } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";

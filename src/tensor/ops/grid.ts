@@ -3,7 +3,9 @@
  * `[N, C, *spatial]` inputs, and separable linear maps recorded with their adjoints (average pooling
  * and interpolation apply one sparse map per spatial axis; `kernels/ref/resample.ts` holds the loops).
  */
-import { type AxisMap, applyAxisMap, type FloatArray, transposeAxisMap, volume } from "../../kernels/index.js";
+import { volume } from "../../kernels/ref/im2col.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { type AxisMap, applyAxisMap, transposeAxisMap } from "../../kernels/ref/resample.js";
 import { record } from "../autograd.js";
 import { allocate, isFloat } from "../dtype.js";
 import { fmtShape, opError } from "../errors.js";

@@ -3,7 +3,7 @@
  * and (bi/tri)linear, as separable linear maps (one sparse map per spatial axis, recorded with its
  * adjoint: the backward is the transposed resampling).
  */
-import { type AxisMap, axisMap } from "../../kernels/index.js";
+import { type AxisMap, axisMap } from "../../kernels/ref/resample.js";
 import { check, fmtShape, opError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { checkFloat, type IntOrTuple, separable, tupleArg } from "./grid.js";

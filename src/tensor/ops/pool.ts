@@ -5,15 +5,10 @@
  * each plane, recorded as a gather whose backward is the matching scatter (and vice versa). The
  * loops on typed arrays are in `kernels/ref/pool.ts` and `kernels/ref/resample.ts`.
  */
-import {
-  type AxisMap,
-  axisMap,
-  type FloatArray,
-  gatherPlanes,
-  maxPoolIndices,
-  scatterPlanes,
-  volume,
-} from "../../kernels/index.js";
+import { volume } from "../../kernels/ref/im2col.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { gatherPlanes, maxPoolIndices, scatterPlanes } from "../../kernels/ref/pool.js";
+import { type AxisMap, axisMap } from "../../kernels/ref/resample.js";
 import { record } from "../autograd.js";
 import { allocate } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
