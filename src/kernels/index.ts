@@ -8,16 +8,7 @@
  * Index arguments are validated by the calling op before they get here.
  */
 
-export {
-  type ConvAlloc,
-  convBackwardWinograd,
-  convForward,
-  convInputGrad,
-  convWeightBiasGradWinograd,
-  convWeightGrad,
-  winogradApplies,
-  winogradGeometry,
-} from "./conv.js";
+export * from "./conv.js";
 export {
   activeKernelBackend,
   getKernelBackend,

@@ -2,6 +2,8 @@
  * JS side of the batch-norm kernels (`assembly/norms.ts`): copies the operands into the WASM arena,
  * calls the kernel and copies the results back. Twins: `ref/norms.ts`.
  */
+import type { WasmArgs } from "../dispatch.js";
+import type { bnGradRef, channelGradNclRef } from "../ref/norms.js";
 import { f64View, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/norms.ts`. */
@@ -87,19 +89,7 @@ export function channelAffineWasm(
 /** Batch-norm gradient sums (and dx when given), with scale rounded to float32; see `bnGradRef`. */
 export function bnGradWasm(
   rt: WasmRuntime,
-  x: Float32Array,
-  y: Float32Array,
-  g: Float32Array,
-  dx: Float32Array | null,
-  N: number,
-  C: number,
-  mean: Float64Array,
-  scale: ArrayLike<number>,
-  invStd: Float64Array,
-  M: number,
-  useBatch: boolean,
-  relu: boolean,
-  sums: Float64Array,
+  ...[x, y, g, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums]: WasmArgs<Parameters<typeof bnGradRef>>
 ): void {
   rt.reset();
   const n = N * C;
@@ -187,17 +177,7 @@ export function channelAffineNclWasm(
 /** Batch-norm gradient over x[N][C][L]; see channelGradNclRef. */
 export function channelGradNclWasm(
   rt: WasmRuntime,
-  x: Float32Array,
-  g: Float32Array,
-  dx: Float32Array,
-  N: number,
-  C: number,
-  L: number,
-  mean: Float64Array,
-  invStd: Float64Array,
-  k: Float64Array,
-  useBatch: boolean,
-  sums: Float64Array,
+  ...[x, g, dx, N, C, L, mean, invStd, k, useBatch, sums]: WasmArgs<Parameters<typeof channelGradNclRef>>
 ): void {
   rt.reset();
   const n = N * C * L;
