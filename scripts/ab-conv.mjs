@@ -2,10 +2,12 @@
 // process, alternating call by call, so that both see the same machine state. For kernel work where
 // the change is a few per cent and this VM's timings swing by more between runs.
 //
-//   node scripts/ab-conv.mjs DIST_A DIST_B [--mode fb|f] [--pairs N]
+//   node scripts/ab-conv.mjs DIST_A DIST_B [--mode fb|f] [--pairs N] [--clock wall|cpu]
 //
 // DIST_A / DIST_B are `dist` folders (e.g. of a `git worktree` at the old commit after `npm run build`,
-// and this checkout's). Prints each build's median and the median of the paired ratios B / A. Run it
+// and this checkout's). Prints each build's median and the median of the paired ratios B / A; with
+// `--clock cpu` the times are this process's CPU time, which other processes on a shared machine
+// disturb less than wall time (the kernels run on one thread). Run it
 // through `node dist/src/node/relaunch.js scripts/ab-conv.mjs …` for the bench's malloc settings.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,6 +24,14 @@ if (dists.length !== 2) {
 }
 const mode = flag("--mode", "fb");
 const pairs = Number(flag("--pairs", "200"));
+const clock = flag("--clock", "wall");
+const now =
+  clock === "cpu"
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }
+    : () => performance.now();
 
 const cases = [];
 for (const d of dists) {
@@ -46,9 +56,9 @@ for (let i = 0; i < 15; i++) for (const run of cases) run();
 const times = cases.map(() => []);
 for (let i = 0; i < pairs; i++) {
   cases.forEach((run, k) => {
-    const t0 = performance.now();
+    const t0 = now();
     run();
-    times[k].push(performance.now() - t0);
+    times[k].push(now() - t0);
   });
 }
 const median = (a) => {
@@ -56,5 +66,5 @@ const median = (a) => {
   return s[Math.floor(s.length / 2)];
 };
 for (const [k, d] of dists.entries())
-  console.log(`${k === 0 ? "A" : "B"} ${d}: median ${median(times[k]).toFixed(2)} ms`);
+  console.log(`${k === 0 ? "A" : "B"} ${d}: median ${median(times[k]).toFixed(2)} ms (${clock})`);
 console.log(`paired ratio B / A (median of ${pairs}): ${median(times[1].map((t, i) => t / times[0][i])).toFixed(3)}`);

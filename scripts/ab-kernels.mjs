@@ -7,7 +7,8 @@
 //   node scripts/ab-kernels.mjs DIST_A DIST_B [--samples N] [--filter S]
 //
 // DIST_A / DIST_B are `dist` folders (`npx tsc -p tsconfig.build.json` in each checkout). Prints per
-// case each build's median time per call and the median of the paired ratios B / A.
+// case each build's median time per call and the median of the paired ratios B / A. Run it through
+// `node dist/src/node/relaunch.js scripts/ab-kernels.mjs …` for the bench's malloc settings.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
