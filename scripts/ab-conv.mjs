@@ -55,11 +55,13 @@ for (const d of dists) {
 for (let i = 0; i < 15; i++) for (const run of cases) run();
 const times = cases.map(() => []);
 for (let i = 0; i < pairs; i++) {
-  cases.forEach((run, k) => {
+  // alternate which build goes first, so that neither gains from its place in the pair
+  const order = i % 2 === 0 ? [0, 1] : [1, 0];
+  for (const k of order) {
     const t0 = now();
-    run();
+    cases[k]();
     times[k].push(now() - t0);
-  });
+  }
 }
 const median = (a) => {
   const s = [...a].sort((p, q) => p - q);
