@@ -4,6 +4,7 @@
  * from src/kernels/index.ts under its name and has a sample here).
  */
 import { describe, expect, it } from "vitest";
+import { MAX_KERNEL_ARGS } from "../src/kernels/dispatch.js";
 import * as kernels from "../src/kernels/index.js";
 import {
   kernelRegistry,
@@ -250,8 +251,10 @@ describe("kernel registry", () => {
     for (const e of entries) expect(rt!.hasExports(e.exports), e.name).toBe(true);
   });
 
-  it("has a sample for every entry", () => {
+  it("has a sample for every entry, within the dispatch function's arity", () => {
     expect(entries.map((e) => e.name).filter((n) => samples[n] === undefined)).toEqual([]);
+    // the dispatching functions take MAX_KERNEL_ARGS fixed parameters: a longer call would lose arguments
+    for (const s of Object.values(samples)) expect(s.args().length).toBeLessThanOrEqual(MAX_KERNEL_ARGS);
   });
 
   it.each(entries.map((e) => [e.name, e] as [string, RegisteredKernel]))(
