@@ -2,7 +2,9 @@
 // process, alternating call by call, so that both see the same machine state. For kernel work where
 // the change is a few per cent and this VM's timings swing by more between runs.
 //
-//   node scripts/ab-conv.mjs DIST_A DIST_B [--mode fb|f] [--pairs N] [--clock wall|cpu]
+//   node scripts/ab-conv.mjs DIST_A DIST_B [--mode fb|f] [--pairs N] [--clock wall|cpu] [--kernel 3|5]
+//
+// `--kernel 5` times the bench's 5×5 case instead (C 56 → 56, N 64, 28×28, padding 2: the stride-1 path).
 //
 // DIST_A / DIST_B are `dist` folders (e.g. of a `git worktree` at the old commit after `npm run build`,
 // and this checkout's). Prints each build's median and the median of the paired ratios B / A; with
@@ -25,6 +27,8 @@ if (dists.length !== 2) {
 const mode = flag("--mode", "fb");
 const pairs = Number(flag("--pairs", "200"));
 const clock = flag("--clock", "wall");
+const k = Number(flag("--kernel", "3"));
+const C = k === 5 ? 56 : 32;
 const now =
   clock === "cpu"
     ? () => {
@@ -37,22 +41,22 @@ const cases = [];
 for (const d of dists) {
   const M = await import(pathToFileURL(resolve(d, "src/index.js")).href);
   const gen = new M.Generator(0);
-  const x = M.randn([64, 32, 28, 28], { generator: gen }).requiresGrad_();
-  const w = M.randn([32, 32, 3, 3], { generator: gen, std: 0.06 }).requiresGrad_();
-  const b = M.randn([32], { generator: gen }).requiresGrad_();
-  const gy = M.randn([64, 32, 28, 28], { generator: gen });
+  const x = M.randn([64, C, 28, 28], { generator: gen }).requiresGrad_();
+  const w = M.randn([C, C, k, k], { generator: gen, std: 0.06 }).requiresGrad_();
+  const b = M.randn([C], { generator: gen }).requiresGrad_();
+  const gy = M.randn([64, C, 28, 28], { generator: gen });
   cases.push(() => {
     if (mode === "f") {
-      M.noGrad(() => M.conv2d(x, w, b, { padding: 1 }));
+      M.noGrad(() => M.conv2d(x, w, b, { padding: (k - 1) / 2 }));
       return;
     }
     x.grad = null;
     w.grad = null;
     b.grad = null;
-    M.conv2d(x, w, b, { padding: 1 }).backward(gy);
+    M.conv2d(x, w, b, { padding: (k - 1) / 2 }).backward(gy);
   });
 }
-for (let i = 0; i < 15; i++) for (const run of cases) run();
+for (let i = 0; i < (k === 5 ? 2 : 15); i++) for (const run of cases) run();
 const times = cases.map(() => []);
 for (let i = 0; i < pairs; i++) {
   // alternate which build goes first, so that neither gains from its place in the pair
