@@ -3,6 +3,7 @@
  * This entry point runs in Node.js and in browsers; Node-only helpers (files, CLI) are in `erlangen/node`.
  */
 
+export * from "./blueprint/index.js";
 export * from "./data/index.js";
 export * from "./domains/graph/index.js";
 export * from "./domains/mesh/index.js";

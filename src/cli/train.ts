@@ -14,6 +14,7 @@ import { median, summarize } from "../train/metrics.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
+import { blueprintModelSpec } from "./build.js";
 import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
 import {
   type DatasetLoadOptions,
@@ -55,6 +56,7 @@ const OPTIONS = {
   dataset: { type: "string", short: "d" },
   model: { type: "string", short: "m" },
   setting: { type: "string" },
+  blueprint: { type: "string" },
   epochs: { type: "string" },
   lr: { type: "string" },
   "weight-decay": { type: "string" },
@@ -103,6 +105,7 @@ export function trainHelp(): string {
     "  -d, --dataset NAME     dataset (see below)",
     "  -m, --model NAME       model (see below)",
     "      --setting NAME     dataset variant (spherical-mnist: NR/R (default), NR/NR or R/R, train/test rotations)",
+    "      --blueprint FILE   train the model the blueprint builds from a spec file (erlangen build --save-spec) instead of --model",
     "      --epochs N         training epochs",
     "      --lr X             learning rate (Adam)",
     "      --weight-decay X   L2 penalty",
@@ -181,6 +184,8 @@ export interface TrainArgs {
   model: string;
   /** Dataset variant (`--setting`), for datasets that have settings. */
   setting?: string;
+  /** A blueprint spec file to build the model from (instead of `model`). */
+  blueprint?: string;
   overrides: Partial<Hyper>;
   seeds?: number;
   seed: number;
@@ -281,7 +286,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
         .join(", ")})`,
       "train",
     );
-  if (model === undefined || model === "")
+  const bp = s("blueprint");
+  if (bp !== undefined && model !== undefined) throw new UsageError("give --model or --blueprint, not both", "train");
+  if ((model === undefined || model === "") && bp === undefined)
     throw new UsageError(
       `missing --model (valid: ${listModels()
         .map((m) => m.name)
@@ -305,7 +312,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     );
   return {
     dataset,
-    model,
+    model: model ?? "",
+    blueprint: bp,
     setting: s("setting"),
     overrides: o,
     seeds,
@@ -435,7 +443,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const ds = getDataset(args.dataset);
-  const ms = getModel(args.model);
+  const ms =
+    args.blueprint !== undefined ? blueprintModelSpec(args.blueprint, io.cwd, ds.kind, ds.name) : getModel(args.model);
   if (!ms.kinds.includes(ds.kind)) {
     const fit = listModels()
       .filter((m) => m.kinds.includes(ds.kind))
