@@ -5,3 +5,4 @@ export * from "./images.js";
 export * from "./io.js";
 export * from "./meshes.js";
 export * from "./molecules.js";
+export * from "./worker_pool.js";

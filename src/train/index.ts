@@ -4,6 +4,7 @@ export * from "./batchnorm.js";
 export * from "./metrics.js";
 export * from "./plot.js";
 export * from "./progress.js";
+export * from "./sampled_tasks.js";
 export * from "./splits.js";
 export * from "./tasks.js";
 export * from "./trainer.js";

@@ -5,4 +5,5 @@ export * from "./eigen.js";
 export * from "./graph.js";
 export * from "./nearest.js";
 export * from "./spectral.js";
+export * from "./trim.js";
 export * from "./utils.js";
