@@ -5,4 +5,6 @@ export * from "./images.js";
 export * from "./io.js";
 export * from "./meshes.js";
 export * from "./molecules.js";
+export * from "./pg_server.js";
+export * from "./postgres_store.js";
 export * from "./worker_pool.js";
