@@ -177,17 +177,22 @@ export abstract class SubgraphLoader<B extends SubgraphBatch = SubgraphBatch, E 
     return this.pool ?? getWorkerPool();
   }
 
-  /** Builds the planned batches through the pool (for subclasses that sample outside an epoch). */
+  /**
+   * Builds the planned batches through the pool, in order (`record`: add to {@link stats}; `gather`:
+   * fetch node attributes).
+   */
   protected async *build(
     plans: PlannedBatch<E>[],
     record: boolean,
+    gather = true,
   ): AsyncGenerator<[SubgraphTaskResult, PlannedBatch<E>]> {
     const pool = this.currentPool();
     const sameThread = pool.size === 0;
     const depth = this.prefetch ?? (sameThread ? 0 : 2 * pool.size);
     const shared = { shared: !sameThread };
     const graph = this.graphStore.handle(shared);
-    const features = this.featureStore === null || this.attrs.length === 0 ? null : this.featureStore.handle(shared);
+    const features =
+      !gather || this.featureStore === null || this.attrs.length === 0 ? null : this.featureStore.handle(shared);
     const submit = (p: PlannedBatch<E>): Promise<SubgraphTaskResult> => {
       const task: SubgraphTask = { graph, features, attrs: this.attrs, seed: p.seed, request: p.request };
       const r = sameThread

@@ -4,6 +4,7 @@ export * from "./batch.js";
 export * from "./eigen.js";
 export * from "./graph.js";
 export * from "./nearest.js";
+export * from "./partition.js";
 export * from "./spectral.js";
 export * from "./trim.js";
 export * from "./utils.js";
