@@ -8,7 +8,7 @@ import { GraphSAINTRandomWalkSampler } from "../src/data/loaders/graph_saint.js"
 import { LinkNeighborLoader } from "../src/data/loaders/link_neighbor_loader.js";
 import { NeighborLoader } from "../src/data/loaders/neighbor_loader.js";
 import { inducedSubgraph, sampleNeighbors } from "../src/data/loaders/sampler.js";
-import { InMemoryFeatureStore, InMemoryGraphStore } from "../src/data/stores/memory.js";
+import { InMemoryFeatureStore } from "../src/data/stores/memory.js";
 import { Graph } from "../src/domains/graph/graph.js";
 import { edgeCut, partitionGraph, randomPartition } from "../src/domains/graph/partition.js";
 import { closeWorkerPool, SameThreadPool, setNumThreads } from "../src/kernels/pool.js";
@@ -333,15 +333,14 @@ describe("mini-batch training", () => {
       valMask: bool(d.valMask),
       testMask: bool(d.testMask),
     });
-    const fit = async (task: Parameters<typeof nodeTrainer>[0], epochs: number) => nodeTrainer(task, epochs);
-    async function nodeTrainer(task: ReturnType<typeof nodeClassificationTask>, epochs: number): Promise<number> {
+    async function trainAndTest(task: ReturnType<typeof nodeClassificationTask>, epochs: number): Promise<number> {
       manualSeed(0);
       const model = new GraphSAGE(8, 32, 2, 4, { dropout: 0.2 });
       const t = new Trainer(model, task, { optimizer: new Adam(model.parameters(), { lr: 0.01 }), epochs });
       await t.fit();
       return (await t.test()).accuracy!;
     }
-    const full = await fit(nodeClassificationTask(graph), 60);
+    const full = await trainAndTest(nodeClassificationTask(graph), 60);
     const gen = new Generator(0);
     const nl = (mask: Uint8Array, shuffle = false) =>
       new NeighborLoader(s, {
@@ -351,13 +350,13 @@ describe("mini-batch training", () => {
         shuffle,
         generator: gen,
       });
-    const mini = await fit(
+    const mini = await trainAndTest(
       sampledNodeClassificationTask({ train: nl(d.trainMask, true), val: nl(d.valMask), test: nl(d.testMask) }),
       30,
     );
     const cd = new ClusterData(s, { numParts: 12 });
     // Cluster-GCN trains on parts; evaluation samples whole neighbourhoods (cutting parts would drop edges)
-    const cluster = await fit(
+    const cluster = await trainAndTest(
       sampledNodeClassificationTask({
         train: new ClusterLoader(cd, { batchSize: 4, shuffle: true, generator: gen }),
         val: nl(d.valMask),
