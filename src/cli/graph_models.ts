@@ -16,6 +16,8 @@
  * Graph classification with GCN, GraphSAGE, GAT or the MLP stacks the node model, a mean (MLP: sum)
  * readout and a linear classifier.
  */
+
+import { globalAddPool, globalMeanPool } from "../domains/graph/pool.js";
 import {
   APPNPNet,
   type BasicGNN,
@@ -27,8 +29,7 @@ import {
   NodeMLP,
   SGC,
 } from "../layers/graphs/models.js";
-import { globalAddPool, globalMeanPool } from "../layers/graphs/pool.js";
-import type { LinearInput } from "../layers/graphs/utils.js";
+import type { LinearInput } from "../nn/linear.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import type { SparseMatrix } from "../tensor/sparse.js";

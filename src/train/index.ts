@@ -2,6 +2,7 @@
 
 export * from "./batchnorm.js";
 export * from "./metrics.js";
+export * from "./molecules.js";
 export * from "./plot.js";
 export * from "./progress.js";
 export * from "./sampled_tasks.js";
