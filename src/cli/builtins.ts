@@ -8,3 +8,4 @@ import "./graph_datasets.js";
 import "./graph_models.js";
 import "./grid_models.js";
 import "./molecules.js";
+import "./sbm_datasets.js";

@@ -55,6 +55,11 @@ export interface DataInfo {
   numClasses: number;
   /** Regression targets (graph-regression). */
   numTargets?: number;
+  /**
+   * The model sees a different sampled subgraph at each step (`--loader` other than `full`): no
+   * normalisation may be cached across calls.
+   */
+  sampled?: boolean;
 }
 
 /** One train/val/test run of a protocol (a seed on a fixed split, or a cross-validation fold). */
@@ -65,6 +70,25 @@ export interface RunSpec {
   seed: number;
   /** The task for a freshly built model (train/val/test data of this run). */
   task(model: Module, hp: Hyper): Task<Module>;
+  /** Sampling figures of the last task's training loader (mini-batch loaders only). */
+  samplingStats?(): SamplingStats | null;
+}
+
+/** What a training loader did over a run (see `LoaderStats` in data/loaders). */
+export interface SamplingStats {
+  /** Loader name, e.g. `neighbor [15, 10]`. */
+  loader: string;
+  /** Where the graph lives: `memory` or the database. */
+  store: string;
+  /** Worker threads that built the batches (0: the training thread). */
+  workers: number;
+  batches: number;
+  nodes: number;
+  edges: number;
+  /** Time the training loop waited for batches, and the sampling / gathering work (all threads). */
+  waitMs: number;
+  sampleMs: number;
+  gatherMs: number;
 }
 
 /** A loaded dataset ready to be run. */
@@ -76,6 +100,8 @@ export interface LoadedDataset {
   protocol(req: ProtocolRequest): string;
   /** The runs of the protocol. */
   runs(req: ProtocolRequest): RunSpec[];
+  /** Releases what loading opened (database connections). */
+  close?(): Promise<void>;
 }
 
 /** What the user asked for: seeds and folds. */
@@ -86,6 +112,24 @@ export interface ProtocolRequest {
   folds: number;
   /** First seed. */
   seed: number;
+  /** How node-level batches are drawn (node-classification datasets with `--loader`). */
+  sampling?: SamplingRequest;
+}
+
+/** Mini-batch loaders of node-classification datasets (`--loader`, `--fanout`, `--store`, …). */
+export interface SamplingRequest {
+  /** `full`: full-batch (the default); `neighbor`, `cluster` or `saint`: mini-batches of sampled subgraphs. */
+  loader: "full" | "neighbor" | "cluster" | "saint";
+  /** Neighbours per hop (neighbor loader and the evaluation loaders); null: 15, 10 then 5 per further layer. */
+  fanouts: number[] | null;
+  /** `memory` or a `postgres://` connection string. */
+  store: string;
+  /** Cluster-GCN parts (null: one part per 100 nodes). */
+  numParts: number | null;
+  /** GraphSAINT walk length (null: 2). */
+  walkLength: number | null;
+  /** The batch size the user gave (null: the loader's default). */
+  batchSize: number | null;
 }
 
 /** A dataset the CLI can train on. */
@@ -99,8 +143,13 @@ export interface DatasetSpec {
   /** Default number of seeds and folds when the user gives none. */
   defaultSeeds?: number;
   defaultFolds?: number;
-  /** Loads the data (`root` overrides the shipped datasets folder). */
-  load(opts: { root?: string }): Promise<LoadedDataset>;
+  /** Datasets that take `--loader` (node classification over graph and feature stores). */
+  sampling?: boolean;
+  /**
+   * Loads the data (`root` overrides the shipped datasets folder; `sampling` asks for stores, e.g. a
+   * database to fill and open, and `log` reports slow steps).
+   */
+  load(opts: { root?: string; sampling?: SamplingRequest; log?: (line: string) => void }): Promise<LoadedDataset>;
 }
 
 /** A model the CLI can build. */

@@ -29,6 +29,11 @@ export interface ClusterDataOptions {
   refinePasses?: number;
   /** Largest part as a multiple of N / numParts (default 1.05). */
   imbalance?: number;
+  /**
+   * The adjacency to partition when the graph store is not held in memory (e.g. a database): the
+   * same graph as an {@link InMemoryGraphStore}. Batches still come from the given stores.
+   */
+  adjacency?: InMemoryGraphStore;
 }
 
 /** A graph split into parts (computed once; the adjacency must be held in memory). */
@@ -47,14 +52,19 @@ export class ClusterData {
 
   constructor(data: LoaderData, opts: ClusterDataOptions) {
     const { graphStore, featureStore } = resolveStores(data);
-    if (!(graphStore instanceof InMemoryGraphStore))
+    const adj = opts.adjacency ?? graphStore;
+    if (!(adj instanceof InMemoryGraphStore))
       throw new ErlangenError(
-        "ClusterData: argument 'data' expected the adjacency in memory (a Graph or an InMemoryGraphStore) to partition it",
+        "ClusterData: argument 'data' expected the adjacency in memory (a Graph or an InMemoryGraphStore) to partition it, or opts.adjacency",
+      );
+    if (adj.numNodes !== graphStore.numNodes || adj.numEdges !== graphStore.numEdges)
+      throw new ErlangenError(
+        `ClusterData: argument 'adjacency' expected the store's graph (${graphStore.numNodes} nodes, ${graphStore.numEdges} edges), got ${adj.numNodes} nodes, ${adj.numEdges} edges`,
       );
     this.graphStore = graphStore;
     this.featureStore = featureStore;
     this.numParts = opts.numParts;
-    this.part = partitionGraph(graphStore.ptr, graphStore.index, opts.numParts, {
+    this.part = partitionGraph(adj.ptr, adj.index, opts.numParts, {
       seed: opts.seed,
       refinePasses: opts.refinePasses,
       imbalance: opts.imbalance,
@@ -62,12 +72,8 @@ export class ClusterData {
     const pn = partNodes(this.part, opts.numParts);
     this.partPtr = pn.ptr;
     this.partNodes = pn.nodes;
-    this.edgeCut = edgeCut(graphStore.ptr, graphStore.index, this.part);
-    this.randomEdgeCut = edgeCut(
-      graphStore.ptr,
-      graphStore.index,
-      randomPartition(graphStore.numNodes, opts.numParts, opts.seed ?? 0),
-    );
+    this.edgeCut = edgeCut(adj.ptr, adj.index, this.part);
+    this.randomEdgeCut = edgeCut(adj.ptr, adj.index, randomPartition(adj.numNodes, opts.numParts, opts.seed ?? 0));
   }
 }
 
