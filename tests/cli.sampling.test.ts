@@ -166,7 +166,16 @@ describe("erlangen train --loader", () => {
   });
 });
 
-const bin = findPostgresBinaries();
+// skipped with a message where the server binaries or the optional `pg` client are absent
+const hasClient = await import("pg").then(
+  () => true,
+  () => false,
+);
+const bin = hasClient ? findPostgresBinaries() : null;
+if (bin === null)
+  console.warn(
+    `erlangen train --store postgres:// test skipped: ${hasClient ? "initdb/pg_ctl not found (install Debian's 'postgresql' package or set ERLANGEN_PG_BIN)" : "the optional 'pg' client is not installed"}`,
+  );
 describe.skipIf(bin === null)("erlangen train --store postgres://", () => {
   it("writes sbm-10k's tables on first use, then samples the same batches as the memory store", async () => {
     const server = await startTemporaryPostgres();

@@ -15,10 +15,17 @@ import {
 import "../src/node/worker_pool.js";
 import { Generator } from "../src/tensor/rng.js";
 
-const bin = findPostgresBinaries();
+// both the server binaries and the optional `pg` client are needed
+const hasClient = await import("pg").then(
+  () => true,
+  () => false,
+);
+const bin = hasClient ? findPostgresBinaries() : null;
 if (bin === null)
   console.warn(
-    "PostgreSQL store tests skipped: initdb/pg_ctl not found (install Debian's 'postgresql' package or set ERLANGEN_PG_BIN)",
+    hasClient
+      ? "PostgreSQL store tests skipped: initdb/pg_ctl not found (install Debian's 'postgresql' package or set ERLANGEN_PG_BIN)"
+      : "PostgreSQL store tests skipped: the optional 'pg' client is not installed",
   );
 
 describe.skipIf(bin === null)("PostgreSQL stores", () => {

@@ -40,8 +40,7 @@ import {
 } from "./registry.js";
 import "../tensor/index.js";
 
-/** A first-N limit from the environment (`ERLANGEN_TRAIN_LIMIT`, `ERLANGEN_TEST_LIMIT`; set by the flags too). */
-export function envLimit(name: string): number | undefined {
+function envLimit(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === "") return undefined;
   return parseIntValue(`environment variable ${name}`, v, "train", 1, 2_147_483_647);

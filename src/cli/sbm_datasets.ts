@@ -9,7 +9,6 @@ import type { Module } from "../nn/module.js";
 import { Tensor } from "../tensor/tensor.js";
 import { nodeClassificationTask } from "../train/tasks.js";
 import { type SamplingSource, sampledLoadedDataset } from "./graph_sampling.js";
-import { envLimit } from "./grid_models.js";
 import { registerDataset } from "./registry.js";
 
 function sbmGraph(d: AttributedGraphArrays): Graph {
@@ -69,10 +68,8 @@ function sbmDataset(name: string, numNodes: number): void {
     mode: "max",
     defaultSeeds: 1,
     sampling: true,
-    async load({ sampling, log }) {
-      // `--train-limit` / `--test-limit` reach the loaders through the environment
-      const trainLimit = envLimit("ERLANGEN_TRAIN_LIMIT");
-      const testLimit = envLimit("ERLANGEN_TEST_LIMIT");
+    limits: true,
+    async load({ sampling, log, trainLimit, testLimit }) {
       let arrays: AttributedGraphArrays | null = null;
       const gen = () => {
         if (arrays === null) {

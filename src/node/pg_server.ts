@@ -115,6 +115,22 @@ export async function startTemporaryPostgres(opts: { binDir?: string } = {}): Pr
     throw e;
   }
   let stopped = false;
+  // a process that ends without stop() (a test timeout, an exception) still takes the server down
+  const onExit = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      execFileSync(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], {
+        ...(ids ?? {}),
+        stdio: "ignore",
+        timeout: 30_000,
+      });
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
   return {
     url: `postgres://erlangen@127.0.0.1:${port}/postgres`,
     port,
@@ -122,6 +138,7 @@ export async function startTemporaryPostgres(opts: { binDir?: string } = {}): Pr
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener("exit", onExit);
       try {
         await run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], ids);
       } finally {
