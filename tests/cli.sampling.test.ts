@@ -208,5 +208,5 @@ describe.skipIf(bin === null)("erlangen train --store postgres://", () => {
     } finally {
       await server.stop();
     }
-  }, 240_000);
+  }, 600_000);
 });

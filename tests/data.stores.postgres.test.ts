@@ -40,7 +40,8 @@ describe.skipIf(bin === null)("PostgreSQL stores", () => {
       fingerprint: "sbm 3000",
       chunkRows: 1000,
     });
-  });
+    // initdb alone takes minutes on a heavily loaded machine
+  }, 600_000);
   afterAll(async () => {
     await closeWorkerPool();
     await server?.stop();

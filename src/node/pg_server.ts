@@ -56,7 +56,7 @@ function run(file: string, args: string[], ids: { uid: number; gid: number } | n
     execFile(
       file,
       args,
-      { ...(ids ?? {}), env: { ...process.env, LC_ALL: "C" }, timeout: 120_000 },
+      { ...(ids ?? {}), env: { ...process.env, LC_ALL: "C" }, timeout: 600_000 },
       (err, stdout, stderr) => {
         if (err !== null) reject(new ErlangenError(`${file} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
         else resolve(stdout);
@@ -81,7 +81,8 @@ function serverUser(): { uid: number; gid: number } | null {
 }
 
 /**
- * Starts a temporary server (about 2–3 s). Throws when the binaries are missing; check with
+ * Starts a temporary server (about 2–3 s on an idle machine; `initdb` may take minutes on a loaded
+ * one, so each step may take up to 10 minutes). Throws when the binaries are missing; check with
  * {@link findPostgresBinaries} first to skip instead.
  */
 export async function startTemporaryPostgres(opts: { binDir?: string } = {}): Promise<TemporaryPostgres> {
@@ -109,7 +110,7 @@ export async function startTemporaryPostgres(opts: { binDir?: string } = {}): Pr
       "-c synchronous_commit=off",
       "-c full_page_writes=off",
     ].join(" ");
-    await run(join(bin, "pg_ctl"), ["-D", data, "-o", conf, "-l", join(dir, "log"), "-w", "-t", "60", "start"], ids);
+    await run(join(bin, "pg_ctl"), ["-D", data, "-o", conf, "-l", join(dir, "log"), "-w", "-t", "300", "start"], ids);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
