@@ -18,6 +18,18 @@ export {
   lastKernelBackend,
   setKernelBackend,
 } from "./kernels/index.js";
+export {
+  closeWorkerPool,
+  getNumThreads,
+  getWorkerPool,
+  type PoolTask,
+  registerTaskModule,
+  registerWorkerPoolFactory,
+  SameThreadPool,
+  setNumThreads,
+  type WorkerPool,
+  type WorkerPoolFactory,
+} from "./kernels/pool.js";
 export * from "./layers/graphs/index.js";
 export * from "./layers/grids/index.js";
 export * from "./layers/groups/gcnn/index.js";

@@ -11,3 +11,4 @@ import "./molecules.js";
 import "./mesh_datasets.js";
 import "./mesh_models.js";
 import "./spheres.js";
+import "./sbm_datasets.js";

@@ -8,3 +8,6 @@ export * from "./mesh_datasets.js";
 export * from "./meshes.js";
 export * from "./molecules.js";
 export * from "./spherical_mnist.js";
+export * from "./pg_server.js";
+export * from "./postgres_store.js";
+export * from "./worker_pool.js";

@@ -8,5 +8,6 @@ export * from "./molecules.js";
 export * from "./nbody.js";
 export * from "./planetoid.js";
 export * from "./spherical_mnist.js";
+export * from "./sbm.js";
 export * from "./splits.js";
 export * from "./tu.js";
