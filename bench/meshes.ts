@@ -19,7 +19,7 @@ import "../src/cli/builtins.js";
 /** What the mesh suite needs from the bench command line. */
 export interface MeshEpochSuiteOptions {
   filters: string[];
-  /** Timed epochs per model (default 3; `--repeat` is for per-call benches and would take hours here). */
+  /** Timed epochs per model (`--rounds N`; default 3; `--repeat` is for per-call benches and would take hours here). */
   epochs?: number;
 }
 

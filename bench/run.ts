@@ -8,8 +8,8 @@
  * N times and `ms`, `peerMs`, `ratio` and `ratioP10` are medians over the rounds (`ratios` lists them).
  *
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
- * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations; default
- * 1, or the suite's own), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
+ * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations, or the timed
+ * epochs of the `mesh epoch` cases; default 1, or the suite's own), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
  * time the TypeScript reference kernels), `--backend auto|ref|wasm`, `--malloc tuned|default`.
  *
  * `--malloc tuned` (default, Linux): the bench re-runs itself (`runTuned` of `src/node/relaunch.ts`, as
@@ -102,7 +102,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
     sphereSuite({ repoRoot: root }),
-    meshEpochSuite({ filters: args.filters }),
+    meshEpochSuite({ filters: args.filters, ...(args.rounds !== null ? { epochs: args.rounds } : {}) }),
     meshSuite({
       repoRoot: root,
       filters: args.filters,
