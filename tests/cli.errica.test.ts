@@ -286,6 +286,20 @@ describe("--protocol errica", () => {
     expect(r.test.values).toEqual(r.selection.map((f: { test: number }) => f.test));
   });
 
+  it("GraphSAGE's grid through the CLI: the aggregation axis reaches the model (sum, max)", async () => {
+    const io = captureIO();
+    const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
+    const pins = ["--lr", "0.01", "--hidden", "8", "--layers", "2", "--max-configs", "3", "--retrains", "1", "--json"];
+    const code = await main([...argv, ...pins], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const err = io.stderr.join("\n");
+    expect(err).toMatch(/config 1 of 3 \[aggr=sum stopOn=metric\]/);
+    expect(err).toMatch(/config 3 of 3 \[aggr=max stopOn=metric\]/);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.grid).toEqual({ size: 6, evaluated: 3, retrains: 1 });
+    expect(r.selection.map((f: { tests: number[] }) => f.tests.length)).toEqual([1, 1]);
+  });
+
   it("usage errors", async () => {
     const run = async (...argv: string[]) => {
       const io = captureIO();
