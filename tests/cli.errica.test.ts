@@ -69,6 +69,9 @@ describe("TU node features as Errica et al. feed them", () => {
     const p = await load("proteins");
     expect(p.info.numFeatures).toBe(3);
     expect(p.info.baseline).toBe("fingerprint");
+    expect(p.summary).toMatch(
+      /3 one-hot node labels \(3 features\); 1 node attribute left out \(--node-attr adds it\)/,
+    );
     expect((await load("proteins", { nodeAttr: true })).info.numFeatures).toBe(4);
     expect((await load("mutag")).info.numFeatures).toBe(7);
     await expect(load("mutag", { nodeAttr: true })).rejects.toThrow(/has no continuous node attributes/);

@@ -190,7 +190,8 @@ function tuDataset(name: string, file: string, title: string): void {
       let graphs: Graph[] = tu.graphs;
       let numFeatures = tu.numFeatures;
       const parts: string[] = [];
-      if (useAttr && tu.numNodeAttributes > 0) parts.push(`${tu.numNodeAttributes} continuous node attributes`);
+      if (useAttr && tu.numNodeAttributes > 0)
+        parts.push(`${tu.numNodeAttributes} continuous node attribute${tu.numNodeAttributes > 1 ? "s" : ""}`);
       if (tu.numNodeLabels > 0) parts.push(`${tu.numNodeLabels} one-hot node labels`);
       let featureNote = `${parts.join(" + ")} (${numFeatures} features)`;
       if (numFeatures === 0) {
@@ -208,7 +209,7 @@ function tuDataset(name: string, file: string, title: string): void {
           ? "as Errica et al. 2020"
           : "not Errica et al.'s default";
       if (!useAttr && tu.numNodeAttributes > 0)
-        featureNote += `; ${tu.numNodeAttributes} node attributes left out (--node-attr adds them)`;
+        featureNote += `; ${tu.numNodeAttributes} node attribute${tu.numNodeAttributes > 1 ? "s" : ""} left out (--node-attr adds ${tu.numNodeAttributes > 1 ? "them" : "it"})`;
       const labels = graphs.map((g) => g.y!.data[0]!);
       const nodes = graphs.reduce((a, g) => a + g.numNodes, 0);
       const shipped = tu.folds;
