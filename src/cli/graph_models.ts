@@ -111,7 +111,19 @@ const STOP_ON: Partial<Hyper>[] = [{ stopOn: "metric" }, { stopOn: "loss" }];
 
 /** Errica et al.'s GIN grid (config_GIN.yml): 2 × 4 × 2 × 2 × 2 × 2 = 128 configurations. */
 export const ERRICA_GIN_GRID: HyperGrid = [
-  [{ lr: 0.01, weightDecay: 0, lrStep: 50, lrGamma: 0.5, epochs: 1000, patience: 500, valFraction: 0.1 }],
+  // their GIN: an input MLP (with batch norm) before the first readout
+  [
+    {
+      lr: 0.01,
+      weightDecay: 0,
+      lrStep: 50,
+      lrGamma: 0.5,
+      epochs: 1000,
+      patience: 500,
+      valFraction: 0.1,
+      inputMlp: true,
+    },
+  ],
   [{ batchSize: 32 }, { batchSize: 128 }],
   // their hidden_units lists [64 × 4], [32 × 4], [64], [32, 32] after a first MLP layer: our `layers`
   // counts that input layer, so 4 GIN convolutions are `layers: 5`
@@ -297,6 +309,7 @@ const specs: ModelSpec[] = [
           numLayers: Math.max(1, hp.layers - 1),
           dropout: hp.dropout,
           trainEps: hp.trainEps === true,
+          inputMLP: hp.inputMlp === true,
           readout: hp.aggr === "mean" ? "mean" : "sum",
         });
       }

@@ -50,6 +50,8 @@ export interface Hyper {
   valFraction: number;
   /** GIN: learn ε (Errica et al.'s `train_eps`; default false, GIN-0). */
   trainEps?: boolean;
+  /** GIN on graph tasks: an input MLP with batch norm before the first readout (Errica et al.'s GIN; default false). */
+  inputMlp?: boolean;
   /** Graph readout of GIN (`sum` default, or `mean`) and neighbourhood aggregation of GraphSAGE (`sum`, `max`, `mean`). */
   aggr?: "sum" | "mean" | "max";
   /** Early stopping watches the validation metric (default) or the validation loss. */

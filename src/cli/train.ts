@@ -793,6 +793,7 @@ const HYPER_LABELS: Record<keyof Hyper, string> = {
   patience: "patience",
   valFraction: "val fraction",
   trainEps: "train eps",
+  inputMlp: "input MLP",
   aggr: "aggr",
   stopOn: "stop on",
 };
