@@ -48,7 +48,21 @@ export interface Hyper {
    * sets included) and reports the final epoch, as the GIN paper does.
    */
   valFraction: number;
+  /** GIN: learn ε (Errica et al.'s `train_eps`; default false, GIN-0). */
+  trainEps?: boolean;
+  /** GIN on graph tasks: an input MLP with batch norm before the first readout (Errica et al.'s GIN; default false). */
+  inputMlp?: boolean;
+  /** Graph readout of GIN (`sum` default, or `mean`) and neighbourhood aggregation of GraphSAGE (`sum`, `max`, `mean`). */
+  aggr?: "sum" | "mean" | "max";
+  /** Early stopping watches the validation metric (default) or the validation loss. */
+  stopOn?: "metric" | "loss";
 }
+
+/**
+ * A hyper-parameter grid: the Cartesian product of its axes, each axis a list of alternatives; an
+ * alternative may set several hyper-parameters together (e.g. GIN's hidden width with its depth).
+ */
+export type HyperGrid = readonly (readonly Partial<Hyper>[])[];
 
 /** Sizes a model needs from the dataset. */
 export interface DataInfo {
@@ -64,6 +78,12 @@ export interface DataInfo {
    * normalisation may be cached across calls.
    */
   sampled?: boolean;
+  /**
+   * Graph classification: the structure-agnostic baseline Errica et al. (2020) use on this dataset:
+   * `fingerprint` (sum of the node features into an MLP; chemical sets) or `deepsets` (an MLP on
+   * each node, summed, into an MLP; ENZYMES and the social sets).
+   */
+  baseline?: "fingerprint" | "deepsets";
 }
 
 /** What a run's task factory may use to report slow preparation (e.g. per-mesh precomputation). */
@@ -166,6 +186,8 @@ export interface DatasetLoadOptions {
   sampling?: SamplingRequest;
   /** Reports slow steps (generation, database writes; nothing when `--quiet`). */
   log?: (line: string) => void;
+  /** `--node-attr` (true) / `--no-node-attr` (false): continuous node attributes in the features (datasets with `nodeAttr`). */
+  nodeAttr?: boolean;
 }
 
 /** A metric reported next to the main one. */
@@ -200,9 +222,11 @@ export interface DatasetSpec {
   options?: readonly DatasetOption[];
   /** Whether the loader honours `--train-limit` / `--test-limit`. */
   limits?: boolean;
-  /** Loads the data (`root` overrides the shipped datasets folder; `setting` is one of `settings`). */
   /** Datasets that take `--loader` (node classification over graph and feature stores). */
   sampling?: boolean;
+  /** Whether the loader takes `--node-attr` / `--no-node-attr`. */
+  nodeAttr?: boolean;
+  /** Loads the data (`root` overrides the shipped datasets folder; `setting` is one of `settings`). */
   load(opts: DatasetLoadOptions): Promise<LoadedDataset>;
 }
 
@@ -216,6 +240,11 @@ export interface ModelSpec {
   /** Hyperparameters this model uses (shown in the run header; default: epochs, lr, weight decay, hidden, layers, dropout). */
   hyperKeys?: readonly (keyof Hyper)[];
   build(info: DataInfo, hp: Hyper): Module;
+  /**
+   * The model-selection grid of `--protocol errica` on a dataset (Errica et al. 2020's grid for the
+   * model); undefined when the model has none.
+   */
+  grid?(kind: ProblemKind, dataset: string): HyperGrid | undefined;
   /**
    * Optimizer parameter groups (e.g. weight decay on the first layer only, as in Kipf & Welling);
    * default: all parameters with `hp.weightDecay`.
