@@ -33,6 +33,7 @@ function nodeDataset(
   numFeatures: number,
   numClasses: number,
   splitName: string,
+  transforms?: string[],
 ): LoadedDataset {
   const count = (m: Tensor | null) => {
     let c = 0;
@@ -41,6 +42,13 @@ function nodeDataset(
   };
   return {
     info: { kind: "node-classification", numFeatures, numClasses },
+    schema: {
+      input: "graphs",
+      task: "node-classification",
+      features: Array.from({ length: numFeatures }, (_, f) => `x${f}`),
+      classes: Array.from({ length: numClasses }, (_, c) => String(c)),
+      transforms: transforms ?? [],
+    },
     summary: `${graph.numNodes} nodes, ${graph.numEdges} edges, ${numFeatures} features, ${numClasses} classes; ${count(graph.trainMask)}/${count(graph.valMask)}/${count(graph.testMask)} train/val/test nodes`,
     protocol: (req) => {
       if (req.folds > 0)
@@ -80,7 +88,7 @@ function planetoid(name: "cora" | "citeseer", title: string): void {
       };
       let numClasses = 0;
       for (const v of g.y!.data) numClasses = Math.max(numClasses, v + 1);
-      return nodeDataset(data, x.shape[1]!, numClasses, "Planetoid public split");
+      return nodeDataset(data, x.shape[1]!, numClasses, "Planetoid public split", ["normalize-features"]);
     },
   });
 }
@@ -155,6 +163,14 @@ function tuDataset(name: string, file: string, title: string): void {
       };
       return {
         info: { kind: "graph-classification", numFeatures, numClasses: tu.numClasses },
+        schema: {
+          input: "graphs",
+          task: "graph-classification",
+          dataset: name,
+          features: Array.from({ length: numFeatures }, (_, f) => `x${f}`),
+          classes: Array.from({ length: tu.numClasses }, (_, c) => String(c)),
+          transforms: tu.numFeatures === 0 ? [`one-hot-degree:${numFeatures - 1}`] : [],
+        },
         summary: `${graphs.length} graphs, ${nodes} nodes, ${featureNote}, ${tu.numClasses} classes`,
         protocol: (req) => {
           const f = folds(req);

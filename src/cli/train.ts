@@ -7,14 +7,17 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Module } from "../nn/module.js";
+import { saveModelDir } from "../node/model_dir.js";
 import { Adam } from "../optim/adam.js";
 import { StepLR } from "../optim/scheduler.js";
 import { manualSeed } from "../tensor/rng.js";
 import { median, summarize } from "../train/metrics.js";
+import type { JsonValue } from "../train/model_file.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
 import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
+import { checkInput, checkOutputDir, checkOutputFile } from "./paths.js";
 import {
   type DatasetSpec,
   getDataset,
@@ -25,6 +28,7 @@ import {
   listModels,
   type ModelSpec,
 } from "./registry.js";
+import { loadUserData, USER_TASKS } from "./user_data.js";
 import "./builtins.js";
 
 /** Fallbacks when neither the user nor the model's defaults give a value. */
@@ -75,6 +79,14 @@ const OPTIONS = {
   plot: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "data-root": { type: "string" },
+  data: { type: "string" },
+  edges: { type: "string" },
+  graphs: { type: "string" },
+  task: { type: "string" },
+  label: { type: "string" },
+  features: { type: "string" },
+  split: { type: "string" },
+  save: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -86,9 +98,10 @@ export function trainHelp(): string {
   const mw = Math.max(8, ...ms.map((m) => m.name.length));
   return [
     "usage: erlangen train --dataset <name> --model <name> [options]",
+    "       erlangen train --data FILE --task KIND --model <name> [options]",
     "",
-    "Trains a model on a shipped dataset and reports the test metric as mean ± std over seeds or folds.",
-    "Hyperparameters default to the published ones of each model; flags override them.",
+    "Trains a model on a shipped dataset (or your own data) and reports the test metric as mean ± std over",
+    "seeds or folds. Hyperparameters default to the published ones of each model; flags override them.",
     "",
     "options:",
     "  -d, --dataset NAME     dataset (see below)",
@@ -118,6 +131,19 @@ export function trainHelp(): string {
     "      --plot FILE        write training curves as SVG",
     "  -q, --quiet            no progress output",
     "      --data-root DIR    read datasets from DIR instead of the shipped folder",
+    "      --save DIR         write the trained model (config.json + model.safetensors; the best run by",
+    "                         validation metric when there are several) for erlangen predict/evaluate/export",
+    "",
+    "your own data (instead of --dataset):",
+    "      --data FILE        graphs: node table .csv (with --edges), edge list .csv, .json (PyG-style or",
+    "                         graphology), an OGB raw folder; molecules: .csv with a smiles column;",
+    "                         3-D molecules: .xyz or .json ({z, pos, y}) for --task molecule-regression",
+    `      --task KIND        ${USER_TASKS.join(", ")}`,
+    "      --edges FILE       edge list .csv (source,target[,features...]) for a node table given as --data",
+    "      --graphs FILE      graph table .csv (graph,label) for graph tasks on CSV tables",
+    "      --label COL        label column (default label, y or target)",
+    "      --features A,B     node feature columns (default: every numeric column)",
+    "      --split S          random (seeded per run), scaffold (molecules) or given (the data's own)",
     "  -h, --help             this help",
     "",
     "datasets:",
@@ -126,7 +152,9 @@ export function trainHelp(): string {
     "models:",
     ...ms.map((m) => `  ${m.name.padEnd(mw)}  ${m.description}`),
     "",
-    "example: erlangen train --dataset cora --model gcn --seeds 10",
+    "examples: erlangen train --dataset cora --model gcn --seeds 10 --save models/cora-gcn",
+    "          erlangen train --data nodes.csv --edges edges.csv --task node-classification --model sage",
+    "          erlangen train --dataset esol --model gine --split scaffold --seeds 3",
   ].join("\n");
 }
 
@@ -177,6 +205,12 @@ export interface TrainArgs {
   plot?: string;
   quiet: boolean;
   dataRoot?: string;
+  /** Users' data (instead of a registered dataset). */
+  data?: { path: string; task: string; edges?: string; graphs?: string; label?: string; features?: string[] };
+  /** Split choice (`random`, `scaffold`, `given`). */
+  split?: string;
+  /** Folder to save the trained model in. */
+  save?: string;
   help: boolean;
 }
 
@@ -244,8 +278,19 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     "valFraction",
     num("val-fraction", s("val-fraction"), (x) => x >= 0 && x < 1, "a number in [0, 1)"),
   );
-  const dataset = s("dataset");
+  const data = s("data");
+  const dataset = data !== undefined ? `data:${data}` : s("dataset");
   const model = s("model");
+  if (data !== undefined && s("dataset") !== undefined)
+    throw new UsageError("give either --dataset or --data, not both", "train");
+  if (data !== undefined && (s("task") === undefined || s("task") === ""))
+    throw new UsageError(`--data needs --task (one of ${USER_TASKS.join(", ")})`, "train");
+  if (data === undefined)
+    for (const f of ["task", "edges", "graphs", "label", "features"] as const)
+      if (s(f) !== undefined) throw new UsageError(`option '--${f}' applies to --data`, "train");
+  const split = s("split");
+  if (split !== undefined && !["random", "scaffold", "given"].includes(split))
+    throw new UsageError(`option '--split' expected random, scaffold or given, got '${split}'`, "train");
   if (dataset === undefined || dataset === "")
     throw new UsageError(
       `missing --dataset (valid: ${listDatasets()
@@ -288,6 +333,22 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     plot,
     quiet: values.quiet === true,
     dataRoot: s("data-root"),
+    data:
+      data !== undefined
+        ? {
+            path: data,
+            task: s("task")!,
+            edges: s("edges"),
+            graphs: s("graphs"),
+            label: s("label"),
+            features: s("features")
+              ?.split(",")
+              .map((f) => f.trim())
+              .filter((f) => f !== ""),
+          }
+        : undefined,
+    split,
+    save: s("save"),
     help: false,
   };
 }
@@ -377,6 +438,33 @@ async function loadWithLimits(ds: DatasetSpec, root: string | undefined, limits:
   }
 }
 
+/** The dataset of `--data FILE --task KIND` (loaded when the run starts). */
+function userDatasetSpec(d: NonNullable<TrainArgs["data"]>, cwd: string): DatasetSpec {
+  const path = checkInput("--data", d.path, cwd, "train");
+  const edges = d.edges !== undefined ? checkInput("--edges", d.edges, cwd, "train") : undefined;
+  const graphs = d.graphs !== undefined ? checkInput("--graphs", d.graphs, cwd, "train") : undefined;
+  if (!USER_TASKS.includes(d.task))
+    throw new UsageError(`option '--task' expected one of ${USER_TASKS.join(", ")}, got '${d.task}'`, "train");
+  const regression = /regression$/.test(d.task);
+  return {
+    name: d.path,
+    description: "users' data",
+    kind: d.task,
+    metric: d.task === "molecule-regression" ? "mae" : regression ? "rmse" : "accuracy",
+    mode: regression ? "min" : "max",
+    defaultSeeds: 1,
+    load: () =>
+      loadUserData({
+        data: path,
+        task: d.task,
+        ...(edges !== undefined ? { edges } : {}),
+        ...(graphs !== undefined ? { graphs } : {}),
+        ...(d.label !== undefined ? { label: d.label } : {}),
+        ...(d.features !== undefined ? { features: d.features } : {}),
+      }),
+  };
+}
+
 /** Runs `erlangen train`; returns the exit code. */
 export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   const args = parseTrainArgs(argv);
@@ -384,7 +472,11 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     io.out(trainHelp());
     return 0;
   }
-  const ds = getDataset(args.dataset);
+  const cwd = io.cwd ?? process.cwd();
+  // bad output paths fail now, not after hours of training
+  const plotPath = args.plot !== undefined ? checkOutputFile("--plot", args.plot, cwd, "train") : undefined;
+  const savePath = args.save !== undefined ? checkOutputDir("--save", args.save, cwd, "train") : undefined;
+  const ds = args.data !== undefined ? userDatasetSpec(args.data, cwd) : getDataset(args.dataset);
   const ms = getModel(args.model);
   if (!ms.kinds.includes(ds.kind)) {
     const fit = listModels()
@@ -396,8 +488,14 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     );
   }
   const hp = resolveHyper(ms, ds.kind, ds.name, args.overrides);
-  const req = { seeds: args.seeds ?? ds.defaultSeeds ?? 1, folds: args.folds ?? ds.defaultFolds ?? 0, seed: args.seed };
-  const root = args.dataRoot !== undefined ? resolve(io.cwd ?? process.cwd(), args.dataRoot) : undefined;
+  const req = {
+    seeds: args.seeds ?? ds.defaultSeeds ?? 1,
+    folds: args.folds ?? ds.defaultFolds ?? 0,
+    seed: args.seed,
+    ...(args.split !== undefined ? { split: args.split } : {}),
+    edgeFeatures: ms.edgeFeatures === true,
+  };
+  const root = args.dataRoot !== undefined ? resolve(cwd, args.dataRoot) : undefined;
   const info = (line: string) => {
     if (args.quiet) return;
     if (args.json) io.err(line);
@@ -436,6 +534,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   const epochsRun: number[] = [];
   const histories: History[] = [];
   let params = 0;
+  // the run whose model --save writes: the best validation metric, else the first run
+  let keep: { model: Module; run: (typeof runs)[number]; val: number; test: number; epochs: number } | null = null;
   for (const run of runs) {
     manualSeed(run.seed);
     const model = ms.build(data.info, hp);
@@ -474,6 +574,13 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     for (const e of hist.epochs) epochMs.push(e.ms);
     epochsRun.push(hist.epochs.length);
     histories.push(hist);
+    if (savePath !== undefined) {
+      const v = Number.isFinite(hist.bestValue) && hist.bestEpoch > 0 ? hist.bestValue : Number.NaN;
+      const better =
+        keep === null ||
+        (Number.isFinite(v) && (!Number.isFinite(keep.val) || (ds.mode === "max" ? v > keep.val : v < keep.val)));
+      if (better) keep = { model, run, val: v, test: t, epochs: hist.epochs.length };
+    }
     if (!args.quiet) {
       const head = runs.length > 1 ? `${run.label}: ` : "";
       const bestNote =
@@ -506,8 +613,37 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   if (args.json) {
     if (!args.quiet) for (const l of lines) io.err(l);
   } else for (const l of lines) io.out(l);
-  if (args.plot !== undefined) {
-    const file = resolve(io.cwd ?? process.cwd(), args.plot);
+  if (savePath !== undefined && keep !== null) {
+    const k = keep as NonNullable<typeof keep>;
+    const infoJson: Record<string, number | string> = {};
+    for (const [key, v] of Object.entries(data.info))
+      if (typeof v === "number" || typeof v === "string") infoJson[key] = v;
+    const training: { [key: string]: JsonValue } = {
+      dataset: ds.name,
+      protocol,
+      run: k.run.label,
+      seed: k.run.seed,
+      metric: ds.metric,
+      test: k.test,
+      epochs: k.epochs,
+      date: new Date().toISOString(),
+    };
+    if (Number.isFinite(k.val)) training.val = k.val;
+    saveModelDir(savePath, {
+      model: k.model,
+      desc: {
+        model: ms.name,
+        task: ds.kind,
+        hyper: { ...hp },
+        info: infoJson,
+        schema: { ...(data.schema ?? {}), ...(k.run.schema?.() ?? {}) },
+        training,
+      },
+    });
+    info(`model (${k.run.label}) saved to ${savePath}`);
+  }
+  if (plotPath !== undefined) {
+    const file = plotPath;
     const svg = trainingCurvesSvg(histories, {
       title: `${ds.name} · ${ms.name} (${protocol})`,
       runLabels: runs.map((r) => r.label),

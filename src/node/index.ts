@@ -4,4 +4,6 @@ export * from "./datasets.js";
 export * from "./images.js";
 export * from "./io.js";
 export * from "./meshes.js";
+export * from "./model_dir.js";
 export * from "./molecules.js";
+export * from "./user_data.js";

@@ -2,8 +2,10 @@
 
 export * from "./batchnorm.js";
 export * from "./metrics.js";
+export * from "./model_file.js";
 export * from "./plot.js";
 export * from "./progress.js";
 export * from "./splits.js";
 export * from "./tasks.js";
 export * from "./trainer.js";
+export * from "./user_tasks.js";

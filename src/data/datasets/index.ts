@@ -1,10 +1,15 @@
 /** Browser-safe dataset parsers and built-in datasets. */
 export * from "./common.js";
+export * from "./csv.js";
 export * from "./karate.js";
 export * from "./mnist.js";
 export * from "./modelnet.js";
+export * from "./moleculenet.js";
 export * from "./molecules.js";
 export * from "./nbody.js";
 export * from "./planetoid.js";
+export * from "./smiles.js";
 export * from "./splits.js";
 export * from "./tu.js";
+export * from "./user_graphs.js";
+export * from "./xyz.js";
