@@ -7,6 +7,7 @@ export * from "./data/index.js";
 export * from "./domains/graph/index.js";
 export * from "./domains/mesh/index.js";
 export * from "./domains/point_cloud.js";
+export * from "./interop/index.js";
 export * from "./io/index.js";
 export {
   activeKernelBackend,
