@@ -291,10 +291,13 @@ export function graphLevelTask<M extends Model>(opts: GraphTaskOptionsUser): Tas
   const stats = regression ? (opts.stats ?? targetStats(graphTargets(opts.graphs, opts.split.train, true))) : null;
   const gen = new Generator(opts.seed);
   const batches = (rows: Int32Array, size: number): Batch[] => {
-    const out: Batch[] = [];
-    for (let b = 0; b < rows.length; b += size)
-      out.push(Batch.fromGraphs(Array.from(rows.subarray(b, b + size), (i) => opts.graphs[i]!)));
-    return out;
+    const chunks: number[][] = [];
+    for (let b = 0; b < rows.length; b += size) chunks.push(Array.from(rows.subarray(b, b + size)));
+    // a last chunk of a single node (one one-atom molecule) would break batch norm: join it to the one before
+    const last = chunks[chunks.length - 1];
+    if (chunks.length > 1 && last !== undefined && last.reduce((n, i) => n + opts.graphs[i]!.numNodes, 0) < 2)
+      chunks[chunks.length - 2]!.push(...chunks.pop()!);
+    return chunks.map((c) => Batch.fromGraphs(c.map((i) => opts.graphs[i]!)));
   };
   const evalBatches: Partial<Record<Split, Batch[]>> = {};
   const evalSize = Math.max(opts.batchSize, 128);
