@@ -2,6 +2,7 @@
  * Benchmark plumbing shared by every bench file: timing (median of N samples, each sample long enough
  * for the timer), JSON-lines output, and the types a bench file exports. Node-only.
  */
+import type { PeerResult } from "./peers.js";
 
 /** One measured case. `run` is called many times; `setup` (once) may return state for it. */
 export interface Bench {
@@ -25,6 +26,11 @@ export interface BenchSuite {
   name: string;
   /** torch_ops.py `--ops` groups the suite's `peer` keys come from. */
   peerOps?: string[];
+  /**
+   * A peer of the suite's own (another script than torch_ops.py), run instead of torch_ops.py with
+   * the peer thread count; its `ms` keys are the cases' `peer` keys. Must not throw.
+   */
+  runPeer?: (threads: number) => PeerResult;
   /** Builds the cases (may load data); called only when the suite is selected. */
   cases: () => Bench[];
   /**

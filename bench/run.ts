@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the registered bench suites and prints one JSON line per case:
  * `{name, level, ms, gflops | gbps, peerMs, ratio, ...}` where `ms` is the median wall time per call,
- * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run);
+ * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run; the
+ * mesh suite's eigensolver is compared with SciPy's `eigsh` instead, see bench/mesh.ts);
  * `ratioP10` compares the 10th percentiles, which other processes on the machine disturb less.
  * With several rounds (`--rounds N`, or a suite's own default), the peer and our timings alternate
  * N times and `ms`, `peerMs`, `ratio` and `ratioP10` are medians over the rounds (`ratios` lists them).
@@ -11,24 +12,27 @@
  * 1, or the suite's own), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
  * time the TypeScript reference kernels), `--backend auto|ref|wasm`, `--malloc tuned|default`.
  *
- * `--malloc tuned` (default, Linux): the bench re-runs itself with glibc told never to give large
- * blocks back to the OS (GLIBC_TUNABLES mmap_max=0, trim_threshold=1 GiB), as the PyTorch peers do
- * with mallopt. On VMs where first touches of fresh pages are slow, every new 4 MB typed array
- * otherwise costs more than the op that fills it. `--malloc default` keeps stock behaviour.
+ * `--malloc tuned` (default, Linux): the bench re-runs itself (`runTuned` of `src/node/relaunch.ts`, as
+ * the `erlangen` command does) with glibc told never to give large blocks back to the OS
+ * (GLIBC_TUNABLES mmap_max=0, no trimming), as the PyTorch peers do with mallopt. On VMs where first
+ * touches of fresh pages are slow, every new 4 MB typed array otherwise costs more than the op that fills it. `--malloc default` keeps stock behaviour.
  *
  * To add a bench file (e.g. model epochs): export a {@link BenchSuite} from `bench/<name>.ts` and add
  * it to `suites()` below. Its cases name a `peer` key when a peer script times the same work.
  */
-import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
+import { mallocTuned, runTuned } from "../src/node/relaunch.js";
 import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
+import { meshSuite } from "./mesh.js";
+import { meshLayersSuite } from "./mesh_layers.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
+import { sphereSuite } from "./sphere.js";
 import { steerableSuite } from "./steerable.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -96,6 +100,16 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite(),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
+    sphereSuite({ repoRoot: root }),
+    meshSuite({
+      repoRoot: root,
+      filters: args.filters,
+      repeat: args.repeat,
+      rounds: args.rounds,
+      threads: args.threads,
+      peer: args.peer,
+    }),
+    meshLayersSuite(),
   ];
 }
 
@@ -103,70 +117,10 @@ function selected(name: string, filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => name.includes(f));
 }
 
-const TUNED_MALLOC = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824";
-
-/** The V8 flag that enables WebAssembly relaxed SIMD where it ships disabled (Node 20). */
-const RELAXED_SIMD_FLAG = "--experimental-wasm-relaxed-simd";
-
-/** (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))) */
-function relaxedProbe(): Uint8Array<ArrayBuffer> {
-  const konst = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-  const body = [0x00, ...konst, ...konst, ...konst, 0xfd, 0x85, 0x02, 0x0b];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b],
-    ...[0x03, 0x02, 0x01, 0x00],
-    ...[0x0a, body.length + 2, 0x01, body.length, ...body],
-  ]);
-}
-
-/**
- * The flag that makes relaxed SIMD validate (the FMA kernel build), or null when it is on already, not
- * wanted (ERLANGEN_KERNELS_RELAXED=0) or not offered by this engine: the logic of
- * scripts/malloc-tuning.mjs's runTuned, so that `node dist/bench/run.js` gets the same build as `npm run bench`.
- */
-function relaxedSimdFlag(): string | null {
-  if (process.env.ERLANGEN_KERNELS_RELAXED === "0" || process.execArgv.includes(RELAXED_SIMD_FLAG)) return null;
-  try {
-    if (WebAssembly.validate(relaxedProbe())) return null;
-  } catch {
-    // not validated: ask the engine for the flag
-  }
-  const r = spawnSync(process.execPath, ["--v8-options"], { encoding: "utf8" });
-  if (r.error || r.status !== 0 || !r.stdout.includes(RELAXED_SIMD_FLAG)) return null;
-  return RELAXED_SIMD_FLAG;
-}
-
-/**
- * Re-runs this process with the tuned glibc malloc settings and/or the relaxed-SIMD flag when either is
- * missing; true when it did (the child did the work).
- */
-function reexecTuned(args: Args): boolean {
-  const tune = args.malloc === "tuned" && process.platform === "linux" && process.env.GLIBC_TUNABLES === undefined;
-  const flag = relaxedSimdFlag();
-  if (!tune && flag === null) return false;
-  const env = tune ? { ...process.env, GLIBC_TUNABLES: TUNED_MALLOC } : process.env;
-  const r = spawnSync(
-    process.execPath,
-    [...process.execArgv, ...(flag === null ? [] : [flag]), ...process.argv.slice(1)],
-    {
-      stdio: "inherit",
-      env,
-    },
-  );
-  if (r.error) return false;
-  process.exitCode = r.status ?? 1;
-  return true;
-}
-
-/** Whether glibc runs with the no-unmap settings (set here, or by scripts/malloc-tuning.mjs). */
-function mallocTuned(): boolean {
-  return process.platform === "linux" && (process.env.GLIBC_TUNABLES ?? "").includes("mmap_max=0");
-}
-
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  if (reexecTuned(args)) return;
+  // re-runs this script with the malloc tunables and/or the relaxed-SIMD flag when either is missing
+  if (!runTuned(process.argv[1]!, process.argv.slice(2), { malloc: args.malloc === "tuned" })) return;
   const root = repoRoot();
   setKernelBackend(args.backend);
   emit({
@@ -184,18 +138,21 @@ function main(): void {
     if (cases.length === 0) continue;
     for (const c of cases) if (c.level === "skipped") emit({ name: c.name, ...c.extra });
     const timed = cases.filter((c) => c.level !== "skipped");
-    const withPeer = args.peer && suite.peerOps !== undefined && timed.some((c) => c.peer);
+    const withPeer =
+      args.peer && (suite.peerOps !== undefined || suite.runPeer !== undefined) && timed.some((c) => c.peer);
     const rounds = withPeer ? (args.rounds ?? suite.rounds ?? 1) : 1;
     const results = timed.map(() => [] as { t: Timing; peer: PeerResult }[]);
     for (let r = 0; r < rounds; r++) {
       let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
       if (withPeer) {
-        peer = runPeer(
-          root,
-          "torch_ops.py",
-          ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"],
-          args.threads,
-        );
+        peer = suite.runPeer
+          ? suite.runPeer(args.threads)
+          : runPeer(
+              root,
+              "torch_ops.py",
+              ["--ops", suite.peerOps!.join(","), "--malloc", mallocTuned() ? "tuned" : "default"],
+              args.threads,
+            );
         emit({
           name: `${suite.name}.peer`,
           status: peer.status,

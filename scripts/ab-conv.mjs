@@ -6,7 +6,7 @@
 //
 // DIST_A / DIST_B are `dist` folders (e.g. of a `git worktree` at the old commit after `npm run build`,
 // and this checkout's). Prints each build's median and the median of the paired ratios B / A. Run it
-// through `node scripts/malloc-tuning.mjs scripts/ab-conv.mjs …` for the bench's malloc settings.
+// through `node dist/src/node/relaunch.js scripts/ab-conv.mjs …` for the bench's malloc settings.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 

@@ -7,6 +7,7 @@ export * from "./data/index.js";
 export * from "./domains/graph/index.js";
 export * from "./domains/mesh/index.js";
 export * from "./domains/point_cloud.js";
+export * from "./domains/sphere/index.js";
 export * from "./interop/index.js";
 export * from "./io/index.js";
 export {
@@ -26,6 +27,7 @@ export * as o3 from "./layers/groups/o3/index.js";
 export * from "./layers/groups/radial.js";
 export * from "./layers/groups/steerable/index.js";
 export * from "./layers/meshes/index.js";
+export * from "./linalg/index.js";
 export * as F from "./nn/functional.js";
 export * from "./nn/index.js";
 export * as init from "./nn/init.js";

@@ -1,6 +1,6 @@
 /** Clear errors for mistaken input: sizes, seeds, empty features, label lengths, negative degrees. */
 import { describe, expect, it } from "vitest";
-import { checkDegrees, gcnNorm, getLaplacian } from "../src/domains/graph/utils.js";
+import { checkDegrees, gcnNorm, getLaplacian } from "../src/domains/graph/normalization.js";
 import { allocate, checkAllocation, MAX_TENSOR_ELEMENTS } from "../src/tensor/dtype.js";
 import {
   APPNP,

@@ -6,11 +6,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: plain ESM script without type declarations
-import { RELAXED_SIMD_FLAG, relaxedSimdFlag, relaxedSimdValidates } from "../scripts/malloc-tuning.mjs";
 import { gemm, getKernelBackend, setKernelBackend, wasmFeatures, winogradConv3x3 } from "../src/kernels/index.js";
 import { gemmRef } from "../src/kernels/ref/linalg.js";
 import { winogradConv3x3Ref } from "../src/kernels/ref/winograd.js";
+import { RELAXED_SIMD_FLAG, relaxedSimdFlag, relaxedSimdValidates } from "../src/node/relaunch.js";
 import { Generator } from "../src/tensor/rng.js";
 
 const gen = new Generator(77);

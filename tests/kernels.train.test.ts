@@ -38,7 +38,7 @@ import {
   sparseLinearRef,
   transpose2dRef,
 } from "../src/kernels/ref/train.js";
-import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
+import { fastDropout, reluDropout } from "../src/tensor/ops/random.js";
 import { Generator } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 

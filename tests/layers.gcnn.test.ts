@@ -27,7 +27,6 @@ import {
   LiftingConv2d,
   pointElements,
   SpatialPool2d,
-  sharedBatchNorm,
 } from "../src/layers/groups/gcnn/index.js";
 
 const f64 = (shape: number[], seed: number) => randn(shape, { dtype: "float64", generator: new Generator(seed) });
@@ -187,27 +186,38 @@ describe("G-CNN gradients and errors", () => {
     gradcheck((t) => c8.forward(t), [f64([1, 8, 4, 4], 14).requiresGrad_()]);
   });
 
-  it("the fused shared batch norm matches F.batchNorm and passes gradcheck", () => {
+  it("F.batchNorm over channels-first [N, C, L] (the G-CNN feature maps) matches its definition and gradchecks", () => {
     const x = f64([3, 2, 5], 21);
     const w = f64([2], 22);
     const b = f64([2], 23);
     for (const training of [true, false]) {
-      const rm1 = f64([2], 24);
-      const rv1 = f64([2], 25).abs().add(0.5);
-      const rm2 = rm1.clone();
-      const rv2 = rv1.clone();
-      const ref = F.batchNorm(x, rm1, rv1, w, b, training, 0.2, 1e-5);
-      const got = sharedBatchNorm(x, rm2, rv2, w, b, training, 0.2, 1e-5);
-      const d = ref.toFlatArray().map((v, i) => Math.abs(v - got.toFlatArray()[i]!));
+      const rm = f64([2], 24);
+      const rv = f64([2], 25).abs().add(0.5);
+      const rm0 = rm.clone();
+      const rv0 = rv.clone();
+      const got = F.batchNorm(x, rm, rv, w, b, training, 0.2, 1e-5);
+      // the composite definition: statistics over N and L per channel
+      const mu = training ? x.mean([0, 2], true) : rm0.reshape([1, 2, 1]);
+      const v = training ? x.sub(mu).square().mean([0, 2], true) : rv0.reshape([1, 2, 1]);
+      const ref = x
+        .sub(mu)
+        .div(v.add(1e-5).sqrt())
+        .mul(w.reshape([1, 2, 1]))
+        .add(b.reshape([1, 2, 1]));
+      const d = ref.toFlatArray().map((r, i) => Math.abs(r - got.toFlatArray()[i]!));
       expect(Math.max(...d)).toBeLessThan(1e-12);
-      for (let i = 0; i < 2; i++) {
-        expect(rm2.data[i]).toBeCloseTo(rm1.data[i]!, 12);
-        expect(rv2.data[i]).toBeCloseTo(rv1.data[i]!, 12);
-      }
-      gradcheck(
-        (xx, ww, bb) => sharedBatchNorm(xx, rm2.clone(), rv2.clone(), ww, bb, training),
-        [x.clone().requiresGrad_(), w.clone().requiresGrad_(), b.clone().requiresGrad_()],
-      );
+      if (training) {
+        // running ← 0.8·running + 0.2·batch, with the unbiased variance (15 values per channel)
+        for (let c = 0; c < 2; c++) {
+          expect(rm.data[c]).toBeCloseTo(0.8 * rm0.data[c]! + 0.2 * mu.data[c]!, 12);
+          expect(rv.data[c]).toBeCloseTo(0.8 * rv0.data[c]! + (0.2 * v.data[c]! * 15) / 14, 12);
+        }
+      } else expect(rm.toFlatArray()).toEqual(rm0.toFlatArray());
+      for (const relu of [false, true])
+        gradcheck(
+          (xx, ww, bb) => F.batchNormAct(xx!, rm.clone(), rv.clone(), ww!, bb!, training, 0.1, 1e-5, relu),
+          [x.clone().requiresGrad_(), w.clone().requiresGrad_(), b.clone().requiresGrad_()],
+        );
     }
   });
 

@@ -30,10 +30,10 @@ import {
   sampleNBody,
   schnetChecks,
 } from "../src/layers/groups/models/index.js";
-import { gatherMulScatter } from "../src/layers/groups/models/ops.js";
 import { o3Action } from "../src/layers/groups/o3/action.js";
-import { shiftedSoftplus } from "../src/layers/groups/o3/activation.js";
 import { SphericalHarmonics } from "../src/layers/groups/o3/spherical_harmonics.js";
+import { shiftedSoftplus } from "../src/nn/functional.js";
+import { gatherMulScatter } from "../src/tensor/ops/scatter.js";
 
 function expectAllPass<I, O>(checks: ModelCheck<I, O>[], rtol: number) {
   const reports = runModelChecks(checks, { rtol, samples: 3 });

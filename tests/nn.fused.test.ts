@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { GINConv } from "../src/layers/graphs/gin_conv.js";
-import { fastDropout, reluDropout } from "../src/layers/graphs/utils.js";
 import * as F from "../src/nn/functional.js";
 import { BatchNorm1d, MLP } from "../src/nn/index.js";
 import {
@@ -26,6 +25,7 @@ import {
   type Tensor,
   tensor,
 } from "../src/tensor/index.js";
+import { fastDropout, reluDropout } from "../src/tensor/ops/random.js";
 
 const f64 = { dtype: "float64" as const };
 

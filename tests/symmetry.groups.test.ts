@@ -339,3 +339,27 @@ describe("stagesOf", () => {
     expect(rep.pass).toBe(true);
   });
 });
+
+describe("FieldType bookkeeping", () => {
+  it("offsets, groups by representation, channel order and the field indicator", () => {
+    const g = Cn(4);
+    const reg = regular(g);
+    const rho1 = cyclicIrrep(g, 1);
+    const t = new FieldType(g, [reg, rho1, trivial(g), reg]);
+    expect(t.numFields).toBe(4);
+    expect(t.offsets).toEqual([0, 4, 6, 7]);
+    expect(t.size).toBe(11);
+    expect(t.uniformFieldSize).toBe(0);
+    expect(FieldType.repeat(g, reg, 3).uniformFieldSize).toBe(4);
+    expect(t.firstNonPermutationRep()).toBe(rho1);
+    const groups = t.groupFields();
+    expect(groups.map((x) => x.fields)).toEqual([[0, 3], [1], [2]]);
+    // regular fields first (channels 0-3, 7-10), then the irrep (4, 5), then the trivial field (6)
+    expect(Array.from(t.channelOrder(groups)!)).toEqual([0, 1, 2, 3, 7, 8, 9, 10, 4, 5, 6]);
+    expect(FieldType.repeat(g, reg, 2).channelOrder(FieldType.repeat(g, reg, 2).groupFields())).toBeNull();
+    const S = t.indicator("float64");
+    expect(S.shape).toEqual([11, 4]);
+    expect(S.sum(0).toFlatArray()).toEqual([4, 2, 1, 4]);
+    expect(S.toFlatArray().slice(20, 24)).toEqual([0, 1, 0, 0]);
+  });
+});

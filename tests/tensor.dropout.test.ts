@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dropout, Generator, gradcheck, manualSeed, ones, tensor, uniform } from "../src/index.js";
+import { dropout, Generator, gradcheck, manualSeed, ones, randn, tensor, uniform } from "../src/index.js";
+import { fastDropout, reluDropout } from "../src/tensor/ops/random.js";
 
 describe("dropout", () => {
   it("is reproducible with a seeded generator", () => {
@@ -58,5 +59,16 @@ describe("dropout", () => {
     y.sum().backward();
     const mask = y.toFlatArray().map((v) => (v === 0 ? 0 : 1 / (1 - 0.4)));
     expect(x.grad!.toFlatArray()).toEqual(mask);
+  });
+});
+
+describe("fastDropout and reluDropout (one seed per call)", () => {
+  it("gradcheck in float64 with a fixed stream", () => {
+    const x = randn([7, 5], { dtype: "float64", generator: new Generator(11) }).requiresGrad_();
+    gradcheck((a) => fastDropout(a!, 0.4, true, new Generator(5)), [x]);
+    gradcheck((a) => reluDropout(a!, 0.4, true, new Generator(5)), [x]);
+    // out of training both are the identity / relu
+    expect(fastDropout(x, 0.4, false)).toBe(x);
+    expect(reluDropout(x, 0.4, false).toFlatArray()).toEqual(x.relu().toFlatArray());
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { karateClub } from "../src/data/datasets/karate.js";
 import { DataLoader } from "../src/data/loader.js";
 import { Graph } from "../src/domains/graph/graph.js";
-import { globalMeanPool } from "../src/layers/graphs/pool.js";
+import { globalMeanPool } from "../src/domains/graph/pool.js";
 import { Linear } from "../src/nn/linear.js";
 import { Module } from "../src/nn/module.js";
 import { Adam } from "../src/optim/adam.js";

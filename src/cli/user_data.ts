@@ -31,6 +31,7 @@ import {
 } from "../node/user_data.js";
 import { Generator } from "../tensor/rng.js";
 import type { JsonValue } from "../train/model_file.js";
+import { moleculeRegressionTask, targetNormalisation } from "../train/molecules.js";
 import {
   edgeLevelTask,
   graphLevelTask,
@@ -41,7 +42,6 @@ import {
   targetStats,
 } from "../train/user_tasks.js";
 import { UsageError } from "./command.js";
-import { moleculeRegressionTask, targetNormalisation } from "./molecules.js";
 import { type DataInfo, type LoadedDataset, type ProtocolRequest, type RunSpec, registerDataset } from "./registry.js";
 
 /** What `--data` and its companion flags ask for. */

@@ -14,10 +14,10 @@
  * computes it exactly. The two differ by about 1e-3, so {@link e3nnGate} uses e3nn's float64 estimates
  * ({@link E3NN_NORMALIZE2MOM}) to reproduce e3nn's outputs.
  */
-import type { ActivationName } from "../layers/groups/o3/activation.js";
 import { Gate } from "../layers/groups/o3/gate.js";
 import { Linear as O3Linear } from "../layers/groups/o3/linear.js";
 import { TensorProduct } from "../layers/groups/o3/tensor_product.js";
+import type { ActivationName } from "../nn/activation.js";
 import type { Module } from "../nn/module.js";
 import type { Irreps } from "../symmetry/o3/irreps.js";
 import { ErlangenError } from "../tensor/errors.js";

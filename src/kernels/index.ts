@@ -47,6 +47,7 @@ import {
 } from "./wasm/kernels.js";
 import { getWasmRuntime, kernelsReady, type WasmRuntime, wasmFeatures } from "./wasm/loader.js";
 
+export { type FFTPlan, fftPlan } from "./ref/fft.js";
 export type { WinogradGeometry } from "./ref/winograd.js";
 
 import type { Stride1Geometry } from "./ref/conv.js";

@@ -3,6 +3,7 @@
 import { full } from "../tensor/creation.js";
 import { opError } from "../tensor/errors.js";
 import {
+  abs,
   add,
   elu,
   gelu,
@@ -20,6 +21,7 @@ import { dropout } from "../tensor/ops/random.js";
 import { logSoftmax, softmax } from "../tensor/ops/reduce.js";
 import type { Generator } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { shiftedSoftplus } from "./functional.js";
 import { Identity } from "./linear.js";
 import { Module, Parameter } from "./module.js";
 
@@ -160,10 +162,15 @@ export class Dropout extends Module<[Tensor], Tensor> {
   }
 }
 
-/** Activation names accepted by {@link activation} (and MLP's `act`). */
+/**
+ * Activation names accepted by {@link resolveActivation} and {@link activation} (snake_case forms such
+ * as `leaky_relu` are accepted too). `ssp` is SchNet's shifted softplus log(0.5·eˣ + 0.5); `swish` is
+ * `silu`; `linear` is `identity`.
+ */
 export type ActivationName =
   | "relu"
   | "leakyRelu"
+  | "leaky_relu"
   | "elu"
   | "gelu"
   | "silu"
@@ -171,11 +178,73 @@ export type ActivationName =
   | "tanh"
   | "sigmoid"
   | "softplus"
-  | "identity";
+  | "abs"
+  | "ssp"
+  | "identity"
+  | "linear";
 
-/** A new activation module by name (PyG/PyTorch snake_case names like `leaky_relu` are accepted too). */
+/** An activation: a name (see {@link ActivationName}), a function of tensors, a module, or null (the identity). */
+export type ActivationSpec = ActivationName | ((t: Tensor) => Tensor) | Module<[Tensor], Tensor> | null;
+
+const identity = (t: Tensor): Tensor => t;
+
+/** The canonical name and the function of each built-in activation (defaults as the modules'). */
+const ACTIVATIONS: Record<string, (t: Tensor) => Tensor> = {
+  relu,
+  leakyRelu: (t) => leakyRelu(t),
+  elu: (t) => elu(t),
+  gelu: (t) => gelu(t),
+  silu,
+  swish: silu,
+  tanh,
+  sigmoid,
+  softplus: (t) => softplus(t),
+  abs,
+  ssp: shiftedSoftplus,
+  identity,
+  linear: identity,
+};
+
+const NAMES = "relu, leakyRelu, elu, gelu, silu, tanh, sigmoid, softplus, abs, ssp, identity";
+
+function canonical(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * The function of an activation spec: a name's built-in function (`relu` is the `relu` op itself, so
+ * callers may test for it to fuse), a function as is, a module's forward, or the identity for null.
+ * Errors name `op` (the layer asking) and its argument `act`.
+ */
+export function resolveActivation(act: ActivationSpec | string, op = "resolveActivation"): (t: Tensor) => Tensor {
+  if (act === null) return identity;
+  if (typeof act === "function") return act;
+  if (act instanceof Module) return (t) => act.forward(t);
+  const fn = typeof act === "string" ? ACTIVATIONS[canonical(act)] : undefined;
+  if (fn === undefined)
+    return opError(op, "act", `a function, a module, null or one of ${NAMES}`, JSON.stringify(act) ?? String(act));
+  return fn;
+}
+
+/** A parameter-free module applying an activation (any {@link ActivationSpec}). */
+export class Activation extends Module<[Tensor], Tensor> {
+  private readonly _fn: (t: Tensor) => Tensor;
+  constructor(act: ActivationSpec) {
+    super();
+    this._fn = resolveActivation(act, "Activation");
+  }
+  forward(x: Tensor): Tensor {
+    return this._fn(x);
+  }
+}
+
+/**
+ * A new activation module by name (PyG/PyTorch snake_case names like `leaky_relu` are accepted too):
+ * the module classes above (`relu` gives {@link ReLU}, which {@link MLP} fuses with batch norm), and
+ * an {@link Activation} for `abs` and `ssp`.
+ */
 export function activation(name: ActivationName | string): Module<[Tensor], Tensor> {
-  switch (name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())) {
+  switch (canonical(name)) {
     case "relu":
       return new ReLU();
     case "leakyRelu":
@@ -196,12 +265,10 @@ export function activation(name: ActivationName | string): Module<[Tensor], Tens
     case "identity":
     case "linear":
       return new Identity();
+    case "abs":
+    case "ssp":
+      return new Activation(name as ActivationName);
     default:
-      return opError(
-        "activation",
-        "name",
-        "one of relu, leakyRelu, elu, gelu, silu, tanh, sigmoid, softplus, identity",
-        `'${name}'`,
-      );
+      return opError("activation", "name", `one of ${NAMES}`, `'${name}'`);
   }
 }

@@ -5,9 +5,12 @@
  */
 import {
   batchNormGrad,
+  batchNormGradNCL,
   binary,
   channelAffine,
+  channelAffineNCL,
   channelStats,
+  channelStatsNCL,
   gemm,
   reduceAxis,
   sparseLinearGrad,
@@ -414,8 +417,9 @@ export function layerNorm(
  * `running ← (1 − momentum)·running + momentum·batch` (unbiased variance for `runningVar`). In eval mode it
  * uses the running statistics.
  *
- * One fused op (statistics, normalisation and affine map in two passes over `x`) with a hand-written
- * backward; see {@link batchNormAct} for the variant with a fused ReLU.
+ * One fused op (statistics, normalisation and affine map in two passes over `x`; channels-first
+ * `[N, C, L]` runs the kernels of the G-CNN feature maps) with a hand-written backward; see
+ * {@link batchNormAct} for the variant with a fused ReLU.
  */
 export function batchNorm(
   x: Tensor,
@@ -470,30 +474,12 @@ export function batchNormAct(
   const mean = new Float64Array(C);
   const invStd = new Float64Array(C);
   if (useBatch) {
-    const sq = new Float64Array(C);
-    if (L === 1) {
-      channelStats(xd, N, C, mean, sq);
-      for (let c = 0; c < C; c++) sq[c] = sq[c]! * M;
-    } else {
-      channelSums(xd, N, C, L, mean, null, null);
-      for (let c = 0; c < C; c++) mean[c] = mean[c]! / M;
-      channelSums(xd, N, C, L, sq, mean, null);
-    }
-    for (let c = 0; c < C; c++) {
-      const v = sq[c]! / M;
-      invStd[c] = 1 / Math.sqrt(v + eps);
-      sq[c] = v;
-    }
-    if (training && runningMean !== null && runningVar !== null) {
-      const rm = runningMean.data;
-      const rv = runningVar.data;
-      for (let c = 0; c < C; c++) {
-        rm[c] = (1 - momentum) * rm[c]! + momentum * mean[c]!;
-        rv[c] = (1 - momentum) * rv[c]! + (momentum * sq[c]! * M) / (M - 1);
-      }
-      runningMean.version++;
-      runningVar.version++;
-    }
+    const vars = new Float64Array(C);
+    if (L === 1) channelStats(xd, N, C, mean, vars);
+    else channelStatsNCL(xd, N, C, L, mean, vars);
+    for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(vars[c]! + eps);
+    if (training && runningMean !== null && runningVar !== null)
+      updateRunningStats(runningMean, runningVar, mean, vars, M, momentum);
   } else {
     const rm = runningMean!.data;
     const rv = runningVar!.data;
@@ -516,16 +502,8 @@ export function batchNormAct(
   if (L === 1) {
     channelAffine(xd, yd, N, C, scale, shift, relu);
   } else {
-    for (let n = 0, o = 0; n < N; n++) {
-      for (let c = 0; c < C; c++) {
-        const s = scale[c]!;
-        const t = shift[c]!;
-        for (let l = 0; l < L; l++, o++) {
-          const v = xd[o]! * s + t;
-          yd[o] = relu && v < 0 ? 0 : v;
-        }
-      }
-    }
+    channelAffineNCL(xd, yd, N, C, L, scale, shift);
+    if (relu) for (let i = 0; i < yd.length; i++) if (yd[i]! < 0) yd[i] = 0;
   }
   const out = new Tensor(yd, x.shape, x.dtype);
   const inputs: Tensor[] = [x];
@@ -533,104 +511,53 @@ export function batchNormAct(
   if (bias !== null) inputs.push(bias);
   return record(relu ? "batchNormRelu" : "batchNorm", inputs, out, (g) => {
     const gd = g.data as FloatArray;
+    // per-channel sums of g' (g masked by the ReLU) and g'·x̂, then dx
+    const sums = new Float64Array(2 * C);
+    let dx: FloatArray | null;
+    let sumGX: Float64Array;
     if (L === 1) {
-      // one fused kernel: per-channel sums of g' and g'·(x − mean), then dx
-      const sums = new Float64Array(2 * C);
-      const dx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
+      dx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
       batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
-      const gw = new Float64Array(C);
-      for (let c = 0; c < C; c++) gw[c] = sums[C + c]! * invStd[c]!;
-      const grads: (Tensor | null)[] = [dx === null ? null : new Tensor(dx, x.shape, x.dtype)];
-      if (weight !== null) grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(gw, x.dtype), [C], x.dtype) : null);
-      if (bias !== null)
-        grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
-      return grads;
+      sumGX = new Float64Array(C);
+      for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
+    } else {
+      const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
+      if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
+      // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
+      dx = allocate(x.dtype, x.size) as FloatArray;
+      batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
+      sumGX = sums.subarray(C, 2 * C);
     }
-    // g' = g masked by the ReLU; per-channel sums of g' and g'·x̂
-    const sumG = new Float64Array(C);
-    const sumGX = new Float64Array(C);
-    const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
-    if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
-    channelSums(gm, N, C, L, sumG, null, null);
-    channelSums(xd, N, C, L, sumGX, mean, gm);
-    for (let c = 0; c < C; c++) sumGX[c] = sumGX[c]! * invStd[c]!;
-    const grads: (Tensor | null)[] = [null];
-    if (x.requiresGrad) {
-      const dx = relu ? gm : (allocate(x.dtype, x.size) as FloatArray);
-      // dx = γσ⁻¹·(g' − a − x̂·b) with a = mean(g'), b = mean(g'·x̂) in training; γσ⁻¹·g' in eval
-      const k = new Float64Array(C);
-      const a = new Float64Array(C);
-      const b = new Float64Array(C);
-      for (let c = 0; c < C; c++) {
-        k[c] = scale[c]!;
-        if (useBatch) {
-          a[c] = sumG[c]! / M;
-          b[c] = (sumGX[c]! / M) * invStd[c]!;
-        }
-      }
-      if (L === 1) {
-        for (let n = 0, o = 0; n < N; n++, o += C) {
-          for (let c = 0; c < C; c++) dx[o + c] = k[c]! * (gm[o + c]! - a[c]! - (xd[o + c]! - mean[c]!) * b[c]!);
-        }
-      } else {
-        for (let n = 0, o = 0; n < N; n++) {
-          for (let c = 0; c < C; c++) {
-            const kc = k[c]!;
-            const ac = a[c]!;
-            const bc = b[c]!;
-            const mc = mean[c]!;
-            for (let l = 0; l < L; l++, o++) dx[o] = kc * (gm[o]! - ac - (xd[o]! - mc) * bc);
-          }
-        }
-      }
-      grads[0] = new Tensor(dx, x.shape, x.dtype);
-    }
+    const grads: (Tensor | null)[] = [x.requiresGrad && dx !== null ? new Tensor(dx, x.shape, x.dtype) : null];
     if (weight !== null)
       grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
-    if (bias !== null) grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sumG, x.dtype), [C], x.dtype) : null);
+    if (bias !== null)
+      grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
     return grads;
   });
 }
 
 /**
- * Per-channel sums over `[N, C, L]` data into `out` (float64): of `a`, of `(a − center)²` when only
- * `center` is given, or of `(a − center)·w` when `w` is given too.
+ * The running-statistics update of batch normalisation, in place:
+ * `running ← (1 − momentum)·running + momentum·batch`, with the unbiased batch variance
+ * `var·n/(n − 1)` for `runningVar` (`n` values per channel). Bumps both versions.
  */
-function channelSums(
-  a: FloatArray,
-  N: number,
-  C: number,
-  L: number,
-  out: Float64Array,
-  center: Float64Array | null,
-  w: FloatArray | null,
+export function updateRunningStats(
+  runningMean: Tensor,
+  runningVar: Tensor,
+  mean: Float64Array,
+  biasedVar: Float64Array,
+  n: number,
+  momentum: number,
 ): void {
-  if (L === 1) {
-    for (let n = 0, o = 0; n < N; n++, o += C) {
-      if (center === null) for (let c = 0; c < C; c++) out[c]! += a[o + c]!;
-      else if (w === null)
-        for (let c = 0; c < C; c++) {
-          const d = a[o + c]! - center[c]!;
-          out[c]! += d * d;
-        }
-      else for (let c = 0; c < C; c++) out[c]! += (a[o + c]! - center[c]!) * w[o + c]!;
-    }
-    return;
+  const rm = runningMean.data;
+  const rv = runningVar.data;
+  for (let c = 0; c < mean.length; c++) {
+    rm[c] = (1 - momentum) * rm[c]! + momentum * mean[c]!;
+    rv[c] = (1 - momentum) * rv[c]! + (momentum * biasedVar[c]! * n) / (n - 1);
   }
-  for (let n = 0, o = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      const m = center === null ? 0 : center[c]!;
-      if (center === null) for (let l = 0; l < L; l++, o++) s += a[o]!;
-      else if (w === null)
-        for (let l = 0; l < L; l++, o++) {
-          const d = a[o]! - m;
-          s += d * d;
-        }
-      else for (let l = 0; l < L; l++, o++) s += (a[o]! - m) * w[o]!;
-      out[c]! += s;
-    }
-  }
+  runningMean.version++;
+  runningVar.version++;
 }
 
 function toFloatDtype(v: Float64Array, dtype: "float32" | "float64" | string): FloatArray {
@@ -641,4 +568,67 @@ function toFloatDtype(v: Float64Array, dtype: "float32" | "float64" | string): F
 export function normalize(x: Tensor, p = 2, axis = 1, eps = 1e-12): Tensor {
   checkFloat("normalize", "x", x);
   return div(x, clamp(norm(x, p, axis, true), eps));
+}
+
+const LOG2 = Math.log(2);
+
+/**
+ * Shifted softplus ssp(x) = log(1 + eˣ) − log 2 (SchNet), one fused pass (stable for large |x|);
+ * the gradient is sigmoid(x).
+ */
+export function shiftedSoftplus(x: Tensor): Tensor {
+  checkFloat("shiftedSoftplus", "x", x);
+  const src = x.data;
+  const n = src.length;
+  const out = allocate(x.dtype, n);
+  for (let i = 0; i < n; i++) {
+    const v = src[i]!;
+    out[i] = (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))) - LOG2;
+  }
+  return record("shiftedSoftplus", [x], new Tensor(out, x.shape, x.dtype), (g) => {
+    const gd = g.data;
+    const gx = allocate(x.dtype, n);
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      gx[i] = gd[i]! * s;
+    }
+    return [new Tensor(gx, x.shape, x.dtype)];
+  });
+}
+
+/**
+ * Gaussian smearing (SchNet's radial basis): `out[..., k] = exp(coeff · (x − centers[k])²)` for every
+ * element of `x`, shape `[..., K]` with K = `centers.length`; `coeff` is negative (−1/(2Δ²) for centres
+ * Δ apart). One fused pass; the gradient is Σ_k g·out·2·coeff·(x − centers[k]).
+ */
+export function gaussianSmearing(x: Tensor, centers: readonly number[], coeff: number): Tensor {
+  checkFloat("gaussianSmearing", "x", x);
+  if (centers.length === 0) opError("gaussianSmearing", "centers", "at least one centre", "none");
+  if (!Number.isFinite(coeff)) opError("gaussianSmearing", "coeff", "a finite number", String(coeff));
+  const K = centers.length;
+  const mu = centers;
+  const c = coeff;
+  const xd = x.data;
+  const n = xd.length;
+  const out = allocate(x.dtype, n * K);
+  for (let i = 0; i < n; i++) {
+    const v = xd[i]!;
+    for (let k = 0; k < K; k++) {
+      const t = v - mu[k]!;
+      out[i * K + k] = Math.exp(c * t * t);
+    }
+  }
+  const res = new Tensor(out, [...x.shape, K], x.dtype);
+  return record("gaussianSmearing", [x], res, (g) => {
+    const gd = g.data;
+    const gx = allocate(x.dtype, n);
+    for (let i = 0; i < n; i++) {
+      const v = xd[i]!;
+      let acc = 0;
+      for (let k = 0; k < K; k++) acc += gd[i * K + k]! * out[i * K + k]! * 2 * c * (v - mu[k]!);
+      gx[i] = acc;
+    }
+    return [new Tensor(gx, x.shape, x.dtype)];
+  });
 }

@@ -7,7 +7,7 @@ import type { Generator } from "../tensor/rng.js";
 import type { SparseMatrix } from "../tensor/sparse.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { bilinear, linear } from "./functional.js";
-import { kaimingUniform, uniform } from "./init.js";
+import { glorot, kaimingUniform, uniform, zeros as zerosInit } from "./init.js";
 import { Module, Parameter } from "./module.js";
 
 /** Options of the layers that own parameters. */
@@ -17,6 +17,16 @@ export interface LayerOptions {
   /** Generator for the initial values (default: the global seeded one). */
   generator?: Generator;
 }
+
+/** The input of a linear map: dense features, or a SparseMatrix of node features (the product is then an SpMM). */
+export type LinearInput = Tensor | SparseMatrix;
+
+/**
+ * Weight initialisations of {@link Linear}: PyTorch's default (`kaimingUniform`: weight Kaiming-uniform
+ * with a = √5, bias U(±1/√inFeatures)) or Glorot (`glorot`: Glorot-uniform weight, zero bias, as PyG's
+ * `weight_initializer='glorot'`).
+ */
+export type LinearInit = "kaimingUniform" | "glorot";
 
 /** Options of {@link Linear} and {@link Bilinear}. */
 export interface LinearOptions extends LayerOptions {
@@ -53,8 +63,13 @@ export class Linear extends Module<[Tensor | SparseMatrix], Tensor> {
     this.resetParameters(opts.generator);
   }
 
-  /** Re-draws the parameters with PyTorch's default initialisation. */
-  resetParameters(generator?: Generator): void {
+  /** Re-draws the parameters with `init` (default: PyTorch's initialisation; see {@link LinearInit}). */
+  resetParameters(generator?: Generator, init: LinearInit = "kaimingUniform"): void {
+    if (init === "glorot") {
+      glorot(this.weight, { generator });
+      if (this.bias !== null) zerosInit(this.bias);
+      return;
+    }
     kaimingUniform(this.weight, { a: Math.sqrt(5), generator });
     if (this.bias !== null) {
       const bound = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0;
@@ -69,6 +84,22 @@ export class Linear extends Module<[Tensor | SparseMatrix], Tensor> {
   override extraRepr(): string {
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
   }
+}
+
+/**
+ * A {@link Linear} built the way the graph layers build theirs (PyG's `Linear` with a
+ * `weight_initializer`): constructed with PyTorch's default, then re-drawn with `init` (default
+ * `kaimingUniform`). Both draws come from the global seeded generator, so a seed gives the same
+ * parameters in every layer that uses it.
+ */
+export function graphLinear(
+  inChannels: number,
+  outChannels: number,
+  opts: { bias?: boolean; init?: LinearInit } = {},
+): Linear {
+  const lin = new Linear(inChannels, outChannels, { bias: opts.bias ?? true });
+  lin.resetParameters(undefined, opts.init ?? "kaimingUniform");
+  return lin;
 }
 
 /**

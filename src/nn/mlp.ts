@@ -2,7 +2,7 @@
 import { opError } from "../tensor/errors.js";
 import { dropout } from "../tensor/ops/random.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { activation, ReLU } from "./activation.js";
+import { Activation, type ActivationSpec, activation, ReLU } from "./activation.js";
 import { Identity, type LayerOptions, Linear } from "./linear.js";
 import { Module, ModuleList } from "./module.js";
 import { BatchNorm1d, LayerNorm } from "./normalization.js";
@@ -14,14 +14,14 @@ export type MLPNorm = "batchNorm" | "batch_norm" | "layerNorm" | "layer_norm" | 
 export interface MLPOptions extends LayerOptions {
   /** Dropout after each layer: one probability for the hidden layers, or one per layer (default 0). */
   dropout?: number | number[];
-  /** Activation name or module (default `relu`); null for none. */
-  act?: string | Module<[Tensor], Tensor> | null;
+  /** Activation: a name, a function or a module (default `relu`); null for none. */
+  act?: ActivationSpec | string;
   /** Apply the activation before the normalisation (default false). */
   actFirst?: boolean;
   /** Normalisation after each hidden layer (default `batchNorm`, as in PyG); null for none. */
   norm?: MLPNorm;
-  /** Linear layers learn biases (default true). */
-  bias?: boolean;
+  /** Linear layers learn biases: one flag for all, or one per layer (default true). */
+  bias?: boolean | readonly boolean[];
   /** No normalisation, activation or dropout after the last layer (default true). */
   plainLast?: boolean;
 }
@@ -29,7 +29,8 @@ export interface MLPOptions extends LayerOptions {
 /**
  * A multi-layer perceptron over `channels` = [in, hidden..., out] (at least 2 entries), like PyG's
  * `MLP(channel_list)`: each layer is Linear → (act) → norm → act → dropout, and the last layer is a
- * plain Linear when `plainLast`. Children: `lins` (a ModuleList of Linear) and `norms` (BatchNorm1d,
+ * plain Linear when `plainLast`. With `norm: null` it is the plain `Linear → act → … → Linear` stack of
+ * the atomistic models (`plainLast: false` puts the activation after the last layer too). Children: `lins` (a ModuleList of Linear) and `norms` (BatchNorm1d,
  * LayerNorm or Identity, one per hidden layer), so parameters are named `lins.0.weight`, `norms.0.bias`.
  */
 export class MLP extends Module<[Tensor], Tensor> {
@@ -60,9 +61,19 @@ export class MLP extends Module<[Tensor], Tensor> {
     }
     for (const q of this.dropouts)
       if (!(q >= 0 && q < 1)) opError("MLP", "dropout", "probabilities in [0, 1)", String(q));
-    const layerOpts = { bias: opts.bias ?? true, dtype: opts.dtype, generator: opts.generator };
+    const bias = opts.bias ?? true;
+    if (Array.isArray(bias) && bias.length !== nLayers)
+      opError("MLP", "bias", `${nLayers} flags (one per layer)`, `${bias.length}`);
     this.lins = new ModuleList(
-      Array.from({ length: nLayers }, (_, i) => new Linear(channels[i]!, channels[i + 1]!, layerOpts)),
+      Array.from(
+        { length: nLayers },
+        (_, i) =>
+          new Linear(channels[i]!, channels[i + 1]!, {
+            bias: typeof bias === "boolean" ? bias : bias[i]!,
+            dtype: opts.dtype,
+            generator: opts.generator,
+          }),
+      ),
     );
     const nNorms = this.plainLast ? nLayers - 1 : nLayers;
     const norm = opts.norm === undefined ? "batchNorm" : opts.norm;
@@ -76,7 +87,14 @@ export class MLP extends Module<[Tensor], Tensor> {
       }),
     );
     const act = opts.act === undefined ? "relu" : opts.act;
-    this.act = act === null ? null : typeof act === "string" ? activation(act) : act;
+    this.act =
+      act === null
+        ? null
+        : typeof act === "string"
+          ? activation(act)
+          : act instanceof Module
+            ? act
+            : new Activation(act);
   }
 
   /** Input channels. */

@@ -117,18 +117,41 @@ export class BatchNorm1d extends Module<[Tensor], Tensor> {
     return this.forwardAct(x, false);
   }
 
-  /** `relu(forward(x))` as one fused op when `relu` is true (used by {@link MLP}); else `forward(x)`. */
+  /**
+   * `relu(forward(x))` as one fused op when `relu` is true (used by {@link MLP}); else `forward(x)`.
+   * `x` is `[N, C]` or channels-first `[N, C, L]` (the G-CNN and steerable layers fold their group and
+   * space axes into L so that statistics are shared over them).
+   */
   forwardAct(x: Tensor, relu: boolean): Tensor {
     const rm = this.runningMean;
-    const rv = this.runningVar;
+    const factor = this.exponentialAverageFactor();
+    return batchNormAct(
+      x,
+      rm,
+      this.runningVar,
+      this.weight,
+      this.bias,
+      this.training || rm === null,
+      factor,
+      this.eps,
+      relu,
+    );
+  }
+
+  /**
+   * The weight of this batch in the running statistics (PyTorch's `exponential_average_factor`):
+   * `momentum`, or 1/(batches seen) when `momentum` is null. In training mode with running statistics
+   * it first counts the batch in `num_batches_tracked`.
+   */
+  protected exponentialAverageFactor(): number {
     let factor = this.momentum ?? 0;
-    if (this.training && rm !== null) {
+    if (this.training && this.trackRunningStats) {
       const nbt = this.getBuffer("num_batches_tracked")!;
       nbt.data[0]!++;
       nbt.version++;
       if (this.momentum === null) factor = 1 / nbt.data[0]!;
     }
-    return batchNormAct(x, rm, rv, this.weight, this.bias, this.training || rm === null, factor, this.eps, relu);
+    return factor;
   }
 
   override extraRepr(): string {

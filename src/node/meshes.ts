@@ -1,13 +1,8 @@
 /** Node-only mesh files (`erlangen/node`): read and write OBJ, OFF and PLY by path. */
 import { readFileSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
-import {
-  type MeshFormat,
-  type MeshReadOptions,
-  readMesh,
-  type WriteMeshOptions,
-  writeMesh,
-} from "../domains/mesh/io/index.js";
+import type { MeshFormat, MeshReadOptions } from "../domains/mesh/io/common.js";
+import { readMesh, type WriteMeshOptions, writeMesh } from "../domains/mesh/io/read.js";
 import type { Mesh } from "../domains/mesh/mesh.js";
 import { ErlangenError, opError } from "../tensor/errors.js";
 

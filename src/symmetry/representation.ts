@@ -57,6 +57,15 @@ export class Representation<E> {
     return this.name === "trivial";
   }
 
+  /**
+   * True when every group element acts by permuting the channels (trivial, regular and permutation
+   * representations): pointwise nonlinearities, channel pooling and shared batch statistics then
+   * commute with the action.
+   */
+  get isPermutation(): boolean {
+    return this.name === "trivial" || this.name === "regular" || this.name === "permutation";
+  }
+
   toString(): string {
     return `${this.group.name}:${this.name}[${this.size}]`;
   }

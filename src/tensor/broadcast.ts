@@ -1,6 +1,14 @@
-/** Broadcasting rules (NumPy/PyTorch): align trailing axes; sizes must match or be 1. */
+/**
+ * Broadcasting (NumPy/PyTorch rules: align trailing axes; sizes must match or be 1) and its inverse:
+ * {@link expandTo} copies a tensor up to a broadcast shape, {@link sumToShape} sums a broadcast
+ * gradient back down to an input's shape. The two are each other's gradient, so every op that
+ * broadcasts (elementwise, shape, reduce) folds its gradients here without importing another op family.
+ */
+import { type FloatArray, type ReduceOpName, reduceAxis } from "../kernels/index.js";
+import { record } from "./autograd.js";
+import { allocate, isFloat, type TypedArray } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";
-import { type Shape, stridesOf } from "./tensor.js";
+import { type Shape, shapeSize, stridesOf, Tensor } from "./tensor.js";
 
 /** The broadcast shape of `a` and `b`, or an error naming `op`. */
 export function broadcastShapes(op: string, a: Shape, b: Shape, argA = "a", argB = "b"): number[] {
@@ -53,4 +61,127 @@ export function sameShape(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Reduces float `data` of `shape` over sorted `axes` (runs of adjacent axes in one kernel call).
+ * Returns new storage of the same type, shaped like `shape` with `axes` set to 1 (the
+ * reductions of `ops/reduce.ts` and {@link sumToShape} share it).
+ */
+export function reduceAxes(op: ReduceOpName, data: FloatArray, shape: Shape, axes: readonly number[]): FloatArray {
+  if (axes.length === 0) return data.slice();
+  const runs: [number, number][] = [];
+  for (const a of axes) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === a - 1) last[1] = a;
+    else runs.push([a, a]);
+  }
+  const cur = [...shape];
+  let buf = data;
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [s, e] = runs[r]!;
+    let outer = 1;
+    for (let i = 0; i < s; i++) outer *= cur[i]!;
+    let n = 1;
+    for (let i = s; i <= e; i++) n *= cur[i]!;
+    let inner = 1;
+    for (let i = e + 1; i < cur.length; i++) inner *= cur[i]!;
+    const out = (
+      buf instanceof Float64Array ? new Float64Array(outer * inner) : new Float32Array(outer * inner)
+    ) as FloatArray;
+    reduceAxis(op, buf, outer, n, inner, out);
+    for (let i = s; i <= e; i++) cur[i] = 1;
+    buf = out;
+  }
+  return buf;
+}
+
+/**
+ * Copies `src` (shape `from`, broadcastable to `to`) into `out` (shape `to`), with contiguous
+ * block copies and fills: adjacent axes of the same kind (broadcast or not) are merged first.
+ */
+function expandData(src: TypedArray, from: Shape, to: Shape, out: TypedArray): void {
+  if (src.length === 1) {
+    out.fill(src[0]!);
+    return;
+  }
+  const off = to.length - from.length;
+  const sizes: number[] = [];
+  const bcast: boolean[] = [];
+  for (let i = 0; i < to.length; i++) {
+    const n = to[i]!;
+    if (n === 1) continue;
+    const b = (i < off ? 1 : from[i - off]!) === 1;
+    const last = sizes.length - 1;
+    if (last >= 0 && bcast[last] === b) sizes[last]! *= n;
+    else {
+      sizes.push(n);
+      bcast.push(b);
+    }
+  }
+  if (sizes.length === 0) {
+    out.set(src.subarray(0, out.length));
+    return;
+  }
+  const nl = sizes.length;
+  const outStride = new Array<number>(nl);
+  const srcStride = new Array<number>(nl);
+  let so = 1;
+  let ss = 1;
+  for (let l = nl - 1; l >= 0; l--) {
+    outStride[l] = so;
+    srcStride[l] = bcast[l] ? 0 : ss;
+    so *= sizes[l]!;
+    if (!bcast[l]) ss *= sizes[l]!;
+  }
+  const rec = (l: number, si: number, oi: number): void => {
+    const n = sizes[l]!;
+    if (l === nl - 1) {
+      if (bcast[l]) out.fill(src[si]!, oi, oi + n);
+      else out.set(src.subarray(si, si + n), oi);
+      return;
+    }
+    const os = outStride[l]!;
+    const st = srcStride[l]!;
+    for (let k = 0; k < n; k++) rec(l + 1, si + k * st, oi + k * os);
+  };
+  rec(0, 0, 0);
+}
+
+/** Differentiable broadcast of `g` up to `shape` (its gradient is {@link sumToShape}); used by reduction gradients. */
+export function expandTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const out = allocate(g.dtype, shapeSize(shape));
+  expandData(g.data, g.shape, shape, out);
+  const from = g.shape;
+  return record("expand", [g], new Tensor(out, shape, g.dtype), (gg) => [sumToShape(gg, from)]);
+}
+
+/**
+ * Sums `g` down to `shape`, undoing broadcasting: leading extra axes are summed away, and axes
+ * where `shape` has size 1 are summed with keepDims. Used by the backward of broadcasting ops.
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const bad = () => opError("sumToShape", "shape", `a shape that broadcasts to ${fmtShape(g.shape)}`, fmtShape(shape));
+  if (lead < 0) bad();
+  const axes: number[] = [];
+  for (let i = 0; i < lead; i++) axes.push(i);
+  for (let i = 0; i < shape.length; i++) {
+    const d = g.shape[lead + i]!;
+    if (shape[i] === d) continue;
+    if (shape[i] === 1) axes.push(lead + i);
+    else bad();
+  }
+  if (!isFloat(g.dtype)) {
+    // integer and bool data sum in float64 to int32, as `sum` does
+    const r = reduceAxes("sum", Float64Array.from(g.data), g.shape, axes);
+    const out = allocate("int32", r.length);
+    out.set(r);
+    return new Tensor(out, shape, "int32");
+  }
+  const out = new Tensor(reduceAxes("sum", g.data as FloatArray, g.shape, axes), shape, g.dtype);
+  const from = g.shape;
+  return record("sumToShape", [g], out, (gg) => [expandTo(gg, from)]);
 }

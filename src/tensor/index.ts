@@ -1,6 +1,7 @@
 /** Tensors, autograd and ops. Importing this module attaches every op as a Tensor method. */
 
 export * from "./autograd.js";
+export { sumToShape } from "./broadcast.js";
 export * from "./creation.js";
 export * from "./dtype.js";
 export * from "./errors.js";

@@ -3,6 +3,7 @@
 export * from "./batchnorm.js";
 export * from "./metrics.js";
 export * from "./model_file.js";
+export * from "./molecules.js";
 export * from "./plot.js";
 export * from "./progress.js";
 export * from "./splits.js";

@@ -16,7 +16,7 @@
  * (sorted names); a non-numeric feature cell is an error naming the file, line and column.
  */
 import { type AttrLevel, Graph } from "../../domains/graph/graph.js";
-import { fromGraphology, type SerializedGraphology } from "../../domains/graph/utils.js";
+import { fromGraphology, type SerializedGraphology } from "../../domains/graph/graphology.js";
 import { ErlangenError, opError } from "../../tensor/errors.js";
 import { Generator } from "../../tensor/rng.js";
 import { Tensor } from "../../tensor/tensor.js";

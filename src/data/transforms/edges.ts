@@ -1,11 +1,11 @@
 /** Edge-structure transforms: self-loops, symmetrisation, GCN normalisation, neighbour graphs. */
 import type { Graph } from "../../domains/graph/graph.js";
 import { knnGraph, radiusGraph } from "../../domains/graph/nearest.js";
+import { gcnNorm } from "../../domains/graph/normalization.js";
 import {
   addRemainingSelfLoops,
   addSelfLoops,
   type EdgeReduce,
-  gcnNorm,
   type LoopFill,
   toUndirected,
 } from "../../domains/graph/utils.js";

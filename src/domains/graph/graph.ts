@@ -441,14 +441,27 @@ export class Graph {
   }
 }
 
-/** Throws unless `t` is a 1-D int32 tensor of node ids in `[0, numNodes)`. */
-export function checkNodeIds(op: string, arg: string, t: Tensor, numNodes: number): Int32Array {
-  if (t.dtype !== "int32") opError(op, arg, "dtype int32", t.dtype);
-  if (t.ndim !== 1) opError(op, arg, "a 1-D tensor of node ids", `shape ${fmtShape(t.shape)}`);
-  const d = t.data as Int32Array;
+/**
+ * Throws unless every entry of `ids` (a 1-D int32 tensor, or the int32 row of an edge index) is a node
+ * id in `[0, numNodes)`. The error names `op`, `arg`, `numNodes`, the value and its position, counted
+ * in `unit`s (`position`, or `edge` for a row of an edge index). Returns the ids.
+ */
+export function checkNodeIds(
+  op: string,
+  arg: string,
+  ids: Tensor | Int32Array,
+  numNodes: number,
+  unit: "position" | "edge" = "position",
+): Int32Array {
+  if (ids instanceof Tensor) {
+    if (ids.dtype !== "int32") opError(op, arg, "dtype int32", ids.dtype);
+    if (ids.ndim !== 1) opError(op, arg, "a 1-D tensor of node ids", `shape ${fmtShape(ids.shape)}`);
+  }
+  const d = ids instanceof Tensor ? (ids.data as Int32Array) : ids;
   for (let i = 0; i < d.length; i++) {
-    if (d[i]! < 0 || d[i]! >= numNodes)
-      opError(op, arg, `node ids in [0, ${numNodes}) (numNodes = ${numNodes})`, `${d[i]} at position ${i}`);
+    const v = d[i]!;
+    if (v < 0 || v >= numNodes)
+      opError(op, arg, `node ids in [0, ${numNodes}) (numNodes = ${numNodes})`, `${v} at ${unit} ${i}`);
   }
   return d;
 }

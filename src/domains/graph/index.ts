@@ -3,6 +3,11 @@
 export * from "./batch.js";
 export * from "./eigen.js";
 export * from "./graph.js";
+export * from "./graphology.js";
+export { maybeNumNodes } from "./internal.js";
 export * from "./nearest.js";
+export * from "./normalization.js";
+export * from "./pool.js";
 export * from "./spectral.js";
+export * from "./subgraph.js";
 export * from "./utils.js";

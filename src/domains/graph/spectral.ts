@@ -9,7 +9,8 @@ import { Generator } from "../../tensor/rng.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { symEigDense, symTridiagEig } from "./eigen.js";
 import { compressEdges } from "./graph.js";
-import { connectedComponents, removeSelfLoops, toUndirected } from "./utils.js";
+import { connectedComponents } from "./subgraph.js";
+import { removeSelfLoops, toUndirected } from "./utils.js";
 
 /** Options of {@link laplacianEigenpairs}. */
 export interface LaplacianEigOptions {

@@ -33,15 +33,13 @@ import { APPNPNet, BasicGNN, GINGraphClassifier, NodeMLP, SGC } from "../../laye
 import { BatchNorm as GraphBatchNorm } from "../../layers/graphs/norm.js";
 import { SAGEConv } from "../../layers/graphs/sage_conv.js";
 import { EdgePredictor, GraphClassifier, MolecularGNN } from "../../layers/graphs/task_models.js";
-import { Activation } from "../../layers/graphs/utils.js";
 import type { Conv2d } from "../../layers/grids/conv.js";
 import { BatchNorm2d } from "../../layers/grids/norm.js";
 import type { GroupBatchNorm2d, GroupConv2d, GroupPool, LiftingConv2d } from "../../layers/groups/gcnn/layers.js";
 import { GCNN, Z2CNN } from "../../layers/groups/gcnn/models.js";
-import { DenseMLP } from "../../layers/groups/models/common.js";
 import { type EGCL, EGNNRegressor } from "../../layers/groups/models/egnn.js";
 import { type CFConv, type InteractionBlock, SchNet } from "../../layers/groups/models/schnet.js";
-import { Dropout, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh } from "../../nn/activation.js";
+import { Activation, Dropout, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh } from "../../nn/activation.js";
 import { Identity, Linear } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { type Module, Sequential } from "../../nn/module.js";
@@ -172,17 +170,6 @@ function emitMLP(b: OnnxBuilder, m: MLP, x: string): string {
   return h;
 }
 
-function emitDenseMLP(b: OnnxBuilder, m: DenseMLP, x: string): string {
-  const act = identifyActivation(priv(m, "_act"), "DenseMLP");
-  const lins = m.lins.toArray();
-  let h = x;
-  lins.forEach((l, i) => {
-    h = b.linear(h, l);
-    if (i < lins.length - 1 || m.actLast) h = b.act(h, act);
-  });
-  return h;
-}
-
 /** Modules of one input that act row-wise on node (or any) features. */
 function emitNode(b: OnnxBuilder, m: Module, x: string): string {
   const a = activationModule(m);
@@ -190,7 +177,6 @@ function emitNode(b: OnnxBuilder, m: Module, x: string): string {
   if (m instanceof Dropout || m instanceof Identity) return x;
   if (m instanceof Linear) return emitLinearLike(b, m, x);
   if (m instanceof MLP) return emitMLP(b, m, x);
-  if (m instanceof DenseMLP) return emitDenseMLP(b, m, x);
   if (m instanceof BatchNorm1d && !(m instanceof BatchNorm2d)) return b.batchNorm(x, m);
   if (m instanceof GraphBatchNorm) return b.batchNorm(x, m.module);
   if (m instanceof LayerNorm) {
@@ -333,7 +319,6 @@ function widthOf(m: Module, inWidth: number): number {
 function outWidth(m: Module, inWidth: number): number {
   if (m instanceof Linear) return m.outFeatures;
   if (m instanceof MLP) return m.outChannels;
-  if (m instanceof DenseMLP) return m.lins.at(m.lins.length - 1).outFeatures;
   if (m instanceof Sequential) return m.children().reduce((w, c) => outWidth(c, w), inWidth);
   return inWidth;
 }
@@ -588,8 +573,8 @@ function emitEGNN(b: OnnxBuilder, m: EGNNRegressor, z: string, pos: string, batc
   let p = pos;
   for (const layer of m.layers) ({ h, x: p } = emitEGCL(b, layer, h, p, src, dst, N));
   const G = numGraphs(b, batch);
-  const H = m.nodeDec.lins.at(m.nodeDec.lins.length - 1).outFeatures;
-  return emitDenseMLP(b, m.graphDec!, pool(b, emitDenseMLP(b, m.nodeDec, h), batch, G, H, "sum"));
+  const H = m.nodeDec.outChannels;
+  return emitMLP(b, m.graphDec!, pool(b, emitMLP(b, m.nodeDec, h), batch, G, H, "sum"));
 }
 
 function emitEGCL(
@@ -621,14 +606,14 @@ function emitEGCL(
   let xNew = x;
   if (m.coordMlp) {
     if (opts.normalize) diff = b.div(diff, b.add(b.node("Sqrt", [radial]), b.scalar(1)));
-    let s = emitDenseMLP(b, m.coordMlp, msg);
+    let s = emitMLP(b, m.coordMlp, msg);
     if (opts.tanh) s = b.mul(b.node("Tanh", [s]), b.scalar(opts.coordsRange));
     const trans = b.mul(diff, s);
     const agg = opts.coordsAgg === "mean" ? b.scatterMean(trans, dst, N, [3]) : b.scatterSum(trans, dst, N, [3]);
     xNew = b.add(x, agg);
   }
   const agg = b.scatterSum(msg, dst, N, [H]);
-  let hNew = emitDenseMLP(b, m.nodeMlp, b.concat([h, agg], 1));
+  let hNew = emitMLP(b, m.nodeMlp, b.concat([h, agg], 1));
   if (opts.residual) hNew = b.add(h, hNew);
   return { h: hNew, x: xNew };
 }

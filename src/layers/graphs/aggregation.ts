@@ -16,26 +16,13 @@
  */
 import { Linear } from "../../nn/linear.js";
 import { Module, Parameter } from "../../nn/module.js";
-import {
-  check,
-  clamp,
-  concat,
-  full,
-  max,
-  mean,
-  min,
-  mul,
-  opError,
-  pow,
-  relu,
-  scatter,
-  scatterSoftmax,
-  sqrt,
-  stack,
-  sub,
-  sum,
-  type Tensor,
-} from "../../tensor/index.js";
+import { full } from "../../tensor/creation.js";
+import { check, opError } from "../../tensor/errors.js";
+import { clamp, mul, pow, relu, sqrt, sub } from "../../tensor/ops/elementwise.js";
+import { max, mean, min, sum } from "../../tensor/ops/reduce.js";
+import { scatter, scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { concat, stack } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Names accepted wherever an aggregation is expected (`"add"` is an alias of `"sum"`). */
 export type AggregationName = "sum" | "add" | "mean" | "max" | "min" | "mul" | "var" | "std" | "softmax" | "powermean";

@@ -6,16 +6,13 @@
  * a parameter-free propagation (Â = A + I) usually placed after an MLP. `dropout` drops normalised
  * edge weights at every step during training (as PyG's `dropout`).
  */
-import { add, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
-import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
-import { fastDropout } from "./utils.js";
+
+import { GCNNormCache } from "../../domains/graph/normalization.js";
+import { add, mul } from "../../tensor/ops/elementwise.js";
+import { fastDropout } from "../../tensor/ops/random.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link APPNP}. */
 export interface APPNPOptions {
@@ -31,6 +28,8 @@ export interface APPNPOptions {
 
 /** Personalised-PageRank propagation; see the file header. */
 export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tensor | null)?], Tensor> {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly K: number;
   readonly alpha: number;
   readonly dropout: number;
@@ -49,7 +48,12 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
     this.dropout = opts.dropout ?? 0;
     this.addSelfLoops = opts.addSelfLoops ?? true;
     this.normalize = opts.normalize ?? true;
-    this._norm = new GCNNormCache(opts.cached ?? false);
+    this._norm = new GCNNormCache({
+      cached: opts.cached ?? false,
+      addSelfLoops: this.addSelfLoops,
+      normalize: this.normalize,
+      flow: this.flow,
+    });
   }
 
   /**
@@ -59,12 +63,8 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
    */
   forward(x: Tensor, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null): Tensor {
     const N = x.shape[0]!;
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("APPNP", edgeIndex, edgeWeight, N);
-    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32", {
-      addSelfLoops: this.addSelfLoops,
-      normalize: this.normalize,
-      flow: this.flow,
-    });
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
+    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32");
     const h0 = x;
     let h = x;
     for (let k = 0; k < this.K; k++) {
@@ -76,16 +76,8 @@ export class APPNP extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tenso
     return h;
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    return mul(inputs.x_j!, inputs.edgeWeight!.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return true;
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(inputs.edgeWeight as Tensor), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

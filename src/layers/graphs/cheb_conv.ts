@@ -8,35 +8,22 @@
  * L = I − D^{-1} A (`rw`) or L = D − A (`normalization: null`). Each product L̂·Z is a weighted sum
  * over the edges (plus the diagonal), run as one cached sparse-dense product.
  */
-import { checkDegrees } from "../../domains/graph/utils.js";
+
+import { checkNodeIds } from "../../domains/graph/graph.js";
+import { checkDegrees } from "../../domains/graph/normalization.js";
+import { edgeRows, makeEdgeIndex, removeSelfLoops } from "../../domains/graph/utils.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  concat,
-  eq,
-  indexSelect,
-  mul,
-  ones,
-  opError,
-  pow,
-  type SparseMatrix,
-  scatter,
-  spmm,
-  sub,
-  type Tensor,
-  zeros,
-} from "../../tensor/index.js";
-import { edgesOf } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
-import { checkNodeIds, edgeRows, int32, linear, makeEdgeIndex, removeSelfLoops, selectEdges } from "./utils.js";
+import { ones, zeros } from "../../tensor/creation.js";
+import { check, opError } from "../../tensor/errors.js";
+import { add, eq, mul, pow, sub } from "../../tensor/ops/elementwise.js";
+import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { scatter } from "../../tensor/ops/scatter.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Laplacian normalisations of {@link ChebConv}. */
 export type ChebNormalization = "sym" | "rw" | null;
@@ -62,14 +49,12 @@ export function scaledLaplacian(
   dtype: "float32" | "float64",
 ): { edgeIndex: Tensor; edgeWeight: Tensor } {
   const given = edgeRows("ChebConv", edgeIndex);
-  checkNodeIds("ChebConv", given.src, numNodes, "edgeIndex[0] (sources)");
-  checkNodeIds("ChebConv", given.dst, numNodes, "edgeIndex[1] (targets)");
-  const E0 = edgeIndex.shape[1]!;
-  const { edgeIndex: ei, kept } = removeSelfLoops(edgeIndex);
-  let w = selectEdges(edgeWeight, kept, E0);
+  checkNodeIds("ChebConv", "edgeIndex[0] (sources)", given.src, numNodes, "edge");
+  checkNodeIds("ChebConv", "edgeIndex[1] (targets)", given.dst, numNodes, "edge");
+  const { edgeIndex: ei, edgeAttr: kept } = removeSelfLoops(edgeIndex, edgeWeight);
   const { src, dst, numEdges } = edgeRows("ChebConv", ei);
-  w = w === null ? ones([numEdges], { dtype }) : w.cast(dtype);
-  const row = int32(src);
+  const w = kept === null ? ones([numEdges], { dtype }) : kept.cast(dtype);
+  const row = intTensor(src);
   const deg = scatter(w, row, 0, numNodes, "sum");
   const safeInv = (d: Tensor, p: number) => {
     const z = eq(d, 0).cast(dtype);
@@ -80,7 +65,7 @@ export function scaledLaplacian(
   if (normalization === "sym") {
     checkDegrees("ChebConv", deg.data);
     const dis = safeInv(deg, -0.5);
-    off = mul(mul(indexSelect(dis, 0, row), w), indexSelect(dis, 0, int32(dst))).neg();
+    off = mul(mul(indexSelect(dis, 0, row), w), indexSelect(dis, 0, intTensor(dst))).neg();
     diag = ones([numNodes], { dtype });
   } else if (normalization === "rw") {
     off = mul(indexSelect(safeInv(deg, -1), 0, row), w).neg();
@@ -110,6 +95,8 @@ export class ChebConv extends MessagePassing<
   [Tensor, Tensor | SparseMatrix, (Tensor | null)?, (number | null)?],
   Tensor
 > {
+  /** Messages are x_j scaled by the per-edge weight `norm`. */
+  protected override edgeWeightKey: string | null = "norm";
   readonly inChannels: number;
   readonly outChannels: number;
   readonly K: number;
@@ -135,7 +122,7 @@ export class ChebConv extends MessagePassing<
     this.K = K;
     this.normalization = opts.normalization === undefined ? "sym" : opts.normalization;
     this.lins = [];
-    for (let k = 0; k < K; k++) this.lins.push(linear(inChannels, outChannels, { bias: false, init: "glorot" }));
+    for (let k = 0; k < K; k++) this.lins.push(graphLinear(inChannels, outChannels, { bias: false, init: "glorot" }));
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
   }
 
@@ -152,7 +139,7 @@ export class ChebConv extends MessagePassing<
     lambdaMax: number | null = null,
   ): Tensor {
     const N = x.shape[0]!;
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("ChebConv", edgeIndex, edgeWeight, N);
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
     if (this.normalization === null && lambdaMax === null) {
       opError("ChebConv", "lambdaMax", "a value when normalization is null (L = D − A)", "null");
     }
@@ -192,16 +179,8 @@ export class ChebConv extends MessagePassing<
     return out;
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    return mul(inputs.x_j!, inputs.norm!.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return true;
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(inputs.norm as Tensor), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

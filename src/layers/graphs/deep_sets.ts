@@ -6,10 +6,11 @@
  *
  * over the sets of a `batch` vector: [N, F] → [B, F'].
  */
+
+import { batchOrZeros, batchSize } from "../../domains/graph/pool.js";
 import { Module } from "../../nn/module.js";
-import { type Tensor, zeros } from "../../tensor/index.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { type Aggregation, type AggrSpec, resolveAggregation } from "./aggregation.js";
-import { batchSize } from "./pool.js";
 
 /** Sum-decomposition model of set functions; see the file header. */
 export class DeepSets extends Module<[Tensor, (Tensor | null)?, (number | null)?], Tensor> {
@@ -33,7 +34,7 @@ export class DeepSets extends Module<[Tensor, (Tensor | null)?, (number | null)?
    */
   forward(x: Tensor, batch: Tensor | null = null, size: number | null = null): Tensor {
     const B = batchSize(x, batch, size);
-    const b = batch ?? zeros([x.shape[0]!], { dtype: "int32" });
+    const b = batchOrZeros(batch, x.shape[0]!);
     return this.rho.forward(this.aggr.forward(this.phi.forward(x), b, B));
   }
 }

@@ -3,7 +3,10 @@
  * become a padded tensor [B, N_max, F] with a boolean mask [B, N_max] of real entries. Rows keep
  * their relative order within each graph. Differentiable in `x`.
  */
-import { check, fmtShape, indexSelect, scatter, Tensor } from "../../tensor/index.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { scatter } from "../../tensor/ops/scatter.js";
+import { Tensor } from "../../tensor/tensor.js";
 
 /** The padded batch and its mask. */
 export interface DenseBatch {

@@ -10,7 +10,10 @@
 
 import { knnGraph } from "../../domains/graph/nearest.js";
 import type { Module } from "../../nn/module.js";
-import { check, concat, sub, type Tensor } from "../../tensor/index.js";
+import { check } from "../../tensor/errors.js";
+import { sub } from "../../tensor/ops/elementwise.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
 import { type MessageInputs, MessagePassing, type NodeInput } from "./message_passing.js";
 

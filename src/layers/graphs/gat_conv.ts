@@ -7,26 +7,22 @@
  * The attention logits are computed per node (N × H) and gathered per edge; the softmax runs over
  * the incoming edges of each target. `dropout` drops attention coefficients during training.
  */
+
+import { checkNodeIds } from "../../domains/graph/graph.js";
+import { addSelfLoops, edgeRows, makeEdgeIndex, removeSelfLoops } from "../../domains/graph/utils.js";
 import { uniform as initUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  indexSelect,
-  leakyRelu,
-  mean,
-  mul,
-  opError,
-  SparseMatrix,
-  scatterSoftmax,
-  spmm,
-  sum,
-  Tensor,
-  zeros,
-} from "../../tensor/index.js";
-import { edgesOf } from "./gcn_conv.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, leakyRelu, mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { fastDropout } from "../../tensor/ops/random.js";
+import { mean, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 import {
   type MessageInputs,
   MessagePassing,
@@ -35,17 +31,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import {
-  addSelfLoops,
-  checkNodeIds,
-  edgeRows,
-  fastDropout,
-  int32,
-  linear,
-  makeEdgeIndex,
-  removeSelfLoops,
-  selectEdges,
-} from "./utils.js";
 
 /** Options of {@link GATConv} and {@link GATv2Conv}. */
 export interface GATConvOptions {
@@ -93,7 +78,6 @@ export class AttentionEdges {
     sizes: string;
     loops: boolean;
     ei: Tensor;
-    kept: Int32Array;
     perm: Tensor;
   } | null = null;
 
@@ -121,19 +105,9 @@ export class AttentionEdges {
       m.loops !== addLoops
     ) {
       const given = edgeRows(op, edgeIndex);
-      checkNodeIds(op, given.src, size[0], "edgeIndex[0] (sources)");
-      checkNodeIds(op, given.dst, size[1], "edgeIndex[1] (targets)");
-      const E0 = edgeIndex.shape[1]!;
-      let kept: Int32Array;
-      let ei = edgeIndex;
-      if (addLoops) {
-        const r = removeSelfLoops(edgeIndex);
-        kept = r.kept;
-        ei = addSelfLoops(r.edgeIndex, numNodes).edgeIndex;
-      } else {
-        kept = new Int32Array(E0);
-        for (let e = 0; e < E0; e++) kept[e] = e;
-      }
+      checkNodeIds(op, "edgeIndex[0] (sources)", given.src, size[0], "edge");
+      checkNodeIds(op, "edgeIndex[1] (targets)", given.dst, size[1], "edge");
+      const ei = addLoops ? addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, { numNodes }).edgeIndex : edgeIndex;
       const { src, dst, numEdges } = edgeRows("attention", ei);
       const order = Array.from({ length: numEdges }, (_, e) => e);
       order.sort((a, b) => dst[a]! - dst[b]! || src[a]! - src[b]! || a - b);
@@ -151,8 +125,7 @@ export class AttentionEdges {
         sizes: `${size[0]},${size[1]}`,
         loops: addLoops,
         ei: makeEdgeIndex(s2, d2),
-        kept,
-        perm: int32(perm),
+        perm: intTensor(perm),
       };
       this.memo = m;
     }
@@ -166,9 +139,12 @@ export class AttentionEdges {
         `first axis ${E0} (one row per edge)`,
         fmtShape(edgeAttr.shape),
       );
-      attr = selectEdges(edgeAttr, m.kept, E0);
-      if (addLoops) attr = addSelfLoops(removeSelfLoops(edgeIndex).edgeIndex, numNodes, attr, fill).edgeAttr;
-      attr = indexSelect(attr!, 0, m.perm);
+      attr = edgeAttr;
+      if (addLoops) {
+        const r = removeSelfLoops(edgeIndex, edgeAttr);
+        attr = addSelfLoops(r.edgeIndex, { edgeAttr: r.edgeAttr, fillValue: fill, numNodes }).edgeAttr!;
+      }
+      attr = indexSelect(attr, 0, m.perm);
     }
     return { edgeIndex: m.ei, edgeAttr: attr };
   }
@@ -213,7 +189,7 @@ export function headwiseAggregate(ctx: PropagateContext, alpha: Tensor, x: Tenso
   const perm = pattern.perm;
   let identity = true;
   for (let p = 0; p < perm.length && identity; p++) if (perm[p] !== p) identity = false;
-  const a = identity ? alpha : indexSelect(alpha, 0, int32(perm));
+  const a = identity ? alpha : indexSelect(alpha, 0, intTensor(perm));
   if (H === 1) return spmm(pattern.withValues(a.reshape(-1)), x.reshape(Ns, C)).reshape(-1, 1, C);
   const big = blockPattern(pattern, H).withValues(a.transpose(0, 1).reshape(-1));
   const out = spmm(big, x.permute(1, 0, 2).reshape(H * Ns, C));
@@ -260,15 +236,15 @@ export class GATConv extends MessagePassing<
     this.edgeDim = opts.edgeDim ?? null;
     this.fillValue = opts.fillValue ?? "mean";
     if (typeof inChannels === "number") {
-      this.lin = linear(inChannels, H * outChannels, { bias: false, init: "glorot" });
+      this.lin = graphLinear(inChannels, H * outChannels, { bias: false, init: "glorot" });
     } else {
-      this.linSrc = linear(inChannels[0], H * outChannels, { bias: false, init: "glorot" });
-      this.linDst = linear(inChannels[1], H * outChannels, { bias: false, init: "glorot" });
+      this.linSrc = graphLinear(inChannels[0], H * outChannels, { bias: false, init: "glorot" });
+      this.linDst = graphLinear(inChannels[1], H * outChannels, { bias: false, init: "glorot" });
     }
     this.attSrc = new Parameter(glorotAtt(zeros([1, H, outChannels])));
     this.attDst = new Parameter(glorotAtt(zeros([1, H, outChannels])));
     if (this.edgeDim !== null) {
-      this.linEdge = linear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
+      this.linEdge = graphLinear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
       this.attEdge = new Parameter(glorotAtt(zeros([1, H, outChannels])));
     }
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([this.concat ? H * outChannels : outChannels])) : null;
@@ -329,7 +305,7 @@ export class GATConv extends MessagePassing<
     const alphaDst = xt === null ? null : sum(mul(xt, this.attDst), -1);
     const Ns = xs.shape[0]!;
     const Nt = xt?.shape[0] ?? Ns;
-    const raw = edgesOf("GATConv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
+    const raw = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
     const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
       "GATConv",
       raw,

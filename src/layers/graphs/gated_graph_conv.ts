@@ -9,16 +9,13 @@
 import { uniform } from "../../nn/init.js";
 import { Parameter } from "../../nn/module.js";
 import { GRUCell } from "../../nn/rnn.js";
-import { concat, fmtShape, mul, opError, type SparseMatrix, spmm, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { fmtShape, opError } from "../../tensor/errors.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
-import { edgesOf } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link GatedGraphConv}. */
 export interface GatedGraphConvOptions {
@@ -30,6 +27,8 @@ export interface GatedGraphConvOptions {
 
 /** Gated graph convolution; see the file header. */
 export class GatedGraphConv extends MessagePassing<[Tensor, Tensor | SparseMatrix, (Tensor | null)?], Tensor> {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly outChannels: number;
   readonly numLayers: number;
   /** Θ^(0..L−1), [numLayers, outChannels, outChannels]. */
@@ -61,7 +60,7 @@ export class GatedGraphConv extends MessagePassing<[Tensor, Tensor | SparseMatri
         fmtShape(x.shape),
       );
     }
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("GatedGraphConv", edgeIndex, edgeWeight, N);
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
     let h = F < this.outChannels ? concat([x, zeros([N, this.outChannels - F], { dtype: x.dtype })], 1) : x;
     const W = this.weight.cast(x.dtype);
     for (let l = 0; l < this.numLayers; l++) {
@@ -72,18 +71,8 @@ export class GatedGraphConv extends MessagePassing<[Tensor, Tensor | SparseMatri
     return h;
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    const w = inputs.edgeWeight;
-    return w === undefined ? inputs.x_j! : mul(inputs.x_j!, w.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return this.aggr === "sum";
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    const w = inputs.edgeWeight;
-    return spmm(ctx.adjacency(w === null || w === undefined ? null : (w as Tensor)), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -7,23 +7,18 @@
  * The non-linearity sits between the two linear maps, which makes the attention "dynamic".
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  indexSelect,
-  leakyRelu,
-  mean,
-  mul,
-  type SparseMatrix,
-  scatterSoftmax,
-  sum,
-  Tensor,
-  zeros,
-} from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, leakyRelu, mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { fastDropout } from "../../tensor/ops/random.js";
+import { mean, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { AttentionEdges, type AttentionOutput, type GATConvOptions, glorotAtt, headwiseAggregate } from "./gat_conv.js";
-import { edgesOf } from "./gcn_conv.js";
 import {
   type MessageInputs,
   MessagePassing,
@@ -31,7 +26,6 @@ import {
   type PropagateContext,
   type PropagateInputs,
 } from "./message_passing.js";
-import { fastDropout, linear } from "./utils.js";
 
 /** Options of {@link GATv2Conv}. */
 export interface GATv2ConvOptions extends GATConvOptions {
@@ -79,10 +73,11 @@ export class GATv2Conv extends MessagePassing<
     this.shareWeights = opts.shareWeights ?? false;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
     const withBias = opts.bias ?? true;
-    this.linL = linear(inJ, H * outChannels, { bias: withBias, init: "glorot" });
-    this.linR = this.shareWeights ? this.linL : linear(inI, H * outChannels, { bias: withBias, init: "glorot" });
+    this.linL = graphLinear(inJ, H * outChannels, { bias: withBias, init: "glorot" });
+    this.linR = this.shareWeights ? this.linL : graphLinear(inI, H * outChannels, { bias: withBias, init: "glorot" });
     this.att = new Parameter(glorotAtt(zeros([1, H, outChannels])));
-    if (this.edgeDim !== null) this.linEdge = linear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
+    if (this.edgeDim !== null)
+      this.linEdge = graphLinear(this.edgeDim, H * outChannels, { bias: false, init: "glorot" });
     this.bias = withBias ? new Parameter(zeros([this.concat ? H * outChannels : outChannels])) : null;
   }
 
@@ -125,7 +120,7 @@ export class GATv2Conv extends MessagePassing<
     const xr = b === a && this.shareWeights ? xl : this.linR.forward(b).reshape(-1, H, C);
     const Ns = xl.shape[0]!;
     const Nt = xr.shape[0]!;
-    const raw = edgesOf("GATv2Conv", edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
+    const raw = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : Ns).edgeIndex;
     const { edgeIndex: ei, edgeAttr: ea } = this._edges.prepare(
       "GATv2Conv",
       raw,

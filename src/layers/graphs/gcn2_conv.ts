@@ -7,17 +7,16 @@
  * mapping), or β = 1 when θ is not given. With `sharedWeights: false` the two terms get separate
  * maps: (1 − α) P̂ X ((1 − β) I + β Θ_1) + α X^(0) ((1 − β) I + β Θ_2).
  */
+
+import { GCNNormCache } from "../../domains/graph/normalization.js";
 import { glorot } from "../../nn/init.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, mul, type SparseMatrix, spmm, type Tensor, zeros } from "../../tensor/index.js";
-import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, mul } from "../../tensor/ops/elementwise.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link GCN2Conv}. */
 export interface GCN2ConvOptions {
@@ -37,6 +36,8 @@ export interface GCN2ConvOptions {
 
 /** The GCNII layer; see the file header. */
 export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMatrix, (Tensor | null)?], Tensor> {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly channels: number;
   readonly alpha: number;
   readonly beta: number;
@@ -63,7 +64,12 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
     this.normalize = opts.normalize ?? true;
     this.weight1 = new Parameter(glorot(zeros([channels, channels])));
     this.weight2 = (opts.sharedWeights ?? true) ? null : new Parameter(glorot(zeros([channels, channels])));
-    this._norm = new GCNNormCache(opts.cached ?? false);
+    this._norm = new GCNNormCache({
+      cached: opts.cached ?? false,
+      addSelfLoops: this.addSelfLoops,
+      normalize: this.normalize,
+      flow: this.flow,
+    });
   }
 
   /**
@@ -81,12 +87,8 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
       `shape [≥${N}, ${this.channels}]`,
       fmtShape(x0.shape),
     );
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("GCN2Conv", edgeIndex, edgeWeight, N);
-    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32", {
-      addSelfLoops: this.addSelfLoops,
-      normalize: this.normalize,
-      flow: this.flow,
-    });
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
+    const norm = this._norm.get(ei, w, N, x.dtype === "float64" ? "float64" : "float32");
     let h = this.propagate(norm.edgeIndex, { x, edgeWeight: norm.edgeWeight, size: [N, N] });
     h = mul(h, 1 - this.alpha);
     const r = mul(x0.shape[0] === N ? x0 : x0.narrow(0, 0, N), this.alpha);
@@ -96,16 +98,8 @@ export class GCN2Conv extends MessagePassing<[Tensor, Tensor, Tensor | SparseMat
     return add(map(h, this.weight1), map(r, this.weight2));
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    return mul(inputs.x_j!, inputs.edgeWeight!.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return true;
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(inputs.edgeWeight as Tensor), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

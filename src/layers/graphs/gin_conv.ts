@@ -11,20 +11,14 @@
  * linear, so it runs as one cached sparse-dense product.
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
-import {
-  add,
-  check,
-  fmtShape,
-  mul,
-  opError,
-  relu,
-  SparseMatrix,
-  spmm,
-  type Tensor,
-  tensor,
-} from "../../tensor/index.js";
+import { tensor } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { add, mul, relu } from "../../tensor/ops/elementwise.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import {
   type MessageInputs,
   MessagePassing,
@@ -33,7 +27,6 @@ import {
   type PropagateInputs,
   sourceOf,
 } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link GINConv}. */
 export interface GINConvOptions {
@@ -178,7 +171,7 @@ export class GINEConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readon
       if (inChannels === null) {
         opError("GINEConv", "opts.inChannels", "the node feature size (it could not be read from nn)", "undefined");
       }
-      this.lin = linear(opts.edgeDim, inChannels);
+      this.lin = graphLinear(opts.edgeDim, inChannels);
     }
   }
 

@@ -7,17 +7,13 @@
  * are linear in x_j and run as one cached sparse-dense product.
  */
 import type { Linear } from "../../nn/linear.js";
-import { add, check, mul, type SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { graphLinear } from "../../nn/linear.js";
+import { check } from "../../tensor/errors.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type NodeInput,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
-import { linear } from "./utils.js";
+import { MessagePassing, type NodeInput, type PropagateInputs } from "./message_passing.js";
 
 /** Options of {@link GraphConv}. */
 export interface GraphConvOptions {
@@ -32,6 +28,8 @@ export class GraphConv extends MessagePassing<
   [NodeInput, Tensor | SparseMatrix, (Tensor | null)?, (readonly [number, number] | null)?],
   Tensor
 > {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly inChannels: number | readonly [number, number];
   readonly outChannels: number;
   /** W_2 (with bias) on the aggregated neighbours. */
@@ -44,8 +42,8 @@ export class GraphConv extends MessagePassing<
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
-    this.linRel = linear(this.aggrModule.outChannels(inJ), outChannels, { bias: opts.bias ?? true });
-    this.linRoot = linear(inI, outChannels, { bias: false });
+    this.linRel = graphLinear(this.aggrModule.outChannels(inJ), outChannels, { bias: opts.bias ?? true });
+    this.linRoot = graphLinear(inI, outChannels, { bias: false });
   }
 
   /**
@@ -71,24 +69,9 @@ export class GraphConv extends MessagePassing<
     return out;
   }
 
-  override message(inputs: MessageInputs, _ctx: PropagateContext): Tensor {
-    const xj = inputs.x_j!;
-    const w = inputs.edgeWeight;
-    return w === undefined ? xj : mul(xj, w.reshape(-1, 1));
-  }
-
   protected override supportsFusion(inputs: PropagateInputs): boolean {
     const weighted = inputs.edgeWeight !== null && inputs.edgeWeight !== undefined;
     return this.aggr === "sum" || (this.aggr === "mean" && !weighted);
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    const w = inputs.edgeWeight;
-    const adj =
-      w === null || w === undefined
-        ? ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined)
-        : ctx.adjacency(w as Tensor);
-    return spmm(adj, sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -23,7 +23,6 @@ export * from "./multihead_attention.js";
 export * from "./nn_conv.js";
 export * from "./norm.js";
 export * from "./pna_conv.js";
-export { globalAddPool, globalMaxPool, globalMeanPool } from "./pool.js";
 export * from "./readout.js";
 export * from "./res_gated_graph_conv.js";
 export * from "./sage_conv.js";
@@ -32,11 +31,3 @@ export * from "./sg_conv.js";
 export * from "./task_models.js";
 export * from "./topk_pool.js";
 export * from "./transformer_conv.js";
-export {
-  Activation,
-  type ActivationSpec,
-  type LinearInit,
-  type LinearInput,
-  linear as graphLinear,
-  resolveActivation,
-} from "./utils.js";

@@ -7,10 +7,14 @@
  *   lstm: x_i = Σ_l α_i^(l) x_i^(l),  α_i = softmax_l( w ᵀ BiLSTM(x_i^(1..L)) )
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
 import { LSTMCell } from "../../nn/rnn.js";
-import { check, concat, max, mul, opError, softmax, stack, sum, type Tensor } from "../../tensor/index.js";
-import { linear } from "./utils.js";
+import { check, opError } from "../../tensor/errors.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { max, softmax, sum } from "../../tensor/ops/reduce.js";
+import { concat, stack } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Modes of {@link JumpingKnowledge}. */
 export type JKMode = "cat" | "max" | "lstm";
@@ -40,7 +44,7 @@ export class JumpingKnowledge extends Module<[readonly Tensor[]], Tensor> {
       const hidden = Math.max(1, Math.floor((numLayers * channels) / 2));
       this.lstmFwd = new LSTMCell(channels, hidden);
       this.lstmBwd = new LSTMCell(channels, hidden);
-      this.att = linear(2 * hidden, 1);
+      this.att = graphLinear(2 * hidden, 1);
     }
   }
 

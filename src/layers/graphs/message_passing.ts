@@ -15,14 +15,22 @@
  * gives bipartite message passing.
  *
  * Fused path: when the message is linear in x_j (GCN, SGC, APPNP, GraphConv, GIN, SAGE with mean or
- * sum) a layer implements {@link MessagePassing.messageAndAggregate} with one sparse-dense product
- * `Â·X`, where Â [numTargets, numSources] is built once per edge index and cached. `propagate` takes
- * this path automatically unless `fuse` is false; both paths give the same numbers.
+ * sum) {@link MessagePassing.messageAndAggregate} is one sparse-dense product `Â·X`, where Â
+ * [numTargets, numSources] is built once per edge index and cached. `propagate` takes this path when
+ * the layer's {@link MessagePassing.supportsFusion} says so, unless `fuse` is false; both paths give
+ * the same numbers. The weighted sum φ = w_ji·x_j of the GCN family is built in: a layer names its
+ * per-edge weight input ({@link MessagePassing.edgeWeightKey}) and inherits both the message and its
+ * fused form. {@link MessagePassing.edgesOf} resolves a layer's `(edgeIndex, edgeWeight)` arguments.
  */
+import { checkNodeIds } from "../../domains/graph/graph.js";
+import { edgeRows, makeEdgeIndex } from "../../domains/graph/utils.js";
 import { Module } from "../../nn/module.js";
-import { ErlangenError, fmtShape, indexSelect, opError, SparseMatrix, Tensor } from "../../tensor/index.js";
+import { ErlangenError, fmtShape, opError } from "../../tensor/errors.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { type Aggregation, type AggrSpec, aggregationName, resolveAggregation } from "./aggregation.js";
-import { checkNodeIds, edgeRows, int32, makeEdgeIndex } from "./utils.js";
 
 /** Direction of messages: `source_to_target` (j = row 0 → i = row 1, default) or the reverse. */
 export type Flow = "source_to_target" | "target_to_source";
@@ -168,6 +176,13 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
   readonly flow: Flow;
   /** Take the fused sparse-matmul path when the layer supports it (default true). */
   fuse = true;
+  /**
+   * The name of a per-edge scalar input of `propagate` that weights the messages (GCN's normalised
+   * `edgeWeight`, ChebConv's `norm`), or null (default). When set, the default
+   * {@link MessagePassing.message} is `w_ji · x_j` and the default
+   * {@link MessagePassing.messageAndAggregate} uses the weights as the values of Â.
+   */
+  protected edgeWeightKey: string | null = null;
 
   constructor(opts: MessagePassingOptions = {}) {
     super();
@@ -234,20 +249,10 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
       sizeI = m + 1;
       provisionalI = true;
     }
-    const struct = structureOf(ei);
-    const key = `${this.flow}|${sizeJ}|${sizeI}`;
-    if (!struct.checked.has(key)) {
-      const [nameJ, nameI] =
-        this.flow === "source_to_target"
-          ? ["edgeIndex[0] (sources)", "edgeIndex[1] (targets)"]
-          : ["edgeIndex[1] (sources)", "edgeIndex[0] (targets)"];
-      checkNodeIds(op, jRow, sizeJ, nameJ);
-      checkNodeIds(op, iRow, sizeI, nameI);
-      struct.checked.set(key, true);
-    }
+    this.checkEdges(op, ei, sizeJ, sizeI);
 
-    const edgeIndexJ = int32(jRow);
-    const edgeIndexI = int32(iRow);
+    const edgeIndexJ = intTensor(jRow);
+    const edgeIndexI = intTensor(iRow);
     const sizes = { j: sizeJ, i: sizeI };
     const flow = this.flow;
     const self = this;
@@ -313,14 +318,18 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
     return this.update(out, msgIn, ctx);
   }
 
-  /** The message of each edge j → i, [E, ...]. Default: `inputs.x_j`. */
+  /**
+   * The message of each edge j → i, [E, ...]. Default: `inputs.x_j`, scaled by the per-edge weight
+   * `inputs[edgeWeightKey]` when the layer names one and it was passed to `propagate`.
+   */
   message(inputs: MessageInputs, _ctx: PropagateContext): Tensor {
     const xj = inputs.x_j;
     if (xj === undefined)
       throw new ErlangenError(
         `${this.constructor.name}.message: the default message needs an input 'x' passed to propagate`,
       );
-    return xj;
+    const w = this.edgeWeightKey === null ? undefined : inputs[this.edgeWeightKey];
+    return w === undefined ? xj : mul(xj, w.reshape(-1, 1));
   }
 
   /** Aggregates the messages at their targets with {@link MessagePassing.aggrModule}. */
@@ -345,13 +354,60 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
    * The fused computation `⊕_j φ(x_j)` as one sparse-dense product (see
    * {@link PropagateContext.adjacency}), given the inputs of `propagate` as passed (use
    * {@link sourceOf} for the source side of a node input). Called only when
-   * {@link MessagePassing.supportsFusion} returns true; a layer that enables fusion overrides both
-   * (like PyG's `message_and_aggregate`), so reaching this base version is a layer bug.
+   * {@link MessagePassing.supportsFusion} returns true (like PyG's `message_and_aggregate`). The
+   * default is the fused form of the default message: `Â·X` with Â holding the per-edge weights
+   * `inputs[edgeWeightKey]` when given, else ones (sum) or 1/deg(i) (mean). A layer with another
+   * message overrides it; a layer with another aggregation must not enable fusion.
    */
-  messageAndAggregate(_inputs: PropagateInputs, _ctx: PropagateContext): Tensor {
-    throw new ErlangenError(
-      `${this.constructor.name}: supportsFusion() returned true but messageAndAggregate is not overridden`,
-    );
+  messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
+    const aggr = this.aggr;
+    if (aggr !== "sum" && aggr !== "mean")
+      throw new ErlangenError(
+        `${this.constructor.name}: supportsFusion() returned true for aggregation '${aggr ?? "multi"}', but the default messageAndAggregate only sums or averages (override it)`,
+      );
+    const w = this.edgeWeightKey === null ? undefined : inputs[this.edgeWeightKey];
+    const adj = w instanceof Tensor ? ctx.adjacency(w) : ctx.adjacency(null, aggr === "mean" ? "mean" : undefined);
+    return spmm(adj, sourceOf(inputs.x));
+  }
+
+  /**
+   * Resolves a layer's `(edgeIndex, edgeWeight)` arguments: a SparseMatrix in `adj_t` orientation
+   * becomes its edge index, and its values the edge weights unless weights are given. With
+   * `numNodes` (a square graph), the node ids are checked here, once per edge index, so that errors
+   * name the layer and the edge before any normalisation reads the ids.
+   */
+  protected edgesOf(
+    edgeIndex: Tensor | SparseMatrix,
+    edgeWeight: Tensor | null,
+    numNodes: number | null,
+  ): { edgeIndex: Tensor; edgeWeight: Tensor | null } {
+    const op = this.constructor.name;
+    let ei: Tensor;
+    let w = edgeWeight;
+    if (edgeIndex instanceof SparseMatrix) {
+      if (numNodes !== null && (edgeIndex.shape[0] !== numNodes || edgeIndex.shape[1] !== numNodes))
+        opError(op, "edgeIndex", `a [${numNodes}, ${numNodes}] adjacency`, fmtShape(edgeIndex.shape));
+      ei = edgeIndexOfAdjT(edgeIndex);
+      w ??= edgeIndex.values === null ? null : edgeIndex.cooValues();
+    } else if (edgeIndex instanceof Tensor) ei = edgeIndex;
+    else return opError(op, "edgeIndex", "an int32 tensor [2, E] or a SparseMatrix", typeof edgeIndex);
+    if (numNodes !== null) this.checkEdges(op, ei, numNodes, numNodes);
+    return { edgeIndex: ei, edgeWeight: w };
+  }
+
+  /** Checks the node ids of `edgeIndex` against the sizes (cached per edge index version and sizes). */
+  private checkEdges(op: string, edgeIndex: Tensor, sizeJ: number, sizeI: number): void {
+    const rows = edgeRows(op, edgeIndex);
+    const struct = structureOf(edgeIndex);
+    const key = `${this.flow}|${sizeJ}|${sizeI}`;
+    if (struct.checked.has(key)) return;
+    const [jRow, iRow, nameJ, nameI] =
+      this.flow === "source_to_target"
+        ? [rows.src, rows.dst, "edgeIndex[0] (sources)", "edgeIndex[1] (targets)"]
+        : [rows.dst, rows.src, "edgeIndex[1] (sources)", "edgeIndex[0] (targets)"];
+    checkNodeIds(op, nameJ, jRow, sizeJ, "edge");
+    checkNodeIds(op, nameI, iRow, sizeI, "edge");
+    struct.checked.set(key, true);
   }
 
   /** Builds (or reuses) the [sizeI, sizeJ] adjacency of `edgeIndex`. */
@@ -396,7 +452,7 @@ export abstract class MessagePassing<Args extends unknown[] = any[], Out = Tenso
       const perm = pattern.perm;
       let identity = true;
       for (let p = 0; p < perm.length && identity; p++) if (perm[p] !== p) identity = false;
-      return identity ? v : indexSelect(v, 0, int32(perm));
+      return identity ? v : indexSelect(v, 0, intTensor(perm));
     };
     let out: SparseMatrix;
     if (values.requiresGrad) {

@@ -16,11 +16,18 @@
  * APPNPNet's first Linear; densified for the others).
  */
 
+import { globalAddPool } from "../../domains/graph/pool.js";
+import { Activation, type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear, type LinearInput } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList } from "../../nn/module.js";
 import { LayerNorm } from "../../nn/normalization.js";
-import { add, check, opError, relu, SparseMatrix, type Tensor } from "../../tensor/index.js";
+import { check, opError } from "../../tensor/errors.js";
+import { add, relu } from "../../tensor/ops/elementwise.js";
+import { fastDropout, reluDropout } from "../../tensor/ops/random.js";
+import { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
 import { APPNP } from "./appnp.js";
 import { GATConv } from "./gat_conv.js";
@@ -29,18 +36,8 @@ import { GCNConv } from "./gcn_conv.js";
 import { GINConv } from "./gin_conv.js";
 import { type JKMode, JumpingKnowledge } from "./jumping_knowledge.js";
 import { BatchNorm, GraphNorm } from "./norm.js";
-import { globalAddPool } from "./pool.js";
 import { SAGEConv } from "./sage_conv.js";
 import { SGConv } from "./sg_conv.js";
-import {
-  Activation,
-  type ActivationSpec,
-  fastDropout,
-  type LinearInput,
-  linear,
-  reluDropout,
-  resolveActivation,
-} from "./utils.js";
 
 /** Normalisations between the layers of a {@link BasicGNN}. */
 export type GNNNorm = "batchNorm" | "layerNorm" | "graphNorm" | null;
@@ -169,7 +166,7 @@ export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> exte
     this.jk = this.jkMode === null ? null : new JumpingKnowledge(this.jkMode, { channels: hiddenChannels, numLayers });
     this.lin = null;
     if (this.jkMode !== null && outChannels !== null) {
-      this.lin = linear(this.jkMode === "cat" ? numLayers * hiddenChannels : hiddenChannels, outChannels);
+      this.lin = graphLinear(this.jkMode === "cat" ? numLayers * hiddenChannels : hiddenChannels, outChannels);
     }
   }
 
@@ -416,7 +413,7 @@ export class APPNPNet extends Module<[LinearInput, Tensor | SparseMatrix, (GNNIn
     const L = opts.numLayers ?? 2;
     check(Number.isInteger(L) && L >= 1, "APPNPNet", "numLayers", "a positive integer", String(L));
     const dims = [inChannels, ...new Array<number>(L - 1).fill(hiddenChannels), outChannels];
-    this.lins = new ModuleList(Array.from({ length: L }, (_, l) => linear(dims[l]!, dims[l + 1]!)));
+    this.lins = new ModuleList(Array.from({ length: L }, (_, l) => graphLinear(dims[l]!, dims[l + 1]!)));
     this.prop = new APPNP(opts.K ?? 10, opts.alpha ?? 0.1, { dropout: opts.edgeDropout ?? 0 });
     this.dropout = opts.dropout ?? 0.5;
     this._act = resolveActivation(opts.act === undefined ? "relu" : opts.act);
@@ -456,7 +453,7 @@ export class NodeMLP extends Module<
     super();
     const L = opts.numLayers ?? 2;
     const dims = [inChannels, ...new Array<number>(L - 1).fill(hiddenChannels), outChannels];
-    this.lins = new ModuleList(Array.from({ length: L }, (_, l) => linear(dims[l]!, dims[l + 1]!)));
+    this.lins = new ModuleList(Array.from({ length: L }, (_, l) => graphLinear(dims[l]!, dims[l + 1]!)));
     this.dropout = opts.dropout ?? 0.5;
     this._act = resolveActivation(opts.act === undefined ? "relu" : opts.act);
   }
@@ -511,7 +508,7 @@ export class GINGraphClassifier extends Module<[Tensor, Tensor, (Tensor | null)?
           }),
       ),
     );
-    this.heads = new ModuleList(dims.map((d) => linear(d, numClasses)));
+    this.heads = new ModuleList(dims.map((d) => graphLinear(d, numClasses)));
     this.dropout = opts.dropout ?? 0.5;
   }
 

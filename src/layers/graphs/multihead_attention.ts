@@ -8,9 +8,15 @@
  */
 import { xavierUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Module, Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, matmul, mean, mul, softmax, Tensor, zeros } from "../../tensor/index.js";
-import { fastDropout, linear } from "./utils.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, mul } from "../../tensor/ops/elementwise.js";
+import { matmul } from "../../tensor/ops/linalg.js";
+import { fastDropout } from "../../tensor/ops/random.js";
+import { mean, softmax } from "../../tensor/ops/reduce.js";
+import { Tensor } from "../../tensor/tensor.js";
 
 /** Options of {@link MultiheadAttention}. */
 export interface MultiheadAttentionOptions {
@@ -77,7 +83,7 @@ export class MultiheadAttention extends Module<
     }
     const bias = opts.bias ?? true;
     this.inProjBias = bias ? new Parameter(zeros([3 * embedDim])) : null;
-    this.outProj = linear(embedDim, embedDim, { bias });
+    this.outProj = graphLinear(embedDim, embedDim, { bias });
     if (this.outProj.bias !== null) this.outProj.bias.data.fill(0);
   }
 

@@ -8,12 +8,15 @@
  * inChannels·outChannels features).
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, fmtShape, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
 import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link NNConv}. */
 export interface NNConvOptions {
@@ -46,7 +49,7 @@ export class NNConv extends MessagePassing<[NodeInput, Tensor, Tensor, (readonly
     this.outChannels = outChannels;
     this.nn = nn;
     const inI = typeof inChannels === "number" ? inChannels : inChannels[1];
-    this.lin = (opts.rootWeight ?? true) ? linear(inI, outChannels, { bias: false }) : null;
+    this.lin = (opts.rootWeight ?? true) ? graphLinear(inI, outChannels, { bias: false }) : null;
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
   }
 

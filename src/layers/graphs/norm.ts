@@ -9,24 +9,15 @@
  * x'_i = γ ⊙ (x_i − μ) / √(σ² + ε) + β, running statistics in eval mode.
  */
 
+import { batchOrZeros, batchSize } from "../../domains/graph/pool.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { BatchNorm1d, type BatchNormOptions } from "../../nn/normalization.js";
-import {
-  add,
-  check,
-  div,
-  fmtShape,
-  indexSelect,
-  mul,
-  ones,
-  scatter,
-  sqrt,
-  square,
-  sub,
-  type Tensor,
-  zeros,
-} from "../../tensor/index.js";
-import { batchSize } from "./pool.js";
+import { ones, zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, div, mul, sqrt, square, sub } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { scatter } from "../../tensor/ops/scatter.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Graph normalisation; see the file header. */
 export class GraphNorm extends Module<[Tensor, (Tensor | null)?, (number | null)?], Tensor> {
@@ -62,7 +53,7 @@ export class GraphNorm extends Module<[Tensor, (Tensor | null)?, (number | null)
       fmtShape(x.shape),
     );
     const B = batchSize(x, batch, size);
-    const b = batch ?? zeros([x.shape[0]!], { dtype: "int32" });
+    const b = batchOrZeros(batch, x.shape[0]!);
     const mean = scatter(x, b, 0, B, "mean");
     const out = sub(x, mul(indexSelect(mean, 0, b), this.meanScale));
     const variance = scatter(square(out), b, 0, B, "mean");

@@ -10,23 +10,18 @@
  * linear d/δ_lin, inverse_linear δ_lin/d, exponential exp(d/δ_lin). Features may be split into
  * `towers` groups with their own pre (h_Θ) and post (γ) networks.
  */
+
+import { Activation, type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { ModuleList, Sequential } from "../../nn/module.js";
-import {
-  check,
-  concat,
-  exp,
-  fmtShape,
-  log,
-  mul,
-  opError,
-  reciprocal,
-  type Tensor,
-  tensor,
-} from "../../tensor/index.js";
+import { tensor } from "../../tensor/creation.js";
+import { check, fmtShape, opError } from "../../tensor/errors.js";
+import { exp, log, mul, reciprocal } from "../../tensor/ops/elementwise.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { Aggregation, type AggregationName, MultiAggregation } from "./aggregation.js";
 import { type MessageInputs, MessagePassing, type PropagateContext } from "./message_passing.js";
-import { Activation, type ActivationSpec, linear, resolveActivation } from "./utils.js";
 
 /** Degree scalers of PNA. */
 export type PNAScaler = "identity" | "amplification" | "attenuation" | "linear" | "inverse_linear" | "exponential";
@@ -188,22 +183,22 @@ export class PNAConv extends MessagePassing<[Tensor, Tensor, (Tensor | null)?], 
     );
     this.fIn = this.divideInput ? inChannels / this.towers : inChannels;
     this.fOut = outChannels / this.towers;
-    this.edgeEncoder = this.edgeDim === null ? null : linear(this.edgeDim, this.fIn);
+    this.edgeEncoder = this.edgeDim === null ? null : graphLinear(this.edgeDim, this.fIn);
     const act = resolveActivation(opts.act ?? "relu");
     const pre: Sequential[] = [];
     const post: Sequential[] = [];
     const nAgg = this.aggrModule.outChannels(1);
     for (let t = 0; t < this.towers; t++) {
-      const p = new Sequential(linear((this.edgeDim === null ? 2 : 3) * this.fIn, this.fIn));
-      for (let l = 1; l < (opts.preLayers ?? 1); l++) p.push(new Activation(act), linear(this.fIn, this.fIn));
+      const p = new Sequential(graphLinear((this.edgeDim === null ? 2 : 3) * this.fIn, this.fIn));
+      for (let l = 1; l < (opts.preLayers ?? 1); l++) p.push(new Activation(act), graphLinear(this.fIn, this.fIn));
       pre.push(p);
-      const q = new Sequential(linear((nAgg + 1) * this.fIn, this.fOut));
-      for (let l = 1; l < (opts.postLayers ?? 1); l++) q.push(new Activation(act), linear(this.fOut, this.fOut));
+      const q = new Sequential(graphLinear((nAgg + 1) * this.fIn, this.fOut));
+      for (let l = 1; l < (opts.postLayers ?? 1); l++) q.push(new Activation(act), graphLinear(this.fOut, this.fOut));
       post.push(q);
     }
     this.preNns = new ModuleList(pre);
     this.postNns = new ModuleList(post);
-    this.lin = linear(outChannels, outChannels);
+    this.lin = graphLinear(outChannels, outChannels);
   }
 
   /**

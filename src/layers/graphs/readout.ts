@@ -9,25 +9,18 @@
  *
  * Both are invariant to permutations of the nodes within each graph.
  */
+
+import { batchOrZeros, batchSize } from "../../domains/graph/pool.js";
 import { Module } from "../../nn/module.js";
 import { LSTMCell } from "../../nn/rnn.js";
-import {
-  check,
-  concat,
-  fmtShape,
-  indexSelect,
-  mul,
-  scatter,
-  scatterSoftmax,
-  sum,
-  type Tensor,
-  zeros,
-} from "../../tensor/index.js";
-import { batchSize } from "./pool.js";
-
-function batchOrZeros(x: Tensor, batch: Tensor | null): Tensor {
-  return batch ?? zeros([x.shape[0]!], { dtype: "int32" });
-}
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect } from "../../tensor/ops/indexing.js";
+import { sum } from "../../tensor/ops/reduce.js";
+import { scatter, scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { concat } from "../../tensor/ops/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 
 /** Attention-weighted sum readout; see the file header. */
 export class AttentionalAggregation extends Module<[Tensor, (Tensor | null)?, (number | null)?], Tensor> {
@@ -49,7 +42,7 @@ export class AttentionalAggregation extends Module<[Tensor, (Tensor | null)?, (n
    */
   forward(x: Tensor, batch: Tensor | null = null, size: number | null = null): Tensor {
     const B = batchSize(x, batch, size);
-    const b = batchOrZeros(x, batch);
+    const b = batchOrZeros(batch, x.shape[0]!);
     const gate = this.gateNn.forward(x);
     check(
       gate.ndim === 2 && gate.shape[0] === x.shape[0],
@@ -94,7 +87,7 @@ export class Set2Set extends Module<[Tensor, (Tensor | null)?, (number | null)?]
       fmtShape(x.shape),
     );
     const B = batchSize(x, batch, size);
-    const b = batchOrZeros(x, batch);
+    const b = batchOrZeros(batch, x.shape[0]!);
     let state: [Tensor, Tensor] | null = null;
     let qStar = zeros([B, this.outChannels], { dtype: x.dtype });
     for (let t = 0; t < this.processingSteps; t++) {

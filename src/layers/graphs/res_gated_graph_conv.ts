@@ -4,11 +4,14 @@
  *   x'_i = W_1 x_i + Σ_{j ∈ N(i)} η_ij ⊙ W_2 x_j,      η_ij = σ(W_3 x_i + W_4 x_j)
  */
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { add, check, mul, type SparseMatrix, sigmoid, type Tensor, zeros } from "../../tensor/index.js";
-import { edgesOf } from "./gcn_conv.js";
+import { zeros } from "../../tensor/creation.js";
+import { check } from "../../tensor/errors.js";
+import { add, mul, sigmoid } from "../../tensor/ops/elementwise.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { type MessageInputs, MessagePassing, type NodeInput } from "./message_passing.js";
-import { linear } from "./utils.js";
 
 /** Options of {@link ResGatedGraphConv}. */
 export interface ResGatedGraphConvOptions {
@@ -44,10 +47,10 @@ export class ResGatedGraphConv extends MessagePassing<[NodeInput, Tensor | Spars
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
-    this.linKey = linear(inI, outChannels);
-    this.linQuery = linear(inJ, outChannels);
-    this.linValue = linear(inJ, outChannels);
-    this.linSkip = (opts.rootWeight ?? true) ? linear(inI, outChannels, { bias: false }) : null;
+    this.linKey = graphLinear(inI, outChannels);
+    this.linQuery = graphLinear(inJ, outChannels);
+    this.linValue = graphLinear(inJ, outChannels);
+    this.linSkip = (opts.rootWeight ?? true) ? graphLinear(inI, outChannels, { bias: false }) : null;
     this.bias = (opts.bias ?? true) ? new Parameter(zeros([outChannels])) : null;
     this._act = opts.act ?? sigmoid;
   }
@@ -62,7 +65,7 @@ export class ResGatedGraphConv extends MessagePassing<[NodeInput, Tensor | Spars
     const k = this.linKey.forward(xt);
     const q = this.linQuery.forward(xs);
     const v = this.linValue.forward(xs);
-    const { edgeIndex: ei } = edgesOf("ResGatedGraphConv", edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
+    const { edgeIndex: ei } = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
     let out = this.propagate(ei, { k: [null, k], q: [q, null], v: [v, null], size: [xs.shape[0]!, xt.shape[0]!] });
     if (this.linSkip !== null) out = add(out, this.linSkip.forward(xt));
     if (this.bias !== null) out = add(out, this.bias);

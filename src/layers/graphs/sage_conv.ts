@@ -9,16 +9,14 @@
  * W_2 before aggregating when that is cheaper (outChannels < inChannels); bias is added after.
  */
 import type { Linear } from "../../nn/linear.js";
-import { add, check, clamp, div, norm, relu, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
+import { graphLinear } from "../../nn/linear.js";
+import { check } from "../../tensor/errors.js";
+import { add, clamp, div, relu } from "../../tensor/ops/elementwise.js";
+import { norm } from "../../tensor/ops/reduce.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
-import {
-  MessagePassing,
-  type NodeInput,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
-import { linear } from "./utils.js";
+import { MessagePassing, type NodeInput } from "./message_passing.js";
 
 /** Options of {@link SAGEConv}. */
 export interface SAGEConvOptions {
@@ -60,10 +58,10 @@ export class SAGEConv extends MessagePassing<
     this.rootWeight = opts.rootWeight ?? true;
     this.project = opts.project ?? false;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
-    this.lin = this.project ? linear(inJ, inJ, { bias: true }) : null;
+    this.lin = this.project ? graphLinear(inJ, inJ, { bias: true }) : null;
     const aggrOut = this.aggrModule.outChannels(inJ);
-    this.linL = linear(aggrOut, outChannels, { bias: opts.bias ?? true });
-    this.linR = this.rootWeight ? linear(inI, outChannels, { bias: false }) : null;
+    this.linL = graphLinear(aggrOut, outChannels, { bias: opts.bias ?? true });
+    this.linR = this.rootWeight ? graphLinear(inI, outChannels, { bias: false }) : null;
   }
 
   /**
@@ -109,10 +107,6 @@ export class SAGEConv extends MessagePassing<
 
   protected override supportsFusion(): boolean {
     return this.aggr === "sum" || this.aggr === "mean";
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(null, this.aggr === "mean" ? "mean" : undefined), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -12,13 +12,17 @@
  */
 import { xavierUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
+import { graphLinear } from "../../nn/linear.js";
 import { Module, ModuleList, Parameter } from "../../nn/module.js";
 import { LayerNorm } from "../../nn/normalization.js";
-import { add, check, fmtShape, logicalNot, mean, mul, relu, type Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { add, logicalNot, mul, relu } from "../../tensor/ops/elementwise.js";
+import { mean } from "../../tensor/ops/reduce.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { Aggregation } from "./aggregation.js";
 import { toDenseBatch } from "./dense_batch.js";
 import { MultiheadAttention } from "./multihead_attention.js";
-import { linear } from "./utils.js";
 
 /** Options of the Set Transformer blocks. */
 export interface SetBlockOptions {
@@ -42,7 +46,7 @@ export class MultiheadAttentionBlock extends Module<[Tensor, Tensor, (Tensor | n
     super();
     this.channels = channels;
     this.attn = new MultiheadAttention(channels, opts.heads ?? 1, { dropout: opts.dropout ?? 0 });
-    this.lin = linear(channels, channels);
+    this.lin = graphLinear(channels, channels);
     const ln = opts.layerNorm ?? true;
     this.layerNorm1 = ln ? new LayerNorm(channels) : null;
     this.layerNorm2 = ln ? new LayerNorm(channels) : null;
@@ -106,7 +110,7 @@ export class PoolingByMultiheadAttention extends Module<[Tensor, (Tensor | null)
   mab: MultiheadAttentionBlock;
   constructor(channels: number, numSeedPoints = 1, opts: SetBlockOptions = {}) {
     super();
-    this.lin = linear(channels, channels);
+    this.lin = graphLinear(channels, channels);
     this.seedPoints = new Parameter(xavierUniform(zeros([1, numSeedPoints, channels])));
     this.mab = new MultiheadAttentionBlock(channels, opts);
   }

@@ -7,17 +7,15 @@
  * training is logistic regression on fixed features. Without it, Θ is applied first (the two orders
  * agree) so that a sparse X stays cheap.
  */
+
+import { GCNNormCache } from "../../domains/graph/normalization.js";
 import type { Linear } from "../../nn/linear.js";
-import { add, mul, noGrad, SparseMatrix, spmm, type Tensor } from "../../tensor/index.js";
-import { edgesOf, GCNNormCache } from "./gcn_conv.js";
-import {
-  type MessageInputs,
-  MessagePassing,
-  type PropagateContext,
-  type PropagateInputs,
-  sourceOf,
-} from "./message_passing.js";
-import { type LinearInput, linear } from "./utils.js";
+import { graphLinear, type LinearInput } from "../../nn/linear.js";
+import { noGrad } from "../../tensor/autograd.js";
+import { add } from "../../tensor/ops/elementwise.js";
+import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { MessagePassing } from "./message_passing.js";
 
 /** Options of {@link SGConv}. */
 export interface SGConvOptions {
@@ -33,13 +31,15 @@ export interface SGConvOptions {
 
 /** The simple graph convolution; see the file header. */
 export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, (Tensor | null)?], Tensor> {
+  /** Messages are x_j scaled by the per-edge weight `edgeWeight`. */
+  protected override edgeWeightKey: string | null = "edgeWeight";
   readonly inChannels: number;
   readonly outChannels: number;
   readonly K: number;
   readonly cached: boolean;
   readonly addSelfLoops: boolean;
   lin: Linear;
-  private _norm = new GCNNormCache(false);
+  private _norm: GCNNormCache;
   private _cachedX: Tensor | null = null;
 
   constructor(inChannels: number, outChannels: number, opts: SGConvOptions = {}) {
@@ -49,7 +49,8 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
     this.K = opts.K ?? 1;
     this.cached = opts.cached ?? false;
     this.addSelfLoops = opts.addSelfLoops ?? true;
-    this.lin = linear(inChannels, outChannels, { bias: opts.bias ?? true });
+    this._norm = new GCNNormCache({ addSelfLoops: this.addSelfLoops, flow: this.flow });
+    this.lin = graphLinear(inChannels, outChannels, { bias: opts.bias ?? true });
   }
 
   /** Forgets the cached Ŝ^K X. */
@@ -65,9 +66,9 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
    */
   forward(x: LinearInput, edgeIndex: Tensor | SparseMatrix, edgeWeight: Tensor | null = null): Tensor {
     const N = x.shape[0]!;
-    const { edgeIndex: ei, edgeWeight: w } = edgesOf("SGConv", edgeIndex, edgeWeight, N);
+    const { edgeIndex: ei, edgeWeight: w } = this.edgesOf(edgeIndex, edgeWeight, N);
     const dtype = (x instanceof SparseMatrix ? x.dtype : x.dtype) === "float64" ? "float64" : "float32";
-    const norm = this._norm.get(ei, w, N, dtype, { addSelfLoops: this.addSelfLoops, flow: this.flow });
+    const norm = this._norm.get(ei, w, N, dtype);
     const prop = (h: Tensor) => {
       for (let k = 0; k < this.K; k++)
         h = this.propagate(norm.edgeIndex, { x: h, edgeWeight: norm.edgeWeight, size: [N, N] });
@@ -85,16 +86,8 @@ export class SGConv extends MessagePassing<[LinearInput, Tensor | SparseMatrix, 
     return bias === null || bias === undefined ? out : add(out, bias);
   }
 
-  override message(inputs: MessageInputs): Tensor {
-    return mul(inputs.x_j!, inputs.edgeWeight!.reshape(-1, 1));
-  }
-
   protected override supportsFusion(): boolean {
     return true;
-  }
-
-  override messageAndAggregate(inputs: PropagateInputs, ctx: PropagateContext): Tensor {
-    return spmm(ctx.adjacency(inputs.edgeWeight as Tensor), sourceOf(inputs.x));
   }
 
   override extraRepr(): string {

@@ -9,7 +9,8 @@
  * These are the models `erlangen train` builds for graph, edge and SMILES tasks.
  */
 
-import { Linear } from "../../nn/linear.js";
+import { globalAddPool, globalMeanPool } from "../../domains/graph/pool.js";
+import { Linear, type LinearInput } from "../../nn/linear.js";
 import { MLP } from "../../nn/mlp.js";
 import { Module, ModuleList } from "../../nn/module.js";
 import { BatchNorm1d } from "../../nn/normalization.js";
@@ -18,8 +19,6 @@ import { relu } from "../../tensor/ops/elementwise.js";
 import type { SparseMatrix } from "../../tensor/sparse.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { GINEConv } from "./gin_conv.js";
-import { globalAddPool, globalMeanPool } from "./pool.js";
-import type { LinearInput } from "./utils.js";
 import "../../tensor/index.js";
 
 /** Node model + readout + linear classifier, for graph classification. */

@@ -9,11 +9,20 @@
  * With `minScore`, scores are softmax-normalised per graph and nodes with score above
  * min(minScore, max score of the graph − 1e-7) are kept instead.
  */
+
+import { batchOrZeros } from "../../domains/graph/pool.js";
+import { makeEdgeIndex } from "../../domains/graph/utils.js";
+import { type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import { uniform } from "../../nn/init.js";
 import { Module, Parameter } from "../../nn/module.js";
-import { check, fmtShape, indexSelect, mul, norm, scatterSoftmax, sum, Tensor, zeros } from "../../tensor/index.js";
+import { zeros } from "../../tensor/creation.js";
+import { check, fmtShape } from "../../tensor/errors.js";
+import { mul } from "../../tensor/ops/elementwise.js";
+import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { norm, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { GraphConv } from "./graph_conv.js";
-import { type ActivationSpec, int32, makeEdgeIndex, resolveActivation, selectEdges } from "./utils.js";
 
 /** The result of a pooling layer (PyG's tuple as a record). */
 export interface PoolResult {
@@ -97,7 +106,7 @@ export function filterAdj(
   }
   return {
     edgeIndex: makeEdgeIndex(Int32Array.from(src), Int32Array.from(dst)),
-    edgeAttr: selectEdges(edgeAttr, Int32Array.from(kept), E),
+    edgeAttr: edgeAttr === null ? null : indexSelect(edgeAttr, 0, intTensor(Int32Array.from(kept))),
   };
 }
 
@@ -124,7 +133,7 @@ function finish(
   multiplier: number,
 ): PoolResult {
   const permArr = topkPerm(score, ratio, batch, minScore);
-  const perm = int32(permArr);
+  const perm = intTensor(permArr);
   const s = indexSelect(score, 0, perm);
   let xo = mul(indexSelect(x, 0, perm), s.reshape(-1, 1));
   if (multiplier !== 1) xo = mul(xo, multiplier);
@@ -171,7 +180,7 @@ export class TopKPooling extends Module<
     attn: Tensor | null = null,
   ): PoolResult {
     check(x.ndim === 2, "TopKPooling", "x", "a 2-D tensor [N, F]", fmtShape(x.shape));
-    const b = batch ?? new Tensor(new Int32Array(x.shape[0]!), [x.shape[0]!], "int32");
+    const b = batchOrZeros(batch, x.shape[0]!);
     let a = attn ?? x;
     if (a.ndim === 1) a = a.reshape(-1, 1);
     const w = this.weight.cast(a.dtype);
@@ -225,7 +234,7 @@ export class SAGPooling extends Module<
     attn: Tensor | null = null,
   ): PoolResult {
     check(x.ndim === 2, "SAGPooling", "x", "a 2-D tensor [N, F]", fmtShape(x.shape));
-    const b = batch ?? new Tensor(new Int32Array(x.shape[0]!), [x.shape[0]!], "int32");
+    const b = batchOrZeros(batch, x.shape[0]!);
     let a = attn ?? x;
     if (a.ndim === 1) a = a.reshape(-1, 1);
     let score = this.gnn.forward(a, edgeIndex).reshape(-1);

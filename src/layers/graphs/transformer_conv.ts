@@ -9,23 +9,17 @@
  *   β_i = σ(w_5ᵀ [W_1 x_i ‖ m_i ‖ W_1 x_i − m_i]),  x'_i = β_i W_1 x_i + (1 − β_i) m_i.
  */
 import type { Linear } from "../../nn/linear.js";
-import {
-  add,
-  concat as cat,
-  check,
-  mean,
-  mul,
-  type SparseMatrix,
-  scatterSoftmax,
-  sigmoid,
-  sub,
-  sum,
-  type Tensor,
-} from "../../tensor/index.js";
+import { graphLinear } from "../../nn/linear.js";
+import { check } from "../../tensor/errors.js";
+import { add, mul, sigmoid, sub } from "../../tensor/ops/elementwise.js";
+import { fastDropout } from "../../tensor/ops/random.js";
+import { mean, sum } from "../../tensor/ops/reduce.js";
+import { scatterSoftmax } from "../../tensor/ops/scatter.js";
+import { concat as cat } from "../../tensor/ops/shape.js";
+import type { SparseMatrix } from "../../tensor/sparse.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOutput } from "./gat_conv.js";
-import { edgesOf } from "./gcn_conv.js";
 import { type MessageInputs, MessagePassing, type NodeInput, type PropagateContext } from "./message_passing.js";
-import { fastDropout, linear } from "./utils.js";
 
 /** Options of {@link TransformerConv}. */
 export interface TransformerConvOptions {
@@ -78,13 +72,13 @@ export class TransformerConv extends MessagePassing<
     this.dropout = opts.dropout ?? 0;
     this.edgeDim = opts.edgeDim ?? null;
     const [inJ, inI] = typeof inChannels === "number" ? [inChannels, inChannels] : inChannels;
-    this.linKey = linear(inJ, H * outChannels);
-    this.linQuery = linear(inI, H * outChannels);
-    this.linValue = linear(inJ, H * outChannels);
-    this.linEdge = this.edgeDim === null ? null : linear(this.edgeDim, H * outChannels, { bias: false });
+    this.linKey = graphLinear(inJ, H * outChannels);
+    this.linQuery = graphLinear(inI, H * outChannels);
+    this.linValue = graphLinear(inJ, H * outChannels);
+    this.linEdge = this.edgeDim === null ? null : graphLinear(this.edgeDim, H * outChannels, { bias: false });
     const outSize = this.concat ? H * outChannels : outChannels;
-    this.linSkip = this.rootWeight ? linear(inI, outSize, { bias: opts.bias ?? true }) : null;
-    this.linBeta = this.beta ? linear(3 * outSize, 1, { bias: false }) : null;
+    this.linSkip = this.rootWeight ? graphLinear(inI, outSize, { bias: opts.bias ?? true }) : null;
+    this.linBeta = this.beta ? graphLinear(3 * outSize, 1, { bias: false }) : null;
   }
 
   /**
@@ -118,7 +112,7 @@ export class TransformerConv extends MessagePassing<
     const query = this.linQuery.forward(xt).reshape(-1, H, C);
     const key = this.linKey.forward(xs).reshape(-1, H, C);
     const value = this.linValue.forward(xs).reshape(-1, H, C);
-    const { edgeIndex: ei } = edgesOf("TransformerConv", edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
+    const { edgeIndex: ei } = this.edgesOf(edgeIndex, null, Array.isArray(x) ? null : xs.shape[0]!);
     let out = this.propagate(ei, {
       query: [null, query],
       key: [key, null],

@@ -3,7 +3,6 @@
  * space, like PyTorch, with running statistics for eval mode) and `GroupNorm` (per sample over groups
  * of channels and space).
  */
-import { batchNorm } from "../../nn/functional.js";
 import { Module, Parameter } from "../../nn/module.js";
 import { BatchNorm1d, type BatchNormOptions } from "../../nn/normalization.js";
 import { ones, zeros } from "../../tensor/creation.js";
@@ -23,17 +22,7 @@ function batchNormNd(m: BatchNorm1d, name: string, D: number, x: Tensor): Tensor
     `${x.shape[1]} (shape ${fmtShape(x.shape)})`,
   );
   const [N, C] = x.shape as [number, number];
-  const rm = m.runningMean;
-  const rv = m.runningVar;
-  let factor = m.momentum ?? 0;
-  if (m.training && rm !== null) {
-    const nbt = m.getBuffer("num_batches_tracked")!;
-    nbt.data[0]!++;
-    nbt.version++;
-    if (m.momentum === null) factor = 1 / nbt.data[0]!;
-  }
-  const y = batchNorm(x.reshape([N, C, -1]), rm, rv, m.weight, m.bias, m.training || rm === null, factor, m.eps);
-  return y.reshape(x.shape);
+  return m.forwardAct(x.reshape([N, C, -1]), false).reshape(x.shape);
 }
 
 /**

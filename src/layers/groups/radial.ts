@@ -11,12 +11,11 @@
  * frequencies.
  */
 import { Module, Parameter } from "../../nn/module.js";
-import { record } from "../../tensor/autograd.js";
 import { tensor } from "../../tensor/creation.js";
-import { allocate } from "../../tensor/dtype.js";
 import { ErlangenError, fmtShape } from "../../tensor/errors.js";
-import { Tensor } from "../../tensor/tensor.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import "../../tensor/index.js";
+import { gaussianSmearing } from "../../nn/functional.js";
 
 function checkPositive(op: string, arg: string, v: number): void {
   if (!(v > 0) || !Number.isFinite(v))
@@ -119,32 +118,7 @@ export class GaussianSmearing extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     checkFloat("GaussianSmearing", x);
-    // one fused pass: out[e, k] = exp(c (x_e − μ_k)²); d/dx = Σ_k g·out·2c(x − μ_k)
-    const K = this.numGaussians;
-    const mu = this._offsets;
-    const c = this._coeff;
-    const xd = x.data;
-    const n = xd.length;
-    const out = allocate(x.dtype, n * K);
-    for (let i = 0; i < n; i++) {
-      const v = xd[i]!;
-      for (let k = 0; k < K; k++) {
-        const t = v - mu[k]!;
-        out[i * K + k] = Math.exp(c * t * t);
-      }
-    }
-    const res = new Tensor(out, [...x.shape, K], x.dtype);
-    return record("gaussianSmearing", [x], res, (g) => {
-      const gd = g.data;
-      const gx = allocate(x.dtype, n);
-      for (let i = 0; i < n; i++) {
-        const v = xd[i]!;
-        let acc = 0;
-        for (let k = 0; k < K; k++) acc += gd[i * K + k]! * out[i * K + k]! * 2 * c * (v - mu[k]!);
-        gx[i] = acc;
-      }
-      return [new Tensor(gx, x.shape, x.dtype)];
-    });
+    return gaussianSmearing(x, this._offsets, this._coeff);
   }
 
   override extraRepr(): string {

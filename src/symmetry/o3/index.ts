@@ -3,3 +3,4 @@ export * from "./irreps.js";
 export * from "./rotations.js";
 export * from "./spherical_harmonics.js";
 export * from "./wigner.js";
+export { wignerDBlocks, wignerDBlocksFromAngles, wignerDxBlocks, wignerSmallD } from "./wigner_blocks.js";

@@ -10,11 +10,10 @@
  */
 import { type BinaryOpName, binary, type FloatArray, type UnaryOpName, unary } from "../../kernels/index.js";
 import { record } from "../autograd.js";
-import { broadcastIndexMap, broadcastShapes, broadcastStrides, sameShape } from "../broadcast.js";
+import { broadcastIndexMap, broadcastShapes, broadcastStrides, sameShape, sumToShape } from "../broadcast.js";
 import { allocate, type DType, type FloatDType, isFloat, promoteTypes, type TypedArray } from "../dtype.js";
 import { opError } from "../errors.js";
 import { type Shape, shapeSize, Tensor } from "../tensor.js";
-import { sumToShape } from "./reduce.js";
 
 /** A tensor or a plain number (a number acts as a 0-d tensor of the other operand's dtype). */
 export type TensorLike = Tensor | number;

@@ -1,16 +1,16 @@
 /**
  * Reductions over any set of axes (`sum`, `mean`, `max`, `min`, `prod`, `logsumexp`, `variance`,
- * `std`, `norm`), `argmax`/`argmin`, `softmax`/`logSoftmax`, and {@link sumToShape}, the helper
- * that folds a broadcast gradient back onto an input's shape.
+ * `std`, `norm`), `argmax`/`argmin`, `softmax`/`logSoftmax`. (`sumToShape`, which folds a broadcast
+ * gradient back onto an input's shape, lives with the broadcasting rules in `tensor/broadcast.ts`.)
  *
  * `axis` may be a number, a list of distinct numbers (negative counts from the end), or omitted
  * for all axes; an empty list reduces nothing. Float data goes through the `reduceAxis` and
  * `softmaxRows` kernels; int and bool data are reduced in float64 and converted back.
  */
-import { type FloatArray, type ReduceOpName, reduceAxis, softmaxRows } from "../../kernels/index.js";
+import { type FloatArray, type ReduceOpName, softmaxRows } from "../../kernels/index.js";
 import { record } from "../autograd.js";
-import { broadcastIndexMap, sameShape } from "../broadcast.js";
-import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";
+import { broadcastIndexMap, expandTo, reduceAxes } from "../broadcast.js";
+import { allocate, type DType, isFloat } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, Tensor } from "../tensor.js";
 import { abs, add, div, exp, log, mul, ne, pow, sqrt, sub } from "./elementwise.js";
@@ -59,108 +59,15 @@ function reducedCount(shape: Shape, axes: readonly number[]): number {
   return n;
 }
 
-/**
- * Reduces float `data` of `shape` over sorted `axes` (runs of adjacent axes in one kernel call).
- * Returns new storage of the same type, shaped like `keepShapeOf(shape, axes)`.
- */
-function reduceRaw(op: ReduceOpName, data: FloatArray, shape: Shape, axes: readonly number[]): FloatArray {
-  if (axes.length === 0) return data.slice();
-  const runs: [number, number][] = [];
-  for (const a of axes) {
-    const last = runs[runs.length - 1];
-    if (last !== undefined && last[1] === a - 1) last[1] = a;
-    else runs.push([a, a]);
-  }
-  const cur = [...shape];
-  let buf = data;
-  for (let r = runs.length - 1; r >= 0; r--) {
-    const [s, e] = runs[r]!;
-    let outer = 1;
-    for (let i = 0; i < s; i++) outer *= cur[i]!;
-    let n = 1;
-    for (let i = s; i <= e; i++) n *= cur[i]!;
-    let inner = 1;
-    for (let i = e + 1; i < cur.length; i++) inner *= cur[i]!;
-    const out = (
-      buf instanceof Float64Array ? new Float64Array(outer * inner) : new Float32Array(outer * inner)
-    ) as FloatArray;
-    reduceAxis(op, buf, outer, n, inner, out);
-    for (let i = s; i <= e; i++) cur[i] = 1;
-    buf = out;
-  }
-  return buf;
-}
-
 /** Reduces any-dtype tensor data into storage of `outDt` (ints go through float64). */
 function reduceData(op: ReduceOpName, a: Tensor, axes: readonly number[], outDt: DType): ReturnType<typeof allocate> {
-  if (isFloat(a.dtype) && a.dtype === outDt) return reduceRaw(op, a.data as FloatArray, a.shape, axes);
+  if (isFloat(a.dtype) && a.dtype === outDt) return reduceAxes(op, a.data as FloatArray, a.shape, axes);
   const src = isFloat(a.dtype) ? (a.data as FloatArray) : Float64Array.from(a.data);
-  const r = reduceRaw(op, src, a.shape, axes);
+  const r = reduceAxes(op, src, a.shape, axes);
   const out = allocate(outDt, r.length);
   if (outDt === "bool") for (let i = 0; i < r.length; i++) out[i] = r[i] !== 0 ? 1 : 0;
   else out.set(r);
   return out;
-}
-
-/**
- * Copies `src` (shape `from`, broadcastable to `to`) into `out` (shape `to`), with contiguous
- * block copies and fills: adjacent axes of the same kind (broadcast or not) are merged first.
- */
-function expandData(src: TypedArray, from: Shape, to: Shape, out: TypedArray): void {
-  if (src.length === 1) {
-    out.fill(src[0]!);
-    return;
-  }
-  const off = to.length - from.length;
-  const sizes: number[] = [];
-  const bcast: boolean[] = [];
-  for (let i = 0; i < to.length; i++) {
-    const n = to[i]!;
-    if (n === 1) continue;
-    const b = (i < off ? 1 : from[i - off]!) === 1;
-    const last = sizes.length - 1;
-    if (last >= 0 && bcast[last] === b) sizes[last]! *= n;
-    else {
-      sizes.push(n);
-      bcast.push(b);
-    }
-  }
-  if (sizes.length === 0) {
-    out.set(src.subarray(0, out.length));
-    return;
-  }
-  const nl = sizes.length;
-  const outStride = new Array<number>(nl);
-  const srcStride = new Array<number>(nl);
-  let so = 1;
-  let ss = 1;
-  for (let l = nl - 1; l >= 0; l--) {
-    outStride[l] = so;
-    srcStride[l] = bcast[l] ? 0 : ss;
-    so *= sizes[l]!;
-    if (!bcast[l]) ss *= sizes[l]!;
-  }
-  const rec = (l: number, si: number, oi: number): void => {
-    const n = sizes[l]!;
-    if (l === nl - 1) {
-      if (bcast[l]) out.fill(src[si]!, oi, oi + n);
-      else out.set(src.subarray(si, si + n), oi);
-      return;
-    }
-    const os = outStride[l]!;
-    const st = srcStride[l]!;
-    for (let k = 0; k < n; k++) rec(l + 1, si + k * st, oi + k * os);
-  };
-  rec(0, 0, 0);
-}
-
-/** Differentiable broadcast of `g` (shape with 1s) up to `shape`; used by reduction gradients. */
-function expandTo(g: Tensor, shape: Shape): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const out = allocate(g.dtype, shapeSize(shape));
-  expandData(g.data, g.shape, shape, out);
-  const from = g.shape;
-  return record("expand", [g], new Tensor(out, shape, g.dtype), (gg) => [sumToShape(gg, from)]);
 }
 
 /** `a` as a float tensor (int and bool become float32). */
@@ -170,29 +77,6 @@ function asFloat(a: Tensor): Tensor {
 
 function finishShape(a: Tensor, axes: readonly number[], keepDims: boolean): number[] {
   return keepDims ? keepShapeOf(a.shape, axes) : dropAxes(a.shape, axes);
-}
-
-// ---------------------------------------------------------------------------------------------
-// sumToShape
-
-/**
- * Sums `g` down to `shape`, undoing broadcasting: leading extra axes are summed away, and axes
- * where `shape` has size 1 are summed with keepDims. Used by the backward of broadcasting ops.
- */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  const bad = () => opError("sumToShape", "shape", `a shape that broadcasts to ${fmtShape(g.shape)}`, fmtShape(shape));
-  if (lead < 0) bad();
-  const axes: number[] = [];
-  for (let i = 0; i < lead; i++) axes.push(i);
-  for (let i = 0; i < shape.length; i++) {
-    const d = g.shape[lead + i]!;
-    if (shape[i] === d) continue;
-    if (shape[i] === 1) axes.push(lead + i);
-    else bad();
-  }
-  return sum(g, axes, true).reshape(shape);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +100,7 @@ export function mean(a: Tensor, axis?: Axes, keepDims = false): Tensor {
   const x = asFloat(a);
   const axes = normAxes("mean", axis, x.ndim);
   const n = reducedCount(x.shape, axes);
-  const data = reduceRaw("sum", x.data as FloatArray, x.shape, axes);
+  const data = reduceAxes("sum", x.data as FloatArray, x.shape, axes);
   for (let i = 0; i < data.length; i++) data[i] = data[i]! / n;
   const out = new Tensor(data, finishShape(x, axes, keepDims), x.dtype);
   const keep = keepShapeOf(x.shape, axes);
@@ -376,7 +260,7 @@ export function logsumexp(a: Tensor, axis?: Axes, keepDims = false): Tensor {
   const x = asFloat(a);
   const axes = normAxes("logsumexp", axis, x.ndim);
   const keep = keepShapeOf(x.shape, axes);
-  const md = reduceRaw("max", x.data as FloatArray, x.shape, axes);
+  const md = reduceAxes("max", x.data as FloatArray, x.shape, axes);
   for (let i = 0; i < md.length; i++) if (!Number.isFinite(md[i]!)) md[i] = 0;
   const m = new Tensor(md, keep, x.dtype);
   const out = add(log(sum(exp(sub(x, m)), axes, true)), m);
@@ -431,7 +315,7 @@ export function norm(a: Tensor, p: number | "fro" = 2, axis?: Axes, keepDims = f
   const xd = x.data as FloatArray;
   const sq = (xd instanceof Float64Array ? new Float64Array(xd.length) : new Float32Array(xd.length)) as FloatArray;
   for (let i = 0; i < xd.length; i++) sq[i] = xd[i]! * xd[i]!;
-  const r = reduceRaw("sum", sq, x.shape, axes);
+  const r = reduceAxes("sum", sq, x.shape, axes);
   for (let i = 0; i < r.length; i++) r[i] = Math.sqrt(r[i]!);
   const out = new Tensor(r, finishShape(x, axes, keepDims), x.dtype);
   const keep = keepShapeOf(x.shape, axes);

@@ -9,10 +9,10 @@
  * gradient is the matching scatter-add, whose gradient is the gather again.
  */
 import { record } from "../autograd.js";
+import { sumToShape } from "../broadcast.js";
 import { allocate, type DType, promoteTypes, type TypedArray } from "../dtype.js";
 import { check, fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
-import { sumToShape } from "./reduce.js";
 
 // ---------------------------------------------------------------------------------------------
 // internal primitives

@@ -1,6 +1,5 @@
 /** Group-equivariant CNNs (G-CNNs) for p4, p4m and (approximately) Cn / Dn. */
 
-export * from "./batchnorm.js";
 export * from "./checks.js";
 export * from "./filters.js";
 export * from "./group.js";

@@ -28,7 +28,6 @@ import { avgPool2d, type ConvPadding, conv2d, maxPool2d } from "../../../tensor/
 import { max, mean } from "../../../tensor/ops/reduce.js";
 import { type SparseMatrix, spmm } from "../../../tensor/sparse.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { batchNormFused } from "./batchnorm.js";
 import { filterExpansion, filterMask } from "./filters.js";
 import { gcnnAction, type PointGroupInfo, pointGroupInfo, regularFieldType } from "./group.js";
 
@@ -289,7 +288,7 @@ export class GroupBatchNorm2d extends Module<[Tensor], Tensor> {
       );
     }
     const [B, , H, W] = x.shape as [number, number, number, number];
-    return batchNormFused(this.bn, x.reshape([B, this.channels, n * H * W])).reshape([B, this.channels * n, H, W]);
+    return this.bn.forward(x.reshape([B, this.channels, n * H * W])).reshape([B, this.channels * n, H, W]);
   }
 
   override extraRepr(): string {

@@ -18,7 +18,6 @@ import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
 import { Conv2d } from "../../grids/conv.js";
 import { BatchNorm2d } from "../../grids/norm.js";
-import { batchNormFused } from "./batchnorm.js";
 import { GroupBatchNorm2d, GroupConv2d, GroupPool, LiftingConv2d } from "./layers.js";
 
 /** Options of the rotated-MNIST models. */
@@ -67,10 +66,7 @@ export class Z2CNN extends Module<[Tensor], Tensor> {
     checkImages("Z2CNN", x, this.inChannels);
     let h = x;
     this.convs.forEach((c, i) => {
-      const y = c.forward(h);
-      const [B, C, H, W] = y.shape as [number, number, number, number];
-      // the same batch norm as BatchNorm2d, through the fused kernel
-      h = this.drop.forward(relu(batchNormFused(this.norms[i]!, y.reshape([B, C, H * W])).reshape([B, C, H, W])));
+      h = this.drop.forward(relu(this.norms[i]!.forward(c.forward(h))));
       if (i === 1) h = maxPool2d(h, 2);
     });
     // 1×1 for 28×28 inputs; other sizes are averaged over the remaining pixels

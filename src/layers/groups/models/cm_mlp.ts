@@ -6,14 +6,16 @@
  */
 
 import { symEigDense } from "../../../domains/graph/eigen.js";
+import { batchOrZeros, batchSize } from "../../../domains/graph/pool.js";
 import { Module } from "../../../nn/module.js";
 import { BatchNorm1d } from "../../../nn/normalization.js";
 import { opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import type { ActivationLike } from "../o3/activation.js";
-import { batchOrZeros, checkAtoms, DenseMLP, numGraphsOf } from "./common.js";
+import { checkAtoms } from "./common.js";
 import "../../../tensor/index.js";
+import type { ActivationSpec } from "../../../nn/activation.js";
+import { MLP } from "../../../nn/mlp.js";
 
 /** Positions are converted from Å to bohr (atomic units, as in Rupp et al.) when `unit` is `angstrom`. */
 const BOHR_PER_ANGSTROM = 1 / 0.52917721092;
@@ -35,7 +37,7 @@ export function coulombMatrixEigenvalues(
     opError("coulombMatrixEigenvalues", "size", "a positive integer", String(size));
   const N = z.shape[0]!;
   const b = batchOrZeros(batch, N).data as Int32Array;
-  const G = numGraphsOf(batch, N);
+  const G = batchSize(pos, batch);
   const members: number[][] = Array.from({ length: G }, () => []);
   for (let i = 0; i < N; i++) members[b[i]!]!.push(i);
   const s = unit === "angstrom" ? BOHR_PER_ANGSTROM : 1;
@@ -88,7 +90,7 @@ export interface CoulombMLPOptions {
   numTargets?: number;
   /** Size of the atom-type table (only for input checks; default 100). */
   numSpecies?: number;
-  act?: ActivationLike;
+  act?: ActivationSpec;
   dtype?: "float32" | "float64";
   generator?: Generator;
 }
@@ -101,7 +103,7 @@ export class CoulombMLP extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
   readonly size: number;
   readonly numSpecies: number;
   norm: BatchNorm1d;
-  mlp: DenseMLP;
+  mlp: MLP;
   /** Spectra of the molecules seen so far (keyed by content), so epochs after the first skip the eigensolver. */
   private readonly _cache = new Map<string, Float64Array>();
 
@@ -112,8 +114,9 @@ export class CoulombMLP extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
     const H = opts.hiddenChannels ?? 128;
     const L = Math.max(1, opts.numLayers ?? 3);
     this.norm = new BatchNorm1d(this.size, { affine: false, dtype: opts.dtype });
-    this.mlp = new DenseMLP([this.size, ...Array.from({ length: L - 1 }, () => H), opts.numTargets ?? 1], {
+    this.mlp = new MLP([this.size, ...Array.from({ length: L - 1 }, () => H), opts.numTargets ?? 1], {
       act: opts.act ?? "silu",
+      norm: null,
       dtype: opts.dtype,
       generator: opts.generator,
     });

@@ -14,6 +14,8 @@
  */
 
 import { checkEdgeIndex } from "../../../domains/graph/graph.js";
+import { batchOrZeros, batchSize, globalAddPool, globalMeanPool } from "../../../domains/graph/pool.js";
+import { edgeRow } from "../../../domains/graph/utils.js";
 import { cutoffGraph } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
 import { linear } from "../../../nn/functional.js";
@@ -23,9 +25,10 @@ import { Module, ModuleList } from "../../../nn/module.js";
 import { ErlangenError, fmtShape, opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { type ActivationLike, resolveActivation } from "../o3/activation.js";
-import { batchOrZeros, checkAtoms, DenseMLP, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
+import { checkAtoms } from "./common.js";
 import "../../../tensor/index.js";
+import { type ActivationSpec, resolveActivation } from "../../../nn/activation.js";
+import { MLP } from "../../../nn/mlp.js";
 
 /** Options of {@link EGCL}. */
 export interface EGCLOptions {
@@ -36,7 +39,7 @@ export interface EGCLOptions {
   /** Output width of h (default: inChannels). */
   outChannels?: number;
   /** Activation (default `silu`). */
-  act?: ActivationLike;
+  act?: ActivationSpec;
   /** Update positions (default true; false gives an invariant layer that returns x unchanged). */
   updateCoords?: boolean;
   /** Add the velocity term φ_v(h_i)·v_i to the position update (default false). */
@@ -64,10 +67,10 @@ export class EGCL extends Module<
   readonly inChannels: number;
   readonly outChannels: number;
   readonly edgeAttrDim: number;
-  edgeMlp: DenseMLP;
-  nodeMlp: DenseMLP;
-  coordMlp: DenseMLP | null;
-  velMlp: DenseMLP | null;
+  edgeMlp: MLP;
+  nodeMlp: MLP;
+  coordMlp: MLP | null;
+  velMlp: MLP | null;
   attMlp: Linear | null;
   private readonly _act: (x: Tensor) => Tensor;
   private readonly _opts: Required<Pick<EGCLOptions, "residual" | "normalize" | "coordsAgg" | "tanh" | "coordsRange">>;
@@ -79,17 +82,17 @@ export class EGCL extends Module<
     this.edgeAttrDim = opts.edgeAttrDim ?? 0;
     const H = opts.hiddenChannels ?? this.outChannels;
     const act = opts.act ?? "silu";
-    const common = { act, dtype: opts.dtype, generator: opts.generator };
-    this._act = resolveActivation("EGCL", act);
-    this.edgeMlp = new DenseMLP([2 * inChannels + 1 + this.edgeAttrDim, H, H], { ...common, actLast: true });
-    this.nodeMlp = new DenseMLP([inChannels + H, H, this.outChannels], common);
+    const common = { act, norm: null, dtype: opts.dtype, generator: opts.generator };
+    this._act = resolveActivation(act, "EGCL");
+    this.edgeMlp = new MLP([2 * inChannels + 1 + this.edgeAttrDim, H, H], { ...common, plainLast: false });
+    this.nodeMlp = new MLP([inChannels + H, H, this.outChannels], common);
     const update = opts.updateCoords ?? true;
-    this.coordMlp = update ? new DenseMLP([H, H, 1], { ...common, lastBias: false }) : null;
+    this.coordMlp = update ? new MLP([H, H, 1], { ...common, bias: [true, false] }) : null;
     if (this.coordMlp) {
       // the paper's code starts with tiny position updates (xavier, gain 0.001)
       xavierUniform(this.coordMlp.lins.at(1).weight, 0.001, { generator: opts.generator });
     }
-    this.velMlp = update && opts.velocity ? new DenseMLP([inChannels, H, 1], common) : null;
+    this.velMlp = update && opts.velocity ? new MLP([inChannels, H, 1], common) : null;
     this.attMlp = opts.attention ? new Linear(H, 1, { dtype: opts.dtype, generator: opts.generator }) : null;
     const residual = opts.residual ?? true;
     if (residual && this.outChannels !== inChannels) {
@@ -133,7 +136,7 @@ export class EGCL extends Module<
     }
     if (this.velMlp && (vel === null || vel.shape[0] !== N))
       opError(op, "vel", `velocities [${N}, n]`, vel === null ? "null" : fmtShape(vel.shape));
-    const [src, dst] = edgeEnds(edgeIndex);
+    const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
     // i = target (aggregating node), j = source
     let diff = x.indexSelect(0, dst).sub(x.indexSelect(0, src)); // x_i − x_j  [E, n]
     const radial = diff.square().sum(1, true); // [E, 1]
@@ -186,7 +189,7 @@ export interface EGNNNBodyOptions {
   hiddenChannels?: number;
   /** Number of EGCL layers (default 4). */
   numLayers?: number;
-  act?: ActivationLike;
+  act?: ActivationSpec;
   dtype?: "float32" | "float64";
   generator?: Generator;
 }
@@ -234,7 +237,7 @@ export class EGNNNBody extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> 
     const x = loc.cast(dtype);
     const v = vel.cast(dtype);
     const q = charges.reshape(N, 1).cast(dtype);
-    const [src, dst] = edgeEnds(edgeIndex);
+    const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
     const qq = q.indexSelect(0, dst).mul(q.indexSelect(0, src));
     const d2 = x.indexSelect(0, dst).sub(x.indexSelect(0, src)).square().sum(1, true);
     const edgeAttr = qq.concat(d2, 1);
@@ -263,7 +266,7 @@ export interface EGNNRegressorOptions {
   updateCoords?: boolean;
   /** Attention on messages (default true, as the paper for QM9). */
   attention?: boolean;
-  act?: ActivationLike;
+  act?: ActivationSpec;
   dtype?: "float32" | "float64";
   generator?: Generator;
 }
@@ -280,8 +283,8 @@ export class EGNNRegressor extends Module<[Tensor, Tensor, (Tensor | null)?], Te
   readonly output: "scalar" | "vector";
   embedding: Embedding;
   layers: ModuleList<EGCL>;
-  nodeDec: DenseMLP;
-  graphDec: DenseMLP | null;
+  nodeDec: MLP;
+  graphDec: MLP | null;
 
   constructor(opts: EGNNRegressorOptions = {}) {
     super();
@@ -308,10 +311,10 @@ export class EGNNRegressor extends Module<[Tensor, Tensor, (Tensor | null)?], Te
       ),
     );
     if (this.output === "scalar") {
-      this.nodeDec = new DenseMLP([H, H, H], { act: opts.act ?? "silu", ...common });
-      this.graphDec = new DenseMLP([H, H, this.numTargets], { act: opts.act ?? "silu", ...common });
+      this.nodeDec = new MLP([H, H, H], { act: opts.act ?? "silu", norm: null, ...common });
+      this.graphDec = new MLP([H, H, this.numTargets], { act: opts.act ?? "silu", norm: null, ...common });
     } else {
-      this.nodeDec = new DenseMLP([H, H, this.numTargets], { act: opts.act ?? "silu", ...common });
+      this.nodeDec = new MLP([H, H, this.numTargets], { act: opts.act ?? "silu", norm: null, ...common });
       this.graphDec = null;
     }
   }
@@ -322,14 +325,14 @@ export class EGNNRegressor extends Module<[Tensor, Tensor, (Tensor | null)?], Te
     const dtype = this.embedding.weight.dtype;
     const x = pos.cast(dtype);
     const b = batchOrZeros(batch, N);
-    const G = numGraphsOf(batch, N);
+    const G = batchSize(pos, batch);
     const edgeIndex = cutoffGraph(x, Number.isFinite(this.cutoff) ? this.cutoff : 1e300, { batch: b });
     let h = this.embedding.forward(z);
     let p = x;
     for (const layer of this.layers) ({ h, x: p } = layer.forward(h, p, edgeIndex));
-    if (this.output === "scalar") return this.graphDec!.forward(poolGraphs(this.nodeDec.forward(h), b, G));
+    if (this.output === "scalar") return this.graphDec!.forward(globalAddPool(this.nodeDec.forward(h), b, G));
     // equivariant vectors: Σ_i (p_i − centroid) s_i, per target
-    const centroid = poolGraphs(p, b, G, "mean").indexSelect(0, b);
+    const centroid = globalMeanPool(p, b, G).indexSelect(0, b);
     const rel = p.sub(centroid); // [N, 3]
     const s = this.nodeDec.forward(h); // [N, T]
     const T = this.numTargets;
@@ -337,6 +340,6 @@ export class EGNNRegressor extends Module<[Tensor, Tensor, (Tensor | null)?], Te
       .reshape(N, 1, 3)
       .mul(s.reshape(N, T, 1))
       .reshape(N, T * 3);
-    return poolGraphs(vec, b, G);
+    return globalAddPool(vec, b, G);
   }
 }

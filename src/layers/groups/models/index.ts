@@ -2,8 +2,6 @@
 
 export * from "./checks.js";
 export * from "./cm_mlp.js";
-export { DenseMLP, type DenseMLPOptions } from "./common.js";
 export * from "./egnn.js";
 export * from "./nequip.js";
-export * from "./ops.js";
 export * from "./schnet.js";

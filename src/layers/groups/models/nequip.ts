@@ -16,20 +16,23 @@
  */
 
 import { checkEdgeIndex } from "../../../domains/graph/graph.js";
+import { batchOrZeros, batchSize, globalAddPool } from "../../../domains/graph/pool.js";
+import { edgeRow } from "../../../domains/graph/utils.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Module, ModuleList } from "../../../nn/module.js";
 import { Irrep, Irreps } from "../../../symmetry/o3/irreps.js";
 import { ErlangenError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import type { ActivationLike } from "../o3/activation.js";
 import { Gate } from "../o3/gate.js";
 import { Linear as O3Linear } from "../o3/linear.js";
 import { SphericalHarmonics } from "../o3/spherical_harmonics.js";
 import { type InstructionSpec, TensorProduct } from "../o3/tensor_product.js";
 import { BesselBasis, polynomialCutoff } from "../radial.js";
-import { batchOrZeros, checkAtoms, DenseMLP, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
+import { checkAtoms } from "./common.js";
 import "../../../tensor/index.js";
+import type { ActivationSpec } from "../../../nn/activation.js";
+import { MLP } from "../../../nn/mlp.js";
 
 /** Options of {@link NequIPInteraction}. */
 export interface NequIPInteractionOptions {
@@ -38,7 +41,7 @@ export interface NequIPInteractionOptions {
   /** Messages are divided by √avgNumNeighbors (default 1). */
   avgNumNeighbors?: number;
   /** Scalar activation (default `silu`); gates use `sigmoid`. */
-  act?: ActivationLike;
+  act?: ActivationSpec;
   /** Add the input to the output when the irreps agree (default true). */
   residual?: boolean;
   generator?: Generator;
@@ -56,7 +59,7 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
   readonly residual: boolean;
   linear1: O3Linear;
   tp: TensorProduct;
-  radial: DenseMLP;
+  radial: MLP;
   linear2: O3Linear;
   selfInteraction: O3Linear;
   gate: Gate;
@@ -114,7 +117,7 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
       internalWeights: false,
       generator: g,
     });
-    this.radial = new DenseMLP([numBasis, opts.radialHidden ?? 64, this.tp.weightNumel], { act, generator: g });
+    this.radial = new MLP([numBasis, opts.radialHidden ?? 64, this.tp.weightNumel], { act, norm: null, generator: g });
     this.linear2 = new O3Linear(irrepsMid, this.gate.irrepsIn, { generator: g });
     this.selfInteraction = new O3Linear(this.irrepsIn, this.gate.irrepsIn, { generator: g });
     this.residual = (opts.residual ?? true) && this.irrepsIn.equals(this.gate.irrepsOut);
@@ -124,7 +127,7 @@ export class NequIPInteraction extends Module<[Tensor, Tensor, Tensor, Tensor], 
   forward(h: Tensor, edgeIndex: Tensor, edgeSh: Tensor, edgeRadial: Tensor): Tensor {
     const N = h.shape[0]!;
     checkEdgeIndex("NequIPInteraction", edgeIndex, N);
-    const [src, dst] = edgeEnds(edgeIndex);
+    const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
     const w = this.radial.forward(edgeRadial);
     const msg = this.tp.forward(this.linear1.forward(h).indexSelect(0, src), edgeSh, w);
     let agg = msg.scatter(dst, 0, N, "sum");
@@ -159,7 +162,7 @@ export interface NequIPLikeOptions {
   output?: "energy" | "vector";
   /** Outputs per graph (default 1; vectors give 3 numbers each). */
   numTargets?: number;
-  act?: ActivationLike;
+  act?: ActivationSpec;
   generator?: Generator;
 }
 
@@ -234,6 +237,6 @@ export class NequIPLike extends Module<[Tensor, Tensor, (Tensor | null)?], Tenso
     let h = this.embed.forward(onehot);
     for (const layer of this.layers) h = layer.forward(h, edgeIndex, edgeSh, edgeRadial);
     const perAtom = this.readout.forward(this.readoutHidden.forward(h)); // [N, T] or [N, 3T]
-    return poolGraphs(perAtom, b, numGraphsOf(batch, N));
+    return globalAddPool(perAtom, b, batchSize(pos, batch));
   }
 }

@@ -7,6 +7,8 @@
  */
 
 import { checkEdgeIndex } from "../../../domains/graph/graph.js";
+import { batchOrZeros, batchSize, globalAddPool, globalMeanPool } from "../../../domains/graph/pool.js";
+import { edgeRow } from "../../../domains/graph/utils.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
 import { xavierUniform, zeros as zeroInit } from "../../../nn/init.js";
@@ -15,11 +17,11 @@ import { Module, ModuleList } from "../../../nn/module.js";
 import { opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
-import { shiftedSoftplus } from "../o3/activation.js";
 import { cosineCutoff, GaussianSmearing } from "../radial.js";
-import { batchOrZeros, checkAtoms, edgeEnds, numGraphsOf, poolGraphs } from "./common.js";
-import { gatherMulScatter } from "./ops.js";
+import { checkAtoms } from "./common.js";
 import "../../../tensor/index.js";
+import { shiftedSoftplus } from "../../../nn/functional.js";
+import { gatherMulScatter } from "../../../tensor/ops/scatter.js";
 
 interface LayerInit {
   dtype?: "float32" | "float64";
@@ -63,7 +65,7 @@ export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
     checkEdgeIndex("CFConv", edgeIndex, N);
     const C = cosineCutoff(edgeWeight, this.cutoff).unsqueeze(1);
     const W = this.mlpOut.forward(shiftedSoftplus(this.mlpIn.forward(edgeAttr))).mul(C);
-    const [src, dst] = edgeEnds(edgeIndex);
+    const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
     return this.lin2.forward(gatherMulScatter(this.lin1.forward(x), W, src, dst, N));
   }
 }
@@ -150,6 +152,6 @@ export class SchNet extends Module<[Tensor, Tensor, (Tensor | null)?], Tensor> {
     let h = this.embedding.forward(z);
     for (const block of this.interactions) h = h.add(block.forward(h, edgeIndex, length, edgeAttr));
     h = this.lin2.forward(shiftedSoftplus(this.lin1.forward(h)));
-    return poolGraphs(h, b, numGraphsOf(batch, N), this.readout === "add" ? "sum" : "mean");
+    return (this.readout === "add" ? globalAddPool : globalMeanPool)(h, b, batchSize(pos, batch));
   }
 }

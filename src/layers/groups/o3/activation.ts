@@ -3,75 +3,13 @@
  * to unit second moment (E[φ(z)²] = 1 for z ~ N(0, 1), "normalize2mom") so that stacked layers keep
  * the scale of their features, and its parity (even, odd or neither) decides which parity of scalar
  * it may act on (an even function of a pseudo-scalar gives a scalar, an odd one keeps the parity).
+ * Activations are resolved by `nn/activation.ts` (names, functions or modules).
  */
-import { noGrad, record } from "../../../tensor/autograd.js";
-import { allocate } from "../../../tensor/dtype.js";
+import { noGrad } from "../../../tensor/autograd.js";
 import { ErlangenError } from "../../../tensor/errors.js";
 import { Tensor } from "../../../tensor/tensor.js";
 import "../../../tensor/index.js";
-
-/** A scalar activation: a function of tensors, or the name of a built-in one. */
-export type ActivationLike = ((x: Tensor) => Tensor) | ActivationName;
-
-/** Built-in activations by name (`ssp` is SchNet's shifted softplus, log(0.5·eˣ + 0.5)). */
-export type ActivationName = "silu" | "tanh" | "sigmoid" | "relu" | "abs" | "ssp" | "softplus" | "gelu" | "identity";
-
-const LOG2 = Math.log(2);
-
-/**
- * Shifted softplus ssp(x) = log(1 + eˣ) − log 2 (SchNet), one fused pass (stable for large |x|);
- * the gradient is sigmoid(x).
- */
-export function shiftedSoftplus(x: Tensor): Tensor {
-  if (x.dtype !== "float32" && x.dtype !== "float64")
-    throw new ErlangenError(`shiftedSoftplus: argument 'x' expected a float tensor, got ${x.dtype}`);
-  const src = x.data;
-  const n = src.length;
-  const out = allocate(x.dtype, n);
-  for (let i = 0; i < n; i++) {
-    const v = src[i]!;
-    out[i] = (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))) - LOG2;
-  }
-  return record("shiftedSoftplus", [x], new Tensor(out, x.shape, x.dtype), (g) => {
-    const gd = g.data;
-    const gx = allocate(x.dtype, n);
-    for (let i = 0; i < n; i++) {
-      const v = src[i]!;
-      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
-      gx[i] = gd[i]! * s;
-    }
-    return [new Tensor(gx, x.shape, x.dtype)];
-  });
-}
-
-/** The function behind an {@link ActivationLike}. */
-export function resolveActivation(op: string, act: ActivationLike): (x: Tensor) => Tensor {
-  if (typeof act === "function") return act;
-  switch (act) {
-    case "silu":
-      return (x) => x.silu();
-    case "tanh":
-      return (x) => x.tanh();
-    case "sigmoid":
-      return (x) => x.sigmoid();
-    case "relu":
-      return (x) => x.relu();
-    case "abs":
-      return (x) => x.abs();
-    case "ssp":
-      return shiftedSoftplus;
-    case "softplus":
-      return (x) => x.softplus();
-    case "gelu":
-      return (x) => x.gelu();
-    case "identity":
-      return (x) => x;
-    default:
-      throw new ErlangenError(
-        `${op}: argument 'act' expected a function or one of silu, tanh, sigmoid, relu, abs, ssp, softplus, gelu, identity, got '${String(act)}'`,
-      );
-  }
-}
+import { type ActivationSpec, resolveActivation } from "../../../nn/activation.js";
 
 /**
  * 1/√E[φ(z)²] for z ~ N(0, 1), by the trapezoidal rule on [−12, 12] (exact to ~1e-9 for the smooth
@@ -124,8 +62,8 @@ export interface NormalizedActivation {
 }
 
 /** Resolves and normalises an activation (see the module docs). */
-export function normalizedActivation(op: string, act: ActivationLike, normalize = true): NormalizedActivation {
-  const fn = resolveActivation(op, act);
+export function normalizedActivation(op: string, act: ActivationSpec, normalize = true): NormalizedActivation {
+  const fn = resolveActivation(act, op);
   return { fn, scale: normalize ? secondMomentScale(fn) : 1, parity: activationParity(fn) };
 }
 

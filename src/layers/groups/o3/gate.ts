@@ -13,14 +13,9 @@ import { Irrep, Irreps } from "../../../symmetry/o3/irreps.js";
 import { zeros } from "../../../tensor/creation.js";
 import { ErlangenError } from "../../../tensor/errors.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import {
-  type ActivationLike,
-  applyActivation,
-  type NormalizedActivation,
-  normalizedActivation,
-  resolveActivation,
-} from "./activation.js";
+import { applyActivation, type NormalizedActivation, normalizedActivation } from "./activation.js";
 import "../../../tensor/index.js";
+import { type ActivationSpec, resolveActivation } from "../../../nn/activation.js";
 
 function int32(a: ArrayLike<number>): Tensor {
   return new Tensor(Int32Array.from(a), [a.length], "int32");
@@ -86,9 +81,9 @@ export class Gate extends Module<[Tensor], Tensor> {
 
   constructor(
     irrepsScalars: Irreps | string,
-    actScalars: readonly ActivationLike[],
+    actScalars: readonly ActivationSpec[],
     irrepsGates: Irreps | string,
-    actGates: readonly ActivationLike[],
+    actGates: readonly ActivationSpec[],
     irrepsGated: Irreps | string,
     opts: GateOptions = {},
   ) {
@@ -114,7 +109,7 @@ export class Gate extends Module<[Tensor], Tensor> {
         `${op}: argument 'irrepsGates' expected ${this.irrepsGated.numIrreps} gates (one per irrep of '${this.irrepsGated}'), got ${this.irrepsGates.numIrreps}`,
       );
     }
-    const scaled = (acts: readonly ActivationLike[], scales: readonly number[] | undefined, arg: string) =>
+    const scaled = (acts: readonly ActivationSpec[], scales: readonly number[] | undefined, arg: string) =>
       acts.map((a, i) => {
         const n = normalizedActivation(op, a);
         if (scales === undefined) return n;
@@ -198,7 +193,7 @@ export class NormActivation extends Module<[Tensor], Tensor> {
   private readonly _copyOf: Tensor;
   private readonly _sumMatrix: Map<string, Tensor> = new Map();
 
-  constructor(irreps: Irreps | string, act: ActivationLike, opts: NormActivationOptions = {}) {
+  constructor(irreps: Irreps | string, act: ActivationSpec, opts: NormActivationOptions = {}) {
     super();
     this.irrepsIn = new Irreps(irreps);
     this.irrepsOut = this.irrepsIn;
@@ -206,7 +201,7 @@ export class NormActivation extends Module<[Tensor], Tensor> {
     if (opts.epsilon !== undefined && !(opts.epsilon >= 0))
       throw new ErlangenError(`NormActivation: argument 'epsilon' expected a non-negative number, got ${opts.epsilon}`);
     this.epsilon = opts.epsilon ?? (this.normalize ? 1e-8 : 0);
-    this._act = resolveActivation("NormActivation", act);
+    this._act = resolveActivation(act, "NormActivation");
     this.biases = opts.bias ? new Parameter(zeros([this.irrepsIn.numIrreps])) : null;
     const copyOf: number[] = [];
     let c = 0;

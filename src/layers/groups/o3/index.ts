@@ -4,6 +4,9 @@
  * (tensor products, Linear, Gate, NormActivation, BatchNorm, SphericalHarmonics) and the actions
  * that let the equivariance checker test them.
  */
+
+// SchNet's shifted softplus, an op of nn/functional, also under o3 (as before the ops moved out of the layers)
+export { shiftedSoftplus } from "../../../nn/functional.js";
 export * from "../../../symmetry/o3/index.js";
 export * from "./action.js";
 export * from "./activation.js";

@@ -11,19 +11,17 @@
  * the batch) or given per sample, e.g. per edge from a radial network.
  */
 
-import { gemm } from "../../../kernels/index.js";
 import { Module, Parameter } from "../../../nn/module.js";
 import { Irreps } from "../../../symmetry/o3/irreps.js";
 import { wigner3j } from "../../../symmetry/o3/wigner.js";
-import { record } from "../../../tensor/autograd.js";
 import { randn } from "../../../tensor/creation.js";
-import { allocate } from "../../../tensor/dtype.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
+import { type ConnectionMode, type TensorProductPath, tensorProductPaths } from "../../../tensor/ops/tensor_product.js";
 import type { Generator } from "../../../tensor/rng.js";
-import { Tensor } from "../../../tensor/tensor.js";
+import type { Tensor } from "../../../tensor/tensor.js";
 import "../../../tensor/index.js";
 
-export type ConnectionMode = "uvw" | "uvu" | "uvv" | "uuw" | "uuu" | "uvuv";
+export type { ConnectionMode };
 
 /** One path of a tensor product, as given by the user: [iIn1, iIn2, iOut, mode, hasWeight, pathWeight?]. */
 export type InstructionSpec = [number, number, number, ConnectionMode, boolean, number?];
@@ -77,7 +75,7 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
   readonly sharedWeights: boolean;
   /** Internal weights [weightNumel] (null when weights are given to forward). */
   weight: Parameter | null;
-  private _plans: PathPlan[] | null = null;
+  private _plans: TensorProductPath[] | null = null;
 
   constructor(
     irrepsIn1: Irreps | string,
@@ -173,12 +171,12 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
   }
 
   /** The execution plan of each path (offsets, sizes, sparse Wigner-3j coefficients), built once. */
-  private plans(): PathPlan[] {
+  private plans(): TensorProductPath[] {
     if (this._plans) return this._plans;
     const s1 = this.irrepsIn1.slices();
     const s2 = this.irrepsIn2.slices();
     const s3 = this.irrepsOut.slices();
-    const plans: PathPlan[] = [];
+    const plans: TensorProductPath[] = [];
     for (const ins of this.instructions) {
       const { mul: U, ir: ir1 } = this.irrepsIn1.items[ins.iIn1]!;
       const { mul: V, ir: ir2 } = this.irrepsIn2.items[ins.iIn2]!;
@@ -247,7 +245,6 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
         `TensorProduct: argument 'x2' expected leading shape ${fmtShape(lead)} like x1, got ${fmtShape(lead2)}`,
       );
     }
-    const Z = lead.reduce((p, q) => p * q, 1);
     let w: Tensor | null = weight ?? this.weight;
     const perSample = !this.sharedWeights;
     if (this.weightNumel > 0) {
@@ -266,311 +263,15 @@ export class TensorProduct extends Module<[Tensor, Tensor, Tensor?], Tensor> {
     const a = x1.dtype === dtype ? x1 : x1.cast(dtype);
     const b = x2.dtype === dtype ? x2 : x2.cast(dtype);
     const wc = w === null ? null : w.dtype === dtype ? w : w.cast(dtype);
-    const plans = this.plans();
-    const D1 = this.irrepsIn1.dim;
-    const D2 = this.irrepsIn2.dim;
-    const D3 = this.irrepsOut.dim;
-    const P = this.weightNumel;
-    const out = allocate(dtype, Z * D3);
-    tpForward(
-      plans,
-      a.data as FloatArray,
-      b.data as FloatArray,
-      wc ? (wc.data as FloatArray) : null,
+    return tensorProductPaths(a, b, wc, this.plans(), {
+      dims: [this.irrepsIn1.dim, this.irrepsIn2.dim, this.irrepsOut.dim],
+      weightNumel: this.weightNumel,
       perSample,
-      Z,
-      D1,
-      D2,
-      D3,
-      P,
-      out as FloatArray,
-    );
-    const res = new Tensor(out, [...lead, D3], dtype);
-    const inputs = wc ? [a, b, wc] : [a, b];
-    return record("tensorProduct", inputs, res, (g) => {
-      const ga = a.requiresGrad ? allocate(dtype, Z * D1) : null;
-      const gb = b.requiresGrad ? allocate(dtype, Z * D2) : null;
-      const gw = wc?.requiresGrad ? allocate(dtype, wc.size) : null;
-      tpBackward(
-        plans,
-        a.data as FloatArray,
-        b.data as FloatArray,
-        wc ? (wc.data as FloatArray) : null,
-        perSample,
-        Z,
-        D1,
-        D2,
-        D3,
-        P,
-        g.data as FloatArray,
-        ga as FloatArray | null,
-        gb as FloatArray | null,
-        gw as FloatArray | null,
-      );
-      return [
-        ga ? new Tensor(ga, a.shape, dtype) : null,
-        gb ? new Tensor(gb, b.shape, dtype) : null,
-        gw && wc ? new Tensor(gw, wc.shape, dtype) : null,
-      ];
     });
   }
 
   override toString(): string {
     return `${this.constructor.name}(${this.irrepsIn1} x ${this.irrepsIn2} -> ${this.irrepsOut} | ${this.instructions.length} paths | ${this.weightNumel} weights)`;
-  }
-}
-
-type FloatArray = Float32Array | Float64Array;
-
-/** A path ready to run: sizes, offsets in the feature vectors, weights and sparse coefficients. */
-interface PathPlan {
-  mode: ConnectionMode;
-  U: number;
-  V: number;
-  W: number;
-  d1: number;
-  d2: number;
-  d3: number;
-  o1: number;
-  o2: number;
-  o3: number;
-  hasWeight: boolean;
-  wOff: number;
-  pw: number;
-  ci: Int32Array;
-  cj: Int32Array;
-  ck: Int32Array;
-  cv: Float64Array;
-}
-
-/** Rows of T per path: U for `uu*` modes, U·V otherwise. */
-function rowsOf(p: PathPlan): number {
-  return p.mode === "uuu" || p.mode === "uuw" ? p.U : p.U * p.V;
-}
-
-/** Paths whose multiplicity mixing is one GEMM over the batch: `uvw`/`uuw` with shared weights. */
-function isGemmPath(p: PathPlan, w: FloatArray | null, perSample: boolean): boolean {
-  return (p.mode === "uvw" || p.mode === "uuw") && p.hasWeight && w !== null && !perSample;
-}
-
-function newLike(a: FloatArray, n: number): FloatArray {
-  return a instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
-}
-
-/**
- * T[r, k] = Σ_c c · x1[u, i] · x2[v, j] for row r = (u, v) (or u for `uu*` modes), for one sample,
- * written at `T[to + r·rs + k·ks]` (rs, ks: strides, so T can be stored row- or column-wise).
- */
-function contract(
-  p: PathPlan,
-  x1: FloatArray,
-  b1: number,
-  x2: FloatArray,
-  b2: number,
-  T: FloatArray | Float64Array,
-  to: number,
-  rs: number,
-  ks: number,
-): void {
-  const { U, V, d1, d2, d3, ci, cj, ck, cv } = p;
-  const uu = p.mode === "uuu" || p.mode === "uuw";
-  const rows = uu ? U : U * V;
-  for (let r = 0; r < rows; r++) for (let k = 0; k < d3; k++) T[to + r * rs + k * ks] = 0;
-  const nc = cv.length;
-  for (let u = 0; u < U; u++) {
-    const a = b1 + p.o1 + u * d1;
-    const vs = uu ? u : 0;
-    const ve = uu ? u + 1 : V;
-    for (let v = vs; v < ve; v++) {
-      const bb = b2 + p.o2 + v * d2;
-      const r = to + (uu ? u : u * V + v) * rs;
-      for (let c = 0; c < nc; c++) T[r + ck[c]! * ks]! += cv[c]! * x1[a + ci[c]!]! * x2[bb + cj[c]!]!;
-    }
-  }
-}
-
-/** Adds, through the contraction, the input gradients of one sample from gT (same strides as {@link contract}). */
-function contractBackward(
-  p: PathPlan,
-  x1: FloatArray,
-  x2: FloatArray,
-  b1: number,
-  b2: number,
-  gT: FloatArray | Float64Array,
-  to: number,
-  rs: number,
-  ks: number,
-  g1: FloatArray | null,
-  g2: FloatArray | null,
-): void {
-  const { U, V, d1, d2, ci, cj, ck, cv } = p;
-  const uu = p.mode === "uuu" || p.mode === "uuw";
-  const nc = cv.length;
-  for (let u = 0; u < U; u++) {
-    const a = b1 + p.o1 + u * d1;
-    const vs = uu ? u : 0;
-    const ve = uu ? u + 1 : V;
-    for (let v = vs; v < ve; v++) {
-      const bb = b2 + p.o2 + v * d2;
-      const r = to + (uu ? u : u * V + v) * rs;
-      for (let c = 0; c < nc; c++) {
-        const t = cv[c]! * gT[r + ck[c]! * ks]!;
-        if (t === 0) continue;
-        if (g1 !== null) g1[a + ci[c]!]! += t * x2[bb + cj[c]!]!;
-        if (g2 !== null) g2[bb + cj[c]!]! += t * x1[a + ci[c]!]!;
-      }
-    }
-  }
-}
-
-function tpForward(
-  plans: PathPlan[],
-  x1: FloatArray,
-  x2: FloatArray,
-  w: FloatArray | null,
-  perSample: boolean,
-  Z: number,
-  D1: number,
-  D2: number,
-  D3: number,
-  P: number,
-  out: FloatArray,
-): void {
-  let maxT = 0;
-  for (const p of plans) maxT = Math.max(maxT, rowsOf(p) * p.d3);
-  const T = new Float64Array(maxT);
-  for (const p of plans) {
-    const { V, W, d3, pw } = p;
-    const rows = rowsOf(p);
-    if (isGemmPath(p, w, perSample)) {
-      // Tt [Z·d3, rows] · Wp [rows, W] → O [Z·d3, W], one GEMM for the whole batch
-      const Tt = newLike(out, Z * d3 * rows);
-      for (let z = 0; z < Z; z++) contract(p, x1, z * D1, x2, z * D2, Tt, z * d3 * rows, 1, rows);
-      const O = newLike(out, Z * d3 * W);
-      gemm(Tt, w!.subarray(p.wOff, p.wOff + rows * W) as FloatArray, O, Z * d3, W, rows);
-      for (let z = 0; z < Z; z++) {
-        const ob = z * D3 + p.o3;
-        for (let k = 0; k < d3; k++) {
-          const src = (z * d3 + k) * W;
-          for (let q = 0; q < W; q++) out[ob + q * d3 + k]! += pw * O[src + q]!;
-        }
-      }
-      continue;
-    }
-    for (let z = 0; z < Z; z++) {
-      contract(p, x1, z * D1, x2, z * D2, T, 0, d3, 1);
-      const ob = z * D3 + p.o3;
-      const wo = (perSample ? z * P : 0) + p.wOff;
-      const hw = p.hasWeight && w !== null;
-      if (p.mode === "uvw" || p.mode === "uuw") {
-        for (let r = 0; r < rows; r++) {
-          const tr = r * d3;
-          for (let q = 0; q < W; q++) {
-            const c = pw * (hw ? w![wo + r * W + q]! : 1);
-            if (c === 0) continue;
-            const oo = ob + q * d3;
-            for (let k = 0; k < d3; k++) out[oo + k]! += c * T[tr + k]!;
-          }
-        }
-      } else {
-        for (let r = 0; r < rows; r++) {
-          const u = p.mode === "uuu" ? r : Math.floor(r / V);
-          const v = p.mode === "uuu" ? r : r % V;
-          const c = pw * (hw ? w![wo + r]! : 1);
-          const oo = ob + (p.mode === "uvu" || p.mode === "uuu" ? u : p.mode === "uvv" ? v : r) * d3;
-          for (let k = 0; k < d3; k++) out[oo + k]! += c * T[r * d3 + k]!;
-        }
-      }
-    }
-  }
-}
-
-function tpBackward(
-  plans: PathPlan[],
-  x1: FloatArray,
-  x2: FloatArray,
-  w: FloatArray | null,
-  perSample: boolean,
-  Z: number,
-  D1: number,
-  D2: number,
-  D3: number,
-  P: number,
-  g: FloatArray,
-  g1: FloatArray | null,
-  g2: FloatArray | null,
-  gw: FloatArray | null,
-): void {
-  let maxT = 0;
-  for (const p of plans) maxT = Math.max(maxT, rowsOf(p) * p.d3);
-  const T = new Float64Array(maxT);
-  const GT = new Float64Array(maxT);
-  for (const p of plans) {
-    const { V, W, d3, pw } = p;
-    const rows = rowsOf(p);
-    const hw = p.hasWeight && w !== null;
-    if (isGemmPath(p, w, perSample)) {
-      const Wp = w!.subarray(p.wOff, p.wOff + rows * W) as FloatArray;
-      const GO = newLike(g, Z * d3 * W);
-      for (let z = 0; z < Z; z++) {
-        const gb = z * D3 + p.o3;
-        for (let k = 0; k < d3; k++) {
-          const dst = (z * d3 + k) * W;
-          for (let q = 0; q < W; q++) GO[dst + q] = pw * g[gb + q * d3 + k]!;
-        }
-      }
-      if (gw !== null) {
-        // gW [rows, W] = Ttᵀ · GO
-        const Tt = newLike(g, Z * d3 * rows);
-        for (let z = 0; z < Z; z++) contract(p, x1, z * D1, x2, z * D2, Tt, z * d3 * rows, 1, rows);
-        const gWp = newLike(g, rows * W);
-        gemm(Tt, GO, gWp, rows, W, Z * d3, true, false);
-        for (let i = 0; i < rows * W; i++) gw[p.wOff + i]! += gWp[i]!;
-      }
-      if (g1 !== null || g2 !== null) {
-        // gTt [Z·d3, rows] = GO · Wpᵀ
-        const gTt = newLike(g, Z * d3 * rows);
-        gemm(GO, Wp, gTt, Z * d3, rows, W, false, true);
-        for (let z = 0; z < Z; z++) contractBackward(p, x1, x2, z * D1, z * D2, gTt, z * d3 * rows, 1, rows, g1, g2);
-      }
-      continue;
-    }
-    for (let z = 0; z < Z; z++) {
-      const gb = z * D3 + p.o3;
-      const wo = (perSample ? z * P : 0) + p.wOff;
-      const needT = hw && gw !== null;
-      if (needT) contract(p, x1, z * D1, x2, z * D2, T, 0, d3, 1);
-      GT.fill(0, 0, rows * d3);
-      if (p.mode === "uvw" || p.mode === "uuw") {
-        for (let r = 0; r < rows; r++) {
-          const tr = r * d3;
-          for (let q = 0; q < W; q++) {
-            const go = gb + q * d3;
-            const c = pw * (hw ? w![wo + r * W + q]! : 1);
-            let dot = 0;
-            for (let k = 0; k < d3; k++) {
-              GT[tr + k]! += c * g[go + k]!;
-              if (needT) dot += g[go + k]! * T[tr + k]!;
-            }
-            if (needT) gw![wo + r * W + q]! += pw * dot;
-          }
-        }
-      } else {
-        for (let r = 0; r < rows; r++) {
-          const u = p.mode === "uuu" ? r : Math.floor(r / V);
-          const v = p.mode === "uuu" ? r : r % V;
-          const go = gb + (p.mode === "uvu" || p.mode === "uuu" ? u : p.mode === "uvv" ? v : r) * d3;
-          const c = pw * (hw ? w![wo + r]! : 1);
-          let dot = 0;
-          for (let k = 0; k < d3; k++) {
-            GT[r * d3 + k] = c * g[go + k]!;
-            if (needT) dot += g[go + k]! * T[r * d3 + k]!;
-          }
-          if (needT) gw![wo + r]! += pw * dot;
-        }
-      }
-      if (g1 !== null || g2 !== null) contractBackward(p, x1, x2, z * D1, z * D2, GT, 0, d3, 1, g1, g2);
-    }
   }
 }
 

@@ -27,33 +27,11 @@ import { matmul } from "../../../tensor/ops/linalg.js";
 import { max, sum } from "../../../tensor/ops/reduce.js";
 import { concat, narrow, permute } from "../../../tensor/ops/shape.js";
 import { Tensor } from "../../../tensor/tensor.js";
-import { batchNormFused } from "../gcnn/batchnorm.js";
 import { planarGridAction } from "./planar.js";
-import { fieldOffsets } from "./r2conv.js";
 
 function checkInput<E>(op: string, type: FieldType<E>, x: Tensor): void {
   if (x.ndim !== 4) opError(op, "x", `shape [B, ${type.size}, H, W]`, fmtShape(x.shape));
   type.checkTensor(op, x, 1);
-}
-
-/** True when the representation permutes channels (trivial, regular, permutation). */
-export function isPermutationRep(name: string): boolean {
-  return name === "trivial" || name === "regular" || name === "permutation";
-}
-
-/**
- * The field-indicator matrix S [C, F] (S[c, f] = 1 when channel c belongs to field f) used to sum
- * channels per field and to broadcast per-field values back to channels.
- */
-function fieldIndicator<E>(type: FieldType<E>, dtype: "float32" | "float64"): Tensor {
-  const C = type.size;
-  const F = type.reps.length;
-  const data = dtype === "float64" ? new Float64Array(C * F) : new Float32Array(C * F);
-  const offs = fieldOffsets(type);
-  type.reps.forEach((r, f) => {
-    for (let c = 0; c < r.size; c++) data[(offs[f]! + c) * F + f] = 1;
-  });
-  return new Tensor(data, [C, F], dtype);
 }
 
 /** Σ over the channels of each field of x [B, C, H, W] → [B, F, H, W]. */
@@ -77,7 +55,7 @@ export class PointwiseNonLinearity<E = unknown> extends Module<[Tensor], Tensor>
     readonly fn = "relu",
   ) {
     super();
-    const bad = type.reps.find((r) => !isPermutationRep(r.name));
+    const bad = type.firstNonPermutationRep();
     if (bad) {
       throw new ErlangenError(
         `PointwiseNonLinearity: argument 'type' expected fields whose representation permutes channels (trivial, regular), got '${bad.name}'; use NormNonLinearity or GatedNonLinearity`,
@@ -126,7 +104,7 @@ export class NormNonLinearity<E = unknown> extends Module<[Tensor], Tensor> {
     this.eps = opts.eps ?? 1e-8;
     this.bias =
       (opts.bias ?? true) && this.fn !== "squash"
-        ? new Parameter(zeros([type.reps.length], { dtype: opts.dtype ?? "float32" }))
+        ? new Parameter(zeros([type.numFields], { dtype: opts.dtype ?? "float32" }))
         : null;
   }
   get outputAction(): Action<E, Tensor> {
@@ -137,12 +115,12 @@ export class NormNonLinearity<E = unknown> extends Module<[Tensor], Tensor> {
     const dt = x.dtype === "float64" ? "float64" : "float32";
     let S = this._S.get(dt);
     if (!S) {
-      S = fieldIndicator(this.type, dt);
+      S = this.type.indicator(dt);
       this._S.set(dt, S);
     }
     const n = sqrt(add(perFieldSum(mul(x, x), S), this.eps));
     let scale: Tensor;
-    const b = this.bias ? this.bias.reshape([1, this.type.reps.length, 1, 1]) : null;
+    const b = this.bias ? this.bias.reshape([1, this.type.numFields, 1, 1]) : null;
     if (this.fn === "relu") scale = div(relu(b ? add(n, b) : n), n);
     else if (this.fn === "sigmoid") scale = div(sigmoid(b ? add(n, b) : n), n);
     else scale = reciprocal(add(n, 1));
@@ -173,7 +151,7 @@ export class GatedNonLinearity<E = unknown> extends Module<[Tensor], Tensor> {
     const gatedFields = outType.reps.map((r, i) => (r.isTrivial ? -1 : i)).filter((i) => i >= 0);
     this.numGates = gatedFields.length;
     this.inType = outType.concat(FieldType.repeat(g, trivial(g), this.numGates));
-    const offs = fieldOffsets(outType);
+    const offs = outType.offsets;
     const scalarIdx: number[] = [];
     const gatedIdx: number[] = [];
     const gateOf: number[] = [];
@@ -225,7 +203,7 @@ export class NormPool<E = unknown> extends Module<[Tensor], Tensor> {
     readonly eps = 1e-8,
   ) {
     super();
-    this.outType = FieldType.repeat(type.group, trivial(type.group), type.reps.length);
+    this.outType = FieldType.repeat(type.group, trivial(type.group), type.numFields);
   }
   get outputAction(): Action<E, Tensor> {
     return planarGridAction(this.type.group);
@@ -235,7 +213,7 @@ export class NormPool<E = unknown> extends Module<[Tensor], Tensor> {
     const dt = x.dtype === "float64" ? "float64" : "float32";
     let S = this._S.get(dt);
     if (!S) {
-      S = fieldIndicator(this.type, dt);
+      S = this.type.indicator(dt);
       this._S.set(dt, S);
     }
     return sqrt(add(perFieldSum(mul(x, x), S), this.eps));
@@ -255,14 +233,13 @@ export class GroupPooling<E = unknown> extends Module<[Tensor], Tensor> {
     readonly mode: "max" | "mean" = "max",
   ) {
     super();
-    const bad = type.reps.find((r) => !isPermutationRep(r.name));
+    const bad = type.firstNonPermutationRep();
     if (bad)
       throw new ErlangenError(
         `GroupPooling: argument 'type' expected regular or trivial fields, got '${bad.name}'; use NormPool`,
       );
-    this.outType = FieldType.repeat(type.group, trivial(type.group), type.reps.length);
-    const sizes = new Set(type.reps.map((r) => r.size));
-    this._uniform = sizes.size === 1 ? type.reps[0]!.size : 0;
+    this.outType = FieldType.repeat(type.group, trivial(type.group), type.numFields);
+    this._uniform = type.uniformFieldSize;
   }
   get outputAction(): Action<E, Tensor> {
     return planarGridAction(this.type.group);
@@ -270,13 +247,13 @@ export class GroupPooling<E = unknown> extends Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     checkInput("GroupPooling", this.type, x);
     const [B, , H, W] = x.shape as [number, number, number, number];
-    const F = this.type.reps.length;
+    const F = this.type.numFields;
     const pool = (t: Tensor, d: number, n: number) => {
       const r = t.reshape([B, n, d, H, W]);
       return this.mode === "max" ? max(r, 2) : div(sum(r, 2), d);
     };
     if (this._uniform > 0) return pool(x, this._uniform, F);
-    const offs = fieldOffsets(this.type);
+    const offs = this.type.offsets;
     const parts = this.type.reps.map((r, f) => pool(narrow(x, 1, offs[f]!, r.size), r.size, 1));
     return concat(parts, 1);
   }
@@ -294,16 +271,15 @@ export class InnerBatchNorm<E = unknown> extends Module<[Tensor], Tensor> {
     opts: BatchNormOptions = {},
   ) {
     super();
-    const bad = type.reps.find((r) => !isPermutationRep(r.name));
+    const bad = type.firstNonPermutationRep();
     if (bad)
       throw new ErlangenError(`InnerBatchNorm: argument 'type' expected trivial or regular fields, got '${bad.name}'`);
-    const sizes = new Set(type.reps.map((r) => r.size));
-    if (sizes.size !== 1)
+    if (type.uniformFieldSize === 0)
       throw new ErlangenError(
-        `InnerBatchNorm: argument 'type' expected fields of one size, got sizes ${[...sizes].join(", ")}`,
+        `InnerBatchNorm: argument 'type' expected fields of one size, got sizes ${[...new Set(type.reps.map((r) => r.size))].join(", ")}`,
       );
-    this._d = type.reps[0]!.size;
-    this.bn = new BatchNorm1d(type.reps.length, opts);
+    this._d = type.uniformFieldSize;
+    this.bn = new BatchNorm1d(type.numFields, opts);
   }
   get outputAction(): Action<E, Tensor> {
     return planarGridAction(this.type.group, { fieldType: this.type });
@@ -311,7 +287,7 @@ export class InnerBatchNorm<E = unknown> extends Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     checkInput("InnerBatchNorm", this.type, x);
     const [B, C, H, W] = x.shape as [number, number, number, number];
-    const F = this.type.reps.length;
-    return batchNormFused(this.bn, x.reshape([B, F, this._d * H * W])).reshape([B, C, H, W]);
+    const F = this.type.numFields;
+    return this.bn.forward(x.reshape([B, F, this._d * H * W])).reshape([B, C, H, W]);
   }
 }

@@ -13,7 +13,7 @@
 import type { LayerOptions } from "../../../nn/linear.js";
 import { Module, Parameter } from "../../../nn/module.js";
 import type { Action } from "../../../symmetry/actions.js";
-import type { FieldType } from "../../../symmetry/field_type.js";
+import type { FieldGroup, FieldType } from "../../../symmetry/field_type.js";
 import type { Representation } from "../../../symmetry/representation.js";
 import { randn, zeros } from "../../../tensor/creation.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
@@ -36,48 +36,6 @@ export interface R2ConvOptions extends LayerOptions {
   bias?: boolean;
   /** Rings, widths and frequency cutoffs of the kernel basis. */
   basis?: KernelBasisOptions;
-}
-
-/** Fields of a field type grouped by representation, in order of first appearance. */
-export interface FieldGroup<E> {
-  rep: Representation<E>;
-  /** Indices of the fields with this representation. */
-  fields: number[];
-}
-
-/** Groups the fields of `type` by representation. */
-export function groupFields<E>(type: FieldType<E>): FieldGroup<E>[] {
-  const groups = new Map<string, FieldGroup<E>>();
-  type.reps.forEach((r, i) => {
-    const key = repKey(r);
-    const g = groups.get(key);
-    if (g) g.fields.push(i);
-    else groups.set(key, { rep: r, fields: [i] });
-  });
-  return [...groups.values()];
-}
-
-/** First channel of each field. */
-export function fieldOffsets<E>(type: FieldType<E>): number[] {
-  const out: number[] = [];
-  let o = 0;
-  for (const r of type.reps) {
-    out.push(o);
-    o += r.size;
-  }
-  return out;
-}
-
-/**
- * The channel order that puts the fields group by group: `order[s]` is the original channel at sorted
- * position s; null when it is the identity.
- */
-export function sortedChannelOrder<E>(type: FieldType<E>, groups: FieldGroup<E>[]): Int32Array | null {
-  const offs = fieldOffsets(type);
-  const order: number[] = [];
-  for (const g of groups)
-    for (const f of g.fields) for (let c = 0; c < type.reps[f]!.size; c++) order.push(offs[f]! + c);
-  return order.every((v, i) => v === i) ? null : Int32Array.from(order);
 }
 
 function inverseOrder(order: Int32Array): Tensor {
@@ -191,10 +149,10 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
     this.padding = opts.padding ?? 0;
     this.stride = opts.stride ?? 1;
     const dtype = opts.dtype ?? "float32";
-    this._outGroups = groupFields(outType);
-    this._inGroups = groupFields(inType);
-    const oo = sortedChannelOrder(outType, this._outGroups);
-    const io = sortedChannelOrder(inType, this._inGroups);
+    this._outGroups = outType.groupFields(repKey);
+    this._inGroups = inType.groupFields(repKey);
+    const oo = outType.channelOrder(this._outGroups);
+    const io = inType.channelOrder(this._inGroups);
     this._outOrder = oo ? inverseOrder(oo) : null;
     this._inOrder = io ? inverseOrder(io) : null;
     this._blocks = [];
