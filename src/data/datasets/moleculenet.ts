@@ -106,7 +106,7 @@ export function readSmilesCsv(rdkit: RDKitModule, content: FileContent, opts: Sm
   if (!regression && kt.length > 0) {
     if (classes === null) {
       const uniq = [...new Set(labelNames)];
-      const ints = uniq.every((u) => /^\d+$/.test(u));
+      const ints = uniq.every((u) => /^\d+$/.test(u) && Number(u) < 4096);
       classes = ints ? Array.from({ length: Math.max(...uniq.map(Number)) + 1 }, (_, c) => String(c)) : uniq.sort();
     }
     const index = new Map(classes.map((c, i) => [c, i]));

@@ -20,7 +20,7 @@ import { fromGraphology, type SerializedGraphology } from "../../domains/graph/g
 import { ErlangenError, opError } from "../../tensor/errors.js";
 import { Generator } from "../../tensor/rng.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { asText, DatasetFormatError, type FileContent } from "./common.js";
+import { asText, DatasetFormatError, type FileContent, READER_LIMITS } from "./common.js";
 import { type CsvTable, csvColumn, csvIsNumeric, parseCsv, parseNumberCell } from "./csv.js";
 
 /** Where the labels live: one per node, per (labelled) edge, or per graph. */
@@ -108,6 +108,23 @@ export interface GraphCsvOptions {
   classes?: readonly string[];
   /** File names for errors. */
   names?: { nodes?: string; edges?: string; graphs?: string };
+}
+
+/**
+ * Most nodes a graph may have when its size comes from numbers in a file (node numbers, counts)
+ * rather than from rows of a node table: 2^24, so that a stray large id cannot make a reader allocate
+ * gigabytes of constant features.
+ */
+export const MAX_IMPLIED_NODES = 2 ** 24;
+
+function impliedNodes(file: string, line: number | null, n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_IMPLIED_NODES)
+    throw new DatasetFormatError(
+      file,
+      line,
+      `${what} gives ${n} nodes; expected an integer in [0, ${MAX_IMPLIED_NODES}] (give a node table for larger graphs)`,
+    );
+  return n;
 }
 
 const pick = (cols: readonly string[], ...names: string[]): string | undefined => names.find((n) => cols.includes(n));
@@ -331,7 +348,7 @@ export function readGraphCsv(
           `column '${side === 0 ? src : dst}' expected a 0-based node number (no node table given), got ${JSON.stringify(id)}`,
         );
       const v = Number(id);
-      if (v >= 2 ** 28) throw new DatasetFormatError(edges.file, edges.lines[i]!, `node number ${v} is too large`);
+      impliedNodes(edges.file, edges.lines[i]!, v + 1, `node number ${v}`);
       counts[g] = Math.max(counts[g]!, v + 1);
       return v;
     });
@@ -493,13 +510,24 @@ export function readOgbGraphs(files: OgbFiles, opts: { task: UserGraphTask; undi
   const edges = numberRows(files.edge, "edge.csv");
   const nodeFeat = files.nodeFeat ? numberRows(files.nodeFeat, "node-feat.csv") : null;
   const edgeFeat = files.edgeFeat ? numberRows(files.edgeFeat, "edge-feat.csv") : null;
-  const nn = files.numNodeList ? numberRows(files.numNodeList, "num-node-list.csv").map((r) => r[0]!) : null;
-  const ne = files.numEdgeList ? numberRows(files.numEdgeList, "num-edge-list.csv").map((r) => r[0]!) : null;
+  const counts = (content: FileContent | undefined, file: string) =>
+    content === undefined
+      ? null
+      : numberRows(content, file).map((r, i) =>
+          impliedNodes(file, i + 1, r[0]!, file === "num-node-list.csv" ? "the count" : "the edge count"),
+        );
+  const nn = counts(files.numNodeList, "num-node-list.csv");
+  const ne = counts(files.numEdgeList, "num-edge-list.csv");
   if ((nn === null) !== (ne === null))
     throw new ErlangenError("readOgbGraphs: num-node-list.csv and num-edge-list.csv come together");
-  const totalNodes = nn
-    ? nn.reduce((a, b) => a + b, 0)
-    : (nodeFeat?.length ?? 1 + Math.max(-1, ...edges.flatMap((e) => [e[0]!, e[1]!])));
+  let maxEdgeId = -1;
+  for (const e of edges) maxEdgeId = Math.max(maxEdgeId, e[0]!, e[1]!);
+  const totalNodes = impliedNodes(
+    "num-node-list.csv",
+    null,
+    nn ? nn.reduce((a, b) => a + b, 0) : (nodeFeat?.length ?? maxEdgeId + 1),
+    nn ? "the sum of the counts" : "the largest node id in edge.csv",
+  );
   const nodeCounts = nn ?? [totalNodes];
   const edgeCounts = ne ?? [edges.length];
   if (edgeCounts.reduce((a, b) => a + b, 0) !== edges.length)
@@ -739,7 +767,13 @@ function graphFromJson(file: string, where: string, obj: unknown, regression: bo
     g.set(k, t);
   }
   if (!g.has("edgeIndex")) g.edgeIndex = new Tensor(new Int32Array(0), [2, 0], "int32");
-  const N = numNodes ?? g.x?.shape[0] ?? g.get("z")?.shape[0] ?? g.pos?.shape[0] ?? maxId(g.edgeIndex) + 1;
+  const N =
+    numNodes ??
+    g.x?.shape[0] ??
+    g.get("z")?.shape[0] ??
+    g.pos?.shape[0] ??
+    impliedNodes(file, null, maxId(g.edgeIndex) + 1, `${where}.edge_index (no x or num_nodes)`);
+  if (numNodes !== undefined) impliedNodes(file, null, numNodes, `${where}.num_nodes`);
   const out = new Graph({ numNodes: N });
   for (const k of g.keys()) out.set(k, g.get(k), k === "y" && level === "graph" ? "graph" : undefined);
   if (out.x === null && out.get("z") === null) out.x = new Tensor(new Float32Array(N).fill(1), [N, 1], "float32");
@@ -794,6 +828,12 @@ export function readGraphJson(
       const y = level === "edge" ? g.get("edgeLabel") : g.y;
       if (y !== null) for (let i = 0; i < y.size; i++) max = Math.max(max, y.data[i]!);
     }
+    if (max >= READER_LIMITS.maxLabelRange)
+      throw new DatasetFormatError(
+        file,
+        null,
+        `class label ${max} is above the limit of ${READER_LIMITS.maxLabelRange - 1} (labels are 0-based class indices)`,
+      );
     if (max >= 0) classes = Array.from({ length: max + 1 }, (_, c) => String(c));
   }
   const ids = (rec: unknown, i: number) => {
