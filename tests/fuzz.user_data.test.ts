@@ -6,7 +6,7 @@ import { formatFuzzReport, fuzzReader } from "./helpers/fuzz.js";
 
 describe("fuzz: users' data readers", () => {
   it("CSV tables (node, edge and graph tasks) give graphs or a clean error", () => {
-    const seeds = [
+    const seeds: Record<string, string>[] = [
       {
         nodes: 'id,f1,f2,label,split\na,1,2.5,x,train\nb,3,-1e-3,y,test\nc,"4",0,x,val\n',
         edges: "source,target,weight\na,b,1\nb,c,2\n",
