@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { embedMolecule, smilesTo3D } from "../src/data/datasets/conformer.js";
 import { readSmilesCsv, scaffoldSplit } from "../src/data/datasets/moleculenet.js";
 import {
   loadRDKit,
   murckoScaffold,
   OGB_ONEHOT_WIDTH,
   oneHotOgb,
+  parseMolecule,
   type RDKitModule,
   smilesToGraph,
 } from "../src/data/datasets/smiles.js";
@@ -85,5 +87,39 @@ describe("SMILES through RDKit.js (OGB smiles2graph features)", () => {
     );
     const skip = readSmilesCsv(rdkit, "smiles,y\nCCO,1\nC1CC,2\n", { targets: ["y"], skipInvalid: true });
     expect(skip.skipped.map((s) => s.line)).toEqual([3]);
+  });
+
+  it("3-D conformers from SMILES (hydrogens added; distance-geometry embedding)", () => {
+    const m = parseMolecule(rdkit, "c1ccccc1", "benzene", { hydrogens: true });
+    expect(m.z.length).toBe(12);
+    const x = embedMolecule(m);
+    const d = (i: number, j: number) =>
+      Math.hypot(x[3 * i]! - x[3 * j]!, x[3 * i + 1]! - x[3 * j + 1]!, x[3 * i + 2]! - x[3 * j + 2]!);
+    for (const b of m.bonds) {
+      const cc = m.z[b.a] === 6 && m.z[b.b] === 6;
+      expect(Math.abs(d(b.a, b.b) - (cc ? 1.398 : 1.067))).toBeLessThan(0.03);
+    }
+    // flat: every atom within 0.05 Å of the plane through three ring atoms
+    const [a, b, c] = [0, 2, 4];
+    const u = [0, 1, 2].map((k) => x[3 * b + k]! - x[3 * a + k]!);
+    const v = [0, 1, 2].map((k) => x[3 * c + k]! - x[3 * a + k]!);
+    const n = [u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!];
+    const nn = Math.hypot(n[0]!, n[1]!, n[2]!);
+    for (let i = 0; i < 12; i++) {
+      const off = [0, 1, 2].reduce((s2, k) => s2 + (x[3 * i + k]! - x[3 * a + k]!) * n[k]!, 0) / nn;
+      expect(Math.abs(off)).toBeLessThan(0.05);
+    }
+    const ibu = smilesTo3D(rdkit, "CC(C)Cc1ccc(cc1)C(C)C(=O)O");
+    expect(ibu.z.length).toBe(33);
+    let minD = 9;
+    const p = ibu.pos;
+    for (let i = 0; i < 33; i++)
+      for (let j = i + 1; j < 33; j++)
+        minD = Math.min(
+          minD,
+          Math.hypot(p[3 * i]! - p[3 * j]!, p[3 * i + 1]! - p[3 * j + 1]!, p[3 * i + 2]! - p[3 * j + 2]!),
+        );
+    expect(minD).toBeGreaterThan(0.9); // no atoms on top of each other (C–H bonds are ≈ 1.07)
+    expect(Array.from(smilesTo3D(rdkit, "CCO").pos)).toEqual(Array.from(smilesTo3D(rdkit, "CCO").pos)); // seeded
   });
 });

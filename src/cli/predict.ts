@@ -22,7 +22,13 @@ import { Batch } from "../domains/graph/batch.js";
 import type { Graph } from "../domains/graph/graph.js";
 import type { Module } from "../nn/module.js";
 import { loadModelDir } from "../node/model_dir.js";
-import { readDataFile, readGraphFiles, readMoleculesFile, readSmilesFile } from "../node/user_data.js";
+import {
+  readDataFile,
+  readGraphFiles,
+  readMoleculesFile,
+  readSmiles3DFile,
+  readSmilesFile,
+} from "../node/user_data.js";
 import { noGrad } from "../tensor/autograd.js";
 import { ErlangenError } from "../tensor/errors.js";
 import { softmax } from "../tensor/ops/reduce.js";
@@ -176,9 +182,10 @@ function predictGraphs(model: Module, config: ModelConfig, data: UserGraphs): Pr
 }
 
 /** Runs an E(3) model on 3-D molecules (adds back the per-element references, rescales). */
-function predictMolecules(model: Module, config: ModelConfig, path: string): Prediction[] {
+async function predictMolecules(model: Module, config: ModelConfig, path: string): Promise<Prediction[]> {
   const schema = config.schema as Json;
-  const mols = readMoleculesFile(path);
+  const ext = extname(path).toLowerCase();
+  const mols = [".smi", ".txt", ".csv", ".tsv"].includes(ext) ? await readSmiles3DFile(path) : readMoleculesFile(path);
   const refs = numbers(schema.atomRefs);
   const scale = typeof schema.scale === "number" ? schema.scale : 1;
   const maxZ = Number(config.info.numFeatures) - 1;
@@ -267,7 +274,7 @@ export async function predictFile(
 ): Promise<Prediction[]> {
   const schema = config.schema as Json;
   const kind = schema.input;
-  if (kind === "molecules3d") return predictMolecules(model, config, input);
+  if (kind === "molecules3d") return await predictMolecules(model, config, input);
   if (kind === "images") {
     const shape = numbers(schema.shape) ?? [1, 28, 28];
     const { x, ids } = readImages(input, shape);
@@ -366,7 +373,8 @@ function predictHelp(): string {
     "Runs a model saved by 'erlangen train --save DIR' on new data, in the format it was trained on:",
     "  graphs     node table .csv with --edges FILE, an edge list .csv, .json (PyG-style or graphology), OGB folder",
     "  SMILES     .csv with a smiles column, or .smi/.txt with one SMILES per line",
-    "  molecules  3-D .xyz (one or many frames) or .json [{ z, pos }] (SchNet, EGNN, NequIP-like)",
+    "  molecules  3-D .xyz (one or many frames) or .json [{ z, pos }] (SchNet, EGNN, NequIP-like); SMILES",
+    "             (.smi, or .csv with a smiles column) get hydrogens and 3-D coordinates by embedding",
     "  images     .json (a list of [H][W] or [C][H][W] arrays) or .csv (one image per row; optional id column)",
     "Writes one row per node, edge, graph, molecule or image: the predicted class and the class",
     "probabilities, or the predicted values in the data's units. CSV to stdout unless --output is given;",

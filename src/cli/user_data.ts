@@ -27,6 +27,7 @@ import {
   loadMoleculeNet,
   readGraphFiles,
   readMoleculesFile,
+  readSmiles3DFile,
   readSmilesFile,
 } from "../node/user_data.js";
 import { Generator } from "../tensor/rng.js";
@@ -289,8 +290,19 @@ export async function loadUserData(req: UserDataRequest): Promise<LoadedDataset>
     throw new UsageError(`option '--task' expected one of ${USER_TASKS.join(", ")}, got '${req.task}'`, "train");
   const lower = req.data.toLowerCase().replace(/\.gz$/, "");
   if (req.task === "molecule-regression") {
+    if (/\.(csv|tsv)$/.test(lower) && hasSmilesColumn(req.data)) {
+      // SMILES: hydrogens added and atoms placed by the distance-geometry embedding
+      const targets = req.label !== undefined ? req.label.split(",") : undefined;
+      if (targets === undefined)
+        throw new UsageError(`--task molecule-regression on SMILES needs --label COLUMN`, "train");
+      const mols = await readSmiles3DFile(req.data, { targets });
+      return userMoleculesDataset(mols.map(moleculeGraph), req.data);
+    }
     if (!/\.(xyz|json)$/.test(lower))
-      throw new UsageError("--task molecule-regression reads 3-D molecules from an .xyz or .json file", "train");
+      throw new UsageError(
+        "--task molecule-regression reads 3-D molecules from .xyz, .json, or a .csv with a smiles column",
+        "train",
+      );
     return userMoleculesDataset(readMoleculesFile(req.data).map(moleculeGraph), req.data);
   }
   const task = req.task as UserGraphTask;

@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { isGzip } from "../data/datasets/common.js";
-import { parseCsv } from "../data/datasets/csv.js";
+import { smilesTo3D } from "../data/datasets/conformer.js";
+import { parseCsv, parseNumberCell } from "../data/datasets/csv.js";
 import {
   MOLECULENET,
   type MoleculeNetName,
@@ -133,6 +134,44 @@ function readdirNames(dir: string): string[] {
 export async function readSmilesFile(path: string, opts: SmilesCsvOptions = {}): Promise<SmilesGraphs> {
   const rdkit = await loadRDKit();
   return readSmilesCsv(rdkit, readDataFile(path), { file: path, ...opts });
+}
+
+/**
+ * 3-D molecules from SMILES (a `.csv` with a `smiles` column and optional target columns, or `.smi` /
+ * `.txt` with one SMILES per line): RDKit adds hydrogens and `embedMolecule` places the atoms.
+ */
+export async function readSmiles3DFile(
+  path: string,
+  opts: { targets?: readonly string[]; seed?: number } = {},
+): Promise<Molecule3D[]> {
+  const rdkit = await loadRDKit();
+  const ext = extname(stem(path)).toLowerCase();
+  const text = new TextDecoder().decode(readDataFile(path));
+  if (ext === ".smi" || ext === ".txt") {
+    return text
+      .split(/\r?\n/)
+      .map((l) => l.trim().split(/\s+/)[0] ?? "")
+      .filter((l) => l !== "")
+      .map((smi, i) => smilesTo3D(rdkit, smi, { seed: opts.seed, what: `${path} line ${i + 1}` }));
+  }
+  const table = parseCsv(text, { file: path });
+  const ks = table.columns.findIndex((c) => /smiles/i.test(c));
+  if (ks < 0) throw new ErlangenError(`readSmiles3DFile: ${path} has no SMILES column`);
+  const targets = (opts.targets ?? []).map((t) => {
+    const k = table.columns.indexOf(t);
+    if (k < 0)
+      throw new ErlangenError(`readSmiles3DFile: ${path} has no column '${t}' (columns: ${table.columns.join(", ")})`);
+    return k;
+  });
+  return table.rows.map((r, i) => {
+    const line = table.lines[i]!;
+    const m = smilesTo3D(rdkit, r[ks]!.trim(), { seed: opts.seed, what: `${path} line ${line}` });
+    if (targets.length > 0)
+      m.y = Float32Array.from(targets, (k, j) =>
+        parseNumberCell(r[k]!, { file: path, line, column: opts.targets![j]! }),
+      );
+    return m;
+  });
 }
 
 /** Reads 3-D molecules from an `.xyz` (one or many frames) or `.json` file. */

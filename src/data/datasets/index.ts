@@ -1,5 +1,6 @@
 /** Browser-safe dataset parsers and built-in datasets. */
 export * from "./common.js";
+export * from "./conformer.js";
 export * from "./csv.js";
 export * from "./karate.js";
 export * from "./mnist.js";

@@ -16,7 +16,8 @@
  * each bond as (i, j) then (j, i).
  *
  * Also: {@link murckoScaffold} (Bemis–Murcko scaffolds, for scaffold splits) and {@link oneHotOgb}
- * (the 174 + 13 one-hot columns of the categorical features, for models with a Linear input layer).
+ * (the 174 + 13 one-hot columns of the categorical features, for models with a Linear input layer);
+ * `parseMolecule(…, { hydrogens: true })` adds explicit hydrogens for 3-D embedding (`conformer.ts`).
  */
 import { Graph } from "../../domains/graph/graph.js";
 import { ErlangenError } from "../../tensor/errors.js";
@@ -28,6 +29,10 @@ export interface RDKitMol {
   get_smiles(): string;
   get_substruct_matches(q: RDKitMol): string;
   is_valid?(): boolean;
+  /** The molecule with explicit hydrogens, as a molblock. */
+  add_hs?(): string;
+  /** Computes 2-D depiction coordinates. */
+  set_new_coords?(): boolean;
   delete(): void;
 }
 
@@ -192,6 +197,8 @@ export interface MoleculeRecord {
   bonds: { a: number; b: number; order: number; aromatic: boolean; stereo: number }[];
   /** 3-D coordinates [N, 3] when the input had them (molfiles), else null. */
   coords: Float32Array | null;
+  /** 2-D depiction coordinates [N, 2] when RDKit computed them (with `hydrogens`), else null. */
+  coords2d: Float64Array | null;
   cipRanks: number[] | null;
 }
 
@@ -213,12 +220,25 @@ function defaultsOf(text: string): { atom: JsonAtom; bond: { bo?: number } } {
  * Parses one molecule (SMILES, or a V2000/V3000 molfile) with RDKit into a {@link MoleculeRecord}.
  * Invalid input throws an error naming it (`what` says where it came from, e.g. `line 12`).
  */
-export function parseMolecule(rdkit: RDKitModule, input: string, what = "input"): MoleculeRecord {
-  const mol = rdkit.get_mol(input);
+export function parseMolecule(
+  rdkit: RDKitModule,
+  input: string,
+  what = "input",
+  opts: { hydrogens?: boolean } = {},
+): MoleculeRecord {
+  let mol = rdkit.get_mol(input);
   if (mol === null || (mol.is_valid !== undefined && !mol.is_valid())) {
     mol?.delete();
     const shown = input.length > 80 ? `${input.slice(0, 80)}…` : input;
     throw new ErlangenError(`parseMolecule: RDKit cannot parse ${what} ${JSON.stringify(shown)} as a molecule`);
+  }
+  if (opts.hydrogens && mol.add_hs !== undefined) {
+    // explicit hydrogens as atoms (a molblock), kept when parsed again
+    const block = mol.add_hs();
+    mol.delete();
+    mol = rdkit.get_mol(block, JSON.stringify({ removeHs: false }));
+    if (mol === null) throw new ErlangenError(`parseMolecule: RDKit could not add hydrogens to ${what}`);
+    mol.set_new_coords?.();
   }
   try {
     const text = mol.get_json();
@@ -295,6 +315,11 @@ export function parseMolecule(rdkit: RDKitModule, input: string, what = "input")
     let coords: Float32Array | null = null;
     if (conf !== undefined && conf.coords.length === N)
       coords = Float32Array.from(conf.coords.flatMap((c) => [c[0]!, c[1]!, c[2]!]));
+    const flat = m.conformers?.find((c) => c.dim === 2);
+    const coords2d =
+      flat !== undefined && flat.coords.length === N
+        ? Float64Array.from(flat.coords.flatMap((c) => [c[0]!, c[1]!]))
+        : null;
     return {
       z,
       hs,
@@ -306,6 +331,7 @@ export function parseMolecule(rdkit: RDKitModule, input: string, what = "input")
       inRing,
       bonds: bonds.map(({ raw: _raw, ...b }) => b),
       coords,
+      coords2d,
       cipRanks: cip,
     };
   } finally {
