@@ -1,7 +1,9 @@
 /**
  * Save → load → predict round trips: the library (`saveModel` / `loadModel`) and the CLI
  * (`erlangen train --save`, `predict`, `evaluate`) for one model per G: a GNN (GCN, GraphSAGE, the
- * molecular GINE on SMILES), a G-CNN (P4CNN), an E(3) model (SchNet).
+ * molecular GINE on SMILES), a G-CNN (P4CNN), an E(3) model (SchNet), a mesh model (the mesh GCN).
+ * `evaluate` on the training run's test split must reproduce the test metric training reported,
+ * exactly; the bit-identical outputs per model are in `roundtrip.models`.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -189,8 +191,21 @@ describe("erlangen train --save, predict, evaluate", () => {
       "train",
       ...["--data", join(dir, "mols.csv"), "--task", "graph-regression", "--label", "logS"],
       ...["--model", "gine", "--epochs", "2", "--hidden", "16", "--layers", "2", "--save", join(dir, "m"), "-q"],
+      "--json",
     ]);
     expect(t.rc, t.err.join("\n")).toBe(0);
+    const e = await run([
+      "evaluate",
+      "--model",
+      join(dir, "m"),
+      "--data",
+      join(dir, "mols.csv"),
+      "--label",
+      "logS",
+      "--json",
+    ]);
+    expect(e.rc, e.err.join("\n")).toBe(0);
+    expect(JSON.parse(e.out.at(-1)!).results.test.rmse).toBe(JSON.parse(t.out.at(-1)!).test.values[0]);
     const p = await run(["predict", "--model", join(dir, "m"), "--input", join(dir, "new.smi"), "--format", "json"]);
     expect(p.rc, p.err.join("\n")).toBe(0);
     const out = JSON.parse(p.out.join("\n")) as { smiles: string; logS: number }[];
@@ -228,8 +243,12 @@ describe("erlangen train --save, predict, evaluate", () => {
       "train",
       ...["--data", join(dir, "mols.json"), "--task", "molecule-regression"],
       ...["--model", "schnet", "--epochs", "2", "--hidden", "8", "--layers", "1", "--save", join(dir, "m"), "-q"],
+      "--json",
     ]);
     expect(t.rc, t.err.join("\n")).toBe(0);
+    const e = await run(["evaluate", "--model", join(dir, "m"), "--data", join(dir, "mols.json"), "--json"]);
+    expect(e.rc, e.err.join("\n")).toBe(0);
+    expect(JSON.parse(e.out.at(-1)!).results.test.mae).toBe(JSON.parse(t.out.at(-1)!).test.values[0]);
     const p = await run(["predict", "--model", join(dir, "m"), "--input", join(dir, "new.xyz"), "--format", "json"]);
     expect(p.rc, p.err.join("\n")).toBe(0);
     const out = JSON.parse(p.out.join("\n")) as { id: string; y0: number }[];
@@ -252,8 +271,13 @@ describe("erlangen train --save, predict, evaluate", () => {
       "train",
       ...["--dataset", "rotated-mnist", "--model", "p4cnn", "--epochs", "1", "--hidden", "2", "--layers", "2"],
       ...["--train-limit", "32", "--test-limit", "16", "--batch-size", "16", "--save", join(dir, "m"), "-q"],
+      "--json",
     ]);
     expect(t.rc, t.err.join("\n")).toBe(0);
+    // evaluate rebuilds the training data (the limits are in the config) and scores the same test split
+    const e = await run(["evaluate", "--model", join(dir, "m"), "--dataset", "rotated-mnist", "--json"]);
+    expect(e.rc, e.err.join("\n")).toBe(0);
+    expect(JSON.parse(e.out.at(-1)!).results.test.accuracy).toBe(JSON.parse(t.out.at(-1)!).test.values[0]);
     manualSeed(5);
     const imgs = randn([2, 28, 28]).abs().clamp(0, 1);
     writeFileSync(join(dir, "imgs.json"), JSON.stringify(imgs.toArray()));
@@ -264,5 +288,22 @@ describe("erlangen train --save, predict, evaluate", () => {
     const probs = (model.call(imgs.reshape(2, 1, 28, 28)) as Tensor).softmax(-1);
     for (let i = 0; i < 2; i++)
       for (let c = 0; c < 10; c++) expect(out[i]![`p_${c}`]).toBeCloseTo(probs.data[i * 10 + c]!, 5);
+  });
+
+  it("meshes: the mesh GCN on a few SHREC'11 meshes; evaluate rebuilds the data (options, limits) and agrees", async () => {
+    const dir = tmp();
+    const t = await run([
+      "train",
+      ...["--dataset", "shrec11", "--model", "gcn", "--epochs", "1", "--hidden", "8", "--layers", "2"],
+      ...["--features", "xyz", "--train-limit", "3", "--test-limit", "6", "--save", join(dir, "m"), "--json", "-q"],
+    ]);
+    expect(t.rc, t.err.join("\n")).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8"));
+    expect(cfg.training.datasetOptions).toEqual({ features: "xyz" });
+    expect(cfg.training.limits).toEqual({ train: 3, test: 6 });
+    const e = await run(["evaluate", "--model", join(dir, "m"), "--dataset", "shrec11", "--json"]);
+    expect(e.rc, e.err.join("\n")).toBe(0);
+    const r = JSON.parse(e.out.at(-1)!).results.test;
+    expect(r.accuracy).toBe(JSON.parse(t.out.at(-1)!).test.values[0]);
   });
 });

@@ -5,6 +5,7 @@ import "./train.js";
 import "./check.js";
 import "./export.js";
 import "./predict.js";
+import "./mesh_checks.js";
 
 export { type CliIO, type Command, registerCommand, UsageError } from "./command.js";
 export { type DatasetSpec, type ModelSpec, registerDataset, registerModel } from "./registry.js";

@@ -37,7 +37,8 @@ import type { JsonValue, ModelConfig } from "../train/model_file.js";
 import { Trainer } from "../train/trainer.js";
 import { type CliIO, parseIntValue, registerCommand, UsageError } from "./command.js";
 import { checkInput, checkOutputFile } from "./paths.js";
-import { getDataset, getModel, type ProtocolRequest } from "./registry.js";
+import { type DatasetLoadOptions, getDataset, getModel, type ProtocolRequest } from "./registry.js";
+import { type Limits, loadWithLimits } from "./train.js";
 import { loadUserData, USER_TASKS } from "./user_data.js";
 import "../tensor/index.js";
 import "./builtins.js";
@@ -484,9 +485,12 @@ export async function runEvaluate(argv: string[], io: CliIO): Promise<number> {
   const task = (v.task as string | undefined) ?? config.task;
   const seedFlag = parseIntValue("option '--seed'", v.seed as string | undefined, "evaluate", 0, 4_294_967_295);
   const trainedSeed = typeof config.training?.seed === "number" ? config.training.seed : 0;
-  const split = v.split as string | undefined;
-  if (split !== undefined && !["random", "scaffold", "given", "all"].includes(split))
-    throw new UsageError(`option '--split' expected random, scaffold, given or all, got '${split}'`, "evaluate");
+  const splitFlag = v.split as string | undefined;
+  if (splitFlag !== undefined && !["random", "scaffold", "given", "all"].includes(splitFlag))
+    throw new UsageError(`option '--split' expected random, scaffold, given or all, got '${splitFlag}'`, "evaluate");
+  // by default the data of the training run: its split, and (same dataset) its options and limits
+  const training = config.training ?? {};
+  const split = splitFlag ?? (typeof training.split === "string" ? training.split : undefined);
   let data: Awaited<ReturnType<typeof loadUserData>>;
   let name: string;
   let metric: string;
@@ -506,7 +510,23 @@ export async function runEvaluate(argv: string[], io: CliIO): Promise<number> {
     const ds = getDataset(v.dataset as string);
     const root =
       typeof v["data-root"] === "string" ? checkInput("--data-root", v["data-root"], cwd, "evaluate") : undefined;
-    data = await ds.load(root !== undefined ? { root } : {});
+    const opts: DatasetLoadOptions = {};
+    const limits: Limits = {};
+    if (training.dataset === ds.name) {
+      const saved = training.datasetOptions;
+      if (saved !== null && typeof saved === "object" && !Array.isArray(saved))
+        for (const k of ds.options ?? []) {
+          const o = saved[k];
+          if (typeof o === "string") opts[k] = o;
+        }
+      const lim = training.limits;
+      if (lim !== null && typeof lim === "object" && !Array.isArray(lim))
+        for (const k of ["train", "test"] as const) {
+          const n = lim[k];
+          if (typeof n === "number" && Number.isInteger(n) && n >= 1) limits[k] = n;
+        }
+    }
+    data = await loadWithLimits(ds, root, limits, opts);
     name = ds.name;
     metric = ds.metric;
   }

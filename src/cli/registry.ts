@@ -7,6 +7,7 @@ import type { Module } from "../nn/module.js";
 import { ErlangenError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type JsonValue, type ModelConfig, registerModelBuilder } from "../train/model_file.js";
+import type { ProgressSink } from "../train/progress.js";
 import type { Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
 
@@ -20,6 +21,7 @@ import { UsageError } from "./command.js";
  * - `node-regression`: `model.call(x, edgeIndex)` → [numNodes, numTargets]
  * - `edge-classification` / `edge-regression`: `model.call(x, edgeIndex, pairs)` → [numPairs, C]
  * - `image-classification`, `molecule-regression`, `molecule-vector`, `nbody`: see the families.
+ * - `mesh-classification` / `mesh-segmentation`: `model.call(x, item)` per mesh (see `train/meshes.ts`)
  */
 export type ProblemKind =
   | "node-classification"
@@ -76,6 +78,15 @@ export interface DataInfo {
   inference?: boolean;
 }
 
+/** What a run's task factory may use to report slow preparation (e.g. per-mesh precomputation). */
+export interface RunEnv {
+  /** Prints an informational line (nothing when `--quiet`). */
+  log(line: string): void;
+  /** Where progress bars go (the CLI's progress sink). */
+  progress?: ProgressSink;
+  quiet: boolean;
+}
+
 /** One train/val/test run of a protocol (a seed on a fixed split, or a cross-validation fold). */
 export interface RunSpec {
   /** Label shown in progress, e.g. `seed 3/10` or `fold 2/10`. */
@@ -83,7 +94,7 @@ export interface RunSpec {
   /** Seed for model initialisation, dropout and shuffling. */
   seed: number;
   /** The task for a freshly built model (train/val/test data of this run). */
-  task(model: Module, hp: Hyper): Task<Module>;
+  task(model: Module, hp: Hyper, env?: RunEnv): Task<Module>;
   /** Schema entries of this run (e.g. the target normalisation of its training split), after `task`. */
   schema?(): { [key: string]: JsonValue };
 }
@@ -123,6 +134,31 @@ export interface ProtocolRequest {
   saved?: { [key: string]: JsonValue };
 }
 
+/** Options a dataset may take from the command line (`--split`, `--features`, `--data`, `--labels`). */
+export type DatasetOption = "split" | "features" | "data" | "labels";
+
+/** What `load` receives. */
+export interface DatasetLoadOptions {
+  /** Overrides the shipped datasets folder. */
+  root?: string;
+  /** First-N limits on the training / test examples (datasets with `limits`). */
+  trainLimit?: number;
+  testLimit?: number;
+  /** The dataset's own options, as given on the command line (only those listed in `options`). */
+  split?: string;
+  features?: string;
+  data?: string;
+  labels?: string;
+}
+
+/** A metric reported next to the main one. */
+export interface ExtraMetric {
+  /** Key of the task's evaluate results. */
+  key: string;
+  /** What it measures, shown in the summary. */
+  description: string;
+}
+
 /** A dataset the CLI can train on. */
 export interface DatasetSpec {
   name: string;
@@ -131,11 +167,19 @@ export interface DatasetSpec {
   /** Main metric (key of the task's evaluate results) and whether higher is better. */
   metric: string;
   mode: "max" | "min";
+  /** What the main metric measures, shown in the summary (optional). */
+  metricDescription?: string;
+  /** Metrics reported next to the main one (summary and `--json` `extra`). */
+  extraMetrics?: readonly ExtraMetric[];
   /** Default number of seeds and folds when the user gives none. */
   defaultSeeds?: number;
   defaultFolds?: number;
+  /** Command-line options the dataset takes (others are rejected for it). */
+  options?: readonly DatasetOption[];
+  /** Whether the loader honours `--train-limit` / `--test-limit`. */
+  limits?: boolean;
   /** Loads the data (`root` overrides the shipped datasets folder). */
-  load(opts: { root?: string }): Promise<LoadedDataset>;
+  load(opts: DatasetLoadOptions): Promise<LoadedDataset>;
 }
 
 /** A model the CLI can build. */

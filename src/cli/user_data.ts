@@ -342,6 +342,7 @@ function moleculeNet(name: "esol" | "freesolv" | "lipophilicity", title: string,
     metric: "rmse",
     mode: "min",
     defaultSeeds: 3,
+    options: ["split"],
     async load({ root }) {
       const mols = await loadMoleculeNet(name, root !== undefined ? { root } : {});
       const ds = userGraphsDataset(mols, "graph-regression", { source: name, input: "smiles" });

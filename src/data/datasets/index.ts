@@ -3,6 +3,7 @@ export * from "./common.js";
 export * from "./conformer.js";
 export * from "./csv.js";
 export * from "./karate.js";
+export * from "./meshes.js";
 export * from "./mnist.js";
 export * from "./modelnet.js";
 export * from "./moleculenet.js";
