@@ -10,7 +10,8 @@
  * contraction. The layer (`layers/groups/o3/tensor_product.ts`) builds the paths from irreps and
  * Wigner-3j symbols; this op only knows blocks, offsets and coefficients.
  */
-import { type FloatArray, gemm } from "../../kernels/index.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { gemm } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { allocate, isFloat } from "../dtype.js";
 import { fmtShape, opError } from "../errors.js";
