@@ -100,6 +100,8 @@ const specs: ModelSpec[] = [
     kinds: ALL_GRAPH_KINDS,
     defaults: (kind) =>
       nodeDefaults(kind, { hidden: 16, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
+    // the normalised adjacency is cached for full-batch transductive training on one graph; a sampled
+    // model sees a new subgraph at each step and a loaded model predicts on any graph
     build: (info, hp) =>
       forKind(info, hp.hidden, (out) =>
         out === null
@@ -107,6 +109,7 @@ const specs: ModelSpec[] = [
           : new GCN(info.numFeatures, hp.hidden, hp.layers, out, {
               dropout: hp.dropout,
               inputDropout: hp.dropout,
+              cached: info.kind === NODE && info.inference !== true && !info.sampled,
             }),
       ),
     paramGroups: (model, hp, info) =>
@@ -223,9 +226,13 @@ const specs: ModelSpec[] = [
     kinds: [NODE, NODE_REG],
     hyperKeys: ["epochs", "lr", "weightDecay", "k"],
     defaults: () => ({ k: 2, lr: 0.2, weightDecay: 5e-5, epochs: 100, dropout: 0 }),
-    // S^K X is cached for transductive training on one graph; a loaded model predicts on any graph
+    // S^K X is cached for full-batch transductive training on one graph; a sampled model sees a new
+    // subgraph at each step and a loaded model predicts on any graph
     build: (info, hp) =>
-      new SGC(info.numFeatures, outputs(info), { K: hp.k, cached: info.kind === NODE && info.inference !== true }),
+      new SGC(info.numFeatures, outputs(info), {
+        K: hp.k,
+        cached: info.kind === NODE && info.inference !== true && !info.sampled,
+      }),
   },
   {
     name: "appnp",

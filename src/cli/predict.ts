@@ -519,6 +519,8 @@ export async function runEvaluate(argv: string[], io: CliIO): Promise<number> {
           const o = saved[k];
           if (typeof o === "string") opts[k] = o;
         }
+      const setting = saved !== null && typeof saved === "object" && !Array.isArray(saved) ? saved.setting : undefined;
+      if (typeof setting === "string" && (ds.settings ?? []).includes(setting)) opts.setting = setting;
       const lim = training.limits;
       if (lim !== null && typeof lim === "object" && !Array.isArray(lim))
         for (const k of ["train", "test"] as const) {

@@ -8,4 +8,8 @@ export * from "./mesh_datasets.js";
 export * from "./meshes.js";
 export * from "./model_dir.js";
 export * from "./molecules.js";
+export * from "./pg_server.js";
+export * from "./postgres_store.js";
+export * from "./spherical_mnist.js";
 export * from "./user_data.js";
+export * from "./worker_pool.js";

@@ -24,7 +24,7 @@ import { asText, DatasetFormatError, type FileContent, READER_LIMITS } from "./c
 import { type CsvTable, csvColumn, csvIsNumeric, parseCsv, parseNumberCell } from "./csv.js";
 
 /** Where the labels live: one per node, per (labelled) edge, or per graph. */
-export type TaskLevel = "node" | "edge" | "graph";
+export type GraphTaskLevel = "node" | "edge" | "graph";
 
 /** Problem kinds of users' graphs (`<level>-<classification|regression>`). */
 export type UserGraphTask =
@@ -36,7 +36,7 @@ export type UserGraphTask =
   | "graph-regression";
 
 /** The level and kind of a task name; an error listing the valid ones otherwise. */
-export function parseGraphTask(task: string): { level: TaskLevel; regression: boolean } {
+export function parseGraphTask(task: string): { level: GraphTaskLevel; regression: boolean } {
   const m = /^(node|edge|graph)-(classification|regression)$/.exec(task);
   if (m === null)
     opError(
@@ -45,7 +45,7 @@ export function parseGraphTask(task: string): { level: TaskLevel; regression: bo
       "one of node-classification, node-regression, edge-classification, edge-regression, graph-classification, graph-regression",
       JSON.stringify(task),
     );
-  return { level: m[1] as TaskLevel, regression: m[2] === "regression" };
+  return { level: m[1] as GraphTaskLevel, regression: m[2] === "regression" };
 }
 
 /** What a model trained on users' graphs expects and reports (stored in a saved model's config). */
@@ -708,7 +708,7 @@ function jsonArray(file: string, where: string, v: unknown): { data: number[]; s
 const INT_KEYS = new Set(["edgeIndex", "edgeLabelIndex", "z", "batch"]);
 const BOOL_KEYS = new Set(["trainMask", "valMask", "testMask"]);
 
-function graphFromJson(file: string, where: string, obj: unknown, regression: boolean, level: TaskLevel): Graph {
+function graphFromJson(file: string, where: string, obj: unknown, regression: boolean, level: GraphTaskLevel): Graph {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj))
     throw new DatasetFormatError(file, null, `${where} expected a graph object, got ${describeValue(obj)}`);
   const rec = obj as Record<string, unknown>;
@@ -856,7 +856,7 @@ export function readGraphJson(
   };
 }
 
-function masksToSplit(graphs: Graph[], level: TaskLevel): GivenSplit | null {
+function masksToSplit(graphs: Graph[], level: GraphTaskLevel): GivenSplit | null {
   if (level !== "node" || graphs.length !== 1) return null;
   const g = graphs[0]!;
   if (g.trainMask === null) return null;
