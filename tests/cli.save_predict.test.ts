@@ -45,7 +45,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), "erlangen-save-"));
 describe("saveModel / loadModel (library)", () => {
   registerModelBuilder(
     "test-gcn",
-    (c) => new GCN(Number(c.info.numFeatures), c.hyper.hidden!, 2, Number(c.info.numClasses)),
+    (c) => new GCN(Number(c.info.numFeatures), Number(c.hyper.hidden), 2, Number(c.info.numClasses)),
   );
 
   it("rebuilds the same model: identical outputs; the version matches package.json", () => {

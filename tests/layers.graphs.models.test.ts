@@ -137,6 +137,33 @@ describe("model details", () => {
     gradcheck((v) => m.forward(v, g.edgeIndex, g.batch, 2), [g.x.requiresGrad_()]);
   });
 
+  it("GINGraphClassifier with a mean readout and learnt ε (Errica et al.'s grid): invariant to node order", () => {
+    manualSeed(5);
+    const m = new GINGraphClassifier(5, 8, 2, { numLayers: 2, readout: "mean", trainEps: true }).double();
+    const g = graph();
+    m.eval();
+    checkPermutationInvariance((gg) => m.forward(gg.x, gg.edgeIndex, gg.batch ?? null, 2), graph(), { atol: 1e-9 });
+    // the same weights with the sum readout give other logits (the option takes effect)
+    const sum = new GINGraphClassifier(5, 8, 2, { numLayers: 2, trainEps: true }).double();
+    sum.loadStateDict(m.stateDict());
+    sum.eval();
+    const a = m.forward(g.x, g.edgeIndex, g.batch, 2).data;
+    const b = sum.forward(g.x, g.edgeIndex, g.batch, 2).data;
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)))).toBeGreaterThan(1e-6);
+    gradcheck((v) => m.forward(v, g.edgeIndex, g.batch, 2), [g.x.requiresGrad_()]);
+  });
+
+  it("GINGraphClassifier with Errica et al.'s input MLP: invariant to node order, gradients", () => {
+    manualSeed(6);
+    const m = new GINGraphClassifier(5, 8, 2, { numLayers: 2, inputMLP: true }).double();
+    expect(m.inputMlp).not.toBeNull();
+    expect(m.heads.at(0).weight.shape).toEqual([2, 8]);
+    const g = graph();
+    m.eval();
+    checkPermutationInvariance((gg) => m.forward(gg.x, gg.edgeIndex, gg.batch ?? null, 2), graph(), { atol: 1e-9 });
+    gradcheck((v) => m.forward(v, g.edgeIndex, g.batch, 2), [g.x.requiresGrad_()]);
+  });
+
   it("GCN, GAT and GraphSAGE learn the karate club communities", () => {
     const club = karateClub();
     const x = club.x!;

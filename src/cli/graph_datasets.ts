@@ -163,7 +163,44 @@ function oneHotDegreeFeatures(graphs: readonly Graph[]): { graphs: Graph[]; numF
   return { graphs: graphs.map((g) => t.forward(g)), numFeatures: maxDeg + 1 };
 }
 
+/** The node degree as one scalar feature (Errica et al.'s `use_node_degree` for the social sets). */
+function degreeFeatures(graphs: readonly Graph[]): Graph[] {
+  return graphs.map((graph) => {
+    const g = graph.clone();
+    const d = new Float32Array(g.numNodes);
+    const ei = g.edgeIndex.data;
+    for (let e = 0; e < g.numEdges; e++) d[ei[e]!]!++;
+    g.x = new Tensor(d, [g.numNodes, 1], "float32");
+    return g;
+  });
+}
+
+/**
+ * The node features the reference protocol (Errica et al. 2020's data loader) feeds for a TU set,
+ * and its structure-agnostic baseline there.
+ */
+export interface TUFeatureSpec {
+  /** `chemical` (molecules, proteins, enzymes: node labels, maybe attributes) or `social` (no node features: degrees). */
+  domain: "chemical" | "social";
+  /** Whether the continuous node attributes join the one-hot labels by default. */
+  nodeAttr: boolean;
+  /** Errica et al.'s structure-agnostic baseline for the set. */
+  baseline: "fingerprint" | "deepsets";
+}
+
+/** Feature defaults of the shipped TU sets, as Errica et al. (2020) feed them (ENZYMES: 18 attributes + 3 labels). */
+export const TU_FEATURES: Readonly<Record<string, TUFeatureSpec>> = {
+  mutag: { domain: "chemical", nodeAttr: false, baseline: "fingerprint" },
+  proteins: { domain: "chemical", nodeAttr: false, baseline: "fingerprint" },
+  enzymes: { domain: "chemical", nodeAttr: true, baseline: "deepsets" },
+  nci1: { domain: "chemical", nodeAttr: false, baseline: "fingerprint" },
+  "imdb-binary": { domain: "social", nodeAttr: false, baseline: "deepsets" },
+};
+
+const DEGREE_FEATURES = ["degree", "one-hot-degree"] as const;
+
 function tuDataset(name: string, file: string, title: string): void {
+  const spec = TU_FEATURES[name]!;
   registerDataset({
     name,
     description: `${title} (TU graph classification, 10-fold CV)`,
@@ -172,15 +209,48 @@ function tuDataset(name: string, file: string, title: string): void {
     mode: "max",
     defaultSeeds: 1,
     defaultFolds: 10,
-    async load({ root }) {
-      const tu: TUDataset = loadTUDataset(file, root !== undefined ? { root } : {});
+    nodeAttr: true,
+    ...(spec.domain === "social" ? { options: ["features" as const] } : {}),
+    async load({ root, nodeAttr, features }) {
+      const useAttr = nodeAttr ?? spec.nodeAttr;
+      const tu: TUDataset = loadTUDataset(file, {
+        ...(root !== undefined ? { root } : {}),
+        useNodeAttr: useAttr,
+      });
+      if (nodeAttr === true && tu.numNodeAttributes === 0)
+        throw new UsageError(`option '--node-attr': dataset '${name}' has no continuous node attributes`, "train");
+      if (features !== undefined && !(DEGREE_FEATURES as readonly string[]).includes(features))
+        throw new UsageError(
+          `option '--features' expected one of ${DEGREE_FEATURES.join(", ")} for dataset '${name}', got '${features}'`,
+          "train",
+        );
       let graphs: Graph[] = tu.graphs;
       let numFeatures = tu.numFeatures;
-      let featureNote = `${numFeatures} node features`;
+      const parts: string[] = [];
+      if (useAttr && tu.numNodeAttributes > 0)
+        parts.push(`${tu.numNodeAttributes} continuous node attribute${tu.numNodeAttributes > 1 ? "s" : ""}`);
+      if (tu.numNodeLabels > 0) parts.push(`${tu.numNodeLabels} one-hot node labels`);
+      let featureNote = `${parts.join(" + ")} (${numFeatures} features)`;
+      // how a saved model rebuilds these inputs from new graphs (erlangen predict)
+      let transforms: string[] = [];
       if (numFeatures === 0) {
-        ({ graphs, numFeatures } = oneHotDegreeFeatures(graphs));
-        featureNote = `${numFeatures} one-hot degree features`;
+        if (features === "one-hot-degree") {
+          ({ graphs, numFeatures } = oneHotDegreeFeatures(graphs));
+          transforms = [`one-hot-degree:${numFeatures - 1}`];
+          featureNote = `one-hot node degree (${numFeatures} features, as the GIN paper)`;
+        } else {
+          graphs = degreeFeatures(graphs);
+          numFeatures = 1;
+          transforms = ["degree"];
+          featureNote = "node degree (1 feature)";
+        }
       }
+      const asReference =
+        useAttr === spec.nodeAttr && (spec.domain !== "social" || features !== "one-hot-degree")
+          ? "as Errica et al. 2020"
+          : "not Errica et al.'s default";
+      if (!useAttr && tu.numNodeAttributes > 0)
+        featureNote += `; ${tu.numNodeAttributes} node attribute${tu.numNodeAttributes > 1 ? "s" : ""} left out (--node-attr adds ${tu.numNodeAttributes > 1 ? "them" : "it"})`;
       const labels = graphs.map((g) => g.y!.data[0]!);
       const nodes = graphs.reduce((a, g) => a + g.numNodes, 0);
       const shipped = tu.folds;
@@ -191,16 +261,16 @@ function tuDataset(name: string, file: string, title: string): void {
         return { k, splits: null, note: `stratified ${k}-fold CV (seeded; validation hold-out per --val-fraction)` };
       };
       return {
-        info: { kind: "graph-classification", numFeatures, numClasses: tu.numClasses },
+        info: { kind: "graph-classification", numFeatures, numClasses: tu.numClasses, baseline: spec.baseline },
         schema: {
           input: "graphs",
           task: "graph-classification",
           dataset: name,
           features: Array.from({ length: numFeatures }, (_, f) => `x${f}`),
           classes: Array.from({ length: tu.numClasses }, (_, c) => String(c)),
-          transforms: tu.numFeatures === 0 ? [`one-hot-degree:${numFeatures - 1}`] : [],
+          transforms,
         },
-        summary: `${graphs.length} graphs, ${nodes} nodes, ${featureNote}, ${tu.numClasses} classes`,
+        summary: `${graphs.length} graphs, ${nodes} nodes, ${tu.numClasses} classes; features: ${featureNote}, ${asReference}`,
         protocol: (req) => {
           const f = folds(req);
           return req.seeds > 1 ? `${f.note} × ${req.seeds} seeds` : f.note;

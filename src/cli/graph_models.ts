@@ -20,14 +20,32 @@
  * layer gives `numTargets` values) and edge tasks ({@link EdgePredictor}: the node model's embeddings of
  * both ends through an MLP). `gine` is a molecular GNN with bond features (GINEConv layers, Hu et al.
  * 2020), used on SMILES data and the MoleculeNet sets.
+ *
+ * - `baseline` (graph classification only): Errica et al. (2020)'s structure-agnostic baseline, which
+ *   ignores the edges: on the chemical sets the sum of the node features into an MLP (their
+ *   "molecular fingerprint"), on ENZYMES and the social sets an MLP on each node, summed, into an MLP
+ *   (their DeepMultisets); see {@link StructureAgnosticBaseline}.
+ *
+ * `grid` gives Errica et al.'s model-selection grids (`--protocol errica`; their config files): GIN,
+ * GraphSAGE and the baseline.
  */
 
+import { DeepSets } from "../layers/graphs/deep_sets.js";
 import { APPNPNet, GAT, GCN, GIN, GINGraphClassifier, GraphSAGE, NodeMLP, SGC } from "../layers/graphs/models.js";
 import { EdgePredictor, GraphClassifier, MolecularGNN } from "../layers/graphs/task_models.js";
-import type { Module } from "../nn/module.js";
+import { Identity } from "../nn/linear.js";
+import { MLP } from "../nn/mlp.js";
+import { Module } from "../nn/module.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { UsageError } from "./command.js";
-import { type DataInfo, type Hyper, type ModelSpec, type ProblemKind, registerModel } from "./registry.js";
+import {
+  type DataInfo,
+  type Hyper,
+  type HyperGrid,
+  type ModelSpec,
+  type ProblemKind,
+  registerModel,
+} from "./registry.js";
 
 const NODE: ProblemKind = "node-classification";
 const GRAPH: ProblemKind = "graph-classification";
@@ -42,6 +60,98 @@ const isGraphLevel = (k: ProblemKind) => k === GRAPH || k === GRAPH_REG;
 const isEdgeLevel = (k: ProblemKind) => k === EDGE || k === EDGE_REG;
 /** Output width: classes, or regression targets. */
 const outputs = (info: DataInfo) => (/-regression$/.test(info.kind) ? (info.numTargets ?? 1) : info.numClasses);
+
+/**
+ * Errica et al.'s structure-agnostic baseline (see the file header): `fingerprint` is
+ * logits = MLP(Σ_{i ∈ g} x_i) with MLP = Linear → ReLU → Linear; `deepsets` is
+ * logits = MLP(Σ_{i ∈ g} ReLU(W x_i + b)) with the same MLP. Edges are ignored.
+ * (Their fingerprint model also puts a ReLU on the logits; this one leaves the logits linear.)
+ */
+export class StructureAgnosticBaseline extends Module<[Tensor, Tensor, Tensor], Tensor> {
+  net: DeepSets;
+  readonly variant: "fingerprint" | "deepsets";
+
+  constructor(inChannels: number, hidden: number, numClasses: number, variant: "fingerprint" | "deepsets") {
+    super();
+    this.variant = variant;
+    const phi =
+      variant === "fingerprint" ? new Identity() : new MLP([inChannels, hidden], { norm: null, plainLast: false });
+    const width = variant === "fingerprint" ? inChannels : hidden;
+    this.net = new DeepSets(phi, new MLP([width, hidden, numClasses], { norm: null }));
+  }
+
+  /** @returns logits [numGraphs, numClasses] (the edges are ignored). */
+  forward(x: Tensor, _edgeIndex: Tensor, batch: Tensor): Tensor {
+    return this.net.forward(x, batch);
+  }
+}
+
+/** Both early-stopping variants of Errica et al.'s grids (on the validation accuracy, on the validation loss). */
+const STOP_ON: Partial<Hyper>[] = [{ stopOn: "metric" }, { stopOn: "loss" }];
+
+/** Errica et al.'s GIN grid (config_GIN.yml): 2 × 4 × 2 × 2 × 2 × 2 = 128 configurations. */
+export const ERRICA_GIN_GRID: HyperGrid = [
+  // their GIN: an input MLP (with batch norm) before the first readout
+  [
+    {
+      lr: 0.01,
+      weightDecay: 0,
+      lrStep: 50,
+      lrGamma: 0.5,
+      epochs: 1000,
+      patience: 500,
+      valFraction: 0.1,
+      inputMlp: true,
+    },
+  ],
+  [{ batchSize: 32 }, { batchSize: 128 }],
+  // their hidden_units lists [64 × 4], [32 × 4], [64], [32, 32] after a first MLP layer: our `layers`
+  // counts that input layer, so 4 GIN convolutions are `layers: 5`
+  [
+    { hidden: 64, layers: 5 },
+    { hidden: 32, layers: 5 },
+    { hidden: 64, layers: 2 },
+    { hidden: 32, layers: 3 },
+  ],
+  [{ trainEps: true }, { trainEps: false }],
+  [{ aggr: "mean" }, { aggr: "sum" }],
+  [{ dropout: 0.5 }, { dropout: 0 }],
+  STOP_ON,
+];
+
+/** Errica et al.'s GraphSAGE grid (config_GraphSAGE.yml): 3 × 2 × 2 × 3 × 2 = 72 configurations. */
+export const ERRICA_SAGE_GRID: HyperGrid = [
+  [{ batchSize: 32, weightDecay: 0, lrStep: 0, dropout: 0, epochs: 1000, patience: 500, valFraction: 0.1 }],
+  [{ lr: 1e-4 }, { lr: 1e-2 }, { lr: 1e-3 }],
+  [{ hidden: 32 }, { hidden: 64 }],
+  [{ layers: 3 }, { layers: 5 }],
+  [{ aggr: "sum" }, { aggr: "max" }, { aggr: "mean" }],
+  STOP_ON,
+];
+
+/** Errica et al.'s baseline grids (config_Baseline{Chemical,ENZYMES,IMDB}.yml), by dataset. */
+export function erricaBaselineGrid(dataset: string): HyperGrid {
+  const fixed = (epochs: number) => ({ dropout: 0, lrStep: 0, epochs, patience: 500, valFraction: 0.1 });
+  const lrs = [{ lr: 1e-6 }, { lr: 1e-3 }, { lr: 0.1 }];
+  const l2s = [{ weightDecay: 1e-4 }, { weightDecay: 1e-3 }, { weightDecay: 1e-2 }];
+  const ds = dataset.toLowerCase();
+  if (ds === "enzymes")
+    return [
+      [{ ...fixed(5000), batchSize: 32 }],
+      [{ hidden: 32 }, { hidden: 64 }, { hidden: 128 }, { hidden: 256 }],
+      [{ lr: 1e-5 }, { lr: 1e-4 }, { lr: 1e-3 }],
+      [{ weightDecay: 1e-2 }, { weightDecay: 1e-4 }, { weightDecay: 1e-5 }],
+      STOP_ON,
+    ];
+  return [
+    [fixed(ds === "imdb-binary" ? 3000 : 5000)],
+    [{ batchSize: 32 }, { batchSize: 128 }],
+    [{ hidden: 32 }, { hidden: 128 }, { hidden: 256 }],
+    lrs,
+    l2s,
+    STOP_ON,
+  ];
+}
 
 /** Weight decay only on the first layer's parameters (Kipf & Welling's GCN, APPNP). */
 function firstLayerDecay(first: Module, model: Module, hp: Hyper): { params: Tensor[]; weightDecay: number }[] {
@@ -143,12 +253,16 @@ const specs: ModelSpec[] = [
     name: "sage",
     description: "GraphSAGE with mean aggregation (Hamilton et al. 2017)",
     kinds: ALL_GRAPH_KINDS,
+    grid: (kind) => (kind === GRAPH ? ERRICA_SAGE_GRID : undefined),
     defaults: (kind) =>
       nodeDefaults(kind, { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
     build: (info, hp) =>
       forKind(info, hp.hidden, (out) =>
         out === null
-          ? new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout, aggr: "mean" })
+          ? new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, {
+              dropout: hp.dropout,
+              aggr: hp.aggr ?? "mean",
+            })
           : new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, out, {
               dropout: hp.dropout,
               inputDropout: hp.dropout,
@@ -160,6 +274,7 @@ const specs: ModelSpec[] = [
     name: "gin",
     description: "graph isomorphism network (Xu et al. 2019); on graph tasks the paper's sum readout of every layer",
     kinds: ALL_GRAPH_KINDS,
+    grid: (kind) => (kind === GRAPH ? ERRICA_GIN_GRID : undefined),
     // Graph tasks: the GIN paper's 350 epochs, scored at the final epoch on all nine training folds
     // (valFraction 0), except where the folds ship with Errica et al.'s model-selection split: there
     // the run keeps the shipped validation part and restores the best-validation epoch (patience 50),
@@ -187,6 +302,9 @@ const specs: ModelSpec[] = [
         return new GINGraphClassifier(info.numFeatures, hp.hidden, outputs(info), {
           numLayers: Math.max(1, hp.layers - 1),
           dropout: hp.dropout,
+          trainEps: hp.trainEps === true,
+          inputMLP: hp.inputMlp === true,
+          readout: hp.aggr === "mean" ? "mean" : "sum",
         });
       }
       return forKind(info, hp.hidden, (out) =>
@@ -275,6 +393,28 @@ const specs: ModelSpec[] = [
           new NodeMLP(info.numFeatures, hp.hidden, out ?? hp.hidden, { numLayers: hp.layers, dropout: hp.dropout }),
         "sum",
       ),
+  },
+  {
+    name: "baseline",
+    description:
+      "structure-agnostic baseline of Errica et al. 2020 (chemical sets: sum of node features → MLP; ENZYMES, social sets: node MLP, summed → MLP)",
+    kinds: [GRAPH],
+    // Defaults for the single-run protocol: values from Errica et al.'s baseline grids, early stopping
+    // on the validation accuracy (patience 50) with a 10 % hold-out (or the shipped validation part).
+    defaults: () => ({
+      hidden: 128,
+      lr: 1e-3,
+      weightDecay: 1e-4,
+      dropout: 0,
+      batchSize: 32,
+      epochs: 500,
+      patience: 50,
+      valFraction: 0.1,
+    }),
+    hyperKeys: ["epochs", "lr", "weightDecay", "hidden", "batchSize"],
+    grid: (kind, dataset) => (kind === GRAPH ? erricaBaselineGrid(dataset) : undefined),
+    build: (info, hp) =>
+      new StructureAgnosticBaseline(info.numFeatures, hp.hidden, info.numClasses, info.baseline ?? "fingerprint"),
   },
 ];
 

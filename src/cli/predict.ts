@@ -96,6 +96,16 @@ function applyTransforms(graphs: Graph[], schema: Json): Graph[] {
   let out = graphs;
   for (const t of ts) {
     if (t === "normalize-features") out = out.map((g) => new NormalizeFeatures().forward(g));
+    else if (t === "degree")
+      // the node degree as one scalar feature (the social TU sets' default input)
+      out = out.map((graph) => {
+        const g = graph.clone();
+        const d = new Float32Array(g.numNodes);
+        const ei = g.edgeIndex.data;
+        for (let e = 0; e < g.numEdges; e++) d[ei[e]!]!++;
+        g.x = new Tensor(d, [g.numNodes, 1], "float32");
+        return g;
+      });
     else if (t.startsWith("one-hot-degree:")) {
       const k = Number(t.slice("one-hot-degree:".length));
       out = out.map((g) => {

@@ -61,7 +61,21 @@ export interface Hyper {
    * sets included) and reports the final epoch, as the GIN paper does.
    */
   valFraction: number;
+  /** GIN: learn ε (Errica et al.'s `train_eps`; default false, GIN-0). */
+  trainEps?: boolean;
+  /** GIN on graph tasks: an input MLP with batch norm before the first readout (Errica et al.'s GIN; default false). */
+  inputMlp?: boolean;
+  /** Graph readout of GIN (`sum` default, or `mean`) and neighbourhood aggregation of GraphSAGE (`sum`, `max`, `mean`). */
+  aggr?: "sum" | "mean" | "max";
+  /** Early stopping watches the validation metric (default) or the validation loss. */
+  stopOn?: "metric" | "loss";
 }
+
+/**
+ * A hyper-parameter grid: the Cartesian product of its axes, each axis a list of alternatives; an
+ * alternative may set several hyper-parameters together (e.g. GIN's hidden width with its depth).
+ */
+export type HyperGrid = readonly (readonly Partial<Hyper>[])[];
 
 /** Sizes a model needs from the dataset. */
 export interface DataInfo {
@@ -83,6 +97,12 @@ export interface DataInfo {
    * normalisation may be cached across calls.
    */
   sampled?: boolean;
+  /**
+   * Graph classification: the structure-agnostic baseline Errica et al. (2020) use on this dataset:
+   * `fingerprint` (sum of the node features into an MLP; chemical sets) or `deepsets` (an MLP on
+   * each node, summed, into an MLP; ENZYMES and the social sets).
+   */
+  baseline?: "fingerprint" | "deepsets";
 }
 
 /** What a run's task factory may use to report slow preparation (e.g. per-mesh precomputation). */
@@ -201,6 +221,8 @@ export interface DatasetLoadOptions {
   sampling?: SamplingRequest;
   /** Reports slow steps (generation, database writes; nothing when `--quiet`). */
   log?: (line: string) => void;
+  /** `--node-attr` (true) / `--no-node-attr` (false): continuous node attributes in the features (datasets with `nodeAttr`). */
+  nodeAttr?: boolean;
 }
 
 /** A metric reported next to the main one. */
@@ -235,9 +257,11 @@ export interface DatasetSpec {
   options?: readonly DatasetOption[];
   /** Whether the loader honours `--train-limit` / `--test-limit`. */
   limits?: boolean;
-  /** Loads the data (`root` overrides the shipped datasets folder; `setting` is one of `settings`). */
   /** Datasets that take `--loader` (node classification over graph and feature stores). */
   sampling?: boolean;
+  /** Whether the loader takes `--node-attr` / `--no-node-attr`. */
+  nodeAttr?: boolean;
+  /** Loads the data (`root` overrides the shipped datasets folder; `setting` is one of `settings`). */
   load(opts: DatasetLoadOptions): Promise<LoadedDataset>;
 }
 
@@ -251,6 +275,11 @@ export interface ModelSpec {
   /** Hyperparameters this model uses (shown in the run header; default: epochs, lr, weight decay, hidden, layers, dropout). */
   hyperKeys?: readonly (keyof Hyper)[];
   build(info: DataInfo, hp: Hyper): Module;
+  /**
+   * The model-selection grid of `--protocol errica` on a dataset (Errica et al. 2020's grid for the
+   * model); undefined when the model has none.
+   */
+  grid?(kind: ProblemKind, dataset: string): HyperGrid | undefined;
   /**
    * Optimizer parameter groups (e.g. weight decay on the first layer only, as in Kipf & Welling);
    * default: all parameters with `hp.weightDecay`.
@@ -286,10 +315,10 @@ function buildFromConfig(spec: ModelSpec, config: ModelConfig): Module {
   const hp = config.hyper as unknown as Hyper;
   for (const [k, max] of Object.entries(SAVED_LIMITS)) {
     const v = config.hyper[k];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= max))
+    if (v !== undefined && !(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max))
       throw new ErlangenError(`loadModel: config 'hyper.${k}' expected an integer in [0, ${max}], got ${v}`);
   }
-  if ((config.hyper.hidden ?? 1) * (config.hyper.heads ?? 1) > 65_536)
+  if (Number(config.hyper.hidden ?? 1) * Number(config.hyper.heads ?? 1) > 65_536)
     throw new ErlangenError("loadModel: config 'hyper.hidden' × 'hyper.heads' expected at most 65536 channels");
   const info = { ...config.info, kind: config.task, inference: true } as unknown as DataInfo;
   for (const k of ["numFeatures", "numClasses", "numTargets", "edgeFeatures", "maxAtoms"] as const) {

@@ -17,9 +17,10 @@ import { median, summarize } from "../train/metrics.js";
 import type { JsonValue } from "../train/model_file.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
-import { type History, Trainer } from "../train/trainer.js";
+import { type History, now, Trainer } from "../train/trainer.js";
 import { blueprintModelSpec } from "./build.js";
 import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
+import { describeConfig, expandGrid, pinGrid, runErrica } from "./errica.js";
 import { checkInput, checkOutputDir, checkOutputFile } from "./paths.js";
 import {
   type DatasetLoadOptions,
@@ -28,11 +29,13 @@ import {
   getDataset,
   getModel,
   type Hyper,
+  type HyperGrid,
   type LoadedDataset,
   listDatasets,
   listModels,
   type ModelSpec,
   type ProtocolRequest,
+  type RunSpec,
   type SamplingRequest,
   type SamplingStats,
 } from "./registry.js";
@@ -106,9 +109,17 @@ const OPTIONS = {
   features: { type: "string" },
   split: { type: "string" },
   labels: { type: "string" },
+  "node-attr": { type: "boolean" },
+  "no-node-attr": { type: "boolean" },
+  protocol: { type: "string" },
+  "max-configs": { type: "string" },
+  retrains: { type: "string" },
   save: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** Evaluation protocols of graph classification: the dataset's default, or Errica et al.'s model selection. */
+export const PROTOCOLS = ["default", "errica"] as const;
 
 /** Help text of `erlangen train`. */
 export function trainHelp(): string {
@@ -147,6 +158,13 @@ export function trainHelp(): string {
     "      --seeds N          repetitions with seeds seed..seed+N-1",
     "      --seed N           first seed (default 0)",
     "      --folds K          K-fold cross-validation (graph datasets; shipped 10-fold splits when K = 10)",
+    "      --protocol P       graph classification: default (one run per fold with the model's defaults) or",
+    "                         errica (Errica et al. 2020: per fold, grid search on the validation part with",
+    "                         early stopping, then 3 retrainings of the selected configuration; flags pin axes)",
+    "      --max-configs N    --protocol errica: evaluate only the first N configurations of the grid",
+    "      --retrains N       --protocol errica: final retrainings per fold (default 3)",
+    "      --node-attr        TU sets: add the continuous node attributes to the features",
+    "      --no-node-attr     TU sets: one-hot node labels only (default per set: see docs/graph-classification.md)",
     `      --train-limit N    train on the first N training examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TRAIN_LIMIT)`,
     `      --test-limit N     evaluate on the first N test examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TEST_LIMIT)`,
     "      --json             print one JSON object with the results as the last line of stdout",
@@ -181,7 +199,8 @@ export function trainHelp(): string {
     "dataset options (with --dataset, for the datasets that take them):",
     "      --split S          dataset split: esol, freesolv, lipophilicity: random (default) or scaffold;",
     "                         shrec11: 16 or 10, or 10:SEED for a seeded split 10",
-    "      --features F       mesh input features (shrec11, human-seg, mesh-folder: hks or xyz)",
+    "      --features F       mesh input features (shrec11, human-seg, mesh-folder: hks or xyz); social TU sets:",
+    "                         degree (default, Errica et al.) or one-hot-degree (the GIN paper)",
     "      --data DIR         folder of OBJ/OFF/PLY meshes (mesh-folder)",
     "      --labels FILE      labels file for --data, CSV or JSON (mesh-folder; see docs/meshes.md)",
     "  -h, --help             this help",
@@ -224,6 +243,8 @@ export const TRAIN_LIMITS = {
   steps: 1_000_000,
   seeds: 10_000,
   folds: 1_000,
+  /** Grid configurations (`--max-configs`). */
+  configs: 1_000_000,
   examples: 2_147_483_647,
   /** Seeds are integers in [0, 2^32) (numpy's RandomState convention); seed + seeds − 1 too. */
   seed: 4_294_967_295,
@@ -261,6 +282,14 @@ export interface TrainArgs {
   threads?: number;
   /** Dataset options (`--split`, `--features`, `--data`, `--labels`), for datasets that take them. */
   datasetOptions: Partial<Record<DatasetOption, string>>;
+  /** `--node-attr` (true) / `--no-node-attr` (false); undefined: the dataset's default. */
+  nodeAttr?: boolean;
+  /** Evaluation protocol (`--protocol`). */
+  protocol: (typeof PROTOCOLS)[number];
+  /** `--max-configs`: first N configurations of the grid only (`--protocol errica`). */
+  maxConfigs?: number;
+  /** `--retrains`: final retrainings per fold (`--protocol errica`; default 3). */
+  retrains?: number;
   help: boolean;
 }
 
@@ -328,6 +357,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       quiet: false,
       datasetOptions: {},
       sampling: null,
+      protocol: "default",
       help: true,
     };
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, "train");
@@ -433,12 +463,38 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       `options '--seed' + '--seeds' expected seeds up to ${TRAIN_LIMITS.seed} (2^32 − 1), got ${seed}..${seed + (seeds ?? 1) - 1}`,
       "train",
     );
+  if (values["node-attr"] === true && values["no-node-attr"] === true)
+    throw new UsageError("options '--node-attr' and '--no-node-attr' exclude each other", "train");
+  const protocol = s("protocol") ?? "default";
+  if (!(PROTOCOLS as readonly string[]).includes(protocol))
+    throw new UsageError(`option '--protocol' expected one of ${PROTOCOLS.join(", ")}, got '${protocol}'`, "train");
+  const maxConfigs = int("max-configs", s("max-configs"), 1, TRAIN_LIMITS.configs);
+  const retrains = int("retrains", s("retrains"), 1, TRAIN_LIMITS.seeds);
+  if (protocol !== "errica" && (maxConfigs !== undefined || retrains !== undefined))
+    throw new UsageError(
+      `option '${maxConfigs !== undefined ? "--max-configs" : "--retrains"}' applies to --protocol errica`,
+      "train",
+    );
+  if (protocol === "errica" && seeds !== undefined && seeds > 1)
+    throw new UsageError(
+      "option '--seeds' does not combine with --protocol errica (it retrains each fold's selection instead; see --retrains)",
+      "train",
+    );
+  if (protocol === "errica" && o.valFraction === 0)
+    throw new UsageError(
+      "option '--val-fraction 0' does not combine with --protocol errica (model selection needs a validation part)",
+      "train",
+    );
   return {
     dataset,
     model: model ?? "",
     blueprint: bp,
     setting: s("setting"),
     overrides: o,
+    ...(values["node-attr"] === true ? { nodeAttr: true } : values["no-node-attr"] === true ? { nodeAttr: false } : {}),
+    protocol: protocol as (typeof PROTOCOLS)[number],
+    maxConfigs,
+    retrains,
     seeds,
     seed,
     folds,
@@ -507,6 +563,22 @@ export interface TrainReport {
   sampling: SamplingReport | null;
   /** The dataset's extra metrics on the test split (e.g. plain per-edge accuracy next to MeshCNN's metric). */
   extra?: Record<string, { mean: number; std: number; values: number[] }>;
+  /** The dataset's summary line (sizes and the node features used). */
+  data: string;
+  /** Wall time of the training and evaluation, in milliseconds. */
+  wallMs: number;
+  /** `--protocol errica`: grid size, configurations evaluated per fold, retrainings per fold. */
+  grid?: { size: number; evaluated: number; retrains: number };
+  /** `--protocol errica`: per fold, the selected configuration, its validation score and the retrainings' test scores. */
+  selection?: {
+    fold: string;
+    config: Partial<Hyper>;
+    configIndex: number;
+    val: number;
+    tests: number[];
+    test: number;
+    epochs: number[];
+  }[];
 }
 
 /** Sampling figures of `erlangen train --loader …` (sums over the runs). */
@@ -699,7 +771,35 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
       );
     }
   }
+  if (args.nodeAttr !== undefined && ds.nodeAttr !== true) {
+    const takers = listDatasets()
+      .filter((d) => d.nodeAttr === true)
+      .map((d) => d.name);
+    throw new UsageError(
+      `option '${args.nodeAttr ? "--node-attr" : "--no-node-attr"}' is not available for dataset '${ds.name}' (datasets that take it: ${takers.join(", ")})`,
+      "train",
+    );
+  }
+  let grid: HyperGrid | undefined;
+  if (args.protocol === "errica") {
+    if (ds.kind !== "graph-classification")
+      throw new UsageError(
+        `option '--protocol errica' applies to graph-classification datasets, not '${ds.name}' (${ds.kind})`,
+        "train",
+      );
+    grid = ms.grid?.(ds.kind, ds.name);
+    if (grid === undefined) {
+      const withGrid = listModels()
+        .filter((m) => m.grid?.(ds.kind, ds.name) !== undefined)
+        .map((m) => m.name);
+      throw new UsageError(
+        `model '${ms.name}' has no Errica et al. grid for --protocol errica (models with one: ${withGrid.join(", ")})`,
+        "train",
+      );
+    }
+  }
   const extraLoad: DatasetLoadOptions = { ...args.datasetOptions, sampling, log: info };
+  if (args.nodeAttr !== undefined) extraLoad.nodeAttr = args.nodeAttr;
   if (extraLoad.data !== undefined) extraLoad.data = resolve(cwd, extraLoad.data);
   if (extraLoad.labels !== undefined) extraLoad.labels = resolve(cwd, extraLoad.labels);
   if (args.setting !== undefined) {
@@ -715,7 +815,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   if (setting !== undefined) extraLoad.setting = setting;
   const data = await loadWithLimits(ds, root, limits, extraLoad);
   try {
-    return await trainRuns(args, io, ds, ms, hp, req, data, limits, info, { savePath, plotPath, extraLoad });
+    return await trainRuns(args, io, ds, ms, hp, req, data, limits, info, grid, { savePath, plotPath, extraLoad });
   } finally {
     await data.close?.();
     if (sampling !== undefined) await closeWorkerPool();
@@ -732,6 +832,7 @@ async function trainRuns(
   data: LoadedDataset,
   limits: Limits,
   info: (line: string) => void,
+  grid: HyperGrid | undefined,
   out: { savePath?: string; plotPath?: string; extraLoad: DatasetLoadOptions },
 ): Promise<number> {
   const { savePath, plotPath, extraLoad } = out;
@@ -748,8 +849,11 @@ async function trainRuns(
     .filter((x) => x !== "")
     .join(", ");
   info(`${ds.name}${setting !== undefined ? ` ${setting}` : ""}: ${data.summary}${limitNote ? ` (${limitNote})` : ""}`);
+  if (grid !== undefined)
+    return runErricaCommand({ args, io, ds, ms, data, runs, grid, info, protocol, limits: effLimits });
   info(`${ms.name}: ${describeHyper(hp, ms.hyperKeys)}`);
   info(`protocol: ${protocol}, ${runs.length} run${runs.length > 1 ? "s" : ""}`);
+  const wallStart = now();
 
   const tests: number[] = [];
   const extraValues = new Map<string, number[]>((ds.extraMetrics ?? []).map((m) => [m.key, []]));
@@ -847,6 +951,8 @@ async function trainRuns(
     threads: getNumThreads(),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     sampling: sampled,
+    data: data.summary,
+    wallMs: now() - wallStart,
   };
   if (extraValues.size > 0) {
     report.extra = {};
@@ -863,7 +969,7 @@ async function trainRuns(
       const s = report.extra![m.key]!;
       return `test ${described(m.key, m.description)}: ${fmtStat(m.key, s.mean, s.std, runs.length)}${over}`;
     }),
-    `median epoch ${fmtMs(report.epochMs.median)}, inference ${fmtMs(report.inferMs)}, ${params.toLocaleString("en-US")} parameters`,
+    `median epoch ${fmtMs(report.epochMs.median)}, inference ${fmtMs(report.inferMs)}, ${params.toLocaleString("en-US")} parameters, wall ${fmtMs(report.wallMs)}`,
     ...samplingLines(sampled),
     `peak RSS ${report.peakRssMb.toLocaleString("en-US")} MB, ${report.threads} thread${report.threads > 1 ? "s" : ""}`,
   ];
@@ -958,6 +1064,78 @@ function samplingLines(s: SamplingReport | null): string[] {
   ];
 }
 
+/** `--protocol errica` (see `errica.ts`): prints the selection progress and the summary; returns the exit code. */
+async function runErricaCommand(c: {
+  args: TrainArgs;
+  io: CliIO;
+  ds: DatasetSpec;
+  ms: ModelSpec;
+  data: LoadedDataset;
+  runs: RunSpec[];
+  grid: HyperGrid;
+  info: (line: string) => void;
+  protocol: string;
+  limits: Limits;
+}): Promise<number> {
+  const { args, io, ds, ms, data, runs, info } = c;
+  // valFraction 0.1: folds without shipped validation parts hold 10 % of each training part out.
+  const base: Hyper = { ...BASE_HYPER, ...ms.defaults(ds.kind, ds.name), valFraction: 0.1 };
+  const grid = pinGrid(c.grid, args.overrides);
+  const size = expandGrid(grid).length;
+  const evaluated = Math.min(size, args.maxConfigs ?? size);
+  const retrains = args.retrains ?? 3;
+  const pinned = Object.keys(args.overrides) as (keyof Hyper)[];
+  const protocol = `Errica et al. 2020 model selection on ${c.protocol}: ${evaluated === size ? `grid of ${size}` : `first ${evaluated} of ${size} configurations (reduced grid)`}${pinned.length > 0 ? `, pinned by flags: ${pinned.map((k) => `${HYPER_LABELS[k]} ${args.overrides[k]}`).join(", ")}` : ""}; ${retrains} retraining${retrains > 1 ? "s" : ""} of the selected configuration per fold`;
+  info(`${ms.name}: grid axes ${grid.map((axis) => axis.map(describeConfig).join(" | ")).join(" × ") || "(none)"}`);
+  info(`protocol: ${protocol}, ${runs.length} fold${runs.length > 1 ? "s" : ""}`);
+  const res = await runErrica({
+    model: ms,
+    data,
+    runs,
+    grid,
+    base,
+    overrides: args.overrides,
+    maxConfigs: args.maxConfigs,
+    retrains,
+    metric: ds.metric,
+    progress: (line) => {
+      if (!args.quiet) io.err(line);
+    },
+  });
+  const report: TrainReport = {
+    dataset: ds.name,
+    model: ms.name,
+    metric: ds.metric,
+    protocol,
+    runs: runs.length,
+    test: res.test,
+    val: res.val,
+    epochMs: res.epochMs,
+    inferMs: res.inferMs,
+    params: res.params,
+    epochs: { median: median(res.epochs), values: res.epochs },
+    hyper: { ...base, ...args.overrides },
+    limits: { train: c.limits.train ?? null, test: c.limits.test ?? null },
+    setting: null,
+    threads: getNumThreads(),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    sampling: null,
+    data: data.summary,
+    wallMs: res.wallMs,
+    grid: res.grid,
+    selection: res.folds,
+  };
+  const lines = [
+    `test ${ds.metric}: ${fmtStat(ds.metric, res.test.mean, res.test.std, runs.length)} over ${runs.length} folds (Errica et al. protocol, ${evaluated} configuration${evaluated > 1 ? "s" : ""} per fold)`,
+    `median epoch ${fmtMs(report.epochMs.median)}, inference ${fmtMs(report.inferMs)}, ${res.params.toLocaleString("en-US")} parameters, wall ${fmtMs(res.wallMs)}`,
+  ];
+  if (args.json) {
+    if (!args.quiet) for (const l of lines) io.err(l);
+    io.out(JSON.stringify(report));
+  } else for (const l of lines) io.out(l);
+  return 0;
+}
+
 const HYPER_LABELS: Record<keyof Hyper, string> = {
   epochs: "epochs",
   lr: "lr",
@@ -975,6 +1153,10 @@ const HYPER_LABELS: Record<keyof Hyper, string> = {
   lrGamma: "lr gamma",
   patience: "patience",
   valFraction: "val fraction",
+  trainEps: "train eps",
+  inputMlp: "input MLP",
+  aggr: "aggr",
+  stopOn: "stop on",
 };
 
 function describeHyper(

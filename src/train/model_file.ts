@@ -39,8 +39,8 @@ export interface ModelConfig {
   model: string;
   /** Problem kind (e.g. `node-classification`, `graph-regression`). */
   task: string;
-  /** Hyperparameters the model was built with. */
-  hyper: Record<string, number>;
+  /** Hyperparameters the model was built with (numbers, and switches such as GIN's `trainEps` or `aggr`). */
+  hyper: Record<string, SavedHyperValue>;
   /** Sizes the model needs from the data (numFeatures, numClasses, numTargets, ...). */
   info: Record<string, number | string>;
   /**
@@ -60,11 +60,17 @@ export interface SavedModel {
   weights: Uint8Array;
 }
 
+/** A hyperparameter value in a saved config: a finite number, a switch or a choice (e.g. `aggr: "sum"`). */
+export type SavedHyperValue = number | boolean | string;
+
+const isSavedHyperValue = (v: unknown): v is SavedHyperValue =>
+  (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean" || typeof v === "string";
+
 /** What {@link saveModel} needs besides the module. */
 export interface ModelDescription {
   model: string;
   task: string;
-  hyper: Record<string, number>;
+  hyper: Record<string, SavedHyperValue>;
   info: Record<string, number | string | undefined>;
   schema?: { [key: string]: JsonValue };
   training?: { [key: string]: JsonValue };
@@ -97,10 +103,10 @@ export function saveModel(model: Module, desc: ModelDescription): SavedModel {
   const op = "saveModel";
   if (typeof desc?.model !== "string" || desc.model === "") fail(op, "argument 'desc.model' expected a model name");
   if (typeof desc.task !== "string" || desc.task === "") fail(op, "argument 'desc.task' expected a problem kind");
-  const hyper: Record<string, number> = {};
+  const hyper: Record<string, SavedHyperValue> = {};
   for (const [k, v] of Object.entries(desc.hyper ?? {})) {
-    if (typeof v !== "number" || !Number.isFinite(v))
-      fail(op, `argument 'desc.hyper.${k}' expected a finite number, got ${JSON.stringify(v)}`);
+    if (!isSavedHyperValue(v))
+      fail(op, `argument 'desc.hyper.${k}' expected a finite number, a boolean or a string, got ${JSON.stringify(v)}`);
     hyper[k] = v;
   }
   const info: Record<string, number | string> = {};
@@ -188,10 +194,10 @@ export function parseModelConfig(json: unknown): ModelConfig {
     if (!isRecord(x)) fail(op, `config '${k}' expected an object, got ${JSON.stringify(x)}`);
     return x;
   };
-  const hyper: Record<string, number> = Object.create(null);
+  const hyper: Record<string, SavedHyperValue> = Object.create(null);
   for (const [k, x] of Object.entries(rec("hyper"))) {
-    if (typeof x !== "number" || !Number.isFinite(x))
-      fail(op, `config 'hyper.${k}' expected a finite number, got ${JSON.stringify(x)}`);
+    if (!isSavedHyperValue(x))
+      fail(op, `config 'hyper.${k}' expected a finite number, a boolean or a string, got ${JSON.stringify(x)}`);
     hyper[k] = x;
   }
   const info: Record<string, number | string> = Object.create(null);

@@ -16,7 +16,7 @@
  * APPNPNet's first Linear; densified for the others).
  */
 
-import { globalAddPool } from "../../domains/graph/pool.js";
+import { globalAddPool, globalMeanPool } from "../../domains/graph/pool.js";
 import { edgeIndexPrefix, trimSizes } from "../../domains/graph/trim.js";
 import { Activation, type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import type { Linear } from "../../nn/linear.js";
@@ -524,22 +524,39 @@ export interface GINGraphClassifierOptions {
   /** ε (default 0: GIN-0). */
   eps?: number;
   trainEps?: boolean;
+  /** Graph readout of every layer: `sum` (default, the GIN paper) or `mean` (in Errica et al.'s grid). */
+  readout?: "sum" | "mean";
+  /**
+   * Map the input through an MLP Linear-BN-ReLU-Linear-BN-ReLU [in, hidden, hidden] before the
+   * first readout and the first GIN layer, as Errica et al.'s GIN does (default false: the GIN
+   * paper's readout of the raw input). Batch norm there tames unnormalised continuous attributes.
+   */
+  inputMLP?: boolean;
 }
 
 /**
  * The graph classifier of the GIN paper: L GIN layers with MLPs Linear-BN-ReLU-Linear-BN-ReLU, a sum
  * readout of every representation (the input included), each through its own Linear (and dropout),
- * summed: logits = Σ_{l=0}^{L} dropout(W_l · Σ_{i ∈ g} h_i^(l)).
+ * summed: logits = Σ_{l=0}^{L} dropout(W_l · Σ_{i ∈ g} h_i^(l)) (with `readout: "mean"` the inner sum
+ * is a mean over the graph's nodes). h^(0) is the input x, or MLP_0(x) with `inputMLP` (Errica et al.).
  */
 export class GINGraphClassifier extends Module<[Tensor, Tensor, (Tensor | null)?, (number | null)?], Tensor> {
   convs: ModuleList<GINConv>;
   heads: ModuleList<Linear>;
+  /** The input MLP (`inputMLP`), or null. */
+  inputMlp: MLP | null;
   readonly dropout: number;
+  readonly readout: "sum" | "mean";
 
   constructor(inChannels: number, hiddenChannels: number, numClasses: number, opts: GINGraphClassifierOptions = {}) {
     super();
     const L = opts.numLayers ?? 5;
-    const dims = [inChannels, ...new Array<number>(L).fill(hiddenChannels)];
+    this.inputMlp =
+      opts.inputMLP === true
+        ? new MLP([inChannels, hiddenChannels, hiddenChannels], { norm: "batchNorm", plainLast: false })
+        : null;
+    const first = this.inputMlp === null ? inChannels : hiddenChannels;
+    const dims = [first, ...new Array<number>(L).fill(hiddenChannels)];
     this.convs = new ModuleList(
       Array.from(
         { length: L },
@@ -552,6 +569,7 @@ export class GINGraphClassifier extends Module<[Tensor, Tensor, (Tensor | null)?
     );
     this.heads = new ModuleList(dims.map((d) => graphLinear(d, numClasses)));
     this.dropout = opts.dropout ?? 0.5;
+    this.readout = opts.readout ?? "sum";
   }
 
   /**
@@ -563,14 +581,12 @@ export class GINGraphClassifier extends Module<[Tensor, Tensor, (Tensor | null)?
    */
   forward(x: Tensor, edgeIndex: Tensor, batch: Tensor | null = null, numGraphs: number | null = null): Tensor {
     const heads = this.heads.toArray();
-    let h = x;
-    let score = fastDropout(heads[0]!.forward(globalAddPool(h, batch, numGraphs)), this.dropout, this.training);
+    const pool = this.readout === "mean" ? globalMeanPool : globalAddPool;
+    let h = this.inputMlp === null ? x : this.inputMlp.forward(x);
+    let score = fastDropout(heads[0]!.forward(pool(h, batch, numGraphs)), this.dropout, this.training);
     this.convs.toArray().forEach((conv, l) => {
       h = conv.forward(h, edgeIndex);
-      score = add(
-        score,
-        fastDropout(heads[l + 1]!.forward(globalAddPool(h, batch, numGraphs)), this.dropout, this.training),
-      );
+      score = add(score, fastDropout(heads[l + 1]!.forward(pool(h, batch, numGraphs)), this.dropout, this.training));
     });
     return score;
   }

@@ -1,0 +1,329 @@
+/**
+ * Graph classification as in Errica et al. (2020): the node features each TU set gets by default,
+ * `--protocol errica` (grid search on each fold's validation part, retraining of the selection),
+ * the structure-agnostic baseline, the JSON report and the usage errors.
+ */
+import { describe, expect, it } from "vitest";
+import { expandGrid, pinGrid, runErrica } from "../src/cli/errica.js";
+import {
+  ERRICA_GIN_GRID,
+  ERRICA_SAGE_GRID,
+  erricaBaselineGrid,
+  StructureAgnosticBaseline,
+} from "../src/cli/graph_models.js";
+import { type CliIO, main } from "../src/cli/main.js";
+import { getDataset, type Hyper, type LoadedDataset, type ModelSpec, type RunSpec } from "../src/cli/registry.js";
+import { Module, Parameter } from "../src/nn/module.js";
+import { manualSeed, randn, Tensor, zeros } from "../src/tensor/index.js";
+import type { Task } from "../src/train/trainer.js";
+import { checkPermutationInvariance, type TestGraph } from "./helpers/permutation.js";
+
+function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (l) => void stdout.push(l),
+    err: (l) => void stderr.push(l),
+    progress: { write: () => {}, isTTY: false },
+  };
+}
+
+describe("Errica et al.'s grids", () => {
+  it("have their sizes: GIN 128, GraphSAGE 72, baselines 72 (ENZYMES) and 108 (chemical, IMDB)", () => {
+    expect(expandGrid(ERRICA_GIN_GRID).length).toBe(128);
+    expect(expandGrid(ERRICA_SAGE_GRID).length).toBe(72);
+    expect(expandGrid(erricaBaselineGrid("enzymes")).length).toBe(72);
+    expect(expandGrid(erricaBaselineGrid("nci1")).length).toBe(108);
+    expect(expandGrid(erricaBaselineGrid("imdb-binary")).length).toBe(108);
+    const gin = expandGrid(ERRICA_GIN_GRID);
+    expect(gin[0]).toMatchObject({ lr: 0.01, epochs: 1000, patience: 500, batchSize: 32, hidden: 64, layers: 5 });
+    expect(new Set(gin.map((c) => `${c.hidden}/${c.layers}`))).toEqual(new Set(["64/5", "32/5", "64/2", "32/3"]));
+  });
+
+  it("pinGrid drops the axes the flags fix and merges duplicates", () => {
+    const pinned = pinGrid(ERRICA_GIN_GRID, { hidden: 16, dropout: 0, batchSize: 32 });
+    // hidden/layers → layers {5, 2, 3}; batch and dropout axes gone
+    expect(expandGrid(pinned).length).toBe(3 * 2 * 2 * 2);
+    expect(expandGrid(pinned).every((c) => c.hidden === undefined && c.dropout === undefined)).toBe(true);
+    expect(expandGrid([])).toEqual([{}]);
+  });
+});
+
+describe("TU node features as Errica et al. feed them", () => {
+  const load = async (name: string, opts: { nodeAttr?: boolean; features?: string } = {}): Promise<LoadedDataset> =>
+    getDataset(name).load(opts);
+
+  it("ENZYMES: 18 attributes + 3 labels = 21 by default, 3 with --no-node-attr", async () => {
+    const d = await load("enzymes");
+    expect(d.info.numFeatures).toBe(21);
+    expect(d.info.baseline).toBe("deepsets");
+    expect(d.summary).toMatch(/18 continuous node attributes \+ 3 one-hot node labels \(21 features\), as Errica/);
+    const n = await load("enzymes", { nodeAttr: false });
+    expect(n.info.numFeatures).toBe(3);
+    expect(n.summary).toMatch(/3 one-hot node labels \(3 features\); 18 node attributes left out .*not Errica/);
+  });
+
+  it("PROTEINS and MUTAG: one-hot labels (PROTEINS' attribute only with --node-attr); chemical baseline", async () => {
+    const p = await load("proteins");
+    expect(p.info.numFeatures).toBe(3);
+    expect(p.info.baseline).toBe("fingerprint");
+    expect(p.summary).toMatch(
+      /3 one-hot node labels \(3 features\); 1 node attribute left out \(--node-attr adds it\)/,
+    );
+    expect((await load("proteins", { nodeAttr: true })).info.numFeatures).toBe(4);
+    expect((await load("mutag")).info.numFeatures).toBe(7);
+    await expect(load("mutag", { nodeAttr: true })).rejects.toThrow(/has no continuous node attributes/);
+  });
+
+  it("IMDB-BINARY: the node degree as one feature; --features one-hot-degree as the GIN paper", async () => {
+    const d = await load("imdb-binary");
+    expect(d.info.numFeatures).toBe(1);
+    expect(d.summary).toMatch(/features: node degree \(1 feature\), as Errica/);
+    const oh = await load("imdb-binary", { features: "one-hot-degree" });
+    expect(oh.info.numFeatures).toBeGreaterThan(100);
+    expect(oh.summary).toMatch(/one-hot node degree .* not Errica/);
+    await expect(load("imdb-binary", { features: "xyz" })).rejects.toThrow(/expected one of degree, one-hot-degree/);
+  });
+});
+
+describe("structure-agnostic baseline", () => {
+  function graph(): TestGraph {
+    manualSeed(3);
+    return {
+      x: randn([6, 4], { dtype: "float64" }),
+      edgeIndex: new Tensor(Int32Array.from([0, 1, 1, 2, 3, 4, 1, 0, 2, 1, 4, 3]), [2, 6], "int32"),
+      batch: new Tensor(Int32Array.from([0, 0, 0, 1, 1, 1]), [6], "int32"),
+    };
+  }
+
+  it("both variants: [B, C] logits, invariant to node order, blind to the edges", () => {
+    for (const variant of ["fingerprint", "deepsets"] as const) {
+      manualSeed(1);
+      const m = new StructureAgnosticBaseline(4, 8, 3, variant).double();
+      const g = graph();
+      const out = m.forward(g.x, g.edgeIndex, g.batch!);
+      expect(out.shape).toEqual([2, 3]);
+      checkPermutationInvariance((gg) => m.forward(gg.x, gg.edgeIndex, gg.batch!), graph(), { atol: 1e-9 });
+      const noEdges = m.forward(g.x, new Tensor(new Int32Array(0), [2, 0], "int32"), g.batch!);
+      expect(Array.from(noEdges.data)).toEqual(Array.from(out.data));
+    }
+  });
+
+  it("fingerprint = MLP of the summed features", () => {
+    manualSeed(2);
+    const m = new StructureAgnosticBaseline(4, 8, 3, "fingerprint").double();
+    const g = graph();
+    const sums = new Float64Array(8);
+    for (let i = 0; i < 6; i++) for (let f = 0; f < 4; f++) sums[(i < 3 ? 0 : 4) + f]! += g.x.data[i * 4 + f]!;
+    const direct = m.net.rho.forward(new Tensor(sums, [2, 4], "float64"));
+    const out = m.forward(g.x, g.edgeIndex, g.batch!);
+    for (let i = 0; i < 6; i++) expect(out.data[i]).toBeCloseTo(direct.data[i]!, 12);
+  });
+
+  it("trains on ENZYMES through the CLI and says which features it used", async () => {
+    const io = captureIO();
+    const code = await main(
+      [
+        "train",
+        "-d",
+        "enzymes",
+        "-m",
+        "baseline",
+        "--epochs",
+        "2",
+        "--folds",
+        "2",
+        "--hidden",
+        "8",
+        "--json",
+        "--quiet",
+      ],
+      io,
+    );
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.model).toBe("baseline");
+    expect(r.runs).toBe(2);
+    expect(r.data).toMatch(/21 features/);
+    expect(r.hyper).toMatchObject({ hidden: 8, epochs: 2, patience: 50, valFraction: 0.1 });
+    expect(r.wallMs).toBeGreaterThan(0);
+  });
+});
+
+/** A model whose validation / test accuracies are read off its hyper-parameters (no learning). */
+class Probe extends Module<[Tensor], Tensor> {
+  w = new Parameter(zeros([1], { dtype: "float64" }));
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+describe("--protocol errica", () => {
+  it("selects the first configuration with the best validation accuracy per fold, then averages the retrainings", async () => {
+    // val accuracy: 0.5 for lr 0.1, 0.7 for lr 0.2 and lr 0.3 (a tie: the first wins); test: lr + fold/10 + seed noise
+    const valOf = (hp: Hyper) => (hp.lr < 0.15 ? 0.5 : 0.7);
+    const seen: { fold: number; lr: number; seed: number }[] = [];
+    const runs: RunSpec[] = [0, 1].map((fold) => ({
+      label: `fold ${fold + 1}/2`,
+      seed: 100 * fold,
+      task: (_m, hp): Task<Module> => ({
+        metric: "accuracy",
+        mode: "max",
+        splits: ["train", "val", "test"],
+        trainStep: () => ({ loss: 1 }),
+        evaluate: (split) => ({
+          loss: 1,
+          accuracy: split === "val" ? valOf(hp) : hp.lr + fold / 10,
+        }),
+      }),
+    }));
+    for (const r of runs) {
+      const task = r.task;
+      r.task = (m, hp, env) => {
+        seen.push({ fold: Number(r.label[5]) - 1, lr: hp.lr, seed: r.seed });
+        return task(m, hp, env);
+      };
+    }
+    const model: ModelSpec = {
+      name: "probe",
+      description: "probe",
+      kinds: ["graph-classification"],
+      defaults: () => ({}),
+      build: () => new Probe(),
+    };
+    const lines: string[] = [];
+    const res = await runErrica({
+      model,
+      data: {
+        info: { kind: "graph-classification", numFeatures: 1, numClasses: 2 },
+        summary: "",
+        protocol: () => "",
+        runs: () => runs,
+      },
+      runs,
+      grid: [[{ lr: 0.1 }, { lr: 0.2 }, { lr: 0.3 }]],
+      base: {
+        epochs: 3,
+        lr: 0.01,
+        weightDecay: 0,
+        hidden: 4,
+        layers: 1,
+        dropout: 0,
+        heads: 1,
+        batchSize: 1,
+        k: 1,
+        alpha: 0,
+        edgeDropout: 0,
+        kernelSize: 3,
+        lrStep: 0,
+        lrGamma: 0.5,
+        patience: 2,
+        valFraction: 0.1,
+      },
+      overrides: {},
+      retrains: 3,
+      metric: "accuracy",
+      progress: (l) => void lines.push(l),
+    });
+    expect(res.folds.map((f) => f.config)).toEqual([{ lr: 0.2 }, { lr: 0.2 }]);
+    expect(res.folds.map((f) => f.configIndex)).toEqual([1, 1]);
+    expect(res.folds[0]!.val).toBeCloseTo(0.7);
+    expect(res.folds[0]!.tests).toHaveLength(3);
+    expect(res.folds[0]!.test).toBeCloseTo(0.2);
+    expect(res.folds[1]!.test).toBeCloseTo(0.3);
+    expect(res.test.mean).toBeCloseTo(0.25);
+    expect(res.grid).toEqual({ size: 3, evaluated: 3, retrains: 3 });
+    // 3 configurations + 3 retrainings per fold
+    expect(seen.filter((s) => s.fold === 0).map((s) => s.lr)).toEqual([0.1, 0.2, 0.3, 0.2, 0.2, 0.2]);
+    expect(lines.some((l) => /fold 1\/2: config 2 of 3 \[lr=0.2\].*best so far config 2/.test(l))).toBe(true);
+    expect(lines.some((l) => /fold 2\/2: selected config 2 of 3/.test(l))).toBe(true);
+  });
+
+  it("runs on a TU set through the CLI: progress lines, reduced grid, JSON with the selection per fold", async () => {
+    const io = captureIO();
+    const code = await main(
+      [
+        "train",
+        "-d",
+        "mutag",
+        "-m",
+        "baseline",
+        "--protocol",
+        "errica",
+        "--folds",
+        "2",
+        "--epochs",
+        "2",
+        "--patience",
+        "1",
+        "--hidden",
+        "8",
+        "--batch-size",
+        "64",
+        "--max-configs",
+        "2",
+        "--retrains",
+        "2",
+        "--json",
+      ],
+      io,
+    );
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const err = io.stderr.join("\n");
+    expect(err).toMatch(/fold 1\/2: config 1 of 2 \[lr=0.000001 weightDecay=0.0001 stopOn=metric\]: val accuracy/);
+    expect(err).toMatch(/best so far config \d/);
+    expect(err).toMatch(/fold 2\/2: selected config \d of 2/);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.protocol).toMatch(/first 2 of 18 configurations \(reduced grid\)/);
+    expect(r.protocol).toMatch(/pinned by flags: epochs 2, hidden 8, batch size 64, patience 1/);
+    expect(r.grid).toEqual({ size: 18, evaluated: 2, retrains: 2 });
+    expect(r.selection).toHaveLength(2);
+    for (const f of r.selection) {
+      expect(f.tests).toHaveLength(2);
+      expect(f.test).toBeCloseTo((f.tests[0] + f.tests[1]) / 2, 12);
+      expect(f.config.lr).toBe(1e-6);
+      expect([0, 1]).toContain(f.configIndex);
+    }
+    expect(r.test.values).toEqual(r.selection.map((f: { test: number }) => f.test));
+  });
+
+  it("GraphSAGE's grid through the CLI: the aggregation axis reaches the model (sum, max)", async () => {
+    const io = captureIO();
+    const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
+    const pins = ["--lr", "0.01", "--hidden", "8", "--layers", "2", "--max-configs", "3", "--retrains", "1", "--json"];
+    const code = await main([...argv, ...pins], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const err = io.stderr.join("\n");
+    expect(err).toMatch(/config 1 of 3 \[aggr=sum stopOn=metric\]/);
+    expect(err).toMatch(/config 3 of 3 \[aggr=max stopOn=metric\]/);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.grid).toEqual({ size: 6, evaluated: 3, retrains: 1 });
+    expect(r.selection.map((f: { tests: number[] }) => f.tests.length)).toEqual([1, 1]);
+  });
+
+  it("usage errors", async () => {
+    const run = async (...argv: string[]) => {
+      const io = captureIO();
+      const code = await main(["train", ...argv], io);
+      return { code, err: io.stderr.join("\n") };
+    };
+    const cases: [string[], RegExp][] = [
+      [["-d", "mutag", "-m", "gin", "--protocol", "nested"], /'--protocol' expected one of default, errica/],
+      [["-d", "mutag", "-m", "gin", "--max-configs", "2"], /'--max-configs' applies to --protocol errica/],
+      [["-d", "mutag", "-m", "gcn", "--protocol", "errica"], /no Errica et al. grid .*models with one: sage, gin/],
+      [["-d", "cora", "-m", "gcn", "--protocol", "errica"], /applies to graph-classification datasets/],
+      [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--seeds", "2"], /'--seeds' does not combine/],
+      [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--val-fraction", "0"], /needs a validation part/],
+      [["-d", "mutag", "-m", "gin", "--node-attr", "--no-node-attr"], /exclude each other/],
+      [["-d", "cora", "-m", "gcn", "--node-attr"], /'--node-attr' is not available for dataset 'cora'/],
+      [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--max-configs", "0"], /--max-configs/],
+    ];
+    for (const [argv, re] of cases) {
+      const { code, err } = await run(...argv);
+      expect(code, argv.join(" ")).toBe(2);
+      expect(err, argv.join(" ")).toMatch(re);
+    }
+  });
+});
