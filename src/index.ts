@@ -9,6 +9,7 @@ export * from "./domains/graph/index.js";
 export * from "./domains/mesh/index.js";
 export * from "./domains/point_cloud.js";
 export * from "./domains/sphere/index.js";
+export * from "./interop/index.js";
 export * from "./io/index.js";
 export {
   activeKernelBackend,

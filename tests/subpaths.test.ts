@@ -18,12 +18,13 @@ const EXPECTED: Record<string, string[]> = {
   nn: ["Module", "Linear", "MLP", "resolveActivation", "F", "init"],
   graphs: ["Graph", "Batch", "gcnNorm", "addSelfLoops", "globalMeanPool", "MessagePassing", "GCNConv", "GATConv"],
   o3: ["Irreps", "TensorProduct", "sphericalHarmonics", "Gate"],
-  data: ["DataLoader", "parsePlanetoid", "AddSelfLoops"],
+  data: ["DataLoader", "parsePlanetoid", "AddSelfLoops", "readGraphCsv", "smilesToGraph", "parseMoleculeNet"],
   grids: ["Conv2d", "BatchNorm2d", "MaxPool2d"],
   groups: ["GroupConv2d", "R2Conv", "EGCL", "SchNet", "GaussianSmearing"],
   symmetry: ["FieldType", "checkEquivariance", "Cn"],
-  train: ["Trainer", "Adam", "accuracy"],
-  io: ["saveSafetensors", "loadSafetensors"],
+  train: ["Trainer", "Adam", "accuracy", "saveModel", "loadModel"],
+  io: ["saveSafetensors", "loadSafetensors", "loadTorchFile"],
+  interop: ["exportOnnx", "loadPyGStateDict", "loadE3nnStateDict", "e3nnGate"],
   meshes: ["Mesh", "readMesh", "GemConv"],
 };
 

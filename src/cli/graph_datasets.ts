@@ -34,6 +34,7 @@ function nodeDataset(
   numFeatures: number,
   numClasses: number,
   splitName: string,
+  transforms?: string[],
 ): LoadedDataset {
   const count = (m: Tensor | null) => {
     let c = 0;
@@ -42,6 +43,13 @@ function nodeDataset(
   };
   return {
     info: { kind: "node-classification", numFeatures, numClasses },
+    schema: {
+      input: "graphs",
+      task: "node-classification",
+      features: Array.from({ length: numFeatures }, (_, f) => `x${f}`),
+      classes: Array.from({ length: numClasses }, (_, c) => String(c)),
+      transforms: transforms ?? [],
+    },
     summary: `${graph.numNodes} nodes, ${graph.numEdges} edges, ${numFeatures} features, ${numClasses} classes; ${count(graph.trainMask)}/${count(graph.valMask)}/${count(graph.testMask)} train/val/test nodes`,
     protocol: (req) => {
       if (req.folds > 0)
@@ -94,7 +102,7 @@ function planetoid(name: "cora" | "citeseer", title: string): void {
       };
       let numClasses = 0;
       for (const v of g.y!.data) numClasses = Math.max(numClasses, v + 1);
-      return nodeDataset(data, x.shape[1]!, numClasses, "Planetoid public split");
+      return nodeDataset(data, x.shape[1]!, numClasses, "Planetoid public split", ["normalize-features"]);
     },
   });
 }
@@ -223,13 +231,17 @@ function tuDataset(name: string, file: string, title: string): void {
         parts.push(`${tu.numNodeAttributes} continuous node attribute${tu.numNodeAttributes > 1 ? "s" : ""}`);
       if (tu.numNodeLabels > 0) parts.push(`${tu.numNodeLabels} one-hot node labels`);
       let featureNote = `${parts.join(" + ")} (${numFeatures} features)`;
+      // how a saved model rebuilds these inputs from new graphs (erlangen predict)
+      let transforms: string[] = [];
       if (numFeatures === 0) {
         if (features === "one-hot-degree") {
           ({ graphs, numFeatures } = oneHotDegreeFeatures(graphs));
+          transforms = [`one-hot-degree:${numFeatures - 1}`];
           featureNote = `one-hot node degree (${numFeatures} features, as the GIN paper)`;
         } else {
           graphs = degreeFeatures(graphs);
           numFeatures = 1;
+          transforms = ["degree"];
           featureNote = "node degree (1 feature)";
         }
       }
@@ -250,6 +262,14 @@ function tuDataset(name: string, file: string, title: string): void {
       };
       return {
         info: { kind: "graph-classification", numFeatures, numClasses: tu.numClasses, baseline: spec.baseline },
+        schema: {
+          input: "graphs",
+          task: "graph-classification",
+          dataset: name,
+          features: Array.from({ length: numFeatures }, (_, f) => `x${f}`),
+          classes: Array.from({ length: tu.numClasses }, (_, c) => String(c)),
+          transforms,
+        },
         summary: `${graphs.length} graphs, ${nodes} nodes, ${tu.numClasses} classes; features: ${featureNote}, ${asReference}`,
         protocol: (req) => {
           const f = folds(req);

@@ -15,6 +15,12 @@
  *   trains on all the other folds (no validation hold-out) and the final epoch is scored.
  * Graph classification with GCN, GraphSAGE, GAT or the MLP stacks the node model, a mean (MLP: sum)
  * readout and a linear classifier.
+ *
+ * Users' graphs (`erlangen train --data FILE --task ...`) add node and graph regression (the output
+ * layer gives `numTargets` values) and edge tasks ({@link EdgePredictor}: the node model's embeddings of
+ * both ends through an MLP). `gine` is a molecular GNN with bond features (GINEConv layers, Hu et al.
+ * 2020), used on SMILES data and the MoleculeNet sets.
+ *
  * - `baseline` (graph classification only): Errica et al. (2020)'s structure-agnostic baseline, which
  *   ignores the edges: on the chemical sets the sum of the node features into an MLP (their
  *   "molecular fingerprint"), on ENZYMES and the social sets an MLP on each node, summed, into an MLP
@@ -24,25 +30,14 @@
  * GraphSAGE and the baseline.
  */
 
-import { globalAddPool, globalMeanPool } from "../domains/graph/pool.js";
 import { DeepSets } from "../layers/graphs/deep_sets.js";
-import {
-  APPNPNet,
-  type BasicGNN,
-  GAT,
-  GCN,
-  GIN,
-  GINGraphClassifier,
-  GraphSAGE,
-  NodeMLP,
-  SGC,
-} from "../layers/graphs/models.js";
-import type { LinearInput } from "../nn/linear.js";
-import { Identity, Linear } from "../nn/linear.js";
+import { APPNPNet, GAT, GCN, GIN, GINGraphClassifier, GraphSAGE, NodeMLP, SGC } from "../layers/graphs/models.js";
+import { EdgePredictor, GraphClassifier, MolecularGNN } from "../layers/graphs/task_models.js";
+import { Identity } from "../nn/linear.js";
 import { MLP } from "../nn/mlp.js";
 import { Module } from "../nn/module.js";
-import type { SparseMatrix } from "../tensor/sparse.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { UsageError } from "./command.js";
 import {
   type DataInfo,
   type Hyper,
@@ -54,32 +49,17 @@ import {
 
 const NODE: ProblemKind = "node-classification";
 const GRAPH: ProblemKind = "graph-classification";
+const NODE_REG: ProblemKind = "node-regression";
+const GRAPH_REG: ProblemKind = "graph-regression";
+const EDGE: ProblemKind = "edge-classification";
+const EDGE_REG: ProblemKind = "edge-regression";
+/** Every kind the node models serve (graph kinds through a readout, edge kinds through {@link EdgePredictor}). */
+const ALL_GRAPH_KINDS: readonly ProblemKind[] = [NODE, GRAPH, NODE_REG, GRAPH_REG, EDGE, EDGE_REG];
 
-/** Node model + readout + linear classifier, for graph classification. */
-export class GraphClassifier extends Module<[LinearInput, Tensor | SparseMatrix, Tensor], Tensor> {
-  encoder: Module<[LinearInput, Tensor | SparseMatrix, (Tensor | null)?], Tensor>;
-  head: Linear;
-  readonly readout: "mean" | "sum";
-
-  constructor(
-    encoder: Module<[LinearInput, Tensor | SparseMatrix, (Tensor | null)?], Tensor>,
-    hidden: number,
-    numClasses: number,
-    readout: "mean" | "sum" = "mean",
-  ) {
-    super();
-    this.encoder = encoder;
-    this.head = new Linear(hidden, numClasses);
-    this.readout = readout;
-  }
-
-  /** @returns logits [numGraphs, numClasses]. */
-  forward(x: LinearInput, edgeIndex: Tensor | SparseMatrix, batch: Tensor): Tensor {
-    const h = this.encoder.forward(x, edgeIndex, null);
-    const pooled = this.readout === "mean" ? globalMeanPool(h, batch) : globalAddPool(h, batch);
-    return this.head.forward(pooled);
-  }
-}
+const isGraphLevel = (k: ProblemKind) => k === GRAPH || k === GRAPH_REG;
+const isEdgeLevel = (k: ProblemKind) => k === EDGE || k === EDGE_REG;
+/** Output width: classes, or regression targets. */
+const outputs = (info: DataInfo) => (/-regression$/.test(info.kind) ? (info.numTargets ?? 1) : info.numClasses);
 
 /**
  * Errica et al.'s structure-agnostic baseline (see the file header): `fingerprint` is
@@ -195,93 +175,105 @@ const GRAPH_DEFAULTS: Partial<Hyper> = {
   batchSize: 32,
 };
 
-function graphClassifier(encoder: BasicGNN, info: DataInfo, hp: Hyper): GraphClassifier {
-  return new GraphClassifier(encoder as unknown as GraphClassifier["encoder"], hp.hidden, info.numClasses);
+type Encoder = GraphClassifier["encoder"];
+
+/**
+ * The model for a kind: node kinds get the node model with its output layer (`outputs(info)` values per
+ * node); graph kinds the node model without one, a readout and a Linear; edge kinds an {@link EdgePredictor}.
+ * `node(out)` builds the node model (`out` null: no output layer, width `width`).
+ */
+function forKind(
+  info: DataInfo,
+  width: number,
+  node: (out: number | null) => Module,
+  readout: "mean" | "sum" = "mean",
+): Module {
+  if (isGraphLevel(info.kind))
+    return new GraphClassifier(node(null) as unknown as Encoder, width, outputs(info), readout);
+  if (isEdgeLevel(info.kind)) return new EdgePredictor(node(null) as unknown as Encoder, width, outputs(info));
+  return node(outputs(info));
+}
+
+/** Defaults of the node models on users' graphs (regression and edge kinds). */
+const USER_DEFAULTS: Partial<Hyper> = { hidden: 64, layers: 2, dropout: 0.1, lr: 0.01, weightDecay: 0, epochs: 200 };
+
+function nodeDefaults(kind: ProblemKind, classic: Partial<Hyper>): Partial<Hyper> {
+  if (kind === NODE) return classic;
+  if (isGraphLevel(kind)) return GRAPH_DEFAULTS;
+  return USER_DEFAULTS;
 }
 
 const specs: ModelSpec[] = [
   {
     name: "gcn",
     description: "graph convolutional network (Kipf & Welling 2017)",
-    kinds: [NODE, GRAPH],
+    kinds: ALL_GRAPH_KINDS,
     defaults: (kind) =>
-      kind === GRAPH
-        ? GRAPH_DEFAULTS
-        : { hidden: 16, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 },
-    build: (info, hp) => {
-      if (info.kind === GRAPH)
-        return graphClassifier(
-          new GCN(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout }),
-          info,
-          hp,
-        );
-      return new GCN(info.numFeatures, hp.hidden, hp.layers, info.numClasses, {
-        dropout: hp.dropout,
-        inputDropout: hp.dropout,
-        cached: !info.sampled,
-      });
-    },
+      nodeDefaults(kind, { hidden: 16, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
+    // the normalised adjacency is cached for full-batch transductive training on one graph; a sampled
+    // model sees a new subgraph at each step and a loaded model predicts on any graph
+    build: (info, hp) =>
+      forKind(info, hp.hidden, (out) =>
+        out === null
+          ? new GCN(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout })
+          : new GCN(info.numFeatures, hp.hidden, hp.layers, out, {
+              dropout: hp.dropout,
+              inputDropout: hp.dropout,
+              cached: info.kind === NODE && info.inference !== true && !info.sampled,
+            }),
+      ),
     paramGroups: (model, hp, info) =>
       info.kind === NODE ? firstLayerDecay((model as GCN).convs.at(0), model, hp) : undefined,
   },
   {
     name: "gat",
     description: "graph attention network (Veličković et al. 2018)",
-    kinds: [NODE, GRAPH],
+    kinds: ALL_GRAPH_KINDS,
     hyperKeys: ["epochs", "lr", "weightDecay", "hidden", "heads", "layers", "dropout"],
     defaults: (kind) =>
-      kind === GRAPH
-        ? { ...GRAPH_DEFAULTS, hidden: 16, heads: 4 }
-        : { hidden: 8, heads: 8, layers: 2, dropout: 0.6, lr: 0.005, weightDecay: 5e-4, epochs: 200 },
+      kind === NODE
+        ? { hidden: 8, heads: 8, layers: 2, dropout: 0.6, lr: 0.005, weightDecay: 5e-4, epochs: 200 }
+        : isGraphLevel(kind)
+          ? { ...GRAPH_DEFAULTS, hidden: 16, heads: 4 }
+          : { ...USER_DEFAULTS, hidden: 16, heads: 4 },
     build: (info, hp) => {
       const opts = { heads: hp.heads, dropout: hp.dropout, act: "elu" as const };
-      if (info.kind === GRAPH) {
-        return new GraphClassifier(
-          new GAT(
-            info.numFeatures,
-            hp.hidden * hp.heads,
-            hp.layers,
-            null,
-            opts,
-          ) as unknown as GraphClassifier["encoder"],
-          hp.hidden * hp.heads,
-          info.numClasses,
-        );
-      }
-      return new GAT(info.numFeatures, hp.hidden * hp.heads, hp.layers, info.numClasses, {
-        ...opts,
-        inputDropout: hp.dropout,
-        outHeads: 1,
-      });
+      return forKind(info, hp.hidden * hp.heads, (out) =>
+        out === null
+          ? new GAT(info.numFeatures, hp.hidden * hp.heads, hp.layers, null, opts)
+          : new GAT(info.numFeatures, hp.hidden * hp.heads, hp.layers, out, {
+              ...opts,
+              inputDropout: hp.dropout,
+              outHeads: 1,
+            }),
+      );
     },
   },
   {
     name: "sage",
     description: "GraphSAGE with mean aggregation (Hamilton et al. 2017)",
-    kinds: [NODE, GRAPH],
+    kinds: ALL_GRAPH_KINDS,
     grid: (kind) => (kind === GRAPH ? ERRICA_SAGE_GRID : undefined),
     defaults: (kind) =>
-      kind === GRAPH
-        ? GRAPH_DEFAULTS
-        : { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 },
-    build: (info, hp) => {
-      if (info.kind === GRAPH)
-        return graphClassifier(
-          new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout, aggr: hp.aggr ?? "mean" }),
-          info,
-          hp,
-        );
-      return new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, info.numClasses, {
-        dropout: hp.dropout,
-        inputDropout: hp.dropout,
-        aggr: "mean",
-      });
-    },
+      nodeDefaults(kind, { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
+    build: (info, hp) =>
+      forKind(info, hp.hidden, (out) =>
+        out === null
+          ? new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, {
+              dropout: hp.dropout,
+              aggr: hp.aggr ?? "mean",
+            })
+          : new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, out, {
+              dropout: hp.dropout,
+              inputDropout: hp.dropout,
+              aggr: "mean",
+            }),
+      ),
   },
   {
     name: "gin",
     description: "graph isomorphism network (Xu et al. 2019); on graph tasks the paper's sum readout of every layer",
-    kinds: [NODE, GRAPH],
+    kinds: ALL_GRAPH_KINDS,
     grid: (kind) => (kind === GRAPH ? ERRICA_GIN_GRID : undefined),
     // Graph tasks: the GIN paper's 350 epochs, scored at the final epoch on all nine training folds
     // (valFraction 0), except where the folds ship with Errica et al.'s model-selection split: there
@@ -301,11 +293,13 @@ const specs: ModelSpec[] = [
             lrGamma: 0.5,
             ...(ERRICA_SPLITS.has(dataset.toLowerCase()) ? { valFraction: 0.1, patience: 50 } : { valFraction: 0 }),
           }
-        : { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 },
+        : kind === GRAPH_REG
+          ? { ...GRAPH_DEFAULTS, layers: 5 }
+          : nodeDefaults(kind, { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
     build: (info, hp) => {
-      if (info.kind === GRAPH) {
+      if (isGraphLevel(info.kind)) {
         // The GIN paper's "5 layers" count the input layer: 4 GIN convolutions, 5 readout heads.
-        return new GINGraphClassifier(info.numFeatures, hp.hidden, info.numClasses, {
+        return new GINGraphClassifier(info.numFeatures, hp.hidden, outputs(info), {
           numLayers: Math.max(1, hp.layers - 1),
           dropout: hp.dropout,
           trainEps: hp.trainEps === true,
@@ -313,24 +307,55 @@ const specs: ModelSpec[] = [
           readout: hp.aggr === "mean" ? "mean" : "sum",
         });
       }
-      return new GIN(info.numFeatures, hp.hidden, hp.layers, info.numClasses, {
+      return forKind(info, hp.hidden, (out) =>
+        out === null
+          ? new GIN(info.numFeatures, hp.hidden, hp.layers, null, { dropout: hp.dropout })
+          : new GIN(info.numFeatures, hp.hidden, hp.layers, out, { dropout: hp.dropout, inputDropout: hp.dropout }),
+      );
+    },
+  },
+  {
+    name: "gine",
+    description: "molecular GNN with bond features (GINEConv layers, batch norm, mean readout; Hu et al. 2020)",
+    kinds: [GRAPH, GRAPH_REG],
+    hyperKeys: ["epochs", "lr", "weightDecay", "hidden", "layers", "dropout", "batchSize"],
+    defaults: () => ({ hidden: 128, layers: 4, dropout: 0.1, lr: 1e-3, weightDecay: 0, epochs: 100, batchSize: 32 }),
+    build: (info, hp) => {
+      const edgeDim = Number(info.edgeFeatures ?? 0);
+      if (!(edgeDim > 0))
+        throw new UsageError(
+          "model 'gine' needs bond (edge) features: SMILES data (--data molecules.csv) or graphs with edge feature columns",
+          "train",
+        );
+      return new MolecularGNN({
+        inChannels: info.numFeatures,
+        edgeDim,
+        hidden: hp.hidden,
+        layers: hp.layers,
+        outChannels: outputs(info),
         dropout: hp.dropout,
-        inputDropout: hp.dropout,
       });
     },
+    edgeFeatures: true,
   },
   {
     name: "sgc",
     description: "simplified graph convolution (Wu et al. 2019), logistic regression on S^K X",
-    kinds: [NODE],
+    kinds: [NODE, NODE_REG],
     hyperKeys: ["epochs", "lr", "weightDecay", "k"],
     defaults: () => ({ k: 2, lr: 0.2, weightDecay: 5e-5, epochs: 100, dropout: 0 }),
-    build: (info, hp) => new SGC(info.numFeatures, info.numClasses, { K: hp.k, cached: !info.sampled }),
+    // S^K X is cached for full-batch transductive training on one graph; a sampled model sees a new
+    // subgraph at each step and a loaded model predicts on any graph
+    build: (info, hp) =>
+      new SGC(info.numFeatures, outputs(info), {
+        K: hp.k,
+        cached: info.kind === NODE && info.inference !== true && !info.sampled,
+      }),
   },
   {
     name: "appnp",
     description: "predict then propagate with personalised PageRank (Gasteiger et al. 2019)",
-    kinds: [NODE],
+    kinds: [NODE, NODE_REG],
     hyperKeys: ["epochs", "lr", "weightDecay", "hidden", "layers", "dropout", "edgeDropout", "k", "alpha"],
     defaults: () => ({
       k: 10,
@@ -345,7 +370,7 @@ const specs: ModelSpec[] = [
       patience: 100,
     }),
     build: (info, hp) =>
-      new APPNPNet(info.numFeatures, hp.hidden, info.numClasses, {
+      new APPNPNet(info.numFeatures, hp.hidden, outputs(info), {
         K: hp.k,
         alpha: hp.alpha,
         dropout: hp.dropout,
@@ -357,18 +382,17 @@ const specs: ModelSpec[] = [
   {
     name: "mlp",
     description: "multi-layer perceptron on node features, ignoring the edges (baseline; sum readout on graph tasks)",
-    kinds: [NODE, GRAPH],
+    kinds: ALL_GRAPH_KINDS,
     defaults: (kind) =>
-      kind === GRAPH
-        ? GRAPH_DEFAULTS
-        : { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 },
-    build: (info, hp) => {
-      if (info.kind === GRAPH) {
-        const enc = new NodeMLP(info.numFeatures, hp.hidden, hp.hidden, { numLayers: hp.layers, dropout: hp.dropout });
-        return new GraphClassifier(enc as unknown as GraphClassifier["encoder"], hp.hidden, info.numClasses, "sum");
-      }
-      return new NodeMLP(info.numFeatures, hp.hidden, info.numClasses, { numLayers: hp.layers, dropout: hp.dropout });
-    },
+      nodeDefaults(kind, { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
+    build: (info, hp) =>
+      forKind(
+        info,
+        hp.hidden,
+        (out) =>
+          new NodeMLP(info.numFeatures, hp.hidden, out ?? hp.hidden, { numLayers: hp.layers, dropout: hp.dropout }),
+        "sum",
+      ),
   },
   {
     name: "baseline",

@@ -144,6 +144,14 @@ registerDataset({
     });
     return {
       info: { kind: "image-classification", numFeatures: 1, numClasses: 10 },
+      schema: {
+        input: "images",
+        task: "image-classification",
+        dataset: "rotated-mnist",
+        shape: [1, 28, 28],
+        pixels: "grey values in [0, 1]",
+        classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+      },
       summary: `${train.length} training and ${test.length} test digits, 28×28, rotated by random angles`,
       protocol: (req) => {
         if (req.folds > 0)

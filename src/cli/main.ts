@@ -4,6 +4,8 @@ import { type CliIO, getCommand, listCommands, UsageError } from "./command.js";
 import "./train.js";
 import "./check.js";
 import "./build.js";
+import "./export.js";
+import "./predict.js";
 import "./mesh_checks.js";
 
 export { type CliIO, type Command, registerCommand, UsageError } from "./command.js";

@@ -65,6 +65,15 @@ function moleculeDataset(
   (info as DataInfo & { maxAtoms: number }).maxAtoms = ds.maxAtoms;
   return {
     info,
+    schema: {
+      input: "molecules3d",
+      task: kind,
+      dataset: ds.name,
+      targets: [...ds.targetNames],
+      unit: ds.unit,
+      atomRefs: norm.atomRefs ? Array.from(norm.atomRefs) : null,
+      scale: norm.scale,
+    },
     summary: `${ds.graphs.length} molecules, ${ds.numAtoms} atoms (≤ ${ds.maxAtoms} per molecule), target ${ds.targetNames.join("/")} in ${ds.unit}; ${train.length}/${val?.length ?? 0}/${test.length} train/val/test`,
     protocol: (req) => {
       noFolds(req, ds.name);

@@ -4,7 +4,9 @@
  * with {@link registerModel}; the train command only talks to these interfaces.
  */
 import type { Module } from "../nn/module.js";
+import { ErlangenError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { type JsonValue, type ModelConfig, registerModelBuilder } from "../train/model_file.js";
 import type { ProgressSink } from "../train/progress.js";
 import type { Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
@@ -15,9 +17,20 @@ import { UsageError } from "./command.js";
  * - `node-classification`: `model.call(x, edgeIndex)` → logits [numNodes, numClasses]
  * - `graph-classification`: `model.call(x, edgeIndex, batch)` → logits [numGraphs, numClasses]
  * - `graph-regression`: `model.call(x, edgeIndex, batch)` → predictions [numGraphs, numTargets]
+ *   (models with `edgeFeatures`: `model.call(x, edgeIndex, batch, edgeAttr)`)
+ * - `node-regression`: `model.call(x, edgeIndex)` → [numNodes, numTargets]
+ * - `edge-classification` / `edge-regression`: `model.call(x, edgeIndex, pairs)` → [numPairs, C]
+ * - `image-classification`, `molecule-regression`, `molecule-vector`, `nbody`: see the families.
  * - `mesh-classification` / `mesh-segmentation`: `model.call(x, item)` per mesh (see `train/meshes.ts`)
  */
-export type ProblemKind = "node-classification" | "graph-classification" | "graph-regression" | (string & {});
+export type ProblemKind =
+  | "node-classification"
+  | "node-regression"
+  | "graph-classification"
+  | "graph-regression"
+  | "edge-classification"
+  | "edge-regression"
+  | (string & {});
 
 /** Hyperparameters resolved from the command line and the model's published defaults. */
 export interface Hyper {
@@ -71,6 +84,12 @@ export interface DataInfo {
   numClasses: number;
   /** Regression targets (graph-regression). */
   numTargets?: number;
+  /** Edge (bond) feature size, for models with edge features. */
+  edgeFeatures?: number;
+  /** Largest molecule (the Coulomb-matrix baseline). */
+  maxAtoms?: number;
+  /** Set when a saved model is rebuilt for inference (no transductive caches). */
+  inference?: boolean;
   /** Shape of one input example, when fixed (e.g. [1, 32, 32] for signals on a 32 × 32 sphere grid). */
   inputShape?: readonly number[];
   /**
@@ -103,6 +122,8 @@ export interface RunSpec {
   seed: number;
   /** The task for a freshly built model (train/val/test data of this run). */
   task(model: Module, hp: Hyper, env?: RunEnv): Task<Module>;
+  /** Schema entries of this run (e.g. the target normalisation of its training split), after `task`. */
+  schema?(): { [key: string]: JsonValue };
   /** Sampling figures of the last task's training loader (mini-batch loaders only). */
   samplingStats?(): SamplingStats | null;
 }
@@ -133,6 +154,11 @@ export interface LoadedDataset {
   protocol(req: ProtocolRequest): string;
   /** The runs of the protocol. */
   runs(req: ProtocolRequest): RunSpec[];
+  /**
+   * What a saved model needs to read new inputs and report outputs (feature names, class names,
+   * featuriser, target normalisation), written into its config by `erlangen train --save`.
+   */
+  schema?: { [key: string]: JsonValue };
   /** Releases what loading opened (database connections). */
   close?(): Promise<void>;
 }
@@ -145,6 +171,15 @@ export interface ProtocolRequest {
   folds: number;
   /** First seed. */
   seed: number;
+  /** Split of users' data and MoleculeNet: `random` (seeded per run), `scaffold`, or `given` (default: given when the data has one, else random). */
+  split?: string;
+  /** The model takes edge features (graph tasks then call it with `edgeAttr`). */
+  edgeFeatures?: boolean;
+  /**
+   * The schema of a saved model being evaluated: datasets take its target normalisation instead of
+   * recomputing one from the training part.
+   */
+  saved?: { [key: string]: JsonValue };
   /** How node-level batches are drawn (node-classification datasets with `--loader`). */
   sampling?: SamplingRequest;
 }
@@ -250,6 +285,8 @@ export interface ModelSpec {
    * default: all parameters with `hp.weightDecay`.
    */
   paramGroups?(model: Module, hp: Hyper, info: DataInfo): { params: Tensor[]; weightDecay: number }[] | undefined;
+  /** The model takes edge features (graph kinds: `model.call(x, edgeIndex, batch, edgeAttr)`). */
+  edgeFeatures?: boolean;
 }
 
 const datasets = new Map<string, DatasetSpec>();
@@ -260,9 +297,46 @@ export function registerDataset(spec: DatasetSpec): void {
   datasets.set(spec.name.toLowerCase(), spec);
 }
 
-/** Adds a model (names are case-insensitive). */
+/**
+ * Caps on hyperparameters read from a saved config before a model is built from them (the same bounds
+ * `erlangen train` puts on its flags), so a hostile config cannot ask for gigabytes.
+ */
+const SAVED_LIMITS: Record<string, number> = {
+  hidden: 65_536,
+  layers: 1_000,
+  heads: 1_024,
+  k: 1_000,
+  kernelSize: 63,
+  batchSize: 1_048_576,
+};
+
+/** Rebuilds model `spec` from a saved config, after checking its sizes. */
+function buildFromConfig(spec: ModelSpec, config: ModelConfig): Module {
+  const hp = config.hyper as unknown as Hyper;
+  for (const [k, max] of Object.entries(SAVED_LIMITS)) {
+    const v = config.hyper[k];
+    if (v !== undefined && !(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max))
+      throw new ErlangenError(`loadModel: config 'hyper.${k}' expected an integer in [0, ${max}], got ${v}`);
+  }
+  if (Number(config.hyper.hidden ?? 1) * Number(config.hyper.heads ?? 1) > 65_536)
+    throw new ErlangenError("loadModel: config 'hyper.hidden' × 'hyper.heads' expected at most 65536 channels");
+  const info = { ...config.info, kind: config.task, inference: true } as unknown as DataInfo;
+  for (const k of ["numFeatures", "numClasses", "numTargets", "edgeFeatures", "maxAtoms"] as const) {
+    const v = (config.info as Record<string, unknown>)[k];
+    if (v !== undefined && !(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 16_777_216))
+      throw new ErlangenError(
+        `loadModel: config 'info.${k}' expected an integer in [0, 16777216], got ${JSON.stringify(v)}`,
+      );
+  }
+  if (!spec.kinds.includes(config.task))
+    throw new ErlangenError(`loadModel: model '${spec.name}' does not support the config's task '${config.task}'`);
+  return spec.build(info, hp);
+}
+
+/** Adds a model (names are case-insensitive); saved models of this name are rebuilt through it. */
 export function registerModel(spec: ModelSpec): void {
   models.set(spec.name.toLowerCase(), spec);
+  registerModelBuilder(spec.name, (config) => buildFromConfig(spec, config));
 }
 
 /** All datasets, in registration order. */

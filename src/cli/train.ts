@@ -8,17 +8,20 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { closeWorkerPool, getNumThreads, setNumThreads } from "../kernels/pool.js";
 import type { Module } from "../nn/module.js";
+import { saveModelDir } from "../node/model_dir.js";
 import { Adam } from "../optim/adam.js";
 import { StepLR } from "../optim/scheduler.js";
 import "../node/worker_pool.js";
 import { manualSeed } from "../tensor/rng.js";
 import { median, summarize } from "../train/metrics.js";
+import type { JsonValue } from "../train/model_file.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, now, Trainer } from "../train/trainer.js";
 import { blueprintModelSpec } from "./build.js";
 import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
 import { describeConfig, expandGrid, pinGrid, runErrica } from "./errica.js";
+import { checkInput, checkOutputDir, checkOutputFile } from "./paths.js";
 import {
   type DatasetLoadOptions,
   type DatasetOption,
@@ -36,6 +39,7 @@ import {
   type SamplingRequest,
   type SamplingStats,
 } from "./registry.js";
+import { loadUserData, USER_TASKS } from "./user_data.js";
 import "./builtins.js";
 import { resolveFanouts } from "./graph_sampling.js";
 
@@ -97,15 +101,20 @@ const OPTIONS = {
   "walk-length": { type: "string" },
   store: { type: "string" },
   threads: { type: "string" },
-  split: { type: "string" },
-  features: { type: "string" },
   data: { type: "string" },
+  edges: { type: "string" },
+  graphs: { type: "string" },
+  task: { type: "string" },
+  label: { type: "string" },
+  features: { type: "string" },
+  split: { type: "string" },
   labels: { type: "string" },
   "node-attr": { type: "boolean" },
   "no-node-attr": { type: "boolean" },
   protocol: { type: "string" },
   "max-configs": { type: "string" },
   retrains: { type: "string" },
+  save: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -120,9 +129,10 @@ export function trainHelp(): string {
   const mw = Math.max(8, ...ms.map((m) => m.name.length));
   return [
     "usage: erlangen train --dataset <name> --model <name> [options]",
+    "       erlangen train --data FILE --task KIND --model <name> [options]",
     "",
-    "Trains a model on a shipped dataset and reports the test metric as mean ± std over seeds or folds.",
-    "Hyperparameters default to the published ones of each model; flags override them.",
+    "Trains a model on a shipped dataset (or your own data) and reports the test metric as mean ± std over",
+    "seeds or folds. Hyperparameters default to the published ones of each model; flags override them.",
     "",
     "options:",
     "  -d, --dataset NAME     dataset (see below)",
@@ -161,6 +171,8 @@ export function trainHelp(): string {
     "      --plot FILE        write training curves as SVG",
     "  -q, --quiet            no progress output",
     "      --data-root DIR    read datasets from DIR instead of the shipped folder",
+    "      --save DIR         write the trained model (config.json + model.safetensors; the best run by",
+    "                         validation metric when there are several) for erlangen predict/evaluate/export",
     "      --loader KIND      node datasets: full (default), neighbor (sampled neighbourhoods), cluster",
     "                         (Cluster-GCN parts) or saint (GraphSAINT random walks): mini-batch training",
     "      --fanout A,B,...   neighbours sampled per hop, one per layer (-1: all; default 15,10)",
@@ -172,7 +184,21 @@ export function trainHelp(): string {
     "                         erlangen_<dataset>_*, written on first use)",
     "      --threads N        threads, the calling one included (default: all cores); sampling runs on",
     "                         the N - 1 others while the current batch trains",
-    "      --split S          dataset split (shrec11: 16 or 10, or 10:SEED for a seeded split 10)",
+    "",
+    "your own data (instead of --dataset):",
+    "      --data FILE        graphs: node table .csv (with --edges), edge list .csv, .json (PyG-style or",
+    "                         graphology), an OGB raw folder; molecules: .csv with a smiles column;",
+    "                         3-D molecules: .xyz or .json ({z, pos, y}) for --task molecule-regression",
+    `      --task KIND        ${USER_TASKS.join(", ")}`,
+    "      --edges FILE       edge list .csv (source,target[,features...]) for a node table given as --data",
+    "      --graphs FILE      graph table .csv (graph,label) for graph tasks on CSV tables",
+    "      --label COL        label column (default label, y or target)",
+    "      --features A,B     node feature columns (default: every numeric column)",
+    "      --split S          random (seeded per run), scaffold (molecules) or given (the data's own)",
+    "",
+    "dataset options (with --dataset, for the datasets that take them):",
+    "      --split S          dataset split: esol, freesolv, lipophilicity: random (default) or scaffold;",
+    "                         shrec11: 16 or 10, or 10:SEED for a seeded split 10",
     "      --features F       mesh input features (shrec11, human-seg, mesh-folder: hks or xyz); social TU sets:",
     "                         degree (default, Errica et al.) or one-hot-degree (the GIN paper)",
     "      --data DIR         folder of OBJ/OFF/PLY meshes (mesh-folder)",
@@ -185,7 +211,9 @@ export function trainHelp(): string {
     "models:",
     ...ms.map((m) => `  ${m.name.padEnd(mw)}  ${m.description}`),
     "",
-    "example: erlangen train --dataset cora --model gcn --seeds 10",
+    "examples: erlangen train --dataset cora --model gcn --seeds 10 --save models/cora-gcn",
+    "          erlangen train --data nodes.csv --edges edges.csv --task node-classification --model sage",
+    "          erlangen train --dataset esol --model gine --split scaffold --seeds 3",
   ].join("\n");
 }
 
@@ -242,6 +270,12 @@ export interface TrainArgs {
   plot?: string;
   quiet: boolean;
   dataRoot?: string;
+  /** Users' data (instead of a registered dataset). */
+  data?: { path: string; task: string; edges?: string; graphs?: string; label?: string; features?: string[] };
+  /** Split choice (`random`, `scaffold`, `given`). */
+  split?: string;
+  /** Folder to save the trained model in. */
+  save?: string;
   /** Mini-batch loader options (null: full batch). */
   sampling: SamplingRequest | null;
   /** `--threads` (undefined: all cores). */
@@ -379,8 +413,25 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     "valFraction",
     num("val-fraction", s("val-fraction"), (x) => x >= 0 && x < 1, "a number in [0, 1)"),
   );
-  const dataset = s("dataset");
+  // --data FILE without --dataset: users' data (with --task); with --dataset: that dataset's option (mesh-folder)
+  const named = s("dataset");
+  const data = named === undefined ? s("data") : undefined;
+  const dataset = data !== undefined ? `data:${data}` : named;
   const model = s("model");
+  if (data !== undefined && (s("task") === undefined || s("task") === ""))
+    throw new UsageError(`--data needs --task (one of ${USER_TASKS.join(", ")})`, "train");
+  if (data === undefined)
+    for (const f of ["task", "edges", "graphs", "label"] as const)
+      if (s(f) !== undefined)
+        throw new UsageError(`option '--${f}' applies to --data FILE (without --dataset)`, "train");
+  if (data !== undefined && s("labels") !== undefined)
+    throw new UsageError(
+      "option '--labels' applies to --dataset mesh-folder (users' data take --label COLUMN)",
+      "train",
+    );
+  const split = s("split");
+  if (data !== undefined && split !== undefined && !["random", "scaffold", "given"].includes(split))
+    throw new UsageError(`option '--split' expected random, scaffold or given, got '${split}'`, "train");
   if (dataset === undefined || dataset === "")
     throw new UsageError(
       `missing --dataset (valid: ${listDatasets()
@@ -455,9 +506,28 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     dataRoot: s("data-root"),
     sampling: parseSampling(s, o.batchSize),
     threads: int("threads", s("threads"), 1, 1024),
-    datasetOptions: Object.fromEntries(
-      DATASET_OPTIONS.filter((k) => s(k) !== undefined).map((k) => [k, s(k)!]),
-    ) as Partial<Record<DatasetOption, string>>,
+    data:
+      data !== undefined
+        ? {
+            path: data,
+            task: s("task")!,
+            edges: s("edges"),
+            graphs: s("graphs"),
+            label: s("label"),
+            features: s("features")
+              ?.split(",")
+              .map((f) => f.trim())
+              .filter((f) => f !== ""),
+          }
+        : undefined,
+    split,
+    save: s("save"),
+    // users' data take --split and --features themselves
+    datasetOptions: (data !== undefined
+      ? {}
+      : Object.fromEntries(DATASET_OPTIONS.filter((k) => s(k) !== undefined).map((k) => [k, s(k)!]))) as Partial<
+      Record<DatasetOption, string>
+    >,
     help: false,
   };
 }
@@ -548,7 +618,7 @@ function takesLimits(ds: DatasetSpec): boolean {
   return LIMIT_DATASETS.includes(ds.name) || ds.limits === true;
 }
 
-interface Limits {
+export interface Limits {
   train?: number;
   test?: number;
 }
@@ -568,7 +638,7 @@ function effectiveLimits(ds: DatasetSpec, flags: Limits): Limits {
  * variables (which also serve scripts), so the flags are set there for the duration of the load and
  * the previous values restored afterwards; they are also passed in the load options.
  */
-async function loadWithLimits(
+export async function loadWithLimits(
   ds: DatasetSpec,
   root: string | undefined,
   limits: Limits,
@@ -597,6 +667,33 @@ async function loadWithLimits(
   }
 }
 
+/** The dataset of `--data FILE --task KIND` (loaded when the run starts). */
+function userDatasetSpec(d: NonNullable<TrainArgs["data"]>, cwd: string): DatasetSpec {
+  const path = checkInput("--data", d.path, cwd, "train");
+  const edges = d.edges !== undefined ? checkInput("--edges", d.edges, cwd, "train") : undefined;
+  const graphs = d.graphs !== undefined ? checkInput("--graphs", d.graphs, cwd, "train") : undefined;
+  if (!USER_TASKS.includes(d.task))
+    throw new UsageError(`option '--task' expected one of ${USER_TASKS.join(", ")}, got '${d.task}'`, "train");
+  const regression = /regression$/.test(d.task);
+  return {
+    name: d.path,
+    description: "users' data",
+    kind: d.task,
+    metric: d.task === "molecule-regression" ? "mae" : regression ? "rmse" : "accuracy",
+    mode: regression ? "min" : "max",
+    defaultSeeds: 1,
+    load: () =>
+      loadUserData({
+        data: path,
+        task: d.task,
+        ...(edges !== undefined ? { edges } : {}),
+        ...(graphs !== undefined ? { graphs } : {}),
+        ...(d.label !== undefined ? { label: d.label } : {}),
+        ...(d.features !== undefined ? { features: d.features } : {}),
+      }),
+  };
+}
+
 /** Runs `erlangen train`; returns the exit code. */
 export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   const args = parseTrainArgs(argv);
@@ -604,9 +701,13 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     io.out(trainHelp());
     return 0;
   }
-  const ds = getDataset(args.dataset);
+  const cwd = io.cwd ?? process.cwd();
+  // bad output paths fail now, not after hours of training
+  const plotPath = args.plot !== undefined ? checkOutputFile("--plot", args.plot, cwd, "train") : undefined;
+  const savePath = args.save !== undefined ? checkOutputDir("--save", args.save, cwd, "train") : undefined;
+  const ds = args.data !== undefined ? userDatasetSpec(args.data, cwd) : getDataset(args.dataset);
   const ms =
-    args.blueprint !== undefined ? blueprintModelSpec(args.blueprint, io.cwd, ds.kind, ds.name) : getModel(args.model);
+    args.blueprint !== undefined ? blueprintModelSpec(args.blueprint, cwd, ds.kind, ds.name) : getModel(args.model);
   if (!ms.kinds.includes(ds.kind)) {
     const fit = listModels()
       .filter((m) => m.kinds.includes(ds.kind))
@@ -633,9 +734,11 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     seeds: args.seeds ?? ds.defaultSeeds ?? 1,
     folds: args.folds ?? ds.defaultFolds ?? 0,
     seed: args.seed,
+    ...(args.split !== undefined ? { split: args.split } : {}),
+    edgeFeatures: ms.edgeFeatures === true,
     sampling,
   };
-  const root = args.dataRoot !== undefined ? resolve(io.cwd ?? process.cwd(), args.dataRoot) : undefined;
+  const root = args.dataRoot !== undefined ? resolve(cwd, args.dataRoot) : undefined;
   const info = (line: string) => {
     if (args.quiet) return;
     if (args.json) io.err(line);
@@ -697,8 +800,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   }
   const extraLoad: DatasetLoadOptions = { ...args.datasetOptions, sampling, log: info };
   if (args.nodeAttr !== undefined) extraLoad.nodeAttr = args.nodeAttr;
-  if (extraLoad.data !== undefined) extraLoad.data = resolve(io.cwd ?? process.cwd(), extraLoad.data);
-  if (extraLoad.labels !== undefined) extraLoad.labels = resolve(io.cwd ?? process.cwd(), extraLoad.labels);
+  if (extraLoad.data !== undefined) extraLoad.data = resolve(cwd, extraLoad.data);
+  if (extraLoad.labels !== undefined) extraLoad.labels = resolve(cwd, extraLoad.labels);
   if (args.setting !== undefined) {
     if (ds.settings === undefined)
       throw new UsageError(`option '--setting' is not available for dataset '${ds.name}'`, "train");
@@ -712,7 +815,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   if (setting !== undefined) extraLoad.setting = setting;
   const data = await loadWithLimits(ds, root, limits, extraLoad);
   try {
-    return await trainRuns(args, io, ds, ms, hp, req, data, limits, info, grid);
+    return await trainRuns(args, io, ds, ms, hp, req, data, limits, info, grid, { savePath, plotPath, extraLoad });
   } finally {
     await data.close?.();
     if (sampling !== undefined) await closeWorkerPool();
@@ -730,7 +833,9 @@ async function trainRuns(
   limits: Limits,
   info: (line: string) => void,
   grid: HyperGrid | undefined,
+  out: { savePath?: string; plotPath?: string; extraLoad: DatasetLoadOptions },
 ): Promise<number> {
+  const { savePath, plotPath, extraLoad } = out;
   const runs = data.runs(req);
   if (runs.length === 0)
     throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
@@ -758,6 +863,8 @@ async function trainRuns(
   const epochsRun: number[] = [];
   const histories: History[] = [];
   let params = 0;
+  // the run whose model --save writes: the best validation metric, else the first run
+  let keep: { model: Module; run: (typeof runs)[number]; val: number; test: number; epochs: number } | null = null;
   let sampled: SamplingReport | null = null;
   for (const run of runs) {
     manualSeed(run.seed);
@@ -802,6 +909,13 @@ async function trainRuns(
     for (const e of hist.epochs) epochMs.push(e.ms);
     epochsRun.push(hist.epochs.length);
     histories.push(hist);
+    if (savePath !== undefined) {
+      const v = Number.isFinite(hist.bestValue) && hist.bestEpoch > 0 ? hist.bestValue : Number.NaN;
+      const better =
+        keep === null ||
+        (Number.isFinite(v) && (!Number.isFinite(keep.val) || (ds.mode === "max" ? v > keep.val : v < keep.val)));
+      if (better) keep = { model, run, val: v, test: t, epochs: hist.epochs.length };
+    }
     const st = run.samplingStats?.() ?? null;
     if (st !== null)
       sampled = addSampling(
@@ -862,8 +976,47 @@ async function trainRuns(
   if (args.json) {
     if (!args.quiet) for (const l of lines) io.err(l);
   } else for (const l of lines) io.out(l);
-  if (args.plot !== undefined) {
-    const file = resolve(io.cwd ?? process.cwd(), args.plot);
+  if (savePath !== undefined && keep !== null) {
+    const k = keep as NonNullable<typeof keep>;
+    const infoJson: Record<string, number | string> = {};
+    for (const [key, v] of Object.entries(data.info))
+      if (typeof v === "number" || typeof v === "string") infoJson[key] = v;
+    const training: { [key: string]: JsonValue } = {
+      dataset: ds.name,
+      protocol,
+      run: k.run.label,
+      seed: k.run.seed,
+      metric: ds.metric,
+      test: k.test,
+      epochs: k.epochs,
+      date: new Date().toISOString(),
+    };
+    if (Number.isFinite(k.val)) training.val = k.val;
+    // what evaluate needs to rebuild the same data: the split, the dataset's options, the limits
+    if (args.split !== undefined) training.split = args.split;
+    // the dataset's own options (and its setting); not the loader's log sink or sampling request
+    const opts: { [key: string]: JsonValue } = {};
+    for (const [key, v] of Object.entries(extraLoad)) if (typeof v === "string") opts[key] = v;
+    if (Object.keys(opts).length > 0) training.datasetOptions = opts;
+    const lim: { [key: string]: JsonValue } = {};
+    if (effLimits.train !== undefined) lim.train = effLimits.train;
+    if (effLimits.test !== undefined) lim.test = effLimits.test;
+    if (Object.keys(lim).length > 0) training.limits = lim;
+    saveModelDir(savePath, {
+      model: k.model,
+      desc: {
+        model: ms.name,
+        task: ds.kind,
+        hyper: { ...hp },
+        info: infoJson,
+        schema: { ...(data.schema ?? {}), ...(k.run.schema?.() ?? {}) },
+        training,
+      },
+    });
+    info(`model (${k.run.label}) saved to ${savePath}`);
+  }
+  if (plotPath !== undefined) {
+    const file = plotPath;
     const svg = trainingCurvesSvg(histories, {
       title: `${ds.name} · ${ms.name} (${protocol})`,
       runLabels: runs.map((r) => r.label),

@@ -31,10 +31,32 @@ function inferNestedShape(data: NestedArray): number[] {
   return shape;
 }
 
+/** How a non-numeric leaf looks in an error: `the string "a"`, `null`, `an object`. */
+function describeLeaf(v: unknown): string {
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === "bigint") return `the bigint ${v}n`;
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+/** The multi-index of flat position `i` in `shape`, as `[1, 2]`. */
+function indexOf(i: number, shape: readonly number[]): string {
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    idx.unshift(n > 0 ? i % n : 0);
+    i = n > 0 ? Math.floor(i / n) : 0;
+  }
+  return `[${idx.join(", ")}]`;
+}
+
 function flatten(data: NestedArray, shape: number[], out: TypedArray, depth: number, offset: { i: number }): void {
   if (depth === shape.length) {
     if (Array.isArray(data)) opError("tensor", "data", "a rectangular nested array", "a ragged one (too deep)");
-    const v = data as number | boolean;
+    const v = data as unknown;
+    // strings, null, objects … would become NaN (or 0) in a typed array: refuse them by name and position
+    if (typeof v !== "number" && typeof v !== "boolean")
+      opError("tensor", "data", "numbers or booleans", `${describeLeaf(v)} at index ${indexOf(offset.i, shape)}`);
     out[offset.i++] = typeof v === "boolean" ? (v ? 1 : 0) : v;
     return;
   }

@@ -29,5 +29,6 @@ export * from "./res_gated_graph_conv.js";
 export * from "./sage_conv.js";
 export * from "./set_transformer.js";
 export * from "./sg_conv.js";
+export * from "./task_models.js";
 export * from "./topk_pool.js";
 export * from "./transformer_conv.js";

@@ -52,6 +52,17 @@ function applyBlocks(x: Tensor, irreps: Irreps, acts: NormalizedActivation[]): T
   return out;
 }
 
+/** Options of {@link Gate}. */
+export interface GateOptions {
+  /**
+   * The second-moment constants c (the activations are c · φ) per scalar block, instead of the exact
+   * 1/√E[φ(z)²] (e.g. e3nn's sampled estimates, to reproduce an e3nn model to 1e-5).
+   */
+  scalarScales?: readonly number[];
+  /** The same for the gate blocks. */
+  gateScales?: readonly number[];
+}
+
 /**
  * Gated nonlinearity: `new Gate("16x0e", ["silu"], "8x0e", ["sigmoid"], "4x1o + 4x2e")` takes input
  * irreps `16x0e + 8x0e + 4x1o + 4x2e` and returns `16x0e + 4x1o + 4x2e`. Activations are given per
@@ -74,6 +85,7 @@ export class Gate extends Module<[Tensor], Tensor> {
     irrepsGates: Irreps | string,
     actGates: readonly ActivationSpec[],
     irrepsGated: Irreps | string,
+    opts: GateOptions = {},
   ) {
     super();
     const op = "Gate";
@@ -97,8 +109,19 @@ export class Gate extends Module<[Tensor], Tensor> {
         `${op}: argument 'irrepsGates' expected ${this.irrepsGated.numIrreps} gates (one per irrep of '${this.irrepsGated}'), got ${this.irrepsGates.numIrreps}`,
       );
     }
-    this._actScalars = actScalars.map((a) => normalizedActivation(op, a));
-    this._actGates = actGates.map((a) => normalizedActivation(op, a));
+    const scaled = (acts: readonly ActivationSpec[], scales: readonly number[] | undefined, arg: string) =>
+      acts.map((a, i) => {
+        const n = normalizedActivation(op, a);
+        if (scales === undefined) return n;
+        const c = scales[i];
+        if (scales.length !== acts.length || c === undefined || !(Number.isFinite(c) && c > 0))
+          throw new ErlangenError(
+            `${op}: argument '${arg}' expected ${acts.length} positive finite constants (one per block), got ${JSON.stringify(scales)}`,
+          );
+        return { ...n, scale: c };
+      });
+    this._actScalars = scaled(actScalars, opts.scalarScales, "opts.scalarScales");
+    this._actGates = scaled(actGates, opts.gateScales, "opts.gateScales");
     const scalarsOut = activatedIrreps(op, "actScalars", this.irrepsScalars, this._actScalars);
     const gatesOut = activatedIrreps(op, "actGates", this.irrepsGates, this._actGates);
     // parity of each gate copy, then of each gated output copy

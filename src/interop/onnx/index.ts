@@ -1,0 +1,2 @@
+/** ONNX export (see export.ts). */
+export * from "./export.js";
