@@ -64,6 +64,20 @@ import {
 export type { Stride1Geometry } from "./ref/conv.js";
 
 import {
+  type RadialBasisSpec,
+  type RadialCutoffSpec,
+  radialBackwardRef,
+  radialCount,
+  radialForwardRef,
+  type ShTable,
+  shBackwardRef,
+  shForwardRef,
+  type TensorProductPlan,
+  type TpSizes,
+  tpBackwardRef,
+  tpForwardRef,
+} from "./ref/o3.js";
+import {
   type AdamConsts,
   adamRef,
   bernoulliMaskRef,
@@ -78,6 +92,15 @@ import {
   sparseLinearRef,
   transpose2dRef,
 } from "./ref/train.js";
+import {
+  hasO3Wasm,
+  radialBackwardWasm,
+  radialForwardWasm,
+  shBackwardWasm,
+  shForwardWasm,
+  tpBackwardWasm,
+  tpForwardWasm,
+} from "./wasm/o3.js";
 import {
   adamWasm,
   bernoulliMaskWasm,
@@ -1111,4 +1134,207 @@ export function dropoutMask(
   }
   last = "ref";
   dropoutMaskRef(d, mask, out, n, seed, p, relu);
+}
+
+// ---- O(3): tensor products, spherical harmonics, radial bases (ref/o3.ts, wasm/o3.ts) ----
+// Kept together so that they move as one block into the kernel registry.
+
+export {
+  packSphericalHarmonics,
+  packTensorProduct,
+  type RadialBasisSpec,
+  type RadialCutoffSpec,
+  type ShPolynomial,
+  type ShTable,
+  type TensorProductPlan,
+  TP_MODES,
+  type TpMode,
+  type TpPathSpec,
+  type TpSizes,
+} from "./ref/o3.js";
+
+/**
+ * out[Z×D3] = the tensor product of x1[Z×D1] and x2[Z×D2] through the packed paths of `plan`, with
+ * weights w ([P], or [Z×P] when `s.perSample`; null when no path has weights). Written.
+ */
+export function tensorProductForward(
+  plan: TensorProductPlan,
+  x1: FloatArray,
+  x2: FloatArray,
+  w: FloatArray | null,
+  s: TpSizes,
+  out: FloatArray,
+): void {
+  const ok = f32(x1) && f32(x2) && f32(out) && (w === null || f32(w)) && s.Z > 0;
+  const rt = ok ? pick(s.Z * plan.workPerSample, WASM_THRESHOLDS.gemm) : noWasm();
+  if (rt !== null && hasO3Wasm(rt)) {
+    try {
+      tpForwardWasm(rt, plan, x1 as Float32Array, x2 as Float32Array, w as Float32Array | null, s, out as Float32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  last = "ref";
+  tpForwardRef(plan, x1, x2, w, s, out);
+}
+
+/**
+ * Gradients of {@link tensorProductForward} given g[Z×D3]: g1, g2 (written) and gw (accumulated into);
+ * null where not needed.
+ */
+export function tensorProductBackward(
+  plan: TensorProductPlan,
+  x1: FloatArray,
+  x2: FloatArray,
+  w: FloatArray | null,
+  s: TpSizes,
+  g: FloatArray,
+  g1: FloatArray | null,
+  g2: FloatArray | null,
+  gw: FloatArray | null,
+): void {
+  const ok =
+    f32(x1) &&
+    f32(x2) &&
+    f32(g) &&
+    (w === null || f32(w)) &&
+    (g1 === null || f32(g1)) &&
+    (g2 === null || f32(g2)) &&
+    (gw === null || f32(gw)) &&
+    s.Z > 0;
+  const rt = ok ? pick(s.Z * plan.workPerSample, WASM_THRESHOLDS.gemm) : noWasm();
+  if (rt !== null && hasO3Wasm(rt)) {
+    try {
+      tpBackwardWasm(
+        rt,
+        plan,
+        x1 as Float32Array,
+        x2 as Float32Array,
+        w as Float32Array | null,
+        s,
+        g as Float32Array,
+        g1 as Float32Array | null,
+        g2 as Float32Array | null,
+        gw as Float32Array | null,
+      );
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  last = "ref";
+  tpBackwardRef(plan, x1, x2, w, s, g, g1, g2, gw);
+}
+
+/**
+ * out[n×dim] = the spherical harmonics of `table` at xyz[n×3] (normalised first when `normalize`).
+ * Returns the flat index of the first NaN in xyz, or −1 (out is complete only then).
+ */
+export function sphericalHarmonicsForward(
+  table: ShTable,
+  xyz: FloatArray,
+  n: number,
+  normalize: boolean,
+  out: FloatArray,
+): number {
+  const rt = f32(xyz) && f32(out) && n > 0 ? pick(n * table.dim, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt !== null && hasO3Wasm(rt)) {
+    try {
+      return shForwardWasm(rt, table, xyz as Float32Array, n, normalize, out as Float32Array);
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  last = "ref";
+  return shForwardRef(table, xyz, n, normalize, out);
+}
+
+/** gx[n×3] = Σ_c g[p, c]·∂Y_c/∂x of {@link sphericalHarmonicsForward} (written). */
+export function sphericalHarmonicsBackward(
+  table: ShTable,
+  xyz: FloatArray,
+  g: FloatArray,
+  n: number,
+  normalize: boolean,
+  gx: FloatArray,
+): void {
+  const ok = f32(xyz) && f32(g) && f32(gx) && n > 0;
+  const rt = ok ? pick(n * table.dim, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt !== null && hasO3Wasm(rt)) {
+    try {
+      shBackwardWasm(rt, table, xyz as Float32Array, g as Float32Array, n, normalize, gx as Float32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  last = "ref";
+  shBackwardRef(table, xyz, g, n, normalize, gx);
+}
+
+/** The WASM radial kernel takes integer polynomial exponents 1..64 only. */
+function radialWasmOk(c: RadialCutoffSpec): boolean {
+  return c.kind !== "polynomial" || (Number.isInteger(c.p) && c.p >= 1 && c.p <= 64);
+}
+
+/** out[n×K] = basis_k(x_i)·cutoff(x_i) (`weights`: the Bessel frequencies, else null). Written. */
+export function radialForward(
+  basis: RadialBasisSpec,
+  weights: FloatArray | null,
+  cutoff: RadialCutoffSpec,
+  x: FloatArray,
+  n: number,
+  out: FloatArray,
+): void {
+  const K = radialCount(basis, weights);
+  const ok = f32(x) && f32(out) && n > 0 && radialWasmOk(cutoff);
+  const rt = ok ? pick(n * K, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt !== null && hasO3Wasm(rt)) {
+    try {
+      radialForwardWasm(rt, basis, weights, cutoff, K, x as Float32Array, n, out as Float32Array);
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  last = "ref";
+  radialForwardRef(basis, weights, cutoff, x, n, out);
+}
+
+/** gx[n] (written) and, for Bessel, gw[K] (accumulated into; null = not needed) of {@link radialForward}. */
+export function radialBackward(
+  basis: RadialBasisSpec,
+  weights: FloatArray | null,
+  cutoff: RadialCutoffSpec,
+  x: FloatArray,
+  n: number,
+  g: FloatArray,
+  gx: FloatArray,
+  gw: FloatArray | null,
+): void {
+  const K = radialCount(basis, weights);
+  const ok = f32(x) && f32(g) && f32(gx) && (gw === null || f32(gw)) && n > 0 && radialWasmOk(cutoff);
+  const rt = ok ? pick(n * K, WASM_THRESHOLDS.elementwise) : noWasm();
+  if (rt !== null && hasO3Wasm(rt)) {
+    try {
+      radialBackwardWasm(
+        rt,
+        basis,
+        weights,
+        cutoff,
+        K,
+        x as Float32Array,
+        n,
+        g as Float32Array,
+        gx as Float32Array,
+        gw as Float32Array | null,
+      );
+      return;
+    } catch (e) {
+      if (!isOom(e)) throw e;
+    }
+  }
+  last = "ref";
+  radialBackwardRef(basis, weights, cutoff, x, n, g, gx, gw);
 }
