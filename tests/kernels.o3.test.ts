@@ -6,9 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend } from "../src/kernels/index.js";
-import { type InstructionSpec, TensorProduct } from "../src/layers/groups/o3/tensor_product.js";
+import {
+  FullyConnectedTensorProduct,
+  type InstructionSpec,
+  TensorProduct,
+} from "../src/layers/groups/o3/tensor_product.js";
 import { sphericalHarmonics } from "../src/symmetry/o3/spherical_harmonics.js";
-import { randn } from "../src/tensor/creation.js";
+import { randn, tensor } from "../src/tensor/creation.js";
+import { gradcheck } from "../src/tensor/gradcheck.js";
 import { radialBasis } from "../src/tensor/ops/radial.js";
 import { Generator } from "../src/tensor/rng.js";
 import type { Tensor } from "../src/tensor/tensor.js";
@@ -98,6 +103,34 @@ describe("tensor product kernels", () => {
   }
 });
 
+describe("tensor product kernels, multiplicities of 4 and more", () => {
+  // uvw paths with V = 4..6 take the four-v register blocks (and their remainders); rows = U·V from 16 up
+  for (const shared of [true, false]) {
+    it(`agree on 5x0e+4x1o+6x2e (${shared ? "shared" : "per-sample"} weights), forward and backward`, () => {
+      const g = new Generator(shared ? 11 : 12);
+      const irreps = "5x0e + 4x1o + 6x2e";
+      const tp = new FullyConnectedTensorProduct(irreps, irreps, "4x0e + 5x1o + 7x2e", {
+        sharedWeights: shared,
+        generator: g,
+      });
+      const Z = 13;
+      const x1 = randn([Z, tp.irrepsIn1.dim], { generator: g });
+      const x2 = randn([Z, tp.irrepsIn2.dim], { generator: g });
+      const w = randn(shared ? [tp.weightNumel] : [Z, tp.weightNumel], { generator: g });
+      const gy = randn([Z, tp.irrepsOut.dim], { generator: g });
+      const [ref, wasm] = both(() => {
+        const a = x1.detach().requiresGrad_();
+        const b = x2.detach().requiresGrad_();
+        const c = w.detach().requiresGrad_();
+        const y = tp.forward(a, b, c);
+        y.backward(gy);
+        return [Float32Array.from(y.data), ...grads([a, b, c])];
+      });
+      for (let i = 0; i < ref.length; i++) expect(relErr(ref[i]!, wasm[i]!)).toBeLessThan(2e-6);
+    });
+  }
+});
+
 describe("spherical harmonics kernels", () => {
   it("agree for degrees 0..8, every normalisation, with and without normalising, value and gradient", () => {
     const g = new Generator(5);
@@ -161,6 +194,14 @@ describe("radial kernels", () => {
           return [Float32Array.from(y.data), ...grads(basis.kind === "bessel" ? [a, w] : [a])];
         });
         for (let i = 0; i < ref.length; i++) expect(relErr(ref[i]!, wasm[i]!)).toBeLessThan(5e-6);
+      });
+      it(`gradcheck (float64): ${basis.kind} basis, ${cutoff.kind} cutoff`, () => {
+        const xs = tensor([0.3, 1.1, 2.6, 4.2, 4.9], { dtype: "float64" }).requiresGrad_();
+        const ws = freqs.double().detach().requiresGrad_();
+        gradcheck(
+          (a, w) => radialBasis(a!, basis, cutoff, basis.kind === "bessel" ? w! : null),
+          basis.kind === "bessel" ? [xs, ws] : [xs],
+        );
       });
     }
   }

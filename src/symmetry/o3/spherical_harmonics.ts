@@ -149,8 +149,11 @@ function parseLs(op: string, ls: number | readonly number[]): number[] {
 /** The packed monomial table of each (degrees, normalisation) used so far. */
 const packed = new Map<string, ShTable>();
 
-/** The harmonics of degrees `ls` as monomial lists with their derivatives (see `packSphericalHarmonics`). */
-function shPacked(ls: readonly number[], normalization: SHNormalization): ShTable {
+/**
+ * The harmonics of degrees `ls` in a normalisation as the kernels evaluate them: monomial lists of each
+ * value and its x, y, z derivatives (`ShTable`, see `packSphericalHarmonics`), built once and cached.
+ */
+export function shPacked(ls: readonly number[], normalization: SHNormalization): ShTable {
   const key = `${normalization}:${ls.join(",")}`;
   let t = packed.get(key);
   if (t) return t;

@@ -121,7 +121,10 @@ function lanesToRows(src: usize, n: i32, nl: i32, dst: usize, stride: usize): vo
   return acc;
 }
 
-/** T[r·d3 + k] for every row r of a dense path (rows (u, v), or u for uuw). */
+/**
+ * T[r·d3 + k] for every row r of a dense path (rows (u, v), or u for uuw). For uvw, four v share each
+ * entry's x1 factor: T[(u, v..v+3)][k] = Σ_e (ev·x1[u][ei])·x2[v..v+3][ej], in registers.
+ */
 function contractRows(d: usize, xa: usize, xb: usize, T: usize, gptr: usize, ei: usize, ej: usize, ev: usize): void {
   const mode = field(d, 0);
   const U = field(d, 1);
@@ -132,17 +135,54 @@ function contractRows(d: usize, xa: usize, xb: usize, T: usize, gptr: usize, ei:
   const o1 = field(d, 7);
   const o2 = field(d, 8);
   const gk = gptr + (<usize>field(d, 12) << 2);
-  const uu = mode == UUW || mode == UUU;
-  const rows = uu ? U : U * V;
-  for (let r = 0; r < rows; r++) {
-    const u = uu ? r : r / V;
-    const v = uu ? r : r % V;
+  const rs = <usize>d3 << 4;
+  if (mode == UUW || mode == UUU) {
+    for (let u = 0; u < U; u++) {
+      const a = xa + (<usize>(o1 + u * d1) << 4);
+      const b = xb + (<usize>(o2 + u * d2) << 4);
+      const t = T + <usize>u * rs;
+      for (let k = 0; k < d3; k++) {
+        const g = gk + (<usize>k << 2);
+        v128.store(t + (<usize>k << 4), contractGroup(a, b, load<i32>(g), load<i32>(g, 4), ei, ej, ev));
+      }
+    }
+    return;
+  }
+  const bs = <usize>d2 << 4;
+  for (let u = 0; u < U; u++) {
     const a = xa + (<usize>(o1 + u * d1) << 4);
-    const b = xb + (<usize>(o2 + v * d2) << 4);
-    const t = T + (<usize>(r * d3) << 4);
+    const tu = T + <usize>(u * V) * rs;
     for (let k = 0; k < d3; k++) {
       const g = gk + (<usize>k << 2);
-      v128.store(t + (<usize>k << 4), contractGroup(a, b, load<i32>(g), load<i32>(g, 4), ei, ej, ev));
+      const e0 = load<i32>(g);
+      const e1 = load<i32>(g, 4);
+      const ko = <usize>k << 4;
+      let v = 0;
+      for (; v + 4 <= V; v += 4) {
+        const b = xb + (<usize>(o2 + v * d2) << 4);
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
+        for (let e = e0; e < e1; e++) {
+          const o = <usize>e << 2;
+          const xu = f32x4.mul(v128.load32_splat(ev + o), v128.load(a + (<usize>load<i32>(ei + o) << 4)));
+          const bj = b + (<usize>load<i32>(ej + o) << 4);
+          a0 = madd(xu, v128.load(bj), a0);
+          a1 = madd(xu, v128.load(bj + bs), a1);
+          a2 = madd(xu, v128.load(bj + 2 * bs), a2);
+          a3 = madd(xu, v128.load(bj + 3 * bs), a3);
+        }
+        const t = tu + <usize>v * rs + ko;
+        v128.store(t, a0);
+        v128.store(t + rs, a1);
+        v128.store(t + 2 * rs, a2);
+        v128.store(t + 3 * rs, a3);
+      }
+      for (; v < V; v++) {
+        const b = xb + (<usize>(o2 + v * d2) << 4);
+        v128.store(tu + <usize>v * rs + ko, contractGroup(a, b, e0, e1, ei, ej, ev));
+      }
     }
   }
 }
@@ -183,19 +223,88 @@ function pathForward(
   if (mode == UVW || mode == UUW) {
     contractRows(d, xa, xb, T, gptr, ei, ej, ev);
     const ws = <usize>W << 4;
-    for (let k = 0; k < d3; k++) {
-      const tk = T + (<usize>k << 4);
-      const ok = ob + (<usize>(o3 + k) << 4);
-      if (!hasW) {
-        let s = f32x4.splat(0);
-        for (let r = 0; r < rows; r++) s = f32x4.add(s, v128.load(tk + <usize>r * rs));
-        s = f32x4.mul(pw, s);
+    if (!hasW) {
+      for (let k = 0; k < d3; k++) {
+        const tk = T + (<usize>k << 4);
+        let acc = f32x4.splat(0);
+        for (let r = 0; r < rows; r++) acc = f32x4.add(acc, v128.load(tk + <usize>r * rs));
+        acc = f32x4.mul(pw, acc);
+        const ok = ob + (<usize>(o3 + k) << 4);
         for (let w = 0; w < W; w++) {
           const o = ok + <usize>w * rs;
-          v128.store(o, f32x4.add(v128.load(o), s));
+          v128.store(o, f32x4.add(v128.load(o), acc));
         }
-        continue;
       }
+      return;
+    }
+    // out[w][k] += pw · Σ_r W[r, w] · T[r][k]: tiles of 4 w × 2 k in registers
+    let k = 0;
+    for (; k + 2 <= d3; k += 2) {
+      const tk = T + (<usize>k << 4);
+      const ok = ob + (<usize>(o3 + k) << 4);
+      let w = 0;
+      for (; w + 4 <= W; w += 4) {
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
+        let b0 = a0;
+        let b1 = a0;
+        let b2 = a0;
+        let b3 = a0;
+        let wp = wb + (<usize>w << 4);
+        let tp = tk;
+        for (let r = 0; r < rows; r++) {
+          const t0 = v128.load(tp);
+          const t1 = v128.load(tp, 16);
+          const w0 = v128.load(wp);
+          const w1 = v128.load(wp, 16);
+          const w2 = v128.load(wp, 32);
+          const w3 = v128.load(wp, 48);
+          a0 = madd(w0, t0, a0);
+          b0 = madd(w0, t1, b0);
+          a1 = madd(w1, t0, a1);
+          b1 = madd(w1, t1, b1);
+          a2 = madd(w2, t0, a2);
+          b2 = madd(w2, t1, b2);
+          a3 = madd(w3, t0, a3);
+          b3 = madd(w3, t1, b3);
+          wp += ws;
+          tp += rs;
+        }
+        let o = ok + <usize>w * rs;
+        v128.store(o, madd(pw, a0, v128.load(o)));
+        v128.store(o, madd(pw, b0, v128.load(o, 16)), 16);
+        o += rs;
+        v128.store(o, madd(pw, a1, v128.load(o)));
+        v128.store(o, madd(pw, b1, v128.load(o, 16)), 16);
+        o += rs;
+        v128.store(o, madd(pw, a2, v128.load(o)));
+        v128.store(o, madd(pw, b2, v128.load(o, 16)), 16);
+        o += rs;
+        v128.store(o, madd(pw, a3, v128.load(o)));
+        v128.store(o, madd(pw, b3, v128.load(o, 16)), 16);
+      }
+      for (; w < W; w++) {
+        let a0 = f32x4.splat(0);
+        let b0 = a0;
+        let wp = wb + (<usize>w << 4);
+        let tp = tk;
+        for (let r = 0; r < rows; r++) {
+          const c = v128.load(wp);
+          a0 = madd(c, v128.load(tp), a0);
+          b0 = madd(c, v128.load(tp, 16), b0);
+          wp += ws;
+          tp += rs;
+        }
+        const o = ok + <usize>w * rs;
+        v128.store(o, madd(pw, a0, v128.load(o)));
+        v128.store(o, madd(pw, b0, v128.load(o, 16)), 16);
+      }
+    }
+    if (k < d3) {
+      const tk = T + (<usize>k << 4);
+      const ok = ob + (<usize>(o3 + k) << 4);
       let w = 0;
       for (; w + 4 <= W; w += 4) {
         let a0 = f32x4.splat(0);
@@ -373,32 +482,48 @@ function pathBackward(
       }
     }
     if (!needG) return;
-    // GT[r][k] = pw · Σ_w W[r, w] · g[w][k]
-    for (let r = 0; r < rows; r++) {
+    // GT[r][k] = pw · Σ_w W[r, w] · g[w][k], four rows at a time
+    const ws = <usize>W << 4;
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
       const gt = GT + <usize>r * rs;
-      const wr = wb + (<usize>(r * W) << 4);
-      let k = 0;
-      for (; k + 4 <= d3; k += 4) {
+      const wr = wb + <usize>r * ws;
+      for (let k = 0; k < d3; k++) {
         let a0 = f32x4.splat(0);
         let a1 = a0;
         let a2 = a0;
         let a3 = a0;
         let gp = gblk + (<usize>k << 4);
+        let wp = wr;
         for (let w = 0; w < W; w++) {
-          const c = hasW ? v128.load(wr + (<usize>w << 4)) : one;
-          a0 = madd(c, v128.load(gp), a0);
-          a1 = madd(c, v128.load(gp, 16), a1);
-          a2 = madd(c, v128.load(gp, 32), a2);
-          a3 = madd(c, v128.load(gp, 48), a3);
+          const gv = v128.load(gp);
+          if (hasW) {
+            a0 = madd(v128.load(wp), gv, a0);
+            a1 = madd(v128.load(wp + ws), gv, a1);
+            a2 = madd(v128.load(wp + 2 * ws), gv, a2);
+            a3 = madd(v128.load(wp + 3 * ws), gv, a3);
+          } else {
+            a0 = f32x4.add(a0, gv);
+          }
           gp += rs;
+          wp += 16;
+        }
+        if (!hasW) {
+          a1 = a0;
+          a2 = a0;
+          a3 = a0;
         }
         const o = gt + (<usize>k << 4);
         v128.store(o, f32x4.mul(pw, a0));
-        v128.store(o, f32x4.mul(pw, a1), 16);
-        v128.store(o, f32x4.mul(pw, a2), 32);
-        v128.store(o, f32x4.mul(pw, a3), 48);
+        v128.store(o + rs, f32x4.mul(pw, a1));
+        v128.store(o + 2 * rs, f32x4.mul(pw, a2));
+        v128.store(o + 3 * rs, f32x4.mul(pw, a3));
       }
-      for (; k < d3; k++) {
+    }
+    for (; r < rows; r++) {
+      const gt = GT + <usize>r * rs;
+      const wr = wb + <usize>r * ws;
+      for (let k = 0; k < d3; k++) {
         let a0 = f32x4.splat(0);
         let gp = gblk + (<usize>k << 4);
         for (let w = 0; w < W; w++) {
@@ -468,25 +593,36 @@ function pathInputGrads(
   const uu = mode == UUW || mode == UUU;
   const rs = <usize>d3 << 4;
   if (gxa != 0) {
-    // gx1[u][i] += Σ_v Σ_{e: ci = i} ev · x2[v][cj] · GT[(u, v)][ck]
+    // gx1[u][i] += Σ_{e: ci = i} ev · Σ_v x2[v][cj] · GT[(u, v)][ck]
     const gi = gptr + (<usize>field(d, 13) << 2);
+    const bs = <usize>d2 << 4;
     for (let u = 0; u < U; u++) {
       const v0 = uu ? u : 0;
-      const v1 = uu ? u + 1 : V;
+      const nv = uu ? 1 : V;
+      const b0 = xb + (<usize>(o2 + v0 * d2) << 4);
+      const g0 = GT + <usize>(uu ? u : u * V) * rs;
       const o = gxa + (<usize>(o1 + u * d1) << 4);
       for (let i = 0; i < d1; i++) {
         const e0 = load<i32>(gi + (<usize>i << 2));
         const e1 = load<i32>(gi + (<usize>i << 2), 4);
         let acc = f32x4.splat(0);
-        for (let v = v0; v < v1; v++) {
-          const b = xb + (<usize>(o2 + v * d2) << 4);
-          const gt = GT + <usize>(uu ? u : u * V + v) * rs;
-          for (let e = e0; e < e1; e++) {
-            const eo = <usize>e << 2;
-            const y = v128.load(b + (<usize>load<i32>(ej + eo) << 4));
-            const t = v128.load(gt + (<usize>load<i32>(ek + eo) << 4));
-            acc = madd(v128.load32_splat(ev + eo), f32x4.mul(y, t), acc);
+        for (let e = e0; e < e1; e++) {
+          const eo = <usize>e << 2;
+          let b = b0 + (<usize>load<i32>(ej + eo) << 4);
+          let t = g0 + (<usize>load<i32>(ek + eo) << 4);
+          let s0 = f32x4.mul(v128.load(b), v128.load(t));
+          let s1 = f32x4.splat(0);
+          let v = 1;
+          for (; v + 2 <= nv; v += 2) {
+            b += bs;
+            t += rs;
+            s1 = madd(v128.load(b), v128.load(t), s1);
+            b += bs;
+            t += rs;
+            s0 = madd(v128.load(b), v128.load(t), s0);
           }
+          if (v < nv) s1 = madd(v128.load(b + bs), v128.load(t + rs), s1);
+          acc = madd(v128.load32_splat(ev + eo), f32x4.add(s0, s1), acc);
         }
         const oi = o + (<usize>i << 4);
         v128.store(oi, f32x4.add(v128.load(oi), acc));
@@ -494,25 +630,37 @@ function pathInputGrads(
     }
   }
   if (gxb != 0) {
-    // gx2[v][j] += Σ_u Σ_{e: cj = j} ev · x1[u][ci] · GT[(u, v)][ck]
+    // gx2[v][j] += Σ_{e: cj = j} ev · Σ_u x1[u][ci] · GT[(u, v)][ck]
     const gj = gptr + (<usize>field(d, 14) << 2);
+    const as = <usize>d1 << 4;
+    const ts = uu ? rs : <usize>V * rs;
     for (let v = 0; v < V; v++) {
       const u0 = uu ? v : 0;
-      const u1 = uu ? v + 1 : U;
+      const nu = uu ? 1 : U;
+      const a0 = xa + (<usize>(o1 + u0 * d1) << 4);
+      const g0 = GT + <usize>v * rs;
       const o = gxb + (<usize>(o2 + v * d2) << 4);
       for (let j = 0; j < d2; j++) {
         const e0 = load<i32>(gj + (<usize>j << 2));
         const e1 = load<i32>(gj + (<usize>j << 2), 4);
         let acc = f32x4.splat(0);
-        for (let u = u0; u < u1; u++) {
-          const a = xa + (<usize>(o1 + u * d1) << 4);
-          const gt = GT + <usize>(uu ? u : u * V + v) * rs;
-          for (let e = e0; e < e1; e++) {
-            const eo = <usize>e << 2;
-            const x = v128.load(a + (<usize>load<i32>(ei + eo) << 4));
-            const t = v128.load(gt + (<usize>load<i32>(ek + eo) << 4));
-            acc = madd(v128.load32_splat(ev + eo), f32x4.mul(x, t), acc);
+        for (let e = e0; e < e1; e++) {
+          const eo = <usize>e << 2;
+          let a = a0 + (<usize>load<i32>(ei + eo) << 4);
+          let t = g0 + (<usize>load<i32>(ek + eo) << 4);
+          let s0 = f32x4.mul(v128.load(a), v128.load(t));
+          let s1 = f32x4.splat(0);
+          let u = 1;
+          for (; u + 2 <= nu; u += 2) {
+            a += as;
+            t += ts;
+            s1 = madd(v128.load(a), v128.load(t), s1);
+            a += as;
+            t += ts;
+            s0 = madd(v128.load(a), v128.load(t), s0);
           }
+          if (u < nu) s1 = madd(v128.load(a + as), v128.load(t + ts), s1);
+          acc = madd(v128.load32_splat(ev + eo), f32x4.add(s0, s1), acc);
         }
         const oj = o + (<usize>j << 4);
         v128.store(oj, f32x4.add(v128.load(oj), acc));
