@@ -31,8 +31,8 @@ export interface BenchSuite {
    * the peer thread count; its `ms` keys are the cases' `peer` keys. Must not throw.
    */
   runPeer?: (threads: number) => PeerResult;
-  /** Builds the cases (may load data); called only when the suite is selected. */
-  cases: () => Bench[];
+  /** Builds the cases (may load data, synchronously or not); called only when the suite is selected. */
+  cases: () => Bench[] | Promise<Bench[]>;
   /**
    * Rounds of (peer run, our timings) when a peer runs, unless `--rounds` says otherwise (default 1).
    * The ratio is then the median of the rounds' ratios: each compares timings taken minutes apart at

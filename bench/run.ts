@@ -9,8 +9,8 @@
  * N times and `ms`, `peerMs`, `ratio` and `ratioP10` are medians over the rounds (`ratios` lists them).
  *
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
- * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations; default
- * 1, or the suite's own), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
+ * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations, or the timed
+ * epochs of the `mesh epoch` cases; default 1, or the suite's own), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
  * time the TypeScript reference kernels), `--backend auto|ref|wasm`, `--malloc tuned|default`.
  *
  * `--malloc tuned` (default, Linux): the bench re-runs itself (`runTuned` of `src/node/relaunch.ts`, as
@@ -30,6 +30,7 @@ import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } fro
 import { kernelSuite } from "./kernels.js";
 import { meshSuite } from "./mesh.js";
 import { meshLayersSuite } from "./mesh_layers.js";
+import { meshEpochSuite } from "./meshes.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
@@ -102,6 +103,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
     sphereSuite({ repoRoot: root }),
+    meshEpochSuite({ filters: args.filters, ...(args.rounds !== null ? { epochs: args.rounds } : {}) }),
     meshSuite({
       repoRoot: root,
       filters: args.filters,
@@ -118,7 +120,7 @@ function selected(name: string, filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => name.includes(f));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   // re-runs this script with the malloc tunables and/or the relaxed-SIMD flag when either is missing
   if (!runTuned(process.argv[1]!, process.argv.slice(2), { malloc: args.malloc === "tuned" })) return;
@@ -135,7 +137,7 @@ function main(): void {
     date: new Date().toISOString(),
   });
   for (const suite of suites(root, args)) {
-    const cases: Bench[] = suite.cases().filter((c) => selected(c.name, args.filters));
+    const cases: Bench[] = (await suite.cases()).filter((c) => selected(c.name, args.filters));
     if (cases.length === 0) continue;
     for (const c of cases) if (c.level === "skipped") emit({ name: c.name, ...c.extra });
     const timed = cases.filter((c) => c.level !== "skipped");
@@ -214,4 +216,4 @@ function caseLine(c: Bench, rounds: { t: Timing; peer: PeerResult }[]): Record<s
   return line;
 }
 
-main();
+await main();

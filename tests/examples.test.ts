@@ -9,6 +9,7 @@ import { main as egnnNBody } from "../examples/egnn_nbody.js";
 import { main as gcnCora } from "../examples/gcn_cora.js";
 import { main as graphEquivariance } from "../examples/graph_equivariance.js";
 import { main as lstmChrono } from "../examples/lstm_chrono.js";
+import { main as meshBunny } from "../examples/mesh_bunny.js";
 import { main as o3TensorProduct } from "../examples/o3_tensor_product.js";
 import { main as p4cnn } from "../examples/p4cnn_rotated_mnist.js";
 
@@ -69,6 +70,18 @@ describe("examples (small runs)", () => {
     const s = lstmChrono({ small: true });
     expect(s.chrono.lastLoss).toBeLessThan(s.chrono.firstLoss);
     expect(s.chrono.testAccuracy).toBeGreaterThan(0.7);
+  });
+
+  it("meshes: the bunny's eigenbasis, heat geodesics and SVG; a small DiffusionNet learns distance bands", () => {
+    const s = meshBunny({ small: true });
+    expect([s.vertices, s.faces]).toEqual([1839, 3674]);
+    expect(Math.abs(s.firstEigenvalues[0]!)).toBeLessThan(1e-8); // closed mesh: λ_0 = 0
+    expect(s.firstEigenvalues[1]!).toBeGreaterThan(0);
+    expect(s.heatVsDijkstra).toBeLessThan(0.1);
+    expect(s.svgPath).toBe(null);
+    expect(s.svgBytes).toBeGreaterThan(50_000);
+    expect(s.losses.at(-1)!).toBeLessThan(s.losses[0]!);
+    expect(s.accuracy).toBeGreaterThan(0.3);
   });
 
   it("isMain is false when imported", () => {

@@ -8,3 +8,5 @@ import "./graph_datasets.js";
 import "./graph_models.js";
 import "./grid_models.js";
 import "./molecules.js";
+import "./mesh_datasets.js";
+import "./mesh_models.js";

@@ -51,11 +51,27 @@ export interface CheckCase {
   expected: boolean;
 }
 
+/**
+ * A measurement reported next to the checks: how much a model's output changes under a transformation
+ * that is not a symmetry it is built to have (e.g. remeshing the same surface, a near-isometric bend).
+ * The number is reported, never compared with a tolerance.
+ */
+export interface MeasurementCase {
+  /** What was done, e.g. `remeshing: midpoint subdivision (per-vertex outputs on the original vertices)`. */
+  name: string;
+  /** Short label for the group column, e.g. `remesh` or `bend`. */
+  group: string;
+  /** Runs the measurement: the relative change ‖f(T·x) − f(x)‖ / ‖f(x)‖ (largest over `samples`). */
+  measure(): { relChange: number; samples: number };
+}
+
 /** A model `erlangen check` knows: its name, a description and a builder of its checks. */
 export interface CheckSpec {
   model: string;
   description: string;
   cases(seed: number): CheckCase[];
+  /** Measurements reported after the checks (not assertions). */
+  measurements?(seed: number): MeasurementCase[];
 }
 
 const specs = new Map<string, CheckSpec>();
@@ -316,6 +332,8 @@ export interface CheckResult {
   expected: boolean;
   name: string;
   ms: number;
+  /** A measurement (see {@link MeasurementCase}): `maxRelError` is the relative change, `pass` is false. */
+  measured?: boolean;
 }
 
 /** Runs the checks of the given models (all when `models` is empty). */
@@ -353,6 +371,23 @@ export function runChecks(
       opts.onResult?.(res);
       out.push(res);
     }
+    for (const m of spec.measurements?.(seed) ?? []) {
+      const t0 = performance.now();
+      const r = m.measure();
+      const res: CheckResult = {
+        model: spec.model,
+        group: m.group,
+        samples: r.samples,
+        maxRelError: r.relChange,
+        pass: false,
+        expected: false,
+        name: m.name,
+        ms: performance.now() - t0,
+        measured: true,
+      };
+      opts.onResult?.(res);
+      out.push(res);
+    }
   }
   return out;
 }
@@ -363,7 +398,9 @@ export function runChecks(
  */
 export function summarizeChecks(results: readonly CheckResult[]): string {
   const required = results.filter((r) => r.expected);
-  const controls = results.filter((r) => !r.expected);
+  const controls = results.filter((r) => !r.expected && !r.measured);
+  const measured = results.filter((r) => r.measured).length;
+  const meas = measured === 0 ? "" : `; ${measured} measurement${measured === 1 ? "" : "s"} reported`;
   const failed = required.filter((r) => !r.pass);
   const rows = `${results.length} row${results.length === 1 ? "" : "s"}`;
   const req =
@@ -374,13 +411,13 @@ export function summarizeChecks(results: readonly CheckResult[]): string {
           ? "the 1 symmetry check passes"
           : `all ${required.length} symmetry checks pass`
         : `${failed.length} of ${required.length} symmetry checks FAILED: ${failed.map((r) => `${r.model}/${r.group}`).join(", ")}`;
-  if (controls.length === 0) return `${rows}: ${req}`;
+  if (controls.length === 0) return `${rows}: ${req}${meas}`;
   const off = controls.filter((r) => !r.pass).length;
   const parts = [
     off > 0 ? `${off} not equivariant, as expected` : "",
     off < controls.length ? `${controls.length - off} within tolerance` : "",
   ].filter((x) => x !== "");
-  return `${rows}: ${req}; ${controls.length} control${controls.length === 1 ? "" : "s"} (not required: ${parts.join(", ")})`;
+  return `${rows}: ${req}; ${controls.length} control${controls.length === 1 ? "" : "s"} (not required: ${parts.join(", ")})${meas}`;
 }
 
 /** Help text of `erlangen check`. */
@@ -395,11 +432,13 @@ export function checkHelp(): string {
     "within the check's tolerance (1e-4 for exact symmetries, 0.1 for interpolated rotations).",
     "Rows marked 'control' are measured but not required to pass: non-equivariant baselines and",
     "interpolated (approximate) symmetries ('not equivariant, as expected', or 'within tolerance').",
+    "Rows marked 'measured' are measurements, not checks: the relative change of a mesh model's output",
+    "under remeshing of the same surface or a near-isometric bend (reported, never compared with a tolerance).",
     "Exit code 1 when a model fails a symmetry it is built to have exactly.",
     "",
     "options:",
     "  -m, --model NAMES   only these models (comma-separated)",
-    "      --json          print a JSON array [{model, group, samples, maxRelError, pass, expected, check}] as the last line",
+    "      --json          print a JSON array [{model, group, samples, maxRelError, pass, expected, check, measured?}] as the last line",
     "      --seed N        seed for the models' initialisation and the sampled elements (default 0)",
     "      --samples N     group elements per check for infinite groups (default 4)",
     "      --list          list the models and exit",
@@ -463,20 +502,22 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const json = values.json === true;
   const print = (line: string) => (json ? io.err(line) : io.out(line));
   const head = ["model", "group", "samples", "max rel error", "result", "check"];
-  const widths = [12, 6, 7, 13, 37];
+  const widths = [12, 9, 7, 13, 37];
   const row = (cells: string[]) => cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join("  ");
   print(row(head));
   const results = runChecks(models, {
     seed,
     samples,
     onResult: (r) => {
-      const status = r.expected
-        ? r.pass
-          ? "PASS"
-          : "FAIL"
-        : r.pass
-          ? "control: within tolerance"
-          : "control: not equivariant, as expected";
+      const status = r.measured
+        ? "measured (not a check)"
+        : r.expected
+          ? r.pass
+            ? "PASS"
+            : "FAIL"
+          : r.pass
+            ? "control: within tolerance"
+            : "control: not equivariant, as expected";
       print(
         row([r.model, r.group, String(r.samples), fmtErr(r.maxRelError), status, `${r.name} (${r.ms.toFixed(0)} ms)`]),
       );
@@ -495,6 +536,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
           pass: r.pass,
           expected: r.expected,
           check: r.name,
+          ...(r.measured ? { measured: true } : {}),
         })),
       ),
     );

@@ -5,6 +5,7 @@
  */
 import type { Module } from "../nn/module.js";
 import type { Tensor } from "../tensor/tensor.js";
+import type { ProgressSink } from "../train/progress.js";
 import type { Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
 
@@ -14,6 +15,7 @@ import { UsageError } from "./command.js";
  * - `node-classification`: `model.call(x, edgeIndex)` → logits [numNodes, numClasses]
  * - `graph-classification`: `model.call(x, edgeIndex, batch)` → logits [numGraphs, numClasses]
  * - `graph-regression`: `model.call(x, edgeIndex, batch)` → predictions [numGraphs, numTargets]
+ * - `mesh-classification` / `mesh-segmentation`: `model.call(x, item)` per mesh (see `train/meshes.ts`)
  */
 export type ProblemKind = "node-classification" | "graph-classification" | "graph-regression" | (string & {});
 
@@ -57,6 +59,15 @@ export interface DataInfo {
   numTargets?: number;
 }
 
+/** What a run's task factory may use to report slow preparation (e.g. per-mesh precomputation). */
+export interface RunEnv {
+  /** Prints an informational line (nothing when `--quiet`). */
+  log(line: string): void;
+  /** Where progress bars go (the CLI's progress sink). */
+  progress?: ProgressSink;
+  quiet: boolean;
+}
+
 /** One train/val/test run of a protocol (a seed on a fixed split, or a cross-validation fold). */
 export interface RunSpec {
   /** Label shown in progress, e.g. `seed 3/10` or `fold 2/10`. */
@@ -64,7 +75,7 @@ export interface RunSpec {
   /** Seed for model initialisation, dropout and shuffling. */
   seed: number;
   /** The task for a freshly built model (train/val/test data of this run). */
-  task(model: Module, hp: Hyper): Task<Module>;
+  task(model: Module, hp: Hyper, env?: RunEnv): Task<Module>;
 }
 
 /** A loaded dataset ready to be run. */
@@ -88,6 +99,31 @@ export interface ProtocolRequest {
   seed: number;
 }
 
+/** Options a dataset may take from the command line (`--split`, `--features`, `--data`, `--labels`). */
+export type DatasetOption = "split" | "features" | "data" | "labels";
+
+/** What `load` receives. */
+export interface DatasetLoadOptions {
+  /** Overrides the shipped datasets folder. */
+  root?: string;
+  /** First-N limits on the training / test examples (datasets with `limits`). */
+  trainLimit?: number;
+  testLimit?: number;
+  /** The dataset's own options, as given on the command line (only those listed in `options`). */
+  split?: string;
+  features?: string;
+  data?: string;
+  labels?: string;
+}
+
+/** A metric reported next to the main one. */
+export interface ExtraMetric {
+  /** Key of the task's evaluate results. */
+  key: string;
+  /** What it measures, shown in the summary. */
+  description: string;
+}
+
 /** A dataset the CLI can train on. */
 export interface DatasetSpec {
   name: string;
@@ -96,11 +132,19 @@ export interface DatasetSpec {
   /** Main metric (key of the task's evaluate results) and whether higher is better. */
   metric: string;
   mode: "max" | "min";
+  /** What the main metric measures, shown in the summary (optional). */
+  metricDescription?: string;
+  /** Metrics reported next to the main one (summary and `--json` `extra`). */
+  extraMetrics?: readonly ExtraMetric[];
   /** Default number of seeds and folds when the user gives none. */
   defaultSeeds?: number;
   defaultFolds?: number;
+  /** Command-line options the dataset takes (others are rejected for it). */
+  options?: readonly DatasetOption[];
+  /** Whether the loader honours `--train-limit` / `--test-limit`. */
+  limits?: boolean;
   /** Loads the data (`root` overrides the shipped datasets folder). */
-  load(opts: { root?: string }): Promise<LoadedDataset>;
+  load(opts: DatasetLoadOptions): Promise<LoadedDataset>;
 }
 
 /** A model the CLI can build. */

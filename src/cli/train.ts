@@ -16,6 +16,8 @@ import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
 import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
 import {
+  type DatasetLoadOptions,
+  type DatasetOption,
   type DatasetSpec,
   getDataset,
   getModel,
@@ -26,6 +28,8 @@ import {
   type ModelSpec,
 } from "./registry.js";
 import "./builtins.js";
+
+const DATASET_OPTIONS: readonly DatasetOption[] = ["split", "features", "data", "labels"];
 
 /** Fallbacks when neither the user nor the model's defaults give a value. */
 export const BASE_HYPER: Hyper = {
@@ -75,6 +79,10 @@ const OPTIONS = {
   plot: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "data-root": { type: "string" },
+  split: { type: "string" },
+  features: { type: "string" },
+  data: { type: "string" },
+  labels: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -101,7 +109,7 @@ export function trainHelp(): string {
     "      --dropout P        dropout probability in [0, 1)",
     "      --heads N          attention heads (GAT)",
     "      --batch-size N     graphs per mini-batch (graph tasks)",
-    "      --k N              propagation steps (SGC, APPNP)",
+    "      --k N              propagation steps (SGC, APPNP); eigenpairs (diffusionnet)",
     "      --alpha X          teleport probability (APPNP)",
     "      --edge-dropout P   dropout of the propagation's edge weights (APPNP)",
     "      --kernel-size N    kernel size of the hidden convolutions (e2cnn; odd, default 3)",
@@ -118,6 +126,10 @@ export function trainHelp(): string {
     "      --plot FILE        write training curves as SVG",
     "  -q, --quiet            no progress output",
     "      --data-root DIR    read datasets from DIR instead of the shipped folder",
+    "      --split S          dataset split (shrec11: 16 or 10, or 10:SEED for a seeded split 10)",
+    "      --features F       mesh input features (shrec11, human-seg, mesh-folder: hks or xyz)",
+    "      --data DIR         folder of OBJ/OFF/PLY meshes (mesh-folder)",
+    "      --labels FILE      labels file for --data, CSV or JSON (mesh-folder; see docs/meshes.md)",
     "  -h, --help             this help",
     "",
     "datasets:",
@@ -177,6 +189,8 @@ export interface TrainArgs {
   plot?: string;
   quiet: boolean;
   dataRoot?: string;
+  /** Dataset options (`--split`, `--features`, `--data`, `--labels`), for datasets that take them. */
+  datasetOptions: Partial<Record<DatasetOption, string>>;
   help: boolean;
 }
 
@@ -190,7 +204,17 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""), "train");
   }
   const s = (k: string) => values[k] as string | undefined;
-  if (values.help) return { dataset: "", model: "", overrides: {}, seed: 0, json: false, quiet: false, help: true };
+  if (values.help)
+    return {
+      dataset: "",
+      model: "",
+      overrides: {},
+      seed: 0,
+      json: false,
+      quiet: false,
+      datasetOptions: {},
+      help: true,
+    };
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, "train");
   const o: Partial<Hyper> = {};
   const set = <K extends keyof Hyper>(k: K, v: number | undefined) => {
@@ -288,6 +312,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     plot,
     quiet: values.quiet === true,
     dataRoot: s("data-root"),
+    datasetOptions: Object.fromEntries(
+      DATASET_OPTIONS.filter((k) => s(k) !== undefined).map((k) => [k, s(k)!]),
+    ) as Partial<Record<DatasetOption, string>>,
     help: false,
   };
 }
@@ -313,6 +340,8 @@ export interface TrainReport {
   hyper: Hyper;
   /** First-N limits on the training / test examples (flags or environment), null when none. */
   limits: { train: number | null; test: number | null };
+  /** The dataset's extra metrics on the test split (e.g. plain per-edge accuracy next to MeshCNN's metric). */
+  extra?: Record<string, { mean: number; std: number; values: number[] }>;
 }
 
 function countParams(model: Module): number {
@@ -337,14 +366,19 @@ export const LIMIT_DATASETS: readonly string[] = ["rotated-mnist"];
 
 const LIMIT_ENV = { train: "ERLANGEN_TRAIN_LIMIT", test: "ERLANGEN_TEST_LIMIT" } as const;
 
+/** Whether a dataset's loader honours the limits. */
+function takesLimits(ds: DatasetSpec): boolean {
+  return LIMIT_DATASETS.includes(ds.name) || ds.limits === true;
+}
+
 interface Limits {
   train?: number;
   test?: number;
 }
 
 /** The limits in force: the flags, else the environment variables (for datasets that take limits). */
-function effectiveLimits(dataset: string, flags: Limits): Limits {
-  if (!LIMIT_DATASETS.includes(dataset)) return {};
+function effectiveLimits(ds: DatasetSpec, flags: Limits): Limits {
+  if (!takesLimits(ds)) return {};
   const env = (name: string) => {
     const v = process.env[name];
     return v === undefined || v === "" ? undefined : parseIntValue(`environment variable ${name}`, v, "train", 1);
@@ -357,13 +391,22 @@ function effectiveLimits(dataset: string, flags: Limits): Limits {
  * variables (which also serve scripts), so the flags are set there for the duration of the load and
  * the previous values restored afterwards; they are also passed in the load options.
  */
-async function loadWithLimits(ds: DatasetSpec, root: string | undefined, limits: Limits): Promise<LoadedDataset> {
-  if (limits.train === undefined && limits.test === undefined) return ds.load({ root });
+async function loadWithLimits(
+  ds: DatasetSpec,
+  root: string | undefined,
+  limits: Limits,
+  extra: DatasetLoadOptions = {},
+): Promise<LoadedDataset> {
+  if (limits.train === undefined && limits.test === undefined) {
+    const eff = effectiveLimits(ds, limits);
+    return ds.load({ ...extra, root, trainLimit: eff.train, testLimit: eff.test });
+  }
   const prev = { train: process.env[LIMIT_ENV.train], test: process.env[LIMIT_ENV.test] };
   try {
     if (limits.train !== undefined) process.env[LIMIT_ENV.train] = String(limits.train);
     if (limits.test !== undefined) process.env[LIMIT_ENV.test] = String(limits.test);
-    const opts: { root?: string; trainLimit?: number; testLimit?: number } = {
+    const opts: DatasetLoadOptions = {
+      ...extra,
       root,
       trainLimit: limits.train,
       testLimit: limits.test,
@@ -405,20 +448,40 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   };
   const limits = { train: args.trainLimit, test: args.testLimit };
   if (limits.train !== undefined || limits.test !== undefined) {
-    if (!LIMIT_DATASETS.includes(ds.name)) {
+    if (!takesLimits(ds)) {
       const flag = limits.train !== undefined ? "--train-limit" : "--test-limit";
+      const withLimits = [
+        ...LIMIT_DATASETS,
+        ...listDatasets()
+          .filter((d) => d.limits === true)
+          .map((d) => d.name),
+      ];
       throw new UsageError(
-        `option '${flag}' is not available for dataset '${ds.name}' (datasets with limits: ${LIMIT_DATASETS.join(", ")})`,
+        `option '${flag}' is not available for dataset '${ds.name}' (datasets with limits: ${withLimits.join(", ")})`,
         "train",
       );
     }
   }
-  const data = await loadWithLimits(ds, root, limits);
+  for (const k of Object.keys(args.datasetOptions) as DatasetOption[]) {
+    if (!(ds.options ?? []).includes(k)) {
+      const takers = listDatasets()
+        .filter((d) => (d.options ?? []).includes(k))
+        .map((d) => d.name);
+      throw new UsageError(
+        `option '--${k}' is not available for dataset '${ds.name}' (datasets that take it: ${takers.join(", ") || "none"})`,
+        "train",
+      );
+    }
+  }
+  const extraLoad: DatasetLoadOptions = { ...args.datasetOptions };
+  if (extraLoad.data !== undefined) extraLoad.data = resolve(io.cwd ?? process.cwd(), extraLoad.data);
+  if (extraLoad.labels !== undefined) extraLoad.labels = resolve(io.cwd ?? process.cwd(), extraLoad.labels);
+  const data = await loadWithLimits(ds, root, limits, extraLoad);
   const runs = data.runs(req);
   if (runs.length === 0)
     throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
   const protocol = data.protocol(req);
-  const effLimits = effectiveLimits(ds.name, limits);
+  const effLimits = effectiveLimits(ds, limits);
   const limitNote = [
     effLimits.train !== undefined ? `train limit ${effLimits.train}` : "",
     effLimits.test !== undefined ? `test limit ${effLimits.test}` : "",
@@ -430,6 +493,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   info(`protocol: ${protocol}, ${runs.length} run${runs.length > 1 ? "s" : ""}`);
 
   const tests: number[] = [];
+  const extraValues = new Map<string, number[]>((ds.extraMetrics ?? []).map((m) => [m.key, []]));
   const vals: number[] = [];
   const epochMs: number[] = [];
   const inferMs: number[] = [];
@@ -443,7 +507,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     const groups = ms.paramGroups?.(model, hp, data.info);
     const optimizer = new Adam(groups ?? model.parameters(), { lr: hp.lr, weightDecay: hp.weightDecay });
     const scheduler = hp.lrStep > 0 ? new StepLR(optimizer, hp.lrStep, hp.lrGamma) : undefined;
-    const task = run.task(model, hp);
+    const task = run.task(model, hp, { log: info, progress: io.progress, quiet: args.quiet });
     const progress = new ProgressBar({
       epochs: hp.epochs,
       mode: args.quiet ? "quiet" : "auto",
@@ -469,6 +533,11 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     const t = test[ds.metric];
     if (typeof t !== "number") throw new Error(`task returned no '${ds.metric}' on the test split`);
     tests.push(t);
+    for (const [k, list] of extraValues) {
+      const v = test[k];
+      if (typeof v !== "number") throw new Error(`task returned no '${k}' on the test split`);
+      list.push(v);
+    }
     if (Number.isFinite(hist.bestValue) && hist.bestEpoch > 0) vals.push(hist.bestValue);
     inferMs.push(best);
     for (const e of hist.epochs) epochMs.push(e.ms);
@@ -478,7 +547,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
       const head = runs.length > 1 ? `${run.label}: ` : "";
       const bestNote =
         hist.bestEpoch > 0 ? ` (best val ${ds.metric} ${hist.bestValue.toFixed(4)} at epoch ${hist.bestEpoch})` : "";
-      io.err(`${head}test ${ds.metric} ${t.toFixed(4)}${bestNote}`);
+      const extraNote = [...extraValues].map(([k, l]) => `, ${k} ${l.at(-1)!.toFixed(4)}`).join("");
+      io.err(`${head}test ${ds.metric} ${t.toFixed(4)}${extraNote}${bestNote}`);
     }
   }
   const st = summarize(tests);
@@ -498,9 +568,21 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     hyper: hp,
     limits: { train: effLimits.train ?? null, test: effLimits.test ?? null },
   };
+  if (extraValues.size > 0) {
+    report.extra = {};
+    for (const [k, l] of extraValues) {
+      const s = summarize(l);
+      report.extra[k] = { mean: s.mean, std: s.std, values: s.values };
+    }
+  }
   const over = runs.length > 1 ? ` over ${runs.length} ${req.folds > 0 ? "folds" : "seeds"}` : "";
+  const described = (key: string, d: string | undefined) => (d === undefined ? key : `${key} (${d})`);
   const lines = [
-    `test ${ds.metric}: ${fmtStat(ds.metric, st.mean, st.std, runs.length)}${over}`,
+    `test ${described(ds.metric, ds.metricDescription)}: ${fmtStat(ds.metric, st.mean, st.std, runs.length)}${over}`,
+    ...(ds.extraMetrics ?? []).map((m) => {
+      const s = report.extra![m.key]!;
+      return `test ${described(m.key, m.description)}: ${fmtStat(m.key, s.mean, s.std, runs.length)}${over}`;
+    }),
     `median epoch ${fmtMs(report.epochMs.median)}, inference ${fmtMs(report.inferMs)}, ${params.toLocaleString("en-US")} parameters`,
   ];
   if (args.json) {

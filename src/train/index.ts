@@ -1,6 +1,8 @@
 /** Training: the Trainer and tasks, metrics, progress display and SVG training curves. */
 
 export * from "./batchnorm.js";
+export * from "./mesh_models.js";
+export * from "./meshes.js";
 export * from "./metrics.js";
 export * from "./molecules.js";
 export * from "./plot.js";

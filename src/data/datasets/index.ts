@@ -1,6 +1,7 @@
 /** Browser-safe dataset parsers and built-in datasets. */
 export * from "./common.js";
 export * from "./karate.js";
+export * from "./meshes.js";
 export * from "./mnist.js";
 export * from "./modelnet.js";
 export * from "./molecules.js";

@@ -15,6 +15,7 @@ export * from "./frames.js";
 export * from "./gauge.js";
 export * from "./gauge_pooling.js";
 export * from "./geodesics.js";
+// operators of the geodesic layers (DiffusionNet's gradient, normalisation, tensors)
 export * from "./gradient.js";
 export * from "./intrinsic.js";
 export * from "./io/index.js";
@@ -24,6 +25,8 @@ export * from "./normalize.js";
 export * from "./polar_patches.js";
 export * from "./primitives.js";
 export * from "./pseudo_coords.js";
+export * from "./remesh.js";
+export * from "./svg.js";
 export * from "./tensors.js";
 export * from "./transport.js";
 export * from "./validate.js";
