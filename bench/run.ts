@@ -25,6 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
 import { mallocTuned, runTuned } from "../src/node/relaunch.js";
+import { blueprintSuite } from "./blueprint.js";
 import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
 import { kernelSuite } from "./kernels.js";
@@ -103,6 +104,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
     sphereSuite({ repoRoot: root }),
+    blueprintSuite(),
     meshEpochSuite({ filters: args.filters, ...(args.rounds !== null ? { epochs: args.rounds } : {}) }),
     meshSuite({
       repoRoot: root,

@@ -3,6 +3,7 @@
  * This entry point runs in Node.js and in browsers; Node-only helpers (files, CLI) are in `erlangen/node`.
  */
 
+export * from "./blueprint/index.js";
 export * from "./data/index.js";
 export * from "./domains/graph/index.js";
 export * from "./domains/mesh/index.js";
@@ -17,6 +18,18 @@ export {
   lastKernelBackend,
   setKernelBackend,
 } from "./kernels/index.js";
+export {
+  closeWorkerPool,
+  getNumThreads,
+  getWorkerPool,
+  type PoolTask,
+  registerTaskModule,
+  registerWorkerPoolFactory,
+  SameThreadPool,
+  setNumThreads,
+  type WorkerPool,
+  type WorkerPoolFactory,
+} from "./kernels/pool.js";
 export * from "./layers/graphs/index.js";
 export * from "./layers/grids/index.js";
 export * from "./layers/groups/gcnn/index.js";
@@ -26,6 +39,7 @@ export * as o3 from "./layers/groups/o3/index.js";
 export * from "./layers/groups/radial.js";
 export * from "./layers/groups/steerable/index.js";
 export * from "./layers/meshes/index.js";
+export * from "./layers/spheres/index.js";
 export * from "./linalg/index.js";
 export * as F from "./nn/functional.js";
 export * from "./nn/index.js";

@@ -12,6 +12,7 @@ import { main as lstmChrono } from "../examples/lstm_chrono.js";
 import { main as meshBunny } from "../examples/mesh_bunny.js";
 import { main as o3TensorProduct } from "../examples/o3_tensor_product.js";
 import { main as p4cnn } from "../examples/p4cnn_rotated_mnist.js";
+import { main as sphereRotate } from "../examples/sphere_rotate.js";
 
 describe("examples (small runs)", () => {
   it("graphs: GCN on Cora lowers the loss and beats chance", () => {
@@ -70,6 +71,19 @@ describe("examples (small runs)", () => {
     const s = lstmChrono({ small: true });
     expect(s.chrono.lastLoss).toBeLessThan(s.chrono.firstLoss);
     expect(s.chrono.testAccuracy).toBeGreaterThan(0.7);
+  });
+
+  it("spheres: a band-limited function's transform and rotation are exact; spherical convolutions commute with it", () => {
+    const s = sphereRotate({ small: true });
+    expect(s.L).toBe(12);
+    expect(s.power.slice(9).every((p) => p < 1e-24)).toBe(true);
+    expect(s.power[8]!).toBeGreaterThan(1e-10);
+    expect(s.roundTripError).toBeLessThan(1e-12);
+    expect(s.rotationError).toBeLessThan(1e-12);
+    expect(s.zonalConvError).toBeLessThan(1e-12);
+    expect(s.s2ConvolutionError).toBeLessThan(1e-12);
+    expect(s.pictureBytes[0]).toBeGreaterThan(1000);
+    expect(s.files).toEqual([]);
   });
 
   it("meshes: the bunny's eigenbasis, heat geodesics and SVG; a small DiffusionNet learns distance bands", () => {

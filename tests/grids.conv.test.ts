@@ -189,6 +189,32 @@ describe("conv2d forward", () => {
     expectClose(y3, r3.data, r3.shape);
   });
 
+  it("3-D over a single input plane with padding along it (not the 2-D paths)", () => {
+    // input depth 1, kernel depth 1, depth padding 1: the output has 3 planes, the outer two bias only
+    const g = gen();
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const [Cin, Cout] of [
+        [2, 3],
+        [8, 4], // 1×3×3 with ≥ 8 channels: the Winograd shape in 2-D
+      ] as const) {
+        const x = randn([2, Cin, 1, 6, 5], { generator: g, dtype });
+        const w = randn([Cout, Cin, 1, 3, 3], { generator: g, dtype });
+        const b = randn([Cout], { generator: g, dtype });
+        const y = conv3d(x, w, b, { padding: [1, 1, 1] });
+        const r = naiveConv(x, w, b, [1, 1, 1], [1, 1, 1], [1, 1, 1], 1);
+        expectClose(y, r.data, r.shape, dtype === "float32" ? 1e-4 : 1e-10);
+      }
+    }
+    gradcheck(
+      (x, w, b) => conv3d(x!, w!, b!, { padding: [1, 1, 0] }),
+      [
+        randn([1, 2, 1, 4, 3], { generator: g, dtype: "float64" }).requiresGrad_(),
+        randn([2, 2, 1, 3, 3], { generator: g, dtype: "float64" }).requiresGrad_(),
+        randn([2], { generator: g, dtype: "float64" }).requiresGrad_(),
+      ],
+    );
+  });
+
   it("float64 stays float64", () => {
     const x = randn([1, 1, 4, 4], { dtype: "float64" });
     const w = randn([1, 1, 3, 3], { dtype: "float64" });

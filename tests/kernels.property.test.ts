@@ -36,7 +36,7 @@ import {
   spmmCsrRef,
   spmmCsrTRef,
 } from "../src/kernels/ref/sparse.js";
-import { CHUNK } from "../src/kernels/wasm/kernels.js";
+import { CHUNK } from "../src/kernels/wasm/elementwise.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { Generator } from "../src/tensor/rng.js";
 

@@ -23,21 +23,18 @@ import {
   spmmCsrWide,
   transpose2d,
 } from "../src/kernels/index.js";
-import { spmmCsrRef } from "../src/kernels/ref/sparse.js";
+import { transpose2dRef } from "../src/kernels/ref/linalg.js";
 import {
-  adamRef,
-  bernoulliMaskRef,
   bnGradRef,
   channelAffineNclRef,
   channelAffineRef,
   channelGradNclRef,
   channelStatsNclRef,
   channelStatsRef,
-  dropoutMaskRef,
-  sparseLinearGradRef,
-  sparseLinearRef,
-  transpose2dRef,
-} from "../src/kernels/ref/train.js";
+} from "../src/kernels/ref/norms.js";
+import { adamRef } from "../src/kernels/ref/optim.js";
+import { bernoulliMaskRef, dropoutMaskRef } from "../src/kernels/ref/random.js";
+import { sparseLinearGradRef, sparseLinearRef, spmmCsrRef } from "../src/kernels/ref/sparse.js";
 import { fastDropout, reluDropout } from "../src/tensor/ops/random.js";
 import { Generator } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";

@@ -17,8 +17,8 @@ import {
   winogradKernelTransform,
   winogradWeightGrad3x3Ref,
 } from "../src/kernels/ref/winograd.js";
-import { setWinogradTileBlock, WINOGRAD_TILE_BLOCK } from "../src/kernels/wasm/kernels.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
+import { setWinogradTileBlock, WINOGRAD_TILE_BLOCK } from "../src/kernels/wasm/winograd.js";
 import { Generator } from "../src/tensor/rng.js";
 
 const WINOGRAD_TILE_BLOCK_DEFAULT = WINOGRAD_TILE_BLOCK;

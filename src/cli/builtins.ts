@@ -10,3 +10,5 @@ import "./grid_models.js";
 import "./molecules.js";
 import "./mesh_datasets.js";
 import "./mesh_models.js";
+import "./spheres.js";
+import "./sbm_datasets.js";

@@ -5,7 +5,8 @@
  * `{model, group, samples, maxRelError, pass, expected}`.
  *
  * Models: the rotated-MNIST classifiers (`cnn` as a non-equivariant baseline, `p4cnn`, `p4mcnn`,
- * `c8cnn`, `e2cnn`, `e2cnn-k5` with 5×5 hidden kernels), the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`)
+ * `c8cnn`, `e2cnn`, `e2cnn-k5` with 5×5 hidden kernels), the spherical-MNIST models under SO(3) (`s2cnn`,
+ * `zonal`, `planar-cnn` as a baseline), the atomistic models (`schnet`, `egnn`, `nequip-like`, `cm-mlp`, `egnn-nbody`)
  * and the graph models of `erlangen train` (`gcn`, `gat`, `sage`, `gin`, `sgc`, `appnp`, `mlp`: node
  * permutation equivariance of the node-level model and, where the model also classifies graphs,
  * invariance of the graph-level model with its readout), built with a fixed seed and checked in eval
@@ -34,8 +35,10 @@ import { Cn, p4, p4m, Sn } from "../symmetry/groups.js";
 import { randn } from "../tensor/creation.js";
 import { Generator, manualSeed } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
+import { runSpecCheck } from "./build.js";
 import { type CliIO, parseIntValue, registerCommand, UsageError } from "./command.js";
 import { type DataInfo, getModel, listModels, type ProblemKind } from "./registry.js";
+import { sphereCheckSpecs } from "./spheres.js";
 import { resolveHyper } from "./train.js";
 import "./graph_models.js";
 import "../tensor/index.js";
@@ -217,6 +220,8 @@ registerCheck(
     (s) => egnnNBodyChecks(built(s, () => new EGNNNBody())) as never,
   ),
 );
+
+for (const spec of sphereCheckSpecs()) registerCheck(spec);
 
 /** A small graph for the permutation checks: node features, a symmetric edge index, a batch vector. */
 export interface GraphSample {
@@ -426,6 +431,7 @@ export function checkHelp(): string {
   const w = Math.max(8, ...list.map((s) => s.model.length));
   return [
     "usage: erlangen check [--model NAME[,NAME…]] [--json] [--seed N] [--samples N]",
+    "       erlangen check --spec spec.json [--json] [--seed N]",
     "",
     "Runs the equivariance checker on the built-in models: for each model and group, the largest",
     "relative error ‖f(g·x) − g·f(x)‖ / ‖g·f(x)‖ over the tested group elements, and PASS when it is",
@@ -442,6 +448,7 @@ export function checkHelp(): string {
     "      --seed N        seed for the models' initialisation and the sampled elements (default 0)",
     "      --samples N     group elements per check for infinite groups (default 4)",
     "      --list          list the models and exit",
+    "      --spec FILE     check the model a blueprint spec builds (erlangen build --save-spec): every claim of its plan, layer by layer",
     "  -h, --help          this help",
     "",
     "models:",
@@ -465,6 +472,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
         seed: { type: "string" },
         samples: { type: "string" },
         list: { type: "boolean" },
+        spec: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -480,6 +488,10 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   if (values.list) {
     for (const s of listChecks()) io.out(`${s.model}\t${s.description}`);
     return 0;
+  }
+  if (typeof values.spec === "string") {
+    const seed = parseIntValue("option '--seed'", values.seed as string | undefined, "check", 0, 4_294_967_295) ?? 0;
+    return runSpecCheck(values.spec, io, { json: values.json === true, seed });
   }
   const models =
     typeof values.model === "string"

@@ -18,6 +18,7 @@ import { crossValidationSplits } from "../train/splits.js";
 import { graphClassificationTask, type NodeClassificationData, nodeClassificationTask } from "../train/tasks.js";
 import type { Task } from "../train/trainer.js";
 import { UsageError } from "./command.js";
+import { graphSource, sampledLoadedDataset } from "./graph_sampling.js";
 import { type LoadedDataset, type ProtocolRequest, type RunSpec, registerDataset } from "./registry.js";
 
 function seedRuns(req: ProtocolRequest, task: () => Task<Module>): RunSpec[] {
@@ -62,12 +63,25 @@ function planetoid(name: "cora" | "citeseer", title: string): void {
     metric: "accuracy",
     mode: "max",
     defaultSeeds: 10,
-    async load({ root }) {
+    sampling: true,
+    async load({ root, sampling, log }) {
       // Sparse features (CSR): the first layer of GCN, GAT, SGC, APPNP and the MLP multiplies them sparsely.
       const g = new NormalizeFeatures().forward(
         loadPlanetoid(name, { sparseFeatures: true, ...(root !== undefined ? { root } : {}) }),
       );
       const x = g.xSparse!;
+      if (sampling !== undefined && sampling.loader !== "full") {
+        let numClasses = 0;
+        for (const v of g.y!.data) numClasses = Math.max(numClasses, v + 1);
+        const src = graphSource(name, g, `planetoid ${name} normalized v1`);
+        return sampledLoadedDataset(
+          src,
+          sampling,
+          { numFeatures: x.shape[1]!, numClasses },
+          "Planetoid public split",
+          log,
+        );
+      }
       const data = {
         x,
         edgeIndex: g.edgeIndex,
@@ -95,8 +109,23 @@ registerDataset({
   metric: "accuracy",
   mode: "max",
   defaultSeeds: 1,
-  async load() {
+  sampling: true,
+  async load({ sampling, log }) {
     const g = karateClub();
+    if (sampling !== undefined && sampling.loader !== "full") {
+      const test = new Uint8Array(g.numNodes);
+      for (let i = 0; i < test.length; i++) test[i] = g.trainMask!.data[i] ? 0 : 1;
+      const h = g.clone();
+      h.testMask = new Tensor(test, [g.numNodes], "bool");
+      const src = graphSource("karate", h, "karate v1");
+      return sampledLoadedDataset(
+        src,
+        sampling,
+        { numFeatures: g.x!.shape[1]!, numClasses: 4 },
+        "one labelled node per class, test on the rest",
+        log,
+      );
+    }
     const train = g.trainMask!;
     const test = new Uint8Array(g.numNodes);
     for (let i = 0; i < test.length; i++) test[i] = train.data[i] ? 0 : 1;

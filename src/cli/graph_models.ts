@@ -110,7 +110,7 @@ const specs: ModelSpec[] = [
       return new GCN(info.numFeatures, hp.hidden, hp.layers, info.numClasses, {
         dropout: hp.dropout,
         inputDropout: hp.dropout,
-        cached: true,
+        cached: !info.sampled,
       });
     },
     paramGroups: (model, hp, info) =>
@@ -212,7 +212,7 @@ const specs: ModelSpec[] = [
     kinds: [NODE],
     hyperKeys: ["epochs", "lr", "weightDecay", "k"],
     defaults: () => ({ k: 2, lr: 0.2, weightDecay: 5e-5, epochs: 100, dropout: 0 }),
-    build: (info, hp) => new SGC(info.numFeatures, info.numClasses, { K: hp.k, cached: true }),
+    build: (info, hp) => new SGC(info.numFeatures, info.numClasses, { K: hp.k, cached: !info.sampled }),
   },
   {
     name: "appnp",

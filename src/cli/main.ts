@@ -3,6 +3,7 @@ import { ErlangenError } from "../tensor/errors.js";
 import { type CliIO, getCommand, listCommands, UsageError } from "./command.js";
 import "./train.js";
 import "./check.js";
+import "./build.js";
 import "./mesh_checks.js";
 
 export { type CliIO, type Command, registerCommand, UsageError } from "./command.js";

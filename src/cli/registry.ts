@@ -57,6 +57,13 @@ export interface DataInfo {
   numClasses: number;
   /** Regression targets (graph-regression). */
   numTargets?: number;
+  /** Shape of one input example, when fixed (e.g. [1, 32, 32] for signals on a 32 × 32 sphere grid). */
+  inputShape?: readonly number[];
+  /**
+   * The model sees a different sampled subgraph at each step (`--loader` other than `full`): no
+   * normalisation may be cached across calls.
+   */
+  sampled?: boolean;
 }
 
 /** What a run's task factory may use to report slow preparation (e.g. per-mesh precomputation). */
@@ -76,6 +83,25 @@ export interface RunSpec {
   seed: number;
   /** The task for a freshly built model (train/val/test data of this run). */
   task(model: Module, hp: Hyper, env?: RunEnv): Task<Module>;
+  /** Sampling figures of the last task's training loader (mini-batch loaders only). */
+  samplingStats?(): SamplingStats | null;
+}
+
+/** What a training loader did over a run (see `LoaderStats` in data/loaders). */
+export interface SamplingStats {
+  /** Loader name, e.g. `neighbor [15, 10]`. */
+  loader: string;
+  /** Where the graph lives: `memory` or the database. */
+  store: string;
+  /** Worker threads that built the batches (0: the training thread). */
+  workers: number;
+  batches: number;
+  nodes: number;
+  edges: number;
+  /** Time the training loop waited for batches, and the sampling / gathering work (all threads). */
+  waitMs: number;
+  sampleMs: number;
+  gatherMs: number;
 }
 
 /** A loaded dataset ready to be run. */
@@ -87,6 +113,8 @@ export interface LoadedDataset {
   protocol(req: ProtocolRequest): string;
   /** The runs of the protocol. */
   runs(req: ProtocolRequest): RunSpec[];
+  /** Releases what loading opened (database connections). */
+  close?(): Promise<void>;
 }
 
 /** What the user asked for: seeds and folds. */
@@ -97,6 +125,24 @@ export interface ProtocolRequest {
   folds: number;
   /** First seed. */
   seed: number;
+  /** How node-level batches are drawn (node-classification datasets with `--loader`). */
+  sampling?: SamplingRequest;
+}
+
+/** Mini-batch loaders of node-classification datasets (`--loader`, `--fanout`, `--store`, …). */
+export interface SamplingRequest {
+  /** `full`: full-batch (the default); `neighbor`, `cluster` or `saint`: mini-batches of sampled subgraphs. */
+  loader: "full" | "neighbor" | "cluster" | "saint";
+  /** Neighbours per hop (neighbor loader and the evaluation loaders); null: 15, 10 then 5 per further layer. */
+  fanouts: number[] | null;
+  /** `memory` or a `postgres://` connection string. */
+  store: string;
+  /** Cluster-GCN parts (null: one part per 100 nodes). */
+  numParts: number | null;
+  /** GraphSAINT walk length (null: 2). */
+  walkLength: number | null;
+  /** The batch size the user gave (null: the loader's default). */
+  batchSize: number | null;
 }
 
 /** Options a dataset may take from the command line (`--split`, `--features`, `--data`, `--labels`). */
@@ -109,11 +155,17 @@ export interface DatasetLoadOptions {
   /** First-N limits on the training / test examples (datasets with `limits`). */
   trainLimit?: number;
   testLimit?: number;
+  /** The dataset variant (`--setting`, one of the dataset's `settings`; datasets with settings). */
+  setting?: string;
   /** The dataset's own options, as given on the command line (only those listed in `options`). */
   split?: string;
   features?: string;
   data?: string;
   labels?: string;
+  /** Mini-batch loaders (`--loader` other than `full`; datasets with `sampling`): stores to fill and open. */
+  sampling?: SamplingRequest;
+  /** Reports slow steps (generation, database writes; nothing when `--quiet`). */
+  log?: (line: string) => void;
 }
 
 /** A metric reported next to the main one. */
@@ -139,11 +191,18 @@ export interface DatasetSpec {
   /** Default number of seeds and folds when the user gives none. */
   defaultSeeds?: number;
   defaultFolds?: number;
+  /**
+   * Named variants of the dataset chosen with `--setting` (e.g. spherical MNIST's train/test rotations
+   * `NR/NR`, `R/R`, `NR/R`); the first is the default. Datasets without settings reject `--setting`.
+   */
+  settings?: readonly string[];
   /** Command-line options the dataset takes (others are rejected for it). */
   options?: readonly DatasetOption[];
   /** Whether the loader honours `--train-limit` / `--test-limit`. */
   limits?: boolean;
-  /** Loads the data (`root` overrides the shipped datasets folder). */
+  /** Loads the data (`root` overrides the shipped datasets folder; `setting` is one of `settings`). */
+  /** Datasets that take `--loader` (node classification over graph and feature stores). */
+  sampling?: boolean;
   load(opts: DatasetLoadOptions): Promise<LoadedDataset>;
 }
 

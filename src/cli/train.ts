@@ -6,14 +6,17 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { closeWorkerPool, getNumThreads, setNumThreads } from "../kernels/pool.js";
 import type { Module } from "../nn/module.js";
 import { Adam } from "../optim/adam.js";
 import { StepLR } from "../optim/scheduler.js";
+import "../node/worker_pool.js";
 import { manualSeed } from "../tensor/rng.js";
 import { median, summarize } from "../train/metrics.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, Trainer } from "../train/trainer.js";
+import { blueprintModelSpec } from "./build.js";
 import { type CliIO, parseIntValue, parseNumberValue, registerCommand, UsageError } from "./command.js";
 import {
   type DatasetLoadOptions,
@@ -26,8 +29,12 @@ import {
   listDatasets,
   listModels,
   type ModelSpec,
+  type ProtocolRequest,
+  type SamplingRequest,
+  type SamplingStats,
 } from "./registry.js";
 import "./builtins.js";
+import { resolveFanouts } from "./graph_sampling.js";
 
 const DATASET_OPTIONS: readonly DatasetOption[] = ["split", "features", "data", "labels"];
 
@@ -54,6 +61,8 @@ export const BASE_HYPER: Hyper = {
 const OPTIONS = {
   dataset: { type: "string", short: "d" },
   model: { type: "string", short: "m" },
+  setting: { type: "string" },
+  blueprint: { type: "string" },
   epochs: { type: "string" },
   lr: { type: "string" },
   "weight-decay": { type: "string" },
@@ -79,6 +88,12 @@ const OPTIONS = {
   plot: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "data-root": { type: "string" },
+  loader: { type: "string" },
+  fanout: { type: "string" },
+  "num-parts": { type: "string" },
+  "walk-length": { type: "string" },
+  store: { type: "string" },
+  threads: { type: "string" },
   split: { type: "string" },
   features: { type: "string" },
   data: { type: "string" },
@@ -101,6 +116,8 @@ export function trainHelp(): string {
     "options:",
     "  -d, --dataset NAME     dataset (see below)",
     "  -m, --model NAME       model (see below)",
+    "      --setting NAME     dataset variant (spherical-mnist: NR/R (default), NR/NR or R/R, train/test rotations)",
+    "      --blueprint FILE   train the model the blueprint builds from a spec file (erlangen build --save-spec) instead of --model",
     "      --epochs N         training epochs",
     "      --lr X             learning rate (Adam)",
     "      --weight-decay X   L2 penalty",
@@ -126,6 +143,17 @@ export function trainHelp(): string {
     "      --plot FILE        write training curves as SVG",
     "  -q, --quiet            no progress output",
     "      --data-root DIR    read datasets from DIR instead of the shipped folder",
+    "      --loader KIND      node datasets: full (default), neighbor (sampled neighbourhoods), cluster",
+    "                         (Cluster-GCN parts) or saint (GraphSAINT random walks): mini-batch training",
+    "      --fanout A,B,...   neighbours sampled per hop, one per layer (-1: all; default 15,10)",
+    "      --batch-size N     with --loader: seed nodes (neighbor, default 1024), parts (cluster, default 8)",
+    "                         or walk roots (saint) per batch",
+    "      --num-parts N      Cluster-GCN parts (default: one per 100 nodes)",
+    "      --walk-length N    GraphSAINT walk length (default 2)",
+    "      --store WHERE      with --loader: memory (default) or postgres://user@host:port/db (tables",
+    "                         erlangen_<dataset>_*, written on first use)",
+    "      --threads N        threads, the calling one included (default: all cores); sampling runs on",
+    "                         the N - 1 others while the current batch trains",
     "      --split S          dataset split (shrec11: 16 or 10, or 10:SEED for a seeded split 10)",
     "      --features F       mesh input features (shrec11, human-seg, mesh-folder: hks or xyz)",
     "      --data DIR         folder of OBJ/OFF/PLY meshes (mesh-folder)",
@@ -177,6 +205,10 @@ export const TRAIN_LIMITS = {
 export interface TrainArgs {
   dataset: string;
   model: string;
+  /** Dataset variant (`--setting`), for datasets that have settings. */
+  setting?: string;
+  /** A blueprint spec file to build the model from (instead of `model`). */
+  blueprint?: string;
   overrides: Partial<Hyper>;
   seeds?: number;
   seed: number;
@@ -189,9 +221,57 @@ export interface TrainArgs {
   plot?: string;
   quiet: boolean;
   dataRoot?: string;
+  /** Mini-batch loader options (null: full batch). */
+  sampling: SamplingRequest | null;
+  /** `--threads` (undefined: all cores). */
+  threads?: number;
   /** Dataset options (`--split`, `--features`, `--data`, `--labels`), for datasets that take them. */
   datasetOptions: Partial<Record<DatasetOption, string>>;
   help: boolean;
+}
+
+const LOADERS = ["full", "neighbor", "cluster", "saint"] as const;
+
+function parseSampling(s: (k: string) => string | undefined, batchSize: number | undefined): SamplingRequest | null {
+  const loader = s("loader") ?? "full";
+  if (!(LOADERS as readonly string[]).includes(loader))
+    throw new UsageError(`option '--loader' expected one of ${LOADERS.join(", ")}, got '${loader}'`, "train");
+  let fanouts: number[] | null = null;
+  const f = s("fanout");
+  if (f !== undefined) {
+    fanouts = f.split(",").map((x) => Number(x.trim()));
+    if (f.trim() === "" || fanouts.some((k) => !Number.isInteger(k) || k < -1 || k > 1_000_000))
+      throw new UsageError(
+        `option '--fanout' expected comma-separated integers ≥ -1 (e.g. 15,10), got '${f}'`,
+        "train",
+      );
+  }
+  const numParts = int("num-parts", s("num-parts"), 1, 2_147_483_647) ?? null;
+  const walkLength = int("walk-length", s("walk-length"), 0, 10_000) ?? null;
+  const store = s("store") ?? "memory";
+  if (store !== "memory" && !/^postgres(ql)?:\/\//.test(store))
+    throw new UsageError(`option '--store' expected 'memory' or a postgres:// URL, got '${store}'`, "train");
+  if (loader === "full") {
+    const given = ["fanout", "num-parts", "walk-length", "store"].filter((k) => s(k) !== undefined);
+    if (given.length > 0)
+      throw new UsageError(
+        `option '--${given[0]}' applies to mini-batch training; add --loader neighbor, cluster or saint`,
+        "train",
+      );
+    return null;
+  }
+  if (numParts !== null && loader !== "cluster")
+    throw new UsageError("option '--num-parts' applies to --loader cluster", "train");
+  if (walkLength !== null && loader !== "saint")
+    throw new UsageError("option '--walk-length' applies to --loader saint", "train");
+  return {
+    loader: loader as SamplingRequest["loader"],
+    fanouts,
+    store,
+    numParts,
+    walkLength,
+    batchSize: batchSize ?? null,
+  };
 }
 
 /** Parses and validates `train` arguments (throws {@link UsageError}). */
@@ -213,6 +293,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       json: false,
       quiet: false,
       datasetOptions: {},
+      sampling: null,
       help: true,
     };
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, "train");
@@ -277,7 +358,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
         .join(", ")})`,
       "train",
     );
-  if (model === undefined || model === "")
+  const bp = s("blueprint");
+  if (bp !== undefined && model !== undefined) throw new UsageError("give --model or --blueprint, not both", "train");
+  if ((model === undefined || model === "") && bp === undefined)
     throw new UsageError(
       `missing --model (valid: ${listModels()
         .map((m) => m.name)
@@ -301,7 +384,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     );
   return {
     dataset,
-    model,
+    model: model ?? "",
+    blueprint: bp,
+    setting: s("setting"),
     overrides: o,
     seeds,
     seed,
@@ -312,6 +397,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     plot,
     quiet: values.quiet === true,
     dataRoot: s("data-root"),
+    sampling: parseSampling(s, o.batchSize),
+    threads: int("threads", s("threads"), 1, 1024),
     datasetOptions: Object.fromEntries(
       DATASET_OPTIONS.filter((k) => s(k) !== undefined).map((k) => [k, s(k)!]),
     ) as Partial<Record<DatasetOption, string>>,
@@ -328,6 +415,8 @@ export function resolveHyper(model: ModelSpec, kind: string, dataset: string, ov
 export interface TrainReport {
   dataset: string;
   model: string;
+  /** The dataset variant (`--setting` or the dataset's default), null for datasets without settings. */
+  setting: string | null;
   metric: string;
   protocol: string;
   runs: number;
@@ -340,8 +429,24 @@ export interface TrainReport {
   hyper: Hyper;
   /** First-N limits on the training / test examples (flags or environment), null when none. */
   limits: { train: number | null; test: number | null };
+  /** Threads in use (the calling one included). */
+  threads: number;
+  /** Peak resident memory of the process (MB). */
+  peakRssMb: number;
+  /** Mini-batch sampling over all runs (null: full batch). */
+  sampling: SamplingReport | null;
   /** The dataset's extra metrics on the test split (e.g. plain per-edge accuracy next to MeshCNN's metric). */
   extra?: Record<string, { mean: number; std: number; values: number[] }>;
+}
+
+/** Sampling figures of `erlangen train --loader …` (sums over the runs). */
+export interface SamplingReport extends SamplingStats {
+  /** Training-epoch time (ms), all epochs of all runs. */
+  trainMs: number;
+  /** Share of the training-epoch time spent waiting for batches. */
+  waitShare: number;
+  /** Sampled edges per second of training-epoch time. */
+  edgesPerSecond: number;
 }
 
 function countParams(model: Module): number {
@@ -362,7 +467,7 @@ function fmtStat(metric: string, mean: number, std: number, runs: number): strin
  * Datasets whose loaders take first-N limits on the training and test examples (`--train-limit`,
  * `--test-limit`, or the environment variables `ERLANGEN_TRAIN_LIMIT` / `ERLANGEN_TEST_LIMIT`).
  */
-export const LIMIT_DATASETS: readonly string[] = ["rotated-mnist"];
+export const LIMIT_DATASETS: readonly string[] = ["rotated-mnist", "spherical-mnist"];
 
 const LIMIT_ENV = { train: "ERLANGEN_TRAIN_LIMIT", test: "ERLANGEN_TEST_LIMIT" } as const;
 
@@ -428,7 +533,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const ds = getDataset(args.dataset);
-  const ms = getModel(args.model);
+  const ms =
+    args.blueprint !== undefined ? blueprintModelSpec(args.blueprint, io.cwd, ds.kind, ds.name) : getModel(args.model);
   if (!ms.kinds.includes(ds.kind)) {
     const fit = listModels()
       .filter((m) => m.kinds.includes(ds.kind))
@@ -439,7 +545,24 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     );
   }
   const hp = resolveHyper(ms, ds.kind, ds.name, args.overrides);
-  const req = { seeds: args.seeds ?? ds.defaultSeeds ?? 1, folds: args.folds ?? ds.defaultFolds ?? 0, seed: args.seed };
+  const sampling = args.sampling ?? undefined;
+  if (sampling !== undefined && ds.sampling !== true)
+    throw new UsageError(
+      `option '--loader' applies to node datasets with stores (${listDatasets()
+        .filter((d) => d.sampling === true)
+        .map((d) => d.name)
+        .join(", ")}), not '${ds.name}'`,
+      "train",
+    );
+  // a fan-out per layer, checked before a large graph is loaded
+  if (sampling !== undefined && sampling.loader !== "full") resolveFanouts(sampling, hp.layers);
+  if (args.threads !== undefined) setNumThreads(args.threads);
+  const req = {
+    seeds: args.seeds ?? ds.defaultSeeds ?? 1,
+    folds: args.folds ?? ds.defaultFolds ?? 0,
+    seed: args.seed,
+    sampling,
+  };
   const root = args.dataRoot !== undefined ? resolve(io.cwd ?? process.cwd(), args.dataRoot) : undefined;
   const info = (line: string) => {
     if (args.quiet) return;
@@ -473,14 +596,45 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
       );
     }
   }
-  const extraLoad: DatasetLoadOptions = { ...args.datasetOptions };
+  const extraLoad: DatasetLoadOptions = { ...args.datasetOptions, sampling, log: info };
   if (extraLoad.data !== undefined) extraLoad.data = resolve(io.cwd ?? process.cwd(), extraLoad.data);
   if (extraLoad.labels !== undefined) extraLoad.labels = resolve(io.cwd ?? process.cwd(), extraLoad.labels);
+  if (args.setting !== undefined) {
+    if (ds.settings === undefined)
+      throw new UsageError(`option '--setting' is not available for dataset '${ds.name}'`, "train");
+    if (!ds.settings.includes(args.setting))
+      throw new UsageError(
+        `option '--setting' expected one of ${ds.settings.join(", ")} for dataset '${ds.name}', got '${args.setting}'`,
+        "train",
+      );
+  }
+  const setting = args.setting ?? ds.settings?.[0];
+  if (setting !== undefined) extraLoad.setting = setting;
   const data = await loadWithLimits(ds, root, limits, extraLoad);
+  try {
+    return await trainRuns(args, io, ds, ms, hp, req, data, limits, info);
+  } finally {
+    await data.close?.();
+    if (sampling !== undefined) await closeWorkerPool();
+  }
+}
+
+async function trainRuns(
+  args: TrainArgs,
+  io: CliIO,
+  ds: DatasetSpec,
+  ms: ModelSpec,
+  hp: Hyper,
+  req: ProtocolRequest,
+  data: LoadedDataset,
+  limits: Limits,
+  info: (line: string) => void,
+): Promise<number> {
   const runs = data.runs(req);
   if (runs.length === 0)
     throw new UsageError(`dataset '${ds.name}' produced no runs for the requested protocol`, "train");
   const protocol = data.protocol(req);
+  const setting = args.setting ?? ds.settings?.[0];
   const effLimits = effectiveLimits(ds, limits);
   const limitNote = [
     effLimits.train !== undefined ? `train limit ${effLimits.train}` : "",
@@ -488,7 +642,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   ]
     .filter((x) => x !== "")
     .join(", ");
-  info(`${ds.name}: ${data.summary}${limitNote ? ` (${limitNote})` : ""}`);
+  info(`${ds.name}${setting !== undefined ? ` ${setting}` : ""}: ${data.summary}${limitNote ? ` (${limitNote})` : ""}`);
   info(`${ms.name}: ${describeHyper(hp, ms.hyperKeys)}`);
   info(`protocol: ${protocol}, ${runs.length} run${runs.length > 1 ? "s" : ""}`);
 
@@ -500,6 +654,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   const epochsRun: number[] = [];
   const histories: History[] = [];
   let params = 0;
+  let sampled: SamplingReport | null = null;
   for (const run of runs) {
     manualSeed(run.seed);
     const model = ms.build(data.info, hp);
@@ -543,6 +698,13 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     for (const e of hist.epochs) epochMs.push(e.ms);
     epochsRun.push(hist.epochs.length);
     histories.push(hist);
+    const st = run.samplingStats?.() ?? null;
+    if (st !== null)
+      sampled = addSampling(
+        sampled,
+        st,
+        hist.epochs.reduce((a, e) => a + e.ms, 0),
+      );
     if (!args.quiet) {
       const head = runs.length > 1 ? `${run.label}: ` : "";
       const bestNote =
@@ -556,6 +718,7 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   const report: TrainReport = {
     dataset: ds.name,
     model: ms.name,
+    setting: setting ?? null,
     metric: ds.metric,
     protocol,
     runs: runs.length,
@@ -567,6 +730,9 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
     epochs: { median: median(epochsRun), values: epochsRun },
     hyper: hp,
     limits: { train: effLimits.train ?? null, test: effLimits.test ?? null },
+    threads: getNumThreads(),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    sampling: sampled,
   };
   if (extraValues.size > 0) {
     report.extra = {};
@@ -584,6 +750,8 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
       return `test ${described(m.key, m.description)}: ${fmtStat(m.key, s.mean, s.std, runs.length)}${over}`;
     }),
     `median epoch ${fmtMs(report.epochMs.median)}, inference ${fmtMs(report.inferMs)}, ${params.toLocaleString("en-US")} parameters`,
+    ...samplingLines(sampled),
+    `peak RSS ${report.peakRssMb.toLocaleString("en-US")} MB, ${report.threads} thread${report.threads > 1 ? "s" : ""}`,
   ];
   if (args.json) {
     if (!args.quiet) for (const l of lines) io.err(l);
@@ -600,6 +768,41 @@ export async function runTrain(argv: string[], io: CliIO): Promise<number> {
   }
   if (args.json) io.out(JSON.stringify(report));
   return 0;
+}
+
+function addSampling(acc: SamplingReport | null, st: SamplingStats, trainMs: number): SamplingReport {
+  const a: SamplingReport = acc ?? {
+    ...st,
+    batches: 0,
+    nodes: 0,
+    edges: 0,
+    waitMs: 0,
+    sampleMs: 0,
+    gatherMs: 0,
+    trainMs: 0,
+    waitShare: 0,
+    edgesPerSecond: 0,
+  };
+  a.batches += st.batches;
+  a.nodes += st.nodes;
+  a.edges += st.edges;
+  a.waitMs += st.waitMs;
+  a.sampleMs += st.sampleMs;
+  a.gatherMs += st.gatherMs;
+  a.trainMs += trainMs;
+  a.waitShare = a.trainMs > 0 ? a.waitMs / a.trainMs : 0;
+  a.edgesPerSecond = a.trainMs > 0 ? a.edges / (a.trainMs / 1000) : 0;
+  return a;
+}
+
+function samplingLines(s: SamplingReport | null): string[] {
+  if (s === null) return [];
+  const per = (x: number) => (x / Math.max(1, s.batches)).toFixed(0);
+  return [
+    `sampling: ${s.loader}; store ${s.store}; ${s.workers === 0 ? "on the training thread" : `${s.workers} worker thread${s.workers > 1 ? "s" : ""}`}`,
+    `  ${s.batches} batches, ${per(s.nodes)} nodes and ${per(s.edges)} edges per batch; ${Math.round(s.edgesPerSecond).toLocaleString("en-US")} sampled edges per second of training`,
+    `  waiting for batches: ${(100 * s.waitShare).toFixed(1)} % of the training time (${fmtMs(s.waitMs)} of ${fmtMs(s.trainMs)}); sampling work ${fmtMs(s.sampleMs)}, gathering ${fmtMs(s.gatherMs)}`,
+  ];
 }
 
 const HYPER_LABELS: Record<keyof Hyper, string> = {

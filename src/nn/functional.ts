@@ -17,7 +17,7 @@ import {
   sparseLinear as sparseLinearKernel,
   spmmCsrWide,
   transpose2d,
-} from "../kernels/index.js";
+} from "../kernels/registry.js";
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";

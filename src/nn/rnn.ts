@@ -17,7 +17,7 @@
  * The cells use the fused one-step ops {@link lstmGates} and {@link gruGates}.
  */
 
-import { gemm } from "../kernels/index.js";
+import { gemm } from "../kernels/registry.js";
 import { record } from "../tensor/autograd.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, type DType } from "../tensor/dtype.js";

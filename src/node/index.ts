@@ -7,3 +7,7 @@ export * from "./mesh_cache.js";
 export * from "./mesh_datasets.js";
 export * from "./meshes.js";
 export * from "./molecules.js";
+export * from "./pg_server.js";
+export * from "./postgres_store.js";
+export * from "./spherical_mnist.js";
+export * from "./worker_pool.js";

@@ -1,5 +1,6 @@
 /** Adam and AdamW (like `torch.optim.Adam` / `torch.optim.AdamW`). */
-import { adamStep, type FloatArray } from "../kernels/index.js";
+import type { FloatArray } from "../kernels/ref/linalg.js";
+import { adamStep } from "../kernels/registry.js";
 import { isFloat } from "../tensor/dtype.js";
 import { ErlangenError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";

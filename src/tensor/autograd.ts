@@ -5,7 +5,7 @@
  * gradient is checked by {@link gradcheck} like any other op.
  */
 
-import { binary } from "../kernels/index.js";
+import { binary } from "../kernels/registry.js";
 import { ErlangenError, fmtShape } from "./errors.js";
 import type { Tensor } from "./tensor.js";
 

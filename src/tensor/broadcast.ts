@@ -4,7 +4,9 @@
  * gradient back down to an input's shape. The two are each other's gradient, so every op that
  * broadcasts (elementwise, shape, reduce) folds its gradients here without importing another op family.
  */
-import { type FloatArray, type ReduceOpName, reduceAxis } from "../kernels/index.js";
+import type { ReduceOpName } from "../kernels/ref/elementwise.js";
+import type { FloatArray } from "../kernels/ref/linalg.js";
+import { reduceAxis } from "../kernels/registry.js";
 import { record } from "./autograd.js";
 import { allocate, isFloat, type TypedArray } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";

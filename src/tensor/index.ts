@@ -6,11 +6,14 @@ export * from "./creation.js";
 export * from "./dtype.js";
 export * from "./errors.js";
 export * from "./gradcheck.js";
-export * from "./ops/conv.js";
 // op families (each attaches its methods to Tensor.prototype):
+export * from "./ops/conv.js";
 export * from "./ops/elementwise.js";
+export * from "./ops/grid.js";
 export * from "./ops/indexing.js";
+export * from "./ops/interpolate.js";
 export * from "./ops/linalg.js";
+export * from "./ops/pool.js";
 export * from "./ops/random.js";
 export * from "./ops/reduce.js";
 export * from "./ops/scatter.js";

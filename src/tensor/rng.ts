@@ -3,7 +3,7 @@
  * on every platform. A global default generator backs `rand`, `randn`, init functions and dropout;
  * pass your own {@link Generator} for an independent stream.
  */
-import { bernoulliMask } from "../kernels/index.js";
+import { bernoulliMask } from "../kernels/registry.js";
 import { ErlangenError } from "./errors.js";
 
 export class Generator {

@@ -5,7 +5,8 @@
  * `values` are a differentiable selection of the input values, so gradients reach the caller's tensor.
  * `spmm(A, X)` multiplies by a dense matrix with gradients to `X` and to the values.
  */
-import { type FloatArray, spmmCsr, spmmCsrT } from "../kernels/index.js";
+import type { FloatArray } from "../kernels/ref/linalg.js";
+import { spmmCsr, spmmCsrT } from "../kernels/registry.js";
 import { record } from "./autograd.js";
 import { allocate, type DType, isFloat } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";

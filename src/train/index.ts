@@ -7,6 +7,7 @@ export * from "./metrics.js";
 export * from "./molecules.js";
 export * from "./plot.js";
 export * from "./progress.js";
+export * from "./sampled_tasks.js";
 export * from "./splits.js";
 export * from "./tasks.js";
 export * from "./trainer.js";

@@ -7,5 +7,7 @@ export * from "./modelnet.js";
 export * from "./molecules.js";
 export * from "./nbody.js";
 export * from "./planetoid.js";
+export * from "./sbm.js";
+export * from "./spherical_mnist.js";
 export * from "./splits.js";
 export * from "./tu.js";

@@ -12,3 +12,4 @@ export { encodePNG } from "./png.js";
 export * from "./sht.js";
 export * from "./signal.js";
 export * from "./so3.js";
+export * from "./so3_rotation.js";

@@ -21,7 +21,7 @@
  * m mod n with the ring's phase, so the forward is the exact quadrature sum on every grid (HEALPix's
  * short polar rings included) and the inverse its exact transpose.
  */
-import { fftPlan } from "../../kernels/index.js";
+import { fftPlan } from "../../kernels/ref/fft.js";
 import type { SHNormalization } from "../../symmetry/o3/spherical_harmonics.js";
 import { record } from "../../tensor/autograd.js";
 import { allocate } from "../../tensor/dtype.js";

@@ -20,7 +20,7 @@
  * D^l(Rx(β_k)) tables (precomputed per plan): O(B³ log B + B L³) per signal, for the band limits
  * a spherical CNN uses (L ≤ B ≲ 32: the tables hold 2B·Σ(2l+1)² numbers, 22 MB at B = L = 32).
  */
-import { fftPlan } from "../../kernels/index.js";
+import { fftPlan } from "../../kernels/ref/fft.js";
 import { anglesToMatrix } from "../../symmetry/o3/rotations.js";
 import { wignerDxBlocks } from "../../symmetry/o3/wigner_blocks.js";
 import { record } from "../../tensor/autograd.js";

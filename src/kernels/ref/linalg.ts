@@ -31,3 +31,20 @@ export function gemmRef(
     }
   }
 }
+
+/** out[C×R] = transpose of a[R×C], in cache blocks. */
+export function transpose2dRef(
+  a: FloatArray | Int32Array | Uint8Array,
+  out: FloatArray | Int32Array | Uint8Array,
+  R: number,
+  C: number,
+): void {
+  const B = 32;
+  for (let r0 = 0; r0 < R; r0 += B) {
+    const r1 = Math.min(R, r0 + B);
+    for (let c0 = 0; c0 < C; c0 += B) {
+      const c1 = Math.min(C, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * R + r] = a[r * C + c]!;
+    }
+  }
+}

@@ -425,13 +425,7 @@ function powersInto(p: Float64Array, v: number): void {
  * out[n×dim] = the harmonics of the table at xyz[n×3] (normalised first when `normalize`; the origin
  * stays at 0). Returns the flat index of the first NaN in xyz, or −1.
  */
-export function shForwardRef(
-  t: ShTable,
-  xyz: ArrayLike<number>,
-  n: number,
-  normalize: boolean,
-  out: FloatArray,
-): number {
+export function shForwardRef(t: ShTable, xyz: FloatArray, n: number, normalize: boolean, out: FloatArray): number {
   const px = new Float64Array(t.lmax + 1);
   const py = new Float64Array(t.lmax + 1);
   const pz = new Float64Array(t.lmax + 1);
@@ -461,8 +455,8 @@ export function shForwardRef(
 /** gx[n×3] = Σ_c g[p, c]·∂Y_c/∂x (written), through the normalisation when `normalize` (0 at the origin). */
 export function shBackwardRef(
   t: ShTable,
-  xyz: ArrayLike<number>,
-  g: ArrayLike<number>,
+  xyz: FloatArray,
+  g: FloatArray,
   n: number,
   normalize: boolean,
   gx: FloatArray,
@@ -555,7 +549,7 @@ export function radialForwardRef(
   b: RadialBasisSpec,
   weights: ArrayLike<number> | null,
   c: RadialCutoffSpec,
-  x: ArrayLike<number>,
+  x: FloatArray,
   n: number,
   out: FloatArray,
 ): void {
@@ -582,9 +576,9 @@ export function radialBackwardRef(
   b: RadialBasisSpec,
   weights: ArrayLike<number> | null,
   c: RadialCutoffSpec,
-  x: ArrayLike<number>,
+  x: FloatArray,
   n: number,
-  g: ArrayLike<number>,
+  g: FloatArray,
   gx: FloatArray,
   gw: FloatArray | null,
 ): void {

@@ -1,4 +1,8 @@
-/** Reference sparse and indexing kernels (rows of width F). Indices are assumed in range: callers check. */
+/**
+ * Reference sparse and indexing kernels (rows of width F): CSR products, row gathers and scatters,
+ * segment sums, and the sparse-input linear map with its gradients. Indices are assumed in range:
+ * callers check.
+ */
 import type { FloatArray } from "./linalg.js";
 
 /** out[r×F] = A·X for CSR A (rows r), X[cols×F]. `values` null means all ones. */
@@ -105,6 +109,67 @@ export function segmentSumCsrRef(src: FloatArray, ptr: Int32Array, F: number, ou
     for (let r = ptr[s]!; r < ptr[s + 1]!; r++) {
       const x = r * F;
       for (let f = 0; f < F; f++) out[o + f]! += src[x + f]!;
+    }
+  }
+}
+
+/**
+ * out[rows×F] = A·Wᵀ (+ bias) for CSR A [rows×inF] (`values` null: all ones) and W [F×inF], row by
+ * row in entry order; stored zeros are skipped (they add nothing).
+ */
+export function sparseLinearRef(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  W: FloatArray,
+  F: number,
+  inF: number,
+  bias: FloatArray | null,
+  out: FloatArray,
+): void {
+  out.fill(0, 0, rows * F);
+  for (let r = 0; r < rows; r++) {
+    const o = r * F;
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      const v = values === null ? 1 : values[p]!;
+      if (v === 0) continue;
+      const c = indices[p]!;
+      for (let k = 0; k < F; k++) out[o + k]! += v * W[k * inF + c]!;
+    }
+    if (bias !== null) for (let k = 0; k < F; k++) out[o + k]! += bias[k]!;
+  }
+}
+
+/**
+ * Gradients of {@link sparseLinearRef} for G [rows×F]: dW [F×inF] = Gᵀ·A and db [F] = column sums of
+ * G (either may be null). Rows of G that are all zero are skipped.
+ */
+export function sparseLinearGradRef(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: FloatArray | null,
+  rows: number,
+  G: FloatArray,
+  F: number,
+  inF: number,
+  dW: FloatArray | null,
+  db: FloatArray | null,
+): void {
+  if (dW !== null) dW.fill(0, 0, F * inF);
+  if (db !== null) db.fill(0, 0, F);
+  for (let r = 0; r < rows; r++) {
+    const g = r * F;
+    let any = false;
+    for (let k = 0; k < F; k++) if (G[g + k] !== 0) any = true;
+    if (!any) continue;
+    if (db !== null) for (let k = 0; k < F; k++) db[k]! += G[g + k]!;
+    if (dW === null) continue;
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      const v = values === null ? 1 : values[p]!;
+      if (v === 0) continue;
+      const c = indices[p]!;
+      for (let k = 0; k < F; k++) dW[k * inF + c]! += v * G[g + k]!;
     }
   }
 }

@@ -283,9 +283,16 @@ export function winogradConv3x3Ref(
 
 /**
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3Ref}, by the F(4×4, 3×3)
- * transforms (transposition principle). Overwrites gw.
+ * transforms (transposition principle). Overwrites gw; when `gb` ([G·Og]) is given, also overwrites
+ * it with the bias gradient Σ gy over images and positions.
  */
-export function winogradWeightGrad3x3Ref(x: FloatArray, gy: FloatArray, gw: FloatArray, geom: WinogradGeometry): void {
+export function winogradWeightGrad3x3Ref(
+  x: FloatArray,
+  gy: FloatArray,
+  gw: FloatArray,
+  geom: WinogradGeometry,
+  gb: FloatArray | null = null,
+): void {
   const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);
@@ -340,6 +347,52 @@ export function winogradWeightGrad3x3Ref(x: FloatArray, gy: FloatArray, gw: Floa
     }
   }
   winogradWeightGradFinish(S, G, Og, Cg, Og, Cg, gw);
+  if (gb !== null) channelSumRef(gy, gb, N, G * Og, oh * ow);
+}
+
+/**
+ * The backward of {@link winogradConv3x3Ref} in one call (the twin of the fused WASM pass): overwrites
+ * each of gx [N, G·Cg, H, W] (direct sums of the transposed convolution, in float64), gw [G·Og, Cg, 3, 3]
+ * and gb [G·Og] (as {@link winogradWeightGrad3x3Ref}) that is not null.
+ */
+export function winogradBackward3x3Ref(
+  x: FloatArray,
+  w: FloatArray,
+  gy: FloatArray,
+  gx: FloatArray | null,
+  gw: FloatArray | null,
+  gb: FloatArray | null,
+  geom: WinogradGeometry,
+): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  if (gw !== null) winogradWeightGrad3x3Ref(x, gy, gw, geom, gb);
+  else if (gb !== null) channelSumRef(gy, gb, N, G * Og, oh * ow);
+  if (gx === null) return;
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < G; gi++) {
+      for (let c = 0; c < Cg; c++) {
+        const xOff = ((n * G + gi) * Cg + c) * H * W;
+        for (let r = 0; r < H; r++) {
+          for (let q = 0; q < W; q++) {
+            let s = 0;
+            for (let m = 0; m < Og; m++) {
+              const wOff = ((gi * Og + m) * Cg + c) * 9;
+              const yOff = ((n * G + gi) * Og + m) * oh * ow;
+              for (let a = 0; a < 3; a++) {
+                const i = r + ph - a;
+                if (i < 0 || i >= oh) continue;
+                for (let e = 0; e < 3; e++) {
+                  const j = q + pw - e;
+                  if (j >= 0 && j < ow) s += w[wOff + a * 3 + e]! * gy[yOff + i * ow + j]!;
+                }
+              }
+            }
+            gx[xOff + r * W + q] = s;
+          }
+        }
+      }
+    }
+  }
 }
 
 /** gb[c] = Σ over images n and positions p of gy[n, c, p] (gy [N, C, P]), accumulated in float64. */

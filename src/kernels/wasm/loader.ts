@@ -10,193 +10,28 @@
  * one is used where the engine validates it (Node ≥ 22, current browsers) unless the environment
  * variable `ERLANGEN_KERNELS_RELAXED=0` asks for the baseline (FMA rounds differently by ~1 ulp).
  */
+import type { ConvExports } from "./conv.js";
+import type { ElementwiseExports } from "./elementwise.js";
 import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from "./generated/kernels.js";
+import type { LinalgExports } from "./linalg.js";
+import type { NormsExports } from "./norms.js";
+import type { OptimExports } from "./optim.js";
+import type { RandomExports } from "./random.js";
+import type { SparseExports } from "./sparse.js";
+import type { WinogradExports } from "./winograd.js";
 
-/** The functions exported by the WASM module (pointers are byte offsets, sizes element counts). */
-export interface WasmExports {
-  heapBase(): number;
-  gemmPackB(B: number, Bp: number, K: number, N: number, transB: number): void;
-  gemmRows(
-    A: number,
-    lda: number,
-    Bp: number,
-    C: number,
-    m: number,
-    N: number,
-    K: number,
-    accumulate: number,
-    Ap: number,
-  ): void;
-  gemmTransA(
-    Ablk: number,
-    M: number,
-    Bp: number,
-    K: number,
-    k0: number,
-    kc: number,
-    C: number,
-    N: number,
-    Ap: number,
-    init: number,
-  ): void;
-  unaryF32(op: number, a: number, out: number, n: number, param: number): void;
-  binarySameF32(op: number, a: number, b: number, out: number, n: number): void;
-  binaryScalarF32(op: number, a: number, s: number, out: number, n: number, swap: number): void;
-  binaryRowF32(op: number, a: number, b: number, out: number, R: number, L: number, swap: number): void;
-  binaryColF32(op: number, a: number, b: number, out: number, R: number, L: number, swap: number): void;
-  reduceContig(op: number, a: number, n: number): number;
-  reduceAxisF32(op: number, a: number, outer: number, n: number, inner: number, out: number, scratch: number): void;
-  softmaxRowsF32(a: number, rows: number, cols: number, out: number, log: number): void;
-  spmmCsrF32(
-    indptr: number,
-    indices: number,
-    values: number,
-    hasValues: number,
-    rows: number,
-    X: number,
-    F: number,
-    out: number,
-  ): void;
-  spmmCsrTF32(
-    indptr: number,
-    indices: number,
-    values: number,
-    hasValues: number,
-    rows: number,
-    cols: number,
-    X: number,
-    F: number,
-    out: number,
-  ): void;
-  gatherRows32(src: number, index: number, n: number, F: number, out: number): void;
-  scatterAddRowsF32(src: number, index: number, n: number, F: number, out: number): void;
-  scatterMaxRowsF32(
-    src: number,
-    index: number,
-    n: number,
-    F: number,
-    out: number,
-    arg: number,
-    outRows: number,
-    isMin: number,
-  ): void;
-  segmentSumF32(src: number, ptr: number, S: number, F: number, out: number): void;
-  wgInputF32(
-    x: number,
-    C: number,
-    H: number,
-    W: number,
-    ph: number,
-    pw: number,
-    th: number,
-    tw: number,
-    xp: number,
-    tb: number,
-    V: number,
-    Cs: number,
-    Tp: number,
-    t0: number,
-  ): void;
-  wgGradOutF32(
-    gy: number,
-    Og: number,
-    oh: number,
-    ow: number,
-    th: number,
-    tw: number,
-    gp: number,
-    tb: number,
-    Y: number,
-    Ms: number,
-    Tp: number,
-    t0: number,
-    bs: number,
-    hasBs: number,
-  ): void;
-  wgInputAdjF32(
-    dV: number,
-    Cs: number,
-    Tp: number,
-    t0: number,
-    C: number,
-    H: number,
-    W: number,
-    ph: number,
-    pw: number,
-    th: number,
-    tw: number,
-    xp: number,
-    tb: number,
-    gx: number,
-  ): void;
-  wgGemmF32(U: number, V: number, M: number, Ogp: number, Cg: number, Cs: number, Tp: number, Ms: number): void;
-  wgDotF32(Y: number, V: number, S: number, Ogp: number, Cgp: number, Tp: number, Ys: number, Vs: number): void;
-  wgOutputF32(
-    M: number,
-    Ms: number,
-    Tp: number,
-    t0: number,
-    th: number,
-    tw: number,
-    y: number,
-    Og: number,
-    oh: number,
-    ow: number,
-    bias: number,
-    hasBias: number,
-  ): void;
-  wgZeroLanes(P: number, rows: number, Tp: number, T: number): void;
-  wgZero(p: number, n: number): void;
-  convPadPlanesF32(
-    x: number,
-    C: number,
-    H: number,
-    W: number,
-    xp: number,
-    Wp: number,
-    plane: number,
-    inner: number,
-  ): void;
-  convPackBF32(
-    xp: number,
-    Bp: number,
-    C: number,
-    kh: number,
-    kw: number,
-    dh: number,
-    dw: number,
-    Wp: number,
-    plane: number,
-    off: number,
-    len: number,
-  ): void;
-  convPackBTF32(
-    xp: number,
-    Bp: number,
-    C: number,
-    kh: number,
-    kw: number,
-    dh: number,
-    dw: number,
-    Wp: number,
-    plane: number,
-    off: number,
-    len: number,
-  ): void;
-  convUnpadRowsF32(
-    Cm: number,
-    M: number,
-    rows: number,
-    Wp: number,
-    ow: number,
-    y: number,
-    P: number,
-    r0: number,
-    bias: number,
-    hasBias: number,
-  ): void;
-  wgKernelF32(w: number, Og: number, Cg: number, U: number, st: number, sm: number, sc: number): void;
-}
+/**
+ * The functions the WASM module exports (pointers are byte offsets, sizes element counts): `heapBase`
+ * and the kernels, whose signatures each kernel file of this folder declares next to its binding.
+ */
+export type WasmExports = { heapBase(): number } & ConvExports &
+  ElementwiseExports &
+  LinalgExports &
+  NormsExports &
+  OptimExports &
+  RandomExports &
+  SparseExports &
+  WinogradExports;
 
 const PAGE = 65536;
 const ALIGN = 64;
@@ -229,6 +64,12 @@ export class WasmRuntime {
     this.top = this.base;
     this._f32 = new Float32Array(this.memory.buffer);
     this._i32 = new Int32Array(this.memory.buffer);
+  }
+
+  /** Whether the module exports every function in `names` (a module built before a kernel lacks it). */
+  hasExports(names: readonly string[]): boolean {
+    const e = this.exports as unknown as Record<string, unknown>;
+    return names.every((n) => typeof e[n] === "function");
   }
 
   /** Frees every block (start of each kernel call). */
@@ -272,6 +113,14 @@ export class WasmRuntime {
     this._f32 = new Float32Array(this.memory.buffer);
     this._i32 = new Int32Array(this.memory.buffer);
   }
+}
+
+/** n rounded up to a multiple of 4 (the SIMD kernels' f32x4 lanes). */
+export const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** A float64 view of `n` elements at byte offset `ptr` of the runtime's memory. */
+export function f64View(rt: WasmRuntime, ptr: number, n: number): Float64Array {
+  return new Float64Array(rt.memory.buffer, ptr, n);
 }
 
 function alignUp(n: number): number {

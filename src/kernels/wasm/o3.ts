@@ -4,7 +4,14 @@
  * function allocates every block of a chunk before writing any output, so a failed allocation
  * (RangeError from memory.grow) leaves the outputs untouched.
  */
-import type { RadialBasisSpec, RadialCutoffSpec, ShTable, TensorProductPlan, TpSizes } from "../ref/o3.js";
+import {
+  type RadialBasisSpec,
+  type RadialCutoffSpec,
+  radialCount,
+  type ShTable,
+  type TensorProductPlan,
+  type TpSizes,
+} from "../ref/o3.js";
 import type { WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/o3.ts`. */
@@ -109,22 +116,6 @@ export interface O3Exports {
     gw: number,
     scratch: number,
   ): void;
-}
-
-/** Export names the bindings below call (the capability check of a module built before them). */
-export const O3_EXPORTS = [
-  "tpForwardF32",
-  "tpBackwardF32",
-  "shForwardF32",
-  "shBackwardF32",
-  "radialForwardF32",
-  "radialBackwardF32",
-] as const;
-
-/** True when the loaded module has the O(3) kernels. */
-export function hasO3Wasm(rt: WasmRuntime): boolean {
-  const x = rt.exports as unknown as Record<string, unknown>;
-  return O3_EXPORTS.every((k) => typeof x[k] === "function");
 }
 
 function o3(rt: WasmRuntime): O3Exports {
@@ -413,11 +404,11 @@ export function radialForwardWasm(
   b: RadialBasisSpec,
   weights: ArrayLike<number> | null,
   c: RadialCutoffSpec,
-  K: number,
   x: Float32Array,
   n: number,
   out: Float32Array,
 ): void {
+  const K = radialCount(b, weights);
   const k = o3(rt);
   rt.reset();
   const pP = radialParams(rt, b, weights, K);
@@ -441,13 +432,13 @@ export function radialBackwardWasm(
   b: RadialBasisSpec,
   weights: ArrayLike<number> | null,
   c: RadialCutoffSpec,
-  K: number,
   x: Float32Array,
   n: number,
   g: Float32Array,
   gx: Float32Array,
   gw: Float32Array | null,
 ): void {
+  const K = radialCount(b, weights);
   const k = o3(rt);
   rt.reset();
   const pP = radialParams(rt, b, weights, K);

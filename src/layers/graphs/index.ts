@@ -7,6 +7,7 @@ export * from "./aggregation.js";
 export * from "./appnp.js";
 export * from "./cheb_conv.js";
 export * from "./deep_sets.js";
+export * from "./deep_sets_layer.js";
 export * from "./dense_batch.js";
 export * from "./edge_conv.js";
 export * from "./gat_conv.js";

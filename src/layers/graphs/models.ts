@@ -17,6 +17,7 @@
  */
 
 import { globalAddPool } from "../../domains/graph/pool.js";
+import { edgeIndexPrefix, trimSizes } from "../../domains/graph/trim.js";
 import { Activation, type ActivationSpec, resolveActivation } from "../../nn/activation.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear, type LinearInput } from "../../nn/linear.js";
@@ -26,6 +27,7 @@ import { LayerNorm } from "../../nn/normalization.js";
 import { check, opError } from "../../tensor/errors.js";
 import { add, relu } from "../../tensor/ops/elementwise.js";
 import { fastDropout, reluDropout } from "../../tensor/ops/random.js";
+import { narrow } from "../../tensor/ops/shape.js";
 import { SparseMatrix } from "../../tensor/sparse.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { AggrSpec } from "./aggregation.js";
@@ -52,6 +54,14 @@ export interface GNNInputs {
   batch?: Tensor | null;
   /** Number of graphs (GraphNorm). */
   batchSize?: number | null;
+  /**
+   * Nodes first reached at each hop of a neighbour-sampled batch (hop 0: the seeds), with
+   * `numSampledEdgesPerHop`: each layer then runs on the hops it needs only (PyG's `trim_to_layer`;
+   * see `domains/graph/trim.ts`) and the output has one row per seed.
+   */
+  numSampledNodesPerHop?: readonly number[] | null;
+  /** Edges sampled at each hop 1..H of a neighbour-sampled batch (with `numSampledNodesPerHop`). */
+  numSampledEdgesPerHop?: readonly number[] | null;
 }
 
 /** Options shared by the {@link BasicGNN} models. */
@@ -182,21 +192,47 @@ export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> exte
   protected abstract runConv(conv: Module, x: LinearInput, edgeIndex: Tensor | SparseMatrix, extra: GNNInputs): Tensor;
 
   /**
+   * Runs one convolution from `numSources` source rows to the first `numTargets` of them (bipartite
+   * message passing), or returns null when the convolution has no bipartite form: trimmed passes
+   * then compute every kept row, as PyG does.
+   */
+  protected runConvBipartite(
+    _conv: Module,
+    _xs: Tensor,
+    _xt: Tensor,
+    _edgeIndex: Tensor,
+    _extra: GNNInputs,
+  ): Tensor | null {
+    return null;
+  }
+
+  /**
    * @param x - node features [N, inChannels] (dense or a SparseMatrix).
    * @param edgeIndex - [2, E] int32 (or a SparseMatrix adjacency in `adj_t` orientation).
-   * @param extra - `{ edgeWeight, edgeAttr, batch, batchSize }`, or a tensor (int32: batch; float: edge weights).
-   * @returns node representations [N, outChannels].
+   * @param extra - `{ edgeWeight, edgeAttr, batch, batchSize, numSampledNodesPerHop, numSampledEdgesPerHop }`,
+   *   or a tensor (int32: batch; float: edge weights).
+   * @returns node representations [N, outChannels] (trimmed passes: one row per node within
+   *   H − numLayers hops, the seeds when H = numLayers).
    */
   forward(x: LinearInput, edgeIndex: Tensor | SparseMatrix, extra: GNNInputs | Tensor | null = null): Tensor {
     const ex = resolveExtra(extra);
     let h: LinearInput = dropoutInput(x, this.inputDropout, this.training);
-    if (h instanceof SparseMatrix && !this.supportsSparseInput()) h = h.toDense();
+    const hopNodes = ex.numSampledNodesPerHop ?? null;
+    const hopEdges = ex.numSampledEdgesPerHop ?? null;
+    const trim = hopNodes !== null && hopEdges !== null && !(edgeIndex instanceof SparseMatrix);
+    if (h instanceof SparseMatrix && (trim || !this.supportsSparseInput())) h = h.toDense();
     const convs = this.convs.toArray();
     const norms = this.norms?.toArray() ?? [];
     const xs: Tensor[] = [];
     let out: Tensor = h as Tensor;
     for (let l = 0; l < convs.length; l++) {
-      out = this.runConv(convs[l]!, h, edgeIndex, ex);
+      if (trim) {
+        const sz = trimSizes(l, hopNodes, hopEdges);
+        const src = narrow(h as Tensor, 0, 0, sz.numSources);
+        const ei = edgeIndexPrefix(edgeIndex as Tensor, sz.numEdges);
+        const tgt = narrow(src, 0, 0, sz.numTargets);
+        out = this.runConvBipartite(convs[l]!, src, tgt, ei, ex) ?? this.runConv(convs[l]!, src, ei, ex);
+      } else out = this.runConv(convs[l]!, h, edgeIndex, ex);
       if (l === convs.length - 1 && this._toOut) break;
       if (this.actFirst) out = this._act(out);
       const nm = norms[l];
@@ -214,7 +250,9 @@ export abstract class BasicGNN<O extends BasicGNNOptions = BasicGNNOptions> exte
       h = out;
     }
     if (this.jk !== null) {
-      out = this.jk.forward(xs);
+      // trimmed passes: every layer's rows start with the final ones
+      const rows = xs.at(-1)?.shape[0] ?? 0;
+      out = this.jk.forward(trim ? xs.map((t) => (t.shape[0] === rows ? t : narrow(t, 0, 0, rows))) : xs);
       if (this.lin !== null) out = this.lin.forward(out);
     }
     return out;
@@ -281,6 +319,10 @@ export class GraphSAGE extends BasicGNN<GraphSAGEOptions> {
 
   protected runConv(conv: Module, x: LinearInput, edgeIndex: Tensor | SparseMatrix): Tensor {
     return (conv as SAGEConv).forward(x, edgeIndex);
+  }
+
+  protected override runConvBipartite(conv: Module, xs: Tensor, xt: Tensor, edgeIndex: Tensor): Tensor {
+    return (conv as SAGEConv).forward([xs, xt], edgeIndex, [xs.shape[0]!, xt.shape[0]!]);
   }
 }
 

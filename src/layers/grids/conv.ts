@@ -17,9 +17,9 @@ import {
   convTranspose1d,
   convTranspose2d,
   convTranspose3d,
-  type IntOrTuple,
   type PaddingMode,
 } from "../../tensor/ops/conv.js";
+import type { IntOrTuple } from "../../tensor/ops/grid.js";
 import type { Generator } from "../../tensor/rng.js";
 import type { Tensor } from "../../tensor/tensor.js";
 

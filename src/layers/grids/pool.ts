@@ -1,5 +1,6 @@
 /** Pooling layers on grids (`torch.nn.MaxPool*d`, `AvgPool*d`, `AdaptiveAvgPool*d`). No parameters. */
 import { Module } from "../../nn/module.js";
+import type { IntOrTuple } from "../../tensor/ops/grid.js";
 import {
   type AvgPoolOptions,
   adaptiveAvgPool1d,
@@ -8,12 +9,11 @@ import {
   avgPool1d,
   avgPool2d,
   avgPool3d,
-  type IntOrTuple,
   type MaxPoolOptions,
   maxPool1d,
   maxPool2d,
   maxPool3d,
-} from "../../tensor/ops/conv.js";
+} from "../../tensor/ops/pool.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 function fmt(v: unknown): string {

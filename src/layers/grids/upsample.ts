@@ -1,6 +1,7 @@
 /** `Upsample`: resizing of grid signals by nearest-neighbour or (bi/tri)linear interpolation. */
 import { Module } from "../../nn/module.js";
-import { type InterpolateMode, type IntOrTuple, interpolate } from "../../tensor/ops/conv.js";
+import type { IntOrTuple } from "../../tensor/ops/grid.js";
+import { type InterpolateMode, interpolate } from "../../tensor/ops/interpolate.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /** Options of {@link Upsample}: give `size` or `scaleFactor`. */

@@ -9,13 +9,8 @@
  * and their derivatives are packed once per (degrees, normalisation) and evaluated by the kernels
  * `sphericalHarmonicsForward` / `sphericalHarmonicsBackward` (WASM for float32).
  */
-import {
-  packSphericalHarmonics,
-  type ShPolynomial,
-  type ShTable,
-  sphericalHarmonicsBackward,
-  sphericalHarmonicsForward,
-} from "../../kernels/index.js";
+import { packSphericalHarmonics, type ShPolynomial, type ShTable } from "../../kernels/ref/o3.js";
+import { sphericalHarmonicsBackward, sphericalHarmonicsForward } from "../../kernels/registry.js";
 import { record } from "../../tensor/autograd.js";
 import { allocateEmpty } from "../../tensor/dtype.js";
 import { ErlangenError, fmtShape } from "../../tensor/errors.js";

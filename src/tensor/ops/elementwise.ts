@@ -8,7 +8,9 @@
  * (a non-integer number meeting an int32 or bool tensor gives float32). `div` of integers gives
  * float32. Arithmetic on two bool tensors gives int32. Comparisons and logical ops give bool.
  */
-import { type BinaryOpName, binary, type FloatArray, type UnaryOpName, unary } from "../../kernels/index.js";
+import type { BinaryOpName, UnaryOpName } from "../../kernels/ref/elementwise.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { binary, unary } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, broadcastStrides, sameShape, sumToShape } from "../broadcast.js";
 import { allocate, type DType, type FloatDType, isFloat, promoteTypes, type TypedArray } from "../dtype.js";

@@ -4,7 +4,8 @@
  * ordering (`sort`, `argsort`, `topk`). Every index tensor is int32 and is bounds-checked here,
  * before any kernel runs. Gradients of selections are scatter-adds and vice versa.
  */
-import { type FloatArray, gatherRows, scatterAddRows } from "../../kernels/index.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { gatherRows, scatterAddRows } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, sameShape } from "../broadcast.js";
 import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";

@@ -3,7 +3,7 @@
  * mm, bmm, outer, dot, and einsum. Products go through the `gemm` kernel; gradients use its
  * transpose flags instead of materialising transposes.
  */
-import { gemm } from "../../kernels/index.js";
+import { gemm } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes } from "../broadcast.js";
 import { allocate, type DType, isFloat, promoteTypes } from "../dtype.js";

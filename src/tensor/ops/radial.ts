@@ -5,7 +5,8 @@
  * `radialBackward`: WASM for float32, TypeScript twin for float64) evaluate the value and, backward,
  * the derivative in x and in the Bessel frequencies; nothing else is stored.
  */
-import { type RadialBasisSpec, type RadialCutoffSpec, radialBackward, radialForward } from "../../kernels/index.js";
+import type { RadialBasisSpec, RadialCutoffSpec } from "../../kernels/ref/o3.js";
+import { radialBackward, radialForward } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { allocate, allocateEmpty, isFloat } from "../dtype.js";
 import { opError } from "../errors.js";

@@ -3,7 +3,8 @@
  * generator draw per element) and its fast forms for hot paths ({@link fastDropout},
  * {@link reluDropout}: one 128-bit seed per call, a local xoshiro128** stream in the kernel).
  */
-import { binary, dropoutMask, type FloatArray } from "../../kernels/index.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { binary, dropoutMask } from "../../kernels/registry.js";
 import { isGradEnabled, record } from "../autograd.js";
 import { allocate, isFloat } from "../dtype.js";
 import { check, opError } from "../errors.js";

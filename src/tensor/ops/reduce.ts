@@ -7,7 +7,9 @@
  * for all axes; an empty list reduces nothing. Float data goes through the `reduceAxis` and
  * `softmaxRows` kernels; int and bool data are reduced in float64 and converted back.
  */
-import { type FloatArray, type ReduceOpName, softmaxRows } from "../../kernels/index.js";
+import type { ReduceOpName } from "../../kernels/ref/elementwise.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { softmaxRows } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, expandTo, reduceAxes } from "../broadcast.js";
 import { allocate, type DType, isFloat } from "../dtype.js";

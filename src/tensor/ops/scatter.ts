@@ -6,7 +6,8 @@
  * `scatterLogsumexp` normalise within groups; {@link gatherMulScatter} is SchNet's continuous-filter
  * message passing in one pass. Empty groups give 0 for every reduction.
  */
-import { type FloatArray, scatterMaxRows, segmentSumCsr } from "../../kernels/index.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { scatterMaxRows, segmentSumCsr } from "../../kernels/registry.js";
 import { noGrad, record } from "../autograd.js";
 import { allocate, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";

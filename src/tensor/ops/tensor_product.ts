@@ -7,18 +7,13 @@
  * per path, with W indexed by the path's connection mode. The kernels (`tensorProductForward` /
  * `tensorProductBackward`: WASM on blocks of four samples, TypeScript twin for float64) contract the
  * inputs over the nonzero coefficients only, grouped by path, then mix the multiplicities with the
- * path's weights; the backward pass recomputes the contraction. The layer (`layers/groups/o3/tensor_product.ts`) builds the paths from irreps and
- * Wigner-3j symbols; this op only knows blocks, offsets and coefficients.
+ * path's weights; the backward pass recomputes the contraction. The layer
+ * (`layers/groups/o3/tensor_product.ts`) builds the paths from irreps and Wigner-3j symbols; this op
+ * only knows blocks, offsets and coefficients.
  */
-import {
-  type FloatArray,
-  packTensorProduct,
-  type TensorProductPlan,
-  type TpMode,
-  type TpPathSpec,
-  tensorProductBackward,
-  tensorProductForward,
-} from "../../kernels/index.js";
+import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { packTensorProduct, type TensorProductPlan, type TpMode, type TpPathSpec } from "../../kernels/ref/o3.js";
+import { tensorProductBackward, tensorProductForward } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { allocate, allocateEmpty, isFloat } from "../dtype.js";
 import { fmtShape, opError } from "../errors.js";

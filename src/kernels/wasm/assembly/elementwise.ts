@@ -1,6 +1,6 @@
 // Elementwise kernels. Unary and same-shape/scalar binary loops work on whole f32x4 vectors: the
 // caller pads buffers to a multiple of 4 floats and ignores the padding. Row/column broadcasts
-// handle ragged rows with a scalar tail. Op codes match src/kernels/wasm/kernels.ts.
+// handle ragged rows with a scalar tail. Op codes match src/kernels/wasm/elementwise.ts.
 import { hi64, join32, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GELU_K, lo64, residual32, splat, vexp2, vexp, vexpm1, vlog, vlog1p, vsigmoid, vtanh } from "./math";
 
 // unary op codes

@@ -1,14 +1,15 @@
-// GEMM: C[M×N] (+)= op(A)·op(B), f32, row-major. B is packed once into column panels of NR floats
-// (Bp[jr][k][NR], zero padded); A is read in place (row-major rows, stride lda) or, when transposed,
-// packed per block into Ap[ir][k][MR]. The micro-kernel keeps a 4×8 tile of C in eight f32x4
-// registers and walks k in blocks of KC so the B panel stays in L1.
+// Dense linear algebra (f32, row-major). GEMM: C[M×N] (+)= op(A)·op(B). B is packed once into column
+// panels of NR floats (Bp[jr][k][NR], zero padded); A is read in place (row-major rows, stride lda)
+// or, when transposed, packed per block into Ap[ir][k][MR]. The micro-kernel keeps a 4×8 tile of C
+// in eight f32x4 registers and walks k in blocks of KC so the B panel stays in L1. And a blocked
+// 2-D transpose of 32-bit elements.
 
 import { madd } from "./math";
 
 // @ts-ignore: decorator
-@inline export const MR: i32 = 4;
+@inline const MR: i32 = 4;
 // @ts-ignore: decorator
-@inline export const NR: i32 = 8;
+@inline const NR: i32 = 8;
 // @ts-ignore: decorator
 @inline const KC: i32 = 256;
 // @ts-ignore: decorator
@@ -261,5 +262,39 @@ export function gemmTransA(Ablk: usize, M: i32, Bp: usize, K: i32, k0: i32, kc: 
         }
       }
     }
+  }
+}
+
+/** out[C×R] = transpose of a[R×C] (32-bit elements), in 4×4 register blocks. */
+export function transpose32(a: usize, out: usize, R: i32, C: i32): void {
+  const R4 = R & ~3;
+  const C4 = C & ~3;
+  const rowA = <usize>C << 2;
+  const rowO = <usize>R << 2;
+  for (let r = 0; r < R4; r += 4) {
+    const a0 = a + <usize>r * rowA;
+    for (let c = 0; c < C4; c += 4) {
+      const p = a0 + (<usize>c << 2);
+      const x0 = v128.load(p);
+      const x1 = v128.load(p + rowA);
+      const x2 = v128.load(p + 2 * rowA);
+      const x3 = v128.load(p + 3 * rowA);
+      const t0 = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
+      const q = out + <usize>c * rowO + (<usize>r << 2);
+      v128.store(q, v128.shuffle<i64>(t0, t1, 0, 2));
+      v128.store(q + rowO, v128.shuffle<i64>(t0, t1, 1, 3));
+      v128.store(q + 2 * rowO, v128.shuffle<i64>(t2, t3, 0, 2));
+      v128.store(q + 3 * rowO, v128.shuffle<i64>(t2, t3, 1, 3));
+    }
+    for (let c = C4; c < C; c++) {
+      for (let k = 0; k < 4; k++) store<i32>(out + <usize>c * rowO + (<usize>(r + k) << 2), load<i32>(a0 + <usize>k * rowA + (<usize>c << 2)));
+    }
+  }
+  for (let r = R4; r < R; r++) {
+    const ar = a + <usize>r * rowA;
+    for (let c = 0; c < C; c++) store<i32>(out + <usize>c * rowO + (<usize>r << 2), load<i32>(ar + (<usize>c << 2)));
   }
 }

@@ -1,0 +1,144 @@
+// Checks that two builds of the library give the same bits: the grid ops (convolutions on every path,
+// transposed convolutions, pooling, interpolation), their gradients, and a few kernels, on seeded
+// random inputs in float32 and float64, under each kernel backend. For refactors that must not change
+// behaviour.
+//
+//   node scripts/ab-bits.mjs DIST_A DIST_B
+//
+// DIST_A / DIST_B are `dist` folders (`npx tsc -p tsconfig.build.json` in each checkout). Prints one
+// line per case that differs and a total; exits 1 when any case differs.
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const dists = process.argv.slice(2);
+if (dists.length !== 2) {
+  console.error("usage: node scripts/ab-bits.mjs DIST_A DIST_B");
+  process.exit(2);
+}
+
+/** Every case of one build: name → list of typed arrays (outputs and gradients). */
+async function run(dist) {
+  const M = await import(pathToFileURL(resolve(dist, "src/index.js")).href);
+  const results = new Map();
+  const grad = (name, dtype, inputs, f) => {
+    const gen = new M.Generator(7);
+    const ts = inputs.map((shape) => M.randn(shape, { generator: gen, dtype }).requiresGrad_());
+    const y = f(...ts);
+    const gy = M.randn(y.shape, { generator: gen, dtype });
+    y.backward(gy);
+    results.set(`${name} ${dtype}`, [y.data, ...ts.map((t) => t.grad?.data ?? new Float32Array(0))]);
+  };
+  for (const backend of ["auto", "ref", "wasm"]) {
+    M.setKernelBackend(backend);
+    for (const dtype of ["float32", "float64"]) {
+      const b = (name) => `${name} [${backend}]`;
+      grad(b("conv2d 3x3 winograd"), dtype, [[2, 8, 9, 7], [6, 8, 3, 3], [6]], (x, w, c) =>
+        M.conv2d(x, w, c, { padding: 1 }),
+      );
+      grad(b("conv2d 3x3 groups"), dtype, [[2, 16, 8, 8], [8, 8, 3, 3], [8]], (x, w, c) =>
+        M.conv2d(x, w, c, { padding: 1, groups: 2 }),
+      );
+      grad(b("conv2d 5x5 stride-1"), dtype, [[2, 3, 11, 9], [4, 3, 5, 5], [4]], (x, w, c) =>
+        M.conv2d(x, w, c, { padding: 2 }),
+      );
+      grad(b("conv2d 3x5 dilated"), dtype, [[1, 2, 12, 13], [3, 2, 3, 5], [3]], (x, w, c) =>
+        M.conv2d(x, w, c, { padding: [2, 1], dilation: [2, 1] }),
+      );
+      grad(b("conv2d 1x1 direct"), dtype, [[2, 5, 6, 6], [7, 5, 1, 1], [7]], (x, w, c) => M.conv2d(x, w, c));
+      grad(b("conv2d stride 2"), dtype, [[2, 3, 10, 9], [4, 3, 3, 3], [4]], (x, w, c) =>
+        M.conv2d(x, w, c, { stride: 2, padding: 1 }),
+      );
+      grad(
+        b("conv2d circular"),
+        dtype,
+        [
+          [1, 3, 7, 7],
+          [2, 3, 3, 3],
+        ],
+        (x, w) => M.conv2d(x, w, null, { padding: 1, paddingMode: "circular" }),
+      );
+      grad(b("conv1d"), dtype, [[2, 3, 17], [4, 3, 4], [4]], (x, w, c) => M.conv1d(x, w, c, { padding: 2, stride: 1 }));
+      grad(
+        b("conv1d stride 3"),
+        dtype,
+        [
+          [2, 3, 17],
+          [4, 3, 4],
+        ],
+        (x, w) => M.conv1d(x, w, null, { stride: 3 }),
+      );
+      grad(b("conv3d"), dtype, [[1, 2, 5, 6, 5], [3, 2, 3, 2, 3], [3]], (x, w, c) => M.conv3d(x, w, c, { padding: 1 }));
+      grad(b("convTranspose2d stride 2"), dtype, [[2, 4, 5, 6], [4, 3, 3, 3], [3]], (x, w, c) =>
+        M.convTranspose2d(x, w, c, { stride: 2, padding: 1, outputPadding: 1 }),
+      );
+      grad(
+        b("convTranspose1d"),
+        dtype,
+        [
+          [2, 4, 9],
+          [4, 2, 5],
+        ],
+        (x, w) => M.convTranspose1d(x, w, null, { padding: 2 }),
+      );
+      grad(
+        b("convTranspose3d"),
+        dtype,
+        [
+          [1, 2, 3, 4, 3],
+          [2, 2, 2, 3, 2],
+        ],
+        (x, w) => M.convTranspose3d(x, w, null, { stride: 2 }),
+      );
+      grad(b("maxPool2d"), dtype, [[2, 3, 9, 8]], (x) => M.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }));
+      grad(b("maxPool1d dilated"), dtype, [[2, 3, 15]], (x) => M.maxPool1d(x, 3, { dilation: 2 }));
+      grad(b("maxPool3d"), dtype, [[1, 2, 5, 6, 5]], (x) => M.maxPool3d(x, 2));
+      grad(b("avgPool2d"), dtype, [[2, 3, 9, 8]], (x) =>
+        M.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }),
+      );
+      grad(b("avgPool1d"), dtype, [[2, 3, 15]], (x) => M.avgPool1d(x, 4, { ceilMode: true }));
+      grad(b("adaptiveAvgPool2d"), dtype, [[2, 3, 9, 7]], (x) => M.adaptiveAvgPool2d(x, [4, 3]));
+      grad(b("adaptiveAvgPool3d"), dtype, [[1, 2, 5, 6, 5]], (x) => M.adaptiveAvgPool3d(x, 2));
+      grad(b("interpolate bilinear"), dtype, [[2, 3, 5, 6]], (x) =>
+        M.interpolate(x, { size: [9, 11], mode: "bilinear" }),
+      );
+      grad(b("interpolate bilinear align"), dtype, [[2, 3, 5, 6]], (x) =>
+        M.interpolate(x, { scaleFactor: 1.7, mode: "bilinear", alignCorners: true }),
+      );
+      grad(b("interpolate nearest-exact 3d"), dtype, [[1, 2, 3, 4, 5]], (x) =>
+        M.interpolate(x, { scaleFactor: 2, mode: "nearest-exact" }),
+      );
+      grad(b("interpolate trilinear"), dtype, [[1, 2, 3, 4, 5]], (x) =>
+        M.interpolate(x, { size: 6, mode: "trilinear" }),
+      );
+      grad(b("linear + relu + softmax"), dtype, [[33, 40], [24, 40], [24]], (x, w, c) =>
+        M.softmax(M.relu(M.add(M.matmul(x, M.transpose(w, 0, 1)), c)), -1),
+      );
+      grad(b("batch norm [N, C, L]"), dtype, [[4, 5, 36]], (x) => M.F.batchNorm(x, null, null, null, null, true));
+    }
+  }
+  M.setKernelBackend("auto");
+  return results;
+}
+
+const A = await run(dists[0]);
+const B = await run(dists[1]);
+let differ = 0;
+for (const [name, a] of A) {
+  const b = B.get(name);
+  const same =
+    b !== undefined &&
+    a.length === b.length &&
+    a.every((x, i) => {
+      const y = b[i];
+      if (x.length !== y.length || x.constructor !== y.constructor) return false;
+      const u = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+      const v = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
+      return u.every((c, j) => c === v[j]);
+    });
+  if (!same) {
+    differ++;
+    console.log(`differs: ${name}`);
+  }
+}
+console.log(`${A.size} cases (outputs and gradients), ${differ} differ`);
+process.exit(differ === 0 ? 0 : 1);

@@ -1,0 +1,637 @@
+/**
+ * The kernel registry: one entry per compute kernel with a WASM twin, each the function that
+ * `src/kernels/index.ts` exports. An entry names its reference (`ref/`), its WASM binding (`wasm/`), the
+ * module exports the binding needs, the work of a call (−1 where the arguments do not suit WASM:
+ * float64, empty, a layout without a kernel) and the size threshold of the `auto` backend; `kernel` and
+ * `fastPath` (`dispatch.ts`) turn it into the dispatching function. Each function takes typed arrays
+ * and sizes; both paths give the same numbers up to float32 rounding (tests/kernels.registry.test.ts
+ * checks every entry). Index arguments are validated by the calling op before they get here.
+ */
+import { f32, fastPath, kernel } from "./dispatch.js";
+import type { Stride1Geometry } from "./ref/conv.js";
+import { convStride1Ref, convStride1WeightGradRef } from "./ref/conv.js";
+import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryRef } from "./ref/elementwise.js";
+import { type FloatArray, gemmRef, transpose2dRef } from "./ref/linalg.js";
+import {
+  bnGradRef,
+  channelAffineNclRef,
+  channelAffineRef,
+  channelGradNclRef,
+  channelStatsNclRef,
+  channelStatsRef,
+} from "./ref/norms.js";
+import {
+  type RadialCutoffSpec,
+  radialBackwardRef,
+  radialCount,
+  radialForwardRef,
+  shBackwardRef,
+  shForwardRef,
+  tpBackwardRef,
+  tpForwardRef,
+} from "./ref/o3.js";
+import { adamRef } from "./ref/optim.js";
+import { bernoulliMaskRef, dropoutMaskRef } from "./ref/random.js";
+import {
+  gatherRowsRef,
+  scatterAddRowsRef,
+  scatterMaxRowsRef,
+  segmentSumCsrRef,
+  sparseLinearGradRef,
+  sparseLinearRef,
+  spmmCsrRef,
+  spmmCsrTRef,
+} from "./ref/sparse.js";
+import { winogradBackward3x3Ref, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
+import { convStride1Wasm, convStride1WeightGradWasm } from "./wasm/conv.js";
+import { binaryWasm, reduceAxisWasm, softmaxRowsWasm, unaryWasm, WASM_BINARY, WASM_UNARY } from "./wasm/elementwise.js";
+import { gemmWasm, transpose2dWasm } from "./wasm/linalg.js";
+import {
+  bnGradWasm,
+  channelAffineNclWasm,
+  channelAffineWasm,
+  channelGradNclWasm,
+  channelStatsNclWasm,
+  channelStatsWasm,
+} from "./wasm/norms.js";
+import {
+  radialBackwardWasm,
+  radialForwardWasm,
+  shBackwardWasm,
+  shForwardWasm,
+  tpBackwardWasm,
+  tpForwardWasm,
+} from "./wasm/o3.js";
+import { adamWasm } from "./wasm/optim.js";
+import { bernoulliMaskWasm, dropoutMaskWasm } from "./wasm/random.js";
+import {
+  gatherRowsWasm,
+  scatterAddRowsWasm,
+  scatterMaxRowsWasm,
+  segmentSumWasm,
+  sparseLinearGradWasm,
+  sparseLinearWasm,
+  spmmCsrTWasm,
+  spmmCsrWasm,
+  spmmCsrWideWasm,
+} from "./wasm/sparse.js";
+import { winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/winograd.js";
+
+const i32 = (a: unknown): a is Int32Array => a instanceof Int32Array;
+const f32OrNull = (a: unknown): boolean => a === null || f32(a);
+
+/** Multiply-adds of a CSR product over rows [0, rows) with F columns, plus the output rows. */
+const csrWork = (indptr: Int32Array, rows: number, F: number, outRows: number): number =>
+  (indptr[rows]! - indptr[0]!) * F + outRows * F;
+
+const GEMM_EXPORTS = ["gemmPackB", "gemmRows", "gemmTransA"];
+const WINOGRAD_EXPORTS = [
+  "wgInputF32",
+  "wgGradOutF32",
+  "wgGemmF32",
+  "wgDotF32",
+  "wgKernelF32",
+  "wgZero",
+  "wgZeroLanes",
+];
+
+// ---- dense linear algebra ----
+
+/**
+ * C[M×N] = op(A)·op(B) (+ C when `accumulate`), row-major. op(A) is A[M×K] or, with `transA`, the
+ * transpose of A[K×M]; likewise op(B) is B[K×N] or the transpose of B[N×K].
+ */
+export const gemm = kernel({
+  name: "gemm",
+  ref: gemmRef,
+  wasm: gemmWasm,
+  exports: GEMM_EXPORTS,
+  threshold: "gemm",
+  work: (A, B, C, M, N, K) => (f32(A) && f32(B) && f32(C) && M > 0 && N > 0 ? M * N * K : -1),
+});
+
+/** out[C×R] = transpose of a[R×C] (any typed arrays of one kind; 32-bit ones may run in WASM). */
+export const transpose2d = kernel({
+  name: "transpose2d",
+  ref: transpose2dRef,
+  wasm: transpose2dWasm,
+  exports: ["transpose32"],
+  threshold: "elementwise",
+  work: (a, out, R, C) => (((f32(a) && f32(out)) || (i32(a) && i32(out))) && R * C > 0 ? R * C : -1),
+});
+
+// ---- elementwise maps, reductions, softmax ----
+
+/**
+ * out[i] = a[ia(i)] op b[ib(i)] over `outShape`, where ia/ib follow `aStrides`/`bStrides`
+ * (0 on broadcast axes). Same-shape, scalar and row/column broadcasts of float32 run in WASM.
+ */
+export const binary = kernel({
+  name: "binary",
+  ref: binaryRef,
+  wasm: binaryWasm,
+  exports: ["binarySameF32", "binaryScalarF32", "binaryRowF32", "binaryColF32"],
+  threshold: "elementwise",
+  work: (op, a, b, out) => (WASM_BINARY[op] !== undefined && f32(a) && f32(b) && f32(out) ? out.length : -1),
+});
+
+/** out[i] = f(a[i]); `param` is the op's parameter (slope, alpha, beta). */
+export const unary = kernel({
+  name: "unary",
+  ref: unaryRef,
+  wasm: unaryWasm,
+  exports: ["unaryF32"],
+  threshold: "elementwise",
+  work: (op, a, out) => (WASM_UNARY[op] !== undefined && f32(a) && f32(out) ? a.length : -1),
+});
+
+/** Reduction over the middle axis of a row-major [outer, n, inner] array into out[outer, inner]. */
+export const reduceAxis = kernel({
+  name: "reduceAxis",
+  ref: reduceAxisRef,
+  wasm: reduceAxisWasm,
+  exports: ["reduceContig", "reduceAxisF32"],
+  threshold: "reduce",
+  work: (_op, a, outer, n, inner, out) => (f32(a) && f32(out) && outer * inner > 0 ? outer * n * inner : -1),
+});
+
+/** Row-wise softmax (or log-softmax) of a [rows, cols] array. */
+export const softmaxRows = kernel({
+  name: "softmaxRows",
+  ref: softmaxRowsRef,
+  wasm: softmaxRowsWasm,
+  exports: ["softmaxRowsF32"],
+  threshold: "reduce",
+  work: (a, rows, cols, out) => (f32(a) && f32(out) && rows * cols > 0 ? rows * cols : -1),
+});
+
+// ---- sparse products, gathers and scatters ----
+
+/** out[rows×F] = A·X for CSR A (rows `rows`), X[cols×F]; `values` null means all ones. */
+export const spmmCsr = kernel({
+  name: "spmmCsr",
+  ref: spmmCsrRef,
+  wasm: spmmCsrWasm,
+  exports: ["spmmCsrF32"],
+  threshold: "sparse",
+  work: (indptr, _indices, values, rows, X, F, out) =>
+    f32(X) && f32(out) && f32OrNull(values) ? csrWork(indptr, rows, F, rows) : -1,
+});
+
+/** out[cols×F] = Aᵀ·X for CSR A with `rows` rows, X[rows×F]. */
+export const spmmCsrT = kernel({
+  name: "spmmCsrT",
+  ref: spmmCsrTRef,
+  wasm: spmmCsrTWasm,
+  exports: ["spmmCsrTF32"],
+  threshold: "sparse",
+  work: (indptr, _indices, values, rows, cols, X, F, out) =>
+    f32(X) && f32(out) && f32OrNull(values) ? csrWork(indptr, rows, F, cols) : -1,
+});
+
+/**
+ * out[rows×F] = A·X for CSR A, as {@link spmmCsr}; rows wider than 16 with F a multiple of 16 run a
+ * column-blocked WASM kernel that keeps each 16-wide block of the output row in registers.
+ */
+export const spmmCsrWide = kernel({
+  name: "spmmCsrWide",
+  ref: spmmCsrRef,
+  wasm: spmmCsrWideWasm,
+  fallback: spmmCsr,
+  exports: ["spmmCsrCols16F32"],
+  threshold: "sparse",
+  work: (indptr, _indices, values, rows, X, F, out) =>
+    F > 16 && F % 16 === 0 && f32(X) && f32(out) && f32OrNull(values) ? csrWork(indptr, rows, F, rows) : -1,
+});
+
+/** out[i] = src[index[i]] row-wise (rows of width F); float32 and int32 run in WASM. */
+export const gatherRows = kernel({
+  name: "gatherRows",
+  ref: gatherRowsRef,
+  wasm: gatherRowsWasm,
+  exports: ["gatherRows32"],
+  threshold: "sparse",
+  work: (src, index, F, out) => ((f32(src) && f32(out)) || (i32(src) && i32(out)) ? index.length * F : -1),
+});
+
+/** out[index[i]] += src[i] row-wise. `out` is not cleared. */
+export const scatterAddRows = kernel({
+  name: "scatterAddRows",
+  ref: scatterAddRowsRef,
+  wasm: scatterAddRowsWasm,
+  exports: ["scatterAddRowsF32"],
+  threshold: "sparse",
+  work: (src, index, F, out) => (f32(src) && f32(out) ? index.length * F : -1),
+});
+
+/**
+ * out[index[i]] = max (or min) of the rows src[i] sent there; `arg` receives the winning source row
+ * (−1, with out 0, where no row arrived).
+ */
+export const scatterMaxRows = kernel({
+  name: "scatterMaxRows",
+  ref: scatterMaxRowsRef,
+  wasm: scatterMaxRowsWasm,
+  exports: ["scatterMaxRowsF32"],
+  threshold: "sparse",
+  work: (src, index, F, out, arg) => (f32(src) && f32(out) && arg.length === out.length ? index.length * F : -1),
+});
+
+/** out[s] = Σ src[ptr[s]..ptr[s+1]) row-wise (segments given by CSR pointers). */
+export const segmentSumCsr = kernel({
+  name: "segmentSumCsr",
+  ref: segmentSumCsrRef,
+  wasm: segmentSumWasm,
+  exports: ["segmentSumF32"],
+  threshold: "sparse",
+  work: (src, ptr, F, out) => {
+    const S = ptr.length - 1;
+    return f32(src) && f32(out) && S > 0 ? csrWork(ptr, S, F, S) : -1;
+  },
+});
+
+/**
+ * Sparse-input linear map: out[rows×F] = A·Wᵀ (+ bias) for CSR A [rows×inF] (`values` null: all
+ * ones) and W [F×inF], as one WASM call (transpose, column-blocked product, bias) for float32 with
+ * F a multiple of 16; stored zeros of A are skipped. Returns false, computing nothing, for
+ * other cases (the caller then composes `transpose2d`, `spmmCsrWide` and `binary`).
+ */
+export const sparseLinear = fastPath({
+  name: "sparseLinear",
+  ref: sparseLinearRef,
+  wasm: sparseLinearWasm,
+  refWhenOutOfMemory: true,
+  exports: ["sparseLinearF32"],
+  threshold: "sparse",
+  work: (indptr, _indices, values, rows, W, F, _inF, bias, out) =>
+    F >= 16 && F % 16 === 0 && f32(W) && f32(out) && f32OrNull(values) && f32OrNull(bias)
+      ? csrWork(indptr, rows, F, rows)
+      : -1,
+});
+
+/** The transposed CSR structure of A (`ptr`/`col` of Aᵀ and the stored entry of A behind each entry). */
+export interface CsrTransposeArrays {
+  ptr: Int32Array;
+  col: Int32Array;
+  perm: Int32Array;
+}
+
+/**
+ * Gradients of {@link sparseLinear} for the output gradient G [rows×F]: dW [F×inF] = Gᵀ·A and db [F]
+ * = column sums of G (either may be null). All-zero rows of G are skipped (a loss on a subset of
+ * the rows leaves most of them zero); `transposed` gives Aᵀ's structure when the WASM path gathers.
+ * Same cases as {@link sparseLinear}: returns false, computing nothing, for the others.
+ */
+export const sparseLinearGrad = fastPath({
+  name: "sparseLinearGrad",
+  ref: (
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: FloatArray | null,
+    rows: number,
+    G: FloatArray,
+    F: number,
+    inF: number,
+    _transposed: () => CsrTransposeArrays,
+    dW: FloatArray | null,
+    db: FloatArray | null,
+  ) => sparseLinearGradRef(indptr, indices, values, rows, G, F, inF, dW, db),
+  wasm: sparseLinearGradWasm,
+  refWhenOutOfMemory: true,
+  exports: [
+    "flagRowsF32",
+    "colSumsFlaggedF32",
+    "sparseLinearGradScatterF32",
+    "sparseLinearGradGatherF32",
+    "transpose32",
+  ],
+  threshold: "sparse",
+  work: (indptr, _indices, values, rows, G, F, _inF, _transposed, dW, db) =>
+    F >= 16 && F % 16 === 0 && f32(G) && f32OrNull(values) && f32OrNull(dW) && f32OrNull(db)
+      ? csrWork(indptr, rows, F, rows)
+      : -1,
+});
+
+// ---- batch normalisation ----
+
+/** Per-channel mean and biased variance (float64) of a row-major x[N×C]. */
+export const channelStats = kernel({
+  name: "channelStats",
+  ref: channelStatsRef,
+  wasm: channelStatsWasm,
+  exports: ["channelStatsF32"],
+  threshold: "reduce",
+  work: (x, N, C) => (f32(x) && N * C > 0 ? N * C : -1),
+});
+
+/** y = x·scale[c] + shift[c] per channel of x[N×C] (then ReLU when `relu`); y may be x. */
+export const channelAffine = kernel({
+  name: "channelAffine",
+  ref: channelAffineRef,
+  wasm: channelAffineWasm,
+  exports: ["channelAffineF32"],
+  threshold: "elementwise",
+  work: (x, y, N, C) => (f32(x) && f32(y) && N * C > 0 ? N * C : -1),
+});
+
+/**
+ * Batch-norm gradient over x[N×C] (see `bnGradRef`): sums[0..C) = Σ g', sums[C..2C) = Σ g'·(x − mean),
+ * and dx (when not null) with the batch-statistics terms when `useBatch`. g' is g masked by y > 0
+ * when `relu`.
+ */
+export const batchNormGrad = kernel({
+  name: "batchNormGrad",
+  ref: bnGradRef,
+  wasm: bnGradWasm,
+  exports: ["bnGradF32"],
+  threshold: "reduce",
+  work: (x, y, g, dx, N, C) => (f32(x) && f32(y) && f32(g) && f32OrNull(dx) && N * C > 0 ? N * C : -1),
+});
+
+/**
+ * Per-channel mean and biased variance (float64) of a channels-first x[N][C][L] over images and
+ * positions. float32 runs in WASM with the reference's sequential float64 sums: the same numbers.
+ */
+export const channelStatsNCL = kernel({
+  name: "channelStatsNCL",
+  ref: channelStatsNclRef,
+  wasm: channelStatsNclWasm,
+  exports: ["channelStatsNclF32"],
+  threshold: "reduce",
+  work: (x, N, C, L) => (f32(x) && N * C * L > 0 ? N * C * L : -1),
+});
+
+/** out = x·scale[c] + shift[c] over a channels-first x[N][C][L], computed in float64 (out may be x). */
+export const channelAffineNCL = kernel({
+  name: "channelAffineNCL",
+  ref: channelAffineNclRef,
+  wasm: channelAffineNclWasm,
+  exports: ["channelAffineNclF32"],
+  threshold: "elementwise",
+  work: (x, out, N, C, L) => (f32(x) && f32(out) && N * C * L > 0 ? N * C * L : -1),
+});
+
+/**
+ * Batch-norm gradient over a channels-first x[N][C][L] (see `channelGradNclRef`): sums[c] = Σ g,
+ * sums[C + c] = Σ g·x̂, and dx (with the batch-statistics terms when `useBatch`).
+ */
+export const batchNormGradNCL = kernel({
+  name: "batchNormGradNCL",
+  ref: channelGradNclRef,
+  wasm: channelGradNclWasm,
+  exports: ["channelGradNclF32"],
+  threshold: "reduce",
+  work: (x, g, dx, N, C, L) => (f32(x) && f32(g) && f32(dx) && N * C * L > 0 ? N * C * L : -1),
+});
+
+// ---- O(3): tensor products, spherical harmonics, radial bases ----
+
+/**
+ * out[Z×D3] = the tensor product of x1[Z×D1] and x2[Z×D2] through the packed paths of `plan`, with
+ * weights w ([P], or [Z×P] when `s.perSample`; null when no path has weights). Written.
+ */
+export const tensorProductForward = kernel({
+  name: "tensorProductForward",
+  ref: tpForwardRef,
+  wasm: tpForwardWasm,
+  exports: ["tpForwardF32"],
+  threshold: "gemm",
+  work: (plan, x1, x2, w, s, out) =>
+    f32(x1) && f32(x2) && f32(out) && f32OrNull(w) && s.Z > 0 ? s.Z * plan.workPerSample : -1,
+});
+
+/**
+ * Gradients of {@link tensorProductForward} given g[Z×D3]: g1, g2 (written) and gw (accumulated into);
+ * null where not needed.
+ */
+export const tensorProductBackward = kernel({
+  name: "tensorProductBackward",
+  ref: tpBackwardRef,
+  wasm: tpBackwardWasm,
+  exports: ["tpBackwardF32"],
+  threshold: "gemm",
+  work: (plan, x1, x2, w, s, g, g1, g2, gw) =>
+    f32(x1) && f32(x2) && f32(g) && f32OrNull(w) && f32OrNull(g1) && f32OrNull(g2) && f32OrNull(gw) && s.Z > 0
+      ? s.Z * plan.workPerSample
+      : -1,
+});
+
+/**
+ * out[n×dim] = the spherical harmonics of `table` at xyz[n×3] (normalised first when `normalize`).
+ * Returns the flat index of the first NaN in xyz, or −1 (out is complete only then).
+ */
+export const sphericalHarmonicsForward = kernel({
+  name: "sphericalHarmonicsForward",
+  ref: shForwardRef,
+  wasm: shForwardWasm,
+  exports: ["shForwardF32"],
+  threshold: "elementwise",
+  work: (table, xyz, n, _normalize, out) => (f32(xyz) && f32(out) && n > 0 ? n * table.dim : -1),
+});
+
+/** gx[n×3] = Σ_c g[p, c]·∂Y_c/∂x of {@link sphericalHarmonicsForward} (written). */
+export const sphericalHarmonicsBackward = kernel({
+  name: "sphericalHarmonicsBackward",
+  ref: shBackwardRef,
+  wasm: shBackwardWasm,
+  exports: ["shBackwardF32"],
+  threshold: "elementwise",
+  work: (table, xyz, g, n, _normalize, gx) => (f32(xyz) && f32(g) && f32(gx) && n > 0 ? n * table.dim : -1),
+});
+
+/** The WASM radial kernel takes integer polynomial exponents 1..64 only. */
+const radialWasmOk = (c: RadialCutoffSpec): boolean =>
+  c.kind !== "polynomial" || (Number.isInteger(c.p) && c.p >= 1 && c.p <= 64);
+
+/** out[n×K] = basis_k(x_i)·cutoff(x_i) (`weights`: the Bessel frequencies, else null). Written. */
+export const radialForward = kernel({
+  name: "radialForward",
+  ref: radialForwardRef,
+  wasm: radialForwardWasm,
+  exports: ["radialForwardF32"],
+  threshold: "elementwise",
+  work: (basis, weights, cutoff, x, n, out) =>
+    f32(x) && f32(out) && n > 0 && radialWasmOk(cutoff) ? n * radialCount(basis, weights) : -1,
+});
+
+/** gx[n] (written) and, for Bessel, gw[K] (accumulated into; null = not needed) of {@link radialForward}. */
+export const radialBackward = kernel({
+  name: "radialBackward",
+  ref: radialBackwardRef,
+  wasm: radialBackwardWasm,
+  exports: ["radialBackwardF32"],
+  threshold: "elementwise",
+  work: (basis, weights, cutoff, x, n, g, gx, gw) =>
+    f32(x) && f32(g) && f32(gx) && f32OrNull(gw) && n > 0 && radialWasmOk(cutoff)
+      ? n * radialCount(basis, weights)
+      : -1,
+});
+
+// ---- optimisers ----
+
+/** One Adam step in place on the parameters `p` and the moments `m`, `v` (see `adamRef`). */
+export const adamStep = kernel({
+  name: "adamStep",
+  ref: adamRef,
+  wasm: adamWasm,
+  exports: ["adamF32"],
+  threshold: "elementwise",
+  work: (p, g, m, v) => (f32(p) && f32(g) && f32(m) && f32(v) ? p.length : -1),
+});
+
+// ---- random masks ----
+
+/**
+ * Inverted dropout (optionally fused with ReLU) with the local xoshiro128** stream of the graph
+ * models' `fastDropout` / `reluDropout`: out = d·k and, when `mask` is given, mask = k (see
+ * `dropoutMaskRef` for the stream). float32 runs in WASM; both paths give identical numbers.
+ */
+export const dropoutMask = kernel({
+  name: "dropoutMask",
+  ref: dropoutMaskRef,
+  wasm: dropoutMaskWasm,
+  exports: ["dropoutMaskF32"],
+  threshold: "elementwise",
+  work: (d, mask, out, n) => (f32(d) && f32(out) && f32OrNull(mask) ? n : -1),
+});
+
+/**
+ * Inverted-dropout mask from a xoshiro128** state (s0..s3 as int32, advanced in place): one draw per
+ * element, out[i] = `scale` when its top 24 bits are ≥ `thr`, else 0 (see `bernoulliMaskRef`). float32
+ * runs in WASM; both paths give the same mask and the same final state.
+ */
+export const bernoulliMask = kernel({
+  name: "bernoulliMask",
+  ref: bernoulliMaskRef,
+  wasm: bernoulliMaskWasm,
+  exports: ["bernoulliMaskF32"],
+  threshold: "elementwise",
+  work: (out) => (f32(out) && out.length > 0 ? out.length : -1),
+});
+
+// ---- convolutions ----
+
+/**
+ * y = conv2d(x, w) + b for a 3×3 kernel, stride 1, zero padding (ph, pw) before each axis, `G`
+ * groups of Cg input and Og output channels, by Winograd F(4×4, 3×3): x [N, G·Cg, H, W], w
+ * [G·Og, Cg, 3, 3], y [N, G·Og, oh, ow]; `b` may be null. Float32 runs in WASM (the data stays in
+ * the module's memory from transform to inverse transform); float64 runs the reference.
+ */
+export const winogradConv3x3 = kernel({
+  name: "winogradConv3x3",
+  ref: winogradConv3x3Ref,
+  wasm: winogradConvWasm,
+  exports: [...WINOGRAD_EXPORTS, "wgOutputF32"],
+  threshold: "gemm",
+  work: (x, w, b, y, { N, G, Cg, Og, oh, ow }) =>
+    f32(x) && f32(w) && f32(y) && f32OrNull(b) ? N * G * Og * Cg * oh * ow : -1,
+});
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3} (overwrites gw); when
+ * `gb` ([G·Og]) is given, also overwrites it with the bias gradient Σ gy over images and positions
+ * (fused into the pass over gy in WASM).
+ */
+export const winogradWeightGrad3x3 = kernel({
+  name: "winogradWeightGrad3x3",
+  ref: winogradWeightGrad3x3Ref,
+  wasm: winogradWeightGradWasm,
+  exports: WINOGRAD_EXPORTS,
+  threshold: "gemm",
+  work: (x, gy, gw, { N, G, Cg, Og, oh, ow }, gb = null) =>
+    f32(x) && f32(gy) && f32(gw) && f32OrNull(gb) ? N * G * Og * Cg * oh * ow : -1,
+});
+
+/**
+ * The backward of {@link winogradConv3x3} in one pass (gy transformed once for the weight and the
+ * input gradient, the bias gradient summed on the way): overwrites each of gx [N, G·Cg, H, W],
+ * gw [G·Og, Cg, 3, 3], gb [G·Og] that is not null. Returns false, computing nothing, where it does
+ * not run (not all float32, no WASM, or a module without the kernel); the caller then uses the
+ * separate maps (the input gradient as a convolution with the flipped kernel, {@link winogradWeightGrad3x3}).
+ */
+export const winogradBackward3x3 = fastPath({
+  name: "winogradBackward3x3",
+  ref: winogradBackward3x3Ref,
+  wasm: winogradBackwardWasm,
+  exports: [...WINOGRAD_EXPORTS, "wgInputAdjF32"],
+  threshold: "gemm",
+  work: (x, w, gy, gx, gw, gb, { N, G, Cg, Og, oh, ow }) =>
+    f32(x) && f32(w) && f32(gy) && f32OrNull(gx) && f32OrNull(gw) && f32OrNull(gb) ? N * G * Og * Cg * oh * ow : -1,
+});
+
+/**
+ * Checks a stride-1 geometry before any WASM call: the output fits the padded input (the padding
+ * after each axis is not negative) and every array holds at least what the geometry says.
+ */
+function checkStride1(op: string, g: Stride1Geometry, arrays: [string, FloatArray | null, number][]): void {
+  const { H, W, kh, kw, dh, dw, ph, pw, oh, ow } = g;
+  const hp = oh + dh * (kh - 1);
+  const wp = ow + dw * (kw - 1);
+  if (oh < 1 || ow < 1 || ph < 0 || pw < 0 || hp < H + ph || wp < W + pw) {
+    throw new Error(
+      `${op}: argument 'geom' expected an output of at least 1×1 inside the zero-padded input, got ${oh}×${ow} from ${H}×${W} with padding (${ph}, ${pw}), kernel ${kh}×${kw}, dilation (${dh}, ${dw})`,
+    );
+  }
+  for (const [name, a, n] of arrays) {
+    if (a !== null && a.length < n)
+      throw new Error(`${op}: argument '${name}' expected at least ${n} elements for the geometry, got ${a.length}`);
+  }
+}
+
+const CONV_STRIDE1_EXPORTS = [
+  "convPadPlanesF32",
+  "convPackBF32",
+  "convPackBTF32",
+  "convUnpadRowsF32",
+  "gemmRows",
+  "wgZero",
+];
+
+/**
+ * y = conv2d(x, w) + b for a stride-1 2-D convolution in float32 WASM without an im2col matrix (the
+ * B panels of one GEMM per block of output rows are packed straight from zero-padded input planes):
+ * x [N, G·Cg, H, W], w [G·Og, Cg, kh, kw], y [N, G·Og, oh, ow] (overwritten in full), `b` may be null.
+ * Returns false, computing nothing, where it does not run (not all float32, no WASM, a module
+ * without the kernels); the caller then uses its im2col path. Reference twin: convStride1Ref.
+ */
+export const convStride1 = fastPath({
+  name: "convStride1",
+  ref: convStride1Ref,
+  wasm: convStride1Wasm,
+  exports: CONV_STRIDE1_EXPORTS,
+  threshold: "gemm",
+  check: (x, w, b, y, geom) => {
+    const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
+    checkStride1("convStride1", geom, [
+      ["x", x, N * G * Cg * geom.H * geom.W],
+      ["w", w, G * Og * Cg * kh * kw],
+      ["y", y, N * G * Og * oh * ow],
+      ["b", b, G * Og],
+    ]);
+  },
+  work: (x, w, b, y, { N, G, Cg, Og, kh, kw, oh, ow }) =>
+    f32(x) && f32(w) && f32(y) && f32OrNull(b) ? N * G * Og * Cg * kh * kw * oh * ow : -1,
+});
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the stride-1 convolutions of {@link convStride1} (gw [G·Og, Cg, kh,
+ * kw] overwritten), float32 WASM without an im2col matrix. Returns false, computing nothing, where it
+ * does not run; the caller then uses its im2col path.
+ */
+export const convStride1WeightGrad = fastPath({
+  name: "convStride1WeightGrad",
+  ref: convStride1WeightGradRef,
+  wasm: convStride1WeightGradWasm,
+  exports: CONV_STRIDE1_EXPORTS,
+  threshold: "gemm",
+  check: (x, gy, gw, geom) => {
+    const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
+    checkStride1("convStride1WeightGrad", geom, [
+      ["x", x, N * G * Cg * geom.H * geom.W],
+      ["gy", gy, N * G * Og * oh * ow],
+      ["gw", gw, G * Og * Cg * kh * kw],
+    ]);
+  },
+  work: (x, gy, gw, { N, G, Cg, Og, kh, kw, oh, ow }) =>
+    f32(x) && f32(gy) && f32(gw) ? N * G * Og * Cg * kh * kw * oh * ow : -1,
+});

@@ -1,0 +1,123 @@
+/**
+ * JS side of the dense linear-algebra kernels (`assembly/linalg.ts`): GEMM, copied in row (or k) panels
+ * that the kernel consumes while they are hot, and a blocked 2-D transpose. Twins: `ref/linalg.ts`.
+ * Each function allocates every block before writing any output, so a failed allocation (RangeError
+ * from memory.grow) leaves the outputs untouched.
+ */
+import type { WasmRuntime } from "./loader.js";
+
+/** The exports of `assembly/linalg.ts`. */
+export interface LinalgExports {
+  gemmPackB(B: number, Bp: number, K: number, N: number, transB: number): void;
+  gemmRows(
+    A: number,
+    lda: number,
+    Bp: number,
+    C: number,
+    m: number,
+    N: number,
+    K: number,
+    accumulate: number,
+    Ap: number,
+  ): void;
+  gemmTransA(
+    Ablk: number,
+    M: number,
+    Bp: number,
+    K: number,
+    k0: number,
+    kc: number,
+    C: number,
+    N: number,
+    Ap: number,
+    init: number,
+  ): void;
+  transpose32(a: number, out: number, R: number, C: number): void;
+}
+
+/** Bytes of A (and C) copied per GEMM panel: half of a 512 KiB – 1 MiB L2. */
+export let GEMM_PANEL_BYTES = 262144;
+
+/** Overrides {@link GEMM_PANEL_BYTES} (tuning and tests). */
+export function setGemmPanelBytes(bytes: number): void {
+  GEMM_PANEL_BYTES = bytes;
+}
+
+/** The GEMM's register tile (MR×NR) and cache blocks (MC×KC of packed A), as in `assembly/linalg.ts`. */
+export const MR = 4;
+export const NR = 8;
+export const MC = 64;
+export const KC = 256;
+
+/** C = op(A)·op(B) (+C), float32. See gemmRef for the layout contract. */
+export function gemmWasm(
+  rt: WasmRuntime,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  transA = false,
+  transB = false,
+  accumulate = false,
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const panels = Math.ceil(N / NR);
+  const pB = rt.alloc(K * N * 4);
+  const pBp = rt.alloc(panels * K * NR * 4);
+  const pAp = rt.alloc(MC * KC * 4);
+  if (!transA) {
+    // row panels of A (contiguous) and of C, ~256 KiB together, multiple of MR rows: the copy of A
+    // lands in L2 where the kernel reads it, and C is copied out while it is still there
+    const rows = Math.min(M, Math.max(MR, Math.floor(GEMM_PANEL_BYTES / 4 / (K + N) / MR) * MR));
+    const pA = rt.alloc(rows * K * 4);
+    const pC = rt.alloc(rows * N * 4);
+    const f = rt.f32;
+    f.set(B.subarray(0, K * N), pB >> 2);
+    x.gemmPackB(pB, pBp, K, N, transB ? 1 : 0);
+    for (let i0 = 0; i0 < M; i0 += rows) {
+      const m = Math.min(rows, M - i0);
+      f.set(A.subarray(i0 * K, (i0 + m) * K), pA >> 2);
+      if (accumulate) f.set(C.subarray(i0 * N, (i0 + m) * N), pC >> 2);
+      x.gemmRows(pA, K, pBp, pC, m, N, K, accumulate ? 1 : 0, pAp);
+      C.set(f.subarray(pC >> 2, (pC >> 2) + m * N), i0 * N);
+    }
+  } else {
+    // k panels of A (rows of the K×M storage, contiguous), ~256 KiB each
+    const kb = Math.min(K, Math.max(1, Math.floor(GEMM_PANEL_BYTES / 4 / Math.max(M, 1))));
+    const pA = rt.alloc(kb * M * 4);
+    const pC = rt.alloc(M * N * 4);
+    const f = rt.f32;
+    f.set(B.subarray(0, K * N), pB >> 2);
+    x.gemmPackB(pB, pBp, K, N, transB ? 1 : 0);
+    if (accumulate) f.set(C.subarray(0, M * N), pC >> 2);
+    for (let k0 = 0; k0 < K; k0 += kb) {
+      const kc = Math.min(kb, K - k0);
+      f.set(A.subarray(k0 * M, (k0 + kc) * M), pA >> 2);
+      x.gemmTransA(pA, M, pBp, K, k0, kc, pC, N, pAp, k0 === 0 && !accumulate ? 1 : 0);
+    }
+    if (K === 0 && !accumulate) C.fill(0, 0, M * N);
+    else C.set(f.subarray(pC >> 2, (pC >> 2) + M * N));
+  }
+}
+
+/** out[C×R] = aᵀ for a[R×C] of 32-bit elements. */
+export function transpose2dWasm(
+  rt: WasmRuntime,
+  a: Float32Array | Int32Array,
+  out: Float32Array | Int32Array,
+  R: number,
+  C: number,
+): void {
+  rt.reset();
+  const n = R * C;
+  const pA = rt.alloc(n * 4);
+  const pO = rt.alloc(n * 4);
+  const view = a instanceof Float32Array ? rt.f32 : rt.i32;
+  view.set(a.subarray(0, n) as never, pA >> 2);
+  rt.exports.transpose32(pA, pO, R, C);
+  const back = out instanceof Float32Array ? rt.f32 : rt.i32;
+  out.set(back.subarray(pO >> 2, (pO >> 2) + n) as never);
+}

@@ -1,0 +1,269 @@
+/**
+ * JS side of the Winograd F(4×4, 3×3) convolutions (`assembly/winograd.ts`). The data stays in the arena
+ * from the input transform through the 36 products to the output transform; images are copied in and
+ * out one block at a time (about {@link WINOGRAD_TILE_BLOCK} tiles, so that V and M stay in L2).
+ * Twins: `ref/winograd.ts`.
+ */
+import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
+import { pad4, type WasmRuntime } from "./loader.js";
+
+/** The exports of `assembly/winograd.ts`. */
+export interface WinogradExports {
+  wgInputF32(
+    x: number,
+    C: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    th: number,
+    tw: number,
+    xp: number,
+    tb: number,
+    V: number,
+    Cs: number,
+    Tp: number,
+    t0: number,
+  ): void;
+  wgGradOutF32(
+    gy: number,
+    Og: number,
+    oh: number,
+    ow: number,
+    th: number,
+    tw: number,
+    gp: number,
+    tb: number,
+    Y: number,
+    Ms: number,
+    Tp: number,
+    t0: number,
+    bs: number,
+    hasBs: number,
+  ): void;
+  wgInputAdjF32(
+    dV: number,
+    Cs: number,
+    Tp: number,
+    t0: number,
+    C: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    th: number,
+    tw: number,
+    xp: number,
+    tb: number,
+    gx: number,
+  ): void;
+  wgGemmF32(U: number, V: number, M: number, Ogp: number, Cg: number, Cs: number, Tp: number, Ms: number): void;
+  wgDotF32(Y: number, V: number, S: number, Ogp: number, Cgp: number, Tp: number, Ys: number, Vs: number): void;
+  wgOutputF32(
+    M: number,
+    Ms: number,
+    Tp: number,
+    t0: number,
+    th: number,
+    tw: number,
+    y: number,
+    Og: number,
+    oh: number,
+    ow: number,
+    bias: number,
+    hasBias: number,
+  ): void;
+  wgKernelF32(w: number, Og: number, Cg: number, U: number, st: number, sm: number, sc: number): void;
+  wgZeroLanes(P: number, rows: number, Tp: number, T: number): void;
+  wgZero(p: number, n: number): void;
+}
+
+/** Tiles per block of images in the Winograd kernels (at least one image per block). */
+export let WINOGRAD_TILE_BLOCK = 196;
+
+/** Overrides {@link WINOGRAD_TILE_BLOCK} (tuning and tests). */
+export function setWinogradTileBlock(tiles: number): void {
+  WINOGRAD_TILE_BLOCK = tiles;
+}
+
+interface WinogradPlan {
+  th: number;
+  tw: number;
+  T1: number;
+  nb: number;
+  Tp: number;
+  Wq: number;
+  Hp: number;
+}
+
+function winogradPlan(N: number, oh: number, ow: number): WinogradPlan {
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  const T1 = th * tw;
+  const nb = Math.max(1, Math.min(N, Math.floor(WINOGRAD_TILE_BLOCK / T1)));
+  const Tp = Math.ceil((nb * T1 + 3) / 8) * 8;
+  return { th, tw, T1, nb, Tp, Wq: 16 * Math.ceil(tw / 4) + 4, Hp: 4 * th + 2 };
+}
+
+/** y = conv2d(x, w) + b (3×3, stride 1, zero padding ph/pw, G groups), float32. See winogradConv3x3Ref. */
+export function winogradConvWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  y: Float32Array,
+  geom: WinogradGeometry,
+): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  rt.reset();
+  const pU = rt.alloc(36 * Ogp * Cg * 4);
+  // V gets an odd number of rows per ξ: with Cg·Tp floats (a multiple of 256 bytes) the input
+  // transform's 36 stores per tile group hit a few L1 sets only (1.3 -> 1.2 CPU-ms per 64 images, A/B);
+  // likewise M's rows for the output transform's loads
+  const Cs = Cg | 1;
+  const Ms = Ogp + winogradRowPad(rt);
+  const pV = rt.alloc(36 * Cs * Tp * 4);
+  const pM = rt.alloc(36 * Ms * Tp * 4);
+  const pX = rt.alloc(nb * xs * 4);
+  const pY = rt.alloc(nb * ys * 4);
+  const pXp = rt.alloc(Hp * Wq * 4);
+  const pTb = rt.alloc(6 * Wq * 4);
+  const pB = rt.alloc(Math.max(Og, 1) * 4);
+  const pW = rt.alloc(Og * Cg * 9 * 4);
+  const f = rt.f32;
+  for (let gi = 0; gi < G; gi++) {
+    // U[ξ][m][c] (Ogp rows of Cg, zero past Og)
+    f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
+    e.wgZero(pU, 36 * Ogp * Cg);
+    e.wgKernelF32(pW, Og, Cg, pU, Ogp * Cg, Cg, 1);
+    if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      const nI = Math.min(nb, N - n0);
+      for (let k = 0; k < nI; k++) {
+        const src = ((n0 + k) * G + gi) * xs;
+        f.set(x.subarray(src, src + xs), (pX >> 2) + k * xs);
+        e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cs, Tp, k * T1);
+      }
+      e.wgGemmF32(pU, pV, pM, Ogp, Cg, Cs, Tp, Ms);
+      for (let k = 0; k < nI; k++) {
+        e.wgOutputF32(pM, Ms, Tp, k * T1, th, tw, pY + k * ys * 4, Og, oh, ow, pB, b === null ? 0 : 1);
+        const dst = ((n0 + k) * G + gi) * ys;
+        y.set(f.subarray((pY >> 2) + k * ys, (pY >> 2) + (k + 1) * ys), dst);
+      }
+    }
+  }
+}
+
+/**
+ * One spare row per ξ (the odd row counts that keep the transforms' strided accesses spread over the
+ * L1 sets) where the module's products take separate row counts; 0 with an older build.
+ */
+function winogradRowPad(rt: WasmRuntime): number {
+  return rt.exports.wgGemmF32.length >= 8 ? 1 : 0;
+}
+
+/**
+ * The whole backward of {@link winogradConvWasm} from one transform of gy per tile: Y = A·gy·Aᵀ is
+ * shared by the weight gradient (Σ_t Y·Vᵀ, V the input transform) and the input gradient (Uᵀ·Y, then
+ * the adjoint of the input transform); the bias gradient is summed while gy is copied in. Each of gx,
+ * gw, gb may be null (not computed); all three are overwritten. Float32.
+ */
+export function winogradBackwardWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  w: Float32Array,
+  gy: Float32Array,
+  gx: Float32Array | null,
+  gw: Float32Array | null,
+  gb: Float32Array | null,
+  geom: WinogradGeometry,
+): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const Cgp = pad4(Cg);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  const Wg = 16 * Math.ceil(tw / 4);
+  rt.reset();
+  // odd row counts per ξ for V (also dV) and Y, as in winogradConvWasm
+  const pad = winogradRowPad(rt);
+  const Vs = Cgp + pad;
+  const Ys = Ogp + pad;
+  const pV = rt.alloc(36 * Vs * Tp * 4);
+  const pYt = rt.alloc(36 * Ys * Tp * 4);
+  const pS = rt.alloc(36 * Ogp * Cgp * 4);
+  const pUT = rt.alloc(36 * Cgp * Ogp * 4);
+  const pX = rt.alloc(nb * xs * 4);
+  const pG = rt.alloc(nb * ys * 4);
+  const pXp = rt.alloc(Hp * Wq * 4);
+  const pTb = rt.alloc(6 * Wq * 4);
+  const pGp = rt.alloc(4 * th * Wg * 4);
+  const pBs = rt.alloc(Math.max(Og, 1) * 4);
+  const pW = gx === null ? 0 : rt.alloc(Og * Cg * 9 * 4);
+  const f = rt.f32;
+  const S = gw === null ? null : new Float32Array(G * 36 * Ogp * Cgp);
+  e.wgZero(pV, 36 * Vs * Tp);
+  e.wgZero(pYt, 36 * Ys * Tp);
+  for (let gi = 0; gi < G; gi++) {
+    if (S !== null) e.wgZero(pS, 36 * Ogp * Cgp);
+    e.wgZero(pBs, Og);
+    if (gx !== null) {
+      // Uᵀ[ξ][c][m] (Cgp rows of Ogp, zero past Cg and Og): the input gradient's products dV = Uᵀ·Y
+      f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
+      e.wgZero(pUT, 36 * Cgp * Ogp);
+      e.wgKernelF32(pW, Og, Cg, pUT, Cgp * Ogp, 1, Ogp);
+    }
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      const nI = Math.min(nb, N - n0);
+      for (let k = 0; k < nI; k++) {
+        if (S !== null) {
+          const sx = ((n0 + k) * G + gi) * xs;
+          f.set(x.subarray(sx, sx + xs), (pX >> 2) + k * xs);
+          e.wgInputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Vs, Tp, k * T1);
+        }
+        const sy = ((n0 + k) * G + gi) * ys;
+        f.set(gy.subarray(sy, sy + ys), (pG >> 2) + k * ys);
+        e.wgGradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pTb, pYt, Ys, Tp, k * T1, pBs, gb === null ? 0 : 1);
+      }
+      if (nI < nb) e.wgZeroLanes(pYt, 36 * Ys, Tp, nI * T1);
+      if (S !== null) e.wgDotF32(pYt, pV, pS, Ogp, Cgp, Tp, Ys, Vs);
+      if (gx !== null) {
+        // dV = Uᵀ·Y over V's rows (V is spent), then the adjoint input transform per image
+        e.wgGemmF32(pUT, pYt, pV, Cgp, Ogp, Ys, Tp, Vs);
+        for (let k = 0; k < nI; k++) {
+          e.wgInputAdjF32(pV, Vs, Tp, k * T1, Cg, H, W, ph, pw, th, tw, pXp, pTb, pX + k * xs * 4);
+          const dst = ((n0 + k) * G + gi) * xs;
+          gx.set(f.subarray((pX >> 2) + k * xs, (pX >> 2) + (k + 1) * xs), dst);
+        }
+      }
+    }
+    if (S !== null) S.set(f.subarray(pS >> 2, (pS >> 2) + 36 * Ogp * Cgp), gi * 36 * Ogp * Cgp);
+    if (gb !== null) gb.set(f.subarray(pBs >> 2, (pBs >> 2) + Og), gi * Og);
+  }
+  if (S !== null && gw !== null) winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
+}
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConvWasm}, float32; when `gb`
+ * is given, also the bias gradient gb[c] = Σ gy[·, c]: {@link winogradBackwardWasm} without the input
+ * gradient (which alone reads the weights).
+ */
+export function winogradWeightGradWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  gy: Float32Array,
+  gw: Float32Array,
+  geom: WinogradGeometry,
+  gb: Float32Array | null = null,
+): void {
+  winogradBackwardWasm(rt, x, NO_WEIGHTS, gy, null, gw, gb, geom);
+}
+
+const NO_WEIGHTS = new Float32Array(0);

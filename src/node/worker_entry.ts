@@ -1,0 +1,9 @@
+/** The body of a `worker_threads` worker of the library's pool: runs each task it is sent. */
+import { parentPort } from "node:worker_threads";
+import { answerPoolRequest, type PoolRequest } from "../kernels/pool.js";
+
+const port = parentPort;
+if (port === null) throw new Error("worker_entry: must run as a worker thread");
+port.on("message", (req: PoolRequest) => {
+  void answerPoolRequest(req).then(({ response, transfer }) => port.postMessage(response, transfer));
+});
