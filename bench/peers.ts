@@ -17,6 +17,10 @@ export interface PeerResult {
   ms: Map<string, number>;
   /** ms_p10 per peer key (the fast end of the samples: less sensitive to other processes). */
   p10?: Map<string, number>;
+  /** Median process CPU time per peer key, where the script reports it (`cpu_ms_median`). */
+  cpu?: Map<string, number>;
+  /** Who ran (e.g. "e3nn 0.5.1" or "plain PyTorch"), where the script says. */
+  who?: string;
   /** Why nothing came back, when nothing did. */
   status: string;
   torch?: string;
@@ -32,9 +36,22 @@ export function peerKey(line: Record<string, unknown>): string {
 
 /** Runs `script` with args (one thread unless given) and collects its `ok` timing lines. */
 export function runPeer(repoRoot: string, script: string, args: string[], threads: number): PeerResult {
+  return runPeerScript(join(peersDir(repoRoot), script), args, threads);
+}
+
+/**
+ * Runs the Python script at `path` with `--threads N` and args (extra environment variables in `env`)
+ * and indexes its `ok` timing lines by {@link peerKey}: `ms_median`, `ms_p10` and, where present,
+ * `cpu_ms_median` and `who`. Never throws.
+ */
+export function runPeerScript(
+  path: string,
+  args: string[],
+  threads: number,
+  env: Record<string, string> = {},
+): PeerResult {
   const py = process.env.ERLANGEN_PEER_PYTHON ?? "/usr/bin/python3";
-  const path = join(peersDir(repoRoot), script);
-  const result: PeerResult = { ms: new Map(), p10: new Map(), status: "peer unavailable" };
+  const result: PeerResult = { ms: new Map(), p10: new Map(), cpu: new Map(), status: "peer unavailable" };
   if (!existsSync(path)) {
     result.status = `peer unavailable (no ${path})`;
     return result;
@@ -42,10 +59,12 @@ export function runPeer(repoRoot: string, script: string, args: string[], thread
   const r = spawnSync(py, [path, "--threads", String(threads), ...args], {
     encoding: "utf8",
     maxBuffer: 64 << 20,
-    timeout: 600_000,
+    timeout: 900_000,
+    env: { ...process.env, ...env },
   });
   if (r.error || r.status !== 0) {
-    result.status = `peer unavailable (${r.error ? r.error.message : `exit ${r.status}`})`;
+    const tail = (r.stderr ?? "").trim().split("\n").pop() ?? "";
+    result.status = `peer unavailable (${r.error ? r.error.message : `exit ${r.status}: ${tail}`})`;
     return result;
   }
   for (const text of r.stdout.split("\n")) {
@@ -57,9 +76,12 @@ export function runPeer(repoRoot: string, script: string, args: string[], thread
       continue;
     }
     if (line.status === "ok" && typeof line.ms_median === "number") {
-      result.ms.set(peerKey(line), line.ms_median);
-      if (typeof line.ms_p10 === "number") result.p10?.set(peerKey(line), line.ms_p10);
+      const key = peerKey(line);
+      result.ms.set(key, line.ms_median);
+      if (typeof line.ms_p10 === "number") result.p10?.set(key, line.ms_p10);
+      if (typeof line.cpu_ms_median === "number") result.cpu?.set(key, line.cpu_ms_median);
       if (typeof line.torch === "string") result.torch = line.torch;
+      if (typeof line.who === "string") result.who = line.who;
     } else if (typeof line.status === "string" && line.status !== "ok" && result.ms.size === 0) {
       result.status = line.status;
     }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the registered bench suites and prints one JSON line per case:
- * `{name, level, ms, gflops | gbps, peerMs, ratio, ...}` where `ms` is the median wall time per call,
- * `cpuMs` the median CPU time, and `ratio = ms / peerMs` against PyTorch (one thread, same run; the
+ * `{name, level, ms, gflops | gbps, peerMs, ratio, speedup, ...}` where `ms` is the median wall time per
+ * call, `cpuMs` the median CPU time, `ratio = ms / peerMs` and `speedup = peerMs / ms` against the peer
+ * (one thread, same run; `cpuRatio` / `cpuSpeedup` compare CPU times where the peer reports them; the
  * mesh suite's eigensolver is compared with SciPy's `eigsh` instead, see bench/mesh.ts);
  * `ratioP10` compares the 10th percentiles, which other processes on the machine disturb less.
  * With several rounds (`--rounds N`, or a suite's own default), the peer and our timings alternate
@@ -99,7 +100,7 @@ function suites(root: string, args: Args): BenchSuite[] {
   return [
     kernelSuite({ repoRoot: root, ref: args.ref }),
     convSuite(),
-    o3Suite(),
+    o3Suite({ repoRoot: root }),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
     sphereSuite({ repoRoot: root }),
@@ -202,8 +203,17 @@ function caseLine(c: Bench, rounds: { t: Timing; peer: PeerResult }[]): Record<s
   const ratios = paired.map((x) => x.t.ms / x.peer.ms.get(key)!);
   line.peerMs = sig(median(paired.map((x) => x.peer.ms.get(key)!)));
   line.ratio = sig(median(ratios), 3);
+  // speed-ups (peer ÷ ours, above 1: faster than the peer), medians of the paired rounds
+  line.speedup = sig(median(paired.map((x) => x.peer.ms.get(key)! / x.t.ms)), 3);
   const p10s = paired.filter((x) => x.peer.p10?.has(key)).map((x) => x.t.p10 / x.peer.p10!.get(key)!);
   if (p10s.length > 0) line.ratioP10 = sig(median(p10s), 3);
+  const cpu = paired.filter((x) => x.peer.cpu?.has(key));
+  if (cpu.length > 0) {
+    line.peerCpuMs = sig(median(cpu.map((x) => x.peer.cpu!.get(key)!)));
+    line.cpuRatio = sig(median(cpu.map((x) => x.t.cpuMs / x.peer.cpu!.get(key)!)), 3);
+    line.cpuSpeedup = sig(median(cpu.map((x) => x.peer.cpu!.get(key)! / x.t.cpuMs)), 3);
+  }
+  if (paired[0]!.peer.who !== undefined) line.peerWho = paired[0]!.peer.who;
   if (paired.length > 1) line.ratios = ratios.map((q) => sig(q, 3));
   return line;
 }

@@ -12,6 +12,7 @@ import {
   type Stride1Geometry,
   type WinogradGeometry,
 } from "../src/kernels/index.js";
+import { packSphericalHarmonics, packTensorProduct, type TpSizes } from "../src/kernels/ref/o3.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { Generator } from "../src/tensor/rng.js";
 
@@ -84,6 +85,33 @@ const wgY = wg.N * wg.G * wg.Og * wg.oh * wg.ow;
 const wgW = wg.G * wg.Og * wg.Cg * 9;
 
 /** One small call per registry entry (fresh arrays each time), and its tolerance. */
+/** Two packed tensor-product paths (uvw into 1 dim, uvu into 3) over 13 samples. */
+const tpPlan = packTensorProduct(
+  [
+    { mode: "uvw" as const, U: 3, V: 2, W: 5, d1: 3, d2: 3, d3: 1, o1: 0, o2: 0, o3: 0, hasWeight: true, wOff: 0 },
+    { mode: "uvu" as const, U: 3, V: 2, W: 3, d1: 3, d2: 3, d3: 3, o1: 0, o2: 0, o3: 5, hasWeight: true, wOff: 30 },
+  ].map((p) => ({
+    ...p,
+    pw: 0.7,
+    ci: Int32Array.from([0, 1, 2, 1]),
+    cj: Int32Array.from([0, 1, 2, 2]),
+    ck: Int32Array.from([0, 0, 0, p.d3 - 1]),
+    cv: Float64Array.from([0.5, -0.25, 0.125, 1]),
+  })),
+);
+const tpS: TpSizes = { Z: 13, D1: 9, D2: 6, D3: 14, P: 36, perSample: false };
+/** Two harmonic-like polynomials (1 and 2xy − z up to degree 3). */
+const shTable = packSphericalHarmonics(
+  [
+    { c: [1], a: [0], b: [0], d: [0] },
+    { c: [2, -1], a: [1, 2], b: [1, 0], d: [0, 1] },
+  ],
+  3,
+);
+/** Positive distances for the radial bases (the Bessel basis divides by x). */
+const dist = (n: number): Float32Array => rand(n).map((v) => Math.abs(v) + 0.1);
+const gaussian = { kind: "gaussian" as const, centers: [0, 0.5, 1, 1.5], coeff: -2 };
+
 const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   gemm: { args: () => [rand(15), rand(21), rand(35), 5, 7, 3, false, true, true] },
   transpose2d: { args: () => [randIndex(30, 1000), new Int32Array(30), 6, 5] },
@@ -174,6 +202,43 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   },
   dropoutMask: { args: () => [rand(11), new Float32Array(11), new Float32Array(11), 11, [1, 2, 3, 4], 0.3, true] },
   bernoulliMask: { args: () => [new Float32Array(13), Int32Array.from([11, -7, 3, 99]), 1 << 23, 2] },
+  tensorProductForward: {
+    args: () => [tpPlan, rand(13 * 9), rand(13 * 6), rand(36), tpS, new Float32Array(13 * 14)],
+    tol: 1e-5,
+  },
+  tensorProductBackward: {
+    args: () => [
+      tpPlan,
+      rand(13 * 9),
+      rand(13 * 6),
+      rand(36),
+      tpS,
+      rand(13 * 14),
+      new Float32Array(13 * 9),
+      new Float32Array(13 * 6),
+      new Float32Array(36),
+    ],
+    tol: 1e-5,
+  },
+  sphericalHarmonicsForward: { args: () => [shTable, rand(27), 9, true, new Float32Array(18)], tol: 1e-5 },
+  sphericalHarmonicsBackward: { args: () => [shTable, rand(27), rand(18), 9, true, new Float32Array(27)], tol: 1e-5 },
+  radialForward: {
+    args: () => [gaussian, null, { kind: "cosine", rc: 2 }, dist(11), 11, new Float32Array(44)],
+    tol: 1e-5,
+  },
+  radialBackward: {
+    args: () => [
+      { kind: "bessel", rc: 2.5 },
+      Float32Array.from([1, 2, 3]).map((k) => k * Math.PI),
+      { kind: "polynomial", rc: 2.5, p: 6 },
+      dist(11),
+      11,
+      rand(33),
+      new Float32Array(11),
+      new Float32Array(3),
+    ],
+    tol: 1e-5,
+  },
   winogradConv3x3: { args: () => [rand(wgX), rand(wgW), rand(wg.G * wg.Og), new Float32Array(wgY), wg], tol: 1e-4 },
   winogradWeightGrad3x3: {
     args: () => [rand(wgX), rand(wgY), new Float32Array(wgW), wg, new Float32Array(wg.G * wg.Og)],

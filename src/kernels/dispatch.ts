@@ -247,9 +247,10 @@ function fixed<F extends KernelFn>(spec: KernelSpec<F>) {
 /**
  * Registers a kernel and returns its dispatching function: the WASM binding where the backend, the
  * size and the module allow it, else (or when WASM memory cannot grow, or the binding declines) the
- * fallback, by default the reference.
+ * fallback, by default the reference. It returns what the path that ran returns (a binding returns
+ * the reference's value, e.g. the NaN index of the spherical harmonics).
  */
-export function kernel<F extends KernelFn>(spec: TwinKernelSpec<F>): (...args: Parameters<F>) => void {
+export function kernel<F extends KernelFn>(spec: TwinKernelSpec<F>): (...args: Parameters<F>) => ReturnType<F> {
   register(spec, "twin");
   const route = new Route(spec);
   const { work, wasm, ref } = fixed(spec);
@@ -258,15 +259,16 @@ export function kernel<F extends KernelFn>(spec: TwinKernelSpec<F>): (...args: P
     const rt = route.runtime(work(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12));
     if (rt !== null) {
       try {
-        if (wasm(rt, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) !== false) return;
+        const r = wasm(rt, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
+        if (r !== false) return r;
       } catch (e) {
         if (!outOfMemory(e)) throw e;
       }
       ranRef();
     }
-    fallback(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
+    return fallback(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
   };
-  return run as unknown as (...args: Parameters<F>) => void;
+  return run as unknown as (...args: Parameters<F>) => ReturnType<F>;
 }
 
 /**

@@ -24,6 +24,20 @@ export type { BinaryOpName, ReduceOpName, UnaryOpName } from "./ref/elementwise.
 export { type FFTPlan, fftPlan } from "./ref/fft.js";
 export { type ConvGeometry, convGeometry, type Triple, to3, volume } from "./ref/im2col.js";
 export type { FloatArray } from "./ref/linalg.js";
+export {
+  packSphericalHarmonics,
+  packTensorProduct,
+  type RadialBasisSpec,
+  type RadialCutoffSpec,
+  radialCount,
+  type ShPolynomial,
+  type ShTable,
+  type TensorProductPlan,
+  TP_MODES,
+  type TpMode,
+  type TpPathSpec,
+  type TpSizes,
+} from "./ref/o3.js";
 export type { AdamConsts } from "./ref/optim.js";
 export { gatherPlanes, maxPoolIndices, type PoolWindows, scatterPlanes } from "./ref/pool.js";
 export { type AxisMap, applyAxisMap, axisMap, transposeAxisMap } from "./ref/resample.js";

@@ -20,6 +20,16 @@ import {
   channelStatsNclRef,
   channelStatsRef,
 } from "./ref/norms.js";
+import {
+  type RadialCutoffSpec,
+  radialBackwardRef,
+  radialCount,
+  radialForwardRef,
+  shBackwardRef,
+  shForwardRef,
+  tpBackwardRef,
+  tpForwardRef,
+} from "./ref/o3.js";
 import { adamRef } from "./ref/optim.js";
 import { bernoulliMaskRef, dropoutMaskRef } from "./ref/random.js";
 import {
@@ -44,6 +54,14 @@ import {
   channelStatsNclWasm,
   channelStatsWasm,
 } from "./wasm/norms.js";
+import {
+  radialBackwardWasm,
+  radialForwardWasm,
+  shBackwardWasm,
+  shForwardWasm,
+  tpBackwardWasm,
+  tpForwardWasm,
+} from "./wasm/o3.js";
 import { adamWasm } from "./wasm/optim.js";
 import { bernoulliMaskWasm, dropoutMaskWasm } from "./wasm/random.js";
 import {
@@ -364,6 +382,89 @@ export const batchNormGradNCL = kernel({
   exports: ["channelGradNclF32"],
   threshold: "reduce",
   work: (x, g, dx, N, C, L) => (f32(x) && f32(g) && f32(dx) && N * C * L > 0 ? N * C * L : -1),
+});
+
+// ---- O(3): tensor products, spherical harmonics, radial bases ----
+
+/**
+ * out[Z×D3] = the tensor product of x1[Z×D1] and x2[Z×D2] through the packed paths of `plan`, with
+ * weights w ([P], or [Z×P] when `s.perSample`; null when no path has weights). Written.
+ */
+export const tensorProductForward = kernel({
+  name: "tensorProductForward",
+  ref: tpForwardRef,
+  wasm: tpForwardWasm,
+  exports: ["tpForwardF32"],
+  threshold: "gemm",
+  work: (plan, x1, x2, w, s, out) =>
+    f32(x1) && f32(x2) && f32(out) && f32OrNull(w) && s.Z > 0 ? s.Z * plan.workPerSample : -1,
+});
+
+/**
+ * Gradients of {@link tensorProductForward} given g[Z×D3]: g1, g2 (written) and gw (accumulated into);
+ * null where not needed.
+ */
+export const tensorProductBackward = kernel({
+  name: "tensorProductBackward",
+  ref: tpBackwardRef,
+  wasm: tpBackwardWasm,
+  exports: ["tpBackwardF32"],
+  threshold: "gemm",
+  work: (plan, x1, x2, w, s, g, g1, g2, gw) =>
+    f32(x1) && f32(x2) && f32(g) && f32OrNull(w) && f32OrNull(g1) && f32OrNull(g2) && f32OrNull(gw) && s.Z > 0
+      ? s.Z * plan.workPerSample
+      : -1,
+});
+
+/**
+ * out[n×dim] = the spherical harmonics of `table` at xyz[n×3] (normalised first when `normalize`).
+ * Returns the flat index of the first NaN in xyz, or −1 (out is complete only then).
+ */
+export const sphericalHarmonicsForward = kernel({
+  name: "sphericalHarmonicsForward",
+  ref: shForwardRef,
+  wasm: shForwardWasm,
+  exports: ["shForwardF32"],
+  threshold: "elementwise",
+  work: (table, xyz, n, _normalize, out) => (f32(xyz) && f32(out) && n > 0 ? n * table.dim : -1),
+});
+
+/** gx[n×3] = Σ_c g[p, c]·∂Y_c/∂x of {@link sphericalHarmonicsForward} (written). */
+export const sphericalHarmonicsBackward = kernel({
+  name: "sphericalHarmonicsBackward",
+  ref: shBackwardRef,
+  wasm: shBackwardWasm,
+  exports: ["shBackwardF32"],
+  threshold: "elementwise",
+  work: (table, xyz, g, n, _normalize, gx) => (f32(xyz) && f32(g) && f32(gx) && n > 0 ? n * table.dim : -1),
+});
+
+/** The WASM radial kernel takes integer polynomial exponents 1..64 only. */
+const radialWasmOk = (c: RadialCutoffSpec): boolean =>
+  c.kind !== "polynomial" || (Number.isInteger(c.p) && c.p >= 1 && c.p <= 64);
+
+/** out[n×K] = basis_k(x_i)·cutoff(x_i) (`weights`: the Bessel frequencies, else null). Written. */
+export const radialForward = kernel({
+  name: "radialForward",
+  ref: radialForwardRef,
+  wasm: radialForwardWasm,
+  exports: ["radialForwardF32"],
+  threshold: "elementwise",
+  work: (basis, weights, cutoff, x, n, out) =>
+    f32(x) && f32(out) && n > 0 && radialWasmOk(cutoff) ? n * radialCount(basis, weights) : -1,
+});
+
+/** gx[n] (written) and, for Bessel, gw[K] (accumulated into; null = not needed) of {@link radialForward}. */
+export const radialBackward = kernel({
+  name: "radialBackward",
+  ref: radialBackwardRef,
+  wasm: radialBackwardWasm,
+  exports: ["radialBackwardF32"],
+  threshold: "elementwise",
+  work: (basis, weights, cutoff, x, n, g, gx, gw) =>
+    f32(x) && f32(g) && f32(gx) && f32OrNull(gw) && n > 0 && radialWasmOk(cutoff)
+      ? n * radialCount(basis, weights)
+      : -1,
 });
 
 // ---- optimisers ----

@@ -24,6 +24,7 @@ import { fmtShape, opError } from "../tensor/errors.js";
 import { add, clamp, div, mul, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
 import { indexSelect } from "../tensor/ops/indexing.js";
 import { matmul } from "../tensor/ops/linalg.js";
+import { radialBasis } from "../tensor/ops/radial.js";
 import { mean, norm, sum } from "../tensor/ops/reduce.js";
 import { permute, transpose } from "../tensor/ops/shape.js";
 import { SparseMatrix, spmm } from "../tensor/sparse.js";
@@ -600,35 +601,11 @@ export function shiftedSoftplus(x: Tensor): Tensor {
 /**
  * Gaussian smearing (SchNet's radial basis): `out[..., k] = exp(coeff · (x − centers[k])²)` for every
  * element of `x`, shape `[..., K]` with K = `centers.length`; `coeff` is negative (−1/(2Δ²) for centres
- * Δ apart). One fused pass; the gradient is Σ_k g·out·2·coeff·(x − centers[k]).
+ * Δ apart). One fused pass (`radialBasis`); the gradient is Σ_k g·out·2·coeff·(x − centers[k]).
  */
 export function gaussianSmearing(x: Tensor, centers: readonly number[], coeff: number): Tensor {
   checkFloat("gaussianSmearing", "x", x);
   if (centers.length === 0) opError("gaussianSmearing", "centers", "at least one centre", "none");
   if (!Number.isFinite(coeff)) opError("gaussianSmearing", "coeff", "a finite number", String(coeff));
-  const K = centers.length;
-  const mu = centers;
-  const c = coeff;
-  const xd = x.data;
-  const n = xd.length;
-  const out = allocate(x.dtype, n * K);
-  for (let i = 0; i < n; i++) {
-    const v = xd[i]!;
-    for (let k = 0; k < K; k++) {
-      const t = v - mu[k]!;
-      out[i * K + k] = Math.exp(c * t * t);
-    }
-  }
-  const res = new Tensor(out, [...x.shape, K], x.dtype);
-  return record("gaussianSmearing", [x], res, (g) => {
-    const gd = g.data;
-    const gx = allocate(x.dtype, n);
-    for (let i = 0; i < n; i++) {
-      const v = xd[i]!;
-      let acc = 0;
-      for (let k = 0; k < K; k++) acc += gd[i * K + k]! * out[i * K + k]! * 2 * c * (v - mu[k]!);
-      gx[i] = acc;
-    }
-    return [new Tensor(gx, x.shape, x.dtype)];
-  });
+  return radialBasis(x, { kind: "gaussian", centers, coeff });
 }

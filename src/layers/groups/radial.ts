@@ -8,7 +8,8 @@
  * - Cutoffs: {@link cosineCutoff} (SchNet) and {@link polynomialCutoff} (NequIP's envelope, p = 6).
  *
  * All are differentiable with respect to the distances (forces) and, for trainable bases, the
- * frequencies.
+ * frequencies. The Bessel basis, the Gaussian smearing and both cutoffs are one fused op each
+ * (`radialBasis` in tensor/ops/radial.ts, WASM kernels for float32).
  */
 import { Module, Parameter } from "../../nn/module.js";
 import { tensor } from "../../tensor/creation.js";
@@ -16,6 +17,7 @@ import { ErlangenError, fmtShape } from "../../tensor/errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import "../../tensor/index.js";
 import { gaussianSmearing } from "../../nn/functional.js";
+import { radialBasis } from "../../tensor/ops/radial.js";
 
 function checkPositive(op: string, arg: string, v: number): void {
   if (!(v > 0) || !Number.isFinite(v))
@@ -69,13 +71,7 @@ export class BesselBasis extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     checkFloat("BesselBasis", x);
-    const r = x.unsqueeze(-1);
-    return r
-      .mul(this.besselWeights)
-      .div(this.rMax)
-      .sin()
-      .div(r)
-      .mul(2 / this.rMax);
+    return radialBasis(x, { kind: "bessel", rc: this.rMax }, { kind: "none" }, this.besselWeights);
   }
 
   override extraRepr(): string {
@@ -232,12 +228,7 @@ export function softOneHotLinspace(
 export function cosineCutoff(x: Tensor, cutoff: number): Tensor {
   checkPositive("cosineCutoff", "cutoff", cutoff);
   checkFloat("cosineCutoff", x);
-  return x
-    .mul(Math.PI / cutoff)
-    .cos()
-    .add(1)
-    .mul(0.5)
-    .mul(x.lt(cutoff).cast(x.dtype));
+  return radialBasis(x, { kind: "none" }, { kind: "cosine", rc: cutoff });
 }
 
 /**
@@ -249,19 +240,7 @@ export function polynomialCutoff(x: Tensor, rMax: number, p = 6): Tensor {
   checkPositive("polynomialCutoff", "rMax", rMax);
   if (!(p > 0)) throw new ErlangenError(`polynomialCutoff: argument 'p' expected a positive number, got ${p}`);
   checkFloat("polynomialCutoff", x);
-  const u = x.div(rMax);
-  const up = u.pow(p);
-  const out = up
-    .mul(-((p + 1) * (p + 2)) / 2)
-    .add(up.mul(u).mul(p * (p + 2)))
-    .sub(
-      up
-        .mul(u)
-        .mul(u)
-        .mul((p * (p + 1)) / 2),
-    )
-    .add(1);
-  return out.mul(u.lt(1).cast(x.dtype));
+  return radialBasis(x, { kind: "none" }, { kind: "polynomial", rc: rMax, p });
 }
 
 /** {@link cosineCutoff} as a module. */

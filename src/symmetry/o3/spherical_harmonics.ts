@@ -5,10 +5,14 @@
  * phase) at (x', y', z') = (z, x, y).
  *
  * Each Y_lm is stored as a homogeneous polynomial of degree l (a solid harmonic), so
- * `normalize: false` gives the raw polynomials of the input and gradients are exact.
+ * `normalize: false` gives the raw polynomials of the input and gradients are exact. The polynomials
+ * and their derivatives are packed once per (degrees, normalisation) and evaluated by the kernels
+ * `sphericalHarmonicsForward` / `sphericalHarmonicsBackward` (WASM for float32).
  */
+import { packSphericalHarmonics, type ShPolynomial, type ShTable } from "../../kernels/ref/o3.js";
+import { sphericalHarmonicsBackward, sphericalHarmonicsForward } from "../../kernels/registry.js";
 import { record } from "../../tensor/autograd.js";
-import { allocate } from "../../tensor/dtype.js";
+import { allocateEmpty } from "../../tensor/dtype.js";
 import { ErlangenError, fmtShape } from "../../tensor/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 
@@ -137,90 +141,55 @@ function parseLs(op: string, ls: number | readonly number[]): number[] {
   return list;
 }
 
+/** The packed monomial table of each (degrees, normalisation) used so far. */
+const packed = new Map<string, ShTable>();
+
 /**
- * Evaluates the harmonics of degrees `ls` (a number L means 0..L) at points `xyz` [N, 3]
- * (float64 arrays), returning values [N, Σ(2l+1)] and, when `jac` is given, fills d value / d xyz
- * [N, Σ(2l+1), 3] with respect to the raw input (normalisation included).
+ * The harmonics of degrees `ls` in a normalisation as the kernels evaluate them: monomial lists of each
+ * value and its x, y, z derivatives (`ShTable`, see `packSphericalHarmonics`), built once and cached.
+ */
+export function shPacked(ls: readonly number[], normalization: SHNormalization): ShTable {
+  const key = `${normalization}:${ls.join(",")}`;
+  let t = packed.get(key);
+  if (t) return t;
+  const tab = shTable();
+  const cols: ShPolynomial[] = [];
+  for (const l of ls) {
+    const f = normFactor(l, normalization);
+    for (let m = -l; m <= l; m++) {
+      const monos = tab[l * l + l + m]!;
+      cols.push({
+        c: monos.map((mo) => f * mo.c),
+        a: monos.map((mo) => mo.a),
+        b: monos.map((mo) => mo.b),
+        d: monos.map((mo) => mo.d),
+      });
+    }
+  }
+  t = packSphericalHarmonics(cols, Math.max(0, ...ls));
+  packed.set(key, t);
+  return t;
+}
+
+/**
+ * Evaluates the harmonics of degrees `ls` at points `xyz` [n, 3], writing values [n, Σ(2l+1)] into `out`
+ * (float64 arithmetic for float64 arrays). Returns the flat index of the first NaN in `xyz`, or −1.
  */
 export function evalSphericalHarmonics(
   ls: readonly number[],
-  xyz: ArrayLike<number>,
+  xyz: Float32Array | Float64Array,
   n: number,
   normalize: boolean,
   normalization: SHNormalization,
   out: Float32Array | Float64Array,
-  jac?: Float64Array,
-): void {
-  const tab = shTable();
-  const dim = ls.reduce((s, l) => s + 2 * l + 1, 0);
-  const lmax = Math.max(0, ...ls);
-  const px = new Float64Array(lmax + 1);
-  const py = new Float64Array(lmax + 1);
-  const pz = new Float64Array(lmax + 1);
-  const g = new Float64Array(3);
-  for (let p = 0; p < n; p++) {
-    let x = xyz[p * 3]!;
-    let y = xyz[p * 3 + 1]!;
-    let z = xyz[p * 3 + 2]!;
-    let r = 1;
-    if (normalize) {
-      r = Math.hypot(x, y, z);
-      if (r > 0) {
-        x /= r;
-        y /= r;
-        z /= r;
-      }
-    }
-    px[0] = py[0] = pz[0] = 1;
-    for (let k = 1; k <= lmax; k++) {
-      px[k] = px[k - 1]! * x;
-      py[k] = py[k - 1]! * y;
-      pz[k] = pz[k - 1]! * z;
-    }
-    let col = 0;
-    for (const l of ls) {
-      const f = normFactor(l, normalization);
-      for (let m = -l; m <= l; m++, col++) {
-        const monos = tab[l * l + l + m]!;
-        let v = 0;
-        let gx = 0;
-        let gy = 0;
-        let gz = 0;
-        for (const mo of monos) {
-          v += mo.c * px[mo.a]! * py[mo.b]! * pz[mo.d]!;
-          if (jac) {
-            if (mo.a > 0) gx += mo.c * mo.a * px[mo.a - 1]! * py[mo.b]! * pz[mo.d]!;
-            if (mo.b > 0) gy += mo.c * mo.b * px[mo.a]! * py[mo.b - 1]! * pz[mo.d]!;
-            if (mo.d > 0) gz += mo.c * mo.d * px[mo.a]! * py[mo.b]! * pz[mo.d - 1]!;
-          }
-        }
-        out[p * dim + col] = f * v;
-        if (jac) {
-          g[0] = f * gx;
-          g[1] = f * gy;
-          g[2] = f * gz;
-          if (normalize && r > 0) {
-            // d/dx of P(x/r) = (I − x̂x̂ᵀ) ∇P / r
-            const dot = g[0] * x + g[1] * y + g[2] * z;
-            g[0] = (g[0] - dot * x) / r;
-            g[1] = (g[1] - dot * y) / r;
-            g[2] = (g[2] - dot * z) / r;
-          } else if (normalize) {
-            g[0] = g[1] = g[2] = 0;
-          }
-          const o = (p * dim + col) * 3;
-          jac[o] = g[0];
-          jac[o + 1] = g[1];
-          jac[o + 2] = g[2];
-        }
-      }
-    }
-  }
+): number {
+  return sphericalHarmonicsForward(shPacked(ls, normalization), xyz, n, normalize, out);
 }
 
 /**
  * Spherical harmonics of `x` [..., 3] for degrees `ls` (number L = 0..L, or a list), as a tensor
- * [..., Σ(2l+1)] in e3nn's layout. Differentiable with respect to `x`. Throws on NaN input.
+ * [..., Σ(2l+1)] in e3nn's layout. Differentiable with respect to `x` (the gradient is evaluated from
+ * the derivative polynomials; no Jacobian is stored). Throws on NaN input.
  */
 export function sphericalHarmonics(
   ls: number | readonly number[],
@@ -233,32 +202,19 @@ export function sphericalHarmonics(
   }
   if (x.dtype !== "float32" && x.dtype !== "float64")
     throw new ErlangenError(`sphericalHarmonics: argument 'x' expected a float tensor, got ${x.dtype}`);
-  for (let i = 0; i < x.size; i++) {
-    if (Number.isNaN(x.data[i]!))
-      throw new ErlangenError(`sphericalHarmonics: argument 'x' contains NaN at flat index ${i}`);
-  }
   const normalize = opts.normalize ?? true;
-  const normalization = opts.normalization ?? "integral";
+  const table = shPacked(list, opts.normalization ?? "integral");
   const n = x.size / 3;
-  const dim = list.reduce((s, l) => s + 2 * l + 1, 0);
-  const out = allocate(x.dtype, n * dim) as Float32Array | Float64Array;
-  const needJac = x.requiresGrad;
-  const jac = needJac ? new Float64Array(n * dim * 3) : undefined;
-  evalSphericalHarmonics(list, x.data as Float32Array | Float64Array, n, normalize, normalization, out, jac);
+  const dim = table.dim;
+  const xd = x.data as Float32Array | Float64Array;
+  const dtype = x.dtype;
+  const out = allocateEmpty(dtype, n * dim);
+  const bad = sphericalHarmonicsForward(table, xd, n, normalize, out);
+  if (bad >= 0) throw new ErlangenError(`sphericalHarmonics: argument 'x' contains NaN at flat index ${bad}`);
   const res = new Tensor(out, [...x.shape.slice(0, -1), dim], x.dtype);
   return record("sphericalHarmonics", [x], res, (g) => {
-    const gx = allocate(x.dtype, x.size);
-    const gd = g.data;
-    for (let p = 0; p < n; p++) {
-      for (let c = 0; c < dim; c++) {
-        const v = gd[p * dim + c]!;
-        if (v === 0) continue;
-        const o = (p * dim + c) * 3;
-        gx[p * 3]! += v * jac![o]!;
-        gx[p * 3 + 1]! += v * jac![o + 1]!;
-        gx[p * 3 + 2]! += v * jac![o + 2]!;
-      }
-    }
+    const gx = allocateEmpty(dtype, x.size);
+    sphericalHarmonicsBackward(table, xd, g.data as Float32Array | Float64Array, n, normalize, gx);
     return [new Tensor(gx, x.shape, x.dtype)];
   });
 }

@@ -1,0 +1,465 @@
+/**
+ * JS side of the O(3) kernels (`assembly/o3.ts`): tensor products through packed paths, spherical
+ * harmonics and their gradient, radial bases times cutoffs. Twins and layouts: `ref/o3.ts`. Each
+ * function allocates every block of a chunk before writing any output, so a failed allocation
+ * (RangeError from memory.grow) leaves the outputs untouched.
+ */
+import {
+  type RadialBasisSpec,
+  type RadialCutoffSpec,
+  radialCount,
+  type ShTable,
+  type TensorProductPlan,
+  type TpSizes,
+} from "../ref/o3.js";
+import type { WasmRuntime } from "./loader.js";
+
+/** The exports of `assembly/o3.ts`. */
+export interface O3Exports {
+  tpForwardF32(
+    x1: number,
+    x2: number,
+    w: number,
+    perSample: number,
+    Z: number,
+    D1: number,
+    D2: number,
+    D3: number,
+    P: number,
+    desc: number,
+    nPaths: number,
+    pw: number,
+    ei: number,
+    ej: number,
+    ev: number,
+    gptr: number,
+    out: number,
+    scratch: number,
+  ): void;
+  tpBackwardF32(
+    x1: number,
+    x2: number,
+    w: number,
+    perSample: number,
+    Z: number,
+    D1: number,
+    D2: number,
+    D3: number,
+    P: number,
+    maxRT: number,
+    desc: number,
+    nPaths: number,
+    pw: number,
+    ei: number,
+    ej: number,
+    ek: number,
+    ev: number,
+    gptr: number,
+    g: number,
+    g1: number,
+    g2: number,
+    gw: number,
+    scratch: number,
+  ): void;
+  shForwardF32(
+    xyz: number,
+    n: number,
+    lmax: number,
+    normalize: number,
+    dim: number,
+    mc: number,
+    ma: number,
+    mb: number,
+    md: number,
+    ptr: number,
+    out: number,
+    scratch: number,
+  ): number;
+  shBackwardF32(
+    xyz: number,
+    g: number,
+    n: number,
+    lmax: number,
+    normalize: number,
+    dim: number,
+    mc: number,
+    ma: number,
+    mb: number,
+    md: number,
+    ptr: number,
+    gx: number,
+    scratch: number,
+  ): void;
+  radialForwardF32(
+    basis: number,
+    x: number,
+    n: number,
+    K: number,
+    params: number,
+    cutoff: number,
+    rc: number,
+    p: number,
+    out: number,
+    scratch: number,
+  ): void;
+  radialBackwardF32(
+    basis: number,
+    x: number,
+    n: number,
+    K: number,
+    params: number,
+    cutoff: number,
+    rc: number,
+    p: number,
+    g: number,
+    gx: number,
+    gw: number,
+    scratch: number,
+  ): void;
+}
+
+function o3(rt: WasmRuntime): O3Exports {
+  return rt.exports as unknown as O3Exports;
+}
+
+/** Floats of the per-call arrays kept in the arena at once (samples are processed in chunks). */
+const CHUNK_FLOATS = 1 << 20;
+
+/** Samples per chunk: a multiple of 4 with about CHUNK_FLOATS floats of per-sample data. */
+function chunkOf(perSampleFloats: number, total: number): number {
+  const c = Math.max(4, Math.floor(CHUNK_FLOATS / Math.max(1, perSampleFloats)) & ~3);
+  return Math.min(c, total);
+}
+
+interface PlanPtrs {
+  desc: number;
+  pw: number;
+  ei: number;
+  ej: number;
+  ek: number;
+  ev: number;
+  gptr: number;
+}
+
+/** Copies the packed paths into the arena. */
+function planIn(rt: WasmRuntime, plan: TensorProductPlan, withEk: boolean): PlanPtrs {
+  const ne = plan.ev32.length;
+  const p: PlanPtrs = {
+    desc: rt.alloc(plan.desc.length * 4),
+    pw: rt.alloc(plan.nPaths * 4),
+    ei: rt.alloc(ne * 4),
+    ej: rt.alloc(ne * 4),
+    ek: withEk ? rt.alloc(ne * 4) : 0,
+    ev: rt.alloc(ne * 4),
+    gptr: rt.alloc(plan.gptr.length * 4),
+  };
+  const i = rt.i32;
+  const f = rt.f32;
+  i.set(plan.desc, p.desc >> 2);
+  f.set(plan.pw32, p.pw >> 2);
+  i.set(plan.ei, p.ei >> 2);
+  i.set(plan.ej, p.ej >> 2);
+  if (withEk) i.set(plan.ek, p.ek >> 2);
+  f.set(plan.ev32, p.ev >> 2);
+  i.set(plan.gptr, p.gptr >> 2);
+  return p;
+}
+
+/** out[Z×D3] = tensor product (see tpForwardRef), in chunks of samples. */
+export function tpForwardWasm(
+  rt: WasmRuntime,
+  plan: TensorProductPlan,
+  x1: Float32Array,
+  x2: Float32Array,
+  w: Float32Array | null,
+  s: TpSizes,
+  out: Float32Array,
+): void {
+  const { Z, D1, D2, D3, P, perSample } = s;
+  const x = o3(rt);
+  rt.reset();
+  const pp = planIn(rt, plan, false);
+  const zc = chunkOf(D1 + D2 + D3 + (perSample ? P : 0), Z);
+  const pX1 = rt.alloc(zc * D1 * 4);
+  const pX2 = rt.alloc(zc * D2 * 4);
+  const pW = rt.alloc((perSample ? zc * P : P) * 4);
+  const pOut = rt.alloc(zc * D3 * 4);
+  const pS = rt.alloc((D1 + D2 + D3 + P + plan.maxRT) * 16);
+  const f = rt.f32;
+  if (!perSample && w !== null) f.set(w.subarray(0, P), pW >> 2);
+  if (w === null) f.fill(0, pW >> 2, (pW >> 2) + (perSample ? zc * P : P));
+  for (let z0 = 0; z0 < Z; z0 += zc) {
+    const nz = Math.min(zc, Z - z0);
+    f.set(x1.subarray(z0 * D1, (z0 + nz) * D1), pX1 >> 2);
+    f.set(x2.subarray(z0 * D2, (z0 + nz) * D2), pX2 >> 2);
+    if (perSample && w !== null) f.set(w.subarray(z0 * P, (z0 + nz) * P), pW >> 2);
+    x.tpForwardF32(
+      pX1,
+      pX2,
+      pW,
+      perSample ? 1 : 0,
+      nz,
+      D1,
+      D2,
+      D3,
+      P,
+      pp.desc,
+      plan.nPaths,
+      pp.pw,
+      pp.ei,
+      pp.ej,
+      pp.ev,
+      pp.gptr,
+      pOut,
+      pS,
+    );
+    out.set(f.subarray(pOut >> 2, (pOut >> 2) + nz * D3), z0 * D3);
+  }
+}
+
+/** Gradients of the tensor product (see tpBackwardRef; gw accumulated into), in chunks of samples. */
+export function tpBackwardWasm(
+  rt: WasmRuntime,
+  plan: TensorProductPlan,
+  x1: Float32Array,
+  x2: Float32Array,
+  w: Float32Array | null,
+  s: TpSizes,
+  g: Float32Array,
+  g1: Float32Array | null,
+  g2: Float32Array | null,
+  gw: Float32Array | null,
+): void {
+  const { Z, D1, D2, D3, P, perSample } = s;
+  const x = o3(rt);
+  rt.reset();
+  const pp = planIn(rt, plan, true);
+  const per = D1 + D2 + D3 + (g1 ? D1 : 0) + (g2 ? D2 : 0) + (perSample ? (gw ? 2 * P : P) : 0);
+  const zc = chunkOf(per, Z);
+  const pX1 = rt.alloc(zc * D1 * 4);
+  const pX2 = rt.alloc(zc * D2 * 4);
+  const pG = rt.alloc(zc * D3 * 4);
+  const pW = rt.alloc((perSample ? zc * P : P) * 4);
+  const pG1 = g1 ? rt.alloc(zc * D1 * 4) : 0;
+  const pG2 = g2 ? rt.alloc(zc * D2 * 4) : 0;
+  const pGW = gw ? rt.alloc((perSample ? zc * P : P) * 4) : 0;
+  const pS = rt.alloc((2 * D1 + 2 * D2 + D3 + 2 * P + 2 * plan.maxRT) * 16);
+  const f = rt.f32;
+  if (!perSample && w !== null) f.set(w.subarray(0, P), pW >> 2);
+  if (w === null) f.fill(0, pW >> 2, (pW >> 2) + (perSample ? zc * P : P));
+  if (gw && !perSample) f.fill(0, pGW >> 2, (pGW >> 2) + P);
+  for (let z0 = 0; z0 < Z; z0 += zc) {
+    const nz = Math.min(zc, Z - z0);
+    f.set(x1.subarray(z0 * D1, (z0 + nz) * D1), pX1 >> 2);
+    f.set(x2.subarray(z0 * D2, (z0 + nz) * D2), pX2 >> 2);
+    f.set(g.subarray(z0 * D3, (z0 + nz) * D3), pG >> 2);
+    if (perSample && w !== null) f.set(w.subarray(z0 * P, (z0 + nz) * P), pW >> 2);
+    x.tpBackwardF32(
+      pX1,
+      pX2,
+      pW,
+      perSample ? 1 : 0,
+      nz,
+      D1,
+      D2,
+      D3,
+      P,
+      plan.maxRT,
+      pp.desc,
+      plan.nPaths,
+      pp.pw,
+      pp.ei,
+      pp.ej,
+      pp.ek,
+      pp.ev,
+      pp.gptr,
+      pG,
+      pG1,
+      pG2,
+      pGW,
+      pS,
+    );
+    if (g1) g1.set(f.subarray(pG1 >> 2, (pG1 >> 2) + nz * D1), z0 * D1);
+    if (g2) g2.set(f.subarray(pG2 >> 2, (pG2 >> 2) + nz * D2), z0 * D2);
+    if (gw && perSample) {
+      // per-sample weight gradients are accumulated into, as the reference does
+      const src = f.subarray(pGW >> 2, (pGW >> 2) + nz * P);
+      const o = z0 * P;
+      for (let i = 0; i < nz * P; i++) gw[o + i]! += src[i]!;
+    }
+  }
+  if (gw && !perSample) {
+    const src = f.subarray(pGW >> 2, (pGW >> 2) + P);
+    for (let i = 0; i < P; i++) gw[i]! += src[i]!;
+  }
+}
+
+interface ShPtrs {
+  mc: number;
+  ma: number;
+  mb: number;
+  md: number;
+  ptr: number;
+}
+
+function shTableIn(rt: WasmRuntime, t: ShTable): ShPtrs {
+  const m = t.mc32.length;
+  const p: ShPtrs = {
+    mc: rt.alloc(m * 4),
+    ma: rt.alloc(m * 4),
+    mb: rt.alloc(m * 4),
+    md: rt.alloc(m * 4),
+    ptr: rt.alloc(t.ptr.length * 4),
+  };
+  rt.f32.set(t.mc32, p.mc >> 2);
+  const i = rt.i32;
+  i.set(t.ma, p.ma >> 2);
+  i.set(t.mb, p.mb >> 2);
+  i.set(t.md, p.md >> 2);
+  i.set(t.ptr, p.ptr >> 2);
+  return p;
+}
+
+/** out[n×dim] = harmonics at xyz[n×3]; returns the flat index of the first NaN of xyz, or −1. */
+export function shForwardWasm(
+  rt: WasmRuntime,
+  t: ShTable,
+  xyz: Float32Array,
+  n: number,
+  normalize: boolean,
+  out: Float32Array,
+): number {
+  const x = o3(rt);
+  rt.reset();
+  const tp = shTableIn(rt, t);
+  const nc = chunkOf(3 + t.dim, n);
+  const pX = rt.alloc(nc * 12);
+  const pOut = rt.alloc(nc * t.dim * 4);
+  const pS = rt.alloc((3 + 3 * (t.lmax + 1) + t.dim) * 16);
+  const f = rt.f32;
+  for (let p0 = 0; p0 < n; p0 += nc) {
+    const m = Math.min(nc, n - p0);
+    f.set(xyz.subarray(3 * p0, 3 * (p0 + m)), pX >> 2);
+    const bad = x.shForwardF32(pX, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ma, tp.mb, tp.md, tp.ptr, pOut, pS);
+    if (bad >= 0) return 3 * p0 + bad;
+    out.set(f.subarray(pOut >> 2, (pOut >> 2) + m * t.dim), p0 * t.dim);
+  }
+  return -1;
+}
+
+/** gx[n×3] = Σ_c g[p, c]·∂Y_c/∂x (written). */
+export function shBackwardWasm(
+  rt: WasmRuntime,
+  t: ShTable,
+  xyz: Float32Array,
+  g: Float32Array,
+  n: number,
+  normalize: boolean,
+  gx: Float32Array,
+): void {
+  const x = o3(rt);
+  rt.reset();
+  const tp = shTableIn(rt, t);
+  const nc = chunkOf(6 + t.dim, n);
+  const pX = rt.alloc(nc * 12);
+  const pG = rt.alloc(nc * t.dim * 4);
+  const pGX = rt.alloc(nc * 12);
+  const pS = rt.alloc((3 + 3 * (t.lmax + 1) + t.dim) * 16);
+  const f = rt.f32;
+  for (let p0 = 0; p0 < n; p0 += nc) {
+    const m = Math.min(nc, n - p0);
+    f.set(xyz.subarray(3 * p0, 3 * (p0 + m)), pX >> 2);
+    f.set(g.subarray(p0 * t.dim, (p0 + m) * t.dim), pG >> 2);
+    x.shBackwardF32(pX, pG, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ma, tp.mb, tp.md, tp.ptr, pGX, pS);
+    gx.set(f.subarray(pGX >> 2, (pGX >> 2) + 3 * m), 3 * p0);
+  }
+}
+
+const BASIS_CODE = { none: 0, gaussian: 1, bessel: 2 } as const;
+const CUTOFF_CODE = { none: 0, cosine: 1, polynomial: 2 } as const;
+
+/** The basis parameters as the kernel reads them: K values padded to a multiple of 4, then one scalar. */
+function radialParams(rt: WasmRuntime, b: RadialBasisSpec, weights: ArrayLike<number> | null, K: number): number {
+  const K4 = (K + 3) & ~3;
+  const p = rt.alloc((K4 + 1) * 4);
+  const f = rt.f32;
+  f.fill(0, p >> 2, (p >> 2) + K4 + 1);
+  if (b.kind === "gaussian") {
+    for (let k = 0; k < K; k++) f[(p >> 2) + k] = b.centers[k]!;
+    f[(p >> 2) + K4] = b.coeff;
+  } else if (b.kind === "bessel") {
+    for (let k = 0; k < K; k++) f[(p >> 2) + k] = weights![k]!;
+    f[(p >> 2) + K4] = b.rc;
+  }
+  return p;
+}
+
+function cutoffArgs(c: RadialCutoffSpec): [number, number, number] {
+  return [CUTOFF_CODE[c.kind], c.kind === "none" ? 0 : c.rc, c.kind === "polynomial" ? c.p : 0];
+}
+
+/** out[n×K] = basis_k(x_i)·cutoff(x_i). */
+export function radialForwardWasm(
+  rt: WasmRuntime,
+  b: RadialBasisSpec,
+  weights: ArrayLike<number> | null,
+  c: RadialCutoffSpec,
+  x: Float32Array,
+  n: number,
+  out: Float32Array,
+): void {
+  const K = radialCount(b, weights);
+  const k = o3(rt);
+  rt.reset();
+  const pP = radialParams(rt, b, weights, K);
+  const nc = chunkOf(1 + K, n);
+  const pX = rt.alloc(nc * 4);
+  const pOut = rt.alloc(nc * K * 4);
+  const pS = rt.alloc(64 + ((K + 3) & ~3) * 4);
+  const [cc, rc, p] = cutoffArgs(c);
+  const f = rt.f32;
+  for (let i0 = 0; i0 < n; i0 += nc) {
+    const m = Math.min(nc, n - i0);
+    f.set(x.subarray(i0, i0 + m), pX >> 2);
+    k.radialForwardF32(BASIS_CODE[b.kind], pX, m, K, pP, cc, rc, p, pOut, pS);
+    out.set(f.subarray(pOut >> 2, (pOut >> 2) + m * K), i0 * K);
+  }
+}
+
+/** gx[n] (written) and, for Bessel, gw[K] (accumulated into) of {@link radialForwardWasm}. */
+export function radialBackwardWasm(
+  rt: WasmRuntime,
+  b: RadialBasisSpec,
+  weights: ArrayLike<number> | null,
+  c: RadialCutoffSpec,
+  x: Float32Array,
+  n: number,
+  g: Float32Array,
+  gx: Float32Array,
+  gw: Float32Array | null,
+): void {
+  const K = radialCount(b, weights);
+  const k = o3(rt);
+  rt.reset();
+  const pP = radialParams(rt, b, weights, K);
+  const nc = chunkOf(2 + K, n);
+  const pX = rt.alloc(nc * 4);
+  const pG = rt.alloc(nc * K * 4);
+  const pGX = rt.alloc(nc * 4);
+  const pGW = gw ? rt.alloc(K * 4) : 0;
+  const pS = rt.alloc(64 + 2 * ((K + 3) & ~3) * 4);
+  const [cc, rc, p] = cutoffArgs(c);
+  const f = rt.f32;
+  if (gw) f.fill(0, pGW >> 2, (pGW >> 2) + K);
+  for (let i0 = 0; i0 < n; i0 += nc) {
+    const m = Math.min(nc, n - i0);
+    f.set(x.subarray(i0, i0 + m), pX >> 2);
+    f.set(g.subarray(i0 * K, (i0 + m) * K), pG >> 2);
+    k.radialBackwardF32(BASIS_CODE[b.kind], pX, m, K, pP, cc, rc, p, pG, pGX, pGW, pS);
+    gx.set(f.subarray(pGX >> 2, (pGX >> 2) + m), i0);
+  }
+  if (gw) {
+    const src = f.subarray(pGW >> 2, (pGW >> 2) + K);
+    for (let i = 0; i < K; i++) gw[i]! += src[i]!;
+  }
+}
