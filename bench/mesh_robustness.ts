@@ -12,7 +12,7 @@
  */
 import { meshFeatures } from "../src/cli/mesh_features.js";
 import { getDataset, getModel, type Hyper } from "../src/cli/registry.js";
-import { resolveHyper } from "../src/cli/train.js";
+import { resolveHyper } from "../src/cli/train_args.js";
 import type { Mesh } from "../src/domains/mesh/mesh.js";
 import { bendMesh, edgeLengthDistortion, flipEdges, subdivideMidpoint } from "../src/domains/mesh/remesh.js";
 import { loadShrec11 } from "../src/node/mesh_datasets.js";

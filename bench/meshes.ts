@@ -7,7 +7,7 @@
  * No peer: DiffusionNet's and PyG's mesh code are not part of the peer environment.
  */
 import { getDataset, getModel, type Hyper, listModels } from "../src/cli/registry.js";
-import { resolveHyper } from "../src/cli/train.js";
+import { resolveHyper } from "../src/cli/train_args.js";
 import type { Module } from "../src/nn/module.js";
 import { Adam } from "../src/optim/adam.js";
 import { manualSeed } from "../src/tensor/rng.js";

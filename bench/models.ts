@@ -31,7 +31,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type DataInfo, getDataset, getModel, type Hyper } from "../src/cli/registry.js";
-import { resolveHyper } from "../src/cli/train.js";
+import { resolveHyper } from "../src/cli/train_args.js";
 import "../src/cli/builtins.js";
 import { DataLoader } from "../src/data/loader.js";
 import { NormalizeFeatures } from "../src/data/transforms/features.js";

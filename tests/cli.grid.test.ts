@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CliIO } from "../src/cli/command.js";
 import { main } from "../src/cli/main.js";
 import { getModel } from "../src/cli/registry.js";
-import { parseTrainArgs, resolveHyper } from "../src/cli/train.js";
+import { parseTrainArgs, resolveHyper } from "../src/cli/train_args.js";
 import type { Module } from "../src/nn/module.js";
 
 function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {

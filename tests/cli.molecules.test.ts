@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type CliIO, main } from "../src/cli/main.js";
 import { nbodyDataset } from "../src/cli/molecules.js";
 import { getModel } from "../src/cli/registry.js";
-import { BASE_HYPER } from "../src/cli/train.js";
+import { BASE_HYPER } from "../src/cli/train_args.js";
 import { qm7Split } from "../src/data/datasets/molecules.js";
 import { Adam, Generator, manualSeed, Trainer } from "../src/index.js";
 import { loadQM7, loadQM9 } from "../src/node/molecules.js";

@@ -3,7 +3,7 @@ import type { CliIO } from "../src/cli/command.js";
 import { main } from "../src/cli/main.js";
 import { getModel } from "../src/cli/registry.js";
 import { loadSphericalMnistSplits } from "../src/cli/spheres.js";
-import { parseTrainArgs, resolveHyper } from "../src/cli/train.js";
+import { parseTrainArgs, resolveHyper } from "../src/cli/train_args.js";
 import { SphericalMNIST } from "../src/data/datasets/spherical_mnist.js";
 import { driscollHealyGrid, ImageDataset, o3, Tensor } from "../src/index.js";
 import type { Module } from "../src/nn/module.js";

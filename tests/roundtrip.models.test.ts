@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import "../src/cli/builtins.js";
 import { type DataInfo, getModel, type Hyper, type ProblemKind } from "../src/cli/registry.js";
-import { resolveHyper } from "../src/cli/train.js";
+import { resolveHyper } from "../src/cli/train_args.js";
 import { icosphere } from "../src/domains/mesh/primitives.js";
 import type { Module } from "../src/nn/module.js";
 import { Adam } from "../src/optim/adam.js";

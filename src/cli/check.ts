@@ -39,7 +39,7 @@ import { runSpecCheck } from "./build.js";
 import { type CliIO, parseIntValue, registerCommand, UsageError } from "./command.js";
 import { type DataInfo, getModel, listModels, type ProblemKind } from "./registry.js";
 import { sphereCheckSpecs } from "./spheres.js";
-import { resolveHyper } from "./train.js";
+import { resolveHyper } from "./train_args.js";
 import "./graph_models.js";
 import "../tensor/index.js";
 

@@ -37,7 +37,7 @@ import { MESH_SEGMENTATION } from "./mesh_datasets.js";
 import { defaultMeshFeatures, meshFeatures } from "./mesh_features.js";
 import { isMeshKind } from "./mesh_models.js";
 import { getModel, listModels } from "./registry.js";
-import { resolveHyper } from "./train.js";
+import { resolveHyper } from "./train_args.js";
 
 let sample: Mesh | null = null;
 
