@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { csvNumbers, formatCsv, parseCsv } from "../src/data/datasets/csv.js";
-import { randomSplit, readGraphCsv, readGraphJson, readOgbGraphs } from "../src/data/datasets/user_graphs.js";
+import { readOgbGraphs } from "../src/data/datasets/ogb_graphs.js";
+import { randomSplit, readGraphCsv, readGraphJson } from "../src/data/datasets/user_graphs.js";
 import { moleculeGraph, parseMoleculesJson, parseXyz } from "../src/data/datasets/xyz.js";
 import { toGraphology } from "../src/domains/graph/graphology.js";
 import { tensor } from "../src/tensor/creation.js";

@@ -1,6 +1,7 @@
 /** Fuzzing the readers of users' files (CSV graph tables, JSON graphs, OGB layout, XYZ/JSON molecules). */
 import { describe, expect, it } from "vitest";
-import { readGraphCsv, readGraphJson, readOgbGraphs } from "../src/data/datasets/user_graphs.js";
+import { readOgbGraphs } from "../src/data/datasets/ogb_graphs.js";
+import { readGraphCsv, readGraphJson } from "../src/data/datasets/user_graphs.js";
 import { parseMoleculesJson, parseXyz } from "../src/data/datasets/xyz.js";
 import { formatFuzzReport, fuzzReader } from "./helpers/fuzz.js";
 

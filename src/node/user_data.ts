@@ -17,13 +17,12 @@ import {
   type SmilesCsvOptions,
   type SmilesGraphs,
 } from "../data/datasets/moleculenet.js";
+import { type OgbFiles, readOgbGraphs } from "../data/datasets/ogb_graphs.js";
 import { loadRDKit } from "../data/datasets/smiles.js";
 import {
   type GraphCsvOptions,
-  type OgbFiles,
   readGraphCsv,
   readGraphJson,
-  readOgbGraphs,
   type UserGraphs,
   type UserGraphTask,
 } from "../data/datasets/user_graphs.js";

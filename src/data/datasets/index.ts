@@ -9,6 +9,7 @@ export * from "./modelnet.js";
 export * from "./moleculenet.js";
 export * from "./molecules.js";
 export * from "./nbody.js";
+export * from "./ogb_graphs.js";
 export * from "./planetoid.js";
 export * from "./sbm.js";
 export * from "./smiles.js";
