@@ -5,7 +5,11 @@
  * dropout draws, in training mode — and its claims (rotations about the image centre, flips) hold.
  * The every-combination verification of the layout lives in blueprint.test.ts.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
 import {
   type BlueprintModel,
   blueprint,
@@ -23,6 +27,7 @@ import {
   type Tensor,
   verifyBlueprint,
 } from "../src/index.js";
+import { decodeSafetensors } from "../src/io/safetensors.js";
 
 function paramCount(m: { parameters(): { size: number }[] }): number {
   return m.parameters().reduce((a, p) => a + p.size, 0);
@@ -133,4 +138,47 @@ describe("blueprint layout cohen-welling = the hand-written rotated-MNIST models
       blueprint({ domain: "graph", group: "Sn", task: "graph-classification", options: base.options }),
     ).toThrow(/needs a 2-D grid/);
   });
+});
+
+describe("erlangen train --blueprint with the cohen-welling layout = --model p4cnn", () => {
+  /** Trains on 128 digits for one epoch, saves, and returns the logged losses and the saved tensors' values. */
+  async function train(model: string[], dir: string): Promise<{ log: string[]; tensors: string[] }> {
+    const err: string[] = [];
+    const io = {
+      out: () => true,
+      err: (l: string) => err.push(l),
+      progress: { write: () => true, isTTY: false } as never,
+    };
+    const code = await main(
+      [
+        ...["train", "--dataset", "rotated-mnist", "--train-limit", "128", "--test-limit", "64", "--epochs", "1"],
+        ...["--seed", "0", ...model, "--save", dir, "--json"],
+      ],
+      io as never,
+    );
+    expect(code, err.join("\n")).toBe(0);
+    const { tensors } = decodeSafetensors(readFileSync(join(dir, "model.safetensors")));
+    // names differ (layers.N vs lift / convs / norms / top): compare the values, sorted
+    const values = Object.values(tensors)
+      .map((t) => Array.from(t.data).join(","))
+      .sort();
+    return {
+      log: err.filter((l) => /^epoch |test accuracy/.test(l)).map((l) => l.replace(/ +[\d.]+ s\/epoch/, "")),
+      tensors: values,
+    };
+  }
+  it("trains bit-identically: the same losses, accuracy and trained weights", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "erlangen-cw-"));
+    try {
+      const built = await train(["--blueprint", "examples/blueprint/p4-rotated-mnist.json"], join(tmp, "built"));
+      const hand = await train(["--model", "p4cnn"], join(tmp, "hand"));
+      expect(built.log.length).toBeGreaterThan(0);
+      expect(built.log).toEqual(hand.log);
+      expect(built.tensors.length).toBeGreaterThan(20);
+      expect(built.tensors.length).toBe(hand.tensors.length);
+      expect(built.tensors).toEqual(hand.tensors);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

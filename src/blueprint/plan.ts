@@ -81,7 +81,9 @@ function rationale(spec: ResolvedSpec): string[] {
     spec.kind === "vector"
       ? "a vector output must rotate with the input, so the readout is an equivariant linear map to vector features"
       : spec.level === "graph"
-        ? "a graph-level output must not change when the input moves, so the model ends with G-invariant pooling and an MLP on invariants"
+        ? spec.options.layout === "cohen-welling"
+          ? "an image-level output must not change when the image rotates about its centre, so the last convolution gives one regular field per output and the model pools over the group, then over the remaining pixels"
+          : "a graph-level output must not change when the input moves, so the model ends with G-invariant pooling and an MLP on invariants"
         : spec.level === "edge"
           ? "edge outputs read the two end nodes' features symmetrically; relabelling nodes leaves each edge's output unchanged"
           : "node-level outputs must move with the input, so the model stays equivariant to the end and uses a pointwise head";
