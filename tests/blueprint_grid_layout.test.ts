@@ -140,6 +140,30 @@ describe("blueprint layout cohen-welling = the hand-written rotated-MNIST models
   });
 });
 
+describe("erlangen build --layout", () => {
+  function capture() {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      progress: { write: () => true, isTTY: false },
+    };
+    return { out, err, io: io as never };
+  }
+  it("builds the skeleton and refuses an unknown layout", async () => {
+    const c = capture();
+    const args = ["build", "--domain", "grid2d", "--group", "p4", "--task", "graph-classification", "--width", "10"];
+    expect(await main([...args, "--depth", "6", "--layout", "cohen-welling"], c.io), c.err.join("\n")).toBe(0);
+    const text = c.out.join("\n");
+    expect(text).toMatch(/24,680 parameters/);
+    expect(text).toMatch(/GroupConv2d 4×4 +equivariant linear/);
+    const d = capture();
+    expect(await main([...args, "--layout", "sphere"], d.io)).toBe(2);
+    expect(d.err.join("\n")).toMatch(/'options.layout' expected one of torus, cohen-welling, got 'sphere'/);
+  });
+});
+
 describe("erlangen train --blueprint with the cohen-welling layout = --model p4cnn", () => {
   /** Trains on 128 digits for one epoch, saves, and returns the logged losses and the saved tensors' values. */
   async function train(model: string[], dir: string): Promise<{ log: string[]; tensors: string[] }> {
