@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { gemm, winogradConv3x3 } from "../src/kernels/index.js";
+import { gemm, spmmCsr, spmmCsrWide, winogradConv3x3 } from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
 import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
 import {
@@ -23,6 +23,7 @@ import {
 import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm/generated/kernels.js";
 import { gemmWasm } from "../src/kernels/wasm/linalg.js";
 import { getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
+import { spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
 import { winogradConvWasm } from "../src/kernels/wasm/winograd.js";
 import "../src/node/kernel_team.js";
 import { Generator } from "../src/tensor/rng.js";
@@ -104,6 +105,41 @@ describe("kernel team", () => {
     expect(getWasmRuntime()?.shared).toBe(true);
   });
 
+  it("SpMM (narrow, 16 and wide rows): n threads give one thread's bits, equal to the private-memory build", async () => {
+    // a power-law-ish CSR: row r has (r * 7919) % 23 entries, some rows empty
+    const rows = 700;
+    const cols = 500;
+    const ptr = new Int32Array(rows + 1);
+    for (let r = 0; r < rows; r++) ptr[r + 1] = ptr[r]! + ((r * 7919) % 23);
+    const nnz = ptr[rows]!;
+    const idx = Int32Array.from({ length: nnz }, (_, i) => (i * 104729) % cols);
+    const vals = rand(nnz);
+    const rt = privateRuntime();
+    for (const [F, wide, values] of [
+      [7, false, vals],
+      [16, false, null],
+      [48, true, vals],
+    ] as const) {
+      const X = rand(cols * F);
+      const run = (): Float32Array => {
+        const out = new Float32Array(rows * F);
+        (wide ? spmmCsrWide : spmmCsr)(ptr, idx, values, rows, X, F, out);
+        return out;
+      };
+      setNumThreads(1);
+      const one = run();
+      const want = new Float32Array(rows * F);
+      (wide ? spmmCsrWideWasm : spmmCsrWasm)(rt, ptr, idx, values, rows, X, F, want);
+      expect(sameBits(one, want)).toBe(true);
+      for (const n of [2, 3]) {
+        setNumThreads(n);
+        expect(sameBits(run(), one)).toBe(true);
+        await teamReady(n);
+        for (let rep = 0; rep < 2; rep++) expect(sameBits(run(), one)).toBe(true);
+      }
+    }
+  });
+
   it("a private memory runs on one thread, with one message", () => {
     setNumThreads(2);
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
@@ -124,7 +160,6 @@ describe("kernel team", () => {
     const inputs = GEMMS.map((c) => ({ A: rand(c.M * c.K), B: rand(c.K * c.N), C: rand(c.M * c.N) }));
     setNumThreads(1);
     const one = GEMMS.map((c, i) => runGemm(c, inputs[i]!.A, inputs[i]!.B, inputs[i]!.C));
-    expect(currentKernelTeam()).toBeNull();
     const rt = privateRuntime();
     GEMMS.forEach((c, i) => {
       const C = inputs[i]!.C.slice();

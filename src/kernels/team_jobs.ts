@@ -17,6 +17,23 @@ export const TEAM_JOB = {
   gemmRows: 0,
   /** Winograd F(4×4, 3×3) forward of one group over one block of images per chunk. */
   winogradForward: 1,
+  /** CSR product A·X (`spmmCsrF32`, or `spmmCsrCols16F32` when `wide`) over one range of rows per chunk. */
+  spmmRows: 2,
+} as const;
+
+/** Argument slots of {@link TEAM_JOB.spmmRows}. */
+export const SPMM_ROWS_ARGS = {
+  wide: 0,
+  indptr: 1,
+  indices: 2,
+  values: 3,
+  hasValues: 4,
+  rows: 5,
+  X: 6,
+  F: 7,
+  out: 8,
+  /** Rows per chunk. */
+  chunkRows: 9,
 } as const;
 
 /** Argument slots of {@link TEAM_JOB.gemmRows}. */
@@ -130,6 +147,19 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
       const py = a[R.y]! + ((n0 + k) * G + gi) * ys * 4;
       e.wgOutputF32(pM, Ms, Tp, k * T1, th, tw, py, Og, oh, ow, a[R.bias]!, hasBias);
     }
+    return;
+  }
+  if (job === TEAM_JOB.spmmRows) {
+    // a row's entries are at absolute positions indptr[r] … indptr[r + 1]: a range of rows is the
+    // same product from an offset indptr
+    const R = SPMM_ROWS_ARGS;
+    const F = a[R.F]!;
+    const r0 = chunk * a[R.chunkRows]!;
+    const n = Math.min(a[R.chunkRows]!, a[R.rows]! - r0);
+    const ptr = a[R.indptr]! + r0 * 4;
+    const out = a[R.out]! + r0 * F * 4;
+    if (a[R.wide] !== 0) e.spmmCsrCols16F32(ptr, a[R.indices]!, a[R.values]!, a[R.hasValues]!, n, a[R.X]!, F, out);
+    else e.spmmCsrF32(ptr, a[R.indices]!, a[R.values]!, a[R.hasValues]!, n, a[R.X]!, F, out);
     return;
   }
   throw new Error(`kernel team: unknown job ${job}`);
