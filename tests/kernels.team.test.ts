@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { gemm, spmmCsr, spmmCsrWide, winogradConv3x3 } from "../src/kernels/index.js";
+import {
+  gemm,
+  packTensorProduct,
+  spmmCsr,
+  spmmCsrWide,
+  tensorProductForward,
+  winogradConv3x3,
+} from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
 import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
 import {
@@ -23,6 +30,7 @@ import {
 import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm/generated/kernels.js";
 import { gemmWasm } from "../src/kernels/wasm/linalg.js";
 import { getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
+import { tpForwardWasm } from "../src/kernels/wasm/o3.js";
 import { spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
 import { winogradConvWasm } from "../src/kernels/wasm/winograd.js";
 import "../src/node/kernel_team.js";
@@ -137,6 +145,41 @@ describe("kernel team", () => {
         await teamReady(n);
         for (let rep = 0; rep < 2; rep++) expect(sameBits(run(), one)).toBe(true);
       }
+    }
+  });
+
+  it("tensor-product forward (shared and per-sample weights): n threads give one thread's bits", async () => {
+    const paths = [
+      { mode: "uvw" as const, U: 3, V: 2, W: 5, d1: 3, d2: 3, d3: 1, o1: 0, o2: 0, o3: 0, hasWeight: true, wOff: 0 },
+      { mode: "uvu" as const, U: 3, V: 2, W: 3, d1: 3, d2: 3, d3: 3, o1: 0, o2: 0, o3: 5, hasWeight: true, wOff: 30 },
+    ].map((p) => ({
+      ...p,
+      pw: 0.7,
+      ci: Int32Array.from([0, 1, 2, 1]),
+      cj: Int32Array.from([0, 1, 2, 2]),
+      ck: Int32Array.from([0, 0, 0, p.d3 - 1]),
+      cv: Float64Array.from([0.5, -0.25, 0.125, 1]),
+    }));
+    const plan = packTensorProduct(paths);
+    const Z = 301;
+    const rt = privateRuntime();
+    for (const perSample of [false, true]) {
+      const s = { Z, D1: 9, D2: 6, D3: 14, P: 36, perSample };
+      const [x1, x2, w] = [rand(Z * 9), rand(Z * 6), rand(perSample ? Z * 36 : 36)];
+      const run = (): Float32Array => {
+        const out = new Float32Array(Z * 14);
+        tensorProductForward(plan, x1, x2, w, s, out);
+        return out;
+      };
+      setNumThreads(1);
+      const one = run();
+      const want = new Float32Array(Z * 14);
+      tpForwardWasm(rt, plan, x1, x2, w, s, want);
+      expect(sameBits(one, want)).toBe(true);
+      setNumThreads(2);
+      expect(sameBits(run(), one)).toBe(true);
+      await teamReady(2);
+      for (let rep = 0; rep < 2; rep++) expect(sameBits(run(), one)).toBe(true);
     }
   });
 

@@ -10,6 +10,7 @@
  * path already computes one after the other: the numbers are those of one thread, bit for bit.
  */
 import type { WasmExports } from "./wasm/loader.js";
+import type { O3Exports } from "./wasm/o3.js";
 
 /** Job kinds (the index of each in {@link runTeamJob}). */
 export const TEAM_JOB = {
@@ -19,6 +20,34 @@ export const TEAM_JOB = {
   winogradForward: 1,
   /** CSR product A·X (`spmmCsrF32`, or `spmmCsrCols16F32` when `wide`) over one range of rows per chunk. */
   spmmRows: 2,
+  /** Tensor-product forward (`tpForwardF32`) over one range of samples (a multiple of 4) per chunk. */
+  tpForward: 3,
+} as const;
+
+/** Argument slots of {@link TEAM_JOB.tpForward}. */
+export const TP_FORWARD_ARGS = {
+  x1: 0,
+  x2: 1,
+  w: 2,
+  perSample: 3,
+  Z: 4,
+  D1: 5,
+  D2: 6,
+  D3: 7,
+  P: 8,
+  desc: 9,
+  nPaths: 10,
+  pw: 11,
+  ei: 12,
+  ej: 13,
+  ev: 14,
+  gptr: 15,
+  out: 16,
+  /** Per-thread scratch: `scratch + tid · scratchStride`. */
+  scratch: 17,
+  scratchStride: 18,
+  /** Samples per chunk. */
+  chunkZ: 19,
 } as const;
 
 /** Argument slots of {@link TEAM_JOB.spmmRows}. */
@@ -160,6 +189,34 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
     const out = a[R.out]! + r0 * F * 4;
     if (a[R.wide] !== 0) e.spmmCsrCols16F32(ptr, a[R.indices]!, a[R.values]!, a[R.hasValues]!, n, a[R.X]!, F, out);
     else e.spmmCsrF32(ptr, a[R.indices]!, a[R.values]!, a[R.hasValues]!, n, a[R.X]!, F, out);
+    return;
+  }
+  if (job === TEAM_JOB.tpForward) {
+    const R = TP_FORWARD_ARGS;
+    const P = a[R.P]!;
+    const perSample = a[R.perSample]!;
+    const z0 = chunk * a[R.chunkZ]!;
+    const nz = Math.min(a[R.chunkZ]!, a[R.Z]! - z0);
+    (e as unknown as O3Exports).tpForwardF32(
+      a[R.x1]! + z0 * a[R.D1]! * 4,
+      a[R.x2]! + z0 * a[R.D2]! * 4,
+      a[R.w]! + (perSample !== 0 ? z0 * P * 4 : 0),
+      perSample,
+      nz,
+      a[R.D1]!,
+      a[R.D2]!,
+      a[R.D3]!,
+      P,
+      a[R.desc]!,
+      a[R.nPaths]!,
+      a[R.pw]!,
+      a[R.ei]!,
+      a[R.ej]!,
+      a[R.ev]!,
+      a[R.gptr]!,
+      a[R.out]! + z0 * a[R.D3]! * 4,
+      a[R.scratch]! + tid * a[R.scratchStride]!,
+    );
     return;
   }
   throw new Error(`kernel team: unknown job ${job}`);
