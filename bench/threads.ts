@@ -3,7 +3,9 @@
  * thread and one team worker, src/kernels/team.ts), alternating for `ROUNDS` rounds in one run, and
  * printed as one line: `ms1`, `ms2` (medians of the rounds' median wall times per call), `ratio` =
  * ms1 / ms2 (above 1: two threads are faster; the target is 1.7) and the ratio of every round. Wall
- * time, since the process's CPU time sums its threads. Cases: GEMM 1024³ (kernel) and conv2d 3×3
+ * time, since the process's CPU time sums its threads (`cpuMs1`, `cpuMs2`: that sum per call, which
+ * shows what the split costs). On a machine whose cores are busy with other work the ratio drops
+ * towards 1 whatever the split: time it on an idle machine. Cases: GEMM 1024³ (kernel) and conv2d 3×3
  * 32→32 on a batch of 64 28×28 maps, forward (tensor, as the conv suite's `conv2d fwd`). The results
  * of both thread counts are checked equal bit for bit before timing.
  */
@@ -84,12 +86,18 @@ export function threadsSuite(opts: { repeat: number; warmup: number }): BenchSui
         const bits = sameBits(one, two);
         const ms1: number[] = [];
         const ms2: number[] = [];
+        const cpu1: number[] = [];
+        const cpu2: number[] = [];
         const opt = { warmup: opts.warmup, repeat: Math.max(3, Math.round(opts.repeat / ROUNDS)), minSampleMs: 2 };
         for (let r = 0; r < ROUNDS; r++) {
           setNumThreads(1);
-          ms1.push(time(wl.run, opt).ms);
+          const t1 = time(wl.run, opt);
           setNumThreads(2);
-          ms2.push(time(wl.run, opt).ms);
+          const t2 = time(wl.run, opt);
+          ms1.push(t1.ms);
+          ms2.push(t2.ms);
+          cpu1.push(t1.cpuMs);
+          cpu2.push(t2.cpuMs);
         }
         const m1 = median(ms1);
         const m2 = median(ms2);
@@ -104,6 +112,9 @@ export function threadsSuite(opts: { repeat: number; warmup: number }): BenchSui
             ms2: sig(m2),
             ratio: sig(m1 / m2, 3),
             ratios: ms1.map((a, i) => sig(a / ms2[i]!, 3)),
+            // CPU time of the process (all threads) per call: the split adds little work when equal
+            cpuMs1: sig(median(cpu1)),
+            cpuMs2: sig(median(cpu2)),
             gflops1: sig(wl.flops / m1 / 1e6),
             gflops2: sig(wl.flops / m2 / 1e6),
             sameBits: bits,
