@@ -1,7 +1,7 @@
 // The kernel team (src/kernels/team.ts): kernels split over threads that share one WASM memory. With
 // n threads the numbers are those of one thread bit for bit (GEMM by rows of C, Winograd by blocks of
 // images), equal to the private-memory build's (today's one-thread path), the same run after run, after
-// the memory grew, and with workers that have not started yet; a private memory falls back to one
+// the memory grew; a private memory falls back to one
 // thread with one message; team workers never keep a Node process alive.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -211,7 +211,7 @@ describe("kernel team", () => {
     });
     for (const n of [2, 3]) {
       setNumThreads(n);
-      // the first calls may run before the workers started: the same chunks, the same bits
+      // the first call starts the team (and waits for its workers)
       GEMMS.forEach((c, i) => {
         expect(sameBits(runGemm(c, inputs[i]!.A, inputs[i]!.B, inputs[i]!.C), one[i]!)).toBe(true);
       });

@@ -21,7 +21,8 @@
  *
  * Size: {@link getNumThreads} (`setNumThreads`, `--threads N`; default all cores once the platform
  * registered its workers: the Node entry `erlangen/node` does, browsers use Web Workers). Workers start
- * on the first call big enough ({@link TEAM_MIN_WORK}) and never keep a Node process alive. Where
+ * on the first call big enough ({@link TEAM_MIN_WORK}; that call waits until they have instantiated the
+ * module, see `awaitWorkers`) and never keep a Node process alive. Where
  * SharedArrayBuffer is missing (a page that is not cross-origin isolated) kernels run on one thread,
  * with a one-time message.
  */
@@ -102,6 +103,9 @@ export function setTeamMinWork(work: number): void {
   TEAM_MIN_WORK = work;
 }
 
+/** How long starting a team waits for its workers to instantiate the module. */
+export const TEAM_START_TIMEOUT_MS = 10_000;
+
 /** Whether this thread may block in `Atomics.wait` (browsers' main threads may not). */
 function canBlock(ctrl: Int32Array): boolean {
   try {
@@ -175,6 +179,32 @@ export class KernelTeam {
       };
       this.workers.push(spawn(init));
     }
+    this.awaitWorkers();
+  }
+
+  /**
+   * Blocks (where this thread may) until every worker has instantiated the module, at most
+   * {@link TEAM_START_TIMEOUT_MS}. Instantiating re-applies the module's data segments, static scratch
+   * included, so no kernel may run on this thread meanwhile: a kernel that kept mutable state in
+   * static memory would see it reset. (The kernels' own scratch is per thread, see `setThreadScratch`;
+   * the wait guards the next kernel that forgets.) A browser main thread cannot block: there the
+   * first calls may overlap the workers' start.
+   */
+  private awaitWorkers(): void {
+    if (!this.blocking) return;
+    const c = this.ctrl;
+    const want = this.size - 1;
+    const deadline = Date.now() + TEAM_START_TIMEOUT_MS;
+    for (;;) {
+      const ready = Atomics.load(c, TEAM_CTRL.ready);
+      if (ready >= want) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        warnOnce(`${want - ready} kernel-team worker(s) did not start within ${TEAM_START_TIMEOUT_MS} ms`);
+        return;
+      }
+      Atomics.wait(c, TEAM_CTRL.ready, ready, left);
+    }
   }
 
   /**
@@ -232,7 +262,7 @@ export class KernelTeam {
 let team: KernelTeam | null = null;
 let warned = false;
 
-/** The one-time message where threads were asked for but kernels must run on one thread. */
+/** The one-time message where threads were asked for but kernels run on fewer. */
 function warnOnce(why: string): void {
   if (warned) return;
   warned = true;

@@ -16,6 +16,7 @@ export function runTeamWorker(init: TeamWorkerInit): void {
   const ctrl = new Int32Array(init.control, 0, TEAM_ARGS_OFFSET / 4);
   const args = new Float64Array(init.control, TEAM_ARGS_OFFSET, TEAM_MAX_ARGS);
   Atomics.add(ctrl, TEAM_CTRL.ready, 1);
+  Atomics.notify(ctrl, TEAM_CTRL.ready);
   let seen = 0;
   for (;;) {
     Atomics.wait(ctrl, TEAM_CTRL.gen, seen);
