@@ -545,7 +545,7 @@ export const winograd5Conv = fastPath({
   name: "winograd5Conv",
   ref: winograd5ConvRef,
   wasm: winograd5ConvWasm,
-  exports: ["wg5InputF32", "wg5KernelF32", "wg5OutputF32", "wgGemmF32", "wgZero"],
+  exports: ["wg5InputF32", "wg5KernelF32", "wg5OutputF32", "gemmPackB", "gemmRows", "wgZero"],
   threshold: "gemm",
   check: (x, w, b, y, geom) => {
     const { N, G, Cg, Og, H, W, oh, ow } = geom;
@@ -571,7 +571,7 @@ export const winograd5WeightGrad = fastPath({
   name: "winograd5WeightGrad",
   ref: winograd5WeightGradRef,
   wasm: winograd5WeightGradWasm,
-  exports: ["wg5InputF32", "wg5GradOutF32", "wg5FinishF32", "wgDotF32", "wgZero", "wgZeroLanes"],
+  exports: ["wg5InputF32", "wg5GradOutF32", "wg5FinishF32", "gemmPackB", "gemmRows", "wgZero", "wgZeroLanes"],
   threshold: "gemm",
   check: (x, gy, gw, geom) => {
     const { N, G, Cg, Og, H, W, oh, ow } = geom;

@@ -5,6 +5,7 @@
  * Twins: `ref/winograd.ts`.
  */
 import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
+import { KC, MC, NR } from "./linalg.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/winograd.ts`. */
@@ -324,7 +325,8 @@ export function setWinograd5TileBlock(tiles: number): void {
 /**
  * y = conv2d(x, w) + b (5×5, stride 1, zero padding ph/pw, G groups), float32, by Winograd F(2×2, 5×5):
  * per group the 36 transformed kernels U[ξ][m][c] once, then per block of images the input transform,
- * the 36 products (`wgGemmF32`, shared with F(4×4, 3×3)) and the output transform. See winograd5ConvRef.
+ * the 36 products (one packed GEMM per ξ: `gemmPackB` + `gemmRows`, whose cache blocking suits the
+ * long channel sums of wide layers) and the output transform. See winograd5ConvRef.
  */
 export function winograd5ConvWasm(
   rt: WasmRuntime,
@@ -353,6 +355,8 @@ export function winograd5ConvWasm(
   const pTb = rt.alloc(6 * Wq * 4);
   const pB = rt.alloc(Math.max(Og, 1) * 4);
   const pW = rt.alloc(Og * Cg * 25 * 4);
+  const pBp = rt.alloc(Math.ceil(Tp / NR) * NR * Cg * 4);
+  const pAp = rt.alloc(MC * KC * 4);
   const f = rt.f32;
   for (let gi = 0; gi < G; gi++) {
     f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
@@ -366,7 +370,11 @@ export function winograd5ConvWasm(
         f.set(x.subarray(src, src + xs), (pX >> 2) + k * xs);
         e.wg5InputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cs, Tp, k * T1);
       }
-      e.wgGemmF32(pU, pV, pM, Ogp, Cg, Cs, Tp, Ms);
+      for (let xi = 0; xi < 36; xi++) {
+        // the products of one ξ as a packed GEMM: U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp), V packed once into panels
+        e.gemmPackB(pV + xi * Cs * Tp * 4, pBp, Cg, Tp, 0);
+        e.gemmRows(pU + xi * Ogp * Cg * 4, Cg, pBp, pM + xi * Ms * Tp * 4, Ogp, Tp, Cg, 0, pAp);
+      }
       for (let k = 0; k < nI; k++) {
         e.wg5OutputF32(pM, Ms, Tp, k * T1, th, tw, pY + k * ys * 4, Og, oh, ow, pB, b === null ? 0 : 1);
         const dst = ((n0 + k) * G + gi) * ys;
@@ -388,8 +396,8 @@ function winograd5Plan(N: number, oh: number, ow: number) {
 
 /**
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winograd5ConvWasm} (overwritten), float32:
- * by the transposition principle gw = Gᵀ[Σ_tiles (A·gy·Aᵀ) ⊙ (Bᵀ·d·B)]G, with the sums over tiles
- * (`wgDotF32`, shared with F(4×4, 3×3)) accumulated in the arena over all images. See winograd5WeightGradRef.
+ * by the transposition principle gw = Gᵀ[Σ_tiles (A·gy·Aᵀ) ⊙ (Bᵀ·d·B)]G, with the sums over tiles (one
+ * packed GEMM per ξ, Y[ξ]·V[ξ]ᵀ) accumulated in the arena over all images. See winograd5WeightGradRef.
  */
 export function winograd5WeightGradWasm(
   rt: WasmRuntime,
@@ -418,6 +426,8 @@ export function winograd5WeightGradWasm(
   const pTb = rt.alloc(6 * Wq * 4);
   const pGp = rt.alloc(2 * th * 8 * Math.ceil(tw / 4) * 4);
   const pW = rt.alloc(Og * Cg * 25 * 4);
+  const pBp = rt.alloc(Math.ceil(Cgp / NR) * NR * Tp * 4);
+  const pAp = rt.alloc(MC * KC * 4);
   const f = rt.f32;
   // rows c ≥ Cg of V and m ≥ Og of Y stay zero, and so do the lanes past the last tile
   e.wgZero(pV, 36 * Vs * Tp);
@@ -435,7 +445,11 @@ export function winograd5WeightGradWasm(
         e.wg5GradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pY, Ys, Tp, k * T1);
       }
       if (nI < nb) e.wgZeroLanes(pY, 36 * Ys, Tp, nI * T1);
-      e.wgDotF32(pY, pV, pS, Ogp, Cgp, Tp, Ys, Vs);
+      for (let xi = 0; xi < 36; xi++) {
+        // S[ξ] (Ogp×Cgp) += Y[ξ] (Ogp×Tp) · V[ξ]ᵀ, V[ξ] packed once as Bᵀ
+        e.gemmPackB(pV + xi * Vs * Tp * 4, pBp, Tp, Cgp, 1);
+        e.gemmRows(pY + xi * Ys * Tp * 4, Tp, pBp, pS + xi * Ogp * Cgp * 4, Ogp, Cgp, Tp, 1, pAp);
+      }
     }
     e.wg5FinishF32(pS, Og, Cg, Ogp, Cgp, pW);
     gw.set(f.subarray(pW >> 2, (pW >> 2) + Og * Cg * 25), gi * Og * Cg * 25);

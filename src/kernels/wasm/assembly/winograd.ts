@@ -593,7 +593,7 @@ export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i3
 
 // ---------------------------------------------------------------------------------------------
 // Winograd F(2×2, 5×5) for 5×5 stride-1 convolutions, f32 (twin: src/kernels/ref/winograd5.ts). The
-// same 6×6 transformed tile, points and Bᵀ as F(4×4, 3×3) (so bt6 and wgGemmF32 serve both), with
+// same 6×6 transformed tile, points and Bᵀ as F(4×4, 3×3) (so bt6 serves both; the products are packed GEMMs, see wasm/winograd.ts), with
 // output tiles of 2×2: tile (ty, tx) reads the padded input rows 2ty..2ty + 5 and columns 2tx..2tx + 5.
 // G (6×5) = rows s·(1, x, x², x³, x⁴) for the points x = 0, 1, −1, 2, −2 with s = 1/4, −1/6, −1/6,
 // 1/24, 1/24, and (0, 0, 0, 0, 1) for ∞; Aᵀ (2×6) = (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 1).
