@@ -39,6 +39,7 @@ import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
 import { sphereSuite } from "./sphere.js";
 import { steerableSuite } from "./steerable.js";
+import { steerableC8Suite } from "./steerable_c8.js";
 import { threadsSuite } from "./threads.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -106,6 +107,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite({ repoRoot: root }),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
+    steerableC8Suite({ repoRoot: root }),
     sphereSuite({ repoRoot: root }),
     blueprintSuite(),
     meshEpochSuite({ filters: args.filters, ...(args.rounds !== null ? { epochs: args.rounds } : {}) }),
@@ -174,7 +176,11 @@ async function main(): Promise<void> {
       }
       for (let i = 0; i < timed.length; i++)
         results[i]!.push({
-          t: time(timed[i]!.run, { warmup: args.warmup, repeat: args.repeat, minSampleMs: 2 }),
+          t: time(timed[i]!.run, {
+            warmup: timed[i]!.warmup ?? args.warmup,
+            repeat: timed[i]!.repeat ?? args.repeat,
+            minSampleMs: 2,
+          }),
           peer,
         });
     }
