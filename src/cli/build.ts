@@ -44,6 +44,7 @@ export function buildHelp(): string {
     "      --vectors N       vector input channels",
     "      --outputs N       classes (classification) or targets / vectors",
     "      --species N       molecules: size of the atom-type table",
+    "      --bandwidth N     spheres: input grid resolution b (signals on the 2b × 2b grid; default 8)",
     "      --seed N          seed of the initialisation",
     "      --spec FILE       read the spec from a JSON file (flags override its fields)",
     "      --json            print the plan as JSON",
@@ -106,6 +107,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
         vectors: { type: "string" },
         outputs: { type: "string" },
         species: { type: "string" },
+        bandwidth: { type: "string" },
         seed: { type: "string" },
         spec: { type: "string" },
         json: { type: "boolean" },
@@ -159,6 +161,8 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   if (vectors !== undefined) input.vectors = vectors;
   if (species !== undefined) input.species = species;
   if (Object.keys(input).length > 0) spec.input = input;
+  const bandwidth = int("bandwidth", 1, 64);
+  if (bandwidth !== undefined) spec.options = { ...(spec.options ?? {}), bandwidth };
   const outputs = int("outputs", 1, 65_536);
   if (outputs !== undefined) spec.outputs = outputs;
   const seed = int("seed", 0, 4_294_967_295);
