@@ -35,8 +35,9 @@ export interface S2CNNOptions {
    * Resolution of each layer's output grid, at least its bandwidth (default the bandwidths): the layer's
    * output (degrees l < b) is synthesised on the 2r × 2r × 2r SO(3) grid, where the batch norm and the
    * ReLU act and from which the next layer (or the integral) reads. A finer grid than the band limit makes
-   * the ReLU alias less, so the model is closer to invariant on real inputs (e3nn's `SO3Activation` and
-   * s2cnn's ReLUs act on the grid of the layer's bandwidth; docs/spheres.md measures the difference).
+   * the ReLU alias less, so the model is closer to invariant on real inputs (s2cnn's ReLUs act on the grid
+   * of the layer's bandwidth; e3nn's `SO3Activation` takes its grid resolution apart from the band limit;
+   * docs/spheres.md measures the difference).
    */
   resolutions?: readonly number[];
   /** Input channels (default 1). */
