@@ -102,7 +102,7 @@ describe("blueprint: refusals", () => {
   });
   it("refuses unknown domains, groups and tasks with what is valid", () => {
     expect(() => blueprint({ domain: "torus", group: "Sn", task: "graph-classification" })).toThrow(
-      /argument 'domain' expected one of grid1d, grid2d, grid3d, set, graph, pointcloud, molecule, mesh, got 'torus'/,
+      /argument 'domain' expected one of grid1d, grid2d, grid3d, set, graph, pointcloud, molecule, mesh, sphere, got 'torus'/,
     );
     expect(() => blueprint({ domain: "graph", group: "Q8", task: "graph-classification" })).toThrow(
       /argument 'group' expected one of/,
@@ -163,6 +163,7 @@ describe("blueprint: sizes", () => {
     ["molecule", "O(3)", "graph-vector", 30_000],
     ["pointcloud", "E(3)", "node-vector", 134_020],
     ["mesh", "gauge", "graph-classification", 15_000],
+    ["sphere", "SO(3)", "graph-classification", 5_000],
   ];
   for (const [domain, group, task, params] of budgets) {
     it(`meets a budget of ${params} within 10 %: ${domain} · ${group} · ${task}`, () => {

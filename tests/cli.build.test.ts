@@ -163,3 +163,35 @@ describe("erlangen train --blueprint", () => {
     expect(d.err.join("\n")).toMatch(/give --model or --blueprint, not both/);
   });
 });
+
+describe("erlangen build: the sphere", () => {
+  it("builds the spherical CNN for S² with SO(3), verifies it, and refuses other groups", async () => {
+    const c = capture();
+    const code = await main(
+      ["build", "--domain", "sphere", "--group", "SO3", "--task", "graph-classification", "--width", "2", "--verify"],
+      c.io,
+    );
+    expect(code).toBe(0);
+    const text = c.out.join("\n");
+    expect(text).toMatch(/blueprint: sphere · SO\(3\) · graph-classification/);
+    expect(text).toMatch(/S2Convolution +equivariant linear/);
+    expect(text).toMatch(/SO3BandLimitPool +local pooling/);
+    expect(text).toMatch(/SO3Integrate +invariant pooling/);
+    expect(text).toMatch(/PASS .*invariance to rotations about the pole/);
+    const d = capture();
+    expect(await main(["build", "--domain", "sphere", "--group", "E(3)", "--task", "graph-classification"], d.io)).toBe(
+      2,
+    );
+    expect(d.err.join("\n")).toMatch(
+      /the group E\(3\) does not act on the domain sphere; groups acting on sphere: SO\(3\)/,
+    );
+    const e = capture();
+    expect(
+      await main(
+        ["build", "--domain", "sphere", "--group", "SO3", "--task", "graph-regression", "--bandwidth", "5"],
+        e.io,
+      ),
+    ).toBe(2);
+    expect(e.err.join("\n")).toMatch(/options.bandwidth' expected an even integer ≥ 4, got 5/);
+  });
+});

@@ -23,6 +23,7 @@ import { explain, type Plan } from "./plan.js";
 import { pointsRecipe } from "./points.js";
 import type { Recipe, RecipeFn } from "./recipe.js";
 import { type BlueprintSpec, type ResolvedSpec, resolveSpec } from "./spec.js";
+import { sphereRecipe } from "./sphere.js";
 
 /** The recipe of each domain. */
 export function recipeOf(spec: ResolvedSpec): RecipeFn {
@@ -41,6 +42,8 @@ export function recipeOf(spec: ResolvedSpec): RecipeFn {
       return pointsRecipe;
     case "mesh":
       return meshRecipe;
+    case "sphere":
+      return sphereRecipe;
   }
 }
 

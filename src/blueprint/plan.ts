@@ -67,6 +67,8 @@ const INPUTS: Record<string, (s: ResolvedSpec) => string> = {
     `{ pos: [N, 3]${s.scalars > 0 ? `, x: [N, ${s.scalars}]` : ""}${s.vectors > 0 ? `, vel: [N, ${s.vectors === 1 ? "3" : `${s.vectors}, 3`}]` : ""}, batch?: int32 [N], edgeIndex?: int32 [2, E] }`,
   molecule: (s) => `{ z: int32 [N] (atomic numbers < ${s.species}), pos: [N, 3], batch?: int32 [N] }`,
   mesh: (s) => `{ x: [V, ${s.scalars + 2 * s.vectors}], gauge: MeshGauge (meshGauge(mesh)), batch?: int32 [V] }`,
+  sphere: (s) =>
+    `tensor [B, ${s.scalars}, ${2 * s.options.bandwidth}, ${2 * s.options.bandwidth}] (rows: colatitude from +y, columns: longitude; driscollHealyGrid(${s.options.bandwidth}))`,
 };
 
 const SKELETON_NOTE =
@@ -137,6 +139,15 @@ function rationale(spec: ResolvedSpec): string[] {
       break;
     case "O(3)":
     case "SO(3)":
+      if (spec.domain === "sphere") {
+        out.push(
+          "Ω = S² and G = SO(3): convolution is a product of harmonic coefficients; the first layer correlates the signal with a filter over all rotations (a signal on SO(3)), the next ones correlate on SO(3) (Cohen et al. 2018).",
+        );
+        out.push(
+          "ReLU acts on grid values between the transforms (on a grid finer than the band limit, so it aliases little); pooling keeps the lower degrees; the integral over SO(3) is the invariant.",
+        );
+        break;
+      }
       out.push(
         `G = ${g} ⋉ translations and Sn: features are irreps (l ≤ ${spec.options.maxFrequency}), messages are tensor products with the spherical harmonics of relative positions, weighted by an MLP of the distance.`,
       );

@@ -14,7 +14,16 @@
 import { ErlangenError } from "../tensor/errors.js";
 
 /** The domains the builder knows. */
-export type DomainName = "grid1d" | "grid2d" | "grid3d" | "set" | "graph" | "pointcloud" | "molecule" | "mesh";
+export type DomainName =
+  | "grid1d"
+  | "grid2d"
+  | "grid3d"
+  | "set"
+  | "graph"
+  | "pointcloud"
+  | "molecule"
+  | "mesh"
+  | "sphere";
 
 /** The family of a group (the number of Cn / Dn lives in {@link ResolvedGroup.n}). */
 export type GroupFamily =
@@ -89,6 +98,8 @@ export interface BlueprintOptions {
    * the rotated-MNIST skeleton of the hand-written `GCNN` / `E2CNN` (p4, p4m, Cn, Dn; graph-level tasks).
    */
   layout?: GridLayout;
+  /** Spheres: input grid resolution b, signals on the 2b × 2b Driscoll–Healy grid (default 8; even, ≥ 4). */
+  bandwidth?: number;
 }
 
 /**
@@ -254,6 +265,15 @@ export const DOMAINS: Readonly<Record<DomainName, DomainInfo>> = {
     depth: 3,
     width: 8,
     widthUnit: "multiplicity of each irrep ρ_0 … ρ_M",
+  },
+  sphere: {
+    name: "sphere",
+    description: "signals on the sphere S² (a 2b × 2b Driscoll–Healy grid [B, C, 2b, 2b]); rotations SO(3)",
+    groups: ["SO(3)"],
+    tasks: { "*": INVARIANT_GRAPH },
+    depth: 2,
+    width: 8,
+    widthUnit: "channels (signals on SO(3))",
   },
 };
 
@@ -482,6 +502,11 @@ export function resolveSpec(spec: BlueprintSpec): ResolvedSpec {
     );
   if (spec.seed !== undefined && !(Number.isInteger(spec.seed) && spec.seed >= 0))
     throw new ErlangenError(`blueprint: argument 'seed' expected a non-negative integer, got ${String(spec.seed)}`);
+  const bandwidth = o.bandwidth === undefined ? 8 : positiveInt("options.bandwidth", o.bandwidth, 64);
+  if (o.bandwidth !== undefined && domain !== "sphere")
+    throw new ErlangenError("blueprint: argument 'options.bandwidth' applies to the sphere domain only");
+  if (bandwidth < 4 || bandwidth % 2 !== 0)
+    throw new ErlangenError(`blueprint: argument 'options.bandwidth' expected an even integer ≥ 4, got ${bandwidth}`);
   const dtype = spec.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float64")
     throw new ErlangenError(`blueprint: argument 'dtype' expected 'float32' or 'float64', got '${String(dtype)}'`);
@@ -508,6 +533,7 @@ export function resolveSpec(spec: BlueprintSpec): ResolvedSpec {
       dropout,
       readout,
       layout,
+      bandwidth,
     },
     seed: spec.seed ?? null,
     dtype,

@@ -42,6 +42,7 @@ export function buildHelp(): string {
     "      --species N       molecules: size of the atom-type table",
     "      --layout L        2-D grids: torus (default; circular padding) or cohen-welling (the valid-convolution",
     "                        skeleton of the hand-written p4cnn / e2cnn: p4, p4m, Cn, Dn, image-level tasks)",
+    "      --bandwidth N     spheres: input grid resolution b (signals on the 2b × 2b grid; default 8)",
     "      --seed N          seed of the initialisation",
     "      --spec FILE       read the spec from a JSON file (flags override its fields)",
     "      --json            print the plan as JSON",
@@ -105,6 +106,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
         outputs: { type: "string" },
         species: { type: "string" },
         layout: { type: "string" },
+        bandwidth: { type: "string" },
         seed: { type: "string" },
         spec: { type: "string" },
         json: { type: "boolean" },
@@ -158,6 +160,8 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   if (vectors !== undefined) input.vectors = vectors;
   if (species !== undefined) input.species = species;
   if (Object.keys(input).length > 0) spec.input = input;
+  const bandwidth = int("bandwidth", 1, 64);
+  if (bandwidth !== undefined) spec.options = { ...(spec.options ?? {}), bandwidth };
   const outputs = int("outputs", 1, 65_536);
   if (outputs !== undefined) spec.outputs = outputs;
   if (s("layout") !== undefined) spec.options = { ...(spec.options ?? {}), layout: s("layout") as GridLayout };

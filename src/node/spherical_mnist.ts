@@ -19,6 +19,8 @@ export interface LoadSphericalMNISTOptions extends DatasetRootOptions {
   seed?: number;
   /** Keep the first N digits of the seeded shuffle. */
   limit?: number;
+  /** Anti-aliased projection: project on the k-times finer grid and keep degrees l < b (default 1: off). */
+  antialias?: number;
 }
 
 const cache = new Map<string, SphericalMNIST>();
@@ -41,8 +43,9 @@ export function loadSphericalMNIST(split: MNISTSplit, opts: LoadSphericalMNISTOp
     seed: rest.seed ?? 0,
     limit: rest.limit,
     shuffle: true,
+    antialias: rest.antialias ?? 1,
   };
-  const key = JSON.stringify([split, root ?? null, o.bandwidth, o.rotate, o.seed, o.limit ?? null]);
+  const key = JSON.stringify([split, root ?? null, o.bandwidth, o.rotate, o.seed, o.limit ?? null, o.antialias]);
   let ds = cache.get(key);
   if (ds === undefined) {
     ds = new SphericalMNIST(loadMNIST(split, { root }), o);

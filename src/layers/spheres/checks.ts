@@ -110,6 +110,9 @@ export function sphericalLayerChecks(seed = 0): GridModelCheck[] {
   const exact = { rtol: 1e-9, expected: true };
   const s2 = new S2Convolution(2, 3, 6, 4).double();
   const so3 = new SO3Convolution(2, 3, 4, 2).double();
+  // outputs synthesised on grids finer than their band limits (where the models' ReLUs act)
+  const s2Fine = new S2Convolution(2, 3, 6, 4, { resolution: 6 }).double();
+  const so3Fine = new SO3Convolution(2, 3, 4, 2, { resolution: 4 }).double();
   const zonal = new ZonalConv(2, 3, { gridIn: gIn, gridOut: gOut, L: 4 }).double();
   const s2Pool = new S2BandLimitPool(gIn, gOut);
   const so3Pool = new SO3BandLimitPool(4, 2);
@@ -136,6 +139,24 @@ export function sphericalLayerChecks(seed = 0): GridModelCheck[] {
       outputAction: so3SignalAction(2),
       input: X,
       fn: (v: Tensor) => so3.forward(v),
+      ...exact,
+    },
+    {
+      name: "S2Convolution (S² b 6 → SO(3) l < 4 on the 12³ grid), band-limited input",
+      group,
+      inputAction: s2SignalAction(gIn),
+      outputAction: so3SignalAction(6, 4),
+      input: x,
+      fn: (v: Tensor) => s2Fine.forward(v),
+      ...exact,
+    },
+    {
+      name: "SO3Convolution (SO(3) b 4 → l < 2 on the 8³ grid), band-limited input",
+      group,
+      inputAction: so3SignalAction(4),
+      outputAction: so3SignalAction(4, 2),
+      input: X,
+      fn: (v: Tensor) => so3Fine.forward(v),
       ...exact,
     },
     {
@@ -271,7 +292,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 export function modelPolarSteps(model: S2CNN | ZonalCNN | PlanarCNN): number {
   const bs =
     model instanceof S2CNN
-      ? [model.bIn, ...model.bandwidths]
+      ? [model.bIn, ...model.resolutions]
       : model instanceof ZonalCNN
         ? [model.bIn, ...model.grids.map((g) => g.bandLimit)]
         : [model.size / 2];

@@ -31,6 +31,15 @@ export interface S2CNNOptions {
   bandwidths?: readonly number[];
   /** Channels of each layer (default [8, 16]). */
   channels?: readonly number[];
+  /**
+   * Resolution of each layer's output grid, at least its bandwidth (default the bandwidths): the layer's
+   * output (degrees l < b) is synthesised on the 2r × 2r × 2r SO(3) grid, where the batch norm and the
+   * ReLU act and from which the next layer (or the integral) reads. A finer grid than the band limit makes
+   * the ReLU alias less, so the model is closer to invariant on real inputs (s2cnn's ReLUs act on the grid
+   * of the layer's bandwidth; e3nn's `SO3Activation` takes its grid resolution apart from the band limit;
+   * docs/spheres.md measures the difference).
+   */
+  resolutions?: readonly number[];
   /** Input channels (default 1). */
   inChannels?: number;
   /** Classes (default 10). */
@@ -57,6 +66,8 @@ export interface S2CNNOptions {
 export class S2CNN extends Module<[Tensor], Tensor> {
   readonly bIn: number;
   readonly bandwidths: readonly number[];
+  /** The resolution of each layer's output grid (≥ its bandwidth). */
+  readonly resolutions: readonly number[];
   readonly channels: readonly number[];
   readonly inChannels: number;
   /** The S² → SO(3) layer followed by the SO(3) → SO(3) layers. */
@@ -78,6 +89,11 @@ export class S2CNN extends Module<[Tensor], Tensor> {
       throw new ErlangenError(
         `S2CNN: arguments 'bandwidths' and 'channels' expected lists of the same non-zero length, got ${this.bandwidths.length} and ${this.channels.length}`,
       );
+    this.resolutions = [...(opts.resolutions ?? this.bandwidths)];
+    if (this.resolutions.length !== this.bandwidths.length)
+      throw new ErlangenError(
+        `S2CNN: argument 'resolutions' expected ${this.bandwidths.length} entries (one per layer), got ${this.resolutions.length}`,
+      );
     const s2Kernel = opts.s2Kernel ?? s2NearIdentityGrid();
     const so3Kernel = opts.so3Kernel ?? so3NearIdentityGrid();
     const bn = opts.batchNorm ?? true;
@@ -87,14 +103,15 @@ export class S2CNN extends Module<[Tensor], Tensor> {
     let bPrev = this.bIn;
     this.bandwidths.forEach((b, i) => {
       const c = this.channels[i]!;
+      const r = this.resolutions[i]!;
       this.convs.push(
         i === 0
-          ? new S2Convolution(cPrev, c, bPrev, b, { kernelGrid: s2Kernel, bias: !bn })
-          : new SO3Convolution(cPrev, c, bPrev, b, { kernelGrid: so3Kernel, bias: !bn }),
+          ? new S2Convolution(cPrev, c, bPrev, b, { kernelGrid: s2Kernel, bias: !bn, resolution: r })
+          : new SO3Convolution(cPrev, c, bPrev, b, { kernelGrid: so3Kernel, bias: !bn, resolution: r }),
       );
-      if (bn) this.norms.push(new SO3BatchNorm(c, b));
+      if (bn) this.norms.push(new SO3BatchNorm(c, r));
       cPrev = c;
-      bPrev = b;
+      bPrev = r;
     });
     this.integrate = new SO3Integrate(bPrev);
     this.featureNorm = opts.featureNorm === false ? null : new BatchNorm1d(cPrev);

@@ -12,8 +12,8 @@
  * input by Q translates the output, [(Q·f) ⋆ ψ](R) = [f ⋆ ψ](Q⁻¹R) (exact for band-limited inputs on
  * an exact grid).
  *
- * Input [B, Cin, ...grid.shape] (default grid: Driscoll–Healy 2bIn × 2bIn); output [B, Cout, 2bOut,
- * 2bOut, 2bOut] in so3Grid's (β, α, γ) layout.
+ * Input [B, Cin, ...grid.shape] (default grid: Driscoll–Healy 2bIn × 2bIn); output [B, Cout, 2r, 2r, 2r]
+ * in so3Grid's (β, α, γ) layout, on the grid of resolution r = bOut or, with `resolution`, a finer one.
  */
 import type { SphereGrid } from "../../domains/sphere/grid.js";
 import { driscollHealyGrid } from "../../domains/sphere/grid.js";
@@ -24,7 +24,7 @@ import "../../tensor/index.js";
 import { ErlangenError } from "../../tensor/errors.js";
 import { add, mul } from "../../tensor/ops/elementwise.js";
 import { matmul } from "../../tensor/ops/linalg.js";
-import { getDefaultGenerator } from "../../tensor/rng.js";
+import { type Generator, getDefaultGenerator } from "../../tensor/rng.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { checkSignal, constantAs, uniformParameter } from "./common.js";
 import { type S2Point, s2FilterBasis, s2NearIdentityGrid } from "./filters.js";
@@ -38,6 +38,14 @@ export interface S2ConvolutionOptions {
   kernelGrid?: readonly S2Point[];
   /** Add a learned constant per output channel (default true). */
   bias?: boolean;
+  /**
+   * Resolution r ≥ bOut of the output grid (default bOut): the output, band-limited to degrees l < bOut,
+   * is synthesised on the 2r × 2r × 2r SO(3) grid. A finer grid than the band limit needs lets a
+   * pointwise nonlinearity that follows alias less (as e3nn's `SO3Activation` evaluates on a finer grid).
+   */
+  resolution?: number;
+  /** Generator of the initial weights (default the library's default generator). */
+  generator?: Generator;
 }
 
 /** S² → SO(3) spherical correlation; see the file header. */
@@ -46,6 +54,8 @@ export class S2Convolution extends Module<[Tensor], Tensor> {
   readonly outChannels: number;
   readonly bIn: number;
   readonly bOut: number;
+  /** Resolution of the output grid (2·resolution points per Euler angle). */
+  readonly resolution: number;
   readonly grid: SphereGrid;
   readonly kernelGrid: readonly S2Point[];
   /** Filter weights w [Cin, Cout, P], uniform in [−1, 1] (s2cnn: order-one parameters for Adam). */
@@ -78,14 +88,19 @@ export class S2Convolution extends Module<[Tensor], Tensor> {
       throw new ErlangenError(
         `S2Convolution: argument 'bOut' expected at most the input grid's band limit ${this.grid.bandLimit} (${this.grid}), got ${bOut}`,
       );
+    this.resolution = opts.resolution ?? bOut;
+    if (!Number.isInteger(this.resolution) || this.resolution < bOut)
+      throw new ErlangenError(
+        `S2Convolution: argument 'resolution' expected an integer ≥ bOut = ${bOut}, got ${this.resolution}`,
+      );
     this.kernelGrid = opts.kernelGrid ?? s2NearIdentityGrid();
     const P = this.kernelGrid.length;
     this._basis = s2FilterBasis(this.kernelGrid, bOut);
-    this.kernel = uniformParameter([inChannels, outChannels, P], getDefaultGenerator());
+    this.kernel = uniformParameter([inChannels, outChannels, P], opts.generator ?? getDefaultGenerator());
     this.bias = opts.bias === false ? null : new Parameter(new Tensor(new Float32Array(outChannels), [outChannels]));
     this.scaling = 1 / Math.sqrt(P * inChannels);
     this._sht = shtPlan(this.grid, bOut);
-    this._so3 = so3Plan(bOut, bOut);
+    this._so3 = so3Plan(this.resolution, bOut);
   }
 
   /** The filters' spectra ψ [Cin, Cout, bOut²] = (scaling · w) · Y. */
@@ -96,7 +111,7 @@ export class S2Convolution extends Module<[Tensor], Tensor> {
     return matmul(w, Y).reshape([this.inChannels, this.outChannels, this.bOut * this.bOut]);
   }
 
-  /** @param x - signals [B, Cin, ...grid.shape]; returns [B, Cout, 2bOut, 2bOut, 2bOut]. */
+  /** @param x - signals [B, Cin, ...grid.shape]; returns [B, Cout, 2r, 2r, 2r] (r = `resolution`). */
   forward(x: Tensor): Tensor {
     const B = checkSignal("S2Convolution", x, this.inChannels, this.grid.shape, `${this.grid}`);
     const L = this.bOut;
@@ -108,6 +123,7 @@ export class S2Convolution extends Module<[Tensor], Tensor> {
   }
 
   override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, bIn=${this.bIn}, bOut=${this.bOut}, kernel points=${this.kernelGrid.length}`;
+    const r = this.resolution !== this.bOut ? `, resolution=${this.resolution}` : "";
+    return `${this.inChannels}, ${this.outChannels}, bIn=${this.bIn}, bOut=${this.bOut}${r}, kernel points=${this.kernelGrid.length}`;
   }
 }

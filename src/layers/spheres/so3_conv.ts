@@ -11,7 +11,8 @@
  * Ψ^l = Σ_p w_p D^l(R_p). Equivariant under left translation: [(Q·F) ⋆ Ψ](R) = [F ⋆ Ψ](Q⁻¹R) (exact
  * for inputs band-limited to bOut).
  *
- * Input [B, Cin, 2bIn, 2bIn, 2bIn]; output [B, Cout, 2bOut, 2bOut, 2bOut] (so3Grid's (β, α, γ) layout).
+ * Input [B, Cin, 2bIn, 2bIn, 2bIn] (bIn is the input grid's resolution, which may exceed its band limit);
+ * output [B, Cout, 2r, 2r, 2r] (so3Grid's (β, α, γ) layout) with r = bOut or, with `resolution`, finer.
  */
 import { type SO3Plan, so3CoeffCount, so3Fft, so3Ifft, so3Plan } from "../../domains/sphere/so3.js";
 import { Module, Parameter } from "../../nn/module.js";
@@ -19,7 +20,7 @@ import "../../tensor/index.js";
 import { ErlangenError } from "../../tensor/errors.js";
 import { add, mul } from "../../tensor/ops/elementwise.js";
 import { matmul } from "../../tensor/ops/linalg.js";
-import { getDefaultGenerator } from "../../tensor/rng.js";
+import { type Generator, getDefaultGenerator } from "../../tensor/rng.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { checkSignal, constantAs, uniformParameter } from "./common.js";
 import { type SO3Point, so3FilterBasis, so3NearIdentityGrid } from "./filters.js";
@@ -31,6 +32,13 @@ export interface SO3ConvolutionOptions {
   kernelGrid?: readonly SO3Point[];
   /** Add a learned constant per output channel (default true). */
   bias?: boolean;
+  /**
+   * Resolution r ≥ bOut of the output grid (default bOut): the output, band-limited to degrees l < bOut,
+   * is synthesised on the 2r × 2r × 2r grid, so that a nonlinearity that follows aliases less.
+   */
+  resolution?: number;
+  /** Generator of the initial weights (default the library's default generator). */
+  generator?: Generator;
 }
 
 /** SO(3) → SO(3) group correlation; see the file header. */
@@ -39,6 +47,8 @@ export class SO3Convolution extends Module<[Tensor], Tensor> {
   readonly outChannels: number;
   readonly bIn: number;
   readonly bOut: number;
+  /** Resolution of the output grid (2·resolution points per Euler angle). */
+  readonly resolution: number;
   readonly kernelGrid: readonly SO3Point[];
   /** Filter weights w [Cin, Cout, P], uniform in [−1, 1]. */
   kernel: Parameter;
@@ -67,14 +77,19 @@ export class SO3Convolution extends Module<[Tensor], Tensor> {
     this.outChannels = outChannels;
     this.bIn = bIn;
     this.bOut = bOut;
+    this.resolution = opts.resolution ?? bOut;
+    if (!Number.isInteger(this.resolution) || this.resolution < bOut)
+      throw new ErlangenError(
+        `SO3Convolution: argument 'resolution' expected an integer ≥ bOut = ${bOut}, got ${this.resolution}`,
+      );
     this.kernelGrid = opts.kernelGrid ?? so3NearIdentityGrid();
     const P = this.kernelGrid.length;
     this._basis = so3FilterBasis(this.kernelGrid, bOut);
-    this.kernel = uniformParameter([inChannels, outChannels, P], getDefaultGenerator());
+    this.kernel = uniformParameter([inChannels, outChannels, P], opts.generator ?? getDefaultGenerator());
     this.bias = opts.bias === false ? null : new Parameter(new Tensor(new Float32Array(outChannels), [outChannels]));
     this.scaling = 1 / Math.sqrt(P * inChannels);
     this._fft = so3Plan(bIn, bOut);
-    this._ifft = so3Plan(bOut, bOut);
+    this._ifft = so3Plan(this.resolution, bOut);
   }
 
   /** The filters' spectra Ψ [Cin, Cout, bOut(4bOut²−1)/3] = (scaling · w) · D. */
@@ -86,7 +101,7 @@ export class SO3Convolution extends Module<[Tensor], Tensor> {
     return matmul(w, D).reshape([this.inChannels, this.outChannels, nc]);
   }
 
-  /** @param x - signals [B, Cin, 2bIn, 2bIn, 2bIn]; returns [B, Cout, 2bOut, 2bOut, 2bOut]. */
+  /** @param x - signals [B, Cin, 2bIn, 2bIn, 2bIn]; returns [B, Cout, 2r, 2r, 2r] (r = `resolution`). */
   forward(x: Tensor): Tensor {
     const N = 2 * this.bIn;
     checkSignal("SO3Convolution", x, this.inChannels, [N, N, N], `the SO(3) grid of resolution ${this.bIn}`);
@@ -98,6 +113,7 @@ export class SO3Convolution extends Module<[Tensor], Tensor> {
   }
 
   override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, bIn=${this.bIn}, bOut=${this.bOut}, kernel points=${this.kernelGrid.length}`;
+    const r = this.resolution !== this.bOut ? `, resolution=${this.resolution}` : "";
+    return `${this.inChannels}, ${this.outChannels}, bIn=${this.bIn}, bOut=${this.bOut}${r}, kernel points=${this.kernelGrid.length}`;
   }
 }
