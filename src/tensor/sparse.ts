@@ -8,7 +8,7 @@
 import type { FloatArray } from "../kernels/ref/linalg.js";
 import { spmmCsr, spmmCsrT } from "../kernels/registry.js";
 import { record } from "./autograd.js";
-import { allocate, type DType, isFloat } from "./dtype.js";
+import { allocate, allocateEmpty, type DType, type FloatDType, isFloat } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";
 import { checkIndex, indexSelect, intTensor } from "./ops/indexing.js";
 import { checkPtr, ptrToIndex, scatter, segment } from "./ops/scatter.js";
@@ -382,7 +382,8 @@ export class SparseMatrix {
 function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: boolean): Tensor {
   const F = X.shape[1]!;
   const outRows = transposed ? A.cols : A.rows;
-  const out = allocate(X.dtype, outRows * F) as FloatArray;
+  // both products write every output row
+  const out = allocateEmpty(X.dtype as FloatDType, outRows * F) as FloatArray;
   const v = vals === null ? null : (vals.data as FloatArray);
   if (transposed) spmmCsrT(A.rowPtr, A.col, v, A.rows, A.cols, X.data as FloatArray, F, out);
   else spmmCsr(A.rowPtr, A.col, v, A.rows, X.data as FloatArray, F, out);
