@@ -139,8 +139,13 @@ function expandData(src: TypedArray, from: Shape, to: Shape, out: TypedArray): v
   const rec = (l: number, si: number, oi: number): void => {
     const n = sizes[l]!;
     if (l === nl - 1) {
-      if (bcast[l]) out.fill(src[si]!, oi, oi + n);
-      else out.set(src.subarray(si, si + n), oi);
+      if (!bcast[l]) out.set(src.subarray(si, si + n), oi);
+      else if (n > 16) out.fill(src[si]!, oi, oi + n);
+      else {
+        // short runs (a per-head scalar over its channels): a loop beats a call of fill per run
+        const v = src[si]!;
+        for (let k = 0; k < n; k++) out[oi + k] = v;
+      }
       return;
     }
     const os = outStride[l]!;

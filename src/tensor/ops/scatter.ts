@@ -341,13 +341,30 @@ export function scatterSoftmax(src: Tensor, index: Tensor, dimSize?: number, axi
   }
   const t = new Tensor(out, src.shape, src.dtype);
   return record("scatterSoftmax", [src], t, (g) => {
-    // d src = y ⊙ (g − Σ_group (g ⊙ y)[index])
-    const gy = mulConst(g, out);
-    const s = indexSelect(scatterSum(gy, index, p), p.ax, index);
-    const r = allocate(g.dtype, g.size);
+    // d src = y ⊙ (g − Σ_group (g ⊙ y)[index]), in two passes: the group sums of g ⊙ y (each product
+    // rounded to the dtype, then summed in the dtype in index order, as a scatter-sum of the product
+    // tensor would), then the result, computed in float64 and rounded once
     const gd = g.data;
-    const sd = s.data;
-    for (let i = 0; i < r.length; i++) r[i] = out[i]! * (gd[i]! - sd[i]!);
+    const acc = allocate(g.dtype, outer * D * inner);
+    const f32 = g.dtype === "float32";
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        const s = (o * n + i) * inner;
+        const d = (o * D + idx[i]!) * inner;
+        for (let f = 0; f < inner; f++) {
+          const gy = gd[s + f]! * out[s + f]!;
+          acc[d + f]! += f32 ? Math.fround(gy) : gy;
+        }
+      }
+    }
+    const r = allocate(g.dtype, g.size);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        const s = (o * n + i) * inner;
+        const d = (o * D + idx[i]!) * inner;
+        for (let f = 0; f < inner; f++) r[s + f] = out[s + f]! * (gd[s + f]! - acc[d + f]!);
+      }
+    }
     return [new Tensor(r, g.shape, g.dtype)];
   });
 }
