@@ -10,6 +10,7 @@ import {
   nonzero,
   oneHot,
   randn,
+  reorderRows,
   scalar,
   scatterAdd,
   sort,
@@ -310,5 +311,23 @@ describe("index checks kept per index tensor", () => {
     const idx = long(600, (i) => i % 8);
     expect(indexSelect(randn([8, 2]), 0, idx).shape).toEqual([600, 2]);
     expect(() => indexSelect(randn([5, 2]), 0, idx)).toThrow(/expected values in \[0, 5\), got 5 at position 5/);
+  });
+});
+
+describe("reorderRows", () => {
+  it("permutes rows, gathers the gradient back through the inverse, and checks its indices", () => {
+    const order = i32([2, 0, 3, 1]);
+    const inverse = i32([1, 3, 0, 2]);
+    const a = randn([4, 3]);
+    const y = reorderRows(a, order, inverse);
+    expect(Array.from(y.data)).toEqual(Array.from(indexSelect(a, 0, order).data));
+    const x = randn([4, 3, 2]).double().requiresGrad_();
+    gradcheck((t) => reorderRows(t, order, inverse), [x]);
+    expect(() => reorderRows(a, i32([0, 1, 2]), inverse)).toThrow(
+      /reorderRows: argument 'order' expected a 1-D tensor of length 4, got \[3\]/,
+    );
+    expect(() => reorderRows(a, order, i32([1, 3, 0, 4]))).toThrow(
+      /reorderRows: argument 'inverse' expected values in \[0, 4\), got 4 at position 3/,
+    );
   });
 });

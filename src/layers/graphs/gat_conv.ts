@@ -14,11 +14,10 @@ import { uniform as initUniform } from "../../nn/init.js";
 import type { Linear } from "../../nn/linear.js";
 import { graphLinear } from "../../nn/linear.js";
 import { Parameter } from "../../nn/module.js";
-import { noGrad, record } from "../../tensor/autograd.js";
 import { zeros } from "../../tensor/creation.js";
 import { check, fmtShape, opError } from "../../tensor/errors.js";
 import { add, leakyRelu, mul } from "../../tensor/ops/elementwise.js";
-import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { indexSelect, intTensor, reorderRows } from "../../tensor/ops/indexing.js";
 import { fastDropout } from "../../tensor/ops/random.js";
 import { mean, sum } from "../../tensor/ops/reduce.js";
 import { scatterSoftmax } from "../../tensor/ops/scatter.js";
@@ -207,12 +206,6 @@ function headPattern(a: SparseMatrix, H: number): HeadPattern {
   return hp;
 }
 
-/** `flat` [M] permuted by `order` (values[q] = flat[order[q]]); the gradient is the inverse permutation `inv`. */
-function permuteValues(flat: Tensor, order: Tensor, inv: Tensor): Tensor {
-  const out = noGrad(() => indexSelect(flat, 0, order));
-  return record("permuteValues", [flat], out, (g) => [indexSelect(g, 0, inv)]);
-}
-
 /**
  * Σ_j α^h_ij x^h_j for every head h at once: `alpha` [E, H] (edge order of the propagation), `x`
  * [N_source, H, C] → [N_target, H, C], as one sparse-dense product with the head-interleaved
@@ -233,7 +226,7 @@ export function headwiseAggregate(ctx: PropagateContext, alpha: Tensor, x: Tenso
     return spmm(pattern.withValues(a.reshape(-1)), x.reshape(Ns, C)).reshape(-1, 1, C);
   }
   const hp = headPattern(pattern, H);
-  const values = permuteValues(alpha.reshape(-1), hp.src, hp.inv);
+  const values = reorderRows(alpha.reshape(-1), hp.src, hp.inv);
   return spmm(hp.big.withValues(values), x.reshape(Ns * H, C)).reshape(ctx.sizeI, H, C);
 }
 

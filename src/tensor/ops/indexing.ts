@@ -256,6 +256,33 @@ export function indexSelect(a: Tensor, axis: number, index: Tensor): Tensor {
 }
 
 /**
+ * The rows of `a` (along axis 0) in the order `order`, a permutation of `[0, a.shape[0])`, with
+ * `inverse` its inverse (`inverse[order[q]] = q`, which the caller keeps beside `order`): like
+ * `indexSelect(a, 0, order)`, but the gradient is gathered back through `inverse` (each row receives
+ * exactly one gradient row, bit for bit) instead of scatter-added. Both are checked as indices; that
+ * they are inverse permutations is the caller's promise.
+ */
+export function reorderRows(a: Tensor, order: Tensor, inverse: Tensor): Tensor {
+  checkTensor("reorderRows", "a", a);
+  if (a.ndim === 0) opError("reorderRows", "a", "a tensor with at least one axis", "a 0-D tensor");
+  const n = a.shape[0]!;
+  for (const [arg, t] of [
+    ["order", order],
+    ["inverse", inverse],
+  ] as const) {
+    checkTensor("reorderRows", arg, t);
+    if (t.ndim !== 1 || t.size !== n) opError("reorderRows", arg, `a 1-D tensor of length ${n}`, fmtShape(t.shape));
+    checkIndex("reorderRows", arg, t, n);
+  }
+  const { inner } = splitAxis(a.shape, 0);
+  const out = isFloat(a.dtype) ? allocateEmpty(a.dtype, a.size) : allocate(a.dtype, a.size);
+  gatherAlong(a.data, 1, n, inner, order.data as Int32Array, out);
+  const t = new Tensor(out, a.shape, a.dtype);
+  if (!isFloat(a.dtype)) return t;
+  return record("reorderRows", [a], t, (g) => [reorderRows(g, inverse, order)]);
+}
+
+/**
  * `a` with `alpha · src` added at the positions `index` along `axis` (like `torch.index_add`):
  * `out[..., index[j], ...] += alpha · src[..., j, ...]`. Repeated indices accumulate. `src` has the
  * shape of `a` with `index.size` entries along `axis` and the dtype of `a`. Differentiable in `a` and `src`.
