@@ -19,6 +19,9 @@ export interface Bench {
   peer?: string;
   /** Extra fields copied into the JSON line. */
   extra?: Record<string, unknown>;
+  /** Warm-up calls and timed samples of this case, instead of `--warmup` / `--repeat` (for calls of seconds). */
+  warmup?: number;
+  repeat?: number;
 }
 
 /** A file of benches: its peers (torch_ops.py op groups it needs) and its cases. */

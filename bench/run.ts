@@ -40,6 +40,7 @@ import { overheadSuite } from "./overhead.js";
 import { type PeerResult, runPeer } from "./peers.js";
 import { sphereSuite } from "./sphere.js";
 import { steerableSuite } from "./steerable.js";
+import { steerableC8Suite } from "./steerable_c8.js";
 import { threadsSuite } from "./threads.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
@@ -108,6 +109,7 @@ function suites(root: string, args: Args): BenchSuite[] {
     o3Suite({ repoRoot: root }),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),
+    steerableC8Suite({ repoRoot: root }),
     sphereSuite({ repoRoot: root }),
     blueprintSuite(),
     meshEpochSuite({ filters: args.filters, ...(args.rounds !== null ? { epochs: args.rounds } : {}) }),
@@ -176,7 +178,11 @@ async function main(): Promise<void> {
       }
       for (let i = 0; i < timed.length; i++)
         results[i]!.push({
-          t: time(timed[i]!.run, { warmup: args.warmup, repeat: args.repeat, minSampleMs: 2 }),
+          t: time(timed[i]!.run, {
+            warmup: timed[i]!.warmup ?? args.warmup,
+            repeat: timed[i]!.repeat ?? args.repeat,
+            minSampleMs: 2,
+          }),
           peer,
         });
     }

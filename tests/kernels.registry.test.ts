@@ -64,6 +64,11 @@ function csr(rows: number, cols: number) {
 }
 
 const wg: WinogradGeometry = { N: 2, G: 2, Cg: 3, Og: 2, H: 6, W: 5, oh: 6, ow: 5, ph: 1, pw: 1 };
+/** A 5×5 geometry for the F(2×2, 5×5) kernels (padding 2 and 1: a 7×6 output from 7×7). */
+const wg5: WinogradGeometry = { N: 2, G: 2, Cg: 3, Og: 5, H: 7, W: 7, oh: 7, ow: 6, ph: 2, pw: 1 };
+const wg5X = wg5.N * wg5.G * wg5.Cg * wg5.H * wg5.W;
+const wg5W = wg5.G * wg5.Og * wg5.Cg * 25;
+const wg5Y = wg5.N * wg5.G * wg5.Og * wg5.oh * wg5.ow;
 const s1: Stride1Geometry = {
   N: 2,
   G: 1,
@@ -256,6 +261,8 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
     ],
     tol: 1e-4,
   },
+  winograd5Conv: { args: () => [rand(wg5X), rand(wg5W), rand(wg5.G * wg5.Og), new Float32Array(wg5Y), wg5], tol: 1e-4 },
+  winograd5WeightGrad: { args: () => [rand(wg5X), rand(wg5Y), new Float32Array(wg5W), wg5], tol: 1e-4 },
   convStride1: {
     args: () => [
       rand(s1.N * s1.G * s1.Cg * s1.H * s1.W),

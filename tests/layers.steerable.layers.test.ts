@@ -10,6 +10,7 @@ import {
   Generator,
   type Group,
   gradcheck,
+  noGrad,
   O2,
   o2Irrep,
   p4,
@@ -184,6 +185,42 @@ describe("R2Conv", () => {
     const v = conv.biasVector()!.toFlatArray();
     // regular field: 0.5/2 on each of its 4 channels (unit invariant vector 1/2·(1,1,1,1)); irrep: 0; trivial: 0.5
     expect(v.map((a) => Math.round(a * 1e9) / 1e9)).toEqual([0.25, 0.25, 0.25, 0.25, 0, 0, 0.5]);
+  });
+
+  it("caches the expanded filter in eval mode without gradients; a weight update or train() drops it", () => {
+    const G = Cn(4);
+    const t = FieldType.repeat(G, regular(G), 2);
+    const conv = new R2Conv(t, t, 3, { ...opts(21), padding: 1 });
+    for (const b of conv.biases) b.data.fill(0.3);
+    const x = randn([2, t.size, 6, 6], { dtype: "float64", generator: new Generator(22) });
+    const fresh = () => conv.forward(x).toFlatArray();
+    const uncached = fresh(); // training mode: expanded every call, nothing cached
+    expect(conv.filterCached).toBe(false);
+    conv.eval();
+    // eval mode while gradients of the parameters are recorded: still expanded every call
+    expect(conv.forward(x).toFlatArray()).toEqual(uncached);
+    expect(conv.filterCached).toBe(false);
+    const first = noGrad(fresh);
+    expect(conv.filterCached).toBe(true);
+    const again = noGrad(fresh);
+    expect(again).toEqual(first);
+    expect(first).toEqual(uncached);
+    // an in-place weight update (as an optimizer step) bumps the version: the next forward re-expands
+    const w0 = conv.weights[0]!;
+    w0.copy_(
+      tensor(
+        Float64Array.from(w0.data as Float64Array, (v) => 2 * v + 0.1),
+        { dtype: "float64" },
+      ),
+    );
+    expect(conv.filterCached).toBe(false);
+    const updated = noGrad(fresh);
+    conv.train();
+    const updatedUncached = fresh();
+    expect(updated).toEqual(updatedUncached);
+    expect(updated).not.toEqual(first);
+    // a forward in training mode dropped the cache
+    expect(conv.filterCached).toBe(false);
   });
 
   it("gradcheck of R2Conv and the nonlinearities (float64, tiny sizes)", () => {

@@ -43,6 +43,7 @@ import {
   spmmCsrTRef,
 } from "./ref/sparse.js";
 import { winogradBackward3x3Ref, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
+import { winograd5ConvRef, winograd5WeightGradRef } from "./ref/winograd5.js";
 import { convStride1Wasm, convStride1WeightGradWasm } from "./wasm/conv.js";
 import { binaryWasm, reduceAxisWasm, softmaxRowsWasm, unaryWasm, WASM_BINARY, WASM_UNARY } from "./wasm/elementwise.js";
 import { gemmWasm, transpose2dWasm } from "./wasm/linalg.js";
@@ -75,7 +76,13 @@ import {
   spmmCsrWasm,
   spmmCsrWideWasm,
 } from "./wasm/sparse.js";
-import { winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/winograd.js";
+import {
+  winograd5ConvWasm,
+  winograd5WeightGradWasm,
+  winogradBackwardWasm,
+  winogradConvWasm,
+  winogradWeightGradWasm,
+} from "./wasm/winograd.js";
 
 const i32 = (a: unknown): a is Int32Array => a instanceof Int32Array;
 const f32OrNull = (a: unknown): boolean => a === null || f32(a);
@@ -525,6 +532,56 @@ export const winogradConv3x3 = kernel({
   threshold: "gemm",
   work: (x, w, b, y, { N, G, Cg, Og, oh, ow }) =>
     f32(x) && f32(w) && f32(y) && f32OrNull(b) ? N * G * Og * Cg * oh * ow : -1,
+});
+
+/**
+ * y = conv2d(x, w) + b for 5×5, stride-1, undilated 2-D convolutions by Winograd F(2×2, 5×5) (36
+ * products per 2×2 output tile and channel pair instead of 100), float32 WASM. Returns false,
+ * computing nothing, where it does not run (not all float32, no WASM, or a module without the
+ * kernel); the caller then takes the direct stride-1 path. The reference twin is
+ * `winograd5ConvRef` (tests compare both).
+ */
+export const winograd5Conv = fastPath({
+  name: "winograd5Conv",
+  ref: winograd5ConvRef,
+  wasm: winograd5ConvWasm,
+  exports: ["wg5InputF32", "wg5KernelF32", "wg5OutputF32", "gemmPackB", "gemmRows", "wgZero"],
+  threshold: "gemm",
+  check: (x, w, b, y, geom) => {
+    const { N, G, Cg, Og, H, W, oh, ow } = geom;
+    // the padded rows and columns of the 2×2 tiles (2·⌈oh/2⌉ + 4, 8·⌈⌈ow/2⌉/4⌉ + 4) then hold the input too
+    checkStride1("winograd5Conv", { ...geom, kh: 5, kw: 5, dh: 1, dw: 1 }, [
+      ["x", x, N * G * Cg * H * W],
+      ["w", w, G * Og * Cg * 25],
+      ["y", y, N * G * Og * oh * ow],
+      ["b", b, G * Og],
+    ]);
+  },
+  work: (x, w, b, y, { N, G, Cg, Og, oh, ow }) =>
+    f32(x) && f32(w) && f32(y) && f32OrNull(b) ? N * G * Og * Cg * oh * ow : -1,
+});
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w (gw [G·Og, Cg, 5, 5] overwritten) for the convolutions of
+ * {@link winograd5Conv}, by F(2×2, 5×5) through the transposition principle, float32 WASM. Returns
+ * false, computing nothing, where it does not run; the caller then takes the direct stride-1 path.
+ * Twin: `winograd5WeightGradRef`.
+ */
+export const winograd5WeightGrad = fastPath({
+  name: "winograd5WeightGrad",
+  ref: winograd5WeightGradRef,
+  wasm: winograd5WeightGradWasm,
+  exports: ["wg5InputF32", "wg5GradOutF32", "wg5FinishF32", "gemmPackB", "gemmRows", "wgZero", "wgZeroLanes"],
+  threshold: "gemm",
+  check: (x, gy, gw, geom) => {
+    const { N, G, Cg, Og, H, W, oh, ow } = geom;
+    checkStride1("winograd5WeightGrad", { ...geom, kh: 5, kw: 5, dh: 1, dw: 1 }, [
+      ["x", x, N * G * Cg * H * W],
+      ["gy", gy, N * G * Og * oh * ow],
+      ["gw", gw, G * Og * Cg * 25],
+    ]);
+  },
+  work: (x, gy, gw, { N, G, Cg, Og, oh, ow }) => (f32(x) && f32(gy) && f32(gw) ? N * G * Og * Cg * oh * ow : -1),
 });
 
 /**

@@ -55,6 +55,14 @@ export interface ConvExports {
 const CONV_PANEL_BYTES = 524288;
 
 /**
+ * Fewest output positions per GEMM (rows of a block × Wp), whatever the panel bytes: with long
+ * kernels (Kg = Cg·kh·kw in the thousands) the 512 KiB rule gives one output row per GEMM, and the
+ * [Og, Kg] weight matrix (several MB, past L2) is then streamed from memory for every row; with at
+ * least this many columns each packed block of weights serves 64 panels of B.
+ */
+const CONV_MIN_COLUMNS = 512;
+
+/**
  * The padded layout of {@link convStride1Wasm} and the blocks of output rows per GEMM; resets the arena
  * and allocates the image block pX and its padded planes pXp (zeroed: only the interior is written).
  */
@@ -65,7 +73,10 @@ function stride1Plan(rt: WasmRuntime, geom: Stride1Geometry) {
   const plane = (oh + dh * (kh - 1)) * Wp;
   // planes plus the run that taps of the last rows read past the last plane, plus a panel's width
   const tail = dw * (kw - 1) + NR;
-  const rowsPer = Math.max(1, Math.min(oh, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp)));
+  const rowsPer = Math.min(
+    oh,
+    Math.max(1, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp), Math.ceil(CONV_MIN_COLUMNS / Wp)),
+  );
   const xs = Cg * H * W;
   rt.reset();
   const pX = rt.alloc(xs * 4);

@@ -602,3 +602,278 @@ export function wgOutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i3
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Winograd F(2×2, 5×5) for 5×5 stride-1 convolutions, f32 (twin: src/kernels/ref/winograd5.ts). The
+// same 6×6 transformed tile, points and Bᵀ as F(4×4, 3×3) (so bt6 serves both; the products are packed GEMMs, see wasm/winograd.ts), with
+// output tiles of 2×2: tile (ty, tx) reads the padded input rows 2ty..2ty + 5 and columns 2tx..2tx + 5.
+// G (6×5) = rows s·(1, x, x², x³, x⁴) for the points x = 0, 1, −1, 2, −2 with s = 1/4, −1/6, −1/6,
+// 1/24, 1/24, and (0, 0, 0, 0, 1) for ∞; Aᵀ (2×6) = (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 1).
+
+/**
+ * Input transform of one image for F(2×2, 5×5): C planes of H×W at x → V[ξ][c][t0 + tile] (rows of
+ * Tp floats, Cs rows per ξ). Scratch: xp (Hp·Wq floats, Hp = 2·th + 4, Wq = 8·⌈tw/4⌉ + 4) and tb
+ * (6·Wq floats). Four horizontally adjacent tiles (8 columns apart) go through one f32x4 each.
+ */
+export function wg5InputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, th: i32, tw: i32, xp: usize, tb: usize, V: usize, Cs: i32, Tp: i32, t0: i32): void {
+  const groups = (tw + 3) >> 2;
+  const Wq = 8 * groups + 4;
+  const Hp = 2 * th + 4;
+  const rowB = <usize>Wq << 2;
+  memory.fill(xp, 0, <usize>(Hp * Wq) << 2);
+  const stV = (<usize>Cs * <usize>Tp) << 2;
+  const plane = <usize>(H * W) << 2;
+  const rows = min(H, Hp - ph);
+  const cols = min(W, Wq - pw);
+  for (let c = 0; c < C; c++) {
+    const src = x + <usize>c * plane;
+    for (let i = 0; i < rows; i++) {
+      copyRow(xp + <usize>(ph + i) * rowB + (<usize>pw << 2), src + (<usize>(i * W) << 2), cols);
+    }
+    const vc = V + ((<usize>c * <usize>Tp + <usize>t0) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      // rows: tb[i] = Σ_r Bᵀ[i][r]·xp[2ty + r]
+      const base = xp + <usize>(2 * ty) * rowB;
+      for (let o: usize = 0; o < rowB; o += 16) {
+        const p = base + o;
+        bt6(v128.load(p), v128.load(p + rowB), v128.load(p + 2 * rowB), v128.load(p + 3 * rowB), v128.load(p + 4 * rowB), v128.load(p + 5 * rowB), tb + o, rowB);
+      }
+      // columns: lane l of cj holds column 8g + 2l + j
+      for (let g = 0; g < groups; g++) {
+        const dst0 = vc + (<usize>(ty * tw + 4 * g) << 2);
+        for (let i = 0; i < 6; i++) {
+          const p = tb + <usize>i * rowB + (<usize>(8 * g) << 2);
+          const q0 = v128.load(p);
+          const q1 = v128.load(p, 16);
+          const q2 = v128.load(p, 32);
+          const u = v128.shuffle<f32>(q0, q1, 2, 3, 4, 5);
+          const v = v128.shuffle<f32>(q1, q2, 2, 3, 4, 5);
+          const c0 = v128.shuffle<f32>(q0, q1, 0, 2, 4, 6);
+          const c1 = v128.shuffle<f32>(q0, q1, 1, 3, 5, 7);
+          const c2 = v128.shuffle<f32>(u, v, 0, 2, 4, 6);
+          const c3 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+          const c4 = v128.shuffle<f32>(q1, q2, 0, 2, 4, 6);
+          const c5 = v128.shuffle<f32>(q1, q2, 1, 3, 5, 7);
+          bt6(c0, c1, c2, c3, c4, c5, dst0 + <usize>(6 * i) * stV, stV);
+        }
+      }
+    }
+  }
+}
+
+/** G·(g0..g4) for four kernels at once (one per lane), stored at p, p + st, …, p + 5·st (bytes). */
+// @ts-ignore: decorator
+@inline function g5(g0: v128, g1: v128, g2: v128, g3: v128, g4: v128, p: usize, st: usize): void {
+  const e = f32x4.add(f32x4.add(g0, g2), g4);
+  const o = f32x4.add(g1, g3);
+  const e2 = f32x4.add(f32x4.add(g0, f32x4.mul(f32x4.splat(4), g2)), f32x4.mul(f32x4.splat(16), g4));
+  const o2 = f32x4.add(f32x4.mul(f32x4.splat(2), g1), f32x4.mul(f32x4.splat(8), g3));
+  const s6 = f32x4.splat(<f32>(-1.0 / 6.0));
+  const s24 = f32x4.splat(<f32>(1.0 / 24.0));
+  v128.store(p, f32x4.mul(f32x4.splat(0.25), g0));
+  v128.store(p + st, f32x4.mul(s6, f32x4.add(e, o)));
+  v128.store(p + 2 * st, f32x4.mul(s6, f32x4.sub(e, o)));
+  v128.store(p + 3 * st, f32x4.mul(s24, f32x4.add(e2, o2)));
+  v128.store(p + 4 * st, f32x4.mul(s24, f32x4.sub(e2, o2)));
+  v128.store(p + 5 * st, g4);
+}
+
+/** Scratch of the 5×5 kernel transform: 25 taps and 30 half-transformed rows of 16 kernels, 36 rows out. */
+const K5T: usize = memory.data(25 * 16 * 4, 16);
+const K5H: usize = memory.data(30 * 16 * 4, 16);
+const K5S: usize = memory.data(36 * 16 * 4, 16);
+
+/**
+ * Kernel transform of one group for F(2×2, 5×5) (twin: winograd5KernelTransform): U[ξ·st + m·Cg + c]
+ * = (G·w[m, c]·Gᵀ)[ξ] for the Og×Cg 5×5 kernels at w, in f32, 16 kernels along c at a time (taps
+ * transposed into lanes, then stored as 36 rows, like wgKernelF32). Entries it does not write are left
+ * as they are.
+ */
+export function wg5KernelF32(w: usize, Og: i32, Cg: i32, U: usize, st: i32): void {
+  const stB = <usize>st << 2;
+  for (let m = 0; m < Og; m++) {
+    for (let k0 = 0; k0 < Cg; k0 += 16) {
+      const nk = min(16, Cg - k0);
+      const src = w + ((<usize>(m * Cg + k0) * 25) << 2);
+      for (let k = 0; k < 16; k++) {
+        for (let tap = 0; tap < 25; tap++) {
+          store<f32>(K5T + (<usize>(tap * 16 + k) << 2), k < nk ? load<f32>(src + (<usize>(k * 25 + tap) << 2)) : 0);
+        }
+      }
+      for (let l: usize = 0; l < 64; l += 16) {
+        // columns b of the kernel: H[i][b] = Σ_a G[i][a]·g[a][b] (rows 5i + b of K5H)
+        for (let b = 0; b < 5; b++) {
+          const p = K5T + <usize>(b * 64) + l;
+          g5(v128.load(p), v128.load(p + 320), v128.load(p + 640), v128.load(p + 960), v128.load(p + 1280), K5H + <usize>(b * 64) + l, 320);
+        }
+        // rows i: U[6i + j] = Σ_b H[i][b]·G[j][b]
+        for (let i = 0; i < 6; i++) {
+          const p = K5H + <usize>(i * 320) + l;
+          g5(v128.load(p), v128.load(p + 64), v128.load(p + 128), v128.load(p + 192), v128.load(p + 256), K5S + <usize>(i * 384) + l, 64);
+        }
+      }
+      const dst = U + ((<usize>m * <usize>Cg + <usize>k0) << 2);
+      for (let xi = 0; xi < 36; xi++) copyRow(dst + <usize>xi * stB, K5S + <usize>(64 * xi), nk);
+    }
+  }
+}
+
+/**
+ * Output transform of one image for F(2×2, 5×5): y[m] (Og planes of oh×ow) = Aᵀ·M[·][m][t0 + tile]·A
+ * + bias[m] (bias ignored when hasBias is 0); M has Ms rows of Tp floats per ξ.
+ */
+export function wg5OutputF32(M: usize, Ms: i32, Tp: i32, t0: i32, th: i32, tw: i32, y: usize, Og: i32, oh: i32, ow: i32, bias: usize, hasBias: bool): void {
+  const groups = (tw + 3) >> 2;
+  const stM = (<usize>Ms * <usize>Tp) << 2;
+  const r6 = stM * 6;
+  const r12 = stM * 12;
+  const r18 = stM * 18;
+  const r24 = stM * 24;
+  const r30 = stM * 30;
+  const rowY = <usize>ow << 2;
+  const two = f32x4.splat(2);
+  for (let m = 0; m < Og; m++) {
+    const bv = f32x4.splat(hasBias ? load<f32>(bias + (<usize>m << 2)) : 0);
+    const mm = M + ((<usize>m * <usize>Tp + <usize>t0) << 2);
+    const ym = y + <usize>m * <usize>oh * rowY;
+    for (let ty = 0; ty < th; ty++) {
+      for (let g = 0; g < groups; g++) {
+        // columns j: WS[o·6 + j] = Σ_i Aᵀ[o][i]·M[6i + j] (o = 0, 1)
+        let p = mm + (<usize>(ty * tw + 4 * g) << 2);
+        for (let j: usize = 0; j < 6; j++) {
+          const m0 = v128.load(p);
+          const m1 = v128.load(p + r6);
+          const m2 = v128.load(p + r12);
+          const m3 = v128.load(p + r18);
+          const m4 = v128.load(p + r24);
+          const m5 = v128.load(p + r30);
+          const s = f32x4.add(m1, m2);
+          v128.store(WS + (j << 4), f32x4.add(f32x4.add(m0, s), f32x4.add(m3, m4)));
+          v128.store(WS + 96 + (j << 4), f32x4.add(f32x4.add(f32x4.sub(m1, m2), m5), f32x4.mul(two, f32x4.sub(m3, m4))));
+          p += stM;
+        }
+        const nt = min(4, tw - 4 * g);
+        const col0 = 8 * g;
+        const n = min(2 * nt, ow - col0);
+        for (let o = 0; o < 2; o++) {
+          const row = 2 * ty + o;
+          if (row >= oh) break;
+          const w = WS + <usize>o * 96;
+          const w1 = v128.load(w, 16);
+          const w2 = v128.load(w, 32);
+          const w3 = v128.load(w, 48);
+          const w4 = v128.load(w, 64);
+          const p0 = f32x4.add(f32x4.add(v128.load(w), bv), f32x4.add(f32x4.add(w1, w2), f32x4.add(w3, w4)));
+          const p1 = f32x4.add(f32x4.add(f32x4.sub(w1, w2), f32x4.add(v128.load(w, 80), bv)), f32x4.mul(two, f32x4.sub(w3, w4)));
+          const r0 = v128.shuffle<f32>(p0, p1, 0, 4, 1, 5);
+          const r1 = v128.shuffle<f32>(p0, p1, 2, 6, 3, 7);
+          const d = ym + <usize>row * rowY + (<usize>col0 << 2);
+          if (n >= 4) v128.store(d, r0);
+          if (n >= 8) v128.store(d, r1, 16);
+          const full = n & ~3;
+          if (full < n) {
+            v128.store(RS, r0);
+            v128.store(RS, r1, 16);
+            for (let e = full; e < n; e++) store<f32>(d + (<usize>e << 2), load<f32>(RS + (<usize>e << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
+/** A·(g0, g1) for F(2×2, 5×5) (A = (Aᵀ)ᵀ, 6×2): (g0, g0 + g1, g0 − g1, g0 + 2g1, g0 − 2g1, g1) at p, p + st, …. */
+// @ts-ignore: decorator
+@inline function a2(g0: v128, g1: v128, p: usize, st: usize): void {
+  const t = f32x4.add(g1, g1);
+  v128.store(p, g0);
+  v128.store(p + st, f32x4.add(g0, g1));
+  v128.store(p + 2 * st, f32x4.sub(g0, g1));
+  v128.store(p + 3 * st, f32x4.add(g0, t));
+  v128.store(p + 4 * st, f32x4.sub(g0, t));
+  v128.store(p + 5 * st, g1);
+}
+
+/**
+ * Output-gradient transform of one image for the F(2×2, 5×5) weight gradient: Y[ξ][m][t0 + tile] =
+ * (A·gy·Aᵀ)[ξ] for the 2×2 tiles of the Og planes of oh×ow at gy (zero past the edges). Scratch: gp
+ * (2·th·Wg floats, Wg = 8·⌈tw/4⌉). Y has Ms rows of Tp floats per ξ; a row group's stores past tw fall
+ * on the next row's tiles (written later) or, for the last row, on lanes whose gy is zero.
+ */
+export function wg5GradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw: i32, gp: usize, Y: usize, Ms: i32, Tp: i32, t0: i32): void {
+  const groups = (tw + 3) >> 2;
+  const Wg = 8 * groups;
+  const rowG = <usize>Wg << 2;
+  const stY = (<usize>Ms * <usize>Tp) << 2;
+  memory.fill(gp, 0, <usize>(2 * th) * rowG);
+  for (let m = 0; m < Og; m++) {
+    const src = gy + ((<usize>m * <usize>oh * <usize>ow) << 2);
+    for (let i = 0; i < oh; i++) copyRow(gp + <usize>i * rowG, src + (<usize>(i * ow) << 2), ow);
+    const ym = Y + ((<usize>m * <usize>Tp + <usize>t0) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      const p0 = gp + <usize>(2 * ty) * rowG;
+      const p1 = p0 + rowG;
+      for (let g = 0; g < groups; g++) {
+        const o = <usize>(32 * g);
+        const a0 = v128.load(p0 + o);
+        const b0 = v128.load(p0 + o, 16);
+        const a1 = v128.load(p1 + o);
+        const b1 = v128.load(p1 + o, 16);
+        // rows: A·(row 0, row 1) for the even (left) and odd (right) columns of the four tiles
+        a2(v128.shuffle<f32>(a0, b0, 0, 2, 4, 6), v128.shuffle<f32>(a1, b1, 0, 2, 4, 6), WS, 16);
+        a2(v128.shuffle<f32>(a0, b0, 1, 3, 5, 7), v128.shuffle<f32>(a1, b1, 1, 3, 5, 7), WS + 96, 16);
+        const dst = ym + (<usize>(ty * tw + 4 * g) << 2);
+        for (let i = 0; i < 6; i++) {
+          a2(v128.load(WS + <usize>(16 * i)), v128.load(WS + 96 + <usize>(16 * i)), dst + <usize>(6 * i) * stY, stY);
+        }
+      }
+    }
+    // rows past oh were never written: gp stays zero there; rows below oh are rewritten per plane
+  }
+}
+
+/** Gᵀ·(s0..s5) for F(2×2, 5×5) (Gᵀ 5×6), four kernels at once, at p, p + st, …, p + 4·st (bytes). */
+// @ts-ignore: decorator
+@inline function gt5(s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, s5: v128, p: usize, st: usize): void {
+  const e1 = f32x4.mul(f32x4.splat(<f32>(-1.0 / 6.0)), f32x4.add(s1, s2));
+  const o1 = f32x4.mul(f32x4.splat(<f32>(-1.0 / 6.0)), f32x4.sub(s1, s2));
+  const e2 = f32x4.mul(f32x4.splat(<f32>(1.0 / 24.0)), f32x4.add(s3, s4));
+  const o2 = f32x4.mul(f32x4.splat(<f32>(1.0 / 24.0)), f32x4.sub(s3, s4));
+  v128.store(p, f32x4.add(f32x4.add(f32x4.mul(f32x4.splat(0.25), s0), e1), e2));
+  v128.store(p + st, f32x4.add(o1, f32x4.mul(f32x4.splat(2), o2)));
+  v128.store(p + 2 * st, f32x4.add(e1, f32x4.mul(f32x4.splat(4), e2)));
+  v128.store(p + 3 * st, f32x4.add(o1, f32x4.mul(f32x4.splat(8), o2)));
+  v128.store(p + 4 * st, f32x4.add(f32x4.add(e1, f32x4.mul(f32x4.splat(16), e2)), s5));
+}
+
+/** Scratch of the weight-gradient finish: 30 rows (5×6) and 25 rows (5×5) of four kernels. */
+const F5T: usize = memory.data(30 * 16, 16);
+const F5O: usize = memory.data(25 * 16, 16);
+
+/**
+ * The end of the F(2×2, 5×5) weight gradient: gw[m, c] = Gᵀ·S[·][m][c]·G (5×5, overwritten) for m < Og,
+ * c < Cg, from S[ξ][m][c] (Ogp rows of Cgp per ξ, Cgp a multiple of 4), four c at a time.
+ */
+export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ogp: i32, Cgp: i32, gw: usize): void {
+  const stS = (<usize>Ogp * <usize>Cgp) << 2;
+  for (let m = 0; m < Og; m++) {
+    for (let c = 0; c < Cg; c += 4) {
+      const s = S + ((<usize>m * <usize>Cgp + <usize>c) << 2);
+      // columns ξ2: F5T[k·6 + ξ2] = Σ_ξ1 Gᵀ[k][ξ1]·S[6ξ1 + ξ2]
+      for (let j = 0; j < 6; j++) {
+        const p = s + <usize>j * stS;
+        gt5(v128.load(p), v128.load(p + 6 * stS), v128.load(p + 12 * stS), v128.load(p + 18 * stS), v128.load(p + 24 * stS), v128.load(p + 30 * stS), F5T + <usize>(16 * j), 96);
+      }
+      // rows k: F5O[k·5 + l] = Σ_ξ2 F5T[k·6 + ξ2]·G[ξ2][l]
+      for (let k = 0; k < 5; k++) {
+        const p = F5T + <usize>(96 * k);
+        gt5(v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48), v128.load(p, 64), v128.load(p, 80), F5O + <usize>(80 * k), 16);
+      }
+      const nc = min(4, Cg - c);
+      for (let l = 0; l < nc; l++) {
+        const dst = gw + ((<usize>(m * Cg + c + l) * 25) << 2);
+        for (let t = 0; t < 25; t++) store<f32>(dst + (<usize>t << 2), load<f32>(F5O + (<usize>(16 * t + 4 * l))));
+      }
+    }
+  }
+}

@@ -15,6 +15,7 @@ import { Module, Parameter } from "../../../nn/module.js";
 import type { Action } from "../../../symmetry/actions.js";
 import type { FieldGroup, FieldType } from "../../../symmetry/field_type.js";
 import type { Representation } from "../../../symmetry/representation.js";
+import { isGradEnabled, noGrad } from "../../../tensor/autograd.js";
 import { randn, zeros } from "../../../tensor/creation.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
 import { type ConvPadding, conv2d } from "../../../tensor/ops/conv.js";
@@ -134,6 +135,8 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   private readonly _useBias: boolean;
   private _basisTensors = new Map<string, Tensor>();
   private _factoredTensors = new Map<string, FactoredTensors>();
+  /** The eval-mode cache of the expanded filter and bias, keyed on the parameters and their versions. */
+  private _expanded: { params: Tensor[]; versions: number[]; filter: Tensor; bias: Tensor | null } | null = null;
 
   constructor(
     readonly inType: FieldType<E>,
@@ -305,7 +308,37 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
         `R2Conv: argument 'x' expected shape [B, ${this.inType.size}, H, W], got ${fmtShape(x.shape)}`,
       );
     this.inType.checkTensor("R2Conv", x, 1);
-    return conv2d(x, this.filter(), this.biasVector(), { padding: this.padding, stride: this.stride });
+    const [filter, bias] = this.expanded();
+    return conv2d(x, filter, bias, { padding: this.padding, stride: this.stride });
+  }
+
+  /**
+   * The filter and bias of {@link R2Conv.forward}. In eval mode, when no gradient of the parameters is
+   * recorded (`noGrad`, or parameters that do not require one), they are expanded once and cached, as
+   * escnn does in eval mode: the cache holds while the parameters are the same tensors at the same
+   * {@link Tensor.version} (optimizer steps and `copy_` bump it), and a forward in training mode drops it.
+   */
+  private expanded(): [Tensor, Tensor | null] {
+    const params: Tensor[] = [...this.weights, ...this.biases];
+    if (this.training || (isGradEnabled() && params.some((p) => p.requiresGrad))) {
+      this._expanded = null;
+      return [this.filter(), this.biasVector()];
+    }
+    const c = this._expanded;
+    if (c !== null && this.filterCached) return [c.filter, c.bias];
+    const [filter, bias] = noGrad(() => [this.filter(), this.biasVector()] as const);
+    this._expanded = { params, versions: params.map((p) => p.version), filter, bias };
+    return [filter, bias];
+  }
+
+  /** Whether the next eval-mode forward without gradients reuses a cached filter (tests and benches). */
+  get filterCached(): boolean {
+    const c = this._expanded;
+    if (c === null) return false;
+    const params: Tensor[] = [...this.weights, ...this.biases];
+    return (
+      c.params.length === params.length && c.params.every((p, i) => p === params[i] && p.version === c.versions[i])
+    );
   }
 
   override extraRepr(): string {
