@@ -18,7 +18,20 @@
  * - `mlp cora step`: a 2-layer MLP (1433 → 64 → 7, ReLU, dropout 0.5) on the sparse 2708×1433 Cora
  *   features: forward + cross-entropy on the 140 training nodes + backward + Adam step (target ≤ 2 ms;
  *   no peer script times it).
+ * - `schnet qm7 step`: SchNet as `erlangen train --model schnet --dataset qm7` builds it (hidden and
+ *   filters 64, 3 interactions, 25 Gaussians, cutoff 5 Å, 100 species) on one batch of 32 QM7
+ *   molecules (every 221st): cutoff graph + forward + MSE loss + backward + Adam step, `warmup` steps
+ *   then 50 timed. No plain-PyTorch script of ../shared/peers times it; its peer is the PyG one below.
  * Inference lines (eval-mode pass, median of `repeat`) accompany the epochs.
+ *
+ * PyG peers: `bench/peers/pyg_models.py` builds the GAT, GIN and SchNet above from PyTorch Geometric
+ * 2.4.0's layers (`GATConv`, `GINConv` + `global_add_pool`, `SchNet`) with the same sizes and protocol
+ * and times them in the same invocation (wall and process CPU time). PyG is found through
+ * `ERLANGEN_PYG_PATH` (a PYTHONPATH entry) or `$PEERS_HOME/pytorch_geometric-2.4.0` (as
+ * ../shared/peers/anchors/SETUP.md lays it out); without it the script runs the same models in plain
+ * PyTorch (`pygWho` says which), and without torch the line says "peer unavailable". The lines gain
+ * `pygMs`, `pygCpuMs`, `pygSpeedup = pygMs / ms` and `pygCpuSpeedup = pygCpuMs / cpuMs` (targets:
+ * GAT and GIN epochs ≥ 3, SchNet step ≥ 2).
  *
  * Each line: `{name, level: "model", ms, p10, p90, cpuMs, n, peerMs, ratio, peerCpuMs, cpuRatio, ...}`
  * with `ratio = ms / peerMs` (wall time; below 1: faster than PyTorch) and `cpuRatio = cpuMs /
@@ -28,7 +41,7 @@
  * that second run. Node-only.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DataInfo, getDataset, getModel, type Hyper } from "../src/cli/registry.js";
 import { resolveHyper } from "../src/cli/train_args.js";
@@ -38,19 +51,23 @@ import { NormalizeFeatures } from "../src/data/transforms/features.js";
 import type { Batch } from "../src/domains/graph/batch.js";
 import type { Graph } from "../src/domains/graph/graph.js";
 import { NodeMLP } from "../src/layers/graphs/models.js";
+import { SchNet } from "../src/layers/groups/models/schnet.js";
 import { crossEntropy } from "../src/nn/functional.js";
+import { mseLoss } from "../src/nn/losses.js";
 import type { Module } from "../src/nn/module.js";
 import { loadPlanetoid, loadTUDataset } from "../src/node/datasets.js";
 import { Adam } from "../src/optim/adam.js";
 import { StepLR } from "../src/optim/scheduler.js";
 import { noGrad } from "../src/tensor/autograd.js";
+import { randn } from "../src/tensor/creation.js";
 import { indexSelect } from "../src/tensor/ops/indexing.js";
 import { Generator, manualSeed } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { graphClassificationTask, nodeClassificationTask } from "../src/train/tasks.js";
 import type { Task, TrainContext } from "../src/train/trainer.js";
+import { findDataset } from "./data.js";
 import { type Bench, type BenchSuite, sig } from "./harness.js";
-import { peersDir, runPeer } from "./peers.js";
+import { type PeerResult, peersDir, runPeer, runPeerScript } from "./peers.js";
 
 /** What a peer run gives back (a subset of peers.ts' result). */
 interface Peer {
@@ -251,6 +268,54 @@ function runPeerCpu(o: ModelSuiteOptions, script: string, args: string[]): Map<s
   return out;
 }
 
+/** The PYTHONPATH entry that makes PyG importable, or null when its source tree is not found. */
+function pygPath(): string | null {
+  const env = process.env.ERLANGEN_PYG_PATH;
+  if (env) return env;
+  const home = process.env.PEERS_HOME;
+  if (!home) return null;
+  const tree = join(home, "pytorch_geometric-2.4.0");
+  return existsSync(join(tree, "torch_geometric")) ? tree : null;
+}
+
+/** Runs bench/peers/pyg_models.py for `model` (PyG, else plain PyTorch; wall and CPU medians). Never throws. */
+function pygRun(o: ModelSuiteOptions, model: "gat" | "gin" | "schnet", args: string[], repeat: number): PeerResult {
+  if (!o.peer) return { ms: new Map(), status: "peer not run (--no-peer)" };
+  const path = pygPath();
+  const env: Record<string, string> = path
+    ? { PYTHONPATH: [path, process.env.PYTHONPATH].filter((p) => p).join(":") }
+    : {};
+  return runPeerScript(
+    join(o.repoRoot, "bench", "peers", "pyg_models.py"),
+    [
+      "--model",
+      model,
+      "--peers-dir",
+      peersDir(o.repoRoot),
+      "--warmup",
+      String(o.warmup),
+      "--repeat",
+      String(repeat),
+      ...args,
+    ],
+    o.threads,
+    env,
+  );
+}
+
+/** The PyG comparison fields of a line (see the file's doc). */
+function pygFields(s: Stats, peer: PeerResult, key: string): Record<string, unknown> {
+  const ms = peer.ms.get(key);
+  if (ms === undefined) return { pyg: peer.status };
+  const cpu = peer.cpu?.get(key);
+  return {
+    pygWho: peer.who,
+    pygMs: sig(ms),
+    pygSpeedup: sig(ms / s.ms, 3),
+    ...(cpu !== undefined ? { pygCpuMs: sig(cpu), pygCpuSpeedup: sig(cpu / s.cpuMs, 3) } : {}),
+  };
+}
+
 function selected(name: string, filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => name.includes(f));
 }
@@ -266,6 +331,11 @@ function done(name: string, fields: Record<string, unknown>): Bench {
 
 const EPOCHS = 200;
 const GIN_TIMED = 50;
+/** Timed epochs of the PyG GAT peer (about 0.1 s each). */
+const PYG_EPOCHS = 50;
+const SCHNET_TIMED = 50;
+/** The QM7 batch of the SchNet case: 32 molecules, every 221st (7101 in all). */
+const SCHNET_MOLECULES = Array.from({ length: 32 }, (_, i) => i * 221);
 
 function gcnCases(o: ModelSuiteOptions, out: Bench[]): void {
   const names = ["gcn cora epoch", "gcn cora inference"];
@@ -307,11 +377,15 @@ function gatCases(o: ModelSuiteOptions, out: Bench[]): void {
   const names = ["gat cora epoch", "gat cora inference"];
   if (!names.some((n) => selected(n, o.filters))) return;
   const peer = peerRun(o, "torch_gat.py", ["--dataset", "cora", "--seeds", "1", "--epochs", String(EPOCHS)]);
+  const pyg = pygRun(o, "gat", [], PYG_EPOCHS);
   const t = trainCli("gat", loadCora(), EPOCHS, o.warmup);
   out.push(
     done(
       names[0]!,
-      line(names[0]!, t.epochs, peer, "gat.train_epoch", { what: "forward + loss + backward + Adam step" }),
+      line(names[0]!, t.epochs, peer, "gat.train_epoch", {
+        ...pygFields(t.epochs, pyg, "pyg.gat.train_epoch"),
+        what: "forward + loss + backward + Adam step",
+      }),
     ),
   );
   t.model.eval();
@@ -338,6 +412,7 @@ function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
     "--repeat",
     String(GIN_TIMED),
   ]);
+  const pyg = pygRun(o, "gin", [], GIN_TIMED);
   const tu = loadTUDataset("MUTAG");
   const graphs: Graph[] = tu.graphs;
   const info: DataInfo = { kind: ds.kind, numFeatures: tu.numFeatures, numClasses: tu.numClasses };
@@ -367,6 +442,7 @@ function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
     done(
       names[0]!,
       line(names[0]!, epochs, peer, "gin.train_epoch", {
+        ...pygFields(epochs, pyg, "pyg.gin.train_epoch"),
         graphs: graphs.length,
         batchSize: hp.batchSize,
         what: "shuffle + collation + forward + backward + Adam step over all graphs",
@@ -379,6 +455,70 @@ function ginCases(o: ModelSuiteOptions, out: Bench[]): void {
     done(
       names[1]!,
       line(names[1]!, inf, peer, "gin.inference", { what: "eval-mode pass over all graphs in batches of 32" }),
+    ),
+  );
+}
+
+function schnetCases(o: ModelSuiteOptions, out: Bench[]): void {
+  const name = "schnet qm7 step";
+  if (!selected(name, o.filters)) return;
+  const dir = findDataset(o.repoRoot, join("molecules", "qm7"));
+  if (dir === null) {
+    out.push(done(name, { status: "data unavailable (molecules/qm7)" }));
+    return;
+  }
+  const buf = (f: string): Buffer => readFileSync(join(dir, f));
+  const zAll = buf("z.u8.bin");
+  const posBuf = buf("pos.f32.bin");
+  const posAll = new Float32Array(posBuf.buffer, posBuf.byteOffset, posBuf.byteLength >> 2);
+  const ptrBuf = buf("atom_ptr.i32.bin");
+  const ptr = new Int32Array(ptrBuf.buffer, ptrBuf.byteOffset, ptrBuf.byteLength >> 2);
+  const z: number[] = [];
+  const pos: number[] = [];
+  const batch: number[] = [];
+  SCHNET_MOLECULES.forEach((m, k) => {
+    for (let a = ptr[m]!; a < ptr[m + 1]!; a++) {
+      z.push(zAll[a]!);
+      pos.push(posAll[3 * a]!, posAll[3 * a + 1]!, posAll[3 * a + 2]!);
+      batch.push(k);
+    }
+  });
+  const N = z.length;
+  const tz = new Tensor(Int32Array.from(z), [N], "int32");
+  const tpos = new Tensor(Float32Array.from(pos), [N, 3]);
+  const tb = new Tensor(Int32Array.from(batch), [N], "int32");
+  const target = randn([SCHNET_MOLECULES.length, 1], { generator: new Generator(0) });
+  const pyg = pygRun(o, "schnet", ["--qm7", dir, "--molecules", SCHNET_MOLECULES.join(",")], SCHNET_TIMED);
+  manualSeed(0);
+  const model = new SchNet({
+    hiddenChannels: 64,
+    numFilters: 64,
+    numInteractions: 3,
+    numGaussians: 25,
+    cutoff: 5,
+    numSpecies: 100,
+  });
+  const optimizer = new Adam(model.parameters(), { lr: 5e-4 });
+  model.train();
+  const s = timeEach(
+    () => {
+      const loss = mseLoss(model.call(tz, tpos, tb), target);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+    },
+    o.warmup,
+    SCHNET_TIMED,
+  );
+  out.push(
+    done(
+      name,
+      line(name, s, { ms: new Map(), status: "no plain-PyTorch script of ../shared/peers times it" }, "", {
+        ...pygFields(s, pyg, "pyg.schnet.train_step"),
+        molecules: SCHNET_MOLECULES.length,
+        atoms: N,
+        what: "cutoff graph + forward + MSE loss + backward + Adam step on one batch",
+      }),
     ),
   );
 }
@@ -433,6 +573,7 @@ export function modelSuite(o: ModelSuiteOptions): BenchSuite {
       gcnCases(o, out);
       gatCases(o, out);
       ginCases(o, out);
+      schnetCases(o, out);
       mlpCases(o, out);
       cached = out;
       return out;

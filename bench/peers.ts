@@ -40,15 +40,25 @@ export function runPeer(repoRoot: string, script: string, args: string[], thread
 }
 
 /**
+ * Runs `python -c CPU_CLOCK script args`: the script with `time.perf_counter` replaced by
+ * `time.process_time` (the process's CPU time), so the `ms_*` figures of a script that times with
+ * `perf_counter` become CPU-time figures. On a shared machine other processes stretch wall time, not
+ * CPU time.
+ */
+export const CPU_CLOCK =
+  "import runpy, sys, time\ntime.perf_counter = time.process_time\nsys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')";
+
+/**
  * Runs the Python script at `path` with `--threads N` and args (extra environment variables in `env`)
  * and indexes its `ok` timing lines by {@link peerKey}: `ms_median`, `ms_p10` and, where present,
- * `cpu_ms_median` and `who`. Never throws.
+ * `cpu_ms_median` and `who`. With `clock: "cpu"` the script runs under {@link CPU_CLOCK}. Never throws.
  */
 export function runPeerScript(
   path: string,
   args: string[],
   threads: number,
   env: Record<string, string> = {},
+  clock: "wall" | "cpu" = "wall",
 ): PeerResult {
   const py = process.env.ERLANGEN_PEER_PYTHON ?? "/usr/bin/python3";
   const result: PeerResult = { ms: new Map(), p10: new Map(), cpu: new Map(), status: "peer unavailable" };
@@ -56,7 +66,8 @@ export function runPeerScript(
     result.status = `peer unavailable (no ${path})`;
     return result;
   }
-  const r = spawnSync(py, [path, "--threads", String(threads), ...args], {
+  const argv = [path, "--threads", String(threads), ...args];
+  const r = spawnSync(py, clock === "cpu" ? ["-c", CPU_CLOCK, ...argv] : argv, {
     encoding: "utf8",
     maxBuffer: 64 << 20,
     timeout: 900_000,

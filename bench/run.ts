@@ -36,6 +36,7 @@ import { meshLayersSuite } from "./mesh_layers.js";
 import { meshEpochSuite } from "./meshes.js";
 import { modelSuite } from "./models.js";
 import { o3Suite } from "./o3.js";
+import { overheadSuite } from "./overhead.js";
 import { type PeerResult, runPeer } from "./peers.js";
 import { sphereSuite } from "./sphere.js";
 import { steerableSuite } from "./steerable.js";
@@ -104,6 +105,7 @@ function suites(root: string, args: Args): BenchSuite[] {
   return [
     kernelSuite({ repoRoot: root, ref: args.ref }),
     convSuite(),
+    overheadSuite({ repoRoot: root, ...args }),
     o3Suite({ repoRoot: root }),
     modelSuite({ repoRoot: root, ...args }),
     steerableSuite(),

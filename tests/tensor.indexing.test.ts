@@ -10,6 +10,7 @@ import {
   nonzero,
   oneHot,
   randn,
+  reorderRows,
   scalar,
   scatterAdd,
   sort,
@@ -274,5 +275,59 @@ describe("sort / argsort / topk", () => {
     const r = topk(randn([4]), 2);
     expect(r.indices).toBeInstanceOf(Tensor);
     expect(r.indices.dtype).toBe("int32");
+  });
+});
+
+describe("index checks kept per index tensor", () => {
+  const long = (n: number, v: (i: number) => number) =>
+    new Tensor(
+      Int32Array.from({ length: n }, (_, i) => v(i)),
+      [n],
+    );
+
+  it("rechecks a long index after an in-place change, a version bump or new storage", () => {
+    const a = randn([10, 3]);
+    const idx = long(1000, (i) => i % 10);
+    expect(indexSelect(a, 0, idx).shape).toEqual([1000, 3]);
+    // in place through the library: version bumped, the out-of-range value is found
+    idx.copy_(long(1000, (i) => (i === 700 ? 10 : i % 10)));
+    expect(() => indexSelect(a, 0, idx)).toThrow(
+      /indexSelect: argument 'index' expected values in \[0, 10\), got 10 at position 700/,
+    );
+    // direct writes followed by a version bump
+    const j = long(1000, (i) => i % 10);
+    indexSelect(a, 0, j);
+    (j.data as Int32Array)[3] = -1;
+    j.version++;
+    expect(() => indexSelect(a, 0, j)).toThrow(/got -1 at position 3/);
+    // replaced storage
+    const k = long(1000, (i) => i % 10);
+    indexSelect(a, 0, k);
+    k.data = Int32Array.from({ length: 1000 }, (_, i) => (i === 999 ? 12 : 0));
+    expect(() => indexSelect(a, 0, k)).toThrow(/got 12 at position 999/);
+  });
+
+  it("checks a kept range against each op's own bound", () => {
+    const idx = long(600, (i) => i % 8);
+    expect(indexSelect(randn([8, 2]), 0, idx).shape).toEqual([600, 2]);
+    expect(() => indexSelect(randn([5, 2]), 0, idx)).toThrow(/expected values in \[0, 5\), got 5 at position 5/);
+  });
+});
+
+describe("reorderRows", () => {
+  it("permutes rows, gathers the gradient back through the inverse, and checks its indices", () => {
+    const order = i32([2, 0, 3, 1]);
+    const inverse = i32([1, 3, 0, 2]);
+    const a = randn([4, 3]);
+    const y = reorderRows(a, order, inverse);
+    expect(Array.from(y.data)).toEqual(Array.from(indexSelect(a, 0, order).data));
+    const x = randn([4, 3, 2]).double().requiresGrad_();
+    gradcheck((t) => reorderRows(t, order, inverse), [x]);
+    expect(() => reorderRows(a, i32([0, 1, 2]), inverse)).toThrow(
+      /reorderRows: argument 'order' expected a 1-D tensor of length 4, got \[3\]/,
+    );
+    expect(() => reorderRows(a, order, i32([1, 3, 0, 4]))).toThrow(
+      /reorderRows: argument 'inverse' expected values in \[0, 4\), got 4 at position 3/,
+    );
   });
 });

@@ -136,11 +136,27 @@ function expandData(src: TypedArray, from: Shape, to: Shape, out: TypedArray): v
     so *= sizes[l]!;
     if (!bcast[l]) ss *= sizes[l]!;
   }
+  if (nl === 2 && !bcast[0] && bcast[1]) {
+    // [n0, 1] → [n0, n1] (a per-row scalar over a row, e.g. a per-head sum over its channels)
+    const n0 = sizes[0]!;
+    const n1 = sizes[1]!;
+    for (let i = 0; i < n0; i++) {
+      const v = src[i]!;
+      const o = i * n1;
+      for (let k = 0; k < n1; k++) out[o + k] = v;
+    }
+    return;
+  }
   const rec = (l: number, si: number, oi: number): void => {
     const n = sizes[l]!;
     if (l === nl - 1) {
-      if (bcast[l]) out.fill(src[si]!, oi, oi + n);
-      else out.set(src.subarray(si, si + n), oi);
+      if (!bcast[l]) out.set(src.subarray(si, si + n), oi);
+      else if (n > 16) out.fill(src[si]!, oi, oi + n);
+      else {
+        // short runs (a per-head scalar over its channels): a loop beats a call of fill per run
+        const v = src[si]!;
+        for (let k = 0; k < n; k++) out[oi + k] = v;
+      }
       return;
     }
     const os = outStride[l]!;

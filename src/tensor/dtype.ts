@@ -70,7 +70,7 @@ export function allocate(dtype: DType, size: number, op = "allocate", shape?: re
 }
 
 /** Arrays from this many elements on come uninitialised from {@link allocateEmpty} where the platform allows. */
-const EMPTY_MIN = 1 << 16;
+const EMPTY_MIN = 1 << 12;
 
 type UnsafeAlloc = (bytes: number) => { buffer: ArrayBuffer; byteOffset: number };
 

@@ -8,7 +8,7 @@
 import type { FloatArray } from "../kernels/ref/linalg.js";
 import { spmmCsr, spmmCsrT } from "../kernels/registry.js";
 import { record } from "./autograd.js";
-import { allocate, type DType, isFloat } from "./dtype.js";
+import { allocate, allocateEmpty, type DType, type FloatDType, isFloat } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";
 import { checkIndex, indexSelect, intTensor } from "./ops/indexing.js";
 import { checkPtr, ptrToIndex, scatter, segment } from "./ops/scatter.js";
@@ -382,7 +382,8 @@ export class SparseMatrix {
 function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: boolean): Tensor {
   const F = X.shape[1]!;
   const outRows = transposed ? A.cols : A.rows;
-  const out = allocate(X.dtype, outRows * F) as FloatArray;
+  // both products write every output row
+  const out = allocateEmpty(X.dtype as FloatDType, outRows * F) as FloatArray;
   const v = vals === null ? null : (vals.data as FloatArray);
   if (transposed) spmmCsrT(A.rowPtr, A.col, v, A.rows, A.cols, X.data as FloatArray, F, out);
   else spmmCsr(A.rowPtr, A.col, v, A.rows, X.data as FloatArray, F, out);
@@ -416,12 +417,32 @@ export function sddmm(A: SparseMatrix, U: Tensor, V: Tensor): Tensor {
   const out = allocate(U.dtype, n);
   const ud = U.data;
   const vd = V.data;
-  for (let p = 0; p < n; p++) {
-    const a = A.row[p]! * F;
-    const b = A.col[p]! * F;
-    let s = 0;
-    for (let f = 0; f < F; f++) s += ud[a + f]! * vd[b + f]!;
-    out[p] = s;
+  const row = A.row;
+  const col = A.col;
+  if (F === 8) {
+    // eight channels (a GAT head): the same sum, in the same order, unrolled
+    for (let p = 0; p < n; p++) {
+      const a = row[p]! * 8;
+      const b = col[p]! * 8;
+      let s = 0;
+      s += ud[a]! * vd[b]!;
+      s += ud[a + 1]! * vd[b + 1]!;
+      s += ud[a + 2]! * vd[b + 2]!;
+      s += ud[a + 3]! * vd[b + 3]!;
+      s += ud[a + 4]! * vd[b + 4]!;
+      s += ud[a + 5]! * vd[b + 5]!;
+      s += ud[a + 6]! * vd[b + 6]!;
+      s += ud[a + 7]! * vd[b + 7]!;
+      out[p] = s;
+    }
+  } else {
+    for (let p = 0; p < n; p++) {
+      const a = row[p]! * F;
+      const b = col[p]! * F;
+      let s = 0;
+      for (let f = 0; f < F; f++) s += ud[a + f]! * vd[b + f]!;
+      out[p] = s;
+    }
   }
   const t = new Tensor(out, [n], U.dtype);
   return record("sddmm", [U, V], t, (g) => [

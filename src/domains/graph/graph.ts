@@ -5,6 +5,7 @@
  * messages flow from source to target.
  */
 import { ErlangenError, fmtShape, opError } from "../../tensor/errors.js";
+import { indexInRange } from "../../tensor/ops/indexing.js";
 import type { SparseMatrix } from "../../tensor/sparse.js";
 import { Tensor } from "../../tensor/tensor.js";
 
@@ -458,6 +459,7 @@ export function checkNodeIds(
     if (ids.ndim !== 1) opError(op, arg, "a 1-D tensor of node ids", `shape ${fmtShape(ids.shape)}`);
   }
   const d = ids instanceof Tensor ? (ids.data as Int32Array) : ids;
+  if (ids instanceof Tensor && indexInRange(ids, numNodes)) return d;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     if (v < 0 || v >= numNodes)

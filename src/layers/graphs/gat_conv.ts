@@ -17,7 +17,7 @@ import { Parameter } from "../../nn/module.js";
 import { zeros } from "../../tensor/creation.js";
 import { check, fmtShape, opError } from "../../tensor/errors.js";
 import { add, leakyRelu, mul } from "../../tensor/ops/elementwise.js";
-import { indexSelect, intTensor } from "../../tensor/ops/indexing.js";
+import { indexSelect, intTensor, reorderRows } from "../../tensor/ops/indexing.js";
 import { fastDropout } from "../../tensor/ops/random.js";
 import { mean, sum } from "../../tensor/ops/reduce.js";
 import { scatterSoftmax } from "../../tensor/ops/scatter.js";
@@ -150,50 +150,84 @@ export class AttentionEdges {
   }
 }
 
-const blockCache = new WeakMap<SparseMatrix, Map<number, SparseMatrix>>();
+/** The head-interleaved pattern of a pattern A for H heads, and where each of its values comes from. */
+interface HeadPattern {
+  /** Rows i·H + h, columns j·H + h: entry (i, j) of A once per head, heads of a row consecutive. */
+  big: SparseMatrix;
+  /** Stored entry q of `big` takes α[e, h] = α.flat[src[q]] (e the edge of A's entry, h its head). */
+  src: Tensor;
+  /** The inverse permutation: α.flat[k] goes to stored entry inv[k]. */
+  inv: Tensor;
+}
 
-/** The block-diagonal pattern diag(A, …, A) (H blocks) of a pattern A, cached per A. */
-function blockPattern(a: SparseMatrix, H: number): SparseMatrix {
-  let byH = blockCache.get(a);
+const headCache = new WeakMap<SparseMatrix, Map<number, HeadPattern>>();
+
+/**
+ * The pattern of A for H heads at once on node-major features: row i·H + h holds row i of A with
+ * columns j·H + h, so `x` [N, H, C] is its dense operand as it lies ([N·H, C], no copy) and the
+ * product is [N_target, H, C] as it lies. Cached per A and H.
+ */
+function headPattern(a: SparseMatrix, H: number): HeadPattern {
+  let byH = headCache.get(a);
   if (byH === undefined) {
     byH = new Map();
-    blockCache.set(a, byH);
+    headCache.set(a, byH);
   }
-  let big = byH.get(H);
-  if (big === undefined) {
+  let hp = byH.get(H);
+  if (hp === undefined) {
     const [R, C] = a.shape;
     const nnz = a.nnz;
+    const perm = a.perm;
     const rowPtr = new Int32Array(H * R + 1);
     const col = new Int32Array(H * nnz);
-    for (let h = 0; h < H; h++) {
-      for (let r = 0; r < R; r++) rowPtr[h * R + r] = h * nnz + a.rowPtr[r]!;
-      for (let q = 0; q < nnz; q++) col[h * nnz + q] = h * C + a.col[q]!;
+    const src = new Int32Array(H * nnz);
+    const inv = new Int32Array(H * nnz);
+    let q = 0;
+    for (let i = 0; i < R; i++) {
+      const p0 = a.rowPtr[i]!;
+      const p1 = a.rowPtr[i + 1]!;
+      for (let h = 0; h < H; h++) {
+        rowPtr[i * H + h] = q;
+        for (let p = p0; p < p1; p++, q++) {
+          col[q] = a.col[p]! * H + h;
+          src[q] = perm[p]! * H + h;
+          inv[src[q]!] = q;
+        }
+      }
     }
-    rowPtr[H * R] = H * nnz;
-    big = SparseMatrix.fromCsr(rowPtr, col, { shape: [H * R, H * C] });
-    byH.set(H, big);
+    rowPtr[H * R] = q;
+    hp = {
+      big: SparseMatrix.fromCsr(rowPtr, col, { shape: [H * R, H * C] }),
+      src: intTensor(src),
+      inv: intTensor(inv),
+    };
+    byH.set(H, hp);
   }
-  return big;
+  return hp;
 }
 
 /**
  * Σ_j α^h_ij x^h_j for every head h at once: `alpha` [E, H] (edge order of the propagation), `x`
- * [N_source, H, C] → [N_target, H, C], as one sparse-dense product with the block-diagonal
- * adjacency diag(A_1, …, A_H) (A_h holding head h's coefficients), so no [E, H, C] tensor is formed.
+ * [N_source, H, C] → [N_target, H, C], as one sparse-dense product with the head-interleaved
+ * adjacency (row i·H + h holds head h's coefficients of row i), so no [E, H, C] tensor is formed and
+ * `x` and the result are used as they lie. Each output row sums its entries in the order of A's row,
+ * as one product per head would.
  */
 export function headwiseAggregate(ctx: PropagateContext, alpha: Tensor, x: Tensor): Tensor {
   const H = x.shape[1]!;
   const C = x.shape[2]!;
   const Ns = x.shape[0]!;
   const pattern = ctx.adjacency();
-  const perm = pattern.perm;
-  let identity = true;
-  for (let p = 0; p < perm.length && identity; p++) if (perm[p] !== p) identity = false;
-  const a = identity ? alpha : indexSelect(alpha, 0, intTensor(perm));
-  if (H === 1) return spmm(pattern.withValues(a.reshape(-1)), x.reshape(Ns, C)).reshape(-1, 1, C);
-  const big = blockPattern(pattern, H).withValues(a.transpose(0, 1).reshape(-1));
-  const out = spmm(big, x.permute(1, 0, 2).reshape(H * Ns, C));
-  return out.reshape(H, ctx.sizeI, C).permute(1, 0, 2);
+  if (H === 1) {
+    const perm = pattern.perm;
+    let identity = true;
+    for (let p = 0; p < perm.length && identity; p++) if (perm[p] !== p) identity = false;
+    const a = identity ? alpha : indexSelect(alpha, 0, intTensor(perm));
+    return spmm(pattern.withValues(a.reshape(-1)), x.reshape(Ns, C)).reshape(-1, 1, C);
+  }
+  const hp = headPattern(pattern, H);
+  const values = reorderRows(alpha.reshape(-1), hp.src, hp.inv);
+  return spmm(hp.big.withValues(values), x.reshape(Ns * H, C)).reshape(ctx.sizeI, H, C);
 }
 
 /** Graph attention layer; see the file header. */

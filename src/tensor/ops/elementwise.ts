@@ -13,7 +13,15 @@ import type { FloatArray } from "../../kernels/ref/linalg.js";
 import { binary, unary } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, broadcastStrides, sameShape, sumToShape } from "../broadcast.js";
-import { allocate, type DType, type FloatDType, isFloat, promoteTypes, type TypedArray } from "../dtype.js";
+import {
+  allocate,
+  allocateEmpty,
+  type DType,
+  type FloatDType,
+  isFloat,
+  promoteTypes,
+  type TypedArray,
+} from "../dtype.js";
 import { opError } from "../errors.js";
 import { type Shape, shapeSize, Tensor } from "../tensor.js";
 
@@ -463,19 +471,66 @@ export function relu(a: Tensor): Tensor {
   checkTensor("relu", "a", a);
   if (!isFloat(a.dtype)) return mapData(a, a.dtype === "bool" ? "bool" : "int32", (v) => Math.max(v, 0));
   const [x, out] = unaryKernel("relu", "relu", a);
-  return record("relu", [x], out, (g) => [mul(g, gt(x, 0))]);
+  return record("relu", [x], out, (g) => [sameLayout(g, x) ? positiveGrad(x, g, null, 0, 0) : mul(g, gt(x, 0))]);
 }
 
 /** Leaky ReLU: `a` where positive, `slope · a` elsewhere. */
 export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
   const [x, out] = unaryKernel("leakyRelu", "leakyRelu", a, slope);
-  return record("leakyRelu", [x], out, (g) => [where(gt(x, 0), g, mul(g, slope))]);
+  return record("leakyRelu", [x], out, (g) => [
+    sameLayout(g, x) ? positiveGrad(x, g, null, slope, 0) : where(gt(x, 0), g, mul(g, slope)),
+  ]);
 }
 
 /** ELU: `a` where positive, `alpha · (e^a − 1)` elsewhere. */
 export function elu(a: Tensor, alpha = 1): Tensor {
   const [x, out] = unaryKernel("elu", "elu", a, alpha);
-  return record("elu", [x], out, (g) => [where(gt(x, 0), g, mul(g, add(out, alpha)))]);
+  return record("elu", [x], out, (g) => [
+    sameLayout(g, x) ? positiveGrad(x, g, out, 0, alpha) : where(gt(x, 0), g, mul(g, add(out, alpha))),
+  ]);
+}
+
+/** Whether `g` has the dtype and shape of `x` (the case the fused activation gradients handle). */
+function sameLayout(g: Tensor, x: Tensor): boolean {
+  return g.dtype === x.dtype && g.size === x.size;
+}
+
+/**
+ * The gradient of a piecewise activation in one pass: `g` where `x > 0`, else `g · slope` or, with
+ * `out` (ELU), `g · (out + alpha)`. The same numbers as the composed ops it replaces
+ * (`where(gt(x, 0), g, mul(g, ...))`): the scalars are rounded to float32 for float32 tensors as
+ * 0-d tensors would be, and float32 sums and products, exact or correctly rounded in float64, are
+ * rounded once on the store as the float32 kernels round them.
+ */
+function positiveGrad(x: Tensor, g: Tensor, out: Tensor | null, slope: number, alpha: number): Tensor {
+  const n = x.size;
+  const f32 = x.dtype === "float32";
+  const r = allocateEmpty(x.dtype as FloatDType, n);
+  const xd = x.data as FloatArray;
+  const gd = g.data as FloatArray;
+  // g · pick[x > 0] with pick = [factor, 1]: the sign of x is random, and a table load costs less
+  // than a mispredicted branch; g · 1 is g exactly
+  const pick = new Float64Array(2);
+  pick[1] = 1;
+  if (out === null) {
+    pick[0] = f32 ? Math.fround(slope) : slope;
+    for (let i = 0; i < n; i++) r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
+  } else {
+    const od = out.data as FloatArray;
+    if (f32) {
+      const a = Math.fround(alpha);
+      for (let i = 0; i < n; i++) {
+        pick[0] = Math.fround(od[i]! + a);
+        r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        pick[0] = od[i]! + alpha;
+        r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
+      }
+    }
+  }
+  return new Tensor(r, x.shape, x.dtype);
 }
 
 const INV_SQRT2 = 1 / Math.SQRT2;

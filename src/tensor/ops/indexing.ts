@@ -8,7 +8,7 @@ import type { FloatArray } from "../../kernels/ref/linalg.js";
 import { gatherRows, scatterAddRows } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, sameShape } from "../broadcast.js";
-import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";
+import { allocate, allocateEmpty, type DType, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
 
@@ -16,10 +16,31 @@ import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
 // Shared helpers (also used by scatter.ts and sparse.ts)
 // ---------------------------------------------------------------------------------------------
 
+/** The value range of an index tensor's storage as last scanned, and the storage and version it held then. */
+interface IndexRange {
+  data: Int32Array;
+  version: number;
+  min: number;
+  max: number;
+}
+
+/** Index tensors at least this long keep their scanned range (shorter ones are rescanned: cheaper than the lookup). */
+const RANGE_CACHE_MIN = 256;
+
+/** Scanned ranges per index tensor (see {@link checkIndex}). */
+const ranges = new WeakMap<Tensor, IndexRange>();
+
 /**
  * Validates an index tensor: an int32 {@link Tensor} (of `ndim` axes when given) whose values all lie
  * in `[0, dimSize)`. Throws an error naming `op`, `arg`, the valid range and the first offending
  * value with its (flat) position. Returns the index storage.
+ *
+ * The scan is O(1) amortised: it records the minimum and maximum of the values on the tensor, with
+ * the storage and {@link Tensor.version} it saw, and a later call on the same storage and version
+ * compares `dimSize` with them instead of rescanning (the edge index of a graph is checked once per
+ * training run, not once per op). Every in-place op of the library bumps `version`; code that writes
+ * into an index tensor's `data` directly must bump it too (or build a new tensor) before the tensor
+ * is used as an index again.
  */
 export function checkIndex(op: string, arg: string, index: Tensor, dimSize: number, ndim?: number): Int32Array {
   if (!(index instanceof Tensor)) opError(op, arg, "an int32 Tensor", typeof index);
@@ -27,11 +48,48 @@ export function checkIndex(op: string, arg: string, index: Tensor, dimSize: numb
   if (ndim !== undefined && index.ndim !== ndim)
     opError(op, arg, `a ${ndim}-D tensor`, `shape ${fmtShape(index.shape)}`);
   const d = index.data as Int32Array;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
-    if (v < 0 || v >= dimSize) opError(op, arg, `values in [0, ${dimSize})`, `${v} at position ${i}`);
+  if (!indexInRange(index, dimSize)) {
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i]!;
+      if (v < 0 || v >= dimSize) opError(op, arg, `values in [0, ${dimSize})`, `${v} at position ${i}`);
+    }
   }
   return d;
+}
+
+/** The value range of a non-empty int32 tensor: the kept one when current, else a scan (kept when long). */
+function rangeOf(index: Tensor): IndexRange {
+  const d = index.data as Int32Array;
+  const n = d.length;
+  const long = n >= RANGE_CACHE_MIN;
+  const kept = long ? ranges.get(index) : undefined;
+  if (kept !== undefined && kept.data === d && kept.version === index.version) return kept;
+  let lo = d[0]!;
+  let hi = lo;
+  for (let i = 1; i < n; i++) {
+    const v = d[i]!;
+    if (v < lo) lo = v;
+    else if (v > hi) hi = v;
+  }
+  const r = { data: d, version: index.version, min: lo, max: hi };
+  if (long) ranges.set(index, r);
+  return r;
+}
+
+/**
+ * Whether every value of the int32 tensor `index` lies in `[0, dimSize)`: O(1) for a long tensor whose
+ * range {@link checkIndex} has kept (same storage and version), else one scan. Callers that need their
+ * own error message use it before a scan for the first offending value.
+ */
+export function indexInRange(index: Tensor, dimSize: number): boolean {
+  if (index.size === 0) return true;
+  const r = rangeOf(index);
+  return r.min >= 0 && r.max < dimSize;
+}
+
+/** The largest value of an int32 index tensor (−1 when empty), from the range {@link checkIndex} keeps. */
+export function indexMax(index: Tensor): number {
+  return index.size === 0 ? -1 : rangeOf(index).max;
 }
 
 /** Sizes before, at and after `axis`: the tensor viewed as `[outer, n, inner]`. */
@@ -187,12 +245,41 @@ export function indexSelect(a: Tensor, axis: number, index: Tensor): Tensor {
   const { outer, n, inner } = splitAxis(a.shape, ax);
   const outShape = [...a.shape];
   outShape[ax] = idx.length;
-  const out = allocate(a.dtype, outer * idx.length * inner);
+  const size = outer * idx.length * inner;
+  // every entry is written: float outputs need no zero fill
+  const out = isFloat(a.dtype) ? allocateEmpty(a.dtype, size) : allocate(a.dtype, size);
   gatherAlong(a.data, outer, n, inner, idx, out);
   const t = new Tensor(out, outShape, a.dtype);
   if (!isFloat(a.dtype)) return t;
   const n0 = a.shape[ax]!;
   return record("indexSelect", [a], t, (g) => [scatterSumAlong(g, ax, index, n0)]);
+}
+
+/**
+ * The rows of `a` (along axis 0) in the order `order`, a permutation of `[0, a.shape[0])`, with
+ * `inverse` its inverse (`inverse[order[q]] = q`, which the caller keeps beside `order`): like
+ * `indexSelect(a, 0, order)`, but the gradient is gathered back through `inverse` (each row receives
+ * exactly one gradient row, bit for bit) instead of scatter-added. Both are checked as indices; that
+ * they are inverse permutations is the caller's promise.
+ */
+export function reorderRows(a: Tensor, order: Tensor, inverse: Tensor): Tensor {
+  checkTensor("reorderRows", "a", a);
+  if (a.ndim === 0) opError("reorderRows", "a", "a tensor with at least one axis", "a 0-D tensor");
+  const n = a.shape[0]!;
+  for (const [arg, t] of [
+    ["order", order],
+    ["inverse", inverse],
+  ] as const) {
+    checkTensor("reorderRows", arg, t);
+    if (t.ndim !== 1 || t.size !== n) opError("reorderRows", arg, `a 1-D tensor of length ${n}`, fmtShape(t.shape));
+    checkIndex("reorderRows", arg, t, n);
+  }
+  const { inner } = splitAxis(a.shape, 0);
+  const out = isFloat(a.dtype) ? allocateEmpty(a.dtype, a.size) : allocate(a.dtype, a.size);
+  gatherAlong(a.data, 1, n, inner, order.data as Int32Array, out);
+  const t = new Tensor(out, a.shape, a.dtype);
+  if (!isFloat(a.dtype)) return t;
+  return record("reorderRows", [a], t, (g) => [reorderRows(g, inverse, order)]);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { FloatArray } from "../../kernels/ref/linalg.js";
 import { softmaxRows } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, expandTo, reduceAxes } from "../broadcast.js";
-import { allocate, type DType, isFloat } from "../dtype.js";
+import { allocate, allocateEmpty, type DType, type FloatDType, isFloat } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, Tensor } from "../tensor.js";
 import { abs, add, div, exp, log, mul, ne, pow, sqrt, sub } from "./elementwise.js";
@@ -359,7 +359,7 @@ function softmaxImpl(op: "softmax" | "logSoftmax", a: Tensor, axis: number): Ten
   const isLog = op === "logSoftmax";
   let data: FloatArray;
   if (inner === 1) {
-    data = (x.dtype === "float64" ? new Float64Array(x.size) : new Float32Array(x.size)) as FloatArray;
+    data = allocateEmpty(x.dtype as FloatDType, x.size);
     softmaxRows(x.data as FloatArray, outer, n, data, isLog);
   } else {
     const t = moveAxisLast(x.data as FloatArray, outer, n, inner, false);

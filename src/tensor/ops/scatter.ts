@@ -12,7 +12,16 @@ import { noGrad, record } from "../autograd.js";
 import { allocate, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, Tensor } from "../tensor.js";
-import { checkIndex, indexSelect, intTensor, mulConst, scatterSumAlong, splitAxis } from "./indexing.js";
+import {
+  checkIndex,
+  indexInRange,
+  indexMax,
+  indexSelect,
+  intTensor,
+  mulConst,
+  scatterSumAlong,
+  splitAxis,
+} from "./indexing.js";
 
 /** Reductions of {@link scatter}: `'add'` is an alias of `'sum'`. */
 export type ScatterReduce = "sum" | "add" | "mean" | "max" | "min" | "mul";
@@ -48,9 +57,7 @@ function plan(op: string, src: Tensor, index: Tensor, axis: number, dimSize: num
   }
   let size: number;
   if (dimSize === undefined || dimSize === null) {
-    size = 0;
-    const d = index.data as Int32Array;
-    for (let i = 0; i < d.length; i++) if (d[i]! + 1 > size) size = d[i]! + 1;
+    size = Math.max(indexMax(index) + 1, 0);
   } else {
     if (!Number.isInteger(dimSize) || dimSize < 0) opError(op, "dimSize", "a non-negative integer", String(dimSize));
     size = dimSize;
@@ -334,13 +341,30 @@ export function scatterSoftmax(src: Tensor, index: Tensor, dimSize?: number, axi
   }
   const t = new Tensor(out, src.shape, src.dtype);
   return record("scatterSoftmax", [src], t, (g) => {
-    // d src = y ⊙ (g − Σ_group (g ⊙ y)[index])
-    const gy = mulConst(g, out);
-    const s = indexSelect(scatterSum(gy, index, p), p.ax, index);
-    const r = allocate(g.dtype, g.size);
+    // d src = y ⊙ (g − Σ_group (g ⊙ y)[index]), in two passes: the group sums of g ⊙ y (each product
+    // rounded to the dtype, then summed in the dtype in index order, as a scatter-sum of the product
+    // tensor would), then the result, computed in float64 and rounded once
     const gd = g.data;
-    const sd = s.data;
-    for (let i = 0; i < r.length; i++) r[i] = out[i]! * (gd[i]! - sd[i]!);
+    const acc = allocate(g.dtype, outer * D * inner);
+    const f32 = g.dtype === "float32";
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        const s = (o * n + i) * inner;
+        const d = (o * D + idx[i]!) * inner;
+        for (let f = 0; f < inner; f++) {
+          const gy = gd[s + f]! * out[s + f]!;
+          acc[d + f]! += f32 ? Math.fround(gy) : gy;
+        }
+      }
+    }
+    const r = allocate(g.dtype, g.size);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        const s = (o * n + i) * inner;
+        const d = (o * D + idx[i]!) * inner;
+        for (let f = 0; f < inner; f++) r[s + f] = out[s + f]! * (gd[s + f]! - acc[d + f]!);
+      }
+    }
     return [new Tensor(r, g.shape, g.dtype)];
   });
 }
@@ -406,9 +430,11 @@ export function gatherMulScatter(x: Tensor, w: Tensor, src: Tensor, dst: Tensor,
   ] as const) {
     if (t.dtype !== "int32" || t.ndim !== 1 || t.shape[0] !== E)
       opError(op, name, `int32 [${E}]`, `${t.dtype} ${fmtShape(t.shape)}`);
-    for (let e = 0; e < E; e++) {
-      const v = t.data[e]!;
-      if (v < 0 || v >= hi) opError(op, name, `node ids in [0, ${hi})`, `${v} at edge ${e}`);
+    if (!indexInRange(t, hi)) {
+      for (let e = 0; e < E; e++) {
+        const v = t.data[e]!;
+        if (v < 0 || v >= hi) opError(op, name, `node ids in [0, ${hi})`, `${v} at edge ${e}`);
+      }
     }
   }
   const s = src.data as Int32Array;
