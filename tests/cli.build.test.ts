@@ -1,5 +1,5 @@
 /** `erlangen build`, `erlangen check --spec` and `erlangen train --blueprint`. */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -120,20 +120,37 @@ describe("erlangen check --spec", () => {
 });
 
 describe("erlangen train --blueprint", () => {
-  it("trains the built model on a dataset (MUTAG, 2 folds, 2 epochs)", async () => {
+  it("trains the built model on a dataset (MUTAG, 2 folds, 2 epochs); the saved model reloads and evaluate scores its own fold", async () => {
     const file = join(tmp, "mutag.json");
     writeFileSync(file, JSON.stringify({ group: "Sn", size: { width: 8, depth: 2 } }));
+    const dir = join(tmp, "mutag-model");
     const c = capture();
     const code = await main(
-      ["train", "--dataset", "mutag", "--blueprint", file, "--folds", "2", "--epochs", "2", "--json", "-q"],
+      [
+        ...["train", "--dataset", "mutag", "--blueprint", file, "--folds", "2", "--epochs", "2", "--seed", "3"],
+        ...["--save", dir, "--json", "-q"],
+      ],
       c.io,
     );
-    expect(code).toBe(0);
+    expect(code, c.err.join("\n")).toBe(0);
     const r = JSON.parse(c.out[c.out.length - 1]!);
     expect(r.model).toBe(`blueprint:${file}`);
     expect(r.runs).toBe(2);
     expect(r.test.mean).toBeGreaterThan(0);
     expect(r.params).toBeGreaterThan(0);
+    // the folder names model "blueprint" and holds the filled-in spec: it reloads without the spec file
+    const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    expect(cfg.model).toBe("blueprint");
+    expect(cfg.schema.blueprint.group).toBe("Sn");
+    expect(cfg.training.request).toEqual({ seeds: 1, folds: 2, seed: 3 });
+    rmSync(file);
+    const e = capture();
+    expect(await main(["evaluate", "--model", dir, "--dataset", "mutag", "--json"], e.io), e.err.join("\n")).toBe(0);
+    const ev = JSON.parse(e.out[e.out.length - 1]!);
+    // the saved run's fold of the same 2-fold split (seed 3), not fold 1 of the shipped 10 folds
+    expect(ev.run).toBe(cfg.training.run);
+    expect(ev.protocol).toMatch(/stratified 2-fold/);
+    expect(ev.results.test.accuracy).toBe(cfg.training.test);
   }, 120_000);
   it("refuses a blueprint that does not fit the dataset, and --model with --blueprint", async () => {
     const file = join(tmp, "img.json");

@@ -314,6 +314,59 @@ describe("erlangen train --save, predict, evaluate", () => {
       for (let c = 0; c < 10; c++) expect(out[i]![`p_${c}`]).toBeCloseTo(probs.data[i * 10 + c]!, 5);
   });
 
+  it("social TU set (IMDB-BINARY): predict feeds the saved degree transform; equals the loaded model on degree features", async () => {
+    const dir = tmp();
+    const t = await run([
+      "train",
+      ...["--dataset", "imdb-binary", "--model", "gin", "--epochs", "1", "--hidden", "8", "--layers", "2"],
+      ...["--folds", "2", "--save", join(dir, "m"), "--json", "-q"],
+    ]);
+    expect(t.rc, t.err.join("\n")).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8"));
+    expect(cfg.schema.transforms).toEqual(["degree"]);
+    // a triangle with a pendant node, and a 4-star; no node features: predict adds the degrees
+    const graphs = [
+      {
+        edge_index: [
+          [0, 1, 1, 2, 2, 0, 2, 3],
+          [1, 0, 2, 1, 0, 2, 3, 2],
+        ],
+      },
+      {
+        edge_index: [
+          [0, 1, 0, 2, 0, 3, 0, 4],
+          [1, 0, 2, 0, 3, 0, 4, 0],
+        ],
+      },
+    ];
+    writeFileSync(join(dir, "g.json"), JSON.stringify(graphs));
+    const p = await run([
+      "predict",
+      "--model",
+      join(dir, "m"),
+      "--input",
+      join(dir, "g.json"),
+      "--output",
+      join(dir, "p.json"),
+    ]);
+    expect(p.rc, p.err.join("\n")).toBe(0);
+    const rows = JSON.parse(readFileSync(join(dir, "p.json"), "utf8")) as Record<string, number | string>[];
+    expect(rows.length).toBe(2);
+    const { model } = await loadModelDir(join(dir, "m"));
+    const deg = [
+      [2, 2, 3, 1],
+      [4, 1, 1, 1, 1],
+    ];
+    for (const [i, g] of graphs.entries()) {
+      const n = deg[i]!.length;
+      const x = new Tensor(Float32Array.from(deg[i]!), [n, 1], "float32");
+      const ei = new Tensor(Int32Array.from(g.edge_index.flat()), [2, g.edge_index[0]!.length], "int32");
+      const logits = model.call(x, ei, new Tensor(new Int32Array(n), [n], "int32")) as Tensor;
+      const probs = logits.softmax(-1);
+      for (let c = 0; c < 2; c++) expect(rows[i]![`p_${c}`]).toBeCloseTo(probs.data[c]!, 5);
+    }
+  });
+
   it("meshes: the mesh GCN on a few SHREC'11 meshes; evaluate rebuilds the data (options, limits) and agrees", async () => {
     const dir = tmp();
     const t = await run([

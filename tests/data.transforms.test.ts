@@ -6,6 +6,7 @@ import {
   GCNNorm,
   KNNGraph,
   LaplacianEigenvectorPE,
+  NodeDegree,
   NormalizeFeatures,
   OneHotDegree,
   RadiusGraph,
@@ -114,6 +115,25 @@ describe("transforms", () => {
     expect(() => new OneHotDegree(1).forward(g)).toThrow(
       /OneHotDegree: argument 'maxDegree' expected at least the largest degree \(node 1 has degree 2\)/,
     );
+  });
+
+  it("NodeDegree appends the degree as one feature; replaces x with cat: false; in-degree on request", () => {
+    const g = path3();
+    expect(new NodeDegree().forward(g).x!.toArray()).toEqual([
+      [1, 1, 2, 1],
+      [0, 0, 0, 2],
+      [3, 0, 1, 1],
+    ]);
+    expect(new NodeDegree({ cat: false }).forward(g).x!.toArray()).toEqual([[1], [2], [1]]);
+    const directed = new Graph({
+      edgeIndex: ei([
+        [0, 0],
+        [1, 2],
+      ]),
+      numNodes: 3,
+    });
+    expect(new NodeDegree().forward(directed).x!.toArray()).toEqual([[2], [0], [0]]);
+    expect(new NodeDegree({ inDegree: true }).forward(directed).x!.toArray()).toEqual([[0], [1], [1]]);
   });
 
   it("LaplacianEigenvectorPE: eigenvectors of the normalised Laplacian (karate club)", () => {

@@ -12,3 +12,4 @@ import "./mesh_datasets.js";
 import "./mesh_models.js";
 import "./spheres.js";
 import "./sbm_datasets.js";
+import "./blueprint_models.js";

@@ -14,7 +14,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { ModelConfig } from "../train/model_file.js";
 import { type CliIO, registerCommand, UsageError } from "./command.js";
 import { checkInput, checkOutputFile } from "./paths.js";
-import { getModel } from "./registry.js";
+import { savedModelTakesEdgeFeatures } from "./registry.js";
 import "./builtins.js";
 
 const OPTIONS = {
@@ -56,8 +56,7 @@ export function exampleInputs(config: ModelConfig, model: Module): Tensor[] {
   const x = zerosF([2, F]);
   const ei = zerosI([2, 1]);
   if (/^graph-/.test(task)) {
-    const spec = getModel(config.model);
-    return spec.edgeFeatures
+    return savedModelTakesEdgeFeatures(config.model)
       ? [x, ei, zerosI([2]), zerosF([1, Number(config.info.edgeFeatures)])]
       : [x, ei, zerosI([2])];
   }

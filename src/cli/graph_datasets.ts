@@ -7,7 +7,7 @@
 import { karateClub } from "../data/datasets/karate.js";
 import type { TUDataset } from "../data/datasets/tu.js";
 import { DataLoader } from "../data/loader.js";
-import { NormalizeFeatures, OneHotDegree } from "../data/transforms/features.js";
+import { NodeDegree, NormalizeFeatures, OneHotDegree } from "../data/transforms/features.js";
 import type { Batch } from "../domains/graph/batch.js";
 import type { Graph } from "../domains/graph/graph.js";
 import type { Module } from "../nn/module.js";
@@ -165,14 +165,8 @@ function oneHotDegreeFeatures(graphs: readonly Graph[]): { graphs: Graph[]; numF
 
 /** The node degree as one scalar feature (Errica et al.'s `use_node_degree` for the social sets). */
 function degreeFeatures(graphs: readonly Graph[]): Graph[] {
-  return graphs.map((graph) => {
-    const g = graph.clone();
-    const d = new Float32Array(g.numNodes);
-    const ei = g.edgeIndex.data;
-    for (let e = 0; e < g.numEdges; e++) d[ei[e]!]!++;
-    g.x = new Tensor(d, [g.numNodes, 1], "float32");
-    return g;
-  });
+  const t = new NodeDegree({ cat: false });
+  return graphs.map((g) => t.forward(g));
 }
 
 /**

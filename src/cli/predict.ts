@@ -17,7 +17,7 @@ import { formatCsv, parseCsv, parseNumberCell } from "../data/datasets/csv.js";
 import { collateMolecules } from "../data/datasets/molecules.js";
 import { parseGraphTask, type UserGraphs, type UserGraphTask } from "../data/datasets/user_graphs.js";
 import { moleculeGraph } from "../data/datasets/xyz.js";
-import { NormalizeFeatures, OneHotDegree } from "../data/transforms/features.js";
+import { NodeDegree, NormalizeFeatures, OneHotDegree } from "../data/transforms/features.js";
 import { Batch } from "../domains/graph/batch.js";
 import type { Graph } from "../domains/graph/graph.js";
 import type { Module } from "../nn/module.js";
@@ -37,7 +37,7 @@ import type { JsonValue, ModelConfig } from "../train/model_file.js";
 import { Trainer } from "../train/trainer.js";
 import { type CliIO, parseIntValue, registerCommand, UsageError } from "./command.js";
 import { checkInput, checkOutputFile } from "./paths.js";
-import { type DatasetLoadOptions, getDataset, getModel, type ProtocolRequest } from "./registry.js";
+import { type DatasetLoadOptions, getDataset, type ProtocolRequest, savedModelTakesEdgeFeatures } from "./registry.js";
 import { type Limits, loadWithLimits } from "./train.js";
 import { loadUserData, USER_TASKS } from "./user_data.js";
 import "../tensor/index.js";
@@ -98,14 +98,7 @@ function applyTransforms(graphs: Graph[], schema: Json): Graph[] {
     if (t === "normalize-features") out = out.map((g) => new NormalizeFeatures().forward(g));
     else if (t === "degree")
       // the node degree as one scalar feature (the social TU sets' default input)
-      out = out.map((graph) => {
-        const g = graph.clone();
-        const d = new Float32Array(g.numNodes);
-        const ei = g.edgeIndex.data;
-        for (let e = 0; e < g.numEdges; e++) d[ei[e]!]!++;
-        g.x = new Tensor(d, [g.numNodes, 1], "float32");
-        return g;
-      });
+      out = out.map((g) => new NodeDegree({ cat: false }).forward(g));
     else if (t.startsWith("one-hot-degree:")) {
       const k = Number(t.slice("one-hot-degree:".length));
       out = out.map((g) => {
@@ -177,12 +170,12 @@ function predictGraphs(model: Module, config: ModelConfig, data: UserGraphs): Pr
       });
       return rows;
     }
-    const spec = getModel(config.model);
+    const edgeFeatures = savedModelTakesEdgeFeatures(config.model);
     const rows: Prediction[] = [];
     for (let b = 0; b < graphs.length; b += 256) {
       const part = graphs.slice(b, b + 256);
       const batch = Batch.fromGraphs(part);
-      const out = spec.edgeFeatures
+      const out = edgeFeatures
         ? call(batch.x, batch.edgeIndex, batch.batch, batch.edgeAttr)
         : call(batch.x, batch.edgeIndex, batch.batch);
       const ids = part.map((_, k) => ({ id: data.graphIds[b + k] ?? String(b + k) }));
@@ -479,6 +472,14 @@ function evaluateHelp(): string {
   ].join("\n");
 }
 
+/** The training's protocol request as saved by `erlangen train --save` (older folders have none). */
+function savedRequest(r: JsonValue | undefined): { seeds: number; folds: number; seed: number } | null {
+  if (r === null || r === undefined || typeof r !== "object" || Array.isArray(r)) return null;
+  const { seeds, folds, seed } = r;
+  const int = (x: JsonValue | undefined): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0;
+  return int(seeds) && int(folds) && int(seed) && seeds >= 1 ? { seeds, folds, seed } : null;
+}
+
 /** Runs `erlangen evaluate`; returns the exit code. */
 export async function runEvaluate(argv: string[], io: CliIO): Promise<number> {
   const v = parse(argv, EVAL_OPTIONS, "evaluate");
@@ -544,15 +545,28 @@ export async function runEvaluate(argv: string[], io: CliIO): Promise<number> {
   }
   if (data.info.kind !== config.task)
     throw new UsageError(`the model was trained for ${config.task}, the data is ${data.info.kind}`, "evaluate");
-  const req: ProtocolRequest = {
-    seeds: 1,
-    folds: 0,
-    seed: seedFlag ?? trainedSeed,
+  const base = {
     ...(split !== undefined ? { split } : {}),
-    edgeFeatures: getModel(config.model).edgeFeatures === true,
+    edgeFeatures: savedModelTakesEdgeFeatures(config.model),
     saved: config.schema,
   };
-  const run = data.runs(req)[0];
+  // the saved model's own run (same folds, seeds and first seed, matched by its label) when the
+  // training request was saved and no --seed overrides it; else one run with the trained seed
+  const saved = savedRequest(training.request);
+  const sameData = typeof v.dataset === "string" && training.dataset === name && typeof training.run === "string";
+  let req: ProtocolRequest = { seeds: 1, folds: 0, seed: seedFlag ?? trainedSeed, ...base };
+  let run = data.runs(req)[0];
+  if (saved !== null && sameData && seedFlag === undefined) {
+    const full: ProtocolRequest = { ...saved, ...base };
+    const match = data.runs(full).find((r) => r.label === training.run);
+    if (match === undefined)
+      throw new UsageError(
+        `the saved run '${String(training.run)}' is not among the runs of '${name}' (${data.protocol(full)})`,
+        "evaluate",
+      );
+    req = full;
+    run = match;
+  }
   if (run === undefined) throw new UsageError(`dataset '${name}' gave no run to evaluate`, "evaluate");
   const t = run.task(model, config.hyper as never);
   const trainer = new Trainer(model, t, { optimizer: { zeroGrad() {}, step() {} }, epochs: 0 });
@@ -560,9 +574,18 @@ export async function runEvaluate(argv: string[], io: CliIO): Promise<number> {
   const results: Record<string, Record<string, number>> = {};
   for (const s of parts) results[s] = await trainer.evaluate(s);
   if (v.json)
-    io.out(JSON.stringify({ model: config.model, dataset: name, metric, protocol: data.protocol(req), results }));
+    io.out(
+      JSON.stringify({
+        model: config.model,
+        dataset: name,
+        metric,
+        protocol: data.protocol(req),
+        run: run.label,
+        results,
+      }),
+    );
   else {
-    io.out(`${config.model} on ${name} (${data.protocol(req)}):`);
+    io.out(`${config.model} on ${name} (${data.protocol(req)}; ${run.label}):`);
     for (const [s, m] of Object.entries(results))
       io.out(
         `  ${s.padEnd(5)} ${Object.entries(m)

@@ -295,6 +295,12 @@ export interface ModelSpec {
   paramGroups?(model: Module, hp: Hyper, info: DataInfo): { params: Tensor[]; weightDecay: number }[] | undefined;
   /** The model takes edge features (graph kinds: `model.call(x, edgeIndex, batch, edgeAttr)`). */
   edgeFeatures?: boolean;
+  /**
+   * How `erlangen train --save` names the model and what it adds to the saved schema, for models
+   * made at run time (a blueprint spec file) that a registered builder rebuilds from the config;
+   * default: `name`, nothing added.
+   */
+  saved?(): { model: string; schema: { [key: string]: JsonValue } };
 }
 
 const datasets = new Map<string, DatasetSpec>();
@@ -371,6 +377,14 @@ export function getDataset(name: string): DatasetSpec {
     );
   }
   return d;
+}
+
+/**
+ * Whether a saved model of this name takes edge features (graph kinds); false for names with no
+ * registered spec (models rebuilt by a builder alone, such as saved blueprint models).
+ */
+export function savedModelTakesEdgeFeatures(name: string): boolean {
+  return models.get(name.toLowerCase())?.edgeFeatures === true;
 }
 
 /** The model named `name`; a usage error listing the valid names otherwise. */

@@ -17,7 +17,7 @@ import type { JsonValue } from "../train/model_file.js";
 import { trainingCurvesSvg } from "../train/plot.js";
 import { fmtMs, ProgressBar } from "../train/progress.js";
 import { type History, now, Trainer } from "../train/trainer.js";
-import { blueprintModelSpec } from "./build.js";
+import { blueprintModelSpec } from "./blueprint_models.js";
 import { type CliIO, parseIntValue, registerCommand, UsageError } from "./command.js";
 import { describeConfig, expandGrid, pinGrid, runErrica } from "./errica.js";
 import { checkInput, checkOutputDir, checkOutputFile } from "./paths.js";
@@ -498,6 +498,8 @@ async function trainRuns(
       date: new Date().toISOString(),
     };
     if (Number.isFinite(k.val)) training.val = k.val;
+    // the protocol request, so evaluate rebuilds the same runs (folds, seeds) and scores the saved one
+    training.request = { seeds: req.seeds, folds: req.folds, seed: req.seed };
     // what evaluate needs to rebuild the same data: the split, the dataset's options, the limits
     if (args.split !== undefined) training.split = args.split;
     // the dataset's own options (and its setting); not the loader's log sink or sampling request
@@ -508,14 +510,15 @@ async function trainRuns(
     if (effLimits.train !== undefined) lim.train = effLimits.train;
     if (effLimits.test !== undefined) lim.test = effLimits.test;
     if (Object.keys(lim).length > 0) training.limits = lim;
+    const as = ms.saved?.();
     saveModelDir(savePath, {
       model: k.model,
       desc: {
-        model: ms.name,
+        model: as?.model ?? ms.name,
         task: ds.kind,
         hyper: { ...hp },
         info: infoJson,
-        schema: { ...(data.schema ?? {}), ...(k.run.schema?.() ?? {}) },
+        schema: { ...(data.schema ?? {}), ...(k.run.schema?.() ?? {}), ...(as?.schema ?? {}) },
         training,
       },
     });

@@ -61,6 +61,46 @@ export class NormalizeFeatures extends BaseTransform {
 }
 
 /**
+ * Appends the node degree as one scalar feature to `x` (Errica et al.'s `use_node_degree` input of
+ * the social TU sets): out-degree (from `edgeIndex[0]`) by default, in-degree with `inDegree`.
+ * Without `x` (or with `cat: false`) the degrees `[N, 1]` become `x`.
+ */
+export class NodeDegree extends BaseTransform {
+  constructor(readonly opts: { inDegree?: boolean; cat?: boolean } = {}) {
+    super();
+  }
+
+  forward(graph: Graph): Graph {
+    const g = graph.clone();
+    const N = g.numNodes;
+    const E = g.numEdges;
+    const row = this.opts.inDegree ? 1 : 0;
+    const ed = g.edgeIndex.data;
+    const deg = new Float32Array(N);
+    for (let e = 0; e < E; e++) deg[ed[row * E + e]!]!++;
+    const x = g.x;
+    if (x === null || this.opts.cat === false) {
+      g.x = new Tensor(deg, [N, 1], "float32");
+      return g;
+    }
+    if (x.ndim > 2 || x.shape[0] !== N)
+      opError("NodeDegree", "x", `[${N}] or [${N}, F] node features`, fmtShape(x.shape));
+    const F = x.ndim === 1 ? 1 : x.shape[1]!;
+    const out = new (x.dtype === "float64" ? Float64Array : Float32Array)(N * (F + 1));
+    for (let i = 0; i < N; i++) {
+      for (let f = 0; f < F; f++) out[i * (F + 1) + f] = x.data[i * F + f]!;
+      out[i * (F + 1) + F] = deg[i]!;
+    }
+    g.x = new Tensor(out, [N, F + 1], x.dtype === "float64" ? "float64" : "float32");
+    return g;
+  }
+
+  override toString(): string {
+    return `NodeDegree(${this.opts.inDegree ? "in" : "out"})`;
+  }
+}
+
+/**
  * Appends one-hot node degrees to `x` (PyG's `OneHotDegree`): out-degree (from `edgeIndex[0]`) by
  * default, in-degree with `inDegree`. Degrees above `maxDegree` throw. Without `x` (or with
  * `cat: false`) the one-hot matrix `[N, maxDegree + 1]` becomes `x`.
