@@ -214,7 +214,7 @@ export async function runErrica(setup: ErricaSetup): Promise<ErricaResult> {
     const test = tests.reduce((a, b) => a + b, 0) / tests.length;
     folds.push({ fold: run.label, config: chosen, configIndex: best, val: bestVal, tests, test, epochs: eps });
     setup.progress(
-      `${run.label}: selected config ${best + 1} of ${n} [${show(chosen)}] (val ${pct(bestVal)}); test ${setup.metric} over ${setup.retrains} retrainings ${tests.map(pct).join(", ")} → ${pct(test)}`,
+      `${run.label}: selected config ${best + 1} of ${n} [${show(chosen)}] (val ${pct(bestVal)}); test ${setup.metric} over ${setup.retrains} retrainings ${tests.map(pct).join(", ")} → ${pct(test)} · ${fmtMs(now() - t0)} elapsed`,
     );
   }
   const st = summarize(folds.map((f) => f.test));
