@@ -434,6 +434,17 @@ describe("--protocol errica", () => {
     expect(r.selection.map((f: { tests: number[] }) => f.tests.length)).toEqual([1, 1]);
   });
 
+  it("--aggr pins GraphSAGE's aggregation axis", async () => {
+    const io = captureIO();
+    const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
+    const pins = ["--lr", "0.01", "--hidden", "8", "--layers", "2", "--aggr", "mean", "--retrains", "1", "--json"];
+    const code = await main([...argv, ...pins], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.protocol).toMatch(/pinned by flags: .*aggr mean/);
+    expect(r.grid).toEqual({ size: 2, evaluated: 2, retrains: 1 });
+  });
+
   it("usage errors", async () => {
     const run = async (...argv: string[]) => {
       const io = captureIO();
@@ -449,6 +460,8 @@ describe("--protocol errica", () => {
       [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--val-fraction", "0"], /needs a validation part/],
       [["-d", "mutag", "-m", "gin", "--node-attr", "--no-node-attr"], /exclude each other/],
       [["-d", "mutag", "-m", "gin", "--input-mlp", "--no-input-mlp"], /exclude each other/],
+      [["-d", "mutag", "-m", "gin", "--aggr", "median"], /'--aggr' expected one of sum, mean, max, got 'median'/],
+      [["-d", "mutag", "-m", "gin", "--aggr", "max"], /model 'gin': option '--aggr' expected sum or mean/],
       [["-d", "cora", "-m", "gcn", "--node-attr"], /'--node-attr' is not available for dataset 'cora'/],
       [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--max-configs", "0"], /--max-configs/],
     ];

@@ -300,6 +300,8 @@ const specs: ModelSpec[] = [
           : nodeDefaults(kind, { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
     build: (info, hp) => {
       if (isGraphLevel(info.kind)) {
+        if (hp.aggr === "max")
+          throw new UsageError("model 'gin': option '--aggr' expected sum or mean (its readout), got 'max'", "train");
         // The GIN paper's "5 layers" count the input layer: 4 GIN convolutions, 5 readout heads.
         return new GINGraphClassifier(info.numFeatures, hp.hidden, outputs(info), {
           numLayers: Math.max(1, hp.layers - 1),

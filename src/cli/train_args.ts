@@ -87,6 +87,7 @@ const OPTIONS = {
   "node-attr": { type: "boolean" },
   "no-node-attr": { type: "boolean" },
   "input-mlp": { type: "boolean" },
+  aggr: { type: "string" },
   "no-input-mlp": { type: "boolean" },
   protocol: { type: "string" },
   "max-configs": { type: "string" },
@@ -145,6 +146,7 @@ export function trainHelp(): string {
     "      --input-mlp        GIN on graph tasks: an input MLP with batch norm before the first readout (Errica",
     "                         et al.'s GIN; default when the features include continuous attributes)",
     "      --no-input-mlp     GIN on graph tasks: the GIN paper's first readout on the raw features",
+    "      --aggr A           graph tasks: GIN's readout (sum, mean) or GraphSAGE's aggregation (sum, mean, max)",
     `      --train-limit N    train on the first N training examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TRAIN_LIMIT)`,
     `      --test-limit N     evaluate on the first N test examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TEST_LIMIT)`,
     "      --json             print one JSON object with the results as the last line of stdout",
@@ -447,6 +449,12 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     throw new UsageError("options '--node-attr' and '--no-node-attr' exclude each other", "train");
   if (values["input-mlp"] === true && values["no-input-mlp"] === true)
     throw new UsageError("options '--input-mlp' and '--no-input-mlp' exclude each other", "train");
+  const aggr = s("aggr");
+  if (aggr !== undefined) {
+    if (aggr !== "sum" && aggr !== "mean" && aggr !== "max")
+      throw new UsageError(`option '--aggr' expected one of sum, mean, max, got '${aggr}'`, "train");
+    o.aggr = aggr;
+  }
   if (values["input-mlp"] === true) o.inputMlp = true;
   else if (values["no-input-mlp"] === true) o.inputMlp = false;
   const protocol = s("protocol") ?? "default";
