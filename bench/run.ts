@@ -10,7 +10,8 @@
  *
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
  * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations, or the timed
- * epochs of the `mesh epoch` cases; default 1, or the suite's own), `--threads N` (peer threads, default 1), `--no-peer`, `--ref` (also
+ * epochs of the `mesh epoch` cases; default 1, or the suite's own), `--threads N` (threads of the peer and
+ * of ours, default 1; `--filter threads` times one against two threads), `--no-peer`, `--ref` (also
  * time the TypeScript reference kernels), `--backend auto|ref|wasm`, `--malloc tuned|default`.
  *
  * `--malloc tuned` (default, Linux): the bench re-runs itself (`runTuned` of `src/node/relaunch.ts`, as
@@ -24,6 +25,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
+import { setNumThreads } from "../src/kernels/pool.js";
 import { mallocTuned, runTuned } from "../src/node/relaunch.js";
 import { blueprintSuite } from "./blueprint.js";
 import { convSuite } from "./conv.js";
@@ -37,6 +39,7 @@ import { o3Suite } from "./o3.js";
 import { type PeerResult, runPeer } from "./peers.js";
 import { sphereSuite } from "./sphere.js";
 import { steerableSuite } from "./steerable.js";
+import { threadsSuite } from "./threads.js";
 
 /** The repository root (this file runs from dist/bench/ or bench/). */
 function repoRoot(): string {
@@ -115,6 +118,7 @@ function suites(root: string, args: Args): BenchSuite[] {
       peer: args.peer,
     }),
     meshLayersSuite(),
+    threadsSuite({ repeat: args.repeat, warmup: args.warmup }),
   ];
 }
 
@@ -128,6 +132,8 @@ async function main(): Promise<void> {
   if (!runTuned(process.argv[1]!, process.argv.slice(2), { malloc: args.malloc === "tuned" })) return;
   const root = repoRoot();
   setKernelBackend(args.backend);
+  // ours at the peer's thread count (kernel teams split GEMMs and convolutions; the threads suite sets its own)
+  setNumThreads(args.threads);
   emit({
     name: "env",
     node: process.version,

@@ -43,10 +43,19 @@ describe("blueprint: every valid combination is verified", () => {
     expect(new Set(combos.map((c) => c.domain))).toEqual(new Set(DOMAIN_NAMES));
     expect(combos.length).toBeGreaterThan(100);
   });
-  for (const c of combos) {
-    it(`${c.domain} · ${c.group} · ${c.task}`, () => {
+  // the cohen-welling layout (2-D grids with p4, p4m, Cn, Dn; image-level tasks): rotations about the centre only
+  const skeleton = combos
+    .filter(
+      (c) =>
+        c.domain === "grid2d" && ["p4", "p4m", "C4", "C8", "D4", "D8"].includes(c.group) && c.task.startsWith("graph-"),
+    )
+    .filter((c) => !c.task.endsWith("vector"))
+    .map((c) => ({ ...c, layout: "cohen-welling" as const }));
+  for (const c of [...combos.map((c) => ({ ...c, layout: undefined })), ...skeleton]) {
+    it(`${c.domain} · ${c.group} · ${c.task}${c.layout ? ` · layout ${c.layout}` : ""}`, () => {
       const size = FULL ? {} : { width: 2, depth: 2 };
-      const { model, plan } = blueprint({ domain: c.domain, group: c.group, task: c.task, size, seed: 3 });
+      const options = c.layout ? { layout: c.layout } : undefined;
+      const { model, plan } = blueprint({ domain: c.domain, group: c.group, task: c.task, size, options, seed: 3 });
       expect(plan.params).toBe(paramCount(model));
       expect(plan.layers.reduce((a, l) => a + l.params, 0)).toBe(plan.params);
       expect(plan.layers.length).toBe(model.stages.length);
@@ -54,9 +63,15 @@ describe("blueprint: every valid combination is verified", () => {
       expect([...steps].some((s) => s === "equivariant linear" || s === "equivariant layer")).toBe(true);
       if (c.task.startsWith("graph-") && !c.task.endsWith("vector")) expect(steps.has("invariant pooling")).toBe(true);
       const r = verifyBlueprint(model, { layers: true, seed: 1 });
+      if (c.layout)
+        expect(r.claims.filter((cl) => cl.exact).map((cl) => cl.name)).toEqual([
+          expect.stringMatching(/^invariance to the rotations by multiples of 90°( and flips)? about the image centre/),
+        ]);
       for (const cl of r.claims) {
+        // valid convolutions: the skeleton claims the rotations (and flips) about the centre, never translations
+        if (c.layout) expect(cl.group).not.toBe("translations");
         rows.push(
-          `| ${c.domain} | ${c.group} | ${c.task} | ${cl.group} | ${cl.exact ? "exact" : "approximate"} | ${cl.maxRelError.toExponential(1)} | ${cl.name} |`,
+          `| ${c.domain}${c.layout ? ` (${c.layout})` : ""} | ${c.group} | ${c.task} | ${cl.group} | ${cl.exact ? "exact" : "approximate"} | ${cl.maxRelError.toExponential(1)} | ${cl.name} |`,
         );
         if (cl.exact) {
           expect(cl.pass, `${cl.name}: ${cl.maxRelError}`).toBe(true);

@@ -15,6 +15,7 @@ import { ErlangenError } from "../tensor/errors.js";
 import { Generator } from "../tensor/rng.js";
 import { graphRecipe, setRecipe } from "./graph.js";
 import { gridRecipe } from "./grid.js";
+import { cohenWellingRecipe } from "./grid_skeleton.js";
 import { meshRecipe } from "./mesh.js";
 import { BlueprintModel, countParams } from "./model.js";
 import type { BuildContext } from "./parts.js";
@@ -26,8 +27,9 @@ import { type BlueprintSpec, type ResolvedSpec, resolveSpec } from "./spec.js";
 /** The recipe of each domain. */
 export function recipeOf(spec: ResolvedSpec): RecipeFn {
   switch (spec.domain) {
-    case "grid1d":
     case "grid2d":
+      return spec.options.layout === "cohen-welling" ? cohenWellingRecipe : gridRecipe;
+    case "grid1d":
     case "grid3d":
       return gridRecipe;
     case "set":

@@ -16,6 +16,9 @@
  * Every convolution pads circularly, so feature maps live on a torus: cyclic translations by multiples
  * of 2^pools act exactly, and so do the 90° rotations and flips of square grids. Vector outputs (Cn, Dn,
  * SO(2), O(2)) come from a 1×1 `R2Conv` to fields of the standard representation.
+ *
+ * This is the `torus` layout (the default). On 2-D grids, `options.layout: "cohen-welling"` builds the
+ * valid-convolution skeleton of the hand-written rotated-MNIST models instead (`grid_skeleton.ts`).
  */
 
 import { Conv1d, Conv2d, Conv3d } from "../layers/grids/conv.js";

@@ -21,6 +21,8 @@ export {
   DOMAINS,
   type DomainInfo,
   type DomainName,
+  GRID_LAYOUTS,
+  type GridLayout,
   type GroupFamily,
   groupsOf,
   parseGroup,

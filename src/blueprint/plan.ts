@@ -69,6 +69,9 @@ const INPUTS: Record<string, (s: ResolvedSpec) => string> = {
   mesh: (s) => `{ x: [V, ${s.scalars + 2 * s.vectors}], gauge: MeshGauge (meshGauge(mesh)), batch?: int32 [V] }`,
 };
 
+const SKELETON_NOTE =
+  "Layout cohen-welling: the rotated-MNIST skeleton of Cohen & Welling (valid 3×3 convolutions, one 2× max pooling after the second layer, a last 4×4 layer, pooling over the group). No padding wraps around, so the claims are the rotations (and flips) about the image centre, not translations.";
+
 /** Why the builder chose what it chose, per domain and group family. */
 function rationale(spec: ResolvedSpec): string[] {
   const g = spec.group.name;
@@ -78,7 +81,9 @@ function rationale(spec: ResolvedSpec): string[] {
     spec.kind === "vector"
       ? "a vector output must rotate with the input, so the readout is an equivariant linear map to vector features"
       : spec.level === "graph"
-        ? "a graph-level output must not change when the input moves, so the model ends with G-invariant pooling and an MLP on invariants"
+        ? spec.options.layout === "cohen-welling"
+          ? "an image-level output must not change when the image rotates about its centre, so the last convolution gives one regular field per output and the model pools over the group, then over the remaining pixels"
+          : "a graph-level output must not change when the input moves, so the model ends with G-invariant pooling and an MLP on invariants"
         : spec.level === "edge"
           ? "edge outputs read the two end nodes' features symmetrically; relabelling nodes leaves each edge's output unchanged"
           : "node-level outputs must move with the input, so the model stays equivariant to the end and uses a pointwise head";
@@ -91,6 +96,7 @@ function rationale(spec: ResolvedSpec): string[] {
       break;
     case "p4":
     case "p4m":
+      if (spec.options.layout === "cohen-welling") out.push(SKELETON_NOTE);
       out.push(
         `G = ${g} = Z² ⋊ ${f === "p4" ? "C4" : "D4"}: the equivariant linear maps are group convolutions on ${g} (Cohen & Welling 2016).`,
       );
@@ -100,6 +106,7 @@ function rationale(spec: ResolvedSpec): string[] {
       break;
     case "Cn":
     case "Dn":
+      if (spec.options.layout === "cohen-welling") out.push(SKELETON_NOTE);
       out.push(
         `G = ${g} acting on the plane: steerable convolutions (Weiler & Cesa 2019) with kernels from the ${g}-equivariant basis.`,
       );

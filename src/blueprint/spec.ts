@@ -84,7 +84,34 @@ export interface BlueprintOptions {
   dropout?: number;
   /** Graphs and sets: readout aggregation (`sum` default, `mean`, `max`). */
   readout?: "sum" | "mean" | "max";
+  /**
+   * 2-D grids: the layout of the feature maps ({@link GridLayout}; default `torus`). `cohen-welling` builds
+   * the rotated-MNIST skeleton of the hand-written `GCNN` / `E2CNN` (p4, p4m, Cn, Dn; graph-level tasks).
+   */
+  layout?: GridLayout;
 }
+
+/**
+ * How a grid recipe lays out its feature maps:
+ *
+ * - `torus` (default): every convolution pads circularly, maps keep their size, `pools` 2× max poolings
+ *   spread over the depth, global average pooling and a linear head. Exact for cyclic translations (by
+ *   multiples of 2^pools) and for the rotations / flips of the torus the group contains.
+ * - `cohen-welling`: the skeleton of Cohen & Welling's rotated-MNIST G-CNNs, which the hand-written
+ *   `p4cnn` / `p4mcnn` / `e2cnn` use — valid 3×3 convolutions (a larger lifting kernel is zero-padded by
+ *   (k − 3) / 2), batch norm, ReLU and dropout after every layer, one 2× max pooling after the second,
+ *   a last 4×4 convolution to one regular field per output, max pooling over the group and an average
+ *   over the remaining pixels. 2-D grids with p4, p4m, Cn or Dn, graph-level classification or regression.
+ *   Exact for the rotations by 90° about the image centre (and flips) the group contains on even-sized
+ *   images; no translation claim (valid convolutions see the border).
+ */
+export type GridLayout = "torus" | "cohen-welling";
+
+/** The grid layouts, for help texts and errors. */
+export const GRID_LAYOUTS: readonly GridLayout[] = ["torus", "cohen-welling"];
+
+/** The groups the `cohen-welling` layout takes. */
+const CW_GROUPS: readonly GroupFamily[] = ["p4", "p4m", "Cn", "Dn"];
 
 /** A group resolved from its name. */
 export interface ResolvedGroup {
@@ -401,11 +428,39 @@ export function resolveSpec(spec: BlueprintSpec): ResolvedSpec {
   const liftKernel = o.liftKernel === undefined ? null : positiveInt("options.liftKernel", o.liftKernel, 15);
   if (liftKernel !== null && liftKernel % 2 === 0)
     throw new ErlangenError(`blueprint: argument 'options.liftKernel' expected an odd size, got ${liftKernel}`);
-  const defaultPools = level !== "graph" || !domain.startsWith("grid") ? 0 : domain === "grid2d" ? 2 : 1;
+  const layout = o.layout ?? "torus";
+  if (!GRID_LAYOUTS.includes(layout))
+    throw new ErlangenError(
+      `blueprint: argument 'options.layout' expected one of ${GRID_LAYOUTS.join(", ")}, got '${String(layout)}'`,
+    );
+  const cw = layout === "cohen-welling";
+  if (cw) {
+    if (domain !== "grid2d" || !CW_GROUPS.includes(group.family))
+      throw new ErlangenError(
+        `blueprint: argument 'options.layout' 'cohen-welling' needs a 2-D grid with p4, p4m, Cn or Dn, got ${domain} with ${group.name}`,
+      );
+    if (level !== "graph" || kind === "vector")
+      throw new ErlangenError(
+        `blueprint: argument 'options.layout' 'cohen-welling' builds image-level classifiers and regressors (graph-classification, graph-regression), got ${task}`,
+      );
+    if (vectors > 0)
+      throw new ErlangenError(
+        `blueprint: argument 'input.vectors' is not available with the 'cohen-welling' layout (scalar channels only), got ${vectors}`,
+      );
+    if (kernelSize < 3 || (liftKernel !== null && liftKernel < 3))
+      throw new ErlangenError(
+        `blueprint: the 'cohen-welling' layout expects kernel sizes ≥ 3 (options.kernelSize ${kernelSize}, options.liftKernel ${String(liftKernel)})`,
+      );
+  }
+  const defaultPools = cw ? 1 : level !== "graph" || !domain.startsWith("grid") ? 0 : domain === "grid2d" ? 2 : 1;
   const pools =
     o.pools === undefined
       ? Math.min(defaultPools, Math.max(0, depth - 1))
       : nonNegativeInt("options.pools", o.pools, 8);
+  if (cw && pools > 1)
+    throw new ErlangenError(
+      `blueprint: argument 'options.pools' expected 0 or 1 with the 'cohen-welling' layout (one 2× pooling after the second layer), got ${pools}`,
+    );
   if (pools > 0 && (!domain.startsWith("grid") || level !== "graph"))
     throw new ErlangenError("blueprint: argument 'options.pools' applies to graph-level tasks on grids only");
   if (pools > depth)
@@ -452,6 +507,7 @@ export function resolveSpec(spec: BlueprintSpec): ResolvedSpec {
       cutoff: o.cutoff ?? null,
       dropout,
       readout,
+      layout,
     },
     seed: spec.seed ?? null,
     dtype,

@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { blueprint } from "../blueprint/builder.js";
 import type { BlueprintModel } from "../blueprint/model.js";
 import { planToJSON, planToSvg, planToText } from "../blueprint/plan.js";
-import { type BlueprintSpec, DOMAIN_NAMES, DOMAINS, groupsOf, tasksOf } from "../blueprint/spec.js";
+import { type BlueprintSpec, DOMAIN_NAMES, DOMAINS, type GridLayout, groupsOf, tasksOf } from "../blueprint/spec.js";
 import { formatVerifyReport, verifyBlueprint } from "../blueprint/verify.js";
 import { type CliIO, parseIntValue, registerCommand, UsageError } from "./command.js";
 
@@ -40,6 +40,8 @@ export function buildHelp(): string {
     "      --vectors N       vector input channels",
     "      --outputs N       classes (classification) or targets / vectors",
     "      --species N       molecules: size of the atom-type table",
+    "      --layout L        2-D grids: torus (default; circular padding) or cohen-welling (the valid-convolution",
+    "                        skeleton of the hand-written p4cnn / e2cnn: p4, p4m, Cn, Dn, image-level tasks)",
     "      --seed N          seed of the initialisation",
     "      --spec FILE       read the spec from a JSON file (flags override its fields)",
     "      --json            print the plan as JSON",
@@ -102,6 +104,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
         vectors: { type: "string" },
         outputs: { type: "string" },
         species: { type: "string" },
+        layout: { type: "string" },
         seed: { type: "string" },
         spec: { type: "string" },
         json: { type: "boolean" },
@@ -157,6 +160,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   if (Object.keys(input).length > 0) spec.input = input;
   const outputs = int("outputs", 1, 65_536);
   if (outputs !== undefined) spec.outputs = outputs;
+  if (s("layout") !== undefined) spec.options = { ...(spec.options ?? {}), layout: s("layout") as GridLayout };
   const seed = int("seed", 0, 4_294_967_295);
   if (seed !== undefined) spec.seed = seed;
   let built: ReturnType<typeof blueprint>;

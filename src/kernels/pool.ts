@@ -313,7 +313,9 @@ function resetPool(): void {
 
 /**
  * Sets the number of threads the library uses (PyTorch's `set_num_threads`): the calling thread plus
- * `n − 1` pool workers. `n = 1` runs every task on the calling thread. The default is all cores.
+ * `n − 1` pool workers, and as many threads in the kernel team that splits large GEMMs, Winograd 3×3
+ * convolutions, SpMM and tensor products (`team.ts`; results are those of one thread, bit for bit).
+ * `n = 1` runs every task and every kernel on the calling thread. The default is all cores.
  */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > 1024) opError("setNumThreads", "n", "an integer in [1, 1024]", String(n));

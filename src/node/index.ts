@@ -3,6 +3,7 @@
 export * from "./datasets.js";
 export * from "./images.js";
 export * from "./io.js";
+export * from "./kernel_team.js";
 export * from "./mesh_cache.js";
 export * from "./mesh_datasets.js";
 export * from "./meshes.js";

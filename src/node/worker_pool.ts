@@ -3,7 +3,8 @@
  * Importing the Node entry (`erlangen/node`) installs it, with all cores (`os.availableParallelism()`)
  * as the default thread count; {@link installNodeWorkerPool} does it explicitly.
  *
- * Workers are unreferenced while idle, so an idle pool never keeps the process alive. When the library
+ * Importing it also installs the kernel team's workers (`kernel_team.ts`), so that `setNumThreads`
+ * sizes both. Workers are unreferenced while idle, so an idle pool never keeps the process alive. When the library
  * runs from its TypeScript sources (tests, `vitest`), workers load them through `ts_hooks.mjs`
  * (esbuild's transform, a development dependency); the built `dist/` needs nothing.
  */
@@ -16,6 +17,7 @@ import {
   registerWorkerPoolFactory,
   type WorkerPool,
 } from "../kernels/pool.js";
+import "./kernel_team.js";
 
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
 

@@ -4,6 +4,8 @@
  * Each function allocates every block before writing any output, so a failed allocation (RangeError
  * from memory.grow) leaves the outputs untouched.
  */
+import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
 import type { WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/linalg.ts`. */
@@ -62,6 +64,11 @@ export function gemmWasm(
   transB = false,
   accumulate = false,
 ): void {
+  const team = kernelTeam(rt, M * N * K);
+  if (team !== null) {
+    gemmTeam(team, A, B, C, M, N, K, transA, transB, accumulate);
+    return;
+  }
   const x = rt.exports;
   rt.reset();
   const panels = Math.ceil(N / NR);
@@ -120,4 +127,63 @@ export function transpose2dWasm(
   rt.exports.transpose32(pA, pO, R, C);
   const back = out instanceof Float32Array ? rt.f32 : rt.i32;
   out.set(back.subarray(pO >> 2, (pO >> 2) + n) as never);
+}
+
+/**
+ * {@link gemmWasm} split by rows of C over the threads of a kernel team: A (transposed first when
+ * `transA`) and C are copied in whole, B packed once, and each chunk of rows runs `gemmRows` with its
+ * thread's packing block. A row of C depends on the rows of A and on B only, and each element is the
+ * same float32 sum over k in order whatever the blocking (the accumulators are float32 registers,
+ * stored exactly between k blocks): the result equals one thread's bit for bit, for every thread count.
+ */
+function gemmTeam(
+  team: KernelTeam,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+): void {
+  const rt = team.runtime;
+  const x = rt.exports;
+  rt.reset();
+  const panels = Math.ceil(N / NR);
+  const pB = rt.alloc(K * N * 4);
+  const pBp = rt.alloc(panels * K * NR * 4);
+  const apStride = MC * KC * 4;
+  const pAp = rt.alloc(team.size * apStride);
+  const pA = rt.alloc(M * K * 4);
+  const pAt = transA ? rt.alloc(M * K * 4) : pA;
+  const pC = rt.alloc(M * N * 4);
+  const f = rt.f32;
+  f.set(B.subarray(0, K * N), pB >> 2);
+  x.gemmPackB(pB, pBp, K, N, transB ? 1 : 0);
+  if (transA) {
+    f.set(A.subarray(0, K * M), pAt >> 2);
+    x.transpose32(pAt, pA, K, M);
+  } else f.set(A.subarray(0, M * K), pA >> 2);
+  if (accumulate) f.set(C.subarray(0, M * N), pC >> 2);
+  // chunks of whole MC blocks, about four per thread (a slow thread's share goes to the others)
+  const blocks = Math.ceil(M / MC);
+  const chunks = Math.min(TEAM_MAX_CHUNKS, blocks, 4 * team.size);
+  const rows = Math.ceil(blocks / chunks) * MC;
+  const R = GEMM_ROWS_ARGS;
+  const args: number[] = [];
+  args[R.A] = pA;
+  args[R.lda] = K;
+  args[R.Bp] = pBp;
+  args[R.C] = pC;
+  args[R.N] = N;
+  args[R.K] = K;
+  args[R.accumulate] = accumulate ? 1 : 0;
+  args[R.Ap] = pAp;
+  args[R.apStride] = apStride;
+  args[R.M] = M;
+  args[R.rows] = rows;
+  team.run(TEAM_JOB.gemmRows, Math.ceil(M / rows), args);
+  C.set(rt.f32.subarray(pC >> 2, (pC >> 2) + M * N));
 }

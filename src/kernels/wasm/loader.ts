@@ -9,10 +9,21 @@
  * Two builds ship: baseline SIMD and relaxed SIMD (fused multiply-add in GEMM and SpMM). The relaxed
  * one is used where the engine validates it (Node ≥ 22, current browsers) unless the environment
  * variable `ERLANGEN_KERNELS_RELAXED=0` asks for the baseline (FMA rounds differently by ~1 ulp).
+ *
+ * Each build exists over a private and over a shared memory (`WebAssembly.Memory({ shared: true })`, a
+ * `SharedArrayBuffer`). Where SharedArrayBuffer exists (Node; browser pages that are cross-origin
+ * isolated) the shared one loads, so that the threads of a kernel team (`../team.ts`) can instantiate
+ * the same module over the same memory; `ERLANGEN_KERNELS_SHARED=0` keeps the private one. Both run the
+ * same code: on one thread their results are identical.
  */
 import type { ConvExports } from "./conv.js";
 import type { ElementwiseExports } from "./elementwise.js";
-import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from "./generated/kernels.js";
+import {
+  KERNELS_WASM_BASE64,
+  KERNELS_WASM_RELAXED_BASE64,
+  KERNELS_WASM_RELAXED_SHARED_BASE64,
+  KERNELS_WASM_SHARED_BASE64,
+} from "./generated/kernels.js";
 import type { LinalgExports } from "./linalg.js";
 import type { NormsExports } from "./norms.js";
 import type { OptimExports } from "./optim.js";
@@ -24,7 +35,8 @@ import type { WinogradExports } from "./winograd.js";
  * The functions the WASM module exports (pointers are byte offsets, sizes element counts): `heapBase`
  * and the kernels, whose signatures each kernel file of this folder declares next to its binding.
  */
-export type WasmExports = { heapBase(): number } & ConvExports &
+export type WasmExports = { heapBase(): number } & ThreadScratchExports &
+  ConvExports &
   ElementwiseExports &
   LinalgExports &
   NormsExports &
@@ -33,8 +45,38 @@ export type WasmExports = { heapBase(): number } & ConvExports &
   SparseExports &
   WinogradExports;
 
+/** Setters of the per-thread scratch blocks (absent in modules built before kernel teams). */
+export interface ThreadScratchExports {
+  setGemmScratch?(p: number): void;
+  setWinogradScratch?(p: number): void;
+}
+
 const PAGE = 65536;
 const ALIGN = 64;
+
+/**
+ * Bytes of the scratch block each thread's instance works in (the GEMM's edge tile, 128, then the
+ * Winograd transforms', 2,816): no two threads share one.
+ */
+export const THREAD_SCRATCH_BYTES = 3072;
+
+/** Points an instance's scratch at the block at byte offset `p` (of {@link THREAD_SCRATCH_BYTES}). */
+export function setThreadScratch(exports: WasmExports, p: number): void {
+  exports.setGemmScratch?.(p);
+  exports.setWinogradScratch?.(p + 128);
+}
+
+/** The imports of the kernel module: its memory, and the abort that the stub runtime calls. */
+export function wasmImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error("erlangen kernels: wasm abort");
+      },
+    },
+  };
+}
 
 /**
  * One instance of the kernels with its memory. The arena is a bump allocator that each kernel call
@@ -44,26 +86,40 @@ const ALIGN = 64;
 export class WasmRuntime {
   readonly exports: WasmExports;
   readonly memory: WebAssembly.Memory;
-  private readonly base: number;
+  /** The compiled module (the threads of a kernel team instantiate it over {@link memory}). */
+  readonly module: WebAssembly.Module;
+  /** Whether {@link memory} is shared (a module built with shared memory). */
+  readonly shared: boolean;
+  private base: number;
   private top: number;
   private _f32: Float32Array;
   private _i32: Int32Array;
 
-  constructor(module: WebAssembly.Module) {
-    this.memory = new WebAssembly.Memory({ initial: 32, maximum: 65536 });
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        memory: this.memory,
-        abort: () => {
-          throw new Error("erlangen kernels: wasm abort");
-        },
-      },
-    });
+  constructor(module: WebAssembly.Module, shared = false) {
+    this.module = module;
+    this.shared = shared;
+    this.memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared });
+    const instance = new WebAssembly.Instance(module, wasmImports(this.memory));
     this.exports = instance.exports as unknown as WasmExports;
     this.base = alignUp(this.exports.heapBase());
     this.top = this.base;
     this._f32 = new Float32Array(this.memory.buffer);
     this._i32 = new Int32Array(this.memory.buffer);
+    // over a shared memory, this thread's scratch is a block of its own too: the static one is
+    // rewritten whenever another thread instantiates the module (its data segments are applied again)
+    if (shared) setThreadScratch(this.exports, this.reserve(THREAD_SCRATCH_BYTES));
+  }
+
+  /**
+   * A block of `bytes` bytes below the arena, kept for the life of the runtime (the threads' scratch).
+   * Call it between kernel calls only: it frees every block of the arena.
+   */
+  reserve(bytes: number): number {
+    const ptr = this.base;
+    this.top = ptr;
+    this.alloc(bytes);
+    this.base = this.top;
+    return ptr;
   }
 
   /** Whether the module exports every function in `names` (a module built before a kernel lacks it). */
@@ -151,10 +207,24 @@ function relaxedAllowed(): boolean {
   return g.process?.env?.ERLANGEN_KERNELS_RELAXED !== "0";
 }
 
-/** The relaxed-SIMD build when the engine validates it (and it is allowed), else the baseline. */
-function pickBuild(): Uint8Array {
+/**
+ * Whether the shared-memory builds can load: SharedArrayBuffer exists (browsers expose it to
+ * cross-origin isolated pages only), the builds were generated, and `ERLANGEN_KERNELS_SHARED` is not 0.
+ */
+export function sharedMemoryAvailable(): boolean {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> }; crossOriginIsolated?: boolean };
+  if (g.process?.env?.ERLANGEN_KERNELS_SHARED === "0") return false;
+  if (typeof SharedArrayBuffer !== "function" || g.crossOriginIsolated === false) return false;
+  return typeof KERNELS_WASM_SHARED_BASE64 === "string" && KERNELS_WASM_SHARED_BASE64.length > 0;
+}
+
+/**
+ * The relaxed-SIMD build when the engine validates it (and it is allowed), else the baseline; over a
+ * shared memory when `shared`.
+ */
+function pickBuild(shared: boolean): Uint8Array {
   if (relaxedAllowed()) {
-    const r = decodeBase64(KERNELS_WASM_RELAXED_BASE64);
+    const r = decodeBase64(shared ? KERNELS_WASM_RELAXED_SHARED_BASE64 : KERNELS_WASM_RELAXED_BASE64);
     try {
       if (WebAssembly.validate(r as Uint8Array<ArrayBuffer>)) {
         relaxed = true;
@@ -165,7 +235,7 @@ function pickBuild(): Uint8Array {
     }
   }
   relaxed = false;
-  return decodeBase64(KERNELS_WASM_BASE64);
+  return decodeBase64(shared ? KERNELS_WASM_SHARED_BASE64 : KERNELS_WASM_BASE64);
 }
 
 /** Which WASM build runs: `relaxedSimd` true when the fused multiply-add build was picked. */
@@ -181,12 +251,12 @@ function wasmSupported(): boolean {
   );
 }
 
-function startAsync(bytes: Uint8Array): Promise<boolean> {
+function startAsync(bytes: Uint8Array, shared: boolean): Promise<boolean> {
   state = "loading";
   pending = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).then(
     (module) => {
       try {
-        runtime = new WasmRuntime(module);
+        runtime = new WasmRuntime(module, shared);
         state = "ready";
         return true;
       } catch (e) {
@@ -216,21 +286,30 @@ export function getWasmRuntime(): WasmRuntime | null {
     return null;
   }
   let bytes: Uint8Array;
+  let shared = sharedMemoryAvailable();
   try {
-    bytes = pickBuild();
+    bytes = pickBuild(shared);
   } catch (e) {
     loadError = e;
     state = "unavailable";
     return null;
   }
   try {
-    runtime = new WasmRuntime(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
+    try {
+      runtime = new WasmRuntime(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), shared);
+    } catch (e) {
+      if (!shared || e instanceof RangeError) throw e;
+      // the shared build or memory refused (an engine without threads): the private-memory build
+      shared = false;
+      bytes = pickBuild(false);
+      runtime = new WasmRuntime(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), false);
+    }
     state = "ready";
     return runtime;
   } catch (e) {
     if (e instanceof RangeError) {
       // synchronous compilation refused (browser main thread): compile in the background
-      void startAsync(bytes);
+      void startAsync(bytes, shared);
     } else {
       loadError = e;
       state = "unavailable";

@@ -4,6 +4,7 @@
  * function allocates every block of a chunk before writing any output, so a failed allocation
  * (RangeError from memory.grow) leaves the outputs untouched.
  */
+
 import {
   type RadialBasisSpec,
   type RadialCutoffSpec,
@@ -12,6 +13,8 @@ import {
   type TensorProductPlan,
   type TpSizes,
 } from "../ref/o3.js";
+import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { TEAM_JOB, TP_FORWARD_ARGS } from "../team_jobs.js";
 import type { WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/o3.ts`. */
@@ -176,6 +179,11 @@ export function tpForwardWasm(
   out: Float32Array,
 ): void {
   const { Z, D1, D2, D3, P, perSample } = s;
+  const team = kernelTeam(rt, Z * plan.workPerSample);
+  if (team !== null && Z >= 8) {
+    tpForwardTeam(team, plan, x1, x2, w, s, out);
+    return;
+  }
   const x = o3(rt);
   rt.reset();
   const pp = planIn(rt, plan, false);
@@ -215,6 +223,64 @@ export function tpForwardWasm(
     );
     out.set(f.subarray(pOut >> 2, (pOut >> 2) + nz * D3), z0 * D3);
   }
+}
+
+/**
+ * {@link tpForwardWasm} over the threads of a kernel team: x1, x2 (and per-sample weights) copied in
+ * whole, each chunk a range of samples (a multiple of 4, the kernel's lanes) with its thread's scratch.
+ * Samples do not mix, and a range starting at a multiple of 4 computes each sample in the lanes the
+ * one-thread call does: the result equals one thread's bit for bit.
+ */
+function tpForwardTeam(
+  team: KernelTeam,
+  plan: TensorProductPlan,
+  x1: Float32Array,
+  x2: Float32Array,
+  w: Float32Array | null,
+  s: TpSizes,
+  out: Float32Array,
+): void {
+  const rt = team.runtime;
+  const { Z, D1, D2, D3, P, perSample } = s;
+  rt.reset();
+  const pp = planIn(rt, plan, false);
+  const pX1 = rt.alloc(Z * D1 * 4);
+  const pX2 = rt.alloc(Z * D2 * 4);
+  const pW = rt.alloc((perSample ? Z * P : P) * 4);
+  const pOut = rt.alloc(Z * D3 * 4);
+  const scratchStride = Math.ceil(((D1 + D2 + D3 + P + plan.maxRT) * 16) / 64) * 64;
+  const pS = rt.alloc(team.size * scratchStride);
+  const f = rt.f32;
+  f.set(x1.subarray(0, Z * D1), pX1 >> 2);
+  f.set(x2.subarray(0, Z * D2), pX2 >> 2);
+  if (w !== null) f.set(w.subarray(0, perSample ? Z * P : P), pW >> 2);
+  else f.fill(0, pW >> 2, (pW >> 2) + (perSample ? Z * P : P));
+  // about eight chunks per thread, each a multiple of 4 samples
+  const chunkZ = Math.max(4, Math.ceil(Z / Math.min(TEAM_MAX_CHUNKS, 8 * team.size) / 4) * 4);
+  const R = TP_FORWARD_ARGS;
+  const args: number[] = [];
+  args[R.x1] = pX1;
+  args[R.x2] = pX2;
+  args[R.w] = pW;
+  args[R.perSample] = perSample ? 1 : 0;
+  args[R.Z] = Z;
+  args[R.D1] = D1;
+  args[R.D2] = D2;
+  args[R.D3] = D3;
+  args[R.P] = P;
+  args[R.desc] = pp.desc;
+  args[R.nPaths] = plan.nPaths;
+  args[R.pw] = pp.pw;
+  args[R.ei] = pp.ei;
+  args[R.ej] = pp.ej;
+  args[R.ev] = pp.ev;
+  args[R.gptr] = pp.gptr;
+  args[R.out] = pOut;
+  args[R.scratch] = pS;
+  args[R.scratchStride] = scratchStride;
+  args[R.chunkZ] = chunkZ;
+  team.run(TEAM_JOB.tpForward, Math.ceil(Z / chunkZ), args);
+  out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + Z * D3));
 }
 
 /** Gradients of the tensor product (see tpBackwardRef; gw accumulated into), in chunks of samples. */

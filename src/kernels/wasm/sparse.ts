@@ -6,6 +6,8 @@
  */
 import type { WasmArgs } from "../dispatch.js";
 import type { spmmCsrTRef } from "../ref/sparse.js";
+import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { SPMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
 import type { WasmRuntime } from "./loader.js";
 
 /** out[rows×F] = A·X for CSR A (pointers to indptr, indices, values; `hasValues` 0 means all ones). */
@@ -107,6 +109,7 @@ export function spmmCsrWasm(
   cols: number | null = null,
 ): void {
   const x = rt.exports;
+  const team = cols === null ? kernelTeam(rt, (indptr[rows]! - indptr[0]! + rows) * F) : null;
   rt.reset();
   const nnz = indptr[rows]!;
   const outRows = cols === null ? rows : cols;
@@ -122,7 +125,8 @@ export function spmmCsrWasm(
   i.set(indices.subarray(0, nnz), pIdx >> 2);
   if (values !== null) f.set(values.subarray(0, nnz), pVal >> 2);
   f.set(X.subarray(0, xLen), pX >> 2);
-  if (cols === null) x.spmmCsrF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
+  if (team !== null) spmmTeam(team, false, pPtr, pIdx, pVal, values !== null, rows, pX, F, pOut);
+  else if (cols === null) x.spmmCsrF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
   else x.spmmCsrTF32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, cols, pX, F, pOut);
   out.set(f.subarray(pOut >> 2, (pOut >> 2) + outRows * F));
 }
@@ -233,6 +237,7 @@ export function segmentSumWasm(
 
 /** out[rows×F] = A·X for CSR A, F a multiple of 16 (column-blocked kernel). */
 export const spmmCsrWideWasm: typeof spmmCsrWasm = (rt, indptr, indices, values, rows, X, F, out) => {
+  const team = kernelTeam(rt, (indptr[rows]! - indptr[0]! + rows) * F);
   rt.reset();
   const nnz = indptr[rows]!;
   const pPtr = rt.alloc((rows + 1) * 4);
@@ -246,7 +251,8 @@ export const spmmCsrWideWasm: typeof spmmCsrWasm = (rt, indptr, indices, values,
   const f = rt.f32;
   if (values !== null) f.set(values.subarray(0, nnz), pVal >> 2);
   f.set(X, pX >> 2);
-  rt.exports.spmmCsrCols16F32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
+  if (team !== null) spmmTeam(team, true, pPtr, pIdx, pVal, values !== null, rows, pX, F, pOut);
+  else rt.exports.spmmCsrCols16F32(pPtr, pIdx, pVal, values === null ? 0 : 1, rows, pX, F, pOut);
   out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + rows * F));
 };
 
@@ -364,4 +370,36 @@ export function sparseLinearGradWasm(
   const f = rt.f32;
   if (db !== null) db.set(f.subarray(pDb >> 2, (pDb >> 2) + F));
   if (dW !== null) dW.set(f.subarray(pDw >> 2, (pDw >> 2) + F * inF));
+}
+
+/**
+ * A CSR product over the threads of a kernel team, by ranges of rows (about eight per thread, so
+ * that rows of many entries even out): each output row is the one-thread kernel's, bit for bit.
+ */
+function spmmTeam(
+  team: KernelTeam,
+  wide: boolean,
+  pPtr: number,
+  pIdx: number,
+  pVal: number,
+  hasValues: boolean,
+  rows: number,
+  pX: number,
+  F: number,
+  pOut: number,
+): void {
+  const chunkRows = Math.max(1, Math.ceil(rows / Math.min(TEAM_MAX_CHUNKS, 8 * team.size)));
+  const R = SPMM_ROWS_ARGS;
+  const args: number[] = [];
+  args[R.wide] = wide ? 1 : 0;
+  args[R.indptr] = pPtr;
+  args[R.indices] = pIdx;
+  args[R.values] = pVal;
+  args[R.hasValues] = hasValues ? 1 : 0;
+  args[R.rows] = rows;
+  args[R.X] = pX;
+  args[R.F] = F;
+  args[R.out] = pOut;
+  args[R.chunkRows] = chunkRows;
+  team.run(TEAM_JOB.spmmRows, Math.ceil(rows / chunkRows), args);
 }

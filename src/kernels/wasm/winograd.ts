@@ -5,6 +5,8 @@
  * Twins: `ref/winograd.ts`.
  */
 import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
+import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { TEAM_JOB, WINOGRAD_FORWARD_ARGS } from "../team_jobs.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/winograd.ts`. */
@@ -115,6 +117,11 @@ export function winogradConvWasm(
   geom: WinogradGeometry,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const team = kernelTeam(rt, N * G * Og * Cg * oh * ow);
+  if (team !== null && Math.ceil(N / winogradPlan(N, oh, ow).nb) <= TEAM_MAX_CHUNKS) {
+    winogradConvTeam(team, x, w, b, y, geom);
+    return;
+  }
   const e = rt.exports;
   const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
   const Ogp = pad4(Og);
@@ -267,3 +274,82 @@ export function winogradWeightGradWasm(
 }
 
 const NO_WEIGHTS = new Float32Array(0);
+
+/**
+ * {@link winogradConvWasm} over the threads of a kernel team: x and y are copied in and out whole, the
+ * kernel transform of each group is computed once, and each chunk is one block of images (the blocks
+ * of the one-thread path: input transforms, the 36 products, output transforms) in its thread's own
+ * V, M and plane buffers. Images do not mix, so the result equals one thread's bit for bit.
+ */
+function winogradConvTeam(
+  team: KernelTeam,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  y: Float32Array,
+  geom: WinogradGeometry,
+): void {
+  const rt = team.runtime;
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  rt.reset();
+  const Cs = Cg | 1;
+  const Ms = Ogp + winogradRowPad(rt);
+  // one block per thread: V, M, the padded plane and the row buffer, each 64-byte aligned
+  const al = (n: number): number => Math.ceil(n / 64) * 64;
+  const offM = al(36 * Cs * Tp * 4);
+  const offXp = offM + al(36 * Ms * Tp * 4);
+  const offTb = offXp + al(Hp * Wq * 4);
+  const blockStride = offTb + al(6 * Wq * 4);
+  const pBlocks = rt.alloc(team.size * blockStride);
+  const pU = rt.alloc(36 * Ogp * Cg * 4);
+  const pX = rt.alloc(N * G * xs * 4);
+  const pY = rt.alloc(N * G * ys * 4);
+  const pB = rt.alloc(Math.max(Og, 1) * 4);
+  const pW = rt.alloc(Og * Cg * 9 * 4);
+  const f = rt.f32;
+  f.set(x.subarray(0, N * G * xs), pX >> 2);
+  const R = WINOGRAD_FORWARD_ARGS;
+  const args: number[] = [];
+  args[R.U] = pU;
+  args[R.x] = pX;
+  args[R.y] = pY;
+  args[R.G] = G;
+  args[R.Cg] = Cg;
+  args[R.H] = H;
+  args[R.W] = W;
+  args[R.ph] = ph;
+  args[R.pw] = pw;
+  args[R.th] = th;
+  args[R.tw] = tw;
+  args[R.Tp] = Tp;
+  args[R.Cs] = Cs;
+  args[R.Ms] = Ms;
+  args[R.Ogp] = Ogp;
+  args[R.Og] = Og;
+  args[R.oh] = oh;
+  args[R.ow] = ow;
+  args[R.bias] = pB;
+  args[R.hasBias] = b === null ? 0 : 1;
+  args[R.nb] = nb;
+  args[R.N] = N;
+  args[R.T1] = T1;
+  args[R.blocks] = pBlocks;
+  args[R.blockStride] = blockStride;
+  args[R.offM] = offM;
+  args[R.offXp] = offXp;
+  args[R.offTb] = offTb;
+  for (let gi = 0; gi < G; gi++) {
+    f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
+    e.wgZero(pU, 36 * Ogp * Cg);
+    e.wgKernelF32(pW, Og, Cg, pU, Ogp * Cg, Cg, 1);
+    if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
+    args[R.gi] = gi;
+    team.run(TEAM_JOB.winogradForward, Math.ceil(N / nb), args);
+  }
+  y.set(rt.f32.subarray(pY >> 2, (pY >> 2) + N * G * ys));
+}

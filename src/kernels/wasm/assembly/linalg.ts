@@ -15,7 +15,14 @@ import { madd } from "./math";
 // @ts-ignore: decorator
 @inline const MC: i32 = 64;
 
-const TILE: usize = memory.data(MR * NR * 4, 16);
+// Scratch of the edge tiles (MR×NR floats). A global, not a constant: each thread of a kernel team points
+// its instance at a block of its own (setGemmScratch), so concurrent calls never share it.
+let TILE: usize = memory.data(MR * NR * 4, 16);
+
+/** Points the edge-tile scratch at `p` (128 bytes, 16-byte aligned): one block per thread of a kernel team. */
+export function setGemmScratch(p: usize): void {
+  TILE = p;
+}
 
 /** Packs B (K×N, or N×K when transB) into Bp[jr][k][NR] with zero padding past N. */
 export function gemmPackB(B: usize, Bp: usize, K: i32, N: i32, transB: bool): void {

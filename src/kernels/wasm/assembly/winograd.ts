@@ -8,8 +8,20 @@
 
 import { madd } from "./math";
 
-const WS: usize = memory.data(24 * 16, 16);
-const RS: usize = memory.data(4 * 16, 16);
+// Scratch (globals, not constants: each thread of a kernel team points its instance at a block of its
+// own with setWinogradScratch, so concurrent calls never share it).
+let WS: usize = memory.data(24 * 16, 16);
+let RS: usize = memory.data(4 * 16, 16);
+
+/**
+ * Points the scratch of the transforms at `p` (2,816 bytes, 16-byte aligned: WS 384, RS 64, KS 2,304):
+ * one block per thread of a kernel team.
+ */
+export function setWinogradScratch(p: usize): void {
+  WS = p;
+  RS = p + 384;
+  KS = p + 448;
+}
 
 /** Copies n floats from src to dst (v128 body, scalar tail; memory.copy is a call per row in V8). */
 // @ts-ignore: decorator
@@ -331,7 +343,7 @@ export function wgZeroLanes(P: usize, rows: i32, Tp: i32, T: i32): void {
 }
 
 /** Scratch of the kernel transform: 36 rows of 16 kernels. */
-const KS: usize = memory.data(36 * 16 * 4, 16);
+let KS: usize = memory.data(36 * 16 * 4, 16);
 
 /**
  * Kernel transform of one group (twin: winogradKernelTransform, bit for bit): U[ξ·st + m·sm + c·sc] = (G·w[m, c]·Gᵀ)[ξ]

@@ -1,0 +1,223 @@
+/**
+ * The work a kernel team splits: one function per job kind, run by every thread of the team (the
+ * calling one and the workers) on the chunks it claims. A job reads its arguments (byte offsets into
+ * the shared WASM memory, sizes) from the team's control block and calls module exports only: it
+ * never allocates and never touches a JS array. Each thread passes its index `tid` (0 the calling
+ * thread), which picks that thread's block of the per-thread buffers the caller allocated.
+ *
+ * A chunk writes its own range of the output; no chunk reads what another writes. So a result never
+ * depends on which thread ran which chunk, and the chunks of every job are the blocks the one-thread
+ * path already computes one after the other: the numbers are those of one thread, bit for bit.
+ */
+import type { WasmExports } from "./wasm/loader.js";
+import type { O3Exports } from "./wasm/o3.js";
+
+/** Job kinds (the index of each in {@link runTeamJob}). */
+export const TEAM_JOB = {
+  /** C rows [i0, i0 + m) = A rows · packed B (`gemmRows`); chunk c covers rows [c·rows, (c+1)·rows). */
+  gemmRows: 0,
+  /** Winograd F(4×4, 3×3) forward of one group over one block of images per chunk. */
+  winogradForward: 1,
+  /** CSR product A·X (`spmmCsrF32`, or `spmmCsrCols16F32` when `wide`) over one range of rows per chunk. */
+  spmmRows: 2,
+  /** Tensor-product forward (`tpForwardF32`) over one range of samples (a multiple of 4) per chunk. */
+  tpForward: 3,
+} as const;
+
+/** Argument slots of {@link TEAM_JOB.tpForward}. */
+export const TP_FORWARD_ARGS = {
+  x1: 0,
+  x2: 1,
+  w: 2,
+  perSample: 3,
+  Z: 4,
+  D1: 5,
+  D2: 6,
+  D3: 7,
+  P: 8,
+  desc: 9,
+  nPaths: 10,
+  pw: 11,
+  ei: 12,
+  ej: 13,
+  ev: 14,
+  gptr: 15,
+  out: 16,
+  /** Per-thread scratch: `scratch + tid · scratchStride`. */
+  scratch: 17,
+  scratchStride: 18,
+  /** Samples per chunk. */
+  chunkZ: 19,
+} as const;
+
+/** Argument slots of {@link TEAM_JOB.spmmRows}. */
+export const SPMM_ROWS_ARGS = {
+  wide: 0,
+  indptr: 1,
+  indices: 2,
+  values: 3,
+  hasValues: 4,
+  rows: 5,
+  X: 6,
+  F: 7,
+  out: 8,
+  /** Rows per chunk. */
+  chunkRows: 9,
+} as const;
+
+/** Argument slots of {@link TEAM_JOB.gemmRows}. */
+export const GEMM_ROWS_ARGS = {
+  A: 0,
+  lda: 1,
+  Bp: 2,
+  C: 3,
+  N: 4,
+  K: 5,
+  accumulate: 6,
+  Ap: 7,
+  apStride: 8,
+  M: 9,
+  rows: 10,
+} as const;
+
+/** Argument slots of {@link TEAM_JOB.winogradForward}. */
+export const WINOGRAD_FORWARD_ARGS = {
+  U: 0,
+  x: 1,
+  y: 2,
+  G: 3,
+  gi: 4,
+  Cg: 5,
+  H: 6,
+  W: 7,
+  ph: 8,
+  pw: 9,
+  th: 10,
+  tw: 11,
+  Tp: 12,
+  Cs: 13,
+  Ms: 14,
+  Ogp: 15,
+  Og: 16,
+  oh: 17,
+  ow: 18,
+  bias: 19,
+  hasBias: 20,
+  nb: 21,
+  N: 22,
+  T1: 23,
+  /** Per-thread blocks: V at +0, M at +offM, the padded plane at +offXp, the row buffer at +offTb. */
+  blocks: 24,
+  blockStride: 25,
+  offM: 26,
+  offXp: 27,
+  offTb: 28,
+} as const;
+
+/** The most argument slots a job has. */
+export const TEAM_MAX_ARGS = 32;
+
+/** Runs chunk `chunk` of job `job` with arguments `a` on thread `tid` through the module exports `e`. */
+export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: number, tid: number): void {
+  if (job === TEAM_JOB.gemmRows) {
+    const R = GEMM_ROWS_ARGS;
+    const lda = a[R.lda]!;
+    const N = a[R.N]!;
+    const rows = a[R.rows]!;
+    const i0 = chunk * rows;
+    const m = Math.min(rows, a[R.M]! - i0);
+    e.gemmRows(
+      a[R.A]! + i0 * lda * 4,
+      lda,
+      a[R.Bp]!,
+      a[R.C]! + i0 * N * 4,
+      m,
+      N,
+      a[R.K]!,
+      a[R.accumulate]!,
+      a[R.Ap]! + tid * a[R.apStride]!,
+    );
+    return;
+  }
+  if (job === TEAM_JOB.winogradForward) {
+    const R = WINOGRAD_FORWARD_ARGS;
+    const G = a[R.G]!;
+    const gi = a[R.gi]!;
+    const Cg = a[R.Cg]!;
+    const H = a[R.H]!;
+    const W = a[R.W]!;
+    const ph = a[R.ph]!;
+    const pw = a[R.pw]!;
+    const th = a[R.th]!;
+    const tw = a[R.tw]!;
+    const Tp = a[R.Tp]!;
+    const Og = a[R.Og]!;
+    const oh = a[R.oh]!;
+    const ow = a[R.ow]!;
+    const Ms = a[R.Ms]!;
+    const T1 = a[R.T1]!;
+    const nb = a[R.nb]!;
+    const hasBias = a[R.hasBias]!;
+    const xs = Cg * H * W;
+    const ys = Og * oh * ow;
+    const blk = a[R.blocks]! + tid * a[R.blockStride]!;
+    const pV = blk;
+    const pM = blk + a[R.offM]!;
+    const pXp = blk + a[R.offXp]!;
+    const pTb = blk + a[R.offTb]!;
+    const n0 = chunk * nb;
+    const nI = Math.min(nb, a[R.N]! - n0);
+    for (let k = 0; k < nI; k++) {
+      const px = a[R.x]! + ((n0 + k) * G + gi) * xs * 4;
+      e.wgInputF32(px, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, a[R.Cs]!, Tp, k * T1);
+    }
+    e.wgGemmF32(a[R.U]!, pV, pM, a[R.Ogp]!, Cg, a[R.Cs]!, Tp, Ms);
+    for (let k = 0; k < nI; k++) {
+      const py = a[R.y]! + ((n0 + k) * G + gi) * ys * 4;
+      e.wgOutputF32(pM, Ms, Tp, k * T1, th, tw, py, Og, oh, ow, a[R.bias]!, hasBias);
+    }
+    return;
+  }
+  if (job === TEAM_JOB.spmmRows) {
+    // a row's entries are at absolute positions indptr[r] … indptr[r + 1]: a range of rows is the
+    // same product from an offset indptr
+    const R = SPMM_ROWS_ARGS;
+    const F = a[R.F]!;
+    const r0 = chunk * a[R.chunkRows]!;
+    const n = Math.min(a[R.chunkRows]!, a[R.rows]! - r0);
+    const ptr = a[R.indptr]! + r0 * 4;
+    const out = a[R.out]! + r0 * F * 4;
+    if (a[R.wide] !== 0) e.spmmCsrCols16F32(ptr, a[R.indices]!, a[R.values]!, a[R.hasValues]!, n, a[R.X]!, F, out);
+    else e.spmmCsrF32(ptr, a[R.indices]!, a[R.values]!, a[R.hasValues]!, n, a[R.X]!, F, out);
+    return;
+  }
+  if (job === TEAM_JOB.tpForward) {
+    const R = TP_FORWARD_ARGS;
+    const P = a[R.P]!;
+    const perSample = a[R.perSample]!;
+    const z0 = chunk * a[R.chunkZ]!;
+    const nz = Math.min(a[R.chunkZ]!, a[R.Z]! - z0);
+    (e as unknown as O3Exports).tpForwardF32(
+      a[R.x1]! + z0 * a[R.D1]! * 4,
+      a[R.x2]! + z0 * a[R.D2]! * 4,
+      a[R.w]! + (perSample !== 0 ? z0 * P * 4 : 0),
+      perSample,
+      nz,
+      a[R.D1]!,
+      a[R.D2]!,
+      a[R.D3]!,
+      P,
+      a[R.desc]!,
+      a[R.nPaths]!,
+      a[R.pw]!,
+      a[R.ei]!,
+      a[R.ej]!,
+      a[R.ev]!,
+      a[R.gptr]!,
+      a[R.out]! + z0 * a[R.D3]! * 4,
+      a[R.scratch]! + tid * a[R.scratchStride]!,
+    );
+    return;
+  }
+  throw new Error(`kernel team: unknown job ${job}`);
+}

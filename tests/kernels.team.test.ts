@@ -1,0 +1,307 @@
+// The kernel team (src/kernels/team.ts): kernels split over threads that share one WASM memory. With
+// n threads the numbers are those of one thread bit for bit (GEMM by rows of C, Winograd by blocks of
+// images), equal to the private-memory build's (today's one-thread path), the same run after run, after
+// the memory grew; a private memory falls back to one
+// thread with one message; team workers never keep a Node process alive.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  gemm,
+  packTensorProduct,
+  spmmCsr,
+  spmmCsrWide,
+  tensorProductForward,
+  winogradConv3x3,
+} from "../src/kernels/index.js";
+import { setNumThreads } from "../src/kernels/pool.js";
+import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
+import {
+  closeKernelTeam,
+  currentKernelTeam,
+  type KernelTeam,
+  kernelTeam,
+  setTeamMinWork,
+  TEAM_MIN_WORK,
+} from "../src/kernels/team.js";
+import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm/generated/kernels.js";
+import { gemmWasm } from "../src/kernels/wasm/linalg.js";
+import { getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
+import { tpForwardWasm } from "../src/kernels/wasm/o3.js";
+import { spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
+import { winogradConvWasm } from "../src/kernels/wasm/winograd.js";
+import "../src/node/kernel_team.js";
+import { Generator } from "../src/tensor/rng.js";
+
+const gen = new Generator(2026);
+const minWork = TEAM_MIN_WORK;
+
+function rand(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = gen.normal(0, 1);
+  return a;
+}
+
+/** Equal bit for bit (NaN-safe, -0 distinct). */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Today's one-thread path: the baseline build over a private memory. */
+function privateRuntime(): WasmRuntime {
+  const bytes = Uint8Array.from(Buffer.from(KERNELS_WASM_BASE64, "base64"));
+  return new WasmRuntime(new WebAssembly.Module(bytes), false);
+}
+
+async function teamReady(n: number): Promise<KernelTeam> {
+  const t = currentKernelTeam();
+  if (t === null || t.size !== n) throw new Error("no team");
+  for (let i = 0; i < 600 && t.readyWorkers < n - 1; i++) await new Promise((r) => setTimeout(r, 50));
+  return t;
+}
+
+interface GemmCase {
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
+}
+
+const GEMMS: GemmCase[] = [
+  { M: 300, N: 72, K: 130, transA: false, transB: false, accumulate: false },
+  { M: 197, N: 13, K: 257, transA: false, transB: true, accumulate: true },
+  { M: 130, N: 40, K: 300, transA: true, transB: false, accumulate: false },
+  { M: 67, N: 100, K: 90, transA: true, transB: true, accumulate: true },
+];
+
+function runGemm(c: GemmCase, A: Float32Array, B: Float32Array, C0: Float32Array): Float32Array {
+  const C = C0.slice();
+  gemm(A, B, C, c.M, c.N, c.K, c.transA, c.transB, c.accumulate);
+  return C;
+}
+
+const WG: WinogradGeometry = { N: 13, G: 2, Cg: 8, Og: 12, H: 14, W: 11, oh: 14, ow: 11, ph: 1, pw: 1 };
+
+function runWinograd(x: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+  const y = new Float32Array(WG.N * WG.G * WG.Og * WG.oh * WG.ow);
+  winogradConv3x3(x, w, b, y, WG);
+  return y;
+}
+
+beforeAll(() => {
+  // every call in this file is split (small sizes keep it fast)
+  setTeamMinWork(1);
+});
+
+afterAll(() => {
+  setTeamMinWork(minWork);
+  setNumThreads(1);
+  closeKernelTeam();
+});
+
+describe("kernel team", () => {
+  it("loads the shared-memory build in Node", () => {
+    expect(getWasmRuntime()?.shared).toBe(true);
+  });
+
+  it("SpMM (narrow, 16 and wide rows): n threads give one thread's bits, equal to the private-memory build", async () => {
+    // a power-law-ish CSR: row r has (r * 7919) % 23 entries, some rows empty
+    const rows = 700;
+    const cols = 500;
+    const ptr = new Int32Array(rows + 1);
+    for (let r = 0; r < rows; r++) ptr[r + 1] = ptr[r]! + ((r * 7919) % 23);
+    const nnz = ptr[rows]!;
+    const idx = Int32Array.from({ length: nnz }, (_, i) => (i * 104729) % cols);
+    const vals = rand(nnz);
+    const rt = privateRuntime();
+    for (const [F, wide, values] of [
+      [7, false, vals],
+      [16, false, null],
+      [48, true, vals],
+    ] as const) {
+      const X = rand(cols * F);
+      const run = (): Float32Array => {
+        const out = new Float32Array(rows * F);
+        (wide ? spmmCsrWide : spmmCsr)(ptr, idx, values, rows, X, F, out);
+        return out;
+      };
+      setNumThreads(1);
+      const one = run();
+      const want = new Float32Array(rows * F);
+      (wide ? spmmCsrWideWasm : spmmCsrWasm)(rt, ptr, idx, values, rows, X, F, want);
+      expect(sameBits(one, want)).toBe(true);
+      for (const n of [2, 3]) {
+        setNumThreads(n);
+        expect(sameBits(run(), one)).toBe(true);
+        await teamReady(n);
+        for (let rep = 0; rep < 2; rep++) expect(sameBits(run(), one)).toBe(true);
+      }
+    }
+  });
+
+  it("tensor-product forward (shared and per-sample weights): n threads give one thread's bits", async () => {
+    const paths = [
+      { mode: "uvw" as const, U: 3, V: 2, W: 5, d1: 3, d2: 3, d3: 1, o1: 0, o2: 0, o3: 0, hasWeight: true, wOff: 0 },
+      { mode: "uvu" as const, U: 3, V: 2, W: 3, d1: 3, d2: 3, d3: 3, o1: 0, o2: 0, o3: 5, hasWeight: true, wOff: 30 },
+    ].map((p) => ({
+      ...p,
+      pw: 0.7,
+      ci: Int32Array.from([0, 1, 2, 1]),
+      cj: Int32Array.from([0, 1, 2, 2]),
+      ck: Int32Array.from([0, 0, 0, p.d3 - 1]),
+      cv: Float64Array.from([0.5, -0.25, 0.125, 1]),
+    }));
+    const plan = packTensorProduct(paths);
+    const Z = 301;
+    const rt = privateRuntime();
+    for (const perSample of [false, true]) {
+      const s = { Z, D1: 9, D2: 6, D3: 14, P: 36, perSample };
+      const [x1, x2, w] = [rand(Z * 9), rand(Z * 6), rand(perSample ? Z * 36 : 36)];
+      const run = (): Float32Array => {
+        const out = new Float32Array(Z * 14);
+        tensorProductForward(plan, x1, x2, w, s, out);
+        return out;
+      };
+      setNumThreads(1);
+      const one = run();
+      const want = new Float32Array(Z * 14);
+      tpForwardWasm(rt, plan, x1, x2, w, s, want);
+      expect(sameBits(one, want)).toBe(true);
+      setNumThreads(2);
+      expect(sameBits(run(), one)).toBe(true);
+      await teamReady(2);
+      for (let rep = 0; rep < 2; rep++) expect(sameBits(run(), one)).toBe(true);
+    }
+  });
+
+  it("a private memory runs on one thread, with one message", () => {
+    setNumThreads(2);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const rt = privateRuntime();
+      expect(kernelTeam(rt, 1 << 30)).toBeNull();
+      expect(kernelTeam(rt, 1 << 30)).toBeNull();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        /one thread: SharedArrayBuffer is unavailable.*cross-origin isolated/,
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("GEMM: n threads give one thread's bits, run after run, equal to the private-memory build", async () => {
+    const inputs = GEMMS.map((c) => ({ A: rand(c.M * c.K), B: rand(c.K * c.N), C: rand(c.M * c.N) }));
+    setNumThreads(1);
+    const one = GEMMS.map((c, i) => runGemm(c, inputs[i]!.A, inputs[i]!.B, inputs[i]!.C));
+    const rt = privateRuntime();
+    GEMMS.forEach((c, i) => {
+      const C = inputs[i]!.C.slice();
+      gemmWasm(rt, inputs[i]!.A, inputs[i]!.B, C, c.M, c.N, c.K, c.transA, c.transB, c.accumulate);
+      expect(sameBits(C, one[i]!)).toBe(true);
+    });
+    for (const n of [2, 3]) {
+      setNumThreads(n);
+      // the first call starts the team (and waits for its workers)
+      GEMMS.forEach((c, i) => {
+        expect(sameBits(runGemm(c, inputs[i]!.A, inputs[i]!.B, inputs[i]!.C), one[i]!)).toBe(true);
+      });
+      const t = await teamReady(n);
+      for (let rep = 0; rep < 3; rep++) {
+        GEMMS.forEach((c, i) => {
+          expect(sameBits(runGemm(c, inputs[i]!.A, inputs[i]!.B, inputs[i]!.C), one[i]!)).toBe(true);
+        });
+      }
+      expect(t.readyWorkers).toBe(n - 1);
+    }
+  });
+
+  it("the workers take chunks, and see the memory after it grew", async () => {
+    setNumThreads(2);
+    const c: GemmCase = { M: 256, N: 64, K: 256, transA: false, transB: false, accumulate: false };
+    const A = rand(c.M * c.K);
+    const B = rand(c.K * c.N);
+    const want = new Float32Array(c.M * c.N);
+    gemmWasm(privateRuntime(), A, B, want, c.M, c.N, c.K);
+    runGemm(c, A, B, want);
+    const t = await teamReady(2);
+    for (let i = 0; i < 200 && t.workerChunks === 0; i++) {
+      expect(sameBits(runGemm(c, A, B, want), want)).toBe(true);
+      if (i % 20 === 19) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(t.workerChunks).toBeGreaterThan(0);
+    // a call that needs more memory than any before: the memory grows, the workers compute in it
+    const rt = getWasmRuntime()!;
+    const before = rt.memory.buffer.byteLength;
+    const big: GemmCase = { M: 256, N: 512, K: 2048, transA: false, transB: false, accumulate: false };
+    const need = 4 * (big.M * big.K + 2 * big.K * big.N + big.M * big.N);
+    expect(need).toBeGreaterThan(before);
+    const A2 = rand(big.M * big.K);
+    const B2 = rand(big.K * big.N);
+    const want2 = new Float32Array(big.M * big.N);
+    gemmWasm(privateRuntime(), A2, B2, want2, big.M, big.N, big.K);
+    const chunksBefore = t.workerChunks;
+    expect(sameBits(runGemm(big, A2, B2, new Float32Array(big.M * big.N)), want2)).toBe(true);
+    expect(rt.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(currentKernelTeam()).toBe(t);
+    // the workers' share of the big call (or of the next ones) ran in the grown memory
+    for (let i = 0; i < 20 && t.workerChunks === chunksBefore; i++)
+      expect(sameBits(runGemm(big, A2, B2, new Float32Array(big.M * big.N)), want2)).toBe(true);
+    expect(t.workerChunks).toBeGreaterThan(chunksBefore);
+  });
+
+  it("Winograd forward: n threads give one thread's bits, equal to the private-memory build", async () => {
+    const x = rand(WG.N * WG.G * WG.Cg * WG.H * WG.W);
+    const w = rand(WG.G * WG.Og * WG.Cg * 9);
+    const b = rand(WG.G * WG.Og);
+    setNumThreads(1);
+    const one = runWinograd(x, w, b);
+    const want = new Float32Array(one.length);
+    winogradConvWasm(privateRuntime(), x, w, b, want, WG);
+    expect(sameBits(one, want)).toBe(true);
+    for (const n of [2, 3]) {
+      setNumThreads(n);
+      expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
+      await teamReady(n);
+      for (let rep = 0; rep < 3; rep++) expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
+    }
+  });
+
+  it("team workers never keep the process alive", () => {
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const script = join(tmpdir(), `erlangen-team-exit-${process.pid}.ts`);
+    writeFileSync(
+      script,
+      [
+        `import { gemm } from ${JSON.stringify(join(root, "src/kernels/index.ts"))};`,
+        `import { setNumThreads } from ${JSON.stringify(join(root, "src/kernels/pool.ts"))};`,
+        `import { currentKernelTeam, setTeamMinWork } from ${JSON.stringify(join(root, "src/kernels/team.ts"))};`,
+        `import ${JSON.stringify(join(root, "src/node/kernel_team.ts"))};`,
+        "setNumThreads(2);",
+        "setTeamMinWork(1);",
+        "const n = 128;",
+        "const C = new Float32Array(n * n);",
+        "gemm(new Float32Array(n * n).fill(1), new Float32Array(n * n).fill(1), C, n, n, n);",
+        "const t = currentKernelTeam();",
+        "const wait = () => (t !== null && t.readyWorkers < 1 ? setTimeout(wait, 20) : console.log('done', C[0], t?.size));",
+        "wait();",
+      ].join("\n"),
+    );
+    const hooks = join(root, "src/node/ts_hooks.mjs");
+    const reg = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify(`file://${hooks}`)});`;
+    const r = spawnSync(process.execPath, ["--import", reg, script], { encoding: "utf8", timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("done 128 2");
+    expect(r.status).toBe(0);
+  });
+});
