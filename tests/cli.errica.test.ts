@@ -12,9 +12,20 @@ import {
   StructureAgnosticBaseline,
 } from "../src/cli/graph_models.js";
 import { type CliIO, main } from "../src/cli/main.js";
-import { getDataset, type Hyper, type LoadedDataset, type ModelSpec, type RunSpec } from "../src/cli/registry.js";
+import {
+  getDataset,
+  getModel,
+  type Hyper,
+  type LoadedDataset,
+  type ModelSpec,
+  type RunSpec,
+} from "../src/cli/registry.js";
+import { BASE_HYPER, resolveHyper } from "../src/cli/train_args.js";
+import type { GINGraphClassifier } from "../src/layers/graphs/models.js";
 import { Module, Parameter } from "../src/nn/module.js";
+import { loadTUDataset } from "../src/node/datasets.js";
 import { manualSeed, randn, Tensor, zeros } from "../src/tensor/index.js";
+import { loadModel, saveModel } from "../src/train/model_file.js";
 import type { Task } from "../src/train/trainer.js";
 import { checkPermutationInvariance, type TestGraph } from "./helpers/permutation.js";
 
@@ -51,6 +62,29 @@ describe("Errica et al.'s grids", () => {
   });
 });
 
+/** The features of the first node the model sees when fold 1's task evaluates its test part. */
+async function firstNodeFeatures(d: LoadedDataset): Promise<number[]> {
+  const run = d.runs({ seeds: 1, folds: 10, seed: 0 })[0]!;
+  const rows: number[][] = [];
+  const spy = new (class extends Module<[Tensor, Tensor, Tensor], Tensor> {
+    forward(x: Tensor, _e: Tensor, batch: Tensor): Tensor {
+      const F = x.shape[1]!;
+      if (rows.length === 0 && batch.size > 0) rows.push(Array.from(x.data.subarray(0, F)));
+      let g = 0;
+      for (let i = 0; i < batch.size; i++) g = Math.max(g, batch.data[i]! + 1);
+      return zeros([g, d.info.numClasses]);
+    }
+  })();
+  const task = run.task(spy, { ...BASE_HYPER, batchSize: 600 }, { log: () => {}, quiet: true });
+  await task.evaluate("test", {
+    model: spy,
+    optimizer: { zeroGrad() {}, step() {} },
+    epoch: 0,
+    backwardStep: () => 0,
+  } as never);
+  return rows[0] ?? [];
+}
+
 describe("TU node features as Errica et al. feed them", () => {
   const load = async (name: string, opts: { nodeAttr?: boolean; features?: string } = {}): Promise<LoadedDataset> =>
     getDataset(name).load(opts);
@@ -60,7 +94,17 @@ describe("TU node features as Errica et al. feed them", () => {
     expect(d.info.numFeatures).toBe(21);
     expect(d.info.baseline).toBe("deepsets");
     expect(d.summary).toMatch(/18 continuous node attributes \+ 3 one-hot node labels \(21 features\), as Errica/);
+    // a node's row is its 18 attributes then its one-hot label, as in the files (node 1: label 1)
+    const tu = loadTUDataset("ENZYMES", { useNodeAttr: true });
+    const row0 = Array.from(tu.graphs[0]!.x!.data.subarray(0, 21));
+    expect(row0.slice(0, 6).map((v) => Math.round(v * 1000) / 1000)).toEqual([11, 15.887, 37.78, -0.51, 1.701, 93.9]);
+    expect(row0.slice(18)).toEqual([1, 0, 0]);
+    // and the model sees those 21 values: fold 1's first test graph, first node
+    const g = tu.graphs[tu.folds![0]!.test[0]!]!;
+    expect(await firstNodeFeatures(d)).toEqual(Array.from(g.x!.data.subarray(0, 21)));
+    expect(d.info.continuousFeatures).toBe(true);
     const n = await load("enzymes", { nodeAttr: false });
+    expect(n.info.continuousFeatures).toBe(false);
     expect(n.info.numFeatures).toBe(3);
     expect(n.summary).toMatch(/3 one-hot node labels \(3 features\); 18 node attributes left out .*not Errica/);
   });
@@ -85,6 +129,46 @@ describe("TU node features as Errica et al. feed them", () => {
     expect(oh.info.numFeatures).toBeGreaterThan(100);
     expect(oh.summary).toMatch(/one-hot node degree .* not Errica/);
     await expect(load("imdb-binary", { features: "xyz" })).rejects.toThrow(/expected one of degree, one-hot-degree/);
+  });
+});
+
+describe("GIN's input MLP (Errica et al.'s first layer)", () => {
+  const info = (continuousFeatures?: boolean | number) =>
+    ({ kind: "graph-classification", numFeatures: 21, numClasses: 6, continuousFeatures }) as never;
+  const gin = getModel("gin");
+  const hp = (o: Partial<Hyper> = {}) => resolveHyper(gin, "graph-classification", "enzymes", { hidden: 8, ...o });
+  const hasInputMlp = (m: unknown) => (m as GINGraphClassifier).inputMlp !== null;
+
+  it("is on by default when the features include continuous attributes (ENZYMES), off for one-hot labels", () => {
+    expect(hasInputMlp(gin.build(info(true), hp()))).toBe(true);
+    expect(hasInputMlp(gin.build(info(false), hp()))).toBe(false);
+    expect(hasInputMlp(gin.build(info(undefined), hp()))).toBe(false);
+    expect(hasInputMlp(gin.build(info(true), hp({ inputMlp: false })))).toBe(false);
+    expect(hasInputMlp(gin.build(info(false), hp({ inputMlp: true })))).toBe(true);
+  });
+
+  it("a saved model rebuilds with it (the config stores the flag as 1)", () => {
+    const trained = gin.build(info(true), hp());
+    const saved = saveModel(trained, {
+      model: "gin",
+      task: "graph-classification",
+      hyper: { ...hp() } as never,
+      info: { numFeatures: 21, numClasses: 6, continuousFeatures: 1 },
+    });
+    expect(hasInputMlp(loadModel(saved))).toBe(true);
+  });
+
+  it("--input-mlp / --no-input-mlp reach the hyper-parameters and the JSON", async () => {
+    for (const [flag, want] of [
+      ["--input-mlp", true],
+      ["--no-input-mlp", false],
+    ] as const) {
+      const io = captureIO();
+      const argv = ["train", "-d", "mutag", "-m", "gin", "--folds", "2", "--epochs", "1", "--hidden", "4"];
+      const code = await main([...argv, flag, "--json", "--quiet"], io);
+      expect(code, io.stderr.join("\n")).toBe(0);
+      expect(JSON.parse(io.stdout.at(-1)!).hyper.inputMlp).toBe(want);
+    }
   });
 });
 
@@ -147,7 +231,8 @@ describe("structure-agnostic baseline", () => {
     expect(r.model).toBe("baseline");
     expect(r.runs).toBe(2);
     expect(r.data).toMatch(/21 features/);
-    expect(r.hyper).toMatchObject({ hidden: 8, epochs: 2, patience: 50, valFraction: 0.1 });
+    // Errica et al.'s patience (500): 50 stopped ENZYMES on its validation plateau at 47 %
+    expect(r.hyper).toMatchObject({ hidden: 8, epochs: 2, patience: 500, valFraction: 0.1 });
     expect(r.wallMs).toBeGreaterThan(0);
   });
 });
@@ -241,6 +326,52 @@ describe("--protocol errica", () => {
     expect(lines.some((l) => /fold 2\/2: selected config 2 of 3/.test(l))).toBe(true);
   });
 
+  it("a one-configuration grid skips the selection training; early stopping counts ties as improvements", async () => {
+    let trainings = 0;
+    const runs: RunSpec[] = [
+      {
+        label: "fold 1/1",
+        seed: 0,
+        task: (): Task<Module> => {
+          trainings++;
+          // a flat validation curve: strict improvement stops after `patience` epochs, their Patience never
+          return {
+            metric: "accuracy",
+            mode: "max",
+            splits: ["train", "val", "test"],
+            trainStep: () => ({ loss: 1 }),
+            evaluate: (split) => ({ loss: 1, accuracy: split === "val" ? 0.5 : 0.25 }),
+          };
+        },
+      },
+    ];
+    const model: ModelSpec = {
+      name: "probe",
+      description: "probe",
+      kinds: ["graph-classification"],
+      defaults: () => ({}),
+      build: () => new Probe(),
+    };
+    const res = await runErrica({
+      model,
+      data: {
+        info: { kind: "graph-classification", numFeatures: 1, numClasses: 2 },
+        summary: "",
+        protocol: () => "",
+        runs: () => runs,
+      },
+      runs,
+      grid: [[{ lr: 0.2 }]],
+      base: { ...BASE_HYPER, epochs: 6, patience: 2 },
+      overrides: {},
+      retrains: 2,
+      metric: "accuracy",
+      progress: () => {},
+    });
+    expect(trainings).toBe(2);
+    expect(res.folds[0]).toMatchObject({ configIndex: 0, val: 0.5, test: 0.25, epochs: [6, 6] });
+  });
+
   it("runs on a TU set through the CLI: progress lines, reduced grid, JSON with the selection per fold", async () => {
     const io = captureIO();
     const code = await main(
@@ -303,6 +434,17 @@ describe("--protocol errica", () => {
     expect(r.selection.map((f: { tests: number[] }) => f.tests.length)).toEqual([1, 1]);
   });
 
+  it("--aggr pins GraphSAGE's aggregation axis", async () => {
+    const io = captureIO();
+    const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
+    const pins = ["--lr", "0.01", "--hidden", "8", "--layers", "2", "--aggr", "mean", "--retrains", "1", "--json"];
+    const code = await main([...argv, ...pins], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    expect(r.protocol).toMatch(/pinned by flags: .*aggr mean/);
+    expect(r.grid).toEqual({ size: 2, evaluated: 2, retrains: 1 });
+  });
+
   it("usage errors", async () => {
     const run = async (...argv: string[]) => {
       const io = captureIO();
@@ -317,6 +459,9 @@ describe("--protocol errica", () => {
       [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--seeds", "2"], /'--seeds' does not combine/],
       [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--val-fraction", "0"], /needs a validation part/],
       [["-d", "mutag", "-m", "gin", "--node-attr", "--no-node-attr"], /exclude each other/],
+      [["-d", "mutag", "-m", "gin", "--input-mlp", "--no-input-mlp"], /exclude each other/],
+      [["-d", "mutag", "-m", "gin", "--aggr", "median"], /'--aggr' expected one of sum, mean, max, got 'median'/],
+      [["-d", "mutag", "-m", "gin", "--aggr", "max"], /model 'gin': option '--aggr' expected sum or mean/],
       [["-d", "cora", "-m", "gcn", "--node-attr"], /'--node-attr' is not available for dataset 'cora'/],
       [["-d", "mutag", "-m", "gin", "--protocol", "errica", "--max-configs", "0"], /--max-configs/],
     ];

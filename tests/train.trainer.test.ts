@@ -181,6 +181,41 @@ describe("Trainer", () => {
     expect(snapshots[6]).not.toEqual(snapshots[3]);
   });
 
+  it("tiesImprove: an equal validation value resets the patience and moves the checkpoint (Errica et al.'s Patience)", async () => {
+    const p = problem();
+    // best 2 at epoch 2, equalled at epochs 4 and 6, then worse
+    const curve = [3, 2, 2.5, 2, 2.5, 2, 2.5, 2.6, 2.7, 2.8, 2.9, 3];
+    const task: Task<LinReg> = {
+      metric: "err",
+      mode: "min",
+      trainStep(ctx) {
+        return { loss: ctx.backwardStep(ctx.model.loss(p.train.X, p.train.y)) };
+      },
+      evaluate(_split, ctx) {
+        return { err: curve[ctx.epoch]! };
+      },
+    };
+    const runWith = async (tiesImprove: boolean) => {
+      const model = new LinReg(p.d);
+      const snapshots: number[][] = [];
+      const h = await new Trainer(model, task, {
+        optimizer: new SGD(model.parameters(), 0.05),
+        epochs: 12,
+        earlyStopping: { patience: 3, tiesImprove },
+        callbacks: [{ onEpochEnd: () => void snapshots.push(Array.from(model.w.data)) }],
+      }).fit();
+      return { h, w: Array.from(model.w.data), snapshots };
+    };
+    const strict = await runWith(false);
+    expect(strict.h.bestEpoch).toBe(2);
+    expect(strict.h.stoppedEpoch).toBe(5);
+    expect(strict.w).toEqual(strict.snapshots[1]);
+    const ties = await runWith(true);
+    expect(ties.h.bestEpoch).toBe(6);
+    expect(ties.h.stoppedEpoch).toBe(9);
+    expect(ties.w).toEqual(ties.snapshots[5]);
+  });
+
   it("feeds the validation metric to a plateau scheduler and steps others without arguments", async () => {
     const p = problem();
     class ReduceLROnPlateau {

@@ -9,6 +9,9 @@
  * 2. risk assessment: the selected configuration is retrained 3 times (fresh seeds) on the same
  *    training part with the same early stopping, and the fold's score is the mean test accuracy.
  *
+ * Early stopping follows their `Patience` stopper: an equal validation score counts as an
+ * improvement. A grid of one configuration skips the selection training.
+ *
  * The result is the mean ± std of the fold scores. With the shipped Errica et al. splits the folds
  * and their validation parts are theirs; otherwise seeded stratified folds with a 10 % validation
  * hold-out of each training part.
@@ -88,7 +91,7 @@ export interface ErricaFold {
   config: Partial<Hyper>;
   /** Index of the selected configuration in the grid (0-based). */
   configIndex: number;
-  /** Its validation accuracy in model selection. */
+  /** Its validation accuracy in model selection (a one-configuration grid: the first retraining's). */
   val: number;
   /** Test accuracy of each final retraining. */
   tests: number[];
@@ -136,11 +139,12 @@ async function trainOnce(setup: ErricaSetup, run: RunSpec, hp: Hyper, seed: numb
     scheduler,
     epochs: hp.epochs,
     restoreBest: true,
+    // their Patience stopper: an equal validation score counts as an improvement (later epoch kept)
     earlyStopping:
       hp.patience > 0
         ? hp.stopOn === "loss"
-          ? { patience: hp.patience, monitor: "loss", mode: "min" }
-          : { patience: hp.patience, monitor: metric }
+          ? { patience: hp.patience, monitor: "loss", mode: "min", tiesImprove: true }
+          : { patience: hp.patience, monitor: metric, tiesImprove: true }
         : undefined,
     ...(hp.patience === 0 && hp.stopOn === "loss" ? { monitor: "loss", monitorMode: "min" as const } : {}),
   });
@@ -178,9 +182,11 @@ export async function runErrica(setup: ErricaSetup): Promise<ErricaResult> {
   const epochsRun: number[] = [];
   let params = 0;
   for (const run of setup.runs) {
-    let best = -1;
+    let best = n === 1 ? 0 : -1;
     let bestVal = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < n; k++) {
+    // one configuration: nothing to select, so no selection training (its validation score is the
+    // first retraining's)
+    for (let k = 0; k < (n === 1 ? 0 : n); k++) {
       const r = await trainOnce(setup, run, resolve(configs[k]!), run.seed);
       for (const m of r.epochMs) epochMs.push(m);
       if (r.val > bestVal) {
@@ -197,6 +203,7 @@ export async function runErrica(setup: ErricaSetup): Promise<ErricaResult> {
     const eps: number[] = [];
     for (let r = 0; r < setup.retrains; r++) {
       const res = await trainOnce(setup, run, hp, run.seed + 7919 * (r + 1));
+      if (n === 1 && r === 0) bestVal = res.val;
       tests.push(res.test);
       eps.push(res.epochs);
       epochsRun.push(res.epochs);
@@ -207,7 +214,7 @@ export async function runErrica(setup: ErricaSetup): Promise<ErricaResult> {
     const test = tests.reduce((a, b) => a + b, 0) / tests.length;
     folds.push({ fold: run.label, config: chosen, configIndex: best, val: bestVal, tests, test, epochs: eps });
     setup.progress(
-      `${run.label}: selected config ${best + 1} of ${n} [${show(chosen)}] (val ${pct(bestVal)}); test ${setup.metric} over ${setup.retrains} retrainings ${tests.map(pct).join(", ")} → ${pct(test)}`,
+      `${run.label}: selected config ${best + 1} of ${n} [${show(chosen)}] (val ${pct(bestVal)}); test ${setup.metric} over ${setup.retrains} retrainings ${tests.map(pct).join(", ")} → ${pct(test)} · ${fmtMs(now() - t0)} elapsed`,
     );
   }
   const st = summarize(folds.map((f) => f.test));

@@ -255,7 +255,13 @@ function tuDataset(name: string, file: string, title: string): void {
         return { k, splits: null, note: `stratified ${k}-fold CV (seeded; validation hold-out per --val-fraction)` };
       };
       return {
-        info: { kind: "graph-classification", numFeatures, numClasses: tu.numClasses, baseline: spec.baseline },
+        info: {
+          kind: "graph-classification",
+          numFeatures,
+          numClasses: tu.numClasses,
+          baseline: spec.baseline,
+          continuousFeatures: useAttr && tu.numNodeAttributes > 0,
+        },
         schema: {
           input: "graphs",
           task: "graph-classification",

@@ -63,7 +63,10 @@ export interface Hyper {
   valFraction: number;
   /** GIN: learn ε (Errica et al.'s `train_eps`; default false, GIN-0). */
   trainEps?: boolean;
-  /** GIN on graph tasks: an input MLP with batch norm before the first readout (Errica et al.'s GIN; default false). */
+  /**
+   * GIN on graph tasks: an input MLP with batch norm before the first readout (Errica et al.'s GIN).
+   * Unset: on when the features include continuous attributes ({@link DataInfo.continuousFeatures}).
+   */
   inputMlp?: boolean;
   /** Graph readout of GIN (`sum` default, or `mean`) and neighbourhood aggregation of GraphSAGE (`sum`, `max`, `mean`). */
   aggr?: "sum" | "mean" | "max";
@@ -90,6 +93,11 @@ export interface DataInfo {
   maxAtoms?: number;
   /** Set when a saved model is rebuilt for inference (no transductive caches). */
   inference?: boolean;
+  /**
+   * The node features include continuous, unnormalised attributes (ENZYMES's 18): GIN then reads its
+   * first head from an input MLP with batch norm unless `--no-input-mlp`.
+   */
+  continuousFeatures?: boolean;
   /** Shape of one input example, when fixed (e.g. [1, 32, 32] for signals on a 32 × 32 sphere grid). */
   inputShape?: readonly number[];
   /**

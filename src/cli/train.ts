@@ -485,6 +485,8 @@ async function trainRuns(
     const infoJson: Record<string, number | string> = {};
     for (const [key, v] of Object.entries(data.info))
       if (typeof v === "number" || typeof v === "string") infoJson[key] = v;
+    // the one flag a model's architecture depends on (GIN's default input MLP), as a number
+    if (data.info.continuousFeatures === true) infoJson.continuousFeatures = 1;
     const training: { [key: string]: JsonValue } = {
       dataset: ds.name,
       protocol,

@@ -86,6 +86,9 @@ const OPTIONS = {
   labels: { type: "string" },
   "node-attr": { type: "boolean" },
   "no-node-attr": { type: "boolean" },
+  "input-mlp": { type: "boolean" },
+  aggr: { type: "string" },
+  "no-input-mlp": { type: "boolean" },
   protocol: { type: "string" },
   "max-configs": { type: "string" },
   retrains: { type: "string" },
@@ -140,6 +143,10 @@ export function trainHelp(): string {
     "      --retrains N       --protocol errica: final retrainings per fold (default 3)",
     "      --node-attr        TU sets: add the continuous node attributes to the features",
     "      --no-node-attr     TU sets: one-hot node labels only (default per set: see docs/graph-classification.md)",
+    "      --input-mlp        GIN on graph tasks: an input MLP with batch norm before the first readout (Errica",
+    "                         et al.'s GIN; default when the features include continuous attributes)",
+    "      --no-input-mlp     GIN on graph tasks: the GIN paper's first readout on the raw features",
+    "      --aggr A           graph tasks: GIN's readout (sum, mean) or GraphSAGE's aggregation (sum, mean, max)",
     `      --train-limit N    train on the first N training examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TRAIN_LIMIT)`,
     `      --test-limit N     evaluate on the first N test examples (${LIMIT_DATASETS.join(", ")}; env ERLANGEN_TEST_LIMIT)`,
     "      --json             print one JSON object with the results as the last line of stdout",
@@ -441,6 +448,16 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     );
   if (values["node-attr"] === true && values["no-node-attr"] === true)
     throw new UsageError("options '--node-attr' and '--no-node-attr' exclude each other", "train");
+  if (values["input-mlp"] === true && values["no-input-mlp"] === true)
+    throw new UsageError("options '--input-mlp' and '--no-input-mlp' exclude each other", "train");
+  const aggr = s("aggr");
+  if (aggr !== undefined) {
+    if (aggr !== "sum" && aggr !== "mean" && aggr !== "max")
+      throw new UsageError(`option '--aggr' expected one of sum, mean, max, got '${aggr}'`, "train");
+    o.aggr = aggr;
+  }
+  if (values["input-mlp"] === true) o.inputMlp = true;
+  else if (values["no-input-mlp"] === true) o.inputMlp = false;
   const protocol = s("protocol") ?? "default";
   if (!(PROTOCOLS as readonly string[]).includes(protocol))
     throw new UsageError(`option '--protocol' expected one of ${PROTOCOLS.join(", ")}, got '${protocol}'`, "train");

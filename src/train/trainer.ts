@@ -142,6 +142,12 @@ export interface EarlyStoppingOptions {
   mode?: "max" | "min";
   /** Smallest change that counts as an improvement (default 0). */
   minDelta?: number;
+  /**
+   * Whether a value equal to the best so far counts as an improvement: it resets the patience and
+   * moves the best checkpoint to the later epoch (Errica et al. 2020's `Patience` stopper). Default
+   * false: only a strict improvement (beyond `minDelta`) counts, and the earliest best epoch is kept.
+   */
+  tiesImprove?: boolean;
 }
 
 /** Options of the {@link Trainer}. */
@@ -394,6 +400,7 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
     const restoreBest = opts.restoreBest ?? hasVal;
     const es = opts.earlyStopping;
     const minDelta = es?.minDelta ?? 0;
+    const tiesImprove = es?.tiesImprove === true;
     const plateau = opts.scheduler !== undefined && (opts.schedulerMetric ?? isPlateauScheduler(opts.scheduler));
     if (plateau && !hasVal) throw new ErlangenError("Trainer: a plateau scheduler needs a task with a 'val' split");
     const evalEvery = opts.evalEvery ?? 1;
@@ -452,7 +459,10 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
             `Trainer: monitored metric '${key}' is not among the validation results {${Object.keys(val).join(", ")}}`,
           );
         }
-        const improved = mode === "max" ? v > hist.bestValue + minDelta : v < hist.bestValue - minDelta;
+        const improved =
+          mode === "max"
+            ? v > hist.bestValue + minDelta || (tiesImprove && v === hist.bestValue)
+            : v < hist.bestValue - minDelta || (tiesImprove && v === hist.bestValue);
         if (improved || hist.bestEpoch === 0) {
           hist.bestValue = v;
           hist.bestEpoch = e + 1;
