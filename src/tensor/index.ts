@@ -18,6 +18,7 @@ export * from "./ops/random.js";
 export * from "./ops/reduce.js";
 export * from "./ops/scatter.js";
 export * from "./ops/shape.js";
+export * from "./ops/special.js";
 export * from "./rng.js";
 export * from "./sparse.js";
 export * from "./tensor.js";
