@@ -56,3 +56,21 @@ export function constantAs(
   }
   return t;
 }
+
+/**
+ * Checks the sizes of a spherical convolution (channels and band limits: integers ≥ 1) and returns
+ * the resolution of its output grid: `resolution` (an integer ≥ bOut) or, by default, bOut.
+ */
+export function convResolution(
+  op: string,
+  sizes: { inChannels: number; outChannels: number; bIn: number; bOut: number },
+  resolution: number | undefined,
+): number {
+  for (const [k, v] of Object.entries(sizes))
+    if (!Number.isInteger(v) || v < 1)
+      throw new ErlangenError(`${op}: argument '${k}' expected an integer ≥ 1, got ${v}`);
+  const r = resolution ?? sizes.bOut;
+  if (!Number.isInteger(r) || r < sizes.bOut)
+    throw new ErlangenError(`${op}: argument 'resolution' expected an integer ≥ bOut = ${sizes.bOut}, got ${r}`);
+  return r;
+}

@@ -26,7 +26,7 @@ import { add, mul } from "../../tensor/ops/elementwise.js";
 import { matmul } from "../../tensor/ops/linalg.js";
 import { type Generator, getDefaultGenerator } from "../../tensor/rng.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { checkSignal, constantAs, uniformParameter } from "./common.js";
+import { checkSignal, constantAs, convResolution, uniformParameter } from "./common.js";
 import { type S2Point, s2FilterBasis, s2NearIdentityGrid } from "./filters.js";
 import { s2ToSO3Product } from "./spectral.js";
 
@@ -71,14 +71,7 @@ export class S2Convolution extends Module<[Tensor], Tensor> {
 
   constructor(inChannels: number, outChannels: number, bIn: number, bOut: number, opts: S2ConvolutionOptions = {}) {
     super();
-    for (const [k, v] of [
-      ["inChannels", inChannels],
-      ["outChannels", outChannels],
-      ["bIn", bIn],
-      ["bOut", bOut],
-    ] as const)
-      if (!Number.isInteger(v) || v < 1)
-        throw new ErlangenError(`S2Convolution: argument '${k}' expected an integer ≥ 1, got ${v}`);
+    const resolution = convResolution("S2Convolution", { inChannels, outChannels, bIn, bOut }, opts.resolution);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.bIn = bIn;
@@ -88,11 +81,7 @@ export class S2Convolution extends Module<[Tensor], Tensor> {
       throw new ErlangenError(
         `S2Convolution: argument 'bOut' expected at most the input grid's band limit ${this.grid.bandLimit} (${this.grid}), got ${bOut}`,
       );
-    this.resolution = opts.resolution ?? bOut;
-    if (!Number.isInteger(this.resolution) || this.resolution < bOut)
-      throw new ErlangenError(
-        `S2Convolution: argument 'resolution' expected an integer ≥ bOut = ${bOut}, got ${this.resolution}`,
-      );
+    this.resolution = resolution;
     this.kernelGrid = opts.kernelGrid ?? s2NearIdentityGrid();
     const P = this.kernelGrid.length;
     this._basis = s2FilterBasis(this.kernelGrid, bOut);

@@ -22,7 +22,7 @@ import { add, mul } from "../../tensor/ops/elementwise.js";
 import { matmul } from "../../tensor/ops/linalg.js";
 import { type Generator, getDefaultGenerator } from "../../tensor/rng.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { checkSignal, constantAs, uniformParameter } from "./common.js";
+import { checkSignal, constantAs, convResolution, uniformParameter } from "./common.js";
 import { type SO3Point, so3FilterBasis, so3NearIdentityGrid } from "./filters.js";
 import { so3Product } from "./spectral.js";
 
@@ -63,25 +63,14 @@ export class SO3Convolution extends Module<[Tensor], Tensor> {
 
   constructor(inChannels: number, outChannels: number, bIn: number, bOut: number, opts: SO3ConvolutionOptions = {}) {
     super();
-    for (const [k, v] of [
-      ["inChannels", inChannels],
-      ["outChannels", outChannels],
-      ["bIn", bIn],
-      ["bOut", bOut],
-    ] as const)
-      if (!Number.isInteger(v) || v < 1)
-        throw new ErlangenError(`SO3Convolution: argument '${k}' expected an integer ≥ 1, got ${v}`);
+    const resolution = convResolution("SO3Convolution", { inChannels, outChannels, bIn, bOut }, opts.resolution);
     if (bOut > bIn)
       throw new ErlangenError(`SO3Convolution: argument 'bOut' expected at most bIn = ${bIn}, got ${bOut}`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.bIn = bIn;
     this.bOut = bOut;
-    this.resolution = opts.resolution ?? bOut;
-    if (!Number.isInteger(this.resolution) || this.resolution < bOut)
-      throw new ErlangenError(
-        `SO3Convolution: argument 'resolution' expected an integer ≥ bOut = ${bOut}, got ${this.resolution}`,
-      );
+    this.resolution = resolution;
     this.kernelGrid = opts.kernelGrid ?? so3NearIdentityGrid();
     const P = this.kernelGrid.length;
     this._basis = so3FilterBasis(this.kernelGrid, bOut);
