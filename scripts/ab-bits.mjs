@@ -114,6 +114,43 @@ async function run(dist) {
         M.softmax(M.relu(M.add(M.matmul(x, M.transpose(w, 0, 1)), c)), -1),
       );
       grad(b("batch norm [N, C, L]"), dtype, [[4, 5, 36]], (x) => M.F.batchNorm(x, null, null, null, null, true));
+      // SchNet's path: shifted softplus, softplus, continuous-filter message passing, a GEMM on a
+      // Gaussian basis (subnormal entries far from the centres), and the model itself
+      grad(b("shiftedSoftplus"), dtype, [[37, 64]], (x) => M.F.shiftedSoftplus(M.mul(x, 4)));
+      grad(b("softplus beta 1.5"), dtype, [[37, 64]], (x) => M.softplus(M.mul(x, 4), 1.5));
+      const src = M.tensor(
+        Array.from({ length: 50 }, (_, e) => (e * 7) % 9),
+        { dtype: "int32" },
+      );
+      const dst = M.tensor(
+        Array.from({ length: 50 }, (_, e) => (e * 5 + 2) % 9),
+        { dtype: "int32" },
+      );
+      grad(
+        b("gatherMulScatter"),
+        dtype,
+        [
+          [9, 24],
+          [50, 24],
+        ],
+        (x, w) => M.gatherMulScatter(x, w, src, dst, 9),
+      );
+      const centers = Array.from({ length: 25 }, (_, k) => (5 * k) / 24);
+      grad(b("gaussian basis + linear"), dtype, [[300], [64, 25], [64]], (d, w, c) =>
+        M.F.linear(M.F.gaussianSmearing(M.mul(M.abs(d), 1.7), centers, -11.52), w, c),
+      );
+      const z = M.tensor([6, 1, 1, 1, 1, 8, 1, 6, 7, 1, 1, 1], { dtype: "int32" });
+      const batch = M.tensor([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1], { dtype: "int32" });
+      M.manualSeed(0);
+      const schnet = new M.SchNet({
+        hiddenChannels: 64,
+        numFilters: 64,
+        numInteractions: 2,
+        numGaussians: 25,
+        cutoff: 5,
+        dtype,
+      });
+      grad(b("SchNet energy"), dtype, [[12, 3]], (pos) => schnet.forward(z, M.mul(pos, 1.3), batch));
     }
   }
   M.setKernelBackend("auto");
@@ -137,7 +174,18 @@ for (const [name, a] of A) {
     });
   if (!same) {
     differ++;
-    console.log(`differs: ${name}`);
+    // the largest difference relative to the largest magnitude, per array
+    const rel = (b ?? []).map((y, i) => {
+      const x = a[i];
+      let d = 0;
+      let m = 0;
+      for (let j = 0; j < Math.min(x.length, y.length); j++) {
+        d = Math.max(d, Math.abs(x[j] - y[j]));
+        m = Math.max(m, Math.abs(x[j]));
+      }
+      return (m > 0 ? d / m : d).toExponential(1);
+    });
+    console.log(`differs: ${name} (max |diff| / max |a| per array: ${rel.join(", ")})`);
   }
 }
 console.log(`${A.size} cases (outputs and gradients), ${differ} differ`);

@@ -122,6 +122,7 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   transpose2d: { args: () => [randIndex(30, 1000), new Int32Array(30), 6, 5] },
   binary: { args: () => ["mul", rand(24), rand(6), new Float32Array(24), [4, 6], [6, 1], [0, 1]] },
   unary: { args: () => ["tanh", rand(37), new Float32Array(37), 0] },
+  unaryGrad: { args: () => ["softplus", rand(37, 8), rand(37), new Float32Array(37), 2.5] },
   reduceAxis: { args: () => ["sum", rand(60), 3, 5, 4, new Float32Array(12)] },
   softmaxRows: { args: () => [rand(36), 4, 9, new Float32Array(36), true] },
   spmmCsr: {
@@ -144,6 +145,8 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   },
   gatherRows: { args: () => [rand(30), randIndex(7, 10), 3, new Float32Array(21)] },
   scatterAddRows: { args: () => [rand(21), randIndex(7, 5), 3, rand(15)] },
+  gatherMulScatter: { args: () => [rand(24), rand(54), randIndex(9, 4), randIndex(9, 5), 6, rand(30)] },
+  gatherMulRows: { args: () => [rand(30), randIndex(9, 5), rand(24), randIndex(9, 4), 6, new Float32Array(54)] },
   scatterMaxRows: { args: () => [rand(21), randIndex(7, 5), 3, new Float32Array(15), new Int32Array(15), "min"] },
   segmentSumCsr: { args: () => [rand(27), Int32Array.from([0, 2, 2, 5, 9]), 3, new Float32Array(12)] },
   sparseLinear: {

@@ -20,7 +20,7 @@ export {
   WASM_THRESHOLDS,
 } from "./dispatch.js";
 export type { Stride1Geometry } from "./ref/conv.js";
-export type { BinaryOpName, ReduceOpName, UnaryOpName } from "./ref/elementwise.js";
+export type { BinaryOpName, ReduceOpName, UnaryGradOpName, UnaryOpName } from "./ref/elementwise.js";
 export { type FFTPlan, fftPlan } from "./ref/fft.js";
 export { type ConvGeometry, convGeometry, type Triple, to3, volume } from "./ref/im2col.js";
 export type { FloatArray } from "./ref/linalg.js";

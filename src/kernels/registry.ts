@@ -10,7 +10,7 @@
 import { f32, fastPath, kernel } from "./dispatch.js";
 import type { Stride1Geometry } from "./ref/conv.js";
 import { convStride1Ref, convStride1WeightGradRef } from "./ref/conv.js";
-import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryRef } from "./ref/elementwise.js";
+import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryGradRef, unaryRef } from "./ref/elementwise.js";
 import { type FloatArray, gemmRef, transpose2dRef } from "./ref/linalg.js";
 import {
   bnGradRef,
@@ -33,6 +33,8 @@ import {
 import { adamRef } from "./ref/optim.js";
 import { bernoulliMaskRef, dropoutMaskRef } from "./ref/random.js";
 import {
+  gatherMulRowsRef,
+  gatherMulScatterRef,
   gatherRowsRef,
   scatterAddRowsRef,
   scatterMaxRowsRef,
@@ -45,7 +47,15 @@ import {
 import { winogradBackward3x3Ref, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 import { winograd5ConvRef, winograd5WeightGradRef } from "./ref/winograd5.js";
 import { convStride1Wasm, convStride1WeightGradWasm } from "./wasm/conv.js";
-import { binaryWasm, reduceAxisWasm, softmaxRowsWasm, unaryWasm, WASM_BINARY, WASM_UNARY } from "./wasm/elementwise.js";
+import {
+  binaryWasm,
+  reduceAxisWasm,
+  softmaxRowsWasm,
+  unaryGradWasm,
+  unaryWasm,
+  WASM_BINARY,
+  WASM_UNARY,
+} from "./wasm/elementwise.js";
 import { gemmWasm, transpose2dWasm } from "./wasm/linalg.js";
 import {
   bnGradWasm,
@@ -66,6 +76,8 @@ import {
 import { adamWasm } from "./wasm/optim.js";
 import { bernoulliMaskWasm, dropoutMaskWasm } from "./wasm/random.js";
 import {
+  gatherMulRowsWasm,
+  gatherMulScatterWasm,
   gatherRowsWasm,
   scatterAddRowsWasm,
   scatterMaxRowsWasm,
@@ -152,6 +164,16 @@ export const unary = kernel({
   work: (op, a, out) => (WASM_UNARY[op] !== undefined && f32(a) && f32(out) ? a.length : -1),
 });
 
+/** out[i] = g[i]·f'(x[i]) for the forward op f named by `op` (softplus with β = `param`, shifted softplus). */
+export const unaryGrad = kernel({
+  name: "unaryGrad",
+  ref: unaryGradRef,
+  wasm: unaryGradWasm,
+  exports: ["unaryGradF32"],
+  threshold: "elementwise",
+  work: (_op, x, g, out) => (f32(x) && f32(g) && f32(out) && g.length >= x.length ? x.length : -1),
+});
+
 /** Reduction over the middle axis of a row-major [outer, n, inner] array into out[outer, inner]. */
 export const reduceAxis = kernel({
   name: "reduceAxis",
@@ -229,6 +251,29 @@ export const scatterAddRows = kernel({
   exports: ["scatterAddRowsF32"],
   threshold: "sparse",
   work: (src, index, F, out) => (f32(src) && f32(out) ? index.length * F : -1),
+});
+
+/**
+ * Continuous-filter message passing: out[dst[e]] += x[src[e]] ⊙ w[e] row-wise (rows of F; `out` is
+ * not cleared). Node ids are checked by the calling op.
+ */
+export const gatherMulScatter = kernel({
+  name: "gatherMulScatter",
+  ref: gatherMulScatterRef,
+  wasm: gatherMulScatterWasm,
+  exports: ["gatherMulScatterF32"],
+  threshold: "sparse",
+  work: (x, w, src, _dst, F, out) => (f32(x) && f32(w) && f32(out) ? src.length * F : -1),
+});
+
+/** out[e] = a[ia[e]] ⊙ b[ib[e]] row-wise (rows of F): the filter gradient of {@link gatherMulScatter}. */
+export const gatherMulRows = kernel({
+  name: "gatherMulRows",
+  ref: gatherMulRowsRef,
+  wasm: gatherMulRowsWasm,
+  exports: ["gatherMulRowsF32"],
+  threshold: "sparse",
+  work: (a, ia, b, _ib, F, out) => (f32(a) && f32(b) && f32(out) ? ia.length * F : -1),
 });
 
 /**

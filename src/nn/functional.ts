@@ -17,6 +17,8 @@ import {
   sparseLinear as sparseLinearKernel,
   spmmCsrWide,
   transpose2d,
+  unary,
+  unaryGrad,
 } from "../kernels/registry.js";
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
@@ -571,29 +573,20 @@ export function normalize(x: Tensor, p = 2, axis = 1, eps = 1e-12): Tensor {
   return div(x, clamp(norm(x, p, axis, true), eps));
 }
 
-const LOG2 = Math.log(2);
-
 /**
- * Shifted softplus ssp(x) = log(1 + eˣ) − log 2 (SchNet), one fused pass (stable for large |x|);
- * the gradient is sigmoid(x).
+ * Shifted softplus ssp(x) = log(1 + eˣ) − log 2 (SchNet), one fused pass computed as
+ * max(x, 0) + log1p(expm1(−|x|)/2) (stable for large |x|, accurate near 0); the gradient is
+ * sigmoid(x), also one fused pass. float32 runs the WASM kernels (`unary` / `unaryGrad`).
  */
 export function shiftedSoftplus(x: Tensor): Tensor {
   checkFloat("shiftedSoftplus", "x", x);
-  const src = x.data;
-  const n = src.length;
-  const out = allocate(x.dtype, n);
-  for (let i = 0; i < n; i++) {
-    const v = src[i]!;
-    out[i] = (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))) - LOG2;
-  }
+  const n = x.size;
+  const out = allocate(x.dtype, n) as FloatArray;
+  unary("shiftedSoftplus", x.data as FloatArray, out, 0);
   return record("shiftedSoftplus", [x], new Tensor(out, x.shape, x.dtype), (g) => {
-    const gd = g.data;
-    const gx = allocate(x.dtype, n);
-    for (let i = 0; i < n; i++) {
-      const v = src[i]!;
-      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
-      gx[i] = gd[i]! * s;
-    }
+    const gd = (g.dtype === x.dtype ? g : g.cast(x.dtype)).data as FloatArray;
+    const gx = allocate(x.dtype, n) as FloatArray;
+    unaryGrad("shiftedSoftplus", x.data as FloatArray, gd, gx, 1);
     return [new Tensor(gx, x.shape, x.dtype)];
   });
 }

@@ -121,7 +121,8 @@ export type UnaryOpName =
   | "elu"
   | "gelu"
   | "silu"
-  | "softplus";
+  | "softplus"
+  | "shiftedSoftplus";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
@@ -146,7 +147,41 @@ export const unaryFns: Record<UnaryOpName, (x: number, p: number) => number> = {
   gelu: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
   silu: (x) => x / (1 + Math.exp(-x)),
   softplus: (x, p) => (p * x > 20 ? x : Math.log1p(Math.exp(p * x)) / p),
+  shiftedSoftplus: (x) => shiftedSoftplusFn(x),
 };
+
+/**
+ * SchNet's shifted softplus `log(1 + e^x) − log 2`, as `max(x, 0) + log1p(expm1(−|x|)/2)`: the
+ * argument of log1p lies in (−1/2, 0], so the result keeps its relative accuracy near 0 (where it is
+ * x/2 and the direct form loses it to the cancellation against log 2), and nothing overflows.
+ */
+export function shiftedSoftplusFn(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.expm1(-Math.abs(x)) / 2);
+}
+
+/** The logistic sigmoid, stable for both signs. */
+function sigmoidFn(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/** Unary ops with a fused gradient kernel ({@link unaryGradRef}), named after the forward op. */
+export type UnaryGradOpName = "softplus" | "shiftedSoftplus";
+
+/**
+ * out[i] = g[i]·f'(x[i]) for the forward op f of `op`: softplus with β = `param` (σ(βx), 1 where
+ * βx > 20, the forward's linear branch) or the shifted softplus (σ(x)).
+ */
+export function unaryGradRef(op: UnaryGradOpName, x: FloatArray, g: FloatArray, out: FloatArray, param = 1): void {
+  const n = x.length;
+  if (op === "softplus") {
+    for (let i = 0; i < n; i++) {
+      const y = param * x[i]!;
+      out[i] = y > 20 ? g[i]! : g[i]! * sigmoidFn(y);
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) out[i] = g[i]! * sigmoidFn(x[i]!);
+}
 
 /** out[i] = f(a[i]). The common cheap ops get their own loop; the others call {@link unaryFns}. */
 export function unaryRef(op: UnaryOpName, a: FloatArray, out: FloatArray, param = 0): void {

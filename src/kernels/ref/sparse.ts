@@ -62,6 +62,44 @@ export function gatherRowsRef(
   }
 }
 
+/**
+ * Continuous-filter message passing: out[dst[e]] += x[src[e]] ⊙ w[e] for every edge e, rows of F
+ * (`out` is not cleared). With the gradient of the output as `x` and src/dst exchanged, it is the
+ * gradient with respect to x.
+ */
+export function gatherMulScatterRef(
+  x: FloatArray,
+  w: FloatArray,
+  src: Int32Array,
+  dst: Int32Array,
+  F: number,
+  out: FloatArray,
+): void {
+  for (let e = 0; e < src.length; e++) {
+    const xo = src[e]! * F;
+    const oo = dst[e]! * F;
+    const wo = e * F;
+    for (let f = 0; f < F; f++) out[oo + f]! += x[xo + f]! * w[wo + f]!;
+  }
+}
+
+/** out[e] = a[ia[e]] ⊙ b[ib[e]] row-wise (rows of F): the filter gradient of {@link gatherMulScatterRef}. */
+export function gatherMulRowsRef(
+  a: FloatArray,
+  ia: Int32Array,
+  b: FloatArray,
+  ib: Int32Array,
+  F: number,
+  out: FloatArray,
+): void {
+  for (let e = 0; e < ia.length; e++) {
+    const ao = ia[e]! * F;
+    const bo = ib[e]! * F;
+    const oo = e * F;
+    for (let f = 0; f < F; f++) out[oo + f] = a[ao + f]! * b[bo + f]!;
+  }
+}
+
 /** out[index[i]] += src[i] row-wise. `out` is not cleared. */
 export function scatterAddRowsRef(src: FloatArray, index: Int32Array, F: number, out: FloatArray): void {
   for (let i = 0; i < index.length; i++) {

@@ -4,12 +4,13 @@
  * {@link CHUNK} floats. Twins: `ref/elementwise.ts`. Each function allocates every block before
  * writing any output, so a failed allocation (RangeError from memory.grow) leaves the outputs untouched.
  */
-import type { BinaryOpName, ReduceOpName, UnaryOpName } from "../ref/elementwise.js";
+import type { BinaryOpName, ReduceOpName, UnaryGradOpName, UnaryOpName } from "../ref/elementwise.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/elementwise.ts` and `assembly/reduce.ts`. */
 export interface ElementwiseExports {
   unaryF32(op: number, a: number, out: number, n: number, param: number): void;
+  unaryGradF32(op: number, x: number, g: number, out: number, n: number, param: number): void;
   binarySameF32(op: number, a: number, b: number, out: number, n: number): void;
   binaryScalarF32(op: number, a: number, s: number, out: number, n: number, swap: number): void;
   binaryRowF32(op: number, a: number, b: number, out: number, R: number, L: number, swap: number): void;
@@ -40,15 +41,26 @@ export const WASM_UNARY: Partial<Record<UnaryOpName, number>> = {
   gelu: 13,
   silu: 14,
   softplus: 15,
+  shiftedSoftplus: 16,
 };
+
+/** Unary gradients with a WASM kernel, and their op codes (see assembly/elementwise.ts). */
+const WASM_UNARY_GRAD: Record<UnaryGradOpName, number> = { softplus: 0, shiftedSoftplus: 1 };
 
 /** Binary ops with a WASM kernel, and their op codes. */
 export const WASM_BINARY: Partial<Record<BinaryOpName, number>> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
 
 const REDUCE_CODE: Record<ReduceOpName, number> = { sum: 0, max: 1, min: 2, prod: 3 };
 
-/** out[i] = f(a[i]) in chunks, for the ops of {@link WASM_UNARY}. */
-export function unaryWasm(rt: WasmRuntime, op: UnaryOpName, a: Float32Array, out: Float32Array, param = 0): void {
+/** The export that came with the shifted softplus op code (16): a module without it lacks the op. */
+const SSP_EXPORTS = ["unaryGradF32"];
+
+/**
+ * out[i] = f(a[i]) in chunks, for the ops of {@link WASM_UNARY}. Declines (returns false, computing
+ * nothing) an op code newer than the loaded module, whose unaryF32 would leave `out` untouched.
+ */
+export function unaryWasm(rt: WasmRuntime, op: UnaryOpName, a: Float32Array, out: Float32Array, param = 0): boolean {
+  if (op === "shiftedSoftplus" && !rt.hasExports(SSP_EXPORTS)) return false;
   const x = rt.exports;
   const code = WASM_UNARY[op]!;
   rt.reset();
@@ -61,6 +73,34 @@ export function unaryWasm(rt: WasmRuntime, op: UnaryOpName, a: Float32Array, out
     const m = Math.min(CHUNK, n - s);
     f.set(a.subarray(s, s + m), pA >> 2);
     x.unaryF32(code, pA, pO, pad4(m), param);
+    out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
+  }
+  return true;
+}
+
+/** out[i] = g[i]·f'(x[i]) in chunks (see unaryGradRef). */
+export function unaryGradWasm(
+  rt: WasmRuntime,
+  op: UnaryGradOpName,
+  xs: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  param = 1,
+): void {
+  const x = rt.exports;
+  const code = WASM_UNARY_GRAD[op];
+  rt.reset();
+  const n = xs.length;
+  const ch = Math.min(CHUNK, pad4(n));
+  const pX = rt.alloc(ch * 4);
+  const pG = rt.alloc(ch * 4);
+  const pO = rt.alloc(ch * 4);
+  const f = rt.f32;
+  for (let s = 0; s < n; s += CHUNK) {
+    const m = Math.min(CHUNK, n - s);
+    f.set(xs.subarray(s, s + m), pX >> 2);
+    f.set(g.subarray(s, s + m), pG >> 2);
+    x.unaryGradF32(code, pX, pG, pO, pad4(m), param);
     out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
   }
 }

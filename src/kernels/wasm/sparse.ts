@@ -40,6 +40,8 @@ export interface SparseExports {
   spmmCsrCols16F32: CsrProduct;
   gatherRows32(src: number, index: number, n: number, F: number, out: number): void;
   scatterAddRowsF32(src: number, index: number, n: number, F: number, out: number): void;
+  gatherMulScatterF32(x: number, w: number, src: number, dst: number, E: number, F: number, out: number): void;
+  gatherMulRowsF32(a: number, ia: number, b: number, ib: number, E: number, F: number, out: number): void;
   scatterMaxRowsF32(
     src: number,
     index: number,
@@ -181,6 +183,74 @@ export function scatterAddRowsWasm(
   f.set(out, pOut >> 2);
   x.scatterAddRowsF32(pSrc, pIdx, n, F, pOut);
   out.set(f.subarray(pOut >> 2, (pOut >> 2) + out.length));
+}
+
+/** Floats of the per-edge rows (w, or the output of gatherMulRows) copied per block. */
+const EDGE_BLOCK_FLOATS = 262144;
+
+/** out[dst[e]] += x[src[e]] ⊙ w[e] (see gatherMulScatterRef): x and out resident, edges in blocks. */
+export function gatherMulScatterWasm(
+  rt: WasmRuntime,
+  xs: Float32Array,
+  w: Float32Array,
+  src: Int32Array,
+  dst: Int32Array,
+  F: number,
+  out: Float32Array,
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const E = src.length;
+  const per = Math.max(1, Math.min(E, Math.floor(EDGE_BLOCK_FLOATS / Math.max(F, 1))));
+  const pX = rt.alloc(xs.length * 4);
+  const pOut = rt.alloc(out.length * 4);
+  const pW = rt.alloc(per * F * 4);
+  const pS = rt.alloc(per * 4);
+  const pD = rt.alloc(per * 4);
+  const f = rt.f32;
+  const i = rt.i32;
+  f.set(xs, pX >> 2);
+  f.set(out, pOut >> 2);
+  for (let e0 = 0; e0 < E; e0 += per) {
+    const m = Math.min(per, E - e0);
+    f.set(w.subarray(e0 * F, (e0 + m) * F), pW >> 2);
+    i.set(src.subarray(e0, e0 + m), pS >> 2);
+    i.set(dst.subarray(e0, e0 + m), pD >> 2);
+    x.gatherMulScatterF32(pX, pW, pS, pD, m, F, pOut);
+  }
+  out.set(f.subarray(pOut >> 2, (pOut >> 2) + out.length));
+}
+
+/** out[e] = a[ia[e]] ⊙ b[ib[e]] (see gatherMulRowsRef): a and b resident, edges in blocks. */
+export function gatherMulRowsWasm(
+  rt: WasmRuntime,
+  a: Float32Array,
+  ia: Int32Array,
+  b: Float32Array,
+  ib: Int32Array,
+  F: number,
+  out: Float32Array,
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const E = ia.length;
+  const per = Math.max(1, Math.min(E, Math.floor(EDGE_BLOCK_FLOATS / Math.max(F, 1))));
+  const pA = rt.alloc(a.length * 4);
+  const pB = rt.alloc(b.length * 4);
+  const pO = rt.alloc(per * F * 4);
+  const pIa = rt.alloc(per * 4);
+  const pIb = rt.alloc(per * 4);
+  const f = rt.f32;
+  const i = rt.i32;
+  f.set(a, pA >> 2);
+  f.set(b, pB >> 2);
+  for (let e0 = 0; e0 < E; e0 += per) {
+    const m = Math.min(per, E - e0);
+    i.set(ia.subarray(e0, e0 + m), pIa >> 2);
+    i.set(ib.subarray(e0, e0 + m), pIb >> 2);
+    x.gatherMulRowsF32(pA, pIa, pB, pIb, m, F, pO);
+    out.set(f.subarray(pO >> 2, (pO >> 2) + m * F), e0 * F);
+  }
 }
 
 /** Row scatter-max/min with the winning row in `arg` (see scatterMaxRowsRef). */

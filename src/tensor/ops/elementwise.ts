@@ -10,7 +10,7 @@
  */
 import type { BinaryOpName, UnaryOpName } from "../../kernels/ref/elementwise.js";
 import type { FloatArray } from "../../kernels/ref/linalg.js";
-import { binary, unary } from "../../kernels/registry.js";
+import { binary, unary, unaryGrad } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, broadcastStrides, sameShape, sumToShape } from "../broadcast.js";
 import {
@@ -592,6 +592,12 @@ export function softplus(a: Tensor, beta = 1, threshold = 20): Tensor {
     out = mapData(x, x.dtype, (v) => (v * beta > threshold ? v : Math.log1p(Math.exp(beta * v)) / beta));
   }
   return record("softplus", [x], out, (g) => {
+    if (threshold === 20 && g.dtype === x.dtype) {
+      // one fused pass: g·σ(βx), g where βx > 20
+      const gx = allocate(x.dtype, x.size) as FloatArray;
+      unaryGrad("softplus", x.data as FloatArray, g.data as FloatArray, gx, beta);
+      return [new Tensor(gx, x.shape, x.dtype)];
+    }
     const z = mul(x, beta);
     return [where(gt(z, threshold), g, mul(g, sigmoid(z)))];
   });

@@ -7,7 +7,12 @@
  * message passing in one pass. Empty groups give 0 for every reduction.
  */
 import type { FloatArray } from "../../kernels/ref/linalg.js";
-import { scatterMaxRows, segmentSumCsr } from "../../kernels/registry.js";
+import {
+  gatherMulRows,
+  gatherMulScatter as gatherMulScatterKernel,
+  scatterMaxRows,
+  segmentSumCsr,
+} from "../../kernels/registry.js";
 import { noGrad, record } from "../autograd.js";
 import { allocate, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
@@ -439,37 +444,24 @@ export function gatherMulScatter(x: Tensor, w: Tensor, src: Tensor, dst: Tensor,
   }
   const s = src.data as Int32Array;
   const d = dst.data as Int32Array;
-  const xd = x.data;
-  const wd = w.data;
-  const out = allocate(x.dtype, numNodes * F);
-  for (let e = 0; e < E; e++) {
-    const xo = s[e]! * F;
-    const oo = d[e]! * F;
-    const wo = e * F;
-    for (let f = 0; f < F; f++) out[oo + f]! += xd[xo + f]! * wd[wo + f]!;
-  }
+  const xd = x.data as FloatArray;
+  const wd = w.data as FloatArray;
+  const out = allocate(x.dtype, numNodes * F) as FloatArray;
+  gatherMulScatterKernel(xd, wd, s, d, F, out);
   return record(op, [x, w], new Tensor(out, [numNodes, F], x.dtype), (g) => {
-    const gd = g.data;
+    const gd = (g.dtype === x.dtype ? g : g.cast(x.dtype)).data as FloatArray;
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     if (x.requiresGrad) {
-      const a = allocate(x.dtype, N * F);
-      for (let e = 0; e < E; e++) {
-        const xo = s[e]! * F;
-        const go = d[e]! * F;
-        const wo = e * F;
-        for (let f = 0; f < F; f++) a[xo + f]! += gd[go + f]! * wd[wo + f]!;
-      }
+      // gx[src[e]] += g[dst[e]] ⊙ w[e]: the same kernel with the node ids exchanged
+      const a = allocate(x.dtype, N * F) as FloatArray;
+      gatherMulScatterKernel(gd, wd, d, s, F, a);
       gx = new Tensor(a, x.shape, x.dtype);
     }
     if (w.requiresGrad) {
-      const a = allocate(w.dtype, E * F);
-      for (let e = 0; e < E; e++) {
-        const xo = s[e]! * F;
-        const go = d[e]! * F;
-        const wo = e * F;
-        for (let f = 0; f < F; f++) a[wo + f] = gd[go + f]! * xd[xo + f]!;
-      }
+      // gw[e] = g[dst[e]] ⊙ x[src[e]]
+      const a = allocate(w.dtype, E * F) as FloatArray;
+      gatherMulRows(gd, d, xd, s, F, a);
       gw = new Tensor(a, w.shape, w.dtype);
     }
     return [gx, gw];

@@ -1,7 +1,7 @@
 // Elementwise kernels. Unary and same-shape/scalar binary loops work on whole f32x4 vectors: the
 // caller pads buffers to a multiple of 4 floats and ignores the padding. Row/column broadcasts
 // handle ragged rows with a scalar tail. Op codes match src/kernels/wasm/elementwise.ts.
-import { hi64, join32, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GELU_K, lo64, residual32, splat, vexp2, vexp, vexpm1, vlog, vlog1p, vsigmoid, vtanh } from "./math";
+import { hi64, join32, K_HALF, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GELU_K, lo64, residual32, splat, vexp2, vexp, vexpm1, vlog, vlog1p, vsigmoid, vtanh } from "./math";
 
 // unary op codes
 // @ts-ignore: decorator
@@ -36,6 +36,8 @@ import { hi64, join32, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GEL
 @inline const U_SILU = 14;
 // @ts-ignore: decorator
 @inline const U_SOFTPLUS = 15;
+// @ts-ignore: decorator
+@inline const U_SSP = 16;
 
 // @ts-ignore: decorator
 @inline function uop(op: i32, x: v128, p: v128, pd: v128, pdInv: v128): v128 {
@@ -100,6 +102,12 @@ import { hi64, join32, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GEL
       const sp = join32(f64x2.mul(lo64(l), pdInv), f64x2.mul(hi64(l), pdInv));
       return v128.bitselect(x, sp, f32x4.gt(y, kc(K_TWENTY)));
     }
+    case U_SSP: {
+      // log(1 + e^x) − log 2 = max(x, 0) + log1p(expm1(−|x|)/2): the log1p argument lies in
+      // (−1/2, 0], so no cancellation against log 2 near x = 0 (where the result is x/2)
+      const m = vexpm1(f32x4.neg(f32x4.abs(x)));
+      return f32x4.add(f32x4.max(x, f32x4.splat(0)), vlog1p(f32x4.mul(m, kc(K_HALF))));
+    }
     default:
       return x;
   }
@@ -144,7 +152,49 @@ export function unaryF32(op: i32, a: usize, out: usize, n: i32, param: f64): voi
     case U_GELU: unaryLoop(U_GELU, a, out, n, p, pd, pdInv); break;
     case U_SILU: unaryLoop(U_SILU, a, out, n, p, pd, pdInv); break;
     case U_SOFTPLUS: unaryLoop(U_SOFTPLUS, a, out, n, p, pd, pdInv); break;
+    case U_SSP: unaryLoop(U_SSP, a, out, n, p, pd, pdInv); break;
     default: break;
+  }
+}
+
+// unary gradient op codes (named after the forward op; match src/kernels/wasm/elementwise.ts)
+// @ts-ignore: decorator
+@inline const G_SOFTPLUS = 0;
+// @ts-ignore: decorator
+@inline const G_SSP = 1;
+
+/** σ(y) for y = β·x carried as an f32 pair (hi, lo): e = e^{−|y|}, then 1/(1 + e) or e/(1 + e). */
+// @ts-ignore: decorator
+@inline function sigmoidPair(y: v128, ylo: v128): v128 {
+  const neg = f32x4.lt(y, f32x4.splat(0));
+  const e = vexp2(f32x4.neg(f32x4.abs(y)), v128.bitselect(ylo, f32x4.neg(ylo), neg));
+  const one = kc(K_ONE);
+  const s = f32x4.div(one, f32x4.add(one, e));
+  return v128.bitselect(f32x4.mul(e, s), s, neg);
+}
+
+// @ts-ignore: decorator
+@inline function gop(op: i32, x: v128, g: v128, pd: v128): v128 {
+  if (op == G_SOFTPLUS) {
+    // d softplus_β(x)/dx = σ(βx), 1 where βx > 20 (the forward's linear branch); βx formed in f64
+    const yl = f64x2.mul(lo64(x), pd);
+    const yh = f64x2.mul(hi64(x), pd);
+    const y = join32(yl, yh);
+    const s = sigmoidPair(y, residual32(yl, yh, y));
+    return f32x4.mul(g, v128.bitselect(kc(K_ONE), s, f32x4.gt(y, kc(K_TWENTY))));
+  }
+  // shifted softplus: σ(x)
+  return f32x4.mul(g, sigmoidPair(x, f32x4.splat(0)));
+}
+
+/** out[i] = g[i]·f'(x[i]) for i < n (n a multiple of 4), f the forward op of `op`; `param` its β. */
+export function unaryGradF32(op: i32, x: usize, g: usize, out: usize, n: i32, param: f64): void {
+  const pd = f64x2.splat(param);
+  const end = <usize>n << 2;
+  if (op == G_SOFTPLUS) {
+    for (let o: usize = 0; o < end; o += 16) v128.store(out + o, gop(G_SOFTPLUS, v128.load(x + o), v128.load(g + o), pd));
+  } else {
+    for (let o: usize = 0; o < end; o += 16) v128.store(out + o, gop(G_SSP, v128.load(x + o), v128.load(g + o), pd));
   }
 }
 

@@ -3,6 +3,13 @@
 // or, when transposed, packed per block into Ap[ir][k][MR]. The micro-kernel keeps a 4×8 tile of C
 // in eight f32x4 registers and walks k in blocks of KC so the B panel stays in L1. And a blocked
 // 2-D transpose of 32-bit elements.
+//
+// Subnormal inputs are read as zeros of their sign (what x86's DAZ flag does in hardware): packing
+// flushes them, and an A read in place is packed instead when it holds any. WASM keeps IEEE
+// subnormals, and every x86 multiply-add with a subnormal operand takes a microcode assist of about
+// a hundred cycles: 10 % subnormals in an input (as Gaussian radial bases give far from their
+// centres) made a GEMM 8–25× slower. A flushed operand is below 2^-126 in magnitude, so what it
+// drops from a sum is below float32 resolution unless the whole sum is itself subnormal.
 
 import { madd } from "./math";
 
@@ -18,6 +25,44 @@ import { madd } from "./math";
 // Scratch of the edge tiles (MR×NR floats). A global, not a constant: each thread of a kernel team points
 // its instance at a block of its own (setGemmScratch), so concurrent calls never share it.
 let TILE: usize = memory.data(MR * NR * 4, 16);
+
+// @ts-ignore: decorator
+@inline const MIN_NORMAL: f32 = 1.17549435e-38;
+
+/** Subnormal lanes to ±0 (sign kept); zeros, normals, infinities and NaN unchanged. */
+// @ts-ignore: decorator
+@inline function daz(x: v128): v128 {
+  return v128.bitselect(v128.and(x, i32x4.splat(0x80000000)), x, f32x4.lt(f32x4.abs(x), f32x4.splat(MIN_NORMAL)));
+}
+
+/** A subnormal to ±0 (sign kept); other values unchanged. */
+// @ts-ignore: decorator
+@inline function daz1(x: f32): f32 {
+  return Mathf.abs(x) < MIN_NORMAL ? reinterpret<f32>(reinterpret<u32>(x) & 0x80000000) : x;
+}
+
+/** True when rows [0, m) of A (K floats each, row stride rs bytes) hold a subnormal. */
+function hasSubnormal(A: usize, rs: usize, m: i32, K: i32): bool {
+  const lo = f32x4.splat(MIN_NORMAL);
+  const zero = f32x4.splat(0);
+  const vend = <usize>(K & ~3) << 2;
+  const end = <usize>K << 2;
+  let acc = i32x4.splat(0);
+  for (let r = 0; r < m; r++) {
+    const row = A + <usize>r * rs;
+    let o: usize = 0;
+    for (; o < vend; o += 16) {
+      const v = v128.load(row + o);
+      acc = v128.or(acc, v128.and(f32x4.lt(f32x4.abs(v), lo), f32x4.ne(v, zero)));
+    }
+    for (; o < end; o += 4) {
+      const v = load<f32>(row + o);
+      if (v != 0 && Mathf.abs(v) < MIN_NORMAL) return true;
+    }
+    if (v128.any_true(acc)) return true;
+  }
+  return false;
+}
 
 /** Points the edge-tile scratch at `p` (128 bytes, 16-byte aligned): one block per thread of a kernel team. */
 export function setGemmScratch(p: usize): void {
@@ -36,22 +81,22 @@ export function gemmPackB(B: usize, Bp: usize, K: i32, N: i32, transB: bool): vo
         let src = B + (<usize>j0 << 2);
         const step = <usize>N << 2;
         for (let k = 0; k < K; k++) {
-          v128.store(dst, v128.load(src));
-          v128.store(dst, v128.load(src, 16), 16);
+          v128.store(dst, daz(v128.load(src)));
+          v128.store(dst, daz(v128.load(src, 16)), 16);
           src += step;
           dst += NR << 2;
         }
       } else {
         for (let k = 0; k < K; k++) {
           const row = B + ((<usize>k * <usize>N + <usize>j0) << 2);
-          for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < w ? load<f32>(row + (<usize>c << 2)) : 0);
+          for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < w ? daz1(load<f32>(row + (<usize>c << 2))) : 0);
           dst += NR << 2;
         }
       }
     } else {
       for (let k = 0; k < K; k++) {
         for (let c = 0; c < NR; c++) {
-          store<f32>(dst + (<usize>c << 2), c < w ? load<f32>(B + ((<usize>(j0 + c) * <usize>K + <usize>k) << 2)) : 0);
+          store<f32>(dst + (<usize>c << 2), c < w ? daz1(load<f32>(B + ((<usize>(j0 + c) * <usize>K + <usize>k) << 2))) : 0);
         }
         dst += NR << 2;
       }
@@ -159,7 +204,8 @@ export function gemmRows(A: usize, lda: i32, Bp: usize, C: usize, m: i32, N: i32
   const rs = <usize>lda << 2;
   const ldc = <usize>N << 2;
   const panels = (N + NR - 1) / NR;
-  const pack = panels >= 4;
+  // A is packed when N spans several panels, or when it holds subnormals (packing flushes them)
+  const pack = panels >= 4 || hasSubnormal(A, rs, m, K);
   for (let ic = 0; ic < m; ic += MC) {
     const mc = min(MC, m - ic);
     const blocks = (mc + MR - 1) / MR;
@@ -176,10 +222,10 @@ export function gemmRows(A: usize, lda: i32, Bp: usize, C: usize, m: i32, N: i32
             let k = 0;
             for (; k + 4 <= kc; k += 4) {
               const o = <usize>k << 2;
-              const r0 = v128.load(src + o);
-              const r1 = v128.load(src + rs + o);
-              const r2 = v128.load(src + 2 * rs + o);
-              const r3 = v128.load(src + 3 * rs + o);
+              const r0 = daz(v128.load(src + o));
+              const r1 = daz(v128.load(src + rs + o));
+              const r2 = daz(v128.load(src + 2 * rs + o));
+              const r3 = daz(v128.load(src + 3 * rs + o));
               const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
               const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
               const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
@@ -192,15 +238,15 @@ export function gemmRows(A: usize, lda: i32, Bp: usize, C: usize, m: i32, N: i32
             }
             for (; k < kc; k++) {
               const o = <usize>k << 2;
-              store<f32>(dst, load<f32>(src + o));
-              store<f32>(dst, load<f32>(src + rs + o), 4);
-              store<f32>(dst, load<f32>(src + 2 * rs + o), 8);
-              store<f32>(dst, load<f32>(src + 3 * rs + o), 12);
+              store<f32>(dst, daz1(load<f32>(src + o)));
+              store<f32>(dst, daz1(load<f32>(src + rs + o)), 4);
+              store<f32>(dst, daz1(load<f32>(src + 2 * rs + o)), 8);
+              store<f32>(dst, daz1(load<f32>(src + 3 * rs + o)), 12);
               dst += 16;
             }
           } else {
             for (let k = 0; k < kc; k++) {
-              for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? load<f32>(src + <usize>r * rs + (<usize>k << 2)) : 0);
+              for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? daz1(load<f32>(src + <usize>r * rs + (<usize>k << 2))) : 0);
               dst += 16;
             }
           }
@@ -246,13 +292,13 @@ export function gemmTransA(Ablk: usize, M: i32, Bp: usize, K: i32, k0: i32, kc: 
         const step = <usize>M << 2;
         if (w == MR) {
           for (let k = 0; k < kb; k++) {
-            v128.store(dst, v128.load(src));
+            v128.store(dst, daz(v128.load(src)));
             src += step;
             dst += MR << 2;
           }
         } else {
           for (let k = 0; k < kb; k++) {
-            for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? load<f32>(src + (<usize>r << 2)) : 0);
+            for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? daz1(load<f32>(src + (<usize>r << 2))) : 0);
             src += step;
             dst += MR << 2;
           }

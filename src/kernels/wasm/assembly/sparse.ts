@@ -109,6 +109,48 @@ export function gatherRows32(src: usize, index: usize, n: i32, F: i32, out: usiz
   }
 }
 
+/**
+ * Continuous-filter message passing: out[dst[e]] += x[src[e]] ⊙ w[e] for e < E, rows of F floats
+ * (out not cleared). With x and w swapped in role (x the gradient, src and dst exchanged) it is the
+ * gradient with respect to x.
+ */
+export function gatherMulScatterF32(x: usize, w: usize, src: usize, dst: usize, E: i32, F: i32, out: usize): void {
+  const rowBytes = <usize>F << 2;
+  for (let e = 0; e < E; e++) {
+    const xs = x + <usize>load<i32>(src + (<usize>e << 2)) * rowBytes;
+    const o = out + <usize>load<i32>(dst + (<usize>e << 2)) * rowBytes;
+    const ws = w + <usize>e * rowBytes;
+    let b: usize = 0;
+    for (; b + 64 <= rowBytes; b += 64) {
+      v128.store(o + b, madd(v128.load(xs + b), v128.load(ws + b), v128.load(o + b)));
+      v128.store(o + b, madd(v128.load(xs + b, 16), v128.load(ws + b, 16), v128.load(o + b, 16)), 16);
+      v128.store(o + b, madd(v128.load(xs + b, 32), v128.load(ws + b, 32), v128.load(o + b, 32)), 32);
+      v128.store(o + b, madd(v128.load(xs + b, 48), v128.load(ws + b, 48), v128.load(o + b, 48)), 48);
+    }
+    for (; b + 16 <= rowBytes; b += 16) v128.store(o + b, madd(v128.load(xs + b), v128.load(ws + b), v128.load(o + b)));
+    for (; b < rowBytes; b += 4) store<f32>(o + b, load<f32>(o + b) + load<f32>(xs + b) * load<f32>(ws + b));
+  }
+}
+
+/** out[e] = a[ia[e]] ⊙ b[ib[e]] for e < E, rows of F floats (the filter gradient of gatherMulScatterF32). */
+export function gatherMulRowsF32(a: usize, ia: usize, b: usize, ib: usize, E: i32, F: i32, out: usize): void {
+  const rowBytes = <usize>F << 2;
+  for (let e = 0; e < E; e++) {
+    const pa = a + <usize>load<i32>(ia + (<usize>e << 2)) * rowBytes;
+    const pb = b + <usize>load<i32>(ib + (<usize>e << 2)) * rowBytes;
+    const o = out + <usize>e * rowBytes;
+    let c: usize = 0;
+    for (; c + 64 <= rowBytes; c += 64) {
+      v128.store(o + c, f32x4.mul(v128.load(pa + c), v128.load(pb + c)));
+      v128.store(o + c, f32x4.mul(v128.load(pa + c, 16), v128.load(pb + c, 16)), 16);
+      v128.store(o + c, f32x4.mul(v128.load(pa + c, 32), v128.load(pb + c, 32)), 32);
+      v128.store(o + c, f32x4.mul(v128.load(pa + c, 48), v128.load(pb + c, 48)), 48);
+    }
+    for (; c + 16 <= rowBytes; c += 16) v128.store(o + c, f32x4.mul(v128.load(pa + c), v128.load(pb + c)));
+    for (; c < rowBytes; c += 4) store<f32>(o + c, load<f32>(pa + c) * load<f32>(pb + c));
+  }
+}
+
 /** out[index[i]] += src[i] for n rows of F floats (out not cleared). */
 export function scatterAddRowsF32(src: usize, index: usize, n: i32, F: i32, out: usize): void {
   const rowBytes = <usize>F << 2;
