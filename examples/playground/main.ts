@@ -248,7 +248,7 @@ function onGroupChange(task?: string): void {
 
 function specOf(domain: string, group: string, task: string, budget: number, depth: number) {
   const ds = datasetOf(domain, task);
-  const input = ds === "mutag" ? { scalars: 7 } : ds === "nbody" ? { scalars: 1, vectors: 1 } : undefined;
+  const input = ds === "mutag" ? { scalars: 7 } : ds === "nbody" ? { charges: 1, vectors: 1 } : undefined;
   const outputs = ds === "mutag" ? 2 : ds === "rotated-digits" ? 10 : undefined;
   return {
     domain,
@@ -436,6 +436,7 @@ function setupTrainer(): void {
       const disp = model.forward({
         pos,
         x: b.get("charges")!.reshape([pos.shape[0]!, 1]),
+        charges: b.get("charges")!.reshape([pos.shape[0]!, 1]),
         vel: b.get("vel")!,
         batch: b.batch,
       }) as Tensor;
@@ -762,6 +763,7 @@ function updateSymmetry(): void {
         pos,
         vel,
         x: g.get("charges")!.reshape([N, 1]),
+        charges: g.get("charges")!.reshape([N, 1]),
         batch: new Tensor(new Int32Array(N), [N], "int32"),
       });
       const pos0 = g.pos!;
