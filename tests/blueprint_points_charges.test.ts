@@ -30,6 +30,7 @@ import {
   simulateNBody,
   type Tensor,
   Trainer,
+  tensor,
   verifyBlueprint,
 } from "../src/index.js";
 
@@ -154,6 +155,17 @@ describe("blueprint: charges on point clouds, and nbody.json = EGNNNBody", () =>
     expect(() => model.forward({ pos, charges: randn([4]) })).toThrow(
       /argument 'charges' expected \[4, 2\] charges, got float32 \[4\]/,
     );
+    expect(() =>
+      model.forward({
+        pos,
+        charges: tensor([
+          [1, 0],
+          [0, 1],
+          [Number.NaN, 1],
+          [1, 1],
+        ]),
+      }),
+    ).toThrow(/argument 'charges' expected finite charges, got NaN at point 2/);
   });
 });
 

@@ -169,6 +169,9 @@ function readPoints(spec: ResolvedSpec, input: unknown, dtype: "float32" | "floa
         fail(
           `argument 'charges' expected [${N}, ${C}]${C === 1 ? ` or [${N}]` : ""} charges, got ${q instanceof Tensor ? `${q.dtype} ${fmtShape(q.shape)}` : typeof q}`,
         );
+      for (let i = 0; i < q.size; i++)
+        if (!Number.isFinite(q.data[i]!))
+          fail(`argument 'charges' expected finite charges, got ${q.data[i]} at point ${Math.floor(i / C)}`);
       q = cast(q.reshape([N, C]));
     }
   }
