@@ -144,6 +144,9 @@ describe("blueprint: refusals", () => {
     expect(() =>
       blueprint({ domain: "graph", group: "Sn", task: "graph-classification", input: { vectors: 1 } }),
     ).toThrow(/input.vectors' is not available for graph/);
+    expect(() => blueprint({ domain: "molecule", group: "E(3)", task: "node-vector", input: { vectors: 1 } })).toThrow(
+      /input.vectors' is not available for molecule with E\(3\).*molecules take atomic numbers and positions only/,
+    );
   });
   it("checks the inputs of a built model", () => {
     const { model } = blueprint({ domain: "graph", group: "Sn", task: "node-classification", input: { scalars: 3 } });

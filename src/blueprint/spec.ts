@@ -423,11 +423,11 @@ export function resolveSpec(spec: BlueprintSpec): ResolvedSpec {
   if (vectors > 0) {
     const ok =
       (domain === "grid2d" && ["Cn", "Dn", "SO(2)", "O(2)"].includes(group.family)) ||
-      ((domain === "pointcloud" || domain === "molecule") && group.family !== "Sn") ||
+      (domain === "pointcloud" && group.family !== "Sn") ||
       domain === "mesh";
     if (!ok)
       throw new ErlangenError(
-        `blueprint: argument 'input.vectors' is not available for ${domain} with ${group.name} (vector inputs: 2-D grids with Cn, Dn, SO(2), O(2); point clouds and molecules with SO(3), O(3), E(3); meshes)`,
+        `blueprint: argument 'input.vectors' is not available for ${domain} with ${group.name} (vector inputs: 2-D grids with Cn, Dn, SO(2), O(2); point clouds with SO(3), O(3), E(3); meshes; molecules take atomic numbers and positions only)`,
       );
   }
   const charges = input.charges === undefined ? 0 : nonNegativeInt("input.charges", input.charges, 256);
