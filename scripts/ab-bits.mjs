@@ -41,6 +41,11 @@ async function run(dist) {
       grad(b("conv2d 5x5 stride-1"), dtype, [[2, 3, 11, 9], [4, 3, 5, 5], [4]], (x, w, c) =>
         M.conv2d(x, w, c, { padding: 2 }),
       );
+      // F(2×2, 5×5) Winograd (≥ 8 channels in and out, float32 WASM): forward, input gradient (the
+      // flipped-kernel convolution) and weight gradient; 9 images span several blocks of tiles
+      grad(b("conv2d 5x5 winograd"), dtype, [[9, 12, 13, 11], [10, 12, 5, 5], [10]], (x, w, c) =>
+        M.conv2d(x, w, c, { padding: 2 }),
+      );
       grad(b("conv2d 3x5 dilated"), dtype, [[1, 2, 12, 13], [3, 2, 3, 5], [3]], (x, w, c) =>
         M.conv2d(x, w, c, { padding: [2, 1], dilation: [2, 1] }),
       );

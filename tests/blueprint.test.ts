@@ -50,12 +50,26 @@ describe("blueprint: every valid combination is verified", () => {
         c.domain === "grid2d" && ["p4", "p4m", "C4", "C8", "D4", "D8"].includes(c.group) && c.task.startsWith("graph-"),
     )
     .filter((c) => !c.task.endsWith("vector"))
-    .map((c) => ({ ...c, layout: "cohen-welling" as const }));
-  for (const c of [...combos.map((c) => ({ ...c, layout: undefined })), ...skeleton]) {
-    it(`${c.domain} · ${c.group} · ${c.task}${c.layout ? ` · layout ${c.layout}` : ""}`, () => {
+    .map((c) => ({ ...c, layout: "cohen-welling" as const, input: undefined }));
+  // point clouds with charges (products q_i·q_j on the edges) beside a scalar and a velocity
+  const charged = combos
+    .filter((c) => c.domain === "pointcloud" && c.group !== "Sn")
+    .map((c) => ({ ...c, layout: undefined, input: { charges: 2, scalars: 1, vectors: 1 } }));
+  for (const c of [...combos.map((c) => ({ ...c, layout: undefined, input: undefined })), ...skeleton, ...charged]) {
+    const extra = `${c.layout ? ` · layout ${c.layout}` : ""}${c.input ? " · charges, scalar, velocity" : ""}`;
+    it(`${c.domain} · ${c.group} · ${c.task}${extra}`, () => {
       const size = FULL ? {} : { width: 2, depth: 2 };
       const options = c.layout ? { layout: c.layout } : undefined;
-      const { model, plan } = blueprint({ domain: c.domain, group: c.group, task: c.task, size, options, seed: 3 });
+      const { model, plan } = blueprint({
+        domain: c.domain,
+        group: c.group,
+        task: c.task,
+        size,
+        options,
+        seed: 3,
+        ...(c.input ? { input: c.input } : {}),
+      });
+      if (c.input) expect(plan.input).toContain("charges: [N, 2]");
       expect(plan.params).toBe(paramCount(model));
       expect(plan.layers.reduce((a, l) => a + l.params, 0)).toBe(plan.params);
       expect(plan.layers.length).toBe(model.stages.length);
@@ -71,7 +85,7 @@ describe("blueprint: every valid combination is verified", () => {
         // valid convolutions: the skeleton claims the rotations (and flips) about the centre, never translations
         if (c.layout) expect(cl.group).not.toBe("translations");
         rows.push(
-          `| ${c.domain}${c.layout ? ` (${c.layout})` : ""} | ${c.group} | ${c.task} | ${cl.group} | ${cl.exact ? "exact" : "approximate"} | ${cl.maxRelError.toExponential(1)} | ${cl.name} |`,
+          `| ${c.domain}${c.layout ? ` (${c.layout})` : ""}${c.input ? " (charges)" : ""} | ${c.group} | ${c.task} | ${cl.group} | ${cl.exact ? "exact" : "approximate"} | ${cl.maxRelError.toExponential(1)} | ${cl.name} |`,
         );
         if (cl.exact) {
           expect(cl.pass, `${cl.name}: ${cl.maxRelError}`).toBe(true);
@@ -130,6 +144,9 @@ describe("blueprint: refusals", () => {
     expect(() =>
       blueprint({ domain: "graph", group: "Sn", task: "graph-classification", input: { vectors: 1 } }),
     ).toThrow(/input.vectors' is not available for graph/);
+    expect(() => blueprint({ domain: "molecule", group: "E(3)", task: "node-vector", input: { vectors: 1 } })).toThrow(
+      /input.vectors' is not available for molecule with E\(3\).*molecules take atomic numbers and positions only/,
+    );
   });
   it("checks the inputs of a built model", () => {
     const { model } = blueprint({ domain: "graph", group: "Sn", task: "node-classification", input: { scalars: 3 } });

@@ -15,6 +15,8 @@ import {
   spmmCsr,
   spmmCsrWide,
   tensorProductForward,
+  winograd5Conv,
+  winograd5WeightGrad,
   winogradConv3x3,
 } from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
@@ -33,6 +35,12 @@ import { getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
 import { tpForwardWasm } from "../src/kernels/wasm/o3.js";
 import { spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
 import { winogradConvWasm } from "../src/kernels/wasm/winograd.js";
+import {
+  setWinograd5TileBlock,
+  WINOGRAD5_TILE_BLOCK,
+  winograd5ConvWasm,
+  winograd5WeightGradWasm,
+} from "../src/kernels/wasm/winograd5.js";
 import "../src/node/kernel_team.js";
 import { Generator } from "../src/tensor/rng.js";
 
@@ -273,6 +281,46 @@ describe("kernel team", () => {
       expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
       await teamReady(n);
       for (let rep = 0; rep < 3; rep++) expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
+    }
+  });
+
+  it("Winograd F(2×2, 5×5) forward and weight gradient: n threads give one thread's bits", async () => {
+    // 5 images in blocks of 2 (the last one short), two groups, channel counts that split unevenly
+    const g: WinogradGeometry = { N: 5, G: 2, Cg: 9, Og: 10, H: 11, W: 9, oh: 11, ow: 9, ph: 2, pw: 2 };
+    const x = rand(g.N * g.G * g.Cg * g.H * g.W);
+    const w = rand(g.G * g.Og * g.Cg * 25);
+    const b = rand(g.G * g.Og);
+    const gy = rand(g.N * g.G * g.Og * g.oh * g.ow);
+    const run = (): [Float32Array, Float32Array] => {
+      const y = new Float32Array(gy.length);
+      const gw = new Float32Array(w.length);
+      expect(winograd5Conv(x, w, b, y, g)).toBe(true);
+      expect(winograd5WeightGrad(x, gy, gw, g)).toBe(true);
+      return [y, gw];
+    };
+    const block0 = WINOGRAD5_TILE_BLOCK;
+    setWinograd5TileBlock(60);
+    try {
+      setNumThreads(1);
+      const [y1, gw1] = run();
+      const rt = privateRuntime();
+      const y = new Float32Array(gy.length);
+      const gw = new Float32Array(w.length);
+      winograd5ConvWasm(rt, x, w, b, y, g);
+      winograd5WeightGradWasm(rt, x, gy, gw, g);
+      expect(sameBits(y, y1)).toBe(true);
+      expect(sameBits(gw, gw1)).toBe(true);
+      for (const n of [2, 3]) {
+        setNumThreads(n);
+        for (let rep = 0; rep < 3; rep++) {
+          const [yn, gwn] = run();
+          expect(sameBits(yn, y1)).toBe(true);
+          expect(sameBits(gwn, gw1)).toBe(true);
+          if (rep === 0) await teamReady(n);
+        }
+      }
+    } finally {
+      setWinograd5TileBlock(block0);
     }
   });
 

@@ -9,7 +9,7 @@ import { conv2d, Generator, Tensor } from "../src/index.js";
 import { winograd5Conv, winograd5WeightGrad } from "../src/kernels/index.js";
 import { winograd5ConvRef, winograd5WeightGradRef } from "../src/kernels/ref/winograd5.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
-import { setWinograd5TileBlock, WINOGRAD5_TILE_BLOCK } from "../src/kernels/wasm/winograd.js";
+import { setWinograd5TileBlock, WINOGRAD5_TILE_BLOCK } from "../src/kernels/wasm/winograd5.js";
 
 const gen = new Generator(5151);
 

@@ -21,27 +21,8 @@ import argparse
 import json
 import os
 import sys
-import time
 
-
-def emit(obj):
-    print(json.dumps(obj), flush=True)
-
-
-def bench(fn, warmup, repeat):
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        fn()
-        wall.append((time.perf_counter() - t0) * 1e3)
-        cpu.append((time.process_time() - c0) * 1e3)
-    wall.sort()
-    cpu.sort()
-    m = len(wall) // 2
-    return {"ms_median": wall[m], "ms_p10": wall[int(0.1 * (len(wall) - 1))], "cpu_ms_median": cpu[m]}
+from peer_timing import emit, timed
 
 
 def main():
@@ -150,7 +131,7 @@ def main():
         sh(vg).sum().backward()
 
     for name, fn in (("fctp.fwd", f), ("fctp.fwd_bwd", fb), ("sh.fwd", s), ("sh.fwd_bwd", sb)):
-        r = bench(fn, args.warmup, args.repeat)
+        r = timed(lambda _i: fn(), args.warmup, args.repeat)
         emit({"bench": name, "status": "ok", "who": who, "threads": args.threads, "torch": torch.__version__, **r})
     return 0
 

@@ -12,29 +12,9 @@ $PEERS_HOME/src/escnn-1.0.13 and $PEERS_HOME/shims, on PYTHONPATH). Prints one J
 """
 
 import argparse
-import json
 import os
-import time
 
-
-def emit(obj):
-    print(json.dumps(obj), flush=True)
-
-
-def bench(fn, warmup, repeat):
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        fn()
-        wall.append((time.perf_counter() - t0) * 1e3)
-        cpu.append((time.process_time() - c0) * 1e3)
-    wall.sort()
-    cpu.sort()
-    m = len(wall) // 2
-    return {"ms_median": wall[m], "ms_p10": wall[int(0.1 * (len(wall) - 1))], "cpu_ms_median": cpu[m]}
+from peer_timing import emit, timed
 
 
 def main():
@@ -107,11 +87,11 @@ def main():
         opt.step()
 
     model.train()
-    r = bench(train_step, args.warmup, args.repeat)
+    r = timed(lambda _i: train_step(), args.warmup, args.repeat)
     emit({"bench": "c8.train_step", "status": "ok", "who": who, "params": params, **r})
     model.eval()
     with torch.no_grad():
-        r = bench(lambda: model(x), args.warmup, args.repeat)
+        r = timed(lambda _i: model(x), args.warmup, args.repeat)
     emit({"bench": "c8.fwd_eval", "status": "ok", "who": who, "params": params, **r})
     return 0
 

@@ -24,35 +24,11 @@ repository's datasets/molecules/qm7 (--qm7). Every line: {"bench", "status": "ok
 """
 
 import argparse
-import json
 import math
 import os
 import sys
-import time
 
-
-def emit(obj):
-    print(json.dumps(obj), flush=True)
-
-
-def stats(wall, cpu):
-    wall = sorted(wall)
-    cpu = sorted(cpu)
-    m = len(wall) // 2
-    return {"ms_median": wall[m] * 1e3, "ms_p10": wall[int(0.1 * (len(wall) - 1))] * 1e3, "cpu_ms_median": cpu[m] * 1e3}
-
-
-def timed(fn, warmup, repeat):
-    for i in range(warmup):
-        fn(i)
-    wall, cpu = [], []
-    for i in range(repeat):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        fn(warmup + i)
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return stats(wall, cpu)
+from peer_timing import emit, timed
 
 
 def main():

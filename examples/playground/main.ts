@@ -246,10 +246,22 @@ function onGroupChange(task?: string): void {
 // ---------------------------------------------------------------------------------------------
 // building
 
+/**
+ * Image-level models with p4, p4m, Cn or Dn use the `cohen-welling` layout, as the CLI's rotated-MNIST spec
+ * files do (the skeleton of the hand-written p4cnn / e2cnn); other groups and pixel-level tasks the torus.
+ */
+function layoutOf(domain: string, group: string, task: string): "cohen-welling" | undefined {
+  const skeletonGroup = group === "p4" || group === "p4m" || /^[CD]\d+$/.test(group);
+  return domain === "grid2d" && skeletonGroup && (task === "graph-classification" || task === "graph-regression")
+    ? "cohen-welling"
+    : undefined;
+}
+
 function specOf(domain: string, group: string, task: string, budget: number, depth: number) {
   const ds = datasetOf(domain, task);
-  const input = ds === "mutag" ? { scalars: 7 } : ds === "nbody" ? { scalars: 1, vectors: 1 } : undefined;
+  const input = ds === "mutag" ? { scalars: 7 } : ds === "nbody" ? { charges: 1, vectors: 1 } : undefined;
   const outputs = ds === "mutag" ? 2 : ds === "rotated-digits" ? 10 : undefined;
+  const layout = layoutOf(domain, group, task);
   return {
     domain,
     group,
@@ -258,6 +270,7 @@ function specOf(domain: string, group: string, task: string, budget: number, dep
     seed: 0,
     ...(input ? { input } : {}),
     ...(outputs ? { outputs } : {}),
+    ...(layout ? { options: { layout } } : {}),
   };
 }
 
@@ -436,6 +449,7 @@ function setupTrainer(): void {
       const disp = model.forward({
         pos,
         x: b.get("charges")!.reshape([pos.shape[0]!, 1]),
+        charges: b.get("charges")!.reshape([pos.shape[0]!, 1]),
         vel: b.get("vel")!,
         batch: b.batch,
       }) as Tensor;
@@ -762,6 +776,7 @@ function updateSymmetry(): void {
         pos,
         vel,
         x: g.get("charges")!.reshape([N, 1]),
+        charges: g.get("charges")!.reshape([N, 1]),
         batch: new Tensor(new Int32Array(N), [N], "int32"),
       });
       const pos0 = g.pos!;

@@ -64,7 +64,7 @@ const INPUTS: Record<string, (s: ResolvedSpec) => string> = {
   set: (s) => `{ x: [N, ${s.scalars}], batch?: int32 [N] }`,
   graph: (s) => `{ x: [N, ${s.scalars}], edgeIndex: int32 [2, E], batch?: int32 [N] }`,
   pointcloud: (s) =>
-    `{ pos: [N, 3]${s.scalars > 0 ? `, x: [N, ${s.scalars}]` : ""}${s.vectors > 0 ? `, vel: [N, ${s.vectors === 1 ? "3" : `${s.vectors}, 3`}]` : ""}, batch?: int32 [N], edgeIndex?: int32 [2, E] }`,
+    `{ pos: [N, 3]${s.scalars > 0 ? `, x: [N, ${s.scalars}]` : ""}${s.vectors > 0 ? `, vel: [N, ${s.vectors === 1 ? "3" : `${s.vectors}, 3`}]` : ""}${s.charges > 0 ? `, charges: [N, ${s.charges}]` : ""}, batch?: int32 [N], edgeIndex?: int32 [2, E] }`,
   molecule: (s) => `{ z: int32 [N] (atomic numbers < ${s.species}), pos: [N, 3], batch?: int32 [N] }`,
   mesh: (s) => `{ x: [V, ${s.scalars + 2 * s.vectors}], gauge: MeshGauge (meshGauge(mesh)), batch?: int32 [V] }`,
   sphere: (s) =>
@@ -136,6 +136,16 @@ function rationale(spec: ResolvedSpec): string[] {
       out.push(
         "G = E(3) (rotations, reflections, translations) and Sn: EGNN layers exchange messages built from invariant distances and move positions along difference vectors.",
       );
+      if (spec.charges > 0)
+        out.push(
+          "Charges act between pairs of points: they enter every message as the invariant edge attribute q_i·q_j (with the input's squared distance), as in the EGNN paper's N-body model, not as node features.",
+        );
+      if (spec.vectors > 0)
+        out.push(
+          spec.kind === "vector" && spec.level === "node"
+            ? "The velocity enters the node features through its norm ‖v_i‖ (invariant) and moves each point by φ_v(h_i)·v_i, an invariant times a vector (EGNN's velocity variant)."
+            : "The velocity enters the node features through its norm ‖v_i‖, an invariant (positions are not updated for this output).",
+        );
       break;
     case "O(3)":
     case "SO(3)":
@@ -156,6 +166,10 @@ function rationale(spec: ResolvedSpec): string[] {
           ? "SO(3) features include pseudo-vectors (1e, from cross products); the layers respect parity, so the model is O(3)-equivariant as well."
           : "Gates (sigmoid of scalar irreps) are the nonlinearity of the non-scalar irreps.",
       );
+      if (spec.charges > 0)
+        out.push(
+          "Charges act between pairs of points: the products q_i·q_j (invariant) join the radial basis that weights each tensor product.",
+        );
       break;
     case "gauge":
       out.push(

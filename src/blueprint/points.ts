@@ -1,15 +1,16 @@
 /**
  * Recipes for point clouds in 3-D and molecules (atomic numbers z, positions, a batch vector):
  *
- * - E(3): EGNN (Satorras et al. 2021) — an invariant embedding, `EGCL` layers whose messages use only
- *   invariants (features, squared distances, products of the input scalars), positions updated along
- *   difference vectors (when the output needs them), and a velocity term for vector inputs; readouts:
+ * - E(3): EGNN (Satorras et al. 2021) — an invariant embedding of the scalar inputs and the speeds ‖v_i‖,
+ *   `EGCL` layers whose messages use only invariants (features, squared distances, and the products
+ *   q_i·q_j of the charges as edge attributes, the paper's N-body setup), positions updated along
+ *   difference vectors (when the output needs them), and the velocity term φ_v(h_i)·v_i; readouts:
  *   per-node MLP + sum pool + MLP (invariant), Σ_i (x_i − x̄) s_i (a graph vector), x_L − x_0 (a node
  *   vector: the displacement the network predicts);
  * - O(3) / SO(3): a NequIP-style tensor-field network — irreps features `w×0e + w×1o + w×2e` (SO(3)
  *   adds pseudo-vectors `w×1e`), `NequIPInteraction` blocks (tensor products with the spherical
  *   harmonics of edge vectors, weights from a Bessel radial basis, gates), an `o3.Linear` to scalars or
- *   to `1o` vectors, sum pooling;
+ *   to `1o` vectors, sum pooling; charges enter the radial network beside the radial basis;
  * - Sn only: DeepSets on the coordinates (and features): permutation invariant, not rotation invariant
  *   (a baseline that shows what the other groups add).
  *
@@ -67,6 +68,8 @@ export interface PointState {
   _pos0?: Tensor;
   _sh?: Tensor;
   _radial?: Tensor;
+  /** Charge products q_i·q_j per edge [E, C] (tensor-field network with charges). */
+  _qq?: Tensor;
   /** Per-node scalars of a vector readout. */
   _s?: Tensor;
 }
@@ -81,6 +84,8 @@ interface RawPoints {
   x: Tensor | null;
   /** One vector per node [N, 3] (point clouds, vectors = 1) or [N, V, 3]. */
   vel: Tensor | null;
+  /** Charges [N, C] (point clouds with `input.charges`). */
+  q: Tensor | null;
   /** Atomic numbers (molecules). */
   z: Tensor | null;
   edgeIndex: Tensor | null;
@@ -118,6 +123,7 @@ function readPoints(spec: ResolvedSpec, input: unknown, dtype: "float32" | "floa
   let z: Tensor | null = null;
   let x: Tensor | null = null;
   let vel: Tensor | null = null;
+  let q: Tensor | null = null;
   if (spec.domain === "molecule") {
     z = inp.z as Tensor;
     if (!(z instanceof Tensor) || z.dtype !== "int32" || z.ndim !== 1 || z.shape[0] !== N)
@@ -151,10 +157,27 @@ function readPoints(spec: ResolvedSpec, input: unknown, dtype: "float32" | "floa
         );
       vel = cast(vel.reshape([N, 3 * spec.vectors]));
     }
+    if (spec.charges > 0) {
+      const C = spec.charges;
+      q = inp.charges as Tensor;
+      const ok =
+        q instanceof Tensor &&
+        q.shape[0] === N &&
+        ((q.ndim === 2 && q.shape[1] === C) || (q.ndim === 1 && C === 1)) &&
+        q.dtype !== "int32";
+      if (!ok)
+        fail(
+          `argument 'charges' expected [${N}, ${C}]${C === 1 ? ` or [${N}]` : ""} charges, got ${q instanceof Tensor ? `${q.dtype} ${fmtShape(q.shape)}` : typeof q}`,
+        );
+      for (let i = 0; i < q.size; i++)
+        if (!Number.isFinite(q.data[i]!))
+          fail(`argument 'charges' expected finite charges, got ${q.data[i]} at point ${Math.floor(i / C)}`);
+      q = cast(q.reshape([N, C]));
+    }
   }
   const ei = (inp.edgeIndex as Tensor | undefined) ?? null;
   if (ei !== null && !(ei instanceof Tensor)) fail("argument 'edgeIndex' expected an int32 tensor [2, E]");
-  return { pos: cast(pos), batch, numGraphs: G, x, vel, z, edgeIndex: ei };
+  return { pos: cast(pos), batch, numGraphs: G, x, vel, q, z, edgeIndex: ei };
 }
 
 /** The edges of a cloud: the given edge index, or every pair within `cutoff` (all pairs by default) of the same cloud. */
@@ -189,7 +212,13 @@ function samplePoints(spec: ResolvedSpec, seed: number, dtype: "float32" | "floa
   const out: Record<string, Tensor> = { pos: a.pos, batch: a.batch };
   if (spec.scalars > 0) out.x = randn([N, spec.scalars], { generator: g, dtype });
   if (spec.vectors > 0) out.vel = randn(spec.vectors === 1 ? [N, 3] : [N, spec.vectors, 3], { generator: g, dtype });
+  if (spec.charges > 0) out.charges = randn([N, spec.charges], { generator: g, dtype });
   return out;
+}
+
+/** q_i·q_j per charge channel on every edge (i = target, j = source): [E, C], invariant. */
+function chargeProducts(q: Tensor, src: Tensor, dst: Tensor): Tensor {
+  return q.indexSelect(0, dst).mul(q.indexSelect(0, src));
 }
 
 /** The recipe of point clouds and molecules. */
@@ -204,7 +233,7 @@ function permAction(): AnyAction {
 }
 
 function inputPerm(spec: ResolvedSpec): AnyAction {
-  const keys = spec.domain === "molecule" ? ["z", "pos", "batch"] : ["pos", "x", "vel", "batch"];
+  const keys = spec.domain === "molecule" ? ["z", "pos", "batch"] : ["pos", "x", "vel", "charges", "batch"];
   return (s, rec) => {
     const r = rec as Record<string, unknown>;
     return graphPermutationAction({ nodeKeys: keys.filter((k) => r[k] !== undefined) })(s as Int32Array, rec as object);
@@ -261,8 +290,11 @@ function pointChecks(
   };
 }
 
-/** Holds the geometry modules (spherical harmonics, radial basis) of a tensor-field network. */
-class EdgeGeometry extends Module<[Tensor, Tensor], { sh: Tensor; radial: Tensor }> {
+/**
+ * Holds the geometry modules (spherical harmonics, radial basis) of a tensor-field network; the charge
+ * products q_i·q_j, when given, join the radial basis (both under the smooth cutoff envelope).
+ */
+class EdgeGeometry extends Module<[Tensor, Tensor, (Tensor | null)?], { sh: Tensor; radial: Tensor }> {
   sh: SphericalHarmonics;
   radialBasis: BesselBasis;
   constructor(
@@ -274,12 +306,11 @@ class EdgeGeometry extends Module<[Tensor, Tensor], { sh: Tensor; radial: Tensor
     this.sh = new SphericalHarmonics(lmax, { normalization: "component" });
     this.radialBasis = new BesselBasis(rMax, { numBasis, trainable: true });
   }
-  forward(pos: Tensor, edgeIndex: Tensor): { sh: Tensor; radial: Tensor } {
+  forward(pos: Tensor, edgeIndex: Tensor, charges: Tensor | null = null): { sh: Tensor; radial: Tensor } {
     const { vec, length } = edgeVectors(pos, edgeIndex);
-    return {
-      sh: this.sh.forward(vec),
-      radial: this.radialBasis.forward(length).mul(polynomialCutoff(length, this.rMax).unsqueeze(1)),
-    };
+    const basis = this.radialBasis.forward(length);
+    const feats = charges === null ? basis : concat([basis, charges.cast(basis.dtype)], 1);
+    return { sh: this.sh.forward(vec), radial: feats.mul(polynomialCutoff(length, this.rMax).unsqueeze(1)) };
   }
 }
 
@@ -297,8 +328,10 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
       "blueprint: an E(3) node-vector output is the displacement of each point: outputs must be 1",
     );
   const S = spec.scalars;
+  const C = spec.charges;
   const moveCoords = spec.kind === "vector" && spec.level === "node";
-  const edgeAttrDim = mol ? 0 : S + 1;
+  // point clouds: a_ij = (q_i·q_j per charge channel, ‖x_i⁰ − x_j⁰‖² of the input positions)
+  const edgeAttrDim = mol ? 0 : C + 1;
   const space = spatialStateAction(G, null);
   const perm = permAction();
   const acts = { space, perm };
@@ -315,9 +348,9 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
         ? "atomic numbers"
         : S + V === 0
           ? "a constant 1 per point"
-          : `${S} scalars${V > 0 ? " and ‖v‖" : ""} per point (invariant)`,
+          : `${[...(S > 0 ? [`${S} scalar${S === 1 ? "" : "s"}`] : []), ...(V > 0 ? ["‖v‖"] : [])].join(" and ")} per point (invariant)`,
       outType: `${w0} invariant scalars per ${mol ? "atom" : "point"}`,
-      note: "only invariants enter the node features; positions stay separate",
+      note: `only invariants enter the node features; positions stay separate${C > 0 ? ", charges act on the edges" : ""}`,
       run: (s) => {
         const p = st(s);
         const r = p as unknown as PointState & { _z?: Tensor; _in?: Tensor };
@@ -345,12 +378,15 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
         name: "EGCL",
         step: "equivariant layer",
         module: layer,
-        inType: `${c} invariant scalars + positions`,
+        inType: `${c} invariant scalars + positions${edgeAttrDim > 0 ? ` + ${edgeAttrDim} edge attributes` : ""}`,
         outType: `${w} invariant scalars + positions${moveCoords ? " (updated)" : ""}`,
         note:
           i === 0
-            ? "m_ij = φ_e(h_i, h_j, ‖x_i − x_j‖², a_ij); h_i += φ_h(h_i, Σ_j m_ij)" +
-              (moveCoords ? "; x_i += Σ_j (x_i − x_j) φ_x(m_ij)" : "")
+            ? `m_ij = φ_e(h_i, h_j, ‖x_i − x_j‖²${edgeAttrDim > 0 ? ", a_ij" : ""}); h_i += φ_h(h_i, Σ_j m_ij)` +
+              (moveCoords ? `; x_i += mean_j (x_i − x_j) φ_x(m_ij)${V > 0 ? " + φ_v(h_i) v_i" : ""}` : "") +
+              (edgeAttrDim > 0
+                ? `; a_ij = (${C > 0 ? `q_i·q_j${C > 1 ? ` (${C} channels)` : ""}, ` : ""}‖x_i⁰ − x_j⁰‖²) of the input`
+                : "")
             : undefined,
         run: (s) => {
           const p = st(s);
@@ -474,7 +510,7 @@ function egnnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCon
     if (!mol) {
       const [src, dst] = [edgeRow(ei, 0), edgeRow(ei, 1)];
       const d2 = raw.pos.indexSelect(0, dst).sub(raw.pos.indexSelect(0, src)).square().sum(1, true);
-      edgeAttr = S > 0 ? concat([raw.x!.indexSelect(0, dst).mul(raw.x!.indexSelect(0, src)), d2], 1) : d2;
+      edgeAttr = C > 0 ? concat([chargeProducts(raw.q!, src, dst), d2], 1) : d2;
     }
     let embIn: Tensor | undefined;
     if (!mol) {
@@ -522,8 +558,10 @@ function tfnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
   const rMax = spec.options.cutoff ?? 5;
   const S = spec.scalars;
   const V = spec.vectors;
+  const C = spec.charges;
   const gen = ctx.generator;
   const geom = new EdgeGeometry(lmax, rMax, 8);
+  const radialIn = 8 + C;
   const shIrreps = geom.sh.irrepsOut;
   const stages: Stage[] = [];
   const perm = permAction();
@@ -545,11 +583,13 @@ function tfnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
       step: "embedding",
       module: geom,
       inType: "positions",
-      outType: `Y(r̂_ij) (${shIrreps}), Bessel basis of ‖r_ij‖ with cutoff ${rMax}`,
-      note: "spherical harmonics of edge directions (equivariant) and a radial basis of distances (invariant)",
+      outType: `Y(r̂_ij) (${shIrreps}), Bessel basis of ‖r_ij‖ with cutoff ${rMax}${C > 0 ? ", q_i·q_j" : ""}`,
+      note:
+        "spherical harmonics of edge directions (equivariant) and a radial basis of distances (invariant)" +
+        (C > 0 ? "; the charge products q_i·q_j join the radial features" : ""),
       run: (s) => {
         const p = st(s);
-        const { sh, radial } = geom.forward(p.pos, p._edgeIndex);
+        const { sh, radial } = geom.forward(p.pos, p._edgeIndex, p._qq ?? null);
         return { ...p, _sh: sh, _radial: radial };
       },
       actions: { space: spaceH(inIrreps), perm },
@@ -569,7 +609,7 @@ function tfnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
   );
   let irreps = embIrreps;
   widths.forEach((w, i) => {
-    const blk = new NequIPInteraction(irreps, hiddenIrreps(w, lmax, so3), shIrreps, 8, {
+    const blk = new NequIPInteraction(irreps, hiddenIrreps(w, lmax, so3), shIrreps, radialIn, {
       radialHidden: Math.max(8, Math.min(64, 2 * w)),
       avgNumNeighbors: 10,
       generator: gen,
@@ -715,6 +755,7 @@ function tfnRecipe(spec: ResolvedSpec, widths: readonly number[], ctx: BuildCont
       batch: raw.batch,
       _numGraphs: raw.numGraphs,
       _edgeIndex: ei,
+      ...(raw.q ? { _qq: chargeProducts(raw.q, edgeRow(ei, 0), edgeRow(ei, 1)) } : {}),
     };
   };
   return { stages, output, checks: pointChecks(spec, ctx, G, outSpatial), prepare };

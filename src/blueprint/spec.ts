@@ -62,6 +62,12 @@ export interface BlueprintSpec {
     scalars?: number;
     /** Vector channels (planar vectors on 2-D grids, 3-D vectors on point clouds, tangent vectors on meshes). */
     vectors?: number;
+    /**
+     * Point clouds with E(3), O(3) or SO(3): per-point charges (couplings that act between pairs, such as
+     * electric charges). They are not node features: each charge channel enters every edge as the product
+     * q_i·q_j, an invariant edge attribute (EGNN's N-body setup). Default 0.
+     */
+    charges?: number;
     /** Molecules: size of the atom-type table (atomic numbers below it; default 10). */
     species?: number;
   };
@@ -121,6 +127,9 @@ export type GridLayout = "torus" | "cohen-welling";
 /** The grid layouts, for help texts and errors. */
 export const GRID_LAYOUTS: readonly GridLayout[] = ["torus", "cohen-welling"];
 
+/** The groups of point clouds whose recipes have edges, and so take `input.charges`. */
+const CHARGE_GROUPS: readonly GroupFamily[] = ["E(3)", "O(3)", "SO(3)"];
+
 /** The groups the `cohen-welling` layout takes. */
 const CW_GROUPS: readonly GroupFamily[] = ["p4", "p4m", "Cn", "Dn"];
 
@@ -142,6 +151,8 @@ export interface ResolvedSpec {
   kind: TaskKind;
   scalars: number;
   vectors: number;
+  /** Per-point charge channels (point clouds; products q_i·q_j on the edges). */
+  charges: number;
   species: number;
   outputs: number;
   depth: number;
@@ -412,13 +423,18 @@ export function resolveSpec(spec: BlueprintSpec): ResolvedSpec {
   if (vectors > 0) {
     const ok =
       (domain === "grid2d" && ["Cn", "Dn", "SO(2)", "O(2)"].includes(group.family)) ||
-      ((domain === "pointcloud" || domain === "molecule") && group.family !== "Sn") ||
+      (domain === "pointcloud" && group.family !== "Sn") ||
       domain === "mesh";
     if (!ok)
       throw new ErlangenError(
-        `blueprint: argument 'input.vectors' is not available for ${domain} with ${group.name} (vector inputs: 2-D grids with Cn, Dn, SO(2), O(2); point clouds and molecules with SO(3), O(3), E(3); meshes)`,
+        `blueprint: argument 'input.vectors' is not available for ${domain} with ${group.name} (vector inputs: 2-D grids with Cn, Dn, SO(2), O(2); point clouds with SO(3), O(3), E(3); meshes; molecules take atomic numbers and positions only)`,
       );
   }
+  const charges = input.charges === undefined ? 0 : nonNegativeInt("input.charges", input.charges, 256);
+  if (charges > 0 && !(domain === "pointcloud" && CHARGE_GROUPS.includes(group.family)))
+    throw new ErlangenError(
+      `blueprint: argument 'input.charges' is not available for ${domain} with ${group.name} (charges enter the edges between points: point clouds with ${CHARGE_GROUPS.join(", ")})`,
+    );
   if (domain === "grid2d" && ["Dn", "O(2)"].includes(group.family) && vectors > 0 && group.n === 1)
     throw new ErlangenError("blueprint: argument 'input.vectors' needs a rotation group (D1 has none)");
   if (scalars + vectors === 0 && domain !== "molecule" && domain !== "pointcloud")
@@ -518,6 +534,7 @@ export function resolveSpec(spec: BlueprintSpec): ResolvedSpec {
     kind,
     scalars,
     vectors,
+    charges,
     species,
     outputs,
     depth,

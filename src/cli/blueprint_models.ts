@@ -88,15 +88,24 @@ const ADAPTERS: Record<string, KindAdapter> = {
   nbody: {
     domain: "pointcloud",
     task: "node-vector",
+    // the particles' charges are charges (products q_i·q_j on the edges, as the EGNN paper) unless the
+    // spec declares them as node scalars (`input.scalars`) or both
     fill: (s) => {
-      s.input = { ...s.input, scalars: s.input?.scalars ?? 1, vectors: s.input?.vectors ?? 1 };
+      const given = s.input?.scalars !== undefined || s.input?.charges !== undefined;
+      s.input = { ...s.input, ...(given ? {} : { charges: 1 }), vectors: s.input?.vectors ?? 1 };
       s.outputs ??= 1;
     },
     // the model predicts each particle's displacement; the task wants positions
     call: (m, [pos, vel, charges, edgeIndex]) => {
       const p = pos as Tensor;
-      const q = charges as Tensor;
-      const out = m.forward({ pos: p, vel, x: q.reshape([q.size, 1]), edgeIndex });
+      const q = (charges as Tensor).reshape([(charges as Tensor).size, 1]);
+      const out = m.forward({
+        pos: p,
+        vel,
+        ...(m.spec.scalars > 0 ? { x: q } : {}),
+        ...(m.spec.charges > 0 ? { charges: q } : {}),
+        edgeIndex,
+      });
       return out.add(p.dtype === out.dtype ? p : p.cast(out.dtype));
     },
   },

@@ -38,6 +38,7 @@ export function buildHelp(): string {
     "      --depth N         equivariant layers",
     "      --inputs N        scalar input channels (features per node, image channels, …)",
     "      --vectors N       vector input channels",
+    "      --charges N       point clouds (E(3), O(3), SO(3)): charge channels, products q_i·q_j on the edges",
     "      --outputs N       classes (classification) or targets / vectors",
     "      --species N       molecules: size of the atom-type table",
     "      --layout L        2-D grids: torus (default; circular padding) or cohen-welling (the valid-convolution",
@@ -103,6 +104,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
         depth: { type: "string" },
         inputs: { type: "string" },
         vectors: { type: "string" },
+        charges: { type: "string" },
         outputs: { type: "string" },
         species: { type: "string" },
         layout: { type: "string" },
@@ -156,9 +158,11 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   const inputs = int("inputs", 0, 4096);
   const vectors = int("vectors", 0, 256);
   const species = int("species", 1, 1024);
+  const charges = int("charges", 0, 256);
   if (inputs !== undefined) input.scalars = inputs;
   if (vectors !== undefined) input.vectors = vectors;
   if (species !== undefined) input.species = species;
+  if (charges !== undefined) input.charges = charges;
   if (Object.keys(input).length > 0) spec.input = input;
   const bandwidth = int("bandwidth", 1, 64);
   if (bandwidth !== undefined) spec.options = { ...(spec.options ?? {}), bandwidth };

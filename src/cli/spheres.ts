@@ -274,7 +274,7 @@ registerModel(
   sphereModel(
     "s2cnn",
     "spherical CNN (Cohen et al. 2018): S²→SO(3) and SO(3)→SO(3) correlations at bandwidths 8, 4 with --hidden, 2× channels, SO(3) integral, linear",
-    { epochs: 6, lr: 5e-3, lrStep: 2, hidden: 12, batchSize: 32 },
+    { epochs: 12, lr: 5e-3, lrStep: 4, hidden: 12, batchSize: 32 },
     (info, hp) => cliS2CNN(inputBandwidth(info), hp.hidden, info.numFeatures, info.numClasses),
   ),
 );

@@ -76,13 +76,8 @@ import {
   spmmCsrWasm,
   spmmCsrWideWasm,
 } from "./wasm/sparse.js";
-import {
-  winograd5ConvWasm,
-  winograd5WeightGradWasm,
-  winogradBackwardWasm,
-  winogradConvWasm,
-  winogradWeightGradWasm,
-} from "./wasm/winograd.js";
+import { winogradBackwardWasm, winogradConvWasm, winogradWeightGradWasm } from "./wasm/winograd.js";
+import { winograd5ConvWasm, winograd5WeightGradWasm } from "./wasm/winograd5.js";
 
 const i32 = (a: unknown): a is Int32Array => a instanceof Int32Array;
 const f32OrNull = (a: unknown): boolean => a === null || f32(a);

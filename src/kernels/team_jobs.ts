@@ -22,6 +22,83 @@ export const TEAM_JOB = {
   spmmRows: 2,
   /** Tensor-product forward (`tpForwardF32`) over one range of samples (a multiple of 4) per chunk. */
   tpForward: 3,
+  /**
+   * One transform of a Winograd F(2×2, 5×5) block (input, output gradient or output, see
+   * {@link WINOGRAD5_TRANSFORM_ARGS}) over one range of channels per chunk, the block's images in order.
+   */
+  winograd5Transform: 4,
+  /** A batch of GEMMs (`gemmPackB` then `gemmRows`, see {@link BATCHED_GEMM_ARGS}), one per chunk. */
+  batchedGemm: 5,
+} as const;
+
+/** Kinds of {@link TEAM_JOB.winograd5Transform}. */
+export const WINOGRAD5_TRANSFORM = {
+  /** `wg5InputF32`: images at src (C planes of H×W) → tile rows at dst. */
+  input: 0,
+  /** `wg5GradOutF32`: output gradients at src (C planes of oh×ow) → tile rows at dst. */
+  gradOut: 1,
+  /** `wg5OutputF32`: tile rows at src → outputs at dst (C planes of oh×ow), plus the bias. */
+  output: 2,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.winograd5Transform}. Images and planes are whole in the arena: image
+ * n0 + k of group gi starts at ((n0 + k)·G + gi)·C planes; its tiles start at lane k·T1 of rows of Tp
+ * floats, `rows` rows per ξ. Chunk c covers channels [c·cPer, (c + 1)·cPer).
+ */
+export const WINOGRAD5_TRANSFORM_ARGS = {
+  kind: 0,
+  src: 1,
+  dst: 2,
+  G: 3,
+  gi: 4,
+  C: 5,
+  H: 6,
+  W: 7,
+  ph: 8,
+  pw: 9,
+  oh: 10,
+  ow: 11,
+  th: 12,
+  tw: 13,
+  Tp: 14,
+  T1: 15,
+  n0: 16,
+  nI: 17,
+  rows: 18,
+  cPer: 19,
+  bias: 20,
+  hasBias: 21,
+  /** Per-thread blocks (`scratch + tid · scratchStride`): the padded plane at +0, then the row buffer. */
+  scratch: 22,
+  scratchStride: 23,
+  offTb: 24,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.batchedGemm}: for chunk i, B + i·bStride (Kb×Nb, or Nb×Kb when
+ * transB) is packed into the thread's panel block, then C + i·cStride [m×N] (+)= (A + i·aStride)
+ * [m×K, row stride lda] · B (strides in bytes).
+ */
+export const BATCHED_GEMM_ARGS = {
+  A: 0,
+  aStride: 1,
+  lda: 2,
+  B: 3,
+  bStride: 4,
+  Kb: 5,
+  Nb: 6,
+  transB: 7,
+  C: 8,
+  cStride: 9,
+  m: 10,
+  N: 11,
+  K: 12,
+  accumulate: 13,
+  /** Per-thread blocks (`scratch + tid · scratchStride`): packed B at +0, the packed block of A at +offAp. */
+  scratch: 14,
+  scratchStride: 15,
+  offAp: 16,
 } as const;
 
 /** Argument slots of {@link TEAM_JOB.tpForward}. */
@@ -219,5 +296,75 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
     );
     return;
   }
+  if (job === TEAM_JOB.winograd5Transform) {
+    winograd5TransformChunk(e, a, chunk, tid);
+    return;
+  }
+  if (job === TEAM_JOB.batchedGemm) {
+    const R = BATCHED_GEMM_ARGS;
+    const blk = a[R.scratch]! + tid * a[R.scratchStride]!;
+    e.gemmPackB(a[R.B]! + chunk * a[R.bStride]!, blk, a[R.Kb]!, a[R.Nb]!, a[R.transB]!);
+    e.gemmRows(
+      a[R.A]! + chunk * a[R.aStride]!,
+      a[R.lda]!,
+      blk,
+      a[R.C]! + chunk * a[R.cStride]!,
+      a[R.m]!,
+      a[R.N]!,
+      a[R.K]!,
+      a[R.accumulate]!,
+      blk + a[R.offAp]!,
+    );
+    return;
+  }
   throw new Error(`kernel team: unknown job ${job}`);
+}
+
+/** Chunk `chunk` of a {@link TEAM_JOB.winograd5Transform}: its channels of every image of the block, in order. */
+function winograd5TransformChunk(e: WasmExports, a: Float64Array, chunk: number, tid: number): void {
+  const R = WINOGRAD5_TRANSFORM_ARGS;
+  const C = a[R.C]!;
+  const c0 = chunk * a[R.cPer]!;
+  const nc = Math.min(a[R.cPer]!, C - c0);
+  if (nc <= 0) return;
+  const kind = a[R.kind]!;
+  const G = a[R.G]!;
+  const gi = a[R.gi]!;
+  const H = a[R.H]!;
+  const W = a[R.W]!;
+  const oh = a[R.oh]!;
+  const ow = a[R.ow]!;
+  const th = a[R.th]!;
+  const tw = a[R.tw]!;
+  const Tp = a[R.Tp]!;
+  const T1 = a[R.T1]!;
+  const n0 = a[R.n0]!;
+  const rows = a[R.rows]!;
+  const xp = a[R.scratch]! + tid * a[R.scratchStride]!;
+  const tb = xp + a[R.offTb]!;
+  // planes of the images (input: H×W; output gradient and output: oh×ow), and the chunk's first tile row
+  const plane = (kind === WINOGRAD5_TRANSFORM.input ? H * W : oh * ow) * 4;
+  const lanes = c0 * Tp * 4;
+  for (let k = 0; k < a[R.nI]!; k++) {
+    const img = ((n0 + k) * G + gi) * C * plane + c0 * plane;
+    if (kind === WINOGRAD5_TRANSFORM.input)
+      e.wg5InputF32(a[R.src]! + img, nc, H, W, a[R.ph]!, a[R.pw]!, th, tw, xp, tb, a[R.dst]! + lanes, rows, Tp, k * T1);
+    else if (kind === WINOGRAD5_TRANSFORM.gradOut)
+      e.wg5GradOutF32(a[R.src]! + img, nc, oh, ow, th, tw, xp, a[R.dst]! + lanes, rows, Tp, k * T1);
+    else
+      e.wg5OutputF32(
+        a[R.src]! + lanes,
+        rows,
+        Tp,
+        k * T1,
+        th,
+        tw,
+        a[R.dst]! + img,
+        nc,
+        oh,
+        ow,
+        a[R.bias]! + c0 * 4,
+        a[R.hasBias]!,
+      );
+  }
 }

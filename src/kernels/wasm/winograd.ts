@@ -7,7 +7,6 @@
 import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
 import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { TEAM_JOB, WINOGRAD_FORWARD_ARGS } from "../team_jobs.js";
-import { KC, MC, NR } from "./linalg.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/winograd.ts`. */
@@ -216,7 +215,7 @@ export function winogradConvWasm(
  * One spare row per ξ (the odd row counts that keep the transforms' strided accesses spread over the
  * L1 sets) where the module's products take separate row counts; 0 with an older build.
  */
-function winogradRowPad(rt: WasmRuntime): number {
+export function winogradRowPad(rt: WasmRuntime): number {
   return rt.exports.wgGemmF32.length >= 8 ? 1 : 0;
 }
 
@@ -398,146 +397,4 @@ function winogradConvTeam(
     team.run(TEAM_JOB.winogradForward, Math.ceil(N / nb), args);
   }
   y.set(rt.f32.subarray(pY >> 2, (pY >> 2) + N * G * ys));
-}
-
-/** Tiles per block of images in the F(2×2, 5×5) kernel (at least one image per block). */
-export let WINOGRAD5_TILE_BLOCK = 196;
-
-/** Overrides {@link WINOGRAD5_TILE_BLOCK} (tuning and tests). */
-export function setWinograd5TileBlock(tiles: number): void {
-  WINOGRAD5_TILE_BLOCK = tiles;
-}
-
-/**
- * y = conv2d(x, w) + b (5×5, stride 1, zero padding ph/pw, G groups), float32, by Winograd F(2×2, 5×5):
- * per group the 36 transformed kernels U[ξ][m][c] once, then per block of images the input transform,
- * the 36 products (one packed GEMM per ξ: `gemmPackB` + `gemmRows`, whose cache blocking suits the
- * long channel sums of wide layers) and the output transform. See winograd5ConvRef.
- */
-export function winograd5ConvWasm(
-  rt: WasmRuntime,
-  x: Float32Array,
-  w: Float32Array,
-  b: Float32Array | null,
-  y: Float32Array,
-  geom: WinogradGeometry,
-): void {
-  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
-  const e = rt.exports;
-  const { th, tw, T1, nb, Tp, Wq, Hp } = winograd5Plan(N, oh, ow);
-  const Ogp = pad4(Og);
-  const xs = Cg * H * W;
-  const ys = Og * oh * ow;
-  rt.reset();
-  const pU = rt.alloc(36 * Ogp * Cg * 4);
-  // odd row counts per ξ, as in winogradConvWasm
-  const Cs = Cg | 1;
-  const Ms = Ogp + winogradRowPad(rt);
-  const pV = rt.alloc(36 * Cs * Tp * 4);
-  const pM = rt.alloc(36 * Ms * Tp * 4);
-  const pX = rt.alloc(nb * xs * 4);
-  const pY = rt.alloc(nb * ys * 4);
-  const pXp = rt.alloc(Hp * Wq * 4);
-  const pTb = rt.alloc(6 * Wq * 4);
-  const pB = rt.alloc(Math.max(Og, 1) * 4);
-  const pW = rt.alloc(Og * Cg * 25 * 4);
-  const pBp = rt.alloc(Math.ceil(Tp / NR) * NR * Cg * 4);
-  const pAp = rt.alloc(MC * KC * 4);
-  const f = rt.f32;
-  for (let gi = 0; gi < G; gi++) {
-    f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
-    e.wgZero(pU, 36 * Ogp * Cg);
-    e.wg5KernelF32(pW, Og, Cg, pU, Ogp * Cg);
-    if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
-    for (let n0 = 0; n0 < N; n0 += nb) {
-      const nI = Math.min(nb, N - n0);
-      for (let k = 0; k < nI; k++) {
-        const src = ((n0 + k) * G + gi) * xs;
-        f.set(x.subarray(src, src + xs), (pX >> 2) + k * xs);
-        e.wg5InputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Cs, Tp, k * T1);
-      }
-      for (let xi = 0; xi < 36; xi++) {
-        // the products of one ξ as a packed GEMM: U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp), V packed once into panels
-        e.gemmPackB(pV + xi * Cs * Tp * 4, pBp, Cg, Tp, 0);
-        e.gemmRows(pU + xi * Ogp * Cg * 4, Cg, pBp, pM + xi * Ms * Tp * 4, Ogp, Tp, Cg, 0, pAp);
-      }
-      for (let k = 0; k < nI; k++) {
-        e.wg5OutputF32(pM, Ms, Tp, k * T1, th, tw, pY + k * ys * 4, Og, oh, ow, pB, b === null ? 0 : 1);
-        const dst = ((n0 + k) * G + gi) * ys;
-        y.set(f.subarray((pY >> 2) + k * ys, (pY >> 2) + (k + 1) * ys), dst);
-      }
-    }
-  }
-}
-
-/** The 2×2 tiles of an F(2×2, 5×5) pass, the images per block and the padded scratch sizes. */
-function winograd5Plan(N: number, oh: number, ow: number) {
-  const th = Math.ceil(oh / 2);
-  const tw = Math.ceil(ow / 2);
-  const T1 = th * tw;
-  const nb = Math.max(1, Math.min(N, Math.floor(WINOGRAD5_TILE_BLOCK / T1)));
-  const Tp = Math.ceil((nb * T1 + 3) / 8) * 8;
-  return { th, tw, T1, nb, Tp, Wq: 8 * Math.ceil(tw / 4) + 4, Hp: 2 * th + 4 };
-}
-
-/**
- * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winograd5ConvWasm} (overwritten), float32:
- * by the transposition principle gw = Gᵀ[Σ_tiles (A·gy·Aᵀ) ⊙ (Bᵀ·d·B)]G, with the sums over tiles (one
- * packed GEMM per ξ, Y[ξ]·V[ξ]ᵀ) accumulated in the arena over all images. See winograd5WeightGradRef.
- */
-export function winograd5WeightGradWasm(
-  rt: WasmRuntime,
-  x: Float32Array,
-  gy: Float32Array,
-  gw: Float32Array,
-  geom: WinogradGeometry,
-): void {
-  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
-  const e = rt.exports;
-  const { th, tw, T1, nb, Tp, Wq, Hp } = winograd5Plan(N, oh, ow);
-  const Ogp = pad4(Og);
-  const Cgp = pad4(Cg);
-  const xs = Cg * H * W;
-  const ys = Og * oh * ow;
-  rt.reset();
-  const pad = winogradRowPad(rt);
-  const Vs = Cgp + pad;
-  const Ys = Ogp + pad;
-  const pV = rt.alloc(36 * Vs * Tp * 4);
-  const pY = rt.alloc(36 * Ys * Tp * 4);
-  const pS = rt.alloc(36 * Ogp * Cgp * 4);
-  const pX = rt.alloc(nb * xs * 4);
-  const pG = rt.alloc(nb * ys * 4);
-  const pXp = rt.alloc(Hp * Wq * 4);
-  const pTb = rt.alloc(6 * Wq * 4);
-  const pGp = rt.alloc(2 * th * 8 * Math.ceil(tw / 4) * 4);
-  const pW = rt.alloc(Og * Cg * 25 * 4);
-  const pBp = rt.alloc(Math.ceil(Cgp / NR) * NR * Tp * 4);
-  const pAp = rt.alloc(MC * KC * 4);
-  const f = rt.f32;
-  // rows c ≥ Cg of V and m ≥ Og of Y stay zero, and so do the lanes past the last tile
-  e.wgZero(pV, 36 * Vs * Tp);
-  e.wgZero(pY, 36 * Ys * Tp);
-  for (let gi = 0; gi < G; gi++) {
-    e.wgZero(pS, 36 * Ogp * Cgp);
-    for (let n0 = 0; n0 < N; n0 += nb) {
-      const nI = Math.min(nb, N - n0);
-      for (let k = 0; k < nI; k++) {
-        const sx = ((n0 + k) * G + gi) * xs;
-        f.set(x.subarray(sx, sx + xs), (pX >> 2) + k * xs);
-        e.wg5InputF32(pX + k * xs * 4, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Vs, Tp, k * T1);
-        const sy = ((n0 + k) * G + gi) * ys;
-        f.set(gy.subarray(sy, sy + ys), (pG >> 2) + k * ys);
-        e.wg5GradOutF32(pG + k * ys * 4, Og, oh, ow, th, tw, pGp, pY, Ys, Tp, k * T1);
-      }
-      if (nI < nb) e.wgZeroLanes(pY, 36 * Ys, Tp, nI * T1);
-      for (let xi = 0; xi < 36; xi++) {
-        // S[ξ] (Ogp×Cgp) += Y[ξ] (Ogp×Tp) · V[ξ]ᵀ, V[ξ] packed once as Bᵀ
-        e.gemmPackB(pV + xi * Vs * Tp * 4, pBp, Tp, Cgp, 1);
-        e.gemmRows(pY + xi * Ys * Tp * 4, Tp, pBp, pS + xi * Ogp * Cgp * 4, Ogp, Cgp, Tp, 1, pAp);
-      }
-    }
-    e.wg5FinishF32(pS, Og, Cg, Ogp, Cgp, pW);
-    gw.set(f.subarray(pW >> 2, (pW >> 2) + Og * Cg * 25), gi * Og * Cg * 25);
-  }
 }

@@ -231,21 +231,32 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   }
 
   /**
-   * coef [rows, size] times the block's sampled basis [size, d·k·k]. Large bases go through the
-   * factored form (per ring-and-harmonic profile u: coef[:, elements of u] · their coefficient rows,
-   * then the sum over u of those [rows, d] matrices times the profile [k·k]), which never expands
-   * the sampled basis: O(rows·size·d + rows·d·U·k²) instead of O(rows·size·d·k²).
+   * The block's filter [nO·dO, nI·dI, k, k] from its coefficients [nO, nI, size] (rows nO·nI): coef
+   * times the sampled basis [size, d·k·k] (d = dO·dI), rows reordered from (o, i, p, q) to (o, p, i, q).
+   * Large bases go through the factored form (per ring-and-harmonic profile u: coef[:, elements of u] ·
+   * their coefficient rows, then the sum over u of those [rows, d] matrices times the profile [k·k]),
+   * which never expands the sampled basis: O(rows·size·d + rows·d·U·k²) instead of O(rows·size·d·k²);
+   * there the small [U, rows·d] factor is reordered before the product with the profiles, so the
+   * filter comes out in its final layout (no permute of the k²-times larger filter, nor of its gradient).
    */
-  private expand(b: Block<E>, coef: Tensor, dtype: "float32" | "float64"): Tensor {
-    const d = b.basis.dimIn * b.basis.dimOut;
-    const kk = this.kernelSize * this.kernelSize;
-    if (b.basis.size * d * kk <= FACTORED_MIN) return matmul(coef, this.basisTensor(b, dtype));
+  private expand(b: Block<E>, coef: Tensor, nO: number, nI: number, dtype: "float32" | "float64"): Tensor {
+    const dO = b.basis.dimOut;
+    const dI = b.basis.dimIn;
+    const d = dI * dO;
+    const k = this.kernelSize;
+    const kk = k * k;
+    const rows = nO * nI;
+    if (b.basis.size * d * kk <= FACTORED_MIN) {
+      const flat = matmul(coef, this.basisTensor(b, dtype));
+      return permute(flat.reshape([nO, nI, dO, dI, k, k]), [0, 2, 1, 3, 4, 5]).reshape([nO * dO, nI * dI, k, k]);
+    }
     const f = this.factoredTensors(b, dtype);
-    const rows = coef.shape[0]!;
-    // Y [U, rows·d] (contiguous rows), then Yᵀ · profiles: [rows·d, k·k]
+    // Y [U, nO, nI, dO, dI] (contiguous rows), reordered to [nO, dO, nI, dI, U], then · profiles [U, k·k]
     const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([1, rows * d]));
     const Y = parts.length === 1 ? parts[0]! : concat(parts, 0);
-    return matmul(permute(Y, [1, 0]), f.profiles).reshape([rows, d * kk]);
+    const U = parts.length;
+    const Yt = permute(Y.reshape([U, nO, nI, dO, dI]), [1, 3, 2, 4, 0]).reshape([rows * d, U]);
+    return matmul(Yt, f.profiles).reshape([nO * dO, nI * dI, k, k]);
   }
 
   /** The expanded filter [outType.size, inType.size, k, k] (differentiable in the coefficients). */
@@ -269,9 +280,7 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
           continue;
         }
         const coef = this.weights[wi]!;
-        const flat = this.expand(b, coef.reshape([nO * nI, b.basis.size]), dtype);
-        const blk = permute(flat.reshape([nO, nI, dO, dI, k, k]), [0, 2, 1, 3, 4, 5]).reshape([nO * dO, nI * dI, k, k]);
-        cols.push(blk);
+        cols.push(this.expand(b, coef.reshape([nO * nI, b.basis.size]), nO, nI, dtype));
       }
       rows.push(cols.length === 1 ? cols[0]! : concat(cols, 1));
     }

@@ -1,0 +1,276 @@
+/**
+ * JS side of the Winograd F(2×2, 5×5) convolutions (the `wg5…` exports of `assembly/winograd.ts`).
+ * Per group, the 36 transformed kernels U[ξ] once; then per block of images (about
+ * {@link WINOGRAD5_TILE_BLOCK} tiles) the input transform, the 36 products (one packed GEMM per ξ:
+ * `gemmPackB` + `gemmRows`, whose cache blocking suits the long channel sums of wide layers) and the
+ * output transform. The weight gradient transforms the input and the output gradient per block and
+ * accumulates Σ_tiles Y[ξ]·V[ξ]ᵀ per ξ over all images.
+ *
+ * Each phase is split into chunks (`team_jobs.ts`): the transforms by ranges of channels, each chunk
+ * over the block's images in order (the stores a tile row spills past its last tile land on lanes that
+ * are written after them in that order), the products by ξ. A kernel team runs the chunks over its
+ * threads; one thread runs the same chunks in turn. No chunk reads what another writes in the same
+ * phase, and every number is computed by the same kernel call whoever runs it: the results do not
+ * depend on the thread count, bit for bit. Images and outputs are copied in and out whole.
+ * Twins: `ref/winograd5.ts`.
+ */
+import type { WinogradGeometry } from "../ref/winograd.js";
+import { kernelTeam } from "../team.js";
+import {
+  BATCHED_GEMM_ARGS,
+  runTeamJob,
+  TEAM_JOB,
+  WINOGRAD5_TRANSFORM,
+  WINOGRAD5_TRANSFORM_ARGS,
+} from "../team_jobs.js";
+import { KC, MC, NR } from "./linalg.js";
+import { pad4, type WasmRuntime } from "./loader.js";
+import { winogradRowPad } from "./winograd.js";
+
+/** Tiles per block of images in the F(2×2, 5×5) kernel (at least one image per block). */
+export let WINOGRAD5_TILE_BLOCK = 196;
+
+/** Overrides {@link WINOGRAD5_TILE_BLOCK} (tuning and tests). */
+export function setWinograd5TileBlock(tiles: number): void {
+  WINOGRAD5_TILE_BLOCK = tiles;
+}
+
+/** The 2×2 tiles of an F(2×2, 5×5) pass, the images per block and the padded scratch sizes. */
+function winograd5Plan(N: number, oh: number, ow: number) {
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const T1 = th * tw;
+  const nb = Math.max(1, Math.min(N, Math.floor(WINOGRAD5_TILE_BLOCK / T1)));
+  const Tp = Math.ceil((nb * T1 + 3) / 8) * 8;
+  return { th, tw, T1, nb, Tp, Wq: 8 * Math.ceil(tw / 4) + 4, Hp: 2 * th + 4 };
+}
+
+/** Runs `chunks` chunks of a team job: over the team's threads, or in turn on this one. */
+type PhaseRunner = (job: number, chunks: number, args: number[]) => void;
+
+/**
+ * The phases' runner and per-thread blocks (`threads` of `stride` bytes: the padded plane and row buffer
+ * of the transforms at +0 and +offTb, packed B at +0 and the packed block of A at +offAp for the
+ * products; the phases never overlap). Call before any other allocation in the arena (starting a team
+ * frees it).
+ */
+function phases(rt: WasmRuntime, work: number, planeBytes: number, rowBytes: number, panelBytes: number) {
+  const team = kernelTeam(rt, work);
+  const threads = team?.size ?? 1;
+  const al = (n: number): number => Math.ceil(n / 64) * 64;
+  const offTb = al(planeBytes);
+  const offAp = al(panelBytes);
+  const stride = Math.max(offTb + al(rowBytes), offAp + al(MC * KC * 4));
+  rt.reset();
+  const blocks = rt.alloc(threads * stride);
+  const e = rt.exports;
+  const run: PhaseRunner =
+    team !== null
+      ? (job, chunks, args) => team.run(job, chunks, args)
+      : (job, chunks, args) => {
+          const a = Float64Array.from(args);
+          for (let c = 0; c < chunks; c++) runTeamJob(e, job, a, c, 0);
+        };
+  /** Channels per chunk of a transform over C channels (about four chunks per thread). */
+  const cPer = (C: number): number => (threads === 1 ? C : Math.ceil(C / Math.min(C, 4 * threads)));
+  return { run, threads, blocks, stride, offTb, offAp, cPer };
+}
+
+/**
+ * y = conv2d(x, w) + b (5×5, stride 1, zero padding ph/pw, G groups), float32, by Winograd F(2×2, 5×5):
+ * per group the 36 transformed kernels U[ξ][m][c] once, then per block of images the input transform,
+ * the 36 products and the output transform (see the file comment). See winograd5ConvRef.
+ */
+export function winograd5ConvWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  y: Float32Array,
+  geom: WinogradGeometry,
+): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winograd5Plan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  const ph5 = phases(rt, N * G * Og * Cg * oh * ow, Hp * Wq * 4, 6 * Wq * 4, Math.ceil(Tp / NR) * NR * Cg * 4);
+  const pU = rt.alloc(36 * Ogp * Cg * 4);
+  // odd row counts per ξ (the transforms' strided accesses spread over the L1 sets, see wasm/winograd.ts)
+  const Cs = Cg | 1;
+  const Ms = Ogp + winogradRowPad(rt);
+  const pV = rt.alloc(36 * Cs * Tp * 4);
+  const pM = rt.alloc(36 * Ms * Tp * 4);
+  const pX = rt.alloc(N * G * xs * 4);
+  const pY = rt.alloc(N * G * ys * 4);
+  const pB = rt.alloc(Math.max(Og, 1) * 4);
+  const pW = rt.alloc(Og * Cg * 25 * 4);
+  const f = rt.f32;
+  f.set(x.subarray(0, N * G * xs), pX >> 2);
+  const T = WINOGRAD5_TRANSFORM_ARGS;
+  const tr: number[] = [];
+  tr[T.G] = G;
+  tr[T.H] = H;
+  tr[T.W] = W;
+  tr[T.ph] = ph;
+  tr[T.pw] = pw;
+  tr[T.oh] = oh;
+  tr[T.ow] = ow;
+  tr[T.th] = th;
+  tr[T.tw] = tw;
+  tr[T.Tp] = Tp;
+  tr[T.T1] = T1;
+  tr[T.bias] = pB;
+  tr[T.hasBias] = b === null ? 0 : 1;
+  tr[T.scratch] = ph5.blocks;
+  tr[T.scratchStride] = ph5.stride;
+  tr[T.offTb] = ph5.offTb;
+  const R = BATCHED_GEMM_ARGS;
+  const gm: number[] = [];
+  // M[ξ] (Ogp×Tp) = U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp)
+  gm[R.A] = pU;
+  gm[R.aStride] = Ogp * Cg * 4;
+  gm[R.lda] = Cg;
+  gm[R.B] = pV;
+  gm[R.bStride] = Cs * Tp * 4;
+  gm[R.Kb] = Cg;
+  gm[R.Nb] = Tp;
+  gm[R.transB] = 0;
+  gm[R.C] = pM;
+  gm[R.cStride] = Ms * Tp * 4;
+  gm[R.m] = Ogp;
+  gm[R.N] = Tp;
+  gm[R.K] = Cg;
+  gm[R.accumulate] = 0;
+  gm[R.scratch] = ph5.blocks;
+  gm[R.scratchStride] = ph5.stride;
+  gm[R.offAp] = ph5.offAp;
+  for (let gi = 0; gi < G; gi++) {
+    f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
+    e.wgZero(pU, 36 * Ogp * Cg);
+    e.wg5KernelF32(pW, Og, Cg, pU, Ogp * Cg);
+    if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
+    tr[T.gi] = gi;
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      tr[T.n0] = n0;
+      tr[T.nI] = Math.min(nb, N - n0);
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Cs);
+      ph5.run(TEAM_JOB.batchedGemm, 36, gm);
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.output, pM, pY, Og, Ms);
+    }
+  }
+  y.set(f.subarray(pY >> 2, (pY >> 2) + N * G * ys));
+}
+
+/** Runs one transform phase over C channels (`rows` tile rows per ξ). */
+function transform(
+  ph5: ReturnType<typeof phases>,
+  tr: number[],
+  kind: number,
+  src: number,
+  dst: number,
+  C: number,
+  rows: number,
+): void {
+  const T = WINOGRAD5_TRANSFORM_ARGS;
+  const cPer = ph5.cPer(C);
+  tr[T.kind] = kind;
+  tr[T.src] = src;
+  tr[T.dst] = dst;
+  tr[T.C] = C;
+  tr[T.rows] = rows;
+  tr[T.cPer] = cPer;
+  ph5.run(TEAM_JOB.winograd5Transform, Math.ceil(C / cPer), tr);
+}
+
+/**
+ * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winograd5ConvWasm} (overwritten), float32:
+ * by the transposition principle gw = Gᵀ[Σ_tiles (A·gy·Aᵀ) ⊙ (Bᵀ·d·B)]G, with the sums over tiles (one
+ * packed GEMM per ξ, Y[ξ]·V[ξ]ᵀ) accumulated in the arena over all images. See winograd5WeightGradRef.
+ */
+export function winograd5WeightGradWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  gy: Float32Array,
+  gw: Float32Array,
+  geom: WinogradGeometry,
+): void {
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const e = rt.exports;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winograd5Plan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const Cgp = pad4(Cg);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  // the output-gradient transform's plane (2·th rows of 8·⌈tw/4⌉) fits in the input transform's
+  const ph5 = phases(rt, N * G * Og * Cg * oh * ow, Hp * Wq * 4, 6 * Wq * 4, Math.ceil(Cgp / NR) * NR * Tp * 4);
+  const pad = winogradRowPad(rt);
+  const Vs = Cgp + pad;
+  const Ys = Ogp + pad;
+  const pV = rt.alloc(36 * Vs * Tp * 4);
+  const pY = rt.alloc(36 * Ys * Tp * 4);
+  const pS = rt.alloc(36 * Ogp * Cgp * 4);
+  const pX = rt.alloc(N * G * xs * 4);
+  const pG = rt.alloc(N * G * ys * 4);
+  const pW = rt.alloc(Og * Cg * 25 * 4);
+  const f = rt.f32;
+  f.set(x.subarray(0, N * G * xs), pX >> 2);
+  f.set(gy.subarray(0, N * G * ys), pG >> 2);
+  // rows c ≥ Cg of V and m ≥ Og of Y stay zero, and so do the lanes past the last tile
+  e.wgZero(pV, 36 * Vs * Tp);
+  e.wgZero(pY, 36 * Ys * Tp);
+  const T = WINOGRAD5_TRANSFORM_ARGS;
+  const tr: number[] = [];
+  tr[T.G] = G;
+  tr[T.H] = H;
+  tr[T.W] = W;
+  tr[T.ph] = ph;
+  tr[T.pw] = pw;
+  tr[T.oh] = oh;
+  tr[T.ow] = ow;
+  tr[T.th] = th;
+  tr[T.tw] = tw;
+  tr[T.Tp] = Tp;
+  tr[T.T1] = T1;
+  tr[T.bias] = 0;
+  tr[T.hasBias] = 0;
+  tr[T.scratch] = ph5.blocks;
+  tr[T.scratchStride] = ph5.stride;
+  tr[T.offTb] = ph5.offTb;
+  const R = BATCHED_GEMM_ARGS;
+  const gm: number[] = [];
+  // S[ξ] (Ogp×Cgp) += Y[ξ] (Ogp×Tp) · V[ξ]ᵀ, V[ξ] packed as Bᵀ
+  gm[R.A] = pY;
+  gm[R.aStride] = Ys * Tp * 4;
+  gm[R.lda] = Tp;
+  gm[R.B] = pV;
+  gm[R.bStride] = Vs * Tp * 4;
+  gm[R.Kb] = Tp;
+  gm[R.Nb] = Cgp;
+  gm[R.transB] = 1;
+  gm[R.C] = pS;
+  gm[R.cStride] = Ogp * Cgp * 4;
+  gm[R.m] = Ogp;
+  gm[R.N] = Cgp;
+  gm[R.K] = Tp;
+  gm[R.accumulate] = 1;
+  gm[R.scratch] = ph5.blocks;
+  gm[R.scratchStride] = ph5.stride;
+  gm[R.offAp] = ph5.offAp;
+  for (let gi = 0; gi < G; gi++) {
+    e.wgZero(pS, 36 * Ogp * Cgp);
+    tr[T.gi] = gi;
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      const nI = Math.min(nb, N - n0);
+      tr[T.n0] = n0;
+      tr[T.nI] = nI;
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Vs);
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.gradOut, pG, pY, Og, Ys);
+      if (nI < nb) e.wgZeroLanes(pY, 36 * Ys, Tp, nI * T1);
+      ph5.run(TEAM_JOB.batchedGemm, 36, gm);
+    }
+    e.wg5FinishF32(pS, Og, Cg, Ogp, Cgp, pW);
+    gw.set(f.subarray(pW >> 2, (pW >> 2) + Og * Cg * 25), gi * Og * Cg * 25);
+  }
+}
