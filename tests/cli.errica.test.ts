@@ -22,6 +22,7 @@ import {
 } from "../src/cli/registry.js";
 import { BASE_HYPER, resolveHyper } from "../src/cli/train_args.js";
 import type { GINGraphClassifier } from "../src/layers/graphs/models.js";
+import { SAGEGraphClassifier } from "../src/layers/graphs/sage_graph_classifier.js";
 import { Module, Parameter } from "../src/nn/module.js";
 import { loadTUDataset } from "../src/node/datasets.js";
 import { manualSeed, randn, Tensor, zeros } from "../src/tensor/index.js";
@@ -418,6 +419,79 @@ describe("--protocol errica", () => {
       expect([0, 1]).toContain(f.configIndex);
     }
     expect(r.test.values).toEqual(r.selection.map((f: { test: number }) => f.test));
+  });
+
+  it("reports the hyper-parameters it used: the selected configuration, and the keys that vary by fold", async () => {
+    // fold 1 selects lr 0.1, fold 2 lr 0.3
+    const runs: RunSpec[] = [0, 1].map((fold) => ({
+      label: `fold ${fold + 1}/2`,
+      seed: fold,
+      task: (_m, hp): Task<Module> => ({
+        metric: "accuracy",
+        mode: "max",
+        splits: ["train", "val", "test"],
+        trainStep: () => ({ loss: 1 }),
+        evaluate: (split) => ({ loss: 1, accuracy: split === "val" ? (fold === 0 ? 1 - hp.lr : hp.lr) : 0.5 }),
+      }),
+    }));
+    const model: ModelSpec = {
+      name: "probe",
+      description: "probe",
+      kinds: ["graph-classification"],
+      defaults: () => ({}),
+      build: () => new Probe(),
+    };
+    const res = await runErrica({
+      model,
+      data: {
+        info: { kind: "graph-classification", numFeatures: 1, numClasses: 2 },
+        summary: "",
+        protocol: () => "",
+        runs: () => runs,
+      },
+      runs,
+      grid: [[{ batchSize: 16, stopOn: "loss" }], [{ lr: 0.1 }, { lr: 0.3 }]],
+      base: { ...BASE_HYPER, epochs: 2, patience: 0 },
+      overrides: { hidden: 7 },
+      retrains: 1,
+      metric: "accuracy",
+      progress: () => {},
+    });
+    expect(res.folds.map((f) => f.config.lr)).toEqual([0.1, 0.3]);
+    expect(res.hyper).toMatchObject({ lr: 0.1, batchSize: 16, stopOn: "loss", hidden: 7, epochs: 2 });
+    expect(res.varies).toEqual(["lr"]);
+  });
+
+  it("GraphSAGE under --protocol errica is Errica et al.'s classifier; the JSON's hyper is what the folds used", async () => {
+    const sage = getModel("sage");
+    const info = { kind: "graph-classification", numFeatures: 7, numClasses: 2 } as never;
+    const first = expandGrid(ERRICA_SAGE_GRID)[0]!;
+    expect(first).toMatchObject({ lr: 1e-4, hidden: 32, layers: 3, aggr: "sum", stopOn: "metric", concatLayers: true });
+    const hp = (o: Partial<Hyper>) => ({ ...resolveHyper(sage, "graph-classification", "mutag", {}), ...o });
+    expect(sage.build(info, hp(first))).toBeInstanceOf(SAGEGraphClassifier);
+    expect(sage.build(info, hp({}))).not.toBeInstanceOf(SAGEGraphClassifier);
+    const io = captureIO();
+    const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
+    const pins = ["--hidden", "8", "--max-configs", "1", "--retrains", "1", "--json", "--quiet"];
+    const code = await main([...argv, ...pins], io);
+    expect(code, io.stderr.join("\n")).toBe(0);
+    const r = JSON.parse(io.stdout.at(-1)!);
+    // the first grid point with the flags, not the default protocol's values (lr 0.01, hidden 64, dropout 0.5)
+    expect(r.hyper).toMatchObject({
+      lr: 1e-4,
+      hidden: 8,
+      layers: 3,
+      aggr: "sum",
+      batchSize: 32,
+      dropout: 0,
+      epochs: 1,
+      patience: 500,
+      stopOn: "metric",
+      concatLayers: true,
+    });
+    expect(r.hyperVaries).toBeUndefined();
+    // 7 MUTAG features, hidden 8, 3 layers, 2 classes: Errica et al.'s parameter count
+    expect(r.params).toBe(7 * 8 + 8 + 2 * (8 * 8 + 8) + 24 * 8 + 8 + 8 * 2 + 2);
   });
 
   it("GraphSAGE's grid through the CLI: the aggregation axis reaches the model (sum, max)", async () => {

@@ -108,6 +108,12 @@ export interface ErricaResult {
   val: { mean: number; std: number; values: number[] };
   /** Grid size, configurations evaluated per fold, retrainings per fold. */
   grid: { size: number; evaluated: number; retrains: number };
+  /**
+   * The hyper-parameters the retrainings used (base, the selected configuration, the flags): the
+   * first fold's; `varies` names those whose selected value differs between folds (see `folds`).
+   */
+  hyper: Hyper;
+  varies: (keyof Hyper)[];
   epochMs: { median: number; mean: number };
   inferMs: number;
   params: number;
@@ -217,6 +223,9 @@ export async function runErrica(setup: ErricaSetup): Promise<ErricaResult> {
       `${run.label}: selected config ${best + 1} of ${n} [${show(chosen)}] (val ${pct(bestVal)}); test ${setup.metric} over ${setup.retrains} retrainings ${tests.map(pct).join(", ")} → ${pct(test)} · ${fmtMs(now() - t0)} elapsed`,
     );
   }
+  const used = folds.map((f) => resolve(f.config));
+  const hyper = used[0] ?? resolve(configs[0] ?? {});
+  const varies = (Object.keys(hyper) as (keyof Hyper)[]).filter((k) => used.some((h) => h[k] !== hyper[k]));
   const st = summarize(folds.map((f) => f.test));
   const sv = summarize(folds.map((f) => f.val));
   return {
@@ -224,6 +233,8 @@ export async function runErrica(setup: ErricaSetup): Promise<ErricaResult> {
     test: { mean: st.mean, std: st.std, values: st.values },
     val: { mean: sv.mean, std: sv.std, values: sv.values },
     grid: { size: all.length, evaluated: n, retrains: setup.retrains },
+    hyper,
+    varies,
     epochMs: { median: median(epochMs), mean: epochMs.reduce((a, b) => a + b, 0) / Math.max(1, epochMs.length) },
     inferMs: median(inferMs),
     params,

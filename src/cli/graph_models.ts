@@ -16,7 +16,8 @@
  *   features include continuous attributes (ENZYMES), the first head reads an input MLP with batch
  *   norm (Errica et al.'s GIN) instead of the raw features (`--no-input-mlp` for the paper's form).
  * Graph classification with GCN, GraphSAGE, GAT or the MLP stacks the node model, a mean (MLP: sum)
- * readout and a linear classifier.
+ * readout and a linear classifier; under `--protocol errica` GraphSAGE is Errica et al.'s classifier
+ * instead ({@link SAGEGraphClassifier}: layers concatenated, max readout, two-layer MLP; `concatLayers`).
  *
  * Users' graphs (`erlangen train --data FILE --task ...`) add node and graph regression (the output
  * layer gives `numTargets` values) and edge tasks ({@link EdgePredictor}: the node model's embeddings of
@@ -34,6 +35,7 @@
 
 import { DeepSets } from "../layers/graphs/deep_sets.js";
 import { APPNPNet, GAT, GCN, GIN, GINGraphClassifier, GraphSAGE, NodeMLP, SGC } from "../layers/graphs/models.js";
+import { SAGEGraphClassifier } from "../layers/graphs/sage_graph_classifier.js";
 import { EdgePredictor, GraphClassifier, MolecularGNN } from "../layers/graphs/task_models.js";
 import { Identity } from "../nn/linear.js";
 import { MLP } from "../nn/mlp.js";
@@ -121,9 +123,23 @@ export const ERRICA_GIN_GRID: HyperGrid = [
   STOP_ON,
 ];
 
-/** Errica et al.'s GraphSAGE grid (config_GraphSAGE.yml): 3 × 2 × 2 × 3 × 2 = 72 configurations. */
+/**
+ * Errica et al.'s GraphSAGE grid (config_GraphSAGE.yml): 3 × 2 × 2 × 3 × 2 = 72 configurations, on
+ * their GraphSAGE classifier (`concatLayers`: {@link SAGEGraphClassifier}).
+ */
 export const ERRICA_SAGE_GRID: HyperGrid = [
-  [{ batchSize: 32, weightDecay: 0, lrStep: 0, dropout: 0, epochs: 1000, patience: 500, valFraction: 0.1 }],
+  [
+    {
+      batchSize: 32,
+      weightDecay: 0,
+      lrStep: 0,
+      dropout: 0,
+      epochs: 1000,
+      patience: 500,
+      valFraction: 0.1,
+      concatLayers: true,
+    },
+  ],
   [{ lr: 1e-4 }, { lr: 1e-2 }, { lr: 1e-3 }],
   [{ hidden: 32 }, { hidden: 64 }],
   [{ layers: 3 }, { layers: 5 }],
@@ -253,24 +269,31 @@ const specs: ModelSpec[] = [
   },
   {
     name: "sage",
-    description: "GraphSAGE with mean aggregation (Hamilton et al. 2017)",
+    description:
+      "GraphSAGE with mean aggregation (Hamilton et al. 2017); with --protocol errica, Errica et al.'s graph classifier (layers concatenated, max readout, MLP head)",
     kinds: ALL_GRAPH_KINDS,
     grid: (kind) => (kind === GRAPH ? ERRICA_SAGE_GRID : undefined),
     defaults: (kind) =>
       nodeDefaults(kind, { hidden: 64, layers: 2, dropout: 0.5, lr: 0.01, weightDecay: 5e-4, epochs: 200 }),
     build: (info, hp) =>
-      forKind(info, hp.hidden, (out) =>
-        out === null
-          ? new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, {
-              dropout: hp.dropout,
-              aggr: hp.aggr ?? "mean",
-            })
-          : new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, out, {
-              dropout: hp.dropout,
-              inputDropout: hp.dropout,
-              aggr: "mean",
-            }),
-      ),
+      // a saved model's config may store the flag as 1
+      info.kind === GRAPH && hp.concatLayers
+        ? new SAGEGraphClassifier(info.numFeatures, hp.hidden, info.numClasses, {
+            numLayers: hp.layers,
+            aggr: hp.aggr ?? "mean",
+          })
+        : forKind(info, hp.hidden, (out) =>
+            out === null
+              ? new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, null, {
+                  dropout: hp.dropout,
+                  aggr: hp.aggr ?? "mean",
+                })
+              : new GraphSAGE(info.numFeatures, hp.hidden, hp.layers, out, {
+                  dropout: hp.dropout,
+                  inputDropout: hp.dropout,
+                  aggr: "mean",
+                }),
+          ),
   },
   {
     name: "gin",

@@ -72,6 +72,12 @@ export interface Hyper {
   aggr?: "sum" | "mean" | "max";
   /** Early stopping watches the validation metric (default) or the validation loss. */
   stopOn?: "metric" | "loss";
+  /**
+   * GraphSAGE on graph classification: Errica et al.'s classifier (`SAGEGraphClassifier` of the graph layers: every
+   * layer's output concatenated, max readout, two-layer MLP head; their `--protocol errica` grid sets
+   * it) instead of the library's (mean readout of the last layer, one Linear).
+   */
+  concatLayers?: boolean;
 }
 
 /**

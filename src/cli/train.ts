@@ -57,6 +57,7 @@ export interface TrainReport {
   inferMs: number;
   params: number;
   epochs: { median: number; values: number[] };
+  /** The hyper-parameters the runs used (`--protocol errica`: the selected ones, see `hyperVaries`). */
   hyper: Hyper;
   /** First-N limits on the training / test examples (flags or environment), null when none. */
   limits: { train: number | null; test: number | null };
@@ -72,6 +73,11 @@ export interface TrainReport {
   data: string;
   /** Wall time of the training and evaluation, in milliseconds. */
   wallMs: number;
+  /**
+   * `--protocol errica`: the keys of `hyper` whose selected value differs between folds (`hyper` then
+   * holds the first fold's; `selection` has each fold's). Absent when every fold used the same values.
+   */
+  hyperVaries?: (keyof Hyper)[];
   /** `--protocol errica`: grid size, configurations evaluated per fold, retrainings per fold. */
   grid?: { size: number; evaluated: number; retrains: number };
   /** `--protocol errica`: per fold, the selected configuration, its validation score and the retrainings' test scores. */
@@ -623,7 +629,8 @@ async function runErricaCommand(c: {
     inferMs: res.inferMs,
     params: res.params,
     epochs: { median: median(res.epochs), values: res.epochs },
-    hyper: { ...base, ...args.overrides },
+    hyper: res.hyper,
+    ...(res.varies.length > 0 ? { hyperVaries: res.varies } : {}),
     limits: { train: c.limits.train ?? null, test: c.limits.test ?? null },
     setting: null,
     threads: getNumThreads(),
@@ -666,6 +673,7 @@ const HYPER_LABELS: Record<keyof Hyper, string> = {
   inputMlp: "input MLP",
   aggr: "aggr",
   stopOn: "stop on",
+  concatLayers: "concatenated layers",
 };
 
 function describeHyper(

@@ -27,6 +27,7 @@ export * from "./pna_conv.js";
 export * from "./readout.js";
 export * from "./res_gated_graph_conv.js";
 export * from "./sage_conv.js";
+export * from "./sage_graph_classifier.js";
 export * from "./set_transformer.js";
 export * from "./sg_conv.js";
 export * from "./task_models.js";
