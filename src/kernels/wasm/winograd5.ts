@@ -76,6 +76,20 @@ function phases(rt: WasmRuntime, work: number, planeBytes: number, rowBytes: num
   return { run, threads, blocks, stride, offTb, offAp, cPer };
 }
 
+/** The argument slots of a {@link TEAM_JOB.batchedGemm} job from named values and the phase plan's scratch layout. */
+function batchedGemmArgs(
+  v: Omit<Record<keyof typeof BATCHED_GEMM_ARGS, number>, "scratch" | "scratchStride" | "offAp">,
+  ph: { blocks: number; stride: number; offAp: number },
+): number[] {
+  const R = BATCHED_GEMM_ARGS;
+  const args: number[] = [];
+  for (const k of Object.keys(v) as (keyof typeof v)[]) args[R[k]] = v[k];
+  args[R.scratch] = ph.blocks;
+  args[R.scratchStride] = ph.stride;
+  args[R.offAp] = ph.offAp;
+  return args;
+}
+
 /**
  * y = conv2d(x, w) + b (5×5, stride 1, zero padding ph/pw, G groups), float32, by Winograd F(2×2, 5×5):
  * per group the 36 transformed kernels U[ξ][m][c] once, then per block of images the input transform,
@@ -126,26 +140,26 @@ export function winograd5ConvWasm(
   tr[T.scratch] = ph5.blocks;
   tr[T.scratchStride] = ph5.stride;
   tr[T.offTb] = ph5.offTb;
-  const R = BATCHED_GEMM_ARGS;
-  const gm: number[] = [];
   // M[ξ] (Ogp×Tp) = U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp)
-  gm[R.A] = pU;
-  gm[R.aStride] = Ogp * Cg * 4;
-  gm[R.lda] = Cg;
-  gm[R.B] = pV;
-  gm[R.bStride] = Cs * Tp * 4;
-  gm[R.Kb] = Cg;
-  gm[R.Nb] = Tp;
-  gm[R.transB] = 0;
-  gm[R.C] = pM;
-  gm[R.cStride] = Ms * Tp * 4;
-  gm[R.m] = Ogp;
-  gm[R.N] = Tp;
-  gm[R.K] = Cg;
-  gm[R.accumulate] = 0;
-  gm[R.scratch] = ph5.blocks;
-  gm[R.scratchStride] = ph5.stride;
-  gm[R.offAp] = ph5.offAp;
+  const gm = batchedGemmArgs(
+    {
+      A: pU,
+      aStride: Ogp * Cg * 4,
+      lda: Cg,
+      B: pV,
+      bStride: Cs * Tp * 4,
+      Kb: Cg,
+      Nb: Tp,
+      transB: 0,
+      C: pM,
+      cStride: Ms * Tp * 4,
+      m: Ogp,
+      N: Tp,
+      K: Cg,
+      accumulate: 0,
+    },
+    ph5,
+  );
   for (let gi = 0; gi < G; gi++) {
     f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
     e.wgZero(pU, 36 * Ogp * Cg);
@@ -238,26 +252,26 @@ export function winograd5WeightGradWasm(
   tr[T.scratch] = ph5.blocks;
   tr[T.scratchStride] = ph5.stride;
   tr[T.offTb] = ph5.offTb;
-  const R = BATCHED_GEMM_ARGS;
-  const gm: number[] = [];
   // S[ξ] (Ogp×Cgp) += Y[ξ] (Ogp×Tp) · V[ξ]ᵀ, V[ξ] packed as Bᵀ
-  gm[R.A] = pY;
-  gm[R.aStride] = Ys * Tp * 4;
-  gm[R.lda] = Tp;
-  gm[R.B] = pV;
-  gm[R.bStride] = Vs * Tp * 4;
-  gm[R.Kb] = Tp;
-  gm[R.Nb] = Cgp;
-  gm[R.transB] = 1;
-  gm[R.C] = pS;
-  gm[R.cStride] = Ogp * Cgp * 4;
-  gm[R.m] = Ogp;
-  gm[R.N] = Cgp;
-  gm[R.K] = Tp;
-  gm[R.accumulate] = 1;
-  gm[R.scratch] = ph5.blocks;
-  gm[R.scratchStride] = ph5.stride;
-  gm[R.offAp] = ph5.offAp;
+  const gm = batchedGemmArgs(
+    {
+      A: pY,
+      aStride: Ys * Tp * 4,
+      lda: Tp,
+      B: pV,
+      bStride: Vs * Tp * 4,
+      Kb: Tp,
+      Nb: Cgp,
+      transB: 1,
+      C: pS,
+      cStride: Ogp * Cgp * 4,
+      m: Ogp,
+      N: Cgp,
+      K: Tp,
+      accumulate: 1,
+    },
+    ph5,
+  );
   for (let gi = 0; gi < G; gi++) {
     e.wgZero(pS, 36 * Ogp * Cgp);
     tr[T.gi] = gi;
