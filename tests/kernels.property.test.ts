@@ -37,7 +37,7 @@ import {
   spmmCsrTRef,
 } from "../src/kernels/ref/sparse.js";
 import { CHUNK } from "../src/kernels/wasm/elementwise.js";
-import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
+import { getLocalWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { Generator } from "../src/tensor/rng.js";
 
 const gen = new Generator(1234);
@@ -530,7 +530,8 @@ describe("backend selection", () => {
   });
 
   it("grows the arena for large inputs and falls back to the reference when memory cannot grow", () => {
-    const rt = getWasmRuntime()!;
+    // the runtime a single-threaded gather runs on (the private-memory one beside a shared runtime)
+    const rt = getLocalWasmRuntime()!;
     const rows = 1 << 17;
     const F = 8;
     const src = randArray(rows * F);

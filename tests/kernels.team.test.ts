@@ -10,8 +10,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  gatherRows,
   gemm,
+  lastKernelBackend,
   packTensorProduct,
+  softmaxRows,
   spmmCsr,
   spmmCsrWide,
   tensorProductForward,
@@ -29,11 +32,12 @@ import {
   setTeamMinWork,
   TEAM_MIN_WORK,
 } from "../src/kernels/team.js";
+import { softmaxRowsWasm } from "../src/kernels/wasm/elementwise.js";
 import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm/generated/kernels.js";
 import { gemmWasm } from "../src/kernels/wasm/linalg.js";
-import { getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
+import { getLocalWasmRuntime, getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
 import { tpForwardWasm } from "../src/kernels/wasm/o3.js";
-import { spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
+import { gatherRowsWasm, spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
 import { winogradConvWasm } from "../src/kernels/wasm/winograd.js";
 import {
   setWinograd5TileBlock,
@@ -119,6 +123,38 @@ afterAll(() => {
 describe("kernel team", () => {
   it("loads the shared-memory build in Node", () => {
     expect(getWasmRuntime()?.shared).toBe(true);
+  });
+
+  it("runs single-thread calls on a private-memory instance of the same build, with the shared one's bits", () => {
+    const local = getLocalWasmRuntime()!;
+    expect(local.shared).toBe(false);
+    expect(local).toBe(getLocalWasmRuntime());
+    // kernels that never split, at any thread count, and team kernels on one thread
+    const X = rand(300 * 16);
+    const index = Int32Array.from({ length: 2000 }, (_, i) => (i * 7919) % 300);
+    const S = rand(2000 * 8);
+    for (const n of [1, 2]) {
+      setNumThreads(n);
+      const g = new Float32Array(2000 * 16);
+      gatherRows(X, index, 16, g);
+      expect(lastKernelBackend()).toBe("wasm");
+      const gWant = new Float32Array(2000 * 16);
+      gatherRowsWasm(getWasmRuntime()!, X, index, 16, gWant);
+      expect(sameBits(g, gWant)).toBe(true);
+      const sm = new Float32Array(2000 * 8);
+      softmaxRows(S, 2000, 8, sm);
+      const smWant = new Float32Array(2000 * 8);
+      softmaxRowsWasm(getWasmRuntime()!, S, 2000, 8, smWant);
+      expect(sameBits(sm, smWant)).toBe(true);
+    }
+    setNumThreads(1);
+    const c = GEMMS[0]!;
+    const A = rand(c.M * c.K);
+    const B = rand(c.K * c.N);
+    const got = runGemm(c, A, B, new Float32Array(c.M * c.N));
+    const want = new Float32Array(c.M * c.N);
+    gemmWasm(getWasmRuntime()!, A, B, want, c.M, c.N, c.K, c.transA, c.transB, false);
+    expect(sameBits(got, want)).toBe(true);
   });
 
   it("SpMM (narrow, 16 and wide rows): n threads give one thread's bits, equal to the private-memory build", async () => {

@@ -10,7 +10,8 @@
  * float64 always runs the reference. {@link activeKernelBackend} and {@link lastKernelBackend} tell
  * which path is in force and which one ran.
  */
-import { getWasmRuntime, type WasmRuntime } from "./wasm/loader.js";
+import { getNumThreads } from "./pool.js";
+import { getLocalWasmRuntime, getWasmRuntime, type WasmRuntime } from "./wasm/loader.js";
 
 /** `auto`: WASM for float32 above a size threshold; `wasm`: WASM for all float32; `ref`: TypeScript. */
 export type KernelBackend = "auto" | "ref" | "wasm";
@@ -117,6 +118,12 @@ interface KernelSpec<F extends KernelFn> {
   readonly work: (...args: Parameters<F>) => number;
   /** The {@link WASM_THRESHOLDS} entry that `auto` compares the work with. */
   readonly threshold: keyof typeof WASM_THRESHOLDS;
+  /**
+   * True when the binding may split a call over a kernel team (it calls `kernelTeam`): such calls run
+   * on the shared-memory runtime while more than one thread is asked for. Every other call runs on
+   * the private-memory one ({@link getLocalWasmRuntime}), whose copies in and out are faster.
+   */
+  readonly team?: boolean;
 }
 
 /** A kernel that always computes: in WASM where the binding runs, else its fallback. */
@@ -145,6 +152,7 @@ export interface RegisteredKernel {
   readonly exports: readonly string[];
   readonly work: (...args: unknown[]) => number;
   readonly threshold: keyof typeof WASM_THRESHOLDS;
+  readonly team: boolean;
 }
 
 const registry: RegisteredKernel[] = [];
@@ -163,10 +171,12 @@ class Route {
   private capable: WasmRuntime | null = null;
   private readonly threshold: keyof typeof WASM_THRESHOLDS;
   private readonly exports: readonly string[];
+  private readonly team: boolean;
 
-  constructor(spec: Pick<KernelSpec<KernelFn>, "exports" | "threshold">) {
+  constructor(spec: Pick<KernelSpec<KernelFn>, "exports" | "threshold" | "team">) {
     this.threshold = spec.threshold;
     this.exports = spec.exports;
+    this.team = spec.team === true;
   }
 
   /** The runtime when a call with this work runs in WASM, else null (the call runs in TypeScript). */
@@ -175,7 +185,7 @@ class Route {
       last = "ref";
       return null;
     }
-    const rt = getWasmRuntime();
+    const rt = this.team && getNumThreads() > 1 ? getWasmRuntime() : getLocalWasmRuntime();
     if (rt === null || (rt !== this.capable && !this.check(rt))) {
       last = "ref";
       return null;
@@ -203,7 +213,7 @@ function outOfMemory(e: unknown): boolean {
 
 function register<F extends KernelFn>(spec: KernelSpec<F>, kind: RegisteredKernel["kind"]): void {
   const { name, ref, wasm, exports, work, threshold } = spec as unknown as RegisteredKernel;
-  registry.push({ name, kind, ref, wasm, exports, work, threshold });
+  registry.push({ name, kind, ref, wasm, exports, work, threshold, team: spec.team === true });
 }
 
 /**

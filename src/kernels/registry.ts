@@ -117,6 +117,7 @@ const WINOGRAD_EXPORTS = [
  */
 export const gemm = kernel({
   name: "gemm",
+  team: true,
   ref: gemmRef,
   wasm: gemmWasm,
   exports: GEMM_EXPORTS,
@@ -194,6 +195,7 @@ export const softmaxRows = kernel({
 /** out[rows×F] = A·X for CSR A (rows `rows`), X[cols×F]; `values` null means all ones. */
 export const spmmCsr = kernel({
   name: "spmmCsr",
+  team: true,
   ref: spmmCsrRef,
   wasm: spmmCsrWasm,
   exports: ["spmmCsrF32"],
@@ -219,6 +221,7 @@ export const spmmCsrT = kernel({
  */
 export const spmmCsrWide = kernel({
   name: "spmmCsrWide",
+  team: true,
   ref: spmmCsrRef,
   wasm: spmmCsrWideWasm,
   fallback: spmmCsr,
@@ -439,6 +442,7 @@ export const batchNormGradNCL = kernel({
  */
 export const tensorProductForward = kernel({
   name: "tensorProductForward",
+  team: true,
   ref: tpForwardRef,
   wasm: tpForwardWasm,
   exports: ["tpForwardF32"],
@@ -566,6 +570,7 @@ export const bernoulliMask = kernel({
  */
 export const winogradConv3x3 = kernel({
   name: "winogradConv3x3",
+  team: true,
   ref: winogradConv3x3Ref,
   wasm: winogradConvWasm,
   exports: [...WINOGRAD_EXPORTS, "wgOutputF32"],
@@ -583,6 +588,7 @@ export const winogradConv3x3 = kernel({
  */
 export const winograd5Conv = fastPath({
   name: "winograd5Conv",
+  team: true,
   ref: winograd5ConvRef,
   wasm: winograd5ConvWasm,
   exports: ["wg5InputF32", "wg5KernelF32", "wg5OutputF32", "gemmPackB", "gemmRows", "wgZero"],
@@ -609,6 +615,7 @@ export const winograd5Conv = fastPath({
  */
 export const winograd5WeightGrad = fastPath({
   name: "winograd5WeightGrad",
+  team: true,
   ref: winograd5WeightGradRef,
   wasm: winograd5WeightGradWasm,
   exports: ["wg5InputF32", "wg5GradOutF32", "wg5FinishF32", "gemmPackB", "gemmRows", "wgZero", "wgZeroLanes"],

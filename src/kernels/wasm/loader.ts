@@ -15,6 +15,11 @@
  * isolated) the shared one loads, so that the threads of a kernel team (`../team.ts`) can instantiate
  * the same module over the same memory; `ERLANGEN_KERNELS_SHARED=0` keeps the private one. Both run the
  * same code: on one thread their results are identical.
+ *
+ * Calls that run on the calling thread alone take a second instance over a private memory
+ * ({@link getLocalWasmRuntime}): V8 copies typed arrays into and out of a SharedArrayBuffer word by
+ * word (relaxed atomic copies), at about half the speed of the memmove it uses for a private buffer,
+ * and those copies are most of the time of a gather or a softmax.
  */
 import type { ConvExports } from "./conv.js";
 import type { ElementwiseExports } from "./elementwise.js";
@@ -198,6 +203,9 @@ function decodeBase64(s: string): Uint8Array {
 type LoadState = "unloaded" | "loading" | "ready" | "unavailable";
 let state: LoadState = "unloaded";
 let runtime: WasmRuntime | null = null;
+/** The private-memory instance beside a shared {@link runtime} (null until first needed). */
+let localRuntime: WasmRuntime | null = null;
+let localState: "none" | "loading" | "failed" = "none";
 let relaxed = false;
 let pending: Promise<boolean> | null = null;
 let loadError: unknown = null;
@@ -316,6 +324,50 @@ export function getWasmRuntime(): WasmRuntime | null {
     }
     return null;
   }
+}
+
+/**
+ * The runtime for a kernel call that runs on the calling thread alone (no kernel team): an instance of
+ * the same build over a private memory where {@link getWasmRuntime}'s memory is shared, else that
+ * runtime itself. The private instance is compiled on first use (in the background where synchronous
+ * compilation is refused; the shared runtime serves until it is ready). Results are identical on both.
+ */
+export function getLocalWasmRuntime(): WasmRuntime | null {
+  const rt = getWasmRuntime();
+  if (rt === null || !rt.shared || localRuntime !== null) return localRuntime ?? rt;
+  if (localState !== "none") return rt;
+  // the same flavour as the shared runtime (relaxed or baseline SIMD), so that every call rounds alike
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeBase64(relaxed ? KERNELS_WASM_RELAXED_BASE64 : KERNELS_WASM_BASE64);
+  } catch {
+    localState = "failed";
+    return rt;
+  }
+  try {
+    localRuntime = new WasmRuntime(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), false);
+    return localRuntime;
+  } catch (e) {
+    if (!(e instanceof RangeError)) {
+      localState = "failed";
+      return rt;
+    }
+  }
+  // synchronous compilation refused (browser main thread): compile in the background
+  localState = "loading";
+  WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).then(
+    (module) => {
+      try {
+        localRuntime = new WasmRuntime(module, false);
+      } catch {
+        localState = "failed";
+      }
+    },
+    () => {
+      localState = "failed";
+    },
+  );
+  return rt;
 }
 
 /**
