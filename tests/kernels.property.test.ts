@@ -466,6 +466,8 @@ describe("reduceAxis and softmaxRows (wasm vs ref)", () => {
     [4, 4],
     [7, 5],
     [13264, 8],
+    [7, 8],
+    [1, 8],
     [9, 17],
     [3, 1000],
     [2, CHUNK + 7],
@@ -487,6 +489,29 @@ describe("reduceAxis and softmaxRows (wasm vs ref)", () => {
       }
     });
   }
+
+  it("softmaxRows with rows of 8 (four rows a step, then one): NaN, infinities and far tails as the reference", () => {
+    // rows: a NaN; +Infinity; all −Infinity; a 200-wide spread (exp underflows); ordinary; 88 (near
+    // the overflow of exp); and a last row past the steps of four
+    const rows = 7;
+    const a = randArray(rows * 8, 3);
+    a[3] = Number.NaN;
+    a[8 + 5] = Number.POSITIVE_INFINITY;
+    a.fill(Number.NEGATIVE_INFINITY, 16, 24);
+    a[24] = -200;
+    a[31] = 0;
+    a[40] = 88;
+    a[41] = -88;
+    a[52] = -0;
+    for (const log of [false, true]) {
+      const got = new Float32Array(rows * 8);
+      const want = new Float32Array(rows * 8);
+      softmaxRows(a, rows, 8, got, log);
+      expect(lastKernelBackend()).toBe("wasm");
+      softmaxRowsRef(a, rows, 8, want, log);
+      expectClose(got, want, 1e-5, log ? 1e-5 : 1e-7, undefined, log ? "logSoftmax" : "softmax");
+    }
+  });
 });
 
 describe("backend selection", () => {

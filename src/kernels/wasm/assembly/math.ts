@@ -126,7 +126,21 @@ const KTAB64: usize = memory.data<f64>([2.0 * 0.7978845608028654, 0.044715], 16)
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
   // clamp keeping NaN (pmax/pmin return their first operand when the compare fails)
-  x = f32x4.pmin(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_EXP_HI));
+  return vexpClamped(f32x4.pmin(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_EXP_HI)));
+}
+
+/**
+ * e^x for x ≤ 0 or NaN (softmax's x − max): {@link vexp} without the upper clamp, which leaves such
+ * lanes unchanged, so the bits are vexp's.
+ */
+// @ts-ignore: decorator
+@inline export function vexpNonPos(x: v128): v128 {
+  return vexpClamped(f32x4.pmax(x, kc(K_EXP_LO)));
+}
+
+/** e^x for x already clamped to [K_EXP_LO, K_EXP_HI] (or NaN): the body of {@link vexp}. */
+// @ts-ignore: decorator
+@inline function vexpClamped(x: v128): v128 {
   // n = round(x·log2e) by the 1.5·2^23 trick: the integer sits in the low mantissa bits of t
   const magic = kc(K_MAGIC);
   const t = f32x4.add(f32x4.mul(x, kc(K_LOG2E)), magic);

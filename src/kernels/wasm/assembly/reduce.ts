@@ -1,6 +1,6 @@
 // Reductions and row softmax. Sums and products accumulate in f64 (as the reference does), so the
 // f32 results agree with it to the last bit or two.
-import { K_NINF, kc, vexp, vlog } from "./math";
+import { K_NINF, kc, vexp, vexpNonPos, vlog } from "./math";
 
 // @ts-ignore: decorator
 @inline const R_SUM = 0;
@@ -169,6 +169,11 @@ export function reduceAxisF32(op: i32, a: usize, outer: i32, n: i32, inner: i32,
  * A NaN anywhere in a row makes the whole row NaN, as in the reference.
  */
 export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: bool): void {
+  if (cols == 8) {
+    if (log) softmax8(a, rows, out, true);
+    else softmax8(a, rows, out, false);
+    return;
+  }
   const rowBytes = <usize>cols << 2;
   const full = <usize>(cols & ~3) << 2;
   const rem = cols & 3;
@@ -203,4 +208,87 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
       if (rem) v128.store(po + o, f32x4.div(v128.load(po + o), vs));
     }
   }
+}
+
+/** One row of 8 of {@link softmax8}: the general loop's operations, in its order. */
+// @ts-ignore: decorator
+@inline function softmaxRow8(pa: usize, po: usize, log: bool): void {
+  const x0 = v128.load(pa);
+  const x1 = v128.load(pa, 16);
+  const vm = hmax4(f32x4.pmax(f32x4.pmax(kc(K_NINF), x0), x1));
+  const e0 = vexpNonPos(f32x4.sub(x0, vm));
+  const e1 = vexpNonPos(f32x4.sub(x1, vm));
+  const vs = hsum4(f32x4.add(f32x4.add(f32x4.splat(0), e0), e1));
+  if (log) {
+    const ls = f32x4.add(vm, vlog(vs));
+    v128.store(po, f32x4.sub(x0, ls));
+    v128.store(po, f32x4.sub(x1, ls), 16);
+  } else {
+    v128.store(po, f32x4.div(e0, vs));
+    v128.store(po, f32x4.div(e1, vs), 16);
+  }
+}
+
+/**
+ * Rows of 8 (GAT's attention heads): four rows per step, interleaved so that their exponentials
+ * overlap (one row's chain of dependent operations is long), and x − max ≤ 0 takes the exponential
+ * without its upper clamp. The same operations in the same order as the general loop: the same bits.
+ */
+// @ts-ignore: decorator
+@inline function softmax8(a: usize, rows: i32, out: usize, log: bool): void {
+  const ninf = kc(K_NINF);
+  const zero = f32x4.splat(0);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const pa = a + (<usize>r << 5);
+    const po = out + (<usize>r << 5);
+    const a0 = v128.load(pa);
+    const a1 = v128.load(pa, 16);
+    const b0 = v128.load(pa, 32);
+    const b1 = v128.load(pa, 48);
+    const c0 = v128.load(pa, 64);
+    const c1 = v128.load(pa, 80);
+    const d0 = v128.load(pa, 96);
+    const d1 = v128.load(pa, 112);
+    const am = hmax4(f32x4.pmax(f32x4.pmax(ninf, a0), a1));
+    const bm = hmax4(f32x4.pmax(f32x4.pmax(ninf, b0), b1));
+    const cm = hmax4(f32x4.pmax(f32x4.pmax(ninf, c0), c1));
+    const dm = hmax4(f32x4.pmax(f32x4.pmax(ninf, d0), d1));
+    const ae0 = vexpNonPos(f32x4.sub(a0, am));
+    const ae1 = vexpNonPos(f32x4.sub(a1, am));
+    const be0 = vexpNonPos(f32x4.sub(b0, bm));
+    const be1 = vexpNonPos(f32x4.sub(b1, bm));
+    const ce0 = vexpNonPos(f32x4.sub(c0, cm));
+    const ce1 = vexpNonPos(f32x4.sub(c1, cm));
+    const de0 = vexpNonPos(f32x4.sub(d0, dm));
+    const de1 = vexpNonPos(f32x4.sub(d1, dm));
+    const as = hsum4(f32x4.add(f32x4.add(zero, ae0), ae1));
+    const bs = hsum4(f32x4.add(f32x4.add(zero, be0), be1));
+    const cs = hsum4(f32x4.add(f32x4.add(zero, ce0), ce1));
+    const ds = hsum4(f32x4.add(f32x4.add(zero, de0), de1));
+    if (log) {
+      const al = f32x4.add(am, vlog(as));
+      const bl = f32x4.add(bm, vlog(bs));
+      const cl = f32x4.add(cm, vlog(cs));
+      const dl = f32x4.add(dm, vlog(ds));
+      v128.store(po, f32x4.sub(a0, al));
+      v128.store(po, f32x4.sub(a1, al), 16);
+      v128.store(po, f32x4.sub(b0, bl), 32);
+      v128.store(po, f32x4.sub(b1, bl), 48);
+      v128.store(po, f32x4.sub(c0, cl), 64);
+      v128.store(po, f32x4.sub(c1, cl), 80);
+      v128.store(po, f32x4.sub(d0, dl), 96);
+      v128.store(po, f32x4.sub(d1, dl), 112);
+    } else {
+      v128.store(po, f32x4.div(ae0, as));
+      v128.store(po, f32x4.div(ae1, as), 16);
+      v128.store(po, f32x4.div(be0, bs), 32);
+      v128.store(po, f32x4.div(be1, bs), 48);
+      v128.store(po, f32x4.div(ce0, cs), 64);
+      v128.store(po, f32x4.div(ce1, cs), 80);
+      v128.store(po, f32x4.div(de0, ds), 96);
+      v128.store(po, f32x4.div(de1, ds), 112);
+    }
+  }
+  for (; r < rows; r++) softmaxRow8(a + (<usize>r << 5), out + (<usize>r << 5), log);
 }
