@@ -141,7 +141,14 @@ export function spmmCsrTWasm(
   spmmCsrWasm(rt, indptr, indices, values, rows, X, F, out, cols);
 }
 
-/** out[i] = src[index[i]] row-wise (32-bit elements). */
+/**
+ * Elements of the output block that {@link gatherRowsWasm} gathers into and copies out at a time: 16 KB,
+ * so that the block is still in L1 when it is copied out (one 849 KB block for Cora's 13,264 × 16
+ * gather went to L2 and back: 0.100 -> 0.070 ms into a fresh output).
+ */
+const GATHER_BLOCK = 4096;
+
+/** out[i] = src[index[i]] row-wise (32-bit elements), gathered and copied out in blocks of rows. */
 export function gatherRowsWasm(
   rt: WasmRuntime,
   src: Float32Array | Int32Array,
@@ -152,15 +159,19 @@ export function gatherRowsWasm(
   const x = rt.exports;
   rt.reset();
   const n = index.length;
+  const per = Math.max(1, Math.floor(GATHER_BLOCK / Math.max(F, 1)));
   const pSrc = rt.alloc(src.length * 4);
   const pIdx = rt.alloc(n * 4);
-  const pOut = rt.alloc(n * F * 4);
+  const pOut = rt.alloc(Math.min(n, per) * F * 4);
   const view = src instanceof Int32Array ? rt.i32 : rt.f32;
   view.set(src, pSrc >> 2);
   rt.i32.set(index, pIdx >> 2);
-  x.gatherRows32(pSrc, pIdx, n, F, pOut);
   const oview = out instanceof Int32Array ? rt.i32 : rt.f32;
-  out.set(oview.subarray(pOut >> 2, (pOut >> 2) + n * F));
+  for (let i0 = 0; i0 < n; i0 += per) {
+    const r = Math.min(per, n - i0);
+    x.gatherRows32(pSrc, pIdx + i0 * 4, r, F, pOut);
+    out.set(oview.subarray(pOut >> 2, (pOut >> 2) + r * F), i0 * F);
+  }
 }
 
 /** out[index[i]] += src[i] row-wise. */
