@@ -227,6 +227,19 @@ describe("kernel team", () => {
     }
   });
 
+  it("the private-memory instance beside the shared runtime runs on one thread, without a message", () => {
+    setNumThreads(2);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const local = getLocalWasmRuntime();
+      if (local === null || local === getWasmRuntime()) return; // no shared runtime here: nothing to route
+      expect(kernelTeam(local, 1 << 30)).toBeNull();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("a private memory runs on one thread, with one message", () => {
     setNumThreads(2);
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});

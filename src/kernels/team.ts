@@ -28,7 +28,7 @@
  */
 import { getNumThreads } from "./pool.js";
 import { runTeamJob, TEAM_MAX_ARGS } from "./team_jobs.js";
-import { THREAD_SCRATCH_BYTES, type WasmRuntime } from "./wasm/loader.js";
+import { isLocalWasmRuntime, THREAD_SCRATCH_BYTES, type WasmRuntime } from "./wasm/loader.js";
 
 /** Int32 slots of the control block. */
 export const TEAM_CTRL = {
@@ -293,6 +293,9 @@ export function kernelTeam(rt: WasmRuntime, work: number): KernelTeam | null {
   if (n <= 1) return null;
   if (team !== null && team.runtime === rt && team.size === n) return team;
   if (!rt.shared) {
+    // the private-memory instance beside a shared runtime (a call routed as single-threaded: its
+    // registry entry is not marked `team`): run on the calling thread, nothing to warn about
+    if (isLocalWasmRuntime(rt)) return null;
     warnOnce(
       "SharedArrayBuffer is unavailable (a browser page must be cross-origin isolated: Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)",
     );

@@ -370,6 +370,11 @@ export function getLocalWasmRuntime(): WasmRuntime | null {
   return rt;
 }
 
+/** Whether `rt` is the private-memory instance of {@link getLocalWasmRuntime} (never split over a team). */
+export function isLocalWasmRuntime(rt: WasmRuntime): boolean {
+  return rt === localRuntime;
+}
+
 /**
  * Resolves once the WASM kernels are loaded (true) or known to be unavailable (false). Needed only in
  * browser main threads, where the module is compiled asynchronously; elsewhere it resolves at once.
