@@ -17,6 +17,16 @@
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+/**
+ * c − a·b: one fused operation in the relaxed-SIMD build, a multiply and a subtract (the same bits as
+ * `f32x4.sub(c, f32x4.mul(a, b))`) in the baseline build.
+ */
+// @ts-ignore: decorator
+@inline export function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
+
 // Constants live in a table in memory and are broadcast from it where used (one vbroadcastss):
 // V8 rebuilds a v128 constant from immediates with three instructions at every use in a loop.
 // @ts-ignore: decorator
@@ -126,36 +136,56 @@ const KTAB64: usize = memory.data<f64>([2.0 * 0.7978845608028654, 0.044715], 16)
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
   // clamp keeping NaN (pmax/pmin return their first operand when the compare fails)
-  return vexpClamped(f32x4.pmin(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_EXP_HI)));
+  return vexpClamped(f32x4.pmin(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_EXP_HI)), false);
 }
 
 /**
- * e^x for x ≤ 0 or NaN (softmax's x − max): {@link vexp} without the upper clamp, which leaves such
- * lanes unchanged, so the bits are vexp's.
+ * e^x for x ≤ 0 or NaN (softmax's x − max): {@link vexp} without the upper clamp (which leaves such
+ * lanes unchanged), its reduction and polynomial in fused multiply-adds ({@link madd},
+ * {@link nmadd}). In the relaxed-SIMD build fewer operations and within an ulp or so of vexp (one
+ * rounding per step instead of two); in the baseline build the same operations, so vexp's bits.
+ * Softmax and log-softmax only: the other ops keep vexp's bits in both builds.
  */
 // @ts-ignore: decorator
-@inline export function vexpNonPos(x: v128): v128 {
-  return vexpClamped(f32x4.pmax(x, kc(K_EXP_LO)));
+@inline export function vexpNonPosFused(x: v128): v128 {
+  return vexpClamped(f32x4.pmax(x, kc(K_EXP_LO)), true);
 }
 
-/** e^x for x already clamped to [K_EXP_LO, K_EXP_HI] (or NaN): the body of {@link vexp}. */
+/**
+ * e^x for x already clamped to [K_EXP_LO, K_EXP_HI] (or NaN): the body of {@link vexp}; `fused`
+ * (a constant at every call) takes {@link vexpNonPosFused}'s multiply-adds.
+ */
 // @ts-ignore: decorator
-@inline function vexpClamped(x: v128): v128 {
+@inline function vexpClamped(x: v128, fused: bool): v128 {
   // n = round(x·log2e) by the 1.5·2^23 trick: the integer sits in the low mantissa bits of t
   const magic = kc(K_MAGIC);
-  const t = f32x4.add(f32x4.mul(x, kc(K_LOG2E)), magic);
-  const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, kc(K_LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, kc(K_LN2_LO)));
   const one = kc(K_ONE);
+  let t: v128;
   let p = kc(K_E7);
-  p = f32x4.add(f32x4.mul(p, r), kc(K_E6));
-  p = f32x4.add(f32x4.mul(p, r), kc(K_E5));
-  p = f32x4.add(f32x4.mul(p, r), kc(K_E4));
-  p = f32x4.add(f32x4.mul(p, r), kc(K_E3));
-  p = f32x4.add(f32x4.mul(p, r), kc(K_HALF));
-  p = f32x4.add(f32x4.mul(p, r), one);
-  p = f32x4.add(f32x4.mul(p, r), one);
+  if (fused) {
+    t = madd(x, kc(K_LOG2E), magic);
+    const n = f32x4.sub(t, magic);
+    const r = nmadd(n, kc(K_LN2_LO), nmadd(n, kc(K_LN2_HI), x));
+    p = madd(p, r, kc(K_E6));
+    p = madd(p, r, kc(K_E5));
+    p = madd(p, r, kc(K_E4));
+    p = madd(p, r, kc(K_E3));
+    p = madd(p, r, kc(K_HALF));
+    p = madd(p, r, one);
+    p = madd(p, r, one);
+  } else {
+    t = f32x4.add(f32x4.mul(x, kc(K_LOG2E)), magic);
+    const n = f32x4.sub(t, magic);
+    let r = f32x4.sub(x, f32x4.mul(n, kc(K_LN2_HI)));
+    r = f32x4.sub(r, f32x4.mul(n, kc(K_LN2_LO)));
+    p = f32x4.add(f32x4.mul(p, r), kc(K_E6));
+    p = f32x4.add(f32x4.mul(p, r), kc(K_E5));
+    p = f32x4.add(f32x4.mul(p, r), kc(K_E4));
+    p = f32x4.add(f32x4.mul(p, r), kc(K_E3));
+    p = f32x4.add(f32x4.mul(p, r), kc(K_HALF));
+    p = f32x4.add(f32x4.mul(p, r), one);
+    p = f32x4.add(f32x4.mul(p, r), one);
+  }
   // 2^n as 2^(n>>1)·2^(n−(n>>1)) so that n down to −150 and up to 128 scale correctly
   const ni = i32x4.sub(t, magic);
   const n1 = i32x4.shr_s(ni, 1);

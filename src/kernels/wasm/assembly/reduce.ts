@@ -1,6 +1,6 @@
 // Reductions and row softmax. Sums and products accumulate in f64 (as the reference does), so the
 // f32 results agree with it to the last bit or two.
-import { K_NINF, kc, vexp, vexpNonPos, vlog } from "./math";
+import { K_NINF, kc, vexpNonPosFused, vlog } from "./math";
 
 // @ts-ignore: decorator
 @inline const R_SUM = 0;
@@ -189,12 +189,12 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
     const vm = hmax4(mv);
     let sv = f32x4.splat(0);
     for (o = 0; o < full; o += 16) {
-      const e = vexp(f32x4.sub(v128.load(pa + o), vm));
+      const e = vexpNonPosFused(f32x4.sub(v128.load(pa + o), vm));
       if (!log) v128.store(po + o, e);
       sv = f32x4.add(sv, e);
     }
     if (rem) {
-      const e = v128.and(vexp(f32x4.sub(v128.load(pa + o), vm)), mask);
+      const e = v128.and(vexpNonPosFused(f32x4.sub(v128.load(pa + o), vm)), mask);
       if (!log) v128.store(po + o, e);
       sv = f32x4.add(sv, e);
     }
@@ -210,19 +210,24 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
   }
 }
 
-/** One row of 8 of {@link softmax8}: the general loop's operations, in its order. */
+/** One row of 8 of {@link softmax8}: its operations for one row. */
 // @ts-ignore: decorator
 @inline function softmaxRow8(pa: usize, po: usize, log: bool): void {
   const x0 = v128.load(pa);
   const x1 = v128.load(pa, 16);
-  const vm = hmax4(f32x4.pmax(f32x4.pmax(kc(K_NINF), x0), x1));
-  const e0 = vexpNonPos(f32x4.sub(x0, vm));
-  const e1 = vexpNonPos(f32x4.sub(x1, vm));
-  const vs = hsum4(f32x4.add(f32x4.add(f32x4.splat(0), e0), e1));
+  const vm = hmax4(f32x4.pmax(x0, x1));
+  const e0 = vexpNonPosFused(f32x4.sub(x0, vm));
+  const e1 = vexpNonPosFused(f32x4.sub(x1, vm));
+  const vs = hsum4(f32x4.add(e0, e1));
   if (log) {
     const ls = f32x4.add(vm, vlog(vs));
     v128.store(po, f32x4.sub(x0, ls));
     v128.store(po, f32x4.sub(x1, ls), 16);
+  } else if (ASC_FEATURE_RELAXED_SIMD) {
+    // as softmax8's steps in this build: the reciprocal's product
+    const q = f32x4.div(f32x4.splat(1), vs);
+    v128.store(po, f32x4.mul(e0, q));
+    v128.store(po, f32x4.mul(e1, q), 16);
   } else {
     v128.store(po, f32x4.div(e0, vs));
     v128.store(po, f32x4.div(e1, vs), 16);
@@ -230,14 +235,34 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
 }
 
 /**
+ * The lane sums of four vectors, [Σa, Σb, Σc, Σd], each added in {@link hsum4}'s order (its bits):
+ * six shuffles and three adds for four rows instead of eight and eight.
+ */
+// @ts-ignore: decorator
+@inline function hsum4x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<i32>(a, b, 0, 1, 4, 5), v128.shuffle<i32>(a, b, 2, 3, 6, 7));
+  const cd = f32x4.add(v128.shuffle<i32>(c, d, 0, 1, 4, 5), v128.shuffle<i32>(c, d, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<i32>(ab, cd, 0, 2, 4, 6), v128.shuffle<i32>(ab, cd, 1, 3, 5, 7));
+}
+
+/** Lane 0 of each of four vectors, [a₀, b₀, c₀, d₀]. */
+// @ts-ignore: decorator
+@inline function lane0x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  return v128.shuffle<i32>(v128.shuffle<i32>(a, b, 0, 4, 0, 4), v128.shuffle<i32>(c, d, 0, 4, 0, 4), 0, 1, 4, 5);
+}
+
+/**
  * Rows of 8 (GAT's attention heads): four rows per step, interleaved so that their exponentials
  * overlap (one row's chain of dependent operations is long), and x − max ≤ 0 takes the exponential
- * without its upper clamp. The same operations in the same order as the general loop: the same bits.
+ * without its upper clamp. The four rows' sums are gathered into one vector, so log-softmax takes one
+ * logarithm per step. The general loop's operations in its order, with two exceptions. The max starts
+ * from the row's first lanes rather than −∞: the same max, and a row with a NaN is NaN either way.
+ * The relaxed-SIMD build divides by multiplying with the four sums' reciprocals (one division per
+ * step instead of eight; within an ulp or so of the quotient), as it fuses the exponential's
+ * multiply-adds; the baseline build divides, so its bits are the general loop's.
  */
 // @ts-ignore: decorator
 @inline function softmax8(a: usize, rows: i32, out: usize, log: bool): void {
-  const ninf = kc(K_NINF);
-  const zero = f32x4.splat(0);
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
     const pa = a + (<usize>r << 5);
@@ -250,27 +275,26 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
     const c1 = v128.load(pa, 80);
     const d0 = v128.load(pa, 96);
     const d1 = v128.load(pa, 112);
-    const am = hmax4(f32x4.pmax(f32x4.pmax(ninf, a0), a1));
-    const bm = hmax4(f32x4.pmax(f32x4.pmax(ninf, b0), b1));
-    const cm = hmax4(f32x4.pmax(f32x4.pmax(ninf, c0), c1));
-    const dm = hmax4(f32x4.pmax(f32x4.pmax(ninf, d0), d1));
-    const ae0 = vexpNonPos(f32x4.sub(a0, am));
-    const ae1 = vexpNonPos(f32x4.sub(a1, am));
-    const be0 = vexpNonPos(f32x4.sub(b0, bm));
-    const be1 = vexpNonPos(f32x4.sub(b1, bm));
-    const ce0 = vexpNonPos(f32x4.sub(c0, cm));
-    const ce1 = vexpNonPos(f32x4.sub(c1, cm));
-    const de0 = vexpNonPos(f32x4.sub(d0, dm));
-    const de1 = vexpNonPos(f32x4.sub(d1, dm));
-    const as = hsum4(f32x4.add(f32x4.add(zero, ae0), ae1));
-    const bs = hsum4(f32x4.add(f32x4.add(zero, be0), be1));
-    const cs = hsum4(f32x4.add(f32x4.add(zero, ce0), ce1));
-    const ds = hsum4(f32x4.add(f32x4.add(zero, de0), de1));
+    const am = hmax4(f32x4.pmax(a0, a1));
+    const bm = hmax4(f32x4.pmax(b0, b1));
+    const cm = hmax4(f32x4.pmax(c0, c1));
+    const dm = hmax4(f32x4.pmax(d0, d1));
+    const ae0 = vexpNonPosFused(f32x4.sub(a0, am));
+    const ae1 = vexpNonPosFused(f32x4.sub(a1, am));
+    const be0 = vexpNonPosFused(f32x4.sub(b0, bm));
+    const be1 = vexpNonPosFused(f32x4.sub(b1, bm));
+    const ce0 = vexpNonPosFused(f32x4.sub(c0, cm));
+    const ce1 = vexpNonPosFused(f32x4.sub(c1, cm));
+    const de0 = vexpNonPosFused(f32x4.sub(d0, dm));
+    const de1 = vexpNonPosFused(f32x4.sub(d1, dm));
+    // [Σa, Σb, Σc, Σd]
+    const s = hsum4x4(f32x4.add(ae0, ae1), f32x4.add(be0, be1), f32x4.add(ce0, ce1), f32x4.add(de0, de1));
     if (log) {
-      const al = f32x4.add(am, vlog(as));
-      const bl = f32x4.add(bm, vlog(bs));
-      const cl = f32x4.add(cm, vlog(cs));
-      const dl = f32x4.add(dm, vlog(ds));
+      const l = f32x4.add(lane0x4(am, bm, cm, dm), vlog(s));
+      const al = v128.shuffle<i32>(l, l, 0, 0, 0, 0);
+      const bl = v128.shuffle<i32>(l, l, 1, 1, 1, 1);
+      const cl = v128.shuffle<i32>(l, l, 2, 2, 2, 2);
+      const dl = v128.shuffle<i32>(l, l, 3, 3, 3, 3);
       v128.store(po, f32x4.sub(a0, al));
       v128.store(po, f32x4.sub(a1, al), 16);
       v128.store(po, f32x4.sub(b0, bl), 32);
@@ -279,7 +303,25 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
       v128.store(po, f32x4.sub(c1, cl), 80);
       v128.store(po, f32x4.sub(d0, dl), 96);
       v128.store(po, f32x4.sub(d1, dl), 112);
+    } else if (ASC_FEATURE_RELAXED_SIMD) {
+      const q = f32x4.div(f32x4.splat(1), s);
+      const aq = v128.shuffle<i32>(q, q, 0, 0, 0, 0);
+      const bq = v128.shuffle<i32>(q, q, 1, 1, 1, 1);
+      const cq = v128.shuffle<i32>(q, q, 2, 2, 2, 2);
+      const dq = v128.shuffle<i32>(q, q, 3, 3, 3, 3);
+      v128.store(po, f32x4.mul(ae0, aq));
+      v128.store(po, f32x4.mul(ae1, aq), 16);
+      v128.store(po, f32x4.mul(be0, bq), 32);
+      v128.store(po, f32x4.mul(be1, bq), 48);
+      v128.store(po, f32x4.mul(ce0, cq), 64);
+      v128.store(po, f32x4.mul(ce1, cq), 80);
+      v128.store(po, f32x4.mul(de0, dq), 96);
+      v128.store(po, f32x4.mul(de1, dq), 112);
     } else {
+      const as = v128.shuffle<i32>(s, s, 0, 0, 0, 0);
+      const bs = v128.shuffle<i32>(s, s, 1, 1, 1, 1);
+      const cs = v128.shuffle<i32>(s, s, 2, 2, 2, 2);
+      const ds = v128.shuffle<i32>(s, s, 3, 3, 3, 3);
       v128.store(po, f32x4.div(ae0, as));
       v128.store(po, f32x4.div(ae1, as), 16);
       v128.store(po, f32x4.div(be0, bs), 32);
