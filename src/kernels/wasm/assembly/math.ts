@@ -111,7 +111,10 @@
 @inline export const K_TWENTY = 39;
 // @ts-ignore: decorator
 @inline export const K_TWENTYTHREE = 40;
-const KTAB: usize = memory.data<f32>([-104.0, 89.0, 1.44269504089, 12582912.0, 0.693359375, -2.12194440e-4, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 2.0, 1.0 / 40320.0, 0.35, 1.17549435e-38, 8388608.0, 1.41421356, 2.0 / 11.0, 2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0, 9.0580006145e-06, 6.9313812256e-01, -Infinity, Infinity, NaN, <f32>(6404582.0 / 10854718875.0), <f32>(-929569.0 / 638512875.0), <f32>(21844.0 / 6081075.0), <f32>(-1382.0 / 155925.0), <f32>(62.0 / 2835.0), <f32>(-17.0 / 315.0), <f32>(2.0 / 15.0), <f32>(-1.0 / 3.0), 0.55, -1.0, 20.0, 23.0], 16);
+/** −86: above it e^x is a normal float (n ≥ −125), so 2^n scales in one step ({@link vexpNormalFused}). */
+// @ts-ignore: decorator
+@inline export const K_EXP_NORMAL_LO = 41;
+const KTAB: usize = memory.data<f32>([-104.0, 89.0, 1.44269504089, 12582912.0, 0.693359375, -2.12194440e-4, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 2.0, 1.0 / 40320.0, 0.35, 1.17549435e-38, 8388608.0, 1.41421356, 2.0 / 11.0, 2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0, 9.0580006145e-06, 6.9313812256e-01, -Infinity, Infinity, NaN, <f32>(6404582.0 / 10854718875.0), <f32>(-929569.0 / 638512875.0), <f32>(21844.0 / 6081075.0), <f32>(-1382.0 / 155925.0), <f32>(62.0 / 2835.0), <f32>(-17.0 / 315.0), <f32>(2.0 / 15.0), <f32>(-1.0 / 3.0), 0.55, -1.0, 20.0, 23.0, -86.0], 16);
 
 // f64 constants, broadcast to both lanes by kc64
 // @ts-ignore: decorator
@@ -136,7 +139,7 @@ const KTAB64: usize = memory.data<f64>([2.0 * 0.7978845608028654, 0.044715], 16)
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
   // clamp keeping NaN (pmax/pmin return their first operand when the compare fails)
-  return vexpClamped(f32x4.pmin(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_EXP_HI)), false);
+  return vexpClamped(f32x4.pmin(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_EXP_HI)), false, false);
 }
 
 /**
@@ -148,15 +151,26 @@ const KTAB64: usize = memory.data<f64>([2.0 * 0.7978845608028654, 0.044715], 16)
  */
 // @ts-ignore: decorator
 @inline export function vexpNonPosFused(x: v128): v128 {
-  return vexpClamped(f32x4.pmax(x, kc(K_EXP_LO)), true);
+  return vexpClamped(f32x4.pmax(x, kc(K_EXP_LO)), true, false);
+}
+
+/**
+ * {@link vexpNonPosFused} for x in [K_EXP_NORMAL_LO, 0] (not NaN), where e^x and the polynomial are
+ * normal floats: 2^n goes into the exponent bits with one integer add instead of two products, which
+ * are exact there, so the bits are vexpNonPosFused's. The caller checks the range.
+ */
+// @ts-ignore: decorator
+@inline export function vexpNormalFused(x: v128): v128 {
+  return vexpClamped(x, true, true);
 }
 
 /**
  * e^x for x already clamped to [K_EXP_LO, K_EXP_HI] (or NaN): the body of {@link vexp}; `fused`
- * (a constant at every call) takes {@link vexpNonPosFused}'s multiply-adds.
+ * and `normal` (constants at every call) take {@link vexpNonPosFused}'s multiply-adds and
+ * {@link vexpNormalFused}'s one-step scaling.
  */
 // @ts-ignore: decorator
-@inline function vexpClamped(x: v128, fused: bool): v128 {
+@inline function vexpClamped(x: v128, fused: bool, normal: bool): v128 {
   // n = round(x·log2e) by the 1.5·2^23 trick: the integer sits in the low mantissa bits of t
   const magic = kc(K_MAGIC);
   const one = kc(K_ONE);
@@ -186,8 +200,10 @@ const KTAB64: usize = memory.data<f64>([2.0 * 0.7978845608028654, 0.044715], 16)
     p = f32x4.add(f32x4.mul(p, r), one);
     p = f32x4.add(f32x4.mul(p, r), one);
   }
-  // 2^n as 2^(n>>1)·2^(n−(n>>1)) so that n down to −150 and up to 128 scale correctly
   const ni = i32x4.sub(t, magic);
+  // p·2^n for normal results: n added to p's exponent field
+  if (normal) return i32x4.add(p, i32x4.shl(ni, 23));
+  // 2^n as 2^(n>>1)·2^(n−(n>>1)) so that n down to −150 and up to 128 scale correctly
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
   const bias = i32x4.shl(one, 0); // bits of 1.0 = 127 << 23

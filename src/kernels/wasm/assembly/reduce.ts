@@ -1,6 +1,6 @@
 // Reductions and row softmax. Sums and products accumulate in f64 (as the reference does), so the
 // f32 results agree with it to the last bit or two.
-import { K_NINF, kc, vexpNonPosFused, vlog } from "./math";
+import { K_EXP_NORMAL_LO, K_NINF, kc, vexpNonPosFused, vexpNormalFused, vlog } from "./math";
 
 // @ts-ignore: decorator
 @inline const R_SUM = 0;
@@ -254,7 +254,8 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
 /**
  * Rows of 8 (GAT's attention heads): four rows per step, interleaved so that their exponentials
  * overlap (one row's chain of dependent operations is long), and x − max ≤ 0 takes the exponential
- * without its upper clamp. The four rows' sums are gathered into one vector, so log-softmax takes one
+ * without its upper clamp; where all of a step's x − max are at least −86 (the usual case), its
+ * one-step scaling (exact there: the same bits). The four rows' sums are gathered into one vector, so log-softmax takes one
  * logarithm per step. The general loop's operations in its order, with two exceptions. The max starts
  * from the row's first lanes rather than −∞: the same max, and a row with a NaN is NaN either way.
  * The relaxed-SIMD build divides by multiplying with the four sums' reciprocals (one division per
@@ -279,14 +280,40 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
     const bm = hmax4(f32x4.pmax(b0, b1));
     const cm = hmax4(f32x4.pmax(c0, c1));
     const dm = hmax4(f32x4.pmax(d0, d1));
-    const ae0 = vexpNonPosFused(f32x4.sub(a0, am));
-    const ae1 = vexpNonPosFused(f32x4.sub(a1, am));
-    const be0 = vexpNonPosFused(f32x4.sub(b0, bm));
-    const be1 = vexpNonPosFused(f32x4.sub(b1, bm));
-    const ce0 = vexpNonPosFused(f32x4.sub(c0, cm));
-    const ce1 = vexpNonPosFused(f32x4.sub(c1, cm));
-    const de0 = vexpNonPosFused(f32x4.sub(d0, dm));
-    const de1 = vexpNonPosFused(f32x4.sub(d1, dm));
+    const ax0 = f32x4.sub(a0, am);
+    const ax1 = f32x4.sub(a1, am);
+    const bx0 = f32x4.sub(b0, bm);
+    const bx1 = f32x4.sub(b1, bm);
+    const cx0 = f32x4.sub(c0, cm);
+    const cx1 = f32x4.sub(c1, cm);
+    const dx0 = f32x4.sub(d0, dm);
+    const dx1 = f32x4.sub(d1, dm);
+    // every x − max ≥ −86 (false for NaN): the one-step scaling, the same bits
+    const lo = kc(K_EXP_NORMAL_LO);
+    const inA = v128.and(f32x4.ge(ax0, lo), f32x4.ge(ax1, lo));
+    const inB = v128.and(f32x4.ge(bx0, lo), f32x4.ge(bx1, lo));
+    const inC = v128.and(f32x4.ge(cx0, lo), f32x4.ge(cx1, lo));
+    const inD = v128.and(f32x4.ge(dx0, lo), f32x4.ge(dx1, lo));
+    let ae0: v128, ae1: v128, be0: v128, be1: v128, ce0: v128, ce1: v128, de0: v128, de1: v128;
+    if (i32x4.all_true(v128.and(v128.and(inA, inB), v128.and(inC, inD)))) {
+      ae0 = vexpNormalFused(ax0);
+      ae1 = vexpNormalFused(ax1);
+      be0 = vexpNormalFused(bx0);
+      be1 = vexpNormalFused(bx1);
+      ce0 = vexpNormalFused(cx0);
+      ce1 = vexpNormalFused(cx1);
+      de0 = vexpNormalFused(dx0);
+      de1 = vexpNormalFused(dx1);
+    } else {
+      ae0 = vexpNonPosFused(ax0);
+      ae1 = vexpNonPosFused(ax1);
+      be0 = vexpNonPosFused(bx0);
+      be1 = vexpNonPosFused(bx1);
+      ce0 = vexpNonPosFused(cx0);
+      ce1 = vexpNonPosFused(cx1);
+      de0 = vexpNonPosFused(dx0);
+      de1 = vexpNonPosFused(dx1);
+    }
     // [Σa, Σb, Σc, Σd]
     const s = hsum4x4(f32x4.add(ae0, ae1), f32x4.add(be0, be1), f32x4.add(ce0, ce1), f32x4.add(de0, de1));
     if (log) {
