@@ -1,11 +1,10 @@
 // Dense linear algebra (f32, row-major). GEMM: C[M×N] (+)= op(A)·op(B). B is packed once into column
-// panels of NR floats (Bp[jr][k][NR], zero padded); A is read in place (row-major rows, stride lda)
-// or, when transposed, packed per block into Ap[ir][k][MR]. The micro-kernel keeps a 4×8 tile of C
-// in eight f32x4 registers and walks k in blocks of KC so the B panel stays in L1. And a blocked
-// 2-D transpose of 32-bit elements.
+// panels of NR floats (Bp[jr][k][NR], zero padded); A is packed per block into Ap[ir][k][MR]. The
+// micro-kernel keeps a 4×8 tile of C in eight f32x4 registers and walks k in blocks of KC so the B panel
+// stays in L1. And a blocked 2-D transpose of 32-bit elements.
 //
 // Subnormal inputs are read as zeros of their sign (what x86's DAZ flag does in hardware): packing
-// flushes them, and an A read in place is packed instead when it holds any. WASM keeps IEEE
+// flushes them. WASM keeps IEEE
 // subnormals, and every x86 multiply-add with a subnormal operand takes a microcode assist of about
 // a hundred cycles: 10 % subnormals in an input (as Gaussian radial bases give far from their
 // centres) made a GEMM 8–25× slower. A flushed operand is below 2^-126 in magnitude, so what it
@@ -39,29 +38,6 @@ let TILE: usize = memory.data(MR * NR * 4, 16);
 // @ts-ignore: decorator
 @inline function daz1(x: f32): f32 {
   return Mathf.abs(x) < MIN_NORMAL ? reinterpret<f32>(reinterpret<u32>(x) & 0x80000000) : x;
-}
-
-/** True when rows [0, m) of A (K floats each, row stride rs bytes) hold a subnormal. */
-function hasSubnormal(A: usize, rs: usize, m: i32, K: i32): bool {
-  const lo = f32x4.splat(MIN_NORMAL);
-  const zero = f32x4.splat(0);
-  const vend = <usize>(K & ~3) << 2;
-  const end = <usize>K << 2;
-  let acc = i32x4.splat(0);
-  for (let r = 0; r < m; r++) {
-    const row = A + <usize>r * rs;
-    let o: usize = 0;
-    for (; o < vend; o += 16) {
-      const v = v128.load(row + o);
-      acc = v128.or(acc, v128.and(f32x4.lt(f32x4.abs(v), lo), f32x4.ne(v, zero)));
-    }
-    for (; o < end; o += 4) {
-      const v = load<f32>(row + o);
-      if (v != 0 && Mathf.abs(v) < MIN_NORMAL) return true;
-    }
-    if (v128.any_true(acc)) return true;
-  }
-  return false;
 }
 
 /** Points the edge-tile scratch at `p` (128 bytes, 16-byte aligned): one block per thread of a kernel team. */
@@ -105,11 +81,11 @@ export function gemmPackB(B: usize, Bp: usize, K: i32, N: i32, transB: bool): vo
 }
 
 /**
- * One MR×NR tile: C[i0.., j0..] (+)= A·Bp over kc steps. A element (r, k) is at a + r*rs + k*ks
- * (bytes). `mr`/`nr` are the valid sizes of a partial edge tile. `init` starts from zero.
+ * One MR×NR tile: C[i0.., j0..] (+)= A·Bp over kc steps, A packed as Ap[k][MR] at `a` (zero rows past
+ * a partial block). `mr`/`nr` are the valid sizes of a partial edge tile. `init` starts from zero.
  */
 // @ts-ignore: decorator
-@inline function micro(a: usize, rs: usize, ks: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, init: bool): void {
+@inline function micro(a: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, init: bool): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
   let c10 = c00;
@@ -145,28 +121,27 @@ export function gemmPackB(B: usize, Bp: usize, K: i32, N: i32, transB: bool): vo
       c31 = v128.load(TILE, 112);
     }
   }
-  const p0 = a;
-  const p1 = a + <usize>min(1, mr - 1) * rs;
-  const p2 = a + <usize>min(2, mr - 1) * rs;
-  const p3 = a + <usize>min(3, mr - 1) * rs;
-  let o: usize = 0;
+  // one load of the k step's four rows of A and lane broadcasts by shuffles: four scalar broadcasts
+  // (v128.load32_splat) each cost V8 an address computation and a register for the whole trip, and
+  // made this loop 10–15 % slower
   let pb = bp;
-  for (let k = 0; k < kc; k++) {
+  const end = a + <usize>kc * (MR << 2);
+  for (let pa = a; pa < end; pa += MR << 2) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let av = v128.load32_splat(p0 + o);
+    const a4 = v128.load(pa);
+    let av = v128.shuffle<i32>(a4, a4, 0, 0, 0, 0);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
-    av = v128.load32_splat(p1 + o);
+    av = v128.shuffle<i32>(a4, a4, 1, 1, 1, 1);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
-    av = v128.load32_splat(p2 + o);
+    av = v128.shuffle<i32>(a4, a4, 2, 2, 2, 2);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.load32_splat(p3 + o);
+    av = v128.shuffle<i32>(a4, a4, 3, 3, 3, 3);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    o += ks;
     pb += NR << 2;
   }
   if (full) {
@@ -197,58 +172,56 @@ export function gemmPackB(B: usize, Bp: usize, K: i32, N: i32, transB: bool): vo
 
 /**
  * C[m×N] (+)= A[m×K]·B for row-major A with row stride lda (floats) and B packed by gemmPackB.
- * `accumulate` adds to the C already there. Ap is scratch for one packed block (MC×KC floats);
- * A is packed only when N spans several panels (otherwise it is read in place).
+ * `accumulate` adds to the C already there. Ap is scratch for one packed block (MC×KC floats): A is
+ * always packed (the micro-kernel loads a k step's MR rows as one vector; packing also flushes
+ * subnormals).
  */
 export function gemmRows(A: usize, lda: i32, Bp: usize, C: usize, m: i32, N: i32, K: i32, accumulate: bool, Ap: usize): void {
   const rs = <usize>lda << 2;
   const ldc = <usize>N << 2;
   const panels = (N + NR - 1) / NR;
-  // A is packed when N spans several panels, or when it holds subnormals (packing flushes them)
-  const pack = panels >= 4 || hasSubnormal(A, rs, m, K);
   for (let ic = 0; ic < m; ic += MC) {
     const mc = min(MC, m - ic);
     const blocks = (mc + MR - 1) / MR;
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       const init = pc == 0 && !accumulate;
-      if (pack) {
-        for (let ib = 0; ib < blocks; ib++) {
-          const i = ic + ib * MR;
-          const w = min(MR, m - i);
-          let dst = Ap + ((<usize>ib * <usize>kc * MR) << 2);
-          const src = A + <usize>i * rs + (<usize>pc << 2);
-          if (w == MR) {
-            let k = 0;
-            for (; k + 4 <= kc; k += 4) {
-              const o = <usize>k << 2;
-              const r0 = daz(v128.load(src + o));
-              const r1 = daz(v128.load(src + rs + o));
-              const r2 = daz(v128.load(src + 2 * rs + o));
-              const r3 = daz(v128.load(src + 3 * rs + o));
-              const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-              const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-              const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-              const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-              v128.store(dst, v128.shuffle<i64>(t0, t1, 0, 2));
-              v128.store(dst, v128.shuffle<i64>(t0, t1, 1, 3), 16);
-              v128.store(dst, v128.shuffle<i64>(t2, t3, 0, 2), 32);
-              v128.store(dst, v128.shuffle<i64>(t2, t3, 1, 3), 48);
-              dst += 64;
-            }
-            for (; k < kc; k++) {
-              const o = <usize>k << 2;
-              store<f32>(dst, daz1(load<f32>(src + o)));
-              store<f32>(dst, daz1(load<f32>(src + rs + o)), 4);
-              store<f32>(dst, daz1(load<f32>(src + 2 * rs + o)), 8);
-              store<f32>(dst, daz1(load<f32>(src + 3 * rs + o)), 12);
-              dst += 16;
-            }
-          } else {
-            for (let k = 0; k < kc; k++) {
-              for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? daz1(load<f32>(src + <usize>r * rs + (<usize>k << 2))) : 0);
-              dst += 16;
-            }
+      // pack this block of A: Ap[ib][k][MR], subnormals flushed
+      for (let ib = 0; ib < blocks; ib++) {
+        const i = ic + ib * MR;
+        const w = min(MR, m - i);
+        let dst = Ap + ((<usize>ib * <usize>kc * MR) << 2);
+        const src = A + <usize>i * rs + (<usize>pc << 2);
+        if (w == MR) {
+          let k = 0;
+          for (; k + 4 <= kc; k += 4) {
+            const o = <usize>k << 2;
+            const r0 = daz(v128.load(src + o));
+            const r1 = daz(v128.load(src + rs + o));
+            const r2 = daz(v128.load(src + 2 * rs + o));
+            const r3 = daz(v128.load(src + 3 * rs + o));
+            const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+            const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+            const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+            v128.store(dst, v128.shuffle<i64>(t0, t1, 0, 2));
+            v128.store(dst, v128.shuffle<i64>(t0, t1, 1, 3), 16);
+            v128.store(dst, v128.shuffle<i64>(t2, t3, 0, 2), 32);
+            v128.store(dst, v128.shuffle<i64>(t2, t3, 1, 3), 48);
+            dst += 64;
+          }
+          for (; k < kc; k++) {
+            const o = <usize>k << 2;
+            store<f32>(dst, daz1(load<f32>(src + o)));
+            store<f32>(dst, daz1(load<f32>(src + rs + o)), 4);
+            store<f32>(dst, daz1(load<f32>(src + 2 * rs + o)), 8);
+            store<f32>(dst, daz1(load<f32>(src + 3 * rs + o)), 12);
+            dst += 16;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) {
+            for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < w ? daz1(load<f32>(src + <usize>r * rs + (<usize>k << 2))) : 0);
+            dst += 16;
           }
         }
       }
@@ -260,8 +233,7 @@ export function gemmRows(A: usize, lda: i32, Bp: usize, C: usize, m: i32, N: i32
           const i0 = ic + ib * MR;
           const mr = min(MR, m - i0);
           const c = C + <usize>i0 * ldc + (<usize>j0 << 2);
-          if (pack) micro(Ap + ((<usize>ib * <usize>kc * MR) << 2), 4, MR << 2, bp, kc, c, ldc, mr, nr, init);
-          else micro(A + <usize>i0 * rs + (<usize>pc << 2), rs, 4, bp, kc, c, ldc, mr, nr, init);
+          micro(Ap + ((<usize>ib * <usize>kc * MR) << 2), bp, kc, c, ldc, mr, nr, init);
         }
       }
     }
@@ -311,7 +283,7 @@ export function gemmTransA(Ablk: usize, M: i32, Bp: usize, K: i32, k0: i32, kc: 
         for (let ib = 0; ib < blocks; ib++) {
           const i0 = ic + ib * MR;
           const mr = min(MR, M - i0);
-          micro(Ap + ((<usize>ib * <usize>kb * MR) << 2), 4, MR << 2, bp, kb, C + <usize>i0 * ldc + (<usize>j0 << 2), ldc, mr, nr, first);
+          micro(Ap + ((<usize>ib * <usize>kb * MR) << 2), bp, kb, C + <usize>i0 * ldc + (<usize>j0 << 2), ldc, mr, nr, first);
         }
       }
     }
