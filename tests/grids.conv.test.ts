@@ -338,6 +338,43 @@ describe("conv gradients (float64 gradcheck)", () => {
     gradcheck((x, w) => conv2d(x!, w!, null, { padding: "same" }), [d([1, 2, 4, 4], g), d([3, 2, 2, 3], g)]);
     gradcheck((x, w) => conv2d(x!, w!), [d([2, 3, 3, 3], g), d([2, 3, 1, 1], g)]); // 1×1 direct path
   });
+  it("depthwise (one channel per group, strided: the tap-loop path): values, gradients, transposed", () => {
+    const g = gen();
+    const opts = { stride: [2, 3], padding: [2, 1], dilation: [1, 2], groups: 3 };
+    const x = d([2, 3, 7, 8], g);
+    const w = d([3, 1, 3, 2], g);
+    const b = d([3], g);
+    // against a plain loop over the definition
+    const y = conv2d(x, w, b, opts);
+    const [oh, ow] = [y.shape[2]!, y.shape[3]!];
+    expect([oh, ow]).toEqual([5, 3]);
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            let s = b.data[c]!;
+            for (let i = 0; i < 3; i++)
+              for (let j = 0; j < 2; j++) {
+                const iy = 2 * oy + i - 2;
+                const ix = 3 * ox + 2 * j - 1;
+                if (iy >= 0 && iy < 7 && ix >= 0 && ix < 8)
+                  s += w.data[(c * 3 + i) * 2 + j]! * x.data[((n * 3 + c) * 7 + iy) * 8 + ix]!;
+              }
+            expect(y.data[((n * 3 + c) * oh + oy) * ow + ox]).toBeCloseTo(s, 12);
+          }
+    gradcheck((x, w, b) => conv2d(x!, w!, b!, opts), [x, w, b]);
+    gradcheck((x, w) => conv1d(x!, w!, null, { stride: 2, padding: 3, groups: 2 }), [d([2, 2, 9], g), d([2, 1, 5], g)]);
+    gradcheck(
+      (x, w, b) => convTranspose2d(x!, w!, b!, { stride: 2, padding: 1, outputPadding: 1, groups: 3 }),
+      [d([1, 3, 3, 4], g), d([3, 1, 3, 3], g), d([3], g)],
+    );
+    // float32 (the antialiased pooling of the C8 model: a 5×5 blur with stride 2) against float64
+    const x32 = randn([2, 4, 9, 9], { generator: g });
+    const w32 = randn([4, 1, 5, 5], { generator: g });
+    const y32 = conv2d(x32, w32, null, { stride: 2, padding: 2, groups: 4 });
+    const y64 = conv2d(x32.cast("float64"), w32.cast("float64"), null, { stride: 2, padding: 2, groups: 4 });
+    for (let i = 0; i < y64.size; i++) expect(y32.data[i]).toBeCloseTo(y64.data[i]!, 4);
+  });
   it("conv2d with circular, reflect and replicate padding", () => {
     const g = gen();
     for (const mode of ["circular", "reflect", "replicate"] as const) {

@@ -5,11 +5,13 @@
  * - 3×3, stride 1, undilated 2-D with ≥ 8 channels per group: Winograd F(4×4, 3×3) (`winogradConv3x3`,
  *   `winogradWeightGrad3x3`, and for float32 the one-pass backward `winogradBackward3x3`);
  * - 5×5, stride 1, undilated 2-D, float32 with ≥ 8 channels per group in and out: Winograd
- *   F(2×2, 5×5) in WASM (`winograd5Conv`, `winograd5WeightGrad`; the input gradient is a convolution
+ *   F(4×4, 5×5) in WASM (`winograd5Conv`, `winograd5WeightGrad`; the input gradient is a convolution
  *   with the flipped kernel, so it takes `winograd5Conv` too);
  * - other stride-1 1-D/2-D: float32 WASM without an im2col matrix (`convStride1`), else im2col in the
  *   padded-width layout (`ref/im2col.ts`) and the GEMM kernel;
  * - 1×1, stride 1, unpadded: one GEMM per image and group on the input itself;
+ * - other depthwise 1-D/2-D (one channel per group, e.g. strided blurs): loops over taps and rows
+ *   (`ref/depthwise.ts`), no im2col;
  * - everything else: im2col / col2im in blocks of output rows that stay in cache, and the GEMM kernel.
  *
  * For stride 1 the input gradient is itself a convolution (of gy, with the kernel flipped), so it
@@ -17,6 +19,7 @@
  * Outputs come from the caller's allocator ({@link ConvAlloc}: the op's checked allocation).
  */
 import type { Stride1Geometry } from "./ref/conv.js";
+import { depthwiseApplies, depthwiseForward, depthwiseInputGrad, depthwiseWeightGrad } from "./ref/depthwise.js";
 import {
   addChannelBias,
   type ConvGeometry,
@@ -323,13 +326,13 @@ export function winogradApplies(g: ConvGeometry): boolean {
 }
 
 /**
- * Minimum input and output channels per group for the F(2×2, 5×5) path (measured, 5×5 on 28×28, batch
- * 32, CPU ms F(2×2, 5×5) / direct: 8 channels 3.4 / 4.5, 16: 7.9 / 16.0, 32: 26.2 / 56.5).
+ * Minimum input and output channels per group for the 5×5 Winograd path (measured with F(2×2, 5×5), 5×5
+ * on 28×28, batch 32, CPU ms F(2×2, 5×5) / direct: 8 channels 3.4 / 4.5, 16: 7.9 / 16.0, 32: 26.2 / 56.5).
  */
 const WINOGRAD5_MIN_CHANNELS = 8;
 
 /**
- * Whether a float32 convolution takes Winograd F(2×2, 5×5) (5×5, stride 1, undilated 2-D, ≥ 8
+ * Whether a float32 convolution takes Winograd F(4×4, 5×5) (5×5, stride 1, undilated 2-D, ≥ 8
  * channels per group in and out); it runs in WASM only, elsewhere the direct stride-1 path does.
  */
 export function winograd5Applies(g: ConvGeometry): boolean {
@@ -370,12 +373,17 @@ export function convForward(
   }
   const L = padLayout(g);
   if (L !== null) {
-    // every path writes every element: float32 Winograd F(2×2, 5×5) or the direct path in WASM without
+    // every path writes every element: float32 Winograd F(4×4, 5×5) or the direct path in WASM without
     // an im2col matrix where they run, else im2col
     const yp = alloc(g.N * g.Cout * P, false);
     if (!f64 && winograd5Applies(g) && winograd5Conv(x, w, b, yp, winogradGeometry(g))) return yp;
     if (f64 || !convStride1(x, w, b, yp, stride1Geometry(g))) convForwardPadded(x, w, b, g, L, yp);
     return yp;
+  }
+  if (depthwiseApplies(g)) {
+    const yd = alloc(g.N * g.Cout * P, false);
+    depthwiseForward(x, w, b, yd, g);
+    return yd;
   }
   const y = alloc(g.N * g.Cout * P, true);
   if (g.direct) {
@@ -449,12 +457,20 @@ export function convInputGrad(
 ): FloatArray {
   const f64 = gy instanceof Float64Array;
   const fg = g.direct ? null : flippedGeometry(g);
-  if (fg !== null) return convForward(gy, flipWeight(w, g, f64), b, fg, alloc);
+  if (fg !== null) {
+    // F(4×4, 5×5) reads the kernels flipped and transposed as it transforms them: no flipped copy
+    if (!f64 && winograd5Applies(fg)) {
+      const gx = alloc(g.N * g.Cin * sizes(fg).P, false);
+      if (winograd5Conv(gy, w, b, gx, winogradGeometry(fg), true)) return gx;
+    }
+    return convForward(gy, flipWeight(w, g, f64), b, fg, alloc);
+  }
   const { Cg, Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
   const gx = alloc(g.N * g.Cin * inVol, true);
   const L = padLayout(g);
   if (L !== null) convInputGradPadded(gy, w, g, L, gx);
+  else if (depthwiseApplies(g)) depthwiseInputGrad(gy, w, gx, g);
   else if (g.direct) {
     eachImageGroup(g, inVol, P, (xOff, yOff, gi) =>
       gemm(
@@ -498,6 +514,10 @@ export function convWeightGrad(x: FloatArray, gy: FloatArray, g: ConvGeometry, a
   if (L !== null) {
     if (!f64 && winograd5Applies(g) && winograd5WeightGrad(x, gy, gw, winogradGeometry(g))) return gw;
     if (f64 || !convStride1WeightGrad(x, gy, gw, stride1Geometry(g))) convWeightGradPadded(x, gy, g, L, gw);
+    return gw;
+  }
+  if (depthwiseApplies(g)) {
+    depthwiseWeightGrad(x, gy, gw, g);
     return gw;
   }
   if (g.direct) {

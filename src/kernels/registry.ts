@@ -580,8 +580,8 @@ export const winogradConv3x3 = kernel({
 });
 
 /**
- * y = conv2d(x, w) + b for 5×5, stride-1, undilated 2-D convolutions by Winograd F(2×2, 5×5) (36
- * products per 2×2 output tile and channel pair instead of 100), float32 WASM. Returns false,
+ * y = conv2d(x, w) + b for 5×5, stride-1, undilated 2-D convolutions by Winograd F(4×4, 5×5) (64
+ * products per 4×4 output tile and channel pair instead of 400), float32 WASM. Returns false,
  * computing nothing, where it does not run (not all float32, no WASM, or a module without the
  * kernel); the caller then takes the direct stride-1 path. The reference twin is
  * `winograd5ConvRef` (tests compare both).
@@ -595,7 +595,7 @@ export const winograd5Conv = fastPath({
   threshold: "gemm",
   check: (x, w, b, y, geom) => {
     const { N, G, Cg, Og, H, W, oh, ow } = geom;
-    // the padded rows and columns of the 2×2 tiles (2·⌈oh/2⌉ + 4, 8·⌈⌈ow/2⌉/4⌉ + 4) then hold the input too
+    // the padded rows and columns of the 4×4 tiles (4·⌈oh/4⌉ + 4, 16·⌈⌈ow/4⌉/4⌉ + 4) then hold the input too
     checkStride1("winograd5Conv", { ...geom, kh: 5, kw: 5, dh: 1, dw: 1 }, [
       ["x", x, N * G * Cg * H * W],
       ["w", w, G * Og * Cg * 25],
@@ -609,7 +609,7 @@ export const winograd5Conv = fastPath({
 
 /**
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w (gw [G·Og, Cg, 5, 5] overwritten) for the convolutions of
- * {@link winograd5Conv}, by F(2×2, 5×5) through the transposition principle, float32 WASM. Returns
+ * {@link winograd5Conv}, by F(4×4, 5×5) through the transposition principle, float32 WASM. Returns
  * false, computing nothing, where it does not run; the caller then takes the direct stride-1 path.
  * Twin: `winograd5WeightGradRef`.
  */

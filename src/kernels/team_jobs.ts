@@ -23,7 +23,7 @@ export const TEAM_JOB = {
   /** Tensor-product forward (`tpForwardF32`) over one range of samples (a multiple of 4) per chunk. */
   tpForward: 3,
   /**
-   * One transform of a Winograd F(2×2, 5×5) block (input, output gradient or output, see
+   * One transform of a Winograd F(4×4, 5×5) block (input, output gradient or output, see
    * {@link WINOGRAD5_TRANSFORM_ARGS}) over one range of channels per chunk, the block's images in order.
    */
   winograd5Transform: 4,
@@ -350,7 +350,7 @@ function winograd5TransformChunk(e: WasmExports, a: Float64Array, chunk: number,
     if (kind === WINOGRAD5_TRANSFORM.input)
       e.wg5InputF32(a[R.src]! + img, nc, H, W, a[R.ph]!, a[R.pw]!, th, tw, xp, tb, a[R.dst]! + lanes, rows, Tp, k * T1);
     else if (kind === WINOGRAD5_TRANSFORM.gradOut)
-      e.wg5GradOutF32(a[R.src]! + img, nc, oh, ow, th, tw, xp, a[R.dst]! + lanes, rows, Tp, k * T1);
+      e.wg5GradOutF32(a[R.src]! + img, nc, oh, ow, th, tw, xp, tb, a[R.dst]! + lanes, rows, Tp, k * T1);
     else
       e.wg5OutputF32(
         a[R.src]! + lanes,

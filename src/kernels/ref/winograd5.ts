@@ -1,33 +1,62 @@
 /**
- * Reference (plain TypeScript) Winograd F(2×2, 5×5) convolution for 5×5, stride-1, undilated 2-D
+ * Reference (plain TypeScript) Winograd F(4×4, 5×5) convolution for 5×5, stride-1, undilated 2-D
  * convolutions, the twin of `wg5InputF32` / `wg5KernelF32` / `wg5OutputF32` in
- * src/kernels/wasm/assembly/winograd.ts (Lavin & Gray, CVPR 2016).
+ * src/kernels/wasm/assembly/winograd5.ts (Lavin & Gray, CVPR 2016).
  *
- * Each 2×2 output tile is Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A for the 6×6 input tile d (tiles overlap by 4):
- * 36 products per tile and channel pair instead of 100. The points are those of F(4×4, 3×3)
- * (0, ±1, ±2, ∞), so Bᵀ is shared ({@link WINOGRAD_BT}); G is 6×5 and Aᵀ 2×6. The arithmetic is
+ * Each 4×4 output tile is Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A for the 8×8 input tile d (tiles overlap by 4):
+ * 64 products per tile and channel pair instead of 400. The points are 0, 1, −1, 2, −2, 1/2, −1/2 and
+ * ∞ (those of NNPACK's F(6×6, 3×3), which has the same 8×8 Bᵀ); G is 8×5 and Aᵀ 4×8. The arithmetic is
  * float64 here, stored in the output's dtype.
  *
  * Layouts: x [N, G·Cg, H, W], y [N, G·Og, oh, ow], w [G·Og, Cg, 5, 5]; `ph`, `pw` are the zero padding
  * before each axis (the padding after is implied by oh, ow).
  */
 import type { FloatArray } from "./linalg.js";
-import { WINOGRAD_BT, type WinogradGeometry } from "./winograd.js";
+import type { WinogradGeometry } from "./winograd.js";
 
-/** G (6×5), row-major: s·(1, x, x², x³, x⁴) for x = 0, 1, −1, 2, −2 (s = 1/4, −1/6, −1/6, 1/24, 1/24), then ∞. */
+/** Side of the output tile (m) and of the transformed tile (n = m + 4). */
+export const WINOGRAD5_M = 4;
+const WG5_N = 8;
+
+/** The finite points, in the order of ξ (∞ is the last). */
+const WG5_POINTS = [0, 1, -1, 2, -2, 0.5, -0.5];
+
+/**
+ * Bᵀ (8×8), row-major: rows are the coefficients (x⁰ … x⁷) of M(x)/(x − a) for the finite points a,
+ * M(x) = ∏(x − a) = x(x² − 1)(x² − 4)(x² − 1/4), then of M itself; row 0's sign is flipped (and G's).
+ */
+export const WINOGRAD5_BT: readonly number[] = [
+  1, 0, -5.25, 0, 5.25, 0, -1, 0, 0, 1, 1, -4.25, -4.25, 1, 1, 0, 0, -1, 1, 4.25, -4.25, -1, 1, 0, 0, 0.5, 0.25, -2.5,
+  -1.25, 2, 1, 0, 0, -0.5, 0.25, 2.5, -1.25, -2, 1, 0, 0, 2, 4, -2.5, -5, 0.5, 1, 0, 0, -2, 4, 2.5, -5, -0.5, 1, 0, 0,
+  -1, 0, 5.25, 0, -5.25, 0, 1,
+];
+
+/** G (8×5), row-major: f(a)·(1, a, …, a⁴) with f(a) = 1/∏_{b≠a}(a − b) (row 0: +1), then ∞: (0, 0, 0, 0, 1). */
 export const WINOGRAD5_G: readonly number[] = (() => {
   const g: number[] = [];
-  const pts = [0, 1, -1, 2, -2];
-  const sc = [1 / 4, -1 / 6, -1 / 6, 1 / 24, 1 / 24];
-  pts.forEach((x, i) => {
-    for (let k = 0; k < 5; k++) g.push(sc[i]! * x ** k);
+  WG5_POINTS.forEach((a, i) => {
+    let den = 1;
+    WG5_POINTS.forEach((b, j) => {
+      if (j !== i) den *= a - b;
+    });
+    const f = i === 0 ? 1 : 1 / den;
+    for (let k = 0; k < 5; k++) g.push(f * a ** k);
   });
   g.push(0, 0, 0, 0, 1);
   return g;
 })();
 
-/** Aᵀ (2×6), row-major. */
-export const WINOGRAD5_AT: readonly number[] = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1];
+/** Aᵀ (4×8), row-major: columns (1, a, a², a³) for the finite points, then (0, 0, 0, 1). */
+export const WINOGRAD5_AT: readonly number[] = (() => {
+  const at: number[] = [];
+  for (let k = 0; k < 4; k++) at.push(...WG5_POINTS.map((a) => a ** k), k === 3 ? 1 : 0);
+  return at;
+})();
+
+const N8 = WG5_N;
+const M4 = WINOGRAD5_M;
+/** Positions ξ of the transformed tile. */
+const XI = N8 * N8;
 
 /** out (r×c2) = L (r×k) · X (k×c) · Rᵀ (c2×c, so Rᵀ is c×c2), small row-major matrices. */
 function sandwich(
@@ -55,32 +84,58 @@ function sandwich(
     }
 }
 
-/** U[(m·Cg + c)·36 + ξ] = (G·w[m, c]·Gᵀ)[ξ] for the Og·Cg 5×5 kernels of one group (float64). */
+/** U[(m·Cg + c)·64 + ξ] = (G·w[m, c]·Gᵀ)[ξ] for the Og·Cg 5×5 kernels of one group (float64). */
 export function winograd5KernelTransform(w: FloatArray, off: number, Og: number, Cg: number): Float64Array {
-  const U = new Float64Array(Og * Cg * 36);
-  const out = new Float64Array(36);
+  const U = new Float64Array(Og * Cg * XI);
+  const out = new Float64Array(XI);
   for (let k = 0; k < Og * Cg; k++) {
-    sandwich(WINOGRAD5_G, 6, 5, w.subarray(off + k * 25, off + (k + 1) * 25), 5, WINOGRAD5_G, 6, out);
-    U.set(out, k * 36);
+    sandwich(WINOGRAD5_G, N8, 5, w.subarray(off + k * 25, off + (k + 1) * 25), 5, WINOGRAD5_G, N8, out);
+    U.set(out, k * XI);
   }
   return U;
 }
 
-/** y = conv2d(x, w) + b (5×5, stride 1) by F(2×2, 5×5), b may be null. */
+/** d (8×8) = the input tile at (m·ty, m·tx) of channel plane `off` of x, zero outside the image. */
+function inputTile(x: FloatArray, off: number, H: number, W: number, y0: number, x0: number, d: Float64Array): void {
+  for (let i = 0; i < N8; i++) {
+    const iy = y0 + i;
+    for (let j = 0; j < N8; j++) {
+      const ix = x0 + j;
+      d[i * N8 + j] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[off + iy * W + ix]! : 0;
+    }
+  }
+}
+
+/**
+ * y = conv2d(x, w) + b (5×5, stride 1) by F(4×4, 5×5), b may be null. With `flipped`, w holds the kernels
+ * [G·Cg, Og, 5, 5] of the convolution whose input gradient this is (kernel (m, c) is w[c, m] with both
+ * kernel axes reversed).
+ */
 export function winograd5ConvRef(
   x: FloatArray,
   w: FloatArray,
   b: FloatArray | null,
   y: FloatArray,
   geom: WinogradGeometry,
+  flipped = false,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
-  const th = Math.ceil(oh / 2);
-  const tw = Math.ceil(ow / 2);
-  const d = new Float64Array(36);
-  const V = new Float64Array(Cg * 36);
-  const Mt = new Float64Array(36);
-  const Y = new Float64Array(4);
+  if (flipped) {
+    const wf = new Float64Array(w.length);
+    for (let gi = 0; gi < G; gi++)
+      for (let m = 0; m < Og; m++)
+        for (let c = 0; c < Cg; c++)
+          for (let t = 0; t < 25; t++)
+            wf[((gi * Og + m) * Cg + c) * 25 + t] = w[((gi * Cg + c) * Og + m) * 25 + 24 - t]!;
+    winograd5ConvRef(x, wf, b, y, geom);
+    return;
+  }
+  const th = Math.ceil(oh / M4);
+  const tw = Math.ceil(ow / M4);
+  const d = new Float64Array(XI);
+  const V = new Float64Array(Cg * XI);
+  const Mt = new Float64Array(XI);
+  const Y = new Float64Array(M4 * M4);
   for (let gi = 0; gi < G; gi++) {
     const U = winograd5KernelTransform(w, gi * Og * Cg * 25, Og, Cg);
     for (let n = 0; n < N; n++) {
@@ -89,30 +144,23 @@ export function winograd5ConvRef(
       for (let ty = 0; ty < th; ty++) {
         for (let tx = 0; tx < tw; tx++) {
           for (let c = 0; c < Cg; c++) {
-            for (let i = 0; i < 6; i++) {
-              const iy = 2 * ty + i - ph;
-              for (let j = 0; j < 6; j++) {
-                const ix = 2 * tx + j - pw;
-                d[i * 6 + j] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[xOff + (c * H + iy) * W + ix]! : 0;
-              }
-            }
-            const v = V.subarray(c * 36, (c + 1) * 36);
-            sandwich(WINOGRAD_BT, 6, 6, d, 6, WINOGRAD_BT, 6, v);
+            inputTile(x, xOff + c * H * W, H, W, M4 * ty - ph, M4 * tx - pw, d);
+            sandwich(WINOGRAD5_BT, N8, N8, d, N8, WINOGRAD5_BT, N8, V.subarray(c * XI, (c + 1) * XI));
           }
           for (let m = 0; m < Og; m++) {
             Mt.fill(0);
             for (let c = 0; c < Cg; c++) {
-              const u = (m * Cg + c) * 36;
-              for (let q = 0; q < 36; q++) Mt[q]! += U[u + q]! * V[c * 36 + q]!;
+              const u = (m * Cg + c) * XI;
+              for (let q = 0; q < XI; q++) Mt[q]! += U[u + q]! * V[c * XI + q]!;
             }
-            sandwich(WINOGRAD5_AT, 2, 6, Mt, 6, WINOGRAD5_AT, 2, Y);
+            sandwich(WINOGRAD5_AT, M4, N8, Mt, N8, WINOGRAD5_AT, M4, Y);
             const bv = b === null ? 0 : b[gi * Og + m]!;
-            for (let i = 0; i < 2; i++) {
-              const oy = 2 * ty + i;
+            for (let i = 0; i < M4; i++) {
+              const oy = M4 * ty + i;
               if (oy >= oh) continue;
-              for (let j = 0; j < 2; j++) {
-                const ox = 2 * tx + j;
-                if (ox < ow) y[yOff + (m * oh + oy) * ow + ox] = Y[i * 2 + j]! + bv;
+              for (let j = 0; j < M4; j++) {
+                const ox = M4 * tx + j;
+                if (ox < ow) y[yOff + (m * oh + oy) * ow + ox] = Y[i * M4 + j]! + bv;
               }
             }
           }
@@ -124,58 +172,52 @@ export function winograd5ConvRef(
 
 /**
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winograd5ConvRef} (overwritten), by the
- * transposition principle: gw[m, c] = Gᵀ[Σ_tiles (A·gy·Aᵀ) ⊙ (Bᵀ·d·B)]G, with the 2×2 tiles of gy
+ * transposition principle: gw[m, c] = Gᵀ[Σ_tiles (A·gy·Aᵀ) ⊙ (Bᵀ·d·B)]G, with the 4×4 tiles of gy
  * (zero past the output's edge).
  */
 export function winograd5WeightGradRef(x: FloatArray, gy: FloatArray, gw: FloatArray, geom: WinogradGeometry): void {
   const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
-  const th = Math.ceil(oh / 2);
-  const tw = Math.ceil(ow / 2);
-  const d = new Float64Array(36);
-  const V = new Float64Array(Cg * 36);
-  const gt = new Float64Array(4);
-  const Y = new Float64Array(36);
+  const th = Math.ceil(oh / M4);
+  const tw = Math.ceil(ow / M4);
+  const d = new Float64Array(XI);
+  const V = new Float64Array(Cg * XI);
+  const gt = new Float64Array(M4 * M4);
+  const Y = new Float64Array(XI);
   const out = new Float64Array(25);
-  // A (6×2) = (Aᵀ)ᵀ and Gᵀ (5×6), row-major
+  // A (8×4) = (Aᵀ)ᵀ and Gᵀ (5×8), row-major
   const A: number[] = [];
-  for (let i = 0; i < 6; i++) A.push(WINOGRAD5_AT[i]!, WINOGRAD5_AT[6 + i]!);
+  for (let i = 0; i < N8; i++) for (let k = 0; k < M4; k++) A.push(WINOGRAD5_AT[k * N8 + i]!);
   const GT: number[] = [];
-  for (let k = 0; k < 5; k++) for (let i = 0; i < 6; i++) GT.push(WINOGRAD5_G[i * 5 + k]!);
+  for (let k = 0; k < 5; k++) for (let i = 0; i < N8; i++) GT.push(WINOGRAD5_G[i * 5 + k]!);
   for (let gi = 0; gi < G; gi++) {
-    const S = new Float64Array(Og * Cg * 36);
+    const S = new Float64Array(Og * Cg * XI);
     for (let n = 0; n < N; n++) {
       const xOff = (n * G + gi) * Cg * H * W;
       const yOff = (n * G + gi) * Og * oh * ow;
       for (let ty = 0; ty < th; ty++) {
         for (let tx = 0; tx < tw; tx++) {
           for (let c = 0; c < Cg; c++) {
-            for (let i = 0; i < 6; i++) {
-              const iy = 2 * ty + i - ph;
-              for (let j = 0; j < 6; j++) {
-                const ix = 2 * tx + j - pw;
-                d[i * 6 + j] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[xOff + (c * H + iy) * W + ix]! : 0;
-              }
-            }
-            sandwich(WINOGRAD_BT, 6, 6, d, 6, WINOGRAD_BT, 6, V.subarray(c * 36, (c + 1) * 36));
+            inputTile(x, xOff + c * H * W, H, W, M4 * ty - ph, M4 * tx - pw, d);
+            sandwich(WINOGRAD5_BT, N8, N8, d, N8, WINOGRAD5_BT, N8, V.subarray(c * XI, (c + 1) * XI));
           }
           for (let m = 0; m < Og; m++) {
-            for (let i = 0; i < 2; i++)
-              for (let j = 0; j < 2; j++) {
-                const oy = 2 * ty + i;
-                const ox = 2 * tx + j;
-                gt[i * 2 + j] = oy < oh && ox < ow ? gy[yOff + (m * oh + oy) * ow + ox]! : 0;
+            for (let i = 0; i < M4; i++)
+              for (let j = 0; j < M4; j++) {
+                const oy = M4 * ty + i;
+                const ox = M4 * tx + j;
+                gt[i * M4 + j] = oy < oh && ox < ow ? gy[yOff + (m * oh + oy) * ow + ox]! : 0;
               }
-            sandwich(A, 6, 2, gt, 2, A, 6, Y);
+            sandwich(A, N8, M4, gt, M4, A, N8, Y);
             for (let c = 0; c < Cg; c++) {
-              const s = (m * Cg + c) * 36;
-              for (let q = 0; q < 36; q++) S[s + q]! += Y[q]! * V[c * 36 + q]!;
+              const s = (m * Cg + c) * XI;
+              for (let q = 0; q < XI; q++) S[s + q]! += Y[q]! * V[c * XI + q]!;
             }
           }
         }
       }
     }
     for (let k = 0; k < Og * Cg; k++) {
-      sandwich(GT, 5, 6, S.subarray(k * 36, (k + 1) * 36), 6, GT, 5, out);
+      sandwich(GT, 5, N8, S.subarray(k * XI, (k + 1) * XI), N8, GT, 5, out);
       for (let t = 0; t < 25; t++) gw[(gi * Og * Cg + k) * 25 + t] = out[t]!;
     }
   }

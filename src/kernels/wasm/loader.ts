@@ -54,6 +54,7 @@ export type WasmExports = { heapBase(): number } & ThreadScratchExports &
 export interface ThreadScratchExports {
   setGemmScratch?(p: number): void;
   setWinogradScratch?(p: number): void;
+  setWinograd5Scratch?(p: number): void;
 }
 
 const PAGE = 65536;
@@ -69,6 +70,8 @@ export const THREAD_SCRATCH_BYTES = 3072;
 export function setThreadScratch(exports: WasmExports, p: number): void {
   exports.setGemmScratch?.(p);
   exports.setWinogradScratch?.(p + 128);
+  // F(4×4, 5×5)'s 576 bytes share the block: a thread runs one transform at a time
+  exports.setWinograd5Scratch?.(p + 128);
 }
 
 /** The imports of the kernel module: its memory, and the abort that the stub runtime calls. */

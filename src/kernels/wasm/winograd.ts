@@ -9,7 +9,7 @@ import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { TEAM_JOB, WINOGRAD_FORWARD_ARGS } from "../team_jobs.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
-/** The exports of `assembly/winograd.ts`. */
+/** The exports of `assembly/winograd.ts` and `assembly/winograd5.ts`. */
 export interface WinogradExports {
   wgInputF32(
     x: number,
@@ -94,7 +94,7 @@ export interface WinogradExports {
     Tp: number,
     t0: number,
   ): void;
-  wg5KernelF32(w: number, Og: number, Cg: number, U: number, st: number): void;
+  wg5KernelF32(w: number, Og: number, Cg: number, U: number, st: number, flip: number): void;
   wg5GradOutF32(
     gy: number,
     Og: number,
@@ -103,6 +103,7 @@ export interface WinogradExports {
     th: number,
     tw: number,
     gp: number,
+    tb: number,
     Y: number,
     Ms: number,
     Tp: number,

@@ -1,7 +1,7 @@
 /**
- * JS side of the Winograd F(2×2, 5×5) convolutions (the `wg5…` exports of `assembly/winograd.ts`).
- * Per group, the 36 transformed kernels U[ξ] once; then per block of images (about
- * {@link WINOGRAD5_TILE_BLOCK} tiles) the input transform, the 36 products (one packed GEMM per ξ:
+ * JS side of the Winograd F(4×4, 5×5) convolutions (the `wg5…` exports of `assembly/winograd5.ts`).
+ * Per group, the 64 transformed kernels U[ξ] once; then per block of images (about
+ * {@link WINOGRAD5_TILE_BLOCK} tiles) the input transform, the 64 products (one packed GEMM per ξ:
  * `gemmPackB` + `gemmRows`, whose cache blocking suits the long channel sums of wide layers) and the
  * output transform. The weight gradient transforms the input and the output gradient per block and
  * accumulates Σ_tiles Y[ξ]·V[ξ]ᵀ per ξ over all images.
@@ -15,6 +15,7 @@
  * Twins: `ref/winograd5.ts`.
  */
 import type { WinogradGeometry } from "../ref/winograd.js";
+import { WINOGRAD5_M } from "../ref/winograd5.js";
 import { kernelTeam } from "../team.js";
 import {
   BATCHED_GEMM_ARGS,
@@ -27,22 +28,31 @@ import { KC, MC, NR } from "./linalg.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 import { winogradRowPad } from "./winograd.js";
 
-/** Tiles per block of images in the F(2×2, 5×5) kernel (at least one image per block). */
+/** Tiles per block of images in the F(4×4, 5×5) kernel (at least one image per block). */
 export let WINOGRAD5_TILE_BLOCK = 196;
+
+/** Positions ξ of the 8×8 transformed tile: one product (GEMM) each. */
+const XI = (WINOGRAD5_M + 4) ** 2;
 
 /** Overrides {@link WINOGRAD5_TILE_BLOCK} (tuning and tests). */
 export function setWinograd5TileBlock(tiles: number): void {
   WINOGRAD5_TILE_BLOCK = tiles;
 }
 
-/** The 2×2 tiles of an F(2×2, 5×5) pass, the images per block and the padded scratch sizes. */
+/**
+ * The 4×4 tiles of an F(4×4, 5×5) pass, the images per block and the padded scratch sizes (the input
+ * transform's plane Hp×Wq and row buffer 8×Wq; the output-gradient transform's fit in them).
+ */
 function winograd5Plan(N: number, oh: number, ow: number) {
-  const th = Math.ceil(oh / 2);
-  const tw = Math.ceil(ow / 2);
+  const th = Math.ceil(oh / WINOGRAD5_M);
+  const tw = Math.ceil(ow / WINOGRAD5_M);
   const T1 = th * tw;
   const nb = Math.max(1, Math.min(N, Math.floor(WINOGRAD5_TILE_BLOCK / T1)));
-  const Tp = Math.ceil((nb * T1 + 3) / 8) * 8;
-  return { th, tw, T1, nb, Tp, Wq: 8 * Math.ceil(tw / 4) + 4, Hp: 2 * th + 4 };
+  // the transforms store no lane past an image's last tile: rows of whole 8-column GEMM panels
+  const Tp = Math.ceil((nb * T1) / 8) * 8;
+  const Wq = 16 * Math.ceil(tw / 4) + 4;
+  const Hp = 4 * th + 4;
+  return { th, tw, T1, nb, Tp, planeBytes: Hp * Wq * 4, rowBytes: 8 * Wq * 4 };
 }
 
 /** Runs `chunks` chunks of a team job: over the team's threads, or in turn on this one. */
@@ -76,6 +86,35 @@ function phases(rt: WasmRuntime, work: number, planeBytes: number, rowBytes: num
   return { run, threads, blocks, stride, offTb, offAp, cPer };
 }
 
+/** The argument slots of the transform jobs of one pass (group, images and kind are set per phase). */
+function transformArgs(
+  geom: WinogradGeometry,
+  plan: ReturnType<typeof winograd5Plan>,
+  ph5: ReturnType<typeof phases>,
+  bias: number,
+  hasBias: boolean,
+): number[] {
+  const T = WINOGRAD5_TRANSFORM_ARGS;
+  const tr: number[] = [];
+  tr[T.G] = geom.G;
+  tr[T.H] = geom.H;
+  tr[T.W] = geom.W;
+  tr[T.ph] = geom.ph;
+  tr[T.pw] = geom.pw;
+  tr[T.oh] = geom.oh;
+  tr[T.ow] = geom.ow;
+  tr[T.th] = plan.th;
+  tr[T.tw] = plan.tw;
+  tr[T.Tp] = plan.Tp;
+  tr[T.T1] = plan.T1;
+  tr[T.bias] = bias;
+  tr[T.hasBias] = hasBias ? 1 : 0;
+  tr[T.scratch] = ph5.blocks;
+  tr[T.scratchStride] = ph5.stride;
+  tr[T.offTb] = ph5.offTb;
+  return tr;
+}
+
 /** The argument slots of a {@link TEAM_JOB.batchedGemm} job from named values and the phase plan's scratch layout. */
 function batchedGemmArgs(
   v: Omit<Record<keyof typeof BATCHED_GEMM_ARGS, number>, "scratch" | "scratchStride" | "offAp">,
@@ -91,9 +130,11 @@ function batchedGemmArgs(
 }
 
 /**
- * y = conv2d(x, w) + b (5×5, stride 1, zero padding ph/pw, G groups), float32, by Winograd F(2×2, 5×5):
- * per group the 36 transformed kernels U[ξ][m][c] once, then per block of images the input transform,
- * the 36 products and the output transform (see the file comment). See winograd5ConvRef.
+ * y = conv2d(x, w) + b (5×5, stride 1, zero padding ph/pw, G groups), float32, by Winograd F(4×4, 5×5):
+ * per group the 64 transformed kernels U[ξ][m][c] once, then per block of images the input transform,
+ * the 64 products and the output transform (see the file comment). With `flipped`, w holds the kernels
+ * [G·Cg, Og, 5, 5] of the convolution whose input gradient this is, read with their channel axes
+ * swapped and both kernel axes reversed. See winograd5ConvRef.
  */
 export function winograd5ConvWasm(
   rt: WasmRuntime,
@@ -102,20 +143,22 @@ export function winograd5ConvWasm(
   b: Float32Array | null,
   y: Float32Array,
   geom: WinogradGeometry,
+  flipped = false,
 ): void {
-  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const { N, G, Cg, Og, H, W, oh, ow } = geom;
   const e = rt.exports;
-  const { th, tw, T1, nb, Tp, Wq, Hp } = winograd5Plan(N, oh, ow);
+  const plan = winograd5Plan(N, oh, ow);
+  const { nb, Tp } = plan;
   const Ogp = pad4(Og);
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
-  const ph5 = phases(rt, N * G * Og * Cg * oh * ow, Hp * Wq * 4, 6 * Wq * 4, Math.ceil(Tp / NR) * NR * Cg * 4);
-  const pU = rt.alloc(36 * Ogp * Cg * 4);
+  const ph5 = phases(rt, N * G * Og * Cg * oh * ow, plan.planeBytes, plan.rowBytes, Math.ceil(Tp / NR) * NR * Cg * 4);
+  const pU = rt.alloc(XI * Ogp * Cg * 4);
   // odd row counts per ξ (the transforms' strided accesses spread over the L1 sets, see wasm/winograd.ts)
   const Cs = Cg | 1;
   const Ms = Ogp + winogradRowPad(rt);
-  const pV = rt.alloc(36 * Cs * Tp * 4);
-  const pM = rt.alloc(36 * Ms * Tp * 4);
+  const pV = rt.alloc(XI * Cs * Tp * 4);
+  const pM = rt.alloc(XI * Ms * Tp * 4);
   const pX = rt.alloc(N * G * xs * 4);
   const pY = rt.alloc(N * G * ys * 4);
   const pB = rt.alloc(Math.max(Og, 1) * 4);
@@ -123,23 +166,7 @@ export function winograd5ConvWasm(
   const f = rt.f32;
   f.set(x.subarray(0, N * G * xs), pX >> 2);
   const T = WINOGRAD5_TRANSFORM_ARGS;
-  const tr: number[] = [];
-  tr[T.G] = G;
-  tr[T.H] = H;
-  tr[T.W] = W;
-  tr[T.ph] = ph;
-  tr[T.pw] = pw;
-  tr[T.oh] = oh;
-  tr[T.ow] = ow;
-  tr[T.th] = th;
-  tr[T.tw] = tw;
-  tr[T.Tp] = Tp;
-  tr[T.T1] = T1;
-  tr[T.bias] = pB;
-  tr[T.hasBias] = b === null ? 0 : 1;
-  tr[T.scratch] = ph5.blocks;
-  tr[T.scratchStride] = ph5.stride;
-  tr[T.offTb] = ph5.offTb;
+  const tr = transformArgs(geom, plan, ph5, pB, b !== null);
   // M[ξ] (Ogp×Tp) = U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp)
   const gm = batchedGemmArgs(
     {
@@ -162,15 +189,15 @@ export function winograd5ConvWasm(
   );
   for (let gi = 0; gi < G; gi++) {
     f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
-    e.wgZero(pU, 36 * Ogp * Cg);
-    e.wg5KernelF32(pW, Og, Cg, pU, Ogp * Cg);
+    e.wgZero(pU, XI * Ogp * Cg);
+    e.wg5KernelF32(pW, Og, Cg, pU, Ogp * Cg, flipped ? 1 : 0);
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {
       tr[T.n0] = n0;
       tr[T.nI] = Math.min(nb, N - n0);
       transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Cs);
-      ph5.run(TEAM_JOB.batchedGemm, 36, gm);
+      ph5.run(TEAM_JOB.batchedGemm, XI, gm);
       transform(ph5, tr, WINOGRAD5_TRANSFORM.output, pM, pY, Og, Ms);
     }
   }
@@ -210,21 +237,21 @@ export function winograd5WeightGradWasm(
   gw: Float32Array,
   geom: WinogradGeometry,
 ): void {
-  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const { N, G, Cg, Og, H, W, oh, ow } = geom;
   const e = rt.exports;
-  const { th, tw, T1, nb, Tp, Wq, Hp } = winograd5Plan(N, oh, ow);
+  const plan = winograd5Plan(N, oh, ow);
+  const { T1, nb, Tp } = plan;
   const Ogp = pad4(Og);
   const Cgp = pad4(Cg);
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
-  // the output-gradient transform's plane (2·th rows of 8·⌈tw/4⌉) fits in the input transform's
-  const ph5 = phases(rt, N * G * Og * Cg * oh * ow, Hp * Wq * 4, 6 * Wq * 4, Math.ceil(Cgp / NR) * NR * Tp * 4);
+  const ph5 = phases(rt, N * G * Og * Cg * oh * ow, plan.planeBytes, plan.rowBytes, Math.ceil(Cgp / NR) * NR * Tp * 4);
   const pad = winogradRowPad(rt);
   const Vs = Cgp + pad;
   const Ys = Ogp + pad;
-  const pV = rt.alloc(36 * Vs * Tp * 4);
-  const pY = rt.alloc(36 * Ys * Tp * 4);
-  const pS = rt.alloc(36 * Ogp * Cgp * 4);
+  const pV = rt.alloc(XI * Vs * Tp * 4);
+  const pY = rt.alloc(XI * Ys * Tp * 4);
+  const pS = rt.alloc(XI * Ogp * Cgp * 4);
   const pX = rt.alloc(N * G * xs * 4);
   const pG = rt.alloc(N * G * ys * 4);
   const pW = rt.alloc(Og * Cg * 25 * 4);
@@ -232,26 +259,10 @@ export function winograd5WeightGradWasm(
   f.set(x.subarray(0, N * G * xs), pX >> 2);
   f.set(gy.subarray(0, N * G * ys), pG >> 2);
   // rows c ≥ Cg of V and m ≥ Og of Y stay zero, and so do the lanes past the last tile
-  e.wgZero(pV, 36 * Vs * Tp);
-  e.wgZero(pY, 36 * Ys * Tp);
+  e.wgZero(pV, XI * Vs * Tp);
+  e.wgZero(pY, XI * Ys * Tp);
   const T = WINOGRAD5_TRANSFORM_ARGS;
-  const tr: number[] = [];
-  tr[T.G] = G;
-  tr[T.H] = H;
-  tr[T.W] = W;
-  tr[T.ph] = ph;
-  tr[T.pw] = pw;
-  tr[T.oh] = oh;
-  tr[T.ow] = ow;
-  tr[T.th] = th;
-  tr[T.tw] = tw;
-  tr[T.Tp] = Tp;
-  tr[T.T1] = T1;
-  tr[T.bias] = 0;
-  tr[T.hasBias] = 0;
-  tr[T.scratch] = ph5.blocks;
-  tr[T.scratchStride] = ph5.stride;
-  tr[T.offTb] = ph5.offTb;
+  const tr = transformArgs(geom, plan, ph5, 0, false);
   // S[ξ] (Ogp×Cgp) += Y[ξ] (Ogp×Tp) · V[ξ]ᵀ, V[ξ] packed as Bᵀ
   const gm = batchedGemmArgs(
     {
@@ -273,7 +284,7 @@ export function winograd5WeightGradWasm(
     ph5,
   );
   for (let gi = 0; gi < G; gi++) {
-    e.wgZero(pS, 36 * Ogp * Cgp);
+    e.wgZero(pS, XI * Ogp * Cgp);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {
       const nI = Math.min(nb, N - n0);
@@ -281,8 +292,8 @@ export function winograd5WeightGradWasm(
       tr[T.nI] = nI;
       transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Vs);
       transform(ph5, tr, WINOGRAD5_TRANSFORM.gradOut, pG, pY, Og, Ys);
-      if (nI < nb) e.wgZeroLanes(pY, 36 * Ys, Tp, nI * T1);
-      ph5.run(TEAM_JOB.batchedGemm, 36, gm);
+      if (nI < nb) e.wgZeroLanes(pY, XI * Ys, Tp, nI * T1);
+      ph5.run(TEAM_JOB.batchedGemm, XI, gm);
     }
     e.wg5FinishF32(pS, Og, Cg, Ogp, Cgp, pW);
     gw.set(f.subarray(pW >> 2, (pW >> 2) + Og * Cg * 25), gi * Og * Cg * 25);

@@ -17,6 +17,7 @@ export * from "./random";
 export * from "./reduce";
 export * from "./sparse";
 export * from "./winograd";
+export * from "./winograd5";
 
 /** First free byte after the module's static data: the JS arena starts here. */
 export function heapBase(): usize {

@@ -1,5 +1,6 @@
 // Transposes between rows of samples and f32x4 lanes (four samples per block), shared by the O(3)
-// kernels (o3.ts, o3_bases.ts). Not a module export: index.ts does not re-export this file.
+// kernels (o3.ts, o3_bases.ts), and the row copy of the Winograd transforms (winograd.ts,
+// winograd5.ts). Not a module export: index.ts does not re-export this file.
 // ---- lanes <-> rows ----------------------------------------------------------------------------
 
 /** dst[f] (v128) gets lane l = src[l·stride + f] (f32) for l < nl, 0 in the other lanes; f < n. */
@@ -75,4 +76,15 @@ export function lanesToRows(src: usize, n: i32, nl: i32, dst: usize, stride: usi
 // @ts-ignore: decorator
 @inline export function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// ---- rows ------------------------------------------------------------------------------------
+
+/** Copies n floats from src to dst (v128 body, scalar tail; memory.copy is a call per row in V8). */
+// @ts-ignore: decorator
+@inline export function copyRow(dst: usize, src: usize, n: i32): void {
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o + 16 <= nb; o += 16) v128.store(dst + o, v128.load(src + o));
+  for (; o < nb; o += 4) store<f32>(dst + o, load<f32>(src + o));
 }
