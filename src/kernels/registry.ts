@@ -591,7 +591,7 @@ export const winograd5Conv = fastPath({
   team: true,
   ref: winograd5ConvRef,
   wasm: winograd5ConvWasm,
-  exports: ["wg5InputF32", "wg5KernelF32", "wg5OutputF32", "gemmPackB", "gemmRows", "wgZero"],
+  exports: ["wg5InputF32", "wg5KernelF32", "wg5OutputF32", "gemmPackB", "gemmRows"],
   threshold: "gemm",
   check: (x, w, b, y, geom) => {
     const { N, G, Cg, Og, H, W, oh, ow } = geom;
@@ -618,7 +618,7 @@ export const winograd5WeightGrad = fastPath({
   team: true,
   ref: winograd5WeightGradRef,
   wasm: winograd5WeightGradWasm,
-  exports: ["wg5InputF32", "wg5GradOutF32", "wg5FinishF32", "gemmPackB", "gemmRows", "wgZero", "wgZeroLanes"],
+  exports: ["wg5InputF32", "wg5GradOutF32", "wg5FinishF32", "gemmPackB", "gemmRows", "wgZeroLanes"],
   threshold: "gemm",
   check: (x, gy, gw, geom) => {
     const { N, G, Cg, Og, H, W, oh, ow } = geom;

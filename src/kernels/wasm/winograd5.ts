@@ -189,7 +189,7 @@ export function winograd5ConvWasm(
   );
   for (let gi = 0; gi < G; gi++) {
     f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
-    e.wgZero(pU, XI * Ogp * Cg);
+    // rows m ≥ Og of U are left as they are: they only give rows of M that the output transform skips
     e.wg5KernelF32(pW, Og, Cg, pU, Ogp * Cg, flipped ? 1 : 0);
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     tr[T.gi] = gi;
@@ -258,9 +258,8 @@ export function winograd5WeightGradWasm(
   const f = rt.f32;
   f.set(x.subarray(0, N * G * xs), pX >> 2);
   f.set(gy.subarray(0, N * G * ys), pG >> 2);
-  // rows c ≥ Cg of V and m ≥ Og of Y stay zero, and so do the lanes past the last tile
-  e.wgZero(pV, XI * Vs * Tp);
-  e.wgZero(pY, XI * Ys * Tp);
+  // rows c ≥ Cg of V and m ≥ Og of Y only reach entries of S that the finish skips; the lanes past a
+  // block's last tile are zeroed (in both: the arena may hold anything there)
   const T = WINOGRAD5_TRANSFORM_ARGS;
   const tr = transformArgs(geom, plan, ph5, 0, false);
   // S[ξ] (Ogp×Cgp) += Y[ξ] (Ogp×Tp) · V[ξ]ᵀ, V[ξ] packed as Bᵀ
@@ -284,7 +283,6 @@ export function winograd5WeightGradWasm(
     ph5,
   );
   for (let gi = 0; gi < G; gi++) {
-    e.wgZero(pS, XI * Ogp * Cgp);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {
       const nI = Math.min(nb, N - n0);
@@ -292,7 +290,12 @@ export function winograd5WeightGradWasm(
       tr[T.nI] = nI;
       transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Vs);
       transform(ph5, tr, WINOGRAD5_TRANSFORM.gradOut, pG, pY, Og, Ys);
-      if (nI < nb) e.wgZeroLanes(pY, XI * Ys, Tp, nI * T1);
+      if (nI * T1 < Tp) {
+        e.wgZeroLanes(pV, XI * Vs, Tp, nI * T1);
+        e.wgZeroLanes(pY, XI * Ys, Tp, nI * T1);
+      }
+      // the first block of images overwrites S (no zeroing of its 64·Ogp·Cgp floats), the others add to it
+      gm[BATCHED_GEMM_ARGS.accumulate] = n0 === 0 ? 0 : 1;
       ph5.run(TEAM_JOB.batchedGemm, XI, gm);
     }
     e.wg5FinishF32(pS, Og, Cg, Ogp, Cgp, pW);
