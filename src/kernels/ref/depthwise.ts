@@ -4,10 +4,10 @@
  *
  *   y[n, c, oy, ox] = b[c] + Σ_{i,j} w[c, i, j] · x[n, c, s_h·oy + d_h·i − p_h, s_w·ox + d_w·j − p_w]
  *
- * with the input gradient (the adjoint: each tap's rows added back with the stride) and the weight
- * gradient. im2col would build a [k², P] block and call the GEMM for a single output row per group
- * (one call per image and channel); here each tap is one pass over the output rows. No WASM twin: the
- * work is k² multiply-adds per output, far below the GEMM's reach.
+ * with the input gradient (the adjoint) and the weight gradient, one zero-padded channel plane at a time
+ * (float64 sums, one rounding per output). im2col would build a [k², P] block and call the GEMM for a
+ * single output row per group (one call per image and channel). No WASM twin: the work is k²
+ * multiply-adds per output, far below the GEMM's reach.
  */
 import type { ConvGeometry } from "./im2col.js";
 import type { FloatArray } from "./linalg.js";
@@ -17,41 +17,36 @@ export function depthwiseApplies(g: ConvGeometry): boolean {
   return !g.direct && g.G === g.Cin && g.Cout === g.Cin && g.inS[0] === 1 && g.k[0] === 1 && g.p[0] === 0;
 }
 
-/** The range [lo, hi) of outputs o along one axis whose tap t falls inside the input (s·o + d·t − p ∈ [0, n)). */
-function span(t: number, n: number, out: number, s: number, p: number, d: number): [number, number] {
-  const off = d * t - p;
-  const lo = Math.max(0, Math.ceil(-off / s));
-  const hi = Math.min(out, Math.floor((n - 1 - off) / s) + 1);
-  return [lo, Math.max(lo, hi)];
-}
-
 /**
- * Calls f for every plane (n, c) and tap (i, j) with the tap's weight index, the output rows and columns
- * [oy0, oy1) × [ox0, ox1) it reaches, and the input offset of output (oy0, ox0).
+ * The plane geometry of a depthwise pass: the zero-padded input plane (Hp×Wp, the input at (p_h, p_w);
+ * large enough for every tap of every output) and, per tap t, its offset in that plane from an output's
+ * top-left input.
  */
-function eachTap(
-  g: ConvGeometry,
-  f: (plane: number, c: number, wi: number, oy0: number, oy1: number, ox0: number, ox1: number, xi: number) => void,
-): void {
+function plan(g: ConvGeometry) {
   const [, H, W] = g.inS;
   const [, oh, ow] = g.outS;
   const [, kh, kw] = g.k;
   const [, sh, sw] = g.s;
   const [, ph, pw] = g.p;
   const [, dh, dw] = g.d;
-  for (let n = 0; n < g.N; n++)
-    for (let c = 0; c < g.Cin; c++) {
-      const plane = n * g.Cin + c;
-      for (let i = 0; i < kh; i++) {
-        const [oy0, oy1] = span(i, H, oh, sh, ph, dh);
-        for (let j = 0; j < kw; j++) {
-          const [ox0, ox1] = span(j, W, ow, sw, pw, dw);
-          if (oy0 >= oy1 || ox0 >= ox1) continue;
-          const xi = plane * H * W + (sh * oy0 + dh * i - ph) * W + (sw * ox0 + dw * j - pw);
-          f(plane, c, (c * kh + i) * kw + j, oy0, oy1, ox0, ox1, xi);
-        }
-      }
-    }
+  const Hp = Math.max(ph + H, sh * (oh - 1) + dh * (kh - 1) + 1);
+  const Wp = Math.max(pw + W, sw * (ow - 1) + dw * (kw - 1) + 1);
+  const off = new Int32Array(kh * kw);
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) off[i * kw + j] = dh * i * Wp + dw * j;
+  return { H, W, oh, ow, sh, sw, ph, pw, Hp, Wp, off, kk: kh * kw, buf: new Float64Array(Hp * Wp) };
+}
+
+type Plan = ReturnType<typeof plan>;
+
+/** Writes channel plane `plane` of x into the padded plane (zeros around it). */
+function fillPlane(x: FloatArray, plane: number, P: Plan): void {
+  const { H, W, ph, pw, Wp, buf } = P;
+  buf.fill(0);
+  for (let r = 0; r < H; r++) {
+    const s = (plane * H + r) * W;
+    const d = (ph + r) * Wp + pw;
+    for (let c = 0; c < W; c++) buf[d + c] = x[s + c]!;
+  }
 }
 
 /** y = conv(x, w) + b (y [N, C, oh, ow] overwritten; b may be null). */
@@ -62,55 +57,67 @@ export function depthwiseForward(
   y: FloatArray,
   g: ConvGeometry,
 ): void {
-  const [, oh, ow] = g.outS;
-  const P = oh * ow;
-  for (let plane = 0; plane < g.N * g.Cin; plane++)
-    y.fill(b === null ? 0 : b[plane % g.Cin]!, plane * P, (plane + 1) * P);
-  const rowX = g.s[1] * g.inS[2];
-  const sw = g.s[2];
-  eachTap(g, (plane, _c, wi, oy0, oy1, ox0, ox1, xi) => {
-    const wv = w[wi]!;
-    for (let oy = oy0; oy < oy1; oy++) {
-      const yr = plane * P + oy * ow;
-      let q = xi + (oy - oy0) * rowX;
-      for (let ox = ox0; ox < ox1; ox++, q += sw) y[yr + ox]! += wv * x[q]!;
+  const P = plan(g);
+  const { oh, ow, sh, sw, Wp, off, kk, buf } = P;
+  const wt = new Float64Array(kk);
+  for (let plane = 0; plane < g.N * g.Cin; plane++) {
+    const c = plane % g.Cin;
+    for (let t = 0; t < kk; t++) wt[t] = w[c * kk + t]!;
+    fillPlane(x, plane, P);
+    const bv = b === null ? 0 : b[c]!;
+    for (let oy = 0; oy < oh; oy++) {
+      const yr = (plane * oh + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) {
+        const base = sh * oy * Wp + sw * ox;
+        let s = 0;
+        for (let t = 0; t < kk; t++) s += wt[t]! * buf[base + off[t]!]!;
+        y[yr + ox] = s + bv;
+      }
     }
-  });
+  }
 }
 
 /** gx = ∂⟨gy, conv(x, w)⟩/∂x (gx [N, C, H, W] overwritten). */
 export function depthwiseInputGrad(gy: FloatArray, w: FloatArray, gx: FloatArray, g: ConvGeometry): void {
-  const [, H, W] = g.inS;
-  const [, oh, ow] = g.outS;
-  const P = oh * ow;
-  gx.fill(0, 0, g.N * g.Cin * H * W);
-  const rowX = g.s[1] * W;
-  const sw = g.s[2];
-  eachTap(g, (plane, _c, wi, oy0, oy1, ox0, ox1, xi) => {
-    const wv = w[wi]!;
-    for (let oy = oy0; oy < oy1; oy++) {
-      const yr = plane * P + oy * ow;
-      let q = xi + (oy - oy0) * rowX;
-      for (let ox = ox0; ox < ox1; ox++, q += sw) gx[q]! += wv * gy[yr + ox]!;
+  const P = plan(g);
+  const { H, W, oh, ow, sh, sw, ph, pw, Wp, off, kk, buf } = P;
+  const wt = new Float64Array(kk);
+  for (let plane = 0; plane < g.N * g.Cin; plane++) {
+    const c = plane % g.Cin;
+    for (let t = 0; t < kk; t++) wt[t] = w[c * kk + t]!;
+    buf.fill(0);
+    for (let oy = 0; oy < oh; oy++) {
+      const yr = (plane * oh + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) {
+        const base = sh * oy * Wp + sw * ox;
+        const v = gy[yr + ox]!;
+        for (let t = 0; t < kk; t++) buf[base + off[t]!]! += wt[t]! * v;
+      }
     }
-  });
+    for (let r = 0; r < H; r++) {
+      const d = (plane * H + r) * W;
+      const s = (ph + r) * Wp + pw;
+      for (let q = 0; q < W; q++) gx[d + q] = buf[s + q]!;
+    }
+  }
 }
 
 /** gw = ∂⟨gy, conv(x, w)⟩/∂w (gw [C, 1, kh, kw] overwritten). */
 export function depthwiseWeightGrad(x: FloatArray, gy: FloatArray, gw: FloatArray, g: ConvGeometry): void {
-  const [, , W] = g.inS;
-  const [, oh, ow] = g.outS;
-  const P = oh * ow;
-  gw.fill(0, 0, g.Cin * g.k[1] * g.k[2]);
-  const rowX = g.s[1] * W;
-  const sw = g.s[2];
-  eachTap(g, (plane, _c, wi, oy0, oy1, ox0, ox1, xi) => {
-    let s = 0;
-    for (let oy = oy0; oy < oy1; oy++) {
-      const yr = plane * P + oy * ow;
-      let q = xi + (oy - oy0) * rowX;
-      for (let ox = ox0; ox < ox1; ox++, q += sw) s += x[q]! * gy[yr + ox]!;
+  const P = plan(g);
+  const { oh, ow, sh, sw, Wp, off, kk, buf } = P;
+  const acc = new Float64Array(g.Cin * kk);
+  for (let plane = 0; plane < g.N * g.Cin; plane++) {
+    const c = plane % g.Cin;
+    fillPlane(x, plane, P);
+    for (let oy = 0; oy < oh; oy++) {
+      const yr = (plane * oh + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) {
+        const base = sh * oy * Wp + sw * ox;
+        const v = gy[yr + ox]!;
+        for (let t = 0; t < kk; t++) acc[c * kk + t]! += v * buf[base + off[t]!]!;
+      }
     }
-    gw[wi]! += s;
-  });
+  }
+  for (let i = 0; i < acc.length; i++) gw[i] = acc[i]!;
 }
