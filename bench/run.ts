@@ -18,6 +18,9 @@
  * the `erlangen` command does) with glibc told never to give large blocks back to the OS
  * (GLIBC_TUNABLES mmap_max=0, no trimming), as the PyTorch peers do with mallopt. On VMs where first
  * touches of fresh pages are slow, every new 4 MB typed array otherwise costs more than the op that fills it. `--malloc default` keeps stock behaviour.
+ * With `--threads 1` (the default) the child also runs V8's garbage collector on the calling thread
+ * (`--single-threaded-gc`), so that "one thread" holds for our side as for the peer's;
+ * `ERLANGEN_PARALLEL_GC=1` keeps V8's helper threads.
  *
  * To add a bench file (e.g. model epochs): export a {@link BenchSuite} from `bench/<name>.ts` and add
  * it to `suites()` below. Its cases name a `peer` key when a peer script times the same work.
@@ -26,7 +29,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
-import { mallocTuned, runTuned } from "../src/node/relaunch.js";
+import { mallocTuned, runTuned, SINGLE_THREADED_GC_FLAG } from "../src/node/relaunch.js";
 import { blueprintSuite } from "./blueprint.js";
 import { convSuite } from "./conv.js";
 import { type Bench, type BenchSuite, emit, median, sig, type Timing, time } from "./harness.js";
@@ -132,8 +135,9 @@ function selected(name: string, filters: string[]): boolean {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  // re-runs this script with the malloc tunables and/or the relaxed-SIMD flag when either is missing
-  if (!runTuned(process.argv[1]!, process.argv.slice(2), { malloc: args.malloc === "tuned" })) return;
+  // re-runs this script with the malloc tunables, the relaxed-SIMD flag and the one-thread GC where missing
+  if (!runTuned(process.argv[1]!, process.argv.slice(2), { malloc: args.malloc === "tuned", threads: args.threads }))
+    return;
   const root = repoRoot();
   setKernelBackend(args.backend);
   // ours at the peer's thread count (kernel teams split GEMMs and convolutions; the threads suite sets its own)
@@ -146,6 +150,7 @@ async function main(): Promise<void> {
     relaxedSimd: wasmFeatures().relaxedSimd,
     threads: args.threads,
     malloc: mallocTuned() ? "tuned" : "default",
+    gc: process.execArgv.includes(SINGLE_THREADED_GC_FLAG) ? "single-threaded" : "parallel",
     date: new Date().toISOString(),
   });
   for (const suite of suites(root, args)) {

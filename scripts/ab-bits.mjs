@@ -156,6 +156,11 @@ async function run(dist) {
         dtype,
       });
       grad(b("SchNet energy"), dtype, [[12, 3]], (pos) => schnet.forward(z, M.mul(pos, 1.3), batch));
+      // spherical harmonics (the packed-monomial kernels), 103 points so the last block is short
+      grad(b("sphericalHarmonics 0..3 integral"), dtype, [[103, 3]], (v) => M.o3.sphericalHarmonics([0, 1, 2, 3], v));
+      grad(b("sphericalHarmonics 1,3 component raw"), dtype, [[103, 3]], (v) =>
+        M.o3.sphericalHarmonics([1, 3], v, { normalize: false, normalization: "component" }),
+      );
     }
   }
   M.setKernelBackend("auto");

@@ -6,6 +6,10 @@
  *   to the OS. On Linux VMs a first touch of fresh pages is very expensive (a fresh 4 MB Float32Array
  *   costs ~30 ms there, ~1 ms with these settings); PyTorch's reference scripts use the same settings.
  *   `ERLANGEN_NO_MALLOC_TUNING=1` opts out.
+ * - One garbage-collector thread (`--single-threaded-gc`) when the run asks for one thread: V8's
+ *   parallel and concurrent GC otherwise runs on the other cores, which costs 15–35 % more CPU time
+ *   than the same collections on the calling thread (GIN on MUTAG, SchNet on QM7; docs/results.md) and
+ *   is not "one thread". `ERLANGEN_PARALLEL_GC=1` opts out.
  * - WebAssembly relaxed SIMD (fused multiply-add in the GEMM/SpMM kernels) where the engine has it
  *   behind a flag (Node 20: `--experimental-wasm-relaxed-simd`). Engines that validate relaxed SIMD
  *   already (Node >= 22, browsers) get no flag; `ERLANGEN_KERNELS_RELAXED=0` asks for the baseline
@@ -56,6 +60,33 @@ export function relaxedSimdFlag(): string | null {
   return RELAXED_SIMD_FLAG;
 }
 
+/** The V8 flag that runs every garbage collection on the calling thread. */
+export const SINGLE_THREADED_GC_FLAG = "--single-threaded-gc";
+
+/**
+ * The thread count that `--threads N` / `--threads=N` in `args` asks for, or undefined when absent or
+ * not a positive integer (the command's own parser reports that).
+ */
+export function threadsArg(args: readonly string[]): number | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--threads") v = args[i + 1];
+    else if (a.startsWith("--threads=")) v = a.slice("--threads=".length);
+  }
+  const n = v === undefined ? Number.NaN : Number(v);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * The flag that keeps garbage collection on the calling thread for a run of `threads` threads, or
+ * null when it is not wanted (more than one thread, or ERLANGEN_PARALLEL_GC=1) or already on.
+ */
+export function singleThreadedGcFlag(threads: number | undefined): string | null {
+  if (threads !== 1 || process.env.ERLANGEN_PARALLEL_GC === "1") return null;
+  return process.execArgv.includes(SINGLE_THREADED_GC_FLAG) ? null : SINGLE_THREADED_GC_FLAG;
+}
+
 /** Whether glibc runs with the no-unmap settings (set by {@link runTuned} or by the user). */
 export function mallocTuned(): boolean {
   return process.platform === "linux" && (process.env.GLIBC_TUNABLES ?? "").includes("mmap_max=0");
@@ -65,11 +96,13 @@ export function mallocTuned(): boolean {
 export interface RunTunedOptions {
   /** Apply the malloc tunables (default true; Linux only, and not when GLIBC_TUNABLES or ERLANGEN_NO_MALLOC_TUNING is set). */
   malloc?: boolean;
+  /** The threads the run asks for: 1 adds {@link SINGLE_THREADED_GC_FLAG} (default: leave the GC as is). */
+  threads?: number;
 }
 
 /**
- * Re-runs `script` with `args` in a child Node that has the malloc tunables and the relaxed-SIMD flag
- * when this process lacks either, and exits with the child's status. Returns true when this process
+ * Re-runs `script` with `args` in a child Node that has the malloc tunables, the relaxed-SIMD flag and
+ * (for one thread) the single-threaded GC when this process lacks any of them, and exits with the child's status. Returns true when this process
  * should go on itself (nothing to add, or the child could not start).
  */
 export function runTuned(script: string, args: readonly string[], opts: RunTunedOptions = {}): boolean {
@@ -80,10 +113,10 @@ export function runTuned(script: string, args: readonly string[], opts: RunTuned
     env.GLIBC_TUNABLES === undefined &&
     !env.ERLANGEN_NO_MALLOC_TUNING;
   // the child has the flag in its execArgv (and the tunables in its environment): it does not re-run
-  const flag = relaxedSimdFlag();
-  if (!tune && flag === null) return true;
+  const flags = [relaxedSimdFlag(), singleThreadedGcFlag(opts.threads)].filter((f): f is string => f !== null);
+  if (!tune && flags.length === 0) return true;
   const childEnv = tune ? { ...env, GLIBC_TUNABLES: TUNABLES } : env;
-  const r = spawnSync(process.execPath, [...process.execArgv, ...(flag === null ? [] : [flag]), script, ...args], {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...flags, script, ...args], {
     stdio: "inherit",
     env: childEnv,
   });
