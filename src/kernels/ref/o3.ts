@@ -358,6 +358,12 @@ export interface ShTable {
   ma: Int32Array;
   mb: Int32Array;
   md: Int32Array;
+  /**
+   * The distinct monomials x^a·y^b·z^d of all lists, as (a, b, d) triples (3 per slot), and the slot of
+   * each listed monomial: the WASM kernels evaluate each distinct monomial once per point.
+   */
+  tri: Int32Array;
+  ms: Int32Array;
 }
 
 /** One harmonic: its monomials (coefficient, exponents of x, y, z). */
@@ -397,6 +403,18 @@ export function packSphericalHarmonics(columns: readonly ShPolynomial[], lmax: n
     }
     ptr[L * (dim + 1) + dim] = mc.length;
   }
+  const slots = new Map<string, number>();
+  const tri: number[] = [];
+  const ms = ma.map((a, m) => {
+    const key = `${a},${mb[m]},${md[m]}`;
+    let k = slots.get(key);
+    if (k === undefined) {
+      k = slots.size;
+      slots.set(key, k);
+      tri.push(a, mb[m]!, md[m]!);
+    }
+    return k;
+  });
   return {
     dim,
     lmax,
@@ -406,6 +424,8 @@ export function packSphericalHarmonics(columns: readonly ShPolynomial[], lmax: n
     ma: Int32Array.from(ma),
     mb: Int32Array.from(mb),
     md: Int32Array.from(md),
+    tri: Int32Array.from(tri),
+    ms: Int32Array.from(ms),
   };
 }
 

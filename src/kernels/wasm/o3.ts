@@ -71,9 +71,9 @@ export interface O3Exports {
     normalize: number,
     dim: number,
     mc: number,
-    ma: number,
-    mb: number,
-    md: number,
+    ms: number,
+    tri: number,
+    slots: number,
     ptr: number,
     out: number,
     scratch: number,
@@ -86,9 +86,9 @@ export interface O3Exports {
     normalize: number,
     dim: number,
     mc: number,
-    ma: number,
-    mb: number,
-    md: number,
+    ms: number,
+    tri: number,
+    slots: number,
     ptr: number,
     gx: number,
     scratch: number,
@@ -362,26 +362,26 @@ export function tpBackwardWasm(
 
 interface ShPtrs {
   mc: number;
-  ma: number;
-  mb: number;
-  md: number;
+  ms: number;
+  tri: number;
   ptr: number;
+  /** Bytes of the kernels' scratch: points, powers, one block of outputs, the distinct monomials. */
+  scratch: number;
 }
 
 function shTableIn(rt: WasmRuntime, t: ShTable): ShPtrs {
   const m = t.mc32.length;
   const p: ShPtrs = {
     mc: rt.alloc(m * 4),
-    ma: rt.alloc(m * 4),
-    mb: rt.alloc(m * 4),
-    md: rt.alloc(m * 4),
+    ms: rt.alloc(m * 4),
+    tri: rt.alloc(t.tri.length * 4),
     ptr: rt.alloc(t.ptr.length * 4),
+    scratch: (3 + 3 * (t.lmax + 1) + t.dim + t.tri.length / 3) * 16,
   };
   rt.f32.set(t.mc32, p.mc >> 2);
   const i = rt.i32;
-  i.set(t.ma, p.ma >> 2);
-  i.set(t.mb, p.mb >> 2);
-  i.set(t.md, p.md >> 2);
+  i.set(t.ms, p.ms >> 2);
+  i.set(t.tri, p.tri >> 2);
   i.set(t.ptr, p.ptr >> 2);
   return p;
 }
@@ -401,12 +401,13 @@ export function shForwardWasm(
   const nc = chunkOf(3 + t.dim, n);
   const pX = rt.alloc(nc * 12);
   const pOut = rt.alloc(nc * t.dim * 4);
-  const pS = rt.alloc((3 + 3 * (t.lmax + 1) + t.dim) * 16);
+  const pS = rt.alloc(tp.scratch);
   const f = rt.f32;
+  const slots = t.tri.length / 3;
   for (let p0 = 0; p0 < n; p0 += nc) {
     const m = Math.min(nc, n - p0);
     f.set(xyz.subarray(3 * p0, 3 * (p0 + m)), pX >> 2);
-    const bad = x.shForwardF32(pX, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ma, tp.mb, tp.md, tp.ptr, pOut, pS);
+    const bad = x.shForwardF32(pX, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ms, tp.tri, slots, tp.ptr, pOut, pS);
     if (bad >= 0) return 3 * p0 + bad;
     out.set(f.subarray(pOut >> 2, (pOut >> 2) + m * t.dim), p0 * t.dim);
   }
@@ -430,13 +431,14 @@ export function shBackwardWasm(
   const pX = rt.alloc(nc * 12);
   const pG = rt.alloc(nc * t.dim * 4);
   const pGX = rt.alloc(nc * 12);
-  const pS = rt.alloc((3 + 3 * (t.lmax + 1) + t.dim) * 16);
+  const pS = rt.alloc(tp.scratch);
   const f = rt.f32;
+  const slots = t.tri.length / 3;
   for (let p0 = 0; p0 < n; p0 += nc) {
     const m = Math.min(nc, n - p0);
     f.set(xyz.subarray(3 * p0, 3 * (p0 + m)), pX >> 2);
     f.set(g.subarray(p0 * t.dim, (p0 + m) * t.dim), pG >> 2);
-    x.shBackwardF32(pX, pG, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ma, tp.mb, tp.md, tp.ptr, pGX, pS);
+    x.shBackwardF32(pX, pG, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ms, tp.tri, slots, tp.ptr, pGX, pS);
     gx.set(f.subarray(pGX >> 2, (pGX >> 2) + 3 * m), 3 * p0);
   }
 }

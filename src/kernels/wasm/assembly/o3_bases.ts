@@ -8,8 +8,9 @@ import { hsum, lanesToRows, rowsToLanes } from "./lanes";
 // ---- spherical harmonics -------------------------------------------------------------------------
 // Each harmonic is a polynomial in (x, y, z) (packSphericalHarmonics in ref/o3.ts): four monomial
 // lists per output column (the value and its x, y, z derivatives; the normalisation folded into the
-// coefficients), ptr[L·(dim+1) + c] .. ptr[L·(dim+1) + c + 1] bounding list L of column c, and monomial
-// m = mc[m]·x^ma[m]·y^mb[m]·z^md[m]. Four points per block, one per lane.
+// coefficients), ptr[L·(dim+1) + c] .. ptr[L·(dim+1) + c + 1] bounding list L of column c. The
+// distinct monomials x^a·y^b·z^d of all lists are slots (tri[3s..3s+2] = a, b, d), evaluated once per
+// block of points; listed monomial m is mc[m]·slot ms[m]. Four points per block, one per lane.
 
 /** x, y, z of points p0..p0+nl−1 of xyz[n×3] as three lane vectors (zeros in unused lanes). */
 // @ts-ignore: decorator
@@ -46,17 +47,26 @@ import { hsum, lanesToRows, rowsToLanes } from "./lanes";
   }
 }
 
-/** Σ over monomials [m0, m1) of mc·x^ma·y^mb·z^md (powers in pw, pw + (lmax+1)·16, …). */
+/** mv[s] = x^a·y^b·z^d for each slot s = (a, b, d) of tri (powers in px, py, pz). */
 // @ts-ignore: decorator
-@inline function polyList(m0: i32, m1: i32, mc: usize, ma: usize, mb: usize, md: usize, px: usize, py: usize, pz: usize): v128 {
+@inline function monomials(tri: usize, slots: i32, px: usize, py: usize, pz: usize, mv: usize): void {
+  for (let k = 0; k < slots; k++) {
+    const t = tri + <usize>k * 12;
+    const v = f32x4.mul(
+      f32x4.mul(v128.load(px + (<usize>load<i32>(t) << 4)), v128.load(py + (<usize>load<i32>(t, 4) << 4))),
+      v128.load(pz + (<usize>load<i32>(t, 8) << 4)),
+    );
+    v128.store(mv + (<usize>k << 4), v);
+  }
+}
+
+/** Σ over listed monomials [m0, m1) of mc[m]·mv[ms[m]]. */
+// @ts-ignore: decorator
+@inline function polyList(m0: i32, m1: i32, mc: usize, ms: usize, mv: usize): v128 {
   let acc = f32x4.splat(0);
   for (let m = m0; m < m1; m++) {
     const o = <usize>m << 2;
-    const t = f32x4.mul(
-      f32x4.mul(v128.load(px + (<usize>load<i32>(ma + o) << 4)), v128.load(py + (<usize>load<i32>(mb + o) << 4))),
-      v128.load(pz + (<usize>load<i32>(md + o) << 4)),
-    );
-    acc = madd(v128.load32_splat(mc + o), t, acc);
+    acc = madd(v128.load32_splat(mc + o), v128.load(mv + (<usize>load<i32>(ms + o) << 4)), acc);
   }
   return acc;
 }
@@ -64,7 +74,7 @@ import { hsum, lanesToRows, rowsToLanes } from "./lanes";
 /**
  * out[n×dim] = the packed harmonics at the points xyz[n×3] (normalised first when `normalize`).
  * Returns the flat index of the first NaN of xyz, or −1 (then out is complete). `scratch` holds
- * (3 + 3·(lmax+1) + dim)·16 bytes.
+ * (3 + 3·(lmax+1) + dim + slots)·16 bytes.
  */
 export function shForwardF32(
   xyz: usize,
@@ -73,9 +83,9 @@ export function shForwardF32(
   normalize: i32,
   dim: i32,
   mc: usize,
-  ma: usize,
-  mb: usize,
-  md: usize,
+  ms: usize,
+  tri: usize,
+  slots: i32,
   ptr: usize,
   out: usize,
   scratch: usize,
@@ -85,6 +95,7 @@ export function shForwardF32(
   const py = px + (<usize>(lmax + 1) << 4);
   const pz = py + (<usize>(lmax + 1) << 4);
   const ob = pz + (<usize>(lmax + 1) << 4);
+  const mv = ob + (<usize>dim << 4);
   let nan = f32x4.splat(0);
   const zero = f32x4.splat(0);
   const one = kc(K_ONE);
@@ -103,9 +114,10 @@ export function shForwardF32(
       z = f32x4.mul(z, inv);
     }
     powers(x, y, z, lmax, px);
+    monomials(tri, slots, px, py, pz, mv);
     for (let c = 0; c < dim; c++) {
       const pc = ptr + (<usize>c << 2);
-      v128.store(ob + (<usize>c << 4), polyList(load<i32>(pc), load<i32>(pc, 4), mc, ma, mb, md, px, py, pz));
+      v128.store(ob + (<usize>c << 4), polyList(load<i32>(pc), load<i32>(pc, 4), mc, ms, mv));
     }
     lanesToRows(ob, dim, nl, out + (<usize>p0 * <usize>dim << 2), <usize>dim << 2);
   }
@@ -121,7 +133,7 @@ export function shForwardF32(
 /**
  * gx[n×3] = Σ_c g[p, c] · ∂Y_c/∂x at each point (through the normalisation when `normalize`; 0 at
  * the origin then), from the derivative lists of the packed table. Written, not accumulated.
- * `scratch` holds (3 + 3·(lmax+1) + dim)·16 bytes.
+ * `scratch` holds (3 + 3·(lmax+1) + dim + slots)·16 bytes.
  */
 export function shBackwardF32(
   xyz: usize,
@@ -131,9 +143,9 @@ export function shBackwardF32(
   normalize: i32,
   dim: i32,
   mc: usize,
-  ma: usize,
-  mb: usize,
-  md: usize,
+  ms: usize,
+  tri: usize,
+  slots: i32,
   ptr: usize,
   gx: usize,
   scratch: usize,
@@ -143,6 +155,7 @@ export function shBackwardF32(
   const py = px + (<usize>(lmax + 1) << 4);
   const pz = py + (<usize>(lmax + 1) << 4);
   const gb = pz + (<usize>(lmax + 1) << 4);
+  const mv = gb + (<usize>dim << 4);
   const zero = f32x4.splat(0);
   const one = kc(K_ONE);
   const lx = ptr + (<usize>(dim + 1) << 2);
@@ -164,6 +177,7 @@ export function shBackwardF32(
       inv = v128.and(f32x4.div(one, r), pos);
     }
     powers(x, y, z, lmax, px);
+    monomials(tri, slots, px, py, pz, mv);
     rowsToLanes(g + (<usize>p0 * <usize>dim << 2), <usize>dim << 2, nl, dim, gb);
     let Gx = zero;
     let Gy = zero;
@@ -171,9 +185,9 @@ export function shBackwardF32(
     for (let c = 0; c < dim; c++) {
       const gc = v128.load(gb + (<usize>c << 4));
       const o = <usize>c << 2;
-      Gx = madd(gc, polyList(load<i32>(lx + o), load<i32>(lx + o, 4), mc, ma, mb, md, px, py, pz), Gx);
-      Gy = madd(gc, polyList(load<i32>(ly + o), load<i32>(ly + o, 4), mc, ma, mb, md, px, py, pz), Gy);
-      Gz = madd(gc, polyList(load<i32>(lz + o), load<i32>(lz + o, 4), mc, ma, mb, md, px, py, pz), Gz);
+      Gx = madd(gc, polyList(load<i32>(lx + o), load<i32>(lx + o, 4), mc, ms, mv), Gx);
+      Gy = madd(gc, polyList(load<i32>(ly + o), load<i32>(ly + o, 4), mc, ms, mv), Gy);
+      Gz = madd(gc, polyList(load<i32>(lz + o), load<i32>(lz + o, 4), mc, ms, mv), Gz);
     }
     if (normalize) {
       // d/dx of P(x/r) = (I − x̂x̂ᵀ)∇P / r
