@@ -1,8 +1,8 @@
 /**
  * JS side of the fused affine map + activation (`linearAct`): the GEMM of `linalg.ts` over row panels,
- * with the bias (`binaryRowF32`), the activation (`unaryF32`) and a row scale (`binaryColF32`) applied to each panel of C while it is
- * in WASM memory, so C is copied out once. The same kernels as the unfused ops, in the same order: the
- * same bits. Twin: `ref/linear_act.ts`.
+ * with the bias (`binaryRowF32`), the activation (`unaryF32`) and a row scale (`binaryColF32`) applied
+ * to each panel of C while it is in WASM memory, so C is copied out once. The same kernels as the
+ * unfused ops, in the same order: the same bits. Twin: `ref/linear_act.ts`.
  */
 
 import { getNumThreads } from "../pool.js";
@@ -13,8 +13,8 @@ import { GEMM_PANEL_BYTES, KC, MC, MR, NR } from "./linalg.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /**
- * out = act(x·wᵀ + bias) ⊙ scale, `pre` = x·wᵀ + bias when given (see linearActRef). Declines (returns false)
- * where the GEMM would be split over a kernel team (the caller composes the unfused kernels).
+ * out = act(x·wᵀ + bias) ⊙ scale, `pre` = x·wᵀ + bias when given (see linearActRef). Declines (returns
+ * false) where the GEMM would be split over a kernel team (the caller composes the unfused kernels).
  */
 export function linearActWasm(
   rt: WasmRuntime,
