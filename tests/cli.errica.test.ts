@@ -4,7 +4,7 @@
  * the structure-agnostic baseline, the JSON report and the usage errors.
  */
 import { describe, expect, it } from "vitest";
-import { expandGrid, pinGrid, runErrica } from "../src/cli/errica.js";
+import { type ErricaSetup, expandGrid, pinGrid, runErrica } from "../src/cli/errica.js";
 import {
   ERRICA_GIN_GRID,
   ERRICA_SAGE_GRID,
@@ -40,6 +40,15 @@ function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
     err: (l) => void stderr.push(l),
     progress: { write: () => {}, isTTY: false },
   };
+}
+
+/** Runs the CLI with `argv`, expects exit code 0, and returns stderr and the last stdout line parsed as JSON. */
+async function cliJson(argv: string[]): Promise<{ r: ReturnType<typeof JSON.parse>; err: string }> {
+  const io = captureIO();
+  const code = await main(argv, io);
+  const err = io.stderr.join("\n");
+  expect(code, err).toBe(0);
+  return { r: JSON.parse(io.stdout.at(-1)!), err };
 }
 
 describe("Errica et al.'s grids", () => {
@@ -164,11 +173,9 @@ describe("GIN's input MLP (Errica et al.'s first layer)", () => {
       ["--input-mlp", true],
       ["--no-input-mlp", false],
     ] as const) {
-      const io = captureIO();
       const argv = ["train", "-d", "mutag", "-m", "gin", "--folds", "2", "--epochs", "1", "--hidden", "4"];
-      const code = await main([...argv, flag, "--json", "--quiet"], io);
-      expect(code, io.stderr.join("\n")).toBe(0);
-      expect(JSON.parse(io.stdout.at(-1)!).hyper.inputMlp).toBe(want);
+      const { r } = await cliJson([...argv, flag, "--json", "--quiet"]);
+      expect(r.hyper.inputMlp).toBe(want);
     }
   });
 });
@@ -208,27 +215,21 @@ describe("structure-agnostic baseline", () => {
   });
 
   it("trains on ENZYMES through the CLI and says which features it used", async () => {
-    const io = captureIO();
-    const code = await main(
-      [
-        "train",
-        "-d",
-        "enzymes",
-        "-m",
-        "baseline",
-        "--epochs",
-        "2",
-        "--folds",
-        "2",
-        "--hidden",
-        "8",
-        "--json",
-        "--quiet",
-      ],
-      io,
-    );
-    expect(code, io.stderr.join("\n")).toBe(0);
-    const r = JSON.parse(io.stdout.at(-1)!);
+    const { r } = await cliJson([
+      "train",
+      "-d",
+      "enzymes",
+      "-m",
+      "baseline",
+      "--epochs",
+      "2",
+      "--folds",
+      "2",
+      "--hidden",
+      "8",
+      "--json",
+      "--quiet",
+    ]);
     expect(r.model).toBe("baseline");
     expect(r.runs).toBe(2);
     expect(r.data).toMatch(/21 features/);
@@ -246,6 +247,46 @@ class Probe extends Module<[Tensor], Tensor> {
   }
 }
 
+const PROBE_MODEL: ModelSpec = {
+  name: "probe",
+  description: "probe",
+  kinds: ["graph-classification"],
+  defaults: () => ({}),
+  build: () => new Probe(),
+};
+
+/** A task that learns nothing: its loss is 1 and its accuracy on each split is `accuracy(split)`. */
+function probeTask(accuracy: (split: string) => number): Task<Module> {
+  return {
+    metric: "accuracy",
+    mode: "max",
+    splits: ["train", "val", "test"],
+    trainStep: () => ({ loss: 1 }),
+    evaluate: (split) => ({ loss: 1, accuracy: accuracy(split) }),
+  };
+}
+
+/** {@link runErrica} on the probe model over `runs` (a two-class graph task), with `setup`'s settings. */
+function runProbe(
+  runs: RunSpec[],
+  setup: Pick<ErricaSetup, "grid" | "base" | "retrains"> & Partial<ErricaSetup>,
+): ReturnType<typeof runErrica> {
+  return runErrica({
+    model: PROBE_MODEL,
+    data: {
+      info: { kind: "graph-classification", numFeatures: 1, numClasses: 2 },
+      summary: "",
+      protocol: () => "",
+      runs: () => runs,
+    },
+    runs,
+    overrides: {},
+    metric: "accuracy",
+    progress: () => {},
+    ...setup,
+  });
+}
+
 describe("--protocol errica", () => {
   it("selects the first configuration with the best validation accuracy per fold, then averages the retrainings", async () => {
     // val accuracy: 0.5 for lr 0.1, 0.7 for lr 0.2 and lr 0.3 (a tie: the first wins); test: lr + fold/10 + seed noise
@@ -254,16 +295,7 @@ describe("--protocol errica", () => {
     const runs: RunSpec[] = [0, 1].map((fold) => ({
       label: `fold ${fold + 1}/2`,
       seed: 100 * fold,
-      task: (_m, hp): Task<Module> => ({
-        metric: "accuracy",
-        mode: "max",
-        splits: ["train", "val", "test"],
-        trainStep: () => ({ loss: 1 }),
-        evaluate: (split) => ({
-          loss: 1,
-          accuracy: split === "val" ? valOf(hp) : hp.lr + fold / 10,
-        }),
-      }),
+      task: (_m, hp) => probeTask((split) => (split === "val" ? valOf(hp) : hp.lr + fold / 10)),
     }));
     for (const r of runs) {
       const task = r.task;
@@ -272,23 +304,8 @@ describe("--protocol errica", () => {
         return task(m, hp, env);
       };
     }
-    const model: ModelSpec = {
-      name: "probe",
-      description: "probe",
-      kinds: ["graph-classification"],
-      defaults: () => ({}),
-      build: () => new Probe(),
-    };
     const lines: string[] = [];
-    const res = await runErrica({
-      model,
-      data: {
-        info: { kind: "graph-classification", numFeatures: 1, numClasses: 2 },
-        summary: "",
-        protocol: () => "",
-        runs: () => runs,
-      },
-      runs,
+    const res = await runProbe(runs, {
       grid: [[{ lr: 0.1 }, { lr: 0.2 }, { lr: 0.3 }]],
       base: {
         epochs: 3,
@@ -308,9 +325,7 @@ describe("--protocol errica", () => {
         patience: 2,
         valFraction: 0.1,
       },
-      overrides: {},
       retrains: 3,
-      metric: "accuracy",
       progress: (l) => void lines.push(l),
     });
     expect(res.folds.map((f) => f.config)).toEqual([{ lr: 0.2 }, { lr: 0.2 }]);
@@ -333,81 +348,50 @@ describe("--protocol errica", () => {
       {
         label: "fold 1/1",
         seed: 0,
-        task: (): Task<Module> => {
+        task: () => {
           trainings++;
           // a flat validation curve: strict improvement stops after `patience` epochs, their Patience never
-          return {
-            metric: "accuracy",
-            mode: "max",
-            splits: ["train", "val", "test"],
-            trainStep: () => ({ loss: 1 }),
-            evaluate: (split) => ({ loss: 1, accuracy: split === "val" ? 0.5 : 0.25 }),
-          };
+          return probeTask((split) => (split === "val" ? 0.5 : 0.25));
         },
       },
     ];
-    const model: ModelSpec = {
-      name: "probe",
-      description: "probe",
-      kinds: ["graph-classification"],
-      defaults: () => ({}),
-      build: () => new Probe(),
-    };
-    const res = await runErrica({
-      model,
-      data: {
-        info: { kind: "graph-classification", numFeatures: 1, numClasses: 2 },
-        summary: "",
-        protocol: () => "",
-        runs: () => runs,
-      },
-      runs,
+    const res = await runProbe(runs, {
       grid: [[{ lr: 0.2 }]],
       base: { ...BASE_HYPER, epochs: 6, patience: 2 },
-      overrides: {},
       retrains: 2,
-      metric: "accuracy",
-      progress: () => {},
     });
     expect(trainings).toBe(2);
     expect(res.folds[0]).toMatchObject({ configIndex: 0, val: 0.5, test: 0.25, epochs: [6, 6] });
   });
 
   it("runs on a TU set through the CLI: progress lines, reduced grid, JSON with the selection per fold", async () => {
-    const io = captureIO();
-    const code = await main(
-      [
-        "train",
-        "-d",
-        "mutag",
-        "-m",
-        "baseline",
-        "--protocol",
-        "errica",
-        "--folds",
-        "2",
-        "--epochs",
-        "2",
-        "--patience",
-        "1",
-        "--hidden",
-        "8",
-        "--batch-size",
-        "64",
-        "--max-configs",
-        "2",
-        "--retrains",
-        "2",
-        "--json",
-      ],
-      io,
-    );
-    expect(code, io.stderr.join("\n")).toBe(0);
-    const err = io.stderr.join("\n");
+    const { r, err } = await cliJson([
+      "train",
+      "-d",
+      "mutag",
+      "-m",
+      "baseline",
+      "--protocol",
+      "errica",
+      "--folds",
+      "2",
+      "--epochs",
+      "2",
+      "--patience",
+      "1",
+      "--hidden",
+      "8",
+      "--batch-size",
+      "64",
+      "--max-configs",
+      "2",
+      "--retrains",
+      "2",
+      "--json",
+    ]);
     expect(err).toMatch(/fold 1\/2: config 1 of 2 \[lr=0.000001 weightDecay=0.0001 stopOn=metric\]: val accuracy/);
     expect(err).toMatch(/best so far config \d/);
     expect(err).toMatch(/fold 2\/2: selected config \d of 2/);
-    const r = JSON.parse(io.stdout.at(-1)!);
     expect(r.protocol).toMatch(/first 2 of 18 configurations \(reduced grid\)/);
     expect(r.protocol).toMatch(/pinned by flags: epochs 2, hidden 8, batch size 64, patience 1/);
     expect(r.grid).toEqual({ size: 18, evaluated: 2, retrains: 2 });
@@ -426,36 +410,13 @@ describe("--protocol errica", () => {
     const runs: RunSpec[] = [0, 1].map((fold) => ({
       label: `fold ${fold + 1}/2`,
       seed: fold,
-      task: (_m, hp): Task<Module> => ({
-        metric: "accuracy",
-        mode: "max",
-        splits: ["train", "val", "test"],
-        trainStep: () => ({ loss: 1 }),
-        evaluate: (split) => ({ loss: 1, accuracy: split === "val" ? (fold === 0 ? 1 - hp.lr : hp.lr) : 0.5 }),
-      }),
+      task: (_m, hp) => probeTask((split) => (split === "val" ? (fold === 0 ? 1 - hp.lr : hp.lr) : 0.5)),
     }));
-    const model: ModelSpec = {
-      name: "probe",
-      description: "probe",
-      kinds: ["graph-classification"],
-      defaults: () => ({}),
-      build: () => new Probe(),
-    };
-    const res = await runErrica({
-      model,
-      data: {
-        info: { kind: "graph-classification", numFeatures: 1, numClasses: 2 },
-        summary: "",
-        protocol: () => "",
-        runs: () => runs,
-      },
-      runs,
+    const res = await runProbe(runs, {
       grid: [[{ batchSize: 16, stopOn: "loss" }], [{ lr: 0.1 }, { lr: 0.3 }]],
       base: { ...BASE_HYPER, epochs: 2, patience: 0 },
       overrides: { hidden: 7 },
       retrains: 1,
-      metric: "accuracy",
-      progress: () => {},
     });
     expect(res.folds.map((f) => f.config.lr)).toEqual([0.1, 0.3]);
     expect(res.hyper).toMatchObject({ lr: 0.1, batchSize: 16, stopOn: "loss", hidden: 7, epochs: 2 });
@@ -470,12 +431,9 @@ describe("--protocol errica", () => {
     const hp = (o: Partial<Hyper>) => ({ ...resolveHyper(sage, "graph-classification", "mutag", {}), ...o });
     expect(sage.build(info, hp(first))).toBeInstanceOf(SAGEGraphClassifier);
     expect(sage.build(info, hp({}))).not.toBeInstanceOf(SAGEGraphClassifier);
-    const io = captureIO();
     const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
     const pins = ["--hidden", "8", "--max-configs", "1", "--retrains", "1", "--json", "--quiet"];
-    const code = await main([...argv, ...pins], io);
-    expect(code, io.stderr.join("\n")).toBe(0);
-    const r = JSON.parse(io.stdout.at(-1)!);
+    const { r } = await cliJson([...argv, ...pins]);
     // the first grid point with the flags, not the default protocol's values (lr 0.01, hidden 64, dropout 0.5)
     expect(r.hyper).toMatchObject({
       lr: 1e-4,
@@ -495,26 +453,19 @@ describe("--protocol errica", () => {
   });
 
   it("GraphSAGE's grid through the CLI: the aggregation axis reaches the model (sum, max)", async () => {
-    const io = captureIO();
     const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
     const pins = ["--lr", "0.01", "--hidden", "8", "--layers", "2", "--max-configs", "3", "--retrains", "1", "--json"];
-    const code = await main([...argv, ...pins], io);
-    expect(code, io.stderr.join("\n")).toBe(0);
-    const err = io.stderr.join("\n");
+    const { r, err } = await cliJson([...argv, ...pins]);
     expect(err).toMatch(/config 1 of 3 \[aggr=sum stopOn=metric\]/);
     expect(err).toMatch(/config 3 of 3 \[aggr=max stopOn=metric\]/);
-    const r = JSON.parse(io.stdout.at(-1)!);
     expect(r.grid).toEqual({ size: 6, evaluated: 3, retrains: 1 });
     expect(r.selection.map((f: { tests: number[] }) => f.tests.length)).toEqual([1, 1]);
   });
 
   it("--aggr pins GraphSAGE's aggregation axis", async () => {
-    const io = captureIO();
     const argv = ["train", "-d", "mutag", "-m", "sage", "--protocol", "errica", "--folds", "2", "--epochs", "1"];
     const pins = ["--lr", "0.01", "--hidden", "8", "--layers", "2", "--aggr", "mean", "--retrains", "1", "--json"];
-    const code = await main([...argv, ...pins], io);
-    expect(code, io.stderr.join("\n")).toBe(0);
-    const r = JSON.parse(io.stdout.at(-1)!);
+    const { r } = await cliJson([...argv, ...pins]);
     expect(r.protocol).toMatch(/pinned by flags: .*aggr mean/);
     expect(r.grid).toEqual({ size: 2, evaluated: 2, retrains: 1 });
   });

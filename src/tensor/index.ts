@@ -13,6 +13,7 @@ export * from "./ops/grid.js";
 export * from "./ops/indexing.js";
 export * from "./ops/interpolate.js";
 export * from "./ops/linalg.js";
+export type { OutOption } from "./ops/out.js";
 export * from "./ops/pool.js";
 export * from "./ops/random.js";
 export * from "./ops/reduce.js";

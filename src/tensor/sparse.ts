@@ -11,6 +11,7 @@ import { record } from "./autograd.js";
 import { allocate, allocateEmpty, type DType, type FloatDType, isFloat } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";
 import { checkIndex, indexSelect, intTensor } from "./ops/indexing.js";
+import { type OutOption, takeOut, wrote } from "./ops/out.js";
 import { checkPtr, ptrToIndex, scatter, segment } from "./ops/scatter.js";
 import { Tensor } from "./tensor.js";
 
@@ -360,9 +361,9 @@ export class SparseMatrix {
     return opError("SparseMatrix.sum", "axis", "0 or 1", String(axis));
   }
 
-  /** `this · X` for a dense `X`; see {@link spmm}. */
-  matmul(X: Tensor): Tensor {
-    return spmm(this, X);
+  /** `this · X` for a dense `X`; see {@link spmm} (and its `out` option). */
+  matmul(X: Tensor, opts?: OutOption): Tensor {
+    return spmm(this, X, opts);
   }
 
   toString(): string {
@@ -379,14 +380,17 @@ export class SparseMatrix {
  * CSR product: `A·X` (rows × F) or, `transposed`, `Aᵀ·X` (cols × F), with `vals` the values in stored
  * order (or null for ones). Recorded; gradients to `X` and `vals`.
  */
-function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: boolean): Tensor {
+/** `A·X` (or `Aᵀ·X`); into `into` (an `out` tensor {@link takeOut} has checked), unrecorded, when given. */
+function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: boolean, into?: Tensor | null): Tensor {
   const F = X.shape[1]!;
   const outRows = transposed ? A.cols : A.rows;
   // both products write every output row
-  const out = allocateEmpty(X.dtype as FloatDType, outRows * F) as FloatArray;
+  const out =
+    (into?.data as FloatArray | undefined) ?? (allocateEmpty(X.dtype as FloatDType, outRows * F) as FloatArray);
   const v = vals === null ? null : (vals.data as FloatArray);
   if (transposed) spmmCsrT(A.rowPtr, A.col, v, A.rows, A.cols, X.data as FloatArray, F, out);
   else spmmCsr(A.rowPtr, A.col, v, A.rows, X.data as FloatArray, F, out);
+  if (into !== undefined && into !== null) return wrote(into);
   const t = new Tensor(out, [outRows, F], X.dtype);
   const inputs = vals === null ? [X] : [X, vals];
   return record(transposed ? "spmmT" : "spmm", inputs, t, (g) => [
@@ -456,8 +460,11 @@ export function sddmm(A: SparseMatrix, U: Tensor, V: Tensor): Tensor {
  * shape `[cols, ...]` (1-D `X` gives a 1-D result). The result has shape `[rows, ...]` and the dtype of
  * `X` (the values are cast to it). Differentiable in `X` (gradient `Aᵀ·G`, computed from the CSR form
  * directly) and in `A.values` when they require grad (gradient `<G[row_p], X[col_p]>` per entry).
+ * With `opts.out` the result is written into that tensor and returned, as PyTorch's `out=` (see
+ * {@link OutOption}: the result's shape and dtype, no memory shared with `X` or the values, no gradient
+ * recorded).
  */
-export function spmm(A: SparseMatrix, X: Tensor): Tensor {
+export function spmm(A: SparseMatrix, X: Tensor, opts?: OutOption): Tensor {
   const op = "spmm";
   if (!(A instanceof SparseMatrix)) opError(op, "A", "a SparseMatrix", typeof A);
   if (!(X instanceof Tensor)) opError(op, "X", "a Tensor", typeof X);
@@ -467,7 +474,8 @@ export function spmm(A: SparseMatrix, X: Tensor): Tensor {
   const rest = X.shape.slice(1);
   let F = 1;
   for (const d of rest) F *= d;
+  const into = takeOut(op, opts, [A.rows, ...rest], X.dtype, { X, values: A.values });
   const vals = A.values === null ? null : A.values.dtype === X.dtype ? A.values : A.values.cast(X.dtype);
-  const out = csrMatmul(A, vals, X.ndim === 2 ? X : X.reshape([A.cols, F]), false);
-  return X.ndim === 2 ? out : out.reshape([A.rows, ...rest]);
+  const out = csrMatmul(A, vals, X.ndim === 2 ? X : X.reshape([A.cols, F]), false, into);
+  return X.ndim === 2 || into !== null ? out : out.reshape([A.rows, ...rest]);
 }

@@ -11,6 +11,7 @@ import { broadcastIndexMap, broadcastShapes, sameShape } from "../broadcast.js";
 import { allocate, allocateEmpty, type DType, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
+import { type OutOption, takeOut, wrote } from "./out.js";
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers (also used by scatter.ts and sparse.ts)
@@ -123,6 +124,10 @@ export function gatherAlong(
     }
     return;
   }
+  if (outer === 1) {
+    gatherRows(src as FloatArray, idx, inner, out as FloatArray);
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const s = src.subarray(o * n * inner, (o + 1) * n * inner) as FloatArray;
     const d = out.subarray(o * k * inner, (o + 1) * k * inner) as FloatArray;
@@ -144,6 +149,10 @@ export function scatterAddAlong(
 ): void {
   const k = idx.length;
   if (src instanceof Float32Array || src instanceof Float64Array) {
+    if (outer === 1) {
+      scatterAddRows(src, idx, inner, out as FloatArray);
+      return;
+    }
     for (let o = 0; o < outer; o++) {
       const s = src.subarray(o * k * inner, (o + 1) * k * inner) as FloatArray;
       const d = out.subarray(o * m * inner, (o + 1) * m * inner) as FloatArray;
@@ -181,15 +190,22 @@ export function mulConst(x: Tensor, c: TypedArray): Tensor {
 /**
  * Sums the slices of `src` along `ax` into `m` groups given by the checked 1-D `index` (storage `idx`):
  * the shared core of scatter-sum and of the gradient of {@link indexSelect}. Recorded; its gradient
- * is {@link indexSelect}.
+ * is {@link indexSelect}. With `into` (an `out` tensor {@link takeOut} has checked), it is cleared and
+ * written, and nothing is recorded.
  * @internal
  */
-export function scatterSumAlong(src: Tensor, ax: number, index: Tensor, m: number): Tensor {
+export function scatterSumAlong(src: Tensor, ax: number, index: Tensor, m: number, into?: Tensor | null): Tensor {
   const { outer, inner } = splitAxis(src.shape, ax);
+  const idx = index.data as Int32Array;
+  if (into !== undefined && into !== null) {
+    into.data.fill(0);
+    scatterAddAlong(src.data, outer, m, inner, idx, into.data);
+    return wrote(into);
+  }
   const shape = [...src.shape];
   shape[ax] = m;
   const out = allocate(src.dtype, outer * m * inner);
-  scatterAddAlong(src.data, outer, m, inner, index.data as Int32Array, out);
+  scatterAddAlong(src.data, outer, m, inner, idx, out);
   const t = new Tensor(out, shape, src.dtype);
   if (!isFloat(src.dtype)) return t;
   return record("scatterSum", [src], t, (g) => [indexSelect(g, ax, index)]);
@@ -235,9 +251,11 @@ function check1DIndex(op: string, index: Tensor, dimSize: number): Int32Array {
 /**
  * Selects entries of `a` along `axis` at the positions in the 1-D int32 `index` (like
  * `torch.index_select`). The output has `index.size` entries along `axis`. Differentiable in `a`
- * (the gradient is a scatter-add).
+ * (the gradient is a scatter-add). With `opts.out` the result is written into that tensor and
+ * returned, as PyTorch's `out=` (see {@link OutOption}: same shape and dtype, no shared memory with `a`
+ * or `index`, no gradient recorded).
  */
-export function indexSelect(a: Tensor, axis: number, index: Tensor): Tensor {
+export function indexSelect(a: Tensor, axis: number, index: Tensor, opts?: OutOption): Tensor {
   checkTensor("indexSelect", "a", a);
   if (a.ndim === 0) opError("indexSelect", "a", "a tensor with at least one axis", "a 0-D tensor");
   const ax = normAxis("indexSelect", axis, a.ndim);
@@ -245,6 +263,11 @@ export function indexSelect(a: Tensor, axis: number, index: Tensor): Tensor {
   const { outer, n, inner } = splitAxis(a.shape, ax);
   const outShape = [...a.shape];
   outShape[ax] = idx.length;
+  const into = takeOut("indexSelect", opts, outShape, a.dtype, { a, index });
+  if (into !== null) {
+    gatherAlong(a.data, outer, n, inner, idx, into.data);
+    return wrote(into);
+  }
   const size = outer * idx.length * inner;
   // every entry is written: float outputs need no zero fill
   const out = isFloat(a.dtype) ? allocateEmpty(a.dtype, size) : allocate(a.dtype, size);
@@ -372,21 +395,28 @@ function checkAlongIndex(
  * Gathers values along `axis` (like `torch.gather`): for a 3-D tensor and axis 1,
  * `out[i][j][k] = a[i][index[i][j][k]][k]`. `index` is int32 with the rank of `a` and sizes no larger
  * than those of `a` on the other axes; the output has the shape of `index`. Differentiable in `a`.
+ * With `opts.out` the result is written into that tensor and returned (see {@link OutOption}).
  */
-export function gather(a: Tensor, axis: number, index: Tensor): Tensor {
+export function gather(a: Tensor, axis: number, index: Tensor, opts?: OutOption): Tensor {
   checkTensor("gather", "a", a);
   const ax = normAxis("gather", axis, a.ndim);
   if (a.ndim === 0) {
     checkIndex("gather", "index", index, 1);
-    return indexSelect(a.reshape([1]), 0, index.reshape([-1])).reshape(index.shape);
+    const into = takeOut("gather", opts, index.shape, a.dtype, { a, index });
+    const r = indexSelect(a.reshape([1]), 0, index.reshape([-1]));
+    if (into === null) return r.reshape(index.shape);
+    into.data.set(r.data);
+    return wrote(into);
   }
   checkAlongIndex("gather", a.shape, ax, index, "index", "data");
   const idx = checkIndex("gather", "index", index, a.shape[ax]!);
+  const into = takeOut("gather", opts, index.shape, a.dtype, { a, index });
   const base = baseOffsets(index.shape, a.shape, ax);
   const stride = stridesOf(a.shape)[ax]!;
-  const out = allocate(a.dtype, idx.length);
+  const out = into === null ? allocate(a.dtype, idx.length) : into.data;
   const ad = a.data;
   for (let i = 0; i < idx.length; i++) out[i] = ad[base[i]! + idx[i]! * stride]!;
+  if (into !== null) return wrote(into);
   const t = new Tensor(out, index.shape, a.dtype);
   if (!isFloat(a.dtype)) return t;
   const aShape = a.shape;
@@ -398,9 +428,10 @@ export function gather(a: Tensor, axis: number, index: Tensor): Tensor {
  * `torch.scatter_add`): for axis 1, `out[i][index[i][j][k]][k] += src[i][j][k]`. `index` is int32 with the
  * shape of `src` (or smaller: only its extent is used), the rank of `a`, and no larger than `a` on the
  * other axes. Differentiable in `a` and `src` (the gradient of `src` is a {@link gather}).
- * For PyG-style scatter with a 1-D index see `scatter`.
+ * For PyG-style scatter with a 1-D index see `scatter`. With `opts.out` the result (a copy of `a` with
+ * `src` added) is written into that tensor and returned (see {@link OutOption}).
  */
-export function scatterAdd(a: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+export function scatterAdd(a: Tensor, axis: number, index: Tensor, src: Tensor, opts?: OutOption): Tensor {
   checkTensor("scatterAdd", "a", a);
   checkTensor("scatterAdd", "src", src);
   if (a.dtype === "bool") opError("scatterAdd", "a", "dtype float32, float64 or int32", a.dtype);
@@ -417,12 +448,19 @@ export function scatterAdd(a: Tensor, axis: number, index: Tensor, src: Tensor):
     );
   }
   const idx = checkIndex("scatterAdd", "index", index, a.shape[ax]!);
+  const into = takeOut("scatterAdd", opts, a.shape, a.dtype, { a, index, src });
   const base = baseOffsets(index.shape, a.shape, ax);
   const srcOff = sameShape(index.shape, src.shape) ? null : baseOffsets(index.shape, src.shape, -1);
   const stride = stridesOf(a.shape)[ax]!;
-  const out = a.data.slice() as TypedArray;
+  let out: TypedArray;
+  if (into === null) out = a.data.slice() as TypedArray;
+  else {
+    out = into.data;
+    out.set(a.data);
+  }
   const sd = src.data;
   for (let i = 0; i < idx.length; i++) out[base[i]! + idx[i]! * stride]! += sd[srcOff === null ? i : srcOff[i]!]!;
+  if (into !== null) return wrote(into);
   const t = new Tensor(out, a.shape, a.dtype);
   if (!isFloat(a.dtype)) return t;
   const srcShape = src.shape;
@@ -661,13 +699,13 @@ export function topk(a: Tensor, k: number, axis = -1, largest = true): ValuesInd
 declare module "../tensor.js" {
   interface Tensor {
     /** See {@link indexSelect}. */
-    indexSelect(axis: number, index: Tensor): Tensor;
+    indexSelect(axis: number, index: Tensor, opts?: OutOption): Tensor;
     /** See {@link indexAdd}. */
     indexAdd(axis: number, index: Tensor, src: Tensor, alpha?: number): Tensor;
     /** See {@link gather}. */
-    gather(axis: number, index: Tensor): Tensor;
+    gather(axis: number, index: Tensor, opts?: OutOption): Tensor;
     /** See {@link scatterAdd}. */
-    scatterAdd(axis: number, index: Tensor, src: Tensor): Tensor;
+    scatterAdd(axis: number, index: Tensor, src: Tensor, opts?: OutOption): Tensor;
     /** See {@link oneHot}. */
     oneHot(numClasses?: number, dtype?: DType): Tensor;
     /** See {@link maskedSelect}. */
@@ -685,17 +723,17 @@ declare module "../tensor.js" {
   }
 }
 
-Tensor.prototype.indexSelect = function (this: Tensor, axis: number, index: Tensor) {
-  return indexSelect(this, axis, index);
+Tensor.prototype.indexSelect = function (this: Tensor, axis: number, index: Tensor, opts?: OutOption) {
+  return indexSelect(this, axis, index, opts);
 };
 Tensor.prototype.indexAdd = function (this: Tensor, axis: number, index: Tensor, src: Tensor, alpha?: number) {
   return indexAdd(this, axis, index, src, alpha);
 };
-Tensor.prototype.gather = function (this: Tensor, axis: number, index: Tensor) {
-  return gather(this, axis, index);
+Tensor.prototype.gather = function (this: Tensor, axis: number, index: Tensor, opts?: OutOption) {
+  return gather(this, axis, index, opts);
 };
-Tensor.prototype.scatterAdd = function (this: Tensor, axis: number, index: Tensor, src: Tensor) {
-  return scatterAdd(this, axis, index, src);
+Tensor.prototype.scatterAdd = function (this: Tensor, axis: number, index: Tensor, src: Tensor, opts?: OutOption) {
+  return scatterAdd(this, axis, index, src, opts);
 };
 Tensor.prototype.oneHot = function (this: Tensor, numClasses?: number, dtype?: DType) {
   return oneHot(this, numClasses, dtype);

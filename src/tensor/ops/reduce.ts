@@ -16,6 +16,7 @@ import { allocate, allocateEmpty, type DType, type FloatDType, isFloat } from ".
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, Tensor } from "../tensor.js";
 import { abs, add, div, exp, log, mul, ne, pow, sqrt, sub } from "./elementwise.js";
+import { type OutOption, takeOut, wrote } from "./out.js";
 
 /** Axis argument of the reductions. */
 export type Axes = number | readonly number[];
@@ -331,9 +332,17 @@ export function norm(a: Tensor, p: number | "fro" = 2, axis?: Axes, keepDims = f
 // ---------------------------------------------------------------------------------------------
 // softmax / logSoftmax
 
-/** Copies [outer, n, inner] into [outer, inner, n] (or back when `back`). */
-function moveAxisLast(src: FloatArray, outer: number, n: number, inner: number, back: boolean): FloatArray {
-  const dst = (src instanceof Float64Array ? new Float64Array(src.length) : new Float32Array(src.length)) as FloatArray;
+/** Copies [outer, n, inner] into [outer, inner, n] (or back when `back`), into `into` when given. */
+function moveAxisLast(
+  src: FloatArray,
+  outer: number,
+  n: number,
+  inner: number,
+  back: boolean,
+  into?: FloatArray,
+): FloatArray {
+  const dst =
+    into ?? ((src instanceof Float64Array ? new Float64Array(src.length) : new Float32Array(src.length)) as FloatArray);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     for (let k = 0; k < n; k++) {
@@ -348,39 +357,50 @@ function moveAxisLast(src: FloatArray, outer: number, n: number, inner: number, 
   return dst;
 }
 
-function softmaxImpl(op: "softmax" | "logSoftmax", a: Tensor, axis: number): Tensor {
+function softmaxImpl(op: "softmax" | "logSoftmax", a: Tensor, axis: number, opts: OutOption | undefined): Tensor {
   checkTensor(op, a);
   const x = asFloat(a);
   const ax = normAxis(op, axis, Math.max(x.ndim, 1));
   const s = x.ndim === 0 ? [1] : x.shape;
-  const outer = shapeSize(s.slice(0, ax));
+  let outer = 1;
+  for (let i = 0; i < ax; i++) outer *= s[i]!;
   const n = s[ax]!;
-  const inner = shapeSize(s.slice(ax + 1));
+  let inner = 1;
+  for (let i = ax + 1; i < s.length; i++) inner *= s[i]!;
   const isLog = op === "logSoftmax";
+  const into = takeOut(op, opts, x.shape, x.dtype, { a });
   let data: FloatArray;
   if (inner === 1) {
-    data = allocateEmpty(x.dtype as FloatDType, x.size);
+    data = (into?.data as FloatArray | undefined) ?? allocateEmpty(x.dtype as FloatDType, x.size);
     softmaxRows(x.data as FloatArray, outer, n, data, isLog);
   } else {
     const t = moveAxisLast(x.data as FloatArray, outer, n, inner, false);
     const r = (x.dtype === "float64" ? new Float64Array(x.size) : new Float32Array(x.size)) as FloatArray;
     softmaxRows(t, outer * inner, n, r, isLog);
-    data = moveAxisLast(r, outer, n, inner, true);
+    data = moveAxisLast(r, outer, n, inner, true, into?.data as FloatArray | undefined);
   }
+  if (into !== null) return wrote(into);
   const out = new Tensor(data, x.shape, x.dtype);
   const gax = x.ndim === 0 ? undefined : ax;
   if (isLog) return record(op, [x], out, (g) => [sub(g, mul(exp(out), sum(g, gax, true)))]);
   return record(op, [x], out, (g) => [mul(out, sub(g, sum(mul(g, out), gax, true)))]);
 }
 
-/** Softmax along `axis` (default last), computed stably. */
-export function softmax(a: Tensor, axis = -1): Tensor {
-  return softmaxImpl("softmax", a, axis);
+/**
+ * Softmax along `axis` (default last), computed stably. With `opts.out` the result is written into that
+ * tensor and returned, as PyTorch's `out=` (see {@link OutOption}: the result's shape and dtype, no
+ * memory shared with `a`, no gradient recorded).
+ */
+export function softmax(a: Tensor, axis = -1, opts?: OutOption): Tensor {
+  return softmaxImpl("softmax", a, axis, opts);
 }
 
-/** Log-softmax along `axis` (default last), computed stably. */
-export function logSoftmax(a: Tensor, axis = -1): Tensor {
-  return softmaxImpl("logSoftmax", a, axis);
+/**
+ * Log-softmax along `axis` (default last), computed stably. With `opts.out` the result is written into
+ * that tensor and returned (see {@link softmax}).
+ */
+export function logSoftmax(a: Tensor, axis = -1, opts?: OutOption): Tensor {
+  return softmaxImpl("logSoftmax", a, axis, opts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,9 +433,9 @@ declare module "../tensor.js" {
     /** See {@link norm}. */
     norm(p?: number | "fro", axis?: Axes, keepDims?: boolean): Tensor;
     /** See {@link softmax}. */
-    softmax(axis?: number): Tensor;
+    softmax(axis?: number, opts?: OutOption): Tensor;
     /** See {@link logSoftmax}. */
-    logSoftmax(axis?: number): Tensor;
+    logSoftmax(axis?: number, opts?: OutOption): Tensor;
   }
 }
 
@@ -455,9 +475,9 @@ Tensor.prototype.std = function (this: Tensor, axis?: Axes, opts?: VarianceOptio
 Tensor.prototype.norm = function (this: Tensor, p?: number | "fro", axis?: Axes, keepDims?: boolean) {
   return norm(this, p, axis, keepDims);
 };
-Tensor.prototype.softmax = function (this: Tensor, axis?: number) {
-  return softmax(this, axis);
+Tensor.prototype.softmax = function (this: Tensor, axis?: number, opts?: OutOption) {
+  return softmax(this, axis, opts);
 };
-Tensor.prototype.logSoftmax = function (this: Tensor, axis?: number) {
-  return logSoftmax(this, axis);
+Tensor.prototype.logSoftmax = function (this: Tensor, axis?: number, opts?: OutOption) {
+  return logSoftmax(this, axis, opts);
 };

@@ -27,6 +27,7 @@ import {
   scatterSumAlong,
   splitAxis,
 } from "./indexing.js";
+import { type OutOption, takeOut, wrote } from "./out.js";
 
 /** Reductions of {@link scatter}: `'add'` is an alias of `'sum'`. */
 export type ScatterReduce = "sum" | "add" | "mean" | "max" | "min" | "mul";
@@ -95,10 +96,6 @@ function scaleAlong(x: Tensor, ax: number, w: Float64Array): Tensor {
   }
   const t = new Tensor(out, x.shape, x.dtype);
   return record("scaleAlong", [x], t, (g) => [scaleAlong(g, ax, w)]);
-}
-
-function scatterSum(src: Tensor, index: Tensor, p: ScatterPlan): Tensor {
-  return scatterSumAlong(src, p.ax, index, p.dimSize);
 }
 
 function scatterMaxMin(src: Tensor, index: Tensor, p: ScatterPlan, mode: "max" | "min"): Tensor {
@@ -189,11 +186,29 @@ function scatterMul(src: Tensor, index: Tensor, p: ScatterPlan): Tensor {
  * `dimSize` entries along `axis`. Reductions: `'sum'` (`'add'`), `'mean'`, `'max'`, `'min'`, `'mul'`;
  * empty groups give 0. Differentiable in `src`: max/min send the gradient to the winning entry only.
  * Integer `src` is reduced exactly (through float64) without gradients.
+ *
+ * With `opts.out` the result is written into that tensor and returned, as PyTorch's `out=` (see
+ * {@link OutOption}: the result's shape and dtype, no memory shared with `src` or `index`, no gradient
+ * recorded). `'sum'` (`'add'`) writes it directly, the other reductions compute it and copy it in.
  */
-export function scatter(src: Tensor, index: Tensor, axis = 0, dimSize?: number, reduce: ScatterReduce = "sum"): Tensor {
+export function scatter(
+  src: Tensor,
+  index: Tensor,
+  axis = 0,
+  dimSize?: number,
+  reduce: ScatterReduce = "sum",
+  opts?: OutOption,
+): Tensor {
   if (!REDUCES.includes(reduce))
     opError("scatter", "reduce", "one of 'sum', 'add', 'mean', 'max', 'min', 'mul'", String(reduce));
   const p = plan("scatter", src, index, axis, dimSize);
+  const into = takeOut("scatter", opts, p.outShape, src.dtype, { src, index });
+  if (into !== null) {
+    if (isFloat(src.dtype) && (reduce === "sum" || reduce === "add"))
+      return scatterSumAlong(src, p.ax, index, p.dimSize, into);
+    into.data.set(scatter(src, index, p.ax, p.dimSize, reduce).data);
+    return wrote(into);
+  }
   if (!isFloat(src.dtype)) {
     if (src.dtype !== "int32") opError("scatter", "src", "dtype float32, float64 or int32", src.dtype);
     const r = noGrad(() => scatter(src.double(), index, p.ax, p.dimSize, reduce));
@@ -205,12 +220,12 @@ export function scatter(src: Tensor, index: Tensor, axis = 0, dimSize?: number, 
   switch (reduce) {
     case "sum":
     case "add":
-      return scatterSum(src, index, p);
+      return scatterSumAlong(src, p.ax, index, p.dimSize);
     case "mean": {
       const cnt = groupCounts(p.idx, p.dimSize);
       const w = new Float64Array(p.dimSize);
       for (let d = 0; d < w.length; d++) w[d] = 1 / Math.max(cnt[d]!, 1);
-      return scaleAlong(scatterSum(src, index, p), p.ax, w);
+      return scaleAlong(scatterSumAlong(src, p.ax, index, p.dimSize), p.ax, w);
     }
     case "max":
     case "min":
@@ -326,14 +341,16 @@ function checkFloatSrc(op: string, src: Tensor): void {
  * Softmax of `src` within the groups given by `index` along `axis` (PyG `utils.softmax`):
  * `out_i = exp(src_i - max_g) / Σ_{j in g} exp(src_j - max_g)` where `g = index[i]`. Numerically stable.
  * `index` is 1-D int32 of length `src.shape[axis]`; `dimSize` defaults to `max(index) + 1`.
- * The output has the shape of `src`. Differentiable in `src`.
+ * The output has the shape of `src`. Differentiable in `src`. With `opts.out` the result is written
+ * into that tensor and returned (see {@link OutOption}).
  */
-export function scatterSoftmax(src: Tensor, index: Tensor, dimSize?: number, axis = 0): Tensor {
+export function scatterSoftmax(src: Tensor, index: Tensor, dimSize?: number, axis = 0, opts?: OutOption): Tensor {
   checkFloatSrc("scatterSoftmax", src);
   const p = plan("scatterSoftmax", src, index, axis, dimSize);
+  const into = takeOut("scatterSoftmax", opts, src.shape, src.dtype, { src, index });
   const { outer, n, inner, dimSize: D, idx } = p;
   const { e, sum } = groupExp(src, p, groupMax(src, p));
-  const out = allocate(src.dtype, src.size);
+  const out = into === null ? allocate(src.dtype, src.size) : into.data;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < n; i++) {
       const s = (o * n + i) * inner;
@@ -344,6 +361,7 @@ export function scatterSoftmax(src: Tensor, index: Tensor, dimSize?: number, axi
       }
     }
   }
+  if (into !== null) return wrote(into);
   const t = new Tensor(out, src.shape, src.dtype);
   return record("scatterSoftmax", [src], t, (g) => {
     // d src = y ⊙ (g − Σ_group (g ⊙ y)[index]), in two passes: the group sums of g ⊙ y (each product
@@ -471,11 +489,11 @@ export function gatherMulScatter(x: Tensor, w: Tensor, src: Tensor, dst: Tensor,
 declare module "../tensor.js" {
   interface Tensor {
     /** See {@link scatter}. */
-    scatter(index: Tensor, axis?: number, dimSize?: number, reduce?: ScatterReduce): Tensor;
+    scatter(index: Tensor, axis?: number, dimSize?: number, reduce?: ScatterReduce, opts?: OutOption): Tensor;
     /** See {@link segment}. */
     segment(ptr: Tensor, reduce?: SegmentReduce): Tensor;
     /** See {@link scatterSoftmax}. */
-    scatterSoftmax(index: Tensor, dimSize?: number, axis?: number): Tensor;
+    scatterSoftmax(index: Tensor, dimSize?: number, axis?: number, opts?: OutOption): Tensor;
     /** See {@link scatterLogsumexp}. */
     scatterLogsumexp(index: Tensor, dimSize?: number, axis?: number): Tensor;
   }
@@ -487,14 +505,21 @@ Tensor.prototype.scatter = function (
   axis?: number,
   dimSize?: number,
   reduce?: ScatterReduce,
+  opts?: OutOption,
 ) {
-  return scatter(this, index, axis, dimSize, reduce);
+  return scatter(this, index, axis, dimSize, reduce, opts);
 };
 Tensor.prototype.segment = function (this: Tensor, ptr: Tensor, reduce?: SegmentReduce) {
   return segment(this, ptr, reduce);
 };
-Tensor.prototype.scatterSoftmax = function (this: Tensor, index: Tensor, dimSize?: number, axis?: number) {
-  return scatterSoftmax(this, index, dimSize, axis);
+Tensor.prototype.scatterSoftmax = function (
+  this: Tensor,
+  index: Tensor,
+  dimSize?: number,
+  axis?: number,
+  opts?: OutOption,
+) {
+  return scatterSoftmax(this, index, dimSize, axis, opts);
 };
 Tensor.prototype.scatterLogsumexp = function (this: Tensor, index: Tensor, dimSize?: number, axis?: number) {
   return scatterLogsumexp(this, index, dimSize, axis);

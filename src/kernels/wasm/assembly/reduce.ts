@@ -251,6 +251,55 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
   return v128.shuffle<i32>(v128.shuffle<i32>(a, b, 0, 4, 0, 4), v128.shuffle<i32>(c, d, 0, 4, 0, 4), 0, 1, 4, 5);
 }
 
+/** How {@link storeRows4x8} combines a row with its lane: x − v, x · v or x / v. */
+// @ts-ignore: decorator
+@inline const ROW_SUB = 0;
+// @ts-ignore: decorator
+@inline const ROW_MUL = 1;
+// @ts-ignore: decorator
+@inline const ROW_DIV = 2;
+
+/**
+ * Stores four rows of 8 (row a = [a0, a1], then b, c, d) at `po`, each combined by `op` ({@link ROW_SUB},
+ * {@link ROW_MUL} or {@link ROW_DIV}, a constant, so only its branch is compiled) with its lane of `v`
+ * (lane 0 for a, …, lane 3 for d).
+ */
+// @ts-ignore: decorator
+@inline function storeRows4x8(
+  po: usize,
+  op: i32,
+  v: v128,
+  a0: v128,
+  a1: v128,
+  b0: v128,
+  b1: v128,
+  c0: v128,
+  c1: v128,
+  d0: v128,
+  d1: v128,
+): void {
+  const av = v128.shuffle<i32>(v, v, 0, 0, 0, 0);
+  const bv = v128.shuffle<i32>(v, v, 1, 1, 1, 1);
+  const cv = v128.shuffle<i32>(v, v, 2, 2, 2, 2);
+  const dv = v128.shuffle<i32>(v, v, 3, 3, 3, 3);
+  v128.store(po, rowOp(op, a0, av));
+  v128.store(po, rowOp(op, a1, av), 16);
+  v128.store(po, rowOp(op, b0, bv), 32);
+  v128.store(po, rowOp(op, b1, bv), 48);
+  v128.store(po, rowOp(op, c0, cv), 64);
+  v128.store(po, rowOp(op, c1, cv), 80);
+  v128.store(po, rowOp(op, d0, dv), 96);
+  v128.store(po, rowOp(op, d1, dv), 112);
+}
+
+/** x − v, x · v or x / v by `op` (see {@link storeRows4x8}). */
+// @ts-ignore: decorator
+@inline function rowOp(op: i32, x: v128, v: v128): v128 {
+  if (op == ROW_SUB) return f32x4.sub(x, v);
+  if (op == ROW_MUL) return f32x4.mul(x, v);
+  return f32x4.div(x, v);
+}
+
 /**
  * Rows of 8 (GAT's attention heads): four rows per step, interleaved so that their exponentials
  * overlap (one row's chain of dependent operations is long), and x − max ≤ 0 takes the exponential
@@ -318,45 +367,11 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
     const s = hsum4x4(f32x4.add(ae0, ae1), f32x4.add(be0, be1), f32x4.add(ce0, ce1), f32x4.add(de0, de1));
     if (log) {
       const l = f32x4.add(lane0x4(am, bm, cm, dm), vlog(s));
-      const al = v128.shuffle<i32>(l, l, 0, 0, 0, 0);
-      const bl = v128.shuffle<i32>(l, l, 1, 1, 1, 1);
-      const cl = v128.shuffle<i32>(l, l, 2, 2, 2, 2);
-      const dl = v128.shuffle<i32>(l, l, 3, 3, 3, 3);
-      v128.store(po, f32x4.sub(a0, al));
-      v128.store(po, f32x4.sub(a1, al), 16);
-      v128.store(po, f32x4.sub(b0, bl), 32);
-      v128.store(po, f32x4.sub(b1, bl), 48);
-      v128.store(po, f32x4.sub(c0, cl), 64);
-      v128.store(po, f32x4.sub(c1, cl), 80);
-      v128.store(po, f32x4.sub(d0, dl), 96);
-      v128.store(po, f32x4.sub(d1, dl), 112);
+      storeRows4x8(po, ROW_SUB, l, a0, a1, b0, b1, c0, c1, d0, d1);
     } else if (ASC_FEATURE_RELAXED_SIMD) {
-      const q = f32x4.div(f32x4.splat(1), s);
-      const aq = v128.shuffle<i32>(q, q, 0, 0, 0, 0);
-      const bq = v128.shuffle<i32>(q, q, 1, 1, 1, 1);
-      const cq = v128.shuffle<i32>(q, q, 2, 2, 2, 2);
-      const dq = v128.shuffle<i32>(q, q, 3, 3, 3, 3);
-      v128.store(po, f32x4.mul(ae0, aq));
-      v128.store(po, f32x4.mul(ae1, aq), 16);
-      v128.store(po, f32x4.mul(be0, bq), 32);
-      v128.store(po, f32x4.mul(be1, bq), 48);
-      v128.store(po, f32x4.mul(ce0, cq), 64);
-      v128.store(po, f32x4.mul(ce1, cq), 80);
-      v128.store(po, f32x4.mul(de0, dq), 96);
-      v128.store(po, f32x4.mul(de1, dq), 112);
+      storeRows4x8(po, ROW_MUL, f32x4.div(f32x4.splat(1), s), ae0, ae1, be0, be1, ce0, ce1, de0, de1);
     } else {
-      const as = v128.shuffle<i32>(s, s, 0, 0, 0, 0);
-      const bs = v128.shuffle<i32>(s, s, 1, 1, 1, 1);
-      const cs = v128.shuffle<i32>(s, s, 2, 2, 2, 2);
-      const ds = v128.shuffle<i32>(s, s, 3, 3, 3, 3);
-      v128.store(po, f32x4.div(ae0, as));
-      v128.store(po, f32x4.div(ae1, as), 16);
-      v128.store(po, f32x4.div(be0, bs), 32);
-      v128.store(po, f32x4.div(be1, bs), 48);
-      v128.store(po, f32x4.div(ce0, cs), 64);
-      v128.store(po, f32x4.div(ce1, cs), 80);
-      v128.store(po, f32x4.div(de0, ds), 96);
-      v128.store(po, f32x4.div(de1, ds), 112);
+      storeRows4x8(po, ROW_DIV, s, ae0, ae1, be0, be1, ce0, ce1, de0, de1);
     }
   }
   for (; r < rows; r++) softmaxRow8(a + (<usize>r << 5), out + (<usize>r << 5), log);
