@@ -143,6 +143,20 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
       return [a.indptr, a.indices, a.values, 6, rand(5 * 32), 32, new Float32Array(6 * 32)];
     },
   },
+  linearAct: {
+    args: () => [
+      rand(35),
+      rand(30),
+      rand(6),
+      new Float32Array(42),
+      new Float32Array(42),
+      7,
+      6,
+      5,
+      "shiftedSoftplus",
+      rand(7),
+    ],
+  },
   gatherRows: { args: () => [rand(30), randIndex(7, 10), 3, new Float32Array(21)] },
   scatterAddRows: { args: () => [rand(21), randIndex(7, 5), 3, rand(15)] },
   gatherMulScatter: { args: () => [rand(24), rand(54), randIndex(9, 4), randIndex(9, 5), 6, rand(30)] },

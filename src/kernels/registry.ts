@@ -12,6 +12,7 @@ import type { Stride1Geometry } from "./ref/conv.js";
 import { convStride1Ref, convStride1WeightGradRef } from "./ref/conv.js";
 import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryGradRef, unaryRef } from "./ref/elementwise.js";
 import { type FloatArray, gemmRef, transpose2dRef } from "./ref/linalg.js";
+import { type LinearActName, linearActRef } from "./ref/linear_act.js";
 import {
   bnGradRef,
   channelAffineNclRef,
@@ -57,6 +58,7 @@ import {
   WASM_UNARY,
 } from "./wasm/elementwise.js";
 import { gemmWasm, transpose2dWasm } from "./wasm/linalg.js";
+import { linearActWasm } from "./wasm/linear_act.js";
 import {
   bnGradWasm,
   channelAffineNclWasm,
@@ -168,6 +170,44 @@ export const unaryGrad = kernel({
   exports: ["unaryGradF32"],
   threshold: "elementwise",
   work: (_op, x, g, out) => (f32(x) && f32(g) && f32(out) && g.length >= x.length ? x.length : -1),
+});
+
+/**
+ * out[M×N] = act(x[M×K]·wᵀ + bias) ⊙ scale with `w` [N×K] (a Linear's weight), `bias` [N] or null,
+ * `scale` [M] (one factor per row) or null; `pre` (when given) receives x·wᵀ + bias. In WASM the bias,
+ * activation and scale run on each panel of C before it is copied out (one copy instead of a pass
+ * each); elsewhere (float64, small calls, a GEMM split over threads) it is {@link gemm}, {@link binary}
+ * and {@link unary} in turn: the same kernels.
+ */
+export const linearAct = kernel({
+  name: "linearAct",
+  ref: linearActRef,
+  wasm: linearActWasm,
+  fallback: (
+    x: FloatArray,
+    w: FloatArray,
+    bias: FloatArray | null,
+    out: FloatArray,
+    pre: FloatArray | null,
+    M: number,
+    N: number,
+    K: number,
+    act: LinearActName,
+    scale: FloatArray | null,
+  ) => {
+    const y = out.subarray(0, M * N);
+    gemm(x, w, y, M, N, K, false, true, false);
+    if (bias !== null) binary("add", y, bias, y, [M, N], [N, 1], [0, 1]);
+    if (pre !== null) pre.set(y);
+    if (act !== "none") unary(act, y, y, 0);
+    if (scale !== null) binary("mul", y, scale, y, [M, N], [N, 1], [1, 0]);
+  },
+  exports: [...GEMM_EXPORTS, "binaryRowF32", "binaryColF32", "unaryF32", "unaryGradF32"],
+  threshold: "gemm",
+  work: (x, w, bias, out, pre, M, N, K, _act, scale) =>
+    f32(x) && f32(w) && f32(out) && f32OrNull(bias) && f32OrNull(pre) && f32OrNull(scale) && M > 0 && N > 0
+      ? M * N * K
+      : -1,
 });
 
 /** Reduction over the middle axis of a row-major [outer, n, inner] array into out[outer, inner]. */

@@ -12,6 +12,7 @@ import {
   channelStats,
   channelStatsNCL,
   gemm,
+  linearAct as linearActKernel,
   reduceAxis,
   sparseLinearGrad,
   sparseLinear as sparseLinearKernel,
@@ -23,7 +24,7 @@ import {
 import { record } from "../tensor/autograd.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
-import { add, clamp, div, mul, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
+import { add, clamp, div, mul, relu, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
 import { indexSelect } from "../tensor/ops/indexing.js";
 import { matmul } from "../tensor/ops/linalg.js";
 import { radialBasis } from "../tensor/ops/radial.js";
@@ -78,6 +79,109 @@ function checkFloat(op: string, arg: string, t: unknown): asserts t is Tensor {
  */
 export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | null = null): Tensor {
   const op = "linear";
+  const [outF, inF] = checkWeightBias(op, weight, bias);
+  if (x instanceof SparseMatrix) {
+    if (x.shape[1] !== inF) opError(op, "x", `a sparse matrix with ${inF} columns`, `shape [${x.shape.join(", ")}]`);
+    if (x.values === null || !x.values.requiresGrad) return sparseLinear(x, weight, bias);
+    const y = spmm(x, transpose(weight));
+    return bias === null ? y : add(y, bias);
+  }
+  const N = checkDenseInput(op, x, weight, inF);
+  const out = allocate(x.dtype, N * outF) as FloatArray;
+  gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
+  if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
+  const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record(op, inputs, res, (g) => linearGrads(x, weight, bias, g.data as FloatArray, N, outF, inF));
+}
+
+/** The activations {@link linearAct} fuses with the affine map. */
+export type LinearActivation = "relu" | "shiftedSoftplus";
+
+/**
+ * `act(x·Wᵀ + b)` as one op, for `act` ReLU or SchNet's {@link shiftedSoftplus}: the same numbers as
+ * `relu(linear(x, weight, bias))` (or `shiftedSoftplus(…)`), computed by the same kernels, but in WASM
+ * the bias and the activation run on each block of the product before it leaves WASM memory, and the
+ * graph holds one node instead of two. Dense `x` `[..., in]` only (a {@link SparseMatrix} input is
+ * composed from {@link linear}). Gradients flow to `x`, `weight` and `bias`.
+ */
+export function linearAct(
+  x: Tensor | SparseMatrix,
+  weight: Tensor,
+  bias: Tensor | null,
+  act: LinearActivation,
+): Tensor {
+  const op = "linearAct";
+  if (act !== "relu" && act !== "shiftedSoftplus") opError(op, "act", "'relu' or 'shiftedSoftplus'", String(act));
+  if (x instanceof SparseMatrix) {
+    const y = linear(x, weight, bias);
+    return act === "relu" ? relu(y) : shiftedSoftplus(y);
+  }
+  const [outF, inF] = checkWeightBias(op, weight, bias);
+  const N = checkDenseInput(op, x, weight, inF);
+  const n = N * outF;
+  const out = allocate(x.dtype, n) as FloatArray;
+  // the activation's input, for the shifted softplus' gradient (ReLU's reads the output's sign)
+  const pre = act === "shiftedSoftplus" ? (allocate(x.dtype, n) as FloatArray) : null;
+  const b = bias === null ? null : (bias.data as FloatArray);
+  linearActKernel(x.data as FloatArray, weight.data as FloatArray, b, out, pre, N, outF, inF, act, null);
+  const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record(op, inputs, res, (g) => {
+    const gd = (g.dtype === x.dtype ? g : g.cast(x.dtype)).data as FloatArray;
+    const gz = allocate(x.dtype, n) as FloatArray;
+    if (pre !== null) unaryGrad("shiftedSoftplus", pre, gd, gz, 1);
+    else {
+      // g · [y > 0], as relu's gradient (a table load: the sign is random, a branch mispredicts)
+      const pick = new Float64Array(2);
+      pick[1] = 1;
+      for (let i = 0; i < n; i++) gz[i] = gd[i]! * pick[+(out[i]! > 0)]!;
+    }
+    return linearGrads(x, weight, bias, gz, N, outF, inF);
+  });
+}
+
+/**
+ * `(x·Wᵀ + b) ⊙ s` with one factor per row: `s` holds one value per row of `x` (shape `x.shape[:-1]`,
+ * or with a trailing 1). SchNet's filter `mlpOut(·) · C(r)` as one op: the same numbers as
+ * `linear(x, weight, bias)` times `s` broadcast along the last axis, with the bias and the scale
+ * applied in WASM before the product is copied out. Dense `x` only; gradients flow to `x`, `weight`, `bias` and `s`.
+ */
+export function linearScaled(x: Tensor, weight: Tensor, bias: Tensor | null, s: Tensor): Tensor {
+  const op = "linearScaled";
+  const [outF, inF] = checkWeightBias(op, weight, bias);
+  const N = checkDenseInput(op, x, weight, inF);
+  checkFloat(op, "s", s);
+  if (s.dtype !== x.dtype) opError(op, "s", `dtype ${x.dtype} (x's)`, s.dtype);
+  if (s.size !== N) opError(op, "s", `${N} values (one per row of x)`, `shape ${fmtShape(s.shape)}`);
+  const n = N * outF;
+  const out = allocate(x.dtype, n) as FloatArray;
+  const sd = s.data as FloatArray;
+  // x·Wᵀ + b, for the scale's gradient
+  const pre = s.requiresGrad ? (allocate(x.dtype, n) as FloatArray) : null;
+  const b = bias === null ? null : (bias.data as FloatArray);
+  linearActKernel(x.data as FloatArray, weight.data as FloatArray, b, out, pre, N, outF, inF, "none", sd);
+  const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
+  const inputs = bias === null ? [x, weight, s] : [x, weight, bias, s];
+  return record(op, inputs, res, (g) => {
+    const gd = (g.dtype === x.dtype ? g : g.cast(x.dtype)).data as FloatArray;
+    const gz = allocate(x.dtype, n) as FloatArray;
+    binary("mul", gd, sd, gz, [N, outF], [outF, 1], [1, 0]);
+    const [dx, dw, db] = linearGrads(x, weight, bias, gz, N, outF, inF);
+    let ds: Tensor | null = null;
+    if (pre !== null) {
+      // ds[r] = Σ_c g[r, c]·(x·Wᵀ + b)[r, c]
+      binary("mul", gd, pre, gz, [N, outF], [outF, 1], [outF, 1]);
+      const d = allocate(x.dtype, N) as FloatArray;
+      reduceAxis("sum", gz, N, outF, 1, d);
+      ds = new Tensor(d, s.shape, s.dtype);
+    }
+    return bias === null ? [dx, dw, ds] : [dx, dw, db, ds];
+  });
+}
+
+/** Checks a Linear's weight `[out, in]` and bias `[out]` (or null); returns `[out, in]`. */
+function checkWeightBias(op: string, weight: Tensor, bias: Tensor | null): [number, number] {
   checkFloat(op, "weight", weight);
   if (weight.ndim !== 2) opError(op, "weight", "a 2-D tensor [out, in]", `shape ${fmtShape(weight.shape)}`);
   const [outF, inF] = weight.shape as [number, number];
@@ -86,51 +190,53 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
     if (bias.ndim !== 1 || bias.shape[0] !== outF) opError(op, "bias", `shape [${outF}]`, fmtShape(bias.shape));
     if (bias.dtype !== weight.dtype) opError(op, "bias", `dtype ${weight.dtype} (the weight's)`, bias.dtype);
   }
-  if (x instanceof SparseMatrix) {
-    if (x.shape[1] !== inF) opError(op, "x", `a sparse matrix with ${inF} columns`, `shape [${x.shape.join(", ")}]`);
-    if (x.values === null || !x.values.requiresGrad) return sparseLinear(x, weight, bias);
-    const y = spmm(x, transpose(weight));
-    return bias === null ? y : add(y, bias);
-  }
+  return [outF, inF];
+}
+
+/** Checks a dense input `[..., in]` of the weight's dtype; returns its rows (the product of the leading axes). */
+function checkDenseInput(op: string, x: Tensor, weight: Tensor, inF: number): number {
   checkFloat(op, "x", x);
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF)
     opError(op, "x", `shape [..., ${inF}] (in features of weight ${fmtShape(weight.shape)})`, fmtShape(x.shape));
   if (x.dtype !== weight.dtype) opError(op, "x", `dtype ${weight.dtype} (the weight's)`, x.dtype);
   let N = 1; // rows: the leading axes (not size / inF, which is 0 / 0 for an empty feature axis)
   for (let a = 0; a < x.ndim - 1; a++) N *= x.shape[a]!;
-  const outShape = [...x.shape.slice(0, -1), outF];
-  const out = allocate(x.dtype, N * outF) as FloatArray;
-  gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
-  if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
-  const res = new Tensor(out, outShape, x.dtype);
-  const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  const xShape = x.shape;
-  return record(op, inputs, res, (g) => {
-    // dX = G·W, dW = Gᵀ·X (one GEMM each, transposes by flags), db = column sums of G
-    const gd = g.data as FloatArray;
-    const live = N >= 64 ? liveRows(gd, N, outF) : null;
-    if (live !== null && (!x.requiresGrad || allFinite(weight.data as FloatArray)))
-      return linearGradRows(x, weight, bias, gd, live, N, outF, inF);
-    let dx: Tensor | null = null;
-    if (x.requiresGrad) {
-      const d = allocate(x.dtype, N * inF) as FloatArray;
-      gemm(gd, weight.data as FloatArray, d, N, inF, outF, false, false, false);
-      dx = new Tensor(d, xShape, x.dtype);
-    }
-    let dw: Tensor | null = null;
-    if (weight.requiresGrad) {
-      const d = allocate(weight.dtype, outF * inF) as FloatArray;
-      gemm(gd, x.data as FloatArray, d, outF, inF, N, true, false, false);
-      dw = new Tensor(d, [outF, inF], weight.dtype);
-    }
-    let db: Tensor | null = null;
-    if (bias?.requiresGrad) {
-      const d = allocate(bias.dtype, outF) as FloatArray;
-      reduceAxis("sum", gd, 1, N, outF, d);
-      db = new Tensor(d, [outF], bias.dtype);
-    }
-    return [dx, dw, db];
-  });
+  return N;
+}
+
+/** The gradients of `x·Wᵀ + b` for the output gradient `gd` [N×outF]: `[dx, dW, db]` (no db without a bias). */
+function linearGrads(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  gd: FloatArray,
+  N: number,
+  outF: number,
+  inF: number,
+): (Tensor | null)[] {
+  // dX = G·W, dW = Gᵀ·X (one GEMM each, transposes by flags), db = column sums of G
+  const live = N >= 64 ? liveRows(gd, N, outF) : null;
+  if (live !== null && (!x.requiresGrad || allFinite(weight.data as FloatArray)))
+    return linearGradRows(x, weight, bias, gd, live, N, outF, inF);
+  let dx: Tensor | null = null;
+  if (x.requiresGrad) {
+    const d = allocate(x.dtype, N * inF) as FloatArray;
+    gemm(gd, weight.data as FloatArray, d, N, inF, outF, false, false, false);
+    dx = new Tensor(d, x.shape, x.dtype);
+  }
+  let dw: Tensor | null = null;
+  if (weight.requiresGrad) {
+    const d = allocate(weight.dtype, outF * inF) as FloatArray;
+    gemm(gd, x.data as FloatArray, d, outF, inF, N, true, false, false);
+    dw = new Tensor(d, [outF, inF], weight.dtype);
+  }
+  let db: Tensor | null = null;
+  if (bias?.requiresGrad) {
+    const d = allocate(bias.dtype, outF) as FloatArray;
+    reduceAxis("sum", gd, 1, N, outF, d);
+    db = new Tensor(d, [outF], bias.dtype);
+  }
+  return [dx, dw, db];
 }
 
 /**

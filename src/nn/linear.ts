@@ -6,7 +6,7 @@ import { opError } from "../tensor/errors.js";
 import type { Generator } from "../tensor/rng.js";
 import type { SparseMatrix } from "../tensor/sparse.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { bilinear, linear } from "./functional.js";
+import { bilinear, type LinearActivation, linear, linearAct } from "./functional.js";
 import { glorot, kaimingUniform, uniform, zeros as zerosInit } from "./init.js";
 import { Module, Parameter } from "./module.js";
 
@@ -79,6 +79,11 @@ export class Linear extends Module<[Tensor | SparseMatrix], Tensor> {
 
   forward(x: Tensor | SparseMatrix): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  /** `act(forward(x))` as one fused op ({@link linearAct}): ReLU or the shifted softplus. */
+  forwardAct(x: Tensor | SparseMatrix, act: LinearActivation): Tensor {
+    return linearAct(x, this.weight, this.bias, act);
   }
 
   override extraRepr(): string {

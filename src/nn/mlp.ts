@@ -116,12 +116,15 @@ export class MLP extends Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     const lins = this.lins.toArray();
     const norms = this.norms.toArray();
+    const relu = !this.actFirst && this.act instanceof ReLU;
     for (let i = 0; i < norms.length; i++) {
-      x = lins[i]!.forward(x);
       const nm = norms[i]!;
-      if (!this.actFirst && nm instanceof BatchNorm1d && this.act instanceof ReLU) {
-        x = nm.forwardAct(x, true); // batch norm and ReLU as one fused op
+      if (relu && nm instanceof Identity) {
+        x = lins[i]!.forwardAct(x, "relu"); // Linear and ReLU as one fused op
+      } else if (relu && nm instanceof BatchNorm1d) {
+        x = nm.forwardAct(lins[i]!.forward(x), true); // batch norm and ReLU as one fused op
       } else {
+        x = lins[i]!.forward(x);
         if (this.act !== null && this.actFirst) x = this.act.forward(x);
         x = nm.forward(x);
         if (this.act !== null && !this.actFirst) x = this.act.forward(x);

@@ -294,24 +294,48 @@ export function radiusGraph(pos: Tensor, r: number, opts: RadiusGraphOptions = {
   if (!(r >= 0) || !Number.isFinite(r)) opError(op, "r", "a finite non-negative radius", String(r));
   const maxK = opts.maxNumNeighbors ?? 32;
   if (!Number.isInteger(maxK) || maxK < 0) opError(op, "maxNumNeighbors", "a non-negative integer", String(maxK));
-  const { pts, d, groups } = prepPoints(op, pos, opts.batch, false);
-  const perPoint = new Map<number, number[]>();
+  const { pts, n, d, groups } = prepPoints(op, pos, opts.batch, false);
+  // each point's neighbours, nearest first (ties by id), at most maxK
+  const nbrs: (number[] | undefined)[] = new Array(n);
+  const out = { ids: [] as number[], d2: [] as number[] };
   for (const ids of groups) {
     const tree = new KdTree(pts, d, ids);
     for (const i of ids) {
-      const out = { ids: [] as number[], d2: [] as number[] };
+      out.ids.length = 0;
+      out.d2.length = 0;
       tree.radius(pts, i * d, r * r, opts.loop ? -1 : i, out);
-      const ord = out.ids.map((_, j) => j).sort((a, b) => out.d2[a]! - out.d2[b]! || out.ids[a]! - out.ids[b]!);
-      perPoint.set(
-        i,
-        ord.slice(0, maxK).map((j) => out.ids[j]!),
-      );
+      nbrs[i] = nearestFirst(out.ids, out.d2, maxK);
     }
   }
-  const keys = [...perPoint.keys()].sort((a, b) => a - b);
-  return emit(
-    keys.map((i) => perPoint.get(i)!.map(() => i)),
-    keys.map((i) => perPoint.get(i)!),
-    opts.flow ?? "source_to_target",
-  );
+  const s: number[] = [];
+  const t: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const l = nbrs[i];
+    if (l === undefined) continue;
+    for (const j of l) {
+      s.push(j);
+      t.push(i);
+    }
+  }
+  return (opts.flow ?? "source_to_target") === "source_to_target" ? makeEdgeIndex(s, t) : makeEdgeIndex(t, s);
+}
+
+/** The first `k` of `ids` ordered by `d2`, then by id (an insertion sort: a point has few neighbours). */
+function nearestFirst(ids: number[], d2: number[], k: number): number[] {
+  const m = ids.length;
+  const ord = new Int32Array(m);
+  for (let a = 0; a < m; a++) {
+    const da = d2[a]!;
+    const ia = ids[a]!;
+    let b = a;
+    for (; b > 0; b--) {
+      const o = ord[b - 1]!;
+      if (d2[o]! < da || (d2[o] === da && ids[o]! < ia)) break;
+      ord[b] = o;
+    }
+    ord[b] = a;
+  }
+  const res = new Array<number>(Math.min(k, m));
+  for (let a = 0; a < res.length; a++) res[a] = ids[ord[a]!]!;
+  return res;
 }

@@ -199,6 +199,53 @@ export function scatterAddRowsWasm(
 /** Floats of the per-edge rows (w, or the output of gatherMulRows) copied per block. */
 const EDGE_BLOCK_FLOATS = 262144;
 
+/** Where an edge-blocked call's buffers lie: two resident row arrays, then one block of edge rows and of each id list. */
+interface EdgeBlockPtrs {
+  r0: number;
+  r1: number;
+  rows: number;
+  i0: number;
+  i1: number;
+}
+
+/**
+ * The frame of the per-edge row kernels: copies the resident arrays `r0` and `r1` in whole, then walks
+ * the edges in blocks of at most {@link EDGE_BLOCK_FLOATS} floats of F-wide rows, copying each block's
+ * ids (`i0`, `i1`) in before `step` (which moves the block's rows and runs the kernel). Returns the
+ * pointers (for copying a resident output back out).
+ */
+function edgeBlocks(
+  rt: WasmRuntime,
+  r0: Float32Array,
+  r1: Float32Array,
+  i0: Int32Array,
+  i1: Int32Array,
+  F: number,
+  step: (p: EdgeBlockPtrs, e0: number, m: number) => void,
+): EdgeBlockPtrs {
+  rt.reset();
+  const E = i0.length;
+  const per = Math.max(1, Math.min(E, Math.floor(EDGE_BLOCK_FLOATS / Math.max(F, 1))));
+  const p: EdgeBlockPtrs = {
+    r0: rt.alloc(r0.length * 4),
+    r1: rt.alloc(r1.length * 4),
+    rows: rt.alloc(per * F * 4),
+    i0: rt.alloc(per * 4),
+    i1: rt.alloc(per * 4),
+  };
+  const f = rt.f32;
+  const i = rt.i32;
+  f.set(r0, p.r0 >> 2);
+  f.set(r1, p.r1 >> 2);
+  for (let e0 = 0; e0 < E; e0 += per) {
+    const m = Math.min(per, E - e0);
+    i.set(i0.subarray(e0, e0 + m), p.i0 >> 2);
+    i.set(i1.subarray(e0, e0 + m), p.i1 >> 2);
+    step(p, e0, m);
+  }
+  return p;
+}
+
 /** out[dst[e]] += x[src[e]] ⊙ w[e] (see gatherMulScatterRef): x and out resident, edges in blocks. */
 export function gatherMulScatterWasm(
   rt: WasmRuntime,
@@ -210,26 +257,11 @@ export function gatherMulScatterWasm(
   out: Float32Array,
 ): void {
   const x = rt.exports;
-  rt.reset();
-  const E = src.length;
-  const per = Math.max(1, Math.min(E, Math.floor(EDGE_BLOCK_FLOATS / Math.max(F, 1))));
-  const pX = rt.alloc(xs.length * 4);
-  const pOut = rt.alloc(out.length * 4);
-  const pW = rt.alloc(per * F * 4);
-  const pS = rt.alloc(per * 4);
-  const pD = rt.alloc(per * 4);
-  const f = rt.f32;
-  const i = rt.i32;
-  f.set(xs, pX >> 2);
-  f.set(out, pOut >> 2);
-  for (let e0 = 0; e0 < E; e0 += per) {
-    const m = Math.min(per, E - e0);
-    f.set(w.subarray(e0 * F, (e0 + m) * F), pW >> 2);
-    i.set(src.subarray(e0, e0 + m), pS >> 2);
-    i.set(dst.subarray(e0, e0 + m), pD >> 2);
-    x.gatherMulScatterF32(pX, pW, pS, pD, m, F, pOut);
-  }
-  out.set(f.subarray(pOut >> 2, (pOut >> 2) + out.length));
+  const p = edgeBlocks(rt, xs, out, src, dst, F, (q, e0, m) => {
+    rt.f32.set(w.subarray(e0 * F, (e0 + m) * F), q.rows >> 2);
+    x.gatherMulScatterF32(q.r0, q.rows, q.i0, q.i1, m, F, q.r1);
+  });
+  out.set(rt.f32.subarray(p.r1 >> 2, (p.r1 >> 2) + out.length));
 }
 
 /** out[e] = a[ia[e]] ⊙ b[ib[e]] (see gatherMulRowsRef): a and b resident, edges in blocks. */
@@ -243,25 +275,10 @@ export function gatherMulRowsWasm(
   out: Float32Array,
 ): void {
   const x = rt.exports;
-  rt.reset();
-  const E = ia.length;
-  const per = Math.max(1, Math.min(E, Math.floor(EDGE_BLOCK_FLOATS / Math.max(F, 1))));
-  const pA = rt.alloc(a.length * 4);
-  const pB = rt.alloc(b.length * 4);
-  const pO = rt.alloc(per * F * 4);
-  const pIa = rt.alloc(per * 4);
-  const pIb = rt.alloc(per * 4);
-  const f = rt.f32;
-  const i = rt.i32;
-  f.set(a, pA >> 2);
-  f.set(b, pB >> 2);
-  for (let e0 = 0; e0 < E; e0 += per) {
-    const m = Math.min(per, E - e0);
-    i.set(ia.subarray(e0, e0 + m), pIa >> 2);
-    i.set(ib.subarray(e0, e0 + m), pIb >> 2);
-    x.gatherMulRowsF32(pA, pIa, pB, pIb, m, F, pO);
-    out.set(f.subarray(pO >> 2, (pO >> 2) + m * F), e0 * F);
-  }
+  edgeBlocks(rt, a, b, ia, ib, F, (q, e0, m) => {
+    x.gatherMulRowsF32(q.r0, q.i0, q.r1, q.i1, m, F, q.rows);
+    out.set(rt.f32.subarray(q.rows >> 2, (q.rows >> 2) + m * F), e0 * F);
+  });
 }
 
 /** Row scatter-max/min with the winning row in `arg` (see scatterMaxRowsRef). */

@@ -11,6 +11,7 @@ import { batchOrZeros, batchSize, globalAddPool, globalMeanPool } from "../../..
 import { edgeRow } from "../../../domains/graph/utils.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
+import { linearScaled } from "../../../nn/functional.js";
 import { xavierUniform, zeros as zeroInit } from "../../../nn/init.js";
 import { Linear } from "../../../nn/linear.js";
 import { Module, ModuleList } from "../../../nn/module.js";
@@ -20,7 +21,6 @@ import type { Tensor } from "../../../tensor/tensor.js";
 import { cosineCutoff, GaussianSmearing } from "../radial.js";
 import { checkAtoms } from "./common.js";
 import "../../../tensor/index.js";
-import { shiftedSoftplus } from "../../../nn/functional.js";
 import { gatherMulScatter } from "../../../tensor/ops/scatter.js";
 
 interface LayerInit {
@@ -61,12 +61,20 @@ export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
   }
 
   forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor): Tensor {
+    return this.forwardConv(x, edgeIndex, edgeWeight, edgeAttr, false);
+  }
+
+  /** {@link forward}, with the shifted softplus fused into lin2 when `ssp` ({@link InteractionBlock}'s). */
+  forwardConv(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor, ssp: boolean): Tensor {
     const N = x.shape[0]!;
     checkEdgeIndex("CFConv", edgeIndex, N);
-    const C = cosineCutoff(edgeWeight, this.cutoff).unsqueeze(1);
-    const W = this.mlpOut.forward(shiftedSoftplus(this.mlpIn.forward(edgeAttr))).mul(C);
+    const C = cosineCutoff(edgeWeight, this.cutoff);
+    // W(r) = mlpOut(ssp(mlpIn(e(r))))·C(r): two fused ops
+    const f = this.mlpIn.forwardAct(edgeAttr, "shiftedSoftplus");
+    const W = linearScaled(f, this.mlpOut.weight, this.mlpOut.bias, C);
     const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
-    return this.lin2.forward(gatherMulScatter(this.lin1.forward(x), W, src, dst, N));
+    const m = gatherMulScatter(this.lin1.forward(x), W, src, dst, N);
+    return ssp ? this.lin2.forwardAct(m, "shiftedSoftplus") : this.lin2.forward(m);
   }
 }
 
@@ -82,7 +90,7 @@ export class InteractionBlock extends Module<[Tensor, Tensor, Tensor, Tensor], T
   }
 
   forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor): Tensor {
-    return this.lin.forward(shiftedSoftplus(this.conv.forward(x, edgeIndex, edgeWeight, edgeAttr)));
+    return this.lin.forward(this.conv.forwardConv(x, edgeIndex, edgeWeight, edgeAttr, true));
   }
 }
 
@@ -151,7 +159,7 @@ export class SchNet extends Module<[Tensor, Tensor, (Tensor | null)?], Tensor> {
     const edgeAttr = this.distanceExpansion.forward(length);
     let h = this.embedding.forward(z);
     for (const block of this.interactions) h = h.add(block.forward(h, edgeIndex, length, edgeAttr));
-    h = this.lin2.forward(shiftedSoftplus(this.lin1.forward(h)));
+    h = this.lin2.forward(this.lin1.forwardAct(h, "shiftedSoftplus"));
     return (this.readout === "add" ? globalAddPool : globalMeanPool)(h, b, batchSize(pos, batch));
   }
 }
