@@ -103,12 +103,9 @@ function runGemm(c: GemmCase, A: Float32Array, B: Float32Array, C0: Float32Array
 
 const WG: WinogradGeometry = { N: 13, G: 2, Cg: 8, Og: 12, H: 14, W: 11, oh: 14, ow: 11, ph: 1, pw: 1 };
 
-/** One group: the team path copies the images in parts that overlap the work (see winogradConvTeam). */
-const WG1: WinogradGeometry = { ...WG, N: 37, G: 1 };
-
-function runWinograd(x: Float32Array, w: Float32Array, b: Float32Array, g: WinogradGeometry = WG): Float32Array {
-  const y = new Float32Array(g.N * g.G * g.Og * g.oh * g.ow);
-  winogradConv3x3(x, w, b, y, g);
+function runWinograd(x: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+  const y = new Float32Array(WG.N * WG.G * WG.Og * WG.oh * WG.ow);
+  winogradConv3x3(x, w, b, y, WG);
   return y;
 }
 
@@ -319,38 +316,20 @@ describe("kernel team", () => {
     expect(t.workerChunks).toBeGreaterThan(chunksBefore);
   });
 
-  it("run(…, overlap) runs the overlap on the calling thread and rethrows its error after the job", async () => {
-    setNumThreads(2);
-    runWinograd(rand(WG1.N * WG1.Cg * WG1.H * WG1.W), rand(WG1.Og * WG1.Cg * 9), rand(WG1.Og), WG1);
-    const t = await teamReady(2);
-    let ran = 0;
-    t.run(0, 0, [], () => ran++);
-    expect(ran).toBe(1);
-    expect(() =>
-      t.run(0, 0, [], () => {
-        throw new Error("overlap boom");
-      }),
-    ).toThrow("overlap boom");
+  it("Winograd forward: n threads give one thread's bits, equal to the private-memory build", async () => {
+    const x = rand(WG.N * WG.G * WG.Cg * WG.H * WG.W);
+    const w = rand(WG.G * WG.Og * WG.Cg * 9);
+    const b = rand(WG.G * WG.Og);
     setNumThreads(1);
-  });
-
-  it.each([
-    ["two groups", WG],
-    ["one group, images in overlapped parts", WG1],
-  ])("Winograd forward (%s): n threads give one thread's bits, equal to the private-memory build", async (_, g) => {
-    const x = rand(g.N * g.G * g.Cg * g.H * g.W);
-    const w = rand(g.G * g.Og * g.Cg * 9);
-    const b = rand(g.G * g.Og);
-    setNumThreads(1);
-    const one = runWinograd(x, w, b, g);
+    const one = runWinograd(x, w, b);
     const want = new Float32Array(one.length);
-    winogradConvWasm(privateRuntime(), x, w, b, want, g);
+    winogradConvWasm(privateRuntime(), x, w, b, want, WG);
     expect(sameBits(one, want)).toBe(true);
     for (const n of [2, 3]) {
       setNumThreads(n);
-      expect(sameBits(runWinograd(x, w, b, g), one)).toBe(true);
+      expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
       await teamReady(n);
-      for (let rep = 0; rep < 3; rep++) expect(sameBits(runWinograd(x, w, b, g), one)).toBe(true);
+      for (let rep = 0; rep < 3; rep++) expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
     }
   });
 

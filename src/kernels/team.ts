@@ -210,22 +210,14 @@ export class KernelTeam {
   /**
    * Runs `chunks` chunks of job `job` (a {@link TEAM_JOB} kind) with arguments `args` on every thread
    * of the team; returns when all are done. Throws when a chunk threw.
-   *
-   * `overlap`, when given, runs on the calling thread once the workers have been woken and before
-   * this thread takes chunks: JS-side work that touches none of the job's memory (copying the next
-   * block of inputs into the arena, the previous block's outputs out of it) then overlaps the job.
-   * Errors it throws are rethrown after the job is complete.
    */
-  run(job: number, chunks: number, args: readonly number[], overlap?: () => void): void {
+  run(job: number, chunks: number, args: readonly number[]): void {
     if (this.closed) throw new Error("kernel team: closed");
     if (!Number.isInteger(chunks) || chunks < 0 || chunks > TEAM_MAX_CHUNKS)
       throw new Error(`kernel team: argument 'chunks' expected an integer in [0, ${TEAM_MAX_CHUNKS}], got ${chunks}`);
     if (args.length > TEAM_MAX_ARGS)
       throw new Error(`kernel team: argument 'args' expected at most ${TEAM_MAX_ARGS} values, got ${args.length}`);
-    if (chunks === 0) {
-      overlap?.();
-      return;
-    }
+    if (chunks === 0) return;
     const c = this.ctrl;
     this.tag = (this.tag % 0x7fffff) + 1;
     const tag = this.tag;
@@ -237,21 +229,12 @@ export class KernelTeam {
     Atomics.store(c, TEAM_CTRL.next, tag << 8);
     Atomics.store(c, TEAM_CTRL.gen, tag);
     Atomics.notify(c, TEAM_CTRL.gen);
-    let overlapError: unknown = null;
-    if (overlap !== undefined) {
-      try {
-        overlap();
-      } catch (e) {
-        overlapError = e ?? new Error("kernel team: overlap failed");
-      }
-    }
     workChunks(this.runtime.exports, c, this.args, tag, 0);
     for (;;) {
       const done = Atomics.load(c, TEAM_CTRL.done);
       if (done >= chunks) break;
       if (this.blocking) Atomics.wait(c, TEAM_CTRL.done, done, 50);
     }
-    if (overlapError !== null) throw overlapError;
     if (Atomics.load(c, TEAM_CTRL.error) !== 0) throw new Error("kernel team: a chunk failed (wasm trap)");
   }
 

@@ -321,12 +321,8 @@ export function winogradWeightGradWasm(
 
 const NO_WEIGHTS = new Float32Array(0);
 
-/** Parts the images of a one-group team forward are cut into, so that copies overlap the team's work. */
-const WINOGRAD_TEAM_PARTS = 4;
-
 /**
- * {@link winogradConvWasm} over the threads of a kernel team: x and y are copied in and out (in parts that
- * overlap the team's work when there is one group, whole otherwise), the
+ * {@link winogradConvWasm} over the threads of a kernel team: x and y are copied in and out whole, the
  * kernel transform of each group is computed once, and each chunk is one block of images (the blocks
  * of the one-thread path: input transforms, the 36 products, output transforms) in its thread's own
  * V, M and plane buffers. Images do not mix, so the result equals one thread's bit for bit.
@@ -362,22 +358,7 @@ function winogradConvTeam(
   const pB = rt.alloc(Math.max(Og, 1) * 4);
   const pW = rt.alloc(Og * Cg * 9 * 4);
   const f = rt.f32;
-  // one group: the images go in parts, each part's input copied in while the team works on the part
-  // before, and its output copied out while the team works on the part after (see KernelTeam.run)
-  const chunks = Math.ceil(N / nb);
-  const parts = G === 1 ? Math.min(WINOGRAD_TEAM_PARTS, chunks) : 1;
-  const partImages = Math.ceil(chunks / parts) * nb;
-  const copyIn = (q: number): void => {
-    const n0 = q * partImages;
-    const n1 = Math.min(N, n0 + partImages);
-    if (n1 > n0) f.set(x.subarray(n0 * G * xs, n1 * G * xs), (pX >> 2) + n0 * G * xs);
-  };
-  const copyOut = (q: number): void => {
-    const n0 = q * partImages;
-    const n1 = Math.min(N, n0 + partImages);
-    if (n1 > n0) y.set(f.subarray((pY >> 2) + n0 * G * ys, (pY >> 2) + n1 * G * ys), n0 * G * ys);
-  };
-  if (parts === 1) copyIn(0);
+  f.set(x.subarray(0, N * G * xs), pX >> 2);
   const R = WINOGRAD_FORWARD_ARGS;
   const args: number[] = [];
   args[R.U] = pU;
@@ -414,21 +395,7 @@ function winogradConvTeam(
     e.wgKernelF32(pW, Og, Cg, pU, Ogp * Cg, Cg, 1);
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     args[R.gi] = gi;
-    if (parts === 1) {
-      team.run(TEAM_JOB.winogradForward, chunks, args);
-      continue;
-    }
-    copyIn(0);
-    for (let q = 0; q < parts; q++) {
-      const n0 = q * partImages;
-      args[R.x] = pX + n0 * xs * 4;
-      args[R.y] = pY + n0 * ys * 4;
-      args[R.N] = Math.min(partImages, N - n0);
-      team.run(TEAM_JOB.winogradForward, Math.ceil(args[R.N]! / nb), args, () => {
-        if (q + 1 < parts) copyIn(q + 1);
-        if (q > 0) copyOut(q - 1);
-      });
-    }
+    team.run(TEAM_JOB.winogradForward, Math.ceil(N / nb), args);
   }
-  copyOut(parts - 1);
+  y.set(rt.f32.subarray(pY >> 2, (pY >> 2) + N * G * ys));
 }
