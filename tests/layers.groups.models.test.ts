@@ -242,6 +242,16 @@ describe("model details", () => {
       (a, b) => gatherMulScatter(a!, b!, src, dst, 2),
       [xs.clone().requiresGrad_(), ws.clone().requiresGrad_()],
     );
+    // shared filter rows (edges 0 and 3 share row 1)
+    const wIndex = tensor([1, 0, 2, 1], { dtype: "int32" });
+    const wp = randn([3, 2], { dtype: "float64", generator: g });
+    const refP = xs.indexSelect(0, src).mul(wp.indexSelect(0, wIndex)).scatter(dst, 0, 2, "sum").toFlatArray();
+    const gotP = gatherMulScatter(xs, wp, src, dst, 2, wIndex).toFlatArray();
+    for (let i = 0; i < refP.length; i++) expect(gotP[i]).toBeCloseTo(refP[i]!, 14);
+    gradcheck(
+      (a, b) => gatherMulScatter(a!, b!, src, dst, 2, wIndex),
+      [xs.clone().requiresGrad_(), wp.clone().requiresGrad_()],
+    );
     expect(() => gatherMulScatter(xs, ws, src, tensor([1, 0, 0, 5], { dtype: "int32" }), 2)).toThrow(
       /gatherMulScatter: argument 'dst' expected node ids in \[0, 2\), got 5 at edge 3/,
     );

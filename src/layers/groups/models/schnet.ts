@@ -83,10 +83,9 @@ export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor, (Tensor | nu
     const C = cosineCutoff(edgeWeight, this.cutoff);
     // W(r) = mlpOut(ssp(mlpIn(e(r))))·C(r): two fused ops, once per distance
     const f = this.mlpIn.forwardAct(edgeAttr, "shiftedSoftplus");
-    let W = linearScaled(f, this.mlpOut.weight, this.mlpOut.bias, C);
-    if (pairOf !== null) W = W.indexSelect(0, pairOf);
+    const W = linearScaled(f, this.mlpOut.weight, this.mlpOut.bias, C);
     const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
-    const m = gatherMulScatter(this.lin1.forward(x), W, src, dst, N);
+    const m = gatherMulScatter(this.lin1.forward(x), W, src, dst, N, pairOf);
     return ssp ? this.lin2.forwardAct(m, "shiftedSoftplus") : this.lin2.forward(m);
   }
 }
