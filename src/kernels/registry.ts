@@ -12,7 +12,7 @@ import type { Stride1Geometry } from "./ref/conv.js";
 import { convStride1Ref, convStride1WeightGradRef } from "./ref/conv.js";
 import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryGradRef, unaryRef } from "./ref/elementwise.js";
 import { type FloatArray, gemmRef, transpose2dRef } from "./ref/linalg.js";
-import { type LinearActName, linearActRef } from "./ref/linear_act.js";
+import { linearActRef } from "./ref/linear_act.js";
 import {
   bnGradRef,
   channelAffineNclRef,
@@ -183,18 +183,8 @@ export const linearAct = kernel({
   name: "linearAct",
   ref: linearActRef,
   wasm: linearActWasm,
-  fallback: (
-    x: FloatArray,
-    w: FloatArray,
-    bias: FloatArray | null,
-    out: FloatArray,
-    pre: FloatArray | null,
-    M: number,
-    N: number,
-    K: number,
-    act: LinearActName,
-    scale: FloatArray | null,
-  ) => {
+  // typed by the ref twin's signature (as `work` is)
+  fallback: (x, w, bias, out, pre, M, N, K, act, scale) => {
     const y = out.subarray(0, M * N);
     gemm(x, w, y, M, N, K, false, true, false);
     if (bias !== null) binary("add", y, bias, y, [M, N], [N, 1], [0, 1]);
