@@ -608,7 +608,8 @@ export function batchNormAct(
     scale[c] = s;
     shift[c] = (bd === undefined ? 0 : bd[c]!) - mean[c]! * s;
   }
-  const yd = allocate(x.dtype, x.size) as FloatArray;
+  // channelAffine writes every element: not zero-filled
+  const yd = L === 1 ? allocateEmpty(x.dtype as FloatDType, x.size) : (allocate(x.dtype, x.size) as FloatArray);
   if (L === 1) {
     channelAffine(xd, yd, N, C, scale, shift, relu);
   } else {
@@ -626,7 +627,7 @@ export function batchNormAct(
     let dx: FloatArray | null;
     let sumGX: Float64Array;
     if (L === 1) {
-      dx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
+      dx = x.requiresGrad ? allocateEmpty(x.dtype as FloatDType, x.size) : null;
       batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
       sumGX = new Float64Array(C);
       for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
