@@ -59,51 +59,22 @@ function gatherRef(a: Tensor, outShape: readonly number[], st: readonly number[]
 const DTYPES: DType[] = ["float32", "float64", "int32", "bool"];
 
 describe("permute fast paths (coalesced rows, tiles)", () => {
-  const cases: [number[], number[]][] = [
-    [
-      [11, 3, 4, 8, 8],
-      [1, 3, 2, 4, 0],
-    ], // R2Conv's factored filter: tiles over (dI, U)
-    [
-      [3, 8, 4, 8, 11],
-      [4, 0, 2, 1, 3],
-    ], // and its inverse: tiles over (U, dI)
-    [
-      [70, 90],
-      [1, 0],
-    ], // a transpose larger than one tile on both axes
-    [
-      [33, 1, 65],
-      [2, 1, 0],
-    ],
-    [
-      [2, 3, 4, 5, 6],
-      [0, 2, 1, 3, 4],
-    ], // coalesced rows of 30
-    [
-      [4, 5, 3, 70],
-      [1, 0, 2, 3],
-    ], // rows long enough for TypedArray.set
-    [
-      [2, 1, 3, 1],
-      [3, 2, 1, 0],
-    ],
-    [
-      [5, 6, 7],
-      [2, 0, 1],
-    ],
-    [
-      [1, 1, 9],
-      [2, 0, 1],
-    ],
-    [
-      [6, 0, 3],
-      [2, 1, 0],
-    ],
+  const cases: { shape: number[]; axes: number[] }[] = [
+    { shape: [11, 3, 4, 8, 8], axes: [1, 3, 2, 4, 0] }, // R2Conv's factored filter: tiles over (dI, U)
+    { shape: [3, 8, 4, 8, 11], axes: [4, 0, 2, 1, 3] }, // and its inverse: tiles over (U, dI)
+    { shape: [70, 90], axes: [1, 0] }, // a transpose larger than one tile on both axes
+    { shape: [33, 1, 65], axes: [2, 1, 0] },
+    { shape: [3, 40, 2, 50], axes: [2, 3, 0, 1] }, // several tiles per position of two other axes
+    { shape: [2, 3, 4, 5, 6], axes: [0, 2, 1, 3, 4] }, // coalesced rows of 30
+    { shape: [4, 5, 3, 70], axes: [1, 0, 2, 3] }, // rows long enough for TypedArray.set
+    { shape: [2, 1, 3, 1], axes: [3, 2, 1, 0] },
+    { shape: [5, 6, 7], axes: [2, 0, 1] },
+    { shape: [1, 1, 9], axes: [2, 0, 1] },
+    { shape: [6, 0, 3], axes: [2, 1, 0] },
   ];
   for (const dtype of DTYPES) {
     it(`matches an element-by-element copy (${dtype})`, () => {
-      for (const [shape, axes] of cases) {
+      for (const { shape, axes } of cases) {
         const a = rand(shape, dtype);
         const outShape = axes.map((k) => shape[k]!);
         const st = stridesOf(shape);
@@ -159,26 +130,14 @@ describe("permute fast paths (coalesced rows, tiles)", () => {
 describe("expand: broadcast strides through the coalesced copy", () => {
   for (const dtype of DTYPES) {
     it(`matches an element-by-element copy (${dtype})`, () => {
-      const cases: [number[], number[]][] = [
-        [
-          [3, 1, 5],
-          [2, 3, 4, 5],
-        ],
-        [
-          [1, 70],
-          [6, 70],
-        ],
-        [
-          [4, 1],
-          [4, 80],
-        ],
-        [[1], [3, 2]],
-        [
-          [2, 1, 3, 1],
-          [2, 5, 3, 7],
-        ],
+      const cases: { shape: number[]; to: number[] }[] = [
+        { shape: [3, 1, 5], to: [2, 3, 4, 5] },
+        { shape: [1, 70], to: [6, 70] },
+        { shape: [4, 1], to: [4, 80] },
+        { shape: [1], to: [3, 2] },
+        { shape: [2, 1, 3, 1], to: [2, 5, 3, 7] },
       ];
-      for (const [shape, to] of cases) {
+      for (const { shape, to } of cases) {
         const a = rand(shape, dtype);
         const off = to.length - shape.length;
         const st = stridesOf(shape);

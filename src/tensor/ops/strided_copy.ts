@@ -128,8 +128,26 @@ function rowCopy(src: TypedArray, offset: number, shape: number[], strides: numb
 }
 
 /**
+ * One tile of {@link tiledCopy}: `out[o + i·oa + j] = src[s + i·sa + j·sb]` for i < ni, j < nj.
+ */
+function copyTile(
+  src: TypedArray,
+  s: number,
+  sa: number,
+  sb: number,
+  out: TypedArray,
+  o: number,
+  oa: number,
+  ni: number,
+  nj: number,
+): void {
+  for (let i = 0; i < ni; i++, o += oa, s += sa) for (let j = 0, p = s; j < nj; j++, p += sb) out[o + j] = src[p]!;
+}
+
+/**
  * {@link stridedCopy} in {@link TILE}-square tiles over the coalesced axis `a` and the last axis, for
- * each position of the other axes (in output order).
+ * each position of the other axes (in output order; the innermost of them loops here, the rest step
+ * an odometer).
  */
 function tiledCopy(
   src: TypedArray,
@@ -147,20 +165,32 @@ function tiledCopy(
   const nb = shape[nd - 1]!;
   const sb = strides[nd - 1]!;
   const rest = Array.from({ length: nd - 1 }, (_, k) => k).filter((k) => k !== a);
+  const inner = rest.pop();
+  const nr = inner === undefined ? 1 : shape[inner]!;
+  const sr = inner === undefined ? 0 : strides[inner]!;
+  const or = inner === undefined ? 0 : outStrides[inner]!;
   const idx = new Array<number>(rest.length).fill(0);
   const pos: [number, number] = [offset, 0];
-  const count = shapeSize(shape) / (na * nb);
+  const count = shapeSize(shape) / (na * nb * nr);
   for (let r = 0; r < count; r++) {
-    const [sBase, oBase] = pos;
-    for (let i0 = 0; i0 < na; i0 += TILE) {
-      const i1 = Math.min(na, i0 + TILE);
-      for (let j0 = 0; j0 < nb; j0 += TILE) {
-        const j1 = Math.min(nb, j0 + TILE);
-        for (let i = i0; i < i1; i++) {
-          const o = oBase + i * oa;
-          for (let j = j0, p = sBase + i * sa + j0 * sb; j < j1; j++, p += sb) out[o + j] = src[p]!;
-        }
+    for (let t = 0, sBase = pos[0], oBase = pos[1]; t < nr; t++, sBase += sr, oBase += or) {
+      if (na <= TILE && nb <= TILE) {
+        copyTile(src, sBase, sa, sb, out, oBase, oa, na, nb);
+        continue;
       }
+      for (let i0 = 0; i0 < na; i0 += TILE)
+        for (let j0 = 0; j0 < nb; j0 += TILE)
+          copyTile(
+            src,
+            sBase + i0 * sa + j0 * sb,
+            sa,
+            sb,
+            out,
+            oBase + i0 * oa + j0,
+            oa,
+            Math.min(TILE, na - i0),
+            Math.min(TILE, nb - j0),
+          );
     }
     stepAxes(idx, rest, shape, strides, outStrides, pos);
   }
