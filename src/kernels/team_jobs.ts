@@ -44,6 +44,11 @@ export const WINOGRAD5_TRANSFORM = {
    * flipped when `flip` is 1; chunks are ranges of the C output channels.
    */
   kernel: 3,
+  /**
+   * `wg5FinishF32`: the weight gradient's sums S at src (Ogp·Cgp per ξ; `rows` = Ogp, Cg and `flip`
+   * slot = Cgp) → the C×Cg 5×5 gradients at dst; chunks are ranges of the C output channels.
+   */
+  finish: 4,
 } as const;
 
 /**
@@ -78,9 +83,11 @@ export const WINOGRAD5_TRANSFORM_ARGS = {
   scratch: 22,
   scratchStride: 23,
   offTb: 24,
-  /** Kernel transform only: input channels per group, and 1 when the kernels are read flipped. */
+  /** Kernel transform and finish: input channels per group; the kernel transform's flip (1: read flipped). */
   Cg: 25,
   flip: 26,
+  /** Finish only: the padded row length of S (Cgp). */
+  Cgp: 27,
 } as const;
 
 /**
@@ -338,6 +345,10 @@ function winograd5TransformChunk(e: WasmExports, a: Float64Array, chunk: number,
   const kind = a[R.kind]!;
   if (kind === WINOGRAD5_TRANSFORM.kernel) {
     e.wg5KernelF32(a[R.src]!, C, a[R.Cg]!, a[R.dst]!, a[R.rows]!, a[R.flip]!, c0, c0 + nc);
+    return;
+  }
+  if (kind === WINOGRAD5_TRANSFORM.finish) {
+    e.wg5FinishF32(a[R.src]!, C, a[R.Cg]!, a[R.rows]!, a[R.Cgp]!, a[R.dst]!, c0, c0 + nc);
     return;
   }
   const G = a[R.G]!;

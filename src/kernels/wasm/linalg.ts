@@ -167,9 +167,10 @@ function gemmTeam(
     x.transpose32(pAt, pA, K, M);
   } else f.set(A.subarray(0, M * K), pA >> 2);
   if (accumulate) f.set(C.subarray(0, M * N), pC >> 2);
-  // chunks of whole MC blocks, about four per thread (a slow thread's share goes to the others)
+  // chunks of whole MC blocks, up to sixteen per thread: the last chunk is the tail the other threads
+  // wait for (with four per thread, 1024³ on two threads waited up to an eighth of the call)
   const blocks = Math.ceil(M / MC);
-  const chunks = Math.min(TEAM_MAX_CHUNKS, blocks, 4 * team.size);
+  const chunks = Math.min(TEAM_MAX_CHUNKS, blocks, 16 * team.size);
   const rows = Math.ceil(blocks / chunks) * MC;
   const R = GEMM_ROWS_ARGS;
   const args: number[] = [];

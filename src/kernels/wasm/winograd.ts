@@ -109,7 +109,7 @@ export interface WinogradExports {
     Tp: number,
     t0: number,
   ): void;
-  wg5FinishF32(S: number, Og: number, Cg: number, Ogp: number, Cgp: number, gw: number): void;
+  wg5FinishF32(S: number, Og: number, Cg: number, Ogp: number, Cgp: number, gw: number, m0: number, m1: number): void;
   wg5OutputF32(
     M: number,
     Ms: number,

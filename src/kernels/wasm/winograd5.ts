@@ -299,7 +299,9 @@ export function winograd5WeightGradWasm(
       gm[BATCHED_GEMM_ARGS.accumulate] = n0 === 0 ? 0 : 1;
       ph5.run(TEAM_JOB.batchedGemm, XI, gm);
     }
-    e.wg5FinishF32(pS, Og, Cg, Ogp, Cgp, pW);
+    tr[T.Cg] = Cg;
+    tr[T.Cgp] = Cgp;
+    transform(ph5, tr, WINOGRAD5_TRANSFORM.finish, pS, pW, Og, Ogp);
     gw.set(f.subarray(pW >> 2, (pW >> 2) + Og * Cg * 25), gi * Og * Cg * 25);
   }
 }

@@ -103,6 +103,12 @@ export function splitAxis(shape: Shape, axis: number): { outer: number; n: numbe
 }
 
 /**
+ * Slices of at least this many elements (`idx.length·inner`) go through the row kernels one slice at a
+ * time; smaller ones, where a kernel call per slice would cost more than its copy, in one loop here.
+ */
+const ROWS_KERNEL_MIN = 1024;
+
+/**
  * out[o, j, :] = src[o, idx[j], :] for the view `[outer, n, inner]` of `src` and `[outer, k, inner]` of
  * `out` (k = idx.length). Indices must be checked already.
  */
@@ -128,6 +134,15 @@ export function gatherAlong(
     gatherRows(src as FloatArray, idx, inner, out as FloatArray);
     return;
   }
+  if (k * inner < ROWS_KERNEL_MIN) {
+    for (let o = 0, so = 0, d = 0; o < outer; o++, so += n * inner) {
+      for (let j = 0; j < k; j++, d += inner) {
+        const s = so + idx[j]! * inner;
+        for (let f = 0; f < inner; f++) out[d + f] = src[s + f]!;
+      }
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const s = src.subarray(o * n * inner, (o + 1) * n * inner) as FloatArray;
     const d = out.subarray(o * k * inner, (o + 1) * k * inner) as FloatArray;
@@ -148,7 +163,7 @@ export function scatterAddAlong(
   out: TypedArray,
 ): void {
   const k = idx.length;
-  if (src instanceof Float32Array || src instanceof Float64Array) {
+  if ((src instanceof Float32Array || src instanceof Float64Array) && (outer === 1 || k * inner >= ROWS_KERNEL_MIN)) {
     if (outer === 1) {
       scatterAddRows(src, idx, inner, out as FloatArray);
       return;

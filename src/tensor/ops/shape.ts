@@ -10,9 +10,10 @@
  */
 import { record } from "../autograd.js";
 import { sumToShape } from "../broadcast.js";
-import { allocate, type DType, promoteTypes, type TypedArray } from "../dtype.js";
+import { allocate, allocateEmpty, type DType, isFloat, promoteTypes, type TypedArray } from "../dtype.js";
 import { check, fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
+import { copyRuns, stridedCopy } from "./strided_copy.js";
 
 // ---------------------------------------------------------------------------------------------
 // internal primitives
@@ -33,48 +34,6 @@ function axesArg(op: string, axes: number | readonly number[], ndim: number, arg
     seen.add(a);
   }
   return out;
-}
-
-/**
- * Copies `src` (starting at `offset`, read with `srcStrides`) into the contiguous `out` of shape
- * `outShape`. Strides may be 0 (broadcast) or permuted.
- */
-function stridedCopy(
-  src: TypedArray,
-  offset: number,
-  srcStrides: readonly number[],
-  outShape: Shape,
-  out: TypedArray,
-): void {
-  const nd = outShape.length;
-  const size = shapeSize(outShape);
-  if (size === 0) return;
-  if (nd === 0) {
-    out[0] = src[offset]!;
-    return;
-  }
-  const last = outShape[nd - 1]!;
-  const ls = srcStrides[nd - 1]!;
-  const idx = new Array<number>(nd).fill(0);
-  let base = offset;
-  let o = 0;
-  const rows = size / last;
-  for (let r = 0; r < rows; r++) {
-    if (ls === 1) {
-      for (let i = 0; i < last; i++) out[o + i] = src[base + i]!;
-    } else {
-      let p = base;
-      for (let i = 0; i < last; i++, p += ls) out[o + i] = src[p]!;
-    }
-    o += last;
-    for (let k = nd - 2; k >= 0; k--) {
-      idx[k]!++;
-      base += srcStrides[k]!;
-      if (idx[k]! < outShape[k]!) break;
-      base -= srcStrides[k]! * outShape[k]!;
-      idx[k] = 0;
-    }
-  }
 }
 
 /**
@@ -193,7 +152,7 @@ export function permute(a: Tensor, axes: readonly number[]): Tensor {
   if (identity) {
     out = a.data.slice() as TypedArray;
   } else {
-    out = allocate(a.dtype, a.size);
+    out = isFloat(a.dtype) ? allocateEmpty(a.dtype, a.size) : allocate(a.dtype, a.size);
     const st = a.strides;
     stridedCopy(
       a.data,
@@ -346,15 +305,12 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const total = sizes.reduce((s, v) => s + v, 0);
   const outShape = [...first.shape];
   outShape[ax] = total;
-  const out = allocate(dtype, shapeSize(outShape));
+  const out = isFloat(dtype) ? allocateEmpty(dtype, shapeSize(outShape)) : allocate(dtype, shapeSize(outShape));
   const rowOut = total * inner;
   let start = 0;
   for (const x of xs) {
     const block = x.shape[ax]! * inner;
-    const src = x.data;
-    for (let o = 0; o < outer; o++) {
-      out.set(src.subarray(o * block, (o + 1) * block), o * rowOut + start * inner);
-    }
+    copyRuns(x.data, 0, block, out, start * inner, rowOut, block, outer);
     start += x.shape[ax]!;
   }
   const res = new Tensor(out, outShape, dtype);
@@ -450,6 +406,7 @@ export function slice(a: Tensor, axis: number, start = 0, end?: number, step = 1
   const s = clampIdx(start);
   const e = end === undefined ? n : clampIdx(end);
   const len = Math.max(0, Math.ceil((e - s) / step));
+  if (step === 1) return narrowAt("slice", a, ax, s, len);
   const maps = identityMaps(a.shape);
   const m = new Int32Array(len);
   for (let i = 0; i < len; i++) m[i] = s + i * step;
@@ -468,11 +425,46 @@ export function narrow(a: Tensor, axis: number, start: number, length: number): 
   if (!Number.isInteger(length) || length < 0 || s + length > n) {
     opError("narrow", "length", `an integer in [0, ${n - s}] (axis ${ax} has size ${n}, start ${s})`, String(length));
   }
-  const maps = identityMaps(a.shape);
-  const m = new Int32Array(length);
-  for (let i = 0; i < length; i++) m[i] = s + i;
-  maps[ax] = m;
-  return mapGather("narrow", a, maps);
+  return narrowAt("narrow", a, ax, s, length);
+}
+
+/** The sizes before and after `axis` (products of the leading and trailing sizes). */
+function outerInner(shape: Shape, axis: number): [number, number] {
+  return [shapeSize(shape.slice(0, axis)), shapeSize(shape.slice(axis + 1))];
+}
+
+/**
+ * {@link narrow} of checked arguments: `outer` contiguous runs of `length·inner` elements. Its
+ * gradient is {@link narrowBackward}.
+ */
+function narrowAt(name: string, a: Tensor, ax: number, start: number, length: number): Tensor {
+  const [outer, inner] = outerInner(a.shape, ax);
+  const n = a.shape[ax]!;
+  const run = length * inner;
+  const out = isFloat(a.dtype) ? allocateEmpty(a.dtype, outer * run) : allocate(a.dtype, outer * run);
+  copyRuns(a.data, start * inner, n * inner, out, 0, run, run, outer);
+  const shape = [...a.shape];
+  shape[ax] = length;
+  const res = new Tensor(out, shape, a.dtype);
+  const inShape = a.shape;
+  return record(name, [a], res, (g) => [narrowBackward(name, g, ax, start, inShape)]);
+}
+
+/**
+ * The adjoint of {@link narrowAt}: `g` placed at `start` along `ax` of zeros of `inShape`, each element
+ * added to its zero (as a scatter-add does: −0 becomes +0). Its gradient is {@link narrowAt} again.
+ */
+function narrowBackward(name: string, g: Tensor, ax: number, start: number, inShape: Shape): Tensor {
+  const [outer, inner] = outerInner(inShape, ax);
+  const length = g.shape[ax]!;
+  const run = length * inner;
+  const step = inShape[ax]! * inner;
+  const out = allocate(g.dtype, shapeSize(inShape));
+  const src = g.data;
+  for (let r = 0, s = 0, o = start * inner; r < outer; r++, s += run, o += step)
+    for (let i = 0; i < run; i++) out[o + i]! += src[s + i]!;
+  const res = new Tensor(out, inShape, g.dtype);
+  return record(`${name}Backward`, [g], res, (gg) => [narrowAt(name, gg, ax, start, length)]);
 }
 
 // ---------------------------------------------------------------------------------------------

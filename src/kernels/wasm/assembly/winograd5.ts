@@ -383,18 +383,18 @@ export function wg5GradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw:
   v128.store(p + 4 * st, f32x4.add(madd(sixteen, e2, e1), f32x4.add(e3, s7)));
 }
 
-/** Scratch of the weight-gradient finish (main thread only): 40 rows (5×8) and 25 rows (5×5) of four kernels. */
-const F5T: usize = memory.data(40 * 16, 16);
-const F5O: usize = memory.data(25 * 16, 16);
-
 /**
- * The end of the F(4×4, 5×5) weight gradient: gw[m, c] = Gᵀ·S[·][m][c]·G (5×5, overwritten) for m < Og,
- * c < Cg, from S[ξ][m][c] (Ogp rows of Cgp per ξ, Cgp a multiple of 4), four c at a time.
+ * The end of the F(4×4, 5×5) weight gradient: gw[m, c] = Gᵀ·S[·][m][c]·G (5×5, overwritten) for
+ * m0 ≤ m < m1 (≤ Og), c < Cg, from S[ξ][m][c] (Ogp rows of Cgp per ξ, Cgp a multiple of 4), four c at a
+ * time. Its scratch (40 rows of 5×8, then 25 rows of 5×5, of four kernels: 1,040 bytes) is the start of
+ * the kernel transform's K5T (1,600 bytes), which is per thread; the two never run at once in a thread.
  */
-export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ogp: i32, Cgp: i32, gw: usize): void {
+export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ogp: i32, Cgp: i32, gw: usize, m0: i32, m1: i32): void {
+  const F5T = K5T;
+  const F5O = K5T + 40 * 16;
   const stS = (<usize>Ogp * <usize>Cgp) << 2;
   const r8 = stS * 8;
-  for (let m = 0; m < Og; m++) {
+  for (let m = m0; m < m1; m++) {
     for (let c = 0; c < Cg; c += 4) {
       const s = S + ((<usize>m * <usize>Cgp + <usize>c) << 2);
       // columns ξ2: F5T[k·8 + ξ2] = Σ_ξ1 Gᵀ[k][ξ1]·S[8ξ1 + ξ2]
