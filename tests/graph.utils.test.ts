@@ -21,6 +21,7 @@ import {
   toGraphology,
   toGraphologyInto,
   toUndirected,
+  undirectedPairs,
 } from "../src/domains/graph/index.js";
 import { tensor } from "../src/tensor/creation.js";
 import type { Tensor } from "../src/tensor/tensor.js";
@@ -129,6 +130,24 @@ describe("graph utils", () => {
     expect(isUndirected(u.edgeIndex)).toBe(true);
     expect(isUndirected(u.edgeIndex, { edgeAttr: u.edgeAttr })).toBe(true);
     expect(isUndirected(u.edgeIndex, { edgeAttr: tensor([1, 2, 3, 3]) })).toBe(false);
+  });
+
+  it("undirectedPairs groups each edge with its reverse and duplicates, numbered by first edge", () => {
+    // edges: 2->0, 0->1, 1->0, 3->3 (loop), 0->2, 1->2, 0->1 (duplicate)
+    const p = undirectedPairs(
+      ei([
+        [2, 0, 1, 3, 0, 1, 0],
+        [0, 1, 0, 3, 2, 2, 1],
+      ]),
+    );
+    expect(arr(p.pairOf)).toEqual([0, 1, 1, 2, 0, 3, 1]);
+    expect(arr(p.pairIndex)).toEqual([
+      [2, 0, 3, 1],
+      [0, 1, 3, 2],
+    ]);
+    const none = undirectedPairs(ei([[], []]), 3);
+    expect(none.pairIndex.shape).toEqual([2, 0]);
+    expect(() => undirectedPairs(ei([[0], [4]]), 3)).toThrow(/undirectedPairs/);
   });
 
   it("subgraph with ids or a mask, relabelled or not", () => {

@@ -161,6 +161,9 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   scatterAddRows: { args: () => [rand(21), randIndex(7, 5), 3, rand(15)] },
   gatherMulScatter: { args: () => [rand(24), rand(54), randIndex(9, 4), randIndex(9, 5), 6, rand(30)] },
   gatherMulRows: { args: () => [rand(30), randIndex(9, 5), rand(24), randIndex(9, 4), 6, new Float32Array(54)] },
+  gatherMulAddRows: {
+    args: () => [rand(30), randIndex(9, 5), rand(24), randIndex(9, 4), randIndex(9, 3), 6, rand(18)],
+  },
   scatterMaxRows: { args: () => [rand(21), randIndex(7, 5), 3, new Float32Array(15), new Int32Array(15), "min"] },
   segmentSumCsr: { args: () => [rand(27), Int32Array.from([0, 2, 2, 5, 9]), 3, new Float32Array(12)] },
   sparseLinear: {

@@ -6,7 +6,15 @@
  * the GEMM of the same inputs with the subnormals replaced by zeros, on every packing path).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { gatherMulRows, gatherMulScatter, gemm, setKernelBackend, unary, unaryGrad } from "../src/kernels/index.js";
+import {
+  gatherMulAddRows,
+  gatherMulRows,
+  gatherMulScatter,
+  gemm,
+  setKernelBackend,
+  unary,
+  unaryGrad,
+} from "../src/kernels/index.js";
 import { gemmRef } from "../src/kernels/ref/linalg.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { shiftedSoftplus } from "../src/nn/functional.js";
@@ -123,6 +131,19 @@ describe.skipIf(!hasWasm)("continuous-filter message passing kernels", () => {
       const rb = new Float64Array(E * F);
       gatherMulRows(Float64Array.from(x), dst, Float64Array.from(init), src, F, rb);
       expectClose(b, rb, 1e-7, 0);
+      // shared filter rows: edge e reads w[wIndex[e]], and the gradient sums into the shared rows
+      const P = 11;
+      const wIndex = idx(E, P);
+      const c = init.slice();
+      gatherMulScatter(x, w, src, dst, F, c, wIndex);
+      const rc = Float64Array.from(init);
+      gatherMulScatter(Float64Array.from(x), Float64Array.from(w), src, dst, F, rc, wIndex);
+      expectClose(c, rc, 1e-5, 1e-5);
+      const d = rnd(P * F);
+      const rd = Float64Array.from(d);
+      gatherMulAddRows(x, dst, init, src, wIndex, F, d);
+      gatherMulAddRows(Float64Array.from(x), dst, Float64Array.from(init), src, wIndex, F, rd);
+      expectClose(d, rd, 1e-5, 1e-5);
     }
   });
 
@@ -144,17 +165,24 @@ describe.skipIf(!hasWasm)("continuous-filter message passing kernels", () => {
     const x = randn([N, F], { generator: gen });
     const w = randn([E, F], { generator: gen });
     const gy = randn([N, F], { generator: gen });
-    const run = (backend: "ref" | "wasm") => {
+    const wIndex = new Tensor(
+      Int32Array.from({ length: E }, () => gen.randint(0, 70)),
+      [E],
+      "int32",
+    );
+    const run = (backend: "ref" | "wasm", shared: boolean) => {
       setKernelBackend(backend);
       const xt = x.clone().requiresGrad_();
-      const wt = w.clone().requiresGrad_();
-      const y = gatherMulScatterOp(xt, wt, src, dst, N);
+      const wt = (shared ? w.narrow(0, 0, 70) : w).clone().requiresGrad_();
+      const y = gatherMulScatterOp(xt, wt, src, dst, N, shared ? wIndex : null);
       y.backward(gy);
       return [y.toFlatArray(), xt.grad!.toFlatArray(), wt.grad!.toFlatArray()];
     };
-    const a = run("ref");
-    const b = run("wasm");
-    for (let k = 0; k < 3; k++) expectClose(b[k]!, a[k]!, 1e-5, 1e-5);
+    for (const shared of [false, true]) {
+      const a = run("ref", shared);
+      const b = run("wasm", shared);
+      for (let k = 0; k < 3; k++) expectClose(b[k]!, a[k]!, 1e-5, 1e-5);
+    }
     setKernelBackend("wasm");
     const bad = new Tensor(
       Int32Array.from({ length: E }, (_, e) => (e === 7 ? -1 : 0)),
@@ -163,6 +191,9 @@ describe.skipIf(!hasWasm)("continuous-filter message passing kernels", () => {
     );
     expect(() => gatherMulScatterOp(x, w, bad, dst, N)).toThrow(
       /gatherMulScatter: argument 'src' expected node ids in \[0, 30\), got -1 at edge 7/,
+    );
+    expect(() => gatherMulScatterOp(x, w.narrow(0, 0, 5), src, dst, N, wIndex)).toThrow(
+      /gatherMulScatter: argument 'wIndex' expected rows of w in \[0, 5\), got \d+ at edge \d+/,
     );
   });
 });

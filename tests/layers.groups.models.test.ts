@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { undirectedPairs } from "../src/domains/graph/utils.js";
+import { edgeVectors } from "../src/domains/point_cloud.js";
 import {
   Adam,
   assertEquivariant,
@@ -12,6 +14,7 @@ import {
   tensor,
 } from "../src/index.js";
 import {
+  CFConv,
   CoulombMLP,
   coulombMatrixEigenvalues,
   coulombMlpChecks,
@@ -239,9 +242,63 @@ describe("model details", () => {
       (a, b) => gatherMulScatter(a!, b!, src, dst, 2),
       [xs.clone().requiresGrad_(), ws.clone().requiresGrad_()],
     );
+    // shared filter rows (edges 0 and 3 share row 1)
+    const wIndex = tensor([1, 0, 2, 1], { dtype: "int32" });
+    const wp = randn([3, 2], { dtype: "float64", generator: g });
+    const refP = xs.indexSelect(0, src).mul(wp.indexSelect(0, wIndex)).scatter(dst, 0, 2, "sum").toFlatArray();
+    const gotP = gatherMulScatter(xs, wp, src, dst, 2, wIndex).toFlatArray();
+    for (let i = 0; i < refP.length; i++) expect(gotP[i]).toBeCloseTo(refP[i]!, 14);
+    gradcheck(
+      (a, b) => gatherMulScatter(a!, b!, src, dst, 2, wIndex),
+      [xs.clone().requiresGrad_(), wp.clone().requiresGrad_()],
+    );
     expect(() => gatherMulScatter(xs, ws, src, tensor([1, 0, 0, 5], { dtype: "int32" }), 2)).toThrow(
       /gatherMulScatter: argument 'dst' expected node ids in \[0, 2\), got 5 at edge 3/,
     );
+  });
+
+  it("CFConv with filters once per pair equals the per-edge filters (float64 values and gradients)", () => {
+    const g = new Generator(11);
+    const conv = new CFConv(3, 4, 5, 6, 3, { dtype: "float64", generator: g });
+    const x = randn([4, 3], { dtype: "float64", generator: g });
+    const pos = randn([4, 3], { dtype: "float64", generator: g });
+    const ei = tensor(
+      [
+        [0, 1, 2, 1, 3, 0, 2],
+        [1, 0, 1, 2, 0, 3, 2],
+      ],
+      { dtype: "int32" },
+    );
+    const expand = (r: Tensor) =>
+      r
+        .unsqueeze(1)
+        .sub(tensor([0, 0.5, 1, 1.5, 2, 2.5], { dtype: "float64" }))
+        .square();
+    const run = (paired: boolean) => {
+      conv.zeroGrad();
+      const { pairIndex, pairOf } = undirectedPairs(ei, 4);
+      const r = edgeVectors(pos, paired ? pairIndex : ei).length;
+      const y = conv.forward(x, ei, r, expand(r), paired ? pairOf : null);
+      y.square().sum().backward();
+      return [y, ...conv.parameters().map((p) => p.grad!)];
+    };
+    const a = run(false);
+    const b = run(true);
+    expect(undirectedPairs(ei, 4).pairIndex.shape).toEqual([2, 4]);
+    for (let k = 0; k < a.length; k++) {
+      const u = a[k]!.toFlatArray();
+      const v = b[k]!.toFlatArray();
+      for (let i = 0; i < u.length; i++) expect(v[i]).toBeCloseTo(u[i]!, 12);
+    }
+    expect(() =>
+      conv.forward(
+        x,
+        ei,
+        tensor([1], { dtype: "float64" }),
+        randn([1, 6], { dtype: "float64" }),
+        tensor([0, 0], { dtype: "int32" }),
+      ),
+    ).toThrow(/CFConv: argument 'pairOf' expected int32 \[7\]/);
   });
 
   it("Coulomb-matrix eigenvalues: known values for H2 and sorted, padded spectra", () => {

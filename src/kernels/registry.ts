@@ -34,6 +34,7 @@ import {
 import { adamRef } from "./ref/optim.js";
 import { bernoulliMaskRef, dropoutMaskRef } from "./ref/random.js";
 import {
+  gatherMulAddRowsRef,
   gatherMulRowsRef,
   gatherMulScatterRef,
   gatherRowsRef,
@@ -78,6 +79,7 @@ import {
 import { adamWasm } from "./wasm/optim.js";
 import { bernoulliMaskWasm, dropoutMaskWasm } from "./wasm/random.js";
 import {
+  gatherMulAddRowsWasm,
   gatherMulRowsWasm,
   gatherMulScatterWasm,
   gatherRowsWasm,
@@ -283,13 +285,13 @@ export const scatterAddRows = kernel({
 
 /**
  * Continuous-filter message passing: out[dst[e]] += x[src[e]] ⊙ w[e] row-wise (rows of F; `out` is
- * not cleared). Node ids are checked by the calling op.
+ * not cleared), or ⊙ w[wIndex[e]] with `wIndex`. Node and row ids are checked by the calling op.
  */
 export const gatherMulScatter = kernel({
   name: "gatherMulScatter",
   ref: gatherMulScatterRef,
   wasm: gatherMulScatterWasm,
-  exports: ["gatherMulScatterF32"],
+  exports: ["gatherMulScatterF32", "gatherRows32"],
   threshold: "sparse",
   work: (x, w, src, _dst, F, out) => (f32(x) && f32(w) && f32(out) ? src.length * F : -1),
 });
@@ -302,6 +304,19 @@ export const gatherMulRows = kernel({
   exports: ["gatherMulRowsF32"],
   threshold: "sparse",
   work: (a, ia, b, _ib, F, out) => (f32(a) && f32(b) && f32(out) ? ia.length * F : -1),
+});
+
+/**
+ * out[index[e]] += a[ia[e]] ⊙ b[ib[e]] row-wise (rows of F; `out` is not cleared): the gradient of the
+ * shared filter rows of {@link gatherMulScatter} with `wIndex`.
+ */
+export const gatherMulAddRows = kernel({
+  name: "gatherMulAddRows",
+  ref: gatherMulAddRowsRef,
+  wasm: gatherMulAddRowsWasm,
+  exports: ["gatherMulRowsF32", "scatterAddRowsF32"],
+  threshold: "sparse",
+  work: (a, ia, b, _ib, _index, F, out) => (f32(a) && f32(b) && f32(out) ? ia.length * F : -1),
 });
 
 /**

@@ -22,7 +22,7 @@ import {
   unaryGrad,
 } from "../kernels/registry.js";
 import { record } from "../tensor/autograd.js";
-import { allocate, isFloat } from "../tensor/dtype.js";
+import { allocate, allocateEmpty, type FloatDType, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
 import { add, clamp, div, mul, relu, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
 import { indexSelect } from "../tensor/ops/indexing.js";
@@ -87,7 +87,7 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
     return bias === null ? y : add(y, bias);
   }
   const N = checkDenseInput(op, x, weight, inF);
-  const out = allocate(x.dtype, N * outF) as FloatArray;
+  const out = allocateEmpty(x.dtype as FloatDType, N * outF);
   gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
   if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
   const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
@@ -120,16 +120,17 @@ export function linearAct(
   const [outF, inF] = checkWeightBias(op, weight, bias);
   const N = checkDenseInput(op, x, weight, inF);
   const n = N * outF;
-  const out = allocate(x.dtype, n) as FloatArray;
+  // outputs the kernel writes in full: not zero-filled
+  const out = allocateEmpty(x.dtype as FloatDType, n);
   // the activation's input, for the shifted softplus' gradient (ReLU's reads the output's sign)
-  const pre = act === "shiftedSoftplus" ? (allocate(x.dtype, n) as FloatArray) : null;
+  const pre = act === "shiftedSoftplus" ? allocateEmpty(x.dtype as FloatDType, n) : null;
   const b = bias === null ? null : (bias.data as FloatArray);
   linearActKernel(x.data as FloatArray, weight.data as FloatArray, b, out, pre, N, outF, inF, act, null);
   const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record(op, inputs, res, (g) => {
     const gd = (g.dtype === x.dtype ? g : g.cast(x.dtype)).data as FloatArray;
-    const gz = allocate(x.dtype, n) as FloatArray;
+    const gz = allocateEmpty(x.dtype as FloatDType, n);
     if (pre !== null) unaryGrad("shiftedSoftplus", pre, gd, gz, 1);
     else {
       // g · [y > 0], as relu's gradient (a table load: the sign is random, a branch mispredicts)
@@ -155,17 +156,17 @@ export function linearScaled(x: Tensor, weight: Tensor, bias: Tensor | null, s: 
   if (s.dtype !== x.dtype) opError(op, "s", `dtype ${x.dtype} (x's)`, s.dtype);
   if (s.size !== N) opError(op, "s", `${N} values (one per row of x)`, `shape ${fmtShape(s.shape)}`);
   const n = N * outF;
-  const out = allocate(x.dtype, n) as FloatArray;
+  const out = allocateEmpty(x.dtype as FloatDType, n);
   const sd = s.data as FloatArray;
   // x·Wᵀ + b, for the scale's gradient
-  const pre = s.requiresGrad ? (allocate(x.dtype, n) as FloatArray) : null;
+  const pre = s.requiresGrad ? allocateEmpty(x.dtype as FloatDType, n) : null;
   const b = bias === null ? null : (bias.data as FloatArray);
   linearActKernel(x.data as FloatArray, weight.data as FloatArray, b, out, pre, N, outF, inF, "none", sd);
   const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
   const inputs = bias === null ? [x, weight, s] : [x, weight, bias, s];
   return record(op, inputs, res, (g) => {
     const gd = (g.dtype === x.dtype ? g : g.cast(x.dtype)).data as FloatArray;
-    const gz = allocate(x.dtype, n) as FloatArray;
+    const gz = allocateEmpty(x.dtype as FloatDType, n);
     binary("mul", gd, sd, gz, [N, outF], [outF, 1], [1, 0]);
     const [dx, dw, db] = linearGrads(x, weight, bias, gz, N, outF, inF);
     let ds: Tensor | null = null;
@@ -220,7 +221,7 @@ function linearGrads(
     return linearGradRows(x, weight, bias, gd, live, N, outF, inF);
   let dx: Tensor | null = null;
   if (x.requiresGrad) {
-    const d = allocate(x.dtype, N * inF) as FloatArray;
+    const d = allocateEmpty(x.dtype as FloatDType, N * inF);
     gemm(gd, weight.data as FloatArray, d, N, inF, outF, false, false, false);
     dx = new Tensor(d, x.shape, x.dtype);
   }
@@ -607,7 +608,8 @@ export function batchNormAct(
     scale[c] = s;
     shift[c] = (bd === undefined ? 0 : bd[c]!) - mean[c]! * s;
   }
-  const yd = allocate(x.dtype, x.size) as FloatArray;
+  // channelAffine writes every element: not zero-filled
+  const yd = L === 1 ? allocateEmpty(x.dtype as FloatDType, x.size) : (allocate(x.dtype, x.size) as FloatArray);
   if (L === 1) {
     channelAffine(xd, yd, N, C, scale, shift, relu);
   } else {
@@ -625,7 +627,7 @@ export function batchNormAct(
     let dx: FloatArray | null;
     let sumGX: Float64Array;
     if (L === 1) {
-      dx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
+      dx = x.requiresGrad ? allocateEmpty(x.dtype as FloatDType, x.size) : null;
       batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
       sumGX = new Float64Array(C);
       for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;

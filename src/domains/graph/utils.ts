@@ -423,3 +423,62 @@ export function toDenseAdj(
   for (let e = 0; e < E; e++) out[src[e]! * N + dst[e]!]! += w === null ? 1 : w.data[e]!;
   return new Tensor(out, [N, N], dtype);
 }
+
+/** The edges of an edge index grouped by unordered endpoints (see {@link undirectedPairs}). */
+export interface EdgePairs {
+  /** int32 `[2, P]`: one edge of each group, its first in edge order (with that edge's direction). */
+  pairIndex: Tensor;
+  /** int32 `[E]`: the group of each edge (0 ≤ id < P), groups numbered by their first edge. */
+  pairOf: Tensor;
+}
+
+/**
+ * Groups the edges of `edgeIndex` by their unordered endpoints {i, j}: an edge and its reverse (and any
+ * duplicates) share one group, a self-loop is a group of its own. Quantities that depend only on the
+ * pair, such as a distance and what is computed from it, can be computed once per group on `pairIndex`
+ * and read for every edge through `pairOf`. O(E + N), node ids checked.
+ */
+export function undirectedPairs(edgeIndex: Tensor, numNodes?: number): EdgePairs {
+  const { src, dst, E, N } = prepEdges("undirectedPairs", edgeIndex, numNodes);
+  // bucket the edges by their smaller endpoint (counting sort, stable), then group equal larger ends
+  const start = new Int32Array(N + 1);
+  for (let e = 0; e < E; e++) start[Math.min(src[e]!, dst[e]!) + 1]!++;
+  for (let v = 0; v < N; v++) start[v + 1]! += start[v]!;
+  const fill = start.slice(0, N);
+  const order = new Int32Array(E);
+  for (let e = 0; e < E; e++) order[fill[Math.min(src[e]!, dst[e]!)]!++] = e;
+  const seen = new Int32Array(N).fill(-1);
+  const group = new Int32Array(N);
+  const tmp = new Int32Array(E);
+  let groups = 0;
+  for (let v = 0; v < N; v++) {
+    for (let k = start[v]!; k < start[v + 1]!; k++) {
+      const e = order[k]!;
+      const hi = Math.max(src[e]!, dst[e]!);
+      if (seen[hi] !== v) {
+        seen[hi] = v;
+        group[hi] = groups++;
+      }
+      tmp[e] = group[hi]!;
+    }
+  }
+  // renumber the groups by their first edge
+  const rename = new Int32Array(groups).fill(-1);
+  const pairOf = new Int32Array(E);
+  const first = new Int32Array(groups);
+  let P = 0;
+  for (let e = 0; e < E; e++) {
+    const t = tmp[e]!;
+    if (rename[t] === -1) {
+      rename[t] = P;
+      first[P++] = e;
+    }
+    pairOf[e] = rename[t]!;
+  }
+  const pi = new Int32Array(2 * P);
+  for (let p = 0; p < P; p++) {
+    pi[p] = src[first[p]!]!;
+    pi[P + p] = dst[first[p]!]!;
+  }
+  return { pairIndex: new Tensor(pi, [2, P], "int32"), pairOf: new Tensor(pairOf, [E], "int32") };
+}

@@ -64,8 +64,9 @@ export function gatherRowsRef(
 
 /**
  * Continuous-filter message passing: out[dst[e]] += x[src[e]] ⊙ w[e] for every edge e, rows of F
- * (`out` is not cleared). With the gradient of the output as `x` and src/dst exchanged, it is the
- * gradient with respect to x.
+ * (`out` is not cleared); with `wIndex`, edge e reads the filter row w[wIndex[e]] (filters shared by
+ * edges, such as an edge and its reverse). With the gradient of the output as `x` and src/dst
+ * exchanged, it is the gradient with respect to x.
  */
 export function gatherMulScatterRef(
   x: FloatArray,
@@ -74,11 +75,12 @@ export function gatherMulScatterRef(
   dst: Int32Array,
   F: number,
   out: FloatArray,
+  wIndex: Int32Array | null = null,
 ): void {
   for (let e = 0; e < src.length; e++) {
     const xo = src[e]! * F;
     const oo = dst[e]! * F;
-    const wo = e * F;
+    const wo = (wIndex === null ? e : wIndex[e]!) * F;
     for (let f = 0; f < F; f++) out[oo + f]! += x[xo + f]! * w[wo + f]!;
   }
 }
@@ -97,6 +99,27 @@ export function gatherMulRowsRef(
     const bo = ib[e]! * F;
     const oo = e * F;
     for (let f = 0; f < F; f++) out[oo + f] = a[ao + f]! * b[bo + f]!;
+  }
+}
+
+/**
+ * out[index[e]] += a[ia[e]] ⊙ b[ib[e]] row-wise (rows of F; `out` is not cleared): the gradient of
+ * shared filter rows in {@link gatherMulScatterRef} with `wIndex`.
+ */
+export function gatherMulAddRowsRef(
+  a: FloatArray,
+  ia: Int32Array,
+  b: FloatArray,
+  ib: Int32Array,
+  index: Int32Array,
+  F: number,
+  out: FloatArray,
+): void {
+  for (let e = 0; e < ia.length; e++) {
+    const ao = ia[e]! * F;
+    const bo = ib[e]! * F;
+    const oo = index[e]! * F;
+    for (let f = 0; f < F; f++) out[oo + f]! += a[ao + f]! * b[bo + f]!;
   }
 }
 

@@ -199,54 +199,46 @@ export function scatterAddRowsWasm(
 /** Floats of the per-edge rows (w, or the output of gatherMulRows) copied per block. */
 const EDGE_BLOCK_FLOATS = 262144;
 
-/** Where an edge-blocked call's buffers lie: two resident row arrays, then one block of edge rows and of each id list. */
+/** Where an edge-blocked call's buffers lie: the resident row arrays, then one block of edge rows and of each id list. */
 interface EdgeBlockPtrs {
-  r0: number;
-  r1: number;
+  res: number[];
   rows: number;
-  i0: number;
-  i1: number;
+  ids: number[];
 }
 
 /**
- * The frame of the per-edge row kernels: copies the resident arrays `r0` and `r1` in whole, then walks
- * the edges in blocks of at most {@link EDGE_BLOCK_FLOATS} floats of F-wide rows, copying each block's
- * ids (`i0`, `i1`) in before `step` (which moves the block's rows and runs the kernel). Returns the
- * pointers (for copying a resident output back out).
+ * The frame of the per-edge row kernels: copies the resident arrays in whole, then walks the edges in
+ * blocks of at most {@link EDGE_BLOCK_FLOATS} floats of F-wide rows, copying each block's ids (one
+ * list per entry of `ids`, all of the edges' length) in before `step` (which moves the block's rows
+ * and runs the kernels). Returns the pointers (for copying a resident output back out).
  */
 function edgeBlocks(
   rt: WasmRuntime,
-  r0: Float32Array,
-  r1: Float32Array,
-  i0: Int32Array,
-  i1: Int32Array,
+  res: readonly Float32Array[],
+  ids: readonly Int32Array[],
   F: number,
   step: (p: EdgeBlockPtrs, e0: number, m: number) => void,
 ): EdgeBlockPtrs {
   rt.reset();
-  const E = i0.length;
+  const E = ids[0]!.length;
   const per = Math.max(1, Math.min(E, Math.floor(EDGE_BLOCK_FLOATS / Math.max(F, 1))));
-  const p: EdgeBlockPtrs = {
-    r0: rt.alloc(r0.length * 4),
-    r1: rt.alloc(r1.length * 4),
-    rows: rt.alloc(per * F * 4),
-    i0: rt.alloc(per * 4),
-    i1: rt.alloc(per * 4),
-  };
+  const pRes = res.map((r) => rt.alloc(r.length * 4));
+  const p: EdgeBlockPtrs = { res: pRes, rows: rt.alloc(per * F * 4), ids: ids.map(() => rt.alloc(per * 4)) };
   const f = rt.f32;
   const i = rt.i32;
-  f.set(r0, p.r0 >> 2);
-  f.set(r1, p.r1 >> 2);
+  for (let k = 0; k < res.length; k++) f.set(res[k]!, pRes[k]! >> 2);
   for (let e0 = 0; e0 < E; e0 += per) {
     const m = Math.min(per, E - e0);
-    i.set(i0.subarray(e0, e0 + m), p.i0 >> 2);
-    i.set(i1.subarray(e0, e0 + m), p.i1 >> 2);
+    for (let k = 0; k < ids.length; k++) i.set(ids[k]!.subarray(e0, e0 + m), p.ids[k]! >> 2);
     step(p, e0, m);
   }
   return p;
 }
 
-/** out[dst[e]] += x[src[e]] ⊙ w[e] (see gatherMulScatterRef): x and out resident, edges in blocks. */
+/**
+ * out[dst[e]] += x[src[e]] ⊙ w[e] (see gatherMulScatterRef): x and out resident, edges in blocks;
+ * with `wIndex`, w is resident too and each block's rows w[wIndex[e]] are gathered in WASM memory.
+ */
 export function gatherMulScatterWasm(
   rt: WasmRuntime,
   xs: Float32Array,
@@ -255,13 +247,24 @@ export function gatherMulScatterWasm(
   dst: Int32Array,
   F: number,
   out: Float32Array,
+  wIndex: Int32Array | null = null,
 ): void {
   const x = rt.exports;
-  const p = edgeBlocks(rt, xs, out, src, dst, F, (q, e0, m) => {
-    rt.f32.set(w.subarray(e0 * F, (e0 + m) * F), q.rows >> 2);
-    x.gatherMulScatterF32(q.r0, q.rows, q.i0, q.i1, m, F, q.r1);
-  });
-  out.set(rt.f32.subarray(p.r1 >> 2, (p.r1 >> 2) + out.length));
+  const shared = wIndex !== null;
+  const p = edgeBlocks(
+    rt,
+    shared ? [xs, out, w] : [xs, out],
+    shared ? [src, dst, wIndex] : [src, dst],
+    F,
+    (q, e0, m) => {
+      const [r0, r1, rw] = q.res;
+      const [i0, i1, iw] = q.ids;
+      if (shared) x.gatherRows32(rw!, iw!, m, F, q.rows);
+      else rt.f32.set(w.subarray(e0 * F, (e0 + m) * F), q.rows >> 2);
+      x.gatherMulScatterF32(r0!, q.rows, i0!, i1!, m, F, r1!);
+    },
+  );
+  out.set(rt.f32.subarray(p.res[1]! >> 2, (p.res[1]! >> 2) + out.length));
 }
 
 /** out[e] = a[ia[e]] ⊙ b[ib[e]] (see gatherMulRowsRef): a and b resident, edges in blocks. */
@@ -275,10 +278,34 @@ export function gatherMulRowsWasm(
   out: Float32Array,
 ): void {
   const x = rt.exports;
-  edgeBlocks(rt, a, b, ia, ib, F, (q, e0, m) => {
-    x.gatherMulRowsF32(q.r0, q.i0, q.r1, q.i1, m, F, q.rows);
+  edgeBlocks(rt, [a, b], [ia, ib], F, (q, e0, m) => {
+    x.gatherMulRowsF32(q.res[0]!, q.ids[0]!, q.res[1]!, q.ids[1]!, m, F, q.rows);
     out.set(rt.f32.subarray(q.rows >> 2, (q.rows >> 2) + m * F), e0 * F);
   });
+}
+
+/**
+ * out[index[e]] += a[ia[e]] ⊙ b[ib[e]] (see gatherMulAddRowsRef): a, b and out resident, edges in
+ * blocks, each block's products formed in WASM memory and added into out in edge order.
+ */
+export function gatherMulAddRowsWasm(
+  rt: WasmRuntime,
+  a: Float32Array,
+  ia: Int32Array,
+  b: Float32Array,
+  ib: Int32Array,
+  index: Int32Array,
+  F: number,
+  out: Float32Array,
+): void {
+  const x = rt.exports;
+  const p = edgeBlocks(rt, [a, b, out], [ia, ib, index], F, (q, _e0, m) => {
+    const [ra, rb, ro] = q.res;
+    const [ja, jb, jo] = q.ids;
+    x.gatherMulRowsF32(ra!, ja!, rb!, jb!, m, F, q.rows);
+    x.scatterAddRowsF32(q.rows, jo!, m, F, ro!);
+  });
+  out.set(rt.f32.subarray(p.res[2]! >> 2, (p.res[2]! >> 2) + out.length));
 }
 
 /** Row scatter-max/min with the winning row in `arg` (see scatterMaxRowsRef). */

@@ -8,6 +8,7 @@
  */
 import type { FloatArray } from "../../kernels/ref/linalg.js";
 import {
+  gatherMulAddRows,
   gatherMulRows,
   gatherMulScatter as gatherMulScatterKernel,
   scatterMaxRows,
@@ -433,39 +434,51 @@ export function scatterLogsumexp(src: Tensor, index: Tensor, dimSize?: number, a
 // Tensor methods
 // ---------------------------------------------------------------------------------------------
 
+/** Checks an int32 `[E]` id list with ids in [0, hi) (errors name the op and the argument). */
+function checkIds(op: string, name: string, t: Tensor, E: number, hi: number, what: string): void {
+  if (t.dtype !== "int32" || t.ndim !== 1 || t.shape[0] !== E)
+    opError(op, name, `int32 [${E}]`, `${t.dtype} ${fmtShape(t.shape)}`);
+  if (!indexInRange(t, hi)) {
+    for (let e = 0; e < E; e++) {
+      const v = t.data[e]!;
+      if (v < 0 || v >= hi) opError(op, name, `${what} in [0, ${hi})`, `${v} at edge ${e}`);
+    }
+  }
+}
+
 /**
  * Continuous-filter message passing: `out[dst[e]] += x[src[e]] ⊙ w[e]` for every edge e.
  * `x` `[N, F]`, `w` `[E, F]` (same float dtype), `src`/`dst` int32 `[E]` node ids (checked);
- * returns `[numNodes, F]`. Differentiable in `x` and `w`.
+ * returns `[numNodes, F]`. With `wIndex` (int32 `[E]`, checked), `w` is `[P, F]` and edge e uses the
+ * row `w[wIndex[e]]` (filters shared by edges, e.g. an edge and its reverse). Differentiable in `x` and `w`.
  */
-export function gatherMulScatter(x: Tensor, w: Tensor, src: Tensor, dst: Tensor, numNodes: number): Tensor {
+export function gatherMulScatter(
+  x: Tensor,
+  w: Tensor,
+  src: Tensor,
+  dst: Tensor,
+  numNodes: number,
+  wIndex: Tensor | null = null,
+): Tensor {
   const op = "gatherMulScatter";
   if (x.ndim !== 2) opError(op, "x", "shape [N, F]", fmtShape(x.shape));
   const N = x.shape[0]!;
   const F = x.shape[1]!;
-  if (w.ndim !== 2 || w.shape[1] !== F) opError(op, "w", `shape [E, ${F}]`, fmtShape(w.shape));
+  if (w.ndim !== 2 || w.shape[1] !== F)
+    opError(op, "w", `shape [${wIndex === null ? "E" : "P"}, ${F}]`, fmtShape(w.shape));
   if (x.dtype !== w.dtype || (x.dtype !== "float32" && x.dtype !== "float64"))
     opError(op, "w", `float dtype equal to x's (${x.dtype})`, w.dtype);
-  const E = w.shape[0]!;
-  for (const [name, t, hi] of [
-    ["src", src, N],
-    ["dst", dst, numNodes],
-  ] as const) {
-    if (t.dtype !== "int32" || t.ndim !== 1 || t.shape[0] !== E)
-      opError(op, name, `int32 [${E}]`, `${t.dtype} ${fmtShape(t.shape)}`);
-    if (!indexInRange(t, hi)) {
-      for (let e = 0; e < E; e++) {
-        const v = t.data[e]!;
-        if (v < 0 || v >= hi) opError(op, name, `node ids in [0, ${hi})`, `${v} at edge ${e}`);
-      }
-    }
-  }
+  const E = wIndex === null ? w.shape[0]! : src.shape[0]!;
+  checkIds(op, "src", src, E, N, "node ids");
+  checkIds(op, "dst", dst, E, numNodes, "node ids");
+  if (wIndex !== null) checkIds(op, "wIndex", wIndex, E, w.shape[0]!, "rows of w");
   const s = src.data as Int32Array;
   const d = dst.data as Int32Array;
+  const wi = wIndex === null ? null : (wIndex.data as Int32Array);
   const xd = x.data as FloatArray;
   const wd = w.data as FloatArray;
   const out = allocate(x.dtype, numNodes * F) as FloatArray;
-  gatherMulScatterKernel(xd, wd, s, d, F, out);
+  gatherMulScatterKernel(xd, wd, s, d, F, out, wi);
   return record(op, [x, w], new Tensor(out, [numNodes, F], x.dtype), (g) => {
     const gd = (g.dtype === x.dtype ? g : g.cast(x.dtype)).data as FloatArray;
     let gx: Tensor | null = null;
@@ -473,13 +486,14 @@ export function gatherMulScatter(x: Tensor, w: Tensor, src: Tensor, dst: Tensor,
     if (x.requiresGrad) {
       // gx[src[e]] += g[dst[e]] ⊙ w[e]: the same kernel with the node ids exchanged
       const a = allocate(x.dtype, N * F) as FloatArray;
-      gatherMulScatterKernel(gd, wd, d, s, F, a);
+      gatherMulScatterKernel(gd, wd, d, s, F, a, wi);
       gx = new Tensor(a, x.shape, x.dtype);
     }
     if (w.requiresGrad) {
-      // gw[e] = g[dst[e]] ⊙ x[src[e]]
-      const a = allocate(w.dtype, E * F) as FloatArray;
-      gatherMulRows(gd, d, xd, s, F, a);
+      // gw[e] = g[dst[e]] ⊙ x[src[e]], summed over the edges that share a row with wIndex
+      const a = allocate(w.dtype, w.size) as FloatArray;
+      if (wi === null) gatherMulRows(gd, d, xd, s, F, a);
+      else gatherMulAddRows(gd, d, xd, s, wi, F, a);
       gw = new Tensor(a, w.shape, w.dtype);
     }
     return [gx, gw];

@@ -8,14 +8,14 @@
 
 import { checkEdgeIndex } from "../../../domains/graph/graph.js";
 import { batchOrZeros, batchSize, globalAddPool, globalMeanPool } from "../../../domains/graph/pool.js";
-import { edgeRow } from "../../../domains/graph/utils.js";
+import { edgeRow, undirectedPairs } from "../../../domains/graph/utils.js";
 import { cutoffGraph, edgeVectors } from "../../../domains/point_cloud.js";
 import { Embedding } from "../../../nn/embedding.js";
 import { linearScaled } from "../../../nn/functional.js";
 import { xavierUniform, zeros as zeroInit } from "../../../nn/init.js";
 import { Linear } from "../../../nn/linear.js";
 import { Module, ModuleList } from "../../../nn/module.js";
-import { opError } from "../../../tensor/errors.js";
+import { fmtShape, opError } from "../../../tensor/errors.js";
 import type { Generator } from "../../../tensor/rng.js";
 import type { Tensor } from "../../../tensor/tensor.js";
 import { cosineCutoff, GaussianSmearing } from "../radial.js";
@@ -37,9 +37,11 @@ function xavierLinear(i: number, o: number, bias: boolean, init: LayerInit): Lin
 
 /**
  * Continuous-filter convolution: `x_i' = lin2(Σ_j lin1(x)_j ⊙ W(r_ij))` with `W(r) = mlp(e(r))·C(r)`.
- * `forward(x [N, in], edgeIndex, edgeWeight = distances [E], edgeAttr = expansion [E, G])`.
+ * `forward(x [N, in], edgeIndex, edgeWeight = distances [E], edgeAttr = expansion [E, G])`; with
+ * `pairOf` (int32 `[E]`, see `undirectedPairs`) the distances and expansions are given once per pair
+ * (`[P]`, `[P, G]`), the filter is computed once per pair and edge e uses pair `pairOf[e]`'s.
  */
-export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
+export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor, (Tensor | null)?], Tensor> {
   lin1: Linear;
   lin2: Linear;
   mlpIn: Linear;
@@ -60,26 +62,36 @@ export class CFConv extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
     this.mlpOut = xavierLinear(numFilters, numFilters, true, init);
   }
 
-  forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor): Tensor {
-    return this.forwardConv(x, edgeIndex, edgeWeight, edgeAttr, false);
+  forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor, pairOf: Tensor | null = null): Tensor {
+    return this.forwardConv(x, edgeIndex, edgeWeight, edgeAttr, pairOf, false);
   }
 
   /** {@link forward}, with the shifted softplus fused into lin2 when `ssp` ({@link InteractionBlock}'s). */
-  forwardConv(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor, ssp: boolean): Tensor {
+  forwardConv(
+    x: Tensor,
+    edgeIndex: Tensor,
+    edgeWeight: Tensor,
+    edgeAttr: Tensor,
+    pairOf: Tensor | null,
+    ssp: boolean,
+  ): Tensor {
     const N = x.shape[0]!;
     checkEdgeIndex("CFConv", edgeIndex, N);
+    const E = edgeIndex.shape[1]!;
+    if (pairOf !== null && (pairOf.dtype !== "int32" || pairOf.ndim !== 1 || pairOf.shape[0] !== E))
+      opError("CFConv", "pairOf", `int32 [${E}]`, `${pairOf.dtype} ${fmtShape(pairOf.shape)}`);
     const C = cosineCutoff(edgeWeight, this.cutoff);
-    // W(r) = mlpOut(ssp(mlpIn(e(r))))·C(r): two fused ops
+    // W(r) = mlpOut(ssp(mlpIn(e(r))))·C(r): two fused ops, once per distance
     const f = this.mlpIn.forwardAct(edgeAttr, "shiftedSoftplus");
     const W = linearScaled(f, this.mlpOut.weight, this.mlpOut.bias, C);
     const [src, dst] = [edgeRow(edgeIndex, 0), edgeRow(edgeIndex, 1)];
-    const m = gatherMulScatter(this.lin1.forward(x), W, src, dst, N);
+    const m = gatherMulScatter(this.lin1.forward(x), W, src, dst, N, pairOf);
     return ssp ? this.lin2.forwardAct(m, "shiftedSoftplus") : this.lin2.forward(m);
   }
 }
 
 /** CFConv → shifted softplus → Linear (the residual is added by {@link SchNet}). */
-export class InteractionBlock extends Module<[Tensor, Tensor, Tensor, Tensor], Tensor> {
+export class InteractionBlock extends Module<[Tensor, Tensor, Tensor, Tensor, (Tensor | null)?], Tensor> {
   conv: CFConv;
   lin: Linear;
 
@@ -89,8 +101,8 @@ export class InteractionBlock extends Module<[Tensor, Tensor, Tensor, Tensor], T
     this.lin = xavierLinear(hiddenChannels, hiddenChannels, true, init);
   }
 
-  forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor): Tensor {
-    return this.lin.forward(this.conv.forwardConv(x, edgeIndex, edgeWeight, edgeAttr, true));
+  forward(x: Tensor, edgeIndex: Tensor, edgeWeight: Tensor, edgeAttr: Tensor, pairOf: Tensor | null = null): Tensor {
+    return this.lin.forward(this.conv.forwardConv(x, edgeIndex, edgeWeight, edgeAttr, pairOf, true));
   }
 }
 
@@ -155,10 +167,12 @@ export class SchNet extends Module<[Tensor, Tensor, (Tensor | null)?], Tensor> {
     const x = pos.cast(dtype);
     const b = batchOrZeros(batch, N);
     const edgeIndex = cutoffGraph(x, this.cutoff, { batch: b, maxNumNeighbors: this.maxNumNeighbors });
-    const { length } = edgeVectors(x, edgeIndex);
+    // an edge and its reverse share their distance: the filters are computed once per pair
+    const { pairIndex, pairOf } = undirectedPairs(edgeIndex, N);
+    const { length } = edgeVectors(x, pairIndex);
     const edgeAttr = this.distanceExpansion.forward(length);
     let h = this.embedding.forward(z);
-    for (const block of this.interactions) h = h.add(block.forward(h, edgeIndex, length, edgeAttr));
+    for (const block of this.interactions) h = h.add(block.forward(h, edgeIndex, length, edgeAttr, pairOf));
     h = this.lin2.forward(this.lin1.forwardAct(h, "shiftedSoftplus"));
     return (this.readout === "add" ? globalAddPool : globalMeanPool)(h, b, batchSize(pos, batch));
   }
