@@ -33,9 +33,6 @@ export interface DepthwiseExports {
 
 type Pass = (typeof DEPTHWISE_PASS)[keyof typeof DEPTHWISE_PASS];
 
-/** Slots of the geometry block, in the order of the DW_* constants of `assembly/depthwise.ts`. */
-const SLOTS = 25;
-
 /** Multiply-adds of a depthwise pass: one per tap and output. */
 export function depthwiseWork(g: ConvGeometry): number {
   return g.N * g.Cin * g.outS[1] * g.outS[2] * g.k[1] * g.k[2];
@@ -70,6 +67,7 @@ function depthwisePlan(g: ConvGeometry, pass: Pass) {
   const offTn = offTo + al(4 * taps);
   const offAcc = offTn + al(4 * sh * sw);
   const stride = offAcc + al(8 * kh * kw);
+  // the geometry block's i32 slots, in the order of the DW_* constants of `assembly/depthwise.ts`
   const slots = [g.N, g.Cin, H, W, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, Hp, Wp, Wq, Hg, Wg, Ly, Lx];
   slots.push(offTw, offTo, offTn, offAcc);
   return { slots, stride };
@@ -107,7 +105,7 @@ function depthwisePass(
   const { slots, stride } = depthwisePlan(g, pass);
   rt.reset();
   const scratch = rt.alloc(threads * stride);
-  const pD = rt.alloc(SLOTS * 4);
+  const pD = rt.alloc(slots.length * 4);
   const ptrs = ins.map((a) => (a === null ? 0 : rt.alloc(a.length * 4)));
   const pOut = rt.alloc(n * 4);
   rt.i32.set(slots, pD >> 2);
