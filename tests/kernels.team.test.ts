@@ -340,7 +340,8 @@ describe("kernel team", () => {
 
   it("Winograd F(4×4, 5×5) forward and weight gradient: n threads give one thread's bits", async () => {
     // 5 images of 9 tiles in blocks of 2 (the last one short), two groups, channel counts that split unevenly
-    const g: WinogradGeometry = { N: 5, G: 2, Cg: 9, Og: 10, H: 11, W: 9, oh: 11, ow: 9, ph: 2, pw: 2 };
+    // (18 input channels: two blocks of 16 in the kernel transform, whose chunks are ranges of the 10 outputs)
+    const g: WinogradGeometry = { N: 5, G: 2, Cg: 18, Og: 10, H: 11, W: 9, oh: 11, ow: 9, ph: 2, pw: 2 };
     const x = rand(g.N * g.G * g.Cg * g.H * g.W);
     const w = rand(g.G * g.Og * g.Cg * 25);
     const b = rand(g.G * g.Og);

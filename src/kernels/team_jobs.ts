@@ -74,6 +74,11 @@ export const WINOGRAD5_TRANSFORM = {
   gradOut: 1,
   /** `wg5OutputF32`: tile rows at src → outputs at dst (C planes of oh×ow), plus the bias. */
   output: 2,
+  /**
+   * `wg5KernelF32`: the C×Cg kernels at src → transformed kernels at dst (row stride `rows` floats),
+   * flipped when `flip` is 1; chunks are ranges of the C output channels.
+   */
+  kernel: 3,
 } as const;
 
 /**
@@ -108,6 +113,9 @@ export const WINOGRAD5_TRANSFORM_ARGS = {
   scratch: 22,
   scratchStride: 23,
   offTb: 24,
+  /** Kernel transform only: input channels per group, and 1 when the kernels are read flipped. */
+  Cg: 25,
+  flip: 26,
 } as const;
 
 /**
@@ -381,6 +389,10 @@ function winograd5TransformChunk(e: WasmExports, a: Float64Array, chunk: number,
   const nc = Math.min(a[R.cPer]!, C - c0);
   if (nc <= 0) return;
   const kind = a[R.kind]!;
+  if (kind === WINOGRAD5_TRANSFORM.kernel) {
+    e.wg5KernelF32(a[R.src]!, C, a[R.Cg]!, a[R.dst]!, a[R.rows]!, a[R.flip]!, c0, c0 + nc);
+    return;
+  }
   const G = a[R.G]!;
   const gi = a[R.gi]!;
   const H = a[R.H]!;

@@ -57,6 +57,7 @@ export interface ThreadScratchExports {
   setGemmScratch?(p: number): void;
   setWinogradScratch?(p: number): void;
   setWinograd5Scratch?(p: number): void;
+  setWinograd5KernelScratch?(p: number): void;
 }
 
 const PAGE = 65536;
@@ -64,9 +65,9 @@ const ALIGN = 64;
 
 /**
  * Bytes of the scratch block each thread's instance works in (the GEMM's edge tile, 128, then the
- * Winograd transforms', 2,816): no two threads share one.
+ * Winograd transforms', 2,816, then the F(4×4, 5×5) kernel transform's, 8,256): no two threads share one.
  */
-export const THREAD_SCRATCH_BYTES = 3072;
+export const THREAD_SCRATCH_BYTES = 3072 + 8256 + 64;
 
 /** Points an instance's scratch at the block at byte offset `p` (of {@link THREAD_SCRATCH_BYTES}). */
 export function setThreadScratch(exports: WasmExports, p: number): void {
@@ -74,6 +75,7 @@ export function setThreadScratch(exports: WasmExports, p: number): void {
   exports.setWinogradScratch?.(p + 128);
   // F(4×4, 5×5)'s 576 bytes share the block: a thread runs one transform at a time
   exports.setWinograd5Scratch?.(p + 128);
+  exports.setWinograd5KernelScratch?.(p + 3072);
 }
 
 /** The imports of the kernel module: its memory, and the abort that the stub runtime calls. */

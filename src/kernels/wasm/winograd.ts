@@ -94,7 +94,7 @@ export interface WinogradExports {
     Tp: number,
     t0: number,
   ): void;
-  wg5KernelF32(w: number, Og: number, Cg: number, U: number, st: number, flip: number): void;
+  wg5KernelF32(w: number, Og: number, Cg: number, U: number, st: number, flip: number, m0: number, m1: number): void;
   wg5GradOutF32(
     gy: number,
     Og: number,

@@ -146,7 +146,6 @@ export function winograd5ConvWasm(
   flipped = false,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow } = geom;
-  const e = rt.exports;
   const plan = winograd5Plan(N, oh, ow);
   const { nb, Tp } = plan;
   const Ogp = pad4(Og);
@@ -190,7 +189,9 @@ export function winograd5ConvWasm(
   for (let gi = 0; gi < G; gi++) {
     f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
     // rows m ≥ Og of U are left as they are: they only give rows of M that the output transform skips
-    e.wg5KernelF32(pW, Og, Cg, pU, Ogp * Cg, flipped ? 1 : 0);
+    tr[T.Cg] = Cg;
+    tr[T.flip] = flipped ? 1 : 0;
+    transform(ph5, tr, WINOGRAD5_TRANSFORM.kernel, pW, pU, Og, Ogp * Cg);
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {

@@ -147,22 +147,33 @@ export function wg5InputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, 
   v128.store(p + 7 * st, g4);
 }
 
-/** Scratch of the kernel transform (main thread only): 25 taps, 40 half-transformed rows, 64 rows out, of 16 kernels. */
-const K5T: usize = memory.data(25 * 16 * 4, 16);
-const K5H: usize = memory.data(40 * 16 * 4, 16);
-const K5S: usize = memory.data(64 * 16 * 4, 16);
+/**
+ * Scratch of the kernel transform: 25 taps, 40 half-transformed rows, 64 rows out, of 16 kernels
+ * (8,256 bytes); a kernel team's threads each point theirs at a block of their own with
+ * setWinograd5KernelScratch.
+ */
+let K5T: usize = memory.data(25 * 16 * 4, 16);
+let K5H: usize = memory.data(40 * 16 * 4, 16);
+let K5S: usize = memory.data(64 * 16 * 4, 16);
+
+/** Points the kernel transform's scratch at `p` (8,256 bytes, 16-byte aligned): one block per thread. */
+export function setWinograd5KernelScratch(p: usize): void {
+  K5T = p;
+  K5H = p + 25 * 16 * 4;
+  K5S = K5H + 40 * 16 * 4;
+}
 
 /**
  * Kernel transform of one group (twin: winograd5KernelTransform): U[ξ·st + m·Cg + c] = (G·w[m, c]·Gᵀ)[ξ]
- * for the Og×Cg 5×5 kernels at w, 16 kernels along c at a time (taps transposed into lanes, then stored
+ * for the kernels m0 ≤ m < m1 of the Og×Cg 5×5 kernels at w, 16 kernels along c at a time (taps transposed into lanes, then stored
  * as 64 rows: one kernel's 64 scattered stores would keep evicting each other's cache lines). Entries it
  * does not write are left as they are. With `flip`, w holds the Cg×Og kernels of the convolution whose
  * input gradient this is, and kernel (m, c) is w[c, m] with both axes reversed (the input gradient's
  * kernel, without a flipped copy).
  */
-export function wg5KernelF32(w: usize, Og: i32, Cg: i32, U: usize, st: i32, flip: bool): void {
+export function wg5KernelF32(w: usize, Og: i32, Cg: i32, U: usize, st: i32, flip: bool, m0: i32, m1: i32): void {
   const stB = <usize>st << 2;
-  for (let m = 0; m < Og; m++) {
+  for (let m = m0; m < m1; m++) {
     for (let k0 = 0; k0 < Cg; k0 += 16) {
       const nk = min(16, Cg - k0);
       if (flip) {
