@@ -53,6 +53,10 @@ async function run(dist) {
       grad(b("conv2d stride 2"), dtype, [[2, 3, 10, 9], [4, 3, 3, 3], [4]], (x, w, c) =>
         M.conv2d(x, w, c, { stride: 2, padding: 1 }),
       );
+      // depthwise, strided (escnn's antialiased pooling): the tap-loop path, float32 in WASM
+      grad(b("conv2d depthwise stride 2"), dtype, [[3, 6, 13, 11], [6, 1, 5, 5], [6]], (x, w, c) =>
+        M.conv2d(x, w, c, { stride: 2, padding: 2, groups: 6 }),
+      );
       grad(
         b("conv2d circular"),
         dtype,

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_KERNEL_ARGS } from "../src/kernels/dispatch.js";
 import * as kernels from "../src/kernels/index.js";
 import {
+  convGeometry,
   kernelRegistry,
   type RegisteredKernel,
   type Stride1Geometry,
@@ -85,6 +86,8 @@ const s1: Stride1Geometry = {
   oh: 6,
   ow: 5,
 };
+/** A depthwise geometry: 3 channels of 9×8, 3×3 taps, stride 2, padding 1 (5×4 outputs). */
+const dwg = convGeometry(2, 3, 3, 3, [9, 8], [5, 4], [3, 3], [2, 2], [1, 1], [1, 1]);
 const wgX = wg.N * wg.G * wg.Cg * wg.H * wg.W;
 const wgY = wg.N * wg.G * wg.Og * wg.oh * wg.ow;
 const wgW = wg.G * wg.Og * wg.Cg * 9;
@@ -283,6 +286,9 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   },
   winograd5Conv: { args: () => [rand(wg5X), rand(wg5W), rand(wg5.G * wg5.Og), new Float32Array(wg5Y), wg5], tol: 1e-4 },
   winograd5WeightGrad: { args: () => [rand(wg5X), rand(wg5Y), new Float32Array(wg5W), wg5], tol: 1e-4 },
+  depthwiseForward: { args: () => [rand(2 * 3 * 72), rand(27), rand(3), new Float32Array(2 * 3 * 20), dwg] },
+  depthwiseInputGrad: { args: () => [rand(2 * 3 * 20), rand(27), new Float32Array(2 * 3 * 72), dwg] },
+  depthwiseWeightGrad: { args: () => [rand(2 * 3 * 72), rand(2 * 3 * 20), new Float32Array(27), dwg] },
   convStride1: {
     args: () => [
       rand(s1.N * s1.G * s1.Cg * s1.H * s1.W),

@@ -1,6 +1,6 @@
 // The kernel team (src/kernels/team.ts): kernels split over threads that share one WASM memory. With
 // n threads the numbers are those of one thread bit for bit (GEMM by rows of C, Winograd by blocks of
-// images), equal to the private-memory build's (today's one-thread path), the same run after run, after
+// images, depthwise convolutions by channels), equal to the private-memory build's (today's one-thread path), the same run after run, after
 // the memory grew; a private memory falls back to one
 // thread with one message; team workers never keep a Node process alive.
 import { spawnSync } from "node:child_process";
@@ -10,6 +10,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  convGeometry,
+  depthwiseForward,
+  depthwiseInputGrad,
+  depthwiseWeightGrad,
   gatherRows,
   gemm,
   lastKernelBackend,
@@ -23,6 +27,7 @@ import {
   winogradConv3x3,
 } from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
+import { depthwiseForwardRef, depthwiseInputGradRef, depthwiseWeightGradRef } from "../src/kernels/ref/depthwise.js";
 import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
 import {
   closeKernelTeam,
@@ -372,6 +377,35 @@ describe("kernel team", () => {
     } finally {
       setWinograd5TileBlock(block0);
     }
+  });
+
+  it("depthwise forward and gradients: n threads give one thread's bits, the reference's", async () => {
+    // 7 channels (uneven chunks at 2 and 3 threads), 3 images, 5×5 stride 2 padding 2 (escnn's pooling)
+    const g = convGeometry(3, 7, 7, 7, [13, 11], [7, 6], [5, 5], [2, 2], [2, 2], [1, 1]);
+    const x = rand(3 * 7 * 143);
+    const w = rand(7 * 25);
+    const b = rand(7);
+    const gy = rand(3 * 7 * 42);
+    const run = (fns: [typeof depthwiseForwardRef, typeof depthwiseInputGradRef, typeof depthwiseWeightGradRef]) => {
+      const y = new Float32Array(gy.length);
+      const gx = new Float32Array(x.length);
+      const gw = new Float32Array(w.length);
+      fns[0](x, w, b, y, g);
+      fns[1](gy, w, gx, g);
+      fns[2](x, gy, gw, g);
+      return [y, gx, gw];
+    };
+    const want = run([depthwiseForwardRef, depthwiseInputGradRef, depthwiseWeightGradRef]);
+    for (const n of [1, 2, 3]) {
+      setNumThreads(n);
+      for (let rep = 0; rep < 3; rep++) {
+        const got = run([depthwiseForward, depthwiseInputGrad, depthwiseWeightGrad]);
+        expect(lastKernelBackend()).toBe("wasm");
+        for (let k = 0; k < 3; k++) expect(sameBits(got[k]!, want[k]!), `n ${n} output ${k}`).toBe(true);
+        if (rep === 0 && n > 1) await teamReady(n);
+      }
+    }
+    expect(currentKernelTeam()?.size).toBe(3);
   });
 
   it("team workers never keep the process alive", () => {

@@ -10,8 +10,8 @@
  * - other stride-1 1-D/2-D: float32 WASM without an im2col matrix (`convStride1`), else im2col in the
  *   padded-width layout (`ref/im2col.ts`) and the GEMM kernel;
  * - 1×1, stride 1, unpadded: one GEMM per image and group on the input itself;
- * - other depthwise 1-D/2-D (one channel per group, e.g. strided blurs): loops over taps and rows
- *   (`ref/depthwise.ts`), no im2col;
+ * - other depthwise 1-D/2-D (one channel per group, e.g. strided blurs): loops over taps and rows,
+ *   float32 in WASM split over the kernel team by channels (`depthwiseForward` etc.), no im2col;
  * - everything else: im2col / col2im in blocks of output rows that stay in cache, and the GEMM kernel.
  *
  * For stride 1 the input gradient is itself a convolution (of gy, with the kernel flipped), so it
@@ -19,7 +19,7 @@
  * Outputs come from the caller's allocator ({@link ConvAlloc}: the op's checked allocation).
  */
 import type { Stride1Geometry } from "./ref/conv.js";
-import { depthwiseApplies, depthwiseForward, depthwiseInputGrad, depthwiseWeightGrad } from "./ref/depthwise.js";
+import { depthwiseApplies } from "./ref/depthwise.js";
 import {
   addChannelBias,
   type ConvGeometry,
@@ -41,6 +41,9 @@ import type { WinogradGeometry } from "./ref/winograd.js";
 import {
   convStride1,
   convStride1WeightGrad,
+  depthwiseForward,
+  depthwiseInputGrad,
+  depthwiseWeightGrad,
   gemm,
   winograd5Conv,
   winograd5WeightGrad,

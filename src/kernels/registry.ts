@@ -10,6 +10,7 @@
 import { f32, fastPath, kernel } from "./dispatch.js";
 import type { Stride1Geometry } from "./ref/conv.js";
 import { convStride1Ref, convStride1WeightGradRef } from "./ref/conv.js";
+import { depthwiseForwardRef, depthwiseInputGradRef, depthwiseWeightGradRef } from "./ref/depthwise.js";
 import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryGradRef, unaryRef } from "./ref/elementwise.js";
 import { type FloatArray, gemmRef, transpose2dRef } from "./ref/linalg.js";
 import { linearActRef } from "./ref/linear_act.js";
@@ -49,6 +50,12 @@ import {
 import { winogradBackward3x3Ref, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
 import { winograd5ConvRef, winograd5WeightGradRef } from "./ref/winograd5.js";
 import { convStride1Wasm, convStride1WeightGradWasm } from "./wasm/conv.js";
+import {
+  depthwiseForwardWasm,
+  depthwiseInputGradWasm,
+  depthwiseWeightGradWasm,
+  depthwiseWork,
+} from "./wasm/depthwise.js";
 import {
   binaryWasm,
   reduceAxisWasm,
@@ -783,4 +790,50 @@ export const convStride1WeightGrad = fastPath({
   },
   work: (x, gy, gw, { N, G, Cg, Og, kh, kw, oh, ow }) =>
     f32(x) && f32(gy) && f32(gw) ? N * G * Og * Cg * kh * kw * oh * ow : -1,
+});
+
+const DEPTHWISE_EXPORTS = ["dwForwardF32", "dwInputGradF32", "dwWeightGradF32"];
+
+/**
+ * y = conv(x, w) + b for a depthwise 1-D/2-D convolution (one channel per group, any stride, padding
+ * and dilation; see `depthwiseApplies`): x [N, C, H, W], w [C, 1, kh, kw], y [N, C, oh, ow]
+ * (overwritten), `b` may be null. float32 runs in WASM, split over the kernel team by channels, with
+ * the reference's float64 sums in its order: the same bits as `depthwiseForwardRef`.
+ */
+export const depthwiseForward = kernel({
+  name: "depthwiseForward",
+  team: true,
+  ref: depthwiseForwardRef,
+  wasm: depthwiseForwardWasm,
+  exports: DEPTHWISE_EXPORTS,
+  threshold: "gemm",
+  work: (x, w, b, y, g) => (f32(x) && f32(w) && f32OrNull(b) && f32(y) ? depthwiseWork(g) : -1),
+});
+
+/**
+ * gx = ∂⟨gy, conv(x, w)⟩/∂x for the convolutions of {@link depthwiseForward} (gx [N, C, H, W]
+ * overwritten); float32 in WASM with the bits of `depthwiseInputGradRef`.
+ */
+export const depthwiseInputGrad = kernel({
+  name: "depthwiseInputGrad",
+  team: true,
+  ref: depthwiseInputGradRef,
+  wasm: depthwiseInputGradWasm,
+  exports: DEPTHWISE_EXPORTS,
+  threshold: "gemm",
+  work: (gy, w, gx, g) => (f32(gy) && f32(w) && f32(gx) ? depthwiseWork(g) : -1),
+});
+
+/**
+ * gw = ∂⟨gy, conv(x, w)⟩/∂w for the convolutions of {@link depthwiseForward} (gw [C, 1, kh, kw]
+ * overwritten); float32 in WASM with the bits of `depthwiseWeightGradRef`.
+ */
+export const depthwiseWeightGrad = kernel({
+  name: "depthwiseWeightGrad",
+  team: true,
+  ref: depthwiseWeightGradRef,
+  wasm: depthwiseWeightGradWasm,
+  exports: DEPTHWISE_EXPORTS,
+  threshold: "gemm",
+  work: (x, gy, gw, g) => (f32(x) && f32(gy) && f32(gw) ? depthwiseWork(g) : -1),
 });

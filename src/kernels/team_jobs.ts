@@ -29,6 +29,41 @@ export const TEAM_JOB = {
   winograd5Transform: 4,
   /** A batch of GEMMs (`gemmPackB` then `gemmRows`, see {@link BATCHED_GEMM_ARGS}), one per chunk. */
   batchedGemm: 5,
+  /**
+   * A depthwise convolution pass (forward, input or weight gradient, see {@link DEPTHWISE_ARGS}) over one
+   * range of channels per chunk, every image of each channel in order.
+   */
+  depthwise: 6,
+} as const;
+
+/** Passes of {@link TEAM_JOB.depthwise}. */
+export const DEPTHWISE_PASS = {
+  /** `dwForwardF32`: y = conv(x, w) + b. */
+  forward: 0,
+  /** `dwInputGradF32`: gx from gy. */
+  inputGrad: 1,
+  /** `dwWeightGradF32`: gw from x and gy. */
+  weightGrad: 2,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.depthwise}: the pass ({@link DEPTHWISE_PASS}), the
+ * geometry block d, the inputs (forward: x, w, b; input gradient: gy, w; weight gradient: x, gy) and
+ * the output. Chunk c covers channels [c·cPer, (c + 1)·cPer).
+ */
+export const DEPTHWISE_ARGS = {
+  pass: 0,
+  d: 1,
+  in0: 2,
+  in1: 3,
+  in2: 4,
+  hasBias: 5,
+  out: 6,
+  /** Per-thread blocks: `scratch + tid · scratchStride`. */
+  scratch: 7,
+  scratchStride: 8,
+  C: 9,
+  cPer: 10,
 } as const;
 
 /** Kinds of {@link TEAM_JOB.winograd5Transform}. */
@@ -332,7 +367,25 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
     );
     return;
   }
+  if (job === TEAM_JOB.depthwise) {
+    depthwiseChunk(e, a, chunk, tid);
+    return;
+  }
   throw new Error(`kernel team: unknown job ${job}`);
+}
+
+/** Chunk `chunk` of a {@link TEAM_JOB.depthwise}: its channels, each over every image. */
+function depthwiseChunk(e: WasmExports, a: Float64Array, chunk: number, tid: number): void {
+  const R = DEPTHWISE_ARGS;
+  const c0 = chunk * a[R.cPer]!;
+  const c1 = Math.min(a[R.C]!, c0 + a[R.cPer]!);
+  const d = a[R.d]!;
+  const s = a[R.scratch]! + tid * a[R.scratchStride]!;
+  const pass = a[R.pass]!;
+  if (pass === DEPTHWISE_PASS.forward)
+    e.dwForwardF32(d, a[R.in0]!, a[R.in1]!, a[R.in2]!, a[R.hasBias]!, a[R.out]!, s, c0, c1);
+  else if (pass === DEPTHWISE_PASS.inputGrad) e.dwInputGradF32(d, a[R.in0]!, a[R.in1]!, a[R.out]!, s, c0, c1);
+  else e.dwWeightGradF32(d, a[R.in0]!, a[R.in1]!, a[R.out]!, s, c0, c1);
 }
 
 /** Chunk `chunk` of a {@link TEAM_JOB.winograd5Transform}: its channels of every image of the block, in order. */

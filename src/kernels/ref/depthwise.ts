@@ -6,8 +6,9 @@
  *
  * with the input gradient (the adjoint) and the weight gradient, one zero-padded channel plane at a time
  * (float64 sums, one rounding per output). im2col would build a [k², P] block and call the GEMM for a
- * single output row per group (one call per image and channel). No WASM twin: the work is k²
- * multiply-adds per output, far below the GEMM's reach.
+ * single output row per group (one call per image and channel). These are the twins of the float32
+ * WASM kernels (`wasm/depthwise.ts`), which add the same float64 terms in the same order: both give
+ * the same bits (the registry's `depthwiseForward` etc. pick one).
  */
 import type { ConvGeometry } from "./im2col.js";
 import type { FloatArray } from "./linalg.js";
@@ -50,7 +51,7 @@ function fillPlane(x: FloatArray, plane: number, P: Plan): void {
 }
 
 /** y = conv(x, w) + b (y [N, C, oh, ow] overwritten; b may be null). */
-export function depthwiseForward(
+export function depthwiseForwardRef(
   x: FloatArray,
   w: FloatArray,
   b: FloatArray | null,
@@ -78,7 +79,7 @@ export function depthwiseForward(
 }
 
 /** gx = ∂⟨gy, conv(x, w)⟩/∂x (gx [N, C, H, W] overwritten). */
-export function depthwiseInputGrad(gy: FloatArray, w: FloatArray, gx: FloatArray, g: ConvGeometry): void {
+export function depthwiseInputGradRef(gy: FloatArray, w: FloatArray, gx: FloatArray, g: ConvGeometry): void {
   const P = plan(g);
   const { H, W, oh, ow, sh, sw, ph, pw, Wp, off, kk, buf } = P;
   const wt = new Float64Array(kk);
@@ -103,7 +104,7 @@ export function depthwiseInputGrad(gy: FloatArray, w: FloatArray, gx: FloatArray
 }
 
 /** gw = ∂⟨gy, conv(x, w)⟩/∂w (gw [C, 1, kh, kw] overwritten). */
-export function depthwiseWeightGrad(x: FloatArray, gy: FloatArray, gw: FloatArray, g: ConvGeometry): void {
+export function depthwiseWeightGradRef(x: FloatArray, gy: FloatArray, gw: FloatArray, g: ConvGeometry): void {
   const P = plan(g);
   const { oh, ow, sh, sw, Wp, off, kk, buf } = P;
   const acc = new Float64Array(g.Cin * kk);

@@ -22,6 +22,7 @@
  * and those copies are most of the time of a gather or a softmax.
  */
 import type { ConvExports } from "./conv.js";
+import type { DepthwiseExports } from "./depthwise.js";
 import type { ElementwiseExports } from "./elementwise.js";
 import {
   KERNELS_WASM_BASE64,
@@ -42,6 +43,7 @@ import type { WinogradExports } from "./winograd.js";
  */
 export type WasmExports = { heapBase(): number } & ThreadScratchExports &
   ConvExports &
+  DepthwiseExports &
   ElementwiseExports &
   LinalgExports &
   NormsExports &

@@ -2,11 +2,12 @@
 // reduce (reductions, softmax), sparse (CSR products, gather/scatter, sparse-input linear), norms
 // (batch norm), o3 (tensor products) and o3_bases (spherical
 // harmonics, radial bases; both bound in wasm/o3.ts), optim (Adam), random (dropout
-// masks), winograd and conv (stride-1 convolutions).
+// masks), winograd and conv (stride-1 convolutions), depthwise (depthwise convolutions, f64 sums).
 // Pointers are byte offsets into the imported memory; sizes are element counts. Every exported
 // function of these files is a module export: its JS binding is in the src/kernels/wasm file of the
 // same name, its reference twin in src/kernels/ref, and src/kernels/registry.ts dispatches to both.
 export * from "./conv";
+export * from "./depthwise";
 export * from "./elementwise";
 export * from "./linalg";
 export * from "./norms";
