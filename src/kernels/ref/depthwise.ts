@@ -19,11 +19,10 @@ export function depthwiseApplies(g: ConvGeometry): boolean {
 }
 
 /**
- * The plane geometry of a depthwise pass: the zero-padded input plane (Hp×Wp, the input at (p_h, p_w);
- * large enough for every tap of every output) and, per tap t, its offset in that plane from an output's
- * top-left input.
+ * The sizes of a depthwise geometry (last two axes) and its zero-padded input plane Hp×Wp: the input
+ * at (p_h, p_w), large enough for every tap of every output. Shared with the WASM binding.
  */
-function plan(g: ConvGeometry) {
+export function depthwisePlane(g: ConvGeometry) {
   const [, H, W] = g.inS;
   const [, oh, ow] = g.outS;
   const [, kh, kw] = g.k;
@@ -32,6 +31,16 @@ function plan(g: ConvGeometry) {
   const [, dh, dw] = g.d;
   const Hp = Math.max(ph + H, sh * (oh - 1) + dh * (kh - 1) + 1);
   const Wp = Math.max(pw + W, sw * (ow - 1) + dw * (kw - 1) + 1);
+  return { H, W, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, Hp, Wp };
+}
+
+/**
+ * The plane geometry of a depthwise pass: the zero-padded input plane (Hp×Wp, the input at (p_h, p_w);
+ * large enough for every tap of every output) and, per tap t, its offset in that plane from an output's
+ * top-left input.
+ */
+function plan(g: ConvGeometry) {
+  const { H, W, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, Hp, Wp } = depthwisePlane(g);
   const off = new Int32Array(kh * kw);
   for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) off[i * kw + j] = dh * i * Wp + dw * j;
   return { H, W, oh, ow, sh, sw, ph, pw, Hp, Wp, off, kk: kh * kw, buf: new Float64Array(Hp * Wp) };

@@ -8,7 +8,7 @@
  * numbers do not depend on the thread count. Each thread has its own block of scratch (padded planes,
  * tap tables). Twins: `ref/depthwise.ts`.
  */
-import { depthwiseApplies } from "../ref/depthwise.js";
+import { depthwiseApplies, depthwisePlane } from "../ref/depthwise.js";
 import type { ConvGeometry } from "../ref/im2col.js";
 import { kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { DEPTHWISE_ARGS, DEPTHWISE_PASS, runTeamJob, TEAM_JOB } from "../team_jobs.js";
@@ -46,14 +46,7 @@ export function depthwiseWork(g: ConvGeometry): number {
  * then the tap tables (sh·sw phases of kh·kw taps) and the weight gradient's kh·kw sums.
  */
 function depthwisePlan(g: ConvGeometry, pass: Pass) {
-  const [, H, W] = g.inS;
-  const [, oh, ow] = g.outS;
-  const [, kh, kw] = g.k;
-  const [, sh, sw] = g.s;
-  const [, ph, pw] = g.p;
-  const [, dh, dw] = g.d;
-  const Hp = Math.max(ph + H, sh * (oh - 1) + dh * (kh - 1) + 1);
-  const Wp = Math.max(pw + W, sw * (ow - 1) + dw * (kw - 1) + 1);
+  const { H, W, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, Hp, Wp } = depthwisePlane(g);
   const Wq = Math.ceil(Wp / sw) + 1;
   const Ly = Math.floor((dh * (kh - 1)) / sh);
   const Lx = Math.floor((dw * (kw - 1)) / sw);
