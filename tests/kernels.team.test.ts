@@ -338,6 +338,42 @@ describe("kernel team", () => {
     }
   });
 
+  it("streams: feed in chunk order before each chunk runs, drain in chunk order; an exception in either is rethrown after every chunk finished", async () => {
+    setNumThreads(2);
+    const x = rand(WG.N * WG.G * WG.Cg * WG.H * WG.W);
+    const w = rand(WG.G * WG.Og * WG.Cg * 9);
+    const b = rand(WG.G * WG.Og);
+    const one = runWinograd(x, w, b);
+    const t = await teamReady(2);
+    const NO_OP = 999; // not a job kind: every chunk throws, which the team reports after the job
+    const fed: number[] = [];
+    const drained: number[] = [];
+    expect(() => t.run(NO_OP, 40, [], { feed: (k) => fed.push(k), drain: (k) => drained.push(k) })).toThrow(
+      /a chunk failed/,
+    );
+    const order = Array.from({ length: 40 }, (_, k) => k);
+    expect(fed).toEqual(order);
+    expect(drained).toEqual(order);
+    const boom = new Error("feed failed");
+    expect(() =>
+      t.run(NO_OP, 40, [], {
+        feed: (k) => {
+          if (k === 3) throw boom;
+        },
+      }),
+    ).toThrow(boom);
+    expect(() =>
+      t.run(NO_OP, 40, [], {
+        drain: (k) => {
+          if (k === 5) throw new Error("drain failed");
+        },
+      }),
+    ).toThrow(/drain failed/);
+    // the team goes on: no worker was left waiting inside the failed jobs
+    for (let rep = 0; rep < 3; rep++) expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
+    expect(currentKernelTeam()).toBe(t);
+  });
+
   it("Winograd F(4×4, 5×5) forward and weight gradient: n threads give one thread's bits", async () => {
     // 5 images of 9 tiles in blocks of 2 (the last one short), two groups, channel counts that split unevenly
     // (18 input channels: two blocks of 16 in the kernel transform, whose chunks are ranges of the 10 outputs)

@@ -50,14 +50,51 @@ export const TEAM_CTRL = {
   ready: 7,
   /** Chunks run by workers (not by the calling thread) since the team started. */
   workerChunks: 8,
+  /**
+   * Chunks whose inputs are in place: a thread runs chunk c once `fed > c` (all of them at once for
+   * {@link KernelTeam.run} without a stream; one by one as the calling thread copies them in with one).
+   */
+  fed: 9,
 } as const;
 
 /** Byte offset of the job's float64 arguments in the control block. */
 export const TEAM_ARGS_OFFSET = 64;
-/** Bytes of the control block. */
-export const TEAM_CTRL_BYTES = TEAM_ARGS_OFFSET + 8 * TEAM_MAX_ARGS;
 /** The most chunks one job has (the claim counter keeps the chunk in 8 bits). */
 export const TEAM_MAX_CHUNKS = 255;
+/** Byte offset of the per-chunk flags (the job number once the chunk is done) in the control block. */
+export const TEAM_FLAGS_OFFSET = TEAM_ARGS_OFFSET + 8 * TEAM_MAX_ARGS;
+/** Bytes of the control block. */
+export const TEAM_CTRL_BYTES = TEAM_FLAGS_OFFSET + 4 * (TEAM_MAX_CHUNKS + 1);
+
+/** The views of a team's control block that every thread uses. */
+export interface TeamControl {
+  /** The int32 slots ({@link TEAM_CTRL}). */
+  readonly ctrl: Int32Array;
+  /** The job's arguments. */
+  readonly args: Float64Array;
+  /** Per chunk: the number of the last job that finished it. */
+  readonly flags: Int32Array;
+}
+
+/** The views of control block `control` (a SharedArrayBuffer of {@link TEAM_CTRL_BYTES}). */
+export function teamControl(control: SharedArrayBuffer): TeamControl {
+  return {
+    ctrl: new Int32Array(control, 0, TEAM_ARGS_OFFSET / 4),
+    args: new Float64Array(control, TEAM_ARGS_OFFSET, TEAM_MAX_ARGS),
+    flags: new Int32Array(control, TEAM_FLAGS_OFFSET, TEAM_MAX_CHUNKS + 1),
+  };
+}
+
+/**
+ * The calling thread's copies around a team job ({@link KernelTeam.run}), so the other threads work
+ * while it copies: `feed(k)` puts chunk k's inputs into the arena (called for k = 0, 1, … before any
+ * thread runs chunk k), `drain(k)` copies chunk k's results out (called in chunk order, each as soon as
+ * the chunk and all before it are done, between the calling thread's own chunks).
+ */
+export interface TeamStream {
+  feed?(chunk: number): void;
+  drain?(chunk: number): void;
+}
 
 /** What a worker of the team is started with. */
 export interface TeamWorkerInit {
@@ -127,25 +164,36 @@ export function claimChunk(ctrl: Int32Array, tag: number): number {
   }
 }
 
-/** Runs the chunks this thread claims of job `tag`; returns when none is left. */
-export function workChunks(
-  exports: WasmRuntime["exports"],
-  ctrl: Int32Array,
-  args: Float64Array,
-  tag: number,
-  tid: number,
-): void {
+/** Runs chunk `c` of job `tag` (already claimed) and marks it done. */
+function runChunk(exports: WasmRuntime["exports"], t: TeamControl, tag: number, c: number, tid: number): void {
+  const { ctrl } = t;
+  try {
+    runTeamJob(exports, Atomics.load(ctrl, TEAM_CTRL.job), t.args, c, tid);
+  } catch {
+    Atomics.store(ctrl, TEAM_CTRL.error, 1);
+  }
+  if (tid > 0) Atomics.add(ctrl, TEAM_CTRL.workerChunks, 1);
+  Atomics.store(t.flags, c, tag);
+  Atomics.add(ctrl, TEAM_CTRL.done, 1);
+  Atomics.notify(ctrl, TEAM_CTRL.done);
+}
+
+/**
+ * Runs the chunks a worker claims of job `tag`, each once its inputs are in place (`fed`); returns
+ * when none is left.
+ */
+export function workChunks(exports: WasmRuntime["exports"], t: TeamControl, tag: number, tid: number): void {
+  const { ctrl } = t;
   for (;;) {
     const c = claimChunk(ctrl, tag);
     if (c < 0) return;
-    try {
-      runTeamJob(exports, Atomics.load(ctrl, TEAM_CTRL.job), args, c, tid);
-    } catch {
-      Atomics.store(ctrl, TEAM_CTRL.error, 1);
+    for (;;) {
+      // the claim belongs to job `tag`, whose `fed` was reset before its chunks could be claimed
+      const fed = Atomics.load(ctrl, TEAM_CTRL.fed);
+      if (fed > c) break;
+      Atomics.wait(ctrl, TEAM_CTRL.fed, fed, 50);
     }
-    if (tid > 0) Atomics.add(ctrl, TEAM_CTRL.workerChunks, 1);
-    const done = Atomics.add(ctrl, TEAM_CTRL.done, 1) + 1;
-    if (done === Atomics.load(ctrl, TEAM_CTRL.chunks)) Atomics.notify(ctrl, TEAM_CTRL.done);
+    runChunk(exports, t, tag, c, tid);
   }
 }
 
@@ -154,8 +202,8 @@ export class KernelTeam {
   readonly size: number;
   readonly runtime: WasmRuntime;
   private readonly control: SharedArrayBuffer;
+  private readonly t: TeamControl;
   private readonly ctrl: Int32Array;
-  private readonly args: Float64Array;
   private readonly workers: TeamWorkerHandle[] = [];
   private readonly blocking: boolean;
   private tag = 0;
@@ -165,8 +213,8 @@ export class KernelTeam {
     this.size = size;
     this.runtime = rt;
     this.control = new SharedArrayBuffer(TEAM_CTRL_BYTES);
-    this.ctrl = new Int32Array(this.control, 0, TEAM_ARGS_OFFSET / 4);
-    this.args = new Float64Array(this.control, TEAM_ARGS_OFFSET, TEAM_MAX_ARGS);
+    this.t = teamControl(this.control);
+    this.ctrl = this.t.ctrl;
     this.blocking = canBlock(this.ctrl);
     const scratch = rt.reserve((size - 1) * THREAD_SCRATCH_BYTES);
     for (let t = 1; t < size; t++) {
@@ -209,9 +257,11 @@ export class KernelTeam {
 
   /**
    * Runs `chunks` chunks of job `job` (a {@link TEAM_JOB} kind) with arguments `args` on every thread
-   * of the team; returns when all are done. Throws when a chunk threw.
+   * of the team; returns when all are done. Throws when a chunk threw. With a `stream`, the calling
+   * thread copies each chunk's inputs in and its results out while the other threads run chunks
+   * (see {@link TeamStream}); without one, every input must be in place before the call.
    */
-  run(job: number, chunks: number, args: readonly number[]): void {
+  run(job: number, chunks: number, args: readonly number[], stream?: TeamStream): void {
     if (this.closed) throw new Error("kernel team: closed");
     if (!Number.isInteger(chunks) || chunks < 0 || chunks > TEAM_MAX_CHUNKS)
       throw new Error(`kernel team: argument 'chunks' expected an integer in [0, ${TEAM_MAX_CHUNKS}], got ${chunks}`);
@@ -219,22 +269,62 @@ export class KernelTeam {
       throw new Error(`kernel team: argument 'args' expected at most ${TEAM_MAX_ARGS} values, got ${args.length}`);
     if (chunks === 0) return;
     const c = this.ctrl;
+    const feed = stream?.feed;
+    const drain = stream?.drain;
     this.tag = (this.tag % 0x7fffff) + 1;
     const tag = this.tag;
-    this.args.set(args);
+    this.t.args.set(args);
     Atomics.store(c, TEAM_CTRL.error, 0);
     Atomics.store(c, TEAM_CTRL.done, 0);
     Atomics.store(c, TEAM_CTRL.job, job);
     Atomics.store(c, TEAM_CTRL.chunks, chunks);
+    Atomics.store(c, TEAM_CTRL.fed, feed === undefined ? chunks : 0);
+    // no flag of an earlier job with the same number (the numbers wrap) may pass for done
+    if (drain !== undefined) this.t.flags.fill(0, 0, chunks);
     Atomics.store(c, TEAM_CTRL.next, tag << 8);
     Atomics.store(c, TEAM_CTRL.gen, tag);
     Atomics.notify(c, TEAM_CTRL.gen);
-    workChunks(this.runtime.exports, c, this.args, tag, 0);
+    // an exception in feed or drain still lets every chunk finish (no worker may be left waiting on
+    // `fed` into the next job), then is rethrown
+    let failure: { error: unknown } | null = null;
+    if (feed !== undefined) {
+      try {
+        for (let k = 0; k < chunks; k++) {
+          feed(k);
+          Atomics.store(c, TEAM_CTRL.fed, k + 1);
+          Atomics.notify(c, TEAM_CTRL.fed);
+        }
+      } catch (error) {
+        failure = { error };
+        Atomics.store(c, TEAM_CTRL.fed, chunks);
+        Atomics.notify(c, TEAM_CTRL.fed);
+      }
+    }
+    const flags = this.t.flags;
+    let drained = 0;
+    const drainDone = (): void => {
+      if (drain === undefined || failure !== null) return;
+      try {
+        while (drained < chunks && Atomics.load(flags, drained) === tag) drain(drained++);
+      } catch (error) {
+        failure = { error };
+      }
+    };
+    const exports = this.runtime.exports;
     for (;;) {
+      const k = claimChunk(c, tag);
+      if (k < 0) break;
+      runChunk(exports, this.t, tag, k, 0);
+      drainDone();
+    }
+    for (;;) {
+      drainDone();
       const done = Atomics.load(c, TEAM_CTRL.done);
       if (done >= chunks) break;
       if (this.blocking) Atomics.wait(c, TEAM_CTRL.done, done, 50);
     }
+    drainDone();
+    if (failure !== null) throw failure.error;
     if (Atomics.load(c, TEAM_CTRL.error) !== 0) throw new Error("kernel team: a chunk failed (wasm trap)");
   }
 

@@ -358,7 +358,6 @@ function winogradConvTeam(
   const pB = rt.alloc(Math.max(Og, 1) * 4);
   const pW = rt.alloc(Og * Cg * 9 * 4);
   const f = rt.f32;
-  f.set(x.subarray(0, N * G * xs), pX >> 2);
   const R = WINOGRAD_FORWARD_ARGS;
   const args: number[] = [];
   args[R.U] = pU;
@@ -395,7 +394,27 @@ function winogradConvTeam(
     e.wgKernelF32(pW, Og, Cg, pU, Ogp * Cg, Cg, 1);
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     args[R.gi] = gi;
-    team.run(TEAM_JOB.winogradForward, Math.ceil(N / nb), args);
+    // chunk k is images [k·nb, (k+1)·nb): the calling thread copies them in (with the first group) and
+    // their outputs out (after the last) while the other threads compute
+    const imageRange = (k: number, size: number): [number, number] => [
+      k * nb * G * size,
+      Math.min(N, (k + 1) * nb) * G * size,
+    ];
+    team.run(TEAM_JOB.winogradForward, Math.ceil(N / nb), args, {
+      feed:
+        gi === 0
+          ? (k) => {
+              const [a, z] = imageRange(k, xs);
+              f.set(x.subarray(a, z), (pX >> 2) + a);
+            }
+          : undefined,
+      drain:
+        gi === G - 1
+          ? (k) => {
+              const [a, z] = imageRange(k, ys);
+              y.set(f.subarray((pY >> 2) + a, (pY >> 2) + z), a);
+            }
+          : undefined,
+    });
   }
-  y.set(rt.f32.subarray(pY >> 2, (pY >> 2) + N * G * ys));
 }
