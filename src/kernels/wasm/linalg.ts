@@ -165,8 +165,7 @@ function gemmTeam(
   if (transA) {
     f.set(A.subarray(0, K * M), pAt >> 2);
     x.transpose32(pAt, pA, K, M);
-  } else f.set(A.subarray(0, M * K), pA >> 2);
-  if (accumulate) f.set(C.subarray(0, M * N), pC >> 2);
+  }
   // chunks of whole MC blocks, up to sixteen per thread: the last chunk is the tail the other threads
   // wait for (with four per thread, 1024³ on two threads waited up to an eighth of the call)
   const blocks = Math.ceil(M / MC);
@@ -185,6 +184,23 @@ function gemmTeam(
   args[R.apStride] = apStride;
   args[R.M] = M;
   args[R.rows] = rows;
-  team.run(TEAM_JOB.gemmRows, Math.ceil(M / rows), args);
-  C.set(rt.f32.subarray(pC >> 2, (pC >> 2) + M * N));
+  // chunk k is rows [k·rows, (k+1)·rows) of A and C: the calling thread copies them in (A's unless
+  // transposed above, C's when accumulating) and C's out while the other threads compute
+  const span = (k: number, width: number): [number, number] => [k * rows * width, Math.min(M, (k + 1) * rows) * width];
+  team.run(TEAM_JOB.gemmRows, Math.ceil(M / rows), args, {
+    feed: (k) => {
+      if (!transA) {
+        const [a, z] = span(k, K);
+        f.set(A.subarray(a, z), (pA >> 2) + a);
+      }
+      if (accumulate) {
+        const [a, z] = span(k, N);
+        f.set(C.subarray(a, z), (pC >> 2) + a);
+      }
+    },
+    drain: (k) => {
+      const [a, z] = span(k, N);
+      C.set(f.subarray((pC >> 2) + a, (pC >> 2) + z), a);
+    },
+  });
 }

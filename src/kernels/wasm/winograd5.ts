@@ -16,7 +16,7 @@
  */
 import type { WinogradGeometry } from "../ref/winograd.js";
 import { WINOGRAD5_M } from "../ref/winograd5.js";
-import { kernelTeam } from "../team.js";
+import { kernelTeam, type TeamStream } from "../team.js";
 import {
   BATCHED_GEMM_ARGS,
   runTeamJob,
@@ -55,8 +55,11 @@ function winograd5Plan(N: number, oh: number, ow: number) {
   return { th, tw, T1, nb, Tp, planeBytes: Hp * Wq * 4, rowBytes: 8 * Wq * 4 };
 }
 
-/** Runs `chunks` chunks of a team job: over the team's threads, or in turn on this one. */
-type PhaseRunner = (job: number, chunks: number, args: number[]) => void;
+/**
+ * Runs `chunks` chunks of a team job: over the team's threads, or in turn on this one (each chunk's
+ * `feed`, then the chunk, then its `drain`).
+ */
+type PhaseRunner = (job: number, chunks: number, args: number[], stream?: TeamStream) => void;
 
 /**
  * The phases' runner and per-thread blocks (`threads` of `stride` bytes: the padded plane and row buffer
@@ -76,10 +79,14 @@ function phases(rt: WasmRuntime, work: number, planeBytes: number, rowBytes: num
   const e = rt.exports;
   const run: PhaseRunner =
     team !== null
-      ? (job, chunks, args) => team.run(job, chunks, args)
-      : (job, chunks, args) => {
+      ? (job, chunks, args, stream) => team.run(job, chunks, args, stream)
+      : (job, chunks, args, stream) => {
           const a = Float64Array.from(args);
-          for (let c = 0; c < chunks; c++) runTeamJob(e, job, a, c, 0);
+          for (let c = 0; c < chunks; c++) {
+            stream?.feed?.(c);
+            runTeamJob(e, job, a, c, 0);
+            stream?.drain?.(c);
+          }
         };
   /** Channels per chunk of a transform over C channels (about four chunks per thread). */
   const cPer = (C: number): number => (threads === 1 ? C : Math.ceil(C / Math.min(C, 4 * threads)));
@@ -163,7 +170,6 @@ export function winograd5ConvWasm(
   const pB = rt.alloc(Math.max(Og, 1) * 4);
   const pW = rt.alloc(Og * Cg * 25 * 4);
   const f = rt.f32;
-  f.set(x.subarray(0, N * G * xs), pX >> 2);
   const T = WINOGRAD5_TRANSFORM_ARGS;
   const tr = transformArgs(geom, plan, ph5, pB, b !== null);
   // M[ξ] (Ogp×Tp) = U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp)
@@ -195,14 +201,52 @@ export function winograd5ConvWasm(
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {
+      const nI = Math.min(nb, N - n0);
       tr[T.n0] = n0;
-      tr[T.nI] = Math.min(nb, N - n0);
-      transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Cs);
+      tr[T.nI] = nI;
+      // the calling thread copies each chunk's channels of the block's images in, and the outputs out,
+      // while the other threads transform
+      const feedX = blockCopy(f, x, pX, "in", { n0, nI, G, gi, C: Cg, plane: H * W }, ph5.cPer(Cg));
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Cs, { feed: feedX });
       ph5.run(TEAM_JOB.batchedGemm, XI, gm);
-      transform(ph5, tr, WINOGRAD5_TRANSFORM.output, pM, pY, Og, Ms);
+      const drainY = blockCopy(f, y, pY, "out", { n0, nI, G, gi, C: Og, plane: oh * ow }, ph5.cPer(Og));
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.output, pM, pY, Og, Ms, { drain: drainY });
     }
   }
-  y.set(f.subarray(pY >> 2, (pY >> 2) + N * G * ys));
+}
+
+/** A block of images of one group: images [n0, n0 + nI) of N·G maps of C channels of `plane` floats. */
+interface ImageBlock {
+  n0: number;
+  nI: number;
+  G: number;
+  gi: number;
+  C: number;
+  plane: number;
+}
+
+/**
+ * The copy of one transform chunk's data (channels [k·cPer, (k+1)·cPer) of the block's images) between
+ * the JS array `arr` and the arena at byte offset `p` (both laid out [N, G, C, plane]): into the arena
+ * (`in`, a transform's input) or out of it (`out`, its result).
+ */
+function blockCopy(
+  f: Float32Array,
+  arr: Float32Array,
+  p: number,
+  dir: "in" | "out",
+  b: ImageBlock,
+  cPer: number,
+): (k: number) => void {
+  return (k) => {
+    const c0 = k * cPer;
+    const len = (Math.min(b.C, c0 + cPer) - c0) * b.plane;
+    for (let n = b.n0; n < b.n0 + b.nI; n++) {
+      const at = ((n * b.G + b.gi) * b.C + c0) * b.plane;
+      if (dir === "in") f.set(arr.subarray(at, at + len), (p >> 2) + at);
+      else arr.set(f.subarray((p >> 2) + at, (p >> 2) + at + len), at);
+    }
+  };
 }
 
 /** Runs one transform phase over C channels (`rows` tile rows per ξ). */
@@ -214,6 +258,7 @@ function transform(
   dst: number,
   C: number,
   rows: number,
+  stream?: TeamStream,
 ): void {
   const T = WINOGRAD5_TRANSFORM_ARGS;
   const cPer = ph5.cPer(C);
@@ -223,7 +268,7 @@ function transform(
   tr[T.C] = C;
   tr[T.rows] = rows;
   tr[T.cPer] = cPer;
-  ph5.run(TEAM_JOB.winograd5Transform, Math.ceil(C / cPer), tr);
+  ph5.run(TEAM_JOB.winograd5Transform, Math.ceil(C / cPer), tr, stream);
 }
 
 /**
@@ -257,8 +302,6 @@ export function winograd5WeightGradWasm(
   const pG = rt.alloc(N * G * ys * 4);
   const pW = rt.alloc(Og * Cg * 25 * 4);
   const f = rt.f32;
-  f.set(x.subarray(0, N * G * xs), pX >> 2);
-  f.set(gy.subarray(0, N * G * ys), pG >> 2);
   // rows c ≥ Cg of V and m ≥ Og of Y only reach entries of S that the finish skips; the lanes past a
   // block's last tile are zeroed (in both: the arena may hold anything there)
   const T = WINOGRAD5_TRANSFORM_ARGS;
@@ -289,8 +332,10 @@ export function winograd5WeightGradWasm(
       const nI = Math.min(nb, N - n0);
       tr[T.n0] = n0;
       tr[T.nI] = nI;
-      transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Vs);
-      transform(ph5, tr, WINOGRAD5_TRANSFORM.gradOut, pG, pY, Og, Ys);
+      const feedX = blockCopy(f, x, pX, "in", { n0, nI, G, gi, C: Cg, plane: H * W }, ph5.cPer(Cg));
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Vs, { feed: feedX });
+      const feedG = blockCopy(f, gy, pG, "in", { n0, nI, G, gi, C: Og, plane: oh * ow }, ph5.cPer(Og));
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.gradOut, pG, pY, Og, Ys, { feed: feedG });
       if (nI * T1 < Tp) {
         e.wgZeroLanes(pV, XI * Vs, Tp, nI * T1);
         e.wgZeroLanes(pY, XI * Ys, Tp, nI * T1);
