@@ -6,7 +6,7 @@
 import { gemm } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes } from "../broadcast.js";
-import { allocate, type DType, isFloat, promoteTypes } from "../dtype.js";
+import { allocate, allocateEmpty, type DType, type FloatDType, isFloat, promoteTypes } from "../dtype.js";
 import { fmtShape, opError } from "../errors.js";
 import { shapeSize, Tensor } from "../tensor.js";
 import { sum } from "./reduce.js";
@@ -48,19 +48,38 @@ function gemmBatched(
   const M = ta ? ac : ar;
   const K = ta ? ar : ac;
   const N = tb ? br : bc;
-  const out = allocate(A.dtype, shapeSize(outShape)) as FloatArray;
   const sa = ar * ac;
   const sb = br * bc;
   const sc = M * N;
   const ad = A.data as FloatArray;
   const bd = B.data as FloatArray;
-  if (sc > 0) {
+  // each output block's first product overwrites it (no zero fill, and no copy of zeros into the
+  // kernel's memory), later ones add to it (the batch reductions of the gradients); the kernels start
+  // their sums from +0, so this gives the bits of adding to zeros. Blocks no product reaches are zeroed.
+  const out = (
+    K > 0 ? allocateEmpty(A.dtype as FloatDType, shapeSize(outShape)) : allocate(A.dtype, shapeSize(outShape))
+  ) as FloatArray;
+  if (sc > 0 && K > 0) {
+    const written = new Uint8Array(shapeSize(outShape) / sc);
     for (let i = 0; i < plan.c.length; i++) {
       const ao = plan.a[i]! * sa;
       const bo = plan.b[i]! * sb;
-      const co = plan.c[i]! * sc;
-      gemm(ad.subarray(ao, ao + sa), bd.subarray(bo, bo + sb), out.subarray(co, co + sc), M, N, K, ta, tb, true);
+      const c = plan.c[i]!;
+      const co = c * sc;
+      gemm(
+        ad.subarray(ao, ao + sa),
+        bd.subarray(bo, bo + sb),
+        out.subarray(co, co + sc),
+        M,
+        N,
+        K,
+        ta,
+        tb,
+        written[c] === 1,
+      );
+      written[c] = 1;
     }
+    for (let c = 0; c < written.length; c++) if (written[c] === 0) out.fill(0, c * sc, (c + 1) * sc);
   }
   const res = new Tensor(out, outShape, A.dtype);
   const aShape = A.shape;
