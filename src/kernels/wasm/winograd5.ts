@@ -193,11 +193,12 @@ export function winograd5ConvWasm(
     ph5,
   );
   for (let gi = 0; gi < G; gi++) {
-    f.set(w.subarray(gi * Og * Cg * 25, (gi + 1) * Og * Cg * 25), pW >> 2);
-    // rows m ≥ Og of U are left as they are: they only give rows of M that the output transform skips
+    // rows m ≥ Og of U are left as they are: they only give rows of M that the output transform skips;
+    // the calling thread copies each chunk's kernels in while the other threads transform
     tr[T.Cg] = Cg;
     tr[T.flip] = flipped ? 1 : 0;
-    transform(ph5, tr, WINOGRAD5_TRANSFORM.kernel, pW, pU, Og, Ogp * Cg);
+    const feedW = kernelCopy(f, w, gi, pW, Og, Cg, flipped, ph5.cPer(Og));
+    transform(ph5, tr, WINOGRAD5_TRANSFORM.kernel, pW, pU, Og, Ogp * Cg, { feed: feedW });
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {
@@ -213,6 +214,37 @@ export function winograd5ConvWasm(
       transform(ph5, tr, WINOGRAD5_TRANSFORM.output, pM, pY, Og, Ms, { drain: drainY });
     }
   }
+}
+
+/**
+ * The copy into the arena at byte offset `p` of the kernels of group `gi` that chunk k of the kernel
+ * transform reads (output channels m in [k·cPer, (k+1)·cPer)): rows m of w [G·Og, Cg, 25], or with
+ * `flipped` (w [G·Cg, Og, 25], read transposed) the runs w[gi, c, m0:m1] of every c.
+ */
+function kernelCopy(
+  f: Float32Array,
+  w: Float32Array,
+  gi: number,
+  p: number,
+  Og: number,
+  Cg: number,
+  flipped: boolean,
+  cPer: number,
+): (k: number) => void {
+  const base = gi * Og * Cg * 25;
+  const at = p >> 2;
+  return (k) => {
+    const m0 = k * cPer;
+    const m1 = Math.min(Og, m0 + cPer);
+    if (!flipped) {
+      f.set(w.subarray(base + m0 * Cg * 25, base + m1 * Cg * 25), at + m0 * Cg * 25);
+      return;
+    }
+    for (let c = 0; c < Cg; c++) {
+      const o = (c * Og + m0) * 25;
+      f.set(w.subarray(base + o, base + o + (m1 - m0) * 25), at + o);
+    }
+  };
 }
 
 /** A block of images of one group: images [n0, n0 + nI) of N·G maps of C channels of `plane` floats. */
@@ -346,7 +378,15 @@ export function winograd5WeightGradWasm(
     }
     tr[T.Cg] = Cg;
     tr[T.Cgp] = Cgp;
-    transform(ph5, tr, WINOGRAD5_TRANSFORM.finish, pS, pW, Og, Ogp);
-    gw.set(f.subarray(pW >> 2, (pW >> 2) + Og * Cg * 25), gi * Og * Cg * 25);
+    // the calling thread copies each chunk's rows of gw out as the other threads finish theirs
+    const cPerF = ph5.cPer(Og);
+    const base = gi * Og * Cg * 25;
+    transform(ph5, tr, WINOGRAD5_TRANSFORM.finish, pS, pW, Og, Ogp, {
+      drain: (k) => {
+        const a = k * cPerF * Cg * 25;
+        const z = Math.min(Og, (k + 1) * cPerF) * Cg * 25;
+        gw.set(f.subarray((pW >> 2) + a, (pW >> 2) + z), base + a);
+      },
+    });
   }
 }
