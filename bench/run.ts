@@ -6,7 +6,8 @@
  * mesh suite's eigensolver is compared with SciPy's `eigsh` instead, see bench/mesh.ts);
  * `ratioP10` compares the 10th percentiles, which other processes on the machine disturb less.
  * With several rounds (`--rounds N`, or a suite's own default), the peer and our timings alternate
- * N times and `ms`, `peerMs`, `ratio` and `ratioP10` are medians over the rounds (`ratios` lists them).
+ * N times (the peer first in rounds 1, 3, …, ours first in rounds 2, 4, …) and `ms`, `peerMs`, `ratio`
+ * and `ratioP10` are medians over the rounds (`ratios` lists them).
  *
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
  * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations, or the timed
@@ -162,7 +163,24 @@ async function main(): Promise<void> {
       args.peer && (suite.peerOps !== undefined || suite.runPeer !== undefined) && timed.some((c) => c.peer);
     const rounds = withPeer ? (args.rounds ?? suite.rounds ?? 1) : 1;
     const results = timed.map(() => [] as { t: Timing; peer: PeerResult }[]);
+    const ours = (peer: PeerResult): void => {
+      for (let i = 0; i < timed.length; i++)
+        results[i]!.push({
+          t: time(timed[i]!.run, {
+            warmup: timed[i]!.warmup ?? args.warmup,
+            repeat: timed[i]!.repeat ?? args.repeat,
+            minSampleMs: 2,
+          }),
+          peer,
+        });
+    };
     for (let r = 0; r < rounds; r++) {
+      // who goes first alternates (ours first in every other round): a run right after the other side's
+      // heavy one starts on a disturbed machine (our C8 step took 1.4 s before and 1.9-2.7 s right after
+      // escnn's two-thread run), so neither side always pays for that
+      const oursFirst = withPeer && r % 2 === 1;
+      const pending = oursFirst ? results.map((x) => x.length) : null;
+      if (oursFirst) ours({ ms: new Map(), p10: new Map(), status: "pending" });
       let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
       if (withPeer) {
         peer = suite.runPeer
@@ -181,15 +199,8 @@ async function main(): Promise<void> {
           ...(rounds > 1 ? { round: r + 1 } : {}),
         });
       }
-      for (let i = 0; i < timed.length; i++)
-        results[i]!.push({
-          t: time(timed[i]!.run, {
-            warmup: timed[i]!.warmup ?? args.warmup,
-            repeat: timed[i]!.repeat ?? args.repeat,
-            minSampleMs: 2,
-          }),
-          peer,
-        });
+      if (pending !== null) for (let i = 0; i < timed.length; i++) results[i]![pending[i]!]!.peer = peer;
+      else ours(peer);
     }
     for (let i = 0; i < timed.length; i++) emit({ ...caseLine(timed[i]!, results[i]!), ...timed[i]!.extra });
   }
