@@ -24,6 +24,7 @@ import {
   tensorProductForward,
   winograd5Conv,
   winograd5WeightGrad,
+  winogradBackward3x3,
   winogradConv3x3,
 } from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
@@ -43,7 +44,12 @@ import { gemmWasm } from "../src/kernels/wasm/linalg.js";
 import { getLocalWasmRuntime, getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
 import { tpForwardWasm } from "../src/kernels/wasm/o3.js";
 import { gatherRowsWasm, spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
-import { winogradConvWasm } from "../src/kernels/wasm/winograd.js";
+import {
+  setWinogradTileBlock,
+  WINOGRAD_TILE_BLOCK,
+  winogradBackwardWasm,
+  winogradConvWasm,
+} from "../src/kernels/wasm/winograd.js";
 import {
   setWinograd5TileBlock,
   WINOGRAD5_TILE_BLOCK,
@@ -372,6 +378,47 @@ describe("kernel team", () => {
     // the team goes on: no worker was left waiting inside the failed jobs
     for (let rep = 0; rep < 3; rep++) expect(sameBits(runWinograd(x, w, b), one)).toBe(true);
     expect(currentKernelTeam()).toBe(t);
+  });
+
+  it("Winograd backward (input, weight and bias gradients, any subset): n threads give one thread's bits", async () => {
+    const x = rand(WG.N * WG.G * WG.Cg * WG.H * WG.W);
+    const w = rand(WG.G * WG.Og * WG.Cg * 9);
+    const gy = rand(WG.N * WG.G * WG.Og * WG.oh * WG.ow);
+    // 13 images of 12 tiles in blocks of 3 (the last one short), two groups
+    const block0 = WINOGRAD_TILE_BLOCK;
+    setWinogradTileBlock(36);
+    const run = (rt: WasmRuntime | null, want: [boolean, boolean, boolean]): Float32Array[] => {
+      const gx = want[0] ? new Float32Array(x.length) : null;
+      const gw = want[1] ? new Float32Array(w.length) : null;
+      const gb = want[2] ? new Float32Array(WG.G * WG.Og) : null;
+      if (rt === null) expect(winogradBackward3x3(x, w, gy, gx, gw, gb, WG)).toBe(true);
+      else winogradBackwardWasm(rt, x, w, gy, gx, gw, gb, WG);
+      const out: Float32Array[] = [];
+      for (const a of [gx, gw, gb]) if (a !== null) out.push(a);
+      return out;
+    };
+    try {
+      for (const want of [
+        [true, true, true],
+        [true, false, false],
+        [false, true, true],
+        [false, true, false],
+      ] as [boolean, boolean, boolean][]) {
+        setNumThreads(1);
+        const one = run(null, want);
+        const priv = run(privateRuntime(), want);
+        one.forEach((a, i) => expect(sameBits(a, priv[i]!)).toBe(true));
+        for (const n of [2, 3]) {
+          setNumThreads(n);
+          for (let rep = 0; rep < 2; rep++) {
+            run(null, want).forEach((a, i) => expect(sameBits(a, one[i]!)).toBe(true));
+            if (rep === 0) await teamReady(n);
+          }
+        }
+      }
+    } finally {
+      setWinogradTileBlock(block0);
+    }
   });
 
   it("Winograd F(4×4, 5×5) forward and weight gradient: n threads give one thread's bits", async () => {

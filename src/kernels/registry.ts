@@ -711,6 +711,7 @@ export const winogradBackward3x3 = fastPath({
   wasm: winogradBackwardWasm,
   exports: [...WINOGRAD_EXPORTS, "wgInputAdjF32"],
   threshold: "gemm",
+  team: true,
   work: (x, w, gy, gx, gw, gb, { N, G, Cg, Og, oh, ow }) =>
     f32(x) && f32(w) && f32(gy) && f32OrNull(gx) && f32OrNull(gw) && f32OrNull(gb) ? N * G * Og * Cg * oh * ow : -1,
 });

@@ -34,6 +34,12 @@ export const TEAM_JOB = {
    * range of channels per chunk, every image of each channel in order.
    */
   depthwise: 6,
+  /**
+   * The Winograd F(4×4, 3×3) backward of one group over one block of images per chunk (see
+   * {@link WINOGRAD_BACKWARD_ARGS}): the transforms of x and gy, the block's weight-gradient sums into
+   * the chunk's own slot, the input gradient.
+   */
+  winogradBackward: 7,
 } as const;
 
 /** Passes of {@link TEAM_JOB.depthwise}. */
@@ -241,6 +247,47 @@ export const WINOGRAD_FORWARD_ARGS = {
   offTb: 28,
 } as const;
 
+/** Argument slots of {@link TEAM_JOB.winogradBackward} (one group; images n at x + n·xs, gy + n·ys). */
+export const WINOGRAD_BACKWARD_ARGS = {
+  /** The group's images [N, Cg, H, W]; the input gradient overwrites them. */
+  x: 0,
+  /** The group's output gradients [N, Og, oh, ow]. */
+  gy: 1,
+  /** Uᵀ[ξ][c][m] (the input gradient's products). */
+  UT: 2,
+  /** Per chunk: 36·Ogp·Cgp floats of the block's weight-gradient sums (written). */
+  D: 3,
+  /** Per image: Og floats of its bias-gradient sums (zeroed by the caller). */
+  slots: 4,
+  Cg: 5,
+  Og: 6,
+  H: 7,
+  W: 8,
+  ph: 9,
+  pw: 10,
+  oh: 11,
+  ow: 12,
+  th: 13,
+  tw: 14,
+  Tp: 15,
+  T1: 16,
+  nb: 17,
+  N: 18,
+  Vs: 19,
+  Ys: 20,
+  Ogp: 21,
+  Cgp: 22,
+  /** Per-thread blocks: V at +0, Y at +offY, the padded plane at +offXp, the row buffer at +offTb, gy's plane at +offGp. */
+  blocks: 23,
+  blockStride: 24,
+  offY: 25,
+  offXp: 26,
+  offTb: 27,
+  offGp: 28,
+  /** Bits: 1 weight gradient, 2 input gradient, 4 bias gradient. */
+  what: 29,
+} as const;
+
 /** The most argument slots a job has. */
 export const TEAM_MAX_ARGS = 32;
 
@@ -303,6 +350,10 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
       const py = a[R.y]! + ((n0 + k) * G + gi) * ys * 4;
       e.wgOutputF32(pM, Ms, Tp, k * T1, th, tw, py, Og, oh, ow, a[R.bias]!, hasBias);
     }
+    return;
+  }
+  if (job === TEAM_JOB.winogradBackward) {
+    winogradBackwardChunk(e, a, chunk, tid);
     return;
   }
   if (job === TEAM_JOB.spmmRows) {
@@ -442,5 +493,59 @@ function winograd5TransformChunk(e: WasmExports, a: Float64Array, chunk: number,
         a[R.bias]! + c0 * 4,
         a[R.hasBias]!,
       );
+  }
+}
+
+/** One chunk (block of images) of {@link TEAM_JOB.winogradBackward}: the one-thread path's block, in its order. */
+function winogradBackwardChunk(e: WasmExports, a: Float64Array, chunk: number, tid: number): void {
+  const R = WINOGRAD_BACKWARD_ARGS;
+  const Cg = a[R.Cg]!;
+  const Og = a[R.Og]!;
+  const H = a[R.H]!;
+  const W = a[R.W]!;
+  const ph = a[R.ph]!;
+  const pw = a[R.pw]!;
+  const oh = a[R.oh]!;
+  const ow = a[R.ow]!;
+  const th = a[R.th]!;
+  const tw = a[R.tw]!;
+  const Tp = a[R.Tp]!;
+  const T1 = a[R.T1]!;
+  const nb = a[R.nb]!;
+  const Vs = a[R.Vs]!;
+  const Ys = a[R.Ys]!;
+  const Ogp = a[R.Ogp]!;
+  const Cgp = a[R.Cgp]!;
+  const what = a[R.what]!;
+  const weights = (what & 1) !== 0;
+  const input = (what & 2) !== 0;
+  const bias = (what & 4) !== 0;
+  const xs = Cg * H * W * 4;
+  const ys = Og * oh * ow * 4;
+  const blk = a[R.blocks]! + tid * a[R.blockStride]!;
+  const pV = blk;
+  const pY = blk + a[R.offY]!;
+  const pXp = blk + a[R.offXp]!;
+  const pTb = blk + a[R.offTb]!;
+  const pGp = blk + a[R.offGp]!;
+  const n0 = chunk * nb;
+  const nI = Math.min(nb, a[R.N]! - n0);
+  for (let k = 0; k < nI; k++) {
+    const n = n0 + k;
+    if (weights) e.wgInputF32(a[R.x]! + n * xs, Cg, H, W, ph, pw, th, tw, pXp, pTb, pV, Vs, Tp, k * T1);
+    const slot = a[R.slots]! + n * Og * 4;
+    e.wgGradOutF32(a[R.gy]! + n * ys, Og, oh, ow, th, tw, pGp, pTb, pY, Ys, Tp, k * T1, slot, bias ? 1 : 0);
+  }
+  if (nI < nb) e.wgZeroLanes(pY, 36 * Ys, Tp, nI * T1);
+  if (weights) {
+    const pD = a[R.D]! + chunk * 36 * Ogp * Cgp * 4;
+    e.wgZero(pD, 36 * Ogp * Cgp);
+    e.wgDotF32(pY, pV, pD, Ogp, Cgp, Tp, Ys, Vs);
+  }
+  if (input) {
+    // dV = Uᵀ·Y over V's rows (V is spent), then the adjoint input transform per image into x's place
+    e.wgGemmF32(a[R.UT]!, pY, pV, Cgp, Ogp, Ys, Tp, Vs);
+    for (let k = 0; k < nI; k++)
+      e.wgInputAdjF32(pV, Vs, Tp, k * T1, Cg, H, W, ph, pw, th, tw, pXp, pTb, a[R.x]! + (n0 + k) * xs);
   }
 }

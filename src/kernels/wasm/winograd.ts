@@ -6,7 +6,7 @@
  */
 import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
 import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { TEAM_JOB, WINOGRAD_FORWARD_ARGS } from "../team_jobs.js";
+import { TEAM_JOB, WINOGRAD_BACKWARD_ARGS, WINOGRAD_FORWARD_ARGS } from "../team_jobs.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/winograd.ts` and `assembly/winograd5.ts`. */
@@ -237,6 +237,11 @@ export function winogradBackwardWasm(
   geom: WinogradGeometry,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const team = kernelTeam(rt, N * G * Og * Cg * oh * ow);
+  if (team !== null && Math.ceil(N / winogradPlan(N, oh, ow).nb) <= TEAM_MAX_CHUNKS) {
+    winogradBackwardTeam(team, x, w, gy, gx, gw, gb, geom);
+    return;
+  }
   const e = rt.exports;
   const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
   const Ogp = pad4(Og);
@@ -417,4 +422,133 @@ function winogradConvTeam(
           : undefined,
     });
   }
+}
+
+/**
+ * {@link winogradBackwardWasm} over the threads of a kernel team, one block of images per chunk (the
+ * one-thread path's blocks, in per-thread V, Y and plane buffers). What crosses blocks is summed by the
+ * calling thread in block order, as the one-thread path sums it: each block's weight-gradient sums
+ * (written by its chunk into its own slot; the kernel adds a block's full dot products to the running
+ * sums, so adding the slot gives the same float32 sums) and each image's bias-gradient sums. It copies
+ * x and gy in and the input gradient out while the other threads compute: one thread's bits.
+ */
+function winogradBackwardTeam(
+  team: KernelTeam,
+  x: Float32Array,
+  w: Float32Array,
+  gy: Float32Array,
+  gx: Float32Array | null,
+  gw: Float32Array | null,
+  gb: Float32Array | null,
+  geom: WinogradGeometry,
+): void {
+  const rt = team.runtime;
+  const e = rt.exports;
+  const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
+  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const Cgp = pad4(Cg);
+  const xs = Cg * H * W;
+  const ys = Og * oh * ow;
+  const Wg = 16 * Math.ceil(tw / 4);
+  const chunks = Math.ceil(N / nb);
+  const dn = 36 * Ogp * Cgp;
+  rt.reset();
+  const pad = winogradRowPad(rt);
+  const Vs = Cgp + pad;
+  const Ys = Ogp + pad;
+  const al = (n: number): number => Math.ceil(n / 64) * 64;
+  const offY = al(36 * Vs * Tp * 4);
+  const offXp = offY + al(36 * Ys * Tp * 4);
+  const offTb = offXp + al(Hp * Wq * 4);
+  const offGp = offTb + al(6 * Wq * 4);
+  const blockStride = offGp + al(4 * th * Wg * 4);
+  const pBlocks = rt.alloc(team.size * blockStride);
+  const pUT = gx === null ? 0 : rt.alloc(36 * Cgp * Ogp * 4);
+  const pD = gw === null ? 0 : rt.alloc(chunks * dn * 4);
+  const pSlots = rt.alloc(N * Math.max(Og, 1) * 4);
+  const pX = rt.alloc(N * xs * 4);
+  const pG = rt.alloc(N * ys * 4);
+  const pW = gx === null ? 0 : rt.alloc(Og * Cg * 9 * 4);
+  const f = rt.f32;
+  // V and Y start zeroed in every thread's block, as the one-thread path's buffers do
+  for (let t = 0; t < team.size; t++) {
+    e.wgZero(pBlocks + t * blockStride, 36 * Vs * Tp);
+    e.wgZero(pBlocks + t * blockStride + offY, 36 * Ys * Tp);
+  }
+  const S = gw === null ? null : new Float32Array(G * dn);
+  const bias = gb === null ? null : new Float32Array(Og);
+  const R = WINOGRAD_BACKWARD_ARGS;
+  const args: number[] = [];
+  args[R.x] = pX;
+  args[R.gy] = pG;
+  args[R.UT] = pUT;
+  args[R.D] = pD;
+  args[R.slots] = pSlots;
+  args[R.Cg] = Cg;
+  args[R.Og] = Og;
+  args[R.H] = H;
+  args[R.W] = W;
+  args[R.ph] = ph;
+  args[R.pw] = pw;
+  args[R.oh] = oh;
+  args[R.ow] = ow;
+  args[R.th] = th;
+  args[R.tw] = tw;
+  args[R.Tp] = Tp;
+  args[R.T1] = T1;
+  args[R.nb] = nb;
+  args[R.N] = N;
+  args[R.Vs] = Vs;
+  args[R.Ys] = Ys;
+  args[R.Ogp] = Ogp;
+  args[R.Cgp] = Cgp;
+  args[R.blocks] = pBlocks;
+  args[R.blockStride] = blockStride;
+  args[R.offY] = offY;
+  args[R.offXp] = offXp;
+  args[R.offTb] = offTb;
+  args[R.offGp] = offGp;
+  args[R.what] = (gw !== null ? 1 : 0) | (gx !== null ? 2 : 0) | (gb !== null ? 4 : 0);
+  for (let gi = 0; gi < G; gi++) {
+    if (gx !== null) {
+      f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
+      e.wgZero(pUT, 36 * Cgp * Ogp);
+      e.wgKernelF32(pW, Og, Cg, pUT, Cgp * Ogp, 1, Ogp);
+    }
+    if (bias !== null) {
+      bias.fill(0);
+      e.wgZero(pSlots, N * Og);
+    }
+    const images = (k: number): [number, number] => [k * nb, Math.min(N, (k + 1) * nb)];
+    team.run(TEAM_JOB.winogradBackward, chunks, args, {
+      feed: (k) => {
+        const [n0, n1] = images(k);
+        for (let n = n0; n < n1; n++) {
+          const sx = (n * G + gi) * xs;
+          if (gw !== null) f.set(x.subarray(sx, sx + xs), (pX >> 2) + n * xs);
+          const sy = (n * G + gi) * ys;
+          f.set(gy.subarray(sy, sy + ys), (pG >> 2) + n * ys);
+        }
+      },
+      drain: (k) => {
+        const [n0, n1] = images(k);
+        if (S !== null) {
+          const d = (pD >> 2) + k * dn;
+          const s0 = gi * dn;
+          for (let i = 0; i < dn; i++) S[s0 + i]! += f[d + i]!;
+        }
+        if (bias !== null)
+          for (let n = n0; n < n1; n++) {
+            const sl = (pSlots >> 2) + n * Og;
+            for (let m = 0; m < Og; m++) bias[m]! += f[sl + m]!;
+          }
+        if (gx !== null)
+          for (let n = n0; n < n1; n++)
+            gx.set(f.subarray((pX >> 2) + n * xs, (pX >> 2) + (n + 1) * xs), (n * G + gi) * xs);
+      },
+    });
+    if (gb !== null && bias !== null) gb.set(bias, gi * Og);
+  }
+  if (S !== null && gw !== null) winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
 }
