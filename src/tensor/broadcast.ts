@@ -8,7 +8,7 @@ import type { ReduceOpName } from "../kernels/ref/elementwise.js";
 import type { FloatArray } from "../kernels/ref/linalg.js";
 import { reduceAxis } from "../kernels/registry.js";
 import { record } from "./autograd.js";
-import { allocate, isFloat, type TypedArray } from "./dtype.js";
+import { allocate, allocateEmpty, type FloatDType, isFloat, type TypedArray } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "./tensor.js";
 
@@ -169,7 +169,9 @@ function expandData(src: TypedArray, from: Shape, to: Shape, out: TypedArray): v
 /** Differentiable broadcast of `g` up to `shape` (its gradient is {@link sumToShape}); used by reduction gradients. */
 export function expandTo(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const out = allocate(g.dtype, shapeSize(shape));
+  // expandData writes every element: no zero fill
+  const n = shapeSize(shape);
+  const out = isFloat(g.dtype) ? allocateEmpty(g.dtype as FloatDType, n) : allocate(g.dtype, n);
   expandData(g.data, g.shape, shape, out);
   const from = g.shape;
   return record("expand", [g], new Tensor(out, shape, g.dtype), (gg) => [sumToShape(gg, from)]);

@@ -10,7 +10,15 @@
  */
 import { record } from "../autograd.js";
 import { sumToShape } from "../broadcast.js";
-import { allocate, allocateEmpty, type DType, isFloat, promoteTypes, type TypedArray } from "../dtype.js";
+import {
+  allocate,
+  allocateEmpty,
+  type DType,
+  type FloatDType,
+  isFloat,
+  promoteTypes,
+  type TypedArray,
+} from "../dtype.js";
 import { check, fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
 import { copyRuns, stridedCopy } from "./strided_copy.js";
@@ -259,7 +267,8 @@ function expandTo(op: string, a: Tensor, outShape: number[]): Tensor {
   const off = outShape.length - a.ndim;
   const st = a.strides;
   const srcStrides = outShape.map((_, i) => (i < off || a.shape[i - off] === 1 ? 0 : st[i - off]!));
-  const out = allocate(a.dtype, shapeSize(outShape));
+  const n = shapeSize(outShape);
+  const out = isFloat(a.dtype) ? allocateEmpty(a.dtype as FloatDType, n) : allocate(a.dtype, n);
   stridedCopy(a.data, 0, srcStrides, outShape, out);
   const res = new Tensor(out, outShape, a.dtype);
   const inShape = a.shape;
