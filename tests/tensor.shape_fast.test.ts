@@ -227,6 +227,8 @@ describe("narrow / slice / concat fast paths", () => {
 describe("indexSelect with small slices (one loop) and its scatter-sum", () => {
   const cases: [number[], number, number[]][] = [
     [[40, 88], 1, [3, 5, 7, 9, 11, 13, 15, 17]], // R2Conv's coefficient columns (inner 1)
+    [[7, 10], 1, [9, 0, 9, 3, 3, 5, 1]], // columns, repeated, not a multiple of the unrolling
+    [[5, 2, 6], 2, [5, 5, 5, 5, 0, 2, 5, 1, 5]], // columns of a 3-D view, one index many times
     [[6, 9, 3], 1, [8, 0, 8, 2, 2]], // repeated indices
     [[5, 7, 300], 1, [6, 1, 1, 4]], // slices above the loop's limit (row kernels)
     [[2, 3, 4, 2], 2, [3, 3, 0]],

@@ -304,8 +304,18 @@ function copyBox32(
  */
 function boxKernel(src: TypedArray, out: TypedArray): [BoxCopy, TypedArray, TypedArray] {
   if (src.BYTES_PER_ELEMENT !== 4 || out.BYTES_PER_ELEMENT !== 4) return [copyBox, src, out];
-  const view = (a: TypedArray) => (a instanceof Int32Array ? a : new Int32Array(a.buffer, a.byteOffset, a.length));
-  return [copyBox32, view(src), view(out)];
+  return [copyBox32, int32View(src), int32View(out)];
+}
+
+/**
+ * An Int32Array over the same memory as the 4-byte-element array `a` (itself when it is one): copies
+ * through it move the bits untouched, and loops that take only Int32Array keep monomorphic element access.
+ */
+export function int32View(a: TypedArray): Int32Array {
+  if (a instanceof Int32Array) return a;
+  if (a.BYTES_PER_ELEMENT !== 4)
+    throw new RangeError(`int32View: expected an array of 4-byte elements, got ${a.constructor.name}`);
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
 }
 
 /**
