@@ -3,7 +3,7 @@
  * at a fixed step, as `narrow` and `concat` move them) and `stridedCopy` (any strides, 0 for broadcast,
  * permuted for `permute`), which coalesces axes and copies a transpose in cache-sized tiles (square
  * ones over two long axes, else several whole short axes at a time), through one box kernel unrolled
- * by four that moves 4-byte elements as Int32. Pure copies: every element arrives bit for bit, whatever
+ * by eight that moves 4-byte elements as Int32. Pure copies: every element arrives bit for bit, whatever
  * the path.
  */
 import type { TypedArray } from "../dtype.js";
@@ -207,7 +207,7 @@ type BoxCopy = (
 
 /**
  * `out[o + i·o0 + j·o1 + k·o2] = src[s + i·s0 + j·s1 + k·s2]` for i < n0, j < n1, k < n2; the
- * innermost loop is unrolled by four (short inner loops cost more in loop control than in copying).
+ * innermost loop is unrolled by eight (short inner loops cost more in loop control than in copying).
  * Float64 and bool arrays; the same code as {@link copyBox32}.
  */
 function copyBox(
@@ -225,27 +225,37 @@ function copyBox(
   s2: number,
   o2: number,
 ): void {
-  const n4 = n2 - (n2 % 4);
-  const s2x2 = 2 * s2;
-  const s2x3 = 3 * s2;
-  const s2x4 = 4 * s2;
-  const o2x2 = 2 * o2;
-  const o2x3 = 3 * o2;
-  const o2x4 = 4 * o2;
+  const n8 = n2 - (n2 % 8);
   for (let i = 0; i < n0; i++, s += s0, o += o0)
     for (let j = 0, sj = s, oj = o; j < n1; j++, sj += s1, oj += o1) {
       let k = 0;
       let sk = sj;
       let ok = oj;
-      for (; k < n4; k += 4, sk += s2x4, ok += o2x4) {
-        const v0 = src[sk]!;
-        const v1 = src[sk + s2]!;
-        const v2 = src[sk + s2x2]!;
-        const v3 = src[sk + s2x3]!;
-        out[ok] = v0;
-        out[ok + o2] = v1;
-        out[ok + o2x2] = v2;
-        out[ok + o2x3] = v3;
+      for (; k < n8; k += 8) {
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
       }
       for (; k < n2; k++, sk += s2, ok += o2) out[ok] = src[sk]!;
     }
@@ -271,27 +281,37 @@ function copyBox32(
   s2: number,
   o2: number,
 ): void {
-  const n4 = n2 - (n2 % 4);
-  const s2x2 = 2 * s2;
-  const s2x3 = 3 * s2;
-  const s2x4 = 4 * s2;
-  const o2x2 = 2 * o2;
-  const o2x3 = 3 * o2;
-  const o2x4 = 4 * o2;
+  const n8 = n2 - (n2 % 8);
   for (let i = 0; i < n0; i++, s += s0, o += o0)
     for (let j = 0, sj = s, oj = o; j < n1; j++, sj += s1, oj += o1) {
       let k = 0;
       let sk = sj;
       let ok = oj;
-      for (; k < n4; k += 4, sk += s2x4, ok += o2x4) {
-        const v0 = src[sk]!;
-        const v1 = src[sk + s2]!;
-        const v2 = src[sk + s2x2]!;
-        const v3 = src[sk + s2x3]!;
-        out[ok] = v0;
-        out[ok + o2] = v1;
-        out[ok + o2x2] = v2;
-        out[ok + o2x3] = v3;
+      for (; k < n8; k += 8) {
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
+        out[ok] = src[sk]!;
+        sk += s2;
+        ok += o2;
       }
       for (; k < n2; k++, sk += s2, ok += o2) out[ok] = src[sk]!;
     }
