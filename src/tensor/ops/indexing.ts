@@ -135,7 +135,7 @@ export function gatherAlong(
     gatherRows(src as FloatArray, idx, inner, out as FloatArray);
     return;
   }
-  if (inner === 1) {
+  if (inner === 1 && k < ROWS_KERNEL_MIN) {
     if (src.BYTES_PER_ELEMENT === 4) gatherColumns32(int32View(src), outer, n, idx, int32View(out));
     else gatherColumns(src, outer, n, idx, out);
     return;
