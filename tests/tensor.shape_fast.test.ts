@@ -74,10 +74,19 @@ function expectPermuteMatches(a: Tensor, axes: readonly number[]): void {
   );
 }
 
-describe("permute fast paths (coalesced rows, tiles)", () => {
+describe("permute fast paths (coalesced rows, tiles, blocks over short axes)", () => {
   const cases: { shape: number[]; axes: number[] }[] = [
-    { shape: [11, 3, 4, 8, 8], axes: [1, 3, 2, 4, 0] }, // R2Conv's factored filter: tiles over (dI, U)
-    { shape: [3, 8, 4, 8, 11], axes: [4, 0, 2, 1, 3] }, // and its inverse: tiles over (U, dI)
+    { shape: [11, 3, 4, 8, 8], axes: [1, 3, 2, 4, 0] }, // R2Conv's factored filter: blocks over (U, dO, dI)
+    { shape: [3, 8, 4, 8, 11], axes: [4, 0, 2, 1, 3] }, // and its inverse: blocks over (U, dO, dI)
+    { shape: [11, 6, 5, 8, 8], axes: [1, 3, 2, 4, 0] }, // C8's shapes, smaller nO, nI
+    { shape: [6, 8, 5, 8, 11], axes: [4, 0, 2, 1, 3] },
+    { shape: [3, 4, 40, 2, 5], axes: [1, 3, 2, 4, 0] }, // a block axis cut (40 of 2·5·4·…), with a remainder
+    { shape: [1000, 8], axes: [1, 0] }, // one short transposed axis, the long one cut in blocks
+    { shape: [8, 1000], axes: [1, 0] },
+    { shape: [3, 600, 5], axes: [2, 1, 0] },
+    { shape: [7, 9, 2, 11, 3], axes: [3, 0, 4, 2, 1] },
+    { shape: [2, 3, 2, 3, 2, 3], axes: [5, 3, 1, 4, 2, 0] }, // many tiny axes
+    { shape: [9, 1, 13, 1, 10], axes: [4, 2, 0, 3, 1] },
     { shape: [70, 90], axes: [1, 0] }, // a transpose larger than one tile on both axes
     { shape: [33, 1, 65], axes: [2, 1, 0] },
     { shape: [3, 40, 2, 50], axes: [2, 3, 0, 1] }, // several tiles per position of two other axes
@@ -104,6 +113,20 @@ describe("permute fast paths (coalesced rows, tiles)", () => {
         [axes[i], axes[j]] = [axes[j]!, axes[i]!];
       }
       expectPermuteMatches(rand(shape, "float32"), axes);
+    }
+  });
+
+  it("random shapes with short and long axes, all dtypes", () => {
+    for (let t = 0; t < 60; t++) {
+      const nd = 2 + Math.floor(gen.random() * 5);
+      let shape = Array.from({ length: nd }, () => 1 + Math.floor(gen.random() * (gen.random() < 0.3 ? 40 : 12)));
+      while (shape.reduce((p, v) => p * v, 1) > 60000) shape = shape.map((n) => Math.max(1, n >> 1));
+      const axes = Array.from({ length: nd }, (_, k) => k);
+      for (let i = nd - 1; i > 0; i--) {
+        const j = Math.floor(gen.random() * (i + 1));
+        [axes[i], axes[j]] = [axes[j]!, axes[i]!];
+      }
+      expectPermuteMatches(rand(shape, DTYPES[t % DTYPES.length]!), axes);
     }
   });
 
@@ -204,6 +227,8 @@ describe("narrow / slice / concat fast paths", () => {
 describe("indexSelect with small slices (one loop) and its scatter-sum", () => {
   const cases: [number[], number, number[]][] = [
     [[40, 88], 1, [3, 5, 7, 9, 11, 13, 15, 17]], // R2Conv's coefficient columns (inner 1)
+    [[7, 10], 1, [9, 0, 9, 3, 3, 5, 1]], // columns, repeated, not a multiple of the unrolling
+    [[5, 2, 6], 2, [5, 5, 5, 5, 0, 2, 5, 1, 5]], // columns of a 3-D view, one index many times
     [[6, 9, 3], 1, [8, 0, 8, 2, 2]], // repeated indices
     [[5, 7, 300], 1, [6, 1, 1, 4]], // slices above the loop's limit (row kernels)
     [[2, 3, 4, 2], 2, [3, 3, 0]],

@@ -12,6 +12,7 @@ import { allocate, allocateEmpty, type DType, isFloat, type TypedArray } from ".
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
 import { type OutOption, takeOut, wrote } from "./out.js";
+import { int32View } from "./strided_copy.js";
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers (also used by scatter.ts and sparse.ts)
@@ -134,6 +135,11 @@ export function gatherAlong(
     gatherRows(src as FloatArray, idx, inner, out as FloatArray);
     return;
   }
+  if (inner === 1 && k < ROWS_KERNEL_MIN) {
+    if (src.BYTES_PER_ELEMENT === 4) gatherColumns32(int32View(src), outer, n, idx, int32View(out));
+    else gatherColumns(src, outer, n, idx, out);
+    return;
+  }
   if (k * inner < ROWS_KERNEL_MIN) {
     for (let o = 0, so = 0, d = 0; o < outer; o++, so += n * inner) {
       for (let j = 0; j < k; j++, d += inner) {
@@ -147,6 +153,65 @@ export function gatherAlong(
     const s = src.subarray(o * n * inner, (o + 1) * n * inner) as FloatArray;
     const d = out.subarray(o * k * inner, (o + 1) * k * inner) as FloatArray;
     gatherRows(s, idx, inner, d);
+  }
+}
+
+/**
+ * {@link gatherAlong} with `inner` = 1 (columns of a matrix, as R2Conv's factored filter selects
+ * coefficients): `out[o·k + j] = src[o·n + idx[j]]`, one loop unrolled by four.
+ */
+function gatherColumns(src: TypedArray, outer: number, n: number, idx: Int32Array, out: TypedArray): void {
+  const k = idx.length;
+  const k4 = k - (k % 4);
+  for (let o = 0, so = 0, d = 0; o < outer; o++, so += n) {
+    let j = 0;
+    for (; j < k4; j += 4, d += 4) {
+      out[d] = src[so + idx[j]!]!;
+      out[d + 1] = src[so + idx[j + 1]!]!;
+      out[d + 2] = src[so + idx[j + 2]!]!;
+      out[d + 3] = src[so + idx[j + 3]!]!;
+    }
+    for (; j < k; j++, d++) out[d] = src[so + idx[j]!]!;
+  }
+}
+
+/**
+ * {@link gatherColumns} for Int32Array views of 4-byte elements (float32 and int32 data): the same
+ * code, a separate function, so that its element access sees one array type (V8 keeps type feedback
+ * per function) and the bits move as integers.
+ */
+function gatherColumns32(src: Int32Array, outer: number, n: number, idx: Int32Array, out: Int32Array): void {
+  const k = idx.length;
+  const k4 = k - (k % 4);
+  for (let o = 0, so = 0, d = 0; o < outer; o++, so += n) {
+    let j = 0;
+    for (; j < k4; j += 4, d += 4) {
+      out[d] = src[so + idx[j]!]!;
+      out[d + 1] = src[so + idx[j + 1]!]!;
+      out[d + 2] = src[so + idx[j + 2]!]!;
+      out[d + 3] = src[so + idx[j + 3]!]!;
+    }
+    for (; j < k; j++, d++) out[d] = src[so + idx[j]!]!;
+  }
+}
+
+/**
+ * {@link scatterAddAlong} with `inner` = 1 for float32 (the gradient of {@link gatherColumns}):
+ * `out[o·m + idx[j]] += src[o·k + j]` in the order of the general loop (o, then j; unrolled by four),
+ * so the same sums.
+ */
+function scatterAddColumns32(src: Float32Array, outer: number, m: number, idx: Int32Array, out: Float32Array): void {
+  const k = idx.length;
+  const k4 = k - (k % 4);
+  for (let o = 0, so = 0, d = 0; o < outer; o++, so += m) {
+    let j = 0;
+    for (; j < k4; j += 4, d += 4) {
+      out[so + idx[j]!]! += src[d]!;
+      out[so + idx[j + 1]!]! += src[d + 1]!;
+      out[so + idx[j + 2]!]! += src[d + 2]!;
+      out[so + idx[j + 3]!]! += src[d + 3]!;
+    }
+    for (; j < k; j++, d++) out[so + idx[j]!]! += src[d]!;
   }
 }
 
@@ -173,6 +238,10 @@ export function scatterAddAlong(
       const d = out.subarray(o * m * inner, (o + 1) * m * inner) as FloatArray;
       scatterAddRows(s, idx, inner, d);
     }
+    return;
+  }
+  if (inner === 1 && src instanceof Float32Array) {
+    scatterAddColumns32(src, outer, m, idx, out as Float32Array);
     return;
   }
   for (let o = 0; o < outer; o++) {
