@@ -21,7 +21,7 @@ import {
   unary,
   unaryGrad,
 } from "../kernels/registry.js";
-import { record } from "../tensor/autograd.js";
+import { freshGrad, record } from "../tensor/autograd.js";
 import { allocate, allocateEmpty, type FloatDType, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
 import { add, clamp, div, mul, relu, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
@@ -223,7 +223,7 @@ function linearGrads(
   if (x.requiresGrad) {
     const d = allocateEmpty(x.dtype as FloatDType, N * inF);
     gemm(gd, weight.data as FloatArray, d, N, inF, outF, false, false, false);
-    dx = new Tensor(d, x.shape, x.dtype);
+    dx = freshGrad(new Tensor(d, x.shape, x.dtype));
   }
   let dw: Tensor | null = null;
   if (weight.requiresGrad) {
@@ -292,7 +292,7 @@ function linearGradRows(
       gemm(gs, weight.data as FloatArray, ds, k, inF, outF, false, false, false);
       for (let i = 0; i < k; i++) d.set(ds.subarray(i * inF, (i + 1) * inF), live[i]! * inF);
     }
-    dx = new Tensor(d, x.shape, x.dtype);
+    dx = freshGrad(new Tensor(d, x.shape, x.dtype));
   }
   let dw: Tensor | null = null;
   if (weight.requiresGrad) {
@@ -620,14 +620,19 @@ export function batchNormAct(
   const inputs: Tensor[] = [x];
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);
-  return record(relu ? "batchNormRelu" : "batchNorm", inputs, out, (g) => {
+  return record(relu ? "batchNormRelu" : "batchNorm", inputs, out, (g, gOwned) => {
     const gd = g.data as FloatArray;
     // per-channel sums of g' (g masked by the ReLU) and g'·x̂, then dx
     const sums = new Float64Array(2 * C);
     let dx: FloatArray | null;
     let sumGX: Float64Array;
     if (L === 1) {
-      dx = x.requiresGrad ? allocateEmpty(x.dtype as FloatDType, x.size) : null;
+      // dx may overwrite g when the backward pass owns it (each element of g is read before it is written)
+      dx = x.requiresGrad
+        ? gOwned === true && gd.length === x.size
+          ? gd
+          : allocateEmpty(x.dtype as FloatDType, x.size)
+        : null;
       batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
       sumGX = new Float64Array(C);
       for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
@@ -639,7 +644,9 @@ export function batchNormAct(
       batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
       sumGX = sums.subarray(C, 2 * C);
     }
-    const grads: (Tensor | null)[] = [x.requiresGrad && dx !== null ? new Tensor(dx, x.shape, x.dtype) : null];
+    const grads: (Tensor | null)[] = [
+      x.requiresGrad && dx !== null ? freshGrad(new Tensor(dx, x.shape, x.dtype)) : null,
+    ];
     if (weight !== null)
       grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
     if (bias !== null)

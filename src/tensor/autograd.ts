@@ -6,15 +6,34 @@
  */
 
 import { binary } from "../kernels/registry.js";
+import { allocateEmpty, type FloatDType } from "./dtype.js";
 import { ErlangenError, fmtShape } from "./errors.js";
-import type { Tensor } from "./tensor.js";
+import { Tensor } from "./tensor.js";
 
 /** A recorded op: its inputs and how to map the output gradient to input gradients. */
 export interface GradFn {
   readonly name: string;
   readonly inputs: readonly Tensor[];
-  /** Returns one gradient per input (null where the input needs none), shaped like that input. */
-  backward(grad: Tensor): readonly (Tensor | null | undefined)[];
+  /**
+   * Returns one gradient per input (null where the input needs none), shaped like that input.
+   * `gradOwned` is true when nothing but this call holds `grad` (a gradient the backward pass
+   * allocated, see {@link freshGrad}): the function may then overwrite its storage.
+   */
+  backward(grad: Tensor, gradOwned?: boolean): readonly (Tensor | null | undefined)[];
+}
+
+/** Gradients that a backward function allocated itself and handed over without keeping a reference. */
+const freshGrads = new WeakSet<Tensor>();
+
+/**
+ * Marks `g`, an input gradient that a backward function has just allocated (not a view of its output
+ * gradient, not kept anywhere else), as the backward pass's own: when it is the only gradient of its
+ * input so far, later gradients of that input are added into it in place, and the input's backward
+ * function receives it with `gradOwned` true. Returns `g`.
+ */
+export function freshGrad(g: Tensor): Tensor {
+  freshGrads.add(g);
+  return g;
 }
 
 let gradEnabled = true;
@@ -54,7 +73,7 @@ export function record(
   name: string,
   inputs: readonly Tensor[],
   out: Tensor,
-  backward: (grad: Tensor) => readonly (Tensor | null | undefined)[],
+  backward: (grad: Tensor, gradOwned?: boolean) => readonly (Tensor | null | undefined)[],
 ): Tensor {
   if (!gradEnabled) return out;
   let any = false;
@@ -95,17 +114,27 @@ function topoOrder(root: Tensor): Tensor[] {
  * registered in `owned`.
  */
 function addInto(acc: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
-  const out = owned.has(acc) ? acc : acc.clone(); // recording is off during backward: a plain copy
-  const a = out.data;
+  const inPlace = owned.has(acc);
+  const a = acc.data;
   const b = g.data;
-  if (a instanceof Float32Array && b instanceof Float32Array) {
-    // in place through the elementwise kernel (SIMD for large gradients)
-    binary("add", a, b, a, [a.length], [1], [1]);
+  // a new sum is written once (no copy of acc first); the same additions either way
+  const o = inPlace ? a : allocateEmpty(acc.dtype as FloatDType, a.length);
+  if (a instanceof Float32Array && b instanceof Float32Array && o instanceof Float32Array) {
+    // through the elementwise kernel (SIMD for large gradients)
+    binary("add", a, b, o, [a.length], [1], [1]);
   } else {
-    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+    for (let i = 0; i < a.length; i++) o[i] = a[i]! + b[i]!;
   }
+  const out = inPlace ? acc : new Tensor(o, acc.shape, acc.dtype);
   owned.add(out);
   return out;
+}
+
+/** Whether `gx` is a fresh gradient (see {@link freshGrad}) that `inGrads` holds once only; clears its mark. */
+function takeFresh(gx: Tensor, inGrads: readonly (Tensor | null | undefined)[], i: number): boolean {
+  if (!freshGrads.delete(gx)) return false;
+  for (let k = 0; k < inGrads.length; k++) if (k !== i && inGrads[k] === gx) return false;
+  return true;
 }
 
 /** Backpropagates from `root`; see {@link Tensor.backward}. */
@@ -121,7 +150,7 @@ export function runBackward(root: Tensor, grad: Tensor): void {
     for (const t of order) {
       const g = grads.get(t);
       if (g === undefined) continue;
-      owned.delete(g);
+      const gOwned = owned.delete(g);
       const fn = t.gradFn;
       if (fn === null) {
         if (t.requiresGrad) t.grad = t.grad === null ? g : addInto(t.grad, g, owned);
@@ -129,7 +158,7 @@ export function runBackward(root: Tensor, grad: Tensor): void {
         continue;
       }
       grads.delete(t);
-      const inGrads = fn.backward(g);
+      const inGrads = fn.backward(g, gOwned);
       for (let i = 0; i < fn.inputs.length; i++) {
         const x = fn.inputs[i]!;
         const gx = inGrads[i];
@@ -139,9 +168,16 @@ export function runBackward(root: Tensor, grad: Tensor): void {
             `${fn.name} (backward): gradient for input ${i} expected shape ${fmtShape(x.shape)}, got ${fmtShape(gx.shape)}`,
           );
         }
+        const fresh = takeFresh(gx, inGrads, i);
         const gxc = gx.dtype === x.dtype ? gx : gx.cast(x.dtype);
         const prevG = grads.get(x);
-        grads.set(x, prevG === undefined ? gxc : addInto(prevG, gxc, owned));
+        if (prevG === undefined) {
+          grads.set(x, gxc);
+          // a gradient no one else holds (a fresh one, or a cast copy) takes later sums in place
+          if (fresh || gxc !== gx) owned.add(gxc);
+        } else {
+          grads.set(x, addInto(prevG, gxc, owned));
+        }
       }
     }
   } finally {

@@ -7,7 +7,7 @@
  */
 import type { FloatArray } from "../kernels/ref/linalg.js";
 import { spmmCsr, spmmCsrT } from "../kernels/registry.js";
-import { record } from "./autograd.js";
+import { freshGrad, record } from "./autograd.js";
 import { allocate, allocateEmpty, type DType, type FloatDType, isFloat } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";
 import { checkIndex, indexSelect, intTensor } from "./ops/indexing.js";
@@ -394,7 +394,7 @@ function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: 
   const t = new Tensor(out, [outRows, F], X.dtype);
   const inputs = vals === null ? [X] : [X, vals];
   return record(transposed ? "spmmT" : "spmm", inputs, t, (g) => [
-    X.requiresGrad ? csrMatmul(A, vals, g, !transposed) : null,
+    X.requiresGrad ? freshGrad(csrMatmul(A, vals, g, !transposed)) : null,
     vals?.requiresGrad ? (transposed ? sddmm(A, X, g) : sddmm(A, g, X)) : null,
   ]);
 }
