@@ -74,7 +74,8 @@ function checkFloat(op: string, arg: string, t: unknown): asserts t is Tensor {
 /**
  * `y = x·Wᵀ + b` over the last axis of `x` (`[..., in]` → `[..., out]`), with `weight` stored
  * `[out, in]` as in PyTorch. `x` may also be a {@link SparseMatrix} `[N, in]` (then `spmm` is used).
- * Dense inputs run one `gemm` (no transposed copy of the weight); gradients flow to `x`, `weight` and
+ * Dense inputs run one `gemm` (no transposed copy of the weight; the bias is added in the same kernel
+ * call, see {@link linearAct}); gradients flow to `x`, `weight` and
  * `bias`.
  */
 export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | null = null): Tensor {
@@ -88,8 +89,22 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   }
   const N = checkDenseInput(op, x, weight, inF);
   const out = allocateEmpty(x.dtype as FloatDType, N * outF);
-  gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
-  if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
+  if (bias === null) gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
+  // the product and the bias in one kernel call: in WASM the bias is added to each block of the
+  // product before it is copied out (the same kernels in the same order as gemm + add: the same bits)
+  else
+    linearActKernel(
+      x.data as FloatArray,
+      weight.data as FloatArray,
+      bias.data as FloatArray,
+      out,
+      null,
+      N,
+      outF,
+      inF,
+      "none",
+      null,
+    );
   const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record(op, inputs, res, (g) => linearGrads(x, weight, bias, g.data as FloatArray, N, outF, inF));
