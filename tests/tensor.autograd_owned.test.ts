@@ -7,6 +7,7 @@ import { globalAddPool } from "../src/domains/graph/pool.js";
 import { batchNormAct, linear } from "../src/nn/functional.js";
 import { freshGrad, record } from "../src/tensor/autograd.js";
 import { randn } from "../src/tensor/creation.js";
+import { allocateEmpty, recycleArray, withReusePool } from "../src/tensor/dtype.js";
 import { Generator } from "../src/tensor/rng.js";
 import { SparseMatrix, spmm } from "../src/tensor/sparse.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -98,5 +99,65 @@ describe("owned gradients in the backward pass", () => {
       return p.map((t) => Array.from(t.grad!.data));
     };
     expect(grads(false)).toEqual(grads(true));
+  });
+
+  it("a backward function that keeps its gradient (no releasesGrad) keeps it intact", () => {
+    // x → lin1 → stash → lin2 → lin3: lin2's dx reaches stash owned; lin1's dx then reuses lin3's
+    // dx (released by lin2); stash's gradient must not be handed out again
+    const gen = new Generator(2);
+    const x = leaf(randn([64, 64], { generator: gen }));
+    const ws = [0, 1, 2].map(() => leaf(randn([64, 64], { generator: gen })));
+    let kept: Tensor | null = null;
+    let snapshot: number[] = [];
+    const stash = (t: Tensor) =>
+      record("stash", [t], new Tensor(t.data.slice(), t.shape, t.dtype), (g) => {
+        kept = g;
+        snapshot = Array.from(g.data);
+        return [g.mul(2)];
+      });
+    linear(linear(stash(linear(x, ws[0]!)), ws[1]!), ws[2]!)
+      .sum()
+      .backward();
+    expect(kept).not.toBeNull();
+    expect(Array.from(kept!.data)).toEqual(snapshot);
+  });
+  it("the caller's output gradient, reaching an input twice, is never reused", () => {
+    const gen = new Generator(6);
+    const a = leaf(randn([64, 64], { generator: gen }));
+    const w = leaf(randn([64, 64], { generator: gen }));
+    const x = linear(a, w);
+    const G = randn([64, 64], { generator: gen });
+    const before = Array.from(G.data);
+    // add's backward hands G to x twice: the sum is new, G stays the caller's
+    x.add(x).backward(G);
+    expect(Array.from(G.data)).toEqual(before);
+  });
+});
+
+describe("withReusePool / recycleArray", () => {
+  it("hands a recycled array out again for the same dtype and length, inside the scope only", () => {
+    const a = allocateEmpty("float32", 5000) as Float32Array;
+    recycleArray(a); // no scope open: ignored
+    expect(allocateEmpty("float32", 5000)).not.toBe(a);
+    withReusePool(() => {
+      const b = allocateEmpty("float32", 5000) as Float32Array;
+      recycleArray(b);
+      expect(allocateEmpty("float64", 5000)).not.toBe(b);
+      expect(allocateEmpty("float32", 4999)).not.toBe(b);
+      expect(allocateEmpty("float32", 5000)).toBe(b);
+      expect(allocateEmpty("float32", 5000)).not.toBe(b);
+      // small arrays (zero-filled by allocateEmpty) and views into larger buffers are not taken
+      const small = allocateEmpty("float32", 100) as Float32Array;
+      small.fill(3);
+      recycleArray(small);
+      expect(Array.from(allocateEmpty("float32", 100))).toEqual(new Array(100).fill(0));
+      const view = (allocateEmpty("float32", 10000) as Float32Array).subarray(0, 5000);
+      recycleArray(view);
+      expect(allocateEmpty("float32", 5000)).not.toBe(view);
+      recycleArray(allocateEmpty("float32", 6000) as Float32Array);
+    });
+    // the scope's pool is gone
+    const c = allocateEmpty("float32", 6000);
+    withReusePool(() => expect(allocateEmpty("float32", 6000)).not.toBe(c));
   });
 });

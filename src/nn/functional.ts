@@ -107,7 +107,9 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
     );
   const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  return record(op, inputs, res, (g) => linearGrads(x, weight, bias, g.data as FloatArray, N, outF, inF));
+  return record(op, inputs, res, (g) => linearGrads(x, weight, bias, g.data as FloatArray, N, outF, inF), {
+    releasesGrad: true,
+  });
 }
 
 /** The activations {@link linearAct} fuses with the affine map. */
@@ -635,39 +637,45 @@ export function batchNormAct(
   const inputs: Tensor[] = [x];
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);
-  return record(relu ? "batchNormRelu" : "batchNorm", inputs, out, (g, gOwned) => {
-    const gd = g.data as FloatArray;
-    // per-channel sums of g' (g masked by the ReLU) and g'·x̂, then dx
-    const sums = new Float64Array(2 * C);
-    let dx: FloatArray | null;
-    let sumGX: Float64Array;
-    if (L === 1) {
-      // dx may overwrite g when the backward pass owns it (each element of g is read before it is written)
-      dx = x.requiresGrad
-        ? gOwned === true && gd.length === x.size
-          ? gd
-          : allocateEmpty(x.dtype as FloatDType, x.size)
-        : null;
-      batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
-      sumGX = new Float64Array(C);
-      for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
-    } else {
-      const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
-      if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
-      // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
-      dx = allocate(x.dtype, x.size) as FloatArray;
-      batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
-      sumGX = sums.subarray(C, 2 * C);
-    }
-    const grads: (Tensor | null)[] = [
-      x.requiresGrad && dx !== null ? freshGrad(new Tensor(dx, x.shape, x.dtype)) : null,
-    ];
-    if (weight !== null)
-      grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
-    if (bias !== null)
-      grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
-    return grads;
-  });
+  return record(
+    relu ? "batchNormRelu" : "batchNorm",
+    inputs,
+    out,
+    (g, gOwned) => {
+      const gd = g.data as FloatArray;
+      // per-channel sums of g' (g masked by the ReLU) and g'·x̂, then dx
+      const sums = new Float64Array(2 * C);
+      let dx: FloatArray | null;
+      let sumGX: Float64Array;
+      if (L === 1) {
+        // dx may overwrite g when the backward pass owns it (each element of g is read before it is written)
+        dx = x.requiresGrad
+          ? gOwned === true && gd.length === x.size
+            ? gd
+            : allocateEmpty(x.dtype as FloatDType, x.size)
+          : null;
+        batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
+        sumGX = new Float64Array(C);
+        for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
+      } else {
+        const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
+        if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
+        // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
+        dx = allocate(x.dtype, x.size) as FloatArray;
+        batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
+        sumGX = sums.subarray(C, 2 * C);
+      }
+      const grads: (Tensor | null)[] = [
+        x.requiresGrad && dx !== null ? freshGrad(new Tensor(dx, x.shape, x.dtype)) : null,
+      ];
+      if (weight !== null)
+        grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
+      if (bias !== null)
+        grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
+      return grads;
+    },
+    { releasesGrad: true },
+  );
 }
 
 /**

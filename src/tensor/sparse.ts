@@ -444,10 +444,16 @@ function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: 
   if (into !== undefined && into !== null) return wrote(into);
   const t = new Tensor(out, [outRows, F], X.dtype);
   const inputs = vals === null ? [X] : [X, vals];
-  return record(transposed ? "spmmT" : "spmm", inputs, t, (g) => [
-    X.requiresGrad ? freshGrad(csrMatmul(A, vals, g, !transposed)) : null,
-    vals?.requiresGrad ? (transposed ? sddmm(A, X, g) : sddmm(A, g, X)) : null,
-  ]);
+  return record(
+    transposed ? "spmmT" : "spmm",
+    inputs,
+    t,
+    (g) => [
+      X.requiresGrad ? freshGrad(csrMatmul(A, vals, g, !transposed)) : null,
+      vals?.requiresGrad ? (transposed ? sddmm(A, X, g) : sddmm(A, g, X)) : null,
+    ],
+    { releasesGrad: true },
+  );
 }
 
 /**
