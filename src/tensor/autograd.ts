@@ -6,9 +6,9 @@
  */
 
 import { binary } from "../kernels/registry.js";
-import { allocateEmpty, type FloatDType, recycleArray, withReusePool } from "./dtype.js";
+import { recycleArray, withReusePool } from "./dtype.js";
 import { ErlangenError, fmtShape } from "./errors.js";
-import { Tensor } from "./tensor.js";
+import type { Tensor } from "./tensor.js";
 
 /** A recorded op: its inputs and how to map the output gradient to input gradients. */
 export interface GradFn {
@@ -133,18 +133,15 @@ function topoOrder(root: Tensor): Tensor[] {
  * registered in `owned`.
  */
 function addInto(acc: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
-  const inPlace = owned.has(acc);
-  const a = acc.data;
+  const out = owned.has(acc) ? acc : acc.clone(); // recording is off during backward: a plain copy
+  const a = out.data;
   const b = g.data;
-  // a new sum is written once (no copy of acc first); the same additions either way
-  const o = inPlace ? a : allocateEmpty(acc.dtype as FloatDType, a.length);
-  if (a instanceof Float32Array && b instanceof Float32Array && o instanceof Float32Array) {
-    // through the elementwise kernel (SIMD for large gradients)
-    binary("add", a, b, o, [a.length], [1], [1]);
+  if (a instanceof Float32Array && b instanceof Float32Array) {
+    // in place through the elementwise kernel (SIMD for large gradients)
+    binary("add", a, b, a, [a.length], [1], [1]);
   } else {
-    for (let i = 0; i < a.length; i++) o[i] = a[i]! + b[i]!;
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
   }
-  const out = inPlace ? acc : new Tensor(o, acc.shape, acc.dtype);
   owned.add(out);
   return out;
 }
