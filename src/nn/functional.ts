@@ -21,7 +21,7 @@ import {
   unary,
   unaryGrad,
 } from "../kernels/registry.js";
-import { record } from "../tensor/autograd.js";
+import { freshGrad, record } from "../tensor/autograd.js";
 import { allocate, allocateEmpty, type FloatDType, isFloat } from "../tensor/dtype.js";
 import { fmtShape, opError } from "../tensor/errors.js";
 import { add, clamp, div, mul, relu, rsqrt, sub, where } from "../tensor/ops/elementwise.js";
@@ -74,7 +74,8 @@ function checkFloat(op: string, arg: string, t: unknown): asserts t is Tensor {
 /**
  * `y = x·Wᵀ + b` over the last axis of `x` (`[..., in]` → `[..., out]`), with `weight` stored
  * `[out, in]` as in PyTorch. `x` may also be a {@link SparseMatrix} `[N, in]` (then `spmm` is used).
- * Dense inputs run one `gemm` (no transposed copy of the weight); gradients flow to `x`, `weight` and
+ * Dense inputs run one `gemm` (no transposed copy of the weight; the bias is added in the same kernel
+ * call, see {@link linearAct}); gradients flow to `x`, `weight` and
  * `bias`.
  */
 export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | null = null): Tensor {
@@ -88,11 +89,27 @@ export function linear(x: Tensor | SparseMatrix, weight: Tensor, bias: Tensor | 
   }
   const N = checkDenseInput(op, x, weight, inF);
   const out = allocateEmpty(x.dtype as FloatDType, N * outF);
-  gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
-  if (bias !== null) binary("add", out, bias.data as FloatArray, out, [N, outF], [outF, 1], [0, 1]);
+  if (bias === null) gemm(x.data as FloatArray, weight.data as FloatArray, out, N, outF, inF, false, true, false);
+  // the product and the bias in one kernel call: in WASM the bias is added to each block of the
+  // product before it is copied out (the same kernels in the same order as gemm + add: the same bits)
+  else
+    linearActKernel(
+      x.data as FloatArray,
+      weight.data as FloatArray,
+      bias.data as FloatArray,
+      out,
+      null,
+      N,
+      outF,
+      inF,
+      "none",
+      null,
+    );
   const res = new Tensor(out, [...x.shape.slice(0, -1), outF], x.dtype);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  return record(op, inputs, res, (g) => linearGrads(x, weight, bias, g.data as FloatArray, N, outF, inF));
+  return record(op, inputs, res, (g) => linearGrads(x, weight, bias, g.data as FloatArray, N, outF, inF), {
+    releasesGrad: true,
+  });
 }
 
 /** The activations {@link linearAct} fuses with the affine map. */
@@ -223,7 +240,7 @@ function linearGrads(
   if (x.requiresGrad) {
     const d = allocateEmpty(x.dtype as FloatDType, N * inF);
     gemm(gd, weight.data as FloatArray, d, N, inF, outF, false, false, false);
-    dx = new Tensor(d, x.shape, x.dtype);
+    dx = freshGrad(new Tensor(d, x.shape, x.dtype));
   }
   let dw: Tensor | null = null;
   if (weight.requiresGrad) {
@@ -292,7 +309,7 @@ function linearGradRows(
       gemm(gs, weight.data as FloatArray, ds, k, inF, outF, false, false, false);
       for (let i = 0; i < k; i++) d.set(ds.subarray(i * inF, (i + 1) * inF), live[i]! * inF);
     }
-    dx = new Tensor(d, x.shape, x.dtype);
+    dx = freshGrad(new Tensor(d, x.shape, x.dtype));
   }
   let dw: Tensor | null = null;
   if (weight.requiresGrad) {
@@ -620,32 +637,45 @@ export function batchNormAct(
   const inputs: Tensor[] = [x];
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);
-  return record(relu ? "batchNormRelu" : "batchNorm", inputs, out, (g) => {
-    const gd = g.data as FloatArray;
-    // per-channel sums of g' (g masked by the ReLU) and g'·x̂, then dx
-    const sums = new Float64Array(2 * C);
-    let dx: FloatArray | null;
-    let sumGX: Float64Array;
-    if (L === 1) {
-      dx = x.requiresGrad ? allocateEmpty(x.dtype as FloatDType, x.size) : null;
-      batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
-      sumGX = new Float64Array(C);
-      for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
-    } else {
-      const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
-      if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
-      // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
-      dx = allocate(x.dtype, x.size) as FloatArray;
-      batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
-      sumGX = sums.subarray(C, 2 * C);
-    }
-    const grads: (Tensor | null)[] = [x.requiresGrad && dx !== null ? new Tensor(dx, x.shape, x.dtype) : null];
-    if (weight !== null)
-      grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
-    if (bias !== null)
-      grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
-    return grads;
-  });
+  return record(
+    relu ? "batchNormRelu" : "batchNorm",
+    inputs,
+    out,
+    (g, gOwned) => {
+      const gd = g.data as FloatArray;
+      // per-channel sums of g' (g masked by the ReLU) and g'·x̂, then dx
+      const sums = new Float64Array(2 * C);
+      let dx: FloatArray | null;
+      let sumGX: Float64Array;
+      if (L === 1) {
+        // dx may overwrite g when the backward pass owns it (each element of g is read before it is written)
+        dx = x.requiresGrad
+          ? gOwned === true && gd.length === x.size
+            ? gd
+            : allocateEmpty(x.dtype as FloatDType, x.size)
+          : null;
+        batchNormGrad(xd, yd, gd, dx, N, C, mean, scale, invStd, M, useBatch, relu, sums);
+        sumGX = new Float64Array(C);
+        for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
+      } else {
+        const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
+        if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
+        // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
+        dx = allocate(x.dtype, x.size) as FloatArray;
+        batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
+        sumGX = sums.subarray(C, 2 * C);
+      }
+      const grads: (Tensor | null)[] = [
+        x.requiresGrad && dx !== null ? freshGrad(new Tensor(dx, x.shape, x.dtype)) : null,
+      ];
+      if (weight !== null)
+        grads.push(weight.requiresGrad ? new Tensor(toFloatDtype(sumGX, x.dtype), [C], x.dtype) : null);
+      if (bias !== null)
+        grads.push(bias.requiresGrad ? new Tensor(toFloatDtype(sums.subarray(0, C), x.dtype), [C], x.dtype) : null);
+      return grads;
+    },
+    { releasesGrad: true },
+  );
 }
 
 /**

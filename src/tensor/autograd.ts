@@ -6,6 +6,7 @@
  */
 
 import { binary } from "../kernels/registry.js";
+import { recycleArray, withReusePool } from "./dtype.js";
 import { ErlangenError, fmtShape } from "./errors.js";
 import type { Tensor } from "./tensor.js";
 
@@ -13,8 +14,43 @@ import type { Tensor } from "./tensor.js";
 export interface GradFn {
   readonly name: string;
   readonly inputs: readonly Tensor[];
-  /** Returns one gradient per input (null where the input needs none), shaped like that input. */
-  backward(grad: Tensor): readonly (Tensor | null | undefined)[];
+  /**
+   * Returns one gradient per input (null where the input needs none), shaped like that input.
+   * `gradOwned` is true when nothing but this call holds `grad` (a gradient the backward pass
+   * allocated, see {@link freshGrad}): the function may then overwrite its storage.
+   */
+  backward(grad: Tensor, gradOwned?: boolean): readonly (Tensor | null | undefined)[];
+  /**
+   * True when `backward` keeps no reference to its `grad` (nor to a view of it) once it has returned,
+   * other than in the gradients it returns: an owned gradient's storage is then reused for later
+   * gradients of the pass (see {@link RecordOptions.releasesGrad}).
+   */
+  readonly releasesGrad?: boolean;
+}
+
+/** Options of {@link record}. */
+export interface RecordOptions {
+  /**
+   * The backward function keeps no reference to its gradient (nor to a view of it) after it returns,
+   * except inside the gradients it returns: when the backward pass owns that gradient and none of the
+   * returned gradients shares its storage, the storage is handed to later allocations of the pass
+   * (hot in the cache, and no new memory for the garbage collector to reclaim). Default false.
+   */
+  releasesGrad?: boolean;
+}
+
+/** Gradients that a backward function allocated itself and handed over without keeping a reference. */
+const freshGrads = new WeakSet<Tensor>();
+
+/**
+ * Marks `g`, an input gradient that a backward function has just allocated (not a view of its output
+ * gradient, not kept anywhere else), as the backward pass's own: when it is the only gradient of its
+ * input so far, later gradients of that input are added into it in place, and the input's backward
+ * function receives it with `gradOwned` true. Returns `g`.
+ */
+export function freshGrad(g: Tensor): Tensor {
+  freshGrads.add(g);
+  return g;
 }
 
 let gradEnabled = true;
@@ -54,14 +90,16 @@ export function record(
   name: string,
   inputs: readonly Tensor[],
   out: Tensor,
-  backward: (grad: Tensor) => readonly (Tensor | null | undefined)[],
+  backward: (grad: Tensor, gradOwned?: boolean) => readonly (Tensor | null | undefined)[],
+  opts?: RecordOptions,
 ): Tensor {
   if (!gradEnabled) return out;
   let any = false;
   for (const t of inputs) if (t.requiresGrad) any = true;
   if (!any) return out;
   out.requiresGrad = true;
-  out.gradFn = { name, inputs, backward };
+  out.gradFn =
+    opts?.releasesGrad === true ? { name, inputs, backward, releasesGrad: true } : { name, inputs, backward };
   return out;
 }
 
@@ -108,8 +146,42 @@ function addInto(acc: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
   return out;
 }
 
-/** Backpropagates from `root`; see {@link Tensor.backward}. */
+/**
+ * Whether `gx` is a fresh gradient (see {@link freshGrad}) whose storage no other entry of `inGrads`
+ * shares; clears its mark.
+ */
+function takeFresh(gx: Tensor, inGrads: readonly (Tensor | null | undefined)[], i: number): boolean {
+  if (!freshGrads.delete(gx)) return false;
+  const buf = gx.data.buffer;
+  for (let k = 0; k < inGrads.length; k++) {
+    const o = inGrads[k];
+    if (k !== i && o !== null && o !== undefined && o.data.buffer === buf) return false;
+  }
+  return true;
+}
+
+/** Whether any of `grads` shares the storage of `g`. */
+function sharesStorage(grads: readonly (Tensor | null | undefined)[], g: Tensor): boolean {
+  const buf = g.data.buffer;
+  for (const t of grads) if (t !== null && t !== undefined && t.data.buffer === buf) return true;
+  return false;
+}
+
+/** Hands the storage of a float gradient that nothing references any more to the pass's pool. */
+function release(g: Tensor): void {
+  const d = g.data;
+  if (d instanceof Float32Array || d instanceof Float64Array) recycleArray(d);
+}
+
+/**
+ * Backpropagates from `root`; see {@link Tensor.backward}. The pass reuses the storage of the
+ * gradients it owns once they are consumed (see {@link RecordOptions.releasesGrad}).
+ */
 export function runBackward(root: Tensor, grad: Tensor): void {
+  withReusePool(() => backwardPass(root, grad));
+}
+
+function backwardPass(root: Tensor, grad: Tensor): void {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>();
   // gradient sums allocated here and still private to `grads` (safe to accumulate into in place)
@@ -121,7 +193,7 @@ export function runBackward(root: Tensor, grad: Tensor): void {
     for (const t of order) {
       const g = grads.get(t);
       if (g === undefined) continue;
-      owned.delete(g);
+      const gOwned = owned.delete(g);
       const fn = t.gradFn;
       if (fn === null) {
         if (t.requiresGrad) t.grad = t.grad === null ? g : addInto(t.grad, g, owned);
@@ -129,7 +201,8 @@ export function runBackward(root: Tensor, grad: Tensor): void {
         continue;
       }
       grads.delete(t);
-      const inGrads = fn.backward(g);
+      const inGrads = fn.backward(g, gOwned);
+      if (gOwned && fn.releasesGrad === true && !sharesStorage(inGrads, g)) release(g);
       for (let i = 0; i < fn.inputs.length; i++) {
         const x = fn.inputs[i]!;
         const gx = inGrads[i];
@@ -139,9 +212,18 @@ export function runBackward(root: Tensor, grad: Tensor): void {
             `${fn.name} (backward): gradient for input ${i} expected shape ${fmtShape(x.shape)}, got ${fmtShape(gx.shape)}`,
           );
         }
+        const fresh = takeFresh(gx, inGrads, i);
         const gxc = gx.dtype === x.dtype ? gx : gx.cast(x.dtype);
         const prevG = grads.get(x);
-        grads.set(x, prevG === undefined ? gxc : addInto(prevG, gxc, owned));
+        if (prevG === undefined) {
+          grads.set(x, gxc);
+          // a gradient no one else holds (a fresh one, or a cast copy) takes later sums in place
+          if (fresh || gxc !== gx) owned.add(gxc);
+        } else {
+          grads.set(x, addInto(prevG, gxc, owned));
+          // a fresh gradient, now summed into another one, is referenced by nothing else
+          if (fresh && gxc === gx) release(gxc);
+        }
       }
     }
   } finally {

@@ -89,6 +89,10 @@ const unsafeAlloc: UnsafeAlloc | null = (() => {
 export function allocateEmpty(dtype: FloatDType, size: number): Float32Array | Float64Array {
   const bytesPer = dtype === "float32" ? 4 : 8;
   if (unsafeAlloc === null || size < EMPTY_MIN) return allocate(dtype, size) as Float32Array | Float64Array;
+  if (reusePool !== null) {
+    const reused = (dtype === "float32" ? reusePool.f32 : reusePool.f64).get(size)?.pop();
+    if (reused !== undefined) return reused;
+  }
   checkAllocation("allocateEmpty", dtype, size);
   let b: { buffer: ArrayBuffer; byteOffset: number };
   try {
@@ -103,6 +107,49 @@ export function allocateEmpty(dtype: FloatDType, size: number): Float32Array | F
   return dtype === "float32"
     ? new Float32Array(b.buffer, b.byteOffset, size)
     : new Float64Array(b.buffer, b.byteOffset, size);
+}
+
+/** Arrays handed back by {@link recycleArray} while a {@link withReusePool} scope is open, by length. */
+interface ReusePool {
+  f32: Map<number, Float32Array[]>;
+  f64: Map<number, Float64Array[]>;
+}
+
+let reusePool: ReusePool | null = null;
+
+/**
+ * Runs `fn` with a pool of reusable arrays open: arrays given to {@link recycleArray} inside it are
+ * handed out again by {@link allocateEmpty} for the same dtype and length (from {@link EMPTY_MIN}
+ * elements on, where its contents are unspecified anyway), while they are still in the cache, instead
+ * of fresh memory. The pool is dropped when `fn` returns (an enclosing scope's pool is restored).
+ * The backward pass runs in one (see `runBackward`).
+ */
+export function withReusePool<T>(fn: () => T): T {
+  const prev = reusePool;
+  reusePool = { f32: new Map(), f64: new Map() };
+  try {
+    return fn();
+  } finally {
+    reusePool = prev;
+  }
+}
+
+/**
+ * Gives the storage of `a` to the open {@link withReusePool} scope, if any: the caller promises that
+ * nothing reads or writes `a` (or any view of its buffer) afterwards. Arrays that are views into a
+ * larger buffer, or shorter than {@link EMPTY_MIN} elements, are ignored.
+ */
+export function recycleArray(a: Float32Array | Float64Array): void {
+  const pool = reusePool;
+  if (pool === null || a.length < EMPTY_MIN || a.byteLength !== a.buffer.byteLength) return;
+  if (a instanceof Float32Array) pushTo(pool.f32, a);
+  else pushTo(pool.f64, a);
+}
+
+function pushTo<A>(m: Map<number, A[]>, a: A & { length: number }): void {
+  const list = m.get(a.length);
+  if (list === undefined) m.set(a.length, [a]);
+  else list.push(a);
 }
 
 /** The dtype a typed array stores natively. */

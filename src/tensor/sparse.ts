@@ -7,7 +7,7 @@
  */
 import type { FloatArray } from "../kernels/ref/linalg.js";
 import { spmmCsr, spmmCsrT } from "../kernels/registry.js";
-import { record } from "./autograd.js";
+import { freshGrad, record } from "./autograd.js";
 import { allocate, allocateEmpty, type DType, type FloatDType, isFloat } from "./dtype.js";
 import { fmtShape, opError } from "./errors.js";
 import { checkIndex, indexSelect, intTensor } from "./ops/indexing.js";
@@ -304,6 +304,57 @@ export class SparseMatrix {
   }
 
   /**
+   * `A + c·I` for a square pattern matrix `A` (no values): the matrix that
+   * `SparseMatrix.fromCoo([...A.row, 0, …, n−1], [...A.col, 0, …, n−1], { values, shape })` builds,
+   * with `values` one for the entries of `A` and `c` for the diagonal (no values when `c` is 1) in
+   * `dtype` — the same entries in the same stored order, with the same `perm` — merged row by row
+   * from the sorted entries instead of sorted again. A diagonal entry follows the row's entries of
+   * `A` whose column is at most its own.
+   */
+  plusIdentity(c = 1, dtype: FloatDType = "float32"): SparseMatrix {
+    const op = "SparseMatrix.plusIdentity";
+    const [rows, cols] = this.shape;
+    if (rows !== cols) opError(op, "this", "a square matrix", `shape [${rows}, ${cols}]`);
+    if (this.values !== null) opError(op, "this", "a pattern matrix (no values)", "a matrix with values");
+    const n = rows;
+    const nnz = this.nnz;
+    const total = nnz + n;
+    const row = new Int32Array(total);
+    const col = new Int32Array(total);
+    const perm = new Int32Array(total);
+    const rowPtr = new Int32Array(n + 1);
+    const v = c === 1 ? null : dtype === "float64" ? new Float64Array(total) : new Float32Array(total);
+    const src = this.col;
+    let q = 0;
+    let coalesced = this.isCoalesced;
+    for (let r = 0; r < n; r++) {
+      const end = this.rowPtr[r + 1]!;
+      let p = this.rowPtr[r]!;
+      for (; p < end && src[p]! <= r; p++, q++) {
+        row[q] = r;
+        col[q] = src[p]!;
+        perm[q] = p;
+        if (v !== null) v[q] = 1;
+      }
+      if (q > 0 && col[q - 1] === r && row[q - 1] === r) coalesced = false;
+      row[q] = r;
+      col[q] = r;
+      perm[q] = nnz + r;
+      if (v !== null) v[q] = c;
+      q++;
+      for (; p < end; p++, q++) {
+        row[q] = r;
+        col[q] = src[p]!;
+        perm[q] = p;
+        if (v !== null) v[q] = 1;
+      }
+      rowPtr[r + 1] = q;
+    }
+    const values = v === null ? null : new Tensor(v, [total], dtype);
+    return new SparseMatrix([n, n], row, col, rowPtr, values, perm, coalesced);
+  }
+
+  /**
    * Merges duplicated (row, col) entries by summing their values (a pattern matrix gets the counts).
    * Differentiable in the values.
    */
@@ -393,10 +444,16 @@ function csrMatmul(A: SparseMatrix, vals: Tensor | null, X: Tensor, transposed: 
   if (into !== undefined && into !== null) return wrote(into);
   const t = new Tensor(out, [outRows, F], X.dtype);
   const inputs = vals === null ? [X] : [X, vals];
-  return record(transposed ? "spmmT" : "spmm", inputs, t, (g) => [
-    X.requiresGrad ? csrMatmul(A, vals, g, !transposed) : null,
-    vals?.requiresGrad ? (transposed ? sddmm(A, X, g) : sddmm(A, g, X)) : null,
-  ]);
+  return record(
+    transposed ? "spmmT" : "spmm",
+    inputs,
+    t,
+    (g) => [
+      X.requiresGrad ? freshGrad(csrMatmul(A, vals, g, !transposed)) : null,
+      vals?.requiresGrad ? (transposed ? sddmm(A, X, g) : sddmm(A, g, X)) : null,
+    ],
+    { releasesGrad: true },
+  );
 }
 
 /**

@@ -17,7 +17,7 @@ import { Parameter } from "../../nn/module.js";
 import { tensor } from "../../tensor/creation.js";
 import { check, fmtShape, opError } from "../../tensor/errors.js";
 import { add, mul, relu } from "../../tensor/ops/elementwise.js";
-import { SparseMatrix, spmm } from "../../tensor/sparse.js";
+import { type SparseMatrix, spmm } from "../../tensor/sparse.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import {
   type MessageInputs,
@@ -63,23 +63,8 @@ function withRoot(A: SparseMatrix, c: number, dtype: string): SparseMatrix {
   const key = `${c}|${dtype}`;
   let S = byC.get(key);
   if (S === undefined) {
-    const n = A.rows;
-    const nnz = A.nnz;
-    const row = new Int32Array(nnz + n);
-    const col = new Int32Array(nnz + n);
-    row.set(A.row);
-    col.set(A.col);
-    for (let i = 0; i < n; i++) {
-      row[nnz + i] = i;
-      col[nnz + i] = i;
-    }
-    let values: Tensor | null = null;
-    if (c !== 1) {
-      const v = dtype === "float64" ? new Float64Array(nnz + n) : new Float32Array(nnz + n);
-      v.fill(1).fill(c, nnz);
-      values = tensor(v);
-    }
-    S = SparseMatrix.fromCoo(row, col, { values, shape: [n, n] });
+    // merged into A's sorted rows: the matrix fromCoo builds from A's entries and the diagonal
+    S = A.plusIdentity(c, dtype === "float64" ? "float64" : "float32");
     byC.set(key, S);
   }
   return S;

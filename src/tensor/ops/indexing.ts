@@ -6,7 +6,7 @@
  */
 import type { FloatArray } from "../../kernels/ref/linalg.js";
 import { gatherRows, scatterAddRows } from "../../kernels/registry.js";
-import { record } from "../autograd.js";
+import { freshGrad, record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, sameShape } from "../broadcast.js";
 import { allocate, allocateEmpty, type DType, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
@@ -292,7 +292,7 @@ export function scatterSumAlong(src: Tensor, ax: number, index: Tensor, m: numbe
   scatterAddAlong(src.data, outer, m, inner, idx, out);
   const t = new Tensor(out, shape, src.dtype);
   if (!isFloat(src.dtype)) return t;
-  return record("scatterSum", [src], t, (g) => [indexSelect(g, ax, index)]);
+  return record("scatterSum", [src], t, (g) => [freshGrad(indexSelect(g, ax, index))]);
 }
 
 /** x·alpha for a number (recorded). */
