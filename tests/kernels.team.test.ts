@@ -407,11 +407,11 @@ describe("kernel team", () => {
         setNumThreads(1);
         const one = run(null, want);
         const priv = run(privateRuntime(), want);
-        one.forEach((a, i) => expect(sameBits(a, priv[i]!)).toBe(true));
+        for (const [i, a] of one.entries()) expect(sameBits(a, priv[i]!)).toBe(true);
         for (const n of [2, 3]) {
           setNumThreads(n);
           for (let rep = 0; rep < 2; rep++) {
-            run(null, want).forEach((a, i) => expect(sameBits(a, one[i]!)).toBe(true));
+            for (const [i, a] of run(null, want).entries()) expect(sameBits(a, one[i]!)).toBe(true);
             if (rep === 0) await teamReady(n);
           }
         }
