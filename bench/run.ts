@@ -163,24 +163,15 @@ async function main(): Promise<void> {
       args.peer && (suite.peerOps !== undefined || suite.runPeer !== undefined) && timed.some((c) => c.peer);
     const rounds = withPeer ? (args.rounds ?? suite.rounds ?? 1) : 1;
     const results = timed.map(() => [] as { t: Timing; peer: PeerResult }[]);
-    const ours = (peer: PeerResult): void => {
-      for (let i = 0; i < timed.length; i++)
-        results[i]!.push({
-          t: time(timed[i]!.run, {
-            warmup: timed[i]!.warmup ?? args.warmup,
-            repeat: timed[i]!.repeat ?? args.repeat,
-            minSampleMs: 2,
-          }),
-          peer,
-        });
-    };
+    const timeOurs = (): Timing[] =>
+      timed.map((c) =>
+        time(c.run, { warmup: c.warmup ?? args.warmup, repeat: c.repeat ?? args.repeat, minSampleMs: 2 }),
+      );
     for (let r = 0; r < rounds; r++) {
       // who goes first alternates (ours first in every other round): a run right after the other side's
       // heavy one starts on a disturbed machine (our C8 step took 1.4 s before and 1.9-2.7 s right after
       // escnn's two-thread run), so neither side always pays for that
-      const oursFirst = withPeer && r % 2 === 1;
-      const pending = oursFirst ? results.map((x) => x.length) : null;
-      if (oursFirst) ours({ ms: new Map(), p10: new Map(), status: "pending" });
+      const early = withPeer && r % 2 === 1 ? timeOurs() : null;
       let peer: PeerResult = { ms: new Map(), p10: new Map(), status: "peer not run (--no-peer)" };
       if (withPeer) {
         peer = suite.runPeer
@@ -199,8 +190,8 @@ async function main(): Promise<void> {
           ...(rounds > 1 ? { round: r + 1 } : {}),
         });
       }
-      if (pending !== null) for (let i = 0; i < timed.length; i++) results[i]![pending[i]!]!.peer = peer;
-      else ours(peer);
+      const t = early ?? timeOurs();
+      for (let i = 0; i < timed.length; i++) results[i]!.push({ t: t[i]!, peer });
     }
     for (let i = 0; i < timed.length; i++) emit({ ...caseLine(timed[i]!, results[i]!), ...timed[i]!.extra });
   }

@@ -96,6 +96,15 @@ export interface TeamStream {
   drain?(chunk: number): void;
 }
 
+/**
+ * The items of chunk k when chunks take `per` items each out of `total`, as the element range of
+ * `width` elements per item: [k·per·width, min(total, (k+1)·per)·width). For the copies of a
+ * {@link TeamStream}.
+ */
+export function chunkSpan(k: number, per: number, total: number, width = 1): [number, number] {
+  return [k * per * width, Math.min(total, (k + 1) * per) * width];
+}
+
 /** What a worker of the team is started with. */
 export interface TeamWorkerInit {
   /** The compiled kernels (shared-memory build). */

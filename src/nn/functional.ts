@@ -625,8 +625,8 @@ export function batchNormAct(
     scale[c] = s;
     shift[c] = (bd === undefined ? 0 : bd[c]!) - mean[c]! * s;
   }
-  // channelAffine writes every element: not zero-filled
-  const yd = L === 1 ? allocateEmpty(x.dtype as FloatDType, x.size) : (allocate(x.dtype, x.size) as FloatArray);
+  // channelAffine and channelAffineNCL write every element: not zero-filled
+  const yd = allocateEmpty(x.dtype as FloatDType, x.size);
   if (L === 1) {
     channelAffine(xd, yd, N, C, scale, shift, relu);
   } else {
@@ -658,10 +658,11 @@ export function batchNormAct(
         sumGX = new Float64Array(C);
         for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
       } else {
-        const gm = relu ? (allocate(x.dtype, x.size) as FloatArray) : gd;
+        // the mask loop and the gradient kernel write every element: not zero-filled
+        const gm = relu ? allocateEmpty(x.dtype as FloatDType, x.size) : gd;
         if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
         // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
-        dx = allocate(x.dtype, x.size) as FloatArray;
+        dx = allocateEmpty(x.dtype as FloatDType, x.size);
         batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
         sumGX = sums.subarray(C, 2 * C);
       }

@@ -151,19 +151,16 @@ function addInto(acc: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
  * shares; clears its mark.
  */
 function takeFresh(gx: Tensor, inGrads: readonly (Tensor | null | undefined)[], i: number): boolean {
-  if (!freshGrads.delete(gx)) return false;
-  const buf = gx.data.buffer;
-  for (let k = 0; k < inGrads.length; k++) {
-    const o = inGrads[k];
-    if (k !== i && o !== null && o !== undefined && o.data.buffer === buf) return false;
-  }
-  return true;
+  return freshGrads.delete(gx) && !sharesStorage(inGrads, gx, i);
 }
 
-/** Whether any of `grads` shares the storage of `g`. */
-function sharesStorage(grads: readonly (Tensor | null | undefined)[], g: Tensor): boolean {
+/** Whether any of `grads` (but the one at index `skip`) shares the storage of `g`. */
+function sharesStorage(grads: readonly (Tensor | null | undefined)[], g: Tensor, skip = -1): boolean {
   const buf = g.data.buffer;
-  for (const t of grads) if (t !== null && t !== undefined && t.data.buffer === buf) return true;
+  for (let k = 0; k < grads.length; k++) {
+    const t = grads[k];
+    if (k !== skip && t !== null && t !== undefined && t.data.buffer === buf) return true;
+  }
   return false;
 }
 

@@ -326,28 +326,22 @@ export class SparseMatrix {
     const v = c === 1 ? null : dtype === "float64" ? new Float64Array(total) : new Float32Array(total);
     const src = this.col;
     let q = 0;
+    // entry q: row r, column k, source position s (A's, or nnz + r for the diagonal), value x
+    const put = (r: number, k: number, s: number, x: number): void => {
+      row[q] = r;
+      col[q] = k;
+      perm[q] = s;
+      if (v !== null) v[q] = x;
+      q++;
+    };
     let coalesced = this.isCoalesced;
     for (let r = 0; r < n; r++) {
       const end = this.rowPtr[r + 1]!;
       let p = this.rowPtr[r]!;
-      for (; p < end && src[p]! <= r; p++, q++) {
-        row[q] = r;
-        col[q] = src[p]!;
-        perm[q] = p;
-        if (v !== null) v[q] = 1;
-      }
+      for (; p < end && src[p]! <= r; p++) put(r, src[p]!, p, 1);
       if (q > 0 && col[q - 1] === r && row[q - 1] === r) coalesced = false;
-      row[q] = r;
-      col[q] = r;
-      perm[q] = nnz + r;
-      if (v !== null) v[q] = c;
-      q++;
-      for (; p < end; p++, q++) {
-        row[q] = r;
-        col[q] = src[p]!;
-        perm[q] = p;
-        if (v !== null) v[q] = 1;
-      }
+      put(r, r, nnz + r, c);
+      for (; p < end; p++) put(r, src[p]!, p, 1);
       rowPtr[r + 1] = q;
     }
     const values = v === null ? null : new Tensor(v, [total], dtype);

@@ -12,7 +12,7 @@ import { depthwiseApplies, depthwisePlane } from "../ref/depthwise.js";
 import type { ConvGeometry } from "../ref/im2col.js";
 import { kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { DEPTHWISE_ARGS, DEPTHWISE_PASS, runTeamJob, TEAM_JOB } from "../team_jobs.js";
-import type { WasmRuntime } from "./loader.js";
+import { alignUp, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/depthwise.ts` (d: the geometry block; c0, c1: the channel range). */
 export interface DepthwiseExports {
@@ -53,13 +53,12 @@ function depthwisePlan(g: ConvGeometry, pass: Pass) {
   const Hg = Ly + Math.max(oh, Math.ceil(Hp / sh));
   const Wg = Lx + Math.max(ow, Math.ceil(Wp / sw)) + 2;
   const taps = sh * sw * kh * kw;
-  const al = (n: number): number => Math.ceil(n / 64) * 64;
-  const planes = al(8 * (pass === DEPTHWISE_PASS.inputGrad ? Hg * Wg + Hp * Wp : sw * Hp * Wq));
+  const planes = alignUp(8 * (pass === DEPTHWISE_PASS.inputGrad ? Hg * Wg + Hp * Wp : sw * Hp * Wq));
   const offTw = planes;
-  const offTo = offTw + al(8 * taps);
-  const offTn = offTo + al(4 * taps);
-  const offAcc = offTn + al(4 * sh * sw);
-  const stride = offAcc + al(8 * kh * kw);
+  const offTo = offTw + alignUp(8 * taps);
+  const offTn = offTo + alignUp(4 * taps);
+  const offAcc = offTn + alignUp(4 * sh * sw);
+  const stride = offAcc + alignUp(8 * kh * kw);
   // the geometry block's i32 slots, in the order of the DW_* constants of `assembly/depthwise.ts`
   const slots = [g.N, g.Cin, H, W, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, Hp, Wp, Wq, Hg, Wg, Ly, Lx];
   slots.push(offTw, offTo, offTn, offAcc);

@@ -4,7 +4,7 @@
  * Each function allocates every block before writing any output, so a failed allocation (RangeError
  * from memory.grow) leaves the outputs untouched.
  */
-import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
 import type { WasmRuntime } from "./loader.js";
 
@@ -186,20 +186,19 @@ function gemmTeam(
   args[R.rows] = rows;
   // chunk k is rows [k·rows, (k+1)·rows) of A and C: the calling thread copies them in (A's unless
   // transposed above, C's when accumulating) and C's out while the other threads compute
-  const span = (k: number, width: number): [number, number] => [k * rows * width, Math.min(M, (k + 1) * rows) * width];
   team.run(TEAM_JOB.gemmRows, Math.ceil(M / rows), args, {
     feed: (k) => {
       if (!transA) {
-        const [a, z] = span(k, K);
+        const [a, z] = chunkSpan(k, rows, M, K);
         f.set(A.subarray(a, z), (pA >> 2) + a);
       }
       if (accumulate) {
-        const [a, z] = span(k, N);
+        const [a, z] = chunkSpan(k, rows, M, N);
         f.set(C.subarray(a, z), (pC >> 2) + a);
       }
     },
     drain: (k) => {
-      const [a, z] = span(k, N);
+      const [a, z] = chunkSpan(k, rows, M, N);
       C.set(f.subarray((pC >> 2) + a, (pC >> 2) + z), a);
     },
   });

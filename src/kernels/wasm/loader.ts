@@ -191,7 +191,8 @@ export function f64View(rt: WasmRuntime, ptr: number, n: number): Float64Array {
   return new Float64Array(rt.memory.buffer, ptr, n);
 }
 
-function alignUp(n: number): number {
+/** n rounded up to a multiple of 64 (the arena's alignment: per-thread blocks never share a cache line). */
+export function alignUp(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 

@@ -5,9 +5,9 @@
  * Twins: `ref/winograd.ts`.
  */
 import { type WinogradGeometry, winogradWeightGradFinish } from "../ref/winograd.js";
-import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { TEAM_JOB, WINOGRAD_BACKWARD_ARGS, WINOGRAD_FORWARD_ARGS } from "../team_jobs.js";
-import { pad4, type WasmRuntime } from "./loader.js";
+import { alignUp, pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/winograd.ts` and `assembly/winograd5.ts`. */
 export interface WinogradExports {
@@ -243,17 +243,8 @@ export function winogradBackwardWasm(
     return;
   }
   const e = rt.exports;
-  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
-  const Ogp = pad4(Og);
-  const Cgp = pad4(Cg);
-  const xs = Cg * H * W;
-  const ys = Og * oh * ow;
-  const Wg = 16 * Math.ceil(tw / 4);
+  const { th, tw, T1, nb, Tp, Wq, Hp, Ogp, Cgp, xs, ys, Wg, Vs, Ys } = backwardPlan(rt, geom);
   rt.reset();
-  // odd row counts per ξ for V (also dV) and Y, as in winogradConvWasm
-  const pad = winogradRowPad(rt);
-  const Vs = Cgp + pad;
-  const Ys = Ogp + pad;
   const pV = rt.alloc(36 * Vs * Tp * 4);
   const pYt = rt.alloc(36 * Ys * Tp * 4);
   const pS = rt.alloc(36 * Ogp * Cgp * 4);
@@ -272,12 +263,7 @@ export function winogradBackwardWasm(
   for (let gi = 0; gi < G; gi++) {
     if (S !== null) e.wgZero(pS, 36 * Ogp * Cgp);
     e.wgZero(pBs, Og);
-    if (gx !== null) {
-      // Uᵀ[ξ][c][m] (Cgp rows of Ogp, zero past Cg and Og): the input gradient's products dV = Uᵀ·Y
-      f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
-      e.wgZero(pUT, 36 * Cgp * Ogp);
-      e.wgKernelF32(pW, Og, Cg, pUT, Cgp * Ogp, 1, Ogp);
-    }
+    if (gx !== null) transposedKernels(rt, w, gi, Og, Cg, pW, pUT);
     for (let n0 = 0; n0 < N; n0 += nb) {
       const nI = Math.min(nb, N - n0);
       for (let k = 0; k < nI; k++) {
@@ -306,6 +292,50 @@ export function winogradBackwardWasm(
     if (gb !== null) gb.set(f.subarray(pBs >> 2, (pBs >> 2) + Og), gi * Og);
   }
   if (S !== null && gw !== null) winogradWeightGradFinish(S, G, Og, Cg, Ogp, Cgp, gw);
+}
+
+/**
+ * The blocks and buffer rows of {@link winogradBackwardWasm} (both paths): the plan's tiles and image
+ * blocks, the padded channel counts, the image and output strides, gy's plane width, and the odd row
+ * counts per ξ of V (also dV) and Y, as in {@link winogradConvWasm}.
+ */
+function backwardPlan(rt: WasmRuntime, geom: WinogradGeometry) {
+  const { N, Cg, Og, H, W, oh, ow } = geom;
+  const plan = winogradPlan(N, oh, ow);
+  const Ogp = pad4(Og);
+  const Cgp = pad4(Cg);
+  const pad = winogradRowPad(rt);
+  return {
+    ...plan,
+    Ogp,
+    Cgp,
+    xs: Cg * H * W,
+    ys: Og * oh * ow,
+    Wg: 16 * Math.ceil(plan.tw / 4),
+    Vs: Cgp + pad,
+    Ys: Ogp + pad,
+  };
+}
+
+/**
+ * Uᵀ[ξ][c][m] of group gi at pUT (Cgp rows of Ogp, zero past Cg and Og), the input gradient's products
+ * dV = Uᵀ·Y, from the group's kernels copied to pW.
+ */
+function transposedKernels(
+  rt: WasmRuntime,
+  w: Float32Array,
+  gi: number,
+  Og: number,
+  Cg: number,
+  pW: number,
+  pUT: number,
+): void {
+  const e = rt.exports;
+  const Ogp = pad4(Og);
+  const Cgp = pad4(Cg);
+  rt.f32.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
+  e.wgZero(pUT, 36 * Cgp * Ogp);
+  e.wgKernelF32(pW, Og, Cg, pUT, Cgp * Ogp, 1, Ogp);
 }
 
 /**
@@ -351,11 +381,10 @@ function winogradConvTeam(
   const Cs = Cg | 1;
   const Ms = Ogp + winogradRowPad(rt);
   // one block per thread: V, M, the padded plane and the row buffer, each 64-byte aligned
-  const al = (n: number): number => Math.ceil(n / 64) * 64;
-  const offM = al(36 * Cs * Tp * 4);
-  const offXp = offM + al(36 * Ms * Tp * 4);
-  const offTb = offXp + al(Hp * Wq * 4);
-  const blockStride = offTb + al(6 * Wq * 4);
+  const offM = alignUp(36 * Cs * Tp * 4);
+  const offXp = offM + alignUp(36 * Ms * Tp * 4);
+  const offTb = offXp + alignUp(Hp * Wq * 4);
+  const blockStride = offTb + alignUp(6 * Wq * 4);
   const pBlocks = rt.alloc(team.size * blockStride);
   const pU = rt.alloc(36 * Ogp * Cg * 4);
   const pX = rt.alloc(N * G * xs * 4);
@@ -401,22 +430,18 @@ function winogradConvTeam(
     args[R.gi] = gi;
     // chunk k is images [k·nb, (k+1)·nb): the calling thread copies them in (with the first group) and
     // their outputs out (after the last) while the other threads compute
-    const imageRange = (k: number, size: number): [number, number] => [
-      k * nb * G * size,
-      Math.min(N, (k + 1) * nb) * G * size,
-    ];
     team.run(TEAM_JOB.winogradForward, Math.ceil(N / nb), args, {
       feed:
         gi === 0
           ? (k) => {
-              const [a, z] = imageRange(k, xs);
+              const [a, z] = chunkSpan(k, nb, N, G * xs);
               f.set(x.subarray(a, z), (pX >> 2) + a);
             }
           : undefined,
       drain:
         gi === G - 1
           ? (k) => {
-              const [a, z] = imageRange(k, ys);
+              const [a, z] = chunkSpan(k, nb, N, G * ys);
               y.set(f.subarray((pY >> 2) + a, (pY >> 2) + z), a);
             }
           : undefined,
@@ -445,24 +470,15 @@ function winogradBackwardTeam(
   const rt = team.runtime;
   const e = rt.exports;
   const { N, G, Cg, Og, H, W, oh, ow, ph, pw } = geom;
-  const { th, tw, T1, nb, Tp, Wq, Hp } = winogradPlan(N, oh, ow);
-  const Ogp = pad4(Og);
-  const Cgp = pad4(Cg);
-  const xs = Cg * H * W;
-  const ys = Og * oh * ow;
-  const Wg = 16 * Math.ceil(tw / 4);
+  const { th, tw, T1, nb, Tp, Wq, Hp, Ogp, Cgp, xs, ys, Wg, Vs, Ys } = backwardPlan(rt, geom);
   const chunks = Math.ceil(N / nb);
   const dn = 36 * Ogp * Cgp;
   rt.reset();
-  const pad = winogradRowPad(rt);
-  const Vs = Cgp + pad;
-  const Ys = Ogp + pad;
-  const al = (n: number): number => Math.ceil(n / 64) * 64;
-  const offY = al(36 * Vs * Tp * 4);
-  const offXp = offY + al(36 * Ys * Tp * 4);
-  const offTb = offXp + al(Hp * Wq * 4);
-  const offGp = offTb + al(6 * Wq * 4);
-  const blockStride = offGp + al(4 * th * Wg * 4);
+  const offY = alignUp(36 * Vs * Tp * 4);
+  const offXp = offY + alignUp(36 * Ys * Tp * 4);
+  const offTb = offXp + alignUp(Hp * Wq * 4);
+  const offGp = offTb + alignUp(6 * Wq * 4);
+  const blockStride = offGp + alignUp(4 * th * Wg * 4);
   const pBlocks = rt.alloc(team.size * blockStride);
   const pUT = gx === null ? 0 : rt.alloc(36 * Cgp * Ogp * 4);
   const pD = gw === null ? 0 : rt.alloc(chunks * dn * 4);
@@ -511,19 +527,14 @@ function winogradBackwardTeam(
   args[R.offGp] = offGp;
   args[R.what] = (gw !== null ? 1 : 0) | (gx !== null ? 2 : 0) | (gb !== null ? 4 : 0);
   for (let gi = 0; gi < G; gi++) {
-    if (gx !== null) {
-      f.set(w.subarray(gi * Og * Cg * 9, (gi + 1) * Og * Cg * 9), pW >> 2);
-      e.wgZero(pUT, 36 * Cgp * Ogp);
-      e.wgKernelF32(pW, Og, Cg, pUT, Cgp * Ogp, 1, Ogp);
-    }
+    if (gx !== null) transposedKernels(rt, w, gi, Og, Cg, pW, pUT);
     if (bias !== null) {
       bias.fill(0);
       e.wgZero(pSlots, N * Og);
     }
-    const images = (k: number): [number, number] => [k * nb, Math.min(N, (k + 1) * nb)];
     team.run(TEAM_JOB.winogradBackward, chunks, args, {
       feed: (k) => {
-        const [n0, n1] = images(k);
+        const [n0, n1] = chunkSpan(k, nb, N);
         for (let n = n0; n < n1; n++) {
           const sx = (n * G + gi) * xs;
           if (gw !== null) f.set(x.subarray(sx, sx + xs), (pX >> 2) + n * xs);
@@ -532,7 +543,7 @@ function winogradBackwardTeam(
         }
       },
       drain: (k) => {
-        const [n0, n1] = images(k);
+        const [n0, n1] = chunkSpan(k, nb, N);
         if (S !== null) {
           const d = (pD >> 2) + k * dn;
           const s0 = gi * dn;

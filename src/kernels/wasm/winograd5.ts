@@ -16,7 +16,7 @@
  */
 import type { WinogradGeometry } from "../ref/winograd.js";
 import { WINOGRAD5_M } from "../ref/winograd5.js";
-import { kernelTeam, type TeamStream } from "../team.js";
+import { chunkSpan, kernelTeam, type TeamStream } from "../team.js";
 import {
   BATCHED_GEMM_ARGS,
   runTeamJob,
@@ -25,7 +25,7 @@ import {
   WINOGRAD5_TRANSFORM_ARGS,
 } from "../team_jobs.js";
 import { KC, MC, NR } from "./linalg.js";
-import { pad4, type WasmRuntime } from "./loader.js";
+import { alignUp, pad4, type WasmRuntime } from "./loader.js";
 import { winogradRowPad } from "./winograd.js";
 
 /** Tiles per block of images in the F(4×4, 5×5) kernel (at least one image per block). */
@@ -70,10 +70,9 @@ type PhaseRunner = (job: number, chunks: number, args: number[], stream?: TeamSt
 function phases(rt: WasmRuntime, work: number, planeBytes: number, rowBytes: number, panelBytes: number) {
   const team = kernelTeam(rt, work);
   const threads = team?.size ?? 1;
-  const al = (n: number): number => Math.ceil(n / 64) * 64;
-  const offTb = al(planeBytes);
-  const offAp = al(panelBytes);
-  const stride = Math.max(offTb + al(rowBytes), offAp + al(MC * KC * 4));
+  const offTb = alignUp(planeBytes);
+  const offAp = alignUp(panelBytes);
+  const stride = Math.max(offTb + alignUp(rowBytes), offAp + alignUp(MC * KC * 4));
   rt.reset();
   const blocks = rt.alloc(threads * stride);
   const e = rt.exports;
@@ -207,10 +206,10 @@ export function winograd5ConvWasm(
       tr[T.nI] = nI;
       // the calling thread copies each chunk's channels of the block's images in, and the outputs out,
       // while the other threads transform
-      const feedX = blockCopy(f, x, pX, "in", { n0, nI, G, gi, C: Cg, plane: H * W }, ph5.cPer(Cg));
+      const feedX = channelChunkCopy(f, x, pX, "in", { n0, nI, G, gi, C: Cg, plane: H * W }, ph5.cPer(Cg));
       transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Cs, { feed: feedX });
       ph5.run(TEAM_JOB.batchedGemm, XI, gm);
-      const drainY = blockCopy(f, y, pY, "out", { n0, nI, G, gi, C: Og, plane: oh * ow }, ph5.cPer(Og));
+      const drainY = channelChunkCopy(f, y, pY, "out", { n0, nI, G, gi, C: Og, plane: oh * ow }, ph5.cPer(Og));
       transform(ph5, tr, WINOGRAD5_TRANSFORM.output, pM, pY, Og, Ms, { drain: drainY });
     }
   }
@@ -234,8 +233,7 @@ function kernelCopy(
   const base = gi * Og * Cg * 25;
   const at = p >> 2;
   return (k) => {
-    const m0 = k * cPer;
-    const m1 = Math.min(Og, m0 + cPer);
+    const [m0, m1] = chunkSpan(k, cPer, Og);
     if (!flipped) {
       f.set(w.subarray(base + m0 * Cg * 25, base + m1 * Cg * 25), at + m0 * Cg * 25);
       return;
@@ -262,7 +260,7 @@ interface ImageBlock {
  * the JS array `arr` and the arena at byte offset `p` (both laid out [N, G, C, plane]): into the arena
  * (`in`, a transform's input) or out of it (`out`, its result).
  */
-function blockCopy(
+function channelChunkCopy(
   f: Float32Array,
   arr: Float32Array,
   p: number,
@@ -271,10 +269,10 @@ function blockCopy(
   cPer: number,
 ): (k: number) => void {
   return (k) => {
-    const c0 = k * cPer;
-    const len = (Math.min(b.C, c0 + cPer) - c0) * b.plane;
+    const [c0, c1] = chunkSpan(k, cPer, b.C, b.plane);
+    const len = c1 - c0;
     for (let n = b.n0; n < b.n0 + b.nI; n++) {
-      const at = ((n * b.G + b.gi) * b.C + c0) * b.plane;
+      const at = (n * b.G + b.gi) * b.C * b.plane + c0;
       if (dir === "in") f.set(arr.subarray(at, at + len), (p >> 2) + at);
       else arr.set(f.subarray((p >> 2) + at, (p >> 2) + at + len), at);
     }
@@ -364,9 +362,9 @@ export function winograd5WeightGradWasm(
       const nI = Math.min(nb, N - n0);
       tr[T.n0] = n0;
       tr[T.nI] = nI;
-      const feedX = blockCopy(f, x, pX, "in", { n0, nI, G, gi, C: Cg, plane: H * W }, ph5.cPer(Cg));
+      const feedX = channelChunkCopy(f, x, pX, "in", { n0, nI, G, gi, C: Cg, plane: H * W }, ph5.cPer(Cg));
       transform(ph5, tr, WINOGRAD5_TRANSFORM.input, pX, pV, Cg, Vs, { feed: feedX });
-      const feedG = blockCopy(f, gy, pG, "in", { n0, nI, G, gi, C: Og, plane: oh * ow }, ph5.cPer(Og));
+      const feedG = channelChunkCopy(f, gy, pG, "in", { n0, nI, G, gi, C: Og, plane: oh * ow }, ph5.cPer(Og));
       transform(ph5, tr, WINOGRAD5_TRANSFORM.gradOut, pG, pY, Og, Ys, { feed: feedG });
       if (nI * T1 < Tp) {
         e.wgZeroLanes(pV, XI * Vs, Tp, nI * T1);
@@ -383,8 +381,7 @@ export function winograd5WeightGradWasm(
     const base = gi * Og * Cg * 25;
     transform(ph5, tr, WINOGRAD5_TRANSFORM.finish, pS, pW, Og, Ogp, {
       drain: (k) => {
-        const a = k * cPerF * Cg * 25;
-        const z = Math.min(Og, (k + 1) * cPerF) * Cg * 25;
+        const [a, z] = chunkSpan(k, cPerF, Og, Cg * 25);
         gw.set(f.subarray((pW >> 2) + a, (pW >> 2) + z), base + a);
       },
     });
