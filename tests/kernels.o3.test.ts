@@ -6,12 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getKernelBackend, kernelsReady, lastKernelBackend, setKernelBackend } from "../src/kernels/index.js";
+import { sh3CoefficientsOf } from "../src/kernels/wasm/o3.js";
 import {
   FullyConnectedTensorProduct,
   type InstructionSpec,
   TensorProduct,
 } from "../src/layers/groups/o3/tensor_product.js";
-import { sphericalHarmonics } from "../src/symmetry/o3/spherical_harmonics.js";
+import { shPacked, sphericalHarmonics } from "../src/symmetry/o3/spherical_harmonics.js";
 import { randn, tensor } from "../src/tensor/creation.js";
 import { gradcheck } from "../src/tensor/gradcheck.js";
 import { radialBasis } from "../src/tensor/ops/radial.js";
@@ -150,6 +151,42 @@ describe("spherical harmonics kernels", () => {
           // float32 evaluation of degree-8 polynomials: a few ulp of their largest monomial
           expect(relErr(ref[0]!, wasm[0]!)).toBeLessThan(2e-5);
           expect(relErr(ref[1]!, wasm[1]!)).toBeLessThan(2e-5);
+        }
+      }
+    }
+  });
+
+  it("agree on the unrolled degree <= 3 path (degrees 0..L, every normalisation), value and gradient", () => {
+    const g = new Generator(6);
+    for (const L of [0, 1, 2, 3]) {
+      for (const normalization of ["integral", "component", "norm"] as const) {
+        expect(
+          sh3CoefficientsOf(
+            shPacked(
+              Array.from({ length: L + 1 }, (_, l) => l),
+              normalization,
+            ),
+          ),
+        ).not.toBeNull();
+      }
+    }
+    for (const ls of [[1, 2], [0, 1, 2, 3, 4], [3]]) expect(sh3CoefficientsOf(shPacked(ls, "integral"))).toBeNull();
+    for (const n of [1, 6, 41, 1003]) {
+      const x = randn([n, 3], { generator: g });
+      if (n > 1) x.data.fill(0, 3, 6); // a point at the origin
+      for (const L of [0, 1, 2, 3]) {
+        for (const normalization of ["integral", "component", "norm"] as const) {
+          for (const normalize of [true, false]) {
+            const gy = randn([n, (L + 1) ** 2], { generator: g });
+            const [ref, wasm] = both(() => {
+              const a = x.detach().requiresGrad_();
+              const y = sphericalHarmonics(L, a, { normalize, normalization });
+              y.backward(gy);
+              return [Float32Array.from(y.data), Float32Array.from(a.grad!.data)];
+            });
+            expect(relErr(ref[0]!, wasm[0]!)).toBeLessThan(5e-6);
+            expect(relErr(ref[1]!, wasm[1]!)).toBeLessThan(5e-6);
+          }
         }
       }
     }

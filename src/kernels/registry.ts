@@ -527,7 +527,7 @@ export const sphericalHarmonicsForward = kernel({
   name: "sphericalHarmonicsForward",
   ref: shForwardRef,
   wasm: shForwardWasm,
-  exports: ["shForwardF32"],
+  exports: ["shForwardF32", "shForward3F32"],
   threshold: "elementwise",
   work: (table, xyz, n, _normalize, out) => (f32(xyz) && f32(out) && n > 0 ? n * table.dim : -1),
 });
@@ -537,7 +537,7 @@ export const sphericalHarmonicsBackward = kernel({
   name: "sphericalHarmonicsBackward",
   ref: shBackwardRef,
   wasm: shBackwardWasm,
-  exports: ["shBackwardF32"],
+  exports: ["shBackwardF32", "shBackward3F32"],
   threshold: "elementwise",
   work: (table, xyz, g, n, _normalize, gx) => (f32(xyz) && f32(g) && f32(gx) && n > 0 ? n * table.dim : -1),
 });

@@ -93,6 +93,25 @@ export interface O3Exports {
     gx: number,
     scratch: number,
   ): void;
+  shForward3F32(
+    xyz: number,
+    n: number,
+    normalize: number,
+    dim: number,
+    k: number,
+    out: number,
+    scratch: number,
+  ): number;
+  shBackward3F32(
+    xyz: number,
+    g: number,
+    n: number,
+    normalize: number,
+    dim: number,
+    k: number,
+    gx: number,
+    scratch: number,
+  ): void;
   radialForwardF32(
     basis: number,
     x: number,
@@ -386,6 +405,73 @@ function shTableIn(rt: WasmRuntime, t: ShTable): ShPtrs {
   return p;
 }
 
+/**
+ * The terms of the unrolled degree ≤ 3 kernels (`shForward3F32` / `shBackward3F32`), in the order they
+ * read their coefficients: [list, column, a, b, d] for the monomial x^a·y^b·z^d of list 0 (the value)
+ * or 1..3 (∂x, ∂y, ∂z) of a column (e3nn's order: column l² + l + m), written "column:abd" per list.
+ */
+const SH3_TERMS: readonly (readonly [number, number, number, number, number])[] = [
+  // value
+  "0:000 1:100 2:010 3:001 4:101 5:110 6:020 6:002 6:200 7:011 8:002 8:200 9:102 9:300 10:111 11:120 11:102 11:300 12:030 12:012 12:210 13:021 13:003 13:201 14:012 14:210 15:003 15:201",
+  // ∂x
+  "1:000 4:001 5:010 6:100 8:100 9:002 9:200 10:011 11:020 11:002 11:200 12:110 13:101 14:110 15:101",
+  // ∂y
+  "2:000 5:100 6:010 7:001 10:101 11:110 12:020 12:002 12:200 13:011 14:002 14:200",
+  // ∂z
+  "3:000 4:100 6:001 7:010 8:001 9:101 10:110 11:101 12:011 13:020 13:002 13:200 14:011 15:002 15:200",
+].flatMap((list, L) =>
+  list.split(" ").map((t) => {
+    const [c, abd] = t.split(":") as [string, string];
+    return [L, Number(c), Number(abd[0]), Number(abd[1]), Number(abd[2])] as const;
+  }),
+);
+
+/** The coefficients of each table for the unrolled kernels, or null where they do not apply. */
+const sh3Coefficients = new WeakMap<ShTable, Float32Array | null>();
+
+/**
+ * The coefficients of {@link SH3_TERMS} for `t` when its columns are the degrees 0..lmax (lmax ≤ 3)
+ * with exactly the terms the unrolled kernels evaluate (zeros for the columns beyond dim), else null.
+ */
+export function sh3CoefficientsOf(t: ShTable): Float32Array | null {
+  let k = sh3Coefficients.get(t);
+  if (k !== undefined) return k;
+  k = null;
+  if (t.lmax <= 3 && t.dim === (t.lmax + 1) ** 2) {
+    const found = new Map<string, number>();
+    for (let L = 0; L < 4; L++) {
+      for (let c = 0; c < t.dim; c++) {
+        const b = L * (t.dim + 1) + c;
+        for (let m = t.ptr[b]!; m < t.ptr[b + 1]!; m++) {
+          const key = `${L},${c},${t.ma[m]},${t.mb[m]},${t.md[m]}`;
+          found.set(key, (found.get(key) ?? 0) + t.mc[m]!);
+        }
+      }
+    }
+    const coef = new Float32Array(SH3_TERMS.length);
+    let used = 0;
+    SH3_TERMS.forEach(([L, c, a, b, d], i) => {
+      const v = found.get(`${L},${c},${a},${b},${d}`);
+      if (v !== undefined) {
+        coef[i] = v;
+        used++;
+      }
+    });
+    if (used === found.size) k = coef;
+  }
+  sh3Coefficients.set(t, k);
+  return k;
+}
+
+/** The unrolled kernels' coefficients in the arena (70 floats) and their scratch bytes, or null. */
+function sh3In(rt: WasmRuntime, t: ShTable): { k: number; scratch: number } | null {
+  const coef = sh3CoefficientsOf(t);
+  if (!coef) return null;
+  const k = rt.alloc(coef.length * 4);
+  rt.f32.set(coef, k >> 2);
+  return { k, scratch: 19 * 16 };
+}
+
 /** out[n×dim] = harmonics at xyz[n×3]; returns the flat index of the first NaN of xyz, or −1. */
 export function shForwardWasm(
   rt: WasmRuntime,
@@ -397,17 +483,21 @@ export function shForwardWasm(
 ): number {
   const x = o3(rt);
   rt.reset();
-  const tp = shTableIn(rt, t);
+  const s3 = sh3In(rt, t);
+  const tp = s3 ? null : shTableIn(rt, t);
   const nc = chunkOf(3 + t.dim, n);
   const pX = rt.alloc(nc * 12);
   const pOut = rt.alloc(nc * t.dim * 4);
-  const pS = rt.alloc(tp.scratch);
+  const pS = rt.alloc(s3 ? s3.scratch : tp!.scratch);
   const f = rt.f32;
   const slots = t.tri.length / 3;
+  const nz = normalize ? 1 : 0;
   for (let p0 = 0; p0 < n; p0 += nc) {
     const m = Math.min(nc, n - p0);
     f.set(xyz.subarray(3 * p0, 3 * (p0 + m)), pX >> 2);
-    const bad = x.shForwardF32(pX, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ms, tp.tri, slots, tp.ptr, pOut, pS);
+    const bad = s3
+      ? x.shForward3F32(pX, m, nz, t.dim, s3.k, pOut, pS)
+      : x.shForwardF32(pX, m, t.lmax, nz, t.dim, tp!.mc, tp!.ms, tp!.tri, slots, tp!.ptr, pOut, pS);
     if (bad >= 0) return 3 * p0 + bad;
     out.set(f.subarray(pOut >> 2, (pOut >> 2) + m * t.dim), p0 * t.dim);
   }
@@ -426,19 +516,22 @@ export function shBackwardWasm(
 ): void {
   const x = o3(rt);
   rt.reset();
-  const tp = shTableIn(rt, t);
+  const s3 = sh3In(rt, t);
+  const tp = s3 ? null : shTableIn(rt, t);
   const nc = chunkOf(6 + t.dim, n);
   const pX = rt.alloc(nc * 12);
   const pG = rt.alloc(nc * t.dim * 4);
   const pGX = rt.alloc(nc * 12);
-  const pS = rt.alloc(tp.scratch);
+  const pS = rt.alloc(s3 ? s3.scratch : tp!.scratch);
   const f = rt.f32;
   const slots = t.tri.length / 3;
+  const nz = normalize ? 1 : 0;
   for (let p0 = 0; p0 < n; p0 += nc) {
     const m = Math.min(nc, n - p0);
     f.set(xyz.subarray(3 * p0, 3 * (p0 + m)), pX >> 2);
     f.set(g.subarray(p0 * t.dim, (p0 + m) * t.dim), pG >> 2);
-    x.shBackwardF32(pX, pG, m, t.lmax, normalize ? 1 : 0, t.dim, tp.mc, tp.ms, tp.tri, slots, tp.ptr, pGX, pS);
+    if (s3) x.shBackward3F32(pX, pG, m, nz, t.dim, s3.k, pGX, pS);
+    else x.shBackwardF32(pX, pG, m, t.lmax, nz, t.dim, tp!.mc, tp!.ms, tp!.tri, slots, tp!.ptr, pGX, pS);
     gx.set(f.subarray(pGX >> 2, (pGX >> 2) + 3 * m), 3 * p0);
   }
 }

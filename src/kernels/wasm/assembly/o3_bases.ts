@@ -130,6 +130,21 @@ export function shForwardF32(
   return -1;
 }
 
+/** Rows s[0..nl)×3 = the lanes of (Gx, Gy, Gz) (tmp: 48 bytes of scratch for a partial block). */
+// @ts-ignore: decorator
+@inline function storeGrad(s: usize, Gx: v128, Gy: v128, Gz: v128, nl: i32, tmp: usize): void {
+  if (nl == 4) {
+    v128.store(s, v128.shuffle<i32>(v128.shuffle<i32>(Gx, Gy, 0, 4, 1, 5), Gz, 0, 1, 4, 2));
+    v128.store(s, v128.shuffle<i32>(v128.shuffle<i32>(Gy, Gz, 1, 5, 2, 6), Gx, 0, 1, 6, 2), 16);
+    v128.store(s, v128.shuffle<i32>(Gz, v128.shuffle<i32>(Gx, Gy, 3, 7, 3, 7), 2, 4, 5, 3), 32);
+  } else {
+    v128.store(tmp, Gx);
+    v128.store(tmp, Gy, 16);
+    v128.store(tmp, Gz, 32);
+    lanesToRows(tmp, 3, nl, s, 12);
+  }
+}
+
 /**
  * gx[n×3] = Σ_c g[p, c] · ∂Y_c/∂x at each point (through the normalisation when `normalize`; 0 at
  * the origin then), from the derivative lists of the packed table. Written, not accumulated.
@@ -196,17 +211,179 @@ export function shBackwardF32(
       Gy = f32x4.mul(f32x4.sub(Gy, f32x4.mul(dot, y)), inv);
       Gz = f32x4.mul(f32x4.sub(Gz, f32x4.mul(dot, z)), inv);
     }
-    const s = gx + <usize>p0 * 12;
-    if (nl == 4) {
-      v128.store(s, v128.shuffle<i32>(v128.shuffle<i32>(Gx, Gy, 0, 4, 1, 5), Gz, 0, 1, 4, 2));
-      v128.store(s, v128.shuffle<i32>(v128.shuffle<i32>(Gy, Gz, 1, 5, 2, 6), Gx, 0, 1, 6, 2), 16);
-      v128.store(s, v128.shuffle<i32>(Gz, v128.shuffle<i32>(Gx, Gy, 3, 7, 3, 7), 2, 4, 5, 3), 32);
-    } else {
-      v128.store(pts, Gx);
-      v128.store(pts, Gy, 16);
-      v128.store(pts, Gz, 32);
-      lanesToRows(pts, 3, nl, s, 12);
+    storeGrad(gx + <usize>p0 * 12, Gx, Gy, Gz, nl, pts);
+  }
+}
+
+// ---- spherical harmonics of degrees 0..3, unrolled ---------------------------------------------
+// The same polynomials as the packed tables above when the degrees are 0..lmax (lmax ≤ 3): columns
+// 0..15 in e3nn's order, written out term by term with their coefficients read from k (70 floats,
+// the order of SH3_TERMS in src/kernels/wasm/o3.ts: 28 value terms, then 15 ∂x, 12 ∂y, 15 ∂z terms;
+// a column beyond dim has zero coefficients). Same layouts and results as shForwardF32 /
+// shBackwardF32 up to rounding, without the monomial slots and list walks.
+
+// @ts-ignore: decorator
+@inline function kf(k: usize, i: i32): v128 {
+  return v128.load32_splat(k + (<usize>i << 2));
+}
+
+/**
+ * out[n×dim] = the harmonics of degrees 0..lmax (dim = (lmax+1)², lmax ≤ 3) at xyz[n×3] with the
+ * coefficients k; otherwise as {@link shForwardF32}. `scratch` holds 19·16 bytes.
+ */
+export function shForward3F32(xyz: usize, n: i32, normalize: i32, dim: i32, k: usize, out: usize, scratch: usize): i32 {
+  const pts = scratch;
+  const ob = pts + 48;
+  let nan = f32x4.splat(0);
+  const zero = f32x4.splat(0);
+  const one = kc(K_ONE);
+  const stride = <usize>dim << 2;
+  for (let p0 = 0; p0 < n; p0 += 4) {
+    const nl = min(4, n - p0);
+    loadPoints(xyz, p0, nl, pts);
+    let x = v128.load(pts);
+    let y = v128.load(pts, 16);
+    let z = v128.load(pts, 32);
+    nan = v128.or(nan, v128.or(f32x4.ne(x, x), v128.or(f32x4.ne(y, y), f32x4.ne(z, z))));
+    if (normalize) {
+      const r = f32x4.sqrt(madd(x, x, madd(y, y, f32x4.mul(z, z))));
+      const inv = v128.bitselect(f32x4.div(one, r), one, f32x4.gt(r, zero));
+      x = f32x4.mul(x, inv);
+      y = f32x4.mul(y, inv);
+      z = f32x4.mul(z, inv);
     }
+    const x2 = f32x4.mul(x, x);
+    const y2 = f32x4.mul(y, y);
+    const z2 = f32x4.mul(z, z);
+    const xy = f32x4.mul(x, y);
+    v128.store(ob, kf(k, 0));
+    v128.store(ob, f32x4.mul(kf(k, 1), x), 16);
+    v128.store(ob, f32x4.mul(kf(k, 2), y), 32);
+    v128.store(ob, f32x4.mul(kf(k, 3), z), 48);
+    v128.store(ob, f32x4.mul(kf(k, 4), f32x4.mul(x, z)), 64);
+    v128.store(ob, f32x4.mul(kf(k, 5), xy), 80);
+    v128.store(ob, madd(kf(k, 6), y2, madd(kf(k, 7), z2, f32x4.mul(kf(k, 8), x2))), 96);
+    v128.store(ob, f32x4.mul(kf(k, 9), f32x4.mul(y, z)), 112);
+    v128.store(ob, madd(kf(k, 10), z2, f32x4.mul(kf(k, 11), x2)), 128);
+    v128.store(ob, f32x4.mul(x, madd(kf(k, 12), z2, f32x4.mul(kf(k, 13), x2))), 144);
+    v128.store(ob, f32x4.mul(kf(k, 14), f32x4.mul(xy, z)), 160);
+    v128.store(ob, f32x4.mul(x, madd(kf(k, 15), y2, madd(kf(k, 16), z2, f32x4.mul(kf(k, 17), x2)))), 176);
+    v128.store(ob, f32x4.mul(y, madd(kf(k, 18), y2, madd(kf(k, 19), z2, f32x4.mul(kf(k, 20), x2)))), 192);
+    v128.store(ob, f32x4.mul(z, madd(kf(k, 21), y2, madd(kf(k, 22), z2, f32x4.mul(kf(k, 23), x2)))), 208);
+    v128.store(ob, f32x4.mul(y, madd(kf(k, 24), z2, f32x4.mul(kf(k, 25), x2))), 224);
+    v128.store(ob, f32x4.mul(z, madd(kf(k, 26), z2, f32x4.mul(kf(k, 27), x2))), 240);
+    lanesToRows(ob, dim, nl, out + <usize>p0 * stride, stride);
+  }
+  if (v128.any_true(nan)) {
+    for (let i = 0; i < 3 * n; i++) {
+      const v = load<f32>(xyz + (<usize>i << 2));
+      if (v != v) return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * gx[n×3] = Σ_c g[p, c]·∂Y_c/∂x for the harmonics of degrees 0..lmax (dim = (lmax+1)²) with the
+ * coefficients k; otherwise as {@link shBackwardF32}. `scratch` holds 19·16 bytes.
+ */
+export function shBackward3F32(
+  xyz: usize,
+  g: usize,
+  n: i32,
+  normalize: i32,
+  dim: i32,
+  k: usize,
+  gx: usize,
+  scratch: usize,
+): void {
+  const pts = scratch;
+  const gb = pts + 48;
+  const zero = f32x4.splat(0);
+  const one = kc(K_ONE);
+  const stride = <usize>dim << 2;
+  for (let c = dim; c < 16; c++) v128.store(gb + (<usize>c << 4), zero);
+  for (let p0 = 0; p0 < n; p0 += 4) {
+    const nl = min(4, n - p0);
+    loadPoints(xyz, p0, nl, pts);
+    let x = v128.load(pts);
+    let y = v128.load(pts, 16);
+    let z = v128.load(pts, 32);
+    let inv = one;
+    if (normalize) {
+      const r = f32x4.sqrt(madd(x, x, madd(y, y, f32x4.mul(z, z))));
+      const pos = f32x4.gt(r, zero);
+      x = f32x4.mul(x, v128.bitselect(f32x4.div(one, r), one, pos));
+      y = f32x4.mul(y, v128.bitselect(f32x4.div(one, r), one, pos));
+      z = f32x4.mul(z, v128.bitselect(f32x4.div(one, r), one, pos));
+      inv = v128.and(f32x4.div(one, r), pos);
+    }
+    rowsToLanes(g + <usize>p0 * stride, stride, nl, dim, gb);
+    const x2 = f32x4.mul(x, x);
+    const y2 = f32x4.mul(y, y);
+    const z2 = f32x4.mul(z, z);
+    const xy = f32x4.mul(x, y);
+    const xz = f32x4.mul(x, z);
+    const yz = f32x4.mul(y, z);
+    const g1 = v128.load(gb, 16);
+    const g2 = v128.load(gb, 32);
+    const g3 = v128.load(gb, 48);
+    const g4 = v128.load(gb, 64);
+    const g5 = v128.load(gb, 80);
+    const g6 = v128.load(gb, 96);
+    const g7 = v128.load(gb, 112);
+    const g8 = v128.load(gb, 128);
+    const g9 = v128.load(gb, 144);
+    const g10 = v128.load(gb, 160);
+    const g11 = v128.load(gb, 176);
+    const g12 = v128.load(gb, 192);
+    const g13 = v128.load(gb, 208);
+    const g14 = v128.load(gb, 224);
+    const g15 = v128.load(gb, 240);
+    // ∂/∂x: terms 28..42
+    let Gx = f32x4.mul(g1, kf(k, 28));
+    Gx = madd(g4, f32x4.mul(kf(k, 29), z), Gx);
+    Gx = madd(g5, f32x4.mul(kf(k, 30), y), Gx);
+    Gx = madd(g6, f32x4.mul(kf(k, 31), x), Gx);
+    Gx = madd(g8, f32x4.mul(kf(k, 32), x), Gx);
+    Gx = madd(g9, madd(kf(k, 33), z2, f32x4.mul(kf(k, 34), x2)), Gx);
+    Gx = madd(g10, f32x4.mul(kf(k, 35), yz), Gx);
+    Gx = madd(g11, madd(kf(k, 36), y2, madd(kf(k, 37), z2, f32x4.mul(kf(k, 38), x2))), Gx);
+    Gx = madd(g12, f32x4.mul(kf(k, 39), xy), Gx);
+    Gx = madd(g13, f32x4.mul(kf(k, 40), xz), Gx);
+    Gx = madd(g14, f32x4.mul(kf(k, 41), xy), Gx);
+    Gx = madd(g15, f32x4.mul(kf(k, 42), xz), Gx);
+    // ∂/∂y: terms 43..54
+    let Gy = f32x4.mul(g2, kf(k, 43));
+    Gy = madd(g5, f32x4.mul(kf(k, 44), x), Gy);
+    Gy = madd(g6, f32x4.mul(kf(k, 45), y), Gy);
+    Gy = madd(g7, f32x4.mul(kf(k, 46), z), Gy);
+    Gy = madd(g10, f32x4.mul(kf(k, 47), xz), Gy);
+    Gy = madd(g11, f32x4.mul(kf(k, 48), xy), Gy);
+    Gy = madd(g12, madd(kf(k, 49), y2, madd(kf(k, 50), z2, f32x4.mul(kf(k, 51), x2))), Gy);
+    Gy = madd(g13, f32x4.mul(kf(k, 52), yz), Gy);
+    Gy = madd(g14, madd(kf(k, 53), z2, f32x4.mul(kf(k, 54), x2)), Gy);
+    // ∂/∂z: terms 55..69
+    let Gz = f32x4.mul(g3, kf(k, 55));
+    Gz = madd(g4, f32x4.mul(kf(k, 56), x), Gz);
+    Gz = madd(g6, f32x4.mul(kf(k, 57), z), Gz);
+    Gz = madd(g7, f32x4.mul(kf(k, 58), y), Gz);
+    Gz = madd(g8, f32x4.mul(kf(k, 59), z), Gz);
+    Gz = madd(g9, f32x4.mul(kf(k, 60), xz), Gz);
+    Gz = madd(g10, f32x4.mul(kf(k, 61), xy), Gz);
+    Gz = madd(g11, f32x4.mul(kf(k, 62), xz), Gz);
+    Gz = madd(g12, f32x4.mul(kf(k, 63), yz), Gz);
+    Gz = madd(g13, madd(kf(k, 64), y2, madd(kf(k, 65), z2, f32x4.mul(kf(k, 66), x2))), Gz);
+    Gz = madd(g14, f32x4.mul(kf(k, 67), yz), Gz);
+    Gz = madd(g15, madd(kf(k, 68), z2, f32x4.mul(kf(k, 69), x2)), Gz);
+    if (normalize) {
+      // d/dx of P(x/r) = (I − x̂x̂ᵀ)∇P / r
+      const dot = madd(Gx, x, madd(Gy, y, f32x4.mul(Gz, z)));
+      Gx = f32x4.mul(f32x4.sub(Gx, f32x4.mul(dot, x)), inv);
+      Gy = f32x4.mul(f32x4.sub(Gy, f32x4.mul(dot, y)), inv);
+      Gz = f32x4.mul(f32x4.sub(Gz, f32x4.mul(dot, z)), inv);
+    }
+    storeGrad(gx + <usize>p0 * 12, Gx, Gy, Gz, nl, pts);
   }
 }
 
