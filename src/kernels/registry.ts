@@ -156,8 +156,10 @@ export const transpose2d = kernel({
 
 /**
  * out (contiguous, shape `outShape`) = `src` read from `offset` with strides `srcStrides` (a permute's
- * data movement, 32-bit elements bit for bit). A fast path: false, copying nothing, below 32768
- * elements or where the copy has no {@link copyBoxPlan} (the caller copies in TypeScript).
+ * data movement, 32-bit elements bit for bit), split over the kernel team with threads. A fast path:
+ * false, copying nothing, below 32768 elements or where the copy has no {@link copyBoxPlan}; the caller
+ * then copies in TypeScript (`permute` does on one thread too: its tiled copy is as fast as the copies
+ * in and out of WASM and the copy there).
  */
 export const permuteCopy = fastPath({
   name: "permuteCopy",

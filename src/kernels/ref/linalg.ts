@@ -53,7 +53,8 @@ export function transpose2dRef(
  * How {@link permuteCopyRef}'s WASM twin walks a strided copy: the box `dims` with source and output
  * strides (elements), in output order when the source's densest axis is one of the output's last two
  * (a gather), else in source order when the output's last axis is one of the source's densest two (a
- * scatter); each visits rows of the two innermost axes, so both sides move in runs that stay in cache.
+ * scatter, with the output's last axis innermost); each visits rows of the two innermost axes, so both
+ * sides move in runs that stay in cache.
  * Size-1 axes are dropped and mergeable ones merged first. `extent`: the source elements spanned. Null
  * for fewer than two axes after merging (a plain run), a zero stride, or neither order.
  */
@@ -95,7 +96,11 @@ export function copyBoxPlan(srcStrides: readonly number[], outShape: readonly nu
   for (let k = 1; k < m; k++) if (st[k]! < st[kmin]!) kmin = k;
   if (kmin >= m - 2) return { dims: shape, sStr: st, dStr: ds, extent };
   const order = Array.from({ length: m }, (_, k) => k).sort((x, y) => st[y]! - st[x]!);
-  if (order.indexOf(m - 1) < m - 2) return null;
+  const at = order.indexOf(m - 1);
+  if (at < m - 2) return null;
+  // the output's dense axis innermost: contiguous runs of stores (measured: 2× faster than one store
+  // per far-apart run when the runs are short)
+  if (at === m - 2) [order[m - 2], order[m - 1]] = [order[m - 1]!, order[m - 2]!];
   return { dims: order.map((k) => shape[k]!), sStr: order.map((k) => st[k]!), dStr: order.map((k) => ds[k]!), extent };
 }
 
