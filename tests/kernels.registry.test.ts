@@ -125,7 +125,12 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   transpose2d: { args: () => [randIndex(30, 1000), new Int32Array(30), 6, 5] },
   binary: { args: () => ["mul", rand(24), rand(6), new Float32Array(24), [4, 6], [6, 1], [0, 1]] },
   unary: { args: () => ["tanh", rand(37), new Float32Array(37), 0] },
+  // [2, 16, 32, 34] permuted by [0, 2, 3, 1], read from offset 10 (the fast path takes 32768 elements on)
+  permuteCopy: {
+    args: () => [rand(34826), 10, [18496, 34, 1, 1088], [2, 32, 34, 16], new Float32Array(34816)],
+  },
   unaryGrad: { args: () => ["softplus", rand(37, 8), rand(37), new Float32Array(37), 2.5] },
+  positiveGrad: { args: () => [rand(37), rand(37), new Float32Array(37), 0.01] },
   reduceAxis: { args: () => ["sum", rand(60), 3, 5, 4, new Float32Array(12)] },
   softmaxRows: { args: () => [rand(36), 4, 9, new Float32Array(36), true] },
   spmmCsr: {

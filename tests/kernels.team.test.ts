@@ -1,6 +1,6 @@
 // The kernel team (src/kernels/team.ts): kernels split over threads that share one WASM memory. With
 // n threads the numbers are those of one thread bit for bit (GEMM by rows of C, Winograd by blocks of
-// images, depthwise convolutions by channels), equal to the private-memory build's (today's one-thread path), the same run after run, after
+// images, depthwise convolutions and channels-first batch norm by channels), equal to the private-memory build's (today's one-thread path), the same run after run, after
 // the memory grew; a private memory falls back to one
 // thread with one message; team workers never keep a Node process alive.
 import { spawnSync } from "node:child_process";
@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  batchNormGradNCL,
+  channelStatsNCL,
   convGeometry,
   depthwiseForward,
   depthwiseInputGrad,
@@ -18,6 +20,8 @@ import {
   gemm,
   lastKernelBackend,
   packTensorProduct,
+  permuteCopy,
+  positiveGrad,
   softmaxRows,
   spmmCsr,
   spmmCsrWide,
@@ -29,6 +33,9 @@ import {
 } from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
 import { depthwiseForwardRef, depthwiseInputGradRef, depthwiseWeightGradRef } from "../src/kernels/ref/depthwise.js";
+import { positiveGradRef } from "../src/kernels/ref/elementwise.js";
+import { copyBoxPlan, permuteCopyRef } from "../src/kernels/ref/linalg.js";
+import { channelGradNclRef, channelStatsNclRef } from "../src/kernels/ref/norms.js";
 import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
 import {
   closeKernelTeam,
@@ -489,6 +496,104 @@ describe("kernel team", () => {
       }
     }
     expect(currentKernelTeam()?.size).toBe(3);
+  });
+
+  it("channels-first batch-norm statistics and gradient: n threads give one thread's bits, the reference's", async () => {
+    // 11 channels (uneven chunks at 2 and 3 threads), 3 images, 29 positions (a ragged SIMD tail)
+    const [N, C, L] = [3, 11, 29];
+    const x = rand(N * C * L).map((v) => 2 * v + 1);
+    const g = rand(N * C * L);
+    const invStd = Float64Array.from(rand(C), (v) => Math.abs(v) + 0.5);
+    const k = Float64Array.from(rand(C));
+    const same64 = (a: Float64Array, b: Float64Array) => a.every((v, i) => Object.is(v, b[i]));
+    const run = (stats: typeof channelStatsNclRef, grad: typeof channelGradNclRef, useBatch: boolean) => {
+      const mean = new Float64Array(C);
+      const vr = new Float64Array(C);
+      stats(x, N, C, L, mean, vr);
+      const dx = new Float32Array(x.length);
+      const sums = new Float64Array(2 * C);
+      grad(x, g, dx, N, C, L, mean, invStd, k, useBatch, sums);
+      return { mean, vr, dx, sums };
+    };
+    for (const useBatch of [true, false]) {
+      const want = run(channelStatsNclRef, channelGradNclRef, useBatch);
+      for (const n of [1, 2, 3]) {
+        setNumThreads(n);
+        for (let rep = 0; rep < 3; rep++) {
+          const got = run(channelStatsNCL, batchNormGradNCL, useBatch);
+          expect(lastKernelBackend()).toBe("wasm");
+          const tag = `n ${n} useBatch ${useBatch}`;
+          expect(same64(got.mean, want.mean) && same64(got.vr, want.vr), `${tag} statistics`).toBe(true);
+          expect(same64(got.sums, want.sums), `${tag} sums`).toBe(true);
+          expect(sameBits(got.dx, want.dx), `${tag} dx`).toBe(true);
+          if (rep === 0 && n > 1) await teamReady(n);
+        }
+      }
+    }
+    expect(currentKernelTeam()?.size).toBe(3);
+  });
+
+  it("permutes (gathers and scatters, float32 with NaN payloads and int32): n threads give the reference's bits", async () => {
+    // R2Conv's factored expansion [U, nO, nI, dO, dI] → [nO, dO, nI, dI, U] (a gather) and back (a
+    // scatter), read from an offset; 5·8·8·12·9 = 34560 elements
+    const shape = [5, 8, 8, 12, 9];
+    const n = 34560;
+    const st = [6912, 864, 108, 9, 1];
+    const fwd = [1, 3, 2, 4, 0];
+    const outF = fwd.map((k) => shape[k]!);
+    const stF = fwd.map((k) => st[k]!);
+    const stB = [0, 1, 2, 3, 4].map((k) => [1, 9 * 8 * 12 * 5, 9 * 5, 8 * 9 * 5, 5][k]!);
+    const outB = shape;
+    expect(copyBoxPlan(stF, outF)?.dStr.at(-1)).toBe(1);
+    // the scatter walks the source's order, but with the output's dense axis innermost
+    expect(copyBoxPlan(stB, outB)?.sStr).toEqual([4320, 360, 45, 1, 5]);
+    expect(copyBoxPlan(stB, outB)?.dStr.at(-1)).toBe(1);
+    // a 4-D permute whose output's last axis is neither side's dense pair: no plan, TypeScript copies it
+    expect(copyBoxPlan([1, 60, 5, 20], [5, 2, 4, 3])).toBeNull();
+    const f = rand(n + 7);
+    const bits = new Uint32Array(f.buffer);
+    for (let i = 0; i < n; i += 101) bits[i] = 0x7fc00000 + (i & 0xffff);
+    const ints = Int32Array.from({ length: n + 7 }, (_, i) => (i * 2654435761) | 0);
+    for (const n0 of [1, 2, 3]) {
+      setNumThreads(n0);
+      for (let rep = 0; rep < 2; rep++) {
+        for (const [src, strides, outShape] of [
+          [f, stF, outF],
+          [f, stB, outB],
+          [ints, stF, outF],
+        ] as const) {
+          const want = src instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+          permuteCopyRef(src, 7, strides, outShape, want);
+          const got = src instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+          expect(permuteCopy(src, 7, strides, outShape, got)).toBe(true);
+          expect(lastKernelBackend()).toBe("wasm");
+          const eq = new Uint32Array(got.buffer).every((v, i) => v === new Uint32Array(want.buffer)[i]);
+          expect(eq, `n ${n0} ${src.constructor.name} ${outShape.join("x")}`).toBe(true);
+        }
+        if (rep === 0 && n0 > 1) await teamReady(n0);
+      }
+    }
+  });
+
+  it("the ReLU / leaky-ReLU gradient in WASM gives the reference's bits (±0, NaN, ±∞, subnormals)", () => {
+    setNumThreads(1);
+    const n = 1037;
+    const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-45, -1e-45, 3e38];
+    const x = rand(n);
+    const g = rand(n);
+    for (let i = 0; i < special.length; i++)
+      for (let j = 0; j < special.length; j++) {
+        x[i * special.length + j] = special[i]!;
+        g[i * special.length + j] = special[j]!;
+      }
+    for (const slope of [0, 0.01, -0.3, 1e-40]) {
+      const want = new Float32Array(n);
+      positiveGradRef(x, g, want, slope);
+      const got = new Float32Array(n);
+      positiveGrad(x, g, got, slope);
+      expect(lastKernelBackend()).toBe("wasm");
+      expect(sameBits(got, want), `slope ${slope}`).toBe(true);
+    }
   });
 
   it("team workers never keep the process alive", () => {

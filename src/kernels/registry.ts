@@ -11,8 +11,15 @@ import { f32, fastPath, kernel } from "./dispatch.js";
 import type { Stride1Geometry } from "./ref/conv.js";
 import { convStride1Ref, convStride1WeightGradRef } from "./ref/conv.js";
 import { depthwiseForwardRef, depthwiseInputGradRef, depthwiseWeightGradRef } from "./ref/depthwise.js";
-import { binaryRef, reduceAxisRef, softmaxRowsRef, unaryGradRef, unaryRef } from "./ref/elementwise.js";
-import { type FloatArray, gemmRef, transpose2dRef } from "./ref/linalg.js";
+import {
+  binaryRef,
+  positiveGradRef,
+  reduceAxisRef,
+  softmaxRowsRef,
+  unaryGradRef,
+  unaryRef,
+} from "./ref/elementwise.js";
+import { copyBoxPlan, type FloatArray, gemmRef, permuteCopyRef, transpose2dRef } from "./ref/linalg.js";
 import { linearActRef } from "./ref/linear_act.js";
 import {
   bnGradRef,
@@ -58,6 +65,7 @@ import {
 } from "./wasm/depthwise.js";
 import {
   binaryWasm,
+  positiveGradWasm,
   reduceAxisWasm,
   softmaxRowsWasm,
   unaryGradWasm,
@@ -65,7 +73,7 @@ import {
   WASM_BINARY,
   WASM_UNARY,
 } from "./wasm/elementwise.js";
-import { gemmWasm, transpose2dWasm } from "./wasm/linalg.js";
+import { gemmWasm, permuteCopyWasm, transpose2dWasm } from "./wasm/linalg.js";
 import { linearActWasm } from "./wasm/linear_act.js";
 import {
   bnGradWasm,
@@ -146,6 +154,30 @@ export const transpose2d = kernel({
   work: (a, out, R, C) => (((f32(a) && f32(out)) || (i32(a) && i32(out))) && R * C > 0 ? R * C : -1),
 });
 
+/**
+ * out (contiguous, shape `outShape`) = `src` read from `offset` with strides `srcStrides` (a permute's
+ * data movement, 32-bit elements bit for bit), split over the kernel team with threads. A fast path:
+ * false, copying nothing, below 32768 elements or where the copy has no {@link copyBoxPlan}; the caller
+ * then copies in TypeScript (`permute` does on one thread too: its tiled copy is as fast as the copies
+ * in and out of WASM and the copy there).
+ */
+export const permuteCopy = fastPath({
+  name: "permuteCopy",
+  team: true,
+  ref: permuteCopyRef,
+  wasm: permuteCopyWasm,
+  refWhenOutOfMemory: false,
+  exports: ["copyBox32"],
+  threshold: "elementwise",
+  work: (src, _offset, srcStrides, outShape, out) => {
+    if (!((f32(src) && f32(out)) || (i32(src) && i32(out))) || out.length < PERMUTE_MIN) return -1;
+    return copyBoxPlan(srcStrides, outShape) === null ? -1 : out.length;
+  },
+});
+
+/** Fewer elements than this are permuted in TypeScript (the copies in and out cost more than they save). */
+const PERMUTE_MIN = 1 << 15;
+
 // ---- elementwise maps, reductions, softmax ----
 
 /**
@@ -179,6 +211,19 @@ export const unaryGrad = kernel({
   exports: ["unaryGradF32"],
   threshold: "elementwise",
   work: (_op, x, g, out) => (f32(x) && f32(g) && f32(out) && g.length >= x.length ? x.length : -1),
+});
+
+/**
+ * out[i] = g[i]·(x[i] > 0 ? 1 : slope): the ReLU (slope 0) and leaky-ReLU gradient, one product per
+ * value, so WASM and the reference agree bit for bit.
+ */
+export const positiveGrad = kernel({
+  name: "positiveGrad",
+  ref: positiveGradRef,
+  wasm: positiveGradWasm,
+  exports: ["positiveGradF32"],
+  threshold: "elementwise",
+  work: (x, g, out) => (f32(x) && f32(g) && f32(out) && g.length >= x.length && out.length >= x.length ? x.length : -1),
 });
 
 /**
@@ -452,10 +497,12 @@ export const batchNormGrad = kernel({
 
 /**
  * Per-channel mean and biased variance (float64) of a channels-first x[N][C][L] over images and
- * positions. float32 runs in WASM with the reference's sequential float64 sums: the same numbers.
+ * positions. float32 runs in WASM with the reference's sequential float64 sums: the same numbers (over
+ * the kernel team by ranges of channels, each channel's sums on one thread).
  */
 export const channelStatsNCL = kernel({
   name: "channelStatsNCL",
+  team: true,
   ref: channelStatsNclRef,
   wasm: channelStatsNclWasm,
   exports: ["channelStatsNclF32"],
@@ -475,10 +522,12 @@ export const channelAffineNCL = kernel({
 
 /**
  * Batch-norm gradient over a channels-first x[N][C][L] (see `channelGradNclRef`): sums[c] = Σ g,
- * sums[C + c] = Σ g·x̂, and dx (with the batch-statistics terms when `useBatch`).
+ * sums[C + c] = Σ g·x̂, and dx (with the batch-statistics terms when `useBatch`); split over the kernel
+ * team by ranges of channels, with one thread's numbers.
  */
 export const batchNormGradNCL = kernel({
   name: "batchNormGradNCL",
+  team: true,
   ref: channelGradNclRef,
   wasm: channelGradNclWasm,
   exports: ["channelGradNclF32"],

@@ -40,6 +40,58 @@ export const TEAM_JOB = {
    * the chunk's own slot, the input gradient.
    */
   winogradBackward: 7,
+  /**
+   * A channels-first batch-norm pass over x[N][C][L] (statistics or gradient, see {@link BN_NCL_ARGS})
+   * over one range of channels per chunk: each channel's sums run whole in one chunk, in the one-thread
+   * order.
+   */
+  batchNormNcl: 8,
+  /** A strided copy (`copyBox32`, see {@link COPY_BOX_ARGS}) over one range of its outer rows per chunk. */
+  copyBox: 9,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.copyBox}: source and destination, the box's rank and its i32 arrays
+ * (sizes, source and destination strides), its outer rows and the rows per chunk.
+ */
+export const COPY_BOX_ARGS = {
+  src: 0,
+  dst: 1,
+  nd: 2,
+  dims: 3,
+  sStr: 4,
+  dStr: 5,
+  rows: 6,
+  rowsPer: 7,
+} as const;
+
+/** Passes of {@link TEAM_JOB.batchNormNcl}. */
+export const BN_NCL_PASS = {
+  /** `channelStatsNclF32`: mean and biased variance per channel. */
+  stats: 0,
+  /** `channelGradNclF32`: the gradient sums per channel and dx. */
+  grad: 1,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.batchNormNcl}: x[N][C][L] and (gradient) g and dx; statistics: the
+ * outputs mean (p0) and vr (p1); gradient: mean (p0), invStd (p1), k (p2), useBatch and the 2·C sums.
+ * Chunk c covers channels [c·cPer, (c + 1)·cPer).
+ */
+export const BN_NCL_ARGS = {
+  pass: 0,
+  x: 1,
+  g: 2,
+  dx: 3,
+  N: 4,
+  C: 5,
+  L: 6,
+  p0: 7,
+  p1: 8,
+  p2: 9,
+  useBatch: 10,
+  sums: 11,
+  cPer: 12,
 } as const;
 
 /** Passes of {@link TEAM_JOB.depthwise}. */
@@ -422,6 +474,17 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
     depthwiseChunk(e, a, chunk, tid);
     return;
   }
+  if (job === TEAM_JOB.copyBox) {
+    const R = COPY_BOX_ARGS;
+    const r0 = chunk * a[R.rowsPer]!;
+    const r1 = Math.min(a[R.rows]!, r0 + a[R.rowsPer]!);
+    if (r1 > r0) e.copyBox32(a[R.src]!, a[R.dst]!, a[R.nd]!, a[R.dims]!, a[R.sStr]!, a[R.dStr]!, r0, r1);
+    return;
+  }
+  if (job === TEAM_JOB.batchNormNcl) {
+    batchNormNclChunk(e, a, chunk);
+    return;
+  }
   throw new Error(`kernel team: unknown job ${job}`);
 }
 
@@ -437,6 +500,33 @@ function depthwiseChunk(e: WasmExports, a: Float64Array, chunk: number, tid: num
     e.dwForwardF32(d, a[R.in0]!, a[R.in1]!, a[R.in2]!, a[R.hasBias]!, a[R.out]!, s, c0, c1);
   else if (pass === DEPTHWISE_PASS.inputGrad) e.dwInputGradF32(d, a[R.in0]!, a[R.in1]!, a[R.out]!, s, c0, c1);
   else e.dwWeightGradF32(d, a[R.in0]!, a[R.in1]!, a[R.out]!, s, c0, c1);
+}
+
+/** Chunk `chunk` of a {@link TEAM_JOB.batchNormNcl}: its channels, each over every image. */
+function batchNormNclChunk(e: WasmExports, a: Float64Array, chunk: number): void {
+  const R = BN_NCL_ARGS;
+  const C = a[R.C]!;
+  const c0 = chunk * a[R.cPer]!;
+  const c1 = Math.min(C, c0 + a[R.cPer]!);
+  if (c1 <= c0) return;
+  const [N, L] = [a[R.N]!, a[R.L]!];
+  if (a[R.pass] === BN_NCL_PASS.stats) e.channelStatsNclF32(a[R.x]!, N, C, L, a[R.p0]!, a[R.p1]!, c0, c1);
+  else
+    e.channelGradNclF32(
+      a[R.x]!,
+      a[R.g]!,
+      a[R.dx]!,
+      N,
+      C,
+      L,
+      a[R.p0]!,
+      a[R.p1]!,
+      a[R.p2]!,
+      a[R.useBatch]!,
+      a[R.sums]!,
+      c0,
+      c1,
+    );
 }
 
 /** Chunk `chunk` of a {@link TEAM_JOB.winograd5Transform}: its channels of every image of the block, in order. */

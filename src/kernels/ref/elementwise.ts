@@ -183,6 +183,22 @@ export function unaryGradRef(op: UnaryGradOpName, x: FloatArray, g: FloatArray, 
   for (let i = 0; i < n; i++) out[i] = g[i]! * sigmoidFn(x[i]!);
 }
 
+/**
+ * out[i] = g[i]·(x[i] > 0 ? 1 : slope): the gradient of ReLU (slope 0) and leaky ReLU, one product per
+ * value (g·1 is g exactly). For float32 arrays the slope is rounded to float32 first (as a 0-d float32
+ * tensor would be), and the float64 product of two float32 values, exact, is rounded once on the store:
+ * the float32 product.
+ */
+export function positiveGradRef(x: FloatArray, g: FloatArray, out: FloatArray, slope: number): void {
+  const n = x.length;
+  // g · pick[x > 0] with pick = [slope, 1]: the sign of x is random, and a table load costs less than
+  // a mispredicted branch
+  const pick = new Float64Array(2);
+  pick[0] = out instanceof Float32Array ? Math.fround(slope) : slope;
+  pick[1] = 1;
+  for (let i = 0; i < n; i++) out[i] = g[i]! * pick[+(x[i]! > 0)]!;
+}
+
 /** out[i] = f(a[i]). The common cheap ops get their own loop; the others call {@link unaryFns}. */
 export function unaryRef(op: UnaryOpName, a: FloatArray, out: FloatArray, param = 0): void {
   const n = a.length;

@@ -11,6 +11,7 @@ import { pad4, type WasmRuntime } from "./loader.js";
 export interface ElementwiseExports {
   unaryF32(op: number, a: number, out: number, n: number, param: number): void;
   unaryGradF32(op: number, x: number, g: number, out: number, n: number, param: number): void;
+  positiveGradF32(x: number, g: number, out: number, n: number, slope: number): void;
   binarySameF32(op: number, a: number, b: number, out: number, n: number): void;
   binaryScalarF32(op: number, a: number, s: number, out: number, n: number, swap: number): void;
   binaryRowF32(op: number, a: number, b: number, out: number, R: number, L: number, swap: number): void;
@@ -101,6 +102,31 @@ export function unaryGradWasm(
     f.set(xs.subarray(s, s + m), pX >> 2);
     f.set(g.subarray(s, s + m), pG >> 2);
     x.unaryGradF32(code, pX, pG, pO, pad4(m), param);
+    out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
+  }
+}
+
+/** out[i] = g[i]·(x[i] > 0 ? 1 : slope) in chunks (see positiveGradRef). */
+export function positiveGradWasm(
+  rt: WasmRuntime,
+  xs: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  slope: number,
+): void {
+  const x = rt.exports;
+  rt.reset();
+  const n = xs.length;
+  const ch = Math.min(CHUNK, pad4(n));
+  const pX = rt.alloc(ch * 4);
+  const pG = rt.alloc(ch * 4);
+  const pO = rt.alloc(ch * 4);
+  const f = rt.f32;
+  for (let s = 0; s < n; s += CHUNK) {
+    const m = Math.min(CHUNK, n - s);
+    f.set(xs.subarray(s, s + m), pX >> 2);
+    f.set(g.subarray(s, s + m), pG >> 2);
+    x.positiveGradF32(pX, pG, pO, pad4(m), slope);
     out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
   }
 }

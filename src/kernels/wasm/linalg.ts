@@ -4,8 +4,10 @@
  * Each function allocates every block before writing any output, so a failed allocation (RangeError
  * from memory.grow) leaves the outputs untouched.
  */
+
+import { copyBoxPlan } from "../ref/linalg.js";
 import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
+import { COPY_BOX_ARGS, GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
 import type { WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/linalg.ts`. */
@@ -35,6 +37,16 @@ export interface LinalgExports {
     init: number,
   ): void;
   transpose32(a: number, out: number, R: number, C: number): void;
+  copyBox32(
+    src: number,
+    dst: number,
+    nd: number,
+    dims: number,
+    sStr: number,
+    dStr: number,
+    r0: number,
+    r1: number,
+  ): void;
 }
 
 /** Bytes of A (and C) copied per GEMM panel: half of a 512 KiB – 1 MiB L2. */
@@ -127,6 +139,65 @@ export function transpose2dWasm(
   rt.exports.transpose32(pA, pO, R, C);
   const back = out instanceof Float32Array ? rt.f32 : rt.i32;
   out.set(back.subarray(pO >> 2, (pO >> 2) + n) as never);
+}
+
+/**
+ * Kernel-team work per element of a strided copy: each element is one load and one store, but on the
+ * strided side a cache line serves few elements.
+ */
+const COPY_WORK_PER_VALUE = 8;
+
+/**
+ * out = src read from `offset` with `srcStrides` over `outShape` (see permuteCopyRef): the spanned
+ * source copied in whole, `copyBox32` over the rows of its plan (split over the kernel team where the
+ * call is big enough: chunks write disjoint elements), the result copied out. Pure data movement, so
+ * the bits do not depend on the path or the thread count. The caller checked the plan exists.
+ */
+export function permuteCopyWasm(
+  rt: WasmRuntime,
+  src: Float32Array | Int32Array,
+  offset: number,
+  srcStrides: readonly number[],
+  outShape: readonly number[],
+  out: Float32Array | Int32Array,
+): void {
+  const plan = copyBoxPlan(srcStrides, outShape);
+  if (plan === null)
+    throw new Error("permuteCopy: argument 'srcStrides' expected a strided copy with a plan, got none");
+  const { dims, sStr, dStr, extent } = plan;
+  const nd = dims.length;
+  let n = 1;
+  for (const d of dims) n *= d;
+  const rows = n / (dims[nd - 2]! * dims[nd - 1]!);
+  const team = kernelTeam(rt, COPY_WORK_PER_VALUE * n);
+  rt.reset();
+  const pS = rt.alloc(extent * 4);
+  const pD = rt.alloc(n * 4);
+  const pI = rt.alloc(3 * nd * 4);
+  const ints = rt.i32;
+  ints.set(dims, pI >> 2);
+  ints.set(sStr, (pI >> 2) + nd);
+  ints.set(dStr, (pI >> 2) + 2 * nd);
+  const view = src instanceof Float32Array ? rt.f32 : rt.i32;
+  view.set(src.subarray(offset, offset + extent) as never, pS >> 2);
+  if (team === null) {
+    rt.exports.copyBox32(pS, pD, nd, pI, pI + 4 * nd, pI + 8 * nd, 0, rows);
+  } else {
+    const rowsPer = Math.ceil(rows / Math.min(rows, 4 * team.size, TEAM_MAX_CHUNKS));
+    const R = COPY_BOX_ARGS;
+    const args: number[] = [];
+    args[R.src] = pS;
+    args[R.dst] = pD;
+    args[R.nd] = nd;
+    args[R.dims] = pI;
+    args[R.sStr] = pI + 4 * nd;
+    args[R.dStr] = pI + 8 * nd;
+    args[R.rows] = rows;
+    args[R.rowsPer] = rowsPer;
+    team.run(TEAM_JOB.copyBox, Math.ceil(rows / rowsPer), args);
+  }
+  const back = out instanceof Float32Array ? rt.f32 : rt.i32;
+  out.set(back.subarray(pD >> 2, (pD >> 2) + n) as never);
 }
 
 /**

@@ -1,9 +1,15 @@
 /**
  * JS side of the batch-norm kernels (`assembly/norms.ts`): copies the operands into the WASM arena,
- * calls the kernel and copies the results back. Twins: `ref/norms.ts`.
+ * calls the kernel and copies the results back. Twins: `ref/norms.ts`. The channels-first statistics
+ * and gradient may split over the kernel team by ranges of channels ({@link TEAM_JOB.batchNormNcl}):
+ * each channel's float64 sums run whole on one thread in the one-thread order, so the numbers do not
+ * depend on the thread count; the calling thread copies each chunk's channels in (and the gradient's
+ * out) while the others compute.
  */
 import type { WasmArgs } from "../dispatch.js";
 import type { bnGradRef, channelGradNclRef } from "../ref/norms.js";
+import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { BN_NCL_ARGS, BN_NCL_PASS, TEAM_JOB } from "../team_jobs.js";
 import { f64View, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/norms.ts`. */
@@ -27,8 +33,27 @@ export interface NormsExports {
     sums: number,
     scratch: number,
   ): void;
-  channelStatsNclF32(x: number, N: number, C: number, L: number, mean: number, vr: number): void;
-  channelAffineNclF32(x: number, out: number, N: number, C: number, L: number, scale: number, shift: number): void;
+  channelStatsNclF32(
+    x: number,
+    N: number,
+    C: number,
+    L: number,
+    mean: number,
+    vr: number,
+    c0: number,
+    c1: number,
+  ): void;
+  channelAffineNclF32(
+    x: number,
+    out: number,
+    N: number,
+    C: number,
+    L: number,
+    scale: number,
+    shift: number,
+    c0: number,
+    c1: number,
+  ): void;
   channelGradNclF32(
     x: number,
     g: number,
@@ -41,6 +66,8 @@ export interface NormsExports {
     k: number,
     useBatch: number,
     sums: number,
+    c0: number,
+    c1: number,
   ): void;
 }
 
@@ -130,6 +157,44 @@ export function bnGradWasm(
   if (dx !== null) dx.set(rt.f32.subarray(pG >> 2, (pG >> 2) + n));
 }
 
+/**
+ * The kernel-team work of a channels-first statistics or gradient pass over n values: the float64 sums
+ * run one after another (each add waits for the last), about eight multiply-adds' time per value.
+ */
+const NCL_WORK_PER_VALUE = 8;
+
+/** Channels per chunk of a {@link TEAM_JOB.batchNormNcl} over C channels on `team`. */
+function nclChunkChannels(team: KernelTeam, C: number): number {
+  return Math.ceil(C / Math.min(C, 4 * team.size, TEAM_MAX_CHUNKS));
+}
+
+/**
+ * The copy of chunk k's channels [k·cPer, (k+1)·cPer) of every image between the JS array `arr` and the
+ * arena at byte offset `p` (both [N][C][L]): into the arena (`in`) or out of it (`out`).
+ */
+function nclChunkCopy(
+  rt: WasmRuntime,
+  arr: Float32Array,
+  p: number,
+  dir: "in" | "out",
+  N: number,
+  C: number,
+  L: number,
+  cPer: number,
+): (k: number) => void {
+  return (k) => {
+    const c0 = k * cPer;
+    const c1 = Math.min(C, c0 + cPer);
+    const f = rt.f32;
+    for (let b = 0; b < N; b++) {
+      const a = (b * C + c0) * L;
+      const z = (b * C + c1) * L;
+      if (dir === "in") f.set(arr.subarray(a, z), (p >> 2) + a);
+      else arr.set(f.subarray((p >> 2) + a, (p >> 2) + z), a);
+    }
+  };
+}
+
 /** Per-channel mean and biased variance of x[N][C][L]; see channelStatsNclRef. */
 export function channelStatsNclWasm(
   rt: WasmRuntime,
@@ -140,13 +205,29 @@ export function channelStatsNclWasm(
   mean: Float64Array,
   vr: Float64Array,
 ): void {
-  rt.reset();
   const n = N * C * L;
+  const team = kernelTeam(rt, NCL_WORK_PER_VALUE * n);
+  rt.reset();
   const pX = rt.alloc(n * 4);
   const pM = rt.alloc(C * 8);
   const pV = rt.alloc(C * 8);
-  rt.f32.set(x.subarray(0, n), pX >> 2);
-  rt.exports.channelStatsNclF32(pX, N, C, L, pM, pV);
+  if (team === null) {
+    rt.f32.set(x.subarray(0, n), pX >> 2);
+    rt.exports.channelStatsNclF32(pX, N, C, L, pM, pV, 0, C);
+  } else {
+    const cPer = nclChunkChannels(team, C);
+    const R = BN_NCL_ARGS;
+    const args: number[] = new Array(13).fill(0);
+    args[R.pass] = BN_NCL_PASS.stats;
+    args[R.x] = pX;
+    args[R.N] = N;
+    args[R.C] = C;
+    args[R.L] = L;
+    args[R.p0] = pM;
+    args[R.p1] = pV;
+    args[R.cPer] = cPer;
+    team.run(TEAM_JOB.batchNormNcl, Math.ceil(C / cPer), args, { feed: nclChunkCopy(rt, x, pX, "in", N, C, L, cPer) });
+  }
   mean.set(f64View(rt, pM, C));
   vr.set(f64View(rt, pV, C));
 }
@@ -170,7 +251,7 @@ export function channelAffineNclWasm(
   rt.f32.set(x.subarray(0, n), pX >> 2);
   f64View(rt, pS, C).set(scale.subarray(0, C));
   f64View(rt, pT, C).set(shift.subarray(0, C));
-  rt.exports.channelAffineNclF32(pX, pX, N, C, L, pS, pT);
+  rt.exports.channelAffineNclF32(pX, pX, N, C, L, pS, pT, 0, C);
   out.set(rt.f32.subarray(pX >> 2, (pX >> 2) + n));
 }
 
@@ -179,19 +260,49 @@ export function channelGradNclWasm(
   rt: WasmRuntime,
   ...[x, g, dx, N, C, L, mean, invStd, k, useBatch, sums]: WasmArgs<Parameters<typeof channelGradNclRef>>
 ): void {
-  rt.reset();
   const n = N * C * L;
+  const team = kernelTeam(rt, NCL_WORK_PER_VALUE * n);
+  rt.reset();
   const pX = rt.alloc(n * 4);
   const pG = rt.alloc(n * 4);
   const pP = rt.alloc(5 * C * 8);
-  const f = rt.f32;
-  f.set(x.subarray(0, n), pX >> 2);
-  f.set(g.subarray(0, n), pG >> 2);
   const par = f64View(rt, pP, 5 * C);
   par.set(mean.subarray(0, C), 0);
   par.set(invStd.subarray(0, C), C);
   par.set(k.subarray(0, C), 2 * C);
-  rt.exports.channelGradNclF32(pX, pG, pX, N, C, L, pP, pP + C * 8, pP + 2 * C * 8, useBatch ? 1 : 0, pP + 3 * C * 8);
-  sums.set(f64View(rt, pP + 3 * C * 8, 2 * C));
-  dx.set(rt.f32.subarray(pX >> 2, (pX >> 2) + n));
+  const [pM, pI, pK, pS] = [pP, pP + C * 8, pP + 2 * C * 8, pP + 3 * C * 8];
+  if (team === null) {
+    const f = rt.f32;
+    f.set(x.subarray(0, n), pX >> 2);
+    f.set(g.subarray(0, n), pG >> 2);
+    rt.exports.channelGradNclF32(pX, pG, pX, N, C, L, pM, pI, pK, useBatch ? 1 : 0, pS, 0, C);
+    dx.set(rt.f32.subarray(pX >> 2, (pX >> 2) + n));
+  } else {
+    const cPer = nclChunkChannels(team, C);
+    const R = BN_NCL_ARGS;
+    const args: number[] = new Array(13).fill(0);
+    args[R.pass] = BN_NCL_PASS.grad;
+    args[R.x] = pX;
+    args[R.g] = pG;
+    args[R.dx] = pX;
+    args[R.N] = N;
+    args[R.C] = C;
+    args[R.L] = L;
+    args[R.p0] = pM;
+    args[R.p1] = pI;
+    args[R.p2] = pK;
+    args[R.useBatch] = useBatch ? 1 : 0;
+    args[R.sums] = pS;
+    args[R.cPer] = cPer;
+    const inX = nclChunkCopy(rt, x, pX, "in", N, C, L, cPer);
+    const inG = nclChunkCopy(rt, g, pG, "in", N, C, L, cPer);
+    team.run(TEAM_JOB.batchNormNcl, Math.ceil(C / cPer), args, {
+      feed: (c) => {
+        inX(c);
+        inG(c);
+      },
+      drain: nclChunkCopy(rt, dx, pX, "out", N, C, L, cPer),
+    });
+  }
+  sums.set(f64View(rt, pS, 2 * C));
 }

@@ -10,7 +10,7 @@
  */
 import type { BinaryOpName, UnaryOpName } from "../../kernels/ref/elementwise.js";
 import type { FloatArray } from "../../kernels/ref/linalg.js";
-import { binary, unary, unaryGrad } from "../../kernels/registry.js";
+import { binary, positiveGrad as positiveGradKernel, unary, unaryGrad } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes, broadcastStrides, sameShape, sumToShape } from "../broadcast.js";
 import {
@@ -511,12 +511,13 @@ function positiveGrad(x: Tensor, g: Tensor, out: Tensor | null, slope: number, a
   const gd = g.data as FloatArray;
   // g · pick[x > 0] with pick = [factor, 1]: the sign of x is random, and a table load costs less
   // than a mispredicted branch; g · 1 is g exactly
+  if (out === null) {
+    positiveGradKernel(xd, gd, r, slope);
+    return new Tensor(r, x.shape, x.dtype);
+  }
   const pick = new Float64Array(2);
   pick[1] = 1;
-  if (out === null) {
-    pick[0] = f32 ? Math.fround(slope) : slope;
-    for (let i = 0; i < n; i++) r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
-  } else {
+  {
     const od = out.data as FloatArray;
     if (f32) {
       const a = Math.fround(alpha);

@@ -194,6 +194,23 @@ export function unaryGradF32(op: i32, x: usize, g: usize, out: usize, n: i32, pa
   }
 }
 
+/**
+ * out[i] = g[i]·(x[i] > 0 ? 1 : slope) for i < n (n a multiple of 4): the gradient of ReLU (slope 0)
+ * and leaky ReLU. One f32 product per value (g·1 is g exactly), as the reference's loop rounds it.
+ */
+export function positiveGradF32(x: usize, g: usize, out: usize, n: i32, slope: f32): void {
+  const end = <usize>n << 2;
+  const one = kc(K_ONE);
+  const sv = f32x4.splat(slope);
+  const zero = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o + 32 <= end; o += 32) {
+    v128.store(out + o, f32x4.mul(v128.load(g + o), v128.bitselect(one, sv, f32x4.gt(v128.load(x + o), zero))));
+    v128.store(out + o, f32x4.mul(v128.load(g + o, 16), v128.bitselect(one, sv, f32x4.gt(v128.load(x + o, 16), zero))), 16);
+  }
+  for (; o < end; o += 16) v128.store(out + o, f32x4.mul(v128.load(g + o), v128.bitselect(one, sv, f32x4.gt(v128.load(x + o), zero))));
+}
+
 // binary op codes
 // @ts-ignore: decorator
 @inline const B_ADD = 0;

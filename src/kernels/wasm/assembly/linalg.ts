@@ -323,3 +323,43 @@ export function transpose32(a: usize, out: usize, R: i32, C: i32): void {
     for (let c = 0; c < C; c++) store<i32>(out + <usize>c * rowO + (<usize>r << 2), load<i32>(ar + (<usize>c << 2)));
   }
 }
+
+/**
+ * dst[Σ i_k·dStr_k] = src[Σ i_k·sStr_k] (4-byte elements, element strides ≥ 0) over the box
+ * dims[0..nd) (i32 arrays dims, sStr, dStr; nd ≥ 2), for the outer rows r in [r0, r1) of its first
+ * nd − 2 axes (each row the whole box of the last two axes, the innermost last): the data movement of a
+ * permute, in either side's order. A copy: every element arrives bit for bit.
+ */
+export function copyBox32(src: usize, dst: usize, nd: i32, dims: usize, sStr: usize, dStr: usize, r0: i32, r1: i32): void {
+  const a = <usize>(nd - 2) << 2;
+  const n1 = load<i32>(dims + a);
+  const n2 = load<i32>(dims + a + 4);
+  const s1 = <usize>load<i32>(sStr + a) << 2;
+  const s2 = <usize>load<i32>(sStr + a + 4) << 2;
+  const d1 = <usize>load<i32>(dStr + a) << 2;
+  const d2 = <usize>load<i32>(dStr + a + 4) << 2;
+  for (let r = r0; r < r1; r++) {
+    let q = r;
+    let s = src;
+    let d = dst;
+    for (let k = nd - 3; k >= 0; k--) {
+      const kb = <usize>k << 2;
+      const nk = load<i32>(dims + kb);
+      const i = q % nk;
+      q = q / nk;
+      s += <usize>(i * load<i32>(sStr + kb)) << 2;
+      d += <usize>(i * load<i32>(dStr + kb)) << 2;
+    }
+    for (let i1 = 0; i1 < n1; i1++) {
+      let ps = s;
+      let pd = d;
+      for (let i2 = 0; i2 < n2; i2++) {
+        store<u32>(pd, load<u32>(ps));
+        ps += s2;
+        pd += d2;
+      }
+      s += s1;
+      d += d1;
+    }
+  }
+}

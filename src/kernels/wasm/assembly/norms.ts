@@ -184,11 +184,14 @@ export function bnGradF32(
 // statistics and gradient sums are sequential f64 sums in the reference's order, and the elementwise
 // maps are f64 per value, so the results equal the reference's (src/kernels/ref/norms.ts) bit for bit.
 
-/** mean[c] = Σ x / (N·L) and vr[c] = Σ (x − mean)² / (N·L) over images and positions (f64 outputs). */
-export function channelStatsNclF32(x: usize, N: i32, C: i32, L: i32, mean: usize, vr: usize): void {
+/**
+ * mean[c] = Σ x / (N·L) and vr[c] = Σ (x − mean)² / (N·L) over images and positions (f64 outputs), for
+ * the channels c in [c0, c1) (the kernel team's chunks; each channel's sums are those of the whole call).
+ */
+export function channelStatsNclF32(x: usize, N: i32, C: i32, L: i32, mean: usize, vr: usize, c0: i32, c1: i32): void {
   const n = <f64>N * <f64>L;
   const planeB = <usize>L << 2;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     let s: f64 = 0;
     for (let b = 0; b < N; b++) {
       const p = x + <usize>(b * C + c) * planeB;
@@ -216,12 +219,15 @@ export function channelStatsNclF32(x: usize, N: i32, C: i32, L: i32, mean: usize
   return v128.shuffle<i64>(lo, hi, 0, 2);
 }
 
-/** out = x·scale[c] + shift[c] (f64 scale and shift, computed in f64) over x[N][C][L]; out may be x. */
-export function channelAffineNclF32(x: usize, out: usize, N: i32, C: i32, L: i32, scale: usize, shift: usize): void {
+/**
+ * out = x·scale[c] + shift[c] (f64 scale and shift, computed in f64) over x[N][C][L] for the channels c in
+ * [c0, c1); out may be x.
+ */
+export function channelAffineNclF32(x: usize, out: usize, N: i32, C: i32, L: i32, scale: usize, shift: usize, c0: i32, c1: i32): void {
   const planeB = <usize>L << 2;
   const L4B = <usize>(L & ~3) << 2;
   for (let b = 0; b < N; b++) {
-    for (let c = 0; c < C; c++) {
+    for (let c = c0; c < c1; c++) {
       const a = load<f64>(scale + (<usize>c << 3));
       const sh = load<f64>(shift + (<usize>c << 3));
       const av = f64x2.splat(a);
@@ -239,13 +245,13 @@ export function channelAffineNclF32(x: usize, out: usize, N: i32, C: i32, L: i32
 /**
  * Batch-norm gradient over x[N][C][L]: sums[c] = Σ g, sums[C + c] = Σ g·(x − mean)·invStd (sequential
  * f64), then dx = k·(g − Σg/n − (x − mean)·invStd·Σg(x − mean)invStd/n) when `useBatch`, else k·g,
- * with n = N·L and k[c] (f64) the caller's weight·invStd.
+ * with n = N·L and k[c] (f64) the caller's weight·invStd; for the channels c in [c0, c1).
  */
-export function channelGradNclF32(x: usize, g: usize, dx: usize, N: i32, C: i32, L: i32, mean: usize, invStd: usize, k: usize, useBatch: bool, sums: usize): void {
+export function channelGradNclF32(x: usize, g: usize, dx: usize, N: i32, C: i32, L: i32, mean: usize, invStd: usize, k: usize, useBatch: bool, sums: usize, c0: i32, c1: i32): void {
   const n = <f64>N * <f64>L;
   const planeB = <usize>L << 2;
   const L4B = <usize>(L & ~3) << 2;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const m = load<f64>(mean + (<usize>c << 3));
     const is = load<f64>(invStd + (<usize>c << 3));
     let sg: f64 = 0;
