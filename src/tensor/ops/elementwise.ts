@@ -509,27 +509,26 @@ function positiveGrad(x: Tensor, g: Tensor, out: Tensor | null, slope: number, a
   const r = allocateEmpty(x.dtype as FloatDType, n);
   const xd = x.data as FloatArray;
   const gd = g.data as FloatArray;
-  // g · pick[x > 0] with pick = [factor, 1]: the sign of x is random, and a table load costs less
-  // than a mispredicted branch; g · 1 is g exactly
   if (out === null) {
+    // ReLU / leaky ReLU: the positiveGrad kernel (WASM for float32)
     positiveGradKernel(xd, gd, r, slope);
     return new Tensor(r, x.shape, x.dtype);
   }
+  // ELU: g · pick[x > 0] with pick = [out + alpha, 1]: the sign of x is random, and a table load costs
+  // less than a mispredicted branch; g · 1 is g exactly
   const pick = new Float64Array(2);
   pick[1] = 1;
-  {
-    const od = out.data as FloatArray;
-    if (f32) {
-      const a = Math.fround(alpha);
-      for (let i = 0; i < n; i++) {
-        pick[0] = Math.fround(od[i]! + a);
-        r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        pick[0] = od[i]! + alpha;
-        r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
-      }
+  const od = out.data as FloatArray;
+  if (f32) {
+    const a = Math.fround(alpha);
+    for (let i = 0; i < n; i++) {
+      pick[0] = Math.fround(od[i]! + a);
+      r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      pick[0] = od[i]! + alpha;
+      r[i] = gd[i]! * pick[+(xd[i]! > 0)]!;
     }
   }
   return new Tensor(r, x.shape, x.dtype);
