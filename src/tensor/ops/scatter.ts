@@ -8,14 +8,18 @@
  */
 import type { FloatArray } from "../../kernels/ref/linalg.js";
 import {
+  binary,
   gatherMulAddRows,
   gatherMulRows,
   gatherMulScatter as gatherMulScatterKernel,
+  gatherRows,
+  scatterAddRows,
   scatterMaxRows,
   segmentSumCsr,
+  unary,
 } from "../../kernels/registry.js";
 import { noGrad, record } from "../autograd.js";
-import { allocate, isFloat, type TypedArray } from "../dtype.js";
+import { allocate, allocateEmpty, isFloat, type TypedArray } from "../dtype.js";
 import { fmtShape, normAxis, opError } from "../errors.js";
 import { type Shape, Tensor } from "../tensor.js";
 import {
@@ -334,6 +338,33 @@ function groupExp(src: Tensor, p: ScatterPlan, m: Float64Array): { e: Float64Arr
   return { e, sum };
 }
 
+/**
+ * The group softmax of float32 `src` along its first axis (outer = 1) into `out`, through the row
+ * kernels: group maxima (scatter-max; 0 for empty groups and non-finite maxima, as {@link groupMax}),
+ * src − max gathered, its exponential, the group sums (scatter-add in index order), then the quotient
+ * (0 where a group's sum is 0). float32 throughout, as the kernels compute.
+ */
+function groupSoftmaxF32(src: Float32Array, p: ScatterPlan, out: Float32Array): void {
+  const { n, inner: F, dimSize: D, idx } = p;
+  const m = new Float32Array(D * F).fill(-Infinity);
+  scatterMaxRows(src, idx, F, m, new Int32Array(D * F));
+  for (let j = 0; j < m.length; j++) if (!Number.isFinite(m[j]!)) m[j] = 0;
+  const e = allocateEmpty("float32", n * F) as Float32Array;
+  gatherRows(m, idx, F, e);
+  binary("sub", src, e, e, [n * F], [1], [1]);
+  unary("exp", e, e);
+  const z = new Float32Array(D * F);
+  scatterAddRows(e, idx, F, z);
+  for (let i = 0; i < n; i++) {
+    const s = i * F;
+    const d = idx[i]! * F;
+    for (let f = 0; f < F; f++) {
+      const zf = z[d + f]!;
+      out[s + f] = zf > 0 ? e[s + f]! / zf : 0;
+    }
+  }
+}
+
 function checkFloatSrc(op: string, src: Tensor): void {
   if (src instanceof Tensor && !isFloat(src.dtype)) opError(op, "src", "dtype float32 or float64", src.dtype);
 }
@@ -350,15 +381,20 @@ export function scatterSoftmax(src: Tensor, index: Tensor, dimSize?: number, axi
   const p = plan("scatterSoftmax", src, index, axis, dimSize);
   const into = takeOut("scatterSoftmax", opts, src.shape, src.dtype, { src, index });
   const { outer, n, inner, dimSize: D, idx } = p;
-  const { e, sum } = groupExp(src, p, groupMax(src, p));
-  const out = into === null ? allocate(src.dtype, src.size) : into.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < n; i++) {
-      const s = (o * n + i) * inner;
-      const d = (o * D + idx[i]!) * inner;
-      for (let f = 0; f < inner; f++) {
-        const z = sum[d + f]!;
-        out[s + f] = z > 0 ? e[s + f]! / z : 0;
+  const out = into === null ? allocateEmpty(src.dtype as "float32" | "float64", src.size) : into.data;
+  if (src.dtype === "float32" && outer === 1) {
+    groupSoftmaxF32(src.data as Float32Array, p, out as Float32Array);
+  } else {
+    // float64 (and the other axes): exponentials and sums in float64, one rounding per output
+    const { e, sum } = groupExp(src, p, groupMax(src, p));
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        const s = (o * n + i) * inner;
+        const d = (o * D + idx[i]!) * inner;
+        for (let f = 0; f < inner; f++) {
+          const z = sum[d + f]!;
+          out[s + f] = z > 0 ? e[s + f]! / z : 0;
+        }
       }
     }
   }
