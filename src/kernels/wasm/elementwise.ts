@@ -115,25 +115,26 @@ export function positiveGradWasm(
   slope: number,
 ): void {
   const x = rt.exports;
-  rt.reset();
-  const n = xs.length;
-  const ch = Math.min(CHUNK, pad4(n));
-  const pX = rt.alloc(ch * 4);
-  const pG = rt.alloc(ch * 4);
-  const pO = rt.alloc(ch * 4);
-  const f = rt.f32;
-  for (let s = 0; s < n; s += CHUNK) {
-    const m = Math.min(CHUNK, n - s);
-    f.set(xs.subarray(s, s + m), pX >> 2);
-    f.set(g.subarray(s, s + m), pG >> 2);
-    x.positiveGradF32(pX, pG, pO, pad4(m), slope);
-    out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
-  }
+  twoInChunks(rt, xs, g, out, (pX, pG, pO, n4) => x.positiveGradF32(pX, pG, pO, n4, slope));
 }
 
 /** out[i] = a[i] op b[i] (same shape) in chunks. */
 function binarySame(rt: WasmRuntime, code: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
   const x = rt.exports;
+  twoInChunks(rt, a, b, out, (pA, pB, pO, n4) => x.binarySameF32(code, pA, pB, pO, n4));
+}
+
+/**
+ * out = k(a, b) elementwise, CHUNK floats at a time: both inputs copied into the arena, `k` run on the
+ * chunk (its length padded to a multiple of 4), the result copied out.
+ */
+function twoInChunks(
+  rt: WasmRuntime,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  k: (pA: number, pB: number, pO: number, n4: number) => void,
+): void {
   rt.reset();
   const n = out.length;
   const ch = Math.min(CHUNK, pad4(n));
@@ -145,7 +146,7 @@ function binarySame(rt: WasmRuntime, code: number, a: Float32Array, b: Float32Ar
     const m = Math.min(CHUNK, n - s);
     f.set(a.subarray(s, s + m), pA >> 2);
     f.set(b.subarray(s, s + m), pB >> 2);
-    x.binarySameF32(code, pA, pB, pO, pad4(m));
+    k(pA, pB, pO, pad4(m));
     out.set(f.subarray(pO >> 2, (pO >> 2) + m), s);
   }
 }

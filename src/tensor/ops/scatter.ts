@@ -365,6 +365,21 @@ function groupSoftmaxF32(src: Float32Array, p: ScatterPlan, out: Float32Array): 
   }
 }
 
+/** out[i] = e[i] / (its group's sum), 0 where that sum is 0: each entry's share of its group. */
+function groupShares(e: Float64Array, sum: Float64Array, p: ScatterPlan, out: TypedArray): void {
+  const { outer, n, inner, dimSize: D, idx } = p;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < n; i++) {
+      const s = (o * n + i) * inner;
+      const d = (o * D + idx[i]!) * inner;
+      for (let f = 0; f < inner; f++) {
+        const z = sum[d + f]!;
+        out[s + f] = z > 0 ? e[s + f]! / z : 0;
+      }
+    }
+  }
+}
+
 function checkFloatSrc(op: string, src: Tensor): void {
   if (src instanceof Tensor && !isFloat(src.dtype)) opError(op, "src", "dtype float32 or float64", src.dtype);
 }
@@ -387,16 +402,7 @@ export function scatterSoftmax(src: Tensor, index: Tensor, dimSize?: number, axi
   } else {
     // float64 (and the other axes): exponentials and sums in float64, one rounding per output
     const { e, sum } = groupExp(src, p, groupMax(src, p));
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < n; i++) {
-        const s = (o * n + i) * inner;
-        const d = (o * D + idx[i]!) * inner;
-        for (let f = 0; f < inner; f++) {
-          const z = sum[d + f]!;
-          out[s + f] = z > 0 ? e[s + f]! / z : 0;
-        }
-      }
-    }
+    groupShares(e, sum, p, out);
   }
   if (into !== null) return wrote(into);
   const t = new Tensor(out, src.shape, src.dtype);
@@ -451,17 +457,7 @@ export function scatterLogsumexp(src: Tensor, index: Tensor, dimSize?: number, a
   const t = new Tensor(out, p.outShape, src.dtype);
   return record("scatterLogsumexp", [src], t, (g) => {
     const w = allocate(g.dtype, src.size) as TypedArray;
-    const { outer, n, inner, dimSize: D, idx } = p;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < n; i++) {
-        const s = (o * n + i) * inner;
-        const d = (o * D + idx[i]!) * inner;
-        for (let f = 0; f < inner; f++) {
-          const z = sum[d + f]!;
-          w[s + f] = z > 0 ? e[s + f]! / z : 0;
-        }
-      }
-    }
+    groupShares(e, sum, p, w);
     return [mulConst(indexSelect(g, p.ax, index), w)];
   });
 }

@@ -28,6 +28,36 @@ import { hsum, lanesToRows, rowsToLanes } from "./lanes";
   rowsToLanes(s, 12, nl, 3, out);
 }
 
+/** Lanes where x, y or z at pts is NaN (all bits set). */
+// @ts-ignore: decorator
+@inline function rawNaN(pts: usize): v128 {
+  const x = v128.load(pts);
+  const y = v128.load(pts, 16);
+  const z = v128.load(pts, 32);
+  return v128.or(f32x4.ne(x, x), v128.or(f32x4.ne(y, y), f32x4.ne(z, z)));
+}
+
+/**
+ * Scales the lane vectors x, y, z at pts (as {@link loadPoints} stores them) to unit length, leaving
+ * points at the origin as they are. Returns 1/r per lane (0 at the origin).
+ */
+// @ts-ignore: decorator
+@inline function normalizeLanes(pts: usize): v128 {
+  const zero = f32x4.splat(0);
+  const one = kc(K_ONE);
+  const x = v128.load(pts);
+  const y = v128.load(pts, 16);
+  const z = v128.load(pts, 32);
+  const r = f32x4.sqrt(madd(x, x, madd(y, y, f32x4.mul(z, z))));
+  const pos = f32x4.gt(r, zero);
+  const inv = f32x4.div(one, r);
+  const s = v128.bitselect(inv, one, pos);
+  v128.store(pts, f32x4.mul(x, s));
+  v128.store(pts, f32x4.mul(y, s), 16);
+  v128.store(pts, f32x4.mul(z, s), 32);
+  return v128.and(inv, pos);
+}
+
 /** Powers x^0..x^lmax of the three lane vectors at pts into pw (x powers, then y, then z). */
 // @ts-ignore: decorator
 @inline function powers(x: v128, y: v128, z: v128, lmax: i32, pw: usize): void {
@@ -97,22 +127,14 @@ export function shForwardF32(
   const ob = pz + (<usize>(lmax + 1) << 4);
   const mv = ob + (<usize>dim << 4);
   let nan = f32x4.splat(0);
-  const zero = f32x4.splat(0);
-  const one = kc(K_ONE);
   for (let p0 = 0; p0 < n; p0 += 4) {
     const nl = min(4, n - p0);
     loadPoints(xyz, p0, nl, pts);
-    let x = v128.load(pts);
-    let y = v128.load(pts, 16);
-    let z = v128.load(pts, 32);
-    nan = v128.or(nan, v128.or(f32x4.ne(x, x), v128.or(f32x4.ne(y, y), f32x4.ne(z, z))));
-    if (normalize) {
-      const r = f32x4.sqrt(madd(x, x, madd(y, y, f32x4.mul(z, z))));
-      const inv = v128.bitselect(f32x4.div(one, r), one, f32x4.gt(r, zero));
-      x = f32x4.mul(x, inv);
-      y = f32x4.mul(y, inv);
-      z = f32x4.mul(z, inv);
-    }
+    nan = v128.or(nan, rawNaN(pts));
+    if (normalize) normalizeLanes(pts);
+    const x = v128.load(pts);
+    const y = v128.load(pts, 16);
+    const z = v128.load(pts, 32);
     powers(x, y, z, lmax, px);
     monomials(tri, slots, px, py, pz, mv);
     for (let c = 0; c < dim; c++) {
@@ -179,18 +201,10 @@ export function shBackwardF32(
   for (let p0 = 0; p0 < n; p0 += 4) {
     const nl = min(4, n - p0);
     loadPoints(xyz, p0, nl, pts);
-    let x = v128.load(pts);
-    let y = v128.load(pts, 16);
-    let z = v128.load(pts, 32);
-    let inv = one;
-    if (normalize) {
-      const r = f32x4.sqrt(madd(x, x, madd(y, y, f32x4.mul(z, z))));
-      const pos = f32x4.gt(r, zero);
-      x = f32x4.mul(x, v128.bitselect(f32x4.div(one, r), one, pos));
-      y = f32x4.mul(y, v128.bitselect(f32x4.div(one, r), one, pos));
-      z = f32x4.mul(z, v128.bitselect(f32x4.div(one, r), one, pos));
-      inv = v128.and(f32x4.div(one, r), pos);
-    }
+    const inv = normalize ? normalizeLanes(pts) : one;
+    const x = v128.load(pts);
+    const y = v128.load(pts, 16);
+    const z = v128.load(pts, 32);
     powers(x, y, z, lmax, px);
     monomials(tri, slots, px, py, pz, mv);
     rowsToLanes(g + (<usize>p0 * <usize>dim << 2), <usize>dim << 2, nl, dim, gb);
@@ -235,23 +249,15 @@ export function shForward3F32(xyz: usize, n: i32, normalize: i32, dim: i32, k: u
   const pts = scratch;
   const ob = pts + 48;
   let nan = f32x4.splat(0);
-  const zero = f32x4.splat(0);
-  const one = kc(K_ONE);
   const stride = <usize>dim << 2;
   for (let p0 = 0; p0 < n; p0 += 4) {
     const nl = min(4, n - p0);
     loadPoints(xyz, p0, nl, pts);
-    let x = v128.load(pts);
-    let y = v128.load(pts, 16);
-    let z = v128.load(pts, 32);
-    nan = v128.or(nan, v128.or(f32x4.ne(x, x), v128.or(f32x4.ne(y, y), f32x4.ne(z, z))));
-    if (normalize) {
-      const r = f32x4.sqrt(madd(x, x, madd(y, y, f32x4.mul(z, z))));
-      const inv = v128.bitselect(f32x4.div(one, r), one, f32x4.gt(r, zero));
-      x = f32x4.mul(x, inv);
-      y = f32x4.mul(y, inv);
-      z = f32x4.mul(z, inv);
-    }
+    nan = v128.or(nan, rawNaN(pts));
+    if (normalize) normalizeLanes(pts);
+    const x = v128.load(pts);
+    const y = v128.load(pts, 16);
+    const z = v128.load(pts, 32);
     const x2 = f32x4.mul(x, x);
     const y2 = f32x4.mul(y, y);
     const z2 = f32x4.mul(z, z);
@@ -306,18 +312,10 @@ export function shBackward3F32(
   for (let p0 = 0; p0 < n; p0 += 4) {
     const nl = min(4, n - p0);
     loadPoints(xyz, p0, nl, pts);
-    let x = v128.load(pts);
-    let y = v128.load(pts, 16);
-    let z = v128.load(pts, 32);
-    let inv = one;
-    if (normalize) {
-      const r = f32x4.sqrt(madd(x, x, madd(y, y, f32x4.mul(z, z))));
-      const pos = f32x4.gt(r, zero);
-      x = f32x4.mul(x, v128.bitselect(f32x4.div(one, r), one, pos));
-      y = f32x4.mul(y, v128.bitselect(f32x4.div(one, r), one, pos));
-      z = f32x4.mul(z, v128.bitselect(f32x4.div(one, r), one, pos));
-      inv = v128.and(f32x4.div(one, r), pos);
-    }
+    const inv = normalize ? normalizeLanes(pts) : one;
+    const x = v128.load(pts);
+    const y = v128.load(pts, 16);
+    const z = v128.load(pts, 32);
     rowsToLanes(g + <usize>p0 * stride, stride, nl, dim, gb);
     const x2 = f32x4.mul(x, x);
     const y2 = f32x4.mul(y, y);
