@@ -176,7 +176,47 @@ export function wg5KernelF32(w: usize, Og: i32, Cg: i32, U: usize, st: i32, flip
   for (let m = m0; m < m1; m++) {
     for (let k0 = 0; k0 < Cg; k0 += 16) {
       const nk = min(16, Cg - k0);
-      if (flip) {
+      if (nk == 16) {
+        // 16 kernels whose taps are rows of 25 floats (stride rs bytes; flipped: read backwards):
+        // 4×4 transposes of four kernels' taps t..t+3, then the last tap lane by lane
+        const rs: usize = flip ? (<usize>Og * 100) : 100;
+        const base = flip ? w + ((<usize>(k0 * Og + m) * 25) << 2) : w + ((<usize>(m * Cg + k0) * 25) << 2);
+        for (let k = 0; k < 16; k += 4) {
+          const r0 = base + <usize>k * rs;
+          const r1 = r0 + rs;
+          const r2 = r1 + rs;
+          const r3 = r2 + rs;
+          for (let t = 0; t < 24; t += 4) {
+            // taps t..t+3 of each row (flipped: source taps 21−t..24−t, reversed)
+            const o: usize = flip ? <usize>(21 - t) << 2 : <usize>t << 2;
+            let q0 = v128.load(r0 + o);
+            let q1 = v128.load(r1 + o);
+            let q2 = v128.load(r2 + o);
+            let q3 = v128.load(r3 + o);
+            if (flip) {
+              q0 = v128.shuffle<i32>(q0, q0, 3, 2, 1, 0);
+              q1 = v128.shuffle<i32>(q1, q1, 3, 2, 1, 0);
+              q2 = v128.shuffle<i32>(q2, q2, 3, 2, 1, 0);
+              q3 = v128.shuffle<i32>(q3, q3, 3, 2, 1, 0);
+            }
+            const a0 = v128.shuffle<i32>(q0, q1, 0, 4, 1, 5);
+            const a1 = v128.shuffle<i32>(q0, q1, 2, 6, 3, 7);
+            const a2 = v128.shuffle<i32>(q2, q3, 0, 4, 1, 5);
+            const a3 = v128.shuffle<i32>(q2, q3, 2, 6, 3, 7);
+            const d = K5T + (<usize>(t * 16 + k) << 2);
+            v128.store(d, v128.shuffle<i64>(a0, a2, 0, 2));
+            v128.store(d, v128.shuffle<i64>(a0, a2, 1, 3), 64);
+            v128.store(d, v128.shuffle<i64>(a1, a3, 0, 2), 128);
+            v128.store(d, v128.shuffle<i64>(a1, a3, 1, 3), 192);
+          }
+          const o24: usize = flip ? 0 : 96;
+          const d24 = K5T + (<usize>(24 * 16 + k) << 2);
+          store<f32>(d24, load<f32>(r0 + o24));
+          store<f32>(d24, load<f32>(r1 + o24), 4);
+          store<f32>(d24, load<f32>(r2 + o24), 8);
+          store<f32>(d24, load<f32>(r3 + o24), 12);
+        }
+      } else if (flip) {
         for (let k = 0; k < 16; k++) {
           const src = w + ((<usize>((k0 + k) * Og + m) * 25) << 2);
           for (let tap = 0; tap < 25; tap++) {
