@@ -216,20 +216,18 @@ export function channelStatsNclWasm(
     rt.exports.channelStatsNclF32(pX, N, C, L, pM, pV, 0, C);
   } else {
     const cPer = nclChunkChannels(team, C);
-    const R = BN_NCL_ARGS;
-    const args: number[] = new Array(13).fill(0);
-    args[R.pass] = BN_NCL_PASS.stats;
-    args[R.x] = pX;
-    args[R.N] = N;
-    args[R.C] = C;
-    args[R.L] = L;
-    args[R.p0] = pM;
-    args[R.p1] = pV;
-    args[R.cPer] = cPer;
+    const args = nclArgs({ pass: BN_NCL_PASS.stats, x: pX, N, C, L, p0: pM, p1: pV, cPer });
     team.run(TEAM_JOB.batchNormNcl, Math.ceil(C / cPer), args, { feed: nclChunkCopy(rt, x, pX, "in", N, C, L, cPer) });
   }
   mean.set(f64View(rt, pM, C));
   vr.set(f64View(rt, pV, C));
+}
+
+/** The slots of a {@link TEAM_JOB.batchNormNcl} job from named values (0 in the slots a pass does not read). */
+function nclArgs(v: Partial<Record<keyof typeof BN_NCL_ARGS, number>>): number[] {
+  const args = new Array<number>(Object.keys(BN_NCL_ARGS).length).fill(0);
+  for (const k of Object.keys(v) as (keyof typeof BN_NCL_ARGS)[]) args[BN_NCL_ARGS[k]] = v[k]!;
+  return args;
 }
 
 /** out = x·scale[c] + shift[c] over x[N][C][L]; see channelAffineNclRef. */
@@ -279,21 +277,21 @@ export function channelGradNclWasm(
     dx.set(rt.f32.subarray(pX >> 2, (pX >> 2) + n));
   } else {
     const cPer = nclChunkChannels(team, C);
-    const R = BN_NCL_ARGS;
-    const args: number[] = new Array(13).fill(0);
-    args[R.pass] = BN_NCL_PASS.grad;
-    args[R.x] = pX;
-    args[R.g] = pG;
-    args[R.dx] = pX;
-    args[R.N] = N;
-    args[R.C] = C;
-    args[R.L] = L;
-    args[R.p0] = pM;
-    args[R.p1] = pI;
-    args[R.p2] = pK;
-    args[R.useBatch] = useBatch ? 1 : 0;
-    args[R.sums] = pS;
-    args[R.cPer] = cPer;
+    const args = nclArgs({
+      pass: BN_NCL_PASS.grad,
+      x: pX,
+      g: pG,
+      dx: pX,
+      N,
+      C,
+      L,
+      p0: pM,
+      p1: pI,
+      p2: pK,
+      useBatch: useBatch ? 1 : 0,
+      sums: pS,
+      cPer,
+    });
     const inX = nclChunkCopy(rt, x, pX, "in", N, C, L, cPer);
     const inG = nclChunkCopy(rt, g, pG, "in", N, C, L, cPer);
     team.run(TEAM_JOB.batchNormNcl, Math.ceil(C / cPer), args, {
