@@ -14,6 +14,7 @@ import {
   type WinogradGeometry,
 } from "../src/kernels/index.js";
 import { packSphericalHarmonics, packTensorProduct, type TpSizes } from "../src/kernels/ref/o3.js";
+import { winograd5Profiles } from "../src/kernels/ref/winograd5.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { Generator } from "../src/tensor/rng.js";
 
@@ -70,6 +71,8 @@ const wg5: WinogradGeometry = { N: 2, G: 2, Cg: 3, Og: 5, H: 7, W: 7, oh: 7, ow:
 const wg5X = wg5.N * wg5.G * wg5.Cg * wg5.H * wg5.W;
 const wg5W = wg5.G * wg5.Og * wg5.Cg * 25;
 const wg5Y = wg5.N * wg5.G * wg5.Og * wg5.oh * wg5.ow;
+const wg5P = winograd5Profiles(rand(3 * 25), 3);
+const wg5F = wg5.G * wg5.Og * wg5.Cg * 3;
 const s1: Stride1Geometry = {
   N: 2,
   G: 1,
@@ -291,6 +294,12 @@ const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   },
   winograd5Conv: { args: () => [rand(wg5X), rand(wg5W), rand(wg5.G * wg5.Og), new Float32Array(wg5Y), wg5], tol: 1e-4 },
   winograd5WeightGrad: { args: () => [rand(wg5X), rand(wg5Y), new Float32Array(wg5W), wg5], tol: 1e-4 },
+  // three profiles (odd: the transformed rows are padded to four)
+  winograd5FactoredConv: {
+    args: () => [rand(wg5X), rand(wg5F), wg5P, rand(wg5.G * wg5.Og), new Float32Array(wg5Y), wg5],
+    tol: 1e-4,
+  },
+  winograd5FactoredWeightGrad: { args: () => [rand(wg5X), rand(wg5Y), new Float32Array(wg5F), wg5P, wg5], tol: 1e-4 },
   depthwiseForward: { args: () => [rand(2 * 3 * 72), rand(27), rand(3), new Float32Array(2 * 3 * 20), dwg] },
   depthwiseInputGrad: { args: () => [rand(2 * 3 * 20), rand(27), new Float32Array(2 * 3 * 72), dwg] },
   depthwiseWeightGrad: { args: () => [rand(2 * 3 * 72), rand(2 * 3 * 20), new Float32Array(27), dwg] },

@@ -27,6 +27,8 @@ import {
   spmmCsrWide,
   tensorProductForward,
   winograd5Conv,
+  winograd5FactoredConv,
+  winograd5FactoredWeightGrad,
   winograd5WeightGrad,
   winogradBackward3x3,
   winogradConv3x3,
@@ -37,6 +39,7 @@ import { positiveGradRef } from "../src/kernels/ref/elementwise.js";
 import { copyBoxPlan, permuteCopyRef } from "../src/kernels/ref/linalg.js";
 import { channelGradNclRef, channelStatsNclRef } from "../src/kernels/ref/norms.js";
 import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
+import { winograd5Profiles } from "../src/kernels/ref/winograd5.js";
 import {
   closeKernelTeam,
   currentKernelTeam,
@@ -428,7 +431,7 @@ describe("kernel team", () => {
     }
   });
 
-  it("Winograd F(4×4, 5×5) forward and weight gradient: n threads give one thread's bits", async () => {
+  it("Winograd F(4×4, 5×5) forward and weight gradient, plain and factored: n threads give one thread's bits", async () => {
     // 5 images of 9 tiles in blocks of 2 (the last one short), two groups, channel counts that split unevenly
     // (18 input channels: two blocks of 16 in the kernel transform, whose chunks are ranges of the 10 outputs)
     const g: WinogradGeometry = { N: 5, G: 2, Cg: 18, Og: 10, H: 11, W: 9, oh: 11, ow: 9, ph: 2, pw: 2 };
@@ -436,31 +439,42 @@ describe("kernel team", () => {
     const w = rand(g.G * g.Og * g.Cg * 25);
     const b = rand(g.G * g.Og);
     const gy = rand(g.N * g.G * g.Og * g.oh * g.ow);
-    const run = (): [Float32Array, Float32Array] => {
+    // and the factored kernels (5 profiles): forward, flipped (the input gradient's) and the factors' gradient
+    const prof = winograd5Profiles(rand(5 * 25), 5);
+    const F = rand(g.G * g.Og * g.Cg * 5);
+    const fg: WinogradGeometry = { ...g, Cg: g.Og, Og: g.Cg };
+    const run = (): Float32Array[] => {
       const y = new Float32Array(gy.length);
       const gw = new Float32Array(w.length);
       expect(winograd5Conv(x, w, b, y, g)).toBe(true);
       expect(winograd5WeightGrad(x, gy, gw, g)).toBe(true);
-      return [y, gw];
+      const yf = new Float32Array(gy.length);
+      const gxf = new Float32Array(x.length);
+      const gF = new Float32Array(F.length);
+      expect(winograd5FactoredConv(x, F, prof, b, yf, g)).toBe(true);
+      expect(winograd5FactoredConv(gy, F, prof, null, gxf, fg, true)).toBe(true);
+      expect(winograd5FactoredWeightGrad(x, gy, gF, prof, g)).toBe(true);
+      return [y, gw, yf, gxf, gF];
     };
     const block0 = WINOGRAD5_TILE_BLOCK;
     setWinograd5TileBlock(20);
     try {
       setNumThreads(1);
-      const [y1, gw1] = run();
+      const one = run();
       const rt = privateRuntime();
       const y = new Float32Array(gy.length);
       const gw = new Float32Array(w.length);
       winograd5ConvWasm(rt, x, w, b, y, g);
       winograd5WeightGradWasm(rt, x, gy, gw, g);
-      expect(sameBits(y, y1)).toBe(true);
-      expect(sameBits(gw, gw1)).toBe(true);
+      expect(sameBits(y, one[0]!)).toBe(true);
+      expect(sameBits(gw, one[1]!)).toBe(true);
+      const yf = new Float32Array(gy.length);
+      winograd5ConvWasm(rt, x, F, b, yf, g, false, prof);
+      expect(sameBits(yf, one[2]!)).toBe(true);
       for (const n of [2, 3]) {
         setNumThreads(n);
         for (let rep = 0; rep < 3; rep++) {
-          const [yn, gwn] = run();
-          expect(sameBits(yn, y1)).toBe(true);
-          expect(sameBits(gwn, gw1)).toBe(true);
+          for (const [i, a] of run().entries()) expect(sameBits(a, one[i]!)).toBe(true);
           if (rep === 0) await teamReady(n);
         }
       }

@@ -38,6 +38,7 @@ import {
 } from "./ref/im2col.js";
 import type { FloatArray } from "./ref/linalg.js";
 import type { WinogradGeometry } from "./ref/winograd.js";
+import type { Winograd5Profiles } from "./ref/winograd5.js";
 import {
   convStride1,
   convStride1WeightGrad,
@@ -46,6 +47,8 @@ import {
   depthwiseWeightGrad,
   gemm,
   winograd5Conv,
+  winograd5FactoredConv,
+  winograd5FactoredWeightGrad,
   winograd5WeightGrad,
   winogradBackward3x3,
   winogradConv3x3,
@@ -584,3 +587,55 @@ export function convWeightBiasGradWinograd(
   winogradWeightGrad3x3(x, gy, gw, winogradGeometry(g), gb);
   return [gw, gb];
 }
+
+/**
+ * The maps of a convolution whose kernels come in factored form, w_r = Σ_u Y[r·nU + u]·P_u (Y
+ * [Cout·Cin/G, nU], rows in w's order; the profiles' transforms in `prof`), where float32 Winograd
+ * F(4×4, 5×5) takes them in WASM straight from the factors: no 5×5 filter, no kernel transform, and
+ * the weight gradient comes out as Y's. Each returns null, computing nothing, elsewhere: the caller
+ * then forms w and takes the maps above.
+ */
+export const factoredConv = {
+  /** y = conv(x, w) + b (b may be null). */
+  forward(
+    x: FloatArray,
+    Y: FloatArray,
+    prof: Winograd5Profiles,
+    b: FloatArray | null,
+    g: ConvGeometry,
+    alloc: ConvAlloc,
+  ): FloatArray | null {
+    if (!(x instanceof Float32Array && Y instanceof Float32Array) || padLayout(g) === null || !winograd5Applies(g))
+      return null;
+    const y = alloc(g.N * g.Cout * sizes(g).P, false);
+    return winograd5FactoredConv(x, Y, prof, b as Float32Array | null, y as Float32Array, winogradGeometry(g))
+      ? y
+      : null;
+  },
+  /** gx = convᵀ(gy, w): the input gradient, a convolution with the flipped kernels. */
+  inputGrad(
+    gy: FloatArray,
+    Y: FloatArray,
+    prof: Winograd5Profiles,
+    g: ConvGeometry,
+    alloc: ConvAlloc,
+  ): FloatArray | null {
+    const fg = g.direct ? null : flippedGeometry(g);
+    if (!(gy instanceof Float32Array && Y instanceof Float32Array) || fg === null || !winograd5Applies(fg)) return null;
+    const gx = alloc(g.N * g.Cin * sizes(fg).P, false);
+    return winograd5FactoredConv(gy, Y, prof, null, gx as Float32Array, winogradGeometry(fg), true) ? gx : null;
+  },
+  /** gY = ∂⟨gy, conv(x, w)⟩/∂Y [Cout·Cin/G, nU]. */
+  factorGrad(
+    x: FloatArray,
+    gy: FloatArray,
+    prof: Winograd5Profiles,
+    g: ConvGeometry,
+    alloc: ConvAlloc,
+  ): FloatArray | null {
+    if (!(x instanceof Float32Array && gy instanceof Float32Array) || padLayout(g) === null || !winograd5Applies(g))
+      return null;
+    const gY = alloc(g.Cout * sizes(g).Cg * prof.nU, false);
+    return winograd5FactoredWeightGrad(x, gy, gY as Float32Array, prof, winogradGeometry(g)) ? gY : null;
+  },
+};

@@ -54,8 +54,19 @@ import {
   spmmCsrRef,
   spmmCsrTRef,
 } from "./ref/sparse.js";
-import { winogradBackward3x3Ref, winogradConv3x3Ref, winogradWeightGrad3x3Ref } from "./ref/winograd.js";
-import { winograd5ConvRef, winograd5WeightGradRef } from "./ref/winograd5.js";
+import {
+  type WinogradGeometry,
+  winogradBackward3x3Ref,
+  winogradConv3x3Ref,
+  winogradWeightGrad3x3Ref,
+} from "./ref/winograd.js";
+import {
+  type Winograd5Profiles,
+  winograd5ConvRef,
+  winograd5FactoredConvRef,
+  winograd5FactoredWeightGradRef,
+  winograd5WeightGradRef,
+} from "./ref/winograd5.js";
 import { convStride1Wasm, convStride1WeightGradWasm } from "./wasm/conv.js";
 import {
   depthwiseForwardWasm,
@@ -75,6 +86,7 @@ import {
 } from "./wasm/elementwise.js";
 import { gemmWasm, permuteCopyWasm, transpose2dWasm } from "./wasm/linalg.js";
 import { linearActWasm } from "./wasm/linear_act.js";
+import type { WasmRuntime } from "./wasm/loader.js";
 import {
   bnGradWasm,
   channelAffineNclWasm,
@@ -731,6 +743,81 @@ export const winograd5WeightGrad = fastPath({
   },
   work: (x, gy, gw, { N, G, Cg, Og, oh, ow }) => (f32(x) && f32(gy) && f32(gw) ? N * G * Og * Cg * oh * ow : -1),
 });
+
+/**
+ * {@link winograd5Conv} with its 5×5 kernels in factored form, kernel r = Σ_u Y[r·nU + u]·P_u over the
+ * fixed profiles of `prof` ({@link winograd5Profiles}): the transformed kernels come from the factors and
+ * the profiles' transforms, with no 5×5 filter. Y is [G·Og·Cg, nU] (with `flipped`, the factors of the
+ * [G·Cg, Og] kernels of the convolution whose input gradient this is). Returns false where it does not
+ * run (as winograd5Conv). Twin: `winograd5FactoredConvRef`.
+ */
+export const winograd5FactoredConv = fastPath({
+  name: "winograd5FactoredConv",
+  team: true,
+  ref: winograd5FactoredConvRef,
+  wasm: (
+    rt: WasmRuntime,
+    x: Float32Array,
+    Y: Float32Array,
+    prof: Winograd5Profiles,
+    b: Float32Array | null,
+    y: Float32Array,
+    geom: WinogradGeometry,
+    flipped = false,
+  ) => winograd5ConvWasm(rt, x, Y, b, y, geom, flipped, prof),
+  exports: ["wg5InputF32", "wg5FactoredKernelF32", "wg5OutputF32", "gemmPackB", "gemmRows"],
+  threshold: "gemm",
+  check: (x, Y, prof, b, y, geom) => {
+    const { N, G, Cg, Og, H, W, oh, ow } = geom;
+    checkFactoredProfiles("winograd5FactoredConv", prof);
+    checkStride1("winograd5FactoredConv", { ...geom, kh: 5, kw: 5, dh: 1, dw: 1 }, [
+      ["x", x, N * G * Cg * H * W],
+      ["Y", Y, G * Og * Cg * prof.nU],
+      ["y", y, N * G * Og * oh * ow],
+      ["b", b, G * Og],
+    ]);
+  },
+  work: (x, Y, _prof, b, y, { N, G, Cg, Og, oh, ow }) =>
+    f32(x) && f32(Y) && f32(y) && f32OrNull(b) ? N * G * Og * Cg * oh * ow : -1,
+});
+
+/**
+ * gY = ∂⟨gy, conv2d(x, w)⟩/∂Y for the factored kernels w_r = Σ_u Y[r·nU + u]·P_u of
+ * {@link winograd5FactoredConv} (gY [G·Og·Cg, nU] overwritten): the weight gradient's sums per ξ,
+ * then gY = TPᵀ·S in place of the 5×5 finish. Returns false where it does not run. Twin:
+ * `winograd5FactoredWeightGradRef`.
+ */
+export const winograd5FactoredWeightGrad = fastPath({
+  name: "winograd5FactoredWeightGrad",
+  team: true,
+  ref: winograd5FactoredWeightGradRef,
+  wasm: (
+    rt: WasmRuntime,
+    x: Float32Array,
+    gy: Float32Array,
+    gY: Float32Array,
+    prof: Winograd5Profiles,
+    geom: WinogradGeometry,
+  ) => winograd5WeightGradWasm(rt, x, gy, gY, geom, prof),
+  exports: ["wg5InputF32", "wg5GradOutF32", "wg5FactoredFinishF32", "gemmPackB", "gemmRows", "wgZeroLanes"],
+  threshold: "gemm",
+  check: (x, gy, gY, prof, geom) => {
+    const { N, G, Cg, Og, H, W, oh, ow } = geom;
+    checkFactoredProfiles("winograd5FactoredWeightGrad", prof);
+    checkStride1("winograd5FactoredWeightGrad", { ...geom, kh: 5, kw: 5, dh: 1, dw: 1 }, [
+      ["x", x, N * G * Cg * H * W],
+      ["gy", gy, N * G * Og * oh * ow],
+      ["gY", gY, G * Og * Cg * prof.nU],
+    ]);
+  },
+  work: (x, gy, gY, _prof, { N, G, Cg, Og, oh, ow }) => (f32(x) && f32(gy) && f32(gY) ? N * G * Og * Cg * oh * ow : -1),
+});
+
+/** The factored kernels' scratch holds at most 128 factors per kernel (8,192 bytes of 16 lanes). */
+function checkFactoredProfiles(op: string, prof: Winograd5Profiles): void {
+  if (!Number.isInteger(prof.nU) || prof.nU < 1 || prof.nU > 128)
+    throw new Error(`${op}: argument 'prof' expected 1 to 128 profiles, got ${prof.nU}`);
+}
 
 /**
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the convolutions of {@link winogradConv3x3} (overwrites gw); when

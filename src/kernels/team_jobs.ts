@@ -138,10 +138,17 @@ export const WINOGRAD5_TRANSFORM = {
    */
   kernel: 3,
   /**
-   * `wg5FinishF32`: the weight gradient's sums S at src (Ogp·Cgp per ξ; `rows` = Ogp, Cg and `flip`
-   * slot = Cgp) → the C×Cg 5×5 gradients at dst; chunks are ranges of the C output channels.
+   * `wg5FinishF32`: the weight gradient's sums S at src (rows of Cgp, `rows` floats per ξ; Cg and Cgp
+   * in their slots) → the C×Cg 5×5 gradients at dst; chunks are ranges of the C output channels.
    */
   finish: 4,
+  /**
+   * `wg5FactoredKernelF32`: the factors Y at src of the C×Cg kernels and the transformed profiles at
+   * `prof` (`nU` per kernel) → transformed kernels at dst (row stride `rows`), as `kernel`.
+   */
+  factoredKernel: 5,
+  /** `wg5FactoredFinishF32`: the sums S at src (as `finish`) → the factors' gradient at dst ([C·Cg, nU]). */
+  factoredFinish: 6,
 } as const;
 
 /**
@@ -181,6 +188,9 @@ export const WINOGRAD5_TRANSFORM_ARGS = {
   flip: 26,
   /** Finish only: the padded row length of S (Cgp). */
   Cgp: 27,
+  /** Factored kinds only: the factors per kernel and the transformed profiles' byte offset. */
+  nU: 28,
+  prof: 29,
 } as const;
 
 /**
@@ -543,6 +553,25 @@ function winograd5TransformChunk(e: WasmExports, a: Float64Array, chunk: number,
   }
   if (kind === WINOGRAD5_TRANSFORM.finish) {
     e.wg5FinishF32(a[R.src]!, C, a[R.Cg]!, a[R.rows]!, a[R.Cgp]!, a[R.dst]!, c0, c0 + nc);
+    return;
+  }
+  if (kind === WINOGRAD5_TRANSFORM.factoredKernel) {
+    e.wg5FactoredKernelF32(
+      a[R.src]!,
+      a[R.nU]!,
+      a[R.prof]!,
+      C,
+      a[R.Cg]!,
+      a[R.dst]!,
+      a[R.rows]!,
+      a[R.flip]!,
+      c0,
+      c0 + nc,
+    );
+    return;
+  }
+  if (kind === WINOGRAD5_TRANSFORM.factoredFinish) {
+    e.wg5FactoredFinishF32(a[R.src]!, C, a[R.Cg]!, a[R.rows]!, a[R.Cgp]!, a[R.prof]!, a[R.nU]!, a[R.dst]!, c0, c0 + nc);
     return;
   }
   const G = a[R.G]!;

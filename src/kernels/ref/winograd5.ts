@@ -222,3 +222,87 @@ export function winograd5WeightGradRef(x: FloatArray, gy: FloatArray, gw: FloatA
     }
   }
 }
+
+/**
+ * Fixed 5×5 profiles P_u (nU of them) for kernels in factored form, kernel r = Σ_u Y[r·nU + u]·P_u, with
+ * their F(4×4, 5×5) transforms: the kernel transform is linear, so the transformed kernel is
+ * Σ_u Y[r·nU + u]·(G·P_u·Gᵀ) and the factors Y stand in for the 5×5 filter (see R2Conv).
+ */
+export interface Winograd5Profiles {
+  /** Profiles per kernel. */
+  nU: number;
+  /** [nU, 25], float64. */
+  P: Float64Array;
+  /** TP[ξ·nUp + u] = (G·P_u·Gᵀ)[ξ], 64 rows of nUp = nU rounded up to even (zero-padded), float32. */
+  TP: Float32Array;
+  /** The same for the profiles with both axes reversed (the input gradient's kernels). */
+  TPf: Float32Array;
+}
+
+/** The profiles [nU, 25] and their transforms (float64 products, rounded once to float32). */
+export function winograd5Profiles(P: ArrayLike<number>, nU: number): Winograd5Profiles {
+  if (P.length !== nU * 25)
+    throw new Error(
+      `winograd5Profiles: expected ${nU}·25 = ${nU * 25} values of nU = ${nU} 5×5 profiles, got ${P.length}`,
+    );
+  const P64 = Float64Array.from(P);
+  const Pf = new Float64Array(nU * 25);
+  for (let u = 0; u < nU; u++) for (let t = 0; t < 25; t++) Pf[u * 25 + t] = P64[u * 25 + 24 - t]!;
+  const nUp = (nU + 1) & ~1;
+  const rows = (p: Float64Array): Float32Array => {
+    const U = winograd5KernelTransform(p, 0, nU, 1);
+    const T = new Float32Array(XI * nUp);
+    for (let u = 0; u < nU; u++) for (let q = 0; q < XI; q++) T[q * nUp + u] = U[u * XI + q]!;
+    return T;
+  };
+  return { nU, P: P64, TP: rows(P64), TPf: rows(Pf) };
+}
+
+/** The 5×5 kernels w[r·25 + t] = Σ_u Y[r·nU + u]·P[u·25 + t] (float64). */
+export function winograd5FactoredKernels(Y: FloatArray, prof: Winograd5Profiles): Float64Array {
+  const { nU, P } = prof;
+  const rows = Y.length / nU;
+  const w = new Float64Array(rows * 25);
+  for (let r = 0; r < rows; r++)
+    for (let u = 0; u < nU; u++) {
+      const a = Y[r * nU + u]!;
+      for (let t = 0; t < 25; t++) w[r * 25 + t]! += a * P[u * 25 + t]!;
+    }
+  return w;
+}
+
+/**
+ * {@link winograd5ConvRef} with the kernels in factored form: Y [G·Og·Cg, nU] (with `flipped`, the
+ * factors of the [G·Cg, Og] kernels of the convolution whose input gradient this is).
+ */
+export function winograd5FactoredConvRef(
+  x: FloatArray,
+  Y: FloatArray,
+  prof: Winograd5Profiles,
+  b: FloatArray | null,
+  y: FloatArray,
+  geom: WinogradGeometry,
+  flipped = false,
+): void {
+  winograd5ConvRef(x, winograd5FactoredKernels(Y, prof), b, y, geom, flipped);
+}
+
+/** gY[r·nU + u] = Σ_t gw[r·25 + t]·P_u[t]: the gradient of the factors Y [G·Og·Cg, nU] (overwritten). */
+export function winograd5FactoredWeightGradRef(
+  x: FloatArray,
+  gy: FloatArray,
+  gY: FloatArray,
+  prof: Winograd5Profiles,
+  geom: WinogradGeometry,
+): void {
+  const { nU, P } = prof;
+  const rows = gY.length / nU;
+  const gw = new Float64Array(rows * 25);
+  winograd5WeightGradRef(x, gy, gw, geom);
+  for (let r = 0; r < rows; r++)
+    for (let u = 0; u < nU; u++) {
+      let s = 0;
+      for (let t = 0; t < 25; t++) s += gw[r * 25 + t]! * P[u * 25 + t]!;
+      gY[r * nU + u] = s;
+    }
+}

@@ -65,9 +65,9 @@ const ALIGN = 64;
 
 /**
  * Bytes of the scratch block each thread's instance works in (the GEMM's edge tile, 128, then the
- * Winograd transforms', 2,816, then the F(4×4, 5×5) kernel transform's, 8,256): no two threads share one.
+ * Winograd transforms', 2,816, then the F(4×4, 5×5) kernel transforms', 8,320): no two threads share one.
  */
-export const THREAD_SCRATCH_BYTES = 3072 + 8256 + 64;
+export const THREAD_SCRATCH_BYTES = 3072 + 8320 + 64;
 
 /** Points an instance's scratch at the block at byte offset `p` (of {@link THREAD_SCRATCH_BYTES}). */
 export function setThreadScratch(exports: WasmExports, p: number): void {

@@ -109,7 +109,31 @@ export interface WinogradExports {
     Tp: number,
     t0: number,
   ): void;
-  wg5FinishF32(S: number, Og: number, Cg: number, Ogp: number, Cgp: number, gw: number, m0: number, m1: number): void;
+  wg5FinishF32(S: number, Og: number, Cg: number, Ss: number, Cgp: number, gw: number, m0: number, m1: number): void;
+  wg5FactoredKernelF32(
+    Y: number,
+    nU: number,
+    TP: number,
+    Og: number,
+    Cg: number,
+    U: number,
+    st: number,
+    flip: number,
+    m0: number,
+    m1: number,
+  ): void;
+  wg5FactoredFinishF32(
+    S: number,
+    Og: number,
+    Cg: number,
+    Ss: number,
+    Cgp: number,
+    TP: number,
+    nU: number,
+    gY: number,
+    m0: number,
+    m1: number,
+  ): void;
   wg5OutputF32(
     M: number,
     Ms: number,

@@ -15,7 +15,7 @@
  * Twins: `ref/winograd5.ts`.
  */
 import type { WinogradGeometry } from "../ref/winograd.js";
-import { WINOGRAD5_M } from "../ref/winograd5.js";
+import { WINOGRAD5_M, type Winograd5Profiles } from "../ref/winograd5.js";
 import { chunkSpan, kernelTeam, type TeamStream } from "../team.js";
 import {
   BATCHED_GEMM_ARGS,
@@ -92,6 +92,17 @@ function phases(rt: WasmRuntime, work: number, planeBytes: number, rowBytes: num
   return { run, threads, blocks, stride, offTb, offAp, cPer };
 }
 
+/**
+ * The distance in floats between the planes of consecutive ξ of U (kernel transform) and S (weight
+ * gradient sums) for planes of n floats: an odd number of 64-byte lines, so that the 64 rows that the
+ * kernel transforms write, and the finishes read, for one block of kernels fall in 64 different L1
+ * sets (plane sizes that are multiples of 4 KB otherwise put them all in one).
+ */
+function spreadStride(n: number): number {
+  const lines = Math.ceil(n / 16);
+  return 16 * (lines % 2 === 1 ? lines : lines + 1);
+}
+
 /** The argument slots of the transform jobs of one pass (group, images and kind are set per phase). */
 function transformArgs(
   geom: WinogradGeometry,
@@ -150,15 +161,19 @@ export function winograd5ConvWasm(
   y: Float32Array,
   geom: WinogradGeometry,
   flipped = false,
+  prof: Winograd5Profiles | null = null,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow } = geom;
   const plan = winograd5Plan(N, oh, ow);
   const { nb, Tp } = plan;
+  // floats per kernel: its 25 taps, or its nU factors
+  const per = prof === null ? 25 : prof.nU;
   const Ogp = pad4(Og);
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
   const ph5 = phases(rt, N * G * Og * Cg * oh * ow, plan.planeBytes, plan.rowBytes, Math.ceil(Tp / NR) * NR * Cg * 4);
-  const pU = rt.alloc(XI * Ogp * Cg * 4);
+  const Us = spreadStride(Ogp * Cg);
+  const pU = rt.alloc(XI * Us * 4);
   // odd row counts per ξ (the transforms' strided accesses spread over the L1 sets, see wasm/winograd.ts)
   const Cs = Cg | 1;
   const Ms = Ogp + winogradRowPad(rt);
@@ -167,15 +182,22 @@ export function winograd5ConvWasm(
   const pX = rt.alloc(N * G * xs * 4);
   const pY = rt.alloc(N * G * ys * 4);
   const pB = rt.alloc(Math.max(Og, 1) * 4);
-  const pW = rt.alloc(Og * Cg * 25 * 4);
+  const pW = rt.alloc(Og * Cg * per * 4);
   const f = rt.f32;
   const T = WINOGRAD5_TRANSFORM_ARGS;
   const tr = transformArgs(geom, plan, ph5, pB, b !== null);
+  if (prof !== null) {
+    const TP = flipped ? prof.TPf : prof.TP;
+    tr[T.prof] = rt.alloc(TP.length * 4);
+    tr[T.nU] = prof.nU;
+    f.set(TP, tr[T.prof]! >> 2);
+  }
+  const kernelKind = prof === null ? WINOGRAD5_TRANSFORM.kernel : WINOGRAD5_TRANSFORM.factoredKernel;
   // M[ξ] (Ogp×Tp) = U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp)
   const gm = batchedGemmArgs(
     {
       A: pU,
-      aStride: Ogp * Cg * 4,
+      aStride: Us * 4,
       lda: Cg,
       B: pV,
       bStride: Cs * Tp * 4,
@@ -196,8 +218,8 @@ export function winograd5ConvWasm(
     // the calling thread copies each chunk's kernels in while the other threads transform
     tr[T.Cg] = Cg;
     tr[T.flip] = flipped ? 1 : 0;
-    const feedW = kernelCopy(f, w, gi, pW, Og, Cg, flipped, ph5.cPer(Og));
-    transform(ph5, tr, WINOGRAD5_TRANSFORM.kernel, pW, pU, Og, Ogp * Cg, { feed: feedW });
+    const feedW = kernelCopy(f, w, gi, pW, { Og, Cg, per }, flipped, ph5.cPer(Og));
+    transform(ph5, tr, kernelKind, pW, pU, Og, Us, { feed: feedW });
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {
@@ -217,30 +239,30 @@ export function winograd5ConvWasm(
 
 /**
  * The copy into the arena at byte offset `p` of the kernels of group `gi` that chunk k of the kernel
- * transform reads (output channels m in [k·cPer, (k+1)·cPer)): rows m of w [G·Og, Cg, 25], or with
- * `flipped` (w [G·Cg, Og, 25], read transposed) the runs w[gi, c, m0:m1] of every c.
+ * transform reads (output channels m in [k·cPer, (k+1)·cPer)): rows m of w [G·Og, Cg, per], or with
+ * `flipped` (w [G·Cg, Og, per], read transposed) the runs w[gi, c, m0:m1] of every c; `per` floats per
+ * kernel (25 taps, or the factors of a factored kernel).
  */
 function kernelCopy(
   f: Float32Array,
   w: Float32Array,
   gi: number,
   p: number,
-  Og: number,
-  Cg: number,
+  { Og, Cg, per }: { Og: number; Cg: number; per: number },
   flipped: boolean,
   cPer: number,
 ): (k: number) => void {
-  const base = gi * Og * Cg * 25;
+  const base = gi * Og * Cg * per;
   const at = p >> 2;
   return (k) => {
     const [m0, m1] = chunkSpan(k, cPer, Og);
     if (!flipped) {
-      f.set(w.subarray(base + m0 * Cg * 25, base + m1 * Cg * 25), at + m0 * Cg * 25);
+      f.set(w.subarray(base + m0 * Cg * per, base + m1 * Cg * per), at + m0 * Cg * per);
       return;
     }
     for (let c = 0; c < Cg; c++) {
-      const o = (c * Og + m0) * 25;
-      f.set(w.subarray(base + o, base + o + (m1 - m0) * 25), at + o);
+      const o = (c * Og + m0) * per;
+      f.set(w.subarray(base + o, base + o + (m1 - m0) * per), at + o);
     }
   };
 }
@@ -312,8 +334,10 @@ export function winograd5WeightGradWasm(
   gy: Float32Array,
   gw: Float32Array,
   geom: WinogradGeometry,
+  prof: Winograd5Profiles | null = null,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow } = geom;
+  const per = prof === null ? 25 : prof.nU;
   const e = rt.exports;
   const plan = winograd5Plan(N, oh, ow);
   const { T1, nb, Tp } = plan;
@@ -327,11 +351,15 @@ export function winograd5WeightGradWasm(
   const Ys = Ogp + pad;
   const pV = rt.alloc(XI * Vs * Tp * 4);
   const pY = rt.alloc(XI * Ys * Tp * 4);
-  const pS = rt.alloc(XI * Ogp * Cgp * 4);
+  // the factored finish reads 16 lanes at a time: up to 12 floats past S
+  const Ss = spreadStride(Ogp * Cgp);
+  const pS = rt.alloc(XI * Ss * 4 + 64);
   const pX = rt.alloc(N * G * xs * 4);
   const pG = rt.alloc(N * G * ys * 4);
-  const pW = rt.alloc(Og * Cg * 25 * 4);
+  const pW = rt.alloc(Og * Cg * per * 4);
+  const pP = prof === null ? 0 : rt.alloc(prof.TP.length * 4);
   const f = rt.f32;
+  if (prof !== null) f.set(prof.TP, pP >> 2);
   // rows c ≥ Cg of V and m ≥ Og of Y only reach entries of S that the finish skips; the lanes past a
   // block's last tile are zeroed (in both: the arena may hold anything there)
   const T = WINOGRAD5_TRANSFORM_ARGS;
@@ -348,7 +376,7 @@ export function winograd5WeightGradWasm(
       Nb: Cgp,
       transB: 1,
       C: pS,
-      cStride: Ogp * Cgp * 4,
+      cStride: Ss * 4,
       m: Ogp,
       N: Cgp,
       K: Tp,
@@ -376,12 +404,15 @@ export function winograd5WeightGradWasm(
     }
     tr[T.Cg] = Cg;
     tr[T.Cgp] = Cgp;
+    tr[T.prof] = pP;
+    tr[T.nU] = per;
     // the calling thread copies each chunk's rows of gw out as the other threads finish theirs
     const cPerF = ph5.cPer(Og);
-    const base = gi * Og * Cg * 25;
-    transform(ph5, tr, WINOGRAD5_TRANSFORM.finish, pS, pW, Og, Ogp, {
+    const base = gi * Og * Cg * per;
+    const finish = prof === null ? WINOGRAD5_TRANSFORM.finish : WINOGRAD5_TRANSFORM.factoredFinish;
+    transform(ph5, tr, finish, pS, pW, Og, Ss, {
       drain: (k) => {
-        const [a, z] = chunkSpan(k, cPerF, Og, Cg * 25);
+        const [a, z] = chunkSpan(k, cPerF, Og, Cg * per);
         gw.set(f.subarray((pW >> 2) + a, (pW >> 2) + z), base + a);
       },
     });

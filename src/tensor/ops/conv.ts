@@ -16,17 +16,20 @@ import {
   convInputGrad,
   convWeightBiasGradWinograd,
   convWeightGrad,
+  factoredConv,
   winogradApplies,
 } from "../../kernels/conv.js";
 import { type ConvGeometry, convGeometry } from "../../kernels/ref/im2col.js";
 import type { FloatArray } from "../../kernels/ref/linalg.js";
+import { type Winograd5Profiles, winograd5Profiles } from "../../kernels/ref/winograd5.js";
 import { record } from "../autograd.js";
 import { allocate, allocateEmpty, type DType, type FloatDType } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { batched, checkFloat, type IntOrTuple, tupleArg } from "./grid.js";
+import { matmul } from "./linalg.js";
 import { sum } from "./reduce.js";
-import { expand, pad } from "./shape.js";
+import { expand, pad, transpose } from "./shape.js";
 
 /** Convolution padding: per-axis sizes, `'same'` (stride 1; output size = input size) or `'valid'` (none). */
 export type ConvPadding = IntOrTuple | "same" | "valid";
@@ -232,6 +235,13 @@ interface ConvArgs {
   k: number[];
 }
 
+/** The shape and dtype of a filter that {@link conv2dFactored} never forms. */
+interface FactoredWeight {
+  shape: readonly number[];
+  dtype: DType;
+  factored: true;
+}
+
 /**
  * The checks a convolution and a transposed convolution share: the input (batched or not, float),
  * the weight ([Cout, Cin/groups, *k], or [Cin, Cout/groups, *k] when `transposed`) and bias, the
@@ -241,20 +251,22 @@ function convArgs(
   op: string,
   D: number,
   input: Tensor,
-  weight: Tensor,
+  weight: Tensor | FactoredWeight,
   bias: Tensor | null | undefined,
   opts: { groups?: number; stride?: IntOrTuple; dilation?: IntOrTuple },
   transposed: boolean,
 ): ConvArgs {
   const { x, unbatched } = batched(op, input, D);
   checkFloat(op, "input", x);
-  if (!(weight instanceof Tensor)) opError(op, "weight", "a Tensor", typeof weight);
+  if (!(weight instanceof Tensor) && (weight as Partial<FactoredWeight>).factored !== true)
+    opError(op, "weight", "a Tensor", typeof weight);
+  const wDims = weight.shape.length;
   const wDesc = transposed
     ? `[Cin, Cout/groups, ${D === 1 ? "kL" : D === 2 ? "kH, kW" : "kD, kH, kW"}]`
     : `[Cout, Cin/groups, ${D === 1 ? "kL" : D === 2 ? "kH, kW" : "kD, kH, kW"}]`;
-  check(weight.ndim === D + 2, op, "weight", `${D + 2}-D ${wDesc}`, `shape ${fmtShape(weight.shape)}`);
+  check(wDims === D + 2, op, "weight", `${D + 2}-D ${wDesc}`, `shape ${fmtShape(weight.shape)}`);
   check(weight.dtype === x.dtype, op, "weight", `dtype ${x.dtype} (the dtype of 'input')`, weight.dtype);
-  for (let i = 2; i < weight.ndim; i++)
+  for (let i = 2; i < wDims; i++)
     check(weight.shape[i]! > 0, op, "weight", "a non-empty kernel", `shape ${fmtShape(weight.shape)}`);
   if (bias !== null && bias !== undefined) {
     if (!(bias instanceof Tensor)) opError(op, "bias", "a Tensor or null", typeof bias);
@@ -307,17 +319,22 @@ function convNd(
   bias: Tensor | null | undefined,
   opts: ConvOptions,
 ): Tensor {
-  const {
-    x: x0,
-    unbatched,
-    N,
-    Cin,
-    Cout,
-    groups,
-    stride,
-    dilation,
-    k,
-  } = convArgs(op, D, input, weight, bias, opts, false);
+  const { x, g, unbatched } = convSetup(op, D, convArgs(op, D, input, weight, bias, opts, false), opts);
+  const y = convOp(x, weight, bias ?? null, g);
+  return unbatched ? y.reshape(y.shape.slice(1)) : y;
+}
+
+/**
+ * The padding of a convolution after {@link convArgs}: the input (padded explicitly for the
+ * non-zero padding modes) and the geometry of the maps.
+ */
+function convSetup(
+  op: string,
+  D: number,
+  a: ConvArgs,
+  opts: ConvOptions,
+): { x: Tensor; g: ConvGeom; unbatched: boolean } {
+  const { x: x0, unbatched, N, Cin, Cout, groups, stride, dilation, k } = a;
   let x = x0;
   let padL: number[];
   let padR: number[];
@@ -385,9 +402,7 @@ function convNd(
     }
     outS.push(Math.floor((padded - eff) / stride[i]!) + 1);
   }
-  const g = makeGeom(op, N, Cin, Cout, groups, S, outS, k, stride, padL, dilation);
-  const y = convOp(x, weight, bias ?? null, g);
-  return unbatched ? y.reshape(y.shape.slice(1)) : y;
+  return { x, g: makeGeom(op, N, Cin, Cout, groups, S, outS, k, stride, padL, dilation), unbatched };
 }
 
 /**
@@ -410,6 +425,103 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
  */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
   return convNd("conv2d", 2, input, weight, bias, opts);
+}
+
+/**
+ * 2-D convolution with a filter given in factored form: `conv2d(input, matmul(coef, profiles).reshape([Cout,
+ * Cin/groups, k, k]), bias, opts)` for `coef` [Cout·Cin/groups, U] (rows in the filter's (out, in) order)
+ * and fixed `profiles` [U, k·k] (no gradient; read once per tensor and version). This is how a steerable
+ * convolution's filter is built from its basis (see `R2Conv`). Where float32 Winograd F(4×4, 5×5) takes
+ * the convolution in WASM, the filter is never formed: the transformed kernels come from `coef` and the
+ * profiles' transforms, and the backward gives `coef`'s gradient from the Winograd sums (the same
+ * numbers up to float32 rounding). Elsewhere it is that composition.
+ *
+ * ```ts
+ * const y = conv2dFactored(x, coef, profiles, bias, { padding: 2 }); // = conv2d(x, (coef·profiles) as a filter, …)
+ * ```
+ */
+export function conv2dFactored(
+  input: Tensor,
+  coef: Tensor,
+  profiles: Tensor,
+  bias?: Tensor | null,
+  opts: ConvOptions = {},
+): Tensor {
+  const op = "conv2dFactored";
+  if (!(coef instanceof Tensor)) opError(op, "coef", "a Tensor", typeof coef);
+  if (!(profiles instanceof Tensor)) opError(op, "profiles", "a Tensor", typeof profiles);
+  check(profiles.ndim === 2, op, "profiles", "2-D [U, k·k]", `shape ${fmtShape(profiles.shape)}`);
+  const [U, kk] = profiles.shape as [number, number];
+  const k = Math.round(Math.sqrt(kk));
+  check(
+    k >= 1 && k * k === kk,
+    op,
+    "profiles",
+    "rows of k·k taps (a square kernel)",
+    `shape ${fmtShape(profiles.shape)}`,
+  );
+  check(!profiles.requiresGrad, op, "profiles", "a constant (no gradient)", "a tensor that requires grad");
+  check(coef.dtype === profiles.dtype, op, "coef", `dtype ${profiles.dtype} (the dtype of 'profiles')`, coef.dtype);
+  const groups = opts.groups ?? 1;
+  const cin = input.ndim >= 3 ? input.shape[input.ndim - 3]! : 0;
+  const rows = Number.isInteger(groups) && groups >= 1 ? cin / groups : Number.NaN;
+  check(
+    coef.ndim === 2 && coef.shape[1] === U && rows > 0 && coef.shape[0]! % rows === 0,
+    op,
+    "coef",
+    `[Cout·Cin/groups, ${U}] (Cin/groups = ${rows} from 'input' ${fmtShape(input.shape)})`,
+    `shape ${fmtShape(coef.shape)}`,
+  );
+  const wShape = [coef.shape[0]! / rows, rows, k, k];
+  const filter = () => matmul(coef, profiles).reshape(wShape);
+  const prof = k === 5 && coef.dtype === "float32" ? profilesOf(profiles) : null;
+  if (prof === null) return conv2d(input, filter(), bias, opts);
+  const a = convArgs(op, 2, input, { shape: wShape, dtype: coef.dtype, factored: true }, bias, opts, false);
+  const { x, g, unbatched } = convSetup(op, 2, a, opts);
+  const b = bias ?? null;
+  const alloc = outputs(op, x.dtype);
+  const yd = factoredConv.forward(
+    x.data as FloatArray,
+    coef.data as FloatArray,
+    prof,
+    (b?.data as FloatArray) ?? null,
+    g,
+    alloc,
+  );
+  if (yd === null) return conv2d(input, filter(), bias, opts);
+  const inputs = b === null ? [x, coef] : [x, coef, b];
+  const y = record(op, inputs, new Tensor(yd, g.yShape, x.dtype), (gy) => {
+    let w: Tensor | null = null;
+    const W = (): Tensor => (w ??= filter());
+    let gx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const d = factoredConv.inputGrad(gy.data as FloatArray, coef.data as FloatArray, prof, g, alloc);
+      gx = d === null ? convInputGradOp(gy, W(), null, g) : new Tensor(d, g.xShape, x.dtype);
+    }
+    let gc: Tensor | null = null;
+    if (coef.requiresGrad) {
+      const d = factoredConv.factorGrad(x.data as FloatArray, gy.data as FloatArray, prof, g, alloc);
+      gc =
+        d === null
+          ? matmul(convWeightGradOp(x, gy, g).reshape([coef.shape[0]!, kk]), transpose(profiles, 0, 1))
+          : new Tensor(d, coef.shape, x.dtype);
+    }
+    return [gx, gc, b?.requiresGrad ? sum(gy, spatialAxes(gy.ndim)) : null];
+  });
+  return unbatched ? y.reshape(y.shape.slice(1)) : y;
+}
+
+/** The F(4×4, 5×5) transforms of 5×5 profiles, per tensor (recomputed when its version changes). */
+const profileCache = new WeakMap<Tensor, { version: number; prof: Winograd5Profiles }>();
+
+function profilesOf(profiles: Tensor): Winograd5Profiles | null {
+  const U = profiles.shape[0]!;
+  if (U < 1 || U > 128) return null;
+  const c = profileCache.get(profiles);
+  if (c !== undefined && c.version === profiles.version) return c.prof;
+  const prof = winograd5Profiles(profiles.data as Float32Array, U);
+  profileCache.set(profiles, { version: profiles.version, prof });
+  return prof;
 }
 
 /** 3-D convolution of `input` [N, Cin, D, H, W] with `weight` [Cout, Cin/groups, kD, kH, kW]. */

@@ -149,14 +149,15 @@ export function wg5InputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, 
 
 /**
  * Scratch of the kernel transform: 25 taps, 40 half-transformed rows, 64 rows out, of 16 kernels
- * (8,256 bytes); a kernel team's threads each point theirs at a block of their own with
+ * (8,320 bytes); a kernel team's threads each point theirs at a block of their own with
  * setWinograd5KernelScratch.
  */
-let K5T: usize = memory.data(25 * 16 * 4, 16);
-let K5H: usize = memory.data(40 * 16 * 4, 16);
-let K5S: usize = memory.data(64 * 16 * 4, 16);
+// one block: the factored kernels use all of it as one (8,192 bytes of factors or sums, then a row)
+let K5T: usize = memory.data(25 * 16 * 4 + 40 * 16 * 4 + 64 * 16 * 4 + 64, 16);
+let K5H: usize = K5T + 25 * 16 * 4;
+let K5S: usize = K5H + 40 * 16 * 4;
 
-/** Points the kernel transform's scratch at `p` (8,256 bytes, 16-byte aligned): one block per thread. */
+/** Points the kernel transform's scratch at `p` (8,320 bytes, 16-byte aligned): one block per thread. */
 export function setWinograd5KernelScratch(p: usize): void {
   K5T = p;
   K5H = p + 25 * 16 * 4;
@@ -425,14 +426,14 @@ export function wg5GradOutF32(gy: usize, Og: i32, oh: i32, ow: i32, th: i32, tw:
 
 /**
  * The end of the F(4×4, 5×5) weight gradient: gw[m, c] = Gᵀ·S[·][m][c]·G (5×5, overwritten) for
- * m0 ≤ m < m1 (≤ Og), c < Cg, from S[ξ][m][c] (Ogp rows of Cgp per ξ, Cgp a multiple of 4), four c at a
- * time. Its scratch (40 rows of 5×8, then 25 rows of 5×5, of four kernels: 1,040 bytes) is the start of
+ * m0 ≤ m < m1 (≤ Og), c < Cg, from S[ξ][m][c] (rows of Cgp, a multiple of 4; Ss floats from one ξ to
+ * the next), four c at a time. Its scratch (40 rows of 5×8, then 25 rows of 5×5, of four kernels: 1,040 bytes) is the start of
  * the kernel transform's K5T (1,600 bytes), which is per thread; the two never run at once in a thread.
  */
-export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ogp: i32, Cgp: i32, gw: usize, m0: i32, m1: i32): void {
+export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i32, gw: usize, m0: i32, m1: i32): void {
   const F5T = K5T;
   const F5O = K5T + 40 * 16;
-  const stS = (<usize>Ogp * <usize>Cgp) << 2;
+  const stS = <usize>Ss << 2;
   const r8 = stS * 8;
   for (let m = m0; m < m1; m++) {
     for (let c = 0; c < Cg; c += 4) {
@@ -451,6 +452,153 @@ export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ogp: i32, Cgp: i32, gw:
       for (let l = 0; l < nc; l++) {
         const dst = gw + ((<usize>(m * Cg + c + l) * 25) << 2);
         for (let t = 0; t < 25; t++) store<f32>(dst + (<usize>t << 2), load<f32>(F5O + (<usize>(16 * t + 4 * l))));
+      }
+    }
+  }
+}
+
+// ---- factored kernels ----------------------------------------------------------------------------
+// Kernels given as Σ_u Y[r·nU + u]·P_u over nU fixed 5×5 profiles P_u (a steerable basis's rings and
+// harmonics, see R2Conv): the transform is linear, so U = Σ_u Y[r·nU + u]·(G·P_u·Gᵀ), and the caller's
+// transformed profiles TP (64 rows of nUp = nU rounded up to even, zero-padded) replace the 5×5 filter,
+// its transform and, in the weight gradient, the finish (dY = TPᵀ·S, the transposition of U = TP·Y).
+
+/**
+ * Factored kernel transform (twin: winograd5FactoredConvRef): U[ξ·st + m·Cg + c] = Σ_u TP[ξ·nUp + u]·Y[r·nU + u]
+ * for m0 ≤ m < m1, c < Cg, with r = m·Cg + c, or with `flip` r = c·Og + m (Y then holds the factors of the
+ * Cg×Og kernels of the convolution whose input gradient this is; TP are the reversed profiles'). 16
+ * kernels along c at a time: their factors transposed into lanes (K5T, nUp rows of 16), then two ξ at a
+ * time. Entries it does not write are left as they are. nU ≤ 128.
+ */
+export function wg5FactoredKernelF32(Y: usize, nU: i32, TP: usize, Og: i32, Cg: i32, U: usize, st: i32, flip: bool, m0: i32, m1: i32): void {
+  const stB = <usize>st << 2;
+  const nUp = (nU + 1) & ~1;
+  const tpRow = <usize>nUp << 2;
+  const stage = K5T + 8192;
+  for (let m = m0; m < m1; m++) {
+    for (let k0 = 0; k0 < Cg; k0 += 16) {
+      const nk = min(16, Cg - k0);
+      for (let k = 0; k < 16; k++) {
+        const d = K5T + (<usize>k << 2);
+        if (k < nk) {
+          const r = flip ? <usize>(k0 + k) * <usize>Og + <usize>m : <usize>m * <usize>Cg + <usize>(k0 + k);
+          const src = Y + ((r * <usize>nU) << 2);
+          for (let u = 0; u < nU; u++) store<f32>(d + (<usize>u << 6), load<f32>(src + (<usize>u << 2)));
+          if (nU < nUp) store<f32>(d + (<usize>nU << 6), 0);
+        } else {
+          for (let u = 0; u < nUp; u++) store<f32>(d + (<usize>u << 6), 0);
+        }
+      }
+      const dst = U + ((<usize>m * <usize>Cg + <usize>k0) << 2);
+      for (let xi = 0; xi < 64; xi += 2) {
+        const tp = TP + <usize>xi * tpRow;
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
+        let b0 = a0;
+        let b1 = a0;
+        let b2 = a0;
+        let b3 = a0;
+        for (let u = 0; u < nUp; u++) {
+          const t = K5T + (<usize>u << 6);
+          const q0 = v128.load(t);
+          const q1 = v128.load(t, 16);
+          const q2 = v128.load(t, 32);
+          const q3 = v128.load(t, 48);
+          const sa = v128.load32_splat(tp + (<usize>u << 2));
+          const sb = v128.load32_splat(tp + tpRow + (<usize>u << 2));
+          a0 = madd(sa, q0, a0);
+          a1 = madd(sa, q1, a1);
+          a2 = madd(sa, q2, a2);
+          a3 = madd(sa, q3, a3);
+          b0 = madd(sb, q0, b0);
+          b1 = madd(sb, q1, b1);
+          b2 = madd(sb, q2, b2);
+          b3 = madd(sb, q3, b3);
+        }
+        const pa = dst + <usize>xi * stB;
+        const pb = pa + stB;
+        if (nk == 16) {
+          v128.store(pa, a0);
+          v128.store(pa, a1, 16);
+          v128.store(pa, a2, 32);
+          v128.store(pa, a3, 48);
+          v128.store(pb, b0);
+          v128.store(pb, b1, 16);
+          v128.store(pb, b2, 32);
+          v128.store(pb, b3, 48);
+        } else {
+          v128.store(stage, a0);
+          v128.store(stage, a1, 16);
+          v128.store(stage, a2, 32);
+          v128.store(stage, a3, 48);
+          copyRow(pa, stage, nk);
+          v128.store(stage, b0);
+          v128.store(stage, b1, 16);
+          v128.store(stage, b2, 32);
+          v128.store(stage, b3, 48);
+          copyRow(pb, stage, nk);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The end of the factored weight gradient (twin: winograd5FactoredWeightGradRef): gY[(m·Cg + c)·nU + u] =
+ * Σ_ξ TP[ξ·nUp + u]·S[ξ][m][c] (overwritten) for m0 ≤ m < m1, c < Cg, from the sums S of
+ * {@link wg5FinishF32} (rows of Cgp, Ss floats per ξ). 16 c at a time (lanes past Cg read whatever follows:
+ * S needs 12 readable floats past its end), two u at a time over all ξ, staged in K5T.
+ */
+export function wg5FactoredFinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i32, TP: usize, nU: i32, gY: usize, m0: i32, m1: i32): void {
+  const stS = <usize>Ss << 2;
+  const nUp = (nU + 1) & ~1;
+  const tpRow = <usize>nUp << 2;
+  for (let m = m0; m < m1; m++) {
+    for (let k0 = 0; k0 < Cg; k0 += 16) {
+      const nk = min(16, Cg - k0);
+      const s = S + ((<usize>m * <usize>Cgp + <usize>k0) << 2);
+      for (let u = 0; u < nUp; u += 2) {
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
+        let b0 = a0;
+        let b1 = a0;
+        let b2 = a0;
+        let b3 = a0;
+        for (let xi = 0; xi < 64; xi++) {
+          const p = s + <usize>xi * stS;
+          const q0 = v128.load(p);
+          const q1 = v128.load(p, 16);
+          const q2 = v128.load(p, 32);
+          const q3 = v128.load(p, 48);
+          const t = TP + <usize>xi * tpRow + (<usize>u << 2);
+          const sa = v128.load32_splat(t);
+          const sb = v128.load32_splat(t + 4);
+          a0 = madd(sa, q0, a0);
+          a1 = madd(sa, q1, a1);
+          a2 = madd(sa, q2, a2);
+          a3 = madd(sa, q3, a3);
+          b0 = madd(sb, q0, b0);
+          b1 = madd(sb, q1, b1);
+          b2 = madd(sb, q2, b2);
+          b3 = madd(sb, q3, b3);
+        }
+        const r = K5T + (<usize>u << 6);
+        v128.store(r, a0);
+        v128.store(r, a1, 16);
+        v128.store(r, a2, 32);
+        v128.store(r, a3, 48);
+        v128.store(r, b0, 64);
+        v128.store(r, b1, 80);
+        v128.store(r, b2, 96);
+        v128.store(r, b3, 112);
+      }
+      for (let l = 0; l < nk; l++) {
+        const dst = gY + ((<usize>(m * Cg + k0 + l) * <usize>nU) << 2);
+        for (let u = 0; u < nU; u++) store<f32>(dst + (<usize>u << 2), load<f32>(K5T + (<usize>u << 6) + (<usize>l << 2)));
       }
     }
   }

@@ -18,7 +18,7 @@ import type { Representation } from "../../../symmetry/representation.js";
 import { isGradEnabled, noGrad } from "../../../tensor/autograd.js";
 import { randn, zeros } from "../../../tensor/creation.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
-import { type ConvPadding, conv2d } from "../../../tensor/ops/conv.js";
+import { type ConvPadding, conv2d, conv2dFactored } from "../../../tensor/ops/conv.js";
 import { indexSelect } from "../../../tensor/ops/indexing.js";
 import { matmul } from "../../../tensor/ops/linalg.js";
 import { concat, permute } from "../../../tensor/ops/shape.js";
@@ -245,18 +245,47 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
     const d = dI * dO;
     const k = this.kernelSize;
     const kk = k * k;
-    const rows = nO * nI;
     if (b.basis.size * d * kk <= FACTORED_MIN) {
       const flat = matmul(coef, this.basisTensor(b, dtype));
       return permute(flat.reshape([nO, nI, dO, dI, k, k]), [0, 2, 1, 3, 4, 5]).reshape([nO * dO, nI * dI, k, k]);
     }
+    return matmul(this.factors(b, coef, nO, nI, dtype), this.factoredTensors(b, dtype).profiles).reshape([
+      nO * dO,
+      nI * dI,
+      k,
+      k,
+    ]);
+  }
+
+  /**
+   * The factored form's [nO·dO·nI·dI, U] factor of a block's filter (rows in the filter's (out, in)
+   * channel order): Y [U, nO, nI, dO, dI] (contiguous rows) reordered to [nO, dO, nI, dI, U]; the
+   * filter is it times the profiles [U, k·k].
+   */
+  private factors(b: Block<E>, coef: Tensor, nO: number, nI: number, dtype: "float32" | "float64"): Tensor {
     const f = this.factoredTensors(b, dtype);
-    // Y [U, nO, nI, dO, dI] (contiguous rows), reordered to [nO, dO, nI, dI, U], then · profiles [U, k·k]
-    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([1, rows * d]));
+    const dO = b.basis.dimOut;
+    const dI = b.basis.dimIn;
+    const rows = nO * nI * dO * dI;
+    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([1, rows]));
     const Y = parts.length === 1 ? parts[0]! : concat(parts, 0);
     const U = parts.length;
-    const Yt = permute(Y.reshape([U, nO, nI, dO, dI]), [1, 3, 2, 4, 0]).reshape([rows * d, U]);
-    return matmul(Yt, f.profiles).reshape([nO * dO, nI * dI, k, k]);
+    return permute(Y.reshape([U, nO, nI, dO, dI]), [1, 3, 2, 4, 0]).reshape([rows, U]);
+  }
+
+  /**
+   * The one block of a layer between single groups of fields (no channel reordering) whose filter goes
+   * through the factored form, with its coefficients; else null. Its convolution can take the factors
+   * straight (`conv2dFactored`), with no filter formed.
+   */
+  private factoredBlock(): { b: Block<E>; coef: Tensor } | null {
+    if (this._blocks.length !== 1 || this._outOrder !== null || this._inOrder !== null) return null;
+    const b = this._blocks[0]!;
+    const wi = this._weightIndex[0];
+    const k = this.kernelSize;
+    if (wi === null || wi === undefined || b.basis.size * b.basis.dimIn * b.basis.dimOut * k * k <= FACTORED_MIN)
+      return null;
+    return { b, coef: this.weights[wi]! };
   }
 
   /** The expanded filter [outType.size, inType.size, k, k] (differentiable in the coefficients). */
@@ -317,8 +346,20 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
         `R2Conv: argument 'x' expected shape [B, ${this.inType.size}, H, W], got ${fmtShape(x.shape)}`,
       );
     this.inType.checkTensor("R2Conv", x, 1);
+    const opts = { padding: this.padding, stride: this.stride };
+    const fb = this.recordsFilter() ? this.factoredBlock() : null;
+    if (fb !== null) {
+      // training: the convolution takes the factors and the profiles, no filter (a cached one in eval)
+      this._expanded = null;
+      const { b, coef } = fb;
+      const dtype = coef.dtype === "float64" ? "float64" : "float32";
+      const nO = b.out.fields.length;
+      const nI = b.in.fields.length;
+      const Yt = this.factors(b, coef.reshape([nO * nI, b.basis.size]), nO, nI, dtype);
+      return conv2dFactored(x, Yt, this.factoredTensors(b, dtype).profiles, this.biasVector(), opts);
+    }
     const [filter, bias] = this.expanded();
-    return conv2d(x, filter, bias, { padding: this.padding, stride: this.stride });
+    return conv2d(x, filter, bias, opts);
   }
 
   /**
@@ -329,7 +370,7 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
    */
   private expanded(): [Tensor, Tensor | null] {
     const params: Tensor[] = [...this.weights, ...this.biases];
-    if (this.training || (isGradEnabled() && params.some((p) => p.requiresGrad))) {
+    if (this.recordsFilter()) {
       this._expanded = null;
       return [this.filter(), this.biasVector()];
     }
@@ -338,6 +379,11 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
     const [filter, bias] = noGrad(() => [this.filter(), this.biasVector()] as const);
     this._expanded = { params, versions: params.map((p) => p.version), filter, bias };
     return [filter, bias];
+  }
+
+  /** Whether the forward forms its filter afresh: in training mode, or while parameters' gradients are recorded. */
+  private recordsFilter(): boolean {
+    return this.training || (isGradEnabled() && [...this.weights, ...this.biases].some((p) => p.requiresGrad));
   }
 
   /** Whether the next eval-mode forward without gradients reuses a cached filter (tests and benches). */

@@ -1,0 +1,232 @@
+/**
+ * Convolutions with factored filters (w = coef · profiles, as R2Conv's steerable filters): the WASM
+ * F(4×4, 5×5) kernels that take the factors straight against their twins and against the 5×5 path on
+ * the formed filter, `conv2dFactored` (forward and every gradient) against `conv2d` on the formed filter,
+ * its errors, a float64 gradient check, and R2Conv taking it in training mode (its output and gradients
+ * equal those of the formed filter, and it stays equivariant).
+ */
+import { describe, expect, it } from "vitest";
+import {
+  Cn,
+  checkEquivariance,
+  conv2d,
+  FieldType,
+  Generator,
+  gradcheck,
+  matmul,
+  noGrad,
+  randn,
+  regular,
+  Tensor,
+  trivial,
+} from "../src/index.js";
+import {
+  winograd5Conv,
+  winograd5FactoredConv,
+  winograd5FactoredWeightGrad,
+  winograd5WeightGrad,
+} from "../src/kernels/index.js";
+import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
+import {
+  winograd5FactoredConvRef,
+  winograd5FactoredKernels,
+  winograd5FactoredWeightGradRef,
+  winograd5Profiles,
+} from "../src/kernels/ref/winograd5.js";
+import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
+import { planarGridAction, R2Conv } from "../src/layers/groups/steerable/index.js";
+import { conv2dFactored } from "../src/tensor/ops/conv.js";
+
+const gen = new Generator(7117);
+
+function rand(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = gen.normal(0, 1);
+  return a;
+}
+
+function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / m;
+}
+
+const wasm = getWasmRuntime() !== null;
+
+describe("factored 5×5 kernels (F(4×4, 5×5) from the factors)", () => {
+  // 20 input and 24 output channels: a full block of 16 kernels and a short one; 11 profiles (odd)
+  const geom: WinogradGeometry = { N: 3, G: 1, Cg: 20, Og: 24, H: 11, W: 10, oh: 11, ow: 10, ph: 2, pw: 2 };
+  const nU = 11;
+  const prof = winograd5Profiles(rand(nU * 25), nU);
+  const Y = rand(geom.Og * geom.Cg * nU);
+  const x = rand(geom.N * geom.Cg * geom.H * geom.W);
+  const b = rand(geom.Og);
+  const w = Float32Array.from(winograd5FactoredKernels(Y, prof));
+  const ny = geom.N * geom.Og * geom.oh * geom.ow;
+
+  it.skipIf(!wasm)("forward and flipped: the WASM kernel equals its twin and the 5×5 path on the formed filter", () => {
+    const y = new Float32Array(ny);
+    expect(winograd5FactoredConv(x, Y, prof, b, y, geom)).toBe(true);
+    const ref = new Float32Array(ny);
+    winograd5FactoredConvRef(x, Y, prof, b, ref, geom);
+    const y5 = new Float32Array(ny);
+    expect(winograd5Conv(x, w, b, y5, geom)).toBe(true);
+    expect(maxRel(y, ref)).toBeLessThan(2e-5);
+    expect(maxRel(y, y5)).toBeLessThan(2e-5);
+    // the input gradient's convolution: 24 channels in, 20 out, the kernels read flipped
+    const fg: WinogradGeometry = { ...geom, Cg: geom.Og, Og: geom.Cg };
+    const gy = rand(ny);
+    const gx = new Float32Array(geom.N * geom.Cg * geom.H * geom.W);
+    expect(winograd5FactoredConv(gy, Y, prof, null, gx, fg, true)).toBe(true);
+    const gxRef = new Float32Array(gx.length);
+    winograd5FactoredConvRef(gy, Y, prof, null, gxRef, fg, true);
+    const gx5 = new Float32Array(gx.length);
+    expect(winograd5Conv(gy, w, null, gx5, fg, true)).toBe(true);
+    expect(maxRel(gx, gxRef)).toBeLessThan(2e-5);
+    expect(maxRel(gx, gx5)).toBeLessThan(2e-5);
+  });
+
+  it.skipIf(!wasm)("the factors' gradient equals its twin and the 5×5 weight gradient times the profiles", () => {
+    const gy = rand(ny);
+    const gY1 = new Float32Array(Y.length);
+    expect(winograd5FactoredWeightGrad(x, gy, gY1, prof, geom)).toBe(true);
+    const ref = new Float32Array(Y.length);
+    winograd5FactoredWeightGradRef(x, gy, ref, prof, geom);
+    expect(maxRel(gY1, ref)).toBeLessThan(2e-5);
+    const gw = new Float32Array(w.length);
+    expect(winograd5WeightGrad(x, gy, gw, geom)).toBe(true);
+    const viaW = new Float64Array(Y.length);
+    for (let r = 0; r < geom.Og * geom.Cg; r++)
+      for (let u = 0; u < nU; u++) {
+        let s = 0;
+        for (let t = 0; t < 25; t++) s += gw[r * 25 + t]! * prof.P[u * 25 + t]!;
+        viaW[r * nU + u] = s;
+      }
+    expect(maxRel(gY1, viaW)).toBeLessThan(2e-5);
+  });
+
+  it("rejects more than 128 profiles and arrays too short for the geometry", () => {
+    const many = winograd5Profiles(new Float32Array(129 * 25), 129);
+    expect(() => winograd5FactoredConv(x, Y, many, b, new Float32Array(ny), geom)).toThrow(
+      /1 to 128 profiles, got 129/,
+    );
+    expect(() => winograd5FactoredConv(x, Y.subarray(1), prof, b, new Float32Array(ny), geom)).toThrow(
+      /'Y' expected at least/,
+    );
+  });
+});
+
+describe("conv2dFactored", () => {
+  const N = 2;
+  const Cin = 12;
+  const Cout = 16;
+  const U = 7;
+  const profiles = new Tensor(rand(U * 25), [U, 25], "float32");
+
+  function inputs(dtype: "float32" | "float64" = "float32") {
+    const g = new Generator(11);
+    const x = randn([N, Cin, 9, 9], { generator: g, dtype, requiresGrad: true });
+    const coef = randn([Cout * Cin, U], { generator: g, dtype, std: 0.2, requiresGrad: true });
+    const bias = randn([Cout], { generator: g, dtype, requiresGrad: true });
+    return { x, coef, bias };
+  }
+
+  it("equals conv2d on the formed filter, forward and every gradient (float32, the fused path)", () => {
+    const a = inputs();
+    const y = conv2dFactored(a.x, a.coef, profiles, a.bias, { padding: 2 });
+    const gy = randn(y.shape, { generator: new Generator(3) });
+    y.backward(gy);
+    const b = inputs();
+    const w = matmul(b.coef, profiles).reshape([Cout, Cin, 5, 5]);
+    const y2 = conv2d(b.x, w, b.bias, { padding: 2 });
+    y2.backward(gy);
+    expect(y.shape).toEqual([N, Cout, 9, 9]);
+    expect(maxRel(y.data, y2.data)).toBeLessThan(1e-5);
+    expect(maxRel(a.x.grad!.data, b.x.grad!.data)).toBeLessThan(1e-5);
+    expect(maxRel(a.coef.grad!.data, b.coef.grad!.data)).toBeLessThan(1e-5);
+    expect(maxRel(a.bias.grad!.data, b.bias.grad!.data)).toBeLessThan(1e-6);
+  });
+
+  it("takes the composition where the fused path does not apply (3×3, stride 2, unbatched)", () => {
+    const p3 = new Tensor(rand(U * 9), [U, 9], "float32");
+    const { x, coef, bias } = inputs();
+    const w3 = matmul(coef, p3).reshape([Cout, Cin, 3, 3]);
+    noGrad(() => {
+      expect(conv2dFactored(x, coef, p3, bias, { padding: 1 }).data).toEqual(conv2d(x, w3, bias, { padding: 1 }).data);
+      const w5 = matmul(coef, profiles).reshape([Cout, Cin, 5, 5]);
+      const s2 = conv2dFactored(x, coef, profiles, null, { padding: 2, stride: 2 });
+      expect(s2.data).toEqual(conv2d(x, w5, null, { padding: 2, stride: 2 }).data);
+      const x1 = randn([Cin, 9, 9], { generator: new Generator(8) });
+      const u = conv2dFactored(x1, coef, profiles, bias, { padding: 2 });
+      expect(u.shape).toEqual([Cout, 9, 9]);
+      expect(maxRel(u.data, conv2d(x1, w5, bias, { padding: 2 }).data)).toBeLessThan(1e-5);
+    });
+  });
+
+  it("passes a float64 gradient check", () => {
+    const g = new Generator(5);
+    const x = randn([1, 2, 6, 6], { generator: g, dtype: "float64", requiresGrad: true });
+    const coef = randn([3 * 2, 4], { generator: g, dtype: "float64", requiresGrad: true });
+    const bias = randn([3], { generator: g, dtype: "float64", requiresGrad: true });
+    const p = randn([4, 25], { generator: g, dtype: "float64" });
+    const r = gradcheck((xx, cc, bb) => conv2dFactored(xx!, cc!, p, bb, { padding: 2 }), [x, coef, bias]);
+    expect(r.ok).toBe(true);
+  });
+
+  it("names the argument, the expected and the actual shape on bad input", () => {
+    const { x, coef } = inputs();
+    expect(() => conv2dFactored(x, coef, new Tensor(rand(U * 24), [U, 24], "float32"))).toThrow(
+      /conv2dFactored: argument 'profiles' expected rows of k·k taps.*\[7, 24\]/,
+    );
+    expect(() => conv2dFactored(x, coef.reshape([Cout * Cin * U]), profiles)).toThrow(
+      /conv2dFactored: argument 'coef' expected \[Cout·Cin\/groups, 7\].*\[1344\]/,
+    );
+    expect(() => conv2dFactored(x, randn([Cout * Cin, U], { dtype: "float64" }), profiles)).toThrow(
+      /argument 'coef' expected dtype float32/,
+    );
+  });
+});
+
+describe("R2Conv through conv2dFactored", () => {
+  it("in training mode equals its formed filter's conv2d, forward and gradients, and stays C8-equivariant", () => {
+    const G = Cn(8);
+    const t = FieldType.repeat(G, regular(G), 2);
+    const conv = new R2Conv(t, t, 5, { padding: 2, generator: new Generator(1) });
+    const x = randn([2, 16, 11, 11], { generator: new Generator(2), requiresGrad: true });
+    const y = conv.forward(x);
+    const gy = randn(y.shape, { generator: new Generator(4) });
+    y.backward(gy);
+    const gCoef = conv.weights[0]!.grad!.data.slice();
+    const gx = x.grad!.data.slice();
+    conv.zeroGrad();
+    x.grad = null;
+    const y2 = conv2d(x, conv.filter(), conv.biasVector(), { padding: 2 });
+    y2.backward(gy);
+    expect(maxRel(y.data, y2.data)).toBeLessThan(1e-5);
+    expect(maxRel(gx, x.grad!.data)).toBeLessThan(1e-5);
+    expect(maxRel(gCoef, conv.weights[0]!.grad!.data)).toBeLessThan(1e-5);
+    // the library's checker, float32 on the fused path: exact up to round-off for the 90° rotations
+    const r = checkEquivariance((u: Tensor) => conv.forward(u), {
+      group: G,
+      inputAction: planarGridAction(G, { fieldType: t }),
+      outputAction: planarGridAction(G, { fieldType: t }),
+      inputs: [x.detach()],
+    });
+    const quarter = r.samples.filter((q) => ["r^0", "r^2", "r^4", "r^6"].includes(q.element));
+    expect(quarter.length).toBe(4);
+    expect(Math.max(...quarter.map((q) => q.relError))).toBeLessThan(1e-5);
+  });
+
+  it("a trivial-to-regular layer of 5×5 (a small basis) keeps the formed filter", () => {
+    const G = Cn(8);
+    const conv = new R2Conv(new FieldType(G, [trivial(G)]), FieldType.repeat(G, regular(G), 1), 5, { padding: 2 });
+    const x = randn([1, 1, 7, 7], { generator: new Generator(3) });
+    expect(maxRel(conv.forward(x).data, conv2d(x, conv.filter(), conv.biasVector(), { padding: 2 }).data)).toBeLessThan(
+      1e-6,
+    );
+  });
+});
