@@ -10,14 +10,17 @@ import {
   Cn,
   checkEquivariance,
   conv2d,
+  conv2dFactored,
   FieldType,
   Generator,
   gradcheck,
   matmul,
   noGrad,
+  permute,
   randn,
   regular,
   Tensor,
+  transpose,
   trivial,
 } from "../src/index.js";
 import {
@@ -28,6 +31,7 @@ import {
 } from "../src/kernels/index.js";
 import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
 import {
+  factorOffset,
   winograd5FactoredConvRef,
   winograd5FactoredKernels,
   winograd5FactoredWeightGradRef,
@@ -35,7 +39,6 @@ import {
 } from "../src/kernels/ref/winograd5.js";
 import { getWasmRuntime } from "../src/kernels/wasm/loader.js";
 import { planarGridAction, R2Conv } from "../src/layers/groups/steerable/index.js";
-import { conv2dFactored } from "../src/tensor/ops/conv.js";
 
 const gen = new Generator(7117);
 
@@ -58,21 +61,23 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const wasm = getWasmRuntime() !== null;
 
 describe("factored 5×5 kernels (F(4×4, 5×5) from the factors)", () => {
-  // 20 input and 24 output channels: a full block of 16 kernels and a short one; 11 profiles (odd)
+  // 20 input and 24 output channels: a full block of 16 kernels and a short one; 11 profiles (odd);
+  // the factors in blocks of 4×2 kernels
   const geom: WinogradGeometry = { N: 3, G: 1, Cg: 20, Og: 24, H: 11, W: 10, oh: 11, ow: 10, ph: 2, pw: 2 };
   const nU = 11;
   const prof = winograd5Profiles(rand(nU * 25), nU);
+  const fac = { prof, dO: 4, dI: 2 };
   const Y = rand(geom.Og * geom.Cg * nU);
   const x = rand(geom.N * geom.Cg * geom.H * geom.W);
   const b = rand(geom.Og);
-  const w = Float32Array.from(winograd5FactoredKernels(Y, prof));
+  const w = Float32Array.from(winograd5FactoredKernels(Y, fac, 1, geom.Og, geom.Cg));
   const ny = geom.N * geom.Og * geom.oh * geom.ow;
 
   it.skipIf(!wasm)("forward and flipped: the WASM kernel equals its twin and the 5×5 path on the formed filter", () => {
     const y = new Float32Array(ny);
-    expect(winograd5FactoredConv(x, Y, prof, b, y, geom)).toBe(true);
+    expect(winograd5FactoredConv(x, Y, fac, b, y, geom)).toBe(true);
     const ref = new Float32Array(ny);
-    winograd5FactoredConvRef(x, Y, prof, b, ref, geom);
+    winograd5FactoredConvRef(x, Y, fac, b, ref, geom);
     const y5 = new Float32Array(ny);
     expect(winograd5Conv(x, w, b, y5, geom)).toBe(true);
     expect(maxRel(y, ref)).toBeLessThan(2e-5);
@@ -81,9 +86,9 @@ describe("factored 5×5 kernels (F(4×4, 5×5) from the factors)", () => {
     const fg: WinogradGeometry = { ...geom, Cg: geom.Og, Og: geom.Cg };
     const gy = rand(ny);
     const gx = new Float32Array(geom.N * geom.Cg * geom.H * geom.W);
-    expect(winograd5FactoredConv(gy, Y, prof, null, gx, fg, true)).toBe(true);
+    expect(winograd5FactoredConv(gy, Y, fac, null, gx, fg, true)).toBe(true);
     const gxRef = new Float32Array(gx.length);
-    winograd5FactoredConvRef(gy, Y, prof, null, gxRef, fg, true);
+    winograd5FactoredConvRef(gy, Y, fac, null, gxRef, fg, true);
     const gx5 = new Float32Array(gx.length);
     expect(winograd5Conv(gy, w, null, gx5, fg, true)).toBe(true);
     expect(maxRel(gx, gxRef)).toBeLessThan(2e-5);
@@ -93,28 +98,34 @@ describe("factored 5×5 kernels (F(4×4, 5×5) from the factors)", () => {
   it.skipIf(!wasm)("the factors' gradient equals its twin and the 5×5 weight gradient times the profiles", () => {
     const gy = rand(ny);
     const gY1 = new Float32Array(Y.length);
-    expect(winograd5FactoredWeightGrad(x, gy, gY1, prof, geom)).toBe(true);
+    expect(winograd5FactoredWeightGrad(x, gy, gY1, fac, geom)).toBe(true);
     const ref = new Float32Array(Y.length);
-    winograd5FactoredWeightGradRef(x, gy, ref, prof, geom);
+    winograd5FactoredWeightGradRef(x, gy, ref, fac, geom);
     expect(maxRel(gY1, ref)).toBeLessThan(2e-5);
     const gw = new Float32Array(w.length);
     expect(winograd5WeightGrad(x, gy, gw, geom)).toBe(true);
     const viaW = new Float64Array(Y.length);
-    for (let r = 0; r < geom.Og * geom.Cg; r++)
-      for (let u = 0; u < nU; u++) {
-        let s = 0;
-        for (let t = 0; t < 25; t++) s += gw[r * 25 + t]! * prof.P[u * 25 + t]!;
-        viaW[r * nU + u] = s;
+    for (let o = 0; o < geom.Og; o++)
+      for (let i = 0; i < geom.Cg; i++) {
+        const at = factorOffset(o, i, geom.Cg, 4, 2);
+        for (let u = 0; u < nU; u++) {
+          let s = 0;
+          for (let t = 0; t < 25; t++) s += gw[(o * geom.Cg + i) * 25 + t]! * prof.P[u * 25 + t]!;
+          viaW[u * geom.Og * geom.Cg + at] = s;
+        }
       }
     expect(maxRel(gY1, viaW)).toBeLessThan(2e-5);
   });
 
   it("rejects more than 128 profiles and arrays too short for the geometry", () => {
-    const many = winograd5Profiles(new Float32Array(129 * 25), 129);
+    const many = { prof: winograd5Profiles(new Float32Array(129 * 25), 129), dO: 1, dI: 1 };
     expect(() => winograd5FactoredConv(x, Y, many, b, new Float32Array(ny), geom)).toThrow(
       /1 to 128 profiles, got 129/,
     );
-    expect(() => winograd5FactoredConv(x, Y.subarray(1), prof, b, new Float32Array(ny), geom)).toThrow(
+    expect(() => winograd5FactoredConv(x, Y, { prof, dO: 5, dI: 2 }, b, new Float32Array(ny), geom)).toThrow(
+      /blocks dividing the 24×20 kernels, got 5×2/,
+    );
+    expect(() => winograd5FactoredConv(x, Y.subarray(1), fac, b, new Float32Array(ny), geom)).toThrow(
       /'Y' expected at least/,
     );
   });
@@ -130,7 +141,7 @@ describe("conv2dFactored", () => {
   function inputs(dtype: "float32" | "float64" = "float32") {
     const g = new Generator(11);
     const x = randn([N, Cin, 9, 9], { generator: g, dtype, requiresGrad: true });
-    const coef = randn([Cout * Cin, U], { generator: g, dtype, std: 0.2, requiresGrad: true });
+    const coef = randn([U, Cout * Cin], { generator: g, dtype, std: 0.2, requiresGrad: true });
     const bias = randn([Cout], { generator: g, dtype, requiresGrad: true });
     return { x, coef, bias };
   }
@@ -141,7 +152,7 @@ describe("conv2dFactored", () => {
     const gy = randn(y.shape, { generator: new Generator(3) });
     y.backward(gy);
     const b = inputs();
-    const w = matmul(b.coef, profiles).reshape([Cout, Cin, 5, 5]);
+    const w = matmul(transpose(b.coef, 0, 1), profiles).reshape([Cout, Cin, 5, 5]);
     const y2 = conv2d(b.x, w, b.bias, { padding: 2 });
     y2.backward(gy);
     expect(y.shape).toEqual([N, Cout, 9, 9]);
@@ -151,13 +162,35 @@ describe("conv2dFactored", () => {
     expect(maxRel(a.bias.grad!.data, b.bias.grad!.data)).toBeLessThan(1e-6);
   });
 
+  it("reads coef in blocks of channels (forward and the coef gradient match the unblocked order)", () => {
+    const a = inputs();
+    const y = conv2dFactored(a.x, a.coef, profiles, a.bias, { padding: 2, blocks: [4, 3] });
+    const gy = randn(y.shape, { generator: new Generator(6) });
+    y.backward(gy);
+    // the same kernels in the filter's (out, in) order: [U, 4 out blocks, 4 in blocks, 4, 3] → [U, 16, 12]
+    const b = inputs();
+    const plain = permute(b.coef.reshape([U, 4, 4, 4, 3]), [0, 1, 3, 2, 4]).reshape([U, Cout * Cin]);
+    const y2 = conv2dFactored(b.x, plain, profiles, b.bias, { padding: 2 });
+    y2.backward(gy);
+    expect(maxRel(y.data, y2.data)).toBeLessThan(1e-5);
+    expect(maxRel(a.coef.grad!.data, b.coef.grad!.data)).toBeLessThan(1e-5);
+    // float64 takes the composition: the same blocked reading
+    const y64 = noGrad(() =>
+      conv2dFactored(a.x.double(), a.coef.double(), profiles.double(), null, { padding: 2, blocks: [4, 3] }),
+    );
+    const yPlain = noGrad(() =>
+      conv2dFactored(a.x.double(), plain.detach().double(), profiles.double(), null, { padding: 2 }),
+    );
+    expect(maxRel(y64.data, yPlain.data)).toBeLessThan(1e-12);
+  });
+
   it("takes the composition where the fused path does not apply (3×3, stride 2, unbatched)", () => {
     const p3 = new Tensor(rand(U * 9), [U, 9], "float32");
     const { x, coef, bias } = inputs();
-    const w3 = matmul(coef, p3).reshape([Cout, Cin, 3, 3]);
+    const w3 = matmul(transpose(coef, 0, 1), p3).reshape([Cout, Cin, 3, 3]);
     noGrad(() => {
       expect(conv2dFactored(x, coef, p3, bias, { padding: 1 }).data).toEqual(conv2d(x, w3, bias, { padding: 1 }).data);
-      const w5 = matmul(coef, profiles).reshape([Cout, Cin, 5, 5]);
+      const w5 = matmul(transpose(coef, 0, 1), profiles).reshape([Cout, Cin, 5, 5]);
       const s2 = conv2dFactored(x, coef, profiles, null, { padding: 2, stride: 2 });
       expect(s2.data).toEqual(conv2d(x, w5, null, { padding: 2, stride: 2 }).data);
       const x1 = randn([Cin, 9, 9], { generator: new Generator(8) });
@@ -170,7 +203,7 @@ describe("conv2dFactored", () => {
   it("passes a float64 gradient check", () => {
     const g = new Generator(5);
     const x = randn([1, 2, 6, 6], { generator: g, dtype: "float64", requiresGrad: true });
-    const coef = randn([3 * 2, 4], { generator: g, dtype: "float64", requiresGrad: true });
+    const coef = randn([4, 3 * 2], { generator: g, dtype: "float64", requiresGrad: true });
     const bias = randn([3], { generator: g, dtype: "float64", requiresGrad: true });
     const p = randn([4, 25], { generator: g, dtype: "float64" });
     const r = gradcheck((xx, cc, bb) => conv2dFactored(xx!, cc!, p, bb, { padding: 2 }), [x, coef, bias]);
@@ -183,9 +216,12 @@ describe("conv2dFactored", () => {
       /conv2dFactored: argument 'profiles' expected rows of k·k taps.*\[7, 24\]/,
     );
     expect(() => conv2dFactored(x, coef.reshape([Cout * Cin * U]), profiles)).toThrow(
-      /conv2dFactored: argument 'coef' expected \[Cout·Cin\/groups, 7\].*\[1344\]/,
+      /conv2dFactored: argument 'coef' expected \[7, Cout·Cin\/groups\].*\[1344\]/,
     );
-    expect(() => conv2dFactored(x, randn([Cout * Cin, U], { dtype: "float64" }), profiles)).toThrow(
+    expect(() => conv2dFactored(x, coef, profiles, null, { blocks: [5, 2] })).toThrow(
+      /argument 'blocks' expected \[dOut, dIn\] dividing 16 output and 12 input channels/,
+    );
+    expect(() => conv2dFactored(x, randn([U, Cout * Cin], { dtype: "float64" }), profiles)).toThrow(
       /argument 'coef' expected dtype float32/,
     );
   });

@@ -71,7 +71,7 @@ const wg5: WinogradGeometry = { N: 2, G: 2, Cg: 3, Og: 5, H: 7, W: 7, oh: 7, ow:
 const wg5X = wg5.N * wg5.G * wg5.Cg * wg5.H * wg5.W;
 const wg5W = wg5.G * wg5.Og * wg5.Cg * 25;
 const wg5Y = wg5.N * wg5.G * wg5.Og * wg5.oh * wg5.ow;
-const wg5P = winograd5Profiles(rand(3 * 25), 3);
+const wg5P = { prof: winograd5Profiles(rand(3 * 25), 3), dO: 1, dI: 1 };
 const wg5F = wg5.G * wg5.Og * wg5.Cg * 3;
 const s1: Stride1Geometry = {
   N: 2,

@@ -439,8 +439,9 @@ describe("kernel team", () => {
     const w = rand(g.G * g.Og * g.Cg * 25);
     const b = rand(g.G * g.Og);
     const gy = rand(g.N * g.G * g.Og * g.oh * g.ow);
-    // and the factored kernels (5 profiles): forward, flipped (the input gradient's) and the factors' gradient
-    const prof = winograd5Profiles(rand(5 * 25), 5);
+    // and the factored kernels (5 profiles, blocks of 2×2): forward, flipped (the input gradient's) and the
+    // factors' gradient
+    const prof = { prof: winograd5Profiles(rand(5 * 25), 5), dO: 2, dI: 2 };
     const F = rand(g.G * g.Og * g.Cg * 5);
     const fg: WinogradGeometry = { ...g, Cg: g.Og, Og: g.Cg };
     const run = (): Float32Array[] => {

@@ -38,7 +38,7 @@ import {
 } from "./ref/im2col.js";
 import type { FloatArray } from "./ref/linalg.js";
 import type { WinogradGeometry } from "./ref/winograd.js";
-import type { Winograd5Profiles } from "./ref/winograd5.js";
+import type { Winograd5Factors } from "./ref/winograd5.js";
 import {
   convStride1,
   convStride1WeightGrad,
@@ -589,18 +589,18 @@ export function convWeightBiasGradWinograd(
 }
 
 /**
- * The maps of a convolution whose kernels come in factored form, w_r = Σ_u Y[r·nU + u]·P_u (Y
- * [Cout·Cin/G, nU], rows in w's order; the profiles' transforms in `prof`), where float32 Winograd
- * F(4×4, 5×5) takes them in WASM straight from the factors: no 5×5 filter, no kernel transform, and
- * the weight gradient comes out as Y's. Each returns null, computing nothing, elsewhere: the caller
- * then forms w and takes the maps above.
+ * The maps of a convolution whose kernels come in factored form, w[o, i] = Σ_u Y_u[(o, i)]·P_u (nU
+ * planes of Cout·Cin/G factors laid out as `Winograd5Factors` says, with the profiles' transforms), where
+ * float32 Winograd F(4×4, 5×5) takes them in WASM straight from the factors: no 5×5 filter, no kernel
+ * transform, and the weight gradient comes out as Y's. Each returns null, computing nothing, elsewhere:
+ * the caller then forms w and takes the maps above.
  */
 export const factoredConv = {
   /** y = conv(x, w) + b (b may be null). */
   forward(
     x: FloatArray,
     Y: FloatArray,
-    prof: Winograd5Profiles,
+    fac: Winograd5Factors,
     b: FloatArray | null,
     g: ConvGeometry,
     alloc: ConvAlloc,
@@ -608,7 +608,7 @@ export const factoredConv = {
     if (!(x instanceof Float32Array && Y instanceof Float32Array) || padLayout(g) === null || !winograd5Applies(g))
       return null;
     const y = alloc(g.N * g.Cout * sizes(g).P, false);
-    return winograd5FactoredConv(x, Y, prof, b as Float32Array | null, y as Float32Array, winogradGeometry(g))
+    return winograd5FactoredConv(x, Y, fac, b as Float32Array | null, y as Float32Array, winogradGeometry(g))
       ? y
       : null;
   },
@@ -616,26 +616,26 @@ export const factoredConv = {
   inputGrad(
     gy: FloatArray,
     Y: FloatArray,
-    prof: Winograd5Profiles,
+    fac: Winograd5Factors,
     g: ConvGeometry,
     alloc: ConvAlloc,
   ): FloatArray | null {
     const fg = g.direct ? null : flippedGeometry(g);
     if (!(gy instanceof Float32Array && Y instanceof Float32Array) || fg === null || !winograd5Applies(fg)) return null;
     const gx = alloc(g.N * g.Cin * sizes(fg).P, false);
-    return winograd5FactoredConv(gy, Y, prof, null, gx as Float32Array, winogradGeometry(fg), true) ? gx : null;
+    return winograd5FactoredConv(gy, Y, fac, null, gx as Float32Array, winogradGeometry(fg), true) ? gx : null;
   },
-  /** gY = ∂⟨gy, conv(x, w)⟩/∂Y [Cout·Cin/G, nU]. */
+  /** gY = ∂⟨gy, conv(x, w)⟩/∂Y (planes as Y). */
   factorGrad(
     x: FloatArray,
     gy: FloatArray,
-    prof: Winograd5Profiles,
+    fac: Winograd5Factors,
     g: ConvGeometry,
     alloc: ConvAlloc,
   ): FloatArray | null {
     if (!(x instanceof Float32Array && gy instanceof Float32Array) || padLayout(g) === null || !winograd5Applies(g))
       return null;
-    const gY = alloc(g.Cout * sizes(g).Cg * prof.nU, false);
-    return winograd5FactoredWeightGrad(x, gy, gY as Float32Array, prof, winogradGeometry(g)) ? gY : null;
+    const gY = alloc(g.Cout * sizes(g).Cg * fac.prof.nU, false);
+    return winograd5FactoredWeightGrad(x, gy, gY as Float32Array, fac, winogradGeometry(g)) ? gY : null;
   },
 };

@@ -89,6 +89,9 @@ function threshold(name: keyof typeof WASM_THRESHOLDS): number {
 /** The float32 test every WASM binding's arguments pass. */
 export const f32 = (a: unknown): a is Float32Array => a instanceof Float32Array;
 
+/** Whether an optional argument is absent (null) or a Float32Array. */
+export const f32OrNull = (a: unknown): boolean => a === null || f32(a);
+
 /** A function of typed arrays and sizes: the shape of every reference kernel. */
 type KernelFn = (...args: never[]) => void;
 

@@ -143,11 +143,12 @@ export const WINOGRAD5_TRANSFORM = {
    */
   finish: 4,
   /**
-   * `wg5FactoredKernelF32`: the factors Y at src of the C×Cg kernels and the transformed profiles at
-   * `prof` (`nU` per kernel) → transformed kernels at dst (row stride `rows`), as `kernel`.
+   * `wg5FactoredKernelF32`: the `nU` planes of factors at src of the C×Cg kernels (in blocks of
+   * dO×dI) and the transformed profiles at `prof` → transformed kernels at dst (row stride `rows`), as
+   * `kernel`.
    */
   factoredKernel: 5,
-  /** `wg5FactoredFinishF32`: the sums S at src (as `finish`) → the factors' gradient at dst ([C·Cg, nU]). */
+  /** `wg5FactoredFinishF32`: the sums S at src (as `finish`) → the factors' gradient at dst (planes as src). */
   factoredFinish: 6,
 } as const;
 
@@ -188,9 +189,11 @@ export const WINOGRAD5_TRANSFORM_ARGS = {
   flip: 26,
   /** Finish only: the padded row length of S (Cgp). */
   Cgp: 27,
-  /** Factored kinds only: the factors per kernel and the transformed profiles' byte offset. */
+  /** Factored kinds only: the factors per kernel, the transformed profiles' byte offset, the blocks. */
   nU: 28,
   prof: 29,
+  dO: 30,
+  dI: 31,
 } as const;
 
 /**
@@ -567,11 +570,26 @@ function winograd5TransformChunk(e: WasmExports, a: Float64Array, chunk: number,
       a[R.flip]!,
       c0,
       c0 + nc,
+      a[R.dO]!,
+      a[R.dI]!,
     );
     return;
   }
   if (kind === WINOGRAD5_TRANSFORM.factoredFinish) {
-    e.wg5FactoredFinishF32(a[R.src]!, C, a[R.Cg]!, a[R.rows]!, a[R.Cgp]!, a[R.prof]!, a[R.nU]!, a[R.dst]!, c0, c0 + nc);
+    e.wg5FactoredFinishF32(
+      a[R.src]!,
+      C,
+      a[R.Cg]!,
+      a[R.rows]!,
+      a[R.Cgp]!,
+      a[R.prof]!,
+      a[R.nU]!,
+      a[R.dst]!,
+      c0,
+      c0 + nc,
+      a[R.dO]!,
+      a[R.dI]!,
+    );
     return;
   }
   const G = a[R.G]!;

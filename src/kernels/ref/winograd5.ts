@@ -258,51 +258,90 @@ export function winograd5Profiles(P: ArrayLike<number>, nU: number): Winograd5Pr
   return { nU, P: P64, TP: rows(P64), TPf: rows(Pf) };
 }
 
-/** The 5×5 kernels w[r·25 + t] = Σ_u Y[r·nU + u]·P[u·25 + t] (float64). */
-export function winograd5FactoredKernels(Y: FloatArray, prof: Winograd5Profiles): Float64Array {
-  const { nU, P } = prof;
-  const rows = Y.length / nU;
-  const w = new Float64Array(rows * 25);
-  for (let r = 0; r < rows; r++)
-    for (let u = 0; u < nU; u++) {
-      const a = Y[r * nU + u]!;
-      for (let t = 0; t < 25; t++) w[r * 25 + t]! += a * P[u * 25 + t]!;
-    }
+/**
+ * Kernels in factored form for the F(4×4, 5×5) paths: `nU` planes of factors (one per profile of
+ * `prof`), each over the G·Oo·Io kernels of a filter [G·Oo, Io, 5, 5], kernel (o, i) of a group at
+ * ((⌊o/dO⌋·Io/dI + ⌊i/dI⌋)·dO + o mod dO)·dI + i mod dI: blocks of dO×dI kernels (a steerable
+ * layer's pairs of fields) one after another; dO = dI = 1 is the filter's own order.
+ */
+export interface Winograd5Factors {
+  prof: Winograd5Profiles;
+  dO: number;
+  dI: number;
+}
+
+/** The offset in a group's plane of kernel (o, i) of an Oo×Io filter (see {@link Winograd5Factors}). */
+export function factorOffset(o: number, i: number, Io: number, dO: number, dI: number): number {
+  const ob = Math.floor(o / dO);
+  const ib = Math.floor(i / dI);
+  return ((ob * (Io / dI) + ib) * dO + (o - ob * dO)) * dI + (i - ib * dI);
+}
+
+/** The 5×5 kernels [G·Oo, Io, 5, 5] (float64) of the factors Y (planes as {@link Winograd5Factors}). */
+export function winograd5FactoredKernels(
+  Y: FloatArray,
+  fac: Winograd5Factors,
+  G: number,
+  Oo: number,
+  Io: number,
+): Float64Array {
+  const { prof, dO, dI } = fac;
+  const R = Oo * Io;
+  const w = new Float64Array(G * R * 25);
+  for (let gi = 0; gi < G; gi++)
+    for (let o = 0; o < Oo; o++)
+      for (let i = 0; i < Io; i++) {
+        const at = gi * R + factorOffset(o, i, Io, dO, dI);
+        const k = (gi * R + o * Io + i) * 25;
+        for (let u = 0; u < prof.nU; u++) {
+          const a = Y[u * G * R + at]!;
+          for (let t = 0; t < 25; t++) w[k + t]! += a * prof.P[u * 25 + t]!;
+        }
+      }
   return w;
 }
 
 /**
- * {@link winograd5ConvRef} with the kernels in factored form: Y [G·Og·Cg, nU] (with `flipped`, the
- * factors of the [G·Cg, Og] kernels of the convolution whose input gradient this is).
+ * {@link winograd5ConvRef} with the kernels in factored form ({@link Winograd5Factors}) of the filter
+ * [G·Og, Cg, 5, 5], or with `flipped` of the filter [G·Cg, Og, 5, 5] of the convolution whose input
+ * gradient this is.
  */
 export function winograd5FactoredConvRef(
   x: FloatArray,
   Y: FloatArray,
-  prof: Winograd5Profiles,
+  fac: Winograd5Factors,
   b: FloatArray | null,
   y: FloatArray,
   geom: WinogradGeometry,
   flipped = false,
 ): void {
-  winograd5ConvRef(x, winograd5FactoredKernels(Y, prof), b, y, geom, flipped);
+  const { G, Og, Cg } = geom;
+  const w = flipped ? winograd5FactoredKernels(Y, fac, G, Cg, Og) : winograd5FactoredKernels(Y, fac, G, Og, Cg);
+  winograd5ConvRef(x, w, b, y, geom, flipped);
 }
 
-/** gY[r·nU + u] = Σ_t gw[r·25 + t]·P_u[t]: the gradient of the factors Y [G·Og·Cg, nU] (overwritten). */
+/** The gradient gY of the factors (planes as Y, overwritten): gY_u[(o, i)] = Σ_t gw[o, i, t]·P_u[t]. */
 export function winograd5FactoredWeightGradRef(
   x: FloatArray,
   gy: FloatArray,
   gY: FloatArray,
-  prof: Winograd5Profiles,
+  fac: Winograd5Factors,
   geom: WinogradGeometry,
 ): void {
-  const { nU, P } = prof;
-  const rows = gY.length / nU;
-  const gw = new Float64Array(rows * 25);
+  const { prof, dO, dI } = fac;
+  const { G, Og, Cg } = geom;
+  const R = Og * Cg;
+  const gw = new Float64Array(G * R * 25);
   winograd5WeightGradRef(x, gy, gw, geom);
-  for (let r = 0; r < rows; r++)
-    for (let u = 0; u < nU; u++) {
-      let s = 0;
-      for (let t = 0; t < 25; t++) s += gw[r * 25 + t]! * P[u * 25 + t]!;
-      gY[r * nU + u] = s;
-    }
+  for (let gi = 0; gi < G; gi++)
+    for (let o = 0; o < Og; o++)
+      for (let i = 0; i < Cg; i++) {
+        const k = (gi * R + o * Cg + i) * 25;
+        const at = gi * R + factorOffset(o, i, Cg, dO, dI);
+        for (let u = 0; u < prof.nU; u++) {
+          let s = 0;
+          for (let t = 0; t < 25; t++) s += gw[k + t]! * prof.P[u * 25 + t]!;
+          gY[u * G * R + at] = s;
+        }
+      }
 }

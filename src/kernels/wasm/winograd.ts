@@ -121,6 +121,8 @@ export interface WinogradExports {
     flip: number,
     m0: number,
     m1: number,
+    dO: number,
+    dI: number,
   ): void;
   wg5FactoredFinishF32(
     S: number,
@@ -133,6 +135,8 @@ export interface WinogradExports {
     gY: number,
     m0: number,
     m1: number,
+    dO: number,
+    dI: number,
   ): void;
   wg5OutputF32(
     M: number,

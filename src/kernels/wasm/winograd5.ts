@@ -15,7 +15,7 @@
  * Twins: `ref/winograd5.ts`.
  */
 import type { WinogradGeometry } from "../ref/winograd.js";
-import { WINOGRAD5_M, type Winograd5Profiles } from "../ref/winograd5.js";
+import { WINOGRAD5_M, type Winograd5Factors } from "../ref/winograd5.js";
 import { chunkSpan, kernelTeam, type TeamStream } from "../team.js";
 import {
   BATCHED_GEMM_ARGS,
@@ -161,13 +161,13 @@ export function winograd5ConvWasm(
   y: Float32Array,
   geom: WinogradGeometry,
   flipped = false,
-  prof: Winograd5Profiles | null = null,
+  fac: Winograd5Factors | null = null,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow } = geom;
   const plan = winograd5Plan(N, oh, ow);
   const { nb, Tp } = plan;
   // floats per kernel: its 25 taps, or its nU factors
-  const per = prof === null ? 25 : prof.nU;
+  const per = fac === null ? 25 : fac.prof.nU;
   const Ogp = pad4(Og);
   const xs = Cg * H * W;
   const ys = Og * oh * ow;
@@ -186,13 +186,7 @@ export function winograd5ConvWasm(
   const f = rt.f32;
   const T = WINOGRAD5_TRANSFORM_ARGS;
   const tr = transformArgs(geom, plan, ph5, pB, b !== null);
-  if (prof !== null) {
-    const TP = flipped ? prof.TPf : prof.TP;
-    tr[T.prof] = rt.alloc(TP.length * 4);
-    tr[T.nU] = prof.nU;
-    f.set(TP, tr[T.prof]! >> 2);
-  }
-  const kernelKind = prof === null ? WINOGRAD5_TRANSFORM.kernel : WINOGRAD5_TRANSFORM.factoredKernel;
+  if (fac !== null) factorArgs(rt, tr, fac, flipped);
   // M[ξ] (Ogp×Tp) = U[ξ] (Ogp×Cg) · V[ξ] (Cg×Tp)
   const gm = batchedGemmArgs(
     {
@@ -218,8 +212,22 @@ export function winograd5ConvWasm(
     // the calling thread copies each chunk's kernels in while the other threads transform
     tr[T.Cg] = Cg;
     tr[T.flip] = flipped ? 1 : 0;
-    const feedW = kernelCopy(f, w, gi, pW, { Og, Cg, per }, flipped, ph5.cPer(Og));
-    transform(ph5, tr, kernelKind, pW, pU, Og, Us, { feed: feedW });
+    if (fac === null) {
+      const feedW = kernelCopy(f, w, gi, pW, Og, Cg, flipped, ph5.cPer(Og));
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.kernel, pW, pU, Og, Us, { feed: feedW });
+    } else {
+      // chunks of whole blocks of the kernels' rows m (the filter's rows, or with `flipped` its columns),
+      // copied in while the other threads transform
+      const { dO, dI } = fac;
+      const blk = { G, gi, Oo: flipped ? Cg : Og, Io: flipped ? Og : Cg, nU: per, dO, dI };
+      const align = flipped ? dI : dO;
+      const cPer = Math.ceil(ph5.cPer(Og) / align) * align;
+      const feed = (k: number): void => {
+        const [m0, m1] = chunkSpan(k, cPer, Og);
+        planeCopy(f, w, pW, "in", blk, !flipped, m0, m1);
+      };
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.factoredKernel, pW, pU, Og, Us, { feed }, align);
+    }
     if (b !== null) f.set(b.subarray(gi * Og, (gi + 1) * Og), pB >> 2);
     tr[T.gi] = gi;
     for (let n0 = 0; n0 < N; n0 += nb) {
@@ -239,32 +247,83 @@ export function winograd5ConvWasm(
 
 /**
  * The copy into the arena at byte offset `p` of the kernels of group `gi` that chunk k of the kernel
- * transform reads (output channels m in [k·cPer, (k+1)·cPer)): rows m of w [G·Og, Cg, per], or with
- * `flipped` (w [G·Cg, Og, per], read transposed) the runs w[gi, c, m0:m1] of every c; `per` floats per
- * kernel (25 taps, or the factors of a factored kernel).
+ * transform reads (output channels m in [k·cPer, (k+1)·cPer)): rows m of w [G·Og, Cg, 25], or with
+ * `flipped` (w [G·Cg, Og, 25], read transposed) the runs w[gi, c, m0:m1] of every c.
  */
 function kernelCopy(
   f: Float32Array,
   w: Float32Array,
   gi: number,
   p: number,
-  { Og, Cg, per }: { Og: number; Cg: number; per: number },
+  Og: number,
+  Cg: number,
   flipped: boolean,
   cPer: number,
 ): (k: number) => void {
-  const base = gi * Og * Cg * per;
+  const base = gi * Og * Cg * 25;
   const at = p >> 2;
   return (k) => {
     const [m0, m1] = chunkSpan(k, cPer, Og);
     if (!flipped) {
-      f.set(w.subarray(base + m0 * Cg * per, base + m1 * Cg * per), at + m0 * Cg * per);
+      f.set(w.subarray(base + m0 * Cg * 25, base + m1 * Cg * 25), at + m0 * Cg * 25);
       return;
     }
     for (let c = 0; c < Cg; c++) {
-      const o = (c * Og + m0) * per;
-      f.set(w.subarray(base + o, base + o + (m1 - m0) * per), at + o);
+      const o = (c * Og + m0) * 25;
+      f.set(w.subarray(base + o, base + o + (m1 - m0) * 25), at + o);
     }
   };
+}
+
+/**
+ * The copy between the JS array `Y` (nU planes of G·R factors, R = Oo·Io, laid out as
+ * `Winograd5Factors` says) and the arena at byte offset `p` (nU planes of R) of group gi's factors of
+ * the kernels (o, i) with o in [o0, o1) (`rows` true) or i in [o0, o1) (false), the range's ends whole
+ * blocks of dO (rows) or dI: into the arena (`in`) or out of it (`out`).
+ */
+function planeCopy(
+  f: Float32Array,
+  Y: Float32Array,
+  p: number,
+  dir: "in" | "out",
+  b: { G: number; gi: number; Oo: number; Io: number; nU: number; dO: number; dI: number },
+  rows: boolean,
+  o0: number,
+  o1: number,
+): void {
+  const R = b.Oo * b.Io;
+  const copy = (y: number, a: number, n: number): void => {
+    if (dir === "in") f.set(Y.subarray(y, y + n), a);
+    else Y.set(f.subarray(a, a + n), y);
+  };
+  for (let u = 0; u < b.nU; u++) {
+    const at = (u * b.G + b.gi) * R;
+    const ap = (p >> 2) + u * R;
+    if (rows) {
+      // whole blocks of rows: one run
+      copy(at + o0 * b.Io, ap + o0 * b.Io, (o1 - o0) * b.Io);
+      continue;
+    }
+    // columns [o0, o1) of every block row: one run of whole blocks per block row
+    const block = b.dO * b.dI;
+    const i0 = (o0 / b.dI) * block;
+    const n = ((o1 - o0) / b.dI) * block;
+    for (let ob = 0; ob < b.Oo / b.dO; ob++) {
+      const r = ob * (b.Io / b.dI) * block + i0;
+      copy(at + r, ap + r, n);
+    }
+  }
+}
+
+/** The factored kinds' argument slots, and the transformed profiles copied into the arena. */
+function factorArgs(rt: WasmRuntime, tr: number[], fac: Winograd5Factors, flipped: boolean): void {
+  const T = WINOGRAD5_TRANSFORM_ARGS;
+  const TP = flipped ? fac.prof.TPf : fac.prof.TP;
+  tr[T.prof] = rt.alloc(TP.length * 4);
+  rt.f32.set(TP, tr[T.prof]! >> 2);
+  tr[T.nU] = fac.prof.nU;
+  tr[T.dO] = fac.dO;
+  tr[T.dI] = fac.dI;
 }
 
 /** A block of images of one group: images [n0, n0 + nI) of N·G maps of C channels of `plane` floats. */
@@ -301,7 +360,10 @@ function channelChunkCopy(
   };
 }
 
-/** Runs one transform phase over C channels (`rows` tile rows per ξ). */
+/**
+ * Runs one transform phase over C channels (`rows` tile rows per ξ), in chunks of a multiple of
+ * `align` channels (the last one excepted).
+ */
 function transform(
   ph5: ReturnType<typeof phases>,
   tr: number[],
@@ -311,9 +373,10 @@ function transform(
   C: number,
   rows: number,
   stream?: TeamStream,
+  align = 1,
 ): void {
   const T = WINOGRAD5_TRANSFORM_ARGS;
-  const cPer = ph5.cPer(C);
+  const cPer = Math.ceil(ph5.cPer(C) / align) * align;
   tr[T.kind] = kind;
   tr[T.src] = src;
   tr[T.dst] = dst;
@@ -334,10 +397,10 @@ export function winograd5WeightGradWasm(
   gy: Float32Array,
   gw: Float32Array,
   geom: WinogradGeometry,
-  prof: Winograd5Profiles | null = null,
+  fac: Winograd5Factors | null = null,
 ): void {
   const { N, G, Cg, Og, H, W, oh, ow } = geom;
-  const per = prof === null ? 25 : prof.nU;
+  const per = fac === null ? 25 : fac.prof.nU;
   const e = rt.exports;
   const plan = winograd5Plan(N, oh, ow);
   const { T1, nb, Tp } = plan;
@@ -357,13 +420,12 @@ export function winograd5WeightGradWasm(
   const pX = rt.alloc(N * G * xs * 4);
   const pG = rt.alloc(N * G * ys * 4);
   const pW = rt.alloc(Og * Cg * per * 4);
-  const pP = prof === null ? 0 : rt.alloc(prof.TP.length * 4);
   const f = rt.f32;
-  if (prof !== null) f.set(prof.TP, pP >> 2);
   // rows c ≥ Cg of V and m ≥ Og of Y only reach entries of S that the finish skips; the lanes past a
   // block's last tile are zeroed (in both: the arena may hold anything there)
   const T = WINOGRAD5_TRANSFORM_ARGS;
   const tr = transformArgs(geom, plan, ph5, 0, false);
+  if (fac !== null) factorArgs(rt, tr, fac, false);
   // S[ξ] (Ogp×Cgp) += Y[ξ] (Ogp×Tp) · V[ξ]ᵀ, V[ξ] packed as Bᵀ
   const gm = batchedGemmArgs(
     {
@@ -404,15 +466,23 @@ export function winograd5WeightGradWasm(
     }
     tr[T.Cg] = Cg;
     tr[T.Cgp] = Cgp;
-    tr[T.prof] = pP;
-    tr[T.nU] = per;
+    if (fac !== null) {
+      // chunks of whole blocks of rows, copied out as the other threads finish theirs
+      const blk = { G, gi, Oo: Og, Io: Cg, nU: per, dO: fac.dO, dI: fac.dI };
+      const cPer = Math.ceil(ph5.cPer(Og) / fac.dO) * fac.dO;
+      const drain = (k: number): void => {
+        const [m0, m1] = chunkSpan(k, cPer, Og);
+        planeCopy(f, gw, pW, "out", blk, true, m0, m1);
+      };
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.factoredFinish, pS, pW, Og, Ss, { drain }, fac.dO);
+      continue;
+    }
     // the calling thread copies each chunk's rows of gw out as the other threads finish theirs
     const cPerF = ph5.cPer(Og);
-    const base = gi * Og * Cg * per;
-    const finish = prof === null ? WINOGRAD5_TRANSFORM.finish : WINOGRAD5_TRANSFORM.factoredFinish;
-    transform(ph5, tr, finish, pS, pW, Og, Ss, {
+    const base = gi * Og * Cg * 25;
+    transform(ph5, tr, WINOGRAD5_TRANSFORM.finish, pS, pW, Og, Ss, {
       drain: (k) => {
-        const [a, z] = chunkSpan(k, cPerF, Og, Cg * per);
+        const [a, z] = chunkSpan(k, cPerF, Og, Cg * 25);
         gw.set(f.subarray((pW >> 2) + a, (pW >> 2) + z), base + a);
       },
     });

@@ -29,7 +29,7 @@ import { Tensor } from "../tensor.js";
 import { batched, checkFloat, type IntOrTuple, tupleArg } from "./grid.js";
 import { matmul } from "./linalg.js";
 import { sum } from "./reduce.js";
-import { expand, pad, transpose } from "./shape.js";
+import { expand, pad, permute, transpose } from "./shape.js";
 
 /** Convolution padding: per-axis sizes, `'same'` (stride 1; output size = input size) or `'valid'` (none). */
 export type ConvPadding = IntOrTuple | "same" | "valid";
@@ -427,17 +427,30 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   return convNd("conv2d", 2, input, weight, bias, opts);
 }
 
+/** Options of {@link conv2dFactored}: those of {@link conv2d}, and how the factors are laid out. */
+export interface ConvFactoredOptions extends ConvOptions {
+  /**
+   * [dOut, dIn] (groups = 1): the filter's channels come in blocks of dOut output × dIn input channels (a
+   * steerable layer's pairs of fields), and each row of `coef` lists its kernels block by block: output
+   * block, input block, then the dOut·dIn kernels of the block row by row. Default [1, 1]: the filter's
+   * own (out, in) order.
+   */
+  blocks?: [number, number];
+}
+
 /**
- * 2-D convolution with a filter given in factored form: `conv2d(input, matmul(coef, profiles).reshape([Cout,
- * Cin/groups, k, k]), bias, opts)` for `coef` [Cout·Cin/groups, U] (rows in the filter's (out, in) order)
- * and fixed `profiles` [U, k·k] (no gradient; read once per tensor and version). This is how a steerable
- * convolution's filter is built from its basis (see `R2Conv`). Where float32 Winograd F(4×4, 5×5) takes
- * the convolution in WASM, the filter is never formed: the transformed kernels come from `coef` and the
- * profiles' transforms, and the backward gives `coef`'s gradient from the Winograd sums (the same
- * numbers up to float32 rounding). Elsewhere it is that composition.
+ * 2-D convolution with a filter given in factored form: kernel (o, i) = Σ_u coef[u, (o, i)]·profiles[u]
+ * for `coef` [U, Cout·Cin/groups] (one row per profile, kernels in the filter's (out, in) order or by
+ * {@link ConvFactoredOptions.blocks}) and fixed `profiles` [U, k·k] (no gradient; read once per tensor and
+ * version): the convolution with that filter, as `conv2d`. This is how a steerable convolution's filter
+ * is built from its basis (see `R2Conv`). Where float32 Winograd F(4×4, 5×5) takes the convolution in
+ * WASM, the filter is never formed: the transformed kernels come from `coef` and the profiles'
+ * transforms, and the backward gives `coef`'s gradient from the Winograd sums (the same numbers up to
+ * float32 rounding). Elsewhere it forms the filter and calls `conv2d`.
  *
  * ```ts
- * const y = conv2dFactored(x, coef, profiles, bias, { padding: 2 }); // = conv2d(x, (coef·profiles) as a filter, …)
+ * // the same as conv2d(x, matmul(transpose(coef, 0, 1), profiles).reshape([Cout, Cin, 5, 5]), bias, { padding: 2 })
+ * const y = conv2dFactored(x, coef, profiles, bias, { padding: 2 });
  * ```
  */
 export function conv2dFactored(
@@ -445,7 +458,7 @@ export function conv2dFactored(
   coef: Tensor,
   profiles: Tensor,
   bias?: Tensor | null,
-  opts: ConvOptions = {},
+  opts: ConvFactoredOptions = {},
 ): Tensor {
   const op = "conv2dFactored";
   if (!(coef instanceof Tensor)) opError(op, "coef", "a Tensor", typeof coef);
@@ -464,47 +477,62 @@ export function conv2dFactored(
   check(coef.dtype === profiles.dtype, op, "coef", `dtype ${profiles.dtype} (the dtype of 'profiles')`, coef.dtype);
   const groups = opts.groups ?? 1;
   const cin = input.ndim >= 3 ? input.shape[input.ndim - 3]! : 0;
-  const rows = Number.isInteger(groups) && groups >= 1 ? cin / groups : Number.NaN;
+  const Ig = Number.isInteger(groups) && groups >= 1 ? cin / groups : Number.NaN;
   check(
-    coef.ndim === 2 && coef.shape[1] === U && rows > 0 && coef.shape[0]! % rows === 0,
+    coef.ndim === 2 && coef.shape[0] === U && Ig > 0 && coef.shape[1]! % Ig === 0,
     op,
     "coef",
-    `[Cout·Cin/groups, ${U}] (Cin/groups = ${rows} from 'input' ${fmtShape(input.shape)})`,
+    `[${U}, Cout·Cin/groups] (Cin/groups = ${Ig} from 'input' ${fmtShape(input.shape)})`,
     `shape ${fmtShape(coef.shape)}`,
   );
-  const wShape = [coef.shape[0]! / rows, rows, k, k];
-  const filter = () => matmul(coef, profiles).reshape(wShape);
+  const Cout = coef.shape[1]! / Ig;
+  const [dO, dI] = opts.blocks ?? [1, 1];
+  check(
+    Number.isInteger(dO) && Number.isInteger(dI) && dO >= 1 && dI >= 1 && Cout % dO === 0 && Ig % dI === 0,
+    op,
+    "blocks",
+    `[dOut, dIn] dividing ${Cout} output and ${Ig} input channels`,
+    `[${dO}, ${dI}]`,
+  );
+  const blocked = dO > 1 || dI > 1;
+  check(!blocked || groups === 1, op, "blocks", "[1, 1] with groups > 1", `[${dO}, ${dI}] with groups = ${groups}`);
+  const wShape = [Cout, Ig, k, k];
+  // coef's rows in the filter's (out, in) order
+  const planes = (): Tensor =>
+    blocked ? permute(coef.reshape([U, Cout / dO, Ig / dI, dO, dI]), [0, 1, 3, 2, 4]).reshape([U, Cout * Ig]) : coef;
+  const filter = (): Tensor => matmul(transpose(planes(), 0, 1), profiles).reshape(wShape);
   const prof = k === 5 && coef.dtype === "float32" ? profilesOf(profiles) : null;
   if (prof === null) return conv2d(input, filter(), bias, opts);
   const a = convArgs(op, 2, input, { shape: wShape, dtype: coef.dtype, factored: true }, bias, opts, false);
   const { x, g, unbatched } = convSetup(op, 2, a, opts);
   const b = bias ?? null;
   const alloc = outputs(op, x.dtype);
+  const fac = { prof, dO, dI };
   const yd = factoredConv.forward(
     x.data as FloatArray,
     coef.data as FloatArray,
-    prof,
-    (b?.data as FloatArray) ?? null,
+    fac,
+    b === null ? null : (b.data as FloatArray),
     g,
     alloc,
   );
   if (yd === null) return conv2d(input, filter(), bias, opts);
   const inputs = b === null ? [x, coef] : [x, coef, b];
   const y = record(op, inputs, new Tensor(yd, g.yShape, x.dtype), (gy) => {
-    let w: Tensor | null = null;
-    const W = (): Tensor => (w ??= filter());
     let gx: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = factoredConv.inputGrad(gy.data as FloatArray, coef.data as FloatArray, prof, g, alloc);
-      gx = d === null ? convInputGradOp(gy, W(), null, g) : new Tensor(d, g.xShape, x.dtype);
+      const d = factoredConv.inputGrad(gy.data as FloatArray, coef.data as FloatArray, fac, g, alloc);
+      gx = d === null ? convInputGradOp(gy, filter(), null, g) : new Tensor(d, g.xShape, x.dtype);
     }
     let gc: Tensor | null = null;
     if (coef.requiresGrad) {
-      const d = factoredConv.factorGrad(x.data as FloatArray, gy.data as FloatArray, prof, g, alloc);
-      gc =
-        d === null
-          ? matmul(convWeightGradOp(x, gy, g).reshape([coef.shape[0]!, kk]), transpose(profiles, 0, 1))
-          : new Tensor(d, coef.shape, x.dtype);
+      const d = factoredConv.factorGrad(x.data as FloatArray, gy.data as FloatArray, fac, g, alloc);
+      if (d !== null) gc = new Tensor(d, coef.shape, x.dtype);
+      else {
+        // [U, Cout·Ig] in the filter's order, then in coef's
+        const gp = matmul(profiles, transpose(convWeightGradOp(x, gy, g).reshape([Cout * Ig, kk]), 0, 1));
+        gc = blocked ? permute(gp.reshape([U, Cout / dO, dO, Ig / dI, dI]), [0, 1, 3, 2, 4]).reshape(coef.shape) : gp;
+      }
     }
     return [gx, gc, b?.requiresGrad ? sum(gy, spatialAxes(gy.ndim)) : null];
   });

@@ -458,22 +458,35 @@ export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i32, gw: 
 }
 
 // ---- factored kernels ----------------------------------------------------------------------------
-// Kernels given as Σ_u Y[r·nU + u]·P_u over nU fixed 5×5 profiles P_u (a steerable basis's rings and
-// harmonics, see R2Conv): the transform is linear, so U = Σ_u Y[r·nU + u]·(G·P_u·Gᵀ), and the caller's
+// Kernels given as Σ_u Y_u[r]·P_u over nU fixed 5×5 profiles P_u (a steerable basis's rings and
+// harmonics, see R2Conv): the transform is linear, so U = Σ_u Y_u[r]·(G·P_u·Gᵀ), and the caller's
 // transformed profiles TP (64 rows of nUp = nU rounded up to even, zero-padded) replace the 5×5 filter,
 // its transform and, in the weight gradient, the finish (dY = TPᵀ·S, the transposition of U = TP·Y).
+// Y holds nU planes of the group's Og·Cg kernels; in a plane, kernel (o, i) of a filter of Oo×Io
+// kernels in blocks of dO×dI (a steerable layer's field pairs) is at
+// ((⌊o/dO⌋·Io/dI + ⌊i/dI⌋)·dO + o mod dO)·dI + i mod dI (dO = dI = 1: o·Io + i).
+
+/** The offset of kernel (o, i) in a plane of factors (see above). */
+// @ts-ignore: decorator
+@inline function factorAt(o: i32, i: i32, nIb: i32, dO: i32, dI: i32): usize {
+  const ob = o / dO;
+  const ib = i / dI;
+  return <usize>(((ob * nIb + ib) * dO + (o - ob * dO)) * dI + (i - ib * dI));
+}
 
 /**
- * Factored kernel transform (twin: winograd5FactoredConvRef): U[ξ·st + m·Cg + c] = Σ_u TP[ξ·nUp + u]·Y[r·nU + u]
- * for m0 ≤ m < m1, c < Cg, with r = m·Cg + c, or with `flip` r = c·Og + m (Y then holds the factors of the
- * Cg×Og kernels of the convolution whose input gradient this is; TP are the reversed profiles'). 16
- * kernels along c at a time: their factors transposed into lanes (K5T, nUp rows of 16), then two ξ at a
- * time. Entries it does not write are left as they are. nU ≤ 128.
+ * Factored kernel transform (twin: winograd5FactoredConvRef): U[ξ·st + m·Cg + c] = Σ_u TP[ξ·nUp + u]·Y_u[(m, c)]
+ * for m0 ≤ m < m1, c < Cg, the planes Y_u of Og·Cg floats at Y (see above; with `flip`, kernel (m, c) is
+ * the filter's (c, m) of a Cg×Og filter, the convolution whose input gradient this is, and TP are the
+ * reversed profiles'). 16 kernels along c at a time: their factors transposed into lanes (K5T, nUp
+ * rows of 16), then two ξ at a time. Entries it does not write are left as they are. nU ≤ 128.
  */
-export function wg5FactoredKernelF32(Y: usize, nU: i32, TP: usize, Og: i32, Cg: i32, U: usize, st: i32, flip: bool, m0: i32, m1: i32): void {
+export function wg5FactoredKernelF32(Y: usize, nU: i32, TP: usize, Og: i32, Cg: i32, U: usize, st: i32, flip: bool, m0: i32, m1: i32, dO: i32, dI: i32): void {
   const stB = <usize>st << 2;
   const nUp = (nU + 1) & ~1;
   const tpRow = <usize>nUp << 2;
+  const planeB = (<usize>Og * <usize>Cg) << 2;
+  const nIb = (flip ? Og : Cg) / dI;
   const stage = K5T + 8192;
   for (let m = m0; m < m1; m++) {
     for (let k0 = 0; k0 < Cg; k0 += 16) {
@@ -481,9 +494,8 @@ export function wg5FactoredKernelF32(Y: usize, nU: i32, TP: usize, Og: i32, Cg: 
       for (let k = 0; k < 16; k++) {
         const d = K5T + (<usize>k << 2);
         if (k < nk) {
-          const r = flip ? <usize>(k0 + k) * <usize>Og + <usize>m : <usize>m * <usize>Cg + <usize>(k0 + k);
-          const src = Y + ((r * <usize>nU) << 2);
-          for (let u = 0; u < nU; u++) store<f32>(d + (<usize>u << 6), load<f32>(src + (<usize>u << 2)));
+          const src = Y + ((flip ? factorAt(k0 + k, m, nIb, dO, dI) : factorAt(m, k0 + k, nIb, dO, dI)) << 2);
+          for (let u = 0; u < nU; u++) store<f32>(d + (<usize>u << 6), load<f32>(src + <usize>u * planeB));
           if (nU < nUp) store<f32>(d + (<usize>nU << 6), 0);
         } else {
           for (let u = 0; u < nUp; u++) store<f32>(d + (<usize>u << 6), 0);
@@ -546,15 +558,18 @@ export function wg5FactoredKernelF32(Y: usize, nU: i32, TP: usize, Og: i32, Cg: 
 }
 
 /**
- * The end of the factored weight gradient (twin: winograd5FactoredWeightGradRef): gY[(m·Cg + c)·nU + u] =
- * Σ_ξ TP[ξ·nUp + u]·S[ξ][m][c] (overwritten) for m0 ≤ m < m1, c < Cg, from the sums S of
- * {@link wg5FinishF32} (rows of Cgp, Ss floats per ξ). 16 c at a time (lanes past Cg read whatever follows:
- * S needs 12 readable floats past its end), two u at a time over all ξ, staged in K5T.
+ * The end of the factored weight gradient (twin: winograd5FactoredWeightGradRef): gY_u[(m, c)] =
+ * Σ_ξ TP[ξ·nUp + u]·S[ξ][m][c] (overwritten; planes of Og·Cg floats at gY, laid out as Y above) for
+ * m0 ≤ m < m1, c < Cg, from the sums S of {@link wg5FinishF32} (rows of Cgp, Ss floats per ξ). 16 c at
+ * a time (lanes past Cg read whatever follows: S needs 12 readable floats past its end), two u at a
+ * time over all ξ, staged in K5T.
  */
-export function wg5FactoredFinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i32, TP: usize, nU: i32, gY: usize, m0: i32, m1: i32): void {
+export function wg5FactoredFinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i32, TP: usize, nU: i32, gY: usize, m0: i32, m1: i32, dO: i32, dI: i32): void {
   const stS = <usize>Ss << 2;
   const nUp = (nU + 1) & ~1;
   const tpRow = <usize>nUp << 2;
+  const planeB = (<usize>Og * <usize>Cg) << 2;
+  const nIb = Cg / dI;
   for (let m = m0; m < m1; m++) {
     for (let k0 = 0; k0 < Cg; k0 += 16) {
       const nk = min(16, Cg - k0);
@@ -597,8 +612,8 @@ export function wg5FactoredFinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i
         v128.store(r, b3, 112);
       }
       for (let l = 0; l < nk; l++) {
-        const dst = gY + ((<usize>(m * Cg + k0 + l) * <usize>nU) << 2);
-        for (let u = 0; u < nU; u++) store<f32>(dst + (<usize>u << 2), load<f32>(K5T + (<usize>u << 6) + (<usize>l << 2)));
+        const dst = gY + (factorAt(m, k0 + l, nIb, dO, dI) << 2);
+        for (let u = 0; u < nU; u++) store<f32>(dst + <usize>u * planeB, load<f32>(K5T + (<usize>u << 6) + (<usize>l << 2)));
       }
     }
   }

@@ -249,7 +249,9 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
       const flat = matmul(coef, this.basisTensor(b, dtype));
       return permute(flat.reshape([nO, nI, dO, dI, k, k]), [0, 2, 1, 3, 4, 5]).reshape([nO * dO, nI * dI, k, k]);
     }
-    return matmul(this.factors(b, coef, nO, nI, dtype), this.factoredTensors(b, dtype).profiles).reshape([
+    const U = this.factoredTensors(b, dtype).profiles.shape[0]!;
+    const Yt = permute(this.factorPlanes(b, coef, nO, nI, dtype).reshape([U, nO, nI, dO, dI]), [1, 3, 2, 4, 0]);
+    return matmul(Yt.reshape([nO * dO * nI * dI, U]), this.factoredTensors(b, dtype).profiles).reshape([
       nO * dO,
       nI * dI,
       k,
@@ -258,19 +260,15 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   }
 
   /**
-   * The factored form's [nO·dO·nI·dI, U] factor of a block's filter (rows in the filter's (out, in)
-   * channel order): Y [U, nO, nI, dO, dI] (contiguous rows) reordered to [nO, dO, nI, dI, U]; the
-   * filter is it times the profiles [U, k·k].
+   * The factored form's planes [U, nO·nI·dO·dI] of a block's filter: per profile u, coef[:, elements of
+   * u] · their coefficient rows, for each pair of fields (o, i) its dO·dI kernels; the filter is
+   * Σ_u plane_u ⊗ profile_u, with its channels in blocks of dO×dI (see `conv2dFactored`'s `blocks`).
    */
-  private factors(b: Block<E>, coef: Tensor, nO: number, nI: number, dtype: "float32" | "float64"): Tensor {
+  private factorPlanes(b: Block<E>, coef: Tensor, nO: number, nI: number, dtype: "float32" | "float64"): Tensor {
     const f = this.factoredTensors(b, dtype);
-    const dO = b.basis.dimOut;
-    const dI = b.basis.dimIn;
-    const rows = nO * nI * dO * dI;
-    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([1, rows]));
-    const Y = parts.length === 1 ? parts[0]! : concat(parts, 0);
-    const U = parts.length;
-    return permute(Y.reshape([U, nO, nI, dO, dI]), [1, 3, 2, 4, 0]).reshape([rows, U]);
+    const n = nO * nI * b.basis.dimOut * b.basis.dimIn;
+    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([1, n]));
+    return parts.length === 1 ? parts[0]! : concat(parts, 0);
   }
 
   /**
@@ -355,8 +353,9 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
       const dtype = coef.dtype === "float64" ? "float64" : "float32";
       const nO = b.out.fields.length;
       const nI = b.in.fields.length;
-      const Yt = this.factors(b, coef.reshape([nO * nI, b.basis.size]), nO, nI, dtype);
-      return conv2dFactored(x, Yt, this.factoredTensors(b, dtype).profiles, this.biasVector(), opts);
+      const Y = this.factorPlanes(b, coef.reshape([nO * nI, b.basis.size]), nO, nI, dtype);
+      const blocks: [number, number] = [b.basis.dimOut, b.basis.dimIn];
+      return conv2dFactored(x, Y, this.factoredTensors(b, dtype).profiles, this.biasVector(), { ...opts, blocks });
     }
     const [filter, bias] = this.expanded();
     return conv2d(x, filter, bias, opts);
