@@ -588,6 +588,11 @@ export function convWeightBiasGradWinograd(
   return [gw, gb];
 }
 
+/** Whether the forward and the factors' gradient of {@link factoredConv} run for this geometry (as convForward's F(4×4, 5×5)). */
+function factoredApplies(g: ConvGeometry): boolean {
+  return padLayout(g) !== null && winograd5Applies(g);
+}
+
 /**
  * The maps of a convolution whose kernels come in factored form, w[o, i] = Σ_u Y_u[(o, i)]·P_u (nU
  * planes of Cout·Cin/G factors laid out as `Winograd5Factors` says, with the profiles' transforms), where
@@ -605,8 +610,7 @@ export const factoredConv = {
     g: ConvGeometry,
     alloc: ConvAlloc,
   ): FloatArray | null {
-    if (!(x instanceof Float32Array && Y instanceof Float32Array) || padLayout(g) === null || !winograd5Applies(g))
-      return null;
+    if (!(x instanceof Float32Array && Y instanceof Float32Array) || !factoredApplies(g)) return null;
     const y = alloc(g.N * g.Cout * sizes(g).P, false);
     return winograd5FactoredConv(x, Y, fac, b as Float32Array | null, y as Float32Array, winogradGeometry(g))
       ? y
@@ -633,8 +637,7 @@ export const factoredConv = {
     g: ConvGeometry,
     alloc: ConvAlloc,
   ): FloatArray | null {
-    if (!(x instanceof Float32Array && gy instanceof Float32Array) || padLayout(g) === null || !winograd5Applies(g))
-      return null;
+    if (!(x instanceof Float32Array && gy instanceof Float32Array) || !factoredApplies(g)) return null;
     const gY = alloc(g.Cout * sizes(g).Cg * fac.prof.nU, false);
     return winograd5FactoredWeightGrad(x, gy, gY as Float32Array, fac, winogradGeometry(g)) ? gY : null;
   },

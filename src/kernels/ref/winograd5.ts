@@ -224,9 +224,10 @@ export function winograd5WeightGradRef(x: FloatArray, gy: FloatArray, gw: FloatA
 }
 
 /**
- * Fixed 5×5 profiles P_u (nU of them) for kernels in factored form, kernel r = Σ_u Y[r·nU + u]·P_u, with
- * their F(4×4, 5×5) transforms: the kernel transform is linear, so the transformed kernel is
- * Σ_u Y[r·nU + u]·(G·P_u·Gᵀ) and the factors Y stand in for the 5×5 filter (see R2Conv).
+ * Fixed 5×5 profiles P_u (nU of them) for kernels in factored form, kernel r = Σ_u Y_u[r]·P_u (the
+ * planes Y_u of {@link Winograd5Factors}), with their F(4×4, 5×5) transforms: the kernel transform is
+ * linear, so the transformed kernel is Σ_u Y_u[r]·(G·P_u·Gᵀ) and the factors stand in for the 5×5
+ * filter (see R2Conv).
  */
 export interface Winograd5Profiles {
   /** Profiles per kernel. */

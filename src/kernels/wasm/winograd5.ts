@@ -87,8 +87,9 @@ function phases(rt: WasmRuntime, work: number, planeBytes: number, rowBytes: num
             stream?.drain?.(c);
           }
         };
-  /** Channels per chunk of a transform over C channels (about four chunks per thread). */
-  const cPer = (C: number): number => (threads === 1 ? C : Math.ceil(C / Math.min(C, 4 * threads)));
+  /** Channels per chunk of a transform over C channels (about four chunks per thread), a multiple of `align`. */
+  const cPer = (C: number, align = 1): number =>
+    Math.ceil((threads === 1 ? C : Math.ceil(C / Math.min(C, 4 * threads))) / align) * align;
   return { run, threads, blocks, stride, offTb, offAp, cPer };
 }
 
@@ -221,7 +222,7 @@ export function winograd5ConvWasm(
       const { dO, dI } = fac;
       const blk = { G, gi, Oo: flipped ? Cg : Og, Io: flipped ? Og : Cg, nU: per, dO, dI };
       const align = flipped ? dI : dO;
-      const cPer = Math.ceil(ph5.cPer(Og) / align) * align;
+      const cPer = ph5.cPer(Og, align);
       const feed = (k: number): void => {
         const [m0, m1] = chunkSpan(k, cPer, Og);
         planeCopy(f, w, pW, "in", blk, !flipped, m0, m1);
@@ -376,7 +377,7 @@ function transform(
   align = 1,
 ): void {
   const T = WINOGRAD5_TRANSFORM_ARGS;
-  const cPer = Math.ceil(ph5.cPer(C) / align) * align;
+  const cPer = ph5.cPer(C, align);
   tr[T.kind] = kind;
   tr[T.src] = src;
   tr[T.dst] = dst;
@@ -469,7 +470,7 @@ export function winograd5WeightGradWasm(
     if (fac !== null) {
       // chunks of whole blocks of rows, copied out as the other threads finish theirs
       const blk = { G, gi, Oo: Og, Io: Cg, nU: per, dO: fac.dO, dI: fac.dI };
-      const cPer = Math.ceil(ph5.cPer(Og) / fac.dO) * fac.dO;
+      const cPer = ph5.cPer(Og, fac.dO);
       const drain = (k: number): void => {
         const [m0, m1] = chunkSpan(k, cPer, Og);
         planeCopy(f, gw, pW, "out", blk, true, m0, m1);

@@ -242,21 +242,15 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   private expand(b: Block<E>, coef: Tensor, nO: number, nI: number, dtype: "float32" | "float64"): Tensor {
     const dO = b.basis.dimOut;
     const dI = b.basis.dimIn;
-    const d = dI * dO;
     const k = this.kernelSize;
-    const kk = k * k;
-    if (b.basis.size * d * kk <= FACTORED_MIN) {
+    if (!this.isFactored(b)) {
       const flat = matmul(coef, this.basisTensor(b, dtype));
       return permute(flat.reshape([nO, nI, dO, dI, k, k]), [0, 2, 1, 3, 4, 5]).reshape([nO * dO, nI * dI, k, k]);
     }
-    const U = this.factoredTensors(b, dtype).profiles.shape[0]!;
+    const { profiles } = this.factoredTensors(b, dtype);
+    const U = profiles.shape[0]!;
     const Yt = permute(this.factorPlanes(b, coef, nO, nI, dtype).reshape([U, nO, nI, dO, dI]), [1, 3, 2, 4, 0]);
-    return matmul(Yt.reshape([nO * dO * nI * dI, U]), this.factoredTensors(b, dtype).profiles).reshape([
-      nO * dO,
-      nI * dI,
-      k,
-      k,
-    ]);
+    return matmul(Yt.reshape([nO * dO * nI * dI, U]), profiles).reshape([nO * dO, nI * dI, k, k]);
   }
 
   /**
@@ -280,10 +274,14 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
     if (this._blocks.length !== 1 || this._outOrder !== null || this._inOrder !== null) return null;
     const b = this._blocks[0]!;
     const wi = this._weightIndex[0];
-    const k = this.kernelSize;
-    if (wi === null || wi === undefined || b.basis.size * b.basis.dimIn * b.basis.dimOut * k * k <= FACTORED_MIN)
-      return null;
+    if (wi === null || wi === undefined || !this.isFactored(b)) return null;
     return { b, coef: this.weights[wi]! };
+  }
+
+  /** Whether a block's filter goes through the basis's factored form (large bases; see {@link FACTORED_MIN}). */
+  private isFactored(b: Block<E>): boolean {
+    const k = this.kernelSize;
+    return b.basis.size * b.basis.dimIn * b.basis.dimOut * k * k > FACTORED_MIN;
   }
 
   /** The expanded filter [outType.size, inType.size, k, k] (differentiable in the coefficients). */
