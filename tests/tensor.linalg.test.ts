@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { arange, randn, tensor } from "../src/tensor/creation.js";
+import { arange, randn, tensor, zeros } from "../src/tensor/creation.js";
 import { gradcheck } from "../src/tensor/gradcheck.js";
-import { bmm, dot, einsum, matmul, mm, outer } from "../src/tensor/ops/linalg.js";
-import { permute } from "../src/tensor/ops/shape.js";
+import { indexSelect } from "../src/tensor/ops/indexing.js";
+import { bmm, dot, einsum, gatheredMatmul, matmul, mm, outer } from "../src/tensor/ops/linalg.js";
+import { concat, permute } from "../src/tensor/ops/shape.js";
 import { manualSeed } from "../src/tensor/rng.js";
-import type { Tensor } from "../src/tensor/tensor.js";
+import { Tensor } from "../src/tensor/tensor.js";
 
 /** Naive reference: out[..., i, j] = sum_k a[..., i, k] b[..., k, j] on equal batch shapes. */
 function refMatmul(a: number[][], b: number[][]): number[][] {
@@ -387,4 +388,56 @@ describe("einsum", () => {
       expect(gradcheck(fn, inputs).ok).toBe(true);
     });
   }
+});
+
+describe("gatheredMatmul", () => {
+  const idx = (v: number[]) => tensor(v, { dtype: "int32" });
+  const indices = () => [idx([0, 3]), idx([1, 3, 4]), idx([2, 2]), idx([])];
+  const mats = (dtype: "float32" | "float64") => indices().map((i) => randn([i.size, 6], { dtype }));
+
+  /** The composition it fuses: stack over u of a[:, idx_u] · mats[u] (empty parts give zeros). */
+  const composed = (a: Tensor, ix: Tensor[], ms: Tensor[]): Tensor =>
+    concat(
+      ix.map((i, u) =>
+        i.size === 0
+          ? zeros([1, a.shape[0]!, ms[u]!.shape[1]!], { dtype: a.dtype })
+          : matmul(indexSelect(a, 1, i), ms[u]!).unsqueeze(0),
+      ),
+      0,
+    );
+
+  it("equals indexSelect + matmul + stack, forward and gradient, with the same bits in float32", () => {
+    manualSeed(3);
+    const ms = mats("float32");
+    const a1 = randn([70, 5]).requiresGrad_();
+    const a2 = new Tensor(a1.data.slice(), a1.shape, "float32").requiresGrad_();
+    const y1 = gatheredMatmul(a1, indices(), ms);
+    const y2 = composed(a2, indices(), ms);
+    expect(y1.shape).toEqual([4, 70, 6]);
+    expect(Array.from(y1.data)).toEqual(Array.from(y2.data));
+    const w = randn([4, 70, 6]);
+    y1.mul(w).sum().backward();
+    y2.mul(w).sum().backward();
+    expect(Array.from(a1.grad!.data)).toEqual(Array.from(a2.grad!.data));
+  });
+
+  it("passes a float64 gradcheck", () => {
+    manualSeed(4);
+    const ms = mats("float64");
+    expect(gradcheck((a) => gatheredMatmul(a, indices(), ms), [d([7, 5])]).ok).toBe(true);
+  });
+
+  it("names the argument on bad input", () => {
+    const a = randn([3, 5]);
+    expect(() => gatheredMatmul(a, [idx([5])], [randn([1, 2])])).toThrow(
+      "gatheredMatmul: argument 'indices[0]' expected values in [0, 5) (the columns of 'a' [3, 5]), got 5 at position 0",
+    );
+    expect(() => gatheredMatmul(a, [idx([0, 1])], [randn([3, 2])])).toThrow(
+      "gatheredMatmul: argument 'mats[0]' expected shape [2, 2], got [3, 2]",
+    );
+    expect(() => gatheredMatmul(a, [idx([0])], [randn([1, 2], { dtype: "float64" })])).toThrow(
+      "gatheredMatmul: argument 'mats[0]' expected dtype float32 (the dtype of 'a'), got float64",
+    );
+    expect(() => gatheredMatmul(a, [idx([0])], [])).toThrow("gatheredMatmul: argument 'mats'");
+  });
 });

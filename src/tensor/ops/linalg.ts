@@ -7,7 +7,7 @@ import { gemm } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes } from "../broadcast.js";
 import { allocate, allocateEmpty, type DType, type FloatDType, isFloat, promoteTypes } from "../dtype.js";
-import { fmtShape, opError } from "../errors.js";
+import { check, fmtShape, opError } from "../errors.js";
 import { shapeSize, Tensor } from "../tensor.js";
 import { sum } from "./reduce.js";
 import { expand, permute } from "./shape.js";
@@ -225,6 +225,96 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   if (b.ndim !== 1 || b.shape[0] !== a.shape[0])
     opError("dot", "b", `shape [${a.shape[0]}] (like 'a')`, fmtShape(b.shape));
   return matmul(a, b);
+}
+
+/**
+ * Products of gathered columns, stacked: `out[u] = a[:, indices[u]] · mats[u]` for a 2-D `a` [R, K],
+ * int32 index vectors `indices[u]` (values in [0, K), repeats allowed) and matrices `mats[u]`
+ * [indices[u].length, N]; the result is [U, R, N]. It is what `stack(indices.map((i, u) =>
+ * matmul(indexSelect(a, 1, i), mats[u])))` gives, as one op: no per-part tensors, one output, and in
+ * the backward one gradient of `a` (the columns' gradients added into it in the order of `u`).
+ * Differentiable in `a` only (`mats` are constants). Used for the factored filters of steerable
+ * convolutions (`R2Conv`), where `a` holds the learnt coefficients, `indices[u]` the basis elements of
+ * radial profile u and `mats[u]` their angular parts.
+ */
+export function gatheredMatmul(a: Tensor, indices: readonly Tensor[], mats: readonly Tensor[]): Tensor {
+  const op = "gatheredMatmul";
+  if (!(a instanceof Tensor)) opError(op, "a", "a Tensor", typeof a);
+  check(a.ndim === 2 && isFloat(a.dtype), op, "a", "a 2-D float tensor [R, K]", `${a.dtype} ${fmtShape(a.shape)}`);
+  check(
+    indices.length === mats.length && indices.length > 0,
+    op,
+    "mats",
+    `${indices.length} matrices (one per index vector, at least one)`,
+    `${mats.length}`,
+  );
+  const [R, K] = a.shape as [number, number];
+  const N = mats[0]!.shape[1] ?? 0;
+  const U = indices.length;
+  for (let u = 0; u < U; u++) {
+    const idx = indices[u]!;
+    const m = mats[u]!;
+    check(
+      idx.dtype === "int32" && idx.ndim === 1,
+      op,
+      `indices[${u}]`,
+      "a 1-D int32 tensor",
+      `${idx.dtype} ${fmtShape(idx.shape)}`,
+    );
+    const id = idx.data as Int32Array;
+    for (let j = 0; j < id.length; j++) {
+      const v = id[j]!;
+      if (!(v >= 0 && v < K))
+        opError(
+          op,
+          `indices[${u}]`,
+          `values in [0, ${K}) (the columns of 'a' ${fmtShape(a.shape)})`,
+          `${v} at position ${j}`,
+        );
+    }
+    check(
+      m.ndim === 2 && m.shape[0] === id.length && m.shape[1] === N,
+      op,
+      `mats[${u}]`,
+      `shape [${id.length}, ${N}]`,
+      fmtShape(m.shape),
+    );
+    check(m.dtype === a.dtype, op, `mats[${u}]`, `dtype ${a.dtype} (the dtype of 'a')`, m.dtype);
+    check(!m.requiresGrad, op, `mats[${u}]`, "a constant (no gradient)", "a tensor that requires grad");
+  }
+  const dtype = a.dtype as FloatDType;
+  const ad = a.data as FloatArray;
+  const kMax = Math.max(...indices.map((i) => i.size));
+  const part = R * N;
+  const out = allocateEmpty(dtype, U * part);
+  const cols = allocateEmpty(dtype, R * kMax);
+  for (let u = 0; u < U; u++) {
+    const id = indices[u]!.data as Int32Array;
+    const k = id.length;
+    const o = out.subarray(u * part, (u + 1) * part);
+    if (k === 0 || N === 0) {
+      o.fill(0);
+      continue;
+    }
+    const g = cols.subarray(0, R * k);
+    for (let r = 0, s = 0, d = 0; r < R; r++, s += K) for (let j = 0; j < k; j++, d++) g[d] = ad[s + id[j]!]!;
+    gemm(g, mats[u]!.data as FloatArray, o, R, N, k, false, false, false);
+  }
+  return record(op, [a], new Tensor(out, [U, R, N], dtype), (gy) => {
+    const gd = gy.data as FloatArray;
+    const ga = allocate(dtype, R * K) as FloatArray;
+    const gc = allocateEmpty(dtype, R * kMax);
+    for (let u = 0; u < U; u++) {
+      const id = indices[u]!.data as Int32Array;
+      const k = id.length;
+      if (k === 0 || N === 0) continue;
+      const g = gc.subarray(0, R * k);
+      // d(a[:, idx]) = gy[u] · mats[u]ᵀ, then added into its columns
+      gemm(gd.subarray(u * part, (u + 1) * part), mats[u]!.data as FloatArray, g, R, k, N, false, true, false);
+      for (let r = 0, s = 0, d = 0; r < R; r++, s += K) for (let j = 0; j < k; j++, d++) ga[s + id[j]!]! += g[d]!;
+    }
+    return [new Tensor(ga, [R, K], dtype)];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

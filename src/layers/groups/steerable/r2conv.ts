@@ -20,7 +20,7 @@ import { randn, zeros } from "../../../tensor/creation.js";
 import { ErlangenError, fmtShape } from "../../../tensor/errors.js";
 import { type ConvPadding, conv2d, conv2dFactored } from "../../../tensor/ops/conv.js";
 import { indexSelect } from "../../../tensor/ops/indexing.js";
-import { matmul } from "../../../tensor/ops/linalg.js";
+import { gatheredMatmul, matmul } from "../../../tensor/ops/linalg.js";
 import { concat, permute } from "../../../tensor/ops/shape.js";
 import { Tensor } from "../../../tensor/tensor.js";
 import { type KernelBasisOptions, kernelBasis, type SteerableKernelBasis } from "./basis.js";
@@ -261,8 +261,7 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
   private factorPlanes(b: Block<E>, coef: Tensor, nO: number, nI: number, dtype: "float32" | "float64"): Tensor {
     const f = this.factoredTensors(b, dtype);
     const n = nO * nI * b.basis.dimOut * b.basis.dimIn;
-    const parts = f.index.map((idx, u) => matmul(indexSelect(coef, 1, idx), f.coefficients[u]!).reshape([1, n]));
-    return parts.length === 1 ? parts[0]! : concat(parts, 0);
+    return gatheredMatmul(coef, f.index, f.coefficients).reshape([f.index.length, n]);
   }
 
   /**
