@@ -126,6 +126,31 @@ const gaussian = { kind: "gaussian" as const, centers: [0, 0.5, 1, 1.5], coeff: 
 const samples: Record<string, { args: () => unknown[]; tol?: number }> = {
   gemm: { args: () => [rand(15), rand(21), rand(35), 5, 7, 3, false, true, true] },
   transpose2d: { args: () => [randIndex(30, 1000), new Int32Array(30), 6, 5] },
+  // 3 parts (2, 0 and 3 columns, one repeated) of a [7×5], N = 6 (a partial vector of lanes)
+  gatheredMatmul: {
+    args: () => [
+      rand(35),
+      Int32Array.from([4, 0, 1, 1, 3]),
+      Int32Array.from([0, 2, 2, 5]),
+      rand(30),
+      new Float32Array(126),
+      7,
+      5,
+      6,
+    ],
+  },
+  gatheredMatmulGrad: {
+    args: () => [
+      rand(126),
+      Int32Array.from([4, 0, 1, 1, 3]),
+      Int32Array.from([0, 2, 2, 5]),
+      rand(30),
+      new Float32Array(35),
+      7,
+      5,
+      6,
+    ],
+  },
   binary: { args: () => ["mul", rand(24), rand(6), new Float32Array(24), [4, 6], [6, 1], [0, 1]] },
   unary: { args: () => ["tanh", rand(37), new Float32Array(37), 0] },
   // [2, 16, 32, 34] permuted by [0, 2, 3, 1], read from offset 10 (the fast path takes 32768 elements on)

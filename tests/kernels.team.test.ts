@@ -16,6 +16,8 @@ import {
   depthwiseForward,
   depthwiseInputGrad,
   depthwiseWeightGrad,
+  gatheredMatmul,
+  gatheredMatmulGrad,
   gatherRows,
   gemm,
   lastKernelBackend,
@@ -481,6 +483,56 @@ describe("kernel team", () => {
       }
     } finally {
       setWinograd5TileBlock(block0);
+    }
+  });
+
+  it("gathered products and their gradient: n threads give one thread's bits, gemm's on the gathered columns", async () => {
+    // 4 parts (3, 0, 5 and 2 columns of a [37×9], one repeated), N = 20 (a 16-lane block and a 4-lane one)
+    const R = 37;
+    const K = 9;
+    const N = 20;
+    const ids = Int32Array.from([8, 0, 3, 1, 1, 2, 7, 5, 4, 6]);
+    const offs = Int32Array.from([0, 3, 3, 8, 10]);
+    const a = rand(R * K);
+    const mats = rand(ids.length * N);
+    const gy = rand(4 * R * N);
+    // subnormal inputs are flushed as gemm's packing flushes them
+    a[5] = -1e-41;
+    mats[3] = 1e-40;
+    gy[7] = 2e-40;
+    const run = (): Float32Array[] => {
+      const out = new Float32Array(4 * R * N);
+      const ga = new Float32Array(R * K);
+      gatheredMatmul(a, ids, offs, mats, out, R, K, N);
+      expect(lastKernelBackend()).toBe("wasm");
+      gatheredMatmulGrad(gy, ids, offs, mats, ga, R, K, N);
+      expect(lastKernelBackend()).toBe("wasm");
+      return [out, ga];
+    };
+    setNumThreads(1);
+    const one = run();
+    // gemm on each part's gathered columns gives the same bits; the gradient's columns add up in part order
+    const want = new Float32Array(4 * R * N);
+    const wantGa = new Float32Array(R * K);
+    for (let u = 0; u < 4; u++) {
+      const k = offs[u + 1]! - offs[u]!;
+      if (k === 0) continue;
+      const cols = new Float32Array(R * k);
+      for (let r = 0; r < R; r++) for (let j = 0; j < k; j++) cols[r * k + j] = a[r * K + ids[offs[u]! + j]!]!;
+      const m = mats.subarray(offs[u]! * N, offs[u + 1]! * N);
+      gemm(cols, m, want.subarray(u * R * N, (u + 1) * R * N), R, N, k, false, false, false);
+      const g = new Float32Array(R * k);
+      gemm(gy.subarray(u * R * N, (u + 1) * R * N), m, g, R, k, N, false, true, false);
+      for (let r = 0; r < R; r++) for (let j = 0; j < k; j++) wantGa[r * K + ids[offs[u]! + j]!]! += g[r * k + j]!;
+    }
+    expect(sameBits(one[0]!, want)).toBe(true);
+    expect(sameBits(one[1]!, wantGa)).toBe(true);
+    for (const n of [2, 3]) {
+      setNumThreads(n);
+      for (let rep = 0; rep < 3; rep++) {
+        for (const [i, x] of run().entries()) expect(sameBits(x, one[i]!)).toBe(true);
+        if (rep === 0) await teamReady(n);
+      }
     }
   });
 

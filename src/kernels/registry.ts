@@ -16,7 +16,15 @@ import {
   unaryGradRef,
   unaryRef,
 } from "./ref/elementwise.js";
-import { copyBoxPlan, type FloatArray, gemmRef, permuteCopyRef, transpose2dRef } from "./ref/linalg.js";
+import {
+  copyBoxPlan,
+  type FloatArray,
+  gatheredMatmulGradRef,
+  gatheredMatmulRef,
+  gemmRef,
+  permuteCopyRef,
+  transpose2dRef,
+} from "./ref/linalg.js";
 import { linearActRef } from "./ref/linear_act.js";
 import {
   bnGradRef,
@@ -61,7 +69,13 @@ import {
   WASM_BINARY,
   WASM_UNARY,
 } from "./wasm/elementwise.js";
-import { gemmWasm, permuteCopyWasm, transpose2dWasm } from "./wasm/linalg.js";
+import {
+  gatheredMatmulGradWasm,
+  gatheredMatmulWasm,
+  gemmWasm,
+  permuteCopyWasm,
+  transpose2dWasm,
+} from "./wasm/linalg.js";
 import { linearActWasm } from "./wasm/linear_act.js";
 import {
   bnGradWasm,
@@ -118,6 +132,35 @@ export const gemm = kernel({
   exports: GEMM_EXPORTS,
   threshold: "gemm",
   work: (A, B, C, M, N, K) => (f32(A) && f32(B) && f32(C) && M > 0 && N > 0 ? M * N * K : -1),
+});
+
+/**
+ * Products of gathered columns (`gatheredMatmul`): out [U×R×N] with out[u][r][:] = Σ_j a[r, ids[j]]·
+ * mats[j][:] over j in [offs[u], offs[u+1]) for a [R×K] and the parts' matrices stacked in mats
+ * [Σk×N]. Float32 in WASM, split by rows over the kernel team (one thread's bits, and the bits of
+ * gemm on the gathered columns).
+ */
+export const gatheredMatmul = kernel({
+  name: "gatheredMatmul",
+  team: true,
+  ref: gatheredMatmulRef,
+  wasm: gatheredMatmulWasm,
+  exports: ["gatheredRowsF32"],
+  threshold: "gemm",
+  work: (a, ids, _offs, mats, out, R, _K, N) =>
+    f32(a) && f32(mats) && f32(out) && R > 0 && N > 0 ? R * ids.length * N : -1,
+});
+
+/** ga [R×K] = the gradient of {@link gatheredMatmul} in `a` for gy [U×R×N] (the same split and bits). */
+export const gatheredMatmulGrad = kernel({
+  name: "gatheredMatmulGrad",
+  team: true,
+  ref: gatheredMatmulGradRef,
+  wasm: gatheredMatmulGradWasm,
+  exports: ["gatheredRowsGradF32"],
+  threshold: "gemm",
+  work: (gy, ids, _offs, mats, ga, R, _K, N) =>
+    f32(gy) && f32(mats) && f32(ga) && R > 0 && N > 0 ? R * ids.length * N : -1,
 });
 
 /** out[C×R] = transpose of a[R×C] (any typed arrays of one kind; 32-bit ones may run in WASM). */

@@ -48,6 +48,32 @@ export const TEAM_JOB = {
   batchNormNcl: 8,
   /** A strided copy (`copyBox32`, see {@link COPY_BOX_ARGS}) over one range of its outer rows per chunk. */
   copyBox: 9,
+  /**
+   * Products of gathered columns or their gradient (`gatheredRowsF32` / `gatheredRowsGradF32`, see
+   * {@link GATHERED_ROWS_ARGS}) over one range of rows per chunk.
+   */
+  gatheredRows: 10,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.gatheredRows}: the pass (0 products, 1 gradient), the input (a
+ * [R×K], or gy [U×R×N]), the output (out [U×R×N], or ga [R×K]), the i32 ids and the U + 1 part offsets
+ * (and for the gradient the padded ones, offs4), the stacked matrices (mats, or the padded matsT), the
+ * sizes and the rows per chunk: chunk c covers rows [c·rowsPer, (c + 1)·rowsPer).
+ */
+export const GATHERED_ROWS_ARGS = {
+  pass: 0,
+  src: 1,
+  dst: 2,
+  ids: 3,
+  offs: 4,
+  offs4: 5,
+  mats: 6,
+  U: 7,
+  N: 8,
+  K: 9,
+  R: 10,
+  rowsPer: 11,
 } as const;
 
 /**
@@ -496,6 +522,43 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
   }
   if (job === TEAM_JOB.batchNormNcl) {
     batchNormNclChunk(e, a, chunk);
+    return;
+  }
+  if (job === TEAM_JOB.gatheredRows) {
+    const R = GATHERED_ROWS_ARGS;
+    const rows = a[R.R]!;
+    const r0 = chunk * a[R.rowsPer]!;
+    const r1 = Math.min(rows, r0 + a[R.rowsPer]!);
+    if (r1 <= r0) return;
+    if (a[R.pass] === 0)
+      e.gatheredRowsF32(
+        a[R.src]!,
+        a[R.K]!,
+        a[R.ids]!,
+        a[R.offs]!,
+        a[R.U]!,
+        a[R.mats]!,
+        a[R.N]!,
+        a[R.dst]!,
+        rows,
+        r0,
+        r1,
+      );
+    else
+      e.gatheredRowsGradF32(
+        a[R.src]!,
+        a[R.ids]!,
+        a[R.offs]!,
+        a[R.offs4]!,
+        a[R.U]!,
+        a[R.mats]!,
+        a[R.N]!,
+        a[R.dst]!,
+        a[R.K]!,
+        rows,
+        r0,
+        r1,
+      );
     return;
   }
   throw new Error(`kernel team: unknown job ${job}`);

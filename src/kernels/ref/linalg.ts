@@ -137,3 +137,58 @@ export function permuteCopyRef(
   }
   return true;
 }
+
+/**
+ * Products of gathered columns: out[u][r][n] = Σ_j a[r·K + ids[j]]·mats[j·N + n] over j in [offs[u],
+ * offs[u+1]) in order, for the U = offs.length − 1 planes of R×N (twin of `gatheredMatmulWasm`).
+ */
+export function gatheredMatmulRef(
+  a: FloatArray,
+  ids: Int32Array,
+  offs: Int32Array,
+  mats: FloatArray,
+  out: FloatArray,
+  R: number,
+  K: number,
+  N: number,
+): void {
+  const U = offs.length - 1;
+  for (let u = 0; u < U; u++) {
+    for (let r = 0; r < R; r++) {
+      const o = (u * R + r) * N;
+      for (let n = 0; n < N; n++) {
+        let s = 0;
+        for (let j = offs[u]!; j < offs[u + 1]!; j++) s += a[r * K + ids[j]!]! * mats[j * N + n]!;
+        out[o + n] = s;
+      }
+    }
+  }
+}
+
+/**
+ * The gradient of {@link gatheredMatmulRef}: ga (cleared) gets Σ_n gy[u][r][n]·mats[j·N + n] added at
+ * [r·K + ids[j]] for every row, then part u and j in order (twin of `gatheredMatmulGradWasm`).
+ */
+export function gatheredMatmulGradRef(
+  gy: FloatArray,
+  ids: Int32Array,
+  offs: Int32Array,
+  mats: FloatArray,
+  ga: FloatArray,
+  R: number,
+  K: number,
+  N: number,
+): void {
+  const U = offs.length - 1;
+  ga.fill(0, 0, R * K);
+  for (let r = 0; r < R; r++) {
+    for (let u = 0; u < U; u++) {
+      const g = (u * R + r) * N;
+      for (let j = offs[u]!; j < offs[u + 1]!; j++) {
+        let s = 0;
+        for (let n = 0; n < N; n++) s += gy[g + n]! * mats[j * N + n]!;
+        ga[r * K + ids[j]!]! += s;
+      }
+    }
+  }
+}

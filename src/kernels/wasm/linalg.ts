@@ -6,12 +6,39 @@
  */
 
 import { copyBoxPlan } from "../ref/linalg.js";
-import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { COPY_BOX_ARGS, GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
-import type { WasmRuntime } from "./loader.js";
+import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS, type TeamStream } from "../team.js";
+import { COPY_BOX_ARGS, GATHERED_ROWS_ARGS, GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
+import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/linalg.ts`. */
 export interface LinalgExports {
+  gatheredRowsF32(
+    a: number,
+    K: number,
+    ids: number,
+    offs: number,
+    U: number,
+    mats: number,
+    N: number,
+    out: number,
+    R: number,
+    r0: number,
+    r1: number,
+  ): void;
+  gatheredRowsGradF32(
+    gy: number,
+    ids: number,
+    offs: number,
+    offs4: number,
+    U: number,
+    matsT: number,
+    N: number,
+    ga: number,
+    K: number,
+    R: number,
+    r0: number,
+    r1: number,
+  ): void;
   gemmPackB(B: number, Bp: number, K: number, N: number, transB: number): void;
   gemmRows(
     A: number,
@@ -271,6 +298,204 @@ function gemmTeam(
     drain: (k) => {
       const [a, z] = chunkSpan(k, rows, M, N);
       C.set(f.subarray((pC >> 2) + a, (pC >> 2) + z), a);
+    },
+  });
+}
+
+/** Smallest normal float32 (2^-126). */
+const MIN_NORMAL = 1.1754943508222875e-38;
+
+/** A subnormal float32 to ±0 (sign kept), as the kernels' packing flushes their inputs; others unchanged. */
+function daz(v: number): number {
+  return Math.abs(v) < MIN_NORMAL ? v * 0 : v;
+}
+
+/** Rows per chunk of a gathered-products job over R rows: about four chunks per thread. */
+function gatheredRowsPer(team: KernelTeam | null, R: number): number {
+  return team === null ? R : Math.ceil(R / Math.min(R, 4 * team.size, TEAM_MAX_CHUNKS));
+}
+
+/** The argument slots of a {@link TEAM_JOB.gatheredRows} job. */
+function gatheredArgs(v: Record<keyof typeof GATHERED_ROWS_ARGS, number>): number[] {
+  const args: number[] = [];
+  for (const k of Object.keys(v) as (keyof typeof v)[]) args[GATHERED_ROWS_ARGS[k]] = v[k];
+  return args;
+}
+
+/**
+ * Runs a gathered-products job over R rows: over the team's threads (with `stream`'s copies on the
+ * calling thread, chunk by chunk), or in one call here.
+ */
+function runGathered(rt: WasmRuntime, team: KernelTeam | null, args: number[], stream: TeamStream): void {
+  const R = GATHERED_ROWS_ARGS;
+  const rows = args[R.R]!;
+  if (team !== null) {
+    team.run(TEAM_JOB.gatheredRows, Math.ceil(rows / args[R.rowsPer]!), args, stream);
+    return;
+  }
+  stream.feed?.(0);
+  const e = rt.exports;
+  if (args[R.pass] === 0)
+    e.gatheredRowsF32(
+      args[R.src]!,
+      args[R.K]!,
+      args[R.ids]!,
+      args[R.offs]!,
+      args[R.U]!,
+      args[R.mats]!,
+      args[R.N]!,
+      args[R.dst]!,
+      rows,
+      0,
+      rows,
+    );
+  else
+    e.gatheredRowsGradF32(
+      args[R.src]!,
+      args[R.ids]!,
+      args[R.offs]!,
+      args[R.offs4]!,
+      args[R.U]!,
+      args[R.mats]!,
+      args[R.N]!,
+      args[R.dst]!,
+      args[R.K]!,
+      rows,
+      0,
+      rows,
+    );
+  stream.drain?.(0);
+}
+
+/** Copies rows [r0, r1) of each of the U planes of R×N floats between a JS array and the arena at float offset p. */
+function planeRows(
+  f: Float32Array,
+  js: Float32Array,
+  p: number,
+  dir: "in" | "out",
+  U: number,
+  R: number,
+  N: number,
+  r0: number,
+  r1: number,
+): void {
+  for (let u = 0; u < U; u++) {
+    const o = u * R * N;
+    if (dir === "in") f.set(js.subarray(o + r0 * N, o + r1 * N), p + o + r0 * N);
+    else js.set(f.subarray(p + o + r0 * N, p + o + r1 * N), o + r0 * N);
+  }
+}
+
+/**
+ * out [U×R×N] = the products of gathered columns (`gatheredRowsF32`): a [R×K]; ids (i32) and offs
+ * (U + 1 offsets into ids) each part's columns; mats [Σk×N] the parts' matrices stacked. Split by rows
+ * over the kernel team where the call is big enough: every element is the same float32 chain on any
+ * thread, so the bits are one thread's (and gemmRows', see gatheredMatmulRef).
+ */
+export function gatheredMatmulWasm(
+  rt: WasmRuntime,
+  a: Float32Array,
+  ids: Int32Array,
+  offs: Int32Array,
+  mats: Float32Array,
+  out: Float32Array,
+  R: number,
+  K: number,
+  N: number,
+): void {
+  const U = offs.length - 1;
+  const S = ids.length;
+  const team = kernelTeam(rt, R * S * N);
+  rt.reset();
+  const pA = rt.alloc(R * K * 4);
+  const pI = rt.alloc(S * 4);
+  const pO = rt.alloc((U + 1) * 4);
+  const pM = rt.alloc(S * N * 4);
+  const pY = rt.alloc(U * R * N * 4);
+  const f = rt.f32;
+  f.set(a.subarray(0, R * K), pA >> 2);
+  rt.i32.set(ids, pI >> 2);
+  rt.i32.set(offs, pO >> 2);
+  const pm = pM >> 2;
+  for (let i = 0; i < S * N; i++) f[pm + i] = daz(mats[i]!);
+  const rowsPer = gatheredRowsPer(team, R);
+  const args = gatheredArgs({ pass: 0, src: pA, dst: pY, ids: pI, offs: pO, offs4: 0, mats: pM, U, N, K, R, rowsPer });
+  // the calling thread copies each chunk's rows of the U planes out while the other threads compute
+  runGathered(rt, team, args, {
+    drain: (k) => {
+      const [r0, r1] = chunkSpan(k, rowsPer, R);
+      planeRows(f, out, pY >> 2, "out", U, R, N, r0, r1);
+    },
+  });
+}
+
+/**
+ * ga [R×K] = the gradient of {@link gatheredMatmulWasm} for gy [U×R×N] (`gatheredRowsGradF32`): per
+ * row, each part's gy·matsᵀ added into the row's columns in the order of the parts; the matrices go
+ * in transposed, each padded to a multiple of 4 columns. Split by rows like the products (one
+ * thread's bits).
+ */
+export function gatheredMatmulGradWasm(
+  rt: WasmRuntime,
+  gy: Float32Array,
+  ids: Int32Array,
+  offs: Int32Array,
+  mats: Float32Array,
+  ga: Float32Array,
+  R: number,
+  K: number,
+  N: number,
+): void {
+  const U = offs.length - 1;
+  const S = ids.length;
+  const offs4 = new Int32Array(U + 1);
+  for (let u = 0; u < U; u++) offs4[u + 1] = offs4[u]! + pad4(offs[u + 1]! - offs[u]!);
+  const S4 = offs4[U]!;
+  const team = kernelTeam(rt, R * S * N);
+  rt.reset();
+  const pG = rt.alloc(U * R * N * 4);
+  const pA = rt.alloc(R * K * 4);
+  const pI = rt.alloc(S * 4);
+  const pO = rt.alloc((U + 1) * 4);
+  const pO4 = rt.alloc((U + 1) * 4);
+  const pMt = rt.alloc(S4 * N * 4);
+  const f = rt.f32;
+  rt.i32.set(ids, pI >> 2);
+  rt.i32.set(offs, pO >> 2);
+  rt.i32.set(offs4, pO4 >> 2);
+  const mt = pMt >> 2;
+  f.fill(0, mt, mt + S4 * N);
+  for (let u = 0; u < U; u++) {
+    const j0 = offs[u]!;
+    const k = offs[u + 1]! - j0;
+    const k4 = offs4[u + 1]! - offs4[u]!;
+    const base = mt + offs4[u]! * N;
+    for (let j = 0; j < k; j++) for (let n = 0; n < N; n++) f[base + n * k4 + j] = daz(mats[(j0 + j) * N + n]!);
+  }
+  const rowsPer = gatheredRowsPer(team, R);
+  const args = gatheredArgs({
+    pass: 1,
+    src: pG,
+    dst: pA,
+    ids: pI,
+    offs: pO,
+    offs4: pO4,
+    mats: pMt,
+    U,
+    N,
+    K,
+    R,
+    rowsPer,
+  });
+  // the calling thread copies each chunk's rows of gy in and of ga out while the other threads compute
+  runGathered(rt, team, args, {
+    feed: (k) => {
+      const [r0, r1] = chunkSpan(k, rowsPer, R);
+      planeRows(f, gy, pG >> 2, "in", U, R, N, r0, r1);
+    },
+    drain: (k) => {
+      const [a0, a1] = chunkSpan(k, rowsPer, R, K);
+      ga.set(f.subarray((pA >> 2) + a0, (pA >> 2) + a1), a0);
     },
   });
 }

@@ -3,7 +3,7 @@
  * mm, bmm, outer, dot, and einsum. Products go through the `gemm` kernel; gradients use its
  * transpose flags instead of materialising transposes.
  */
-import { gemm } from "../../kernels/registry.js";
+import { gatheredMatmulGrad, gatheredMatmul as gatheredMatmulKernel, gemm } from "../../kernels/registry.js";
 import { record } from "../autograd.js";
 import { broadcastIndexMap, broadcastShapes } from "../broadcast.js";
 import { allocate, allocateEmpty, type DType, type FloatDType, isFloat, promoteTypes } from "../dtype.js";
@@ -283,36 +283,22 @@ export function gatheredMatmul(a: Tensor, indices: readonly Tensor[], mats: read
     check(!m.requiresGrad, op, `mats[${u}]`, "a constant (no gradient)", "a tensor that requires grad");
   }
   const dtype = a.dtype as FloatDType;
-  const ad = a.data as FloatArray;
-  const kMax = Math.max(...indices.map((i) => i.size));
-  const part = R * N;
-  const out = allocateEmpty(dtype, U * part);
-  const cols = allocateEmpty(dtype, R * kMax);
+  // the parts' columns and matrices, stacked
+  const offs = new Int32Array(U + 1);
+  for (let u = 0; u < U; u++) offs[u + 1] = offs[u]! + indices[u]!.size;
+  const S = offs[U]!;
+  const ids = new Int32Array(S);
+  const stacked = dtype === "float32" ? new Float32Array(S * N) : new Float64Array(S * N);
   for (let u = 0; u < U; u++) {
-    const id = indices[u]!.data as Int32Array;
-    const k = id.length;
-    const o = out.subarray(u * part, (u + 1) * part);
-    if (k === 0 || N === 0) {
-      o.fill(0);
-      continue;
-    }
-    const g = cols.subarray(0, R * k);
-    for (let r = 0, s = 0, d = 0; r < R; r++, s += K) for (let j = 0; j < k; j++, d++) g[d] = ad[s + id[j]!]!;
-    gemm(g, mats[u]!.data as FloatArray, o, R, N, k, false, false, false);
+    ids.set(indices[u]!.data as Int32Array, offs[u]!);
+    stacked.set(mats[u]!.data as FloatArray, offs[u]! * N);
   }
+  const out = allocateEmpty(dtype, U * R * N);
+  if (out.length > 0) gatheredMatmulKernel(a.data as FloatArray, ids, offs, stacked, out, R, K, N);
   return record(op, [a], new Tensor(out, [U, R, N], dtype), (gy) => {
-    const gd = gy.data as FloatArray;
-    const ga = allocate(dtype, R * K) as FloatArray;
-    const gc = allocateEmpty(dtype, R * kMax);
-    for (let u = 0; u < U; u++) {
-      const id = indices[u]!.data as Int32Array;
-      const k = id.length;
-      if (k === 0 || N === 0) continue;
-      const g = gc.subarray(0, R * k);
-      // d(a[:, idx]) = gy[u] · mats[u]ᵀ, then added into its columns
-      gemm(gd.subarray(u * part, (u + 1) * part), mats[u]!.data as FloatArray, g, R, k, N, false, true, false);
-      for (let r = 0, s = 0, d = 0; r < R; r++, s += K) for (let j = 0; j < k; j++, d++) ga[s + id[j]!]! += g[d]!;
-    }
+    const ga = allocateEmpty(dtype, R * K);
+    if (R * N === 0) ga.fill(0);
+    else gatheredMatmulGrad(gy.data as FloatArray, ids, offs, stacked, ga, R, K, N);
     return [new Tensor(ga, [R, K], dtype)];
   });
 }

@@ -363,3 +363,142 @@ export function copyBox32(src: usize, dst: usize, nd: i32, dims: usize, sStr: us
     }
   }
 }
+
+/**
+ * Products of gathered columns over rows [r0, r1) of a [R×K] (`gatheredMatmul`): out[u][r][:] =
+ * Σ_j a[r, ids[j]]·mats[j][:] over j in [offs[u], offs[u+1]) (offs: U + 1 i32; mats: rows of N floats,
+ * the parts' matrices stacked, subnormals already flushed; out: U planes of R×N). Each element is the
+ * multiply-add chain over j in order from +0 with subnormal inputs flushed, as gemmRows forms
+ * a[:, ids_u]·mats_u: the same bits.
+ */
+export function gatheredRowsF32(a: usize, K: i32, ids: usize, offs: usize, U: i32, mats: usize, N: i32, out: usize, R: i32, r0: i32, r1: i32): void {
+  const ms = <usize>N << 2;
+  for (let r = r0; r < r1; r++) {
+    const ar = a + ((<usize>r * <usize>K) << 2);
+    for (let u = 0; u < U; u++) {
+      const j0 = load<i32>(offs + (<usize>u << 2));
+      const j1 = load<i32>(offs + (<usize>(u + 1) << 2));
+      const o = out + (((<usize>u * <usize>R + <usize>r) * <usize>N) << 2);
+      let n = 0;
+      for (; n + 32 <= N; n += 32) {
+        let c0 = f32x4.splat(0);
+        let c1 = c0;
+        let c2 = c0;
+        let c3 = c0;
+        let c4 = c0;
+        let c5 = c0;
+        let c6 = c0;
+        let c7 = c0;
+        let m = mats + <usize>j0 * ms + (<usize>n << 2);
+        for (let j = j0; j < j1; j++) {
+          const av = f32x4.splat(daz1(load<f32>(ar + (<usize>load<i32>(ids + (<usize>j << 2)) << 2))));
+          c0 = madd(av, v128.load(m), c0);
+          c1 = madd(av, v128.load(m, 16), c1);
+          c2 = madd(av, v128.load(m, 32), c2);
+          c3 = madd(av, v128.load(m, 48), c3);
+          c4 = madd(av, v128.load(m, 64), c4);
+          c5 = madd(av, v128.load(m, 80), c5);
+          c6 = madd(av, v128.load(m, 96), c6);
+          c7 = madd(av, v128.load(m, 112), c7);
+          m += ms;
+        }
+        const p = o + (<usize>n << 2);
+        v128.store(p, c0);
+        v128.store(p, c1, 16);
+        v128.store(p, c2, 32);
+        v128.store(p, c3, 48);
+        v128.store(p, c4, 64);
+        v128.store(p, c5, 80);
+        v128.store(p, c6, 96);
+        v128.store(p, c7, 112);
+      }
+      for (; n < N; n += 4) {
+        const w = min(4, N - n);
+        let c = f32x4.splat(0);
+        let m = mats + <usize>j0 * ms + (<usize>n << 2);
+        for (let j = j0; j < j1; j++) {
+          const av = f32x4.splat(daz1(load<f32>(ar + (<usize>load<i32>(ids + (<usize>j << 2)) << 2))));
+          c = madd(av, w == 4 ? v128.load(m) : partial(m, w), c);
+          m += ms;
+        }
+        if (w == 4) v128.store(o + (<usize>n << 2), c);
+        else {
+          v128.store(TILE, c);
+          for (let l = 0; l < w; l++) store<f32>(o + (<usize>(n + l) << 2), load<f32>(TILE + (<usize>l << 2)));
+        }
+      }
+    }
+  }
+}
+
+/** The first w < 4 floats at p, zeros after them. */
+// @ts-ignore: decorator
+@inline function partial(p: usize, w: i32): v128 {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (w > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (w > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Adds the first w lanes of c (stored at TILE) into ga's row gr at the columns ids[j .. j + w). */
+// @ts-ignore: decorator
+@inline function scatterLanes(c: v128, gr: usize, ids: usize, j: i32, w: i32): void {
+  v128.store(TILE, c);
+  for (let l = 0; l < w; l++) {
+    const p = gr + (<usize>load<i32>(ids + (<usize>(j + l) << 2)) << 2);
+    store<f32>(p, load<f32>(p) + load<f32>(TILE + (<usize>l << 2)));
+  }
+}
+
+/**
+ * The gradient of {@link gatheredRowsF32} over rows [r0, r1): ga's rows cleared, then ga[r, ids[j]] +=
+ * Σ_n gy[u][r][n]·mats[j][n] for u and j in order. The sums run over n in order from +0 with subnormal
+ * inputs flushed (gemmRows' bits for gy_u·mats_uᵀ), sixteen then four j at a time from matsT: per part
+ * u, N rows of k4 = offs4[u+1] − offs4[u] floats (mats_uᵀ, subnormals flushed, padded with zero columns
+ * to a multiple of 4) from float offset offs4[u]·N.
+ */
+export function gatheredRowsGradF32(gy: usize, ids: usize, offs: usize, offs4: usize, U: i32, matsT: usize, N: i32, ga: usize, K: i32, R: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const gr = ga + ((<usize>r * <usize>K) << 2);
+    memory.fill(gr, 0, <usize>K << 2);
+    for (let u = 0; u < U; u++) {
+      const j0 = load<i32>(offs + (<usize>u << 2));
+      const k = load<i32>(offs + (<usize>(u + 1) << 2)) - j0;
+      const q0 = load<i32>(offs4 + (<usize>u << 2));
+      const k4 = load<i32>(offs4 + (<usize>(u + 1) << 2)) - q0;
+      const g = gy + (((<usize>u * <usize>R + <usize>r) * <usize>N) << 2);
+      const mt = matsT + ((<usize>q0 * <usize>N) << 2);
+      const step = <usize>k4 << 2;
+      let jb = 0;
+      for (; jb + 16 <= k; jb += 16) {
+        let c0 = f32x4.splat(0);
+        let c1 = c0;
+        let c2 = c0;
+        let c3 = c0;
+        let m = mt + (<usize>jb << 2);
+        for (let n = 0; n < N; n++) {
+          const gv = f32x4.splat(daz1(load<f32>(g + (<usize>n << 2))));
+          c0 = madd(gv, v128.load(m), c0);
+          c1 = madd(gv, v128.load(m, 16), c1);
+          c2 = madd(gv, v128.load(m, 32), c2);
+          c3 = madd(gv, v128.load(m, 48), c3);
+          m += step;
+        }
+        scatterLanes(c0, gr, ids, j0 + jb, 4);
+        scatterLanes(c1, gr, ids, j0 + jb + 4, 4);
+        scatterLanes(c2, gr, ids, j0 + jb + 8, 4);
+        scatterLanes(c3, gr, ids, j0 + jb + 12, 4);
+      }
+      for (; jb < k; jb += 4) {
+        let c = f32x4.splat(0);
+        let m = mt + (<usize>jb << 2);
+        for (let n = 0; n < N; n++) {
+          c = madd(f32x4.splat(daz1(load<f32>(g + (<usize>n << 2)))), v128.load(m), c);
+          m += step;
+        }
+        scatterLanes(c, gr, ids, j0 + jb, min(4, k - jb));
+      }
+    }
+  }
+}
