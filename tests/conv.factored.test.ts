@@ -62,60 +62,74 @@ const wasm = getWasmRuntime() !== null;
 
 describe("factored 5×5 kernels (F(4×4, 5×5) from the factors)", () => {
   // 20 input and 24 output channels: a full block of 16 kernels and a short one; 11 profiles (odd);
-  // the factors in blocks of 4×2 kernels
+  // the factors in blocks of 4×2 kernels, and of 4×4 and 8×4 (runs of four kernels side by side in a
+  // plane: the kernels' vector copies)
   const geom: WinogradGeometry = { N: 3, G: 1, Cg: 20, Og: 24, H: 11, W: 10, oh: 11, ow: 10, ph: 2, pw: 2 };
   const nU = 11;
   const prof = winograd5Profiles(rand(nU * 25), nU);
-  const fac = { prof, dO: 4, dI: 2 };
   const Y = rand(geom.Og * geom.Cg * nU);
   const x = rand(geom.N * geom.Cg * geom.H * geom.W);
   const b = rand(geom.Og);
-  const w = Float32Array.from(winograd5FactoredKernels(Y, fac, 1, geom.Og, geom.Cg));
   const ny = geom.N * geom.Og * geom.oh * geom.ow;
+  const blockings: [number, number][] = [
+    [4, 2],
+    [4, 4],
+    [8, 4],
+  ];
 
-  it.skipIf(!wasm)("forward and flipped: the WASM kernel equals its twin and the 5×5 path on the formed filter", () => {
-    const y = new Float32Array(ny);
-    expect(winograd5FactoredConv(x, Y, fac, b, y, geom)).toBe(true);
-    const ref = new Float32Array(ny);
-    winograd5FactoredConvRef(x, Y, fac, b, ref, geom);
-    const y5 = new Float32Array(ny);
-    expect(winograd5Conv(x, w, b, y5, geom)).toBe(true);
-    expect(maxRel(y, ref)).toBeLessThan(2e-5);
-    expect(maxRel(y, y5)).toBeLessThan(2e-5);
-    // the input gradient's convolution: 24 channels in, 20 out, the kernels read flipped
-    const fg: WinogradGeometry = { ...geom, Cg: geom.Og, Og: geom.Cg };
-    const gy = rand(ny);
-    const gx = new Float32Array(geom.N * geom.Cg * geom.H * geom.W);
-    expect(winograd5FactoredConv(gy, Y, fac, null, gx, fg, true)).toBe(true);
-    const gxRef = new Float32Array(gx.length);
-    winograd5FactoredConvRef(gy, Y, fac, null, gxRef, fg, true);
-    const gx5 = new Float32Array(gx.length);
-    expect(winograd5Conv(gy, w, null, gx5, fg, true)).toBe(true);
-    expect(maxRel(gx, gxRef)).toBeLessThan(2e-5);
-    expect(maxRel(gx, gx5)).toBeLessThan(2e-5);
-  });
+  it.skipIf(!wasm).each(blockings)(
+    "forward and flipped (blocks %i×%i): the WASM kernel equals its twin and the 5×5 path on the formed filter",
+    (dO, dI) => {
+      const fac = { prof, dO, dI };
+      const w = Float32Array.from(winograd5FactoredKernels(Y, fac, 1, geom.Og, geom.Cg));
+      const y = new Float32Array(ny);
+      expect(winograd5FactoredConv(x, Y, fac, b, y, geom)).toBe(true);
+      const ref = new Float32Array(ny);
+      winograd5FactoredConvRef(x, Y, fac, b, ref, geom);
+      const y5 = new Float32Array(ny);
+      expect(winograd5Conv(x, w, b, y5, geom)).toBe(true);
+      expect(maxRel(y, ref)).toBeLessThan(2e-5);
+      expect(maxRel(y, y5)).toBeLessThan(2e-5);
+      // the input gradient's convolution: 24 channels in, 20 out, the kernels read flipped
+      const fg: WinogradGeometry = { ...geom, Cg: geom.Og, Og: geom.Cg };
+      const gy = rand(ny);
+      const gx = new Float32Array(geom.N * geom.Cg * geom.H * geom.W);
+      expect(winograd5FactoredConv(gy, Y, fac, null, gx, fg, true)).toBe(true);
+      const gxRef = new Float32Array(gx.length);
+      winograd5FactoredConvRef(gy, Y, fac, null, gxRef, fg, true);
+      const gx5 = new Float32Array(gx.length);
+      expect(winograd5Conv(gy, w, null, gx5, fg, true)).toBe(true);
+      expect(maxRel(gx, gxRef)).toBeLessThan(2e-5);
+      expect(maxRel(gx, gx5)).toBeLessThan(2e-5);
+    },
+  );
 
-  it.skipIf(!wasm)("the factors' gradient equals its twin and the 5×5 weight gradient times the profiles", () => {
-    const gy = rand(ny);
-    const gY1 = new Float32Array(Y.length);
-    expect(winograd5FactoredWeightGrad(x, gy, gY1, fac, geom)).toBe(true);
-    const ref = new Float32Array(Y.length);
-    winograd5FactoredWeightGradRef(x, gy, ref, fac, geom);
-    expect(maxRel(gY1, ref)).toBeLessThan(2e-5);
-    const gw = new Float32Array(w.length);
-    expect(winograd5WeightGrad(x, gy, gw, geom)).toBe(true);
-    const viaW = new Float64Array(Y.length);
-    for (let o = 0; o < geom.Og; o++)
-      for (let i = 0; i < geom.Cg; i++) {
-        const at = factorOffset(o, i, geom.Cg, 4, 2);
-        for (let u = 0; u < nU; u++) {
-          let s = 0;
-          for (let t = 0; t < 25; t++) s += gw[(o * geom.Cg + i) * 25 + t]! * prof.P[u * 25 + t]!;
-          viaW[u * geom.Og * geom.Cg + at] = s;
+  it.skipIf(!wasm).each(blockings)(
+    "the factors' gradient (blocks %i×%i) equals its twin and the 5×5 weight gradient times the profiles",
+    (dO, dI) => {
+      const fac = { prof, dO, dI };
+      const w = Float32Array.from(winograd5FactoredKernels(Y, fac, 1, geom.Og, geom.Cg));
+      const gy = rand(ny);
+      const gY1 = new Float32Array(Y.length);
+      expect(winograd5FactoredWeightGrad(x, gy, gY1, fac, geom)).toBe(true);
+      const ref = new Float32Array(Y.length);
+      winograd5FactoredWeightGradRef(x, gy, ref, fac, geom);
+      expect(maxRel(gY1, ref)).toBeLessThan(2e-5);
+      const gw = new Float32Array(w.length);
+      expect(winograd5WeightGrad(x, gy, gw, geom)).toBe(true);
+      const viaW = new Float64Array(Y.length);
+      for (let o = 0; o < geom.Og; o++)
+        for (let i = 0; i < geom.Cg; i++) {
+          const at = factorOffset(o, i, geom.Cg, dO, dI);
+          for (let u = 0; u < nU; u++) {
+            let s = 0;
+            for (let t = 0; t < 25; t++) s += gw[(o * geom.Cg + i) * 25 + t]! * prof.P[u * 25 + t]!;
+            viaW[u * geom.Og * geom.Cg + at] = s;
+          }
         }
-      }
-    expect(maxRel(gY1, viaW)).toBeLessThan(2e-5);
-  });
+      expect(maxRel(gY1, viaW)).toBeLessThan(2e-5);
+    },
+  );
 
   it("rejects more than 128 profiles and arrays too short for the geometry", () => {
     const many = { prof: winograd5Profiles(new Float32Array(129 * 25), 129), dO: 1, dI: 1 };
@@ -125,9 +139,9 @@ describe("factored 5×5 kernels (F(4×4, 5×5) from the factors)", () => {
     expect(() => winograd5FactoredConv(x, Y, { prof, dO: 5, dI: 2 }, b, new Float32Array(ny), geom)).toThrow(
       /blocks dividing the 24×20 kernels, got 5×2/,
     );
-    expect(() => winograd5FactoredConv(x, Y.subarray(1), fac, b, new Float32Array(ny), geom)).toThrow(
-      /'Y' expected at least/,
-    );
+    expect(() =>
+      winograd5FactoredConv(x, Y.subarray(1), { prof, dO: 4, dI: 2 }, b, new Float32Array(ny), geom),
+    ).toThrow(/'Y' expected at least/);
   });
 });
 

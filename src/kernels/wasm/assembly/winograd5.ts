@@ -152,7 +152,8 @@ export function wg5InputF32(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, 
  * (8,320 bytes); a kernel team's threads each point theirs at a block of their own with
  * setWinograd5KernelScratch.
  */
-// one block: the factored kernels use all of it as one (8,192 bytes of factors or sums, then a row)
+// one block: the factored kernels use all of it as one (8,192 bytes of factors or sums, then a row,
+// then the 16 offsets of factorOffsets)
 let K5T: usize = memory.data(25 * 16 * 4 + 40 * 16 * 4 + 64 * 16 * 4 + 64, 16);
 let K5H: usize = K5T + 25 * 16 * 4;
 let K5S: usize = K5H + 40 * 16 * 4;
@@ -466,12 +467,42 @@ export function wg5FinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i32, gw: 
 // kernels in blocks of dO×dI (a steerable layer's field pairs) is at
 // ((⌊o/dO⌋·Io/dI + ⌊i/dI⌋)·dO + o mod dO)·dI + i mod dI (dO = dI = 1: o·Io + i).
 
-/** The offset of kernel (o, i) in a plane of factors (see above). */
+/**
+ * The offsets (floats, see above) in a plane of factors of the nk ≤ 16 kernels (m, k0 + l) of a filter
+ * with nIb blocks of columns, or with `flip` of the kernels (k0 + l, m), into the 16 i32 at pos: two
+ * divisions per block of kernels, not two per kernel.
+ */
 // @ts-ignore: decorator
-@inline function factorAt(o: i32, i: i32, nIb: i32, dO: i32, dI: i32): usize {
-  const ob = o / dO;
-  const ib = i / dI;
-  return <usize>(((ob * nIb + ib) * dO + (o - ob * dO)) * dI + (i - ib * dI));
+@inline function factorOffsets(pos: usize, m: i32, k0: i32, nk: i32, nIb: i32, dO: i32, dI: i32, flip: bool): void {
+  const blk = dO * dI;
+  if (!flip) {
+    // row m: ((ob·nIb + ib)·dO + om)·dI + il = (ob·nIb·dO + om)·dI + ib·blk + il along the columns
+    const ob = m / dO;
+    const base = (ob * nIb * dO + (m - ob * dO)) * dI;
+    let ib = k0 / dI;
+    let il = k0 - ib * dI;
+    for (let l = 0; l < nk; l++) {
+      store<i32>(pos + (<usize>l << 2), base + ib * blk + il);
+      if (++il == dI) {
+        il = 0;
+        ib++;
+      }
+    }
+  } else {
+    // column m: ob·nIb·blk + om·dI + (ib·blk + il) along the rows
+    const ib = m / dI;
+    const c = ib * blk + (m - ib * dI);
+    const rowBlk = nIb * blk;
+    let ob = k0 / dO;
+    let om = k0 - ob * dO;
+    for (let l = 0; l < nk; l++) {
+      store<i32>(pos + (<usize>l << 2), ob * rowBlk + om * dI + c);
+      if (++om == dO) {
+        om = 0;
+        ob++;
+      }
+    }
+  }
 }
 
 /**
@@ -488,17 +519,44 @@ export function wg5FactoredKernelF32(Y: usize, nU: i32, TP: usize, Og: i32, Cg: 
   const planeB = (<usize>Og * <usize>Cg) << 2;
   const nIb = (flip ? Og : Cg) / dI;
   const stage = K5T + 8192;
+  const pos = K5T + 8256;
+  // runs of four kernels lie side by side in a plane (a row of blocks of dI ≡ 0 mod 4 columns)
+  const runs = !flip && (dI & 3) == 0;
   for (let m = m0; m < m1; m++) {
     for (let k0 = 0; k0 < Cg; k0 += 16) {
       const nk = min(16, Cg - k0);
-      for (let k = 0; k < 16; k++) {
-        const d = K5T + (<usize>k << 2);
-        if (k < nk) {
-          const src = Y + ((flip ? factorAt(k0 + k, m, nIb, dO, dI) : factorAt(m, k0 + k, nIb, dO, dI)) << 2);
-          for (let u = 0; u < nU; u++) store<f32>(d + (<usize>u << 6), load<f32>(src + <usize>u * planeB));
-          if (nU < nUp) store<f32>(d + (<usize>nU << 6), 0);
-        } else {
-          for (let u = 0; u < nUp; u++) store<f32>(d + (<usize>u << 6), 0);
+      factorOffsets(pos, m, k0, nk, nIb, dO, dI, flip);
+      if (runs && nk == 16) {
+        const p0 = Y + (<usize>load<i32>(pos) << 2);
+        const p1 = Y + (<usize>load<i32>(pos, 16) << 2);
+        const p2 = Y + (<usize>load<i32>(pos, 32) << 2);
+        const p3 = Y + (<usize>load<i32>(pos, 48) << 2);
+        for (let u = 0; u < nU; u++) {
+          const o = <usize>u * planeB;
+          const d = K5T + (<usize>u << 6);
+          v128.store(d, v128.load(p0 + o));
+          v128.store(d, v128.load(p1 + o), 16);
+          v128.store(d, v128.load(p2 + o), 32);
+          v128.store(d, v128.load(p3 + o), 48);
+        }
+        if (nU < nUp) {
+          const d = K5T + (<usize>nU << 6);
+          const z = f32x4.splat(0);
+          v128.store(d, z);
+          v128.store(d, z, 16);
+          v128.store(d, z, 32);
+          v128.store(d, z, 48);
+        }
+      } else {
+        for (let k = 0; k < 16; k++) {
+          const d = K5T + (<usize>k << 2);
+          if (k < nk) {
+            const src = Y + (<usize>load<i32>(pos + (<usize>k << 2)) << 2);
+            for (let u = 0; u < nU; u++) store<f32>(d + (<usize>u << 6), load<f32>(src + <usize>u * planeB));
+            if (nU < nUp) store<f32>(d + (<usize>nU << 6), 0);
+          } else {
+            for (let u = 0; u < nUp; u++) store<f32>(d + (<usize>u << 6), 0);
+          }
         }
       }
       const dst = U + ((<usize>m * <usize>Cg + <usize>k0) << 2);
@@ -570,6 +628,8 @@ export function wg5FactoredFinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i
   const tpRow = <usize>nUp << 2;
   const planeB = (<usize>Og * <usize>Cg) << 2;
   const nIb = Cg / dI;
+  const pos = K5T + 8256;
+  const runs = (dI & 3) == 0;
   for (let m = m0; m < m1; m++) {
     for (let k0 = 0; k0 < Cg; k0 += 16) {
       const nk = min(16, Cg - k0);
@@ -611,9 +671,25 @@ export function wg5FactoredFinishF32(S: usize, Og: i32, Cg: i32, Ss: i32, Cgp: i
         v128.store(r, b2, 96);
         v128.store(r, b3, 112);
       }
-      for (let l = 0; l < nk; l++) {
-        const dst = gY + (factorAt(m, k0 + l, nIb, dO, dI) << 2);
-        for (let u = 0; u < nU; u++) store<f32>(dst + <usize>u * planeB, load<f32>(K5T + (<usize>u << 6) + (<usize>l << 2)));
+      factorOffsets(pos, m, k0, nk, nIb, dO, dI, false);
+      if (runs && nk == 16) {
+        const p0 = gY + (<usize>load<i32>(pos) << 2);
+        const p1 = gY + (<usize>load<i32>(pos, 16) << 2);
+        const p2 = gY + (<usize>load<i32>(pos, 32) << 2);
+        const p3 = gY + (<usize>load<i32>(pos, 48) << 2);
+        for (let u = 0; u < nU; u++) {
+          const o = <usize>u * planeB;
+          const r = K5T + (<usize>u << 6);
+          v128.store(p0 + o, v128.load(r));
+          v128.store(p1 + o, v128.load(r, 16));
+          v128.store(p2 + o, v128.load(r, 32));
+          v128.store(p3 + o, v128.load(r, 48));
+        }
+      } else {
+        for (let l = 0; l < nk; l++) {
+          const dst = gY + (<usize>load<i32>(pos + (<usize>l << 2)) << 2);
+          for (let u = 0; u < nU; u++) store<f32>(dst + <usize>u * planeB, load<f32>(K5T + (<usize>u << 6) + (<usize>l << 2)));
+        }
       }
     }
   }
