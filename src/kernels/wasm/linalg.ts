@@ -7,7 +7,7 @@
 
 import { copyBoxPlan } from "../ref/linalg.js";
 import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS, type TeamStream } from "../team.js";
-import { COPY_BOX_ARGS, GATHERED_ROWS_ARGS, GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
+import { COPY_BOX_ARGS, GATHERED_ROWS_ARGS, GEMM_ROWS_ARGS, runTeamJob, TEAM_JOB } from "../team_jobs.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/linalg.ts`. */
@@ -328,42 +328,13 @@ function gatheredArgs(v: Record<keyof typeof GATHERED_ROWS_ARGS, number>): numbe
  */
 function runGathered(rt: WasmRuntime, team: KernelTeam | null, args: number[], stream: TeamStream): void {
   const R = GATHERED_ROWS_ARGS;
-  const rows = args[R.R]!;
   if (team !== null) {
-    team.run(TEAM_JOB.gatheredRows, Math.ceil(rows / args[R.rowsPer]!), args, stream);
+    team.run(TEAM_JOB.gatheredRows, Math.ceil(args[R.R]! / args[R.rowsPer]!), args, stream);
     return;
   }
+  // one chunk of all rows (rowsPer = R)
   stream.feed?.(0);
-  const e = rt.exports;
-  if (args[R.pass] === 0)
-    e.gatheredRowsF32(
-      args[R.src]!,
-      args[R.K]!,
-      args[R.ids]!,
-      args[R.offs]!,
-      args[R.U]!,
-      args[R.mats]!,
-      args[R.N]!,
-      args[R.dst]!,
-      rows,
-      0,
-      rows,
-    );
-  else
-    e.gatheredRowsGradF32(
-      args[R.src]!,
-      args[R.ids]!,
-      args[R.offs]!,
-      args[R.offs4]!,
-      args[R.U]!,
-      args[R.mats]!,
-      args[R.N]!,
-      args[R.dst]!,
-      args[R.K]!,
-      rows,
-      0,
-      rows,
-    );
+  runTeamJob(rt.exports, TEAM_JOB.gatheredRows, Float64Array.from(args), 0, 0);
   stream.drain?.(0);
 }
 
