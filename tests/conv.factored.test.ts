@@ -13,6 +13,7 @@ import {
   conv2dFactored,
   FieldType,
   Generator,
+  gatheredMatmul,
   gradcheck,
   matmul,
   noGrad,
@@ -24,6 +25,8 @@ import {
   trivial,
 } from "../src/index.js";
 import {
+  gatheredMatmulGrad,
+  gatheredMatmul as gatheredMatmulKernel,
   winograd5Conv,
   winograd5FactoredConv,
   winograd5FactoredWeightGrad,
@@ -128,6 +131,51 @@ describe("factored 5×5 kernels (F(4×4, 5×5) from the factors)", () => {
           }
         }
       expect(maxRel(gY1, viaW)).toBeLessThan(2e-5);
+    },
+  );
+
+  it.skipIf(!wasm)(
+    "gathered factors: the planes formed in the kernels' memory give the bits of the formed planes, and the twin's numbers",
+    () => {
+      // blocks of 4×4 kernels: R = 24·20/16 = 30 pairs of blocks, a source [30, 13], 11 parts
+      const fac0 = { prof, dO: 4, dI: 4 };
+      const K = 13;
+      const src = rand(30 * K);
+      const offs = Int32Array.from({ length: nU + 1 }, (_, u) => 2 * u);
+      const ids = Int32Array.from({ length: 2 * nU }, (_, j) => (5 * j + 3) % K);
+      const mats = rand(2 * nU * 16);
+      const fac = { ...fac0, gathered: { ids, offs, mats, K } };
+      const planes = new Float32Array(nU * 30 * 16);
+      expect(gatheredMatmulKernel(src, ids, offs, mats, planes, 30, K, 16)).not.toBe(false);
+      const y = new Float32Array(ny);
+      const y0 = new Float32Array(ny);
+      expect(winograd5FactoredConv(x, src, fac, b, y, geom)).toBe(true);
+      expect(winograd5FactoredConv(x, planes, fac0, b, y0, geom)).toBe(true);
+      expect(Array.from(y)).toEqual(Array.from(y0));
+      const yRef = new Float32Array(ny);
+      winograd5FactoredConvRef(x, src, fac, b, yRef, geom);
+      expect(maxRel(y, yRef)).toBeLessThan(2e-5);
+      const fg: WinogradGeometry = { ...geom, Cg: geom.Og, Og: geom.Cg };
+      const gy = rand(ny);
+      const gx = new Float32Array(x.length);
+      const gx0 = new Float32Array(x.length);
+      expect(winograd5FactoredConv(gy, src, fac, null, gx, fg, true)).toBe(true);
+      expect(winograd5FactoredConv(gy, planes, fac0, null, gx0, fg, true)).toBe(true);
+      expect(Array.from(gx)).toEqual(Array.from(gx0));
+      // the source's gradient: the planes' gradient, then gatheredMatmulGrad's
+      const gS = new Float32Array(src.length);
+      const gP = new Float32Array(planes.length);
+      const gS0 = new Float32Array(src.length);
+      expect(winograd5FactoredWeightGrad(x, gy, gS, fac, geom)).toBe(true);
+      expect(winograd5FactoredWeightGrad(x, gy, gP, fac0, geom)).toBe(true);
+      gatheredMatmulGrad(gP, ids, offs, mats, gS0, 30, K, 16);
+      expect(Array.from(gS)).toEqual(Array.from(gS0));
+      const gSRef = new Float32Array(src.length);
+      winograd5FactoredWeightGradRef(x, gy, gSRef, fac, geom);
+      expect(maxRel(gS, gSRef)).toBeLessThan(2e-5);
+      expect(() =>
+        winograd5FactoredConv(x, src, { ...fac, gathered: { ...fac.gathered, offs: offs.subarray(1) } }, b, y, geom),
+      ).toThrow(/argument 'fac' expected gathered parts of 11 profiles/);
     },
   );
 
@@ -238,6 +286,68 @@ describe("conv2dFactored", () => {
     expect(() => conv2dFactored(x, randn([U, Cout * Cin], { dtype: "float64" }), profiles)).toThrow(
       /argument 'coef' expected dtype float32/,
     );
+  });
+});
+
+describe("conv2dFactored with gathered rows", () => {
+  // 7 profiles over a source [R, K] = [12 blocks of 4×4 kernels, 9 columns] (16 out, 12 in channels)
+  const U = 7;
+  const K = 9;
+  const [dO, dI] = [4, 4];
+  const profiles = new Tensor(rand(U * 25), [U, 25], "float32");
+  const idx = [[0, 3], [1, 3, 4], [2], [5, 6, 6], [7], [8, 0], [4]];
+  const indices = idx.map((v) => new Tensor(Int32Array.from(v), [v.length], "int32"));
+  const mats = idx.map((v) => new Tensor(rand(v.length * dO * dI), [v.length, dO * dI], "float32"));
+  const make = () => {
+    const g = new Generator(21);
+    return {
+      x: randn([2, 12, 9, 9], { generator: g, requiresGrad: true }),
+      source: randn([12, K], { generator: g, std: 0.3, requiresGrad: true }),
+      bias: randn([16], { generator: g, requiresGrad: true }),
+    };
+  };
+
+  it("gives the bits of the formed rows (gatheredMatmul), forward and every gradient", () => {
+    const a = make();
+    const y = conv2dFactored(a.x, { source: a.source, indices, mats }, profiles, a.bias, {
+      padding: 2,
+      blocks: [dO, dI],
+    });
+    const gy = randn(y.shape, { generator: new Generator(5) });
+    y.backward(gy);
+    const b = make();
+    const rows = gatheredMatmul(b.source, indices, mats).reshape([U, 16 * 12]);
+    const y2 = conv2dFactored(b.x, rows, profiles, b.bias, { padding: 2, blocks: [dO, dI] });
+    y2.backward(gy);
+    expect(Array.from(y.data)).toEqual(Array.from(y2.data));
+    expect(Array.from(a.x.grad!.data)).toEqual(Array.from(b.x.grad!.data));
+    expect(Array.from(a.source.grad!.data)).toEqual(Array.from(b.source.grad!.data));
+    expect(Array.from(a.bias.grad!.data)).toEqual(Array.from(b.bias.grad!.data));
+  });
+
+  it("takes the formed rows where the fused path does not apply (float64), and checks the blocks", () => {
+    const a = make();
+    const src = a.source.detach().double();
+    const m64 = mats.map((m) => m.double());
+    const y = noGrad(() =>
+      conv2dFactored(a.x.double(), { source: src, indices, mats: m64 }, profiles.double(), null, {
+        padding: 2,
+        blocks: [dO, dI],
+      }),
+    );
+    const rows = gatheredMatmul(src, indices, m64).reshape([U, 16 * 12]);
+    const y2 = noGrad(() =>
+      conv2dFactored(a.x.double(), rows, profiles.double(), null, { padding: 2, blocks: [dO, dI] }),
+    );
+    expect(maxRel(y.data, y2.data)).toBeLessThan(1e-14);
+    expect(() =>
+      conv2dFactored(a.x, { source: a.source, indices, mats }, profiles, null, { padding: 2, blocks: [4, 2] }),
+    ).toThrow(/conv2dFactored: argument 'coef' expected matrices of 8 columns \(one block of kernels\), got 16/);
+    expect(() =>
+      conv2dFactored(a.x, { source: a.source, indices: indices.slice(1), mats: mats.slice(1) }, profiles, null, {
+        blocks: [dO, dI],
+      }),
+    ).toThrow(/conv2dFactored: argument 'coef' expected \[7, Cout·Cin\/groups\]/);
   });
 });
 

@@ -486,6 +486,44 @@ describe("kernel team", () => {
     }
   });
 
+  it("Winograd F(4×4, 5×5) with gathered factors (forward, flipped, the source's gradient): n threads give one thread's bits", async () => {
+    // one group, 16 input and 12 output channels in blocks of 4×4: R = 12 pairs of blocks, a source [12, 7]
+    const g: WinogradGeometry = { N: 3, G: 1, Cg: 16, Og: 12, H: 9, W: 10, oh: 9, ow: 10, ph: 2, pw: 2 };
+    const nU = 5;
+    const K = 7;
+    const offs = Int32Array.from([0, 2, 3, 5, 6, 8]);
+    const ids = Int32Array.from([0, 6, 2, 3, 3, 1, 4, 5]);
+    const fac = {
+      prof: winograd5Profiles(rand(nU * 25), nU),
+      dO: 4,
+      dI: 4,
+      gathered: { ids, offs, mats: rand(8 * 16), K },
+    };
+    const src = rand(12 * K);
+    const x = rand(g.N * g.Cg * g.H * g.W);
+    const b = rand(g.Og);
+    const gy = rand(g.N * g.Og * g.oh * g.ow);
+    const fg: WinogradGeometry = { ...g, Cg: g.Og, Og: g.Cg };
+    const run = (): Float32Array[] => {
+      const y = new Float32Array(gy.length);
+      const gx = new Float32Array(x.length);
+      const gs = new Float32Array(src.length);
+      expect(winograd5FactoredConv(x, src, fac, b, y, g)).toBe(true);
+      expect(winograd5FactoredConv(gy, src, fac, null, gx, fg, true)).toBe(true);
+      expect(winograd5FactoredWeightGrad(x, gy, gs, fac, g)).toBe(true);
+      return [y, gx, gs];
+    };
+    setNumThreads(1);
+    const one = run();
+    for (const n of [2, 3]) {
+      setNumThreads(n);
+      for (let rep = 0; rep < 3; rep++) {
+        for (const [i, a] of run().entries()) expect(sameBits(a, one[i]!)).toBe(true);
+        if (rep === 0) await teamReady(n);
+      }
+    }
+  });
+
   it("gathered products and their gradient: n threads give one thread's bits, gemm's on the gathered columns", async () => {
     // 4 parts (3, 0, 5 and 2 columns of a [37×9], one repeated), N = 20 (a 16-lane block and a 4-lane one)
     const R = 37;

@@ -629,7 +629,7 @@ export const factoredConv = {
     const gx = alloc(g.N * g.Cin * sizes(fg).P, false);
     return winograd5FactoredConv(gy, Y, fac, null, gx as Float32Array, winogradGeometry(fg), true) ? gx : null;
   },
-  /** gY = ∂⟨gy, conv(x, w)⟩/∂Y (planes as Y). */
+  /** gY = ∂⟨gy, conv(x, w)⟩/∂Y (planes as Y; with gathered factors, the source's gradient [R×K]). */
   factorGrad(
     x: FloatArray,
     gy: FloatArray,
@@ -638,7 +638,9 @@ export const factoredConv = {
     alloc: ConvAlloc,
   ): FloatArray | null {
     if (!(x instanceof Float32Array && gy instanceof Float32Array) || !factoredApplies(g)) return null;
-    const gY = alloc(g.Cout * sizes(g).Cg * fac.prof.nU, false);
+    const kernels = g.Cout * sizes(g).Cg;
+    const q = fac.gathered;
+    const gY = alloc(q === undefined ? kernels * fac.prof.nU : (kernels / (fac.dO * fac.dI)) * q.K, false);
     return winograd5FactoredWeightGrad(x, gy, gY as Float32Array, fac, winogradGeometry(g)) ? gY : null;
   },
 };

@@ -134,20 +134,20 @@ export const winograd5FactoredConv = fastPath({
     geom: WinogradGeometry,
     flipped = false,
   ) => winograd5ConvWasm(rt, x, Y, b, y, geom, flipped, fac),
-  exports: ["wg5InputF32", "wg5FactoredKernelF32", "wg5OutputF32", "gemmPackB", "gemmRows"],
+  exports: ["wg5InputF32", "wg5FactoredKernelF32", "wg5OutputF32", "gemmPackB", "gemmRows", "gatheredRowsF32"],
   threshold: "gemm",
   check: (x, Y, fac, b, y, geom, flipped) => {
     const { N, G, Cg, Og, H, W, oh, ow } = geom;
     checkFactors("winograd5FactoredConv", fac, flipped ? Cg : Og, flipped ? Og : Cg);
     checkStride1("winograd5FactoredConv", { ...geom, kh: 5, kw: 5, dh: 1, dw: 1 }, [
       ["x", x, N * G * Cg * H * W],
-      ["Y", Y, G * Og * Cg * fac.prof.nU],
+      ["Y", Y, factorLength(fac, G, Og, Cg)],
       ["y", y, N * G * Og * oh * ow],
       ["b", b, G * Og],
     ]);
   },
-  work: (x, Y, _fac, b, y, { N, G, Cg, Og, oh, ow }) =>
-    f32(x) && f32(Y) && f32(y) && f32OrNull(b) ? N * G * Og * Cg * oh * ow : -1,
+  work: (x, Y, fac, b, y, { N, G, Cg, Og, oh, ow }) =>
+    f32(x) && f32(Y) && f32(y) && f32OrNull(b) && gatheredF32(fac) ? N * G * Og * Cg * oh * ow : -1,
 });
 
 /**
@@ -167,7 +167,15 @@ export const winograd5FactoredWeightGrad = fastPath({
     fac: Winograd5Factors,
     geom: WinogradGeometry,
   ) => winograd5WeightGradWasm(rt, x, gy, gY, geom, fac),
-  exports: ["wg5InputF32", "wg5GradOutF32", "wg5FactoredFinishF32", "gemmPackB", "gemmRows", "wgZeroLanes"],
+  exports: [
+    "wg5InputF32",
+    "wg5GradOutF32",
+    "wg5FactoredFinishF32",
+    "gemmPackB",
+    "gemmRows",
+    "wgZeroLanes",
+    "gatheredRowsGradF32",
+  ],
   threshold: "gemm",
   check: (x, gy, gY, fac, geom) => {
     const { N, G, Cg, Og, H, W, oh, ow } = geom;
@@ -175,10 +183,11 @@ export const winograd5FactoredWeightGrad = fastPath({
     checkStride1("winograd5FactoredWeightGrad", { ...geom, kh: 5, kw: 5, dh: 1, dw: 1 }, [
       ["x", x, N * G * Cg * H * W],
       ["gy", gy, N * G * Og * oh * ow],
-      ["gY", gY, G * Og * Cg * fac.prof.nU],
+      ["gY", gY, factorLength(fac, G, Og, Cg)],
     ]);
   },
-  work: (x, gy, gY, _fac, { N, G, Cg, Og, oh, ow }) => (f32(x) && f32(gy) && f32(gY) ? N * G * Og * Cg * oh * ow : -1),
+  work: (x, gy, gY, fac, { N, G, Cg, Og, oh, ow }) =>
+    f32(x) && f32(gy) && f32(gY) && gatheredF32(fac) ? N * G * Og * Cg * oh * ow : -1,
 });
 
 /**
@@ -191,6 +200,24 @@ function checkFactors(op: string, fac: Winograd5Factors, Oo: number, Io: number)
     throw new Error(`${op}: argument 'fac' expected 1 to 128 profiles, got ${prof.nU}`);
   if (!(Number.isInteger(dO) && Number.isInteger(dI) && dO >= 1 && dI >= 1 && Oo % dO === 0 && Io % dI === 0))
     throw new Error(`${op}: argument 'fac' expected blocks dividing the ${Oo}×${Io} kernels, got ${dO}×${dI}`);
+  const q = fac.gathered;
+  if (q === undefined) return;
+  const S = q.offs[q.offs.length - 1] ?? -1;
+  if (q.offs.length !== prof.nU + 1 || q.offs[0] !== 0 || S !== q.ids.length || q.mats.length < S * dO * dI)
+    throw new Error(
+      `${op}: argument 'fac' expected gathered parts of ${prof.nU} profiles (${prof.nU + 1} offsets from 0 to the ${q.ids.length} ids, matrices of ${dO * dI} columns), got ${q.offs.length} offsets ending at ${S} and ${q.mats.length} matrix entries`,
+    );
+}
+
+/** Floats of the factor argument: the planes (nU of G·Og·Cg), or a gathered source [R×K] (R = Og·Cg/(dO·dI)). */
+function factorLength(fac: Winograd5Factors, G: number, Og: number, Cg: number): number {
+  const q = fac.gathered;
+  return q === undefined ? G * Og * Cg * fac.prof.nU : ((G * Og * Cg) / (fac.dO * fac.dI)) * q.K;
+}
+
+/** Whether gathered factors (if any) suit the WASM kernels (float32 matrices, one group is checked there). */
+function gatheredF32(fac: Winograd5Factors): boolean {
+  return fac.gathered === undefined || f32(fac.gathered.mats);
 }
 
 /**

@@ -11,7 +11,7 @@
  * Layouts: x [N, G·Cg, H, W], y [N, G·Og, oh, ow], w [G·Og, Cg, 5, 5]; `ph`, `pw` are the zero padding
  * before each axis (the padding after is implied by oh, ow).
  */
-import type { FloatArray } from "./linalg.js";
+import { type FloatArray, gatheredMatmulGradRef, gatheredMatmulRef } from "./linalg.js";
 import type { WinogradGeometry } from "./winograd.js";
 
 /** Side of the output tile (m) and of the transformed tile (n = m + 4). */
@@ -269,6 +269,32 @@ export interface Winograd5Factors {
   prof: Winograd5Profiles;
   dO: number;
   dI: number;
+  /**
+   * Factors given as products of gathered columns (one group only): the factor argument is then a
+   * source a [R×K] (R = the filter's Oo·Io/(dO·dI) pairs of blocks) and the planes are plane u =
+   * a[:, ids[offs[u]..offs[u+1])]·mats rows (see `gatheredMatmulRef`, N = dO·dI), formed where the
+   * kernels run; the factors' gradient is then the source's [R×K].
+   */
+  gathered?: GatheredFactors;
+}
+
+/** The columns (i32 ids, U + 1 part offsets, values in [0, K)) and stacked matrices [Σk×dO·dI] of gathered factors. */
+export interface GatheredFactors {
+  ids: Int32Array;
+  offs: Int32Array;
+  mats: FloatArray;
+  K: number;
+}
+
+/** The factor planes of `fac` from its gathered source a (one group: Oo·Io kernels), or Y itself. */
+function factorPlanes(Y: FloatArray, fac: Winograd5Factors, Oo: number, Io: number): FloatArray {
+  const q = fac.gathered;
+  if (q === undefined) return Y;
+  const N = fac.dO * fac.dI;
+  const R = (Oo * Io) / N;
+  const planes = new Float64Array(fac.prof.nU * R * N);
+  gatheredMatmulRef(Y, q.ids, q.offs, q.mats, planes, R, q.K, N);
+  return planes;
 }
 
 /** The offset in a group's plane of kernel (o, i) of an Oo×Io filter (see {@link Winograd5Factors}). */
@@ -317,7 +343,8 @@ export function winograd5FactoredConvRef(
   flipped = false,
 ): void {
   const { G, Og, Cg } = geom;
-  const w = flipped ? winograd5FactoredKernels(Y, fac, G, Cg, Og) : winograd5FactoredKernels(Y, fac, G, Og, Cg);
+  const P = factorPlanes(Y, fac, Og, Cg);
+  const w = flipped ? winograd5FactoredKernels(P, fac, G, Cg, Og) : winograd5FactoredKernels(P, fac, G, Og, Cg);
   winograd5ConvRef(x, w, b, y, geom, flipped);
 }
 
@@ -332,6 +359,15 @@ export function winograd5FactoredWeightGradRef(
   const { prof, dO, dI } = fac;
   const { G, Og, Cg } = geom;
   const R = Og * Cg;
+  const q = fac.gathered;
+  if (q !== undefined) {
+    // the planes' gradient, then the source's
+    const gP = new Float64Array(prof.nU * R);
+    winograd5FactoredWeightGradRef(x, gy, gP, { prof, dO, dI }, geom);
+    const N = dO * dI;
+    gatheredMatmulGradRef(gP, q.ids, q.offs, q.mats, gY, R / N, q.K, N);
+    return;
+  }
   const gw = new Float64Array(G * R * 25);
   winograd5WeightGradRef(x, gy, gw, geom);
   for (let gi = 0; gi < G; gi++)

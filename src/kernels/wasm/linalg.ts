@@ -310,15 +310,73 @@ function daz(v: number): number {
   return Math.abs(v) < MIN_NORMAL ? v * 0 : v;
 }
 
-/** Rows per chunk of a gathered-products job over R rows: about four chunks per thread. */
-function gatheredRowsPer(team: KernelTeam | null, R: number): number {
-  return team === null ? R : Math.ceil(R / Math.min(R, 4 * team.size, TEAM_MAX_CHUNKS));
+/** Rows per chunk of a gathered-products job over R rows on `threads` threads: about four chunks per thread. */
+export function gatheredRowsPer(threads: number, R: number): number {
+  return threads <= 1 ? R : Math.ceil(R / Math.min(R, 4 * threads, TEAM_MAX_CHUNKS));
 }
 
-/** The argument slots of a {@link TEAM_JOB.gatheredRows} job. */
-function gatheredArgs(v: Record<keyof typeof GATHERED_ROWS_ARGS, number>): number[] {
+/**
+ * The parts of a gathered-products job in the arena (after `rt.reset()`): the ids, the U + 1 offsets
+ * and the stacked matrices (subnormals flushed, as the kernels' packing would), or for the gradient
+ * also the padded offsets and the matrices transposed per part, padded to a multiple of 4 columns.
+ * Returns the job's arguments with `src`, `dst`, `K`, `R` and `rowsPer` left to set.
+ */
+export function stageGathered(
+  rt: WasmRuntime,
+  ids: Int32Array,
+  offs: Int32Array,
+  mats: Float32Array,
+  N: number,
+  grad: boolean,
+): number[] {
+  const U = offs.length - 1;
+  const S = ids.length;
+  const offs4 = new Int32Array(U + 1);
+  if (grad) for (let u = 0; u < U; u++) offs4[u + 1] = offs4[u]! + pad4(offs[u + 1]! - offs[u]!);
+  const S4 = grad ? offs4[U]! : S;
+  // every allocation first: growing the memory replaces the views
+  const pI = rt.alloc(S * 4);
+  const pO = rt.alloc((U + 1) * 4);
+  const pO4 = grad ? rt.alloc((U + 1) * 4) : 0;
+  const pM = rt.alloc(S4 * N * 4);
+  const ints = rt.i32;
+  const f = rt.f32;
+  ints.set(ids, pI >> 2);
+  ints.set(offs, pO >> 2);
+  const m = pM >> 2;
+  if (!grad) {
+    for (let i = 0; i < S * N; i++) f[m + i] = daz(mats[i]!);
+  } else {
+    ints.set(offs4, pO4 >> 2);
+    f.fill(0, m, m + S4 * N);
+    for (let u = 0; u < U; u++) {
+      const j0 = offs[u]!;
+      const k = offs[u + 1]! - j0;
+      const k4 = offs4[u + 1]! - offs4[u]!;
+      const base = m + offs4[u]! * N;
+      for (let j = 0; j < k; j++) for (let n = 0; n < N; n++) f[base + n * k4 + j] = daz(mats[(j0 + j) * N + n]!);
+    }
+  }
+  const A = GATHERED_ROWS_ARGS;
   const args: number[] = [];
-  for (const k of Object.keys(v) as (keyof typeof v)[]) args[GATHERED_ROWS_ARGS[k]] = v[k];
+  args[A.pass] = grad ? 1 : 0;
+  args[A.ids] = pI;
+  args[A.offs] = pO;
+  args[A.offs4] = pO4;
+  args[A.mats] = pM;
+  args[A.U] = U;
+  args[A.N] = N;
+  return args;
+}
+
+/** Sets the source, destination and sizes of staged gathered-job arguments (see {@link stageGathered}). */
+export function gatheredJob(args: number[], src: number, dst: number, K: number, R: number, rowsPer: number): number[] {
+  const A = GATHERED_ROWS_ARGS;
+  args[A.src] = src;
+  args[A.dst] = dst;
+  args[A.K] = K;
+  args[A.R] = R;
+  args[A.rowsPer] = rowsPer;
   return args;
 }
 
@@ -375,22 +433,14 @@ export function gatheredMatmulWasm(
   N: number,
 ): void {
   const U = offs.length - 1;
-  const S = ids.length;
-  const team = kernelTeam(rt, R * S * N);
+  const team = kernelTeam(rt, R * ids.length * N);
   rt.reset();
   const pA = rt.alloc(R * K * 4);
-  const pI = rt.alloc(S * 4);
-  const pO = rt.alloc((U + 1) * 4);
-  const pM = rt.alloc(S * N * 4);
   const pY = rt.alloc(U * R * N * 4);
+  const rowsPer = gatheredRowsPer(team?.size ?? 1, R);
+  const args = gatheredJob(stageGathered(rt, ids, offs, mats, N, false), pA, pY, K, R, rowsPer);
   const f = rt.f32;
   f.set(a.subarray(0, R * K), pA >> 2);
-  rt.i32.set(ids, pI >> 2);
-  rt.i32.set(offs, pO >> 2);
-  const pm = pM >> 2;
-  for (let i = 0; i < S * N; i++) f[pm + i] = daz(mats[i]!);
-  const rowsPer = gatheredRowsPer(team, R);
-  const args = gatheredArgs({ pass: 0, src: pA, dst: pY, ids: pI, offs: pO, offs4: 0, mats: pM, U, N, K, R, rowsPer });
   // the calling thread copies each chunk's rows of the U planes out while the other threads compute
   runGathered(rt, team, args, {
     drain: (k) => {
@@ -418,46 +468,13 @@ export function gatheredMatmulGradWasm(
   N: number,
 ): void {
   const U = offs.length - 1;
-  const S = ids.length;
-  const offs4 = new Int32Array(U + 1);
-  for (let u = 0; u < U; u++) offs4[u + 1] = offs4[u]! + pad4(offs[u + 1]! - offs[u]!);
-  const S4 = offs4[U]!;
-  const team = kernelTeam(rt, R * S * N);
+  const team = kernelTeam(rt, R * ids.length * N);
   rt.reset();
   const pG = rt.alloc(U * R * N * 4);
   const pA = rt.alloc(R * K * 4);
-  const pI = rt.alloc(S * 4);
-  const pO = rt.alloc((U + 1) * 4);
-  const pO4 = rt.alloc((U + 1) * 4);
-  const pMt = rt.alloc(S4 * N * 4);
+  const rowsPer = gatheredRowsPer(team?.size ?? 1, R);
+  const args = gatheredJob(stageGathered(rt, ids, offs, mats, N, true), pG, pA, K, R, rowsPer);
   const f = rt.f32;
-  rt.i32.set(ids, pI >> 2);
-  rt.i32.set(offs, pO >> 2);
-  rt.i32.set(offs4, pO4 >> 2);
-  const mt = pMt >> 2;
-  f.fill(0, mt, mt + S4 * N);
-  for (let u = 0; u < U; u++) {
-    const j0 = offs[u]!;
-    const k = offs[u + 1]! - j0;
-    const k4 = offs4[u + 1]! - offs4[u]!;
-    const base = mt + offs4[u]! * N;
-    for (let j = 0; j < k; j++) for (let n = 0; n < N; n++) f[base + n * k4 + j] = daz(mats[(j0 + j) * N + n]!);
-  }
-  const rowsPer = gatheredRowsPer(team, R);
-  const args = gatheredArgs({
-    pass: 1,
-    src: pG,
-    dst: pA,
-    ids: pI,
-    offs: pO,
-    offs4: pO4,
-    mats: pMt,
-    U,
-    N,
-    K,
-    R,
-    rowsPer,
-  });
   // the calling thread copies each chunk's rows of gy in and of ga out while the other threads compute
   runGathered(rt, team, args, {
     feed: (k) => {

@@ -24,7 +24,7 @@ import {
   WINOGRAD5_TRANSFORM,
   WINOGRAD5_TRANSFORM_ARGS,
 } from "../team_jobs.js";
-import { KC, MC, NR } from "./linalg.js";
+import { gatheredJob, gatheredRowsPer, KC, MC, NR, stageGathered } from "./linalg.js";
 import { alignUp, pad4, type WasmRuntime } from "./loader.js";
 import { winogradRowPad } from "./winograd.js";
 
@@ -184,7 +184,10 @@ export function winograd5ConvWasm(
   const pY = rt.alloc(N * G * ys * 4);
   const pB = rt.alloc(Math.max(Og, 1) * 4);
   const pW = rt.alloc(Og * Cg * per * 4);
+  // gathered factors: their source and parts in the arena, the planes formed into pW below
+  const gj = fac?.gathered === undefined ? null : gatheredPlanes(rt, ph5, fac, G, Og * Cg, pW, false);
   const f = rt.f32;
+  if (gj !== null) f.set(w.subarray(0, gj.n), gj.pA >> 2);
   const T = WINOGRAD5_TRANSFORM_ARGS;
   const tr = transformArgs(geom, plan, ph5, pB, b !== null);
   if (fac !== null) factorArgs(rt, tr, fac, flipped);
@@ -216,6 +219,10 @@ export function winograd5ConvWasm(
     if (fac === null) {
       const feedW = kernelCopy(f, w, gi, pW, Og, Cg, flipped, ph5.cPer(Og));
       transform(ph5, tr, WINOGRAD5_TRANSFORM.kernel, pW, pU, Og, Us, { feed: feedW });
+    } else if (gj !== null) {
+      // the planes from the gathered source, then their transform (nothing to copy in)
+      ph5.run(TEAM_JOB.gatheredRows, gj.chunks, gj.args);
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.factoredKernel, pW, pU, Og, Us, {}, flipped ? fac.dI : fac.dO);
     } else {
       // chunks of whole blocks of the kernels' rows m (the filter's rows, or with `flipped` its columns),
       // copied in while the other threads transform
@@ -314,6 +321,32 @@ function planeCopy(
       copy(at + r, ap + r, n);
     }
   }
+}
+
+/**
+ * The gathered-products job of factors given as a gathered source (`fac.gathered`, one group of R·N =
+ * `kernels` kernels): the source's place pA (n = R·K floats, for the caller to fill, or for the
+ * gradient to read back), the parts staged in the arena, and the job's arguments: the planes into pW
+ * from pA, or with `grad` the source's gradient into pA from the planes' gradient at pW.
+ */
+function gatheredPlanes(
+  rt: WasmRuntime,
+  ph5: ReturnType<typeof phases>,
+  fac: Winograd5Factors,
+  G: number,
+  kernels: number,
+  pW: number,
+  grad: boolean,
+): { pA: number; n: number; args: number[]; chunks: number } {
+  const q = fac.gathered!;
+  if (G !== 1) throw new Error(`winograd5: argument 'fac' expected gathered factors with one group, got ${G} groups`);
+  const N = fac.dO * fac.dI;
+  const R = kernels / N;
+  const pA = rt.alloc(R * q.K * 4);
+  const staged = stageGathered(rt, q.ids, q.offs, q.mats as Float32Array, N, grad);
+  const rowsPer = gatheredRowsPer(ph5.threads, R);
+  const args = grad ? gatheredJob(staged, pW, pA, q.K, R, rowsPer) : gatheredJob(staged, pA, pW, q.K, R, rowsPer);
+  return { pA, n: R * q.K, args, chunks: Math.ceil(R / rowsPer) };
 }
 
 /** The factored kinds' argument slots, and the transformed profiles copied into the arena. */
@@ -421,6 +454,8 @@ export function winograd5WeightGradWasm(
   const pX = rt.alloc(N * G * xs * 4);
   const pG = rt.alloc(N * G * ys * 4);
   const pW = rt.alloc(Og * Cg * per * 4);
+  // gathered factors: the planes' gradient stays in pW, the source's goes to gj.pA
+  const gj = fac?.gathered === undefined ? null : gatheredPlanes(rt, ph5, fac, G, Og * Cg, pW, true);
   const f = rt.f32;
   // rows c ≥ Cg of V and m ≥ Og of Y only reach entries of S that the finish skips; the lanes past a
   // block's last tile are zeroed (in both: the arena may hold anything there)
@@ -467,6 +502,13 @@ export function winograd5WeightGradWasm(
     }
     tr[T.Cg] = Cg;
     tr[T.Cgp] = Cgp;
+    if (gj !== null && fac !== null) {
+      // the planes' gradient in the arena, then the source's, copied out
+      transform(ph5, tr, WINOGRAD5_TRANSFORM.factoredFinish, pS, pW, Og, Ss, {}, fac.dO);
+      ph5.run(TEAM_JOB.gatheredRows, gj.chunks, gj.args);
+      gw.set(f.subarray(gj.pA >> 2, (gj.pA >> 2) + gj.n));
+      continue;
+    }
     if (fac !== null) {
       // chunks of whole blocks of rows, copied out as the other threads finish theirs
       const blk = { G, gi, Oo: Og, Io: Cg, nU: per, dO: fac.dO, dI: fac.dI };

@@ -21,13 +21,13 @@ import {
 } from "../../kernels/conv.js";
 import { type ConvGeometry, convGeometry } from "../../kernels/ref/im2col.js";
 import type { FloatArray } from "../../kernels/ref/linalg.js";
-import { type Winograd5Profiles, winograd5Profiles } from "../../kernels/ref/winograd5.js";
+import { type Winograd5Factors, type Winograd5Profiles, winograd5Profiles } from "../../kernels/ref/winograd5.js";
 import { record } from "../autograd.js";
 import { allocate, allocateEmpty, type DType, type FloatDType } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { batched, checkFloat, type IntOrTuple, tupleArg } from "./grid.js";
-import { matmul } from "./linalg.js";
+import { gatheredGrad, gatheredMatmul, gatheredParts, matmul } from "./linalg.js";
 import { sum } from "./reduce.js";
 import { expand, pad, permute, transpose } from "./shape.js";
 
@@ -439,14 +439,26 @@ export interface ConvFactoredOptions extends ConvOptions {
 }
 
 /**
+ * The rows of {@link conv2dFactored}'s `coef` given as products of gathered columns: coef =
+ * `gatheredMatmul(source, indices, mats)` read as [U, Cout·Cin] (R = Cout·Cin/(dOut·dIn) blocks of
+ * kernels, each part's N = dOut·dIn columns one block, in the order of `blocks`), differentiable in
+ * `source`. Where the fused path runs the rows are formed where the kernels run, not as a tensor.
+ */
+export interface GatheredFactorRows {
+  source: Tensor;
+  indices: readonly Tensor[];
+  mats: readonly Tensor[];
+}
+
+/**
  * 2-D convolution with a filter given in factored form: kernel (o, i) = Σ_u coef[u, (o, i)]·profiles[u]
  * for `coef` [U, Cout·Cin/groups] (one row per profile, kernels in the filter's (out, in) order or by
- * {@link ConvFactoredOptions.blocks}) and fixed `profiles` [U, k·k] (no gradient; read once per tensor and
- * version): the convolution with that filter, as `conv2d`. This is how a steerable convolution's filter
- * is built from its basis (see `R2Conv`). Where float32 Winograd F(4×4, 5×5) takes the convolution in
- * WASM, the filter is never formed: the transformed kernels come from `coef` and the profiles'
- * transforms, and the backward gives `coef`'s gradient from the Winograd sums (the same numbers up to
- * float32 rounding). Elsewhere it forms the filter and calls `conv2d`.
+ * {@link ConvFactoredOptions.blocks}; or {@link GatheredFactorRows}) and fixed `profiles` [U, k·k] (no
+ * gradient; read once per tensor and version): the convolution with that filter, as `conv2d`. This is
+ * how a steerable convolution's filter is built from its basis (see `R2Conv`). Where float32 Winograd
+ * F(4×4, 5×5) takes the convolution in WASM, the filter is never formed: the transformed kernels come
+ * from `coef` and the profiles' transforms, and the backward gives `coef`'s gradient from the Winograd
+ * sums (the same numbers up to float32 rounding). Elsewhere it forms the filter and calls `conv2d`.
  *
  * ```ts
  * // the same as conv2d(x, matmul(transpose(coef, 0, 1), profiles).reshape([Cout, Cin, 5, 5]), bias, { padding: 2 })
@@ -455,13 +467,15 @@ export interface ConvFactoredOptions extends ConvOptions {
  */
 export function conv2dFactored(
   input: Tensor,
-  coef: Tensor,
+  coef: Tensor | GatheredFactorRows,
   profiles: Tensor,
   bias?: Tensor | null,
   opts: ConvFactoredOptions = {},
 ): Tensor {
   const op = "conv2dFactored";
-  if (!(coef instanceof Tensor)) opError(op, "coef", "a Tensor", typeof coef);
+  const gathered = coef instanceof Tensor ? null : coef;
+  if (gathered !== null && !(typeof gathered === "object" && gathered?.source instanceof Tensor))
+    opError(op, "coef", "a Tensor or { source, indices, mats }", typeof coef);
   if (!(profiles instanceof Tensor)) opError(op, "profiles", "a Tensor", typeof profiles);
   check(profiles.ndim === 2, op, "profiles", "2-D [U, k·k]", `shape ${fmtShape(profiles.shape)}`);
   const [U, kk] = profiles.shape as [number, number];
@@ -474,18 +488,21 @@ export function conv2dFactored(
     `shape ${fmtShape(profiles.shape)}`,
   );
   check(!profiles.requiresGrad, op, "profiles", "a constant (no gradient)", "a tensor that requires grad");
-  check(coef.dtype === profiles.dtype, op, "coef", `dtype ${profiles.dtype} (the dtype of 'profiles')`, coef.dtype);
+  const parts = gathered === null ? null : gatheredParts(op, gathered.source, gathered.indices, gathered.mats);
+  const coefShape = parts === null ? (coef as Tensor).shape : [parts.U, parts.R * parts.N];
+  const coefDtype = parts === null ? (coef as Tensor).dtype : parts.dtype;
+  check(coefDtype === profiles.dtype, op, "coef", `dtype ${profiles.dtype} (the dtype of 'profiles')`, coefDtype);
   const groups = opts.groups ?? 1;
   const cin = input.ndim >= 3 ? input.shape[input.ndim - 3]! : 0;
   const Ig = Number.isInteger(groups) && groups >= 1 ? cin / groups : Number.NaN;
   check(
-    coef.ndim === 2 && coef.shape[0] === U && Ig > 0 && coef.shape[1]! % Ig === 0,
+    coefShape.length === 2 && coefShape[0] === U && Ig > 0 && coefShape[1]! % Ig === 0,
     op,
     "coef",
     `[${U}, Cout·Cin/groups] (Cin/groups = ${Ig} from 'input' ${fmtShape(input.shape)})`,
-    `shape ${fmtShape(coef.shape)}`,
+    `shape ${fmtShape(coefShape)}`,
   );
-  const Cout = coef.shape[1]! / Ig;
+  const Cout = coefShape[1]! / Ig;
   const [dO, dI] = opts.blocks ?? [1, 1];
   check(
     Number.isInteger(dO) && Number.isInteger(dI) && dO >= 1 && dI >= 1 && Cout % dO === 0 && Ig % dI === 0,
@@ -494,44 +511,61 @@ export function conv2dFactored(
     `[dOut, dIn] dividing ${Cout} output and ${Ig} input channels`,
     `[${dO}, ${dI}]`,
   );
+  if (parts !== null)
+    check(parts.N === dO * dI, op, "coef", `matrices of ${dO * dI} columns (one block of kernels)`, `${parts.N}`);
   const blocked = dO > 1 || dI > 1;
   check(!blocked || groups === 1, op, "blocks", "[1, 1] with groups > 1", `[${dO}, ${dI}] with groups = ${groups}`);
   const wShape = [Cout, Ig, k, k];
-  // coef's rows in the filter's (out, in) order
+  // the rows of coef as a tensor (gathered rows formed), then in the filter's (out, in) order
+  const rows = (): Tensor =>
+    gathered === null
+      ? (coef as Tensor)
+      : gatheredMatmul(gathered.source, gathered.indices, gathered.mats).reshape(coefShape);
   const planes = (): Tensor =>
-    blocked ? permute(coef.reshape([U, Cout / dO, Ig / dI, dO, dI]), [0, 1, 3, 2, 4]).reshape([U, Cout * Ig]) : coef;
+    blocked
+      ? permute(rows().reshape([U, Cout / dO, Ig / dI, dO, dI]), [0, 1, 3, 2, 4]).reshape([U, Cout * Ig])
+      : rows();
   const filter = (): Tensor => matmul(transpose(planes(), 0, 1), profiles).reshape(wShape);
-  const prof = k === 5 && coef.dtype === "float32" ? profilesOf(profiles) : null;
+  const prof = k === 5 && coefDtype === "float32" && (parts === null || groups === 1) ? profilesOf(profiles) : null;
   if (prof === null) return conv2d(input, filter(), bias, opts);
-  const a = convArgs(op, 2, input, { shape: wShape, dtype: coef.dtype, factored: true }, bias, opts, false);
+  const a = convArgs(op, 2, input, { shape: wShape, dtype: coefDtype, factored: true }, bias, opts, false);
   const { x, g, unbatched } = convSetup(op, 2, a, opts);
   const b = bias ?? null;
   const alloc = outputs(op, x.dtype);
-  const fac = { prof, dO, dI };
+  const fac: Winograd5Factors =
+    parts === null
+      ? { prof, dO, dI }
+      : { prof, dO, dI, gathered: { ids: parts.ids, offs: parts.offs, mats: parts.stacked, K: parts.K } };
+  // the factors' source: coef, or the gathered rows' source
+  const src = gathered === null ? (coef as Tensor) : gathered.source;
   const yd = factoredConv.forward(
     x.data as FloatArray,
-    coef.data as FloatArray,
+    src.data as FloatArray,
     fac,
     b === null ? null : (b.data as FloatArray),
     g,
     alloc,
   );
   if (yd === null) return conv2d(input, filter(), bias, opts);
-  const inputs = b === null ? [x, coef] : [x, coef, b];
+  const inputs = b === null ? [x, src] : [x, src, b];
   const y = record(op, inputs, new Tensor(yd, g.yShape, x.dtype), (gy) => {
     let gx: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = factoredConv.inputGrad(gy.data as FloatArray, coef.data as FloatArray, fac, g, alloc);
+      const d = factoredConv.inputGrad(gy.data as FloatArray, src.data as FloatArray, fac, g, alloc);
       gx = d === null ? convInputGradOp(gy, filter(), null, g) : new Tensor(d, g.xShape, x.dtype);
     }
     let gc: Tensor | null = null;
-    if (coef.requiresGrad) {
+    if (src.requiresGrad) {
       const d = factoredConv.factorGrad(x.data as FloatArray, gy.data as FloatArray, fac, g, alloc);
-      if (d !== null) gc = new Tensor(d, coef.shape, x.dtype);
+      if (d !== null) gc = new Tensor(d, src.shape, x.dtype);
       else {
-        // [U, Cout·Ig] in the filter's order, then in coef's
+        // [U, Cout·Ig] in the filter's order, then in coef's, then (gathered) the source's
         const gp = matmul(profiles, transpose(convWeightGradOp(x, gy, g).reshape([Cout * Ig, kk]), 0, 1));
-        gc = blocked ? permute(gp.reshape([U, Cout / dO, dO, Ig / dI, dI]), [0, 1, 3, 2, 4]).reshape(coef.shape) : gp;
+        const gr = blocked ? permute(gp.reshape([U, Cout / dO, dO, Ig / dI, dI]), [0, 1, 3, 2, 4]) : gp;
+        gc =
+          parts === null
+            ? gr.reshape(coefShape)
+            : new Tensor(gatheredGrad(gr.data as FloatArray, parts), src.shape, x.dtype);
       }
     }
     return [gx, gc, b?.requiresGrad ? sum(gy, spatialAxes(gy.ndim)) : null];

@@ -238,7 +238,37 @@ export function dot(a: Tensor, b: Tensor): Tensor {
  * radial profile u and `mats[u]` their angular parts.
  */
 export function gatheredMatmul(a: Tensor, indices: readonly Tensor[], mats: readonly Tensor[]): Tensor {
-  const op = "gatheredMatmul";
+  const { R, K, N, U, dtype, ids, offs, stacked } = gatheredParts("gatheredMatmul", a, indices, mats);
+  const out = allocateEmpty(dtype, U * R * N);
+  if (out.length > 0) gatheredMatmulKernel(a.data as FloatArray, ids, offs, stacked, out, R, K, N);
+  return record("gatheredMatmul", [a], new Tensor(out, [U, R, N], dtype), (gy) => [
+    new Tensor(gatheredGrad(gy.data as FloatArray, { R, K, N, dtype, ids, offs, stacked }), [R, K], dtype),
+  ]);
+}
+
+/** The parts of {@link gatheredMatmul}'s arguments, checked: sizes, the ids and part offsets, the matrices stacked. */
+export interface GatheredParts {
+  R: number;
+  K: number;
+  N: number;
+  U: number;
+  dtype: FloatDType;
+  ids: Int32Array;
+  offs: Int32Array;
+  stacked: FloatArray;
+}
+
+/**
+ * Checks the arguments of {@link gatheredMatmul} for `op` (a 2-D float `a`, int32 index vectors with
+ * values in range, constant matrices of a's dtype with one row per index) and stacks them: the ids of
+ * all parts, the U + 1 offsets of the parts, the matrices [Σk×N].
+ */
+export function gatheredParts(
+  op: string,
+  a: Tensor,
+  indices: readonly Tensor[],
+  mats: readonly Tensor[],
+): GatheredParts {
   if (!(a instanceof Tensor)) opError(op, "a", "a Tensor", typeof a);
   check(a.ndim === 2 && isFloat(a.dtype), op, "a", "a 2-D float tensor [R, K]", `${a.dtype} ${fmtShape(a.shape)}`);
   check(
@@ -293,14 +323,15 @@ export function gatheredMatmul(a: Tensor, indices: readonly Tensor[], mats: read
     ids.set(indices[u]!.data as Int32Array, offs[u]!);
     stacked.set(mats[u]!.data as FloatArray, offs[u]! * N);
   }
-  const out = allocateEmpty(dtype, U * R * N);
-  if (out.length > 0) gatheredMatmulKernel(a.data as FloatArray, ids, offs, stacked, out, R, K, N);
-  return record(op, [a], new Tensor(out, [U, R, N], dtype), (gy) => {
-    const ga = allocateEmpty(dtype, R * K);
-    if (R * N === 0) ga.fill(0);
-    else gatheredMatmulGrad(gy.data as FloatArray, ids, offs, stacked, ga, R, K, N);
-    return [new Tensor(ga, [R, K], dtype)];
-  });
+  return { R, K, N, U, dtype, ids, offs, stacked };
+}
+
+/** The gradient of {@link gatheredMatmul}'s `a` [R×K] for gy [U×R×N]. */
+export function gatheredGrad(gy: FloatArray, p: Omit<GatheredParts, "U">): FloatArray {
+  const ga = allocateEmpty(p.dtype, p.R * p.K);
+  if (p.R * p.N === 0) ga.fill(0);
+  else gatheredMatmulGrad(gy, p.ids, p.offs, p.stacked, ga, p.R, p.K, p.N);
+  return ga;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -350,9 +350,11 @@ export class R2Conv<E = unknown> extends Module<[Tensor], Tensor> {
       const dtype = coef.dtype === "float64" ? "float64" : "float32";
       const nO = b.out.fields.length;
       const nI = b.in.fields.length;
-      const Y = this.factorPlanes(b, coef.reshape([nO * nI, b.basis.size]), nO, nI, dtype);
+      // the planes as gathered rows of the coefficients: formed where the kernels run
+      const f = this.factoredTensors(b, dtype);
+      const rows = { source: coef.reshape([nO * nI, b.basis.size]), indices: f.index, mats: f.coefficients };
       const blocks: [number, number] = [b.basis.dimOut, b.basis.dimIn];
-      return conv2dFactored(x, Y, this.factoredTensors(b, dtype).profiles, this.biasVector(), { ...opts, blocks });
+      return conv2dFactored(x, rows, f.profiles, this.biasVector(), { ...opts, blocks });
     }
     const [filter, bias] = this.expanded();
     return conv2d(x, filter, bias, opts);
