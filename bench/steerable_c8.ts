@@ -35,7 +35,6 @@ import {
   pad,
   randn,
   regular,
-  relu,
   Tensor,
   trivial,
 } from "../src/index.js";
@@ -150,7 +149,8 @@ class C8SteerableCNN extends Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     let h = x;
     this.convs.forEach((conv, i) => {
-      h = relu(this.norms[i]!.forward(conv.forward(h)));
+      // InnerBatchNorm then ReLU, fused
+      h = this.norms[i]!.forwardAct(conv.forward(h), true);
       const p = this.pools[i];
       if (p) h = p.forward(h);
     });

@@ -16,6 +16,7 @@ import {
   p4,
   randn,
   regular,
+  relu,
   SO2,
   so2Irrep,
   stagesOf,
@@ -247,6 +248,29 @@ describe("R2Conv", () => {
       (t) => new GroupPooling(reg, "mean").forward(bn.forward(t)),
       [randn([2, 8, 2, 2], { dtype: "float64", generator: new Generator(14) }).requiresGrad_()],
     );
+  });
+
+  it("InnerBatchNorm's fused ReLU (forwardAct) gives relu(forward(x)) bit for bit, its gradient too, and stays C8-equivariant", () => {
+    const G = Cn(8);
+    const reg = FieldType.repeat(G, regular(G), 3);
+    const bn = new InnerBatchNorm(reg);
+    const x1 = randn([2, 24, 5, 5], { generator: new Generator(31) }).requiresGrad_();
+    const x2 = x1.detach().requiresGrad_();
+    const y1 = bn.forwardAct(x1, true);
+    const y2 = relu(bn.forward(x2));
+    expect(Array.from(y1.data)).toEqual(Array.from(y2.data));
+    const gy = randn(y1.shape, { generator: new Generator(32) });
+    y1.backward(gy);
+    y2.backward(gy);
+    expect(Array.from(x1.grad!.data)).toEqual(Array.from(x2.grad!.data));
+    const r = checkEquivariance((u: Tensor) => bn.forwardAct(u, true), {
+      group: G,
+      inputAction: planarGridAction(G, { fieldType: reg }),
+      outputAction: planarGridAction(G, { fieldType: reg }),
+      inputs: [smoothDisk(24, 9, 33)],
+    });
+    const quarter = r.samples.filter((q) => ["r^0", "r^2", "r^4", "r^6"].includes(q.element));
+    expect(Math.max(...quarter.map((q) => q.relError))).toBeLessThan(1e-5);
   });
 
   it("gives clear errors for wrong field types", () => {

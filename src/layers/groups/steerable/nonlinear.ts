@@ -285,9 +285,18 @@ export class InnerBatchNorm<E = unknown> extends Module<[Tensor], Tensor> {
     return planarGridAction(this.type.group, { fieldType: this.type });
   }
   forward(x: Tensor): Tensor {
+    return this.forwardAct(x, false);
+  }
+
+  /**
+   * `relu(forward(x))` as one fused op when `relu` is true (the batch norm's kernels apply it and mask
+   * its gradient: no separate pass or output); else `forward(x)`. ReLU acts pointwise, so the result
+   * stays equivariant for trivial and regular fields.
+   */
+  forwardAct(x: Tensor, relu: boolean): Tensor {
     checkInput("InnerBatchNorm", this.type, x);
     const [B, C, H, W] = x.shape as [number, number, number, number];
     const F = this.type.numFields;
-    return this.bn.forward(x.reshape([B, F, this._d * H * W])).reshape([B, C, H, W]);
+    return this.bn.forwardAct(x.reshape([B, F, this._d * H * W]), relu).reshape([B, C, H, W]);
   }
 }
