@@ -13,6 +13,7 @@ import {
   channelStatsNCL,
   gemm,
   linearAct as linearActKernel,
+  positiveGrad,
   reduceAxis,
   sparseLinearGrad,
   sparseLinear as sparseLinearKernel,
@@ -631,7 +632,8 @@ export function batchNormAct(
     channelAffine(xd, yd, N, C, scale, shift, relu);
   } else {
     channelAffineNCL(xd, yd, N, C, L, scale, shift);
-    if (relu) for (let i = 0; i < yd.length; i++) if (yd[i]! < 0) yd[i] = 0;
+    // in place, the kernels of a separate relu (and its gradient below): the same bits as one
+    if (relu) unary("relu", yd, yd, 0);
   }
   const out = new Tensor(yd, x.shape, x.dtype);
   const inputs: Tensor[] = [x];
@@ -660,7 +662,7 @@ export function batchNormAct(
       } else {
         // the mask loop and the gradient kernel write every element: not zero-filled
         const gm = relu ? allocateEmpty(x.dtype as FloatDType, x.size) : gd;
-        if (relu) for (let i = 0; i < gd.length; i++) gm[i] = yd[i]! > 0 ? gd[i]! : 0;
+        if (relu) positiveGrad(yd, gd, gm, 0);
         // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
         dx = allocateEmpty(x.dtype as FloatDType, x.size);
         batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
