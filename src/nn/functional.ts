@@ -660,7 +660,7 @@ export function batchNormAct(
         sumGX = new Float64Array(C);
         for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
       } else {
-        // the mask loop and the gradient kernel write every element: not zero-filled
+        // the mask and gradient kernels write every element: not zero-filled
         const gm = relu ? allocateEmpty(x.dtype as FloatDType, x.size) : gd;
         if (relu) positiveGrad(yd, gd, gm, 0);
         // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval

@@ -238,11 +238,12 @@ export function dot(a: Tensor, b: Tensor): Tensor {
  * radial profile u and `mats[u]` their angular parts.
  */
 export function gatheredMatmul(a: Tensor, indices: readonly Tensor[], mats: readonly Tensor[]): Tensor {
-  const { R, K, N, U, dtype, ids, offs, stacked } = gatheredParts("gatheredMatmul", a, indices, mats);
+  const p = gatheredParts("gatheredMatmul", a, indices, mats);
+  const { R, K, N, U, dtype } = p;
   const out = allocateEmpty(dtype, U * R * N);
-  if (out.length > 0) gatheredMatmulKernel(a.data as FloatArray, ids, offs, stacked, out, R, K, N);
+  if (out.length > 0) gatheredMatmulKernel(a.data as FloatArray, p.ids, p.offs, p.stacked, out, R, K, N);
   return record("gatheredMatmul", [a], new Tensor(out, [U, R, N], dtype), (gy) => [
-    new Tensor(gatheredGrad(gy.data as FloatArray, { R, K, N, dtype, ids, offs, stacked }), [R, K], dtype),
+    new Tensor(gatheredGrad(gy.data as FloatArray, p), [R, K], dtype),
   ]);
 }
 
@@ -327,7 +328,7 @@ export function gatheredParts(
 }
 
 /** The gradient of {@link gatheredMatmul}'s `a` [R×K] for gy [U×R×N]. */
-export function gatheredGrad(gy: FloatArray, p: Omit<GatheredParts, "U">): FloatArray {
+export function gatheredGrad(gy: FloatArray, p: GatheredParts): FloatArray {
   const ga = allocateEmpty(p.dtype, p.R * p.K);
   if (p.R * p.N === 0) ga.fill(0);
   else gatheredMatmulGrad(gy, p.ids, p.offs, p.stacked, ga, p.R, p.K, p.N);
