@@ -126,7 +126,7 @@ function suites(root: string, args: Args): BenchSuite[] {
       peer: args.peer,
     }),
     meshLayersSuite(),
-    threadsSuite({ repeat: args.repeat, warmup: args.warmup }),
+    threadsSuite({ repeat: args.repeat, warmup: args.warmup, filters: args.filters }),
   ];
 }
 

@@ -160,6 +160,45 @@ class C8SteerableCNN extends Module<[Tensor], Tensor> {
   }
 }
 
+/**
+ * The train step of `escnn C8 CNN train step b8` on a model of its own (seed 0), for the threads suite:
+ * `step` runs forward, cross-entropy, backward and an Adam step; `check` runs forward and backward
+ * only (no parameter changes) and returns the logits followed by every parameter's gradient, to compare
+ * thread counts bit for bit.
+ */
+export function c8TrainStep(): { step: () => void; check: () => Float32Array } {
+  const gen = new Generator(0);
+  const model = new C8SteerableCNN(gen);
+  const x = pad(randn([BATCH, 1, 28, 28], { generator: gen }), [0, 1, 0, 1]);
+  const y = new Tensor(
+    Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10),
+    [BATCH],
+    "int32",
+  );
+  const opt = new Adam(model.parameters(), { lr: 5e-5, weightDecay: 1e-5 });
+  model.train();
+  return {
+    step: () => {
+      opt.zeroGrad();
+      crossEntropy(model.forward(x), y).backward();
+      opt.step();
+    },
+    check: () => {
+      opt.zeroGrad();
+      const logits = model.forward(x);
+      crossEntropy(logits, y).backward();
+      const parts = [logits.data as Float32Array, ...model.parameters().map((p) => p.grad!.data as Float32Array)];
+      const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
+      let o = 0;
+      for (const a of parts) {
+        out.set(a, o);
+        o += a.length;
+      }
+      return out;
+    },
+  };
+}
+
 export function steerableC8Suite(opts: { repoRoot: string }): BenchSuite {
   return {
     name: "steerable-c8",

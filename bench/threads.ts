@@ -6,8 +6,11 @@
  * time, since the process's CPU time sums its threads (`cpuMs1`, `cpuMs2`: that sum per call, which
  * shows what the split costs). On a machine whose cores are busy with other work the ratio drops
  * towards 1 whatever the split: time it on an idle machine. Cases: GEMM 1024³ (kernel) and conv2d 3×3
- * 32→32 on a batch of 64 28×28 maps, forward (tensor, as the conv suite's `conv2d fwd`). The results
- * of both thread counts are checked equal bit for bit before timing.
+ * 32→32 on a batch of 64 28×28 maps, forward (tensor, as the conv suite's `conv2d fwd`); the C8
+ * steerable CNN's train step of `escnn C8 CNN train step b8` (model, bench/steerable_c8.ts: forward,
+ * loss, backward, Adam; one warm-up and three samples per round, about a minute in all). The results of
+ * both thread counts are checked equal bit for bit before timing (for the train step: its logits and
+ * gradients from the same parameters).
  */
 import { gemm } from "../src/kernels/index.js";
 import { getNumThreads, setNumThreads } from "../src/kernels/pool.js";
@@ -15,15 +18,30 @@ import { currentKernelTeam } from "../src/kernels/team.js";
 import "../src/node/kernel_team.js";
 import { conv2d, Generator, noGrad, randn } from "../src/index.js";
 import { type Bench, type BenchSuite, median, sig, time } from "./harness.js";
+import { c8TrainStep } from "./steerable_c8.js";
 
 const ROUNDS = 5;
 
 interface Workload {
   name: string;
   level: string;
+  /** Floating-point operations per call (0: no GFLOP/s printed). */
   flops: number;
-  run: () => Float32Array;
+  /** The timed call; returns the result compared between thread counts unless `check` is given. */
+  run: () => Float32Array | undefined;
+  /** The result compared between thread counts, where `run` changes state (a train step). */
+  check?: () => Float32Array;
+  /** Warm-up calls and samples per round, where one call takes seconds (default: from the flags). */
+  warmup?: number;
+  repeat?: number;
 }
+
+/** The names of {@link workloads}' cases (a run whose filters select none of them builds nothing). */
+const WORKLOAD_NAMES = [
+  "threads gemm 1024x1024x1024",
+  "threads conv2d fwd N64 C32->32 28x28 k3 p1",
+  "threads escnn C8 CNN train step b8",
+];
 
 function workloads(): Workload[] {
   const gen = new Generator(0);
@@ -37,9 +55,10 @@ function workloads(): Workload[] {
   const x = randn([N, Ch, H, H], { generator: gen });
   const w = randn([Ch, Ch, 3, 3], { generator: gen, std: 0.06 });
   const b = randn([Ch], { generator: gen });
+  const c8 = c8TrainStep();
   return [
     {
-      name: "threads gemm 1024x1024x1024",
+      name: WORKLOAD_NAMES[0]!,
       level: "kernel",
       flops: 2 * n * n * n,
       run: () => {
@@ -48,10 +67,22 @@ function workloads(): Workload[] {
       },
     },
     {
-      name: "threads conv2d fwd N64 C32->32 28x28 k3 p1",
+      name: WORKLOAD_NAMES[1]!,
       level: "tensor",
       flops: 2 * N * Ch * H * H * Ch * 9,
       run: () => noGrad(() => conv2d(x, w, b, { padding: 1 })).data as Float32Array,
+    },
+    {
+      name: WORKLOAD_NAMES[2]!,
+      level: "model",
+      flops: 0,
+      run: () => {
+        c8.step();
+        return undefined;
+      },
+      check: c8.check,
+      warmup: 1,
+      repeat: 3,
     },
   ];
 }
@@ -70,25 +101,36 @@ function awaitWorkers(): void {
   while (t !== null && t.readyWorkers < t.size - 1 && performance.now() < deadline) Atomics.wait(nap, 0, 0, 20);
 }
 
-export function threadsSuite(opts: { repeat: number; warmup: number }): BenchSuite {
+/**
+ * The suite. Its cases are timed when the runner asks for them, so only the workloads that `filters`
+ * select (by name, as the runner selects cases; all when empty) are built and timed.
+ */
+export function threadsSuite(opts: { repeat: number; warmup: number; filters: string[] }): BenchSuite {
   return {
     name: "threads",
     cases: () => {
       const before = getNumThreads();
       const out: Bench[] = [];
-      for (const wl of workloads()) {
+      const picked = (name: string): boolean => opts.filters.length === 0 || opts.filters.some((f) => name.includes(f));
+      if (!WORKLOAD_NAMES.some(picked)) return [];
+      for (const wl of workloads().filter((w) => picked(w.name))) {
+        const result = wl.check ?? (wl.run as () => Float32Array);
         setNumThreads(1);
-        const one = wl.run().slice();
+        const one = result().slice();
         setNumThreads(2);
-        wl.run();
+        result(); // starts the team (a train step here would change the parameters `check` reads)
         awaitWorkers();
-        const two = wl.run().slice();
+        const two = result().slice();
         const bits = sameBits(one, two);
         const ms1: number[] = [];
         const ms2: number[] = [];
         const cpu1: number[] = [];
         const cpu2: number[] = [];
-        const opt = { warmup: opts.warmup, repeat: Math.max(3, Math.round(opts.repeat / ROUNDS)), minSampleMs: 2 };
+        const opt = {
+          warmup: wl.warmup ?? opts.warmup,
+          repeat: wl.repeat ?? Math.max(3, Math.round(opts.repeat / ROUNDS)),
+          minSampleMs: 2,
+        };
         for (let r = 0; r < ROUNDS; r++) {
           setNumThreads(1);
           const t1 = time(wl.run, opt);
@@ -115,8 +157,7 @@ export function threadsSuite(opts: { repeat: number; warmup: number }): BenchSui
             // CPU time of the process (all threads) per call: the split adds little work when equal
             cpuMs1: sig(median(cpu1)),
             cpuMs2: sig(median(cpu2)),
-            gflops1: sig(wl.flops / m1 / 1e6),
-            gflops2: sig(wl.flops / m2 / 1e6),
+            ...(wl.flops > 0 ? { gflops1: sig(wl.flops / m1 / 1e6), gflops2: sig(wl.flops / m2 / 1e6) } : {}),
             sameBits: bits,
             workers: currentKernelTeam()?.size ?? 1,
           },
