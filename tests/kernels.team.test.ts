@@ -13,6 +13,8 @@ import {
   batchNormGradNCL,
   channelStatsNCL,
   convGeometry,
+  convStride1,
+  convStride1WeightGrad,
   depthwiseForward,
   depthwiseInputGrad,
   depthwiseWeightGrad,
@@ -36,6 +38,7 @@ import {
   winogradConv3x3,
 } from "../src/kernels/index.js";
 import { setNumThreads } from "../src/kernels/pool.js";
+import type { Stride1Geometry } from "../src/kernels/ref/conv.js";
 import { depthwiseForwardRef, depthwiseInputGradRef, depthwiseWeightGradRef } from "../src/kernels/ref/depthwise.js";
 import { positiveGradRef } from "../src/kernels/ref/elementwise.js";
 import { copyBoxPlan, permuteCopyRef } from "../src/kernels/ref/linalg.js";
@@ -598,6 +601,44 @@ describe("kernel team", () => {
         expect(lastKernelBackend()).toBe("wasm");
         for (let k = 0; k < 3; k++) expect(sameBits(got[k]!, want[k]!), `n ${n} output ${k}`).toBe(true);
         if (rep === 0 && n > 1) await teamReady(n);
+      }
+    }
+    expect(currentKernelTeam()?.size).toBe(3);
+  });
+
+  it("stride-1 convolutions without im2col (forward by images and groups, weight gradient by channels): n threads give one thread's bits", async () => {
+    // 7×7 over 3 images and 2 groups of 13 output channels (uneven chunks and a partial register
+    // tile); a dilated 3×3 with one group; a grouped 7×7 with more groups than a job has chunks per group
+    const geoms: Stride1Geometry[] = [
+      { N: 3, G: 2, Cg: 3, Og: 13, H: 11, W: 9, oh: 7, ow: 5, ph: 1, pw: 1, kh: 7, kw: 7, dh: 1, dw: 1 },
+      { N: 2, G: 1, Cg: 5, Og: 10, H: 12, W: 12, oh: 12, ow: 12, ph: 2, pw: 2, kh: 3, kw: 3, dh: 2, dw: 2 },
+      { N: 1, G: 9, Cg: 2, Og: 5, H: 8, W: 8, oh: 4, ow: 4, ph: 1, pw: 1, kh: 7, kw: 7, dh: 1, dw: 1 },
+    ];
+    for (const g of geoms) {
+      const x = rand(g.N * g.G * g.Cg * g.H * g.W);
+      const w = rand(g.G * g.Og * g.Cg * g.kh * g.kw);
+      const b = rand(g.G * g.Og);
+      const gy = rand(g.N * g.G * g.Og * g.oh * g.ow);
+      const run = (bias: Float32Array | null) => {
+        const y = new Float32Array(gy.length);
+        const gw = new Float32Array(w.length);
+        expect(convStride1(x, w, bias, y, g)).toBe(true);
+        expect(convStride1WeightGrad(x, gy, gw, g)).toBe(true);
+        return [y, gw];
+      };
+      setNumThreads(1);
+      const want = [run(b), run(null)];
+      for (const n of [2, 3]) {
+        setNumThreads(n);
+        for (let rep = 0; rep < 2; rep++) {
+          const got = [run(b), run(null)];
+          for (let k = 0; k < 4; k++)
+            expect(
+              sameBits(got[k >> 1]![k & 1]!, want[k >> 1]![k & 1]!),
+              `${g.kh}x${g.kw} G${g.G} n ${n} output ${k}`,
+            ).toBe(true);
+          if (rep === 0) await teamReady(n);
+        }
       }
     }
     expect(currentKernelTeam()?.size).toBe(3);

@@ -121,7 +121,8 @@ describe("fused training kernels: WASM = reference", () => {
   });
 
   it("Adam step (L2, decoupled decay, maximise)", () => {
-    for (const n of [1, 3, 4, 101, 4096]) {
+    // 2·16384 + 7: three chunks of the WASM binding (16384 values each), the last with a scalar tail
+    for (const n of [1, 3, 4, 101, 4096, 2 * 16384 + 7]) {
       for (const k of [
         { b1: 0.9, b2: 0.999, stepSize: 0.01, bc2Sqrt: 0.05, eps: 1e-8, l2: 5e-4, decay: 1, sign: 1 },
         { b1: 0.8, b2: 0.99, stepSize: 0.1, bc2Sqrt: 0.5, eps: 1e-6, l2: 0, decay: 0.999, sign: -1 },

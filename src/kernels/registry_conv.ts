@@ -286,7 +286,8 @@ const CONV_STRIDE1_EXPORTS = [
  * B panels of one GEMM per block of output rows are packed straight from zero-padded input planes):
  * x [N, G·Cg, H, W], w [G·Og, Cg, kh, kw], y [N, G·Og, oh, ow] (overwritten in full), `b` may be null.
  * Returns false, computing nothing, where it does not run (not all float32, no WASM, a module
- * without the kernels); the caller then uses its im2col path. Reference twin: convStride1Ref.
+ * without the kernels); the caller then uses its im2col path. Large calls split over the kernel team
+ * by (image, group), with one thread's bits. Reference twin: convStride1Ref.
  */
 export const convStride1 = fastPath({
   name: "convStride1",
@@ -294,6 +295,7 @@ export const convStride1 = fastPath({
   wasm: convStride1Wasm,
   exports: CONV_STRIDE1_EXPORTS,
   threshold: "gemm",
+  team: true,
   check: (x, w, b, y, geom) => {
     const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
     checkStride1("convStride1", geom, [
@@ -310,7 +312,8 @@ export const convStride1 = fastPath({
 /**
  * gw = ∂⟨gy, conv2d(x, w)⟩/∂w for the stride-1 convolutions of {@link convStride1} (gw [G·Og, Cg, kh,
  * kw] overwritten), float32 WASM without an im2col matrix. Returns false, computing nothing, where it
- * does not run; the caller then uses its im2col path.
+ * does not run; the caller then uses its im2col path. Large calls split over the kernel team by output
+ * channels, with one thread's bits.
  */
 export const convStride1WeightGrad = fastPath({
   name: "convStride1WeightGrad",
@@ -318,6 +321,7 @@ export const convStride1WeightGrad = fastPath({
   wasm: convStride1WeightGradWasm,
   exports: CONV_STRIDE1_EXPORTS,
   threshold: "gemm",
+  team: true,
   check: (x, gy, gw, geom) => {
     const { N, G, Cg, Og, kh, kw, oh, ow } = geom;
     checkStride1("convStride1WeightGrad", geom, [

@@ -53,6 +53,62 @@ export const TEAM_JOB = {
    * {@link GATHERED_ROWS_ARGS}) over one range of rows per chunk.
    */
   gatheredRows: 10,
+  /**
+   * A stride-1 convolution without an im2col matrix (see {@link CONV_STRIDE1_ARGS}): the forward over
+   * one range of (image, group) items per chunk, or the weight gradient over one range of a group's
+   * output channels per chunk, every image in order.
+   */
+  convStride1: 11,
+} as const;
+
+/** Passes of {@link TEAM_JOB.convStride1}. */
+export const CONV_STRIDE1_PASS = {
+  /** y = conv2d(x, w) + b: chunk c runs items [c·per, (c + 1)·per) of the N·G (image, group) items. */
+  forward: 0,
+  /**
+   * gw = ∂⟨gy, conv2d(x, w)⟩/∂w: chunk c runs output channels [m0, m0 + per) of group ⌊c / cpg⌋
+   * (m0 = (c mod cpg)·per), accumulating over every image in order as the one-thread pass does.
+   */
+  weightGrad: 1,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.convStride1}: the pass, x (all items), y (or gy) and w (or the
+ * gw accumulator, zeroed), the bias (G·Og, zeros when none), the per-thread blocks (zeroed; padded planes
+ * at +0, packed B at +offBp, the GEMM result (forward) or the padded gy rows (weight gradient) at
+ * +offC, packed A at +offAp), the geometry (as `Stride1Geometry`, with the padded row width Wp, plane
+ * size and output rows per GEMM), items or channels per chunk and the chunks per group (cpg).
+ */
+export const CONV_STRIDE1_ARGS = {
+  pass: 0,
+  x: 1,
+  y: 2,
+  w: 3,
+  bias: 4,
+  blocks: 5,
+  blockStride: 6,
+  offBp: 7,
+  offC: 8,
+  offAp: 9,
+  N: 10,
+  G: 11,
+  Cg: 12,
+  Og: 13,
+  H: 14,
+  W: 15,
+  kh: 16,
+  kw: 17,
+  dh: 18,
+  dw: 19,
+  ph: 20,
+  pw: 21,
+  oh: 22,
+  ow: 23,
+  Wp: 24,
+  plane: 25,
+  rowsPer: 26,
+  per: 27,
+  cpg: 28,
 } as const;
 
 /**
@@ -561,7 +617,60 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
       );
     return;
   }
+  if (job === TEAM_JOB.convStride1) {
+    convStride1Chunk(e, a, chunk, tid);
+    return;
+  }
   throw new Error(`kernel team: unknown job ${job}`);
+}
+
+/** Chunk `chunk` of a {@link TEAM_JOB.convStride1}: the one-thread pass's work for its items or channels. */
+function convStride1Chunk(e: WasmExports, a: Float64Array, chunk: number, tid: number): void {
+  const R = CONV_STRIDE1_ARGS;
+  const [N, G, Cg, Og, H, W] = [a[R.N]!, a[R.G]!, a[R.Cg]!, a[R.Og]!, a[R.H]!, a[R.W]!];
+  const [kh, kw, dh, dw, oh, ow] = [a[R.kh]!, a[R.kw]!, a[R.dh]!, a[R.dw]!, a[R.oh]!, a[R.ow]!];
+  const [Wp, plane, rowsPer, per] = [a[R.Wp]!, a[R.plane]!, a[R.rowsPer]!, a[R.per]!];
+  const Kg = Cg * kh * kw;
+  const P = oh * ow;
+  const xs = Cg * H * W;
+  const inner = a[R.ph]! * Wp + a[R.pw]!;
+  const blk = a[R.blocks]! + tid * a[R.blockStride]!;
+  const [pXp, pBp, pC, pAp] = [blk, blk + a[R.offBp]!, blk + a[R.offC]!, blk + a[R.offAp]!];
+  if (a[R.pass] === CONV_STRIDE1_PASS.forward) {
+    const i1 = Math.min(N * G, (chunk + 1) * per);
+    for (let i = chunk * per; i < i1; i++) {
+      const gi = i % G;
+      const pA = a[R.w]! + gi * Og * Kg * 4;
+      const pB = a[R.bias]! + gi * Og * 4;
+      const pY = a[R.y]! + i * Og * P * 4;
+      e.convPadPlanesF32(a[R.x]! + i * xs * 4, Cg, H, W, pXp, Wp, plane, inner);
+      for (let r0 = 0; r0 < oh; r0 += rowsPer) {
+        const rows = Math.min(rowsPer, oh - r0);
+        const len = rows * Wp;
+        e.convPackBF32(pXp, pBp, Cg, kh, kw, dh, dw, Wp, plane, r0 * Wp, len);
+        e.gemmRows(pA, Kg, pBp, pC, Og, len, Kg, 0, pAp);
+        e.convUnpadRowsF32(pC, Og, rows, Wp, ow, pY, P, r0, pB, 1);
+      }
+    }
+    return;
+  }
+  const cpg = a[R.cpg]!;
+  const gi = Math.floor(chunk / cpg);
+  const m0 = (chunk % cpg) * per;
+  const m = Math.min(Og, m0 + per) - m0;
+  if (m <= 0) return;
+  // this chunk's rows of gw, and of each image's gy padded to rows of Wp (zero past ow) in its block
+  const gw = a[R.w]! + (gi * Og + m0) * Kg * 4;
+  for (let n = 0; n < N; n++) {
+    const item = n * G + gi;
+    e.convPadPlanesF32(a[R.x]! + item * xs * 4, Cg, H, W, pXp, Wp, plane, inner);
+    e.convPadPlanesF32(a[R.y]! + (item * Og + m0) * P * 4, m, oh, ow, pC, Wp, oh * Wp, 0);
+    for (let r0 = 0; r0 < oh; r0 += rowsPer) {
+      const len = Math.min(rowsPer, oh - r0) * Wp;
+      e.convPackBTF32(pXp, pBp, Cg, kh, kw, dh, dw, Wp, plane, r0 * Wp, len);
+      e.gemmRows(pC + r0 * Wp * 4, oh * Wp, pBp, gw, m, Kg, len, 1, pAp);
+    }
+  }
 }
 
 /** Chunk `chunk` of a {@link TEAM_JOB.depthwise}: its channels, each over every image. */

@@ -2,11 +2,15 @@
  * JS side of the stride-1 2-D convolutions without an im2col matrix (`assembly/conv.ts`): per image,
  * the input planes are padded in the arena once, and each block of output rows is one GEMM whose B
  * panels are packed straight from the padded planes; the weights are copied once per group.
+ * Large calls split over the kernel team (`team_jobs.ts`): the forward by (image, group) items, the
+ * weight gradient by a group's output channels; either way each output is computed as on one thread.
  * Twins: `ref/conv.ts`.
  */
 import type { Stride1Geometry } from "../ref/conv.js";
-import { KC, MC, NR } from "./linalg.js";
-import type { WasmRuntime } from "./loader.js";
+import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { CONV_STRIDE1_ARGS, CONV_STRIDE1_PASS, TEAM_JOB } from "../team_jobs.js";
+import { KC, MC, MR, NR } from "./linalg.js";
+import { alignUp, type WasmRuntime } from "./loader.js";
 
 /** Packs the GEMM's B panels (or Bᵀ) for `len` columns from `off` of C padded planes and kh×kw taps. */
 type PackB = (
@@ -62,11 +66,8 @@ const CONV_PANEL_BYTES = 524288;
  */
 const CONV_MIN_COLUMNS = 512;
 
-/**
- * The padded layout of {@link convStride1Wasm} and the blocks of output rows per GEMM; resets the arena
- * and allocates the image block pX and its padded planes pXp (zeroed: only the interior is written).
- */
-function stride1Plan(rt: WasmRuntime, geom: Stride1Geometry) {
+/** The padded layout of {@link convStride1Wasm} and the blocks of output rows per GEMM. */
+function stride1Sizes(geom: Stride1Geometry) {
   const { Cg, H, W, kh, kw, dh, dw, oh, ow } = geom;
   const Kg = Cg * kh * kw;
   const Wp = ow + dw * (kw - 1);
@@ -77,12 +78,173 @@ function stride1Plan(rt: WasmRuntime, geom: Stride1Geometry) {
     oh,
     Math.max(1, Math.floor(CONV_PANEL_BYTES / 4 / Math.max(Kg, 1) / Wp), Math.ceil(CONV_MIN_COLUMNS / Wp)),
   );
-  const xs = Cg * H * W;
+  return { Kg, Wp, plane, P: oh * ow, xs: Cg * H * W, rowsPer, maxLen: rowsPer * Wp, padded: Cg * plane + tail };
+}
+
+/**
+ * The layout of {@link stride1Sizes}; resets the arena and allocates the image block pX and its padded
+ * planes pXp (zeroed: only the interior is written).
+ */
+function stride1Plan(rt: WasmRuntime, geom: Stride1Geometry) {
+  const z = stride1Sizes(geom);
   rt.reset();
-  const pX = rt.alloc(xs * 4);
-  const pXp = rt.alloc((Cg * plane + tail) * 4);
-  rt.exports.wgZero(pXp, Cg * plane + tail);
-  return { Kg, Wp, plane, P: oh * ow, xs, rowsPer, maxLen: rowsPer * Wp, pX, pXp };
+  const pX = rt.alloc(z.xs * 4);
+  const pXp = rt.alloc(z.padded * 4);
+  rt.exports.wgZero(pXp, z.padded);
+  return { ...z, pX, pXp };
+}
+
+/** Multiply-adds of a stride-1 convolution (its forward or weight gradient): the kernel team's work. */
+function stride1Work({ N, G, Cg, Og, kh, kw, oh, ow }: Stride1Geometry): number {
+  return N * G * Og * Cg * kh * kw * oh * ow;
+}
+
+/**
+ * The arena of a {@link TEAM_JOB.convStride1} pass: the arguments with the geometry and the per-thread
+ * blocks (allocated first and zeroed: padded planes, packed B, `cBytes` of GEMM result or padded gy
+ * rows, packed A), the rest of the slots left to set.
+ */
+function stride1TeamArgs(team: KernelTeam, geom: Stride1Geometry, pass: number, bBytes: number, cBytes: number) {
+  const rt = team.runtime;
+  const z = stride1Sizes(geom);
+  const offBp = alignUp(z.padded * 4);
+  const offC = offBp + alignUp(bBytes);
+  const offAp = offC + alignUp(cBytes);
+  const stride = offAp + alignUp(MC * KC * 4);
+  rt.reset();
+  const blocks = rt.alloc(team.size * stride);
+  rt.exports.wgZero(blocks, (team.size * stride) >> 2);
+  const R = CONV_STRIDE1_ARGS;
+  const args = new Array<number>(Object.keys(R).length).fill(0);
+  const g = geom;
+  const set: [keyof typeof R, number][] = [
+    ["pass", pass],
+    ["blocks", blocks],
+    ["blockStride", stride],
+    ["offBp", offBp],
+    ["offC", offC],
+    ["offAp", offAp],
+    ["N", g.N],
+    ["G", g.G],
+    ["Cg", g.Cg],
+    ["Og", g.Og],
+    ["H", g.H],
+    ["W", g.W],
+    ["kh", g.kh],
+    ["kw", g.kw],
+    ["dh", g.dh],
+    ["dw", g.dw],
+    ["ph", g.ph],
+    ["pw", g.pw],
+    ["oh", g.oh],
+    ["ow", g.ow],
+    ["Wp", z.Wp],
+    ["plane", z.plane],
+    ["rowsPer", z.rowsPer],
+  ];
+  for (const [k, v] of set) args[R[k]] = v;
+  return { args, z };
+}
+
+/**
+ * The forward of {@link convStride1Wasm} over the kernel team: chunks of (image, group) items, each the
+ * one-thread pass's work for its items (the same bits); the calling thread copies each chunk's images
+ * in and its outputs out while the other threads compute.
+ */
+function convStride1Team(
+  team: KernelTeam,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  y: Float32Array,
+  geom: Stride1Geometry,
+): void {
+  const { N, G, Og } = geom;
+  const rt = team.runtime;
+  const z0 = stride1Sizes(geom);
+  const { args, z } = stride1TeamArgs(
+    team,
+    geom,
+    CONV_STRIDE1_PASS.forward,
+    Math.ceil(z0.maxLen / NR) * z0.Kg * NR * 4,
+    Og * z0.maxLen * 4,
+  );
+  const items = N * G;
+  const ys = Og * z.P;
+  const pW = rt.alloc(G * Og * z.Kg * 4);
+  const pB = rt.alloc(G * Og * 4);
+  const pX = rt.alloc(items * z.xs * 4);
+  const pY = rt.alloc(items * ys * 4);
+  const f = rt.f32;
+  f.set(w.subarray(0, G * Og * z.Kg), pW >> 2);
+  if (b !== null) f.set(b.subarray(0, G * Og), pB >> 2);
+  else rt.exports.wgZero(pB, G * Og);
+  const per = Math.ceil(items / Math.min(items, 4 * team.size, TEAM_MAX_CHUNKS));
+  const R = CONV_STRIDE1_ARGS;
+  args[R.x] = pX;
+  args[R.y] = pY;
+  args[R.w] = pW;
+  args[R.bias] = pB;
+  args[R.per] = per;
+  team.run(TEAM_JOB.convStride1, Math.ceil(items / per), args, {
+    feed: (k) => {
+      const [s, e] = chunkSpan(k, per, items, z.xs);
+      f.set(x.subarray(s, e), (pX >> 2) + s);
+    },
+    drain: (k) => {
+      const [s, e] = chunkSpan(k, per, items, ys);
+      y.set(f.subarray((pY >> 2) + s, (pY >> 2) + e), s);
+    },
+  });
+}
+
+/**
+ * The weight gradient of {@link convStride1WeightGradWasm} over the kernel team: chunks of a group's
+ * output channels (whole register tiles of MR rows), each accumulating its rows of gw over every image
+ * in order, as the one-thread pass does (the same bits). Returns false where the groups alone exceed
+ * the chunks a job may have.
+ */
+function convStride1WeightGradTeam(
+  team: KernelTeam,
+  x: Float32Array,
+  gy: Float32Array,
+  gw: Float32Array,
+  geom: Stride1Geometry,
+): boolean {
+  const { N, G, Og, oh } = geom;
+  if (G > TEAM_MAX_CHUNKS) return false;
+  const rt = team.runtime;
+  const cpgWanted = Math.max(
+    1,
+    Math.min(Math.ceil(Og / MR), Math.floor(TEAM_MAX_CHUNKS / G), Math.ceil((4 * team.size) / G)),
+  );
+  const per = Math.ceil(Math.ceil(Og / cpgWanted) / MR) * MR;
+  const cpg = Math.ceil(Og / per);
+  const z0 = stride1Sizes(geom);
+  const { args, z } = stride1TeamArgs(
+    team,
+    geom,
+    CONV_STRIDE1_PASS.weightGrad,
+    Math.ceil(z0.Kg / NR) * z0.maxLen * NR * 4,
+    per * oh * z0.Wp * 4,
+  );
+  const items = N * G;
+  const pX = rt.alloc(items * z.xs * 4);
+  const pG = rt.alloc(items * Og * z.P * 4);
+  const pW = rt.alloc(G * Og * z.Kg * 4);
+  const f = rt.f32;
+  f.set(x.subarray(0, items * z.xs), pX >> 2);
+  f.set(gy.subarray(0, items * Og * z.P), pG >> 2);
+  rt.exports.wgZero(pW, G * Og * z.Kg);
+  const R = CONV_STRIDE1_ARGS;
+  args[R.x] = pX;
+  args[R.y] = pG;
+  args[R.w] = pW;
+  args[R.per] = per;
+  args[R.cpg] = cpg;
+  team.run(TEAM_JOB.convStride1, G * cpg, args);
+  gw.set(f.subarray(pW >> 2, (pW >> 2) + G * Og * z.Kg));
+  return true;
 }
 
 /** y = conv2d(x, w) + b, stride 1, float32. See convStride1Ref for the layouts. */
@@ -94,6 +256,11 @@ export function convStride1Wasm(
   y: Float32Array,
   geom: Stride1Geometry,
 ): void {
+  const team = kernelTeam(rt, stride1Work(geom));
+  if (team !== null) {
+    convStride1Team(team, x, w, b, y, geom);
+    return;
+  }
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
   const { Kg, Wp, plane, P, xs, rowsPer, maxLen, pX, pXp } = stride1Plan(rt, geom);
@@ -137,6 +304,8 @@ export function convStride1WeightGradWasm(
   gw: Float32Array,
   geom: Stride1Geometry,
 ): void {
+  const team = kernelTeam(rt, stride1Work(geom));
+  if (team !== null && convStride1WeightGradTeam(team, x, gy, gw, geom)) return;
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
   const { Kg, Wp, plane, P, xs, rowsPer, maxLen, pX, pXp } = stride1Plan(rt, geom);

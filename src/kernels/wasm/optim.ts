@@ -1,6 +1,7 @@
 /** JS side of the optimiser kernels (`assembly/optim.ts`). Twins: `ref/optim.ts`. */
 import type { AdamConsts } from "../ref/optim.js";
-import type { WasmRuntime } from "./loader.js";
+import { CHUNK } from "./elementwise.js";
+import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/optim.ts`. */
 export interface OptimExports {
@@ -21,7 +22,11 @@ export interface OptimExports {
   ): void;
 }
 
-/** One Adam step in place on p, m, v. */
+/**
+ * One Adam step in place on p, m, v, {@link CHUNK} values at a time (a multiple of 4, so only the last
+ * chunk has a scalar tail, as in one call over all n): each chunk's four arrays are copied in, updated
+ * and copied out while they are still in L2, instead of streaming all four through memory three times.
+ */
 export function adamWasm(
   rt: WasmRuntime,
   p: Float32Array,
@@ -32,18 +37,22 @@ export function adamWasm(
 ): void {
   rt.reset();
   const n = p.length;
-  const pP = rt.alloc(n * 4);
-  const pG = rt.alloc(n * 4);
-  const pM = rt.alloc(n * 4);
-  const pV = rt.alloc(n * 4);
+  const ch = Math.min(CHUNK, pad4(n));
+  const pP = rt.alloc(ch * 4);
+  const pG = rt.alloc(ch * 4);
+  const pM = rt.alloc(ch * 4);
+  const pV = rt.alloc(ch * 4);
   const f = rt.f32;
-  f.set(p, pP >> 2);
-  f.set(g.subarray(0, n), pG >> 2);
-  f.set(m, pM >> 2);
-  f.set(v, pV >> 2);
-  rt.exports.adamF32(pP, pG, pM, pV, n, k.b1, k.b2, k.stepSize, k.bc2Sqrt, k.eps, k.l2, k.decay, k.sign);
-  const f2 = rt.f32;
-  p.set(f2.subarray(pP >> 2, (pP >> 2) + n));
-  m.set(f2.subarray(pM >> 2, (pM >> 2) + n));
-  v.set(f2.subarray(pV >> 2, (pV >> 2) + n));
+  const [oP, oM, oV] = [pP >> 2, pM >> 2, pV >> 2];
+  for (let s = 0; s < n; s += CHUNK) {
+    const e = Math.min(n, s + CHUNK);
+    f.set(p.subarray(s, e), oP);
+    f.set(g.subarray(s, e), pG >> 2);
+    f.set(m.subarray(s, e), oM);
+    f.set(v.subarray(s, e), oV);
+    rt.exports.adamF32(pP, pG, pM, pV, e - s, k.b1, k.b2, k.stepSize, k.bc2Sqrt, k.eps, k.l2, k.decay, k.sign);
+    p.set(f.subarray(oP, oP + e - s), s);
+    m.set(f.subarray(oM, oM + e - s), s);
+    v.set(f.subarray(oV, oV + e - s), s);
+  }
 }
