@@ -10,7 +10,8 @@
  * steerable CNN's train step of `escnn C8 CNN train step b8` (model, bench/steerable_c8.ts: forward,
  * loss, backward, Adam; one warm-up and three samples per round, about a minute in all). The results of
  * both thread counts are checked equal bit for bit before timing (for the train step: its logits and
- * gradients from the same parameters).
+ * gradients from the same parameters); a 7×7 stem convolution 3→64 on 16 64×64 images, forward (the
+ * stride-1 path without im2col).
  */
 import { gemm } from "../src/kernels/index.js";
 import { getNumThreads, setNumThreads } from "../src/kernels/pool.js";
@@ -41,6 +42,7 @@ const WORKLOAD_NAMES = [
   "threads gemm 1024x1024x1024",
   "threads conv2d fwd N64 C32->32 28x28 k3 p1",
   "threads escnn C8 CNN train step b8",
+  "threads conv2d fwd N16 C3->64 64x64 k7 p3",
 ];
 
 function workloads(): Workload[] {
@@ -56,6 +58,9 @@ function workloads(): Workload[] {
   const w = randn([Ch, Ch, 3, 3], { generator: gen, std: 0.06 });
   const b = randn([Ch], { generator: gen });
   const c8 = c8TrainStep();
+  // a ResNet-style 7×7 stem: the stride-1 path without im2col (no Winograd for 7×7)
+  const x7 = randn([16, 3, 64, 64], { generator: gen });
+  const w7 = randn([64, 3, 7, 7], { generator: gen, std: 0.08 });
   return [
     {
       name: WORKLOAD_NAMES[0]!,
@@ -83,6 +88,12 @@ function workloads(): Workload[] {
       check: c8.check,
       warmup: 1,
       repeat: 3,
+    },
+    {
+      name: WORKLOAD_NAMES[3]!,
+      level: "tensor",
+      flops: 2 * 16 * 64 * 64 * 64 * 3 * 49,
+      run: () => noGrad(() => conv2d(x7, w7, null, { padding: 3 })).data as Float32Array,
     },
   ];
 }
