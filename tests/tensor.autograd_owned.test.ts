@@ -61,12 +61,18 @@ describe("owned gradients in the backward pass", () => {
 
   it("batch norm: the backward result with gradOwned overwrites g and equals the one without", () => {
     const gen = new Generator(11);
-    for (const relu of [false, true]) {
-      const x = leaf(randn([70, 8], { generator: gen }));
+    // [N, C] and channels-first [N, C, L] (the G-CNN feature maps' kernels)
+    for (const [shape, relu] of [
+      [[70, 8], false],
+      [[70, 8], true],
+      [[6, 8, 11], false],
+      [[6, 8, 11], true],
+    ] as [number[], boolean][]) {
+      const x = leaf(randn(shape, { generator: gen }));
       const w = leaf(randn([8], { generator: gen }));
       const b = leaf(randn([8], { generator: gen }));
       const y = batchNormAct(x, null, null, w, b, true, 0.1, 1e-5, relu);
-      const g = randn([70, 8], { generator: gen });
+      const g = randn(shape, { generator: gen });
       const plain = y.gradFn!.backward(g.clone(), false);
       const gOwned = g.clone();
       const owned = y.gradFn!.backward(gOwned, true);

@@ -660,11 +660,14 @@ export function batchNormAct(
         sumGX = new Float64Array(C);
         for (let c = 0; c < C; c++) sumGX[c] = sums[C + c]! * invStd[c]!;
       } else {
-        // the mask and gradient kernels write every element: not zero-filled
-        const gm = relu ? allocateEmpty(x.dtype as FloatDType, x.size) : gd;
+        // the mask and gradient kernels write every element (not zero-filled), and each may write over
+        // its input (every channel's g' is read before its dx is written): g' and dx go into g when the
+        // backward pass owns it, else into one fresh array
+        const ownG = gOwned === true && gd.length === x.size;
+        const gm = relu && !ownG ? allocateEmpty(x.dtype as FloatDType, x.size) : gd;
         if (relu) positiveGrad(yd, gd, gm, 0);
         // dx = γσ⁻¹·(g' − mean(g') − x̂·mean(g'·x̂)) in training, γσ⁻¹·g' in eval
-        dx = allocateEmpty(x.dtype as FloatDType, x.size);
+        dx = relu || ownG ? gm : allocateEmpty(x.dtype as FloatDType, x.size);
         batchNormGradNCL(xd, gm, dx, N, C, L, mean, invStd, scale, useBatch, sums);
         sumGX = sums.subarray(C, 2 * C);
       }
