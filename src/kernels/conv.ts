@@ -473,8 +473,9 @@ export function convInputGrad(
   }
   const { Cg, Og, Kg, inVol, P } = sizes(g);
   const ow = g.outS[2];
-  const gx = alloc(g.N * g.Cin * inVol, true);
   const L = padLayout(g);
+  // the depthwise kernels write every element; the other paths accumulate into zeros
+  const gx = alloc(g.N * g.Cin * inVol, L !== null || !depthwiseApplies(g));
   if (L !== null) convInputGradPadded(gy, w, g, L, gx);
   else if (depthwiseApplies(g)) depthwiseInputGrad(gy, w, gx, g);
   else if (g.direct) {
