@@ -8,6 +8,7 @@ import { batchNormAct, linear } from "../src/nn/functional.js";
 import { freshGrad, record } from "../src/tensor/autograd.js";
 import { randn } from "../src/tensor/creation.js";
 import { allocateEmpty, recycleArray, withReusePool } from "../src/tensor/dtype.js";
+import { conv2d } from "../src/tensor/ops/conv.js";
 import { Generator } from "../src/tensor/rng.js";
 import { SparseMatrix, spmm } from "../src/tensor/sparse.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -102,6 +103,30 @@ describe("owned gradients in the backward pass", () => {
         .sum()
         .add(globalAddPool(h2, batch, 5).square().sum())
         .backward();
+      return p.map((t) => Array.from(t.grad!.data));
+    };
+    expect(grads(false)).toEqual(grads(true));
+  });
+
+  it("convolutions' input gradients and reshape views are the pass's own: a G-CNN block's gradients are unchanged", () => {
+    // conv → reshape [N, C, L] → BN+ReLU (overwrites an owned g) → reshape → pool-like depthwise conv →
+    // conv, with a second use of the first activation (its gradient is summed in place)
+    const gen = new Generator(8);
+    const x = randn([2, 3, 9, 9], { generator: gen });
+    const w1 = randn([8, 3, 3, 3], { generator: gen });
+    const wd = randn([8, 1, 3, 3], { generator: gen });
+    const w2 = randn([4, 8, 5, 5], { generator: gen });
+    const grads = (cut: boolean) => {
+      const p = [w1.clone(), wd.clone(), w2.clone()].map(leaf);
+      let h = conv2d(x, p[0]!, null, { padding: 1 });
+      if (cut) h = h.mul(1);
+      let r = h.reshape([2, 4, 162]);
+      if (cut) r = r.mul(1);
+      let a = batchNormAct(r, null, null, null, null, true, 0.1, 1e-5, true).reshape([2, 8, 9, 9]);
+      if (cut) a = a.mul(1);
+      const d = conv2d(a, p[1]!, null, { padding: 1, stride: 2, groups: 8 });
+      const out = conv2d(d, p[2]!, null, { padding: 2 }).square().sum().add(h.sum());
+      out.backward();
       return p.map((t) => Array.from(t.grad!.data));
     };
     expect(grads(false)).toEqual(grads(true));

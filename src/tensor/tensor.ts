@@ -4,7 +4,7 @@
  * tensor. Ops are attached as methods by the files in `ops/` (e.g. `a.add(b)` and `add(a, b)`).
  */
 
-import { type GradFn, record, runBackward } from "./autograd.js";
+import { freshGrad, type GradFn, record, runBackward } from "./autograd.js";
 import { allocate, type DType, dtypeOfArray, isFloat, type TypedArray } from "./dtype.js";
 import { ErlangenError, fmtShape, opError } from "./errors.js";
 
@@ -154,7 +154,11 @@ export class Tensor {
     const shape = inferShape("reshape", req, this.size, this.shape);
     const out = new Tensor(this.data, shape, this.dtype);
     const inShape = this.shape;
-    return record("reshape", [this], out, (g) => [g.reshape(inShape)]);
+    // a view of a gradient the backward pass owns is as much its own (nothing else holds the original)
+    return record("reshape", [this], out, (g, gOwned) => {
+      const gx = g.reshape(inShape);
+      return [gOwned === true ? freshGrad(gx) : gx];
+    });
   }
 
   /** Alias of {@link Tensor.reshape}. */

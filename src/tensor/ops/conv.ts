@@ -22,7 +22,7 @@ import {
 import { type ConvGeometry, convGeometry } from "../../kernels/ref/im2col.js";
 import type { FloatArray } from "../../kernels/ref/linalg.js";
 import { type Winograd5Factors, type Winograd5Profiles, winograd5Profiles } from "../../kernels/ref/winograd5.js";
-import { record } from "../autograd.js";
+import { freshGrad, record } from "../autograd.js";
 import { allocate, allocateEmpty, type DType, type FloatDType } from "../dtype.js";
 import { check, fmtShape, opError } from "../errors.js";
 import { Tensor } from "../tensor.js";
@@ -130,7 +130,9 @@ function convOp(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
       const shared = convBackwardWinogradOps(x, w, b, gy, g);
       if (shared !== null) return shared;
     }
-    const gx = x.requiresGrad ? convInputGradOp(gy, w, null, g) : null;
+    // a freshly allocated input gradient (the convolution kernels never return a view of gy): the
+    // backward pass may reuse it (see freshGrad)
+    const gx = x.requiresGrad ? freshGrad(convInputGradOp(gy, w, null, g)) : null;
     if (w.requiresGrad && b?.requiresGrad && !f64 && winogradApplies(g)) {
       const [gw, gb] = convWeightBiasGradWinograd(
         x.data as Float32Array,
@@ -171,7 +173,7 @@ function convBackwardWinogradOps(
   );
   if (r === null) return null;
   return [
-    r.gx === null ? null : inputGradTensor(gy, w, null, g, r.gx),
+    r.gx === null ? null : freshGrad(inputGradTensor(gy, w, null, g, r.gx)),
     r.gw === null ? null : weightGradTensor(x, gy, g, r.gw),
     r.gb === null ? null : biasGradTensor(gy, g, r.gb),
   ];
@@ -552,7 +554,7 @@ export function conv2dFactored(
     let gx: Tensor | null = null;
     if (x.requiresGrad) {
       const d = factoredConv.inputGrad(gy.data as FloatArray, src.data as FloatArray, fac, g, alloc);
-      gx = d === null ? convInputGradOp(gy, filter(), null, g) : new Tensor(d, g.xShape, x.dtype);
+      gx = freshGrad(d === null ? convInputGradOp(gy, filter(), null, g) : new Tensor(d, g.xShape, x.dtype));
     }
     let gc: Tensor | null = null;
     if (src.requiresGrad) {
