@@ -41,7 +41,7 @@ interface Workload {
 const WORKLOAD_NAMES = [
   "threads gemm 1024x1024x1024",
   "threads conv2d fwd N64 C32->32 28x28 k3 p1",
-  "threads escnn C8 CNN train step b8",
+  "threads C8 CNN train step b8",
   "threads conv2d fwd N16 C3->64 64x64 k7 p3",
 ];
 
