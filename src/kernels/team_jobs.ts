@@ -624,6 +624,52 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
   throw new Error(`kernel team: unknown job ${job}`);
 }
 
+/** The geometry of one (image, group) item of a stride-1 convolution (`Stride1Geometry` and its layout). */
+export interface Stride1Item {
+  Cg: number;
+  H: number;
+  W: number;
+  kh: number;
+  kw: number;
+  dh: number;
+  dw: number;
+  oh: number;
+  ow: number;
+  Og: number;
+  /** Padded row width, plane size, output rows per GEMM and the offset of the first interior value. */
+  Wp: number;
+  plane: number;
+  rowsPer: number;
+  inner: number;
+}
+
+/**
+ * The forward of one (image, group) item, as the one-thread pass and the team's chunks run it: the
+ * item's planes `x` padded into `scratch[0]`, then per block of output rows the B panels packed into
+ * `scratch[1]`, the GEMM with the group's weights `w` into `scratch[2]` (packed A in `scratch[3]`), and
+ * the rows unpadded into `y` with the group's bias `b` added. All arguments are byte offsets.
+ */
+export function stride1ItemForward(
+  e: WasmExports,
+  s: Stride1Item,
+  x: number,
+  w: number,
+  b: number,
+  y: number,
+  scratch: readonly [number, number, number, number],
+): void {
+  const [pXp, pBp, pC, pAp] = scratch;
+  const Kg = s.Cg * s.kh * s.kw;
+  e.convPadPlanesF32(x, s.Cg, s.H, s.W, pXp, s.Wp, s.plane, s.inner);
+  for (let r0 = 0; r0 < s.oh; r0 += s.rowsPer) {
+    const rows = Math.min(s.rowsPer, s.oh - r0);
+    const len = rows * s.Wp;
+    e.convPackBF32(pXp, pBp, s.Cg, s.kh, s.kw, s.dh, s.dw, s.Wp, s.plane, r0 * s.Wp, len);
+    e.gemmRows(w, Kg, pBp, pC, s.Og, len, Kg, 0, pAp);
+    e.convUnpadRowsF32(pC, s.Og, rows, s.Wp, s.ow, y, s.oh * s.ow, r0, b, 1);
+  }
+}
+
 /** Chunk `chunk` of a {@link TEAM_JOB.convStride1}: the one-thread pass's work for its items or channels. */
 function convStride1Chunk(e: WasmExports, a: Float64Array, chunk: number, tid: number): void {
   const R = CONV_STRIDE1_ARGS;
@@ -637,20 +683,13 @@ function convStride1Chunk(e: WasmExports, a: Float64Array, chunk: number, tid: n
   const blk = a[R.blocks]! + tid * a[R.blockStride]!;
   const [pXp, pBp, pC, pAp] = [blk, blk + a[R.offBp]!, blk + a[R.offC]!, blk + a[R.offAp]!];
   if (a[R.pass] === CONV_STRIDE1_PASS.forward) {
+    const item: Stride1Item = { Cg, H, W, kh, kw, dh, dw, oh, ow, Og, Wp, plane, rowsPer, inner };
     const i1 = Math.min(N * G, (chunk + 1) * per);
     for (let i = chunk * per; i < i1; i++) {
       const gi = i % G;
-      const pA = a[R.w]! + gi * Og * Kg * 4;
-      const pB = a[R.bias]! + gi * Og * 4;
-      const pY = a[R.y]! + i * Og * P * 4;
-      e.convPadPlanesF32(a[R.x]! + i * xs * 4, Cg, H, W, pXp, Wp, plane, inner);
-      for (let r0 = 0; r0 < oh; r0 += rowsPer) {
-        const rows = Math.min(rowsPer, oh - r0);
-        const len = rows * Wp;
-        e.convPackBF32(pXp, pBp, Cg, kh, kw, dh, dw, Wp, plane, r0 * Wp, len);
-        e.gemmRows(pA, Kg, pBp, pC, Og, len, Kg, 0, pAp);
-        e.convUnpadRowsF32(pC, Og, rows, Wp, ow, pY, P, r0, pB, 1);
-      }
+      const w = a[R.w]! + gi * Og * Kg * 4;
+      const y = a[R.y]! + i * Og * P * 4;
+      stride1ItemForward(e, item, a[R.x]! + i * xs * 4, w, a[R.bias]! + gi * Og * 4, y, [pXp, pBp, pC, pAp]);
     }
     return;
   }

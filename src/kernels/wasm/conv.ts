@@ -8,7 +8,7 @@
  */
 import type { Stride1Geometry } from "../ref/conv.js";
 import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { CONV_STRIDE1_ARGS, CONV_STRIDE1_PASS, TEAM_JOB } from "../team_jobs.js";
+import { CONV_STRIDE1_ARGS, CONV_STRIDE1_PASS, type Stride1Item, stride1ItemForward, TEAM_JOB } from "../team_jobs.js";
 import { KC, MC, MR, NR } from "./linalg.js";
 import { alignUp, type WasmRuntime } from "./loader.js";
 
@@ -264,6 +264,7 @@ export function convStride1Wasm(
   const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
   const e = rt.exports;
   const { Kg, Wp, plane, P, xs, rowsPer, maxLen, pX, pXp } = stride1Plan(rt, geom);
+  const item: Stride1Item = { Cg, H, W, kh, kw, dh, dw, oh, ow, Og, Wp, plane, rowsPer, inner: ph * Wp + pw };
   const pA = rt.alloc(Og * Kg * 4);
   const pBp = rt.alloc(Math.ceil(maxLen / NR) * Kg * NR * 4);
   const pC = rt.alloc(Og * maxLen * 4);
@@ -278,14 +279,7 @@ export function convStride1Wasm(
     for (let n = 0; n < N; n++) {
       const src = (n * G + gi) * xs;
       f.set(x.subarray(src, src + xs), pX >> 2);
-      e.convPadPlanesF32(pX, Cg, H, W, pXp, Wp, plane, ph * Wp + pw);
-      for (let r0 = 0; r0 < oh; r0 += rowsPer) {
-        const rows = Math.min(rowsPer, oh - r0);
-        const len = rows * Wp;
-        e.convPackBF32(pXp, pBp, Cg, kh, kw, dh, dw, Wp, plane, r0 * Wp, len);
-        e.gemmRows(pA, Kg, pBp, pC, Og, len, Kg, 0, pAp);
-        e.convUnpadRowsF32(pC, Og, rows, Wp, ow, pY, P, r0, pB, 1);
-      }
+      stride1ItemForward(e, item, pX, pA, pB, pY, [pXp, pBp, pC, pAp]);
       const dst = (n * G + gi) * Og * P;
       y.set(f.subarray(pY >> 2, (pY >> 2) + Og * P), dst);
     }

@@ -122,19 +122,6 @@ import { hi64, join32, K_NEG_ONE, K_ONE, K_TWENTY, kc, kc64, K64_GELU_C, K64_GEL
       v128.store(pa + d, uop(op, v128.load(pa, 32), p, pd, pdInv), 32);
       v128.store(pa + d, uop(op, v128.load(pa, 48), p, pd, pdInv), 48);
     }
-  } else {
-    // the others (exp, log, tanh, …): four independent vectors per step, so that their long chains of
-    // dependent operations overlap (1.4–2.1× faster than one vector per step, the same bits)
-    for (; pa + 64 <= end; pa += 64) {
-      const y0 = uop(op, v128.load(pa), p, pd, pdInv);
-      const y1 = uop(op, v128.load(pa, 16), p, pd, pdInv);
-      const y2 = uop(op, v128.load(pa, 32), p, pd, pdInv);
-      const y3 = uop(op, v128.load(pa, 48), p, pd, pdInv);
-      v128.store(pa + d, y0);
-      v128.store(pa + d, y1, 16);
-      v128.store(pa + d, y2, 32);
-      v128.store(pa + d, y3, 48);
-    }
   }
   for (; pa < end; pa += 16) v128.store(pa + d, uop(op, v128.load(pa), p, pd, pdInv));
 }
@@ -200,25 +187,11 @@ export function unaryF32(op: i32, a: usize, out: usize, n: i32, param: f64): voi
 export function unaryGradF32(op: i32, x: usize, g: usize, out: usize, n: i32, param: f64): void {
   const pd = f64x2.splat(param);
   const end = <usize>n << 2;
-  if (op == G_SOFTPLUS) gradLoop(G_SOFTPLUS, x, g, out, end, pd);
-  else gradLoop(G_SSP, x, g, out, end, pd);
-}
-
-/** The loop of {@link unaryGradF32} over `end` bytes: four independent vectors per step, then one at a time. */
-// @ts-ignore: decorator
-@inline function gradLoop(op: i32, x: usize, g: usize, out: usize, end: usize, pd: v128): void {
-  let o: usize = 0;
-  for (; o + 64 <= end; o += 64) {
-    const y0 = gop(op, v128.load(x + o), v128.load(g + o), pd);
-    const y1 = gop(op, v128.load(x + o, 16), v128.load(g + o, 16), pd);
-    const y2 = gop(op, v128.load(x + o, 32), v128.load(g + o, 32), pd);
-    const y3 = gop(op, v128.load(x + o, 48), v128.load(g + o, 48), pd);
-    v128.store(out + o, y0);
-    v128.store(out + o, y1, 16);
-    v128.store(out + o, y2, 32);
-    v128.store(out + o, y3, 48);
+  if (op == G_SOFTPLUS) {
+    for (let o: usize = 0; o < end; o += 16) v128.store(out + o, gop(G_SOFTPLUS, v128.load(x + o), v128.load(g + o), pd));
+  } else {
+    for (let o: usize = 0; o < end; o += 16) v128.store(out + o, gop(G_SSP, v128.load(x + o), v128.load(g + o), pd));
   }
-  for (; o < end; o += 16) v128.store(out + o, gop(op, v128.load(x + o), v128.load(g + o), pd));
 }
 
 /**
