@@ -161,12 +161,10 @@ class C8SteerableCNN extends Module<[Tensor], Tensor> {
 }
 
 /**
- * The train step of `escnn C8 CNN train step b8` on a model of its own (seed 0), for the threads suite:
- * `step` runs forward, cross-entropy, backward and an Adam step; `check` runs forward and backward
- * only (no parameter changes) and returns the logits followed by every parameter's gradient, to compare
- * thread counts bit for bit.
+ * The bench's model, batch, labels and optimiser from seed 0 (the generator goes on to draw the
+ * convolution cases' inputs).
  */
-export function c8TrainStep(): { step: () => void; check: () => Float32Array } {
+function c8Setup() {
   const gen = new Generator(0);
   const model = new C8SteerableCNN(gen);
   const x = pad(randn([BATCH, 1, 28, 28], { generator: gen }), [0, 1, 0, 1]);
@@ -176,6 +174,17 @@ export function c8TrainStep(): { step: () => void; check: () => Float32Array } {
     "int32",
   );
   const opt = new Adam(model.parameters(), { lr: 5e-5, weightDecay: 1e-5 });
+  return { gen, model, x, y, opt };
+}
+
+/**
+ * The train step of `escnn C8 CNN train step b8` on a model of its own (seed 0), for the threads suite:
+ * `step` runs forward, cross-entropy, backward and an Adam step; `check` runs forward and backward
+ * only (no parameter changes) and returns the logits followed by every parameter's gradient, to compare
+ * thread counts bit for bit.
+ */
+export function c8TrainStep(): { step: () => void; check: () => Float32Array } {
+  const { model, x, y, opt } = c8Setup();
   model.train();
   return {
     step: () => {
@@ -205,16 +214,8 @@ export function steerableC8Suite(opts: { repoRoot: string }): BenchSuite {
     rounds: 3,
     runPeer: (threads) => escnnPeer(opts.repoRoot, threads),
     cases: () => {
-      const gen = new Generator(0);
-      const model = new C8SteerableCNN(gen);
+      const { gen, model, x, y, opt } = c8Setup();
       const params = model.numParameters();
-      const x = pad(randn([BATCH, 1, 28, 28], { generator: gen }), [0, 1, 0, 1]);
-      const y = new Tensor(
-        Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10),
-        [BATCH],
-        "int32",
-      );
-      const opt = new Adam(model.parameters(), { lr: 5e-5, weightDecay: 1e-5 });
       const shape = `C8 regular fields 24-48-48-96-96-64, k7/5, 29x29, batch ${BATCH}, ${params} parameters`;
       return [
         {
