@@ -97,6 +97,19 @@ export interface TeamStream {
 }
 
 /**
+ * Writes named values into the argument slots of a job (`slots`: a job's `…_ARGS` table) and returns
+ * the array: a new one of zeros by default, or `into`, whose other slots are kept.
+ */
+export function jobArgs<S extends Record<string, number>>(
+  slots: S,
+  values: Partial<Record<keyof S, number>>,
+  into: number[] = new Array<number>(Object.keys(slots).length).fill(0),
+): number[] {
+  for (const k of Object.keys(values) as (keyof S)[]) into[slots[k] as number] = values[k] as number;
+  return into;
+}
+
+/**
  * The items of chunk k when chunks take `per` items each out of `total`, as the element range of
  * `width` elements per item: [k·per·width, min(total, (k+1)·per)·width). For the copies of a
  * {@link TeamStream}.

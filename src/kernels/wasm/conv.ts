@@ -7,7 +7,7 @@
  * Twins: `ref/conv.ts`.
  */
 import type { Stride1Geometry } from "../ref/conv.js";
-import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { CONV_STRIDE1_ARGS, CONV_STRIDE1_PASS, type Stride1Item, stride1ItemForward, TEAM_JOB } from "../team_jobs.js";
 import { KC, MC, MR, NR } from "./linalg.js";
 import { alignUp, type WasmRuntime } from "./loader.js";
@@ -100,13 +100,19 @@ function stride1Work({ N, G, Cg, Og, kh, kw, oh, ow }: Stride1Geometry): number 
 }
 
 /**
- * The arena of a {@link TEAM_JOB.convStride1} pass: the arguments with the geometry and the per-thread
- * blocks (allocated first and zeroed: padded planes, packed B, `cBytes` of GEMM result or padded gy
- * rows, packed A), the rest of the slots left to set.
+ * The arena of a {@link TEAM_JOB.convStride1} pass with layout `z`: the arguments with the geometry and
+ * the per-thread blocks (allocated first and zeroed: padded planes, `bBytes` of packed B, `cBytes` of
+ * GEMM result or padded gy rows, packed A), the rest of the slots left to set.
  */
-function stride1TeamArgs(team: KernelTeam, geom: Stride1Geometry, pass: number, bBytes: number, cBytes: number) {
+function stride1TeamArgs(
+  team: KernelTeam,
+  geom: Stride1Geometry,
+  z: ReturnType<typeof stride1Sizes>,
+  pass: number,
+  bBytes: number,
+  cBytes: number,
+): number[] {
   const rt = team.runtime;
-  const z = stride1Sizes(geom);
   const offBp = alignUp(z.padded * 4);
   const offC = offBp + alignUp(bBytes);
   const offAp = offC + alignUp(cBytes);
@@ -114,36 +120,19 @@ function stride1TeamArgs(team: KernelTeam, geom: Stride1Geometry, pass: number, 
   rt.reset();
   const blocks = rt.alloc(team.size * stride);
   rt.exports.wgZero(blocks, (team.size * stride) >> 2);
-  const R = CONV_STRIDE1_ARGS;
-  const args = new Array<number>(Object.keys(R).length).fill(0);
-  const g = geom;
-  const set: [keyof typeof R, number][] = [
-    ["pass", pass],
-    ["blocks", blocks],
-    ["blockStride", stride],
-    ["offBp", offBp],
-    ["offC", offC],
-    ["offAp", offAp],
-    ["N", g.N],
-    ["G", g.G],
-    ["Cg", g.Cg],
-    ["Og", g.Og],
-    ["H", g.H],
-    ["W", g.W],
-    ["kh", g.kh],
-    ["kw", g.kw],
-    ["dh", g.dh],
-    ["dw", g.dw],
-    ["ph", g.ph],
-    ["pw", g.pw],
-    ["oh", g.oh],
-    ["ow", g.ow],
-    ["Wp", z.Wp],
-    ["plane", z.plane],
-    ["rowsPer", z.rowsPer],
-  ];
-  for (const [k, v] of set) args[R[k]] = v;
-  return { args, z };
+  const { N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow } = geom;
+  return jobArgs(CONV_STRIDE1_ARGS, {
+    pass,
+    blocks,
+    blockStride: stride,
+    offBp,
+    offC,
+    offAp,
+    ...{ N, G, Cg, Og, H, W, kh, kw, dh, dw, ph, pw, oh, ow },
+    Wp: z.Wp,
+    plane: z.plane,
+    rowsPer: z.rowsPer,
+  });
 }
 
 /**
@@ -161,13 +150,14 @@ function convStride1Team(
 ): void {
   const { N, G, Og } = geom;
   const rt = team.runtime;
-  const z0 = stride1Sizes(geom);
-  const { args, z } = stride1TeamArgs(
+  const z = stride1Sizes(geom);
+  const args = stride1TeamArgs(
     team,
     geom,
+    z,
     CONV_STRIDE1_PASS.forward,
-    Math.ceil(z0.maxLen / NR) * z0.Kg * NR * 4,
-    Og * z0.maxLen * 4,
+    Math.ceil(z.maxLen / NR) * z.Kg * NR * 4,
+    Og * z.maxLen * 4,
   );
   const items = N * G;
   const ys = Og * z.P;
@@ -180,12 +170,7 @@ function convStride1Team(
   if (b !== null) f.set(b.subarray(0, G * Og), pB >> 2);
   else rt.exports.wgZero(pB, G * Og);
   const per = Math.ceil(items / Math.min(items, 4 * team.size, TEAM_MAX_CHUNKS));
-  const R = CONV_STRIDE1_ARGS;
-  args[R.x] = pX;
-  args[R.y] = pY;
-  args[R.w] = pW;
-  args[R.bias] = pB;
-  args[R.per] = per;
+  jobArgs(CONV_STRIDE1_ARGS, { x: pX, y: pY, w: pW, bias: pB, per }, args);
   team.run(TEAM_JOB.convStride1, Math.ceil(items / per), args, {
     feed: (k) => {
       const [s, e] = chunkSpan(k, per, items, z.xs);
@@ -220,13 +205,14 @@ function convStride1WeightGradTeam(
   );
   const per = Math.ceil(Math.ceil(Og / cpgWanted) / MR) * MR;
   const cpg = Math.ceil(Og / per);
-  const z0 = stride1Sizes(geom);
-  const { args, z } = stride1TeamArgs(
+  const z = stride1Sizes(geom);
+  const args = stride1TeamArgs(
     team,
     geom,
+    z,
     CONV_STRIDE1_PASS.weightGrad,
-    Math.ceil(z0.Kg / NR) * z0.maxLen * NR * 4,
-    per * oh * z0.Wp * 4,
+    Math.ceil(z.Kg / NR) * z.maxLen * NR * 4,
+    per * oh * z.Wp * 4,
   );
   const items = N * G;
   const pX = rt.alloc(items * z.xs * 4);
@@ -236,12 +222,7 @@ function convStride1WeightGradTeam(
   f.set(x.subarray(0, items * z.xs), pX >> 2);
   f.set(gy.subarray(0, items * Og * z.P), pG >> 2);
   rt.exports.wgZero(pW, G * Og * z.Kg);
-  const R = CONV_STRIDE1_ARGS;
-  args[R.x] = pX;
-  args[R.y] = pG;
-  args[R.w] = pW;
-  args[R.per] = per;
-  args[R.cpg] = cpg;
+  jobArgs(CONV_STRIDE1_ARGS, { x: pX, y: pG, w: pW, per, cpg }, args);
   team.run(TEAM_JOB.convStride1, G * cpg, args);
   gw.set(f.subarray(pW >> 2, (pW >> 2) + G * Og * z.Kg));
   return true;

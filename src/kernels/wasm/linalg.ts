@@ -6,7 +6,7 @@
  */
 
 import { copyBoxPlan } from "../ref/linalg.js";
-import { chunkSpan, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS, type TeamStream } from "../team.js";
+import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS, type TeamStream } from "../team.js";
 import { COPY_BOX_ARGS, GATHERED_ROWS_ARGS, GEMM_ROWS_ARGS, runTeamJob, TEAM_JOB } from "../team_jobs.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
@@ -357,27 +357,12 @@ export function stageGathered(
       for (let j = 0; j < k; j++) for (let n = 0; n < N; n++) f[base + n * k4 + j] = daz(mats[(j0 + j) * N + n]!);
     }
   }
-  const A = GATHERED_ROWS_ARGS;
-  const args: number[] = [];
-  args[A.pass] = grad ? 1 : 0;
-  args[A.ids] = pI;
-  args[A.offs] = pO;
-  args[A.offs4] = pO4;
-  args[A.mats] = pM;
-  args[A.U] = U;
-  args[A.N] = N;
-  return args;
+  return jobArgs(GATHERED_ROWS_ARGS, { pass: grad ? 1 : 0, ids: pI, offs: pO, offs4: pO4, mats: pM, U, N });
 }
 
 /** Sets the source, destination and sizes of staged gathered-job arguments (see {@link stageGathered}). */
 export function gatheredJob(args: number[], src: number, dst: number, K: number, R: number, rowsPer: number): number[] {
-  const A = GATHERED_ROWS_ARGS;
-  args[A.src] = src;
-  args[A.dst] = dst;
-  args[A.K] = K;
-  args[A.R] = R;
-  args[A.rowsPer] = rowsPer;
-  return args;
+  return jobArgs(GATHERED_ROWS_ARGS, { src, dst, K, R, rowsPer }, args);
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { WasmArgs } from "../dispatch.js";
 import type { bnGradRef, channelGradNclRef } from "../ref/norms.js";
-import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { BN_NCL_ARGS, BN_NCL_PASS, TEAM_JOB } from "../team_jobs.js";
 import { f64View, type WasmRuntime } from "./loader.js";
 
@@ -216,18 +216,11 @@ export function channelStatsNclWasm(
     rt.exports.channelStatsNclF32(pX, N, C, L, pM, pV, 0, C);
   } else {
     const cPer = nclChunkChannels(team, C);
-    const args = nclArgs({ pass: BN_NCL_PASS.stats, x: pX, N, C, L, p0: pM, p1: pV, cPer });
+    const args = jobArgs(BN_NCL_ARGS, { pass: BN_NCL_PASS.stats, x: pX, N, C, L, p0: pM, p1: pV, cPer });
     team.run(TEAM_JOB.batchNormNcl, Math.ceil(C / cPer), args, { feed: nclChunkCopy(rt, x, pX, "in", N, C, L, cPer) });
   }
   mean.set(f64View(rt, pM, C));
   vr.set(f64View(rt, pV, C));
-}
-
-/** The slots of a {@link TEAM_JOB.batchNormNcl} job from named values (0 in the slots a pass does not read). */
-function nclArgs(v: Partial<Record<keyof typeof BN_NCL_ARGS, number>>): number[] {
-  const args = new Array<number>(Object.keys(BN_NCL_ARGS).length).fill(0);
-  for (const k of Object.keys(v) as (keyof typeof BN_NCL_ARGS)[]) args[BN_NCL_ARGS[k]] = v[k]!;
-  return args;
 }
 
 /** out = x·scale[c] + shift[c] over x[N][C][L]; see channelAffineNclRef. */
@@ -277,7 +270,7 @@ export function channelGradNclWasm(
     dx.set(rt.f32.subarray(pX >> 2, (pX >> 2) + n));
   } else {
     const cPer = nclChunkChannels(team, C);
-    const args = nclArgs({
+    const args = jobArgs(BN_NCL_ARGS, {
       pass: BN_NCL_PASS.grad,
       x: pX,
       g: pG,
