@@ -30,6 +30,8 @@ import {
   spmmCsr,
   spmmCsrWide,
   tensorProductForward,
+  unary,
+  unaryGrad,
   winograd5Conv,
   winograd5FactoredConv,
   winograd5FactoredWeightGrad,
@@ -53,7 +55,7 @@ import {
   setTeamMinWork,
   TEAM_MIN_WORK,
 } from "../src/kernels/team.js";
-import { softmaxRowsWasm } from "../src/kernels/wasm/elementwise.js";
+import { softmaxRowsWasm, unaryGradWasm, unaryWasm } from "../src/kernels/wasm/elementwise.js";
 import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm/generated/kernels.js";
 import { gemmWasm } from "../src/kernels/wasm/linalg.js";
 import { getLocalWasmRuntime, getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
@@ -718,6 +720,64 @@ describe("kernel team", () => {
         }
         if (rep === 0 && n0 > 1) await teamReady(n0);
       }
+    }
+  });
+
+  it("unary maps and their gradients: n threads give one thread's bits, out over an input included", async () => {
+    const n = 3 * 16384 + 37;
+    const x = rand(n).map((v) => 12 * v);
+    const g = rand(n);
+    const rt = privateRuntime();
+    for (const [op, p] of [
+      ["tanh", 0],
+      ["gelu", 0],
+      ["softplus", 1.5],
+      ["shiftedSoftplus", 0],
+    ] as const) {
+      const want = new Float32Array(n);
+      unaryWasm(rt, op, x, want, p);
+      const gradOp = op === "softplus" || op === "shiftedSoftplus" ? op : null;
+      const gWant = new Float32Array(n);
+      if (gradOp !== null) unaryGradWasm(rt, gradOp, x, g, gWant, p);
+      for (const t of [1, 2, 2, 3, 3]) {
+        // the first call at 2 or 3 threads starts the team (its workers join as they come up), the
+        // second runs with every worker ready
+        setNumThreads(t);
+        if (t > 1 && currentKernelTeam()?.size === t) await teamReady(t);
+        const got = new Float32Array(n);
+        unary(op, x, got, p);
+        expect(sameBits(got, want), `${op} at ${t} threads`).toBe(true);
+        const inPlace = x.slice();
+        unary(op, inPlace, inPlace, p);
+        expect(sameBits(inPlace, want), `${op} in place at ${t} threads`).toBe(true);
+        if (gradOp === null) continue;
+        const gIn = g.slice();
+        unaryGrad(gradOp, x, gIn, gIn, p);
+        expect(sameBits(gIn, gWant), `${op}'s gradient over g at ${t} threads`).toBe(true);
+      }
+      expect(currentKernelTeam()!.workerChunks, "the workers ran chunks").toBeGreaterThan(0);
+    }
+  });
+
+  it("calls that cannot split run on the private-memory runtime at any thread count (cheap maps, small GEMMs)", () => {
+    setNumThreads(2);
+    const reset = vi.spyOn(WasmRuntime.prototype, "reset");
+    try {
+      const x = rand(70000);
+      unary("relu", x, new Float32Array(x.length), 0);
+      unary("exp", x, new Float32Array(x.length), 0);
+      expect(reset.mock.contexts.map((rt) => (rt as WasmRuntime).shared)).toEqual([false, true]);
+      reset.mockClear();
+      setTeamMinWork(1 << 22);
+      unary("exp", x, new Float32Array(x.length), 0);
+      const A = rand(64 * 64);
+      gemm(A, A, new Float32Array(64 * 64), 64, 64, 64);
+      gemm(rand(256 * 256), rand(256 * 256), new Float32Array(256 * 256), 256, 256, 256);
+      expect(reset.mock.contexts.map((rt) => (rt as WasmRuntime).shared)).toEqual([false, false, true]);
+    } finally {
+      reset.mockRestore();
+      setTeamMinWork(1);
+      setNumThreads(1);
     }
   });
 

@@ -11,6 +11,7 @@
  * which path is in force and which one ran.
  */
 import { getNumThreads } from "./pool.js";
+import { TEAM_MIN_WORK } from "./team.js";
 import { getLocalWasmRuntime, getWasmRuntime, type WasmRuntime } from "./wasm/loader.js";
 
 /** `auto`: WASM for float32 above a size threshold; `wasm`: WASM for all float32; `ref`: TypeScript. */
@@ -127,6 +128,12 @@ interface KernelSpec<F extends KernelFn> {
    * the private-memory one ({@link getLocalWasmRuntime}), whose copies in and out are faster.
    */
   readonly team?: boolean;
+  /**
+   * For a {@link team} kernel: the work of a call as its binding hands it to `kernelTeam` (−1: never
+   * split). A call under {@link TEAM_MIN_WORK} cannot split, so it runs on the private-memory runtime
+   * like any one-thread call. Without it, every call of a team kernel takes the shared runtime.
+   */
+  readonly teamWork?: (...args: Parameters<F>) => number;
 }
 
 /** A kernel that always computes: in WASM where the binding runs, else its fallback. */
@@ -182,13 +189,17 @@ class Route {
     this.team = spec.team === true;
   }
 
-  /** The runtime when a call with this work runs in WASM, else null (the call runs in TypeScript). */
-  runtime(work: number): WasmRuntime | null {
+  /**
+   * The runtime when a call with this work runs in WASM, else null (the call runs in TypeScript);
+   * `teamWork` is the call's work for a kernel team (see {@link KernelSpec.teamWork}).
+   */
+  runtime(work: number, teamWork = Number.POSITIVE_INFINITY): WasmRuntime | null {
     if (work < 0 || backend === "ref" || (backend === "auto" && work < threshold(this.threshold))) {
       last = "ref";
       return null;
     }
-    const rt = this.team && getNumThreads() > 1 ? getWasmRuntime() : getLocalWasmRuntime();
+    const split = this.team && teamWork >= TEAM_MIN_WORK && getNumThreads() > 1;
+    const rt = split ? getWasmRuntime() : getLocalWasmRuntime();
     if (rt === null || (rt !== this.capable && !this.check(rt))) {
       last = "ref";
       return null;
@@ -254,6 +265,7 @@ function fixed<F extends KernelFn>(spec: KernelSpec<F>) {
     ref: spec.ref as unknown as Fixed,
     wasm: spec.wasm as unknown as FixedWasm,
     work: spec.work as unknown as (...args: Parameters<Fixed>) => number,
+    teamWork: spec.teamWork as unknown as ((...args: Parameters<Fixed>) => number) | undefined,
   };
 }
 
@@ -266,10 +278,13 @@ function fixed<F extends KernelFn>(spec: KernelSpec<F>) {
 export function kernel<F extends KernelFn>(spec: TwinKernelSpec<F>): (...args: Parameters<F>) => ReturnType<F> {
   register(spec, "twin");
   const route = new Route(spec);
-  const { work, wasm, ref } = fixed(spec);
+  const { work, wasm, ref, teamWork } = fixed(spec);
   const fallback = (spec.fallback as unknown as Fixed | undefined) ?? ref;
   const run: Fixed = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) => {
-    const rt = route.runtime(work(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12));
+    const rt = route.runtime(
+      work(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12),
+      teamWork?.(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12),
+    );
     if (rt !== null) {
       try {
         const r = wasm(rt, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
@@ -291,12 +306,15 @@ export function kernel<F extends KernelFn>(spec: TwinKernelSpec<F>): (...args: P
 export function fastPath<F extends KernelFn>(spec: FastPathSpec<F>): (...args: Parameters<F>) => boolean {
   register(spec, "fastPath");
   const route = new Route(spec);
-  const { work, wasm, ref } = fixed(spec);
+  const { work, wasm, ref, teamWork } = fixed(spec);
   const check = spec.check as unknown as Fixed | undefined;
   const orRef = spec.refWhenOutOfMemory === true;
   const run: Fixed = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) => {
     check?.(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
-    const rt = route.runtime(work(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12));
+    const rt = route.runtime(
+      work(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12),
+      teamWork?.(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12),
+    );
     if (rt === null) return false;
     try {
       wasm(rt, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);

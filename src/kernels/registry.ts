@@ -65,6 +65,7 @@ import {
   reduceAxisWasm,
   softmaxRowsWasm,
   unaryGradWasm,
+  unaryTeamWork,
   unaryWasm,
   WASM_BINARY,
   WASM_UNARY,
@@ -132,6 +133,7 @@ export const gemm = kernel({
   exports: GEMM_EXPORTS,
   threshold: "gemm",
   work: (A, B, C, M, N, K) => (f32(A) && f32(B) && f32(C) && M > 0 && N > 0 ? M * N * K : -1),
+  teamWork: (_A, _B, _C, M, N, K) => M * N * K,
 });
 
 /**
@@ -220,6 +222,8 @@ export const unary = kernel({
   exports: ["unaryF32"],
   threshold: "elementwise",
   work: (op, a, out) => (WASM_UNARY[op] !== undefined && f32(a) && f32(out) ? a.length : -1),
+  team: true,
+  teamWork: (op, a) => unaryTeamWork(op, a.length, false),
 });
 
 /** out[i] = g[i]·f'(x[i]) for the forward op f named by `op` (softplus with β = `param`, shifted softplus). */
@@ -230,6 +234,8 @@ export const unaryGrad = kernel({
   exports: ["unaryGradF32"],
   threshold: "elementwise",
   work: (_op, x, g, out) => (f32(x) && f32(g) && f32(out) && g.length >= x.length ? x.length : -1),
+  team: true,
+  teamWork: (op, x) => unaryTeamWork(op, x.length, true),
 });
 
 /**

@@ -27,7 +27,8 @@
  * with a one-time message.
  */
 import { getNumThreads } from "./pool.js";
-import { runTeamJob, TEAM_MAX_ARGS } from "./team_jobs.js";
+import { TEAM_MAX_ARGS } from "./team_jobs.js";
+import { runTeamJob } from "./team_run.js";
 import { isLocalWasmRuntime, THREAD_SCRATCH_BYTES, type WasmRuntime } from "./wasm/loader.js";
 
 /** Int32 slots of the control block. */

@@ -8,7 +8,8 @@
  */
 import type { Stride1Geometry } from "../ref/conv.js";
 import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { CONV_STRIDE1_ARGS, CONV_STRIDE1_PASS, type Stride1Item, stride1ItemForward, TEAM_JOB } from "../team_jobs.js";
+import { CONV_STRIDE1_ARGS, CONV_STRIDE1_PASS, TEAM_JOB } from "../team_jobs.js";
+import { type Stride1Item, stride1ItemForward } from "../team_run.js";
 import { KC, MC, MR, NR } from "./linalg.js";
 import { alignUp, type WasmRuntime } from "./loader.js";
 

@@ -11,7 +11,8 @@
 import { depthwiseApplies, depthwisePlane } from "../ref/depthwise.js";
 import type { ConvGeometry } from "../ref/im2col.js";
 import { kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { DEPTHWISE_ARGS, DEPTHWISE_PASS, runTeamJob, TEAM_JOB } from "../team_jobs.js";
+import { DEPTHWISE_ARGS, DEPTHWISE_PASS, TEAM_JOB } from "../team_jobs.js";
+import { runTeamJob } from "../team_run.js";
 import { alignUp, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/depthwise.ts` (d: the geometry block; c0, c1: the channel range). */

@@ -1,10 +1,14 @@
 /**
  * JS side of the elementwise kernels, reductions and row softmax (`assembly/elementwise.ts`,
  * `assembly/reduce.ts`). Copies are sized to stay in cache: the kernels run in chunks of
- * {@link CHUNK} floats. Twins: `ref/elementwise.ts`. Each function allocates every block before
+ * {@link CHUNK} floats. The unary maps that cost more than their copies (exp, tanh, GELU, softplus,
+ * …, and the softplus gradients) split those chunks over the kernel team (job `unaryMap`): each value
+ * is computed alone, so the numbers are one thread's. Twins: `ref/elementwise.ts`. Each function allocates every block before
  * writing any output, so a failed allocation (RangeError from memory.grow) leaves the outputs untouched.
  */
 import type { BinaryOpName, ReduceOpName, UnaryGradOpName, UnaryOpName } from "../ref/elementwise.js";
+import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { TEAM_JOB, UNARY_MAP_ARGS } from "../team_jobs.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/elementwise.ts` and `assembly/reduce.ts`. */
@@ -53,6 +57,69 @@ export const WASM_BINARY: Partial<Record<BinaryOpName, number>> = { add: 0, sub:
 
 const REDUCE_CODE: Record<ReduceOpName, number> = { sum: 0, max: 1, min: 2, prod: 3 };
 
+/**
+ * The unary maps that split over a kernel team: about 1–4 ns per value in one thread, against about
+ * 0.1 ns for a copy in and out. The others (neg, abs, sign, ReLU, leaky ReLU, sqrt, rsqrt) cost about
+ * their copies, which only the calling thread can make: they stay on one thread.
+ */
+const TEAM_UNARY: ReadonlySet<UnaryOpName> = new Set<UnaryOpName>([
+  "exp",
+  "log",
+  "log1p",
+  "tanh",
+  "sigmoid",
+  "elu",
+  "gelu",
+  "silu",
+  "softplus",
+  "shiftedSoftplus",
+]);
+
+/** The work of one value of a {@link TEAM_UNARY} map or a unary gradient, in multiply-adds' time. */
+const UNARY_WORK_PER_VALUE = 32;
+
+/**
+ * The work a unary map (`grad` false, op `op`) or gradient of n values hands to the kernel team, or −1
+ * where it never splits (the registry runs those calls on the private-memory runtime).
+ */
+export function unaryTeamWork(op: UnaryOpName | UnaryGradOpName, n: number, grad: boolean): number {
+  return grad || TEAM_UNARY.has(op as UnaryOpName) ? n * UNARY_WORK_PER_VALUE : -1;
+}
+
+/**
+ * x ↦ f(x) (op code `code`, gradient op when `g` is given: g·f'(x)) over the threads of `team`: the
+ * calling thread copies chunk k in (x, and g) and its result out while the others compute it in place.
+ * Every chunk is copied in before any result is copied out, so `out` may be `x` or `g`.
+ */
+function unaryMapTeam(
+  team: KernelTeam,
+  code: number,
+  x: Float32Array,
+  g: Float32Array | null,
+  out: Float32Array,
+  param: number,
+): void {
+  const rt = team.runtime;
+  const n = x.length;
+  const per = Math.max(CHUNK, Math.ceil(n / TEAM_MAX_CHUNKS / 16) * 16);
+  rt.reset();
+  const pX = rt.alloc(pad4(n) * 4);
+  const pG = g === null ? 0 : rt.alloc(pad4(n) * 4);
+  const f = rt.f32;
+  const args = jobArgs(UNARY_MAP_ARGS, { grad: g === null ? 0 : 1, op: code, x: pX, g: pG, n, per, param });
+  team.run(TEAM_JOB.unaryMap, Math.ceil(n / per), args, {
+    feed: (k) => {
+      const [a, z] = chunkSpan(k, per, n);
+      f.set(x.subarray(a, z), (pX >> 2) + a);
+      if (g !== null) f.set(g.subarray(a, z), (pG >> 2) + a);
+    },
+    drain: (k) => {
+      const [a, z] = chunkSpan(k, per, n);
+      out.set(f.subarray((pX >> 2) + a, (pX >> 2) + z), a);
+    },
+  });
+}
+
 /** The export that came with the shifted softplus op code (16): a module without it lacks the op. */
 const SSP_EXPORTS = ["unaryGradF32"];
 
@@ -64,6 +131,11 @@ export function unaryWasm(rt: WasmRuntime, op: UnaryOpName, a: Float32Array, out
   if (op === "shiftedSoftplus" && !rt.hasExports(SSP_EXPORTS)) return false;
   const x = rt.exports;
   const code = WASM_UNARY[op]!;
+  const team = TEAM_UNARY.has(op) ? kernelTeam(rt, unaryTeamWork(op, a.length, false)) : null;
+  if (team !== null) {
+    unaryMapTeam(team, code, a, null, out, param);
+    return true;
+  }
   rt.reset();
   const n = a.length;
   const ch = Math.min(CHUNK, pad4(n));
@@ -90,6 +162,11 @@ export function unaryGradWasm(
 ): void {
   const x = rt.exports;
   const code = WASM_UNARY_GRAD[op];
+  const team = kernelTeam(rt, unaryTeamWork(op, xs.length, true));
+  if (team !== null) {
+    unaryMapTeam(team, code, xs, g, out, param);
+    return;
+  }
   rt.reset();
   const n = xs.length;
   const ch = Math.min(CHUNK, pad4(n));

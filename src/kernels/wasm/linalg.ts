@@ -7,7 +7,8 @@
 
 import { copyBoxPlan } from "../ref/linalg.js";
 import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS, type TeamStream } from "../team.js";
-import { COPY_BOX_ARGS, GATHERED_ROWS_ARGS, GEMM_ROWS_ARGS, runTeamJob, TEAM_JOB } from "../team_jobs.js";
+import { COPY_BOX_ARGS, GATHERED_ROWS_ARGS, GEMM_ROWS_ARGS, TEAM_JOB } from "../team_jobs.js";
+import { runTeamJob } from "../team_run.js";
 import { pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/linalg.ts`. */

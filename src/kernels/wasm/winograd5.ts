@@ -17,13 +17,8 @@
 import type { WinogradGeometry } from "../ref/winograd.js";
 import { WINOGRAD5_M, type Winograd5Factors } from "../ref/winograd5.js";
 import { chunkSpan, kernelTeam, type TeamStream } from "../team.js";
-import {
-  BATCHED_GEMM_ARGS,
-  runTeamJob,
-  TEAM_JOB,
-  WINOGRAD5_TRANSFORM,
-  WINOGRAD5_TRANSFORM_ARGS,
-} from "../team_jobs.js";
+import { BATCHED_GEMM_ARGS, TEAM_JOB, WINOGRAD5_TRANSFORM, WINOGRAD5_TRANSFORM_ARGS } from "../team_jobs.js";
+import { runTeamJob } from "../team_run.js";
 import { gatheredJob, gatheredRowsPer, KC, MC, NR, stageGathered } from "./linalg.js";
 import { alignUp, pad4, type WasmRuntime } from "./loader.js";
 import { winogradRowPad } from "./winograd.js";
