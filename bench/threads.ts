@@ -11,9 +11,9 @@
  * loss, backward, Adam; one warm-up and three samples per round, about a minute in all). The results of
  * both thread counts are checked equal bit for bit before timing (for the train step: its logits and
  * gradients from the same parameters); a 7×7 stem convolution 3→64 on 16 64×64 images, forward (the
- * stride-1 path without im2col).
+ * stride-1 path without im2col); shifted softplus on 2²⁰ values (an elementwise map split by ranges).
  */
-import { gemm } from "../src/kernels/index.js";
+import { gemm, unary } from "../src/kernels/index.js";
 import { getNumThreads, setNumThreads } from "../src/kernels/pool.js";
 import { currentKernelTeam } from "../src/kernels/team.js";
 import "../src/node/kernel_team.js";
@@ -43,6 +43,7 @@ const WORKLOAD_NAMES = [
   "threads conv2d fwd N64 C32->32 28x28 k3 p1",
   "threads C8 CNN train step b8",
   "threads conv2d fwd N16 C3->64 64x64 k7 p3",
+  "threads shifted softplus 1M",
 ];
 
 function workloads(): Workload[] {
@@ -61,6 +62,9 @@ function workloads(): Workload[] {
   // a ResNet-style 7×7 stem: the stride-1 path without im2col (no Winograd for 7×7)
   const x7 = randn([16, 3, 64, 64], { generator: gen });
   const w7 = randn([64, 3, 7, 7], { generator: gen, std: 0.08 });
+  // an elementwise map split by ranges of values (SchNet's activation)
+  const ssIn = randn([1 << 20], { generator: gen, std: 4 }).data as Float32Array;
+  const ssOut = new Float32Array(1 << 20);
   return [
     {
       name: WORKLOAD_NAMES[0]!,
@@ -94,6 +98,15 @@ function workloads(): Workload[] {
       level: "tensor",
       flops: 2 * 16 * 64 * 64 * 64 * 3 * 49,
       run: () => noGrad(() => conv2d(x7, w7, null, { padding: 3 })).data as Float32Array,
+    },
+    {
+      name: WORKLOAD_NAMES[4]!,
+      level: "kernel",
+      flops: 0,
+      run: () => {
+        unary("shiftedSoftplus", ssIn, ssOut, 0);
+        return ssOut;
+      },
     },
   ];
 }
