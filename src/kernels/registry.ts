@@ -71,6 +71,7 @@ import {
   WASM_UNARY,
 } from "./wasm/elementwise.js";
 import {
+  COPY_WORK_PER_VALUE,
   gatheredMatmulGradWasm,
   gatheredMatmulWasm,
   gemmWasm,
@@ -85,6 +86,7 @@ import {
   channelGradNclWasm,
   channelStatsNclWasm,
   channelStatsWasm,
+  NCL_WORK_PER_VALUE,
 } from "./wasm/norms.js";
 import {
   radialBackwardWasm,
@@ -194,6 +196,7 @@ export const permuteCopy = fastPath({
     if (!((f32(src) && f32(out)) || (i32(src) && i32(out))) || out.length < PERMUTE_MIN) return -1;
     return copyBoxPlan(srcStrides, outShape) === null ? -1 : out.length;
   },
+  teamWork: (_src, _offset, _srcStrides, _outShape, out) => COPY_WORK_PER_VALUE * out.length,
 });
 
 /** Fewer elements than this are permuted in TypeScript (the copies in and out cost more than they save). */
@@ -311,6 +314,7 @@ export const spmmCsr = kernel({
   threshold: "sparse",
   work: (indptr, _indices, values, rows, X, F, out) =>
     f32(X) && f32(out) && f32OrNull(values) ? csrWork(indptr, rows, F, rows) : -1,
+  teamWork: (indptr, _indices, _values, rows, _X, F) => (indptr[rows]! - indptr[0]! + rows) * F,
 });
 
 /** out[cols×F] = Aᵀ·X for CSR A with `rows` rows, X[rows×F]. */
@@ -338,6 +342,7 @@ export const spmmCsrWide = kernel({
   threshold: "sparse",
   work: (indptr, _indices, values, rows, X, F, out) =>
     F > 16 && F % 16 === 0 && f32(X) && f32(out) && f32OrNull(values) ? csrWork(indptr, rows, F, rows) : -1,
+  teamWork: (indptr, _indices, _values, rows, _X, F) => (indptr[rows]! - indptr[0]! + rows) * F,
 });
 
 /** out[i] = src[index[i]] row-wise (rows of width F); float32 and int32 run in WASM. */
@@ -533,6 +538,7 @@ export const channelStatsNCL = kernel({
   exports: ["channelStatsNclF32"],
   threshold: "reduce",
   work: (x, N, C, L) => (f32(x) && N * C * L > 0 ? N * C * L : -1),
+  teamWork: (_x, N, C, L) => NCL_WORK_PER_VALUE * N * C * L,
 });
 
 /** out = x·scale[c] + shift[c] over a channels-first x[N][C][L], computed in float64 (out may be x). */
@@ -558,6 +564,7 @@ export const batchNormGradNCL = kernel({
   exports: ["channelGradNclF32"],
   threshold: "reduce",
   work: (x, g, dx, N, C, L) => (f32(x) && f32(g) && f32(dx) && N * C * L > 0 ? N * C * L : -1),
+  teamWork: (_x, _g, _dx, N, C, L) => NCL_WORK_PER_VALUE * N * C * L,
 });
 
 // ---- O(3): tensor products, spherical harmonics, radial bases ----

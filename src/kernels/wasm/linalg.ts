@@ -173,7 +173,7 @@ export function transpose2dWasm(
  * Kernel-team work per element of a strided copy: each element is one load and one store, but on the
  * strided side a cache line serves few elements.
  */
-const COPY_WORK_PER_VALUE = 8;
+export const COPY_WORK_PER_VALUE = 8;
 
 /**
  * out = src read from `offset` with `srcStrides` over `outShape` (see permuteCopyRef): the spanned

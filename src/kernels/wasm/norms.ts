@@ -161,7 +161,7 @@ export function bnGradWasm(
  * The kernel-team work of a channels-first statistics or gradient pass over n values: the float64 sums
  * run one after another (each add waits for the last), about eight multiply-adds' time per value.
  */
-const NCL_WORK_PER_VALUE = 8;
+export const NCL_WORK_PER_VALUE = 8;
 
 /** Channels per chunk of a {@link TEAM_JOB.batchNormNcl} over C channels on `team`. */
 function nclChunkChannels(team: KernelTeam, C: number): number {
