@@ -166,6 +166,20 @@ export function setTeamMinWork(work: number): void {
 /** How long starting a team waits for its workers to instantiate the module. */
 export const TEAM_START_TIMEOUT_MS = 10_000;
 
+/**
+ * How long a thread polls before it blocks in `Atomics.wait`: a worker between jobs (an op's next
+ * kernel often follows within microseconds), the calling thread for the last chunks of a job. Waking
+ * from `Atomics.wait` takes some 20–40 µs here, the time of a chunk of a small job.
+ */
+export const TEAM_SPIN_MS = 0.1;
+
+/** Polls `ctrl[slot]` while it equals `value`, at most {@link TEAM_SPIN_MS}. */
+export function spinWhile(ctrl: Int32Array, slot: number, value: number): void {
+  if (Atomics.load(ctrl, slot) !== value) return;
+  const until = performance.now() + TEAM_SPIN_MS;
+  while (Atomics.load(ctrl, slot) === value && performance.now() < until);
+}
+
 /** Whether this thread may block in `Atomics.wait` (browsers' main threads may not). */
 function canBlock(ctrl: Int32Array): boolean {
   try {
@@ -344,7 +358,8 @@ export class KernelTeam {
       drainDone();
       const done = Atomics.load(c, TEAM_CTRL.done);
       if (done >= chunks) break;
-      if (this.blocking) Atomics.wait(c, TEAM_CTRL.done, done, 50);
+      spinWhile(c, TEAM_CTRL.done, done);
+      if (this.blocking && Atomics.load(c, TEAM_CTRL.done) === done) Atomics.wait(c, TEAM_CTRL.done, done, 50);
     }
     drainDone();
     if (failure !== null) throw failure.error;

@@ -1,10 +1,11 @@
 /**
  * The body of a kernel-team worker (`team.ts`): instantiates the kernels over the team's shared
  * memory, points its scratch at its own block, then waits for jobs and runs the chunks it claims,
- * until the team stops. It blocks in `Atomics.wait` between jobs, so it never returns to its event
+ * until the team stops. Between jobs it spins briefly ({@link TEAM_SPIN_MS}: an op's next kernel often
+ * follows within microseconds), then blocks in `Atomics.wait`, so it never returns to its event
  * loop: everything it needs comes in {@link TeamWorkerInit}.
  */
-import { TEAM_CTRL, type TeamWorkerInit, teamControl, workChunks } from "./team.js";
+import { spinWhile, TEAM_CTRL, type TeamWorkerInit, teamControl, workChunks } from "./team.js";
 import { setThreadScratch, type WasmExports, wasmImports } from "./wasm/loader.js";
 
 /** Runs a team worker (returns when the team stops). */
@@ -18,6 +19,7 @@ export function runTeamWorker(init: TeamWorkerInit): void {
   Atomics.notify(ctrl, TEAM_CTRL.ready);
   let seen = 0;
   for (;;) {
+    spinWhile(ctrl, TEAM_CTRL.gen, seen);
     Atomics.wait(ctrl, TEAM_CTRL.gen, seen);
     if (Atomics.load(ctrl, TEAM_CTRL.stop) !== 0) return;
     seen = Atomics.load(ctrl, TEAM_CTRL.gen);
