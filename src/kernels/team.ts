@@ -10,10 +10,11 @@
  * 2. it writes a job (kind, arguments, number of chunks) into the control block and wakes the workers;
  * 3. every thread, the calling one included, claims chunks one at a time (an atomic counter tagged with
  *    the job's number, so a late worker never claims a chunk of the next job) and runs them
- *    (`team_jobs.ts`);
- * 4. the calling thread waits until every chunk is done (`Atomics.wait`; in a browser's main thread,
- *    which cannot block, it spins: it only waits for chunks other threads are running), then copies
- *    the results out.
+ *    (`team_run.ts`; the job kinds and their argument slots are in `team_jobs.ts`);
+ * 4. the calling thread waits until every chunk is done (it polls for {@link TEAM_SPIN_MS}, then
+ *    blocks in `Atomics.wait`; a browser's main thread, which cannot block, keeps polling: it only
+ *    waits for chunks other threads are running), then copies the results out. Workers poll for the
+ *    next job as long before they block.
  *
  * The chunks are fixed by the call, not by the threads: a worker that is slow to start (or descheduled)
  * just leaves its chunks to the others, and the numbers are the same whoever runs them. Each job's
