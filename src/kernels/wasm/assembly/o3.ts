@@ -370,8 +370,67 @@ function pathBackward(
     const gblk = gb + (<usize>o3 << 4);
     if (needT) {
       contractRows(d, xa, xb, T, gptr, ei, ej, ev);
-      // gW[r, w] += pw · Σ_k g[w][k] · T[r][k], four w at a time
-      for (let r = 0; r < rows; r++) {
+      // gW[r, w] += pw · Σ_k g[w][k] · T[r][k]: tiles of 2 rows × 4 w, then one row at a time (every
+      // sum over k in order)
+      let r = 0;
+      for (; r + 2 <= rows && W >= 4; r += 2) {
+        const t = T + <usize>r * rs;
+        const gr = ga + (<usize>(r * W) << 4);
+        const gs = <usize>W << 4;
+        let w = 0;
+        for (; w + 4 <= W; w += 4) {
+          let a0 = f32x4.splat(0);
+          let a1 = a0;
+          let a2 = a0;
+          let a3 = a0;
+          let b0 = a0;
+          let b1 = a0;
+          let b2 = a0;
+          let b3 = a0;
+          const g0 = gblk + <usize>w * rs;
+          for (let k = 0; k < d3; k++) {
+            const ko = <usize>k << 4;
+            const tk = v128.load(t + ko);
+            const tl = v128.load(t + rs + ko);
+            const c0 = v128.load(g0 + ko);
+            const c1 = v128.load(g0 + rs + ko);
+            const c2 = v128.load(g0 + 2 * rs + ko);
+            const c3 = v128.load(g0 + 3 * rs + ko);
+            a0 = madd(c0, tk, a0);
+            b0 = madd(c0, tl, b0);
+            a1 = madd(c1, tk, a1);
+            b1 = madd(c1, tl, b1);
+            a2 = madd(c2, tk, a2);
+            b2 = madd(c2, tl, b2);
+            a3 = madd(c3, tk, a3);
+            b3 = madd(c3, tl, b3);
+          }
+          const o = gr + (<usize>w << 4);
+          v128.store(o, madd(pw, a0, v128.load(o)));
+          v128.store(o, madd(pw, a1, v128.load(o, 16)), 16);
+          v128.store(o, madd(pw, a2, v128.load(o, 32)), 32);
+          v128.store(o, madd(pw, a3, v128.load(o, 48)), 48);
+          const q = o + gs;
+          v128.store(q, madd(pw, b0, v128.load(q)));
+          v128.store(q, madd(pw, b1, v128.load(q, 16)), 16);
+          v128.store(q, madd(pw, b2, v128.load(q, 32)), 32);
+          v128.store(q, madd(pw, b3, v128.load(q, 48)), 48);
+        }
+        for (; w < W; w++) {
+          for (let i = 0; i < 2; i++) {
+            const ti = t + <usize>i * rs;
+            let a0 = f32x4.splat(0);
+            const gw = gblk + <usize>w * rs;
+            for (let k = 0; k < d3; k++) {
+              const ko = <usize>k << 4;
+              a0 = madd(v128.load(gw + ko), v128.load(ti + ko), a0);
+            }
+            const o = gr + <usize>i * gs + (<usize>w << 4);
+            v128.store(o, madd(pw, a0, v128.load(o)));
+          }
+        }
+      }
+      for (; r < rows; r++) {
         const t = T + <usize>r * rs;
         const gr = ga + (<usize>(r * W) << 4);
         let w = 0;
@@ -408,13 +467,54 @@ function pathBackward(
       }
     }
     if (!needG) return;
-    // GT[r][k] = pw · Σ_w W[r, w] · g[w][k], four rows at a time
+    // GT[r][k] = pw · Σ_w W[r, w] · g[w][k], four rows at a time; with weights, two k at a time too
+    // (each weight loaded once for both; every sum still runs over w in order)
     const ws = <usize>W << 4;
     let r = 0;
     for (; r + 4 <= rows; r += 4) {
       const gt = GT + <usize>r * rs;
       const wr = wb + <usize>r * ws;
-      for (let k = 0; k < d3; k++) {
+      let k = 0;
+      for (; hasW && k + 2 <= d3; k += 2) {
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
+        let b0 = a0;
+        let b1 = a0;
+        let b2 = a0;
+        let b3 = a0;
+        let gp = gblk + (<usize>k << 4);
+        let wp = wr;
+        for (let w = 0; w < W; w++) {
+          const g0 = v128.load(gp);
+          const g1 = v128.load(gp, 16);
+          const w0 = v128.load(wp);
+          const w1 = v128.load(wp + ws);
+          const w2 = v128.load(wp + 2 * ws);
+          const w3 = v128.load(wp + 3 * ws);
+          a0 = madd(w0, g0, a0);
+          b0 = madd(w0, g1, b0);
+          a1 = madd(w1, g0, a1);
+          b1 = madd(w1, g1, b1);
+          a2 = madd(w2, g0, a2);
+          b2 = madd(w2, g1, b2);
+          a3 = madd(w3, g0, a3);
+          b3 = madd(w3, g1, b3);
+          gp += rs;
+          wp += 16;
+        }
+        const o = gt + (<usize>k << 4);
+        v128.store(o, f32x4.mul(pw, a0));
+        v128.store(o, f32x4.mul(pw, b0), 16);
+        v128.store(o + rs, f32x4.mul(pw, a1));
+        v128.store(o + rs, f32x4.mul(pw, b1), 16);
+        v128.store(o + 2 * rs, f32x4.mul(pw, a2));
+        v128.store(o + 2 * rs, f32x4.mul(pw, b2), 16);
+        v128.store(o + 3 * rs, f32x4.mul(pw, a3));
+        v128.store(o + 3 * rs, f32x4.mul(pw, b3), 16);
+      }
+      for (; k < d3; k++) {
         let a0 = f32x4.splat(0);
         let a1 = a0;
         let a2 = a0;
