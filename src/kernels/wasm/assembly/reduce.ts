@@ -251,23 +251,19 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
   return v128.shuffle<i32>(v128.shuffle<i32>(a, b, 0, 4, 0, 4), v128.shuffle<i32>(c, d, 0, 4, 0, 4), 0, 1, 4, 5);
 }
 
-/** How {@link storeRows4x8} combines a row with its lane: x − v, x · v or x / v. */
-// @ts-ignore: decorator
-@inline const ROW_SUB = 0;
-// @ts-ignore: decorator
-@inline const ROW_MUL = 1;
-// @ts-ignore: decorator
-@inline const ROW_DIV = 2;
+// How storeRows4x8 combines a row with its lane: x − v, x · v or x / v (markers: type arguments, so
+// each instantiation keeps its op only; see elementwise.ts)
+class RowSub {}
+class RowMul {}
+class RowDiv {}
 
 /**
- * Stores four rows of 8 (row a = [a0, a1], then b, c, d) at `po`, each combined by `op` ({@link ROW_SUB},
- * {@link ROW_MUL} or {@link ROW_DIV}, a constant, so only its branch is compiled) with its lane of `v`
- * (lane 0 for a, …, lane 3 for d).
+ * Stores four rows of 8 (row a = [a0, a1], then b, c, d) at `po`, each combined by the op `O`
+ * (`RowSub`, `RowMul` or `RowDiv`) with its lane of `v` (lane 0 for a, …, lane 3 for d).
  */
 // @ts-ignore: decorator
-@inline function storeRows4x8(
+@inline function storeRows4x8<O>(
   po: usize,
-  op: i32,
   v: v128,
   a0: v128,
   a1: v128,
@@ -282,21 +278,21 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
   const bv = v128.shuffle<i32>(v, v, 1, 1, 1, 1);
   const cv = v128.shuffle<i32>(v, v, 2, 2, 2, 2);
   const dv = v128.shuffle<i32>(v, v, 3, 3, 3, 3);
-  v128.store(po, rowOp(op, a0, av));
-  v128.store(po, rowOp(op, a1, av), 16);
-  v128.store(po, rowOp(op, b0, bv), 32);
-  v128.store(po, rowOp(op, b1, bv), 48);
-  v128.store(po, rowOp(op, c0, cv), 64);
-  v128.store(po, rowOp(op, c1, cv), 80);
-  v128.store(po, rowOp(op, d0, dv), 96);
-  v128.store(po, rowOp(op, d1, dv), 112);
+  v128.store(po, rowOp<O>(a0, av));
+  v128.store(po, rowOp<O>(a1, av), 16);
+  v128.store(po, rowOp<O>(b0, bv), 32);
+  v128.store(po, rowOp<O>(b1, bv), 48);
+  v128.store(po, rowOp<O>(c0, cv), 64);
+  v128.store(po, rowOp<O>(c1, cv), 80);
+  v128.store(po, rowOp<O>(d0, dv), 96);
+  v128.store(po, rowOp<O>(d1, dv), 112);
 }
 
-/** x − v, x · v or x / v by `op` (see {@link storeRows4x8}). */
+/** x − v, x · v or x / v by the op `O` (see {@link storeRows4x8}). */
 // @ts-ignore: decorator
-@inline function rowOp(op: i32, x: v128, v: v128): v128 {
-  if (op == ROW_SUB) return f32x4.sub(x, v);
-  if (op == ROW_MUL) return f32x4.mul(x, v);
+@inline function rowOp<O>(x: v128, v: v128): v128 {
+  if (idof<O>() == idof<RowSub>()) return f32x4.sub(x, v);
+  if (idof<O>() == idof<RowMul>()) return f32x4.mul(x, v);
   return f32x4.div(x, v);
 }
 
@@ -367,11 +363,11 @@ export function softmaxRowsF32(a: usize, rows: i32, cols: i32, out: usize, log: 
     const s = hsum4x4(f32x4.add(ae0, ae1), f32x4.add(be0, be1), f32x4.add(ce0, ce1), f32x4.add(de0, de1));
     if (log) {
       const l = f32x4.add(lane0x4(am, bm, cm, dm), vlog(s));
-      storeRows4x8(po, ROW_SUB, l, a0, a1, b0, b1, c0, c1, d0, d1);
+      storeRows4x8<RowSub>(po, l, a0, a1, b0, b1, c0, c1, d0, d1);
     } else if (ASC_FEATURE_RELAXED_SIMD) {
-      storeRows4x8(po, ROW_MUL, f32x4.div(f32x4.splat(1), s), ae0, ae1, be0, be1, ce0, ce1, de0, de1);
+      storeRows4x8<RowMul>(po, f32x4.div(f32x4.splat(1), s), ae0, ae1, be0, be1, ce0, ce1, de0, de1);
     } else {
-      storeRows4x8(po, ROW_DIV, s, ae0, ae1, be0, be1, ce0, ce1, de0, de1);
+      storeRows4x8<RowDiv>(po, s, ae0, ae1, be0, be1, ce0, ce1, de0, de1);
     }
   }
   for (; r < rows; r++) softmaxRow8(a + (<usize>r << 5), out + (<usize>r << 5), log);
