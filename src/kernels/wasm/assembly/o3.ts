@@ -622,7 +622,57 @@ function pathInputGrads(
     // gx1[u][i] += Σ_{e: ci = i} ev · Σ_v x2[v][cj] · GT[(u, v)][ck]
     const gi = gptr + (<usize>field(d, 13) << 2);
     const bs = <usize>d2 << 4;
-    for (let u = 0; u < U; u++) {
+    let u = 0;
+    // two u at a time where rows are (u, v): each x2 value loaded once for both (sums in their order)
+    const gs = <usize>V * rs;
+    for (; !uu && u + 2 <= U; u += 2) {
+      const b0 = xb + (<usize>o2 << 4);
+      const g0 = GT + <usize>(u * V) * rs;
+      const o = gxa + (<usize>(o1 + u * d1) << 4);
+      const p = o + (<usize>d1 << 4);
+      for (let i = 0; i < d1; i++) {
+        const e0 = load<i32>(gi + (<usize>i << 2));
+        const e1 = load<i32>(gi + (<usize>i << 2), 4);
+        let acc = f32x4.splat(0);
+        let acd = acc;
+        for (let e = e0; e < e1; e++) {
+          const eo = <usize>e << 2;
+          let b = b0 + (<usize>load<i32>(ej + eo) << 4);
+          let t = g0 + (<usize>load<i32>(ek + eo) << 4);
+          let bv = v128.load(b);
+          let s0 = f32x4.mul(bv, v128.load(t));
+          let q0 = f32x4.mul(bv, v128.load(t + gs));
+          let s1 = f32x4.splat(0);
+          let q1 = s1;
+          let v = 1;
+          for (; v + 2 <= V; v += 2) {
+            b += bs;
+            t += rs;
+            bv = v128.load(b);
+            s1 = madd(bv, v128.load(t), s1);
+            q1 = madd(bv, v128.load(t + gs), q1);
+            b += bs;
+            t += rs;
+            bv = v128.load(b);
+            s0 = madd(bv, v128.load(t), s0);
+            q0 = madd(bv, v128.load(t + gs), q0);
+          }
+          if (v < V) {
+            bv = v128.load(b + bs);
+            s1 = madd(bv, v128.load(t + rs), s1);
+            q1 = madd(bv, v128.load(t + rs + gs), q1);
+          }
+          const c = v128.load32_splat(ev + eo);
+          acc = madd(c, f32x4.add(s0, s1), acc);
+          acd = madd(c, f32x4.add(q0, q1), acd);
+        }
+        const oi = o + (<usize>i << 4);
+        v128.store(oi, f32x4.add(v128.load(oi), acc));
+        const pi = p + (<usize>i << 4);
+        v128.store(pi, f32x4.add(v128.load(pi), acd));
+      }
+    }
+    for (; u < U; u++) {
       const v0 = uu ? u : 0;
       const nv = uu ? 1 : V;
       const b0 = xb + (<usize>(o2 + v0 * d2) << 4);
@@ -660,7 +710,56 @@ function pathInputGrads(
     const gj = gptr + (<usize>field(d, 14) << 2);
     const as = <usize>d1 << 4;
     const ts = uu ? rs : <usize>V * rs;
-    for (let v = 0; v < V; v++) {
+    let v = 0;
+    // two v at a time where rows are (u, v): each x1 value loaded once for both (sums in their order)
+    for (; !uu && v + 2 <= V; v += 2) {
+      const a0 = xa + (<usize>o1 << 4);
+      const g0 = GT + <usize>v * rs;
+      const o = gxb + (<usize>(o2 + v * d2) << 4);
+      const p = o + (<usize>d2 << 4);
+      for (let j = 0; j < d2; j++) {
+        const e0 = load<i32>(gj + (<usize>j << 2));
+        const e1 = load<i32>(gj + (<usize>j << 2), 4);
+        let acc = f32x4.splat(0);
+        let acd = acc;
+        for (let e = e0; e < e1; e++) {
+          const eo = <usize>e << 2;
+          let a = a0 + (<usize>load<i32>(ei + eo) << 4);
+          let t = g0 + (<usize>load<i32>(ek + eo) << 4);
+          let av = v128.load(a);
+          let s0 = f32x4.mul(av, v128.load(t));
+          let q0 = f32x4.mul(av, v128.load(t + rs));
+          let s1 = f32x4.splat(0);
+          let q1 = s1;
+          let u = 1;
+          for (; u + 2 <= U; u += 2) {
+            a += as;
+            t += ts;
+            av = v128.load(a);
+            s1 = madd(av, v128.load(t), s1);
+            q1 = madd(av, v128.load(t + rs), q1);
+            a += as;
+            t += ts;
+            av = v128.load(a);
+            s0 = madd(av, v128.load(t), s0);
+            q0 = madd(av, v128.load(t + rs), q0);
+          }
+          if (u < U) {
+            av = v128.load(a + as);
+            s1 = madd(av, v128.load(t + ts), s1);
+            q1 = madd(av, v128.load(t + ts + rs), q1);
+          }
+          const c = v128.load32_splat(ev + eo);
+          acc = madd(c, f32x4.add(s0, s1), acc);
+          acd = madd(c, f32x4.add(q0, q1), acd);
+        }
+        const oj = o + (<usize>j << 4);
+        v128.store(oj, f32x4.add(v128.load(oj), acc));
+        const pj = p + (<usize>j << 4);
+        v128.store(pj, f32x4.add(v128.load(pj), acd));
+      }
+    }
+    for (; v < V; v++) {
       const u0 = uu ? v : 0;
       const nu = uu ? 1 : U;
       const a0 = xa + (<usize>(o1 + u0 * d1) << 4);
