@@ -3,8 +3,9 @@
  * `assembly/reduce.ts`). Copies are sized to stay in cache: the kernels run in chunks of
  * {@link CHUNK} floats. The unary maps that cost more than their copies (exp, tanh, GELU, softplus,
  * …, and the softplus gradients) split those chunks over the kernel team (job `unaryMap`): each value
- * is computed alone, so the numbers are one thread's. Twins: `ref/elementwise.ts`. Each function allocates every block before
- * writing any output, so a failed allocation (RangeError from memory.grow) leaves the outputs untouched.
+ * is computed alone, so the numbers are one thread's. Twins: `ref/elementwise.ts`. Each function
+ * allocates every block before writing any output, so a failed allocation (RangeError from
+ * memory.grow) leaves the outputs untouched.
  */
 import type { BinaryOpName, ReduceOpName, UnaryGradOpName, UnaryOpName } from "../ref/elementwise.js";
 import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
