@@ -132,7 +132,7 @@ export function unaryWasm(rt: WasmRuntime, op: UnaryOpName, a: Float32Array, out
   if (op === "shiftedSoftplus" && !rt.hasExports(SSP_EXPORTS)) return false;
   const x = rt.exports;
   const code = WASM_UNARY[op]!;
-  const team = TEAM_UNARY.has(op) ? kernelTeam(rt, unaryTeamWork(op, a.length, false)) : null;
+  const team = kernelTeam(rt, unaryTeamWork(op, a.length, false));
   if (team !== null) {
     unaryMapTeam(team, code, a, null, out, param);
     return true;

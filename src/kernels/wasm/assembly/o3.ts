@@ -370,8 +370,8 @@ function pathBackward(
     const gblk = gb + (<usize>o3 << 4);
     if (needT) {
       contractRows(d, xa, xb, T, gptr, ei, ej, ev);
-      // gW[r, w] += pw · Σ_k g[w][k] · T[r][k]: tiles of 2 rows × 4 w, then one row at a time (every
-      // sum over k in order)
+      // gW[r, w] += pw · Σ_k g[w][k] · T[r][k]: tiles of 2 rows × 4 w, then one row at a time (the rest
+      // of the rows, and the last W mod 4 columns of the tiled ones); every sum over k in order
       let r = 0;
       for (; r + 2 <= rows && W >= 4; r += 2) {
         const t = T + <usize>r * rs;
@@ -416,24 +416,12 @@ function pathBackward(
           v128.store(q, madd(pw, b2, v128.load(q, 32)), 32);
           v128.store(q, madd(pw, b3, v128.load(q, 48)), 48);
         }
-        for (; w < W; w++) {
-          for (let i = 0; i < 2; i++) {
-            const ti = t + <usize>i * rs;
-            let a0 = f32x4.splat(0);
-            const gw = gblk + <usize>w * rs;
-            for (let k = 0; k < d3; k++) {
-              const ko = <usize>k << 4;
-              a0 = madd(v128.load(gw + ko), v128.load(ti + ko), a0);
-            }
-            const o = gr + <usize>i * gs + (<usize>w << 4);
-            v128.store(o, madd(pw, a0, v128.load(o)));
-          }
-        }
       }
-      for (; r < rows; r++) {
+      const tiled = r;
+      for (r = 0; r < rows; r++) {
         const t = T + <usize>r * rs;
         const gr = ga + (<usize>(r * W) << 4);
-        let w = 0;
+        let w = r < tiled ? W & ~3 : 0;
         for (; w + 4 <= W; w += 4) {
           let a0 = f32x4.splat(0);
           let a1 = a0;
@@ -594,6 +582,72 @@ function pathBackward(
   }
 }
 
+/**
+ * Two rows of an input gradient at once (at `out` and `out + outPair`): out[c] += Σ_{e in group c}
+ * ev[e]·Σ_{n < N} s[n][cs(e)]·GT_n[ck(e)] over the `nGroups` entry groups at `groups`, where s steps by
+ * `ss` bytes from `s0` (component offsets at `sIdx`) and GT by `gs` from `g0`; the second row reads
+ * GT `pair` bytes further. Each s value is loaded once for both rows; every sum runs in the one-row
+ * loops' order (the same bits).
+ */
+// @ts-ignore: decorator
+@inline function inputGradPair(
+  groups: usize,
+  nGroups: i32,
+  s0: usize,
+  sIdx: usize,
+  ss: usize,
+  g0: usize,
+  gs: usize,
+  pair: usize,
+  N: i32,
+  ek: usize,
+  ev: usize,
+  out: usize,
+  outPair: usize,
+): void {
+  for (let c = 0; c < nGroups; c++) {
+    const e0 = load<i32>(groups + (<usize>c << 2));
+    const e1 = load<i32>(groups + (<usize>c << 2), 4);
+    let acc = f32x4.splat(0);
+    let acd = acc;
+    for (let e = e0; e < e1; e++) {
+      const eo = <usize>e << 2;
+      let sp = s0 + (<usize>load<i32>(sIdx + eo) << 4);
+      let t = g0 + (<usize>load<i32>(ek + eo) << 4);
+      let sv = v128.load(sp);
+      let a0 = f32x4.mul(sv, v128.load(t));
+      let b0 = f32x4.mul(sv, v128.load(t + pair));
+      let a1 = f32x4.splat(0);
+      let b1 = a1;
+      let n = 1;
+      for (; n + 2 <= N; n += 2) {
+        sp += ss;
+        t += gs;
+        sv = v128.load(sp);
+        a1 = madd(sv, v128.load(t), a1);
+        b1 = madd(sv, v128.load(t + pair), b1);
+        sp += ss;
+        t += gs;
+        sv = v128.load(sp);
+        a0 = madd(sv, v128.load(t), a0);
+        b0 = madd(sv, v128.load(t + pair), b0);
+      }
+      if (n < N) {
+        sv = v128.load(sp + ss);
+        a1 = madd(sv, v128.load(t + gs), a1);
+        b1 = madd(sv, v128.load(t + gs + pair), b1);
+      }
+      const k = v128.load32_splat(ev + eo);
+      acc = madd(k, f32x4.add(a0, a1), acc);
+      acd = madd(k, f32x4.add(b0, b1), acd);
+    }
+    const oc = out + (<usize>c << 4);
+    v128.store(oc, f32x4.add(v128.load(oc), acc));
+    const pc = oc + outPair;
+    v128.store(pc, f32x4.add(v128.load(pc), acd));
+  }
+}
+
 /** Adds the input gradients of one path for a block from GT (the output gradient of each row). */
 function pathInputGrads(
   d: usize,
@@ -624,53 +678,9 @@ function pathInputGrads(
     const bs = <usize>d2 << 4;
     let u = 0;
     // two u at a time where rows are (u, v): each x2 value loaded once for both (sums in their order)
-    const gs = <usize>V * rs;
     for (; !uu && u + 2 <= U; u += 2) {
-      const b0 = xb + (<usize>o2 << 4);
-      const g0 = GT + <usize>(u * V) * rs;
       const o = gxa + (<usize>(o1 + u * d1) << 4);
-      const p = o + (<usize>d1 << 4);
-      for (let i = 0; i < d1; i++) {
-        const e0 = load<i32>(gi + (<usize>i << 2));
-        const e1 = load<i32>(gi + (<usize>i << 2), 4);
-        let acc = f32x4.splat(0);
-        let acd = acc;
-        for (let e = e0; e < e1; e++) {
-          const eo = <usize>e << 2;
-          let b = b0 + (<usize>load<i32>(ej + eo) << 4);
-          let t = g0 + (<usize>load<i32>(ek + eo) << 4);
-          let bv = v128.load(b);
-          let s0 = f32x4.mul(bv, v128.load(t));
-          let q0 = f32x4.mul(bv, v128.load(t + gs));
-          let s1 = f32x4.splat(0);
-          let q1 = s1;
-          let v = 1;
-          for (; v + 2 <= V; v += 2) {
-            b += bs;
-            t += rs;
-            bv = v128.load(b);
-            s1 = madd(bv, v128.load(t), s1);
-            q1 = madd(bv, v128.load(t + gs), q1);
-            b += bs;
-            t += rs;
-            bv = v128.load(b);
-            s0 = madd(bv, v128.load(t), s0);
-            q0 = madd(bv, v128.load(t + gs), q0);
-          }
-          if (v < V) {
-            bv = v128.load(b + bs);
-            s1 = madd(bv, v128.load(t + rs), s1);
-            q1 = madd(bv, v128.load(t + rs + gs), q1);
-          }
-          const c = v128.load32_splat(ev + eo);
-          acc = madd(c, f32x4.add(s0, s1), acc);
-          acd = madd(c, f32x4.add(q0, q1), acd);
-        }
-        const oi = o + (<usize>i << 4);
-        v128.store(oi, f32x4.add(v128.load(oi), acc));
-        const pi = p + (<usize>i << 4);
-        v128.store(pi, f32x4.add(v128.load(pi), acd));
-      }
+      inputGradPair(gi, d1, xb + (<usize>o2 << 4), ej, bs, GT + <usize>(u * V) * rs, rs, <usize>V * rs, V, ek, ev, o, <usize>d1 << 4);
     }
     for (; u < U; u++) {
       const v0 = uu ? u : 0;
@@ -713,51 +723,8 @@ function pathInputGrads(
     let v = 0;
     // two v at a time where rows are (u, v): each x1 value loaded once for both (sums in their order)
     for (; !uu && v + 2 <= V; v += 2) {
-      const a0 = xa + (<usize>o1 << 4);
-      const g0 = GT + <usize>v * rs;
       const o = gxb + (<usize>(o2 + v * d2) << 4);
-      const p = o + (<usize>d2 << 4);
-      for (let j = 0; j < d2; j++) {
-        const e0 = load<i32>(gj + (<usize>j << 2));
-        const e1 = load<i32>(gj + (<usize>j << 2), 4);
-        let acc = f32x4.splat(0);
-        let acd = acc;
-        for (let e = e0; e < e1; e++) {
-          const eo = <usize>e << 2;
-          let a = a0 + (<usize>load<i32>(ei + eo) << 4);
-          let t = g0 + (<usize>load<i32>(ek + eo) << 4);
-          let av = v128.load(a);
-          let s0 = f32x4.mul(av, v128.load(t));
-          let q0 = f32x4.mul(av, v128.load(t + rs));
-          let s1 = f32x4.splat(0);
-          let q1 = s1;
-          let u = 1;
-          for (; u + 2 <= U; u += 2) {
-            a += as;
-            t += ts;
-            av = v128.load(a);
-            s1 = madd(av, v128.load(t), s1);
-            q1 = madd(av, v128.load(t + rs), q1);
-            a += as;
-            t += ts;
-            av = v128.load(a);
-            s0 = madd(av, v128.load(t), s0);
-            q0 = madd(av, v128.load(t + rs), q0);
-          }
-          if (u < U) {
-            av = v128.load(a + as);
-            s1 = madd(av, v128.load(t + ts), s1);
-            q1 = madd(av, v128.load(t + ts + rs), q1);
-          }
-          const c = v128.load32_splat(ev + eo);
-          acc = madd(c, f32x4.add(s0, s1), acc);
-          acd = madd(c, f32x4.add(q0, q1), acd);
-        }
-        const oj = o + (<usize>j << 4);
-        v128.store(oj, f32x4.add(v128.load(oj), acc));
-        const pj = p + (<usize>j << 4);
-        v128.store(pj, f32x4.add(v128.load(pj), acd));
-      }
+      inputGradPair(gj, d2, xa + (<usize>o1 << 4), ei, as, GT + <usize>v * rs, ts, rs, U, ek, ev, o, <usize>d2 << 4);
     }
     for (; v < V; v++) {
       const u0 = uu ? v : 0;
