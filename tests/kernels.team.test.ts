@@ -27,6 +27,8 @@ import {
   permuteCopy,
   positiveGrad,
   softmaxRows,
+  sphericalHarmonicsBackward,
+  sphericalHarmonicsForward,
   spmmCsr,
   spmmCsrWide,
   tensorProductForward,
@@ -59,7 +61,7 @@ import { softmaxRowsWasm, unaryGradWasm, unaryWasm } from "../src/kernels/wasm/e
 import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm/generated/kernels.js";
 import { gemmWasm } from "../src/kernels/wasm/linalg.js";
 import { getLocalWasmRuntime, getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
-import { tpForwardWasm } from "../src/kernels/wasm/o3.js";
+import { shBackwardWasm, shForwardWasm, tpForwardWasm } from "../src/kernels/wasm/o3.js";
 import { gatherRowsWasm, spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
 import {
   setWinogradTileBlock,
@@ -74,6 +76,7 @@ import {
   winograd5WeightGradWasm,
 } from "../src/kernels/wasm/winograd5.js";
 import "../src/node/kernel_team.js";
+import { shPacked } from "../src/symmetry/o3/spherical_harmonics.js";
 import { Generator } from "../src/tensor/rng.js";
 
 const gen = new Generator(2026);
@@ -760,6 +763,51 @@ describe("kernel team", () => {
       for (let i = 0; i < 200 && t3.workerChunks === 0; i++) {
         const again = new Float32Array(n);
         unary(op, x, again, p);
+        expect(sameBits(again, want)).toBe(true);
+        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(t3.workerChunks, "the workers ran chunks").toBeGreaterThan(0);
+    }
+  });
+
+  it("spherical harmonics and their gradient (unrolled l ≤ 3 and table kernels): n threads give one thread's bits and its first NaN", async () => {
+    const rt = privateRuntime();
+    // chunks of 2048 vectors: n spans several, with a ragged last one
+    const n = 3 * 2048 + 37;
+    for (const [ls, normalize] of [
+      [[0, 1, 2, 3], true],
+      [[0, 1, 2, 3], false],
+      [[1, 2, 4, 5], true],
+    ] as const) {
+      const t = shPacked(ls, "integral");
+      const x = rand(3 * n);
+      x[11] = 0; // a point at the origin (normalised to 0)
+      x[12] = 0;
+      x[13] = 0;
+      const g = rand(n * t.dim);
+      const want = new Float32Array(n * t.dim);
+      expect(shForwardWasm(rt, t, x, n, normalize, want)).toBe(-1);
+      const gWant = new Float32Array(3 * n);
+      shBackwardWasm(rt, t, x, g, n, normalize, gWant);
+      const xNaN = x.slice();
+      xNaN[3 * 4100 + 1] = Number.NaN;
+      xNaN[3 * 5000] = Number.NaN;
+      for (const th of [1, 2, 2, 3, 3]) {
+        setNumThreads(th);
+        if (th > 1 && currentKernelTeam()?.size === th) await teamReady(th);
+        const out = new Float32Array(n * t.dim);
+        expect(sphericalHarmonicsForward(t, x, n, normalize, out)).toBe(-1);
+        expect(sameBits(out, want), `harmonics ${ls} at ${th} threads`).toBe(true);
+        const gx = new Float32Array(3 * n);
+        sphericalHarmonicsBackward(t, x, g, n, normalize, gx);
+        expect(sameBits(gx, gWant), `gradient ${ls} at ${th} threads`).toBe(true);
+        expect(sphericalHarmonicsForward(t, xNaN, n, normalize, new Float32Array(n * t.dim))).toBe(3 * 4100 + 1);
+      }
+      // a busy machine may leave every chunk to the calling thread: repeat until a worker took one
+      const t3 = currentKernelTeam()!;
+      for (let i = 0; i < 200 && t3.workerChunks === 0; i++) {
+        const again = new Float32Array(n * t.dim);
+        sphericalHarmonicsForward(t, x, n, normalize, again);
         expect(sameBits(again, want)).toBe(true);
         if (i % 20 === 19) await new Promise((r) => setTimeout(r, 10));
       }

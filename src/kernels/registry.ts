@@ -93,6 +93,7 @@ import {
   radialForwardWasm,
   shBackwardWasm,
   shForwardWasm,
+  shTeamWork,
   tpBackwardWasm,
   tpForwardWasm,
 } from "./wasm/o3.js";
@@ -606,21 +607,25 @@ export const tensorProductBackward = kernel({
  */
 export const sphericalHarmonicsForward = kernel({
   name: "sphericalHarmonicsForward",
+  team: true,
   ref: shForwardRef,
   wasm: shForwardWasm,
   exports: ["shForwardF32", "shForward3F32"],
   threshold: "elementwise",
   work: (table, xyz, n, _normalize, out) => (f32(xyz) && f32(out) && n > 0 ? n * table.dim : -1),
+  teamWork: (table, _xyz, n) => shTeamWork(table, n),
 });
 
 /** gx[n×3] = Σ_c g[p, c]·∂Y_c/∂x of {@link sphericalHarmonicsForward} (written). */
 export const sphericalHarmonicsBackward = kernel({
   name: "sphericalHarmonicsBackward",
+  team: true,
   ref: shBackwardRef,
   wasm: shBackwardWasm,
   exports: ["shBackwardF32", "shBackward3F32"],
   threshold: "elementwise",
   work: (table, xyz, g, n, _normalize, gx) => (f32(xyz) && f32(g) && f32(gx) && n > 0 ? n * table.dim : -1),
+  teamWork: (table, _xyz, _g, n) => shTeamWork(table, n),
 });
 
 /** The WASM radial kernel takes integer polynomial exponents 1..64 only. */

@@ -65,8 +65,10 @@ export const TEAM_ARGS_OFFSET = 64;
 export const TEAM_MAX_CHUNKS = 255;
 /** Byte offset of the per-chunk flags (the job number once the chunk is done) in the control block. */
 export const TEAM_FLAGS_OFFSET = TEAM_ARGS_OFFSET + 8 * TEAM_MAX_ARGS;
+/** Byte offset of the per-chunk int32 results (what a chunk returns, 0 for none) in the control block. */
+export const TEAM_RESULTS_OFFSET = TEAM_FLAGS_OFFSET + 4 * (TEAM_MAX_CHUNKS + 1);
 /** Bytes of the control block. */
-export const TEAM_CTRL_BYTES = TEAM_FLAGS_OFFSET + 4 * (TEAM_MAX_CHUNKS + 1);
+export const TEAM_CTRL_BYTES = TEAM_RESULTS_OFFSET + 4 * TEAM_MAX_CHUNKS;
 
 /** The views of a team's control block that every thread uses. */
 export interface TeamControl {
@@ -76,6 +78,8 @@ export interface TeamControl {
   readonly args: Float64Array;
   /** Per chunk: the number of the last job that finished it. */
   readonly flags: Int32Array;
+  /** Per chunk: what it returned (see {@link KernelTeam.chunkResult}). */
+  readonly results: Int32Array;
 }
 
 /** The views of control block `control` (a SharedArrayBuffer of {@link TEAM_CTRL_BYTES}). */
@@ -84,6 +88,7 @@ export function teamControl(control: SharedArrayBuffer): TeamControl {
     ctrl: new Int32Array(control, 0, TEAM_ARGS_OFFSET / 4),
     args: new Float64Array(control, TEAM_ARGS_OFFSET, TEAM_MAX_ARGS),
     flags: new Int32Array(control, TEAM_FLAGS_OFFSET, TEAM_MAX_CHUNKS + 1),
+    results: new Int32Array(control, TEAM_RESULTS_OFFSET, TEAM_MAX_CHUNKS),
   };
 }
 
@@ -206,7 +211,8 @@ export function claimChunk(ctrl: Int32Array, tag: number): number {
 function runChunk(exports: WasmRuntime["exports"], t: TeamControl, tag: number, c: number, tid: number): void {
   const { ctrl } = t;
   try {
-    runTeamJob(exports, Atomics.load(ctrl, TEAM_CTRL.job), t.args, c, tid);
+    // stored before the chunk counts as done (the atomic stores below publish it)
+    t.results[c] = runTeamJob(exports, Atomics.load(ctrl, TEAM_CTRL.job), t.args, c, tid) ?? 0;
   } catch {
     Atomics.store(ctrl, TEAM_CTRL.error, 1);
   }
@@ -365,6 +371,14 @@ export class KernelTeam {
     drainDone();
     if (failure !== null) throw failure.error;
     if (Atomics.load(c, TEAM_CTRL.error) !== 0) throw new Error("kernel team: a chunk failed (wasm trap)");
+  }
+
+  /**
+   * What chunk `k` of the last {@link run} returned (an int32 its job computes, such as the index of a
+   * first NaN; 0 where the job returns nothing). Valid until the next run.
+   */
+  chunkResult(k: number): number {
+    return this.t.results[k]!;
   }
 
   /** Workers that have started and wait for jobs (they start in the background). */

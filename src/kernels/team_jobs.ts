@@ -59,6 +59,40 @@ export const TEAM_JOB = {
    * range of values per chunk.
    */
   unaryMap: 12,
+  /**
+   * Spherical harmonics (`shForward3F32` / `shForwardF32`, or the gradients `shBackward3F32` /
+   * `shBackwardF32`: see {@link SH_ARGS}) over one range of vectors per chunk. A forward chunk returns
+   * the flat index into xyz of its first NaN, or −1.
+   */
+  sphericalHarmonics: 13,
+} as const;
+
+/**
+ * Argument slots of {@link TEAM_JOB.sphericalHarmonics}: chunk c covers vectors [c·per, min(n, (c + 1)·per))
+ * of xyz [n×3] and out (the forward, [n×dim]) or g ([n×dim]) and gx ([n×3]) (`grad` 1); `unrolled` 1
+ * for the l ≤ 3 kernels with their coefficients at `coef`, else the packed table (mc, ms, tri, slots,
+ * ptr) up to `lmax`; per-thread scratch at `scratch + tid · scratchStride`.
+ */
+export const SH_ARGS = {
+  grad: 0,
+  unrolled: 1,
+  xyz: 2,
+  out: 3,
+  g: 4,
+  gx: 5,
+  n: 6,
+  per: 7,
+  normalize: 8,
+  dim: 9,
+  lmax: 10,
+  coef: 11,
+  mc: 12,
+  ms: 13,
+  tri: 14,
+  slots: 15,
+  ptr: 16,
+  scratch: 17,
+  scratchStride: 18,
 } as const;
 
 /**

@@ -15,6 +15,7 @@ import {
   DEPTHWISE_PASS,
   GATHERED_ROWS_ARGS,
   GEMM_ROWS_ARGS,
+  SH_ARGS,
   SPMM_ROWS_ARGS,
   TEAM_JOB,
   TP_FORWARD_ARGS,
@@ -27,8 +28,17 @@ import {
 import type { WasmExports } from "./wasm/loader.js";
 import type { O3Exports } from "./wasm/o3.js";
 
-/** Runs chunk `chunk` of job `job` with arguments `a` on thread `tid` through the module exports `e`. */
-export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: number, tid: number): void {
+/**
+ * Runs chunk `chunk` of job `job` with arguments `a` on thread `tid` through the module exports `e`;
+ * returns the chunk's int32 result where its job has one (see KernelTeam.chunkResult).
+ */
+export function runTeamJob(
+  e: WasmExports,
+  job: number,
+  a: Float64Array,
+  chunk: number,
+  tid: number,
+): number | undefined {
   if (job === TEAM_JOB.gemmRows) {
     const R = GEMM_ROWS_ARGS;
     const lda = a[R.lda]!;
@@ -133,6 +143,7 @@ export function runTeamJob(e: WasmExports, job: number, a: Float64Array, chunk: 
     );
     return;
   }
+  if (job === TEAM_JOB.sphericalHarmonics) return harmonicsChunk(e as unknown as O3Exports, a, chunk, tid);
   if (job === TEAM_JOB.winograd5Transform) {
     winograd5TransformChunk(e, a, chunk, tid);
     return;
@@ -499,4 +510,33 @@ function unaryMapChunk(e: WasmExports, a: Float64Array, chunk: number): void {
   const px = a[R.x]! + s * 4;
   if (a[R.grad] === 0) e.unaryF32(a[R.op]!, px, px, m, a[R.param]!);
   else e.unaryGradF32(a[R.op]!, px, a[R.g]! + s * 4, px, m, a[R.param]!);
+}
+
+/**
+ * Chunk `chunk` of {@link TEAM_JOB.sphericalHarmonics}: its vectors' harmonics (forward: returns the
+ * flat index into xyz of the chunk's first NaN, or −1) or their gradient.
+ */
+function harmonicsChunk(x: O3Exports, a: Float64Array, chunk: number, tid: number): number {
+  const R = SH_ARGS;
+  const per = a[R.per]!;
+  const p0 = chunk * per;
+  const m = Math.min(per, a[R.n]! - p0);
+  const dim = a[R.dim]!;
+  const nz = a[R.normalize]!;
+  const pX = a[R.xyz]! + p0 * 12;
+  const pS = a[R.scratch]! + tid * a[R.scratchStride]!;
+  const unrolled = a[R.unrolled]! !== 0;
+  if (a[R.grad]! !== 0) {
+    const pG = a[R.g]! + p0 * dim * 4;
+    const pGX = a[R.gx]! + p0 * 12;
+    if (unrolled) x.shBackward3F32(pX, pG, m, nz, dim, a[R.coef]!, pGX, pS);
+    else
+      x.shBackwardF32(pX, pG, m, a[R.lmax]!, nz, dim, a[R.mc]!, a[R.ms]!, a[R.tri]!, a[R.slots]!, a[R.ptr]!, pGX, pS);
+    return 0;
+  }
+  const pOut = a[R.out]! + p0 * dim * 4;
+  const bad = unrolled
+    ? x.shForward3F32(pX, m, nz, dim, a[R.coef]!, pOut, pS)
+    : x.shForwardF32(pX, m, a[R.lmax]!, nz, dim, a[R.mc]!, a[R.ms]!, a[R.tri]!, a[R.slots]!, a[R.ptr]!, pOut, pS);
+  return bad < 0 ? -1 : 3 * p0 + bad;
 }

@@ -13,9 +13,9 @@ import {
   type TensorProductPlan,
   type TpSizes,
 } from "../ref/o3.js";
-import { type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { TEAM_JOB, TP_FORWARD_ARGS } from "../team_jobs.js";
-import type { WasmRuntime } from "./loader.js";
+import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
+import { SH_ARGS, TEAM_JOB, TP_FORWARD_ARGS } from "../team_jobs.js";
+import { alignUp, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/o3.ts`. */
 export interface O3Exports {
@@ -481,6 +481,8 @@ export function shForwardWasm(
   normalize: boolean,
   out: Float32Array,
 ): number {
+  const team = kernelTeam(rt, shTeamWork(t, n));
+  if (team !== null) return shTeam(team, t, xyz, null, n, normalize, out);
   const x = o3(rt);
   rt.reset();
   const s3 = sh3In(rt, t);
@@ -514,6 +516,11 @@ export function shBackwardWasm(
   normalize: boolean,
   gx: Float32Array,
 ): void {
+  const team = kernelTeam(rt, shTeamWork(t, n));
+  if (team !== null) {
+    shTeam(team, t, xyz, g, n, normalize, gx);
+    return;
+  }
   const x = o3(rt);
   rt.reset();
   const s3 = sh3In(rt, t);
@@ -534,6 +541,87 @@ export function shBackwardWasm(
     else x.shBackwardF32(pX, pG, m, t.lmax, nz, t.dim, tp!.mc, tp!.ms, tp!.tri, slots, tp!.ptr, pGX, pS);
     gx.set(f.subarray(pGX >> 2, (pGX >> 2) + 3 * m), 3 * p0);
   }
+}
+
+/** The work a kernel team weighs one harmonic value by (about its flops, forward or gradient). */
+export const SH_WORK_PER_VALUE = 8;
+
+/** The work of a harmonics call as {@link kernelTeam} weighs it: n vectors of `t.dim` values. */
+export function shTeamWork(t: ShTable, n: number): number {
+  return SH_WORK_PER_VALUE * n * t.dim;
+}
+
+/** Vectors per chunk of a threaded harmonics call (at least; a multiple of 4). */
+const SH_TEAM_CHUNK = 2048;
+
+/**
+ * {@link shForwardWasm} (g null; returns the flat index of the first NaN of xyz, or −1) or
+ * {@link shBackwardWasm} (out = gx) over the threads of a kernel team, by ranges of vectors: the
+ * calling thread copies chunk k's vectors (and g) in and its results out while the other threads
+ * compute. Each vector is computed alone in its lane, so the numbers are one thread's bit for bit.
+ */
+function shTeam(
+  team: KernelTeam,
+  t: ShTable,
+  xyz: Float32Array,
+  g: Float32Array | null,
+  n: number,
+  normalize: boolean,
+  out: Float32Array,
+): number {
+  const rt = team.runtime;
+  rt.reset();
+  const s3 = sh3In(rt, t);
+  const tp = s3 ? null : shTableIn(rt, t);
+  const { dim } = t;
+  const width = g === null ? dim : 3;
+  const pX = rt.alloc(n * 12);
+  const pG = g === null ? 0 : rt.alloc(n * dim * 4);
+  const pOut = rt.alloc(n * width * 4);
+  const scratchStride = alignUp(s3 ? s3.scratch : tp!.scratch);
+  const pS = rt.alloc(team.size * scratchStride);
+  const per = Math.max(SH_TEAM_CHUNK, Math.ceil(n / TEAM_MAX_CHUNKS / 4) * 4);
+  const chunks = Math.ceil(n / per);
+  const args = jobArgs(SH_ARGS, {
+    grad: g === null ? 0 : 1,
+    unrolled: s3 ? 1 : 0,
+    xyz: pX,
+    out: pOut,
+    g: pG,
+    gx: pOut,
+    n,
+    per,
+    normalize: normalize ? 1 : 0,
+    dim,
+    lmax: t.lmax,
+    coef: s3 ? s3.k : 0,
+    mc: tp ? tp.mc : 0,
+    ms: tp ? tp.ms : 0,
+    tri: tp ? tp.tri : 0,
+    slots: t.tri.length / 3,
+    ptr: tp ? tp.ptr : 0,
+    scratch: pS,
+    scratchStride,
+  });
+  const f = rt.f32;
+  team.run(TEAM_JOB.sphericalHarmonics, chunks, args, {
+    feed: (k) => {
+      const [a, z] = chunkSpan(k, per, n);
+      f.set(xyz.subarray(3 * a, 3 * z), (pX >> 2) + 3 * a);
+      if (g !== null) f.set(g.subarray(a * dim, z * dim), (pG >> 2) + a * dim);
+    },
+    drain: (k) => {
+      const [a, z] = chunkSpan(k, per, n, width);
+      out.set(f.subarray((pOut >> 2) + a, (pOut >> 2) + z), a);
+    },
+  });
+  if (g === null) {
+    for (let k = 0; k < chunks; k++) {
+      const bad = team.chunkResult(k);
+      if (bad >= 0) return bad;
+    }
+  }
+  return -1;
 }
 
 const BASIS_CODE = { none: 0, gaussian: 1, bessel: 2 } as const;
