@@ -2,7 +2,8 @@
 // n threads the numbers are those of one thread bit for bit (GEMM by rows of C, Winograd by blocks of
 // images, depthwise convolutions and channels-first batch norm by channels), equal to the private-memory build's (today's one-thread path), the same run after run, after
 // the memory grew; a private memory falls back to one
-// thread with one message; team workers never keep a Node process alive.
+// thread with one message; team workers never keep a Node process alive. The O(3) kernels' splits are
+// in kernels.team_o3.test.ts.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,15 +24,11 @@ import {
   gatherRows,
   gemm,
   lastKernelBackend,
-  packTensorProduct,
   permuteCopy,
   positiveGrad,
   softmaxRows,
-  sphericalHarmonicsBackward,
-  sphericalHarmonicsForward,
   spmmCsr,
   spmmCsrWide,
-  tensorProductForward,
   unary,
   unaryGrad,
   winograd5Conv,
@@ -49,19 +46,10 @@ import { copyBoxPlan, permuteCopyRef } from "../src/kernels/ref/linalg.js";
 import { channelGradNclRef, channelStatsNclRef } from "../src/kernels/ref/norms.js";
 import type { WinogradGeometry } from "../src/kernels/ref/winograd.js";
 import { winograd5Profiles } from "../src/kernels/ref/winograd5.js";
-import {
-  closeKernelTeam,
-  currentKernelTeam,
-  type KernelTeam,
-  kernelTeam,
-  setTeamMinWork,
-  TEAM_MIN_WORK,
-} from "../src/kernels/team.js";
+import { closeKernelTeam, currentKernelTeam, kernelTeam, setTeamMinWork, TEAM_MIN_WORK } from "../src/kernels/team.js";
 import { softmaxRowsWasm, unaryGradWasm, unaryWasm } from "../src/kernels/wasm/elementwise.js";
-import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm/generated/kernels.js";
 import { gemmWasm } from "../src/kernels/wasm/linalg.js";
 import { getLocalWasmRuntime, getWasmRuntime, WasmRuntime } from "../src/kernels/wasm/loader.js";
-import { shBackwardWasm, shForwardWasm, tpForwardWasm } from "../src/kernels/wasm/o3.js";
 import { gatherRowsWasm, spmmCsrWasm, spmmCsrWideWasm } from "../src/kernels/wasm/sparse.js";
 import {
   setWinogradTileBlock,
@@ -76,39 +64,12 @@ import {
   winograd5WeightGradWasm,
 } from "../src/kernels/wasm/winograd5.js";
 import "../src/node/kernel_team.js";
-import { shPacked } from "../src/symmetry/o3/spherical_harmonics.js";
 import { Generator } from "../src/tensor/rng.js";
+import { privateRuntime, randomFloats, sameBits, teamReady } from "./helpers/team.js";
 
 const gen = new Generator(2026);
 const minWork = TEAM_MIN_WORK;
-
-function rand(n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = gen.normal(0, 1);
-  return a;
-}
-
-/** Equal bit for bit (NaN-safe, -0 distinct). */
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-/** Today's one-thread path: the baseline build over a private memory. */
-function privateRuntime(): WasmRuntime {
-  const bytes = Uint8Array.from(Buffer.from(KERNELS_WASM_BASE64, "base64"));
-  return new WasmRuntime(new WebAssembly.Module(bytes), false);
-}
-
-async function teamReady(n: number): Promise<KernelTeam> {
-  const t = currentKernelTeam();
-  if (t === null || t.size !== n) throw new Error("no team");
-  for (let i = 0; i < 600 && t.readyWorkers < n - 1; i++) await new Promise((r) => setTimeout(r, 50));
-  return t;
-}
+const rand = (n: number): Float32Array => randomFloats(gen, n);
 
 interface GemmCase {
   M: number;
@@ -220,41 +181,6 @@ describe("kernel team", () => {
         await teamReady(n);
         for (let rep = 0; rep < 2; rep++) expect(sameBits(run(), one)).toBe(true);
       }
-    }
-  });
-
-  it("tensor-product forward (shared and per-sample weights): n threads give one thread's bits", async () => {
-    const paths = [
-      { mode: "uvw" as const, U: 3, V: 2, W: 5, d1: 3, d2: 3, d3: 1, o1: 0, o2: 0, o3: 0, hasWeight: true, wOff: 0 },
-      { mode: "uvu" as const, U: 3, V: 2, W: 3, d1: 3, d2: 3, d3: 3, o1: 0, o2: 0, o3: 5, hasWeight: true, wOff: 30 },
-    ].map((p) => ({
-      ...p,
-      pw: 0.7,
-      ci: Int32Array.from([0, 1, 2, 1]),
-      cj: Int32Array.from([0, 1, 2, 2]),
-      ck: Int32Array.from([0, 0, 0, p.d3 - 1]),
-      cv: Float64Array.from([0.5, -0.25, 0.125, 1]),
-    }));
-    const plan = packTensorProduct(paths);
-    const Z = 301;
-    const rt = privateRuntime();
-    for (const perSample of [false, true]) {
-      const s = { Z, D1: 9, D2: 6, D3: 14, P: 36, perSample };
-      const [x1, x2, w] = [rand(Z * 9), rand(Z * 6), rand(perSample ? Z * 36 : 36)];
-      const run = (): Float32Array => {
-        const out = new Float32Array(Z * 14);
-        tensorProductForward(plan, x1, x2, w, s, out);
-        return out;
-      };
-      setNumThreads(1);
-      const one = run();
-      const want = new Float32Array(Z * 14);
-      tpForwardWasm(rt, plan, x1, x2, w, s, want);
-      expect(sameBits(one, want)).toBe(true);
-      setNumThreads(2);
-      expect(sameBits(run(), one)).toBe(true);
-      await teamReady(2);
-      for (let rep = 0; rep < 2; rep++) expect(sameBits(run(), one)).toBe(true);
     }
   });
 
@@ -763,51 +689,6 @@ describe("kernel team", () => {
       for (let i = 0; i < 200 && t3.workerChunks === 0; i++) {
         const again = new Float32Array(n);
         unary(op, x, again, p);
-        expect(sameBits(again, want)).toBe(true);
-        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(t3.workerChunks, "the workers ran chunks").toBeGreaterThan(0);
-    }
-  });
-
-  it("spherical harmonics and their gradient (unrolled l ≤ 3 and table kernels): n threads give one thread's bits and its first NaN", async () => {
-    const rt = privateRuntime();
-    // chunks of 2048 vectors: n spans several, with a ragged last one
-    const n = 3 * 2048 + 37;
-    for (const [ls, normalize] of [
-      [[0, 1, 2, 3], true],
-      [[0, 1, 2, 3], false],
-      [[1, 2, 4, 5], true],
-    ] as const) {
-      const t = shPacked(ls, "integral");
-      const x = rand(3 * n);
-      x[11] = 0; // a point at the origin (normalised to 0)
-      x[12] = 0;
-      x[13] = 0;
-      const g = rand(n * t.dim);
-      const want = new Float32Array(n * t.dim);
-      expect(shForwardWasm(rt, t, x, n, normalize, want)).toBe(-1);
-      const gWant = new Float32Array(3 * n);
-      shBackwardWasm(rt, t, x, g, n, normalize, gWant);
-      const xNaN = x.slice();
-      xNaN[3 * 4100 + 1] = Number.NaN;
-      xNaN[3 * 5000] = Number.NaN;
-      for (const th of [1, 2, 2, 3, 3]) {
-        setNumThreads(th);
-        if (th > 1 && currentKernelTeam()?.size === th) await teamReady(th);
-        const out = new Float32Array(n * t.dim);
-        expect(sphericalHarmonicsForward(t, x, n, normalize, out)).toBe(-1);
-        expect(sameBits(out, want), `harmonics ${ls} at ${th} threads`).toBe(true);
-        const gx = new Float32Array(3 * n);
-        sphericalHarmonicsBackward(t, x, g, n, normalize, gx);
-        expect(sameBits(gx, gWant), `gradient ${ls} at ${th} threads`).toBe(true);
-        expect(sphericalHarmonicsForward(t, xNaN, n, normalize, new Float32Array(n * t.dim))).toBe(3 * 4100 + 1);
-      }
-      // a busy machine may leave every chunk to the calling thread: repeat until a worker took one
-      const t3 = currentKernelTeam()!;
-      for (let i = 0; i < 200 && t3.workerChunks === 0; i++) {
-        const again = new Float32Array(n * t.dim);
-        sphericalHarmonicsForward(t, x, n, normalize, again);
         expect(sameBits(again, want)).toBe(true);
         if (i % 20 === 19) await new Promise((r) => setTimeout(r, 10));
       }

@@ -583,6 +583,7 @@ export const tensorProductForward = kernel({
   threshold: "gemm",
   work: (plan, x1, x2, w, s, out) =>
     f32(x1) && f32(x2) && f32(out) && f32OrNull(w) && s.Z > 0 ? s.Z * plan.workPerSample : -1,
+  teamWork: (plan, _x1, _x2, _w, s) => (s.Z >= 8 ? s.Z * plan.workPerSample : -1),
 });
 
 /**
@@ -591,6 +592,7 @@ export const tensorProductForward = kernel({
  */
 export const tensorProductBackward = kernel({
   name: "tensorProductBackward",
+  team: true,
   ref: tpBackwardRef,
   wasm: tpBackwardWasm,
   exports: ["tpBackwardF32"],
@@ -599,6 +601,7 @@ export const tensorProductBackward = kernel({
     f32(x1) && f32(x2) && f32(g) && f32OrNull(w) && f32OrNull(g1) && f32OrNull(g2) && f32OrNull(gw) && s.Z > 0
       ? s.Z * plan.workPerSample
       : -1,
+  teamWork: (plan, _x1, _x2, _w, s) => (s.Z >= 8 ? s.Z * plan.workPerSample : -1),
 });
 
 /**

@@ -65,6 +65,55 @@ export const TEAM_JOB = {
    * the flat index into xyz of its first NaN, or −1.
    */
   sphericalHarmonics: 13,
+  /**
+   * Tensor-product backward (`tpBackwardF32`, see {@link TP_BACKWARD_ARGS}): the shared weights'
+   * gradient over one range of paths per chunk (every sample, in the one-thread call's order), then the
+   * input gradients (and per-sample weights' gradient) over one range of samples per chunk.
+   */
+  tpBackward: 14,
+} as const;
+
+/** The most path ranges of a {@link TEAM_JOB.tpBackward} job (their bounds fill the last slots). */
+export const TP_BACKWARD_MAX_RANGES = 8;
+
+/**
+ * Argument slots of {@link TEAM_JOB.tpBackward}. Chunks [0, ranges) compute the shared weights'
+ * gradient of paths [bounds + c, bounds + c + 1) (the slots from `bounds` on hold ranges + 1 path
+ * indices) over all Z samples, in calls of `zc` samples as the one-thread path makes them, into
+ * their own zeroed block of P floats at `gw + c·P·4`; the input gradient pointers are 0 there. The
+ * other chunks k compute g1 and g2 (and per-sample weights' gradient into `gwRows`) of samples
+ * [(k − ranges)·chunkZ, …) (chunkZ a multiple of 4), without the shared weights' gradient.
+ */
+export const TP_BACKWARD_ARGS = {
+  x1: 0,
+  x2: 1,
+  w: 2,
+  perSample: 3,
+  Z: 4,
+  D1: 5,
+  D2: 6,
+  D3: 7,
+  P: 8,
+  maxRT: 9,
+  desc: 10,
+  nPaths: 11,
+  pw: 12,
+  ei: 13,
+  ej: 14,
+  ek: 15,
+  ev: 16,
+  gptr: 17,
+  g: 18,
+  g1: 19,
+  g2: 20,
+  gw: 21,
+  gwRows: 22,
+  scratch: 23,
+  scratchStride: 24,
+  chunkZ: 25,
+  zc: 26,
+  ranges: 27,
+  bounds: 28,
 } as const;
 
 /**
@@ -485,4 +534,4 @@ export const WINOGRAD_BACKWARD_ARGS = {
 } as const;
 
 /** The most argument slots a job has. */
-export const TEAM_MAX_ARGS = 32;
+export const TEAM_MAX_ARGS = 40;

@@ -4,6 +4,8 @@
  * from the control block and calls module exports only: it never allocates and never touches a JS
  * array; `tid` picks the thread's block of the per-thread buffers the caller allocated.
  */
+
+import { TP_PD } from "./ref/o3.js";
 import {
   BATCHED_GEMM_ARGS,
   BN_NCL_ARGS,
@@ -18,6 +20,7 @@ import {
   SH_ARGS,
   SPMM_ROWS_ARGS,
   TEAM_JOB,
+  TP_BACKWARD_ARGS,
   TP_FORWARD_ARGS,
   UNARY_MAP_ARGS,
   WINOGRAD_BACKWARD_ARGS,
@@ -144,6 +147,10 @@ export function runTeamJob(
     return;
   }
   if (job === TEAM_JOB.sphericalHarmonics) return harmonicsChunk(e as unknown as O3Exports, a, chunk, tid);
+  if (job === TEAM_JOB.tpBackward) {
+    tpBackwardChunk(e as unknown as O3Exports, a, chunk, tid);
+    return;
+  }
   if (job === TEAM_JOB.winograd5Transform) {
     winograd5TransformChunk(e, a, chunk, tid);
     return;
@@ -539,4 +546,67 @@ function harmonicsChunk(x: O3Exports, a: Float64Array, chunk: number, tid: numbe
     ? x.shForward3F32(pX, m, nz, dim, a[R.coef]!, pOut, pS)
     : x.shForwardF32(pX, m, a[R.lmax]!, nz, dim, a[R.mc]!, a[R.ms]!, a[R.tri]!, a[R.slots]!, a[R.ptr]!, pOut, pS);
   return bad < 0 ? -1 : 3 * p0 + bad;
+}
+
+/** Chunk `chunk` of {@link TEAM_JOB.tpBackward} (see {@link TP_BACKWARD_ARGS}). */
+function tpBackwardChunk(x: O3Exports, a: Float64Array, chunk: number, tid: number): void {
+  const R = TP_BACKWARD_ARGS;
+  const D1 = a[R.D1]!;
+  const D2 = a[R.D2]!;
+  const D3 = a[R.D3]!;
+  const P = a[R.P]!;
+  const Z = a[R.Z]!;
+  const perSample = a[R.perSample]!;
+  const ranges = a[R.ranges]!;
+  const pS = a[R.scratch]! + tid * a[R.scratchStride]!;
+  const call = (z0: number, nz: number, q0: number, q1: number, g1: number, g2: number, gw: number): void =>
+    x.tpBackwardF32(
+      a[R.x1]! + z0 * D1 * 4,
+      a[R.x2]! + z0 * D2 * 4,
+      a[R.w]! + (perSample !== 0 ? z0 * P * 4 : 0),
+      perSample,
+      nz,
+      D1,
+      D2,
+      D3,
+      P,
+      a[R.maxRT]!,
+      a[R.desc]! + q0 * TP_PD * 4,
+      q1 - q0,
+      a[R.pw]! + q0 * 4,
+      a[R.ei]!,
+      a[R.ej]!,
+      a[R.ek]!,
+      a[R.ev]!,
+      a[R.gptr]!,
+      a[R.g]! + z0 * D3 * 4,
+      g1,
+      g2,
+      gw,
+      pS,
+    );
+  if (chunk < ranges) {
+    // the shared weights' gradient of a range of paths, in the one-thread path's calls
+    const q0 = a[R.bounds + chunk]!;
+    const q1 = a[R.bounds + chunk + 1]!;
+    const gw = a[R.gw]! + chunk * P * 4;
+    const zc = a[R.zc]!;
+    for (let z0 = 0; z0 < Z; z0 += zc) call(z0, Math.min(zc, Z - z0), q0, q1, 0, 0, gw);
+    return;
+  }
+  const chunkZ = a[R.chunkZ]!;
+  const z0 = (chunk - ranges) * chunkZ;
+  const nz = Math.min(chunkZ, Z - z0);
+  const g1 = a[R.g1]!;
+  const g2 = a[R.g2]!;
+  const gwRows = a[R.gwRows]!;
+  call(
+    z0,
+    nz,
+    0,
+    a[R.nPaths]!,
+    g1 !== 0 ? g1 + z0 * D1 * 4 : 0,
+    g2 !== 0 ? g2 + z0 * D2 * 4 : 0,
+    gwRows !== 0 ? gwRows + z0 * P * 4 : 0,
+  );
 }

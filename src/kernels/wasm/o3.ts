@@ -11,10 +11,12 @@ import {
   radialCount,
   type ShTable,
   type TensorProductPlan,
+  TP_MODES,
+  TP_PD,
   type TpSizes,
 } from "../ref/o3.js";
 import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
-import { SH_ARGS, TEAM_JOB, TP_FORWARD_ARGS } from "../team_jobs.js";
+import { SH_ARGS, TEAM_JOB, TP_BACKWARD_ARGS, TP_BACKWARD_MAX_RANGES, TP_FORWARD_ARGS } from "../team_jobs.js";
 import { alignUp, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/o3.ts`. */
@@ -316,11 +318,13 @@ export function tpBackwardWasm(
   gw: Float32Array | null,
 ): void {
   const { Z, D1, D2, D3, P, perSample } = s;
+  const per = D1 + D2 + D3 + (g1 ? D1 : 0) + (g2 ? D2 : 0) + (perSample ? (gw ? 2 * P : P) : 0);
+  const zc = chunkOf(per, Z);
+  const team = kernelTeam(rt, Z * plan.workPerSample);
+  if (team !== null && Z >= 8 && tpBackwardTeam(team, plan, x1, x2, w, s, g, g1, g2, gw, zc)) return;
   const x = o3(rt);
   rt.reset();
   const pp = planIn(rt, plan, true);
-  const per = D1 + D2 + D3 + (g1 ? D1 : 0) + (g2 ? D2 : 0) + (perSample ? (gw ? 2 * P : P) : 0);
-  const zc = chunkOf(per, Z);
   const pX1 = rt.alloc(zc * D1 * 4);
   const pX2 = rt.alloc(zc * D2 * 4);
   const pG = rt.alloc(zc * D3 * 4);
@@ -377,6 +381,157 @@ export function tpBackwardWasm(
     const src = f.subarray(pGW >> 2, (pGW >> 2) + P);
     for (let i = 0; i < P; i++) gw[i]! += src[i]!;
   }
+}
+
+/**
+ * Contiguous ranges of the weighted paths of `plan` for the shared weights' gradient, balanced by
+ * work (about `k` of them): their bounds (path indices), or null when the weights of the paths do not
+ * come in increasing, disjoint blocks in path order (each weight's gradient must come from one range).
+ */
+function pathRanges(plan: TensorProductPlan, k: number): number[] | null {
+  const { desc, gptr, nPaths } = plan;
+  const work: number[] = [];
+  let total = 0;
+  let lastOff = -1;
+  for (let q = 0; q < nPaths; q++) {
+    const b = q * TP_PD;
+    if (desc[b + 10] === 0) {
+      work.push(0);
+      continue;
+    }
+    const off = desc[b + 11]!;
+    if (off <= lastOff) return null;
+    lastOff = off;
+    // the packing's work estimate (packTensorProduct): uuw and uuu have U rows, the others U·V
+    const mode = TP_MODES[desc[b]!];
+    const rows = mode === "uuw" || mode === "uuu" ? desc[b + 1]! : desc[b + 1]! * desc[b + 2]!;
+    const g0 = desc[b + 12]!;
+    const entries = gptr[g0 + desc[b + 6]!]! - gptr[g0]!;
+    const dense = mode === "uvw" || mode === "uuw";
+    const wq = rows * entries + rows * desc[b + 6]! * (dense ? desc[b + 3]! : 1);
+    work.push(wq);
+    total += wq;
+  }
+  const bounds = [0];
+  let acc = 0;
+  let next = total / k;
+  for (let q = 0; q < nPaths; q++) {
+    acc += work[q]!;
+    if (acc >= next && q + 1 < nPaths && bounds.length < k) {
+      bounds.push(q + 1);
+      next = (total * bounds.length) / k;
+    }
+  }
+  bounds.push(nPaths);
+  return bounds;
+}
+
+/**
+ * {@link tpBackwardWasm} over the threads of a kernel team, with one thread's bits: the shared
+ * weights' gradient by ranges of paths (each range over every sample, in the calls of `zc` samples the
+ * one-thread path makes, into a zeroed block of its own that is then added into gw exactly as that
+ * path adds its block), and the per-sample results (g1, g2, per-sample weights' gradient) by ranges of
+ * samples. Returns false, computing nothing, where the paths' weights do not allow the split.
+ */
+function tpBackwardTeam(
+  team: KernelTeam,
+  plan: TensorProductPlan,
+  x1: Float32Array,
+  x2: Float32Array,
+  w: Float32Array | null,
+  s: TpSizes,
+  g: Float32Array,
+  g1: Float32Array | null,
+  g2: Float32Array | null,
+  gw: Float32Array | null,
+  zc: number,
+): boolean {
+  const { Z, D1, D2, D3, P, perSample } = s;
+  const shared = gw !== null && !perSample;
+  const bounds = shared ? pathRanges(plan, Math.min(TP_BACKWARD_MAX_RANGES, 2 * team.size)) : [];
+  if (bounds === null) return false;
+  const ranges = Math.max(0, bounds.length - 1);
+  const rows = g1 !== null || g2 !== null || (gw !== null && perSample);
+  const chunkZ = Math.max(4, Math.ceil(Z / Math.min(TEAM_MAX_CHUNKS - ranges, 8 * team.size) / 4) * 4);
+  const rowChunks = rows ? Math.ceil(Z / chunkZ) : 0;
+  const rt = team.runtime;
+  rt.reset();
+  const pp = planIn(rt, plan, true);
+  const pX1 = rt.alloc(Z * D1 * 4);
+  const pX2 = rt.alloc(Z * D2 * 4);
+  const pG = rt.alloc(Z * D3 * 4);
+  const pW = rt.alloc((perSample ? Z * P : P) * 4);
+  const pG1 = g1 ? rt.alloc(Z * D1 * 4) : 0;
+  const pG2 = g2 ? rt.alloc(Z * D2 * 4) : 0;
+  const pGW = shared ? rt.alloc(ranges * P * 4) : 0;
+  const pRows = gw !== null && perSample ? rt.alloc(Z * P * 4) : 0;
+  const scratchStride = alignUp((2 * D1 + 2 * D2 + D3 + 2 * P + 2 * plan.maxRT) * 16);
+  const pS = rt.alloc(team.size * scratchStride);
+  const f = rt.f32;
+  f.set(x1.subarray(0, Z * D1), pX1 >> 2);
+  f.set(x2.subarray(0, Z * D2), pX2 >> 2);
+  f.set(g.subarray(0, Z * D3), pG >> 2);
+  if (w !== null) f.set(w.subarray(0, perSample ? Z * P : P), pW >> 2);
+  else f.fill(0, pW >> 2, (pW >> 2) + (perSample ? Z * P : P));
+  if (shared) f.fill(0, pGW >> 2, (pGW >> 2) + ranges * P);
+  const R = TP_BACKWARD_ARGS;
+  const args = jobArgs(R, {
+    x1: pX1,
+    x2: pX2,
+    w: pW,
+    perSample: perSample ? 1 : 0,
+    Z,
+    D1,
+    D2,
+    D3,
+    P,
+    maxRT: plan.maxRT,
+    desc: pp.desc,
+    nPaths: plan.nPaths,
+    pw: pp.pw,
+    ei: pp.ei,
+    ej: pp.ej,
+    ek: pp.ek,
+    ev: pp.ev,
+    gptr: pp.gptr,
+    g: pG,
+    g1: pG1,
+    g2: pG2,
+    gw: pGW,
+    gwRows: pRows,
+    scratch: pS,
+    scratchStride,
+    chunkZ,
+    zc,
+    ranges,
+  });
+  bounds.forEach((q, i) => {
+    args[R.bounds + i] = q;
+  });
+  team.run(TEAM_JOB.tpBackward, ranges + rowChunks, args);
+  if (g1) g1.set(f.subarray(pG1 >> 2, (pG1 >> 2) + Z * D1));
+  if (g2) g2.set(f.subarray(pG2 >> 2, (pG2 >> 2) + Z * D2));
+  if (gw !== null && perSample) {
+    // per-sample weight gradients are accumulated into, as the reference does
+    const src = f.subarray(pRows >> 2, (pRows >> 2) + Z * P);
+    for (let i = 0; i < Z * P; i++) gw[i]! += src[i]!;
+  }
+  if (shared) {
+    // each weight's block is its path's range's: add it as the one-thread path adds its one block
+    for (let r = 0; r < ranges; r++) {
+      const src = f.subarray((pGW >> 2) + r * P, (pGW >> 2) + (r + 1) * P);
+      const lo = r === 0 ? 0 : Math.min(P, weightStart(plan, bounds[r]!));
+      const hi = r === ranges - 1 ? P : Math.min(P, weightStart(plan, bounds[r + 1]!));
+      for (let i = lo; i < hi; i++) gw[i]! += src[i]!;
+    }
+  }
+  return true;
+}
+
+/** The first weight of path q or of the first weighted path after it (P when none). */
+function weightStart(plan: TensorProductPlan, q: number): number {
+  for (let p = q; p < plan.nPaths; p++) if (plan.desc[p * TP_PD + 10] !== 0) return plan.desc[p * TP_PD + 11]!;
+  return Number.POSITIVE_INFINITY;
 }
 
 interface ShPtrs {
