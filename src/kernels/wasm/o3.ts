@@ -189,6 +189,16 @@ function planIn(rt: WasmRuntime, plan: TensorProductPlan, withEk: boolean): Plan
   return p;
 }
 
+/**
+ * The threaded tensor products hold every sample in the arena at once: up to this many floats (1 GiB),
+ * beyond which a call keeps the one-thread path's chunks.
+ */
+const TEAM_ARENA_MAX_FLOATS = 1 << 28;
+
+function teamArenaFits(floats: number): boolean {
+  return floats <= TEAM_ARENA_MAX_FLOATS;
+}
+
 /** out[Z×D3] = tensor product (see tpForwardRef), in chunks of samples. */
 export function tpForwardWasm(
   rt: WasmRuntime,
@@ -201,7 +211,7 @@ export function tpForwardWasm(
 ): void {
   const { Z, D1, D2, D3, P, perSample } = s;
   const team = kernelTeam(rt, Z * plan.workPerSample);
-  if (team !== null && Z >= 8) {
+  if (team !== null && Z >= 8 && teamArenaFits(Z * (D1 + D2 + D3 + (perSample ? P : 0)))) {
     tpForwardTeam(team, plan, x1, x2, w, s, out);
     return;
   }
@@ -321,7 +331,9 @@ export function tpBackwardWasm(
   const per = D1 + D2 + D3 + (g1 ? D1 : 0) + (g2 ? D2 : 0) + (perSample ? (gw ? 2 * P : P) : 0);
   const zc = chunkOf(per, Z);
   const team = kernelTeam(rt, Z * plan.workPerSample);
-  if (team !== null && Z >= 8 && tpBackwardTeam(team, plan, x1, x2, w, s, g, g1, g2, gw, zc)) return;
+  const whole = Z * (per + (perSample ? 0 : P));
+  if (team !== null && Z >= 8 && teamArenaFits(whole) && tpBackwardTeam(team, plan, x1, x2, w, s, g, g1, g2, gw, zc))
+    return;
   const x = o3(rt);
   rt.reset();
   const pp = planIn(rt, plan, true);
