@@ -12,7 +12,9 @@
  * Flags: `--filter <substring>` (repeatable; selects cases by name), `--repeat N` (samples, default
  * 30), `--warmup N` (default 5), `--rounds N` (peer/ours alternations, or the timed
  * epochs of the `mesh epoch` cases; default 1, or the suite's own), `--threads N` (threads of the peer and
- * of ours, default 1; `--filter threads` times one against two threads), `--no-peer`, `--ref` (also
+ * of ours, default 1; a comma list such as `1,2`, or `all` for 1 and every core, runs the whole bench
+ * once per count, one after the other, each line carrying its `threads`; `--filter threads` times one
+ * against two threads), `--no-peer`, `--ref` (also
  * time the TypeScript reference kernels), `--backend auto|ref|wasm`, `--malloc tuned|default`.
  *
  * `--malloc tuned` (default, Linux): the bench re-runs itself (`runTuned` of `src/node/relaunch.ts`, as
@@ -26,6 +28,8 @@
  * To add a bench file (e.g. model epochs): export a {@link BenchSuite} from `bench/<name>.ts` and add
  * it to `suites()` below. Its cases name a `peer` key when a peer script times the same work.
  */
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { activeKernelBackend, type KernelBackend, setKernelBackend, wasmFeatures } from "../src/kernels/index.js";
@@ -59,6 +63,8 @@ interface Args {
   warmup: number;
   rounds: number | null;
   threads: number;
+  /** Every thread count asked for (`--threads 1,2` or `all`); one run per count. */
+  threadCounts: number[];
   peer: boolean;
   ref: boolean;
   backend: KernelBackend;
@@ -72,6 +78,7 @@ function parseArgs(argv: string[]): Args {
     warmup: 5,
     rounds: null,
     threads: 1,
+    threadCounts: [1],
     peer: true,
     ref: false,
     backend: "auto",
@@ -91,8 +98,10 @@ function parseArgs(argv: string[]): Args {
       a.rounds = Number(v());
       if (!Number.isInteger(a.rounds) || a.rounds < 1)
         throw new Error(`bench: --rounds needs a positive integer, got ${String(a.rounds)}`);
-    } else if (k === "--threads") a.threads = Number(v());
-    else if (k === "--no-peer") a.peer = false;
+    } else if (k === "--threads") {
+      a.threadCounts = parseThreads(v());
+      a.threads = a.threadCounts[0]!;
+    } else if (k === "--no-peer") a.peer = false;
     else if (k === "--ref") a.ref = true;
     else if (k === "--backend") a.backend = v() as KernelBackend;
     else if (k === "--malloc") a.malloc = v() === "default" ? "default" : "tuned";
@@ -102,6 +111,35 @@ function parseArgs(argv: string[]): Args {
       );
   }
   return a;
+}
+
+/** The thread counts of `--threads`: one count, a comma list (`1,2`), or `all` (1 and every core). */
+function parseThreads(v: string): number[] {
+  if (v === "all") {
+    const n = availableParallelism();
+    return n > 1 ? [1, n] : [1];
+  }
+  const list = v.split(",").map(Number);
+  if (list.length === 0 || list.some((t) => !Number.isInteger(t) || t < 1))
+    throw new Error(`bench: --threads needs a positive integer, a comma list of them or 'all', got ${v}`);
+  return list;
+}
+
+/** Runs this bench once per thread count (a child each, one after the other); returns the exit status. */
+function runPerThreadCount(argv: readonly string[], counts: readonly number[]): number {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--threads") i++;
+    else rest.push(argv[i]!);
+  }
+  let status = 0;
+  for (const t of counts) {
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...rest, "--threads", String(t)], {
+      stdio: "inherit",
+    });
+    if (r.status !== 0) status = r.status ?? 1;
+  }
+  return status;
 }
 
 /** Every bench suite. Register new bench files here. */
@@ -136,6 +174,10 @@ function selected(name: string, filters: string[]): boolean {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.threadCounts.length > 1) {
+    process.exitCode = runPerThreadCount(process.argv.slice(2), args.threadCounts);
+    return;
+  }
   // re-runs this script with the malloc tunables, the relaxed-SIMD flag and the one-thread GC where missing
   if (!runTuned(process.argv[1]!, process.argv.slice(2), { malloc: args.malloc === "tuned", threads: args.threads }))
     return;
@@ -193,7 +235,8 @@ async function main(): Promise<void> {
       const t = early ?? timeOurs();
       for (let i = 0; i < timed.length; i++) results[i]!.push({ t: t[i]!, peer });
     }
-    for (let i = 0; i < timed.length; i++) emit({ ...caseLine(timed[i]!, results[i]!), ...timed[i]!.extra });
+    for (let i = 0; i < timed.length; i++)
+      emit({ ...caseLine(timed[i]!, results[i]!), threads: args.threads, ...timed[i]!.extra });
   }
 }
 
