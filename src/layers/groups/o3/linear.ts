@@ -81,34 +81,57 @@ export class Linear extends Module<[Tensor], Tensor> {
     return this.weight?.size ?? 0;
   }
 
+  /**
+   * Per output block: the input columns its product reads, component-major (column k·M + m holds
+   * component k of the m-th input copy, the copies of its instructions in order), the weight entries
+   * of its instructions in order, and M. Built once.
+   */
+  private _gathers: ({ cols: Tensor; weights: Tensor; M: number } | null)[] | null = null;
+
+  private gathers(): ({ cols: Tensor; weights: Tensor; M: number } | null)[] {
+    if (this._gathers !== null) return this._gathers;
+    const sIn = this.irrepsIn.slices();
+    this._gathers = this.irrepsOut.items.map(({ ir }, j) => {
+      const mine = this.instructions.filter((s) => s.iOut === j);
+      if (mine.length === 0) return null;
+      const d = ir.dim;
+      const M = mine.reduce((t, s) => t + this.irrepsIn.items[s.iIn]!.mul, 0);
+      const cols = new Int32Array(d * M);
+      const weights = new Int32Array(mine.reduce((t, s) => t + s.weightNumel, 0));
+      for (let k = 0, c = 0; k < d; k++) {
+        for (const s of mine) {
+          const off = sIn[s.iIn]![0];
+          for (let m = 0; m < this.irrepsIn.items[s.iIn]!.mul; m++) cols[c++] = off + m * d + k;
+        }
+      }
+      let w = 0;
+      for (const s of mine) for (let e = 0; e < s.weightNumel; e++) weights[w++] = s.weightOffset + e;
+      return { cols: new Tensor(cols, [cols.length], "int32"), weights: new Tensor(weights, [w], "int32"), M };
+    });
+    return this._gathers;
+  }
+
   forward(x: Tensor): Tensor {
     this.irrepsIn.check("o3.Linear", x);
     const lead = x.shape.slice(0, -1);
     const Z = lead.reduce((p, q) => p * q, 1);
     const dtype = x.dtype === "float64" ? "float64" : "float32";
     const a = x.reshape(Z, this.irrepsIn.dim);
-    const sIn = this.irrepsIn.slices();
+    const gathers = this.gathers();
     const blocks: Tensor[] = [];
     this.irrepsOut.items.forEach(({ mul: mo, ir }, j) => {
       const d = ir.dim;
-      const mine = this.instructions.filter((s) => s.iOut === j);
+      const gj = gathers[j]!;
       let out: Tensor | null = null;
-      if (mine.length > 0 && this.weight) {
-        // stack the inputs of this irrep along the multiplicity axis and the matching weight rows
-        const xs = mine.map((s) => a.narrow(1, sIn[s.iIn]![0], this.irrepsIn.items[s.iIn]!.mul * d));
-        const ws = mine.map((s) =>
-          this.weight!.narrow(0, s.weightOffset, s.weightNumel).reshape(this.irrepsIn.items[s.iIn]!.mul, mo),
-        );
-        const xcat = xs.length === 1 ? xs[0]! : xs[0]!.concat(xs.slice(1), 1);
-        const wcat = (ws.length === 1 ? ws[0]! : ws[0]!.concat(ws.slice(1), 0)).mul(mine[0]!.pathWeight);
-        const M = xcat.shape[1]! / d;
-        if (d === 1) out = xcat.matmul(wcat);
-        else
-          out = xcat
-            .reshape(Z, M, d)
-            .transpose(1, 2)
-            .reshape(Z * d, M)
-            .matmul(wcat)
+      if (gj !== null && this.weight) {
+        // the inputs of this irrep stacked along the multiplicity axis, component-major: one gather
+        // gives the [Z·d, M] matrix of the product (rows z·d + k), and one the matching weight rows
+        const pathWeight = this.instructions.find((s) => s.iOut === j)!.pathWeight;
+        const xs = a.indexSelect(1, gj.cols).reshape(Z * d, gj.M);
+        const wcat = this.weight.indexSelect(0, gj.weights).reshape(gj.M, mo).mul(pathWeight);
+        out = xs.matmul(wcat);
+        if (d > 1)
+          out = out
             .reshape(Z, d, mo)
             .transpose(1, 2)
             .reshape(Z, mo * d);
