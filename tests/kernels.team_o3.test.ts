@@ -117,6 +117,50 @@ describe("kernel team: O(3) kernels", () => {
     }
   });
 
+  it("tensor-product backward of one-to-one paths only (their output-gradient rows need scratch of their own): n threads give one thread's bits", async () => {
+    // uvu paths with one x2 copy and per-sample weights, as NequIP's convolution has: no dense path, so
+    // the dense row buffer is empty while every path writes its rows of the output gradient
+    const paths = [0, 1, 2].map((q) => ({
+      mode: "uvu" as const,
+      U: 16,
+      V: 1,
+      W: 16,
+      d1: 3,
+      d2: 3,
+      d3: 5,
+      o1: 0,
+      o2: 0,
+      o3: q * 80,
+      hasWeight: true,
+      wOff: q * 16,
+      pw: 0.5 + q,
+      ci: Int32Array.from([0, 1, 2, 1, 2]),
+      cj: Int32Array.from([0, 1, 2, 2, 0]),
+      ck: Int32Array.from([0, 1, 2, 3, 4]),
+      cv: Float64Array.from([0.5, -0.25, 0.125, 1, -2]),
+    }));
+    const plan = packTensorProduct(paths);
+    expect(plan.maxRT).toBe(0);
+    expect(plan.maxGT).toBe(80);
+    const Z = 2003;
+    const [D1, D2, D3, P] = [48, 3, 240, 48];
+    const rt = privateRuntime();
+    const [x1, x2, g] = [rand(Z * D1), rand(Z * D2), rand(Z * D3)];
+    const s = { Z, D1, D2, D3, P, perSample: true };
+    const w = rand(Z * P);
+    const gw0 = rand(Z * P);
+    const ref = [new Float32Array(Z * D1), new Float32Array(Z * D2), gw0.slice()] as const;
+    setNumThreads(1);
+    tpBackwardWasm(rt, plan, x1, x2, w, s, g, ...ref);
+    for (const th of [1, 2, 2, 3, 3]) {
+      setNumThreads(th);
+      if (th > 1 && currentKernelTeam()?.size === th) await teamReady(th);
+      const got = [new Float32Array(Z * D1), new Float32Array(Z * D2), gw0.slice()] as const;
+      tensorProductBackward(plan, x1, x2, w, s, g, ...got);
+      for (let i = 0; i < 3; i++) expect(sameBits(got[i], ref[i]), `[${i}] at ${th} threads`).toBe(true);
+    }
+  });
+
   it("spherical harmonics and their gradient (unrolled l ≤ 3 and table kernels): n threads give one thread's bits and its first NaN", async () => {
     const rt = privateRuntime();
     // chunks of 2048 vectors: n spans several, with a ragged last one

@@ -69,6 +69,8 @@ export interface TensorProductPlan {
   gptr: Int32Array;
   /** The largest rows·d3 of a uvw/uuw path (the kernels' row buffer). */
   maxRT: number;
+  /** The largest rows·d3 of any path: the backward's GT (the output gradient per row) after T. */
+  maxGT: number;
   /** Multiply-adds per sample (forward), for dispatch thresholds. */
   workPerSample: number;
 }
@@ -96,11 +98,13 @@ export function packTensorProduct(paths: readonly TpPathSpec[]): TensorProductPl
   let e = 0;
   let gp = 0;
   let maxRT = 0;
+  let maxGT = 0;
   let work = 0;
   paths.forEach((p, q) => {
     const rows = rowsOfSpec(p);
     const dense = p.mode === "uvw" || p.mode === "uuw";
     if (dense) maxRT = Math.max(maxRT, rows * p.d3);
+    maxGT = Math.max(maxGT, rows * p.d3);
     work += rows * p.cv.length + (dense ? rows * p.W * p.d3 : rows * p.d3);
     const base = q * TP_PD;
     desc[base] = TP_MODES.indexOf(p.mode);
@@ -148,6 +152,7 @@ export function packTensorProduct(paths: readonly TpPathSpec[]): TensorProductPl
     ev32: Float32Array.from(ev),
     gptr,
     maxRT,
+    maxGT,
     workPerSample: work,
   };
 }

@@ -17,7 +17,8 @@ import {
 } from "../ref/o3.js";
 import { chunkSpan, jobArgs, type KernelTeam, kernelTeam, TEAM_MAX_CHUNKS } from "../team.js";
 import { SH_ARGS, TEAM_JOB, TP_BACKWARD_ARGS, TP_BACKWARD_MAX_RANGES, TP_FORWARD_ARGS } from "../team_jobs.js";
-import { alignUp, type WasmRuntime } from "./loader.js";
+import { type ElementwiseExports, WASM_BINARY } from "./elementwise.js";
+import { alignUp, pad4, type WasmRuntime } from "./loader.js";
 
 /** The exports of `assembly/o3.ts`. */
 export interface O3Exports {
@@ -314,6 +315,27 @@ function tpForwardTeam(
   out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + Z * D3));
 }
 
+/**
+ * gw[o, o + n) += the n floats at `src` in the arena, through the module's same-shape add (`acc`: n
+ * floats of scratch, both regions padded to a multiple of 4): the sums a JS loop over the float32
+ * values gives, at SIMD speed.
+ */
+function addRowsInto(rt: WasmRuntime, gw: Float32Array, o: number, n: number, src: number, acc: number): void {
+  const f = rt.f32;
+  f.set(gw.subarray(o, o + n), acc >> 2);
+  (rt.exports as unknown as ElementwiseExports).binarySameF32(WASM_BINARY.add!, acc, src, acc, pad4(n));
+  gw.set(f.subarray(acc >> 2, (acc >> 2) + n), o);
+}
+
+/**
+ * Bytes of tpBackwardF32's scratch: lanes of x1, x2, g, w, the weight-gradient sums, gx1, gx2, then T
+ * (maxRT rows·d3 of the dense paths) and GT, which every path with an input gradient writes (rows·d3
+ * of any path: maxGT).
+ */
+function tpBackwardScratch(plan: TensorProductPlan, D1: number, D2: number, D3: number, P: number): number {
+  return (2 * D1 + 2 * D2 + D3 + 2 * P + plan.maxRT + Math.max(plan.maxRT, plan.maxGT)) * 16;
+}
+
 /** Gradients of the tensor product (see tpBackwardRef; gw accumulated into), in chunks of samples. */
 export function tpBackwardWasm(
   rt: WasmRuntime,
@@ -343,8 +365,10 @@ export function tpBackwardWasm(
   const pW = rt.alloc((perSample ? zc * P : P) * 4);
   const pG1 = g1 ? rt.alloc(zc * D1 * 4) : 0;
   const pG2 = g2 ? rt.alloc(zc * D2 * 4) : 0;
-  const pGW = gw ? rt.alloc((perSample ? zc * P : P) * 4) : 0;
-  const pS = rt.alloc((2 * D1 + 2 * D2 + D3 + 2 * P + 2 * plan.maxRT) * 16);
+  const pGW = gw ? rt.alloc(pad4(perSample ? zc * P : P) * 4) : 0;
+  // per-sample weight gradients are accumulated into gw: its rows come in here and the kernel's are added
+  const pAcc = gw && perSample ? rt.alloc(pad4(zc * P) * 4) : 0;
+  const pS = rt.alloc(tpBackwardScratch(plan, D1, D2, D3, P));
   const f = rt.f32;
   if (!perSample && w !== null) f.set(w.subarray(0, P), pW >> 2);
   if (w === null) f.fill(0, pW >> 2, (pW >> 2) + (perSample ? zc * P : P));
@@ -382,12 +406,7 @@ export function tpBackwardWasm(
     );
     if (g1) g1.set(f.subarray(pG1 >> 2, (pG1 >> 2) + nz * D1), z0 * D1);
     if (g2) g2.set(f.subarray(pG2 >> 2, (pG2 >> 2) + nz * D2), z0 * D2);
-    if (gw && perSample) {
-      // per-sample weight gradients are accumulated into, as the reference does
-      const src = f.subarray(pGW >> 2, (pGW >> 2) + nz * P);
-      const o = z0 * P;
-      for (let i = 0; i < nz * P; i++) gw[o + i]! += src[i]!;
-    }
+    if (gw && perSample) addRowsInto(rt, gw, z0 * P, nz * P, pGW, pAcc);
   }
   if (gw && !perSample) {
     const src = f.subarray(pGW >> 2, (pGW >> 2) + P);
@@ -476,8 +495,9 @@ function tpBackwardTeam(
   const pG1 = g1 ? rt.alloc(Z * D1 * 4) : 0;
   const pG2 = g2 ? rt.alloc(Z * D2 * 4) : 0;
   const pGW = shared ? rt.alloc(ranges * P * 4) : 0;
-  const pRows = gw !== null && perSample ? rt.alloc(Z * P * 4) : 0;
-  const scratchStride = alignUp((2 * D1 + 2 * D2 + D3 + 2 * P + 2 * plan.maxRT) * 16);
+  const pRows = gw !== null && perSample ? rt.alloc(pad4(Z * P) * 4) : 0;
+  const pAcc = gw !== null && perSample ? rt.alloc(pad4(Z * P) * 4) : 0;
+  const scratchStride = alignUp(tpBackwardScratch(plan, D1, D2, D3, P));
   const pS = rt.alloc(team.size * scratchStride);
   const f = rt.f32;
   f.set(x1.subarray(0, Z * D1), pX1 >> 2);
@@ -523,11 +543,7 @@ function tpBackwardTeam(
   team.run(TEAM_JOB.tpBackward, ranges + rowChunks, args);
   if (g1) g1.set(f.subarray(pG1 >> 2, (pG1 >> 2) + Z * D1));
   if (g2) g2.set(f.subarray(pG2 >> 2, (pG2 >> 2) + Z * D2));
-  if (gw !== null && perSample) {
-    // per-sample weight gradients are accumulated into, as the reference does
-    const src = f.subarray(pRows >> 2, (pRows >> 2) + Z * P);
-    for (let i = 0; i < Z * P; i++) gw[i]! += src[i]!;
-  }
+  if (gw !== null && perSample) addRowsInto(rt, gw, 0, Z * P, pRows, pAcc);
   if (shared) {
     // each weight's block is its path's range's: add it as the one-thread path adds its one block
     for (let r = 0; r < ranges; r++) {

@@ -274,7 +274,46 @@ function pathForward(
   const o1 = field(d, 7);
   const o2 = field(d, 8);
   const gk = gptr + (<usize>field(d, 12) << 2);
-  for (let r = 0; r < rows; r++) {
+  let r0 = 0;
+  if (mode == UVU && V == 1) {
+    // one x2 copy, row r = u writes output copy u: four u at a time share each entry's indices,
+    // coefficient and x2 factor; each (u, k) sums its entries in order, as contractGroup does
+    const b = xb + (<usize>o2 << 4);
+    const as = <usize>d1 << 4;
+    for (; r0 + 4 <= U; r0 += 4) {
+      const a = xa + (<usize>(o1 + r0 * d1) << 4);
+      const o = ob + (<usize>(o3 + r0 * d3) << 4);
+      const c0 = hasW ? f32x4.mul(pw, v128.load(wb + (<usize>r0 << 4))) : pw;
+      const c1 = hasW ? f32x4.mul(pw, v128.load(wb + (<usize>(r0 + 1) << 4))) : pw;
+      const c2 = hasW ? f32x4.mul(pw, v128.load(wb + (<usize>(r0 + 2) << 4))) : pw;
+      const c3 = hasW ? f32x4.mul(pw, v128.load(wb + (<usize>(r0 + 3) << 4))) : pw;
+      for (let k = 0; k < d3; k++) {
+        const g = gk + (<usize>k << 2);
+        const e1 = load<i32>(g, 4);
+        let t0 = f32x4.splat(0);
+        let t1 = t0;
+        let t2 = t0;
+        let t3 = t0;
+        for (let e = load<i32>(g); e < e1; e++) {
+          const eo = <usize>e << 2;
+          const x = a + (<usize>load<i32>(ei + eo) << 4);
+          const y = v128.load(b + (<usize>load<i32>(ej + eo) << 4));
+          const c = v128.load32_splat(ev + eo);
+          t0 = madd(c, f32x4.mul(v128.load(x), y), t0);
+          t1 = madd(c, f32x4.mul(v128.load(x + as), y), t1);
+          t2 = madd(c, f32x4.mul(v128.load(x + 2 * as), y), t2);
+          t3 = madd(c, f32x4.mul(v128.load(x + 3 * as), y), t3);
+        }
+        const ok = o + (<usize>k << 4);
+        const os = rs;
+        v128.store(ok, madd(c0, t0, v128.load(ok)));
+        v128.store(ok + os, madd(c1, t1, v128.load(ok + os)));
+        v128.store(ok + 2 * os, madd(c2, t2, v128.load(ok + 2 * os)));
+        v128.store(ok + 3 * os, madd(c3, t3, v128.load(ok + 3 * os)));
+      }
+    }
+  }
+  for (let r = r0; r < rows; r++) {
     const u = uu ? r : r / V;
     const v = uu ? r : r % V;
     const c = hasW ? f32x4.mul(pw, v128.load(wb + (<usize>r << 4))) : pw;
@@ -555,7 +594,62 @@ function pathBackward(
   const o1 = field(d, 7);
   const o2 = field(d, 8);
   const gk = gptr + (<usize>field(d, 12) << 2);
-  for (let r = 0; r < rows; r++) {
+  let r0 = 0;
+  if (needT && mode == UVU && V == 1) {
+    // the weight gradient of one x2 copy, four u at a time (as in pathForward): each (u, k) sums its
+    // entries in order, and each u's dot runs over k in order
+    const b = xb + (<usize>o2 << 4);
+    const as = <usize>d1 << 4;
+    for (; r0 + 4 <= U; r0 += 4) {
+      const a = xa + (<usize>(o1 + r0 * d1) << 4);
+      const gq = gb + (<usize>(o3 + r0 * d3) << 4);
+      let s0 = f32x4.splat(0);
+      let s1 = s0;
+      let s2 = s0;
+      let s3 = s0;
+      for (let k = 0; k < d3; k++) {
+        const g = gk + (<usize>k << 2);
+        const e1 = load<i32>(g, 4);
+        let t0 = f32x4.splat(0);
+        let t1 = t0;
+        let t2 = t0;
+        let t3 = t0;
+        for (let e = load<i32>(g); e < e1; e++) {
+          const eo = <usize>e << 2;
+          const x = a + (<usize>load<i32>(ei + eo) << 4);
+          const y = v128.load(b + (<usize>load<i32>(ej + eo) << 4));
+          const c = v128.load32_splat(ev + eo);
+          t0 = madd(c, f32x4.mul(v128.load(x), y), t0);
+          t1 = madd(c, f32x4.mul(v128.load(x + as), y), t1);
+          t2 = madd(c, f32x4.mul(v128.load(x + 2 * as), y), t2);
+          t3 = madd(c, f32x4.mul(v128.load(x + 3 * as), y), t3);
+        }
+        const gkq = gq + (<usize>k << 4);
+        s0 = madd(v128.load(gkq), t0, s0);
+        s1 = madd(v128.load(gkq + rs), t1, s1);
+        s2 = madd(v128.load(gkq + 2 * rs), t2, s2);
+        s3 = madd(v128.load(gkq + 3 * rs), t3, s3);
+      }
+      const o = ga + (<usize>r0 << 4);
+      v128.store(o, madd(pw, s0, v128.load(o)));
+      v128.store(o, madd(pw, s1, v128.load(o, 16)), 16);
+      v128.store(o, madd(pw, s2, v128.load(o, 32)), 32);
+      v128.store(o, madd(pw, s3, v128.load(o, 48)), 48);
+      if (needG) {
+        for (let q = 0; q < 4; q++) {
+          const r = r0 + q;
+          const c = hasW ? f32x4.mul(pw, v128.load(wb + (<usize>r << 4))) : pw;
+          const gt = GT + <usize>r * rs;
+          const gr = gq + <usize>q * rs;
+          for (let k = 0; k < d3; k++) {
+            const ko = <usize>k << 4;
+            v128.store(gt + ko, f32x4.mul(c, v128.load(gr + ko)));
+          }
+        }
+      }
+    }
+  }
+  for (let r = r0; r < rows; r++) {
     const gq = gb + (<usize>(o3 + targetOf(mode, r, V) * d3) << 4);
     if (needT) {
       const u = uu ? r : r / V;
@@ -764,7 +858,8 @@ function pathInputGrads(
 /**
  * Gradients of {@link tpForwardF32} given g[Z×D3]: g1[Z×D1] and g2[Z×D2] (written; 0 = not needed),
  * gw ([P] shared: accumulated into; [Z×P] per sample: written; 0 = not needed). `scratch` holds
- * (2·D1 + 2·D2 + D3 + 2·P + 2·maxRT)·16 bytes.
+ * (2·D1 + 2·D2 + D3 + 2·P + maxRT + max(maxRT, maxGT))·16 bytes: T (maxRT, the dense paths' rows·d3)
+ * and after it GT, the output gradient of every path's rows (maxGT, the largest rows·d3 of any path).
  */
 export function tpBackwardF32(
   x1: usize,
