@@ -157,7 +157,7 @@ describe("kernel team: O(3) kernels", () => {
       if (th > 1 && currentKernelTeam()?.size === th) await teamReady(th);
       const got = [new Float32Array(Z * D1), new Float32Array(Z * D2), gw0.slice()] as const;
       tensorProductBackward(plan, x1, x2, w, s, g, ...got);
-      for (let i = 0; i < 3; i++) expect(sameBits(got[i], ref[i]), `[${i}] at ${th} threads`).toBe(true);
+      for (let i = 0; i < 3; i++) expect(sameBits(got[i]!, ref[i]!), `[${i}] at ${th} threads`).toBe(true);
     }
   });
 
