@@ -677,6 +677,51 @@ function pathBackward(
 }
 
 /**
+ * Four rows of an input gradient at once, for paths with one copy on the other side (N = 1 in
+ * {@link inputGradPair}): row q at `out + q·outStep` reads GT `q·gs` bytes from `g0`. The operations
+ * of each row are inputGradPair's with N = 1 (the product, plus a zero, times the coefficient), so
+ * the bits are the same.
+ */
+// @ts-ignore: decorator
+@inline function inputGradQuad1(
+  groups: usize,
+  nGroups: i32,
+  s0: usize,
+  sIdx: usize,
+  g0: usize,
+  gs: usize,
+  ek: usize,
+  ev: usize,
+  out: usize,
+  outStep: usize,
+): void {
+  const zero = f32x4.splat(0);
+  for (let c = 0; c < nGroups; c++) {
+    const e0 = load<i32>(groups + (<usize>c << 2));
+    const e1 = load<i32>(groups + (<usize>c << 2), 4);
+    let a0 = zero;
+    let a1 = zero;
+    let a2 = zero;
+    let a3 = zero;
+    for (let e = e0; e < e1; e++) {
+      const eo = <usize>e << 2;
+      const sv = v128.load(s0 + (<usize>load<i32>(sIdx + eo) << 4));
+      const t = g0 + (<usize>load<i32>(ek + eo) << 4);
+      const k = v128.load32_splat(ev + eo);
+      a0 = madd(k, f32x4.add(f32x4.mul(sv, v128.load(t)), zero), a0);
+      a1 = madd(k, f32x4.add(f32x4.mul(sv, v128.load(t + gs)), zero), a1);
+      a2 = madd(k, f32x4.add(f32x4.mul(sv, v128.load(t + 2 * gs)), zero), a2);
+      a3 = madd(k, f32x4.add(f32x4.mul(sv, v128.load(t + 3 * gs)), zero), a3);
+    }
+    const oc = out + (<usize>c << 4);
+    v128.store(oc, f32x4.add(v128.load(oc), a0));
+    v128.store(oc + outStep, f32x4.add(v128.load(oc + outStep), a1));
+    v128.store(oc + 2 * outStep, f32x4.add(v128.load(oc + 2 * outStep), a2));
+    v128.store(oc + 3 * outStep, f32x4.add(v128.load(oc + 3 * outStep), a3));
+  }
+}
+
+/**
  * Two rows of an input gradient at once (at `out` and `out + outPair`): out[c] += Σ_{e in group c}
  * ev[e]·Σ_{n < N} s[n][cs(e)]·GT_n[ck(e)] over the `nGroups` entry groups at `groups`, where s steps by
  * `ss` bytes from `s0` (component offsets at `sIdx`) and GT by `gs` from `g0`; the second row reads
@@ -771,6 +816,13 @@ function pathInputGrads(
     const gi = gptr + (<usize>field(d, 13) << 2);
     const bs = <usize>d2 << 4;
     let u = 0;
+    // one x2 copy: four u at a time
+    if (!uu && V == 1) {
+      for (; u + 4 <= U; u += 4) {
+        const o = gxa + (<usize>(o1 + u * d1) << 4);
+        inputGradQuad1(gi, d1, xb + (<usize>o2 << 4), ej, GT + <usize>u * rs, rs, ek, ev, o, <usize>d1 << 4);
+      }
+    }
     // two u at a time where rows are (u, v): each x2 value loaded once for both (sums in their order)
     for (; !uu && u + 2 <= U; u += 2) {
       const o = gxa + (<usize>(o1 + u * d1) << 4);
