@@ -132,6 +132,54 @@ describe("tensor product kernels, multiplicities of 4 and more", () => {
   }
 });
 
+describe("tensor product kernels, uvu paths with one x2 copy (NequIP's convolution)", () => {
+  // the four-u register blocks of the forward, the weight gradient and x1's gradient, and their rest
+  for (const shared of [true, false]) {
+    it(`agree on 6x0e+5x1o+4x2e ⊗ 0e+1o+2e (${shared ? "shared" : "per-sample"} weights), forward and backward`, () => {
+      const g = new Generator(shared ? 21 : 22);
+      const ins: InstructionSpec[] = [];
+      const mid: string[] = [];
+      const irrepsIn = ["6x0e", "5x1o", "4x2e"];
+      const sh = ["0e", "1o", "2e"];
+      const outs: Record<string, string[]> = {
+        "0e,0e": ["0e"],
+        "0e,1o": ["1o"],
+        "1o,1o": ["0e", "2e"],
+        "2e,2e": ["0e"],
+        "1o,2e": ["1o"],
+        "2e,1o": ["1o"],
+      };
+      irrepsIn.forEach((a, i) => {
+        sh.forEach((b, j) => {
+          for (const ir of outs[`${a.split("x")[1]},${b}`] ?? []) {
+            ins.push([i, j, mid.length, "uvu", true]);
+            mid.push(`${a.split("x")[0]}x${ir}`);
+          }
+        });
+      });
+      const tp = new TensorProduct(irrepsIn.join(" + "), sh.join(" + "), mid.join(" + "), ins, {
+        sharedWeights: shared,
+        internalWeights: false,
+        generator: g,
+      });
+      const Z = 17;
+      const x1 = randn([Z, tp.irrepsIn1.dim], { generator: g });
+      const x2 = randn([Z, tp.irrepsIn2.dim], { generator: g });
+      const w = randn(shared ? [tp.weightNumel] : [Z, tp.weightNumel], { generator: g });
+      const gy = randn([Z, tp.irrepsOut.dim], { generator: g });
+      const [ref, wasm] = both(() => {
+        const a = x1.detach().requiresGrad_();
+        const b = x2.detach().requiresGrad_();
+        const c = w.detach().requiresGrad_();
+        const y = tp.forward(a, b, c);
+        y.backward(gy);
+        return [Float32Array.from(y.data), ...grads([a, b, c])];
+      });
+      for (let i = 0; i < ref.length; i++) expect(relErr(ref[i]!, wasm[i]!)).toBeLessThan(2e-6);
+    });
+  }
+});
+
 describe("spherical harmonics kernels", () => {
   it("agree for degrees 0..8, every normalisation, with and without normalising, value and gradient", () => {
     const g = new Generator(5);
