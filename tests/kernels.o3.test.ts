@@ -54,6 +54,31 @@ function grads(ts: (Tensor | null)[]): Float32Array[] {
   return ts.map((t) => Float32Array.from(t?.grad?.data ?? []));
 }
 
+/**
+ * The output and the three gradients of `tp` on random x1, x2 and weights (shared or per sample) for
+ * Z samples, under the reference and under WASM; also returns the inputs.
+ */
+function tpBoth(
+  tp: TensorProduct,
+  Z: number,
+  shared: boolean,
+  g: Generator,
+): { ref: Float32Array[]; wasm: Float32Array[]; x1: Tensor; x2: Tensor; w: Tensor; gy: Tensor } {
+  const x1 = randn([Z, tp.irrepsIn1.dim], { generator: g });
+  const x2 = randn([Z, tp.irrepsIn2.dim], { generator: g });
+  const w = randn(shared ? [tp.weightNumel] : [Z, tp.weightNumel], { generator: g });
+  const gy = randn([Z, tp.irrepsOut.dim], { generator: g });
+  const [ref, wasm] = both(() => {
+    const a = x1.detach().requiresGrad_();
+    const b = x2.detach().requiresGrad_();
+    const c = w.detach().requiresGrad_();
+    const y = tp.forward(a, b, c);
+    y.backward(gy);
+    return [Float32Array.from(y.data), ...grads([a, b, c])];
+  });
+  return { ref, wasm, x1, x2, w, gy };
+}
+
 describe("tensor product kernels", () => {
   const irreps1 = "3x0e + 2x1o + 2x2e";
   const irreps2 = "3x0e + 2x1o + 1x2e";
@@ -79,18 +104,7 @@ describe("tensor product kernels", () => {
       it(`agree (${shared ? "shared" : "per-sample"} weights, ${Z} samples), forward and backward`, () => {
         const g = new Generator(Z + (shared ? 0 : 100));
         const tp = new TensorProduct(irreps1, irreps2, irreps3, ins, { sharedWeights: shared, generator: g });
-        const x1 = randn([Z, tp.irrepsIn1.dim], { generator: g });
-        const x2 = randn([Z, tp.irrepsIn2.dim], { generator: g });
-        const w = randn(shared ? [tp.weightNumel] : [Z, tp.weightNumel], { generator: g });
-        const gy = randn([Z, tp.irrepsOut.dim], { generator: g });
-        const [ref, wasm] = both(() => {
-          const a = x1.detach().requiresGrad_();
-          const b = x2.detach().requiresGrad_();
-          const c = w.detach().requiresGrad_();
-          const y = tp.forward(a, b, c);
-          y.backward(gy);
-          return [Float32Array.from(y.data), ...grads([a, b, c])];
-        });
+        const { ref, wasm, x1, x2, w, gy } = tpBoth(tp, Z, shared, g);
         for (let i = 0; i < ref.length; i++) expect(relErr(ref[i]!, wasm[i]!)).toBeLessThan(2e-6);
         // only one input needs a gradient
         const [r2, w2] = both(() => {
@@ -114,19 +128,7 @@ describe("tensor product kernels, multiplicities of 4 and more", () => {
         sharedWeights: shared,
         generator: g,
       });
-      const Z = 13;
-      const x1 = randn([Z, tp.irrepsIn1.dim], { generator: g });
-      const x2 = randn([Z, tp.irrepsIn2.dim], { generator: g });
-      const w = randn(shared ? [tp.weightNumel] : [Z, tp.weightNumel], { generator: g });
-      const gy = randn([Z, tp.irrepsOut.dim], { generator: g });
-      const [ref, wasm] = both(() => {
-        const a = x1.detach().requiresGrad_();
-        const b = x2.detach().requiresGrad_();
-        const c = w.detach().requiresGrad_();
-        const y = tp.forward(a, b, c);
-        y.backward(gy);
-        return [Float32Array.from(y.data), ...grads([a, b, c])];
-      });
+      const { ref, wasm } = tpBoth(tp, 13, shared, g);
       for (let i = 0; i < ref.length; i++) expect(relErr(ref[i]!, wasm[i]!)).toBeLessThan(2e-6);
     });
   }
@@ -162,19 +164,7 @@ describe("tensor product kernels, uvu paths with one x2 copy (NequIP's convoluti
         internalWeights: false,
         generator: g,
       });
-      const Z = 17;
-      const x1 = randn([Z, tp.irrepsIn1.dim], { generator: g });
-      const x2 = randn([Z, tp.irrepsIn2.dim], { generator: g });
-      const w = randn(shared ? [tp.weightNumel] : [Z, tp.weightNumel], { generator: g });
-      const gy = randn([Z, tp.irrepsOut.dim], { generator: g });
-      const [ref, wasm] = both(() => {
-        const a = x1.detach().requiresGrad_();
-        const b = x2.detach().requiresGrad_();
-        const c = w.detach().requiresGrad_();
-        const y = tp.forward(a, b, c);
-        y.backward(gy);
-        return [Float32Array.from(y.data), ...grads([a, b, c])];
-      });
+      const { ref, wasm } = tpBoth(tp, 17, shared, g);
       for (let i = 0; i < ref.length; i++) expect(relErr(ref[i]!, wasm[i]!)).toBeLessThan(2e-6);
     });
   }
