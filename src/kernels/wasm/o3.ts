@@ -1,5 +1,5 @@
 /**
- * JS side of the O(3) kernels (`assembly/o3.ts`): tensor products through packed paths, spherical
+ * JS side of the O(3) kernels (`assembly/o3.ts`, `o3_backward.ts`, `o3_bases.ts`): tensor products through packed paths, spherical
  * harmonics and their gradient, radial bases times cutoffs. Twins and layouts: `ref/o3.ts`. Each
  * function allocates every block of a chunk before writing any output, so a failed allocation
  * (RangeError from memory.grow) leaves the outputs untouched.
@@ -548,18 +548,18 @@ function tpBackwardTeam(
     // each weight's block is its path's range's: add it as the one-thread path adds its one block
     for (let r = 0; r < ranges; r++) {
       const src = f.subarray((pGW >> 2) + r * P, (pGW >> 2) + (r + 1) * P);
-      const lo = r === 0 ? 0 : Math.min(P, weightStart(plan, bounds[r]!));
-      const hi = r === ranges - 1 ? P : Math.min(P, weightStart(plan, bounds[r + 1]!));
+      const lo = r === 0 ? 0 : weightStart(plan, bounds[r]!, P);
+      const hi = r === ranges - 1 ? P : weightStart(plan, bounds[r + 1]!, P);
       for (let i = lo; i < hi; i++) gw[i]! += src[i]!;
     }
   }
   return true;
 }
 
-/** The first weight of path q or of the first weighted path after it (P when none). */
-function weightStart(plan: TensorProductPlan, q: number): number {
+/** The first weight of path q or of the first weighted path after it (P, the weight count, when none). */
+function weightStart(plan: TensorProductPlan, q: number, P: number): number {
   for (let p = q; p < plan.nPaths; p++) if (plan.desc[p * TP_PD + 10] !== 0) return plan.desc[p * TP_PD + 11]!;
-  return Number.POSITIVE_INFINITY;
+  return P;
 }
 
 interface ShPtrs {

@@ -1,7 +1,7 @@
 // AssemblyScript SIMD kernels (f32), one file per family: linalg (GEMM, transpose), elementwise,
 // reduce (reductions, softmax), sparse (CSR products, gather/scatter, sparse-input linear), norms
-// (batch norm), o3 (tensor products) and o3_bases (spherical
-// harmonics, radial bases; both bound in wasm/o3.ts), optim (Adam), random (dropout
+// (batch norm), o3 and o3_backward (tensor products and their gradients, over o3_paths) and o3_bases
+// (spherical harmonics, radial bases; all bound in wasm/o3.ts), optim (Adam), random (dropout
 // masks), winograd and conv (stride-1 convolutions), depthwise (depthwise convolutions, f64 sums).
 // Pointers are byte offsets into the imported memory; sizes are element counts. Every exported
 // function of these files is a module export: its JS binding is in the src/kernels/wasm file of the
@@ -12,6 +12,7 @@ export * from "./elementwise";
 export * from "./linalg";
 export * from "./norms";
 export * from "./o3";
+export * from "./o3_backward";
 export * from "./o3_bases";
 export * from "./optim";
 export * from "./random";

@@ -84,11 +84,11 @@ export class Linear extends Module<[Tensor], Tensor> {
   /**
    * Per output block: the input columns its product reads, component-major (column k·M + m holds
    * component k of the m-th input copy, the copies of its instructions in order), the weight entries
-   * of its instructions in order, and M. Built once.
+   * of its instructions in order, M, and the block's path weight. Built once.
    */
-  private _gathers: ({ cols: Tensor; weights: Tensor; M: number } | null)[] | null = null;
+  private _gathers: ({ cols: Tensor; weights: Tensor; M: number; pathWeight: number } | null)[] | null = null;
 
-  private gathers(): ({ cols: Tensor; weights: Tensor; M: number } | null)[] {
+  private gathers(): ({ cols: Tensor; weights: Tensor; M: number; pathWeight: number } | null)[] {
     if (this._gathers !== null) return this._gathers;
     const sIn = this.irrepsIn.slices();
     this._gathers = this.irrepsOut.items.map(({ ir }, j) => {
@@ -106,7 +106,12 @@ export class Linear extends Module<[Tensor], Tensor> {
       }
       let w = 0;
       for (const s of mine) for (let e = 0; e < s.weightNumel; e++) weights[w++] = s.weightOffset + e;
-      return { cols: new Tensor(cols, [cols.length], "int32"), weights: new Tensor(weights, [w], "int32"), M };
+      return {
+        cols: new Tensor(cols, [cols.length], "int32"),
+        weights: new Tensor(weights, [w], "int32"),
+        M,
+        pathWeight: mine[0]!.pathWeight,
+      };
     });
     return this._gathers;
   }
@@ -126,9 +131,8 @@ export class Linear extends Module<[Tensor], Tensor> {
       if (gj !== null && this.weight) {
         // the inputs of this irrep stacked along the multiplicity axis, component-major: one gather
         // gives the [Z·d, M] matrix of the product (rows z·d + k), and one the matching weight rows
-        const pathWeight = this.instructions.find((s) => s.iOut === j)!.pathWeight;
         const xs = a.indexSelect(1, gj.cols).reshape(Z * d, gj.M);
-        const wcat = this.weight.indexSelect(0, gj.weights).reshape(gj.M, mo).mul(pathWeight);
+        const wcat = this.weight.indexSelect(0, gj.weights).reshape(gj.M, mo).mul(gj.pathWeight);
         out = xs.matmul(wcat);
         if (d > 1)
           out = out
